@@ -1,0 +1,291 @@
+"""Bulk interchange: ``entities.jsonl`` and ``relationships.jsonl``.
+
+Reading checks every line against the vocabulary before anything is written, and
+names the file and line of the first problems it finds. Writing produces one line
+per entity and one line per assertion of a relationship, with the ids as given,
+so that export followed by import reproduces the store.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from .model import (
+    KINDS,
+    REL_TYPES,
+    SERVICES,
+    Assertion,
+    Entity,
+    GradingError,
+    Relationship,
+    normalise_grading,
+    parse_date,
+)
+
+ENTITIES_FILE = "entities.jsonl"
+RELATIONSHIPS_FILE = "relationships.jsonl"
+JUDGEMENTS_FILE = "judgements.jsonl"
+
+_ENTITY_FIELDS = {"id", "kind", "name", "aliases", "dob", "locality", "lat", "lon", "properties"}
+_ENTITY_FACT_FIELDS = {"sources", "source_ref", "date", "first_seen", "last_seen", "grading"}
+_REL_FIELDS = {"type", "source", "target", "date", "source_ref", "grading", "properties"}
+
+
+class InputError(ValueError):
+    """Bad input, with where it was found. ``str()`` is the message for a person."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+        super().__init__(problems[0] + more)
+
+
+@dataclass
+class Batch:
+    """Entities and relationships read from one folder, checked and ready to write."""
+
+    entities: list[Entity] = field(default_factory=list)
+    relationships: list[Relationship] = field(default_factory=list)
+    judgements: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _opt_str(d: dict[str, Any], key: str) -> str | None:
+    v = d.get(key)
+    if v is None:
+        return None
+    if not isinstance(v, str):
+        raise ValueError(f"field '{key}' must be a string or null, not {type(v).__name__}")
+    return v
+
+
+def _req_str(d: dict[str, Any], key: str) -> str:
+    v = d.get(key)
+    if not isinstance(v, str) or not v.strip():
+        raise ValueError(f"field '{key}' is required and must be a non-empty string")
+    return v.strip()
+
+
+def _coordinate(d: dict[str, Any], key: str, limit: float) -> float | None:
+    v = d.get(key)
+    if v is None:
+        return None
+    if isinstance(v, bool) or not isinstance(v, int | float) or math.isnan(v) or abs(v) > limit:
+        raise ValueError(f"field '{key}' must be a number within ±{limit:g} or null")
+    return float(v)
+
+
+def entity_from_json(d: Any) -> Entity:
+    """Check one entity object and build the entity.
+
+    >>> entity_from_json({"id": "c-1", "kind": "child", "name": "Kyle Benson"}).name
+    'Kyle Benson'
+    """
+    if not isinstance(d, dict):
+        raise ValueError("a line must hold a JSON object")
+    eid = _req_str(d, "id")
+    kind = _req_str(d, "kind")
+    if kind not in KINDS:
+        raise ValueError(f"field 'kind': unknown kind {kind!r} (one of {', '.join(KINDS)})")
+    name = _req_str(d, "name")
+    if kind == "service" and name not in SERVICES:
+        raise ValueError(f"field 'name': a service's name is its code, one of {', '.join(SERVICES)}")
+    aliases = d.get("aliases") or []
+    if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+        raise ValueError("field 'aliases' must be a list of strings")
+    props = d.get("properties") or {}
+    if not isinstance(props, dict):
+        raise ValueError("field 'properties' must be an object")
+    props = dict(props)
+    for k, v in d.items():
+        if k not in _ENTITY_FIELDS and k not in _ENTITY_FACT_FIELDS:
+            props[k] = v
+    sources = d.get("sources") or []
+    if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
+        raise ValueError("field 'sources' must be a list of strings")
+    ref = _opt_str(d, "source_ref")
+    if ref and ref not in sources:
+        sources = [*sources, ref]
+    seen = [x for x in (parse_date(d.get("date")), parse_date(d.get("first_seen")), parse_date(d.get("last_seen"))) if x]
+    try:
+        grading = normalise_grading(_opt_str(d, "grading"))
+    except GradingError as e:
+        raise ValueError(f"field 'grading': {e}") from None
+    locality = _opt_str(d, "locality")
+    return Entity(
+        id=eid,
+        kind=kind,
+        name=name.strip(),
+        aliases=[a.strip() for a in aliases if a.strip() and a.strip() != name.strip()],
+        dob=parse_date(d.get("dob")),
+        locality=locality.strip() if locality and locality.strip() else None,
+        lat=_coordinate(d, "lat", 90),
+        lon=_coordinate(d, "lon", 180),
+        properties=props,
+        sources=list(dict.fromkeys(sources)),
+        first_seen=min(seen) if seen else None,
+        last_seen=max(seen) if seen else None,
+        grading=grading,
+    )
+
+
+def relationship_from_json(d: Any) -> Relationship:
+    """Check one relationship object and build the relationship (one assertion).
+
+    >>> r = relationship_from_json({"type": "SEEN_AT", "source": "c-1", "target": "l-1",
+    ...                             "date": "2024-03-02", "source_ref": "mace-1", "grading": "1bp"})
+    >>> r.assertions[0].grading
+    '1B P'
+    """
+    if not isinstance(d, dict):
+        raise ValueError("a line must hold a JSON object")
+    rtype = _req_str(d, "type")
+    if rtype not in REL_TYPES:
+        raise ValueError(f"field 'type': unknown relationship type {rtype!r} (one of {', '.join(REL_TYPES)})")
+    source = _req_str(d, "source")
+    target = _req_str(d, "target")
+    if source == target:
+        raise ValueError("a relationship cannot join an entity to itself")
+    try:
+        grading = normalise_grading(_opt_str(d, "grading"))
+    except GradingError as e:
+        raise ValueError(f"field 'grading': {e}") from None
+    props = d.get("properties") or {}
+    if not isinstance(props, dict):
+        raise ValueError("field 'properties' must be an object")
+    props = dict(props)
+    for k, v in d.items():
+        if k not in _REL_FIELDS:
+            props[k] = v
+    a = Assertion(_opt_str(d, "source_ref"), parse_date(d.get("date")), grading, source, target)
+    return Relationship(rtype, source, target, [a], props)
+
+
+def _lines(path: Path) -> Iterator[tuple[int, Any]]:
+    try:
+        fh: IO[bytes] = path.open("rb")
+    except OSError as e:
+        raise InputError([f"{path}: cannot be read ({e.strerror})"]) from None
+    with fh:
+        for n, raw in enumerate(fh, 1):
+            if not raw.strip():
+                continue
+            try:
+                yield n, json.loads(raw)
+            except UnicodeDecodeError:
+                yield n, InputError([f"{path}:{n}: not UTF-8 text"])
+            except json.JSONDecodeError as e:
+                yield n, InputError([f"{path}:{n}: not valid JSON ({e.msg} at column {e.colno})"])
+
+
+def read_folder(
+    folder: Path,
+    known_kinds: Callable[[Iterable[str]], dict[str, str]] | None = None,
+    progress: Callable[[int], None] | None = None,
+    max_problems: int = 20,
+) -> Batch:
+    """Read and check a folder in the interchange format.
+
+    ``known_kinds`` looks up the kinds of ids already in the store, so that a
+    relationship may point at an entity imported earlier. Every problem is named
+    by file and line; if there is any, :class:`InputError` is raised and nothing
+    is returned.
+    """
+    ent_path = folder / ENTITIES_FILE
+    rel_path = folder / RELATIONSHIPS_FILE
+    if not folder.is_dir():
+        raise InputError([f"{folder}: not a folder"])
+    if not ent_path.exists() and not rel_path.exists():
+        raise InputError([f"{folder}: holds neither {ENTITIES_FILE} nor {RELATIONSHIPS_FILE}"])
+    problems: list[str] = []
+    batch = Batch()
+    kinds: dict[str, str] = {}
+    first_line: dict[str, int] = {}
+
+    def problem(msg: str) -> None:
+        problems.append(msg)
+        if len(problems) >= max_problems:
+            raise InputError(problems)
+
+    if ent_path.exists():
+        for n, obj in _lines(ent_path):
+            if isinstance(obj, InputError):
+                problem(str(obj))
+                continue
+            try:
+                e = entity_from_json(obj)
+            except ValueError as exc:
+                problem(f"{ent_path}:{n}: {exc}")
+                continue
+            prev = kinds.get(e.id)
+            if prev is not None and prev != e.kind:
+                problem(f"{ent_path}:{n}: id {e.id!r} is a {e.kind} here but a {prev} at line {first_line[e.id]}")
+                continue
+            kinds[e.id] = e.kind
+            first_line.setdefault(e.id, n)
+            batch.entities.append(e)
+            if progress and n % 10000 == 0:
+                progress(10000)
+    pending: list[tuple[int, Relationship]] = []
+    if rel_path.exists():
+        for n, obj in _lines(rel_path):
+            if isinstance(obj, InputError):
+                problem(str(obj))
+                continue
+            try:
+                r = relationship_from_json(obj)
+            except ValueError as exc:
+                problem(f"{rel_path}:{n}: {exc}")
+                continue
+            pending.append((n, r))
+            if progress and n % 10000 == 0:
+                progress(10000)
+    missing = {x for _, r in pending for x in (r.source, r.target) if x not in kinds}
+    if missing and known_kinds is not None:
+        kinds.update(known_kinds(missing))
+    for n, r in pending:
+        sk, tk = kinds.get(r.source), kinds.get(r.target)
+        if sk is None or tk is None:
+            unknown = r.source if sk is None else r.target
+            problem(f"{rel_path}:{n}: {unknown!r} is not an entity in {ENTITIES_FILE} or the store")
+            continue
+        if not REL_TYPES[r.type].allows(sk, tk):
+            problem(f"{rel_path}:{n}: {r.type} cannot join a {sk} to a {tk}")
+            continue
+        batch.relationships.append(r)
+    jpath = folder / JUDGEMENTS_FILE
+    if jpath.exists():
+        for n, obj in _lines(jpath):
+            if isinstance(obj, InputError):
+                problem(str(obj))
+            elif not isinstance(obj, dict) or not isinstance(obj.get("a"), str) or not isinstance(obj.get("b"), str):
+                problem(f"{jpath}:{n}: a judgement needs string fields 'a' and 'b'")
+            else:
+                batch.judgements.append(obj)
+    if problems:
+        raise InputError(problems)
+    return batch
+
+
+def dump_line(obj: dict[str, Any]) -> str:
+    return json.dumps(obj, ensure_ascii=False, separators=(", ", ": ")) + "\n"
+
+
+def relationship_lines(r: Relationship) -> Iterator[dict[str, Any]]:
+    """One interchange line per assertion, with the ids the source used."""
+    for a in r.assertions:
+        line: dict[str, Any] = {
+            "type": r.type,
+            "source": a.subject,
+            "target": a.object,
+            "date": a.date,
+            "source_ref": a.source_ref,
+            "grading": a.grading,
+        }
+        if r.properties:
+            line["properties"] = r.properties
+        yield line

@@ -1,0 +1,146 @@
+"""The compact projection of a graph, for whole-graph analysis.
+
+Nodes are numbered ``0..n-1`` (``ids[i]`` is node ``i``'s entity id); edges are
+parallel arrays of typed, dated, weighted pairs. Nothing here goes through
+NetworkX: :meth:`Projection.adjacency` builds a ``scipy.sparse`` matrix directly,
+and :meth:`Projection.to_networkx` is there for small graphs and explanations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import networkx as nx
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+
+from .model import KIND_CODES, REL_TYPES, TYPE_CODES
+
+NO_DATE = np.int32(-1)
+"""Day number standing for an unknown date."""
+
+
+def day(value: str | None) -> int:
+    """Days since 1970-01-01 for an ISO date, or -1.
+
+    >>> day("1970-01-02")
+    1
+    """
+    if not value:
+        return int(NO_DATE)
+    return date.fromisoformat(value).toordinal() - 719163
+
+
+@dataclass
+class Projection:
+    """Typed, weighted edges between numbered nodes, with an id index.
+
+    >>> p = Projection.from_lists(
+    ...     ["c-1", "c-2", "l-1"], ["child", "child", "location"], ["East", "East", None],
+    ...     [(0, 2, "SEEN_AT", None, None, 1), (0, 1, "ASSOCIATES_WITH", "2024-01-02", "2024-01-02", 2)])
+    >>> p.adjacency().toarray().tolist()
+    [[0.0, 2.0, 1.0], [2.0, 0.0, 0.0], [1.0, 0.0, 0.0]]
+    """
+
+    ids: list[str]
+    kind: npt.NDArray[np.int8]
+    locality: npt.NDArray[np.int16]
+    localities: list[str | None]
+    src: npt.NDArray[np.int32]
+    dst: npt.NDArray[np.int32]
+    type: npt.NDArray[np.int8]
+    first_seen: npt.NDArray[np.int32]
+    last_seen: npt.NDArray[np.int32]
+    count: npt.NDArray[np.int32]
+    _index: dict[str, int] | None = field(default=None, repr=False)
+
+    @property
+    def n_nodes(self) -> int:
+        return len(self.ids)
+
+    @property
+    def n_edges(self) -> int:
+        return int(self.src.shape[0])
+
+    @property
+    def index(self) -> dict[str, int]:
+        """Node number by entity id."""
+        if self._index is None:
+            self._index = {x: i for i, x in enumerate(self.ids)}
+        return self._index
+
+    @classmethod
+    def from_lists(
+        cls,
+        ids: list[str],
+        kinds: list[str],
+        localities: list[str | None],
+        edges: list[tuple[int, int, str, str | None, str | None, int]],
+    ) -> Projection:
+        names: dict[str | None, int] = {}
+        loc = np.fromiter((names.setdefault(x, len(names)) for x in localities), np.int16, len(localities))
+        kc = {k: i for i, k in enumerate(KIND_CODES)}
+        tc = {t: i for i, t in enumerate(TYPE_CODES)}
+        return cls(
+            ids=list(ids),
+            kind=np.fromiter((kc[k] for k in kinds), np.int8, len(kinds)),
+            locality=loc,
+            localities=list(names),
+            src=np.fromiter((e[0] for e in edges), np.int32, len(edges)),
+            dst=np.fromiter((e[1] for e in edges), np.int32, len(edges)),
+            type=np.fromiter((tc[e[2]] for e in edges), np.int8, len(edges)),
+            first_seen=np.fromiter((day(e[3]) for e in edges), np.int32, len(edges)),
+            last_seen=np.fromiter((day(e[4]) for e in edges), np.int32, len(edges)),
+            count=np.fromiter((e[5] for e in edges), np.int32, len(edges)),
+        )
+
+    def kind_of(self, i: int) -> str:
+        return KIND_CODES[int(self.kind[i])]
+
+    def type_mask(self, types: list[str]) -> npt.NDArray[np.bool_]:
+        codes = [TYPE_CODES.index(t) for t in types]
+        return np.isin(self.type, codes)
+
+    def adjacency(
+        self,
+        types: list[str] | None = None,
+        weights: dict[str, float] | None = None,
+        symmetric: bool = True,
+    ) -> sp.csr_matrix:
+        """A sparse ``n × n`` matrix of the edges of ``types`` (all by default).
+
+        An edge's weight is ``weights[type]`` (default 1) times its number of
+        assertions. ``symmetric`` adds each edge in both directions.
+        """
+        mask = self.type_mask(types) if types is not None else np.ones(self.n_edges, bool)
+        w_by_type = np.ones(len(TYPE_CODES), np.float64)
+        for t, w in (weights or {}).items():
+            w_by_type[TYPE_CODES.index(t)] = w
+        s, d = self.src[mask], self.dst[mask]
+        w = w_by_type[self.type[mask]] * self.count[mask]
+        n = self.n_nodes
+        if symmetric:
+            s, d, w = np.concatenate([s, d]), np.concatenate([d, s]), np.concatenate([w, w])
+        return sp.csr_matrix((w, (s, d)), shape=(n, n))
+
+    def to_networkx(self) -> nx.MultiDiGraph:
+        """A NetworkX multigraph with ``kind``, ``locality`` and edge ``type``, dates, ``count``.
+
+        Symmetric relationships appear once; their ``symmetric`` attribute says so.
+        """
+        g = nx.MultiDiGraph()
+        for i, x in enumerate(self.ids):
+            g.add_node(x, kind=self.kind_of(i), locality=self.localities[int(self.locality[i])])
+        for s, d, t, f, la, c in zip(
+            self.src.tolist(), self.dst.tolist(), self.type.tolist(), self.first_seen.tolist(),
+            self.last_seen.tolist(), self.count.tolist(), strict=True,
+        ):
+            name = TYPE_CODES[t]
+            g.add_edge(
+                self.ids[s], self.ids[d], key=name, type=name, symmetric=REL_TYPES[name].symmetric,
+                first_seen=None if f < 0 else date.fromordinal(f + 719163).isoformat(),
+                last_seen=None if la < 0 else date.fromordinal(la + 719163).isoformat(), count=c,
+            )
+        return g

@@ -1,0 +1,624 @@
+"""The store interface: a few primitives, and everything else built on them.
+
+A store keeps entity records and relationships exactly as sources gave them, plus
+the judgements that say two records are one person. Each backend implements the
+primitives of :class:`Txn` (read and write inside one transaction) and a handful
+of reads on :class:`Store`; merging facts, merge and split, erasure and
+neighbourhoods are written once here, so every backend behaves the same.
+
+Relationships are keyed by type and the *current* ids of their ends. Every
+assertion also keeps the ids its source used, so a split can send each assertion
+back to the entity it was made about.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import networkx as nx
+
+from ..model import KINDS, REL_TYPES, Assertion, Entity, Relationship, canonical_pair, strongest_grading
+from ..projection import Projection
+from ..text import name_score, normalise_name
+
+T = TypeVar("T")
+Key = tuple[str, str, str]
+
+
+class StoreError(ValueError):
+    """A request the store refuses, with a message for a person."""
+
+
+class NotFound(StoreError):
+    pass
+
+
+@dataclass(frozen=True)
+class Filter:
+    """What part of the graph to look at.
+
+    A relationship passes the date window unless all its dated assertions fall
+    outside it; undated facts (most ``OPEN_TO``) always pass. An entity passes
+    the locality filter when its locality is listed; services pass always.
+    """
+
+    types: frozenset[str] | None = None
+    kinds: frozenset[str] | None = None
+    localities: frozenset[str] | None = None
+    since: str | None = None
+    until: str | None = None
+
+    @classmethod
+    def of(
+        cls,
+        types: Iterable[str] | None = None,
+        kinds: Iterable[str] | None = None,
+        localities: Iterable[str] | None = None,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> Filter:
+        def fs(x: Iterable[str] | None) -> frozenset[str] | None:
+            return frozenset(x) if x else None
+
+        f = cls(fs(types), fs(kinds), fs(localities), since, until)
+        for t in f.types or ():
+            if t not in REL_TYPES:
+                raise StoreError(f"unknown relationship type {t!r}")
+        for k in f.kinds or ():
+            if k not in KINDS:
+                raise StoreError(f"unknown kind {k!r}")
+        return f
+
+    def edge_ok(self, rtype: str, first: str | None, last: str | None) -> bool:
+        if self.types is not None and rtype not in self.types:
+            return False
+        if self.since and last is not None and last < self.since:
+            return False
+        if self.until and first is not None and first > self.until:
+            return False
+        return True
+
+    def node_ok(self, kind: str, locality: str | None) -> bool:
+        if self.kinds is not None and kind not in self.kinds:
+            return False
+        if self.localities is not None and kind != "service" and locality not in self.localities:
+            return False
+        return True
+
+
+@dataclass
+class Subgraph:
+    nodes: list[Entity] = field(default_factory=list)
+    edges: list[Relationship] = field(default_factory=list)
+
+
+@dataclass
+class WriteSummary:
+    entities_created: int = 0
+    entities_updated: int = 0
+    relationships_created: int = 0
+    relationships_updated: int = 0
+    unchanged: int = 0
+
+
+@dataclass
+class Stats:
+    entities: dict[str, int]
+    relationships: dict[str, int]
+    localities: dict[str, int]
+    merged: int
+    judgements: int
+    erasures: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "entities": self.entities,
+            "relationships": self.relationships,
+            "localities": self.localities,
+            "entities_total": sum(self.entities.values()),
+            "relationships_total": sum(self.relationships.values()),
+            "merged": self.merged,
+            "judgements": self.judgements,
+            "erasures": self.erasures,
+        }
+
+
+class Txn(ABC):
+    """Primitives a backend implements inside one transaction."""
+
+    @abstractmethod
+    def entities(self, ids: Iterable[str]) -> dict[str, Entity]:
+        """Stored records by id, merged or not, each with only its own facts.
+
+        ``members`` is filled with the ids merged into each record.
+        """
+
+    @abstractmethod
+    def merged_into(self, ids: Iterable[str]) -> dict[str, str]:
+        """For those of ``ids`` merged into another entity, that entity's id."""
+
+    @abstractmethod
+    def members(self, canonical: str) -> list[str]:
+        """Ids merged into ``canonical``."""
+
+    @abstractmethod
+    def relationships(self, keys: Iterable[Key]) -> dict[Key, Relationship]:
+        """Stored relationships by (type, source, target), those that exist."""
+
+    @abstractmethod
+    def relationships_of(self, ids: Iterable[str]) -> list[Relationship]:
+        """Every stored relationship with an end in ``ids``."""
+
+    @abstractmethod
+    def put_entities(self, entities: Sequence[Entity], new: bool) -> None:
+        """Write whole records (``new``: none of them exists yet)."""
+
+    @abstractmethod
+    def put_relationships(self, rels: Sequence[Relationship], new: bool) -> None:
+        """Write whole relationships (``new``: none of them exists yet)."""
+
+    @abstractmethod
+    def delete_relationships(self, keys: Sequence[Key]) -> None: ...
+
+    @abstractmethod
+    def delete_entities(self, ids: Sequence[str]) -> None: ...
+
+    @abstractmethod
+    def set_merged_into(self, ids: Sequence[str], into: str | None) -> None: ...
+
+    @abstractmethod
+    def add_record(self, table: str, record: dict[str, Any]) -> None:
+        """Append a judgement or an erasure record."""
+
+    @abstractmethod
+    def records(self, table: str) -> list[dict[str, Any]]: ...
+
+
+RECORD_TABLES = ("judgements", "erasures", "meta")
+
+
+def merge_entity(old: Entity | None, new: Entity) -> Entity:
+    """The record after ``new`` is asserted over ``old``. Asserting the same twice is a no-op.
+
+    Non-empty fields of ``new`` win; names never get lost (an old name becomes an
+    alias); aliases, sources and properties accumulate.
+
+    >>> a = Entity("c-1", "child", "Kyle Benson", aliases=["Benno"], sources=["n1"])
+    >>> b = Entity("c-1", "child", "Kyle BENSON", dob="2009-04-12", sources=["n2"])
+    >>> m = merge_entity(a, b)
+    >>> (m.name, m.aliases, m.dob, m.sources)
+    ('Kyle BENSON', ['Benno', 'Kyle Benson'], '2009-04-12', ['n1', 'n2'])
+    """
+    if old is None:
+        return new
+    if old.kind != new.kind:
+        raise StoreError(f"entity {new.id!r} is a {old.kind} in the store, not a {new.kind}")
+    names = [*old.aliases, old.name, *new.aliases]
+    aliases = [n for n in dict.fromkeys(names) if n and n != new.name]
+    dates = [d for d in (old.first_seen, old.last_seen, new.first_seen, new.last_seen) if d]
+    return Entity(
+        id=old.id,
+        kind=old.kind,
+        name=new.name or old.name,
+        aliases=aliases,
+        dob=new.dob or old.dob,
+        locality=new.locality or old.locality,
+        lat=new.lat if new.lat is not None else old.lat,
+        lon=new.lon if new.lon is not None else old.lon,
+        properties={**old.properties, **new.properties},
+        sources=list(dict.fromkeys([*old.sources, *new.sources])),
+        first_seen=min(dates) if dates else None,
+        last_seen=max(dates) if dates else None,
+        grading=strongest_grading([old.grading, new.grading]),
+    )
+
+
+def merge_relationship(old: Relationship | None, new: Relationship) -> Relationship:
+    """The relationship after ``new``'s assertions are added to ``old``'s."""
+    if old is None:
+        return Relationship(new.type, new.source, new.target, list(dict.fromkeys(new.assertions)), dict(new.properties))
+    return Relationship(
+        old.type,
+        old.source,
+        old.target,
+        list(dict.fromkeys([*old.assertions, *new.assertions])),
+        {**old.properties, **new.properties},
+    )
+
+
+def _same_entity(a: Entity, b: Entity) -> bool:
+    return a.to_json() == b.to_json()
+
+
+def _same_rel(a: Relationship, b: Relationship) -> bool:
+    return a.assertions == b.assertions and a.properties == b.properties
+
+
+def view(record: Entity, members: Iterable[Entity]) -> Entity:
+    """An entity as readers see it: its own record with its merged members' facts."""
+    members = list(members)
+    if not members:
+        return record
+    out = record
+    for m in members:
+        out = merge_entity(
+            out,
+            Entity(
+                out.id,
+                out.kind,
+                out.name,
+                aliases=[m.name, *m.aliases],
+                sources=m.sources,
+                first_seen=m.first_seen,
+                last_seen=m.last_seen,
+                grading=m.grading,
+                properties={k: v for k, v in m.properties.items() if k not in out.properties},
+                dob=out.dob or m.dob,
+                locality=out.locality or m.locality,
+                lat=out.lat if out.lat is not None else m.lat,
+                lon=out.lon if out.lon is not None else m.lon,
+            ),
+        )
+    out.aliases = [a for a in out.aliases if a != out.name]
+    out.members = sorted(x.id for x in members)
+    return out
+
+
+class Store(ABC):
+    """A contextgraph store. Use :func:`contextgraph.store.open_store` to get one."""
+
+    url: str
+
+    # --- primitives a backend implements ---------------------------------
+
+    @abstractmethod
+    def transaction(self, fn: Callable[[Txn], T]) -> T:
+        """Run ``fn`` in one write transaction; all of it is written or none.
+
+        ``fn`` may be called again if the backend retries a transient failure.
+        """
+
+    @abstractmethod
+    def read(self, fn: Callable[[Txn], T]) -> T:
+        """Run ``fn`` in a read transaction."""
+
+    @abstractmethod
+    def expand(self, ids: Sequence[str], flt: Filter) -> list[tuple[Relationship, Entity]]:
+        """Live relationships of ``ids`` that pass ``flt``, each with its other end."""
+
+    @abstractmethod
+    def search_candidates(self, keys: Sequence[str], flt: Filter, limit: int) -> list[Entity]:
+        """Live entities whose names may match any normalised ``keys``; a superset is fine."""
+
+    @abstractmethod
+    def projection(self, flt: Filter | None = None) -> Projection:
+        """The compact projection of the live graph that passes ``flt``."""
+
+    @abstractmethod
+    def stats(self) -> Stats: ...
+
+    @abstractmethod
+    def iter_entities(self) -> Iterator[Entity]:
+        """Every stored record (merged ones too), each with its own facts."""
+
+    @abstractmethod
+    def iter_relationships(self) -> Iterator[Relationship]: ...
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def ping(self) -> bool:
+        """Whether the store answers."""
+        self.read(lambda tx: tx.merged_into([]))
+        return True
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- derived operations ---------------------------------------------
+
+    def upsert(
+        self,
+        entities: Sequence[Entity] = (),
+        relationships: Sequence[Relationship] = (),
+        batch_size: int = 20000,
+        progress: Callable[[int], None] | None = None,
+    ) -> WriteSummary:
+        """Write entities and relationships in one transaction. Idempotent.
+
+        An entity asserted again gains the new facts; a relationship asserted by
+        another source is the same relationship with one more assertion.
+        """
+        summary = WriteSummary()
+
+        def work(tx: Txn) -> WriteSummary:
+            s = WriteSummary()
+            for i in range(0, len(entities), batch_size):
+                self._upsert_entities(tx, entities[i : i + batch_size], s)
+                if progress:
+                    progress(len(entities[i : i + batch_size]))
+            for i in range(0, len(relationships), batch_size):
+                self._upsert_relationships(tx, relationships[i : i + batch_size], s)
+                if progress:
+                    progress(len(relationships[i : i + batch_size]))
+            return s
+
+        summary = self.transaction(work)
+        return summary
+
+    @staticmethod
+    def _upsert_entities(tx: Txn, batch: Sequence[Entity], s: WriteSummary) -> None:
+        incoming: dict[str, Entity] = {}
+        for e in batch:
+            incoming[e.id] = merge_entity(incoming.get(e.id), e)
+        existing = tx.entities(incoming)
+        fresh = [e for i, e in incoming.items() if i not in existing]
+        changed = []
+        for i, e in incoming.items():
+            if i in existing:
+                m = merge_entity(existing[i], e)
+                if _same_entity(m, existing[i]):
+                    s.unchanged += 1
+                else:
+                    changed.append(m)
+        if fresh:
+            tx.put_entities(fresh, new=True)
+        if changed:
+            tx.put_entities(changed, new=False)
+        s.entities_created += len(fresh)
+        s.entities_updated += len(changed)
+
+    @staticmethod
+    def _resolve(tx: Txn, rels: Iterable[Relationship]) -> dict[Key, Relationship]:
+        """Group relationships by stored key, following merges."""
+        rels = list(rels)
+        ids = {x for r in rels for x in (r.source, r.target)}
+        canon = tx.merged_into(ids)
+        grouped: dict[Key, Relationship] = {}
+        for r in rels:
+            s, t = canonical_pair(r.type, canon.get(r.source, r.source), canon.get(r.target, r.target))
+            key = (r.type, s, t)
+            prev = grouped.get(key)
+            grouped[key] = merge_relationship(prev, Relationship(r.type, s, t, r.assertions, r.properties))
+        return grouped
+
+    def _upsert_relationships(self, tx: Txn, batch: Sequence[Relationship], s: WriteSummary) -> None:
+        grouped = self._resolve(tx, batch)
+        existing = tx.relationships(grouped)
+        fresh = [r for k, r in grouped.items() if k not in existing]
+        changed = []
+        for k, r in grouped.items():
+            if k in existing:
+                m = merge_relationship(existing[k], r)
+                if _same_rel(m, existing[k]):
+                    s.unchanged += 1
+                else:
+                    changed.append(m)
+        if fresh:
+            tx.put_relationships(fresh, new=True)
+        if changed:
+            tx.put_relationships(changed, new=False)
+        s.relationships_created += len(fresh)
+        s.relationships_updated += len(changed)
+
+    # reads
+
+    def canonical_id(self, eid: str) -> str:
+        return self.read(lambda tx: tx.merged_into([eid])).get(eid, eid)
+
+    def get(self, eid: str) -> Entity | None:
+        """The entity as readers see it; a merged id gives the entity it was merged into."""
+        return self.get_many([eid]).get(eid)
+
+    def get_many(self, ids: Iterable[str]) -> dict[str, Entity]:
+        ids = list(ids)
+
+        def work(tx: Txn) -> dict[str, Entity]:
+            canon = tx.merged_into(ids)
+            wanted = {canon.get(i, i) for i in ids}
+            records = tx.entities(wanted)
+            out_c: dict[str, Entity] = {}
+            for cid, rec in records.items():
+                out_c[cid] = view(rec, tx.entities(rec.members).values()) if rec.members else rec
+            return {i: out_c[canon.get(i, i)] for i in ids if canon.get(i, i) in out_c}
+
+        return self.read(work)
+
+    def neighbourhood(self, eid: str, depth: int = 1, flt: Filter | None = None) -> Subgraph:
+        """The entities within ``depth`` (1-3) steps of ``eid``, and the relationships walked.
+
+        Relationships returned are those from an entity nearer than ``depth`` to
+        any entity found; the centre is always included.
+        """
+        if not 1 <= depth <= 3:
+            raise StoreError("depth must be 1, 2 or 3")
+        flt = flt or Filter()
+        centre = self.get(eid)
+        if centre is None:
+            raise NotFound(f"no entity {eid!r}")
+        nodes: dict[str, Entity] = {centre.id: centre}
+        edges: dict[Key, Relationship] = {}
+        frontier = [centre.id]
+        for _ in range(depth):
+            if not frontier:
+                break
+            nxt: list[str] = []
+            for rel, other in self.expand(frontier, flt):
+                edges[rel.key] = rel
+                if other.id not in nodes:
+                    nodes[other.id] = other
+                    nxt.append(other.id)
+            frontier = nxt
+        merged = [n.id for n in nodes.values() if n.members]
+        if merged:
+            nodes.update(self.get_many(merged))
+        return Subgraph(list(nodes.values()), list(edges.values()))
+
+    def search(self, text: str, kinds: Iterable[str] | None = None, localities: Iterable[str] | None = None,
+               limit: int = 20, threshold: float = 0.8) -> list[tuple[Entity, float]]:
+        """Entities named like ``text``: case, accents and small misspellings forgiven.
+
+        Each result comes with a score in (0, 1]; 1 is an exact match of a name or alias.
+        """
+        key = normalise_name(text)
+        if not key:
+            return []
+        flt = Filter.of(kinds=kinds, localities=localities)
+        scored = []
+        for e in self.search_candidates([key], flt, max(limit * 10, 200)):
+            score = max(name_score(key, normalise_name(n)) for n in [e.name, *e.aliases])
+            if score >= threshold:
+                scored.append((e, score))
+        scored.sort(key=lambda es: (-es[1], es[0].name, es[0].id))
+        return scored[:limit]
+
+    def graph(self, flt: Filter | None = None) -> nx.MultiDiGraph:
+        """A NetworkX graph of the part of the store that passes ``flt``, with names.
+
+        For small graphs and explanations; whole-graph kernels want :meth:`projection`.
+        """
+        p = self.projection(flt)
+        g = p.to_networkx()
+        ents = self.get_many(p.ids)
+        for i, e in ents.items():
+            g.nodes[i]["name"] = e.name
+        return g
+
+    # merges, splits, erasure
+
+    def merge(self, a: str, b: str, user: str = "system", reason: str = "") -> str:
+        """Record that ``a`` and ``b`` are one entity; ``a``'s id is kept. Returns it.
+
+        The judgement is kept and can be undone with :meth:`split`.
+        """
+
+        def work(tx: Txn) -> str:
+            canon = tx.merged_into([a, b])
+            ca, cb = canon.get(a, a), canon.get(b, b)
+            recs = tx.entities([ca, cb])
+            for x, c in ((a, ca), (b, cb)):
+                if c not in recs:
+                    raise NotFound(f"no entity {x!r}")
+            if ca == cb:
+                raise StoreError(f"{a!r} and {b!r} are already one entity")
+            if recs[ca].kind != recs[cb].kind:
+                raise StoreError(f"cannot merge a {recs[ca].kind} with a {recs[cb].kind}")
+            moving = [cb, *tx.members(cb)]
+            tx.set_merged_into(moving, ca)
+            self._rekey(tx, tx.relationships_of([cb]))
+            tx.add_record("judgements", _record("merge", a=ca, b=cb, user=user, reason=reason, ids=moving))
+            return ca
+
+        return self.transaction(work)
+
+    def split(self, a: str, b: str, user: str = "system", reason: str = "") -> None:
+        """Undo a merge: ``b`` becomes its own entity again, with its own facts."""
+
+        def work(tx: Txn) -> None:
+            canon = tx.merged_into([a, b])
+            ca, cb = canon.get(a, a), canon.get(b, b)
+            if ca != cb:
+                raise StoreError(f"{a!r} and {b!r} are not merged")
+            detach = b if b != ca else a
+            if detach == ca:
+                raise StoreError("name the merged entity to split off, not the one it was merged into")
+            tx.set_merged_into([detach], None)
+            self._rekey(tx, tx.relationships_of([ca]))
+            tx.add_record("judgements", _record("split", a=ca, b=detach, user=user, reason=reason, ids=[detach]))
+
+        self.transaction(work)
+
+    def _rekey(self, tx: Txn, rels: list[Relationship]) -> None:
+        """Re-file relationships under the current ids of the entities their assertions name."""
+        ids = {x for r in rels for a in r.assertions for x in (a.subject, a.object)}
+        canon = tx.merged_into(ids)
+        regrouped: dict[Key, Relationship] = {}
+        for r in rels:
+            for asr in r.assertions:
+                s, t = canonical_pair(r.type, canon.get(asr.subject, asr.subject), canon.get(asr.object, asr.object))
+                key = (r.type, s, t)
+                regrouped[key] = merge_relationship(regrouped.get(key), Relationship(r.type, s, t, [asr], r.properties))
+        old_keys = {r.key for r in rels}
+        tx.delete_relationships(sorted(old_keys))
+        existing = tx.relationships(k for k in regrouped if k not in old_keys)
+        out = [merge_relationship(existing.get(k), r) for k, r in regrouped.items()]
+        new = [r for r in out if r.key not in existing]
+        upd = [r for r in out if r.key in existing]
+        if new:
+            tx.put_relationships(new, new=True)
+        if upd:
+            tx.put_relationships(upd, new=False)
+
+    def erase(self, eid: str, user: str = "system", reason: str = "") -> dict[str, Any]:
+        """Erase a person: the entity, anything merged with it, its relationships and mentions.
+
+        An erasure record stays, holding no personal data: when, who, why, how many
+        facts went, and a keyed digest of the id that can only confirm a known id.
+        """
+
+        def work(tx: Txn) -> dict[str, Any]:
+            canon = tx.merged_into([eid])
+            c = canon.get(eid, eid)
+            rec = tx.entities([c]).get(c)
+            if rec is None:
+                raise NotFound(f"no entity {eid!r}")
+            if not KINDS[rec.kind].person:
+                raise StoreError(f"{eid!r} is a {rec.kind}, not a person; only people are erased")
+            ids = [c, *tx.members(c)]
+            rels = tx.relationships_of([c])
+            tx.delete_relationships([r.key for r in rels])
+            tx.delete_entities(ids)
+            salt = self._salt(tx)
+            out = _record(
+                "erasure",
+                user=user,
+                reason=reason,
+                subject_digest=hashlib.sha256((salt + c).encode()).hexdigest(),
+                entities=len(ids),
+                relationships=len(rels),
+            )
+            tx.add_record("erasures", out)
+            return out
+
+        return self.transaction(work)
+
+    def _salt(self, tx: Txn) -> str:
+        found = [r for r in tx.records("meta") if r.get("kind") == "salt"]
+        if found:
+            return str(found[0]["salt"])
+        salt = uuid.uuid4().hex
+        tx.add_record("meta", {"kind": "salt", "salt": salt, "id": "salt"})
+        return salt
+
+    def judgements(self) -> list[dict[str, Any]]:
+        return self.read(lambda tx: tx.records("judgements"))
+
+    def erasures(self) -> list[dict[str, Any]]:
+        return self.read(lambda tx: tx.records("erasures"))
+
+
+def _record(kind: str, **fields: Any) -> dict[str, Any]:
+    return {
+        "id": uuid.uuid4().hex,
+        "kind": kind,
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        **fields,
+    }
+
+
+def assertions_json(assertions: Iterable[Assertion]) -> str:
+    return json.dumps([a.to_json() for a in assertions], separators=(",", ":"), ensure_ascii=False)
+
+
+def assertions_from_json(text: str) -> list[Assertion]:
+    return [Assertion.from_json(d) for d in json.loads(text)]

@@ -1,0 +1,682 @@
+"""The embedded default store: one SQLite file.
+
+The file is the truth. Beside it, in memory, the store keeps an adjacency index
+(ids, kinds, localities, and for each relationship its ends, type, dates and
+count) in plain Python arrays, so that traversals and projections never scan the
+file. The index is updated with every write of this process, and rebuilt when
+another process has written the file (SQLite's ``data_version`` tells).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+import orjson
+
+from ..model import KIND_CODES, KINDS, TYPE_CODES, Assertion, Entity, Relationship, strongest_grading
+from ..projection import Projection, day
+from ..text import normalise_name
+from .base import RECORD_TABLES, Filter, Key, Stats, Store, StoreError, Txn
+
+T = TypeVar("T")
+
+MIGRATIONS: list[str] = [
+    # 1: entities, relationships, judgement and erasure records
+    """
+    CREATE TABLE entities (
+        nid INTEGER PRIMARY KEY,
+        id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        name TEXT NOT NULL,
+        aliases TEXT NOT NULL DEFAULT '[]',
+        dob TEXT,
+        locality TEXT,
+        lat REAL,
+        lon REAL,
+        properties TEXT NOT NULL DEFAULT '{}',
+        sources TEXT NOT NULL DEFAULT '[]',
+        first_seen TEXT,
+        last_seen TEXT,
+        grading TEXT,
+        merged_into TEXT
+    );
+    CREATE UNIQUE INDEX entities_id ON entities(id);
+    CREATE TABLE relationships (
+        rid INTEGER PRIMARY KEY,
+        type TEXT NOT NULL,
+        src INTEGER NOT NULL REFERENCES entities(nid),
+        dst INTEGER NOT NULL REFERENCES entities(nid),
+        first_seen TEXT,
+        last_seen TEXT,
+        count INTEGER NOT NULL,
+        grading TEXT,
+        assertions TEXT NOT NULL,
+        properties TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE UNIQUE INDEX relationships_key ON relationships(type, src, dst);
+    CREATE TABLE records (
+        seq INTEGER PRIMARY KEY,
+        tbl TEXT NOT NULL,
+        body TEXT NOT NULL
+    );
+    CREATE INDEX records_tbl ON records(tbl);
+    """,
+]
+
+_INDEXES = {
+    "entities": ("entities_id", "CREATE UNIQUE INDEX entities_id ON entities(id)"),
+    "relationships": ("relationships_key", "CREATE UNIQUE INDEX relationships_key ON relationships(type, src, dst)"),
+}
+_BULK_ROWS = 50_000
+_CHUNK = 900
+
+_ENT_COLS = "nid, id, kind, name, aliases, dob, locality, lat, lon, properties, sources, first_seen, last_seen, grading"
+_REL_COLS = "rid, type, src, dst, assertions, properties"
+_KIND_CODE = {k: i for i, k in enumerate(KIND_CODES)}
+_TYPE_CODE = {t: i for i, t in enumerate(TYPE_CODES)}
+
+
+def _dumps(x: Any) -> str:
+    if not x:
+        return "[]" if isinstance(x, list) else "{}"
+    return orjson.dumps(x).decode()
+
+
+def _ekey(t: int, s: int, d: int) -> int:
+    return (((t << 40) | s) << 40) | d
+
+
+def _chunks(seq: Sequence[T], n: int = _CHUNK) -> Iterator[Sequence[T]]:
+    for i in range(0, len(seq), n):
+        yield seq[i : i + n]
+
+
+class Index:
+    """The in-memory adjacency index of one SQLite file."""
+
+    def __init__(self) -> None:
+        self.ids: list[str | None] = [None]  # by nid; nid 0 unused
+        self.nid_of: dict[str, int] = {}
+        self.kind = bytearray(1)
+        self.loc = array("h", [0])
+        self.loc_names: list[str | None] = [None]
+        self.loc_code: dict[str | None, int] = {None: 0}
+        self.alive = bytearray(1)  # exists and not merged into another
+        self.merged: dict[str, str] = {}
+        self.members: dict[str, list[str]] = {}
+        self.adj: list[list[int] | None] = [None]
+        self.ekey: dict[int, int] = {}
+        self.e_src = array("i", [0])
+        self.e_dst = array("i", [0])
+        self.e_type = bytearray(1)
+        self.e_first = array("i", [-1])
+        self.e_last = array("i", [-1])
+        self.e_count = array("i", [0])
+        self.e_alive = bytearray(1)
+        self.names: dict[int, list[str]] | None = None  # nid -> normalised names, built on first search
+
+    def locality_code(self, name: str | None) -> int:
+        c = self.loc_code.get(name)
+        if c is None:
+            c = self.loc_code[name] = len(self.loc_names)
+            self.loc_names.append(name)
+        return c
+
+    def set_node(self, nid: int, eid: str, kind: str, locality: str | None, merged_into: str | None) -> None:
+        while len(self.ids) <= nid:
+            self.ids.append(None)
+            self.kind.append(0)
+            self.loc.append(0)
+            self.alive.append(0)
+            self.adj.append(None)
+        self.ids[nid] = eid
+        self.nid_of[eid] = nid
+        self.kind[nid] = _KIND_CODE[kind]
+        self.loc[nid] = self.locality_code(locality)
+        self.alive[nid] = 0 if merged_into else 1
+        if merged_into:
+            self.merged[eid] = merged_into
+            self.members.setdefault(merged_into, []).append(eid)
+        if self.names is not None:
+            self.names.pop(nid, None)
+
+    def drop_node(self, eid: str) -> None:
+        nid = self.nid_of.pop(eid)
+        self.ids[nid] = None
+        self.alive[nid] = 0
+        self.adj[nid] = None
+        into = self.merged.pop(eid, None)
+        if into and into in self.members:
+            self.members[into] = [m for m in self.members[into] if m != eid]
+            if not self.members[into]:
+                del self.members[into]
+        if self.names is not None:
+            self.names.pop(nid, None)
+
+    def set_edge(self, rid: int, t: int, s: int, d: int, first: int, last: int, count: int) -> None:
+        n = len(self.e_src)
+        if rid >= n:
+            grow = rid + 1 - n
+            self.e_src.extend([0] * grow)
+            self.e_dst.extend([0] * grow)
+            self.e_type.extend(bytes(grow))
+            self.e_first.extend([-1] * grow)
+            self.e_last.extend([-1] * grow)
+            self.e_count.extend([0] * grow)
+            self.e_alive.extend(bytes(grow))
+        fresh = not self.e_alive[rid]
+        self.e_src[rid], self.e_dst[rid], self.e_type[rid] = s, d, t
+        self.e_first[rid], self.e_last[rid], self.e_count[rid] = first, last, count
+        self.e_alive[rid] = 1
+        self.ekey[_ekey(t, s, d)] = rid
+        if fresh:
+            for x in (s, d):
+                lst = self.adj[x]
+                if lst is None:
+                    self.adj[x] = [rid]
+                else:
+                    lst.append(rid)
+
+    def drop_edge(self, rid: int) -> None:
+        if not self.e_alive[rid]:
+            return
+        self.e_alive[rid] = 0
+        s, d = self.e_src[rid], self.e_dst[rid]
+        self.ekey.pop(_ekey(self.e_type[rid], s, d), None)
+        for x in (s, d):
+            lst = self.adj[x]
+            if lst is not None and rid in lst:
+                lst.remove(rid)
+
+
+class SQLiteTxn(Txn):
+    def __init__(self, store: SQLiteStore):
+        self.s = store
+        self.db = store._db
+        self.ix = store._index()
+        self.rebuild: set[str] = set()
+
+    # reads
+
+    def entities(self, ids: Iterable[str]) -> dict[str, Entity]:
+        nids = [self.ix.nid_of[i] for i in ids if i in self.ix.nid_of]
+        out: dict[str, Entity] = {}
+        for chunk in _chunks(nids):
+            q = f"SELECT {_ENT_COLS} FROM entities WHERE nid IN ({','.join('?' * len(chunk))})"
+            for row in self.db.execute(q, chunk):
+                e = _entity(row)
+                e.members = sorted(self.ix.members.get(e.id, ()))
+                out[e.id] = e
+        return out
+
+    def merged_into(self, ids: Iterable[str]) -> dict[str, str]:
+        m = self.ix.merged
+        if not m:
+            return {}
+        return {i: m[i] for i in ids if i in m}
+
+    def members(self, canonical: str) -> list[str]:
+        return sorted(self.ix.members.get(canonical, ()))
+
+    def _rels_by_rid(self, rids: Sequence[int]) -> list[Relationship]:
+        out = []
+        ids = self.ix.ids
+        for chunk in _chunks(rids):
+            q = f"SELECT {_REL_COLS} FROM relationships WHERE rid IN ({','.join('?' * len(chunk))})"
+            for rid, t, s, d, asr, props in self.db.execute(q, chunk):
+                out.append(_relationship(t, ids[s], ids[d], asr, props))
+        return out
+
+    def relationships(self, keys: Iterable[Key]) -> dict[Key, Relationship]:
+        nid, ekey = self.ix.nid_of, self.ix.ekey
+        rids = []
+        for t, s, d in keys:
+            ns, nd = nid.get(s), nid.get(d)
+            if ns is not None and nd is not None:
+                rid = ekey.get(_ekey(_TYPE_CODE[t], ns, nd))
+                if rid is not None:
+                    rids.append(rid)
+        return {r.key: r for r in self._rels_by_rid(rids)}
+
+    def relationships_of(self, ids: Iterable[str]) -> list[Relationship]:
+        rids: set[int] = set()
+        for i in ids:
+            n = self.ix.nid_of.get(i)
+            if n is not None and self.ix.adj[n]:
+                rids.update(self.ix.adj[n] or ())
+        return self._rels_by_rid(sorted(rids))
+
+    # writes
+
+    def _bulk(self, table: str, n: int) -> None:
+        """Drop a table's index for a large load into an empty table; rebuilt at commit."""
+        if n >= _BULK_ROWS and table not in self.rebuild:
+            if self.db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is None:
+                self.db.execute(f"DROP INDEX IF EXISTS {_INDEXES[table][0]}")
+                self.rebuild.add(table)
+
+    def put_entities(self, entities: Sequence[Entity], new: bool) -> None:
+        ix = self.ix
+        if new:
+            self._bulk("entities", len(entities))
+            start = self.s._next_nid()
+            rows = []
+            for k, e in enumerate(entities):
+                nid = start + k
+                rows.append((nid, *_entity_row(e)))
+                ix.set_node(nid, e.id, e.kind, e.locality, None)
+            self.s._nid = start + len(entities)
+            self.db.executemany(
+                f"INSERT INTO entities ({_ENT_COLS}) VALUES ({','.join('?' * 14)})", rows
+            )
+        else:
+            rows = []
+            for e in entities:
+                nid = ix.nid_of[e.id]
+                rows.append((*_entity_row(e)[1:], nid))
+                ix.set_node(nid, e.id, e.kind, e.locality, ix.merged.get(e.id))
+            self.db.executemany(
+                "UPDATE entities SET kind=?, name=?, aliases=?, dob=?, locality=?, lat=?, lon=?, properties=?,"
+                " sources=?, first_seen=?, last_seen=?, grading=? WHERE nid=?",
+                rows,
+            )
+
+    def put_relationships(self, rels: Sequence[Relationship], new: bool) -> None:
+        ix = self.ix
+        nid = ix.nid_of
+        if new:
+            self._bulk("relationships", len(rels))
+            start = self.s._next_rid()
+            rows = []
+            set_edge = ix.set_edge
+            for k, r in enumerate(rels):
+                rid = start + k
+                t, s, d = _TYPE_CODE[r.type], nid[r.source], nid[r.target]
+                first, last, count, grading, asr = _summary(r)
+                rows.append((rid, r.type, s, d, first, last, count, grading, asr, _dumps(r.properties)))
+                set_edge(rid, t, s, d, day(first), day(last), count)
+            self.s._rid = start + len(rels)
+            self.db.executemany(
+                "INSERT INTO relationships (rid, type, src, dst, first_seen, last_seen, count, grading,"
+                " assertions, properties) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                rows,
+            )
+        else:
+            rows = []
+            for r in rels:
+                t, s, d = _TYPE_CODE[r.type], nid[r.source], nid[r.target]
+                rid = ix.ekey[_ekey(t, s, d)]
+                first, last, count, grading, asr = _summary(r)
+                rows.append((first, last, count, grading, asr, _dumps(r.properties), rid))
+                ix.set_edge(rid, t, s, d, day(first), day(last), count)
+            self.db.executemany(
+                "UPDATE relationships SET first_seen=?, last_seen=?, count=?, grading=?, assertions=?,"
+                " properties=? WHERE rid=?",
+                rows,
+            )
+
+    def delete_relationships(self, keys: Sequence[Key]) -> None:
+        ix = self.ix
+        rids = []
+        for t, s, d in keys:
+            rid = ix.ekey.get(_ekey(_TYPE_CODE[t], ix.nid_of[s], ix.nid_of[d]))
+            if rid is not None:
+                rids.append(rid)
+        for chunk in _chunks(rids):
+            self.db.execute(f"DELETE FROM relationships WHERE rid IN ({','.join('?' * len(chunk))})", chunk)
+        for rid in rids:
+            ix.drop_edge(rid)
+
+    def delete_entities(self, ids: Sequence[str]) -> None:
+        present = [i for i in ids if i in self.ix.nid_of]
+        for chunk in _chunks(present):
+            self.db.execute(f"DELETE FROM entities WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+        for i in present:
+            self.ix.drop_node(i)
+
+    def set_merged_into(self, ids: Sequence[str], into: str | None) -> None:
+        ix = self.ix
+        for i in ids:
+            self.db.execute("UPDATE entities SET merged_into=? WHERE id=?", (into, i))
+            old = ix.merged.pop(i, None)
+            if old is not None:
+                ix.members[old] = [m for m in ix.members.get(old, []) if m != i]
+                if not ix.members[old]:
+                    del ix.members[old]
+            nid = ix.nid_of[i]
+            if into:
+                ix.merged[i] = into
+                ix.members.setdefault(into, []).append(i)
+                ix.alive[nid] = 0
+            else:
+                ix.alive[nid] = 1
+
+    def add_record(self, table: str, record: dict[str, Any]) -> None:
+        assert table in RECORD_TABLES
+        self.db.execute("INSERT INTO records (tbl, body) VALUES (?, ?)", (table, _dumps(record)))
+
+    def records(self, table: str) -> list[dict[str, Any]]:
+        rows = self.db.execute("SELECT body FROM records WHERE tbl=? ORDER BY seq", (table,))
+        return [orjson.loads(b) for (b,) in rows]
+
+
+def _entity_row(e: Entity) -> tuple[Any, ...]:
+    return (
+        e.id, e.kind, e.name, _dumps(e.aliases), e.dob, e.locality, e.lat, e.lon, _dumps(e.properties),
+        _dumps(e.sources), e.first_seen, e.last_seen, e.grading,
+    )
+
+
+def _entity(row: tuple[Any, ...]) -> Entity:
+    _, eid, kind, name, aliases, dob, loc, lat, lon, props, sources, first, last, grading = row
+    return Entity(
+        id=eid, kind=kind, name=name, aliases=orjson.loads(aliases), dob=dob, locality=loc, lat=lat, lon=lon,
+        properties=orjson.loads(props), sources=orjson.loads(sources), first_seen=first, last_seen=last,
+        grading=grading,
+    )
+
+
+def _summary(r: Relationship) -> tuple[str | None, str | None, int, str | None, str]:
+    asr = r.assertions
+    if len(asr) == 1:
+        a = asr[0]
+        return a.date, a.date, 1, a.grading, orjson.dumps([a.to_json()]).decode()
+    dates = [a.date for a in asr if a.date]
+    return (
+        min(dates) if dates else None,
+        max(dates) if dates else None,
+        len(asr),
+        strongest_grading([a.grading for a in asr]),
+        orjson.dumps([a.to_json() for a in asr]).decode(),
+    )
+
+
+def _relationship(t: str, s: str | None, d: str | None, asr: str, props: str) -> Relationship:
+    assert s is not None and d is not None
+    return Relationship(t, s, d, [Assertion.from_json(x) for x in orjson.loads(asr)], orjson.loads(props))
+
+
+class SQLiteStore(Store):
+    """The embedded store in one SQLite file (``sqlite:///path/to/file.db``)."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.url = f"sqlite:///{self.path}"
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute("PRAGMA foreign_keys=OFF")
+        self._db.execute("PRAGMA busy_timeout=10000")
+        self._db.execute("PRAGMA cache_size=-262144")
+        self._migrate()
+        self._ix: Index | None = None
+        self._data_version: int | None = None
+        self._nid = 0
+        self._rid = 0
+
+    def _migrate(self) -> None:
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if version > len(MIGRATIONS):
+            raise StoreError(
+                f"{self.path}: schema version {version} is newer than this contextgraph knows ({len(MIGRATIONS)})"
+            )
+        for n in range(version, len(MIGRATIONS)):
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                for stmt in MIGRATIONS[n].split(";"):
+                    if stmt.strip():
+                        self._db.execute(stmt)
+                self._db.execute(f"PRAGMA user_version={n + 1}")
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+
+    @property
+    def schema_version(self) -> int:
+        return int(self._db.execute("PRAGMA user_version").fetchone()[0])
+
+    def _next_nid(self) -> int:
+        if not self._nid:
+            self._nid = (self._db.execute("SELECT max(nid) FROM entities").fetchone()[0] or 0) + 1
+        return self._nid
+
+    def _next_rid(self) -> int:
+        if not self._rid:
+            self._rid = (self._db.execute("SELECT max(rid) FROM relationships").fetchone()[0] or 0) + 1
+        return self._rid
+
+    def _index(self) -> Index:
+        """The adjacency index, (re)built if another connection wrote the file."""
+        dv = self._db.execute("PRAGMA data_version").fetchone()[0]
+        if self._ix is None or dv != self._data_version:
+            self._ix = self._load_index()
+            self._data_version = dv
+            self._nid = self._rid = 0
+        return self._ix
+
+    def _load_index(self) -> Index:
+        ix = Index()
+        for nid, eid, kind, loc, merged in self._db.execute(
+            "SELECT nid, id, kind, locality, merged_into FROM entities ORDER BY nid"
+        ):
+            ix.set_node(nid, eid, kind, loc, merged)
+        cur = self._db.execute(
+            "SELECT rid, type, src, dst, first_seen, last_seen, count FROM relationships ORDER BY rid"
+        )
+        tc = _TYPE_CODE
+        set_edge = ix.set_edge
+        days: dict[str | None, int] = {None: -1}
+        while rows := cur.fetchmany(50000):
+            for rid, t, s, d, f, la, c in rows:
+                df = days.get(f)
+                if df is None:
+                    df = days[f] = day(f)
+                dl = days.get(la)
+                if dl is None:
+                    dl = days[la] = day(la)
+                set_edge(rid, tc[t], s, d, df, dl, c)
+        return ix
+
+    def transaction(self, fn: Callable[[Txn], T]) -> T:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            tx = SQLiteTxn(self)
+            try:
+                out = fn(tx)
+                for table in sorted(tx.rebuild):
+                    self._db.execute(_INDEXES[table][1])
+                self._db.execute("COMMIT")
+                return out
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                self._ix = None  # the index may hold writes that were rolled back
+                self._nid = self._rid = 0
+                raise
+
+    def read(self, fn: Callable[[Txn], T]) -> T:
+        with self._lock:
+            return fn(SQLiteTxn(self))
+
+    # reads built on the index
+
+    def expand(self, ids: Sequence[str], flt: Filter) -> list[tuple[Relationship, Entity]]:
+        with self._lock:
+            ix = self._index()
+            tx = SQLiteTxn(self)
+            types = {_TYPE_CODE[t] for t in flt.types} if flt.types is not None else None
+            since = day(flt.since) if flt.since else None
+            until = day(flt.until) if flt.until else None
+            kinds = {_KIND_CODE[k] for k in flt.kinds} if flt.kinds is not None else None
+            locs = {ix.loc_code[x] for x in flt.localities if x in ix.loc_code} if flt.localities is not None else None
+            svc = _KIND_CODE["service"]
+            rids: list[int] = []
+            other: dict[int, int] = {}
+            for eid in ids:
+                n = ix.nid_of.get(eid)
+                if n is None:
+                    continue
+                for rid in ix.adj[n] or ():
+                    if types is not None and ix.e_type[rid] not in types:
+                        continue
+                    if since is not None and 0 <= ix.e_last[rid] < since:
+                        continue
+                    if until is not None and ix.e_first[rid] > until:
+                        continue
+                    s, d = ix.e_src[rid], ix.e_dst[rid]
+                    o = d if s == n else s
+                    if o == n or not ix.alive[o]:
+                        continue
+                    k = ix.kind[o]
+                    if kinds is not None and k not in kinds:
+                        continue
+                    if locs is not None and k != svc and ix.loc[o] not in locs:
+                        continue
+                    rids.append(rid)
+                    other[rid] = o
+            rels = tx._rels_by_rid(rids)
+            ents = tx.entities({ix.ids[o] or "" for o in other.values()})
+            return [(r, ents[r.target if r.source in ids else r.source]) for r in rels]
+
+    def search_candidates(self, keys: Sequence[str], flt: Filter, limit: int) -> list[Entity]:
+        from rapidfuzz import fuzz, process
+
+        with self._lock:
+            ix = self._index()
+            if ix.names is None:
+                ix.names = {}
+            missing = [n for n, e in enumerate(ix.ids) if e is not None and ix.alive[n] and n not in ix.names]
+            for chunk in _chunks(missing, 20000):
+                q = f"SELECT nid, name, aliases FROM entities WHERE nid IN ({','.join('?' * len(chunk))})"
+                for nid, name, aliases in self._db.execute(q, chunk):
+                    ix.names[nid] = [normalise_name(x) for x in [name, *orjson.loads(aliases)]]
+            # also the names of merged members, found under their canonical entity
+            choices: dict[tuple[int, int], str] = {}
+            for nid, names in ix.names.items():
+                if not ix.alive[nid] or ix.ids[nid] is None:
+                    continue
+                if not flt.node_ok(KIND_CODES[ix.kind[nid]], ix.loc_names[ix.loc[nid]]):
+                    continue
+                for j, nm in enumerate(names):
+                    choices[(nid, j)] = nm
+            for canon, mems in ix.members.items():
+                cn = ix.nid_of.get(canon)
+                if cn is None or not ix.alive[cn]:
+                    continue
+                if not flt.node_ok(KIND_CODES[ix.kind[cn]], ix.loc_names[ix.loc[cn]]):
+                    continue
+                for m in mems:
+                    mn = ix.nid_of[m]
+                    row = self._db.execute("SELECT name, aliases FROM entities WHERE nid=?", (mn,)).fetchone()
+                    for j, nm in enumerate([row[0], *orjson.loads(row[1])]):
+                        choices[(cn, 1000 + mn * 100 + j)] = normalise_name(nm)
+            found: dict[int, None] = {}
+            for key in keys:
+                for _, _, (nid, _) in process.extract(
+                    key, choices, scorer=fuzz.WRatio, limit=limit, score_cutoff=60
+                ):
+                    found.setdefault(nid, None)
+            tx = SQLiteTxn(self)
+            recs = tx.entities([ix.ids[n] or "" for n in found])
+        from .base import view
+
+        return [view(r, tx.entities(r.members).values()) if r.members else r for r in recs.values()]
+
+    def projection(self, flt: Filter | None = None) -> Projection:
+        flt = flt or Filter()
+        with self._lock:
+            ix = self._index()
+            n_all = len(ix.ids)
+            alive = np.frombuffer(bytes(ix.alive), np.uint8).astype(bool)
+            kind = np.frombuffer(bytes(ix.kind), np.int8)
+            loc = np.frombuffer(ix.loc.tobytes(), np.int16)
+            keep = alive.copy()
+            if flt.kinds is not None:
+                keep &= np.isin(kind, [_KIND_CODE[k] for k in flt.kinds])
+            if flt.localities is not None:
+                codes = [ix.loc_code[x] for x in flt.localities if x in ix.loc_code]
+                keep &= np.isin(loc, codes) | (kind == _KIND_CODE["service"])
+            e_alive = np.frombuffer(bytes(ix.e_alive), np.uint8).astype(bool)
+            src = np.frombuffer(ix.e_src.tobytes(), np.int32)
+            dst = np.frombuffer(ix.e_dst.tobytes(), np.int32)
+            et = np.frombuffer(bytes(ix.e_type), np.int8)
+            ef = np.frombuffer(ix.e_first.tobytes(), np.int32)
+            el = np.frombuffer(ix.e_last.tobytes(), np.int32)
+            ec = np.frombuffer(ix.e_count.tobytes(), np.int32)
+            emask = e_alive & keep[src] & keep[dst] & (src != dst)
+            if flt.types is not None:
+                emask &= np.isin(et, [_TYPE_CODE[t] for t in flt.types])
+            if flt.since:
+                emask &= ~((el >= 0) & (el < day(flt.since)))
+            if flt.until:
+                emask &= ~(ef > day(flt.until))
+            nodes = np.flatnonzero(keep)
+            remap = np.full(n_all, -1, np.int32)
+            remap[nodes] = np.arange(nodes.shape[0], dtype=np.int32)
+            ids_all = ix.ids
+            used = sorted({ix.loc_names[c] for c in set(loc[nodes].tolist())}, key=lambda x: (x is None, x or ""))
+            newcode = {name: i for i, name in enumerate(used)}
+            lmap = np.zeros(len(ix.loc_names), np.int16)
+            for old, name in enumerate(ix.loc_names):
+                lmap[old] = newcode.get(name, 0)
+            return Projection(
+                ids=[ids_all[i] or "" for i in nodes.tolist()],
+                kind=kind[nodes].copy(),
+                locality=lmap[loc[nodes]],
+                localities=used,
+                src=remap[src[emask]],
+                dst=remap[dst[emask]],
+                type=et[emask].copy(),
+                first_seen=ef[emask].copy(),
+                last_seen=el[emask].copy(),
+                count=ec[emask].copy(),
+            )
+
+    def stats(self) -> Stats:
+        with self._lock:
+            db = self._db
+            ents = dict(db.execute("SELECT kind, count(*) FROM entities WHERE merged_into IS NULL GROUP BY kind"))
+            rels = dict(db.execute("SELECT type, count(*) FROM relationships WHERE src != dst GROUP BY type"))
+            locs = {
+                (k or "(none)"): v
+                for k, v in db.execute(
+                    "SELECT locality, count(*) FROM entities WHERE merged_into IS NULL AND kind != 'service'"
+                    " GROUP BY locality"
+                )
+            }
+            merged = db.execute("SELECT count(*) FROM entities WHERE merged_into IS NOT NULL").fetchone()[0]
+            rec = dict(db.execute("SELECT tbl, count(*) FROM records GROUP BY tbl"))
+        return Stats(
+            entities={k: ents.get(k, 0) for k in KINDS},
+            relationships={t: rels.get(t, 0) for t in TYPE_CODES},
+            localities=dict(sorted(locs.items())),
+            merged=merged,
+            judgements=rec.get("judgements", 0),
+            erasures=rec.get("erasures", 0),
+        )
+
+    def iter_entities(self) -> Iterator[Entity]:
+        with self._lock:
+            rows = self._db.execute(f"SELECT {_ENT_COLS} FROM entities ORDER BY nid").fetchall()
+        for row in rows:
+            yield _entity(row)
+
+    def iter_relationships(self) -> Iterator[Relationship]:
+        with self._lock:
+            ids = {nid: eid for nid, eid in self._db.execute("SELECT nid, id FROM entities")}
+            cur = self._db.execute(f"SELECT {_REL_COLS} FROM relationships ORDER BY rid")
+            rows = cur.fetchall()
+        for _, t, s, d, asr, props in rows:
+            yield _relationship(t, ids.get(s), ids.get(d), asr, props)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
