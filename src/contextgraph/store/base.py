@@ -425,11 +425,12 @@ class Store(ABC):
 
         def work(tx: Txn) -> dict[str, Entity]:
             canon = tx.merged_into(ids)
-            wanted = {canon.get(i, i) for i in ids}
-            records = tx.entities(wanted)
-            out_c: dict[str, Entity] = {}
-            for cid, rec in records.items():
-                out_c[cid] = view(rec, tx.entities(rec.members).values()) if rec.members else rec
+            records = tx.entities({canon.get(i, i) for i in ids})
+            members = tx.entities({m for r in records.values() for m in r.members})
+            out_c = {
+                c: view(r, [members[m] for m in r.members if m in members]) if r.members else r
+                for c, r in records.items()
+            }
             return {i: out_c[canon.get(i, i)] for i in ids if canon.get(i, i) in out_c}
 
         return self.read(work)

@@ -1,0 +1,63 @@
+-- Relationships. One relationship per type and pair of entities; its
+-- assertions (a list of JSON objects, one per source statement) say who asserted
+-- it, when and how graded. Symmetric types are stored once, smaller id first.
+
+-- name: relationships_by_key
+UNWIND $keys AS k
+MATCH (a:Entity {id: k[0]})-[r:__TYPE__]->(b:Entity {id: k[1]})
+RETURN a.id AS source, b.id AS target, r.assertions AS assertions, r.properties AS properties
+
+-- name: relationships_of
+UNWIND $ids AS id
+MATCH (n:Entity {id: id})-[r]-()
+WITH DISTINCT r
+RETURN type(r) AS type, startNode(r).id AS source, endNode(r).id AS target,
+       r.assertions AS assertions, r.properties AS properties
+
+-- name: create_relationships
+UNWIND $rows AS row
+MATCH (a:Entity {id: row.source})
+MATCH (b:Entity {id: row.target})
+CREATE (a)-[r:__TYPE__]->(b)
+SET r.assertions = row.assertions, r.properties = row.properties, r.first_seen = row.first_seen,
+    r.last_seen = row.last_seen, r.count = row.count, r.grading = row.grading
+
+-- name: update_relationships
+UNWIND $rows AS row
+MATCH (a:Entity {id: row.source})-[r:__TYPE__]->(b:Entity {id: row.target})
+SET r.assertions = row.assertions, r.properties = row.properties, r.first_seen = row.first_seen,
+    r.last_seen = row.last_seen, r.count = row.count, r.grading = row.grading
+
+-- name: delete_relationships
+UNWIND $keys AS k
+MATCH (a:Entity {id: k[0]})-[r:__TYPE__]->(b:Entity {id: k[1]})
+DELETE r
+
+-- name: expand
+-- The live relationships of the given entities that pass the filter, each with
+-- the entity at its other end and the ids merged into that entity.
+UNWIND $ids AS id
+MATCH (n:Entity {id: id})-[r]-(o:Entity)
+WHERE o.merged_into IS NULL AND o <> n
+  AND ($types IS NULL OR type(r) IN $types)
+  AND ($since IS NULL OR r.last_seen IS NULL OR r.last_seen >= $since)
+  AND ($until IS NULL OR r.first_seen IS NULL OR r.first_seen <= $until)
+  AND ($kinds IS NULL OR o.kind IN $kinds)
+  AND ($localities IS NULL OR o.kind = $service OR o.locality IN $localities)
+RETURN type(r) AS type, startNode(r).id AS source, endNode(r).id AS target,
+       r.assertions AS assertions, r.properties AS properties, o AS other,
+       COUNT { MATCH (m:Entity {merged_into: o.id}) } AS members
+
+-- name: projection_edges
+MATCH (a:Entity)-[r]->(b:Entity)
+WHERE a <> b
+  AND ($types IS NULL OR type(r) IN $types)
+  AND ($since IS NULL OR r.last_seen IS NULL OR r.last_seen >= $since)
+  AND ($until IS NULL OR r.first_seen IS NULL OR r.first_seen <= $until)
+RETURN a.id AS source, b.id AS target, type(r) AS type, r.first_seen AS first_seen,
+       r.last_seen AS last_seen, r.count AS count
+
+-- name: all_relationships
+MATCH (a:Entity)-[r]->(b:Entity)
+RETURN type(r) AS type, a.id AS source, b.id AS target, r.assertions AS assertions, r.properties AS properties
+ORDER BY a.id, type, b.id

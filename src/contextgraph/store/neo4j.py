@@ -1,0 +1,318 @@
+"""The Neo4j store, for a force or a region (``neo4j://user:password@host:7687``).
+
+Every query is a named query of ``cypher/`` (see :mod:`contextgraph.queries`);
+values go only as parameters; writes run in managed transactions
+(``execute_write``) whose functions are safe to retry, sending rows in
+``UNWIND`` batches.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, TypeVar
+
+from neo4j import Driver, GraphDatabase, ManagedTransaction
+from neo4j.exceptions import Neo4jError, ServiceUnavailable
+
+from ..model import KINDS, REL_TYPES, TYPE_CODES, Assertion, Entity, Relationship, strongest_grading
+from ..projection import Projection
+from ..queries import query
+from ..text import normalise_name
+from .base import RECORD_TABLES, Filter, Key, Stats, Store, StoreError, Txn
+
+T = TypeVar("T")
+_BATCH = 5000
+_SCHEMA = (
+    "constraint_entity_id",
+    "index_entity_merged_into",
+    "index_entity_locality",
+    "index_entity_names",
+    "constraint_record_id",
+    "index_record_table",
+)
+
+
+def _entity_props(e: Entity) -> dict[str, Any]:
+    return {
+        "id": e.id,
+        "kind": e.kind,
+        "name": e.name,
+        "aliases": list(e.aliases),
+        "dob": e.dob,
+        "locality": e.locality,
+        "lat": e.lat,
+        "lon": e.lon,
+        "properties": json.dumps(e.properties, ensure_ascii=False, sort_keys=True),
+        "sources": list(e.sources),
+        "first_seen": e.first_seen,
+        "last_seen": e.last_seen,
+        "grading": e.grading,
+        "search": " | ".join(dict.fromkeys(normalise_name(x) for x in [e.name, *e.aliases])),
+    }
+
+
+def _entity(node: Any, members: Iterable[str] = ()) -> Entity:
+    p = dict(node)
+    return Entity(
+        id=p["id"],
+        kind=p["kind"],
+        name=p["name"],
+        aliases=list(p.get("aliases") or []),
+        dob=p.get("dob"),
+        locality=p.get("locality"),
+        lat=p.get("lat"),
+        lon=p.get("lon"),
+        properties=json.loads(p.get("properties") or "{}"),
+        sources=list(p.get("sources") or []),
+        first_seen=p.get("first_seen"),
+        last_seen=p.get("last_seen"),
+        grading=p.get("grading"),
+        members=sorted(members),
+    )
+
+
+def _assertion_text(a: Assertion) -> str:
+    return json.dumps(a.to_json(), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _rel_row(r: Relationship) -> dict[str, Any]:
+    dates = [a.date for a in r.assertions if a.date]
+    return {
+        "source": r.source,
+        "target": r.target,
+        "assertions": [_assertion_text(a) for a in r.assertions],
+        "properties": json.dumps(r.properties, ensure_ascii=False, sort_keys=True),
+        "first_seen": min(dates) if dates else None,
+        "last_seen": max(dates) if dates else None,
+        "count": len(r.assertions),
+        "grading": strongest_grading([a.grading for a in r.assertions]),
+    }
+
+
+def _relationship(t: str, s: str, d: str, assertions: list[str] | None, props: str | None) -> Relationship:
+    return Relationship(
+        t, s, d, [Assertion.from_json(json.loads(x)) for x in assertions or []], json.loads(props or "{}")
+    )
+
+
+def _batches(seq: Sequence[T], n: int = _BATCH) -> Iterator[Sequence[T]]:
+    for i in range(0, len(seq), n):
+        yield seq[i : i + n]
+
+
+class Neo4jTxn(Txn):
+    def __init__(self, tx: ManagedTransaction):
+        self.tx = tx
+
+    def run(self, name: str, **params: Any) -> list[Any]:
+        return list(self.tx.run(query(name), params))
+
+    def entities(self, ids: Iterable[str]) -> dict[str, Entity]:
+        ids = list(dict.fromkeys(ids))
+        out: dict[str, Entity] = {}
+        for chunk in _batches(ids):
+            for rec in self.run("entities_by_id", ids=list(chunk)):
+                e = _entity(rec["n"], rec["members"])
+                out[e.id] = e
+        return out
+
+    def merged_into(self, ids: Iterable[str]) -> dict[str, str]:
+        ids = list(dict.fromkeys(ids))
+        out: dict[str, str] = {}
+        for chunk in _batches(ids, 20000):
+            out.update({r["id"]: r["into"] for r in self.run("merged_into", ids=list(chunk))})
+        return out
+
+    def members(self, canonical: str) -> list[str]:
+        return [r["id"] for r in self.run("members_of", id=canonical)]
+
+    def relationships(self, keys: Iterable[Key]) -> dict[Key, Relationship]:
+        by_type: dict[str, list[list[str]]] = defaultdict(list)
+        for t, s, d in keys:
+            by_type[t].append([s, d])
+        out: dict[Key, Relationship] = {}
+        for t, pairs in by_type.items():
+            q = query("relationships_by_key", rtype=REL_TYPES[t])
+            for chunk in _batches(pairs):
+                for rec in self.tx.run(q, keys=list(chunk)):
+                    r = _relationship(t, rec["source"], rec["target"], rec["assertions"], rec["properties"])
+                    out[r.key] = r
+        return out
+
+    def relationships_of(self, ids: Iterable[str]) -> list[Relationship]:
+        return [
+            _relationship(r["type"], r["source"], r["target"], r["assertions"], r["properties"])
+            for r in self.run("relationships_of", ids=list(ids))
+        ]
+
+    def put_entities(self, entities: Sequence[Entity], new: bool) -> None:
+        if not new:
+            rows = [_entity_props(e) for e in entities]
+            for chunk in _batches(rows):
+                self.tx.run(query("update_entities"), rows=list(chunk))
+            return
+        by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for e in entities:
+            by_kind[e.kind].append(_entity_props(e))
+        for kind, rows in by_kind.items():
+            q = query("create_entities", label=KINDS[kind])
+            for chunk in _batches(rows):
+                self.tx.run(q, rows=list(chunk))
+
+    def put_relationships(self, rels: Sequence[Relationship], new: bool) -> None:
+        by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for r in rels:
+            by_type[r.type].append(_rel_row(r))
+        name = "create_relationships" if new else "update_relationships"
+        for t, rows in by_type.items():
+            q = query(name, rtype=REL_TYPES[t])
+            for chunk in _batches(rows):
+                self.tx.run(q, rows=list(chunk))
+
+    def delete_relationships(self, keys: Sequence[Key]) -> None:
+        by_type: dict[str, list[list[str]]] = defaultdict(list)
+        for t, s, d in keys:
+            by_type[t].append([s, d])
+        for t, pairs in by_type.items():
+            q = query("delete_relationships", rtype=REL_TYPES[t])
+            for chunk in _batches(pairs):
+                self.tx.run(q, keys=list(chunk))
+
+    def delete_entities(self, ids: Sequence[str]) -> None:
+        self.run("delete_entities", ids=list(ids))
+
+    def set_merged_into(self, ids: Sequence[str], into: str | None) -> None:
+        self.run("set_merged_into", ids=list(ids), into=into)
+
+    def add_record(self, table: str, record: dict[str, Any]) -> None:
+        assert table in RECORD_TABLES
+        self.run("add_record", id=record["id"], tbl=table, body=json.dumps(record, ensure_ascii=False))
+
+    def records(self, table: str) -> list[dict[str, Any]]:
+        return [json.loads(r["body"]) for r in self.run("records", tbl=table)]
+
+
+def _lucene(key: str) -> str:
+    """A fuzzy full-text query from a normalised name (letters, digits and spaces only)."""
+    terms = []
+    for tok in key.split():
+        if len(tok) >= 6:
+            terms.append(f"{tok}~2")
+        elif len(tok) >= 3:
+            terms.append(f"{tok}~1")
+        else:
+            terms.append(tok)
+    return " OR ".join(terms)
+
+
+class Neo4jStore(Store):
+    def __init__(self, uri: str, auth: tuple[str, str] | None = None, database: str | None = None):
+        self.url = uri
+        self.database = database
+        try:
+            self._driver: Driver = GraphDatabase.driver(uri, auth=auth, notifications_min_severity="OFF")
+            self._driver.verify_connectivity()
+        except (ServiceUnavailable, Neo4jError, ValueError, OSError) as e:
+            raise StoreError(f"cannot reach Neo4j at {uri}: {e}") from None
+        with self._driver.session(database=database) as s:
+            for name in _SCHEMA:
+                s.run(query(name)).consume()
+            s.run(query("await_indexes")).consume()
+
+    def _session(self) -> Any:
+        return self._driver.session(database=self.database)
+
+    def transaction(self, fn: Callable[[Txn], T]) -> T:
+        with self._session() as s:
+            return s.execute_write(lambda tx: fn(Neo4jTxn(tx)))  # type: ignore[no-any-return]
+
+    def read(self, fn: Callable[[Txn], T]) -> T:
+        with self._session() as s:
+            return s.execute_read(lambda tx: fn(Neo4jTxn(tx)))  # type: ignore[no-any-return]
+
+    def _params(self, flt: Filter) -> dict[str, Any]:
+        return {
+            "types": sorted(flt.types) if flt.types is not None else None,
+            "kinds": sorted(flt.kinds) if flt.kinds is not None else None,
+            "localities": sorted(flt.localities) if flt.localities is not None else None,
+            "since": flt.since,
+            "until": flt.until,
+            "service": "service",
+        }
+
+    def expand(self, ids: Sequence[str], flt: Filter) -> list[tuple[Relationship, Entity]]:
+        params = self._params(flt)
+
+        def work(tx: ManagedTransaction) -> list[tuple[Relationship, Entity]]:
+            out = []
+            for rec in tx.run(query("expand"), ids=list(ids), **params):
+                rel = _relationship(rec["type"], rec["source"], rec["target"], rec["assertions"], rec["properties"])
+                other = _entity(rec["other"])
+                if rec["members"]:
+                    other.members = ["?"]  # filled by the caller's view
+                out.append((rel, other))
+            return out
+
+        with self._session() as s:
+            return s.execute_read(work)  # type: ignore[no-any-return]
+
+    def search_candidates(self, keys: Sequence[str], flt: Filter, limit: int) -> list[Entity]:
+        ids: dict[str, None] = {}
+        with self._session() as s:
+            for key in keys:
+                for rec in s.run(query("search_names"), text=_lucene(key), limit=limit):
+                    ids.setdefault(rec["id"], None)
+        found = self.get_many(list(ids))
+        return [e for e in found.values() if flt.node_ok(e.kind, e.locality)]
+
+    def projection(self, flt: Filter | None = None) -> Projection:
+        flt = flt or Filter()
+        params = self._params(flt)
+        with self._session() as s:
+            nodes = [(r["id"], r["kind"], r["locality"]) for r in s.run(query("projection_nodes"), **params)]
+            index = {n[0]: i for i, n in enumerate(nodes)}
+            edges = []
+            for r in s.run(query("projection_edges"), **params):
+                a, b = index.get(r["source"]), index.get(r["target"])
+                if a is not None and b is not None:
+                    edges.append((a, b, r["type"], r["first_seen"], r["last_seen"], r["count"] or 1))
+        return Projection.from_lists([n[0] for n in nodes], [n[1] for n in nodes], [n[2] for n in nodes], edges)
+
+    def stats(self) -> Stats:
+        def counts(s: Any, name: str, **p: Any) -> dict[Any, int]:
+            return {r["key"]: r["n"] for r in s.run(query(name), **p)}
+
+        with self._session() as s:
+            ents = counts(s, "count_entities_by_kind")
+            rels = counts(s, "count_relationships_by_type")
+            locs = counts(s, "count_entities_by_locality", service="service")
+            merged = counts(s, "count_merged").get("merged", 0)
+            rec = counts(s, "count_records")
+        return Stats(
+            entities={k: ents.get(k, 0) for k in KINDS},
+            relationships={t: rels.get(t, 0) for t in TYPE_CODES},
+            localities=dict(sorted(((k or "(none)"), v) for k, v in locs.items())),
+            merged=merged,
+            judgements=rec.get("judgements", 0),
+            erasures=rec.get("erasures", 0),
+        )
+
+    def iter_entities(self) -> Iterator[Entity]:
+        with self._session() as s:
+            for rec in s.run(query("all_entities")):
+                yield _entity(rec["n"])
+
+    def iter_relationships(self) -> Iterator[Relationship]:
+        with self._session() as s:
+            for r in s.run(query("all_relationships")):
+                yield _relationship(r["type"], r["source"], r["target"], r["assertions"], r["properties"])
+
+    def clear(self) -> None:
+        """Delete everything (for tests and benchmarks on a scratch database)."""
+        with self._session() as s:
+            s.run(query("clear_all")).consume()
+
+    def close(self) -> None:
+        self._driver.close()

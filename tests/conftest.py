@@ -1,0 +1,49 @@
+"""Fixtures: every contract test runs against each store, Neo4j for real."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from contextgraph.store import Store, open_store
+from contextgraph.store.neo4j import Neo4jStore
+
+from .neo4j_server.launch import Unavailable, neo4j_uri
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+IN_CI = bool(os.environ.get("CI"))
+
+
+@pytest.fixture(scope="session")
+def neo4j_url() -> Iterator[str]:
+    try:
+        with neo4j_uri() as uri:
+            yield uri
+    except Unavailable as e:
+        if IN_CI:
+            pytest.fail(f"the Neo4j leg must run in CI: {e}")
+        pytest.skip(f"no Neo4j here: {e}")
+
+
+@pytest.fixture(scope="session")
+def neo4j_store(neo4j_url: str) -> Iterator[Neo4jStore]:
+    s = open_store(neo4j_url)
+    assert isinstance(s, Neo4jStore)
+    yield s
+    s.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("neo4j", marks=pytest.mark.neo4j)])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """A fresh, empty store of each kind."""
+    if request.param == "sqlite":
+        s = open_store(f"sqlite:///{tmp_path / 'test.db'}")
+        yield s
+        s.close()
+    else:
+        n: Neo4jStore = request.getfixturevalue("neo4j_store")
+        n.clear()
+        yield n

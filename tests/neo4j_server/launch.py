@@ -1,0 +1,140 @@
+"""Find or start a real Neo4j for the test suite, and give its Bolt URI.
+
+In this order: ``NEO4J_URI`` if set; testcontainers when a Docker engine
+answers; otherwise Neo4j Community from Maven Central (resolved by ``pom.xml``
+beside this file) run embedded by ``Launcher.java`` on a free loopback port.
+
+Run as a script, it resolves the jars (``python tests/neo4j_server/launch.py
+--fetch``) so that later runs need no network, or starts a server and waits
+(``--serve``), printing its URI.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+CLASSPATH = HERE / "classpath.txt"
+NEO4J_IMAGE = "neo4j:5.26-community"
+START_TIMEOUT = 240
+
+
+class Unavailable(RuntimeError):
+    pass
+
+
+def fetch() -> Path:
+    """Resolve the Neo4j jars with Maven and write the classpath file."""
+    if CLASSPATH.exists() and all(Path(p).exists() for p in CLASSPATH.read_text().split(os.pathsep) if p):
+        return CLASSPATH
+    mvn = shutil.which("mvn")
+    if mvn is None:
+        raise Unavailable("Maven (mvn) is not installed, so Neo4j cannot be resolved from Maven Central")
+    out = subprocess.run(
+        [mvn, "-q", "-B", "-f", str(HERE / "pom.xml"), "dependency:build-classpath",
+         f"-Dmdep.outputFile={CLASSPATH}"],
+        capture_output=True, text=True, check=False,
+    )
+    if out.returncode != 0 or not CLASSPATH.exists():
+        raise Unavailable(f"Maven could not resolve Neo4j: {(out.stdout + out.stderr)[-2000:]}")
+    return CLASSPATH
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _docker_answers() -> bool:
+    try:
+        import docker  # type: ignore[import-untyped]
+
+        docker.from_env(timeout=3).ping()
+        return True
+    except Exception:
+        return False
+
+
+@contextlib.contextmanager
+def maven_neo4j() -> Iterator[str]:
+    java = shutil.which("java")
+    if java is None:
+        raise Unavailable("Java is not installed, so the embedded Neo4j cannot start")
+    cp = fetch().read_text().strip()
+    port = _free_port()
+    home = Path(tempfile.mkdtemp(prefix="contextgraph-neo4j-"))
+    proc = subprocess.Popen(
+        [java, "-Xms1g", "-Xmx4g", "-XX:+UseG1GC", "-cp", cp, str(HERE / "Launcher.java"), str(home / "data"), str(port)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    lines: list[str] = []
+    ready = threading.Event()
+
+    def pump() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.append(line)
+            if line.startswith("READY"):
+                ready.set()
+
+    threading.Thread(target=pump, daemon=True).start()
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while not ready.wait(0.5):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise Unavailable("embedded Neo4j did not start:\n" + "".join(lines[-40:]))
+        yield f"bolt://127.0.0.1:{port}"
+    finally:
+        if proc.stdin:
+            with contextlib.suppress(OSError):
+                proc.stdin.close()
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        shutil.rmtree(home, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def container_neo4j() -> Iterator[str]:
+    from testcontainers.neo4j import Neo4jContainer
+
+    with Neo4jContainer(NEO4J_IMAGE) as c:
+        yield c.get_connection_url().replace("bolt://", f"neo4j://neo4j:{c.password}@", 1)
+
+
+@contextlib.contextmanager
+def neo4j_uri() -> Iterator[str]:
+    """A Bolt URI of a running Neo4j, for as long as the context lasts."""
+    if os.environ.get("NEO4J_URI"):
+        yield os.environ["NEO4J_URI"]
+    elif _docker_answers():
+        with container_neo4j() as uri:
+            yield uri
+    else:
+        with maven_neo4j() as uri:
+            yield uri
+
+
+if __name__ == "__main__":
+    if "--fetch" in sys.argv:
+        print(fetch())
+    elif "--serve" in sys.argv:
+        with neo4j_uri() as uri:
+            print(uri, flush=True)
+            with contextlib.suppress(KeyboardInterrupt):
+                while True:
+                    time.sleep(3600)
+    else:
+        print(__doc__)
