@@ -1,0 +1,191 @@
+"""Synthetic localities in the interchange format, for samples and benchmarks.
+
+The structure follows what intelligence data looks like rather than a uniform
+random graph: children sit in schools and friendship circles (dense, small
+clusters); families share addresses; a few busy places are seen by many and most
+places by few (a heavy tail); exploitation is concentrated in small networks of
+persons of concern, county lines, trap houses and missing episodes; services are
+open to some children for reasons unrelated to exploitation. Everything is
+fictional and drawn from a seeded generator, so the same seed gives the same data.
+
+>>> data = generate(children=200, seed=1)
+>>> sorted({e["kind"] for e in data.entities})
+['child', 'group', 'location', 'person_of_concern', 'school', 'service']
+>>> generate(children=200, seed=1).relationships == data.relationships
+True
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from .interchange import ENTITIES_FILE, RELATIONSHIPS_FILE
+from .model import SERVICES, service_id
+
+FIRST = (
+    "Aaliyah Aiden Alfie Amara Amelia Archie Ava Ayaan Bella Caleb Callum Chloe Connor Daisy Darius Eden Elijah "
+    "Ella Ethan Evie Finley Freya Grace Harley Harvey Isla Jayden Jude Kai Kayla Kian Leah Leo Lexi Logan Mason "
+    "Maya Mia Nathan Niamh Noah Oscar Phoebe Reggie Riley Rosie Ruby Sami Scarlett Theo Tia Tyler Zain Zara Zoe"
+).split()
+LAST = (
+    "Adeyemi Ahmed Ali Armstrong Bailey Barker Benson Brooks Campbell Carter Chowdhury Clarke Cole Davies Dixon "
+    "Doyle Edwards Evans Fletcher Foster Grant Green Hall Harris Hughes Hussain Jackson James Kaur Kelly Khan Lewis "
+    "Lloyd Mahmood Marsh McCarthy Mensah Mitchell Nowak Okafor Osei Palmer Patel Quinn Reid Roberts Shah Walsh "
+    "Ward Watson Wright Young"
+).split()
+STREETS = "Mill Road|Station Street|Church Lane|Victoria Road|Park View|Kings Way|Canal Walk|Market Street|Hill Rise|Orchard Close".split("|")
+PLACES = (
+    "skate park|bus station|retail park car park|chicken shop|McKenzie's takeaway|railway station|leisure centre|"
+    "shopping centre|canal towpath|Travel Stop hotel|vape shop|playing fields|multi-storey car park|library"
+).split("|")
+NICKS = "Tank|Ghost|Bugsy|Smurf|Deeks|Rico|Zee|Blade|Shadow|Menace|Tiny|Kash".split("|")
+LOCALITIES = ("North", "South", "East", "West", "Central")
+CENTRES = {"North": (52.66, -1.14), "South": (52.58, -1.13), "East": (52.62, -1.06), "West": (52.62, -1.21),
+           "Central": (52.63, -1.13)}
+GRADINGS = ("1A P", "1B P", "2B P", "2C P", "1B C", "2C C", "3D P", None, None)
+
+
+@dataclass
+class Synthetic:
+    entities: list[dict[str, Any]] = field(default_factory=list)
+    relationships: list[dict[str, Any]] = field(default_factory=list)
+    exploited_not_open: list[str] = field(default_factory=list)
+
+    def write(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        with (folder / ENTITIES_FILE).open("wb") as fh:
+            for e in self.entities:
+                fh.write(orjson.dumps(e) + b"\n")
+        with (folder / RELATIONSHIPS_FILE).open("wb") as fh:
+            for r in self.relationships:
+                fh.write(orjson.dumps(r) + b"\n")
+
+
+def generate(children: int = 2000, seed: int = 0, localities: tuple[str, ...] = LOCALITIES,
+             start: date = date(2024, 1, 4), weeks: int = 78) -> Synthetic:
+    """A synthetic area of ``children`` children spread over ``localities``."""
+    rng = random.Random(seed)
+    out = Synthetic()
+    ent = out.entities.append
+    meetings = [start + timedelta(weeks=w) for w in range(weeks)]
+
+    def name() -> str:
+        return f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+
+    def point(loc: str, spread: float = 0.03) -> tuple[float, float]:
+        la, lo = CENTRES.get(loc, (52.6, -1.1))
+        return round(la + rng.uniform(-spread, spread), 5), round(lo + rng.uniform(-spread, spread) * 1.6, 5)
+
+    def fact(loc: str | None) -> tuple[str | None, str]:
+        when = rng.choice(meetings)
+        kind = rng.choice(("mace", "log", "intel", "rhi"))
+        return when.isoformat(), f"{kind}-{(loc or 'all').lower()}-{when.isoformat()}"
+
+    def rel(t: str, s: str, d: str, loc: str | None, dated: bool = True) -> None:
+        day, ref = fact(loc)
+        out.relationships.append({"type": t, "source": s, "target": d, "date": day if dated else None,
+                                  "source_ref": ref, "grading": rng.choice(GRADINGS)})
+
+    for code in SERVICES:
+        ent({"id": service_id(code), "kind": "service", "name": code})
+
+    per = max(1, children // len(localities))
+    cid = 0
+    for li, loc in enumerate(localities):
+        tag = loc[:1].lower() + str(li)
+        n_child = per if li < len(localities) - 1 else children - per * (len(localities) - 1)
+        n_schools = max(1, n_child // 400)
+        n_hot = max(3, n_child // 40)
+        n_poc = max(2, n_child // 20)
+        n_groups = max(1, n_child // 200)
+        schools = [f"s-{tag}-{i}" for i in range(n_schools)]
+        for i, s in enumerate(schools):
+            la, lo = point(loc)
+            ent({"id": s, "kind": "school", "name": f"{rng.choice(LAST)} {'Academy' if i % 3 else 'High School'}",
+                 "locality": loc, "lat": la, "lon": lo})
+        hot = [f"l-{tag}-h{i}" for i in range(n_hot)]
+        for i, h in enumerate(hot):
+            la, lo = point(loc)
+            ent({"id": h, "kind": "location", "name": f"{PLACES[i % len(PLACES)]}, {rng.choice(STREETS)} ({i})",
+                 "locality": loc, "lat": la, "lon": lo})
+        # heavy tail of place popularity
+        hot_w = [1.0 / (i + 1) ** 1.1 for i in range(n_hot)]
+        groups = [f"g-{tag}-{i}" for i in range(n_groups)]
+        for g in groups:
+            ent({"id": g, "kind": "group", "name": f"{rng.choice(NICKS)} line", "locality": loc,
+                 "properties": {"group_type": rng.choice(("county_line", "peer_group", "ocg"))}})
+        pocs = [f"p-{tag}-{i}" for i in range(n_poc)]
+        for p in pocs:
+            ent({"id": p, "kind": "person_of_concern", "name": name(), "aliases": [rng.choice(NICKS)],
+                 "dob": f"{rng.randint(1985, 2005)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+                 "locality": loc})
+            rel("MEMBER_OF", p, rng.choice(groups), loc)
+            rel("SEEN_AT", p, hot[min(int(rng.expovariate(0.3)), n_hot - 1)], loc)
+        # trap houses: addresses linked to persons of concern
+        traps = [f"l-{tag}-t{i}" for i in range(max(1, n_poc // 4))]
+        for i, t in enumerate(traps):
+            la, lo = point(loc)
+            ent({"id": t, "kind": "location", "name": f"Flat {i + 1}, {rng.randint(1, 90)} {rng.choice(STREETS)}",
+                 "locality": loc, "lat": la, "lon": lo, "properties": {"place_type": "trap_house"}})
+            rel("LIVES_AT", rng.choice(pocs), t, loc)
+        kids: list[str] = []
+        home = ""
+        for _ in range(n_child):
+            c = f"c-{cid:07d}"
+            cid += 1
+            kids.append(c)
+            ent({"id": c, "kind": "child", "name": name(),
+                 "dob": f"{rng.randint(2007, 2013)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+                 "locality": loc})
+            if not home or rng.random() > 0.25:  # a quarter share a home with the previous child
+                home = f"l-{c}-home"
+                la, lo = point(loc)
+                ent({"id": home, "kind": "location", "name": f"{rng.randint(1, 200)} {rng.choice(STREETS)}",
+                     "locality": loc, "lat": la, "lon": lo, "properties": {"place_type": "home"}})
+            elif len(kids) > 1:
+                rel("FAMILY_OF", kids[-2], c, loc, dated=False)
+            rel("LIVES_AT", c, home, loc, dated=False)
+            rel("ATTENDS", c, schools[min(int(rng.random() * n_schools), n_schools - 1)], loc, dated=False)
+        # friendship circles of 4-8 within a school year: each friend of ~2 others
+        order = kids[:]
+        rng.shuffle(order)
+        i = 0
+        while i < len(order):
+            size = rng.randint(4, 8)
+            circle = order[i : i + size]
+            for j, a in enumerate(circle):
+                for b in circle[j + 1 : j + 3]:
+                    rel("ASSOCIATES_WITH", a, b, loc)
+            i += size
+        for c in kids:
+            if rng.random() < 0.6:
+                for _ in range(1 + int(rng.expovariate(1.5))):
+                    rel("SEEN_AT", c, rng.choices(hot, hot_w)[0], loc)
+            r = rng.random()
+            if r < 0.12:
+                rel("OPEN_TO", c, service_id(rng.choice(("CSC", "EARLY_HELP", "CAMHS"))), loc, dated=False)
+        # exploitation: each person of concern exploits a few children
+        for p in pocs:
+            victims = rng.sample(kids, k=min(len(kids), rng.randint(1, 4)))
+            for v in victims:
+                rel("EXPLOITS", p, v, loc)
+                if rng.random() < 0.5:
+                    rel("MEMBER_OF", v, rng.choice(groups), loc)
+                if rng.random() < 0.4:
+                    other = rng.choice(victims)
+                    if other != v:
+                        rel("MISSING_WITH", v, other, loc)
+                        rel("ASSOCIATES_WITH", v, other, loc)
+                    rel("FOUND_AT", v, rng.choice(traps), loc)
+                if rng.random() < 0.5:
+                    rel("OPEN_TO", v, service_id(rng.choice(("EXPLOITATION_TEAM", "YJS", "CSC"))), loc, dated=False)
+                else:
+                    out.exploited_not_open.append(v)
+    out.exploited_not_open = sorted(set(out.exploited_not_open))
+    return out

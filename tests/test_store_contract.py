@@ -1,0 +1,259 @@
+"""The store contract: every test here runs against each store (SQLite and a real Neo4j)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from contextgraph.model import Entity, Relationship, service_id
+from contextgraph.store import Filter, NotFound, Store, StoreError
+
+from .data import ENTITIES, RELATIONSHIPS, a, rel
+
+
+@pytest.fixture
+def loaded(store: Store) -> Store:
+    store.upsert(ENTITIES, RELATIONSHIPS)
+    return store
+
+
+def counts(store: Store) -> dict[str, object]:
+    return store.stats().to_json()
+
+
+def test_upsert_counts_by_kind_type_and_locality(loaded: Store) -> None:
+    st = loaded.stats()
+    assert st.entities == {"child": 4, "person_of_concern": 1, "location": 2, "school": 1, "group": 1, "service": 1}
+    assert st.relationships["SEEN_AT"] == 3
+    assert sum(st.relationships.values()) == len(RELATIONSHIPS)
+    assert st.localities == {"East": 7, "West": 2}
+
+
+def test_upsert_is_idempotent(loaded: Store) -> None:
+    before = counts(loaded)
+    again = loaded.upsert(ENTITIES, RELATIONSHIPS)
+    assert again.entities_created == again.relationships_created == 0
+    assert again.entities_updated == again.relationships_updated == 0
+    assert counts(loaded) == before
+    r = loaded.neighbourhood("c-1", 1, Filter.of(types=["SEEN_AT"])).edges
+    assert [x.count for x in r] == [1]
+
+
+def test_two_sources_make_one_relationship_with_both(loaded: Store) -> None:
+    second = Relationship("SEEN_AT", "c-1", "l-1", [a("intel-2024-05-01", "2024-04-28", "2C P", "c-1", "l-1")])
+    s = loaded.upsert([], [second])
+    assert (s.relationships_created, s.relationships_updated) == (0, 1)
+    (edge,) = loaded.neighbourhood("c-1", 1, Filter.of(types=["SEEN_AT"])).edges
+    assert edge.sources == ["mace-east-2024-03-14", "intel-2024-05-01"]
+    assert (edge.first_seen, edge.last_seen, edge.count) == ("2024-03-02", "2024-04-28", 2)
+    assert edge.grading == "1B P"
+    assert loaded.stats().relationships["SEEN_AT"] == 3
+
+
+def test_symmetric_relationships_are_stored_once_either_way(loaded: Store) -> None:
+    loaded.upsert([], [rel("ASSOCIATES_WITH", "c-1", "c-2", ref="log-east-2024-04-18")])
+    edges = loaded.neighbourhood("c-2", 1, Filter.of(types=["ASSOCIATES_WITH"])).edges
+    assert len(edges) == 1
+    assert (edges[0].source, edges[0].target) == ("c-1", "c-2")
+    assert edges[0].count == 2
+    assert loaded.stats().relationships["ASSOCIATES_WITH"] == 1
+
+
+def test_entity_facts_accumulate_without_loss(loaded: Store) -> None:
+    loaded.upsert([Entity("c-1", "child", "Kyle BENSON", aliases=["KB"], sources=["intel-2024-05-01"],
+                          properties={"risk_level": "medium"})])
+    e = loaded.get("c-1")
+    assert e is not None
+    assert e.name == "Kyle BENSON"
+    assert set(e.aliases) == {"Benno", "Kyle Benson", "KB"}
+    assert e.sources == ["mace-east-2024-03-14", "intel-2024-05-01"]
+    assert e.properties == {"risk_level": "medium", "exploitation_types": ["CCE"]}
+    assert e.dob == "2009-04-12"
+
+
+def test_kind_of_an_id_cannot_change(loaded: Store) -> None:
+    with pytest.raises(StoreError, match="is a child in the store"):
+        loaded.upsert([Entity("c-1", "location", "Kyle Benson")])
+    assert loaded.get("c-1").kind == "child"  # type: ignore[union-attr]
+
+
+def test_get_by_id(loaded: Store) -> None:
+    e = loaded.get("l-1")
+    assert e is not None and (e.name, e.lat, e.lon, e.locality) == ("Carrow Park skate area", 52.62, -1.06, "East")
+    assert loaded.get("nope") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("kyle benson", "c-1"),
+        ("KYLE BENSON", "c-1"),
+        ("benno", "c-1"),
+        ("Kyle Bensen", "c-1"),
+        ("zoe ahmed", "c-2"),
+        ("Zoë Ahmad", "c-2"),
+        ("tank", "p-1"),
+        ("carow park", "l-1"),
+    ],
+)
+def test_search_forgives_case_accents_and_misspellings(loaded: Store, text: str, expected: str) -> None:
+    found = loaded.search(text)
+    assert found, text
+    assert found[0][0].id == expected
+
+
+def test_search_filters_by_kind_and_locality(loaded: Store) -> None:
+    assert [e.id for e, _ in loaded.search("benson", kinds=["person_of_concern"])] == []
+    assert {e.id for e, _ in loaded.search("benson")} >= {"c-1", "c-4"}
+    assert [e.id for e, _ in loaded.search("tyler marsh", localities=["East"])] == []
+    assert [e.id for e, _ in loaded.search("tyler marsh", localities=["West"])] == ["c-3"]
+    assert loaded.search("   ") == []
+
+
+def test_neighbourhood_depths(loaded: Store) -> None:
+    one = loaded.neighbourhood("p-1", 1)
+    assert {n.id for n in one.nodes} == {"p-1", "c-1", "g-1"}
+    two = loaded.neighbourhood("p-1", 2)
+    assert {n.id for n in two.nodes} == {"p-1", "c-1", "g-1", "l-1", "c-2", "c-3", "s-1", service_id("YJS")}
+    three = loaded.neighbourhood("p-1", 3)
+    assert {"c-4", "l-2"} <= {n.id for n in three.nodes}
+    for sub in (one, two, three):
+        ids = {n.id for n in sub.nodes}
+        assert all(e.source in ids and e.target in ids for e in sub.edges)
+    with pytest.raises(StoreError):
+        loaded.neighbourhood("p-1", 4)
+    with pytest.raises(NotFound):
+        loaded.neighbourhood("nope", 1)
+
+
+def test_neighbourhood_filters(loaded: Store) -> None:
+    by_type = loaded.neighbourhood("c-1", 1, Filter.of(types=["SEEN_AT", "EXPLOITS"]))
+    assert {n.id for n in by_type.nodes} == {"c-1", "l-1", "p-1"}
+    by_kind = loaded.neighbourhood("c-1", 1, Filter.of(kinds=["child"]))
+    assert {n.id for n in by_kind.nodes} == {"c-1", "c-2", "c-3"}
+    by_place = loaded.neighbourhood("c-1", 1, Filter.of(localities=["East"]))
+    assert "c-3" not in {n.id for n in by_place.nodes}
+    assert service_id("YJS") in {n.id for n in by_place.nodes}
+    # the date window drops facts wholly outside it and keeps undated ones
+    window = loaded.neighbourhood("c-1", 1, Filter.of(since="2024-03-01", until="2024-03-31"))
+    ids = {n.id for n in window.nodes}
+    assert {"l-1", "c-2", "p-1", "s-1", service_id("YJS")} <= ids
+    assert "c-3" not in ids  # missing together on 20 Feb
+
+
+def test_projection_is_compact_and_filtered(loaded: Store) -> None:
+    p = loaded.projection()
+    assert p.n_nodes == len(ENTITIES)
+    assert p.n_edges == len(RELATIONSHIPS)
+    assert p.src.dtype == np.int32 and p.type.dtype == np.int8
+    adj = p.adjacency()
+    assert adj.shape == (p.n_nodes, p.n_nodes)
+    assert adj[p.index["c-1"], p.index["l-1"]] == 1.0
+    east = loaded.projection(Filter.of(localities=["East"]))
+    assert "c-3" not in east.index and "l-2" not in east.index
+    assert all(east.localities[int(x)] in {"East", None} for x in east.locality)
+    seen = loaded.projection(Filter.of(types=["SEEN_AT"]))
+    assert seen.n_edges == 3
+    g = loaded.graph(Filter.of(localities=["East"]))
+    assert g.nodes["c-1"]["name"] == "Kyle Benson"
+    assert g.has_edge("p-1", "c-1", key="EXPLOITS")
+
+
+def test_merge_and_split_are_reversible(loaded: Store) -> None:
+    before_c1 = loaded.neighbourhood("c-1", 1)
+    before_c4 = loaded.neighbourhood("c-4", 1)
+    kept = loaded.merge("c-1", "c-4", user="analyst1", reason="same DOB and school")
+    assert kept == "c-1"
+    e = loaded.get("c-4")
+    assert e is not None and e.id == "c-1" and e.members == ["c-4"]
+    assert "K. Benson" in e.aliases
+    assert loaded.stats().entities["child"] == 3
+    assert loaded.stats().merged == 1
+    merged = loaded.neighbourhood("c-1", 1)
+    (seen,) = [r for r in merged.edges if r.type == "SEEN_AT"]
+    assert seen.count == 2 and seen.sources == ["mace-east-2024-03-14", "log-east-2024-04-18"]
+    assert loaded.search("k benson")[0][0].id == "c-1"
+    # a fact about the merged id that arrives later lands on the kept entity...
+    loaded.upsert([], [rel("SEEN_AT", "c-4", "l-2", ref="intel-2024-06-01", day="2024-05-30")])
+    assert "l-2" in {n.id for n in loaded.neighbourhood("c-1", 1).nodes}
+    # ...and goes back with it on a split
+    loaded.split("c-1", "c-4", user="analyst2", reason="different children")
+    after_c1 = loaded.neighbourhood("c-1", 1)
+    after_c4 = loaded.neighbourhood("c-4", 1)
+    assert _edges(after_c1) == _edges(before_c1)
+    assert _edges(after_c4) == _edges(before_c4) | {("SEEN_AT", "c-4", "l-2", 1)}
+    assert loaded.get("c-4").name == "K. Benson"  # type: ignore[union-attr]
+    assert [j["kind"] for j in loaded.judgements()] == ["merge", "split"]
+    assert loaded.judgements()[0]["user"] == "analyst1"
+
+
+def test_merge_refuses_what_cannot_be_one(loaded: Store) -> None:
+    with pytest.raises(StoreError, match="cannot merge a child with a location"):
+        loaded.merge("c-1", "l-1")
+    with pytest.raises(NotFound):
+        loaded.merge("c-1", "nope")
+    loaded.merge("c-1", "c-4")
+    with pytest.raises(StoreError, match="already one"):
+        loaded.merge("c-4", "c-1")
+    with pytest.raises(StoreError, match="not merged"):
+        loaded.split("c-1", "c-2")
+
+
+def test_merging_two_linked_entities_keeps_the_link_for_a_split(loaded: Store) -> None:
+    loaded.merge("c-1", "c-2")
+    assert "ASSOCIATES_WITH" not in {r.type for r in loaded.neighbourhood("c-1", 1).edges}
+    assert loaded.stats().relationships["ASSOCIATES_WITH"] == 0
+    loaded.split("c-1", "c-2")
+    assert "ASSOCIATES_WITH" in {r.type for r in loaded.neighbourhood("c-1", 1).edges}
+    assert loaded.stats() == loaded.stats()
+
+
+def test_erasure_removes_the_person_and_keeps_no_personal_data(loaded: Store) -> None:
+    rec = loaded.erase("c-1", user="dpo", reason="erasure request upheld")
+    assert loaded.get("c-1") is None
+    assert loaded.search("kyle benson") == [] or all(e.id != "c-1" for e, _ in loaded.search("kyle benson"))
+    assert "c-1" not in loaded.projection().index
+    assert rec["relationships"] == 6
+    (stored,) = loaded.erasures()
+    text = repr(stored)
+    for personal in ("c-1", "Kyle", "Benson", "2009-04-12", "Benno"):
+        assert personal not in text
+    assert loaded.stats().erasures == 1
+    with pytest.raises(StoreError, match="not a person"):
+        loaded.erase("l-1", reason="x")
+
+
+def test_erasure_takes_merged_records_too(loaded: Store) -> None:
+    loaded.merge("c-1", "c-4")
+    loaded.erase("c-4", reason="request")
+    assert loaded.get("c-1") is None and loaded.get("c-4") is None
+    assert loaded.stats().merged == 0
+
+
+def test_iteration_returns_records_and_assertions(loaded: Store) -> None:
+    assert {e.id for e in loaded.iter_entities()} == {e.id for e in ENTITIES}
+    rels = list(loaded.iter_relationships())
+    assert len(rels) == len(RELATIONSHIPS)
+    assert all(r.assertions for r in rels)
+
+
+def test_a_failed_write_leaves_nothing(loaded: Store) -> None:
+    before = counts(loaded)
+
+    def work(tx: object) -> None:
+        from contextgraph.store.base import Txn
+
+        assert isinstance(tx, Txn)
+        tx.put_entities([Entity("c-99", "child", "Half Written", locality="East")], new=True)
+        tx.put_relationships([rel("SEEN_AT", "c-99", "l-1")], new=True)
+        raise RuntimeError("injected failure mid-write")
+
+    with pytest.raises(RuntimeError, match="injected"):
+        loaded.transaction(work)
+    assert counts(loaded) == before
+    assert loaded.get("c-99") is None
+    assert "c-99" not in loaded.projection().index
+
+
+def _edges(sub: object) -> set[tuple[str, str, str, int]]:
+    return {(r.type, r.source, r.target, r.count) for r in sub.edges}  # type: ignore[attr-defined]
