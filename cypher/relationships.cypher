@@ -1,6 +1,7 @@
 -- Relationships. One relationship per type and pair of entities; its
--- assertions (a list of JSON objects, one per source statement) say who asserted
--- it, when and how graded. Symmetric types are stored once, smaller id first.
+-- assertions (one JSON text, an entry per source statement) say who asserted
+-- it, when and how graded (compact JSON, see store/base.py encode_assertions).
+-- Symmetric types are stored once, smaller id first.
 
 -- name: relationships_by_key
 UNWIND $keys AS k

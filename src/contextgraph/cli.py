@@ -31,6 +31,7 @@ from .interchange import (
     relationship_lines,
 )
 from .store import ENV_STORE, Filter, Store, StoreError, open_store, store_url
+from .store.base import paused_gc
 from .synth import generate
 
 app = typer.Typer(
@@ -97,7 +98,8 @@ def import_(
             return {i: e.kind for i, e in s.get_many(ids).items()}
 
         try:
-            batch = read_folder(path, known_kinds=known)
+            with paused_gc():
+                batch = read_folder(path, known_kinds=known)
         except InputError as e:
             raise UserError(str(e)) from None
         total = len(batch.entities) + len(batch.relationships)

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+import orjson
+
 from .model import (
     KINDS,
     REL_TYPES,
@@ -143,25 +145,36 @@ def relationship_from_json(d: Any) -> Relationship:
     """
     if not isinstance(d, dict):
         raise ValueError("a line must hold a JSON object")
-    rtype = _req_str(d, "type")
+    rtype = d.get("type")
     if rtype not in REL_TYPES:
+        if not isinstance(rtype, str) or not rtype:
+            raise ValueError("field 'type' is required and must be a non-empty string")
         raise ValueError(f"field 'type': unknown relationship type {rtype!r} (one of {', '.join(REL_TYPES)})")
-    source = _req_str(d, "source")
-    target = _req_str(d, "target")
+    source = d.get("source")
+    target = d.get("target")
+    if type(source) is not str or type(target) is not str or not source.strip() or not target.strip():
+        _req_str(d, "source")
+        _req_str(d, "target")
+    source, target = source.strip(), target.strip()  # type: ignore[union-attr]
     if source == target:
         raise ValueError("a relationship cannot join an entity to itself")
+    ref = d.get("source_ref")
+    if ref is not None and type(ref) is not str:
+        raise ValueError("field 'source_ref' must be a string or null")
+    g = d.get("grading")
     try:
-        grading = normalise_grading(_opt_str(d, "grading"))
+        grading = normalise_grading(g) if g is None or type(g) is str else _opt_str(d, "grading")
     except GradingError as e:
         raise ValueError(f"field 'grading': {e}") from None
     props = d.get("properties") or {}
     if not isinstance(props, dict):
         raise ValueError("field 'properties' must be an object")
-    props = dict(props)
-    for k, v in d.items():
-        if k not in _REL_FIELDS:
-            props[k] = v
-    a = Assertion(_opt_str(d, "source_ref"), parse_date(d.get("date")), grading, source, target)
+    if not d.keys() <= _REL_FIELDS:
+        props = dict(props)
+        for k, v in d.items():
+            if k not in _REL_FIELDS:
+                props[k] = v
+    a = Assertion(ref, parse_date(d.get("date")), grading, source, target)
     return Relationship(rtype, source, target, [a], props)
 
 
@@ -175,11 +188,16 @@ def _lines(path: Path) -> Iterator[tuple[int, Any]]:
             if not raw.strip():
                 continue
             try:
-                yield n, json.loads(raw)
-            except UnicodeDecodeError:
-                yield n, InputError([f"{path}:{n}: not UTF-8 text"])
-            except json.JSONDecodeError as e:
-                yield n, InputError([f"{path}:{n}: not valid JSON ({e.msg} at column {e.colno})"])
+                yield n, orjson.loads(raw)
+            except orjson.JSONDecodeError:
+                try:
+                    json.loads(raw.decode("utf-8"))
+                    msg = "not valid JSON"
+                except UnicodeDecodeError:
+                    msg = "not UTF-8 text"
+                except json.JSONDecodeError as e:
+                    msg = f"not valid JSON ({e.msg} at column {e.colno})"
+                yield n, InputError([f"{path}:{n}: {msg}"])
 
 
 def read_folder(
@@ -247,16 +265,17 @@ def read_folder(
     missing = {x for _, r in pending for x in (r.source, r.target) if x not in kinds}
     if missing and known_kinds is not None:
         kinds.update(known_kinds(missing))
+    allowed = {(t, a, b) for t, rt in REL_TYPES.items() for a in KINDS for b in KINDS if rt.allows(a, b)}
+    keep = batch.relationships.append
     for n, r in pending:
         sk, tk = kinds.get(r.source), kinds.get(r.target)
-        if sk is None or tk is None:
+        if (r.type, sk, tk) in allowed:
+            keep(r)
+        elif sk is None or tk is None:
             unknown = r.source if sk is None else r.target
             problem(f"{rel_path}:{n}: {unknown!r} is not an entity in {ENTITIES_FILE} or the store")
-            continue
-        if not REL_TYPES[r.type].allows(sk, tk):
+        else:
             problem(f"{rel_path}:{n}: {r.type} cannot join a {sk} to a {tk}")
-            continue
-        batch.relationships.append(r)
     jpath = folder / JUDGEMENTS_FILE
     if jpath.exists():
         for n, obj in _lines(jpath):

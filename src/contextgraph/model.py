@@ -302,6 +302,9 @@ class Grading:
         )
 
 
+_GRADINGS: dict[str, str] = {}
+
+
 def normalise_grading(value: str | None) -> str | None:
     """The canonical text of a grading, or None.
 
@@ -310,7 +313,12 @@ def normalise_grading(value: str | None) -> str | None:
     """
     if value is None or value == "":
         return None
-    return Grading.parse(value).text
+    got = _GRADINGS.get(value)
+    if got is None:
+        got = Grading.parse(value).text
+        if len(_GRADINGS) < 10_000:
+            _GRADINGS[value] = got
+    return got
 
 
 def strongest_grading(values: list[str | None]) -> str | None:
@@ -319,13 +327,16 @@ def strongest_grading(values: list[str | None]) -> str | None:
     >>> strongest_grading(["2C P", None, "1B C"])
     '1B C'
     """
-    parsed = [Grading.parse(v) for v in values if v]
-    if not parsed:
-        return None
-    return min(parsed, key=lambda g: (g.rank, g.text)).text
+    texts = {v for v in values if v}
+    if len(texts) <= 1:
+        return texts.pop() if texts else None
+    return min((Grading.parse(v) for v in texts), key=lambda g: (g.rank, g.text)).text
 
 
 # --- facts ----------------------------------------------------------------
+
+
+_DATES: dict[str, str] = {}
 
 
 def parse_date(value: Any) -> str | None:
@@ -338,13 +349,19 @@ def parse_date(value: Any) -> str | None:
         return None
     if not isinstance(value, str):
         raise ValueError(f"not a date: {value!r} (expected YYYY-MM-DD)")
+    got = _DATES.get(value)
+    if got is not None:
+        return got
     try:
-        return date.fromisoformat(value).isoformat()
+        got = date.fromisoformat(value).isoformat()
     except ValueError:
         raise ValueError(f"not a date: {value!r} (expected YYYY-MM-DD)") from None
+    if len(_DATES) < 100_000:
+        _DATES[value] = got
+    return got
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Assertion:
     """One source's statement of a fact: which record, when, how graded.
 
@@ -373,7 +390,7 @@ class Assertion:
         return cls(d.get("source_ref"), d.get("date"), d.get("grading"), d["subject"], d["object"])
 
 
-@dataclass
+@dataclass(slots=True)
 class Entity:
     """A node of the graph with what every fact carries.
 
@@ -425,7 +442,7 @@ class Entity:
         return d
 
 
-@dataclass
+@dataclass(slots=True)
 class Relationship:
     """An edge: one relationship per type and pair, however many sources assert it."""
 

@@ -100,8 +100,9 @@ def generate(children: int = 2000, seed: int = 0, localities: tuple[str, ...] = 
     for li, loc in enumerate(localities):
         tag = loc[:1].lower() + str(li)
         n_child = per if li < len(localities) - 1 else children - per * (len(localities) - 1)
-        n_schools = max(1, n_child // 400)
+        n_schools = max(1, n_child // 150)
         n_hot = max(3, n_child // 40)
+        area_size = 500  # children of one neighbourhood, who share its local places
         n_poc = max(2, n_child // 20)
         n_groups = max(1, n_child // 200)
         schools = [f"s-{tag}-{i}" for i in range(n_schools)]
@@ -114,8 +115,11 @@ def generate(children: int = 2000, seed: int = 0, localities: tuple[str, ...] = 
             la, lo = point(loc)
             ent({"id": h, "kind": "location", "name": f"{PLACES[i % len(PLACES)]}, {rng.choice(STREETS)} ({i})",
                  "locality": loc, "lat": la, "lon": lo})
-        # heavy tail of place popularity
-        hot_w = [1.0 / (i + 1) ** 1.1 for i in range(n_hot)]
+        # places: a few town-wide hotspots, the rest local to an area, popularity heavy-tailed
+        n_town = min(10, n_hot)
+        n_areas = max(1, n_child // area_size)
+        local = hot[n_town:] or hot
+        per_area = max(1, len(local) // n_areas)
         groups = [f"g-{tag}-{i}" for i in range(n_groups)]
         for g in groups:
             ent({"id": g, "kind": "group", "name": f"{rng.choice(NICKS)} line", "locality": loc,
@@ -135,6 +139,7 @@ def generate(children: int = 2000, seed: int = 0, localities: tuple[str, ...] = 
                  "locality": loc, "lat": la, "lon": lo, "properties": {"place_type": "trap_house"}})
             rel("LIVES_AT", rng.choice(pocs), t, loc)
         kids: list[str] = []
+        pupils: dict[str, list[str]] = {}
         home = ""
         for _ in range(n_child):
             c = f"c-{cid:07d}"
@@ -151,22 +156,33 @@ def generate(children: int = 2000, seed: int = 0, localities: tuple[str, ...] = 
             elif len(kids) > 1:
                 rel("FAMILY_OF", kids[-2], c, loc, dated=False)
             rel("LIVES_AT", c, home, loc, dated=False)
-            rel("ATTENDS", c, schools[min(int(rng.random() * n_schools), n_schools - 1)], loc, dated=False)
-        # friendship circles of 4-8 within a school year: each friend of ~2 others
-        order = kids[:]
-        rng.shuffle(order)
-        i = 0
-        while i < len(order):
-            size = rng.randint(4, 8)
-            circle = order[i : i + size]
-            for j, a in enumerate(circle):
-                for b in circle[j + 1 : j + 3]:
-                    rel("ASSOCIATES_WITH", a, b, loc)
-            i += size
-        for c in kids:
+            k = len(kids) - 1
+            school = schools[min(k // 150, n_schools - 1)] if rng.random() < 0.9 else rng.choice(schools)
+            pupils.setdefault(school, []).append(c)
+            rel("ATTENDS", c, school, loc, dated=False)
+        # friendship circles of 4-8 within a school: each friend of ~2 others
+        for school in schools:
+            order = pupils.get(school, [])[:]
+            rng.shuffle(order)
+            i = 0
+            while i < len(order):
+                size = rng.randint(4, 8)
+                circle = order[i : i + size]
+                for j, a in enumerate(circle):
+                    for b in circle[j + 1 : j + 3]:
+                        rel("ASSOCIATES_WITH", a, b, loc)
+                i += size
+        for k, c in enumerate(kids):
+            area = min(k // area_size, n_areas - 1)
+            mine = local[area * per_area : (area + 1) * per_area] or local
+            weights = [1.0 / (i + 1) for i in range(len(mine))]
             if rng.random() < 0.6:
                 for _ in range(1 + int(rng.expovariate(1.5))):
-                    rel("SEEN_AT", c, rng.choices(hot, hot_w)[0], loc)
+                    if rng.random() < 0.04:
+                        place = hot[min(int(rng.expovariate(0.5)), n_town - 1)]
+                    else:
+                        place = rng.choices(mine, weights)[0]
+                    rel("SEEN_AT", c, place, loc)
             r = rng.random()
             if r < 0.12:
                 rel("OPEN_TO", c, service_id(rng.choice(("CSC", "EARLY_HELP", "CAMHS"))), loc, dated=False)

@@ -16,11 +16,11 @@ from typing import Any, TypeVar
 from neo4j import Driver, GraphDatabase, ManagedTransaction
 from neo4j.exceptions import Neo4jError, ServiceUnavailable
 
-from ..model import KINDS, REL_TYPES, TYPE_CODES, Assertion, Entity, Relationship, strongest_grading
+from ..model import KINDS, REL_TYPES, TYPE_CODES, Entity, Relationship, strongest_grading
 from ..projection import Projection
 from ..queries import query
 from ..text import normalise_name
-from .base import RECORD_TABLES, Filter, Key, Stats, Store, StoreError, Txn
+from .base import RECORD_TABLES, Filter, Key, Stats, Store, StoreError, Txn, decode_assertions, encode_assertions
 
 T = TypeVar("T")
 _BATCH = 5000
@@ -73,16 +73,12 @@ def _entity(node: Any, members: Iterable[str] = ()) -> Entity:
     )
 
 
-def _assertion_text(a: Assertion) -> str:
-    return json.dumps(a.to_json(), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-
-
 def _rel_row(r: Relationship) -> dict[str, Any]:
     dates = [a.date for a in r.assertions if a.date]
     return {
         "source": r.source,
         "target": r.target,
-        "assertions": [_assertion_text(a) for a in r.assertions],
+        "assertions": encode_assertions(r),
         "properties": json.dumps(r.properties, ensure_ascii=False, sort_keys=True),
         "first_seen": min(dates) if dates else None,
         "last_seen": max(dates) if dates else None,
@@ -91,10 +87,8 @@ def _rel_row(r: Relationship) -> dict[str, Any]:
     }
 
 
-def _relationship(t: str, s: str, d: str, assertions: list[str] | None, props: str | None) -> Relationship:
-    return Relationship(
-        t, s, d, [Assertion.from_json(json.loads(x)) for x in assertions or []], json.loads(props or "{}")
-    )
+def _relationship(t: str, s: str, d: str, assertions: str | None, props: str | None) -> Relationship:
+    return Relationship(t, s, d, decode_assertions(assertions or "[]", s, d), json.loads(props or "{}"))
 
 
 def _batches(seq: Sequence[T], n: int = _BATCH) -> Iterator[Sequence[T]]:

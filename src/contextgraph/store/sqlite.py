@@ -5,10 +5,16 @@ The file is the truth. Beside it, in memory, the store keeps an adjacency index
 count) in plain Python arrays, so that traversals and projections never scan the
 file. The index is updated with every write of this process, and rebuilt when
 another process has written the file (SQLite's ``data_version`` tells).
+
+Writes take SQLite's write lock first (``BEGIN IMMEDIATE``) and then bring the
+index up to date, so the index's map of relationship keys is exact while they
+write: that map, not an SQL index, keeps one row per type and pair.
 """
 
 from __future__ import annotations
 
+import gc
+import itertools
 import sqlite3
 import threading
 from array import array
@@ -22,7 +28,18 @@ import orjson
 from ..model import KIND_CODES, KINDS, TYPE_CODES, Assertion, Entity, Relationship, strongest_grading
 from ..projection import Projection, day
 from ..text import normalise_name
-from .base import RECORD_TABLES, Filter, Key, Stats, Store, StoreError, Txn
+from .base import (
+    RECORD_TABLES,
+    Filter,
+    Key,
+    Stats,
+    Store,
+    StoreError,
+    Txn,
+    decode_assertions,
+    encode_assertions,
+    paused_gc,
+)
 
 T = TypeVar("T")
 
@@ -59,7 +76,6 @@ MIGRATIONS: list[str] = [
         assertions TEXT NOT NULL,
         properties TEXT NOT NULL DEFAULT '{}'
     );
-    CREATE UNIQUE INDEX relationships_key ON relationships(type, src, dst);
     CREATE TABLE records (
         seq INTEGER PRIMARY KEY,
         tbl TEXT NOT NULL,
@@ -71,7 +87,6 @@ MIGRATIONS: list[str] = [
 
 _INDEXES = {
     "entities": ("entities_id", "CREATE UNIQUE INDEX entities_id ON entities(id)"),
-    "relationships": ("relationships_key", "CREATE UNIQUE INDEX relationships_key ON relationships(type, src, dst)"),
 }
 _BULK_ROWS = 50_000
 _CHUNK = 900
@@ -88,8 +103,28 @@ def _dumps(x: Any) -> str:
     return orjson.dumps(x).decode()
 
 
+_DAYS: dict[str | None, int] = {None: -1}
+
+
+def _day(value: str | None) -> int:
+    got = _DAYS.get(value)
+    if got is None:
+        got = _DAYS[value] = day(value)
+    return got
+
+
 def _ekey(t: int, s: int, d: int) -> int:
     return (((t << 40) | s) << 40) | d
+
+
+_CACHE = 200_000
+
+
+def _trim(cache: dict[int, Any]) -> None:
+    """Keep a record cache bounded, dropping the oldest entries."""
+    if len(cache) > _CACHE:
+        for k in list(itertools.islice(cache, len(cache) - _CACHE // 2)):
+            del cache[k]
 
 
 def _chunks(seq: Sequence[T], n: int = _CHUNK) -> Iterator[Sequence[T]]:
@@ -120,6 +155,16 @@ class Index:
         self.e_count = array("i", [0])
         self.e_alive = bytearray(1)
         self.names: dict[int, list[str]] | None = None  # nid -> normalised names, built on first search
+        # decoded records, most recently read, shared with callers (who must not change them)
+        self.records: dict[int, Entity] = {}
+        self.rels: dict[int, Relationship] = {}
+
+    def forget(self, nids: Iterable[int] = (), rids: Iterable[int] = ()) -> None:
+        """Drop cached records that a write has changed."""
+        for n in nids:
+            self.records.pop(n, None)
+        for r in rids:
+            self.rels.pop(r, None)
 
     def locality_code(self, name: str | None) -> int:
         c = self.loc_code.get(name)
@@ -137,6 +182,7 @@ class Index:
             self.adj.append(None)
         self.ids[nid] = eid
         self.nid_of[eid] = nid
+        self.records.pop(nid, None)
         self.kind[nid] = _KIND_CODE[kind]
         self.loc[nid] = self.locality_code(locality)
         self.alive[nid] = 0 if merged_into else 1
@@ -146,8 +192,24 @@ class Index:
         if self.names is not None:
             self.names.pop(nid, None)
 
+    def add_nodes(self, start: int, ids: list[str], kinds: list[int], locs: list[int]) -> None:
+        """Append new, unmerged nodes numbered ``start``, ``start + 1``, ..."""
+        n = len(ids)
+        gap = start - len(self.ids)
+        if gap < 0:
+            for k in range(n):
+                self.set_node(start + k, ids[k], KIND_CODES[kinds[k]], self.loc_names[locs[k]], None)
+            return
+        self.ids.extend([None] * gap + ids)
+        self.kind.extend(bytes(gap) + bytes(kinds))
+        self.loc.extend([0] * gap + locs)
+        self.alive.extend(bytes(gap) + b"\x01" * n)
+        self.adj.extend([None] * (gap + n))
+        self.nid_of.update(zip(ids, range(start, start + n), strict=True))
+
     def drop_node(self, eid: str) -> None:
         nid = self.nid_of.pop(eid)
+        self.records.pop(nid, None)
         self.ids[nid] = None
         self.alive[nid] = 0
         self.adj[nid] = None
@@ -171,6 +233,7 @@ class Index:
             self.e_count.extend([0] * grow)
             self.e_alive.extend(bytes(grow))
         fresh = not self.e_alive[rid]
+        self.rels.pop(rid, None)
         self.e_src[rid], self.e_dst[rid], self.e_type[rid] = s, d, t
         self.e_first[rid], self.e_last[rid], self.e_count[rid] = first, last, count
         self.e_alive[rid] = 1
@@ -183,7 +246,35 @@ class Index:
                 else:
                     lst.append(rid)
 
+    def add_edges(self, start: int, cols: tuple[list[int], ...]) -> None:
+        """Append new edges numbered ``start``, ... from columns (type, src, dst, first, last, count)."""
+        types, srcs, dsts, firsts, lasts, counts = cols
+        n = len(types)
+        gap = start - len(self.e_src)
+        if gap < 0:
+            for k in range(n):
+                self.set_edge(start + k, types[k], srcs[k], dsts[k], firsts[k], lasts[k], counts[k])
+            return
+        self.e_src.extend([0] * gap + srcs)
+        self.e_dst.extend([0] * gap + dsts)
+        self.e_type.extend(bytes(gap) + bytes(types))
+        self.e_first.extend([-1] * gap + firsts)
+        self.e_last.extend([-1] * gap + lasts)
+        self.e_count.extend([0] * gap + counts)
+        self.e_alive.extend(bytes(gap) + b"\x01" * n)
+        rids = range(start, start + n)
+        self.ekey.update(zip(map(_ekey, types, srcs, dsts), rids, strict=True))
+        adj = self.adj
+        for rid, s, d in zip(rids, srcs, dsts, strict=True):
+            for x in (s, d):
+                lst = adj[x]
+                if lst is None:
+                    adj[x] = [rid]
+                else:
+                    lst.append(rid)
+
     def drop_edge(self, rid: int) -> None:
+        self.rels.pop(rid, None)
         if not self.e_alive[rid]:
             return
         self.e_alive[rid] = 0
@@ -205,14 +296,27 @@ class SQLiteTxn(Txn):
     # reads
 
     def entities(self, ids: Iterable[str]) -> dict[str, Entity]:
-        nids = [self.ix.nid_of[i] for i in ids if i in self.ix.nid_of]
+        ix = self.ix
+        cache = ix.records
         out: dict[str, Entity] = {}
-        for chunk in _chunks(nids):
+        missing = []
+        for i in ids:
+            n = ix.nid_of.get(i)
+            if n is None:
+                continue
+            e = cache.get(n)
+            if e is None:
+                missing.append(n)
+            else:
+                out[i] = e
+        for chunk in _chunks(missing):
             q = f"SELECT {_ENT_COLS} FROM entities WHERE nid IN ({','.join('?' * len(chunk))})"
             for row in self.db.execute(q, chunk):
                 e = _entity(row)
-                e.members = sorted(self.ix.members.get(e.id, ()))
-                out[e.id] = e
+                if e.id in ix.members:
+                    e.members = sorted(ix.members[e.id])
+                out[e.id] = cache[row[0]] = e
+        _trim(cache)
         return out
 
     def merged_into(self, ids: Iterable[str]) -> dict[str, str]:
@@ -224,17 +328,29 @@ class SQLiteTxn(Txn):
     def members(self, canonical: str) -> list[str]:
         return sorted(self.ix.members.get(canonical, ()))
 
-    def _rels_by_rid(self, rids: Sequence[int]) -> list[Relationship]:
-        out = []
-        ids = self.ix.ids
-        for chunk in _chunks(rids):
+    def _rels_by_rid(self, rids: Sequence[int]) -> dict[int, Relationship]:
+        ix = self.ix
+        cache = ix.rels
+        out = {}
+        missing = []
+        for rid in rids:
+            r = cache.get(rid)
+            if r is None:
+                missing.append(rid)
+            else:
+                out[rid] = r
+        ids = ix.ids
+        for chunk in _chunks(missing):
             q = f"SELECT {_REL_COLS} FROM relationships WHERE rid IN ({','.join('?' * len(chunk))})"
             for rid, t, s, d, asr, props in self.db.execute(q, chunk):
-                out.append(_relationship(t, ids[s], ids[d], asr, props))
+                out[rid] = cache[rid] = _relationship(t, ids[s], ids[d], asr, props)
+        _trim(cache)
         return out
 
     def relationships(self, keys: Iterable[Key]) -> dict[Key, Relationship]:
         nid, ekey = self.ix.nid_of, self.ix.ekey
+        if not ekey:
+            return {}
         rids = []
         for t, s, d in keys:
             ns, nd = nid.get(s), nid.get(d)
@@ -242,7 +358,7 @@ class SQLiteTxn(Txn):
                 rid = ekey.get(_ekey(_TYPE_CODE[t], ns, nd))
                 if rid is not None:
                     rids.append(rid)
-        return {r.key: r for r in self._rels_by_rid(rids)}
+        return {r.key: r for r in self._rels_by_rid(rids).values()}
 
     def relationships_of(self, ids: Iterable[str]) -> list[Relationship]:
         rids: set[int] = set()
@@ -250,9 +366,15 @@ class SQLiteTxn(Txn):
             n = self.ix.nid_of.get(i)
             if n is not None and self.ix.adj[n]:
                 rids.update(self.ix.adj[n] or ())
-        return self._rels_by_rid(sorted(rids))
+        return list(self._rels_by_rid(sorted(rids)).values())
 
     # writes
+
+    def any_merged(self) -> bool:
+        return bool(self.ix.merged)
+
+    def bulk_hint(self, entities: int, relationships: int) -> None:
+        self._bulk("entities", entities)
 
     def _bulk(self, table: str, n: int) -> None:
         """Drop a table's index for a large load into an empty table; rebuilt at commit."""
@@ -266,11 +388,15 @@ class SQLiteTxn(Txn):
         if new:
             self._bulk("entities", len(entities))
             start = self.s._next_nid()
-            rows = []
-            for k, e in enumerate(entities):
-                nid = start + k
-                rows.append((nid, *_entity_row(e)))
-                ix.set_node(nid, e.id, e.kind, e.locality, None)
+            rows = [(start + k, *_entity_row(e)) for k, e in enumerate(entities)]
+            ix.add_nodes(
+                start,
+                [e.id for e in entities],
+                [_KIND_CODE[e.kind] for e in entities],
+                [ix.locality_code(e.locality) for e in entities],
+            )
+            if ix.names is not None:
+                ix.names = None
             self.s._nid = start + len(entities)
             self.db.executemany(
                 f"INSERT INTO entities ({_ENT_COLS}) VALUES ({','.join('?' * 14)})", rows
@@ -291,16 +417,21 @@ class SQLiteTxn(Txn):
         ix = self.ix
         nid = ix.nid_of
         if new:
-            self._bulk("relationships", len(rels))
             start = self.s._next_rid()
             rows = []
-            set_edge = ix.set_edge
+            cols: tuple[list[int], ...] = ([], [], [], [], [], [])
+            ct, cs, cd, cf, cl, cc = (c.append for c in cols)
             for k, r in enumerate(rels):
-                rid = start + k
                 t, s, d = _TYPE_CODE[r.type], nid[r.source], nid[r.target]
                 first, last, count, grading, asr = _summary(r)
-                rows.append((rid, r.type, s, d, first, last, count, grading, asr, _dumps(r.properties)))
-                set_edge(rid, t, s, d, day(first), day(last), count)
+                rows.append((start + k, r.type, s, d, first, last, count, grading, asr, _dumps(r.properties)))
+                ct(t)
+                cs(s)
+                cd(d)
+                cf(_day(first))
+                cl(_day(last))
+                cc(count)
+            ix.add_edges(start, cols)
             self.s._rid = start + len(rels)
             self.db.executemany(
                 "INSERT INTO relationships (rid, type, src, dst, first_seen, last_seen, count, grading,"
@@ -342,10 +473,12 @@ class SQLiteTxn(Txn):
 
     def set_merged_into(self, ids: Sequence[str], into: str | None) -> None:
         ix = self.ix
+        ix.forget(ix.nid_of[x] for x in [*ids, *([into] if into else [])] if x in ix.nid_of)
         for i in ids:
             self.db.execute("UPDATE entities SET merged_into=? WHERE id=?", (into, i))
             old = ix.merged.pop(i, None)
             if old is not None:
+                ix.forget([ix.nid_of[old]] if old in ix.nid_of else [])
                 ix.members[old] = [m for m in ix.members.get(old, []) if m != i]
                 if not ix.members[old]:
                     del ix.members[old]
@@ -386,24 +519,28 @@ def _summary(r: Relationship) -> tuple[str | None, str | None, int, str | None, 
     asr = r.assertions
     if len(asr) == 1:
         a = asr[0]
-        return a.date, a.date, 1, a.grading, orjson.dumps([a.to_json()]).decode()
+        if a.subject == r.source and a.object == r.target:
+            return a.date, a.date, 1, a.grading, orjson.dumps([[a.source_ref, a.date, a.grading]]).decode()
+        return a.date, a.date, 1, a.grading, encode_assertions(r)
     dates = [a.date for a in asr if a.date]
     return (
         min(dates) if dates else None,
         max(dates) if dates else None,
         len(asr),
         strongest_grading([a.grading for a in asr]),
-        orjson.dumps([a.to_json() for a in asr]).decode(),
+        encode_assertions(r),
     )
 
 
 def _relationship(t: str, s: str | None, d: str | None, asr: str, props: str) -> Relationship:
     assert s is not None and d is not None
-    return Relationship(t, s, d, [Assertion.from_json(x) for x in orjson.loads(asr)], orjson.loads(props))
+    return Relationship(t, s, d, decode_assertions(asr, s, d), orjson.loads(props))
 
 
 class SQLiteStore(Store):
     """The embedded store in one SQLite file (``sqlite:///path/to/file.db``)."""
+
+    batch_size = 250_000
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
@@ -458,32 +595,41 @@ class SQLiteStore(Store):
         """The adjacency index, (re)built if another connection wrote the file."""
         dv = self._db.execute("PRAGMA data_version").fetchone()[0]
         if self._ix is None or dv != self._data_version:
-            self._ix = self._load_index()
+            self._ix = None
+            with paused_gc():
+                self._ix = self._load_index()
+            gc.freeze()  # a long-lived index: keep it out of every later collection
             self._data_version = dv
             self._nid = self._rid = 0
         return self._ix
 
     def _load_index(self) -> Index:
         ix = Index()
-        for nid, eid, kind, loc, merged in self._db.execute(
-            "SELECT nid, id, kind, locality, merged_into FROM entities ORDER BY nid"
-        ):
-            ix.set_node(nid, eid, kind, loc, merged)
+        rows = self._db.execute("SELECT nid, id, kind, locality, merged_into FROM entities ORDER BY nid").fetchall()
+        if rows:
+            nids, ids, kinds, locs, merged = (list(c) for c in zip(*rows, strict=True))
+            if nids[-1] == len(nids):  # numbered 1..n with no gaps: append in one go
+                ix.add_nodes(1, ids, [_KIND_CODE[k] for k in kinds], [ix.locality_code(x) for x in locs])
+                for eid, into in zip(ids, merged, strict=True):
+                    if into:
+                        ix.set_node(ix.nid_of[eid], eid, kinds[ix.nid_of[eid] - 1], locs[ix.nid_of[eid] - 1], into)
+            else:
+                for nid, eid, kind, loc, into in rows:
+                    ix.set_node(nid, eid, kind, loc, into)
+        del rows
         cur = self._db.execute(
             "SELECT rid, type, src, dst, first_seen, last_seen, count FROM relationships ORDER BY rid"
         )
-        tc = _TYPE_CODE
-        set_edge = ix.set_edge
-        days: dict[str | None, int] = {None: -1}
-        while rows := cur.fetchmany(50000):
-            for rid, t, s, d, f, la, c in rows:
-                df = days.get(f)
-                if df is None:
-                    df = days[f] = day(f)
-                dl = days.get(la)
-                if dl is None:
-                    dl = days[la] = day(la)
-                set_edge(rid, tc[t], s, d, df, dl, c)
+        while chunk := cur.fetchmany(200_000):
+            rid, t, src, dst, first, last, count = (list(c) for c in zip(*chunk, strict=True))
+            types = [_TYPE_CODE[x] for x in t]
+            firsts = [_day(x) for x in first]
+            lasts = [_day(x) for x in last]
+            if rid[-1] - rid[0] == len(rid) - 1 and rid[0] >= len(ix.e_src):  # contiguous
+                ix.add_edges(rid[0], (types, src, dst, firsts, lasts, count))
+            else:
+                for k in range(len(rid)):
+                    ix.set_edge(rid[k], types[k], src[k], dst[k], firsts[k], lasts[k], count[k])
         return ix
 
     def transaction(self, fn: Callable[[Txn], T]) -> T:
@@ -544,7 +690,7 @@ class SQLiteStore(Store):
                     other[rid] = o
             rels = tx._rels_by_rid(rids)
             ents = tx.entities({ix.ids[o] or "" for o in other.values()})
-            return [(r, ents[r.target if r.source in ids else r.source]) for r in rels]
+            return [(r, ents[ix.ids[other[rid]] or ""]) for rid, r in rels.items()]
 
     def search_candidates(self, keys: Sequence[str], flt: Filter, limit: int) -> list[Entity]:
         from rapidfuzz import fuzz, process

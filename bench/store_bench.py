@@ -1,0 +1,120 @@
+"""Store benchmarks at the scale of a large force (not part of the test suite).
+
+Generates a synthetic area (about 400k entities and 1.1M relationships by
+default), then for each store measures: bulk import from the interchange files
+(reading and checking included), 2-hop neighbourhoods of children with entities
+and relationships fully loaded (p50/p95), and projection of the whole graph into
+the compact form. Prints a Markdown table row per store.
+
+    python bench/store_bench.py [--children 215000] [--stores sqlite,neo4j] [--samples 300]
+
+The Neo4j leg uses NEO4J_URI if set, else starts Neo4j Community the way the
+tests do.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import platform
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from contextgraph.interchange import read_folder  # noqa: E402
+from contextgraph.store import Store, open_store  # noqa: E402
+from contextgraph.store.neo4j import Neo4jStore  # noqa: E402
+from contextgraph.synth import generate  # noqa: E402
+
+
+def pct(xs: list[float], p: float) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
+
+
+@contextlib.contextmanager
+def store_of(kind: str, tmp: Path) -> Iterator[Store]:
+    if kind == "sqlite":
+        s = open_store(f"sqlite:///{tmp / 'bench.db'}")
+        yield s
+        s.close()
+        return
+    from tests.neo4j_server.launch import neo4j_uri
+
+    with neo4j_uri() as uri:
+        s = open_store(uri)
+        assert isinstance(s, Neo4jStore)
+        s.clear()
+        yield s
+        s.close()
+
+
+def run(kind: str, data: Path, samples: int, seed: int) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as t, store_of(kind, Path(t)) as s:
+        t0 = time.perf_counter()
+        batch = read_folder(data, known_kinds=lambda ids: {i: e.kind for i, e in s.get_many(ids).items()})
+        t1 = time.perf_counter()
+        s.upsert(batch.entities, batch.relationships)
+        t2 = time.perf_counter()
+        n_rel = len(batch.relationships)
+        n_ent = len(batch.entities)
+        children = [e.id for e in batch.entities if e.kind == "child"]
+        del batch
+        rng = random.Random(seed)
+        s.neighbourhood(children[0], 2)  # warm: builds the SQLite index after a reopen, caches plans
+        lat, sizes = [], []
+        for c in rng.sample(children, samples):
+            a = time.perf_counter()
+            sub = s.neighbourhood(c, 2)
+            lat.append((time.perf_counter() - a) * 1000)
+            sizes.append(len(sub.nodes) + len(sub.edges))
+        a = time.perf_counter()
+        p = s.projection()
+        proj = time.perf_counter() - a
+        return {
+            "entities": n_ent,
+            "relationships": n_rel,
+            "read_s": t1 - t0,
+            "write_s": t2 - t1,
+            "import_s": t2 - t0,
+            "rel_per_s": n_rel / (t2 - t0),
+            "p50_ms": statistics.median(lat),
+            "p95_ms": pct(lat, 95),
+            "hood_size_p50": statistics.median(sizes),
+            "hood_size_max": max(sizes),
+            "projection_s": proj,
+            "projection_edges": p.n_edges,
+        }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--children", type=int, default=215000)
+    ap.add_argument("--stores", default="sqlite,neo4j")
+    ap.add_argument("--samples", type=int, default=300)
+    ap.add_argument("--seed", type=int, default=7)
+    args = ap.parse_args()
+    data = ROOT / "bench" / "out" / f"synth-{args.children}-{args.seed}"
+    if not (data / "relationships.jsonl").exists():
+        generate(children=args.children, seed=args.seed).write(data)
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print("| store | entities | relationships | import s (read + write) | relationships/s | 2-hop p50 ms | "
+          "2-hop p95 ms | 2-hop size p50 / max | projection s |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for kind in args.stores.split(","):
+        r = run(kind, data, args.samples, args.seed)
+        print(f"| {kind} | {r['entities']:,} | {r['relationships']:,} | {r['import_s']:.1f} ({r['read_s']:.1f} + "
+              f"{r['write_s']:.1f}) | {r['rel_per_s']:,.0f} | {r['p50_ms']:.2f} | {r['p95_ms']:.2f} | "
+              f"{r['hood_size_p50']:.0f} / {r['hood_size_max']} | {r['projection_s']:.2f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
