@@ -37,7 +37,7 @@ from contextgraph.synth import generate  # noqa: E402
 
 def pct(xs: list[float], p: float) -> float:
     xs = sorted(xs)
-    return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
+    return xs[min(len(xs) - 1, round(p / 100 * (len(xs) - 1)))]
 
 
 @contextlib.contextmanager
@@ -106,14 +106,19 @@ def main() -> None:
     if not (data / "relationships.jsonl").exists():
         generate(children=args.children, seed=args.seed).write(data)
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
-    print("| store | entities | relationships | import s (read + write) | relationships/s | 2-hop p50 ms | "
-          "2-hop p95 ms | 2-hop size p50 / max | projection s |")
+    print(
+        "| store | entities | relationships | import s (read + write) | relationships/s | 2-hop p50 ms | "
+        "2-hop p95 ms | 2-hop size p50 / max | projection s |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for kind in args.stores.split(","):
         r = run(kind, data, args.samples, args.seed)
-        print(f"| {kind} | {r['entities']:,} | {r['relationships']:,} | {r['import_s']:.1f} ({r['read_s']:.1f} + "
-              f"{r['write_s']:.1f}) | {r['rel_per_s']:,.0f} | {r['p50_ms']:.2f} | {r['p95_ms']:.2f} | "
-              f"{r['hood_size_p50']:.0f} / {r['hood_size_max']} | {r['projection_s']:.2f} |", flush=True)
+        print(
+            f"| {kind} | {r['entities']:,} | {r['relationships']:,} | {r['import_s']:.1f} ({r['read_s']:.1f} + "
+            f"{r['write_s']:.1f}) | {r['rel_per_s']:,.0f} | {r['p50_ms']:.2f} | {r['p95_ms']:.2f} | "
+            f"{r['hood_size_p50']:.0f} / {r['hood_size_max']} | {r['projection_s']:.2f} |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -9,14 +9,28 @@ def a(ref: str | None, day: str | None, grading: str | None, s: str, t: str) -> 
     return Assertion(ref, day, grading, s, t)
 
 
-def rel(t: str, s: str, d: str, ref: str | None = "mace-east-2024-03-14", day: str | None = "2024-03-02",
-        grading: str | None = "1B P") -> Relationship:
+def rel(
+    t: str,
+    s: str,
+    d: str,
+    ref: str | None = "mace-east-2024-03-14",
+    day: str | None = "2024-03-02",
+    grading: str | None = "1B P",
+) -> Relationship:
     return Relationship(t, s, d, [a(ref, day, grading, s, d)])
 
 
 ENTITIES = [
-    Entity("c-1", "child", "Kyle Benson", aliases=["Benno"], dob="2009-04-12", locality="East",
-           properties={"risk_level": "high", "exploitation_types": ["CCE"]}, sources=["mace-east-2024-03-14"]),
+    Entity(
+        "c-1",
+        "child",
+        "Kyle Benson",
+        aliases=["Benno"],
+        dob="2009-04-12",
+        locality="East",
+        properties={"risk_level": "high", "exploitation_types": ["CCE"]},
+        sources=["mace-east-2024-03-14"],
+    ),
     Entity("c-2", "child", "Zoë Ahmed", locality="East"),
     Entity("c-3", "child", "Tyler Marsh", locality="West"),
     Entity("c-4", "child", "K. Benson", locality="East"),

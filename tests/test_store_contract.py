@@ -60,8 +60,18 @@ def test_symmetric_relationships_are_stored_once_either_way(loaded: Store) -> No
 
 
 def test_entity_facts_accumulate_without_loss(loaded: Store) -> None:
-    loaded.upsert([Entity("c-1", "child", "Kyle BENSON", aliases=["KB"], sources=["intel-2024-05-01"],
-                          properties={"risk_level": "medium"})])
+    loaded.upsert(
+        [
+            Entity(
+                "c-1",
+                "child",
+                "Kyle BENSON",
+                aliases=["KB"],
+                sources=["intel-2024-05-01"],
+                properties={"risk_level": "medium"},
+            )
+        ]
+    )
     e = loaded.get("c-1")
     assert e is not None
     assert e.name == "Kyle BENSON"

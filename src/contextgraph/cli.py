@@ -142,9 +142,9 @@ def export(
         try:
             n_e = n_r = 0
             for name in (ENTITIES_FILE, RELATIONSHIPS_FILE, JUDGEMENTS_FILE):
-                fd, tmp = tempfile.mkstemp(dir=path, prefix=f".{name}.")
+                fd, tmp_name = tempfile.mkstemp(dir=path, prefix=f".{name}.")
                 os.close(fd)
-                files[name] = Path(tmp)
+                files[name] = Path(tmp_name)
             with files[ENTITIES_FILE].open("w", encoding="utf-8") as fh:
                 for e in s.iter_entities():
                     fh.write(dump_line(e.to_json()))
@@ -158,15 +158,15 @@ def export(
             with files[JUDGEMENTS_FILE].open("w", encoding="utf-8") as fh:
                 for j in judgements:
                     fh.write(dump_line({k: v for k, v in j.items() if k != "ids"}))
-            for name, tmp in files.items():
+            for name, written in files.items():
                 if name == JUDGEMENTS_FILE and not judgements:
-                    tmp.unlink()
+                    written.unlink()
                     (path / name).unlink(missing_ok=True)
                 else:
-                    tmp.replace(path / name)
+                    written.replace(path / name)
         finally:
-            for tmp in files.values():
-                tmp.unlink(missing_ok=True)
+            for leftover in files.values():
+                leftover.unlink(missing_ok=True)
     out.print(f"exported {n_e} entities and {n_r} relationship lines to {path}")
 
 
@@ -207,8 +207,11 @@ def sample(
 
 
 @app.command()
-def show(entity_id: Annotated[str, typer.Argument(help="Entity id")], store: StoreOpt = None,
-         depth: Annotated[int, typer.Option(help="Neighbourhood depth, 0-3")] = 1) -> None:
+def show(
+    entity_id: Annotated[str, typer.Argument(help="Entity id")],
+    store: StoreOpt = None,
+    depth: Annotated[int, typer.Option(help="Neighbourhood depth, 0-3")] = 1,
+) -> None:
     """An entity with its facts and neighbourhood, as JSON."""
     with _store(store) as s:
         e = s.get(entity_id)
@@ -222,18 +225,28 @@ def show(entity_id: Annotated[str, typer.Argument(help="Entity id")], store: Sto
                 raise UserError(str(ex)) from None
             doc["neighbours"] = [n.to_json() for n in sub.nodes if n.id != e.id]
             doc["relationships"] = [
-                {"type": r.type, "source": r.source, "target": r.target, "first_seen": r.first_seen,
-                 "last_seen": r.last_seen, "grading": r.grading, "sources": r.sources,
-                 "assertions": [a.to_json() for a in r.assertions]}
+                {
+                    "type": r.type,
+                    "source": r.source,
+                    "target": r.target,
+                    "first_seen": r.first_seen,
+                    "last_seen": r.last_seen,
+                    "grading": r.grading,
+                    "sources": r.sources,
+                    "assertions": [a.to_json() for a in r.assertions],
+                }
                 for r in sub.edges
             ]
     print(json.dumps(doc, indent=2, ensure_ascii=False))
 
 
 @app.command()
-def search(text: Annotated[str, typer.Argument(help="A name, alias or nickname")], store: StoreOpt = None,
-           kind: Annotated[list[str] | None, typer.Option(help="Only these kinds")] = None,
-           limit: Annotated[int, typer.Option(help="At most this many")] = 20) -> None:
+def search(
+    text: Annotated[str, typer.Argument(help="A name, alias or nickname")],
+    store: StoreOpt = None,
+    kind: Annotated[list[str] | None, typer.Option(help="Only these kinds")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many")] = 20,
+) -> None:
     """Find entities by name or alias, forgiving case, accents and small misspellings."""
     with _store(store) as s:
         try:
@@ -243,15 +256,19 @@ def search(text: Annotated[str, typer.Argument(help="A name, alias or nickname")
     t = Table(show_edge=False)
     for c in ("id", "kind", "name", "aliases", "locality", "score"):
         t.add_column(c)
-    for e, score in found:
-        t.add_row(e.id, e.kind, e.name, ", ".join(e.aliases), e.locality or "", f"{score:.2f}")
+    for ent, score in found:
+        t.add_row(ent.id, ent.kind, ent.name, ", ".join(ent.aliases), ent.locality or "", f"{score:.2f}")
     out.print(t)
 
 
 @app.command()
-def merge(a: str, b: str, store: StoreOpt = None,
-          reason: Annotated[str, typer.Option(help="Why they are the same")] = "",
-          user: Annotated[str, typer.Option(help="Who decided")] = "cli") -> None:
+def merge(
+    a: str,
+    b: str,
+    store: StoreOpt = None,
+    reason: Annotated[str, typer.Option(help="Why they are the same")] = "",
+    user: Annotated[str, typer.Option(help="Who decided")] = "cli",
+) -> None:
     """Record that two entities are one (A's id is kept). Undo with split."""
     with _store(store) as s:
         try:
@@ -262,9 +279,13 @@ def merge(a: str, b: str, store: StoreOpt = None,
 
 
 @app.command()
-def split(a: str, b: str, store: StoreOpt = None,
-          reason: Annotated[str, typer.Option(help="Why they are different")] = "",
-          user: Annotated[str, typer.Option(help="Who decided")] = "cli") -> None:
+def split(
+    a: str,
+    b: str,
+    store: StoreOpt = None,
+    reason: Annotated[str, typer.Option(help="Why they are different")] = "",
+    user: Annotated[str, typer.Option(help="Who decided")] = "cli",
+) -> None:
     """Undo a merge: B gets back its own record and facts."""
     with _store(store) as s:
         try:
@@ -275,9 +296,12 @@ def split(a: str, b: str, store: StoreOpt = None,
 
 
 @app.command()
-def erase(entity_id: str, store: StoreOpt = None,
-          reason: Annotated[str, typer.Option(help="The lawful reason for erasure")] = "",
-          user: Annotated[str, typer.Option(help="Who asked")] = "cli") -> None:
+def erase(
+    entity_id: str,
+    store: StoreOpt = None,
+    reason: Annotated[str, typer.Option(help="The lawful reason for erasure")] = "",
+    user: Annotated[str, typer.Option(help="Who asked")] = "cli",
+) -> None:
     """Erase a person and their facts; an erasure record without personal data remains."""
     if not reason:
         raise UserError("erasure needs --reason")
@@ -297,8 +321,9 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _main(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                          help="Print the version")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version")
+    ] = False,
 ) -> None:
     pass
 

@@ -112,7 +112,9 @@ def entity_from_json(d: Any) -> Entity:
     ref = _opt_str(d, "source_ref")
     if ref and ref not in sources:
         sources = [*sources, ref]
-    seen = [x for x in (parse_date(d.get("date")), parse_date(d.get("first_seen")), parse_date(d.get("last_seen"))) if x]
+    seen = [
+        x for x in (parse_date(d.get("date")), parse_date(d.get("first_seen")), parse_date(d.get("last_seen"))) if x
+    ]
     try:
         grading = normalise_grading(_opt_str(d, "grading"))
     except GradingError as e:

@@ -273,9 +273,7 @@ class Grading:
         if m:
             # Legacy 5x5x5: source A-E, intelligence 1-5, handling 1-5. Kept as given.
             return cls("5x5x5", value.strip(), m.group(1).upper(), m.group(2), m.group(3))
-        raise GradingError(
-            f"not a grading: {value!r} (expected 3x5x2 such as '1B P', or a legacy 5x5x5 such as 'B24')"
-        )
+        raise GradingError(f"not a grading: {value!r} (expected 3x5x2 such as '1B P', or a legacy 5x5x5 such as 'B24')")
 
     @property
     def rank(self) -> tuple[int, int]:

@@ -116,8 +116,8 @@ class Projection:
         """
         mask = self.type_mask(types) if types is not None else np.ones(self.n_edges, bool)
         w_by_type = np.ones(len(TYPE_CODES), np.float64)
-        for t, w in (weights or {}).items():
-            w_by_type[TYPE_CODES.index(t)] = w
+        for t, weight in (weights or {}).items():
+            w_by_type[TYPE_CODES.index(t)] = weight
         s, d = self.src[mask], self.dst[mask]
         w = w_by_type[self.type[mask]] * self.count[mask]
         n = self.n_nodes
@@ -134,13 +134,23 @@ class Projection:
         for i, x in enumerate(self.ids):
             g.add_node(x, kind=self.kind_of(i), locality=self.localities[int(self.locality[i])])
         for s, d, t, f, la, c in zip(
-            self.src.tolist(), self.dst.tolist(), self.type.tolist(), self.first_seen.tolist(),
-            self.last_seen.tolist(), self.count.tolist(), strict=True,
+            self.src.tolist(),
+            self.dst.tolist(),
+            self.type.tolist(),
+            self.first_seen.tolist(),
+            self.last_seen.tolist(),
+            self.count.tolist(),
+            strict=True,
         ):
             name = TYPE_CODES[t]
             g.add_edge(
-                self.ids[s], self.ids[d], key=name, type=name, symmetric=REL_TYPES[name].symmetric,
+                self.ids[s],
+                self.ids[d],
+                key=name,
+                type=name,
+                symmetric=REL_TYPES[name].symmetric,
                 first_seen=None if f < 0 else date.fromordinal(f + 719163).isoformat(),
-                last_seen=None if la < 0 else date.fromordinal(la + 719163).isoformat(), count=c,
+                last_seen=None if la < 0 else date.fromordinal(la + 719163).isoformat(),
+                count=c,
             )
         return g

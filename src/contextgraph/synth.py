@@ -28,26 +28,154 @@ import orjson
 from .interchange import ENTITIES_FILE, RELATIONSHIPS_FILE
 from .model import SERVICES, service_id
 
-FIRST = (
-    "Aaliyah Aiden Alfie Amara Amelia Archie Ava Ayaan Bella Caleb Callum Chloe Connor Daisy Darius Eden Elijah "
-    "Ella Ethan Evie Finley Freya Grace Harley Harvey Isla Jayden Jude Kai Kayla Kian Leah Leo Lexi Logan Mason "
-    "Maya Mia Nathan Niamh Noah Oscar Phoebe Reggie Riley Rosie Ruby Sami Scarlett Theo Tia Tyler Zain Zara Zoe"
-).split()
-LAST = (
-    "Adeyemi Ahmed Ali Armstrong Bailey Barker Benson Brooks Campbell Carter Chowdhury Clarke Cole Davies Dixon "
-    "Doyle Edwards Evans Fletcher Foster Grant Green Hall Harris Hughes Hussain Jackson James Kaur Kelly Khan Lewis "
-    "Lloyd Mahmood Marsh McCarthy Mensah Mitchell Nowak Okafor Osei Palmer Patel Quinn Reid Roberts Shah Walsh "
-    "Ward Watson Wright Young"
-).split()
-STREETS = "Mill Road|Station Street|Church Lane|Victoria Road|Park View|Kings Way|Canal Walk|Market Street|Hill Rise|Orchard Close".split("|")
-PLACES = (
-    "skate park|bus station|retail park car park|chicken shop|McKenzie's takeaway|railway station|leisure centre|"
-    "shopping centre|canal towpath|Travel Stop hotel|vape shop|playing fields|multi-storey car park|library"
-).split("|")
-NICKS = "Tank|Ghost|Bugsy|Smurf|Deeks|Rico|Zee|Blade|Shadow|Menace|Tiny|Kash".split("|")
+FIRST = [
+    "Aaliyah",
+    "Aiden",
+    "Alfie",
+    "Amara",
+    "Amelia",
+    "Archie",
+    "Ava",
+    "Ayaan",
+    "Bella",
+    "Caleb",
+    "Callum",
+    "Chloe",
+    "Connor",
+    "Daisy",
+    "Darius",
+    "Eden",
+    "Elijah",
+    "Ella",
+    "Ethan",
+    "Evie",
+    "Finley",
+    "Freya",
+    "Grace",
+    "Harley",
+    "Harvey",
+    "Isla",
+    "Jayden",
+    "Jude",
+    "Kai",
+    "Kayla",
+    "Kian",
+    "Leah",
+    "Leo",
+    "Lexi",
+    "Logan",
+    "Mason",
+    "Maya",
+    "Mia",
+    "Nathan",
+    "Niamh",
+    "Noah",
+    "Oscar",
+    "Phoebe",
+    "Reggie",
+    "Riley",
+    "Rosie",
+    "Ruby",
+    "Sami",
+    "Scarlett",
+    "Theo",
+    "Tia",
+    "Tyler",
+    "Zain",
+    "Zara",
+    "Zoe",
+]
+LAST = [
+    "Adeyemi",
+    "Ahmed",
+    "Ali",
+    "Armstrong",
+    "Bailey",
+    "Barker",
+    "Benson",
+    "Brooks",
+    "Campbell",
+    "Carter",
+    "Chowdhury",
+    "Clarke",
+    "Cole",
+    "Davies",
+    "Dixon",
+    "Doyle",
+    "Edwards",
+    "Evans",
+    "Fletcher",
+    "Foster",
+    "Grant",
+    "Green",
+    "Hall",
+    "Harris",
+    "Hughes",
+    "Hussain",
+    "Jackson",
+    "James",
+    "Kaur",
+    "Kelly",
+    "Khan",
+    "Lewis",
+    "Lloyd",
+    "Mahmood",
+    "Marsh",
+    "McCarthy",
+    "Mensah",
+    "Mitchell",
+    "Nowak",
+    "Okafor",
+    "Osei",
+    "Palmer",
+    "Patel",
+    "Quinn",
+    "Reid",
+    "Roberts",
+    "Shah",
+    "Walsh",
+    "Ward",
+    "Watson",
+    "Wright",
+    "Young",
+]
+STREETS = [
+    "Mill Road",
+    "Station Street",
+    "Church Lane",
+    "Victoria Road",
+    "Park View",
+    "Kings Way",
+    "Canal Walk",
+    "Market Street",
+    "Hill Rise",
+    "Orchard Close",
+]
+PLACES = [
+    "skate park",
+    "bus station",
+    "retail park car park",
+    "chicken shop",
+    "McKenzie's takeaway",
+    "railway station",
+    "leisure centre",
+    "shopping centre",
+    "canal towpath",
+    "Travel Stop hotel",
+    "vape shop",
+    "playing fields",
+    "multi-storey car park",
+    "library",
+]
+NICKS = ["Tank", "Ghost", "Bugsy", "Smurf", "Deeks", "Rico", "Zee", "Blade", "Shadow", "Menace", "Tiny", "Kash"]
 LOCALITIES = ("North", "South", "East", "West", "Central")
-CENTRES = {"North": (52.66, -1.14), "South": (52.58, -1.13), "East": (52.62, -1.06), "West": (52.62, -1.21),
-           "Central": (52.63, -1.13)}
+CENTRES = {
+    "North": (52.66, -1.14),
+    "South": (52.58, -1.13),
+    "East": (52.62, -1.06),
+    "West": (52.62, -1.21),
+    "Central": (52.63, -1.13),
+}
 GRADINGS = ("1A P", "1B P", "2B P", "2C P", "1B C", "2C C", "3D P", None, None)
 
 
@@ -67,8 +195,13 @@ class Synthetic:
                 fh.write(orjson.dumps(r) + b"\n")
 
 
-def generate(children: int = 2000, seed: int = 0, localities: tuple[str, ...] = LOCALITIES,
-             start: date = date(2024, 1, 4), weeks: int = 78) -> Synthetic:
+def generate(
+    children: int = 2000,
+    seed: int = 0,
+    localities: tuple[str, ...] = LOCALITIES,
+    start: date = date(2024, 1, 4),
+    weeks: int = 78,
+) -> Synthetic:
     """A synthetic area of ``children`` children spread over ``localities``."""
     rng = random.Random(seed)
     out = Synthetic()
@@ -89,8 +222,16 @@ def generate(children: int = 2000, seed: int = 0, localities: tuple[str, ...] = 
 
     def rel(t: str, s: str, d: str, loc: str | None, dated: bool = True) -> None:
         day, ref = fact(loc)
-        out.relationships.append({"type": t, "source": s, "target": d, "date": day if dated else None,
-                                  "source_ref": ref, "grading": rng.choice(GRADINGS)})
+        out.relationships.append(
+            {
+                "type": t,
+                "source": s,
+                "target": d,
+                "date": day if dated else None,
+                "source_ref": ref,
+                "grading": rng.choice(GRADINGS),
+            }
+        )
 
     for code in SERVICES:
         ent({"id": service_id(code), "kind": "service", "name": code})
@@ -108,13 +249,29 @@ def generate(children: int = 2000, seed: int = 0, localities: tuple[str, ...] = 
         schools = [f"s-{tag}-{i}" for i in range(n_schools)]
         for i, s in enumerate(schools):
             la, lo = point(loc)
-            ent({"id": s, "kind": "school", "name": f"{rng.choice(LAST)} {'Academy' if i % 3 else 'High School'}",
-                 "locality": loc, "lat": la, "lon": lo})
+            ent(
+                {
+                    "id": s,
+                    "kind": "school",
+                    "name": f"{rng.choice(LAST)} {'Academy' if i % 3 else 'High School'}",
+                    "locality": loc,
+                    "lat": la,
+                    "lon": lo,
+                }
+            )
         hot = [f"l-{tag}-h{i}" for i in range(n_hot)]
         for i, h in enumerate(hot):
             la, lo = point(loc)
-            ent({"id": h, "kind": "location", "name": f"{PLACES[i % len(PLACES)]}, {rng.choice(STREETS)} ({i})",
-                 "locality": loc, "lat": la, "lon": lo})
+            ent(
+                {
+                    "id": h,
+                    "kind": "location",
+                    "name": f"{PLACES[i % len(PLACES)]}, {rng.choice(STREETS)} ({i})",
+                    "locality": loc,
+                    "lat": la,
+                    "lon": lo,
+                }
+            )
         # places: a few town-wide hotspots, the rest local to an area, popularity heavy-tailed
         n_town = min(10, n_hot)
         n_areas = max(1, n_child // area_size)
@@ -122,21 +279,44 @@ def generate(children: int = 2000, seed: int = 0, localities: tuple[str, ...] = 
         per_area = max(1, len(local) // n_areas)
         groups = [f"g-{tag}-{i}" for i in range(n_groups)]
         for g in groups:
-            ent({"id": g, "kind": "group", "name": f"{rng.choice(NICKS)} line", "locality": loc,
-                 "properties": {"group_type": rng.choice(("county_line", "peer_group", "ocg"))}})
+            ent(
+                {
+                    "id": g,
+                    "kind": "group",
+                    "name": f"{rng.choice(NICKS)} line",
+                    "locality": loc,
+                    "properties": {"group_type": rng.choice(("county_line", "peer_group", "ocg"))},
+                }
+            )
         pocs = [f"p-{tag}-{i}" for i in range(n_poc)]
         for p in pocs:
-            ent({"id": p, "kind": "person_of_concern", "name": name(), "aliases": [rng.choice(NICKS)],
-                 "dob": f"{rng.randint(1985, 2005)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
-                 "locality": loc})
+            ent(
+                {
+                    "id": p,
+                    "kind": "person_of_concern",
+                    "name": name(),
+                    "aliases": [rng.choice(NICKS)],
+                    "dob": f"{rng.randint(1985, 2005)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+                    "locality": loc,
+                }
+            )
             rel("MEMBER_OF", p, rng.choice(groups), loc)
             rel("SEEN_AT", p, hot[min(int(rng.expovariate(0.3)), n_hot - 1)], loc)
         # trap houses: addresses linked to persons of concern
         traps = [f"l-{tag}-t{i}" for i in range(max(1, n_poc // 4))]
         for i, t in enumerate(traps):
             la, lo = point(loc)
-            ent({"id": t, "kind": "location", "name": f"Flat {i + 1}, {rng.randint(1, 90)} {rng.choice(STREETS)}",
-                 "locality": loc, "lat": la, "lon": lo, "properties": {"place_type": "trap_house"}})
+            ent(
+                {
+                    "id": t,
+                    "kind": "location",
+                    "name": f"Flat {i + 1}, {rng.randint(1, 90)} {rng.choice(STREETS)}",
+                    "locality": loc,
+                    "lat": la,
+                    "lon": lo,
+                    "properties": {"place_type": "trap_house"},
+                }
+            )
             rel("LIVES_AT", rng.choice(pocs), t, loc)
         kids: list[str] = []
         pupils: dict[str, list[str]] = {}
@@ -145,14 +325,29 @@ def generate(children: int = 2000, seed: int = 0, localities: tuple[str, ...] = 
             c = f"c-{cid:07d}"
             cid += 1
             kids.append(c)
-            ent({"id": c, "kind": "child", "name": name(),
-                 "dob": f"{rng.randint(2007, 2013)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
-                 "locality": loc})
+            ent(
+                {
+                    "id": c,
+                    "kind": "child",
+                    "name": name(),
+                    "dob": f"{rng.randint(2007, 2013)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+                    "locality": loc,
+                }
+            )
             if not home or rng.random() > 0.25:  # a quarter share a home with the previous child
                 home = f"l-{c}-home"
                 la, lo = point(loc)
-                ent({"id": home, "kind": "location", "name": f"{rng.randint(1, 200)} {rng.choice(STREETS)}",
-                     "locality": loc, "lat": la, "lon": lo, "properties": {"place_type": "home"}})
+                ent(
+                    {
+                        "id": home,
+                        "kind": "location",
+                        "name": f"{rng.randint(1, 200)} {rng.choice(STREETS)}",
+                        "locality": loc,
+                        "lat": la,
+                        "lon": lo,
+                        "properties": {"place_type": "home"},
+                    }
+                )
             elif len(kids) > 1:
                 rel("FAMILY_OF", kids[-2], c, loc, dated=False)
             rel("LIVES_AT", c, home, loc, dated=False)

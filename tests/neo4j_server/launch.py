@@ -41,9 +41,10 @@ def fetch() -> Path:
     if mvn is None:
         raise Unavailable("Maven (mvn) is not installed, so Neo4j cannot be resolved from Maven Central")
     out = subprocess.run(
-        [mvn, "-q", "-B", "-f", str(HERE / "pom.xml"), "dependency:build-classpath",
-         f"-Dmdep.outputFile={CLASSPATH}"],
-        capture_output=True, text=True, check=False,
+        [mvn, "-q", "-B", "-f", str(HERE / "pom.xml"), "dependency:build-classpath", f"-Dmdep.outputFile={CLASSPATH}"],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if out.returncode != 0 or not CLASSPATH.exists():
         raise Unavailable(f"Maven could not resolve Neo4j: {(out.stdout + out.stderr)[-2000:]}")
@@ -75,8 +76,21 @@ def maven_neo4j() -> Iterator[str]:
     port = _free_port()
     home = Path(tempfile.mkdtemp(prefix="contextgraph-neo4j-"))
     proc = subprocess.Popen(
-        [java, "-Xms1g", "-Xmx4g", "-XX:+UseG1GC", "-cp", cp, str(HERE / "Launcher.java"), str(home / "data"), str(port)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            java,
+            "-Xms1g",
+            "-Xmx4g",
+            "-XX:+UseG1GC",
+            "-cp",
+            cp,
+            str(HERE / "Launcher.java"),
+            str(home / "data"),
+            str(port),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     lines: list[str] = []
     ready = threading.Event()

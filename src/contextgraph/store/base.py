@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import json
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -99,16 +98,12 @@ class Filter:
             return False
         if self.since and last is not None and last < self.since:
             return False
-        if self.until and first is not None and first > self.until:
-            return False
-        return True
+        return not (self.until and first is not None and first > self.until)
 
     def node_ok(self, kind: str, locality: str | None) -> bool:
         if self.kinds is not None and kind not in self.kinds:
             return False
-        if self.localities is not None and kind != "service" and locality not in self.localities:
-            return False
-        return True
+        return not (self.localities is not None and kind != "service" and locality not in self.localities)
 
 
 @dataclass
@@ -503,8 +498,14 @@ class Store(ABC):
             nodes.update(self.get_many(merged))
         return Subgraph(list(nodes.values()), list(edges.values()))
 
-    def search(self, text: str, kinds: Iterable[str] | None = None, localities: Iterable[str] | None = None,
-               limit: int = 20, threshold: float = 0.8) -> list[tuple[Entity, float]]:
+    def search(
+        self,
+        text: str,
+        kinds: Iterable[str] | None = None,
+        localities: Iterable[str] | None = None,
+        limit: int = 20,
+        threshold: float = 0.8,
+    ) -> list[tuple[Entity, float]]:
         """Entities named like ``text``: case, accents and small misspellings forgiven.
 
         Each result comes with a score in (0, 1]; 1 is an exact match of a name or alias.

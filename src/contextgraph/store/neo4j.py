@@ -215,6 +215,10 @@ class Neo4jStore(Store):
                 s.run(query(name)).consume()
             s.run(query("await_indexes")).consume()
 
+    def ping(self) -> bool:
+        with self._session() as s:
+            return bool(s.run(query("ping")).single(strict=True)["ok"] == 1)
+
     def _session(self) -> Any:
         return self._driver.session(database=self.database)
 

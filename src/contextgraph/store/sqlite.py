@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 import numpy as np
 import orjson
 
-from ..model import KIND_CODES, KINDS, TYPE_CODES, Assertion, Entity, Relationship, strongest_grading
+from ..model import KIND_CODES, KINDS, TYPE_CODES, Entity, Relationship, strongest_grading
 from ..projection import Projection, day
 from ..text import normalise_name
 from .base import (
@@ -200,7 +200,8 @@ class Index:
             for k in range(n):
                 self.set_node(start + k, ids[k], KIND_CODES[kinds[k]], self.loc_names[locs[k]], None)
             return
-        self.ids.extend([None] * gap + ids)
+        self.ids.extend([None] * gap)
+        self.ids.extend(ids)
         self.kind.extend(bytes(gap) + bytes(kinds))
         self.loc.extend([0] * gap + locs)
         self.alive.extend(bytes(gap) + b"\x01" * n)
@@ -378,10 +379,10 @@ class SQLiteTxn(Txn):
 
     def _bulk(self, table: str, n: int) -> None:
         """Drop a table's index for a large load into an empty table; rebuilt at commit."""
-        if n >= _BULK_ROWS and table not in self.rebuild:
-            if self.db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is None:
-                self.db.execute(f"DROP INDEX IF EXISTS {_INDEXES[table][0]}")
-                self.rebuild.add(table)
+        empty = self.db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is None
+        if n >= _BULK_ROWS and table not in self.rebuild and empty:
+            self.db.execute(f"DROP INDEX IF EXISTS {_INDEXES[table][0]}")
+            self.rebuild.add(table)
 
     def put_entities(self, entities: Sequence[Entity], new: bool) -> None:
         ix = self.ix
@@ -398,9 +399,7 @@ class SQLiteTxn(Txn):
             if ix.names is not None:
                 ix.names = None
             self.s._nid = start + len(entities)
-            self.db.executemany(
-                f"INSERT INTO entities ({_ENT_COLS}) VALUES ({','.join('?' * 14)})", rows
-            )
+            self.db.executemany(f"INSERT INTO entities ({_ENT_COLS}) VALUES ({','.join('?' * 14)})", rows)
         else:
             rows = []
             for e in entities:
@@ -439,17 +438,17 @@ class SQLiteTxn(Txn):
                 rows,
             )
         else:
-            rows = []
+            updates = []
             for r in rels:
                 t, s, d = _TYPE_CODE[r.type], nid[r.source], nid[r.target]
                 rid = ix.ekey[_ekey(t, s, d)]
                 first, last, count, grading, asr = _summary(r)
-                rows.append((first, last, count, grading, asr, _dumps(r.properties), rid))
+                updates.append((first, last, count, grading, asr, _dumps(r.properties), rid))
                 ix.set_edge(rid, t, s, d, day(first), day(last), count)
             self.db.executemany(
                 "UPDATE relationships SET first_seen=?, last_seen=?, count=?, grading=?, assertions=?,"
                 " properties=? WHERE rid=?",
-                rows,
+                updates,
             )
 
     def delete_relationships(self, keys: Sequence[Key]) -> None:
@@ -501,16 +500,37 @@ class SQLiteTxn(Txn):
 
 def _entity_row(e: Entity) -> tuple[Any, ...]:
     return (
-        e.id, e.kind, e.name, _dumps(e.aliases), e.dob, e.locality, e.lat, e.lon, _dumps(e.properties),
-        _dumps(e.sources), e.first_seen, e.last_seen, e.grading,
+        e.id,
+        e.kind,
+        e.name,
+        _dumps(e.aliases),
+        e.dob,
+        e.locality,
+        e.lat,
+        e.lon,
+        _dumps(e.properties),
+        _dumps(e.sources),
+        e.first_seen,
+        e.last_seen,
+        e.grading,
     )
 
 
 def _entity(row: tuple[Any, ...]) -> Entity:
     _, eid, kind, name, aliases, dob, loc, lat, lon, props, sources, first, last, grading = row
     return Entity(
-        id=eid, kind=kind, name=name, aliases=orjson.loads(aliases), dob=dob, locality=loc, lat=lat, lon=lon,
-        properties=orjson.loads(props), sources=orjson.loads(sources), first_seen=first, last_seen=last,
+        id=eid,
+        kind=kind,
+        name=name,
+        aliases=orjson.loads(aliases),
+        dob=dob,
+        locality=loc,
+        lat=lat,
+        lon=lon,
+        properties=orjson.loads(props),
+        sources=orjson.loads(sources),
+        first_seen=first,
+        last_seen=last,
         grading=grading,
     )
 
@@ -726,9 +746,7 @@ class SQLiteStore(Store):
                         choices[(cn, 1000 + mn * 100 + j)] = normalise_name(nm)
             found: dict[int, None] = {}
             for key in keys:
-                for _, _, (nid, _) in process.extract(
-                    key, choices, scorer=fuzz.WRatio, limit=limit, score_cutoff=60
-                ):
+                for _, _, (nid, _) in process.extract(key, choices, scorer=fuzz.WRatio, limit=limit, score_cutoff=60):
                     found.setdefault(nid, None)
             tx = SQLiteTxn(self)
             recs = tx.entities([ix.ids[n] or "" for n in found])

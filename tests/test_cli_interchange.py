@@ -1,0 +1,177 @@
+"""Import, export and stats through the real command, on each store."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from contextgraph.store import Store
+from contextgraph.synth import generate
+
+
+def cg(*args: str, store: Store | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    cmd = [sys.executable, "-m", "contextgraph", *args]
+    if store is not None:
+        cmd += ["--store", store.url]
+    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200"}
+    return subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, env=env, timeout=300, check=False)
+
+
+def stats(store: Store) -> dict[str, object]:
+    r = cg("stats", "--format", "json", store=store)
+    assert r.returncode == 0, r.stderr
+    return dict(json.loads(r.stdout))
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("sample")
+    generate(children=300, seed=3).write(folder)
+    return folder
+
+
+def test_import_twice_changes_nothing(store: Store, sample: Path) -> None:
+    first = cg("import", str(sample), store=store)
+    assert first.returncode == 0, first.stderr
+    before = stats(store)
+    assert before["entities_total"] == sum(1 for _ in (sample / "entities.jsonl").open())
+    again = cg("import", str(sample), store=store)
+    assert again.returncode == 0, again.stderr
+    assert "0 entities created, 0 updated; 0 relationships created, 0 updated" in again.stdout
+    assert stats(store) == before
+
+
+def test_export_then_import_reproduces_the_store(store: Store, sample: Path, tmp_path: Path) -> None:
+    assert cg("import", str(sample), store=store).returncode == 0
+    store.merge(*[e.id for e in store.iter_entities() if e.kind == "child"][:2], user="t", reason="test")
+    out = tmp_path / "out"
+    r = cg("export", str(out), store=store)
+    assert r.returncode == 0, r.stderr
+    assert {p.name for p in out.iterdir()} == {"entities.jsonl", "relationships.jsonl", "judgements.jsonl"}
+    again = cg("import", str(out), "--store", f"sqlite:///{tmp_path / 'copy.db'}")
+    assert again.returncode == 0, again.stderr
+    copy = cg("stats", "--format", "json", "--store", f"sqlite:///{tmp_path / 'copy.db'}")
+    mine, theirs = stats(store), json.loads(copy.stdout)
+    for key in ("entities", "relationships", "localities", "merged"):
+        assert mine[key] == theirs[key], key
+    lines = [json.loads(x) for x in (out / "relationships.jsonl").open()]
+    assert all({"type", "source", "target", "date", "source_ref", "grading"} <= set(x) for x in lines)
+
+
+def test_one_bad_line_among_thousands_writes_nothing_and_names_the_line(store: Store, tmp_path: Path) -> None:
+    data = generate(children=600, seed=5)
+    assert len(data.relationships) > 2000
+    data.relationships[1733]["grading"] = "9Z Q"
+    data.write(tmp_path)
+    r = cg("import", str(tmp_path), store=store)
+    assert r.returncode == 1
+    assert f"relationships.jsonl:1734: field 'grading'" in r.stderr
+    assert "Traceback" not in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+    assert stats(store)["entities_total"] == 0
+
+
+@pytest.mark.parametrize(
+    ("file", "line", "expected"),
+    [
+        ("entities.jsonl", '{"id": "c-1", "kind": "pupil", "name": "X"}', "entities.jsonl:2: field 'kind'"),
+        ("entities.jsonl", '{"id": "c-1", "kind": "child"}', "entities.jsonl:2: field 'name' is required"),
+        ("entities.jsonl", '{"id": "c-1", "kind": "child", "name": "X", "dob": "31/12/2009"}', "not a date"),
+        ("entities.jsonl", '{"id": "l-1", "kind": "location", "name": "X", "lat": 123}', "field 'lat'"),
+        ("entities.jsonl", '{"id": "s-1", "kind": "service", "name": "SOCIAL"}', "a service's name is its code"),
+        ("entities.jsonl", "{not json", "entities.jsonl:2: not valid JSON"),
+        ("relationships.jsonl", '{"type": "SEEN_AT", "source": "c-0", "target": "c-9"}', "'c-9' is not an entity"),
+        ("relationships.jsonl", '{"type": "ATTENDS", "source": "c-0", "target": "c-0b"}', "cannot join"),
+        ("relationships.jsonl", '{"type": "KNOWS", "source": "c-0", "target": "c-0b"}', "unknown relationship type"),
+    ],
+)
+def test_bad_lines_are_named(tmp_path: Path, file: str, line: str, expected: str) -> None:
+    good_e = [
+        '{"id": "c-0", "kind": "child", "name": "A"}',
+        '{"id": "c-0b", "kind": "child", "name": "B"}',
+    ]
+    ents = [good_e[0], line, good_e[1]] if file == "entities.jsonl" else good_e
+    rels = ['{"type": "ASSOCIATES_WITH", "source": "c-0", "target": "c-0b"}']
+    if file == "relationships.jsonl":
+        rels = [rels[0], line]
+    (tmp_path / "entities.jsonl").write_text("\n".join(ents) + "\n")
+    (tmp_path / "relationships.jsonl").write_text("\n".join(rels) + "\n")
+    db = tmp_path / "t.db"
+    r = cg("import", str(tmp_path), "--store", f"sqlite:///{db}")
+    assert r.returncode == 1
+    assert expected in r.stderr, r.stderr
+    s = cg("stats", "--format", "json", "--store", f"sqlite:///{db}")
+    assert json.loads(s.stdout)["entities_total"] == 0
+
+
+def test_non_utf8_line_is_named(tmp_path: Path) -> None:
+    (tmp_path / "entities.jsonl").write_bytes(b'{"id": "c-0", "kind": "child", "name": "A"}\n{"name": "\xff"}\n')
+    r = cg("import", str(tmp_path), "--store", f"sqlite:///{tmp_path / 't.db'}")
+    assert r.returncode == 1 and "entities.jsonl:2" in r.stderr
+
+
+def test_relationship_may_point_at_an_entity_already_in_the_store(store: Store, tmp_path: Path) -> None:
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    (a / "entities.jsonl").write_text('{"id": "c-1", "kind": "child", "name": "A", "locality": "East"}\n')
+    (b / "entities.jsonl").write_text('{"id": "l-1", "kind": "location", "name": "Park", "locality": "East"}\n')
+    (b / "relationships.jsonl").write_text(
+        '{"type": "SEEN_AT", "source": "c-1", "target": "l-1", "date": "2024-03-02", "source_ref": "m1",'
+        ' "grading": "1b p", "vehicle": "red Audi"}\n'
+    )
+    assert cg("import", str(a), store=store).returncode == 0
+    r = cg("import", str(b), store=store)
+    assert r.returncode == 0, r.stderr
+    (edge,) = store.neighbourhood("c-1", 1).edges
+    assert edge.grading == "1B P"
+    assert edge.properties == {"vehicle": "red Audi"}
+
+
+def test_exit_codes_and_messages(tmp_path: Path) -> None:
+    assert cg("import", str(tmp_path / "missing"), "--store", f"sqlite:///{tmp_path / 't.db'}").returncode == 1
+    usage = cg("no-such-command")
+    assert usage.returncode == 2
+    bad_store = cg("stats", "--store", "postgres://x")
+    assert bad_store.returncode == 1 and "unknown store URL" in bad_store.stderr
+    assert cg("--version").stdout.startswith("contextgraph ")
+
+
+def test_store_from_environment(tmp_path: Path) -> None:
+    env = {**os.environ, "CONTEXTGRAPH_STORE": f"sqlite:///{tmp_path / 'env.db'}"}
+    folder = tmp_path / "s"
+    generate(children=50, seed=1).write(folder)
+    r = subprocess.run([sys.executable, "-m", "contextgraph", "import", str(folder)], env=env, check=False,
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "env.db").exists()
+
+
+def test_default_store_is_a_file_in_the_working_folder(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "CONTEXTGRAPH_STORE"}
+    generate(children=20, seed=1).write(tmp_path / "s")
+    r = subprocess.run([sys.executable, "-m", "contextgraph", "import", "s"], cwd=tmp_path, env=env, check=False,
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "contextgraph.db").exists()
+
+
+def test_merge_split_and_erase_commands(store: Store, sample: Path) -> None:
+    assert cg("import", str(sample), store=store).returncode == 0
+    kids = [e.id for e in store.iter_entities() if e.kind == "child"][:2]
+    assert cg("merge", kids[0], kids[1], "--reason", "same DOB", store=store).returncode == 0
+    assert stats(store)["merged"] == 1
+    assert cg("split", kids[0], kids[1], store=store).returncode == 0
+    assert stats(store)["merged"] == 0
+    no_reason = cg("erase", kids[0], store=store)
+    assert no_reason.returncode == 1 and "--reason" in no_reason.stderr
+    assert cg("erase", kids[0], "--reason", "request upheld", store=store).returncode == 0
+    assert stats(store)["erasures"] == 1
+    shown = cg("show", kids[1], store=store)
+    assert shown.returncode == 0 and json.loads(shown.stdout)["entity"]["id"] == kids[1]
+    assert cg("show", kids[0], store=store).returncode == 1

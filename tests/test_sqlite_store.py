@@ -1,0 +1,89 @@
+"""What only the embedded store has: one file, migrations, and an index kept with the file."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from contextgraph.model import Entity
+from contextgraph.store import Filter, open_store
+from contextgraph.store.sqlite import MIGRATIONS, SQLiteStore
+
+from .data import ENTITIES, RELATIONSHIPS, rel
+
+
+def test_one_file_in_wal_mode_with_full_sync(tmp_path: Path) -> None:
+    s = open_store(f"sqlite:///{tmp_path / 'a.db'}")
+    assert isinstance(s, SQLiteStore)
+    assert s._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert s._db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    assert s.schema_version == len(MIGRATIONS)
+    s.close()
+
+
+def test_newer_schema_is_refused(tmp_path: Path) -> None:
+    db = tmp_path / "b.db"
+    open_store(f"sqlite:///{db}").close()
+    con = sqlite3.connect(db)
+    con.execute(f"PRAGMA user_version={len(MIGRATIONS) + 1}")
+    con.close()
+    try:
+        open_store(f"sqlite:///{db}")
+    except ValueError as e:
+        assert "newer" in str(e)
+    else:
+        raise AssertionError("a newer schema must be refused")
+
+
+def test_index_follows_writes_by_another_process(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    reader, writer = open_store(url), open_store(url)
+    writer.upsert(ENTITIES, RELATIONSHIPS)
+    assert {n.id for n in reader.neighbourhood("p-1", 1).nodes} == {"p-1", "c-1", "g-1"}
+    writer.upsert([Entity("c-9", "child", "New Child", locality="East")], [rel("EXPLOITS", "p-1", "c-9")])
+    assert "c-9" in {n.id for n in reader.neighbourhood("p-1", 1).nodes}
+    writer.upsert([Entity("c-9", "child", "Renamed Child")])
+    assert reader.get("c-9").name == "Renamed Child"  # type: ignore[union-attr]
+    assert "c-9" in reader.projection(Filter.of(kinds=["child"])).index
+    reader.close()
+    writer.close()
+
+
+def test_cached_records_follow_own_writes(tmp_path: Path) -> None:
+    s = open_store(f"sqlite:///{tmp_path / 'd.db'}")
+    s.upsert(ENTITIES, RELATIONSHIPS)
+    assert s.get("c-2").name == "Zoë Ahmed"  # type: ignore[union-attr]
+    s.neighbourhood("c-2", 2)
+    s.upsert([Entity("c-2", "child", "Zoe AHMED")], [rel("SEEN_AT", "c-2", "l-1", ref="n9", day="2024-06-01")])
+    assert s.get("c-2").name == "Zoe AHMED"  # type: ignore[union-attr]
+    (seen,) = [r for r in s.neighbourhood("c-2", 1).edges if r.type == "SEEN_AT"]
+    assert seen.count == 2
+    s.close()
+
+
+def test_reopening_rebuilds_the_same_index(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'e.db'}"
+    s = open_store(url)
+    s.upsert(ENTITIES, RELATIONSHIPS)
+    s.merge("c-1", "c-4")
+    before = s.projection()
+    s.close()
+    again = open_store(url)
+    after = again.projection()
+    assert before.ids == after.ids
+    assert sorted(zip(before.src.tolist(), before.dst.tolist(), before.type.tolist(), strict=True)) == sorted(
+        zip(after.src.tolist(), after.dst.tolist(), after.type.tolist(), strict=True)
+    )
+    assert again.get("c-4").id == "c-1"  # type: ignore[union-attr]
+    again.close()
+
+
+def test_large_load_into_an_empty_file_rebuilds_the_id_index(tmp_path: Path) -> None:
+    s = open_store(f"sqlite:///{tmp_path / 'f.db'}")
+    assert isinstance(s, SQLiteStore)
+    many = [Entity(f"c-{i}", "child", f"Child {i}", locality="East") for i in range(60_000)]
+    s.upsert(many)
+    names = {r[0] for r in s._db.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+    assert "entities_id" in names
+    assert s.get("c-59999") is not None
+    s.close()
