@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 import numpy as np
 import orjson
 
-from ..model import KIND_CODES, KINDS, TYPE_CODES, Entity, Relationship, strongest_grading
+from ..model import KIND_CODES, KINDS, REL_TYPES, TYPE_CODES, Entity, Relationship, strongest_grading
 from ..projection import Projection, day
 from ..text import normalise_name
 from .base import (
@@ -36,8 +36,11 @@ from .base import (
     Store,
     StoreError,
     Txn,
+    WriteSummary,
+    _same_rel,
     decode_assertions,
     encode_assertions,
+    merge_relationship,
     paused_gc,
 )
 
@@ -94,6 +97,7 @@ _CHUNK = 900
 _ENT_COLS = "nid, id, kind, name, aliases, dob, locality, lat, lon, properties, sources, first_seen, last_seen, grading"
 _REL_COLS = "rid, type, src, dst, assertions, properties"
 _KIND_CODE = {k: i for i, k in enumerate(KIND_CODES)}
+_SYMMETRIC = frozenset(t for t, rt in REL_TYPES.items() if rt.symmetric)
 _TYPE_CODE = {t: i for i, t in enumerate(TYPE_CODES)}
 
 
@@ -651,6 +655,47 @@ class SQLiteStore(Store):
                 for k in range(len(rid)):
                     ix.set_edge(rid[k], types[k], src[k], dst[k], firsts[k], lasts[k], count[k])
         return ix
+
+    def _upsert_relationships(self, tx: Txn, batch: Sequence[Relationship], s: WriteSummary) -> None:
+        """The same as the generic upsert, in one pass: key, lookup and row together.
+
+        Used while nothing is merged (no ids to resolve); otherwise the generic path.
+        """
+        if not isinstance(tx, SQLiteTxn) or tx.ix.merged:
+            super()._upsert_relationships(tx, batch, s)
+            return
+        ix = tx.ix
+        nid, ekey, tcode = ix.nid_of, ix.ekey, _TYPE_CODE
+        fresh: dict[int, Relationship] = {}
+        hits: dict[int, Relationship] = {}
+        for r in batch:
+            if r.target < r.source and r.type in _SYMMETRIC:
+                r = Relationship(r.type, r.target, r.source, r.assertions, r.properties)
+            if len(r.assertions) > 1:
+                r = merge_relationship(None, r)
+            k = _ekey(tcode[r.type], nid[r.source], nid[r.target])
+            rid = ekey.get(k)
+            if rid is None:
+                prev = fresh.get(k)
+                fresh[k] = r if prev is None else merge_relationship(prev, r)
+            else:
+                prev = hits.get(rid)
+                hits[rid] = r if prev is None else merge_relationship(prev, r)
+        changed = []
+        if hits:
+            old = tx._rels_by_rid(list(hits))
+            for rid, r in hits.items():
+                m = merge_relationship(old[rid], r)
+                if _same_rel(m, old[rid]):
+                    s.unchanged += 1
+                else:
+                    changed.append(m)
+        if fresh:
+            tx.put_relationships(list(fresh.values()), new=True)
+        if changed:
+            tx.put_relationships(changed, new=False)
+        s.relationships_created += len(fresh)
+        s.relationships_updated += len(changed)
 
     def transaction(self, fn: Callable[[Txn], T]) -> T:
         with self._lock:
