@@ -267,3 +267,17 @@ def test_a_failed_write_leaves_nothing(loaded: Store) -> None:
 
 def _edges(sub: object) -> set[tuple[str, str, str, int]]:
     return {(r.type, r.source, r.target, r.count) for r in sub.edges}  # type: ignore[attr-defined]
+
+
+def test_large_upserts_may_commit_in_parts_with_the_same_result(store: Store) -> None:
+    limit = store.atomic_rows
+    store.atomic_rows = 4
+    try:
+        s = store.upsert(ENTITIES, RELATIONSHIPS)
+        assert s.entities_created == len(ENTITIES) and s.relationships_created == len(RELATIONSHIPS)
+        assert s.transactions == 6
+        again = store.upsert(ENTITIES, RELATIONSHIPS)
+        assert again.unchanged == len(ENTITIES) + len(RELATIONSHIPS)
+    finally:
+        store.atomic_rows = limit
+    assert store.stats().relationships["SEEN_AT"] == 3

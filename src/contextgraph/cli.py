@@ -126,7 +126,13 @@ def import_(
     out.print(
         f"imported {path}: {summary.entities_created} entities created, {summary.entities_updated} updated; "
         f"{summary.relationships_created} relationships created, {summary.relationships_updated} updated; "
-        f"{summary.unchanged} unchanged" + (f"; {merges} judgements applied" if merges else "")
+        f"{summary.unchanged} unchanged"
+        + (f"; {merges} judgements applied" if merges else "")
+        + (
+            f" (committed in {summary.transactions} transactions: if interrupted, run the same import again)"
+            if summary.transactions > 1
+            else ""
+        )
     )
 
 

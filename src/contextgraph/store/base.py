@@ -119,6 +119,15 @@ class WriteSummary:
     relationships_created: int = 0
     relationships_updated: int = 0
     unchanged: int = 0
+    transactions: int = 0
+
+    def add(self, other: WriteSummary) -> None:
+        self.entities_created += other.entities_created
+        self.entities_updated += other.entities_updated
+        self.relationships_created += other.relationships_created
+        self.relationships_updated += other.relationships_updated
+        self.unchanged += other.unchanged
+        self.transactions += 1
 
 
 @dataclass
@@ -297,6 +306,12 @@ class Store(ABC):
 
     url: str
     batch_size = 20000
+    atomic_rows: int | None = None
+    """The most rows one upsert writes in one transaction; None for no limit.
+
+    A larger upsert commits batch by batch (already checked, and idempotent, so an
+    interrupted one is completed by running it again).
+    """
 
     # --- primitives a backend implements ---------------------------------
 
@@ -361,22 +376,37 @@ class Store(ABC):
         another source is the same relationship with one more assertion.
         """
         batch_size = self.batch_size
+        summary = WriteSummary()
 
-        def work(tx: Txn) -> WriteSummary:
+        def work(tx: Txn, ents: Sequence[Entity], rels: Sequence[Relationship]) -> WriteSummary:
             s = WriteSummary()
-            tx.bulk_hint(len(entities), len(relationships))
-            for i in range(0, len(entities), batch_size):
-                self._upsert_entities(tx, entities[i : i + batch_size], s)
+            tx.bulk_hint(len(ents), len(rels))
+            for i in range(0, len(ents), batch_size):
+                self._upsert_entities(tx, ents[i : i + batch_size], s)
                 if progress:
-                    progress(len(entities[i : i + batch_size]))
-            for i in range(0, len(relationships), batch_size):
-                self._upsert_relationships(tx, relationships[i : i + batch_size], s)
+                    progress(len(ents[i : i + batch_size]))
+            for i in range(0, len(rels), batch_size):
+                self._upsert_relationships(tx, rels[i : i + batch_size], s)
                 if progress:
-                    progress(len(relationships[i : i + batch_size]))
+                    progress(len(rels[i : i + batch_size]))
             return s
 
         with paused_gc():
-            return self.transaction(work)
+            limit = self.atomic_rows
+            if limit is None or len(entities) + len(relationships) <= limit:
+                summary = self.transaction(lambda tx: work(tx, entities, relationships))
+                summary.transactions = 1
+                return summary
+            chunks: list[tuple[Sequence[Entity], Sequence[Relationship]]] = [
+                (entities[i : i + limit], ()) for i in range(0, len(entities), limit)
+            ] + [((), relationships[i : i + limit]) for i in range(0, len(relationships), limit)]
+            for ents, rels in chunks:
+
+                def one(tx: Txn, e: Sequence[Entity] = ents, r: Sequence[Relationship] = rels) -> WriteSummary:
+                    return work(tx, e, r)
+
+                summary.add(self.transaction(one))
+            return summary
 
     @staticmethod
     def _upsert_entities(tx: Txn, batch: Sequence[Entity], s: WriteSummary) -> None:

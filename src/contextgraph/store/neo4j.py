@@ -202,6 +202,8 @@ def _lucene(key: str) -> str:
 
 
 class Neo4jStore(Store):
+    atomic_rows = 100_000
+
     def __init__(self, uri: str, auth: tuple[str, str] | None = None, database: str | None = None):
         self.url = uri
         self.database = database
