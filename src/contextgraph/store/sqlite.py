@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 import orjson
+from rapidfuzz import fuzz, process
 
 from ..model import KIND_CODES, KINDS, REL_TYPES, TYPE_CODES, Entity, Relationship, strongest_grading
 from ..projection import Projection, day
@@ -42,6 +43,7 @@ from .base import (
     encode_assertions,
     merge_relationship,
     paused_gc,
+    view,
 )
 
 T = TypeVar("T")
@@ -158,7 +160,7 @@ class Index:
         self.e_last = array("i", [-1])
         self.e_count = array("i", [0])
         self.e_alive = bytearray(1)
-        self.names: dict[int, list[str]] | None = None  # nid -> normalised names, built on first search
+        self.names: tuple[list[str], list[int]] | None = None  # names and their nodes, built on first search
         # decoded records, most recently read, shared with callers (who must not change them)
         self.records: dict[int, Entity] = {}
         self.rels: dict[int, Relationship] = {}
@@ -193,8 +195,7 @@ class Index:
         if merged_into:
             self.merged[eid] = merged_into
             self.members.setdefault(merged_into, []).append(eid)
-        if self.names is not None:
-            self.names.pop(nid, None)
+        self.names = None
 
     def add_nodes(self, start: int, ids: list[str], kinds: list[int], locs: list[int]) -> None:
         """Append new, unmerged nodes numbered ``start``, ``start + 1``, ..."""
@@ -223,8 +224,7 @@ class Index:
             self.members[into] = [m for m in self.members[into] if m != eid]
             if not self.members[into]:
                 del self.members[into]
-        if self.names is not None:
-            self.names.pop(nid, None)
+        self.names = None
 
     def set_edge(self, rid: int, t: int, s: int, d: int, first: int, last: int, count: int) -> None:
         n = len(self.e_src)
@@ -400,8 +400,7 @@ class SQLiteTxn(Txn):
                 [_KIND_CODE[e.kind] for e in entities],
                 [ix.locality_code(e.locality) for e in entities],
             )
-            if ix.names is not None:
-                ix.names = None
+            ix.names = None
             self.s._nid = start + len(entities)
             self.db.executemany(f"INSERT INTO entities ({_ENT_COLS}) VALUES ({','.join('?' * 14)})", rows)
         else:
@@ -477,6 +476,7 @@ class SQLiteTxn(Txn):
     def set_merged_into(self, ids: Sequence[str], into: str | None) -> None:
         ix = self.ix
         ix.forget(ix.nid_of[x] for x in [*ids, *([into] if into else [])] if x in ix.nid_of)
+        ix.names = None
         for i in ids:
             self.db.execute("UPDATE entities SET merged_into=? WHERE id=?", (into, i))
             old = ix.merged.pop(i, None)
@@ -757,47 +757,37 @@ class SQLiteStore(Store):
             ents = tx.entities({ix.ids[o] or "" for o in other.values()})
             return [(r, ents[ix.ids[other[rid]] or ""]) for rid, r in rels.items()]
 
-    def search_candidates(self, keys: Sequence[str], flt: Filter, limit: int) -> list[Entity]:
-        from rapidfuzz import fuzz, process
+    def _name_index(self, ix: Index) -> tuple[list[str], list[int]]:
+        """Every normalised name and alias, with the node that answers to it (merges followed)."""
+        if ix.names is None:
+            names: list[str] = []
+            owners: list[int] = []
+            for nid, name, aliases, merged in self._db.execute(
+                "SELECT nid, name, aliases, merged_into FROM entities"
+            ):
+                owner = ix.nid_of.get(merged, 0) if merged else nid
+                for n in (name, *orjson.loads(aliases)):
+                    names.append(normalise_name(n))
+                    owners.append(owner)
+            ix.names = (names, owners)
+        return ix.names
 
+    def search_candidates(self, keys: Sequence[str], flt: Filter, limit: int) -> list[Entity]:
         with self._lock:
             ix = self._index()
-            if ix.names is None:
-                ix.names = {}
-            missing = [n for n, e in enumerate(ix.ids) if e is not None and ix.alive[n] and n not in ix.names]
-            for chunk in _chunks(missing, 20000):
-                q = f"SELECT nid, name, aliases FROM entities WHERE nid IN ({','.join('?' * len(chunk))})"
-                for nid, name, aliases in self._db.execute(q, chunk):
-                    ix.names[nid] = [normalise_name(x) for x in [name, *orjson.loads(aliases)]]
-            # also the names of merged members, found under their canonical entity
-            choices: dict[tuple[int, int], str] = {}
-            for nid, names in ix.names.items():
-                if not ix.alive[nid] or ix.ids[nid] is None:
-                    continue
-                if not flt.node_ok(KIND_CODES[ix.kind[nid]], ix.loc_names[ix.loc[nid]]):
-                    continue
-                for j, nm in enumerate(names):
-                    choices[(nid, j)] = nm
-            for canon, mems in ix.members.items():
-                cn = ix.nid_of.get(canon)
-                if cn is None or not ix.alive[cn]:
-                    continue
-                if not flt.node_ok(KIND_CODES[ix.kind[cn]], ix.loc_names[ix.loc[cn]]):
-                    continue
-                for m in mems:
-                    mn = ix.nid_of[m]
-                    row = self._db.execute("SELECT name, aliases FROM entities WHERE nid=?", (mn,)).fetchone()
-                    for j, nm in enumerate([row[0], *orjson.loads(row[1])]):
-                        choices[(cn, 1000 + mn * 100 + j)] = normalise_name(nm)
+            names, owners = self._name_index(ix)
             found: dict[int, None] = {}
             for key in keys:
-                for _, _, (nid, _) in process.extract(key, choices, scorer=fuzz.WRatio, limit=limit, score_cutoff=60):
-                    found.setdefault(nid, None)
+                for _, _, i in process.extract(
+                    key, names, scorer=fuzz.WRatio, limit=max(limit * 5, 1000), score_cutoff=60
+                ):
+                    n = owners[i]
+                    if n and ix.alive[n] and flt.node_ok(KIND_CODES[ix.kind[n]], ix.loc_names[ix.loc[n]]):
+                        found.setdefault(n, None)
             tx = SQLiteTxn(self)
             recs = tx.entities([ix.ids[n] or "" for n in found])
-        from .base import view
-
-        return [view(r, tx.entities(r.members).values()) if r.members else r for r in recs.values()]
+            members = tx.entities({m for r in recs.values() for m in r.members})
+        return [view(r, [members[m] for m in r.members if m in members]) if r.members else r for r in recs.values()]
 
     def projection(self, flt: Filter | None = None) -> Projection:
         flt = flt or Filter()
@@ -872,19 +862,32 @@ class SQLiteStore(Store):
             erasures=rec.get("erasures", 0),
         )
 
+    def _snapshot(self) -> sqlite3.Connection:
+        """A separate read connection: a consistent snapshot to stream from while others write."""
+        con = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, isolation_level=None)
+        con.execute("BEGIN")
+        return con
+
     def iter_entities(self) -> Iterator[Entity]:
-        with self._lock:
-            rows = self._db.execute(f"SELECT {_ENT_COLS} FROM entities ORDER BY nid").fetchall()
-        for row in rows:
-            yield _entity(row)
+        con = self._snapshot()
+        try:
+            cur = con.execute(f"SELECT {_ENT_COLS} FROM entities ORDER BY nid")
+            while rows := cur.fetchmany(10_000):
+                for row in rows:
+                    yield _entity(row)
+        finally:
+            con.close()
 
     def iter_relationships(self) -> Iterator[Relationship]:
-        with self._lock:
-            ids = {nid: eid for nid, eid in self._db.execute("SELECT nid, id FROM entities")}
-            cur = self._db.execute(f"SELECT {_REL_COLS} FROM relationships ORDER BY rid")
-            rows = cur.fetchall()
-        for _, t, s, d, asr, props in rows:
-            yield _relationship(t, ids.get(s), ids.get(d), asr, props)
+        con = self._snapshot()
+        try:
+            ids = dict(con.execute("SELECT nid, id FROM entities"))
+            cur = con.execute(f"SELECT {_REL_COLS} FROM relationships ORDER BY rid")
+            while rows := cur.fetchmany(10_000):
+                for _, t, s, d, asr, props in rows:
+                    yield _relationship(t, ids.get(s), ids.get(d), asr, props)
+        finally:
+            con.close()
 
     def close(self) -> None:
         with self._lock:
