@@ -6,14 +6,13 @@
 -- name: relationships_by_key
 UNWIND $keys AS k
 MATCH (a:Entity {id: k[0]})-[r:__TYPE__]->(b:Entity {id: k[1]})
-RETURN a.id AS source, b.id AS target, r.assertions AS assertions, r.properties AS properties
+RETURN collect([a.id, b.id, r.assertions, r.properties]) AS rows
 
 -- name: relationships_of
 UNWIND $ids AS id
 MATCH (n:Entity {id: id})-[r]-()
 WITH DISTINCT r
-RETURN type(r) AS type, startNode(r).id AS source, endNode(r).id AS target,
-       r.assertions AS assertions, r.properties AS properties
+RETURN collect([type(r), startNode(r).id, endNode(r).id, r.assertions, r.properties]) AS rows
 
 -- name: create_relationships
 UNWIND $rows AS row
@@ -45,9 +44,8 @@ WHERE o.merged_into IS NULL AND o <> n
   AND ($until IS NULL OR r.first_seen IS NULL OR r.first_seen <= $until)
   AND ($kinds IS NULL OR o.kind IN $kinds)
   AND ($localities IS NULL OR o.kind = $service OR o.locality IN $localities)
-RETURN type(r) AS type, startNode(r).id AS source, endNode(r).id AS target,
-       r.assertions AS assertions, r.properties AS properties, o AS other,
-       COUNT { MATCH (m:Entity {merged_into: o.id}) } AS members
+RETURN collect([type(r), startNode(r).id, endNode(r).id, r.assertions, r.properties, o {.*},
+                COUNT { MATCH (m:Entity {merged_into: o.id}) }]) AS rows
 
 -- name: projection_edges
 MATCH (a:Entity)-[r]->(b:Entity)
@@ -55,10 +53,10 @@ WHERE a <> b
   AND ($types IS NULL OR type(r) IN $types)
   AND ($since IS NULL OR r.last_seen IS NULL OR r.last_seen >= $since)
   AND ($until IS NULL OR r.first_seen IS NULL OR r.first_seen <= $until)
-RETURN a.id AS source, b.id AS target, type(r) AS type, r.first_seen AS first_seen,
-       r.last_seen AS last_seen, r.count AS count
+RETURN collect([a.id, b.id, type(r), r.first_seen, r.last_seen, r.count]) AS rows
 
--- name: all_relationships
-MATCH (a:Entity)-[r]->(b:Entity)
-RETURN type(r) AS type, a.id AS source, b.id AS target, r.assertions AS assertions, r.properties AS properties
-ORDER BY a.id, type, b.id
+-- name: relationships_from_page
+-- The relationships that start at a page of entities (every relationship starts at one).
+UNWIND $ids AS id
+MATCH (a:Entity {id: id})-[r]->(b:Entity)
+RETURN collect([type(r), a.id, b.id, r.assertions, r.properties]) AS rows

@@ -70,7 +70,7 @@ def test_one_bad_line_among_thousands_writes_nothing_and_names_the_line(store: S
     data.write(tmp_path)
     r = cg("import", str(tmp_path), store=store)
     assert r.returncode == 1
-    assert f"relationships.jsonl:1734: field 'grading'" in r.stderr
+    assert "relationships.jsonl:1734: field 'grading'" in r.stderr
     assert "Traceback" not in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
     assert stats(store)["entities_total"] == 0
@@ -146,8 +146,13 @@ def test_store_from_environment(tmp_path: Path) -> None:
     env = {**os.environ, "CONTEXTGRAPH_STORE": f"sqlite:///{tmp_path / 'env.db'}"}
     folder = tmp_path / "s"
     generate(children=50, seed=1).write(folder)
-    r = subprocess.run([sys.executable, "-m", "contextgraph", "import", str(folder)], env=env, check=False,
-                       capture_output=True, text=True)
+    r = subprocess.run(
+        [sys.executable, "-m", "contextgraph", "import", str(folder)],
+        env=env,
+        check=False,
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "env.db").exists()
 
@@ -155,8 +160,14 @@ def test_store_from_environment(tmp_path: Path) -> None:
 def test_default_store_is_a_file_in_the_working_folder(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "CONTEXTGRAPH_STORE"}
     generate(children=20, seed=1).write(tmp_path / "s")
-    r = subprocess.run([sys.executable, "-m", "contextgraph", "import", "s"], cwd=tmp_path, env=env, check=False,
-                       capture_output=True, text=True)
+    r = subprocess.run(
+        [sys.executable, "-m", "contextgraph", "import", "s"],
+        cwd=tmp_path,
+        env=env,
+        check=False,
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "contextgraph.db").exists()
 

@@ -40,8 +40,13 @@ def test_vocabulary_is_the_shared_contract() -> None:
 
 @pytest.mark.parametrize(
     ("text", "canonical", "system"),
-    [("1B P", "1B P", "3x5x2"), ("1bp", "1B P", "3x5x2"), ("3/E/C", "3E C", "3x5x2"), ("B24", "B24", "5x5x5"),
-     ("b 2 4", "b 2 4", "5x5x5")],
+    [
+        ("1B P", "1B P", "3x5x2"),
+        ("1bp", "1B P", "3x5x2"),
+        ("3/E/C", "3E C", "3x5x2"),
+        ("B24", "B24", "5x5x5"),
+        ("b 2 4", "b 2 4", "5x5x5"),
+    ],
 )
 def test_gradings_parse(text: str, canonical: str, system: str) -> None:
     g = Grading.parse(text)

@@ -53,8 +53,7 @@ def _entity_props(e: Entity) -> dict[str, Any]:
     }
 
 
-def _entity(node: Any, members: Iterable[str] = ()) -> Entity:
-    p = dict(node)
+def _entity(p: Any, members: Iterable[str] = ()) -> Entity:
     return Entity(
         id=p["id"],
         kind=p["kind"],
@@ -69,7 +68,7 @@ def _entity(node: Any, members: Iterable[str] = ()) -> Entity:
         first_seen=p.get("first_seen"),
         last_seen=p.get("last_seen"),
         grading=p.get("grading"),
-        members=sorted(members),
+        members=sorted(p.get("members") or members),
     )
 
 
@@ -103,20 +102,29 @@ class Neo4jTxn(Txn):
     def run(self, name: str, **params: Any) -> list[Any]:
         return list(self.tx.run(query(name), params))
 
+    def rows(self, q: str, **params: Any) -> list[Any]:
+        """The collected ``rows`` of a query that returns one record of lists."""
+        rec = self.tx.run(q, params).single()
+        return list(rec[0]) if rec is not None else []
+
     def entities(self, ids: Iterable[str]) -> dict[str, Entity]:
         ids = list(dict.fromkeys(ids))
         out: dict[str, Entity] = {}
-        for chunk in _batches(ids):
-            for rec in self.run("entities_by_id", ids=list(chunk)):
-                e = _entity(rec["n"], rec["members"])
+        for chunk in _batches(ids, 20000):
+            for row in self.rows(query("entities_by_id"), ids=list(chunk)):
+                e = _entity(row)
                 out[e.id] = e
         return out
+
+    def any_merged(self) -> bool:
+        found = self.run("any_merged")
+        return bool(found and found[0]["any"])
 
     def merged_into(self, ids: Iterable[str]) -> dict[str, str]:
         ids = list(dict.fromkeys(ids))
         out: dict[str, str] = {}
         for chunk in _batches(ids, 20000):
-            out.update({r["id"]: r["into"] for r in self.run("merged_into", ids=list(chunk))})
+            out.update(dict(self.rows(query("merged_into"), ids=list(chunk))))
         return out
 
     def members(self, canonical: str) -> list[str]:
@@ -129,17 +137,14 @@ class Neo4jTxn(Txn):
         out: dict[Key, Relationship] = {}
         for t, pairs in by_type.items():
             q = query("relationships_by_key", rtype=REL_TYPES[t])
-            for chunk in _batches(pairs):
-                for rec in self.tx.run(q, keys=list(chunk)):
-                    r = _relationship(t, rec["source"], rec["target"], rec["assertions"], rec["properties"])
+            for chunk in _batches(pairs, 20000):
+                for s, d, asr, props in self.rows(q, keys=list(chunk)):
+                    r = _relationship(t, s, d, asr, props)
                     out[r.key] = r
         return out
 
     def relationships_of(self, ids: Iterable[str]) -> list[Relationship]:
-        return [
-            _relationship(r["type"], r["source"], r["target"], r["assertions"], r["properties"])
-            for r in self.run("relationships_of", ids=list(ids))
-        ]
+        return [_relationship(*row) for row in self.rows(query("relationships_of"), ids=list(ids))]
 
     def put_entities(self, entities: Sequence[Entity], new: bool) -> None:
         if not new:
@@ -245,18 +250,13 @@ class Neo4jStore(Store):
     def expand(self, ids: Sequence[str], flt: Filter) -> list[tuple[Relationship, Entity]]:
         params = self._params(flt)
 
-        def work(tx: ManagedTransaction) -> list[tuple[Relationship, Entity]]:
-            out = []
-            for rec in tx.run(query("expand"), ids=list(ids), **params):
-                rel = _relationship(rec["type"], rec["source"], rec["target"], rec["assertions"], rec["properties"])
-                other = _entity(rec["other"])
-                if rec["members"]:
-                    other.members = ["?"]  # filled by the caller's view
-                out.append((rel, other))
-            return out
-
-        with self._session() as s:
-            return s.execute_read(work)  # type: ignore[no-any-return]
+        out = []
+        for t, s, d, asr, props, other_props, members in self._rows(query("expand"), ids=list(ids), **params):
+            other = _entity(other_props)
+            if members:
+                other.members = ["?"]  # filled by the caller's view
+            out.append((_relationship(t, s, d, asr, props), other))
+        return out
 
     def search_candidates(self, keys: Sequence[str], flt: Filter, limit: int) -> list[Entity]:
         ids: dict[str, None] = {}
@@ -270,14 +270,13 @@ class Neo4jStore(Store):
     def projection(self, flt: Filter | None = None) -> Projection:
         flt = flt or Filter()
         params = self._params(flt)
-        with self._session() as s:
-            nodes = [(r["id"], r["kind"], r["locality"]) for r in s.run(query("projection_nodes"), **params)]
-            index = {n[0]: i for i, n in enumerate(nodes)}
-            edges = []
-            for r in s.run(query("projection_edges"), **params):
-                a, b = index.get(r["source"]), index.get(r["target"])
-                if a is not None and b is not None:
-                    edges.append((a, b, r["type"], r["first_seen"], r["last_seen"], r["count"] or 1))
+        nodes = self._rows(query("projection_nodes"), **params)
+        index = {n[0]: i for i, n in enumerate(nodes)}
+        edges = []
+        for src, dst, t, first, last, count in self._rows(query("projection_edges"), **params):
+            a, b = index.get(src), index.get(dst)
+            if a is not None and b is not None:
+                edges.append((a, b, t, first, last, count or 1))
         return Projection.from_lists([n[0] for n in nodes], [n[1] for n in nodes], [n[2] for n in nodes], edges)
 
     def stats(self) -> Stats:
@@ -299,15 +298,34 @@ class Neo4jStore(Store):
             erasures=rec.get("erasures", 0),
         )
 
-    def iter_entities(self) -> Iterator[Entity]:
+    def _rows(self, q: str, **params: Any) -> list[Any]:
+        """The collected rows of a read query, in a read transaction."""
+
+        def work(tx: ManagedTransaction) -> list[Any]:
+            return Neo4jTxn(tx).rows(q, **params)
+
         with self._session() as s:
-            for rec in s.run(query("all_entities")):
-                yield _entity(rec["n"])
+            return s.execute_read(work)  # type: ignore[no-any-return]
+
+    def _pages(self, page: int = 10_000) -> Iterator[list[dict[str, Any]]]:
+        after = ""
+        while True:
+            rows = self._rows(query("entities_page"), after=after, page=page)
+            if not rows:
+                return
+            yield rows
+            after = rows[-1]["id"]
+
+    def iter_entities(self) -> Iterator[Entity]:
+        for rows in self._pages():
+            for row in rows:
+                yield _entity(row)
 
     def iter_relationships(self) -> Iterator[Relationship]:
-        with self._session() as s:
-            for r in s.run(query("all_relationships")):
-                yield _relationship(r["type"], r["source"], r["target"], r["assertions"], r["properties"])
+        for rows in self._pages():
+            ids = [r["id"] for r in rows]
+            for row in self._rows(query("relationships_from_page"), ids=ids):
+                yield _relationship(*row)
 
     def clear(self) -> None:
         """Delete everything (for tests and benchmarks on a scratch database)."""

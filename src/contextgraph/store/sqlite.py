@@ -762,9 +762,7 @@ class SQLiteStore(Store):
         if ix.names is None:
             names: list[str] = []
             owners: list[int] = []
-            for nid, name, aliases, merged in self._db.execute(
-                "SELECT nid, name, aliases, merged_into FROM entities"
-            ):
+            for nid, name, aliases, merged in self._db.execute("SELECT nid, name, aliases, merged_into FROM entities"):
                 owner = ix.nid_of.get(merged, 0) if merged else nid
                 for n in (name, *orjson.loads(aliases)):
                     names.append(normalise_name(n))
