@@ -32,7 +32,7 @@ public class Launcher {
             .setConfig(HttpConnector.enabled, false)
             .setConfig(HttpsConnector.enabled, false)
             .setConfig(GraphDatabaseSettings.auth_enabled, false)
-            .setConfig(GraphDatabaseSettings.pagecache_memory, ByteUnit.mebiBytes(512))
+            .setConfig(GraphDatabaseSettings.pagecache_memory, ByteUnit.gibiBytes(2))
             .setConfig(GraphDatabaseSettings.transaction_timeout, Duration.ofMinutes(10))
             .build();
         Runtime.getRuntime().addShutdownHook(new Thread(dbms::shutdown));

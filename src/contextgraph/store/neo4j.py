@@ -23,7 +23,7 @@ from ..text import normalise_name
 from .base import RECORD_TABLES, Filter, Key, Stats, Store, StoreError, Txn, decode_assertions, encode_assertions
 
 T = TypeVar("T")
-_BATCH = 5000
+_BATCH = 10_000
 _SCHEMA = (
     "constraint_entity_id",
     "index_entity_merged_into",
@@ -207,7 +207,7 @@ def _lucene(key: str) -> str:
 
 
 class Neo4jStore(Store):
-    atomic_rows = 100_000
+    atomic_rows = 50_000
 
     def __init__(self, uri: str, auth: tuple[str, str] | None = None, database: str | None = None):
         self.url = uri
