@@ -33,6 +33,19 @@ UNWIND $rows AS row
 CREATE (n:Entity:__LABEL__)
 SET n = row
 
+-- name: create_missing_entities
+-- Create the rows whose id is not stored yet; return the stored records of the others.
+UNWIND $rows AS row
+OPTIONAL MATCH (old:Entity {id: row.id})
+FOREACH (_ IN CASE WHEN old IS NULL THEN [1] ELSE [] END |
+  CREATE (n:Entity:__LABEL__)
+  SET n = row)
+WITH old
+WHERE old IS NOT NULL
+OPTIONAL MATCH (m:Entity {merged_into: old.id})
+WITH old, collect(m.id) AS members
+RETURN collect(old {.*, members: members}) AS rows
+
 -- name: update_entities
 UNWIND $rows AS row
 MATCH (n:Entity {id: row.id})

@@ -22,6 +22,21 @@ CREATE (a)-[r:__TYPE__]->(b)
 SET r.assertions = row.assertions, r.properties = row.properties, r.first_seen = row.first_seen,
     r.last_seen = row.last_seen, r.count = row.count, r.grading = row.grading
 
+-- name: create_missing_relationships
+-- Create the rows not stored yet (one relationship per type and pair); return
+-- the stored form of the others, to be merged and updated.
+UNWIND $rows AS row
+MATCH (a:Entity {id: row.source})
+MATCH (b:Entity {id: row.target})
+OPTIONAL MATCH (a)-[old:__TYPE__]->(b)
+FOREACH (_ IN CASE WHEN old IS NULL THEN [1] ELSE [] END |
+  CREATE (a)-[r:__TYPE__]->(b)
+  SET r.assertions = row.assertions, r.properties = row.properties, r.first_seen = row.first_seen,
+      r.last_seen = row.last_seen, r.count = row.count, r.grading = row.grading)
+WITH a, b, old
+WHERE old IS NOT NULL
+RETURN collect([a.id, b.id, old.assertions, old.properties]) AS rows
+
 -- name: update_relationships
 UNWIND $rows AS row
 MATCH (a:Entity {id: row.source})-[r:__TYPE__]->(b:Entity {id: row.target})

@@ -199,6 +199,25 @@ class Txn(ABC):
     def add_record(self, table: str, record: dict[str, Any]) -> None:
         """Append a judgement or an erasure record."""
 
+    def create_missing_entities(self, entities: Sequence[Entity]) -> dict[str, Entity]:
+        """Create those of ``entities`` not stored yet; return the stored records of the others.
+
+        Built on :meth:`entities` and :meth:`put_entities`; a backend may do it in one step.
+        """
+        existing = self.entities(e.id for e in entities)
+        fresh = [e for e in entities if e.id not in existing]
+        if fresh:
+            self.put_entities(fresh, new=True)
+        return existing
+
+    def create_missing_relationships(self, rels: Sequence[Relationship]) -> dict[Key, Relationship]:
+        """Create those of ``rels`` not stored yet; return the stored form of the others."""
+        existing = self.relationships(r.key for r in rels)
+        fresh = [r for r in rels if r.key not in existing]
+        if fresh:
+            self.put_relationships(fresh, new=True)
+        return existing
+
     def bulk_hint(self, entities: int, relationships: int) -> None:  # noqa: B027 - optional hook
         """Told before a large write, so a backend can prepare (drop and rebuild indexes, say)."""
 
@@ -413,21 +432,17 @@ class Store(ABC):
         incoming: dict[str, Entity] = {}
         for e in batch:
             incoming[e.id] = merge_entity(incoming.get(e.id), e)
-        existing = tx.entities(incoming)
-        fresh = [e for i, e in incoming.items() if i not in existing]
+        existing = tx.create_missing_entities(list(incoming.values()))
         changed = []
-        for i, e in incoming.items():
-            if i in existing:
-                m = merge_entity(existing[i], e)
-                if _same_entity(m, existing[i]):
-                    s.unchanged += 1
-                else:
-                    changed.append(m)
-        if fresh:
-            tx.put_entities(fresh, new=True)
+        for i, old in existing.items():
+            m = merge_entity(old, incoming[i])
+            if _same_entity(m, old):
+                s.unchanged += 1
+            else:
+                changed.append(m)
         if changed:
             tx.put_entities(changed, new=False)
-        s.entities_created += len(fresh)
+        s.entities_created += len(incoming) - len(existing)
         s.entities_updated += len(changed)
 
     @staticmethod
@@ -454,21 +469,17 @@ class Store(ABC):
 
     def _upsert_relationships(self, tx: Txn, batch: Sequence[Relationship], s: WriteSummary) -> None:
         grouped = self._resolve(tx, batch)
-        existing = tx.relationships(grouped)
-        fresh = [r for k, r in grouped.items() if k not in existing]
+        existing = tx.create_missing_relationships(list(grouped.values()))
         changed = []
-        for k, r in grouped.items():
-            if k in existing:
-                m = merge_relationship(existing[k], r)
-                if _same_rel(m, existing[k]):
-                    s.unchanged += 1
-                else:
-                    changed.append(m)
-        if fresh:
-            tx.put_relationships(fresh, new=True)
+        for k, old in existing.items():
+            m = merge_relationship(old, grouped[k])
+            if _same_rel(m, old):
+                s.unchanged += 1
+            else:
+                changed.append(m)
         if changed:
             tx.put_relationships(changed, new=False)
-        s.relationships_created += len(fresh)
+        s.relationships_created += len(grouped) - len(existing)
         s.relationships_updated += len(changed)
 
     # reads

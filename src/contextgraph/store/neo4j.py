@@ -143,6 +143,32 @@ class Neo4jTxn(Txn):
                     out[r.key] = r
         return out
 
+    def create_missing_entities(self, entities: Sequence[Entity]) -> dict[str, Entity]:
+        by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for e in entities:
+            by_kind[e.kind].append(_entity_props(e))
+        out: dict[str, Entity] = {}
+        for kind, rows in by_kind.items():
+            q = query("create_missing_entities", label=KINDS[kind])
+            for chunk in _batches(rows):
+                for row in self.rows(q, rows=list(chunk)):
+                    e = _entity(row)
+                    out[e.id] = e
+        return out
+
+    def create_missing_relationships(self, rels: Sequence[Relationship]) -> dict[Key, Relationship]:
+        by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for r in rels:
+            by_type[r.type].append(_rel_row(r))
+        out: dict[Key, Relationship] = {}
+        for t, rows in by_type.items():
+            q = query("create_missing_relationships", rtype=REL_TYPES[t])
+            for chunk in _batches(rows):
+                for s, d, asr, props in self.rows(q, rows=list(chunk)):
+                    r = _relationship(t, s, d, asr, props)
+                    out[r.key] = r
+        return out
+
     def relationships_of(self, ids: Iterable[str]) -> list[Relationship]:
         return [_relationship(*row) for row in self.rows(query("relationships_of"), ids=list(ids))]
 
