@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
+import orjson
 from neo4j import Driver, GraphDatabase, ManagedTransaction
 from neo4j.exceptions import Neo4jError, ServiceUnavailable
 
@@ -63,7 +64,7 @@ def _entity(p: Any, members: Iterable[str] = ()) -> Entity:
         locality=p.get("locality"),
         lat=p.get("lat"),
         lon=p.get("lon"),
-        properties=json.loads(p.get("properties") or "{}"),
+        properties=orjson.loads(p.get("properties") or "{}"),
         sources=list(p.get("sources") or []),
         first_seen=p.get("first_seen"),
         last_seen=p.get("last_seen"),
@@ -87,7 +88,7 @@ def _rel_row(r: Relationship) -> dict[str, Any]:
 
 
 def _relationship(t: str, s: str, d: str, assertions: str | None, props: str | None) -> Relationship:
-    return Relationship(t, s, d, decode_assertions(assertions or "[]", s, d), json.loads(props or "{}"))
+    return Relationship(t, s, d, decode_assertions(assertions or "[]", s, d), orjson.loads(props or "{}"))
 
 
 def _batches(seq: Sequence[T], n: int = _BATCH) -> Iterator[Sequence[T]]:
@@ -325,13 +326,10 @@ class Neo4jStore(Store):
         )
 
     def _rows(self, q: str, **params: Any) -> list[Any]:
-        """The collected rows of a read query, in a read transaction."""
-
-        def work(tx: ManagedTransaction) -> list[Any]:
-            return Neo4jTxn(tx).rows(q, **params)
-
-        with self._session() as s:
-            return s.execute_read(work)  # type: ignore[no-any-return]
+        """The collected rows of one read query (a single statement: no explicit transaction needed)."""
+        with self._driver.session(database=self.database, default_access_mode="READ") as s:
+            rec = s.run(q, params).single()
+            return list(rec[0]) if rec is not None else []
 
     def _pages(self, page: int = 10_000) -> Iterator[list[dict[str, Any]]]:
         after = ""
