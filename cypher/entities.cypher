@@ -79,3 +79,14 @@ MATCH (n:Entity)
 WHERE n.id > $after
 WITH n ORDER BY n.id LIMIT $page
 RETURN collect(n {.*}) AS rows
+
+-- name: entities_view
+-- Each id's entity as readers see it: a merged id followed to the entity it was
+-- merged into, with the records merged into that entity.
+UNWIND $ids AS id
+MATCH (x:Entity {id: id})
+OPTIONAL MATCH (c:Entity {id: x.merged_into})
+WITH id, coalesce(c, x) AS n
+OPTIONAL MATCH (m:Entity {merged_into: n.id})
+WITH id, n, collect(m {.*}) AS members
+RETURN collect([id, n {.*}, members]) AS rows

@@ -8,6 +8,7 @@ values go only as parameters; writes run in managed transactions
 
 from __future__ import annotations
 
+import gc
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -21,7 +22,18 @@ from ..model import KINDS, REL_TYPES, TYPE_CODES, Entity, Relationship, stronges
 from ..projection import Projection
 from ..queries import query
 from ..text import normalise_name
-from .base import RECORD_TABLES, Filter, Key, Stats, Store, StoreError, Txn, decode_assertions, encode_assertions
+from .base import (
+    RECORD_TABLES,
+    Filter,
+    Key,
+    Stats,
+    Store,
+    StoreError,
+    Txn,
+    decode_assertions,
+    encode_assertions,
+    view,
+)
 
 T = TypeVar("T")
 _BATCH = 10_000
@@ -248,6 +260,9 @@ class Neo4jStore(Store):
             for name in _SCHEMA:
                 s.run(query(name)).consume()
             s.run(query("await_indexes")).consume()
+        # What exists now (modules, the driver) lives as long as the process: keep it out of
+        # every later collection, which otherwise adds tens of ms to reads at random.
+        gc.freeze()
 
     def ping(self) -> bool:
         with self._session() as s:
@@ -330,6 +345,15 @@ class Neo4jStore(Store):
         with self._driver.session(database=self.database, default_access_mode="READ") as s:
             rec = s.run(q, params).single()
             return list(rec[0]) if rec is not None else []
+
+    def get_many(self, ids: Iterable[str]) -> dict[str, Entity]:
+        """As :meth:`Store.get_many`, in one statement."""
+        out: dict[str, Entity] = {}
+        for chunk in _batches(list(dict.fromkeys(ids)), 20000):
+            for i, rec, members in self._rows(query("entities_view"), ids=list(chunk)):
+                e = _entity(rec)
+                out[i] = view(e, [_entity(m) for m in members]) if members else e
+        return out
 
     def _pages(self, page: int = 10_000) -> Iterator[list[dict[str, Any]]]:
         after = ""
