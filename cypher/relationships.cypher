@@ -31,8 +31,7 @@ MATCH (b:Entity {id: row.target})
 OPTIONAL MATCH (a)-[old:__TYPE__]->(b)
 FOREACH (_ IN CASE WHEN old IS NULL THEN [1] ELSE [] END |
   CREATE (a)-[r:__TYPE__]->(b)
-  SET r.assertions = row.assertions, r.properties = row.properties, r.first_seen = row.first_seen,
-      r.last_seen = row.last_seen, r.count = row.count, r.grading = row.grading)
+  SET r += row.set)
 WITH a, b, old
 WHERE old IS NOT NULL
 RETURN collect([a.id, b.id, old.assertions, old.properties]) AS rows

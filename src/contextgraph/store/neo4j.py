@@ -99,6 +99,14 @@ def _rel_row(r: Relationship) -> dict[str, Any]:
     }
 
 
+_EMPTY: tuple[Any, ...] = (None, "{}", [])
+
+
+def _sparse(props: dict[str, Any]) -> dict[str, Any]:
+    """Only the properties worth storing on a new node or relationship (absent reads as empty)."""
+    return {k: v for k, v in props.items() if not any(v is e or v == e for e in _EMPTY)}
+
+
 def _relationship(t: str, s: str, d: str, assertions: str | None, props: str | None) -> Relationship:
     return Relationship(t, s, d, decode_assertions(assertions or "[]", s, d), orjson.loads(props or "{}"))
 
@@ -159,7 +167,7 @@ class Neo4jTxn(Txn):
     def create_missing_entities(self, entities: Sequence[Entity]) -> dict[str, Entity]:
         by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for e in entities:
-            by_kind[e.kind].append(_entity_props(e))
+            by_kind[e.kind].append(_sparse(_entity_props(e)))
         out: dict[str, Entity] = {}
         for kind, rows in by_kind.items():
             q = query("create_missing_entities", label=KINDS[kind])
@@ -172,7 +180,8 @@ class Neo4jTxn(Txn):
     def create_missing_relationships(self, rels: Sequence[Relationship]) -> dict[Key, Relationship]:
         by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for r in rels:
-            by_type[r.type].append(_rel_row(r))
+            row = _rel_row(r)
+            by_type[r.type].append({"source": row.pop("source"), "target": row.pop("target"), "set": _sparse(row)})
         out: dict[Key, Relationship] = {}
         for t, rows in by_type.items():
             q = query("create_missing_relationships", rtype=REL_TYPES[t])
