@@ -63,12 +63,15 @@ class UserError(Exception):
 
 @contextmanager
 def _store(url: str | None) -> Iterator[Store]:
+    """The store, closed afterwards; a refusal from it becomes a one-line user error."""
     try:
         s = open_store(store_url(url))
     except StoreError as e:
         raise UserError(str(e)) from None
     try:
         yield s
+    except StoreError as e:
+        raise UserError(str(e)) from None
     finally:
         s.close()
 
@@ -108,8 +111,6 @@ def import_(
             if bar:
                 bar.start()
             summary = s.upsert(batch.entities, batch.relationships, progress=tick)
-        except StoreError as e:
-            raise UserError(str(e)) from None
         finally:
             if bar:
                 bar.stop()
@@ -225,10 +226,7 @@ def show(
             raise UserError(f"no entity {entity_id!r}")
         doc: dict[str, Any] = {"entity": {**e.to_json(), "members": e.members}}
         if depth:
-            try:
-                sub = s.neighbourhood(entity_id, depth, Filter())
-            except StoreError as ex:
-                raise UserError(str(ex)) from None
+            sub = s.neighbourhood(entity_id, depth, Filter())
             doc["neighbours"] = [n.to_json() for n in sub.nodes if n.id != e.id]
             doc["relationships"] = [
                 {
@@ -255,10 +253,7 @@ def search(
 ) -> None:
     """Find entities by name or alias, forgiving case, accents and small misspellings."""
     with _store(store) as s:
-        try:
-            found = s.search(text, kinds=kind, limit=limit)
-        except StoreError as e:
-            raise UserError(str(e)) from None
+        found = s.search(text, kinds=kind, limit=limit)
     t = Table(show_edge=False)
     for c in ("id", "kind", "name", "aliases", "locality", "score"):
         t.add_column(c)
@@ -277,10 +272,7 @@ def merge(
 ) -> None:
     """Record that two entities are one (A's id is kept). Undo with split."""
     with _store(store) as s:
-        try:
-            kept = s.merge(a, b, user=user, reason=reason)
-        except StoreError as e:
-            raise UserError(str(e)) from None
+        kept = s.merge(a, b, user=user, reason=reason)
     out.print(f"merged {b} into {kept}")
 
 
@@ -294,10 +286,7 @@ def split(
 ) -> None:
     """Undo a merge: B gets back its own record and facts."""
     with _store(store) as s:
-        try:
-            s.split(a, b, user=user, reason=reason)
-        except StoreError as e:
-            raise UserError(str(e)) from None
+        s.split(a, b, user=user, reason=reason)
     out.print(f"split {b} from {a}")
 
 
@@ -312,10 +301,7 @@ def erase(
     if not reason:
         raise UserError("erasure needs --reason")
     with _store(store) as s:
-        try:
-            rec = s.erase(entity_id, user=user, reason=reason)
-        except StoreError as e:
-            raise UserError(str(e)) from None
+        rec = s.erase(entity_id, user=user, reason=reason)
     out.print(f"erased {rec['entities']} records and {rec['relationships']} relationships (erasure {rec['id']})")
 
 
