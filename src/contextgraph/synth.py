@@ -18,6 +18,7 @@ True
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -220,6 +221,16 @@ def generate(
         kind = rng.choice(("mace", "log", "intel", "rhi"))
         return when.isoformat(), f"{kind}-{(loc or 'all').lower()}-{when.isoformat()}"
 
+    def add_place(
+        eid: str, kind: str, loc: str, name: Callable[[int], str], n: int = 0, place_type: str | None = None
+    ) -> None:
+        """A place or school with coordinates near its locality, drawn before its name ``name(n)``."""
+        la, lo = point(loc)
+        e: dict[str, Any] = {"id": eid, "kind": kind, "name": name(n), "locality": loc, "lat": la, "lon": lo}
+        if place_type:
+            e["properties"] = {"place_type": place_type}
+        ent(e)
+
     def rel(t: str, s: str, d: str, loc: str | None, dated: bool = True) -> None:
         day, ref = fact(loc)
         out.relationships.append(
@@ -248,30 +259,10 @@ def generate(
         n_groups = max(1, n_child // 200)
         schools = [f"s-{tag}-{i}" for i in range(n_schools)]
         for i, s in enumerate(schools):
-            la, lo = point(loc)
-            ent(
-                {
-                    "id": s,
-                    "kind": "school",
-                    "name": f"{rng.choice(LAST)} {'Academy' if i % 3 else 'High School'}",
-                    "locality": loc,
-                    "lat": la,
-                    "lon": lo,
-                }
-            )
+            add_place(s, "school", loc, lambda k: f"{rng.choice(LAST)} {'Academy' if k % 3 else 'High School'}", i)
         hot = [f"l-{tag}-h{i}" for i in range(n_hot)]
         for i, h in enumerate(hot):
-            la, lo = point(loc)
-            ent(
-                {
-                    "id": h,
-                    "kind": "location",
-                    "name": f"{PLACES[i % len(PLACES)]}, {rng.choice(STREETS)} ({i})",
-                    "locality": loc,
-                    "lat": la,
-                    "lon": lo,
-                }
-            )
+            add_place(h, "location", loc, lambda k: f"{PLACES[k % len(PLACES)]}, {rng.choice(STREETS)} ({k})", i)
         # places: a few town-wide hotspots, the rest local to an area, popularity heavy-tailed
         n_town = min(10, n_hot)
         n_areas = max(1, n_child // area_size)
@@ -305,17 +296,13 @@ def generate(
         # trap houses: addresses linked to persons of concern
         traps = [f"l-{tag}-t{i}" for i in range(max(1, n_poc // 4))]
         for i, t in enumerate(traps):
-            la, lo = point(loc)
-            ent(
-                {
-                    "id": t,
-                    "kind": "location",
-                    "name": f"Flat {i + 1}, {rng.randint(1, 90)} {rng.choice(STREETS)}",
-                    "locality": loc,
-                    "lat": la,
-                    "lon": lo,
-                    "properties": {"place_type": "trap_house"},
-                }
+            add_place(
+                t,
+                "location",
+                loc,
+                lambda k: f"Flat {k + 1}, {rng.randint(1, 90)} {rng.choice(STREETS)}",
+                i,
+                "trap_house",
             )
             rel("LIVES_AT", rng.choice(pocs), t, loc)
         kids: list[str] = []
@@ -336,18 +323,7 @@ def generate(
             )
             if not home or rng.random() > 0.25:  # a quarter share a home with the previous child
                 home = f"l-{c}-home"
-                la, lo = point(loc)
-                ent(
-                    {
-                        "id": home,
-                        "kind": "location",
-                        "name": f"{rng.randint(1, 200)} {rng.choice(STREETS)}",
-                        "locality": loc,
-                        "lat": la,
-                        "lon": lo,
-                        "properties": {"place_type": "home"},
-                    }
-                )
+                add_place(home, "location", loc, lambda _: f"{rng.randint(1, 200)} {rng.choice(STREETS)}", 0, "home")
             elif len(kids) > 1:
                 rel("FAMILY_OF", kids[-2], c, loc, dated=False)
             rel("LIVES_AT", c, home, loc, dated=False)
