@@ -1,0 +1,1246 @@
+"""Offline, deterministic extraction of entities and relationships from one note.
+
+Rules, not a model: the note's structure (:mod:`contextgraph.notes`), the
+conventions of police and social-care writing (SURNAME in capitals, aka and
+quoted nicknames, initials, ages in brackets, 3x5x2 gradings), lexicons of
+place, school and group words, and cue words for each relationship type of the
+vocabulary. The output is the extraction document of the shared vocabulary.
+
+Passes:
+
+1. places, schools and groups, found by their head words ("Park", "Academy",
+   "line") or by the column of a table they sit in;
+2. people, as full names outside professionals' lines and titles, with aliases
+   from "aka", quotes, brackets and initials;
+3. within-note coreference: first names, surnames, initials and nicknames used
+   after a fuller mention are the same entity;
+4. a kind for each person (child or person of concern) from age, date of birth,
+   the heading they appear under and what they are said to do;
+5. relationships, read sentence by sentence with the sentence's heading, table
+   row or note subject as context.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from .model import REL_TYPES, SERVICES, Grading, GradingError
+from .notes import ParsedNote, Unit, find_dates, parse_note
+
+# --- lexicons ---------------------------------------------------------------
+
+
+def _words(s: str) -> set[str]:
+    return set(s.split())
+
+
+STREET = (
+    r"(?i:Street|St|Road|Rd|Court|Ct|Close|Way|Avenue|Ave|Lane|Ln|Drive|Dr|Place|Pl|Crescent|Cres|Gardens|Gdns|"
+    r"Terrace|Walk|Row|Grove|Hill|Square|Sq|Parade|Mews|View|Rise|Green|Yard|Wharf|Quay|Basin)(?![a-z])"
+)
+_STREET_END = re.compile(STREET + r"\.?$")
+_CAP = r"(?:[A-Z][a-z'’]+|[A-Z]{2,})"
+_CAPS = rf"{_CAP}(?:[ -]{_CAP}){{0,3}}"
+PLACE_HEADS = (
+    r"(?:Recreation Ground|Rec|Park|Playing Fields?|Fields|Common|Woods?|Meadows?|"
+    r"(?:railway |train |bus |coach )?[Ss]tation|Interchange|"
+    r"[Ss]hopping [Cc]entre|[Ll]eisure [Cc]entre|[Rr]etail [Pp]ark|[Cc]ar [Pp]ark|[Ss]kate [Pp]ark|"
+    r"[Ss]hops|[Gg]arages|[Uu]nderpass|[Cc]ut-through|[Aa]lleyway|[Bb]ridge|[Cc]anal(?: basin)?|[Bb]asin|"
+    r"Hotel|Inn|Lodge|Motel|Hostel|House|Flats|Tower|Towers|Market|Arcade|"
+    r"[Tt]akeaway|Pizza|Chicken|Kebab|Kebabs|Fry|Café|Cafe|Barbers?|Lounge|Bar|Club|Gym|Stores|Store|"
+    r"Library|Precinct|Quickstop|Wharf)"
+)
+SCHOOL_HEADS = r"(?:Academy|High School|School|College|Learning Centre|Centre|PRU|Free School|Grammar|Primary)"
+GROUP_HEADS = r"(?:Boys|Crew|Gang|Youngers|Olders|Firm|Mandem|Squad|Massive|Mob|Brothers|Bloods)"
+_POSTCODE = re.compile(r"\b([A-Z]{1,2}\d{1,2}[A-Z]?\s*\d[A-Z]{2})\b")
+
+LOCALITY_WORDS = {"North", "South", "East", "West", "Central"}
+# capitalised words that are never part of a person's name
+NOT_NAME = _words(
+    """
+        A An The And Or But If In On At To Of For By With From Into Over Under Not No Yes Both All Any Some He She
+        They His Her Him Them Their It Its We Our You I Me My This That These Those There Here Then When Where While
+        Who What Why How Which As Also Still Now New Old Since After Before During Per Re Via Mum Dad Mother Father
+        Brother Sister Aunt Uncle Nan Gran Grandmother Stepfather Stepmother Carer Carers Police Officer Officers Team
+        Teams Service Services Social Care Children Childrens Child Young Person People Youth Justice Early Help
+        Family Support Safeguarding Exploitation Hub Unit Partnership Council Housing Homes Academy School College
+        Centre Street Road Lane Avenue Close Court Way Drive Park Rec Station Estate House Monday Tuesday Wednesday
+        Thursday Friday Saturday Sunday Mon Tue Tues Wed Thu Thur Thurs Fri Sat Sun January February March April May
+        June July August September October November December Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec North
+        South East West Central Northern Southern Eastern Western Locality Area Town City County Risk Action Actions
+        Date Chair Minutes Purpose Background Assessment Recommendations Notes Note Update Summary Intelligence Intel
+        Source Report Grading Handling Period Present Apologies Agenda Item Items Discussion Plan Plans Meeting
+        Conference Strategy Review Interview Return Missing Episode Found Located Reported Open Closed Referral
+        Allocated Known Believed Seen Stopped Arrested Charged Remanded Bail Custody Court High Medium Low Emerging
+        Cannabis Class Crack Heroin Cocaine Drugs Cash Phone Phones Car Van Taxi Train Bus Head Year Yr Key Lead
+        Manager Worker Practitioner Coordinator Team Officer Detective Sergeant Inspector Neighbourhood Neighbours
+        Residents Staff Security Manager Operator Parks Licensing Trading Standards MACE LOG CSC YJS YOT SAFE CAMHS
+        PNC NFA NRM OCG CCE CSE MFH YP IP CIN CP LAC DSL SW RHI BTP ASC EHCP NEET PRU DOB VRM CCTV CAWN RUI PWITS MDA
+        GP TM DS DC DI DCI PC PCSO Sgt Insp Supt Det Dr Mr Mrs Ms Miss Rev OFFICIAL SENSITIVE Official Sensitive
+        Operation Op Crown Prosecution CPS Section Care Order Orders Looked After Protection Need Placement Placed
+        Legal Status Address Services Sorry Girls Boys Girl Boy Lads Lad Men Man Woman Women Male Males Female Adult
+        Adults Older Younger Youngers Line Lines Group Groups Gang Crew Network Hotel Flat Flats Garage Garages Shop
+        Shops Takeaway Christmas Easter Half Term Summer Autumn Spring Winter GCSE GCSEs Instagram Snapchat TikTok
+        WhatsApp Agreed Concern Concerns Consider Share Request Contact Check Chase Next Previous Further Other Drill
+        Video Music Cousin Cousins Friend Friends Mates Associate Associates Nominal Nominals Subject Subjects Approx
+        Approximately Ref Tel Mob Email Age Aged Name Names Initials School Schools Location Locations
+        """
+)
+SHORTHAND = _words(
+    """
+    YP IP MFH NFA NRM OCG CCE CSE CSC YJS YOT SAFE CAMHS PNC CIN CP LAC DSL SW RHI BTP ASC EHCP NEET PRU
+    DOB VRM CCTV CAWN RUI PWITS MDA GP TM DS DC DI DCI PC PCSO MASH MARAC ACT GET EH ICPC RCPC CLA UASC
+    SGO TAF MACE LOG PCC PRU NB OK ID AM PM UK HMP YOI
+    """
+)
+PRO_TITLES = (
+    r"(?:PC|PCSO|DC|DS|DI|DCI|Det|Supt|Sgt|Insp|Inspector|Sergeant|Constable|Dr|Rev|SW|TM|DSL|Cllr|Mr|Mrs|Ms|Miss|"
+    r"Officer|worker|Worker|manager|Manager|teacher|Teacher|nurse|Nurse|officer)"
+)
+PRO_AFTER = re.compile(
+    r"^\s*\((?:SW|social worker|allocated|worker|YJS|SAFE|CAMHS|CSC|DSL|Head|chair|Chair|Early Help|EH|PC|"
+    r"family support|support worker|key worker|manager|teacher|pastoral|police|youth|return|RHI|team|Team|"
+    r"Exploitation|Neighbourhood|Parks|Licensing|Housing|BTP|school|School|Senior|Deputy|TM|Detective)",
+)
+PRO_ROLE_AFTER = re.compile(
+    r"^,?\s*(?:the\s+)?(?:\w+\s+)?(?:social worker|SW|worker|manager|teacher|officer|DSL|nurse|practitioner|"
+    r"coordinator|co-ordinator|chair|lead|head of|keyworker|key worker|PCSO|from (?:the )?(?:YJS|SAFE|CSC|CAMHS))\b",
+)
+
+SERVICE_CUES: dict[str, str] = {
+    "CSC": r"\bCSC\b|social care|\bCIN\b|child in need|\bCP plan\b|child protection(?: plan)?|looked[- ]after|"
+    r"\bLAC\b|\bCLA\b|allocated (?:social worker|SW)|\bs\.?\s?20\b|care order|social worker|\bSW\b",
+    "YJS": r"\bYJS\b|\bYOT\b|youth justice|youth offending|referral order|\bYRO\b|youth rehabilitation order",
+    "EARLY_HELP": r"early help|\bEH\b|family support|targeted (?:family )?support",
+    "EXPLOITATION_TEAM": r"\bSAFE\b|exploitation team|complex safeguarding|\bGET SAFE\b|\bACT\b",
+    "CAMHS": r"\bCAMHS\b|child and adolescent mental health",
+}
+assert set(SERVICE_CUES) == set(SERVICES)
+_SERVICE_RE = {code: re.compile(cue, re.IGNORECASE) for code, cue in SERVICE_CUES.items()}
+_SERVICE_NEG = re.compile(
+    r"\bnot (?:currently |yet )?(?:open|known|allocated|involved|receiving|engag\w*)|\bno (?:service|services|"
+    r"current|involvement|longer)|\bclosed\b|\bended\b|\bexpired\b|\bdischarged\b|\brefer(?:ral|red|ring)?\b|"
+    r"waiting list|\bawaiting\b|\bdeclined\b|\bnone\b|\bprevious(?:ly)?\b|\bformer(?:ly)?\b|\bstepped down\b|"
+    r"\bstep[- ]down\b|\bconsider\w*\b|\brecommend\w*\b|\bscreen\w*\b|\bassess\w* (?:for|whether)\b|\bwas open\b|"
+    r"\bnot known to\b|\bwill be\b|\bto be\b|\bshould\b|\bwould\b|\bif\b|\bpending\b|\bnot\b",
+    re.IGNORECASE,
+)
+_SERVICE_POS = re.compile(
+    r"\bopen\b|\ballocated\b|\bplan\b|\border\b|\bworker\b|\bCIN\b|\bCP\b|looked[- ]after|\bLAC\b|\bs\.?\s?20\b|"
+    r"\bcaseload\b|\bworking with\b|\bsupported by\b|\binvolved\b|\bsupervis\w+\b|\bteam\b|\bopen to\b|"
+    r"\bassessment\b|\bunder\b|\bwith (?:the )?(?:YJS|SAFE|CAMHS|early help)|\bSW\b|\bsocial worker\b|"
+    r"\bsees\b|\bseeing\b|\bknown to\b|\bcurrent\w*\b|\bremains\b|\bstill\b",
+    re.IGNORECASE,
+)
+
+CUES: dict[str, re.Pattern[str]] = {
+    "found": re.compile(r"\b(found|located|recovered|traced|picked up by police|returned by police)\b", re.I),
+    "lives": re.compile(
+        r"\b(lives?|living|home address|resides|residing|placement|placed (?:at|in)|care home|children's home|"
+        r"hostel|stay(?:s|ing)? (?:at|with)|sleeps? at|sleeping at|home addr|addr|moved (?:in)?to|tenant)\b",
+        re.I,
+    ),
+    "missing": re.compile(r"\b(missing|MFH|MFC|absconded|went off|episode)\b", re.I),
+    "together": re.compile(
+        r"\b(with|together|both|associat\w*|friends?|mates?|best mate|company|boyfriend|girlfriend|close to|"
+        r"knows|met|pair|alongside|seen with|arrested with|hangs? (?:out|around) with|linked|in the car|link|"
+        r"relationship|partner|pals?|peer|peers|bro|group|accompan\w+|joined)\b",
+        re.I,
+    ),
+    "family": re.compile(
+        r"\b(cousins?|brothers?|sisters?|siblings?|half[- ](?:brother|sister)|step[- ]?(?:brother|sister)|"
+        r"uncle|aunt|nephew|niece|relatives?|related|twins?|family member)\b",
+        re.I,
+    ),
+    "exploit": re.compile(
+        r"\b(exploit\w*|groom\w*|recruit\w*|control\w*|running (?:for|him|her|them)|\"?running\"?|runs? for|"
+        r"works? for|working for|run for|uses?|using|used|sends?|sent|supplie?s?|supplying|owes?|owing|owed|debt|"
+        r"tick|handler|handles|CCE|CSE|county lines?|drives? (?:YP|them|him|her|the)|gives?|giving|gave|"
+        r"picked (?:them|him|her) up|collects?|collecting|abus\w+|threat\w*|traffick\w*|pimp\w*|sexual\w*|"
+        r"coerc\w+|lookout|holding|hold|carry|carrying|deal(?:ing)?|serv(?:e|ing) up|work|job|boyfriend|"
+        r"takes?|took|taking|drove|lifts?|vapes|alcohol|money|paid|pays|pay|gifts?|trainers|food|phone|"
+        r"sorts? the youngers|targets?|targeting|bought|buys?|house[ds]?|cuckoo\w*|driver)\b",
+        re.I,
+    ),
+    "negation": re.compile(
+        r"\b(not|no|never|nor|denies|denied|unlikely|unknown|isn't|wasn't|hasn't|doesn't|didn't|n't)\b", re.I
+    ),
+}
+_AGENT_VERB = re.compile(
+    r"^\W{0,3}(?:\(\w+\)\s*)?(?:is |was |has |had |have |are |were |also |now |still |then |had been |has been |"
+    r"is believed to be |believed to be |assessed as |thought to be |reportedly )*"
+    r"(?:exploit\w*|groom\w*|recruit\w*|control\w*|supplie?s|supplying|runs\b|running\b|\"running\"|drives?\b|"
+    r"uses\b|using\b|sends?\b|sent\b|gives?\b|gave\b|took\b|takes\b|picked\b|collect\w*|holds?\b|the (?:line )?holder|"
+    r"line holder|the handler|handler|pimp\w*|abus\w+|threat\w*|coerc\w+|bought|buys|target\w*|sorts?\b|"
+    r"offer\w*|approach\w*|charged\b|remanded\b|the driver|a driver|driver\b|manag\w+ the|convicted\b|"
+    r"sentenced\b|in custody\b|on remand\b|remains on remand|in prison|jailed|PNC\b|on bail\b|"
+    r"assessed as (?:supplying|recruiting|exploiting|grooming|running|the)|a former associate|an associate of)",
+    re.I,
+)
+_PASSIVE_AGENT = re.compile(
+    r"(?:exploited|groomed|recruited|controlled|run|used|sent|supplied|targeted|driven|collected|abused|"
+    r"threatened|trafficked|picked up|coerced|works? for|working for|runs? for|running for|worked for|"
+    r"owes?(?: money to)?|in debt to|handler)\s+(?:by\s+)?(?:the\s+)?$",
+    re.I,
+)
+_ADULT_CUE = re.compile(
+    r"\b(adult|older (?:male|man|lad|female|peer)|(?:man|male|woman|female) (?:aged|in (?:his|her) )|"
+    r"line holder|holder|handler|driver|OCG|in (?:his|her) (?:20s|30s|40s)|aged (?:1[89]|[2-9]\d)|"
+    r"person of concern|persons of concern|POC|nominal|suspect|offender|perpetrator|boyfriend \(\d\d\)|"
+    r"(?:1[89]|[2-9]\d)[- ]year[- ]old)\b",
+    re.I,
+)
+_CHILD_HEADING = re.compile(r"\b(children|young people|young person|child|YP|pupils?|girls|boys|victims?)\b", re.I)
+_ADULT_HEADING = re.compile(
+    r"\b(adults?|persons? of concern|POCs?|older peers?|perpetrators?|suspects?|offenders?)\b", re.I
+)
+_GRADING = re.compile(r"(?<![\w/])([123])\s?([A-Ea-e])\s?([PC])(?![\w/])")
+_AGE = re.compile(
+    r"(?:\((?:approx\.?\s*|aged?\s*|about\s*)?(\d{1,2})\s*(?:yrs?|years?)?\)|\baged?:?\s*(?:approx\.?\s*|about\s*)?"
+    r"(\d{1,2})\b|\b(\d{1,2})[- ]year[- ]old\b|,\s*(\d{1,2})\s*(?:,|–|-|\)|$))",
+    re.I,
+)
+_DOB = re.compile(r"\b(?:DOB|D\.O\.B\.?|born)\s*:?\s*(\d{1,2}/\d{1,2}/\d{2,4})", re.I)
+_QUOTED = re.compile(r"[\"“”']([A-Z][A-Za-z'’-]{1,20}(?: [A-Z][A-Za-z'’-]{1,20})?)[\"“”']")
+_AKA = re.compile(
+    r"^\s*,?\s*(?:\(\s*)?(?:aka|a\.k\.a\.?|known as|also known as|calls? himself|calls? herself|nicknamed|goes by|"
+    r"or)\s*:?\s*[\"“']?([A-Za-z][A-Za-z'’-]{1,20}(?: [A-Z][A-Za-z'’-]{1,20})?)[\"”']?",
+    re.I,
+)
+_PAREN_ALIAS = re.compile(r"^\s*\(\s*[\"“']?([A-Za-z][A-Za-z'’-]{1,20})[\"”']?\s*\)")
+_PAREN_INITIALS = re.compile(r"^\s*\(\s*([A-Z]{2,3})\s*\)")
+_PRONOUN = re.compile(r"\b(he|she|his|her|him|hers|himself|herself)\b", re.I)
+_PLURAL_PRONOUN = re.compile(r"\b(they|them|their|both|the two|the pair|the boys|the girls)\b", re.I)
+
+
+def title_case(s: str) -> str:
+    """Normal capitalisation of a name written in capitals or lower case.
+
+    >>> title_case("NATHANIEL SPENCER"), title_case("ellie-mae o'neill"), title_case("St Aldwyn's")
+    ('Nathaniel Spencer', "Ellie-Mae O'Neill", "St Aldwyn's")
+    """
+
+    def word(w: str) -> str:
+        if not w:
+            return w
+        if w.isupper() and len(w) <= 3 and w in SHORTHAND | {"PRU"}:
+            return w
+        if w.isupper() or w.islower():
+            parts = re.split(r"([-’'])", w.lower())
+            out = []
+            for k, p in enumerate(parts):
+                if p in ("-", "'", "’"):
+                    out.append(p)
+                elif k >= 2 and parts[k - 1] in ("'", "’") and len(p) <= 2 and k > 0 and len(parts[k - 2]) > 1:
+                    out.append(p)  # Aldwyn's
+                else:
+                    out.append(p[:1].upper() + p[1:])
+            return "".join(out)
+        return w
+
+    return " ".join(word(w) for w in s.split())
+
+
+def norm(s: str) -> str:
+    return " ".join(s.lower().replace("’", "'").split())
+
+
+# --- entities -------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Ent:
+    """An entity found in the note, with every form the note names it by."""
+
+    kind: str
+    name: str
+    forms: list[str] = field(default_factory=list)
+    dob: date | None = None
+    age: int | None = None
+    postcode: str | None = None
+    adult_votes: int = 0
+    child_votes: int = 0
+    nickname_only: bool = False
+    defined: bool = False  # named in a table's name column or a heading/header
+    id: str = ""
+
+    def add_form(self, form: str) -> None:
+        f = " ".join(form.split()).strip(" ,.;:")
+        if f and norm(f) not in {norm(x) for x in self.forms} and norm(f) != norm(self.name):
+            self.forms.append(f)
+
+
+@dataclass(slots=True)
+class Found:
+    start: int
+    end: int
+    ent: Ent
+
+
+class Extraction:
+    """Everything read from one note; :meth:`to_json` gives the vocabulary's extraction output."""
+
+    def __init__(self, note: ParsedNote):
+        self.note = note
+        self.day = note.meeting_day
+        self.entities: list[Ent] = []
+        self.index: dict[str, Ent] = {}  # normalised surface form -> entity
+        self.ambiguous: set[str] = set()
+        self.professionals: set[str] = set()
+        self.rels: dict[tuple[str, int, Any], dict[str, Any]] = {}
+        self.mentions: dict[int, list[Found]] = {}
+        self.used_forms: dict[int, set[str]] = {}
+
+    # -- registry
+
+    def entity(self, kind: str, name: str) -> Ent:
+        key = norm(name)
+        got = self.index.get(key) or self.index.get(re.sub(r"^the ", "", key)) or self.index.get("the " + key)
+        if got is not None and (got.kind == kind or {got.kind, kind} <= {"child", "person_of_concern"}):
+            return got
+        e = Ent(kind, name)
+        self.entities.append(e)
+        self.index[key] = e
+        return e
+
+    def alias(self, e: Ent, form: str) -> None:
+        key = norm(form)
+        if not key or len(key) < 2:
+            return
+        other = self.index.get(key)
+        if other is None:
+            self.index[key] = e
+        elif other is not e and key != norm(other.name):
+            self.ambiguous.add(key)
+        e.add_form(form)
+
+    # -- output
+
+    def to_json(self) -> dict[str, Any]:
+        ents = [e for e in self.entities if self._keep(e)]
+        for n, e in enumerate(ents, 1):
+            e.id = f"e{n}"
+        out_e: list[dict[str, Any]] = []
+        for e in ents:
+            d: dict[str, Any] = {"id": e.id, "kind": e.kind, "name": e.name}
+            used = self.used_forms.get(id(e), set())
+            # every other form the note gives: those used, and those stated ("aka", initials in a table)
+            d["aliases"] = list(e.forms)
+            del used
+            if e.kind in ("child", "person_of_concern"):
+                d["dob"] = e.dob.isoformat() if e.dob else None
+            if e.kind == "location":
+                d["postcode"] = e.postcode
+            out_e.append(d)
+        kept = {id(e) for e in ents}
+        out_r: list[dict[str, Any]] = []
+        for r in self.rels.values():
+            s, t = r["source"], r["target"]
+            if id(s) not in kept or (isinstance(t, Ent) and id(t) not in kept):
+                continue
+            d = {
+                "type": r["type"],
+                "source": s.id,
+                "target": t.id if isinstance(t, Ent) else t,
+                "date": r["date"],
+            }
+            if r.get("grading"):
+                d["grading"] = r["grading"]
+            out_r.append(d)
+        m = self.note.meeting
+        return {
+            "meeting": {"kind": m.kind, "date": m.date, "locality": m.locality},
+            "entities": out_e,
+            "relationships": out_r,
+        }
+
+    def _keep(self, e: Ent) -> bool:
+        if e.kind not in ("child", "person_of_concern"):
+            return True
+        if e.defined or e.dob or e.age is not None:
+            return True
+        return any(r["source"] is e or r["target"] is e for r in self.rels.values())
+
+    def relate(self, rtype: str, source: Ent, target: Ent | str, day: date | None, grading: str | None) -> None:
+        rt = REL_TYPES[rtype]
+        tkind = target.kind if isinstance(target, Ent) else "service"
+        if source is target or not rt.allows(source.kind, tkind):
+            return
+        if rt.symmetric and isinstance(target, Ent) and self.entities.index(target) < self.entities.index(source):
+            source, target = target, source
+        key = (rtype, id(source), id(target) if isinstance(target, Ent) else target)
+        prev = self.rels.get(key)
+        ds = day.isoformat() if day else None
+        if prev is None:
+            self.rels[key] = {"type": rtype, "source": source, "target": target, "date": ds, "grading": grading}
+        else:
+            if prev["date"] is None and ds:
+                prev["date"] = ds
+            if prev["grading"] is None and grading:
+                prev["grading"] = grading
+
+
+# --- pass 1: places, schools, groups ----------------------------------------
+
+_ADDRESS = re.compile(
+    rf"(?:(?:Flat|Unit|Room|Apartment)\s+\d+[A-Za-z]?,?\s+(?:{_CAP}\s+(?:House|Court|Lodge|Tower|Point),?\s+)?)?"
+    rf"\b\d{{1,4}}[A-Za-z]?,?\s+(?:{_CAP}\s+){{1,3}}{STREET}\b\.?"
+    rf"(?:,\s*(?:{_CAP}\s+)*(?:Estate|ESTATE))?",
+)
+_BUILDING = re.compile(
+    rf"(?:(?:Flat|Unit|Room)\s+\d+[A-Za-z]?,?\s+)?\b(?:{_CAP}\s+)(?:House|Court|Lodge|Tower|Point)\b"
+)
+_NAMED_PLACE = re.compile(
+    rf"(?:\b[Tt]he\s+)?\b((?:{_CAP}['’]s\s+)?(?:{_CAP}\s+){{0,3}}(?:{_CAP}))\s+{PLACE_HEADS}\b"
+    rf"(?:\s*\((?:the\s+)?[\"“']?{_CAP}(?:\s+{_CAP})?[\"”']?\))?",
+)
+_BARE_STREET = re.compile(
+    rf"\b(?:at|on|in|near|outside|around|behind|off|from|along|to)\s+(?:the\s+)?((?:{_CAP}['’]?s?\s+){{1,2}}{STREET})\b(?!\s*(?:garages|shops|flats))"
+)
+_ON_STREET = re.compile(rf"^\s*(?:,|\bon\b|\bin\b|\boff\b)\s*((?:{_CAP}\s+){{1,3}}{STREET})\b")
+_SCHOOL = re.compile(
+    rf"(?:\b[Tt]he\s+)?\b((?:St\.?\s+)?(?:{_CAP}['’]s\s+)?(?:{_CAP}\s+){{0,3}}){SCHOOL_HEADS}\b(?:\s*\(PRU\))?"
+)
+_GROUP_LINE = re.compile(
+    r"(?:\b(?:the|a)\s+)?[\"“']?\b([A-Z][A-Za-z]{1,15}|[A-Z]{2,})[\"”']?\s+(?:deal\s+|drug\s+|county\s+)?line\b"
+)
+_GROUP_NAMED = re.compile(rf"(?:\b[Tt]he\s+)?\b((?:{_CAP}\s+){{1,2}}){GROUP_HEADS}\b")
+_ACRONYM_DEF = re.compile(r"^\s*\(([A-Z]{2,5})\)")
+_ACRONYM_EXP = re.compile(r"\b([A-Z]{2,5})\s*\(([A-Z][a-z]+(?:\s+[A-Z][a-z]+){1,3})\b")
+
+_NOT_PLACE_FIRST = NOT_NAME - {"Park", "Station", "House", "Street", "Road", "Lane", "Court", "Rec", "Estate"}
+_BAD_SCHOOL = re.compile(
+    r"^(?:the\s+)?(?:youth|community|leisure|shopping|health|job|day|family|sports?|resource|children'?s|"
+    r"contact|custody|medical|town|city|call|support|secure|reception|this|that|his|her|their|a|an|same|new|"
+    r"previous|current|primary|secondary|mainstream|special|local|another|other|his old|her old|from|at)\b",
+    re.I,
+)
+
+
+def _leading_cap_run(s: str) -> str:
+    """The first run of capitalised words of a table cell ("Saxonbury - perm excluded" -> "Saxonbury")."""
+    s = re.split(r"\s[-–(]|\(|,|;|\byr\b|\byear\b", s, maxsplit=1, flags=re.I)[0]
+    words = []
+    for w in s.split():
+        if w[:1].isupper() or w.lower() in ("of", "the") or (words and w[:1].isupper()):
+            words.append(w)
+        else:
+            break
+    return " ".join(words).strip()
+
+
+def _clean_place(s: str) -> str:
+    s = re.sub(r"^(?:the|The)\s+", "", s.strip()) if not re.match(r"^The\s+[A-Z]\w+\s+(Hotel|Inn|Centre)", s) else s
+    return s.strip(" ,.;:")
+
+
+def _first_pass(x: Extraction, units: list[Unit]) -> None:
+    note = x.note
+    lower = note.lowercase
+    for u in units:
+        t = u.text
+        # tables: location and school columns
+        if u.row:
+            for col, cell in u.row.items():
+                if not cell or re.match(r"^(not known|n/?a|none|unknown|-|–|tbc|\?)", cell, re.I):
+                    continue
+                if re.search(r"\b(location|place|address|venue|hotspot)\b", col):
+                    name = re.split(r"\s[–(]|\(|\s-\s", cell, maxsplit=1)[0].strip()
+                    name = title_case(name) if lower else name
+                    if name and not _address_like(name):
+                        _place(x, name, t)
+                elif re.search(r"\bschool|education|provision\b", col):
+                    name = _leading_cap_run(title_case(cell) if lower else cell)
+                    if name and name.lower() not in ("not known", "none", "neet", "home", "n/a"):
+                        x.entity("school", _clean_place(name)).defined = True
+        for m in _ADDRESS.finditer(t):
+            _place(x, m.group(0), t[m.end() :], address=True)
+        for m in _BUILDING.finditer(t):
+            if not re.search(r"\d[A-Za-z]?,?\s+$", t[: m.start()]) and not re.match(r"\s*,?\s*\d", t[m.end() :]):
+                _place(x, m.group(0), t[m.end() :], address=True)
+        for m in _NAMED_PLACE.finditer(t if not lower else title_case(t)):
+            first = m.group(1).split()[0]
+            if first in _NOT_PLACE_FIRST and first not in ("North", "South", "East", "West", "Central"):
+                continue
+            _place(x, m.group(0), (t if not lower else title_case(t))[m.end() :])
+        for m in _BARE_STREET.finditer(t):
+            street_name = m.group(1)
+            if street_name.split()[0] in NOT_NAME or norm(street_name) in x.index:
+                continue
+            _place(x, street_name, t[m.end() :])
+        for m in _SCHOOL.finditer(t):
+            pre = m.group(1).strip()
+            if not pre or _BAD_SCHOOL.match(m.group(0)):
+                continue
+            name = _clean_place(m.group(0))
+            if name.split()[0] in NOT_NAME and not name.startswith(("St ", "St.")):
+                continue
+            if re.search(r"\b(?:Centre)$", name) and re.search(r"shopping|leisure|youth|community", name, re.I):
+                continue
+            e = x.entity("school", name)
+            if name.startswith("The "):
+                x.alias(e, name[4:])
+        for m in _GROUP_LINE.finditer(t):
+            word = m.group(1)
+            if word in NOT_NAME or word.lower() in ("county", "deal", "drug", "phone", "the", "same", "this", "that"):
+                continue
+            if not re.search(rf"[\"“']{re.escape(word)}[\"”']|\b{re.escape(word)}\s+(?:deal\s+)?line", t):
+                continue
+            e = x.entity("group", f"{word.capitalize() if word.isupper() else word} line")
+            x.alias(e, word)
+        for m in _GROUP_NAMED.finditer(t):
+            words = m.group(0).split()
+            if words[0] in ("the", "The"):
+                words = words[1:]
+            if words[0] in NOT_NAME:
+                continue
+            e = x.entity("group", " ".join(words))
+            rest = t[m.end() :]
+            d = _ACRONYM_DEF.match(rest)
+            if d:
+                x.alias(e, d.group(1))
+        for m in _ACRONYM_EXP.finditer(t):
+            acr, exp = m.group(1), m.group(2)
+            initials = "".join(w[0] for w in exp.split()).upper()
+            if (initials == acr or (len(acr) >= 2 and initials.startswith(acr[:2]))) and re.search(
+                GROUP_HEADS + r"$", exp
+            ):
+                e = x.entity("group", exp)
+                x.alias(e, acr)
+    _consolidate_places(x)
+    # acronyms of named groups used elsewhere ("FDB" for "Ferndale Boys ... (FDB)") are aliases
+    for e in list(x.entities):
+        if e.kind == "group" and len(e.name.split()) >= 2:
+            acr = "".join(w[0] for w in e.name.split() if w[0].isupper())
+            if len(acr) >= 2 and re.search(rf"\b{acr}\b", note.text):
+                x.alias(e, acr)
+
+
+_PLACE_ABBREV = {
+    "rd": "road",
+    "st": "street",
+    "ave": "avenue",
+    "ln": "lane",
+    "ct": "court",
+    "dr": "drive",
+    "pl": "place",
+    "sq": "square",
+    "gdns": "gardens",
+    "cres": "crescent",
+    "rec": "recreation ground",
+}
+
+
+def place_key(name: str) -> list[str]:
+    """Words of a place name for comparison: lower case, abbreviations spelled out, no "the" or punctuation.
+
+    >>> place_key("The Tenterfield Rec"), place_key("Crowmere railway station")
+    (['tenterfield', 'recreation', 'ground'], ['crowmere', 'station'])
+    """
+    words = re.sub(r"[^\w\s'’]", " ", name.lower().replace("’", "'")).split()
+    out: list[str] = []
+    for k, w in enumerate(words):
+        if w == "the" or (w in ("railway", "train") and k + 1 < len(words) and words[k + 1] == "station"):
+            continue
+        out.extend(_PLACE_ABBREV.get(w, w).split())
+    return out
+
+
+def _contains(big: list[str], small: list[str]) -> bool:
+    n = len(small)
+    return any(big[i : i + n] == small for i in range(len(big) - n + 1))
+
+
+def _consolidate_places(x: Extraction) -> None:
+    """A place named once in full and elsewhere in part is one place: the part becomes an alias."""
+    places = [e for e in x.entities if e.kind == "location"]
+    for small in sorted(places, key=lambda e: len(place_key(e.name))):
+        sk = place_key(small.name)
+        bigger = [
+            b
+            for b in places
+            if b is not small
+            and b in x.entities
+            and len(place_key(b.name)) >= len(sk)
+            and _contains(place_key(b.name), sk)
+        ]
+        if len(bigger) != 1:
+            continue
+        big = bigger[0]
+        x.entities.remove(small)
+        for f in (small.name, *small.forms):
+            x.index[norm(f)] = big
+            big.add_form(f)
+        if small.postcode and not big.postcode:
+            big.postcode = small.postcode
+
+
+def _address_like(s: str) -> bool:
+    return bool(re.match(r"^\d", s)) and False
+
+
+def _place(x: Extraction, raw: str, after: str, address: bool = False) -> None:
+    name = " ".join(raw.split()).strip(" ,.;:")
+    if x.note.lowercase or name.isupper() or re.search(r"\b[A-Z]{3,}\b", name):
+        name = title_case(name)
+    name = re.sub(r"\s*\(\s*(?:the\s+)?[\"“']?([^)\"”']+)[\"”']?\)$", "", name)
+    alias_paren = re.search(r"\(\s*(?:the\s+)?[\"“']?([^)\"”']+)[\"”']?\)$", raw)
+    name = _clean_place(name)
+    if not name or name in NOT_NAME or _LEGAL_COURT.search(name):
+        return
+    while name.split()[0] in IMPERATIVES and len(name.split()) > 2:
+        name = name.split(" ", 1)[1]
+    street = _ON_STREET.match(after)
+    full = name
+    if street and not _STREET_END.search(name) and not re.match(r"^\d", name):
+        full = f"{name}, {title_case(street.group(1)) if x.note.lowercase else street.group(1)}"
+    existing = x.index.get(norm(full)) or x.index.get(norm(name))
+    e = existing if existing is not None and existing.kind == "location" else x.entity("location", full)
+    if norm(full) != norm(e.name) and len(full) > len(e.name) and norm(e.name) in norm(full):
+        # a fuller form of a place already named: it becomes the name
+        x.alias(e, e.name)
+        del x.index[norm(e.name)]
+        e.name = full
+        x.index[norm(full)] = e
+    x.alias(e, name)
+    if alias_paren:
+        x.alias(e, alias_paren.group(1))
+    if name.startswith("The "):
+        x.alias(e, name[4:])
+    if address:
+        core = re.sub(r"^(?:Flat|Unit|Room|Apartment)\s+\d+[A-Za-z]?,?\s+", "", name)
+        core = re.sub(r",\s*[^,]*Estate$", "", core, flags=re.I)
+        if core != name:
+            x.alias(e, core)
+        bare = re.sub(r"^\d{1,4}[A-Za-z]?,?\s+", "", core)
+        if bare != core and _STREET_END.search(bare):
+            x.alias(e, bare)
+        pc = _POSTCODE.match(after.lstrip(" ,"))
+        if pc:
+            e.postcode = pc.group(1)
+    if "," in name:
+        x.alias(e, name.split(",")[0])
+
+
+# --- pass 2: people -------------------------------------------------------
+
+_NAME_TOKEN = r"(?:[A-Z][a-z]+(?:[-'’][A-Z][a-z]+)?|(?:O['’]|Mc|Mac)[A-Z][a-z]+|[A-Z]{2,}(?:[-'’][A-Z]{2,})?)"
+_FULL_NAME = re.compile(rf"\b({_NAME_TOKEN})((?:\s+{_NAME_TOKEN}){{1,2}})\b")
+_SURNAME_FIRST = re.compile(r"\b([A-Z]{2,}(?:-[A-Z]{2,})?),\s+([A-Z][a-z]+(?:-[A-Z][a-z]+)?)\b")
+_TITLED = re.compile(rf"\b{PRO_TITLES}\.?\s+(?:\d{{2,5}}\s+)?(?:[A-Z]\.\s*)?({_NAME_TOKEN}(?:\s+{_NAME_TOKEN})?)")
+
+
+IMPERATIVES = _words(
+    """
+        Add Raise Raises Share Ask Check Contact Request Consider Refer Update Invite Chase Speak Visit Discuss Agree
+        Review Complete Make Arrange Inform Tell Offer Provide Explore Continue Monitor Identify Map Liaise Escalate
+        Notify Send Pass Seek Keep Follow Knows Meets Sees Saw Met Told Asked Called Joined Left Visited Took
+        """
+)
+_LEGAL_COURT = re.compile(r"\b(?:Crown|Magistrates['’]?|Youth|County|Family|High|Coroner['’]?s?)\s+Court\b")
+
+
+def _is_name_token(w: str) -> bool:
+    base = w.strip("'’")
+    return bool(base) and base not in NOT_NAME and base.capitalize() not in NOT_NAME and base.upper() not in SHORTHAND
+
+
+def _professionals(x: Extraction) -> None:
+    lines = x.note.text.split("\n")
+    texts = [lines[i] for i in x.note.professional_lines]
+    texts += [u.text for u in x.note.units]
+    for t in texts:
+        for m in _TITLED.finditer(t):
+            x.professionals.add(norm(m.group(1)))
+            for w in m.group(1).split():
+                if len(m.group(1).split()) == 1:
+                    x.professionals.add(norm(w))
+    for i in x.note.professional_lines:
+        for m in _FULL_NAME.finditer(lines[i]):
+            x.professionals.add(norm(m.group(0)))
+            x.professionals.add(norm(m.group(1)))  # first names of professionals, used alone later
+    for u in x.note.units:
+        for m in _FULL_NAME.finditer(u.text):
+            after = u.text[m.end() :]
+            if PRO_AFTER.match(after) or PRO_ROLE_AFTER.match(after):
+                x.professionals.add(norm(m.group(0)))
+                x.professionals.add(norm(m.group(1)))
+
+
+def _person_name(raw: str) -> str:
+    parts = raw.split()
+    return " ".join(title_case(p) if p.isupper() or p.islower() else p for p in parts)
+
+
+def _age_after(text: str, default_day: date | None) -> tuple[int | None, date | None]:
+    window = text[:60]
+    dob = None
+    m = _DOB.search(window)
+    if m:
+        ds = find_dates(m.group(1), None)
+        if ds:
+            dob = ds[0].day
+    a = _AGE.match(window.lstrip()) or re.match(r"^\s*\((?:DOB[^)]*?,\s*)?(?:aged?\s*)?(\d{1,2})\)", window)
+    if not a:
+        a = re.search(r"(?:\(|,\s*|\bage[d:]?\s*)(\d{1,2})(?:\)|,|\s|$)", window[:30])
+    age = None
+    if a:
+        g = next((v for v in a.groups() if v), None)
+        if g and 5 <= int(g) <= 80:
+            age = int(g)
+    return age, dob
+
+
+def _second_pass(x: Extraction, units: list[Unit]) -> None:
+    lower = x.note.lowercase
+    for u in units:
+        t = u.text
+        spans: list[tuple[int, int, str, str]] = []  # start, end, name, raw
+        name_col = None
+        if u.row:
+            for col, cell in u.row.items():
+                if re.search(r"\b(name|young person|child|yp|subject|nominal)\b", col) and cell:
+                    name_col = cell
+        if name_col:
+            nm = re.sub(r"\(.*?\)|–.*|surname not known|not known", "", name_col).strip(" \"“”'")
+            quoted = re.search(r"[\"“']([^\"”']+)[\"”']", name_col)
+            if quoted:
+                nm = quoted.group(1)
+            if nm and not re.match(r"^(unknown|unnamed|not named|n/a)", nm, re.I):
+                nm = _person_name(nm)
+                e = _add_person(x, nm, name_col, u)
+                if e is not None:
+                    e.defined = True
+                    # the row's age column
+                    for col, cell in u.row.items() if u.row else ():
+                        if re.search(r"\bage\b", col):
+                            m = re.search(r"\d{1,2}", cell)
+                            if m:
+                                e.age = int(m.group(0))
+                        if re.search(r"initials", col) and re.fullmatch(r"[A-Z]{2,3}", cell.strip()):
+                            x.alias(e, cell.strip())
+        if lower:
+            continue
+        for m in _SURNAME_FIRST.finditer(t):
+            if _is_name_token(m.group(1)) and _is_name_token(m.group(2)):
+                spans.append((m.start(), m.end(), f"{m.group(2)} {title_case(m.group(1))}", m.group(0)))
+        for m in _FULL_NAME.finditer(t):
+            toks = m.group(0).split()
+            # trim tokens that are not names at either end
+            while toks and (not _is_name_token(toks[0]) or toks[0] in IMPERATIVES):
+                toks.pop(0)
+            while toks and not _is_name_token(toks[-1]):
+                toks.pop()
+            if len(toks) < 2:
+                continue
+            if all(w.isupper() for w in toks) and u.kind not in ("row", "heading", "header"):
+                continue  # WHOLE NAME IN CAPITALS: only in headings, titles and tables
+            if any(w.isupper() and len(w) <= 3 for w in toks):
+                continue
+            if _STREET_END.search(toks[-1]) or re.fullmatch(
+                PLACE_HEADS + "|" + SCHOOL_HEADS + "|" + GROUP_HEADS, toks[-1]
+            ):
+                continue
+            start = t.find(toks[0], m.start())
+            raw = " ".join(toks)
+            end = start + len(raw)
+            if any(s <= start < e for s, e, _, _ in spans):
+                continue
+            spans.append((start, end, _person_name(raw), raw))
+        for start, end, name, raw in spans:
+            before = t[max(0, start - 20) : start]
+            if re.search(rf"\b{PRO_TITLES}\.?\s*(?:\d{{2,5}}\s+)?$", before):
+                continue
+            if norm(name) in x.professionals:
+                continue
+            if x.index.get(norm(name)) is not None and x.index[norm(name)].kind not in ("child", "person_of_concern"):
+                continue
+            if _inside_place(x, t, start, end):
+                continue
+            _add_person(x, name, t[end:], u, raw=raw)
+    # nicknames standing alone in quotes
+    for u in units:
+        if lower:
+            break
+        for m in _QUOTED.finditer(u.text):
+            w = m.group(1)
+            if not all(_is_name_token(p) for p in w.split()) or norm(w) in x.index:
+                continue
+            after = u.text[m.end() : m.end() + 20]
+            before = u.text[max(0, m.start() - 40) : m.start()]
+            if re.match(r"\s*(?:deal\s+)?line\b", after, re.I):
+                continue
+            if not re.search(
+                r"\b(called|named|known as|knows as|aka|nickname|calls? him|calls? her|male|man|lad|adult|guy|"
+                r"older|boy|girl|woman|female|someone|person|friend|by|from|with|and|to|of)\s*$",
+                before,
+                re.I,
+            ) and not re.match(r"\s*(?:\(|,|is|was|has|had|who|picked|said|told|gave|drove|sent|took)", after):
+                continue
+            e = x.entity("person_of_concern", w)
+            e.nickname_only = True
+            _kind_context(x, e, u)
+    # "Add Reuben": a capitalised word before the first name of someone named in full is not a name
+    firsts = {e.name.split()[0] for e in x.entities if e.kind in ("child", "person_of_concern") and " " in e.name}
+    for e in list(x.entities):
+        parts = e.name.split()
+        if (
+            e.kind in ("child", "person_of_concern")
+            and len(parts) == 2
+            and parts[1] in firsts
+            and not e.defined
+            and not re.search(rf"\b{re.escape(parts[0])}\b(?!\s+{re.escape(parts[1])})", x.note.text)
+        ):
+            x.entities.remove(e)
+            x.index.pop(norm(e.name), None)
+    # surnames, first names and nicknames of people named in full stand for them
+    for e in list(x.entities):
+        if e.kind not in ("child", "person_of_concern") or e.nickname_only:
+            continue
+        parts = e.name.split()
+        if len(parts) >= 2:
+            for p in (parts[0], parts[-1]):
+                if _is_name_token(p) and norm(p) not in x.professionals:
+                    x.alias(e, p)
+            initials = "".join(p[0] for p in parts).upper()
+            if initials not in SHORTHAND and re.search(rf"\b{initials}\b", x.note.text):
+                x.alias(e, initials)
+
+
+def _inside_place(x: Extraction, t: str, start: int, end: int) -> bool:
+    for e in x.entities:
+        if e.kind in ("child", "person_of_concern"):
+            continue
+        for f in (e.name, *e.forms):
+            i = t.lower().find(f.lower())
+            while i >= 0:
+                if i < end and start < i + len(f):
+                    return True
+                i = t.lower().find(f.lower(), i + 1)
+    return False
+
+
+def _add_person(x: Extraction, name: str, after: str, u: Unit, raw: str | None = None) -> Ent | None:
+    if norm(name) in x.professionals:
+        return None
+    existing = x.index.get(norm(name))
+    if existing is not None and existing.kind not in ("child", "person_of_concern"):
+        return None
+    e = existing or x.entity("child", name)
+    if raw and raw != name:
+        e.add_form(raw) if False else None
+    if u.kind == "row":
+        e.defined = True
+    age, dob = _age_after(after, x.day)
+    if dob and not e.dob:
+        e.dob = dob
+    if age is not None and e.age is None:
+        e.age = age
+    aka = _AKA.match(after) or _PAREN_ALIAS.match(after)
+    if aka:
+        w = aka.group(1)
+        if _is_name_token(w.split()[0]) or w.islower():
+            x.alias(e, title_case(w) if w.isupper() or w.islower() else w)
+    else:
+        m = re.search(r"\baka\s+[\"“']?([A-Za-z][A-Za-z'’-]{1,20})", after[:80])
+        if m and _is_name_token(m.group(1).capitalize()):
+            x.alias(e, title_case(m.group(1)) if m.group(1).isupper() else m.group(1))
+    ini = _PAREN_INITIALS.match(after)
+    if ini and ini.group(1) not in SHORTHAND:
+        x.alias(e, ini.group(1))
+    _kind_context(x, e, u)
+    return e
+
+
+def _kind_context(x: Extraction, e: Ent, u: Unit) -> None:
+    sec = x.note.sections[u.section] if u.section is not None else None
+    while sec is not None:
+        if _ADULT_HEADING.search(sec.title):
+            e.adult_votes += 2
+            break
+        if _CHILD_HEADING.search(sec.title):
+            e.child_votes += 2
+            break
+        sec = x.note.sections[sec.parent] if sec.parent is not None else None
+    if u.row and any(re.search(r"\b(adult|poc|concern|nominal)", k) for k in u.row):
+        e.adult_votes += 1
+
+
+def _decide_kinds(x: Extraction, units: list[Unit]) -> None:
+    lead: Ent | None = None
+    block = -1
+    for u in units:
+        found = x.mentions.get(id(u), [])
+        if u.block != block:
+            block = u.block
+            lead = found[0].ent if found and found[0].start <= 3 else None
+        elif lead is not None and lead.kind in ("child", "person_of_concern") and _AGENT_VERB.match(u.text):
+            lead.adult_votes += 1
+        for f in found:
+            e = f.ent
+            if e.kind not in ("child", "person_of_concern"):
+                continue
+            after = u.text[f.end : f.end + 80]
+            before = u.text[max(0, f.start - 60) : f.start]
+            if _AGENT_VERB.match(after):
+                e.adult_votes += 1
+            if _PASSIVE_AGENT.search(before):
+                e.adult_votes += 1
+            if _ADULT_CUE.search(after[:40]) or re.search(r"\b(older|adult)\s+(?:male|man|lad|female)?\s*$", before):
+                e.adult_votes += 1
+            if re.search(r"\b(YP|young person|child|pupil|year \d+|yr \d+)\b", after[:30], re.I):
+                e.child_votes += 1
+    for e in x.entities:
+        if e.kind not in ("child", "person_of_concern"):
+            continue
+        age = e.age
+        if e.dob and x.day:
+            age = x.day.year - e.dob.year - ((x.day.month, x.day.day) < (e.dob.month, e.dob.day))
+        if age is not None:
+            e.kind = "child" if age < 18 else "person_of_concern"
+        elif e.adult_votes > e.child_votes or (e.nickname_only and e.child_votes == 0):
+            e.kind = "person_of_concern"
+        else:
+            e.kind = "child"
+
+
+# --- mentions --------------------------------------------------------------
+
+
+def _mention_pattern(x: Extraction) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    multi: list[str] = []
+    single: list[str] = []
+    for key, e in x.index.items():
+        if key in x.ambiguous or (key in x.professionals and e.kind in ("child", "person_of_concern")):
+            continue
+        (multi if " " in key or e.kind not in ("child", "person_of_concern") else single).append(key)
+    forms_multi = sorted(multi, key=len, reverse=True)
+    forms_single = sorted(single, key=len, reverse=True)
+
+    def alt(forms: list[str]) -> str:
+        return "|".join(re.escape(f).replace(r"\ ", r"\s+").replace("'", "['’]") for f in forms) or "(?!x)x"
+
+    return (
+        re.compile(rf"(?<![\w])(?:{alt(forms_multi)})(?![\w])", re.IGNORECASE),
+        re.compile(rf"(?<![\w])(?:{alt(forms_single)})(?![\w])", re.IGNORECASE),
+    )
+
+
+def _find_mentions(x: Extraction, units: list[Unit]) -> None:
+    multi, single = _mention_pattern(x)
+    lower = x.note.lowercase
+    for u in units:
+        found: list[Found] = []
+        taken: list[tuple[int, int]] = []
+        for pat in (multi, single):
+            for m in pat.finditer(u.text):
+                if any(s < m.end() and m.start() < e for s, e in taken):
+                    continue
+                key = norm(m.group(0))
+                e = x.index.get(key)
+                if e is None:
+                    continue
+                surface = m.group(0)
+                if e.kind in ("child", "person_of_concern") and " " not in key and not lower:
+                    # single-word person forms must be written as names: "Kai", "KAI", not "kai"
+                    if not surface[0].isupper():
+                        continue
+                    if surface.isupper() and len(surface) <= 3 and surface not in {f for f in e.forms}:
+                        continue
+                    before = u.text[max(0, m.start() - 12) : m.start()]
+                    if re.search(rf"\b{PRO_TITLES}\.?\s*$", before):
+                        continue
+                found.append(Found(m.start(), m.end(), e))
+                taken.append((m.start(), m.end()))
+                x.used_forms.setdefault(id(e), set()).add(key)
+        found.sort(key=lambda f: f.start)
+        x.mentions[id(u)] = found
+
+
+# --- pass 5: relationships ---------------------------------------------------
+
+
+def _grading(text: str) -> str | None:
+    m = _GRADING.search(text)
+    if not m:
+        return None
+    try:
+        return Grading.parse("".join(m.groups()).upper()).text
+    except GradingError:
+        return None
+
+
+def _clauses(text: str) -> list[tuple[int, str]]:
+    out: list[tuple[int, str]] = []
+    start = 0
+    for m in re.finditer(r"[;,]|\s(?:but|and not|although|though|whereas)\s|\(|\)|\.\s", text):
+        out.append((start, text[start : m.start()]))
+        start = m.end()
+    out.append((start, text[start:]))
+    return out
+
+
+def _services(text: str, positive_context: bool) -> list[tuple[int, str]]:
+    """Services the text says a child is open to now, with their positions."""
+    got: list[tuple[int, str]] = []
+    for start, clause in _clauses(text):
+        for code, rx in _SERVICE_RE.items():
+            for m in rx.finditer(clause):
+                if _SERVICE_NEG.search(clause):
+                    continue
+                if not (positive_context or _SERVICE_POS.search(clause) or _SERVICE_POS.search(text[:start])):
+                    continue
+                got.append((start + m.start(), code))
+    return got
+
+
+@dataclass(slots=True)
+class Context:
+    person: Ent | None = None
+    place: Ent | None = None
+    group: Ent | None = None
+    grading: str | None = None
+    day: date | None = None
+
+
+def _subject_of(x: Extraction, u: Unit) -> Context:
+    ctx = Context()
+    for f in x.mentions.get(id(u), []):
+        k = f.ent.kind
+        if k in ("child", "person_of_concern") and ctx.person is None:
+            ctx.person = f.ent
+        elif k == "location" and ctx.place is None:
+            ctx.place = f.ent
+        elif k == "group" and ctx.group is None:
+            ctx.group = f.ent
+    return ctx
+
+
+def _relations(x: Extraction, units: list[Unit]) -> None:
+    note = x.note
+    day0 = x.day
+    heading_ctx: dict[int, Context] = {}
+    note_subject: Ent | None = None
+    for u in units:
+        if u.kind in ("heading", "header") and u.line < max(note.header_end, 12):
+            people = [f.ent for f in x.mentions.get(id(u), []) if f.ent.kind in ("child", "person_of_concern")]
+            if (
+                people
+                and note_subject is None
+                and note.meeting.kind in ("RETURN_INTERVIEW", "STRATEGY")
+                and (
+                    u.kind == "heading"
+                    or re.match(r"^\W*(child|name|young person|yp|subject)\b", u.text, re.I)
+                    or u.line == min(v.line for v in units)
+                )
+            ):
+                note_subject = people[0]
+    prev_person: Ent | None = None
+    prev_block = -1
+    block_ctx = Context()
+    for u in units:
+        found = x.mentions.get(id(u), [])
+        if u.kind == "heading":
+            ctx = _subject_of(x, u)
+            ctx.grading = _grading(u.text)
+            ds = find_dates(u.text, day0)
+            ctx.day = ds[0].day if ds and ctx.grading else None
+            if u.section is not None:
+                heading_ctx[u.section] = ctx
+            prev_person = ctx.person
+            continue
+        sec = heading_ctx.get(u.section) if u.section is not None else None
+        if u.block != prev_block:
+            block_ctx = Context()
+            block_ctx.grading = _grading(u.text[:40])
+            ds = find_dates(u.text[:40], day0)
+            block_ctx.day = ds[0].day if ds and block_ctx.grading else None
+            prev_block = u.block
+            # a bullet or item that begins with a person is about that person
+            lead = found[0] if found and found[0].start <= 3 else None
+            if lead and lead.ent.kind in ("child", "person_of_concern") and u.kind in ("bullet", "row"):
+                block_ctx.person = lead.ent
+        grading = _grading(u.text) or block_ctx.grading or (sec.grading if sec else None)
+        ds = find_dates(u.text, day0)
+        day = ds[0].day if ds else (block_ctx.day or (sec.day if sec else None))
+        people = _dedupe([f.ent for f in found if f.ent.kind in ("child", "person_of_concern")])
+        places = _dedupe([f.ent for f in found if f.ent.kind == "location"])
+        schools = _dedupe([f.ent for f in found if f.ent.kind == "school"])
+        groups = _dedupe([f.ent for f in found if f.ent.kind == "group"])
+        row_subject: Ent | None = None
+        if u.row:
+            first = next(iter(u.row.values()), "")
+            for f in found:
+                if f.ent.kind in ("child", "person_of_concern", "location") and f.start < len(first) + 1:
+                    row_subject = f.ent
+                    break
+        focus = (
+            (row_subject if row_subject and row_subject.kind != "location" else None)
+            or block_ctx.person
+            or (sec.person if sec else None)
+            or note_subject
+        )
+        place_focus = (row_subject if row_subject and row_subject.kind == "location" else None) or (
+            sec.place if sec else None
+        )
+        pronoun = bool(_PRONOUN.search(u.text))
+        if focus and focus not in people:
+            if not people or (pronoun and not any(p for p in people if p is prev_person and p is not focus)):
+                people = [focus, *people]
+        elif not people and prev_person and pronoun:
+            people = [prev_person]
+        if people:
+            prev_person = people[-1] if found else prev_person
+        if (
+            people
+            and not places
+            and place_focus
+            and re.search(r"\b(there|here|seen|gather|hang|use|visit)", u.text, re.I)
+        ):
+            places = [place_focus]
+        if people and not places and place_focus and row_subject is place_focus:
+            places = [place_focus]
+        if people and not groups and sec and sec.group and re.search(r"\b(line|running|runner|member)", u.text, re.I):
+            groups = [sec.group]
+        _relate_unit(x, u, people, places, schools, groups, day, grading, focus)
+
+
+def _dedupe(xs: Iterable[Ent]) -> list[Ent]:
+    out: list[Ent] = []
+    for e in xs:
+        if e not in out:
+            out.append(e)
+    return out
+
+
+def _near(text: str, rx: re.Pattern[str]) -> bool:
+    return bool(rx.search(text))
+
+
+def _relate_unit(
+    x: Extraction,
+    u: Unit,
+    people: list[Ent],
+    places: list[Ent],
+    schools: list[Ent],
+    groups: list[Ent],
+    day: date | None,
+    grading: str | None,
+    focus: Ent | None,
+) -> None:
+    t = u.text
+    children = [p for p in people if p.kind == "child"]
+    adults = [p for p in people if p.kind == "person_of_concern"]
+    negated = _near(t, CUES["negation"])
+    # services
+    col_positive = False
+    text_for_services = t
+    if u.row:
+        svc_cols = [c for c in u.row if re.search(r"open to|services?|agenc|involvement|allocated", c)]
+        if svc_cols:
+            col_positive = True
+            text_for_services = " ; ".join(u.row[c] for c in svc_cols)
+            for c in u.row:
+                if c not in svc_cols and re.search(r"notes?|comments?|update|concerns?", c):
+                    for _, code in _services(u.row[c], False):
+                        _open_to(x, children, focus, code, grading)
+    label_open = re.match(r"^\W*(open to|services?|other services|agencies|involvement|allocated)\b[^:|]*[:|]", t, re.I)
+    for _, code in _services(text_for_services, col_positive or bool(label_open)):
+        _open_to(x, children, focus, code, grading)
+    # schools
+    for s in schools:
+        for c in children or ([focus] if focus and focus.kind == "child" else []):
+            x.relate("ATTENDS", c, s, None, grading)
+    # places
+    found_cue = _near(t, CUES["found"])
+    lives_cue = _near(t, CUES["lives"])
+    neg_place = re.search(
+        r"\b(not|never|no longer|hasn't|has not|have not)\b[^.;]{0,25}\b(seen|been|go|gone)\b", t, re.I
+    )
+    for loc in places:
+        for p in people:
+            if found_cue and p.kind == "child":
+                x.relate("FOUND_AT", p, loc, day, grading)
+                if not re.search(r"\bseen\b", t, re.I):
+                    continue
+            if lives_cue:
+                x.relate("LIVES_AT", p, loc, day, grading)
+                continue
+            if neg_place:
+                continue
+            x.relate("SEEN_AT", p, loc, day, grading)
+    # groups
+    for g in groups:
+        if re.search(r"\bnot\b[^.;]{0,30}\b(part of|member|in the|on the|involved)|\bnot (yet )?a member", t, re.I):
+            continue
+        for p in people:
+            x.relate("MEMBER_OF", p, g, None, grading)
+    # people with people
+    if len(people) < 2:
+        return
+    together = _near(t, CUES["together"])
+    family = _near(t, CUES["family"])
+    missing = _near(t, CUES["missing"])
+    exploit = _near(t, CUES["exploit"])
+    many = len(people) > 5
+    for i, a in enumerate(people):
+        for b in people[i + 1 :]:
+            if family and not many:
+                x.relate("FAMILY_OF", a, b, None, grading)
+            if missing and a.kind == b.kind == "child" and together and not negated:
+                x.relate("MISSING_WITH", a, b, day, grading)
+                x.relate("ASSOCIATES_WITH", a, b, day, grading)
+            if exploit and {a.kind, b.kind} == {"child", "person_of_concern"}:
+                poc, child = (a, b) if a.kind == "person_of_concern" else (b, a)
+                x.relate("EXPLOITS", poc, child, None, grading)
+            peers = (together or (exploit and a.kind == b.kind == "person_of_concern")) and not many
+            if peers and (not family or re.search(r"\b(together|with|seen)\b", t)):
+                x.relate("ASSOCIATES_WITH", a, b, day, grading)
+    del children, adults
+
+
+def _open_to(x: Extraction, children: list[Ent], focus: Ent | None, code: str, grading: str | None) -> None:
+    target = children[0] if len(children) == 1 else (focus if focus is not None and focus.kind == "child" else None)
+    if target is None and children:
+        target = children[0]
+    if target is not None:
+        x.relate("OPEN_TO", target, code, None, grading)
+
+
+# --- entry points -------------------------------------------------------------
+
+
+def extract_parsed(note: ParsedNote) -> Extraction:
+    x = Extraction(note)
+    units = note.units
+    _first_pass(x, units)
+    _professionals(x)
+    _second_pass(x, units)
+    _find_mentions(x, units)
+    _decide_kinds(x, units)
+    _relations(x, units)
+    return x
+
+
+def extract(text: str, path: str = "<note>") -> dict[str, Any]:
+    """The extraction output of the shared vocabulary for one note's text.
+
+    >>> doc = extract('''# MACE – Northbrook East
+    ... Date: 18/01/2024
+    ...
+    ... ## Children
+    ... Jayden Okoro (15) was seen at Ferndale Park on 09/01 with Callum Price (14).
+    ... Jayden is open to YJS.
+    ... ''')
+    >>> doc["meeting"]
+    {'kind': 'MACE', 'date': '2024-01-18', 'locality': 'East'}
+    >>> sorted(e["name"] for e in doc["entities"])
+    ['Callum Price', 'Ferndale Park', 'Jayden Okoro']
+    >>> sorted((r["type"], r["target"] if r["type"] == "OPEN_TO" else "") for r in doc["relationships"])
+    [('ASSOCIATES_WITH', ''), ('OPEN_TO', 'YJS'), ('SEEN_AT', ''), ('SEEN_AT', '')]
+    """
+    return extract_parsed(parse_note(text, path)).to_json()

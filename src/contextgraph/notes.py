@@ -1,0 +1,447 @@
+"""Reading a meeting note: its header, sections, tables, bullets and sentences, and its dates.
+
+A note is plain text or markdown as people write minutes: a title and a header
+(meeting kind, date, locality, who was there), headed sections, bullet lists,
+markdown tables, numbered intelligence items. This module turns the text into
+:class:`Unit` s — one sentence, bullet or table row each, with the heading and
+table columns it sits under — and knows nothing of entities.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+from .model import MEETING_KINDS
+
+MAX_NOTE_BYTES = 2 * 1024 * 1024
+
+
+class NoteError(ValueError):
+    """A note that cannot be read as a meeting note; the message names the file."""
+
+
+MONTHS = {
+    m: i + 1
+    for i, ms in enumerate(
+        (
+            "january jan",
+            "february feb",
+            "march mar",
+            "april apr",
+            "may",
+            "june jun",
+            "july jul",
+            "august aug",
+            "september sep sept",
+            "october oct",
+            "november nov",
+            "december dec",
+        )
+    )
+    for m in ms.split()
+}
+_MONTH_RE = "|".join(sorted(MONTHS, key=len, reverse=True))
+_NUMERIC = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})(?:/(\d{4}|\d{2}))?(?![\d/])")
+_WORDY = re.compile(
+    rf"(?<!\d)(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTH_RE})\.?(?:,?\s+(\d{{4}}))?\b",
+    re.IGNORECASE,
+)
+_ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+
+LOCALITIES = ("North", "South", "East", "West", "Central")
+_LOCALITY_RE = re.compile(r"\b(" + "|".join(LOCALITIES) + r")\b", re.IGNORECASE)
+
+# meeting kinds by the words that name them, most specific first
+_KIND_CUES: tuple[tuple[str, str], ...] = (
+    ("RETURN_INTERVIEW", r"return (?:home )?interview|\bRHI\b|\breturn home\b"),
+    ("STRATEGY", r"\bstrategy (?:meeting|discussion|mtg)\b|\bs\.?\s?47\b|^\W*strategy\b"),
+    ("CONTEXT_CONFERENCE", r"context(?:ual)? (?:safeguarding )?conference|\bconference\b"),
+    ("INTEL", r"(?i:\bintel(?:ligence)? (?:summary|report|briefing|update)\b)|\bINTEL\b"),
+    ("LOG", r"(?i:locality operational group)|\bLOG\b"),
+    ("MACE", r"\bMACE\b|multi[- ]agency child exploitation"),
+)
+assert {k for k, _ in _KIND_CUES} <= set(MEETING_KINDS)
+
+# header labels whose lines list professionals, not subjects
+PROFESSIONAL_LABELS = re.compile(
+    r"^\W*(chair|vice[- ]chair|present|attendees|attending|attendance|attended by|apologies|apols|"
+    r"facilitator|facilitated by|minutes|minute taker|notes(?: by)?|prepared by|author|auth|"
+    r"interviewer|interview|completed by|rhi completed|distribution|circ|handling|venue|by|"
+    r"key worker|allocated sw|social worker|sw|worker|lead professional|invited|in attendance)\b[^:|]*[:|]",
+    re.IGNORECASE,
+)
+_DATE_LABEL = re.compile(r"^\W*(date(?: of (?:meeting|summary|interview))?|interview date|meeting date)\W*[:|]", re.I)
+
+
+def resolve_day(day: int, month: int, year: int | None, meeting: date | None) -> date | None:
+    """A calendar day, taking a missing year from the meeting date (never after it by more than a month).
+
+    >>> resolve_day(2, 3, None, date(2024, 3, 7))
+    datetime.date(2024, 3, 2)
+    >>> resolve_day(14, 12, None, date(2024, 1, 18))
+    datetime.date(2023, 12, 14)
+    >>> resolve_day(31, 2, 2024, None) is None
+    True
+    """
+    if year is not None and year < 100:
+        year += 2000
+    if year is None:
+        if meeting is None:
+            return None
+        year = meeting.year
+        try:
+            got = date(year, month, day)
+        except ValueError:
+            return None
+        if got > meeting + timedelta(days=62):
+            try:
+                got = date(year - 1, month, day)
+            except ValueError:
+                return None
+        return got
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class DateMention:
+    start: int
+    end: int
+    day: date
+
+
+def find_dates(text: str, meeting: date | None) -> list[DateMention]:
+    """Days named in ``text``: 03/02/2024, 03/02/24, 02/03 and "Sat 2nd March".
+
+    >>> [str(d.day) for d in find_dates("seen 09/01 and on Sat 2nd March", date(2024, 3, 7))]
+    ['2024-01-09', '2024-03-02']
+    >>> [str(d.day) for d in find_dates("18 April 2024, 2024-05-01", None)]
+    ['2024-04-18', '2024-05-01']
+    """
+    found: list[DateMention] = []
+    for m in _NUMERIC.finditer(text):
+        y = int(m.group(3)) if m.group(3) else None
+        d = resolve_day(int(m.group(1)), int(m.group(2)), y, meeting)
+        if d:
+            found.append(DateMention(m.start(), m.end(), d))
+    for m in _WORDY.finditer(text):
+        y = int(m.group(3)) if m.group(3) else None
+        d = resolve_day(int(m.group(1)), MONTHS[m.group(2).lower()], y, meeting)
+        if d:
+            found.append(DateMention(m.start(), m.end(), d))
+    for m in _ISO.finditer(text):
+        d = resolve_day(int(m.group(3)), int(m.group(2)), int(m.group(1)), None)
+        if d:
+            found.append(DateMention(m.start(), m.end(), d))
+    found.sort(key=lambda x: x.start)
+    return found
+
+
+@dataclass(slots=True)
+class Section:
+    """A heading and the lines under it, up to the next heading of the same or a higher level."""
+
+    title: str
+    level: int
+    line: int
+    parent: int | None = None
+
+
+@dataclass(slots=True)
+class Unit:
+    """A sentence, a bullet or a table row: the span within which facts are read."""
+
+    text: str
+    line: int
+    section: int | None
+    kind: str  # "text", "bullet", "row", "header", "heading"
+    row: dict[str, str] | None = None
+    block: int = 0  # units of one paragraph, bullet or numbered item share a block
+
+
+@dataclass(slots=True)
+class Meeting:
+    kind: str
+    date: str | None
+    locality: str | None
+
+
+@dataclass(slots=True)
+class ParsedNote:
+    path: str
+    text: str
+    meeting: Meeting
+    meeting_day: date | None
+    sections: list[Section] = field(default_factory=list)
+    units: list[Unit] = field(default_factory=list)
+    header_end: int = 0  # first line after the header block
+    professional_lines: set[int] = field(default_factory=set)
+    lowercase: bool = False
+
+
+_HEADING_MD = re.compile(r"^(#{1,6})\s+(.*)$")
+_BOLD_LINE = re.compile(r"^\*\*([^*]{2,120})\*\*:?\s*$")
+_NUMBERED_HEADING = re.compile(r"^(\d+(?:\.\d+)*)\.?\s+([A-Z][^.!?]{1,80})$")
+_BULLET = re.compile(r"^\s*(?:[-*•]|\(?\d{1,2}[.)\]]|\[\d{1,2}\])\s+(.*)$")
+_TABLE = re.compile(r"^\s*\|.*\|\s*$")
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}")
+_RULE = re.compile(r"^\s*(?:-{3,}|={3,}|\*{3,}|_{3,})\s*$")
+_SENTENCE_END = re.compile(r"(?<=[a-z0-9)\"'”’%])[.!?]\s+(?=[A-Z\"'“(])|;\s+|\s+–\s+(?=[A-Z])")
+
+
+def strip_markup(s: str) -> str:
+    s = re.sub(r"\*\*|__|(?<!\w)\*(?!\s)|(?<!\s)\*(?!\w)|`", "", s)
+    s = re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", s)
+    return s.strip()
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of a paragraph.
+
+    >>> split_sentences("Seen at the Rec. He was with Kai; both ran.")
+    ['Seen at the Rec.', 'He was with Kai', 'both ran.']
+    """
+    out: list[str] = []
+    start = 0
+    for m in _SENTENCE_END.finditer(text):
+        piece = text[start : m.start() + (1 if text[m.start()] in ".!?" else 0)].strip()
+        if piece:
+            out.append(piece)
+        start = m.end()
+    rest = text[start:].strip()
+    if rest:
+        out.append(rest)
+    return out
+
+
+def read_note(path: Path) -> str:
+    """The text of a note file, or a :class:`NoteError` naming the file."""
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise NoteError(f"{path}: cannot read ({e.strerror or e})") from None
+    if not raw.strip():
+        raise NoteError(f"{path}: the file is empty")
+    if len(raw) > MAX_NOTE_BYTES:
+        raise NoteError(f"{path}: {len(raw):,} bytes is over the {MAX_NOTE_BYTES // (1024 * 1024)} MB limit for a note")
+    if b"\x00" in raw[:8192]:
+        raise NoteError(f"{path}: this is a binary file, not a text note")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        raise NoteError(f"{path}:{line}: not UTF-8 text (byte {e.start}); save the note as UTF-8") from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _meeting_kind(title_lines: list[str], header_lines: list[str]) -> str:
+    for lines in (title_lines, header_lines):
+        for line in lines:
+            if PROFESSIONAL_LABELS.match(line) and not _DATE_LABEL.match(line):
+                continue
+            for kind, cue in _KIND_CUES:
+                if re.search(cue, line, re.IGNORECASE if kind not in ("LOG", "INTEL") else 0):
+                    return kind
+    return "OTHER"
+
+
+def _locality(lines: list[str]) -> tuple[bool, str | None]:
+    """(found any, the one locality) from the lines; several localities give None."""
+    seen: set[str] = set()
+    for line in lines:
+        if PROFESSIONAL_LABELS.match(line):
+            continue
+        if re.search(r"\ball localities\b|\bcross[- ]locality\b|\bnorthbrook[- ]wide\b|\bforce[- ]wide\b", line, re.I):
+            return True, None
+        for m in _LOCALITY_RE.finditer(line):
+            word = m.group(1)
+            if word.isupper() or word[0].isupper():
+                seen.add(word.capitalize())
+    if not seen:
+        return False, None
+    return True, (seen.pop() if len(seen) == 1 else None)
+
+
+def parse_note(text: str, path: str = "<note>") -> ParsedNote:
+    """Structure of a note: its meeting, sections and units.
+
+    Raises :class:`NoteError` when no meeting date can be found in the header.
+
+    >>> n = parse_note("# MACE – Northbrook East\\n\\n**Date:** 18/01/2024\\n\\nJay was seen at the Rec.")
+    >>> n.meeting.kind, n.meeting.date, n.meeting.locality
+    ('MACE', '2024-01-18', 'East')
+    >>> [(u.kind, u.text) for u in n.units][-1]
+    ('text', 'he says they are friends.')
+    """
+    lines = text.split("\n")
+    content = [i for i, line in enumerate(lines) if line.strip()]
+    if not content:
+        raise NoteError(f"{path}: the note has no text")
+    # header: lines up to the first rule, heading after the title, or first long paragraph
+    header: list[int] = []
+    for i in content:
+        s = lines[i].strip()
+        if header and (_RULE.match(s) or (_HEADING_MD.match(s) and i != content[0])):
+            break
+        if header and len(s) > 80 and ":" not in s[:40] and not s.startswith(("|", "#", "*")):
+            break  # the first paragraph of prose
+        if _RULE.match(s):
+            continue
+        header.append(i)
+        if len(header) >= 16:
+            break
+    header_end = (header[-1] + 1) if header else 0
+    clean = {i: strip_markup(lines[i].strip().lstrip("#").strip()) for i in content}
+    title_lines = [clean[i] for i in header[:4] if not PROFESSIONAL_LABELS.match(clean[i])][:3]
+    header_text = [clean[i] for i in header]
+    kind = _meeting_kind(title_lines, header_text)
+    # the meeting date: a "Date:" line, else the first full date in the header
+    day: date | None = None
+    for i in header:
+        if _DATE_LABEL.match(clean[i]) or re.match(r"^\W*(completed|interview)\b", clean[i], re.I):
+            ds = find_dates(clean[i], None)
+            if ds and (_DATE_LABEL.match(clean[i]) or day is None):
+                day = ds[0].day
+                if _DATE_LABEL.match(clean[i]):
+                    break
+    if day is None:
+        for i in header:
+            if re.search(r"\b(dob|born|d\.o\.b)\b", clean[i], re.I):
+                continue
+            ds = [d for d in find_dates(clean[i], None) if d.day.year >= 1990]
+            full = [d for d in ds if re.search(r"\d{4}|\d/\d\d?/\d\d", clean[i][d.start : d.end])]
+            if full:
+                day = full[0].day
+                if not re.search(r"\b(missing|episode|period|from|located|found)\b", clean[i], re.I):
+                    break
+    if day is None:
+        raise NoteError(f"{path}: no meeting date found in the note's header (expected e.g. 'Date: 18/01/2024')")
+    found, locality = _locality(title_lines)
+    if not found:
+        found, locality = _locality([clean[i] for i in header])
+    if not found:
+        # no locality in the header: the one the body names far more often than any other
+        counts: dict[str, int] = {}
+        for i in content:
+            if i not in header:
+                for m in _LOCALITY_RE.finditer(clean[i]):
+                    if m.group(1)[0].isupper():
+                        counts[m.group(1).capitalize()] = counts.get(m.group(1).capitalize(), 0) + 1
+        ranked = [*sorted(counts.values(), reverse=True), 0]
+        if ranked[0] and ranked[0] >= 2 * ranked[1]:
+            locality = max(counts, key=lambda k: counts[k])
+    note = ParsedNote(path, text, Meeting(kind, day.isoformat(), locality), day, header_end=header_end)
+    for i in header:
+        if any(PROFESSIONAL_LABELS.match(seg) for seg in re.split(r"\s\|\s|\s{3,}", clean[i])):
+            note.professional_lines.add(i)
+    letters = [re.sub(r"^[-*|#0-9. )(]+", "", line).strip()[:1] for line in lines if line.strip()]
+    note.lowercase = sum(1 for c in letters if c.islower()) > 0.3 * max(1, len(letters))
+    _units(note, lines)
+    return note
+
+
+def _table_cells(line: str) -> list[str]:
+    s = line.strip()
+    if s.startswith("|"):
+        s = s[1:]
+    if s.endswith("|"):
+        s = s[:-1]
+    return [strip_markup(c.strip()) for c in s.split("|")]
+
+
+def _units(note: ParsedNote, lines: list[str]) -> None:
+    sections = note.sections
+    stack: list[int] = []
+    current: int | None = None
+    block = 0
+    table_head: list[str] | None = None
+    para: list[str] = []
+    para_line = 0
+
+    def flush() -> None:
+        nonlocal para, block
+        if para:
+            text = " ".join(para)
+            block += 1
+            for s in split_sentences(text):
+                note.units.append(Unit(s, para_line, current, "text", block=block))
+        para = []
+
+    def open_section(title: str, level: int, i: int) -> None:
+        nonlocal current, block
+        while stack and sections[stack[-1]].level >= level:
+            stack.pop()
+        sections.append(Section(title, level, i, stack[-1] if stack else None))
+        stack.append(len(sections) - 1)
+        current = len(sections) - 1
+        block += 1
+        note.units.append(Unit(title, i, current, "heading", block=block))
+
+    for i, raw in enumerate(lines):
+        s = raw.strip()
+        if not s or _RULE.match(s):
+            flush()
+            table_head = None if not s or _RULE.match(s) else table_head
+            continue
+        if i in note.professional_lines:
+            flush()
+            continue
+        if _TABLE.match(s):
+            flush()
+            if _TABLE_RULE.match(s.strip("| ")) or set(s) <= set("|-: "):
+                continue
+            cells = _table_cells(s)
+            if table_head is None:
+                nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
+                if set(nxt) <= set("|-: ") and nxt:
+                    table_head = [c.lower() for c in cells]
+                    if all(not c for c in table_head):
+                        table_head = ["", "value"]
+                    continue
+                table_head = [f"col{k}" for k in range(len(cells))]
+            row = {table_head[k] if k < len(table_head) else f"col{k}": c for k, c in enumerate(cells)}
+            if PROFESSIONAL_LABELS.match(" | ".join(cells) + "|") and len(cells) == 2:
+                continue
+            block += 1
+            note.units.append(Unit(" | ".join(cells), i, current, "row", row=row, block=block))
+            continue
+        table_head = None
+        md = _HEADING_MD.match(s)
+        bold = _BOLD_LINE.match(s)
+        numbered = _NUMBERED_HEADING.match(strip_markup(s))
+        if md:
+            flush()
+            open_section(strip_markup(md.group(2)), len(md.group(1)), i)
+            continue
+        if bold or (numbered and len(s) < 90 and not s.endswith(".")):
+            flush()
+            title = strip_markup(bold.group(1) if bold else s)
+            depth = title.split()[0].count(".") + 1 if re.match(r"^\d", title) else 2
+            open_section(title, 2 + depth, i)
+            continue
+        if s.isupper() and len(s) < 60 and not _BULLET.match(s) and i >= note.header_end:
+            flush()
+            open_section(strip_markup(s), 2, i)
+            continue
+        b = _BULLET.match(s)
+        if b:
+            flush()
+            block += 1
+            for sent in split_sentences(strip_markup(b.group(1))):
+                note.units.append(Unit(sent, i, current, "bullet", block=block))
+            continue
+        if i < note.header_end:
+            flush()
+            block += 1
+            for sent in split_sentences(strip_markup(s)):
+                note.units.append(Unit(sent, i, current, "header", block=block))
+            continue
+        if not para:
+            para_line = i
+        para.append(strip_markup(s))
+    flush()
