@@ -424,7 +424,7 @@ _BAD_SCHOOL = re.compile(
 def _leading_cap_run(s: str) -> str:
     """The first run of capitalised words of a table cell ("Saxonbury - perm excluded" -> "Saxonbury")."""
     s = re.split(r"\s[-–(]|\(|,|;|\byr\b|\byear\b", s, maxsplit=1, flags=re.I)[0]
-    words = []
+    words: list[str] = []
     for w in s.split():
         if w[:1].isupper() or w.lower() in ("of", "the") or (words and w[:1].isupper()):
             words.append(w)
@@ -1152,9 +1152,9 @@ def _relate_unit(
     for _, code in _services(text_for_services, col_positive or bool(label_open)):
         _open_to(x, children, focus, code, grading)
     # schools
-    for s in schools:
+    for sch in schools:
         for c in children or ([focus] if focus and focus.kind == "child" else []):
-            x.relate("ATTENDS", c, s, None, grading)
+            x.relate("ATTENDS", c, sch, None, grading)
     # places
     found_cue = _near(t, CUES["found"])
     lives_cue = _near(t, CUES["lives"])

@@ -272,7 +272,8 @@ def parse_note(text: str, path: str = "<note>") -> ParsedNote:
 
     Raises :class:`NoteError` when no meeting date can be found in the header.
 
-    >>> n = parse_note("# MACE – Northbrook East\\n\\n**Date:** 18/01/2024\\n\\nJay was seen at the Rec.")
+    >>> n = parse_note("# MACE – Northbrook East\\n\\n**Date:** 18/01/2024\\n\\n"
+    ...                "Jay was seen at the Rec on Friday evening with two older boys; he says they are friends.")
     >>> n.meeting.kind, n.meeting.date, n.meeting.locality
     ('MACE', '2024-01-18', 'East')
     >>> [(u.kind, u.text) for u in n.units][-1]
