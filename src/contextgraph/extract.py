@@ -1153,8 +1153,8 @@ def _relate_unit(
         _open_to(x, children, focus, code, grading)
     # schools
     for sch in schools:
-        for c in children or ([focus] if focus and focus.kind == "child" else []):
-            x.relate("ATTENDS", c, sch, None, grading)
+        for kid in children or ([focus] if focus and focus.kind == "child" else []):
+            x.relate("ATTENDS", kid, sch, None, grading)
     # places
     found_cue = _near(t, CUES["found"])
     lives_cue = _near(t, CUES["lives"])
