@@ -696,7 +696,6 @@ def _age_after(text: str, default_day: date | None) -> tuple[int | None, date | 
 
 
 def _second_pass(x: Extraction, units: list[Unit]) -> None:
-    lower = x.note.lowercase
     for u in units:
         t = u.text
         spans: list[tuple[int, int, str, str]] = []  # start, end, name, raw
@@ -723,8 +722,6 @@ def _second_pass(x: Extraction, units: list[Unit]) -> None:
                                 e.age = int(m.group(0))
                         if re.search(r"initials", col) and re.fullmatch(r"[A-Z]{2,3}", cell.strip()):
                             x.alias(e, cell.strip())
-        if lower:
-            continue
         for m in _SURNAME_FIRST.finditer(t):
             if _is_name_token(m.group(1)) and _is_name_token(m.group(2)):
                 spans.append((m.start(), m.end(), f"{m.group(2)} {title_case(m.group(1))}", m.group(0)))
@@ -762,28 +759,6 @@ def _second_pass(x: Extraction, units: list[Unit]) -> None:
             if _inside_place(x, t, start, end):
                 continue
             _add_person(x, name, t[end:], u, raw=raw)
-    # nicknames standing alone in quotes
-    for u in units:
-        if lower:
-            break
-        for m in _QUOTED.finditer(u.text):
-            w = m.group(1)
-            if not all(_is_name_token(p) for p in w.split()) or norm(w) in x.index:
-                continue
-            after = u.text[m.end() : m.end() + 20]
-            before = u.text[max(0, m.start() - 40) : m.start()]
-            if re.match(r"\s*(?:deal\s+)?line\b", after, re.I):
-                continue
-            if not re.search(
-                r"\b(called|named|known as|knows as|aka|nickname|calls? him|calls? her|male|man|lad|adult|guy|"
-                r"older|boy|girl|woman|female|someone|person|friend|by|from|with|and|to|of)\s*$",
-                before,
-                re.I,
-            ) and not re.match(r"\s*(?:\(|,|is|was|has|had|who|picked|said|told|gave|drove|sent|took)", after):
-                continue
-            e = x.entity("person_of_concern", w)
-            e.nickname_only = True
-            _kind_context(x, e, u)
     # "Add Reuben": a capitalised word before the first name of someone named in full is not a name
     firsts = {e.name.split()[0] for e in x.entities if e.kind in ("child", "person_of_concern") and " " in e.name}
     for e in list(x.entities):
@@ -809,6 +784,59 @@ def _second_pass(x: Extraction, units: list[Unit]) -> None:
             initials = "".join(p[0] for p in parts).upper()
             if initials not in SHORTHAND and re.search(rf"\b{initials}\b", x.note.text):
                 x.alias(e, initials)
+    # nicknames standing alone in quotes
+    for u in units:
+        for m in _QUOTED.finditer(u.text):
+            w = m.group(1)
+            if not all(_is_name_token(p) for p in w.split()) or norm(w) in x.index:
+                continue
+            after = u.text[m.end() : m.end() + 20]
+            before = u.text[max(0, m.start() - 40) : m.start()]
+            if re.match(r"\s*(?:deal\s+)?line\b", after, re.I):
+                continue
+            if not re.search(
+                r"\b(called|named|known as|knows as|aka|nickname|calls? him|calls? her|male|man|lad|adult|guy|"
+                r"older|boy|girl|woman|female|someone|person|friend|by|from|with|and|to|of)\s*$",
+                before,
+                re.I,
+            ) and not re.match(r"\s*(?:\(|,|is|was|has|had|who|picked|said|told|gave|drove|sent|took)", after):
+                continue
+            # "Walsh is "Kez"", or a nickname that starts like one person's name ("Fitz", Fitzgerald)
+            before_word = re.search(rf"({_NAME_TOKEN})\s+(?:is|was|=)\s*$", before)
+            owner = x.index.get(norm(before_word.group(1))) if before_word else None
+            if owner is None or owner.kind not in ("child", "person_of_concern"):
+                owner = _prefix_owner(x, w)
+            if owner is not None:
+                x.alias(owner, w)
+                continue
+            e = x.entity("person_of_concern", w)
+            e.nickname_only = True
+            _kind_context(x, e, u)
+    # pupils named only by initials, with an age or school year: "KH (Year 9)", "LM (15)"
+    for u in units:
+        for m in re.finditer(r"\b([A-Z]{2,3})\s*\((?:Year|Yr|aged?\s*)?\s*\d{1,2}\b", u.text):
+            ini = m.group(1)
+            if ini in SHORTHAND or norm(ini) in x.index:
+                continue
+            e = x.entity("child", ini)
+            e.defined = True
+            _kind_context(x, e, u)
+
+
+def _prefix_owner(x: Extraction, nickname: str) -> Ent | None:
+    """The one person whose first name or surname starts like ``nickname`` (at least three letters)."""
+    if len(nickname) < 3:
+        return None
+    stem = nickname[:3].lower()
+    owners = {
+        id(e): e
+        for e in x.entities
+        if e.kind in ("child", "person_of_concern")
+        and not e.nickname_only
+        and " " in e.name
+        and any(p.lower().startswith(stem) for p in e.name.split())
+    }
+    return next(iter(owners.values())) if len(owners) == 1 else None
 
 
 def _inside_place(x: Extraction, t: str, start: int, end: int) -> bool:
@@ -1060,10 +1088,12 @@ def _relations(x: Extraction, units: list[Unit]) -> None:
             ds = find_dates(u.text[:40], day0)
             block_ctx.day = ds[0].day if ds and block_ctx.grading else None
             prev_block = u.block
-            # a bullet or item that begins with a person is about that person
-            lead = found[0] if found and found[0].start <= 3 else None
-            if lead and lead.ent.kind in ("child", "person_of_concern") and u.kind in ("bullet", "row"):
+            # a bullet, item or paragraph that begins with a person or a place is about it
+            lead = found[0] if found and found[0].start <= _lead_offset(u.text) else None
+            if lead and lead.ent.kind in ("child", "person_of_concern"):
                 block_ctx.person = lead.ent
+            elif lead and lead.ent.kind == "location":
+                block_ctx.place = lead.ent
         grading = _grading(u.text) or block_ctx.grading or (sec.grading if sec else None)
         ds = find_dates(u.text, day0)
         day = ds[0].day if ds else (block_ctx.day or (sec.day if sec else None))
@@ -1084,8 +1114,10 @@ def _relations(x: Extraction, units: list[Unit]) -> None:
             or (sec.person if sec else None)
             or note_subject
         )
-        place_focus = (row_subject if row_subject and row_subject.kind == "location" else None) or (
-            sec.place if sec else None
+        place_focus = (
+            (row_subject if row_subject and row_subject.kind == "location" else None)
+            or block_ctx.place
+            or (sec.place if sec else None)
         )
         pronoun = bool(_PRONOUN.search(u.text))
         if focus and focus not in people:
@@ -1102,11 +1134,17 @@ def _relations(x: Extraction, units: list[Unit]) -> None:
             and re.search(r"\b(there|here|seen|gather|hang|use|visit)", u.text, re.I)
         ):
             places = [place_focus]
-        if people and not places and place_focus and row_subject is place_focus:
+        if people and not places and place_focus and place_focus in (row_subject, block_ctx.place):
             places = [place_focus]
         if people and not groups and sec and sec.group and re.search(r"\b(line|running|runner|member)", u.text, re.I):
             groups = [sec.group]
         _relate_unit(x, u, people, places, schools, groups, day, grading, focus)
+
+
+def _lead_offset(text: str) -> int:
+    """How far into a unit its subject may start: past numbering like "5.1" or "(3)"."""
+    m = re.match(r"^\s*(?:\(?\d+(?:\.\d+)*[.)]?\s*|\[\d+\]\s*)?[*_\s]*", text)
+    return (m.end() if m else 0) + 1
 
 
 def _dedupe(xs: Iterable[Ent]) -> list[Ent]:
