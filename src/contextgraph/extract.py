@@ -29,7 +29,7 @@ from datetime import date
 from typing import Any
 
 from .model import REL_TYPES, SERVICES, Grading, GradingError
-from .notes import ParsedNote, Unit, find_dates, parse_note
+from .notes import ParsedNote, Unit, find_dates, parse_note, strip_markup
 
 # --- lexicons ---------------------------------------------------------------
 
@@ -88,6 +88,8 @@ NOT_NAME = _words(
         WhatsApp Agreed Concern Concerns Consider Share Request Contact Check Chase Next Previous Further Other Drill
         Video Music Cousin Cousins Friend Friends Mates Associate Associates Nominal Nominals Subject Subjects Approx
         Approximately Ref Tel Mob Email Age Aged Name Names Initials School Schools Location Locations
+        Act Acts Notice Notices Warning Information Shared Slavery Violence Context Programme Panel Board Protocol
+        Abduction Modern Serious Organised Exploited Exploitation Criminal Sexual Harm Prevention Disruption Tactics
         """
 )
 SHORTHAND = _words(
@@ -122,7 +124,7 @@ SERVICE_CUES: dict[str, str] = {
 assert set(SERVICE_CUES) == set(SERVICES)
 _SERVICE_RE = {code: re.compile(cue, re.IGNORECASE) for code, cue in SERVICE_CUES.items()}
 _SERVICE_NEG = re.compile(
-    r"\bnot (?:currently |yet )?(?:open|known|allocated|involved|receiving|engag\w*)|\bno (?:service|services|"
+    r"\bnot (?:currently |yet )?(?:open|known|allocated|involved|receiving|engag\w*)|\bneither\b|\bno (?:service|services|"
     r"current|involvement|longer)|\bclosed\b|\bended\b|\bexpired\b|\bdischarged\b|\brefer(?:ral|red|ring)?\b|"
     r"waiting list|\bawaiting\b|\bdeclined\b|\bnone\b|\bprevious(?:ly)?\b|\bformer(?:ly)?\b|\bstepped down\b|"
     r"\bstep[- ]down\b|\bconsider\w*\b|\brecommend\w*\b|\bscreen\w*\b|\bassess\w* (?:for|whether)\b|\bwas open\b|"
@@ -512,6 +514,7 @@ def _first_pass(x: Extraction, units: list[Unit]) -> None:
                 e = x.entity("group", exp)
                 x.alias(e, acr)
     _consolidate_places(x)
+    _school_short_forms(x)
     # acronyms of named groups used elsewhere ("FDB" for "Ferndale Boys ... (FDB)") are aliases
     for e in list(x.entities):
         if e.kind == "group" and len(e.name.split()) >= 2:
@@ -577,6 +580,48 @@ def _consolidate_places(x: Extraction) -> None:
             big.add_form(f)
         if small.postcode and not big.postcode:
             big.postcode = small.postcode
+
+
+_SCHOOL_TAIL = re.compile(
+    r"(?:\s+(?:Catholic|C of E|CE|Church of England|Community|Roman Catholic|RC|Girls'?|Boys'?))*\s+"
+    + SCHOOL_HEADS
+    + r"(?:\s*\(PRU\))?$"
+)
+
+
+def _school_short_forms(x: Extraction) -> None:
+    """Schools named in full somewhere (even in the attendance list) and by a short form in the text.
+
+    "St Aldwyn's Catholic High School" in the header and "excluded from St Aldwyn's" in the notes
+    are one school; the short form is an alias, and a school named only among the professionals
+    becomes an entity when the notes name it.
+    """
+    lines = x.note.text.split("\n")
+    body = " ".join(u.text for u in x.note.units)
+    latent: list[str] = []
+    for i in x.note.professional_lines:
+        for m in _SCHOOL.finditer(lines[i]):
+            name = _clean_place(strip_markup(m.group(0)))
+            if m.group(1).strip() and not _BAD_SCHOOL.match(name) and name.split()[0] not in NOT_NAME | {"The"}:
+                latent.append(name)
+    for e in [e for e in x.entities if e.kind == "school"]:
+        latent.append(e.name)
+    for name in latent:
+        short = _SCHOOL_TAIL.sub("", name).strip()
+        short = re.sub(r"^The\s+", "", short)
+        if not short or short in NOT_NAME or short == name:
+            continue
+        full_used = re.search(re.escape(name), body)
+        short_used = re.search(rf"(?<![\w]){re.escape(short)}(?:['’]s)?(?!\w)", body)
+        if not (full_used or short_used):
+            continue
+        e = x.index.get(norm(name))
+        if e is None:
+            e = x.entity("school", name)
+        if e.kind != "school":
+            continue
+        if short_used and norm(short) not in x.index:
+            x.alias(e, short_used.group(0))
 
 
 def _address_like(s: str) -> bool:
@@ -661,6 +706,8 @@ def _professionals(x: Extraction) -> None:
                     x.professionals.add(norm(w))
     for i in x.note.professional_lines:
         for m in _FULL_NAME.finditer(lines[i]):
+            if re.search(r"\b(?:re|regarding|about|concerning)\s+$", lines[i][: m.start()]):
+                continue  # "(YJS – for information re Ibrahim Sesay)" names a subject, not a professional
             x.professionals.add(norm(m.group(0)))
             x.professionals.add(norm(m.group(1)))  # first names of professionals, used alone later
     for u in x.note.units:
@@ -915,7 +962,7 @@ def _decide_kinds(x: Extraction, units: list[Unit]) -> None:
             after = u.text[f.end : f.end + 80]
             before = u.text[max(0, f.start - 60) : f.start]
             if _AGENT_VERB.match(after):
-                e.adult_votes += 1
+                e.adult_votes += 2
             if _PASSIVE_AGENT.search(before):
                 e.adult_votes += 1
             if _ADULT_CUE.search(after[:40]) or re.search(r"\b(older|adult)\s+(?:male|man|lad|female)?\s*$", before):
@@ -1015,10 +1062,17 @@ def _clauses(text: str) -> list[tuple[int, str]]:
 def _services(text: str, positive_context: bool) -> list[tuple[int, str]]:
     """Services the text says a child is open to now, with their positions."""
     got: list[tuple[int, str]] = []
+    carried = False  # "never known to CSC, YJS, early help or CAMHS": the list shares the negation
     for start, clause in _clauses(text):
+        negative = bool(_SERVICE_NEG.search(clause))
+        if negative:
+            carried = True
+        elif re.search(r"\b(open|allocated|now|currently|but)\b", clause, re.I) or not clause.strip():
+            carried = False
+        negative = negative or carried
         for code, rx in _SERVICE_RE.items():
             for m in rx.finditer(clause):
-                if _SERVICE_NEG.search(clause):
+                if negative:
                     continue
                 if not (positive_context or _SERVICE_POS.search(clause) or _SERVICE_POS.search(text[:start])):
                     continue
@@ -1187,8 +1241,14 @@ def _relate_unit(
                     for _, code in _services(u.row[c], False):
                         _open_to(x, children, focus, code, grading)
     label_open = re.match(r"^\W*(open to|services?|other services|agencies|involvement|allocated)\b[^:|]*[:|]", t, re.I)
-    for _, code in _services(text_for_services, col_positive or bool(label_open)):
-        _open_to(x, children, focus, code, grading)
+    named = [(f.start, f.ent) for f in x.mentions.get(id(u), []) if f.ent.kind == "child"]
+    for pos, code in _services(text_for_services, col_positive or bool(label_open)):
+        if text_for_services is t and named:
+            # the child named nearest before the service ("Ibrahim remains open to YJS"), else the first after
+            before = [e for p, e in named if p < pos]
+            _open_to(x, [before[-1] if before else named[0][1]], focus, code, grading)
+        else:
+            _open_to(x, children, focus, code, grading)
     # schools
     for sch in schools:
         for kid in children or ([focus] if focus and focus.kind == "child" else []):

@@ -67,7 +67,8 @@ assert {k for k, _ in _KIND_CUES} <= set(MEETING_KINDS)
 
 # header labels whose lines list professionals, not subjects
 PROFESSIONAL_LABELS = re.compile(
-    r"^\W*(chair|vice[- ]chair|present|attendees|attending|attendance|attended by|apologies|apols|"
+    r"^\W*(chair|vice[- ]chair|present|also present|attendees|attending|attendance|attended by|apologies|apols|"
+    r"participants|members|invitees|invited|professionals|partners present|"
     r"facilitator|facilitated by|minutes|minute taker|notes(?: by)?|prepared by|author|auth|"
     r"interviewer|interview|completed by|rhi completed|distribution|circ|handling|venue|by|"
     r"key worker|allocated sw|social worker|sw|worker|lead professional|invited|in attendance)\b[^:|]*[:|]",
@@ -191,7 +192,7 @@ _BULLET = re.compile(r"^\s*(?:[-*•]|\(?\d{1,2}[.)\]]|\[\d{1,2}\])\s+(.*)$")
 _TABLE = re.compile(r"^\s*\|.*\|\s*$")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}")
 _RULE = re.compile(r"^\s*(?:-{3,}|={3,}|\*{3,}|_{3,})\s*$")
-_SENTENCE_END = re.compile(r"(?<=[a-z0-9)\"'”’%])[.!?]\s+(?=[A-Z\"'“(])|;\s+|\s+–\s+(?=[A-Z])")
+_SENTENCE_END = re.compile(r"(?:(?<=[a-z0-9)\"'”’%])|(?<=[A-Z]{2}))[.!?]\s+(?=[A-Z\"'“(])|;\s+|\s+–\s+(?=[A-Z])")
 
 
 def strip_markup(s: str) -> str:
