@@ -124,7 +124,8 @@ SERVICE_CUES: dict[str, str] = {
 assert set(SERVICE_CUES) == set(SERVICES)
 _SERVICE_RE = {code: re.compile(cue, re.IGNORECASE) for code, cue in SERVICE_CUES.items()}
 _SERVICE_NEG = re.compile(
-    r"\bnot (?:currently |yet )?(?:open|known|allocated|involved|receiving|engag\w*)|\bneither\b|\bno (?:service|services|"
+    r"\bnot (?:currently |yet )?(?:open|known|allocated|involved|receiving|engag\w*)|\bneither\b|"
+    r"\bno (?:service|services|"
     r"current|involvement|longer)|\bclosed\b|\bended\b|\bexpired\b|\bdischarged\b|\brefer(?:ral|red|ring)?\b|"
     r"waiting list|\bawaiting\b|\bdeclined\b|\bnone\b|\bprevious(?:ly)?\b|\bformer(?:ly)?\b|\bstepped down\b|"
     r"\bstep[- ]down\b|\bconsider\w*\b|\brecommend\w*\b|\bscreen\w*\b|\bassess\w* (?:for|whether)\b|\bwas open\b|"
@@ -615,9 +616,8 @@ def _school_short_forms(x: Extraction) -> None:
         short_used = re.search(rf"(?<![\w]){re.escape(short)}(?:['’]s)?(?!\w)", body)
         if not (full_used or short_used):
             continue
-        e = x.index.get(norm(name))
-        if e is None:
-            e = x.entity("school", name)
+        got = x.index.get(norm(name))
+        e = got if got is not None else x.entity("school", name)
         if e.kind != "school":
             continue
         if short_used and norm(short) not in x.index:
