@@ -21,6 +21,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from . import __version__
+from .evaluate import Counts, GoldError, evaluate
+from .extract import extract as extract_note
+from .ingest import ReviewError, decide_review, ingest_paths, reviews
 from .interchange import (
     ENTITIES_FILE,
     JUDGEMENTS_FILE,
@@ -30,6 +33,7 @@ from .interchange import (
     read_folder,
     relationship_lines,
 )
+from .notes import NoteError, read_note
 from .store import ENV_STORE, Filter, Store, StoreError, open_store, store_url
 from .store.base import paused_gc
 from .synth import generate
@@ -303,6 +307,157 @@ def erase(
     with _store(store) as s:
         rec = s.erase(entity_id, user=user, reason=reason)
     out.print(f"erased {rec['entities']} records and {rec['relationships']} relationships (erasure {rec['id']})")
+
+
+# --- notes --------------------------------------------------------------------
+
+
+@app.command()
+def extract(
+    note: Annotated[Path, typer.Argument(help="A meeting note (text or markdown)")],
+    fmt: FormatOpt = "json",
+) -> None:
+    """Print the entities and relationships read from one note (offline, deterministic)."""
+    _check_format(fmt)
+    try:
+        doc = extract_note(read_note(note), str(note))
+    except NoteError as e:
+        raise UserError(str(e)) from None
+    if fmt == "json":
+        print(json.dumps(doc, indent=2, ensure_ascii=False))
+        return
+    m = doc["meeting"]
+    out.print(f"[bold]{m['kind']}[/] {m['date']} locality: {m['locality'] or '(none)'}")
+    t = Table("id", "kind", "name", "aliases", "dob / postcode", title="Entities")
+    for ent in doc["entities"]:
+        t.add_row(
+            ent["id"], ent["kind"], ent["name"], ", ".join(ent["aliases"]), ent.get("dob") or ent.get("postcode") or ""
+        )
+    out.print(t)
+    names = {e["id"]: e["name"] for e in doc["entities"]}
+    r = Table("type", "from", "to", "date", "grading", title="Relationships")
+    for x in doc["relationships"]:
+        r.add_row(
+            x["type"], names[x["source"]], names.get(x["target"], x["target"]), x["date"] or "", x.get("grading") or ""
+        )
+    out.print(r)
+
+
+@app.command()
+def ingest(
+    notes: Annotated[list[Path], typer.Argument(help="Note files, or folders of *.md / *.txt notes")],
+    store: StoreOpt = None,
+    user: Annotated[str, typer.Option(help="Who is ingesting (recorded on each source)")] = "cli",
+    fmt: FormatOpt = "table",
+) -> None:
+    """Extract, resolve and write notes: one transaction per note; a bad note is reported and skipped."""
+    _check_format(fmt)
+    files: list[Path] = []
+    for p in notes:
+        if p.is_dir():
+            files += sorted(f for f in p.iterdir() if f.suffix in (".md", ".txt") and f.is_file())
+        else:
+            files.append(p)
+    with _store(store) as s:
+        report = ingest_paths(s, files, user=user)
+    if fmt == "json":
+        print(json.dumps({"totals": report.totals(), "notes": [n.to_json() for n in report.notes]}, indent=2))
+    else:
+        t = Table("note", "status", "source", "created", "matched", "queued", "rels added", title="Ingest")
+        for n in report.notes:
+            t.add_row(
+                n.file,
+                n.status,
+                n.source_ref or "",
+                str(n.created),
+                str(n.matched),
+                str(n.queued),
+                str(n.relationships_added),
+            )
+        out.print(t)
+        tot = report.totals()
+        out.print(
+            f"{tot['ingested']} ingested, {tot['unchanged']} unchanged, {tot['failed']} failed; entities: "
+            f"{tot['created']} created, {tot['matched']} matched, {tot['queued']} queued for review; "
+            f"relationships: {tot['relationships_added']} added, {tot['relationships_updated']} updated"
+        )
+    for n in report.failed:
+        err.print(f"error: {n.error}", highlight=False, soft_wrap=True)
+    if report.failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def review(
+    action: Annotated[str, typer.Argument(help="list, accept, reject or new")] = "list",
+    review_id: Annotated[str | None, typer.Argument(help="The review item (for accept, reject, new)")] = None,
+    into: Annotated[str | None, typer.Option(help="accept: the candidate to merge into")] = None,
+    store: StoreOpt = None,
+    user: Annotated[str, typer.Option(help="Who decided")] = "cli",
+    reason: Annotated[str, typer.Option(help="Why")] = "",
+    all_: Annotated[bool, typer.Option("--all", help="list: decided items too")] = False,
+    fmt: FormatOpt = "table",
+) -> None:
+    """The review queue: possible matches that were not merged. Accept merges (undo with split)."""
+    _check_format(fmt)
+    with _store(store) as s:
+        if action == "list":
+            items = reviews(s, pending_only=not all_)
+            if fmt == "json":
+                print(json.dumps(items, indent=2, ensure_ascii=False))
+                return
+            t = Table("review", "status", "name", "kind", "new entity", "candidates", "evidence", "source")
+            for it in items:
+                t.add_row(
+                    it["id"],
+                    it["status"],
+                    it["name"],
+                    it["entity_kind"],
+                    it["entity"],
+                    ", ".join(it["candidates"]),
+                    "; ".join(it["evidence"]),
+                    it["source_ref"],
+                )
+            out.print(t)
+            out.print(f"{len(items)} item(s)")
+            return
+        if action not in ("accept", "reject", "new"):
+            raise typer.BadParameter("action must be list, accept, reject or new")
+        if not review_id:
+            raise UserError(f"review {action} needs a review id (see: contextgraph review list)")
+        try:
+            rec = decide_review(s, review_id, action, into=into, user=user, reason=reason)
+        except ReviewError as e:
+            raise UserError(str(e)) from None
+    out.print(f"review {review_id}: {rec['decision']}" + (f" (merged into {rec['into']})" if rec["into"] else ""))
+
+
+@app.command("eval-extract")
+def eval_extract(
+    folder: Annotated[Path, typer.Argument(help="A folder of notes with *.gold.json annotations beside them")],
+    fmt: FormatOpt = "table",
+    detail: Annotated[bool, typer.Option(help="json: list missed and extra items per note")] = False,
+) -> None:
+    """Score extraction against gold annotations: precision, recall and F1, overall and per note."""
+    _check_format(fmt)
+    if not folder.is_dir():
+        raise UserError(f"{folder}: not a folder")
+    try:
+        rep = evaluate(folder, lambda p: extract_note(read_note(p), str(p)))
+    except (GoldError, NoteError) as e:
+        raise UserError(str(e)) from None
+    if fmt == "json":
+        print(json.dumps(rep.to_json(detail=detail), indent=2))
+        return
+    t = Table("note", "ent P", "ent R", "ent F1", "rel P", "rel R", "rel F1")
+
+    def row(name: str, e: Counts, r: Counts) -> None:
+        t.add_row(name, *(f"{v:.3f}" for v in (e.precision, e.recall, e.f1, r.precision, r.recall, r.f1)))
+
+    for n in rep.notes:
+        row(n.note, n.entities, n.relationships)
+    row("all notes", rep.entities, rep.relationships)
+    out.print(t)
 
 
 def _version(value: bool) -> None:

@@ -915,7 +915,8 @@ def _add_person(x: Extraction, name: str, after: str, u: Unit, raw: str | None =
         e.dob = dob
     if age is not None and e.age is None:
         e.age = age
-    aka = _AKA.match(after) or _PAREN_ALIAS.match(after)
+    ini = _PAREN_INITIALS.match(after)
+    aka = _AKA.match(after) or (None if ini else _PAREN_ALIAS.match(after))
     if aka:
         w = aka.group(1)
         if _is_name_token(w.split()[0]) or w.islower():
@@ -924,7 +925,6 @@ def _add_person(x: Extraction, name: str, after: str, u: Unit, raw: str | None =
         m = re.search(r"\baka\s+[\"“']?([A-Za-z][A-Za-z'’-]{1,20})", after[:80])
         if m and _is_name_token(m.group(1).capitalize()):
             x.alias(e, title_case(m.group(1)) if m.group(1).isupper() else m.group(1))
-    ini = _PAREN_INITIALS.match(after)
     if ini and ini.group(1) not in SHORTHAND:
         x.alias(e, ini.group(1))
     _kind_context(x, e, u)

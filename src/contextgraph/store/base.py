@@ -229,7 +229,7 @@ class Txn(ABC):
     def records(self, table: str) -> list[dict[str, Any]]: ...
 
 
-RECORD_TABLES = ("judgements", "erasures", "meta")
+RECORD_TABLES = ("judgements", "erasures", "meta", "sources", "reviews")
 
 
 def merge_entity(old: Entity | None, new: Entity) -> Entity:
@@ -388,11 +388,14 @@ class Store(ABC):
         entities: Sequence[Entity] = (),
         relationships: Sequence[Relationship] = (),
         progress: Callable[[int], None] | None = None,
+        records: Sequence[tuple[str, dict[str, Any]]] = (),
     ) -> WriteSummary:
         """Write entities and relationships in one transaction. Idempotent.
 
         An entity asserted again gains the new facts; a relationship asserted by
         another source is the same relationship with one more assertion.
+        ``records`` (table, record) are appended in the same transaction: a note's
+        source record and review items are written with its facts or not at all.
         """
         batch_size = self.batch_size
         summary = WriteSummary()
@@ -408,11 +411,13 @@ class Store(ABC):
                 self._upsert_relationships(tx, rels[i : i + batch_size], s)
                 if progress:
                     progress(len(rels[i : i + batch_size]))
+            for table, rec in records:
+                tx.add_record(table, rec)
             return s
 
         with paused_gc():
             limit = self.atomic_rows
-            if limit is None or len(entities) + len(relationships) <= limit:
+            if records or limit is None or len(entities) + len(relationships) <= limit:
                 summary = self.transaction(lambda tx: work(tx, entities, relationships))
                 summary.transactions = 1
                 return summary
@@ -680,6 +685,19 @@ class Store(ABC):
         salt = uuid.uuid4().hex
         tx.add_record("meta", {"kind": "salt", "salt": salt, "id": "salt"})
         return salt
+
+    def records(self, table: str) -> list[dict[str, Any]]:
+        """The appended records of a table (``sources``, ``reviews``, ``judgements``...), oldest first."""
+        return self.read(lambda tx: tx.records(table))
+
+    def add_records(self, records: Sequence[tuple[str, dict[str, Any]]]) -> None:
+        """Append records, all in one transaction."""
+
+        def work(tx: Txn) -> None:
+            for table, rec in records:
+                tx.add_record(table, rec)
+
+        self.transaction(work)
 
     def judgements(self) -> list[dict[str, Any]]:
         return self.read(lambda tx: tx.records("judgements"))

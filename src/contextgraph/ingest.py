@@ -1,0 +1,269 @@
+"""From notes to the graph: extract, resolve against the store, write one note per transaction.
+
+Every fact written carries the note's source ref, the meeting date (or the day
+the note gives for it) and the grading the note gives. A source record per note
+keeps its kind, date, locality, file name and content hash: a note whose hash is
+already recorded is skipped, so ingesting the same note again changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from .extract import extract_parsed
+from .model import KINDS, Assertion, Entity, Relationship, service_id
+from .notes import NoteError, parse_note, read_note
+from .resolve import Decision, Mention, decide, review_item
+from .store import Store
+
+ID_PREFIX = {"child": "c", "person_of_concern": "p", "location": "l", "school": "s", "group": "g"}
+
+
+@dataclass(slots=True)
+class NoteResult:
+    """What one note did to the graph."""
+
+    file: str
+    source_ref: str | None = None
+    status: str = "ingested"  # "ingested", "unchanged" or "failed"
+    error: str | None = None
+    created: int = 0
+    matched: int = 0
+    queued: int = 0
+    relationships_added: int = 0
+    relationships_updated: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__slots__}
+
+
+@dataclass(slots=True)
+class IngestReport:
+    notes: list[NoteResult] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[NoteResult]:
+        return [n for n in self.notes if n.status == "failed"]
+
+    def totals(self) -> dict[str, int]:
+        keys = ("created", "matched", "queued", "relationships_added", "relationships_updated")
+        out = {k: sum(getattr(n, k) for n in self.notes) for k in keys}
+        for status in ("ingested", "unchanged", "failed"):
+            out[status] = sum(1 for n in self.notes if n.status == status)
+        return out
+
+
+def source_ref(kind: str, locality: str | None, day: str | None, digest: str) -> str:
+    """A note's source ref: readable, and unique by content.
+
+    >>> source_ref("MACE", "East", "2024-03-14", "ab12cd34ef")
+    'mace-east-2024-03-14-ab12cd'
+    """
+    return f"{kind.lower()}-{(locality or 'all').lower()}-{day or 'undated'}-{digest[:6]}"
+
+
+def _new_id(kind: str, ref: str, local: str) -> str:
+    return f"{ID_PREFIX[kind]}-{hashlib.sha256(f'{ref}/{local}'.encode()).hexdigest()[:12]}"
+
+
+def _candidates(store: Store, kind: str, forms: Iterable[str], locality: str | None) -> list[Entity]:
+    found: dict[str, Entity] = {}
+    for f in forms:
+        for e, _score in store.search(f, kinds=[kind], limit=10, threshold=0.999):
+            found.setdefault(e.id, e)
+    return list(found.values())
+
+
+def plan_note(
+    store: Store, text: str, path: str, user: str
+) -> tuple[NoteResult, list[Entity], list[Relationship], list[tuple[str, dict[str, Any]]]]:
+    """Everything one note would write, resolved against the store, without writing it."""
+    note = parse_note(text, path)
+    x = extract_parsed(note)
+    doc = x.to_json()
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    meeting = doc["meeting"]
+    ref = source_ref(meeting["kind"], meeting["locality"], meeting["date"], digest)
+    result = NoteResult(Path(path).name, ref)
+    day = meeting["date"]
+    entities: list[Entity] = []
+    records: list[tuple[str, dict[str, Any]]] = []
+    ids: dict[str, str] = {}
+    for d in doc["entities"]:
+        kind = d["kind"]
+        m = Mention(kind, d["name"], list(d.get("aliases", [])), d.get("dob"), meeting["locality"], day)
+        decision: Decision = decide(m, _candidates(store, kind, [m.name, *m.aliases], m.locality))
+        props: dict[str, Any] = {}
+        if d.get("postcode"):
+            props["postcode"] = d["postcode"]
+        if decision.outcome == "match" and decision.entity:
+            ids[d["id"]] = decision.entity
+            result.matched += 1
+            existing = store.get(decision.entity)
+            entities.append(
+                Entity(
+                    decision.entity,
+                    kind,
+                    existing.name if existing else m.name,
+                    aliases=[m.name, *m.aliases],
+                    dob=m.dob,
+                    locality=(existing.locality if existing else None) or meeting["locality"],
+                    properties=props,
+                    sources=[ref],
+                    first_seen=day,
+                    last_seen=day,
+                )
+            )
+            continue
+        new_id = _new_id(kind, ref, d["id"])
+        ids[d["id"]] = new_id
+        result.created += 1
+        entities.append(
+            Entity(
+                new_id,
+                kind,
+                m.name,
+                aliases=list(m.aliases),
+                dob=m.dob,
+                locality=meeting["locality"],
+                properties=props,
+                sources=[ref],
+                first_seen=day,
+                last_seen=day,
+            )
+        )
+        if decision.outcome == "review":
+            result.queued += 1
+            records.append(("reviews", review_item(uuid.uuid4().hex[:12], ref, new_id, m, decision)))
+    rels: list[Relationship] = []
+    services: set[str] = set()
+    for r in doc["relationships"]:
+        s = ids[r["source"]]
+        if r["type"] == "OPEN_TO":
+            t = service_id(r["target"])
+            services.add(r["target"])
+        else:
+            t = ids[r["target"]]
+        asr = Assertion(ref, r.get("date") or day, r.get("grading"), s, t)
+        rels.append(Relationship(r["type"], s, t, [asr]))
+    for code in sorted(services):
+        entities.append(Entity(service_id(code), "service", code))
+    records.insert(
+        0,
+        (
+            "sources",
+            {
+                "id": ref,
+                "kind": "source",
+                "meeting_kind": meeting["kind"],
+                "date": day,
+                "locality": meeting["locality"],
+                "file": Path(path).name,
+                "sha256": digest,
+                "user": user,
+                "at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "entities": len(doc["entities"]),
+                "relationships": len(doc["relationships"]),
+            },
+        ),
+    )
+    assert all(e.kind in KINDS for e in entities)
+    return result, entities, rels, records
+
+
+def ingest_paths(
+    store: Store,
+    paths: Iterable[Path],
+    user: str = "system",
+    on_note: Callable[[NoteResult], None] | None = None,
+) -> IngestReport:
+    """Ingest notes one by one; a note that fails is reported and leaves nothing behind."""
+    report = IngestReport()
+    known = {r.get("sha256") for r in store.records("sources")}
+    for p in paths:
+        try:
+            text = read_note(p)
+            digest = hashlib.sha256(text.encode()).hexdigest()
+            if digest in known:
+                res = NoteResult(p.name, None, "unchanged")
+                res.source_ref = next((r["id"] for r in store.records("sources") if r.get("sha256") == digest), None)
+            else:
+                res, ents, rels, records = plan_note(store, text, str(p), user)
+                summary = store.upsert(ents, rels, records=records)
+                res.relationships_added = summary.relationships_created
+                res.relationships_updated = summary.relationships_updated
+                known.add(digest)
+        except NoteError as e:
+            res = NoteResult(p.name, None, "failed", str(e))
+        report.notes.append(res)
+        if on_note:
+            on_note(res)
+    return report
+
+
+# --- the review queue --------------------------------------------------------
+
+
+class ReviewError(ValueError):
+    pass
+
+
+def reviews(store: Store, pending_only: bool = True) -> list[dict[str, Any]]:
+    """Review items with their current status (the latest decision on each)."""
+    items: dict[str, dict[str, Any]] = {}
+    for r in store.records("reviews"):
+        if r.get("kind") == "review":
+            items[r["id"]] = dict(r)
+        elif r.get("kind") == "decision" and r.get("review") in items:
+            it = items[r["review"]]
+            it["status"] = r["decision"]
+            it["decided_by"] = r.get("user")
+            it["decided_at"] = r.get("at")
+            it["merged_into"] = r.get("into")
+    out = list(items.values())
+    return [r for r in out if r["status"] == "pending"] if pending_only else out
+
+
+def decide_review(
+    store: Store, review_id: str, decision: str, into: str | None = None, user: str = "system", reason: str = ""
+) -> dict[str, Any]:
+    """Accept (merge into a candidate), reject, or mark as a new entity. Returns the decision record.
+
+    Accepting records a merge judgement, which ``split`` undoes.
+    """
+    items = {r["id"]: r for r in reviews(store, pending_only=False)}
+    item = items.get(review_id)
+    if item is None:
+        raise ReviewError(f"no review item {review_id!r}")
+    if item["status"] != "pending":
+        raise ReviewError(f"review {review_id} was already decided: {item['status']}")
+    if decision not in ("accept", "reject", "new"):
+        raise ReviewError(f"decision must be accept, reject or new, not {decision!r}")
+    target = None
+    if decision == "accept":
+        cands = item["candidates"]
+        if into is None:
+            if len(cands) != 1:
+                raise ReviewError(f"review {review_id} has {len(cands)} candidates; say which with --into")
+            into = cands[0]
+        if into not in cands:
+            raise ReviewError(f"{into!r} is not a candidate of review {review_id} ({', '.join(cands)})")
+        target = store.merge(into, item["entity"], user=user, reason=reason or f"review {review_id}")
+    rec = {
+        "id": uuid.uuid4().hex[:12],
+        "kind": "decision",
+        "review": review_id,
+        "decision": {"accept": "accepted", "reject": "rejected", "new": "new"}[decision],
+        "into": target,
+        "user": user,
+        "reason": reason,
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    store.add_records([("reviews", rec)])
+    return rec
