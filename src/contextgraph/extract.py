@@ -68,7 +68,7 @@ NOT_NAME = _words(
         Brother Sister Aunt Uncle Nan Gran Grandmother Stepfather Stepmother Carer Carers Police Officer Officers Team
         Teams Service Services Social Care Children Childrens Child Young Person People Youth Justice Early Help
         Family Support Safeguarding Exploitation Hub Unit Partnership Council Housing Homes Academy School College
-        Centre Street Road Lane Avenue Close Court Way Drive Park Rec Station Estate House Monday Tuesday Wednesday
+        Centre Street Road Avenue Court Park Rec Station Estate House Monday Tuesday Wednesday
         Thursday Friday Saturday Sunday Mon Tue Tues Wed Thu Thur Thurs Fri Sat Sun January February March April May
         June July August September October November December Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec North
         South East West Central Northern Southern Eastern Western Locality Area Town City County Risk Action Actions
@@ -785,7 +785,10 @@ def _second_pass(x: Extraction, units: list[Unit]) -> None:
                 continue  # WHOLE NAME IN CAPITALS: only in headings, titles and tables
             if any(w.isupper() and len(w) <= 3 for w in toks):
                 continue
-            if _STREET_END.search(toks[-1]) or re.fullmatch(
+            placey = re.search(
+                r"\b(?:at|on|in|near|outside|from|to|along|off|behind|around|the)\s+$", t[: t.find(toks[0], m.start())]
+            )
+            if (_STREET_END.search(toks[-1]) and placey) or re.fullmatch(
                 PLACE_HEADS + "|" + SCHOOL_HEADS + "|" + GROUP_HEADS, toks[-1]
             ):
                 continue
@@ -803,7 +806,7 @@ def _second_pass(x: Extraction, units: list[Unit]) -> None:
                 continue
             if x.index.get(norm(name)) is not None and x.index[norm(name)].kind not in ("child", "person_of_concern"):
                 continue
-            if _inside_place(x, t, start, end):
+            if _inside_place(x, t, start, end) or _part_of_place_name(x, name):
                 continue
             _add_person(x, name, t[end:], u, raw=raw)
     # "Add Reuben": a capitalised word before the first name of someone named in full is not a name
@@ -884,6 +887,16 @@ def _prefix_owner(x: Extraction, nickname: str) -> Ent | None:
         and any(p.lower().startswith(stem) for p in e.name.split())
     }
     return next(iter(owners.values())) if len(owners) == 1 else None
+
+
+def _part_of_place_name(x: Extraction, name: str) -> bool:
+    """ "Mill Lane" when "Mill Lane Crew" or "Mill Lane shops" is a known place or group."""
+    key = place_key(name)
+    return any(
+        e.kind not in ("child", "person_of_concern") and _contains(place_key(f), key)
+        for e in x.entities
+        for f in (e.name, *e.forms)
+    )
 
 
 def _inside_place(x: Extraction, t: str, start: int, end: int) -> bool:
@@ -1122,6 +1135,7 @@ def _relations(x: Extraction, units: list[Unit]) -> None:
             ):
                 note_subject = people[0]
     prev_person: Ent | None = None
+    prev_people: list[Ent] = []
     prev_block = -1
     block_ctx = Context()
     for u in units:
@@ -1179,8 +1193,12 @@ def _relations(x: Extraction, units: list[Unit]) -> None:
                 people = [focus, *people]
         elif not people and prev_person and pronoun:
             people = [prev_person]
+        if not [f for f in found if f.ent.kind in ("child", "person_of_concern")] and _PLURAL_PRONOUN.search(u.text):
+            # "Both were found at ...": the people of the sentence before
+            people = _dedupe([*people, *prev_people])
         if people:
             prev_person = people[-1] if found else prev_person
+            prev_people = people
         if (
             people
             and not places

@@ -1,0 +1,164 @@
+"""Extraction conventions, each on a small note written for the test, and the corpus targets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from contextgraph.evaluate import evaluate
+from contextgraph.extract import extract
+from contextgraph.notes import NoteError, find_dates, parse_note, read_note
+
+from .conftest import SHARED
+
+CORPUS = SHARED / "corpus" / "notes"
+
+
+def ents(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {e["name"]: e for e in doc["entities"]}
+
+
+def rels(doc: dict[str, Any]) -> set[tuple[str, str, str]]:
+    names = {e["id"]: e["name"] for e in doc["entities"]}
+    return {(r["type"], names[r["source"]], names.get(r["target"], r["target"])) for r in doc["relationships"]}
+
+
+HEADER = "# MACE – Northbrook West\n\n**Date:** 04/04/2024\n**Chair:** DCI Ada Quill\n"
+
+
+def test_header_kinds_dates_localities() -> None:
+    cases = {
+        "RETURN HOME INTERVIEW – Mia Shaw\nInterview date: 03/05/2024\n": ("RETURN_INTERVIEW", "2024-05-03", None),
+        "OFFICIAL-SENSITIVE\nINTELLIGENCE SUMMARY – SOUTH\nDate: 1 June 2024\n": ("INTEL", "2024-06-01", "South"),
+        "# Strategy Meeting – Tom Reed\nDate: 02/02/2024\nChild: Tom Reed, Central\n": (
+            "STRATEGY",
+            "2024-02-02",
+            "Central",
+        ),
+        "East LOG – mapping\nDate: 18 April 2024 | Chair: Jo Bell\n": ("LOG", "2024-04-18", "East"),
+        "# Neighbourhood Context Conference, North\nDate: 11/07/24\n": ("CONTEXT_CONFERENCE", "2024-07-11", "North"),
+        "# Strategic MACE (all localities)\n**Date:** Thursday 12 June 2025\n": ("MACE", "2025-06-12", None),
+    }
+    for text, want in cases.items():
+        m = parse_note(text + "\nSome text about nobody in particular that is long enough to be prose here.").meeting
+        assert (m.kind, m.date, m.locality) == want, text
+
+
+def test_relative_and_partial_dates_resolve_against_the_meeting() -> None:
+    from datetime import date
+
+    got = [str(d.day) for d in find_dates("on Sat 2nd March, on 28/12 and 03/02/2024", date(2024, 3, 7))]
+    assert got == ["2024-03-02", "2023-12-28", "2024-02-03"]
+    assert find_dates("last weekend, a few days ago", date(2024, 3, 7)) == []
+
+
+def test_surname_capitals_dob_age_aka_and_nicknames() -> None:
+    doc = extract(
+        HEADER
+        + "\n## Persons of concern\n\n"
+        + 'Marlon PIKE aka "Razor" (DOB 01/02/1999). Believed line holder of the "Vex" line.\n\n'
+        + "## Children\n\n"
+        + "Ruby Lane (14) is being groomed by Razor. RL was seen with Pike at Kestrel Park on Sat 30th March.\n"
+    )
+    e = ents(doc)
+    assert e["Marlon Pike"]["kind"] == "person_of_concern"
+    assert e["Marlon Pike"]["dob"] == "1999-02-01"
+    assert "Razor" in e["Marlon Pike"]["aliases"]
+    assert e["Ruby Lane"]["kind"] == "child"
+    assert e["Vex line"]["kind"] == "group"
+    assert e["Kestrel Park"]["kind"] == "location"
+    r = rels(doc)
+    assert ("EXPLOITS", "Marlon Pike", "Ruby Lane") in r
+    assert ("MEMBER_OF", "Marlon Pike", "Vex line") in r
+    assert ("SEEN_AT", "Ruby Lane", "Kestrel Park") in r
+    dated = {x["type"]: x["date"] for x in doc["relationships"] if x["type"] == "SEEN_AT"}
+    assert dated["SEEN_AT"] == "2024-03-30"
+
+
+def test_professionals_parents_and_unnamed_children_are_not_entities() -> None:
+    doc = extract(
+        HEADER
+        + "**Present:** Lena Dray (SW, CSC West), PC Ravi Sood, Tom Blyth (YJS)\n\n---\n\n"
+        + "Ollie Marsh (13) was seen at Bellmoor Park. Lena Dray will visit mum. PC Sood spoke to his younger "
+        + "brother (not named). SW to update the plan.\n"
+    )
+    names = set(ents(doc))
+    assert names == {"Ollie Marsh", "Bellmoor Park"}
+
+
+def test_services_open_now_and_not() -> None:
+    doc = extract(
+        HEADER
+        + "\n## Children\n\n### Ava Stone (15)\nOpen to YJS (referral order) and allocated social worker. "
+        + "CAMHS waiting list. Early help closed in May.\n\n"
+        + "### Ben Cole (14)\nNot known to services. Referral to SAFE made today.\n\n"
+        + "### Cal Ray (13)\nSAFE team worker allocated.\n"
+    )
+    r = {x for x in rels(doc) if x[0] == "OPEN_TO"}
+    assert r == {
+        ("OPEN_TO", "Ava Stone", "YJS"),
+        ("OPEN_TO", "Ava Stone", "CSC"),
+        ("OPEN_TO", "Cal Ray", "EXPLOITATION_TEAM"),
+    }
+
+
+def test_tables_initials_and_gradings() -> None:
+    doc = extract(
+        "# West LOG – mapping\n\nDate: 02/05/2024\n\n## Children\n\n"
+        "| Initials | Name | Age | School | Open to | Notes |\n| --- | --- | --- | --- | --- | --- |\n"
+        "| AS | Amy Shore | 14 | Copperfield Academy | Early Help | Seen with BK at the Quarry Rec. |\n"
+        "| BK | Bo Kerr | 15 | not known | none | Cousin of AS. |\n\n"
+        "## Intelligence\n\nINT 1 – 20/04/2024 – 2B P\nKERR seen at Quarry Rec with Dale VOSS, an adult.\n"
+    )
+    e = ents(doc)
+    assert "AS" in e["Amy Shore"]["aliases"] and "BK" in e["Bo Kerr"]["aliases"]
+    r = rels(doc)
+    assert ("ATTENDS", "Amy Shore", "Copperfield Academy") in r
+    assert ("OPEN_TO", "Amy Shore", "EARLY_HELP") in r
+    assert ("FAMILY_OF", "Amy Shore", "Bo Kerr") in r or ("FAMILY_OF", "Bo Kerr", "Amy Shore") in r
+    graded = [x for x in doc["relationships"] if x.get("grading")]
+    assert graded and all(x["grading"] == "2B P" for x in graded)
+
+
+def test_missing_together_found_at_and_lives_at() -> None:
+    doc = extract(
+        "RETURN INTERVIEW – Kim Hale\nInterview date: 10/03/2024\n\n"
+        "Kim Hale (14) went missing with Lou Prior (15) on 08/03. Both were found at 12 Ash Road the next day. "
+        "Kim lives at Elm House, a children's home.\n"
+    )
+    r = rels(doc)
+    assert ("MISSING_WITH", "Kim Hale", "Lou Prior") in r
+    assert ("ASSOCIATES_WITH", "Kim Hale", "Lou Prior") in r
+    assert ("FOUND_AT", "Kim Hale", "12 Ash Road") in r and ("FOUND_AT", "Lou Prior", "12 Ash Road") in r
+    assert ("LIVES_AT", "Kim Hale", "Elm House") in r
+
+
+def test_extraction_is_deterministic() -> None:
+    text = (CORPUS / "dev-10.md").read_text(encoding="utf-8")
+    assert extract(text) == extract(text)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "empty"),
+        (b"\x00\x01\x02binary", "binary"),
+        (b"caf\xe9 notes", "not UTF-8"),
+        (b"x" * (2 * 1024 * 1024 + 1), "over the 2 MB"),
+        (b"Some notes with no date or header at all.\nJay was seen at the park.", "no meeting date"),
+    ],
+)
+def test_bad_input_names_the_file(tmp_path: Path, content: bytes, message: str) -> None:
+    f = tmp_path / "bad-note.md"
+    f.write_bytes(content)
+    with pytest.raises(NoteError) as e:
+        parse_note(read_note(f), str(f))
+    assert "bad-note.md" in str(e.value) and message in str(e.value)
+
+
+def test_corpus_targets() -> None:
+    rep = evaluate(CORPUS, lambda p: extract(read_note(p), str(p)))
+    assert rep.entities.f1 >= 0.90, rep.entities.to_json()
+    assert rep.relationships.f1 >= 0.80, rep.relationships.to_json()
