@@ -1189,7 +1189,12 @@ def _relations(x: Extraction, units: list[Unit]) -> None:
         )
         pronoun = bool(_PRONOUN.search(u.text))
         if focus and focus not in people:
-            if not people or (pronoun and not any(p for p in people if p is prev_person and p is not focus)):
+            subjectless = bool(_SUBJECTLESS.match(u.text[_lead_offset(u.text) - 1 :]))
+            if (
+                not people
+                or subjectless
+                or (pronoun and not any(p for p in people if p is prev_person and p is not focus))
+            ):
                 people = [focus, *people]
         elif not people and prev_person and pronoun:
             people = [prev_person]
@@ -1211,6 +1216,13 @@ def _relations(x: Extraction, units: list[Unit]) -> None:
         if people and not groups and sec and sec.group and re.search(r"\b(line|running|runner|member)", u.text, re.I):
             groups = [sec.group]
         _relate_unit(x, u, people, places, schools, groups, day, grading, focus)
+
+
+# a sentence that starts with its verb is about the heading's or paragraph's subject: "Seen at the Rec with Mia"
+_SUBJECTLESS = re.compile(
+    r"(?:Seen|Stopped|Found|Located|Arrested|Open|Known|Attends|Lives|Living|Believed|Reported|Missing|Went|"
+    r"Was|Is|Has|Had|Now|Still|Also|Often|Regularly|Frequently|Allocated|Excluded|On roll|Close friend|Friends?)\b"
+)
 
 
 def _lead_offset(text: str) -> int:

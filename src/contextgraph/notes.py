@@ -339,7 +339,9 @@ def parse_note(text: str, path: str = "<note>") -> ParsedNote:
             locality = max(counts, key=lambda k: counts[k])
     note = ParsedNote(path, text, Meeting(kind, day.isoformat(), locality), day, header_end=header_end)
     for i in header:
-        if any(PROFESSIONAL_LABELS.match(seg) for seg in re.split(r"\s\|\s|\s{3,}", clean[i])):
+        if not lines[i].lstrip().startswith("|") and any(
+            PROFESSIONAL_LABELS.match(seg) for seg in re.split(r"\s\|\s|\s{3,}", clean[i])
+        ):
             note.professional_lines.add(i)
     letters = [re.sub(r"^[-*|#0-9. )(]+", "", line).strip()[:1] for line in lines if line.strip()]
     note.lowercase = sum(1 for c in letters if c.islower()) > 0.3 * max(1, len(letters))

@@ -1,0 +1,151 @@
+"""Ingesting notes into each store: provenance, idempotence, one transaction per note, review round trips."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from contextgraph.ingest import decide_review, ingest_paths, reviews
+from contextgraph.store import Store
+
+from .conftest import SHARED
+from .test_cli_interchange import cg
+
+NOTE_A = """# MACE – Northbrook East
+
+**Date:** 14/03/2024
+**Chair:** DI Ada Quill
+
+---
+
+## Children
+
+### Kyle Benson (15, DOB 12/04/2008)
+Open to YJS. Seen at Carrow Park skate area on 02/03 with Mia Shaw (14).
+
+## Intelligence
+INT 1 – 01/03/2024 – 1B P
+Daniel OKAFOR aka "Tank" (DOB 05/05/1999) is believed to be grooming Kyle Benson.
+"""
+
+NOTE_B = """# East LOG – mapping
+
+Date: 21/03/2024
+
+| Name | Age | Notes |
+| --- | --- | --- |
+| Kyle | 15 | Seen at Carrow Park with Daniel Okafor on 19/03. |
+| Mia Shaw | 14 | Seen at Carrow Park most evenings. |
+"""
+
+
+def write(tmp: Path, name: str, text: str) -> Path:
+    p = tmp / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_every_fact_carries_source_date_and_grading(store: Store, tmp_path: Path) -> None:
+    rep = ingest_paths(store, [write(tmp_path, "a.md", NOTE_A)])
+    (res,) = rep.notes
+    assert res.status == "ingested" and res.source_ref and res.source_ref.startswith("mace-east-2024-03-14-")
+    (src,) = store.records("sources")
+    assert src["id"] == res.source_ref and src["file"] == "a.md" and len(src["sha256"]) == 64
+    kyle = next(e for e, _ in store.search("Kyle Benson"))
+    assert kyle.sources == [res.source_ref] and kyle.dob == "2008-04-12"
+    rels = {(r.type, r.target): r for r, _ in store.expand([kyle.id], _all())}
+    exploits = next(r for (t, _), r in rels.items() if t == "EXPLOITS")
+    assert exploits.assertions[0].grading == "1B P" and exploits.sources == [res.source_ref]
+    seen = next(r for (t, _), r in rels.items() if t == "SEEN_AT")
+    assert seen.first_seen == "2024-03-02"
+    assert ("OPEN_TO", "svc-YJS") in rels
+
+
+def _all():  # type: ignore[no-untyped-def]
+    from contextgraph.store import Filter
+
+    return Filter.of()
+
+
+def test_reingest_changes_nothing_and_later_notes_link(store: Store, tmp_path: Path) -> None:
+    a, b = write(tmp_path, "a.md", NOTE_A), write(tmp_path, "b.md", NOTE_B)
+    first = ingest_paths(store, [a, b])
+    before = store.stats().to_json()
+    again = ingest_paths(store, [a, b])
+    assert [n.status for n in again.notes] == ["unchanged", "unchanged"]
+    assert store.stats().to_json() == before
+    # the second note's full names matched the first note's entities; "Kyle" alone is a review item
+    t = first.totals()
+    assert t["matched"] >= 2 and t["queued"] >= 1
+    park = store.search("Carrow Park", kinds=["location"])
+    assert len(park) == 1 and len(park[0][0].sources) == 2
+
+
+def test_a_failure_mid_note_leaves_the_store_unchanged(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ingest_paths(store, [write(tmp_path, "b.md", NOTE_B)])
+    before = (store.stats().to_json(), store.records("sources"), store.records("reviews"))
+
+    def boom(self: Store, tx: object, batch: object, s: object) -> None:
+        raise RuntimeError("injected failure after the entities were written")
+
+    monkeypatch.setattr(type(store), "_upsert_relationships", boom)
+    with pytest.raises(RuntimeError):
+        ingest_paths(store, [write(tmp_path, "a.md", NOTE_A)])
+    monkeypatch.undo()
+    assert (store.stats().to_json(), store.records("sources"), store.records("reviews")) == before
+
+
+def test_bad_files_are_reported_and_the_batch_goes_on(store: Store, tmp_path: Path) -> None:
+    bad = write(tmp_path, "empty.md", "")
+    binary = tmp_path / "scan.md"
+    binary.write_bytes(b"%PDF\x00\x00")
+    good = write(tmp_path, "a.md", NOTE_A)
+    rep = ingest_paths(store, [bad, binary, good])
+    assert [n.status for n in rep.notes] == ["failed", "failed", "ingested"]
+    assert "empty.md" in (rep.notes[0].error or "") and "scan.md" in (rep.notes[1].error or "")
+    assert len(store.records("sources")) == 1
+
+
+def test_review_accept_merges_and_split_undoes(store: Store, tmp_path: Path) -> None:
+    ingest_paths(store, [write(tmp_path, "a.md", NOTE_A), write(tmp_path, "b.md", NOTE_B)])
+    items = [r for r in reviews(store) if r["name"] == "Kyle"]
+    assert items, reviews(store)
+    item = items[0]
+    assert item["evidence"] and item["candidates"]
+    rec = decide_review(store, item["id"], "accept", user="chair", reason="same boy, confirmed at LOG")
+    assert rec["decision"] == "accepted"
+    kept = rec["into"]
+    assert store.canonical_id(item["entity"]) == kept
+    assert store.judgements()[-1]["kind"] == "merge"
+    assert item["id"] not in {r["id"] for r in reviews(store)}
+    store.split(kept, item["entity"], user="chair", reason="undo")
+    assert store.canonical_id(item["entity"]) == item["entity"]
+
+
+def test_review_reject_keeps_them_apart(store: Store, tmp_path: Path) -> None:
+    ingest_paths(store, [write(tmp_path, "a.md", NOTE_A), write(tmp_path, "b.md", NOTE_B)])
+    item = reviews(store)[0]
+    decide_review(store, item["id"], "reject", user="chair")
+    assert store.canonical_id(item["entity"]) == item["entity"]
+    assert {r["id"]: r["status"] for r in reviews(store, pending_only=False)}[item["id"]] == "rejected"
+
+
+def test_cli_ingests_and_evaluates_the_shared_corpus(store: Store, tmp_path: Path) -> None:
+    notes = sorted(str(p) for p in (SHARED / "corpus" / "notes").glob("dev-*.md"))
+    r = cg("ingest", *notes, "--format", "json", store=store)
+    assert r.returncode == 0, r.stderr
+    first = cg("stats", "--format", "json", store=store).stdout
+    r = cg("ingest", *notes, "--format", "json", store=store)
+    assert r.returncode == 0 and '"unchanged": 30' in r.stdout
+    assert cg("stats", "--format", "json", store=store).stdout == first
+    r = cg("review", "--format", "json", store=store)
+    assert r.returncode == 0 and '"evidence"' in r.stdout
+    r = cg("eval-extract", str(SHARED / "corpus" / "notes"))
+    assert r.returncode == 0 and "all notes" in r.stdout
+    r = cg("extract", notes[0], "--format", "table")
+    assert r.returncode == 0 and "Relationships" in r.stdout
+    r = cg("extract", str(tmp_path / "missing.md"))
+    assert r.returncode == 1 and "missing.md" in r.stderr
