@@ -123,6 +123,7 @@ SERVICE_CUES: dict[str, str] = {
 }
 assert set(SERVICE_CUES) == set(SERVICES)
 _SERVICE_RE = {code: re.compile(cue, re.IGNORECASE) for code, cue in SERVICE_CUES.items()}
+_ANY_SERVICE = re.compile("|".join(f"(?:{cue})" for cue in SERVICE_CUES.values()), re.IGNORECASE)
 _SERVICE_NEG = re.compile(
     r"\bnot (?:currently |yet )?(?:open|known|allocated|involved|receiving|engag\w*)|\bneither\b|"
     r"\bno (?:service|services|"
@@ -296,7 +297,6 @@ class Extraction:
         self.professionals: set[str] = set()
         self.rels: dict[tuple[str, int, Any], dict[str, Any]] = {}
         self.mentions: dict[int, list[Found]] = {}
-        self.used_forms: dict[int, set[str]] = {}
 
     # -- registry
 
@@ -330,10 +330,8 @@ class Extraction:
         out_e: list[dict[str, Any]] = []
         for e in ents:
             d: dict[str, Any] = {"id": e.id, "kind": e.kind, "name": e.name}
-            used = self.used_forms.get(id(e), set())
             # every other form the note gives: those used, and those stated ("aka", initials in a table)
             d["aliases"] = list(e.forms)
-            del used
             if e.kind in ("child", "person_of_concern"):
                 d["dob"] = e.dob.isoformat() if e.dob else None
             if e.kind == "location":
@@ -454,7 +452,7 @@ def _first_pass(x: Extraction, units: list[Unit]) -> None:
                 if re.search(r"\b(location|place|address|venue|hotspot)\b", col):
                     name = re.split(r"\s[–(]|\(|\s-\s", cell, maxsplit=1)[0].strip()
                     name = title_case(name) if lower else name
-                    if name and not _address_like(name):
+                    if name:
                         _place(x, name, t)
                 elif re.search(r"\bschool|education|provision\b", col):
                     name = _leading_cap_run(title_case(cell) if lower else cell)
@@ -624,10 +622,6 @@ def _school_short_forms(x: Extraction) -> None:
             x.alias(e, short_used.group(0))
 
 
-def _address_like(s: str) -> bool:
-    return bool(re.match(r"^\d", s)) and False
-
-
 def _place(x: Extraction, raw: str, after: str, address: bool = False) -> None:
     name = " ".join(raw.split()).strip(" ,.;:")
     if x.note.lowercase or name.isupper() or re.search(r"\b[A-Z]{3,}\b", name):
@@ -743,6 +737,8 @@ def _age_after(text: str, default_day: date | None) -> tuple[int | None, date | 
 
 
 def _second_pass(x: Extraction, units: list[Unit]) -> None:
+    place_forms = _place_forms(x)
+    place_keys = [place_key(f) for f in place_forms]
     for u in units:
         t = u.text
         spans: list[tuple[int, int, str, str]] = []  # start, end, name, raw
@@ -806,7 +802,7 @@ def _second_pass(x: Extraction, units: list[Unit]) -> None:
                 continue
             if x.index.get(norm(name)) is not None and x.index[norm(name)].kind not in ("child", "person_of_concern"):
                 continue
-            if _inside_place(x, t, start, end) or _part_of_place_name(x, name):
+            if _inside_place(place_forms, t, start, end) or _part_of_place_name(place_keys, name):
                 continue
             _add_person(x, name, t[end:], u, raw=raw)
     # "Add Reuben": a capitalised word before the first name of someone named in full is not a name
@@ -889,26 +885,26 @@ def _prefix_owner(x: Extraction, nickname: str) -> Ent | None:
     return next(iter(owners.values())) if len(owners) == 1 else None
 
 
-def _part_of_place_name(x: Extraction, name: str) -> bool:
+def _place_forms(x: Extraction) -> list[str]:
+    """Every form of every place, school and group, lower-cased (all are known before people are read)."""
+    return [f.lower() for e in x.entities if e.kind not in ("child", "person_of_concern") for f in (e.name, *e.forms)]
+
+
+def _part_of_place_name(place_keys: list[list[str]], name: str) -> bool:
     """ "Mill Lane" when "Mill Lane Crew" or "Mill Lane shops" is a known place or group."""
     key = place_key(name)
-    return any(
-        e.kind not in ("child", "person_of_concern") and _contains(place_key(f), key)
-        for e in x.entities
-        for f in (e.name, *e.forms)
-    )
+    return any(_contains(k, key) for k in place_keys)
 
 
-def _inside_place(x: Extraction, t: str, start: int, end: int) -> bool:
-    for e in x.entities:
-        if e.kind in ("child", "person_of_concern"):
-            continue
-        for f in (e.name, *e.forms):
-            i = t.lower().find(f.lower())
-            while i >= 0:
-                if i < end and start < i + len(f):
-                    return True
-                i = t.lower().find(f.lower(), i + 1)
+def _inside_place(forms: list[str], t: str, start: int, end: int) -> bool:
+    """Whether the span overlaps a mention of a known place, school or group."""
+    low = t.lower()
+    for f in forms:
+        i = low.find(f)
+        while i >= 0:
+            if i < end and start < i + len(f):
+                return True
+            i = low.find(f, i + 1)
     return False
 
 
@@ -919,8 +915,6 @@ def _add_person(x: Extraction, name: str, after: str, u: Unit, raw: str | None =
     if existing is not None and existing.kind not in ("child", "person_of_concern"):
         return None
     e = existing or x.entity("child", name)
-    if raw and raw != name:
-        e.add_form(raw) if False else None
     if u.kind == "row":
         e.defined = True
     age, dob = _age_after(after, x.day)
@@ -1044,7 +1038,6 @@ def _find_mentions(x: Extraction, units: list[Unit]) -> None:
                         continue
                 found.append(Found(m.start(), m.end(), e))
                 taken.append((m.start(), m.end()))
-                x.used_forms.setdefault(id(e), set()).add(key)
         found.sort(key=lambda f: f.start)
         x.mentions[id(u)] = found
 
@@ -1075,6 +1068,8 @@ def _clauses(text: str) -> list[tuple[int, str]]:
 def _services(text: str, positive_context: bool) -> list[tuple[int, str]]:
     """Services the text says a child is open to now, with their positions."""
     got: list[tuple[int, str]] = []
+    if not _ANY_SERVICE.search(text):
+        return got
     carried = False  # "never known to CSC, YJS, early help or CAMHS": the list shares the negation
     for start, clause in _clauses(text):
         negative = bool(_SERVICE_NEG.search(clause))
@@ -1256,7 +1251,6 @@ def _relate_unit(
 ) -> None:
     t = u.text
     children = [p for p in people if p.kind == "child"]
-    adults = [p for p in people if p.kind == "person_of_concern"]
     negated = _near(t, CUES["negation"])
     # services
     col_positive = False
@@ -1328,7 +1322,6 @@ def _relate_unit(
             peers = (together or (exploit and a.kind == b.kind == "person_of_concern")) and not many
             if peers and (not family or re.search(r"\b(together|with|seen)\b", t)):
                 x.relate("ASSOCIATES_WITH", a, b, day, grading)
-    del children, adults
 
 
 def _open_to(x: Extraction, children: list[Ent], focus: Ent | None, code: str, grading: str | None) -> None:

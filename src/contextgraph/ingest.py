@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .extract import extract_parsed
-from .model import KINDS, Assertion, Entity, Relationship, service_id
+from .model import Assertion, Entity, Relationship, service_id
 from .notes import NoteError, parse_note, read_note
 from .resolve import Decision, Mention, decide, review_item
 from .store import Store
@@ -72,7 +72,7 @@ def _new_id(kind: str, ref: str, local: str) -> str:
     return f"{ID_PREFIX[kind]}-{hashlib.sha256(f'{ref}/{local}'.encode()).hexdigest()[:12]}"
 
 
-def _candidates(store: Store, kind: str, forms: Iterable[str], locality: str | None) -> list[Entity]:
+def _candidates(store: Store, kind: str, forms: Iterable[str]) -> list[Entity]:
     found: dict[str, Entity] = {}
     for f in forms:
         for e, _score in store.search(f, kinds=[kind], limit=10, threshold=0.999):
@@ -98,7 +98,7 @@ def plan_note(
     for d in doc["entities"]:
         kind = d["kind"]
         m = Mention(kind, d["name"], list(d.get("aliases", [])), d.get("dob"), meeting["locality"], day)
-        decision: Decision = decide(m, _candidates(store, kind, [m.name, *m.aliases], m.locality))
+        decision: Decision = decide(m, _candidates(store, kind, [m.name, *m.aliases]))
         props: dict[str, Any] = {}
         if d.get("postcode"):
             props["postcode"] = d["postcode"]
@@ -173,7 +173,6 @@ def plan_note(
             },
         ),
     )
-    assert all(e.kind in KINDS for e in entities)
     return result, entities, rels, records
 
 
@@ -185,20 +184,19 @@ def ingest_paths(
 ) -> IngestReport:
     """Ingest notes one by one; a note that fails is reported and leaves nothing behind."""
     report = IngestReport()
-    known = {r.get("sha256") for r in store.records("sources")}
+    known = {r["sha256"]: r["id"] for r in store.records("sources") if r.get("sha256")}
     for p in paths:
         try:
             text = read_note(p)
             digest = hashlib.sha256(text.encode()).hexdigest()
             if digest in known:
-                res = NoteResult(p.name, None, "unchanged")
-                res.source_ref = next((r["id"] for r in store.records("sources") if r.get("sha256") == digest), None)
+                res = NoteResult(p.name, known[digest], "unchanged")
             else:
                 res, ents, rels, records = plan_note(store, text, str(p), user)
                 summary = store.upsert(ents, rels, records=records)
                 res.relationships_added = summary.relationships_created
                 res.relationships_updated = summary.relationships_updated
-                known.add(digest)
+                known[digest] = res.source_ref or ""
         except NoteError as e:
             res = NoteResult(p.name, None, "failed", str(e))
         report.notes.append(res)
