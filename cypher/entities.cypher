@@ -71,7 +71,14 @@ MATCH (n:Entity)
 WHERE n.merged_into IS NULL
   AND ($kinds IS NULL OR n.kind IN $kinds)
   AND ($localities IS NULL OR n.kind = $service OR n.locality IN $localities)
-RETURN collect([n.id, n.kind, n.locality]) AS rows
+RETURN collect([n.id, n.kind, n.locality,
+                CASE WHEN n.properties IS NULL OR n.properties = '{}' THEN null ELSE n.properties END]) AS rows
+
+-- name: merged_properties
+-- The properties of merged records, which count for the entity they were merged into.
+MATCH (m:Entity)
+WHERE m.merged_into IS NOT NULL AND m.properties IS NOT NULL AND m.properties <> '{}'
+RETURN collect([m.merged_into, m.properties]) AS rows
 
 -- name: entities_page
 -- A page of every stored record, in id order, after the id $after.

@@ -67,7 +67,7 @@ WHERE a <> b
   AND ($types IS NULL OR type(r) IN $types)
   AND ($since IS NULL OR r.last_seen IS NULL OR r.last_seen >= $since)
   AND ($until IS NULL OR r.first_seen IS NULL OR r.first_seen <= $until)
-RETURN collect([a.id, b.id, type(r), r.first_seen, r.last_seen, r.count]) AS rows
+RETURN collect([a.id, b.id, type(r), r.first_seen, r.last_seen, r.count, r.grading]) AS rows
 
 -- name: relationships_from_page
 -- The relationships that start at a page of entities (every relationship starts at one).

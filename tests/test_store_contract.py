@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from contextgraph.model import Entity, Relationship, service_id
+from contextgraph.model import GRADE_CODES, Entity, Relationship, service_id
 from contextgraph.store import Filter, NotFound, Store, StoreError
 
 from .data import ENTITIES, RELATIONSHIPS, a, rel
@@ -159,6 +159,11 @@ def test_projection_is_compact_and_filtered(loaded: Store) -> None:
     adj = p.adjacency()
     assert adj.shape == (p.n_nodes, p.n_nodes)
     assert adj[p.index["c-1"], p.index["l-1"]] == 1.0
+    # gradings and flags travel with the projection
+    edge = {(p.ids[s], p.ids[d]): int(g) for s, d, g in zip(p.src.tolist(), p.dst.tolist(), p.grade.tolist())}
+    assert GRADE_CODES[edge[("p-1", "c-1")]] == "1B" and GRADE_CODES[edge[("c-2", "l-1")]] == "2C"
+    assert edge[("c-1", "s-1")] == 0
+    assert [p.ids[i] for i in np.flatnonzero(p.flag)] == ["c-1"]
     east = loaded.projection(Filter.of(localities=["East"]))
     assert "c-3" not in east.index and "l-2" not in east.index
     assert all(east.localities[int(x)] in {"East", None} for x in east.locality)

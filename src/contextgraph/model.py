@@ -331,6 +331,56 @@ def strongest_grading(values: list[str | None]) -> str | None:
     return min((Grading.parse(v) for v in texts), key=lambda g: (g.rank, g.text)).text
 
 
+GRADE_CODES: Final[tuple[str | None, ...]] = (None,) + tuple(
+    f"{s}{i}" for s in SOURCE_EVALUATIONS for i in INTELLIGENCE_ASSESSMENTS
+)
+"""A grading's strength in compact projections: 0 ungraded, else ``1 + 5 × (source - 1) + assessment``.
+
+Only the rank is coded (``"1B"``); the handling code is not needed to weigh evidence.
+"""
+
+
+def grade_code(value: str | None) -> int:
+    """The compact code of a grading's rank (0 when ungraded).
+
+    >>> grade_code("1B P"), grade_code("B24"), grade_code(None)
+    (2, 2, 0)
+    >>> GRADE_CODES[grade_code("3E C")]
+    '3E'
+    """
+    if not value:
+        return 0
+    got = _GRADE_CODE.get(value)
+    if got is None:
+        s, i = Grading.parse(value).rank
+        got = 1 + 5 * (s - 1) + i
+        if len(_GRADE_CODE) < 10_000:
+            _GRADE_CODE[value] = got
+    return got
+
+
+_GRADE_CODE: dict[str, int] = {}
+
+FLAG_PROPERTIES: Final[dict[str, str]] = {
+    "exploitation_types": "any listed (for example `CCE`, `CSE`, `county_lines`, `trafficking`)",
+    "risk_level": "`medium` or `high`",
+}
+"""Entity properties that flag a child as at risk of exploitation (see :func:`flagged`)."""
+
+
+def flagged(properties: dict[str, Any]) -> bool:
+    """Whether an entity's properties flag it as at risk of exploitation.
+
+    >>> flagged({"exploitation_types": ["CCE"]}), flagged({"risk_level": "High"}), flagged({"risk_level": "low"})
+    (True, True, False)
+    """
+    types = properties.get("exploitation_types")
+    if types:
+        return True
+    level = properties.get("risk_level")
+    return isinstance(level, str) and level.strip().lower() in ("medium", "high")
+
+
 # --- facts ----------------------------------------------------------------
 
 

@@ -1,7 +1,8 @@
 """The compact projection of a graph, for whole-graph analysis.
 
-Nodes are numbered ``0..n-1`` (``ids[i]`` is node ``i``'s entity id); edges are
-parallel arrays of typed, dated, weighted pairs. Nothing here goes through
+Nodes are numbered ``0..n-1`` (``ids[i]`` is node ``i``'s entity id), with their
+kind, locality and whether their properties flag them at risk; edges are parallel
+arrays of typed, dated, counted and graded pairs. Nothing here goes through
 NetworkX: :meth:`Projection.adjacency` builds a ``scipy.sparse`` matrix directly,
 and :meth:`Projection.to_networkx` is there for small graphs and explanations.
 """
@@ -16,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from .model import KIND_CODES, REL_TYPES, TYPE_CODES
+from .model import GRADE_CODES, KIND_CODES, REL_TYPES, TYPE_CODES, grade_code
 
 NO_DATE = np.int32(-1)
 """Day number standing for an unknown date."""
@@ -39,7 +40,7 @@ class Projection:
 
     >>> p = Projection.from_lists(
     ...     ["c-1", "c-2", "l-1"], ["child", "child", "location"], ["East", "East", None],
-    ...     [(0, 2, "SEEN_AT", None, None, 1), (0, 1, "ASSOCIATES_WITH", "2024-01-02", "2024-01-02", 2)])
+    ...     [(0, 2, "SEEN_AT", None, None, 1, None), (0, 1, "ASSOCIATES_WITH", "2024-01-02", "2024-01-02", 2, "1B P")])
     >>> p.adjacency().toarray().tolist()
     [[0.0, 2.0, 1.0], [2.0, 0.0, 0.0], [1.0, 0.0, 0.0]]
     """
@@ -54,7 +55,17 @@ class Projection:
     first_seen: npt.NDArray[np.int32]
     last_seen: npt.NDArray[np.int32]
     count: npt.NDArray[np.int32]
+    grade: npt.NDArray[np.int8] = field(default_factory=lambda: np.zeros(0, np.int8))
+    """Each edge's strongest grading as a :data:`~contextgraph.model.GRADE_CODES` code (0 ungraded)."""
+    flag: npt.NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, np.bool_))
+    """Whether each node's properties flag it at risk (:func:`~contextgraph.model.flagged`)."""
     _index: dict[str, int] | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.grade.shape[0] != self.src.shape[0]:
+            self.grade = np.zeros(self.src.shape[0], np.int8)
+        if self.flag.shape[0] != len(self.ids):
+            self.flag = np.zeros(len(self.ids), np.bool_)
 
     @property
     def n_nodes(self) -> int:
@@ -77,8 +88,10 @@ class Projection:
         ids: list[str],
         kinds: list[str],
         localities: list[str | None],
-        edges: list[tuple[int, int, str, str | None, str | None, int]],
+        edges: list[tuple[int, int, str, str | None, str | None, int, str | None]],
+        flags: list[bool] | None = None,
     ) -> Projection:
+        """Build from plain lists: edges are ``(src, dst, type, first_seen, last_seen, count, grading)``."""
         names: dict[str | None, int] = {}
         loc = np.fromiter((names.setdefault(x, len(names)) for x in localities), np.int16, len(localities))
         kc = {k: i for i, k in enumerate(KIND_CODES)}
@@ -94,6 +107,8 @@ class Projection:
             first_seen=np.fromiter((day(e[3]) for e in edges), np.int32, len(edges)),
             last_seen=np.fromiter((day(e[4]) for e in edges), np.int32, len(edges)),
             count=np.fromiter((e[5] for e in edges), np.int32, len(edges)),
+            grade=np.fromiter((grade_code(e[6]) for e in edges), np.int8, len(edges)),
+            flag=np.array(flags if flags is not None else [False] * len(ids), np.bool_),
         )
 
     def kind_of(self, i: int) -> str:
@@ -126,20 +141,23 @@ class Projection:
         return sp.csr_matrix((w, (s, d)), shape=(n, n))
 
     def to_networkx(self) -> nx.MultiDiGraph:
-        """A NetworkX multigraph with ``kind``, ``locality`` and edge ``type``, dates, ``count``.
+        """A NetworkX multigraph with ``kind``, ``locality``, ``flagged`` and edge ``type``, dates, ``count``, ``grade``.
 
         Symmetric relationships appear once; their ``symmetric`` attribute says so.
         """
         g = nx.MultiDiGraph()
         for i, x in enumerate(self.ids):
-            g.add_node(x, kind=self.kind_of(i), locality=self.localities[int(self.locality[i])])
-        for s, d, t, f, la, c in zip(
+            g.add_node(
+                x, kind=self.kind_of(i), locality=self.localities[int(self.locality[i])], flagged=bool(self.flag[i])
+            )
+        for s, d, t, f, la, c, gr in zip(
             self.src.tolist(),
             self.dst.tolist(),
             self.type.tolist(),
             self.first_seen.tolist(),
             self.last_seen.tolist(),
             self.count.tolist(),
+            self.grade.tolist(),
             strict=True,
         ):
             name = TYPE_CODES[t]
@@ -152,5 +170,6 @@ class Projection:
                 first_seen=None if f < 0 else date.fromordinal(f + 719163).isoformat(),
                 last_seen=None if la < 0 else date.fromordinal(la + 719163).isoformat(),
                 count=c,
+                grade=GRADE_CODES[gr],
             )
         return g

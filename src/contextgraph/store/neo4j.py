@@ -18,7 +18,7 @@ import orjson
 from neo4j import Driver, GraphDatabase, ManagedTransaction
 from neo4j.exceptions import Neo4jError, ServiceUnavailable
 
-from ..model import KINDS, REL_TYPES, TYPE_CODES, Entity, Relationship, strongest_grading
+from ..model import KINDS, REL_TYPES, TYPE_CODES, Entity, Relationship, flagged, strongest_grading
 from ..projection import Projection
 from ..queries import query
 from ..text import normalise_name
@@ -323,12 +323,18 @@ class Neo4jStore(Store):
         params = self._params(flt)
         nodes = self._rows(query("projection_nodes"), **params)
         index = {n[0]: i for i, n in enumerate(nodes)}
+        flags = [bool(n[3]) and flagged(orjson.loads(n[3])) for n in nodes]
+        for into, props in self._rows(query("merged_properties")):
+            if into in index and flagged(orjson.loads(props)):
+                flags[index[into]] = True
         edges = []
-        for src, dst, t, first, last, count in self._rows(query("projection_edges"), **params):
+        for src, dst, t, first, last, count, grading in self._rows(query("projection_edges"), **params):
             a, b = index.get(src), index.get(dst)
             if a is not None and b is not None:
-                edges.append((a, b, t, first, last, count or 1))
-        return Projection.from_lists([n[0] for n in nodes], [n[1] for n in nodes], [n[2] for n in nodes], edges)
+                edges.append((a, b, t, first, last, count or 1, grading))
+        return Projection.from_lists(
+            [n[0] for n in nodes], [n[1] for n in nodes], [n[2] for n in nodes], edges, flags
+        )
 
     def stats(self) -> Stats:
         def counts(s: Any, name: str, **p: Any) -> dict[Any, int]:

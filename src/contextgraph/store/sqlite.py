@@ -26,7 +26,17 @@ import numpy as np
 import orjson
 from rapidfuzz import fuzz, process
 
-from ..model import KIND_CODES, KINDS, REL_TYPES, TYPE_CODES, Entity, Relationship, strongest_grading
+from ..model import (
+    KIND_CODES,
+    KINDS,
+    REL_TYPES,
+    TYPE_CODES,
+    Entity,
+    Relationship,
+    flagged,
+    grade_code,
+    strongest_grading,
+)
 from ..projection import Projection, day
 from ..text import normalise_name
 from .base import (
@@ -149,6 +159,7 @@ class Index:
         self.loc_names: list[str | None] = [None]
         self.loc_code: dict[str | None, int] = {None: 0}
         self.alive = bytearray(1)  # exists and not merged into another
+        self.flag = bytearray(1)  # properties flag the entity at risk
         self.merged: dict[str, str] = {}
         self.members: dict[str, list[str]] = {}
         self.adj: list[list[int] | None] = [None]
@@ -159,6 +170,7 @@ class Index:
         self.e_first = array("i", [-1])
         self.e_last = array("i", [-1])
         self.e_count = array("i", [0])
+        self.e_grade = bytearray(1)
         self.e_alive = bytearray(1)
         self.names: tuple[list[str], list[int]] | None = None  # names and their nodes, built on first search
         # decoded records, most recently read, shared with callers (who must not change them)
@@ -179,13 +191,17 @@ class Index:
             self.loc_names.append(name)
         return c
 
-    def set_node(self, nid: int, eid: str, kind: str, locality: str | None, merged_into: str | None) -> None:
+    def set_node(
+        self, nid: int, eid: str, kind: str, locality: str | None, merged_into: str | None, flag: bool = False
+    ) -> None:
         while len(self.ids) <= nid:
             self.ids.append(None)
             self.kind.append(0)
             self.loc.append(0)
             self.alive.append(0)
+            self.flag.append(0)
             self.adj.append(None)
+        self.flag[nid] = 1 if flag else 0
         self.ids[nid] = eid
         self.nid_of[eid] = nid
         self.records.pop(nid, None)
@@ -197,19 +213,21 @@ class Index:
             self.members.setdefault(merged_into, []).append(eid)
         self.names = None
 
-    def add_nodes(self, start: int, ids: list[str], kinds: list[int], locs: list[int]) -> None:
+    def add_nodes(self, start: int, ids: list[str], kinds: list[int], locs: list[int], flags: bytes = b"") -> None:
         """Append new, unmerged nodes numbered ``start``, ``start + 1``, ..."""
         n = len(ids)
+        flags = flags or bytes(n)
         gap = start - len(self.ids)
         if gap < 0:
             for k in range(n):
-                self.set_node(start + k, ids[k], KIND_CODES[kinds[k]], self.loc_names[locs[k]], None)
+                self.set_node(start + k, ids[k], KIND_CODES[kinds[k]], self.loc_names[locs[k]], None, bool(flags[k]))
             return
         self.ids.extend([None] * gap)
         self.ids.extend(ids)
         self.kind.extend(bytes(gap) + bytes(kinds))
         self.loc.extend([0] * gap + locs)
         self.alive.extend(bytes(gap) + b"\x01" * n)
+        self.flag.extend(bytes(gap) + flags)
         self.adj.extend([None] * (gap + n))
         self.nid_of.update(zip(ids, range(start, start + n), strict=True))
 
@@ -226,7 +244,7 @@ class Index:
                 del self.members[into]
         self.names = None
 
-    def set_edge(self, rid: int, t: int, s: int, d: int, first: int, last: int, count: int) -> None:
+    def set_edge(self, rid: int, t: int, s: int, d: int, first: int, last: int, count: int, grade: int = 0) -> None:
         n = len(self.e_src)
         if rid >= n:
             grow = rid + 1 - n
@@ -236,11 +254,13 @@ class Index:
             self.e_first.extend([-1] * grow)
             self.e_last.extend([-1] * grow)
             self.e_count.extend([0] * grow)
+            self.e_grade.extend(bytes(grow))
             self.e_alive.extend(bytes(grow))
         fresh = not self.e_alive[rid]
         self.rels.pop(rid, None)
         self.e_src[rid], self.e_dst[rid], self.e_type[rid] = s, d, t
         self.e_first[rid], self.e_last[rid], self.e_count[rid] = first, last, count
+        self.e_grade[rid] = grade
         self.e_alive[rid] = 1
         self.ekey[_ekey(t, s, d)] = rid
         if fresh:
@@ -252,13 +272,13 @@ class Index:
                     lst.append(rid)
 
     def add_edges(self, start: int, cols: tuple[list[int], ...]) -> None:
-        """Append new edges numbered ``start``, ... from columns (type, src, dst, first, last, count)."""
-        types, srcs, dsts, firsts, lasts, counts = cols
+        """Append new edges numbered ``start``, ... from columns (type, src, dst, first, last, count, grade)."""
+        types, srcs, dsts, firsts, lasts, counts, grades = cols
         n = len(types)
         gap = start - len(self.e_src)
         if gap < 0:
             for k in range(n):
-                self.set_edge(start + k, types[k], srcs[k], dsts[k], firsts[k], lasts[k], counts[k])
+                self.set_edge(start + k, types[k], srcs[k], dsts[k], firsts[k], lasts[k], counts[k], grades[k])
             return
         self.e_src.extend([0] * gap + srcs)
         self.e_dst.extend([0] * gap + dsts)
@@ -266,6 +286,7 @@ class Index:
         self.e_first.extend([-1] * gap + firsts)
         self.e_last.extend([-1] * gap + lasts)
         self.e_count.extend([0] * gap + counts)
+        self.e_grade.extend(bytes(gap) + bytes(grades))
         self.e_alive.extend(bytes(gap) + b"\x01" * n)
         rids = range(start, start + n)
         self.ekey.update(zip(map(_ekey, types, srcs, dsts), rids, strict=True))
@@ -399,6 +420,7 @@ class SQLiteTxn(Txn):
                 [e.id for e in entities],
                 [_KIND_CODE[e.kind] for e in entities],
                 [ix.locality_code(e.locality) for e in entities],
+                bytes(flagged(e.properties) for e in entities),
             )
             ix.names = None
             self.s._nid = start + len(entities)
@@ -408,7 +430,7 @@ class SQLiteTxn(Txn):
             for e in entities:
                 nid = ix.nid_of[e.id]
                 rows.append((*_entity_row(e)[1:], nid))
-                ix.set_node(nid, e.id, e.kind, e.locality, ix.merged.get(e.id))
+                ix.set_node(nid, e.id, e.kind, e.locality, ix.merged.get(e.id), flagged(e.properties))
             self.db.executemany(
                 "UPDATE entities SET kind=?, name=?, aliases=?, dob=?, locality=?, lat=?, lon=?, properties=?,"
                 " sources=?, first_seen=?, last_seen=?, grading=? WHERE nid=?",
@@ -421,8 +443,8 @@ class SQLiteTxn(Txn):
         if new:
             start = self.s._next_rid()
             rows = []
-            cols: tuple[list[int], ...] = ([], [], [], [], [], [])
-            ct, cs, cd, cf, cl, cc = (c.append for c in cols)
+            cols: tuple[list[int], ...] = ([], [], [], [], [], [], [])
+            ct, cs, cd, cf, cl, cc, cg = (c.append for c in cols)
             for k, r in enumerate(rels):
                 t, s, d = _TYPE_CODE[r.type], nid[r.source], nid[r.target]
                 first, last, count, grading, asr = _summary(r)
@@ -433,6 +455,7 @@ class SQLiteTxn(Txn):
                 cf(_day(first))
                 cl(_day(last))
                 cc(count)
+                cg(grade_code(grading))
             ix.add_edges(start, cols)
             self.s._rid = start + len(rels)
             self.db.executemany(
@@ -447,7 +470,7 @@ class SQLiteTxn(Txn):
                 rid = ix.ekey[_ekey(t, s, d)]
                 first, last, count, grading, asr = _summary(r)
                 updates.append((first, last, count, grading, asr, _dumps(r.properties), rid))
-                ix.set_edge(rid, t, s, d, day(first), day(last), count)
+                ix.set_edge(rid, t, s, d, day(first), day(last), count, grade_code(grading))
             self.db.executemany(
                 "UPDATE relationships SET first_seen=?, last_seen=?, count=?, grading=?, assertions=?,"
                 " properties=? WHERE rid=?",
@@ -641,19 +664,22 @@ class SQLiteStore(Store):
                 for nid, eid, kind, loc, into in rows:
                     ix.set_node(nid, eid, kind, loc, into)
         del rows
+        for nid, props in self._db.execute("SELECT nid, properties FROM entities WHERE properties != '{}'"):
+            ix.flag[nid] = 1 if flagged(orjson.loads(props)) else 0
         cur = self._db.execute(
-            "SELECT rid, type, src, dst, first_seen, last_seen, count FROM relationships ORDER BY rid"
+            "SELECT rid, type, src, dst, first_seen, last_seen, count, grading FROM relationships ORDER BY rid"
         )
         while chunk := cur.fetchmany(200_000):
-            rid, t, src, dst, first, last, count = (list(c) for c in zip(*chunk, strict=True))
+            rid, t, src, dst, first, last, count, grading = (list(c) for c in zip(*chunk, strict=True))
             types = [_TYPE_CODE[x] for x in t]
             firsts = [_day(x) for x in first]
             lasts = [_day(x) for x in last]
+            grades = [grade_code(x) for x in grading]
             if rid[-1] - rid[0] == len(rid) - 1 and rid[0] >= len(ix.e_src):  # contiguous
-                ix.add_edges(rid[0], (types, src, dst, firsts, lasts, count))
+                ix.add_edges(rid[0], (types, src, dst, firsts, lasts, count, grades))
             else:
                 for k in range(len(rid)):
-                    ix.set_edge(rid[k], types[k], src[k], dst[k], firsts[k], lasts[k], count[k])
+                    ix.set_edge(rid[k], types[k], src[k], dst[k], firsts[k], lasts[k], count[k], grades[k])
         return ix
 
     def _upsert_relationships(self, tx: Txn, batch: Sequence[Relationship], s: WriteSummary) -> None:
@@ -808,6 +834,11 @@ class SQLiteStore(Store):
             ef = np.frombuffer(ix.e_first.tobytes(), np.int32)
             el = np.frombuffer(ix.e_last.tobytes(), np.int32)
             ec = np.frombuffer(ix.e_count.tobytes(), np.int32)
+            eg = np.frombuffer(bytes(ix.e_grade), np.int8)
+            flag = np.frombuffer(bytes(ix.flag), np.uint8).astype(bool)
+            for member, into in ix.merged.items():  # a merged record's flag counts for its entity
+                if flag[ix.nid_of[member]] and into in ix.nid_of:
+                    flag[ix.nid_of[into]] = True
             emask = e_alive & keep[src] & keep[dst] & (src != dst)
             if flt.types is not None:
                 emask &= np.isin(et, [_TYPE_CODE[t] for t in flt.types])
@@ -835,6 +866,8 @@ class SQLiteStore(Store):
                 first_seen=ef[emask].copy(),
                 last_seen=el[emask].copy(),
                 count=ec[emask].copy(),
+                grade=eg[emask].copy(),
+                flag=flag[nodes],
             )
 
     def stats(self) -> Stats:
