@@ -160,7 +160,7 @@ def test_projection_is_compact_and_filtered(loaded: Store) -> None:
     assert adj.shape == (p.n_nodes, p.n_nodes)
     assert adj[p.index["c-1"], p.index["l-1"]] == 1.0
     # gradings and flags travel with the projection
-    edge = {(p.ids[s], p.ids[d]): int(g) for s, d, g in zip(p.src.tolist(), p.dst.tolist(), p.grade.tolist())}
+    edge = {(p.ids[s], p.ids[d]): int(g) for s, d, g in zip(p.src, p.dst, p.grade, strict=True)}
     assert GRADE_CODES[edge[("p-1", "c-1")]] == "1B" and GRADE_CODES[edge[("c-2", "l-1")]] == "2C"
     assert edge[("c-1", "s-1")] == 0
     assert [p.ids[i] for i in np.flatnonzero(p.flag)] == ["c-1"]

@@ -331,8 +331,9 @@ def strongest_grading(values: list[str | None]) -> str | None:
     return min((Grading.parse(v) for v in texts), key=lambda g: (g.rank, g.text)).text
 
 
-GRADE_CODES: Final[tuple[str | None, ...]] = (None,) + tuple(
-    f"{s}{i}" for s in SOURCE_EVALUATIONS for i in INTELLIGENCE_ASSESSMENTS
+GRADE_CODES: Final[tuple[str | None, ...]] = (
+    None,
+    *(f"{s}{i}" for s in SOURCE_EVALUATIONS for i in INTELLIGENCE_ASSESSMENTS),
 )
 """A grading's strength in compact projections: 0 ungraded, else ``1 + 5 × (source - 1) + assessment``.
 

@@ -141,7 +141,8 @@ class Projection:
         return sp.csr_matrix((w, (s, d)), shape=(n, n))
 
     def to_networkx(self) -> nx.MultiDiGraph:
-        """A NetworkX multigraph with ``kind``, ``locality``, ``flagged`` and edge ``type``, dates, ``count``, ``grade``.
+        """A NetworkX multigraph: nodes with ``kind``, ``locality``, ``flagged``; edges with
+        ``type``, dates, ``count`` and ``grade``.
 
         Symmetric relationships appear once; their ``symmetric`` attribute says so.
         """

@@ -332,9 +332,7 @@ class Neo4jStore(Store):
             a, b = index.get(src), index.get(dst)
             if a is not None and b is not None:
                 edges.append((a, b, t, first, last, count or 1, grading))
-        return Projection.from_lists(
-            [n[0] for n in nodes], [n[1] for n in nodes], [n[2] for n in nodes], edges, flags
-        )
+        return Projection.from_lists([n[0] for n in nodes], [n[1] for n in nodes], [n[2] for n in nodes], edges, flags)
 
     def stats(self) -> Stats:
         def counts(s: Any, name: str, **p: Any) -> dict[Any, int]:
