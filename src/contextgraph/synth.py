@@ -185,6 +185,7 @@ class Synthetic:
     entities: list[dict[str, Any]] = field(default_factory=list)
     relationships: list[dict[str, Any]] = field(default_factory=list)
     exploited_not_open: list[str] = field(default_factory=list)
+    open_exploited: list[str] = field(default_factory=list)
 
     def write(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
@@ -280,6 +281,7 @@ def generate(
                 }
             )
         pocs = [f"p-{tag}-{i}" for i in range(n_poc)]
+        line_of: dict[str, str] = {}
         for p in pocs:
             ent(
                 {
@@ -291,7 +293,8 @@ def generate(
                     "locality": loc,
                 }
             )
-            rel("MEMBER_OF", p, rng.choice(groups), loc)
+            line_of[p] = rng.choice(groups)
+            rel("MEMBER_OF", p, line_of[p], loc)
             rel("SEEN_AT", p, hot[min(int(rng.expovariate(0.3)), n_hot - 1)], loc)
         # trap houses: addresses linked to persons of concern
         traps = [f"l-{tag}-t{i}" for i in range(max(1, n_poc // 4))]
@@ -306,23 +309,26 @@ def generate(
             )
             rel("LIVES_AT", rng.choice(pocs), t, loc)
         kids: list[str] = []
+        opened: set[str] = set()
+        records: dict[str, dict[str, Any]] = {}
+        homes: list[str] = []
         pupils: dict[str, list[str]] = {}
         home = ""
         for _ in range(n_child):
             c = f"c-{cid:07d}"
             cid += 1
             kids.append(c)
-            ent(
-                {
-                    "id": c,
-                    "kind": "child",
-                    "name": name(),
-                    "dob": f"{rng.randint(2007, 2013)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
-                    "locality": loc,
-                }
-            )
+            records[c] = {
+                "id": c,
+                "kind": "child",
+                "name": name(),
+                "dob": f"{rng.randint(2007, 2013)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+                "locality": loc,
+            }
+            ent(records[c])
             if not home or rng.random() > 0.25:  # a quarter share a home with the previous child
                 home = f"l-{c}-home"
+                homes.append(home)
                 add_place(home, "location", loc, lambda _: f"{rng.randint(1, 200)} {rng.choice(STREETS)}", 0, "home")
             elif len(kids) > 1:
                 rel("FAMILY_OF", kids[-2], c, loc, dated=False)
@@ -357,22 +363,99 @@ def generate(
             r = rng.random()
             if r < 0.12:
                 rel("OPEN_TO", c, service_id(rng.choice(("CSC", "EARLY_HELP", "CAMHS"))), loc, dated=False)
-        # exploitation: each person of concern exploits a few children
+                opened.add(c)
+        # out-of-area addresses where lines take children (in another locality)
+        away = [f"l-{tag}-x{i}" for i in range(max(1, n_poc // 6))]
+        for i, x in enumerate(away):
+            other = localities[(li + 1 + i) % len(localities)]
+            add_place(x, "location", other, lambda k: f"Flat {k + 2}, {rng.randint(1, 90)} {rng.choice(STREETS)}", i)
+        # each line works from some persons of concern, trap houses and a busy town place
+        line_places = {g: [rng.choice(traps), hot[rng.randrange(n_town)]] for g in groups}
+        drawn_in: dict[str, bool] = {}  # exploited child: open to a service for it?
+        friends = _friends(out.relationships, set(kids))
         for p in pocs:
-            victims = rng.sample(kids, k=min(len(kids), rng.randint(1, 4)))
+            g = line_of[p]
+            victims: list[str] = []
+            for _ in range(rng.randint(1, 4)):
+                # recruitment often runs through friends of children already drawn in
+                pool = [f for v in victims for f in friends.get(v, ()) if f not in victims]
+                v = rng.choice(pool) if pool and rng.random() < 0.4 else rng.choice(kids)
+                if v not in victims:
+                    victims.append(v)
             for v in victims:
-                rel("EXPLOITS", p, v, loc)
-                if rng.random() < 0.5:
-                    rel("MEMBER_OF", v, rng.choice(groups), loc)
+                signals = 0
+                if rng.random() < 0.35:
+                    rel("EXPLOITS", p, v, loc)
+                    signals += 1
                 if rng.random() < 0.4:
+                    rel("ASSOCIATES_WITH", v, p, loc)
+                    signals += 1
+                if rng.random() < 0.35:
+                    rel("MEMBER_OF", v, g, loc)
+                    signals += 1
+                if rng.random() < 0.45:  # a missing episode, often with another child of the line
+                    other = rng.choice(victims)
+                    if other != v and rng.random() < 0.6:
+                        rel("MISSING_WITH", v, other, loc)
+                    rel("FOUND_AT", v, rng.choice([*traps, *away]), loc)
+                    signals += 1
+                if not signals:  # every exploited child leaves at least one sign of it
+                    strong = rng.choice(("EXPLOITS", "ASSOCIATES_WITH", "MEMBER_OF", "FOUND_AT"))
+                    if strong == "EXPLOITS":
+                        rel("EXPLOITS", p, v, loc)
+                    elif strong == "ASSOCIATES_WITH":
+                        rel("ASSOCIATES_WITH", v, p, loc)
+                    elif strong == "MEMBER_OF":
+                        rel("MEMBER_OF", v, g, loc)
+                    else:
+                        rel("FOUND_AT", v, rng.choice([*traps, *away]), loc)
+                if rng.random() < 0.5:
+                    rel("SEEN_AT", v, rng.choice(line_places[g]), loc)
+                if rng.random() < 0.3:
                     other = rng.choice(victims)
                     if other != v:
-                        rel("MISSING_WITH", v, other, loc)
                         rel("ASSOCIATES_WITH", v, other, loc)
-                    rel("FOUND_AT", v, rng.choice(traps), loc)
-                if rng.random() < 0.5:
-                    rel("OPEN_TO", v, service_id(rng.choice(("EXPLOITATION_TEAM", "YJS", "CSC"))), loc, dated=False)
-                else:
-                    out.exploited_not_open.append(v)
+                if v not in drawn_in:
+                    drawn_in[v] = rng.random() < 0.5
+        for v, known in drawn_in.items():
+            if known:
+                team = rng.choice(("EXPLOITATION_TEAM", "EXPLOITATION_TEAM", "YJS", "CSC"))
+                rel("OPEN_TO", v, service_id(team), loc, dated=False)
+                out.open_exploited.append(v)
+                if rng.random() < 0.7:
+                    records[v]["properties"] = {"exploitation_types": rng.choice((["CCE"], ["CSE"], ["CCE", "CSE"]))}
+            elif v not in opened:  # children open for other reasons are open to services all the same
+                out.exploited_not_open.append(v)
+                if rng.random() < 0.1:
+                    records[v]["properties"] = {"risk_level": "medium"}
+        exploited = set(drawn_in)
+        # hard negatives: friends and siblings of exploited children, children seen at a busy
+        # hotspot, children who go missing for other reasons
+        for v in exploited:
+            if rng.random() < 0.5:
+                f = rng.choice(kids)
+                if f not in exploited:
+                    rel("ASSOCIATES_WITH", v, f, loc)
+        for c in kids:
+            if c in exploited:
+                continue
+            if rng.random() < 0.1:
+                rel("SEEN_AT", c, hot[min(int(rng.expovariate(0.5)), n_town - 1)], loc)
+            if rng.random() < 0.04:
+                mate = rng.choice(friends.get(c) or [c])
+                if mate != c:
+                    rel("MISSING_WITH", c, mate, loc)
+                rel("FOUND_AT", c, rng.choice([hot[rng.randrange(n_town)], rng.choice(homes)]), loc)
     out.exploited_not_open = sorted(set(out.exploited_not_open))
+    out.open_exploited = sorted(set(out.open_exploited))
+    return out
+
+
+def _friends(rels: list[dict[str, Any]], kids: set[str]) -> dict[str, list[str]]:
+    """Who associates with whom, among ``kids``."""
+    out: dict[str, list[str]] = {}
+    for r in rels:
+        if r["type"] == "ASSOCIATES_WITH" and r["source"] in kids and r["target"] in kids:
+            out.setdefault(r["source"], []).append(r["target"])
+            out.setdefault(r["target"], []).append(r["source"])
     return out

@@ -1,0 +1,251 @@
+"""Analysis results in words: names, the facts behind each reason, and sentences.
+
+:func:`contextgraph.analysis.analyse` works on the projection and returns ids.
+:func:`explain` reads from the store only what the results point at — the
+entities named and the relationships behind each reason — and adds each
+fact's sources, dates and grading, and a sentence a practitioner can check
+against the notes, such as "went missing with Kyle Benson (open to YJS, known
+to be exploited) on 2 March 2024 [mace-east-2024-03-14, 1B P]".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import date
+from typing import Any
+
+from .model import Entity, Relationship
+from .store.base import Key, Store
+
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def long_date(iso: str | None) -> str:
+    """A date as a person writes it.
+
+    >>> long_date("2024-03-02")
+    '2 March 2024'
+    """
+    if not iso:
+        return ""
+    d = date.fromisoformat(iso)
+    return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
+
+
+def _walk(result: dict[str, Any]) -> tuple[set[str], set[Key]]:
+    """Every entity id and relationship key a result refers to."""
+    ids: set[str] = set()
+    keys: set[Key] = set()
+
+    def facts(items: Iterable[dict[str, Any]]) -> None:
+        for f in items:
+            keys.add((f["type"], f["source"], f["target"]))
+            ids.update((f["source"], f["target"]))
+
+    for c in result.get("unopened_at_risk", []):
+        ids.add(c["id"])
+        for r in c["reasons"]:
+            ids.add(r["other"])
+            facts(r["facts"])
+    for h in result.get("hotspots", []):
+        ids.add(h["id"])
+    for g in result.get("peer_groups", []):
+        ids.update(g["members"])
+        for slot in ("places", "persons_of_concern", "groups"):
+            ids.update(x["id"] for x in g[slot])
+    for x in result.get("persons_of_concern", []):
+        ids.add(x["id"])
+        ids.update(x["groups"])
+        facts(x["evidence"])
+    ch = result.get("changes") or {}
+    facts(ch.get("links", []))
+    for k in ("children", "children_raised", "hotspots", "persons_of_concern"):
+        ids.update(x["id"] for x in ch.get(k, []))
+    for k in ("children_newly_open", "children_newly_known"):
+        ids.update(ch.get(k, []))
+    return ids, keys
+
+
+def _chunks(items: list[Any], n: int = 20_000) -> Iterator[list[Any]]:
+    for i in range(0, len(items), n):
+        yield items[i : i + n]
+
+
+def explain(result: dict[str, Any], store: Store) -> dict[str, Any]:
+    """Fill a result of :func:`~contextgraph.analysis.analyse` with names, facts and sentences (in place)."""
+    ids, keys = _walk(result)
+    ents: dict[str, Entity] = {}
+    for chunk in _chunks(sorted(ids)):
+        ents.update(store.get_many(chunk))
+    rels: dict[Key, Relationship] = {}
+    for kchunk in _chunks(sorted(keys)):
+        rels.update(store.read(lambda tx, k=kchunk: tx.relationships(k)))  # type: ignore[misc]
+    w = _Words(ents, rels)
+    for c in result.get("unopened_at_risk", []):
+        e = ents.get(c["id"])
+        c["name"] = e.name if e else c["id"]
+        for r in c["reasons"]:
+            r["facts"] = [w.fact(f) for f in r["facts"]]
+            r["text"] = w.reason(r, e)
+        c["summary"] = "; ".join(r["text"] for r in c["reasons"][:3])
+    for h in result.get("hotspots", []):
+        e = ents.get(h["id"])
+        h.update(name=w.name(h["id"]), lat=e.lat if e else None, lon=e.lon if e else None)
+        h["text"] = w.hotspot(h)
+    for g in result.get("peer_groups", []):
+        g["member_names"] = [w.name(m) for m in g["members"]]
+        for slot in ("places", "persons_of_concern", "groups"):
+            for x in g[slot]:
+                x["name"] = w.name(x["id"])
+        g["text"] = w.peer_group(g)
+    for x in result.get("persons_of_concern", []):
+        x["name"] = w.name(x["id"])
+        x["aliases"] = list(ents[x["id"]].aliases) if x["id"] in ents else []
+        x["evidence"] = [w.fact(f) for f in x["evidence"]]
+        x["text"] = w.person(x)
+    ch = result.get("changes")
+    if ch:
+        ch["links"] = [w.fact(f) for f in ch["links"]]
+        for k in ("children", "children_raised", "hotspots", "persons_of_concern"):
+            for x in ch[k]:
+                x["name"] = w.name(x["id"])
+        for k in ("children_newly_open", "children_newly_known"):
+            ch[k] = [{"id": i, "name": w.name(i)} for i in ch[k]]
+    return result
+
+
+class _Words:
+    def __init__(self, ents: dict[str, Entity], rels: dict[Key, Relationship]):
+        self.ents = ents
+        self.rels = rels
+
+    def name(self, eid: str) -> str:
+        e = self.ents.get(eid)
+        return e.name if e else eid
+
+    def fact(self, f: dict[str, Any]) -> dict[str, Any]:
+        r = self.rels.get((f["type"], f["source"], f["target"]))
+        out = {"type": f["type"], "source": f["source"], "target": f["target"]}
+        out["source_name"] = self.name(f["source"])
+        out["target_name"] = self.name(f["target"])
+        if r is None:  # the store changed since the projection was taken
+            out.update(sources=[], first_seen=f.get("date"), last_seen=f.get("date"), grading=None)
+            return out
+        out.update(sources=r.sources, first_seen=r.first_seen, last_seen=r.last_seen, grading=r.grading, count=r.count)
+        return out
+
+    @staticmethod
+    def cite(facts: list[dict[str, Any]]) -> str:
+        parts: list[str] = []
+        for f in facts:
+            refs = f.get("sources") or []
+            shown = ", ".join(refs[-2:]) + (f" and {len(refs) - 2} more" if len(refs) > 2 else "")
+            bits = [b for b in (shown, f.get("grading") or "ungraded") if b]
+            parts.append(", ".join(bits))
+        return f" [{'; '.join(parts)}]" if parts else ""
+
+    @staticmethod
+    def on(facts: list[dict[str, Any]]) -> str:
+        d = facts[0].get("last_seen") if facts else None
+        return f" on {long_date(d)}" if d else ""
+
+    def about(self, r: dict[str, Any]) -> str:
+        """Who the other child is: open to what, known to be exploited."""
+        bits = []
+        if r.get("other_open_to"):
+            bits.append("open to " + ", ".join(r["other_open_to"]))
+        if r.get("other_known"):
+            bits.append("known to be exploited")
+        if "other_score" in r:
+            bits.append(f"also linked to risk, score {r['other_score']:.2f}")
+        return f" ({', '.join(bits)})" if bits else ""
+
+    @staticmethod
+    def where(ctx: dict[str, Any] | None, verb: str) -> str:
+        if not ctx:
+            return ""
+        bits = []
+        if ctx["persons_of_concern"]:
+            n = ctx["persons_of_concern"]
+            bits.append(f"{n} person{'s' if n != 1 else ''} of concern")
+        if ctx["known_children"]:
+            n = ctx["known_children"]
+            bits.append(f"{n} child{'ren' if n != 1 else ''} known to be exploited")
+        if not bits:
+            return ""
+        one = len(bits) == 1 and (ctx["persons_of_concern"] + ctx["known_children"]) == 1
+        return f", where {' and '.join(bits)} {'is' if one else 'are'} {verb}"
+
+    def reason(self, r: dict[str, Any], child: Entity | None) -> str:
+        k, facts, other = r["kind"], r["facts"], self.name(r["other"])
+        on, cite = self.on(facts), self.cite(facts)
+        if k == "flagged":
+            props = child.properties if child else {}
+            what = ", ".join(props.get("exploitation_types") or []) or f"risk level {props.get('risk_level', '')}"
+            return f"flagged at risk of exploitation in their own record ({what.strip()})"
+        if k == "exploited_by":
+            return f"named as exploited by {other}, a person of concern{on}{cite}"
+        if k == "associates_with_poc":
+            return f"associates with {other}, a person of concern{on}{cite}"
+        if k == "family_of_poc":
+            return f"family of {other}, a person of concern{cite}"
+        if k == "associates_with_known":
+            return f"associates with {other}{self.about(r)}{on}{cite}"
+        if k == "family_of_known":
+            return f"family of {other}{self.about(r)}{cite}"
+        if k == "missing_with":
+            return f"went missing with {other}{self.about(r)}{on}{cite}"
+        if k == "found_at":
+            return f"found at {other} after a missing episode{on}{self.where(r.get('context'), 'linked')}{cite}"
+        if k == "seen_at":
+            return f"seen at {other}{on}{self.where(r.get('context'), 'seen')}{cite}"
+        if k == "lives_at":
+            return f"lives at {other}{self.where(r.get('context'), 'linked')}{cite}"
+        if k == "member_of":
+            return f"member of {other}{on}{self.where(r.get('context'), 'members')}{cite}"
+        if k == "peer":
+            verb = "went missing with" if facts and facts[0]["type"] == "MISSING_WITH" else "associates with"
+            return f"{verb} {other}{self.about(r)}{on}{cite}"
+        return f"{k.replace('_', ' ')} {other}{on}{cite}"
+
+    def hotspot(self, h: dict[str, Any]) -> str:
+        bits = [f"{h['children_at_risk']} of {h['children']} children linked are at risk"]
+        if h["children_open"]:
+            bits.append(f"{h['children_open']} open to services")
+        if h["persons_of_concern"]:
+            bits.append(f"{h['persons_of_concern']} persons of concern")
+        if h["found_at"]:
+            bits.append(f"{h['found_at']} missing episodes ended here")
+        if h["last_seen"]:
+            bits.append(f"last linked {long_date(h['last_seen'])}")
+        return "; ".join(bits)
+
+    def peer_group(self, g: dict[str, Any]) -> str:
+        text = (
+            f"{g['size']} children: {g['open']} open to services, {g['flagged']} flagged or known, "
+            f"{g['at_risk_not_open']} at risk and not open"
+        )
+        shared = [x["name"] for x in g["places"][:3]] + [x["name"] for x in g["persons_of_concern"][:3]]
+        return text + (f"; linked to {', '.join(shared)}" if shared else "")
+
+    def person(self, x: dict[str, Any]) -> str:
+        text = (
+            f"linked to {x['children_linked']} children ({x['children_linked_directly']} directly, "
+            f"{x['children_not_open']} not open to services), bridging {x['peer_groups_bridged']} peer groups"
+        )
+        if x["groups"]:
+            text += "; member of " + ", ".join(self.name(g) for g in x["groups"])
+        return text
