@@ -102,6 +102,8 @@ class Weights:
     """Second step: this share of the evidence of a child they went missing with."""
     peer_associates: float = 0.1
     """Second step: this share of the evidence of a child they associate with."""
+    poc_address: float = 0.5
+    """The least risk of an address where a person of concern lives (a possible trap house)."""
     min_risky: int = 2
     """A place or group is risky only when at least this many risky people are linked to it."""
     smoothing: float = 2.0
@@ -231,6 +233,7 @@ class Context:
     linked: npt.NDArray[np.int32]  # people linked to each place or group
     pocs_linked: npt.NDArray[np.int32]  # persons of concern linked to each place or group
     base_rate: float
+    poc_home: B  # addresses where a person of concern lives
     score: F = field(default_factory=lambda: np.zeros(0))
     person_score: F = field(default_factory=lambda: np.zeros(0))
     rows: dict[str, Any] = field(default_factory=dict)
@@ -276,8 +279,14 @@ def prepare(p: Projection, w: Weights = DEFAULT, as_of: str | None = None) -> Co
     share = (risky_links + w.smoothing * base) / (linked + w.smoothing)
     risk = np.clip((share - base) / max(1.0 - base, 1e-9), 0.0, 1.0)  # the excess over the overall share
     risk[risky_links < max(1, w.min_risky)] = 0.0
+    # an address where a person of concern lives is risky however few are linked to it
+    home = valid & (typ == _T["LIVES_AT"]) & poc[src]
+    poc_home = np.zeros(n, bool)
+    poc_home[dst[home]] = True
+    risk = np.where(poc_home, np.maximum(risk, w.poc_address), risk)
     return Context(
-        p, w, today, valid, factor, child, poc, open_, codes, known, risky, risk, risky_links, linked, pocs_linked, base
+        p, w, today, valid, factor, child, poc, open_, codes, known, risky, risk, risky_links, linked, pocs_linked,
+        base, poc_home
     )
 
 
@@ -516,6 +525,7 @@ def _reason(ctx: Context, child: int, edge: int, other: int, kind: int, value: f
             "known_children": int(ctx.risky_links[other] - ctx.pocs_linked[other]),
             "people": int(ctx.linked[other]),
             "risk": round(float(ctx.risk[other]), 4),
+            "person_of_concern_lives_here": bool(ctx.poc_home[other]),
         }
     return r
 

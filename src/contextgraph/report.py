@@ -177,6 +177,7 @@ class _Words:
     def where(ctx: dict[str, Any] | None, verb: str) -> str:
         if not ctx:
             return ""
+        lives = ", an address where a person of concern lives" if ctx.get("person_of_concern_lives_here") else ""
         bits = []
         if ctx["persons_of_concern"]:
             n = ctx["persons_of_concern"]
@@ -185,9 +186,9 @@ class _Words:
             n = ctx["known_children"]
             bits.append(f"{n} child{'ren' if n != 1 else ''} known to be exploited")
         if not bits:
-            return ""
+            return lives
         one = len(bits) == 1 and (ctx["persons_of_concern"] + ctx["known_children"]) == 1
-        return f", where {' and '.join(bits)} {'is' if one else 'are'} {verb}"
+        return f"{lives}, where {' and '.join(bits)} {'is' if one else 'are'} {verb}"
 
     def reason(self, r: dict[str, Any], child: Entity | None) -> str:
         k, facts, other = r["kind"], r["facts"], self.name(r["other"])
