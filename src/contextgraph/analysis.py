@@ -52,6 +52,7 @@ import scipy.sparse as sp
 
 from .model import GRADE_CODES, KIND_CODES, TYPE_CODES, service_id
 from .projection import Projection, day
+from .store.base import paused_gc
 
 F = npt.NDArray[np.float64]
 I = npt.NDArray[np.int64]  # noqa: E741 - index arrays
@@ -105,6 +106,8 @@ class Weights:
     poc_address: float = 0.5
     """The least risk of an address where a person of concern lives (a possible trap house)."""
     min_risky: int = 2
+    min_place_risk: float = 0.05
+    """A place or group whose risk is below this is not counted as risky at all."""
     """A place or group is risky only when at least this many risky people are linked to it."""
     smoothing: float = 2.0
     """Pseudo-count pulling a place's or group's share towards the overall share."""
@@ -125,7 +128,7 @@ class Weights:
     at_risk_threshold: float = 0.2
     """In hotspot, peer-group and person-of-concern counts, a child not open to services counts as at
     risk when its evidence other than places adds up to at least this."""
-    reasons: int = 5
+    reasons: int = 3
     """How many reasons to keep for each child (the score counts every piece of evidence)."""
 
     @classmethod
@@ -278,15 +281,30 @@ def prepare(p: Projection, w: Weights = DEFAULT, as_of: str | None = None) -> Co
     base = float(risky[visitors].mean()) if visitors.size else 0.0
     share = (risky_links + w.smoothing * base) / (linked + w.smoothing)
     risk = np.clip((share - base) / max(1.0 - base, 1e-9), 0.0, 1.0)  # the excess over the overall share
-    risk[risky_links < max(1, w.min_risky)] = 0.0
+    risk[(risky_links < max(1, w.min_risky)) | (risk < w.min_place_risk)] = 0.0
     # an address where a person of concern lives is risky however few are linked to it
     home = valid & (typ == _T["LIVES_AT"]) & poc[src]
     poc_home = np.zeros(n, bool)
     poc_home[dst[home]] = True
     risk = np.where(poc_home, np.maximum(risk, w.poc_address), risk)
     return Context(
-        p, w, today, valid, factor, child, poc, open_, codes, known, risky, risk, risky_links, linked, pocs_linked,
-        base, poc_home
+        p,
+        w,
+        today,
+        valid,
+        factor,
+        child,
+        poc,
+        open_,
+        codes,
+        known,
+        risky,
+        risk,
+        risky_links,
+        linked,
+        pocs_linked,
+        base,
+        poc_home,
     )
 
 
@@ -401,6 +419,7 @@ def score_children(ctx: Context) -> F:
         own = (w.missing if t == "MISSING_WITH" else 0.0) * ctx.factor  # what this link gave the other child
         for a, b in ((src, dst), (dst, src)):
             other = np.clip(direct[b] - own, 0.0, 1.0)
+            other[other < w.at_risk_threshold] = 0.0  # only from children who are at risk themselves
             val = share * other * ctx.factor
             keep = m & (val > 0)
             pc.append(a[keep])
@@ -489,14 +508,23 @@ def _top_reasons(ctx: Context, children: I) -> dict[int, list[dict[str, Any]]]:
     sel = np.flatnonzero(want[rows["child"]])
     c, v = rows["child"][sel], rows["value"][sel]
     order = sel[np.lexsort((-v, c))]
+    # the first k rows of each child
+    cs = rows["child"][order]
+    start = np.ones(order.size, bool)
+    start[1:] = cs[1:] != cs[:-1]
+    idx = np.arange(order.size)
+    nth = idx - np.maximum.accumulate(np.where(start, idx, 0))
+    order = order[nth < max(1, ctx.w.reasons)]
     out: dict[int, list[dict[str, Any]]] = {}
-    k = ctx.w.reasons
-    for r in order.tolist():
-        ch = int(rows["child"][r])
-        lst = out.setdefault(ch, [])
-        if len(lst) < k:
-            edge, other, kind = int(rows["edge"][r]), int(rows["other"][r]), int(rows["kind"][r])
-            lst.append(_reason(ctx, ch, edge, other, kind, float(rows["value"][r])))
+    for ch, edge, other, kind, value in zip(
+        rows["child"][order].tolist(),
+        rows["edge"][order].tolist(),
+        rows["other"][order].tolist(),
+        rows["kind"][order].tolist(),
+        rows["value"][order].tolist(),
+        strict=True,
+    ):
+        out.setdefault(ch, []).append(_reason(ctx, ch, edge, other, kind, value))
     return out
 
 
@@ -593,7 +621,11 @@ def hotspots(ctx: Context, localities: list[str] | None = None, top: int | None 
 
 
 def peer_groups(
-    ctx: Context, localities: list[str] | None = None, seed: int = 0, resolution: float = 1.0
+    ctx: Context,
+    localities: list[str] | None = None,
+    seed: int = 0,
+    resolution: float = 1.0,
+    communities: I | None = None,
 ) -> list[dict[str, Any]]:
     """Communities of children (Leiden on who associates, goes missing and is family with whom).
 
@@ -602,7 +634,7 @@ def peer_groups(
     """
     if ctx.score.shape[0] != ctx.p.n_nodes:
         score_children(ctx)
-    membership = _communities(ctx, seed, resolution)
+    membership = communities if communities is not None else _communities(ctx, seed, resolution)
     p = ctx.p
     risky_child = at_risk(ctx)
     comm = membership
@@ -671,7 +703,7 @@ def _communities(ctx: Context, seed: int, resolution: float) -> I:
     ig.set_random_number_generator(rng)
     try:
         part = g.community_leiden(
-            objective_function="modularity", weights=weights, resolution=resolution, n_iterations=-1
+            objective_function="modularity", weights=weights, resolution=resolution, n_iterations=2
         )
     finally:
         ig.set_random_number_generator(random)
@@ -720,7 +752,7 @@ def persons_of_concern(
     localities: list[str] | None = None,
     top: int | None = None,
     seed: int = 0,
-    cutoff: int = 4,
+    cutoff: int = 3,
     communities: I | None = None,
 ) -> list[dict[str, Any]]:
     """Persons of concern ranked by reach: children linked, peer groups bridged, betweenness.
@@ -941,6 +973,19 @@ def analyse(
     >>> [c["id"] for c in out["unopened_at_risk"]], [h["id"] for h in out["hotspots"]]
     (['a'], ['l'])
     """
+    with paused_gc():
+        return _analyse(p, w, as_of, since, localities, top, seed)
+
+
+def _analyse(
+    p: Projection,
+    w: Weights,
+    as_of: str | None,
+    since: str | None,
+    localities: list[str] | None,
+    top: int | None,
+    seed: int,
+) -> dict[str, Any]:
     ctx = prepare(p, w, as_of)
     score_children(ctx)
     comm = _communities(ctx, seed, 1.0)
@@ -949,7 +994,7 @@ def analyse(
         "localities": sorted(localities) if localities else None,
         "known_children": int(ctx.known.sum()),
         "unopened_at_risk": unopened_at_risk(ctx, localities, top),
-        "peer_groups": peer_groups(ctx, localities, seed),
+        "peer_groups": peer_groups(ctx, localities, seed, communities=comm),
         "hotspots": hotspots(ctx, localities, top),
         "persons_of_concern": persons_of_concern(ctx, localities, top, seed, communities=comm),
         "changes": changes(p, since, w, as_of, localities, now=ctx) if since else None,

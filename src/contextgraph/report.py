@@ -14,8 +14,8 @@ from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import Any
 
-from .model import Entity, Relationship
-from .store.base import Key, Store
+from .model import Entity
+from .store.base import Fact, Key, Label, Store, paused_gc
 
 _MONTHS = (
     "January",
@@ -86,24 +86,34 @@ def _chunks(items: list[Any], n: int = 20_000) -> Iterator[list[Any]]:
 
 def explain(result: dict[str, Any], store: Store) -> dict[str, Any]:
     """Fill a result of :func:`~contextgraph.analysis.analyse` with names, facts and sentences (in place)."""
+    with paused_gc():  # many small objects, none cyclic: collections would only cost time
+        return _explain(result, store)
+
+
+def _explain(result: dict[str, Any], store: Store) -> dict[str, Any]:
     ids, keys = _walk(result)
+    labels: dict[str, Label] = {}
+    for chunk in _chunks(list(ids)):
+        labels.update(store.labels(chunk))
+    facts: dict[Key, Fact] = {}
+    for kchunk in _chunks(list(keys)):
+        facts.update(store.facts(kchunk))
+    # whole records only where a report needs more than a name: flags and aliases
+    full = {c["id"] for c in result.get("unopened_at_risk", []) if c.get("flagged")}
+    full |= {x["id"] for x in result.get("persons_of_concern", [])}
     ents: dict[str, Entity] = {}
-    for chunk in _chunks(sorted(ids)):
+    for chunk in _chunks(sorted(full)):
         ents.update(store.get_many(chunk))
-    rels: dict[Key, Relationship] = {}
-    for kchunk in _chunks(sorted(keys)):
-        rels.update(store.read(lambda tx, k=kchunk: tx.relationships(k)))  # type: ignore[misc]
-    w = _Words(ents, rels)
+    w = _Words(labels, facts)
     for c in result.get("unopened_at_risk", []):
-        e = ents.get(c["id"])
-        c["name"] = e.name if e else c["id"]
+        c["name"] = w.name(c["id"])
         for r in c["reasons"]:
             r["facts"] = [w.fact(f) for f in r["facts"]]
-            r["text"] = w.reason(r, e)
+            r["text"] = w.reason(r, ents.get(c["id"]))
         c["summary"] = "; ".join(r["text"] for r in c["reasons"][:3])
     for h in result.get("hotspots", []):
-        e = ents.get(h["id"])
-        h.update(name=w.name(h["id"]), lat=e.lat if e else None, lon=e.lon if e else None)
+        lab = labels.get(h["id"])
+        h.update(name=w.name(h["id"]), lat=lab.lat if lab else None, lon=lab.lon if lab else None)
         h["text"] = w.hotspot(h)
     for g in result.get("peer_groups", []):
         g["member_names"] = [w.name(m) for m in g["members"]]
@@ -128,23 +138,25 @@ def explain(result: dict[str, Any], store: Store) -> dict[str, Any]:
 
 
 class _Words:
-    def __init__(self, ents: dict[str, Entity], rels: dict[Key, Relationship]):
-        self.ents = ents
-        self.rels = rels
+    def __init__(self, labels: dict[str, Label], facts: dict[Key, Fact]):
+        self.labels = labels
+        self.facts = facts
 
     def name(self, eid: str) -> str:
-        e = self.ents.get(eid)
-        return e.name if e else eid
+        lab = self.labels.get(eid)
+        return lab.name if lab else eid
 
     def fact(self, f: dict[str, Any]) -> dict[str, Any]:
-        r = self.rels.get((f["type"], f["source"], f["target"]))
+        r = self.facts.get((f["type"], f["source"], f["target"]))
         out = {"type": f["type"], "source": f["source"], "target": f["target"]}
         out["source_name"] = self.name(f["source"])
         out["target_name"] = self.name(f["target"])
         if r is None:  # the store changed since the projection was taken
-            out.update(sources=[], first_seen=f.get("date"), last_seen=f.get("date"), grading=None)
+            out.update(sources=[], first_seen=f.get("date"), last_seen=f.get("date"), grading=None, count=0)
             return out
-        out.update(sources=r.sources, first_seen=r.first_seen, last_seen=r.last_seen, grading=r.grading, count=r.count)
+        out.update(
+            sources=r.sources, first_seen=r.first_seen, last_seen=r.last_seen, grading=r.grading, count=r.assertions
+        )
         return out
 
     @staticmethod

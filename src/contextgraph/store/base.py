@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import networkx as nx
 import orjson
@@ -104,6 +104,24 @@ class Filter:
         if self.kinds is not None and kind not in self.kinds:
             return False
         return not (self.localities is not None and kind != "service" and locality not in self.localities)
+
+
+class Label(NamedTuple):
+    """What a report shows of an entity it names."""
+
+    name: str
+    lat: float | None
+    lon: float | None
+
+
+class Fact(NamedTuple):
+    """What a report shows of a relationship it cites."""
+
+    sources: list[str]
+    first_seen: str | None
+    last_seen: str | None
+    grading: str | None
+    assertions: int
 
 
 @dataclass
@@ -510,6 +528,16 @@ class Store(ABC):
             return {i: out_c[canon.get(i, i)] for i in ids if canon.get(i, i) in out_c}
 
         return self.read(work)
+
+    def labels(self, ids: Iterable[str]) -> dict[str, Label]:
+        """Name and coordinates of each entity (as readers see it), for reports over many entities."""
+        return {i: Label(e.name, e.lat, e.lon) for i, e in self.get_many(ids).items()}
+
+    def facts(self, keys: Iterable[Key]) -> dict[Key, Fact]:
+        """Sources, dates, grading and count of each relationship, for reports over many facts."""
+        keys = list(keys)
+        rels = self.read(lambda tx: tx.relationships(keys))
+        return {k: Fact(r.sources, r.first_seen, r.last_seen, r.grading, r.count) for k, r in rels.items()}
 
     def neighbourhood(self, eid: str, depth: int = 1, flt: Filter | None = None) -> Subgraph:
         """The entities within ``depth`` (1-3) steps of ``eid``, and the relationships walked.

@@ -41,8 +41,10 @@ from ..projection import Projection, day
 from ..text import normalise_name
 from .base import (
     RECORD_TABLES,
+    Fact,
     Filter,
     Key,
+    Label,
     Stats,
     Store,
     StoreError,
@@ -869,6 +871,46 @@ class SQLiteStore(Store):
                 grade=eg[emask].copy(),
                 flag=flag[nodes],
             )
+
+    def labels(self, ids: Iterable[str]) -> dict[str, Label]:
+        """As :meth:`Store.labels`, straight from the columns (no records decoded)."""
+        with self._lock:
+            ix = self._index()
+            by_nid: dict[int, list[str]] = {}
+            for i in ids:
+                n = ix.nid_of.get(ix.merged.get(i, i))
+                if n is not None:
+                    by_nid.setdefault(n, []).append(i)
+            out: dict[str, Label] = {}
+            for chunk in _chunks(sorted(by_nid)):
+                q = f"SELECT nid, name, lat, lon FROM entities WHERE nid IN ({','.join('?' * len(chunk))})"
+                for nid, name, lat, lon in self._db.execute(q, chunk):
+                    for i in by_nid[nid]:
+                        out[i] = Label(name, lat, lon)
+            return out
+
+    def facts(self, keys: Iterable[Key]) -> dict[Key, Fact]:
+        """As :meth:`Store.facts`, straight from the columns and the assertions' source refs."""
+        with self._lock:
+            ix = self._index()
+            nid, ekey = ix.nid_of, ix.ekey
+            by_rid: dict[int, Key] = {}
+            for k in keys:
+                ns, nd = nid.get(k[1]), nid.get(k[2])
+                if ns is not None and nd is not None:
+                    rid = ekey.get(_ekey(_TYPE_CODE[k[0]], ns, nd))
+                    if rid is not None:
+                        by_rid[rid] = k
+            out: dict[Key, Fact] = {}
+            for chunk in _chunks(sorted(by_rid)):
+                q = (
+                    "SELECT rid, first_seen, last_seen, grading, count, assertions FROM relationships"
+                    f" WHERE rid IN ({','.join('?' * len(chunk))})"
+                )
+                for rid, first, last, grading, count, asr in self._db.execute(q, chunk):
+                    refs = list(dict.fromkeys(a[0] for a in orjson.loads(asr) if a[0]))
+                    out[by_rid[rid]] = Fact(refs, first, last, grading, count)
+            return out
 
     def stats(self) -> Stats:
         with self._lock:
