@@ -69,3 +69,15 @@ def test_docs_link_to_existing_pages() -> None:
     for page in [ROOT / "README.md", *DOCS.glob("*.md")]:
         for target in re.findall(r"\]\(([^)#:]+\.md)\)", page.read_text(encoding="utf-8")):
             assert (page.parent / target).exists(), f"{page.name} links to missing {target}"
+
+
+def test_every_weight_is_documented_with_its_default() -> None:
+    from dataclasses import fields
+
+    from contextgraph.analysis import Weights
+
+    text = (DOCS / "analysis.md").read_text(encoding="utf-8")
+    for f in fields(Weights):
+        value = getattr(Weights(), f.name)
+        shown = f"[{', '.join(str(x) for x in value)}]" if isinstance(value, tuple) else str(value)
+        assert f"| `{f.name}` | {shown} |" in text, f"weight {f.name} (default {shown}) is not in docs/analysis.md"

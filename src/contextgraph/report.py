@@ -92,12 +92,8 @@ def explain(result: dict[str, Any], store: Store) -> dict[str, Any]:
 
 def _explain(result: dict[str, Any], store: Store) -> dict[str, Any]:
     ids, keys = _walk(result)
-    labels: dict[str, Label] = {}
-    for chunk in _chunks(list(ids)):
-        labels.update(store.labels(chunk))
-    facts: dict[Key, Fact] = {}
-    for kchunk in _chunks(list(keys)):
-        facts.update(store.facts(kchunk))
+    labels: dict[str, Label] = store.labels(ids)
+    facts: dict[Key, Fact] = store.facts(keys)
     # whole records only where a report needs more than a name: flags and aliases
     full = {c["id"] for c in result.get("unopened_at_risk", []) if c.get("flagged")}
     full |= {x["id"] for x in result.get("persons_of_concern", [])}
@@ -149,8 +145,6 @@ class _Words:
     def fact(self, f: dict[str, Any]) -> dict[str, Any]:
         r = self.facts.get((f["type"], f["source"], f["target"]))
         out = {"type": f["type"], "source": f["source"], "target": f["target"]}
-        out["source_name"] = self.name(f["source"])
-        out["target_name"] = self.name(f["target"])
         if r is None:  # the store changed since the projection was taken
             out.update(sources=[], first_seen=f.get("date"), last_seen=f.get("date"), grading=None, count=0)
             return out

@@ -882,6 +882,14 @@ class SQLiteStore(Store):
                 if n is not None:
                     by_nid.setdefault(n, []).append(i)
             out: dict[str, Label] = {}
+            if len(by_nid) > len(ix.nid_of) // 8:  # a large share: one scan beats many lookups
+                rows: Iterable[tuple[int, str, float | None, float | None]] = self._db.execute(
+                    "SELECT nid, name, lat, lon FROM entities"
+                )
+                for nid, name, lat, lon in rows:
+                    for i in by_nid.get(nid, ()):
+                        out[i] = Label(name, lat, lon)
+                return out
             for chunk in _chunks(sorted(by_nid)):
                 q = f"SELECT nid, name, lat, lon FROM entities WHERE nid IN ({','.join('?' * len(chunk))})"
                 for nid, name, lat, lon in self._db.execute(q, chunk):
