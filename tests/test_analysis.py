@@ -308,6 +308,14 @@ def test_eval_analysis_meets_targets_across_seeds(tmp_path: Path) -> None:
         assert ours["r_precision"] >= best_rp + 0.10 and ours["average_precision"] >= best_ap + 0.10, (seed, m)
 
 
+def test_synth_is_the_same_for_the_same_seed_in_any_process(tmp_path: Path) -> None:
+    for run in ("a", "b"):
+        assert cg("synth", str(tmp_path / run), str(tmp_path / f"{run}.json"), "--children", "300").returncode == 0
+    for name in ("entities.jsonl", "relationships.jsonl"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+    assert (tmp_path / "a.json").read_text() == (tmp_path / "b.json").read_text()
+
+
 def test_eval_analysis_bad_input(synthetic: tuple[Path, Path], tmp_path: Path) -> None:
     data, _ = synthetic
     empty = tmp_path / "t.json"

@@ -91,6 +91,8 @@ class Weights:
     """Being found somewhere at the end of a missing episode."""
     found_at_risky: float = 0.8
     """Added, times the place's risk, when found at a risky place (trap house, out-of-area address)."""
+    found_out_of_area: float = 0.3
+    """Being found in another locality than the child's own: children taken out of area by lines."""
     seen_at_risky: float = 0.6
     """Seen at a place, times the place's risk."""
     lives_at_risky: float = 0.8
@@ -174,6 +176,7 @@ ASSOCIATES_KNOWN = "associates_with_known"
 FAMILY_KNOWN = "family_of_known"
 MISSING_WITH = "missing_with"
 FOUND_AT = "found_at"
+FOUND_AWAY = "found_out_of_area"
 SEEN_AT = "seen_at"
 LIVES_AT = "lives_at"
 MEMBER_OF = "member_of"
@@ -187,6 +190,7 @@ REASON_KINDS = (
     FAMILY_KNOWN,
     MISSING_WITH,
     FOUND_AT,
+    FOUND_AWAY,
     SEEN_AT,
     LIVES_AT,
     MEMBER_OF,
@@ -365,6 +369,10 @@ def _evidence(ctx: Context) -> tuple[I, I, I, F, I]:
         ("MEMBER_OF", w.member_of_risky, 0.0, MEMBER_OF),
     ):
         add(valid & (typ == _T[t]), src, dst, base + wt * ctx.risk[dst], kinds(kind))
+    # found far from home: a place in another locality than the child's (both known)
+    none = p.localities.index(None) if None in p.localities else -1
+    away = (p.locality[src] != p.locality[dst]) & (p.locality[src] != none) & (p.locality[dst] != none)
+    add(valid & (typ == _T["FOUND_AT"]) & away, src, dst, const(w.found_out_of_area), kinds(FOUND_AWAY))
     # symmetric types between people: either end may be the child
     for c, o in ((src, dst), (dst, src)):
         a = valid & (typ == _T["ASSOCIATES_WITH"])
@@ -515,47 +523,77 @@ def _top_reasons(ctx: Context, children: I) -> dict[int, list[dict[str, Any]]]:
     idx = np.arange(order.size)
     nth = idx - np.maximum.accumulate(np.where(start, idx, 0))
     order = order[nth < max(1, ctx.w.reasons)]
-    out: dict[int, list[dict[str, Any]]] = {}
-    for ch, edge, other, kind, value in zip(
+    return _reasons_of(ctx, order)
+
+
+def _reasons_of(ctx: Context, order: I) -> dict[int, list[dict[str, Any]]]:
+    """Reason records for evidence rows ``order``, gathered column by column."""
+    p, rows = ctx.p, ctx.rows
+    e = rows["edge"][order]
+    o = rows["other"][order]
+    ee = np.where(e >= 0, e, 0)
+    child_k, place_k = _K["child"], [_RK[x] for x in (SEEN_AT, LIVES_AT, FOUND_AT, MEMBER_OF)]
+    cols = zip(
         rows["child"][order].tolist(),
-        rows["edge"][order].tolist(),
-        rows["other"][order].tolist(),
+        e.tolist(),
+        o.tolist(),
         rows["kind"][order].tolist(),
-        rows["value"][order].tolist(),
+        np.round(rows["value"][order], 4).tolist(),
+        p.type[ee].tolist(),
+        p.src[ee].tolist(),
+        p.dst[ee].tolist(),
+        p.last_seen[ee].tolist(),
+        p.grade[ee].tolist(),
+        p.kind[o].tolist(),
+        ctx.known[o].tolist(),
+        np.round(ctx.score[o], 4).tolist(),
+        ctx.risky_links[o].tolist(),
+        ctx.pocs_linked[o].tolist(),
+        ctx.linked[o].tolist(),
+        np.round(ctx.risk[o], 4).tolist(),
+        ctx.poc_home[o].tolist(),
         strict=True,
-    ):
-        out.setdefault(ch, []).append(_reason(ctx, ch, edge, other, kind, value))
+    )
+    ids, dates = p.ids, _DateCache()
+    out: dict[int, list[dict[str, Any]]] = {}
+    for ch, edge, other, kind, value, t, s, d, last, g, okind, known, oscore, rl, pl, ln, risk, home in cols:
+        r: dict[str, Any] = {"kind": REASON_KINDS[kind], "weight": value}
+        if edge < 0:
+            r.update(other=ids[ch], facts=[], date=None, grade=None)
+        else:
+            r["other"] = ids[other]
+            r["facts"] = [{"type": TYPE_CODES[t], "source": ids[s], "target": ids[d]}]
+            r["date"] = dates(last)
+            r["grade"] = GRADE_CODES[g]
+            r["other_kind"] = KIND_CODES[okind]
+            if okind == child_k:
+                r["other_open_to"] = sorted(ctx.open_codes.get(other, []))
+                r["other_known"] = known
+                if kind == _RK[PEER]:
+                    r["other_score"] = oscore
+            if kind == _RK[FOUND_AWAY]:
+                r["other_locality"] = p.localities[int(p.locality[other])]
+            if kind in place_k:
+                r["context"] = {
+                    "risky_people": rl,
+                    "persons_of_concern": pl,
+                    "known_children": rl - pl,
+                    "people": ln,
+                    "risk": risk,
+                    "person_of_concern_lives_here": home,
+                }
+        out.setdefault(ch, []).append(r)
     return out
 
 
-def _reason(ctx: Context, child: int, edge: int, other: int, kind: int, value: float) -> dict[str, Any]:
-    p = ctx.p
-    name = REASON_KINDS[kind]
-    r: dict[str, Any] = {"kind": name, "weight": round(float(value), 4)}
-    if edge < 0:
-        r.update(other=p.ids[child], facts=[], date=None, grade=None)
-        return r
-    t = TYPE_CODES[int(p.type[edge])]
-    r["other"] = p.ids[other]
-    r["facts"] = [{"type": t, "source": p.ids[int(p.src[edge])], "target": p.ids[int(p.dst[edge])]}]
-    r["date"] = iso(int(p.last_seen[edge]))
-    r["grade"] = GRADE_CODES[int(p.grade[edge])]
-    r["other_kind"] = p.kind_of(other)
-    if p.kind_of(other) == "child":
-        r["other_open_to"] = sorted(ctx.open_codes.get(other, []))
-        r["other_known"] = bool(ctx.known[other])
-        if name == PEER:
-            r["other_score"] = round(float(ctx.score[other]), 4)
-    if name in (SEEN_AT, LIVES_AT, FOUND_AT, MEMBER_OF):
-        r["context"] = {
-            "risky_people": int(ctx.risky_links[other]),
-            "persons_of_concern": int(ctx.pocs_linked[other]),
-            "known_children": int(ctx.risky_links[other] - ctx.pocs_linked[other]),
-            "people": int(ctx.linked[other]),
-            "risk": round(float(ctx.risk[other]), 4),
-            "person_of_concern_lives_here": bool(ctx.poc_home[other]),
-        }
-    return r
+class _DateCache(dict[int, str | None]):
+    """ISO dates of day numbers, each computed once."""
+
+    def __call__(self, d: int) -> str | None:
+        got = self.get(d, "")
+        if got == "":
+            got = self[d] = iso(d)
+        return got
 
 
 def _in_localities(p: Projection, localities: list[str] | None) -> B:

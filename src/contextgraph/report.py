@@ -217,6 +217,9 @@ class _Words:
             return f"went missing with {other}{self.about(r)}{on}{cite}"
         if k == "found_at":
             return f"found at {other} after a missing episode{on}{self.where(r.get('context'), 'linked')}{cite}"
+        if k == "found_out_of_area":
+            area = r.get("other_locality") or "another locality"
+            return f"found out of their area, at {other} in {area}, after a missing episode{on}{cite}"
         if k == "seen_at":
             return f"seen at {other}{on}{self.where(r.get('context'), 'seen')}{cite}"
         if k == "lives_at":

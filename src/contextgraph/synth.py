@@ -431,7 +431,7 @@ def generate(
         exploited = set(drawn_in)
         # hard negatives: friends and siblings of exploited children, children seen at a busy
         # hotspot, children who go missing for other reasons
-        for v in exploited:
+        for v in drawn_in:  # in the order drawn: a set would follow string hashing
             if rng.random() < 0.5:
                 f = rng.choice(kids)
                 if f not in exploited:
