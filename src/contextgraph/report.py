@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from .model import Entity
@@ -33,6 +34,7 @@ _MONTHS = (
 )
 
 
+@lru_cache(maxsize=4096)
 def long_date(iso: str | None) -> str:
     """A date as a person writes it.
 
