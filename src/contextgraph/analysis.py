@@ -276,8 +276,7 @@ def prepare(p: Projection, w: Weights = DEFAULT, as_of: str | None = None) -> Co
     # place and group risk from the people linked to them
     link_types = [_T[t] for t in ("SEEN_AT", "FOUND_AT", "LIVES_AT", "MEMBER_OF")]
     lm = valid & np.isin(typ, link_types) & people[src]
-    pairs = np.unique(np.stack([dst[lm].astype(np.int64), src[lm].astype(np.int64)]), axis=1)
-    place, person = pairs[0], pairs[1]
+    place, person = unique_pairs(dst[lm], src[lm], n)
     linked = np.bincount(place, minlength=n).astype(np.int32)
     risky_links = np.bincount(place, weights=risky[person], minlength=n).astype(np.int32)
     pocs_linked = np.bincount(place, weights=poc[person], minlength=n).astype(np.int32)
@@ -310,6 +309,16 @@ def prepare(p: Projection, w: Weights = DEFAULT, as_of: str | None = None) -> Co
         base,
         poc_home,
     )
+
+
+def unique_pairs(a: npt.NDArray[Any], b: npt.NDArray[Any], n: int) -> tuple[I, I]:
+    """The distinct pairs ``(a[i], b[i])`` of numbers below ``n``, sorted.
+
+    >>> [x.tolist() for x in unique_pairs(np.array([2, 0, 2]), np.array([1, 1, 1]), 3)]
+    [[0, 2], [1, 1]]
+    """
+    key = np.unique(a.astype(np.int64) * n + b.astype(np.int64))
+    return key // n, key % n
 
 
 def _edge_factor(p: Projection, w: Weights, today: int) -> F:
@@ -622,9 +631,8 @@ def hotspots(ctx: Context, localities: list[str] | None = None, top: int | None 
     at_risk_w = np.where(ctx.known, 1.0, np.clip(ctx.score, 0.0, 1.0)) * risky_child
     types = [_T[t] for t in ("SEEN_AT", "FOUND_AT", "LIVES_AT")]
     m = ctx.valid & np.isin(typ, types) & loc[dst] & (ctx.child[src] | ctx.poc[src])
-    pairs = np.unique(np.stack([dst[m].astype(np.int64), src[m].astype(np.int64)]), axis=1)
-    place, person = pairs[0], pairs[1]
     n = p.n_nodes
+    place, person = unique_pairs(dst[m], src[m], n)
     score = np.bincount(place, weights=at_risk_w[person] + 0.5 * ctx.poc[person], minlength=n)
     kids = np.bincount(place, weights=ctx.child[person], minlength=n)
     at_risk_kids = np.bincount(place, weights=risky_child[person], minlength=n)
@@ -720,7 +728,8 @@ def peer_groups(
 
 
 def _communities(ctx: Context, seed: int, resolution: float) -> I:
-    """Leiden communities of children; -1 for nodes that are not children or have no peers."""
+    """Leiden communities of the children within three steps of an at-risk child (see :func:`at_risk`)
+    over who associates, goes missing and is family with whom; -1 for every other node."""
     p = ctx.p
     src, dst, typ = p.src, p.dst, p.type
     wt = {"ASSOCIATES_WITH": 1.0, "MISSING_WITH": 2.0, "FAMILY_OF": 0.5}
@@ -731,8 +740,13 @@ def _communities(ctx: Context, seed: int, resolution: float) -> I:
     w_by = np.zeros(len(TYPE_CODES))
     for t, x in wt.items():
         w_by[_T[t]] = x
+    # only groups holding an at-risk child are reported: look at the children within reach of one
+    near = _component_of(p.n_nodes, src[m].astype(np.int64), dst[m].astype(np.int64), np.flatnonzero(at_risk(ctx)), 3)
+    m &= near[src] & near[dst]
     s, d = src[m].astype(np.int64), dst[m].astype(np.int64)
     used = np.unique(np.concatenate([s, d]))
+    if used.size == 0:
+        return out
     local = np.full(p.n_nodes, -1, np.int64)
     local[used] = np.arange(used.size)
     g = ig.Graph(n=int(used.size), edges=np.stack([local[s], local[d]], 1).tolist(), directed=False)
@@ -769,8 +783,9 @@ def _shared(ctx: Context, comm: I, keep: B) -> dict[int, dict[str, list[dict[str
             idx = np.flatnonzero(mask)
             if not idx.size:
                 continue
-            pairs = np.unique(np.stack([comm[a[idx]], b[idx], a[idx]]), axis=1)
-            for g, x in zip(pairs[0].tolist(), pairs[1].tolist(), strict=True):
+            n = p.n_nodes
+            key = np.unique((comm[a[idx]] * n + b[idx]) * n + a[idx])
+            for g, x in zip((key // (n * n)).tolist(), (key // n % n).tolist(), strict=True):
                 d = out[g][slot]
                 d[x] = d.get(x, 0) + 1
     return {
@@ -1048,8 +1063,7 @@ def baseline_risky_neighbours(ctx: Context) -> dict[str, float]:
     p = ctx.p
     src, dst = p.src.astype(np.int64), p.dst.astype(np.int64)
     m = ctx.valid
-    pairs = np.unique(np.stack([np.concatenate([src[m], dst[m]]), np.concatenate([dst[m], src[m]])]), axis=1)
-    a, b = pairs[0], pairs[1]
+    a, b = unique_pairs(np.concatenate([src[m], dst[m]]), np.concatenate([dst[m], src[m]]), p.n_nodes)
     count = np.bincount(a, weights=ctx.risky[b], minlength=p.n_nodes)
     unopened = ctx.child & ~ctx.open
     return {p.ids[i]: float(count[i]) for i in np.flatnonzero(unopened & (count > 0)).tolist()}
