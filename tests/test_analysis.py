@@ -10,7 +10,7 @@ import pytest
 
 from contextgraph.analysis import DEFAULT, AnalysisError, Weights, analyse, prepare, score_children
 from contextgraph.model import Entity, Relationship, service_id
-from contextgraph.report import explain
+from contextgraph.report import analyse_store, explain
 from contextgraph.store import Store
 
 from .data import rel
@@ -164,6 +164,15 @@ def test_same_results_from_the_projection_on_every_store(loaded: Store) -> None:
     assert [(c["id"], c["score"]) for c in a["unopened_at_risk"]][:4] == [
         (c["id"], c["score"]) for c in b["unopened_at_risk"]
     ][:4]
+
+
+def test_store_analysis_is_the_same_in_one_process_or_two(loaded: Store) -> None:
+    alone = analyse_store(loaded, since="2024-01-01", parallel=False)
+    assert alone == analyse_store(loaded, since="2024-01-01", parallel=True)
+    assert alone == explain(analyse(loaded.projection(), since="2024-01-01"), loaded)
+    assert alone["persons_of_concern"] and alone["changes"]["links"]
+    with pytest.raises(AnalysisError, match="after the analysis date"):
+        analyse_store(loaded, since="2024-04-01", as_of="2024-01-01", parallel=True)
 
 
 def test_as_of_and_recency(loaded: Store) -> None:

@@ -1041,18 +1041,36 @@ def _analyse(
 ) -> dict[str, Any]:
     ctx = prepare(p, w, as_of)
     score_children(ctx)
-    comm = _communities(ctx, seed, 1.0)
-    out: dict[str, Any] = {
+    out = lists(ctx, localities, top)
+    out.update(networks(ctx, since, localities, top, seed))
+    return out
+
+
+def lists(ctx: Context, localities: list[str] | None = None, top: int | None = None) -> dict[str, Any]:
+    """The ranked children and hotspots of a scored context (the first half of :func:`analyse`)."""
+    return {
         "as_of": iso(ctx.today),
         "localities": sorted(localities) if localities else None,
         "known_children": int(ctx.known.sum()),
         "unopened_at_risk": unopened_at_risk(ctx, localities, top),
-        "peer_groups": peer_groups(ctx, localities, seed, communities=comm),
         "hotspots": hotspots(ctx, localities, top),
-        "persons_of_concern": persons_of_concern(ctx, localities, top, seed, communities=comm),
-        "changes": changes(p, since, w, as_of, localities, now=ctx) if since else None,
     }
-    return out
+
+
+def networks(
+    ctx: Context,
+    since: str | None = None,
+    localities: list[str] | None = None,
+    top: int | None = None,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Peer groups, persons of concern and changes of a scored context (the second half of :func:`analyse`)."""
+    comm = _communities(ctx, seed, 1.0)
+    return {
+        "peer_groups": peer_groups(ctx, localities, seed, communities=comm),
+        "persons_of_concern": persons_of_concern(ctx, localities, top, seed, communities=comm),
+        "changes": changes(ctx.p, since, ctx.w, iso(ctx.today), localities, now=ctx) if since else None,
+    }
 
 
 # --- baselines and measures ------------------------------------------------------------

@@ -35,7 +35,6 @@ from .analysis import (
     ranking,
     unopened_at_risk,
 )
-from .analysis import analyse as run_analysis
 from .evaluate import Counts, GoldError, evaluate
 from .extract import extract as extract_note
 from .ingest import ReviewError, decide_review, ingest_paths, reviews
@@ -50,7 +49,7 @@ from .interchange import (
 )
 from .model import parse_date
 from .notes import NoteError, read_note
-from .report import explain, long_date
+from .report import analyse_store, long_date
 from .store import ENV_STORE, Filter, Store, StoreError, open_store, store_url
 from .store.base import paused_gc
 from .synth import generate
@@ -555,10 +554,9 @@ def analyse(
             if loc not in known:
                 raise UserError(f"--locality {loc!r}: no such locality in the store (known: {', '.join(known)})")
         try:
-            result = run_analysis(proj, w, as_of_d, since_d, locality, top, seed)
+            result = analyse_store(s, w, as_of_d, since_d, locality, top, seed)
         except AnalysisError as e:
             raise UserError(str(e)) from None
-        explain(result, s)
     if fmt == "json":
         sys.stdout.buffer.write(orjson.dumps(result, option=orjson.OPT_INDENT_2) + b"\n")
         return

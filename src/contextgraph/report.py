@@ -10,11 +10,14 @@ to be exploited) on 2 March 2024 [mace-east-2024-03-14, 1B P]".
 
 from __future__ import annotations
 
+import multiprocessing as mp
 from collections.abc import Iterable, Iterator
 from datetime import date
 from functools import lru_cache
+from multiprocessing.connection import Connection
 from typing import Any
 
+from .analysis import DEFAULT, Context, Weights, lists, networks, prepare, score_children
 from .model import Entity
 from .store.base import Fact, Key, Label, Store, paused_gc
 
@@ -84,6 +87,65 @@ def _walk(result: dict[str, Any]) -> tuple[set[str], set[Key]]:
 def _chunks(items: list[Any], n: int = 20_000) -> Iterator[list[Any]]:
     for i in range(0, len(items), n):
         yield items[i : i + n]
+
+
+def analyse_store(
+    store: Store,
+    w: Weights = DEFAULT,
+    as_of: str | None = None,
+    since: str | None = None,
+    localities: list[str] | None = None,
+    top: int | None = None,
+    seed: int = 0,
+    parallel: bool | None = None,
+) -> dict[str, Any]:
+    """:func:`~contextgraph.analysis.analyse` of the store's projection, explained.
+
+    On a large graph where processes can fork, the network half of the analysis
+    (communities, persons of concern, changes) runs in a second process while this
+    one explains the ranked children and hotspots; the result is the same either way.
+    """
+    p = store.projection()
+    with paused_gc():
+        ctx = prepare(p, w, as_of)
+        score_children(ctx)
+        if parallel is None:
+            parallel = p.n_nodes >= 50_000 and "fork" in mp.get_all_start_methods()
+        if not parallel:
+            result = lists(ctx, localities, top)
+            result.update(networks(ctx, since, localities, top, seed))
+            return _ordered(_explain(result, store))
+        fork = mp.get_context("fork")
+        receive, send = fork.Pipe(duplex=False)
+        worker = fork.Process(target=_networks_to, args=(send, ctx, since, localities, top, seed), daemon=True)
+        worker.start()
+        send.close()
+        try:
+            result = _explain(lists(ctx, localities, top), store)
+            part = receive.recv()
+        finally:
+            worker.join()
+        if isinstance(part, BaseException):
+            raise part
+        result.update(_explain(part, store))
+        return _ordered(result)
+
+
+def _ordered(result: dict[str, Any]) -> dict[str, Any]:
+    order = ("as_of", "localities", "known_children", "unopened_at_risk", "peer_groups", "hotspots")
+    return {k: result[k] for k in (*order, *(k for k in result if k not in order))}
+
+
+def _networks_to(
+    send: Connection, ctx: Context, since: str | None, localities: list[str] | None, top: int | None, seed: int
+) -> None:
+    """In the second process: compute the network half and send it back (or the error)."""
+    try:
+        part: Any = networks(ctx, since, localities, top, seed)
+    except BaseException as e:
+        part = e
+    send.send(part)
+    send.close()
 
 
 def explain(result: dict[str, Any], store: Store) -> dict[str, Any]:
