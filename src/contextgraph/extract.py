@@ -124,6 +124,41 @@ SERVICE_CUES: dict[str, str] = {
 assert set(SERVICE_CUES) == set(SERVICES)
 _SERVICE_RE = {code: re.compile(cue, re.IGNORECASE) for code, cue in SERVICE_CUES.items()}
 _ANY_SERVICE = re.compile("|".join(f"(?:{cue})" for cue in SERVICE_CUES.values()), re.IGNORECASE)
+_ONE_SERVICE = re.compile("|".join(f"(?P<{code}>{cue})" for code, cue in SERVICE_CUES.items()), re.IGNORECASE)
+# every service cue contains one of these words: a sentence with none of them names no service
+_SERVICE_WORDS = frozenset(
+    [
+        "csc",
+        "social",
+        "cin",
+        "child",
+        "cp",
+        "looked",
+        "lac",
+        "cla",
+        "allocated",
+        "s",
+        "s20",
+        "care",
+        "sw",
+        "yjs",
+        "yot",
+        "youth",
+        "referral",
+        "yro",
+        "early",
+        "eh",
+        "family",
+        "targeted",
+        "safe",
+        "exploitation",
+        "complex",
+        "get",
+        "act",
+        "camhs",
+    ]
+)
+_WORD = re.compile(r"[a-z0-9]+")
 _SERVICE_NEG = re.compile(
     r"\bnot (?:currently |yet )?(?:open|known|allocated|involved|receiving|engag\w*)|\bneither\b|"
     r"\bno (?:service|services|"
@@ -174,6 +209,9 @@ CUES: dict[str, re.Pattern[str]] = {
         r"\b(not|no|never|nor|denies|denied|unlikely|unknown|isn't|wasn't|hasn't|doesn't|didn't|n't)\b", re.I
     ),
 }
+assert not any(re.search(r"\\[WSDB]", rx.pattern) for rx in CUES.values())
+_LOWER_CUES = {name: re.compile(rx.pattern.lower()) for name, rx in CUES.items()}
+
 _AGENT_VERB = re.compile(
     r"^\W{0,3}(?:\(\w+\)\s*)?(?:is |was |has |had |have |are |were |also |now |still |then |had been |has been |"
     r"is believed to be |believed to be |assessed as |thought to be |reportedly )*"
@@ -413,6 +451,77 @@ _GROUP_NAMED = re.compile(rf"(?:\b[Tt]he\s+)?\b((?:{_CAP}\s+){{1,2}}){GROUP_HEAD
 _ACRONYM_DEF = re.compile(r"^\s*\(([A-Z]{2,5})\)")
 _ACRONYM_EXP = re.compile(r"\b([A-Z]{2,5})\s*\(([A-Z][a-z]+(?:\s+[A-Z][a-z]+){1,3})\b")
 
+# words every match of a pattern above contains: a unit with none of them is not scanned by it
+_BUILDING_WORDS = ("House", "Court", "Lodge", "Tower", "Point")
+_PLACE_WORDS = tuple(
+    [
+        "rec",
+        "park",
+        "field",
+        "common",
+        "wood",
+        "meadow",
+        "station",
+        "interchange",
+        "centre",
+        "shops",
+        "garages",
+        "underpass",
+        "cut-through",
+        "alleyway",
+        "bridge",
+        "canal",
+        "basin",
+        "hotel",
+        "inn",
+        "lodge",
+        "motel",
+        "hostel",
+        "house",
+        "flats",
+        "tower",
+        "market",
+        "arcade",
+        "takeaway",
+        "pizza",
+        "chicken",
+        "kebab",
+        "fry",
+        "café",
+        "cafe",
+        "barber",
+        "lounge",
+        "bar",
+        "club",
+        "gym",
+        "store",
+        "library",
+        "precinct",
+        "quickstop",
+        "wharf",
+    ]
+)
+_SCHOOL_WORDS = ("Academy", "School", "College", "Centre", "PRU", "Grammar", "Primary")
+_GROUP_WORDS = (
+    "Boys",
+    "Crew",
+    "Gang",
+    "Youngers",
+    "Olders",
+    "Firm",
+    "Mandem",
+    "Squad",
+    "Massive",
+    "Mob",
+    "Brothers",
+    "Bloods",
+)
+
+
+def _has(text: str, words: tuple[str, ...]) -> bool:
+    return any(w in text for w in words)
+
+
 _NOT_PLACE_FIRST = NOT_NAME - {"Park", "Station", "House", "Street", "Road", "Lane", "Court", "Rec", "Estate"}
 _BAD_SCHOOL = re.compile(
     r"^(?:the\s+)?(?:youth|community|leisure|shopping|health|job|day|family|sports?|resource|children'?s|"
@@ -460,20 +569,21 @@ def _first_pass(x: Extraction, units: list[Unit]) -> None:
                         x.entity("school", _clean_place(name)).defined = True
         for m in _ADDRESS.finditer(t):
             _place(x, m.group(0), t[m.end() :], address=True)
-        for m in _BUILDING.finditer(t):
+        for m in _BUILDING.finditer(t) if _has(t, _BUILDING_WORDS) else ():
             if not re.search(r"\d[A-Za-z]?,?\s+$", t[: m.start()]) and not re.match(r"\s*,?\s*\d", t[m.end() :]):
                 _place(x, m.group(0), t[m.end() :], address=True)
-        for m in _NAMED_PLACE.finditer(t if not lower else title_case(t)):
+        tt = t if not lower else title_case(t)
+        for m in _NAMED_PLACE.finditer(tt) if _has(tt.lower(), _PLACE_WORDS) else ():
             first = m.group(1).split()[0]
             if first in _NOT_PLACE_FIRST and first not in ("North", "South", "East", "West", "Central"):
                 continue
-            _place(x, m.group(0), (t if not lower else title_case(t))[m.end() :])
+            _place(x, m.group(0), tt[m.end() :])
         for m in _BARE_STREET.finditer(t):
             street_name = m.group(1)
             if street_name.split()[0] in NOT_NAME or norm(street_name) in x.index:
                 continue
             _place(x, street_name, t[m.end() :])
-        for m in _SCHOOL.finditer(t):
+        for m in _SCHOOL.finditer(t) if _has(t, _SCHOOL_WORDS) else ():
             pre = m.group(1).strip()
             if not pre or _BAD_SCHOOL.match(m.group(0)):
                 continue
@@ -485,7 +595,7 @@ def _first_pass(x: Extraction, units: list[Unit]) -> None:
             e = x.entity("school", name)
             if name.startswith("The "):
                 x.alias(e, name[4:])
-        for m in _GROUP_LINE.finditer(t):
+        for m in _GROUP_LINE.finditer(t) if "line" in t else ():
             word = m.group(1)
             if word in NOT_NAME or word.lower() in ("county", "deal", "drug", "phone", "the", "same", "this", "that"):
                 continue
@@ -493,7 +603,7 @@ def _first_pass(x: Extraction, units: list[Unit]) -> None:
                 continue
             e = x.entity("group", f"{word.capitalize() if word.isupper() else word} line")
             x.alias(e, word)
-        for m in _GROUP_NAMED.finditer(t):
+        for m in _GROUP_NAMED.finditer(t) if _has(t, _GROUP_WORDS) else ():
             words = m.group(0).split()
             if words[0] in ("the", "The"):
                 words = words[1:]
@@ -504,7 +614,7 @@ def _first_pass(x: Extraction, units: list[Unit]) -> None:
             d = _ACRONYM_DEF.match(rest)
             if d:
                 x.alias(e, d.group(1))
-        for m in _ACRONYM_EXP.finditer(t):
+        for m in _ACRONYM_EXP.finditer(t) if "(" in t else ():
             acr, exp = m.group(1), m.group(2)
             initials = "".join(w[0] for w in exp.split()).upper()
             if (initials == acr or (len(acr) >= 2 and initials.startswith(acr[:2]))) and re.search(
@@ -1068,7 +1178,7 @@ def _clauses(text: str) -> list[tuple[int, str]]:
 def _services(text: str, positive_context: bool) -> list[tuple[int, str]]:
     """Services the text says a child is open to now, with their positions."""
     got: list[tuple[int, str]] = []
-    if not _ANY_SERVICE.search(text):
+    if _SERVICE_WORDS.isdisjoint(_WORD.findall(text.lower())) or not _ANY_SERVICE.search(text):
         return got
     carried = False  # "never known to CSC, YJS, early help or CAMHS": the list shares the negation
     for start, clause in _clauses(text):
@@ -1078,14 +1188,29 @@ def _services(text: str, positive_context: bool) -> list[tuple[int, str]]:
         elif re.search(r"\b(open|allocated|now|currently|but)\b", clause, re.I) or not clause.strip():
             carried = False
         negative = negative or carried
-        for code, rx in _SERVICE_RE.items():
-            for m in rx.finditer(clause):
-                if negative:
-                    continue
-                if not (positive_context or _SERVICE_POS.search(clause) or _SERVICE_POS.search(text[:start])):
-                    continue
-                got.append((start + m.start(), code))
+        if negative:
+            continue
+        found = sorted(
+            (_CODE_ORDER[code], start + m.start(code), code)
+            for m in _ONE_SERVICE.finditer(clause)
+            for code in _codes_at(clause, m)
+        )
+        if found and (positive_context or _SERVICE_POS.search(clause) or _SERVICE_POS.search(text[:start])):
+            got.extend((pos, code) for _, pos, code in found)
     return got
+
+
+_CODE_ORDER = {code: i for i, code in enumerate(SERVICE_CUES)}
+
+
+def _codes_at(clause: str, m: re.Match[str]) -> list[str]:
+    """The services whose cue matches where ``m`` does (one alternation reports only the first)."""
+    assert m.lastgroup is not None
+    codes = [m.lastgroup]
+    for code, rx in _SERVICE_RE.items():
+        if code != m.lastgroup and rx.match(clause, m.start()):
+            codes.append(code)
+    return codes
 
 
 @dataclass(slots=True)
@@ -1250,8 +1375,9 @@ def _relate_unit(
     focus: Ent | None,
 ) -> None:
     t = u.text
+    tl = t.lower()  # the cues match lower-cased text, faster than ignoring case
     children = [p for p in people if p.kind == "child"]
-    negated = _near(t, CUES["negation"])
+    negated = _near(tl, _LOWER_CUES["negation"])
     # services
     col_positive = False
     text_for_services = t
@@ -1278,8 +1404,8 @@ def _relate_unit(
         for kid in children or ([focus] if focus and focus.kind == "child" else []):
             x.relate("ATTENDS", kid, sch, None, grading)
     # places
-    found_cue = _near(t, CUES["found"])
-    lives_cue = _near(t, CUES["lives"])
+    found_cue = _near(tl, _LOWER_CUES["found"])
+    lives_cue = _near(tl, _LOWER_CUES["lives"])
     neg_place = re.search(
         r"\b(not|never|no longer|hasn't|has not|have not)\b[^.;]{0,25}\b(seen|been|go|gone)\b", t, re.I
     )
@@ -1304,10 +1430,10 @@ def _relate_unit(
     # people with people
     if len(people) < 2:
         return
-    together = _near(t, CUES["together"])
-    family = _near(t, CUES["family"])
-    missing = _near(t, CUES["missing"])
-    exploit = _near(t, CUES["exploit"])
+    together = _near(tl, _LOWER_CUES["together"])
+    family = _near(tl, _LOWER_CUES["family"])
+    missing = _near(tl, _LOWER_CUES["missing"])
+    exploit = _near(tl, _LOWER_CUES["exploit"])
     many = len(people) > 5
     for i, a in enumerate(people):
         for b in people[i + 1 :]:

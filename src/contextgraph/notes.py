@@ -109,6 +109,9 @@ def resolve_day(day: int, month: int, year: int | None, meeting: date | None) ->
         return None
 
 
+_DIGIT = re.compile(r"\d")
+
+
 @dataclass(frozen=True, slots=True)
 class DateMention:
     start: int
@@ -125,6 +128,8 @@ def find_dates(text: str, meeting: date | None) -> list[DateMention]:
     ['2024-04-18', '2024-05-01']
     """
     found: list[DateMention] = []
+    if not _DIGIT.search(text):  # every form has a digit
+        return found
     for m in _NUMERIC.finditer(text):
         y = int(m.group(3)) if m.group(3) else None
         d = resolve_day(int(m.group(1)), int(m.group(2)), y, meeting)
@@ -195,9 +200,20 @@ _RULE = re.compile(r"^\s*(?:-{3,}|={3,}|\*{3,}|_{3,})\s*$")
 _SENTENCE_END = re.compile(r"(?:(?<=[a-z0-9)\"'”’%])|(?<=[A-Z]{2}))[.!?]\s+(?=[A-Z\"'“(])|;\s+|\s+–\s+(?=[A-Z])")
 
 
+_EMPHASIS = re.compile(r"\*\*|__|(?<!\w)\*(?!\s)|(?<!\s)\*(?!\w)|`")
+_LINK = re.compile(r"\[([^\]]+)\]\([^)]+\)")
+
+
 def strip_markup(s: str) -> str:
-    s = re.sub(r"\*\*|__|(?<!\w)\*(?!\s)|(?<!\s)\*(?!\w)|`", "", s)
-    s = re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", s)
+    """Text without markdown emphasis, code marks and link targets.
+
+    >>> strip_markup(" **Kyle** seen at [the Rec](http://x) ")
+    'Kyle seen at the Rec'
+    """
+    if "*" in s or "_" in s or "`" in s:
+        s = _EMPHASIS.sub("", s)
+    if "[" in s:
+        s = _LINK.sub(r"\1", s)
     return s.strip()
 
 
