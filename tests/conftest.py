@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from contextgraph.audit import ENV_AUDIT
 from contextgraph.store import Store, open_store
 from contextgraph.store.neo4j import Neo4jStore
 
@@ -15,6 +16,14 @@ from .neo4j_server.launch import Unavailable, neo4j_uri
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 IN_CI = bool(os.environ.get("CI"))
+
+
+@pytest.fixture(autouse=True)
+def _audit_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test writes its own access log, never one in the working folder."""
+    path = tmp_path / "test.audit.jsonl"
+    monkeypatch.setenv(ENV_AUDIT, str(path))
+    return path
 
 
 @pytest.fixture(scope="session")

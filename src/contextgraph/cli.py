@@ -35,6 +35,7 @@ from .analysis import (
     ranking,
     unopened_at_risk,
 )
+from .audit import AuditError, AuditLog, audit_path
 from .evaluate import Counts, GoldError, evaluate
 from .extract import extract as extract_note
 from .ingest import ReviewError, decide_review, ingest_paths, reviews
@@ -75,6 +76,15 @@ StoreOpt = Annotated[
     ),
 ]
 FormatOpt = Annotated[str, typer.Option("--format", help="table or json")]
+UserOpt = Annotated[str, typer.Option("--user", help="Who is doing this (for the access log)")]
+PurposeOpt = Annotated[str | None, typer.Option("--purpose", help="Why: the justification recorded in the access log")]
+
+
+def _log(store: str | None) -> AuditLog:
+    """The access log of the store, checked writable before anything is done."""
+    log = AuditLog(audit_path(store_url(store)))
+    log.ready()
+    return log
 
 
 class UserError(Exception):
@@ -113,8 +123,10 @@ def _check_format(fmt: str) -> None:
 def import_(
     path: Annotated[Path, typer.Argument(help="Folder with entities.jsonl and relationships.jsonl")],
     store: StoreOpt = None,
+    user: UserOpt = "cli",
 ) -> None:
     """Import a folder in the interchange format. All of it is written, or nothing."""
+    log = _log(store)
     with _store(store) as s:
 
         def known(ids: Any) -> dict[str, str]:
@@ -144,6 +156,18 @@ def import_(
             elif j.get("kind") == "split" and same:
                 s.split(a, b, user=str(j.get("user", "import")), reason=str(j.get("reason", "")))
                 merges += 1
+    log.append(
+        user,
+        "collection",
+        [],
+        None,
+        detail={
+            "command": "import",
+            "path": str(path),
+            "entities": summary.entities_created + summary.entities_updated,
+            "relationships": summary.relationships_created + summary.relationships_updated,
+        },
+    )
     out.print(
         f"imported {path}: {summary.entities_created} entities created, {summary.entities_updated} updated; "
         f"{summary.relationships_created} relationships created, {summary.relationships_updated} updated; "
@@ -161,8 +185,12 @@ def import_(
 def export(
     path: Annotated[Path, typer.Argument(help="Folder to write entities.jsonl and relationships.jsonl into")],
     store: StoreOpt = None,
+    user: UserOpt = "cli",
+    purpose: PurposeOpt = None,
+    recipient: Annotated[str | None, typer.Option(help="Who the export is for (default: the folder written)")] = None,
 ) -> None:
     """Export the store in the interchange format, ids as given, one line per assertion."""
+    log = _log(store)
     path.mkdir(parents=True, exist_ok=True)
     with _store(store) as s:
         files: dict[str, Path] = {}
@@ -194,6 +222,14 @@ def export(
         finally:
             for leftover in files.values():
                 leftover.unlink(missing_ok=True)
+    log.append(
+        user,
+        "disclosure",
+        [],
+        purpose,
+        recipient=recipient or f"file:{path}",
+        detail={"command": "export", "entities": n_e, "relationship_lines": n_r},
+    )
     out.print(f"exported {n_e} entities and {n_r} relationship lines to {path}")
 
 
@@ -238,8 +274,11 @@ def show(
     entity_id: Annotated[str, typer.Argument(help="Entity id")],
     store: StoreOpt = None,
     depth: Annotated[int, typer.Option(help="Neighbourhood depth, 0-3")] = 1,
+    user: UserOpt = "cli",
+    purpose: PurposeOpt = None,
 ) -> None:
     """An entity with its facts and neighbourhood, as JSON."""
+    log = _log(store)
     with _store(store) as s:
         e = s.get(entity_id)
         if e is None:
@@ -261,6 +300,7 @@ def show(
                 }
                 for r in sub.edges
             ]
+    log.append(user, "consultation", [e.id], purpose, detail={"command": "show", "depth": depth})
     print(json.dumps(doc, indent=2, ensure_ascii=False))
 
 
@@ -270,10 +310,14 @@ def search(
     store: StoreOpt = None,
     kind: Annotated[list[str] | None, typer.Option(help="Only these kinds")] = None,
     limit: Annotated[int, typer.Option(help="At most this many")] = 20,
+    user: UserOpt = "cli",
+    purpose: PurposeOpt = None,
 ) -> None:
     """Find entities by name or alias, forgiving case, accents and small misspellings."""
+    log = _log(store)
     with _store(store) as s:
         found = s.search(text, kinds=kind, limit=limit)
+    log.append(user, "consultation", [e.id for e, _ in found], purpose, detail={"command": "search"})
     t = Table(show_edge=False)
     for c in ("id", "kind", "name", "aliases", "locality", "score"):
         t.add_column(c)
@@ -291,8 +335,10 @@ def merge(
     user: Annotated[str, typer.Option(help="Who decided")] = "cli",
 ) -> None:
     """Record that two entities are one (A's id is kept). Undo with split."""
+    log = _log(store)
     with _store(store) as s:
         kept = s.merge(a, b, user=user, reason=reason)
+    log.append(user, "combination", [a, b], reason, detail={"command": "merge"})
     out.print(f"merged {b} into {kept}")
 
 
@@ -305,8 +351,10 @@ def split(
     user: Annotated[str, typer.Option(help="Who decided")] = "cli",
 ) -> None:
     """Undo a merge: B gets back its own record and facts."""
+    log = _log(store)
     with _store(store) as s:
         s.split(a, b, user=user, reason=reason)
+    log.append(user, "alteration", [a, b], reason, detail={"command": "split"})
     out.print(f"split {b} from {a}")
 
 
@@ -320,8 +368,11 @@ def erase(
     """Erase a person and their facts; an erasure record without personal data remains."""
     if not reason:
         raise UserError("erasure needs --reason")
+    log = _log(store)
     with _store(store) as s:
         rec = s.erase(entity_id, user=user, reason=reason)
+    # the record names the erasure, never the person erased
+    log.append(user, "erasure", [], reason, detail={"erasure": rec["id"], "entities": rec["entities"]})
     out.print(f"erased {rec['entities']} records and {rec['relationships']} relationships (erasure {rec['id']})")
 
 
@@ -374,8 +425,10 @@ def ingest(
             files += sorted(f for f in p.iterdir() if f.suffix in (".md", ".txt") and f.is_file())
         else:
             files.append(p)
+    log = _log(store)
     with _store(store) as s:
         report = ingest_paths(s, files, user=user)
+    log.append(user, "collection", [], None, detail={"command": "ingest", **report.totals()})
     if fmt == "json":
         print(json.dumps({"totals": report.totals(), "notes": [n.to_json() for n in report.notes]}, indent=2))
     else:
@@ -539,6 +592,8 @@ def analyse(
     weights: Annotated[Path | None, typer.Option(help="TOML or JSON file overriding weights")] = None,
     seed: Annotated[int, typer.Option(help="Random seed for community detection")] = 0,
     store: StoreOpt = None,
+    user: UserOpt = "cli",
+    purpose: PurposeOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
     """Linked at-risk children not open to services, peer groups, hotspots, persons of concern and changes."""
@@ -553,10 +608,13 @@ def analyse(
         for loc in locality or []:
             if loc not in known:
                 raise UserError(f"--locality {loc!r}: no such locality in the store (known: {', '.join(known)})")
+        log = _log(store)
         try:
             result = analyse_store(s, w, as_of_d, since_d, locality, top, seed)
         except AnalysisError as e:
             raise UserError(str(e)) from None
+    shown = [c["id"] for c in result["unopened_at_risk"]] + [x["id"] for x in result["persons_of_concern"]]
+    log.append(user, "consultation", shown, purpose, detail={"command": "analyse", "localities": locality or []})
     if fmt == "json":
         sys.stdout.buffer.write(orjson.dumps(result, option=orjson.OPT_INDENT_2) + b"\n")
         return
@@ -698,6 +756,57 @@ def eval_analysis(
     out.print(f"{len(truth)} exploited children not open to services in {truth_file}")
 
 
+audit_app = typer.Typer(
+    help="The access log: every consultation, collection, alteration, disclosure, "
+    "combination and erasure, hash-chained.",
+    no_args_is_help=True,
+)
+app.add_typer(audit_app, name="audit")
+LogOpt = Annotated[Path | None, typer.Option("--log", help="The log file (default: the store's)")]
+
+
+@audit_app.command("verify")
+def audit_verify(store: StoreOpt = None, log: LogOpt = None) -> None:
+    """Check the chain: fails, naming the line, if a record was edited, deleted or moved."""
+    a = AuditLog(log or audit_path(store_url(store)))
+    if not a.path.exists():
+        raise UserError(f"{a.path}: no access log")
+    problems = a.verify()
+    if problems:
+        raise UserError(f"{a.path}: the access log has been changed: " + "; ".join(problems[:5]))
+    out.print(f"{a.path}: {sum(1 for _ in a.records())} records, chain intact")
+
+
+@audit_app.command("list")
+def audit_list(
+    subject: Annotated[str | None, typer.Option(help="Only records about this entity id")] = None,
+    user: Annotated[str | None, typer.Option(help="Only records of this user")] = None,
+    store: StoreOpt = None,
+    log: LogOpt = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """Records of the access log, oldest first."""
+    _check_format(fmt)
+    a = AuditLog(log or audit_path(store_url(store)))
+    rows = a.list(subject=subject, user=user)
+    if fmt == "json":
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    t = Table("#", "time", "user", "operation", "subjects", "purpose", "recipient")
+    for r in rows:
+        subj = ", ".join(r["subjects"][:3]) + (f" and {len(r['subjects']) - 3} more" if len(r["subjects"]) > 3 else "")
+        t.add_row(
+            str(r["seq"]),
+            r["time"],
+            escape(r["user"]),
+            r["operation"],
+            escape(subj),
+            escape(r["purpose"] or ""),
+            escape(r["recipient"] or ""),
+        )
+    out.print(t)
+
+
 def _version(value: bool) -> None:
     if value:
         print(f"contextgraph {__version__}")
@@ -716,6 +825,6 @@ def _main(
 def main() -> None:
     try:
         app(standalone_mode=True)
-    except UserError as e:
+    except (UserError, AuditError) as e:
         err.print(f"error: {e}", highlight=False, soft_wrap=True)
         sys.exit(1)
