@@ -81,3 +81,19 @@ def test_every_weight_is_documented_with_its_default() -> None:
         value = getattr(Weights(), f.name)
         shown = f"[{', '.join(str(x) for x in value)}]" if isinstance(value, tuple) else str(value)
         assert f"| `{f.name}` | {shown} |" in text, f"weight {f.name} (default {shown}) is not in docs/analysis.md"
+
+
+def test_every_role_and_clearance_is_documented() -> None:
+    from contextgraph.auth import CLEARANCES, ROLES
+
+    text = (DOCS / "auth.md").read_text(encoding="utf-8")
+    for name, meaning in [*ROLES.items(), *CLEARANCES.items()]:
+        assert f"| `{name}` | {meaning} |" in text, f"{name} is not in docs/auth.md"
+
+
+def test_every_audited_operation_is_documented() -> None:
+    from contextgraph.audit import OPERATIONS
+
+    text = (DOCS / "audit.md").read_text(encoding="utf-8")
+    for name in OPERATIONS:
+        assert f"| `{name}` |" in text, f"{name} is not in docs/audit.md"

@@ -36,6 +36,7 @@ from .analysis import (
     unopened_at_risk,
 )
 from .audit import AuditError, AuditLog, audit_path
+from .auth import AuthError, LocalKeys
 from .evaluate import Counts, GoldError, evaluate
 from .extract import extract as extract_note
 from .ingest import ReviewError, decide_review, ingest_paths, reviews
@@ -754,6 +755,25 @@ def eval_analysis(
         t.add_row(name, f"{m['r_precision']:.3f}", f"{m['average_precision']:.3f}", str(m["ranked"]))
     out.print(t)
     out.print(f"{len(truth)} exploited children not open to services in {truth_file}")
+
+
+@app.command()
+def token(
+    user: Annotated[str, typer.Option("--user", help="Who the token is for")],
+    role: Annotated[str, typer.Option("--role", help="analyst, chair, mace or admin")],
+    locality: Annotated[
+        list[str] | None, typer.Option("--locality", help="A locality they work in (repeatable)")
+    ] = None,
+    clearance: Annotated[str | None, typer.Option(help="Handling codes they may see: P, or C (P and C)")] = None,
+    minutes: Annotated[int, typer.Option(help="How long the token lasts (1-720)")] = 60,
+    store: StoreOpt = None,
+) -> None:
+    """Mint a short-lived local sign-in token, signed with the key kept beside the store."""
+    try:
+        tok = LocalKeys.for_store(store_url(store)).mint(user, role, locality or [], clearance, minutes)
+    except AuthError as e:
+        raise UserError(str(e)) from None
+    print(tok)
 
 
 audit_app = typer.Typer(

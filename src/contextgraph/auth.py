@@ -1,0 +1,222 @@
+"""Sign-in: who a request is, from a bearer JWT, and what they may see.
+
+Two ways to trust a token:
+
+- **production**: RS256 or ES256 tokens from an OIDC provider (Entra ID or any
+  other), checked against a public key file (``CONTEXTGRAPH_JWT_PUBLIC_KEY``) or
+  the provider's JWKS (``CONTEXTGRAPH_JWKS_URL``), with the issuer
+  (``CONTEXTGRAPH_JWT_ISSUER``) and audience (``CONTEXTGRAPH_JWT_AUDIENCE``)
+  enforced;
+- **local**: ``contextgraph token`` mints a short-lived ES256 token with a key
+  kept beside the store (created on first use, readable by its owner only).
+
+Every token must be signed with one of the two algorithms above (never ``none``,
+never a shared secret), unexpired, for this audience and from the expected issuer.
+
+>>> import tempfile, pathlib
+>>> keys = LocalKeys(pathlib.Path(tempfile.mkdtemp()) / "team.key.pem")
+>>> tok = keys.mint("ana", "chair", ["East"], clearance="P", minutes=5)
+>>> p = keys.verifier().verify(tok)
+>>> p.user, p.role, p.localities, p.clearance
+('ana', 'chair', ('East',), 'P')
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+ROLES: Final[dict[str, str]] = {
+    "analyst": "reads and writes in their localities; sees handling code C",
+    "chair": "reads in their locality; handling code P only",
+    "mace": "places, hotspots and persons of concern in their localities; children by initials",
+    "admin": "everything, and user and erasure operations",
+}
+CLEARANCES: Final[dict[str, str]] = {
+    "P": "intelligence with handling code P only",
+    "C": "intelligence with handling codes P and C",
+}
+DEFAULT_CLEARANCE: Final[dict[str, str]] = {"analyst": "C", "chair": "P", "mace": "P", "admin": "C"}
+ALGORITHMS: Final[list[str]] = ["ES256", "RS256"]
+LOCAL_ISSUER = "contextgraph-local"
+AUDIENCE = "contextgraph"
+MAX_MINUTES = 12 * 60
+
+ENV_PUBLIC_KEY = "CONTEXTGRAPH_JWT_PUBLIC_KEY"
+ENV_JWKS_URL = "CONTEXTGRAPH_JWKS_URL"
+ENV_ISSUER = "CONTEXTGRAPH_JWT_ISSUER"
+ENV_AUDIENCE = "CONTEXTGRAPH_JWT_AUDIENCE"
+ENV_LOCAL_KEY = "CONTEXTGRAPH_TOKEN_KEY"
+
+
+class AuthError(ValueError):
+    """A token that cannot be trusted; the message says why, without echoing the token."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is asking, and what they may see."""
+
+    user: str
+    role: str
+    localities: tuple[str, ...]
+    clearance: str
+
+    @property
+    def everywhere(self) -> bool:
+        return self.role == "admin"
+
+
+def principal_of(claims: dict[str, Any]) -> Principal:
+    """The principal of verified claims: ``sub``, ``role`` (or the first known of ``roles``),
+    ``localities`` and ``clearance`` (default by role)."""
+    user = claims.get("preferred_username") or claims.get("sub")
+    role = claims.get("role")
+    if role is None:
+        role = next((r for r in claims.get("roles", []) if r in ROLES), None)
+    if not isinstance(user, str) or not user:
+        raise AuthError("the token names no user")
+    if role not in ROLES:
+        raise AuthError(f"the token's role is not one of {', '.join(ROLES)}")
+    locs = claims.get("localities", [])
+    if isinstance(locs, str):
+        locs = [locs]
+    if not isinstance(locs, list) or not all(isinstance(x, str) and x for x in locs):
+        raise AuthError("the token's localities must be a list of names")
+    if role != "admin" and not locs:
+        raise AuthError("the token gives no locality")
+    clearance = claims.get("clearance", DEFAULT_CLEARANCE[role])
+    if clearance not in CLEARANCES:
+        raise AuthError(f"the token's clearance must be one of {', '.join(CLEARANCES)}")
+    if role == "chair" and clearance != "P":
+        raise AuthError("a chair's clearance is handling code P only")
+    return Principal(user, role, tuple(sorted(set(locs))), clearance)
+
+
+class Verifier:
+    """Checks tokens against one public key or a JWKS, an issuer and an audience."""
+
+    def __init__(
+        self,
+        key: Any = None,
+        jwks_url: str | None = None,
+        issuer: str = LOCAL_ISSUER,
+        audience: str = AUDIENCE,
+    ):
+        if key is None and jwks_url is None:
+            raise AuthError("no key to check tokens with: set a public key file or a JWKS URL")
+        self.key = key
+        self.jwks = jwt.PyJWKClient(jwks_url) if jwks_url else None
+        self.issuer = issuer
+        self.audience = audience
+
+    def verify(self, token: str) -> Principal:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError:
+            raise AuthError("not a signed token") from None
+        if header.get("alg") not in ALGORITHMS:
+            raise AuthError(f"tokens must be signed with {' or '.join(ALGORITHMS)}")
+        try:
+            key = self.jwks.get_signing_key_from_jwt(token).key if self.jwks else self.key
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=ALGORITHMS,
+                audience=self.audience,
+                issuer=self.issuer,
+                options={"require": ["exp", "iat", "iss", "aud"]},
+                leeway=30,
+            )
+        except jwt.ExpiredSignatureError:
+            raise AuthError("the token has expired") from None
+        except jwt.InvalidAudienceError:
+            raise AuthError("the token is not for this service") from None
+        except jwt.InvalidIssuerError:
+            raise AuthError("the token is not from the expected issuer") from None
+        except jwt.PyJWTError as exc:
+            raise AuthError(f"the token cannot be trusted ({type(exc).__name__})") from None
+        return principal_of(claims)
+
+    @classmethod
+    def from_settings(cls, local: LocalKeys | None = None) -> Verifier:
+        """The production verifier when configured, else the local one."""
+        pub, jwks = os.environ.get(ENV_PUBLIC_KEY), os.environ.get(ENV_JWKS_URL)
+        if pub or jwks:
+            issuer = os.environ.get(ENV_ISSUER)
+            if not issuer:
+                raise AuthError(f"set {ENV_ISSUER} to the issuer the tokens must come from")
+            audience = os.environ.get(ENV_AUDIENCE, AUDIENCE)
+            key = serialization.load_pem_public_key(Path(pub).read_bytes()) if pub else None
+            return cls(key=key, jwks_url=jwks, issuer=issuer, audience=audience)
+        if local is None:
+            raise AuthError("no way to check tokens: no provider configured and no local key")
+        return local.verifier()
+
+
+class LocalKeys:
+    """The ES256 key pair kept beside the store for local tokens."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+
+    @classmethod
+    def for_store(cls, store_url: str) -> LocalKeys:
+        """``$CONTEXTGRAPH_TOKEN_KEY``, else ``NAME.key.pem`` beside a SQLite store ``NAME.db``."""
+        env = os.environ.get(ENV_LOCAL_KEY)
+        if env:
+            return cls(Path(env))
+        if store_url.startswith("sqlite:///"):
+            db = Path(store_url.removeprefix("sqlite:///"))
+            return cls(db.with_name(db.stem + ".key.pem"))
+        return cls(Path("contextgraph.key.pem"))
+
+    def private_key(self) -> ec.EllipticCurvePrivateKey:
+        if not self.path.exists():
+            key = ec.generate_private_key(ec.SECP256R1())
+            pem = key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(pem)
+        loaded = serialization.load_pem_private_key(self.path.read_bytes(), password=None)
+        if not isinstance(loaded, ec.EllipticCurvePrivateKey):
+            raise AuthError(f"{self.path}: not an EC private key")
+        return loaded
+
+    def verifier(self) -> Verifier:
+        return Verifier(key=self.private_key().public_key(), issuer=LOCAL_ISSUER, audience=AUDIENCE)
+
+    def mint(
+        self,
+        user: str,
+        role: str,
+        localities: list[str],
+        clearance: str | None = None,
+        minutes: int = 60,
+    ) -> str:
+        """A signed token for ``user``, valid for ``minutes`` (at most 12 hours)."""
+        if not 1 <= minutes <= MAX_MINUTES:
+            raise AuthError(f"a local token lasts 1 to {MAX_MINUTES} minutes")
+        now = int(time.time())
+        claims = {
+            "sub": user,
+            "role": role,
+            "localities": sorted(set(localities)),
+            "clearance": clearance or DEFAULT_CLEARANCE.get(role, "P"),
+            "iss": LOCAL_ISSUER,
+            "aud": AUDIENCE,
+            "iat": now,
+            "exp": now + 60 * minutes,
+        }
+        principal_of(claims)  # the same rules as for reading it
+        return jwt.encode(claims, self.private_key(), algorithm="ES256")
