@@ -776,6 +776,29 @@ def token(
     print(tok)
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+    dev: Annotated[bool, typer.Option("--dev", help="Development mode: GraphiQL and introspection")] = False,
+    store: StoreOpt = None,
+) -> None:
+    """Run the service: /graphql behind sign-in, /healthz and /readyz."""
+    import uvicorn
+
+    from .api import create_app
+
+    try:
+        app = create_app(store, dev=dev)
+    except AuthError as e:
+        raise UserError(str(e)) from None
+    out.print(
+        f"contextgraph on http://{host}:{port}/graphql — sign in with a bearer token: "
+        f"contextgraph token --user NAME --role analyst --locality L"
+    )
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
 audit_app = typer.Typer(
     help="The access log: every consultation, collection, alteration, disclosure, "
     "combination and erasure, hash-chained.",

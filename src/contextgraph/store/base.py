@@ -529,6 +529,12 @@ class Store(ABC):
 
         return self.read(work)
 
+    def visible(self, eid: str, flt: Filter) -> Entity | None:
+        """The entity as readers see it, only if it passes ``flt`` (a user's localities); else None,
+        the same answer as for an id that does not exist."""
+        e = self.get(eid)
+        return e if e is not None and flt.node_ok(e.kind, e.locality) else None
+
     def labels(self, ids: Iterable[str]) -> dict[str, Label]:
         """Name and coordinates of each entity (as readers see it), for reports over many entities."""
         return {i: Label(e.name, e.lat, e.lon) for i, e in self.get_many(ids).items()}

@@ -1,0 +1,200 @@
+"""The service: FastAPI with a Strawberry GraphQL endpoint, behind sign-in.
+
+Every request to ``/graphql`` carries a bearer token (see :mod:`contextgraph.auth`);
+without a trustworthy one the answer is 401 before any query runs. What a user
+may reach is decided in the store read itself: each read passes a
+:class:`~contextgraph.store.Filter` of the user's localities, so nothing outside
+them is fetched. Every read of a person is written to the access log
+(:mod:`contextgraph.audit`) before the answer is sent, with the purpose from the
+``X-Purpose`` header; if the log cannot be written the request fails.
+
+GraphQL types and enums are built from the vocabulary in :mod:`contextgraph.model`.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any
+
+import strawberry
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.responses import JSONResponse
+from strawberry.extensions import DisableIntrospection, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.fastapi import BaseContext, GraphQLRouter
+from strawberry.types import Info
+
+from . import __version__
+from .audit import AuditError, AuditLog, audit_path
+from .auth import AuthError, LocalKeys, Principal, Verifier
+from .model import KINDS, Entity
+from .store import Filter, Store, open_store, store_url
+
+MAX_PAGE = 50
+
+_KINDS: Any = enum.Enum("EntityKind", [(k.upper(), k) for k in KINDS])  # type: ignore[misc]
+_ENTITY_KIND = strawberry.enum(_KINDS, description="An entity kind")
+if TYPE_CHECKING:
+    EntityKind = Any  # for the type checker; at run time, the enum built from the vocabulary
+else:
+    EntityKind = _ENTITY_KIND
+
+
+@strawberry.type(description="Who is signed in, and what they may see.")
+class User:
+    user: str
+    role: str
+    localities: list[str]
+    clearance: str
+
+
+@strawberry.type(description="A child, person of concern, location, school, group or service.")
+class EntityView:
+    id: strawberry.ID
+    kind: EntityKind
+    name: str
+    aliases: list[str]
+    locality: str | None
+    lat: float | None
+    lon: float | None
+
+
+def _initials(name: str) -> str:
+    """A name as initials, for roles that see children only so.
+
+    >>> _initials("Kyle Benson")
+    'K.B.'
+    """
+    return "".join(f"{w[0].upper()}." for w in name.split() if w[:1].isalpha())
+
+
+def _view(e: Entity, who: Principal) -> EntityView:
+    hide = e.kind == "child" and who.role == "mace"
+    return EntityView(
+        id=strawberry.ID(e.id),
+        kind=_ENTITY_KIND(e.kind),
+        name=_initials(e.name) if hide else e.name,
+        aliases=[] if hide else list(e.aliases),
+        locality=e.locality,
+        lat=e.lat,
+        lon=e.lon,
+    )
+
+
+class Context(BaseContext):
+    """What a request's resolvers share: the store, who is asking, the access log, the purpose."""
+
+    def __init__(self, store: Store, who: Principal, log: AuditLog, purpose: str | None):
+        super().__init__()
+        self.store = store
+        self.who = who
+        self.log = log
+        self.purpose = purpose
+
+    def scope(self) -> Filter:
+        """The part of the graph this user may read."""
+        return Filter() if self.who.everywhere else Filter.of(localities=self.who.localities)
+
+    def consulted(self, ids: list[str], what: str) -> None:
+        try:
+            self.log.append(self.who.user, "consultation", ids, self.purpose, detail={"graphql": what})
+        except AuditError as exc:
+            raise PermissionError("the access log cannot be written; nothing is shown") from exc
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Who is signed in.")
+    def me(self, info: Info[Context, None]) -> User:
+        w = info.context.who
+        return User(user=w.user, role=w.role, localities=list(w.localities), clearance=w.clearance)
+
+    @strawberry.field(description="An entity by id, if it is within your localities.")
+    def entity(self, info: Info[Context, None], id: strawberry.ID) -> EntityView | None:
+        ctx = info.context
+        e = ctx.store.visible(str(id), ctx.scope())
+        if e is None:
+            return None
+        ctx.consulted([e.id], "entity")
+        return _view(e, ctx.who)
+
+    @strawberry.field(description="Entities by name or alias within your localities, best first.")
+    def search(
+        self,
+        info: Info[Context, None],
+        text: str,
+        kinds: list[EntityKind] | None = None,
+        first: int = 20,
+    ) -> list[EntityView]:
+        ctx = info.context
+        flt = ctx.scope()
+        found = ctx.store.search(
+            text,
+            kinds=[k.value for k in kinds] if kinds else None,
+            localities=flt.localities,
+            limit=max(1, min(first, MAX_PAGE)),
+        )
+        ctx.consulted([e.id for e, _ in found], "search")
+        return [_view(e, ctx.who) for e, _ in found]
+
+
+def schema(production: bool = True) -> strawberry.Schema:
+    extensions: list[Any] = [
+        lambda: QueryDepthLimiter(max_depth=8),
+        lambda: MaxTokensLimiter(max_token_count=2000),
+        lambda: MaxAliasesLimiter(max_alias_count=15),
+    ]
+    if production:
+        extensions.append(DisableIntrospection)
+    return strawberry.Schema(query=Query, extensions=extensions)
+
+
+def create_app(url: str | None = None, dev: bool = False) -> FastAPI:
+    """The service over the store at ``url``; ``dev`` turns on GraphiQL and introspection."""
+    url = store_url(url)
+    verifier = Verifier.from_settings(LocalKeys.for_store(url))
+    log = AuditLog(audit_path(url))
+    state: dict[str, Store] = {}
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        state["store"] = open_store(url)
+        try:
+            yield
+        finally:
+            state.pop("store").close()
+
+    app = FastAPI(title="contextgraph", version=__version__, lifespan=lifespan)
+
+    def who(request: Request) -> Principal:
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise HTTPException(401, "sign in: send a bearer token", headers={"WWW-Authenticate": "Bearer"})
+        try:
+            return verifier.verify(token.strip())
+        except AuthError as exc:
+            raise HTTPException(401, str(exc), headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}) from None
+
+    async def context(request: Request, principal: Principal = Depends(who)) -> Context:  # noqa: B008
+        return Context(state["store"], principal, log, request.headers.get("x-purpose"))
+
+    router: GraphQLRouter[Context, None] = GraphQLRouter(
+        schema(production=not dev), context_getter=context, graphql_ide="graphiql" if dev else None
+    )
+    app.include_router(router, prefix="/graphql")
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz")
+    def readyz() -> JSONResponse:
+        try:
+            state["store"].ping()
+        except Exception:  # any failure means not ready
+            return JSONResponse({"status": "store unreachable"}, status_code=503)
+        return JSONResponse({"status": "ready"})
+
+    return app

@@ -1,0 +1,141 @@
+"""The service over real HTTP: sign-in, localities enforced in the read, the access log."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import jwt
+import pytest
+import uvicorn
+
+from contextgraph.api import create_app
+from contextgraph.auth import AUDIENCE, LOCAL_ISSUER, LocalKeys
+from contextgraph.store import Store
+
+from .data import ENTITIES, RELATIONSHIPS
+
+
+class Service:
+    def __init__(self, url: str, keys: LocalKeys):
+        self.base = url
+        self.keys = keys
+
+    def token(self, role: str = "analyst", localities: tuple[str, ...] = ("East",), user: str = "ana") -> str:
+        return self.keys.mint(user, role, list(localities))
+
+    def post(self, query: str, token: str | None, purpose: str | None = None) -> tuple[int, dict[str, Any]]:
+        req = urllib.request.Request(self.base + "/graphql", data=json.dumps({"query": query}).encode(), method="POST")
+        req.add_header("Content-Type", "application/json")
+        if token is not None:
+            req.add_header("Authorization", f"Bearer {token}")
+        if purpose:
+            req.add_header("X-Purpose", purpose)
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                return r.status, json.loads(r.read())
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read() or b"{}")
+
+    def get(self, path: str) -> int:
+        try:
+            with urllib.request.urlopen(self.base + path, timeout=10) as r:
+                return int(r.status)
+        except urllib.error.HTTPError as e:
+            return e.code
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def service(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Service]:
+    store.upsert(ENTITIES, RELATIONSHIPS)
+    key = tmp_path / "service.key.pem"
+    monkeypatch.setenv("CONTEXTGRAPH_TOKEN_KEY", str(key))
+    app = create_app(store.url)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if server.started:
+            break
+        time.sleep(0.05)
+    yield Service(f"http://127.0.0.1:{port}", LocalKeys(key))
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def test_health_and_readiness(service: Service) -> None:
+    assert service.get("/healthz") == 200
+    assert service.get("/readyz") == 200
+
+
+def test_no_or_bad_token_is_401(service: Service) -> None:
+    q = "{ me { user } }"
+    assert service.post(q, None)[0] == 401
+    assert service.post(q, "nonsense")[0] == 401
+    none = jwt.encode(
+        {"sub": "x", "role": "admin", "iss": LOCAL_ISSUER, "aud": AUDIENCE, "iat": 0, "exp": 2**31},
+        None,
+        algorithm="none",
+    )
+    status, body = service.post(q, none)
+    assert status == 401 and "signed with" in body["detail"]
+    expired = jwt.encode(
+        {
+            "sub": "x",
+            "role": "analyst",
+            "localities": ["East"],
+            "iss": LOCAL_ISSUER,
+            "aud": AUDIENCE,
+            "iat": 0,
+            "exp": 1,
+        },
+        service.keys.private_key(),
+        algorithm="ES256",
+    )
+    assert service.post(q, expired)[0] == 401
+    status, body = service.post(q, service.token())
+    assert status == 200 and body["data"]["me"] == {"user": "ana"}
+
+
+def test_localities_are_enforced_in_every_read(service: Service, _audit_log: Path) -> None:
+    east = service.token(localities=("East",))
+    status, body = service.post('{ entity(id: "c-1") { id name locality } }', east, purpose="MACE East")
+    assert status == 200 and body["data"]["entity"] == {"id": "c-1", "name": "Kyle Benson", "locality": "East"}
+    # Tyler Marsh lives in West: the same answer as for an id that does not exist
+    assert service.post('{ entity(id: "c-3") { id name } }', east)[1]["data"]["entity"] is None
+    assert service.post('{ entity(id: "nobody") { id name } }', east)[1]["data"]["entity"] is None
+    found = service.post('{ search(text: "tyler marsh") { id } }', east)[1]["data"]["search"]
+    assert found == []
+    west = service.token(localities=("West",), user="wes")
+    assert service.post('{ search(text: "tyler marsh") { id } }', west)[1]["data"]["search"] == [{"id": "c-3"}]
+    log = [json.loads(x) for x in _audit_log.read_text().splitlines()]
+    assert log[0]["subjects"] == ["c-1"] and log[0]["purpose"] == "MACE East" and log[0]["user"] == "ana"
+    assert log[-1]["user"] == "wes" and log[-1]["subjects"] == ["c-3"]
+    assert not any("c-3" in r["subjects"] for r in log if r["user"] == "ana")
+
+
+def test_mace_members_see_children_by_initials(service: Service) -> None:
+    mace = service.token(role="mace")
+    body = service.post('{ entity(id: "c-1") { name aliases kind } }', mace)[1]
+    assert body["data"]["entity"] == {"name": "K.B.", "aliases": [], "kind": "CHILD"}
+    body = service.post('{ entity(id: "p-1") { name } }', mace)[1]
+    assert body["data"]["entity"] == {"name": "Daniel Okafor"}
+
+
+def test_no_introspection_in_production(service: Service) -> None:
+    _, body = service.post("{ __schema { types { name } } }", service.token())
+    assert body.get("errors") and "introspection" in json.dumps(body["errors"]).lower()
