@@ -139,3 +139,10 @@ def test_mace_members_see_children_by_initials(service: Service) -> None:
 def test_no_introspection_in_production(service: Service) -> None:
     _, body = service.post("{ __schema { types { name } } }", service.token())
     assert body.get("errors") and "introspection" in json.dumps(body["errors"]).lower()
+
+
+def test_committed_schema_is_the_live_schema() -> None:
+    from contextgraph.api import sdl
+
+    committed = (Path(__file__).resolve().parents[1] / "api" / "schema.graphql").read_text(encoding="utf-8")
+    assert committed == sdl(), "api/schema.graphql is stale: run python -m contextgraph.api > api/schema.graphql"

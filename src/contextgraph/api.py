@@ -49,7 +49,7 @@ class User:
     clearance: str
 
 
-@strawberry.type(description="A child, person of concern, location, school, group or service.")
+@strawberry.type(name="Entity", description="A child, person of concern, location, school, group or service.")
 class EntityView:
     id: strawberry.ID
     kind: EntityKind
@@ -150,6 +150,11 @@ def schema(production: bool = True) -> strawberry.Schema:
     return strawberry.Schema(query=Query, extensions=extensions)
 
 
+def sdl() -> str:
+    """The schema in SDL, as committed in ``api/schema.graphql`` (``python -m contextgraph.api``)."""
+    return schema(production=False).as_str() + "\n"
+
+
 def create_app(url: str | None = None, dev: bool = False) -> FastAPI:
     """The service over the store at ``url``; ``dev`` turns on GraphiQL and introspection."""
     url = store_url(url)
@@ -198,3 +203,7 @@ def create_app(url: str | None = None, dev: bool = False) -> FastAPI:
         return JSONResponse({"status": "ready"})
 
     return app
+
+
+if __name__ == "__main__":
+    print(sdl(), end="")
