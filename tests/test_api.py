@@ -146,3 +146,29 @@ def test_committed_schema_is_the_live_schema() -> None:
 
     committed = (Path(__file__).resolve().parents[1] / "api" / "schema.graphql").read_text(encoding="utf-8")
     assert committed == sdl(), "api/schema.graphql is stale: run python -m contextgraph.api > api/schema.graphql"
+
+
+NETWORK = """{ network(centre: "c-1", depth: 2) {
+  nodes { id name } edges { type source target grading sources } outside { entity count text } } }"""
+
+
+def test_network_keeps_to_localities_and_handling_codes(service: Service, _audit_log: Path) -> None:
+    analyst = service.post(NETWORK, service.token("analyst"), purpose="MACE East")[1]["data"]["network"]
+    ids = {n["id"] for n in analyst["nodes"]}
+    assert {"c-1", "c-2", "l-1", "p-1", "g-1", "s-1"} <= ids and not ids & {"c-3", "l-2"}
+    assert ("EXPLOITS", "p-1", "c-1") in {(e["type"], e["source"], e["target"]) for e in analyst["edges"]}
+    # Tyler Marsh (West) went missing with Kyle: a count, never who
+    assert analyst["outside"] == [{"entity": "c-1", "count": 1, "text": "1 link outside your area"}]
+    assert "c-3" not in json.dumps(analyst) and "Tyler" not in json.dumps(analyst)
+    # a chair sees handling code P only: the C-graded exploitation and sighting are not there
+    chair = service.post(NETWORK, service.token("chair"))[1]["data"]["network"]
+    chair_edges = {(e["type"], e["source"], e["target"]) for e in chair["edges"]}
+    assert ("EXPLOITS", "p-1", "c-1") not in chair_edges and ("SEEN_AT", "c-2", "l-1") not in chair_edges
+    assert all(e["grading"] is None or e["grading"].endswith("P") for e in chair["edges"])
+    assert "p-1" not in {n["id"] for n in chair["nodes"]}  # reached only through C-graded facts
+    # outside the user's localities, the centre itself is not there
+    west_centre = service.post(NETWORK.replace('"c-1"', '"c-3"'), service.token("analyst"))[1]["data"]
+    assert west_centre["network"] is None
+    log = [json.loads(x) for x in _audit_log.read_text().splitlines()]
+    assert log[0]["detail"] == {"graphql": "network"} and "c-1" in log[0]["subjects"]
+    assert "c-3" not in log[0]["subjects"]

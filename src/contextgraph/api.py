@@ -28,7 +28,7 @@ from strawberry.types import Info
 from . import __version__
 from .audit import AuditError, AuditLog, audit_path
 from .auth import AuthError, LocalKeys, Principal, Verifier
-from .model import KINDS, Entity
+from .model import KINDS, REL_TYPES, Entity, Relationship
 from .store import Filter, Store, open_store, store_url
 
 MAX_PAGE = 50
@@ -82,6 +82,51 @@ def _view(e: Entity, who: Principal) -> EntityView:
     )
 
 
+_TYPES: Any = enum.Enum("RelationshipType", [(t, t) for t in REL_TYPES])  # type: ignore[misc]
+_REL_TYPE = strawberry.enum(_TYPES, description="A relationship type")
+if TYPE_CHECKING:
+    RelationshipType = Any
+else:
+    RelationshipType = _REL_TYPE
+
+
+@strawberry.type(description="A relationship: one per type and pair, with every source that asserted it.")
+class RelationshipView:
+    type: RelationshipType
+    source: strawberry.ID
+    target: strawberry.ID
+    first_seen: str | None
+    last_seen: str | None
+    grading: str | None
+    sources: list[str]
+
+
+@strawberry.type(description="Links from a shown entity to entities you may not see: a count, never who.")
+class OutsideLinks:
+    entity: strawberry.ID
+    count: int
+    text: str
+
+
+@strawberry.type(description="A neighbourhood: the entities and relationships you may see.")
+class Network:
+    nodes: list[EntityView]
+    edges: list[RelationshipView]
+    outside: list[OutsideLinks]
+
+
+def _rel_view(r: Relationship) -> RelationshipView:
+    return RelationshipView(
+        type=_REL_TYPE(r.type),
+        source=strawberry.ID(r.source),
+        target=strawberry.ID(r.target),
+        first_seen=r.first_seen,
+        last_seen=r.last_seen,
+        grading=r.grading,
+        sources=r.sources,
+    )
+
+
 class Context(BaseContext):
     """What a request's resolvers share: the store, who is asking, the access log, the purpose."""
 
@@ -92,9 +137,11 @@ class Context(BaseContext):
         self.log = log
         self.purpose = purpose
 
-    def scope(self) -> Filter:
-        """The part of the graph this user may read."""
-        return Filter() if self.who.everywhere else Filter.of(localities=self.who.localities)
+    def scope(self, types: list[str] | None = None, since: str | None = None) -> Filter:
+        """The part of the graph this user may read: their localities and handling codes."""
+        handling = ["P", "C"] if self.who.clearance == "C" else ["P"]
+        localities = None if self.who.everywhere else self.who.localities
+        return Filter.of(types=types, localities=localities, since=since, handling=handling)
 
     def consulted(self, ids: list[str], what: str) -> None:
         try:
@@ -118,6 +165,38 @@ class Query:
             return None
         ctx.consulted([e.id], "entity")
         return _view(e, ctx.who)
+
+    @strawberry.field(description="The entities and relationships within depth steps (1-3) of centre that you may see.")
+    def network(
+        self,
+        info: Info[Context, None],
+        centre: strawberry.ID,
+        depth: int = 2,
+        types: list[RelationshipType] | None = None,
+        since: str | None = None,
+    ) -> Network | None:
+        ctx = info.context
+        if not 1 <= depth <= 3:
+            raise ValueError("depth must be 1, 2 or 3")
+        flt = ctx.scope([t.value for t in types] if types else None, since)
+        if ctx.store.visible(str(centre), flt) is None:
+            return None
+        sub = ctx.store.neighbourhood(str(centre), depth, flt)
+        shown = [n.id for n in sub.nodes if n.kind != "service"]
+        outside = ctx.store.outside_links(shown, flt)
+        ctx.consulted([n.id for n in sub.nodes if KINDS[n.kind].person], "network")
+        return Network(
+            nodes=[_view(n, ctx.who) for n in sub.nodes],
+            edges=[_rel_view(r) for r in sub.edges],
+            outside=[
+                OutsideLinks(
+                    entity=strawberry.ID(i),
+                    count=c,
+                    text=f"{c} link{'s' if c != 1 else ''} outside your area",
+                )
+                for i, c in sorted(outside.items())
+            ],
+        )
 
     @strawberry.field(description="Entities by name or alias within your localities, best first.")
     def search(

@@ -26,7 +26,7 @@ from typing import Any, NamedTuple, TypeVar
 import networkx as nx
 import orjson
 
-from ..model import KINDS, REL_TYPES, Assertion, Entity, Relationship, canonical_pair, strongest_grading
+from ..model import KINDS, REL_TYPES, Assertion, Entity, Grading, Relationship, canonical_pair, strongest_grading
 from ..projection import Projection
 from ..text import name_score, normalise_name
 
@@ -64,6 +64,9 @@ class Filter:
     A relationship passes the date window unless all its dated assertions fall
     outside it; undated facts (most ``OPEN_TO``) always pass. An entity passes
     the locality filter when its locality is listed; services pass always.
+    ``handling`` keeps only the assertions a user may see: with ``{"P"}``, those
+    graded with handling code C are dropped (ungraded ones count as P), and a
+    relationship left with no assertion is not there at all.
     """
 
     types: frozenset[str] | None = None
@@ -71,6 +74,7 @@ class Filter:
     localities: frozenset[str] | None = None
     since: str | None = None
     until: str | None = None
+    handling: frozenset[str] | None = None
 
     @classmethod
     def of(
@@ -80,11 +84,12 @@ class Filter:
         localities: Iterable[str] | None = None,
         since: str | None = None,
         until: str | None = None,
+        handling: Iterable[str] | None = None,
     ) -> Filter:
         def fs(x: Iterable[str] | None) -> frozenset[str] | None:
             return frozenset(x) if x else None
 
-        f = cls(fs(types), fs(kinds), fs(localities), since, until)
+        f = cls(fs(types), fs(kinds), fs(localities), since, until, fs(handling))
         for t in f.types or ():
             if t not in REL_TYPES:
                 raise StoreError(f"unknown relationship type {t!r}")
@@ -99,6 +104,22 @@ class Filter:
         if self.since and last is not None and last < self.since:
             return False
         return not (self.until and first is not None and first > self.until)
+
+    def visible_facts(self, r: Relationship) -> Relationship | None:
+        """``r`` with only the assertions of the handling codes allowed; None if none is left.
+
+        >>> from contextgraph.model import Assertion
+        >>> r = Relationship("SEEN_AT", "c-1", "l-1", [Assertion("n1", None, "1B C", "c-1", "l-1"),
+        ...                                            Assertion("n2", None, None, "c-1", "l-1")])
+        >>> [a.source_ref for a in Filter.of(handling=["P"]).visible_facts(r).assertions]
+        ['n2']
+        """
+        if self.handling is None or "C" in self.handling:
+            return r
+        kept = [a for a in r.assertions if not (a.grading and Grading.parse(a.grading).conditional)]
+        if not kept:
+            return None
+        return r if len(kept) == len(r.assertions) else Relationship(r.type, r.source, r.target, kept, r.properties)
 
     def node_ok(self, kind: str, locality: str | None) -> bool:
         if self.kinds is not None and kind not in self.kinds:
@@ -535,6 +556,18 @@ class Store(ABC):
         e = self.get(eid)
         return e if e is not None and flt.node_ok(e.kind, e.locality) else None
 
+    def outside_links(self, ids: Sequence[str], flt: Filter) -> dict[str, int]:
+        """How many relationships of each of ``ids`` lead to entities ``flt`` keeps out, counted
+        without returning them: for "1 link outside your area"."""
+        wide = Filter(types=flt.types, since=flt.since, until=flt.until, handling=flt.handling)
+        out: dict[str, int] = {}
+        for rel, other in self.expand(list(ids), wide):
+            if flt.visible_facts(rel) is None or flt.node_ok(other.kind, other.locality):
+                continue
+            mine = rel.target if other.id == rel.source else rel.source
+            out[mine] = out.get(mine, 0) + 1
+        return out
+
     def labels(self, ids: Iterable[str]) -> dict[str, Label]:
         """Name and coordinates of each entity (as readers see it), for reports over many entities."""
         return {i: Label(e.name, e.lat, e.lon) for i, e in self.get_many(ids).items()}
@@ -566,7 +599,10 @@ class Store(ABC):
             if not frontier:
                 break
             nxt: list[str] = []
-            for rel, other in self.expand(frontier, flt):
+            for found, other in self.expand(frontier, flt):
+                rel = flt.visible_facts(found)
+                if rel is None:
+                    continue
                 edges[rel.key] = rel
                 if other.id not in nodes:
                     nodes[other.id] = other
