@@ -172,3 +172,23 @@ def test_network_keeps_to_localities_and_handling_codes(service: Service, _audit
     log = [json.loads(x) for x in _audit_log.read_text().splitlines()]
     assert log[0]["detail"] == {"graphql": "network"} and "c-1" in log[0]["subjects"]
     assert "c-3" not in log[0]["subjects"]
+
+
+def test_errors_are_masked_unless_meant_for_the_user(
+    service: Service, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = service.token()
+    shown = service.post('{ network(centre: "c-1", depth: 5) { nodes { id } } }', token)[1]
+    assert shown["errors"][0]["message"] == "depth must be 1, 2 or 3"
+
+    def broken(*_: object, **__: object) -> None:
+        raise RuntimeError("secret: c-3 Tyler Marsh at 14 Mill Road")
+
+    monkeypatch.setattr(type(store), "search", broken)  # the service opened its own store of this kind
+    masked = service.post('{ search(text: "kyle") { id } }', token)[1]
+    assert masked["errors"][0]["message"] == "Unexpected error." and "secret" not in json.dumps(masked)
+    deep = "{ me { " + "user " * 1 + "} }"
+    assert service.post(deep, token)[0] == 200
+    too_many = "{ " + " ".join(f"a{i}: me {{ user }}" for i in range(20)) + " }"
+    refused = service.post(too_many, token)[1]
+    assert refused["errors"] and "aliases" in refused["errors"][0]["message"].lower()

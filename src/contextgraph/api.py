@@ -21,7 +21,14 @@ from typing import TYPE_CHECKING, Any
 import strawberry
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
-from strawberry.extensions import DisableIntrospection, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from graphql import GraphQLError
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+)
 from strawberry.fastapi import BaseContext, GraphQLRouter
 from strawberry.types import Info
 
@@ -32,6 +39,16 @@ from .model import KINDS, REL_TYPES, Entity, Relationship
 from .store import Filter, Store, open_store, store_url
 
 MAX_PAGE = 50
+
+
+class RequestError(Exception):
+    """An error the user may read; every other error is masked as "Unexpected error."."""
+
+
+def _mask(error: GraphQLError) -> bool:
+    """Errors from the query itself (syntax, validation, limits) and :class:`RequestError` are shown."""
+    return error.original_error is not None and not isinstance(error.original_error, RequestError)
+
 
 _KINDS: Any = enum.Enum("EntityKind", [(k.upper(), k) for k in KINDS])  # type: ignore[misc]
 _ENTITY_KIND = strawberry.enum(_KINDS, description="An entity kind")
@@ -147,7 +164,7 @@ class Context(BaseContext):
         try:
             self.log.append(self.who.user, "consultation", ids, self.purpose, detail={"graphql": what})
         except AuditError as exc:
-            raise PermissionError("the access log cannot be written; nothing is shown") from exc
+            raise RequestError("the access log cannot be written; nothing is shown") from exc
 
 
 @strawberry.type
@@ -177,7 +194,7 @@ class Query:
     ) -> Network | None:
         ctx = info.context
         if not 1 <= depth <= 3:
-            raise ValueError("depth must be 1, 2 or 3")
+            raise RequestError("depth must be 1, 2 or 3")
         flt = ctx.scope([t.value for t in types] if types else None, since)
         if ctx.store.visible(str(centre), flt) is None:
             return None
@@ -220,6 +237,7 @@ class Query:
 
 def schema(production: bool = True) -> strawberry.Schema:
     extensions: list[Any] = [
+        lambda: MaskErrors(should_mask_error=_mask),
         lambda: QueryDepthLimiter(max_depth=8),
         lambda: MaxTokensLimiter(max_token_count=2000),
         lambda: MaxAliasesLimiter(max_alias_count=15),
