@@ -192,3 +192,8 @@ def test_errors_are_masked_unless_meant_for_the_user(
     too_many = "{ " + " ".join(f"a{i}: me {{ user }}" for i in range(20)) + " }"
     refused = service.post(too_many, token)[1]
     assert refused["errors"] and "aliases" in refused["errors"][0]["message"].lower()
+
+
+def test_request_bodies_are_limited(service: Service) -> None:
+    huge = "{ me { user } }" + " " * 1_100_000
+    assert service.post(huge, service.token())[0] == 413

@@ -39,6 +39,8 @@ from .model import KINDS, REL_TYPES, Entity, Relationship
 from .store import Filter, Store, open_store, store_url
 
 MAX_PAGE = 50
+MAX_BODY = 1_000_000
+"""Largest request body accepted, in bytes (notes are at most 2 MB and come by file upload)."""
 
 
 class RequestError(Exception):
@@ -268,6 +270,16 @@ def create_app(url: str | None = None, dev: bool = False) -> FastAPI:
             state.pop("store").close()
 
     app = FastAPI(title="contextgraph", version=__version__, lifespan=lifespan)
+
+    @app.middleware("http")
+    async def body_limit(request: Request, call_next: Any) -> Any:
+        if request.method in ("POST", "PUT", "PATCH"):
+            length = request.headers.get("content-length")
+            if length is None:
+                return JSONResponse({"detail": "send a Content-Length"}, status_code=411)
+            if not length.isdigit() or int(length) > MAX_BODY:
+                return JSONResponse({"detail": f"the body is larger than {MAX_BODY} bytes"}, status_code=413)
+        return await call_next(request)
 
     def who(request: Request) -> Principal:
         header = request.headers.get("authorization", "")
