@@ -743,13 +743,10 @@ def _communities(ctx: Context, seed: int, resolution: float) -> I:
     # only groups holding an at-risk child are reported: look at the children within reach of one
     near = _component_of(p.n_nodes, src[m].astype(np.int64), dst[m].astype(np.int64), np.flatnonzero(at_risk(ctx)), 3)
     m &= near[src] & near[dst]
-    s, d = src[m].astype(np.int64), dst[m].astype(np.int64)
-    used = np.unique(np.concatenate([s, d]))
-    if used.size == 0:
+    built = _igraph(p.n_nodes, src[m].astype(np.int64), dst[m].astype(np.int64))
+    if built is None:
         return out
-    local = np.full(p.n_nodes, -1, np.int64)
-    local[used] = np.arange(used.size)
-    g = ig.Graph(n=int(used.size), edges=np.stack([local[s], local[d]], 1).tolist(), directed=False)
+    g, used = built
     weights = (w_by[typ[m]] * ctx.factor[m]).tolist()
     rng = random.Random(seed)
     ig.set_random_number_generator(rng)
@@ -902,18 +899,26 @@ def _betweenness(ctx: Context, cutoff: int) -> F:
     # only the part of the network within reach of persons of concern matters for them
     comp = _component_of(p.n_nodes, s, d, np.flatnonzero(ctx.poc), cutoff)
     keep = comp[s] & comp[d]
-    s, d = s[keep], d[keep]
-    used = np.unique(np.concatenate([s, d]))
-    if used.size == 0:
+    built = _igraph(p.n_nodes, s[keep], d[keep])
+    if built is None:
         return out
-    local = np.full(p.n_nodes, -1, np.int64)
-    local[used] = np.arange(used.size)
-    g = ig.Graph(n=int(used.size), edges=np.stack([local[s], local[d]], 1).tolist(), directed=False)
+    g, used = built
     g.simplify()
     b = np.asarray(g.betweenness(directed=False, cutoff=cutoff), np.float64)
     top = b.max() if b.size else 0.0
     out[used] = b / top if top > 0 else b
     return out
+
+
+def _igraph(n: int, s: I, d: I) -> tuple[ig.Graph, I] | None:
+    """An undirected igraph of the edges ``s``-``d`` over the nodes they use, and those nodes
+    (graph vertex ``k`` is node ``used[k]``); None when there are no edges."""
+    used = np.unique(np.concatenate([s, d]))
+    if used.size == 0:
+        return None
+    local = np.full(n, -1, np.int64)
+    local[used] = np.arange(used.size)
+    return ig.Graph(n=int(used.size), edges=np.stack([local[s], local[d]], 1).tolist(), directed=False), used
 
 
 def _component_of(n: int, s: I, d: I, seeds: I, hops: int) -> B:
