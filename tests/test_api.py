@@ -206,3 +206,17 @@ def test_request_bodies_are_limited(service: Service) -> None:
     conn.endheaders()
     assert conn.getresponse().status == 413
     conn.close()
+
+
+def test_neighbours_recurse_within_the_area_and_deep_queries_are_refused(service: Service) -> None:
+    q = '{ entity(id: "c-2") { id neighbours { id neighbours(types: [ATTENDS]) { id } } } }'
+    body = service.post(q, service.token())[1]["data"]["entity"]
+    first = {n["id"] for n in body["neighbours"]}
+    assert {"c-1", "l-1"} <= first
+    kyle = next(n for n in body["neighbours"] if n["id"] == "c-1")
+    assert kyle["neighbours"] == [{"id": "s-1"}]
+    chair = service.post('{ entity(id: "c-2") { neighbours { id } } }', service.token("chair"))[1]["data"]
+    assert "l-1" not in {n["id"] for n in chair["entity"]["neighbours"]}  # that sighting is graded C
+    deep = '{ entity(id: "c-1") { ' + "neighbours { " * 12 + "id" + " }" * 12 + " } }"
+    refused = service.post(deep, service.token())[1]
+    assert refused["errors"] and "depth" in refused["errors"][0]["message"].lower() and not refused.get("data")

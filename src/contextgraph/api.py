@@ -60,6 +60,29 @@ else:
     EntityKind = _ENTITY_KIND
 
 
+class Context(BaseContext):
+    """What a request's resolvers share: the store, who is asking, the access log, the purpose."""
+
+    def __init__(self, store: Store, who: Principal, log: AuditLog, purpose: str | None):
+        super().__init__()
+        self.store = store
+        self.who = who
+        self.log = log
+        self.purpose = purpose
+
+    def scope(self, types: list[str] | None = None, since: str | None = None) -> Filter:
+        """The part of the graph this user may read: their localities and handling codes."""
+        handling = ["P", "C"] if self.who.clearance == "C" else ["P"]
+        localities = None if self.who.everywhere else self.who.localities
+        return Filter.of(types=types, localities=localities, since=since, handling=handling)
+
+    def consulted(self, ids: list[str], what: str) -> None:
+        try:
+            self.log.append(self.who.user, "consultation", ids, self.purpose, detail={"graphql": what})
+        except AuditError as exc:
+            raise RequestError("the access log cannot be written; nothing is shown") from exc
+
+
 @strawberry.type(description="Who is signed in, and what they may see.")
 class User:
     user: str
@@ -77,6 +100,18 @@ class EntityView:
     locality: str | None
     lat: float | None
     lon: float | None
+
+    @strawberry.field(description="The entities one step away that you may see (at most 50).")
+    def neighbours(
+        self, info: Info[Context, None], types: list[RelationshipType] | None = None, first: int = 20
+    ) -> list[EntityView]:
+        ctx = info.context
+        flt = ctx.scope([t.value for t in types] if types else None)
+        sub = ctx.store.neighbourhood(str(self.id), 1, flt)
+        found = sorted((n for n in sub.nodes if n.id != str(self.id)), key=lambda n: n.id)
+        found = found[: max(1, min(first, MAX_PAGE))]
+        ctx.consulted([n.id for n in found if KINDS[n.kind].person], "neighbours")
+        return [_view(n, ctx.who) for n in found]
 
 
 def _initials(name: str) -> str:
@@ -144,29 +179,6 @@ def _rel_view(r: Relationship) -> RelationshipView:
         grading=r.grading,
         sources=r.sources,
     )
-
-
-class Context(BaseContext):
-    """What a request's resolvers share: the store, who is asking, the access log, the purpose."""
-
-    def __init__(self, store: Store, who: Principal, log: AuditLog, purpose: str | None):
-        super().__init__()
-        self.store = store
-        self.who = who
-        self.log = log
-        self.purpose = purpose
-
-    def scope(self, types: list[str] | None = None, since: str | None = None) -> Filter:
-        """The part of the graph this user may read: their localities and handling codes."""
-        handling = ["P", "C"] if self.who.clearance == "C" else ["P"]
-        localities = None if self.who.everywhere else self.who.localities
-        return Filter.of(types=types, localities=localities, since=since, handling=handling)
-
-    def consulted(self, ids: list[str], what: str) -> None:
-        try:
-            self.log.append(self.who.user, "consultation", ids, self.purpose, detail={"graphql": what})
-        except AuditError as exc:
-            raise RequestError("the access log cannot be written; nothing is shown") from exc
 
 
 @strawberry.type
