@@ -135,6 +135,9 @@ def test_mace_members_see_children_by_initials(service: Service) -> None:
     assert body["data"]["entity"] == {"name": "K.B.", "aliases": [], "kind": "CHILD"}
     body = service.post('{ entity(id: "p-1") { name } }', mace)[1]
     assert body["data"]["entity"] == {"name": "Daniel Okafor"}
+    assert service.post('{ entity(id: "c-1") { dob } }', mace)[1]["data"]["entity"] == {"dob": None}
+    analyst = service.post('{ entity(id: "c-1") { dob openTo } }', service.token())[1]["data"]["entity"]
+    assert analyst == {"dob": "2009-04-12", "openTo": ["YJS"]}
 
 
 def test_no_introspection_in_production(service: Service) -> None:

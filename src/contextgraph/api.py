@@ -97,9 +97,17 @@ class EntityView:
     kind: EntityKind
     name: str
     aliases: list[str]
+    dob: str | None
     locality: str | None
     lat: float | None
     lon: float | None
+
+    @strawberry.field(name="openTo", description="The services a child is open to now, as far as you may see.")
+    def open_to(self, info: Info[Context, None]) -> list[str]:
+        if self.kind != _ENTITY_KIND("child"):
+            return []
+        sub = info.context.store.neighbourhood(str(self.id), 1, info.context.scope(["OPEN_TO"]))
+        return sorted(n.name for n in sub.nodes if n.kind == "service")
 
     @strawberry.field(description="The entities one step away that you may see (at most 50).")
     def neighbours(
@@ -130,6 +138,7 @@ def _view(e: Entity, who: Principal) -> EntityView:
         kind=_ENTITY_KIND(e.kind),
         name=_initials(e.name) if hide else e.name,
         aliases=[] if hide else list(e.aliases),
+        dob=None if hide else e.dob,
         locality=e.locality,
         lat=e.lat,
         lon=e.lon,
