@@ -476,14 +476,25 @@ def _diminish(c: I, k: I, v: F, repeat: float) -> F:
     if v.size == 0 or repeat >= 1.0:
         return v
     order = np.lexsort((-v, k, c))
-    cs, ks = c[order], k[order]
-    start = np.ones(v.size, bool)
-    start[1:] = (cs[1:] != cs[:-1]) | (ks[1:] != ks[:-1])
-    idx = np.arange(v.size)
-    first = np.maximum.accumulate(np.where(start, idx, 0))
-    nth = idx - first
+    nth = _nth_in_run(c[order], k[order])
     out = v.copy()
     out[order] = v[order] * repeat**nth
+    return out
+
+
+def _nth_in_run(*keys: I) -> I:
+    """Each position's place (0, 1, 2, ...) within its run of equal ``keys``, for sorted keys.
+
+    >>> _nth_in_run(np.array([0, 0, 0, 1, 1]), np.array([5, 5, 6, 6, 6])).tolist()
+    [0, 1, 0, 0, 1]
+    """
+    n = keys[0].size
+    start = np.zeros(n, bool)
+    start[:1] = True
+    for key in keys:
+        start[1:] |= key[1:] != key[:-1]
+    idx = np.arange(n)
+    out: I = idx - np.maximum.accumulate(np.where(start, idx, 0))
     return out
 
 
@@ -526,12 +537,7 @@ def _top_reasons(ctx: Context, children: I) -> dict[int, list[dict[str, Any]]]:
     c, v = rows["child"][sel], rows["value"][sel]
     order = sel[np.lexsort((-v, c))]
     # the first k rows of each child
-    cs = rows["child"][order]
-    start = np.ones(order.size, bool)
-    start[1:] = cs[1:] != cs[:-1]
-    idx = np.arange(order.size)
-    nth = idx - np.maximum.accumulate(np.where(start, idx, 0))
-    order = order[nth < max(1, ctx.w.reasons)]
+    order = order[_nth_in_run(rows["child"][order]) < max(1, ctx.w.reasons)]
     return _reasons_of(ctx, order)
 
 
@@ -608,7 +614,8 @@ class _DateCache(dict[int, str | None]):
 def _in_localities(p: Projection, localities: list[str] | None) -> B:
     if not localities:
         return np.ones(p.n_nodes, bool)
-    codes = [i for i, x in enumerate(p.localities) if x in set(localities)]
+    wanted = set(localities)
+    codes = [i for i, x in enumerate(p.localities) if x in wanted]
     return np.isin(p.locality, codes)
 
 

@@ -611,7 +611,7 @@ def analyse(
                 raise UserError(f"--locality {loc!r}: no such locality in the store (known: {', '.join(known)})")
         log = _log(store)
         try:
-            result = analyse_store(s, w, as_of_d, since_d, locality, top, seed)
+            result = analyse_store(s, w, as_of_d, since_d, locality, top, seed, projection=proj)
         except AnalysisError as e:
             raise UserError(str(e)) from None
     shown = [c["id"] for c in result["unopened_at_risk"]] + [x["id"] for x in result["persons_of_concern"]]

@@ -19,6 +19,7 @@ from typing import Any
 
 from .analysis import DEFAULT, Context, Weights, lists, networks, prepare, score_children
 from .model import Entity
+from .projection import Projection
 from .store.base import Fact, Key, Label, Store, paused_gc
 
 _MONTHS = (
@@ -98,14 +99,16 @@ def analyse_store(
     top: int | None = None,
     seed: int = 0,
     parallel: bool | None = None,
+    projection: Projection | None = None,
 ) -> dict[str, Any]:
     """:func:`~contextgraph.analysis.analyse` of the store's projection, explained.
 
     On a large graph where processes can fork, the network half of the analysis
     (communities, persons of concern, changes) runs in a second process while this
     one explains the ranked children and hotspots; the result is the same either way.
+    ``projection`` is the store's projection when the caller already holds it.
     """
-    p = store.projection()
+    p = projection if projection is not None else store.projection()
     with paused_gc():
         ctx = prepare(p, w, as_of)
         score_children(ctx)
