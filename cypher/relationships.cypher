@@ -74,3 +74,10 @@ RETURN collect([a.id, b.id, type(r), r.first_seen, r.last_seen, r.count, r.gradi
 UNWIND $ids AS id
 MATCH (a:Entity {id: id})-[r]->(b:Entity)
 RETURN collect([type(r), a.id, b.id, r.assertions, r.properties]) AS rows
+
+-- name: conditional_keys
+-- Live relationships with an assertion graded with conditions (3x5x2 handling C, legacy handling 2-5).
+MATCH (a:Entity)-[r]->(b:Entity)
+WHERE a <> b AND a.merged_into IS NULL AND r.grading IS NOT NULL
+  AND (r.assertions CONTAINS ' C"' OR r.assertions =~ '.*"[A-E][1-5][2-5]".*')
+RETURN collect([type(r), a.id, b.id]) AS rows

@@ -9,10 +9,13 @@ from pathlib import Path
 import pytest
 
 from contextgraph.audit import ENV_AUDIT
+from contextgraph.auth import ENV_LOCAL_KEY, LocalKeys
 from contextgraph.store import Store, open_store
 from contextgraph.store.neo4j import Neo4jStore
 
+from .data import ENTITIES, RELATIONSHIPS
 from .neo4j_server.launch import Unavailable, neo4j_uri
+from .service import Service, running
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 IN_CI = bool(os.environ.get("CI"))
@@ -57,3 +60,14 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
         n: Neo4jStore = request.getfixturevalue("neo4j_store")
         n.clear()
         yield n
+
+
+@pytest.fixture
+def service(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Service]:
+    """The service over real HTTP on a store of each kind, holding the contract data (two
+    localities, both handling codes); tokens are minted with a key of this test's own."""
+    store.upsert(ENTITIES, RELATIONSHIPS)
+    key = tmp_path / "service.key.pem"
+    monkeypatch.setenv(ENV_LOCAL_KEY, str(key))
+    with running(store.url, LocalKeys(key)) as svc:
+        yield svc

@@ -4,78 +4,15 @@ from __future__ import annotations
 
 import http.client
 import json
-import socket
-import threading
-import time
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import jwt
 import pytest
-import uvicorn
 
-from contextgraph.api import create_app
-from contextgraph.auth import AUDIENCE, LOCAL_ISSUER, LocalKeys
+from contextgraph.auth import AUDIENCE, LOCAL_ISSUER
 from contextgraph.store import Store
 
-from .data import ENTITIES, RELATIONSHIPS
-
-
-class Service:
-    def __init__(self, url: str, keys: LocalKeys):
-        self.base = url
-        self.keys = keys
-
-    def token(self, role: str = "analyst", localities: tuple[str, ...] = ("East",), user: str = "ana") -> str:
-        return self.keys.mint(user, role, list(localities))
-
-    def post(self, query: str, token: str | None, purpose: str | None = None) -> tuple[int, dict[str, Any]]:
-        req = urllib.request.Request(self.base + "/graphql", data=json.dumps({"query": query}).encode(), method="POST")
-        req.add_header("Content-Type", "application/json")
-        if token is not None:
-            req.add_header("Authorization", f"Bearer {token}")
-        if purpose:
-            req.add_header("X-Purpose", purpose)
-        try:
-            with urllib.request.urlopen(req, timeout=10) as r:
-                return r.status, json.loads(r.read())
-        except urllib.error.HTTPError as e:
-            return e.code, json.loads(e.read() or b"{}")
-
-    def get(self, path: str) -> int:
-        try:
-            with urllib.request.urlopen(self.base + path, timeout=10) as r:
-                return int(r.status)
-        except urllib.error.HTTPError as e:
-            return e.code
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-def service(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Service]:
-    store.upsert(ENTITIES, RELATIONSHIPS)
-    key = tmp_path / "service.key.pem"
-    monkeypatch.setenv("CONTEXTGRAPH_TOKEN_KEY", str(key))
-    app = create_app(store.url)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if server.started:
-            break
-        time.sleep(0.05)
-    yield Service(f"http://127.0.0.1:{port}", LocalKeys(key))
-    server.should_exit = True
-    thread.join(timeout=10)
+from .service import Service
 
 
 def test_health_and_readiness(service: Service) -> None:

@@ -174,6 +174,26 @@ def test_projection_is_compact_and_filtered(loaded: Store) -> None:
     assert g.has_edge("p-1", "c-1", key="EXPLOITS")
 
 
+def test_projection_and_facts_keep_to_the_readers_handling_codes(loaded: Store) -> None:
+    mixed = Relationship("SEEN_AT", "c-1", "l-1", [a("intel-2024-05-01", "2024-05-01", "1A C", "c-1", "l-1")])
+    legacy = Relationship("SEEN_AT", "c-4", "l-1", [a("intel-2019-01-01", "2019-01-01", "B23", "c-4", "l-1")])
+    loaded.upsert([], [mixed, legacy])
+    public = Filter.of(handling=["P"])
+    p = loaded.projection(public)
+    edges = {(p.ids[s], p.ids[d]): e for e, (s, d) in enumerate(zip(p.src.tolist(), p.dst.tolist(), strict=True))}
+    assert ("p-1", "c-1") not in edges and ("c-2", "l-1") not in edges  # only ever graded C
+    e = edges[("c-1", "l-1")]  # one P and one C assertion: only the P one counts
+    assert (int(p.count[e]), GRADE_CODES[int(p.grade[e])], int(p.last_seen[e])) == (1, "1B", 19784)
+    assert int(p.count[edges[("c-4", "l-1")]]) == 1  # the legacy C-like assertion is left out
+    full = loaded.projection(Filter.of(handling=["P", "C"]))
+    assert full.n_edges == len(RELATIONSHIPS) and p.n_edges == len(RELATIONSHIPS) - 2
+    keys = [("SEEN_AT", "c-1", "l-1"), ("EXPLOITS", "p-1", "c-1")]
+    facts = loaded.facts(keys, public)
+    assert list(facts) == [keys[0]]
+    assert (facts[keys[0]].sources, facts[keys[0]].grading) == (["mace-east-2024-03-14"], "1B P")
+    assert loaded.facts(keys)[keys[0]].grading == "1A C"
+
+
 def test_merge_and_split_are_reversible(loaded: Store) -> None:
     before_c1 = loaded.neighbourhood("c-1", 1)
     before_c4 = loaded.neighbourhood("c-4", 1)

@@ -1,278 +1,63 @@
-"""The service: FastAPI with a Strawberry GraphQL endpoint, behind sign-in.
+"""The service: FastAPI with the GraphQL endpoint and REST for files, behind sign-in.
 
-Every request to ``/graphql`` carries a bearer token (see :mod:`contextgraph.auth`);
-without a trustworthy one the answer is 401 before any query runs. What a user
-may reach is decided in the store read itself: each read passes a
-:class:`~contextgraph.store.Filter` of the user's localities, so nothing outside
-them is fetched. Every read of a person is written to the access log
-(:mod:`contextgraph.audit`) before the answer is sent, with the purpose from the
-``X-Purpose`` header; if the log cannot be written the request fails.
+Every request to ``/graphql``, ``/notes``, ``/import`` and ``/export`` carries a
+bearer token (see :mod:`contextgraph.auth`); without a trustworthy one the answer
+is 401 before anything is read. The schema and what each role may reach are in
+:mod:`contextgraph.schema`; REST applies the same scope. Every request's purpose
+comes from the ``X-Purpose`` header and goes on the access log with the request.
 
-GraphQL types and enums are built from the vocabulary in :mod:`contextgraph.model`.
+Run ``python -m contextgraph.api`` to print the GraphQL schema and
+``python -m contextgraph.api openapi`` for the REST description.
 """
 
 from __future__ import annotations
 
-import enum
+import io
+import json
+import sys
+import tempfile
+import zipfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Annotated, Any
 
-import strawberry
-from fastapi import Depends, FastAPI, HTTPException, Request
-from fastapi.responses import JSONResponse
-from graphql import GraphQLError
-from strawberry.extensions import (
-    DisableIntrospection,
-    MaskErrors,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    QueryDepthLimiter,
-)
-from strawberry.fastapi import BaseContext, GraphQLRouter
-from strawberry.types import Info
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi.responses import JSONResponse, Response
+from strawberry.fastapi import GraphQLRouter
 
 from . import __version__
 from .audit import AuditError, AuditLog, audit_path
 from .auth import AuthError, LocalKeys, Principal, Verifier
-from .model import KINDS, REL_TYPES, Entity, Relationship
-from .store import Filter, Store, open_store, store_url
+from .ingest import ingest_text
+from .interchange import (
+    ENTITIES_FILE,
+    JUDGEMENTS_FILE,
+    RELATIONSHIPS_FILE,
+    InputError,
+    apply_batch,
+    dump_line,
+    export_lines,
+    read_folder,
+)
+from .notes import NoteError
+from .schema import WRITERS, Analyses, Context, RequestError, schema, sdl
+from .store import Store, StoreError, open_store, store_url
 
-MAX_PAGE = 50
 MAX_BODY = 1_000_000
-"""Largest request body accepted, in bytes (notes are at most 2 MB and come by file upload)."""
+"""Largest GraphQL request body, in bytes."""
+MAX_NOTE = 2_000_000
+"""Largest note, in bytes (``POST /notes``)."""
+MAX_IMPORT = 200_000_000
+"""Largest import archive, in bytes (``POST /import``); unpacked, at most ten times that."""
+_LIMITS = {"/notes": MAX_NOTE, "/import": MAX_IMPORT}
+_FILES = (ENTITIES_FILE, RELATIONSHIPS_FILE, JUDGEMENTS_FILE)
+
+Purpose = Annotated[str | None, Query(description="Why (or send the X-Purpose header)")]
 
 
-class RequestError(Exception):
-    """An error the user may read; every other error is masked as "Unexpected error."."""
-
-
-def _mask(error: GraphQLError) -> bool:
-    """Errors from the query itself (syntax, validation, limits) and :class:`RequestError` are shown."""
-    return error.original_error is not None and not isinstance(error.original_error, RequestError)
-
-
-_KINDS: Any = enum.Enum("EntityKind", [(k.upper(), k) for k in KINDS])  # type: ignore[misc]
-_ENTITY_KIND = strawberry.enum(_KINDS, description="An entity kind")
-if TYPE_CHECKING:
-    EntityKind = Any  # for the type checker; at run time, the enum built from the vocabulary
-else:
-    EntityKind = _ENTITY_KIND
-
-
-class Context(BaseContext):
-    """What a request's resolvers share: the store, who is asking, the access log, the purpose."""
-
-    def __init__(self, store: Store, who: Principal, log: AuditLog, purpose: str | None):
-        super().__init__()
-        self.store = store
-        self.who = who
-        self.log = log
-        self.purpose = purpose
-
-    def scope(self, types: list[str] | None = None, since: str | None = None) -> Filter:
-        """The part of the graph this user may read: their localities and handling codes."""
-        handling = ["P", "C"] if self.who.clearance == "C" else ["P"]
-        localities = None if self.who.everywhere else self.who.localities
-        return Filter.of(types=types, localities=localities, since=since, handling=handling)
-
-    def consulted(self, ids: list[str], what: str) -> None:
-        try:
-            self.log.append(self.who.user, "consultation", ids, self.purpose, detail={"graphql": what})
-        except AuditError as exc:
-            raise RequestError("the access log cannot be written; nothing is shown") from exc
-
-
-@strawberry.type(description="Who is signed in, and what they may see.")
-class User:
-    user: str
-    role: str
-    localities: list[str]
-    clearance: str
-
-
-@strawberry.type(name="Entity", description="A child, person of concern, location, school, group or service.")
-class EntityView:
-    id: strawberry.ID
-    kind: EntityKind
-    name: str
-    aliases: list[str]
-    dob: str | None
-    locality: str | None
-    lat: float | None
-    lon: float | None
-
-    @strawberry.field(name="openTo", description="The services a child is open to now, as far as you may see.")
-    def open_to(self, info: Info[Context, None]) -> list[str]:
-        if self.kind != _ENTITY_KIND("child"):
-            return []
-        sub = info.context.store.neighbourhood(str(self.id), 1, info.context.scope(["OPEN_TO"]))
-        return sorted(n.name for n in sub.nodes if n.kind == "service")
-
-    @strawberry.field(description="The entities one step away that you may see (at most 50).")
-    def neighbours(
-        self, info: Info[Context, None], types: list[RelationshipType] | None = None, first: int = 20
-    ) -> list[EntityView]:
-        ctx = info.context
-        flt = ctx.scope([t.value for t in types] if types else None)
-        sub = ctx.store.neighbourhood(str(self.id), 1, flt)
-        found = sorted((n for n in sub.nodes if n.id != str(self.id)), key=lambda n: n.id)
-        found = found[: max(1, min(first, MAX_PAGE))]
-        ctx.consulted([n.id for n in found if KINDS[n.kind].person], "neighbours")
-        return [_view(n, ctx.who) for n in found]
-
-
-def _initials(name: str) -> str:
-    """A name as initials, for roles that see children only so.
-
-    >>> _initials("Kyle Benson")
-    'K.B.'
-    """
-    return "".join(f"{w[0].upper()}." for w in name.split() if w[:1].isalpha())
-
-
-def _view(e: Entity, who: Principal) -> EntityView:
-    hide = e.kind == "child" and who.role == "mace"
-    return EntityView(
-        id=strawberry.ID(e.id),
-        kind=_ENTITY_KIND(e.kind),
-        name=_initials(e.name) if hide else e.name,
-        aliases=[] if hide else list(e.aliases),
-        dob=None if hide else e.dob,
-        locality=e.locality,
-        lat=e.lat,
-        lon=e.lon,
-    )
-
-
-_TYPES: Any = enum.Enum("RelationshipType", [(t, t) for t in REL_TYPES])  # type: ignore[misc]
-_REL_TYPE = strawberry.enum(_TYPES, description="A relationship type")
-if TYPE_CHECKING:
-    RelationshipType = Any
-else:
-    RelationshipType = _REL_TYPE
-
-
-@strawberry.type(description="A relationship: one per type and pair, with every source that asserted it.")
-class RelationshipView:
-    type: RelationshipType
-    source: strawberry.ID
-    target: strawberry.ID
-    first_seen: str | None
-    last_seen: str | None
-    grading: str | None
-    sources: list[str]
-
-
-@strawberry.type(description="Links from a shown entity to entities you may not see: a count, never who.")
-class OutsideLinks:
-    entity: strawberry.ID
-    count: int
-    text: str
-
-
-@strawberry.type(description="A neighbourhood: the entities and relationships you may see.")
-class Network:
-    nodes: list[EntityView]
-    edges: list[RelationshipView]
-    outside: list[OutsideLinks]
-
-
-def _rel_view(r: Relationship) -> RelationshipView:
-    return RelationshipView(
-        type=_REL_TYPE(r.type),
-        source=strawberry.ID(r.source),
-        target=strawberry.ID(r.target),
-        first_seen=r.first_seen,
-        last_seen=r.last_seen,
-        grading=r.grading,
-        sources=r.sources,
-    )
-
-
-@strawberry.type
-class Query:
-    @strawberry.field(description="Who is signed in.")
-    def me(self, info: Info[Context, None]) -> User:
-        w = info.context.who
-        return User(user=w.user, role=w.role, localities=list(w.localities), clearance=w.clearance)
-
-    @strawberry.field(description="An entity by id, if it is within your localities.")
-    def entity(self, info: Info[Context, None], id: strawberry.ID) -> EntityView | None:
-        ctx = info.context
-        e = ctx.store.visible(str(id), ctx.scope())
-        if e is None:
-            return None
-        ctx.consulted([e.id], "entity")
-        return _view(e, ctx.who)
-
-    @strawberry.field(description="The entities and relationships within depth steps (1-3) of centre that you may see.")
-    def network(
-        self,
-        info: Info[Context, None],
-        centre: strawberry.ID,
-        depth: int = 2,
-        types: list[RelationshipType] | None = None,
-        since: str | None = None,
-    ) -> Network | None:
-        ctx = info.context
-        if not 1 <= depth <= 3:
-            raise RequestError("depth must be 1, 2 or 3")
-        flt = ctx.scope([t.value for t in types] if types else None, since)
-        if ctx.store.visible(str(centre), flt) is None:
-            return None
-        sub = ctx.store.neighbourhood(str(centre), depth, flt)
-        shown = [n.id for n in sub.nodes if n.kind != "service"]
-        outside = ctx.store.outside_links(shown, flt)
-        ctx.consulted([n.id for n in sub.nodes if KINDS[n.kind].person], "network")
-        return Network(
-            nodes=[_view(n, ctx.who) for n in sub.nodes],
-            edges=[_rel_view(r) for r in sub.edges],
-            outside=[
-                OutsideLinks(
-                    entity=strawberry.ID(i),
-                    count=c,
-                    text=f"{c} link{'s' if c != 1 else ''} outside your area",
-                )
-                for i, c in sorted(outside.items())
-            ],
-        )
-
-    @strawberry.field(description="Entities by name or alias within your localities, best first.")
-    def search(
-        self,
-        info: Info[Context, None],
-        text: str,
-        kinds: list[EntityKind] | None = None,
-        first: int = 20,
-    ) -> list[EntityView]:
-        ctx = info.context
-        flt = ctx.scope()
-        found = ctx.store.search(
-            text,
-            kinds=[k.value for k in kinds] if kinds else None,
-            localities=flt.localities,
-            limit=max(1, min(first, MAX_PAGE)),
-        )
-        ctx.consulted([e.id for e, _ in found], "search")
-        return [_view(e, ctx.who) for e, _ in found]
-
-
-def schema(production: bool = True) -> strawberry.Schema:
-    extensions: list[Any] = [
-        lambda: MaskErrors(should_mask_error=_mask),
-        lambda: QueryDepthLimiter(max_depth=8),
-        lambda: MaxTokensLimiter(max_token_count=2000),
-        lambda: MaxAliasesLimiter(max_alias_count=15),
-    ]
-    if production:
-        extensions.append(DisableIntrospection)
-    return strawberry.Schema(query=Query, extensions=extensions)
-
-
-def sdl() -> str:
-    """The schema in SDL, as committed in ``api/schema.graphql`` (``python -m contextgraph.api``)."""
-    return schema(production=False).as_str() + "\n"
+def _problem(status: int, detail: str | list[str]) -> HTTPException:
+    return HTTPException(status, detail)
 
 
 def create_app(url: str | None = None, dev: bool = False) -> FastAPI:
@@ -280,6 +65,7 @@ def create_app(url: str | None = None, dev: bool = False) -> FastAPI:
     url = store_url(url)
     verifier = Verifier.from_settings(LocalKeys.for_store(url))
     log = AuditLog(audit_path(url))
+    analyses = Analyses()
     state: dict[str, Store] = {}
 
     @asynccontextmanager
@@ -290,16 +76,24 @@ def create_app(url: str | None = None, dev: bool = False) -> FastAPI:
         finally:
             state.pop("store").close()
 
-    app = FastAPI(title="contextgraph", version=__version__, lifespan=lifespan)
+    app = FastAPI(
+        title="contextgraph",
+        version=__version__,
+        lifespan=lifespan,
+        description="Contextual safeguarding graph: notes in, exports out. Queries go to /graphql.",
+        docs_url="/docs" if dev else None,
+        redoc_url=None,
+    )
 
     @app.middleware("http")
     async def body_limit(request: Request, call_next: Any) -> Any:
         if request.method in ("POST", "PUT", "PATCH"):
+            most = _LIMITS.get(request.url.path, MAX_BODY)
             length = request.headers.get("content-length")
             if length is None:
                 return JSONResponse({"detail": "send a Content-Length"}, status_code=411)
-            if not length.isdigit() or int(length) > MAX_BODY:
-                return JSONResponse({"detail": f"the body is larger than {MAX_BODY} bytes"}, status_code=413)
+            if not length.isdigit() or int(length) > most:
+                return JSONResponse({"detail": f"the body is larger than {most} bytes"}, status_code=413)
         return await call_next(request)
 
     def who(request: Request) -> Principal:
@@ -313,18 +107,19 @@ def create_app(url: str | None = None, dev: bool = False) -> FastAPI:
             raise HTTPException(401, str(exc), headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}) from None
 
     async def context(request: Request, principal: Principal = Depends(who)) -> Context:  # noqa: B008
-        return Context(state["store"], principal, log, request.headers.get("x-purpose"))
+        purpose = request.headers.get("x-purpose") or request.query_params.get("purpose")
+        return Context(state["store"], principal, log, purpose, analyses)
 
     router: GraphQLRouter[Context, None] = GraphQLRouter(
         schema(production=not dev), context_getter=context, graphql_ide="graphiql" if dev else None
     )
     app.include_router(router, prefix="/graphql")
 
-    @app.get("/healthz")
+    @app.get("/healthz", summary="The process is up")
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/readyz")
+    @app.get("/readyz", summary="The store answers")
     def readyz() -> JSONResponse:
         try:
             state["store"].ping()
@@ -332,8 +127,163 @@ def create_app(url: str | None = None, dev: bool = False) -> FastAPI:
             return JSONResponse({"status": "store unreachable"}, status_code=503)
         return JSONResponse({"status": "ready"})
 
+    def _writer(ctx: Context) -> None:
+        try:
+            ctx.ready_to_write()
+        except RequestError as exc:
+            raise _problem(403, str(exc)) from None
+
+    @app.post(
+        "/notes",
+        summary="Ingest one meeting note",
+        description="The body is the note's text (markdown or plain, UTF-8). A note already ingested changes nothing.",
+    )
+    async def post_note(
+        request: Request,
+        name: Annotated[str, Query(description="The note's file name")] = "note.md",
+        ctx: Context = Depends(context),  # noqa: B008
+    ) -> dict[str, Any]:
+        _writer(ctx)
+        body = await request.body()
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise _problem(422, f"{name}: not UTF-8 text") from None
+
+        def check(locality: str | None) -> None:
+            if not ctx.who.everywhere and locality not in ctx.who.localities:
+                raise _problem(403, f"{name}: the note is for {locality or 'no locality'}, not one of your localities")
+
+        try:
+            res = ingest_text(ctx.store, text, name, ctx.who.user, check=check)
+        except (NoteError, StoreError) as exc:
+            raise _problem(422, str(exc)) from None
+        _log(ctx, "collection", {"rest": "notes", "source_ref": res.source_ref, "status": res.status})
+        return res.to_json()
+
+    @app.post(
+        "/import",
+        summary="Import a zip of the interchange files",
+        description=(
+            "The body is a zip holding entities.jsonl, relationships.jsonl and optionally judgements.jsonl. "
+            "Every line is checked first; any problem is named by file and line and nothing is written."
+        ),
+    )
+    async def post_import(request: Request, ctx: Context = Depends(context)) -> dict[str, Any]:  # noqa: B008
+        _writer(ctx)
+        body = await request.body()
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp)
+            _unpack(body, folder)
+            store = ctx.store
+            try:
+                batch = read_folder(folder, known_kinds=lambda ids: {i: e.kind for i, e in store.get_many(ids).items()})
+            except InputError as exc:
+                raise _problem(422, [p.replace(f"{folder}/", "") for p in exc.problems]) from None
+        scope = ctx.scope()
+        outside = sorted({e.id for e in batch.entities if not scope.node_ok(e.kind, e.locality)})
+        ends = {x for r in batch.relationships for x in (r.source, r.target)} - {e.id for e in batch.entities}
+        known = store.get_many(ends)
+        outside += sorted(i for i in ends if i not in known or not scope.node_ok(known[i].kind, known[i].locality))
+        if outside:
+            n, first = len(outside), outside[0]
+            raise _problem(403, f"{n} entities are outside your localities or unknown, e.g. {first}")
+        try:
+            summary, applied = apply_batch(store, batch)
+        except StoreError as exc:
+            raise _problem(422, str(exc)) from None
+        counts = {
+            "entities_created": summary.entities_created,
+            "entities_updated": summary.entities_updated,
+            "relationships_created": summary.relationships_created,
+            "relationships_updated": summary.relationships_updated,
+            "unchanged": summary.unchanged,
+            "judgements_applied": applied,
+        }
+        _log(ctx, "collection", {"rest": "import", **counts})
+        return counts
+
+    @app.get(
+        "/export",
+        summary="Export what you may see, as a zip of the interchange files",
+        description="A disclosure: say who it is for (recipient) and why (X-Purpose or purpose).",
+        response_class=Response,
+        responses={200: {"content": {"application/zip": {}}}},
+    )
+    def get_export(
+        recipient: Annotated[str, Query(description="Who the export is for", min_length=1)],
+        locality: Annotated[str | None, Query(description="One of your localities (default: all)")] = None,
+        purpose: Purpose = None,
+        ctx: Context = Depends(context),  # noqa: B008
+    ) -> Response:
+        try:
+            ctx.allow(WRITERS, "exports")
+            flt = ctx.scope(locality=locality)
+            ctx.log.ready()
+        except RequestError as exc:
+            raise _problem(403, str(exc)) from None
+        except AuditError:
+            raise _problem(503, "the access log cannot be written; nothing is given") from None
+        buffers = {name: io.StringIO() for name in _FILES}
+        counts = dict.fromkeys(_FILES, 0)
+        for name, line in export_lines(ctx.store, flt):
+            buffers[name].write(dump_line(line))
+            counts[name] += 1
+        packed = io.BytesIO()
+        with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as z:
+            for name, buf in buffers.items():
+                if counts[name] or name != JUDGEMENTS_FILE:
+                    z.writestr(name, buf.getvalue())
+        try:
+            ctx.log.append(
+                ctx.who.user,
+                "disclosure",
+                [],
+                ctx.purpose,
+                recipient=recipient,
+                detail={"rest": "export", "localities": sorted(flt.localities or []) or None, **counts},
+            )
+        except AuditError:
+            raise _problem(503, "the access log cannot be written; nothing is given") from None
+        return Response(
+            packed.getvalue(),
+            media_type="application/zip",
+            headers={"Content-Disposition": 'attachment; filename="contextgraph-export.zip"'},
+        )
+
     return app
 
 
+def _log(ctx: Context, operation: str, detail: dict[str, Any]) -> None:
+    try:
+        ctx.log.append(ctx.who.user, operation, [], ctx.purpose, detail=detail)
+    except AuditError:
+        raise _problem(503, "the access log cannot be written") from None
+
+
+def _unpack(body: bytes, folder: Path) -> None:
+    """Unpack an import archive's known files into ``folder``, refusing anything else."""
+    try:
+        z = zipfile.ZipFile(io.BytesIO(body))
+    except zipfile.BadZipFile:
+        raise _problem(422, "the body is not a zip archive") from None
+    with z:
+        names = {i.filename: i for i in z.infolist() if not i.is_dir()}
+        unknown = sorted(set(names) - set(_FILES))
+        if unknown:
+            raise _problem(422, f"{unknown[0]}: not an interchange file (expected {', '.join(_FILES)})")
+        if sum(i.file_size for i in names.values()) > 10 * MAX_IMPORT:
+            raise _problem(413, "the archive unpacks to more than allowed")
+        for name in names:
+            (folder / name).write_bytes(z.read(name))
+
+
+def openapi() -> str:
+    """The REST description, as committed in ``api/openapi.json``."""
+    with tempfile.TemporaryDirectory() as tmp:  # the description does not depend on the store
+        doc = create_app(f"sqlite:///{tmp}/described.db").openapi()
+    return json.dumps(doc, indent=2, sort_keys=True) + "\n"
+
+
 if __name__ == "__main__":
-    print(sdl(), end="")
+    print(openapi() if sys.argv[1:] == ["openapi"] else sdl(), end="")

@@ -45,9 +45,10 @@ from .interchange import (
     JUDGEMENTS_FILE,
     RELATIONSHIPS_FILE,
     InputError,
+    apply_batch,
     dump_line,
+    export_lines,
     read_folder,
-    relationship_lines,
 )
 from .model import parse_date
 from .notes import NoteError, read_note
@@ -143,20 +144,10 @@ def import_(
         try:
             if bar:
                 bar.start()
-            summary = s.upsert(batch.entities, batch.relationships, progress=tick)
+            summary, merges = apply_batch(s, batch, progress=tick)
         finally:
             if bar:
                 bar.stop()
-        merges = 0
-        for j in batch.judgements:
-            a, b = j["a"], j["b"]
-            same = s.canonical_id(a) == s.canonical_id(b)
-            if j.get("kind", "merge") == "merge" and not same:
-                s.merge(a, b, user=str(j.get("user", "import")), reason=str(j.get("reason", "")))
-                merges += 1
-            elif j.get("kind") == "split" and same:
-                s.split(a, b, user=str(j.get("user", "import")), reason=str(j.get("reason", "")))
-                merges += 1
     log.append(
         user,
         "collection",
@@ -201,19 +192,17 @@ def export(
                 fd, tmp_name = tempfile.mkstemp(dir=path, prefix=f".{name}.")
                 os.close(fd)
                 files[name] = Path(tmp_name)
-            with files[ENTITIES_FILE].open("w", encoding="utf-8") as fh:
-                for e in s.iter_entities():
-                    fh.write(dump_line(e.to_json()))
-                    n_e += 1
-            with files[RELATIONSHIPS_FILE].open("w", encoding="utf-8") as fh:
-                for r in s.iter_relationships():
-                    for line in relationship_lines(r):
-                        fh.write(dump_line(line))
-                        n_r += 1
-            judgements = s.judgements()
-            with files[JUDGEMENTS_FILE].open("w", encoding="utf-8") as fh:
-                for j in judgements:
-                    fh.write(dump_line({k: v for k, v in j.items() if k != "ids"}))
+            handles = {name: f.open("w", encoding="utf-8") for name, f in files.items()}
+            judgements = 0
+            try:
+                for name, line in export_lines(s):
+                    handles[name].write(dump_line(line))
+                    n_e += name == ENTITIES_FILE
+                    n_r += name == RELATIONSHIPS_FILE
+                    judgements += name == JUDGEMENTS_FILE
+            finally:
+                for fh in handles.values():
+                    fh.close()
             for name, written in files.items():
                 if name == JUDGEMENTS_FILE and not judgements:
                     written.unlink()

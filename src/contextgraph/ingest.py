@@ -187,22 +187,44 @@ def ingest_paths(
     known = {r["sha256"]: r["id"] for r in store.records("sources") if r.get("sha256")}
     for p in paths:
         try:
-            text = read_note(p)
-            digest = hashlib.sha256(text.encode()).hexdigest()
-            if digest in known:
-                res = NoteResult(p.name, known[digest], "unchanged")
-            else:
-                res, ents, rels, records = plan_note(store, text, str(p), user)
-                summary = store.upsert(ents, rels, records=records)
-                res.relationships_added = summary.relationships_created
-                res.relationships_updated = summary.relationships_updated
-                known[digest] = res.source_ref or ""
+            res = ingest_text(store, read_note(p), str(p), user, known)
         except NoteError as e:
             res = NoteResult(p.name, None, "failed", str(e))
         report.notes.append(res)
         if on_note:
             on_note(res)
     return report
+
+
+def ingest_text(
+    store: Store,
+    text: str,
+    name: str,
+    user: str = "system",
+    known: dict[str, str] | None = None,
+    check: Callable[[str | None], None] | None = None,
+) -> NoteResult:
+    """Ingest one note's text (``name`` is its file name, for messages), in one transaction.
+
+    ``known`` maps the content hashes of notes already ingested to their source refs
+    (read from the store when not given); a note seen before changes nothing.
+    ``check`` is called with the note's locality before anything is written, and may
+    refuse it by raising. Raises :class:`~contextgraph.notes.NoteError` for a note
+    that cannot be read.
+    """
+    if known is None:
+        known = {r["sha256"]: r["id"] for r in store.records("sources") if r.get("sha256")}
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    if digest in known:
+        return NoteResult(Path(name).name, known[digest], "unchanged")
+    res, ents, rels, records = plan_note(store, text, name, user)
+    if check is not None:
+        check(next((r["locality"] for t, r in records if t == "sources"), None))
+    summary = store.upsert(ents, rels, records=records)
+    res.relationships_added = summary.relationships_created
+    res.relationships_updated = summary.relationships_updated
+    known[digest] = res.source_ref or ""
+    return res
 
 
 # --- the review queue --------------------------------------------------------

@@ -13,7 +13,7 @@ import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import orjson
 
@@ -28,6 +28,9 @@ from .model import (
     normalise_grading,
     parse_date,
 )
+
+if TYPE_CHECKING:
+    from .store import Filter, Store, WriteSummary
 
 ENTITIES_FILE = "entities.jsonl"
 RELATIONSHIPS_FILE = "relationships.jsonl"
@@ -310,3 +313,50 @@ def relationship_lines(r: Relationship) -> Iterator[dict[str, Any]]:
         if r.properties:
             line["properties"] = r.properties
         yield line
+
+
+def apply_batch(store: Store, batch: Batch, progress: Callable[[int], None] | None = None) -> tuple[WriteSummary, int]:
+    """Write a checked batch: its entities and relationships, then its judgements.
+
+    Returns what the upsert did and how many judgements were applied (a merge or
+    split already in force is not applied again).
+    """
+    summary = store.upsert(batch.entities, batch.relationships, progress=progress)
+    applied = 0
+    for j in batch.judgements:
+        a, b = j["a"], j["b"]
+        same = store.canonical_id(a) == store.canonical_id(b)
+        if j.get("kind", "merge") == "merge" and not same:
+            store.merge(a, b, user=str(j.get("user", "import")), reason=str(j.get("reason", "")))
+            applied += 1
+        elif j.get("kind") == "split" and same:
+            store.split(a, b, user=str(j.get("user", "import")), reason=str(j.get("reason", "")))
+            applied += 1
+    return summary, applied
+
+
+def export_lines(store: Store, flt: Filter | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every line of an export, as ``(file name, object)``, entities first.
+
+    With ``flt``, only what it lets a reader see: entities of its localities,
+    relationships between them with only the assertions of its handling codes,
+    and judgements between entities it keeps.
+    """
+    kept: set[str] = set()
+    for e in store.iter_entities():
+        if flt is None or flt.node_ok(e.kind, e.locality):
+            kept.add(e.id)
+            yield ENTITIES_FILE, e.to_json()
+    for r in store.iter_relationships():
+        if flt is not None:
+            if r.source not in kept or r.target not in kept:
+                continue
+            seen = flt.visible_facts(r)
+            if seen is None:
+                continue
+            r = seen
+        for line in relationship_lines(r):
+            yield RELATIONSHIPS_FILE, line
+    for j in store.judgements():
+        if flt is None or (j.get("a") in kept and j.get("b") in kept):
+            yield JUDGEMENTS_FILE, {k: v for k, v in j.items() if k != "ids"}

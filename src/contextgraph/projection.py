@@ -111,6 +111,31 @@ class Projection:
             flag=np.array(flags if flags is not None else [False] * len(ids), np.bool_),
         )
 
+    def without_edges(self, drop: npt.NDArray[np.bool_]) -> Projection:
+        """The same nodes without the edges where ``drop`` is true.
+
+        >>> p = Projection.from_lists(["a", "b"], ["child", "child"], [None, None],
+        ...                           [(0, 1, "ASSOCIATES_WITH", None, None, 1, None)])
+        >>> p.without_edges(np.array([True])).n_edges
+        0
+        """
+        keep = ~drop
+        return Projection(
+            ids=self.ids,
+            kind=self.kind,
+            locality=self.locality,
+            localities=self.localities,
+            src=self.src[keep],
+            dst=self.dst[keep],
+            type=self.type[keep],
+            first_seen=self.first_seen[keep],
+            last_seen=self.last_seen[keep],
+            count=self.count[keep],
+            grade=self.grade[keep],
+            flag=self.flag,
+            _index=self._index,
+        )
+
     def kind_of(self, i: int) -> str:
         return KIND_CODES[int(self.kind[i])]
 

@@ -20,7 +20,7 @@ from typing import Any
 from .analysis import DEFAULT, Context, Weights, lists, networks, prepare, score_children
 from .model import Entity
 from .projection import Projection
-from .store.base import Fact, Key, Label, Store, paused_gc
+from .store.base import Fact, Filter, Key, Label, Store, paused_gc
 
 _MONTHS = (
     "January",
@@ -100,6 +100,7 @@ def analyse_store(
     seed: int = 0,
     parallel: bool | None = None,
     projection: Projection | None = None,
+    flt: Filter | None = None,
 ) -> dict[str, Any]:
     """:func:`~contextgraph.analysis.analyse` of the store's projection, explained.
 
@@ -107,8 +108,10 @@ def analyse_store(
     (communities, persons of concern, changes) runs in a second process while this
     one explains the ranked children and hotspots; the result is the same either way.
     ``projection`` is the store's projection when the caller already holds it.
+    ``flt`` limits the analysis to what a reader may see: their localities and
+    handling codes, in the projection and in the facts cited.
     """
-    p = projection if projection is not None else store.projection()
+    p = projection if projection is not None else store.projection(flt)
     with paused_gc():
         ctx = prepare(p, w, as_of)
         score_children(ctx)
@@ -117,20 +120,20 @@ def analyse_store(
         if not parallel:
             result = lists(ctx, localities, top)
             result.update(networks(ctx, since, localities, top, seed))
-            return _ordered(_explain(result, store))
+            return _ordered(_explain(result, store, flt))
         fork = mp.get_context("fork")
         receive, send = fork.Pipe(duplex=False)
         worker = fork.Process(target=_networks_to, args=(send, ctx, since, localities, top, seed), daemon=True)
         worker.start()
         send.close()
         try:
-            result = _explain(lists(ctx, localities, top), store)
+            result = _explain(lists(ctx, localities, top), store, flt)
             part = receive.recv()
         finally:
             worker.join()
         if isinstance(part, BaseException):
             raise part
-        result.update(_explain(part, store))
+        result.update(_explain(part, store, flt))
         return _ordered(result)
 
 
@@ -151,16 +154,16 @@ def _networks_to(
     send.close()
 
 
-def explain(result: dict[str, Any], store: Store) -> dict[str, Any]:
+def explain(result: dict[str, Any], store: Store, flt: Filter | None = None) -> dict[str, Any]:
     """Fill a result of :func:`~contextgraph.analysis.analyse` with names, facts and sentences (in place)."""
     with paused_gc():  # many small objects, none cyclic: collections would only cost time
-        return _explain(result, store)
+        return _explain(result, store, flt)
 
 
-def _explain(result: dict[str, Any], store: Store) -> dict[str, Any]:
+def _explain(result: dict[str, Any], store: Store, flt: Filter | None = None) -> dict[str, Any]:
     ids, keys = _walk(result)
     labels: dict[str, Label] = store.labels(ids)
-    facts: dict[Key, Fact] = store.facts(keys)
+    facts: dict[Key, Fact] = store.facts(keys, flt)
     # whole records only where a report needs more than a name: flags and aliases
     full = {c["id"] for c in result.get("unopened_at_risk", []) if c.get("flagged")}
     full |= {x["id"] for x in result.get("persons_of_concern", [])}
@@ -198,6 +201,15 @@ def _explain(result: dict[str, Any], store: Store) -> dict[str, Any]:
         for k in ("children_newly_open", "children_newly_known"):
             ch[k] = [{"id": i, "name": w.name(i)} for i in ch[k]]
     return result
+
+
+def _n(count: int, one: str, many: str | None = None) -> str:
+    """A count and a noun that agrees with it.
+
+    >>> _n(1, "child", "children"), _n(3, "peer group")
+    ('1 child', '3 peer groups')
+    """
+    return f"{count} {one if count == 1 else (many or one + 's')}"
 
 
 class _Words:
@@ -320,8 +332,8 @@ class _Words:
 
     def person(self, x: dict[str, Any]) -> str:
         text = (
-            f"linked to {x['children_linked']} children ({x['children_linked_directly']} directly, "
-            f"{x['children_not_open']} not open to services), bridging {x['peer_groups_bridged']} peer groups"
+            f"linked to {_n(x['children_linked'], 'child', 'children')} ({x['children_linked_directly']} directly, "
+            f"{x['children_not_open']} not open to services), bridging {_n(x['peer_groups_bridged'], 'peer group')}"
         )
         if x["groups"]:
             text += "; member of " + ", ".join(self.name(g) for g in x["groups"])

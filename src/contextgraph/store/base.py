@@ -24,10 +24,22 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple, TypeVar
 
 import networkx as nx
+import numpy as np
 import orjson
 
-from ..model import KINDS, REL_TYPES, Assertion, Entity, Grading, Relationship, canonical_pair, strongest_grading
-from ..projection import Projection
+from ..model import (
+    KINDS,
+    REL_TYPES,
+    TYPE_CODES,
+    Assertion,
+    Entity,
+    Grading,
+    Relationship,
+    canonical_pair,
+    grade_code,
+    strongest_grading,
+)
+from ..projection import Projection, day
 from ..text import name_score, normalise_name
 
 T = TypeVar("T")
@@ -393,8 +405,50 @@ class Store(ABC):
         """Live entities whose names may match any normalised ``keys``; a superset is fine."""
 
     @abstractmethod
+    def project(self, flt: Filter) -> Projection:
+        """The compact projection of the live graph that passes ``flt``, every assertion counted
+        (``flt.handling`` is applied by :meth:`projection`)."""
+
+    @abstractmethod
+    def conditional_keys(self) -> list[Key]:
+        """Keys of the live relationships with at least one assertion graded with conditions
+        (handling code C, or legacy handling 2-5); a superset is fine."""
+
     def projection(self, flt: Filter | None = None) -> Projection:
-        """The compact projection of the live graph that passes ``flt``."""
+        """The compact projection of the live graph that passes ``flt``.
+
+        With handling codes that leave out C, an edge counts only its other
+        assertions (their number, dates and strongest grading), and an edge with
+        none left is not there: a score can never rest on what the reader may not see.
+        """
+        flt = flt or Filter()
+        p = self.project(flt)
+        if flt.handling is None or "C" in flt.handling:
+            return p
+        keys = self.conditional_keys()
+        if not keys:
+            return p
+        index = p.index
+        wanted = [k for k in keys if k[1] in index and k[2] in index]
+        rels = self.read(lambda tx: tx.relationships(wanted))
+        where = {
+            (int(t), int(s), int(d)): e
+            for e, (t, s, d) in enumerate(zip(p.type.tolist(), p.src.tolist(), p.dst.tolist(), strict=True))
+        }
+        drop = np.zeros(p.n_edges, np.bool_)
+        for (t, a, b), r in rels.items():
+            e = where.get((TYPE_CODES.index(t), index[a], index[b]))
+            if e is None:
+                continue
+            kept = flt.visible_facts(r)
+            if kept is None:
+                drop[e] = True
+                continue
+            p.count[e] = kept.count
+            p.grade[e] = grade_code(kept.grading)
+            p.first_seen[e] = day(kept.first_seen)
+            p.last_seen[e] = day(kept.last_seen)
+        return p.without_edges(drop) if drop.any() else p
 
     @abstractmethod
     def stats(self) -> Stats: ...
@@ -408,6 +462,11 @@ class Store(ABC):
 
     @abstractmethod
     def close(self) -> None: ...
+
+    def version(self) -> Any:
+        """A token that changes whenever the store is written, for caching what is derived from
+        it; None when the backend cannot tell cheaply (nothing is cached then)."""
+        return None
 
     def ping(self) -> bool:
         """Whether the store answers."""
@@ -572,11 +631,17 @@ class Store(ABC):
         """Name and coordinates of each entity (as readers see it), for reports over many entities."""
         return {i: Label(e.name, e.lat, e.lon) for i, e in self.get_many(ids).items()}
 
-    def facts(self, keys: Iterable[Key]) -> dict[Key, Fact]:
-        """Sources, dates, grading and count of each relationship, for reports over many facts."""
+    def facts(self, keys: Iterable[Key], flt: Filter | None = None) -> dict[Key, Fact]:
+        """Sources, dates, grading and count of each relationship, for reports over many facts;
+        with ``flt``, only the assertions of its handling codes."""
         keys = list(keys)
         rels = self.read(lambda tx: tx.relationships(keys))
-        return {k: Fact(r.sources, r.first_seen, r.last_seen, r.grading, r.count) for k, r in rels.items()}
+        out: dict[Key, Fact] = {}
+        for k, r in rels.items():
+            seen = flt.visible_facts(r) if flt is not None else r
+            if seen is not None:
+                out[k] = Fact(seen.sources, seen.first_seen, seen.last_seen, seen.grading, seen.count)
+        return out
 
     def neighbourhood(self, eid: str, depth: int = 1, flt: Filter | None = None) -> Subgraph:
         """The entities within ``depth`` (1-3) steps of ``eid``, and the relationships walked.

@@ -318,8 +318,10 @@ class Neo4jStore(Store):
         found = self.get_many(list(ids))
         return [e for e in found.values() if flt.node_ok(e.kind, e.locality)]
 
-    def projection(self, flt: Filter | None = None) -> Projection:
-        flt = flt or Filter()
+    def conditional_keys(self) -> list[Key]:
+        return [(t, a, b) for t, a, b in self._rows(query("conditional_keys"))]
+
+    def project(self, flt: Filter) -> Projection:
         params = self._params(flt)
         nodes = self._rows(query("projection_nodes"), **params)
         index = {n[0]: i for i, n in enumerate(nodes)}

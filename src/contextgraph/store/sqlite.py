@@ -137,6 +137,9 @@ def _ekey(t: int, s: int, d: int) -> int:
 
 _CACHE = 200_000
 
+_CONDITIONAL_SQL = """instr(r.assertions, ' C"') > 0 OR r.assertions GLOB '*"[A-E][1-5][2-5]"*'"""
+"""Relationships whose encoded assertions hold a grading with conditions (3x5x2 ``C``, legacy 2-5)."""
+
 
 def _trim(cache: dict[int, Any]) -> None:
     """Keep a record cache bounded, dropping the oldest entries."""
@@ -607,6 +610,12 @@ class SQLiteStore(Store):
         self._data_version: int | None = None
         self._nid = 0
         self._rid = 0
+        self._writes = 0
+
+    def version(self) -> tuple[int, int] | None:
+        """Changes with every committed write, by this connection or another."""
+        with self._lock:
+            return (self._db.execute("PRAGMA data_version").fetchone()[0], self._writes)
 
     def _migrate(self) -> None:
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
@@ -734,6 +743,7 @@ class SQLiteStore(Store):
                 for table in sorted(tx.rebuild):
                     self._db.execute(_INDEXES[table][1])
                 self._db.execute("COMMIT")
+                self._writes += 1
                 return out
             except BaseException:
                 self._db.execute("ROLLBACK")
@@ -815,8 +825,17 @@ class SQLiteStore(Store):
             members = tx.entities({m for r in recs.values() for m in r.members})
         return [view(r, [members[m] for m in r.members if m in members]) if r.members else r for r in recs.values()]
 
-    def projection(self, flt: Filter | None = None) -> Projection:
-        flt = flt or Filter()
+    def conditional_keys(self) -> list[Key]:
+        q = (
+            "SELECT r.type, a.id, b.id FROM relationships r JOIN entities a ON a.nid = r.src"
+            " JOIN entities b ON b.nid = r.dst WHERE r.grading IS NOT NULL AND r.src != r.dst"
+            f" AND ({_CONDITIONAL_SQL})"
+        )
+        with self._lock:
+            ix = self._index()
+            return [(t, a, b) for t, a, b in self._db.execute(q) if a in ix.nid_of and ix.alive[ix.nid_of[a]]]
+
+    def project(self, flt: Filter) -> Projection:
         with self._lock:
             ix = self._index()
             n_all = len(ix.ids)
@@ -897,8 +916,10 @@ class SQLiteStore(Store):
                         out[i] = Label(name, lat, lon)
             return out
 
-    def facts(self, keys: Iterable[Key]) -> dict[Key, Fact]:
+    def facts(self, keys: Iterable[Key], flt: Filter | None = None) -> dict[Key, Fact]:
         """As :meth:`Store.facts`, straight from the columns and the assertions' source refs."""
+        if flt is not None and flt.handling is not None and "C" not in flt.handling:
+            return super().facts(keys, flt)
         with self._lock:
             ix = self._index()
             nid, ekey = ix.nid_of, ix.ekey

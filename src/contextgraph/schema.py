@@ -1,0 +1,1061 @@
+"""The GraphQL schema: a view of the domain model, read and written within each user's scope.
+
+Types and enums are built from the vocabulary in :mod:`contextgraph.model`. What
+a user may reach is decided in the store read itself: each read passes a
+:class:`~contextgraph.store.Filter` of the user's localities and handling codes,
+so nothing outside them is fetched, counted or analysed. Every read of a person
+and every write is put on the access log (:mod:`contextgraph.audit`) before the
+answer is sent; if the log cannot be written the request fails.
+
+What each role may do (``docs/api.md`` has the table):
+
+- ``analyst``: read and write in their localities;
+- ``chair``: read in their localities, handling code P only;
+- ``mace``: places, hotspots, persons of concern and networks in their
+  localities; children appear by initials only, and the child-centred lists
+  (at-risk children, peer groups) and searches for children are not theirs;
+- ``admin``: everything, everywhere, and erasure.
+"""
+
+from __future__ import annotations
+
+import base64
+import enum
+import threading
+from collections import OrderedDict
+from datetime import date as Date
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+)
+from strawberry.fastapi import BaseContext
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from .audit import AuditError, AuditLog
+from .auth import Principal
+from .ingest import ingest_text
+from .interchange import entity_from_json, relationship_from_json
+from .model import KINDS, REL_TYPES, SERVICES, TYPE_CODES, Entity, Relationship, service_id
+from .notes import NoteError
+from .report import analyse_store
+from .store import Filter, Store, StoreError
+
+MAX_PAGE = 50
+"""The largest page of any list but the map."""
+MAX_MAP = 5000
+"""The most entities one locality map returns."""
+MAX_DEPTH = 8
+"""The deepest query accepted."""
+WRITERS = frozenset({"analyst", "admin"})
+
+
+class RequestError(Exception):
+    """An error the user may read; every other error is masked as "Unexpected error."."""
+
+
+def _mask(error: GraphQLError) -> bool:
+    """Errors from the query itself (syntax, validation, limits) and :class:`RequestError` are shown."""
+    return error.original_error is not None and not isinstance(error.original_error, RequestError)
+
+
+def _enum(name: str, values: list[tuple[str, str]], description: str) -> Any:
+    built: Any = enum.Enum(name, values)  # type: ignore[misc]
+    return strawberry.enum(built, description=description)
+
+
+_ENTITY_KIND = _enum("EntityKind", [(k.upper(), k) for k in KINDS], "An entity kind")
+_REL_TYPE = _enum("RelationshipType", [(t, t) for t in REL_TYPES], "A relationship type")
+_SERVICE = _enum("ServiceCode", [(s, s) for s in SERVICES], "A service a child can be open to")
+if TYPE_CHECKING:  # for the type checker; at run time, the enums built from the vocabulary
+    EntityKind = Any
+    RelationshipType = Any
+    ServiceCode = Any
+else:
+    EntityKind = _ENTITY_KIND
+    RelationshipType = _REL_TYPE
+    ServiceCode = _SERVICE
+
+
+# --- who is asking ------------------------------------------------------------------
+
+
+class Analyses:
+    """The network analysis of each scope, kept until the store changes (when it can tell)."""
+
+    def __init__(self, size: int = 32):
+        self.size = size
+        self.lock = threading.Lock()
+        self.kept: OrderedDict[tuple[Any, ...], tuple[Any, dict[str, Any]]] = OrderedDict()
+
+    def get(self, store: Store, flt: Filter, since: str | None) -> dict[str, Any]:
+        version = store.version()
+        key = (flt, since)
+        with self.lock:
+            hit = self.kept.get(key)
+            if hit is not None and version is not None and hit[0] == version:
+                self.kept.move_to_end(key)
+                return hit[1]
+        result = analyse_store(store, flt=flt, since=since, parallel=False)
+        with self.lock:
+            self.kept[key] = (version, result)
+            while len(self.kept) > self.size:
+                self.kept.popitem(last=False)
+        return result
+
+
+class Context(BaseContext):
+    """What a request's resolvers share: the store, who is asking, the access log, the purpose."""
+
+    def __init__(
+        self, store: Store, who: Principal, log: AuditLog, purpose: str | None, analyses: Analyses | None = None
+    ):
+        super().__init__()
+        self.store = store
+        self.who = who
+        self.log = log
+        self.purpose = purpose
+        self.analyses = analyses or Analyses()
+
+    def localities(self, locality: str | None = None) -> list[str] | None:
+        """The user's localities, or the one asked for if it is theirs (None: everywhere)."""
+        if locality is None:
+            return None if self.who.everywhere else list(self.who.localities)
+        if not self.who.everywhere and locality not in self.who.localities:
+            raise RequestError(f"{locality} is not one of your localities")
+        return [locality]
+
+    def scope(self, types: list[str] | None = None, since: str | None = None, locality: str | None = None) -> Filter:
+        """The part of the graph this user may read: their localities and handling codes."""
+        handling = ["P", "C"] if self.who.clearance == "C" else ["P"]
+        try:
+            return Filter.of(types=types, localities=self.localities(locality), since=_day(since), handling=handling)
+        except StoreError as exc:
+            raise RequestError(str(exc)) from exc
+
+    def allow(self, roles: frozenset[str] | set[str], what: str) -> None:
+        if self.who.role not in roles:
+            raise RequestError(f"your role ({self.who.role}) does not allow {what}")
+
+    def consulted(self, ids: list[str], what: str) -> None:
+        self.logged("consultation", ids, {"graphql": what})
+
+    def logged(self, operation: str, ids: list[str], detail: dict[str, Any]) -> None:
+        try:
+            self.log.append(self.who.user, operation, ids, self.purpose, detail=detail)
+        except AuditError as exc:
+            raise RequestError("the access log cannot be written; nothing is shown") from exc
+
+    def ready_to_write(self) -> None:
+        """Fail before a write if its record could not be logged."""
+        self.allow(WRITERS, "changes to the graph")
+        try:
+            self.log.ready()
+        except AuditError as exc:
+            raise RequestError("the access log cannot be written; nothing was changed") from exc
+
+    def writable(self, e: Entity | None, eid: str) -> Entity:
+        """``e`` if this user may change it; the same error whether it is missing or not theirs."""
+        if e is None or not self.scope().node_ok(e.kind, e.locality):
+            raise RequestError(f"no entity {eid!r} in your localities")
+        return e
+
+
+def _day(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return Date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise RequestError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+# --- the domain, as GraphQL types ---------------------------------------------------------
+
+
+@strawberry.type(description="Who is signed in, and what they may see.")
+class User:
+    user: str
+    role: str
+    localities: list[str]
+    clearance: str
+
+
+@strawberry.type(name="Entity", description="A child, person of concern, location, school, group or service.")
+class EntityView:
+    id: strawberry.ID
+    kind: EntityKind
+    name: str
+    aliases: list[str]
+    dob: str | None
+    locality: str | None
+    lat: float | None
+    lon: float | None
+    properties: JSON = strawberry.field(description="Open properties: risk level, exploitation types...")
+    sources: list[str] = strawberry.field(description="The notes and records that named this entity.")
+
+    @strawberry.field(name="openTo", description="The services a child is open to now, as far as you may see.")
+    def open_to(self, info: Info[Context, None]) -> list[str]:
+        if self.kind != _ENTITY_KIND("child"):
+            return []
+        sub = info.context.store.neighbourhood(str(self.id), 1, info.context.scope(["OPEN_TO"]))
+        return sorted(n.name for n in sub.nodes if n.kind == "service")
+
+    @strawberry.field(description="The entities one step away that you may see (at most 50).")
+    def neighbours(
+        self, info: Info[Context, None], types: list[RelationshipType] | None = None, first: int = 20
+    ) -> list[EntityView]:
+        ctx = info.context
+        flt = ctx.scope([t.value for t in types] if types else None)
+        sub = ctx.store.neighbourhood(str(self.id), 1, flt)
+        found = sorted((n for n in sub.nodes if n.id != str(self.id)), key=lambda n: n.id)
+        found = found[: _cap(first)]
+        ctx.consulted([n.id for n in found if KINDS[n.kind].person], "neighbours")
+        return [_view(n, ctx.who) for n in found]
+
+
+def _json(value: dict[str, Any]) -> Any:
+    """A dict for a field of the JSON scalar."""
+    return value
+
+
+def _cap(first: int, most: int = MAX_PAGE) -> int:
+    return max(1, min(first, most))
+
+
+def _initials(name: str) -> str:
+    """A name as initials, for roles that see children only so.
+
+    >>> _initials("Kyle Benson")
+    'K.B.'
+    """
+    return "".join(f"{w[0].upper()}." for w in name.split() if w[:1].isalpha())
+
+
+def _hidden(kind: str, who: Principal) -> bool:
+    return kind == "child" and who.role == "mace"
+
+
+def _view(e: Entity, who: Principal) -> EntityView:
+    hide = _hidden(e.kind, who)
+    return EntityView(
+        id=strawberry.ID(e.id),
+        kind=_ENTITY_KIND(e.kind),
+        name=_initials(e.name) if hide else e.name,
+        aliases=[] if hide else list(e.aliases),
+        dob=None if hide else e.dob,
+        locality=e.locality,
+        lat=e.lat,
+        lon=e.lon,
+        properties=_json({} if hide else dict(e.properties)),
+        sources=[] if hide else list(e.sources),
+    )
+
+
+@strawberry.type(name="Relationship", description="One per type and pair, with every source that asserted it.")
+class RelationshipView:
+    type: RelationshipType
+    source: strawberry.ID
+    target: strawberry.ID
+    date: str | None = strawberry.field(description="The latest date it was seen (as lastSeen).")
+    first_seen: str | None
+    last_seen: str | None
+    grading: str | None = strawberry.field(description="The strongest grading of its assertions you may see.")
+    count: int = strawberry.field(description="How many assertions you may see.")
+    sources: list[str]
+
+
+def _rel_view(r: Relationship) -> RelationshipView:
+    return RelationshipView(
+        type=_REL_TYPE(r.type),
+        source=strawberry.ID(r.source),
+        target=strawberry.ID(r.target),
+        date=r.last_seen,
+        first_seen=r.first_seen,
+        last_seen=r.last_seen,
+        grading=r.grading,
+        count=r.count,
+        sources=r.sources,
+    )
+
+
+@strawberry.type(name="Source", description="A note or record that facts came from.")
+class SourceView:
+    id: strawberry.ID
+    kind: str = strawberry.field(description="The meeting kind (MACE, LOG, INTEL...).")
+    date: str | None
+    locality: str | None
+    file: str | None
+
+
+@strawberry.type(description="Links from a shown entity to entities you may not see: a count, never who.")
+class OutsideLinks:
+    entity: strawberry.ID
+    count: int
+    text: str
+
+
+@strawberry.type(description="A neighbourhood: the entities and relationships you may see.")
+class Network:
+    nodes: list[EntityView]
+    edges: list[RelationshipView]
+    outside: list[OutsideLinks]
+
+
+# --- analysis results ---------------------------------------------------------------------
+
+
+@strawberry.type(name="Fact", description="A relationship cited as evidence, with its sources and grading.")
+class FactView:
+    type: RelationshipType
+    source: strawberry.ID
+    target: strawberry.ID
+    sources: list[str]
+    first_seen: str | None
+    last_seen: str | None
+    grading: str | None
+    count: int
+
+
+def _fact(f: dict[str, Any]) -> FactView:
+    return FactView(
+        type=_REL_TYPE(f["type"]),
+        source=strawberry.ID(f["source"]),
+        target=strawberry.ID(f["target"]),
+        sources=list(f.get("sources") or []),
+        first_seen=f.get("first_seen"),
+        last_seen=f.get("last_seen"),
+        grading=f.get("grading"),
+        count=int(f.get("count") or 0),
+    )
+
+
+@strawberry.type(description="One piece of evidence behind a score, in words and as facts.")
+class Reason:
+    kind: str
+    weight: float
+    other: strawberry.ID | None
+    date: str | None
+    text: str
+    facts: list[FactView]
+
+
+@strawberry.type(description="A child linked to risk and open to no service.")
+class AtRiskChild:
+    id: strawberry.ID
+    name: str
+    locality: str | None
+    score: float
+    rank: int
+    flagged: bool
+    summary: str
+    reasons: list[Reason]
+
+
+@strawberry.type(description="A place ranked by the children at risk linked to it.")
+class Hotspot:
+    id: strawberry.ID
+    name: str
+    locality: str | None
+    lat: float | None
+    lon: float | None
+    score: float
+    rank: int
+    children: int
+    children_at_risk: int
+    children_open: int
+    persons_of_concern: int
+    found_at: int = strawberry.field(description="Missing episodes that ended here.")
+    last_seen: str | None
+    text: str
+
+
+@strawberry.type(description="An entity a peer group shares, and how many members it links.")
+class Shared:
+    id: strawberry.ID
+    name: str
+    members: int
+
+
+@strawberry.type(description="A community of children.")
+class PeerGroup:
+    id: strawberry.ID
+    rank: int
+    size: int
+    members: list[strawberry.ID]
+    member_names: list[str]
+    open: int
+    flagged: int
+    not_open: int
+    at_risk_not_open: int
+    places: list[Shared]
+    persons_of_concern: list[Shared]
+    groups: list[Shared]
+    text: str
+
+
+@strawberry.type(description="A person of concern ranked by reach.")
+class PersonOfConcern:
+    id: strawberry.ID
+    name: str
+    aliases: list[str]
+    locality: str | None
+    rank: int
+    children_linked: int
+    children_linked_directly: int
+    children_at_risk: int
+    children_not_open: int
+    peer_groups_bridged: int
+    betweenness: float
+    evidence: list[FactView]
+    text: str
+
+
+@strawberry.type(description="Something that changed since a date, with its score then and now.")
+class Change:
+    id: strawberry.ID
+    name: str
+    now: float | None
+    before: float | None
+
+
+@strawberry.type(description="What is new or newly flagged since a date.")
+class Changes:
+    since: str
+    links: list[FactView]
+    children: list[Change]
+    children_raised: list[Change]
+    children_newly_open: list[Change]
+    children_newly_known: list[Change]
+    hotspots: list[Change]
+    persons_of_concern: list[Change]
+
+
+T = TypeVar("T")
+
+
+@strawberry.type(description="One page of a list; pass next as after for the following page.")
+class Page(Generic[T]):
+    items: list[T]
+    total: int
+    next: str | None
+
+
+def _offset(after: str | None) -> int:
+    if after is None:
+        return 0
+    try:
+        kind, _, n = base64.urlsafe_b64decode(after.encode()).decode().partition(":")
+        if kind == "offset" and n.isdigit():
+            return int(n)
+    except ValueError:
+        pass
+    raise RequestError("after is not a cursor this service gave")
+
+
+def _page(items: list[Any], first: int, after: str | None, make: Any) -> Any:
+    start, n = _offset(after), _cap(first)
+    chunk = items[start : start + n]
+    end = start + len(chunk)
+    cursor = base64.urlsafe_b64encode(f"offset:{end}".encode()).decode() if end < len(items) else None
+    return Page(items=[make(x) for x in chunk], total=len(items), next=cursor)
+
+
+def _child(c: dict[str, Any]) -> AtRiskChild:
+    return AtRiskChild(
+        id=strawberry.ID(c["id"]),
+        name=c["name"],
+        locality=c.get("locality"),
+        score=c["score"],
+        rank=c["rank"],
+        flagged=bool(c.get("flagged")),
+        summary=c.get("summary", ""),
+        reasons=[
+            Reason(
+                kind=r["kind"],
+                weight=r["weight"],
+                other=strawberry.ID(r["other"]) if r.get("other") else None,
+                date=r.get("date"),
+                text=r.get("text", ""),
+                facts=[_fact(f) for f in r["facts"]],
+            )
+            for r in c["reasons"]
+        ],
+    )
+
+
+def _hotspot(h: dict[str, Any]) -> Hotspot:
+    return Hotspot(
+        id=strawberry.ID(h["id"]),
+        name=h["name"],
+        locality=h.get("locality"),
+        lat=h.get("lat"),
+        lon=h.get("lon"),
+        score=h["score"],
+        rank=h["rank"],
+        children=h["children"],
+        children_at_risk=h["children_at_risk"],
+        children_open=h["children_open"],
+        persons_of_concern=h["persons_of_concern"],
+        found_at=h["found_at"],
+        last_seen=h.get("last_seen"),
+        text=h.get("text", ""),
+    )
+
+
+def _shared(xs: list[dict[str, Any]]) -> list[Shared]:
+    return [Shared(id=strawberry.ID(x["id"]), name=x["name"], members=x["members"]) for x in xs]
+
+
+def _group(g: dict[str, Any]) -> PeerGroup:
+    return PeerGroup(
+        id=strawberry.ID(g["id"]),
+        rank=g["rank"],
+        size=g["size"],
+        members=[strawberry.ID(m) for m in g["members"]],
+        member_names=g["member_names"],
+        open=g["open"],
+        flagged=g["flagged"],
+        not_open=g["not_open"],
+        at_risk_not_open=g["at_risk_not_open"],
+        places=_shared(g["places"]),
+        persons_of_concern=_shared(g["persons_of_concern"]),
+        groups=_shared(g["groups"]),
+        text=g.get("text", ""),
+    )
+
+
+def _person(x: dict[str, Any]) -> PersonOfConcern:
+    return PersonOfConcern(
+        id=strawberry.ID(x["id"]),
+        name=x["name"],
+        aliases=x.get("aliases", []),
+        locality=x.get("locality"),
+        rank=x["rank"],
+        children_linked=x["children_linked"],
+        children_linked_directly=x["children_linked_directly"],
+        children_at_risk=x["children_at_risk"],
+        children_not_open=x["children_not_open"],
+        peer_groups_bridged=x["peer_groups_bridged"],
+        betweenness=x["betweenness"],
+        evidence=[_fact(f) for f in x["evidence"]],
+        text=x.get("text", ""),
+    )
+
+
+def _changes(ch: dict[str, Any], who: Principal) -> Changes:
+    def items(key: str, now: str | None = "score", before: str | None = "before") -> list[Change]:
+        return [
+            Change(
+                id=strawberry.ID(x["id"]),
+                name=x.get("name", x["id"]),
+                now=x.get(now) if now else None,
+                before=x.get(before) if before else None,
+            )
+            for x in ch[key]
+        ]
+
+    children = who.role != "mace"
+    return Changes(
+        since=ch["since"],
+        links=[_fact(f) for f in ch["links"]] if children else [],
+        children=items("children") if children else [],
+        children_raised=items("children_raised") if children else [],
+        children_newly_open=items("children_newly_open", None, None) if children else [],
+        children_newly_known=items("children_newly_known", None, None) if children else [],
+        hotspots=items("hotspots", "score", None),
+        persons_of_concern=items("persons_of_concern", "children_linked", "before"),
+    )
+
+
+# --- the map -----------------------------------------------------------------------------
+
+
+@strawberry.type(description="A locality's entities, relationships and hotspots, with coordinates for mapping.")
+class LocalityMap:
+    locality: str
+    nodes: list[EntityView]
+    edges: list[RelationshipView]
+    hotspots: list[Hotspot]
+    truncated: bool = strawberry.field(description="Whether more entities matched than were returned.")
+    geojson: JSON = strawberry.field(description="The placed entities and hotspots as a GeoJSON FeatureCollection.")
+
+
+def _geojson(nodes: list[EntityView], hotspots: list[Hotspot]) -> dict[str, Any]:
+    """Points for every placed entity, marked with its hotspot score when it is one."""
+    hot = {str(h.id): h for h in hotspots}
+    features = []
+    for n in nodes:
+        if n.lat is None or n.lon is None:
+            continue
+        h = hot.get(str(n.id))
+        props: dict[str, Any] = {"id": str(n.id), "kind": n.kind.value, "name": n.name, "locality": n.locality}
+        if h is not None:
+            props.update(
+                hotspot=True, score=h.score, rank=h.rank, children_at_risk=h.children_at_risk, last_seen=h.last_seen
+            )
+        features.append(
+            {
+                "type": "Feature",
+                "id": str(n.id),
+                "geometry": {"type": "Point", "coordinates": [n.lon, n.lat]},
+                "properties": props,
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+# --- results of writes --------------------------------------------------------------------
+
+
+@strawberry.type(description="What ingesting one note did.")
+class IngestResult:
+    file: str
+    source_ref: str | None
+    status: str
+    created: int
+    matched: int
+    queued: int = strawberry.field(description="Mentions left for review rather than merged.")
+    relationships_added: int
+    relationships_updated: int
+
+
+@strawberry.type(description="An erasure: counts only, never what was erased.")
+class Erasure:
+    id: strawberry.ID
+    entities: int
+    relationships: int
+
+
+@strawberry.input(description="An entity to create or add facts to (the interchange format's fields).")
+class EntityInput:
+    id: strawberry.ID
+    kind: EntityKind
+    name: str
+    aliases: list[str] | None = None
+    dob: str | None = None
+    locality: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    properties: JSON | None = None
+    source_ref: str | None = None
+    date: str | None = None
+    grading: str | None = None
+
+
+@strawberry.input(description="A relationship as one source asserted it.")
+class LinkInput:
+    type: RelationshipType
+    source: strawberry.ID
+    target: strawberry.ID
+    date: str | None = None
+    source_ref: str | None = None
+    grading: str | None = None
+
+
+# --- queries -----------------------------------------------------------------------------
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Who is signed in.")
+    def me(self, info: Info[Context, None]) -> User:
+        w = info.context.who
+        return User(user=w.user, role=w.role, localities=list(w.localities), clearance=w.clearance)
+
+    @strawberry.field(description="An entity by id, if it is within your localities.")
+    def entity(self, info: Info[Context, None], id: strawberry.ID) -> EntityView | None:
+        ctx = info.context
+        e = ctx.store.visible(str(id), ctx.scope())
+        if e is None:
+            return None
+        ctx.consulted([e.id], "entity")
+        return _view(e, ctx.who)
+
+    @strawberry.field(description="The entities and relationships within depth steps (1-3) of centre that you may see.")
+    def network(
+        self,
+        info: Info[Context, None],
+        centre: strawberry.ID,
+        depth: int = 2,
+        types: list[RelationshipType] | None = None,
+        since: str | None = None,
+    ) -> Network | None:
+        ctx = info.context
+        if not 1 <= depth <= 3:
+            raise RequestError("depth must be 1, 2 or 3")
+        flt = ctx.scope([t.value for t in types] if types else None, since)
+        if ctx.store.visible(str(centre), flt) is None:
+            return None
+        sub = ctx.store.neighbourhood(str(centre), depth, flt)
+        shown = [n.id for n in sub.nodes if n.kind != "service"]
+        outside = ctx.store.outside_links(shown, flt)
+        ctx.consulted([n.id for n in sub.nodes if KINDS[n.kind].person], "network")
+        return Network(
+            nodes=[_view(n, ctx.who) for n in sub.nodes],
+            edges=[_rel_view(r) for r in sub.edges],
+            outside=[
+                OutsideLinks(
+                    entity=strawberry.ID(i),
+                    count=c,
+                    text=f"{c} link{'s' if c != 1 else ''} outside your area",
+                )
+                for i, c in sorted(outside.items())
+            ],
+        )
+
+    @strawberry.field(description="Entities by name or alias within your localities, best first.")
+    def search(
+        self,
+        info: Info[Context, None],
+        text: str,
+        kinds: list[EntityKind] | None = None,
+        first: int = 20,
+    ) -> list[EntityView]:
+        ctx = info.context
+        flt = ctx.scope()
+        wanted = [k.value for k in kinds] if kinds else list(KINDS)
+        if ctx.who.role == "mace":  # children are not found by name
+            wanted = [k for k in wanted if k != "child"]
+            if not wanted:
+                return []
+        found = ctx.store.search(text, kinds=wanted, localities=flt.localities, limit=_cap(first))
+        ctx.consulted([e.id for e, _ in found], "search")
+        return [_view(e, ctx.who) for e, _ in found]
+
+    @strawberry.field(
+        name="localityMap",
+        description="A locality's entities and relationships as you may see them, with its hotspots and GeoJSON.",
+    )
+    def locality_map(
+        self,
+        info: Info[Context, None],
+        locality: str,
+        since: str | None = None,
+        types: list[RelationshipType] | None = None,
+        first: int = 2000,
+    ) -> LocalityMap:
+        ctx = info.context
+        flt = ctx.scope([t.value for t in types] if types else None, since, locality)
+        p = ctx.store.projection(flt)
+        order = sorted(range(p.n_nodes), key=lambda i: (not KINDS[p.kind_of(i)].placed, p.kind_of(i), p.ids[i]))
+        if ctx.who.role == "mace":
+            order = [i for i in order if p.kind_of(i) != "child"]
+        cap = _cap(first, MAX_MAP)
+        kept = order[:cap]
+        ents = ctx.store.get_many([p.ids[i] for i in kept])
+        nodes = [_view(ents[p.ids[i]], ctx.who) for i in kept if p.ids[i] in ents]
+        inside = {str(n.id) for n in nodes}
+        keys = [
+            (TYPE_CODES[int(t)], p.ids[s], p.ids[d])
+            for s, d, t in zip(p.src.tolist(), p.dst.tolist(), p.type.tolist(), strict=True)
+            if p.ids[s] in inside and p.ids[d] in inside
+        ]
+        facts = ctx.store.facts(keys, flt)
+        edges = [
+            RelationshipView(
+                type=_REL_TYPE(k[0]),
+                source=strawberry.ID(k[1]),
+                target=strawberry.ID(k[2]),
+                date=f.last_seen,
+                first_seen=f.first_seen,
+                last_seen=f.last_seen,
+                grading=f.grading,
+                count=f.assertions,
+                sources=f.sources,
+            )
+            for k, f in facts.items()
+        ]
+        analysis = ctx.analyses.get(ctx.store, flt, None)
+        hot = [_hotspot(h) for h in analysis["hotspots"][:MAX_PAGE]]
+        ctx.consulted([str(n.id) for n in nodes if KINDS[n.kind.value].person], "localityMap")
+        return LocalityMap(
+            locality=locality,
+            nodes=nodes,
+            edges=edges,
+            hotspots=hot,
+            truncated=len(order) > cap,
+            geojson=_json(_geojson(nodes, hot)),
+        )
+
+    @strawberry.field(
+        name="unopenedAtRisk",
+        description="Children linked to risk and open to no service, ranked, each with the evidence.",
+    )
+    def unopened_at_risk(
+        self, info: Info[Context, None], locality: str | None = None, first: int = 20, after: str | None = None
+    ) -> Page[AtRiskChild]:
+        ctx = info.context
+        ctx.allow({"analyst", "chair", "admin"}, "lists of children")
+        result = ctx.analyses.get(ctx.store, ctx.scope(locality=locality), None)
+        page: Page[AtRiskChild] = _page(result["unopened_at_risk"], first, after, _child)
+        ctx.consulted([str(c.id) for c in page.items], "unopenedAtRisk")
+        return page
+
+    @strawberry.field(name="peerGroups", description="Communities of children, with what they share.")
+    def peer_groups(
+        self, info: Info[Context, None], locality: str | None = None, first: int = 20, after: str | None = None
+    ) -> Page[PeerGroup]:
+        ctx = info.context
+        ctx.allow({"analyst", "chair", "admin"}, "peer groups of children")
+        result = ctx.analyses.get(ctx.store, ctx.scope(locality=locality), None)
+        page: Page[PeerGroup] = _page(result["peer_groups"], first, after, _group)
+        ctx.consulted([str(m) for g in page.items for m in g.members], "peerGroups")
+        return page
+
+    @strawberry.field(description="Places ranked by the children at risk linked to them.")
+    def hotspots(
+        self,
+        info: Info[Context, None],
+        locality: str | None = None,
+        since: str | None = None,
+        first: int = 20,
+        after: str | None = None,
+    ) -> Page[Hotspot]:
+        ctx = info.context
+        result = ctx.analyses.get(ctx.store, ctx.scope(since=since, locality=locality), None)
+        page: Page[Hotspot] = _page(result["hotspots"], first, after, _hotspot)
+        ctx.consulted([], "hotspots")
+        return page
+
+    @strawberry.field(name="personsOfConcern", description="Persons of concern ranked by reach, with evidence.")
+    def persons_of_concern(
+        self, info: Info[Context, None], locality: str | None = None, first: int = 20, after: str | None = None
+    ) -> Page[PersonOfConcern]:
+        ctx = info.context
+        result = ctx.analyses.get(ctx.store, ctx.scope(locality=locality), None)
+        page: Page[PersonOfConcern] = _page(result["persons_of_concern"], first, after, _person)
+        ctx.consulted([str(x.id) for x in page.items], "personsOfConcern")
+        return page
+
+    @strawberry.field(name="changesSince", description="Links, children, hotspots and persons new since a date.")
+    def changes_since(self, info: Info[Context, None], date: str, locality: str | None = None) -> Changes:
+        ctx = info.context
+        result = ctx.analyses.get(ctx.store, ctx.scope(locality=locality), _day(date))
+        ch = _changes(result["changes"], ctx.who)
+        ctx.consulted([str(c.id) for c in ch.children + ch.children_raised], "changesSince")
+        return ch
+
+    @strawberry.field(description="The notes and records facts came from, newest first, within your localities.")
+    def sources(
+        self, info: Info[Context, None], locality: str | None = None, first: int = 20, after: str | None = None
+    ) -> Page[SourceView]:
+        ctx = info.context
+        mine = ctx.localities(locality)
+        recs = [r for r in ctx.store.records("sources") if mine is None or r.get("locality") in mine]
+        recs.sort(key=lambda r: (r.get("date") or "", r["id"]), reverse=True)
+        page: Page[SourceView] = _page(
+            recs,
+            first,
+            after,
+            lambda r: SourceView(
+                id=strawberry.ID(r["id"]),
+                kind=r.get("meeting_kind") or r.get("kind") or "OTHER",
+                date=r.get("date"),
+                locality=r.get("locality"),
+                file=r.get("file"),
+            ),
+        )
+        return page
+
+
+# --- mutations ---------------------------------------------------------------------------
+
+
+def _user_error(exc: Exception) -> RequestError:
+    return RequestError(str(exc))
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(name="ingestNote", description="Ingest one meeting note's text into the graph.")
+    def ingest_note(self, info: Info[Context, None], text: str, name: str = "note.md") -> IngestResult:
+        ctx = info.context
+        ctx.ready_to_write()
+
+        def check(locality: str | None) -> None:
+            if not ctx.who.everywhere and locality not in ctx.who.localities:
+                raise RequestError(f"the note is for {locality or 'no locality'}, not one of your localities")
+
+        try:
+            res = ingest_text(ctx.store, text, name, ctx.who.user, check=check)
+        except (NoteError, StoreError) as exc:
+            raise _user_error(exc) from exc
+        ctx.logged("collection", [], {"graphql": "ingestNote", "source_ref": res.source_ref, "status": res.status})
+        return IngestResult(
+            file=res.file,
+            source_ref=res.source_ref,
+            status=res.status,
+            created=res.created,
+            matched=res.matched,
+            queued=res.queued,
+            relationships_added=res.relationships_added,
+            relationships_updated=res.relationships_updated,
+        )
+
+    @strawberry.mutation(name="upsertEntity", description="Create an entity or add facts to one of yours.")
+    def upsert_entity(self, info: Info[Context, None], entity: EntityInput) -> EntityView:
+        ctx = info.context
+        ctx.ready_to_write()
+        raw = {
+            "id": str(entity.id),
+            "kind": entity.kind.value,
+            "name": entity.name,
+            "aliases": entity.aliases or [],
+            "dob": entity.dob,
+            "locality": entity.locality,
+            "lat": entity.lat,
+            "lon": entity.lon,
+            "properties": entity.properties or {},
+            "source_ref": entity.source_ref,
+            "date": entity.date,
+            "grading": entity.grading,
+        }
+        try:
+            e = entity_from_json({k: v for k, v in raw.items() if v is not None})
+        except ValueError as exc:
+            raise _user_error(exc) from exc
+        if not ctx.scope().node_ok(e.kind, e.locality):
+            raise RequestError(f"field 'locality': {e.locality or 'none'} is not one of your localities")
+        old = ctx.store.get(e.id)
+        if old is not None:
+            ctx.writable(ctx.store.visible(e.id, ctx.scope()), e.id)
+        try:
+            ctx.store.upsert([e], [])
+        except StoreError as exc:
+            raise _user_error(exc) from exc
+        ctx.logged("collection" if old is None else "alteration", [e.id], {"graphql": "upsertEntity"})
+        got = ctx.store.get(e.id)
+        assert got is not None
+        return _view(got, ctx.who)
+
+    @strawberry.mutation(description="Record a relationship between two entities of yours, as one source asserted it.")
+    def link(self, info: Info[Context, None], link: LinkInput) -> RelationshipView:
+        ctx = info.context
+        ctx.ready_to_write()
+        raw = {
+            "type": link.type.value,
+            "source": str(link.source),
+            "target": str(link.target),
+            "date": link.date,
+            "source_ref": link.source_ref,
+            "grading": link.grading,
+        }
+        return _write_link(ctx, raw, "link")
+
+    @strawberry.mutation(name="recordService", description="Record that a child is open to a service.")
+    def record_service(
+        self,
+        info: Info[Context, None],
+        child: strawberry.ID,
+        service: ServiceCode,
+        date: str | None = None,
+        source_ref: str | None = None,
+    ) -> RelationshipView:
+        ctx = info.context
+        ctx.ready_to_write()
+        code = service.value
+        ctx.store.upsert([Entity(service_id(code), "service", code)], [])
+        raw = {
+            "type": "OPEN_TO",
+            "source": str(child),
+            "target": service_id(code),
+            "date": date,
+            "source_ref": source_ref,
+        }
+        return _write_link(ctx, raw, "recordService")
+
+    @strawberry.mutation(description="Judge two entities of yours to be one (a split undoes it).")
+    def merge(self, info: Info[Context, None], a: strawberry.ID, b: strawberry.ID, reason: str) -> EntityView:
+        ctx = info.context
+        ctx.ready_to_write()
+        for x in (a, b):
+            ctx.writable(ctx.store.visible(str(x), ctx.scope()), str(x))
+        if not reason.strip():
+            raise RequestError("a merge needs its reason")
+        try:
+            into = ctx.store.merge(str(a), str(b), user=ctx.who.user, reason=reason)
+        except StoreError as exc:
+            raise _user_error(exc) from exc
+        ctx.logged("combination", [str(a), str(b)], {"graphql": "merge", "into": into})
+        got = ctx.store.get(into)
+        assert got is not None
+        return _view(got, ctx.who)
+
+    @strawberry.mutation(description="Undo a merge: both entities come back with their own facts.")
+    def split(self, info: Info[Context, None], a: strawberry.ID, b: strawberry.ID, reason: str) -> list[EntityView]:
+        ctx = info.context
+        ctx.ready_to_write()
+        ctx.writable(ctx.store.visible(str(a), ctx.scope()), str(a))
+        if not reason.strip():
+            raise RequestError("a split needs its reason")
+        try:
+            ctx.store.split(str(a), str(b), user=ctx.who.user, reason=reason)
+        except StoreError as exc:
+            raise _user_error(exc) from exc
+        ctx.logged("alteration", [str(a), str(b)], {"graphql": "split"})
+        return [_view(e, ctx.who) for e in ctx.store.get_many([str(a), str(b)]).values()]
+
+    @strawberry.mutation(name="eraseSubject", description="Erase a person and their facts (admin only).")
+    def erase_subject(self, info: Info[Context, None], id: strawberry.ID, reason: str) -> Erasure:
+        ctx = info.context
+        ctx.allow({"admin"}, "erasure")
+        ctx.ready_to_write()
+        if not reason.strip():
+            raise RequestError("erasure needs its reason")
+        try:
+            rec = ctx.store.erase(str(id), user=ctx.who.user, reason=reason)
+        except StoreError as exc:
+            raise _user_error(exc) from exc
+        # the record names the erasure, never the person erased
+        ctx.logged("erasure", [], {"graphql": "eraseSubject", "erasure": rec["id"], "entities": rec["entities"]})
+        return Erasure(id=strawberry.ID(rec["id"]), entities=rec["entities"], relationships=rec["relationships"])
+
+
+def _write_link(ctx: Context, raw: dict[str, Any], what: str) -> RelationshipView:
+    try:
+        r = relationship_from_json({k: v for k, v in raw.items() if v is not None})
+    except ValueError as exc:
+        raise _user_error(exc) from exc
+    flt = ctx.scope()
+    ends = [ctx.writable(ctx.store.visible(x, flt), x) for x in (r.source, r.target)]
+    if not REL_TYPES[r.type].allows(ends[0].kind, ends[1].kind):
+        raise RequestError(f"field 'type': {r.type} cannot link a {ends[0].kind} to a {ends[1].kind}")
+    try:
+        ctx.store.upsert([], [r])
+    except StoreError as exc:
+        raise _user_error(exc) from exc
+    ctx.logged("collection", [r.source, r.target], {"graphql": what, "type": r.type})
+    sub = ctx.store.neighbourhood(ends[0].id, 1, Filter.of(types=[r.type], handling=flt.handling))
+    for got in sub.edges:
+        if {got.source, got.target} == {ends[0].id, ends[1].id}:
+            return _rel_view(got)
+    raise RequestError("the relationship was written but is graded beyond what you may see")
+
+
+# --- the schema --------------------------------------------------------------------------
+
+
+def schema(production: bool = True) -> strawberry.Schema:
+    """The schema; ``production`` turns introspection off."""
+    extensions: list[Any] = [
+        lambda: MaskErrors(should_mask_error=_mask),
+        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+        lambda: MaxTokensLimiter(max_token_count=2000),
+        lambda: MaxAliasesLimiter(max_alias_count=15),
+    ]
+    if production:
+        extensions.append(DisableIntrospection)
+    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions)
+
+
+def sdl() -> str:
+    """The schema in SDL, as committed in ``api/schema.graphql`` (``python -m contextgraph.api``)."""
+    return schema(production=False).as_str() + "\n"

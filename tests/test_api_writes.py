@@ -1,0 +1,162 @@
+"""Writes through the service: GraphQL mutations and REST files, each scoped, checked and logged."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+
+from .service import Service
+
+ENTITY = """mutation($e: EntityInput!) { upsertEntity(entity: $e) { id name locality lat lon properties sources } }"""
+LINK = """mutation($l: LinkInput!) { link(link: $l) { type source target grading sources count } }"""
+
+
+def log_of(path: Path) -> list[dict[str, object]]:
+    return [json.loads(x) for x in path.read_text().splitlines()]
+
+
+def test_entities_and_links_are_written_within_the_users_area(service: Service, _audit_log: Path) -> None:
+    ana = service.token("analyst")
+    new = {
+        "id": "c-9",
+        "kind": "CHILD",
+        "name": "Ruby Lane",
+        "locality": "East",
+        "sourceRef": "log-east-1",
+        "date": "2024-05-02",
+        "grading": "1b p",
+        "properties": {"risk_level": "medium"},
+    }
+    got = service.data(ENTITY, ana, e=new)["upsertEntity"]
+    assert got["name"] == "Ruby Lane" and got["properties"] == {"risk_level": "medium"}
+    assert got["sources"] == ["log-east-1"]
+    link = {
+        "type": "SEEN_AT",
+        "source": "c-9",
+        "target": "l-1",
+        "date": "2024-05-02",
+        "sourceRef": "log-east-1",
+        "grading": "2B P",
+    }
+    assert service.data(LINK, ana, l=link)["link"] == {
+        "type": "SEEN_AT",
+        "source": "c-9",
+        "target": "l-1",
+        "grading": "2B P",
+        "sources": ["log-east-1"],
+        "count": 1,
+    }
+    # the same assertion again changes nothing
+    assert service.data(LINK, ana, l=link)["link"]["count"] == 1
+    # bad input names the field; nothing outside the user's area can be written or linked
+    assert "grading" in service.error(ENTITY, ana, e={**new, "id": "c-10", "grading": "9Z"})
+    assert "not one of your localities" in service.error(ENTITY, ana, e={**new, "id": "c-10", "locality": "West"})
+    assert "no entity 'c-3'" in service.error(LINK, ana, l={**link, "type": "MISSING_WITH", "target": "c-3"})
+    assert "no entity 'c-3'" in service.error(ENTITY, ana, e={**new, "id": "c-3"})
+    assert "cannot link a child to a child" in service.error(LINK, ana, l={**link, "target": "c-1"})
+    # a chair and a MACE member read only
+    for role in ("chair", "mace"):
+        assert "does not allow" in service.error(LINK, service.token(role), l=link)
+    ops = [(r["operation"], r["subjects"]) for r in log_of(_audit_log)]
+    assert ops[:2] == [("collection", ["c-9"]), ("collection", ["c-9", "l-1"])]
+
+
+def test_services_merges_splits_and_erasure(service: Service, _audit_log: Path) -> None:
+    ana = service.token("analyst")
+    q = 'mutation { recordService(child: "c-2", service: EXPLOITATION_TEAM, date: "2024-06-01") { type target } }'
+    assert service.data(q, ana)["recordService"] == {"type": "OPEN_TO", "target": "svc-EXPLOITATION_TEAM"}
+    assert service.data('{ entity(id: "c-2") { openTo } }', ana)["entity"]["openTo"] == ["EXPLOITATION_TEAM"]
+    # the analysis follows at once: Zoë is open to a service now
+    assert service.data("{ unopenedAtRisk { total } }", ana)["unopenedAtRisk"]["total"] == 0
+    merged = service.data('mutation { merge(a: "c-1", b: "c-4", reason: "same DOB and school") { id aliases } }', ana)
+    assert merged["merge"]["id"] == "c-1" and "K. Benson" in merged["merge"]["aliases"]
+    assert service.data('{ entity(id: "c-4") { id } }', ana)["entity"]["id"] == "c-1"
+    split = service.data('mutation { split(a: "c-1", b: "c-4", reason: "not the same") { id name } }', ana)
+    assert sorted(e["id"] for e in split["split"]) == ["c-1", "c-4"]
+    erase = 'mutation { eraseSubject(id: "c-4", reason: "court order 123") { entities relationships } }'
+    assert "does not allow erasure" in service.error(erase, ana)
+    assert service.data(erase, service.token("admin", ()))["eraseSubject"] == {"entities": 1, "relationships": 1}
+    assert service.data('{ entity(id: "c-4") { id } }', ana)["entity"] is None
+    ops = [r["operation"] for r in log_of(_audit_log)]
+    assert {"combination", "alteration", "erasure"} <= set(ops)
+    last = log_of(_audit_log)[-1]
+    assert last["operation"] == "erasure" and last["subjects"] == [] and "c-4" not in json.dumps(last)
+
+
+def test_locality_map_has_coordinates_and_geojson(service: Service) -> None:
+    q = """{ localityMap(locality: "East") { locality truncated nodes { id kind lat lon } edges { type source target }
+             hotspots { id lat lon score } geojson } }"""
+    m = service.data(q, service.token("analyst"))["localityMap"]
+    ids = {n["id"] for n in m["nodes"]}
+    assert {"c-1", "c-2", "l-1", "s-1", "p-1"} <= ids and not ids & {"c-3", "l-2"} and not m["truncated"]
+    assert m["nodes"][0]["kind"] in ("LOCATION", "SCHOOL")  # placed entities first
+    assert ("SEEN_AT", "c-1", "l-1") in {(e["type"], e["source"], e["target"]) for e in m["edges"]}
+    assert m["hotspots"][0] == {"id": "l-1", "lat": 52.62, "lon": -1.06, "score": m["hotspots"][0]["score"]}
+    geo = m["geojson"]
+    assert geo["type"] == "FeatureCollection"
+    points = {f["id"]: f for f in geo["features"]}
+    assert set(points) == {"l-1", "s-1"}
+    assert points["l-1"]["geometry"] == {"type": "Point", "coordinates": [-1.06, 52.62]}
+    assert points["l-1"]["properties"]["hotspot"] is True
+    small = service.data('{ localityMap(locality: "East", first: 2) { truncated nodes { id } } }', service.token())
+    assert small["localityMap"]["truncated"] and len(small["localityMap"]["nodes"]) == 2
+
+
+def zipped(files: dict[str, str]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for name, text in files.items():
+            z.writestr(name, text)
+    return buf.getvalue()
+
+
+def test_rest_notes_import_and_export(service: Service, _audit_log: Path) -> None:
+    ana = service.token("analyst")
+    text = "# MACE – Northbrook East\n\n**Date:** 18/01/2024\n\nJay Reid was seen at the Rec on Friday evening.\n"
+    status, _, body = service.call("POST", "/notes", ana, text.encode(), "text/markdown", "MACE East", name="a.md")
+    assert status == 200 and json.loads(body)["status"] == "ingested"
+    status, _, body = service.call("POST", "/notes", ana, text.encode(), "text/markdown", name="a.md")
+    assert json.loads(body)["status"] == "unchanged"
+    assert service.call("POST", "/notes", service.token("chair"), text.encode(), "text/markdown")[0] == 403
+    # an import: all of it, or nothing, with the file and line of each problem
+    ents = json.dumps({"id": "c-20", "kind": "child", "name": "Mia Cole", "locality": "East"}) + "\n"
+    rels = json.dumps({"type": "SEEN_AT", "source": "c-20", "target": "l-1", "date": "2024-02-02"}) + "\n"
+    bad = rels + json.dumps({"type": "SEEN_AT", "source": "c-20", "target": "nowhere"}) + "\n"
+    status, _, body = service.call(
+        "POST", "/import", ana, zipped({"entities.jsonl": ents, "relationships.jsonl": bad}), "application/zip"
+    )
+    assert status == 422 and json.loads(body)["detail"] == [
+        "relationships.jsonl:2: 'nowhere' is not an entity in entities.jsonl or the store"
+    ]
+    assert service.data('{ entity(id: "c-20") { id } }', ana)["entity"] is None
+    west = json.dumps({"id": "c-21", "kind": "child", "name": "Ola West", "locality": "West"}) + "\n"
+    status, _, body = service.call("POST", "/import", ana, zipped({"entities.jsonl": west}), "application/zip")
+    assert status == 403 and "outside your localities" in json.loads(body)["detail"]
+    status, _, body = service.call(
+        "POST", "/import", ana, zipped({"entities.jsonl": ents, "relationships.jsonl": rels}), "application/zip"
+    )
+    assert status == 200 and json.loads(body)["relationships_created"] == 1
+    assert service.call("POST", "/import", ana, b"not a zip", "application/zip")[0] == 422
+    # an export is a disclosure: it needs a recipient, and holds only what the user may see
+    assert service.call("GET", "/export", ana)[0] == 422
+    status, headers, packed = service.call("GET", "/export", ana, purpose="strategy", recipient="CSC East")
+    assert status == 200 and headers["content-type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(packed)) as z:
+        exported = [json.loads(x) for x in z.read("entities.jsonl").decode().splitlines()]
+    ids = {e["id"] for e in exported}
+    assert {"c-1", "c-20"} <= ids and "c-3" not in ids
+    last = log_of(_audit_log)[-1]
+    assert (last["operation"], last["recipient"], last["purpose"]) == ("disclosure", "CSC East", "strategy")
+    assert service.call("GET", "/notes", None)[0] in (401, 405)
+    assert service.call("POST", "/import", None, b"x", "application/zip")[0] == 401
+
+
+def test_committed_openapi_is_the_live_description() -> None:
+    from contextgraph.api import openapi
+
+    committed = (Path(__file__).resolve().parents[1] / "api" / "openapi.json").read_text(encoding="utf-8")
+    assert committed == openapi(), (
+        "api/openapi.json is stale: run python -m contextgraph.api openapi > api/openapi.json"
+    )
