@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import time
 from pathlib import Path
 
 import jwt
@@ -160,3 +161,43 @@ def test_neighbours_recurse_within_the_area_and_deep_queries_are_refused(service
     deep = '{ entity(id: "c-1") { ' + "neighbours { " * 12 + "id" + " }" * 12 + " } }"
     refused = service.post(deep, service.token())[1]
     assert refused["errors"] and "depth" in refused["errors"][0]["message"].lower() and not refused.get("data")
+
+
+def test_serve_with_the_sample_prints_a_token_that_signs_in(tmp_path: Path, _audit_log: Path) -> None:
+    import os
+    import subprocess
+    import sys
+    import urllib.request
+
+    from .service import free_port
+
+    port = free_port()
+    env = {**os.environ, "CONTEXTGRAPH_TOKEN_KEY": "", "COLUMNS": "200"}
+    url = f"sqlite:///{tmp_path / 'team.db'}"
+    cmd = [sys.executable, "-m", "contextgraph", "serve", "--sample", "--port", str(port), "--store", url]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    try:
+        assert proc.stdout is not None
+        lines = []
+        for line in proc.stdout:
+            lines.append(line)
+            if line.startswith("Mint one per person"):
+                break
+        token = next(x.strip() for x in lines if x.startswith("ey"))
+        assert any("loaded the fictional sample" in x for x in lines), lines
+        svc = Service(f"http://127.0.0.1:{port}", None)  # type: ignore[arg-type]
+        for _ in range(200):
+            try:
+                with urllib.request.urlopen(svc.base + "/healthz", timeout=1):
+                    break
+            except OSError:
+                time.sleep(0.1)
+        data = svc.data("{ me { role localities } unopenedAtRisk(first: 1) { total } }", token)
+        assert data["me"]["role"] == "analyst" and len(data["me"]["localities"]) == 5
+        assert data["unopenedAtRisk"]["total"] > 10
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+    assert (tmp_path / "team.key.pem").exists()  # the local key, beside the store
+    ops = [json.loads(x)["operation"] for x in _audit_log.read_text().splitlines()]
+    assert ops == ["collection", "consultation"]

@@ -47,14 +47,17 @@ from .interchange import (
     InputError,
     apply_batch,
     dump_line,
+    entity_from_json,
     export_lines,
     read_folder,
+    relationship_from_json,
 )
 from .model import parse_date
 from .notes import NoteError, read_note
 from .report import analyse_store, long_date
 from .store import ENV_STORE, Filter, Store, StoreError, open_store, store_url
 from .store.base import paused_gc
+from .synth import LOCALITIES as SAMPLE_LOCALITIES
 from .synth import generate
 
 app = typer.Typer(
@@ -769,23 +772,54 @@ def token(
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
-    dev: Annotated[bool, typer.Option("--dev", help="Development mode: GraphiQL and introspection")] = False,
+    dev: Annotated[bool, typer.Option("--dev", help="Development mode: GraphiQL, introspection and /docs")] = False,
+    sample: Annotated[
+        bool, typer.Option("--sample", help="Load a generated, fictional sample area first if the store is empty")
+    ] = False,
     store: StoreOpt = None,
 ) -> None:
-    """Run the service: /graphql behind sign-in, /healthz and /readyz."""
+    """Run the service: /graphql and REST behind sign-in, /healthz and /readyz."""
     import uvicorn
 
     from .api import create_app
 
+    url = store_url(store)
+    if sample:
+        _load_sample(url)
     try:
-        app = create_app(store, dev=dev)
+        app = create_app(url, dev=dev)
+        keys = LocalKeys.for_store(url)
+        demo = keys.mint("demo-analyst", "analyst", list(SAMPLE_LOCALITIES), None, 12 * 60) if sample else None
     except AuthError as e:
         raise UserError(str(e)) from None
+    out.print(f"contextgraph on http://{host}:{port}/ — GraphQL at /graphql; every request needs a bearer token.")
+    if demo:
+        out.print("A token for an analyst of every sample locality, for 12 hours (paste it to sign in):")
+        print(demo)
     out.print(
-        f"contextgraph on http://{host}:{port}/graphql — sign in with a bearer token: "
-        f"contextgraph token --user NAME --role analyst --locality L"
+        "Mint one per person: contextgraph token --user NAME --role analyst|chair|mace|admin --locality L"
+        + (f" --store {url}" if store else "")
     )
     uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+def _load_sample(url: str) -> None:
+    """The generated sample area, imported into an empty store (a store with data is left alone)."""
+    with open_store(url) as s:
+        if s.stats().to_json()["entities_total"]:
+            out.print("the store already holds data: the sample is not loaded")
+            return
+        data = generate(children=2000, seed=0)
+        ents = [entity_from_json(e) for e in data.entities]
+        rels = [relationship_from_json(r) for r in data.relationships]
+        summary = s.upsert(ents, rels)
+    AuditLog(audit_path(url)).append(
+        "serve", "collection", [], "sample data", detail={"command": "serve --sample", "entities": len(ents)}
+    )
+    out.print(
+        f"loaded the fictional sample: {summary.entities_created} entities, "
+        f"{summary.relationships_created} relationships in {', '.join(SAMPLE_LOCALITIES)}"
+    )
 
 
 audit_app = typer.Typer(
