@@ -22,12 +22,12 @@ READS = {
     "entity_west": '{ entity(id: "c-3") { id name } }',
     "neighbours": '{ entity(id: "c-1") { neighbours(first: 50) { id name neighbours { id name } } } }',
     "network": """{ network(centre: "c-1", depth: 3) { nodes { id name } edges { type source target grading
-                    sources } outside { entity count text } } }""",
+                    sources } outside { entity count text } graph } }""",
     "network_west": '{ network(centre: "c-3") { nodes { id } } }',
     "search": '{ a: search(text: "benson") { id name } b: search(text: "tyler marsh") { id name }'
     ' c: search(text: "mill road") { id name } }',
     "map": """{ localityMap(locality: "East") { nodes { id name } edges { type source target grading sources }
-                hotspots { id name text } truncated geojson } }""",
+                hotspots { id name text } truncated geojson graph } }""",
     "at_risk": """{ unopenedAtRisk(first: 50) { total items { id name summary reasons { text other
                     facts { source target grading sources } } } } }""",
     "peer_groups": "{ peerGroups { total items { id members memberNames text places { id name } "

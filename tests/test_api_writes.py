@@ -87,7 +87,7 @@ def test_services_merges_splits_and_erasure(service: Service, _audit_log: Path) 
 
 def test_locality_map_has_coordinates_and_geojson(service: Service) -> None:
     q = """{ localityMap(locality: "East") { locality truncated nodes { id kind lat lon } edges { type source target }
-             hotspots { id lat lon score } geojson } }"""
+             hotspots { id lat lon score } geojson graph } }"""
     m = service.data(q, service.token("analyst"))["localityMap"]
     ids = {n["id"] for n in m["nodes"]}
     assert {"c-1", "c-2", "l-1", "s-1", "p-1"} <= ids and not ids & {"c-3", "l-2"} and not m["truncated"]
@@ -100,6 +100,15 @@ def test_locality_map_has_coordinates_and_geojson(service: Service) -> None:
     assert set(points) == {"l-1", "s-1"}
     assert points["l-1"]["geometry"] == {"type": "Point", "coordinates": [-1.06, 52.62]}
     assert points["l-1"]["properties"]["hotspot"] is True
+    graph = m["graph"]
+    assert [n["id"] for n in graph["nodes"]] == [n["id"] for n in m["nodes"]]
+    assert {(e["type"], e["source"], e["target"]) for e in graph["edges"]} == {
+        (e["type"], e["source"], e["target"]) for e in m["edges"]
+    }
+    kyle = next(n for n in graph["nodes"] if n["id"] == "c-1")
+    assert kyle["flagged"] and kyle["openTo"] == ["YJS"] and kyle["score"] is None
+    zoe = next(n for n in graph["nodes"] if n["id"] == "c-2")
+    assert zoe["score"] > 0 and zoe["openTo"] == [] and not zoe["flagged"]
     small = service.data('{ localityMap(locality: "East", first: 2) { truncated nodes { id } } }', service.token())
     assert small["localityMap"]["truncated"] and len(small["localityMap"]["nodes"]) == 2
 

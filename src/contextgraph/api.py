@@ -22,6 +22,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
+import orjson
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
 from strawberry.fastapi import GraphQLRouter
@@ -54,6 +55,13 @@ _LIMITS = {"/notes": MAX_NOTE, "/import": MAX_IMPORT}
 _FILES = (ENTITIES_FILE, RELATIONSHIPS_FILE, JUDGEMENTS_FILE)
 
 Purpose = Annotated[str | None, Query(description="Why (or send the X-Purpose header)")]
+
+
+class FastJSONRouter(GraphQLRouter[Context, None]):
+    """Answers encoded with orjson: several times faster than the standard library on large maps."""
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
 
 
 def _problem(status: int, detail: str | list[str]) -> HTTPException:
@@ -110,7 +118,7 @@ def create_app(url: str | None = None, dev: bool = False) -> FastAPI:
         purpose = request.headers.get("x-purpose") or request.query_params.get("purpose")
         return Context(state["store"], principal, log, purpose, analyses)
 
-    router: GraphQLRouter[Context, None] = GraphQLRouter(
+    router: GraphQLRouter[Context, None] = FastJSONRouter(
         schema(production=not dev), context_getter=context, graphql_ide="graphiql" if dev else None
     )
     app.include_router(router, prefix="/graphql")

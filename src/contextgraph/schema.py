@@ -24,8 +24,9 @@ import enum
 import threading
 from collections import OrderedDict
 from datetime import date as Date
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
+import numpy as np
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
@@ -33,7 +34,9 @@ from strawberry.extensions import (
     MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
+    ParserCache,
     QueryDepthLimiter,
+    ValidationCache,
 )
 from strawberry.fastapi import BaseContext
 from strawberry.scalars import JSON
@@ -43,8 +46,19 @@ from .audit import AuditError, AuditLog
 from .auth import Principal
 from .ingest import ingest_text
 from .interchange import entity_from_json, relationship_from_json
-from .model import KINDS, REL_TYPES, SERVICES, TYPE_CODES, Entity, Relationship, service_id
+from .model import (
+    GRADE_CODES,
+    KIND_CODES,
+    KINDS,
+    REL_TYPES,
+    SERVICES,
+    TYPE_CODES,
+    Entity,
+    Relationship,
+    service_id,
+)
 from .notes import NoteError
+from .projection import Projection
 from .report import analyse_store
 from .store import Filter, Store, StoreError
 
@@ -88,26 +102,33 @@ else:
 
 
 class Analyses:
-    """The network analysis of each scope, kept until the store changes (when it can tell)."""
+    """What is derived from the store for a scope — the network analysis, a map — kept until
+    the store changes (when the store can tell; otherwise computed each time)."""
 
-    def __init__(self, size: int = 32):
+    def __init__(self, size: int = 64):
         self.size = size
         self.lock = threading.Lock()
-        self.kept: OrderedDict[tuple[Any, ...], tuple[Any, dict[str, Any]]] = OrderedDict()
+        self.kept: OrderedDict[tuple[Any, ...], tuple[Any, Any]] = OrderedDict()
 
-    def get(self, store: Store, flt: Filter, since: str | None) -> dict[str, Any]:
+    def derived(self, store: Store, key: tuple[Any, ...], compute: Any) -> Any:
         version = store.version()
-        key = (flt, since)
         with self.lock:
             hit = self.kept.get(key)
             if hit is not None and version is not None and hit[0] == version:
                 self.kept.move_to_end(key)
                 return hit[1]
-        result = analyse_store(store, flt=flt, since=since, parallel=False)
+        value = compute()
         with self.lock:
-            self.kept[key] = (version, result)
+            self.kept[key] = (version, value)
             while len(self.kept) > self.size:
                 self.kept.popitem(last=False)
+        return value
+
+    def get(self, store: Store, flt: Filter, since: str | None) -> dict[str, Any]:
+        """The analysis of what ``flt`` lets a reader see, with changes since ``since``."""
+        result: dict[str, Any] = self.derived(
+            store, ("analysis", flt, since), lambda: analyse_store(store, flt=flt, since=since, parallel=False)
+        )
         return result
 
 
@@ -307,6 +328,30 @@ class Network:
     nodes: list[EntityView]
     edges: list[RelationshipView]
     outside: list[OutsideLinks]
+
+    @strawberry.field(
+        description="The same nodes and edges as plain JSON for drawing, fast for large networks: "
+        "nodes {id kind name locality lat lon}, edges {type source target firstSeen lastSeen count grading sources}."
+    )
+    def graph(self) -> JSON:
+        nodes = [
+            {"id": n.id, "kind": n.kind.value, "name": n.name, "locality": n.locality, "lat": n.lat, "lon": n.lon}
+            for n in self.nodes
+        ]
+        edges = [
+            {
+                "type": e.type.value,
+                "source": e.source,
+                "target": e.target,
+                "firstSeen": e.first_seen,
+                "lastSeen": e.last_seen,
+                "count": e.count,
+                "grading": e.grading,
+                "sources": e.sources,
+            }
+            for e in self.edges
+        ]
+        return cast(JSON, {"nodes": nodes, "edges": edges})
 
 
 # --- analysis results ---------------------------------------------------------------------
@@ -581,22 +626,144 @@ def _changes(ch: dict[str, Any], who: Principal) -> Changes:
 @strawberry.type(description="A locality's entities, relationships and hotspots, with coordinates for mapping.")
 class LocalityMap:
     locality: str
-    nodes: list[EntityView]
-    edges: list[RelationshipView]
     hotspots: list[Hotspot]
     truncated: bool = strawberry.field(description="Whether more entities matched than were returned.")
-    geojson: JSON = strawberry.field(description="The placed entities and hotspots as a GeoJSON FeatureCollection.")
+    _ctx: strawberry.Private[Context]
+    _flt: strawberry.Private[Filter]
+    _p: strawberry.Private[Projection]
+    _kept: strawberry.Private[list[int]]
+    _scores: strawberry.Private[dict[str, float]]
+
+    @strawberry.field(description="The entities, placed ones first (typed; see graph for large maps).")
+    def nodes(self) -> list[EntityView]:
+        ents = self._ctx.store.get_many([self._p.ids[i] for i in self._kept])
+        return [_view(ents[self._p.ids[i]], self._ctx.who) for i in self._kept if self._p.ids[i] in ents]
+
+    @strawberry.field(description="The relationships between the entities, with their sources (typed).")
+    def edges(self) -> list[RelationshipView]:
+        facts = self._ctx.store.facts(_edge_keys(self._p, self._kept), self._flt)
+        return [
+            RelationshipView(
+                type=_REL_TYPE(k[0]),
+                source=strawberry.ID(k[1]),
+                target=strawberry.ID(k[2]),
+                date=f.last_seen,
+                first_seen=f.first_seen,
+                last_seen=f.last_seen,
+                grading=f.grading,
+                count=f.assertions,
+                sources=f.sources,
+            )
+            for k, f in facts.items()
+        ]
+
+    @strawberry.field(
+        description="The same entities and relationships as plain JSON for drawing, fast for large maps: "
+        "nodes {id kind name locality lat lon flagged openTo score}, "
+        "edges {type source target firstSeen lastSeen count grade}."
+    )
+    def graph(self) -> JSON:
+        ctx = self._ctx
+        key = ("graph", self._flt, ctx.who.role, len(self._kept))
+        return cast(JSON, ctx.analyses.derived(ctx.store, key, lambda: _graph(ctx, self._p, self._kept, self._scores)))
+
+    @strawberry.field(
+        description="The placed entities as a GeoJSON FeatureCollection, hotspots marked with their score."
+    )
+    def geojson(self) -> JSON:
+        ctx = self._ctx
+        key = ("geojson", self._flt, ctx.who.role, len(self._kept))
+        return cast(
+            JSON, ctx.analyses.derived(ctx.store, key, lambda: _geojson(ctx, self._p, self._kept, self.hotspots))
+        )
 
 
-def _geojson(nodes: list[EntityView], hotspots: list[Hotspot]) -> dict[str, Any]:
+def _edge_keys(p: Projection, kept: list[int]) -> list[tuple[str, str, str]]:
+    inside = np.zeros(p.n_nodes, np.bool_)
+    inside[kept] = True
+    m = inside[p.src] & inside[p.dst]
+    ids = p.ids
+    return [
+        (TYPE_CODES[t], ids[a], ids[b])
+        for a, b, t in zip(p.src[m].tolist(), p.dst[m].tolist(), p.type[m].tolist(), strict=True)
+    ]
+
+
+def _graph(ctx: Context, p: Projection, kept: list[int], scores: dict[str, float]) -> dict[str, Any]:
+    """Nodes and edges as plain data, straight from the projection and the names."""
+    ids = p.ids
+    labels = ctx.store.labels([ids[i] for i in kept])
+    inside = np.zeros(p.n_nodes, np.bool_)
+    inside[kept] = True
+    m = inside[p.src] & inside[p.dst]
+    services: dict[int, list[str]] = {}
+    svc = np.isin(p.kind, [KIND_CODES.index("service")])
+    for a, b in zip(p.src[m & svc[p.dst]].tolist(), p.dst[m & svc[p.dst]].tolist(), strict=True):
+        services.setdefault(a, []).append(labels[ids[b]].name if ids[b] in labels else ids[b])
+    nodes = []
+    for i in kept:
+        kind = p.kind_of(i)
+        lab = labels.get(ids[i])
+        name = lab.name if lab else ids[i]
+        nodes.append(
+            {
+                "id": ids[i],
+                "kind": kind,
+                "name": _initials(name) if _hidden(kind, ctx.who) else name,
+                "locality": p.localities[int(p.locality[i])],
+                "lat": lab.lat if lab else None,
+                "lon": lab.lon if lab else None,
+                "flagged": bool(p.flag[i]),
+                "openTo": sorted(services.get(i, [])),
+                "score": scores.get(ids[i]),
+            }
+        )
+    edges = [
+        {
+            "type": TYPE_CODES[t],
+            "source": ids[a],
+            "target": ids[b],
+            "firstSeen": _iso(f),
+            "lastSeen": _iso(la),
+            "count": c,
+            "grade": GRADE_CODES[g],
+        }
+        for a, b, t, f, la, c, g in zip(
+            p.src[m].tolist(),
+            p.dst[m].tolist(),
+            p.type[m].tolist(),
+            p.first_seen[m].tolist(),
+            p.last_seen[m].tolist(),
+            p.count[m].tolist(),
+            p.grade[m].tolist(),
+            strict=True,
+        )
+    ]
+    return {"nodes": nodes, "edges": edges}
+
+
+def _iso(day_number: int) -> str | None:
+    return None if day_number < 0 else Date.fromordinal(day_number + 719163).isoformat()
+
+
+def _geojson(ctx: Context, p: Projection, kept: list[int], hotspots: list[Hotspot]) -> dict[str, Any]:
     """Points for every placed entity, marked with its hotspot score when it is one."""
     hot = {str(h.id): h for h in hotspots}
+    placed = [i for i in kept if KINDS[p.kind_of(i)].placed]
+    labels = ctx.store.labels([p.ids[i] for i in placed])
     features = []
-    for n in nodes:
-        if n.lat is None or n.lon is None:
+    for i in placed:
+        eid = p.ids[i]
+        lab = labels.get(eid)
+        if lab is None or lab.lat is None or lab.lon is None:
             continue
-        h = hot.get(str(n.id))
-        props: dict[str, Any] = {"id": str(n.id), "kind": n.kind.value, "name": n.name, "locality": n.locality}
+        props: dict[str, Any] = {
+            "id": eid,
+            "kind": p.kind_of(i),
+            "name": lab.name,
+            "locality": p.localities[int(p.locality[i])],
+        }
+        h = hot.get(eid)
         if h is not None:
             props.update(
                 hotspot=True, score=h.score, rank=h.rank, children_at_risk=h.children_at_risk, last_seen=h.last_seen
@@ -604,8 +771,8 @@ def _geojson(nodes: list[EntityView], hotspots: list[Hotspot]) -> dict[str, Any]
         features.append(
             {
                 "type": "Feature",
-                "id": str(n.id),
-                "geometry": {"type": "Point", "coordinates": [n.lon, n.lat]},
+                "id": eid,
+                "geometry": {"type": "Point", "coordinates": [lab.lon, lab.lat]},
                 "properties": props,
             }
         )
@@ -744,45 +911,26 @@ class Query:
     ) -> LocalityMap:
         ctx = info.context
         flt = ctx.scope([t.value for t in types] if types else None, since, locality)
-        p = ctx.store.projection(flt)
-        order = sorted(range(p.n_nodes), key=lambda i: (not KINDS[p.kind_of(i)].placed, p.kind_of(i), p.ids[i]))
+        p: Projection = ctx.analyses.derived(ctx.store, ("projection", flt), lambda: ctx.store.projection(flt))
+        placed = np.array([KINDS[k].placed for k in KIND_CODES], np.bool_)[p.kind]
+        order = np.lexsort((np.array(p.ids, dtype=object).argsort().argsort(), p.kind, ~placed))
         if ctx.who.role == "mace":
-            order = [i for i in order if p.kind_of(i) != "child"]
+            order = order[p.kind[order] != KIND_CODES.index("child")]
         cap = _cap(first, MAX_MAP)
-        kept = order[:cap]
-        ents = ctx.store.get_many([p.ids[i] for i in kept])
-        nodes = [_view(ents[p.ids[i]], ctx.who) for i in kept if p.ids[i] in ents]
-        inside = {str(n.id) for n in nodes}
-        keys = [
-            (TYPE_CODES[int(t)], p.ids[s], p.ids[d])
-            for s, d, t in zip(p.src.tolist(), p.dst.tolist(), p.type.tolist(), strict=True)
-            if p.ids[s] in inside and p.ids[d] in inside
-        ]
-        facts = ctx.store.facts(keys, flt)
-        edges = [
-            RelationshipView(
-                type=_REL_TYPE(k[0]),
-                source=strawberry.ID(k[1]),
-                target=strawberry.ID(k[2]),
-                date=f.last_seen,
-                first_seen=f.first_seen,
-                last_seen=f.last_seen,
-                grading=f.grading,
-                count=f.assertions,
-                sources=f.sources,
-            )
-            for k, f in facts.items()
-        ]
+        kept = order[:cap].tolist()
         analysis = ctx.analyses.get(ctx.store, flt, None)
-        hot = [_hotspot(h) for h in analysis["hotspots"][:MAX_PAGE]]
-        ctx.consulted([str(n.id) for n in nodes if KINDS[n.kind.value].person], "localityMap")
+        scores = {} if ctx.who.role == "mace" else {c["id"]: c["score"] for c in analysis["unopened_at_risk"]}
+        persons = [p.ids[i] for i in kept if KINDS[p.kind_of(i)].person]
+        ctx.consulted(persons, "localityMap")
         return LocalityMap(
             locality=locality,
-            nodes=nodes,
-            edges=edges,
-            hotspots=hot,
+            hotspots=[_hotspot(h) for h in analysis["hotspots"][:MAX_PAGE]],
             truncated=len(order) > cap,
-            geojson=_json(_geojson(nodes, hot)),
+            _ctx=ctx,
+            _flt=flt,
+            _p=p,
+            _kept=kept,
+            _scores=scores,
         )
 
     @strawberry.field(
@@ -1050,6 +1198,8 @@ def schema(production: bool = True) -> strawberry.Schema:
         lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
         lambda: MaxTokensLimiter(max_token_count=2000),
         lambda: MaxAliasesLimiter(max_alias_count=15),
+        lambda: ParserCache(maxsize=256),
+        lambda: ValidationCache(maxsize=256),
     ]
     if production:
         extensions.append(DisableIntrospection)
