@@ -15,7 +15,7 @@ in its own process, and measures, after a warm-up:
 Every request is signed in as an analyst of all five localities and logged in the
 access log like any other, so the figures include writing and syncing the log.
 
-    python bench/api_bench.py [--children 54000] [--seed 7] [--samples 300] [--seconds 30]
+    python bench/api_bench.py [--children 54000] [--seed 7] [--samples 300] [--seconds 30] [--workers 1]
 
 Prints Markdown for docs/benchmarks.md.
 """
@@ -112,6 +112,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--samples", type=int, default=300)
     ap.add_argument("--seconds", type=int, default=30)
+    ap.add_argument("--workers", type=int, default=1, help="serve --workers")
     args = ap.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed for the load test: apt-get install wrk")
@@ -128,8 +129,9 @@ def main() -> None:
             children = [e.id for e in s.iter_entities() if e.kind == "child"]
         port = free_port()
         env = {**os.environ, "CONTEXTGRAPH_AUDIT_LOG": str(folder / "audit.jsonl")}
+        workers = ["--workers", str(args.workers)]
         proc = subprocess.Popen(
-            [sys.executable, "-m", "contextgraph", "serve", "--port", str(port), "--store", url],
+            [sys.executable, "-m", "contextgraph", "serve", "--port", str(port), "--store", url, *workers],
             env=env,
             stdout=subprocess.DEVNULL,
         )
@@ -170,7 +172,7 @@ def main() -> None:
         finally:
             proc.terminate()
             proc.wait(timeout=30)
-    print(f"{st['entities_total']:,} entities, {st['relationships_total']:,} relationships")
+    print(f"{st['entities_total']:,} entities, {st['relationships_total']:,} relationships; {args.workers} workers")
     print(
         f"network depth 2 ({len(net)} children): typed p50 {pct(net, 0.5):.1f} ms, p95 {pct(net, 0.95):.1f} ms; "
         f"graph JSON p50 {pct(net_json, 0.5):.1f} ms, p95 {pct(net_json, 0.95):.1f} ms; "

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import sys
 import tempfile
 import zipfile
@@ -43,7 +44,7 @@ from .interchange import (
 )
 from .notes import NoteError
 from .schema import WRITERS, Analyses, Context, RequestError, schema, sdl
-from .store import Store, StoreError, open_store, store_url
+from .store import ENV_STORE, Store, StoreError, open_store, store_url
 
 MAX_BODY = 1_000_000
 """Largest GraphQL request body, in bytes."""
@@ -284,6 +285,15 @@ def _unpack(body: bytes, folder: Path) -> None:
             raise _problem(413, "the archive unpacks to more than allowed")
         for name in names:
             (folder / name).write_bytes(z.read(name))
+
+
+ENV_DEV = "CONTEXTGRAPH_DEV"
+
+
+def app_from_settings() -> FastAPI:
+    """The service as the settings say (``CONTEXTGRAPH_STORE``, ``CONTEXTGRAPH_DEV=1``): what each
+    worker process runs when ``contextgraph serve --workers N`` starts several."""
+    return create_app(os.environ.get(ENV_STORE), dev=os.environ.get(ENV_DEV) == "1")
 
 
 def openapi() -> str:

@@ -776,6 +776,7 @@ def serve(
     sample: Annotated[
         bool, typer.Option("--sample", help="Load a generated, fictional sample area first if the store is empty")
     ] = False,
+    workers: Annotated[int, typer.Option(help="Worker processes (one per core serves most requests)")] = 1,
     store: StoreOpt = None,
 ) -> None:
     """Run the service: /graphql and REST behind sign-in, /healthz and /readyz."""
@@ -784,6 +785,8 @@ def serve(
     from .api import create_app
 
     url = store_url(store)
+    if not 1 <= workers <= 64:
+        raise UserError("--workers must be between 1 and 64")
     if sample:
         _load_sample(url)
     try:
@@ -800,7 +803,15 @@ def serve(
         "Mint one per person: contextgraph token --user NAME --role analyst|chair|mace|admin --locality L"
         + (f" --store {url}" if store else "")
     )
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    if workers > 1:  # each worker opens the store itself, from the settings
+        from .api import ENV_DEV
+
+        os.environ[ENV_STORE] = url
+        os.environ[ENV_DEV] = "1" if dev else ""
+        factory = "contextgraph.api:app_from_settings"
+        uvicorn.run(factory, factory=True, host=host, port=port, workers=workers, log_level="warning")
+    else:
+        uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
 def _load_sample(url: str) -> None:
