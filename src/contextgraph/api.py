@@ -26,6 +26,7 @@ from typing import Annotated, Any
 import orjson
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
+from starlette.requests import ClientDisconnect
 from strawberry.fastapi import GraphQLRouter
 
 from . import __version__
@@ -103,7 +104,10 @@ def create_app(url: str | None = None, dev: bool = False) -> FastAPI:
                 return JSONResponse({"detail": "send a Content-Length"}, status_code=411)
             if not length.isdigit() or int(length) > most:
                 return JSONResponse({"detail": f"the body is larger than {most} bytes"}, status_code=413)
-        return await call_next(request)
+        try:
+            return await call_next(request)
+        except ClientDisconnect:  # the client went away before sending its whole request
+            return Response(status_code=400)
 
     def who(request: Request) -> Principal:
         header = request.headers.get("authorization", "")

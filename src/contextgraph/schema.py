@@ -27,6 +27,7 @@ from datetime import date as Date
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 import numpy as np
+import numpy.typing as npt
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
@@ -60,7 +61,7 @@ from .model import (
 from .notes import NoteError
 from .projection import Projection
 from .report import analyse_store
-from .store import Filter, Store, StoreError
+from .store import Filter, Store, StoreError, Subgraph
 
 MAX_PAGE = 50
 """The largest page of any list but the map."""
@@ -325,31 +326,56 @@ class OutsideLinks:
 
 @strawberry.type(description="A neighbourhood: the entities and relationships you may see.")
 class Network:
-    nodes: list[EntityView]
-    edges: list[RelationshipView]
-    outside: list[OutsideLinks]
+    _ctx: strawberry.Private[Context]
+    _flt: strawberry.Private[Filter]
+    _sub: strawberry.Private[Subgraph]
+
+    @strawberry.field(description="The entities.")
+    def nodes(self) -> list[EntityView]:
+        return [_view(n, self._ctx.who) for n in self._sub.nodes]
+
+    @strawberry.field(description="The relationships walked.")
+    def edges(self) -> list[RelationshipView]:
+        return [_rel_view(r) for r in self._sub.edges]
+
+    @strawberry.field(description="For each shown entity, how many links lead to entities you may not see.")
+    def outside(self) -> list[OutsideLinks]:
+        shown = [n.id for n in self._sub.nodes if n.kind != "service"]
+        counts = self._ctx.store.outside_links(shown, self._flt)
+        return [
+            OutsideLinks(entity=strawberry.ID(i), count=c, text=f"{c} link{'s' if c != 1 else ''} outside your area")
+            for i, c in sorted(counts.items())
+        ]
 
     @strawberry.field(
         description="The same nodes and edges as plain JSON for drawing, fast for large networks: "
         "nodes {id kind name locality lat lon}, edges {type source target firstSeen lastSeen count grading sources}."
     )
     def graph(self) -> JSON:
+        who = self._ctx.who
         nodes = [
-            {"id": n.id, "kind": n.kind.value, "name": n.name, "locality": n.locality, "lat": n.lat, "lon": n.lon}
-            for n in self.nodes
+            {
+                "id": n.id,
+                "kind": n.kind,
+                "name": _initials(n.name) if _hidden(n.kind, who) else n.name,
+                "locality": n.locality,
+                "lat": n.lat,
+                "lon": n.lon,
+            }
+            for n in self._sub.nodes
         ]
         edges = [
             {
-                "type": e.type.value,
-                "source": e.source,
-                "target": e.target,
-                "firstSeen": e.first_seen,
-                "lastSeen": e.last_seen,
-                "count": e.count,
-                "grading": e.grading,
-                "sources": e.sources,
+                "type": r.type,
+                "source": r.source,
+                "target": r.target,
+                "firstSeen": r.first_seen,
+                "lastSeen": r.last_seen,
+                "count": r.count,
+                "grading": r.grading,
+                "sources": r.sources,
             }
-            for e in self.edges
+            for r in self._sub.edges
         ]
         return cast(JSON, {"nodes": nodes, "edges": edges})
 
@@ -678,6 +704,19 @@ class LocalityMap:
         )
 
 
+def _map_order(ctx: Context, flt: Filter) -> tuple[Projection, npt.NDArray[np.intp]]:
+    """The projection a map is drawn from, and its nodes in the order shown: placed ones first,
+    then by kind and id (no children for a MACE member)."""
+    p = ctx.store.projection(flt)
+    placed = np.array([KINDS[k].placed for k in KIND_CODES], np.bool_)[p.kind]
+    rank = np.empty(p.n_nodes, np.intp)
+    rank[np.argsort(np.array(p.ids, dtype=object), kind="stable")] = np.arange(p.n_nodes)
+    order = np.lexsort((rank, p.kind, ~placed))
+    if ctx.who.role == "mace":
+        order = order[p.kind[order] != KIND_CODES.index("child")]
+    return p, order
+
+
 def _edge_keys(p: Projection, kept: list[int]) -> list[tuple[str, str, str]]:
     inside = np.zeros(p.n_nodes, np.bool_)
     inside[kept] = True
@@ -862,21 +901,8 @@ class Query:
         if ctx.store.visible(str(centre), flt) is None:
             return None
         sub = ctx.store.neighbourhood(str(centre), depth, flt)
-        shown = [n.id for n in sub.nodes if n.kind != "service"]
-        outside = ctx.store.outside_links(shown, flt)
         ctx.consulted([n.id for n in sub.nodes if KINDS[n.kind].person], "network")
-        return Network(
-            nodes=[_view(n, ctx.who) for n in sub.nodes],
-            edges=[_rel_view(r) for r in sub.edges],
-            outside=[
-                OutsideLinks(
-                    entity=strawberry.ID(i),
-                    count=c,
-                    text=f"{c} link{'s' if c != 1 else ''} outside your area",
-                )
-                for i, c in sorted(outside.items())
-            ],
-        )
+        return Network(_ctx=ctx, _flt=flt, _sub=sub)
 
     @strawberry.field(description="Entities by name or alias within your localities, best first.")
     def search(
@@ -911,11 +937,7 @@ class Query:
     ) -> LocalityMap:
         ctx = info.context
         flt = ctx.scope([t.value for t in types] if types else None, since, locality)
-        p: Projection = ctx.analyses.derived(ctx.store, ("projection", flt), lambda: ctx.store.projection(flt))
-        placed = np.array([KINDS[k].placed for k in KIND_CODES], np.bool_)[p.kind]
-        order = np.lexsort((np.array(p.ids, dtype=object).argsort().argsort(), p.kind, ~placed))
-        if ctx.who.role == "mace":
-            order = order[p.kind[order] != KIND_CODES.index("child")]
+        p, order = ctx.analyses.derived(ctx.store, ("map", flt, ctx.who.role), lambda: _map_order(ctx, flt))
         cap = _cap(first, MAX_MAP)
         kept = order[:cap].tolist()
         analysis = ctx.analyses.get(ctx.store, flt, None)

@@ -1,0 +1,573 @@
+// The mapping page: a locality's peer network and places side by side, the children linked
+// to harm and open to no service, and the evidence behind anything clicked. Everything shown
+// comes from the GraphQL API with the signed-in user's token, so the API's need-to-know
+// rules decide what is here. The token is kept in sessionStorage only.
+import cytoscape from "cytoscape";
+import L from "leaflet";
+import "leaflet/dist/leaflet.css";
+import "./style.css";
+
+const TOKEN_KEY = "contextgraph.token";
+const $ = (id) => document.getElementById(id);
+const state = { config: null, me: null, map: null, cy: null, data: null, atRisk: [], hotspots: [], groups: [] };
+
+// --- small helpers -------------------------------------------------------------------------
+
+function el(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "class") e.className = v;
+    else if (k.startsWith("data-") || k === "title") e.setAttribute(k, v);
+    else e[k] = v;
+  }
+  for (const c of children) e.append(c instanceof Node ? c : document.createTextNode(String(c ?? "")));
+  return e;
+}
+
+function status(text, error = false) {
+  $("status").textContent = text;
+  $("status").classList.toggle("error", error);
+}
+
+function initials(name) {
+  return name
+    .split(/\s+/)
+    .filter((w) => /^\p{L}/u.test(w))
+    .map((w) => w[0].toUpperCase() + ".")
+    .join("");
+}
+
+const PEOPLE = new Set(["child", "person_of_concern"]);
+function shown(name, kind) {
+  return $("initials").checked && PEOPLE.has(kind) ? initials(name) : name;
+}
+
+function longDate(iso) {
+  if (!iso) return "";
+  return new Date(iso + "T00:00:00Z").toLocaleDateString("en-GB", { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
+}
+
+// --- the API -------------------------------------------------------------------------------
+
+async function gql(query, variables = {}) {
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  const r = await fetch("graphql", {
+    method: "POST",
+    headers: {
+      "Content-Type": "application/json",
+      Authorization: `Bearer ${token}`,
+      "X-Purpose": "locality mapping page",
+    },
+    body: JSON.stringify({ query, variables }),
+  });
+  if (r.status === 401) {
+    signOut("Your sign-in was not accepted or has expired: sign in again.");
+    throw new Error("not signed in");
+  }
+  const body = await r.json();
+  if (body.errors && body.errors.length) throw new Error(body.errors[0].message);
+  return body.data;
+}
+
+// --- sign-in -------------------------------------------------------------------------------
+
+function signOut(message) {
+  sessionStorage.removeItem(TOKEN_KEY);
+  $("who").hidden = true;
+  $("signin").hidden = false;
+  $("controls").hidden = true;
+  $("main").hidden = true;
+  status(message || "Signed out.");
+}
+
+async function signedIn() {
+  const data = await gql("{ me { user role localities clearance } localities }");
+  state.me = data.me;
+  $("signin").hidden = true;
+  $("who").hidden = false;
+  $("who-text").textContent = `${data.me.user} (${data.me.role})`;
+  const select = $("locality");
+  select.replaceChildren(...data.localities.map((l) => el("option", { value: l }, l)));
+  $("controls").hidden = false;
+  $("marking").textContent =
+    data.me.clearance === "C"
+      ? "OFFICIAL-SENSITIVE — may hold intelligence with handling code C: lawful sharing permitted with conditions"
+      : "OFFICIAL-SENSITIVE — handling code P: lawful sharing permitted";
+  if (data.me.role === "mace") $("initials").checked = true;
+  status(data.localities.length ? "Choose a locality." : "Your sign-in gives no locality.");
+  if (data.localities.length) await show();
+}
+
+async function oidcStart() {
+  const o = state.config.oidc;
+  const disco = await (await fetch(`${o.authority.replace(/\/$/, "")}/.well-known/openid-configuration`)).json();
+  const verifier = b64url(crypto.getRandomValues(new Uint8Array(32)));
+  const challenge = b64url(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier))));
+  const st = b64url(crypto.getRandomValues(new Uint8Array(16)));
+  sessionStorage.setItem("contextgraph.oidc", JSON.stringify({ verifier, state: st, token: disco.token_endpoint }));
+  const url = new URL(disco.authorization_endpoint);
+  url.search = new URLSearchParams({
+    response_type: "code",
+    client_id: o.client_id,
+    redirect_uri: location.origin + location.pathname,
+    scope: o.scope,
+    code_challenge: challenge,
+    code_challenge_method: "S256",
+    state: st,
+  });
+  location.assign(url);
+}
+
+async function oidcFinish() {
+  const q = new URLSearchParams(location.search);
+  const saved = JSON.parse(sessionStorage.getItem("contextgraph.oidc") || "null");
+  if (!q.get("code") || !saved || q.get("state") !== saved.state) return false;
+  sessionStorage.removeItem("contextgraph.oidc");
+  history.replaceState(null, "", location.pathname);
+  const r = await fetch(saved.token, {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({
+      grant_type: "authorization_code",
+      code: q.get("code"),
+      redirect_uri: location.origin + location.pathname,
+      client_id: state.config.oidc.client_id,
+      code_verifier: saved.verifier,
+    }),
+  });
+  const tok = await r.json();
+  const token = state.config.oidc.use_id_token ? tok.id_token : tok.access_token;
+  if (!token) throw new Error("the sign-in provider gave no token");
+  sessionStorage.setItem(TOKEN_KEY, token);
+  return true;
+}
+
+function b64url(bytes) {
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+// --- loading a locality ----------------------------------------------------------------------
+
+const MAP_QUERY = `query($l: String!, $since: String, $until: String, $types: [RelationshipType!]) {
+  localityMap(locality: $l, since: $since, until: $until, types: $types) {
+    truncated graph geojson hotspots { id name score rank lat lon lastSeen text }
+  }
+}`;
+const AT_RISK_QUERY = `query($l: String!) {
+  unopenedAtRisk(locality: $l, first: 50) { total items { id name score rank summary
+    reasons { kind text facts { type source target sources firstSeen lastSeen grading count } } } }
+  peerGroups(locality: $l, first: 50) { items { id members text } }
+}`;
+
+function chosenTypes() {
+  const boxes = [...document.querySelectorAll("#types input")];
+  const on = boxes.filter((b) => b.checked).map((b) => b.value);
+  return on.length === boxes.length ? null : on;
+}
+
+async function show() {
+  const locality = $("locality").value;
+  if (!locality) return;
+  status(`Loading ${locality}…`);
+  const vars = { l: locality, since: $("since").value || null, until: $("until").value || null, types: chosenTypes() };
+  try {
+    const m = (await gql(MAP_QUERY, vars)).localityMap;
+    let lists = { unopenedAtRisk: { items: [], total: 0 }, peerGroups: { items: [] } };
+    if (state.me.role !== "mace") lists = await gql(AT_RISK_QUERY, { l: locality });
+    state.data = m.graph;
+    state.hotspots = m.hotspots;
+    state.atRisk = lists.unopenedAtRisk.items;
+    state.groups = lists.peerGroups.items;
+    $("main").hidden = false;
+    drawList(lists.unopenedAtRisk.total);
+    drawNetwork();
+    drawMap(m.geojson);
+    drawPack(locality);
+    const more = m.truncated ? " (the largest localities are cut to 5,000 entities: narrow the dates or types)" : "";
+    status(`${locality}: ${m.graph.nodes.length} entities, ${m.graph.edges.length} links${more}.`);
+  } catch (e) {
+    status(e.message, true);
+  }
+}
+
+// --- the side list -----------------------------------------------------------------------------
+
+function drawList(total) {
+  const list = $("at-risk");
+  if (state.me.role === "mace") {
+    list.replaceChildren(el("li", { class: "hint" }, "Lists of children are not part of the MACE view."));
+    return;
+  }
+  if (!state.atRisk.length) {
+    list.replaceChildren(el("li", { class: "hint" }, "No child here is linked to harm and open to no service."));
+    return;
+  }
+  list.replaceChildren(
+    ...state.atRisk.map((c) => {
+      const why = c.reasons.slice(0, 2).map((r) => r.text).join("; ");
+      const li = el(
+        "li",
+        { "data-testid": "at-risk-item", "data-id": c.id },
+        el("strong", {}, shown(c.name, "child")),
+        " ",
+        el("span", { class: "score" }, c.score.toFixed(2)),
+        el("span", { class: "why" }, why),
+      );
+      li.addEventListener("click", () => focus(c.id));
+      return li;
+    }),
+  );
+  if (total > state.atRisk.length) list.append(el("li", { class: "hint" }, `and ${total - state.atRisk.length} more`));
+}
+
+// --- the network view -----------------------------------------------------------------------------
+
+const SHAPES = { child: "ellipse", person_of_concern: "diamond", location: "round-rectangle", school: "rectangle", group: "hexagon", service: "tag" };
+const EDGE_COLOURS = {
+  EXPLOITS: "#b71c1c",
+  MISSING_WITH: "#e65100",
+  FOUND_AT: "#e65100",
+  ASSOCIATES_WITH: "#5d4037",
+  SEEN_AT: "#1565c0",
+  LIVES_AT: "#00695c",
+  MEMBER_OF: "#6a1b9a",
+  ATTENDS: "#9e9e9e",
+  FAMILY_OF: "#827717",
+  OPEN_TO: "#2e7d32",
+};
+const DASHED = new Set(["SEEN_AT", "FOUND_AT", "ATTENDS"]);
+
+function colour(n) {
+  if (n.kind === "person_of_concern") return "#6a1b9a";
+  if (n.kind !== "child") return n.kind === "service" ? "#2e7d32" : "#1565c0";
+  if (n.openTo.length) return "#2e7d32";
+  if (n.flagged) return "#ef6c00";
+  if (n.score) return "#c62828";
+  return "#9aa3ad";
+}
+
+function drawNetwork() {
+  const { nodes, edges } = state.data;
+  const groupOf = new Map();
+  for (const g of state.groups) for (const m of g.members) groupOf.set(m, g.id);
+  const present = new Set(nodes.map((n) => n.id));
+  const parents = state.groups
+    .filter((g) => g.members.filter((m) => present.has(m)).length > 1)
+    .map((g) => ({ data: { id: `group:${g.id}`, label: "", peer: true, text: g.text } }));
+  const used = new Set(parents.map((p) => p.data.id));
+  const elements = [
+    ...parents,
+    ...nodes.map((n) => {
+      const parent = groupOf.has(n.id) && used.has(`group:${groupOf.get(n.id)}`) ? `group:${groupOf.get(n.id)}` : undefined;
+      return { data: { id: n.id, parent, label: shown(n.name, n.kind), kind: n.kind, colour: colour(n), shape: SHAPES[n.kind] || "ellipse" } };
+    }),
+    ...edges.map((e, i) => ({
+      data: { id: `e${i}`, source: e.source, target: e.target, type: e.type, colour: EDGE_COLOURS[e.type] || "#777", dashed: DASHED.has(e.type) ? "dashed" : "solid", fact: e },
+    })),
+  ];
+  if (state.cy) state.cy.destroy();
+  state.cy = cytoscape({
+    container: $("network"),
+    elements,
+    wheelSensitivity: 0.3,
+    style: [
+      { selector: "node", style: { "background-color": "data(colour)", shape: "data(shape)", label: "data(label)", "font-size": 7, width: 12, height: 12, "text-valign": "bottom", "text-margin-y": 2, color: "#333" } },
+      { selector: "node[kind = 'person_of_concern']", style: { width: 18, height: 18 } },
+      { selector: "node[?peer]", style: { "background-opacity": 0.04, "border-width": 1, "border-style": "dashed", "border-color": "#8d6e63", shape: "round-rectangle", label: "" } },
+      { selector: "edge", style: { width: 1, "line-color": "data(colour)", "line-style": "data(dashed)", "curve-style": "haystack", opacity: 0.7 } },
+      { selector: ":selected", style: { "border-width": 3, "border-color": "#000", "line-color": "#000", opacity: 1 } },
+    ],
+    layout: { name: "cose", animate: false, randomize: true, numIter: 250, nodeRepulsion: () => 6000, idealEdgeLength: () => 40, componentSpacing: 60 },
+  });
+  state.cy.on("tap", "node", (ev) => {
+    const d = ev.target.data();
+    if (d.peer) showPeerGroup(d);
+    else evidenceFor(d.id);
+  });
+  state.cy.on("tap", "edge", (ev) => evidenceForLink(ev.target.data("fact")));
+  $("network-legend").replaceChildren(
+    ...[
+      ["#2e7d32", "open to a service"],
+      ["#9aa3ad", "not open"],
+      ["#ef6c00", "flagged at risk"],
+      ["#c62828", "linked to harm, not open"],
+      ["#6a1b9a", "person of concern"],
+      ["#1565c0", "place or school"],
+    ].map(([c, t]) => el("span", {}, el("i", { style: `background:${c}` }), t)),
+  );
+}
+
+function showPeerGroup(d) {
+  $("evidence").replaceChildren(el("p", {}, el("strong", {}, "Peer group")), el("p", {}, d.text));
+}
+
+// --- the map view -----------------------------------------------------------------------------
+
+function hull(points) {
+  // Andrew's monotone chain: the outline of the locality's points, drawn without any tiles.
+  const p = [...points].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  if (p.length < 3) return p;
+  const cross = (o, a, b) => (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
+  const lower = [];
+  for (const q of p) {
+    while (lower.length >= 2 && cross(lower[lower.length - 2], lower[lower.length - 1], q) <= 0) lower.pop();
+    lower.push(q);
+  }
+  const upper = [];
+  for (const q of p.reverse()) {
+    while (upper.length >= 2 && cross(upper[upper.length - 2], upper[upper.length - 1], q) <= 0) upper.pop();
+    upper.push(q);
+  }
+  return lower.slice(0, -1).concat(upper.slice(0, -1));
+}
+
+function recency(iso) {
+  if (!iso) return "#f9a825";
+  const days = (Date.now() - Date.parse(iso)) / 864e5;
+  return days < 90 ? "#c62828" : days < 365 ? "#ef6c00" : "#f9a825";
+}
+
+function drawMap(geojson) {
+  if (!state.map) {
+    state.map = L.map("map", { preferCanvas: true, attributionControl: Boolean(state.config.tiles) });
+    if (state.config.tiles) {
+      L.tileLayer(state.config.tiles, { attribution: state.config.tile_attribution || "", crossOrigin: true }).addTo(state.map);
+    }
+  }
+  const map = state.map;
+  if (state.layer) state.layer.remove();
+  const layer = L.featureGroup();
+  const points = geojson.features.map((f) => [f.geometry.coordinates[1], f.geometry.coordinates[0]]);
+  if (points.length >= 3) L.polygon(hull(points), { color: "#455a64", weight: 1, dashArray: "4 4", fill: true, fillOpacity: 0.05, interactive: false }).addTo(layer);
+  const hot = new Map(state.hotspots.map((h) => [h.id, h]));
+  const top = Math.max(1, ...state.hotspots.map((h) => h.score));
+  for (const f of geojson.features) {
+    const [lon, lat] = f.geometry.coordinates;
+    const h = hot.get(f.id);
+    const school = f.properties.kind === "school";
+    const marker = L.circleMarker([lat, lon], {
+      radius: h ? 5 + 12 * (h.score / top) : 3,
+      color: h ? recency(h.lastSeen) : school ? "#455a64" : "#1565c0",
+      weight: h ? 2 : 1,
+      fillOpacity: h ? 0.55 : 0.35,
+    });
+    marker.bindTooltip(h ? `${f.properties.name} — ${h.text}` : f.properties.name);
+    marker.on("click", () => evidenceFor(f.id));
+    marker.addTo(layer);
+  }
+  layer.addTo(map);
+  state.layer = layer;
+  if (points.length) map.fitBounds(L.latLngBounds(points).pad(0.1));
+  else map.setView([54.5, -2.5], 5);
+  $("map-legend").replaceChildren(
+    ...[
+      ["#c62828", "hotspot, linked in the last 90 days"],
+      ["#ef6c00", "in the last year"],
+      ["#f9a825", "longer ago"],
+      ["#1565c0", "place"],
+      ["#455a64", "school"],
+    ].map(([c, t]) => el("span", {}, el("i", { style: `background:${c}` }), t)),
+  );
+}
+
+// --- evidence -----------------------------------------------------------------------------
+
+const ENTITY_QUERY = `query($id: ID!) {
+  entity(id: $id) { id kind name locality openTo }
+  network(centre: $id, depth: 1) { nodes { id kind name }
+    edges { type source target firstSeen lastSeen grading count sources } outside { count text } }
+}`;
+
+function factRows(edges, names) {
+  return el(
+    "table",
+    {},
+    el("tr", {}, el("th", {}, "link"), el("th", {}, "dates"), el("th", {}, "grading"), el("th", {}, "source notes")),
+    ...edges.map((e) =>
+      el(
+        "tr",
+        {},
+        el("td", {}, `${names(e.source)} ${e.type.replace(/_/g, " ").toLowerCase()} ${names(e.target)}`),
+        el("td", {}, e.firstSeen === e.lastSeen ? longDate(e.lastSeen) : `${longDate(e.firstSeen)} – ${longDate(e.lastSeen)}`),
+        el("td", {}, e.grading || "ungraded"),
+        el("td", {}, `${(e.sources || []).join(", ")}${e.count > 1 ? ` (${e.count} assertions)` : ""}`),
+      ),
+    ),
+  );
+}
+
+async function evidenceFor(id) {
+  const panel = $("evidence");
+  panel.replaceChildren(el("p", { class: "hint" }, "Loading…"));
+  try {
+    const d = await gql(ENTITY_QUERY, { id });
+    if (!d.entity) {
+      panel.replaceChildren(el("p", {}, "Not within your localities."));
+      return;
+    }
+    const kinds = new Map(d.network.nodes.map((n) => [n.id, n]));
+    const names = (x) => (kinds.has(x) ? shown(kinds.get(x).name, kinds.get(x).kind) : x);
+    const parts = [el("p", {}, el("strong", {}, shown(d.entity.name, d.entity.kind)), ` — ${d.entity.kind.toLowerCase().replace(/_/g, " ")}, ${d.entity.locality || ""}`)];
+    if (d.entity.openTo.length) parts.push(el("p", {}, `Open to ${d.entity.openTo.join(", ")}.`));
+    const child = state.atRisk.find((c) => c.id === id);
+    if (child) {
+      parts.push(el("p", {}, `Linked to harm, not open to any service: score ${child.score.toFixed(2)}, rank ${child.rank}.`));
+      for (const r of child.reasons) parts.push(el("p", { class: "reason" }, "• ", r.text));
+    }
+    const h = state.hotspots.find((x) => x.id === id);
+    if (h) parts.push(el("p", { class: "reason" }, `Hotspot ${h.rank}: ${h.text}`));
+    parts.push(factRows(d.network.edges, names));
+    for (const o of d.network.outside) parts.push(el("p", { class: "hint" }, o.text));
+    panel.replaceChildren(...parts);
+    for (const li of document.querySelectorAll("#at-risk li")) li.classList.toggle("chosen", li.dataset.id === id);
+  } catch (e) {
+    panel.replaceChildren(el("p", {}, e.message));
+  }
+}
+
+async function evidenceForLink(fact) {
+  const panel = $("evidence");
+  try {
+    const d = await gql(ENTITY_QUERY, { id: fact.source });
+    const kinds = new Map(d.network.nodes.map((n) => [n.id, n]));
+    const names = (x) => (kinds.has(x) ? shown(kinds.get(x).name, kinds.get(x).kind) : x);
+    const same = d.network.edges.filter((e) => e.type === fact.type && ((e.source === fact.source && e.target === fact.target) || (e.source === fact.target && e.target === fact.source)));
+    panel.replaceChildren(el("p", {}, el("strong", {}, "Link")), factRows(same, names));
+  } catch (e) {
+    panel.replaceChildren(el("p", {}, e.message));
+  }
+}
+
+function focus(id) {
+  if (state.cy) {
+    const n = state.cy.getElementById(id);
+    if (n.nonempty()) {
+      state.cy.elements().unselect();
+      n.select();
+      state.cy.animate({ center: { eles: n }, zoom: 2.2 }, { duration: 300 });
+    }
+  }
+  evidenceFor(id);
+}
+
+function find(text) {
+  const t = text.trim().toLowerCase();
+  if (!t || !state.data) return;
+  const n = state.data.nodes.find((x) => x.name.toLowerCase().includes(t) || shown(x.name, x.kind).toLowerCase().includes(t));
+  if (n) focus(n.id);
+  else status(`No one called “${text}” in this view.`);
+}
+
+// --- export and print -----------------------------------------------------------------------------
+
+function download(url, name) {
+  const a = el("a", { href: url, download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+}
+
+function networkCanvas() {
+  const img = new Image();
+  img.src = state.cy.png({ full: false, scale: 2, bg: "#ffffff" });
+  return img.decode().then(() => img);
+}
+
+function mapCanvas() {
+  const box = $("map").getBoundingClientRect();
+  const c = document.createElement("canvas");
+  const scale = 2;
+  c.width = box.width * scale;
+  c.height = box.height * scale;
+  const g = c.getContext("2d");
+  g.scale(scale, scale);
+  g.fillStyle = "#eef1ec";
+  g.fillRect(0, 0, box.width, box.height);
+  for (const layer of $("map").querySelectorAll("img.leaflet-tile, canvas")) {
+    const r = layer.getBoundingClientRect();
+    try {
+      g.drawImage(layer, r.left - box.left, r.top - box.top, r.width, r.height);
+    } catch {
+      /* a tile from a server that does not allow it: left out */
+    }
+  }
+  return c;
+}
+
+function stamp(g, width, y) {
+  g.fillStyle = "#1d2430";
+  g.font = "bold 14px system-ui, sans-serif";
+  g.fillText(`${$("locality").value} — ${new Date().toLocaleDateString("en-GB")} — ${$("marking").textContent}`, 12, y, width - 24);
+}
+
+async function exportView(which) {
+  const name = `contextgraph-${$("locality").value}-${which}.png`;
+  if (which === "network") return download(state.cy.png({ full: true, scale: 2, bg: "#ffffff" }), name);
+  if (which === "map") return download(mapCanvas().toDataURL("image/png"), name);
+  const net = await networkCanvas();
+  const map = mapCanvas();
+  const h = Math.max(net.height, map.height);
+  const c = document.createElement("canvas");
+  c.width = net.width + map.width;
+  c.height = h + 40;
+  const g = c.getContext("2d");
+  g.fillStyle = "#fff";
+  g.fillRect(0, 0, c.width, c.height);
+  g.drawImage(net, 0, 40);
+  g.drawImage(map, net.width, 40);
+  stamp(g, c.width, 26);
+  download(c.toDataURL("image/png"), name);
+}
+
+function drawPack(locality) {
+  $("pack").replaceChildren(
+    el("p", {}, `${locality} — prepared ${new Date().toLocaleString("en-GB")} by ${state.me.user} (${state.me.role}).`),
+    el("p", {}, $("marking").textContent),
+    el("p", {}, "Every score comes with its reasons; each reason names its source notes, dates and gradings."),
+  );
+}
+
+// --- start -----------------------------------------------------------------------------
+
+async function start() {
+  state.config = await (await fetch("config.json")).json();
+  $("types").replaceChildren(
+    ...state.config.relationship_types.map((t) =>
+      el("label", {}, el("input", { type: "checkbox", value: t, checked: true }), ` ${t.replace(/_/g, " ").toLowerCase()}`),
+    ),
+  );
+  if (state.config.oidc) $("oidc").hidden = false;
+  if (!state.config.token_paste) $("token").closest("label").hidden = true;
+  $("signin").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const t = $("token").value.trim();
+    if (!t) return status("Paste a token first.", true);
+    sessionStorage.setItem(TOKEN_KEY, t);
+    $("token").value = "";
+    try {
+      await signedIn();
+    } catch (e) {
+      if (e.message !== "not signed in") status(e.message, true);
+    }
+  });
+  $("oidc").addEventListener("click", () => oidcStart().catch((e) => status(e.message, true)));
+  $("sign-out").addEventListener("click", () => signOut());
+  $("show").addEventListener("click", show);
+  $("locality").addEventListener("change", show);
+  $("initials").addEventListener("change", () => state.data && (drawList(state.atRisk.length), drawNetwork()));
+  $("find").addEventListener("keydown", (ev) => ev.key === "Enter" && find(ev.target.value));
+  $("export").addEventListener("click", () => exportView("both"));
+  $("export-network").addEventListener("click", () => exportView("network"));
+  $("export-map").addEventListener("click", () => exportView("map"));
+  $("print").addEventListener("click", () => window.print());
+  try {
+    if (state.config.oidc && (await oidcFinish())) return signedIn();
+    if (sessionStorage.getItem(TOKEN_KEY)) return signedIn();
+  } catch (e) {
+    if (e.message !== "not signed in") status(e.message, true);
+    return;
+  }
+  status("Sign in to begin.");
+}
+
+start();
