@@ -4,7 +4,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The mapping page is bundled by the package build, which needs Node.js and npm.
+if ! command -v npm >/dev/null && command -v apt-get >/dev/null; then
+  apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null
+fi
 python3 -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+
+# Headless Chromium for the page's end-to-end tests: Debian's package, driven by Playwright.
+if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null; then
+  apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+fi
 
 # Neo4j for the contract suite: NEO4J_URI if given, else testcontainers when a
 # Docker engine answers, else Neo4j Community from Maven Central (fetched here,

@@ -26,6 +26,7 @@ from typing import Annotated, Any
 import orjson
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
 from starlette.requests import ClientDisconnect
 from strawberry.fastapi import GraphQLRouter
 
@@ -43,6 +44,7 @@ from .interchange import (
     export_lines,
     read_folder,
 )
+from .model import REL_TYPES
 from .notes import NoteError
 from .schema import WRITERS, Analyses, Context, RequestError, schema, sdl
 from .store import ENV_STORE, Store, StoreError, open_store, store_url
@@ -127,6 +129,25 @@ def create_app(url: str | None = None, dev: bool = False) -> FastAPI:
         schema(production=not dev), context_getter=context, graphql_ide="graphiql" if dev else None
     )
     app.include_router(router, prefix="/graphql")
+
+    page = Path(__file__).parent / "web" / "static"
+    if (page / "index.html").exists():
+        app.mount("/static", StaticFiles(directory=page), name="static")
+
+    @app.get("/", include_in_schema=False)
+    def index() -> Response:
+        built = page / "index.html"
+        if not built.exists():
+            return JSONResponse(
+                {"detail": "the mapping page is not built: install contextgraph with Node.js and npm present"},
+                status_code=503,
+            )
+        return Response(built.read_bytes(), media_type="text/html", headers=_page_headers())
+
+    @app.get("/config.json", include_in_schema=False)
+    def config() -> dict[str, Any]:
+        """What the mapping page needs before sign-in (nothing of the data)."""
+        return page_config(dev)
 
     @app.get("/healthz", summary="The process is up")
     def healthz() -> dict[str, str]:
@@ -265,6 +286,60 @@ def create_app(url: str | None = None, dev: bool = False) -> FastAPI:
         )
 
     return app
+
+
+ENV_TILE_URL = "CONTEXTGRAPH_TILE_URL"
+ENV_TILE_ATTRIBUTION = "CONTEXTGRAPH_TILE_ATTRIBUTION"
+ENV_OIDC_AUTHORITY = "CONTEXTGRAPH_OIDC_AUTHORITY"
+ENV_OIDC_CLIENT_ID = "CONTEXTGRAPH_OIDC_CLIENT_ID"
+ENV_OIDC_SCOPE = "CONTEXTGRAPH_OIDC_SCOPE"
+
+
+def page_config(dev: bool) -> dict[str, Any]:
+    """The mapping page's settings: the vocabulary's relationship types, map tiles, sign-in."""
+    authority = os.environ.get(ENV_OIDC_AUTHORITY)
+    client = os.environ.get(ENV_OIDC_CLIENT_ID)
+    oidc = (
+        {"authority": authority, "client_id": client, "scope": os.environ.get(ENV_OIDC_SCOPE, "openid profile")}
+        if authority and client
+        else None
+    )
+    return {
+        "relationship_types": list(REL_TYPES),
+        "tiles": os.environ.get(ENV_TILE_URL) or None,
+        "tile_attribution": os.environ.get(ENV_TILE_ATTRIBUTION) or None,
+        "oidc": oidc,
+        "token_paste": dev or oidc is None,
+    }
+
+
+def _page_headers() -> dict[str, str]:
+    """A strict content policy for the page: its own scripts only; tiles and the sign-in provider
+    only from their configured origins."""
+    tiles = os.environ.get(ENV_TILE_URL, "")
+    tile_origin = _origin(tiles)
+    oidc = _origin(os.environ.get(ENV_OIDC_AUTHORITY, ""))
+    policy = (
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        f"img-src 'self' data: blob: {tile_origin}; connect-src 'self' {oidc}; "
+        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    )
+    return {
+        "Content-Security-Policy": " ".join(policy.split()),
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+        "Cache-Control": "no-store",
+    }
+
+
+def _origin(url: str) -> str:
+    """The scheme and host of a URL (a tile template's placeholders are only in its path).
+
+    >>> _origin("https://tiles.example.org/{z}/{x}/{y}.png")
+    'https://tiles.example.org'
+    """
+    scheme, sep, rest = url.partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0]}" if sep else ""
 
 
 def _log(ctx: Context, operation: str, detail: dict[str, Any]) -> None:

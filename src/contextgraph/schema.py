@@ -154,11 +154,23 @@ class Context(BaseContext):
             raise RequestError(f"{locality} is not one of your localities")
         return [locality]
 
-    def scope(self, types: list[str] | None = None, since: str | None = None, locality: str | None = None) -> Filter:
+    def scope(
+        self,
+        types: list[str] | None = None,
+        since: str | None = None,
+        locality: str | None = None,
+        until: str | None = None,
+    ) -> Filter:
         """The part of the graph this user may read: their localities and handling codes."""
         handling = ["P", "C"] if self.who.clearance == "C" else ["P"]
         try:
-            return Filter.of(types=types, localities=self.localities(locality), since=_day(since), handling=handling)
+            return Filter.of(
+                types=types,
+                localities=self.localities(locality),
+                since=_day(since),
+                until=_day(until),
+                handling=handling,
+            )
         except StoreError as exc:
             raise RequestError(str(exc)) from exc
 
@@ -876,6 +888,13 @@ class Query:
         w = info.context.who
         return User(user=w.user, role=w.role, localities=list(w.localities), clearance=w.clearance)
 
+    @strawberry.field(description="The localities you may choose from.")
+    def localities(self, info: Info[Context, None]) -> list[str]:
+        ctx = info.context
+        if not ctx.who.everywhere:
+            return list(ctx.who.localities)
+        return sorted(k for k in ctx.store.stats().localities if k != "(none)")
+
     @strawberry.field(description="An entity by id, if it is within your localities.")
     def entity(self, info: Info[Context, None], id: strawberry.ID) -> EntityView | None:
         ctx = info.context
@@ -932,11 +951,12 @@ class Query:
         info: Info[Context, None],
         locality: str,
         since: str | None = None,
+        until: str | None = None,
         types: list[RelationshipType] | None = None,
         first: int = 2000,
     ) -> LocalityMap:
         ctx = info.context
-        flt = ctx.scope([t.value for t in types] if types else None, since, locality)
+        flt = ctx.scope([t.value for t in types] if types else None, since, locality, until)
         p, order = ctx.analyses.derived(ctx.store, ("map", flt, ctx.who.role), lambda: _map_order(ctx, flt))
         cap = _cap(first, MAX_MAP)
         kept = order[:cap].tolist()

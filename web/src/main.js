@@ -247,7 +247,10 @@ function colour(n) {
 }
 
 function drawNetwork() {
-  const { nodes, edges } = state.data;
+  const { edges } = state.data;
+  const linked = new Set(edges.flatMap((e) => [e.source, e.target]));
+  // places and groups with no link here are on the map; the network shows people and what joins them
+  const nodes = state.data.nodes.filter((n) => linked.has(n.id) || PEOPLE.has(n.kind));
   const groupOf = new Map();
   for (const g of state.groups) for (const m of g.members) groupOf.set(m, g.id);
   const present = new Set(nodes.map((n) => n.id));
@@ -277,7 +280,7 @@ function drawNetwork() {
       { selector: "edge", style: { width: 1, "line-color": "data(colour)", "line-style": "data(dashed)", "curve-style": "haystack", opacity: 0.7 } },
       { selector: ":selected", style: { "border-width": 3, "border-color": "#000", "line-color": "#000", opacity: 1 } },
     ],
-    layout: { name: "cose", animate: false, randomize: true, numIter: 250, nodeRepulsion: () => 6000, idealEdgeLength: () => 40, componentSpacing: 60 },
+    layout: { name: "cose", animate: false, randomize: true, numIter: 300, nodeRepulsion: () => 40000, idealEdgeLength: () => 70, nodeOverlap: 8, componentSpacing: 80, gravity: 0.5 },
   });
   state.cy.on("tap", "node", (ev) => {
     const d = ev.target.data();
@@ -321,9 +324,10 @@ function hull(points) {
   return lower.slice(0, -1).concat(upper.slice(0, -1));
 }
 
-function recency(iso) {
+function recency(iso, latest) {
+  // measured back from the latest date on the map, so that an old extract still shows its pattern
   if (!iso) return "#f9a825";
-  const days = (Date.now() - Date.parse(iso)) / 864e5;
+  const days = (latest - Date.parse(iso)) / 864e5;
   return days < 90 ? "#c62828" : days < 365 ? "#ef6c00" : "#f9a825";
 }
 
@@ -341,13 +345,14 @@ function drawMap(geojson) {
   if (points.length >= 3) L.polygon(hull(points), { color: "#455a64", weight: 1, dashArray: "4 4", fill: true, fillOpacity: 0.05, interactive: false }).addTo(layer);
   const hot = new Map(state.hotspots.map((h) => [h.id, h]));
   const top = Math.max(1, ...state.hotspots.map((h) => h.score));
+  const latest = Math.max(0, ...state.hotspots.map((h) => (h.lastSeen ? Date.parse(h.lastSeen) : 0)));
   for (const f of geojson.features) {
     const [lon, lat] = f.geometry.coordinates;
     const h = hot.get(f.id);
     const school = f.properties.kind === "school";
     const marker = L.circleMarker([lat, lon], {
       radius: h ? 5 + 12 * (h.score / top) : 3,
-      color: h ? recency(h.lastSeen) : school ? "#455a64" : "#1565c0",
+      color: h ? recency(h.lastSeen, latest) : school ? "#455a64" : "#1565c0",
       weight: h ? 2 : 1,
       fillOpacity: h ? 0.55 : 0.35,
     });
@@ -361,9 +366,9 @@ function drawMap(geojson) {
   else map.setView([54.5, -2.5], 5);
   $("map-legend").replaceChildren(
     ...[
-      ["#c62828", "hotspot, linked in the last 90 days"],
-      ["#ef6c00", "in the last year"],
-      ["#f9a825", "longer ago"],
+      ["#c62828", "hotspot, linked within 90 days of the latest"],
+      ["#ef6c00", "within a year"],
+      ["#f9a825", "longer before"],
       ["#1565c0", "place"],
       ["#455a64", "school"],
     ].map(([c, t]) => el("span", {}, el("i", { style: `background:${c}` }), t)),

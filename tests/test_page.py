@@ -1,0 +1,161 @@
+"""The mapping page in a real browser: headless Chromium driven by Playwright.
+
+A chair of one locality signs in with a token, chooses the locality, sees both views
+drawn, clicks a child in the list and reads the evidence, and exports a PNG. Every
+answer the page receives from the API, and the text on the page, is searched for the
+children of the other localities: a chair's page never shows them. Screenshots and
+the PNG are kept in ``tests/artifacts/``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from contextgraph.auth import ENV_LOCAL_KEY, LocalKeys
+from contextgraph.interchange import entity_from_json, relationship_from_json
+from contextgraph.store import open_store
+from contextgraph.synth import generate
+
+from .conftest import IN_CI
+from .service import Service, running
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).parent / "artifacts"
+PAGE = Path(__file__).resolve().parents[1] / "src" / "contextgraph" / "web" / "static" / "index.html"
+
+
+@pytest.fixture(scope="module")
+def area() -> dict[str, Any]:
+    return {"data": generate(children=500, seed=11), "locality": "East"}
+
+
+@pytest.fixture
+def page_service(area: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Service]:
+    if not PAGE.exists():
+        pytest.fail("the mapping page is not built: pip install -e . builds it (Node.js and npm needed)")
+    url = f"sqlite:///{tmp_path / 'area.db'}"
+    with open_store(url) as s:
+        data = area["data"]
+        s.upsert([entity_from_json(e) for e in data.entities], [relationship_from_json(r) for r in data.relationships])
+    key = tmp_path / "area.key.pem"
+    monkeypatch.setenv(ENV_LOCAL_KEY, str(key))
+    with running(url, LocalKeys(key)) as svc:
+        yield svc
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not os.path.exists(CHROMIUM):
+        if IN_CI:
+            pytest.fail(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium")
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+        yield b
+        b.close()
+
+
+def test_a_chair_maps_their_locality_and_reads_the_evidence(
+    page_service: Service, browser: Any, area: dict[str, Any]
+) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    mine = area["locality"]
+    children = [e for e in area["data"].entities if e["kind"] == "child"]
+    # generated names repeat: a name counts as another locality's only if no one here has it
+    others = {e["name"] for e in children if e.get("locality") != mine} - {
+        e["name"] for e in area["data"].entities if e.get("locality") in (mine, None)
+    }
+    other_ids = {
+        e["id"] for e in area["data"].entities if e["kind"] == "child" and e.get("locality") not in (mine, None)
+    }
+    answers: list[str] = []
+    context = browser.new_context(viewport={"width": 1600, "height": 1000}, accept_downloads=True)
+    page = context.new_page()
+    page.on("response", lambda r: answers.append(r.text()) if r.url.endswith("/graphql") else None)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(page_service.base + "/")
+    page.get_by_test_id("token-input").fill(page_service.token("chair", (mine,), user="chair-east"))
+    page.get_by_test_id("sign-in").click()
+    select = page.get_by_test_id("locality-select")
+    select.locator("option").first.wait_for(state="attached")
+    assert select.locator("option").evaluate_all("os => os.map(o => o.value)") == [mine]
+    select.select_option(mine)
+    page.get_by_test_id("at-risk-item").first.wait_for(timeout=60_000)
+    # both views drawn: Cytoscape's canvases, and the map's points on Leaflet's canvas
+    page.wait_for_function(
+        "() => document.querySelectorAll('[data-testid=network-view] canvas').length > 0"
+        " && document.querySelector('[data-testid=map-view] .leaflet-overlay-pane canvas') !== null",
+        timeout=60_000,
+    )
+    painted = page.evaluate(
+        """() => {
+        const c = document.querySelector('[data-testid=map-view] .leaflet-overlay-pane canvas');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
+        return n; }"""
+    )
+    assert painted > 500, "the map drew nothing"
+    page.screenshot(path=str(ARTIFACTS / "page-locality.png"), full_page=True)
+    # the list, then the evidence behind the first child
+    items = page.get_by_test_id("at-risk-item")
+    assert items.count() >= 3
+    first_name = items.first.locator("strong").inner_text()
+    items.first.click()
+    evidence = page.get_by_test_id("evidence")
+    evidence.locator("table tr").nth(1).wait_for()
+    text = evidence.inner_text()
+    assert first_name in text and "source notes" in text
+    assert any(g in text for g in ("1B", "2B", "1A", "2C", "ungraded")), text
+    page.screenshot(path=str(ARTIFACTS / "page-evidence.png"), full_page=True)
+    # a PNG of both views, stamped with the locality and the handling marking
+    with page.expect_download() as dl:
+        page.get_by_test_id("export-png").click()
+    saved = ARTIFACTS / "export.png"
+    dl.value.save_as(str(saved))
+    assert saved.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and saved.stat().st_size > 20_000
+    # initials only: names on the page become initials
+    page.get_by_test_id("initials-only").check()
+    assert first_name not in page.get_by_test_id("at-risk-item").first.inner_text()
+    # nothing of the other localities reached the page
+    body = page.inner_text("body")
+    seen = "\n".join(answers) + body
+    assert not [n for n in others if n in body]
+    assert not [i for i in other_ids if f'"{i}"' in seen]
+    assert not errors, errors
+    context.close()
+
+
+def test_print_gives_a_meeting_pack(page_service: Service, browser: Any, area: dict[str, Any]) -> None:
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    page.goto(page_service.base + "/")
+    page.get_by_test_id("token-input").fill(page_service.token("analyst", (area["locality"],), user="ana"))
+    page.get_by_test_id("sign-in").click()
+    page.get_by_test_id("at-risk-item").first.wait_for(timeout=60_000)
+    page.emulate_media(media="print")
+    assert not page.get_by_test_id("token-input").is_visible()
+    assert page.get_by_test_id("network-view").is_visible() and page.get_by_test_id("map-view").is_visible()
+    pack = page.locator("#pack").inner_text()
+    assert area["locality"] in pack and "handling code" in pack.lower()
+    pdf = ARTIFACTS / "meeting-pack.pdf"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.pdf(path=str(pdf), landscape=True, print_background=True)
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+    context.close()
+
+
+def test_the_page_is_served_with_a_strict_policy(page_service: Service) -> None:
+    status, headers, body = page_service.call("GET", "/", None)
+    assert status == 200 and b'data-testid="network-view"' in body
+    policy = headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    status, _, config = page_service.call("GET", "/config.json", None)
+    assert status == 200 and b"EXPLOITS" in config
