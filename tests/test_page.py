@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi import Request
 
 from contextgraph.auth import ENV_LOCAL_KEY, LocalKeys
 from contextgraph.interchange import entity_from_json, relationship_from_json
@@ -159,3 +160,122 @@ def test_the_page_is_served_with_a_strict_policy(page_service: Service) -> None:
     assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
     status, _, config = page_service.call("GET", "/config.json", None)
     assert status == 200 and b"EXPLOITS" in config
+
+
+class Provider:
+    """An OIDC provider on loopback, as the page meets one: discovery, an authorisation endpoint
+    that signs the user straight in, a token endpoint that checks PKCE, and a JWKS."""
+
+    def __init__(self, user: str, role: str, localities: list[str]) -> None:
+        import base64
+        import hashlib
+        import json
+        import time
+        import urllib.parse
+        import uuid
+
+        import jwt
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from fastapi import FastAPI, HTTPException
+        from fastapi.middleware.cors import CORSMiddleware
+        from fastapi.responses import RedirectResponse
+
+        self.key = ec.generate_private_key(ec.SECP256R1())
+        self.issuer = ""
+        codes: dict[str, str] = {}
+        app = FastAPI()
+        app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["*"], allow_headers=["*"])
+        self.app = app
+
+        @app.get("/.well-known/openid-configuration")
+        def discovery() -> dict[str, str]:
+            return {
+                "issuer": self.issuer,
+                "authorization_endpoint": f"{self.issuer}/authorize",
+                "token_endpoint": f"{self.issuer}/token",
+                "jwks_uri": f"{self.issuer}/jwks",
+            }
+
+        @app.get("/authorize")
+        def authorize(
+            response_type: str, client_id: str, redirect_uri: str, code_challenge: str, state: str
+        ) -> RedirectResponse:
+            assert response_type == "code" and client_id == "contextgraph-page"
+            code = uuid.uuid4().hex
+            codes[code] = code_challenge
+            return RedirectResponse(f"{redirect_uri}?code={code}&state={state}", status_code=302)
+
+        @app.post("/token")
+        async def token(request: Request) -> dict[str, str]:
+            form = {k: v[0] for k, v in urllib.parse.parse_qs((await request.body()).decode()).items()}
+            code, code_verifier = form.get("code", ""), form.get("code_verifier", "")
+            digest = hashlib.sha256(code_verifier.encode()).digest()
+            if codes.pop(code, None) != base64.urlsafe_b64encode(digest).decode().rstrip("="):
+                raise HTTPException(400, "invalid_grant")
+            now = int(time.time())
+            claims = {
+                "sub": user,
+                "role": role,
+                "localities": localities,
+                "iss": self.issuer,
+                "aud": "contextgraph",
+                "iat": now,
+                "exp": now + 600,
+            }
+            tok = jwt.encode(claims, self.key, algorithm="ES256", headers={"kid": "k1"})
+            return {"access_token": tok, "token_type": "Bearer"}
+
+        @app.get("/jwks")
+        def jwks() -> dict[str, list[dict[str, str]]]:
+            jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(self.key.public_key()))
+            return {"keys": [{**jwk, "kid": "k1", "use": "sig", "alg": "ES256"}]}
+
+
+def test_signing_in_through_an_oidc_provider(
+    area: dict[str, Any], browser: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+    import time
+
+    import uvicorn
+
+    from .service import free_port
+
+    provider = Provider("chair-oidc", "chair", [area["locality"]])
+    port = free_port()
+    provider.issuer = f"http://127.0.0.1:{port}"
+    server = uvicorn.Server(uvicorn.Config(provider.app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    for name, value in {
+        "CONTEXTGRAPH_OIDC_AUTHORITY": provider.issuer,
+        "CONTEXTGRAPH_OIDC_CLIENT_ID": "contextgraph-page",
+        "CONTEXTGRAPH_JWKS_URL": f"{provider.issuer}/jwks",
+        "CONTEXTGRAPH_JWT_ISSUER": provider.issuer,
+    }.items():
+        monkeypatch.setenv(name, value)
+    url = f"sqlite:///{tmp_path / 'area.db'}"
+    with open_store(url) as s:
+        data = area["data"]
+        s.upsert([entity_from_json(e) for e in data.entities], [relationship_from_json(r) for r in data.relationships])
+    try:
+        with running(url, LocalKeys(tmp_path / "unused.key.pem")) as svc:
+            # a locally minted token is not trusted once a provider is configured
+            assert svc.post("{ me { user } }", svc.token("admin", ()))[0] == 401
+            context = browser.new_context()
+            page = context.new_page()
+            page.goto(svc.base + "/")
+            assert not page.get_by_test_id("token-input").is_visible()  # production: no token box
+            page.locator("#oidc").click()
+            page.get_by_test_id("at-risk-item").first.wait_for(timeout=60_000)
+            assert "chair-oidc (chair)" in page.inner_text("header")
+            assert "code=" not in page.url  # the code is not left in the address bar
+            stored = page.evaluate("() => Object.keys(sessionStorage)")
+            assert stored == ["contextgraph.token"]
+            assert page.evaluate("() => Object.keys(localStorage)") == []
+            context.close()
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
