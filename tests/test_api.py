@@ -46,6 +46,20 @@ def test_no_or_bad_token_is_401(service: Service) -> None:
         algorithm="ES256",
     )
     assert service.post(q, expired)[0] == 401
+    elsewhere = jwt.encode(
+        {
+            "sub": "x",
+            "role": "analyst",
+            "localities": ["East"],
+            "iss": LOCAL_ISSUER,
+            "aud": "another-service",
+            "iat": int(time.time()),
+            "exp": int(time.time()) + 300,
+        },
+        service.keys.private_key(),
+        algorithm="ES256",
+    )
+    assert service.post(q, elsewhere)[0] == 401
     status, body = service.post(q, service.token())
     assert status == 200 and body["data"]["me"] == {"user": "ana"}
 

@@ -474,7 +474,7 @@ function download(url, name) {
 
 function networkCanvas() {
   const img = new Image();
-  img.src = state.cy.png({ full: false, scale: 2, bg: "#ffffff" });
+  img.src = state.cy.png({ full: true, maxWidth: 1600, maxHeight: 1200, bg: "#ffffff" });
   return img.decode().then(() => img);
 }
 

@@ -761,39 +761,66 @@ class SQLiteStore(Store):
         with self._lock:
             ix = self._index()
             tx = SQLiteTxn(self)
-            types = {_TYPE_CODE[t] for t in flt.types} if flt.types is not None else None
-            since = day(flt.since) if flt.since else None
-            until = day(flt.until) if flt.until else None
-            kinds = {_KIND_CODE[k] for k in flt.kinds} if flt.kinds is not None else None
-            locs = {ix.loc_code[x] for x in flt.localities if x in ix.loc_code} if flt.localities is not None else None
-            svc = _KIND_CODE["service"]
-            rids: list[int] = []
-            other: dict[int, int] = {}
-            for eid in ids:
-                n = ix.nid_of.get(eid)
-                if n is None:
-                    continue
-                for rid in ix.adj[n] or ():
-                    if types is not None and ix.e_type[rid] not in types:
-                        continue
-                    if since is not None and 0 <= ix.e_last[rid] < since:
-                        continue
-                    if until is not None and ix.e_first[rid] > until:
-                        continue
-                    s, d = ix.e_src[rid], ix.e_dst[rid]
-                    o = d if s == n else s
-                    if o == n or not ix.alive[o]:
-                        continue
-                    k = ix.kind[o]
-                    if kinds is not None and k not in kinds:
-                        continue
-                    if locs is not None and k != svc and ix.loc[o] not in locs:
-                        continue
-                    rids.append(rid)
-                    other[rid] = o
-            rels = tx._rels_by_rid(rids)
+            other = {rid: o for _, rid, o in self._adjacent(ix, ids, flt, outside=False)}
+            rels = tx._rels_by_rid(list(other))
             ents = tx.entities({ix.ids[o] or "" for o in other.values()})
             return [(r, ents[ix.ids[other[rid]] or ""]) for rid, r in rels.items()]
+
+    def outside_links(self, ids: Sequence[str], flt: Filter) -> dict[str, int]:
+        """As :meth:`Store.outside_links`, from the adjacency index: only the links that leave the
+        user's localities are read from the file, to check their handling codes."""
+        if flt.localities is None:
+            return {}
+        with self._lock:
+            ix = self._index()
+            found = self._adjacent(ix, ids, flt, outside=True)
+            if flt.handling is not None and "C" not in flt.handling and found:
+                rels = SQLiteTxn(self)._rels_by_rid([rid for _, rid, _ in found])
+                found = [x for x in found if x[1] in rels and flt.visible_facts(rels[x[1]]) is not None]
+            out: dict[str, int] = {}
+            for n, _, _ in found:
+                key = ix.ids[n] or ""
+                out[key] = out.get(key, 0) + 1
+            return out
+
+    @staticmethod
+    def _adjacent(ix: Index, ids: Sequence[str], flt: Filter, outside: bool) -> list[tuple[int, int, int]]:
+        """``(node, edge, other end)`` for the live edges of ``ids`` that pass ``flt``'s types and
+        dates, whose other end passes its kinds and localities — or, with ``outside``, whose
+        other end is a non-service entity outside its localities."""
+        types = {_TYPE_CODE[t] for t in flt.types} if flt.types is not None else None
+        since = day(flt.since) if flt.since else None
+        until = day(flt.until) if flt.until else None
+        kinds = {_KIND_CODE[k] for k in flt.kinds} if flt.kinds is not None else None
+        locs = {ix.loc_code[x] for x in flt.localities if x in ix.loc_code} if flt.localities is not None else None
+        svc = _KIND_CODE["service"]
+        found: list[tuple[int, int, int]] = []
+        for eid in ids:
+            n = ix.nid_of.get(eid)
+            if n is None:
+                continue
+            for rid in ix.adj[n] or ():
+                if types is not None and ix.e_type[rid] not in types:
+                    continue
+                if since is not None and 0 <= ix.e_last[rid] < since:
+                    continue
+                if until is not None and ix.e_first[rid] > until:
+                    continue
+                s, d = ix.e_src[rid], ix.e_dst[rid]
+                o = d if s == n else s
+                if o == n or not ix.alive[o]:
+                    continue
+                k = ix.kind[o]
+                if outside:
+                    if k != svc and locs is not None and ix.loc[o] not in locs:
+                        found.append((n, rid, o))
+                    continue
+                if kinds is not None and k not in kinds:
+                    continue
+                if locs is not None and k != svc and ix.loc[o] not in locs:
+                    continue
+                found.append((n, rid, o))
+        return found
 
     def _name_index(self, ix: Index) -> tuple[list[str], list[int]]:
         """Every normalised name and alias, with the node that answers to it (merges followed)."""
