@@ -215,3 +215,54 @@ def test_serve_with_the_sample_prints_a_token_that_signs_in(tmp_path: Path, _aud
     assert (tmp_path / "team.key.pem").exists()  # the local key, beside the store
     ops = [json.loads(x)["operation"] for x in _audit_log.read_text().splitlines()]
     assert ops == ["collection", "consultation"]
+
+
+def test_worker_processes_share_a_socket_with_nagle_off(tmp_path: Path) -> None:
+    import socket
+
+    from contextgraph.api import TCPConfig
+
+    from .service import free_port
+
+    config = TCPConfig("contextgraph.api:app_from_settings", factory=True, host="127.0.0.1", port=free_port())
+    sock = config.bind_socket()
+    try:
+        # asyncio turns Nagle's algorithm off only on connections of a socket that names TCP
+        assert sock.proto == socket.IPPROTO_TCP
+        sock.listen()
+        client = socket.create_connection(sock.getsockname())
+        conn, _ = sock.accept()
+        assert conn.proto == socket.IPPROTO_TCP
+        conn.close()
+        client.close()
+    finally:
+        sock.close()
+
+
+def test_serve_with_two_workers_answers(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from contextgraph.auth import LocalKeys
+
+    from .service import free_port
+
+    url = f"sqlite:///{tmp_path / 'team.db'}"
+    port = free_port()
+    env = {**os.environ, "CONTEXTGRAPH_TOKEN_KEY": str(tmp_path / "k.pem")}
+    cmd = [sys.executable, "-m", "contextgraph", "serve", "--workers", "2", "--port", str(port), "--store", url]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    try:
+        svc = Service(f"http://127.0.0.1:{port}", LocalKeys(tmp_path / "k.pem"))
+        for _ in range(300):
+            try:
+                if svc.get("/healthz") == 200:
+                    break
+            except OSError:  # not listening yet
+                time.sleep(0.1)
+        for _ in range(6):  # both workers, most likely
+            assert svc.data("{ me { user } }", svc.token())["me"] == {"user": "ana"}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)

@@ -808,8 +808,13 @@ def serve(
 
         os.environ[ENV_STORE] = url
         os.environ[ENV_DEV] = "1" if dev else ""
+        from uvicorn.supervisors import Multiprocess
+
+        from .api import TCPConfig
+
         factory = "contextgraph.api:app_from_settings"
-        uvicorn.run(factory, factory=True, host=host, port=port, workers=workers, log_level="warning")
+        config = TCPConfig(factory, factory=True, host=host, port=port, workers=workers, log_level="warning")
+        Multiprocess(config, sockets=[config.bind_socket()]).run()
     else:
         uvicorn.run(app, host=host, port=port, log_level="warning")
 
