@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 import numpy as np
 import numpy.typing as npt
+import orjson
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
@@ -703,7 +704,9 @@ class LocalityMap:
     def graph(self) -> JSON:
         ctx = self._ctx
         key = ("graph", self._flt, ctx.who.role, len(self._kept))
-        return cast(JSON, ctx.analyses.derived(ctx.store, key, lambda: _graph(ctx, self._p, self._kept, self._scores)))
+        return cast(
+            JSON, ctx.analyses.derived(ctx.store, key, lambda: _encoded(_graph(ctx, self._p, self._kept, self._scores)))
+        )
 
     @strawberry.field(
         description="The placed entities as a GeoJSON FeatureCollection, hotspots marked with their score."
@@ -712,8 +715,14 @@ class LocalityMap:
         ctx = self._ctx
         key = ("geojson", self._flt, ctx.who.role, len(self._kept))
         return cast(
-            JSON, ctx.analyses.derived(ctx.store, key, lambda: _geojson(ctx, self._p, self._kept, self.hotspots))
+            JSON,
+            ctx.analyses.derived(ctx.store, key, lambda: _encoded(_geojson(ctx, self._p, self._kept, self.hotspots))),
         )
+
+
+def _encoded(value: dict[str, Any]) -> orjson.Fragment:
+    """A large answer kept already encoded: the service's JSON encoder (orjson) copies it as it is."""
+    return orjson.Fragment(orjson.dumps(value))
 
 
 def _map_order(ctx: Context, flt: Filter) -> tuple[Projection, npt.NDArray[np.intp]]:
