@@ -186,12 +186,10 @@ def create_app(url: str | None = None, dev: bool = False) -> FastAPI:
         except UnicodeDecodeError:
             raise _problem(422, f"{name}: not UTF-8 text") from None
 
-        def check(locality: str | None) -> None:
-            if not ctx.who.everywhere and locality not in ctx.who.localities:
-                raise _problem(403, f"{name}: the note is for {locality or 'no locality'}, not one of your localities")
-
         try:
-            res = ingest_text(ctx.store, text, name, ctx.who.user, check=check)
+            res = ingest_text(ctx.store, text, name, ctx.who.user, check=ctx.note_locality)
+        except RequestError as exc:
+            raise _problem(403, f"{name}: {exc}") from None
         except (NoteError, StoreError) as exc:
             raise _problem(422, str(exc)) from None
         _log(ctx, "collection", {"rest": "notes", "source_ref": res.source_ref, "status": res.status})

@@ -63,6 +63,7 @@ from .notes import NoteError
 from .projection import Projection
 from .report import analyse_store
 from .store import Filter, Store, StoreError, Subgraph
+from .store.base import Fact
 
 MAX_PAGE = 50
 """The largest page of any list but the map."""
@@ -196,6 +197,11 @@ class Context(BaseContext):
         except AuditError as exc:
             raise RequestError("the access log cannot be written; nothing was changed") from exc
 
+    def note_locality(self, locality: str | None) -> None:
+        """Refuse a note for a locality that is not this user's (called before it is written)."""
+        if not self.who.everywhere and locality not in self.who.localities:
+            raise RequestError(f"the note is for {locality or 'no locality'}, not one of your localities")
+
     def writable(self, e: Entity | None, eid: str) -> Entity:
         """``e`` if this user may change it; the same error whether it is missing or not theirs."""
         if e is None or not self.scope().node_ok(e.kind, e.locality):
@@ -308,16 +314,20 @@ class RelationshipView:
 
 
 def _rel_view(r: Relationship) -> RelationshipView:
+    return _edge_view(r.key, Fact(r.sources, r.first_seen, r.last_seen, r.grading, r.count))
+
+
+def _edge_view(key: tuple[str, str, str], f: Fact) -> RelationshipView:
     return RelationshipView(
-        type=_REL_TYPE(r.type),
-        source=strawberry.ID(r.source),
-        target=strawberry.ID(r.target),
-        date=r.last_seen,
-        first_seen=r.first_seen,
-        last_seen=r.last_seen,
-        grading=r.grading,
-        count=r.count,
-        sources=r.sources,
+        type=_REL_TYPE(key[0]),
+        source=strawberry.ID(key[1]),
+        target=strawberry.ID(key[2]),
+        date=f.last_seen,
+        first_seen=f.first_seen,
+        last_seen=f.last_seen,
+        grading=f.grading,
+        count=f.assertions,
+        sources=f.sources,
     )
 
 
@@ -681,20 +691,7 @@ class LocalityMap:
     @strawberry.field(description="The relationships between the entities, with their sources (typed).")
     def edges(self) -> list[RelationshipView]:
         facts = self._ctx.store.facts(_edge_keys(self._p, self._kept), self._flt)
-        return [
-            RelationshipView(
-                type=_REL_TYPE(k[0]),
-                source=strawberry.ID(k[1]),
-                target=strawberry.ID(k[2]),
-                date=f.last_seen,
-                first_seen=f.first_seen,
-                last_seen=f.last_seen,
-                grading=f.grading,
-                count=f.assertions,
-                sources=f.sources,
-            )
-            for k, f in facts.items()
-        ]
+        return [_edge_view(k, f) for k, f in facts.items()]
 
     @strawberry.field(
         description="The same entities and relationships as plain JSON for drawing, fast for large maps: "
@@ -1078,26 +1075,12 @@ class Mutation:
     def ingest_note(self, info: Info[Context, None], text: str, name: str = "note.md") -> IngestResult:
         ctx = info.context
         ctx.ready_to_write()
-
-        def check(locality: str | None) -> None:
-            if not ctx.who.everywhere and locality not in ctx.who.localities:
-                raise RequestError(f"the note is for {locality or 'no locality'}, not one of your localities")
-
         try:
-            res = ingest_text(ctx.store, text, name, ctx.who.user, check=check)
+            res = ingest_text(ctx.store, text, name, ctx.who.user, check=ctx.note_locality)
         except (NoteError, StoreError) as exc:
             raise _user_error(exc) from exc
         ctx.logged("collection", [], {"graphql": "ingestNote", "source_ref": res.source_ref, "status": res.status})
-        return IngestResult(
-            file=res.file,
-            source_ref=res.source_ref,
-            status=res.status,
-            created=res.created,
-            matched=res.matched,
-            queued=res.queued,
-            relationships_added=res.relationships_added,
-            relationships_updated=res.relationships_updated,
-        )
+        return IngestResult(**{k: v for k, v in res.to_json().items() if k != "error"})
 
     @strawberry.mutation(name="upsertEntity", description="Create an entity or add facts to one of yours.")
     def upsert_entity(self, info: Info[Context, None], entity: EntityInput) -> EntityView:
