@@ -279,3 +279,34 @@ def test_signing_in_through_an_oidc_provider(
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def test_a_mace_members_page_shows_no_childs_name(page_service: Service, browser: Any, area: dict[str, Any]) -> None:
+    mine = area["locality"]
+    here = [e for e in area["data"].entities if e.get("locality") == mine]
+    # names only children have (generated names repeat across kinds)
+    names = {e["name"] for e in here if e["kind"] == "child"} - {e["name"] for e in here if e["kind"] != "child"}
+    answers: list[str] = []
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    page.on("response", lambda r: answers.append(r.text()) if r.url.endswith("/graphql") else None)
+    page.goto(page_service.base + "/")
+    page.get_by_test_id("token-input").fill(page_service.token("mace", (mine,), user="mace-east"))
+    page.get_by_test_id("sign-in").click()
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=map-view] .leaflet-overlay-pane canvas') !== null", timeout=60_000
+    )
+    assert page.get_by_test_id("initials-only").is_checked()
+    assert page.get_by_test_id("at-risk-item").count() == 0
+    assert "not part of the MACE view" in page.inner_text("#at-risk")
+    linked: dict[str, int] = {}
+    for r in area["data"].relationships:
+        linked[r["target"]] = linked.get(r["target"], 0) + 1
+    place = max((e for e in here if e["kind"] == "location"), key=lambda e: linked.get(e["id"], 0))["name"]
+    page.get_by_test_id("find").fill(place)
+    page.get_by_test_id("find").press("Enter")
+    page.get_by_test_id("evidence").locator("table tr").nth(1).wait_for()
+    assert place in page.get_by_test_id("evidence").inner_text()
+    seen = "\n".join(answers) + page.inner_text("body")
+    assert answers and not [n for n in names if n in seen]
+    context.close()
