@@ -13,3 +13,13 @@ ORDER BY r.seq
 
 -- name: ping
 RETURN 1 AS ok
+
+-- name: bump_version
+-- Every write transaction ends here, so that readers can tell the store has changed.
+MERGE (v:Record {id: 'store-version'})
+  ON CREATE SET v.tbl = 'version', v.seq = 0, v.body = $token
+SET v.seq = v.seq + 1
+
+-- name: version
+MATCH (v:Record {id: 'store-version'})
+RETURN [v.body, v.seq] AS version

@@ -194,6 +194,19 @@ def test_projection_and_facts_keep_to_the_readers_handling_codes(loaded: Store) 
     assert loaded.facts(keys)[keys[0]].grading == "1A C"
 
 
+def test_the_version_changes_with_every_write_and_only_then(loaded: Store) -> None:
+    before = loaded.version()
+    assert before is not None
+    loaded.neighbourhood("c-1", 2)
+    loaded.projection()
+    assert loaded.version() == before
+    loaded.upsert([], [rel("SEEN_AT", "c-2", "l-2", ref="log-west-2024-06-01")])
+    after = loaded.version()
+    assert after != before
+    loaded.merge("c-1", "c-4", reason="same child")
+    assert loaded.version() != after
+
+
 def test_merge_and_split_are_reversible(loaded: Store) -> None:
     before_c1 = loaded.neighbourhood("c-1", 1)
     before_c4 = loaded.neighbourhood("c-4", 1)

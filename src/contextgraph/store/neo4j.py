@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import json
+import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
@@ -281,8 +282,22 @@ class Neo4jStore(Store):
         return self._driver.session(database=self.database)
 
     def transaction(self, fn: Callable[[Txn], T]) -> T:
+        def work(tx: Any) -> T:
+            out = fn(Neo4jTxn(tx))
+            tx.run(query("bump_version"), token=uuid.uuid4().hex).consume()
+            return out
+
         with self._session() as s:
-            return s.execute_write(lambda tx: fn(Neo4jTxn(tx)))  # type: ignore[no-any-return]
+            return s.execute_write(work)  # type: ignore[no-any-return]
+
+    def version(self) -> tuple[str, int] | None:
+        """Changes with every committed write transaction, from any process."""
+        with self._driver.session(database=self.database, default_access_mode="READ") as s:
+            rec = s.run(query("version")).single()
+        if rec is None:
+            return ("", 0)
+        body, seq = rec["version"]
+        return (str(body), int(seq))
 
     def read(self, fn: Callable[[Txn], T]) -> T:
         with self._session() as s:
