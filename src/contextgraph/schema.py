@@ -106,25 +106,35 @@ else:
 
 class Analyses:
     """What is derived from the store for a scope — the network analysis, a map — kept until
-    the store changes (when the store can tell; otherwise computed each time)."""
+    the store changes (when the store can tell; otherwise computed each time).
 
-    def __init__(self, size: int = 64):
+    At most ``size`` results are kept, the least recently used going first; when the store
+    changes, everything kept goes at once, so nothing stale holds memory.
+    """
+
+    def __init__(self, size: int = 16):
         self.size = size
         self.lock = threading.Lock()
-        self.kept: OrderedDict[tuple[Any, ...], tuple[Any, Any]] = OrderedDict()
+        self.kept: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self.version: Any = None
 
     def derived(self, store: Store, key: tuple[Any, ...], compute: Any) -> Any:
         version = store.version()
+        if version is None:
+            return compute()
         with self.lock:
-            hit = self.kept.get(key)
-            if hit is not None and version is not None and hit[0] == version:
+            if version != self.version:
+                self.kept.clear()
+                self.version = version
+            elif key in self.kept:
                 self.kept.move_to_end(key)
-                return hit[1]
+                return self.kept[key]
         value = compute()
         with self.lock:
-            self.kept[key] = (version, value)
-            while len(self.kept) > self.size:
-                self.kept.popitem(last=False)
+            if version == self.version:
+                self.kept[key] = value
+                while len(self.kept) > self.size:
+                    self.kept.popitem(last=False)
         return value
 
     def get(self, store: Store, flt: Filter, since: str | None) -> dict[str, Any]:
