@@ -97,3 +97,10 @@ WITH id, coalesce(c, x) AS n
 OPTIONAL MATCH (m:Entity {merged_into: n.id})
 WITH id, n, collect(m {.*}) AS members
 RETURN collect([id, n {.*}, members]) AS rows
+
+-- name: conditional_entities
+-- Live entities named only under handling code C, with every record merged into them.
+MATCH (n:Entity)
+WHERE n.merged_into IS NULL AND n.handling = ['C']
+  AND NOT EXISTS { MATCH (m:Entity {merged_into: n.id}) WHERE m.handling IS NULL OR m.handling <> ['C'] }
+RETURN collect(n.id) AS ids

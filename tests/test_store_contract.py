@@ -194,6 +194,28 @@ def test_projection_and_facts_keep_to_the_readers_handling_codes(loaded: Store) 
     assert loaded.facts(keys)[keys[0]].grading == "1A C"
 
 
+def test_an_entity_named_only_under_handling_code_c_is_not_there_for_p(loaded: Store) -> None:
+    secret = Entity("p-9", "person_of_concern", "Samuel Secret", locality="East", sources=["intel-1"], handling=["C"])
+    loaded.upsert([secret], [rel("ASSOCIATES_WITH", "c-1", "p-9", ref="intel-1", grading="1B C")])
+    public, cleared = Filter.of(handling=["P"]), Filter.of(handling=["P", "C"])
+    assert loaded.visible("p-9", public) is None and loaded.visible("p-9", cleared) is not None
+    assert [e.id for e, _ in loaded.search("samuel secret", handling=["P"])] == []
+    assert [e.id for e, _ in loaded.search("samuel secret")] == ["p-9"]
+    assert "p-9" not in {n.id for n in loaded.neighbourhood("c-1", 2, public).nodes}
+    assert "p-9" not in loaded.projection(public).index and "p-9" in loaded.projection(cleared).index
+    # named again in an open statement: there for everyone, under both codes
+    loaded.upsert([Entity("p-9", "person_of_concern", "Samuel Secret", sources=["log-1"], handling=["P"])], [])
+    assert loaded.get("p-9").handling == ["C", "P"]  # type: ignore[union-attr]
+    assert loaded.visible("p-9", public) is not None and "p-9" in loaded.projection(public).index
+    # a record merged into a C-only entity brings it into the open; a split takes it back
+    loaded.upsert([Entity("p-7", "person_of_concern", "Sam Hidden", locality="East", handling=["C"])], [])
+    loaded.upsert([Entity("p-6", "person_of_concern", "Sam H", locality="East", handling=["P"])], [])
+    into = loaded.merge("p-7", "p-6", reason="same man")
+    assert into in loaded.projection(public).index
+    loaded.split("p-7", "p-6", reason="not the same")
+    assert "p-7" not in loaded.projection(public).index and "p-6" in loaded.projection(public).index
+
+
 def test_the_version_changes_with_every_write_and_only_then(loaded: Store) -> None:
     before = loaded.version()
     assert before is not None

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .extract import extract_parsed
-from .model import Assertion, Entity, Relationship, service_id
+from .model import Assertion, Entity, Relationship, handling_code, service_id
 from .notes import NoteError, parse_note, read_note
 from .resolve import Decision, Mention, decide, review_item
 from .store import Store
@@ -152,6 +152,13 @@ def plan_note(
             t = ids[r["target"]]
         asr = Assertion(ref, r.get("date") or day, r.get("grading"), s, t)
         rels.append(Relationship(r["type"], s, t, [asr]))
+    # an entity is named under the handling codes of the statements about it (P if none graded it)
+    codes: dict[str, set[str]] = {}
+    for rel in rels:
+        for end in (rel.source, rel.target):
+            codes.setdefault(end, set()).add(handling_code(rel.assertions[0].grading))
+    for e in entities:
+        e.handling = sorted(codes.get(e.id, {"P"}))
     for code in sorted(services):
         entities.append(Entity(service_id(code), "service", code))
     records.insert(

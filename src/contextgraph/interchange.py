@@ -25,6 +25,7 @@ from .model import (
     Entity,
     GradingError,
     Relationship,
+    handling_code,
     normalise_grading,
     parse_date,
 )
@@ -37,7 +38,7 @@ RELATIONSHIPS_FILE = "relationships.jsonl"
 JUDGEMENTS_FILE = "judgements.jsonl"
 
 _ENTITY_FIELDS = {"id", "kind", "name", "aliases", "dob", "locality", "lat", "lon", "properties"}
-_ENTITY_FACT_FIELDS = {"sources", "source_ref", "date", "first_seen", "last_seen", "grading"}
+_ENTITY_FACT_FIELDS = {"sources", "source_ref", "date", "first_seen", "last_seen", "grading", "handling"}
 _REL_FIELDS = {"type", "source", "target", "date", "source_ref", "grading", "properties"}
 
 
@@ -122,6 +123,11 @@ def entity_from_json(d: Any) -> Entity:
         grading = normalise_grading(_opt_str(d, "grading"))
     except GradingError as e:
         raise ValueError(f"field 'grading': {e}") from None
+    handling = d.get("handling")
+    if handling is None:  # the statement's own code; nothing recorded when there is no statement
+        handling = [handling_code(grading)] if grading or ref or sources else []
+    elif not isinstance(handling, list) or not set(handling) <= {"P", "C"}:
+        raise ValueError("field 'handling' must be a list of handling codes, P or C")
     locality = _opt_str(d, "locality")
     return Entity(
         id=eid,
@@ -137,6 +143,7 @@ def entity_from_json(d: Any) -> Entity:
         first_seen=min(seen) if seen else None,
         last_seen=max(seen) if seen else None,
         grading=grading,
+        handling=sorted(set(handling)),
     )
 
 
@@ -344,7 +351,7 @@ def export_lines(store: Store, flt: Filter | None = None) -> Iterator[tuple[str,
     """
     kept: set[str] = set()
     for e in store.iter_entities():
-        if flt is None or flt.node_ok(e.kind, e.locality):
+        if flt is None or flt.node_ok(e.kind, e.locality, e.handling):
             kept.add(e.id)
             yield ENTITIES_FILE, e.to_json()
     for r in store.iter_relationships():

@@ -461,6 +461,9 @@ class Entity:
     last_seen: str | None = None
     grading: str | None = None
     members: list[str] = field(default_factory=list)
+    handling: list[str] = field(default_factory=list)
+    """The handling codes of the statements that named this entity (``P``, ``C``); empty when
+    none was recorded. A reader cleared for P only does not see an entity named only under C."""
 
     @property
     def count(self) -> int:
@@ -488,7 +491,19 @@ class Entity:
             d["last_seen"] = self.last_seen
         if self.grading:
             d["grading"] = self.grading
+        if self.handling:
+            d["handling"] = list(self.handling)
         return d
+
+
+def handling_code(grading: str | None) -> str:
+    """The handling code a grading puts a statement under: ``C`` when sharing has conditions,
+    else ``P`` (an ungraded statement counts as P).
+
+    >>> handling_code("1B C"), handling_code("B24"), handling_code(None)
+    ('C', 'C', 'P')
+    """
+    return "C" if grading and Grading.parse(grading).conditional else "P"
 
 
 @dataclass(slots=True)

@@ -136,6 +136,35 @@ class Projection:
             _index=self._index,
         )
 
+    def subset(self, keep: npt.NDArray[np.bool_]) -> Projection:
+        """The nodes where ``keep`` is true, renumbered, and the edges between them.
+
+        >>> p = Projection.from_lists(["a", "b", "c"], ["child"] * 3, [None] * 3,
+        ...                           [(0, 1, "ASSOCIATES_WITH", None, None, 1, None),
+        ...                            (1, 2, "ASSOCIATES_WITH", None, None, 1, None)])
+        >>> q = p.subset(np.array([False, True, True]))
+        >>> q.ids, q.src.tolist(), q.dst.tolist()
+        (['b', 'c'], [0], [1])
+        """
+        remap = np.full(self.n_nodes, -1, np.int32)
+        nodes = np.flatnonzero(keep)
+        remap[nodes] = np.arange(nodes.shape[0], dtype=np.int32)
+        m = keep[self.src] & keep[self.dst]
+        return Projection(
+            ids=[self.ids[i] for i in nodes.tolist()],
+            kind=self.kind[nodes],
+            locality=self.locality[nodes],
+            localities=self.localities,
+            src=remap[self.src[m]],
+            dst=remap[self.dst[m]],
+            type=self.type[m],
+            first_seen=self.first_seen[m],
+            last_seen=self.last_seen[m],
+            count=self.count[m],
+            grade=self.grade[m],
+            flag=self.flag[nodes],
+        )
+
     def kind_of(self, i: int) -> str:
         return KIND_CODES[int(self.kind[i])]
 

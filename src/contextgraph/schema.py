@@ -214,7 +214,7 @@ class Context(BaseContext):
 
     def writable(self, e: Entity | None, eid: str) -> Entity:
         """``e`` if this user may change it; the same error whether it is missing or not theirs."""
-        if e is None or not self.scope().node_ok(e.kind, e.locality):
+        if e is None or not self.scope().node_ok(e.kind, e.locality, e.handling):
             raise RequestError(f"no entity {eid!r} in your localities")
         return e
 
@@ -954,7 +954,9 @@ class Query:
             wanted = [k for k in wanted if k != "child"]
             if not wanted:
                 return []
-        found = ctx.store.search(text, kinds=wanted, localities=flt.localities, limit=_cap(first))
+        found = ctx.store.search(
+            text, kinds=wanted, localities=flt.localities, limit=_cap(first), handling=flt.handling
+        )
         ctx.consulted([e.id for e, _ in found], "search")
         return [_view(e, ctx.who) for e, _ in found]
 

@@ -133,10 +133,23 @@ class Filter:
             return None
         return r if len(kept) == len(r.assertions) else Relationship(r.type, r.source, r.target, kept, r.properties)
 
-    def node_ok(self, kind: str, locality: str | None) -> bool:
+    def node_ok(self, kind: str, locality: str | None, handling: Sequence[str] = ()) -> bool:
+        """Whether an entity passes: its kind, its locality (services pass always) and, for a
+        reader without C, whether anything but C-graded statements named it.
+
+        >>> Filter.of(handling=["P"]).node_ok("child", "East", ["C"])
+        False
+        """
         if self.kinds is not None and kind not in self.kinds:
             return False
-        return not (self.localities is not None and kind != "service" and locality not in self.localities)
+        if self.localities is not None and kind != "service" and locality not in self.localities:
+            return False
+        return not (self.public_only and handling and "P" not in handling)
+
+    @property
+    def public_only(self) -> bool:
+        """Whether this reader sees handling code P only."""
+        return self.handling is not None and "C" not in self.handling
 
 
 class Label(NamedTuple):
@@ -316,6 +329,7 @@ def merge_entity(old: Entity | None, new: Entity) -> Entity:
         first_seen=min(dates) if dates else None,
         last_seen=max(dates) if dates else None,
         grading=strongest_grading([old.grading, new.grading]),
+        handling=sorted({*old.handling, *new.handling}),
     )
 
 
@@ -359,6 +373,7 @@ def view(record: Entity, members: Iterable[Entity]) -> Entity:
                 first_seen=m.first_seen,
                 last_seen=m.last_seen,
                 grading=m.grading,
+                handling=m.handling,
                 properties={k: v for k, v in m.properties.items() if k not in out.properties},
                 dob=out.dob or m.dob,
                 locality=out.locality or m.locality,
@@ -414,17 +429,27 @@ class Store(ABC):
         """Keys of the live relationships with at least one assertion graded with conditions
         (handling code C, or legacy handling 2-5); a superset is fine."""
 
+    @abstractmethod
+    def conditional_entities(self) -> list[str]:
+        """Ids of the live entities named only under handling code C (their merged records too)."""
+
     def projection(self, flt: Filter | None = None) -> Projection:
         """The compact projection of the live graph that passes ``flt``.
 
-        With handling codes that leave out C, an edge counts only its other
-        assertions (their number, dates and strongest grading), and an edge with
-        none left is not there: a score can never rest on what the reader may not see.
+        With handling codes that leave out C, an entity named only under C is not
+        there, an edge counts only its other assertions (their number, dates and
+        strongest grading), and an edge with none left is not there: a score can
+        never rest on what the reader may not see.
         """
         flt = flt or Filter()
         p = self.project(flt)
-        if flt.handling is None or "C" in flt.handling:
+        if not flt.public_only:
             return p
+        hidden = [p.index[i] for i in self.conditional_entities() if i in p.index]
+        if hidden:
+            keep = np.ones(p.n_nodes, np.bool_)
+            keep[hidden] = False
+            p = p.subset(keep)
         keys = self.conditional_keys()
         if not keys:
             return p
@@ -613,7 +638,7 @@ class Store(ABC):
         """The entity as readers see it, only if it passes ``flt`` (a user's localities); else None,
         the same answer as for an id that does not exist."""
         e = self.get(eid)
-        return e if e is not None and flt.node_ok(e.kind, e.locality) else None
+        return e if e is not None and flt.node_ok(e.kind, e.locality, e.handling) else None
 
     def outside_links(self, ids: Sequence[str], flt: Filter) -> dict[str, int]:
         """How many relationships of each of ``ids`` lead to entities ``flt`` keeps out, counted
@@ -668,6 +693,8 @@ class Store(ABC):
                 rel = flt.visible_facts(found)
                 if rel is None:
                     continue
+                if not flt.node_ok(other.kind, other.locality, other.handling):
+                    continue
                 edges[rel.key] = rel
                 if other.id not in nodes:
                     nodes[other.id] = other
@@ -686,17 +713,21 @@ class Store(ABC):
         localities: Iterable[str] | None = None,
         limit: int = 20,
         threshold: float = 0.8,
+        handling: Iterable[str] | None = None,
     ) -> list[tuple[Entity, float]]:
         """Entities named like ``text``: case, accents and small misspellings forgiven.
 
         Each result comes with a score in (0, 1]; 1 is an exact match of a name or alias.
+        With ``handling`` of P only, entities named only under C are not found.
         """
         key = normalise_name(text)
         if not key:
             return []
-        flt = Filter.of(kinds=kinds, localities=localities)
+        flt = Filter.of(kinds=kinds, localities=localities, handling=handling)
         scored = []
         for e in self.search_candidates([key], flt, max(limit * 10, 200)):
+            if not flt.node_ok(e.kind, e.locality, e.handling):
+                continue
             score = max(name_score(key, normalise_name(n)) for n in [e.name, *e.aliases])
             if score >= threshold:
                 scored.append((e, score))

@@ -63,6 +63,7 @@ def _entity_props(e: Entity) -> dict[str, Any]:
         "first_seen": e.first_seen,
         "last_seen": e.last_seen,
         "grading": e.grading,
+        "handling": list(e.handling),
         "search": " | ".join(dict.fromkeys(normalise_name(x) for x in [e.name, *e.aliases])),
     }
 
@@ -82,6 +83,7 @@ def _entity(p: Any, members: Iterable[str] = ()) -> Entity:
         first_seen=p.get("first_seen"),
         last_seen=p.get("last_seen"),
         grading=p.get("grading"),
+        handling=list(p.get("handling") or []),
         members=sorted(p.get("members") or members),
     )
 
@@ -332,6 +334,9 @@ class Neo4jStore(Store):
                     ids.setdefault(rec["id"], None)
         found = self.get_many(list(ids))
         return [e for e in found.values() if flt.node_ok(e.kind, e.locality)]
+
+    def conditional_entities(self) -> list[str]:
+        return [str(i) for i in self._rows(query("conditional_entities"))]
 
     def conditional_keys(self) -> list[Key]:
         return [(t, a, b) for t, a, b in self._rows(query("conditional_keys"))]

@@ -100,6 +100,10 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX records_tbl ON records(tbl);
     """,
+    # 2: the handling codes under which each entity was named
+    """
+    ALTER TABLE entities ADD COLUMN handling TEXT NOT NULL DEFAULT '[]';
+    """,
 ]
 
 _INDEXES = {
@@ -108,7 +112,25 @@ _INDEXES = {
 _BULK_ROWS = 50_000
 _CHUNK = 900
 
-_ENT_COLS = "nid, id, kind, name, aliases, dob, locality, lat, lon, properties, sources, first_seen, last_seen, grading"
+_ENT_COLS = ", ".join(
+    [
+        "nid",
+        "id",
+        "kind",
+        "name",
+        "aliases",
+        "dob",
+        "locality",
+        "lat",
+        "lon",
+        "properties",
+        "sources",
+        "first_seen",
+        "last_seen",
+        "grading",
+        "handling",
+    ]
+)
 _REL_COLS = "rid, type, src, dst, assertions, properties"
 _KIND_CODE = {k: i for i, k in enumerate(KIND_CODES)}
 _SYMMETRIC = frozenset(t for t, rt in REL_TYPES.items() if rt.symmetric)
@@ -429,7 +451,7 @@ class SQLiteTxn(Txn):
             )
             ix.names = None
             self.s._nid = start + len(entities)
-            self.db.executemany(f"INSERT INTO entities ({_ENT_COLS}) VALUES ({','.join('?' * 14)})", rows)
+            self.db.executemany(f"INSERT INTO entities ({_ENT_COLS}) VALUES ({','.join('?' * 15)})", rows)
         else:
             rows = []
             for e in entities:
@@ -438,7 +460,7 @@ class SQLiteTxn(Txn):
                 ix.set_node(nid, e.id, e.kind, e.locality, ix.merged.get(e.id), flagged(e.properties))
             self.db.executemany(
                 "UPDATE entities SET kind=?, name=?, aliases=?, dob=?, locality=?, lat=?, lon=?, properties=?,"
-                " sources=?, first_seen=?, last_seen=?, grading=? WHERE nid=?",
+                " sources=?, first_seen=?, last_seen=?, grading=?, handling=? WHERE nid=?",
                 rows,
             )
 
@@ -545,11 +567,12 @@ def _entity_row(e: Entity) -> tuple[Any, ...]:
         e.first_seen,
         e.last_seen,
         e.grading,
+        _dumps(e.handling),
     )
 
 
 def _entity(row: tuple[Any, ...]) -> Entity:
-    _, eid, kind, name, aliases, dob, loc, lat, lon, props, sources, first, last, grading = row
+    _, eid, kind, name, aliases, dob, loc, lat, lon, props, sources, first, last, grading, handling = row
     return Entity(
         id=eid,
         kind=kind,
@@ -564,6 +587,7 @@ def _entity(row: tuple[Any, ...]) -> Entity:
         first_seen=first,
         last_seen=last,
         grading=grading,
+        handling=orjson.loads(handling),
     )
 
 
@@ -851,6 +875,14 @@ class SQLiteStore(Store):
             recs = tx.entities([ix.ids[n] or "" for n in found])
             members = tx.entities({m for r in recs.values() for m in r.members})
         return [view(r, [members[m] for m in r.members if m in members]) if r.members else r for r in recs.values()]
+
+    def conditional_entities(self) -> list[str]:
+        q = (
+            "SELECT id FROM entities WHERE merged_into IS NULL AND handling = '[\"C\"]' AND id NOT IN"
+            " (SELECT merged_into FROM entities WHERE merged_into IS NOT NULL AND handling != '[\"C\"]')"
+        )
+        with self._lock:
+            return [i for (i,) in self._db.execute(q)]
 
     def conditional_keys(self) -> list[Key]:
         q = (
