@@ -121,3 +121,24 @@ def test_counts_and_cursors_tell_nothing_outside(service: Service) -> None:
     assert "not a cursor" in service.error('{ sources(after: "nonsense!") { total } }', east)
     assert "not one of your localities" in service.error('{ hotspots(locality: "West") { total } }', east)
     assert "not one of your localities" in service.error('{ localityMap(locality: "West") { truncated } }', east)
+
+
+def test_an_entity_named_only_under_c_is_hidden_from_p_readers(service: Service) -> None:
+    analyst, chair = service.token("analyst"), service.token("chair")
+    upsert = "mutation($e: EntityInput!) { upsertEntity(entity: $e) { id } }"
+    entity = {
+        "id": "p-50",
+        "kind": "PERSON_OF_CONCERN",
+        "name": "Ronan Vale",
+        "locality": "East",
+        "sourceRef": "intel-east-9",
+        "grading": "2B C",
+    }
+    service.data(upsert, analyst, e=entity)
+    assert service.data('{ entity(id: "p-50") { name } }', analyst)["entity"] == {"name": "Ronan Vale"}
+    assert service.data('{ search(text: "ronan vale") { id } }', analyst)["search"] == [{"id": "p-50"}]
+    for token in (chair, service.token("mace")):
+        assert service.data('{ entity(id: "p-50") { name } }', token)["entity"] is None
+        assert service.data('{ search(text: "ronan vale") { id } }', token)["search"] == []
+        graph = service.data('{ localityMap(locality: "East") { graph } }', token)["localityMap"]["graph"]
+        assert "p-50" not in {n["id"] for n in graph["nodes"]}
