@@ -31,3 +31,47 @@ def test_derived_results_are_kept_until_the_store_changes(tmp_path: Path) -> Non
         assert calls[-1] == "a" and list(kept.kept) == [("a",)]
         analysis = kept.get(store, Filter(), None)
         assert analysis["unopened_at_risk"] and kept.get(store, Filter(), None) is analysis
+
+
+def test_fast_lists_answer_exactly_as_the_general_path(tmp_path: Path) -> None:
+    import strawberry
+
+    from contextgraph.audit import AuditLog
+    from contextgraph.auth import Principal
+    from contextgraph.schema import Context, FastLists, Mutation, Query, schema
+
+    queries = [
+        '{ network(centre: "c-1", depth: 3) { nodes { id kind name aliases dob locality lat lon sources } '
+        "edges { type source target date firstSeen lastSeen grading count sources } outside { entity count text } } }",
+        '{ network(centre: "c-1") { nodes { __typename ...N b: name openTo } '
+        "edges { t: type source @skip(if: true) } } } fragment N on Entity { id kind }",
+        '{ search(text: "benson") { id name kind properties } localityMap(locality: "East") { nodes { id kind name } '
+        "edges { type source target sources } hotspots { id name score lat lon } } }",
+        "{ unopenedAtRisk { items { id name reasons { kind text facts { type source target sources grading } } } } "
+        "personsOfConcern { items { id name evidence { type source target } } } }",
+    ]
+    with open_store(f"sqlite:///{tmp_path / 'same.db'}") as store:
+        store.upsert(ENTITIES, RELATIONSHIPS)
+        log = AuditLog(tmp_path / "audit.jsonl")
+        fast = schema(production=False)
+        general = strawberry.Schema(query=Query, mutation=Mutation)
+        assert fast.execution_context_class is FastLists
+        for role in ("analyst", "chair", "mace"):
+            who = Principal("u", role, ("East",), "C" if role == "analyst" else "P")
+            for q in queries:
+                a = fast.execute_sync(q, context_value=Context(store, who, log, "test"))
+                b = general.execute_sync(q, context_value=Context(store, who, log, "test"))
+                assert [e.message for e in a.errors or []] == [e.message for e in b.errors or []], (role, q)
+                assert unordered(a.data) == unordered(b.data), (role, q)
+                assert role == "mace" or not a.errors
+
+
+def unordered(x: object) -> object:
+    """The same data with every list sorted: a neighbourhood's order is not part of the answer."""
+    import json
+
+    if isinstance(x, dict):
+        return {k: unordered(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return sorted((unordered(v) for v in x), key=lambda v: json.dumps(v, sort_keys=True))
+    return x

@@ -30,7 +30,15 @@ import numpy as np
 import numpy.typing as npt
 import orjson
 import strawberry
-from graphql import GraphQLError
+from graphql import (
+    GraphQLError,
+    GraphQLOutputType,
+    GraphQLResolveInfo,
+    is_leaf_type,
+    is_list_type,
+    is_non_null_type,
+    is_object_type,
+)
 from strawberry.extensions import (
     DisableIntrospection,
     MaskErrors,
@@ -42,6 +50,7 @@ from strawberry.extensions import (
 )
 from strawberry.fastapi import BaseContext
 from strawberry.scalars import JSON
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import Info
 
 from .audit import AuditError, AuditLog
@@ -1237,6 +1246,112 @@ def _write_link(ctx: Context, raw: dict[str, Any], what: str) -> RelationshipVie
 # --- the schema --------------------------------------------------------------------------
 
 
+class _Slow(Exception):
+    """A list the fast path cannot complete exactly (a missing non-null value): the full path does."""
+
+
+class FastLists(StrawberryGraphQLCoreExecutionContext):
+    """graphql-core's execution, with lists of objects whose selected fields are all plain
+    values (attributes, no resolver, no arguments) completed in one loop.
+
+    Each field completed by the general path costs about 7 µs; a network of 2,000 entities
+    and relationships has thousands. The answer is the same: the same selection (fragments,
+    aliases, ``@skip``/``@include`` already applied by graphql-core), the same serialisation;
+    anything else, or any value the fast path cannot place, goes the general way.
+    """
+
+    def complete_iterable_value(
+        self,
+        item_type: GraphQLOutputType,
+        field_details_list: Any,
+        info: GraphQLResolveInfo[Any],
+        path: Any,
+        items: Any,
+        position_context: Any,
+    ) -> Any:
+        plan = self._plan(item_type, field_details_list)
+        if plan is not None and not self.get_stream_usage(field_details_list, path):
+            items = items if isinstance(items, list) else list(items)
+            try:
+                return [{name: get(item) for name, get in plan} for item in items]
+            except _Slow:
+                pass
+        return super().complete_iterable_value(item_type, field_details_list, info, path, items, position_context)
+
+    def _plan(self, item_type: GraphQLOutputType, field_details_list: Any) -> list[tuple[str, Any]] | None:
+        plans: dict[tuple[Any, int], tuple[Any, Any]] = self.__dict__.setdefault("_fast_plans", {})
+        key = (item_type, id(field_details_list))
+        if key not in plans:
+            plans[key] = (field_details_list, self._make_plan(item_type, field_details_list))
+        plan: list[tuple[str, Any]] | None = plans[key][1]
+        return plan
+
+    def _make_plan(self, item_type: GraphQLOutputType, field_details_list: Any) -> list[tuple[str, Any]] | None:
+        wrapped: Any = item_type
+        object_type: Any = wrapped.of_type if is_non_null_type(wrapped) else wrapped
+        if not is_object_type(object_type) or object_type.is_type_of is not None:
+            return None
+        collected = self.collect_subfields(object_type, field_details_list)
+        if collected.new_defer_usages or collected.forbidden_directive_instances:
+            return None
+        plan: list[tuple[str, Any]] = []
+        for response_name, details in collected.grouped_field_set.items():
+            node = details[0].node
+            name = node.name.value
+            if name == "__typename":
+                plan.append((response_name, lambda _item, t=object_type.name: t))
+                continue
+            field = object_type.fields.get(name)
+            definition = field.extensions.get("strawberry-definition") if field is not None else None
+            if field is None or node.arguments or definition is None or definition.base_resolver is not None:
+                return None
+            getter = _leaf_getter(definition.python_name, field.type)
+            if getter is None:
+                return None
+            plan.append((response_name, getter))
+        return plan
+
+
+def _leaf_getter(attribute: str, field_type: GraphQLOutputType) -> Any:
+    """A function reading and serialising one plain field, or None for any other field."""
+    wrapped: Any = field_type
+    required = is_non_null_type(wrapped)
+    inner: Any = wrapped.of_type if required else wrapped
+    if is_leaf_type(inner):
+        serialize = inner.serialize
+
+        def leaf(item: Any) -> Any:
+            value = getattr(item, attribute)
+            if value is None:
+                if required:
+                    raise _Slow
+                return None
+            return serialize(value)
+
+        return leaf
+    if is_list_type(inner):
+        each: Any = inner.of_type
+        each_required = is_non_null_type(each)
+        each_inner: Any = each.of_type if each_required else each
+        if not is_leaf_type(each_inner):
+            return None
+        serialize_each = each_inner.serialize
+
+        def leaves(item: Any) -> Any:
+            values = getattr(item, attribute)
+            if values is None:
+                if required:
+                    raise _Slow
+                return None
+            out = [None if v is None else serialize_each(v) for v in values]
+            if each_required and None in out:
+                raise _Slow
+            return out
+
+        return leaves
+    return None
+
+
 def schema(production: bool = True) -> strawberry.Schema:
     """The schema; ``production`` turns introspection off."""
     extensions: list[Any] = [
@@ -1249,7 +1364,7 @@ def schema(production: bool = True) -> strawberry.Schema:
     ]
     if production:
         extensions.append(DisableIntrospection)
-    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions)
+    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions, execution_context_class=FastLists)
 
 
 def sdl() -> str:
