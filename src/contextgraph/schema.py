@@ -121,7 +121,7 @@ class Analyses:
     changes, everything kept goes at once, so nothing stale holds memory.
     """
 
-    def __init__(self, size: int = 16):
+    def __init__(self, size: int = 64):
         self.size = size
         self.lock = threading.Lock()
         self.kept: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
