@@ -121,7 +121,7 @@ class Analyses:
     changes, everything kept goes at once, so nothing stale holds memory.
     """
 
-    def __init__(self, size: int = 64):
+    def __init__(self, size: int = 128):
         self.size = size
         self.lock = threading.Lock()
         self.kept: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
@@ -704,13 +704,27 @@ class LocalityMap:
 
     @strawberry.field(description="The entities, placed ones first (typed; see graph for large maps).")
     def nodes(self) -> list[EntityView]:
-        ents = self._ctx.store.get_many([self._p.ids[i] for i in self._kept])
-        return [_view(ents[self._p.ids[i]], self._ctx.who) for i in self._kept if self._p.ids[i] in ents]
+        ctx, ids, kept = self._ctx, self._p.ids, self._kept
+
+        def views() -> list[EntityView]:
+            ents = ctx.store.get_many([ids[i] for i in kept])
+            return [_view(ents[ids[i]], ctx.who) for i in kept if ids[i] in ents]
+
+        nodes: list[EntityView] = ctx.analyses.derived(ctx.store, ("nodes", self._flt, ctx.who.role, len(kept)), views)
+        return nodes
 
     @strawberry.field(description="The relationships between the entities, with their sources (typed).")
     def edges(self) -> list[RelationshipView]:
-        facts = self._ctx.store.facts(_edge_keys(self._p, self._kept), self._flt)
-        return [_edge_view(k, f) for k, f in facts.items()]
+        ctx = self._ctx
+
+        def views() -> list[RelationshipView]:
+            facts = ctx.store.facts(_edge_keys(self._p, self._kept), self._flt)
+            return [_edge_view(k, f) for k, f in facts.items()]
+
+        edges: list[RelationshipView] = ctx.analyses.derived(
+            ctx.store, ("edges", self._flt, ctx.who.role, len(self._kept)), views
+        )
+        return edges
 
     @strawberry.field(
         description="The same entities and relationships as plain JSON for drawing, fast for large maps: "
