@@ -303,12 +303,17 @@ def _hidden(kind: str, who: Principal) -> bool:
     return kind == "child" and who.role == "mace"
 
 
+def _shown_name(name: str, kind: str, who: Principal) -> str:
+    """A name as this user may see it: a child's by initials for a MACE member."""
+    return _initials(name) if _hidden(kind, who) else name
+
+
 def _view(e: Entity, who: Principal) -> EntityView:
     hide = _hidden(e.kind, who)
     return EntityView(
         id=strawberry.ID(e.id),
         kind=_ENTITY_KIND(e.kind),
-        name=_initials(e.name) if hide else e.name,
+        name=_shown_name(e.name, e.kind, who),
         aliases=[] if hide else list(e.aliases),
         dob=None if hide else e.dob,
         locality=e.locality,
@@ -399,7 +404,7 @@ class Network:
             {
                 "id": n.id,
                 "kind": n.kind,
-                "name": _initials(n.name) if _hidden(n.kind, who) else n.name,
+                "name": _shown_name(n.name, n.kind, who),
                 "locality": n.locality,
                 "lat": n.lat,
                 "lon": n.lon,
@@ -799,7 +804,7 @@ def _graph(ctx: Context, p: Projection, kept: list[int], scores: dict[str, float
             {
                 "id": ids[i],
                 "kind": kind,
-                "name": _initials(name) if _hidden(kind, ctx.who) else name,
+                "name": _shown_name(name, kind, ctx.who),
                 "locality": p.localities[int(p.locality[i])],
                 "lat": lab.lat if lab else None,
                 "lon": lab.lon if lab else None,
