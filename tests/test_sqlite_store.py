@@ -5,9 +5,11 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import orjson
+
 from contextgraph.model import Entity
 from contextgraph.store import Filter, open_store
-from contextgraph.store.sqlite import MIGRATIONS, SQLiteStore
+from contextgraph.store.sqlite import MIGRATIONS, Index, SQLiteStore
 
 from .data import ENTITIES, RELATIONSHIPS, rel
 
@@ -87,3 +89,94 @@ def test_large_load_into_an_empty_file_rebuilds_the_id_index(tmp_path: Path) -> 
     assert "entities_id" in names
     assert s.get("c-59999") is not None
     s.close()
+
+
+def _index_state(ix: Index) -> tuple[object, ...]:
+    """Everything an index answers with; edge lists in order, since their order is not kept."""
+    return (ix.snapshot(), [sorted(x) if x else None for x in ix.adj], ix.ekey, ix.members)
+
+
+def _written(path: Path) -> SQLiteStore:
+    s = SQLiteStore(path)
+    s.upsert(ENTITIES, RELATIONSHIPS)
+    s.merge("c-1", "c-4")
+    s.erase("c-3")
+    s.upsert([Entity("c-9", "child", "New Child", locality="East")], [rel("EXPLOITS", "p-1", "c-9")])
+    return s
+
+
+def test_index_kept_in_the_file_is_the_index_read_from_the_rows(tmp_path: Path) -> None:
+    path = tmp_path / "g.db"
+    s = _written(path)
+    s.neighbourhood("p-1", 2)
+    assert s.save_index()
+    assert not s.save_index()  # nothing written since: the copy already matches
+    s.close()
+    again = SQLiteStore(path)
+    restored = again._index()
+    assert again._ix_saved, "the copy taken at the file's stamp is read"
+    assert _index_state(restored) == _index_state(SQLiteStore(path)._load_index())
+    assert {n.id for n in again.neighbourhood("p-1", 1).nodes} >= {"p-1", "c-9"}
+    assert again.get("c-4").id == "c-1"  # type: ignore[union-attr]
+    again.close()
+
+
+def test_index_kept_in_the_file_is_not_read_after_a_write(tmp_path: Path) -> None:
+    path = tmp_path / "h.db"
+    s = _written(path)
+    assert s.save_index()
+    other = SQLiteStore(path)
+    other.upsert([Entity("c-10", "child", "Later Child", locality="East")], [rel("EXPLOITS", "p-1", "c-10")])
+    other.close()
+    again = SQLiteStore(path)
+    assert "c-10" in {n.id for n in again.neighbourhood("p-1", 1).nodes}
+    assert not again._ix_saved
+    assert _index_state(again._index()) == _index_state(SQLiteStore(path)._load_index())
+    # a write by this connection after its index was read: its own copy is taken at the new stamp
+    assert s.neighbourhood("p-1", 1).nodes  # s reloads: another connection wrote
+    s.close()
+    again.close()
+
+
+def test_index_kept_in_the_file_is_not_read_after_rows_written_around_the_store(tmp_path: Path) -> None:
+    path = tmp_path / "i.db"
+    s = _written(path)
+    assert s.save_index()
+    s.close()
+    con = sqlite3.connect(path)  # a row added by something that does not renew the stamp
+    con.execute(
+        "INSERT INTO relationships (rid, type, src, dst, count, assertions)"
+        " SELECT max(rid) + 1, type, src, dst, 1, '[]' FROM relationships"
+    )
+    con.commit()
+    con.close()
+    again = SQLiteStore(path)
+    again._index()
+    assert not again._ix_saved
+    again.close()
+
+
+def test_index_written_by_another_kind_of_machine_is_not_read(tmp_path: Path) -> None:
+    s = _written(tmp_path / "j.db")
+    parts = s._index().snapshot()
+    head = orjson.loads(parts["head"])
+    head["byteorder"] = "big" if head["byteorder"] == "little" else "little"
+    assert Index.restore({**parts, "head": orjson.dumps(head)}) is None
+    assert Index.restore({k: v for k, v in parts.items() if k != "e_src"}) is None
+    assert Index.restore(parts) is not None
+    s.close()
+
+
+def test_edge_lists_built_early_follow_writes_like_lists_built_late(tmp_path: Path) -> None:
+    early = SQLiteStore(tmp_path / "k.db")
+    early._index().adj  # built before any write, then kept up to date by each write
+    early._index().ekey
+    early.upsert(ENTITIES, RELATIONSHIPS)
+    early.merge("c-1", "c-4")
+    early.split("c-1", "c-4")
+    early.erase("c-3")
+    ix = early._index()
+    late = Index.restore(ix.snapshot())
+    assert late is not None and late._adj is None and late._ekey is None
+    assert _index_state(ix) == _index_state(late)
+    early.close()

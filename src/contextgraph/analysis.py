@@ -1058,15 +1058,20 @@ def _analyse(
     return out
 
 
-def lists(ctx: Context, localities: list[str] | None = None, top: int | None = None) -> dict[str, Any]:
-    """The ranked children and hotspots of a scored context (the first half of :func:`analyse`)."""
-    return {
+def lists(
+    ctx: Context, localities: list[str] | None = None, top: int | None = None, with_hotspots: bool = True
+) -> dict[str, Any]:
+    """The ranked children and hotspots of a scored context (the first half of :func:`analyse`);
+    ``with_hotspots=False`` leaves the hotspots out, for a caller that computes them elsewhere."""
+    out = {
         "as_of": iso(ctx.today),
         "localities": sorted(localities) if localities else None,
         "known_children": int(ctx.known.sum()),
         "unopened_at_risk": unopened_at_risk(ctx, localities, top),
-        "hotspots": hotspots(ctx, localities, top),
     }
+    if with_hotspots:
+        out["hotspots"] = hotspots(ctx, localities, top)
+    return out
 
 
 def networks(

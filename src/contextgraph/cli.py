@@ -6,6 +6,7 @@ error (unknown command or option).
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
@@ -595,6 +596,9 @@ def analyse(
         raise UserError("--top must be at least 1")
     w = _weights(weights)
     since_d, as_of_d = _date_opt(since, "--since"), _date_opt(as_of, "--as-of")
+    # One pass that ends with the process, making millions of objects and no cycles worth
+    # collecting: the collector, re-enabled between steps, would only scan them all again.
+    gc.disable()
     with _store(store) as s:
         proj = s.projection()
         known = sorted({x for x in proj.localities if x})
@@ -609,7 +613,10 @@ def analyse(
     shown = [c["id"] for c in result["unopened_at_risk"]] + [x["id"] for x in result["persons_of_concern"]]
     log.append(user, "consultation", shown, purpose, detail={"command": "analyse", "localities": locality or []})
     if fmt == "json":
-        sys.stdout.buffer.write(orjson.dumps(result, option=orjson.OPT_INDENT_2) + b"\n")
+        # indented for a person at a terminal; compact (a third smaller) for a file or a pipe
+        indent = orjson.OPT_INDENT_2 if sys.stdout.isatty() else 0
+        sys.stdout.buffer.write(orjson.dumps(result, option=indent))
+        sys.stdout.buffer.write(b"\n")
         return
     _analysis_tables(result, top)
 

@@ -17,7 +17,7 @@ from functools import lru_cache
 from multiprocessing.connection import Connection
 from typing import Any
 
-from .analysis import DEFAULT, Context, Weights, lists, networks, prepare, score_children
+from .analysis import DEFAULT, Context, Weights, hotspots, lists, networks, prepare, score_children
 from .model import Entity
 from .projection import Projection
 from .store.base import Fact, Filter, Key, Label, Store, paused_gc
@@ -105,8 +105,9 @@ def analyse_store(
     """:func:`~contextgraph.analysis.analyse` of the store's projection, explained.
 
     On a large graph where processes can fork, the network half of the analysis
-    (communities, persons of concern, changes) runs in a second process while this
-    one explains the ranked children and hotspots; the result is the same either way.
+    (communities, peer groups, persons of concern, changes) and the hotspots are
+    computed and explained in a second process while this one explains the ranked
+    children; the result is the same either way.
     ``projection`` is the store's projection when the caller already holds it.
     ``flt`` limits the analysis to what a reader may see: their localities and
     handling codes, in the projection and in the facts cited.
@@ -121,19 +122,22 @@ def analyse_store(
             result = lists(ctx, localities, top)
             result.update(networks(ctx, since, localities, top, seed))
             return _ordered(_explain(result, store, flt))
+        store.before_fork()
         fork = mp.get_context("fork")
         receive, send = fork.Pipe(duplex=False)
-        worker = fork.Process(target=_networks_to, args=(send, ctx, since, localities, top, seed), daemon=True)
+        worker = fork.Process(
+            target=_networks_to, args=(send, ctx, since, localities, top, seed, store, flt), daemon=True
+        )
         worker.start()
         send.close()
         try:
-            result = _explain(lists(ctx, localities, top), store, flt)
-            part = receive.recv()
+            result = _explain(lists(ctx, localities, top, with_hotspots=False), store, flt)
+            part, explained = receive.recv()
         finally:
             worker.join()
         if isinstance(part, BaseException):
             raise part
-        result.update(_explain(part, store, flt))
+        result.update(part if explained else _explain(part, store, flt))
         return _ordered(result)
 
 
@@ -143,14 +147,29 @@ def _ordered(result: dict[str, Any]) -> dict[str, Any]:
 
 
 def _networks_to(
-    send: Connection, ctx: Context, since: str | None, localities: list[str] | None, top: int | None, seed: int
+    send: Connection,
+    ctx: Context,
+    since: str | None,
+    localities: list[str] | None,
+    top: int | None,
+    seed: int,
+    store: Store,
+    flt: Filter | None,
 ) -> None:
-    """In the second process: compute the network half and send it back (or the error)."""
+    """In the second process: compute the network half and the hotspots, explain them where
+    the store can be read from here, and send them back with whether they are explained
+    (or the error). The halves are cut so that each process has about as much to do."""
+    explained = False
     try:
         part: Any = networks(ctx, since, localities, top, seed)
+        part["hotspots"] = hotspots(ctx, localities, top)
+        reader = store.in_child()
+        if reader is not None:
+            part = _explain(part, reader, flt)
+            explained = True
     except BaseException as e:
         part = e
-    send.send(part)
+    send.send((part, explained))
     send.close()
 
 

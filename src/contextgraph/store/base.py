@@ -493,6 +493,17 @@ class Store(ABC):
         it; None when the backend cannot tell cheaply (nothing is cached then)."""
         return None
 
+    def before_fork(self) -> None:
+        """Load now what a forked process will read through :meth:`in_child`, so that it
+        shares this process's copy instead of building its own."""
+        return None
+
+    def in_child(self) -> Store | None:
+        """A store to read from in a process forked from this one, sharing what this
+        one has loaded; None where the backend cannot be used safely after a fork
+        (the forked process then leaves its reads to this one)."""
+        return None
+
     def ping(self) -> bool:
         """Whether the store answers."""
         self.read(lambda tx: tx.merged_into([]))

@@ -13,9 +13,11 @@ write: that map, not an SQL index, keeps one row per type and pair.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import itertools
 import sqlite3
+import sys
 import threading
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -104,6 +106,10 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE entities ADD COLUMN handling TEXT NOT NULL DEFAULT '[]';
     """,
+    # 3: a stamp renewed by every write, and a copy of the adjacency index taken at a stamp
+    """
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB);
+    """,
 ]
 
 _INDEXES = {
@@ -154,7 +160,24 @@ def _day(value: str | None) -> int:
 
 
 def _ekey(t: int, s: int, d: int) -> int:
-    return (((t << 40) | s) << 40) | d
+    """One integer for a relationship's type and ends (node numbers below 2**28)."""
+    return (t << 56) | (s << 28) | d
+
+
+_SNAPSHOT_ARRAYS = (
+    "kind",
+    "loc",
+    "alive",
+    "flag",
+    "e_src",
+    "e_dst",
+    "e_type",
+    "e_first",
+    "e_last",
+    "e_count",
+    "e_grade",
+    "e_alive",
+)
 
 
 _CACHE = 200_000
@@ -189,8 +212,9 @@ class Index:
         self.flag = bytearray(1)  # properties flag the entity at risk
         self.merged: dict[str, str] = {}
         self.members: dict[str, list[str]] = {}
-        self.adj: list[list[int] | None] = [None]
-        self.ekey: dict[int, int] = {}
+        # edges of each node and the edge of each (type, source, target), built when first needed
+        self._adj: list[list[int] | None] | None = None
+        self._ekey: dict[int, int] | None = None
         self.e_src = array("i", [0])
         self.e_dst = array("i", [0])
         self.e_type = bytearray(1)
@@ -203,6 +227,85 @@ class Index:
         # decoded records, most recently read, shared with callers (who must not change them)
         self.records: dict[int, Entity] = {}
         self.rels: dict[int, Relationship] = {}
+
+    @property
+    def adj(self) -> list[list[int] | None]:
+        """The live edges of each node (an edge joining a node to itself is listed twice)."""
+        if self._adj is None:
+            n = len(self.ids)
+            live = np.flatnonzero(np.frombuffer(self.e_alive, np.uint8))
+            ends = np.concatenate(
+                [np.frombuffer(self.e_src, np.int32)[live], np.frombuffer(self.e_dst, np.int32)[live]]
+            )
+            rids = np.concatenate([live, live])
+            order = np.lexsort((rids, ends))
+            flat = rids[order].tolist()
+            counts = np.bincount(ends, minlength=n).tolist()
+            adj: list[list[int] | None] = [None] * n
+            at = 0
+            for x, c in enumerate(counts):
+                if c:
+                    adj[x] = flat[at : at + c]
+                    at += c
+            self._adj = adj
+        return self._adj
+
+    @property
+    def ekey(self) -> dict[int, int]:
+        """The edge of each relationship key (:func:`_ekey`)."""
+        if self._ekey is None:
+            live = np.flatnonzero(np.frombuffer(self.e_alive, np.uint8))
+            t = np.frombuffer(self.e_type, np.uint8)[live].astype(np.int64)
+            src = np.frombuffer(self.e_src, np.int32)[live].astype(np.int64)
+            dst = np.frombuffer(self.e_dst, np.int32)[live].astype(np.int64)
+            keys = (t << 56) | (src << 28) | dst
+            self._ekey = dict(zip(keys.tolist(), live.tolist(), strict=True))
+        return self._ekey
+
+    def snapshot(self) -> dict[str, bytes]:
+        """The index as named byte strings, for :meth:`restore` in another process."""
+        head = {
+            "byteorder": sys.byteorder,
+            "sizes": {a: getattr(self, a).itemsize for a in _SNAPSHOT_ARRAYS if isinstance(getattr(self, a), array)},
+            "ids": self.ids,
+            "loc_names": self.loc_names,
+            "merged": self.merged,
+        }
+        out = {"head": orjson.dumps(head)}
+        for a in _SNAPSHOT_ARRAYS:
+            col = getattr(self, a)
+            out[a] = col.tobytes() if isinstance(col, array) else bytes(col)
+        return out
+
+    @classmethod
+    def restore(cls, parts: dict[str, bytes]) -> Index | None:
+        """The index from :meth:`snapshot`, or None when the parts were written by another kind of machine."""
+        if "head" not in parts or any(a not in parts for a in _SNAPSHOT_ARRAYS):
+            return None
+        head = orjson.loads(parts["head"])
+        ix = cls()
+        sizes = {a: getattr(ix, a).itemsize for a in _SNAPSHOT_ARRAYS if isinstance(getattr(ix, a), array)}
+        if head.get("byteorder") != sys.byteorder or head.get("sizes") != sizes:
+            return None
+        for a in _SNAPSHOT_ARRAYS:
+            col = getattr(ix, a)
+            if isinstance(col, array):
+                fresh = array(col.typecode)
+                fresh.frombytes(parts[a])
+                setattr(ix, a, fresh)
+            else:
+                setattr(ix, a, bytearray(parts[a]))
+        ix.ids = head["ids"]
+        ix.nid_of = {eid: n for n, eid in enumerate(ix.ids) if eid is not None}
+        ix.loc_names = head["loc_names"]
+        ix.loc_code = {name: c for c, name in enumerate(ix.loc_names)}
+        ix.merged = head["merged"]
+        for eid, into in ix.merged.items():
+            ix.members.setdefault(into, []).append(eid)
+        n, m = len(ix.ids), len(ix.e_src)
+        if any(len(getattr(ix, a)) != (m if a.startswith("e_") else n) for a in _SNAPSHOT_ARRAYS):
+            return None
+        return ix
 
     def forget(self, nids: Iterable[int] = (), rids: Iterable[int] = ()) -> None:
         """Drop cached records that a write has changed."""
@@ -227,7 +330,8 @@ class Index:
             self.loc.append(0)
             self.alive.append(0)
             self.flag.append(0)
-            self.adj.append(None)
+            if self._adj is not None:
+                self._adj.append(None)
         self.flag[nid] = 1 if flag else 0
         self.ids[nid] = eid
         self.nid_of[eid] = nid
@@ -255,15 +359,17 @@ class Index:
         self.loc.extend([0] * gap + locs)
         self.alive.extend(bytes(gap) + b"\x01" * n)
         self.flag.extend(bytes(gap) + flags)
-        self.adj.extend([None] * (gap + n))
+        if self._adj is not None:
+            self._adj.extend([None] * (gap + n))
         self.nid_of.update(zip(ids, range(start, start + n), strict=True))
 
     def drop_node(self, eid: str) -> None:
         nid = self.nid_of.pop(eid)
         self.records.pop(nid, None)
         self.ids[nid] = None
-        self.alive[nid] = 0
-        self.adj[nid] = None
+        self.alive[nid] = self.kind[nid] = self.loc[nid] = self.flag[nid] = 0  # nothing of it stays
+        if self._adj is not None:
+            self._adj[nid] = None
         into = self.merged.pop(eid, None)
         if into and into in self.members:
             self.members[into] = [m for m in self.members[into] if m != eid]
@@ -289,12 +395,13 @@ class Index:
         self.e_first[rid], self.e_last[rid], self.e_count[rid] = first, last, count
         self.e_grade[rid] = grade
         self.e_alive[rid] = 1
-        self.ekey[_ekey(t, s, d)] = rid
-        if fresh:
+        if self._ekey is not None:
+            self._ekey[_ekey(t, s, d)] = rid
+        if fresh and self._adj is not None:
             for x in (s, d):
-                lst = self.adj[x]
+                lst = self._adj[x]
                 if lst is None:
-                    self.adj[x] = [rid]
+                    self._adj[x] = [rid]
                 else:
                     lst.append(rid)
 
@@ -316,8 +423,11 @@ class Index:
         self.e_grade.extend(bytes(gap) + bytes(grades))
         self.e_alive.extend(bytes(gap) + b"\x01" * n)
         rids = range(start, start + n)
-        self.ekey.update(zip(map(_ekey, types, srcs, dsts), rids, strict=True))
-        adj = self.adj
+        if self._ekey is not None:
+            self._ekey.update(zip(map(_ekey, types, srcs, dsts), rids, strict=True))
+        adj = self._adj
+        if adj is None:
+            return
         for rid, s, d in zip(rids, srcs, dsts, strict=True):
             for x in (s, d):
                 lst = adj[x]
@@ -332,11 +442,17 @@ class Index:
             return
         self.e_alive[rid] = 0
         s, d = self.e_src[rid], self.e_dst[rid]
-        self.ekey.pop(_ekey(self.e_type[rid], s, d), None)
-        for x in (s, d):
-            lst = self.adj[x]
-            if lst is not None and rid in lst:
-                lst.remove(rid)
+        if self._ekey is not None:
+            self._ekey.pop(_ekey(self.e_type[rid], s, d), None)
+        # nothing of it stays: the slot reads as a gap in the rows
+        self.e_src[rid] = self.e_dst[rid] = self.e_type[rid] = self.e_count[rid] = self.e_grade[rid] = 0
+        self.e_first[rid] = self.e_last[rid] = -1
+        adj = self._adj
+        if adj is not None:
+            for x in (s, d):
+                lst = adj[x]
+                if lst is not None and rid in lst:
+                    lst.remove(rid)
 
 
 class SQLiteTxn(Txn):
@@ -631,6 +747,7 @@ class SQLiteStore(Store):
         self._db.execute("PRAGMA cache_size=-262144")
         self._migrate()
         self._ix: Index | None = None
+        self._ix_saved = False  # the index matches the copy kept in the file
         self._data_version: int | None = None
         self._nid = 0
         self._rid = 0
@@ -674,16 +791,89 @@ class SQLiteStore(Store):
         return self._rid
 
     def _index(self) -> Index:
-        """The adjacency index, (re)built if another connection wrote the file."""
+        """The adjacency index, (re)built if another connection wrote the file.
+
+        It is read from the copy kept in the file when that copy was taken at the
+        file's current stamp (see :meth:`save_index`), and otherwise from the tables.
+        """
         dv = self._db.execute("PRAGMA data_version").fetchone()[0]
         if self._ix is None or dv != self._data_version:
             self._ix = None
-            with paused_gc():
-                self._ix = self._load_index()
+            own = not self._db.in_transaction
+            if own:
+                self._db.execute("BEGIN")  # one consistent read of the file
+            try:
+                dv = self._db.execute("PRAGMA data_version").fetchone()[0]
+                with paused_gc():
+                    ix = self._restore_index()
+                    self._ix_saved = ix is not None
+                    self._ix = ix if ix is not None else self._load_index()
+            finally:
+                if own:
+                    self._db.execute("COMMIT")
             gc.freeze()  # a long-lived index: keep it out of every later collection
             self._data_version = dv
             self._nid = self._rid = 0
         return self._ix
+
+    def _stamp(self) -> bytes | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'stamp'").fetchone()
+        return bytes(row[0]) if row else None
+
+    def _restore_index(self) -> Index | None:
+        """The index from the copy in the file, if it was taken at the file's current stamp."""
+        stamp = self._stamp()
+        if stamp is None:
+            return None
+        saved = self._db.execute("SELECT value FROM meta WHERE key = 'index.stamp'").fetchone()
+        if saved is None or bytes(saved[0]) != stamp:
+            return None
+        parts = {
+            k[len("index.") :]: bytes(v)
+            for k, v in self._db.execute("SELECT key, value FROM meta WHERE key LIKE 'index.%'")
+        }
+        ix = Index.restore(parts)
+        if ix is None:
+            return None
+        top_nid = self._db.execute("SELECT max(nid) FROM entities").fetchone()[0] or 0
+        top_rid = self._db.execute("SELECT max(rid) FROM relationships").fetchone()[0] or 0
+        if top_nid != len(ix.ids) - 1 or top_rid != len(ix.e_src) - 1:  # written by something else
+            return None
+        return ix
+
+    def save_index(self) -> bool:
+        """Keep a copy of the in-memory index in the file, taken at the file's stamp.
+
+        The next process to open the file then reads the copy (a few column reads)
+        instead of rebuilding the index from every row. Every write renews the stamp,
+        so a copy is used only while nothing has been written since it was taken.
+        Returns whether a copy was written: not when the index already matches the
+        copy, is not loaded, is out of date, or the file is busy or read-only.
+        """
+        with self._lock:
+            if self._ix is None or self._ix_saved:
+                return False
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError:
+                return False
+            try:
+                if self._db.execute("PRAGMA data_version").fetchone()[0] != self._data_version:
+                    self._db.execute("ROLLBACK")
+                    return False  # another connection wrote since the index was read
+                stamp = self._stamp()
+                if stamp is None:
+                    self._db.execute("INSERT INTO meta (key, value) VALUES ('stamp', randomblob(16))")
+                    stamp = self._stamp()
+                self._db.execute("DELETE FROM meta WHERE key LIKE 'index.%'")
+                rows = [(f"index.{k}", v) for k, v in self._ix.snapshot().items()]
+                self._db.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", [*rows, ("index.stamp", stamp)])
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._ix_saved = True
+            return True
 
     def _load_index(self) -> Index:
         ix = Index()
@@ -766,8 +956,10 @@ class SQLiteStore(Store):
                 out = fn(tx)
                 for table in sorted(tx.rebuild):
                     self._db.execute(_INDEXES[table][1])
+                self._db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('stamp', randomblob(16))")
                 self._db.execute("COMMIT")
                 self._writes += 1
+                self._ix_saved = False
                 return out
             except BaseException:
                 self._db.execute("ROLLBACK")
@@ -1050,6 +1242,28 @@ class SQLiteStore(Store):
         finally:
             con.close()
 
+    def before_fork(self) -> None:
+        with self._lock:
+            self._index().ekey  # noqa: B018 - built on first use; facts look relationships up in it
+
+    def in_child(self) -> SQLiteStore:
+        """As :meth:`Store.in_child`: a new connection to the same file, sharing the
+        index this process had loaded when it forked (never this connection, which
+        SQLite forbids using across a fork). The index is not checked again: a
+        forked reader answers about the graph as it stood at the fork."""
+        child = SQLiteStore(self.path)
+        child._ix = self._ix
+        child._ix_saved = True
+        child._data_version = child._db.execute("PRAGMA data_version").fetchone()[0]
+        return child
+
+    snapshot_min = 100_000
+    """Keep a copy of the index in the file on close when it holds at least this many entities and relationships."""
+
     def close(self) -> None:
         with self._lock:
+            ix = self._ix
+            if ix is not None and not self._ix_saved and len(ix.ids) + len(ix.e_src) >= self.snapshot_min:
+                with contextlib.suppress(sqlite3.Error):  # only a copy to open faster: the file is complete
+                    self.save_index()
             self._db.close()
