@@ -169,8 +169,8 @@ def test_index_written_by_another_kind_of_machine_is_not_read(tmp_path: Path) ->
 
 def test_edge_lists_built_early_follow_writes_like_lists_built_late(tmp_path: Path) -> None:
     early = SQLiteStore(tmp_path / "k.db")
-    early._index().adj  # built before any write, then kept up to date by each write
-    early._index().ekey
+    # built before any write, then kept up to date by each write
+    assert early._index().adj is not None and early._index().ekey is not None
     early.upsert(ENTITIES, RELATIONSHIPS)
     early.merge("c-1", "c-4")
     early.split("c-1", "c-4")
