@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from contextgraph.model import Entity
 from contextgraph.schema import Analyses
 from contextgraph.store import Filter, open_store
 
@@ -75,3 +76,35 @@ def unordered(x: object) -> object:
     if isinstance(x, list):
         return sorted((unordered(v) for v in x), key=lambda v: json.dumps(v, sort_keys=True))
     return x
+
+
+def test_a_kept_map_list_is_completed_once_per_selection(tmp_path: Path) -> None:
+    import strawberry
+
+    from contextgraph.audit import AuditLog
+    from contextgraph.auth import Principal
+    from contextgraph.schema import Context, Kept, Mutation, Query, schema
+
+    first = '{ localityMap(locality: "East") { nodes { id name } edges { type source target } } }'
+    other = '{ localityMap(locality: "East") { nodes { name: id id: name kind } edges { __typename type } } }'
+    with open_store(f"sqlite:///{tmp_path / 'kept.db'}") as store:
+        store.upsert(ENTITIES, RELATIONSHIPS)
+        log = AuditLog(tmp_path / "audit.jsonl")
+        shared = Analyses()
+        fast, general = schema(production=False), strawberry.Schema(query=Query, mutation=Mutation)
+        who = Principal("u", "analyst", ("East",), "C")
+
+        def run(q: str) -> object:
+            got = fast.execute_sync(q, context_value=Context(store, who, log, "test", shared))
+            want = general.execute_sync(q, context_value=Context(store, who, log, "test"))
+            assert not got.errors and got.data == want.data
+            return got.data
+
+        assert run(first) == run(first)
+        kept = [v for v in shared.kept.values() if isinstance(v, Kept)]
+        assert len(kept) == 2 and all(len(k.completed) == 1 for k in kept)  # nodes and edges, one selection each
+        run(other)
+        assert all(len(k.completed) == 2 for k in kept)
+        # a write makes a new map; what was completed for the old one is not served
+        store.upsert([Entity("c-9", "child", "New Child", locality="East")], [rel("EXPLOITS", "p-1", "c-9")])
+        assert "c-9" in {n["id"] for n in run(first)["localityMap"]["nodes"]}  # type: ignore[index]

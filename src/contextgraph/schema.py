@@ -23,6 +23,7 @@ import base64
 import enum
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable
 from datetime import date as Date
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
@@ -713,7 +714,7 @@ class LocalityMap:
 
         def views() -> list[EntityView]:
             ents = ctx.store.get_many([ids[i] for i in kept])
-            return [_view(ents[ids[i]], ctx.who) for i in kept if ids[i] in ents]
+            return Kept(_view(ents[ids[i]], ctx.who) for i in kept if ids[i] in ents)
 
         nodes: list[EntityView] = ctx.analyses.derived(ctx.store, ("nodes", self._flt, ctx.who.role, len(kept)), views)
         return nodes
@@ -724,7 +725,7 @@ class LocalityMap:
 
         def views() -> list[RelationshipView]:
             facts = ctx.store.facts(_edge_keys(self._p, self._kept), self._flt)
-            return [_edge_view(k, f) for k, f in facts.items()]
+            return Kept(_edge_view(k, f) for k, f in facts.items())
 
         edges: list[RelationshipView] = ctx.analyses.derived(
             ctx.store, ("edges", self._flt, ctx.who.role, len(self._kept)), views
@@ -1265,6 +1266,23 @@ def _write_link(ctx: Context, raw: dict[str, Any], what: str) -> RelationshipVie
 # --- the schema --------------------------------------------------------------------------
 
 
+class Kept(list[Any]):
+    """A list of typed objects kept with a cached answer (a map's entities and relationships):
+    :class:`FastLists` keeps what it completes from it, by selection, so that the next query
+    selecting the same fields of the same list gets the completed values without a loop."""
+
+    def __init__(self, items: Iterable[Any] = ()) -> None:
+        super().__init__(items)
+        self.completed: dict[tuple[tuple[str, str], ...], list[dict[str, Any]]] = {}
+
+
+_KEPT_SELECTIONS = 8
+"""How many different selections of one kept list are remembered completed."""
+
+
+_Plan = tuple[list[tuple[str, Any]], tuple[tuple[str, str], ...]]
+
+
 class _Slow(Exception):
     """A list the fast path cannot complete exactly (a missing non-null value): the full path does."""
 
@@ -1290,22 +1308,32 @@ class FastLists(StrawberryGraphQLCoreExecutionContext):
     ) -> Any:
         plan = self._plan(item_type, field_details_list)
         if plan is not None and not self.get_stream_usage(field_details_list, path):
+            steps, selection = plan
+            kept = items.completed.get(selection) if isinstance(items, Kept) else None
+            if kept is not None:
+                return kept
             items = items if isinstance(items, list) else list(items)
             try:
-                return [{name: get(item) for name, get in plan} for item in items]
+                done = [{name: get(item) for name, get in steps} for item in items]
             except _Slow:
                 pass
+            else:
+                if isinstance(items, Kept) and len(items.completed) < _KEPT_SELECTIONS:
+                    items.completed[selection] = done
+                return done
         return super().complete_iterable_value(item_type, field_details_list, info, path, items, position_context)
 
-    def _plan(self, item_type: GraphQLOutputType, field_details_list: Any) -> list[tuple[str, Any]] | None:
+    def _plan(self, item_type: GraphQLOutputType, field_details_list: Any) -> _Plan | None:
         plans: dict[tuple[Any, int], tuple[Any, Any]] = self.__dict__.setdefault("_fast_plans", {})
         key = (item_type, id(field_details_list))
         if key not in plans:
             plans[key] = (field_details_list, self._make_plan(item_type, field_details_list))
-        plan: list[tuple[str, Any]] | None = plans[key][1]
+        plan: _Plan | None = plans[key][1]
         return plan
 
-    def _make_plan(self, item_type: GraphQLOutputType, field_details_list: Any) -> list[tuple[str, Any]] | None:
+    def _make_plan(self, item_type: GraphQLOutputType, field_details_list: Any) -> _Plan | None:
+        """The getter of each response key, and the selection as (response key, field) pairs:
+        all that decides the completed values of a given list."""
         wrapped: Any = item_type
         object_type: Any = wrapped.of_type if is_non_null_type(wrapped) else wrapped
         if not is_object_type(object_type) or object_type.is_type_of is not None:
@@ -1314,9 +1342,11 @@ class FastLists(StrawberryGraphQLCoreExecutionContext):
         if collected.new_defer_usages or collected.forbidden_directive_instances:
             return None
         plan: list[tuple[str, Any]] = []
+        selection: list[tuple[str, str]] = [("", object_type.name)]
         for response_name, details in collected.grouped_field_set.items():
             node = details[0].node
             name = node.name.value
+            selection.append((response_name, name))
             if name == "__typename":
                 plan.append((response_name, lambda _item, t=object_type.name: t))
                 continue
@@ -1328,7 +1358,7 @@ class FastLists(StrawberryGraphQLCoreExecutionContext):
             if getter is None:
                 return None
             plan.append((response_name, getter))
-        return plan
+        return plan, tuple(selection)
 
 
 def _leaf_getter(attribute: str, field_type: GraphQLOutputType) -> Any:
