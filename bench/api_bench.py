@@ -208,7 +208,8 @@ def main() -> None:
         ("this area", first_maps, maps, shape),
         (f"an area of {st5['entities_total']:,} entities", first_small, maps_small, shape_small),
     ):
-        print(f"{name}: first localityMap of each locality, both forms (analysis computed): {first:.1f} s for {len(LOCALITIES)}")
+        took = f"{first:.1f} s for {len(LOCALITIES)}"
+        print(f"{name}: first localityMap of each locality, both forms (analysis computed): {took}")
         for k, v in ms.items():
             print(f"  localityMap {k} ({len(v)}): p50 {pct(v, 0.5):.1f} ms, p95 {pct(v, 0.95):.1f} ms")
         print("  map sizes (nodes, edges, features): " + "; ".join(f"{k} {v}" for k, v in sh.items()))
