@@ -180,3 +180,16 @@ def test_edge_lists_built_early_follow_writes_like_lists_built_late(tmp_path: Pa
     assert late is not None and late._adj is None and late._ekey is None
     assert _index_state(ix) == _index_state(late)
     early.close()
+
+
+def test_index_kept_in_the_file_is_read_after_the_last_entity_is_erased(tmp_path: Path) -> None:
+    path = tmp_path / "l.db"
+    s = _written(path)  # c-9 and its relationship were written last
+    s.erase("c-9")
+    assert s.save_index()
+    s.close()
+    again = SQLiteStore(path)
+    assert _index_state(again._index()) == _index_state(SQLiteStore(path)._load_index())
+    assert again._ix_saved
+    assert again.get("c-9") is None
+    again.close()

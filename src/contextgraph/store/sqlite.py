@@ -263,17 +263,20 @@ class Index:
         return self._ekey
 
     def snapshot(self) -> dict[str, bytes]:
-        """The index as named byte strings, for :meth:`restore` in another process."""
+        """The index as named byte strings, for :meth:`restore` in another process; empty
+        slots after the last stored entity and relationship are left out, as a read of the
+        rows would leave them."""
+        n, m = self.top()
         head = {
             "byteorder": sys.byteorder,
             "sizes": {a: getattr(self, a).itemsize for a in _SNAPSHOT_ARRAYS if isinstance(getattr(self, a), array)},
-            "ids": self.ids,
+            "ids": self.ids[: n + 1],
             "loc_names": self.loc_names,
             "merged": self.merged,
         }
         out = {"head": orjson.dumps(head)}
         for a in _SNAPSHOT_ARRAYS:
-            col = getattr(self, a)
+            col = getattr(self, a)[: (m if a.startswith("e_") else n) + 1]
             out[a] = col.tobytes() if isinstance(col, array) else bytes(col)
         return out
 
@@ -306,6 +309,16 @@ class Index:
         if any(len(getattr(ix, a)) != (m if a.startswith("e_") else n) for a in _SNAPSHOT_ARRAYS):
             return None
         return ix
+
+    def top(self) -> tuple[int, int]:
+        """The highest number of a stored entity and of a stored relationship (0 when none)."""
+        nid = len(self.ids) - 1
+        while nid > 0 and self.ids[nid] is None:
+            nid -= 1
+        rid = len(self.e_alive) - 1
+        while rid > 0 and not self.e_alive[rid]:
+            rid -= 1
+        return nid, rid
 
     def forget(self, nids: Iterable[int] = (), rids: Iterable[int] = ()) -> None:
         """Drop cached records that a write has changed."""
@@ -837,7 +850,7 @@ class SQLiteStore(Store):
             return None
         top_nid = self._db.execute("SELECT max(nid) FROM entities").fetchone()[0] or 0
         top_rid = self._db.execute("SELECT max(rid) FROM relationships").fetchone()[0] or 0
-        if top_nid != len(ix.ids) - 1 or top_rid != len(ix.e_src) - 1:  # written by something else
+        if (top_nid, top_rid) != ix.top():  # rows written by something else
             return None
         return ix
 
