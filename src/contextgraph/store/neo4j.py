@@ -13,6 +13,7 @@ import json
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import orjson
@@ -37,6 +38,7 @@ from .base import (
 )
 
 T = TypeVar("T")
+X = TypeVar("X")
 _BATCH = 10_000
 _SCHEMA = (
     "constraint_entity_id",
@@ -58,7 +60,7 @@ def _entity_props(e: Entity) -> dict[str, Any]:
         "locality": e.locality,
         "lat": e.lat,
         "lon": e.lon,
-        "properties": json.dumps(e.properties, ensure_ascii=False, sort_keys=True),
+        "properties": _props_json(e.properties),
         "sources": list(e.sources),
         "first_seen": e.first_seen,
         "last_seen": e.last_seen,
@@ -94,7 +96,7 @@ def _rel_row(r: Relationship) -> dict[str, Any]:
         "source": r.source,
         "target": r.target,
         "assertions": encode_assertions(r),
-        "properties": json.dumps(r.properties, ensure_ascii=False, sort_keys=True),
+        "properties": _props_json(r.properties),
         "first_seen": min(dates) if dates else None,
         "last_seen": max(dates) if dates else None,
         "count": len(r.assertions),
@@ -102,12 +104,20 @@ def _rel_row(r: Relationship) -> dict[str, Any]:
     }
 
 
-_EMPTY: tuple[Any, ...] = (None, "{}", [])
-
-
 def _sparse(props: dict[str, Any]) -> dict[str, Any]:
-    """Only the properties worth storing on a new node or relationship (absent reads as empty)."""
-    return {k: v for k, v in props.items() if not any(v is e or v == e for e in _EMPTY)}
+    """Only the properties worth storing on a new node or relationship (absent reads as empty:
+    None, ``"{}"`` or an empty list)."""
+    return {k: v for k, v in props.items() if v is not None and v != "{}" and v != []}
+
+
+def _props_json(props: dict[str, Any]) -> str:
+    """Open properties as stored: JSON text with sorted keys."""
+    return orjson.dumps(props, option=orjson.OPT_SORT_KEYS).decode() if props else "{}"
+
+
+def _rel_write_row(r: Relationship) -> dict[str, Any]:
+    row = _rel_row(r)
+    return {"source": row.pop("source"), "target": row.pop("target"), "set": _sparse(row)}
 
 
 def _relationship(t: str, s: str, d: str, assertions: str | None, props: str | None) -> Relationship:
@@ -130,6 +140,30 @@ class Neo4jTxn(Txn):
         """The collected ``rows`` of a query that returns one record of lists."""
         rec = self.tx.run(q, params).single()
         return list(rec[0]) if rec is not None else []
+
+    def pipelined(
+        self, groups: dict[str, list[X]], prepare: Callable[[X], dict[str, Any]], q_of: Callable[[str], str]
+    ) -> Iterator[tuple[str, list[Any]]]:
+        """Send the items of each group in ``UNWIND`` batches, as rows made by ``prepare``,
+        yielding each batch's collected rows. While the server works on one batch, the next
+        batch's rows are made in a second thread (waiting on the socket frees the interpreter),
+        so the client's work and the server's overlap."""
+        chunks = [(key, chunk) for key, items in groups.items() for chunk in _batches(items)]
+        if len(chunks) <= 1:
+            for key, chunk in chunks:
+                yield key, self.rows(q_of(key), rows=[prepare(x) for x in chunk])
+            return
+
+        def make(chunk: Sequence[X]) -> list[dict[str, Any]]:
+            return [prepare(x) for x in chunk]
+
+        with ThreadPoolExecutor(1) as pool:
+            nxt = pool.submit(make, chunks[0][1])
+            for i, (key, _) in enumerate(chunks):
+                rows = nxt.result()
+                if i + 1 < len(chunks):
+                    nxt = pool.submit(make, chunks[i + 1][1])
+                yield key, self.rows(q_of(key), rows=rows)
 
     def entities(self, ids: Iterable[str]) -> dict[str, Entity]:
         ids = list(dict.fromkeys(ids))
@@ -168,30 +202,33 @@ class Neo4jTxn(Txn):
         return out
 
     def create_missing_entities(self, entities: Sequence[Entity]) -> dict[str, Entity]:
-        by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        by_kind: dict[str, list[Entity]] = defaultdict(list)
         for e in entities:
-            by_kind[e.kind].append(_sparse(_entity_props(e)))
+            by_kind[e.kind].append(e)
         out: dict[str, Entity] = {}
-        for kind, rows in by_kind.items():
-            q = query("create_missing_entities", label=KINDS[kind])
-            for chunk in _batches(rows):
-                for row in self.rows(q, rows=list(chunk)):
-                    e = _entity(row)
-                    out[e.id] = e
+
+        def q_of(kind: str) -> str:
+            return query("create_missing_entities", label=KINDS[kind])
+
+        for _, rows in self.pipelined(by_kind, lambda e: _sparse(_entity_props(e)), q_of):
+            for row in rows:
+                e = _entity(row)
+                out[e.id] = e
         return out
 
     def create_missing_relationships(self, rels: Sequence[Relationship]) -> dict[Key, Relationship]:
-        by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        by_type: dict[str, list[Relationship]] = defaultdict(list)
         for r in rels:
-            row = _rel_row(r)
-            by_type[r.type].append({"source": row.pop("source"), "target": row.pop("target"), "set": _sparse(row)})
+            by_type[r.type].append(r)
         out: dict[Key, Relationship] = {}
-        for t, rows in by_type.items():
-            q = query("create_missing_relationships", rtype=REL_TYPES[t])
-            for chunk in _batches(rows):
-                for s, d, asr, props in self.rows(q, rows=list(chunk)):
-                    r = _relationship(t, s, d, asr, props)
-                    out[r.key] = r
+
+        def q_of(t: str) -> str:
+            return query("create_missing_relationships", rtype=REL_TYPES[t])
+
+        for t, rows in self.pipelined(by_type, _rel_write_row, q_of):
+            for s, d, asr, props in rows:
+                r = _relationship(t, s, d, asr, props)
+                out[r.key] = r
         return out
 
     def relationships_of(self, ids: Iterable[str]) -> list[Relationship]:
