@@ -144,7 +144,7 @@ class Neo4jTxn(Txn):
     def pipelined(
         self, groups: dict[str, list[X]], prepare: Callable[[X], dict[str, Any]], q_of: Callable[[str], str]
     ) -> Iterator[tuple[str, list[Any]]]:
-        """Send the items of each group in ``UNWIND`` batches, as rows made by ``prepare``,
+        """Send the items of each group in batches of rows made by ``prepare``, one query each,
         yielding each batch's collected rows. While the server works on one batch, the next
         batch's rows are made in a second thread (waiting on the socket frees the interpreter),
         so the client's work and the server's overlap."""
