@@ -39,6 +39,27 @@ def test_upsert_is_idempotent(loaded: Store) -> None:
     assert [x.count for x in r] == [1]
 
 
+def test_a_load_of_many_batches_is_written_whole_and_once(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Neo4j makes each batch's rows while the server writes the one before (batches of 50 here)."""
+    from contextgraph.store.neo4j import Neo4jTxn
+
+    monkeypatch.setattr(Neo4jTxn, "batch", 50)
+    kids = [Entity(f"k-{i:03d}", "child", f"Child {i}", locality="East", properties={"n": i}) for i in range(240)]
+    places = [Entity(f"p-{i:02d}", "location", f"Place {i}", locality="East") for i in range(12)]
+    seen = [rel("SEEN_AT", k.id, places[i % 12].id, ref=f"n{i}") for i, k in enumerate(kids)]
+    went = [rel("MISSING_WITH", kids[i].id, kids[i + 1].id, ref=f"m{i}") for i in range(0, 238, 2)]
+    first = store.upsert([*kids, *places], [*seen, *went])
+    assert (first.entities_created, first.relationships_created) == (252, 240 + 119)
+    again = store.upsert([*kids, *places], [*seen, *went])
+    assert again.entities_created == again.relationships_created == again.relationships_updated == 0
+    st = store.stats()
+    assert (st.entities["child"], st.relationships["SEEN_AT"], st.relationships["MISSING_WITH"]) == (240, 240, 119)
+    got = store.get_many([k.id for k in kids])
+    assert [got[k.id].properties for k in kids] == [{"n": i} for i in range(240)]
+    hood = store.neighbourhood("p-05", 1)
+    assert {n.id for n in hood.nodes} == {"p-05", *(kids[i].id for i in range(5, 240, 12))}
+
+
 def test_two_sources_make_one_relationship_with_both(loaded: Store) -> None:
     second = Relationship("SEEN_AT", "c-1", "l-1", [a("intel-2024-05-01", "2024-04-28", "2C P", "c-1", "l-1")])
     s = loaded.upsert([], [second])

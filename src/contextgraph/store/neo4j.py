@@ -130,6 +130,9 @@ def _batches(seq: Sequence[T], n: int = _BATCH) -> Iterator[Sequence[T]]:
 
 
 class Neo4jTxn(Txn):
+    batch = _BATCH
+    """Rows sent in one query by :meth:`pipelined`."""
+
     def __init__(self, tx: ManagedTransaction):
         self.tx = tx
 
@@ -148,7 +151,7 @@ class Neo4jTxn(Txn):
         yielding each batch's collected rows. While the server works on one batch, the next
         batch's rows are made in a second thread (waiting on the socket frees the interpreter),
         so the client's work and the server's overlap."""
-        chunks = [(key, chunk) for key, items in groups.items() for chunk in _batches(items)]
+        chunks = [(key, chunk) for key, items in groups.items() for chunk in _batches(items, self.batch)]
         if len(chunks) <= 1:
             for key, chunk in chunks:
                 yield key, self.rows(q_of(key), rows=[prepare(x) for x in chunk])
