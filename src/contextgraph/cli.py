@@ -596,29 +596,36 @@ def analyse(
         raise UserError("--top must be at least 1")
     w = _weights(weights)
     since_d, as_of_d = _date_opt(since, "--since"), _date_opt(as_of, "--as-of")
-    # One pass that ends with the process, making millions of objects and no cycles worth
-    # collecting: the collector, re-enabled between steps, would only scan them all again.
+    # One pass making millions of objects and no cycles worth collecting: the collector,
+    # re-enabled between steps, would only scan them all again. Afterwards they are kept out
+    # of later collections (still freed as usual), so a caller in the same process pays nothing.
+    was = gc.isenabled()
     gc.disable()
-    with _store(store) as s:
-        proj = s.projection()
-        known = sorted({x for x in proj.localities if x})
-        for loc in locality or []:
-            if loc not in known:
-                raise UserError(f"--locality {loc!r}: no such locality in the store (known: {', '.join(known)})")
-        log = _log(store)
-        try:
-            result = analyse_store(s, w, as_of_d, since_d, locality, top, seed, projection=proj)
-        except AnalysisError as e:
-            raise UserError(str(e)) from None
-    shown = [c["id"] for c in result["unopened_at_risk"]] + [x["id"] for x in result["persons_of_concern"]]
-    log.append(user, "consultation", shown, purpose, detail={"command": "analyse", "localities": locality or []})
-    if fmt == "json":
-        # indented for a person at a terminal; compact (a third smaller) for a file or a pipe
-        indent = orjson.OPT_INDENT_2 if sys.stdout.isatty() else 0
-        sys.stdout.buffer.write(orjson.dumps(result, option=indent))
-        sys.stdout.buffer.write(b"\n")
-        return
-    _analysis_tables(result, top)
+    try:
+        with _store(store) as s:
+            proj = s.projection()
+            known = sorted({x for x in proj.localities if x})
+            for loc in locality or []:
+                if loc not in known:
+                    raise UserError(f"--locality {loc!r}: no such locality in the store (known: {', '.join(known)})")
+            log = _log(store)
+            try:
+                result = analyse_store(s, w, as_of_d, since_d, locality, top, seed, projection=proj)
+            except AnalysisError as e:
+                raise UserError(str(e)) from None
+        shown = [c["id"] for c in result["unopened_at_risk"]] + [x["id"] for x in result["persons_of_concern"]]
+        log.append(user, "consultation", shown, purpose, detail={"command": "analyse", "localities": locality or []})
+        if fmt == "json":
+            # indented for a person at a terminal; compact (a third smaller) for a file or a pipe
+            indent = orjson.OPT_INDENT_2 if sys.stdout.isatty() else 0
+            sys.stdout.buffer.write(orjson.dumps(result, option=indent))
+            sys.stdout.buffer.write(b"\n")
+            return
+        _analysis_tables(result, top)
+    finally:
+        if was:
+            gc.freeze()
+            gc.enable()
 
 
 def _analysis_tables(result: dict[str, Any], top: int | None) -> None:
