@@ -1366,19 +1366,10 @@ def _leaf_getter(attribute: str, field_type: GraphQLOutputType) -> Any:
     wrapped: Any = field_type
     required = is_non_null_type(wrapped)
     inner: Any = wrapped.of_type if required else wrapped
+    convert: Any
     if is_leaf_type(inner):
-        serialize = inner.serialize
-
-        def leaf(item: Any) -> Any:
-            value = getattr(item, attribute)
-            if value is None:
-                if required:
-                    raise _Slow
-                return None
-            return serialize(value)
-
-        return leaf
-    if is_list_type(inner):
+        convert = inner.serialize
+    elif is_list_type(inner):
         each: Any = inner.of_type
         each_required = is_non_null_type(each)
         each_inner: Any = each.of_type if each_required else each
@@ -1386,19 +1377,24 @@ def _leaf_getter(attribute: str, field_type: GraphQLOutputType) -> Any:
             return None
         serialize_each = each_inner.serialize
 
-        def leaves(item: Any) -> Any:
-            values = getattr(item, attribute)
-            if values is None:
-                if required:
-                    raise _Slow
-                return None
+        def convert(values: Any) -> Any:
             out = [None if v is None else serialize_each(v) for v in values]
             if each_required and None in out:
                 raise _Slow
             return out
 
-        return leaves
-    return None
+    else:
+        return None
+
+    def get(item: Any) -> Any:
+        value = getattr(item, attribute)
+        if value is None:
+            if required:
+                raise _Slow
+            return None
+        return convert(value)
+
+    return get
 
 
 def schema(production: bool = True) -> strawberry.Schema:

@@ -152,14 +152,14 @@ class Neo4jTxn(Txn):
         batch's rows are made in a second thread (waiting on the socket frees the interpreter),
         so the client's work and the server's overlap."""
         chunks = [(key, chunk) for key, items in groups.items() for chunk in _batches(items, self.batch)]
-        if len(chunks) <= 1:
-            for key, chunk in chunks:
-                yield key, self.rows(q_of(key), rows=[prepare(x) for x in chunk])
-            return
 
         def make(chunk: Sequence[X]) -> list[dict[str, Any]]:
             return [prepare(x) for x in chunk]
 
+        if len(chunks) <= 1:  # nothing to overlap: no thread
+            for key, chunk in chunks:
+                yield key, self.rows(q_of(key), rows=make(chunk))
+            return
         with ThreadPoolExecutor(1) as pool:
             nxt = pool.submit(make, chunks[0][1])
             for i, (key, _) in enumerate(chunks):

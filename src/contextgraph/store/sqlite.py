@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
+import numpy.typing as npt
 import orjson
 from rapidfuzz import fuzz, process
 
@@ -159,8 +160,12 @@ def _day(value: str | None) -> int:
     return got
 
 
-def _ekey(t: int, s: int, d: int) -> int:
-    """One integer for a relationship's type and ends (node numbers below 2**28)."""
+N = TypeVar("N", int, "npt.NDArray[np.int64]")
+
+
+def _ekey(t: N, s: N, d: N) -> N:
+    """One integer for a relationship's type and ends (node numbers below 2**28); the same
+    for numpy arrays of them, element by element."""
     return (t << 56) | (s << 28) | d
 
 
@@ -258,7 +263,7 @@ class Index:
             t = np.frombuffer(self.e_type, np.uint8)[live].astype(np.int64)
             src = np.frombuffer(self.e_src, np.int32)[live].astype(np.int64)
             dst = np.frombuffer(self.e_dst, np.int32)[live].astype(np.int64)
-            keys = (t << 56) | (src << 28) | dst
+            keys = _ekey(t, src, dst)
             self._ekey = dict(zip(keys.tolist(), live.tolist(), strict=True))
         return self._ekey
 
@@ -269,7 +274,7 @@ class Index:
         n, m = self.top()
         head = {
             "byteorder": sys.byteorder,
-            "sizes": {a: getattr(self, a).itemsize for a in _SNAPSHOT_ARRAYS if isinstance(getattr(self, a), array)},
+            "sizes": self._itemsizes(),
             "ids": self.ids[: n + 1],
             "loc_names": self.loc_names,
             "merged": self.merged,
@@ -287,8 +292,7 @@ class Index:
             return None
         head = orjson.loads(parts["head"])
         ix = cls()
-        sizes = {a: getattr(ix, a).itemsize for a in _SNAPSHOT_ARRAYS if isinstance(getattr(ix, a), array)}
-        if head.get("byteorder") != sys.byteorder or head.get("sizes") != sizes:
+        if head.get("byteorder") != sys.byteorder or head.get("sizes") != ix._itemsizes():
             return None
         for a in _SNAPSHOT_ARRAYS:
             col = getattr(ix, a)
@@ -309,6 +313,10 @@ class Index:
         if any(len(getattr(ix, a)) != (m if a.startswith("e_") else n) for a in _SNAPSHOT_ARRAYS):
             return None
         return ix
+
+    def _itemsizes(self) -> dict[str, int]:
+        """The byte size of each item of the typed arrays, which a copy must share to be read."""
+        return {a: col.itemsize for a in _SNAPSHOT_ARRAYS if isinstance(col := getattr(self, a), array)}
 
     def top(self) -> tuple[int, int]:
         """The highest number of a stored entity and of a stored relationship (0 when none)."""
@@ -746,6 +754,8 @@ class SQLiteStore(Store):
     """The embedded store in one SQLite file (``sqlite:///path/to/file.db``)."""
 
     batch_size = 250_000
+    snapshot_min = 100_000
+    """Keep a copy of the index in the file on close when it holds at least this many entities and relationships."""
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
@@ -874,10 +884,8 @@ class SQLiteStore(Store):
                 if self._db.execute("PRAGMA data_version").fetchone()[0] != self._data_version:
                     self._db.execute("ROLLBACK")
                     return False  # another connection wrote since the index was read
+                self._db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('stamp', randomblob(16))")
                 stamp = self._stamp()
-                if stamp is None:
-                    self._db.execute("INSERT INTO meta (key, value) VALUES ('stamp', randomblob(16))")
-                    stamp = self._stamp()
                 self._db.execute("DELETE FROM meta WHERE key LIKE 'index.%'")
                 rows = [(f"index.{k}", v) for k, v in self._ix.snapshot().items()]
                 self._db.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", [*rows, ("index.stamp", stamp)])
@@ -1003,7 +1011,7 @@ class SQLiteStore(Store):
         with self._lock:
             ix = self._index()
             found = self._adjacent(ix, ids, flt, outside=True)
-            if flt.handling is not None and "C" not in flt.handling and found:
+            if flt.public_only and found:
                 rels = SQLiteTxn(self)._rels_by_rid([rid for _, rid, _ in found])
                 found = [x for x in found if x[1] in rels and flt.visible_facts(rels[x[1]]) is not None]
             out: dict[str, int] = {}
@@ -1182,7 +1190,7 @@ class SQLiteStore(Store):
 
     def facts(self, keys: Iterable[Key], flt: Filter | None = None) -> dict[Key, Fact]:
         """As :meth:`Store.facts`, straight from the columns and the assertions' source refs."""
-        if flt is not None and flt.handling is not None and "C" not in flt.handling:
+        if flt is not None and flt.public_only:
             return super().facts(keys, flt)
         with self._lock:
             ix = self._index()
@@ -1269,9 +1277,6 @@ class SQLiteStore(Store):
         child._ix_saved = True
         child._data_version = child._db.execute("PRAGMA data_version").fetchone()[0]
         return child
-
-    snapshot_min = 100_000
-    """Keep a copy of the index in the file on close when it holds at least this many entities and relationships."""
 
     def close(self) -> None:
         with self._lock:
