@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import random
 import sqlite3
 from pathlib import Path
 
 import orjson
 
+from contextgraph.interchange import entity_from_json, relationship_from_json
 from contextgraph.model import Entity
 from contextgraph.store import Filter, open_store
+from contextgraph.store.base import NotFound, Store, Subgraph
 from contextgraph.store.sqlite import MIGRATIONS, Index, SQLiteStore
+from contextgraph.synth import generate
 
 from .data import ENTITIES, RELATIONSHIPS, rel
 
@@ -193,3 +197,74 @@ def test_index_kept_in_the_file_is_read_after_the_last_entity_is_erased(tmp_path
     assert again._ix_saved
     assert again.get("c-9") is None
     again.close()
+
+
+def _area(path: Path, children: int = 150, seed: int = 3) -> SQLiteStore:
+    """A small generated area, with a few children merged into others."""
+    data = generate(children=children, seed=seed)
+    s = SQLiteStore(path)
+    s.upsert([entity_from_json(e) for e in data.entities], [relationship_from_json(r) for r in data.relationships])
+    kids = sorted(e["id"] for e in data.entities if e["kind"] == "child")
+    for a, b in zip(kids[:12:2], kids[1:12:2], strict=True):
+        s.merge(a, b)
+    return s
+
+
+def _hood(sub: Subgraph) -> tuple[list[tuple[str, str]], list[tuple[tuple[str, str, str], str]]]:
+    return sorted((e.id, repr(e)) for e in sub.nodes), sorted((r.key, repr(r)) for r in sub.edges)
+
+
+def test_neighbourhood_walked_in_the_index_is_the_generic_walk(tmp_path: Path) -> None:
+    s = _area(tmp_path / "w.db")
+    rng = random.Random(5)
+    ids = [i for i in s._index().ids if i is not None]
+    centres = ["p-x", *rng.sample(ids, 40), *s._index().merged]  # merged ids give their entity
+    filters = [
+        None,
+        Filter.of(handling=["P"]),
+        Filter.of(localities=["North", "East"]),
+        Filter.of(types=["SEEN_AT", "ASSOCIATES_WITH"], since="2024-06-01"),
+        Filter.of(kinds=["child", "location"], until="2024-09-30", handling=["P", "C"]),
+        Filter.of(localities=["South"], handling=["P"], since="2024-03-01"),
+    ]
+    walked = 0
+    for c in centres:
+        for depth in (1, 2, 3):
+            for flt in filters:
+                try:
+                    generic = Store.neighbourhood(s, c, depth, flt)
+                except NotFound:
+                    try:
+                        s.neighbourhood(c, depth, flt)
+                    except NotFound:
+                        continue
+                    raise AssertionError(f"{c} is found by the index walk only") from None
+                assert _hood(s.neighbourhood(c, depth, flt)) == _hood(generic), (c, depth, flt)
+                walked += len(generic.nodes)
+    assert walked > 10_000  # the walks reached far into the area
+
+
+def test_warmed_store_holds_every_record_and_follows_writes(tmp_path: Path) -> None:
+    path = tmp_path / "x.db"
+    _area(path).close()
+    s = SQLiteStore(path)
+    kid, friend = "c-0000100", "c-0000101"
+    before = s.neighbourhood(kid, 2)
+    held = s.warm()
+    ix = s._index()
+    rows = s._db.execute("SELECT (SELECT count(*) FROM entities) + (SELECT count(*) FROM relationships)").fetchone()
+    assert held == rows[0] == len(ix.records) + len(ix.rels)
+    assert ix.cache_limit is None
+    assert _hood(s.neighbourhood(kid, 2)) == _hood(before)
+    # a write through this store changes what it holds
+    s.upsert([Entity("c-new", "child", "New Child", locality="East")], [rel("ASSOCIATES_WITH", "c-new", friend)])
+    assert "c-new" in {n.id for n in s.neighbourhood(friend, 1).nodes}
+    # a write through another connection: every record is read again
+    other = SQLiteStore(path)
+    other.upsert([Entity(friend, "child", "Renamed")])
+    other.close()
+    assert s.get(friend).name == "Renamed"  # type: ignore[union-attr]
+    ix = s._index()
+    assert len(ix.records) + len(ix.rels) == held + 2
+    assert ix.cache_limit is None
+    s.close()

@@ -74,8 +74,9 @@ def _problem(status: int, detail: str | list[str]) -> HTTPException:
     return HTTPException(status, detail)
 
 
-def create_app(url: str | None = None, dev: bool = False) -> FastAPI:
-    """The service over the store at ``url``; ``dev`` turns on GraphiQL and introspection."""
+def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> FastAPI:
+    """The service over the store at ``url``; ``dev`` turns on GraphiQL and introspection; ``warm``
+    reads every record into memory before the first request (see :meth:`Store.warm`)."""
     url = store_url(url)
     verifier = Verifier.from_settings(LocalKeys.for_store(url))
     log = AuditLog(audit_path(url))
@@ -85,6 +86,8 @@ def create_app(url: str | None = None, dev: bool = False) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         state["store"] = open_store(url)
+        if warm:
+            state["store"].warm()
         try:
             yield
         finally:
@@ -367,6 +370,7 @@ def _unpack(body: bytes, folder: Path) -> None:
 
 
 ENV_DEV = "CONTEXTGRAPH_DEV"
+ENV_WARM = "CONTEXTGRAPH_WARM"
 
 
 class TCPConfig(uvicorn.Config):
@@ -382,9 +386,12 @@ class TCPConfig(uvicorn.Config):
 
 
 def app_from_settings() -> FastAPI:
-    """The service as the settings say (``CONTEXTGRAPH_STORE``, ``CONTEXTGRAPH_DEV=1``): what each
-    worker process runs when ``contextgraph serve --workers N`` starts several."""
-    return create_app(os.environ.get(ENV_STORE), dev=os.environ.get(ENV_DEV) == "1")
+    """The service as the settings say (``CONTEXTGRAPH_STORE``, ``CONTEXTGRAPH_DEV=1``,
+    ``CONTEXTGRAPH_WARM=0``): what each worker process runs when ``contextgraph serve --workers N``
+    starts several."""
+    return create_app(
+        os.environ.get(ENV_STORE), dev=os.environ.get(ENV_DEV) == "1", warm=os.environ.get(ENV_WARM, "1") != "0"
+    )
 
 
 def openapi() -> str:

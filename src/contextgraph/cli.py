@@ -791,6 +791,9 @@ def serve(
         bool, typer.Option("--sample", help="Load a generated, fictional sample area first if the store is empty")
     ] = False,
     workers: Annotated[int, typer.Option(help="Worker processes (one per core serves most requests)")] = 1,
+    warm: Annotated[
+        bool, typer.Option("--warm/--no-warm", help="Read every record into memory before serving (embedded store)")
+    ] = True,
     store: StoreOpt = None,
 ) -> None:
     """Run the service: /graphql and REST behind sign-in, /healthz and /readyz."""
@@ -804,7 +807,7 @@ def serve(
     if sample:
         _load_sample(url)
     try:
-        app = create_app(url, dev=dev)
+        app = create_app(url, dev=dev, warm=warm)
         keys = LocalKeys.for_store(url)
         demo = keys.mint("demo-analyst", "analyst", list(SAMPLE_LOCALITIES), None, 12 * 60) if sample else None
     except AuthError as e:
@@ -818,10 +821,11 @@ def serve(
         + (f" --store {url}" if store else "")
     )
     if workers > 1:  # each worker opens the store itself, from the settings
-        from .api import ENV_DEV
+        from .api import ENV_DEV, ENV_WARM
 
         os.environ[ENV_STORE] = url
         os.environ[ENV_DEV] = "1" if dev else ""
+        os.environ[ENV_WARM] = "1" if warm else "0"
         from uvicorn.supervisors import Multiprocess
 
         from .api import TCPConfig

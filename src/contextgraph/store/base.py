@@ -493,6 +493,12 @@ class Store(ABC):
         it; None when the backend cannot tell cheaply (nothing is cached then)."""
         return None
 
+    def warm(self) -> int:
+        """Read every record into memory now and keep it there, for a long-running service that
+        answers many traversals; returns how many records are held (0 for a backend that keeps
+        its own cache, such as a Neo4j server's page cache)."""
+        return 0
+
     def before_fork(self) -> None:
         """Load now what a forked process will read through :meth:`in_child`, so that it
         shares this process's copy instead of building its own."""

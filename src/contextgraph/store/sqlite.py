@@ -48,9 +48,11 @@ from .base import (
     Filter,
     Key,
     Label,
+    NotFound,
     Stats,
     Store,
     StoreError,
+    Subgraph,
     Txn,
     WriteSummary,
     _same_rel,
@@ -191,10 +193,10 @@ _CONDITIONAL_SQL = """instr(r.assertions, ' C"') > 0 OR r.assertions GLOB '*"[A-
 """Relationships whose encoded assertions hold a grading with conditions (3x5x2 ``C``, legacy 2-5)."""
 
 
-def _trim(cache: dict[int, Any]) -> None:
-    """Keep a record cache bounded, dropping the oldest entries."""
-    if len(cache) > _CACHE:
-        for k in list(itertools.islice(cache, len(cache) - _CACHE // 2)):
+def _trim(cache: dict[int, Any], limit: int | None) -> None:
+    """Keep a record cache within ``limit`` (None: unbounded), dropping the oldest entries."""
+    if limit is not None and len(cache) > limit:
+        for k in list(itertools.islice(cache, len(cache) - limit // 2)):
             del cache[k]
 
 
@@ -229,9 +231,11 @@ class Index:
         self.e_grade = bytearray(1)
         self.e_alive = bytearray(1)
         self.names: tuple[list[str], list[int]] | None = None  # names and their nodes, built on first search
-        # decoded records, most recently read, shared with callers (who must not change them)
+        # decoded records, most recently read, shared with callers (who must not change them);
+        # at most ``cache_limit`` of each, or every record once the store is warmed
         self.records: dict[int, Entity] = {}
         self.rels: dict[int, Relationship] = {}
+        self.cache_limit: int | None = _CACHE
 
     @property
     def adj(self) -> list[list[int] | None]:
@@ -327,6 +331,18 @@ class Index:
         while rid > 0 and not self.e_alive[rid]:
             rid -= 1
         return nid, rid
+
+    def nids(self, ids: Iterable[str]) -> list[int]:
+        """The node numbers of those of ``ids`` that are stored."""
+        nid_of = self.nid_of
+        return [n for i in ids if (n := nid_of.get(i)) is not None]
+
+    def decoded(self, row: tuple[Any, ...]) -> Entity:
+        """The entity of a row of ``_ENT_COLS``, with the ids merged into it."""
+        e = _entity(row)
+        if e.id in self.members:
+            e.members = sorted(self.members[e.id])
+        return e
 
     def forget(self, nids: Iterable[int] = (), rids: Iterable[int] = ()) -> None:
         """Drop cached records that a write has changed."""
@@ -486,27 +502,24 @@ class SQLiteTxn(Txn):
     # reads
 
     def entities(self, ids: Iterable[str]) -> dict[str, Entity]:
+        return {e.id: e for e in self._ents_by_nid(self.ix.nids(ids)).values()}
+
+    def _ents_by_nid(self, nids: Sequence[int]) -> dict[int, Entity]:
         ix = self.ix
         cache = ix.records
-        out: dict[str, Entity] = {}
+        out: dict[int, Entity] = {}
         missing = []
-        for i in ids:
-            n = ix.nid_of.get(i)
-            if n is None:
-                continue
+        for n in nids:
             e = cache.get(n)
             if e is None:
                 missing.append(n)
             else:
-                out[i] = e
+                out[n] = e
         for chunk in _chunks(missing):
             q = f"SELECT {_ENT_COLS} FROM entities WHERE nid IN ({','.join('?' * len(chunk))})"
             for row in self.db.execute(q, chunk):
-                e = _entity(row)
-                if e.id in ix.members:
-                    e.members = sorted(ix.members[e.id])
-                out[e.id] = cache[row[0]] = e
-        _trim(cache)
+                out[row[0]] = cache[row[0]] = ix.decoded(row)
+        _trim(cache, ix.cache_limit)
         return out
 
     def merged_into(self, ids: Iterable[str]) -> dict[str, str]:
@@ -534,7 +547,7 @@ class SQLiteTxn(Txn):
             q = f"SELECT {_REL_COLS} FROM relationships WHERE rid IN ({','.join('?' * len(chunk))})"
             for rid, t, s, d, asr, props in self.db.execute(q, chunk):
                 out[rid] = cache[rid] = _relationship(t, ids[s], ids[d], asr, props)
-        _trim(cache)
+        _trim(cache, ix.cache_limit)
         return out
 
     def relationships(self, keys: Iterable[Key]) -> dict[Key, Relationship]:
@@ -775,6 +788,7 @@ class SQLiteStore(Store):
         self._nid = 0
         self._rid = 0
         self._writes = 0
+        self._warm = False
 
     def version(self) -> tuple[int, int] | None:
         """Changes with every committed write, by this connection or another."""
@@ -837,6 +851,8 @@ class SQLiteStore(Store):
             gc.freeze()  # a long-lived index: keep it out of every later collection
             self._data_version = dv
             self._nid = self._rid = 0
+            if self._warm:
+                self._fill(self._ix)
         return self._ix
 
     def _stamp(self) -> bytes | None:
@@ -998,10 +1014,78 @@ class SQLiteStore(Store):
         with self._lock:
             ix = self._index()
             tx = SQLiteTxn(self)
-            other = {rid: o for _, rid, o in self._adjacent(ix, ids, flt, outside=False)}
+            other = {rid: o for _, rid, o in self._adjacent(ix, ix.nids(ids), flt, outside=False)}
             rels = tx._rels_by_rid(list(other))
-            ents = tx.entities({ix.ids[o] or "" for o in other.values()})
-            return [(r, ents[ix.ids[other[rid]] or ""]) for rid, r in rels.items()]
+            ents = tx._ents_by_nid(list(set(other.values())))
+            return [(r, ents[other[rid]]) for rid, r in rels.items()]
+
+    def neighbourhood(self, eid: str, depth: int = 1, flt: Filter | None = None) -> Subgraph:
+        """As :meth:`Store.neighbourhood`, walked in the adjacency index: records are read
+        (or taken from memory) once the walk has found them, not step by step."""
+        if not 1 <= depth <= 3:
+            raise StoreError("depth must be 1, 2 or 3")
+        flt = flt or Filter()
+        with self._lock:
+            ix = self._index()
+            tx = SQLiteTxn(self)
+            c = ix.nid_of.get(ix.merged.get(eid, eid))
+            if c is None:
+                raise NotFound(f"no entity {eid!r}")
+            public = flt.public_only
+            svc = _KIND_CODE["service"]
+            kind = ix.kind
+            nodes = [c]
+            seen = {c}
+            rids: list[int] = []
+            taken: set[int] = set()
+            visible: dict[int, Relationship] = {}
+            frontier = [c]
+            for _ in range(depth):
+                if not frontier:
+                    break
+                found = self._adjacent(ix, frontier, flt, outside=False)
+                if public:
+                    found = self._visible(tx, found, flt, visible)
+                nxt: list[int] = []
+                for _, rid, o in found:
+                    if rid in taken:
+                        continue
+                    taken.add(rid)
+                    rids.append(rid)
+                    if o not in seen:
+                        seen.add(o)
+                        nodes.append(o)
+                        if kind[o] != svc:
+                            nxt.append(o)
+                frontier = nxt
+            ents = tx._ents_by_nid(nodes)
+            rels = tx._rels_by_rid(rids)
+            out = [ents[n] for n in nodes if n in ents]
+            edges = [visible.get(rid) or rels[rid] for rid in rids if rid in rels]
+        merged = [e.id for e in out if e.members]
+        if merged:
+            views = self.get_many(merged)
+            out = [views.get(e.id, e) for e in out]
+        return Subgraph(out, edges)
+
+    @staticmethod
+    def _visible(
+        tx: SQLiteTxn, found: list[tuple[int, int, int]], flt: Filter, kept: dict[int, Relationship]
+    ) -> list[tuple[int, int, int]]:
+        """The steps of ``found`` a reader cleared for P only may take: the relationship keeps a
+        P assertion (kept, so reduced, in ``kept``) and the entity reached was named under P."""
+        rels = tx._rels_by_rid([rid for _, rid, _ in found])
+        ents = tx._ents_by_nid(list({o for _, _, o in found}))
+        out = []
+        for n, rid, o in found:
+            r = rels.get(rid)
+            e = ents.get(o)
+            seen = flt.visible_facts(r) if r is not None else None
+            if seen is None or e is None or not flt.node_ok(e.kind, e.locality, e.handling):
+                continue
+            kept[rid] = seen
+            out.append((n, rid, o))
+        return out
 
     def outside_links(self, ids: Sequence[str], flt: Filter) -> dict[str, int]:
         """As :meth:`Store.outside_links`, from the adjacency index: only the links that leave the
@@ -1010,7 +1094,7 @@ class SQLiteStore(Store):
             return {}
         with self._lock:
             ix = self._index()
-            found = self._adjacent(ix, ids, flt, outside=True)
+            found = self._adjacent(ix, ix.nids(ids), flt, outside=True)
             if flt.public_only and found:
                 rels = SQLiteTxn(self)._rels_by_rid([rid for _, rid, _ in found])
                 found = [x for x in found if x[1] in rels and flt.visible_facts(rels[x[1]]) is not None]
@@ -1021,40 +1105,44 @@ class SQLiteStore(Store):
             return out
 
     @staticmethod
-    def _adjacent(ix: Index, ids: Sequence[str], flt: Filter, outside: bool) -> list[tuple[int, int, int]]:
-        """``(node, edge, other end)`` for the live edges of ``ids`` that pass ``flt``'s types and
-        dates, whose other end passes its kinds and localities — or, with ``outside``, whose
-        other end is a non-service entity outside its localities."""
+    def _adjacent(ix: Index, nids: Sequence[int], flt: Filter, outside: bool) -> list[tuple[int, int, int]]:
+        """``(node, edge, other end)`` for the live edges of nodes ``nids`` that pass ``flt``'s
+        types and dates, whose other end passes its kinds and localities — or, with
+        ``outside``, whose other end is a non-service entity outside its localities."""
         types = {_TYPE_CODE[t] for t in flt.types} if flt.types is not None else None
         since = day(flt.since) if flt.since else None
         until = day(flt.until) if flt.until else None
         kinds = {_KIND_CODE[k] for k in flt.kinds} if flt.kinds is not None else None
         locs = {ix.loc_code[x] for x in flt.localities if x in ix.loc_code} if flt.localities is not None else None
         svc = _KIND_CODE["service"]
+        adj, e_type, e_first, e_last, e_src, e_dst = ix.adj, ix.e_type, ix.e_first, ix.e_last, ix.e_src, ix.e_dst
+        alive, kind, loc = ix.alive, ix.kind, ix.loc
+        plain = types is None and since is None and until is None and kinds is None and locs is None
         found: list[tuple[int, int, int]] = []
-        for eid in ids:
-            n = ix.nid_of.get(eid)
-            if n is None:
-                continue
-            for rid in ix.adj[n] or ():
-                if types is not None and ix.e_type[rid] not in types:
+        for n in nids:
+            for rid in adj[n] or ():
+                if not plain:
+                    if types is not None and e_type[rid] not in types:
+                        continue
+                    if since is not None and 0 <= e_last[rid] < since:
+                        continue
+                    if until is not None and e_first[rid] > until:
+                        continue
+                s = e_src[rid]
+                o = e_dst[rid] if s == n else s
+                if o == n or not alive[o]:
                     continue
-                if since is not None and 0 <= ix.e_last[rid] < since:
+                if plain:
+                    found.append((n, rid, o))
                     continue
-                if until is not None and ix.e_first[rid] > until:
-                    continue
-                s, d = ix.e_src[rid], ix.e_dst[rid]
-                o = d if s == n else s
-                if o == n or not ix.alive[o]:
-                    continue
-                k = ix.kind[o]
+                k = kind[o]
                 if outside:
-                    if k != svc and locs is not None and ix.loc[o] not in locs:
+                    if k != svc and locs is not None and loc[o] not in locs:
                         found.append((n, rid, o))
                     continue
                 if kinds is not None and k not in kinds:
                     continue
-                if locs is not None and k != svc and ix.loc[o] not in locs:
+                if locs is not None and k != svc and loc[o] not in locs:
                     continue
                 found.append((n, rid, o))
         return found
@@ -1262,6 +1350,29 @@ class SQLiteStore(Store):
                     yield _relationship(t, ids.get(s), ids.get(d), asr, props)
         finally:
             con.close()
+
+    def warm(self) -> int:
+        """As :meth:`Store.warm`: every record decoded into memory in one pass over each table,
+        and kept there (changed records are read again after a write). A store warmed once
+        stays warm: when another connection writes, the records are read again with the index."""
+        with self._lock:
+            self._warm = True
+            return self._fill(self._index())
+
+    def _fill(self, ix: Index) -> int:
+        """Every record not yet in memory into ``ix``'s caches, which are no longer bounded."""
+        ix.cache_limit = None
+        ents, rels, ids = ix.records, ix.rels, ix.ids
+        with paused_gc():
+            if len(ents) < len(ix.nid_of):
+                for row in self._db.execute(f"SELECT {_ENT_COLS} FROM entities"):
+                    if row[0] not in ents:
+                        ents[row[0]] = ix.decoded(row)
+            for rid, t, s, d, asr, props in self._db.execute(f"SELECT {_REL_COLS} FROM relationships"):
+                if rid not in rels:
+                    rels[rid] = _relationship(t, ids[s], ids[d], asr, props)
+        gc.freeze()  # long-lived records: keep them out of every later collection
+        return len(ents) + len(rels)
 
     def before_fork(self) -> None:
         with self._lock:
