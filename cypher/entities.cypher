@@ -87,6 +87,12 @@ WHERE n.id > $after
 WITH n ORDER BY n.id LIMIT $page
 RETURN collect(n {.*}) AS rows
 
+-- name: merged_pairs
+-- Every merged record with the entity it was merged into.
+MATCH (m:Entity)
+WHERE m.merged_into IS NOT NULL
+RETURN collect([m.id, m.merged_into]) AS pairs
+
 -- name: entities_view
 -- Each id's entity as readers see it: a merged id followed to the entity it was
 -- merged into, with the records merged into that entity.

@@ -61,6 +61,25 @@ WHERE o.merged_into IS NULL AND o <> n
 RETURN collect([type(r), startNode(r).id, endNode(r).id, r.assertions, r.properties, o {.*},
                 COUNT { MATCH (m:Entity {merged_into: o.id}) }]) AS rows
 
+-- name: expand_keys
+-- As expand, with only the key of each relationship and the id and kind of the
+-- entity at its other end, and the store's version read before the walk: for a
+-- store that keeps records in memory while the version stays the same.
+OPTIONAL MATCH (v:Record {id: 'store-version'})
+WITH [v.body, v.seq] AS version
+CALL {
+  UNWIND $ids AS id
+  MATCH (n:Entity {id: id})-[r]-(o:Entity)
+  WHERE o.merged_into IS NULL AND o <> n
+    AND ($types IS NULL OR type(r) IN $types)
+    AND ($since IS NULL OR r.last_seen IS NULL OR r.last_seen >= $since)
+    AND ($until IS NULL OR r.first_seen IS NULL OR r.first_seen <= $until)
+    AND ($kinds IS NULL OR o.kind IN $kinds)
+    AND ($localities IS NULL OR o.kind = $service OR o.locality IN $localities)
+  RETURN collect([type(r), startNode(r).id, endNode(r).id, o.id, o.kind]) AS rows
+}
+RETURN version, rows
+
 -- name: projection_edges
 MATCH (a:Entity)-[r]->(b:Entity)
 WHERE a <> b

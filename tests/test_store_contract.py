@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from contextgraph.model import GRADE_CODES, Entity, Relationship, service_id
-from contextgraph.store import Filter, NotFound, Store, StoreError
+from contextgraph.store import Filter, NotFound, Store, StoreError, open_store
+from contextgraph.store.base import Subgraph
 
 from .data import ENTITIES, RELATIONSHIPS, a, rel
 
@@ -362,3 +363,37 @@ def test_large_upserts_may_commit_in_parts_with_the_same_result(store: Store) ->
     finally:
         store.atomic_rows = limit
     assert store.stats().relationships["SEEN_AT"] == 3
+
+
+def _hood(sub: Subgraph) -> tuple[list[str], list[str]]:
+    return sorted(repr(e) for e in sub.nodes), sorted(repr(r) for r in sub.edges)
+
+
+def test_a_warmed_store_answers_the_same_and_follows_writes_by_others(
+    loaded: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A store holding every record in memory (as the service does) reads what another process wrote."""
+    from contextgraph.store.neo4j import _Held
+
+    monkeypatch.setattr(_Held, "settle", 0.0)  # keep what is read at once, so that the test reaches it
+    warm = open_store(loaded.url)
+    try:
+        assert warm.warm() >= len(ENTITIES) + len(RELATIONSHIPS)
+        filters = [None, Filter.of(handling=["P"]), Filter.of(localities=["East"]), Filter.of(types=["SEEN_AT"])]
+        for c in ("p-1", "c-1", "l-1"):
+            for depth in (1, 2, 3):
+                for flt in filters:
+                    assert _hood(warm.neighbourhood(c, depth, flt)) == _hood(loaded.neighbourhood(c, depth, flt))
+        # writes through the other store: a new fact, a renamed child, a merge, an erasure
+        loaded.upsert([Entity("c-2", "child", "Zoe Renamed")], [rel("SEEN_AT", "c-2", "l-2", ref="n7")])
+        hood = warm.neighbourhood("c-2", 1)
+        assert "l-2" in {n.id for n in hood.nodes}
+        assert "Zoe Renamed" in {n.name for n in hood.nodes} | {a for n in hood.nodes for a in n.aliases}
+        loaded.merge("c-1", "c-4")
+        assert _hood(warm.neighbourhood("p-1", 2)) == _hood(loaded.neighbourhood("p-1", 2))
+        loaded.erase("c-3", reason="erasure request upheld")
+        for c in ("c-1", "l-1"):
+            assert "c-3" not in {n.id for n in warm.neighbourhood(c, 2).nodes}
+        assert _hood(warm.neighbourhood("l-1", 3)) == _hood(loaded.neighbourhood("l-1", 3))
+    finally:
+        warm.close()

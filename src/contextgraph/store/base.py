@@ -296,6 +296,44 @@ class Txn(ABC):
 RECORD_TABLES = ("judgements", "erasures", "meta", "sources", "reviews")
 
 
+N = TypeVar("N")
+E = TypeVar("E")
+
+
+def walk(centre: N, depth: int, step: Callable[[list[N]], Iterable[tuple[E, N, bool]]]) -> tuple[list[N], list[E]]:
+    """The nodes within ``depth`` steps of ``centre`` and the edges walked, breadth first, over
+    whatever handles a store keeps for them (numbers, ids, keys).
+
+    ``step(frontier)`` gives ``(edge, other end, may walk on from it)`` for the edges of the
+    frontier that pass the reader's filter. Nodes and edges come in the order first found.
+
+    >>> graph = {"a": [("ab", "b"), ("ac", "c")], "b": [("ab", "a"), ("bd", "d")], "c": [("ac", "a")], "d": []}
+    >>> walk("a", 2, lambda front: [(e, o, o != "c") for n in front for e, o in graph[n]])
+    (['a', 'b', 'c', 'd'], ['ab', 'ac', 'bd'])
+    """
+    nodes = [centre]
+    seen = {centre}
+    edges: list[E] = []
+    taken: set[E] = set()
+    frontier = [centre]
+    for _ in range(depth):
+        if not frontier:
+            break
+        nxt: list[N] = []
+        for e, o, onward in step(frontier):
+            if e in taken:
+                continue
+            taken.add(e)
+            edges.append(e)
+            if o not in seen:
+                seen.add(o)
+                nodes.append(o)
+                if onward:
+                    nxt.append(o)
+        frontier = nxt
+    return nodes, edges
+
+
 def merge_entity(old: Entity | None, new: Entity) -> Entity:
     """The record after ``new`` is asserted over ``old``. Asserting the same twice is a no-op.
 
@@ -413,7 +451,8 @@ class Store(ABC):
 
     @abstractmethod
     def expand(self, ids: Sequence[str], flt: Filter) -> list[tuple[Relationship, Entity]]:
-        """Live relationships of ``ids`` that pass ``flt``, each with its other end."""
+        """Live relationships of ``ids`` that pass ``flt``'s types and dates, each with its other
+        end, which passes ``flt``'s kinds and localities (handling codes are the caller's to check)."""
 
     @abstractmethod
     def search_candidates(self, keys: Sequence[str], flt: Filter, limit: int) -> list[Entity]:
@@ -702,16 +741,18 @@ class Store(ABC):
         nodes: dict[str, Entity] = {centre.id: centre}
         edges: dict[Key, Relationship] = {}
         frontier = [centre.id]
+        public = flt.public_only
         for _ in range(depth):
             if not frontier:
                 break
             nxt: list[str] = []
             for found, other in self.expand(frontier, flt):
-                rel = flt.visible_facts(found)
-                if rel is None:
-                    continue
-                if not flt.node_ok(other.kind, other.locality, other.handling):
-                    continue
+                rel = found
+                if public:  # expand has kept to the kinds and localities; handling codes are left
+                    seen = flt.visible_facts(found)
+                    if seen is None or not flt.node_ok(other.kind, other.locality, other.handling):
+                        continue
+                    rel = seen
                 edges[rel.key] = rel
                 if other.id not in nodes:
                     nodes[other.id] = other

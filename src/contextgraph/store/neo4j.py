@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import json
+import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -28,13 +29,16 @@ from .base import (
     RECORD_TABLES,
     Filter,
     Key,
+    NotFound,
     Stats,
     Store,
     StoreError,
+    Subgraph,
     Txn,
     decode_assertions,
     encode_assertions,
     view,
+    walk,
 )
 
 T = TypeVar("T")
@@ -122,6 +126,33 @@ def _rel_write_row(r: Relationship) -> dict[str, Any]:
 
 def _relationship(t: str, s: str, d: str, assertions: str | None, props: str | None) -> Relationship:
     return Relationship(t, s, d, decode_assertions(assertions or "[]", s, d), orjson.loads(props or "{}"))
+
+
+class _Held:
+    """Records a warmed store keeps in memory, valid while the store's version is the one they
+    were read at: any committed write, by any process, changes the version and empties them.
+
+    Records read within ``settle`` seconds of a version first being seen are used but not kept,
+    so that none read while a write was still being applied on the server outlives it.
+    """
+
+    settle = 2.0
+
+    def __init__(self) -> None:
+        self.version: Any = None
+        self.seen_at = 0.0
+        self.entities: dict[str, Entity] = {}
+        self.relationships: dict[Key, Relationship] = {}
+
+    def observe(self, version: Any) -> bool:
+        """Note the version a read saw before reading records; whether what it reads may be kept."""
+        if version != self.version:
+            self.version = version
+            self.seen_at = time.monotonic()
+            self.entities = {}
+            self.relationships = {}
+            return False
+        return time.monotonic() - self.seen_at >= self.settle
 
 
 def _batches(seq: Sequence[T], n: int = _BATCH) -> Iterator[Sequence[T]]:
@@ -308,6 +339,7 @@ class Neo4jStore(Store):
             self._driver.verify_connectivity()
         except (ServiceUnavailable, Neo4jError, ValueError, OSError) as e:
             raise StoreError(f"cannot reach Neo4j at {uri}: {e}") from None
+        self._held: _Held | None = None
         with self._driver.session(database=database) as s:
             for name in _SCHEMA:
                 s.run(query(name)).consume()
@@ -357,7 +389,8 @@ class Neo4jStore(Store):
 
     def expand(self, ids: Sequence[str], flt: Filter) -> list[tuple[Relationship, Entity]]:
         params = self._params(flt)
-
+        if self._held is not None:
+            return self._expand_held(self._held, ids, params)
         out = []
         for t, s, d, asr, props, other_props, members in self._rows(query("expand"), ids=list(ids), **params):
             other = _entity(other_props)
@@ -365,6 +398,100 @@ class Neo4jStore(Store):
                 other.members = ["?"]  # filled by the caller's view
             out.append((_relationship(t, s, d, asr, props), other))
         return out
+
+    def _expand_held(
+        self, held: _Held, ids: Sequence[str], params: dict[str, Any]
+    ) -> list[tuple[Relationship, Entity]]:
+        """As :meth:`expand` for a warmed store: the walk returns keys, and only the records not
+        held in memory are read."""
+        rows, keep = self._walk_keys(held, ids, params)
+        ents, rels = self._held_records(held, [r[3] for r in rows], [(t, a, b) for t, a, b, *_ in rows], keep)
+        return [(r, e) for r, e in zip(rels, ents, strict=True) if r is not None and e is not None]
+
+    def _walk_keys(self, held: _Held, ids: Sequence[str], params: dict[str, Any]) -> tuple[list[Any], bool]:
+        """The rows of ``expand_keys`` and whether records read after them may be kept."""
+        with self._driver.session(database=self.database, default_access_mode="READ") as s:
+            rec = s.run(query("expand_keys"), {"ids": list(ids), **params}).single(strict=True)
+        return rec["rows"], held.observe(tuple(rec["version"]))
+
+    def _held_records(
+        self, held: _Held, ids: Sequence[str], keys: Sequence[Key], keep: bool
+    ) -> tuple[list[Entity | None], list[Relationship | None]]:
+        """The record of each of ``ids`` and ``keys`` (None for one gone since): those held, and the
+        others read (and kept, if ``keep``)."""
+        ents = list(map(held.entities.get, ids))
+        rels = list(map(held.relationships.get, keys))
+        want_e = [i for i, e in zip(ids, ents, strict=True) if e is None]
+        want_r = [k for k, r in zip(keys, rels, strict=True) if r is None]
+        if want_e or want_r:
+            got_e, got_r = self.read(lambda tx: (tx.entities(want_e), tx.relationships(want_r)))
+            if keep:
+                held.entities.update(got_e)
+                held.relationships.update(got_r)
+            ents = [e if e is not None else got_e.get(i) for i, e in zip(ids, ents, strict=True)]
+            rels = [r if r is not None else got_r.get(k) for k, r in zip(keys, rels, strict=True)]
+        return ents, rels
+
+    def neighbourhood(self, eid: str, depth: int = 1, flt: Filter | None = None) -> Subgraph:
+        """As :meth:`Store.neighbourhood`. A warmed store walks keys step by step, then takes the
+        records from memory; a reader cleared for P only, whose walk depends on each
+        relationship's assertions, walks as any store does."""
+        flt = flt or Filter()
+        held = self._held
+        if held is None or flt.public_only or not 1 <= depth <= 3:
+            return super().neighbourhood(eid, depth, flt)
+        centre = self.get(eid)
+        if centre is None:
+            raise NotFound(f"no entity {eid!r}")
+        params = self._params(flt)
+        settled = [True]
+
+        def step(frontier: list[str]) -> Iterator[tuple[Key, str, bool]]:
+            rows, keep = self._walk_keys(held, frontier, params)
+            settled.append(keep)
+            for t, a, b, o, kind in rows:
+                yield (t, a, b), o, kind != "service"
+
+        ids, keys = walk(centre.id, depth, step)
+        ents, rels = self._held_records(held, ids[1:], keys, all(settled))
+        nodes = [centre, *(e for e in ents if e is not None)]
+        merged = [e.id for e in nodes[1:] if e.members]
+        if merged:
+            views = self.get_many(merged)
+            nodes = [views.get(e.id, e) for e in nodes]
+        return Subgraph(nodes, [r for r in rels if r is not None])
+
+    def _version(self) -> tuple[Any, Any]:
+        """The store's version as :meth:`_expand_held` reads it (``(None, None)`` before any write)."""
+        found = self._rows(query("version"))
+        return (found[0], found[1]) if found else (None, None)
+
+    def warm(self) -> int:
+        """As :meth:`Store.warm`: every record is read once into memory, and walks take what they
+        need from there while nothing is written; a committed write by any process empties it,
+        and walks then keep what they read again."""
+        held = self._held or _Held()
+        self._held = held
+        version = self._version()
+        held.observe(version)
+        time.sleep(max(0.0, held.settle - (time.monotonic() - held.seen_at)))
+        members: dict[str, list[str]] = defaultdict(list)
+        for m, into in self._rows(query("merged_pairs")):
+            members[into].append(m)
+        ents: dict[str, Entity] = {}
+        rels: dict[Key, Relationship] = {}
+        for rows in self._pages():
+            for row in rows:
+                e = _entity(row, members.get(row["id"], ()))
+                ents[e.id] = e
+            for row in self._rows(query("relationships_from_page"), ids=[r["id"] for r in rows]):
+                r = _relationship(*row)
+                rels[r.key] = r
+        if not held.observe(self._version()):
+            return 0  # written meanwhile: walks fill it instead
+        held.entities, held.relationships = ents, rels
+        gc.freeze()  # long-lived records: keep them out of every later collection
+        return len(ents) + len(rels)
 
     def search_candidates(self, keys: Sequence[str], flt: Filter, limit: int) -> list[Entity]:
         ids: dict[str, None] = {}

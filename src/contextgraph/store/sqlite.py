@@ -61,6 +61,7 @@ from .base import (
     merge_relationship,
     paused_gc,
     view,
+    walk,
 )
 
 T = TypeVar("T")
@@ -1034,30 +1035,16 @@ class SQLiteStore(Store):
             public = flt.public_only
             svc = _KIND_CODE["service"]
             kind = ix.kind
-            nodes = [c]
-            seen = {c}
-            rids: list[int] = []
-            taken: set[int] = set()
             visible: dict[int, Relationship] = {}
-            frontier = [c]
-            for _ in range(depth):
-                if not frontier:
-                    break
+
+            def step(frontier: list[int]) -> Iterator[tuple[int, int, bool]]:
                 found = self._adjacent(ix, frontier, flt, outside=False)
                 if public:
                     found = self._visible(tx, found, flt, visible)
-                nxt: list[int] = []
                 for _, rid, o in found:
-                    if rid in taken:
-                        continue
-                    taken.add(rid)
-                    rids.append(rid)
-                    if o not in seen:
-                        seen.add(o)
-                        nodes.append(o)
-                        if kind[o] != svc:
-                            nxt.append(o)
-                frontier = nxt
+                    yield rid, o, kind[o] != svc
+
+            nodes, rids = walk(c, depth, step)
             ents = tx._ents_by_nid(nodes)
             rels = tx._rels_by_rid(rids)
             out = [ents[n] for n in nodes if n in ents]

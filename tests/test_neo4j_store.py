@@ -1,0 +1,26 @@
+"""What only the Neo4j store has: records a warmed store holds, and when it may keep them."""
+
+from __future__ import annotations
+
+import pytest
+
+from contextgraph.model import Entity
+from contextgraph.store.neo4j import _Held
+
+
+def test_held_records_go_with_the_version_and_are_kept_only_once_it_has_settled(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    now = [100.0]
+    monkeypatch.setattr("contextgraph.store.neo4j.time.monotonic", lambda: now[0])
+    held = _Held()
+    assert not held.observe(("t", 1))  # a version first seen: what is read now may be mid-write
+    held.entities["c-1"] = Entity("c-1", "child", "Kyle")
+    now[0] += held.settle / 2
+    assert not held.observe(("t", 1))
+    now[0] += held.settle
+    assert held.observe(("t", 1))
+    assert "c-1" in held.entities
+    assert not held.observe(("t", 2))  # any write, by any process: nothing held is kept
+    assert held.entities == {} and held.relationships == {}
+    assert not held.observe(("u", 2))  # a cleared store starts a new token
