@@ -62,21 +62,45 @@ RETURN collect([type(r), startNode(r).id, endNode(r).id, r.assertions, r.propert
                 COUNT { MATCH (m:Entity {merged_into: o.id}) }]) AS rows
 
 -- name: expand_keys
--- As expand, with only the key of each relationship and the id and kind of the
--- entity at its other end, and the store's version read before the walk: for a
--- store that keeps records in memory while the version stays the same.
+-- As expand with no filter, for a store that keeps records in memory: the store's
+-- version (read before the walk), and for each entity given, each relationship
+-- as its type, the id and kind of the entity at its other end, and whether it
+-- starts at the entity given.
 OPTIONAL MATCH (v:Record {id: 'store-version'})
 WITH [v.body, v.seq] AS version
 CALL {
   UNWIND $ids AS id
-  MATCH (n:Entity {id: id})-[r]-(o:Entity)
-  WHERE o.merged_into IS NULL AND o <> n
-    AND ($types IS NULL OR type(r) IN $types)
-    AND ($since IS NULL OR r.last_seen IS NULL OR r.last_seen >= $since)
-    AND ($until IS NULL OR r.first_seen IS NULL OR r.first_seen <= $until)
-    AND ($kinds IS NULL OR o.kind IN $kinds)
-    AND ($localities IS NULL OR o.kind = $service OR o.locality IN $localities)
-  RETURN collect([type(r), startNode(r).id, endNode(r).id, o.id, o.kind]) AS rows
+  MATCH (n:Entity {id: id})
+  CALL {
+    WITH n
+    MATCH (n)-[r]-(o:Entity)
+    WHERE o.merged_into IS NULL AND o <> n
+    RETURN collect([type(r), o.id, o.kind, startNode(r) = n]) AS steps
+  }
+  RETURN collect([n.id, steps]) AS rows
+}
+RETURN version, rows
+
+-- name: expand_keys_filtered
+-- As expand_keys, keeping to the filter as expand does (a separate query, since
+-- testing the filter on every row costs even when nothing is filtered).
+OPTIONAL MATCH (v:Record {id: 'store-version'})
+WITH [v.body, v.seq] AS version
+CALL {
+  UNWIND $ids AS id
+  MATCH (n:Entity {id: id})
+  CALL {
+    WITH n
+    MATCH (n)-[r]-(o:Entity)
+    WHERE o.merged_into IS NULL AND o <> n
+      AND ($types IS NULL OR type(r) IN $types)
+      AND ($since IS NULL OR r.last_seen IS NULL OR r.last_seen >= $since)
+      AND ($until IS NULL OR r.first_seen IS NULL OR r.first_seen <= $until)
+      AND ($kinds IS NULL OR o.kind IN $kinds)
+      AND ($localities IS NULL OR o.kind = $service OR o.locality IN $localities)
+    RETURN collect([type(r), o.id, o.kind, startNode(r) = n]) AS steps
+  }
+  RETURN collect([n.id, steps]) AS rows
 }
 RETURN version, rows
 

@@ -128,6 +128,12 @@ def _relationship(t: str, s: str, d: str, assertions: str | None, props: str | N
     return Relationship(t, s, d, decode_assertions(assertions or "[]", s, d), orjson.loads(props or "{}"))
 
 
+Step = tuple[Key, str, bool, Relationship, Entity]
+"""A relationship of an entity: its key, the id at its other end, whether a walk may go on from
+there, the relationship and the entity there."""
+_FILTERS = ("types", "kinds", "localities", "since", "until")
+
+
 class _Held:
     """Records a warmed store keeps in memory, valid while the store's version is the one they
     were read at: any committed write, by any process, changes the version and empties them.
@@ -143,6 +149,8 @@ class _Held:
         self.seen_at = 0.0
         self.entities: dict[str, Entity] = {}
         self.relationships: dict[Key, Relationship] = {}
+        self.stars: dict[str, list[Step]] = {}
+        """Each entity's relationships (with no filter), as walks found them."""
 
     def observe(self, version: Any) -> bool:
         """Note the version a read saw before reading records; whether what it reads may be kept."""
@@ -151,6 +159,7 @@ class _Held:
             self.seen_at = time.monotonic()
             self.entities = {}
             self.relationships = {}
+            self.stars = {}
             return False
         return time.monotonic() - self.seen_at >= self.settle
 
@@ -402,17 +411,45 @@ class Neo4jStore(Store):
     def _expand_held(
         self, held: _Held, ids: Sequence[str], params: dict[str, Any]
     ) -> list[tuple[Relationship, Entity]]:
-        """As :meth:`expand` for a warmed store: the walk returns keys, and only the records not
-        held in memory are read."""
-        rows, keep = self._walk_keys(held, ids, params)
-        ents, rels = self._held_records(held, [r[3] for r in rows], [(t, a, b) for t, a, b, *_ in rows], keep)
-        return [(r, e) for r, e in zip(rels, ents, strict=True) if r is not None and e is not None]
+        """As :meth:`expand` for a warmed store, from what it holds."""
+        stars = self._stars(held, ids, params)
+        return [(r, e) for n in ids for _, _, _, r, e in stars.get(n, ())]
 
-    def _walk_keys(self, held: _Held, ids: Sequence[str], params: dict[str, Any]) -> tuple[list[Any], bool]:
-        """The rows of ``expand_keys`` and whether records read after them may be kept."""
+    def _stars(self, held: _Held, ids: Sequence[str], params: dict[str, Any]) -> dict[str, list[Step]]:
+        """The relationships of each of ``ids`` that pass the filter in ``params``. Without a
+        filter, those held are used (once the version is checked); the others are walked on
+        the server by key, their records taken from memory, and kept."""
+        plain = all(params[k] is None for k in _FILTERS)
+        out: dict[str, list[Step]] = {}
+        if plain and any(n in held.stars for n in ids):
+            held.observe(self._version())  # what is held is only as good as the version
+            out = {n: held.stars[n] for n in ids if n in held.stars}
+        want = [n for n in ids if n not in out]
+        if not want:
+            return out
+        name = "expand_keys" if plain else "expand_keys_filtered"
         with self._driver.session(database=self.database, default_access_mode="READ") as s:
-            rec = s.run(query("expand_keys"), {"ids": list(ids), **params}).single(strict=True)
-        return rec["rows"], held.observe(tuple(rec["version"]))
+            rec = s.run(query(name), {"ids": want, **params}).single(strict=True)
+        keep = held.observe(tuple(rec["version"]))
+        found = [
+            (n, [((t, n, o) if out else (t, o, n), o, kind != "service") for t, o, kind, out in steps])
+            for n, steps in rec["rows"]
+        ]
+        ents, rels = self._held_records(
+            held, [o for _, steps in found for _, o, _ in steps], [k for _, steps in found for k, _, _ in steps], keep
+        )
+        i = 0
+        for n, steps in found:
+            mine: list[Step] = []
+            for k, o, onward in steps:
+                r, e = rels[i], ents[i]
+                i += 1
+                if r is not None and e is not None:  # else erased since the walk
+                    mine.append((k, o, onward, r, e))
+            out[n] = mine
+            if keep and plain:
+                held.stars[n] = mine
+        return out
 
     def _held_records(
         self, held: _Held, ids: Sequence[str], keys: Sequence[Key], keep: bool
@@ -444,22 +481,26 @@ class Neo4jStore(Store):
         if centre is None:
             raise NotFound(f"no entity {eid!r}")
         params = self._params(flt)
-        settled = [True]
+        rels: dict[Key, Relationship] = {}
+        ents: dict[str, Entity] = {}
 
-        def step(frontier: list[str]) -> Iterator[tuple[Key, str, bool]]:
-            rows, keep = self._walk_keys(held, frontier, params)
-            settled.append(keep)
-            for t, a, b, o, kind in rows:
-                yield (t, a, b), o, kind != "service"
+        def step(frontier: list[str]) -> list[tuple[Key, str, bool]]:
+            stars = self._stars(held, frontier, params)
+            out = []
+            for n in frontier:
+                for k, o, onward, r, e in stars.get(n, ()):
+                    out.append((k, o, onward))
+                    rels[k] = r
+                    ents[o] = e
+            return out
 
         ids, keys = walk(centre.id, depth, step)
-        ents, rels = self._held_records(held, ids[1:], keys, all(settled))
-        nodes = [centre, *(e for e in ents if e is not None)]
+        nodes = [centre, *(ents[i] for i in ids[1:])]
         merged = [e.id for e in nodes[1:] if e.members]
         if merged:
             views = self.get_many(merged)
             nodes = [views.get(e.id, e) for e in nodes]
-        return Subgraph(nodes, [r for r in rels if r is not None])
+        return Subgraph(nodes, [rels[k] for k in keys])
 
     def _version(self) -> tuple[Any, Any]:
         """The store's version as :meth:`_expand_held` reads it (``(None, None)`` before any write)."""
