@@ -432,7 +432,7 @@ class Neo4jStore(Store):
             rec = s.run(query(name), {"ids": want, **params}).single(strict=True)
         keep = held.observe(tuple(rec["version"]))
         found = [
-            (n, [((t, n, o) if out else (t, o, n), o, kind != "service") for t, o, kind, out in steps])
+            (n, [((t, n, o) if starts else (t, o, n), o, kind != "service") for t, o, kind, starts in steps])
             for n, steps in rec["rows"]
         ]
         ents, rels = self._held_records(
@@ -470,9 +470,9 @@ class Neo4jStore(Store):
         return ents, rels
 
     def neighbourhood(self, eid: str, depth: int = 1, flt: Filter | None = None) -> Subgraph:
-        """As :meth:`Store.neighbourhood`. A warmed store walks keys step by step, then takes the
-        records from memory; a reader cleared for P only, whose walk depends on each
-        relationship's assertions, walks as any store does."""
+        """As :meth:`Store.neighbourhood`. A warmed store takes each step's relationships and
+        records from what it holds (see :meth:`_stars`); a reader cleared for P only, whose walk
+        depends on each relationship's assertions, walks as any store does."""
         flt = flt or Filter()
         held = self._held
         if held is None or flt.public_only or not 1 <= depth <= 3:
