@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import json
+import threading
 import time
 import uuid
 from collections import defaultdict
@@ -134,10 +135,23 @@ there, the relationship and the entity there."""
 _FILTERS = ("types", "kinds", "localities", "since", "until")
 
 
+class _Generation:
+    """What a warmed store holds at one version of the store."""
+
+    def __init__(self) -> None:
+        self.entities: dict[str, Entity] = {}
+        self.relationships: dict[Key, Relationship] = {}
+        self.stars: dict[str, list[Step]] = {}
+        """Each entity's relationships (with no filter), as walks found them."""
+
+
 class _Held:
     """Records a warmed store keeps in memory, valid while the store's version is the one they
-    were read at: any committed write, by any process, changes the version and empties them.
+    were read at: any committed write, by any process, changes the version, and what is held
+    starts again empty (a new :class:`_Generation`).
 
+    Readers write what they read into the generation they observed, never into a later one, so
+    that a request still reading at an older version cannot put what it read beside the new.
     Records read within ``settle`` seconds of a version first being seen are used but not kept,
     so that none read while a write was still being applied on the server outlives it.
     """
@@ -147,21 +161,19 @@ class _Held:
     def __init__(self) -> None:
         self.version: Any = None
         self.seen_at = 0.0
-        self.entities: dict[str, Entity] = {}
-        self.relationships: dict[Key, Relationship] = {}
-        self.stars: dict[str, list[Step]] = {}
-        """Each entity's relationships (with no filter), as walks found them."""
+        self.current = _Generation()
+        self._lock = threading.Lock()
 
-    def observe(self, version: Any) -> bool:
-        """Note the version a read saw before reading records; whether what it reads may be kept."""
-        if version != self.version:
-            self.version = version
-            self.seen_at = time.monotonic()
-            self.entities = {}
-            self.relationships = {}
-            self.stars = {}
-            return False
-        return time.monotonic() - self.seen_at >= self.settle
+    def observe(self, version: Any) -> tuple[_Generation, bool]:
+        """Note the version a read saw before reading records: the generation that holds what
+        is known at it, and whether what the read goes on to read may be kept there."""
+        with self._lock:
+            if version != self.version:
+                self.version = version
+                self.seen_at = time.monotonic()
+                self.current = _Generation()
+                return self.current, False
+            return self.current, time.monotonic() - self.seen_at >= self.settle
 
 
 def _batches(seq: Sequence[T], n: int = _BATCH) -> Iterator[Sequence[T]]:
@@ -421,22 +433,22 @@ class Neo4jStore(Store):
         the server by key, their records taken from memory, and kept."""
         plain = all(params[k] is None for k in _FILTERS)
         out: dict[str, list[Step]] = {}
-        if plain and any(n in held.stars for n in ids):
-            held.observe(self._version())  # what is held is only as good as the version
-            out = {n: held.stars[n] for n in ids if n in held.stars}
+        if plain and any(n in held.current.stars for n in ids):
+            gen, _ = held.observe(self._version())  # what is held is only as good as the version
+            out = {n: gen.stars[n] for n in ids if n in gen.stars}
         want = [n for n in ids if n not in out]
         if not want:
             return out
         name = "expand_keys" if plain else "expand_keys_filtered"
         with self._driver.session(database=self.database, default_access_mode="READ") as s:
             rec = s.run(query(name), {"ids": want, **params}).single(strict=True)
-        keep = held.observe(tuple(rec["version"]))
+        gen, keep = held.observe(tuple(rec["version"]))
         found = [
             (n, [((t, n, o) if starts else (t, o, n), o, kind != "service") for t, o, kind, starts in steps])
             for n, steps in rec["rows"]
         ]
         ents, rels = self._held_records(
-            held, [o for _, steps in found for _, o, _ in steps], [k for _, steps in found for k, _, _ in steps], keep
+            gen, [o for _, steps in found for _, o, _ in steps], [k for _, steps in found for k, _, _ in steps], keep
         )
         i = 0
         for n, steps in found:
@@ -448,23 +460,23 @@ class Neo4jStore(Store):
                     mine.append((k, o, onward, r, e))
             out[n] = mine
             if keep and plain:
-                held.stars[n] = mine
+                gen.stars[n] = mine
         return out
 
     def _held_records(
-        self, held: _Held, ids: Sequence[str], keys: Sequence[Key], keep: bool
+        self, gen: _Generation, ids: Sequence[str], keys: Sequence[Key], keep: bool
     ) -> tuple[list[Entity | None], list[Relationship | None]]:
         """The record of each of ``ids`` and ``keys`` (None for one gone since): those held, and the
         others read (and kept, if ``keep``)."""
-        ents = list(map(held.entities.get, ids))
-        rels = list(map(held.relationships.get, keys))
+        ents = list(map(gen.entities.get, ids))
+        rels = list(map(gen.relationships.get, keys))
         want_e = [i for i, e in zip(ids, ents, strict=True) if e is None]
         want_r = [k for k, r in zip(keys, rels, strict=True) if r is None]
         if want_e or want_r:
             got_e, got_r = self.read(lambda tx: (tx.entities(want_e), tx.relationships(want_r)))
             if keep:
-                held.entities.update(got_e)
-                held.relationships.update(got_r)
+                gen.entities.update(got_e)
+                gen.relationships.update(got_r)
             ents = [e if e is not None else got_e.get(i) for i, e in zip(ids, ents, strict=True)]
             rels = [r if r is not None else got_r.get(k) for k, r in zip(keys, rels, strict=True)]
         return ents, rels
@@ -513,9 +525,9 @@ class Neo4jStore(Store):
         and walks then keep what they read again."""
         held = self._held or _Held()
         self._held = held
-        version = self._version()
-        held.observe(version)
+        held.observe(self._version())
         time.sleep(max(0.0, held.settle - (time.monotonic() - held.seen_at)))
+        gen, keep = held.observe(self._version())
         members: dict[str, list[str]] = defaultdict(list)
         for m, into in self._rows(query("merged_pairs")):
             members[into].append(m)
@@ -528,9 +540,11 @@ class Neo4jStore(Store):
             for row in self._rows(query("relationships_from_page"), ids=[r["id"] for r in rows]):
                 r = _relationship(*row)
                 rels[r.key] = r
-        if not held.observe(self._version()):
-            return 0  # written meanwhile: walks fill it instead
-        held.entities, held.relationships = ents, rels
+        after, _ = held.observe(self._version())
+        if not keep or after is not gen:
+            return 0  # written meanwhile: walks fill what is held instead
+        gen.entities.update(ents)
+        gen.relationships.update(rels)
         gc.freeze()  # long-lived records: keep them out of every later collection
         return len(ents) + len(rels)
 
