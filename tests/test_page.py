@@ -267,6 +267,7 @@ def test_signing_in_through_an_oidc_provider(
             context = browser.new_context()
             page = context.new_page()
             page.goto(svc.base + "/")
+            page.locator("#oidc").wait_for(state="visible")  # the page has read its settings
             assert not page.get_by_test_id("token-input").is_visible()  # production: no token box
             page.locator("#oidc").click()
             page.get_by_test_id("at-risk-item").first.wait_for(timeout=60_000)
