@@ -759,10 +759,16 @@ class Store(ABC):
                     if other.kind != "service":
                         nxt.append(other.id)
             frontier = nxt
-        merged = [n.id for n in nodes.values() if n.members]
-        if merged:
-            nodes.update(self.get_many(merged))
-        return Subgraph(list(nodes.values()), list(edges.values()))
+        return Subgraph(self.as_seen(list(nodes.values())), list(edges.values()))
+
+    def as_seen(self, entities: list[Entity]) -> list[Entity]:
+        """``entities`` as readers see them: each record that others were merged into, with
+        their facts (:func:`view`), in the same order."""
+        merged = [e.id for e in entities if e.members]
+        if not merged:
+            return entities
+        views = self.get_many(merged)
+        return [views.get(e.id, e) for e in entities]
 
     def search(
         self,

@@ -507,15 +507,10 @@ class Neo4jStore(Store):
             return out
 
         ids, keys = walk(centre.id, depth, step)
-        nodes = [centre, *(ents[i] for i in ids[1:])]
-        merged = [e.id for e in nodes[1:] if e.members]
-        if merged:
-            views = self.get_many(merged)
-            nodes = [views.get(e.id, e) for e in nodes]
-        return Subgraph(nodes, [rels[k] for k in keys])
+        return Subgraph([centre, *self.as_seen([ents[i] for i in ids[1:]])], [rels[k] for k in keys])
 
     def _version(self) -> tuple[Any, Any]:
-        """The store's version as :meth:`_expand_held` reads it (``(None, None)`` before any write)."""
+        """The store's version as the walk's queries read it (``(None, None)`` before any write)."""
         found = self._rows(query("version"))
         return (found[0], found[1]) if found else (None, None)
 

@@ -790,6 +790,7 @@ class SQLiteStore(Store):
         self._rid = 0
         self._writes = 0
         self._warm = False
+        self._unfilled = False  # warmed, and the index was read again since the records were
 
     def version(self) -> tuple[int, int] | None:
         """Changes with every committed write, by this connection or another."""
@@ -852,8 +853,10 @@ class SQLiteStore(Store):
             gc.freeze()  # a long-lived index: keep it out of every later collection
             self._data_version = dv
             self._nid = self._rid = 0
-            if self._warm:
-                self._fill(self._ix)
+            self._unfilled = self._warm
+        if self._unfilled and not self._db.in_transaction:  # never inside another's write
+            self._unfilled = False
+            self._fill(self._ix)
         return self._ix
 
     def _stamp(self) -> bytes | None:
@@ -1049,11 +1052,7 @@ class SQLiteStore(Store):
             rels = tx._rels_by_rid(rids)
             out = [ents[n] for n in nodes if n in ents]
             edges = [visible.get(rid) or rels[rid] for rid in rids if rid in rels]
-        merged = [e.id for e in out if e.members]
-        if merged:
-            views = self.get_many(merged)
-            out = [views.get(e.id, e) for e in out]
-        return Subgraph(out, edges)
+        return Subgraph(self.as_seen(out), edges)
 
     @staticmethod
     def _visible(
