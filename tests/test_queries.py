@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from contextgraph.model import KINDS, REL_TYPES
+from contextgraph.model import ENTITY_LABEL, KINDS, REL_TYPES
 from contextgraph.queries import QueryError, load, parse, query
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "contextgraph"
@@ -36,6 +36,9 @@ def test_no_cypher_is_written_in_python() -> None:
 
 def test_labels_and_types_come_only_from_the_vocabulary() -> None:
     assert ":Child" in query("create_entities", label=KINDS["child"])
+    # the label every entity carries is the model's, which the bulk files also write
+    labels = {lab for q in load().values() for lab in re.findall(r"\((?:\w+)?:(\w+)", q)}
+    assert labels == {ENTITY_LABEL, "Record"}, labels
     assert ":FOUND_AT" in query("relationships_by_key", rtype=REL_TYPES["FOUND_AT"])
     with pytest.raises(QueryError):
         query("create_entities")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import json
 import os
+import shlex
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
@@ -58,6 +59,7 @@ from .notes import NoteError, read_note
 from .report import analyse_store, long_date
 from .store import ENV_STORE, Filter, Store, StoreError, open_store, store_url
 from .store.base import paused_gc
+from .store.neo4j_admin import write_admin_files
 from .synth import LOCALITIES as SAMPLE_LOCALITIES
 from .synth import generate
 
@@ -130,8 +132,20 @@ def import_(
     path: Annotated[Path, typer.Argument(help="Folder with entities.jsonl and relationships.jsonl")],
     store: StoreOpt = None,
     user: UserOpt = "cli",
+    neo4j_admin: Annotated[
+        Path | None,
+        typer.Option(
+            "--neo4j-admin",
+            help="Write no store: write into this new folder the files that neo4j-admin loads into an empty Neo4j "
+            "database (the bulk path for a first load), and print the command",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Import a folder in the interchange format. All of it is written, or nothing."""
+    if neo4j_admin is not None:
+        _admin_files(path, neo4j_admin)
+        return
     log = _log(store)
     with _store(store) as s:
 
@@ -175,6 +189,27 @@ def import_(
             else ""
         )
     )
+
+
+def _admin_files(path: Path, folder: Path) -> None:
+    try:
+        with paused_gc():
+            batch = read_folder(path)
+        files = write_admin_files(batch, folder)
+    except InputError as e:
+        raise UserError(str(e)) from None
+    out.print(
+        f"wrote {files.entities} entities and {files.relationships} relationships into {folder} for neo4j-admin. "
+        "With the Neo4j server stopped and its database empty, on the server's host:"
+    )
+    args = files.arguments(folder=folder.resolve())
+    out.print("  neo4j-admin " + " ".join(shlex.quote(a) for a in args), highlight=False)
+    out.print("then start the server; the store creates its constraints and indexes when it first opens the database.")
+    if files.judgements:
+        out.print(
+            f"{files.judgements} judgements are not in the files: run `contextgraph import {path} --store neo4j://...` "
+            "once the server is up; it finds every entity and relationship stored and applies them."
+        )
 
 
 @app.command()

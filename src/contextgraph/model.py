@@ -68,6 +68,9 @@ def _label(name: str) -> str:
 
 _PEOPLE = frozenset({"child", "person_of_concern"})
 
+ENTITY_LABEL: Final = "Entity"
+"""The Neo4j label every entity's node carries beside its kind's (the named queries match on it)."""
+
 KINDS: Final[dict[str, Kind]] = {
     k.name: k
     for k in (

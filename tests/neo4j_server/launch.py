@@ -67,14 +67,42 @@ def _docker_answers() -> bool:
         return False
 
 
-@contextlib.contextmanager
-def maven_neo4j() -> Iterator[str]:
+def _java() -> tuple[str, str]:
     java = shutil.which("java")
     if java is None:
         raise Unavailable("Java is not installed, so the embedded Neo4j cannot start")
-    cp = fetch().read_text().strip()
+    return java, fetch().read_text().strip()
+
+
+def admin_import(home: Path, arguments: list[str]) -> str:
+    """Run ``neo4j-admin`` (from the same Maven Central jars) with ``arguments`` on the Neo4j whose
+    files live under ``home``, as :func:`maven_neo4j` lays them out; return what it printed."""
+    java, cp = _java()
+    conf = home / "conf"
+    conf.mkdir(parents=True, exist_ok=True)
+    (conf / "neo4j.conf").touch()
+    (home / "data").mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "NEO4J_HOME": str(home / "data"), "NEO4J_CONF": str(conf)}
+    out = subprocess.run(
+        [java, "-Xmx2g", "-cp", cp, "org.neo4j.cli.AdminTool", *arguments],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    if out.returncode != 0:
+        raise RuntimeError(f"neo4j-admin failed ({out.returncode}):\n{(out.stdout + out.stderr)[-3000:]}")
+    return out.stdout
+
+
+@contextlib.contextmanager
+def maven_neo4j(home: Path | None = None) -> Iterator[str]:
+    """Neo4j Community run embedded on a free loopback port, its files under ``home`` (kept) or
+    under a new temporary folder (removed afterwards)."""
+    java, cp = _java()
     port = _free_port()
-    home = Path(tempfile.mkdtemp(prefix="contextgraph-neo4j-"))
+    own = home is None
+    home = Path(tempfile.mkdtemp(prefix="contextgraph-neo4j-")) if home is None else home
     proc = subprocess.Popen(
         [
             java,
@@ -117,7 +145,8 @@ def maven_neo4j() -> Iterator[str]:
             proc.wait(timeout=60)
         except subprocess.TimeoutExpired:
             proc.kill()
-        shutil.rmtree(home, ignore_errors=True)
+        if own:
+            shutil.rmtree(home, ignore_errors=True)
 
 
 @contextlib.contextmanager

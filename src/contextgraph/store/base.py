@@ -385,6 +385,49 @@ def merge_relationship(old: Relationship | None, new: Relationship) -> Relations
     )
 
 
+def group_entities(entities: Iterable[Entity]) -> dict[str, Entity]:
+    """Entities by id, each id's assertions merged into one entity, as a store writes them.
+
+    >>> from contextgraph.model import Entity
+    >>> g = group_entities([Entity("c-1", "child", "Amy", sources=["n1"]),
+    ...                     Entity("c-1", "child", "Amy", sources=["n2"])])
+    >>> g["c-1"].sources
+    ['n1', 'n2']
+    """
+    grouped: dict[str, Entity] = {}
+    for e in entities:
+        grouped[e.id] = merge_entity(grouped.get(e.id), e)
+    return grouped
+
+
+def group_relationships(rels: Iterable[Relationship], canon: dict[str, str] | None = None) -> dict[Key, Relationship]:
+    """Relationships by stored key: ends followed through merges (``canon``, merged id to the id it
+    was merged into), symmetric types with the smaller id first, and the assertions of one key merged.
+
+    >>> from contextgraph.model import Assertion, Relationship
+    >>> a = Relationship("ASSOCIATES_WITH", "c-2", "c-1", [Assertion("n1", "2025-01-02", "1A P", "c-2", "c-1")])
+    >>> b = Relationship("ASSOCIATES_WITH", "c-1", "c-2", [Assertion("n2", "2025-02-03", "2B P", "c-1", "c-2")])
+    >>> [(k, len(r.assertions)) for k, r in group_relationships([a, b]).items()]
+    [(('ASSOCIATES_WITH', 'c-1', 'c-2'), 2)]
+    """
+    symmetric = {t for t, rt in REL_TYPES.items() if rt.symmetric}
+    grouped: dict[Key, Relationship] = {}
+    for r in rels:
+        s, t = r.source, r.target
+        if canon:
+            s, t = canon.get(s, s), canon.get(t, t)
+        if t < s and r.type in symmetric:
+            s, t = t, s
+        key = (r.type, s, t)
+        prev = grouped.get(key)
+        if prev is not None:
+            r = merge_relationship(prev, r)
+        if r.source != s or r.target != t or prev is not None:
+            r = Relationship(r.type, s, t, r.assertions, r.properties)
+        grouped[key] = r
+    return grouped
+
+
 def _same_entity(a: Entity, b: Entity) -> bool:
     return a.to_json() == b.to_json()
 
@@ -613,9 +656,7 @@ class Store(ABC):
 
     @staticmethod
     def _upsert_entities(tx: Txn, batch: Sequence[Entity], s: WriteSummary) -> None:
-        incoming: dict[str, Entity] = {}
-        for e in batch:
-            incoming[e.id] = merge_entity(incoming.get(e.id), e)
+        incoming = group_entities(batch)
         existing = tx.create_missing_entities(list(incoming.values()))
         changed = []
         for i, old in existing.items():
@@ -634,22 +675,7 @@ class Store(ABC):
         """Group relationships by stored key, following merges."""
         rels = list(rels)
         canon = tx.merged_into({x for r in rels for x in (r.source, r.target)}) if tx.any_merged() else {}
-        symmetric = {t for t, rt in REL_TYPES.items() if rt.symmetric}
-        grouped: dict[Key, Relationship] = {}
-        for r in rels:
-            s, t = r.source, r.target
-            if canon:
-                s, t = canon.get(s, s), canon.get(t, t)
-            if t < s and r.type in symmetric:
-                s, t = t, s
-            key = (r.type, s, t)
-            prev = grouped.get(key)
-            if prev is not None:
-                r = merge_relationship(prev, r)
-            if r.source != s or r.target != t or prev is not None:
-                r = Relationship(r.type, s, t, r.assertions, r.properties)
-            grouped[key] = r
-        return grouped
+        return group_relationships(rels, canon)
 
     def _upsert_relationships(self, tx: Txn, batch: Sequence[Relationship], s: WriteSummary) -> None:
         grouped = self._resolve(tx, batch)
