@@ -88,6 +88,7 @@ def admin_import(home: Path, arguments: list[str]) -> str:
         capture_output=True,
         text=True,
         env=env,
+        cwd=home,  # where it leaves its import.report
         check=False,
     )
     if out.returncode != 0:
