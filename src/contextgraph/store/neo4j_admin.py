@@ -22,14 +22,15 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..interchange import Batch, InputError
-from ..model import ENTITY_LABEL, KINDS, REL_TYPES
-from .base import group_entities, group_relationships
+from ..model import ENTITY_LABEL, KINDS, REL_TYPES, Entity, Relationship
+from .base import Key, group_entities, group_relationships, paused_gc
 from .neo4j import _entity_props, _rel_row, _sparse
 
 ENTITY_FILE = "entities.csv"
@@ -39,6 +40,9 @@ ARRAY_DELIMITER = "\x1f"
 _ARRAY_OPTION = "\\u001F"
 
 _ENTITY_TYPES = {"aliases": "string[]", "sources": "string[]", "handling": "string[]", "lat": "double", "lon": "double"}
+_ENTITY_FIELDS = tuple(_entity_props(Entity("", "child", "")))
+"""The stored properties of an entity, in the order of its file's columns (``id`` first)."""
+_LISTS = tuple(k for k, t in _ENTITY_TYPES.items() if t.endswith("[]"))
 _REL_FIELDS = ("assertions", "properties", "first_seen", "last_seen", "count", "grading")
 _REL_TYPES = {"count": "long"}
 
@@ -72,34 +76,114 @@ class AdminFiles:
         return [*args, database]
 
 
+def _q(v: str) -> str:
+    return '"' + v.replace('"', '""') + '"'
+
+
 def _cell(v: Any) -> str:
     if v is None:
         return ""
+    if type(v) is str:
+        return _q(v)
     if isinstance(v, list):
-        v = ARRAY_DELIMITER.join(v)
-    if isinstance(v, str):
-        return '"' + v.replace('"', '""') + '"'
+        return _q(ARRAY_DELIMITER.join(v))
     if isinstance(v, bool):
         raise TypeError("no stored property is a boolean")
     return repr(v) if isinstance(v, float) else str(v)
 
 
 def _line(cells: Sequence[Any]) -> str:
-    return ",".join(_cell(c) for c in cells) + "\n"
+    return ",".join([_cell(c) for c in cells]) + "\n"
 
 
 def _header(names: Sequence[str], types: dict[str, str]) -> str:
     return ",".join(f"{n}:{types[n]}" if n in types else n for n in names)
 
 
-def _check(where: str, name: str, v: Any) -> bool:
-    """Whether ``v`` needs multi-line fields; a list item holding the array delimiter is refused."""
-    if isinstance(v, list):
-        for item in v:
-            if ARRAY_DELIMITER in item:
-                raise InputError([f"{where}: field '{name}' holds the character U+001F, which the bulk files use"])
-        return any("\n" in x or "\r" in x for x in v)
-    return isinstance(v, str) and ("\n" in v or "\r" in v)
+def _breaks(text: str) -> bool:
+    return "\n" in text or "\r" in text
+
+
+def _entity_line(e: Entity, names: Sequence[str]) -> tuple[str, bool]:
+    """The entity's line and whether it holds a line break; a list item holding the array
+    delimiter is refused."""
+    props = _sparse(_entity_props(e))
+    for k in _LISTS:
+        if k in props and ARRAY_DELIMITER in "".join(props[k]):
+            raise InputError([f"entity {e.id}: field '{k}' holds the character U+001F, which the bulk files use"])
+    cells = [_cell(props.get(n)) for n in names]
+    cells.append(_q(ARRAY_DELIMITER.join([ENTITY_LABEL, KINDS[e.kind].label])))
+    text = ",".join(cells)
+    return text + "\n", _breaks(text)
+
+
+def _relationship_line(key: Key, r: Relationship) -> tuple[str, bool]:
+    """The relationship's line (the stored fields of :func:`_rel_row`, absent when empty) and
+    whether it holds a line break (JSON text never does; an id might)."""
+    t, s, d = key
+    row = _rel_row(r)
+    props, first, last, grading = row["properties"], row["first_seen"], row["last_seen"], row["grading"]
+    text = (
+        f"{_q(s)},{_q(d)},{REL_TYPES[t].name},{_q(row['assertions'])},{'' if props == '{}' else _q(props)},"
+        f"{_q(first) if first else ''},{_q(last) if last else ''},{row['count']},{_q(grading) if grading else ''}"
+    )
+    return text + "\n", _breaks(text)
+
+
+def _write_entities(path: Path, entities: dict[str, Entity]) -> bool:
+    multiline = False
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        f.write(_header(["id:ID", *_ENTITY_FIELDS[1:]], _ENTITY_TYPES) + ",:LABEL\n")
+        for e in entities.values():
+            text, brk = _entity_line(e, _ENTITY_FIELDS)
+            multiline |= brk
+            f.write(text)
+    return multiline
+
+
+def _write_relationships(path: Path, rels: dict[Key, Relationship]) -> bool:
+    multiline = False
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        f.write(":START_ID,:END_ID,:TYPE," + _header(_REL_FIELDS, _REL_TYPES) + "\n")
+        for key, r in rels.items():
+            text, brk = _relationship_line(key, r)
+            multiline |= brk
+            f.write(text)
+    return multiline
+
+
+def _beside(job: Callable[[], bool]) -> Callable[[], bool]:
+    """Start ``job`` in a forked process, where the platform forks and this process runs one
+    thread (so no lock can be held by a thread the child lacks), else run it now; the function
+    returned waits for it and gives its result, or raises its error."""
+    if not hasattr(os, "fork") or threading.active_count() > 1:
+        result = job()
+        return lambda: result
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: report through the pipe, never return into the caller's code
+        code = 0
+        try:
+            os.close(r)
+            os.write(w, b"1" if job() else b"0")
+        except BaseException as e:
+            os.write(w, (b"I" if isinstance(e, InputError) else b"E") + str(e).encode()[:8000])
+            code = 1
+        finally:
+            os._exit(code)
+    os.close(w)
+
+    def wait() -> bool:
+        with os.fdopen(r, "rb") as f:
+            said = f.read()
+        _, status = os.waitpid(pid, 0)
+        if said[:1] == b"I":
+            raise InputError([said[1:].decode()])
+        if status != 0 or said not in (b"0", b"1"):
+            raise RuntimeError(f"writing a bulk file failed: {said[1:].decode() or status}")
+        return said == b"1"
+
+    return wait
 
 
 def write_admin_files(batch: Batch, folder: Path) -> AdminFiles:
@@ -108,45 +192,29 @@ def write_admin_files(batch: Batch, folder: Path) -> AdminFiles:
     ``folder`` must not exist yet: the files are written beside it and moved into place when all
     are complete, so a failure leaves nothing behind. Judgements are not part of the files (a merge
     is a change to a stored graph); run the same import over Bolt once the database is loaded, which
-    finds every entity and relationship already stored and applies them.
+    finds every entity and relationship already stored and applies them. Where the platform allows,
+    the entity file is written by a second process while this one writes the relationships.
     """
     if folder.exists():
         raise InputError([f"{folder}: already exists; the bulk files go into a new folder"])
-    entities = group_entities(batch.entities)
-    known = set(entities)
-    rels = group_relationships(batch.relationships)
-    for (t, s, d), _ in rels.items():
-        for end in (s, d):
-            if end not in known:
-                msg = f"relationship {t} {s} -> {d}: {end} is not in the folder; the bulk path loads an empty database"
-                raise InputError([msg])
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
-    multiline = False
-    try:
-        with open(tmp / ENTITY_FILE, "w", encoding="utf-8", newline="") as f:
-            names: list[str] | None = None
-            for e in entities.values():
-                props = _sparse(_entity_props(e))
-                if names is None:
-                    names = list(_entity_props(e))
-                    f.write(_header(["id:ID", *names[1:]], _ENTITY_TYPES) + ",:LABEL\n")
-                for k, v in props.items():
-                    multiline |= _check(f"entity {e.id}", k, v)
-                row = [props.get(n) for n in names]
-                row.append([ENTITY_LABEL, KINDS[e.kind].label])
-                f.write(_line(row))
-            if names is None:
-                f.write(_header(["id:ID"], {}) + ",:LABEL\n")
-        with open(tmp / RELATIONSHIP_FILE, "w", encoding="utf-8", newline="") as f:
-            f.write(":START_ID,:END_ID,:TYPE," + _header(_REL_FIELDS, _REL_TYPES) + "\n")
-            for (t, s, d), r in rels.items():
-                props = _sparse(_rel_row(r))
-                for k, v in props.items():
-                    multiline |= _check(f"relationship {t} {s} -> {d}", k, v)
-                f.write(_line([s, d, REL_TYPES[t].name, *(props.get(n) for n in _REL_FIELDS)]))
-        os.replace(tmp, folder)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    with paused_gc():
+        entities = group_entities(batch.entities)
+        rels = group_relationships(batch.relationships)
+        for (t, s, d), _ in rels.items():
+            for end in (s, d):
+                if end not in entities:
+                    msg = f"relationship {t} {s} -> {d}: {end} is not in the folder"
+                    raise InputError([msg + "; the bulk path loads an empty database"])
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
+        try:
+            entities_done = _beside(lambda: _write_entities(tmp / ENTITY_FILE, entities))
+            try:
+                multiline = _write_relationships(tmp / RELATIONSHIP_FILE, rels)
+            finally:
+                multiline = entities_done() | multiline
+            os.replace(tmp, folder)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
     return AdminFiles(folder, len(entities), len(rels), multiline, len(batch.judgements))
