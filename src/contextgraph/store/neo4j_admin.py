@@ -24,7 +24,7 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +43,8 @@ _ENTITY_TYPES = {"aliases": "string[]", "sources": "string[]", "handling": "stri
 _ENTITY_FIELDS = tuple(_entity_props(Entity("", "child", "")))
 """The stored properties of an entity, in the order of its file's columns (``id`` first)."""
 _LISTS = tuple(k for k, t in _ENTITY_TYPES.items() if t.endswith("[]"))
-_REL_FIELDS = ("assertions", "properties", "first_seen", "last_seen", "count", "grading")
+_REL_FIELDS = tuple(k for k in _rel_row(Relationship("SEEN_AT", "", "")) if k not in ("source", "target"))
+"""The stored properties of a relationship, in the order of its file's columns after its ends and type."""
 _REL_TYPES = {"count": "long"}
 
 
@@ -56,7 +57,6 @@ class AdminFiles:
     relationships: int
     multiline: bool = False
     judgements: int = 0
-    files: list[str] = field(default_factory=lambda: [ENTITY_FILE, RELATIONSHIP_FILE])
 
     def arguments(self, database: str = "neo4j", folder: Path | None = None) -> list[str]:
         """The arguments of ``neo4j-admin`` that load these files into ``database`` (the files named
@@ -118,15 +118,13 @@ def _entity_line(e: Entity, names: Sequence[str]) -> tuple[str, bool]:
 
 
 def _relationship_line(key: Key, r: Relationship) -> tuple[str, bool]:
-    """The relationship's line (the stored fields of :func:`_rel_row`, absent when empty) and
+    """The relationship's line (its stored fields, those :func:`_sparse` drops left empty) and
     whether it holds a line break (JSON text never does; an id might)."""
     t, s, d = key
-    row = _rel_row(r)
-    props, first, last, grading = row["properties"], row["first_seen"], row["last_seen"], row["grading"]
-    text = (
-        f"{_q(s)},{_q(d)},{REL_TYPES[t].name},{_q(row['assertions'])},{'' if props == '{}' else _q(props)},"
-        f"{_q(first) if first else ''},{_q(last) if last else ''},{row['count']},{_q(grading) if grading else ''}"
-    )
+    props = _sparse(_rel_row(r))
+    cells = [_q(s), _q(d), REL_TYPES[t].name]
+    cells += [_cell(props.get(k)) for k in _REL_FIELDS]
+    text = ",".join(cells)
     return text + "\n", _breaks(text)
 
 
