@@ -21,7 +21,7 @@ fi
 if [ -z "${NEO4J_URI:-}" ]; then
   if ! command -v java >/dev/null || ! command -v mvn >/dev/null; then
     if command -v apt-get >/dev/null; then
-      apt-get update -qq && apt-get install -y -qq openjdk-17-jre-headless maven >/dev/null
+      apt-get update -qq && apt-get install -y -qq openjdk-17-jdk-headless maven >/dev/null
     fi
   fi
   python3 tests/neo4j_server/launch.py --fetch >/dev/null

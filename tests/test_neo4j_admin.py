@@ -13,7 +13,7 @@ from contextgraph.interchange import Batch, InputError, dump_line, export_lines,
 from contextgraph.model import Entity, Relationship
 from contextgraph.store import Filter, Store, open_store
 from contextgraph.store.neo4j import Neo4jStore
-from contextgraph.store.neo4j_admin import ENTITY_FILE, RELATIONSHIP_FILE, write_admin_files
+from contextgraph.store.neo4j_admin import ENTITY_FILE, RELATIONSHIP_FILES, write_admin_files
 from contextgraph.synth import generate
 
 from .conftest import IN_CI
@@ -156,7 +156,7 @@ def test_bad_input_leaves_no_files(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="already exists"):
         write_admin_files(Batch([Entity("c-x", "child", "Amy")], []), tmp_path / "files")
     files = write_admin_files(Batch([Entity("c-x", "child", "Amy")], []), tmp_path / "new")
-    assert sorted(p.name for p in files.folder.iterdir()) == sorted([ENTITY_FILE, RELATIONSHIP_FILE])
+    assert sorted(p.name for p in files.folder.iterdir()) == sorted([ENTITY_FILE, *RELATIONSHIP_FILES])
 
 
 def test_command_names_a_bad_line_and_writes_no_files(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ Run as a script, it resolves the jars (``python tests/neo4j_server/launch.py
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import shutil
 import socket
@@ -74,6 +75,30 @@ def _java() -> tuple[str, str]:
     return java, fetch().read_text().strip()
 
 
+def _launcher(java: str, cp: str) -> list[str]:
+    """The class path and main class that start ``Launcher.java``: compiled once into
+    ``classes/`` beside it (kept per version of its source) where a ``javac`` is at hand, which
+    saves compiling it at every start; else run from its source."""
+    source = HERE / "Launcher.java"
+    javac = shutil.which("javac") or str(Path(java).with_name("javac"))
+    if not Path(javac).exists():
+        return ["-cp", cp, str(source)]
+    digest = hashlib.sha256(source.read_bytes() + cp.encode()).hexdigest()[:16]
+    classes = HERE / "classes" / digest
+    if not (classes / "Launcher.class").exists():
+        classes.parent.mkdir(exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=classes.parent))
+        out = subprocess.run([javac, "-cp", cp, "-d", str(tmp), str(source)], capture_output=True, text=True)
+        if out.returncode != 0:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise Unavailable(f"javac could not compile the launcher:\n{(out.stdout + out.stderr)[-2000:]}")
+        try:
+            os.replace(tmp, classes)
+        except OSError:  # compiled at the same moment by another run
+            shutil.rmtree(tmp, ignore_errors=True)
+    return ["-cp", f"{classes}{os.pathsep}{cp}", "Launcher"]
+
+
 def admin_import(home: Path, arguments: list[str]) -> str:
     """Run ``neo4j-admin`` (from the same Maven Central jars) with ``arguments`` on the Neo4j whose
     files live under ``home``, as :func:`maven_neo4j` lays them out; return what it printed."""
@@ -110,9 +135,7 @@ def maven_neo4j(home: Path | None = None) -> Iterator[str]:
             "-Xms1g",
             "-Xmx4g",
             "-XX:+UseG1GC",
-            "-cp",
-            cp,
-            str(HERE / "Launcher.java"),
+            *_launcher(java, cp),
             str(home / "data"),
             str(port),
         ],

@@ -34,7 +34,11 @@ from .base import Key, group_entities, group_relationships, paused_gc
 from .neo4j import _entity_props, _rel_row, _sparse
 
 ENTITY_FILE = "entities.csv"
-RELATIONSHIP_FILE = "relationships.csv"
+RELATIONSHIP_FILES = ("relationships-1.csv", "relationships-2.csv")
+"""The relationships, split in two so that two processes can write them at once."""
+_ENTITY_WEIGHT = 2.0
+"""About how many relationships' lines take as long to write as one entity's (at force scale, in
+the second process: 10–14 µs against 6–9 µs), for sharing the work between the two writers."""
 ARRAY_DELIMITER = "\x1f"
 """Joins the items of a list in one field (the ASCII unit separator: no name or source holds it)."""
 _ARRAY_OPTION = "\\u001F"
@@ -67,7 +71,7 @@ class AdminFiles:
             "import",
             "full",
             f"--nodes={where / ENTITY_FILE}",
-            f"--relationships={where / RELATIONSHIP_FILE}",
+            *(f"--relationships={where / name}" for name in RELATIONSHIP_FILES),
             "--id-type=string",
             f"--array-delimiter={_ARRAY_OPTION}",
         ]
@@ -139,11 +143,11 @@ def _write_entities(path: Path, entities: dict[str, Entity]) -> bool:
     return multiline
 
 
-def _write_relationships(path: Path, rels: dict[Key, Relationship]) -> bool:
+def _write_relationships(path: Path, rels: Sequence[tuple[Key, Relationship]]) -> bool:
     multiline = False
     with open(path, "w", encoding="utf-8", newline="") as f:
         f.write(":START_ID,:END_ID,:TYPE," + _header(_REL_FIELDS, _REL_TYPES) + "\n")
-        for key, r in rels.items():
+        for key, r in rels:
             text, brk = _relationship_line(key, r)
             multiline |= brk
             f.write(text)
@@ -191,7 +195,8 @@ def write_admin_files(batch: Batch, folder: Path) -> AdminFiles:
     are complete, so a failure leaves nothing behind. Judgements are not part of the files (a merge
     is a change to a stored graph); run the same import over Bolt once the database is loaded, which
     finds every entity and relationship already stored and applies them. Where the platform allows,
-    the entity file is written by a second process while this one writes the relationships.
+    a second process writes the entity file and the second relationship file while this one writes
+    the first.
     """
     if folder.exists():
         raise InputError([f"{folder}: already exists; the bulk files go into a new folder"])
@@ -205,12 +210,22 @@ def write_admin_files(batch: Batch, folder: Path) -> AdminFiles:
                     raise InputError([msg + "; the bulk path loads an empty database"])
         folder.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
+        items = list(rels.items())
+        # The second writer takes the entities and the relationships after ``cut``, the first the
+        # rest, so that both take about as long.
+        cut = max(0, min(len(items), round((len(items) + _ENTITY_WEIGHT * len(entities)) / 2)))
+        first, second = items[:cut], items[cut:]
+
+        def others() -> bool:
+            wrote = _write_entities(tmp / ENTITY_FILE, entities)
+            return _write_relationships(tmp / RELATIONSHIP_FILES[1], second) | wrote
+
         try:
-            entities_done = _beside(lambda: _write_entities(tmp / ENTITY_FILE, entities))
+            others_done = _beside(others)
             try:
-                multiline = _write_relationships(tmp / RELATIONSHIP_FILE, rels)
+                multiline = _write_relationships(tmp / RELATIONSHIP_FILES[0], first)
             finally:
-                multiline = entities_done() | multiline
+                multiline = others_done() | multiline
             os.replace(tmp, folder)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
