@@ -213,7 +213,7 @@ def write_admin_files(batch: Batch, folder: Path) -> AdminFiles:
         items = list(rels.items())
         # The second writer takes the entities and the relationships after ``cut``, the first the
         # rest, so that both take about as long.
-        cut = max(0, min(len(items), round((len(items) + _ENTITY_WEIGHT * len(entities)) / 2)))
+        cut = min(len(items), round((len(items) + _ENTITY_WEIGHT * len(entities)) / 2))
         first, second = items[:cut], items[cut:]
 
         def others() -> bool:
