@@ -30,11 +30,13 @@ def test_entities_and_links_are_written_within_the_users_area(service: Service, 
         "properties": {"risk_level": "medium"},
     }
     got = service.data(ENTITY, ana, e=new)["upsertEntity"]
+    # a record an analyst creates takes an id of its locality's namespace
+    assert got["id"] == "east:c-9"
     assert got["name"] == "Ruby Lane" and got["properties"] == {"risk_level": "medium"}
     assert got["sources"] == ["log-east-1"]
     link = {
         "type": "SEEN_AT",
-        "source": "c-9",
+        "source": "east:c-9",
         "target": "l-1",
         "date": "2024-05-02",
         "sourceRef": "log-east-1",
@@ -42,7 +44,7 @@ def test_entities_and_links_are_written_within_the_users_area(service: Service, 
     }
     assert service.data(LINK, ana, l=link)["link"] == {
         "type": "SEEN_AT",
-        "source": "c-9",
+        "source": "east:c-9",
         "target": "l-1",
         "grading": "2B P",
         "sources": ["log-east-1"],
@@ -54,13 +56,15 @@ def test_entities_and_links_are_written_within_the_users_area(service: Service, 
     assert "grading" in service.error(ENTITY, ana, e={**new, "id": "c-10", "grading": "9Z"})
     assert "not one of your localities" in service.error(ENTITY, ana, e={**new, "id": "c-10", "locality": "West"})
     assert "no entity 'c-3'" in service.error(LINK, ana, l={**link, "type": "MISSING_WITH", "target": "c-3"})
-    assert "no entity 'c-3'" in service.error(ENTITY, ana, e={**new, "id": "c-3"})
+    # an id of the other locality is not theirs: the analyst's record is a new one, as for an unused id
+    assert service.data(ENTITY, ana, e={**new, "id": "c-3"})["upsertEntity"]["id"] == "east:c-3"
+    assert service.data('{ entity(id: "c-3") { name } }', service.token("admin", ()))["entity"]["name"] == "Tyler Marsh"
     assert "cannot link a child to a child" in service.error(LINK, ana, l={**link, "target": "c-1"})
     # a chair and a MACE member read only
     for role in ("chair", "mace"):
         assert "does not allow" in service.error(LINK, service.token(role), l=link)
     ops = [(r["operation"], r["subjects"]) for r in log_of(_audit_log)]
-    assert ops[:2] == [("collection", ["c-9"]), ("collection", ["c-9", "l-1"])]
+    assert ops[:2] == [("collection", ["east:c-9"]), ("collection", ["east:c-9", "l-1"])]
 
 
 def test_services_merges_splits_and_erasure(service: Service, _audit_log: Path) -> None:
@@ -147,6 +151,7 @@ def test_rest_notes_import_and_export(service: Service, _audit_log: Path) -> Non
         "POST", "/import", ana, zipped({"entities.jsonl": ents, "relationships.jsonl": rels}), "application/zip"
     )
     assert status == 200 and json.loads(body)["relationships_created"] == 1
+    assert json.loads(body)["ids"] == {"c-20": "east:c-20"}
     assert service.call("POST", "/import", ana, b"not a zip", "application/zip")[0] == 422
     # an export is a disclosure: it needs a recipient, and holds only what the user may see
     assert service.call("GET", "/export", ana)[0] == 422
@@ -155,7 +160,7 @@ def test_rest_notes_import_and_export(service: Service, _audit_log: Path) -> Non
     with zipfile.ZipFile(io.BytesIO(packed)) as z:
         exported = [json.loads(x) for x in z.read("entities.jsonl").decode().splitlines()]
     ids = {e["id"] for e in exported}
-    assert {"c-1", "c-20"} <= ids and "c-3" not in ids
+    assert {"c-1", "east:c-20"} <= ids and "c-3" not in ids
     last = log_of(_audit_log)[-1]
     assert (last["operation"], last["recipient"], last["purpose"]) == ("disclosure", "CSC East", "strategy")
     assert service.call("GET", "/notes", None)[0] in (401, 405)

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer.main
 
 from contextgraph.cli import app
-from contextgraph.docgen import END, generated_section, model_tables
+from contextgraph.docgen import END, POLICY_BEGIN, POLICY_END, generated_section, model_tables, role_table
 from contextgraph.model import HANDLING_CODES, INTELLIGENCE_ASSESSMENTS, KINDS, MEETING_KINDS, REL_TYPES, SERVICES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,8 +21,15 @@ def all_docs() -> str:
 
 def test_model_tables_are_generated_from_the_model() -> None:
     text = (DOCS / "model.md").read_text(encoding="utf-8")
-    assert generated_section(text) == model_tables().strip(), "run: python -m contextgraph.docgen docs/model.md"
+    assert generated_section(text) == model_tables().strip(), "run: python -m contextgraph.docgen docs"
     assert END in text
+
+
+def test_role_table_is_generated_from_the_policy() -> None:
+    text = (DOCS / "auth.md").read_text(encoding="utf-8")
+    assert generated_section(text, POLICY_BEGIN, POLICY_END) == role_table().strip(), (
+        "run: python -m contextgraph.docgen docs"
+    )
 
 
 def test_every_name_of_the_vocabulary_is_documented() -> None:

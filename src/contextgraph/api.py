@@ -46,10 +46,11 @@ from .interchange import (
     export_lines,
     read_folder,
 )
-from .model import REL_TYPES
+from .model import REL_TYPES, Entity
 from .notes import NoteError
-from .schema import WRITERS, Analyses, Context, RequestError, schema, sdl
+from .schema import Analyses, Context, RequestError, schema, sdl
 from .store import ENV_STORE, Store, StoreError, open_store, store_url
+from .writes import NotYours, scope_batch, visible_ids
 
 MAX_BODY = 1_000_000
 """Largest GraphQL request body, in bytes."""
@@ -190,7 +191,7 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
             raise _problem(422, f"{name}: not UTF-8 text") from None
 
         try:
-            res = ingest_text(ctx.store, text, name, ctx.who.user, check=ctx.note_locality)
+            res = ingest_text(ctx.store, text, name, ctx.who.user, check=ctx.note_locality, scope=ctx.scope())
         except RequestError as exc:
             raise _problem(403, f"{name}: {exc}") from None
         except (NoteError, StoreError) as exc:
@@ -209,24 +210,21 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
     async def post_import(request: Request, ctx: Context = Depends(context)) -> dict[str, Any]:  # noqa: B008
         _writer(ctx)
         body = await request.body()
+        store, scope = ctx.store, ctx.scope()
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
             _unpack(body, folder)
-            store = ctx.store
             try:
-                batch = read_folder(folder, known_kinds=lambda ids: {i: e.kind for i, e in store.get_many(ids).items()})
+                # relationships may point only at records the writer may read: any other id is
+                # unknown, whether it exists elsewhere or not
+                batch = read_folder(folder, known_kinds=lambda ids: _kinds(visible_ids(store, scope, ids)))
+                scoped = scope_batch(store, scope, batch)
+            except NotYours as exc:
+                raise _problem(403, exc.problems[0]) from None
             except InputError as exc:
                 raise _problem(422, [p.replace(f"{folder}/", "") for p in exc.problems]) from None
-        scope = ctx.scope()
-        outside = sorted({e.id for e in batch.entities if not scope.node_ok(e.kind, e.locality)})
-        ends = {x for r in batch.relationships for x in (r.source, r.target)} - {e.id for e in batch.entities}
-        known = store.get_many(ends)
-        outside += sorted(i for i in ends if i not in known or not scope.node_ok(known[i].kind, known[i].locality))
-        if outside:
-            n, first = len(outside), outside[0]
-            raise _problem(403, f"{n} entities are outside your localities or unknown, e.g. {first}")
         try:
-            summary, applied = apply_batch(store, batch)
+            summary, applied = apply_batch(store, scoped.batch)
         except StoreError as exc:
             raise _problem(422, str(exc)) from None
         counts = {
@@ -238,7 +236,7 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
             "judgements_applied": applied,
         }
         _log(ctx, "collection", {"rest": "import", **counts})
-        return counts
+        return {**counts, "ids": scoped.renamed}
 
     @app.get(
         "/export",
@@ -254,7 +252,7 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
         ctx: Context = Depends(context),  # noqa: B008
     ) -> Response:
         try:
-            ctx.allow(WRITERS, "exports")
+            ctx.allow(ctx.rules.may_export, "exports")
             flt = ctx.scope(locality=locality)
             ctx.log.ready()
         except RequestError as exc:
@@ -350,6 +348,10 @@ def _log(ctx: Context, operation: str, detail: dict[str, Any]) -> None:
         ctx.log.append(ctx.who.user, operation, [], ctx.purpose, detail=detail)
     except AuditError:
         raise _problem(503, "the access log cannot be written") from None
+
+
+def _kinds(entities: dict[str, Entity]) -> dict[str, str]:
+    return {i: e.kind for i, e in entities.items()}
 
 
 def _unpack(body: bytes, folder: Path) -> None:

@@ -33,21 +33,22 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-ROLES: Final[dict[str, str]] = {
-    "analyst": "reads and writes in their localities; sees handling code C",
-    "chair": "reads in their locality; handling code P only",
-    "mace": "places, hotspots and persons of concern in their localities; children by initials",
-    "admin": "everything, and user and erasure operations",
-}
+from . import policy
+
+ROLES: Final[dict[str, str]] = {name: r.description for name, r in policy.ROLES.items()}
+"""Each role and what it may do, from the roles table (:mod:`contextgraph.policy`)."""
 CLEARANCES: Final[dict[str, str]] = {
     "P": "intelligence with handling code P only",
     "C": "intelligence with handling codes P and C",
 }
-DEFAULT_CLEARANCE: Final[dict[str, str]] = {"analyst": "C", "chair": "P", "mace": "P", "admin": "C"}
+DEFAULT_CLEARANCE: Final[dict[str, str]] = {name: r.default_clearance for name, r in policy.ROLES.items()}
 ALGORITHMS: Final[list[str]] = ["ES256", "RS256"]
 LOCAL_ISSUER = "contextgraph-local"
 AUDIENCE = "contextgraph"
 MAX_MINUTES = 12 * 60
+"""The longest a token may last from when it was issued, in minutes, whoever minted it."""
+LEEWAY = 30
+"""Seconds of clock difference forgiven when reading a token's times."""
 
 ENV_PUBLIC_KEY = "CONTEXTGRAPH_JWT_PUBLIC_KEY"
 ENV_JWKS_URL = "CONTEXTGRAPH_JWKS_URL"
@@ -71,7 +72,7 @@ class Principal:
 
     @property
     def everywhere(self) -> bool:
-        return self.role == "admin"
+        return policy.role(self.role).everywhere
 
 
 def principal_of(claims: dict[str, Any]) -> Principal:
@@ -90,14 +91,44 @@ def principal_of(claims: dict[str, Any]) -> Principal:
         locs = [locs]
     if not isinstance(locs, list) or not all(isinstance(x, str) and x for x in locs):
         raise AuthError("the token's localities must be a list of names")
-    if role != "admin" and not locs:
+    rules = policy.role(role)
+    if not rules.everywhere and not locs:
         raise AuthError("the token gives no locality")
+    if rules.max_localities is not None and len(set(locs)) > rules.max_localities:
+        raise AuthError(f"a {role}'s token gives at most {rules.max_localities} locality")
     clearance = claims.get("clearance", DEFAULT_CLEARANCE[role])
     if clearance not in CLEARANCES:
         raise AuthError(f"the token's clearance must be one of {', '.join(CLEARANCES)}")
-    if role == "chair" and clearance != "P":
-        raise AuthError("a chair's clearance is handling code P only")
+    if rules.clearance_ceiling == "P" and clearance != "P":
+        raise AuthError(f"a {role}'s clearance is handling code P only")
+    _check_lifetime(claims)
     return Principal(user, role, tuple(sorted(set(locs))), clearance)
+
+
+def _check_lifetime(claims: dict[str, Any]) -> None:
+    """A token lasts at most :data:`MAX_MINUTES` from when it was issued, and was not issued in
+    the future, whoever minted it (a provider's own lifetime may be longer).
+
+    >>> now = int(time.time())
+    >>> _check_lifetime({"iat": now, "exp": now + 3600})
+    >>> _check_lifetime({"iat": now, "exp": now + 10 * 365 * 86400})
+    Traceback (most recent call last):
+    ...
+    contextgraph.auth.AuthError: the token lasts longer than 12 hours; ask for a shorter one
+    """
+    iat, exp = claims.get("iat"), claims.get("exp")
+    if iat is None and exp is None:  # checked for presence where the token is verified
+        return
+    if not isinstance(iat, int | float) or not isinstance(exp, int | float) or not _number(iat) or not _number(exp):
+        raise AuthError("the token's iat and exp must be numbers")
+    if iat > time.time() + LEEWAY:
+        raise AuthError("the token was issued in the future")
+    if exp - iat > MAX_MINUTES * 60:
+        raise AuthError(f"the token lasts longer than {MAX_MINUTES // 60} hours; ask for a shorter one")
+
+
+def _number(x: Any) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool)
 
 
 class Verifier:
@@ -133,7 +164,7 @@ class Verifier:
                 audience=self.audience,
                 issuer=self.issuer,
                 options={"require": ["exp", "iat", "iss", "aud"]},
-                leeway=30,
+                leeway=LEEWAY,
             )
         except jwt.ExpiredSignatureError:
             raise AuthError("the token has expired") from None

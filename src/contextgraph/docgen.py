@@ -1,7 +1,8 @@
-"""Documentation generated from the vocabulary, so that docs never retype it.
+"""Documentation generated from the vocabulary and the roles table, so that docs never retype them.
 
-``python -m contextgraph.docgen`` rewrites the generated part of
-``docs/model.md``; a test fails when that part differs from :func:`model_tables`.
+``python -m contextgraph.docgen`` rewrites the generated parts of ``docs/model.md``
+(:func:`model_tables`) and ``docs/auth.md`` (:func:`role_table`); a test fails when
+either differs.
 """
 
 from __future__ import annotations
@@ -18,9 +19,12 @@ from .model import (
     SERVICES,
     SOURCE_EVALUATIONS,
 )
+from .policy import ROLES
 
 BEGIN = "<!-- generated from model.py: begin -->"
 END = "<!-- generated from model.py: end -->"
+POLICY_BEGIN = "<!-- generated from policy.py: begin -->"
+POLICY_END = "<!-- generated from policy.py: end -->"
 
 
 def _table(head: list[str], rows: list[list[str]]) -> str:
@@ -69,18 +73,66 @@ def model_tables() -> str:
     return "\n\n".join(parts)
 
 
-def generated_section(text: str) -> str:
-    if BEGIN not in text or END not in text:
-        raise ValueError(f"markers {BEGIN!r} and {END!r} are missing")
-    return text.split(BEGIN, 1)[1].split(END, 1)[0].strip()
+def role_table() -> str:
+    """The roles table as Markdown.
+
+    >>> "| `chair` |" in role_table()
+    True
+    """
+
+    def yes(x: bool) -> str:
+        return "yes" if x else "no"
+
+    rows = [
+        [
+            f"`{r.name}`",
+            r.description,
+            "all" if r.everywhere else (f"at most {r.max_localities}" if r.max_localities else "theirs"),
+            f"`{r.default_clearance}`" + ("" if r.clearance_ceiling == r.default_clearance else " (`C` if cleared)"),
+            yes(r.may_write),
+            yes(r.may_export),
+            yes(r.may_erase),
+            yes(r.child_lists),
+            r.child_names,
+            ", ".join(f"`{t}`" for t in sorted(r.hidden_links)) or "none",
+            yes(r.sees_source_files),
+        ]
+        for r in ROLES.values()
+    ]
+    head = [
+        "role",
+        "may",
+        "localities",
+        "clearance",
+        "writes",
+        "exports",
+        "erases",
+        "lists of children",
+        "children's names",
+        "links never shown",
+        "note file names",
+    ]
+    return _table(head, rows)
 
 
-def write(path: Path) -> None:
+def generated_section(text: str, begin: str = BEGIN, end: str = END) -> str:
+    if begin not in text or end not in text:
+        raise ValueError(f"markers {begin!r} and {end!r} are missing")
+    return text.split(begin, 1)[1].split(end, 1)[0].strip()
+
+
+def _rewrite(path: Path, begin: str, end: str, content: str) -> None:
     text = path.read_text(encoding="utf-8")
-    head, rest = text.split(BEGIN, 1)
-    tail = rest.split(END, 1)[1]
-    path.write_text(f"{head}{BEGIN}\n\n{model_tables()}\n\n{END}{tail}", encoding="utf-8")
+    head, rest = text.split(begin, 1)
+    tail = rest.split(end, 1)[1]
+    path.write_text(f"{head}{begin}\n\n{content}\n\n{end}{tail}", encoding="utf-8")
+
+
+def write(docs: Path) -> None:
+    """Rewrite the generated parts of the docs in the folder ``docs``."""
+    _rewrite(docs / "model.md", BEGIN, END, model_tables())
+    _rewrite(docs / "auth.md", POLICY_BEGIN, POLICY_END, role_table())
 
 
 if __name__ == "__main__":
-    write(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/model.md"))
+    write(Path(sys.argv[1] if len(sys.argv) > 1 else "docs"))

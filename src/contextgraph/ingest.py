@@ -20,7 +20,7 @@ from .extract import extract_parsed
 from .model import Assertion, Entity, Relationship, handling_code, service_id
 from .notes import NoteError, parse_note, read_note
 from .resolve import Decision, Mention, decide, review_item
-from .store import Store
+from .store import Filter, Store
 
 ID_PREFIX = {"child": "c", "person_of_concern": "p", "location": "l", "school": "s", "group": "g"}
 
@@ -72,18 +72,28 @@ def _new_id(kind: str, ref: str, local: str) -> str:
     return f"{ID_PREFIX[kind]}-{hashlib.sha256(f'{ref}/{local}'.encode()).hexdigest()[:12]}"
 
 
-def _candidates(store: Store, kind: str, forms: Iterable[str]) -> list[Entity]:
+def _candidates(store: Store, kind: str, forms: Iterable[str], scope: Filter | None = None) -> list[Entity]:
+    """Entities of ``kind`` named by any of ``forms``; with ``scope``, only those it lets a reader see."""
     found: dict[str, Entity] = {}
+    localities = scope.localities if scope else None
+    handling = scope.handling if scope else None
     for f in forms:
-        for e, _score in store.search(f, kinds=[kind], limit=10, threshold=0.999):
+        for e, _score in store.search(
+            f, kinds=[kind], localities=localities, limit=10, threshold=0.999, handling=handling
+        ):
             found.setdefault(e.id, e)
     return list(found.values())
 
 
 def plan_note(
-    store: Store, text: str, path: str, user: str
+    store: Store, text: str, path: str, user: str, scope: Filter | None = None
 ) -> tuple[NoteResult, list[Entity], list[Relationship], list[tuple[str, dict[str, Any]]]]:
-    """Everything one note would write, resolved against the store, without writing it."""
+    """Everything one note would write, resolved against the store, without writing it.
+
+    With ``scope`` (what the writer may read), a mention is matched only to an entity within
+    it. A likely match outside it is never merged and never told to the writer: the mention
+    becomes a new entity and a review item, kept for someone who may see both, records the
+    candidates (it is not counted in the note's ``queued``)."""
     note = parse_note(text, path)
     x = extract_parsed(note)
     doc = x.to_json()
@@ -98,13 +108,17 @@ def plan_note(
     for d in doc["entities"]:
         kind = d["kind"]
         m = Mention(kind, d["name"], list(d.get("aliases", [])), d.get("dob"), meeting["locality"], day)
-        decision: Decision = decide(m, _candidates(store, kind, [m.name, *m.aliases]))
+        inside = _candidates(store, kind, [m.name, *m.aliases], scope)
+        decision: Decision = decide(m, inside)
+        far = _outside(store, m, inside, scope)
         props: dict[str, Any] = {}
         if d.get("postcode"):
             props["postcode"] = d["postcode"]
         if decision.outcome == "match" and decision.entity:
             ids[d["id"]] = decision.entity
             result.matched += 1
+            if far is not None:
+                records.append(("reviews", review_item(uuid.uuid4().hex[:12], ref, decision.entity, m, far)))
             existing = store.get(decision.entity)
             entities.append(
                 Entity(
@@ -141,6 +155,8 @@ def plan_note(
         if decision.outcome == "review":
             result.queued += 1
             records.append(("reviews", review_item(uuid.uuid4().hex[:12], ref, new_id, m, decision)))
+        if far is not None:
+            records.append(("reviews", review_item(uuid.uuid4().hex[:12], ref, new_id, m, far)))
     rels: list[Relationship] = []
     services: set[str] = set()
     for r in doc["relationships"]:
@@ -159,6 +175,7 @@ def plan_note(
             codes.setdefault(end, set()).add(handling_code(rel.assertions[0].grading))
     for e in entities:
         e.handling = sorted(codes.get(e.id, {"P"}))
+    note_codes = sorted({c for e in entities for c in e.handling} or {"P"})
     for code in sorted(services):
         entities.append(Entity(service_id(code), "service", code))
     records.insert(
@@ -177,10 +194,26 @@ def plan_note(
                 "at": datetime.now(UTC).isoformat(timespec="seconds"),
                 "entities": len(doc["entities"]),
                 "relationships": len(doc["relationships"]),
+                "handling": note_codes,
             },
         ),
     )
     return result, entities, rels, records
+
+
+def _outside(store: Store, m: Mention, inside: list[Entity], scope: Filter | None) -> Decision | None:
+    """A likely match of ``m`` among the entities outside ``scope``, as a decision to review (None
+    when there is none, or no scope). The same search is made whatever it finds."""
+    if scope is None or (scope.localities is None and not scope.public_only):
+        return None
+    seen = {e.id for e in inside}
+    others = [e for e in _candidates(store, m.kind, [m.name, *m.aliases]) if e.id not in seen]
+    far = decide(m, others)
+    if far.outcome == "new":
+        return None
+    ids = far.candidates or ([far.entity] if far.entity else [])
+    why = "a record outside the writer's localities or clearance; decide with someone who may see both"
+    return Decision("review", None, ids, [*far.evidence, why])
 
 
 def ingest_paths(
@@ -210,23 +243,25 @@ def ingest_text(
     user: str = "system",
     known: dict[str, str] | None = None,
     check: Callable[[str | None], None] | None = None,
+    scope: Filter | None = None,
 ) -> NoteResult:
     """Ingest one note's text (``name`` is its file name, for messages), in one transaction.
 
     ``known`` maps the content hashes of notes already ingested to their source refs
     (read from the store when not given); a note seen before changes nothing.
     ``check`` is called with the note's locality before anything is written, and may
-    refuse it by raising. Raises :class:`~contextgraph.notes.NoteError` for a note
+    refuse it by raising. ``scope`` is what the writer may read: mentions are matched only
+    within it (see :func:`plan_note`). Raises :class:`~contextgraph.notes.NoteError` for a note
     that cannot be read.
     """
+    if check is not None:  # before anything is looked up, so that a refusal tells nothing of the store
+        check(parse_note(text, name).meeting.locality)
     if known is None:
         known = {r["sha256"]: r["id"] for r in store.records("sources") if r.get("sha256")}
     digest = hashlib.sha256(text.encode()).hexdigest()
     if digest in known:
         return NoteResult(Path(name).name, known[digest], "unchanged")
-    res, ents, rels, records = plan_note(store, text, name, user)
-    if check is not None:
-        check(next((r["locality"] for t, r in records if t == "sources"), None))
+    res, ents, rels, records = plan_note(store, text, name, user, scope)
     summary = store.upsert(ents, rels, records=records)
     res.relationships_added = summary.relationships_created
     res.relationships_updated = summary.relationships_updated

@@ -54,10 +54,11 @@ from strawberry.scalars import JSON
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import Info
 
+from . import policy
 from .audit import AuditError, AuditLog
 from .auth import Principal
 from .ingest import ingest_text
-from .interchange import entity_from_json, relationship_from_json
+from .interchange import InputError, entity_from_json, relationship_from_json
 from .model import (
     GRADE_CODES,
     KIND_CODES,
@@ -74,6 +75,7 @@ from .projection import Projection
 from .report import analyse_store
 from .store import Filter, Store, StoreError, Subgraph
 from .store.base import Fact
+from .writes import stored_id
 
 MAX_PAGE = 50
 """The largest page of any list but the map."""
@@ -81,7 +83,6 @@ MAX_MAP = 5000
 """The most entities one locality map returns."""
 MAX_DEPTH = 8
 """The deepest query accepted."""
-WRITERS = frozenset({"analyst", "admin"})
 
 
 class RequestError(Exception):
@@ -196,9 +197,23 @@ class Context(BaseContext):
         except StoreError as exc:
             raise RequestError(str(exc)) from exc
 
-    def allow(self, roles: frozenset[str] | set[str], what: str) -> None:
-        if self.who.role not in roles:
+    @property
+    def rules(self) -> policy.Role:
+        """What this user's role may do (the roles table)."""
+        return policy.role(self.who.role)
+
+    def allow(self, permitted: bool, what: str) -> None:
+        """Refuse what the roles table does not permit this user's role."""
+        if not permitted:
             raise RequestError(f"your role ({self.who.role}) does not allow {what}")
+
+    def walk_scope(self, types: list[str] | None = None, since: str | None = None) -> Filter:
+        """The scope of a walk from an entity: :meth:`scope`, less the links this role never sees
+        (for a MACE member, a child's home, school and family)."""
+        walk = policy.walkable(self.who.role, types)
+        if walk is not None and not walk:
+            raise RequestError(f"your role ({self.who.role}) does not see {', '.join(types or [])} links")
+        return self.scope(walk, since)
 
     def consulted(self, ids: list[str], what: str) -> None:
         self.logged("consultation", ids, {"graphql": what})
@@ -211,7 +226,7 @@ class Context(BaseContext):
 
     def ready_to_write(self) -> None:
         """Fail before a write if its record could not be logged."""
-        self.allow(WRITERS, "changes to the graph")
+        self.allow(self.rules.may_write, "changes to the graph")
         try:
             self.log.ready()
         except AuditError as exc:
@@ -274,7 +289,7 @@ class EntityView:
         self, info: Info[Context, None], types: list[RelationshipType] | None = None, first: int = 20
     ) -> list[EntityView]:
         ctx = info.context
-        flt = ctx.scope([t.value for t in types] if types else None)
+        flt = ctx.walk_scope([t.value for t in types] if types else None)
         sub = ctx.store.neighbourhood(str(self.id), 1, flt)
         found = sorted((n for n in sub.nodes if n.id != str(self.id)), key=lambda n: n.id)
         found = found[: _cap(first)]
@@ -301,7 +316,7 @@ def _initials(name: str) -> str:
 
 
 def _hidden(kind: str, who: Principal) -> bool:
-    return kind == "child" and who.role == "mace"
+    return kind == "child" and policy.role(who.role).child_names == "initials"
 
 
 def _shown_name(name: str, kind: str, who: Principal) -> str:
@@ -681,7 +696,7 @@ def _changes(ch: dict[str, Any], who: Principal) -> Changes:
             for x in ch[key]
         ]
 
-    children = who.role != "mace"
+    children = policy.role(who.role).child_lists
     return Changes(
         since=ch["since"],
         links=[_fact(f) for f in ch["links"]] if children else [],
@@ -769,7 +784,7 @@ def _map_order(ctx: Context, flt: Filter) -> tuple[Projection, npt.NDArray[np.in
     rank = np.empty(p.n_nodes, np.intp)
     rank[np.argsort(np.array(p.ids, dtype=object), kind="stable")] = np.arange(p.n_nodes)
     order = np.lexsort((rank, p.kind, ~placed))
-    if ctx.who.role == "mace":
+    if not ctx.rules.child_lists:
         order = order[p.kind[order] != KIND_CODES.index("child")]
     return p, order
 
@@ -961,7 +976,7 @@ class Query:
         ctx = info.context
         if not 1 <= depth <= 3:
             raise RequestError("depth must be 1, 2 or 3")
-        flt = ctx.scope([t.value for t in types] if types else None, since)
+        flt = ctx.walk_scope([t.value for t in types] if types else None, since)
         if ctx.store.visible(str(centre), flt) is None:
             return None
         sub = ctx.store.neighbourhood(str(centre), depth, flt)
@@ -979,7 +994,7 @@ class Query:
         ctx = info.context
         flt = ctx.scope()
         wanted = [k.value for k in kinds] if kinds else list(KINDS)
-        if ctx.who.role == "mace":  # children are not found by name
+        if not ctx.rules.child_lists:  # children are not found by name
             wanted = [k for k in wanted if k != "child"]
             if not wanted:
                 return []
@@ -1008,7 +1023,7 @@ class Query:
         cap = _cap(first, MAX_MAP)
         kept = order[:cap].tolist()
         analysis = ctx.analyses.get(ctx.store, flt, None)
-        scores = {} if ctx.who.role == "mace" else {c["id"]: c["score"] for c in analysis["unopened_at_risk"]}
+        scores = {} if not ctx.rules.child_lists else {c["id"]: c["score"] for c in analysis["unopened_at_risk"]}
         persons = [p.ids[i] for i in kept if KINDS[p.kind_of(i)].person]
         ctx.consulted(persons, "localityMap")
         return LocalityMap(
@@ -1030,7 +1045,7 @@ class Query:
         self, info: Info[Context, None], locality: str | None = None, first: int = 20, after: str | None = None
     ) -> Page[AtRiskChild]:
         ctx = info.context
-        ctx.allow({"analyst", "chair", "admin"}, "lists of children")
+        ctx.allow(ctx.rules.child_lists, "lists of children")
         result = ctx.analyses.get(ctx.store, ctx.scope(locality=locality), None)
         page: Page[AtRiskChild] = _page(result["unopened_at_risk"], first, after, _child)
         ctx.consulted([str(c.id) for c in page.items], "unopenedAtRisk")
@@ -1041,7 +1056,7 @@ class Query:
         self, info: Info[Context, None], locality: str | None = None, first: int = 20, after: str | None = None
     ) -> Page[PeerGroup]:
         ctx = info.context
-        ctx.allow({"analyst", "chair", "admin"}, "peer groups of children")
+        ctx.allow(ctx.rules.child_lists, "peer groups of children")
         result = ctx.analyses.get(ctx.store, ctx.scope(locality=locality), None)
         page: Page[PeerGroup] = _page(result["peer_groups"], first, after, _group)
         ctx.consulted([str(m) for g in page.items for m in g.members], "peerGroups")
@@ -1085,9 +1100,10 @@ class Query:
         self, info: Info[Context, None], locality: str | None = None, first: int = 20, after: str | None = None
     ) -> Page[SourceView]:
         ctx = info.context
-        mine = ctx.localities(locality)
-        recs = [r for r in ctx.store.records("sources") if mine is None or r.get("locality") in mine]
+        flt = ctx.scope(locality=locality)
+        recs = [r for r in ctx.store.records("sources") if source_visible(r, flt)]
         recs.sort(key=lambda r: (r.get("date") or "", r["id"]), reverse=True)
+        files = ctx.rules.sees_source_files
         page: Page[SourceView] = _page(
             recs,
             first,
@@ -1097,10 +1113,29 @@ class Query:
                 kind=r.get("meeting_kind") or r.get("kind") or "OTHER",
                 date=r.get("date"),
                 locality=r.get("locality"),
-                file=r.get("file"),
+                file=r.get("file") if files else None,
             ),
         )
+        ctx.logged("consultation", [], {"graphql": "sources", "sources": [str(s.id) for s in page.items]})
         return page
+
+
+def source_visible(record: dict[str, Any], flt: Filter) -> bool:
+    """Whether a reader within ``flt`` may know of a note: it is of their localities, and it
+    made at least one statement of a handling code they may see (a note recorded before
+    notes kept their handling codes counts as C).
+
+    >>> rec = {"id": "n1", "locality": "East", "handling": ["C"]}
+    >>> source_visible(rec, Filter.of(localities=["East"], handling=["P", "C"]))
+    True
+    >>> source_visible(rec, Filter.of(localities=["East"], handling=["P"]))
+    False
+    >>> source_visible(rec, Filter.of(localities=["West"], handling=["P", "C"]))
+    False
+    """
+    if flt.localities is not None and record.get("locality") not in flt.localities:
+        return False
+    return not flt.public_only or "P" in (record.get("handling") or ["C"])
 
 
 # --- mutations ---------------------------------------------------------------------------
@@ -1117,7 +1152,7 @@ class Mutation:
         ctx = info.context
         ctx.ready_to_write()
         try:
-            res = ingest_text(ctx.store, text, name, ctx.who.user, check=ctx.note_locality)
+            res = ingest_text(ctx.store, text, name, ctx.who.user, check=ctx.note_locality, scope=ctx.scope())
         except (NoteError, StoreError) as exc:
             raise _user_error(exc) from exc
         ctx.logged("collection", [], {"graphql": "ingestNote", "source_ref": res.source_ref, "status": res.status})
@@ -1145,11 +1180,16 @@ class Mutation:
             e = entity_from_json({k: v for k, v in raw.items() if v is not None})
         except ValueError as exc:
             raise _user_error(exc) from exc
-        if not ctx.scope().node_ok(e.kind, e.locality):
+        flt = ctx.scope()
+        if not flt.node_ok(e.kind, e.locality):
             raise RequestError(f"field 'locality': {e.locality or 'none'} is not one of your localities")
+        # an id the writer may not read is never theirs to change: their new record takes an id
+        # of its locality's namespace, the same whether that id exists elsewhere or not
+        try:
+            e.id = stored_id(ctx.store, flt, e)
+        except InputError as exc:
+            raise _user_error(exc) from exc
         old = ctx.store.get(e.id)
-        if old is not None:
-            ctx.writable(ctx.store.visible(e.id, ctx.scope()), e.id)
         try:
             ctx.store.upsert([e], [])
         except StoreError as exc:
@@ -1185,6 +1225,7 @@ class Mutation:
         ctx = info.context
         ctx.ready_to_write()
         code = service.value
+        ctx.writable(ctx.store.visible(str(child), ctx.scope()), str(child))
         ctx.store.upsert([Entity(service_id(code), "service", code)], [])
         raw = {
             "type": "OPEN_TO",
@@ -1216,7 +1257,8 @@ class Mutation:
     def split(self, info: Info[Context, None], a: strawberry.ID, b: strawberry.ID, reason: str) -> list[EntityView]:
         ctx = info.context
         ctx.ready_to_write()
-        ctx.writable(ctx.store.visible(str(a), ctx.scope()), str(a))
+        for x in (a, b):
+            ctx.writable(ctx.store.visible(str(x), ctx.scope()), str(x))
         if not reason.strip():
             raise RequestError("a split needs its reason")
         try:
@@ -1229,7 +1271,7 @@ class Mutation:
     @strawberry.mutation(name="eraseSubject", description="Erase a person and their facts (admin only).")
     def erase_subject(self, info: Info[Context, None], id: strawberry.ID, reason: str) -> Erasure:
         ctx = info.context
-        ctx.allow({"admin"}, "erasure")
+        ctx.allow(ctx.rules.may_erase, "erasure")
         ctx.ready_to_write()
         if not reason.strip():
             raise RequestError("erasure needs its reason")

@@ -1,0 +1,147 @@
+"""Need-to-know as data: one table of roles that every resolver and route asks.
+
+Each role says whether it may write, whether it sees lists of children, how it
+sees a child's name, which links of a child it never walks, and its clearance.
+``docs/auth.md`` and ``docs/api.md`` describe the same table; a test checks that
+they name every role.
+
+>>> ROLES["mace"].child_names, sorted(ROLES["mace"].hidden_links)
+('initials', ['ATTENDS', 'FAMILY_OF', 'LIVES_AT'])
+>>> ROLES["chair"].may_write, ROLES["chair"].max_localities
+(False, 1)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final, Literal
+
+from .model import REL_TYPES
+
+Clearance = Literal["P", "C"]
+
+
+@dataclass(frozen=True)
+class Role:
+    """What one role may do."""
+
+    name: str
+    description: str
+    may_write: bool
+    """Create and change records: notes, imports, mutations."""
+    may_erase: bool
+    """Erase a person."""
+    may_export: bool
+    """Export what they may see (a disclosure)."""
+    child_lists: bool
+    """Lists centred on children: at-risk children, peer groups, children found by name."""
+    child_names: Literal["full", "initials"]
+    """How a child's name is shown; with initials, no aliases, date of birth, properties or sources."""
+    hidden_links: frozenset[str]
+    """Relationship types never walked or shown: links that would identify a child shown by initials
+    (a home address, a school, a family)."""
+    sees_source_files: bool
+    """Whether the file names of notes are shown (a file name can name a child)."""
+    default_clearance: Clearance
+    clearance_ceiling: Clearance
+    everywhere: bool
+    """Every locality, without naming them in the token."""
+    max_localities: int | None
+    """The most localities a token of this role may carry (None: no limit)."""
+
+
+_IDENTIFYING: Final = frozenset({"LIVES_AT", "ATTENDS", "FAMILY_OF"})
+assert set(REL_TYPES) >= _IDENTIFYING
+
+ROLES: Final[dict[str, Role]] = {
+    r.name: r
+    for r in (
+        Role(
+            "analyst",
+            "reads and writes in their localities; sees handling code C",
+            may_write=True,
+            may_erase=False,
+            may_export=True,
+            child_lists=True,
+            child_names="full",
+            hidden_links=frozenset(),
+            sees_source_files=True,
+            default_clearance="C",
+            clearance_ceiling="C",
+            everywhere=False,
+            max_localities=None,
+        ),
+        Role(
+            "chair",
+            "reads in their one locality; handling code P only",
+            may_write=False,
+            may_erase=False,
+            may_export=False,
+            child_lists=True,
+            child_names="full",
+            hidden_links=frozenset(),
+            sees_source_files=True,
+            default_clearance="P",
+            clearance_ceiling="P",
+            everywhere=False,
+            max_localities=1,
+        ),
+        Role(
+            "mace",
+            "places, hotspots and persons of concern in their localities; children by initials, "
+            "never with a home address, school or family",
+            may_write=False,
+            may_erase=False,
+            may_export=False,
+            child_lists=False,
+            child_names="initials",
+            hidden_links=_IDENTIFYING,
+            sees_source_files=False,
+            default_clearance="P",
+            clearance_ceiling="C",
+            everywhere=False,
+            max_localities=None,
+        ),
+        Role(
+            "admin",
+            "everything, and user and erasure operations",
+            may_write=True,
+            may_erase=True,
+            may_export=True,
+            child_lists=True,
+            child_names="full",
+            hidden_links=frozenset(),
+            sees_source_files=True,
+            default_clearance="C",
+            clearance_ceiling="C",
+            everywhere=True,
+            max_localities=None,
+        ),
+    )
+}
+"""Every role, by name."""
+
+
+def role(name: str) -> Role:
+    """The role of that name (a principal's role is checked when its token is read).
+
+    >>> role("chair").default_clearance
+    'P'
+    """
+    return ROLES[name]
+
+
+def walkable(name: str, types: list[str] | None) -> list[str] | None:
+    """The relationship types a role may walk, of those asked for (None: all).
+
+    >>> walkable("analyst", None) is None
+    True
+    >>> "ATTENDS" in walkable("mace", None)
+    False
+    >>> walkable("mace", ["SEEN_AT", "ATTENDS"])
+    ['SEEN_AT']
+    """
+    hidden = ROLES[name].hidden_links
+    if not hidden:
+        return types
+    return [t for t in (types if types is not None else list(REL_TYPES)) if t not in hidden]
