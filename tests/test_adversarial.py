@@ -110,13 +110,16 @@ def refusals(service: Service, token: str, eid: str, mine: str) -> list[str]:
     return out
 
 
-def median_time(service: Service, query: str, token: str, n: int = 9) -> float:
-    times = []
-    for _ in range(n):
-        start = time.perf_counter()
-        service.post(query, token, "adversarial test")
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+def median_times(service: Service, queries: tuple[str, str], token: str, n: int = 15) -> tuple[float, float]:
+    """The median time of each of two queries, asked in turn after one unmeasured round."""
+    times: tuple[list[float], list[float]] = ([], [])
+    for i in range(n + 1):
+        for q, out in zip(queries, times, strict=True):
+            start = time.perf_counter()
+            service.post(q, token, "adversarial test")
+            if i:
+                out.append(time.perf_counter() - start)
+    return statistics.median(times[0]), statistics.median(times[1])
 
 
 @settings(
@@ -150,5 +153,5 @@ def test_no_path_shows_what_a_user_may_not_see(service: Service, user: tuple[str
     if others:
         eid = others[0]
         q = '{ entity(id: "%s") { id name neighbours { id } } }'
-        t_real, t_fake = median_time(service, q % eid, token), median_time(service, q % f"{eid}-none", token)
+        t_real, t_fake = median_times(service, (q % eid, q % f"{eid}-none"), token)
         assert abs(t_real - t_fake) < 0.005 + 0.5 * min(t_real, t_fake), (t_real, t_fake)

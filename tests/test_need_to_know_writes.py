@@ -102,7 +102,9 @@ def test_import_judgements_may_not_reach_outside_the_writers_area(service: Servi
             )
     for kind in ("merge", "split"):
         status, body = answers["c-3", kind]
-        assert status == 422 and body["detail"] == ["judgements.jsonl: judgement 1: no entity 'c-3' in your localities"]
+        assert status == 422 and body["detail"] == [
+            "judgements.jsonl:1: 'c-3' is not an entity in entities.jsonl or the store"
+        ]
         assert same_but_ids(answers["c-3", kind], answers["c-404", kind], ("c-3", "c-404"))
     assert west_child(service) == before
     kyle = service.data('{ entity(id: "c-1") { aliases } }', ana)["entity"]
@@ -267,3 +269,110 @@ def test_nothing_is_written_when_the_batch_is_refused(service: Service, store: S
     assert status == 422
     fresh = open_store(store.url) if store.url.startswith("sqlite") else store
     assert fresh.stats() == before
+
+
+def test_services_are_shared_and_only_an_admin_changes_them(service: Service) -> None:
+    ana = service.token("analyst", ("East",))
+    up = "mutation($e: EntityInput!) { upsertEntity(entity: $e) { id name } }"
+    renamed = {"id": "svc-YJS", "kind": "SERVICE", "name": "CSC", "locality": "West", "aliases": ["closed"]}
+    assert "only an admin" in service.error(up, ana, e=renamed)
+    for q in ('mutation { merge(a: "svc-YJS", b: "svc-CSC", reason: "x") { id } }',):
+        assert "no entity 'svc-YJS'" in service.error(q, ana)
+    status, body = post_import(service, ana, {"entities.jsonl": [{**renamed, "kind": "service"}]})
+    assert status == 403 and "only an admin" in body["detail"]
+    # a service's own line, as an export gives it, only makes sure it exists
+    status, body = post_import(service, ana, {"entities.jsonl": [{"id": "svc-CSC", "kind": "service", "name": "CSC"}]})
+    assert status == 200 and body["ids"] == {}
+    assert service.data('{ entity(id: "svc-YJS") { name aliases } }', ana)["entity"] == {"name": "YJS", "aliases": []}
+    # children may still be recorded open to a service
+    q = 'mutation { recordService(child: "c-2", service: CSC) { target } }'
+    assert service.data(q, ana)["recordService"] == {"target": "svc-CSC"}
+
+
+def test_a_record_merged_from_another_locality_stays_its_localitys(service: Service) -> None:
+    admin, ana = service.token("admin", ()), service.token("analyst", ("East",))
+    service.data('mutation { merge(a: "c-1", b: "c-3", reason: "review 12") { id } }', admin)
+    up = "mutation($e: EntityInput!) { upsertEntity(entity: $e) { id } }"
+    got = service.data(up, ana, e={"id": "c-3", "kind": "CHILD", "name": "Overwritten", "locality": "East"})
+    assert got["upsertEntity"]["id"] == "east:c-3"
+    assert "no entity 'c-3'" in service.error('mutation { split(a: "c-1", b: "c-3", reason: "x") { id name } }', ana)
+    q = 'mutation { link(link: {type: SEEN_AT, source: "c-3", target: "l-1"}) { count } }'
+    assert "no entity 'c-3'" in service.error(q, ana)
+    service.data('mutation { split(a: "c-1", b: "c-3", reason: "not the same") { id } }', admin)
+    assert service.data('{ entity(id: "c-3") { name locality } }', admin)["entity"] == {
+        "name": "Tyler Marsh",
+        "locality": "West",
+    }
+
+
+def test_an_import_refused_for_a_judgement_writes_nothing_and_judges_as_its_sender(
+    service: Service, store: Store
+) -> None:
+    ana = service.token("analyst", ("East",), user="ana")
+    files: dict[str, list[dict[str, Any]]] = {
+        "entities.jsonl": [{"id": "c-60", "kind": "child", "name": "Ivy Noon", "locality": "East"}],
+        "relationships.jsonl": [{"type": "SEEN_AT", "source": "c-60", "target": "l-1"}],
+        "judgements.jsonl": [{"a": "c-1", "b": "l-1"}],
+    }
+    status, body = post_import(service, ana, files)
+    assert status == 422 and body["detail"] == ["judgements.jsonl:1: cannot judge a child and a location to be one"]
+    assert service.data('{ entity(id: "east:c-60") { id } }', ana)["entity"] is None
+    files["judgements.jsonl"] = [{"a": "c-1", "b": "c-4", "user": "chief.constable", "reason": "approved"}]
+    status, body = post_import(service, ana, files)
+    assert status == 200 and body["judgements_applied"] == 1
+    assert [j["user"] for j in store.judgements()] == ["ana"]
+
+
+def test_a_p_cleared_writer_learns_nothing_of_c_records(service: Service) -> None:
+    ana = service.token("analyst", ("East",))
+    p_ana = LocalKeys(service.keys.path).mint("pat", "analyst", ["East"], clearance="P")
+    up = "mutation($e: EntityInput!) { upsertEntity(entity: $e) { id } }"
+    secret = {"id": "s1", "kind": "CHILD", "name": "Hidden Child", "locality": "East", "grading": "2B C"}
+    assert service.data(up, ana, e={**secret, "sourceRef": "intel-9"})["upsertEntity"]["id"] == "east:s1"
+    made = [
+        service.data(up, p_ana, e={**secret, "id": x, "grading": "2B P"})["upsertEntity"]["id"] for x in ("s1", "s2")
+    ]
+    assert made == ["east.p:s1", "east.p:s2"]
+    # a P statement of a link that only C statements made before reads as new, as for a link never made
+    counts = {}
+    for source in ("c-2", "p-1"):  # c-2 was seen at l-1 under C only; p-1 never
+        line = {"type": "SEEN_AT", "source": source, "target": "l-1", "date": "2024-05-01", "grading": "1B P"}
+        status, body = post_import(service, p_ana, {"relationships.jsonl": [line], "entities.jsonl": []})
+        assert status == 200
+        counts[source] = (body["relationships_created"], body["relationships_updated"])
+    assert counts["c-2"] == counts["p-1"] == (1, 0)
+
+
+def test_mace_analysis_never_rests_on_a_childs_home_or_family(service: Service) -> None:
+    admin = service.token("admin", ())
+    up = "mutation($e: EntityInput!) { upsertEntity(entity: $e) { id } }"
+    service.data(up, admin, e={"id": "l-8", "kind": "LOCATION", "name": "8 Ash Row", "locality": "East", "lat": 52.6})
+    service.data('mutation { link(link: {type: LIVES_AT, source: "c-2", target: "l-8"}) { count } }', admin)
+    service.data('mutation { link(link: {type: FAMILY_OF, source: "p-1", target: "c-1"}) { count } }', admin)
+    mace = service.token("mace", ("East",))
+    text = json.dumps(
+        service.data(
+            """{ hotspots(first: 50) { items { id } } personsOfConcern { items { evidence { type } } }
+                 localityMap(locality: "East") { hotspots { id } edges { type } graph } }""",
+            mace,
+        )
+    )
+    assert '"l-8"' not in text.split('"localityMap"')[0] and "FAMILY_OF" not in text and "LIVES_AT" not in text
+    ana_text = json.dumps(service.data("{ personsOfConcern { items { evidence { type } } } }", admin))
+    assert "FAMILY_OF" in ana_text
+
+
+def test_malformed_claims_and_archives_get_clear_4xx(service: Service) -> None:
+    now = int(time.time())
+    base = {"sub": "x", "iss": "contextgraph-local", "aud": "contextgraph", "iat": now, "exp": now + 60}
+    for claims in (
+        {"role": ["admin"]},
+        {"role": {"a": 1}},
+        {"roles": [["admin"]]},
+        {"role": "analyst", "localities": ["East"], "clearance": ["P"]},
+        {"role": None, "roles": None},
+    ):
+        token = jwt.encode({**base, **claims}, service.keys.private_key(), algorithm="ES256")
+        assert service.post("{ me { user } }", token, "test")[0] == 401, claims
+    status, _, body = service.call("POST", "/import", service.token(), zipped({}), "application/zip", "test")
+    assert status == 422 and b"/tmp" not in body and b"the archive" in body

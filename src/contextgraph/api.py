@@ -50,7 +50,7 @@ from .model import REL_TYPES, Entity
 from .notes import NoteError
 from .schema import Analyses, Context, RequestError, schema, sdl
 from .store import ENV_STORE, Store, StoreError, open_store, store_url
-from .writes import NotYours, scope_batch, visible_ids
+from .writes import NotYours, as_seen, linkable, scope_batch, unseen
 
 MAX_BODY = 1_000_000
 """Largest GraphQL request body, in bytes."""
@@ -217,14 +217,16 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
             try:
                 # relationships may point only at records the writer may read: any other id is
                 # unknown, whether it exists elsewhere or not
-                batch = read_folder(folder, known_kinds=lambda ids: _kinds(visible_ids(store, scope, ids)))
-                scoped = scope_batch(store, scope, batch)
+                batch = read_folder(folder, known_kinds=lambda ids: _kinds(linkable(store, scope, ids)))
+                scoped = scope_batch(store, scope, batch, ctx.who.user)
             except NotYours as exc:
                 raise _problem(403, exc.problems[0]) from None
             except InputError as exc:
-                raise _problem(422, [p.replace(f"{folder}/", "") for p in exc.problems]) from None
+                raise _problem(422, [_relative(p, folder) for p in exc.problems]) from None
+        before = unseen(store, scope, scoped.batch.relationships)
         try:
             summary, applied = apply_batch(store, scoped.batch)
+            summary = as_seen(summary, before)
         except StoreError as exc:
             raise _problem(422, str(exc)) from None
         counts = {
@@ -348,6 +350,15 @@ def _log(ctx: Context, operation: str, detail: dict[str, Any]) -> None:
         ctx.log.append(ctx.who.user, operation, [], ctx.purpose, detail=detail)
     except AuditError:
         raise _problem(503, "the access log cannot be written") from None
+
+
+def _relative(problem: str, folder: Path) -> str:
+    """A problem as the user sees it: without the server's own unpacking folder.
+
+    >>> _relative("/tmp/x1: holds neither", Path("/tmp/x1")), _relative("/tmp/x1/a.jsonl:2: bad", Path("/tmp/x1"))
+    ('the archive: holds neither', 'a.jsonl:2: bad')
+    """
+    return problem.replace(f"{folder}/", "").replace(str(folder), "the archive")
 
 
 def _kinds(entities: dict[str, Entity]) -> dict[str, str]:

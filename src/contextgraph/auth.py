@@ -80,8 +80,11 @@ def principal_of(claims: dict[str, Any]) -> Principal:
     ``localities`` and ``clearance`` (default by role)."""
     user = claims.get("preferred_username") or claims.get("sub")
     role = claims.get("role")
-    if role is None:
-        role = next((r for r in claims.get("roles", []) if r in ROLES), None)
+    roles = claims.get("roles")
+    if role is None and isinstance(roles, list):
+        role = next((r for r in roles if isinstance(r, str) and r in ROLES), None)
+    if not isinstance(role, str):
+        role = None
     if not isinstance(user, str) or not user:
         raise AuthError("the token names no user")
     if role not in ROLES:
@@ -97,7 +100,7 @@ def principal_of(claims: dict[str, Any]) -> Principal:
     if rules.max_localities is not None and len(set(locs)) > rules.max_localities:
         raise AuthError(f"a {role}'s token gives at most {rules.max_localities} locality")
     clearance = claims.get("clearance", DEFAULT_CLEARANCE[role])
-    if clearance not in CLEARANCES:
+    if not isinstance(clearance, str) or clearance not in CLEARANCES:
         raise AuthError(f"the token's clearance must be one of {', '.join(CLEARANCES)}")
     if rules.clearance_ceiling == "P" and clearance != "P":
         raise AuthError(f"a {role}'s clearance is handling code P only")

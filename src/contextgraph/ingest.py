@@ -21,6 +21,7 @@ from .model import Assertion, Entity, Relationship, handling_code, service_id
 from .notes import NoteError, parse_note, read_note
 from .resolve import Decision, Mention, decide, review_item
 from .store import Filter, Store
+from .writes import as_seen, unseen
 
 ID_PREFIX = {"child": "c", "person_of_concern": "p", "location": "l", "school": "s", "group": "g"}
 
@@ -262,7 +263,8 @@ def ingest_text(
     if digest in known:
         return NoteResult(Path(name).name, known[digest], "unchanged")
     res, ents, rels, records = plan_note(store, text, name, user, scope)
-    summary = store.upsert(ents, rels, records=records)
+    before = unseen(store, scope, rels) if scope is not None else -1
+    summary = as_seen(store.upsert(ents, rels, records=records), before)
     res.relationships_added = summary.relationships_created
     res.relationships_updated = summary.relationships_updated
     known[digest] = res.source_ref or ""

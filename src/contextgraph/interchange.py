@@ -290,13 +290,29 @@ def read_folder(
             problem(f"{rel_path}:{n}: {r.type} cannot join a {sk} to a {tk}")
     jpath = folder / JUDGEMENTS_FILE
     if jpath.exists():
+        judged: list[tuple[int, dict[str, Any]]] = []
         for n, obj in _lines(jpath):
             if isinstance(obj, InputError):
                 problem(str(obj))
             elif not isinstance(obj, dict) or not isinstance(obj.get("a"), str) or not isinstance(obj.get("b"), str):
                 problem(f"{jpath}:{n}: a judgement needs string fields 'a' and 'b'")
+            elif obj.get("kind", "merge") not in ("merge", "split"):
+                problem(f"{jpath}:{n}: field 'kind' must be merge or split")
             else:
-                batch.judgements.append(obj)
+                judged.append((n, obj))
+        # every id known and both of one kind, before anything is written
+        missing = {x for _, j in judged for x in (j["a"], j["b"]) if x not in kinds}
+        if missing and known_kinds is not None:
+            kinds.update(known_kinds(missing))
+        for n, j in judged:
+            ka, kb = kinds.get(j["a"]), kinds.get(j["b"])
+            if ka is None or kb is None:
+                unknown = j["a"] if ka is None else j["b"]
+                problem(f"{jpath}:{n}: {unknown!r} is not an entity in {ENTITIES_FILE} or the store")
+            elif ka != kb:
+                problem(f"{jpath}:{n}: cannot judge a {ka} and a {kb} to be one")
+            else:
+                batch.judgements.append(j)
     if problems:
         raise InputError(problems)
     return batch

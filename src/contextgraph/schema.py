@@ -75,7 +75,7 @@ from .projection import Projection
 from .report import analyse_store
 from .store import Filter, Store, StoreError, Subgraph
 from .store.base import Fact
-from .writes import stored_id
+from .writes import changeable, linkable, sees_everything, stored_id
 
 MAX_PAGE = 50
 """The largest page of any list but the map."""
@@ -184,11 +184,16 @@ class Context(BaseContext):
         locality: str | None = None,
         until: str | None = None,
     ) -> Filter:
-        """The part of the graph this user may read: their localities and handling codes."""
+        """The part of the graph this user may read: their localities and handling codes, and the
+        relationship types of ``types`` their role sees (for a MACE member, never a child's home,
+        school or family: not on a walk, a map, nor in the analysis behind hotspots and evidence)."""
         handling = ["P", "C"] if self.who.clearance == "C" else ["P"]
+        seen = policy.walkable(self.who.role, types)
+        if seen is not None and not seen:
+            raise RequestError(f"your role ({self.who.role}) does not see {', '.join(types or [])} links")
         try:
             return Filter.of(
-                types=types,
+                types=seen,
                 localities=self.localities(locality),
                 since=_day(since),
                 until=_day(until),
@@ -206,14 +211,6 @@ class Context(BaseContext):
         """Refuse what the roles table does not permit this user's role."""
         if not permitted:
             raise RequestError(f"your role ({self.who.role}) does not allow {what}")
-
-    def walk_scope(self, types: list[str] | None = None, since: str | None = None) -> Filter:
-        """The scope of a walk from an entity: :meth:`scope`, less the links this role never sees
-        (for a MACE member, a child's home, school and family)."""
-        walk = policy.walkable(self.who.role, types)
-        if walk is not None and not walk:
-            raise RequestError(f"your role ({self.who.role}) does not see {', '.join(types or [])} links")
-        return self.scope(walk, since)
 
     def consulted(self, ids: list[str], what: str) -> None:
         self.logged("consultation", ids, {"graphql": what})
@@ -237,11 +234,21 @@ class Context(BaseContext):
         if not self.who.everywhere and locality not in self.who.localities:
             raise RequestError(f"the note is for {locality or 'no locality'}, not one of your localities")
 
-    def writable(self, e: Entity | None, eid: str) -> Entity:
-        """``e`` if this user may change it; the same error whether it is missing or not theirs."""
-        if e is None or not self.scope().node_ok(e.kind, e.locality, e.handling):
+    def changeable(self, eid: str) -> Entity:
+        """The entity ``eid`` if this user may change it (:func:`~contextgraph.writes.changeable`);
+        else the same error whether it is missing or not theirs."""
+        return self._theirs(eid, changeable(self.store, self.scope(), [eid]))
+
+    def linkable(self, eid: str) -> Entity:
+        """The entity ``eid`` if this user may link to it (:func:`~contextgraph.writes.linkable`);
+        else the same error whether it is missing or not theirs."""
+        return self._theirs(eid, linkable(self.store, self.scope(), [eid]))
+
+    @staticmethod
+    def _theirs(eid: str, found: dict[str, Entity]) -> Entity:
+        if eid not in found:
             raise RequestError(f"no entity {eid!r} in your localities")
-        return e
+        return found[eid]
 
 
 def _day(value: str | None) -> str | None:
@@ -289,7 +296,7 @@ class EntityView:
         self, info: Info[Context, None], types: list[RelationshipType] | None = None, first: int = 20
     ) -> list[EntityView]:
         ctx = info.context
-        flt = ctx.walk_scope([t.value for t in types] if types else None)
+        flt = ctx.scope([t.value for t in types] if types else None)
         sub = ctx.store.neighbourhood(str(self.id), 1, flt)
         found = sorted((n for n in sub.nodes if n.id != str(self.id)), key=lambda n: n.id)
         found = found[: _cap(first)]
@@ -976,7 +983,7 @@ class Query:
         ctx = info.context
         if not 1 <= depth <= 3:
             raise RequestError("depth must be 1, 2 or 3")
-        flt = ctx.walk_scope([t.value for t in types] if types else None, since)
+        flt = ctx.scope([t.value for t in types] if types else None, since)
         if ctx.store.visible(str(centre), flt) is None:
             return None
         sub = ctx.store.neighbourhood(str(centre), depth, flt)
@@ -1181,6 +1188,8 @@ class Mutation:
         except ValueError as exc:
             raise _user_error(exc) from exc
         flt = ctx.scope()
+        if e.kind == "service" and not sees_everything(flt):
+            raise RequestError("services are shared by every locality; only an admin may change them")
         if not flt.node_ok(e.kind, e.locality):
             raise RequestError(f"field 'locality': {e.locality or 'none'} is not one of your localities")
         # an id the writer may not read is never theirs to change: their new record takes an id
@@ -1225,7 +1234,7 @@ class Mutation:
         ctx = info.context
         ctx.ready_to_write()
         code = service.value
-        ctx.writable(ctx.store.visible(str(child), ctx.scope()), str(child))
+        ctx.linkable(str(child))
         ctx.store.upsert([Entity(service_id(code), "service", code)], [])
         raw = {
             "type": "OPEN_TO",
@@ -1241,7 +1250,7 @@ class Mutation:
         ctx = info.context
         ctx.ready_to_write()
         for x in (a, b):
-            ctx.writable(ctx.store.visible(str(x), ctx.scope()), str(x))
+            ctx.changeable(str(x))
         if not reason.strip():
             raise RequestError("a merge needs its reason")
         try:
@@ -1258,7 +1267,7 @@ class Mutation:
         ctx = info.context
         ctx.ready_to_write()
         for x in (a, b):
-            ctx.writable(ctx.store.visible(str(x), ctx.scope()), str(x))
+            ctx.changeable(str(x))
         if not reason.strip():
             raise RequestError("a split needs its reason")
         try:
@@ -1290,7 +1299,7 @@ def _write_link(ctx: Context, raw: dict[str, Any], what: str) -> RelationshipVie
     except ValueError as exc:
         raise _user_error(exc) from exc
     flt = ctx.scope()
-    ends = [ctx.writable(ctx.store.visible(x, flt), x) for x in (r.source, r.target)]
+    ends = [ctx.linkable(x) for x in (r.source, r.target)]
     if not REL_TYPES[r.type].allows(ends[0].kind, ends[1].kind):
         raise RequestError(f"field 'type': {r.type} cannot link a {ends[0].kind} to a {ends[1].kind}")
     try:

@@ -327,7 +327,7 @@ def generate(
             }
             ent(records[c])
             if not home or rng.random() > 0.25:  # a quarter share a home with the previous child
-                home = f"l-{c}-home"
+                home = f"l-home-{len(homes):07d}-{loc.lower()}"  # never naming the child it houses
                 homes.append(home)
                 add_place(home, "location", loc, lambda _: f"{rng.randint(1, 200)} {rng.choice(STREETS)}", 0, "home")
             elif len(kids) > 1:

@@ -1,19 +1,26 @@
 """Writes within the writer's area: which ids a writer may touch, and the ids of what they create.
 
-A writer who does not see everything (an analyst of some localities) may change
-only the records they may read. Every id they send is looked up as they would see
-it, never as it is stored: an id that exists outside their area and one that does
-not exist at all must give the same answer, in status, message and counts, or the
-service would tell them what is recorded elsewhere.
+A writer who does not see everything (an analyst of some localities, or one cleared
+for handling code P only) may change only the records they may read. Every id they
+send is looked up as they would see it, never as it is stored: an id that exists
+outside their area and one that does not exist at all must give the same answer, in
+status, message and counts, or the service would tell them what is recorded elsewhere.
 
-So a record such a writer creates gets its id in the namespace of its locality:
-``c-20`` declared for East is stored as ``east:c-20``, whether or not a ``c-20``
-exists in another locality, and an id already in that namespace is kept. Ids of
-records they may read are kept as they are (an export imported again updates what
-it came from). A writer who sees everything keeps the ids they send.
+- A record such a writer creates gets its id in the namespace of its locality (and,
+  for a writer cleared for P only, of that clearance): ``c-20`` declared for East is
+  stored as ``east:c-20`` (``east.p:c-20``), whether or not a ``c-20`` exists in
+  another locality; an id already in that namespace is kept. Ids of records they may
+  read are kept as they are, so an export imported again updates what it came from.
+- A merged id is theirs only when its own record and the record it was merged into
+  are both theirs: a member merged from another locality is not.
+- Services are shared by every locality: only a writer who sees everything changes
+  one. Others may link children to them, and a service line in their import only
+  makes sure the service exists.
 
->>> namespaced("c-20", "East"), namespaced("east:c-20", "East"), namespaced("x", "Hill Top")
-('east:c-20', 'east:c-20', 'hill-top:x')
+A writer who sees everything keeps the ids they send.
+
+>>> namespaced("c-20", "East"), namespaced("east:c-20", "East"), namespaced("x", "Hill Top", "P")
+('east:c-20', 'east:c-20', 'hill-top.p:x')
 """
 
 from __future__ import annotations
@@ -23,17 +30,22 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from .interchange import Batch, InputError
-from .model import Assertion, Entity, Relationship
-from .store import Filter, Store
+from .model import Assertion, Entity, Relationship, canonical_pair, service_id
+from .store import Filter, Store, WriteSummary
 
 MAX_TRIES = 50
 """How many namespaced ids are tried for one record before giving up."""
 
 
-def namespaced(eid: str, locality: str | None) -> str:
-    """``eid`` in the namespace of ``locality`` (kept if it is in it already)."""
+class NotYours(InputError):
+    """Records declared outside the writer's localities, or shared records only an admin changes."""
+
+
+def namespaced(eid: str, locality: str | None, clearance: str = "C") -> str:
+    """``eid`` in the namespace of ``locality`` for a writer of ``clearance`` (kept if it is in it)."""
     slug = re.sub(r"[^a-z0-9]+", "-", (locality or "none").lower()).strip("-") or "none"
-    return eid if eid.startswith(f"{slug}:") else f"{slug}:{eid}"
+    space = slug if clearance == "C" else f"{slug}.{clearance.lower()}"
+    return eid if eid.startswith(f"{space}:") else f"{space}:{eid}"
 
 
 def sees_everything(flt: Filter) -> bool:
@@ -41,29 +53,55 @@ def sees_everything(flt: Filter) -> bool:
     return flt.localities is None and not flt.public_only
 
 
-def visible_ids(store: Store, flt: Filter, ids: Iterable[str]) -> dict[str, Entity]:
-    """The entities of ``ids`` that a reader within ``flt`` may see (as readers see them)."""
-    found = store.get_many(list(dict.fromkeys(ids)))
-    return {i: e for i, e in found.items() if flt.node_ok(e.kind, e.locality, e.handling)}
+def _clearance(flt: Filter) -> str:
+    return "P" if flt.public_only else "C"
+
+
+def linkable(store: Store, flt: Filter, ids: Iterable[str]) -> dict[str, Entity]:
+    """The entities of ``ids`` a writer within ``flt`` may link to, as readers see them: those
+    whose merged view and own record both pass ``flt`` (services always do)."""
+    ids = list(dict.fromkeys(ids))
+    seen = store.get_many(ids)
+    if sees_everything(flt):
+        return seen
+    own = store.own(ids)
+    out: dict[str, Entity] = {}
+    for i, e in seen.items():
+        o = own.get(i)
+        if o is not None and all(flt.node_ok(x.kind, x.locality, x.handling) for x in (e, o)):
+            out[i] = e
+    return out
+
+
+def changeable(store: Store, flt: Filter, ids: Iterable[str]) -> dict[str, Entity]:
+    """The entities of ``ids`` a writer within ``flt`` may change (upsert, merge, split): those
+    they may link to, but no service unless they see everything."""
+    found = linkable(store, flt, ids)
+    if sees_everything(flt):
+        return found
+    return {i: e for i, e in found.items() if e.kind != "service"}
 
 
 def stored_id(store: Store, flt: Filter, e: Entity) -> str:
-    """The id under which a writer within ``flt`` writes ``e``: its own when the writer may read
-    that record or sees everything; else the first id in its locality's namespace that is free
-    or theirs to read."""
-    if sees_everything(flt) or visible_ids(store, flt, [e.id]):
+    """The id under which a writer within ``flt`` writes ``e``: its own when the writer may change
+    that record or sees everything; else the first id of their namespace that is free or theirs."""
+    if sees_everything(flt) or changeable(store, flt, [e.id]):
         return e.id
-    candidate = namespaced(e.id, e.locality)
+    first = namespaced(e.id, e.locality, _clearance(flt))
+    candidate = first
     for n in range(2, MAX_TRIES + 2):
-        existing = store.get(candidate)
-        if existing is None or flt.node_ok(existing.kind, existing.locality, existing.handling):
+        if store.get(candidate) is None or changeable(store, flt, [candidate]):
             return candidate
-        candidate = f"{namespaced(e.id, e.locality)}~{n}"
+        candidate = f"{first}~{n}"
     raise InputError([f"no free id for {e.id!r} in {e.locality}; give it another id"])
 
 
-class NotYours(InputError):
-    """Records declared for a locality that is not the writer's."""
+def shared_service(e: Entity) -> Entity | None:
+    """The bare service a line of a writer who does not see everything stands for: only its
+    existence (None if the line is not a service's own, named by its code)."""
+    if e.kind != "service" or e.id != service_id(e.name) or e.locality or e.aliases or e.properties:
+        return None
+    return Entity(e.id, "service", e.name)
 
 
 @dataclass
@@ -74,40 +112,48 @@ class Scoped:
     renamed: dict[str, str] = field(default_factory=dict)
 
 
-def scope_batch(store: Store, flt: Filter, batch: Batch) -> Scoped:
-    """``batch`` as a writer within ``flt`` may write it, or :class:`InputError` naming each line
-    it may not write. Every entity must be declared in one of the writer's localities; every
-    id of a judgement must be a record of the batch or one the writer may read.
+def scope_batch(store: Store, flt: Filter, batch: Batch, user: str) -> Scoped:
+    """``batch`` as ``user``, a writer within ``flt``, may write it, or an error naming what they
+    may not write: every entity declared in one of their localities, services only as they are,
+    and every id of a judgement a record of the batch or one they may change. Judgements are
+    recorded as ``user``'s, whatever the file says.
 
-    Relationships must already point at entities of the batch or records the writer may read
+    Relationships must already point at entities of the batch or records the writer may link to
     (:func:`~contextgraph.interchange.read_folder` is given only those to look up).
     """
-    outside = sorted({e.id for e in batch.entities if not flt.node_ok(e.kind, e.locality)})
+    judgements = [{**j, "user": user} for j in batch.judgements]
+    if sees_everything(flt):
+        return Scoped(Batch(batch.entities, batch.relationships, judgements))
+    services = [e for e in batch.entities if e.kind == "service"]
+    changed = sorted({e.id for e in services if shared_service(e) is None})
+    if changed:
+        raise NotYours([f"services are shared by every locality; only an admin may change them, e.g. {changed[0]}"])
+    people = [e for e in batch.entities if e.kind != "service"]
+    outside = sorted({e.id for e in people if not flt.node_ok(e.kind, e.locality)})
     if outside:
         n, first = len(outside), outside[0]
         raise NotYours([f"{n} entities are declared outside your localities, e.g. {first}"])
-    problems: list[str] = []
-    if sees_everything(flt):
-        return Scoped(batch)
-    readable = visible_ids(store, flt, [e.id for e in batch.entities])
+    theirs = changeable(store, flt, [e.id for e in people])
     renamed: dict[str, str] = {}
-    for e in batch.entities:
-        if e.id not in readable and e.id not in renamed:
+    for e in people:
+        if e.id not in theirs and e.id not in renamed:
             renamed[e.id] = stored_id(store, flt, e)
-    ids = [x for j in batch.judgements for x in (j["a"], j["b"]) if x not in renamed]
-    judged = visible_ids(store, flt, ids) if ids else {}
-    declared = {e.id for e in batch.entities}
-    for n, j in enumerate(batch.judgements, 1):
-        for x in (j["a"], j["b"]):
-            if x not in renamed and x not in judged and x not in declared:
-                problems.append(f"judgements.jsonl: judgement {n}: no entity {x!r} in your localities")
+    declared = {e.id for e in people}
+    ids = [x for j in judgements for x in (j["a"], j["b"]) if x not in declared]
+    judged = changeable(store, flt, ids) if ids else {}
+    problems = [
+        f"judgements.jsonl: judgement {n}: no entity {x!r} in your localities"
+        for n, j in enumerate(judgements, 1)
+        for x in (j["a"], j["b"])
+        if x not in declared and x not in judged
+    ]
     if problems:
         raise InputError(problems)
 
     def new(x: str) -> str:
         return renamed.get(x, x)
 
-    entities = [replace(e, id=new(e.id)) for e in batch.entities]
+    entities = [replace(e, id=new(e.id)) for e in people] + [s for e in services if (s := shared_service(e))]
     relationships = [
         Relationship(
             r.type,
@@ -118,5 +164,32 @@ def scope_batch(store: Store, flt: Filter, batch: Batch) -> Scoped:
         )
         for r in batch.relationships
     ]
-    judgements = [{**j, "a": new(j["a"]), "b": new(j["b"])} for j in batch.judgements]
+    judgements = [{**j, "a": new(j["a"]), "b": new(j["b"])} for j in judgements]
     return Scoped(Batch(entities, relationships, judgements), renamed)
+
+
+def unseen(store: Store, flt: Filter, rels: list[Relationship]) -> int:
+    """How many of the relationships ``rels`` would write (as stored, merged ids resolved) a
+    reader within ``flt`` does not see now: asked before the write."""
+    if sees_everything(flt) or not rels:
+        return -1
+    ids = {x for r in rels for x in (r.source, r.target)}
+    canon = {i: store.canonical_id(i) for i in ids}
+    keys = {(r.type, *canonical_pair(r.type, canon[r.source], canon[r.target])) for r in rels}
+    return len(keys - set(store.facts(keys, flt)))
+
+
+def as_seen(summary: WriteSummary, unseen_before: int) -> WriteSummary:
+    """``summary`` as the writer sees it: a relationship they could not see before is one they
+    created, even when it was stored already under assertions they may not read (``-1``: the
+    writer sees everything, and the summary is as it is).
+
+    >>> s = as_seen(WriteSummary(relationships_updated=1), 1)
+    >>> s.relationships_created, s.relationships_updated
+    (1, 0)
+    """
+    if unseen_before < 0:
+        return summary
+    written = summary.relationships_created + summary.relationships_updated
+    created = min(unseen_before, written)
+    return replace(summary, relationships_created=created, relationships_updated=written - created)

@@ -701,6 +701,12 @@ class Store(ABC):
         """The entity as readers see it; a merged id gives the entity it was merged into."""
         return self.get_many([eid]).get(eid)
 
+    def own(self, ids: Iterable[str]) -> dict[str, Entity]:
+        """Stored records by id, each with only its own facts, whether merged into another or not:
+        whose a record is, apart from what it was merged with."""
+        wanted = list(ids)
+        return self.read(lambda tx: tx.entities(wanted))
+
     def get_many(self, ids: Iterable[str]) -> dict[str, Entity]:
         ids = list(ids)
 
