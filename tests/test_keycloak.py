@@ -29,7 +29,7 @@ from typing import Any
 import jwt
 import pytest
 
-from contextgraph.auth import ENV_JWKS_CACHE, ENV_JWKS_REFETCH, AuthError, LocalKeys, Verifier
+from contextgraph.auth import ENV_JWKS_CACHE, ENV_JWKS_REFETCH, LEEWAY, AuthError, LocalKeys, Verifier
 from contextgraph.store import open_store
 
 from .data import ENTITIES, RELATIONSHIPS
@@ -41,7 +41,6 @@ ME = "{ me { user role localities clearance } localities }"
 API_CLIENT = "contextgraph-tests"  # password grant, audience contextgraph
 BRIEF_CLIENT = "contextgraph-tests-brief"  # the same, tokens last one second
 OTHER_CLIENT = "another-service"  # password grant, audience another-service
-LEEWAY = 30  # the service's allowance for clocks (auth.py)
 
 
 def realm_users() -> dict[str, dict[str, Any]]:
