@@ -41,7 +41,7 @@ REALM_FILE = HERE / "realm.json"
 REALM = "contextgraph-test"
 START_TIMEOUT = 240
 HEAP = "-Xms64m -Xmx512m"
-# The quick compiler only: a server that lives for a test session starts in about half the time.
+# The quick compiler only: a server that lives for one test run starts in about half the time.
 JIT = "-XX:TieredStopAtLevel=1"
 # Options fixed when Keycloak builds itself: every start uses the same, so only the first rebuilds.
 BUILD_OPTIONS = ["--db=dev-mem", "--health-enabled=true"]
