@@ -14,6 +14,9 @@ from contextgraph.store import Store, open_store
 from contextgraph.store.neo4j import Neo4jStore
 
 from .data import ENTITIES, RELATIONSHIPS
+from .keycloak.launch import Keycloak
+from .keycloak.launch import Unavailable as KeycloakUnavailable
+from .keycloak.launch import keycloak as keycloak_server
 from .neo4j_server.launch import Unavailable, neo4j_uri
 from .service import Service, running
 
@@ -39,6 +42,22 @@ def neo4j_url() -> Iterator[str]:
             pytest.fail(f"the Neo4j leg must run in CI: {e}")
         # Outside CI only (a developer without Java, Maven or Docker): say how to run it.
         pytest.skip(f"Neo4j leg not run: {e}. Set NEO4J_URI, or install Java and Maven, or start Docker.")
+
+
+@pytest.fixture(scope="session")
+def keycloak() -> Iterator[Keycloak]:
+    """A real Keycloak on loopback that has imported ``tests/keycloak/realm.json``."""
+    try:
+        with keycloak_server() as kc:
+            yield kc
+    except KeycloakUnavailable as e:
+        if IN_CI:
+            pytest.fail(f"the Keycloak sign-in tests must run in CI: {e}")
+        # Outside CI only (a developer without Java or Maven): say how to run them.
+        pytest.skip(
+            f"Keycloak sign-in tests not run: {e}. Install Java 17+ and Maven, then run"
+            " python tests/keycloak/launch.py --fetch."
+        )
 
 
 @pytest.fixture(scope="session")

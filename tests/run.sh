@@ -17,15 +17,17 @@ fi
 
 # Neo4j for the contract suite: NEO4J_URI if given, else testcontainers when a
 # Docker engine answers, else Neo4j Community from Maven Central (fetched here,
-# so the tests themselves download nothing).
-if [ -z "${NEO4J_URI:-}" ]; then
-  if ! command -v java >/dev/null || ! command -v mvn >/dev/null; then
-    if command -v apt-get >/dev/null; then
-      apt-get update -qq && apt-get install -y -qq openjdk-17-jdk-headless maven >/dev/null
-    fi
+# so the tests themselves download nothing). Keycloak for the sign-in tests comes
+# from Maven Central too, always: Java and Maven are needed either way.
+if ! command -v java >/dev/null || ! command -v mvn >/dev/null; then
+  if command -v apt-get >/dev/null; then
+    apt-get update -qq && apt-get install -y -qq openjdk-17-jdk-headless maven >/dev/null
   fi
+fi
+if [ -z "${NEO4J_URI:-}" ]; then
   python3 tests/neo4j_server/launch.py --fetch >/dev/null
 fi
+python3 tests/keycloak/launch.py --fetch >/dev/null
 
 python3 -m ruff check src tests bench
 python3 -m mypy

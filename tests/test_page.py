@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import jwt
 import pytest
-from fastapi import Request
 
 from contextgraph.auth import ENV_LOCAL_KEY, LocalKeys
 from contextgraph.interchange import entity_from_json, relationship_from_json
@@ -23,6 +23,7 @@ from contextgraph.store import open_store
 from contextgraph.synth import generate
 
 from .conftest import IN_CI
+from .keycloak.launch import REALM, Keycloak
 from .service import Service, running
 
 CHROMIUM = "/usr/bin/chromium"
@@ -162,124 +163,71 @@ def test_the_page_is_served_with_a_strict_policy(page_service: Service) -> None:
     assert status == 200 and b"EXPLOITS" in config
 
 
-class Provider:
-    """An OIDC provider on loopback, as the page meets one: discovery, an authorisation endpoint
-    that signs the user straight in, a token endpoint that checks PKCE, and a JWKS."""
-
-    def __init__(self, user: str, role: str, localities: list[str]) -> None:
-        import base64
-        import hashlib
-        import json
-        import time
-        import urllib.parse
-        import uuid
-
-        import jwt
-        from cryptography.hazmat.primitives.asymmetric import ec
-        from fastapi import FastAPI, HTTPException
-        from fastapi.middleware.cors import CORSMiddleware
-        from fastapi.responses import RedirectResponse
-
-        self.key = ec.generate_private_key(ec.SECP256R1())
-        self.issuer = ""
-        codes: dict[str, str] = {}
-        app = FastAPI()
-        app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["*"], allow_headers=["*"])
-        self.app = app
-
-        @app.get("/.well-known/openid-configuration")
-        def discovery() -> dict[str, str]:
-            return {
-                "issuer": self.issuer,
-                "authorization_endpoint": f"{self.issuer}/authorize",
-                "token_endpoint": f"{self.issuer}/token",
-                "jwks_uri": f"{self.issuer}/jwks",
-            }
-
-        @app.get("/authorize")
-        def authorize(
-            response_type: str, client_id: str, redirect_uri: str, code_challenge: str, state: str
-        ) -> RedirectResponse:
-            assert response_type == "code" and client_id == "contextgraph-page"
-            code = uuid.uuid4().hex
-            codes[code] = code_challenge
-            return RedirectResponse(f"{redirect_uri}?code={code}&state={state}", status_code=302)
-
-        @app.post("/token")
-        async def token(request: Request) -> dict[str, str]:
-            form = {k: v[0] for k, v in urllib.parse.parse_qs((await request.body()).decode()).items()}
-            code, code_verifier = form.get("code", ""), form.get("code_verifier", "")
-            digest = hashlib.sha256(code_verifier.encode()).digest()
-            if codes.pop(code, None) != base64.urlsafe_b64encode(digest).decode().rstrip("="):
-                raise HTTPException(400, "invalid_grant")
-            now = int(time.time())
-            claims = {
-                "sub": user,
-                "role": role,
-                "localities": localities,
-                "iss": self.issuer,
-                "aud": "contextgraph",
-                "iat": now,
-                "exp": now + 600,
-            }
-            tok = jwt.encode(claims, self.key, algorithm="ES256", headers={"kid": "k1"})
-            return {"access_token": tok, "token_type": "Bearer"}
-
-        @app.get("/jwks")
-        def jwks() -> dict[str, list[dict[str, str]]]:
-            jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(self.key.public_key()))
-            return {"keys": [{**jwk, "kid": "k1", "use": "sig", "alg": "ES256"}]}
-
-
-def test_signing_in_through_an_oidc_provider(
-    area: dict[str, Any], browser: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_signing_in_through_keycloak(
+    area: dict[str, Any], browser: Any, keycloak: Keycloak, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import threading
-    import time
-
-    import uvicorn
-
-    from .service import free_port
-
-    provider = Provider("chair-oidc", "chair", [area["locality"]])
-    port = free_port()
-    provider.issuer = f"http://127.0.0.1:{port}"
-    server = uvicorn.Server(uvicorn.Config(provider.app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
+    """The page's authorisation code sign-in with PKCE (S256) against a real Keycloak: its login
+    form, then back to the page with a code that only the page's verifier redeems, and the
+    service trusting the access token Keycloak issued."""
+    realm = keycloak.realm_url()
     for name, value in {
-        "CONTEXTGRAPH_OIDC_AUTHORITY": provider.issuer,
+        "CONTEXTGRAPH_OIDC_AUTHORITY": realm,
         "CONTEXTGRAPH_OIDC_CLIENT_ID": "contextgraph-page",
-        "CONTEXTGRAPH_JWKS_URL": f"{provider.issuer}/jwks",
-        "CONTEXTGRAPH_JWT_ISSUER": provider.issuer,
+        "CONTEXTGRAPH_JWKS_URL": f"{realm}/protocol/openid-connect/certs",
+        "CONTEXTGRAPH_JWT_ISSUER": realm,
     }.items():
         monkeypatch.setenv(name, value)
     url = f"sqlite:///{tmp_path / 'area.db'}"
     with open_store(url) as s:
         data = area["data"]
         s.upsert([entity_from_json(e) for e in data.entities], [relationship_from_json(r) for r in data.relationships])
-    try:
-        with running(url, LocalKeys(tmp_path / "unused.key.pem")) as svc:
-            # a locally minted token is not trusted once a provider is configured
-            assert svc.post("{ me { user } }", svc.token("admin", ()))[0] == 401
-            context = browser.new_context()
-            page = context.new_page()
-            page.goto(svc.base + "/")
-            page.locator("#oidc").wait_for(state="visible")  # the page has read its settings
-            assert not page.get_by_test_id("token-input").is_visible()  # production: no token box
-            page.locator("#oidc").click()
-            page.get_by_test_id("at-risk-item").first.wait_for(timeout=60_000)
-            assert "chair-oidc (chair)" in page.inner_text("header")
-            assert "code=" not in page.url  # the code is not left in the address bar
-            stored = page.evaluate("() => Object.keys(sessionStorage)")
-            assert stored == ["contextgraph.token"]
-            assert page.evaluate("() => Object.keys(localStorage)") == []
-            context.close()
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    ARTIFACTS.mkdir(exist_ok=True)
+    with running(url, LocalKeys(tmp_path / "unused.key.pem")) as svc:
+        # the page redeems its code from the browser: Keycloak must allow the page's origin (CORS)
+        (client,) = keycloak.admin("GET", f"/{REALM}/clients?clientId=contextgraph-page")
+        keycloak.admin("PUT", f"/{REALM}/clients/{client['id']}", {**client, "webOrigins": [svc.base]})
+        # a locally minted token is not trusted once a provider is configured
+        assert svc.post("{ me { user } }", svc.token("admin", ()))[0] == 401
+        context = browser.new_context(viewport={"width": 1400, "height": 900})
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        sent: list[dict[str, str]] = []  # what the browser asked Keycloak for
+        page.on("request", lambda r: sent.append({"url": r.url, "body": r.post_data or ""}) if realm in r.url else None)
+        page.goto(svc.base + "/")
+        page.locator("#oidc").wait_for(state="visible")  # the page has read its settings
+        assert not page.get_by_test_id("token-input").is_visible()  # production: no token box
+        page.locator("#oidc").click()
+        # Keycloak's own login form
+        page.wait_for_url(f"{realm}/protocol/openid-connect/auth*", timeout=60_000)
+        page.locator("#username").fill("chair.east")
+        page.locator("#password").fill("not-the-password")
+        page.locator("#kc-login").click()
+        page.get_by_text("Invalid username or password.").wait_for(timeout=30_000)  # and no way back to the page
+        assert page.url.startswith(realm)
+        page.locator("#password").fill("chair-test-password")
+        page.screenshot(path=str(ARTIFACTS / "page-keycloak-login.png"))
+        page.locator("#kc-login").click()
+        page.get_by_test_id("at-risk-item").first.wait_for(timeout=60_000)
+        assert "chair.east (chair)" in page.inner_text("header")
+        assert page.url.startswith(svc.base) and "code=" not in page.url  # the code is not left in the address bar
+        stored = page.evaluate("() => Object.keys(sessionStorage)")
+        assert stored == ["contextgraph.token"]
+        assert page.evaluate("() => Object.keys(localStorage)") == []
+        # the code was asked for with an S256 challenge and redeemed with its verifier
+        ask = next(r["url"] for r in sent if "/protocol/openid-connect/auth?" in r["url"])
+        assert "code_challenge_method=S256" in ask and "code_challenge=" in ask
+        redeem = next(r["body"] for r in sent if r["url"].endswith("/protocol/openid-connect/token"))
+        assert "grant_type=authorization_code" in redeem and "code_verifier=" in redeem
+        # the token is Keycloak's, and the service read the chair's locality from it
+        token = page.evaluate("() => sessionStorage.getItem('contextgraph.token')")
+        assert jwt.get_unverified_header(token)["alg"] == "RS256"
+        assert jwt.decode(token, options={"verify_signature": False})["iss"] == realm
+        select = page.get_by_test_id("locality-select")
+        assert select.locator("option").evaluate_all("os => os.map(o => o.value)") == [area["locality"]]
+        page.screenshot(path=str(ARTIFACTS / "page-keycloak.png"), full_page=True)
+        assert not errors, errors
+        context.close()
 
 
 def test_a_mace_members_page_shows_no_childs_name(page_service: Service, browser: Any, area: dict[str, Any]) -> None:

@@ -23,6 +23,7 @@ never a shared secret), unexpired, for this audience and from the expected issue
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from dataclasses import dataclass
@@ -55,6 +56,10 @@ ENV_JWKS_URL = "CONTEXTGRAPH_JWKS_URL"
 ENV_ISSUER = "CONTEXTGRAPH_JWT_ISSUER"
 ENV_AUDIENCE = "CONTEXTGRAPH_JWT_AUDIENCE"
 ENV_LOCAL_KEY = "CONTEXTGRAPH_TOKEN_KEY"
+ENV_JWKS_CACHE = "CONTEXTGRAPH_JWKS_CACHE_SECONDS"
+ENV_JWKS_REFETCH = "CONTEXTGRAPH_JWKS_MIN_REFETCH_SECONDS"
+JWKS_CACHE_SECONDS = 300.0
+JWKS_REFETCH_SECONDS = 5.0
 
 
 class AuthError(ValueError):
@@ -143,11 +148,20 @@ class Verifier:
         jwks_url: str | None = None,
         issuer: str = LOCAL_ISSUER,
         audience: str = AUDIENCE,
+        jwks_cache_seconds: float = JWKS_CACHE_SECONDS,
+        jwks_refetch_seconds: float = JWKS_REFETCH_SECONDS,
     ):
         if key is None and jwks_url is None:
             raise AuthError("no key to check tokens with: set a public key file or a JWKS URL")
         self.key = key
-        self.jwks = jwt.PyJWKClient(jwks_url) if jwks_url else None
+        # The key set is fetched again once it is older than jwks_cache_seconds (a key the provider
+        # dropped stops being trusted then), and at once for a token naming a key it lacks (a new
+        # key), though not twice within jwks_refetch_seconds.
+        self.jwks = (
+            jwt.PyJWKClient(jwks_url, lifespan=jwks_cache_seconds, cooldown_duration=jwks_refetch_seconds)
+            if jwks_url
+            else None
+        )
         self.issuer = issuer
         self.audience = audience
 
@@ -189,10 +203,32 @@ class Verifier:
                 raise AuthError(f"set {ENV_ISSUER} to the issuer the tokens must come from")
             audience = os.environ.get(ENV_AUDIENCE, AUDIENCE)
             key = serialization.load_pem_public_key(Path(pub).read_bytes()) if pub else None
-            return cls(key=key, jwks_url=jwks, issuer=issuer, audience=audience)
+            return cls(
+                key=key,
+                jwks_url=jwks,
+                issuer=issuer,
+                audience=audience,
+                jwks_cache_seconds=_seconds(ENV_JWKS_CACHE, JWKS_CACHE_SECONDS, zero=False),
+                jwks_refetch_seconds=_seconds(ENV_JWKS_REFETCH, JWKS_REFETCH_SECONDS, zero=True),
+            )
         if local is None:
             raise AuthError("no way to check tokens: no provider configured and no local key")
         return local.verifier()
+
+
+def _seconds(name: str, default: float, zero: bool) -> float:
+    """A setting in seconds: a finite number, above zero (or zero itself when ``zero``)."""
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0 or (value == 0 and not zero):
+        least = "0 or more" if zero else "more than 0"
+        raise AuthError(f"{name} must be a number of seconds, {least}; it is {raw!r}")
+    return value
 
 
 class LocalKeys:
