@@ -23,3 +23,14 @@ SET v.seq = v.seq + 1
 -- name: version
 MATCH (v:Record {id: 'store-version'})
 RETURN [v.body, v.seq] AS version
+
+-- name: set_audit_head
+-- The access log's head (the sequence and hash of the record of this write), kept in the
+-- write's own transaction so that the log and the store can be checked against each other.
+MERGE (h:Record {id: 'audit-head'})
+  ON CREATE SET h.tbl = 'audit', h.seq = 0
+SET h.body = $body
+
+-- name: audit_head
+MATCH (h:Record {id: 'audit-head'})
+RETURN h.body AS body

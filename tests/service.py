@@ -28,9 +28,10 @@ class Service:
         return self.keys.mint(user, role, list(localities))
 
     def post(
-        self, query: str, token: str | None, purpose: str | None = None, variables: dict[str, Any] | None = None
+        self, query: str, token: str | None, purpose: str | None = "test", variables: dict[str, Any] | None = None
     ) -> tuple[int, dict[str, Any]]:
-        """A GraphQL request: its status and decoded answer."""
+        """A GraphQL request: its status and decoded answer. Reads need a purpose (``X-Purpose``): one
+        is sent unless ``purpose`` is empty."""
         body = json.dumps({"query": query, "variables": variables or {}}).encode()
         status, _, raw = self.call("POST", "/graphql", token, body, "application/json", purpose)
         return status, json.loads(raw or b"{}")

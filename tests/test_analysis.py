@@ -275,29 +275,29 @@ def test_synth_import_analyse(store: Store, synthetic: tuple[Path, Path], tmp_pa
     truth = json.loads(truth_file.read_text())
     assert truth["exploited_not_open"] and not (data / "truth.json").exists()
     assert cg("import", str(data), store=store).returncode == 0
-    res = cg("analyse", "--format", "json", store=store)
+    res = cg("analyse", "--purpose", "test", "--format", "json", store=store)
     assert res.returncode == 0, res.stderr
     out = json.loads(res.stdout)
     kids = out["unopened_at_risk"]
     assert [c["rank"] for c in kids] == list(range(1, len(kids) + 1))
     assert all(c["reasons"] and c["score"] > 0 for c in kids)
     assert out["hotspots"] and out["persons_of_concern"] and out["peer_groups"]
-    top = cg("analyse", "--format", "json", "--top", "5", "--locality", "North", store=store)
+    top = cg("analyse", "--purpose", "test", "--format", "json", "--top", "5", "--locality", "North", store=store)
     cut = json.loads(top.stdout)
     assert len(cut["unopened_at_risk"]) == 5 and {c["locality"] for c in cut["unopened_at_risk"]} == {"North"}
-    table = cg("analyse", "--top", "3", "--since", "2025-01-01", store=store)
+    table = cg("analyse", "--purpose", "test", "--top", "3", "--since", "2025-01-01", store=store)
     assert table.returncode == 0, table.stderr
     first = kids[0]
     assert first["name"] in table.stdout and "Linked at-risk children not open to any service" in table.stdout
     assert "Since 1 January 2025" in table.stdout
     assert "[" in table.stdout  # citations are printed, not swallowed as markup
-    wrong = cg("analyse", "--locality", "Atlantis", store=store)
+    wrong = cg("analyse", "--purpose", "test", "--locality", "Atlantis", store=store)
     assert wrong.returncode == 1 and "Atlantis" in wrong.stderr and "North" in wrong.stderr
     bad = tmp_path / "w.toml"
     bad.write_text("nonsense = 1\n")
-    res = cg("analyse", "--weights", str(bad), store=store)
+    res = cg("analyse", "--purpose", "test", "--weights", str(bad), store=store)
     assert res.returncode == 1 and "w.toml: unknown weight 'nonsense'" in res.stderr
-    assert cg("analyse", "--since", "last week", store=store).returncode == 1
+    assert cg("analyse", "--purpose", "test", "--since", "last week", store=store).returncode == 1
 
 
 def test_eval_analysis_meets_targets_across_seeds(tmp_path: Path) -> None:

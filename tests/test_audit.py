@@ -1,17 +1,35 @@
-"""The access log: every operation of section 62 recorded, hash-chained, fail closed."""
+"""The access log: every operation of section 62 recorded, chained with a key, kept against the
+store, written ahead of each write, fail closed."""
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import os
+import shutil
+import stat
+import subprocess
+import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from contextgraph.audit import ENV_AUDIT, AuditError, AuditLog, audit_path
+from contextgraph.audit import (
+    ENV_AUDIT,
+    ENV_AUDIT_KEY,
+    ENV_MAX_SUBJECTS,
+    GENESIS,
+    AuditError,
+    AuditLog,
+    audit_folder,
+    audit_path,
+)
 from contextgraph.store import Store
 
 from .data import ENTITIES, RELATIONSHIPS
+from .service import Service
 from .test_cli_interchange import cg
 
 
@@ -21,13 +39,17 @@ def loaded(store: Store) -> Store:
     return store
 
 
-def records(path: Path) -> list[dict[str, object]]:
+def records(path: Path) -> list[dict[str, Any]]:
     return [json.loads(x) for x in path.read_text().splitlines() if x.strip()]
+
+
+def verify(store: Store | None = None, log: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return cg("audit", "verify", *(["--log", str(log)] if log else []), store=store)
 
 
 def test_every_operation_is_logged_with_user_purpose_and_recipient(loaded: Store, _audit_log: Path) -> None:
     assert cg("show", "c-1", "--user", "ana", "--purpose", "MACE 14 March", store=loaded).returncode == 0
-    assert cg("search", "kyle", "--user", "ana", store=loaded).returncode == 0
+    assert cg("search", "kyle", "--user", "ana", "--purpose", "MACE 14 March", store=loaded).returncode == 0
     out = _audit_log.parent / "export"
     res = cg("export", str(out), "--user", "ana", "--recipient", "CSC East", "--purpose", "strategy", store=loaded)
     assert res.returncode == 0, res.stderr
@@ -48,41 +70,271 @@ def test_every_operation_is_logged_with_user_purpose_and_recipient(loaded: Store
     assert log[0]["subjects"] == ["c-1"] and log[0]["purpose"] == "MACE 14 March" and log[0]["user"] == "ana"
     assert "c-1" in log[1]["subjects"]
     assert log[2]["recipient"] == "CSC East" and log[2]["purpose"] == "strategy"
-    assert log[3]["subjects"] == ["c-1", "c-4"]
+    assert log[3]["subjects"] == ["c-1", "c-4"] and log[3]["purpose"] == "same DOB"
     erasure = log[5]
     assert "c-3" not in json.dumps(erasure) and "Tyler" not in json.dumps(erasure)  # no erased data
+    assert erasure["detail"]["erasure"] == loaded.erasures()[0]["id"]
     assert all(str(r["time"]).endswith("Z") for r in log)
     assert [r["seq"] for r in log] == list(range(len(log)))
-    res = cg("audit", "verify")
-    assert res.returncode == 0 and "7 records, chain intact" in res.stdout
+    # the store keeps the record of its last write: the erasure
+    head = loaded.audit_head()
+    assert head is not None and (head["seq"], head["hash"]) == (5, erasure["hash"])
+    res = verify(loaded)
+    assert res.returncode == 0 and "7 records, chain intact; the store's last write is record 5" in res.stdout
     listed = json.loads(cg("audit", "list", "--subject", "c-1", "--format", "json").stdout)
     assert {r["operation"] for r in listed} >= {"consultation", "combination", "alteration"}
     assert json.loads(cg("audit", "list", "--user", "dpo", "--format", "json").stdout)[0]["operation"] == "erasure"
 
 
-@pytest.mark.parametrize("tamper", ["edit", "delete", "reorder"])
-def test_verify_finds_an_edited_deleted_or_moved_record(tmp_path: Path, tamper: str) -> None:
+def test_consultation_and_disclosure_need_a_purpose(loaded: Store, _audit_log: Path, tmp_path: Path) -> None:
+    for args in (
+        ["show", "c-1"],
+        ["search", "kyle"],
+        ["analyse", "--top", "2"],
+        ["export", str(tmp_path / "out"), "--recipient", "CSC"],
+        ["show", "c-1", "--purpose", "  "],
+    ):
+        res = cg(*args, store=loaded)
+        assert res.returncode == 1 and "needs --purpose" in res.stderr, args
+        assert "Kyle" not in res.stdout
+    assert not (tmp_path / "out" / "entities.jsonl").exists()
+    assert not _audit_log.exists() or records(_audit_log) == []
+    with pytest.raises(AuditError, match="needs its purpose"):
+        AuditLog(_audit_log).append("ana", "consultation", ["c-1"])
+
+
+def test_the_service_refuses_reads_and_disclosures_without_a_purpose(service: Service, _audit_log: Path) -> None:
+    ana = service.token("analyst")
+    for query in ('{ entity(id: "c-1") { name } }', '{ search(text: "kyle") { id } }'):
+        status, body = service.post(query, ana, purpose="")
+        assert status == 200 and "send X-Purpose" in body["errors"][0]["message"], body
+        assert "Kyle" not in json.dumps(body)
+    status, _, raw = service.call("GET", "/export", ana, recipient="CSC East")
+    assert status == 400 and b"send X-Purpose" in raw
+    # a purpose as a query parameter will do
+    status, _, _ = service.call("GET", "/export", ana, recipient="CSC East", purpose="strategy")
+    assert status == 200
+    assert [r["operation"] for r in records(_audit_log)] == ["disclosure"]
+
+
+def _plain_rehash(recs: list[dict[str, Any]]) -> list[str]:
+    """What someone without the key can do: renumber and chain again with plain SHA-256."""
+    prev, out = GENESIS, []
+    for i, r in enumerate(recs):
+        r = {**r, "seq": i, "prev": prev}
+        body = {k: v for k, v in r.items() if k != "hash"}
+        r["hash"] = hashlib.sha256(prev.encode() + json.dumps(body, sort_keys=True).encode()).hexdigest()
+        prev = r["hash"]
+        out.append(json.dumps(r))
+    return out
+
+
+@pytest.mark.parametrize("tamper", ["edit", "delete", "reorder", "delete-rehash", "rename-rehash", "cut", "replace"])
+def test_verify_finds_a_changed_log(tmp_path: Path, tamper: str) -> None:
     log = AuditLog(tmp_path / "a.jsonl")
-    for i in range(4):
-        log.append("ana", "consultation", [f"c-{i}"], purpose="meeting")
+    for i in range(5):
+        log.append("ana" if i != 2 else "bob", "consultation", [f"c-{i}"], purpose="meeting")
     assert log.verify() == []
     lines = log.path.read_text().splitlines()
+    recs = [json.loads(x) for x in lines]
     if tamper == "edit":
-        r = json.loads(lines[1])
-        r["subjects"] = ["c-9"]
-        lines[1] = json.dumps(r)
+        recs[1]["subjects"] = ["c-9"]
+        lines[1] = json.dumps(recs[1])
     elif tamper == "delete":
         del lines[2]
-    else:
+    elif tamper == "reorder":
         lines[1], lines[2] = lines[2], lines[1]
+    elif tamper == "delete-rehash":  # bob's look at c-2 removed, the rest chained again
+        lines = _plain_rehash([r for r in recs if r["user"] != "bob"])
+    elif tamper == "rename-rehash":
+        lines = _plain_rehash([{**r, "user": "someone"} for r in recs])
+    elif tamper == "cut":  # the last two records cut off
+        lines = lines[:3]
+    else:  # a fresh chain at seq 0, written with another key, put in its place
+        other = AuditLog(tmp_path / "other" / "a.jsonl")
+        other.append("ana", "consultation", ["c-0"], purpose="meeting")
+        lines = other.path.read_text().splitlines()
     log.path.write_text("\n".join(lines) + "\n")
-    problems = log.verify()
-    assert problems and problems[0].startswith(("line 2", "line 3"))
-    res = cg("audit", "verify", "--log", str(log.path))
+    problems = AuditLog(log.path).verify()
+    assert problems, tamper
+    if tamper.endswith("rehash"):
+        assert any("keyed hash" in p for p in problems)
+    if tamper == "cut":
+        assert problems == [
+            "the log ends at record 2 but its head file says 4: records were cut off the end, or the log was replaced"
+        ]
+    res = verify(log=log.path)
     assert res.returncode == 1 and "the access log has been changed" in res.stderr
-    # appending after tampering still chains on from the last line; the break stays visible
-    log.append("ana", "consultation", ["c-5"])
-    assert log.verify()
+    # nothing more is appended to a log that was cut off or replaced
+    if tamper in ("cut", "replace", "delete-rehash", "rename-rehash", "delete"):
+        with pytest.raises(AuditError):
+            AuditLog(log.path).append("ana", "consultation", ["c-5"], purpose="meeting")
+
+
+def test_the_key_is_kept_apart_owner_only_and_needed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    log = AuditLog(tmp_path / "team.audit.jsonl")
+    log.append("ana", "consultation", ["c-1"], purpose="meeting")
+    key = tmp_path / "team.audit.key"
+    assert log.key_path == key and stat.S_IMODE(key.stat().st_mode) == 0o600
+    assert key.read_text().strip() not in log.path.read_text()
+    elsewhere = tmp_path / "keys" / "audit.key"
+    monkeypatch.setenv(ENV_AUDIT_KEY, str(elsewhere))
+    other = AuditLog(tmp_path / "b.jsonl")
+    other.append("ana", "consultation", ["c-1"], purpose="meeting")
+    assert elsewhere.exists() and stat.S_IMODE(elsewhere.stat().st_mode) == 0o600
+    # without its key a log can neither be checked nor continued, and a new key is not made for it
+    elsewhere.unlink()
+    assert any("key is missing" in p for p in AuditLog(other.path).verify())
+    with pytest.raises(AuditError, match="key is missing"):
+        AuditLog(other.path).append("ana", "consultation", ["c-1"], purpose="meeting")
+    assert not elsewhere.exists()
+
+
+def test_a_torn_last_line_is_moved_aside_not_a_lock_out(loaded: Store, _audit_log: Path) -> None:
+    assert cg("show", "c-1", "--purpose", "meeting", store=loaded).returncode == 0
+    whole = _audit_log.read_bytes()
+    torn = b'{"seq":1,"time":"2025-01-0'
+    _audit_log.write_bytes(whole + torn)  # an append cut short by a crash
+    res = verify(loaded)
+    assert res.returncode == 0 and "torn last line" in res.stderr
+    res = cg("show", "c-2", "--purpose", "meeting", store=loaded)
+    assert res.returncode == 0 and "Zo" in res.stdout, res.stderr
+    assert "moved aside" in res.stderr
+    aside = list(audit_folder(_audit_log).glob("torn-*.jsonl"))
+    assert len(aside) == 1 and aside[0].read_bytes() == torn
+    log = records(_audit_log)
+    assert [r["operation"] for r in log] == ["consultation", "recovery", "consultation"]
+    assert log[1]["detail"]["sha256"] == hashlib.sha256(torn).hexdigest() and log[1]["detail"]["bytes"] == len(torn)
+    assert verify(loaded).returncode == 0
+
+
+def test_a_write_the_store_refuses_is_marked_not_committed(loaded: Store, _audit_log: Path) -> None:
+    res = cg("merge", "c-1", "l-1", "--reason", "same", store=loaded)
+    assert res.returncode == 1 and "cannot merge a child with a location" in res.stderr
+    log = records(_audit_log)
+    assert [r["operation"] for r in log] == ["combination", "recovery"]
+    assert log[0]["write"] == {"transactions": 1, "records": [0]}
+    assert log[1]["detail"]["write"] == 0 and log[1]["detail"]["committed_transactions"] == 0
+    assert "cannot merge" in log[1]["detail"]["reason"]
+    assert loaded.audit_head() is None  # nothing was committed
+    assert verify(loaded).returncode == 0
+
+
+def test_a_log_cut_off_replaced_or_missing_stops_writes_and_the_service(
+    loaded: Store, _audit_log: Path, tmp_path: Path
+) -> None:
+    assert cg("merge", "c-1", "c-4", "--reason", "same DOB", store=loaded).returncode == 0
+    assert cg("show", "c-1", "--purpose", "meeting", store=loaded).returncode == 0
+    kept = tmp_path / "kept"
+    kept.mkdir()
+    shutil.copy(_audit_log, kept / "log")
+    folder = audit_folder(_audit_log)
+    # cut off: the last record (a consultation) removed
+    _audit_log.write_text("\n".join(_audit_log.read_text().splitlines()[:1]) + "\n")
+    for args in (["split", "c-1", "c-4", "--reason", "twins"], ["show", "c-1", "--purpose", "meeting"]):
+        res = cg(*args, store=loaded)
+        assert res.returncode == 1 and "cut off" in res.stderr, res.stderr
+    assert verify(loaded).returncode == 1
+    # moved away with its folder while the store has writes: a new chain is not started
+    _audit_log.unlink()
+    shutil.rmtree(folder)
+    res = cg("split", "c-1", "c-4", "--reason", "twins", store=loaded)
+    assert res.returncode == 1 and "the store's last write is access record 0 but the log is missing" in res.stderr
+    assert loaded.canonical_id("c-4") == "c-1"  # nothing was done
+    res = verify(loaded)
+    assert res.returncode == 1 and "missing" in res.stderr
+    if loaded.url.startswith("sqlite"):
+        res = cg("serve", "--port", "1", store=loaded)
+        assert res.returncode == 1 and "the log is missing" in res.stderr, res.stderr
+    # replaced by a fresh chain at seq 0 (with its own head file), as a service would start one
+    for p in (_audit_log, folder):
+        if p.is_dir():
+            shutil.rmtree(p)
+        else:
+            p.unlink(missing_ok=True)
+    AuditLog(_audit_log).append("ana", "consultation", ["c-2"], purpose="meeting")
+    res = cg("show", "c-1", "--purpose", "meeting", store=loaded)
+    assert res.returncode == 1 and "not the log's" in res.stderr, res.stderr
+    assert verify(loaded).returncode == 1
+
+
+def test_the_running_service_stops_when_its_log_is_moved_away(service: Service, _audit_log: Path) -> None:
+    ana = service.token("analyst")
+    assert service.data('{ entity(id: "c-1") { name } }', ana)["entity"]["name"] == "Kyle Benson"
+    _audit_log.rename(_audit_log.with_name("moved.jsonl"))
+    shutil.rmtree(audit_folder(_audit_log))
+    _, body = service.post('{ entity(id: "c-1") { name } }', ana)
+    assert "the access log cannot be written" in body["errors"][0]["message"] and "Kyle" not in json.dumps(body)
+    assert not _audit_log.exists() or _audit_log.read_text() == ""
+
+
+def test_service_writes_are_logged_ahead_and_named(service: Service, store: Store, _audit_log: Path) -> None:
+    ana = service.token("analyst")
+    mutation = "mutation($e: EntityInput!) { upsertEntity(entity: $e) { id } }"
+    new = {"id": "c-9", "kind": "CHILD", "name": "Ruby Lane", "locality": "East", "sourceRef": "log-east-1"}
+    service.data(mutation, ana, e=new)
+    service.data(mutation, ana, e={**new, "name": "Ruby Lane", "aliases": ["Rubes"]})
+    merge = 'mutation { merge(a: "c-1", b: "c-4", reason: "same DOB") { id } }'
+    service.data(merge, ana)
+    log = records(_audit_log)
+    assert [(r["operation"], r["subjects"]) for r in log] == [
+        ("collection", ["c-9"]),
+        ("alteration", ["c-9"]),
+        ("combination", ["c-1", "c-4"]),
+    ]
+    assert all(r["write"]["transactions"] == 1 for r in log)
+    head = store.audit_head()
+    assert head is not None and (head["seq"], head["hash"]) == (2, log[2]["hash"])
+    # an import's merge judgement is a combination, an existing entity asserted again an alteration
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr(
+            "entities.jsonl",
+            json.dumps({"id": "c-1", "kind": "child", "name": "Kyle Benson", "locality": "East"})
+            + "\n"
+            + json.dumps({"id": "c-20", "kind": "child", "name": "Amy Ray", "locality": "East"})
+            + "\n",
+        )
+        z.writestr("relationships.jsonl", "")
+        z.writestr(
+            "judgements.jsonl", json.dumps({"kind": "merge", "a": "c-20", "b": "c-9", "reason": "same girl"}) + "\n"
+        )
+    status, _, raw = service.call("POST", "/import", ana, buf.getvalue(), "application/zip", "monthly load")
+    assert status == 200, raw
+    log = records(_audit_log)[3:]
+    assert [(r["operation"], r["subjects"]) for r in log] == [
+        ("collection", ["c-20"]),
+        ("alteration", ["c-1"]),
+        ("combination", ["c-20", "c-9"]),
+    ]
+    assert {r["purpose"] for r in log} == {"monthly load"} and log[0]["detail"]["rest"] == "import"
+    assert AuditLog(_audit_log).check(store.audit_head(), True).problems == []
+
+
+def test_thousands_of_subjects_go_to_a_manifest_covered_by_the_chain(
+    store: Store, _audit_log: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from contextgraph.synth import generate
+
+    generate(children=60, seed=1).write(tmp_path / "area")
+    monkeypatch.setenv(ENV_MAX_SUBJECTS, "20")
+    res = cg("import", str(tmp_path / "area"), store=store)
+    assert res.returncode == 0, res.stderr
+    (rec,) = records(_audit_log)
+    ids = [json.loads(x)["id"] for x in (tmp_path / "area" / "entities.jsonl").read_text().splitlines()]
+    assert rec["operation"] == "collection" and rec["subjects"] == []
+    assert rec["manifest"]["count"] == len(set(ids)) and rec["manifest"]["file"] == "manifests/0.json"
+    manifest = audit_folder(_audit_log) / "manifests" / "0.json"
+    assert set(json.loads(manifest.read_text())["subjects"]) == set(ids)
+    listed = json.loads(cg("audit", "list", "--subject", ids[7], "--format", "json").stdout)
+    assert [r["seq"] for r in listed] == [0] and ids[7] in listed[0]["subjects"]
+    assert verify(store).returncode == 0
+    manifest.write_text(manifest.read_text().replace(ids[7], "c-elsewhere"))
+    res = verify(store)
+    assert res.returncode == 1 and "manifest" in res.stderr
+    with pytest.raises(AuditError, match="CONTEXTGRAPH_AUDIT_MAX_SUBJECTS"):
+        monkeypatch.setenv(ENV_MAX_SUBJECTS, "none")
+        AuditLog(tmp_path / "x.jsonl").append("ana", "consultation", ["c-1"], purpose="meeting")
 
 
 def test_fail_closed_when_the_log_cannot_be_written(
@@ -92,12 +344,12 @@ def test_fail_closed_when_the_log_cannot_be_written(
     blocked.mkdir()
     (blocked / "log.jsonl").mkdir()  # a folder where the file should be: nothing can be appended
     monkeypatch.setenv(ENV_AUDIT, str(blocked / "log.jsonl"))
-    res = cg("show", "c-1", store=loaded)
+    res = cg("show", "c-1", "--purpose", "meeting", store=loaded)
     assert res.returncode == 1 and "cannot write the access log" in res.stderr and "Kyle" not in res.stdout
     res = cg("erase", "c-2", "--reason", "court order", store=loaded)
     assert res.returncode == 1 and loaded.get("c-2") is not None  # nothing was done
     with pytest.raises(AuditError, match="needs its recipient"):
-        AuditLog(tmp_path / "x.jsonl").append("ana", "disclosure", [])
+        AuditLog(tmp_path / "x.jsonl").append("ana", "disclosure", [], purpose="strategy")
     with pytest.raises(AuditError, match="unknown operation"):
         AuditLog(tmp_path / "x.jsonl").append("ana", "peek", [])
 
@@ -108,3 +360,4 @@ def test_the_log_lives_beside_a_sqlite_store(monkeypatch: pytest.MonkeyPatch) ->
     assert audit_path("neo4j://neo4j:pw@host:7687") == Path("contextgraph.audit.jsonl")
     monkeypatch.setenv(ENV_AUDIT, os.path.join("logs", "a.jsonl"))
     assert audit_path("sqlite:///x.db") == Path("logs/a.jsonl")
+    assert AuditLog(Path("logs/a.jsonl")).key_path == Path("logs/a.audit.key")

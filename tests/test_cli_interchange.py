@@ -50,7 +50,7 @@ def test_export_then_import_reproduces_the_store(store: Store, sample: Path, tmp
     assert cg("import", str(sample), store=store).returncode == 0
     store.merge(*[e.id for e in store.iter_entities() if e.kind == "child"][:2], user="t", reason="test")
     out = tmp_path / "out"
-    r = cg("export", str(out), store=store)
+    r = cg("export", str(out), "--purpose", "test", store=store)
     assert r.returncode == 0, r.stderr
     assert {p.name for p in out.iterdir()} == {"entities.jsonl", "relationships.jsonl", "judgements.jsonl"}
     again = cg("import", str(out), "--store", f"sqlite:///{tmp_path / 'copy.db'}")
@@ -183,6 +183,6 @@ def test_merge_split_and_erase_commands(store: Store, sample: Path) -> None:
     assert no_reason.returncode == 1 and "--reason" in no_reason.stderr
     assert cg("erase", kids[0], "--reason", "request upheld", store=store).returncode == 0
     assert stats(store)["erasures"] == 1
-    shown = cg("show", kids[1], store=store)
+    shown = cg("show", kids[1], "--purpose", "test", store=store)
     assert shown.returncode == 0 and json.loads(shown.stdout)["entity"]["id"] == kids[1]
-    assert cg("show", kids[0], store=store).returncode == 1
+    assert cg("show", kids[0], "--purpose", "test", store=store).returncode == 1

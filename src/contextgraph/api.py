@@ -19,8 +19,8 @@ import socket
 import sys
 import tempfile
 import zipfile
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -33,7 +33,7 @@ from starlette.requests import ClientDisconnect
 from strawberry.fastapi import GraphQLRouter
 
 from . import __version__
-from .audit import AuditError, AuditLog, audit_path
+from .audit import AuditError, AuditLog, Journal, acting, audit_path
 from .auth import AuthError, LocalKeys, Principal, Verifier
 from .ingest import ingest_text
 from .interchange import (
@@ -48,7 +48,7 @@ from .interchange import (
 )
 from .model import REL_TYPES, Entity
 from .notes import NoteError
-from .schema import Analyses, Context, RequestError, schema, sdl
+from .schema import NO_PURPOSE, Analyses, Context, RequestError, schema, sdl
 from .store import ENV_STORE, Store, StoreError, open_store, store_url
 from .writes import NotYours, as_seen, linkable, scope_batch, unseen
 
@@ -87,6 +87,14 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         state["store"] = open_store(url)
+        notes: list[str] = []
+        try:  # the log checked against the store: a log cut off, replaced or missing stops the start
+            Journal.attach(log, state["store"], notes)
+        except AuditError:
+            state.pop("store").close()
+            raise
+        for note in notes:
+            print(f"contextgraph: {note}", file=sys.stderr)
         if warm:
             state["store"].warm()
         try:
@@ -191,12 +199,12 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
             raise _problem(422, f"{name}: not UTF-8 text") from None
 
         try:
-            res = ingest_text(ctx.store, text, name, ctx.who.user, check=ctx.note_locality, scope=ctx.scope())
+            with _acting(ctx, {"rest": "notes", "name": name}):
+                res = ingest_text(ctx.store, text, name, ctx.who.user, check=ctx.note_locality, scope=ctx.scope())
         except RequestError as exc:
             raise _problem(403, f"{name}: {exc}") from None
         except (NoteError, StoreError) as exc:
             raise _problem(422, str(exc)) from None
-        _log(ctx, "collection", {"rest": "notes", "source_ref": res.source_ref, "status": res.status})
         return res.to_json()
 
     @app.post(
@@ -225,7 +233,8 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
                 raise _problem(422, [_relative(p, folder) for p in exc.problems]) from None
         before = unseen(store, scope, scoped.batch.relationships)
         try:
-            summary, applied = apply_batch(store, scoped.batch)
+            with _acting(ctx, {"rest": "import"}):
+                summary, applied = apply_batch(store, scoped.batch)
             summary = as_seen(summary, before)
         except StoreError as exc:
             raise _problem(422, str(exc)) from None
@@ -237,7 +246,6 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
             "unchanged": summary.unchanged,
             "judgements_applied": applied,
         }
-        _log(ctx, "collection", {"rest": "import", **counts})
         return {**counts, "ids": scoped.renamed}
 
     @app.get(
@@ -253,6 +261,8 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
         purpose: Purpose = None,
         ctx: Context = Depends(context),  # noqa: B008
     ) -> Response:
+        if not (ctx.purpose or "").strip():
+            raise _problem(400, NO_PURPOSE)
         try:
             ctx.allow(ctx.rules.may_export, "exports")
             flt = ctx.scope(locality=locality)
@@ -345,11 +355,15 @@ def _origin(url: str) -> str:
     return f"{scheme}://{rest.split('/', 1)[0]}" if sep else ""
 
 
-def _log(ctx: Context, operation: str, detail: dict[str, Any]) -> None:
+@contextmanager
+def _acting(ctx: Context, detail: dict[str, Any]) -> Iterator[None]:
+    """The request's writes, each logged ahead; a log that cannot be written is a 503."""
     try:
-        ctx.log.append(ctx.who.user, operation, [], ctx.purpose, detail=detail)
-    except AuditError:
-        raise _problem(503, "the access log cannot be written") from None
+        with acting(ctx.store, ctx.who.user, ctx.purpose, detail):
+            yield
+    except AuditError as exc:
+        print(f"contextgraph: {exc}", file=sys.stderr)
+        raise _problem(503, "the access log cannot be written; nothing was changed") from None
 
 
 def _relative(problem: str, folder: Path) -> str:

@@ -37,7 +37,7 @@ from .analysis import (
     ranking,
     unopened_at_risk,
 )
-from .audit import AuditError, AuditLog, audit_path
+from .audit import AuditError, AuditLog, Journal, acting, audit_path
 from .auth import AuthError, LocalKeys
 from .evaluate import Counts, GoldError, evaluate
 from .extract import extract as extract_note
@@ -89,10 +89,19 @@ PurposeOpt = Annotated[str | None, typer.Option("--purpose", help="Why: the just
 
 
 def _log(store: str | None) -> AuditLog:
-    """The access log of the store, checked writable before anything is done."""
+    """The access log of the store, checked writable and whole before anything is done."""
     log = AuditLog(audit_path(store_url(store)))
-    log.ready()
+    notes: list[str] = []
+    log.state(notes)  # a torn last line is moved aside, and said so
+    for n in notes:
+        err.print(f"note: {n}", highlight=False, soft_wrap=True)
     return log
+
+
+def _purpose(command: str, purpose: str | None) -> str:
+    if not (purpose or "").strip():
+        raise UserError(f"{command} needs --purpose: say why (the access log records it); nothing was done")
+    return str(purpose)
 
 
 class UserError(Exception):
@@ -100,13 +109,19 @@ class UserError(Exception):
 
 
 @contextmanager
-def _store(url: str | None) -> Iterator[Store]:
-    """The store, closed afterwards; a refusal from it becomes a one-line user error."""
+def _store(url: str | None, log: AuditLog | None = None) -> Iterator[Store]:
+    """The store, closed afterwards; a refusal from it becomes a one-line user error. With
+    ``log``, the log is checked against the store first and every write is logged ahead."""
     try:
         s = open_store(store_url(url))
     except StoreError as e:
         raise UserError(str(e)) from None
     try:
+        if log is not None:
+            notes: list[str] = []
+            Journal.attach(log, s, notes)
+            for n in notes:
+                err.print(f"note: {n}", highlight=False, soft_wrap=True)
         yield s
     except StoreError as e:
         raise UserError(str(e)) from None
@@ -147,7 +162,7 @@ def import_(
         _admin_files(path, neo4j_admin)
         return
     log = _log(store)
-    with _store(store) as s:
+    with _store(store, log) as s:
 
         def known(ids: Any) -> dict[str, str]:
             return {i: e.kind for i, e in s.get_many(ids).items()}
@@ -162,22 +177,11 @@ def import_(
         try:
             if bar:
                 bar.start()
-            summary, merges = apply_batch(s, batch, progress=tick)
+            with acting(s, user, None, {"command": "import", "path": str(path)}):
+                summary, merges = apply_batch(s, batch, progress=tick)
         finally:
             if bar:
                 bar.stop()
-    log.append(
-        user,
-        "collection",
-        [],
-        None,
-        detail={
-            "command": "import",
-            "path": str(path),
-            "entities": summary.entities_created + summary.entities_updated,
-            "relationships": summary.relationships_created + summary.relationships_updated,
-        },
-    )
     out.print(
         f"imported {path}: {summary.entities_created} entities created, {summary.entities_updated} updated; "
         f"{summary.relationships_created} relationships created, {summary.relationships_updated} updated; "
@@ -221,9 +225,10 @@ def export(
     recipient: Annotated[str | None, typer.Option(help="Who the export is for (default: the folder written)")] = None,
 ) -> None:
     """Export the store in the interchange format, ids as given, one line per assertion."""
+    purpose = _purpose("export", purpose)
     log = _log(store)
     path.mkdir(parents=True, exist_ok=True)
-    with _store(store) as s:
+    with _store(store, log) as s:
         files: dict[str, Path] = {}
         try:
             n_e = n_r = 0
@@ -307,8 +312,9 @@ def show(
     purpose: PurposeOpt = None,
 ) -> None:
     """An entity with its facts and neighbourhood, as JSON."""
+    purpose = _purpose("show", purpose)
     log = _log(store)
-    with _store(store) as s:
+    with _store(store, log) as s:
         e = s.get(entity_id)
         if e is None:
             raise UserError(f"no entity {entity_id!r}")
@@ -343,8 +349,9 @@ def search(
     purpose: PurposeOpt = None,
 ) -> None:
     """Find entities by name or alias, forgiving case, accents and small misspellings."""
+    purpose = _purpose("search", purpose)
     log = _log(store)
-    with _store(store) as s:
+    with _store(store, log) as s:
         found = s.search(text, kinds=kind, limit=limit)
     log.append(user, "consultation", [e.id for e, _ in found], purpose, detail={"command": "search"})
     t = Table(show_edge=False)
@@ -365,9 +372,8 @@ def merge(
 ) -> None:
     """Record that two entities are one (A's id is kept). Undo with split."""
     log = _log(store)
-    with _store(store) as s:
+    with _store(store, log) as s, acting(s, user, reason, {"command": "merge"}):
         kept = s.merge(a, b, user=user, reason=reason)
-    log.append(user, "combination", [a, b], reason, detail={"command": "merge"})
     out.print(f"merged {b} into {kept}")
 
 
@@ -381,9 +387,8 @@ def split(
 ) -> None:
     """Undo a merge: B gets back its own record and facts."""
     log = _log(store)
-    with _store(store) as s:
+    with _store(store, log) as s, acting(s, user, reason, {"command": "split"}):
         s.split(a, b, user=user, reason=reason)
-    log.append(user, "alteration", [a, b], reason, detail={"command": "split"})
     out.print(f"split {b} from {a}")
 
 
@@ -398,10 +403,9 @@ def erase(
     if not reason:
         raise UserError("erasure needs --reason")
     log = _log(store)
-    with _store(store) as s:
-        rec = s.erase(entity_id, user=user, reason=reason)
     # the record names the erasure, never the person erased
-    log.append(user, "erasure", [], reason, detail={"erasure": rec["id"], "entities": rec["entities"]})
+    with _store(store, log) as s, acting(s, user, reason, {"command": "erase"}):
+        rec = s.erase(entity_id, user=user, reason=reason)
     out.print(f"erased {rec['entities']} records and {rec['relationships']} relationships (erasure {rec['id']})")
 
 
@@ -455,9 +459,8 @@ def ingest(
         else:
             files.append(p)
     log = _log(store)
-    with _store(store) as s:
+    with _store(store, log) as s, acting(s, user, None, {"command": "ingest"}):
         report = ingest_paths(s, files, user=user)
-    log.append(user, "collection", [], None, detail={"command": "ingest", **report.totals()})
     if fmt == "json":
         print(json.dumps({"totals": report.totals(), "notes": [n.to_json() for n in report.notes]}, indent=2))
     else:
@@ -498,7 +501,7 @@ def review(
 ) -> None:
     """The review queue: possible matches that were not merged. Accept merges (undo with split)."""
     _check_format(fmt)
-    with _store(store) as s:
+    with _store(store, _log(store)) as s:
         if action == "list":
             items = reviews(s, pending_only=not all_)
             if fmt == "json":
@@ -524,7 +527,8 @@ def review(
         if not review_id:
             raise UserError(f"review {action} needs a review id (see: contextgraph review list)")
         try:
-            rec = decide_review(s, review_id, action, into=into, user=user, reason=reason)
+            with acting(s, user, reason or None, {"command": "review", "decision": action, "review": review_id}):
+                rec = decide_review(s, review_id, action, into=into, user=user, reason=reason)
         except ReviewError as e:
             raise UserError(str(e)) from None
     out.print(f"review {review_id}: {rec['decision']}" + (f" (merged into {rec['into']})" if rec["into"] else ""))
@@ -627,6 +631,7 @@ def analyse(
 ) -> None:
     """Linked at-risk children not open to services, peer groups, hotspots, persons of concern and changes."""
     _check_format(fmt)
+    purpose = _purpose("analyse", purpose)
     if top is not None and top < 1:
         raise UserError("--top must be at least 1")
     w = _weights(weights)
@@ -637,13 +642,13 @@ def analyse(
     was = gc.isenabled()
     gc.disable()
     try:
-        with _store(store) as s:
+        log = _log(store)
+        with _store(store, log) as s:
             proj = s.projection()
             known = sorted({x for x in proj.localities if x})
             for loc in locality or []:
                 if loc not in known:
                     raise UserError(f"--locality {loc!r}: no such locality in the store (known: {', '.join(known)})")
-            log = _log(store)
             try:
                 result = analyse_store(s, w, as_of_d, since_d, locality, top, seed, projection=proj)
             except AnalysisError as e:
@@ -841,6 +846,9 @@ def serve(
         raise UserError("--workers must be between 1 and 64")
     if sample:
         _load_sample(url)
+    else:
+        with _store(url, _log(url)):  # the log checked against the store before serving
+            pass
     try:
         app = create_app(url, dev=dev, warm=warm)
         keys = LocalKeys.for_store(url)
@@ -874,17 +882,15 @@ def serve(
 
 def _load_sample(url: str) -> None:
     """The generated sample area, imported into an empty store (a store with data is left alone)."""
-    with open_store(url) as s:
+    with _store(url, _log(url)) as s:
         if s.stats().to_json()["entities_total"]:
             out.print("the store already holds data: the sample is not loaded")
             return
         data = generate(children=2000, seed=0)
         ents = [entity_from_json(e) for e in data.entities]
         rels = [relationship_from_json(r) for r in data.relationships]
-        summary = s.upsert(ents, rels)
-    AuditLog(audit_path(url)).append(
-        "serve", "collection", [], "sample data", detail={"command": "serve --sample", "entities": len(ents)}
-    )
+        with acting(s, "serve", "sample data", {"command": "serve --sample"}):
+            summary = s.upsert(ents, rels)
     out.print(
         f"loaded the fictional sample: {summary.entities_created} entities, "
         f"{summary.relationships_created} relationships in {', '.join(SAMPLE_LOCALITIES)}"
@@ -902,14 +908,31 @@ LogOpt = Annotated[Path | None, typer.Option("--log", help="The log file (defaul
 
 @audit_app.command("verify")
 def audit_verify(store: StoreOpt = None, log: LogOpt = None) -> None:
-    """Check the chain: fails, naming the line, if a record was edited, deleted or moved."""
+    """Check the chain, its head file and the store's head: fails, naming the line, if a record was
+    edited, deleted, moved or cut off, or the log was replaced."""
     a = AuditLog(log or audit_path(store_url(store)))
-    if not a.path.exists():
+    head, checked = _store_head(store, log)
+    if not a.path.exists() and not (checked and head):
         raise UserError(f"{a.path}: no access log")
-    problems = a.verify()
-    if problems:
-        raise UserError(f"{a.path}: the access log has been changed: " + "; ".join(problems[:5]))
-    out.print(f"{a.path}: {sum(1 for _ in a.records())} records, chain intact")
+    rep = a.check(head, checked)
+    for n in rep.notes:
+        err.print(f"note: {n}", highlight=False, soft_wrap=True)
+    if rep.problems:
+        raise UserError(f"{a.path}: the access log has been changed: " + "; ".join(rep.problems[:5]))
+    against = f"; the store's last write is record {head['seq']}" if checked and head else ""
+    out.print(f"{a.path}: {rep.records} records, chain intact{against}")
+
+
+def _store_head(store: str | None, log: Path | None) -> tuple[dict[str, Any] | None, bool]:
+    """The head the store keeps with its last write, and whether the store was read (not when
+    only ``--log`` is given, nor for a SQLite file that does not exist)."""
+    if log is not None and store is None:
+        return None, False
+    url = store_url(store)
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        return None, False
+    with _store(url) as s:
+        return s.audit_head(), True
 
 
 @audit_app.command("list")
@@ -923,7 +946,7 @@ def audit_list(
     """Records of the access log, oldest first."""
     _check_format(fmt)
     a = AuditLog(log or audit_path(store_url(store)))
-    rows = a.list(subject=subject, user=user)
+    rows = [{**r, "subjects": a.subjects(r)} if r.get("manifest") else r for r in a.list(subject=subject, user=user)]
     if fmt == "json":
         print(json.dumps(rows, indent=2, ensure_ascii=False))
         return

@@ -329,5 +329,5 @@ def decide_review(
         "reason": reason,
         "at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
-    store.add_records([("reviews", rec)])
+    store.add_records([("reviews", rec)], subjects=[item["entity"], *([target] if target else [])])
     return rec

@@ -23,7 +23,8 @@ import base64
 import enum
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date as Date
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
@@ -55,7 +56,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import Info
 
 from . import policy
-from .audit import AuditError, AuditLog
+from .audit import NEEDS_PURPOSE, AuditError, AuditLog, acting
 from .auth import Principal
 from .ingest import ingest_text
 from .interchange import InputError, entity_from_json, relationship_from_json
@@ -83,6 +84,9 @@ MAX_MAP = 5000
 """The most entities one locality map returns."""
 MAX_DEPTH = 8
 """The deepest query accepted."""
+NO_PURPOSE = (
+    "send X-Purpose (or ?purpose=): why you are looking; the access log records it, and nothing is shown without"
+)
 
 
 class RequestError(Exception):
@@ -215,7 +219,18 @@ class Context(BaseContext):
     def consulted(self, ids: list[str], what: str) -> None:
         self.logged("consultation", ids, {"graphql": what})
 
+    @contextmanager
+    def acting(self, detail: dict[str, Any]) -> Iterator[None]:
+        """The writes in the block, each logged ahead with this user, purpose and ``detail``."""
+        try:
+            with acting(self.store, self.who.user, self.purpose, detail):
+                yield
+        except AuditError as exc:
+            raise RequestError("the access log cannot be written; nothing was changed") from exc
+
     def logged(self, operation: str, ids: list[str], detail: dict[str, Any]) -> None:
+        if operation in NEEDS_PURPOSE and not (self.purpose or "").strip():
+            raise RequestError(NO_PURPOSE)
         try:
             self.log.append(self.who.user, operation, ids, self.purpose, detail=detail)
         except AuditError as exc:
@@ -1159,10 +1174,10 @@ class Mutation:
         ctx = info.context
         ctx.ready_to_write()
         try:
-            res = ingest_text(ctx.store, text, name, ctx.who.user, check=ctx.note_locality, scope=ctx.scope())
+            with ctx.acting({"graphql": "ingestNote", "name": name}):
+                res = ingest_text(ctx.store, text, name, ctx.who.user, check=ctx.note_locality, scope=ctx.scope())
         except (NoteError, StoreError) as exc:
             raise _user_error(exc) from exc
-        ctx.logged("collection", [], {"graphql": "ingestNote", "source_ref": res.source_ref, "status": res.status})
         return IngestResult(**{k: v for k, v in res.to_json().items() if k != "error"})
 
     @strawberry.mutation(name="upsertEntity", description="Create an entity or add facts to one of yours.")
@@ -1198,12 +1213,11 @@ class Mutation:
             e.id = stored_id(ctx.store, flt, e)
         except InputError as exc:
             raise _user_error(exc) from exc
-        old = ctx.store.get(e.id)
         try:
-            ctx.store.upsert([e], [])
+            with ctx.acting({"graphql": "upsertEntity"}):
+                ctx.store.upsert([e], [])
         except StoreError as exc:
             raise _user_error(exc) from exc
-        ctx.logged("collection" if old is None else "alteration", [e.id], {"graphql": "upsertEntity"})
         got = ctx.store.get(e.id)
         assert got is not None
         return _view(got, ctx.who)
@@ -1235,7 +1249,8 @@ class Mutation:
         ctx.ready_to_write()
         code = service.value
         ctx.linkable(str(child))
-        ctx.store.upsert([Entity(service_id(code), "service", code)], [])
+        with ctx.acting({"graphql": "recordService"}):
+            ctx.store.upsert([Entity(service_id(code), "service", code)], [])
         raw = {
             "type": "OPEN_TO",
             "source": str(child),
@@ -1254,10 +1269,10 @@ class Mutation:
         if not reason.strip():
             raise RequestError("a merge needs its reason")
         try:
-            into = ctx.store.merge(str(a), str(b), user=ctx.who.user, reason=reason)
+            with ctx.acting({"graphql": "merge", "reason": reason}):
+                into = ctx.store.merge(str(a), str(b), user=ctx.who.user, reason=reason)
         except StoreError as exc:
             raise _user_error(exc) from exc
-        ctx.logged("combination", [str(a), str(b)], {"graphql": "merge", "into": into})
         got = ctx.store.get(into)
         assert got is not None
         return _view(got, ctx.who)
@@ -1271,10 +1286,10 @@ class Mutation:
         if not reason.strip():
             raise RequestError("a split needs its reason")
         try:
-            ctx.store.split(str(a), str(b), user=ctx.who.user, reason=reason)
+            with ctx.acting({"graphql": "split", "reason": reason}):
+                ctx.store.split(str(a), str(b), user=ctx.who.user, reason=reason)
         except StoreError as exc:
             raise _user_error(exc) from exc
-        ctx.logged("alteration", [str(a), str(b)], {"graphql": "split"})
         return [_view(e, ctx.who) for e in ctx.store.get_many([str(a), str(b)]).values()]
 
     @strawberry.mutation(name="eraseSubject", description="Erase a person and their facts (admin only).")
@@ -1284,12 +1299,11 @@ class Mutation:
         ctx.ready_to_write()
         if not reason.strip():
             raise RequestError("erasure needs its reason")
-        try:
-            rec = ctx.store.erase(str(id), user=ctx.who.user, reason=reason)
+        try:  # the record names the erasure, never the person erased
+            with ctx.acting({"graphql": "eraseSubject", "reason": reason}):
+                rec = ctx.store.erase(str(id), user=ctx.who.user, reason=reason)
         except StoreError as exc:
             raise _user_error(exc) from exc
-        # the record names the erasure, never the person erased
-        ctx.logged("erasure", [], {"graphql": "eraseSubject", "erasure": rec["id"], "entities": rec["entities"]})
         return Erasure(id=strawberry.ID(rec["id"]), entities=rec["entities"], relationships=rec["relationships"])
 
 
@@ -1303,10 +1317,10 @@ def _write_link(ctx: Context, raw: dict[str, Any], what: str) -> RelationshipVie
     if not REL_TYPES[r.type].allows(ends[0].kind, ends[1].kind):
         raise RequestError(f"field 'type': {r.type} cannot link a {ends[0].kind} to a {ends[1].kind}")
     try:
-        ctx.store.upsert([], [r])
+        with ctx.acting({"graphql": what, "type": r.type}):
+            ctx.store.upsert([], [r])
     except StoreError as exc:
         raise _user_error(exc) from exc
-    ctx.logged("collection", [r.source, r.target], {"graphql": what, "type": r.type})
     sub = ctx.store.neighbourhood(ends[0].id, 1, Filter.of(types=[r.type], handling=flt.handling))
     for got in sub.edges:
         if {got.source, got.target} == {ends[0].id, ends[1].id}:

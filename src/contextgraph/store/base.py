@@ -15,13 +15,15 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import math
+import threading
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 import networkx as nx
 import numpy as np
@@ -292,6 +294,15 @@ class Txn(ABC):
     @abstractmethod
     def records(self, table: str) -> list[dict[str, Any]]: ...
 
+    @abstractmethod
+    def set_audit_head(self, head: dict[str, Any]) -> None:
+        """Keep the access log's head — the sequence and hash of the record of this write — with
+        the write, in this transaction."""
+
+    @abstractmethod
+    def audit_head(self) -> dict[str, Any] | None:
+        """The access log's head as the last logged write left it; None before any."""
+
 
 RECORD_TABLES = ("judgements", "erasures", "meta", "sources", "reviews")
 
@@ -467,8 +478,43 @@ def view(record: Entity, members: Iterable[Entity]) -> Entity:
     return out
 
 
+@dataclass
+class WriteAbout:
+    """What a write is about, told to the store's journal before the write is done."""
+
+    op: str
+    """``upsert``, ``merge``, ``split``, ``erase`` or ``records``."""
+    entities: Sequence[Entity] = ()
+    relationships: Sequence[Relationship] = ()
+    records: Sequence[tuple[str, dict[str, Any]]] = ()
+    ids: Sequence[str] = ()
+    """The entities a merge, split or appended records are about."""
+    transactions: int = 1
+    """How many transactions the write commits in (a large upsert commits batch by batch)."""
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Staged:
+    """The access record of the write under way, kept with each of its transactions."""
+
+    seq: int
+    hash: str
+    transactions: int = 1
+    done: int = 0
+
+
+class WriteJournal(Protocol):
+    """What records each write before it is committed (see :class:`contextgraph.audit.Journal`)."""
+
+    def write(self, store: Store, about: WriteAbout, run: Callable[[], T]) -> T: ...
+
+
 class Store(ABC):
     """A contextgraph store. Use :func:`contextgraph.store.open_store` to get one."""
+
+    journal: WriteJournal | None = None
+    """When set, every write is first recorded by it, and a write it did not record is refused."""
 
     url: str
     batch_size = 20000
@@ -597,6 +643,50 @@ class Store(ABC):
         self.read(lambda tx: tx.merged_into([]))
         return True
 
+    # --- the access log's head, kept with each write ----------------------
+
+    def _staging(self) -> threading.local:
+        slot = self.__dict__.get("_staged_slot")
+        if slot is None:
+            slot = self.__dict__.setdefault("_staged_slot", threading.local())
+        return slot  # type: ignore[no-any-return]
+
+    def stage(self, staged: Staged | None) -> None:
+        """The access record of the write this thread is about to make (None when done)."""
+        self._staging().staged = staged
+
+    def _keep_head(self, tx: Txn) -> None:
+        """Called by a backend inside every write transaction, before it commits."""
+        if self.journal is None:
+            return
+        st: Staged | None = getattr(self._staging(), "staged", None)
+        if st is None:
+            raise StoreError("a write with no access record written first is refused: nothing was changed")
+        tx.set_audit_head({"seq": st.seq, "hash": st.hash, "transaction": st.done + 1, "transactions": st.transactions})
+
+    def _head_kept(self) -> None:
+        """Called by a backend after a write transaction committed."""
+        st: Staged | None = getattr(self._staging(), "staged", None)
+        if st is not None:
+            st.done += 1
+
+    def audit_head(self) -> dict[str, Any] | None:
+        """The access log's head kept with the last logged write: ``seq``, ``hash``, and which
+        ``transaction`` of how many ``transactions`` of that write committed last."""
+        return self.read(lambda tx: tx.audit_head())
+
+    def existing(self, ids: Iterable[str]) -> set[str]:
+        """Those of ``ids`` stored (merged or not)."""
+        ids = list(dict.fromkeys(ids))
+        found: set[str] = set()
+        for i in range(0, len(ids), self.batch_size):
+            chunk = ids[i : i + self.batch_size]
+            found |= set(self.read(lambda tx, c=chunk: tx.entities(c)))  # type: ignore[misc]
+        return found
+
+    def _logged(self, about: WriteAbout, run: Callable[[], T]) -> T:
+        return run() if self.journal is None else self.journal.write(self, about, run)
+
     def __enter__(self) -> Store:
         return self
 
@@ -619,6 +709,20 @@ class Store(ABC):
         ``records`` (table, record) are appended in the same transaction: a note's
         source record and review items are written with its facts or not at all.
         """
+        limit = self.atomic_rows
+        parts = 1
+        if not (records or limit is None or len(entities) + len(relationships) <= limit):
+            parts = math.ceil(len(entities) / limit) + math.ceil(len(relationships) / limit)
+        about = WriteAbout("upsert", entities, relationships, records, transactions=parts)
+        return self._logged(about, lambda: self._upsert(entities, relationships, progress, records))
+
+    def _upsert(
+        self,
+        entities: Sequence[Entity],
+        relationships: Sequence[Relationship],
+        progress: Callable[[int], None] | None,
+        records: Sequence[tuple[str, dict[str, Any]]],
+    ) -> WriteSummary:
         batch_size = self.batch_size
         summary = WriteSummary()
 
@@ -867,7 +971,7 @@ class Store(ABC):
             tx.add_record("judgements", _record("merge", a=ca, b=cb, user=user, reason=reason, ids=moving))
             return ca
 
-        return self.transaction(work)
+        return self._logged(WriteAbout("merge", ids=[a, b]), lambda: self.transaction(work))
 
     def split(self, a: str, b: str, user: str = "system", reason: str = "") -> None:
         """Undo a merge: ``b`` becomes its own entity again, with its own facts."""
@@ -884,7 +988,7 @@ class Store(ABC):
             self._rekey(tx, tx.relationships_of([ca]))
             tx.add_record("judgements", _record("split", a=ca, b=detach, user=user, reason=reason, ids=[detach]))
 
-        self.transaction(work)
+        self._logged(WriteAbout("split", ids=[a, b]), lambda: self.transaction(work))
 
     def _rekey(self, tx: Txn, rels: list[Relationship]) -> None:
         """Re-file relationships under the current ids of the entities their assertions name."""
@@ -913,6 +1017,7 @@ class Store(ABC):
         An erasure record stays, holding no personal data: when, who, why, how many
         facts went, and a keyed digest of the id that can only confirm a known id.
         """
+        erasure_id = uuid.uuid4().hex
 
         def work(tx: Txn) -> dict[str, Any]:
             canon = tx.merged_into([eid])
@@ -935,10 +1040,11 @@ class Store(ABC):
                 entities=len(ids),
                 relationships=len(rels),
             )
+            out["id"] = erasure_id
             tx.add_record("erasures", out)
             return out
 
-        return self.transaction(work)
+        return self._logged(WriteAbout("erase", detail={"erasure": erasure_id}), lambda: self.transaction(work))
 
     def _salt(self, tx: Txn) -> str:
         found = [r for r in tx.records("meta") if r.get("kind") == "salt"]
@@ -952,14 +1058,14 @@ class Store(ABC):
         """The appended records of a table (``sources``, ``reviews``, ``judgements``...), oldest first."""
         return self.read(lambda tx: tx.records(table))
 
-    def add_records(self, records: Sequence[tuple[str, dict[str, Any]]]) -> None:
-        """Append records, all in one transaction."""
+    def add_records(self, records: Sequence[tuple[str, dict[str, Any]]], subjects: Sequence[str] = ()) -> None:
+        """Append records, all in one transaction; ``subjects``: the entities they are about."""
 
         def work(tx: Txn) -> None:
             for table, rec in records:
                 tx.add_record(table, rec)
 
-        self.transaction(work)
+        self._logged(WriteAbout("records", records=records, ids=subjects), lambda: self.transaction(work))
 
     def judgements(self) -> list[dict[str, Any]]:
         return self.read(lambda tx: tx.records("judgements"))

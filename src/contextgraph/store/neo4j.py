@@ -335,6 +335,13 @@ class Neo4jTxn(Txn):
     def records(self, table: str) -> list[dict[str, Any]]:
         return [json.loads(r["body"]) for r in self.run("records", tbl=table)]
 
+    def set_audit_head(self, head: dict[str, Any]) -> None:
+        self.run("set_audit_head", body=json.dumps(head, sort_keys=True))
+
+    def audit_head(self) -> dict[str, Any] | None:
+        rows = list(self.run("audit_head"))
+        return dict(json.loads(rows[0]["body"])) if rows else None
+
 
 def _lucene(key: str) -> str:
     """A fuzzy full-text query from a normalised name (letters, digits and spaces only)."""
@@ -378,12 +385,16 @@ class Neo4jStore(Store):
 
     def transaction(self, fn: Callable[[Txn], T]) -> T:
         def work(tx: Any) -> T:
-            out = fn(Neo4jTxn(tx))
+            t = Neo4jTxn(tx)
+            out = fn(t)
+            self._keep_head(t)
             tx.run(query("bump_version"), token=uuid.uuid4().hex).consume()
             return out
 
         with self._session() as s:
-            return s.execute_write(work)  # type: ignore[no-any-return]
+            got: T = s.execute_write(work)
+        self._head_kept()
+        return got
 
     def version(self) -> tuple[str, int] | None:
         """Changes with every committed write transaction, from any process."""

@@ -702,6 +702,13 @@ class SQLiteTxn(Txn):
         rows = self.db.execute("SELECT body FROM records WHERE tbl=? ORDER BY seq", (table,))
         return [orjson.loads(b) for (b,) in rows]
 
+    def set_audit_head(self, head: dict[str, Any]) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('audit.head', ?)", (orjson.dumps(head),))
+
+    def audit_head(self) -> dict[str, Any] | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'audit.head'").fetchone()
+        return None if row is None else dict(orjson.loads(row[0]))
+
 
 def _entity_row(e: Entity) -> tuple[Any, ...]:
     return (
@@ -997,8 +1004,10 @@ class SQLiteStore(Store):
                 out = fn(tx)
                 for table in sorted(tx.rebuild):
                     self._db.execute(_INDEXES[table][1])
+                self._keep_head(tx)
                 self._db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('stamp', randomblob(16))")
                 self._db.execute("COMMIT")
+                self._head_kept()
                 self._writes += 1
                 self._ix_saved = False
                 return out
