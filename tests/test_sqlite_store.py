@@ -268,3 +268,41 @@ def test_warmed_store_holds_every_record_and_follows_writes(tmp_path: Path) -> N
     assert len(ix.records) + len(ix.rels) == held + 2
     assert ix.cache_limit is None
     s.close()
+
+
+def _erase_and_read_pages(db: Path, secure: bool) -> bytes:
+    s = open_store(f"sqlite:///{db}")
+    assert isinstance(s, SQLiteStore) and s._db.execute("PRAGMA secure_delete").fetchone()[0] == 1
+    if not secure:  # as SQLite is by default where it is built without SQLITE_SECURE_DELETE
+        s._db.execute("PRAGMA secure_delete=OFF")
+    others = [Entity(f"c-x{i}", "child", f"Child Number {i}", locality="West") for i in range(300)]
+    s.upsert(others[:150] + ENTITIES + others[150:], RELATIONSHIPS)
+    # written several times over, so that old copies sit in many pages of the WAL and the file
+    for day in ("2024-05-01", "2024-05-02", "2024-05-03"):
+        s.upsert([Entity("c-3", "child", "Tyler Marsh", aliases=["Ty Marsh"], dob="2010-07-19", locality="West")], [])
+        s.upsert([], [rel("SEEN_AT", "c-3", "l-2", day=day, ref=f"log-west-{day}")])
+    s.checkpoint()  # some copies in the file's pages ...
+    s.upsert(
+        [Entity("c-3", "child", "Tyler Marsh", aliases=["Tyler Jay Marsh"], locality="West")], []
+    )  # ... some in the WAL
+    wal = db.with_name(db.name + "-wal")
+
+    def raw() -> bytes:
+        return db.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+
+    assert b"Tyler Marsh" in raw() and b"2010-07-19" in raw()  # the test can see what it looks for
+    rec = s.erase("c-3", user="dpo", reason="erasure request upheld")
+    assert rec["wal_emptied"] is True
+    assert not wal.exists() or wal.stat().st_size == 0
+    found = raw()
+    assert b"Kyle Benson" in found  # everyone else is still there
+    s.close()
+    return found
+
+
+def test_an_erased_person_is_in_no_page_of_the_file_or_its_wal(tmp_path: Path) -> None:
+    found = _erase_and_read_pages(tmp_path / "e.db", secure=True)
+    for value in (b"Tyler", b"Ty Marsh", b"2010-07-19", b"tyler", b"Jay Marsh"):
+        assert value not in found, value
+    # without secure delete, the same erasure leaves the values in free space of the file's pages
+    assert b"Tyler" in _erase_and_read_pages(tmp_path / "f.db", secure=False)

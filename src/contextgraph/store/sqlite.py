@@ -789,6 +789,7 @@ class SQLiteStore(Store):
         self._db.execute("PRAGMA foreign_keys=OFF")
         self._db.execute("PRAGMA busy_timeout=10000")
         self._db.execute("PRAGMA cache_size=-262144")
+        self._db.execute("PRAGMA secure_delete=ON")  # a deleted value is overwritten, not left in a free page
         self._migrate()
         self._ix: Index | None = None
         self._ix_saved = False  # the index matches the copy kept in the file
@@ -1020,6 +1021,20 @@ class SQLiteStore(Store):
     def read(self, fn: Callable[[Txn], T]) -> T:
         with self._lock:
             return fn(SQLiteTxn(self))
+
+    def erase(self, eid: str, user: str = "system", reason: str = "") -> dict[str, Any]:
+        """As :meth:`Store.erase`; then the write-ahead log is copied into the file and emptied,
+        so that no page of the file or its WAL still holds what was erased. ``wal_emptied`` in
+        the answer is False when another connection's read kept the WAL from being emptied
+        (within the busy timeout): it is emptied by the next erasure or checkpoint."""
+        out = super().erase(eid, user=user, reason=reason)
+        return {**out, "wal_emptied": self.checkpoint()}
+
+    def checkpoint(self) -> bool:
+        """Copy the WAL into the file and truncate it to nothing; False if a reader kept it."""
+        with self._lock:
+            busy, _, _ = self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        return not busy
 
     # reads built on the index
 
