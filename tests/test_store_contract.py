@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 import numpy as np
 import pytest
 
 from contextgraph.model import GRADE_CODES, Entity, Relationship, service_id
 from contextgraph.store import Filter, NotFound, Store, StoreError, open_store
-from contextgraph.store.base import Subgraph
+from contextgraph.store.base import Staged, Subgraph, WriteAbout
 
 from .data import ENTITIES, RELATIONSHIPS, a, rel
+
+T = TypeVar("T")
 
 
 @pytest.fixture
@@ -397,3 +402,67 @@ def test_a_warmed_store_answers_the_same_and_follows_writes_by_others(
         assert _hood(warm.neighbourhood("l-1", 3)) == _hood(loaded.neighbourhood("l-1", 3))
     finally:
         warm.close()
+
+
+class _Ahead:
+    """A journal that stages the head of a record numbered ``seq`` for each write, as the
+    access log's journal does once the record is synced."""
+
+    def __init__(self, seq: int) -> None:
+        self.seq = seq
+
+    def write(self, store: Store, about: WriteAbout, run: Callable[[], T]) -> T:
+        store.stage(Staged(self.seq, f"{self.seq:064x}", about.transactions))
+        try:
+            return run()
+        finally:
+            store.stage(None)
+
+
+class _Unlogged:
+    def write(self, store: Store, about: WriteAbout, run: Callable[[], T]) -> T:
+        return run()
+
+
+def test_the_access_logs_head_is_kept_in_the_writes_own_transaction(store: Store) -> None:
+    assert store.audit_head() is None
+    try:
+        store.journal = _Ahead(7)
+        store.upsert(ENTITIES, RELATIONSHIPS)
+        assert store.audit_head() == {"seq": 7, "hash": f"{7:064x}", "transaction": 1, "transactions": 1}
+        store.journal = _Ahead(8)
+        with pytest.raises(StoreError):
+            store.merge("c-1", "l-1")  # refused inside the transaction: the head stays as it was
+        assert store.audit_head() == {"seq": 7, "hash": f"{7:064x}", "transaction": 1, "transactions": 1}
+        store.merge("c-1", "c-4", reason="same DOB")
+        assert store.audit_head() is not None and store.audit_head()["seq"] == 8  # type: ignore[index]
+        store.journal = _Ahead(9)
+        store.erase("c-3", reason="court order")
+        store.add_records([("reviews", {"id": "r-1", "kind": "decision"})], subjects=["c-2"])
+        assert store.audit_head()["seq"] == 9  # type: ignore[index]
+        # a store with a journal refuses a write that was not logged first, and writes nothing
+        store.journal = _Unlogged()
+        with pytest.raises(StoreError, match="no access record"):
+            store.upsert([Entity("c-77", "child", "Nobody Logged", locality="East")])
+        assert store.get("c-77") is None and store.audit_head()["seq"] == 9  # type: ignore[index]
+    finally:
+        store.journal = None
+    # a store opened again finds the head where the last write left it
+    if store.url.startswith("sqlite"):
+        again = open_store(store.url)
+        assert again.audit_head()["seq"] == 9  # type: ignore[index]
+        again.close()
+
+
+def test_a_large_upsert_keeps_each_of_its_transactions_numbered(store: Store) -> None:
+    many = [Entity(f"c-{i}", "child", f"Child {i}", locality="East") for i in range(25)]
+    old = store.atomic_rows
+    try:
+        store.atomic_rows = 10
+        store.journal = _Ahead(3)
+        summary = store.upsert(many, [])
+        assert summary.transactions == 3
+        assert store.audit_head() == {"seq": 3, "hash": f"{3:064x}", "transaction": 3, "transactions": 3}
+    finally:
+        store.atomic_rows = old
+        store.journal = None
