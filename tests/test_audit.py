@@ -7,9 +7,13 @@ import hashlib
 import io
 import json
 import os
+import random
 import shutil
+import signal
 import stat
 import subprocess
+import sys
+import time
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -26,7 +30,7 @@ from contextgraph.audit import (
     audit_folder,
     audit_path,
 )
-from contextgraph.store import Store
+from contextgraph.store import Store, open_store
 
 from .data import ENTITIES, RELATIONSHIPS
 from .service import Service
@@ -361,3 +365,172 @@ def test_the_log_lives_beside_a_sqlite_store(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv(ENV_AUDIT, os.path.join("logs", "a.jsonl"))
     assert audit_path("sqlite:///x.db") == Path("logs/a.jsonl")
     assert AuditLog(Path("logs/a.jsonl")).key_path == Path("logs/a.audit.key")
+
+
+# --- kill -9 in the middle of a write ----------------------------------------------------------
+
+KILL_SEEDS = range(8)
+"""Each seed picks a moment to kill the command at: even seeds anywhere between its start and its
+usual end; odd seeds a moment after its first write's record reached the log, so that the kill
+falls between a record and its commit as often as not."""
+
+
+def _snapshot(url: str) -> tuple[list[str], list[str]]:
+    s = open_store(url)
+    try:
+        ents = sorted(json.dumps(e.to_json(), sort_keys=True) for e in s.iter_entities())
+        rels = sorted(repr(r) for r in s.iter_relationships())
+        return ents, rels
+    finally:
+        s.close()
+
+
+def _assertions(url: str) -> dict[str | None, set[tuple[Any, ...]]]:
+    """Every assertion in the store, by the note (source) that made it."""
+    s = open_store(url)
+    try:
+        out: dict[str | None, set[tuple[Any, ...]]] = {}
+        for r in s.iter_relationships():
+            for a in r.assertions:
+                out.setdefault(a.source_ref, set()).add((r.type, a.subject, a.object, a.date, a.grading))
+        return out
+    finally:
+        s.close()
+
+
+def _killed(args: list[str], url: str, log: Path, seed: int, took: float) -> tuple[str, bool]:
+    """Run the command and SIGKILL it at a moment drawn by ``seed`` (see :data:`KILL_SEEDS`):
+    where it was killed, and whether it had already finished."""
+    rnd = random.Random(seed)
+    env = {**os.environ, "NO_COLOR": "1"}
+    cmd = [sys.executable, "-m", "contextgraph", *args, "--store", url]
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    start = time.monotonic()
+    if seed % 2 == 0:
+        delay = rnd.uniform(0.2, took)
+        where = f"{delay:.2f}s after start"
+    else:
+        while p.poll() is None and not (log.exists() and b'"write":' in log.read_bytes()):
+            time.sleep(0.002)
+        delay = rnd.uniform(0.0, min(0.6, took / 3))
+        where = f"{delay:.2f}s after its first write's record ({time.monotonic() - start:.2f}s after start)"
+    try:
+        p.wait(timeout=max(0.0, delay - (time.monotonic() - start)) if seed % 2 == 0 else delay)
+        return where, True
+    except subprocess.TimeoutExpired:
+        p.send_signal(signal.SIGKILL)
+        p.wait()
+        return where, False
+
+
+def _not_committed(log: list[dict[str, Any]]) -> set[int]:
+    """Anchors of writes a recovery record says were not committed."""
+    return {
+        r["detail"]["write"]
+        for r in log
+        if r["operation"] == "recovery" and "write" in r["detail"] and not r["detail"]["committed_transactions"]
+    }
+
+
+def _reference(args: list[str], root: Path) -> tuple[str, float]:
+    env = {**os.environ, ENV_AUDIT: str(root / "ref.audit.jsonl")}
+    url = f"sqlite:///{root / 'ref.db'}"
+    start = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "contextgraph", *args, "--store", url], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    return url, time.monotonic() - start
+
+
+Reference = tuple[Path, tuple[list[str], list[str]], float]
+
+
+@pytest.fixture(scope="module")
+def big_area(tmp_path_factory: pytest.TempPathFactory) -> Reference:
+    """A generated area that takes a second or two to import, the store an uninterrupted import
+    of it gives, and how long that took."""
+    from contextgraph.synth import generate
+
+    root = tmp_path_factory.mktemp("kill-import")
+    generate(children=3000, seed=5).write(root / "area")
+    url, took = _reference(["import", str(root / "area")], root)
+    return root / "area", _snapshot(url), took
+
+
+@pytest.mark.parametrize("seed", KILL_SEEDS)
+def test_import_killed_at_random_leaves_a_whole_store_and_a_true_log(
+    seed: int, big_area: Reference, tmp_path: Path, _audit_log: Path
+) -> None:
+    area, reference, took = big_area
+    url = f"sqlite:///{tmp_path / 'k.db'}"
+    where, finished = _killed(["import", str(area)], url, _audit_log, seed, took)
+    res = cg("audit", "verify", "--store", url)
+    assert res.returncode == 0 or "no access log" in res.stderr, (where, res.stderr)  # killed before it began
+    ents, rels = _snapshot(url)
+    s = open_store(url)
+    head = s.audit_head()
+    s.close()
+    log = records(_audit_log) if _audit_log.exists() else []
+    if ents or rels:  # committed: all of it, with its record named by the store
+        assert (ents, rels) == reference, where
+        assert head is not None
+        anchor = next(r for r in log if r["seq"] == head["seq"])
+        assert anchor["operation"] == "collection" and anchor["manifest"]["count"] == len(reference[0])
+        assert anchor["seq"] not in _not_committed(log)
+    else:
+        assert head is None
+    # run again to the end: the same store as an import never interrupted
+    again = cg("import", str(area), "--store", url)
+    assert again.returncode == 0, again.stderr
+    assert _snapshot(url) == reference
+    assert cg("audit", "verify", "--store", url).returncode == 0
+    after = records(_audit_log)
+    cut = [r for r in log if "write" in r] if not (ents or rels) else []
+    if cut:  # the write cut off is marked by the run that found it
+        assert cut[-1]["seq"] in _not_committed(after)
+    rerun = [r for r in after[len(log) :] if r["operation"] in ("collection", "alteration")]
+    assert rerun and all(r["subjects"] or r.get("manifest") for r in rerun)  # named, not anonymous
+    print(f"KILL import seed {seed}: {where}; finished={finished}; committed={bool(ents)}; cut write={bool(cut)}")
+
+
+@pytest.fixture(scope="module")
+def notes_folder(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, tuple[list[str], list[str]], float, Any]:
+    from .conftest import SHARED
+
+    root = tmp_path_factory.mktemp("kill-ingest")
+    folder = root / "notes"
+    folder.mkdir()
+    for note in sorted((SHARED / "corpus" / "notes").glob("*.md")):
+        if note.name != "README.md":
+            shutil.copy(note, folder / note.name)
+    url, took = _reference(["ingest", str(folder)], root)
+    return folder, _snapshot(url), took, _assertions(url)
+
+
+@pytest.mark.parametrize("seed", KILL_SEEDS)
+def test_ingest_killed_at_random_leaves_whole_notes_each_with_its_record(
+    seed: int, notes_folder: tuple[Path, tuple[list[str], list[str]], float, Any], tmp_path: Path, _audit_log: Path
+) -> None:
+    folder, reference, took, by_source = notes_folder
+    url = f"sqlite:///{tmp_path / 'k.db'}"
+    where, finished = _killed(["ingest", str(folder)], url, _audit_log, seed, took)
+    res = cg("audit", "verify", "--store", url)
+    assert res.returncode == 0 or "no access log" in res.stderr, (where, res.stderr)
+    s = open_store(url)
+    sources = [r["id"] for r in s.records("sources")]
+    s.close()
+    log = records(_audit_log) if _audit_log.exists() else []
+    logged = {r["detail"].get("source_ref"): r["seq"] for r in log if "write" in r}
+    for src in sources:  # every note committed has its record, not marked as not committed
+        assert src in logged and logged[src] not in _not_committed(log), (where, src)
+    # each note committed is whole: every assertion it makes in an uninterrupted run, and no other
+    got = _assertions(url)
+    assert set(got) <= set(sources) | {None}
+    for src in sources:
+        assert got.get(src, set()) == by_source.get(src, set()), (where, src)
+    again = cg("ingest", str(folder), "--store", url)
+    assert again.returncode == 0, again.stderr
+    assert _snapshot(url) == reference
+    assert cg("audit", "verify", "--store", url).returncode == 0
+    print(f"KILL ingest seed {seed}: {where}; finished={finished}; notes committed={len(sources)} of 30")
