@@ -276,14 +276,14 @@ def test_service_writes_are_logged_ahead_and_named(service: Service, store: Stor
     ana = service.token("analyst")
     mutation = "mutation($e: EntityInput!) { upsertEntity(entity: $e) { id } }"
     new = {"id": "c-9", "kind": "CHILD", "name": "Ruby Lane", "locality": "East", "sourceRef": "log-east-1"}
-    service.data(mutation, ana, e=new)
-    service.data(mutation, ana, e={**new, "name": "Ruby Lane", "aliases": ["Rubes"]})
+    kept = service.data(mutation, ana, e=new)["upsertEntity"]["id"]  # a new record's id, as stored
+    service.data(mutation, ana, e={**new, "id": kept, "aliases": ["Rubes"]})
     merge = 'mutation { merge(a: "c-1", b: "c-4", reason: "same DOB") { id } }'
     service.data(merge, ana)
     log = records(_audit_log)
     assert [(r["operation"], r["subjects"]) for r in log] == [
-        ("collection", ["c-9"]),
-        ("alteration", ["c-9"]),
+        ("collection", [kept]),
+        ("alteration", [kept]),
         ("combination", ["c-1", "c-4"]),
     ]
     assert all(r["write"]["transactions"] == 1 for r in log)
@@ -294,22 +294,23 @@ def test_service_writes_are_logged_ahead_and_named(service: Service, store: Stor
     with zipfile.ZipFile(buf, "w") as z:
         z.writestr(
             "entities.jsonl",
-            json.dumps({"id": "c-1", "kind": "child", "name": "Kyle Benson", "locality": "East"})
+            json.dumps({"id": "c-2", "kind": "child", "name": "Zoë Ahmed", "aliases": ["Zo"], "locality": "East"})
             + "\n"
             + json.dumps({"id": "c-20", "kind": "child", "name": "Amy Ray", "locality": "East"})
             + "\n",
         )
         z.writestr("relationships.jsonl", "")
         z.writestr(
-            "judgements.jsonl", json.dumps({"kind": "merge", "a": "c-20", "b": "c-9", "reason": "same girl"}) + "\n"
+            "judgements.jsonl", json.dumps({"kind": "merge", "a": "c-2", "b": kept, "reason": "same girl"}) + "\n"
         )
     status, _, raw = service.call("POST", "/import", ana, buf.getvalue(), "application/zip", "monthly load")
     assert status == 200, raw
+    created = json.loads(raw)["ids"].get("c-20", "c-20")
     log = records(_audit_log)[3:]
     assert [(r["operation"], r["subjects"]) for r in log] == [
-        ("collection", ["c-20"]),
-        ("alteration", ["c-1"]),
-        ("combination", ["c-20", "c-9"]),
+        ("collection", [created]),
+        ("alteration", ["c-2"]),
+        ("combination", ["c-2", kept]),
     ]
     assert {r["purpose"] for r in log} == {"monthly load"} and log[0]["detail"]["rest"] == "import"
     assert AuditLog(_audit_log).check(store.audit_head(), True).problems == []
