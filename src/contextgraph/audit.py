@@ -70,6 +70,8 @@ WRITES: Final = frozenset({"collection", "alteration", "combination", "erasure"}
 NEEDS_PURPOSE: Final = frozenset({"consultation", "disclosure"})
 
 GENESIS = "0" * 64
+HEAD_SLOT = 4096
+"""Bytes of each of the head file's two slots."""
 T = TypeVar("T")
 
 
@@ -209,7 +211,7 @@ class AuditLog:
         self.path = Path(path)
         self.folder = audit_folder(self.path)
         self.key_path = Path(key_path) if key_path is not None else audit_key_path(self.path)
-        self.head_path = self.folder / "head.json"
+        self.head_path = self.folder / "head"
         self._key: bytes | None = None
         self._seen: tuple[int, str] | None = None
         self._lock = threading.Lock()
@@ -248,26 +250,45 @@ class AuditLog:
         return _mac(key, "head", head)
 
     def _read_head(self) -> LogState | None:
+        """The head file's newest slot that matches its keyed hash (the file holds two, written in
+        turn, so that a write of one cut short by a crash leaves the other)."""
         try:
             raw = self.head_path.read_bytes()
         except FileNotFoundError:
             return None
         except OSError as exc:
             raise AuditError(f"{self.head_path}: cannot read the access log's head file ({exc})") from exc
-        try:
-            doc = orjson.loads(raw)
-            mac = doc.pop("mac")
-            if not hmac.compare_digest(str(mac), self._head_mac(self.key(), doc)):
-                raise AuditError(f"{self.head_path}: the head file does not match its keyed hash (edited or replaced)")
-            return LogState(**doc)
-        except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
-            raise AuditError(f"{self.head_path}: not an access log head file ({exc})") from exc
+        best: LogState | None = None
+        for i in range(0, len(raw), HEAD_SLOT):
+            try:
+                doc = orjson.loads(raw[i : i + HEAD_SLOT].strip(b" \n\x00") or b"null")
+                if not isinstance(doc, dict):
+                    continue
+                mac = doc.pop("mac")
+                if hmac.compare_digest(str(mac), self._head_mac(self.key(), doc)):
+                    st = LogState(**doc)
+                    if best is None or st.seq > best.seq:
+                        best = st
+            except (orjson.JSONDecodeError, KeyError, TypeError):
+                continue
+        if best is None:
+            raise AuditError(f"{self.head_path}: the head file does not match its keyed hash (edited or replaced)")
+        return best
 
     def _write_head(self, st: LogState) -> None:
+        """Write the head into the slot its sequence number picks, synced (no rename, no new file)."""
         doc = asdict(st)
         doc["mac"] = self._head_mac(self.key(), asdict(st))
+        data = orjson.dumps(doc, option=orjson.OPT_SORT_KEYS)
+        if len(data) >= HEAD_SLOT:
+            raise AuditError(f"{self.head_path}: the head is larger than its slot ({len(data)} bytes)")
         self.folder.mkdir(parents=True, exist_ok=True)
-        _write_durably(self.head_path, orjson.dumps(doc, option=orjson.OPT_SORT_KEYS))
+        fd = os.open(self.head_path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            os.pwrite(fd, data.ljust(HEAD_SLOT - 1) + b"\n", HEAD_SLOT * ((st.seq + 1) % 2))
+            os.fdatasync(fd)
+        finally:
+            os.close(fd)
 
     # --- appending -------------------------------------------------------------------
 
