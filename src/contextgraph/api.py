@@ -29,7 +29,6 @@ import uvicorn
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from starlette.requests import ClientDisconnect
 from strawberry.fastapi import GraphQLRouter
 
 from . import __version__
@@ -46,19 +45,13 @@ from .interchange import (
     export_lines,
     read_folder,
 )
+from .limits import SETTINGS, BodyLimit, LimitError, Limits, unpack
 from .model import REL_TYPES, Entity
 from .notes import NoteError
 from .schema import Analyses, Context, RequestError, schema, sdl
 from .store import ENV_STORE, Store, StoreError, open_store, store_url
 from .writes import NotYours, as_seen, linkable, scope_batch, unseen
 
-MAX_BODY = 1_000_000
-"""Largest GraphQL request body, in bytes."""
-MAX_NOTE = 2_000_000
-"""Largest note, in bytes (``POST /notes``)."""
-MAX_IMPORT = 200_000_000
-"""Largest import archive, in bytes (``POST /import``); unpacked, at most ten times that."""
-_LIMITS = {"/notes": MAX_NOTE, "/import": MAX_IMPORT}
 _FILES = (ENTITIES_FILE, RELATIONSHIPS_FILE, JUDGEMENTS_FILE)
 
 Purpose = Annotated[str | None, Query(description="Why (or send the X-Purpose header)")]
@@ -79,6 +72,7 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
     """The service over the store at ``url``; ``dev`` turns on GraphiQL and introspection; ``warm``
     reads every record into memory before the first request (see :meth:`Store.warm`)."""
     url = store_url(url)
+    limits = Limits.from_env()
     verifier = Verifier.from_settings(LocalKeys.for_store(url))
     log = AuditLog(audit_path(url))
     analyses = Analyses()
@@ -103,19 +97,15 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
         redoc_url=None,
     )
 
-    @app.middleware("http")
-    async def body_limit(request: Request, call_next: Any) -> Any:
-        if request.method in ("POST", "PUT", "PATCH"):
-            most = _LIMITS.get(request.url.path, MAX_BODY)
-            length = request.headers.get("content-length")
-            if length is None:
-                return JSONResponse({"detail": "send a Content-Length"}, status_code=411)
-            if not length.isdigit() or int(length) > most:
-                return JSONResponse({"detail": f"the body is larger than {most} bytes"}, status_code=413)
-        try:
-            return await call_next(request)
-        except ClientDisconnect:  # the client went away before sending its whole request
-            return Response(status_code=400)
+    app.add_middleware(
+        BodyLimit,
+        default=limits.body,
+        paths={
+            "/notes": (limits.note, SETTINGS["note"][0]),
+            "/import": (limits.archive, SETTINGS["archive"][0]),
+        },
+        setting=SETTINGS["body"][0],
+    )
 
     def who(request: Request) -> Principal:
         header = request.headers.get("authorization", "")
@@ -213,7 +203,7 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
         store, scope = ctx.store, ctx.scope()
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
-            _unpack(body, folder)
+            _unpack(body, folder, limits)
             try:
                 # relationships may point only at records the writer may read: any other id is
                 # unknown, whether it exists elsewhere or not
@@ -365,21 +355,22 @@ def _kinds(entities: dict[str, Entity]) -> dict[str, str]:
     return {i: e.kind for i, e in entities.items()}
 
 
-def _unpack(body: bytes, folder: Path) -> None:
-    """Unpack an import archive's known files into ``folder``, refusing anything else."""
+def _unpack(body: bytes, folder: Path, limits: Limits) -> None:
+    """Unpack an import archive's known files into ``folder``, refusing anything else, and an
+    archive that unpacks to more than the limits allow (see :func:`contextgraph.limits.unpack`)."""
     try:
         z = zipfile.ZipFile(io.BytesIO(body))
-    except zipfile.BadZipFile:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError):
         raise _problem(422, "the body is not a zip archive") from None
     with z:
         names = {i.filename: i for i in z.infolist() if not i.is_dir()}
         unknown = sorted(set(names) - set(_FILES))
         if unknown:
             raise _problem(422, f"{unknown[0]}: not an interchange file (expected {', '.join(_FILES)})")
-        if sum(i.file_size for i in names.values()) > 10 * MAX_IMPORT:
-            raise _problem(413, "the archive unpacks to more than allowed")
-        for name in names:
-            (folder / name).write_bytes(z.read(name))
+        try:
+            unpack(z, names, folder, limits)
+        except LimitError as exc:
+            raise _problem(exc.status, str(exc)) from None
 
 
 ENV_DEV = "CONTEXTGRAPH_DEV"

@@ -1,0 +1,270 @@
+"""What one request may ask of the service, so that no request holds it up and no input gives a 5xx.
+
+Every limit is a setting (an environment variable with a default; ``docs/cli.md`` lists them):
+
+- request bodies: counted as they arrive, whatever the headers say (:class:`BodyLimit`);
+- JSON: how deeply a request body or an import line may nest (:func:`loads`, :func:`deeper_than`);
+- zip archives: how much they may unpack to, in all and relative to their compressed size,
+  counted while unpacking (:func:`unpack`);
+- GraphQL: the cost of a query before it runs, the length of a search text or a note's name, and
+  how long a query may run (see :mod:`contextgraph.schema`).
+"""
+
+from __future__ import annotations
+
+import os
+import zipfile
+import zlib
+from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any, Final
+
+import orjson
+from starlette.requests import ClientDisconnect
+
+
+class LimitError(ValueError):
+    """A request beyond a limit, or a setting that is not a valid limit; ``status`` is the HTTP status to answer."""
+
+    def __init__(self, message: str, status: int = 413):
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The limits in force. Each field's metadata names its setting."""
+
+    body: int = 1_000_000
+    note: int = 2_000_000
+    archive: int = 200_000_000
+    unpacked: int = 1_000_000_000
+    ratio: int = 100
+    json_depth: int = 64
+    search: int = 200
+    name: int = 200
+    cost: int = 1000
+    seconds: float = 30.0
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Limits:
+        """The limits as the settings say, each unset one at its default."""
+        env = os.environ if environ is None else environ
+        given: dict[str, Any] = {}
+        for f in fields(cls):
+            name = SETTINGS[f.name][0]
+            raw = env.get(name)
+            if raw is None or not raw.strip():
+                continue
+            try:
+                value: float = float(raw) if f.type == "float" else int(raw.replace("_", ""))
+            except ValueError:
+                value = 0
+            if not value > 0:
+                raise LimitError(f"{name} must be a positive number, not {raw!r}", 400)
+            given[f.name] = value
+        return cls(**given)
+
+    def setting(self, field: str) -> str:
+        """A limit as named in an error: its value and its setting."""
+        return f"{getattr(self, field):,} ({SETTINGS[field][0]})"
+
+
+SETTINGS: Final[dict[str, tuple[str, str]]] = {
+    "body": ("CONTEXTGRAPH_MAX_BODY", "the largest request body but a note's or an archive's, in bytes"),
+    "note": ("CONTEXTGRAPH_MAX_NOTE", "the largest note (`POST /notes`, `ingestNote`), in bytes"),
+    "archive": ("CONTEXTGRAPH_MAX_IMPORT", "the largest import archive (`POST /import`), in bytes"),
+    "unpacked": ("CONTEXTGRAPH_MAX_UNPACKED", "the most an import archive may unpack to, in bytes"),
+    "ratio": ("CONTEXTGRAPH_MAX_RATIO", "the most a file in an import archive may unpack to per byte packed"),
+    "json_depth": ("CONTEXTGRAPH_MAX_JSON_DEPTH", "how deeply a request body or an import line may nest"),
+    "search": ("CONTEXTGRAPH_MAX_SEARCH", "the longest `search` text, in characters"),
+    "name": ("CONTEXTGRAPH_MAX_NAME", "the longest note name (`POST /notes?name=`, `ingestNote`), in characters"),
+    "cost": ("CONTEXTGRAPH_MAX_COST", "the highest estimated cost of one GraphQL query"),
+    "seconds": ("CONTEXTGRAPH_QUERY_SECONDS", "how long one GraphQL query may run, in seconds"),
+}
+"""Each limit's setting and what it bounds."""
+
+
+# --- JSON ----------------------------------------------------------------------------------
+
+
+def depth(value: Any) -> int:
+    """How deeply a decoded JSON value nests: 0 for a scalar, 1 for a flat list or object.
+
+    >>> depth({"a": [1, {"b": []}]})
+    3
+    """
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        v, d = stack.pop()
+        if isinstance(v, dict):
+            v = list(v.values())
+        elif not isinstance(v, list):
+            continue
+        deepest = max(deepest, d)
+        stack.extend((x, d + 1) for x in v if isinstance(x, dict | list))
+    return deepest
+
+
+def deeper_than(raw: bytes | str, most: int) -> bool:
+    """Whether JSON text nests more than ``most`` levels, without decoding it (brackets in strings
+    are passed over); cheap when the text holds few brackets."""
+    data = raw.encode() if isinstance(raw, str) else raw
+    if data.count(b"[") + data.count(b"{") <= most:
+        return False
+    level, in_string, escaped = 0, False, False
+    for byte in data:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):
+            level += 1
+            if level > most:
+                return True
+        elif byte in (0x5D, 0x7D):
+            level -= 1
+    return False
+
+
+def loads(raw: bytes | str, most: int) -> Any:
+    """Decode JSON nesting at most ``most`` levels; :class:`LimitError` (422) beyond, and
+    ``orjson.JSONDecodeError`` for text that is not JSON."""
+    if deeper_than(raw, most):
+        raise LimitError(f"the JSON nests more than {most} levels", 422)
+    return orjson.loads(raw)
+
+
+# --- request bodies ------------------------------------------------------------------------
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class BodyLimit:
+    """ASGI middleware: a request body larger than its path's limit is refused with 413, whether
+    announced by ``Content-Length`` (refused before it is read) or sent in chunks (refused when
+    the bytes received pass the limit). A body with neither header is refused with 411."""
+
+    def __init__(self, app: ASGIApp, default: int, paths: Mapping[str, tuple[int, str]], setting: str):
+        self.app = app
+        self.default = (default, setting)
+        self.paths = dict(paths)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH"):
+            await self.app(scope, receive, send)
+            return
+        most, setting = self.paths.get(scope["path"], self.default)
+        headers = {k.lower(): v for k, v in scope["headers"]}
+        length = headers.get(b"content-length")
+        chunked = b"chunked" in headers.get(b"transfer-encoding", b"").lower()
+        too_large = f"the body is larger than {most:,} bytes ({setting})"
+        if length is None and not chunked:
+            await _answer(send, 411, "send a Content-Length")
+            return
+        if length is not None and (not length.isdigit() or int(length) > most):
+            await _answer(send, 413, too_large)
+            return
+        received = 0
+        started = False
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > most:
+                    raise _TooLarge
+            return message
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted, watched)
+        except _TooLarge:
+            if not started:
+                await _answer(send, 413, too_large)
+        except ClientDisconnect:  # the client went away before sending its whole request
+            if not started:
+                await _answer(send, 400, "the request ended before its body")
+
+
+async def _answer(send: Send, status: int, detail: str) -> None:
+    body = orjson.dumps({"detail": detail})
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": [*headers, (b"connection", b"close")]})
+    await send({"type": "http.response.body", "body": body})
+
+
+# --- zip archives --------------------------------------------------------------------------
+
+_CHUNK = 1 << 20
+_SMALL = 1 << 20
+"""A file may unpack to this much whatever its compressed size (a short file packs tightly)."""
+
+
+def unpack(archive: zipfile.ZipFile, names: Iterable[str], folder: Path, limits: Limits) -> None:
+    """Unpack the files ``names`` of an archive into ``folder``, refusing with :class:`LimitError`
+    an archive that unpacks to more than the limits allow: first by what its headers say, then
+    by counting the bytes as they are unpacked (headers can lie).
+
+    Each file may unpack to at most ``limits.ratio`` times its compressed size (or 1 MB, if more),
+    and all of them together to at most ``limits.unpacked`` bytes.
+    """
+    infos = [archive.getinfo(n) for n in names]
+    total = 0
+    for info in infos:
+        total += info.file_size
+        _check_ratio(info, info.file_size, limits)
+        if total > limits.unpacked:
+            raise _unpacked_error(limits)
+    total = 0
+    for info in infos:
+        written = 0
+        try:
+            with archive.open(info) as src, (folder / info.filename).open("wb") as out:
+                while chunk := src.read(_CHUNK):
+                    written += len(chunk)
+                    total += len(chunk)
+                    _check_ratio(info, written, limits)
+                    if total > limits.unpacked:
+                        raise _unpacked_error(limits)
+                    out.write(chunk)
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError) as exc:
+            raise LimitError(f"{info.filename}: cannot be unpacked ({_reason(exc)})", 422) from None
+
+
+def _check_ratio(info: zipfile.ZipInfo, size: int, limits: Limits) -> None:
+    if size > max(_SMALL, limits.ratio * info.compress_size):
+        raise LimitError(
+            f"{info.filename}: unpacks to more than {limits.setting('ratio')} times its compressed size", 413
+        )
+
+
+def _unpacked_error(limits: Limits) -> LimitError:
+    return LimitError(f"the archive unpacks to more than {limits.setting('unpacked')} bytes", 413)
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, RuntimeError) and "encrypted" in str(exc):
+        return "it is encrypted"
+    if isinstance(exc, NotImplementedError):
+        return "its compression method is not supported"
+    return "the archive is damaged"

@@ -1,0 +1,138 @@
+"""What no request may do: get past a limit, get a 5xx, or be trusted with a token signed for another key."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+from contextgraph.auth import AUDIENCE, LOCAL_ISSUER, AuthError, LocalKeys, Verifier
+
+from .service import Service
+
+
+def _claims(**kw: object) -> dict[str, object]:
+    now = int(time.time())
+    return {
+        "sub": "eve",
+        "role": "admin",
+        "iss": LOCAL_ISSUER,
+        "aud": AUDIENCE,
+        "iat": now,
+        "exp": now + 600,
+        **kw,
+    }
+
+
+def test_a_token_signed_for_another_type_of_key_is_refused_not_a_crash(tmp_path: Path) -> None:
+    local = LocalKeys(tmp_path / "team.key.pem").verifier()  # an EC key
+    any_rsa = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    with pytest.raises(AuthError, match="signed with RS256; this service's key takes ES256"):
+        local.verify(jwt.encode(_claims(), any_rsa, algorithm="RS256"))
+    provider = Verifier(key=any_rsa.public_key(), issuer=LOCAL_ISSUER)  # an RSA key
+    any_ec = ec.generate_private_key(ec.SECP256R1())
+    with pytest.raises(AuthError, match="signed with ES256; this service's key takes RS256"):
+        provider.verify(jwt.encode(_claims(), any_ec, algorithm="ES256"))
+    assert provider.verify(jwt.encode(_claims(), any_rsa, algorithm="RS256")).user == "eve"
+    with pytest.raises(AuthError, match="neither RSA nor EC P-256"):
+        Verifier(key=ec.generate_private_key(ec.SECP384R1()).public_key())
+
+
+@contextmanager
+def _jwks(keys: dict[str, object]) -> Iterator[str]:
+    """A key set served over HTTP on this machine, as a provider publishes it."""
+    body = json.dumps(keys).encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *_: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/keys"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_with_a_key_set_the_algorithm_is_the_named_keys() -> None:
+    signer = ec.generate_private_key(ec.SECP256R1())
+    jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(signer.public_key()))
+    with _jwks({"keys": [{**jwk, "kid": "k1", "use": "sig"}]}) as url:
+        v = Verifier(jwks_url=url, issuer=LOCAL_ISSUER)
+        good = jwt.encode(_claims(), signer, algorithm="ES256", headers={"kid": "k1"})
+        assert v.verify(good).user == "eve"
+        any_rsa = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        forged = jwt.encode(_claims(), any_rsa, algorithm="RS256", headers={"kid": "k1"})
+        with pytest.raises(AuthError, match="signed with RS256"):
+            v.verify(forged)
+
+
+def test_rs256_token_against_the_local_key_is_401(service: Service) -> None:
+    any_rsa = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    tok = jwt.encode(_claims(), any_rsa, algorithm="RS256")
+    status, body = service.post("{ me { user } }", tok)
+    assert status == 401 and "RS256" in body["detail"]
+
+
+def _send_chunked(service: Service, path: str, total: int, length: str | None = None) -> tuple[int, str]:
+    """POST ``total`` bytes in chunks of 64 KB, with ``Content-Length: length`` too if given:
+    the status and detail of the answer, however much of the body was sent before it."""
+    host, port = service.base.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=30)
+    conn.putrequest("POST", path)
+    conn.putheader("Authorization", f"Bearer {service.token()}")
+    conn.putheader("Content-Type", "application/json")
+    conn.putheader("Transfer-Encoding", "chunked")
+    if length is not None:
+        conn.putheader("Content-Length", length)
+    conn.endheaders()
+    chunk = b"[" * 65536
+    sent = 0
+    try:
+        while sent < total:
+            conn.send(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            sent += len(chunk)
+        conn.send(b"0\r\n\r\n")
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # the server answered and closed before the whole body was sent
+    r = conn.getresponse()
+    raw = r.read()
+    conn.close()
+    return r.status, json.loads(raw or b"{}").get("detail", "")
+
+
+def test_chunked_bodies_are_counted_against_the_limit(service: Service) -> None:
+    for length in (None, "10"):
+        status, detail = _send_chunked(service, "/graphql", 3_000_000, length)
+        assert status == 413 and "CONTEXTGRAPH_MAX_BODY" in detail and "1,000,000" in detail, (length, detail)
+    status, detail = _send_chunked(service, "/notes", 3_000_000)
+    assert status == 413 and "CONTEXTGRAPH_MAX_NOTE" in detail
+    # a small chunked body is read as any other
+    host, port = service.base.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=30)
+    body = json.dumps({"query": "{ me { user } }"}).encode()
+    headers = {"Authorization": f"Bearer {service.token()}", "Content-Type": "application/json"}
+    conn.request("POST", "/graphql", body=iter([body[:10], body[10:]]), headers=headers, encode_chunked=True)
+    r = conn.getresponse()
+    assert r.status == 200 and json.loads(r.read())["data"]["me"]["user"] == "ana"
+    conn.close()
+    assert service.get("/healthz") == 200
