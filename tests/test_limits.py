@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import http.client
+import io
 import json
 import threading
 import time
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -136,3 +138,63 @@ def test_chunked_bodies_are_counted_against_the_limit(service: Service) -> None:
     assert r.status == 200 and json.loads(r.read())["data"]["me"]["user"] == "ana"
     conn.close()
     assert service.get("/healthz") == 200
+
+
+def _raw(
+    service: Service, body: bytes, path: str = "/graphql", content_type: str = "application/json"
+) -> tuple[int, str]:
+    status, _, raw = service.call("POST", path, service.token(), body, content_type)
+    return status, raw.decode("utf-8", "replace")
+
+
+def test_deeply_nested_request_bodies_are_400_naming_the_limit(service: Service) -> None:
+    for levels in (50_000, 1500, 65):
+        body = b'{"query": "{ me { user } }", "variables": {"x": ' + b"[" * levels + b"]" * levels + b"}}"
+        status, text = _raw(service, body)
+        assert status == 400 and "nests more than 64 levels (CONTEXTGRAPH_MAX_JSON_DEPTH)" in text, (levels, text)
+    body = b'{"query": "{ me { user } }", "variables": {"x": ' + b"[" * 60 + b"]" * 60 + b"}}"
+    assert _raw(service, body)[0] == 200
+    unclosed = b'{"query": "{ me { user } }", "variables": ' + b"[" * 50_000
+    assert _raw(service, unclosed)[0] == 400
+    for not_an_object in (b"5", b'"{ me { user } }"', b"null", b"[]", b"[1]", b"true"):
+        status, text = _raw(service, not_an_object)
+        assert status == 400, (not_an_object, status, text)
+    # the same for variables sent in a query string
+    deep = "[" * 5000 + "]" * 5000
+    status, _, raw = service.call("GET", "/graphql", service.token(), query="{ me { user } }", variables=deep)
+    assert status == 400 and b"CONTEXTGRAPH_MAX_JSON_DEPTH" in raw
+
+
+def _folder(tmp: Path, line: bytes) -> Path:
+    tmp.mkdir(parents=True, exist_ok=True)
+    (tmp / "entities.jsonl").write_bytes(b'{"id": "c-0", "kind": "child", "name": "A"}\n' + line + b"\n")
+    return tmp
+
+
+@pytest.mark.parametrize("levels", [50_000, 1500, 100])
+def test_a_deeply_nested_import_line_is_named_not_a_traceback(tmp_path: Path, levels: int) -> None:
+    from .test_cli_interchange import cg
+
+    line = b'{"id": "c-1", "kind": "child", "name": "B", "x": ' + b"[" * levels + b"]" * levels + b"}"
+    folder = _folder(tmp_path / "area", line)
+    r = cg("import", str(folder), "--store", f"sqlite:///{tmp_path / 't.db'}")
+    assert r.returncode == 1, r.stderr
+    assert "entities.jsonl:2: nests more than 64 levels (CONTEXTGRAPH_MAX_JSON_DEPTH)" in r.stderr, r.stderr
+    assert "Traceback" not in r.stderr
+    unclosed = _folder(tmp_path / "unclosed", b"[" * levels)
+    r = cg("import", str(unclosed), "--store", f"sqlite:///{tmp_path / 't.db'}")
+    assert r.returncode == 1 and "entities.jsonl:2:" in r.stderr and "Traceback" not in r.stderr, r.stderr
+
+
+def test_a_deep_line_in_an_imported_archive_is_422_naming_the_line(service: Service) -> None:
+    line = b'{"id": "c-9", "kind": "child", "name": "B", "locality": "East", "x": ' + b"[" * 50_000 + b"]" * 50_000
+    status, text = _raw(service, _zip({"entities.jsonl": line + b"}\n"}), "/import", "application/zip")
+    assert status == 422 and "entities.jsonl:1: nests more than 64 levels" in text, text
+
+
+def _zip(files: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> bytes:
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w", method) as z:
+        for name, data in files.items():
+            z.writestr(name, data)
+    return packed.getvalue()

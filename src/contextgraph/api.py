@@ -75,7 +75,7 @@ class FastJSONRouter(GraphQLRouter[Context, None]):
             return loads(data, self.limits.json_depth)
         except LimitError:
             raise StrawberryHTTPException(
-                400, f"the request nests more than {self.limits.setting('json_depth')} levels"
+                400, f"the request nests more than {self.limits.json_depth} levels ({SETTINGS['json_depth'][0]})"
             ) from None
 
     def parse_json(self, data: str | bytes) -> Any:

@@ -276,12 +276,13 @@ def unpack(archive: zipfile.ZipFile, names: Iterable[str], folder: Path, limits:
 def _check_ratio(info: zipfile.ZipInfo, size: int, limits: Limits) -> None:
     if size > max(_SMALL, limits.ratio * info.compress_size):
         raise LimitError(
-            f"{info.filename}: unpacks to more than {limits.setting('ratio')} times its compressed size", 413
+            f"{info.filename}: unpacks to more than {limits.ratio} times its compressed size ({SETTINGS['ratio'][0]})",
+            413,
         )
 
 
 def _unpacked_error(limits: Limits) -> LimitError:
-    return LimitError(f"the archive unpacks to more than {limits.setting('unpacked')} bytes", 413)
+    return LimitError(f"the archive unpacks to more than {limits.unpacked:,} bytes ({SETTINGS['unpacked'][0]})", 413)
 
 
 def _reason(exc: Exception) -> str:
