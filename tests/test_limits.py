@@ -17,9 +17,10 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from contextgraph.auth import AUDIENCE, LOCAL_ISSUER, AuthError, LocalKeys, Verifier
+from contextgraph.auth import AUDIENCE, ENV_LOCAL_KEY, LOCAL_ISSUER, AuthError, LocalKeys, Verifier
+from contextgraph.store import Store
 
-from .service import Service
+from .service import Service, running
 
 
 def _claims(**kw: object) -> dict[str, object]:
@@ -198,3 +199,63 @@ def _zip(files: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> bytes:
         for name, data in files.items():
             z.writestr(name, data)
     return packed.getvalue()
+
+
+def _lying(data: bytes, claimed: int) -> bytes:
+    """A zip of entities.jsonl whose headers say it unpacks to ``claimed`` bytes."""
+    packed = bytearray(_zip({"entities.jsonl": data}))
+    local = packed.find(b"PK\x03\x04")
+    central = packed.find(b"PK\x01\x02")
+    packed[local + 22 : local + 26] = claimed.to_bytes(4, "little")
+    packed[central + 24 : central + 28] = claimed.to_bytes(4, "little")
+    return bytes(packed)
+
+
+def test_zip_bombs_are_refused_without_unpacking_them(service: Service) -> None:
+    bomb = _zip({"entities.jsonl": b" " * 30_000_000})
+    assert len(bomb) < 100_000
+    started = time.monotonic()
+    status, text = _raw(service, bomb, "/import", "application/zip")
+    assert status == 413 and "entities.jsonl: unpacks to more than 100 times" in text, text
+    assert "CONTEXTGRAPH_MAX_RATIO" in text
+    # headers that understate the size are not trusted: the bytes are counted as they come
+    status, text = _raw(service, _lying(b" " * 30_000_000, 1000), "/import", "application/zip")
+    assert status in (413, 422) and "entities.jsonl" in text, text
+    assert time.monotonic() - started < 5
+    # a short file packs tightly and is still read (1 MB is allowed whatever the ratio)
+    line = b'{"id": "c-1", "kind": "child", "name": "Kyle Benson", "locality": "East"}\n'
+    status, text = _raw(service, _zip({"entities.jsonl": line * 2000}), "/import", "application/zip")
+    assert status == 200, text
+
+
+def test_archives_that_cannot_be_unpacked_are_422(service: Service) -> None:
+    line = b'{"id": "c-1", "kind": "child", "name": "Kyle Benson", "locality": "East"}\n'
+    packed = bytearray(_zip({"entities.jsonl": line}))
+    packed[packed.find(b"PK\x01\x02") + 8] |= 1  # the encrypted flag, in the central directory
+    status, text = _raw(service, bytes(packed), "/import", "application/zip")
+    assert status == 422 and "entities.jsonl: cannot be unpacked" in text, text
+    packed = bytearray(_zip({"entities.jsonl": line}))
+    for header, at in ((b"PK\x03\x04", 8), (b"PK\x01\x02", 10)):  # compression method 99
+        packed[packed.find(header) + at] = 99
+    status, text = _raw(service, bytes(packed), "/import", "application/zip")
+    assert status == 422, text
+    for damaged in (b"", b"PK", b"PK\x05\x06" + b"\0" * 18, bytes(_zip({"entities.jsonl": line})[:-10])):
+        assert _raw(service, damaged, "/import", "application/zip")[0] == 422
+
+
+def test_what_an_archive_unpacks_to_in_all_is_limited(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(ENV_LOCAL_KEY, str(tmp_path / "k.pem"))
+    monkeypatch.setenv("CONTEXTGRAPH_MAX_UNPACKED", "3000000")
+    ents = b"".join(
+        b'{"id": "c-%d", "kind": "child", "name": "Child %d", "locality": "East"}\n' % (i, i) for i in range(40_000)
+    )
+    assert len(ents) > 3_000_000
+    with running(store.url, LocalKeys(tmp_path / "k.pem")) as svc:
+        status, text = _raw(svc, _zip({"entities.jsonl": ents}), "/import", "application/zip")
+        assert status == 413 and "unpacks to more than 3,000,000 bytes (CONTEXTGRAPH_MAX_UNPACKED)" in text, text
+        part = ents[: ents.index(b"\n", 1_000_000) + 1]
+        status, text = _raw(svc, _zip({"entities.jsonl": part}), "/import", "application/zip")
+        assert status == 200, text
+    assert store.get_many(["c-39999"]) == {} and "c-1" in store.get_many(["c-1"])

@@ -384,10 +384,10 @@ def _unpack(body: bytes, folder: Path, limits: Limits) -> None:
     archive that unpacks to more than the limits allow (see :func:`contextgraph.limits.unpack`)."""
     try:
         z = zipfile.ZipFile(io.BytesIO(body))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError):
+    except Exception:  # any damage to an archive's directory, from zipfile's own errors to an IndexError
         raise _problem(422, "the body is not a zip archive") from None
     with z:
-        names = {i.filename: i for i in z.infolist() if not i.is_dir()}
+        names = {i.filename: i for i in z.infolist() if not i.filename.endswith("/")}
         unknown = sorted(set(names) - set(_FILES))
         if unknown:
             raise _problem(422, f"{unknown[0]}: not an interchange file (expected {', '.join(_FILES)})")

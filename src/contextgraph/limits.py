@@ -16,7 +16,6 @@ import os
 import re
 import time
 import zipfile
-import zlib
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -269,7 +268,9 @@ def unpack(archive: zipfile.ZipFile, names: Iterable[str], folder: Path, limits:
                     if total > limits.unpacked:
                         raise _unpacked_error(limits)
                     out.write(chunk)
-        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError) as exc:
+        except LimitError:
+            raise
+        except Exception as exc:  # a damaged, encrypted or oddly compressed file, whichever error zipfile gives
             raise LimitError(f"{info.filename}: cannot be unpacked ({_reason(exc)})", 422) from None
 
 
