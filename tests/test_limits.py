@@ -18,8 +18,10 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from contextgraph.auth import AUDIENCE, ENV_LOCAL_KEY, LOCAL_ISSUER, AuthError, LocalKeys, Verifier
+from contextgraph.model import Entity, Relationship
 from contextgraph.store import Store
 
+from .data import rel
 from .service import Service, running
 
 
@@ -259,3 +261,81 @@ def test_what_an_archive_unpacks_to_in_all_is_limited(
         status, text = _raw(svc, _zip({"entities.jsonl": part}), "/import", "application/zip")
         assert status == 200, text
     assert store.get_many(["c-39999"]) == {} and "c-1" in store.get_many(["c-1"])
+
+
+def _neighbours(levels: int, first: int = 50, centre: str = "l-1") -> str:
+    return f'{{ entity(id: "{centre}") {{ ' + f"neighbours(first: {first}) {{ id " * levels + "}" * levels + " } }"
+
+
+def test_costly_queries_and_long_texts_are_refused_before_they_run(service: Service, _audit_log: Path) -> None:
+    token = service.token()
+    for q in (_neighbours(3), _neighbours(5), '{ localityMap(locality: "East") { nodes { openTo } } }'):
+        status, body = service.post(q, token)
+        message = body["errors"][0]["message"]
+        assert status == 400 and "more than 1,000 (CONTEXTGRAPH_MAX_COST)" in message, (q, body)
+        assert body.get("data") is None
+    assert not _audit_log.exists() or "neighbours" not in _audit_log.read_text()  # nothing ran, nothing read
+    assert service.post(_neighbours(2), token)[0] == 200
+    assert service.post(_neighbours(3, first=20), token)[0] == 200
+    variables = "query($n: Int!) { entity(id: \"l-1\") { neighbours(first: $n) { neighbours(first: $n) { id } } } }"
+    assert service.post(variables, token, variables={"n": 50})[0] == 200
+    three = variables.replace("{ id }", "{ neighbours(first: $n) { id } }")
+    assert service.post(three, token, variables={"n": 50})[0] == 400
+    assert service.post(three, token, variables={"n": 5})[0] == 200
+    for text in ("x" * 201, "y" * 900_000):
+        status, body = service.post("query($t: String!) { search(text: $t) { id } }", token, variables={"t": text})
+        assert status in (400, 413), status
+        if status == 400:
+            assert "search's text is" in body["errors"][0]["message"] and "CONTEXTGRAPH_MAX_SEARCH" in str(body)
+    inline = service.post('{ search(text: "%s") { id } }' % ("k" * 300), token)
+    assert inline[0] == 400 and "more than 200 (CONTEXTGRAPH_MAX_SEARCH)" in inline[1]["errors"][0]["message"]
+    assert service.data('{ search(text: "%s") { id } }' % ("k" * 200), token) == {"search": []}
+    note = "mutation($n: String!) { ingestNote(text: \"x\", name: $n) { sourceRef } }"
+    status, body = service.post(note, token, variables={"n": "n" * 201})
+    assert status == 400 and "CONTEXTGRAPH_MAX_NAME" in body["errors"][0]["message"]
+
+
+def test_errors_make_no_suggestions_outside_development(
+    service: Service, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = service.token()
+    typos = [
+        '{ entity(id: "c-1") { nam } }',
+        '{ entity(idd: "c-1") { name } }',
+        '{ search(text: "k", kinds: [CHILDD]) { id } }',
+        "query($k: [EntityKnd!]) { search(text: \"k\", kinds: $k) { id } }",
+    ]
+    for q in typos:
+        status, body = service.post(q, token)
+        assert status == 400 and body["errors"], body
+        assert "Did you mean" not in json.dumps(body), body
+    kinds = "query($k: [EntityKind!]) { search(text: \"k\", kinds: $k) { id } }"
+    variable = service.post(kinds, token, variables={"k": ["CHILDD"]})
+    assert variable[1]["errors"] and "Did you mean" not in json.dumps(variable[1])
+    monkeypatch.setenv(ENV_LOCAL_KEY, str(tmp_path / "dev.key.pem"))
+    with running(store.url, LocalKeys(tmp_path / "dev.key.pem"), dev=True) as dev:
+        assert "Did you mean 'name'" in dev.error(typos[0], dev.token())
+
+
+def test_a_query_past_its_time_budget_stops(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store.upsert(*_busy_place(300))
+    monkeypatch.setenv(ENV_LOCAL_KEY, str(tmp_path / "k.pem"))
+    monkeypatch.setenv("CONTEXTGRAPH_QUERY_SECONDS", "0.05")
+    with running(store.url, LocalKeys(tmp_path / "k.pem")) as svc:
+        q = _neighbours(3, first=20, centre="busy")
+        status, body = svc.post(q, svc.token(localities=("Busy",)))
+        assert status == 200 and body["errors"], body
+        assert any("time budget (CONTEXTGRAPH_QUERY_SECONDS)" in e["message"] for e in body["errors"])
+
+
+def _busy_place(children: int) -> tuple[list[Entity], list[Relationship]]:
+    """A place in locality Busy where ``children`` children are seen, each with two friends."""
+    ents = [Entity("busy", "location", "Central bus station", locality="Busy", lat=52.6, lon=-1.1)]
+    rels = []
+    for i in range(children):
+        ents.append(Entity(f"b-{i}", "child", f"Busy Child {i}", locality="Busy"))
+        rels.append(rel("SEEN_AT", f"b-{i}", "busy"))
+    for i in range(children):
+        rels.append(rel("ASSOCIATES_WITH", f"b-{i}", f"b-{(i + 1) % children}"))
+        rels.append(rel("ASSOCIATES_WITH", f"b-{i}", f"b-{(i + 7) % children}"))
+    return ents, rels
