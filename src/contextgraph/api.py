@@ -170,7 +170,7 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
         return page_config(dev)
 
     @app.get("/healthz", summary="The process is up")
-    def healthz() -> dict[str, str]:
+    async def healthz() -> dict[str, str]:  # answered on the event loop, never queued behind work in threads
         return {"status": "ok"}
 
     @app.get("/readyz", summary="The store answers")
@@ -187,18 +187,22 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
         except RequestError as exc:
             raise _problem(403, str(exc)) from None
 
+    async def written(request: Request, ctx: Context = Depends(context)) -> bytes:  # noqa: B008
+        """The body of a write, read only once the user may write; the handler runs in a worker
+        thread, so that ingesting or importing never holds up the service."""
+        _writer(ctx)
+        return await request.body()
+
     @app.post(
         "/notes",
         summary="Ingest one meeting note",
         description="The body is the note's text (markdown or plain, UTF-8). A note already ingested changes nothing.",
     )
-    async def post_note(
-        request: Request,
-        name: Annotated[str, Query(description="The note's file name")] = "note.md",
+    def post_note(
+        name: str = Query("note.md", description="The note's file name", max_length=limits.name),
         ctx: Context = Depends(context),  # noqa: B008
+        body: bytes = Depends(written),
     ) -> dict[str, Any]:
-        _writer(ctx)
-        body = await request.body()
         try:
             text = body.decode("utf-8")
         except UnicodeDecodeError:
@@ -221,9 +225,7 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
             "Every line is checked first; any problem is named by file and line and nothing is written."
         ),
     )
-    async def post_import(request: Request, ctx: Context = Depends(context)) -> dict[str, Any]:  # noqa: B008
-        _writer(ctx)
-        body = await request.body()
+    def post_import(ctx: Context = Depends(context), body: bytes = Depends(written)) -> dict[str, Any]:  # noqa: B008
         store, scope = ctx.store, ctx.scope()
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)

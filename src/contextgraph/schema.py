@@ -42,6 +42,7 @@ from graphql import (
     is_non_null_type,
     is_object_type,
 )
+from starlette.concurrency import run_in_threadpool
 from strawberry.extensions import (
     DisableIntrospection,
     MaskErrors,
@@ -54,7 +55,8 @@ from strawberry.extensions import (
 from strawberry.fastapi import BaseContext
 from strawberry.scalars import JSON
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
-from strawberry.types import Info
+from strawberry.types import ExecutionResult, Info
+from strawberry.types.graphql import OperationType
 
 from . import policy
 from .audit import AuditError, AuditLog
@@ -1489,6 +1491,33 @@ def query_rules(limits: Limits) -> QueryRules:
     )
 
 
+class ThreadedSchema(strawberry.Schema):
+    """A schema whose asynchronous execution runs the synchronous one in a worker thread: every
+    resolver reads the store synchronously, so that one query computing never holds up the
+    service's event loop, and other requests (``/healthz`` among them) are answered meanwhile."""
+
+    async def execute(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionResult:
+        return await run_in_threadpool(
+            self.execute_sync,
+            query,
+            variable_values,
+            context_value,
+            root_value,
+            operation_name,
+            allowed_operation_types,
+            operation_extensions,
+        )
+
+
 def schema(production: bool = True, limits: Limits | None = None) -> strawberry.Schema:
     """The schema; ``production`` turns introspection and suggestions in errors off; ``limits``
     bound what one query may ask (default: each limit's default)."""
@@ -1505,7 +1534,7 @@ def schema(production: bool = True, limits: Limits | None = None) -> strawberry.
     ]
     if production:
         extensions.append(DisableIntrospection)
-    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions, execution_context_class=FastLists)
+    return ThreadedSchema(query=Query, mutation=Mutation, extensions=extensions, execution_context_class=FastLists)
 
 
 def sdl() -> str:
