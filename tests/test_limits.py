@@ -339,3 +339,23 @@ def _busy_place(children: int) -> tuple[list[Entity], list[Relationship]]:
         rels.append(rel("ASSOCIATES_WITH", f"b-{i}", f"b-{(i + 1) % children}"))
         rels.append(rel("ASSOCIATES_WITH", f"b-{i}", f"b-{(i + 7) % children}"))
     return ents, rels
+
+
+def test_every_limit_is_a_documented_setting_with_its_default() -> None:
+    from dataclasses import fields
+
+    from contextgraph.limits import SETTINGS, Limits
+
+    root = Path(__file__).resolve().parents[1]
+    table = (root / "docs" / "cli.md").read_text(encoding="utf-8")
+    api = (root / "docs" / "api.md").read_text(encoding="utf-8")
+    for f in fields(Limits):
+        name, meaning = SETTINGS[f.name]
+        value = getattr(Limits(), f.name)
+        shown = f"{value:g}" if isinstance(value, float) else str(value)
+        assert f"| `{name}` | {meaning} | `{shown}` |" in table, f"{name} (default {shown}) is not in docs/cli.md"
+        assert f"`{name}`" in api, f"{name} is not described in docs/api.md"
+    assert Limits.from_env({"CONTEXTGRAPH_MAX_COST": "50", "CONTEXTGRAPH_QUERY_SECONDS": "0.5"}).cost == 50
+    for bad in ("0", "-3", "many", "1e400"):
+        with pytest.raises(ValueError, match="CONTEXTGRAPH_MAX_COST must be a positive number"):
+            Limits.from_env({"CONTEXTGRAPH_MAX_COST": bad})

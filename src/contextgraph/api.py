@@ -197,6 +197,7 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
         "/notes",
         summary="Ingest one meeting note",
         description="The body is the note's text (markdown or plain, UTF-8). A note already ingested changes nothing.",
+        openapi_extra={"requestBody": _body("text/markdown", "text/plain", schema={"type": "string"})},
     )
     def post_note(
         name: str = Query("note.md", description="The note's file name", max_length=limits.name),
@@ -224,6 +225,7 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
             "The body is a zip holding entities.jsonl, relationships.jsonl and optionally judgements.jsonl. "
             "Every line is checked first; any problem is named by file and line and nothing is written."
         ),
+        openapi_extra={"requestBody": _body("application/zip", schema={"type": "string", "format": "binary"})},
     )
     def post_import(ctx: Context = Depends(context), body: bytes = Depends(written)) -> dict[str, Any]:  # noqa: B008
         store, scope = ctx.store, ctx.scope()
@@ -359,6 +361,11 @@ def _origin(url: str) -> str:
     """
     scheme, sep, rest = url.partition("://")
     return f"{scheme}://{rest.split('/', 1)[0]}" if sep else ""
+
+
+def _body(*media_types: str, schema: dict[str, Any]) -> dict[str, Any]:
+    """A request body as the REST description shows it (the handlers read it as it comes)."""
+    return {"required": True, "content": {m: {"schema": schema} for m in media_types}}
 
 
 def _log(ctx: Context, operation: str, detail: dict[str, Any]) -> None:

@@ -94,11 +94,17 @@ class Limits:
 
 SETTINGS: Final[dict[str, tuple[str, str]]] = {
     "body": ("CONTEXTGRAPH_MAX_BODY", "the largest request body but a note's or an archive's, in bytes"),
-    "note": ("CONTEXTGRAPH_MAX_NOTE", "the largest note (`POST /notes`, `ingestNote`), in bytes"),
+    "note": ("CONTEXTGRAPH_MAX_NOTE", "the largest note sent to `POST /notes`, in bytes"),
     "archive": ("CONTEXTGRAPH_MAX_IMPORT", "the largest import archive (`POST /import`), in bytes"),
     "unpacked": ("CONTEXTGRAPH_MAX_UNPACKED", "the most an import archive may unpack to, in bytes"),
-    "ratio": ("CONTEXTGRAPH_MAX_RATIO", "the most a file in an import archive may unpack to per byte packed"),
-    "json_depth": ("CONTEXTGRAPH_MAX_JSON_DEPTH", "how deeply a request body or an import line may nest"),
+    "ratio": (
+        "CONTEXTGRAPH_MAX_RATIO",
+        "the most a file in an import archive may unpack to per byte packed (any file may unpack to 1 MB)",
+    ),
+    "json_depth": (
+        "CONTEXTGRAPH_MAX_JSON_DEPTH",
+        "how deeply a request body or a line of an import (`POST /import`, `contextgraph import`) may nest",
+    ),
     "search": ("CONTEXTGRAPH_MAX_SEARCH", "the longest `search` text, in characters"),
     "name": ("CONTEXTGRAPH_MAX_NAME", "the longest note name (`POST /notes?name=`, `ingestNote`), in characters"),
     "cost": ("CONTEXTGRAPH_MAX_COST", "the highest estimated cost of one GraphQL query"),
