@@ -360,3 +360,15 @@ def test_every_limit_is_a_documented_setting_with_its_default() -> None:
     for bad in ("0", "-3", "many", "1e400"):
         with pytest.raises(ValueError, match="CONTEXTGRAPH_MAX_COST must be a positive number"):
             Limits.from_env({"CONTEXTGRAPH_MAX_COST": bad})
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [{"role": {}}, {"role": ["admin"]}, {"role": None, "roles": 5}, {"role": None, "roles": [{}]}, {"clearance": []}],
+)
+def test_signed_claims_of_odd_types_are_refused_not_a_crash(tmp_path: Path, odd: dict[str, object]) -> None:
+    keys = LocalKeys(tmp_path / "team.key.pem")
+    claims = _claims(**{"role": "analyst", "localities": ["East"], **odd})
+    token = jwt.encode(claims, keys.private_key(), algorithm="ES256")
+    with pytest.raises(AuthError):
+        keys.verifier().verify(token)

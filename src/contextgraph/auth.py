@@ -204,7 +204,10 @@ class Verifier:
             raise AuthError("the token is not from the expected issuer") from None
         except jwt.PyJWTError as exc:
             raise AuthError(f"the token cannot be trusted ({type(exc).__name__})") from None
-        return principal_of(claims)
+        try:
+            return principal_of(claims)
+        except TypeError:  # a claim of an odd type (a list for a role, a number for roles): never a crash
+            raise AuthError("the token's claims are not of the expected types") from None
 
     @classmethod
     def from_settings(cls, local: LocalKeys | None = None) -> Verifier:
