@@ -372,3 +372,12 @@ def test_signed_claims_of_odd_types_are_refused_not_a_crash(tmp_path: Path, odd:
     token = jwt.encode(claims, keys.private_key(), algorithm="ES256")
     with pytest.raises(AuthError):
         keys.verifier().verify(token)
+
+
+def test_a_bad_limit_setting_stops_serve_with_a_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from .test_cli_interchange import cg
+
+    monkeypatch.setenv("CONTEXTGRAPH_MAX_COST", "lots")
+    r = cg("serve", "--store", f"sqlite:///{tmp_path / 't.db'}", "--port", "1")
+    assert r.returncode == 1 and "CONTEXTGRAPH_MAX_COST must be a positive number, not 'lots'" in r.stderr
+    assert "Traceback" not in r.stderr
