@@ -116,27 +116,13 @@ SETTINGS: Final[dict[str, tuple[str, str]]] = {
 # --- JSON ----------------------------------------------------------------------------------
 
 
-def depth(value: Any) -> int:
-    """How deeply a decoded JSON value nests: 0 for a scalar, 1 for a flat list or object.
-
-    >>> depth({"a": [1, {"b": []}]})
-    3
-    """
-    deepest, stack = 0, [(value, 1)]
-    while stack:
-        v, d = stack.pop()
-        if isinstance(v, dict):
-            v = list(v.values())
-        elif not isinstance(v, list):
-            continue
-        deepest = max(deepest, d)
-        stack.extend((x, d + 1) for x in v if isinstance(x, dict | list))
-    return deepest
-
-
 def deeper_than(raw: bytes | str, most: int) -> bool:
     """Whether JSON text nests more than ``most`` levels, without decoding it (brackets in strings
-    are passed over); cheap when the text holds few brackets."""
+    are passed over); cheap when the text holds few brackets.
+
+    >>> deeper_than('{"a": [1, {"b": "[[[["}]}', 3), deeper_than('{"a": [1, {"b": []}]}', 3)
+    (False, True)
+    """
     data = raw.encode() if isinstance(raw, str) else raw
     if data.count(b"[") + data.count(b"{") <= most:
         return False
