@@ -88,9 +88,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def running(url: str, key: LocalKeys) -> Iterator[Service]:
+def running(url: str, key: LocalKeys, dev: bool = False) -> Iterator[Service]:
     """The service over the store at ``url``, on a free port, until the block ends."""
-    app = create_app(url)
+    app = create_app(url, dev=dev)
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)

@@ -26,10 +26,10 @@ from typing import Annotated, Any
 
 import orjson
 import uvicorn
+from cross_web import HTTPException as StrawberryHTTPException
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from starlette.requests import ClientDisconnect
 from strawberry.fastapi import GraphQLRouter
 
 from . import __version__
@@ -46,29 +46,43 @@ from .interchange import (
     export_lines,
     read_folder,
 )
+from .limits import SETTINGS, BodyLimit, LimitError, Limits, loads, unpack
 from .model import REL_TYPES, Entity
 from .notes import NoteError
 from .schema import NO_PURPOSE, Analyses, Context, RequestError, schema, sdl
 from .store import ENV_STORE, Store, StoreError, open_store, store_url
 from .writes import NotYours, as_seen, linkable, scope_batch, unseen
 
-MAX_BODY = 1_000_000
-"""Largest GraphQL request body, in bytes."""
-MAX_NOTE = 2_000_000
-"""Largest note, in bytes (``POST /notes``)."""
-MAX_IMPORT = 200_000_000
-"""Largest import archive, in bytes (``POST /import``); unpacked, at most ten times that."""
-_LIMITS = {"/notes": MAX_NOTE, "/import": MAX_IMPORT}
 _FILES = (ENTITIES_FILE, RELATIONSHIPS_FILE, JUDGEMENTS_FILE)
 
 Purpose = Annotated[str | None, Query(description="Why (or send the X-Purpose header)")]
 
 
 class FastJSONRouter(GraphQLRouter[Context, None]):
-    """Answers encoded with orjson: several times faster than the standard library on large maps."""
+    """Answers encoded with orjson: several times faster than the standard library on large maps.
+    Requests decoded with orjson too, refused (400) when they nest more than the limit or are not
+    a JSON object."""
+
+    def __init__(self, *args: Any, limits: Limits | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.limits = limits or Limits()
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
+
+    def decode_json(self, data: str | bytes) -> object:
+        try:
+            return loads(data, self.limits.json_depth)
+        except LimitError:
+            raise StrawberryHTTPException(
+                400, f"the request nests more than {self.limits.json_depth} levels ({SETTINGS['json_depth'][0]})"
+            ) from None
+
+    def parse_json(self, data: str | bytes) -> Any:
+        decoded = super().parse_json(data)
+        if not isinstance(decoded, dict):
+            raise StrawberryHTTPException(400, "the request must be a JSON object")
+        return decoded
 
 
 def _problem(status: int, detail: str | list[str]) -> HTTPException:
@@ -79,6 +93,7 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
     """The service over the store at ``url``; ``dev`` turns on GraphiQL and introspection; ``warm``
     reads every record into memory before the first request (see :meth:`Store.warm`)."""
     url = store_url(url)
+    limits = Limits.from_env()
     verifier = Verifier.from_settings(LocalKeys.for_store(url))
     log = AuditLog(audit_path(url))
     analyses = Analyses()
@@ -111,19 +126,15 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
         redoc_url=None,
     )
 
-    @app.middleware("http")
-    async def body_limit(request: Request, call_next: Any) -> Any:
-        if request.method in ("POST", "PUT", "PATCH"):
-            most = _LIMITS.get(request.url.path, MAX_BODY)
-            length = request.headers.get("content-length")
-            if length is None:
-                return JSONResponse({"detail": "send a Content-Length"}, status_code=411)
-            if not length.isdigit() or int(length) > most:
-                return JSONResponse({"detail": f"the body is larger than {most} bytes"}, status_code=413)
-        try:
-            return await call_next(request)
-        except ClientDisconnect:  # the client went away before sending its whole request
-            return Response(status_code=400)
+    app.add_middleware(
+        BodyLimit,
+        default=limits.body,
+        paths={
+            "/notes": (limits.note, SETTINGS["note"][0]),
+            "/import": (limits.archive, SETTINGS["archive"][0]),
+        },
+        setting=SETTINGS["body"][0],
+    )
 
     def who(request: Request) -> Principal:
         header = request.headers.get("authorization", "")
@@ -140,7 +151,10 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
         return Context(state["store"], principal, log, purpose, analyses)
 
     router: GraphQLRouter[Context, None] = FastJSONRouter(
-        schema(production=not dev), context_getter=context, graphql_ide="graphiql" if dev else None
+        schema(production=not dev, limits=limits),
+        context_getter=context,
+        graphql_ide="graphiql" if dev else None,
+        limits=limits,
     )
     app.include_router(router, prefix="/graphql")
 
@@ -164,7 +178,7 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
         return page_config(dev)
 
     @app.get("/healthz", summary="The process is up")
-    def healthz() -> dict[str, str]:
+    async def healthz() -> dict[str, str]:  # answered on the event loop, never queued behind work in threads
         return {"status": "ok"}
 
     @app.get("/readyz", summary="The store answers")
@@ -181,18 +195,23 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
         except RequestError as exc:
             raise _problem(403, str(exc)) from None
 
+    async def written(request: Request, ctx: Context = Depends(context)) -> bytes:  # noqa: B008
+        """The body of a write, read only once the user may write; the handler runs in a worker
+        thread, so that ingesting or importing never holds up the service."""
+        _writer(ctx)
+        return await request.body()
+
     @app.post(
         "/notes",
         summary="Ingest one meeting note",
         description="The body is the note's text (markdown or plain, UTF-8). A note already ingested changes nothing.",
+        openapi_extra={"requestBody": _body("text/markdown", "text/plain", schema={"type": "string"})},
     )
-    async def post_note(
-        request: Request,
-        name: Annotated[str, Query(description="The note's file name")] = "note.md",
+    def post_note(
+        name: str = Query("note.md", description="The note's file name", max_length=limits.name),
         ctx: Context = Depends(context),  # noqa: B008
+        body: bytes = Depends(written),
     ) -> dict[str, Any]:
-        _writer(ctx)
-        body = await request.body()
         try:
             text = body.decode("utf-8")
         except UnicodeDecodeError:
@@ -214,14 +233,13 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
             "The body is a zip holding entities.jsonl, relationships.jsonl and optionally judgements.jsonl. "
             "Every line is checked first; any problem is named by file and line and nothing is written."
         ),
+        openapi_extra={"requestBody": _body("application/zip", schema={"type": "string", "format": "binary"})},
     )
-    async def post_import(request: Request, ctx: Context = Depends(context)) -> dict[str, Any]:  # noqa: B008
-        _writer(ctx)
-        body = await request.body()
+    def post_import(ctx: Context = Depends(context), body: bytes = Depends(written)) -> dict[str, Any]:  # noqa: B008
         store, scope = ctx.store, ctx.scope()
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
-            _unpack(body, folder)
+            _unpack(body, folder, limits)
             try:
                 # relationships may point only at records the writer may read: any other id is
                 # unknown, whether it exists elsewhere or not
@@ -355,6 +373,11 @@ def _origin(url: str) -> str:
     return f"{scheme}://{rest.split('/', 1)[0]}" if sep else ""
 
 
+def _body(*media_types: str, schema: dict[str, Any]) -> dict[str, Any]:
+    """A request body as the REST description shows it (the handlers read it as it comes)."""
+    return {"required": True, "content": {m: {"schema": schema} for m in media_types}}
+
+
 @contextmanager
 def _acting(ctx: Context, detail: dict[str, Any]) -> Iterator[None]:
     """The request's writes, each logged ahead; a log that cannot be written is a 503."""
@@ -379,21 +402,22 @@ def _kinds(entities: dict[str, Entity]) -> dict[str, str]:
     return {i: e.kind for i, e in entities.items()}
 
 
-def _unpack(body: bytes, folder: Path) -> None:
-    """Unpack an import archive's known files into ``folder``, refusing anything else."""
+def _unpack(body: bytes, folder: Path, limits: Limits) -> None:
+    """Unpack an import archive's known files into ``folder``, refusing anything else, and an
+    archive that unpacks to more than the limits allow (see :func:`contextgraph.limits.unpack`)."""
     try:
         z = zipfile.ZipFile(io.BytesIO(body))
-    except zipfile.BadZipFile:
+    except Exception:  # any damage to an archive's directory, from zipfile's own errors to an IndexError
         raise _problem(422, "the body is not a zip archive") from None
     with z:
-        names = {i.filename: i for i in z.infolist() if not i.is_dir()}
+        names = {i.filename: i for i in z.infolist() if not i.filename.endswith("/")}
         unknown = sorted(set(names) - set(_FILES))
         if unknown:
             raise _problem(422, f"{unknown[0]}: not an interchange file (expected {', '.join(_FILES)})")
-        if sum(i.file_size for i in names.values()) > 10 * MAX_IMPORT:
-            raise _problem(413, "the archive unpacks to more than allowed")
-        for name in names:
-            (folder / name).write_bytes(z.read(name))
+        try:
+            unpack(z, names, folder, limits)
+        except LimitError as exc:
+            raise _problem(exc.status, str(exc)) from None
 
 
 ENV_DEV = "CONTEXTGRAPH_DEV"

@@ -32,7 +32,7 @@ from typing import Any, Final
 
 import jwt
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from . import policy
 
@@ -138,6 +138,14 @@ def _check_lifetime(claims: dict[str, Any]) -> None:
 def _number(x: Any) -> bool:
     return isinstance(x, int | float) and not isinstance(x, bool)
 
+def algorithm_of(key: Any) -> str:
+    """The one algorithm a public key checks: ES256 for a P-256 key, RS256 for an RSA key."""
+    if isinstance(key, ec.EllipticCurvePublicKey) and isinstance(key.curve, ec.SECP256R1):
+        return "ES256"
+    if isinstance(key, rsa.RSAPublicKey):
+        return "RS256"
+    raise AuthError(f"the key to check tokens with is neither RSA nor EC P-256 ({type(key).__name__})")
+
 
 class Verifier:
     """Checks tokens against one public key or a JWKS, an issuer and an audience."""
@@ -153,6 +161,8 @@ class Verifier:
     ):
         if key is None and jwks_url is None:
             raise AuthError("no key to check tokens with: set a public key file or a JWKS URL")
+        if key is not None:
+            algorithm_of(key)
         self.key = key
         # The key set is fetched again once it is older than jwks_cache_seconds (a key the provider
         # dropped stops being trusted then), and at once for a token naming a key it lacks (a new
@@ -174,10 +184,13 @@ class Verifier:
             raise AuthError(f"tokens must be signed with {' or '.join(ALGORITHMS)}")
         try:
             key = self.jwks.get_signing_key_from_jwt(token).key if self.jwks else self.key
+            algorithm = algorithm_of(key)
+            if header["alg"] != algorithm:  # a token signed for another type of key is not checked against this one
+                raise AuthError(f"the token is signed with {header['alg']}; this service's key takes {algorithm}")
             claims = jwt.decode(
                 token,
                 key,
-                algorithms=ALGORITHMS,
+                algorithms=[algorithm],
                 audience=self.audience,
                 issuer=self.issuer,
                 options={"require": ["exp", "iat", "iss", "aud"]},
@@ -191,7 +204,10 @@ class Verifier:
             raise AuthError("the token is not from the expected issuer") from None
         except jwt.PyJWTError as exc:
             raise AuthError(f"the token cannot be trusted ({type(exc).__name__})") from None
-        return principal_of(claims)
+        try:
+            return principal_of(claims)
+        except TypeError:  # a claim of an odd type (a list for a role, a number for roles): never a crash
+            raise AuthError("the token's claims are not of the expected types") from None
 
     @classmethod
     def from_settings(cls, local: LocalKeys | None = None) -> Verifier:

@@ -848,6 +848,7 @@ def serve(
     import uvicorn
 
     from .api import create_app
+    from .limits import LimitError
 
     url = store_url(store)
     if not 1 <= workers <= 64:
@@ -861,7 +862,7 @@ def serve(
         app = create_app(url, dev=dev, warm=warm)
         keys = LocalKeys.for_store(url)
         demo = keys.mint("demo-analyst", "analyst", list(SAMPLE_LOCALITIES), None, 12 * 60) if sample else None
-    except AuthError as e:
+    except (AuthError, LimitError) as e:
         raise UserError(str(e)) from None
     out.print(f"contextgraph on http://{host}:{port}/ — GraphQL at /graphql; every request needs a bearer token.")
     if demo:

@@ -17,6 +17,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import orjson
 
+from .limits import SETTINGS, LimitError, Limits, deeper_than
 from .model import (
     KINDS,
     REL_TYPES,
@@ -190,7 +191,9 @@ def relationship_from_json(d: Any) -> Relationship:
     return Relationship(rtype, source, target, [a], props)
 
 
-def _lines(path: Path) -> Iterator[tuple[int, Any]]:
+def _lines(path: Path, most: int) -> Iterator[tuple[int, Any]]:
+    """Each line's number and decoded JSON, or an :class:`InputError` naming the file and line;
+    a line nesting more than ``most`` levels is refused before it is decoded."""
     try:
         fh: IO[bytes] = path.open("rb")
     except OSError as e:
@@ -198,6 +201,9 @@ def _lines(path: Path) -> Iterator[tuple[int, Any]]:
     with fh:
         for n, raw in enumerate(fh, 1):
             if not raw.strip():
+                continue
+            if deeper_than(raw, most):
+                yield n, InputError([f"{path}:{n}: nests more than {most} levels ({SETTINGS['json_depth'][0]})"])
                 continue
             try:
                 yield n, orjson.loads(raw)
@@ -209,7 +215,16 @@ def _lines(path: Path) -> Iterator[tuple[int, Any]]:
                     msg = "not UTF-8 text"
                 except json.JSONDecodeError as e:
                     msg = f"not valid JSON ({e.msg} at column {e.colno})"
+                except RecursionError:  # not reached while the depth is limited; never a crash all the same
+                    msg = "not valid JSON (nested too deeply)"
                 yield n, InputError([f"{path}:{n}: {msg}"])
+
+
+def _json_depth() -> int:
+    try:
+        return Limits.from_env().json_depth
+    except LimitError as e:
+        raise InputError([str(e)]) from None
 
 
 def read_folder(
@@ -231,6 +246,7 @@ def read_folder(
         raise InputError([f"{folder}: not a folder"])
     if not ent_path.exists() and not rel_path.exists():
         raise InputError([f"{folder}: holds neither {ENTITIES_FILE} nor {RELATIONSHIPS_FILE}"])
+    most = _json_depth()
     problems: list[str] = []
     batch = Batch()
     kinds: dict[str, str] = {}
@@ -242,7 +258,7 @@ def read_folder(
             raise InputError(problems)
 
     if ent_path.exists():
-        for n, obj in _lines(ent_path):
+        for n, obj in _lines(ent_path, most):
             if isinstance(obj, InputError):
                 problem(str(obj))
                 continue
@@ -262,7 +278,7 @@ def read_folder(
                 progress(10000)
     pending: list[tuple[int, Relationship]] = []
     if rel_path.exists():
-        for n, obj in _lines(rel_path):
+        for n, obj in _lines(rel_path, most):
             if isinstance(obj, InputError):
                 problem(str(obj))
                 continue
@@ -291,7 +307,7 @@ def read_folder(
     jpath = folder / JUDGEMENTS_FILE
     if jpath.exists():
         judged: list[tuple[int, dict[str, Any]]] = []
-        for n, obj in _lines(jpath):
+        for n, obj in _lines(jpath, most):
             if isinstance(obj, InputError):
                 problem(str(obj))
             elif not isinstance(obj, dict) or not isinstance(obj.get("a"), str) or not isinstance(obj.get("b"), str):

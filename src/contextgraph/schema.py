@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import enum
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -34,6 +35,7 @@ import orjson
 import strawberry
 from graphql import (
     GraphQLError,
+    GraphQLObjectType,
     GraphQLOutputType,
     GraphQLResolveInfo,
     is_leaf_type,
@@ -41,6 +43,7 @@ from graphql import (
     is_non_null_type,
     is_object_type,
 )
+from starlette.concurrency import run_in_threadpool
 from strawberry.extensions import (
     DisableIntrospection,
     MaskErrors,
@@ -53,13 +56,15 @@ from strawberry.extensions import (
 from strawberry.fastapi import BaseContext
 from strawberry.scalars import JSON
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
-from strawberry.types import Info
+from strawberry.types import ExecutionResult, Info
+from strawberry.types.graphql import OperationType
 
 from . import policy
 from .audit import NEEDS_PURPOSE, AuditError, AuditLog, acting
 from .auth import Principal
 from .ingest import ingest_text
 from .interchange import InputError, entity_from_json, relationship_from_json
+from .limits import SETTINGS, Limits, QueryGuard, QueryRules
 from .model import (
     GRADE_CODES,
     KIND_CODES,
@@ -162,6 +167,9 @@ class Analyses:
 
 class Context(BaseContext):
     """What a request's resolvers share: the store, who is asking, the access log, the purpose."""
+
+    deadline: float | None = None
+    """When the query's time budget ends (``time.monotonic()``), set as it starts to run."""
 
     def __init__(
         self, store: Store, who: Principal, log: AuditLog, purpose: str | None, analyses: Analyses | None = None
@@ -1362,6 +1370,25 @@ class FastLists(StrawberryGraphQLCoreExecutionContext):
     anything else, or any value the fast path cannot place, goes the general way.
     """
 
+    def execute_field(
+        self,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        field_details_list: Any,
+        path: Any,
+        position_context: Any,
+    ) -> Any:
+        """Each field, unless the query has run past its time budget (the context's ``deadline``):
+        then each field yet to resolve is an error saying so, and the answer goes back with what was done."""
+        deadline: float | None = getattr(self.context_value, "deadline", None)
+        if deadline is not None and time.monotonic() > deadline:
+            field = parent_type.fields.get(field_details_list[0].node.name.value)
+            if field is not None:
+                late = RequestError(f"the query ran longer than its time budget ({SETTINGS['seconds'][0]})")
+                self.handle_field_error(late, field.type, field_details_list, path)
+                return None
+        return super().execute_field(parent_type, source, field_details_list, path, position_context)
+
     def complete_iterable_value(
         self,
         item_type: GraphQLOutputType,
@@ -1462,8 +1489,54 @@ def _leaf_getter(attribute: str, field_type: GraphQLOutputType) -> Any:
     return get
 
 
-def schema(production: bool = True) -> strawberry.Schema:
-    """The schema; ``production`` turns introspection off."""
+UNBOUNDED = 100
+"""What a list without ``first`` (a network's nodes) counts as in a query's cost."""
+
+
+def query_rules(limits: Limits) -> QueryRules:
+    """How a query's cost is estimated (see :class:`contextgraph.limits.QueryRules`) and which
+    texts are bounded: a search's text and a note's name."""
+    return QueryRules(
+        limits=limits,
+        default_cap=MAX_PAGE,
+        caps={"localityMap": MAX_MAP},
+        unbounded=UNBOUNDED,
+        texts={("Query", "search", "text"): "search", ("Mutation", "ingestNote", "name"): "name"},
+    )
+
+
+class ThreadedSchema(strawberry.Schema):
+    """A schema whose asynchronous execution runs the synchronous one in a worker thread: every
+    resolver reads the store synchronously, so that one query computing never holds up the
+    service's event loop, and other requests (``/healthz`` among them) are answered meanwhile."""
+
+    async def execute(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionResult:
+        return await run_in_threadpool(
+            self.execute_sync,
+            query,
+            variable_values,
+            context_value,
+            root_value,
+            operation_name,
+            allowed_operation_types,
+            operation_extensions,
+        )
+
+
+def schema(production: bool = True, limits: Limits | None = None) -> strawberry.Schema:
+    """The schema; ``production`` turns introspection and suggestions in errors off; ``limits``
+    bound what one query may ask (default: each limit's default)."""
+    limits = limits or Limits()
+    rules = query_rules(limits)
     extensions: list[Any] = [
         lambda: MaskErrors(should_mask_error=_mask),
         lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
@@ -1471,10 +1544,11 @@ def schema(production: bool = True) -> strawberry.Schema:
         lambda: MaxAliasesLimiter(max_alias_count=15),
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
+        lambda: QueryGuard(rules, production),
     ]
     if production:
         extensions.append(DisableIntrospection)
-    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions, execution_context_class=FastLists)
+    return ThreadedSchema(query=Query, mutation=Mutation, extensions=extensions, execution_context_class=FastLists)
 
 
 def sdl() -> str:
