@@ -162,3 +162,40 @@ def test_corpus_targets() -> None:
     rep = evaluate(CORPUS, lambda p: extract(read_note(p), str(p)))
     assert rep.entities.f1 >= 0.90, rep.entities.to_json()
     assert rep.relationships.f1 >= 0.80, rep.relationships.to_json()
+
+
+def test_meeting_date_outside_a_short_header() -> None:
+    # a long title line ends the header before the date; a date of birth on the title line is not the meeting's
+    n = parse_note(
+        "OFFICIAL-SENSITIVE\nCOUNTY POLICE - NORTH - INTELLIGENCE LOG (extract for partners, not for onward sharing)\n"
+        "Log: ABC/2024    Extracted 16/10/2024 08:30 by the analyst\n\nSome entry about nobody at all here.\n"
+    )
+    assert (n.meeting.kind, n.meeting.date) == ("INTEL", "2024-10-16")
+    n = parse_note("rhi notes - tia brook (dob 11/10/2009) - thurs 14/11/24\n\n- tia went missing sat.\n")
+    assert (n.meeting.kind, n.meeting.date) == ("RETURN_INTERVIEW", "2024-11-14")
+    n = parse_note(
+        "Disruption tracker - export for the strategic MACE pack\n"
+        "Exported 19/06/2025 by the hub analyst (CSV, pasted as-is), rows with actions since 01/10/2024 only.\n\n"
+        "date,action,adult\n2024-10-08,Arrest,Ray Holt\n"
+    )
+    assert (n.meeting.kind, n.meeting.date) == ("OTHER", "2025-06-19")
+
+
+def test_eval_goes_on_past_an_unreadable_note(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from contextgraph.cli import app
+
+    gold = '{"meeting": {}, "entities": [{"id": "g1", "kind": "child", "names": ["Jo Bell"]}], "relationships": []}'
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "x.md").write_text(HEADER + "\nJo Bell (14) was seen at Ash Park.\n")
+        (tmp_path / folder / "x.gold.json").write_text(gold)
+    (tmp_path / "b" / "y.md").write_text("No date anywhere.\nJo Bell was seen.\n")
+    (tmp_path / "b" / "y.gold.json").write_text(gold)
+    rep = evaluate(tmp_path / "b", lambda p: extract(read_note(p), str(p)), unreadable=(NoteError,))
+    assert [n.error is not None for n in rep.notes] == [False, True]
+    assert (rep.entities.tp, rep.entities.gold) == (1, 2)
+    r = CliRunner().invoke(app, ["eval-extract", str(tmp_path / "a"), str(tmp_path / "b")])
+    assert r.exit_code == 0, r.output
+    assert "y.md (unreadable)" in r.stdout and "all of b" in r.stdout and "│ all " in r.stdout

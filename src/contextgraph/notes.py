@@ -59,9 +59,13 @@ _KIND_CUES: tuple[tuple[str, str], ...] = (
     ("RETURN_INTERVIEW", r"return (?:home )?interview|\bRHI\b|\breturn home\b"),
     ("STRATEGY", r"\bstrategy (?:meeting|discussion|mtg)\b|\bs\.?\s?47\b|^\W*strategy\b"),
     ("CONTEXT_CONFERENCE", r"context(?:ual)? (?:safeguarding )?conference|\bconference\b"),
-    ("INTEL", r"(?i:\bintel(?:ligence)? (?:summary|report|briefing|update)\b)|\bINTEL\b"),
+    (
+        "INTEL",
+        r"(?i:\bintel(?:ligence)? (?:summary|report|briefing|update|log|development|profile)\b|subject profile\b)"
+        r"|\bINTEL\b",
+    ),
     ("LOG", r"(?i:locality operational group)|\bLOG\b"),
-    ("MACE", r"\bMACE\b|multi[- ]agency child exploitation"),
+    ("MACE", r"\bMACE\b(?! (?:partners?|pack|members?|cohort|agencies))|multi[- ]agency child exploitation"),
 )
 assert {k for k, _ in _KIND_CUES} <= set(MEETING_KINDS)
 
@@ -262,7 +266,9 @@ def _meeting_kind(title_lines: list[str], header_lines: list[str]) -> str:
             if PROFESSIONAL_LABELS.match(line) and not _DATE_LABEL.match(line):
                 continue
             for kind, cue in _KIND_CUES:
-                if re.search(cue, line, re.IGNORECASE if kind not in ("LOG", "INTEL") else 0):
+                m = re.search(cue, line, re.IGNORECASE if kind not in ("LOG", "INTEL") else 0)
+                # "pasted for the Kilnworth MACE pack": a record made for a meeting is not its minutes
+                if m and not re.search(r"\b(?:for|to) (?:the |a )?(?:\w+ ){0,2}$", line[: m.start()], re.I):
                     return kind
     return "OTHER"
 
@@ -282,6 +288,50 @@ def _locality(lines: list[str]) -> tuple[bool, str | None]:
     if not seen:
         return False, None
     return True, (seen.pop() if len(seen) == 1 else None)
+
+
+_DOB_BEFORE = re.compile(r"\b(?:dob|d\.o\.b\.?|born|birthday)\W{0,3}$", re.I)
+_EVENT_LINE = re.compile(r"\b(missing|episode|period|from|located|found|reported|since)\b", re.I)
+
+
+def _full_dates(line: str) -> list[DateMention]:
+    """Full dates of a line (with a year), leaving out dates of birth."""
+    out = []
+    for d in find_dates(line, None):
+        if d.day.year < 1990 or _DOB_BEFORE.search(line[max(0, d.start - 12) : d.start]):
+            continue
+        if re.search(r"\d{4}|\d/\d\d?/\d\d", line[d.start : d.end]):
+            out.append(d)
+    return out
+
+
+def _meeting_day(lines: list[str], header: list[int], content: list[int], clean: dict[int, str]) -> date | None:
+    """The meeting date: a "Date:" line of the header, else its first full date that is not a date of birth,
+    else the same in the first lines of the note (a title or export line), else its first dated line."""
+    day: date | None = None
+    for i in header:
+        if _DATE_LABEL.match(clean[i]) or re.match(r"^\W*(completed|interview)\b", clean[i], re.I):
+            ds = find_dates(clean[i], None)
+            if ds and (_DATE_LABEL.match(clean[i]) or day is None):
+                day = ds[0].day
+                if _DATE_LABEL.match(clean[i]):
+                    return day
+    if day is not None:
+        return day
+    first_lines = [i for i in content[:12] if i not in header]
+    for scope in (header, first_lines, content):
+        fallback: date | None = None
+        for i in scope:
+            full = _full_dates(clean[i])
+            if not full:
+                continue
+            event = _EVENT_LINE.search(clean[i])
+            if not event or full[0].start < event.start():
+                return full[0].day  # "Exported 19/06/2025 ... actions since 01/10/2024"
+            fallback = fallback or full[0].day
+        if fallback is not None:
+            return fallback
+    return None
 
 
 def parse_note(text: str, path: str = "<note>") -> ParsedNote:
@@ -315,28 +365,11 @@ def parse_note(text: str, path: str = "<note>") -> ParsedNote:
             break
     header_end = (header[-1] + 1) if header else 0
     clean = {i: strip_markup(lines[i].strip().lstrip("#").strip()) for i in content}
-    title_lines = [clean[i] for i in header[:4] if not PROFESSIONAL_LABELS.match(clean[i])][:3]
+    top = header if len(header) >= 3 else content  # a long title line can end the header early
+    title_lines = [clean[i] for i in top[:4] if not PROFESSIONAL_LABELS.match(clean[i])][:3]
     header_text = [clean[i] for i in header]
     kind = _meeting_kind(title_lines, header_text)
-    # the meeting date: a "Date:" line, else the first full date in the header
-    day: date | None = None
-    for i in header:
-        if _DATE_LABEL.match(clean[i]) or re.match(r"^\W*(completed|interview)\b", clean[i], re.I):
-            ds = find_dates(clean[i], None)
-            if ds and (_DATE_LABEL.match(clean[i]) or day is None):
-                day = ds[0].day
-                if _DATE_LABEL.match(clean[i]):
-                    break
-    if day is None:
-        for i in header:
-            if re.search(r"\b(dob|born|d\.o\.b)\b", clean[i], re.I):
-                continue
-            ds = [d for d in find_dates(clean[i], None) if d.day.year >= 1990]
-            full = [d for d in ds if re.search(r"\d{4}|\d/\d\d?/\d\d", clean[i][d.start : d.end])]
-            if full:
-                day = full[0].day
-                if not re.search(r"\b(missing|episode|period|from|located|found)\b", clean[i], re.I):
-                    break
+    day = _meeting_day(lines, header, content, clean)
     if day is None:
         raise NoteError(f"{path}: no meeting date found in the note's header (expected e.g. 'Date: 18/01/2024')")
     found, locality = _locality(title_lines)
