@@ -199,3 +199,53 @@ def test_eval_goes_on_past_an_unreadable_note(tmp_path: Path) -> None:
     r = CliRunner().invoke(app, ["eval-extract", str(tmp_path / "a"), str(tmp_path / "b")])
     assert r.exit_code == 0, r.output
     assert "y.md (unreadable)" in r.stdout and "all of b" in r.stdout and "│ all " in r.stdout
+
+
+def test_table_columns_carry_relationships() -> None:
+    doc = extract(
+        HEADER
+        + "\n## Cohort\n\n"
+        + "| Name | DOB | School | Known to services? | Seen with | Linked adults | Places frequented |\n"
+        + "|---|---|---|---|---|---|---|\n"
+        + "| Ada Penn (AP) | 02/03/2010 | Moss Lane Academy, Yr 9 | YJS; CSC - CIN | Bea Holt / Cy | Razor | "
+        + "Dock Road car park, Flat 4, Ash House |\n"
+        + "| Bea Holt | 05/06/2009 | n/a | none | Ada | - | lives at Flat 4, Ash House |\n"
+    )
+    e = ents(doc)
+    assert e["Ada Penn"]["kind"] == e["Bea Holt"]["kind"] == "child"
+    assert e["Razor"]["kind"] == "person_of_concern" and "Cy" in e
+    r = rels(doc)
+    assert {
+        ("ATTENDS", "Ada Penn", "Moss Lane Academy"),
+        ("OPEN_TO", "Ada Penn", "YJS"),
+        ("OPEN_TO", "Ada Penn", "CSC"),
+        ("ASSOCIATES_WITH", "Ada Penn", "Bea Holt"),
+        ("ASSOCIATES_WITH", "Ada Penn", "Cy"),
+        ("ASSOCIATES_WITH", "Ada Penn", "Razor"),
+        ("SEEN_AT", "Ada Penn", "Dock Road car park"),
+        ("SEEN_AT", "Ada Penn", "Flat 4, Ash House"),
+        ("LIVES_AT", "Bea Holt", "Flat 4, Ash House"),
+    } <= r
+    assert not any(t == "OPEN_TO" and s == "Bea Holt" for t, s, _ in r)
+    # no relationship between two people merely named in the same row
+    assert ("ASSOCIATES_WITH", "Bea Holt", "Razor") not in r and ("ASSOCIATES_WITH", "Cy", "Razor") not in r
+
+
+def test_pasted_tab_and_comma_tables_and_a_matrix() -> None:
+    tsv = "Ref\tName\tDOB\tGroup\tLast MFH\nR-1\tAda PENN\t02/03/2010\tVex line\t01/04/2024 with Bea Holt\n"
+    doc = extract(HEADER + "\nTracker pasted from a spreadsheet:\n\n" + tsv)
+    r = rels(doc)
+    assert ("MEMBER_OF", "Ada Penn", "Vex line") in r
+    assert ("MISSING_WITH", "Ada Penn", "Bea Holt") in r or ("MISSING_WITH", "Bea Holt", "Ada Penn") in r
+    csv_text = 'date,adult,in_respect_of,location,concern\n2024-03-02,"Dale Voss","Ada Penn",' + (
+        '"Flat 4, Ash House","CCE - exploiting Ada"\n'
+    )
+    doc = extract(HEADER + "\nDisruption tracker (CSV):\n\n" + csv_text)
+    assert ("EXPLOITS", "Dale Voss", "Ada Penn") in rels(doc)
+    doc = extract(
+        HEADER + "\nAda Penn (14) and Dale Voss (30) are discussed.\n\n"
+        "| | Ash Park | Dock Road car park |\n|---|---|---|\n| Ada | X | |\n| Dale | | lives here |\n"
+    )
+    r = rels(doc)
+    assert ("SEEN_AT", "Ada Penn", "Ash Park") in r and ("LIVES_AT", "Dale Voss", "Dock Road car park") in r
+    assert ("SEEN_AT", "Ada Penn", "Dock Road car park") not in r

@@ -249,7 +249,8 @@ _AGE = re.compile(
 _DOB = re.compile(r"\b(?:DOB|D\.O\.B\.?|born)\s*:?\s*(\d{1,2}/\d{1,2}/\d{2,4})", re.I)
 _QUOTED = re.compile(r"[\"“”']([A-Z][A-Za-z'’-]{1,20}(?: [A-Z][A-Za-z'’-]{1,20})?)[\"“”']")
 _AKA = re.compile(
-    r"^\s*,?\s*(?:\(\s*)?(?:aka|a\.k\.a\.?|known as|also known as|calls? himself|calls? herself|nicknamed|goes by|"
+    r"^\s*,?\s*(?:\(\s*)?(?:who\s+)?(?:is\s+)?"
+    r"(?:aka|a\.k\.a\.?|known as|also known as|calls? himself|calls? herself|nicknamed|goes by|"
     r"or)\s*:?\s*[\"“']?([A-Za-z][A-Za-z'’-]{1,20}(?: [A-Z][A-Za-z'’-]{1,20})?)[\"”']?",
     re.I,
 )
@@ -548,25 +549,121 @@ def _clean_place(s: str) -> str:
     return s.strip(" ,.;:")
 
 
+_EMPTY_CELL = re.compile(r"^(?:not known|n/?a\b|none|unknown|-|–|tbc|\?|no\b)", re.I)
+_COLUMN_ROLES: tuple[tuple[str, str], ...] = (
+    ("skip", r"\b(?:dob|d\.o\.b|date of birth|age|ref|rag|year|yr|sightings)\b"),
+    ("subject", r"^(?:name|full name|child|young person|yp|person|subject|nominal|child / young person)$"),
+    ("initials", r"^initials$"),
+    ("place_subject", r"^(?:place|location|venue|hotspot|address)$"),
+    (
+        "associates",
+        r"seen with|associates?|linked (?:adults?|people|peers|children|young people|nominals?)|"
+        r"\bpeers?\b|friends?|children seen|adults seen|young people seen|people seen",
+    ),
+    ("family", r"\b(?:family|siblings?|relatives?)\b"),
+    ("places", r"\b(?:places?|locations?|hotspots?|frequents?|frequented|addresses?|where)\b"),
+    ("school", r"\b(?:school|setting|education|provision|college)\b"),
+    ("services", r"open to|known to|services?|agenc|involvement|allocated"),
+    ("group", r"^(?:group|gang|line|ocg|group / line|peer group)s?$"),
+)
+_COLUMN_RES = tuple((role, re.compile(rx)) for role, rx in _COLUMN_ROLES)
+
+
+def column_role(header: str) -> str:
+    """What a table column holds, by its header (lower case): the row's subject, or a relationship.
+
+    >>> [column_role(h) for h in ("name", "seen with", "places frequented", "school/setting", "known to services?")]
+    ['subject', 'associates', 'places', 'school', 'services']
+    >>> [column_role(h) for h in ("linked adults", "group", "dob", "notes")]
+    ['associates', 'group', 'skip', 'text']
+    """
+    for role, rx in _COLUMN_RES:
+        if rx.search(header):
+            return role
+    return "text"
+
+
+def _is_matrix(u: Unit) -> bool:
+    """A people-by-places table: no header over the names, places over the other columns."""
+    return len(u.head) >= 3 and not u.head[0].strip() and all(h.strip() for h in u.head[1:])
+
+
+def split_places(cell: str) -> list[str]:
+    """Place names of a table cell: split on commas, semicolons, slashes and "and", keeping addresses whole.
+
+    >>> split_places("Kingfisher, Ashpool St multi-storey, Riverside Grill (works the counter)")
+    ['Kingfisher', 'Ashpool St multi-storey', 'Riverside Grill']
+    >>> split_places("lives at Flat 12, Ferrier House; Cluckers")
+    ['Flat 12, Ferrier House', 'Cluckers']
+    """
+    parts: list[str] = []
+    cell = re.sub(r"\([^)]*\)", "", cell)
+    cell = ";".join(re.split(r"\s[–-]\s", c)[0] for c in cell.split(";"))  # "Foundry Walk – food court"
+    for chunk in re.split(r"\s*(?:;|/|\band\b|\+)\s*", cell):
+        pieces = [p.strip() for p in chunk.split(",")]
+        merged: list[str] = []
+        for piece in pieces:
+            if merged and (
+                re.search(r"(?:^|\s)(?:(?:Flat|Unit|Room|Apartment)\s+\d+\w?|\d+\w?)$", merged[-1], re.I)
+                or (_STREET_END.search(piece) and len(piece.split()) <= 3 and not re.match(r"^\d", merged[-1]))
+            ):
+                merged[-1] = f"{merged[-1]}, {piece}"
+            else:
+                merged.append(piece)
+        parts.extend(merged)
+    out: list[str] = []
+    for p in parts:
+        p = re.sub(r"^(?:[a-z][\w'’]*\s+)+", "", p.strip(" .\"'“”"))  # "lives at", "top deck of"
+        if p and (p[0].isupper() or p[0].isdigit()) and not _EMPTY_CELL.match(p):
+            out.append(p)
+    return out
+
+
+def split_people(cell: str) -> list[str]:
+    """Names of a table cell: "Mikey / Vex / Kayden", "Tyler (cousin)", "Chino, Lewis Crane and Jade".
+
+    >>> split_people('Mikey / Vex / Kayden (cousin); "Marcel" and Jade Millward')
+    ['Mikey', 'Vex', 'Kayden', 'Marcel', 'Jade Millward']
+    """
+    out: list[str] = []
+    for part in re.split(r"\s*(?:,|;|/|&|\+|\band\b|<->|->)\s*", re.sub(r"\([^)]*\)", "", cell)):
+        p = part.strip(" .\"'“”")
+        if p and not _EMPTY_CELL.match(p):
+            out.append(p)
+    return out
+
+
 def _first_pass(x: Extraction, units: list[Unit]) -> None:
     note = x.note
     lower = note.lowercase
     for u in units:
         t = u.text
-        # tables: location and school columns
+        # tables: places and schools by the column they sit in, several to a cell
         if u.row:
             for col, cell in u.row.items():
-                if not cell or re.match(r"^(not known|n/?a|none|unknown|-|–|tbc|\?)", cell, re.I):
+                role = column_role(col)
+                if not cell or _EMPTY_CELL.match(cell):
                     continue
-                if re.search(r"\b(location|place|address|venue|hotspot)\b", col):
-                    name = re.split(r"\s[–(]|\(|\s-\s", cell, maxsplit=1)[0].strip()
-                    name = title_case(name) if lower else name
-                    if name:
-                        _place(x, name, t)
-                elif re.search(r"\bschool|education|provision\b", col):
-                    name = _leading_cap_run(title_case(cell) if lower else cell)
-                    if name and name.lower() not in ("not known", "none", "neet", "home", "n/a"):
-                        x.entity("school", _clean_place(name)).defined = True
+                if role in ("places", "place_subject"):
+                    for part in split_places(cell):
+                        _place(x, title_case(part) if lower else part, "")
+                elif role == "school":
+                    for k, part in enumerate(re.split(r"\s*(?:;|/|,)\s*", cell)):
+                        if re.search(r"[A-Z]", part):
+                            part = re.sub(r"^(?:[a-z][\w.]*\s+)+", "", part)  # "perm excl KPA"
+                        elif k:
+                            continue  # "now neet, waiting for a college place"
+                        name = _leading_cap_run(title_case(part) if lower else part)
+                        if (
+                            name
+                            and name.lower() not in ("not known", "none", "neet", "home", "n/a")
+                            and not re.fullmatch(r"(?:Yr|Year)\s*\d+", name, re.I)
+                        ):
+                            x.entity("school", _clean_place(name)).defined = True
+            if _is_matrix(u):
+                for head in u.head[1:]:
+                    if head and head[0].isupper():
+                        _place(x, head, "")
         for m in _ADDRESS.finditer(t):
             _place(x, m.group(0), t[m.end() :], address=True)
         for m in _BUILDING.finditer(t) if _has(t, _BUILDING_WORDS) else ():
@@ -779,7 +876,7 @@ def _place(x: Extraction, raw: str, after: str, address: bool = False) -> None:
 
 _NAME_TOKEN = r"(?:[A-Z][a-z]+(?:[-'’][A-Z][a-z]+)?|(?:O['’]|Mc|Mac)[A-Z][a-z]+|[A-Z]{2,}(?:[-'’][A-Z]{2,})?)"
 _FULL_NAME = re.compile(rf"\b({_NAME_TOKEN})((?:\s+{_NAME_TOKEN}){{1,2}})\b")
-_SURNAME_FIRST = re.compile(r"\b([A-Z]{2,}(?:-[A-Z]{2,})?),\s+([A-Z][a-z]+(?:-[A-Z][a-z]+)?)\b")
+_SURNAME_FIRST = re.compile(r"\b([A-Z]{3,}(?:-[A-Z]{2,})?),\s+([A-Z][a-z]+(?:-[A-Z][a-z]+)?)\b")
 _TITLED = re.compile(rf"\b{PRO_TITLES}\.?\s+(?:\d{{2,5}}\s+)?(?:[A-Z]\.\s*)?({_NAME_TOKEN}(?:\s+{_NAME_TOKEN})?)")
 
 
@@ -869,6 +966,9 @@ def _second_pass(x: Extraction, units: list[Unit]) -> None:
                     e.defined = True
                     # the row's age column
                     for col, cell in u.row.items() if u.row else ():
+                        if re.search(r"\b(?:dob|d\.o\.b|date of birth)\b", col) and not e.dob:
+                            ds = find_dates(cell, None)
+                            e.dob = ds[0].day if ds else None
                         if re.search(r"\bage\b", col):
                             m = re.search(r"\d{1,2}", cell)
                             if m:
@@ -977,6 +1077,31 @@ def _second_pass(x: Extraction, units: list[Unit]) -> None:
             e = x.entity("child", ini)
             e.defined = True
             _kind_context(x, e, u)
+    _people_in_cells(x, units)
+
+
+def _people_in_cells(x: Extraction, units: list[Unit]) -> None:
+    """Names in "Seen with", "Associates", "Linked adults" cells the note gives no fuller form of:
+    people known by one name or a nickname ("Vex", "Smudge"), adults when the column says so."""
+    for u in units:
+        for col, cell in (u.row or {}).items():
+            role = column_role(col)
+            place_table = column_role(next(iter(u.row or {"": ""}))) == "place_subject"
+            if not cell or not (role in ("associates", "family") or (place_table and col == "who")):
+                continue
+            for part in split_people(cell):
+                name = title_case(part) if x.note.lowercase else part
+                toks = name.split()
+                if norm(name) in x.index or norm(name) in x.professionals or not 1 <= len(toks) <= 3:
+                    continue
+                if not all(t[:1].isupper() and _is_name_token(t) for t in toks) or toks[0] in IMPERATIVES:
+                    continue
+                if len(toks) == 1 and toks[0].isupper() and len(toks[0]) <= 3:
+                    continue  # initials of someone the note never names
+                e = x.entity("child", _person_name(name))
+                e.defined = True
+                e.nickname_only = len(toks) == 1
+                _kind_context(x, e, u)
 
 
 def _prefix_owner(x: Extraction, nickname: str) -> Ent | None:
@@ -1058,8 +1183,17 @@ def _kind_context(x: Extraction, e: Ent, u: Unit) -> None:
             e.child_votes += 2
             break
         sec = x.note.sections[sec.parent] if sec.parent is not None else None
-    if u.row and any(re.search(r"\b(adult|poc|concern|nominal)", k) for k in u.row):
-        e.adult_votes += 1
+    if u.row:
+        # the column the person is named in: "Linked adults", "Adults seen", "Children seen"
+        forms = [f.lower() for f in (e.name, *e.forms)]
+        for col, cell in u.row.items():
+            low = cell.lower()
+            if any(re.search(rf"(?<!\w){re.escape(f)}(?!\w)", low) for f in forms):
+                if re.search(r"\b(adults?|poc|concern|nominal|suspects?|perpetrators?)\b", col):
+                    e.adult_votes += 3
+                elif re.search(r"\b(child|children|young (?:person|people)|yp|pupils?)\b", col):
+                    e.child_votes += 1
+                break
 
 
 def _decide_kinds(x: Extraction, units: list[Unit]) -> None:
@@ -1270,6 +1404,8 @@ def _relations(x: Extraction, units: list[Unit]) -> None:
             prev_person = ctx.person
             continue
         sec = heading_ctx.get(u.section) if u.section is not None else None
+        if u.row is not None and _relate_row(x, u, sec.grading if sec else None):
+            continue
         if u.block != prev_block:
             block_ctx = Context()
             block_ctx.grading = _grading(u.text[:40])
@@ -1336,6 +1472,102 @@ def _relations(x: Extraction, units: list[Unit]) -> None:
         if people and not groups and sec and sec.group and re.search(r"\b(line|running|runner|member)", u.text, re.I):
             groups = [sec.group]
         _relate_unit(x, u, people, places, schools, groups, day, grading, focus)
+
+
+def _cells(u: Unit) -> list[tuple[str, str, int, int]]:
+    """(header, cell, start, end) of a row, with the cell's offsets in the row's text."""
+    assert u.row is not None
+    out: list[tuple[str, str, int, int]] = []
+    pos = 0
+    for col, cell in u.row.items():
+        out.append((col, cell, pos, pos + len(cell)))
+        pos += len(cell) + 3  # " | "
+    return out
+
+
+def _relate_row(x: Extraction, u: Unit, sec_grading: str | None) -> bool:
+    """A table row read by its columns' headers; False when the table has no subject column to read it by.
+
+    The subject is the row's name (or place) cell. "Seen with", "Associates" and "Linked adults" cells give
+    ASSOCIATES_WITH, places columns and matrix marks SEEN_AT (LIVES_AT when the cell says so), School
+    ATTENDS, Open to / Known to services OPEN_TO and Group MEMBER_OF, for each name in the cell. Other
+    cells are read as sentences about the subject, their header first ("Last MFH: 16/08 with TH").
+    """
+    cells = _cells(u)
+    roles = [column_role(col) for col, _, _, _ in cells]
+    matrix = _is_matrix(u)
+    found = x.mentions.get(id(u), [])
+    person_kinds = ("child", "person_of_concern")
+
+    def within(start: int, end: int, kinds: tuple[str, ...]) -> list[Ent]:
+        return _dedupe([f.ent for f in found if start <= f.start < end + 1 and f.ent.kind in kinds])
+
+    subject_cell = next((c for c, r in zip(cells, roles, strict=True) if r == "subject"), None)
+    subject_cell = subject_cell or next((c for c, r in zip(cells, roles, strict=True) if r == "initials"), None)
+    if matrix:
+        subject_cell = cells[0]
+    # a table of places: the place is the row's first column ("Place | Children seen | Adults seen")
+    place_cell = cells[0] if roles[0] == "place_subject" else None
+    subjects: list[Ent] = []
+    places: list[Ent] = []
+    if subject_cell is not None:
+        subjects = within(subject_cell[2], subject_cell[3], person_kinds)[:1]
+    elif place_cell is not None:
+        places = within(place_cell[2], place_cell[3], ("location",))
+    if not subjects and not places:
+        return False
+    grading = _grading(u.text) or sec_grading
+    for (col, cell, start, end), role in zip(cells, roles, strict=True):
+        if not cell or (subject_cell and start == subject_cell[2]) or (place_cell and start == place_cell[2]):
+            continue
+        people = within(start, end, person_kinds)
+        ds = find_dates(cell, x.day)
+        day = ds[0].day if ds else None
+        if places:  # a place's row: the people in its cells were seen there
+            if role in ("associates", "text") and people:
+                for loc in places:
+                    for p in people:
+                        x.relate("SEEN_AT", p, loc, day, grading)
+            continue
+        subj = subjects[0]
+        if matrix:
+            loc = x.index.get(norm(u.head[[c[2] for c in cells].index(start)]))
+            if loc is not None and loc.kind == "location" and not _EMPTY_CELL.match(cell):
+                x.relate("LIVES_AT" if CUES["lives"].search(cell) else "SEEN_AT", subj, loc, day, grading)
+            continue
+        if role == "associates" or role == "family":
+            for p in people:
+                if role == "family" or CUES["family"].search(cell):
+                    x.relate("FAMILY_OF", subj, p, None, grading)
+                else:
+                    x.relate("ASSOCIATES_WITH", subj, p, day, grading)
+        elif role == "places":
+            for loc in within(start, end, ("location",)):
+                x.relate("LIVES_AT" if CUES["lives"].search(cell) else "SEEN_AT", subj, loc, day, grading)
+        elif role == "school":
+            for sch in within(start, end, ("school",)):
+                x.relate("ATTENDS", subj, sch, None, grading)
+        elif role == "services":
+            for _, code in _services(cell, True):
+                _open_to(x, [subj] if subj.kind == "child" else [], None, code, grading)
+        elif role == "group":
+            if not re.search(r"\bnot\b[^.;]{0,30}\b(?:part of|member|in)|\bnot (?:yet )?a member", cell, re.I):
+                for g in within(start, end, ("group",)):
+                    x.relate("MEMBER_OF", subj, g, None, grading)
+        elif role == "text":
+            prefix = "" if re.fullmatch(r"col\d+|notes?|comments?|what we know|update", col) else f"{col}: "
+            sub = Unit(prefix + cell, u.line, u.section, "text", block=u.block)
+            shift = len(prefix) - start
+            x.mentions[id(sub)] = [
+                Found(f.start + shift, f.end + shift, f.ent) for f in found if start <= f.start < end
+            ]
+            sub_people = _dedupe([subj, *people])
+            sub_places = within(start, end, ("location",))
+            schools = within(start, end, ("school",))
+            groups = within(start, end, ("group",))
+            _relate_unit(x, sub, sub_people, sub_places, schools, groups, day, grading, subj)
+            x.mentions.pop(id(sub), None)
+    return True
 
 
 # a sentence that starts with its verb is about the heading's or paragraph's subject: "Seen at the Rec with Mia"

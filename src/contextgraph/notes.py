@@ -9,6 +9,7 @@ table columns it sits under — and knows nothing of entities.
 
 from __future__ import annotations
 
+import csv
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -172,6 +173,7 @@ class Unit:
     kind: str  # "text", "bullet", "row", "header", "heading"
     row: dict[str, str] | None = None
     block: int = 0  # units of one paragraph, bullet or numbered item share a block
+    head: tuple[str, ...] = ()  # a row's column headers as written
 
 
 @dataclass(slots=True)
@@ -407,6 +409,35 @@ def _table_cells(line: str) -> list[str]:
     return [strip_markup(c.strip()) for c in s.split("|")]
 
 
+_CSV_HEAD = re.compile(r"^[A-Za-z_][\w ?/()-]{0,30}(?:,[A-Za-z_][\w ?/()-]{0,30}){2,}$")
+
+
+def _csv_fields(line: str) -> list[str]:
+    return [c.strip() for c in next(csv.reader([line]), [])]
+
+
+def _delimited_head(lines: list[str], i: int) -> tuple[str, list[str]] | None:
+    """A tab- or comma-separated table pasted as text whose header is line ``i``: (delimiter, columns)."""
+    s = lines[i].strip()
+    nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
+    if s.count("\t") >= 2 and nxt.count("\t") >= 2:
+        return "\t", [c.strip() for c in lines[i].strip("\n").split("\t")]
+    if _CSV_HEAD.match(s) and nxt:
+        head = _csv_fields(s)
+        if len(_csv_fields(nxt)) == len(head):
+            return ",", head
+    return None
+
+
+def _delimited_row(line: str, delimiter: str, width: int) -> list[str] | None:
+    cells = [c.strip() for c in line.split("\t")] if delimiter == "\t" else _csv_fields(line)
+    if delimiter == "," and len(cells) != width:
+        return None
+    if delimiter == "\t" and len(cells) < 2:
+        return None
+    return [("" if c in ("-", "–") else strip_markup(c)) for c in cells]
+
+
 def _units(note: ParsedNote, lines: list[str]) -> None:
     sections = note.sections
     stack: list[int] = []
@@ -435,15 +466,34 @@ def _units(note: ParsedNote, lines: list[str]) -> None:
         block += 1
         note.units.append(Unit(title, i, current, "heading", block=block))
 
+    original_head: tuple[str, ...] = ()
+    delimited: tuple[str, list[str]] | None = None
     for i, raw in enumerate(lines):
         s = raw.strip()
         if not s or _RULE.match(s):
             flush()
             table_head = None if not s or _RULE.match(s) else table_head
+            delimited = None
             continue
         if i in note.professional_lines:
             flush()
             continue
+        if delimited is not None:
+            cells = _delimited_row(raw, delimited[0], len(delimited[1]))
+            if cells is not None:
+                head = [c.lower() for c in delimited[1]]
+                row = {head[k] if k < len(head) else f"col{k}": c for k, c in enumerate(cells)}
+                block += 1
+                note.units.append(
+                    Unit(" | ".join(cells), i, current, "row", row=row, block=block, head=tuple(delimited[1]))
+                )
+                continue
+            delimited = None
+        if not _TABLE.match(s) and ("\t" in s or "," in s):
+            delimited = _delimited_head(lines, i)
+            if delimited is not None:
+                flush()
+                continue
         if _TABLE.match(s):
             flush()
             if _TABLE_RULE.match(s.strip("| ")) or set(s) <= set("|-: "):
@@ -452,16 +502,18 @@ def _units(note: ParsedNote, lines: list[str]) -> None:
             if table_head is None:
                 nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
                 if set(nxt) <= set("|-: ") and nxt:
+                    original_head = tuple(cells)
                     table_head = [c.lower() for c in cells]
                     if all(not c for c in table_head):
                         table_head = ["", "value"]
                     continue
                 table_head = [f"col{k}" for k in range(len(cells))]
+                original_head = ()
             row = {table_head[k] if k < len(table_head) else f"col{k}": c for k, c in enumerate(cells)}
             if PROFESSIONAL_LABELS.match(" | ".join(cells) + "|") and len(cells) == 2:
                 continue
             block += 1
-            note.units.append(Unit(" | ".join(cells), i, current, "row", row=row, block=block))
+            note.units.append(Unit(" | ".join(cells), i, current, "row", row=row, block=block, head=original_head))
             continue
         table_head = None
         md = _HEADING_MD.match(s)
