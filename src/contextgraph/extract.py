@@ -1531,9 +1531,9 @@ def _relate_row(x: Extraction, u: Unit, sec_grading: str | None) -> bool:
             continue
         subj = subjects[0]
         if matrix:
-            loc = x.index.get(norm(u.head[[c[2] for c in cells].index(start)]))
-            if loc is not None and loc.kind == "location" and not _EMPTY_CELL.match(cell):
-                x.relate("LIVES_AT" if CUES["lives"].search(cell) else "SEEN_AT", subj, loc, day, grading)
+            mark = x.index.get(norm(u.head[[c[2] for c in cells].index(start)]))
+            if mark is not None and mark.kind == "location" and not _EMPTY_CELL.match(cell):
+                x.relate("LIVES_AT" if CUES["lives"].search(cell) else "SEEN_AT", subj, mark, day, grading)
             continue
         if role == "associates" or role == "family":
             for p in people:
