@@ -249,3 +249,31 @@ def test_pasted_tab_and_comma_tables_and_a_matrix() -> None:
     r = rels(doc)
     assert ("SEEN_AT", "Ada Penn", "Ash Park") in r and ("LIVES_AT", "Dale Voss", "Dock Road car park") in r
     assert ("SEEN_AT", "Ada Penn", "Dock Road car park") not in r
+
+
+def test_place_head_words_and_short_forms() -> None:
+    doc = extract(
+        HEADER
+        + "\nAda Penn (14) was seen at Moss Hand Car Wash, the Beech Road allotments and Lucky Wines off-licence. "
+        "Later she was found at the Greystone B&B. Bea Holt (15) was seen outside the Galleon Grill on Friday. "
+        "On Saturday Ada was back at the Galleon. Kilnworth Park Academy has excluded Ada. "
+        "Children's Services were told.\n"
+    )
+    e = ents(doc)
+    for place in ("Moss Hand Car Wash", "Beech Road allotments", "Lucky Wines off-licence", "Galleon Grill"):
+        assert e[place]["kind"] == "location", place
+    assert "Galleon" in e["Galleon Grill"]["aliases"]
+    assert "Kilnworth Park" not in e and "Children's Services" not in e
+    assert ("SEEN_AT", "Ada Penn", "Galleon Grill") in rels(doc)
+    assert ("FOUND_AT", "Ada Penn", "Greystone B&B") in rels(doc)
+
+
+def test_professionals_in_emails_signatures_and_round_tables() -> None:
+    doc = extract(
+        "From: Nia Cole <n.cole@school.example>\nSent: Thursday, 12 September 2024 09:12\n"
+        "To: Duty Team\nSubject: Ada\n\nAda Penn (14) was seen at Ash Park with Bea Holt (15).\n\n"
+        "Nia Cole | Designated Safeguarding Lead | Moss Lane Academy\n\n"
+        "From: Abe Lund (exploitation team)\nTo: Nia Cole\n\nThanks, noted.\n\n"
+        "ROUND THE TABLE\nCSC - Dora Pike\nAda is open to CSC.\n"
+    )
+    assert set(ents(doc)) - {"Moss Lane Academy"} == {"Ada Penn", "Bea Holt", "Ash Park"}

@@ -52,7 +52,18 @@ PLACE_HEADS = (
     r"[Ss]hops|[Gg]arages|[Uu]nderpass|[Cc]ut-through|[Aa]lleyway|[Bb]ridge|[Cc]anal(?: basin)?|[Bb]asin|"
     r"Hotel|Inn|Lodge|Motel|Hostel|House|Flats|Tower|Towers|Market|Arcade|"
     r"[Tt]akeaway|Pizza|Chicken|Kebab|Kebabs|Fry|Café|Cafe|Barbers?|Lounge|Bar|Club|Gym|Stores|Store|"
-    r"Library|Precinct|Quickstop|Wharf)"
+    r"Library|Precinct|Quickstop|Wharf|"
+    r"[Cc]ar [Ww]ash|B&B|[Gg]uest ?[Hh]ouse|[Oo]ff-[Ll]icen[cs]e|[Oo]ffy|[Aa]llotments?|"
+    r"[Mm]ulti-[Ss]torey(?: car park)?|"
+    r"[Ss]ervice [Ss]tation|[Ss]ervices|Grill|Diner|Steps|[Hh]oliday [Pp]ark|[Cc]aravan [Pp]ark|[Cc]aravan [Ss]ite|"
+    r"Rooms|Airbnb|Yard|Lido|Pier|Promenade|Arches|Subway|Skatepark|[Ll]orry [Pp]ark|Campsite|Laundrette|"
+    r"[Vv]ape [Ss]hop|[Cc]hicken [Ss]hop|[Cc]hippy|[Pp]ub|Tavern|Arms|Snooker|Bowl|Cinema|[Bb]us [Ss]tands?)"
+)
+# organisations named like places: "Children's Services", "Probation Services"
+_NOT_A_PLACE = re.compile(
+    r"\b(?:children'?s|social|youth|council|health|family|support|adult|probation|housing|emergency|police|"
+    r"safeguarding|care|community|public|customer|mental|leaving|specialist|intensive|targeted)\s+services\b",
+    re.I,
 )
 SCHOOL_HEADS = r"(?:Academy|High School|School|College|Learning Centre|Centre|PRU|Free School|Grammar|Primary)"
 GROUP_HEADS = r"(?:Boys|Crew|Gang|Youngers|Olders|Firm|Mandem|Squad|Massive|Mob|Brothers|Bloods)"
@@ -109,9 +120,15 @@ PRO_AFTER = re.compile(
     r"Exploitation|Neighbourhood|Parks|Licensing|Housing|BTP|school|School|Senior|Deputy|TM|Detective)",
 )
 PRO_ROLE_AFTER = re.compile(
-    r"^,?\s*(?:the\s+)?(?:\w+\s+)?(?:social worker|SW|worker|manager|teacher|officer|DSL|nurse|practitioner|"
-    r"coordinator|co-ordinator|chair|lead|head of|keyworker|key worker|PCSO|from (?:the )?(?:YJS|SAFE|CSC|CAMHS))\b",
+    r"^\s*[,|–-]?\s*(?:the\s+)?(?:\w+\s+){0,2}(?:social worker|SW|worker|manager|teacher|officer|DSL|nurse|"
+    r"practitioner|coordinator|co-ordinator|chair|lead|head of|keyworker|key worker|PCSO|adviser|advisor|analyst|"
+    r"from (?:the )?(?:YJS|SAFE|CSC|CAMHS))\b",
 )
+# "CSC - Dami Ogunleye", "LICENSING: Sam Pryor": an agency in capitals, then the person speaking for it
+PRO_AGENCY_BEFORE = re.compile(r"^\W*[A-Z][A-Z&/'’ ]{1,30}\s*(?:-|–|:)\s*$")
+# "St Oswin's (Niamh Costello): ...": an agency, then who spoke for it in brackets
+PRO_SPOKE_FOR = re.compile(r"^\)\s*:")
+_ACTIONS_HEADING = re.compile(r"\b(actions?|next steps|agreed|decisions?|owners?)\b", re.I)
 
 SERVICE_CUES: dict[str, str] = {
     "CSC": r"\bCSC\b|social care|\bCIN\b|child in need|\bCP plan\b|child protection(?: plan)?|looked[- ]after|"
@@ -500,6 +517,37 @@ _PLACE_WORDS = tuple(
         "precinct",
         "quickstop",
         "wharf",
+        "wash",
+        "b&b",
+        "guest",
+        "licen",
+        "offy",
+        "allotment",
+        "storey",
+        "services",
+        "grill",
+        "diner",
+        "steps",
+        "caravan",
+        "rooms",
+        "airbnb",
+        "yard",
+        "lido",
+        "pier",
+        "promenade",
+        "arches",
+        "subway",
+        "campsite",
+        "laundrette",
+        "shop",
+        "chippy",
+        "pub",
+        "tavern",
+        "arms",
+        "snooker",
+        "bowl",
+        "cinema",
+        "stand",
     ]
 )
 _SCHOOL_WORDS = ("Academy", "School", "College", "Centre", "PRU", "Grammar", "Primary")
@@ -674,6 +722,8 @@ def _first_pass(x: Extraction, units: list[Unit]) -> None:
             first = m.group(1).split()[0]
             if first in _NOT_PLACE_FIRST and first not in ("North", "South", "East", "West", "Central"):
                 continue
+            if _NOT_A_PLACE.search(m.group(0)) or re.match(rf"\s+{SCHOOL_HEADS}\b", tt[m.end() :]):
+                continue  # "Children's Services"; "Kilnworth Park" of "Kilnworth Park Academy"
             _place(x, m.group(0), tt[m.end() :])
         for m in _BARE_STREET.finditer(t):
             street_name = m.group(1)
@@ -720,6 +770,7 @@ def _first_pass(x: Extraction, units: list[Unit]) -> None:
                 e = x.entity("group", exp)
                 x.alias(e, acr)
     _consolidate_places(x)
+    _place_short_forms(x)
     _school_short_forms(x)
     # acronyms of named groups used elsewhere ("FDB" for "Ferndale Boys ... (FDB)") are aliases
     for e in list(x.entities):
@@ -786,6 +837,29 @@ def _consolidate_places(x: Extraction) -> None:
             big.add_form(f)
         if small.postcode and not big.postcode:
             big.postcode = small.postcode
+
+
+_HEAD_AT_END = re.compile(rf"\s+{PLACE_HEADS}$")
+
+
+def _place_short_forms(x: Extraction) -> None:
+    """A place called by its name without the head word later in the note: "the Galleon" for "The Galleon
+    Grill", "the Kingfisher" for "Kingfisher Shopping Centre". Only a form used with "the" counts, so that a
+    town or ward ("Ashpool" of "Ashpool Interchange") is never taken for the place."""
+    text = x.note.text
+    for e in [e for e in x.entities if e.kind == "location"]:
+        base = re.sub(r"^The\s+", "", e.name.split(",")[0])
+        short = _HEAD_AT_END.sub("", base)
+        while short != base and _HEAD_AT_END.search(short):  # "Quayside Kebab & Grill"
+            base, short = short, _HEAD_AT_END.sub("", short)
+        short = short.rstrip(" &")
+        words = short.split()
+        if short == base or not 1 <= len(words) <= 2 or norm(short) in x.index:
+            continue
+        if any(w in NOT_NAME or not w[:1].isupper() or _STREET_END.fullmatch(w) for w in words):
+            continue
+        if re.search(rf"\b[Tt]he\s+{re.escape(short)}\b(?!\s+{PLACE_HEADS})", text):
+            x.alias(e, short)
 
 
 _SCHOOL_TAIL = re.compile(
@@ -911,10 +985,24 @@ def _professionals(x: Extraction) -> None:
                 continue  # "(YJS – for information re Ibrahim Sesay)" names a subject, not a professional
             x.professionals.add(norm(m.group(0)))
             x.professionals.add(norm(m.group(1)))  # first names of professionals, used alone later
+    sections = x.note.sections
     for u in x.note.units:
+        actions = u.section is not None and bool(_ACTIONS_HEADING.search(sections[u.section].title))
         for m in _FULL_NAME.finditer(u.text):
             after = u.text[m.end() :]
-            if PRO_AFTER.match(after) or PRO_ROLE_AFTER.match(after):
+            before = u.text[: m.start()]
+            owner = actions and re.search(r"\($", before) and re.match(r"\)\W*$", after)  # "... (Abby Townend)."
+            if (
+                PRO_AFTER.match(after)
+                or PRO_ROLE_AFTER.match(after)
+                or (
+                    PRO_AGENCY_BEFORE.match(before)
+                    and not after.strip()
+                    and not re.search(r"\b(?:SUBJECT|CHILD|NAME|PERSON|YP|RE|MEETING|INTERVIEW|NOMINAL)", before)
+                )
+                or (PRO_SPOKE_FOR.match(after) and before.endswith("("))
+                or owner
+            ):
                 x.professionals.add(norm(m.group(0)))
                 x.professionals.add(norm(m.group(1)))
 

@@ -76,8 +76,15 @@ PROFESSIONAL_LABELS = re.compile(
     r"participants|members|invitees|invited|professionals|partners present|"
     r"facilitator|facilitated by|minutes|minute taker|notes(?: by)?|prepared by|author|auth|"
     r"interviewer|interview|completed by|rhi completed|distribution|circ|handling|venue|by|"
-    r"key worker|allocated sw|social worker|sw|worker|lead professional|invited|in attendance)\b[^:|]*[:|]",
+    r"key worker|allocated sw|social worker|sw|worker|lead professional|invited|in attendance|around the table|"
+    r"with|record|recorded by|scribes?|checked(?: by)?|reviewed(?: by)?|supervisor|officer|analyst|"
+    r"from|to|cc|bcc|sent by)\b[^:|]*[:|]",
     re.IGNORECASE,
+)
+_PROFESSIONAL_ANYWHERE = re.compile(
+    r"^\W*(?:from|to|cc|bcc|sent by|chair|present|attendees|apologies|minutes|facilitator|around the table|"
+    r"author|interviewer|scribes?)\s*:",
+    re.I,
 )
 _DATE_LABEL = re.compile(r"^\W*(date(?: of (?:meeting|summary|interview))?|interview date|meeting date)\W*[:|]", re.I)
 
@@ -393,6 +400,10 @@ def parse_note(text: str, path: str = "<note>") -> ParsedNote:
         if not lines[i].lstrip().startswith("|") and any(
             PROFESSIONAL_LABELS.match(seg) for seg in re.split(r"\s\|\s|\s{3,}", clean[i])
         ):
+            note.professional_lines.add(i)
+    # anywhere in the note: the lines of an email's header and of who was at a meeting
+    for i in content:
+        if i not in header and _PROFESSIONAL_ANYWHERE.match(clean[i]):
             note.professional_lines.add(i)
     letters = [re.sub(r"^[-*|#0-9. )(]+", "", line).strip()[:1] for line in lines if line.strip()]
     note.lowercase = sum(1 for c in letters if c.islower()) > 0.3 * max(1, len(letters))
