@@ -277,3 +277,20 @@ def test_professionals_in_emails_signatures_and_round_tables() -> None:
         "ROUND THE TABLE\nCSC - Dora Pike\nAda is open to CSC.\n"
     )
     assert set(ents(doc)) - {"Moss Lane Academy"} == {"Ada Penn", "Bea Holt", "Ash Park"}
+
+
+def test_young_adults_in_a_transitions_context_and_warning_notices() -> None:
+    doc = extract(
+        "STRATEGY MEETING - TRANSITIONAL SAFEGUARDING (18-25)\nDate: 03/10/2024\n\n"
+        "Dale Moss (19) is a care leaver and a victim: his flat has been cuckooed by Kai Pratt (20). "
+        "Kai Pratt runs the line and is exploiting Dale Moss.\n\n"
+        "A CAWN was served on Rob Cane on 01/10 in respect of Amy Hill (15), whom he is grooming.\n"
+    )
+    e = ents(doc)
+    assert e["Dale Moss"]["kind"] == "child" and e["Kai Pratt"]["kind"] == "person_of_concern"
+    assert e["Rob Cane"]["kind"] == "person_of_concern"
+    r = rels(doc)
+    assert ("EXPLOITS", "Kai Pratt", "Dale Moss") in r and ("EXPLOITS", "Rob Cane", "Amy Hill") in r
+    # outside a transitions context a 19-year-old is an adult
+    doc = extract(HEADER + "\nDale Moss (19) was seen with Amy Hill (15) at Ash Park.\n")
+    assert ents(doc)["Dale Moss"]["kind"] == "person_of_concern"

@@ -231,7 +231,8 @@ _LOWER_CUES = {name: re.compile(rx.pattern.lower()) for name, rx in CUES.items()
 
 _AGENT_VERB = re.compile(
     r"^\W{0,3}(?:\(\w+\)\s*)?(?:is |was |has |had |have |are |were |also |now |still |then |had been |has been |"
-    r"is believed to be |believed to be |assessed as |thought to be |reportedly )*"
+    r"is believed to be |believed to be |assessed as |thought to be |reportedly |as |who |allegedly |"
+    r"(?:is |was )?(?:suspected|understood|said) (?:of|to be) )*"
     r"(?:exploit\w*|groom\w*|recruit\w*|control\w*|supplie?s|supplying|runs\b|running\b|\"running\"|drives?\b|"
     r"uses\b|using\b|sends?\b|sent\b|gives?\b|gave\b|took\b|takes\b|picked\b|collect\w*|holds?\b|the (?:line )?holder|"
     r"line holder|the handler|handler|pimp\w*|abus\w+|threat\w*|coerc\w+|bought|buys|target\w*|sorts?\b|"
@@ -324,6 +325,7 @@ class Ent:
     postcode: str | None = None
     adult_votes: int = 0
     child_votes: int = 0
+    victim_votes: int = 0  # said to be a victim, vulnerable, a care leaver: weighs for a young adult
     nickname_only: bool = False
     defined: bool = False  # named in a table's name column or a heading/header
     id: str = ""
@@ -1284,6 +1286,23 @@ def _kind_context(x: Extraction, e: Ent, u: Unit) -> None:
                 break
 
 
+_VICTIM_CUE = re.compile(
+    r"\b(victim|vulnerable|care leaver|leaving care|transitions?|cuckoo\w*|(?:being |been )?(?:exploited|groomed|"
+    r"targeted|used) by|at risk|personal adviser)\b",
+    re.I,
+)
+_VICTIM_BEFORE = re.compile(r"\b(victim|care leaver|vulnerable (?:young )?(?:adult|person|man|woman))\W{0,3}$", re.I)
+# the one a warning notice is served on is the adult: "CAWN served on Kyle Strachan in respect of Maisie"
+_DISRUPTED = re.compile(
+    r"\b(?:CAWN|(?:child abduction )?warning notice|abduction notice)s?\b[^.;]{0,25}\b(?:served|issued|given)\s+"
+    r"(?:on|to|against)\s+$",
+    re.I,
+)
+_TRANSITIONS = re.compile(
+    r"\btransition\w*|care leavers?\b|leaving care|\b18\s*[-–]\s*25\b|young adults?\b|personal adviser", re.I
+)
+
+
 def _decide_kinds(x: Extraction, units: list[Unit]) -> None:
     lead: Ent | None = None
     block = -1
@@ -1308,13 +1327,26 @@ def _decide_kinds(x: Extraction, units: list[Unit]) -> None:
                 e.adult_votes += 1
             if re.search(r"\b(YP|young person|child|pupil|year \d+|yr \d+)\b", after[:30], re.I):
                 e.child_votes += 1
+            if _VICTIM_CUE.search(after[:80]) or _VICTIM_BEFORE.search(before):
+                e.victim_votes += 1
+            if _DISRUPTED.search(before):
+                e.adult_votes += 3
+    transitions = bool(_TRANSITIONS.search(x.note.text))
     for e in x.entities:
         if e.kind not in ("child", "person_of_concern"):
             continue
         age = e.age
         if e.dob and x.day:
             age = x.day.year - e.dob.year - ((x.day.month, x.day.day) < (e.dob.month, e.dob.day))
-        if age is not None:
+        if (
+            age is not None
+            and 18 <= age <= 25
+            and transitions
+            and e.victim_votes > 0
+            and e.adult_votes < (e.victim_votes + e.child_votes)
+        ):
+            e.kind = "child"  # a young adult victim in a transitions or leaving-care context
+        elif age is not None:
             e.kind = "child" if age < 18 else "person_of_concern"
         elif e.adult_votes > e.child_votes or (e.nickname_only and e.child_votes == 0):
             e.kind = "person_of_concern"
