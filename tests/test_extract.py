@@ -294,3 +294,21 @@ def test_young_adults_in_a_transitions_context_and_warning_notices() -> None:
     # outside a transitions context a 19-year-old is an adult
     doc = extract(HEADER + "\nDale Moss (19) was seen with Amy Hill (15) at Ash Park.\n")
     assert ents(doc)["Dale Moss"]["kind"] == "person_of_concern"
+
+
+def test_groups_by_acronym_and_by_what_is_said_of_them() -> None:
+    doc = extract(
+        HEADER
+        + '\nThe boys call themselves the Hillside Boys and tag "HSB" on the underpass. '
+        + "Ada Penn (14) and Bea Holt (15) are all HSB. Ada was stabbed by K-Side youngers; the K-Side beef goes on. "
+        + "Ada attends Moss Lane Academy. Bea was excluded from MLA in May.\n"
+    )
+    e = ents(doc)
+    assert e["Hillside Boys"]["kind"] == "group" and "HSB" in e["Hillside Boys"]["aliases"]
+    assert e["K-Side"]["kind"] == "group"
+    assert "MLA" in e["Moss Lane Academy"]["aliases"] and "MLA" not in e
+    r = rels(doc)
+    assert ("MEMBER_OF", "Ada Penn", "Hillside Boys") in r and ("ATTENDS", "Bea Holt", "Moss Lane Academy") in r
+    # initials in brackets that are not the person's are not an alias of theirs
+    doc = extract(HEADER + "\nRiley Bright (TYB) was seen with Ada Penn (14) at Ash Park. TYB drill video.\n")
+    assert "TYB" not in ents(doc)["Riley Bright"]["aliases"]

@@ -774,12 +774,84 @@ def _first_pass(x: Extraction, units: list[Unit]) -> None:
     _consolidate_places(x)
     _place_short_forms(x)
     _school_short_forms(x)
-    # acronyms of named groups used elsewhere ("FDB" for "Ferndale Boys ... (FDB)") are aliases
+    # a group named by what its members call themselves: "they call themselves the Tanyard Boys"
+    for m in _CALL_THEMSELVES.finditer(note.text):
+        if norm(m.group(1)) not in x.index:
+            x.entity("group", m.group(1))
+    # acronyms of named groups and schools used elsewhere ("FDB" for "Ferndale Boys", "TYB" for "Tanyard Boys",
+    # "KPA" for "Kilnworth Park Academy") are aliases; a school entity named by the acronym alone is the same
     for e in list(x.entities):
-        if e.kind == "group" and len(e.name.split()) >= 2:
-            acr = "".join(w[0] for w in e.name.split() if w[0].isupper())
-            if len(acr) >= 2 and re.search(rf"\b{acr}\b", note.text):
-                x.alias(e, acr)
+        if e.kind in ("group", "school") and len(e.name.split()) >= 2:
+            for m in re.finditer(r"\b[A-Z]{2,5}\b", note.text):
+                acr = m.group(0)
+                if acr in SHORTHAND - {"PRU"} or not acronym_of(acr, e.name):
+                    continue
+                other = x.index.get(norm(acr))
+                if other is not None and other is not e and other.kind == e.kind and norm(other.name) == norm(acr):
+                    x.entities.remove(other)
+                    del x.index[norm(acr)]
+                if norm(acr) not in x.index:
+                    x.alias(e, acr)
+
+
+_CALL_THEMSELVES = re.compile(
+    rf"\b(?:call(?:s|ed)? themselves|known as|go(?:es)? by the name)\s+(?:the\s+)?((?:{_CAP}\s+){{0,2}}{GROUP_HEADS})\b"
+)
+# a name that is a group by what is said of it: "K-Side youngers", "are all TYB", "head of TYB", "TYB v K-Side"
+_GROUP_TOKEN = re.compile(r"(?<![\w-])([A-Z]{2,4}\d?|[A-Z]\d|[A-Z][a-z]*-[A-Z][a-z]+)(?![\w-])")
+_GROUP_AFTER = re.compile(
+    r"^\s+(?:youngers|olders|boys|girls|drill|members?|gang|crew|retaliation|rivals?|beef|conflict|territory|"
+    r"green light|(?:line\s+)?phone|v\b|vs\b|versus\b)",
+)
+_GROUP_BEFORE = re.compile(
+    r"(?:\bhead of|\bmembers? of|\bpart of|\brivals?|\baffiliated (?:to|with)|\bv|\bvs|\bversus|\bare all|"
+    r"\bare both|\bboth|\bthe oldest|\btreat|\bon)\s+(?:the\s+)?$",
+    re.I,
+)
+
+
+def acronym_of(acr: str, name: str) -> bool:
+    """Whether ``acr`` abbreviates ``name``: first and last letters from its first and last words' initials,
+    the others in order in between.
+
+    >>> acronym_of("TYB", "Tanyard Boys"), acronym_of("KPA", "Kilnworth Park Academy"), acronym_of("TB", "Kai Box")
+    (True, True, False)
+    """
+    words = [w for w in re.findall(r"[A-Za-z'’]+", name) if w[0].isupper()]
+    if len(words) < 2 or len(acr) < 2:
+        return False
+    if acr[0] != words[0][0].upper() or acr[-1] != words[-1][0].upper():
+        return False
+    rest = " ".join(words)[1 : -len(words[-1]) + 1 or None].upper()
+    pos = 0
+    for ch in acr[1:-1]:
+        pos = rest.find(ch, pos)
+        if pos < 0:
+            return False
+        pos += 1
+    return True
+
+
+def _unexpanded_groups(x: Extraction) -> None:
+    """Groups the note never spells out ("TYB", "K-Side", "R2"), known by what is said of them, at least twice."""
+    text = x.note.text
+    counts: dict[str, int] = {}
+    evidence: set[str] = set()
+    for m in _GROUP_TOKEN.finditer(text):
+        tok = m.group(1)
+        if tok in SHORTHAND or tok.capitalize() in NOT_NAME or norm(tok) in x.index or norm(tok) in x.professionals:
+            continue
+        counts[tok] = counts.get(tok, 0) + 1
+        if _GROUP_AFTER.match(text[m.end() : m.end() + 20]) or _GROUP_BEFORE.search(
+            text[max(0, m.start() - 20) : m.start()]
+        ):
+            evidence.add(tok)
+    people_initials = {
+        "".join(w[0] for w in e.name.split()).upper() for e in x.entities if e.kind in ("child", "person_of_concern")
+    }
+    for tok in sorted(evidence):
+        if counts[tok] >= 2 and tok not in people_initials:
+            x.entity("group", tok)
 
 
 _PLACE_ABBREV = {
@@ -1044,6 +1116,12 @@ def _second_pass(x: Extraction, units: list[Unit]) -> None:
             for col, cell in u.row.items():
                 if re.search(r"\b(name|young person|child|yp|subject|nominal)\b", col) and cell:
                     name_col = cell
+            initials = u.row.get("initials", "").strip()
+            known = norm(initials) in x.index or initials in SHORTHAND
+            if name_col is None and re.fullmatch(r"[A-Z]{2,3}", initials) and not known:
+                e = x.entity("child", initials)  # a pupil known only by initials in a table
+                e.defined = True
+                _kind_context(x, e, u)
         if name_col:
             nm = re.sub(r"\(.*?\)|–.*|surname not known|not known", "", name_col).strip(" \"“”'")
             quoted = re.search(r"[\"“']([^\"”']+)[\"”']", name_col)
@@ -1257,8 +1335,8 @@ def _add_person(x: Extraction, name: str, after: str, u: Unit, raw: str | None =
         m = re.search(r"\baka\s+[\"“']?([A-Za-z][A-Za-z'’-]{1,20})", after[:80])
         if m and _is_name_token(m.group(1).capitalize()):
             x.alias(e, title_case(m.group(1)) if m.group(1).isupper() else m.group(1))
-    if ini and ini.group(1) not in SHORTHAND:
-        x.alias(e, ini.group(1))
+    if ini and ini.group(1) not in SHORTHAND and ini.group(1)[0] == e.name[:1].upper():
+        x.alias(e, ini.group(1))  # "Tyler Haddow (TH)", not the group of "Riley BAPTISTE (TYB)"
     _kind_context(x, e, u)
     return e
 
@@ -1395,7 +1473,12 @@ def _find_mentions(x: Extraction, units: list[Unit]) -> None:
                     # single-word person forms must be written as names: "Kai", "KAI", not "kai"
                     if not surface[0].isupper():
                         continue
-                    if surface.isupper() and len(surface) <= 3 and surface not in {f for f in e.forms}:
+                    if (
+                        surface.isupper()
+                        and len(surface) <= 3
+                        and surface not in e.forms
+                        and not (e.defined and surface == e.name)
+                    ):
                         continue
                     before = u.text[max(0, m.start() - 12) : m.start()]
                     if re.search(rf"\b{PRO_TITLES}\.?\s*$", before):
@@ -1819,6 +1902,7 @@ def extract_parsed(note: ParsedNote) -> Extraction:
     _first_pass(x, units)
     _professionals(x)
     _second_pass(x, units)
+    _unexpanded_groups(x)
     _find_mentions(x, units)
     _decide_kinds(x, units)
     _relations(x, units)
