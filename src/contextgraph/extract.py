@@ -1119,9 +1119,9 @@ def _second_pass(x: Extraction, units: list[Unit]) -> None:
             initials = u.row.get("initials", "").strip()
             known = norm(initials) in x.index or initials in SHORTHAND
             if name_col is None and re.fullmatch(r"[A-Z]{2,3}", initials) and not known:
-                e = x.entity("child", initials)  # a pupil known only by initials in a table
-                e.defined = True
-                _kind_context(x, e, u)
+                pupil = x.entity("child", initials)  # a pupil known only by initials in a table
+                pupil.defined = True
+                _kind_context(x, pupil, u)
         if name_col:
             nm = re.sub(r"\(.*?\)|–.*|surname not known|not known", "", name_col).strip(" \"“”'")
             quoted = re.search(r"[\"“']([^\"”']+)[\"”']", name_col)
