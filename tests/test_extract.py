@@ -312,3 +312,16 @@ def test_groups_by_acronym_and_by_what_is_said_of_them() -> None:
     # initials in brackets that are not the person's are not an alias of theirs
     doc = extract(HEADER + "\nRiley Bright (TYB) was seen with Ada Penn (14) at Ash Park. TYB drill video.\n")
     assert "TYB" not in ents(doc)["Riley Bright"]["aliases"]
+
+
+def test_names_that_are_also_words_and_ages_after_a_first_name() -> None:
+    doc = extract(
+        "STRATEGY MEETING - Summer KELLEHER\nDate: 03/04/2025\n"
+        "Present: Ann Lee (CSC); Bob Ray (exploitation team, for Kacey Lowther)\n\n"
+        "Summer Kelleher went missing with Kacey Lowther and both girls were found at an adult's flat.\n"
+        "- Kacey, 15, is open to the Leaving Care Team. Grooming Shannon Tate (16) is a concern.\n"
+    )
+    e = ents(doc)
+    assert e["Summer Kelleher"]["kind"] == "child" and e["Kacey Lowther"]["kind"] == "child"
+    assert "Grooming Shannon" not in e and "Shannon Tate" in e
+    assert ("OPEN_TO", "Kacey Lowther", "CSC") in rels(doc)

@@ -132,7 +132,8 @@ _ACTIONS_HEADING = re.compile(r"\b(actions?|next steps|agreed|decisions?|owners?
 
 SERVICE_CUES: dict[str, str] = {
     "CSC": r"\bCSC\b|social care|\bCIN\b|child in need|\bCP plan\b|child protection(?: plan)?|looked[- ]after|"
-    r"\bLAC\b|\bCLA\b|allocated (?:social worker|SW)|\bs\.?\s?20\b|care order|social worker|\bSW\b",
+    r"\bLAC\b|\bCLA\b|allocated (?:social worker|SW)|\bs\.?\s?20\b|care order|social worker|\bSW\b|"
+    r"leaving care|16\+ team|personal adviser",
     "YJS": r"\bYJS\b|\bYOT\b|youth justice|youth offending|referral order|\bYRO\b|youth rehabilitation order",
     "EARLY_HELP": r"early help|\bEH\b|family support|targeted (?:family )?support",
     "EXPLOITATION_TEAM": r"\bSAFE\b|exploitation team|complex safeguarding|\bGET SAFE\b|\bACT\b",
@@ -146,6 +147,9 @@ _ONE_SERVICE = re.compile("|".join(f"(?P<{code}>{cue})" for code, cue in SERVICE
 _SERVICE_WORDS = frozenset(
     [
         "csc",
+        "leaving",
+        "16",
+        "personal",
         "social",
         "cin",
         "child",
@@ -189,7 +193,7 @@ _SERVICE_POS = re.compile(
     r"\bopen\b|\ballocated\b|\bplan\b|\border\b|\bworker\b|\bCIN\b|\bCP\b|looked[- ]after|\bLAC\b|\bs\.?\s?20\b|"
     r"\bcaseload\b|\bworking with\b|\bsupported by\b|\binvolved\b|\bsupervis\w+\b|\bteam\b|\bopen to\b|"
     r"\bassessment\b|\bunder\b|\bwith (?:the )?(?:YJS|SAFE|CAMHS|early help)|\bSW\b|\bsocial worker\b|"
-    r"\bsees\b|\bseeing\b|\bknown to\b|\bcurrent\w*\b|\bremains\b|\bstill\b",
+    r"\bsees\b|\bseeing\b|\bknown to\b|\bcurrent\w*\b|\bremains\b|\bstill\b|\bthrough\b|\bpersonal adviser\b",
     re.IGNORECASE,
 )
 
@@ -1038,6 +1042,10 @@ IMPERATIVES = _words(
 _LEGAL_COURT = re.compile(r"\b(?:Crown|Magistrates['’]?|Youth|County|Family|High|Coroner['’]?s?)\s+Court\b")
 
 
+# words that are also first names: a name only before a SURNAME in capitals or an age ("Summer KELLEHER (15)")
+FIRST_NAME_WORDS = _words("Summer May April June August Autumn Winter Rose Grace Hope Faith Joy Sunny Storm")
+
+
 def _is_name_token(w: str) -> bool:
     base = w.strip("'’")
     return bool(base) and base not in NOT_NAME and base.capitalize() not in NOT_NAME and base.upper() not in SHORTHAND
@@ -1055,7 +1063,7 @@ def _professionals(x: Extraction) -> None:
                     x.professionals.add(norm(w))
     for i in x.note.professional_lines:
         for m in _FULL_NAME.finditer(lines[i]):
-            if re.search(r"\b(?:re|regarding|about|concerning)\s+$", lines[i][: m.start()]):
+            if re.search(r"\b(?:re|regarding|about|concerning|for|in respect of)\s+$", lines[i][: m.start()]):
                 continue  # "(YJS – for information re Ibrahim Sesay)" names a subject, not a professional
             x.professionals.add(norm(m.group(0)))
             x.professionals.add(norm(m.group(1)))  # first names of professionals, used alone later
@@ -1150,7 +1158,16 @@ def _second_pass(x: Extraction, units: list[Unit]) -> None:
             toks = m.group(0).split()
             # trim tokens that are not names at either end
             while toks and (not _is_name_token(toks[0]) or toks[0] in IMPERATIVES):
+                if (
+                    toks[0].capitalize() in FIRST_NAME_WORDS
+                    and len(toks) >= 2
+                    and _is_name_token(toks[1])
+                    and (toks[1].isupper() or _age_after(t[m.end() :], None) != (None, None))
+                ):
+                    break  # "Summer KELLEHER", "April Moss (15)": a first name that is also a word
                 toks.pop(0)
+            if toks and len(toks) >= 2 and _sentence_word(x, t, t.find(toks[0], m.start()), toks[0]):
+                toks.pop(0)  # "Grooming Shannon and younger girls": a verb that starts the sentence
             while toks and not _is_name_token(toks[-1]):
                 toks.pop()
             if len(toks) < 2:
@@ -1270,6 +1287,18 @@ def _people_in_cells(x: Extraction, units: list[Unit]) -> None:
                 e.defined = True
                 e.nickname_only = len(toks) == 1
                 _kind_context(x, e, u)
+
+
+def _sentence_word(x: Extraction, t: str, start: int, tok: str) -> bool:
+    """Whether ``tok``, capitalised only because it starts a sentence or a cell, is an ordinary word: it ends
+    like a verb form or the note also writes it in lower case."""
+    if not re.search(r"(?:^|[.!?:|]\s*|^\W+)$", t[:start]) or not tok[1:].islower():
+        return False
+    low = tok.lower()
+    if low.endswith("ing") and len(low) > 5:
+        return True
+    lowered = x.note.lowered_words
+    return low in lowered
 
 
 def _prefix_owner(x: Extraction, nickname: str) -> Ent | None:
@@ -1405,6 +1434,9 @@ def _decide_kinds(x: Extraction, units: list[Unit]) -> None:
                 e.adult_votes += 1
             if re.search(r"\b(YP|young person|child|pupil|year \d+|yr \d+)\b", after[:30], re.I):
                 e.child_votes += 1
+            a = re.match(r"^\s*(?:,\s*|\(\s*)(\d{1,2})\s*(?:\)|,|\s[-–])", after)
+            if a and e.age is None and 8 <= int(a.group(1)) <= 70:
+                e.age = int(a.group(1))  # "Kacey, 15, has been open to ..."
             if _VICTIM_CUE.search(after[:80]) or _VICTIM_BEFORE.search(before):
                 e.victim_votes += 1
             if _DISRUPTED.search(before):
@@ -1586,7 +1618,7 @@ def _relations(x: Extraction, units: list[Unit]) -> None:
                 and note.meeting.kind in ("RETURN_INTERVIEW", "STRATEGY")
                 and (
                     u.kind == "heading"
-                    or re.match(r"^\W*(child|name|young person|yp|subject)\b", u.text, re.I)
+                    or re.match(r"^\W*(?:[A-Z]?\d{1,2}[a-z]?\s+)?(child|name|young person|yp|subject)\b", u.text, re.I)
                     or u.line == min(v.line for v in units)
                 )
             ):

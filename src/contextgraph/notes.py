@@ -201,6 +201,7 @@ class ParsedNote:
     header_end: int = 0  # first line after the header block
     professional_lines: set[int] = field(default_factory=set)
     lowercase: bool = False
+    lowered_words: frozenset[str] = frozenset()  # words the note writes in lower case somewhere
 
 
 _HEADING_MD = re.compile(r"^(#{1,6})\s+(.*)$")
@@ -407,6 +408,7 @@ def parse_note(text: str, path: str = "<note>") -> ParsedNote:
             note.professional_lines.add(i)
     letters = [re.sub(r"^[-*|#0-9. )(]+", "", line).strip()[:1] for line in lines if line.strip()]
     note.lowercase = sum(1 for c in letters if c.islower()) > 0.3 * max(1, len(letters))
+    note.lowered_words = frozenset(re.findall(r"(?<![\w'’-])[a-z][a-z'’-]+", text))
     _units(note, lines)
     return note
 
