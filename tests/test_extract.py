@@ -325,3 +325,18 @@ def test_names_that_are_also_words_and_ages_after_a_first_name() -> None:
     assert e["Summer Kelleher"]["kind"] == "child" and e["Kacey Lowther"]["kind"] == "child"
     assert "Grooming Shannon" not in e and "Shannon Tate" in e
     assert ("OPEN_TO", "Kacey Lowther", "CSC") in rels(doc)
+
+
+def test_group_reference_and_nickname_later_in_the_clause() -> None:
+    doc = extract(
+        HEADER
+        + "\nThe older lads look up to Troy Mabb, 21, known on the street as Bones.\n\n"
+        + "On Sat 27/07 Jay Pinn (15), Ray Bapp (14) and Kofi Asa (14) were seen at Ash Park. Later that evening "
+        + "the three boys were seen outside Lucky Wines off-licence with Bones.\n"
+    )
+    e = ents(doc)
+    assert "Bones" in e["Troy Mabb"]["aliases"] and e["Troy Mabb"]["kind"] == "person_of_concern"
+    r = rels(doc)
+    for kid in ("Jay Pinn", "Ray Bapp", "Kofi Asa"):
+        assert ("SEEN_AT", kid, "Lucky Wines off-licence") in r, kid
+        assert ("ASSOCIATES_WITH", kid, "Troy Mabb") in r or ("ASSOCIATES_WITH", "Troy Mabb", kid) in r, kid

@@ -280,6 +280,13 @@ _PAREN_ALIAS = re.compile(r"^\s*\(\s*[\"“']?([A-Za-z][A-Za-z'’-]{1,20})[\"�
 _PAREN_INITIALS = re.compile(r"^\s*\(\s*([A-Z]{2,3})\s*\)")
 _PRONOUN = re.compile(r"\b(he|she|his|her|him|hers|himself|herself)\b", re.I)
 _PLURAL_PRONOUN = re.compile(r"\b(they|them|their|both|the two|the pair|the boys|the girls)\b", re.I)
+# "the three boys", "the group", "all four": the people named together just before
+_GROUP_REFERENCE = re.compile(
+    r"\b(?:the|all|these|those) (?:two|three|four|five|six|\d) (?:boys|girls|young people|children|lads|of them|"
+    r"yps?|pupils|friends)\b|\b(?:the|all) (?:two|three|four|five|six)\b|"
+    r"\bthe (?:three |two |four )?younger ones\b",
+    re.I,
+)
 
 
 def title_case(s: str) -> str:
@@ -1361,7 +1368,13 @@ def _add_person(x: Extraction, name: str, after: str, u: Unit, raw: str | None =
         if _is_name_token(w.split()[0]) or w.islower():
             x.alias(e, title_case(w) if w.isupper() or w.islower() else w)
     else:
-        m = re.search(r"\baka\s+[\"“']?([A-Za-z][A-Za-z'’-]{1,20})", after[:80])
+        # "Troy Mabbott, 21, known on the street as Bones": within the clause, before anyone else is named
+        clause = re.split(r"[.;]\s|\band\b|\s[A-Z][a-z]+\s+[A-Z][a-z]+", after[:80], maxsplit=1)[0]
+        m = re.search(
+            r"\b(?:aka|a\.k\.a\.?|known (?:\w+ ){0,3}as|goes by|calls? (?:him|her)self|nicknamed)\s+"
+            r"[\"“']?([A-Za-z0-9][A-Za-z0-9'’-]{1,20})",
+            clause,
+        )
         if m and _is_name_token(m.group(1).capitalize()):
             x.alias(e, title_case(m.group(1)) if m.group(1).isupper() else m.group(1))
     if ini and ini.group(1) not in SHORTHAND and ini.group(1)[0] == e.name[:1].upper():
@@ -1625,6 +1638,7 @@ def _relations(x: Extraction, units: list[Unit]) -> None:
                 note_subject = people[0]
     prev_person: Ent | None = None
     prev_people: list[Ent] = []
+    group_people: list[Ent] = []  # the last children named together, for "the three boys"
     prev_block = -1
     block_ctx = Context()
     for u in units:
@@ -1689,9 +1703,15 @@ def _relations(x: Extraction, units: list[Unit]) -> None:
                 people = [focus, *people]
         elif not people and prev_person and pronoun:
             people = [prev_person]
-        if not [f for f in found if f.ent.kind in ("child", "person_of_concern")] and _PLURAL_PRONOUN.search(u.text):
-            # "Both were found at ...": the people of the sentence before
-            people = _dedupe([*people, *prev_people])
+        named_here = [f for f in found if f.ent.kind in ("child", "person_of_concern")]
+        if (not named_here and _PLURAL_PRONOUN.search(u.text)) or (
+            len(group_people) >= 2 and _GROUP_REFERENCE.search(u.text)
+        ):
+            # "Both were found at ...", "the three boys were seen with Bones": the people named together before
+            people = _dedupe([*people, *(group_people if _GROUP_REFERENCE.search(u.text) else prev_people)])
+        kids_here = [f.ent for f in named_here if f.ent.kind == "child"]
+        if len(_dedupe(kids_here)) >= 2:
+            group_people = _dedupe(kids_here)
         if people:
             prev_person = people[-1] if found else prev_person
             prev_people = people
