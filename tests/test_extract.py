@@ -340,3 +340,22 @@ def test_group_reference_and_nickname_later_in_the_clause() -> None:
     for kid in ("Jay Pinn", "Ray Bapp", "Kofi Asa"):
         assert ("SEEN_AT", kid, "Lucky Wines off-licence") in r, kid
         assert ("ASSOCIATES_WITH", kid, "Troy Mabb") in r or ("ASSOCIATES_WITH", "Troy Mabb", kid) in r, kid
+
+
+def test_lettered_items_and_adults_known_only_by_a_nickname() -> None:
+    doc = extract(
+        HEADER
+        + "\nNOMINALS\n(a) TULL, Reon - DOB 12/03/2000 - home address 22 Cobden Terrace\n"
+        + "(b) HADD, Tyler - DOB 21/05/2009 - open YJS\n\n"
+        + "On 15/07 Tyler Hadd was met off the train by a male known only as SMUDGE, who keeps a room at the "
+        + "Sea Holly B&B.\n"
+    )
+    e = ents(doc)
+    assert e["Smudge"]["kind"] == "person_of_concern"
+    r = rels(doc)
+    assert ("LIVES_AT", "Reon Tull", "22 Cobden Terrace") in r and (
+        "LIVES_AT",
+        "Tyler Hadd",
+        "22 Cobden Terrace",
+    ) not in r
+    assert ("ASSOCIATES_WITH", "Tyler Hadd", "Smudge") in r or ("ASSOCIATES_WITH", "Smudge", "Tyler Hadd") in r

@@ -1232,6 +1232,17 @@ def _second_pass(x: Extraction, units: list[Unit]) -> None:
             initials = "".join(p[0] for p in parts).upper()
             if initials not in SHORTHAND and re.search(rf"\b{initials}\b", x.note.text):
                 x.alias(e, initials)
+    # adults known only by a nickname, without quotes: "a male known only as SMUDGE", "an older lad called Reefa"
+    for u in units:
+        for m in _KNOWN_ONLY_AS.finditer(u.text):
+            w = m.group(1)
+            w = title_case(w) if w.isupper() and len(w) > 3 else w
+            if norm(w) in x.index or not _is_name_token(w) or norm(w) in x.professionals:
+                continue
+            e = x.entity("person_of_concern", w)
+            e.nickname_only = True
+            e.defined = True
+            _kind_context(x, e, u)
     # nicknames standing alone in quotes
     for u in units:
         for m in _QUOTED.finditer(u.text):
@@ -1247,7 +1258,7 @@ def _second_pass(x: Extraction, units: list[Unit]) -> None:
                 r"older|boy|girl|woman|female|someone|person|friend|by|from|with|and|to|of)\s*$",
                 before,
                 re.I,
-            ) and not re.match(r"\s*(?:\(|,|is|was|has|had|who|picked|said|told|gave|drove|sent|took)", after):
+            ) and not re.match(r"\s*(?:\(|,|[-–]\s|is|was|has|had|who|picked|said|told|gave|drove|sent|took)", after):
                 continue
             # "Walsh is "Kez"", or a nickname that starts like one person's name ("Fitz", Fitzgerald)
             before_word = re.search(rf"({_NAME_TOKEN})\s+(?:is|was|=)\s*$", before)
@@ -1306,6 +1317,13 @@ def _sentence_word(x: Extraction, t: str, start: int, tok: str) -> bool:
         return True
     lowered = x.note.lowered_words
     return low in lowered
+
+
+_KNOWN_ONLY_AS = re.compile(
+    r"\b(?:male|man|female|woman|lad|adult|guy|youth|someone|person|boy|girl|teenager)\s+(?:\(\w+\)\s+)?"
+    r"(?:(?:who is |who's )?(?:known|only known|known only) (?:\w+ ){0,2}as|called|calling himself|calling herself|"
+    r"who goes by|going by|nicknamed)\s+[\"“']?([A-Z][A-Za-z0-9'’-]{1,20})\b"
+)
 
 
 def _prefix_owner(x: Extraction, nickname: str) -> Ent | None:
@@ -1375,6 +1393,8 @@ def _add_person(x: Extraction, name: str, after: str, u: Unit, raw: str | None =
             r"[\"“']?([A-Za-z0-9][A-Za-z0-9'’-]{1,20})",
             clause,
         )
+        if m and re.search(r"\b(?:a|an|by|the|with|from|to|met|by)\b", clause[: m.start()], re.I):
+            m = None  # "Tyler was met by a male known only as Smudge": someone else's nickname
         if m and _is_name_token(m.group(1).capitalize()):
             x.alias(e, title_case(m.group(1)) if m.group(1).isupper() else m.group(1))
     if ini and ini.group(1) not in SHORTHAND and ini.group(1)[0] == e.name[:1].upper():
