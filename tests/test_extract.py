@@ -359,3 +359,17 @@ def test_lettered_items_and_adults_known_only_by_a_nickname() -> None:
         "22 Cobden Terrace",
     ) not in r
     assert ("ASSOCIATES_WITH", "Tyler Hadd", "Smudge") in r or ("ASSOCIATES_WITH", "Smudge", "Tyler Hadd") in r
+
+
+def test_voice_independent_cues_speaker_labels_and_warning_notices() -> None:
+    doc = extract(
+        HEADER
+        + "\n- Police: Jade Mill is the former partner of Kyle Stra (remanded). Assessed as grooming Amy Lark (15) "
+        + "and Ria Holt (14).\n"
+        + "- The driver, Jace Pemb, who the boys call Vex, was arrested at the scene with Ria Holt.\n"
+        + "- Jade Mill has a CAWN in respect of Ella Dunn (15).\n"
+    )
+    r = rels(doc)
+    assert ("EXPLOITS", "Jade Mill", "Amy Lark") in r and ("EXPLOITS", "Jade Mill", "Ria Holt") in r
+    assert ("EXPLOITS", "Jade Mill", "Ella Dunn") in r
+    assert "Vex" in ents(doc)["Jace Pemb"]["aliases"]

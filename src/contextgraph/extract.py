@@ -242,6 +242,7 @@ _AGENT_VERB = re.compile(
     r"line holder|the handler|handler|pimp\w*|abus\w+|threat\w*|coerc\w+|bought|buys|target\w*|sorts?\b|"
     r"offer\w*|approach\w*|charged\b|remanded\b|the driver|a driver|driver\b|manag\w+ the|convicted\b|"
     r"sentenced\b|in custody\b|on remand\b|remains on remand|in prison|jailed|PNC\b|on bail\b|"
+    r"(?:has|had|was served with|served with|received) (?:a |an )?(?:CAWN|child abduction warning notice)|"
     r"assessed as (?:supplying|recruiting|exploiting|grooming|running|the)|a former associate|an associate of)",
     re.I,
 )
@@ -1169,7 +1170,11 @@ def _second_pass(x: Extraction, units: list[Unit]) -> None:
                     toks[0].capitalize() in FIRST_NAME_WORDS
                     and len(toks) >= 2
                     and _is_name_token(toks[1])
-                    and (toks[1].isupper() or _age_after(t[m.end() :], None) != (None, None))
+                    and (
+                        toks[1].isupper()
+                        or _age_after(t[m.end() :], None) != (None, None)
+                        or toks[1].lower() not in x.note.lowered_words
+                    )
                 ):
                     break  # "Summer KELLEHER", "April Moss (15)": a first name that is also a word
                 toks.pop(0)
@@ -1383,17 +1388,18 @@ def _add_person(x: Extraction, name: str, after: str, u: Unit, raw: str | None =
     aka = _AKA.match(after) or (None if ini else _PAREN_ALIAS.match(after))
     if aka:
         w = aka.group(1)
-        if _is_name_token(w.split()[0]) or w.islower():
+        if (_is_name_token(w.split()[0]) and not w.islower()) or (w.islower() and x.note.lowercase):
             x.alias(e, title_case(w) if w.isupper() or w.islower() else w)
     else:
         # "Troy Mabbott, 21, known on the street as Bones": within the clause, before anyone else is named
         clause = re.split(r"[.;]\s|\band\b|\s[A-Z][a-z]+\s+[A-Z][a-z]+", after[:80], maxsplit=1)[0]
         m = re.search(
-            r"\b(?:aka|a\.k\.a\.?|known (?:\w+ ){0,3}as|goes by|calls? (?:him|her)self|nicknamed)\s+"
+            r"\b(?:aka|a\.k\.a\.?|known (?:\w+ ){0,3}as|goes by|calls? (?:him|her)self|nicknamed|"
+            r"who (?:the \w+|\w+) calls?)\s+"
             r"[\"“']?([A-Za-z0-9][A-Za-z0-9'’-]{1,20})",
             clause,
         )
-        if m and re.search(r"\b(?:a|an|by|the|with|from|to|met|by)\b", clause[: m.start()], re.I):
+        if m and re.search(r"\b(?:by|with|from|to|met)\b|\b(?:a|an)\s+\w+", clause[: m.start()], re.I):
             m = None  # "Tyler was met by a male known only as Smudge": someone else's nickname
         if m and _is_name_token(m.group(1).capitalize()):
             x.alias(e, title_case(m.group(1)) if m.group(1).isupper() else m.group(1))
@@ -1848,14 +1854,21 @@ def _relate_row(x: Extraction, u: Unit, sec_grading: str | None) -> bool:
 # a sentence that starts with its verb is about the heading's or paragraph's subject: "Seen at the Rec with Mia"
 _SUBJECTLESS = re.compile(
     r"(?:Seen|Stopped|Found|Located|Arrested|Open|Known|Attends|Lives|Living|Believed|Reported|Missing|Went|"
-    r"Was|Is|Has|Had|Now|Still|Also|Often|Regularly|Frequently|Allocated|Excluded|On roll|Close friend|Friends?)\b"
+    r"Was|Is|Has|Had|Now|Still|Also|Often|Regularly|Frequently|Allocated|Excluded|On roll|Close friend|Friends?|"
+    r"Assessed|Thought|Suspected|Said|Described|Exploited|Exploiting|Grooming|Groomed|Ran|Runs|Running|Uses|Used|"
+    r"Recruit\w*|Supplie[sd]|Supplying|Controls|Controlled|Charged|Convicted|Remanded|On bail)\b"
 )
 
 
 def _lead_offset(text: str) -> int:
     """How far into a unit its subject may start: past numbering like "5.1" or "(3)"."""
     m = re.match(r"^\s*(?:\(?\d+(?:\.\d+)*[.)]?\s*|\[\d+\]\s*)?[*_\s]*", text)
-    return (m.end() if m else 0) + 1
+    end = m.end() if m else 0
+    # "Police: Millward is ...", "Horizon (Aled): Kacey, 15, ...": who is speaking, then the subject
+    label = re.match(r"[A-Z][\w&/'’ -]{0,30}(?:\([^)]{0,30}\))?:\s+", text[end:])
+    if label and not re.search(r"\d", label.group(0)):
+        end += label.end()
+    return end + 1
 
 
 def _dedupe(xs: Iterable[Ent]) -> list[Ent]:
@@ -1940,7 +1953,9 @@ def _relate_unit(
     together = _near(tl, _LOWER_CUES["together"])
     family = _near(tl, _LOWER_CUES["family"])
     missing = _near(tl, _LOWER_CUES["missing"])
-    exploit = _near(tl, _LOWER_CUES["exploit"])
+    exploit = _near(tl, _LOWER_CUES["exploit"]) or (
+        bool(_WARNING_NOTICE.search(t)) and bool(_STATES_EXPLOITATION.search(x.note.text))
+    )
     many = len(people) > 5
     for i, a in enumerate(people):
         for b in people[i + 1 :]:
@@ -1955,6 +1970,11 @@ def _relate_unit(
             peers = (together or (exploit and a.kind == b.kind == "person_of_concern")) and not many
             if peers and (not family or re.search(r"\b(together|with|seen)\b", t)):
                 x.relate("ASSOCIATES_WITH", a, b, day, grading)
+
+
+# a warning notice is served because of grooming or exploitation, which the note must state somewhere
+_WARNING_NOTICE = re.compile(r"\bCAWNs?\b|\b(?:child abduction )?warning notices?\b", re.I)
+_STATES_EXPLOITATION = re.compile(r"\bgroom\w*|\bexploit\w*|\bCSE\b|\bCCE\b|\btraffick\w*", re.I)
 
 
 def _open_to(x: Extraction, children: list[Ent], focus: Ent | None, code: str, grading: str | None) -> None:
