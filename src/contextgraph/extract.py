@@ -783,6 +783,7 @@ def _first_pass(x: Extraction, units: list[Unit]) -> None:
             ):
                 e = x.entity("group", exp)
                 x.alias(e, acr)
+    _single_word_places(x)
     _consolidate_places(x)
     _place_short_forms(x)
     _school_short_forms(x)
@@ -923,6 +924,42 @@ def _consolidate_places(x: Extraction) -> None:
             big.add_form(f)
         if small.postcode and not big.postcode:
             big.postcode = small.postcode
+
+
+_AT_ONE_WORD = re.compile(
+    r"\b(at|inside|outside|near|behind|opposite|in|to|from)\s+([A-Z][a-z]{3,})\b(?!['’-]|\s+[A-Z])"
+)
+
+
+_HEAD_AFTER = re.compile(rf"\s+(?:railway |train |bus |coach )?(?i:{PLACE_HEADS[3:-1]})\b")
+
+
+def _single_word_places(x: Extraction) -> None:
+    """A business known by one word ("at Cluckers", "inside Cluckers"): named at least twice after "at",
+    "inside", "outside" and the like, never after "in" (a town is "in Thornmere"), never in the header, never
+    before another capitalised word (a first name is "Tyler Haddow")."""
+    text = x.note.text
+    lines = text.split("\n")
+    header = " ".join(lines[: min(3, x.note.header_end)])
+    at: dict[str, int] = {}
+    inside: set[str] = set()
+    strong: set[str] = set()
+    for m in _AT_ONE_WORD.finditer(text):
+        word, prep = m.group(2), m.group(1).lower()
+        if _HEAD_AFTER.match(text, m.end()):
+            continue  # "at Crowmere railway station": a town before the place
+        if prep == "in":
+            inside.add(word)
+        else:
+            at[word] = at.get(word, 0) + 1
+            if prep not in ("to", "from"):
+                strong.add(word)
+    for word, n in at.items():
+        if n < 2 or word not in strong or word in inside or word in NOT_NAME or word.upper() in SHORTHAND or norm(word) in x.index:
+            continue
+        if re.search(rf"\b{word}\b", header) or re.search(rf"\b{word}\s+[A-Z]", text):
+            continue
+        _place(x, word, "")
 
 
 _HEAD_AT_END = re.compile(rf"\s+{PLACE_HEADS}$")
@@ -1665,6 +1702,8 @@ def _relations(x: Extraction, units: list[Unit]) -> None:
     prev_person: Ent | None = None
     prev_people: list[Ent] = []
     group_people: list[Ent] = []  # the last children named together, for "the three boys"
+    prev_places: list[Ent] = []  # the places of the sentence before, in the same paragraph or item, for "there"
+    prev_block_places = -1
     prev_block = -1
     block_ctx = Context()
     for u in units:
@@ -1750,6 +1789,10 @@ def _relations(x: Extraction, units: list[Unit]) -> None:
             places = [place_focus]
         if people and not places and place_focus and place_focus in (row_subject, block_ctx.place):
             places = [place_focus]
+        if people and not places and prev_places and prev_block_places == u.block and _THERE.search(u.text):
+            places = prev_places  # "The underpass is where they meet; JJ and Ashton are seen there most nights"
+        if places:
+            prev_places, prev_block_places = places, u.block
         if people and not groups and sec and sec.group and re.search(r"\b(line|running|runner|member)", u.text, re.I):
             groups = [sec.group]
         _relate_unit(x, u, people, places, schools, groups, day, grading, focus)
@@ -1849,6 +1892,9 @@ def _relate_row(x: Extraction, u: Unit, sec_grading: str | None) -> bool:
             _relate_unit(x, sub, sub_people, sub_places, schools, groups, day, grading, subj)
             x.mentions.pop(id(sub), None)
     return True
+
+
+_THERE = re.compile(r"\b(?:there|here)\b", re.I)
 
 
 # a sentence that starts with its verb is about the heading's or paragraph's subject: "Seen at the Rec with Mia"
