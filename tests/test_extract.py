@@ -373,3 +373,23 @@ def test_voice_independent_cues_speaker_labels_and_warning_notices() -> None:
     assert ("EXPLOITS", "Jade Mill", "Amy Lark") in r and ("EXPLOITS", "Jade Mill", "Ria Holt") in r
     assert ("EXPLOITS", "Jade Mill", "Ella Dunn") in r
     assert "Vex" in ents(doc)["Jace Pemb"]["aliases"]
+
+
+def test_forms_titles_in_capitals_and_nickname_identities() -> None:
+    doc = extract(
+        "AMBERSHIRE RETURN HOME INTERVIEW RECORD\n\nSECTION A - DETAILS\n"
+        "A1 Child: Tyler Hadd          A2 DOB: 21/05/2009\n"
+        "A5 Found: Sun 18/08/2024, 10:15\nA6 Found where / by whom: Sea Holly B&B - police on a welfare check\n"
+        "A7 Missing with: Kayden Moy (cousin, 14)\nA8 RHI date: Wed 21/08/2024, at home\n"
+        "A11 School: Moss Lane Academy\n\nSECTION B - ACCOUNT\n"
+        'Q2 Who took you?\nA: "Vex drove us." (Police believe Vex is Jace Pemb.) Vex works for the Rocco line.\n'
+    )
+    e = ents(doc)
+    assert "Ambershire Return Home" not in e and "Vex" in e["Jace Pemb"]["aliases"]
+    r = rels(doc)
+    assert {
+        ("FOUND_AT", "Tyler Hadd", "Sea Holly B&B"),
+        ("MISSING_WITH", "Tyler Hadd", "Kayden Moy"),
+        ("ATTENDS", "Tyler Hadd", "Moss Lane Academy"),
+        ("MEMBER_OF", "Jace Pemb", "Rocco line"),
+    } <= r

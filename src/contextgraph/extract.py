@@ -955,7 +955,14 @@ def _single_word_places(x: Extraction) -> None:
             if prep not in ("to", "from"):
                 strong.add(word)
     for word, n in at.items():
-        if n < 2 or word not in strong or word in inside or word in NOT_NAME or word.upper() in SHORTHAND or norm(word) in x.index:
+        if (
+            n < 2
+            or word not in strong
+            or word in inside
+            or word in NOT_NAME
+            or word.upper() in SHORTHAND
+            or norm(word) in x.index
+        ):
             continue
         if re.search(rf"\b{word}\b", header) or re.search(rf"\b{word}\s+[A-Z]", text):
             continue
@@ -1223,6 +1230,11 @@ def _second_pass(x: Extraction, units: list[Unit]) -> None:
                 continue
             if all(w.isupper() for w in toks) and u.kind not in ("row", "heading", "header"):
                 continue  # WHOLE NAME IN CAPITALS: only in headings, titles and tables
+            if all(w.isupper() for w in toks) and (
+                any(not _is_name_token(w) for w in m.group(0).split())
+                or any(w.lower() in x.note.lowered_words for w in toks)
+            ):
+                continue  # "AMBERSHIRE RETURN HOME INTERVIEW", "SBAR RECORD": words of a title, not a name
             if any(w.isupper() and len(w) <= 3 for w in toks):
                 continue
             placey = re.search(
@@ -1323,6 +1335,38 @@ def _second_pass(x: Extraction, units: list[Unit]) -> None:
             e.defined = True
             _kind_context(x, e, u)
     _people_in_cells(x, units)
+    _identities(x, units)
+
+
+_IDENTITY = re.compile(
+    r"[\"“']?\b([A-Z][A-Za-z0-9'’-]{1,20})[\"”']?,?\s+(?:is|=|was identified as|is identified as|"
+    r"(?:is |was )?(?:believed|thought|understood|known) to be|who (?:I|we|police) (?:understand|believe) to be)\s+"
+    rf"({_NAME_TOKEN}(?:\s+{_NAME_TOKEN}){{1,2}})\b"
+)
+
+
+def _identities(x: Extraction, units: list[Unit]) -> None:
+    """A nickname said to be a named person: "Police believe Vex is Jace Pemberton", ""JD", who I understand to
+    be Jayden Okoro". The nickname becomes an alias of the person, and a nickname-only entity joins them."""
+    for u in units:
+        for m in _IDENTITY.finditer(u.text):
+            nick, full = m.group(1), _person_name(m.group(2))
+            person = x.index.get(norm(full))
+            if person is None or person.kind not in ("child", "person_of_concern") or " " not in person.name:
+                continue
+            if nick in NOT_NAME or nick.upper() in SHORTHAND or norm(nick) in (norm(p) for p in person.name.split()):
+                continue
+            other = x.index.get(norm(nick))
+            if other is not None and other is not person:
+                if not other.nickname_only:
+                    continue
+                x.entities.remove(other)
+                for f in (other.name, *other.forms):
+                    x.index[norm(f)] = person
+                    person.add_form(f)
+                person.adult_votes += other.adult_votes
+                person.child_votes += other.child_votes
+            x.alias(person, nick)
 
 
 def _people_in_cells(x: Extraction, units: list[Unit]) -> None:
@@ -1759,7 +1803,9 @@ def _relations(x: Extraction, units: list[Unit]) -> None:
         )
         pronoun = bool(_PRONOUN.search(u.text))
         if focus and focus not in people:
-            subjectless = bool(_SUBJECTLESS.match(u.text[_lead_offset(u.text) - 1 :]))
+            subjectless = bool(_SUBJECTLESS.match(u.text[_lead_offset(u.text) - 1 :])) or bool(
+                _FORM_FIELD.match(u.text)
+            )
             if (
                 not people
                 or subjectless
@@ -1894,6 +1940,13 @@ def _relate_row(x: Extraction, u: Unit, sec_grading: str | None) -> bool:
     return True
 
 
+# a form's field about its subject: "A7 Missing with: Kayden Moyo", "Found where: ...", "School: ..."
+_FORM_FIELD = re.compile(
+    r"^\W*(?:[A-Z]?\d{1,2}[a-z]?\s+)?(?:missing with|found(?: where)?(?: / by whom)?|seen with|associates?|"
+    r"school|education|services?(?: open)?|open to|known to|address|home address|lives|placement|linked adults?|"
+    r"group|line|places?|locations?)\s*:\s",
+    re.I,
+)
 _THERE = re.compile(r"\b(?:there|here)\b", re.I)
 
 
