@@ -22,6 +22,7 @@ Passes:
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -133,7 +134,7 @@ _ACTIONS_HEADING = re.compile(r"\b(actions?|next steps|agreed|decisions?|owners?
 SERVICE_CUES: dict[str, str] = {
     "CSC": r"\bCSC\b|social care|\bCIN\b|child in need|\bCP plan\b|child protection(?: plan)?|looked[- ]after|"
     r"\bLAC\b|\bCLA\b|allocated (?:social worker|SW)|\bs\.?\s?20\b|care order|social worker|\bSW\b|"
-    r"leaving care|16\+ team|personal adviser",
+    r"leaving care|personal adviser",
     "YJS": r"\bYJS\b|\bYOT\b|youth justice|youth offending|referral order|\bYRO\b|youth rehabilitation order",
     "EARLY_HELP": r"early help|\bEH\b|family support|targeted (?:family )?support",
     "EXPLOITATION_TEAM": r"\bSAFE\b|exploitation team|complex safeguarding|\bGET SAFE\b|\bACT\b",
@@ -148,7 +149,6 @@ _SERVICE_WORDS = frozenset(
     [
         "csc",
         "leaving",
-        "16",
         "personal",
         "social",
         "cin",
@@ -236,7 +236,7 @@ _LOWER_CUES = {name: re.compile(rx.pattern.lower()) for name, rx in CUES.items()
 _AGENT_VERB = re.compile(
     r"^\W{0,3}(?:\(\w+\)\s*)?(?:is |was |has |had |have |are |were |also |now |still |then |had been |has been |"
     r"is believed to be |believed to be |assessed as |thought to be |reportedly |as |who |allegedly |"
-    r"(?:is |was )?(?:suspected|understood|said) (?:of|to be) )*"
+    r"suspected (?:of|to be) |understood to be |said to be )*"
     r"(?:exploit\w*|groom\w*|recruit\w*|control\w*|supplie?s|supplying|runs\b|running\b|\"running\"|drives?\b|"
     r"uses\b|using\b|sends?\b|sent\b|gives?\b|gave\b|took\b|takes\b|picked\b|collect\w*|holds?\b|the (?:line )?holder|"
     r"line holder|the handler|handler|pimp\w*|abus\w+|threat\w*|coerc\w+|bought|buys|target\w*|sorts?\b|"
@@ -564,6 +564,11 @@ _PLACE_WORDS = tuple(
         "stand",
     ]
 )
+# the place words as whole words, for a quick test of whether a unit can name a place
+_PLACE_TOKENS = frozenset(
+    {w for w in _PLACE_WORDS if w != "licen"} | {w + "s" for w in _PLACE_WORDS} | {"licence", "license", "es"}
+)
+_LOWER_WORD = re.compile(r"[a-zé&]+")
 _SCHOOL_WORDS = ("Academy", "School", "College", "Centre", "PRU", "Grammar", "Primary")
 _GROUP_WORDS = (
     "Boys",
@@ -581,8 +586,14 @@ _GROUP_WORDS = (
 )
 
 
+_HAS_CACHE: dict[tuple[str, ...], re.Pattern[str]] = {}
+
+
 def _has(text: str, words: tuple[str, ...]) -> bool:
-    return any(w in text for w in words)
+    rx = _HAS_CACHE.get(words)
+    if rx is None:
+        rx = _HAS_CACHE[words] = re.compile("|".join(re.escape(w) for w in words))
+    return rx.search(text) is not None
 
 
 _NOT_PLACE_FIRST = NOT_NAME - {"Park", "Station", "House", "Street", "Road", "Lane", "Court", "Rec", "Estate"}
@@ -631,6 +642,7 @@ _COLUMN_ROLES: tuple[tuple[str, str], ...] = (
 _COLUMN_RES = tuple((role, re.compile(rx)) for role, rx in _COLUMN_ROLES)
 
 
+@functools.lru_cache(maxsize=512)
 def column_role(header: str) -> str:
     """What a table column holds, by its header (lower case): the row's subject, or a relationship.
 
@@ -732,7 +744,7 @@ def _first_pass(x: Extraction, units: list[Unit]) -> None:
             if not re.search(r"\d[A-Za-z]?,?\s+$", t[: m.start()]) and not re.match(r"\s*,?\s*\d", t[m.end() :]):
                 _place(x, m.group(0), t[m.end() :], address=True)
         tt = t if not lower else title_case(t)
-        for m in _NAMED_PLACE.finditer(tt) if _has(tt.lower(), _PLACE_WORDS) else ():
+        for m in _NAMED_PLACE.finditer(tt) if not _PLACE_TOKENS.isdisjoint(_LOWER_WORD.findall(tt.lower())) else ():
             first = m.group(1).split()[0]
             if first in _NOT_PLACE_FIRST and first not in ("North", "South", "East", "West", "Central"):
                 continue
@@ -793,11 +805,11 @@ def _first_pass(x: Extraction, units: list[Unit]) -> None:
             x.entity("group", m.group(1))
     # acronyms of named groups and schools used elsewhere ("FDB" for "Ferndale Boys", "TYB" for "Tanyard Boys",
     # "KPA" for "Kilnworth Park Academy") are aliases; a school entity named by the acronym alone is the same
+    acronyms = sorted(set(re.findall(r"\b[A-Z]{2,5}\b", note.text)) - (SHORTHAND - {"PRU"}))
     for e in list(x.entities):
         if e.kind in ("group", "school") and len(e.name.split()) >= 2:
-            for m in re.finditer(r"\b[A-Z]{2,5}\b", note.text):
-                acr = m.group(0)
-                if acr in SHORTHAND - {"PRU"} or not acronym_of(acr, e.name):
+            for acr in acronyms:
+                if not acronym_of(acr, e.name):
                     continue
                 other = x.index.get(norm(acr))
                 if other is not None and other is not e and other.kind == e.kind and norm(other.name) == norm(acr):
@@ -823,6 +835,9 @@ _GROUP_BEFORE = re.compile(
 )
 
 
+_ACRONYM_WORD = re.compile(r"[A-Za-z'’]+")
+
+
 def acronym_of(acr: str, name: str) -> bool:
     """Whether ``acr`` abbreviates ``name``: first and last letters from its first and last words' initials,
     the others in order in between.
@@ -830,7 +845,9 @@ def acronym_of(acr: str, name: str) -> bool:
     >>> acronym_of("TYB", "Tanyard Boys"), acronym_of("KPA", "Kilnworth Park Academy"), acronym_of("TB", "Kai Box")
     (True, True, False)
     """
-    words = [w for w in re.findall(r"[A-Za-z'’]+", name) if w[0].isupper()]
+    if acr[0] != name[:1].upper():
+        return False
+    words = [w for w in _ACRONYM_WORD.findall(name) if w[0].isupper()]
     if len(words) < 2 or len(acr) < 2:
         return False
     if acr[0] != words[0][0].upper() or acr[-1] != words[-1][0].upper():
@@ -1288,6 +1305,8 @@ def _second_pass(x: Extraction, units: list[Unit]) -> None:
                 x.alias(e, initials)
     # adults known only by a nickname, without quotes: "a male known only as SMUDGE", "an older lad called Reefa"
     for u in units:
+        if not _NICKNAME_WORDS.search(u.text):
+            continue
         for m in _KNOWN_ONLY_AS.finditer(u.text):
             w = m.group(1)
             w = title_case(w) if w.isupper() and len(w) > 3 else w
@@ -1349,6 +1368,8 @@ def _identities(x: Extraction, units: list[Unit]) -> None:
     """A nickname said to be a named person: "Police believe Vex is Jace Pemberton", ""JD", who I understand to
     be Jayden Okoro". The nickname becomes an alias of the person, and a nickname-only entity joins them."""
     for u in units:
+        if " is " not in u.text and " to be " not in u.text and " as " not in u.text and "=" not in u.text:
+            continue
         for m in _IDENTITY.finditer(u.text):
             nick, full = m.group(1), _person_name(m.group(2))
             person = x.index.get(norm(full))
@@ -1396,7 +1417,8 @@ def _people_in_cells(x: Extraction, units: list[Unit]) -> None:
 def _sentence_word(x: Extraction, t: str, start: int, tok: str) -> bool:
     """Whether ``tok``, capitalised only because it starts a sentence or a cell, is an ordinary word: it ends
     like a verb form or the note also writes it in lower case."""
-    if not re.search(r"(?:^|[.!?:|]\s*|^\W+)$", t[:start]) or not tok[1:].islower():
+    head = t[:start].rstrip()
+    if (head and head[-1] not in ".!?:|" and any(c.isalnum() for c in head)) or not tok[1:].islower():
         return False
     low = tok.lower()
     if low.endswith("ing") and len(low) > 5:
@@ -1405,6 +1427,7 @@ def _sentence_word(x: Extraction, t: str, start: int, tok: str) -> bool:
     return low in lowered
 
 
+_NICKNAME_WORDS = re.compile(r" as |called|calling|goes by|going by|nicknamed")
 _KNOWN_ONLY_AS = re.compile(
     r"\b(?:male|man|female|woman|lad|adult|guy|youth|someone|person|boy|girl|teenager)\s+(?:\(\w+\)\s+)?"
     r"(?:(?:who is |who's )?(?:known|only known|known only) (?:\w+ ){0,2}as|called|calling himself|calling herself|"
@@ -1490,6 +1513,17 @@ def _add_person(x: Extraction, name: str, after: str, u: Unit, raw: str | None =
     return e
 
 
+def _has_word(text: str, word: str) -> bool:
+    """Whether ``word`` occurs in ``text`` with no letter or digit either side."""
+    i = text.find(word)
+    while i >= 0:
+        j = i + len(word)
+        if (i == 0 or not text[i - 1].isalnum()) and (j == len(text) or not text[j].isalnum()):
+            return True
+        i = text.find(word, i + 1)
+    return False
+
+
 def _kind_context(x: Extraction, e: Ent, u: Unit) -> None:
     sec = x.note.sections[u.section] if u.section is not None else None
     while sec is not None:
@@ -1505,7 +1539,7 @@ def _kind_context(x: Extraction, e: Ent, u: Unit) -> None:
         forms = [f.lower() for f in (e.name, *e.forms)]
         for col, cell in u.row.items():
             low = cell.lower()
-            if any(re.search(rf"(?<!\w){re.escape(f)}(?!\w)", low) for f in forms):
+            if any(_has_word(low, f) for f in forms):
                 if re.search(r"\b(adults?|poc|concern|nominal|suspects?|perpetrators?)\b", col):
                     e.adult_votes += 3
                 elif re.search(r"\b(child|children|young (?:person|people)|yp|pupils?)\b", col):
@@ -1525,12 +1559,14 @@ _DISRUPTED = re.compile(
     r"(?:on|to|against)\s+$",
     re.I,
 )
+_AGE_AFTER_NAME = re.compile(r"^\s*(?:,\s*|\(\s*)(\d{1,2})\s*(?:\)|,|\s[-–])")
 _TRANSITIONS = re.compile(
     r"\btransition\w*|care leavers?\b|leaving care|\b18\s*[-–]\s*25\b|young adults?\b|personal adviser", re.I
 )
 
 
 def _decide_kinds(x: Extraction, units: list[Unit]) -> None:
+    transitions = bool(_TRANSITIONS.search(x.note.text))
     lead: Ent | None = None
     block = -1
     for u in units:
@@ -1548,20 +1584,19 @@ def _decide_kinds(x: Extraction, units: list[Unit]) -> None:
             before = u.text[max(0, f.start - 60) : f.start]
             if _AGENT_VERB.match(after):
                 e.adult_votes += 2
-            if _PASSIVE_AGENT.search(before):
+            if _PASSIVE_AGENT.search(before[-32:]):
                 e.adult_votes += 1
             if _ADULT_CUE.search(after[:40]) or re.search(r"\b(older|adult)\s+(?:male|man|lad|female)?\s*$", before):
                 e.adult_votes += 1
             if re.search(r"\b(YP|young person|child|pupil|year \d+|yr \d+)\b", after[:30], re.I):
                 e.child_votes += 1
-            a = re.match(r"^\s*(?:,\s*|\(\s*)(\d{1,2})\s*(?:\)|,|\s[-–])", after)
+            a = _AGE_AFTER_NAME.match(after)
             if a and e.age is None and 8 <= int(a.group(1)) <= 70:
                 e.age = int(a.group(1))  # "Kacey, 15, has been open to ..."
-            if _VICTIM_CUE.search(after[:80]) or _VICTIM_BEFORE.search(before):
+            if transitions and (_VICTIM_CUE.search(after[:80]) or _VICTIM_BEFORE.search(before[-40:])):
                 e.victim_votes += 1
-            if _DISRUPTED.search(before):
+            if ("CAWN" in before or "otice" in before) and _DISRUPTED.search(before):
                 e.adult_votes += 3
-    transitions = bool(_TRANSITIONS.search(x.note.text))
     for e in x.entities:
         if e.kind not in ("child", "person_of_concern"):
             continue
@@ -1804,7 +1839,7 @@ def _relations(x: Extraction, units: list[Unit]) -> None:
         pronoun = bool(_PRONOUN.search(u.text))
         if focus and focus not in people:
             subjectless = bool(_SUBJECTLESS.match(u.text[_lead_offset(u.text) - 1 :])) or bool(
-                _FORM_FIELD.match(u.text)
+                ":" in u.text and _FORM_FIELD.match(u.text)
             )
             if (
                 not people
@@ -1815,11 +1850,12 @@ def _relations(x: Extraction, units: list[Unit]) -> None:
         elif not people and prev_person and pronoun:
             people = [prev_person]
         named_here = [f for f in found if f.ent.kind in ("child", "person_of_concern")]
+        group_ref = False
         if (not named_here and _PLURAL_PRONOUN.search(u.text)) or (
-            len(group_people) >= 2 and _GROUP_REFERENCE.search(u.text)
+            len(group_people) >= 2 and (group_ref := bool(_GROUP_REFERENCE.search(u.text)))
         ):
             # "Both were found at ...", "the three boys were seen with Bones": the people named together before
-            people = _dedupe([*people, *(group_people if _GROUP_REFERENCE.search(u.text) else prev_people)])
+            people = _dedupe([*people, *(group_people if group_ref else prev_people)])
         kids_here = [f.ent for f in named_here if f.ent.kind == "child"]
         if len(_dedupe(kids_here)) >= 2:
             group_people = _dedupe(kids_here)

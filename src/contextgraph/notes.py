@@ -201,9 +201,17 @@ class ParsedNote:
     header_end: int = 0  # first line after the header block
     professional_lines: set[int] = field(default_factory=set)
     lowercase: bool = False
-    lowered_words: frozenset[str] = frozenset()  # words the note writes in lower case somewhere
+    _lowered: frozenset[str] | None = None
+
+    @property
+    def lowered_words(self) -> frozenset[str]:
+        """Words the note writes in lower case somewhere (read once, when first asked)."""
+        if self._lowered is None:
+            self._lowered = frozenset(_LOWER_WORDS.findall(self.text))
+        return self._lowered
 
 
+_LOWER_WORDS = re.compile(r"\b[a-z][a-z'’-]+")
 _HEADING_MD = re.compile(r"^(#{1,6})\s+(.*)$")
 _BOLD_LINE = re.compile(r"^\*\*([^*]{2,120})\*\*:?\s*$")
 _NUMBERED_HEADING = re.compile(r"^(\d+(?:\.\d+)*)\.?\s+([A-Z][^.!?]{1,80})$")
@@ -408,7 +416,6 @@ def parse_note(text: str, path: str = "<note>") -> ParsedNote:
             note.professional_lines.add(i)
     letters = [re.sub(r"^[-*|#0-9. )(]+", "", line).strip()[:1] for line in lines if line.strip()]
     note.lowercase = sum(1 for c in letters if c.islower()) > 0.3 * max(1, len(letters))
-    note.lowered_words = frozenset(re.findall(r"(?<![\w'’-])[a-z][a-z'’-]+", text))
     _units(note, lines)
     return note
 
@@ -502,7 +509,7 @@ def _units(note: ParsedNote, lines: list[str]) -> None:
                 )
                 continue
             delimited = None
-        if not _TABLE.match(s) and ("\t" in s or "," in s):
+        if ("\t" in s or s.count(",") >= 2) and not _TABLE.match(s):
             delimited = _delimited_head(lines, i)
             if delimited is not None:
                 flush()
