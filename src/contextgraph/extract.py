@@ -102,6 +102,7 @@ NOT_NAME = _words(
         Approximately Ref Tel Mob Email Age Aged Name Names Initials School Schools Location Locations
         Act Acts Notice Notices Warning Information Shared Slavery Violence Context Programme Panel Board Protocol
         Abduction Modern Serious Organised Exploited Exploitation Criminal Sexual Harm Prevention Disruption Tactics
+        Hi Hello Dear Thanks Thank Regards Kind Best Cheers Reviewed Checked Extracted Exported Supervisor Analyst
         """
 )
 SHORTHAND = _words(
@@ -112,7 +113,8 @@ SHORTHAND = _words(
     """
 )
 PRO_TITLES = (
-    r"(?:PC|PCSO|DC|DS|DI|DCI|Det|Supt|Sgt|Insp|Inspector|Sergeant|Constable|Dr|Rev|SW|TM|DSL|Cllr|Mr|Mrs|Ms|Miss|"
+    r"(?:PC|PCSO|PS|DC|DS|DI|DCI|DCS|Det|Supt|Sgt|Insp|Inspector|Sergeant|Constable|Dr|Rev|SW|TM|DSL|Cllr|Mr|Mrs|Ms|"
+    r"Miss|"
     r"Officer|worker|Worker|manager|Manager|teacher|Teacher|nurse|Nurse|officer)"
 )
 PRO_AFTER = re.compile(
@@ -830,7 +832,13 @@ _GROUP_AFTER = re.compile(
 )
 _GROUP_BEFORE = re.compile(
     r"(?:\bhead of|\bmembers? of|\bpart of|\brivals?|\baffiliated (?:to|with)|\bv|\bvs|\bversus|\bare all|"
-    r"\bare both|\bboth|\bthe oldest|\btreat|\bon)\s+(?:the\s+)?$",
+    r"\bare both|\bboth|\bthe oldest|\btreat|\bon|\btension with|\bbeef with|\bconflict with|\bfeud with|"
+    r"\bthreats from|\battacked by|\bwar with)\s+(?:the\s+)?$",
+    re.I,
+)
+# rivalry said of a name is enough once: "tension with K-Side after drill videos"
+_RIVALRY_BEFORE = re.compile(
+    r"(?:\brivals?|\btension with|\bbeef with|\bconflict with|\bfeud with|\bthreats from|\bwar with)\s+(?:the\s+)?$",
     re.I,
 )
 
@@ -867,20 +875,22 @@ def _unexpanded_groups(x: Extraction) -> None:
     text = x.note.text
     counts: dict[str, int] = {}
     evidence: set[str] = set()
+    strong: set[str] = set()
     for m in _GROUP_TOKEN.finditer(text):
         tok = m.group(1)
         if tok in SHORTHAND or tok.capitalize() in NOT_NAME or norm(tok) in x.index or norm(tok) in x.professionals:
             continue
         counts[tok] = counts.get(tok, 0) + 1
-        if _GROUP_AFTER.match(text[m.end() : m.end() + 20]) or _GROUP_BEFORE.search(
-            text[max(0, m.start() - 20) : m.start()]
-        ):
+        before = text[max(0, m.start() - 20) : m.start()]
+        if _GROUP_AFTER.match(text[m.end() : m.end() + 20]) or _GROUP_BEFORE.search(before):
             evidence.add(tok)
+        if _RIVALRY_BEFORE.search(before):
+            strong.add(tok)
     people_initials = {
         "".join(w[0] for w in e.name.split()).upper() for e in x.entities if e.kind in ("child", "person_of_concern")
     }
     for tok in sorted(evidence):
-        if counts[tok] >= 2 and tok not in people_initials:
+        if (counts[tok] >= 2 or tok in strong) and tok not in people_initials:
             x.entity("group", tok)
 
 
@@ -1239,6 +1249,16 @@ def _second_pass(x: Extraction, units: list[Unit]) -> None:
                 ):
                     break  # "Summer KELLEHER", "April Moss (15)": a first name that is also a word
                 toks.pop(0)
+            if (
+                toks
+                and len(toks) >= 2
+                and not x.note.lowercase
+                and not toks[-1].isupper()
+                and toks[0].lower() in x.note.lowered_words
+                and toks[0].capitalize() not in FIRST_NAME_WORDS
+                and _age_after(t[m.end() :], None) == (None, None)
+            ):
+                toks.pop(0)  # "Gives Shannon", "Black Mercedes": a word the note also writes in lower case
             if toks and len(toks) >= 2 and _sentence_word(x, t, t.find(toks[0], m.start()), toks[0]):
                 toks.pop(0)  # "Grooming Shannon and younger girls": a verb that starts the sentence
             while toks and not _is_name_token(toks[-1]):
