@@ -393,3 +393,17 @@ def test_forms_titles_in_capitals_and_nickname_identities() -> None:
         ("ATTENDS", "Tyler Hadd", "Moss Lane Academy"),
         ("MEMBER_OF", "Jace Pemb", "Rocco line"),
     } <= r
+
+
+def test_adult_cues_before_a_name_and_ages_of_the_next_person() -> None:
+    doc = extract(
+        HEADER
+        + "\nBoth girls are victims of grooming by Jade Mill and Lewis Crane. The driver, Rob Tate, was arrested. "
+        + "Rob Tate had driven Amy Lark (15) and Ria Holt (14) to the coast.\n"
+        + "PCSO Sheikh saw Ria Holt, Jade Mill and Summer Kell (15) together.\n\n"
+        + "Bilingual header line:\nOddi wrth / From: Eli Pross, Team Manager\n"
+    )
+    e = ents(doc)
+    for adult in ("Jade Mill", "Lewis Crane", "Rob Tate"):
+        assert e[adult]["kind"] == "person_of_concern", adult
+    assert "Eli Pross" not in e

@@ -210,7 +210,8 @@ CUES: dict[str, re.Pattern[str]] = {
     "together": re.compile(
         r"\b(with|together|both|associat\w*|friends?|mates?|best mate|company|boyfriend|girlfriend|close to|"
         r"knows|met|pair|alongside|seen with|arrested with|hangs? (?:out|around) with|linked|in the car|link|"
-        r"relationship|partner|pals?|peer|peers|bro|group|accompan\w+|joined)\b",
+        r"relationship|partner|pals?|peer|peers|bro|group|accompan\w+|joined|drove|driven|driving|"
+        r"in (?:a|his|her) car)\b",
         re.I,
     ),
     "family": re.compile(
@@ -236,7 +237,7 @@ assert not any(re.search(r"\\[WSDB]", rx.pattern) for rx in CUES.values())
 _LOWER_CUES = {name: re.compile(rx.pattern.lower()) for name, rx in CUES.items()}
 
 _AGENT_VERB = re.compile(
-    r"^\W{0,3}(?:\(\w+\)\s*)?(?:is |was |has |had |have |are |were |also |now |still |then |had been |has been |"
+    r"^[^\w.;]{0,3}(?:\(\w+\)\s*)?(?:is |was |has |had |have |are |were |also |now |still |then |had been |has been |"
     r"is believed to be |believed to be |assessed as |thought to be |reportedly |as |who |allegedly |"
     r"suspected (?:of|to be) |understood to be |said to be )*"
     r"(?:exploit\w*|groom\w*|recruit\w*|control\w*|supplie?s|supplying|runs\b|running\b|\"running\"|drives?\b|"
@@ -1183,7 +1184,9 @@ def _age_after(text: str, default_day: date | None) -> tuple[int | None, date | 
             dob = ds[0].day
     a = _AGE.match(window.lstrip()) or re.match(r"^\s*\((?:DOB[^)]*?,\s*)?(?:aged?\s*)?(\d{1,2})\)", window)
     if not a:
-        a = re.search(r"(?:\(|,\s*|\bage[d:]?\s*)(\d{1,2})(?:\)|,|\s|$)", window[:30])
+        # not the next person's age: "Rob Tate had driven Amy Lark (15)"
+        near = re.split(r"\s(?:and|with|or|&)\s|[.;]|\s[A-Z][a-z]+\s+[A-Z][a-z]+", window[:30], maxsplit=1)[0]
+        a = re.search(r"(?:\(|,\s*|\bage[d:]?\s*)(\d{1,2})(?:\)|,|\s|$)", near)
     age = None
     if a:
         g = next((v for v in a.groups() if v), None)
@@ -1579,6 +1582,12 @@ _DISRUPTED = re.compile(
     r"(?:on|to|against)\s+$",
     re.I,
 )
+# "an older male, Dale Voss", "The driver, Lewis Crane", "grooming ... by Jade Millward and Lewis Crane"
+_ADULT_BEFORE = re.compile(
+    r"\b(?:older|adult)\s+(?:male|man|lad|female)?\s*$|\b(?:the |a )?(?:driver|line holder|handler|adult)\s*,?\s*$|"
+    r"\b(?:exploitation|grooming|abuse|exploited|groomed)\b[^.;]{0,30}\bby\s+(?:(?:[A-Z][\w'’-]+\s+){1,2}(?:and|&)\s+)?$|"
+    r"\b(?:CAWNs?|warning notices?)\s+(?:for|against|on)\s+(?:[A-Z][\w'’-]+\s+(?:and|&)\s+)?$",
+)
 _AGE_AFTER_NAME = re.compile(r"^\s*(?:,\s*|\(\s*)(\d{1,2})\s*(?:\)|,|\s[-–])")
 _TRANSITIONS = re.compile(
     r"\btransition\w*|care leavers?\b|leaving care|\b18\s*[-–]\s*25\b|young adults?\b|personal adviser", re.I
@@ -1606,7 +1615,7 @@ def _decide_kinds(x: Extraction, units: list[Unit]) -> None:
                 e.adult_votes += 2
             if _PASSIVE_AGENT.search(before[-32:]):
                 e.adult_votes += 1
-            if _ADULT_CUE.search(after[:40]) or re.search(r"\b(older|adult)\s+(?:male|man|lad|female)?\s*$", before):
+            if _ADULT_CUE.search(after[:40]) or _ADULT_BEFORE.search(before[-40:]):
                 e.adult_votes += 1
             if re.search(r"\b(YP|young person|child|pupil|year \d+|yr \d+)\b", after[:30], re.I):
                 e.child_votes += 1

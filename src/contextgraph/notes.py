@@ -82,7 +82,8 @@ PROFESSIONAL_LABELS = re.compile(
     re.IGNORECASE,
 )
 _PROFESSIONAL_ANYWHERE = re.compile(
-    r"^\W*(?:from|to|cc|bcc|sent by|chair|present|attendees|apologies|minutes|facilitator|around the table|"
+    r"^\W*(?:[^\W\d][^:/\d]{0,24}/\s*)?"  # "Oddi wrth / From:"
+    r"(?:from|to|cc|bcc|sent by|chair|present|attendees|apologies|minutes|facilitator|around the table|"
     r"author|interviewer|scribes?)\s*:",
     re.I,
 )
@@ -412,7 +413,7 @@ def parse_note(text: str, path: str = "<note>") -> ParsedNote:
             note.professional_lines.add(i)
     # anywhere in the note: the lines of an email's header and of who was at a meeting
     for i in content:
-        if i not in header and _PROFESSIONAL_ANYWHERE.match(clean[i]):
+        if _PROFESSIONAL_ANYWHERE.match(clean[i]) and not lines[i].lstrip().startswith("|"):
             note.professional_lines.add(i)
     letters = [re.sub(r"^[-*|#0-9. )(]+", "", line).strip()[:1] for line in lines if line.strip()]
     note.lowercase = sum(1 for c in letters if c.islower()) > 0.3 * max(1, len(letters))
