@@ -407,3 +407,20 @@ def test_adult_cues_before_a_name_and_ages_of_the_next_person() -> None:
     for adult in ("Jade Mill", "Lewis Crane", "Rob Tate"):
         assert e[adult]["kind"] == "person_of_concern", adult
     assert "Eli Pross" not in e
+
+
+def test_date_roles_relative_days_and_message_dates() -> None:
+    doc = extract(
+        "From: Nia Cole\nSent: Thursday, 12 September 2024 09:12\nSubject: Ada\n\n"
+        "Ada Penn (14) was seen at Ash Park with Bea Holt (15) yesterday.\n\n"
+        "From: Abe Lund\nSent: Monday, 9 September 2024 10:00\nSubject: Ada\n\n"
+        "Ada Penn was seen at Dock Road car park last Tuesday. On the 6th she was at Ash Park with Bea Holt.\n\n"
+        "Summer Kell (DOB 29/03/2010) went missing with Ada Penn.\n"
+    )
+    dated = {(r["type"], r["target"]): r["date"] for r in doc["relationships"]}
+    names = {e["name"]: e["id"] for e in doc["entities"]}
+    # the earliest day given for the pair, each relative day resolved against its own message's date
+    assert dated[("SEEN_AT", names["Ash Park"])] == "2024-09-06"
+    assert dated[("SEEN_AT", names["Dock Road car park"])] == "2024-09-03"
+    dobs = {e["dob"] for e in doc["entities"] if e.get("dob")}
+    assert dobs and not dobs & {r["date"] for r in doc["relationships"]}

@@ -30,7 +30,7 @@ from datetime import date
 from typing import Any
 
 from .model import REL_TYPES, SERVICES, Grading, GradingError
-from .notes import ParsedNote, Unit, find_dates, parse_note, strip_markup
+from .notes import ParsedNote, Unit, anchor_day, event_dates, find_dates, parse_note, strip_markup
 
 # --- lexicons ---------------------------------------------------------------
 
@@ -452,8 +452,8 @@ class Extraction:
         if prev is None:
             self.rels[key] = {"type": rtype, "source": source, "target": target, "date": ds, "grading": grading}
         else:
-            if prev["date"] is None and ds:
-                prev["date"] = ds
+            if ds and (prev["date"] is None or ds < prev["date"]):
+                prev["date"] = ds  # the earliest day the note gives for the pair
             if prev["grading"] is None and grading:
                 prev["grading"] = grading
 
@@ -1841,7 +1841,7 @@ def _relations(x: Extraction, units: list[Unit]) -> None:
             elif lead and lead.ent.kind == "location":
                 block_ctx.place = lead.ent
         grading = _grading(u.text) or block_ctx.grading or (sec.grading if sec else None)
-        ds = find_dates(u.text, day0)
+        ds = event_dates(u.text, anchor_day(note, u.line))
         day = ds[0].day if ds else (block_ctx.day or (sec.day if sec else None))
         people = _dedupe([f.ent for f in found if f.ent.kind in ("child", "person_of_concern")])
         places = _dedupe([f.ent for f in found if f.ent.kind == "location"])
@@ -1956,7 +1956,7 @@ def _relate_row(x: Extraction, u: Unit, sec_grading: str | None) -> bool:
         if not cell or (subject_cell and start == subject_cell[2]) or (place_cell and start == place_cell[2]):
             continue
         people = within(start, end, person_kinds)
-        ds = find_dates(cell, x.day)
+        ds = event_dates(cell, x.day)
         day = ds[0].day if ds else None
         if places:  # a place's row: the people in its cells were seen there
             if role in ("associates", "text") and people:

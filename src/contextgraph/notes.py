@@ -161,6 +161,85 @@ def find_dates(text: str, meeting: date | None) -> list[DateMention]:
     return found
 
 
+_WEEKDAYS = {
+    w: i
+    for i, ws in enumerate(
+        (
+            "monday mon",
+            "tuesday tue tues",
+            "wednesday wed",
+            "thursday thu thur thurs",
+            "friday fri",
+            "saturday sat",
+            "sunday sun",
+        )
+    )
+    for w in ws.split()
+}
+_RELATIVE = re.compile(
+    r"\b(?:(yesterday)|(today|this morning|this afternoon|this evening|tonight)|"
+    r"last (monday|tuesday|wednesday|thursday|friday|saturday|sunday)|"
+    r"(?:(monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)\.?\s+)?"
+    r"the (\d{1,2})(?:st|nd|rd|th)(?!\s*(?:of\s+)?(?:" + _MONTH_RE + r")\b)(\s+of\s+last\s+month)?)",
+    re.IGNORECASE,
+)
+_DOB_CUE = re.compile(r"\b(?:dob|d\.o\.b\.?|born|date of birth)\W{0,3}$", re.I)
+
+
+def relative_dates(text: str, anchor: date | None) -> list[DateMention]:
+    """Days named relative to the day a note or message was written: "yesterday", "last Tuesday", "on the 6th",
+    "Saturday the 2nd", "the 27th of last month".
+
+    >>> [str(d.day) for d in relative_dates("last Tuesday, yesterday and the 27th of last month", date(2025, 2, 17))]
+    ['2025-02-11', '2025-02-16', '2025-01-27']
+    >>> [str(d.day) for d in relative_dates("on Saturday the 2nd", date(2025, 8, 14))]
+    ['2025-08-02']
+    """
+    out: list[DateMention] = []
+    if anchor is None:
+        return out
+    for m in _RELATIVE.finditer(text):
+        got: date | None = None
+        if m.group(1):
+            got = anchor - timedelta(days=1)
+        elif m.group(2):
+            got = anchor
+        elif m.group(3):
+            back = (anchor.weekday() - _WEEKDAYS[m.group(3).lower()]) % 7 or 7
+            got = anchor - timedelta(days=back)
+        elif m.group(5):
+            day = int(m.group(5))
+            first = anchor.replace(day=1)
+            month_start = (first - timedelta(days=1)).replace(day=1) if m.group(6) else first
+            for start in (month_start, (month_start - timedelta(days=1)).replace(day=1)):
+                try:
+                    candidate = start.replace(day=day)
+                except ValueError:
+                    continue
+                if candidate <= anchor or m.group(6):
+                    got = candidate
+                    break
+        if got is not None:
+            out.append(DateMention(m.start(), m.end(), got))
+    return out
+
+
+def event_dates(text: str, anchor: date | None) -> list[DateMention]:
+    """The days a sentence gives for what happened: full and partial dates and days relative to ``anchor``,
+    never a date of birth.
+
+    >>> [str(d.day) for d in event_dates("Summer (DOB 29/03/2010) went missing on 29/03 with Kacey", date(2025, 4, 3))]
+    ['2025-03-29']
+    """
+    found = [d for d in find_dates(text, anchor) if not _DOB_CUE.search(text[max(0, d.start - 16) : d.start])]
+    taken = [(d.start, d.end) for d in found]
+    for d in relative_dates(text, anchor):
+        if not any(s < d.end and d.start < e for s, e in taken):
+            found.append(d)
+    found.sort(key=lambda d: d.start)
+    return found
+
+
 @dataclass(slots=True)
 class Section:
     """A heading and the lines under it, up to the next heading of the same or a higher level."""
@@ -201,6 +280,7 @@ class ParsedNote:
     units: list[Unit] = field(default_factory=list)
     header_end: int = 0  # first line after the header block
     professional_lines: set[int] = field(default_factory=set)
+    anchors: list[tuple[int, date]] = field(default_factory=list)  # (line, day) of each message's "Sent:" line
     lowercase: bool = False
     _lowered: frozenset[str] | None = None
 
@@ -417,8 +497,24 @@ def parse_note(text: str, path: str = "<note>") -> ParsedNote:
             note.professional_lines.add(i)
     letters = [re.sub(r"^[-*|#0-9. )(]+", "", line).strip()[:1] for line in lines if line.strip()]
     note.lowercase = sum(1 for c in letters if c.islower()) > 0.3 * max(1, len(letters))
+    for i in content:
+        # each message of an email chain is dated by its "Sent:" line (a "Date:" line below the header too)
+        if re.match(r"^\W*sent\s*:", clean[i], re.I) or (i >= header_end and _DATE_LABEL.match(clean[i])):
+            ds = find_dates(clean[i], None)
+            if ds:
+                note.anchors.append((i, ds[0].day))
     _units(note, lines)
     return note
+
+
+def anchor_day(note: ParsedNote, line: int) -> date | None:
+    """The day a line was written: the date of the message it sits in (an email chain's "Sent:" line above it),
+    else the meeting date."""
+    got = note.meeting_day
+    for i, day in note.anchors:
+        if i <= line:
+            got = day
+    return got
 
 
 def _table_cells(line: str) -> list[str]:
