@@ -424,3 +424,10 @@ def test_date_roles_relative_days_and_message_dates() -> None:
     assert dated[("SEEN_AT", names["Dock Road car park"])] == "2024-09-03"
     dobs = {e["dob"] for e in doc["entities"] if e.get("dob")}
     assert dobs and not dobs & {r["date"] for r in doc["relationships"]}
+
+
+def test_a_school_named_short_is_not_a_street() -> None:
+    doc = extract(HEADER + "\nAda Penn (14) attends Harbour View Academy. Bea Holt (13, also at Harbour View) too.\n")
+    e = ents(doc)
+    assert "Harbour View" not in e and "Harbour View" in e["Harbour View Academy"]["aliases"]
+    assert ("ATTENDS", "Bea Holt", "Harbour View Academy") in rels(doc)

@@ -802,6 +802,7 @@ def _first_pass(x: Extraction, units: list[Unit]) -> None:
     _consolidate_places(x)
     _place_short_forms(x)
     _school_short_forms(x)
+    _schools_not_places(x)
     # a group named by what its members call themselves: "they call themselves the Tanyard Boys"
     for m in _CALL_THEMSELVES.finditer(note.text):
         if norm(m.group(1)) not in x.index:
@@ -998,6 +999,19 @@ def _single_word_places(x: Extraction) -> None:
 
 
 _HEAD_AT_END = re.compile(rf"\s+{PLACE_HEADS}$")
+
+
+def _schools_not_places(x: Extraction) -> None:
+    """ "at Harbour View" when the note names Harbour View Academy: the school, not a place ("View" a street word)."""
+    schools = [e for e in x.entities if e.kind == "school"]
+    for e in [e for e in x.entities if e.kind == "location"]:
+        key = norm(e.name)
+        owner = next((sc for sc in schools if norm(sc.name).startswith(key + " ")), None)
+        if owner is None or any(norm(f) != key for f in e.forms):
+            continue
+        x.entities.remove(e)
+        x.index[key] = owner
+        owner.add_form(e.name)
 
 
 def _place_short_forms(x: Extraction) -> None:
