@@ -439,3 +439,13 @@ def test_a_school_named_short_is_not_a_street() -> None:
     e = ents(doc)
     assert "Harbour View" not in e and "Harbour View" in e["Harbour View Academy"]["aliases"]
     assert ("ATTENDS", "Bea Holt", "Harbour View Academy") in rels(doc)
+
+
+def test_group_statement_links_everyone_listed() -> None:
+    doc = extract(
+        HEADER
+        + '\nJace Pemb ("Vex") is 20.\nOfficers found Brad Voss, Vex and Tyler Hadd (15) in the flat at 12 Ash Road.\n'
+    )
+    r = rels(doc)
+    pairs = {frozenset((a, b)) for t, a, b in r if t == "ASSOCIATES_WITH"}
+    assert {frozenset(("Brad Voss", "Tyler Hadd")), frozenset(("Tyler Hadd", "Jace Pemb"))} <= pairs

@@ -1921,6 +1921,42 @@ def _relations(x: Extraction, units: list[Unit]) -> None:
         if people and not groups and sec and sec.group and re.search(r"\b(line|running|runner|member)", u.text, re.I):
             groups = [sec.group]
         _relate_unit(x, u, people, places, schools, groups, day, grading, focus)
+        _group_statement(x, u, found, places, day, grading)
+
+
+# "Officers found Bradley, Vex and Tyler Haddow (15) in the flat": people listed together at an event
+_LIST_GAP = re.compile(r"^(?:\s*\((?:\d{1,2}|aged? \d{1,2}|[A-Z]{2,3})\))?\s*(?:,\s*(?:and\s+)?|and\s+|&\s+)$")
+_GROUP_EVENT = re.compile(
+    r"\b(?:seen|found|located|stopped|arrested|met|together|gathered|hanging|were at|were in|got into|"
+    r"got out of|picked up|dropped|boarded|travelled|outside|inside)\b",
+    re.I,
+)
+
+
+def _group_statement(
+    x: Extraction, u: Unit, found: list[Found], places: list[Ent], day: date | None, grading: str | None
+) -> None:
+    """A group statement gives pairwise ASSOCIATES_WITH among the people it lists, and SEEN_AT for each."""
+    if u.row is not None or len(found) < 2 or not _GROUP_EVENT.search(u.text):
+        return
+    people = [f for f in found if f.ent.kind in ("child", "person_of_concern")]
+    listed: list[Ent] = []
+    run: list[Found] = []
+    for f in people:
+        if run and _LIST_GAP.match(u.text[run[-1].end : f.start]):
+            run.append(f)
+            continue
+        if len(run) > len(listed):
+            listed = [g.ent for g in run]
+        run = [f]
+    if len(run) > len(listed):
+        listed = [g.ent for g in run]
+    listed = _dedupe(listed)
+    if not 2 <= len(listed) <= 6 or re.search(r"\b(?:not|never|no longer)\b", u.text, re.I):
+        return
+    for i, a in enumerate(listed):
+        for b in listed[i + 1 :]:
+            x.relate("ASSOCIATES_WITH", a, b, day, grading)
 
 
 def _cells(u: Unit) -> list[tuple[str, str, int, int]]:
