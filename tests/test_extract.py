@@ -449,3 +449,19 @@ def test_group_statement_links_everyone_listed() -> None:
     r = rels(doc)
     pairs = {frozenset((a, b)) for t, a, b in r if t == "ASSOCIATES_WITH"}
     assert {frozenset(("Brad Voss", "Tyler Hadd")), frozenset(("Tyler Hadd", "Jace Pemb"))} <= pairs
+
+
+def test_schools_by_year_group_and_whose_home() -> None:
+    doc = extract(
+        HEADER
+        + "\n- Summer Kell, 15 - St Oswin's Yr 10. Ada Penn, 14 - KPA Yr 9.\n"
+        + "- Officers found Summer Kell and Jade Mill (24) at Flat 9, Halyard House, which is Jade Mill's flat.\n"
+        + "- Josh Pell (18) is in emergency accommodation at the Greystone B&B.\n"
+    )
+    e = ents(doc)
+    assert e["St Oswin's"]["kind"] == e["KPA"]["kind"] == "school"
+    r = rels(doc)
+    assert ("ATTENDS", "Summer Kell", "St Oswin's") in r and ("ATTENDS", "Ada Penn", "KPA") in r
+    assert ("LIVES_AT", "Jade Mill", "Flat 9, Halyard House") in r
+    assert ("LIVES_AT", "Summer Kell", "Flat 9, Halyard House") not in r
+    assert ("LIVES_AT", "Josh Pell", "Greystone B&B") in r

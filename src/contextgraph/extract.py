@@ -203,7 +203,8 @@ CUES: dict[str, re.Pattern[str]] = {
     "found": re.compile(r"\b(found|located|recovered|traced|picked up by police|returned by police)\b", re.I),
     "lives": re.compile(
         r"\b(lives?|living|home address|resides|residing|placement|placed (?:at|in)|care home|children's home|"
-        r"hostel|stay(?:s|ing)? (?:at|with)|sleeps? at|sleeping at|home addr|addr|moved (?:in)?to|tenant)\b",
+        r"hostel|stay(?:s|ing)? (?:at|with)|sleeps? at|sleeping at|home addr|addr|moved (?:in)?to|tenant|tenancy|"
+        r"accommodation|rent(?:s|ed|ing)?|supported housing)\b",
         re.I,
     ),
     "missing": re.compile(r"\b(missing|MFH|MFC|absconded|went off|episode)\b", re.I),
@@ -799,6 +800,7 @@ def _first_pass(x: Extraction, units: list[Unit]) -> None:
                 e = x.entity("group", exp)
                 x.alias(e, acr)
     _single_word_places(x)
+    _schools_by_year_group(x)
     _consolidate_places(x)
     _place_short_forms(x)
     _school_short_forms(x)
@@ -961,6 +963,21 @@ _AT_ONE_WORD = re.compile(
 
 
 _HEAD_AFTER = re.compile(rf"\s+(?:railway |train |bus |coach )?(?i:{PLACE_HEADS[3:-1]})\b")
+
+
+# "KPA Yr 9", "St Oswin's Yr 10", "excluded from St Aldwyn's": a school by its year group or attendance
+_SCHOOL_BY_YEAR = re.compile(r"\b([A-Z]{2,4}|St\.? [A-Z][a-z]+['’]s)(?:,)?\s+(?:Yr|Year)\s*\d{1,2}\b")
+
+
+def _schools_by_year_group(x: Extraction) -> None:
+    for m in _SCHOOL_BY_YEAR.finditer(x.note.text):
+        name = m.group(1)
+        if name in SHORTHAND or norm(name) in x.index:
+            continue
+        known = any(acronym_of(name, e.name) for e in x.entities if e.kind == "school")
+        if name.isupper() and not known and re.search(rf"\b{name}\s*\(", x.note.text):
+            continue  # initials of a pupil: "KH (Year 9)"
+        x.entity("school", name).defined = True
 
 
 def _single_word_places(x: Extraction) -> None:
@@ -2143,13 +2160,24 @@ def _relate_unit(
     neg_place = re.search(
         r"\b(not|never|no longer|hasn't|has not|have not)\b[^.;]{0,25}\b(seen|been|go|gone)\b", t, re.I
     )
+    # "which is Millward's flat", "his flat, 3 Tannery Row": the home of that person only
+    owners: set[int] = set()
+    if places and ("'s" in t or "’s" in t or " his " in t or " her " in t):
+        for f in x.mentions.get(id(u), []):
+            if f.ent.kind in ("child", "person_of_concern") and _OWN_HOME.match(t, f.end):
+                owners.add(id(f.ent))
+        if _HIS_HOME.search(t) and focus is not None and not owners:
+            owners.add(id(focus))
     for loc in places:
         for p in people:
+            if owners and id(p) in owners:
+                x.relate("LIVES_AT", p, loc, day, grading)
+                continue
             if found_cue and p.kind == "child":
                 x.relate("FOUND_AT", p, loc, day, grading)
                 if not re.search(r"\bseen\b", t, re.I):
                     continue
-            if lives_cue:
+            if lives_cue and not owners:
                 x.relate("LIVES_AT", p, loc, day, grading)
                 continue
             if neg_place:
@@ -2189,6 +2217,10 @@ def _relate_unit(
 # a warning notice is served because of grooming or exploitation, which the note must state somewhere
 _WARNING_NOTICE = re.compile(r"\bCAWNs?\b|\b(?:child abduction )?warning notices?\b", re.I)
 _STATES_EXPLOITATION = re.compile(r"\bgroom\w*|\bexploit\w*|\bCSE\b|\bCCE\b|\btraffick\w*", re.I)
+
+
+_OWN_HOME = re.compile(r"['’]s (?:own )?(?:flat|home|house|address|room|tenancy)\b")
+_HIS_HOME = re.compile(r"\b(?:at|in|to) (?:his|her) (?:own )?(?:flat|home|house|address)\b", re.I)
 
 
 def _open_to(x: Extraction, children: list[Ent], focus: Ent | None, code: str, grading: str | None) -> None:
