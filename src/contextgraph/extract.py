@@ -1411,6 +1411,7 @@ def _second_pass(x: Extraction, units: list[Unit]) -> None:
     _identities(x, units)
 
 
+_IDENTITY_HINT = re.compile(r"(?: is| be| as|=)\s+[A-Z][\w'’-]+\s+[A-Z]")
 _IDENTITY = re.compile(
     r"[\"“']?\b([A-Z][A-Za-z0-9'’-]{1,20})[\"”']?,?\s+(?:is|=|was identified as|is identified as|"
     r"(?:is |was )?(?:believed|thought|understood|known) to be|who (?:I|we|police) (?:understand|believe) to be)\s+"
@@ -1422,7 +1423,7 @@ def _identities(x: Extraction, units: list[Unit]) -> None:
     """A nickname said to be a named person: "Police believe Vex is Jace Pemberton", ""JD", who I understand to
     be Jayden Okoro". The nickname becomes an alias of the person, and a nickname-only entity joins them."""
     for u in units:
-        if " is " not in u.text and " to be " not in u.text and " as " not in u.text and "=" not in u.text:
+        if not _IDENTITY_HINT.search(u.text):
             continue
         for m in _IDENTITY.finditer(u.text):
             nick, full = m.group(1), _person_name(m.group(2))
@@ -1619,6 +1620,7 @@ _ADULT_BEFORE = re.compile(
     r"\b(?:exploitation|grooming|abuse|exploited|groomed)\b[^.;]{0,30}\bby\s+(?:(?:[A-Z][\w'’-]+\s+){1,2}(?:and|&)\s+)?$|"
     r"\b(?:CAWNs?|warning notices?)\s+(?:for|against|on)\s+(?:[A-Z][\w'’-]+\s+(?:and|&)\s+)?$",
 )
+_ADULT_BEFORE_WORDS = ("older", "adult", "driver", "holder", "handler", "by ", "CAWN", "otice")
 _AGE_AFTER_NAME = re.compile(r"^\s*(?:,\s*|\(\s*)(\d{1,2})\s*(?:\)|,|\s[-–])")
 _TRANSITIONS = re.compile(
     r"\btransition\w*|care leavers?\b|leaving care|\b18\s*[-–]\s*25\b|young adults?\b|personal adviser", re.I
@@ -1646,7 +1648,10 @@ def _decide_kinds(x: Extraction, units: list[Unit]) -> None:
                 e.adult_votes += 2
             if _PASSIVE_AGENT.search(before[-32:]):
                 e.adult_votes += 1
-            if _ADULT_CUE.search(after[:40]) or _ADULT_BEFORE.search(before[-40:]):
+            near_before = before[-40:]
+            if _ADULT_CUE.search(after[:40]) or (
+                any(w in near_before for w in _ADULT_BEFORE_WORDS) and _ADULT_BEFORE.search(near_before)
+            ):
                 e.adult_votes += 1
             if re.search(r"\b(YP|young person|child|pupil|year \d+|yr \d+)\b", after[:30], re.I):
                 e.child_votes += 1
@@ -2091,6 +2096,7 @@ _SUBJECTLESS = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=4096)
 def _lead_offset(text: str) -> int:
     """How far into a unit its subject may start: past numbering like "5.1" or "(3)"."""
     m = re.match(r"^\s*(?:\(?\d+(?:\.\d+)*[.)]?\s*|\[\d+\]\s*)?[*_\s]*", text)

@@ -183,6 +183,8 @@ _RELATIVE = re.compile(
     r"the (\d{1,2})(?:st|nd|rd|th)(?!\s*(?:of\s+)?(?:" + _MONTH_RE + r")\b)(\s+of\s+last\s+month)?)",
     re.IGNORECASE,
 )
+_RELATIVE_WORDS = ("yesterday", "today", "this ", "tonight", "last ")
+_RELATIVE_HINT = re.compile(r"the \d")
 _DOB_CUE = re.compile(r"\b(?:dob|d\.o\.b\.?|born|date of birth)\W{0,3}$", re.I)
 
 
@@ -197,6 +199,9 @@ def relative_dates(text: str, anchor: date | None) -> list[DateMention]:
     """
     out: list[DateMention] = []
     if anchor is None:
+        return out
+    low = text.lower()
+    if not any(w in low for w in _RELATIVE_WORDS) and not ("the " in low and _RELATIVE_HINT.search(low)):
         return out
     for m in _RELATIVE.finditer(text):
         got: date | None = None
