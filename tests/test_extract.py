@@ -465,3 +465,10 @@ def test_schools_by_year_group_and_whose_home() -> None:
     assert ("LIVES_AT", "Jade Mill", "Flat 9, Halyard House") in r
     assert ("LIVES_AT", "Summer Kell", "Flat 9, Halyard House") not in r
     assert ("LIVES_AT", "Josh Pell", "Greystone B&B") in r
+
+
+def test_direct_contact_gives_association() -> None:
+    doc = extract(HEADER + "\nDale Voss (30) messaged Amy Lark (15) on Snapchat and gave her £50.\n")
+    r = rels(doc)
+    assert ("EXPLOITS", "Dale Voss", "Amy Lark") in r
+    assert ("ASSOCIATES_WITH", "Dale Voss", "Amy Lark") in r or ("ASSOCIATES_WITH", "Amy Lark", "Dale Voss") in r

@@ -212,7 +212,8 @@ CUES: dict[str, re.Pattern[str]] = {
         r"\b(with|together|both|associat\w*|friends?|mates?|best mate|company|boyfriend|girlfriend|close to|"
         r"knows|met|pair|alongside|seen with|arrested with|hangs? (?:out|around) with|linked|in the car|link|"
         r"relationship|partner|pals?|peer|peers|bro|group|accompan\w+|joined|drove|driven|driving|"
-        r"in (?:a|his|her) car)\b",
+        r"in (?:a|his|her) car|messag\w*|texts?|texted|owes?|owed|owing|debt|picked (?:\w+ )?up|gave|gives|"
+        r"bought|buys|snapchat\w*|calls? (?:him|her)|rang)\b",
         re.I,
     ),
     "family": re.compile(
