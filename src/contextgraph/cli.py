@@ -39,7 +39,7 @@ from .analysis import (
 )
 from .audit import AuditError, AuditLog, Journal, acting, audit_path
 from .auth import AuthError, LocalKeys
-from .evaluate import Counts, GoldError, evaluate
+from .evaluate import Counts, GoldError, Report, combine, evaluate
 from .extract import extract as extract_note
 from .ingest import ReviewError, decide_review, ingest_paths, reviews
 from .interchange import (
@@ -544,29 +544,51 @@ def review(
 
 @app.command("eval-extract")
 def eval_extract(
-    folder: Annotated[Path, typer.Argument(help="A folder of notes with *.gold.json annotations beside them")],
+    folders: Annotated[list[Path], typer.Argument(help="Folders of notes with *.gold.json annotations beside them")],
     fmt: FormatOpt = "table",
     detail: Annotated[bool, typer.Option(help="json: list missed and extra items per note")] = False,
 ) -> None:
-    """Score extraction against gold annotations: precision, recall and F1, overall and per note."""
+    """Score extraction against gold annotations: precision, recall and F1 per note, per folder and overall.
+
+    A note that cannot be read is reported and scored as all missed; the run goes on.
+    """
     _check_format(fmt)
-    if not folder.is_dir():
-        raise UserError(f"{folder}: not a folder")
+    for folder in folders:
+        if not folder.is_dir():
+            raise UserError(f"{folder}: not a folder")
+    reports: list[tuple[str, Report]] = []
     try:
-        rep = evaluate(folder, lambda p: extract_note(read_note(p), str(p)))
-    except (GoldError, NoteError) as e:
+        for folder in folders:
+            rep = evaluate(folder, lambda p: extract_note(read_note(p), str(p)), unreadable=(NoteError,))
+            reports.append((str(folder), rep))
+    except GoldError as e:
         raise UserError(str(e)) from None
+    for _, rep in reports:
+        for n in rep.notes:
+            if n.error:
+                err.print(f"warning: {n.error} (scored as all missed)", highlight=False, soft_wrap=True)
+    total = combine([r for _, r in reports])
     if fmt == "json":
-        print(json.dumps(rep.to_json(detail=detail), indent=2))
+        if len(reports) == 1:
+            print(json.dumps(total.to_json(detail=detail), indent=2))
+        else:
+            doc = {
+                "folders": [{"folder": name, **rep.to_json(detail=detail)} for name, rep in reports],
+                "all": {"entities": total.entities.to_json(), "relationships": total.relationships.to_json()},
+            }
+            print(json.dumps(doc, indent=2))
         return
     t = Table("note", "ent P", "ent R", "ent F1", "rel P", "rel R", "rel F1")
 
     def row(name: str, e: Counts, r: Counts) -> None:
         t.add_row(name, *(f"{v:.3f}" for v in (e.precision, e.recall, e.f1, r.precision, r.recall, r.f1)))
 
-    for n in rep.notes:
-        row(n.note, n.entities, n.relationships)
-    row("all notes", rep.entities, rep.relationships)
+    for name, rep in reports:
+        for n in rep.notes:
+            row(n.note + (" (unreadable)" if n.error else ""), n.entities, n.relationships)
+        row(f"all of {Path(name).name}" if len(reports) > 1 else "all notes", rep.entities, rep.relationships)
+    if len(reports) > 1:
+        row("all", total.entities, total.relationships)
     out.print(t)
 
 

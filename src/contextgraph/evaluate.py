@@ -67,6 +67,7 @@ class NoteScore:
     extra_entities: list[str] = field(default_factory=list)
     missed_relationships: list[str] = field(default_factory=list)
     extra_relationships: list[str] = field(default_factory=list)
+    error: str | None = None  # the note could not be read: scored as all missed
 
 
 def score_note(pred: dict[str, Any], gold: dict[str, Any], note: str = "") -> NoteScore:
@@ -159,6 +160,7 @@ class Report:
                     "note": n.note,
                     "entities": n.entities.to_json(),
                     "relationships": n.relationships.to_json(),
+                    **({"error": n.error} if n.error else {}),
                     **(
                         {
                             "missed_entities": n.missed_entities,
@@ -179,8 +181,16 @@ class GoldError(ValueError):
     pass
 
 
-def evaluate(folder: Path, extractor: Callable[[Path], dict[str, Any]]) -> Report:
-    """Score ``extractor`` on every note in ``folder`` that has a ``*.gold.json`` beside it."""
+def evaluate(
+    folder: Path,
+    extractor: Callable[[Path], dict[str, Any]],
+    unreadable: tuple[type[Exception], ...] = (),
+) -> Report:
+    """Score ``extractor`` on every note in ``folder`` that has a ``*.gold.json`` beside it.
+
+    A note whose extraction raises one of ``unreadable`` is reported with the error and scored as
+    all missed, and the run goes on with the next note.
+    """
     golds = sorted(folder.glob("*.gold.json"))
     if not golds:
         raise GoldError(f"{folder}: no *.gold.json files here")
@@ -195,8 +205,23 @@ def evaluate(folder: Path, extractor: Callable[[Path], dict[str, Any]]) -> Repor
             gold = json.loads(g.read_text(encoding="utf-8"))
         except (OSError, ValueError) as e:
             raise GoldError(f"{g}: cannot read gold annotation ({e})") from None
-        s = score_note(extractor(candidates[0]), gold, candidates[0].name)
+        error: str | None = None
+        try:
+            pred = extractor(candidates[0])
+        except unreadable as e:
+            pred, error = {"entities": [], "relationships": []}, str(e)
+        s = score_note(pred, gold, candidates[0].name)
+        s.error = error
         notes.append(s)
         ents.add(s.entities)
         rels.add(s.relationships)
     return Report(notes, ents, rels)
+
+
+def combine(reports: list[Report]) -> Report:
+    """One report over the notes of several: counts added, so the figures are over all notes together."""
+    ents, rels = Counts(), Counts()
+    for r in reports:
+        ents.add(r.entities)
+        rels.add(r.relationships)
+    return Report([n for r in reports for n in r.notes], ents, rels)

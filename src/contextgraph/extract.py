@@ -22,6 +22,7 @@ Passes:
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ from datetime import date
 from typing import Any
 
 from .model import REL_TYPES, SERVICES, Grading, GradingError
-from .notes import ParsedNote, Unit, find_dates, parse_note, strip_markup
+from .notes import ParsedNote, Unit, anchor_day, event_dates, find_dates, parse_note, strip_markup
 
 # --- lexicons ---------------------------------------------------------------
 
@@ -52,7 +53,18 @@ PLACE_HEADS = (
     r"[Ss]hops|[Gg]arages|[Uu]nderpass|[Cc]ut-through|[Aa]lleyway|[Bb]ridge|[Cc]anal(?: basin)?|[Bb]asin|"
     r"Hotel|Inn|Lodge|Motel|Hostel|House|Flats|Tower|Towers|Market|Arcade|"
     r"[Tt]akeaway|Pizza|Chicken|Kebab|Kebabs|Fry|Café|Cafe|Barbers?|Lounge|Bar|Club|Gym|Stores|Store|"
-    r"Library|Precinct|Quickstop|Wharf)"
+    r"Library|Precinct|Quickstop|Wharf|"
+    r"[Cc]ar [Ww]ash|B&B|[Gg]uest ?[Hh]ouse|[Oo]ff-[Ll]icen[cs]e|[Oo]ffy|[Aa]llotments?|"
+    r"[Mm]ulti-[Ss]torey(?: car park)?|"
+    r"[Ss]ervice [Ss]tation|[Ss]ervices|Grill|Diner|Steps|[Hh]oliday [Pp]ark|[Cc]aravan [Pp]ark|[Cc]aravan [Ss]ite|"
+    r"Rooms|Airbnb|Yard|Lido|Pier|Promenade|Arches|Subway|Skatepark|[Ll]orry [Pp]ark|Campsite|Laundrette|"
+    r"[Vv]ape [Ss]hop|[Cc]hicken [Ss]hop|[Cc]hippy|[Pp]ub|Tavern|Arms|Snooker|Bowl|Cinema|[Bb]us [Ss]tands?)"
+)
+# organisations named like places: "Children's Services", "Probation Services"
+_NOT_A_PLACE = re.compile(
+    r"\b(?:children'?s|social|youth|council|health|family|support|adult|probation|housing|emergency|police|"
+    r"safeguarding|care|community|public|customer|mental|leaving|specialist|intensive|targeted)\s+services\b",
+    re.I,
 )
 SCHOOL_HEADS = r"(?:Academy|High School|School|College|Learning Centre|Centre|PRU|Free School|Grammar|Primary)"
 GROUP_HEADS = r"(?:Boys|Crew|Gang|Youngers|Olders|Firm|Mandem|Squad|Massive|Mob|Brothers|Bloods)"
@@ -90,6 +102,7 @@ NOT_NAME = _words(
         Approximately Ref Tel Mob Email Age Aged Name Names Initials School Schools Location Locations
         Act Acts Notice Notices Warning Information Shared Slavery Violence Context Programme Panel Board Protocol
         Abduction Modern Serious Organised Exploited Exploitation Criminal Sexual Harm Prevention Disruption Tactics
+        Hi Hello Dear Thanks Thank Regards Kind Best Cheers Reviewed Checked Extracted Exported Supervisor Analyst
         """
 )
 SHORTHAND = _words(
@@ -100,7 +113,8 @@ SHORTHAND = _words(
     """
 )
 PRO_TITLES = (
-    r"(?:PC|PCSO|DC|DS|DI|DCI|Det|Supt|Sgt|Insp|Inspector|Sergeant|Constable|Dr|Rev|SW|TM|DSL|Cllr|Mr|Mrs|Ms|Miss|"
+    r"(?:PC|PCSO|PS|DC|DS|DI|DCI|DCS|Det|Supt|Sgt|Insp|Inspector|Sergeant|Constable|Dr|Rev|SW|TM|DSL|Cllr|Mr|Mrs|Ms|"
+    r"Miss|"
     r"Officer|worker|Worker|manager|Manager|teacher|Teacher|nurse|Nurse|officer)"
 )
 PRO_AFTER = re.compile(
@@ -109,13 +123,20 @@ PRO_AFTER = re.compile(
     r"Exploitation|Neighbourhood|Parks|Licensing|Housing|BTP|school|School|Senior|Deputy|TM|Detective)",
 )
 PRO_ROLE_AFTER = re.compile(
-    r"^,?\s*(?:the\s+)?(?:\w+\s+)?(?:social worker|SW|worker|manager|teacher|officer|DSL|nurse|practitioner|"
-    r"coordinator|co-ordinator|chair|lead|head of|keyworker|key worker|PCSO|from (?:the )?(?:YJS|SAFE|CSC|CAMHS))\b",
+    r"^\s*[,|–-]?\s*(?:the\s+)?(?:\w+\s+){0,2}(?:social worker|SW|worker|manager|teacher|officer|DSL|nurse|"
+    r"practitioner|coordinator|co-ordinator|chair|lead|head of|keyworker|key worker|PCSO|adviser|advisor|analyst|"
+    r"from (?:the )?(?:YJS|SAFE|CSC|CAMHS))\b",
 )
+# "CSC - Dami Ogunleye", "LICENSING: Sam Pryor": an agency in capitals, then the person speaking for it
+PRO_AGENCY_BEFORE = re.compile(r"^\W*[A-Z][A-Z&/'’ ]{1,30}\s*(?:-|–|:)\s*$")
+# "St Oswin's (Niamh Costello): ...": an agency, then who spoke for it in brackets
+PRO_SPOKE_FOR = re.compile(r"^\)\s*:")
+_ACTIONS_HEADING = re.compile(r"\b(actions?|next steps|agreed|decisions?|owners?)\b", re.I)
 
 SERVICE_CUES: dict[str, str] = {
     "CSC": r"\bCSC\b|social care|\bCIN\b|child in need|\bCP plan\b|child protection(?: plan)?|looked[- ]after|"
-    r"\bLAC\b|\bCLA\b|allocated (?:social worker|SW)|\bs\.?\s?20\b|care order|social worker|\bSW\b",
+    r"\bLAC\b|\bCLA\b|allocated (?:social worker|SW)|\bs\.?\s?20\b|care order|social worker|\bSW\b|"
+    r"leaving care|personal adviser",
     "YJS": r"\bYJS\b|\bYOT\b|youth justice|youth offending|referral order|\bYRO\b|youth rehabilitation order",
     "EARLY_HELP": r"early help|\bEH\b|family support|targeted (?:family )?support",
     "EXPLOITATION_TEAM": r"\bSAFE\b|exploitation team|complex safeguarding|\bGET SAFE\b|\bACT\b",
@@ -129,6 +150,8 @@ _ONE_SERVICE = re.compile("|".join(f"(?P<{code}>{cue})" for code, cue in SERVICE
 _SERVICE_WORDS = frozenset(
     [
         "csc",
+        "leaving",
+        "personal",
         "social",
         "cin",
         "child",
@@ -172,7 +195,7 @@ _SERVICE_POS = re.compile(
     r"\bopen\b|\ballocated\b|\bplan\b|\border\b|\bworker\b|\bCIN\b|\bCP\b|looked[- ]after|\bLAC\b|\bs\.?\s?20\b|"
     r"\bcaseload\b|\bworking with\b|\bsupported by\b|\binvolved\b|\bsupervis\w+\b|\bteam\b|\bopen to\b|"
     r"\bassessment\b|\bunder\b|\bwith (?:the )?(?:YJS|SAFE|CAMHS|early help)|\bSW\b|\bsocial worker\b|"
-    r"\bsees\b|\bseeing\b|\bknown to\b|\bcurrent\w*\b|\bremains\b|\bstill\b",
+    r"\bsees\b|\bseeing\b|\bknown to\b|\bcurrent\w*\b|\bremains\b|\bstill\b|\bthrough\b|\bpersonal adviser\b",
     re.IGNORECASE,
 )
 
@@ -180,14 +203,17 @@ CUES: dict[str, re.Pattern[str]] = {
     "found": re.compile(r"\b(found|located|recovered|traced|picked up by police|returned by police)\b", re.I),
     "lives": re.compile(
         r"\b(lives?|living|home address|resides|residing|placement|placed (?:at|in)|care home|children's home|"
-        r"hostel|stay(?:s|ing)? (?:at|with)|sleeps? at|sleeping at|home addr|addr|moved (?:in)?to|tenant)\b",
+        r"hostel|stay(?:s|ing)? (?:at|with)|sleeps? at|sleeping at|home addr|addr|moved (?:in)?to|tenant|tenancy|"
+        r"accommodation|rent(?:s|ed|ing)?|supported housing)\b",
         re.I,
     ),
     "missing": re.compile(r"\b(missing|MFH|MFC|absconded|went off|episode)\b", re.I),
     "together": re.compile(
         r"\b(with|together|both|associat\w*|friends?|mates?|best mate|company|boyfriend|girlfriend|close to|"
         r"knows|met|pair|alongside|seen with|arrested with|hangs? (?:out|around) with|linked|in the car|link|"
-        r"relationship|partner|pals?|peer|peers|bro|group|accompan\w+|joined)\b",
+        r"relationship|partner|pals?|peer|peers|bro|group|accompan\w+|joined|drove|driven|driving|"
+        r"in (?:a|his|her) car|messag\w*|texts?|texted|owes?|owed|owing|debt|picked (?:\w+ )?up|gave|gives|"
+        r"bought|buys|snapchat\w*|calls? (?:him|her)|rang)\b",
         re.I,
     ),
     "family": re.compile(
@@ -213,13 +239,15 @@ assert not any(re.search(r"\\[WSDB]", rx.pattern) for rx in CUES.values())
 _LOWER_CUES = {name: re.compile(rx.pattern.lower()) for name, rx in CUES.items()}
 
 _AGENT_VERB = re.compile(
-    r"^\W{0,3}(?:\(\w+\)\s*)?(?:is |was |has |had |have |are |were |also |now |still |then |had been |has been |"
-    r"is believed to be |believed to be |assessed as |thought to be |reportedly )*"
+    r"^[^\w.;]{0,3}(?:\(\w+\)\s*)?(?:is |was |has |had |have |are |were |also |now |still |then |had been |has been |"
+    r"is believed to be |believed to be |assessed as |thought to be |reportedly |as |who |allegedly |"
+    r"suspected (?:of|to be) |understood to be |said to be )*"
     r"(?:exploit\w*|groom\w*|recruit\w*|control\w*|supplie?s|supplying|runs\b|running\b|\"running\"|drives?\b|"
     r"uses\b|using\b|sends?\b|sent\b|gives?\b|gave\b|took\b|takes\b|picked\b|collect\w*|holds?\b|the (?:line )?holder|"
     r"line holder|the handler|handler|pimp\w*|abus\w+|threat\w*|coerc\w+|bought|buys|target\w*|sorts?\b|"
     r"offer\w*|approach\w*|charged\b|remanded\b|the driver|a driver|driver\b|manag\w+ the|convicted\b|"
     r"sentenced\b|in custody\b|on remand\b|remains on remand|in prison|jailed|PNC\b|on bail\b|"
+    r"(?:has|had|was served with|served with|received) (?:a |an )?(?:CAWN|child abduction warning notice)|"
     r"assessed as (?:supplying|recruiting|exploiting|grooming|running|the)|a former associate|an associate of)",
     re.I,
 )
@@ -249,7 +277,8 @@ _AGE = re.compile(
 _DOB = re.compile(r"\b(?:DOB|D\.O\.B\.?|born)\s*:?\s*(\d{1,2}/\d{1,2}/\d{2,4})", re.I)
 _QUOTED = re.compile(r"[\"“”']([A-Z][A-Za-z'’-]{1,20}(?: [A-Z][A-Za-z'’-]{1,20})?)[\"“”']")
 _AKA = re.compile(
-    r"^\s*,?\s*(?:\(\s*)?(?:aka|a\.k\.a\.?|known as|also known as|calls? himself|calls? herself|nicknamed|goes by|"
+    r"^\s*,?\s*(?:\(\s*)?(?:who\s+)?(?:is\s+)?"
+    r"(?:aka|a\.k\.a\.?|known as|also known as|calls? himself|calls? herself|nicknamed|goes by|"
     r"or)\s*:?\s*[\"“']?([A-Za-z][A-Za-z'’-]{1,20}(?: [A-Z][A-Za-z'’-]{1,20})?)[\"”']?",
     re.I,
 )
@@ -257,6 +286,13 @@ _PAREN_ALIAS = re.compile(r"^\s*\(\s*[\"“']?([A-Za-z][A-Za-z'’-]{1,20})[\"�
 _PAREN_INITIALS = re.compile(r"^\s*\(\s*([A-Z]{2,3})\s*\)")
 _PRONOUN = re.compile(r"\b(he|she|his|her|him|hers|himself|herself)\b", re.I)
 _PLURAL_PRONOUN = re.compile(r"\b(they|them|their|both|the two|the pair|the boys|the girls)\b", re.I)
+# "the three boys", "the group", "all four": the people named together just before
+_GROUP_REFERENCE = re.compile(
+    r"\b(?:the|all|these|those) (?:two|three|four|five|six|\d) (?:boys|girls|young people|children|lads|of them|"
+    r"yps?|pupils|friends)\b|\b(?:the|all) (?:two|three|four|five|six)\b|"
+    r"\bthe (?:three |two |four )?younger ones\b",
+    re.I,
+)
 
 
 def title_case(s: str) -> str:
@@ -306,6 +342,7 @@ class Ent:
     postcode: str | None = None
     adult_votes: int = 0
     child_votes: int = 0
+    victim_votes: int = 0  # said to be a victim, vulnerable, a care leaver: weighs for a young adult
     nickname_only: bool = False
     defined: bool = False  # named in a table's name column or a heading/header
     id: str = ""
@@ -417,8 +454,8 @@ class Extraction:
         if prev is None:
             self.rels[key] = {"type": rtype, "source": source, "target": target, "date": ds, "grading": grading}
         else:
-            if prev["date"] is None and ds:
-                prev["date"] = ds
+            if ds and (prev["date"] is None or ds < prev["date"]):
+                prev["date"] = ds  # the earliest day the note gives for the pair
             if prev["grading"] is None and grading:
                 prev["grading"] = grading
 
@@ -499,8 +536,44 @@ _PLACE_WORDS = tuple(
         "precinct",
         "quickstop",
         "wharf",
+        "wash",
+        "b&b",
+        "guest",
+        "licen",
+        "offy",
+        "allotment",
+        "storey",
+        "services",
+        "grill",
+        "diner",
+        "steps",
+        "caravan",
+        "rooms",
+        "airbnb",
+        "yard",
+        "lido",
+        "pier",
+        "promenade",
+        "arches",
+        "subway",
+        "campsite",
+        "laundrette",
+        "shop",
+        "chippy",
+        "pub",
+        "tavern",
+        "arms",
+        "snooker",
+        "bowl",
+        "cinema",
+        "stand",
     ]
 )
+# the place words as whole words, for a quick test of whether a unit can name a place
+_PLACE_TOKENS = frozenset(
+    {w for w in _PLACE_WORDS if w != "licen"} | {w + "s" for w in _PLACE_WORDS} | {"licence", "license", "es"}
+)
+_LOWER_WORD = re.compile(r"[a-zé&]+")
 _SCHOOL_WORDS = ("Academy", "School", "College", "Centre", "PRU", "Grammar", "Primary")
 _GROUP_WORDS = (
     "Boys",
@@ -518,8 +591,14 @@ _GROUP_WORDS = (
 )
 
 
+_HAS_CACHE: dict[tuple[str, ...], re.Pattern[str]] = {}
+
+
 def _has(text: str, words: tuple[str, ...]) -> bool:
-    return any(w in text for w in words)
+    rx = _HAS_CACHE.get(words)
+    if rx is None:
+        rx = _HAS_CACHE[words] = re.compile("|".join(re.escape(w) for w in words))
+    return rx.search(text) is not None
 
 
 _NOT_PLACE_FIRST = NOT_NAME - {"Park", "Station", "House", "Street", "Road", "Lane", "Court", "Rec", "Estate"}
@@ -548,35 +627,134 @@ def _clean_place(s: str) -> str:
     return s.strip(" ,.;:")
 
 
+_EMPTY_CELL = re.compile(r"^(?:not known|n/?a\b|none|unknown|-|–|tbc|\?|no\b)", re.I)
+_COLUMN_ROLES: tuple[tuple[str, str], ...] = (
+    ("skip", r"\b(?:dob|d\.o\.b|date of birth|age|ref|rag|year|yr|sightings)\b"),
+    ("subject", r"^(?:name|full name|child|young person|yp|person|subject|nominal|child / young person)$"),
+    ("initials", r"^initials$"),
+    ("place_subject", r"^(?:place|location|venue|hotspot|address)$"),
+    (
+        "associates",
+        r"seen with|associates?|linked (?:adults?|people|peers|children|young people|nominals?)|"
+        r"\bpeers?\b|friends?|children seen|adults seen|young people seen|people seen",
+    ),
+    ("family", r"\b(?:family|siblings?|relatives?)\b"),
+    ("places", r"\b(?:places?|locations?|hotspots?|frequents?|frequented|addresses?|where)\b"),
+    ("school", r"\b(?:school|setting|education|provision|college)\b"),
+    ("services", r"open to|known to|services?|agenc|involvement|allocated"),
+    ("group", r"^(?:group|gang|line|ocg|group / line|peer group)s?$"),
+)
+_COLUMN_RES = tuple((role, re.compile(rx)) for role, rx in _COLUMN_ROLES)
+
+
+@functools.lru_cache(maxsize=512)
+def column_role(header: str) -> str:
+    """What a table column holds, by its header (lower case): the row's subject, or a relationship.
+
+    >>> [column_role(h) for h in ("name", "seen with", "places frequented", "school/setting", "known to services?")]
+    ['subject', 'associates', 'places', 'school', 'services']
+    >>> [column_role(h) for h in ("linked adults", "group", "dob", "notes")]
+    ['associates', 'group', 'skip', 'text']
+    """
+    for role, rx in _COLUMN_RES:
+        if rx.search(header):
+            return role
+    return "text"
+
+
+def _is_matrix(u: Unit) -> bool:
+    """A people-by-places table: no header over the names, places over the other columns."""
+    return len(u.head) >= 3 and not u.head[0].strip() and all(h.strip() for h in u.head[1:])
+
+
+def split_places(cell: str) -> list[str]:
+    """Place names of a table cell: split on commas, semicolons, slashes and "and", keeping addresses whole.
+
+    >>> split_places("Kingfisher, Ashpool St multi-storey, Riverside Grill (works the counter)")
+    ['Kingfisher', 'Ashpool St multi-storey', 'Riverside Grill']
+    >>> split_places("lives at Flat 12, Ferrier House; Cluckers")
+    ['Flat 12, Ferrier House', 'Cluckers']
+    """
+    parts: list[str] = []
+    cell = re.sub(r"\([^)]*\)", "", cell)
+    cell = ";".join(re.split(r"\s[–-]\s", c)[0] for c in cell.split(";"))  # "Foundry Walk – food court"
+    for chunk in re.split(r"\s*(?:;|/|\band\b|\+)\s*", cell):
+        pieces = [p.strip() for p in chunk.split(",")]
+        merged: list[str] = []
+        for piece in pieces:
+            if merged and (
+                re.search(r"(?:^|\s)(?:(?:Flat|Unit|Room|Apartment)\s+\d+\w?|\d+\w?)$", merged[-1], re.I)
+                or (_STREET_END.search(piece) and len(piece.split()) <= 3 and not re.match(r"^\d", merged[-1]))
+            ):
+                merged[-1] = f"{merged[-1]}, {piece}"
+            else:
+                merged.append(piece)
+        parts.extend(merged)
+    out: list[str] = []
+    for p in parts:
+        p = re.sub(r"^(?:[a-z][\w'’]*\s+)+", "", p.strip(" .\"'“”"))  # "lives at", "top deck of"
+        if p and (p[0].isupper() or p[0].isdigit()) and not _EMPTY_CELL.match(p):
+            out.append(p)
+    return out
+
+
+def split_people(cell: str) -> list[str]:
+    """Names of a table cell: "Mikey / Vex / Kayden", "Tyler (cousin)", "Chino, Lewis Crane and Jade".
+
+    >>> split_people('Mikey / Vex / Kayden (cousin); "Marcel" and Jade Millward')
+    ['Mikey', 'Vex', 'Kayden', 'Marcel', 'Jade Millward']
+    """
+    out: list[str] = []
+    for part in re.split(r"\s*(?:,|;|/|&|\+|\band\b|<->|->)\s*", re.sub(r"\([^)]*\)", "", cell)):
+        p = part.strip(" .\"'“”")
+        if p and not _EMPTY_CELL.match(p):
+            out.append(p)
+    return out
+
+
 def _first_pass(x: Extraction, units: list[Unit]) -> None:
     note = x.note
     lower = note.lowercase
     for u in units:
         t = u.text
-        # tables: location and school columns
+        # tables: places and schools by the column they sit in, several to a cell
         if u.row:
             for col, cell in u.row.items():
-                if not cell or re.match(r"^(not known|n/?a|none|unknown|-|–|tbc|\?)", cell, re.I):
+                role = column_role(col)
+                if not cell or _EMPTY_CELL.match(cell):
                     continue
-                if re.search(r"\b(location|place|address|venue|hotspot)\b", col):
-                    name = re.split(r"\s[–(]|\(|\s-\s", cell, maxsplit=1)[0].strip()
-                    name = title_case(name) if lower else name
-                    if name:
-                        _place(x, name, t)
-                elif re.search(r"\bschool|education|provision\b", col):
-                    name = _leading_cap_run(title_case(cell) if lower else cell)
-                    if name and name.lower() not in ("not known", "none", "neet", "home", "n/a"):
-                        x.entity("school", _clean_place(name)).defined = True
+                if role in ("places", "place_subject"):
+                    for part in split_places(cell):
+                        _place(x, title_case(part) if lower else part, "")
+                elif role == "school":
+                    for k, part in enumerate(re.split(r"\s*(?:;|/|,)\s*", cell)):
+                        if re.search(r"[A-Z]", part):
+                            part = re.sub(r"^(?:[a-z][\w.]*\s+)+", "", part)  # "perm excl KPA"
+                        elif k:
+                            continue  # "now neet, waiting for a college place"
+                        name = _leading_cap_run(title_case(part) if lower else part)
+                        if (
+                            name
+                            and name.lower() not in ("not known", "none", "neet", "home", "n/a")
+                            and not re.fullmatch(r"(?:Yr|Year)\s*\d+", name, re.I)
+                        ):
+                            x.entity("school", _clean_place(name)).defined = True
+            if _is_matrix(u):
+                for head in u.head[1:]:
+                    if head and head[0].isupper():
+                        _place(x, head, "")
         for m in _ADDRESS.finditer(t):
             _place(x, m.group(0), t[m.end() :], address=True)
         for m in _BUILDING.finditer(t) if _has(t, _BUILDING_WORDS) else ():
             if not re.search(r"\d[A-Za-z]?,?\s+$", t[: m.start()]) and not re.match(r"\s*,?\s*\d", t[m.end() :]):
                 _place(x, m.group(0), t[m.end() :], address=True)
         tt = t if not lower else title_case(t)
-        for m in _NAMED_PLACE.finditer(tt) if _has(tt.lower(), _PLACE_WORDS) else ():
+        for m in _NAMED_PLACE.finditer(tt) if not _PLACE_TOKENS.isdisjoint(_LOWER_WORD.findall(tt.lower())) else ():
             first = m.group(1).split()[0]
             if first in _NOT_PLACE_FIRST and first not in ("North", "South", "East", "West", "Central"):
                 continue
+            if _NOT_A_PLACE.search(m.group(0)) or re.match(rf"\s+{SCHOOL_HEADS}\b", tt[m.end() :]):
+                continue  # "Children's Services"; "Kilnworth Park" of "Kilnworth Park Academy"
             _place(x, m.group(0), tt[m.end() :])
         for m in _BARE_STREET.finditer(t):
             street_name = m.group(1)
@@ -622,14 +800,103 @@ def _first_pass(x: Extraction, units: list[Unit]) -> None:
             ):
                 e = x.entity("group", exp)
                 x.alias(e, acr)
+    _single_word_places(x)
+    _schools_by_year_group(x)
     _consolidate_places(x)
+    _place_short_forms(x)
     _school_short_forms(x)
-    # acronyms of named groups used elsewhere ("FDB" for "Ferndale Boys ... (FDB)") are aliases
+    _schools_not_places(x)
+    # a group named by what its members call themselves: "they call themselves the Tanyard Boys"
+    for m in _CALL_THEMSELVES.finditer(note.text):
+        if norm(m.group(1)) not in x.index:
+            x.entity("group", m.group(1))
+    # acronyms of named groups and schools used elsewhere ("FDB" for "Ferndale Boys", "TYB" for "Tanyard Boys",
+    # "KPA" for "Kilnworth Park Academy") are aliases; a school entity named by the acronym alone is the same
+    acronyms = sorted(set(re.findall(r"\b[A-Z]{2,5}\b", note.text)) - (SHORTHAND - {"PRU"}))
     for e in list(x.entities):
-        if e.kind == "group" and len(e.name.split()) >= 2:
-            acr = "".join(w[0] for w in e.name.split() if w[0].isupper())
-            if len(acr) >= 2 and re.search(rf"\b{acr}\b", note.text):
-                x.alias(e, acr)
+        if e.kind in ("group", "school") and len(e.name.split()) >= 2:
+            for acr in acronyms:
+                if not acronym_of(acr, e.name):
+                    continue
+                other = x.index.get(norm(acr))
+                if other is not None and other is not e and other.kind == e.kind and norm(other.name) == norm(acr):
+                    x.entities.remove(other)
+                    del x.index[norm(acr)]
+                if norm(acr) not in x.index:
+                    x.alias(e, acr)
+
+
+_CALL_THEMSELVES = re.compile(
+    rf"\b(?:call(?:s|ed)? themselves|known as|go(?:es)? by the name)\s+(?:the\s+)?((?:{_CAP}\s+){{0,2}}{GROUP_HEADS})\b"
+)
+# a name that is a group by what is said of it: "K-Side youngers", "are all TYB", "head of TYB", "TYB v K-Side"
+_GROUP_TOKEN = re.compile(r"(?<![\w-])([A-Z]{2,4}\d?|[A-Z]\d|[A-Z][a-z]*-[A-Z][a-z]+)(?![\w-])")
+_GROUP_AFTER = re.compile(
+    r"^\s+(?:youngers|olders|boys|girls|drill|members?|gang|crew|retaliation|rivals?|beef|conflict|territory|"
+    r"green light|(?:line\s+)?phone|v\b|vs\b|versus\b)",
+)
+_GROUP_BEFORE = re.compile(
+    r"(?:\bhead of|\bmembers? of|\bpart of|\brivals?|\baffiliated (?:to|with)|\bv|\bvs|\bversus|\bare all|"
+    r"\bare both|\bboth|\bthe oldest|\btreat|\bon|\btension with|\bbeef with|\bconflict with|\bfeud with|"
+    r"\bthreats from|\battacked by|\bwar with)\s+(?:the\s+)?$",
+    re.I,
+)
+# rivalry said of a name is enough once: "tension with K-Side after drill videos"
+_RIVALRY_BEFORE = re.compile(
+    r"(?:\brivals?|\btension with|\bbeef with|\bconflict with|\bfeud with|\bthreats from|\bwar with)\s+(?:the\s+)?$",
+    re.I,
+)
+
+
+_ACRONYM_WORD = re.compile(r"[A-Za-z'’]+")
+
+
+def acronym_of(acr: str, name: str) -> bool:
+    """Whether ``acr`` abbreviates ``name``: first and last letters from its first and last words' initials,
+    the others in order in between.
+
+    >>> acronym_of("TYB", "Tanyard Boys"), acronym_of("KPA", "Kilnworth Park Academy"), acronym_of("TB", "Kai Box")
+    (True, True, False)
+    """
+    if acr[0] != name[:1].upper():
+        return False
+    words = [w for w in _ACRONYM_WORD.findall(name) if w[0].isupper()]
+    if len(words) < 2 or len(acr) < 2:
+        return False
+    if acr[0] != words[0][0].upper() or acr[-1] != words[-1][0].upper():
+        return False
+    rest = " ".join(words)[1 : -len(words[-1]) + 1 or None].upper()
+    pos = 0
+    for ch in acr[1:-1]:
+        pos = rest.find(ch, pos)
+        if pos < 0:
+            return False
+        pos += 1
+    return True
+
+
+def _unexpanded_groups(x: Extraction) -> None:
+    """Groups the note never spells out ("TYB", "K-Side", "R2"), known by what is said of them, at least twice."""
+    text = x.note.text
+    counts: dict[str, int] = {}
+    evidence: set[str] = set()
+    strong: set[str] = set()
+    for m in _GROUP_TOKEN.finditer(text):
+        tok = m.group(1)
+        if tok in SHORTHAND or tok.capitalize() in NOT_NAME or norm(tok) in x.index or norm(tok) in x.professionals:
+            continue
+        counts[tok] = counts.get(tok, 0) + 1
+        before = text[max(0, m.start() - 20) : m.start()]
+        if _GROUP_AFTER.match(text[m.end() : m.end() + 20]) or _GROUP_BEFORE.search(before):
+            evidence.add(tok)
+        if _RIVALRY_BEFORE.search(before):
+            strong.add(tok)
+    people_initials = {
+        "".join(w[0] for w in e.name.split()).upper() for e in x.entities if e.kind in ("child", "person_of_concern")
+    }
+    for tok in sorted(evidence):
+        if (counts[tok] >= 2 or tok in strong) and tok not in people_initials:
+            x.entity("group", tok)
 
 
 _PLACE_ABBREV = {
@@ -689,6 +956,100 @@ def _consolidate_places(x: Extraction) -> None:
             big.add_form(f)
         if small.postcode and not big.postcode:
             big.postcode = small.postcode
+
+
+_AT_ONE_WORD = re.compile(
+    r"\b(at|inside|outside|near|behind|opposite|in|to|from)\s+([A-Z][a-z]{3,})\b(?!['’-]|\s+[A-Z])"
+)
+
+
+_HEAD_AFTER = re.compile(rf"\s+(?:railway |train |bus |coach )?(?i:{PLACE_HEADS[3:-1]})\b")
+
+
+# "KPA Yr 9", "St Oswin's Yr 10", "excluded from St Aldwyn's": a school by its year group or attendance
+_SCHOOL_BY_YEAR = re.compile(r"\b([A-Z]{2,4}|St\.? [A-Z][a-z]+['’]s)(?:,)?\s+(?:Yr|Year)\s*\d{1,2}\b")
+
+
+def _schools_by_year_group(x: Extraction) -> None:
+    for m in _SCHOOL_BY_YEAR.finditer(x.note.text):
+        name = m.group(1)
+        if name in SHORTHAND or norm(name) in x.index:
+            continue
+        known = any(acronym_of(name, e.name) for e in x.entities if e.kind == "school")
+        if name.isupper() and not known and re.search(rf"\b{name}\s*\(", x.note.text):
+            continue  # initials of a pupil: "KH (Year 9)"
+        x.entity("school", name).defined = True
+
+
+def _single_word_places(x: Extraction) -> None:
+    """A business known by one word ("at Cluckers", "inside Cluckers"): named at least twice after "at",
+    "inside", "outside" and the like, never after "in" (a town is "in Thornmere"), never in the header, never
+    before another capitalised word (a first name is "Tyler Haddow")."""
+    text = x.note.text
+    lines = text.split("\n")
+    header = " ".join(lines[: min(3, x.note.header_end)])
+    at: dict[str, int] = {}
+    inside: set[str] = set()
+    strong: set[str] = set()
+    for m in _AT_ONE_WORD.finditer(text):
+        word, prep = m.group(2), m.group(1).lower()
+        if _HEAD_AFTER.match(text, m.end()):
+            continue  # "at Crowmere railway station": a town before the place
+        if prep == "in":
+            inside.add(word)
+        else:
+            at[word] = at.get(word, 0) + 1
+            if prep not in ("to", "from"):
+                strong.add(word)
+    for word, n in at.items():
+        if (
+            n < 2
+            or word not in strong
+            or word in inside
+            or word in NOT_NAME
+            or word.upper() in SHORTHAND
+            or norm(word) in x.index
+        ):
+            continue
+        if re.search(rf"\b{word}\b", header) or re.search(rf"\b{word}\s+[A-Z]", text):
+            continue
+        _place(x, word, "")
+
+
+_HEAD_AT_END = re.compile(rf"\s+{PLACE_HEADS}$")
+
+
+def _schools_not_places(x: Extraction) -> None:
+    """ "at Harbour View" when the note names Harbour View Academy: the school, not a place ("View" a street word)."""
+    schools = [e for e in x.entities if e.kind == "school"]
+    for e in [e for e in x.entities if e.kind == "location"]:
+        key = norm(e.name)
+        owner = next((sc for sc in schools if norm(sc.name).startswith(key + " ")), None)
+        if owner is None or any(norm(f) != key for f in e.forms):
+            continue
+        x.entities.remove(e)
+        x.index[key] = owner
+        owner.add_form(e.name)
+
+
+def _place_short_forms(x: Extraction) -> None:
+    """A place called by its name without the head word later in the note: "the Galleon" for "The Galleon
+    Grill", "the Kingfisher" for "Kingfisher Shopping Centre". Only a form used with "the" counts, so that a
+    town or ward ("Ashpool" of "Ashpool Interchange") is never taken for the place."""
+    text = x.note.text
+    for e in [e for e in x.entities if e.kind == "location"]:
+        base = re.sub(r"^The\s+", "", e.name.split(",")[0])
+        short = _HEAD_AT_END.sub("", base)
+        while short != base and _HEAD_AT_END.search(short):  # "Quayside Kebab & Grill"
+            base, short = short, _HEAD_AT_END.sub("", short)
+        short = short.rstrip(" &")
+        words = short.split()
+        if short == base or not 1 <= len(words) <= 2 or norm(short) in x.index:
+            continue
+        if any(w in NOT_NAME or not w[:1].isupper() or _STREET_END.fullmatch(w) for w in words):
+            continue
+        if re.search(rf"\b[Tt]he\s+{re.escape(short)}\b(?!\s+{PLACE_HEADS})", text):
+            x.alias(e, short)
 
 
 _SCHOOL_TAIL = re.compile(
@@ -779,7 +1140,7 @@ def _place(x: Extraction, raw: str, after: str, address: bool = False) -> None:
 
 _NAME_TOKEN = r"(?:[A-Z][a-z]+(?:[-'’][A-Z][a-z]+)?|(?:O['’]|Mc|Mac)[A-Z][a-z]+|[A-Z]{2,}(?:[-'’][A-Z]{2,})?)"
 _FULL_NAME = re.compile(rf"\b({_NAME_TOKEN})((?:\s+{_NAME_TOKEN}){{1,2}})\b")
-_SURNAME_FIRST = re.compile(r"\b([A-Z]{2,}(?:-[A-Z]{2,})?),\s+([A-Z][a-z]+(?:-[A-Z][a-z]+)?)\b")
+_SURNAME_FIRST = re.compile(r"\b([A-Z]{3,}(?:-[A-Z]{2,})?),\s+([A-Z][a-z]+(?:-[A-Z][a-z]+)?)\b")
 _TITLED = re.compile(rf"\b{PRO_TITLES}\.?\s+(?:\d{{2,5}}\s+)?(?:[A-Z]\.\s*)?({_NAME_TOKEN}(?:\s+{_NAME_TOKEN})?)")
 
 
@@ -791,6 +1152,10 @@ IMPERATIVES = _words(
         """
 )
 _LEGAL_COURT = re.compile(r"\b(?:Crown|Magistrates['’]?|Youth|County|Family|High|Coroner['’]?s?)\s+Court\b")
+
+
+# words that are also first names: a name only before a SURNAME in capitals or an age ("Summer KELLEHER (15)")
+FIRST_NAME_WORDS = _words("Summer May April June August Autumn Winter Rose Grace Hope Faith Joy Sunny Storm")
 
 
 def _is_name_token(w: str) -> bool:
@@ -810,14 +1175,28 @@ def _professionals(x: Extraction) -> None:
                     x.professionals.add(norm(w))
     for i in x.note.professional_lines:
         for m in _FULL_NAME.finditer(lines[i]):
-            if re.search(r"\b(?:re|regarding|about|concerning)\s+$", lines[i][: m.start()]):
+            if re.search(r"\b(?:re|regarding|about|concerning|for|in respect of)\s+$", lines[i][: m.start()]):
                 continue  # "(YJS – for information re Ibrahim Sesay)" names a subject, not a professional
             x.professionals.add(norm(m.group(0)))
             x.professionals.add(norm(m.group(1)))  # first names of professionals, used alone later
+    sections = x.note.sections
     for u in x.note.units:
+        actions = u.section is not None and bool(_ACTIONS_HEADING.search(sections[u.section].title))
         for m in _FULL_NAME.finditer(u.text):
             after = u.text[m.end() :]
-            if PRO_AFTER.match(after) or PRO_ROLE_AFTER.match(after):
+            before = u.text[: m.start()]
+            owner = actions and re.search(r"\($", before) and re.match(r"\)\W*$", after)  # "... (Abby Townend)."
+            if (
+                PRO_AFTER.match(after)
+                or PRO_ROLE_AFTER.match(after)
+                or (
+                    PRO_AGENCY_BEFORE.match(before)
+                    and not after.strip()
+                    and not re.search(r"\b(?:SUBJECT|CHILD|NAME|PERSON|YP|RE|MEETING|INTERVIEW|NOMINAL)", before)
+                )
+                or (PRO_SPOKE_FOR.match(after) and before.endswith("("))
+                or owner
+            ):
                 x.professionals.add(norm(m.group(0)))
                 x.professionals.add(norm(m.group(1)))
 
@@ -837,7 +1216,9 @@ def _age_after(text: str, default_day: date | None) -> tuple[int | None, date | 
             dob = ds[0].day
     a = _AGE.match(window.lstrip()) or re.match(r"^\s*\((?:DOB[^)]*?,\s*)?(?:aged?\s*)?(\d{1,2})\)", window)
     if not a:
-        a = re.search(r"(?:\(|,\s*|\bage[d:]?\s*)(\d{1,2})(?:\)|,|\s|$)", window[:30])
+        # not the next person's age: "Rob Tate had driven Amy Lark (15)"
+        near = re.split(r"\s(?:and|with|or|&)\s|[.;]|\s[A-Z][a-z]+\s+[A-Z][a-z]+", window[:30], maxsplit=1)[0]
+        a = re.search(r"(?:\(|,\s*|\bage[d:]?\s*)(\d{1,2})(?:\)|,|\s|$)", near)
     age = None
     if a:
         g = next((v for v in a.groups() if v), None)
@@ -857,6 +1238,12 @@ def _second_pass(x: Extraction, units: list[Unit]) -> None:
             for col, cell in u.row.items():
                 if re.search(r"\b(name|young person|child|yp|subject|nominal)\b", col) and cell:
                     name_col = cell
+            initials = u.row.get("initials", "").strip()
+            known = norm(initials) in x.index or initials in SHORTHAND
+            if name_col is None and re.fullmatch(r"[A-Z]{2,3}", initials) and not known:
+                pupil = x.entity("child", initials)  # a pupil known only by initials in a table
+                pupil.defined = True
+                _kind_context(x, pupil, u)
         if name_col:
             nm = re.sub(r"\(.*?\)|–.*|surname not known|not known", "", name_col).strip(" \"“”'")
             quoted = re.search(r"[\"“']([^\"”']+)[\"”']", name_col)
@@ -869,6 +1256,9 @@ def _second_pass(x: Extraction, units: list[Unit]) -> None:
                     e.defined = True
                     # the row's age column
                     for col, cell in u.row.items() if u.row else ():
+                        if re.search(r"\b(?:dob|d\.o\.b|date of birth)\b", col) and not e.dob:
+                            ds = find_dates(cell, None)
+                            e.dob = ds[0].day if ds else None
                         if re.search(r"\bage\b", col):
                             m = re.search(r"\d{1,2}", cell)
                             if m:
@@ -882,13 +1272,41 @@ def _second_pass(x: Extraction, units: list[Unit]) -> None:
             toks = m.group(0).split()
             # trim tokens that are not names at either end
             while toks and (not _is_name_token(toks[0]) or toks[0] in IMPERATIVES):
+                if (
+                    toks[0].capitalize() in FIRST_NAME_WORDS
+                    and len(toks) >= 2
+                    and _is_name_token(toks[1])
+                    and (
+                        toks[1].isupper()
+                        or _age_after(t[m.end() :], None) != (None, None)
+                        or toks[1].lower() not in x.note.lowered_words
+                    )
+                ):
+                    break  # "Summer KELLEHER", "April Moss (15)": a first name that is also a word
                 toks.pop(0)
+            if (
+                toks
+                and len(toks) >= 2
+                and not x.note.lowercase
+                and not toks[-1].isupper()
+                and toks[0].lower() in x.note.lowered_words
+                and toks[0].capitalize() not in FIRST_NAME_WORDS
+                and _age_after(t[m.end() :], None) == (None, None)
+            ):
+                toks.pop(0)  # "Gives Shannon", "Black Mercedes": a word the note also writes in lower case
+            if toks and len(toks) >= 2 and _sentence_word(x, t, t.find(toks[0], m.start()), toks[0]):
+                toks.pop(0)  # "Grooming Shannon and younger girls": a verb that starts the sentence
             while toks and not _is_name_token(toks[-1]):
                 toks.pop()
             if len(toks) < 2:
                 continue
             if all(w.isupper() for w in toks) and u.kind not in ("row", "heading", "header"):
                 continue  # WHOLE NAME IN CAPITALS: only in headings, titles and tables
+            if all(w.isupper() for w in toks) and (
+                any(not _is_name_token(w) for w in m.group(0).split())
+                or any(w.lower() in x.note.lowered_words for w in toks)
+            ):
+                continue  # "AMBERSHIRE RETURN HOME INTERVIEW", "SBAR RECORD": words of a title, not a name
             if any(w.isupper() and len(w) <= 3 for w in toks):
                 continue
             placey = re.search(
@@ -940,6 +1358,19 @@ def _second_pass(x: Extraction, units: list[Unit]) -> None:
             initials = "".join(p[0] for p in parts).upper()
             if initials not in SHORTHAND and re.search(rf"\b{initials}\b", x.note.text):
                 x.alias(e, initials)
+    # adults known only by a nickname, without quotes: "a male known only as SMUDGE", "an older lad called Reefa"
+    for u in units:
+        if not _NICKNAME_WORDS.search(u.text):
+            continue
+        for m in _KNOWN_ONLY_AS.finditer(u.text):
+            w = m.group(1)
+            w = title_case(w) if w.isupper() and len(w) > 3 else w
+            if norm(w) in x.index or not _is_name_token(w) or norm(w) in x.professionals:
+                continue
+            e = x.entity("person_of_concern", w)
+            e.nickname_only = True
+            e.defined = True
+            _kind_context(x, e, u)
     # nicknames standing alone in quotes
     for u in units:
         for m in _QUOTED.finditer(u.text):
@@ -955,7 +1386,7 @@ def _second_pass(x: Extraction, units: list[Unit]) -> None:
                 r"older|boy|girl|woman|female|someone|person|friend|by|from|with|and|to|of)\s*$",
                 before,
                 re.I,
-            ) and not re.match(r"\s*(?:\(|,|is|was|has|had|who|picked|said|told|gave|drove|sent|took)", after):
+            ) and not re.match(r"\s*(?:\(|,|[-–]\s|is|was|has|had|who|picked|said|told|gave|drove|sent|took)", after):
                 continue
             # "Walsh is "Kez"", or a nickname that starts like one person's name ("Fitz", Fitzgerald)
             before_word = re.search(rf"({_NAME_TOKEN})\s+(?:is|was|=)\s*$", before)
@@ -977,6 +1408,87 @@ def _second_pass(x: Extraction, units: list[Unit]) -> None:
             e = x.entity("child", ini)
             e.defined = True
             _kind_context(x, e, u)
+    _people_in_cells(x, units)
+    _identities(x, units)
+
+
+_IDENTITY_HINT = re.compile(r"(?: is| be| as|=)\s+[A-Z][\w'’-]+\s+[A-Z]")
+_IDENTITY = re.compile(
+    r"[\"“']?\b([A-Z][A-Za-z0-9'’-]{1,20})[\"”']?,?\s+(?:is|=|was identified as|is identified as|"
+    r"(?:is |was )?(?:believed|thought|understood|known) to be|who (?:I|we|police) (?:understand|believe) to be)\s+"
+    rf"({_NAME_TOKEN}(?:\s+{_NAME_TOKEN}){{1,2}})\b"
+)
+
+
+def _identities(x: Extraction, units: list[Unit]) -> None:
+    """A nickname said to be a named person: "Police believe Vex is Jace Pemberton", ""JD", who I understand to
+    be Jayden Okoro". The nickname becomes an alias of the person, and a nickname-only entity joins them."""
+    for u in units:
+        if not _IDENTITY_HINT.search(u.text):
+            continue
+        for m in _IDENTITY.finditer(u.text):
+            nick, full = m.group(1), _person_name(m.group(2))
+            person = x.index.get(norm(full))
+            if person is None or person.kind not in ("child", "person_of_concern") or " " not in person.name:
+                continue
+            if nick in NOT_NAME or nick.upper() in SHORTHAND or norm(nick) in (norm(p) for p in person.name.split()):
+                continue
+            other = x.index.get(norm(nick))
+            if other is not None and other is not person:
+                if not other.nickname_only:
+                    continue
+                x.entities.remove(other)
+                for f in (other.name, *other.forms):
+                    x.index[norm(f)] = person
+                    person.add_form(f)
+                person.adult_votes += other.adult_votes
+                person.child_votes += other.child_votes
+            x.alias(person, nick)
+
+
+def _people_in_cells(x: Extraction, units: list[Unit]) -> None:
+    """Names in "Seen with", "Associates", "Linked adults" cells the note gives no fuller form of:
+    people known by one name or a nickname ("Vex", "Smudge"), adults when the column says so."""
+    for u in units:
+        for col, cell in (u.row or {}).items():
+            role = column_role(col)
+            place_table = column_role(next(iter(u.row or {"": ""}))) == "place_subject"
+            if not cell or not (role in ("associates", "family") or (place_table and col == "who")):
+                continue
+            for part in split_people(cell):
+                name = title_case(part) if x.note.lowercase else part
+                toks = name.split()
+                if norm(name) in x.index or norm(name) in x.professionals or not 1 <= len(toks) <= 3:
+                    continue
+                if not all(t[:1].isupper() and _is_name_token(t) for t in toks) or toks[0] in IMPERATIVES:
+                    continue
+                if len(toks) == 1 and toks[0].isupper() and len(toks[0]) <= 3:
+                    continue  # initials of someone the note never names
+                e = x.entity("child", _person_name(name))
+                e.defined = True
+                e.nickname_only = len(toks) == 1
+                _kind_context(x, e, u)
+
+
+def _sentence_word(x: Extraction, t: str, start: int, tok: str) -> bool:
+    """Whether ``tok``, capitalised only because it starts a sentence or a cell, is an ordinary word: it ends
+    like a verb form or the note also writes it in lower case."""
+    head = t[:start].rstrip()
+    if (head and head[-1] not in ".!?:|" and any(c.isalnum() for c in head)) or not tok[1:].islower():
+        return False
+    low = tok.lower()
+    if low.endswith("ing") and len(low) > 5:
+        return True
+    lowered = x.note.lowered_words
+    return low in lowered
+
+
+_NICKNAME_WORDS = re.compile(r" as |called|calling|goes by|going by|nicknamed")
+_KNOWN_ONLY_AS = re.compile(
+    r"\b(?:male|man|female|woman|lad|adult|guy|youth|someone|person|boy|girl|teenager)\s+(?:\(\w+\)\s+)?"
+    r"(?:(?:who is |who's )?(?:known|only known|known only) (?:\w+ ){0,2}as|called|calling himself|calling herself|"
+    r"who goes by|going by|nicknamed)\s+[\"“']?([A-Z][A-Za-z0-9'’-]{1,20})\b"
+)
 
 
 def _prefix_owner(x: Extraction, nickname: str) -> Ent | None:
@@ -1036,16 +1548,36 @@ def _add_person(x: Extraction, name: str, after: str, u: Unit, raw: str | None =
     aka = _AKA.match(after) or (None if ini else _PAREN_ALIAS.match(after))
     if aka:
         w = aka.group(1)
-        if _is_name_token(w.split()[0]) or w.islower():
+        if (_is_name_token(w.split()[0]) and not w.islower()) or (w.islower() and x.note.lowercase):
             x.alias(e, title_case(w) if w.isupper() or w.islower() else w)
     else:
-        m = re.search(r"\baka\s+[\"“']?([A-Za-z][A-Za-z'’-]{1,20})", after[:80])
+        # "Troy Mabbott, 21, known on the street as Bones": within the clause, before anyone else is named
+        clause = re.split(r"[.;]\s|\band\b|\s[A-Z][a-z]+\s+[A-Z][a-z]+", after[:80], maxsplit=1)[0]
+        m = re.search(
+            r"\b(?:aka|a\.k\.a\.?|known (?:\w+ ){0,3}as|goes by|calls? (?:him|her)self|nicknamed|"
+            r"who (?:the \w+|\w+) calls?)\s+"
+            r"[\"“']?([A-Za-z0-9][A-Za-z0-9'’-]{1,20})",
+            clause,
+        )
+        if m and re.search(r"\b(?:by|with|from|to|met)\b|\b(?:a|an)\s+\w+", clause[: m.start()], re.I):
+            m = None  # "Tyler was met by a male known only as Smudge": someone else's nickname
         if m and _is_name_token(m.group(1).capitalize()):
             x.alias(e, title_case(m.group(1)) if m.group(1).isupper() else m.group(1))
-    if ini and ini.group(1) not in SHORTHAND:
-        x.alias(e, ini.group(1))
+    if ini and ini.group(1) not in SHORTHAND and ini.group(1)[0] == e.name[:1].upper():
+        x.alias(e, ini.group(1))  # "Tyler Haddow (TH)", not the group of "Riley BAPTISTE (TYB)"
     _kind_context(x, e, u)
     return e
+
+
+def _has_word(text: str, word: str) -> bool:
+    """Whether ``word`` occurs in ``text`` with no letter or digit either side."""
+    i = text.find(word)
+    while i >= 0:
+        j = i + len(word)
+        if (i == 0 or not text[i - 1].isalnum()) and (j == len(text) or not text[j].isalnum()):
+            return True
+        i = text.find(word, i + 1)
+    return False
 
 
 def _kind_context(x: Extraction, e: Ent, u: Unit) -> None:
@@ -1058,11 +1590,46 @@ def _kind_context(x: Extraction, e: Ent, u: Unit) -> None:
             e.child_votes += 2
             break
         sec = x.note.sections[sec.parent] if sec.parent is not None else None
-    if u.row and any(re.search(r"\b(adult|poc|concern|nominal)", k) for k in u.row):
-        e.adult_votes += 1
+    if u.row:
+        # the column the person is named in: "Linked adults", "Adults seen", "Children seen"
+        forms = [f.lower() for f in (e.name, *e.forms)]
+        for col, cell in u.row.items():
+            low = cell.lower()
+            if any(_has_word(low, f) for f in forms):
+                if re.search(r"\b(adults?|poc|concern|nominal|suspects?|perpetrators?)\b", col):
+                    e.adult_votes += 3
+                elif re.search(r"\b(child|children|young (?:person|people)|yp|pupils?)\b", col):
+                    e.child_votes += 1
+                break
+
+
+_VICTIM_CUE = re.compile(
+    r"\b(victim|vulnerable|care leaver|leaving care|transitions?|cuckoo\w*|(?:being |been )?(?:exploited|groomed|"
+    r"targeted|used) by|at risk|personal adviser)\b",
+    re.I,
+)
+_VICTIM_BEFORE = re.compile(r"\b(victim|care leaver|vulnerable (?:young )?(?:adult|person|man|woman))\W{0,3}$", re.I)
+# the one a warning notice is served on is the adult: "CAWN served on Kyle Strachan in respect of Maisie"
+_DISRUPTED = re.compile(
+    r"\b(?:CAWN|(?:child abduction )?warning notice|abduction notice)s?\b[^.;]{0,25}\b(?:served|issued|given)\s+"
+    r"(?:on|to|against)\s+$",
+    re.I,
+)
+# "an older male, Dale Voss", "The driver, Lewis Crane", "grooming ... by Jade Millward and Lewis Crane"
+_ADULT_BEFORE = re.compile(
+    r"\b(?:older|adult)\s+(?:male|man|lad|female)?\s*$|\b(?:the |a )?(?:driver|line holder|handler|adult)\s*,?\s*$|"
+    r"\b(?:exploitation|grooming|abuse|exploited|groomed)\b[^.;]{0,30}\bby\s+(?:(?:[A-Z][\w'’-]+\s+){1,2}(?:and|&)\s+)?$|"
+    r"\b(?:CAWNs?|warning notices?)\s+(?:for|against|on)\s+(?:[A-Z][\w'’-]+\s+(?:and|&)\s+)?$",
+)
+_ADULT_BEFORE_WORDS = ("older", "adult", "driver", "holder", "handler", "by ", "CAWN", "otice")
+_AGE_AFTER_NAME = re.compile(r"^\s*(?:,\s*|\(\s*)(\d{1,2})\s*(?:\)|,|\s[-–])")
+_TRANSITIONS = re.compile(
+    r"\btransition\w*|care leavers?\b|leaving care|\b18\s*[-–]\s*25\b|young adults?\b|personal adviser", re.I
+)
 
 
 def _decide_kinds(x: Extraction, units: list[Unit]) -> None:
+    transitions = bool(_TRANSITIONS.search(x.note.text))
     lead: Ent | None = None
     block = -1
     for u in units:
@@ -1080,19 +1647,37 @@ def _decide_kinds(x: Extraction, units: list[Unit]) -> None:
             before = u.text[max(0, f.start - 60) : f.start]
             if _AGENT_VERB.match(after):
                 e.adult_votes += 2
-            if _PASSIVE_AGENT.search(before):
+            if _PASSIVE_AGENT.search(before[-32:]):
                 e.adult_votes += 1
-            if _ADULT_CUE.search(after[:40]) or re.search(r"\b(older|adult)\s+(?:male|man|lad|female)?\s*$", before):
+            near_before = before[-40:]
+            if _ADULT_CUE.search(after[:40]) or (
+                any(w in near_before for w in _ADULT_BEFORE_WORDS) and _ADULT_BEFORE.search(near_before)
+            ):
                 e.adult_votes += 1
             if re.search(r"\b(YP|young person|child|pupil|year \d+|yr \d+)\b", after[:30], re.I):
                 e.child_votes += 1
+            a = _AGE_AFTER_NAME.match(after)
+            if a and e.age is None and 8 <= int(a.group(1)) <= 70:
+                e.age = int(a.group(1))  # "Kacey, 15, has been open to ..."
+            if transitions and (_VICTIM_CUE.search(after[:80]) or _VICTIM_BEFORE.search(before[-40:])):
+                e.victim_votes += 1
+            if ("CAWN" in before or "otice" in before) and _DISRUPTED.search(before):
+                e.adult_votes += 3
     for e in x.entities:
         if e.kind not in ("child", "person_of_concern"):
             continue
         age = e.age
         if e.dob and x.day:
             age = x.day.year - e.dob.year - ((x.day.month, x.day.day) < (e.dob.month, e.dob.day))
-        if age is not None:
+        if (
+            age is not None
+            and 18 <= age <= 25
+            and transitions
+            and e.victim_votes > 0
+            and e.adult_votes < (e.victim_votes + e.child_votes)
+        ):
+            e.kind = "child"  # a young adult victim in a transitions or leaving-care context
+        elif age is not None:
             e.kind = "child" if age < 18 else "person_of_concern"
         elif e.adult_votes > e.child_votes or (e.nickname_only and e.child_votes == 0):
             e.kind = "person_of_concern"
@@ -1141,7 +1726,12 @@ def _find_mentions(x: Extraction, units: list[Unit]) -> None:
                     # single-word person forms must be written as names: "Kai", "KAI", not "kai"
                     if not surface[0].isupper():
                         continue
-                    if surface.isupper() and len(surface) <= 3 and surface not in {f for f in e.forms}:
+                    if (
+                        surface.isupper()
+                        and len(surface) <= 3
+                        and surface not in e.forms
+                        and not (e.defined and surface == e.name)
+                    ):
                         continue
                     before = u.text[max(0, m.start() - 12) : m.start()]
                     if re.search(rf"\b{PRO_TITLES}\.?\s*$", before):
@@ -1249,13 +1839,16 @@ def _relations(x: Extraction, units: list[Unit]) -> None:
                 and note.meeting.kind in ("RETURN_INTERVIEW", "STRATEGY")
                 and (
                     u.kind == "heading"
-                    or re.match(r"^\W*(child|name|young person|yp|subject)\b", u.text, re.I)
+                    or re.match(r"^\W*(?:[A-Z]?\d{1,2}[a-z]?\s+)?(child|name|young person|yp|subject)\b", u.text, re.I)
                     or u.line == min(v.line for v in units)
                 )
             ):
                 note_subject = people[0]
     prev_person: Ent | None = None
     prev_people: list[Ent] = []
+    group_people: list[Ent] = []  # the last children named together, for "the three boys"
+    prev_places: list[Ent] = []  # the places of the sentence before, in the same paragraph or item, for "there"
+    prev_block_places = -1
     prev_block = -1
     block_ctx = Context()
     for u in units:
@@ -1270,6 +1863,8 @@ def _relations(x: Extraction, units: list[Unit]) -> None:
             prev_person = ctx.person
             continue
         sec = heading_ctx.get(u.section) if u.section is not None else None
+        if u.row is not None and _relate_row(x, u, sec.grading if sec else None):
+            continue
         if u.block != prev_block:
             block_ctx = Context()
             block_ctx.grading = _grading(u.text[:40])
@@ -1283,7 +1878,7 @@ def _relations(x: Extraction, units: list[Unit]) -> None:
             elif lead and lead.ent.kind == "location":
                 block_ctx.place = lead.ent
         grading = _grading(u.text) or block_ctx.grading or (sec.grading if sec else None)
-        ds = find_dates(u.text, day0)
+        ds = event_dates(u.text, anchor_day(note, u.line))
         day = ds[0].day if ds else (block_ctx.day or (sec.day if sec else None))
         people = _dedupe([f.ent for f in found if f.ent.kind in ("child", "person_of_concern")])
         places = _dedupe([f.ent for f in found if f.ent.kind == "location"])
@@ -1309,7 +1904,9 @@ def _relations(x: Extraction, units: list[Unit]) -> None:
         )
         pronoun = bool(_PRONOUN.search(u.text))
         if focus and focus not in people:
-            subjectless = bool(_SUBJECTLESS.match(u.text[_lead_offset(u.text) - 1 :]))
+            subjectless = bool(_SUBJECTLESS.match(u.text[_lead_offset(u.text) - 1 :])) or bool(
+                ":" in u.text and _FORM_FIELD.match(u.text)
+            )
             if (
                 not people
                 or subjectless
@@ -1318,9 +1915,16 @@ def _relations(x: Extraction, units: list[Unit]) -> None:
                 people = [focus, *people]
         elif not people and prev_person and pronoun:
             people = [prev_person]
-        if not [f for f in found if f.ent.kind in ("child", "person_of_concern")] and _PLURAL_PRONOUN.search(u.text):
-            # "Both were found at ...": the people of the sentence before
-            people = _dedupe([*people, *prev_people])
+        named_here = [f for f in found if f.ent.kind in ("child", "person_of_concern")]
+        group_ref = False
+        if (not named_here and _PLURAL_PRONOUN.search(u.text)) or (
+            len(group_people) >= 2 and (group_ref := bool(_GROUP_REFERENCE.search(u.text)))
+        ):
+            # "Both were found at ...", "the three boys were seen with Bones": the people named together before
+            people = _dedupe([*people, *(group_people if group_ref else prev_people)])
+        kids_here = [f.ent for f in named_here if f.ent.kind == "child"]
+        if len(_dedupe(kids_here)) >= 2:
+            group_people = _dedupe(kids_here)
         if people:
             prev_person = people[-1] if found else prev_person
             prev_people = people
@@ -1333,22 +1937,176 @@ def _relations(x: Extraction, units: list[Unit]) -> None:
             places = [place_focus]
         if people and not places and place_focus and place_focus in (row_subject, block_ctx.place):
             places = [place_focus]
+        if people and not places and prev_places and prev_block_places == u.block and _THERE.search(u.text):
+            places = prev_places  # "The underpass is where they meet; JJ and Ashton are seen there most nights"
+        if places:
+            prev_places, prev_block_places = places, u.block
         if people and not groups and sec and sec.group and re.search(r"\b(line|running|runner|member)", u.text, re.I):
             groups = [sec.group]
         _relate_unit(x, u, people, places, schools, groups, day, grading, focus)
+        _group_statement(x, u, found, places, day, grading)
+
+
+# "Officers found Bradley, Vex and Tyler Haddow (15) in the flat": people listed together at an event
+_LIST_GAP = re.compile(r"^(?:\s*\((?:\d{1,2}|aged? \d{1,2}|[A-Z]{2,3})\))?\s*(?:,\s*(?:and\s+)?|and\s+|&\s+)$")
+_GROUP_EVENT = re.compile(
+    r"\b(?:seen|found|located|stopped|arrested|met|together|gathered|hanging|were at|were in|got into|"
+    r"got out of|picked up|dropped|boarded|travelled|outside|inside)\b",
+    re.I,
+)
+
+
+def _group_statement(
+    x: Extraction, u: Unit, found: list[Found], places: list[Ent], day: date | None, grading: str | None
+) -> None:
+    """A group statement gives pairwise ASSOCIATES_WITH among the people it lists, and SEEN_AT for each."""
+    if u.row is not None or len(found) < 2 or not _GROUP_EVENT.search(u.text):
+        return
+    people = [f for f in found if f.ent.kind in ("child", "person_of_concern")]
+    listed: list[Ent] = []
+    run: list[Found] = []
+    for f in people:
+        if run and _LIST_GAP.match(u.text[run[-1].end : f.start]):
+            run.append(f)
+            continue
+        if len(run) > len(listed):
+            listed = [g.ent for g in run]
+        run = [f]
+    if len(run) > len(listed):
+        listed = [g.ent for g in run]
+    listed = _dedupe(listed)
+    if not 2 <= len(listed) <= 6 or re.search(r"\b(?:not|never|no longer)\b", u.text, re.I):
+        return
+    for i, a in enumerate(listed):
+        for b in listed[i + 1 :]:
+            x.relate("ASSOCIATES_WITH", a, b, day, grading)
+
+
+def _cells(u: Unit) -> list[tuple[str, str, int, int]]:
+    """(header, cell, start, end) of a row, with the cell's offsets in the row's text."""
+    assert u.row is not None
+    out: list[tuple[str, str, int, int]] = []
+    pos = 0
+    for col, cell in u.row.items():
+        out.append((col, cell, pos, pos + len(cell)))
+        pos += len(cell) + 3  # " | "
+    return out
+
+
+def _relate_row(x: Extraction, u: Unit, sec_grading: str | None) -> bool:
+    """A table row read by its columns' headers; False when the table has no subject column to read it by.
+
+    The subject is the row's name (or place) cell. "Seen with", "Associates" and "Linked adults" cells give
+    ASSOCIATES_WITH, places columns and matrix marks SEEN_AT (LIVES_AT when the cell says so), School
+    ATTENDS, Open to / Known to services OPEN_TO and Group MEMBER_OF, for each name in the cell. Other
+    cells are read as sentences about the subject, their header first ("Last MFH: 16/08 with TH").
+    """
+    cells = _cells(u)
+    roles = [column_role(col) for col, _, _, _ in cells]
+    matrix = _is_matrix(u)
+    found = x.mentions.get(id(u), [])
+    person_kinds = ("child", "person_of_concern")
+
+    def within(start: int, end: int, kinds: tuple[str, ...]) -> list[Ent]:
+        return _dedupe([f.ent for f in found if start <= f.start < end + 1 and f.ent.kind in kinds])
+
+    subject_cell = next((c for c, r in zip(cells, roles, strict=True) if r == "subject"), None)
+    subject_cell = subject_cell or next((c for c, r in zip(cells, roles, strict=True) if r == "initials"), None)
+    if matrix:
+        subject_cell = cells[0]
+    # a table of places: the place is the row's first column ("Place | Children seen | Adults seen")
+    place_cell = cells[0] if roles[0] == "place_subject" else None
+    subjects: list[Ent] = []
+    places: list[Ent] = []
+    if subject_cell is not None:
+        subjects = within(subject_cell[2], subject_cell[3], person_kinds)[:1]
+    elif place_cell is not None:
+        places = within(place_cell[2], place_cell[3], ("location",))
+    if not subjects and not places:
+        return False
+    grading = _grading(u.text) or sec_grading
+    for (col, cell, start, end), role in zip(cells, roles, strict=True):
+        if not cell or (subject_cell and start == subject_cell[2]) or (place_cell and start == place_cell[2]):
+            continue
+        people = within(start, end, person_kinds)
+        ds = event_dates(cell, x.day)
+        day = ds[0].day if ds else None
+        if places:  # a place's row: the people in its cells were seen there
+            if role in ("associates", "text") and people:
+                for loc in places:
+                    for p in people:
+                        x.relate("SEEN_AT", p, loc, day, grading)
+            continue
+        subj = subjects[0]
+        if matrix:
+            mark = x.index.get(norm(u.head[[c[2] for c in cells].index(start)]))
+            if mark is not None and mark.kind == "location" and not _EMPTY_CELL.match(cell):
+                x.relate("LIVES_AT" if CUES["lives"].search(cell) else "SEEN_AT", subj, mark, day, grading)
+            continue
+        if role == "associates" or role == "family":
+            for p in people:
+                if role == "family" or CUES["family"].search(cell):
+                    x.relate("FAMILY_OF", subj, p, None, grading)
+                else:
+                    x.relate("ASSOCIATES_WITH", subj, p, day, grading)
+        elif role == "places":
+            for loc in within(start, end, ("location",)):
+                x.relate("LIVES_AT" if CUES["lives"].search(cell) else "SEEN_AT", subj, loc, day, grading)
+        elif role == "school":
+            for sch in within(start, end, ("school",)):
+                x.relate("ATTENDS", subj, sch, None, grading)
+        elif role == "services":
+            for _, code in _services(cell, True):
+                _open_to(x, [subj] if subj.kind == "child" else [], None, code, grading)
+        elif role == "group":
+            if not re.search(r"\bnot\b[^.;]{0,30}\b(?:part of|member|in)|\bnot (?:yet )?a member", cell, re.I):
+                for g in within(start, end, ("group",)):
+                    x.relate("MEMBER_OF", subj, g, None, grading)
+        elif role == "text":
+            prefix = "" if re.fullmatch(r"col\d+|notes?|comments?|what we know|update", col) else f"{col}: "
+            sub = Unit(prefix + cell, u.line, u.section, "text", block=u.block)
+            shift = len(prefix) - start
+            x.mentions[id(sub)] = [
+                Found(f.start + shift, f.end + shift, f.ent) for f in found if start <= f.start < end
+            ]
+            sub_people = _dedupe([subj, *people])
+            sub_places = within(start, end, ("location",))
+            schools = within(start, end, ("school",))
+            groups = within(start, end, ("group",))
+            _relate_unit(x, sub, sub_people, sub_places, schools, groups, day, grading, subj)
+            x.mentions.pop(id(sub), None)
+    return True
+
+
+# a form's field about its subject: "A7 Missing with: Kayden Moyo", "Found where: ...", "School: ..."
+_FORM_FIELD = re.compile(
+    r"^\W*(?:[A-Z]?\d{1,2}[a-z]?\s+)?(?:missing with|found(?: where)?(?: / by whom)?|seen with|associates?|"
+    r"school|education|services?(?: open)?|open to|known to|address|home address|lives|placement|linked adults?|"
+    r"group|line|places?|locations?)\s*:\s",
+    re.I,
+)
+_THERE = re.compile(r"\b(?:there|here)\b", re.I)
 
 
 # a sentence that starts with its verb is about the heading's or paragraph's subject: "Seen at the Rec with Mia"
 _SUBJECTLESS = re.compile(
     r"(?:Seen|Stopped|Found|Located|Arrested|Open|Known|Attends|Lives|Living|Believed|Reported|Missing|Went|"
-    r"Was|Is|Has|Had|Now|Still|Also|Often|Regularly|Frequently|Allocated|Excluded|On roll|Close friend|Friends?)\b"
+    r"Was|Is|Has|Had|Now|Still|Also|Often|Regularly|Frequently|Allocated|Excluded|On roll|Close friend|Friends?|"
+    r"Assessed|Thought|Suspected|Said|Described|Exploited|Exploiting|Grooming|Groomed|Ran|Runs|Running|Uses|Used|"
+    r"Recruit\w*|Supplie[sd]|Supplying|Controls|Controlled|Charged|Convicted|Remanded|On bail)\b"
 )
 
 
+@functools.lru_cache(maxsize=4096)
 def _lead_offset(text: str) -> int:
     """How far into a unit its subject may start: past numbering like "5.1" or "(3)"."""
     m = re.match(r"^\s*(?:\(?\d+(?:\.\d+)*[.)]?\s*|\[\d+\]\s*)?[*_\s]*", text)
-    return (m.end() if m else 0) + 1
+    end = m.end() if m else 0
+    # "Police: Millward is ...", "Horizon (Aled): Kacey, 15, ...": who is speaking, then the subject
+    label = re.match(r"[A-Z][\w&/'’ -]{0,30}(?:\([^)]{0,30}\))?:\s+", text[end:])
+    if label and not re.search(r"\d", label.group(0)):
+        end += label.end()
+    return end + 1
 
 
 def _dedupe(xs: Iterable[Ent]) -> list[Ent]:
@@ -1409,13 +2167,24 @@ def _relate_unit(
     neg_place = re.search(
         r"\b(not|never|no longer|hasn't|has not|have not)\b[^.;]{0,25}\b(seen|been|go|gone)\b", t, re.I
     )
+    # "which is Millward's flat", "his flat, 3 Tannery Row": the home of that person only
+    owners: set[int] = set()
+    if places and ("'s" in t or "’s" in t or " his " in t or " her " in t):
+        for f in x.mentions.get(id(u), []):
+            if f.ent.kind in ("child", "person_of_concern") and _OWN_HOME.match(t, f.end):
+                owners.add(id(f.ent))
+        if _HIS_HOME.search(t) and focus is not None and not owners:
+            owners.add(id(focus))
     for loc in places:
         for p in people:
+            if owners and id(p) in owners:
+                x.relate("LIVES_AT", p, loc, day, grading)
+                continue
             if found_cue and p.kind == "child":
                 x.relate("FOUND_AT", p, loc, day, grading)
                 if not re.search(r"\bseen\b", t, re.I):
                     continue
-            if lives_cue:
+            if lives_cue and not owners:
                 x.relate("LIVES_AT", p, loc, day, grading)
                 continue
             if neg_place:
@@ -1433,7 +2202,9 @@ def _relate_unit(
     together = _near(tl, _LOWER_CUES["together"])
     family = _near(tl, _LOWER_CUES["family"])
     missing = _near(tl, _LOWER_CUES["missing"])
-    exploit = _near(tl, _LOWER_CUES["exploit"])
+    exploit = _near(tl, _LOWER_CUES["exploit"]) or (
+        bool(_WARNING_NOTICE.search(t)) and bool(_STATES_EXPLOITATION.search(x.note.text))
+    )
     many = len(people) > 5
     for i, a in enumerate(people):
         for b in people[i + 1 :]:
@@ -1448,6 +2219,15 @@ def _relate_unit(
             peers = (together or (exploit and a.kind == b.kind == "person_of_concern")) and not many
             if peers and (not family or re.search(r"\b(together|with|seen)\b", t)):
                 x.relate("ASSOCIATES_WITH", a, b, day, grading)
+
+
+# a warning notice is served because of grooming or exploitation, which the note must state somewhere
+_WARNING_NOTICE = re.compile(r"\bCAWNs?\b|\b(?:child abduction )?warning notices?\b", re.I)
+_STATES_EXPLOITATION = re.compile(r"\bgroom\w*|\bexploit\w*|\bCSE\b|\bCCE\b|\btraffick\w*", re.I)
+
+
+_OWN_HOME = re.compile(r"['’]s (?:own )?(?:flat|home|house|address|room|tenancy)\b")
+_HIS_HOME = re.compile(r"\b(?:at|in|to) (?:his|her) (?:own )?(?:flat|home|house|address)\b", re.I)
 
 
 def _open_to(x: Extraction, children: list[Ent], focus: Ent | None, code: str, grading: str | None) -> None:
@@ -1467,6 +2247,7 @@ def extract_parsed(note: ParsedNote) -> Extraction:
     _first_pass(x, units)
     _professionals(x)
     _second_pass(x, units)
+    _unexpanded_groups(x)
     _find_mentions(x, units)
     _decide_kinds(x, units)
     _relations(x, units)

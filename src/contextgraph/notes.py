@@ -9,6 +9,7 @@ table columns it sits under — and knows nothing of entities.
 
 from __future__ import annotations
 
+import csv
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -59,9 +60,13 @@ _KIND_CUES: tuple[tuple[str, str], ...] = (
     ("RETURN_INTERVIEW", r"return (?:home )?interview|\bRHI\b|\breturn home\b"),
     ("STRATEGY", r"\bstrategy (?:meeting|discussion|mtg)\b|\bs\.?\s?47\b|^\W*strategy\b"),
     ("CONTEXT_CONFERENCE", r"context(?:ual)? (?:safeguarding )?conference|\bconference\b"),
-    ("INTEL", r"(?i:\bintel(?:ligence)? (?:summary|report|briefing|update)\b)|\bINTEL\b"),
+    (
+        "INTEL",
+        r"(?i:\bintel(?:ligence)? (?:summary|report|briefing|update|log|development|profile)\b|subject profile\b)"
+        r"|\bINTEL\b",
+    ),
     ("LOG", r"(?i:locality operational group)|\bLOG\b"),
-    ("MACE", r"\bMACE\b|multi[- ]agency child exploitation"),
+    ("MACE", r"\bMACE\b(?! (?:partners?|pack|members?|cohort|agencies))|multi[- ]agency child exploitation"),
 )
 assert {k for k, _ in _KIND_CUES} <= set(MEETING_KINDS)
 
@@ -71,8 +76,16 @@ PROFESSIONAL_LABELS = re.compile(
     r"participants|members|invitees|invited|professionals|partners present|"
     r"facilitator|facilitated by|minutes|minute taker|notes(?: by)?|prepared by|author|auth|"
     r"interviewer|interview|completed by|rhi completed|distribution|circ|handling|venue|by|"
-    r"key worker|allocated sw|social worker|sw|worker|lead professional|invited|in attendance)\b[^:|]*[:|]",
+    r"key worker|allocated sw|social worker|sw|worker|lead professional|invited|in attendance|around the table|"
+    r"with|record|recorded by|scribes?|checked(?: by)?|reviewed(?: by)?|supervisor|officer|analyst|"
+    r"from|to|cc|bcc|sent by)\b[^:|]*[:|]",
     re.IGNORECASE,
+)
+_PROFESSIONAL_ANYWHERE = re.compile(
+    r"^\W*(?:[^\W\d][^:/\d]{0,24}/\s*)?"  # "Oddi wrth / From:"
+    r"(?:from|to|cc|bcc|sent by|chair|present|attendees|apologies|minutes|facilitator|around the table|"
+    r"author|interviewer|scribes?)\s*:",
+    re.I,
 )
 _DATE_LABEL = re.compile(r"^\W*(date(?: of (?:meeting|summary|interview))?|interview date|meeting date)\W*[:|]", re.I)
 
@@ -148,6 +161,90 @@ def find_dates(text: str, meeting: date | None) -> list[DateMention]:
     return found
 
 
+_WEEKDAYS = {
+    w: i
+    for i, ws in enumerate(
+        (
+            "monday mon",
+            "tuesday tue tues",
+            "wednesday wed",
+            "thursday thu thur thurs",
+            "friday fri",
+            "saturday sat",
+            "sunday sun",
+        )
+    )
+    for w in ws.split()
+}
+_RELATIVE = re.compile(
+    r"\b(?:(yesterday)|(today|this morning|this afternoon|this evening|tonight)|"
+    r"last (monday|tuesday|wednesday|thursday|friday|saturday|sunday)|"
+    r"(?:(monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)\.?\s+)?"
+    r"the (\d{1,2})(?:st|nd|rd|th)(?!\s*(?:of\s+)?(?:" + _MONTH_RE + r")\b)(\s+of\s+last\s+month)?)",
+    re.IGNORECASE,
+)
+_RELATIVE_WORDS = ("yesterday", "today", "this ", "tonight", "last ")
+_RELATIVE_HINT = re.compile(r"the \d")
+_DOB_CUE = re.compile(r"\b(?:dob|d\.o\.b\.?|born|date of birth)\W{0,3}$", re.I)
+
+
+def relative_dates(text: str, anchor: date | None) -> list[DateMention]:
+    """Days named relative to the day a note or message was written: "yesterday", "last Tuesday", "on the 6th",
+    "Saturday the 2nd", "the 27th of last month".
+
+    >>> [str(d.day) for d in relative_dates("last Tuesday, yesterday and the 27th of last month", date(2025, 2, 17))]
+    ['2025-02-11', '2025-02-16', '2025-01-27']
+    >>> [str(d.day) for d in relative_dates("on Saturday the 2nd", date(2025, 8, 14))]
+    ['2025-08-02']
+    """
+    out: list[DateMention] = []
+    if anchor is None:
+        return out
+    low = text.lower()
+    if not any(w in low for w in _RELATIVE_WORDS) and not ("the " in low and _RELATIVE_HINT.search(low)):
+        return out
+    for m in _RELATIVE.finditer(text):
+        got: date | None = None
+        if m.group(1):
+            got = anchor - timedelta(days=1)
+        elif m.group(2):
+            got = anchor
+        elif m.group(3):
+            back = (anchor.weekday() - _WEEKDAYS[m.group(3).lower()]) % 7 or 7
+            got = anchor - timedelta(days=back)
+        elif m.group(5):
+            day = int(m.group(5))
+            first = anchor.replace(day=1)
+            month_start = (first - timedelta(days=1)).replace(day=1) if m.group(6) else first
+            for start in (month_start, (month_start - timedelta(days=1)).replace(day=1)):
+                try:
+                    candidate = start.replace(day=day)
+                except ValueError:
+                    continue
+                if candidate <= anchor or m.group(6):
+                    got = candidate
+                    break
+        if got is not None:
+            out.append(DateMention(m.start(), m.end(), got))
+    return out
+
+
+def event_dates(text: str, anchor: date | None) -> list[DateMention]:
+    """The days a sentence gives for what happened: full and partial dates and days relative to ``anchor``,
+    never a date of birth.
+
+    >>> [str(d.day) for d in event_dates("Summer (DOB 29/03/2010) went missing on 29/03 with Kacey", date(2025, 4, 3))]
+    ['2025-03-29']
+    """
+    found = [d for d in find_dates(text, anchor) if not _DOB_CUE.search(text[max(0, d.start - 16) : d.start])]
+    taken = [(d.start, d.end) for d in found]
+    for d in relative_dates(text, anchor):
+        if not any(s < d.end and d.start < e for s, e in taken):
+            found.append(d)
+    found.sort(key=lambda d: d.start)
+    return found
+
+
 @dataclass(slots=True)
 class Section:
     """A heading and the lines under it, up to the next heading of the same or a higher level."""
@@ -168,6 +265,7 @@ class Unit:
     kind: str  # "text", "bullet", "row", "header", "heading"
     row: dict[str, str] | None = None
     block: int = 0  # units of one paragraph, bullet or numbered item share a block
+    head: tuple[str, ...] = ()  # a row's column headers as written
 
 
 @dataclass(slots=True)
@@ -187,13 +285,23 @@ class ParsedNote:
     units: list[Unit] = field(default_factory=list)
     header_end: int = 0  # first line after the header block
     professional_lines: set[int] = field(default_factory=set)
+    anchors: list[tuple[int, date]] = field(default_factory=list)  # (line, day) of each message's "Sent:" line
     lowercase: bool = False
+    _lowered: frozenset[str] | None = None
+
+    @property
+    def lowered_words(self) -> frozenset[str]:
+        """Words the note writes in lower case somewhere (read once, when first asked)."""
+        if self._lowered is None:
+            self._lowered = frozenset(_LOWER_WORDS.findall(self.text))
+        return self._lowered
 
 
+_LOWER_WORDS = re.compile(r"\b[a-z][a-z'’-]+")
 _HEADING_MD = re.compile(r"^(#{1,6})\s+(.*)$")
 _BOLD_LINE = re.compile(r"^\*\*([^*]{2,120})\*\*:?\s*$")
 _NUMBERED_HEADING = re.compile(r"^(\d+(?:\.\d+)*)\.?\s+([A-Z][^.!?]{1,80})$")
-_BULLET = re.compile(r"^\s*(?:[-*•]|\(?\d{1,2}[.)\]]|\[\d{1,2}\])\s+(.*)$")
+_BULLET = re.compile(r"^\s*(?:[-*•]|\(?\d{1,2}[.)\]]|\[\d{1,2}\]|\([a-z]\)|[a-z]\))\s+(.*)$")
 _TABLE = re.compile(r"^\s*\|.*\|\s*$")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}")
 _RULE = re.compile(r"^\s*(?:-{3,}|={3,}|\*{3,}|_{3,})\s*$")
@@ -262,7 +370,9 @@ def _meeting_kind(title_lines: list[str], header_lines: list[str]) -> str:
             if PROFESSIONAL_LABELS.match(line) and not _DATE_LABEL.match(line):
                 continue
             for kind, cue in _KIND_CUES:
-                if re.search(cue, line, re.IGNORECASE if kind not in ("LOG", "INTEL") else 0):
+                m = re.search(cue, line, re.IGNORECASE if kind not in ("LOG", "INTEL") else 0)
+                # "pasted for the Kilnworth MACE pack": a record made for a meeting is not its minutes
+                if m and not re.search(r"\b(?:for|to) (?:the |a )?(?:\w+ ){0,2}$", line[: m.start()], re.I):
                     return kind
     return "OTHER"
 
@@ -282,6 +392,50 @@ def _locality(lines: list[str]) -> tuple[bool, str | None]:
     if not seen:
         return False, None
     return True, (seen.pop() if len(seen) == 1 else None)
+
+
+_DOB_BEFORE = re.compile(r"\b(?:dob|d\.o\.b\.?|born|birthday)\W{0,3}$", re.I)
+_EVENT_LINE = re.compile(r"\b(missing|episode|period|from|located|found|reported|since)\b", re.I)
+
+
+def _full_dates(line: str) -> list[DateMention]:
+    """Full dates of a line (with a year), leaving out dates of birth."""
+    out = []
+    for d in find_dates(line, None):
+        if d.day.year < 1990 or _DOB_BEFORE.search(line[max(0, d.start - 12) : d.start]):
+            continue
+        if re.search(r"\d{4}|\d/\d\d?/\d\d", line[d.start : d.end]):
+            out.append(d)
+    return out
+
+
+def _meeting_day(lines: list[str], header: list[int], content: list[int], clean: dict[int, str]) -> date | None:
+    """The meeting date: a "Date:" line of the header, else its first full date that is not a date of birth,
+    else the same in the first lines of the note (a title or export line), else its first dated line."""
+    day: date | None = None
+    for i in header:
+        if _DATE_LABEL.match(clean[i]) or re.match(r"^\W*(completed|interview)\b", clean[i], re.I):
+            ds = find_dates(clean[i], None)
+            if ds and (_DATE_LABEL.match(clean[i]) or day is None):
+                day = ds[0].day
+                if _DATE_LABEL.match(clean[i]):
+                    return day
+    if day is not None:
+        return day
+    first_lines = [i for i in content[:12] if i not in header]
+    for scope in (header, first_lines, content):
+        fallback: date | None = None
+        for i in scope:
+            full = _full_dates(clean[i])
+            if not full:
+                continue
+            event = _EVENT_LINE.search(clean[i])
+            if not event or full[0].start < event.start():
+                return full[0].day  # "Exported 19/06/2025 ... actions since 01/10/2024"
+            fallback = fallback or full[0].day
+        if fallback is not None:
+            return fallback
+    return None
 
 
 def parse_note(text: str, path: str = "<note>") -> ParsedNote:
@@ -315,28 +469,11 @@ def parse_note(text: str, path: str = "<note>") -> ParsedNote:
             break
     header_end = (header[-1] + 1) if header else 0
     clean = {i: strip_markup(lines[i].strip().lstrip("#").strip()) for i in content}
-    title_lines = [clean[i] for i in header[:4] if not PROFESSIONAL_LABELS.match(clean[i])][:3]
+    top = header if len(header) >= 3 else content  # a long title line can end the header early
+    title_lines = [clean[i] for i in top[:4] if not PROFESSIONAL_LABELS.match(clean[i])][:3]
     header_text = [clean[i] for i in header]
     kind = _meeting_kind(title_lines, header_text)
-    # the meeting date: a "Date:" line, else the first full date in the header
-    day: date | None = None
-    for i in header:
-        if _DATE_LABEL.match(clean[i]) or re.match(r"^\W*(completed|interview)\b", clean[i], re.I):
-            ds = find_dates(clean[i], None)
-            if ds and (_DATE_LABEL.match(clean[i]) or day is None):
-                day = ds[0].day
-                if _DATE_LABEL.match(clean[i]):
-                    break
-    if day is None:
-        for i in header:
-            if re.search(r"\b(dob|born|d\.o\.b)\b", clean[i], re.I):
-                continue
-            ds = [d for d in find_dates(clean[i], None) if d.day.year >= 1990]
-            full = [d for d in ds if re.search(r"\d{4}|\d/\d\d?/\d\d", clean[i][d.start : d.end])]
-            if full:
-                day = full[0].day
-                if not re.search(r"\b(missing|episode|period|from|located|found)\b", clean[i], re.I):
-                    break
+    day = _meeting_day(lines, header, content, clean)
     if day is None:
         raise NoteError(f"{path}: no meeting date found in the note's header (expected e.g. 'Date: 18/01/2024')")
     found, locality = _locality(title_lines)
@@ -359,10 +496,30 @@ def parse_note(text: str, path: str = "<note>") -> ParsedNote:
             PROFESSIONAL_LABELS.match(seg) for seg in re.split(r"\s\|\s|\s{3,}", clean[i])
         ):
             note.professional_lines.add(i)
+    # anywhere in the note: the lines of an email's header and of who was at a meeting
+    for i in content:
+        if _PROFESSIONAL_ANYWHERE.match(clean[i]) and not lines[i].lstrip().startswith("|"):
+            note.professional_lines.add(i)
     letters = [re.sub(r"^[-*|#0-9. )(]+", "", line).strip()[:1] for line in lines if line.strip()]
     note.lowercase = sum(1 for c in letters if c.islower()) > 0.3 * max(1, len(letters))
+    for i in content:
+        # each message of an email chain is dated by its "Sent:" line (a "Date:" line below the header too)
+        if re.match(r"^\W*sent\s*:", clean[i], re.I) or (i >= header_end and _DATE_LABEL.match(clean[i])):
+            ds = find_dates(clean[i], None)
+            if ds:
+                note.anchors.append((i, ds[0].day))
     _units(note, lines)
     return note
+
+
+def anchor_day(note: ParsedNote, line: int) -> date | None:
+    """The day a line was written: the date of the message it sits in (an email chain's "Sent:" line above it),
+    else the meeting date."""
+    got = note.meeting_day
+    for i, day in note.anchors:
+        if i <= line:
+            got = day
+    return got
 
 
 def _table_cells(line: str) -> list[str]:
@@ -372,6 +529,35 @@ def _table_cells(line: str) -> list[str]:
     if s.endswith("|"):
         s = s[:-1]
     return [strip_markup(c.strip()) for c in s.split("|")]
+
+
+_CSV_HEAD = re.compile(r"^[A-Za-z_][\w ?/()-]{0,30}(?:,[A-Za-z_][\w ?/()-]{0,30}){2,}$")
+
+
+def _csv_fields(line: str) -> list[str]:
+    return [c.strip() for c in next(csv.reader([line]), [])]
+
+
+def _delimited_head(lines: list[str], i: int) -> tuple[str, list[str]] | None:
+    """A tab- or comma-separated table pasted as text whose header is line ``i``: (delimiter, columns)."""
+    s = lines[i].strip()
+    nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
+    if s.count("\t") >= 2 and nxt.count("\t") >= 2:
+        return "\t", [c.strip() for c in lines[i].strip("\n").split("\t")]
+    if _CSV_HEAD.match(s) and nxt:
+        head = _csv_fields(s)
+        if len(_csv_fields(nxt)) == len(head):
+            return ",", head
+    return None
+
+
+def _delimited_row(line: str, delimiter: str, width: int) -> list[str] | None:
+    cells = [c.strip() for c in line.split("\t")] if delimiter == "\t" else _csv_fields(line)
+    if delimiter == "," and len(cells) != width:
+        return None
+    if delimiter == "\t" and len(cells) < 2:
+        return None
+    return [("" if c in ("-", "–") else strip_markup(c)) for c in cells]
 
 
 def _units(note: ParsedNote, lines: list[str]) -> None:
@@ -402,15 +588,34 @@ def _units(note: ParsedNote, lines: list[str]) -> None:
         block += 1
         note.units.append(Unit(title, i, current, "heading", block=block))
 
+    original_head: tuple[str, ...] = ()
+    delimited: tuple[str, list[str]] | None = None
     for i, raw in enumerate(lines):
         s = raw.strip()
         if not s or _RULE.match(s):
             flush()
             table_head = None if not s or _RULE.match(s) else table_head
+            delimited = None
             continue
         if i in note.professional_lines:
             flush()
             continue
+        if delimited is not None:
+            cells = _delimited_row(raw, delimited[0], len(delimited[1]))
+            if cells is not None:
+                head = [c.lower() for c in delimited[1]]
+                row = {head[k] if k < len(head) else f"col{k}": c for k, c in enumerate(cells)}
+                block += 1
+                note.units.append(
+                    Unit(" | ".join(cells), i, current, "row", row=row, block=block, head=tuple(delimited[1]))
+                )
+                continue
+            delimited = None
+        if ("\t" in s or s.count(",") >= 2) and not _TABLE.match(s):
+            delimited = _delimited_head(lines, i)
+            if delimited is not None:
+                flush()
+                continue
         if _TABLE.match(s):
             flush()
             if _TABLE_RULE.match(s.strip("| ")) or set(s) <= set("|-: "):
@@ -419,16 +624,18 @@ def _units(note: ParsedNote, lines: list[str]) -> None:
             if table_head is None:
                 nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
                 if set(nxt) <= set("|-: ") and nxt:
+                    original_head = tuple(cells)
                     table_head = [c.lower() for c in cells]
                     if all(not c for c in table_head):
                         table_head = ["", "value"]
                     continue
                 table_head = [f"col{k}" for k in range(len(cells))]
+                original_head = ()
             row = {table_head[k] if k < len(table_head) else f"col{k}": c for k, c in enumerate(cells)}
             if PROFESSIONAL_LABELS.match(" | ".join(cells) + "|") and len(cells) == 2:
                 continue
             block += 1
-            note.units.append(Unit(" | ".join(cells), i, current, "row", row=row, block=block))
+            note.units.append(Unit(" | ".join(cells), i, current, "row", row=row, block=block, head=original_head))
             continue
         table_head = None
         md = _HEADING_MD.match(s)
