@@ -11,6 +11,12 @@ MATCH (r:Record {tbl: $tbl})
 RETURN r.body AS body
 ORDER BY r.seq
 
+-- name: delete_records
+-- Remove records by id: only an erasure does, for review items that name the person erased.
+MATCH (r:Record {tbl: $tbl})
+WHERE r.id IN $ids
+DETACH DELETE r
+
 -- name: ping
 RETURN 1 AS ok
 

@@ -320,6 +320,18 @@ def test_erasure_removes_the_person_and_keeps_no_personal_data(loaded: Store) ->
         loaded.erase("l-1", reason="x")
 
 
+def test_erasure_removes_the_review_items_that_name_the_person(loaded: Store) -> None:
+    item = {"kind": "review", "status": "pending", "entity": "c-4", "name": "K. Benson", "candidates": ["c-1"]}
+    other = {"kind": "review", "status": "pending", "entity": "c-2", "name": "Zoë Ahmed", "candidates": ["c-9"]}
+    decision = {"kind": "decision", "review": "r-1", "decision": "rejected", "reason": "not Kyle Benson"}
+    loaded.add_records([("reviews", {**item, "id": "r-1"}), ("reviews", {**other, "id": "r-2"})])
+    loaded.add_records([("reviews", {**decision, "id": "d-1"})])
+    loaded.erase("c-1", reason="request")
+    left = loaded.records("reviews")
+    assert [r["id"] for r in left] == ["r-2"]
+    assert "Benson" not in repr(left)
+
+
 def test_erasure_takes_merged_records_too(loaded: Store) -> None:
     loaded.merge("c-1", "c-4")
     loaded.erase("c-4", reason="request")

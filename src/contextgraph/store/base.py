@@ -295,6 +295,10 @@ class Txn(ABC):
     def records(self, table: str) -> list[dict[str, Any]]: ...
 
     @abstractmethod
+    def delete_records(self, table: str, ids: Sequence[str]) -> None:
+        """Remove the records of ``table`` with those ids (an erasure's only exception to appending)."""
+
+    @abstractmethod
     def set_audit_head(self, head: dict[str, Any]) -> None:
         """Keep the access log's head — the sequence and hash of the record of this write — with
         the write, in this transaction."""
@@ -1031,6 +1035,20 @@ class Store(ABC):
             rels = tx.relationships_of([c])
             tx.delete_relationships([r.key for r in rels])
             tx.delete_entities(ids)
+            # review items name the person (and their candidates' names); their decisions go with them
+            doomed = set(ids)
+            items = {
+                r["id"]
+                for r in tx.records("reviews")
+                if r.get("kind") == "review" and (r.get("entity") in doomed or doomed & set(r.get("candidates") or []))
+            }
+            decisions = [
+                r["id"]
+                for r in tx.records("reviews")
+                if r.get("kind") == "decision" and (r.get("review") in items or r.get("into") in doomed)
+            ]
+            if items or decisions:
+                tx.delete_records("reviews", [*items, *decisions])
             salt = self._salt(tx)
             out = _record(
                 "erasure",

@@ -335,6 +335,9 @@ class Neo4jTxn(Txn):
     def records(self, table: str) -> list[dict[str, Any]]:
         return [json.loads(r["body"]) for r in self.run("records", tbl=table)]
 
+    def delete_records(self, table: str, ids: Sequence[str]) -> None:
+        self.run("delete_records", tbl=table, ids=list(ids))
+
     def set_audit_head(self, head: dict[str, Any]) -> None:
         self.run("set_audit_head", body=json.dumps(head, sort_keys=True))
 

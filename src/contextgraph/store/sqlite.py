@@ -702,6 +702,12 @@ class SQLiteTxn(Txn):
         rows = self.db.execute("SELECT body FROM records WHERE tbl=? ORDER BY seq", (table,))
         return [orjson.loads(b) for (b,) in rows]
 
+    def delete_records(self, table: str, ids: Sequence[str]) -> None:
+        doomed = set(ids)
+        rows = self.db.execute("SELECT seq, body FROM records WHERE tbl=?", (table,)).fetchall()
+        seqs = [(seq,) for seq, body in rows if orjson.loads(body).get("id") in doomed]
+        self.db.executemany("DELETE FROM records WHERE seq=?", seqs)
+
     def set_audit_head(self, head: dict[str, Any]) -> None:
         self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('audit.head', ?)", (orjson.dumps(head),))
 
