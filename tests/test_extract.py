@@ -472,3 +472,33 @@ def test_direct_contact_gives_association() -> None:
     r = rels(doc)
     assert ("EXPLOITS", "Dale Voss", "Amy Lark") in r
     assert ("ASSOCIATES_WITH", "Dale Voss", "Amy Lark") in r or ("ASSOCIATES_WITH", "Amy Lark", "Dale Voss") in r
+
+
+def test_a_local_service_name_learned_from_its_definition() -> None:
+    from contextgraph.extract import learn_services, local_services
+
+    defined = (
+        HEADER
+        + "\n## Children\n\n### Ava Stone (15)\nOpen to Lantern (the exploitation team) since May.\n\n"
+        + "### Ben Cole (14)\nAllocated to Lantern in June.\n\n"
+        + "### Cal Ray (13)\nLantern referral made today; Lantern to allocate Cal next week.\n"
+    )
+    r = {x for x in rels(extract(defined)) if x[0] == "OPEN_TO"}
+    assert r == {("OPEN_TO", "Ava Stone", "EXPLOITATION_TEAM"), ("OPEN_TO", "Ben Cole", "EXPLOITATION_TEAM")}
+    # other ways of defining it, and what is not a definition
+    assert local_services("Dee is open to Lantern, the county's exploitation service.") == {
+        "lantern": "EXPLOITATION_TEAM"
+    }
+    assert local_services("Present: Jo Bell (Lantern complex safeguarding team)") == {"lantern": "EXPLOITATION_TEAM"}
+    assert local_services("Present: Jo Bell (social worker), Kit Moss (Lantern), Leaving Care Team (PA)") == {}
+    assert local_services("Seen at Ash Park (the skate park). Cal is with Lantern (CSC, then CAMHS).") == {}
+    # a name two notes define as different services is none of them
+    assert learn_services(["Lantern (the exploitation team)", "Lantern (early help)"]) == {}
+    # without a definition the name is nothing; with one from another note read with it, it is the service
+    bare = HEADER + "\n## Children\n\n### Dee Moss (14)\nOpen to Lantern and to CAMHS.\n"
+    assert {x for x in rels(extract(bare)) if x[0] == "OPEN_TO"} == {("OPEN_TO", "Dee Moss", "CAMHS")}
+    learned = learn_services([defined, bare])
+    assert {x for x in rels(extract(bare, services=learned)) if x[0] == "OPEN_TO"} == {
+        ("OPEN_TO", "Dee Moss", "CAMHS"),
+        ("OPEN_TO", "Dee Moss", "EXPLOITATION_TEAM"),
+    }

@@ -149,3 +149,19 @@ def test_cli_ingests_and_evaluates_the_shared_corpus(store: Store, tmp_path: Pat
     assert r.returncode == 0 and "Relationships" in r.stdout
     r = cg("extract", str(tmp_path / "missing.md"))
     assert r.returncode == 1 and "missing.md" in r.stderr
+
+
+def test_a_service_name_one_note_defines_holds_for_the_batch(store: Store, tmp_path: Path) -> None:
+    defines = NOTE_A.replace("Open to YJS.", "Open to YJS and to Lantern (the exploitation team).")
+    uses = "# West LOG\n\nDate: 22/03/2024\n\n## Children\n\n### Tara Lund (13)\nAllocated to Lantern on 20/03.\n"
+
+    def open_to(name: str) -> set[str]:
+        (e, _), *_ = store.search(name)
+        return {r.target for r, _ in store.expand([e.id], _all()) if r.type == "OPEN_TO"}
+
+    # alone, a note that only uses the name opens nothing
+    ingest_paths(store, [write(tmp_path, "alone.md", uses.replace("Tara Lund", "Uma Pike"))])
+    assert open_to("Uma Pike") == set()
+    ingest_paths(store, [write(tmp_path, "a.md", defines), write(tmp_path, "b.md", uses)])
+    assert open_to("Kyle Benson") == {"svc-YJS", "svc-EXPLOITATION_TEAM"}
+    assert open_to("Tara Lund") == {"svc-EXPLOITATION_TEAM"}

@@ -12,8 +12,9 @@ import os
 import shlex
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -39,8 +40,9 @@ from .analysis import (
 )
 from .audit import AuditError, AuditLog, Journal, acting, audit_path
 from .auth import AuthError, LocalKeys
-from .evaluate import Counts, GoldError, Report, combine, evaluate
+from .evaluate import Counts, GoldError, Report, annotated_notes, combine, evaluate
 from .extract import extract as extract_note
+from .extract import learn_services
 from .ingest import ReviewError, decide_review, ingest_paths, reviews
 from .interchange import (
     ENTITIES_FILE,
@@ -542,6 +544,19 @@ def review(
     out.print(f"review {review_id}: {rec['decision']}" + (f" (merged into {rec['into']})" if rec["into"] else ""))
 
 
+def _extract_path(path: Path, services: dict[str, str]) -> dict[str, Any]:
+    return extract_note(read_note(path), str(path), services)
+
+
+def _readable(paths: Iterable[Path]) -> Iterator[str]:
+    """The text of each note that can be read (one that cannot is reported where it is extracted)."""
+    for p in paths:
+        try:
+            yield read_note(p)
+        except NoteError:
+            continue
+
+
 @app.command("eval-extract")
 def eval_extract(
     folders: Annotated[list[Path], typer.Argument(help="Folders of notes with *.gold.json annotations beside them")],
@@ -559,7 +574,9 @@ def eval_extract(
     reports: list[tuple[str, Report]] = []
     try:
         for folder in folders:
-            rep = evaluate(folder, lambda p: extract_note(read_note(p), str(p)), unreadable=(NoteError,))
+            # local service names one note of the folder defines hold for all of them, as in ingest
+            services = learn_services(_readable(note for _, note in annotated_notes(folder)))
+            rep = evaluate(folder, partial(_extract_path, services=services), unreadable=(NoteError,))
             reports.append((str(folder), rep))
     except GoldError as e:
         raise UserError(str(e)) from None

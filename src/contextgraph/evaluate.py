@@ -181,6 +181,21 @@ class GoldError(ValueError):
     pass
 
 
+def annotated_notes(folder: Path) -> list[tuple[Path, Path]]:
+    """Each ``*.gold.json`` of ``folder`` with the note beside it, in name order."""
+    golds = sorted(folder.glob("*.gold.json"))
+    if not golds:
+        raise GoldError(f"{folder}: no *.gold.json files here")
+    out: list[tuple[Path, Path]] = []
+    for g in golds:
+        stem = g.name[: -len(".gold.json")]
+        candidates = sorted(p for p in folder.glob(stem + ".*") if not p.name.endswith(".gold.json"))
+        if not candidates:
+            raise GoldError(f"{g}: no note {stem}.* beside it")
+        out.append((g, candidates[0]))
+    return out
+
+
 def evaluate(
     folder: Path,
     extractor: Callable[[Path], dict[str, Any]],
@@ -191,26 +206,19 @@ def evaluate(
     A note whose extraction raises one of ``unreadable`` is reported with the error and scored as
     all missed, and the run goes on with the next note.
     """
-    golds = sorted(folder.glob("*.gold.json"))
-    if not golds:
-        raise GoldError(f"{folder}: no *.gold.json files here")
     notes: list[NoteScore] = []
     ents, rels = Counts(), Counts()
-    for g in golds:
-        stem = g.name[: -len(".gold.json")]
-        candidates = [p for p in folder.glob(stem + ".*") if not p.name.endswith(".gold.json")]
-        if not candidates:
-            raise GoldError(f"{g}: no note {stem}.* beside it")
+    for g, note in annotated_notes(folder):
         try:
             gold = json.loads(g.read_text(encoding="utf-8"))
         except (OSError, ValueError) as e:
             raise GoldError(f"{g}: cannot read gold annotation ({e})") from None
         error: str | None = None
         try:
-            pred = extractor(candidates[0])
+            pred = extractor(note)
         except unreadable as e:
             pred, error = {"entities": [], "relationships": []}, str(e)
-        s = score_note(pred, gold, candidates[0].name)
+        s = score_note(pred, gold, note.name)
         s.error = error
         notes.append(s)
         ents.add(s.entities)

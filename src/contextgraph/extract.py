@@ -139,7 +139,7 @@ SERVICE_CUES: dict[str, str] = {
     r"leaving care|personal adviser",
     "YJS": r"\bYJS\b|\bYOT\b|youth justice|youth offending|referral order|\bYRO\b|youth rehabilitation order",
     "EARLY_HELP": r"early help|\bEH\b|family support|targeted (?:family )?support",
-    "EXPLOITATION_TEAM": r"\bSAFE\b|exploitation team|complex safeguarding|\bGET SAFE\b|\bACT\b",
+    "EXPLOITATION_TEAM": r"\bSAFE\b|exploitation (?:team|service)|complex safeguarding|\bGET SAFE\b|\bACT\b",
     "CAMHS": r"\bCAMHS\b|child and adolescent mental health",
 }
 assert set(SERVICE_CUES) == set(SERVICES)
@@ -188,7 +188,8 @@ _SERVICE_NEG = re.compile(
     r"current|involvement|longer)|\bclosed\b|\bended\b|\bexpired\b|\bdischarged\b|\brefer(?:ral|red|ring)?\b|"
     r"waiting list|\bawaiting\b|\bdeclined\b|\bnone\b|\bprevious(?:ly)?\b|\bformer(?:ly)?\b|\bstepped down\b|"
     r"\bstep[- ]down\b|\bconsider\w*\b|\brecommend\w*\b|\bscreen\w*\b|\bassess\w* (?:for|whether)\b|\bwas open\b|"
-    r"\bnot known to\b|\bwill be\b|\bto be\b|\bshould\b|\bwould\b|\bif\b|\bpending\b|\bnot\b",
+    r"\bnot known to\b|\bwill be\b|\bto be\b|\bshould\b|\bwould\b|\bif\b|\bpending\b|\bnot\b|"
+    r"\bto (?:allocate|open|take|pick up|accept)\b",
     re.IGNORECASE,
 )
 _SERVICE_POS = re.compile(
@@ -363,8 +364,11 @@ class Found:
 class Extraction:
     """Everything read from one note; :meth:`to_json` gives the vocabulary's extraction output."""
 
-    def __init__(self, note: ParsedNote):
+    def __init__(self, note: ParsedNote, services: dict[str, str] | None = None):
         self.note = note
+        # local service names: those this note defines, then those defined elsewhere (``services``)
+        self.services = {**(services or {}), **local_services(note.text)}
+        self.local = compile_local_services(self.services)
         self.day = note.meeting_day
         self.entities: list[Ent] = []
         self.index: dict[str, Ent] = {}  # normalised surface form -> entity
@@ -1765,10 +1769,113 @@ def _clauses(text: str) -> list[tuple[int, str]]:
     return out
 
 
-def _services(text: str, positive_context: bool) -> list[tuple[int, str]]:
+# --- services known by a local name ---------------------------------------------
+# "Horizon (the exploitation team)", "Horizon, the county's exploitation service", "Horizon complex
+# safeguarding team", "Horizon is the council's exploitation team": the name stands for that service
+_DESCRIPTION = r"(?:the\s+)?"
+_LOCAL_NAME = r"(?<![\w'’-])(?P<name>[A-Z][A-Za-z]{2,}(?:\s+[A-Z][A-Za-z]{2,})?)"
+_LOCAL_DEFINITIONS = (
+    re.compile(_LOCAL_NAME + r"\s*\(\s*(?P<desc>" + _DESCRIPTION + r"[^()\n]{2,50}?)\s*\)"),
+    re.compile(_LOCAL_NAME + r",\s+(?P<desc>" + _DESCRIPTION + r"[^,;.()\n]{2,50}?)\s*(?=[,;.)\n]|$)"),
+    re.compile(_LOCAL_NAME + r"\s+(?:is|are)\s+(?P<desc>" + _DESCRIPTION + r"[^,;.()\n]{2,50}?)\s*(?=[,;.)\n]|$)"),
+    re.compile(
+        _LOCAL_NAME + r"\s+(?P<desc>(?i:" + "|".join(f"(?:{c})" for c in SERVICE_CUES.values()) + r"))"
+        r"\s+(?i:team|service|hub|unit)\b"
+    ),
+)
+# the description is a service and nothing else: its cue, and words for the kind of body it is
+_FILLER = frozenset(
+    re.findall(r"\S+", "the a our local specialist new own county council area force countywide team service hub unit")
+)
+_ROLE_WORDS = re.compile(
+    r"\b(?:worker|adviser|advisor|practitioner|SW|officer|manager|lead|nurse|chair|coordinator|DSL)\b", re.I
+)
+_NOT_LOCAL_NAMES = frozenset(
+    re.findall(
+        r"\S+",
+        "the a an and or but with to of for in on at by from open known police school academy college council county "
+        "city borough north south east west central children childrens young youth family early social care team "
+        "service services hub unit",
+    )
+)
+
+
+def local_services(text: str) -> dict[str, str]:
+    """Services the text names locally, with the code each stands for: ``{"horizon": "EXPLOITATION_TEAM"}``.
+
+    A name counts when the text defines it by a description that is one service's cue and nothing
+    more ("Horizon (the exploitation team)"); a name defined as two different services counts as none.
+
+    >>> local_services("Abby Townend (Horizon complex safeguarding team). Open to Horizon.")
+    {'horizon': 'EXPLOITATION_TEAM'}
+    >>> local_services("Kacey is open to Beacon, the county's exploitation service.")
+    {'beacon': 'EXPLOITATION_TEAM'}
+    >>> local_services("Seen at Tanyard Rec (the skate park) with Kofi (14).")
+    {}
+    """
+    if _SERVICE_WORDS.isdisjoint(_WORD.findall(text.lower())):
+        return {}
+    got: dict[str, str] = {}
+    clash: set[str] = set()
+    for rx in _LOCAL_DEFINITIONS:
+        for m in rx.finditer(text):
+            name = m.group("name")
+            key = " ".join(name.lower().split())
+            if set(key.split()) & _NOT_LOCAL_NAMES or _ANY_SERVICE.fullmatch(name):
+                continue
+            desc = m.group("desc")
+            if re.search(r"[A-Z][\w'’-]*\s+$", text[max(0, m.start() - 30) : m.start()]):
+                continue  # "Leaving Care Team": part of a longer name
+            if rx is not _LOCAL_DEFINITIONS[-1] and desc[:1].isupper() and not desc.lower().startswith("the "):
+                continue  # "(Horizon complex safeguarding team)": a name, not a description
+            if _ROLE_WORDS.search(desc):
+                continue  # "Daniel Reyes (social worker)": a person's role
+            codes = sorted({code for code, crx in _SERVICE_RE.items() if crx.search(desc)})
+            rest = _ANY_SERVICE.sub(" ", desc).lower()
+            if len(codes) != 1 or not all(w in _FILLER or w.endswith(("'s", "’s")) for w in rest.split()):
+                continue
+            if got.get(key, codes[0]) != codes[0]:
+                clash.add(key)
+            got[key] = codes[0]
+    return {k: v for k, v in sorted(got.items()) if k not in clash}
+
+
+def learn_services(texts: Iterable[str]) -> dict[str, str]:
+    """The local service names that notes read together define (:func:`local_services`), for every one of them.
+
+    A meeting may say once what "Horizon" is and use the name alone in every other note; a name that
+    notes define as two different services counts as none.
+
+    >>> learn_services(["Abby (Horizon, the exploitation team)", "Open to Horizon."])
+    {'horizon': 'EXPLOITATION_TEAM'}
+    """
+    got: dict[str, str] = {}
+    clash: set[str] = set()
+    for text in texts:
+        for key, code in local_services(text).items():
+            if got.setdefault(key, code) != code:
+                clash.add(key)
+    return {k: v for k, v in sorted(got.items()) if k not in clash}
+
+
+LocalServices = tuple[tuple[re.Pattern[str], str], ...]
+
+
+def compile_local_services(names: dict[str, str]) -> LocalServices:
+    """Patterns for local service names, longest first, matched case-insensitively as whole words."""
+    return tuple(
+        (re.compile(r"(?<![\w'’-])" + r"\s+".join(map(re.escape, k.split())) + r"(?![\w-])", re.IGNORECASE), code)
+        for k, code in sorted(names.items(), key=lambda kv: (-len(kv[0]), kv[0]))
+    )
+
+
+def _services(text: str, positive_context: bool, local: LocalServices = ()) -> list[tuple[int, str]]:
     """Services the text says a child is open to now, with their positions."""
     got: list[tuple[int, str]] = []
-    if _SERVICE_WORDS.isdisjoint(_WORD.findall(text.lower())) or not _ANY_SERVICE.search(text):
+    named_locally = [(rx, code) for rx, code in local if rx.search(text)]
+    if not named_locally and (
+        _SERVICE_WORDS.isdisjoint(_WORD.findall(text.lower())) or not _ANY_SERVICE.search(text)
+    ):
         return got
     carried = False  # "never known to CSC, YJS, early help or CAMHS": the list shares the negation
     for start, clause in _clauses(text):
@@ -1785,6 +1892,11 @@ def _services(text: str, positive_context: bool) -> list[tuple[int, str]]:
             for m in _ONE_SERVICE.finditer(clause)
             for code in _codes_at(clause, m)
         )
+        if named_locally:
+            found = sorted(
+                found
+                + [(_CODE_ORDER[c], start + m.start(), c) for rx, c in named_locally for m in rx.finditer(clause)]
+            )
         if found and (positive_context or _SERVICE_POS.search(clause) or _SERVICE_POS.search(text[:start])):
             got.extend((pos, code) for _, pos, code in found)
     return got
@@ -2056,7 +2168,7 @@ def _relate_row(x: Extraction, u: Unit, sec_grading: str | None) -> bool:
             for sch in within(start, end, ("school",)):
                 x.relate("ATTENDS", subj, sch, None, grading)
         elif role == "services":
-            for _, code in _services(cell, True):
+            for _, code in _services(cell, True, x.local):
                 _open_to(x, [subj] if subj.kind == "child" else [], None, code, grading)
         elif role == "group":
             if not re.search(r"\bnot\b[^.;]{0,30}\b(?:part of|member|in)|\bnot (?:yet )?a member", cell, re.I):
@@ -2146,11 +2258,11 @@ def _relate_unit(
             text_for_services = " ; ".join(u.row[c] for c in svc_cols)
             for c in u.row:
                 if c not in svc_cols and re.search(r"notes?|comments?|update|concerns?", c):
-                    for _, code in _services(u.row[c], False):
+                    for _, code in _services(u.row[c], False, x.local):
                         _open_to(x, children, focus, code, grading)
     label_open = re.match(r"^\W*(open to|services?|other services|agencies|involvement|allocated)\b[^:|]*[:|]", t, re.I)
     named = [(f.start, f.ent) for f in x.mentions.get(id(u), []) if f.ent.kind == "child"]
-    for pos, code in _services(text_for_services, col_positive or bool(label_open)):
+    for pos, code in _services(text_for_services, col_positive or bool(label_open), x.local):
         if text_for_services is t and named:
             # the child named nearest before the service ("Ibrahim remains open to YJS"), else the first after
             before = [e for p, e in named if p < pos]
@@ -2241,8 +2353,9 @@ def _open_to(x: Extraction, children: list[Ent], focus: Ent | None, code: str, g
 # --- entry points -------------------------------------------------------------
 
 
-def extract_parsed(note: ParsedNote) -> Extraction:
-    x = Extraction(note)
+def extract_parsed(note: ParsedNote, services: dict[str, str] | None = None) -> Extraction:
+    """Read one parsed note; ``services`` are local service names defined elsewhere (:func:`local_services`)."""
+    x = Extraction(note, services)
     units = note.units
     _first_pass(x, units)
     _professionals(x)
@@ -2254,7 +2367,7 @@ def extract_parsed(note: ParsedNote) -> Extraction:
     return x
 
 
-def extract(text: str, path: str = "<note>") -> dict[str, Any]:
+def extract(text: str, path: str = "<note>", services: dict[str, str] | None = None) -> dict[str, Any]:
     """The extraction output of the shared vocabulary for one note's text.
 
     >>> doc = extract('''# MACE – Northbrook East
@@ -2271,4 +2384,4 @@ def extract(text: str, path: str = "<note>") -> dict[str, Any]:
     >>> sorted((r["type"], r["target"] if r["type"] == "OPEN_TO" else "") for r in doc["relationships"])
     [('ASSOCIATES_WITH', ''), ('OPEN_TO', 'YJS'), ('SEEN_AT', ''), ('SEEN_AT', '')]
     """
-    return extract_parsed(parse_note(text, path)).to_json()
+    return extract_parsed(parse_note(text, path), services).to_json()

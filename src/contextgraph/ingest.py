@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .extract import extract_parsed
+from .extract import extract_parsed, learn_services
 from .model import Assertion, Entity, Relationship, handling_code, service_id
 from .notes import NoteError, parse_note, read_note
 from .resolve import Decision, Mention, decide, review_item
@@ -87,7 +87,12 @@ def _candidates(store: Store, kind: str, forms: Iterable[str], scope: Filter | N
 
 
 def plan_note(
-    store: Store, text: str, path: str, user: str, scope: Filter | None = None
+    store: Store,
+    text: str,
+    path: str,
+    user: str,
+    scope: Filter | None = None,
+    local_services: dict[str, str] | None = None,
 ) -> tuple[NoteResult, list[Entity], list[Relationship], list[tuple[str, dict[str, Any]]]]:
     """Everything one note would write, resolved against the store, without writing it.
 
@@ -96,7 +101,7 @@ def plan_note(
     becomes a new entity and a review item, kept for someone who may see both, records the
     candidates (it is not counted in the note's ``queued``)."""
     note = parse_note(text, path)
-    x = extract_parsed(note)
+    x = extract_parsed(note, local_services)
     doc = x.to_json()
     digest = hashlib.sha256(text.encode()).hexdigest()
     meeting = doc["meeting"]
@@ -226,9 +231,18 @@ def ingest_paths(
     """Ingest notes one by one; a note that fails is reported and leaves nothing behind."""
     report = IngestReport()
     known = {r["sha256"]: r["id"] for r in store.records("sources") if r.get("sha256")}
+    paths = list(paths)
+    # a local service name that one note of the batch defines ("Horizon, the exploitation team") holds for all
+    texts: list[str] = []
     for p in paths:
         try:
-            res = ingest_text(store, read_note(p), str(p), user, known)
+            texts.append(read_note(p))
+        except NoteError:
+            continue
+    services = learn_services(texts)
+    for p in paths:
+        try:
+            res = ingest_text(store, read_note(p), str(p), user, known, services=services)
         except NoteError as e:
             res = NoteResult(p.name, None, "failed", str(e))
         report.notes.append(res)
@@ -245,6 +259,7 @@ def ingest_text(
     known: dict[str, str] | None = None,
     check: Callable[[str | None], None] | None = None,
     scope: Filter | None = None,
+    services: dict[str, str] | None = None,
 ) -> NoteResult:
     """Ingest one note's text (``name`` is its file name, for messages), in one transaction.
 
@@ -262,7 +277,7 @@ def ingest_text(
     digest = hashlib.sha256(text.encode()).hexdigest()
     if digest in known:
         return NoteResult(Path(name).name, known[digest], "unchanged")
-    res, ents, rels, records = plan_note(store, text, name, user, scope)
+    res, ents, rels, records = plan_note(store, text, name, user, scope, services)
     before = unseen(store, scope, rels) if scope is not None else -1
     summary = as_seen(store.upsert(ents, rels, records=records), before)
     res.relationships_added = summary.relationships_created
