@@ -502,3 +502,17 @@ def test_a_local_service_name_learned_from_its_definition() -> None:
         ("OPEN_TO", "Dee Moss", "CAMHS"),
         ("OPEN_TO", "Dee Moss", "EXPLOITATION_TEAM"),
     }
+
+
+def test_a_young_adult_someone_is_exploiting_is_a_victim() -> None:
+    note = (
+        "# Strategy meeting\nDate: 03/04/2025\nPresent: Jo Bell (Leaving Care Team)\n\n## Information\n"
+        + "- Leaving Care: Tia Ross, 18, was at the flat with Dee Moss (15). Tia says Kim Hale \"looks after\" her. "
+        + "The meeting's view is that Kim Hale, 24, is still exploiting Tia.\n"
+    )
+    e = ents(extract(note))
+    assert e["Tia Ross"]["kind"] == "child" and e["Kim Hale"]["kind"] == "person_of_concern"
+    assert ("EXPLOITS", "Kim Hale", "Tia Ross") in rels(extract(note))
+    # the one doing the exploiting, at the same age, stays an adult
+    e = ents(extract(note.replace("Kim Hale, 24", "Kim Hale, 19")))
+    assert e["Kim Hale"]["kind"] == "person_of_concern"

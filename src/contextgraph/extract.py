@@ -1612,7 +1612,11 @@ _VICTIM_CUE = re.compile(
     r"targeted|used) by|at risk|personal adviser)\b",
     re.I,
 )
-_VICTIM_BEFORE = re.compile(r"\b(victim|care leaver|vulnerable (?:young )?(?:adult|person|man|woman))\W{0,3}$", re.I)
+_VICTIM_BEFORE = re.compile(
+    r"\b(victim|care leaver|vulnerable (?:young )?(?:adult|person|man|woman))\W{0,3}$|"
+    r"\b(?:exploiting|grooming|cuckooing|exploits|grooms|in respect of)\s+$",
+    re.I,
+)
 # the one a warning notice is served on is the adult: "CAWN served on Kyle Strachan in respect of Maisie"
 _DISRUPTED = re.compile(
     r"\b(?:CAWN|(?:child abduction )?warning notice|abduction notice)s?\b[^.;]{0,25}\b(?:served|issued|given)\s+"
