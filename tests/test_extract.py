@@ -516,3 +516,21 @@ def test_a_young_adult_someone_is_exploiting_is_a_victim() -> None:
     # the one doing the exploiting, at the same age, stays an adult
     e = ents(extract(note.replace("Kim Hale, 24", "Kim Hale, 19")))
     assert e["Kim Hale"]["kind"] == "person_of_concern"
+
+
+def test_a_profile_subject_and_its_associates_field() -> None:
+    note = (
+        "OFFICIAL-SENSITIVE - SUBJECT PROFILE - WEST\nDate: 19/03/2025   Author: PC 5 H. GREAVES\n\n"
+        + "SUBJECT: Kane ROSS - DOB 03/03/2001 - aka Rook\n"
+        + "Associates: Ali PRYCE / Bo TENNANT / Cy OWENS\n"
+        + "Locations: Ash Court (flat 2); Moss Common\n\nINTELLIGENCE\n\n1) 08/03/2025 - 2B P\n"
+        + "ROSS was seen at Moss Common.\n"
+    )
+    r = rels(extract(note))
+    assert {("ASSOCIATES_WITH", "Kane Ross", n) for n in ("Ali Pryce", "Bo Tennant", "Cy Owens")} <= r
+    assert ("SEEN_AT", "Kane Ross", "Moss Common") in r
+    # the associates listed are not said to know each other
+    assert not {x for x in r if x[0] == "ASSOCIATES_WITH" and "Kane Ross" not in x}
+    # an email's Subject line names no subject of the note
+    email = "From: Jo Bell\nSent: 12/09/2024 10:00\nSubject: Ali Pryce (14)\n\nAssociates: Bo Tennant (15), Cy Owens\n"
+    assert ("ASSOCIATES_WITH", "Ali Pryce", "Bo Tennant") not in rels(extract(email))

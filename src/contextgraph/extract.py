@@ -1952,11 +1952,19 @@ def _relations(x: Extraction, units: list[Unit]) -> None:
             if (
                 people
                 and note_subject is None
-                and note.meeting.kind in ("RETURN_INTERVIEW", "STRATEGY")
                 and (
-                    u.kind == "heading"
-                    or re.match(r"^\W*(?:[A-Z]?\d{1,2}[a-z]?\s+)?(child|name|young person|yp|subject)\b", u.text, re.I)
-                    or u.line == min(v.line for v in units)
+                    # "SUBJECT: Kobi LENNOX - DOB ...": a profile or form about one person, whatever the meeting
+                    (_SUBJECT_FIELD.match(u.text) and not _EMAIL_HEADER.search(note.text))  # not an email's
+                    or (
+                        note.meeting.kind in ("RETURN_INTERVIEW", "STRATEGY")
+                        and (
+                            u.kind == "heading"
+                            or re.match(
+                                r"^\W*(?:[A-Z]?\d{1,2}[a-z]?\s+)?(child|name|young person|yp|subject)\b", u.text, re.I
+                            )
+                            or u.line == min(v.line for v in units)
+                        )
+                    )
                 )
             ):
                 note_subject = people[0]
@@ -2059,8 +2067,22 @@ def _relations(x: Extraction, units: list[Unit]) -> None:
             prev_places, prev_block_places = places, u.block
         if people and not groups and sec and sec.group and re.search(r"\b(line|running|runner|member)", u.text, re.I):
             groups = [sec.group]
+        # "Associates: A / B / C" on a profile: each is the subject's associate, not each other's
+        subject = ((sec.person if sec else None) or note_subject) if ":" in u.text else None
+        if subject is not None and _ASSOCIATES_FIELD.match(u.text):
+            for p in people:
+                if p is not subject:
+                    x.relate("ASSOCIATES_WITH", subject, p, day, grading)
+            continue
         _relate_unit(x, u, people, places, schools, groups, day, grading, focus)
         _group_statement(x, u, found, places, day, grading)
+
+
+_SUBJECT_FIELD = re.compile(r"^\W*(?:[A-Z]?\d{1,2}[a-z]?\s+)?(child|name|young person|yp|subject)\s*:", re.I)
+_EMAIL_HEADER = re.compile(r"^\W*(?:From|Sent|To|Cc)\s*:", re.M)
+_ASSOCIATES_FIELD = re.compile(
+    r"^\W*(?:[A-Z]?\d{1,2}[a-z]?\s+)?(?:associates?|seen with|linked (?:adults?|peers?))\s*:\s", re.I
+)
 
 
 # "Officers found Bradley, Vex and Tyler Haddow (15) in the flat": people listed together at an event
