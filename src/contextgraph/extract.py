@@ -758,7 +758,7 @@ def _first_pass(x: Extraction, units: list[Unit]) -> None:
             if first in _NOT_PLACE_FIRST and first not in ("North", "South", "East", "West", "Central"):
                 continue
             if _NOT_A_PLACE.search(m.group(0)) or re.match(rf"\s+{SCHOOL_HEADS}\b", tt[m.end() :]):
-                continue  # "Children's Services"; "Kilnworth Park" of "Kilnworth Park Academy"
+                continue  # "Children's Services"; "Larkfield Park" of "Larkfield Park Academy"
             _place(x, m.group(0), tt[m.end() :])
         for m in _BARE_STREET.finditer(t):
             street_name = m.group(1)
@@ -810,12 +810,12 @@ def _first_pass(x: Extraction, units: list[Unit]) -> None:
     _place_short_forms(x)
     _school_short_forms(x)
     _schools_not_places(x)
-    # a group named by what its members call themselves: "they call themselves the Tanyard Boys"
+    # a group named by what its members call themselves: "they call themselves the Dockside Boys"
     for m in _CALL_THEMSELVES.finditer(note.text):
         if norm(m.group(1)) not in x.index:
             x.entity("group", m.group(1))
-    # acronyms of named groups and schools used elsewhere ("FDB" for "Ferndale Boys", "TYB" for "Tanyard Boys",
-    # "KPA" for "Kilnworth Park Academy") are aliases; a school entity named by the acronym alone is the same
+    # acronyms of named groups and schools used elsewhere ("FDB" for "Ferndale Boys", "DSB" for "Dockside Boys",
+    # "LPA" for "Larkfield Park Academy") are aliases; a school entity named by the acronym alone is the same
     acronyms = sorted(set(re.findall(r"\b[A-Z]{2,5}\b", note.text)) - (SHORTHAND - {"PRU"}))
     for e in list(x.entities):
         if e.kind in ("group", "school") and len(e.name.split()) >= 2:
@@ -833,7 +833,7 @@ def _first_pass(x: Extraction, units: list[Unit]) -> None:
 _CALL_THEMSELVES = re.compile(
     rf"\b(?:call(?:s|ed)? themselves|known as|go(?:es)? by the name)\s+(?:the\s+)?((?:{_CAP}\s+){{0,2}}{GROUP_HEADS})\b"
 )
-# a name that is a group by what is said of it: "K-Side youngers", "are all TYB", "head of TYB", "TYB v K-Side"
+# a name that is a group by what is said of it: "Q-Side youngers", "are all DSB", "head of DSB", "DSB v Q-Side"
 _GROUP_TOKEN = re.compile(r"(?<![\w-])([A-Z]{2,4}\d?|[A-Z]\d|[A-Z][a-z]*-[A-Z][a-z]+)(?![\w-])")
 _GROUP_AFTER = re.compile(
     r"^\s+(?:youngers|olders|boys|girls|drill|members?|gang|crew|retaliation|rivals?|beef|conflict|territory|"
@@ -859,7 +859,7 @@ def acronym_of(acr: str, name: str) -> bool:
     """Whether ``acr`` abbreviates ``name``: first and last letters from its first and last words' initials,
     the others in order in between.
 
-    >>> acronym_of("TYB", "Tanyard Boys"), acronym_of("KPA", "Kilnworth Park Academy"), acronym_of("TB", "Kai Box")
+    >>> acronym_of("DSB", "Dockside Boys"), acronym_of("LPA", "Larkfield Park Academy"), acronym_of("TB", "Kai Box")
     (True, True, False)
     """
     if acr[0] != name[:1].upper():
@@ -880,7 +880,7 @@ def acronym_of(acr: str, name: str) -> bool:
 
 
 def _unexpanded_groups(x: Extraction) -> None:
-    """Groups the note never spells out ("TYB", "K-Side", "R2"), known by what is said of them, at least twice."""
+    """Groups the note never spells out ("DSB", "Q-Side", "R2"), known by what is said of them, at least twice."""
     text = x.note.text
     counts: dict[str, int] = {}
     evidence: set[str] = set()
@@ -1310,7 +1310,7 @@ def _second_pass(x: Extraction, units: list[Unit]) -> None:
                 any(not _is_name_token(w) for w in m.group(0).split())
                 or any(w.lower() in x.note.lowered_words for w in toks)
             ):
-                continue  # "AMBERSHIRE RETURN HOME INTERVIEW", "SBAR RECORD": words of a title, not a name
+                continue  # "WESTSHIRE HOME VISIT FORM", "SBAR RECORD": words of a title, not a name
             if any(w.isupper() and len(w) <= 3 for w in toks):
                 continue
             placey = re.search(
@@ -1568,7 +1568,7 @@ def _add_person(x: Extraction, name: str, after: str, u: Unit, raw: str | None =
         if m and _is_name_token(m.group(1).capitalize()):
             x.alias(e, title_case(m.group(1)) if m.group(1).isupper() else m.group(1))
     if ini and ini.group(1) not in SHORTHAND and ini.group(1)[0] == e.name[:1].upper():
-        x.alias(e, ini.group(1))  # "Tyler Haddow (TH)", not the group of "Riley BAPTISTE (TYB)"
+        x.alias(e, ini.group(1))  # "Tyler Haddow (TH)", not the group of "Riley BAPTISTE (DSB)"
     _kind_context(x, e, u)
     return e
 
@@ -1774,8 +1774,8 @@ def _clauses(text: str) -> list[tuple[int, str]]:
 
 
 # --- services known by a local name ---------------------------------------------
-# "Horizon (the exploitation team)", "Horizon, the county's exploitation service", "Horizon complex
-# safeguarding team", "Horizon is the council's exploitation team": the name stands for that service
+# "Compass (the exploitation team)", "Compass, the county's exploitation service", "Compass complex
+# safeguarding team", "Compass is the council's exploitation team": the name stands for that service
 _DESCRIPTION = r"(?:the\s+)?"
 _LOCAL_NAME = r"(?<![\w'’-])(?P<name>[A-Z][A-Za-z]{2,}(?:\s+[A-Z][A-Za-z]{2,})?)"
 _LOCAL_DEFINITIONS = (
@@ -1805,16 +1805,16 @@ _NOT_LOCAL_NAMES = frozenset(
 
 
 def local_services(text: str) -> dict[str, str]:
-    """Services the text names locally, with the code each stands for: ``{"horizon": "EXPLOITATION_TEAM"}``.
+    """Services the text names locally, with the code each stands for: ``{"compass": "EXPLOITATION_TEAM"}``.
 
     A name counts when the text defines it by a description that is one service's cue and nothing
-    more ("Horizon (the exploitation team)"); a name defined as two different services counts as none.
+    more ("Compass (the exploitation team)"); a name defined as two different services counts as none.
 
-    >>> local_services("Abby Townend (Horizon complex safeguarding team). Open to Horizon.")
-    {'horizon': 'EXPLOITATION_TEAM'}
+    >>> local_services("Abby Townend (Compass complex safeguarding team). Open to Compass.")
+    {'compass': 'EXPLOITATION_TEAM'}
     >>> local_services("Kacey is open to Beacon, the county's exploitation service.")
     {'beacon': 'EXPLOITATION_TEAM'}
-    >>> local_services("Seen at Tanyard Rec (the skate park) with Kofi (14).")
+    >>> local_services("Seen at Dockside Rec (the skate park) with Kofi (14).")
     {}
     """
     if _SERVICE_WORDS.isdisjoint(_WORD.findall(text.lower())):
@@ -1831,7 +1831,7 @@ def local_services(text: str) -> dict[str, str]:
             if re.search(r"[A-Z][\w'’-]*\s+$", text[max(0, m.start() - 30) : m.start()]):
                 continue  # "Leaving Care Team": part of a longer name
             if rx is not _LOCAL_DEFINITIONS[-1] and desc[:1].isupper() and not desc.lower().startswith("the "):
-                continue  # "(Horizon complex safeguarding team)": a name, not a description
+                continue  # "(Compass complex safeguarding team)": a name, not a description
             if _ROLE_WORDS.search(desc):
                 continue  # "Daniel Reyes (social worker)": a person's role
             codes = sorted({code for code, crx in _SERVICE_RE.items() if crx.search(desc)})
@@ -1847,11 +1847,11 @@ def local_services(text: str) -> dict[str, str]:
 def learn_services(texts: Iterable[str]) -> dict[str, str]:
     """The local service names that notes read together define (:func:`local_services`), for every one of them.
 
-    A meeting may say once what "Horizon" is and use the name alone in every other note; a name that
+    A meeting may say once what "Compass" is and use the name alone in every other note; a name that
     notes define as two different services counts as none.
 
-    >>> learn_services(["Abby (Horizon, the exploitation team)", "Open to Horizon."])
-    {'horizon': 'EXPLOITATION_TEAM'}
+    >>> learn_services(["Abby (Compass, the exploitation team)", "Open to Compass."])
+    {'compass': 'EXPLOITATION_TEAM'}
     """
     got: dict[str, str] = {}
     clash: set[str] = set()
@@ -2240,7 +2240,7 @@ def _lead_offset(text: str) -> int:
     """How far into a unit its subject may start: past numbering like "5.1" or "(3)"."""
     m = re.match(r"^\s*(?:\(?\d+(?:\.\d+)*[.)]?\s*|\[\d+\]\s*)?[*_\s]*", text)
     end = m.end() if m else 0
-    # "Police: Millward is ...", "Horizon (Aled): Kacey, 15, ...": who is speaking, then the subject
+    # "Police: Millward is ...", "Compass (Aled): Kacey, 15, ...": who is speaking, then the subject
     label = re.match(r"[A-Z][\w&/'’ -]{0,30}(?:\([^)]{0,30}\))?:\s+", text[end:])
     if label and not re.search(r"\d", label.group(0)):
         end += label.end()
