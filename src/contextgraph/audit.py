@@ -858,6 +858,8 @@ class Journal:
             return [("alteration", list(about.ids), {**detail, "split": True})]
         if about.op == "erase":
             return [("erasure", [], {**detail, **about.detail})]  # never the person erased
+        if about.op == "gazetteer":  # reference data about no one
+            return [("collection", [], {**detail, **about.detail})]
         if about.op == "records":
             tables = sorted({t for t, _ in about.records})
             return [("alteration", list(about.ids), {**detail, "records": tables})]

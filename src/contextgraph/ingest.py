@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .extract import extract_parsed, learn_services
+from .gazetteer import PLACE_KINDS, locate
 from .model import Assertion, Entity, Relationship, handling_code, service_id
 from .notes import NoteError, parse_note, read_note
 from .resolve import Decision, Mention, decide, review_item
@@ -120,12 +121,18 @@ def plan_note(
         props: dict[str, Any] = {}
         if d.get("postcode"):
             props["postcode"] = d["postcode"]
+        existing = store.get(decision.entity) if decision.outcome == "match" and decision.entity else None
+        where = None
+        if kind in PLACE_KINDS and (existing is None or existing.lat is None):
+            where = locate(store, m.name, d.get("postcode"), meeting["locality"])
+            if where is not None:
+                props["located_by"] = where.by
+        lat, lon = (where.lat, where.lon) if where else (None, None)
         if decision.outcome == "match" and decision.entity:
             ids[d["id"]] = decision.entity
             result.matched += 1
             if far is not None:
                 records.append(("reviews", review_item(uuid.uuid4().hex[:12], ref, decision.entity, m, far)))
-            existing = store.get(decision.entity)
             entities.append(
                 Entity(
                     decision.entity,
@@ -134,6 +141,8 @@ def plan_note(
                     aliases=[m.name, *m.aliases],
                     dob=m.dob,
                     locality=(existing.locality if existing else None) or meeting["locality"],
+                    lat=lat,
+                    lon=lon,
                     properties=props,
                     sources=[ref],
                     first_seen=day,
@@ -152,6 +161,8 @@ def plan_note(
                 aliases=list(m.aliases),
                 dob=m.dob,
                 locality=meeting["locality"],
+                lat=lat,
+                lon=lon,
                 properties=props,
                 sources=[ref],
                 first_seen=day,

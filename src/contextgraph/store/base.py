@@ -162,6 +162,18 @@ class Label(NamedTuple):
     lon: float | None
 
 
+class Named(NamedTuple):
+    """A place of the gazetteer known by name: ``key`` is its normalised name, ``locality`` '' when
+    the gazetteer gives none."""
+
+    key: str
+    name: str
+    lat: float
+    lon: float
+    locality: str = ""
+    kind: str = ""
+
+
 class Fact(NamedTuple):
     """What a report shows of a relationship it cites."""
 
@@ -306,6 +318,28 @@ class Txn(ABC):
     @abstractmethod
     def audit_head(self) -> dict[str, Any] | None:
         """The access log's head as the last logged write left it; None before any."""
+
+    # the gazetteer: reference data, not about anyone
+
+    @abstractmethod
+    def put_postcodes(self, rows: Sequence[tuple[str, float, float]]) -> None:
+        """Write (postcode, lat, lon) rows, replacing a postcode already held."""
+
+    @abstractmethod
+    def put_named_places(self, rows: Sequence[Named]) -> None:
+        """Write named places, replacing one of the same key and locality."""
+
+    @abstractmethod
+    def postcodes(self, codes: Sequence[str]) -> dict[str, tuple[float, float]]:
+        """The coordinates of those of ``codes`` the gazetteer holds."""
+
+    @abstractmethod
+    def named_places(self, keys: Sequence[str]) -> list[Named]:
+        """The named places whose key is one of ``keys``."""
+
+    @abstractmethod
+    def gazetteer_size(self) -> tuple[int, int]:
+        """How many postcodes and named places the gazetteer holds."""
 
 
 RECORD_TABLES = ("judgements", "erasures", "meta", "sources", "reviews")
@@ -487,7 +521,7 @@ class WriteAbout:
     """What a write is about, told to the store's journal before the write is done."""
 
     op: str
-    """``upsert``, ``merge``, ``split``, ``erase`` or ``records``."""
+    """``upsert``, ``merge``, ``split``, ``erase``, ``records`` or ``gazetteer``."""
     entities: Sequence[Entity] = ()
     relationships: Sequence[Relationship] = ()
     records: Sequence[tuple[str, dict[str, Any]]] = ()
@@ -1087,6 +1121,42 @@ class Store(ABC):
 
     def judgements(self) -> list[dict[str, Any]]:
         return self.read(lambda tx: tx.records("judgements"))
+
+    # the gazetteer
+
+    def import_gazetteer(
+        self,
+        postcodes: Iterable[Sequence[tuple[str, float, float]]] = (),
+        named: Iterable[Sequence[Named]] = (),
+        origin: str = "",
+    ) -> tuple[int, int]:
+        """Load batches of postcodes and of named places into the gazetteer, all in one
+        transaction (a row already held is replaced); returns how many of each. The batches may
+        be read as they are written: an error raised while they are read rolls everything back.
+        The write is logged like any other."""
+
+        def work(tx: Txn) -> tuple[int, int]:
+            n = m = 0
+            for rows in postcodes:
+                tx.put_postcodes(rows)
+                n += len(rows)
+            for places in named:
+                tx.put_named_places(places)
+                m += len(places)
+            return n, m
+
+        with paused_gc():
+            return self._logged(WriteAbout("gazetteer", detail={"gazetteer": origin}), lambda: self.transaction(work))
+
+    def postcode_at(self, code: str) -> tuple[float, float] | None:
+        """The coordinates of one normalised postcode, or None."""
+        return self.read(lambda tx: tx.postcodes([code])).get(code)
+
+    def named_places(self, keys: Sequence[str]) -> list[Named]:
+        return self.read(lambda tx: tx.named_places(keys))
+
+    def gazetteer_size(self) -> tuple[int, int]:
+        return self.read(lambda tx: tx.gazetteer_size())
 
     def erasures(self) -> list[dict[str, Any]]:
         return self.read(lambda tx: tx.records("erasures"))

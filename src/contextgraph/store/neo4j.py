@@ -30,6 +30,7 @@ from .base import (
     RECORD_TABLES,
     Filter,
     Key,
+    Named,
     NotFound,
     Stats,
     Store,
@@ -52,6 +53,9 @@ _SCHEMA = (
     "index_entity_names",
     "constraint_record_id",
     "index_record_table",
+    "constraint_postcode",
+    "constraint_named_place",
+    "index_named_place_key",
 )
 
 
@@ -337,6 +341,24 @@ class Neo4jTxn(Txn):
 
     def delete_records(self, table: str, ids: Sequence[str]) -> None:
         self.run("delete_records", tbl=table, ids=list(ids))
+
+    def put_postcodes(self, rows: Sequence[tuple[str, float, float]]) -> None:
+        for chunk in _batches(rows, self.batch):
+            self.run("put_postcodes", rows=[{"code": c, "lat": la, "lon": lo} for c, la, lo in chunk])
+
+    def put_named_places(self, rows: Sequence[Named]) -> None:
+        for chunk in _batches(rows, self.batch):
+            self.run("put_named_places", rows=[{"uid": f"{r.key}|{r.locality}", **r._asdict()} for r in chunk])
+
+    def postcodes(self, codes: Sequence[str]) -> dict[str, tuple[float, float]]:
+        return {r["code"]: (r["lat"], r["lon"]) for r in self.run("postcodes", codes=list(codes))}
+
+    def named_places(self, keys: Sequence[str]) -> list[Named]:
+        return [Named(*r.values()) for r in self.run("named_places", keys=list(keys))]
+
+    def gazetteer_size(self) -> tuple[int, int]:
+        (r,) = self.run("gazetteer_size")
+        return int(r["postcodes"]), int(r["named"])
 
     def set_audit_head(self, head: dict[str, Any]) -> None:
         self.run("set_audit_head", body=json.dumps(head, sort_keys=True))

@@ -48,6 +48,7 @@ from .base import (
     Filter,
     Key,
     Label,
+    Named,
     NotFound,
     Stats,
     Store,
@@ -113,6 +114,19 @@ MIGRATIONS: list[str] = [
     # 3: a stamp renewed by every write, and a copy of the adjacency index taken at a stamp
     """
     CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB);
+    """,
+    # 4: the gazetteer: postcodes, and places known by name ('' for no locality)
+    """
+    CREATE TABLE postcodes (postcode TEXT PRIMARY KEY, lat REAL NOT NULL, lon REAL NOT NULL) WITHOUT ROWID;
+    CREATE TABLE named_places (
+        key TEXT NOT NULL,
+        locality TEXT NOT NULL,
+        name TEXT NOT NULL,
+        lat REAL NOT NULL,
+        lon REAL NOT NULL,
+        kind TEXT NOT NULL,
+        PRIMARY KEY (key, locality)
+    ) WITHOUT ROWID;
     """,
 ]
 
@@ -715,6 +729,38 @@ class SQLiteTxn(Txn):
         row = self.db.execute("SELECT value FROM meta WHERE key = 'audit.head'").fetchone()
         return None if row is None else dict(orjson.loads(row[0]))
 
+    def put_postcodes(self, rows: Sequence[tuple[str, float, float]]) -> None:
+        self.db.executemany("INSERT OR REPLACE INTO postcodes (postcode, lat, lon) VALUES (?, ?, ?)", rows)
+
+    def put_named_places(self, rows: Sequence[Named]) -> None:
+        self.db.executemany(
+            "INSERT OR REPLACE INTO named_places (key, locality, name, lat, lon, kind) VALUES (?, ?, ?, ?, ?, ?)",
+            [(r.key, r.locality, r.name, r.lat, r.lon, r.kind) for r in rows],
+        )
+
+    def postcodes(self, codes: Sequence[str]) -> dict[str, tuple[float, float]]:
+        out: dict[str, tuple[float, float]] = {}
+        for chunk in _chunks(list(dict.fromkeys(codes))):
+            q = f"SELECT postcode, lat, lon FROM postcodes WHERE postcode IN ({','.join('?' * len(chunk))})"
+            for code, lat, lon in self.db.execute(q, list(chunk)):
+                out[code] = (lat, lon)
+        return out
+
+    def named_places(self, keys: Sequence[str]) -> list[Named]:
+        out: list[Named] = []
+        for chunk in _chunks(list(dict.fromkeys(keys))):
+            q = (
+                "SELECT key, name, lat, lon, locality, kind FROM named_places "
+                f"WHERE key IN ({','.join('?' * len(chunk))}) ORDER BY key, locality"
+            )
+            out += [Named(*row) for row in self.db.execute(q, list(chunk))]
+        return out
+
+    def gazetteer_size(self) -> tuple[int, int]:
+        (a,) = self.db.execute("SELECT count(*) FROM postcodes").fetchone()
+        (b,) = self.db.execute("SELECT count(*) FROM named_places").fetchone()
+        return int(a), int(b)
+
 
 def _entity_row(e: Entity) -> tuple[Any, ...]:
     return (
@@ -1027,6 +1073,12 @@ class SQLiteStore(Store):
     def read(self, fn: Callable[[Txn], T]) -> T:
         with self._lock:
             return fn(SQLiteTxn(self))
+
+    def postcode_at(self, code: str) -> tuple[float, float] | None:
+        """One postcode's coordinates, by its primary key alone (the graph's index is not needed)."""
+        with self._lock:
+            row = self._db.execute("SELECT lat, lon FROM postcodes WHERE postcode = ?", (code,)).fetchone()
+        return None if row is None else (row[0], row[1])
 
     def erase(self, eid: str, user: str = "system", reason: str = "") -> dict[str, Any]:
         """As :meth:`Store.erase`; then the write-ahead log is copied into the file and emptied,
