@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from .model import Entity
-from .store import Store
+from .store import Filter, Store
 from .store.base import Named
 from .text import normalise_name
 
@@ -247,6 +247,19 @@ def locate_stored(store: Store) -> tuple[list[Entity], int]:
         else:
             out.append(located(e, where))
     return out, left
+
+
+def unlocated(store: Store, flt: Filter) -> list[Entity]:
+    """The places and schools without coordinates a reader within ``flt`` may see, by locality
+    and name."""
+    ids = [e.id for e in store.iter_entities() if e.kind in PLACE_KINDS and (e.lat is None or e.lon is None)]
+    merged = store.read(lambda tx: tx.merged_into(ids)) if ids else {}
+    views = store.get_many([i for i in ids if i not in merged]) if ids else {}
+    out = [
+        e for e in views.values() if (e.lat is None or e.lon is None) and flt.node_ok(e.kind, e.locality, e.handling)
+    ]
+    out.sort(key=lambda e: (e.locality or "", e.name, e.id))
+    return out
 
 
 def pinned(e: Entity, lat: float, lon: float, reason: str, user: str) -> Entity:

@@ -62,6 +62,7 @@ from strawberry.types.graphql import OperationType
 from . import policy
 from .audit import NEEDS_PURPOSE, AuditError, AuditLog, acting
 from .auth import Principal
+from .gazetteer import PLACE_KINDS, GazetteerError, pinned, unlocated
 from .ingest import ingest_text
 from .interchange import InputError, entity_from_json, relationship_from_json
 from .limits import SETTINGS, Limits, QueryGuard, QueryRules
@@ -1149,6 +1150,20 @@ class Query:
         ctx.logged("consultation", [], {"graphql": "sources", "sources": [str(s.id) for s in page.items]})
         return page
 
+    @strawberry.field(
+        name="unlocatedPlaces",
+        description="Places and schools without coordinates within your localities, by locality and name: "
+        "the gazetteer did not locate them and no one has pinned them yet.",
+    )
+    def unlocated_places(
+        self, info: Info[Context, None], locality: str | None = None, first: int = 20, after: str | None = None
+    ) -> Page[EntityView]:
+        ctx = info.context
+        flt = ctx.scope(locality=locality)
+        page: Page[EntityView] = _page(unlocated(ctx.store, flt), first, after, lambda e: _view(e, ctx.who))
+        ctx.logged("consultation", [], {"graphql": "unlocatedPlaces", "places": [str(v.id) for v in page.items]})
+        return page
+
 
 def source_visible(record: dict[str, Any], flt: Filter) -> bool:
     """Whether a reader within ``flt`` may know of a note: it is of their localities, and it
@@ -1267,6 +1282,29 @@ class Mutation:
             "source_ref": source_ref,
         }
         return _write_link(ctx, raw, "recordService")
+
+    @strawberry.mutation(
+        name="placePin",
+        description="Pin a place or school of yours where it is (lat, lon in WGS84 degrees), saying why: for a "
+        "place the gazetteer does not locate, or locates wrongly.",
+    )
+    def place_pin(
+        self, info: Info[Context, None], id: strawberry.ID, lat: float, lon: float, reason: str
+    ) -> EntityView:
+        ctx = info.context
+        ctx.ready_to_write()
+        e = ctx.changeable(str(id))
+        if e.kind not in PLACE_KINDS:
+            raise RequestError(f"{id} is a {e.kind}, not a place or school: only places are pinned")
+        try:
+            pin = pinned(e, lat, lon, reason, ctx.who.user)
+            with ctx.acting({"graphql": "placePin", "reason": reason.strip()}):
+                ctx.store.upsert([pin], [])
+        except (GazetteerError, StoreError) as exc:
+            raise _user_error(exc) from exc
+        got = ctx.store.get(e.id)
+        assert got is not None
+        return _view(got, ctx.who)
 
     @strawberry.mutation(description="Judge two entities of yours to be one (a split undoes it).")
     def merge(self, info: Info[Context, None], a: strawberry.ID, b: strawberry.ID, reason: str) -> EntityView:
