@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TypeVar
 
 import numpy as np
@@ -478,3 +478,42 @@ def test_a_large_upsert_keeps_each_of_its_transactions_numbered(store: Store) ->
     finally:
         store.atomic_rows = old
         store.journal = None
+
+
+# --- the gazetteer ------------------------------------------------------------------------
+
+
+def test_gazetteer_postcodes_and_named_places_are_held_and_replaced(store: Store) -> None:
+    from contextgraph.store.base import Named
+
+    pcs = [("NB3 4LQ", 52.62, -1.06), ("NB1 6TW", 52.63, -1.13)]
+    named = [Named("lindenmoor park", "Lindenmoor Park", 52.66, -1.14, "North", "location")]
+    assert store.import_gazetteer([pcs], [named], origin="a.csv") == (2, 1)
+    assert store.gazetteer_size() == (2, 1)
+    assert store.postcode_at("NB3 4LQ") == (52.62, -1.06)
+    assert store.postcode_at("NB9 9ZZ") is None
+    assert store.postcode_at("nb3 4lq") is None  # keys are normalised before they are asked for
+    assert store.named_places(["lindenmoor park", "nowhere"]) == named
+    # loaded again with new coordinates: replaced, not doubled; the same name in another locality is another place
+    again = [Named("lindenmoor park", "Lindenmoor Park", 52.67, -1.15, "North", "location")]
+    other = Named("lindenmoor park", "Lindenmoor Park", 52.5, -1.0, "", "")
+    store.import_gazetteer([[("NB3 4LQ", 52.7, -1.0)]], [[*again, other]])
+    assert store.gazetteer_size() == (2, 2)
+    assert store.postcode_at("NB3 4LQ") == (52.7, -1.0)
+    assert store.named_places(["lindenmoor park"]) == [other, *again]
+    # the gazetteer is no part of the graph
+    assert counts(store)["entities_total"] == 0
+
+
+def test_a_gazetteer_load_that_fails_midway_writes_nothing(store: Store) -> None:
+    store.import_gazetteer([[("NB1 1AA", 52.6, -1.1)]])
+
+    def batches() -> Iterator[list[tuple[str, float, float]]]:
+        yield [("NB2 2BB", 52.6, -1.1), ("NB1 1AA", 10.0, 10.0)]
+        raise ValueError("line 3: bad")
+
+    with pytest.raises(ValueError, match="line 3"):
+        store.import_gazetteer(batches(), origin="bad.csv")
+    assert store.gazetteer_size() == (1, 0)
+    assert store.postcode_at("NB1 1AA") == (52.6, -1.1)
+    assert store.postcode_at("NB2 2BB") is None

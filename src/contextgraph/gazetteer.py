@@ -151,6 +151,7 @@ class GazetteerFile:
         """Batches of named places."""
         width = len(header)
         out: list[Named] = []
+        seen: dict[tuple[str, str], int] = {}
         for line, row in self._rows():
             if not any(c.strip() for c in row):
                 continue
@@ -166,6 +167,12 @@ class GazetteerFile:
             kind = row[4].strip() if width > 4 else ""
             if kind and kind not in PLACE_KINDS:
                 raise GazetteerError(f"{self.path}, line {line}: kind {kind!r} is not one of {', '.join(PLACE_KINDS)}")
+            if (key, locality) in seen:
+                raise GazetteerError(
+                    f"{self.path}, line {line}: {name!r} in {locality or 'no locality'} again (line "
+                    f"{seen[key, locality]}): one place to a name in a locality"
+                )
+            seen[key, locality] = line
             out.append(Named(key, name, lat, lon, locality, kind))
         yield out
 
