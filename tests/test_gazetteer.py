@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -92,7 +93,7 @@ def test_a_postcode_file_with_a_bad_line_is_refused_whole(
     sqlite: Store, tmp_path: Path, row: tuple[str, str, str], message: str
 ) -> None:
     f = write_onspd(tmp_path / "bad.csv", [("NB2 7RD", "52.66", "-1.14"), row, ("NB3 4LQ", "52.62", "-1.06")])
-    with pytest.raises(GazetteerError, match=message) as e:
+    with pytest.raises(GazetteerError, match=re.escape(message)) as e:
         import_file(sqlite, f)
     assert "bad.csv" in str(e.value)
     assert sqlite.gazetteer_size() == (0, 0)
@@ -103,16 +104,16 @@ def test_a_short_line_and_an_unknown_header_are_refused(sqlite: Store, tmp_path:
     f = write_onspd(tmp_path / "short.csv", [("NB2 7RD", "52.66", "-1.14")])
     with f.open("a") as fh:
         fh.write("NB3 4LQ,52.62\n")
-    with pytest.raises(GazetteerError, match="short.csv, line 3: 2 fields, the header has 17"):
+    with pytest.raises(GazetteerError, match=re.escape("short.csv, line 3: 2 fields, the header has 17")):
         import_file(sqlite, f)
     odd = write_named(tmp_path / "odd.csv", [("Park", "52", "-1")], header="place,x,y")
-    with pytest.raises(GazetteerError, match="odd.csv, line 1: not a gazetteer header"):
+    with pytest.raises(GazetteerError, match=re.escape("odd.csv, line 1: not a gazetteer header")):
         open_gazetteer(odd)
     bad_kind = write_named(tmp_path / "kind.csv", [("Park", "52", "-1", "North", "shop")])
-    with pytest.raises(GazetteerError, match="kind.csv, line 2: kind 'shop'"):
+    with pytest.raises(GazetteerError, match=re.escape("kind.csv, line 2: kind 'shop'")):
         import_file(sqlite, bad_kind)
     twice = write_named(tmp_path / "twice.csv", [("Park", "52", "-1", "", ""), ("the park", "53", "-1", "", "")])
-    with pytest.raises(GazetteerError, match="twice.csv, line 3: 'the park' in no locality again \\(line 2\\)"):
+    with pytest.raises(GazetteerError, match=re.escape("twice.csv, line 3: 'the park' in no locality again (line 2)")):
         import_file(sqlite, twice)
     assert sqlite.gazetteer_size() == (0, 0)
 
