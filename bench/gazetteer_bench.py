@@ -29,12 +29,62 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from contextgraph.store import open_store  # noqa: E402
 
-COLUMNS = (
-    "pcd,pcd2,pcds,dointr,doterm,oscty,ced,oslaua,osward,parish,usertype,oseast1m,osnrth1m,osgrdind,oshlthau,"
-    "nhser,ctry,rgn,streg,pcon,eer,teclec,ttwa,pct,itl,statsward,oa01,casward,npark,lsoa01,msoa01,ur01ind,oac01,"
-    "oa11,lsoa11,msoa11,wz11,sicbl,bua24,ru11ind,oac11,lat,long,lep1,lep2,pfa,imd,calncv,icb,oa21,lsoa21,msoa21,"
-    "ruc21ind,globalid"
-).split(",")
+COLUMNS = [
+    "pcd",
+    "pcd2",
+    "pcds",
+    "dointr",
+    "doterm",
+    "oscty",
+    "ced",
+    "oslaua",
+    "osward",
+    "parish",
+    "usertype",
+    "oseast1m",
+    "osnrth1m",
+    "osgrdind",
+    "oshlthau",
+    "nhser",
+    "ctry",
+    "rgn",
+    "streg",
+    "pcon",
+    "eer",
+    "teclec",
+    "ttwa",
+    "pct",
+    "itl",
+    "statsward",
+    "oa01",
+    "casward",
+    "npark",
+    "lsoa01",
+    "msoa01",
+    "ur01ind",
+    "oac01",
+    "oa11",
+    "lsoa11",
+    "msoa11",
+    "wz11",
+    "sicbl",
+    "bua24",
+    "ru11ind",
+    "oac11",
+    "lat",
+    "long",
+    "lep1",
+    "lep2",
+    "pfa",
+    "imd",
+    "calncv",
+    "icb",
+    "oa21",
+    "lsoa21",
+    "msoa21",
+    "ruc21ind",
+    "globalid",
+]
 
 
 def postcodes(n: int, rng: random.Random) -> list[str]:
@@ -102,7 +152,7 @@ def main() -> None:
 
     store = open_store(url)
     wanted = [rng.choice(codes) for _ in range(args.lookups)]
-    wanted[:: 10] = [f"ZZ{i % 90 + 10} 9ZZ" for i in range(len(wanted[::10]))]  # not held
+    wanted[::10] = [f"ZZ{i % 90 + 10} 9ZZ" for i in range(len(wanted[::10]))]  # not held
     for code in wanted[:1000]:  # warm the page cache, as a running service has
         store.postcode_at(code)
     times: list[float] = []
@@ -116,7 +166,8 @@ def main() -> None:
     times.sort()
     held = f"{found:,} of {len(wanted):,} found"
     print()
-    print(f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {time.strftime('%Y-%m-%d')}")
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    print(f"{machine}, {time.strftime('%Y-%m-%d')}")
     print()
     print("| rows | file | import (command, SQLite) | lookup p50 | lookup p95 | lookup mean | |")
     print("| ---: | ---: | ---: | ---: | ---: | ---: | --- |")
