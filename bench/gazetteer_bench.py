@@ -6,7 +6,7 @@ import`` of it into a new SQLite store (the command as a user runs it, with its 
 single postcode lookups through the store (p50, p95 and mean over random postcodes, a tenth of
 them not held). Prints a Markdown table.
 
-    python bench/gazetteer_bench.py [--rows 2700000] [--lookups 100000] [--keep DIR]
+    python bench/gazetteer_bench.py [--rows 2700000] [--lookups 100000] [--keep DIR [--reuse]]
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import csv
 import os
 import platform
 import random
+import shutil
 import statistics
 import string
 import subprocess
@@ -127,21 +128,26 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=2_700_000)
     ap.add_argument("--lookups", type=int, default=100_000)
     ap.add_argument("--keep", type=Path, help="Write the file and store here (default: a temporary folder)")
+    ap.add_argument("--reuse", action="store_true", help="Use the file already in --keep (written by an earlier run)")
     args = ap.parse_args()
     rng = random.Random(11)
     folder = args.keep or Path(tempfile.mkdtemp(prefix="gazetteer-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
     onspd = folder / "onspd.csv"
     codes = postcodes(args.rows, rng)
-    t = time.perf_counter()
-    write_file(onspd, codes, rng)
-    print(f"wrote {args.rows:,} rows ({onspd.stat().st_size / 1e6:,.0f} MB) in {time.perf_counter() - t:.1f} s")
+    if args.reuse and onspd.exists():
+        print(f"reusing {onspd}")
+    else:
+        t = time.perf_counter()
+        write_file(onspd, codes, rng)
+        print(f"wrote {args.rows:,} rows ({onspd.stat().st_size / 1e6:,.0f} MB) in {time.perf_counter() - t:.1f} s")
 
-    db = folder / "bench.db"
-    for p in folder.glob("bench.*"):
-        p.unlink()
+    run = folder / "store"
+    shutil.rmtree(run, ignore_errors=True)
+    run.mkdir()
+    db = run / "bench.db"
     url = f"sqlite:///{db}"
-    env = {**os.environ, "CONTEXTGRAPH_AUDIT_LOG": str(folder / "bench.audit.jsonl"), "NO_COLOR": "1"}
+    env = {**os.environ, "CONTEXTGRAPH_AUDIT_LOG": str(run / "bench.audit.jsonl"), "NO_COLOR": "1"}
     cmd = [sys.executable, "-m", "contextgraph", "gazetteer", "import", str(onspd), "--store", url]
     t = time.perf_counter()
     r = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
