@@ -259,3 +259,42 @@ def test_a_mace_members_page_shows_no_childs_name(page_service: Service, browser
     seen = "\n".join(answers) + page.inner_text("body")
     assert answers and not [n for n in names if n in seen]
     context.close()
+
+
+def test_the_places_not_located_are_listed_for_the_locality_only(
+    area: dict[str, Any], browser: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Places without coordinates are not on the map: the page lists them beside it, those of the
+    chosen locality only."""
+    from contextgraph.model import Entity
+
+    url = f"sqlite:///{tmp_path / 'area.db'}"
+    mine = area["locality"]
+    with open_store(url) as s:
+        data = area["data"]
+        s.upsert([entity_from_json(e) for e in data.entities], [relationship_from_json(r) for r in data.relationships])
+        s.upsert(
+            [
+                Entity("l-unplaced-1", "location", "Back of the Co-op", locality=mine, handling=["P"]),
+                Entity("s-unplaced-2", "school", "Linnet Centre", locality=mine, handling=["P"]),
+                Entity("l-unplaced-3", "location", "Westgate steps", locality="West", handling=["P"]),
+            ]
+        )
+    key = tmp_path / "area.key.pem"
+    monkeypatch.setenv(ENV_LOCAL_KEY, str(key))
+    with running(url, LocalKeys(key)) as svc:
+        context = browser.new_context(viewport={"width": 1400, "height": 900})
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(svc.base + "/")
+        page.get_by_test_id("token-input").fill(svc.token("analyst", (mine,), user="ana"))
+        page.get_by_test_id("sign-in").click()
+        items = page.get_by_test_id("unlocated-item")
+        items.first.wait_for(timeout=60_000)
+        assert items.evaluate_all("xs => xs.map(x => x.dataset.id)") == ["l-unplaced-1", "s-unplaced-2"]
+        text = page.get_by_test_id("unlocated-list").inner_text()
+        assert "Back of the Co-op" in text and "Linnet Centre school" in text
+        assert "Westgate steps" not in page.inner_text("body")
+        assert not errors, errors
+        context.close()

@@ -159,6 +159,10 @@ const AT_RISK_QUERY = `query($l: String!) {
   peerGroups(locality: $l, first: 50) { items { id members text } }
 }`;
 
+const UNLOCATED_QUERY = `query($l: String!) {
+  unlocatedPlaces(locality: $l, first: 50) { total items { id name kind } }
+}`;
+
 function chosenTypes() {
   const boxes = [...document.querySelectorAll("#types input")];
   const on = boxes.filter((b) => b.checked).map((b) => b.value);
@@ -174,12 +178,15 @@ async function show() {
     const m = (await gql(MAP_QUERY, vars)).localityMap;
     let lists = { unopenedAtRisk: { items: [], total: 0 }, peerGroups: { items: [] } };
     if (state.me.role !== "mace") lists = await gql(AT_RISK_QUERY, { l: locality });
+    let unlocated = { items: [], total: 0 };
+    if (state.me.role !== "mace") unlocated = (await gql(UNLOCATED_QUERY, { l: locality })).unlocatedPlaces;
     state.data = m.graph;
     state.hotspots = m.hotspots;
     state.atRisk = lists.unopenedAtRisk.items;
     state.groups = lists.peerGroups.items;
     $("main").hidden = false;
     drawList(lists.unopenedAtRisk.total);
+    drawUnlocated(unlocated);
     drawNetwork();
     drawMap(m.geojson);
     drawPack(locality);
@@ -218,6 +225,32 @@ function drawList(total) {
     }),
   );
   if (total > state.atRisk.length) list.append(el("li", { class: "hint" }, `and ${total - state.atRisk.length} more`));
+}
+
+// Places and schools of the locality that have no coordinates, so are not on the map: the
+// gazetteer did not locate them and no one has pinned them yet (placePin).
+function drawUnlocated(found) {
+  const list = $("unlocated");
+  if (state.me.role === "mace") {
+    list.replaceChildren(el("li", { class: "hint" }, "Not part of the MACE view."));
+    return;
+  }
+  if (!found.items.length) {
+    list.replaceChildren(el("li", { class: "hint" }, "Every place here is on the map."));
+    return;
+  }
+  list.replaceChildren(
+    ...found.items.map((p) =>
+      el(
+        "li",
+        { "data-testid": "unlocated-item", "data-id": p.id },
+        p.name,
+        " ",
+        el("span", { class: "kind" }, p.kind === "SCHOOL" ? "school" : "place"),
+      ),
+    ),
+  );
+  if (found.total > found.items.length) list.append(el("li", { class: "hint" }, `and ${found.total - found.items.length} more`));
 }
 
 // --- the network view -----------------------------------------------------------------------------
