@@ -25,6 +25,7 @@ from contextgraph.ingest import ingest_text
 from contextgraph.model import Entity
 from contextgraph.store import Store, open_store
 
+from .data import rel
 from .service import Service
 
 # a few of the ONS Postcode Directory's columns, in its order; the loader reads pcds, lat and long
@@ -221,7 +222,8 @@ def test_the_not_located_list_is_scoped_and_pins_are_for_writers_and_logged(
             Entity("l-8", "location", "Carrow Fields", locality="East", handling=["P"]),
             Entity("l-9", "location", "Back of the Co-op", locality="East", handling=["P"]),
             Entity("l-7", "location", "Westgate steps", locality="West", handling=["P"]),
-        ]
+        ],
+        [rel("SEEN_AT", "c-1", "l-9"), rel("LIVES_AT", "c-2", "l-8")],
     )
     ana = service.token("analyst")
     first = service.data(UNLOCATED, ana)["unlocatedPlaces"]
@@ -233,8 +235,10 @@ def test_the_not_located_list_is_scoped_and_pins_are_for_writers_and_logged(
     assert "no entity 'l-7' in your localities" in service.error(PIN, ana, id="l-7", lat=52.6, lon=-1.2, r="seen it")
     west = service.data(UNLOCATED, service.token("analyst", ("West",)), l="West")["unlocatedPlaces"]
     assert [x["id"] for x in west["items"]] == ["l-7"]
-    # a chair reads the list and does not pin
+    # a chair reads the list and does not pin; a MACE member never sees a home address
     assert service.data(UNLOCATED, service.token("chair"))["unlocatedPlaces"]["total"] == 2
+    mace = service.data(UNLOCATED, service.token("mace"))["unlocatedPlaces"]
+    assert [x["id"] for x in mace["items"]] == ["l-9"]
     assert "does not allow" in service.error(PIN, service.token("chair"), id="l-8", lat=52.6, lon=-1.1, r="x")
     # bad input is refused, nothing written
     assert "a pin needs a reason" in service.error(PIN, ana, id="l-8", lat=52.6, lon=-1.1, r=" ")
