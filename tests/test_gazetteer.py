@@ -252,3 +252,19 @@ def test_the_not_located_list_is_scoped_and_pins_are_for_writers_and_logged(
     pins = [r for r in log if r["detail"].get("graphql") == "placePin"]
     assert [(r["user"], r["operation"], r["subjects"]) for r in pins] == [("ana", "alteration", ["l-8"])]
     assert pins[0]["time"]
+
+
+def test_serve_sample_loads_the_sample_gazetteer_once(tmp_path: Path, _audit_log: Path) -> None:
+    from contextgraph.cli import _load_sample
+
+    url = f"sqlite:///{tmp_path / 'sample.db'}"
+    _load_sample(url)
+    with open_store(url) as s:
+        held = s.gazetteer_size()
+    assert held[0] >= 10 and held[1] >= 50
+    log = [json.loads(x) for x in _audit_log.read_text().splitlines()]
+    assert sorted(r["detail"].get("gazetteer") or "" for r in log) == [
+        "",
+        "sample-gazetteer.csv",
+        "sample-postcodes.csv",
+    ]
