@@ -39,6 +39,7 @@ NAMED_COLUMNS = ("name", "lat", "lon", "locality", "kind")
 
 _POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][0-9A-Z]?)([0-9][A-Z]{2})$")
 _CANONICAL = re.compile(r"[A-Z]{1,2}[0-9][0-9A-Z]? [0-9][A-Z]{2}")
+_BRACKETS = re.compile(r"\([^)]*\)")
 _WORDS = {"rd": "road", "rec": "recreation ground", "ave": "avenue", "ctr": "centre", "sch": "school"}
 
 
@@ -69,11 +70,16 @@ def place_key(name: str) -> str:
     True
     >>> place_key("St Aldwyn's Catholic High School")
     'st aldwyn s catholic high school'
+    >>> place_key("Ashpool St multi-storey") == place_key("Ashpool Street multi-storey")
+    True
+    >>> place_key("Bridgeway Centre (PRU)")
+    'bridgeway centre'
     """
-    words = normalise_name(name).split()
+    words = normalise_name(_BRACKETS.sub(" ", name)).split()
     if words[:1] == ["the"]:
         words = words[1:]
-    return " ".join(_WORDS.get(w, w) for w in words)
+    # "St" is a saint before a name, a street after one
+    return " ".join(_WORDS.get(w, "street" if w == "st" and i else w) for i, w in enumerate(words))
 
 
 def place_keys(name: str) -> list[str]:
