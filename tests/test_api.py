@@ -214,7 +214,8 @@ def test_serve_with_the_sample_prints_a_token_that_signs_in(tmp_path: Path, _aud
         proc.wait(timeout=20)
     assert (tmp_path / "team.key.pem").exists()  # the local key, beside the store
     ops = [json.loads(x)["operation"] for x in _audit_log.read_text().splitlines()]
-    assert ops == ["collection", "consultation"]
+    # the sample's graph, then its gazetteer's two files, then the reading
+    assert ops == ["collection", "collection", "collection", "consultation"]
 
 
 def test_worker_processes_share_a_socket_with_nagle_off(tmp_path: Path) -> None:
