@@ -71,6 +71,10 @@ _PEOPLE = frozenset({"child", "person_of_concern"})
 ENTITY_LABEL: Final = "Entity"
 """The Neo4j label every entity's node carries beside its kind's (the named queries match on it)."""
 
+GAZETTEER_LABELS: Final = ("Postcode", "NamedPlace")
+"""The Neo4j labels of the gazetteer's nodes (``cypher/gazetteer.cypher``): reference data, no part
+of the graph."""
+
 KINDS: Final[dict[str, Kind]] = {
     k.name: k
     for k in (
