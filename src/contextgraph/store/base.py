@@ -41,6 +41,7 @@ from ..model import (
     grade_code,
     strongest_grading,
 )
+from ..localities import Localities
 from ..projection import Projection, day
 from ..text import name_score, normalise_name
 
@@ -1084,6 +1085,17 @@ class Store(ABC):
                 tx.add_record(table, rec)
 
         self._logged(WriteAbout("records", records=records, ids=subjects), lambda: self.transaction(work))
+
+    def localities(self) -> Localities:
+        """The area and its localities as last set (none set: an empty :class:`Localities`)."""
+        found = [r for r in self.records("meta") if r.get("kind") == "localities"]
+        return Localities.from_json(found[-1]["settings"], "stored localities") if found else Localities()
+
+    def set_localities(self, localities: Localities, user: str = "system") -> dict[str, Any]:
+        """Replace the area and localities (appended as a ``meta`` record: the latest one counts)."""
+        rec = _record("localities", user=user, settings=localities.to_json())
+        self.add_records([("meta", rec)])
+        return rec
 
     def judgements(self) -> list[dict[str, Any]]:
         return self.read(lambda tx: tx.records("judgements"))
