@@ -62,11 +62,15 @@ def test_a_locality_not_configured_is_reported_as_written_and_marked_unknown() -
         "# MACE - minutes\nDate: 11/07/2024\n": (None, None),
     }
     for text, want in cases.items():
-        doc = extract(text + "\nKyle Benson (15) was seen at Carrow Park on 02/07 with Mia Shaw (14).\n", localities=hill)
+        body = "\nKyle Benson (15) was seen at Carrow Park on 02/07 with Mia Shaw (14).\n"
+        doc = extract(text + body, localities=hill)
         assert (doc["meeting"]["locality"], doc["meeting"]["locality_status"]) == want, text
     # with nothing configured, no name is known: the sample's localities are as written too
     assert extract(HEADER)["meeting"] == {
-        "kind": "MACE", "date": "2024-04-04", "locality": "Northbrook West", "locality_status": "unknown"
+        "kind": "MACE",
+        "date": "2024-04-04",
+        "locality": "Northbrook West",
+        "locality_status": "unknown",
     }
     assert extract(HEADER, localities=SAMPLE_AREA)["meeting"]["locality"] == "West"
 

@@ -8,7 +8,7 @@ from typing import TypeVar
 import numpy as np
 import pytest
 
-from contextgraph.localities import Localities, LocalityError, Locality
+from contextgraph.localities import Localities, Locality, LocalityError
 from contextgraph.model import GRADE_CODES, Entity, Relationship, service_id
 from contextgraph.store import Filter, NotFound, Store, StoreError, open_store
 from contextgraph.store.base import Staged, Subgraph, WriteAbout

@@ -72,10 +72,11 @@ GROUP_HEADS = r"(?:Boys|Crew|Gang|Youngers|Olders|Firm|Mandem|Squad|Massive|Mob|
 _POSTCODE = re.compile(r"\b([A-Z]{1,2}\d{1,2}[A-Z]?\s*\d[A-Z]{2})\b")
 
 # the points of the compass, capitalised as a place name's first word ("Upper East Road") may be
-COMPASS = frozenset(w.capitalize() for w in "north south east west central".split())
+COMPASS = frozenset(w.capitalize() for w in ["north", "south", "east", "west", "central"])
 # capitalised words that are never part of a person's name
-NOT_NAME = _words(
-    """
+NOT_NAME = (
+    _words(
+        """
         A An The And Or But If In On At To Of For By With From Into Over Under Not No Yes Both All Any Some He She
         They His Her Him Them Their It Its We Our You I Me My This That These Those There Here Then When Where While
         Who What Why How Which As Also Still Now New Old Since After Before During Per Re Via Mum Dad Mother Father
@@ -106,7 +107,9 @@ NOT_NAME = _words(
         Abduction Modern Serious Organised Exploited Exploitation Criminal Sexual Harm Prevention Disruption Tactics
         Hi Hello Dear Thanks Thank Regards Kind Best Cheers Reviewed Checked Extracted Exported Supervisor Analyst
         """
-) | COMPASS
+    )
+    | COMPASS
+)
 SHORTHAND = _words(
     """
     YP IP MFH NFA NRM OCG CCE CSE CSC YJS YOT SAFE CAMHS PNC CIN CP LAC DSL SW RHI BTP ASC EHCP NEET PRU

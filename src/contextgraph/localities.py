@@ -31,7 +31,7 @@ class LocalityError(ValueError):
     """Configuration that cannot be used; the message names the file, entry or field."""
 
 
-def _norm(name: str) -> str:
+def norm(name: str) -> str:
     return " ".join(name.replace("’", "'").split()).casefold()
 
 
@@ -121,12 +121,12 @@ class Localities:
         out: dict[str, str] = {}
         for x in self.items:
             for f in (x.name, *x.aliases):
-                out[_norm(f)] = x.name
+                out[norm(f)] = x.name
         return out
 
     def canonical(self, written: str | None) -> str | None:
         """The configured locality a written name or alias stands for; None if none does."""
-        return None if written is None else self.forms().get(_norm(written))
+        return None if written is None else self.forms().get(norm(written))
 
     def pattern(self) -> re.Pattern[str] | None:
         """A regex finding any name or alias (longest first) as whole words, case-insensitively."""
@@ -140,14 +140,14 @@ class Localities:
         """These localities with ``loc`` added, or replacing the one of the same name."""
         taken = self.forms()
         for f in (loc.name, *loc.aliases):
-            owner = taken.get(_norm(f))
-            if owner is not None and _norm(owner) != _norm(loc.name):
+            owner = taken.get(norm(f))
+            if owner is not None and norm(owner) != norm(loc.name):
                 raise LocalityError(f"{f!r} already names the locality {owner}")
-        kept = tuple(x for x in self.items if _norm(x.name) != _norm(loc.name))
+        kept = tuple(x for x in self.items if norm(x.name) != norm(loc.name))
         return Localities(self.area, (*kept, loc))
 
     def without(self, name: str) -> Localities:
-        kept = tuple(x for x in self.items if _norm(x.name) != _norm(name))
+        kept = tuple(x for x in self.items if norm(x.name) != norm(name))
         if len(kept) == len(self.items):
             known = ", ".join(self.names) or "none configured"
             raise LocalityError(f"no locality {name!r} (configured: {known})")
@@ -184,7 +184,7 @@ class Localities:
             if not isinstance(aliases, list):
                 raise LocalityError(f"{at}.aliases: must be a list of names")
             name = check_name(d["name"], f"{at}.name")
-            if any(_norm(x.name) == _norm(name) for x in out.items):
+            if any(norm(x.name) == norm(name) for x in out.items):
                 raise LocalityError(f"{at}.name: {name!r} is given twice")
             boundary = d.get("boundary")
             loc = Locality(

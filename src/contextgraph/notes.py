@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from .localities import Localities, Locality  # noqa: F401 - Locality: for the examples
+from .localities import Localities, Locality, norm  # noqa: F401 - Locality: for the examples
 from .model import MEETING_KINDS
 
 MAX_NOTE_BYTES = 2 * 1024 * 1024
@@ -65,8 +65,11 @@ _BEFORE_WARD = re.compile(rf"\b({_PLACE_WORDS})\s+(?:ward|locality)\b", re.I)
 _BEFORE_KIND = re.compile(rf"^\W*({_PLACE_WORDS})\s+(?:MACE|LOG)\b")
 _AFTER_KIND = re.compile(rf"\b(?:MACE|LOG)\s*[-–—:]+\s*({_PLACE_WORDS})\s*$")
 _NOT_A_LOCALITY = frozenset(
-    """minutes notes agenda decision record update summary actions action teams meeting the a of and for in
-    locality ward area town multi partnership review mapping""".split()
+    {
+        *("minutes", "notes", "agenda", "decision", "record", "update", "summary", "actions", "action", "teams"),
+        *("meeting", "the", "a", "of", "and", "for", "in", "locality", "ward", "area", "town", "multi"),
+        *("partnership", "review", "mapping"),
+    }
 )
 
 # meeting kinds by the words that name them, most specific first
@@ -403,16 +406,17 @@ def _locality(lines: list[str], locs: Localities | None) -> tuple[bool, str | No
     """(found any, the one configured locality) from the lines; several localities, or a note for
     every locality, give None."""
     seen: set[str] = set()
+    forms = locs.forms() if locs else {}
     pattern = locs.pattern() if locs else None
     for line in lines:
         if PROFESSIONAL_LABELS.match(line):
             continue
         if _wide(line, locs):
             return True, None
-        for m in pattern.finditer(line) if pattern and locs else ():
+        for m in pattern.finditer(line) if pattern else ():
             word = m.group(1)
             if word[0].isupper():
-                seen.add(locs.canonical(word) or word)
+                seen.add(forms.get(norm(word), word))
     if not seen:
         return False, None
     return True, (seen.pop() if len(seen) == 1 else None)
@@ -508,8 +512,9 @@ def parse_note(text: str, path: str = "<note>", localities: Localities | None = 
     Raises :class:`NoteError` when no meeting date can be found in the header.
 
     >>> locs = Localities("Eastmoor", (Locality("Hillcrest", ("Eastmoor Hillcrest",)),))
-    >>> n = parse_note("# MACE – Eastmoor Hillcrest\\n\\n**Date:** 18/01/2024\\n\\n"
-    ...                "Jay was seen at the Rec on Friday evening with two older boys; he says they are friends.", "n", locs)
+    >>> text = ("# MACE – Eastmoor Hillcrest\\n\\n**Date:** 18/01/2024\\n\\n"
+    ...         "Jay was seen at the Rec on Friday evening with two older boys; he says they are friends.")
+    >>> n = parse_note(text, "n", locs)
     >>> n.meeting.kind, n.meeting.date, n.meeting.locality, n.meeting.locality_status
     ('MACE', '2024-01-18', 'Hillcrest', 'configured')
     >>> parse_note("# MACE – Docklands\\n\\nDate: 18/01/2024\\n", "n", locs).meeting.locality_status

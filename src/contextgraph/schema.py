@@ -978,12 +978,16 @@ class Query:
         w = info.context.who
         return User(user=w.user, role=w.role, localities=list(w.localities), clearance=w.clearance)
 
-    @strawberry.field(description="The localities you may choose from.")
+    @strawberry.field(
+        description="The localities you may choose from: yours, or for a user of every locality the configured "
+        "ones (those the graph holds when none are configured)."
+    )
     def localities(self, info: Info[Context, None]) -> list[str]:
         ctx = info.context
         if not ctx.who.everywhere:
             return list(ctx.who.localities)
-        return sorted(k for k in ctx.store.stats().localities if k != "(none)")
+        configured = ctx.store.localities().names
+        return configured or sorted(k for k in ctx.store.stats().localities if k != "(none)")
 
     @strawberry.field(description="An entity by id, if it is within your localities.")
     def entity(self, info: Info[Context, None], id: strawberry.ID) -> EntityView | None:

@@ -29,6 +29,7 @@ import networkx as nx
 import numpy as np
 import orjson
 
+from ..localities import Localities
 from ..model import (
     KINDS,
     REL_TYPES,
@@ -41,7 +42,6 @@ from ..model import (
     grade_code,
     strongest_grading,
 )
-from ..localities import Localities
 from ..projection import Projection, day
 from ..text import name_score, normalise_name
 
