@@ -71,7 +71,7 @@ SCHOOL_HEADS = r"(?:Academy|High School|School|College|Learning Centre|Centre|PR
 GROUP_HEADS = r"(?:Boys|Crew|Gang|Youngers|Olders|Firm|Mandem|Squad|Massive|Mob|Brothers|Bloods)"
 _POSTCODE = re.compile(r"\b([A-Z]{1,2}\d{1,2}[A-Z]?\s*\d[A-Z]{2})\b")
 
-# the points of the compass, capitalised as a place name's first word ("Upper East Road") may be
+# the points of the compass, which may begin a place's name though never a person's
 COMPASS = frozenset(w.capitalize() for w in ["north", "south", "east", "west", "central"])
 # capitalised words that are never part of a person's name
 NOT_NAME = (

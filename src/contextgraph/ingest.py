@@ -64,8 +64,8 @@ class IngestReport:
 def source_ref(kind: str, locality: str | None, day: str | None, digest: str) -> str:
     """A note's source ref: readable, and unique by content.
 
-    >>> source_ref("MACE", "East", "2024-03-14", "ab12cd34ef")
-    'mace-east-2024-03-14-ab12cd'
+    >>> source_ref("MACE", "Hillcrest", "2024-03-14", "ab12cd34ef")
+    'mace-hillcrest-2024-03-14-ab12cd'
     """
     return f"{kind.lower()}-{(locality or 'all').lower()}-{day or 'undated'}-{digest[:6]}"
 

@@ -1159,12 +1159,12 @@ def source_visible(record: dict[str, Any], flt: Filter) -> bool:
     made at least one statement of a handling code they may see (a note recorded before
     notes kept their handling codes counts as C).
 
-    >>> rec = {"id": "n1", "locality": "East", "handling": ["C"]}
-    >>> source_visible(rec, Filter.of(localities=["East"], handling=["P", "C"]))
+    >>> rec = {"id": "n1", "locality": "Hillcrest", "handling": ["C"]}
+    >>> source_visible(rec, Filter.of(localities=["Hillcrest"], handling=["P", "C"]))
     True
-    >>> source_visible(rec, Filter.of(localities=["East"], handling=["P"]))
+    >>> source_visible(rec, Filter.of(localities=["Hillcrest"], handling=["P"]))
     False
-    >>> source_visible(rec, Filter.of(localities=["West"], handling=["P", "C"]))
+    >>> source_visible(rec, Filter.of(localities=["Docklands"], handling=["P", "C"]))
     False
     """
     if flt.localities is not None and record.get("locality") not in flt.localities:

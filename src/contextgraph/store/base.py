@@ -140,7 +140,7 @@ class Filter:
         """Whether an entity passes: its kind, its locality (services pass always) and, for a
         reader without C, whether anything but C-graded statements named it.
 
-        >>> Filter.of(handling=["P"]).node_ok("child", "East", ["C"])
+        >>> Filter.of(handling=["P"]).node_ok("child", "Hillcrest", ["C"])
         False
         """
         if self.kinds is not None and kind not in self.kinds:
