@@ -15,6 +15,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import tomllib
@@ -130,11 +131,7 @@ class Localities:
 
     def pattern(self) -> re.Pattern[str] | None:
         """A regex finding any name or alias (longest first) as whole words, case-insensitively."""
-        forms = sorted({f for x in self.items for f in (x.name, *x.aliases)}, key=len, reverse=True)
-        if not forms:
-            return None
-        alts = "|".join(r"\s+".join(re.escape(w) for w in f.split()) for f in forms)
-        return re.compile(rf"(?<![\w-])({alts})(?![\w-])", re.IGNORECASE)
+        return _pattern(tuple(sorted({f for x in self.items for f in (x.name, *x.aliases)}, key=len, reverse=True)))
 
     def with_locality(self, loc: Locality) -> Localities:
         """These localities with ``loc`` added, or replacing the one of the same name."""
@@ -216,6 +213,14 @@ class Localities:
         except tomllib.TOMLDecodeError as e:
             raise LocalityError(f"{path}: not TOML ({e})") from None
         return Localities.from_json(data, str(path))
+
+
+@functools.lru_cache(maxsize=16)
+def _pattern(forms: tuple[str, ...]) -> re.Pattern[str] | None:
+    if not forms:
+        return None
+    alts = "|".join(r"\s+".join(re.escape(w) for w in f.split()) for f in forms)
+    return re.compile(rf"(?<![\w-])({alts})(?![\w-])", re.IGNORECASE)
 
 
 def unconfigured_message(written: str) -> str:
