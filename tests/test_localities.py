@@ -12,9 +12,11 @@ from pathlib import Path
 import pytest
 
 from contextgraph.auth import ENV_LOCAL_KEY, LocalKeys
-from contextgraph.localities import Locality
+from contextgraph.ingest import ingest_paths
+from contextgraph.localities import Localities, Locality
 from contextgraph.store import Store
 
+from .conftest import SHARED
 from .service import running
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -154,3 +156,25 @@ def test_a_configured_locality_is_ingested_and_seen_by_its_chair_and_an_unconfig
         assert want in svc.error(ingest, svc.token("admin", (), user="root"), t=DOCKLANDS)
         admin = svc.data(SEARCH.replace("Kyle Benson", "Mia Shaw"), svc.token("admin", (), user="root"))
         assert admin["search"] == [] and [s["file"] for s in admin["sources"]["items"]] == ["hill.md"]
+
+
+WARDS = ("Kilnworth", "Ashpool", "Tanyard", "Marrowfield", "Saltings")
+
+
+def test_a_second_area_ingests_once_its_wards_are_configured(store: Store) -> None:
+    notes = sorted(p for p in (SHARED / "corpus" / "notes-2").glob("*.md") if p.name != "README.md")
+    refused = ingest_paths(store, notes)  # the store knows the sample area only
+    assert refused.failed and all("is not configured; add it with" in (n.error or "") for n in refused.failed)
+    written = {re.findall(r"locality '([^']+)'", n.error or "")[0] for n in refused.failed}
+    assert written <= {*WARDS, "Sallowford"}  # as written: "SALLOWFORD MACE - TRANSITIONS PANEL" names the town
+    assert not store.records("sources") or all(r["locality"] is None for r in store.records("sources"))
+    store.set_localities(Localities("Sallowford", tuple(Locality(w, (f"{w} ward",)) for w in WARDS)))
+    rep = ingest_paths(store, notes)
+    assert not rep.failed, [n.error for n in rep.failed]
+    by_ward: dict[str | None, int] = {}
+    for r in store.records("sources"):
+        by_ward[r["locality"]] = by_ward.get(r["locality"], 0) + 1
+    assert set(by_ward) <= {*WARDS, None} and sum(by_ward.values()) == len(notes)
+    # the notes refused before are ingested now, each under its ward
+    assert sum(by_ward.get(w, 0) for w in WARDS) >= len(refused.failed)
+    assert {n.file for n in refused.failed} <= {n.file for n in rep.notes if n.status == "ingested"}
