@@ -439,7 +439,7 @@ def extract(
         with _store(store) as s:
             locs = s.localities()
     try:
-        doc = extract_note(read_note(note), str(note), locs)
+        doc = extract_note(read_note(note), str(note), localities=locs)
     except NoteError as e:
         raise UserError(str(e)) from None
     if fmt == "json":
