@@ -12,6 +12,7 @@ from contextgraph.audit import ENV_AUDIT
 from contextgraph.auth import ENV_LOCAL_KEY, LocalKeys
 from contextgraph.store import Store, open_store
 from contextgraph.store.neo4j import Neo4jStore
+from contextgraph.synth import SAMPLE_AREA
 
 from .data import ENTITIES, RELATIONSHIPS
 from .keycloak.launch import Keycloak
@@ -70,14 +71,16 @@ def neo4j_store(neo4j_url: str) -> Iterator[Neo4jStore]:
 
 @pytest.fixture(params=["sqlite", pytest.param("neo4j", marks=pytest.mark.neo4j)])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    """A fresh, empty store of each kind."""
+    """A fresh store of each kind, holding no entities; the sample area's localities are configured."""
     if request.param == "sqlite":
         s = open_store(f"sqlite:///{tmp_path / 'test.db'}")
+        s.set_localities(SAMPLE_AREA)
         yield s
         s.close()
     else:
         n: Neo4jStore = request.getfixturevalue("neo4j_store")
         n.clear()
+        n.set_localities(SAMPLE_AREA)
         yield n
 
 

@@ -11,7 +11,8 @@ import jwt
 import pytest
 
 from contextgraph.auth import AUDIENCE, LOCAL_ISSUER
-from contextgraph.store import Store
+from contextgraph.store import Store, open_store
+from contextgraph.synth import SAMPLE_AREA
 
 from .service import Service
 
@@ -214,8 +215,10 @@ def test_serve_with_the_sample_prints_a_token_that_signs_in(tmp_path: Path, _aud
         proc.wait(timeout=20)
     assert (tmp_path / "team.key.pem").exists()  # the local key, beside the store
     ops = [json.loads(x)["operation"] for x in _audit_log.read_text().splitlines()]
-    # the sample's graph, then its gazetteer's two files, then the reading
-    assert ops == ["collection", "collection", "collection", "consultation"]
+    # the sample's localities configured, then its graph and its gazetteer's two files loaded, then the reading
+    assert ops == ["alteration", "collection", "collection", "collection", "consultation"]
+    with open_store(f"sqlite:///{tmp_path / 'team.db'}") as s:
+        assert s.localities() == SAMPLE_AREA
 
 
 def test_worker_processes_share_a_socket_with_nagle_off(tmp_path: Path) -> None:

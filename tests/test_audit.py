@@ -31,6 +31,7 @@ from contextgraph.audit import (
     audit_path,
 )
 from contextgraph.store import Store, open_store
+from contextgraph.synth import SAMPLE_AREA
 
 from .data import ENTITIES, RELATIONSHIPS
 from .service import Service
@@ -433,9 +434,12 @@ def _not_committed(log: list[dict[str, Any]]) -> set[int]:
     }
 
 
-def _reference(args: list[str], root: Path) -> tuple[str, float]:
+def _reference(args: list[str], root: Path, settings: Path | None = None) -> tuple[str, float]:
     env = {**os.environ, ENV_AUDIT: str(root / "ref.audit.jsonl")}
     url = f"sqlite:///{root / 'ref.db'}"
+    if settings is not None:  # the area's localities, configured first
+        cmd = [sys.executable, "-m", "contextgraph", "localities", "import", str(settings), "--store", url]
+        assert subprocess.run(cmd, env=env, capture_output=True, text=True).returncode == 0
     start = time.monotonic()
     done = subprocess.run(
         [sys.executable, "-m", "contextgraph", *args, "--store", url], env=env, capture_output=True, text=True
@@ -505,7 +509,8 @@ def notes_folder(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, tuple[
     for note in sorted((SHARED / "corpus" / "notes").glob("*.md")):
         if note.name != "README.md":
             shutil.copy(note, folder / note.name)
-    url, took = _reference(["ingest", str(folder)], root)
+    (root / "area.json").write_text(json.dumps(SAMPLE_AREA.to_json()), encoding="utf-8")
+    url, took = _reference(["ingest", str(folder)], root, root / "area.json")
     return folder, _snapshot(url), took, _assertions(url)
 
 
@@ -515,6 +520,7 @@ def test_ingest_killed_at_random_leaves_whole_notes_each_with_its_record(
 ) -> None:
     folder, reference, took, by_source = notes_folder
     url = f"sqlite:///{tmp_path / 'k.db'}"
+    assert cg("localities", "import", str(folder.parent / "area.json"), "--store", url).returncode == 0
     where, finished = _killed(["ingest", str(folder)], url, _audit_log, seed, took)
     res = cg("audit", "verify", "--store", url)
     assert res.returncode == 0 or "no access log" in res.stderr, (where, res.stderr)

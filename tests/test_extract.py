@@ -9,7 +9,9 @@ import pytest
 
 from contextgraph.evaluate import annotated_notes, evaluate
 from contextgraph.extract import extract, learn_services
+from contextgraph.localities import Localities, Locality
 from contextgraph.notes import NoteError, find_dates, parse_note, read_note
+from contextgraph.synth import SAMPLE_AREA
 
 from .conftest import SHARED
 
@@ -42,8 +44,35 @@ def test_header_kinds_dates_localities() -> None:
         "# Strategic MACE (all localities)\n**Date:** Thursday 12 June 2025\n": ("MACE", "2025-06-12", None),
     }
     for text, want in cases.items():
-        m = parse_note(text + "\nSome text about nobody in particular that is long enough to be prose here.").meeting
+        m = parse_note(
+            text + "\nSome text about nobody in particular that is long enough to be prose here.", "n", SAMPLE_AREA
+        ).meeting
         assert (m.kind, m.date, m.locality) == want, text
+        assert m.locality_status == ("configured" if want[2] else None)
+
+
+def test_a_locality_not_configured_is_reported_as_written_and_marked_unknown() -> None:
+    hill = Localities("Eastmoor", (Locality("Hillcrest", ("Hillcrest ward",)), Locality("Docklands")))
+    cases = {
+        "# MACE – Hillcrest ward\nDate: 04/04/2024\n": ("Hillcrest", "configured"),
+        "DOCKLANDS LOG\nDate: 04/04/2024\n": ("Docklands", "configured"),
+        "SALLOWFORD MACE :: KILNWORTH WARD\nDate: 11/07/2024\n": ("Kilnworth", "unknown"),
+        "Strategy meeting\nDate: 11/07/2024 | Locality: Riverside\n": ("Riverside", "unknown"),
+        "# Eastmoor-wide MACE\nDate: 11/07/2024\n": (None, None),
+        "# MACE - minutes\nDate: 11/07/2024\n": (None, None),
+    }
+    for text, want in cases.items():
+        body = "\nKyle Benson (15) was seen at Carrow Park on 02/07 with Mia Shaw (14).\n"
+        doc = extract(text + body, localities=hill)
+        assert (doc["meeting"]["locality"], doc["meeting"]["locality_status"]) == want, text
+    # with nothing configured, no name is known: the sample's localities are as written too
+    assert extract(HEADER)["meeting"] == {
+        "kind": "MACE",
+        "date": "2024-04-04",
+        "locality": "Northbrook West",
+        "locality_status": "unknown",
+    }
+    assert extract(HEADER, localities=SAMPLE_AREA)["meeting"]["locality"] == "West"
 
 
 def test_relative_and_partial_dates_resolve_against_the_meeting() -> None:

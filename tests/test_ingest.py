@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from contextgraph.ingest import decide_review, ingest_paths, reviews
+from contextgraph.localities import Locality
 from contextgraph.store import Store
 
 from .conftest import SHARED
@@ -165,3 +166,29 @@ def test_a_service_name_one_note_defines_holds_for_the_batch(store: Store, tmp_p
     ingest_paths(store, [write(tmp_path, "a.md", defines), write(tmp_path, "b.md", uses)])
     assert open_to("Kyle Benson") == {"svc-YJS", "svc-EXPLOITATION_TEAM"}
     assert open_to("Tara Lund") == {"svc-EXPLOITATION_TEAM"}
+
+
+HILLCREST = """# MACE – Hillcrest ward
+
+Date: 04/07/2024
+
+Kyle Benson (15) was seen at Carrow Park on 02/07 with Mia Shaw (14).
+"""
+
+
+def test_a_note_of_a_locality_not_configured_is_refused_and_the_batch_goes_on(store: Store, tmp_path: Path) -> None:
+    hill, east = write(tmp_path, "hill.md", HILLCREST), write(tmp_path, "b.md", NOTE_B)
+    rep = ingest_paths(store, [hill, east])
+    assert [n.status for n in rep.notes] == ["failed", "ingested"]
+    assert rep.notes[0].error == (
+        "hill.md: the note's locality 'Hillcrest' is not configured; add it with: "
+        "contextgraph localities add 'Hillcrest'; nothing was written"
+    )
+    assert [r["file"] for r in store.records("sources")] == ["b.md"]  # nothing of the refused note
+    assert not store.search("Kyle Benson", localities=["Hillcrest"])
+    # configured with the ward's name as an alias, the same note is ingested under the locality's name
+    store.set_localities(store.localities().with_locality(Locality("Hillcrest", ("Hillcrest ward",))))
+    again = ingest_paths(store, [hill])
+    assert again.notes[0].status == "ingested" and again.notes[0].source_ref.startswith("mace-hillcrest-2024-07-04")
+    kyle = store.search("Kyle Benson", localities=["Hillcrest"])
+    assert kyle and kyle[0][0].locality == "Hillcrest"

@@ -8,11 +8,14 @@ from typing import TypeVar
 import numpy as np
 import pytest
 
+from contextgraph.localities import Localities, Locality, LocalityError
 from contextgraph.model import GRADE_CODES, Entity, Relationship, service_id
 from contextgraph.store import Filter, NotFound, Store, StoreError, open_store
 from contextgraph.store.base import Staged, Subgraph, WriteAbout
 
 from .data import ENTITIES, RELATIONSHIPS, a, rel
+
+SQUARE = {"type": "Polygon", "coordinates": [[[0.0, 51.0], [0.1, 51.0], [0.1, 51.1], [0.0, 51.0]]]}
 
 T = TypeVar("T")
 
@@ -517,3 +520,31 @@ def test_a_gazetteer_load_that_fails_midway_writes_nothing(store: Store) -> None
     assert store.gazetteer_size() == (1, 0)
     assert store.postcode_at("NB1 1AA") == (52.6, -1.1)
     assert store.postcode_at("NB2 2BB") is None
+
+
+def test_localities_are_kept_replaced_and_removed(store: Store) -> None:
+    store.set_localities(Localities())
+    assert not store.localities()
+    hill = Locality("Hillcrest", ("Hillcrest ward",), SQUARE)
+    store.set_localities(Localities("Eastmoor", (hill, Locality("Docklands"))), user="admin")
+    got = store.localities()
+    assert got.area == "Eastmoor" and got.names == ["Hillcrest", "Docklands"]
+    assert got.items[0].aliases == ("Hillcrest ward",) and got.items[0].boundary == SQUARE
+    assert got.canonical("HILLCREST WARD") == "Hillcrest" and got.canonical("Tanyard") is None
+    store.set_localities(got.without("Docklands"))
+    assert store.localities().names == ["Hillcrest"]
+    # a change of settings is a record, not an entity: the graph is untouched
+    assert store.stats().to_json()["entities_total"] == 0
+
+
+def test_bad_locality_settings_are_refused_naming_the_field(store: Store) -> None:
+    before = store.localities()
+    with pytest.raises(LocalityError, match=r"localities\[1\]\.name: 'hillcrest' is given twice"):
+        Localities.from_json({"localities": [{"name": "Hillcrest"}, {"name": "hillcrest"}]})
+    with pytest.raises(LocalityError, match=r"localities\[0\]\.boundary: .*Polygon"):
+        Localities.from_json({"localities": [{"name": "Docklands", "boundary": {"type": "Point"}}]})
+    with pytest.raises(LocalityError, match="'Hillcrest' already names the locality Hillcrest"):
+        Localities(None, (Locality("Hillcrest"),)).with_locality(Locality("Upper Hill", ("Hillcrest",)))
+    with pytest.raises(LocalityError, match="no locality 'Docklands'"):
+        Localities().without("Docklands")
+    assert store.localities() == before  # nothing of a refused setting is written

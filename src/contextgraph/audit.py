@@ -21,7 +21,7 @@ record when the next write, or the next start, finds it.
 >>> import tempfile, pathlib
 >>> log = AuditLog(pathlib.Path(tempfile.mkdtemp()) / "audit.jsonl")
 >>> _ = log.append("analyst1", "consultation", ["c-1"], purpose="MACE 14 March")
->>> _ = log.append("analyst1", "disclosure", [], purpose="strategy meeting", recipient="CSC East")
+>>> _ = log.append("analyst1", "disclosure", [], purpose="strategy meeting", recipient="CSC Hillcrest")
 >>> log.verify()
 []
 >>> [r["operation"] for r in log.list(user="analyst1")]

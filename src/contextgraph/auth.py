@@ -15,10 +15,10 @@ never a shared secret), unexpired, for this audience and from the expected issue
 
 >>> import tempfile, pathlib
 >>> keys = LocalKeys(pathlib.Path(tempfile.mkdtemp()) / "team.key.pem")
->>> tok = keys.mint("ana", "chair", ["East"], clearance="P", minutes=5)
+>>> tok = keys.mint("ana", "chair", ["Hillcrest"], clearance="P", minutes=5)
 >>> p = keys.verifier().verify(tok)
 >>> p.user, p.role, p.localities, p.clearance
-('ana', 'chair', ('East',), 'P')
+('ana', 'chair', ('Hillcrest',), 'P')
 """
 
 from __future__ import annotations

@@ -58,6 +58,7 @@ from .interchange import (
     read_folder,
     relationship_from_json,
 )
+from .localities import Localities, Locality, LocalityError, check_name, read_boundary
 from .model import parse_date
 from .notes import NoteError, read_note
 from .report import analyse_store, long_date
@@ -65,7 +66,7 @@ from .store import ENV_STORE, Filter, Store, StoreError, open_store, store_url
 from .store.base import paused_gc
 from .store.neo4j_admin import write_admin_files
 from .synth import LOCALITIES as SAMPLE_LOCALITIES
-from .synth import generate
+from .synth import SAMPLE_AREA, generate
 
 app = typer.Typer(
     name="contextgraph",
@@ -428,18 +429,27 @@ def erase(
 def extract(
     note: Annotated[Path, typer.Argument(help="A meeting note (text or markdown)")],
     fmt: FormatOpt = "json",
+    store: Annotated[
+        str | None,
+        typer.Option("--store", help="Read the note's locality against the localities configured in this store"),
+    ] = None,
 ) -> None:
     """Print the entities and relationships read from one note (offline, deterministic)."""
     _check_format(fmt)
+    locs = None
+    if store is not None:
+        with _store(store) as s:
+            locs = s.localities()
     try:
-        doc = extract_note(read_note(note), str(note))
+        doc = extract_note(read_note(note), str(note), localities=locs)
     except NoteError as e:
         raise UserError(str(e)) from None
     if fmt == "json":
         print(json.dumps(doc, indent=2, ensure_ascii=False))
         return
     m = doc["meeting"]
-    out.print(f"[bold]{m['kind']}[/] {m['date']} locality: {m['locality'] or '(none)'}")
+    unknown = " (not configured)" if m["locality_status"] == "unknown" else ""
+    out.print(f"[bold]{m['kind']}[/] {m['date']} locality: {escape(m['locality'] or '(none)')}{unknown}")
     t = Table("id", "kind", "name", "aliases", "dob / postcode", title="Entities")
     for ent in doc["entities"]:
         t.add_row(
@@ -864,6 +874,17 @@ def token(
     store: StoreOpt = None,
 ) -> None:
     """Mint a short-lived local sign-in token, signed with the key kept beside the store."""
+    with _store(store) as s:
+        locs = s.localities()
+    for loc in locality or []:
+        if not locs:
+            err.print(f"warning: no localities are configured; {loc!r} is taken as written", highlight=False)
+        elif loc not in locs.names:
+            hint = f" (did you mean {locs.canonical(loc)!r}?)" if locs.canonical(loc) else ""
+            raise UserError(
+                f"--locality {loc!r} is not a configured locality{hint} (configured: {', '.join(locs.names)}); "
+                f"add it with: contextgraph localities add {loc!r}"
+            )
     try:
         tok = LocalKeys.for_store(store_url(store)).mint(user, role, locality or [], clearance, minutes)
     except AuthError as e:
@@ -933,6 +954,9 @@ def serve(
 def _load_sample(url: str) -> None:
     """The generated sample area, imported into an empty store (a store with data is left alone)."""
     with _store(url, _log(url)) as s:
+        if not s.localities():
+            with acting(s, "serve", "sample data", {"command": "serve --sample"}):
+                s.set_localities(SAMPLE_AREA, "serve")
         if s.stats().to_json()["entities_total"]:
             out.print("the store already holds data: the sample is not loaded")
             return
@@ -1003,6 +1027,106 @@ def gazetteer_locate(store: StoreOpt = None, user: UserOpt = "cli") -> None:
         f"located {len(found)} places ({by['postcode']} by postcode, {by['gazetteer']} by name); "
         f"{left} still without coordinates"
     )
+
+
+loc_app = typer.Typer(
+    help="The area's localities: names, the other names notes use for them, boundaries. Kept in the store.",
+    no_args_is_help=True,
+)
+app.add_typer(loc_app, name="localities")
+
+
+def _set_localities(store: str | None, user: str, command: str, change: Callable[[Localities], Localities]) -> None:
+    """Read the stored localities, change them, and write them back, logged, in one step."""
+    log = _log(store)
+    with _store(store, log) as s:
+        try:
+            new = change(s.localities())
+        except LocalityError as e:
+            raise UserError(str(e)) from None
+        with acting(s, user, None, {"command": f"localities {command}"}):
+            s.set_localities(new, user)
+    where = f" of {new.area}" if new.area else ""
+    out.print(f"{len(new.items)} localities{where}: {', '.join(new.names) or '(none)'}", highlight=False)
+
+
+@loc_app.command("add")
+def localities_add(
+    name: Annotated[str, typer.Argument(help="The locality's name, as notes of it and tokens use it")],
+    alias: Annotated[
+        list[str] | None, typer.Option("--alias", help="Another name notes use for it, e.g. a ward (repeatable)")
+    ] = None,
+    boundary: Annotated[
+        Path | None, typer.Option("--boundary", help="A GeoJSON file holding its boundary polygon")
+    ] = None,
+    store: StoreOpt = None,
+    user: UserOpt = "cli",
+) -> None:
+    """Add a locality, or replace the one of that name (its aliases and boundary with it)."""
+    try:
+        loc = Locality(
+            check_name(name, "NAME"),
+            tuple(check_name(a, "--alias") for a in alias or []),
+            read_boundary(boundary) if boundary else None,
+        )
+    except LocalityError as e:
+        raise UserError(str(e)) from None
+    _set_localities(store, user, "add", lambda cur: cur.with_locality(loc))
+
+
+@loc_app.command("remove")
+def localities_remove(
+    name: Annotated[str, typer.Argument(help="The locality's name")],
+    store: StoreOpt = None,
+    user: UserOpt = "cli",
+) -> None:
+    """Remove a locality from the configuration (what the graph holds of it stays)."""
+    _set_localities(store, user, "remove", lambda cur: cur.without(name))
+
+
+@loc_app.command("area")
+def localities_area(
+    name: Annotated[str, typer.Argument(help="The area's name, e.g. the force or council")],
+    store: StoreOpt = None,
+    user: UserOpt = "cli",
+) -> None:
+    """Name the area the localities make up (notes "NAME-wide" are then for every locality)."""
+    try:
+        area = check_name(name, "NAME")
+    except LocalityError as e:
+        raise UserError(str(e)) from None
+    _set_localities(store, user, "area", lambda cur: Localities(area, cur.items))
+
+
+@loc_app.command("import")
+def localities_import(
+    file: Annotated[Path, typer.Argument(help="A settings file, JSON (.json) or TOML: area and localities")],
+    store: StoreOpt = None,
+    user: UserOpt = "cli",
+) -> None:
+    """Replace the area and all its localities with those of a settings file (checked whole first)."""
+    try:
+        new = Localities.read(file)
+    except LocalityError as e:
+        raise UserError(str(e)) from None
+    _set_localities(store, user, "import", lambda _cur: new)
+
+
+@loc_app.command("list")
+def localities_list(store: StoreOpt = None, fmt: FormatOpt = "table") -> None:
+    """The configured area and localities."""
+    _check_format(fmt)
+    with _store(store) as s:
+        locs = s.localities()
+    if fmt == "json":
+        print(json.dumps(locs.to_json(), indent=2, ensure_ascii=False))
+        return
+    t = Table("locality", "aliases", "boundary", title=f"Localities of {locs.area or '(no area named)'}")
+    for x in locs.items:
+        t.add_row(escape(x.name), escape(", ".join(x.aliases)), x.boundary["type"] if x.boundary else "")
+    out.print(t)
+    if not locs:
+        out.print("no localities configured: add them with contextgraph localities add NAME", highlight=False)
 
 
 audit_app = typer.Typer(

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from .localities import Localities, Locality  # noqa: F401 - Locality: for the examples
 from .model import REL_TYPES, SERVICES, Grading, GradingError
 from .notes import ParsedNote, Unit, anchor_day, event_dates, find_dates, parse_note, strip_markup
 
@@ -70,10 +71,12 @@ SCHOOL_HEADS = r"(?:Academy|High School|School|College|Learning Centre|Centre|PR
 GROUP_HEADS = r"(?:Boys|Crew|Gang|Youngers|Olders|Firm|Mandem|Squad|Massive|Mob|Brothers|Bloods)"
 _POSTCODE = re.compile(r"\b([A-Z]{1,2}\d{1,2}[A-Z]?\s*\d[A-Z]{2})\b")
 
-LOCALITY_WORDS = {"North", "South", "East", "West", "Central"}
+# the points of the compass, which may begin a place's name though never a person's
+COMPASS = frozenset(w.capitalize() for w in ["north", "south", "east", "west", "central"])
 # capitalised words that are never part of a person's name
-NOT_NAME = _words(
-    """
+NOT_NAME = (
+    _words(
+        """
         A An The And Or But If In On At To Of For By With From Into Over Under Not No Yes Both All Any Some He She
         They His Her Him Them Their It Its We Our You I Me My This That These Those There Here Then When Where While
         Who What Why How Which As Also Still Now New Old Since After Before During Per Re Via Mum Dad Mother Father
@@ -82,8 +85,8 @@ NOT_NAME = _words(
         Family Support Safeguarding Exploitation Hub Unit Partnership Council Housing Homes Academy School College
         Centre Street Road Avenue Court Park Rec Station Estate House Monday Tuesday Wednesday
         Thursday Friday Saturday Sunday Mon Tue Tues Wed Thu Thur Thurs Fri Sat Sun January February March April May
-        June July August September October November December Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec North
-        South East West Central Northern Southern Eastern Western Locality Area Town City County Risk Action Actions
+        June July August September October November December Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec
+        Northern Southern Eastern Western Locality Area Town City County Risk Action Actions
         Date Chair Minutes Purpose Background Assessment Recommendations Notes Note Update Summary Intelligence Intel
         Source Report Grading Handling Period Present Apologies Agenda Item Items Discussion Plan Plans Meeting
         Conference Strategy Review Interview Return Missing Episode Found Located Reported Open Closed Referral
@@ -104,6 +107,8 @@ NOT_NAME = _words(
         Abduction Modern Serious Organised Exploited Exploitation Criminal Sexual Harm Prevention Disruption Tactics
         Hi Hello Dear Thanks Thank Regards Kind Best Cheers Reviewed Checked Extracted Exported Supervisor Analyst
         """
+    )
+    | COMPASS
 )
 SHORTHAND = _words(
     """
@@ -433,7 +438,7 @@ class Extraction:
             out_r.append(d)
         m = self.note.meeting
         return {
-            "meeting": {"kind": m.kind, "date": m.date, "locality": m.locality},
+            "meeting": {"kind": m.kind, "date": m.date, "locality": m.locality, "locality_status": m.locality_status},
             "entities": out_e,
             "relationships": out_r,
         }
@@ -755,7 +760,7 @@ def _first_pass(x: Extraction, units: list[Unit]) -> None:
         tt = t if not lower else title_case(t)
         for m in _NAMED_PLACE.finditer(tt) if not _PLACE_TOKENS.isdisjoint(_LOWER_WORD.findall(tt.lower())) else ():
             first = m.group(1).split()[0]
-            if first in _NOT_PLACE_FIRST and first not in ("North", "South", "East", "West", "Central"):
+            if first in _NOT_PLACE_FIRST and first not in COMPASS:
                 continue
             if _NOT_A_PLACE.search(m.group(0)) or re.match(rf"\s+{SCHOOL_HEADS}\b", tt[m.end() :]):
                 continue  # "Children's Services"; "Larkfield Park" of "Larkfield Park Academy"
@@ -2393,21 +2398,29 @@ def extract_parsed(note: ParsedNote, services: dict[str, str] | None = None) -> 
     return x
 
 
-def extract(text: str, path: str = "<note>", services: dict[str, str] | None = None) -> dict[str, Any]:
-    """The extraction output of the shared vocabulary for one note's text.
+def extract(
+    text: str,
+    path: str = "<note>",
+    services: dict[str, str] | None = None,
+    localities: Localities | None = None,
+) -> dict[str, Any]:
+    """The extraction output of the shared vocabulary for one note's text, its locality read
+    against the configured ``localities`` (see :func:`~contextgraph.notes.parse_note`).
 
-    >>> doc = extract('''# MACE – Northbrook East
+    >>> doc = extract('''# MACE – Hillcrest ward
     ... Date: 18/01/2024
     ...
     ... ## Children
     ... Jayden Okoro (15) was seen at Ferndale Park on 09/01 with Callum Price (14).
     ... Jayden is open to YJS.
-    ... ''')
+    ... ''', localities=Localities(None, (Locality("Hillcrest"),)))
     >>> doc["meeting"]
-    {'kind': 'MACE', 'date': '2024-01-18', 'locality': 'East'}
+    {'kind': 'MACE', 'date': '2024-01-18', 'locality': 'Hillcrest', 'locality_status': 'configured'}
     >>> sorted(e["name"] for e in doc["entities"])
     ['Callum Price', 'Ferndale Park', 'Jayden Okoro']
     >>> sorted((r["type"], r["target"] if r["type"] == "OPEN_TO" else "") for r in doc["relationships"])
     [('ASSOCIATES_WITH', ''), ('OPEN_TO', 'YJS'), ('SEEN_AT', ''), ('SEEN_AT', '')]
+    >>> extract("MACE - Docklands\\nDate: 18/01/2024\\n")["meeting"]["locality_status"]
+    'unknown'
     """
-    return extract_parsed(parse_note(text, path), services).to_json()
+    return extract_parsed(parse_note(text, path, localities), services).to_json()

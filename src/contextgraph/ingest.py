@@ -18,8 +18,9 @@ from typing import Any
 
 from .extract import extract_parsed, learn_services
 from .gazetteer import PLACE_KINDS, locate
+from .localities import Localities, unconfigured_message
 from .model import Assertion, Entity, Relationship, handling_code, service_id
-from .notes import NoteError, parse_note, read_note
+from .notes import NoteError, ParsedNote, parse_note, read_note
 from .resolve import Decision, Mention, decide, review_item
 from .store import Filter, Store
 from .writes import as_seen, unseen
@@ -64,8 +65,8 @@ class IngestReport:
 def source_ref(kind: str, locality: str | None, day: str | None, digest: str) -> str:
     """A note's source ref: readable, and unique by content.
 
-    >>> source_ref("MACE", "East", "2024-03-14", "ab12cd34ef")
-    'mace-east-2024-03-14-ab12cd'
+    >>> source_ref("MACE", "Hillcrest", "2024-03-14", "ab12cd34ef")
+    'mace-hillcrest-2024-03-14-ab12cd'
     """
     return f"{kind.lower()}-{(locality or 'all').lower()}-{day or 'undated'}-{digest[:6]}"
 
@@ -94,14 +95,17 @@ def plan_note(
     user: str,
     scope: Filter | None = None,
     local_services: dict[str, str] | None = None,
+    localities: Localities | None = None,
+    parsed: ParsedNote | None = None,
 ) -> tuple[NoteResult, list[Entity], list[Relationship], list[tuple[str, dict[str, Any]]]]:
     """Everything one note would write, resolved against the store, without writing it.
 
     With ``scope`` (what the writer may read), a mention is matched only to an entity within
     it. A likely match outside it is never merged and never told to the writer: the mention
     becomes a new entity and a review item, kept for someone who may see both, records the
-    candidates (it is not counted in the note's ``queued``)."""
-    note = parse_note(text, path)
+    candidates (it is not counted in the note's ``queued``). The note's locality is read
+    against ``localities`` (default: the store's); ``parsed``: the note already parsed."""
+    note = parsed or parse_note(text, path, store.localities() if localities is None else localities)
     x = extract_parsed(note, local_services)
     doc = x.to_json()
     digest = hashlib.sha256(text.encode()).hexdigest()
@@ -251,9 +255,10 @@ def ingest_paths(
         except NoteError:
             continue
     services = learn_services(texts)
+    locs = store.localities()
     for p in paths:
         try:
-            res = ingest_text(store, read_note(p), str(p), user, known, services=services)
+            res = ingest_text(store, read_note(p), str(p), user, known, services=services, localities=locs)
         except NoteError as e:
             res = NoteResult(p.name, None, "failed", str(e))
         report.notes.append(res)
@@ -271,6 +276,7 @@ def ingest_text(
     check: Callable[[str | None], None] | None = None,
     scope: Filter | None = None,
     services: dict[str, str] | None = None,
+    localities: Localities | None = None,
 ) -> NoteResult:
     """Ingest one note's text (``name`` is its file name, for messages), in one transaction.
 
@@ -279,16 +285,22 @@ def ingest_text(
     ``check`` is called with the note's locality before anything is written, and may
     refuse it by raising. ``scope`` is what the writer may read: mentions are matched only
     within it (see :func:`plan_note`). Raises :class:`~contextgraph.notes.NoteError` for a note
-    that cannot be read.
+    that cannot be read, and for one whose locality is not one of the configured ``localities``
+    (default: the store's), saying how to add it.
     """
+    locs = store.localities() if localities is None else localities
+    parsed = parse_note(text, name, locs)
+    meeting = parsed.meeting
+    if meeting.locality_status == "unknown" and meeting.locality:
+        raise NoteError(f"{Path(name).name}: {unconfigured_message(meeting.locality)}; nothing was written")
     if check is not None:  # before anything is looked up, so that a refusal tells nothing of the store
-        check(parse_note(text, name).meeting.locality)
+        check(meeting.locality)
     if known is None:
         known = {r["sha256"]: r["id"] for r in store.records("sources") if r.get("sha256")}
     digest = hashlib.sha256(text.encode()).hexdigest()
     if digest in known:
         return NoteResult(Path(name).name, known[digest], "unchanged")
-    res, ents, rels, records = plan_note(store, text, name, user, scope, services)
+    res, ents, rels, records = plan_note(store, text, name, user, scope, services, locs, parsed)
     before = unseen(store, scope, rels) if scope is not None else -1
     summary = as_seen(store.upsert(ents, rels, records=records), before)
     res.relationships_added = summary.relationships_created

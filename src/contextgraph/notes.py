@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
+from .localities import Localities, Locality, norm  # noqa: F401 - Locality: for the examples
 from .model import MEETING_KINDS
 
 MAX_NOTE_BYTES = 2 * 1024 * 1024
@@ -52,8 +53,24 @@ _WORDY = re.compile(
 )
 _ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 
-LOCALITIES = ("North", "South", "East", "West", "Central")
-_LOCALITY_RE = re.compile(r"\b(" + "|".join(LOCALITIES) + r")\b", re.IGNORECASE)
+# a note for every locality at once: it has none of its own
+_WIDE = (
+    r"\ball (?:localities|wards|areas)\b|\bcross[- ](?:locality|ward|area)\b"
+    r"|\b(?:force|borough|county|town|city|district|area)[- ]wide\b"
+)
+# a locality as a note writes it, where nothing configured names it
+_LABELLED = re.compile(r"\b(?:locality|ward)\s*[:|]\s*([^\W\d_][^|,;:()/\n]{0,60})", re.I)
+_PLACE_WORDS = r"[^\W\d_][\w'’-]*(?:\s+[^\W\d_][\w'’-]*){0,2}"
+_BEFORE_WARD = re.compile(rf"\b({_PLACE_WORDS})\s+(?:ward|locality)\b", re.I)
+_BEFORE_KIND = re.compile(rf"^\W*({_PLACE_WORDS})\s+(?:MACE|LOG)\b")
+_AFTER_KIND = re.compile(rf"\b(?:MACE|LOG)\s*[-–—:]+\s*({_PLACE_WORDS})\s*$")
+_NOT_A_LOCALITY = frozenset(
+    {
+        *("minutes", "notes", "agenda", "decision", "record", "update", "summary", "actions", "action", "teams"),
+        *("meeting", "the", "a", "of", "and", "for", "in", "locality", "ward", "area", "town", "multi"),
+        *("partnership", "review", "mapping"),
+    }
+)
 
 # meeting kinds by the words that name them, most specific first
 _KIND_CUES: tuple[tuple[str, str], ...] = (
@@ -273,6 +290,8 @@ class Meeting:
     kind: str
     date: str | None
     locality: str | None
+    # "configured" (a configured locality's name), "unknown" (as written, not configured), None (no locality)
+    locality_status: str | None = None
 
 
 @dataclass(slots=True)
@@ -377,21 +396,67 @@ def _meeting_kind(title_lines: list[str], header_lines: list[str]) -> str:
     return "OTHER"
 
 
-def _locality(lines: list[str]) -> tuple[bool, str | None]:
-    """(found any, the one locality) from the lines; several localities give None."""
+def _wide(line: str, locs: Localities | None) -> bool:
+    if re.search(_WIDE, line, re.I):
+        return True
+    return bool(locs and locs.area and re.search(rf"\b{re.escape(locs.area)}[- ]wide\b", line, re.I))
+
+
+def _locality(lines: list[str], locs: Localities | None) -> tuple[bool, str | None]:
+    """(found any, the one configured locality) from the lines; several localities, or a note for
+    every locality, give None."""
     seen: set[str] = set()
+    forms = locs.forms() if locs else {}
+    pattern = locs.pattern() if locs else None
     for line in lines:
         if PROFESSIONAL_LABELS.match(line):
             continue
-        if re.search(r"\ball localities\b|\bcross[- ]locality\b|\bnorthbrook[- ]wide\b|\bforce[- ]wide\b", line, re.I):
+        if _wide(line, locs):
             return True, None
-        for m in _LOCALITY_RE.finditer(line):
+        for m in pattern.finditer(line) if pattern else ():
             word = m.group(1)
-            if word.isupper() or word[0].isupper():
-                seen.add(word.capitalize())
+            if word[0].isupper():
+                seen.add(forms.get(norm(word), word))
     if not seen:
         return False, None
     return True, (seen.pop() if len(seen) == 1 else None)
+
+
+def _as_written(name: str) -> str | None:
+    words = name.split()
+    while words and words[-1].casefold() in _NOT_A_LOCALITY:
+        words.pop()
+    if not words or words[0].casefold() in _NOT_A_LOCALITY:
+        return None
+    got = " ".join(words)
+    return got.title() if got.isupper() else got
+
+
+def written_locality(title_lines: list[str], header: list[str]) -> str | None:
+    """The locality a note names as written, for when none configured is named: a "Locality:" or
+    "Ward:" line, then a title's "X ward", "X MACE" or "MACE - X".
+
+    >>> written_locality(["SALLOWFORD MACE :: KILNWORTH WARD"], [])
+    'Kilnworth'
+    >>> written_locality(["# MACE – Hillcrest"], []), written_locality(["Notes"], ["Locality: Docklands | Chair: Al"])
+    ('Hillcrest', 'Docklands')
+    >>> written_locality(["ASHPOOL MACE - MINUTES"], []), written_locality(["MACE - MINUTES"], [])
+    ('Ashpool', None)
+    """
+    for line in header:
+        if not PROFESSIONAL_LABELS.match(line) and (m := _LABELLED.search(line)):
+            got = _as_written(m.group(1).strip())
+            if got:
+                return got
+    for rule in (_BEFORE_WARD, _BEFORE_KIND, _AFTER_KIND):
+        for line in title_lines:
+            if PROFESSIONAL_LABELS.match(line):
+                continue
+            if m := rule.search(line):
+                got = _as_written(m.group(1))
+                if got:
+                    return got
+    return None
 
 
 _DOB_BEFORE = re.compile(r"\b(?:dob|d\.o\.b\.?|born|birthday)\W{0,3}$", re.I)
@@ -438,15 +503,22 @@ def _meeting_day(lines: list[str], header: list[int], content: list[int], clean:
     return None
 
 
-def parse_note(text: str, path: str = "<note>") -> ParsedNote:
+def parse_note(text: str, path: str = "<note>", localities: Localities | None = None) -> ParsedNote:
     """Structure of a note: its meeting, sections and units.
 
+    The meeting's locality is read against the configured ``localities`` (a name or alias
+    gives the locality's name); where none of them is named, the locality the note names is
+    kept as written, with ``locality_status`` "unknown".
     Raises :class:`NoteError` when no meeting date can be found in the header.
 
-    >>> n = parse_note("# MACE – Northbrook East\\n\\n**Date:** 18/01/2024\\n\\n"
-    ...                "Jay was seen at the Rec on Friday evening with two older boys; he says they are friends.")
-    >>> n.meeting.kind, n.meeting.date, n.meeting.locality
-    ('MACE', '2024-01-18', 'East')
+    >>> locs = Localities("Eastmoor", (Locality("Hillcrest", ("Eastmoor Hillcrest",)),))
+    >>> text = ("# MACE – Eastmoor Hillcrest\\n\\n**Date:** 18/01/2024\\n\\n"
+    ...         "Jay was seen at the Rec on Friday evening with two older boys; he says they are friends.")
+    >>> n = parse_note(text, "n", locs)
+    >>> n.meeting.kind, n.meeting.date, n.meeting.locality, n.meeting.locality_status
+    ('MACE', '2024-01-18', 'Hillcrest', 'configured')
+    >>> parse_note("# MACE – Docklands\\n\\nDate: 18/01/2024\\n", "n", locs).meeting.locality_status
+    'unknown'
     >>> [(u.kind, u.text) for u in n.units][-1]
     ('text', 'he says they are friends.')
     """
@@ -476,21 +548,26 @@ def parse_note(text: str, path: str = "<note>") -> ParsedNote:
     day = _meeting_day(lines, header, content, clean)
     if day is None:
         raise NoteError(f"{path}: no meeting date found in the note's header (expected e.g. 'Date: 18/01/2024')")
-    found, locality = _locality(title_lines)
+    found, locality = _locality(title_lines, localities)
     if not found:
-        found, locality = _locality([clean[i] for i in header])
-    if not found:
+        found, locality = _locality([clean[i] for i in header], localities)
+    status = "configured" if locality else None
+    if not found and (written := written_locality(title_lines, header_text)):
+        found, locality, status = True, written, "unknown"
+    pattern = localities.pattern() if localities else None
+    if not found and pattern is not None and localities is not None:
         # no locality in the header: the one the body names far more often than any other
         counts: dict[str, int] = {}
         for i in content:
             if i not in header:
-                for m in _LOCALITY_RE.finditer(clean[i]):
+                for m in pattern.finditer(clean[i]):
                     if m.group(1)[0].isupper():
-                        counts[m.group(1).capitalize()] = counts.get(m.group(1).capitalize(), 0) + 1
+                        name = localities.canonical(m.group(1)) or m.group(1)
+                        counts[name] = counts.get(name, 0) + 1
         ranked = [*sorted(counts.values(), reverse=True), 0]
         if ranked[0] and ranked[0] >= 2 * ranked[1]:
-            locality = max(counts, key=lambda k: counts[k])
-    note = ParsedNote(path, text, Meeting(kind, day.isoformat(), locality), day, header_end=header_end)
+            locality, status = max(counts, key=lambda k: counts[k]), "configured"
+    note = ParsedNote(path, text, Meeting(kind, day.isoformat(), locality, status), day, header_end=header_end)
     for i in header:
         if not lines[i].lstrip().startswith("|") and any(
             PROFESSIONAL_LABELS.match(seg) for seg in re.split(r"\s\|\s|\s{3,}", clean[i])

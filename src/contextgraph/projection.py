@@ -39,7 +39,7 @@ class Projection:
     """Typed, weighted edges between numbered nodes, with an id index.
 
     >>> p = Projection.from_lists(
-    ...     ["c-1", "c-2", "l-1"], ["child", "child", "location"], ["East", "East", None],
+    ...     ["c-1", "c-2", "l-1"], ["child", "child", "location"], ["Hillcrest", "Hillcrest", None],
     ...     [(0, 2, "SEEN_AT", None, None, 1, None), (0, 1, "ASSOCIATES_WITH", "2024-01-02", "2024-01-02", 2, "1B P")])
     >>> p.adjacency().toarray().tolist()
     [[0.0, 2.0, 1.0], [2.0, 0.0, 0.0], [1.0, 0.0, 0.0]]

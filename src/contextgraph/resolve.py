@@ -65,18 +65,18 @@ def _age(dob: str, on: str | None) -> int | None:
 def decide(m: Mention, candidates: list[Entity]) -> Decision:
     """Match, review or new, with the evidence in plain words.
 
-    >>> kyle = Entity("c-1", "child", "Kyle Benson", aliases=["Benno"], dob="2009-04-12", locality="East")
-    >>> decide(Mention("child", "Kyle Benson", [], None, "East", "2024-03-14"), [kyle]).outcome
+    >>> kyle = Entity("c-1", "child", "Kyle Benson", aliases=["Benno"], dob="2009-04-12", locality="Hillcrest")
+    >>> decide(Mention("child", "Kyle Benson", [], None, "Hillcrest", "2024-03-14"), [kyle]).outcome
     'match'
-    >>> d = decide(Mention("child", "Kyle", [], None, "East", "2024-03-14"), [kyle])
+    >>> d = decide(Mention("child", "Kyle", [], None, "Hillcrest", "2024-03-14"), [kyle])
     >>> d.outcome, d.candidates
     ('review', ['c-1'])
-    >>> decide(Mention("child", "Kyle Benson", [], "2010-01-01", "East", "2024-03-14"), [kyle]).outcome
+    >>> decide(Mention("child", "Kyle Benson", [], "2010-01-01", "Hillcrest", "2024-03-14"), [kyle]).outcome
     'review'
-    >>> decide(Mention("child", "Mia Shaw", [], None, "East", "2024-03-14"), [kyle]).outcome
+    >>> decide(Mention("child", "Mia Shaw", [], None, "Hillcrest", "2024-03-14"), [kyle]).outcome
     'new'
-    >>> kyle2 = Entity("c-2", "child", "Kyle Benson", locality="East")
-    >>> decide(Mention("child", "Kyle Benson", [], None, "East", "2024-03-14"), [kyle, kyle2]).outcome
+    >>> kyle2 = Entity("c-2", "child", "Kyle Benson", locality="Hillcrest")
+    >>> decide(Mention("child", "Kyle Benson", [], None, "Hillcrest", "2024-03-14"), [kyle, kyle2]).outcome
     'review'
     """
     person = KINDS[m.kind].person

@@ -979,12 +979,16 @@ class Query:
         w = info.context.who
         return User(user=w.user, role=w.role, localities=list(w.localities), clearance=w.clearance)
 
-    @strawberry.field(description="The localities you may choose from.")
+    @strawberry.field(
+        description="The localities you may choose from: yours, or for a user of every locality the configured "
+        "ones (those the graph holds when none are configured)."
+    )
     def localities(self, info: Info[Context, None]) -> list[str]:
         ctx = info.context
         if not ctx.who.everywhere:
             return list(ctx.who.localities)
-        return sorted(k for k in ctx.store.stats().localities if k != "(none)")
+        configured = ctx.store.localities().names
+        return configured or sorted(k for k in ctx.store.stats().localities if k != "(none)")
 
     @strawberry.field(description="An entity by id, if it is within your localities.")
     def entity(self, info: Info[Context, None], id: strawberry.ID) -> EntityView | None:
@@ -1170,12 +1174,12 @@ def source_visible(record: dict[str, Any], flt: Filter) -> bool:
     made at least one statement of a handling code they may see (a note recorded before
     notes kept their handling codes counts as C).
 
-    >>> rec = {"id": "n1", "locality": "East", "handling": ["C"]}
-    >>> source_visible(rec, Filter.of(localities=["East"], handling=["P", "C"]))
+    >>> rec = {"id": "n1", "locality": "Hillcrest", "handling": ["C"]}
+    >>> source_visible(rec, Filter.of(localities=["Hillcrest"], handling=["P", "C"]))
     True
-    >>> source_visible(rec, Filter.of(localities=["East"], handling=["P"]))
+    >>> source_visible(rec, Filter.of(localities=["Hillcrest"], handling=["P"]))
     False
-    >>> source_visible(rec, Filter.of(localities=["West"], handling=["P", "C"]))
+    >>> source_visible(rec, Filter.of(localities=["Docklands"], handling=["P", "C"]))
     False
     """
     if flt.localities is not None and record.get("locality") not in flt.localities:

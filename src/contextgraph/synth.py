@@ -27,6 +27,7 @@ from typing import Any
 import orjson
 
 from .interchange import ENTITIES_FILE, RELATIONSHIPS_FILE
+from .localities import Localities, Locality
 from .model import SERVICES, service_id
 
 FIRST = [
@@ -170,6 +171,9 @@ PLACES = [
 ]
 NICKS = ["Tank", "Ghost", "Bugsy", "Smurf", "Deeks", "Rico", "Zee", "Blade", "Shadow", "Menace", "Tiny", "Kash"]
 LOCALITIES = ("North", "South", "East", "West", "Central")
+AREA = "Northbrook"
+# the fictional sample area as configuration: what ``serve --sample`` sets in the store
+SAMPLE_AREA = Localities(AREA, tuple(Locality(n, (f"{AREA} {n}",)) for n in LOCALITIES))
 CENTRES = {
     "North": (52.66, -1.14),
     "South": (52.58, -1.13),

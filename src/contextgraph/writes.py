@@ -7,8 +7,8 @@ outside their area and one that does not exist at all must give the same answer,
 status, message and counts, or the service would tell them what is recorded elsewhere.
 
 - A record such a writer creates gets its id in the namespace of its locality (and,
-  for a writer cleared for P only, of that clearance): ``c-20`` declared for East is
-  stored as ``east:c-20`` (``east.p:c-20``), whether or not a ``c-20`` exists in
+  for a writer cleared for P only, of that clearance): ``c-20`` declared for Hillcrest is
+  stored as ``hillcrest:c-20`` (``hillcrest.p:c-20``), whether or not a ``c-20`` exists in
   another locality; an id already in that namespace is kept. Ids of records they may
   read are kept as they are, so an export imported again updates what it came from.
 - A merged id is theirs only when its own record and the record it was merged into
@@ -19,8 +19,8 @@ status, message and counts, or the service would tell them what is recorded else
 
 A writer who sees everything keeps the ids they send.
 
->>> namespaced("c-20", "East"), namespaced("east:c-20", "East"), namespaced("x", "Hill Top", "P")
-('east:c-20', 'east:c-20', 'hill-top.p:x')
+>>> namespaced("c-20", "Hillcrest"), namespaced("hillcrest:c-20", "Hillcrest"), namespaced("x", "Hill Top", "P")
+('hillcrest:c-20', 'hillcrest:c-20', 'hill-top.p:x')
 """
 
 from __future__ import annotations

@@ -29,6 +29,7 @@ import networkx as nx
 import numpy as np
 import orjson
 
+from ..localities import Localities
 from ..model import (
     KINDS,
     REL_TYPES,
@@ -139,7 +140,7 @@ class Filter:
         """Whether an entity passes: its kind, its locality (services pass always) and, for a
         reader without C, whether anything but C-graded statements named it.
 
-        >>> Filter.of(handling=["P"]).node_ok("child", "East", ["C"])
+        >>> Filter.of(handling=["P"]).node_ok("child", "Hillcrest", ["C"])
         False
         """
         if self.kinds is not None and kind not in self.kinds:
@@ -1118,6 +1119,17 @@ class Store(ABC):
                 tx.add_record(table, rec)
 
         self._logged(WriteAbout("records", records=records, ids=subjects), lambda: self.transaction(work))
+
+    def localities(self) -> Localities:
+        """The area and its localities as last set (none set: an empty :class:`Localities`)."""
+        found = [r for r in self.records("meta") if r.get("kind") == "localities"]
+        return Localities.from_json(found[-1]["settings"], "stored localities") if found else Localities()
+
+    def set_localities(self, localities: Localities, user: str = "system") -> dict[str, Any]:
+        """Replace the area and localities (appended as a ``meta`` record: the latest one counts)."""
+        rec = _record("localities", user=user, settings=localities.to_json())
+        self.add_records([("meta", rec)])
+        return rec
 
     def judgements(self) -> list[dict[str, Any]]:
         return self.read(lambda tx: tx.records("judgements"))
