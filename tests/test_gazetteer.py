@@ -24,6 +24,7 @@ from contextgraph.gazetteer import (
 from contextgraph.ingest import ingest_text
 from contextgraph.model import Entity
 from contextgraph.store import Store, open_store
+from contextgraph.synth import SAMPLE_AREA
 
 from .data import rel
 from .service import Service
@@ -66,6 +67,7 @@ def write_named(path: Path, rows: list[tuple[str, ...]], header: str = "name,lat
 @pytest.fixture
 def sqlite(tmp_path: Path) -> Store:
     s = open_store(f"sqlite:///{tmp_path / 'g.db'}")
+    s.set_localities(SAMPLE_AREA)
     yield s  # type: ignore[misc]
     s.close()
 
@@ -168,6 +170,7 @@ def test_commands_import_then_locate_stored_places_logged(tmp_path: Path, _audit
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     note = tmp_path / "n1.md"
     note.write_text(NOTE)
+    assert cg("localities", "add", "North", "--store", url, cwd=tmp_path).returncode == 0
     assert cg("ingest", str(note), "--store", url, cwd=tmp_path).returncode == 0
     bad = write_onspd(tmp_path / "bad.csv", [("NB2 7RD", "52.66", "-1.14"), ("NB3 4LQ", "x", "-1")])
     r = cg("gazetteer", "import", str(bad), "--store", url, cwd=tmp_path)
@@ -264,7 +267,8 @@ def test_serve_sample_loads_the_sample_gazetteer_once(tmp_path: Path, _audit_log
     assert held[0] >= 10 and held[1] >= 25
     log = [json.loads(x) for x in _audit_log.read_text().splitlines()]
     assert sorted(r["detail"].get("gazetteer") or "" for r in log) == [
-        "",
+        "",  # the sample's localities configured
+        "",  # the sample's graph
         "sample-gazetteer.csv",
         "sample-postcodes.csv",
     ]
