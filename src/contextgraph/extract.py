@@ -31,7 +31,17 @@ from typing import Any
 
 from .localities import Localities, Locality  # noqa: F401 - Locality: for the examples
 from .model import REL_TYPES, SERVICES, Grading, GradingError
-from .notes import ParsedNote, Unit, anchor_day, event_dates, find_dates, parse_note, strip_markup
+from .notes import (
+    ParsedNote,
+    Unit,
+    anchor_day,
+    event_dates,
+    find_dates,
+    parse_note,
+    span_of,
+    strip_markup,
+    unit_offsets,
+)
 
 # --- lexicons ---------------------------------------------------------------
 
@@ -329,6 +339,11 @@ def title_case(s: str) -> str:
     return " ".join(word(w) for w in s.split())
 
 
+def _bare(s: str) -> str:
+    """Text without markup or spaces, in lower case, to compare a span of the note with the form read."""
+    return re.sub(r"[\s*_`]+", "", s).lower()
+
+
 def norm(s: str) -> str:
     return " ".join(s.lower().replace("’", "'").split())
 
@@ -381,6 +396,7 @@ class Extraction:
         self.professionals: set[str] = set()
         self.rels: dict[tuple[str, int, Any], dict[str, Any]] = {}
         self.mentions: dict[int, list[Found]] = {}
+        self.unit: Unit | None = None  # the unit whose facts are being read: a relationship's evidence
 
     # -- registry
 
@@ -421,6 +437,10 @@ class Extraction:
             if e.kind == "location":
                 d["postcode"] = e.postcode
             out_e.append(d)
+        offsets = unit_offsets(self.note.text, self.note.units)
+        spans = self._mention_spans(offsets)
+        for e, d in zip(ents, out_e, strict=True):
+            d["mentions"] = [list(sp) for sp in sorted(spans.get(id(e), ()))]
         kept = {id(e) for e in ents}
         out_r: list[dict[str, Any]] = []
         for r in self.rels.values():
@@ -435,6 +455,11 @@ class Extraction:
             }
             if r.get("grading"):
                 d["grading"] = r["grading"]
+            unit = r.get("unit")
+            where = offsets.get(id(unit)) if unit is not None else None
+            evidence = span_of(where, 0, len(where)) if where else None
+            if evidence is not None:
+                d["evidence"] = list(evidence)
             out_r.append(d)
         m = self.note.meeting
         return {
@@ -442,6 +467,21 @@ class Extraction:
             "entities": out_e,
             "relationships": out_r,
         }
+
+    def _mention_spans(self, offsets: dict[int, list[int]]) -> dict[int, set[tuple[int, int]]]:
+        """Where each entity is named in the note's text: ``id(entity)`` -> spans (start, end)."""
+        out: dict[int, set[tuple[int, int]]] = {}
+        text = self.note.text
+        for u in self.note.units:
+            where = offsets.get(id(u))
+            if where is None:
+                continue
+            for f in self.mentions.get(id(u), ()):
+                sp = span_of(where, f.start, f.end)
+                # the span holds the form found, with nothing but markup and spaces besides
+                if sp is not None and _bare(text[sp[0] : sp[1]]) == _bare(u.text[f.start : f.end]):
+                    out.setdefault(id(f.ent), set()).add(sp)
+        return out
 
     def _keep(self, e: Ent) -> bool:
         if e.kind not in ("child", "person_of_concern"):
@@ -461,7 +501,14 @@ class Extraction:
         prev = self.rels.get(key)
         ds = day.isoformat() if day else None
         if prev is None:
-            self.rels[key] = {"type": rtype, "source": source, "target": target, "date": ds, "grading": grading}
+            self.rels[key] = {
+                "type": rtype,
+                "source": source,
+                "target": target,
+                "date": ds,
+                "grading": grading,
+                "unit": self.unit,
+            }
         else:
             if ds and (prev["date"] is None or ds < prev["date"]):
                 prev["date"] = ds  # the earliest day the note gives for the pair
@@ -1981,6 +2028,7 @@ def _relations(x: Extraction, units: list[Unit]) -> None:
     prev_block = -1
     block_ctx = Context()
     for u in units:
+        x.unit = u
         found = x.mentions.get(id(u), [])
         if u.kind == "heading":
             ctx = _subject_of(x, u)
