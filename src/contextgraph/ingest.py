@@ -97,6 +97,9 @@ def plan_note(
     local_services: dict[str, str] | None = None,
     localities: Localities | None = None,
     parsed: ParsedNote | None = None,
+    doc: dict[str, Any] | None = None,
+    chosen: dict[str, str | None] | None = None,
+    trace: dict[str, tuple[Decision, str]] | None = None,
 ) -> tuple[NoteResult, list[Entity], list[Relationship], list[tuple[str, dict[str, Any]]]]:
     """Everything one note would write, resolved against the store, without writing it.
 
@@ -104,10 +107,15 @@ def plan_note(
     it. A likely match outside it is never merged and never told to the writer: the mention
     becomes a new entity and a review item, kept for someone who may see both, records the
     candidates (it is not counted in the note's ``queued``). The note's locality is read
-    against ``localities`` (default: the store's); ``parsed``: the note already parsed."""
-    note = parsed or parse_note(text, path, store.localities() if localities is None else localities)
-    x = extract_parsed(note, local_services)
-    doc = x.to_json()
+    against ``localities`` (default: the store's); ``parsed``: the note already parsed.
+
+    For a note reviewed before it is recorded (:mod:`contextgraph.review`): ``doc`` is the
+    extraction to plan (default: the note's own); ``chosen`` maps an entity of it to the record
+    the writer merges it into (one they may change), or to None for a new record; ``trace``
+    receives each entity's decision and the id it is written under."""
+    if doc is None:
+        note = parsed or parse_note(text, path, store.localities() if localities is None else localities)
+        doc = extract_parsed(note, local_services).to_json()
     digest = hashlib.sha256(text.encode()).hexdigest()
     meeting = doc["meeting"]
     ref = source_ref(meeting["kind"], meeting["locality"], meeting["date"], digest)
@@ -119,8 +127,15 @@ def plan_note(
     for d in doc["entities"]:
         kind = d["kind"]
         m = Mention(kind, d["name"], list(d.get("aliases", [])), d.get("dob"), meeting["locality"], day)
-        inside = _candidates(store, kind, [m.name, *m.aliases], scope)
-        decision: Decision = decide(m, inside)
+        decision: Decision
+        if chosen is not None and d["id"] in chosen:
+            into = chosen[d["id"]]
+            got = store.get(into) if into else None
+            inside = [got] if got else []
+            decision = Decision("match", into, [into]) if into else Decision("new")
+        else:
+            inside = _candidates(store, kind, [m.name, *m.aliases], scope)
+            decision = decide(m, inside)
         far = _outside(store, m, inside, scope)
         props: dict[str, Any] = {}
         if d.get("postcode"):
@@ -134,6 +149,8 @@ def plan_note(
         lat, lon = (where.lat, where.lon) if where else (None, None)
         if decision.outcome == "match" and decision.entity:
             ids[d["id"]] = decision.entity
+            if trace is not None:
+                trace[d["id"]] = (decision, decision.entity)
             result.matched += 1
             if far is not None:
                 records.append(("reviews", review_item(uuid.uuid4().hex[:12], ref, decision.entity, m, far)))
@@ -156,6 +173,8 @@ def plan_note(
             continue
         new_id = _new_id(kind, ref, d["id"])
         ids[d["id"]] = new_id
+        if trace is not None:
+            trace[d["id"]] = (decision, new_id)
         result.created += 1
         entities.append(
             Entity(
@@ -181,12 +200,13 @@ def plan_note(
     rels: list[Relationship] = []
     services: set[str] = set()
     for r in doc["relationships"]:
-        s = ids[r["source"]]
+        # a link added on review may end at a record already stored: its id is given as it is
+        s = r.get("source_id") or ids[r["source"]]
         if r["type"] == "OPEN_TO":
             t = service_id(r["target"])
             services.add(r["target"])
         else:
-            t = ids[r["target"]]
+            t = r.get("target_id") or ids[r["target"]]
         asr = Assertion(ref, r.get("date") or day, r.get("grading"), s, t)
         rels.append(Relationship(r["type"], s, t, [asr]))
     # an entity is named under the handling codes of the statements about it (P if none graded it)
