@@ -148,7 +148,9 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
 
     async def context(request: Request, principal: Principal = Depends(who)) -> Context:  # noqa: B008
         purpose = request.headers.get("x-purpose") or request.query_params.get("purpose")
-        return Context(state["store"], principal, log, purpose, analyses)
+        ctx = Context(state["store"], principal, log, purpose, analyses)
+        ctx.limits = limits
+        return ctx
 
     router: GraphQLRouter[Context, None] = FastJSONRouter(
         schema(production=not dev, limits=limits),

@@ -1929,9 +1929,7 @@ def _services(text: str, positive_context: bool, local: LocalServices = ()) -> l
     """Services the text says a child is open to now, with their positions."""
     got: list[tuple[int, str]] = []
     named_locally = [(rx, code) for rx, code in local if rx.search(text)]
-    if not named_locally and (
-        _SERVICE_WORDS.isdisjoint(_WORD.findall(text.lower())) or not _ANY_SERVICE.search(text)
-    ):
+    if not named_locally and (_SERVICE_WORDS.isdisjoint(_WORD.findall(text.lower())) or not _ANY_SERVICE.search(text)):
         return got
     carried = False  # "never known to CSC, YJS, early help or CAMHS": the list shares the negation
     for start, clause in _clauses(text):
@@ -1950,8 +1948,7 @@ def _services(text: str, positive_context: bool, local: LocalServices = ()) -> l
         )
         if named_locally:
             found = sorted(
-                found
-                + [(_CODE_ORDER[c], start + m.start(), c) for rx, c in named_locally for m in rx.finditer(clause)]
+                found + [(_CODE_ORDER[c], start + m.start(), c) for rx, c in named_locally for m in rx.finditer(clause)]
             )
         if found and (positive_context or _SERVICE_POS.search(clause) or _SERVICE_POS.search(text[:start])):
             got.extend((pos, code) for _, pos, code in found)

@@ -59,7 +59,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import ExecutionResult, Info
 from strawberry.types.graphql import OperationType
 
-from . import policy
+from . import policy, review
 from .audit import NEEDS_PURPOSE, AuditError, AuditLog, acting
 from .auth import Principal
 from .gazetteer import PLACE_KINDS, GazetteerError, pinned, unlocated
@@ -171,6 +171,8 @@ class Context(BaseContext):
 
     deadline: float | None = None
     """When the query's time budget ends (``time.monotonic()``), set as it starts to run."""
+    limits: Limits = Limits()
+    """The limits in force (the service sets its own)."""
 
     def __init__(
         self, store: Store, who: Principal, log: AuditLog, purpose: str | None, analyses: Analyses | None = None
@@ -969,6 +971,224 @@ class LinkInput:
     grading: str | None = None
 
 
+# --- a note reviewed before it is recorded --------------------------------------------------
+
+
+@strawberry.type(name="NoteRecord", description="A record of yours a note's entity would be filed under.")
+class NoteRecord:
+    id: strawberry.ID
+    kind: EntityKind
+    name: str
+    locality: str | None
+
+
+@strawberry.type(name="ProposedEntity", description="An entity a note would record, as read from its text.")
+class ProposedEntity:
+    id: strawberry.ID = strawberry.field(description="Its id in this preview (e1, e2...), for edits.")
+    kind: EntityKind
+    name: str
+    aliases: list[str]
+    dob: str | None
+    mentions: list[list[int]] = strawberry.field(
+        description="Where the note's text names it: [start, end) offsets in characters (Unicode code points)."
+    )
+    confidence: float | None = strawberry.field(description="How sure the extraction is, 0 to 1 (null: not given).")
+    outcome: str = strawberry.field(
+        description="match: filed under the existing record; review: a new record, with possible matches "
+        "left for review; new: a new record."
+    )
+    existing: NoteRecord | None = strawberry.field(description="The record of yours it would be filed under.")
+    candidates: list[NoteRecord] = strawberry.field(description="Records of yours it may be (outcome review).")
+
+
+@strawberry.type(name="ProposedLink", description="A relationship a note would record, as read from its text.")
+class ProposedLink:
+    id: strawberry.ID = strawberry.field(description="Its id in this preview (r1, r2...), for edits.")
+    type: RelationshipType
+    source: strawberry.ID = strawberry.field(description="A proposed entity's id.")
+    target: strawberry.ID = strawberry.field(description="A proposed entity's id, or a service's (svc-YJS).")
+    date: str | None
+    grading: str | None
+    evidence: list[int] | None = strawberry.field(
+        description="The sentence or table row it was read from: [start, end) of the note's text."
+    )
+    confidence: float | None = strawberry.field(description="How sure the extraction is, 0 to 1 (null: not given).")
+
+
+@strawberry.type(name="NotePreview", description="Everything a note would record for you, before anything is written.")
+class NotePreview:
+    name: str
+    text: str = strawberry.field(description="The note's text, as the offsets count it.")
+    digest: str = strawberry.field(description="What is shown, in short: noteCommit checks it is still so.")
+    source_ref: str | None = strawberry.field(description="The source record the note would be recorded under.")
+    recorded: str | None = strawberry.field(description="The source ref of this same note, if already recorded.")
+    kind: str = strawberry.field(description="The meeting kind (MACE, LOG, INTEL...).")
+    date: str | None
+    locality: str | None
+    entities: list[ProposedEntity]
+    links: list[ProposedLink]
+    queued: JSON | None = strawberry.field(description="Facts the extraction held back for review, as it gives them.")
+
+
+@strawberry.input(description="One end of a link added on review: give exactly one.")
+class NoteEndInput:
+    proposed: strawberry.ID | None = strawberry.field(default=None, description="An entity of the preview (e2).")
+    existing: strawberry.ID | None = strawberry.field(default=None, description="A record of yours, by id.")
+    service: ServiceCode | None = strawberry.field(default=None, description="A service (the target of OPEN_TO).")
+
+
+@strawberry.input(description="An entity of the preview recorded as another kind.")
+class RetypeInput:
+    entity: strawberry.ID
+    kind: EntityKind
+
+
+@strawberry.input(description="An entity of the preview filed under a record of yours (into), or as a new record.")
+class MergeInput:
+    entity: strawberry.ID
+    into: strawberry.ID | None = None
+
+
+@strawberry.input(description="A link the preview missed, with the text selected as its evidence.")
+class AddLinkInput:
+    type: RelationshipType
+    source: NoteEndInput
+    target: NoteEndInput
+    evidence: list[int] = strawberry.field(description="[start, end) of the note's text selected.")
+    date: str | None = strawberry.field(default=None, description="Default: the first date of the evidence.")
+    grading: str | None = strawberry.field(default=None, description="Default: a grading the evidence gives.")
+
+
+@strawberry.input(description="What you changed in a note's preview; entities and links by their preview ids.")
+class NoteEdits:
+    remove: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Entities not to record (their links go too)."
+    )
+    retype: list[RetypeInput] | None = None
+    merge: list[MergeInput] | None = None
+    remove_links: list[strawberry.ID] | None = None
+    add_links: list[AddLinkInput] | None = None
+
+
+@strawberry.type(description="An entity a reviewed note recorded.")
+class WrittenEntity:
+    id: strawberry.ID = strawberry.field(description="Its id in the preview.")
+    stored: strawberry.ID = strawberry.field(description="The id of the record written.")
+    kind: EntityKind
+    name: str
+    merged: bool = strawberry.field(description="Whether it was filed under an existing record.")
+
+
+@strawberry.type(description="A relationship a reviewed note recorded.")
+class WrittenLink:
+    id: strawberry.ID = strawberry.field(description="Its id in the preview (a1, a2... for links added).")
+    type: RelationshipType
+    source: strawberry.ID
+    target: strawberry.ID
+
+
+@strawberry.type(description="What recording a reviewed note did.")
+class NoteCommit:
+    result: IngestResult
+    entities: list[WrittenEntity]
+    links: list[WrittenLink]
+
+
+def _edits(edits: NoteEdits | None) -> review.Edits:
+    if edits is None:
+        return review.Edits()
+
+    def end(e: NoteEndInput) -> review.End:
+        return review.End(
+            str(e.proposed) if e.proposed else None,
+            str(e.existing) if e.existing else None,
+            e.service.value if e.service else None,
+        )
+
+    added = []
+    for i, a in enumerate(edits.add_links or []):
+        if len(a.evidence) != 2:
+            raise review.ReviewError([f"edits.addLinks[{i}].evidence: give [start, end]"])
+        added.append(
+            review.AddedLink(
+                a.type.value, end(a.source), end(a.target), (a.evidence[0], a.evidence[1]), a.date, a.grading
+            )
+        )
+    return review.Edits(
+        remove=[str(x) for x in edits.remove or []],
+        retype=[(str(r.entity), r.kind.value) for r in edits.retype or []],
+        merge=[(str(m.entity), str(m.into) if m.into else None) for m in edits.merge or []],
+        remove_links=[str(x) for x in edits.remove_links or []],
+        add_links=added,
+    )
+
+
+def _record_view(r: dict[str, Any]) -> NoteRecord:
+    return NoteRecord(id=strawberry.ID(r["id"]), kind=_ENTITY_KIND(r["kind"]), name=r["name"], locality=r["locality"])
+
+
+def _preview_view(p: dict[str, Any]) -> NotePreview:
+    return NotePreview(
+        name=p["name"],
+        text=p["text"],
+        digest=p["digest"],
+        source_ref=p["source_ref"],
+        recorded=p["recorded"],
+        kind=p["meeting"]["kind"],
+        date=p["meeting"]["date"],
+        locality=p["meeting"]["locality"],
+        entities=[
+            ProposedEntity(
+                id=strawberry.ID(e["id"]),
+                kind=_ENTITY_KIND(e["kind"]),
+                name=e["name"],
+                aliases=e["aliases"],
+                dob=e["dob"],
+                mentions=e["mentions"],
+                confidence=e["confidence"],
+                outcome=e["outcome"],
+                existing=_record_view(e["existing"]) if e["existing"] else None,
+                candidates=[_record_view(c) for c in e["candidates"]],
+            )
+            for e in p["entities"]
+        ],
+        links=[
+            ProposedLink(
+                id=strawberry.ID(r["id"]),
+                type=_REL_TYPE(r["type"]),
+                source=strawberry.ID(r["source"]),
+                target=strawberry.ID(r["target"]),
+                date=r["date"],
+                grading=r["grading"],
+                evidence=r["evidence"],
+                confidence=r["confidence"],
+            )
+            for r in p["links"]
+        ],
+        queued=p["queued"],
+    )
+
+
+def _refused(ctx: Context, status: int, message: str) -> RequestError:
+    """A refusal answered with an HTTP status of its own (the errors are in the body as usual)."""
+    response = getattr(ctx, "response", None)
+    if response is not None:
+        response.status_code = status
+    return RequestError(message)
+
+
+def _note_checks(ctx: Context, text: str) -> None:
+    """What a note sent for review must pass before it is read: the writer may write and the access
+    log can be written, and it is no larger than a note sent to ``POST /notes`` may be."""
+    try:
+        ctx.ready_to_write()
+    except RequestError as exc:
+        raise _refused(ctx, 403, str(exc)) from None
+    size = len(text.encode())
+    if size > ctx.limits.note:
+        raise _refused(ctx, 413, f"the note is {size:,} bytes, more than {ctx.limits.setting('note')}")
+
+
 # --- queries -----------------------------------------------------------------------------
 
 
@@ -1155,6 +1375,24 @@ class Query:
         return page
 
     @strawberry.field(
+        name="notePreview",
+        description="Everything a note would record for you, read and resolved against the records you may read, "
+        "without writing anything (writers only). Record it with noteCommit.",
+    )
+    def note_preview(self, info: Info[Context, None], text: str, name: str = "note.md") -> NotePreview:
+        ctx = info.context
+        _note_checks(ctx, text)
+        try:
+            p = review.preview(ctx.store, text, name, ctx.who.user, ctx.scope(), check=ctx.note_locality)
+        except NoteError as exc:
+            raise _refused(ctx, 422, str(exc)) from None
+        except RequestError as exc:
+            raise _refused(ctx, 403, f"{name}: {exc}") from None
+        shown = [r["id"] for e in p["entities"] for r in [e["existing"], *e["candidates"]] if r]
+        ctx.consulted(sorted(set(shown)), "notePreview")
+        return _preview_view(p)
+
+    @strawberry.field(
         name="unlocatedPlaces",
         description="Places and schools without coordinates within your localities, by locality and name: "
         "the gazetteer did not locate them and no one has pinned them yet.",
@@ -1206,6 +1444,59 @@ class Mutation:
         except (NoteError, StoreError) as exc:
             raise _user_error(exc) from exc
         return IngestResult(**{k: v for k, v in res.to_json().items() if k != "error"})
+
+    @strawberry.mutation(
+        name="noteCommit",
+        description="Record a note as previewed (digest) with your edits, in one transaction under the note's "
+        "source record. Refused whole, naming the edit's field, if any edit cannot be applied, or if what the note "
+        "would record has changed since the preview (preview it again).",
+    )
+    def note_commit(
+        self,
+        info: Info[Context, None],
+        text: str,
+        digest: str,
+        name: str = "note.md",
+        edits: NoteEdits | None = None,
+    ) -> NoteCommit:
+        ctx = info.context
+        _note_checks(ctx, text)
+        try:
+            changes = _edits(edits)
+            with ctx.acting({"graphql": "noteCommit", "name": name}):
+                out = review.commit(
+                    ctx.store, text, name, ctx.who.user, ctx.scope(), digest, changes, check=ctx.note_locality
+                )
+        except review.ReviewError as exc:
+            raise _refused(ctx, exc.status, str(exc)) from None
+        except (NoteError, StoreError) as exc:
+            raise _refused(ctx, 422, str(exc)) from None
+        except RequestError as exc:
+            status = 503 if "access log" in str(exc) else 403
+            raise _refused(ctx, status, f"{name}: {exc}") from None
+        res = out["result"]
+        return NoteCommit(
+            result=IngestResult(**{k: v for k, v in res.items() if k != "error"}),
+            entities=[
+                WrittenEntity(
+                    id=strawberry.ID(e["id"]),
+                    stored=strawberry.ID(e["stored"]),
+                    kind=_ENTITY_KIND(e["kind"]),
+                    name=e["name"],
+                    merged=e["merged"],
+                )
+                for e in out["entities"]
+            ],
+            links=[
+                WrittenLink(
+                    id=strawberry.ID(r["id"]),
+                    type=_REL_TYPE(r["type"]),
+                    source=strawberry.ID(r["source"]),
+                    target=strawberry.ID(r["target"]),
+                )
+                for r in out["links"]
+            ],
+        )
 
     @strawberry.mutation(name="upsertEntity", description="Create an entity or add facts to one of yours.")
     def upsert_entity(self, info: Info[Context, None], entity: EntityInput) -> EntityView:
@@ -1543,7 +1834,12 @@ def query_rules(limits: Limits) -> QueryRules:
         default_cap=MAX_PAGE,
         caps={"localityMap": MAX_MAP},
         unbounded=UNBOUNDED,
-        texts={("Query", "search", "text"): "search", ("Mutation", "ingestNote", "name"): "name"},
+        texts={
+            ("Query", "search", "text"): "search",
+            ("Mutation", "ingestNote", "name"): "name",
+            ("Query", "notePreview", "name"): "name",
+            ("Mutation", "noteCommit", "name"): "name",
+        },
     )
 
 
