@@ -298,3 +298,175 @@ def test_the_places_not_located_are_listed_for_the_locality_only(
         assert "Westgate steps" not in page.inner_text("body")
         assert not errors, errors
         context.close()
+
+
+def test_a_writer_reviews_a_note_before_it_is_recorded(
+    browser: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Paste a note, preview it, see every entity highlighted in the note's own text; remove one,
+    retype one, file one under a record found by search, add a link by selecting its words, and
+    commit: the store then holds exactly that, under the note's source. A note shaped like markup
+    stays text. A role that may not write never sees the panel."""
+    from contextgraph.model import REL_TYPES, canonical_pair
+    from contextgraph.synth import SAMPLE_AREA
+
+    from .data import ENTITIES, RELATIONSHIPS
+    from .test_review import NOTE, PREVIEW, by_name, facts
+
+    note = NOTE.replace(
+        "- Jordan Pike is open",
+        '- <img src=x onerror="window.__xss=1"><script>window.__xss=2</script> Jordan Pike is open',
+    )
+    url = f"sqlite:///{tmp_path / 'review.db'}"
+    with open_store(url) as s:
+        s.set_localities(SAMPLE_AREA)
+        s.upsert(ENTITIES, RELATIONSHIPS)
+    key = tmp_path / "review.key.pem"
+    monkeypatch.setenv(ENV_LOCAL_KEY, str(key))
+    ARTIFACTS.mkdir(exist_ok=True)
+    with running(url, LocalKeys(key)) as svc:
+        # a chair may not write: no panel
+        context = browser.new_context(viewport={"width": 1500, "height": 1000})
+        page = context.new_page()
+        page.goto(svc.base + "/")
+        page.get_by_test_id("token-input").fill(svc.token("chair", ("East",), user="chair-east"))
+        page.get_by_test_id("sign-in").click()
+        page.locator("#who").wait_for(state="visible")
+        assert not page.get_by_test_id("review-panel").is_visible()
+        context.close()
+
+        ana = svc.token("analyst", ("East",), user="ana")
+        shown = svc.data(PREVIEW, ana, text=note, name="mace-east.md")["notePreview"]  # what the page will show
+        context = browser.new_context(viewport={"width": 1500, "height": 1100})
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("dialog", lambda d: errors.append(f"dialog: {d.message}"))
+        page.goto(svc.base + "/")
+        page.get_by_test_id("token-input").fill(ana)
+        page.get_by_test_id("sign-in").click()
+        panel = page.get_by_test_id("review-panel")
+        panel.wait_for(state="visible")
+        page.get_by_test_id("review-text").fill(note)
+        page.get_by_test_id("review-name").fill("mace-east.md")
+        page.get_by_test_id("review-preview").click()
+        marks = page.get_by_test_id("mention")
+        marks.first.wait_for()
+        # every mention highlighted, with its kind; the note's text as text, nothing of it run
+        pre = page.get_by_test_id("review-note")
+        assert pre.evaluate("p => p.textContent") == note
+        assert pre.locator("img, script").count() == 0 and page.evaluate("() => window.__xss") is None
+        expected = sorted((a, b, e["id"]) for e in shown["entities"] for a, b in e["mentions"])
+        got = marks.evaluate_all("ms => ms.map(m => [m.textContent, m.dataset.entity, m.title])")
+        assert len(got) == len(expected)
+        for (a, b, eid), (text, mark_entity, title) in zip(expected, got, strict=True):
+            e = next(x for x in shown["entities"] if x["id"] == eid)
+            assert text == note[a:b] and mark_entity == eid
+            assert (
+                title.startswith(e["name"])
+                and e["kind"].lower().replace("_", " ").replace("location", "place") in title
+            )
+        assert page.get_by_test_id("review-entity").count() == len(shown["entities"])
+        assert page.get_by_test_id("review-link").count() == len(shown["links"])
+        panel.screenshot(path=str(ARTIFACTS / "review-preview.png"))
+
+        def entity_row(eid: str) -> Any:
+            return page.locator(f"[data-testid=review-entity][data-entity={eid}]")
+
+        # remove a place: its highlights are struck through, its links go with it
+        eastgate = by_name(shown, "Eastgate Retail Park")
+        entity_row(eastgate["id"]).get_by_test_id("entity-remove").click()
+        assert all(
+            "gone" in c
+            for c in page.locator(f"mark[data-entity={eastgate['id']}]").evaluate_all("ms => ms.map(m => m.className)")
+        )
+        # retype a person to the other person kind, where every link of theirs still fits it
+        kinds = {e["id"]: e["kind"].lower() for e in shown["entities"]}
+
+        def fits(eid: str, kind: str) -> bool:
+            k = {**kinds, eid: kind}
+            return all(
+                REL_TYPES[r["type"]].allows(k[r["source"]], "service" if r["type"] == "OPEN_TO" else k[r["target"]])
+                for r in shown["links"]
+                if eid in (r["source"], r["target"]) and eastgate["id"] not in (r["source"], r["target"])
+            )
+
+        people = sorted(
+            (e for e in shown["entities"] if kinds[e["id"]] in ("child", "person_of_concern")),
+            key=lambda e: e["name"] != "Daniel Okafor",
+        )
+        other = {"child": "person_of_concern", "person_of_concern": "child"}
+        who = next(e for e in people if fits(e["id"], other[kinds[e["id"]]]))
+        kinds[who["id"]] = other[kinds[who["id"]]]
+        entity_row(who["id"]).get_by_test_id("entity-kind").select_option(kinds[who["id"]])
+        assert page.locator(f"mark[data-entity={who['id']}]").first.get_attribute("data-kind") == kinds[who["id"]]
+        # file Daniel Okafor under the person of concern on record, found by the search
+        daniel, kyle = by_name(shown, "Daniel Okafor"), by_name(shown, "Kyle Benson")
+        merged = kinds[daniel["id"]] == "person_of_concern"
+        if merged:
+            find = entity_row(daniel["id"]).get_by_test_id("entity-find")
+            find.fill("Daniel Okafor")
+            find.press("Enter")
+            page.locator(f"[data-entity={daniel['id']}] option[value='p-1']").wait_for(state="attached")
+            entity_row(daniel["id"]).get_by_test_id("entity-merge").select_option("p-1")
+        # add the link the extraction missed: select the words that say it
+        start = note.index("running Kyle")
+        page.evaluate(
+            """([a, b]) => {
+            const pre = document.querySelector('[data-testid=review-note]');
+            const walker = document.createTreeWalker(pre, NodeFilter.SHOW_TEXT);
+            const range = document.createRange();
+            let at = 0, node;
+            while ((node = walker.nextNode())) {
+              const n = node.textContent.length;
+              if (at <= a && a < at + n) range.setStart(node, a - at);
+              if (at < b && b <= at + n) range.setEnd(node, b - at);
+              at += n;
+            }
+            const sel = document.getSelection(); sel.removeAllRanges(); sel.addRange(range);
+            pre.dispatchEvent(new MouseEvent('mouseup', { bubbles: true }));
+            }""",
+            [start, start + len("running Kyle")],
+        )
+        assert "running Kyle" in page.get_by_test_id("review-selection").inner_text()
+        page.get_by_test_id("add-source").select_option(f"p:{daniel['id']}")
+        page.get_by_test_id("add-type").select_option("EXPLOITS")
+        page.get_by_test_id("add-target").select_option(f"p:{kyle['id']}")
+        page.get_by_test_id("add-link").click()
+        assert page.get_by_test_id("review-added").count() == 1
+        panel.screenshot(path=str(ARTIFACTS / "review-edited.png"))
+        page.get_by_test_id("review-commit").click()
+        page.get_by_test_id("written-entities").wait_for(timeout=30_000)
+        result = page.get_by_test_id("review-result").inner_text()
+        assert "Recorded as" in result
+        panel.screenshot(path=str(ARTIFACTS / "review-committed.png"))
+        assert not errors, errors
+        context.close()
+    # the store holds what the page showed, as edited
+    with open_store(url) as s:
+        (source,) = [r for r in s.records("sources") if r["sha256"]]
+        ref = source["id"]
+        assert ref == shown["sourceRef"] and source["user"] == "ana" and ref in result
+        assert source["review"]["removed"] == [eastgate["id"]]
+        assert source["review"]["retyped"] == {who["id"]: kinds[who["id"]]}
+        written = {e.name: e for e in s.iter_entities() if ref in e.sources}
+        kept = [e for e in shown["entities"] if e["id"] != eastgate["id"]]
+        assert "Eastgate Retail Park" not in written
+        for e in kept:
+            name = e["existing"]["name"] if e["existing"] else e["name"]
+            assert written[name].kind == kinds[e["id"]], name
+        ids = {e["id"]: written[e["existing"]["name"] if e["existing"] else e["name"]].id for e in kept}
+        if merged:
+            assert ids[daniel["id"]] == "p-1"
+        expected_facts = {
+            (
+                r["type"],
+                *canonical_pair(
+                    r["type"], ids[r["source"]], r["target"] if r["target"].startswith("svc-") else ids[r["target"]]
+                ),
+            )
+            for r in shown["links"]
+            if eastgate["id"] not in (r["source"], r["target"])
+        }
+        expected_facts.add(("EXPLOITS", *canonical_pair("EXPLOITS", ids[daniel["id"]], ids[kyle["id"]])))
+        assert facts(s, ref) == expected_facts

@@ -295,6 +295,7 @@ class User:
     role: str
     localities: list[str]
     clearance: str
+    may_write: bool = strawberry.field(description="Whether your role may record notes and change records.")
 
 
 @strawberry.type(name="Entity", description="A child, person of concern, location, school, group or service.")
@@ -1197,7 +1198,13 @@ class Query:
     @strawberry.field(description="Who is signed in.")
     def me(self, info: Info[Context, None]) -> User:
         w = info.context.who
-        return User(user=w.user, role=w.role, localities=list(w.localities), clearance=w.clearance)
+        return User(
+            user=w.user,
+            role=w.role,
+            localities=list(w.localities),
+            clearance=w.clearance,
+            may_write=policy.role(w.role).may_write,
+        )
 
     @strawberry.field(
         description="The localities you may choose from: yours, or for a user of every locality the configured "

@@ -6,6 +6,7 @@ import cytoscape from "cytoscape";
 import L from "leaflet";
 import "leaflet/dist/leaflet.css";
 import "./style.css";
+import { setupReview, showReview } from "./review.js";
 
 const TOKEN_KEY = "contextgraph.token";
 const $ = (id) => document.getElementById(id);
@@ -77,12 +78,14 @@ function signOut(message) {
   $("signin").hidden = false;
   $("controls").hidden = true;
   $("main").hidden = true;
+  showReview({ mayWrite: false });
   status(message || "Signed out.");
 }
 
 async function signedIn() {
-  const data = await gql("{ me { user role localities clearance } localities }");
+  const data = await gql("{ me { user role localities clearance mayWrite } localities }");
   state.me = data.me;
+  showReview(data.me);
   $("signin").hidden = true;
   $("who").hidden = false;
   $("who-text").textContent = `${data.me.user} (${data.me.role})`;
@@ -574,6 +577,7 @@ async function start() {
       el("label", {}, el("input", { type: "checkbox", value: t, checked: true }), ` ${t.replace(/_/g, " ").toLowerCase()}`),
     ),
   );
+  setupReview({ gql, el }, state.config.relationship_types);
   if (state.config.oidc) $("oidc").hidden = false;
   if (!state.config.token_paste) $("token").closest("label").hidden = true;
   $("signin").addEventListener("submit", async (ev) => {
