@@ -568,3 +568,33 @@ def test_a_profile_subject_and_its_associates_field() -> None:
     # an email's Subject line names no subject of the note
     email = "From: Jo Bell\nSent: 12/09/2024 10:00\nSubject: Ali Pryce (14)\n\nAssociates: Bo Tennant (15), Cy Owens\n"
     assert ("ASSOCIATES_WITH", "Ali Pryce", "Bo Tennant") not in rels(extract(email))
+
+
+def test_spans_point_into_the_text_as_given() -> None:
+    """Every mention span of both corpora holds a name or alias of its entity (markup and line
+    breaks aside), and every relationship's evidence is a span of the note; offsets count the
+    characters of the text as given, whatever markup, tables or wrapped lines it has."""
+    import re
+
+    from contextgraph.extract import norm
+
+    mentions = named = total = 0
+    for folder in (CORPUS, SHARED / "corpus" / "notes-2"):
+        for path in sorted(folder.glob("*.md")):
+            if path.name == "README.md":
+                continue
+            # a note as posted: with a byte-order mark and Windows line endings, offsets still fit
+            text = "\ufeff" + read_note(path).replace("\n", "\r\n")
+            doc = extract(text, str(path))
+            for e in doc["entities"]:
+                forms = {norm(f) for f in [e["name"], *e["aliases"]]}
+                named += bool(e["mentions"])
+                total += 1
+                for start, end in e["mentions"]:
+                    mentions += 1
+                    said = norm(re.sub(r"[*_`]", "", text[start:end]))
+                    assert said in forms, (path.name, e["name"], text[start:end])
+            for r in doc["relationships"]:
+                start, end = r["evidence"]
+                assert 0 <= start < end <= len(text) and text[start:end].strip(), (path.name, r)
+    assert mentions > 2000 and named > 0.95 * total
