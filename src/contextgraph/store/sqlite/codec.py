@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Sequence
-from typing import Any, TypeVar
+from typing import Any
 
 import orjson
 
@@ -21,34 +20,8 @@ from ..base import (
     encode_assertions,
 )
 
-T = TypeVar("T")
-
-INDEXES = {
-    "entities": ("entities_id", "CREATE UNIQUE INDEX entities_id ON entities(id)"),
-}
 BULK_ROWS = 50_000
-CHUNK = 900
 
-ENT_COLS = ", ".join(
-    [
-        "nid",
-        "id",
-        "kind",
-        "name",
-        "aliases",
-        "dob",
-        "locality",
-        "lat",
-        "lon",
-        "properties",
-        "sources",
-        "first_seen",
-        "last_seen",
-        "grading",
-        "handling",
-    ]
-)
-REL_COLS = "rid, type, src, dst, assertions, properties"
 KIND_CODE = {k: i for i, k in enumerate(KIND_CODES)}
 SYMMETRIC = frozenset(t for t, rt in REL_TYPES.items() if rt.symmetric)
 TYPE_CODE = {t: i for i, t in enumerate(TYPE_CODES)}
@@ -60,20 +33,11 @@ def dumps(x: Any) -> str:
     return orjson.dumps(x).decode()
 
 
-CONDITIONAL_SQL = """instr(r.assertions, ' C"') > 0 OR r.assertions GLOB '*"[A-E][1-5][2-5]"*'"""
-"""Relationships whose encoded assertions hold a grading with conditions (3x5x2 ``C``, legacy 2-5)."""
-
-
 def trim(cache: dict[int, Any], limit: int | None) -> None:
     """Keep a record cache within ``limit`` (None: unbounded), dropping the oldest entries."""
     if limit is not None and len(cache) > limit:
         for k in list(itertools.islice(cache, len(cache) - limit // 2)):
             del cache[k]
-
-
-def chunks(seq: Sequence[T], n: int = CHUNK) -> Iterator[Sequence[T]]:
-    for i in range(0, len(seq), n):
-        yield seq[i : i + n]
 
 
 def entity_row(e: Entity) -> tuple[Any, ...]:

@@ -19,8 +19,6 @@ from ...model import (
 from ...projection import day
 from .codec import KIND_CODE, entity_of_row
 
-T = TypeVar("T")
-
 DAYS: dict[str | None, int] = {None: -1}
 
 
@@ -192,7 +190,8 @@ class Index:
         return [n for i in ids if (n := nid_of.get(i)) is not None]
 
     def decoded(self, row: tuple[Any, ...]) -> Entity:
-        """The entity of a row of ``ENT_COLS``, with the ids merged into it."""
+        """The entity of a row of the entities table (as the ``entities_by_nid`` query reads it), with
+        the ids merged into it."""
         e = entity_of_row(row)
         if e.id in self.members:
             e.members = sorted(self.members[e.id])

@@ -55,19 +55,15 @@ from ..base import (
     walk,
 )
 from .codec import (
-    CONDITIONAL_SQL,
-    ENT_COLS,
-    INDEXES,
     KIND_CODE,
-    REL_COLS,
     SYMMETRIC,
     TYPE_CODE,
-    chunks,
     entity_of_row,
     relationship_of_row,
 )
 from .index import Index, day_number, edge_key
 from .migrations import MIGRATIONS
+from .sql import set_version, sql, values
 from .txn import SQLiteTxn
 
 T = TypeVar("T")
@@ -86,12 +82,7 @@ class SQLiteStore(Store):
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
         self._db = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.execute("PRAGMA foreign_keys=OFF")
-        self._db.execute("PRAGMA busy_timeout=10000")
-        self._db.execute("PRAGMA cache_size=-262144")
-        self._db.execute("PRAGMA secure_delete=ON")  # a deleted value is overwritten, not left in a free page
+        self._db.executescript(sql("settings"))
         self._migrate()
         self._ix: Index | None = None
         self._ix_saved = False  # the index matches the copy kept in the file
@@ -105,38 +96,38 @@ class SQLiteStore(Store):
     def version(self) -> tuple[int, int] | None:
         """Changes with every committed write, by this connection or another."""
         with self._lock:
-            return (self._db.execute("PRAGMA data_version").fetchone()[0], self._writes)
+            return (self._db.execute(sql("data_version")).fetchone()[0], self._writes)
 
     def _migrate(self) -> None:
-        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        version = self._db.execute(sql("user_version")).fetchone()[0]
         if version > len(MIGRATIONS):
             raise StoreError(
                 f"{self.path}: schema version {version} is newer than this contextgraph knows ({len(MIGRATIONS)})"
             )
         for n in range(version, len(MIGRATIONS)):
-            self._db.execute("BEGIN IMMEDIATE")
+            self._db.execute(sql("begin_write"))
             try:
                 for stmt in MIGRATIONS[n].split(";"):
                     if stmt.strip():
                         self._db.execute(stmt)
-                self._db.execute(f"PRAGMA user_version={n + 1}")
-                self._db.execute("COMMIT")
+                self._db.execute(set_version(n + 1))
+                self._db.execute(sql("commit"))
             except BaseException:
-                self._db.execute("ROLLBACK")
+                self._db.execute(sql("rollback"))
                 raise
 
     @property
     def schema_version(self) -> int:
-        return int(self._db.execute("PRAGMA user_version").fetchone()[0])
+        return int(self._db.execute(sql("user_version")).fetchone()[0])
 
     def _next_nid(self) -> int:
         if not self._nid:
-            self._nid = (self._db.execute("SELECT max(nid) FROM entities").fetchone()[0] or 0) + 1
+            self._nid = (self._db.execute(sql("top_nid")).fetchone()[0] or 0) + 1
         return self._nid
 
     def _next_rid(self) -> int:
         if not self._rid:
-            self._rid = (self._db.execute("SELECT max(rid) FROM relationships").fetchone()[0] or 0) + 1
+            self._rid = (self._db.execute(sql("top_rid")).fetchone()[0] or 0) + 1
         return self._rid
 
     def _index(self) -> Index:
@@ -145,21 +136,21 @@ class SQLiteStore(Store):
         It is read from the copy kept in the file when that copy was taken at the
         file's current stamp (see :meth:`save_index`), and otherwise from the tables.
         """
-        dv = self._db.execute("PRAGMA data_version").fetchone()[0]
+        dv = self._db.execute(sql("data_version")).fetchone()[0]
         if self._ix is None or dv != self._data_version:
             self._ix = None
             own = not self._db.in_transaction
             if own:
-                self._db.execute("BEGIN")  # one consistent read of the file
+                self._db.execute(sql("begin_read"))  # one consistent read of the file
             try:
-                dv = self._db.execute("PRAGMA data_version").fetchone()[0]
+                dv = self._db.execute(sql("data_version")).fetchone()[0]
                 with paused_gc():
                     ix = self._restore_index()
                     self._ix_saved = ix is not None
                     self._ix = ix if ix is not None else self._load_index()
             finally:
                 if own:
-                    self._db.execute("COMMIT")
+                    self._db.execute(sql("commit"))
             gc.freeze()  # a long-lived index: keep it out of every later collection
             self._data_version = dv
             self._nid = self._rid = 0
@@ -170,7 +161,7 @@ class SQLiteStore(Store):
         return self._ix
 
     def _stamp(self) -> bytes | None:
-        row = self._db.execute("SELECT value FROM meta WHERE key = 'stamp'").fetchone()
+        row = self._db.execute(sql("meta"), ("stamp",)).fetchone()
         return bytes(row[0]) if row else None
 
     def _restore_index(self) -> Index | None:
@@ -178,18 +169,15 @@ class SQLiteStore(Store):
         stamp = self._stamp()
         if stamp is None:
             return None
-        saved = self._db.execute("SELECT value FROM meta WHERE key = 'index.stamp'").fetchone()
+        saved = self._db.execute(sql("meta"), ("index.stamp",)).fetchone()
         if saved is None or bytes(saved[0]) != stamp:
             return None
-        parts = {
-            k[len("index.") :]: bytes(v)
-            for k, v in self._db.execute("SELECT key, value FROM meta WHERE key LIKE 'index.%'")
-        }
+        parts = {k[len("index.") :]: bytes(v) for k, v in self._db.execute(sql("index_copy"))}
         ix = Index.restore(parts)
         if ix is None:
             return None
-        top_nid = self._db.execute("SELECT max(nid) FROM entities").fetchone()[0] or 0
-        top_rid = self._db.execute("SELECT max(rid) FROM relationships").fetchone()[0] or 0
+        top_nid = self._db.execute(sql("top_nid")).fetchone()[0] or 0
+        top_rid = self._db.execute(sql("top_rid")).fetchone()[0] or 0
         if (top_nid, top_rid) != ix.top():  # rows written by something else
             return None
         return ix
@@ -207,28 +195,28 @@ class SQLiteStore(Store):
             if self._ix is None or self._ix_saved:
                 return False
             try:
-                self._db.execute("BEGIN IMMEDIATE")
+                self._db.execute(sql("begin_write"))
             except sqlite3.OperationalError:
                 return False
             try:
-                if self._db.execute("PRAGMA data_version").fetchone()[0] != self._data_version:
-                    self._db.execute("ROLLBACK")
+                if self._db.execute(sql("data_version")).fetchone()[0] != self._data_version:
+                    self._db.execute(sql("rollback"))
                     return False  # another connection wrote since the index was read
-                self._db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('stamp', randomblob(16))")
+                self._db.execute(sql("ensure_stamp"))
                 stamp = self._stamp()
-                self._db.execute("DELETE FROM meta WHERE key LIKE 'index.%'")
+                self._db.execute(sql("drop_index_copy"))
                 rows = [(f"index.{k}", v) for k, v in self._ix.snapshot().items()]
-                self._db.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", [*rows, ("index.stamp", stamp)])
-                self._db.execute("COMMIT")
+                self._db.executemany(sql("add_meta"), [*rows, ("index.stamp", stamp)])
+                self._db.execute(sql("commit"))
             except BaseException:
-                self._db.execute("ROLLBACK")
+                self._db.execute(sql("rollback"))
                 raise
             self._ix_saved = True
             return True
 
     def _load_index(self) -> Index:
         ix = Index()
-        rows = self._db.execute("SELECT nid, id, kind, locality, merged_into FROM entities ORDER BY nid").fetchall()
+        rows = self._db.execute(sql("entity_index_rows")).fetchall()
         if rows:
             nids, ids, kinds, locs, merged = (list(c) for c in zip(*rows, strict=True))
             if nids[-1] == len(nids):  # numbered 1..n with no gaps: append in one go
@@ -240,11 +228,9 @@ class SQLiteStore(Store):
                 for nid, eid, kind, loc, into in rows:
                     ix.set_node(nid, eid, kind, loc, into)
         del rows
-        for nid, props in self._db.execute("SELECT nid, properties FROM entities WHERE properties != '{}'"):
+        for nid, props in self._db.execute(sql("entity_properties")):
             ix.flag[nid] = 1 if flagged(orjson.loads(props)) else 0
-        cur = self._db.execute(
-            "SELECT rid, type, src, dst, first_seen, last_seen, count, grading FROM relationships ORDER BY rid"
-        )
+        cur = self._db.execute(sql("relationship_index_rows"))
         while chunk := cur.fetchmany(200_000):
             rid, t, src, dst, first, last, count, grading = (list(c) for c in zip(*chunk, strict=True))
             types = [TYPE_CODE[x] for x in t]
@@ -301,21 +287,21 @@ class SQLiteStore(Store):
 
     def transaction(self, fn: Callable[[Txn], T]) -> T:
         with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
+            self._db.execute(sql("begin_write"))
             tx = SQLiteTxn(self)
             try:
                 out = fn(tx)
-                for table in sorted(tx.rebuild):
-                    self._db.execute(INDEXES[table][1])
+                if tx.rebuild:
+                    self._db.execute(sql("create_entities_id"))
                 self._keep_head(tx)
-                self._db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('stamp', randomblob(16))")
-                self._db.execute("COMMIT")
+                self._db.execute(sql("renew_stamp"))
+                self._db.execute(sql("commit"))
                 self._head_kept()
                 self._writes += 1
                 self._ix_saved = False
                 return out
             except BaseException:
-                self._db.execute("ROLLBACK")
+                self._db.execute(sql("rollback"))
                 self._ix = None  # the index may hold writes that were rolled back
                 self._nid = self._rid = 0
                 raise
@@ -327,7 +313,7 @@ class SQLiteStore(Store):
     def postcode_at(self, code: str) -> tuple[float, float] | None:
         """One postcode's coordinates, by its primary key alone (the graph's index is not needed)."""
         with self._lock:
-            row = self._db.execute("SELECT lat, lon FROM postcodes WHERE postcode = ?", (code,)).fetchone()
+            row = self._db.execute(sql("postcode_at"), (code,)).fetchone()
         return None if row is None else (row[0], row[1])
 
     def erase(self, eid: str, user: str = "system", reason: str = "") -> dict[str, Any]:
@@ -341,7 +327,7 @@ class SQLiteStore(Store):
     def checkpoint(self) -> bool:
         """Copy the WAL into the file and truncate it to nothing; False if a reader kept it."""
         with self._lock:
-            busy, _, _ = self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            busy, _, _ = self._db.execute(sql("checkpoint")).fetchone()
         return not busy
 
     # reads built on the index
@@ -470,7 +456,7 @@ class SQLiteStore(Store):
         if ix.names is None:
             names: list[str] = []
             owners: list[int] = []
-            for nid, name, aliases, merged in self._db.execute("SELECT nid, name, aliases, merged_into FROM entities"):
+            for nid, name, aliases, merged in self._db.execute(sql("entity_names")):
                 owner = ix.nid_of.get(merged, 0) if merged else nid
                 for n in (name, *orjson.loads(aliases)):
                     names.append(normalise_name(n))
@@ -496,22 +482,14 @@ class SQLiteStore(Store):
         return [view(r, [members[m] for m in r.members if m in members]) if r.members else r for r in recs.values()]
 
     def conditional_entities(self) -> list[str]:
-        q = (
-            "SELECT id FROM entities WHERE merged_into IS NULL AND handling = '[\"C\"]' AND id NOT IN"
-            " (SELECT merged_into FROM entities WHERE merged_into IS NOT NULL AND handling != '[\"C\"]')"
-        )
         with self._lock:
-            return [i for (i,) in self._db.execute(q)]
+            return [i for (i,) in self._db.execute(sql("conditional_entities"))]
 
     def conditional_keys(self) -> list[Key]:
-        q = (
-            "SELECT r.type, a.id, b.id FROM relationships r JOIN entities a ON a.nid = r.src"
-            " JOIN entities b ON b.nid = r.dst WHERE r.grading IS NOT NULL AND r.src != r.dst"
-            f" AND ({CONDITIONAL_SQL})"
-        )
         with self._lock:
             ix = self._index()
-            return [(t, a, b) for t, a, b in self._db.execute(q) if a in ix.nid_of and ix.alive[ix.nid_of[a]]]
+            rows = self._db.execute(sql("conditional_relationships"))
+            return [(t, a, b) for t, a, b in rows if a in ix.nid_of and ix.alive[ix.nid_of[a]]]
 
     def project(self, flt: Filter) -> Projection:
         with self._lock:
@@ -580,18 +558,14 @@ class SQLiteStore(Store):
                     by_nid.setdefault(n, []).append(i)
             out: dict[str, Label] = {}
             if len(by_nid) > len(ix.nid_of) // 8:  # a large share: one scan beats many lookups
-                rows: Iterable[tuple[int, str, float | None, float | None]] = self._db.execute(
-                    "SELECT nid, name, lat, lon FROM entities"
-                )
+                rows: Iterable[tuple[int, str, float | None, float | None]] = self._db.execute(sql("entity_labels"))
                 for nid, name, lat, lon in rows:
                     for i in by_nid.get(nid, ()):
                         out[i] = Label(name, lat, lon)
                 return out
-            for chunk in chunks(sorted(by_nid)):
-                q = f"SELECT nid, name, lat, lon FROM entities WHERE nid IN ({','.join('?' * len(chunk))})"
-                for nid, name, lat, lon in self._db.execute(q, chunk):
-                    for i in by_nid[nid]:
-                        out[i] = Label(name, lat, lon)
+            for nid, name, lat, lon in self._db.execute(sql("entity_labels_by_nid"), (values(sorted(by_nid)),)):
+                for i in by_nid[nid]:
+                    out[i] = Label(name, lat, lon)
             return out
 
     def facts(self, keys: Iterable[Key], flt: Filter | None = None) -> dict[Key, Fact]:
@@ -609,30 +583,20 @@ class SQLiteStore(Store):
                     if rid is not None:
                         by_rid[rid] = k
             out: dict[Key, Fact] = {}
-            for chunk in chunks(sorted(by_rid)):
-                q = (
-                    "SELECT rid, first_seen, last_seen, grading, count, assertions FROM relationships"
-                    f" WHERE rid IN ({','.join('?' * len(chunk))})"
-                )
-                for rid, first, last, grading, count, asr in self._db.execute(q, chunk):
-                    refs = list(dict.fromkeys(a[0] for a in orjson.loads(asr) if a[0]))
-                    out[by_rid[rid]] = Fact(refs, first, last, grading, count)
+            rows = self._db.execute(sql("relationship_facts_by_rid"), (values(sorted(by_rid)),))
+            for rid, first, last, grading, count, asr in rows:
+                refs = list(dict.fromkeys(a[0] for a in orjson.loads(asr) if a[0]))
+                out[by_rid[rid]] = Fact(refs, first, last, grading, count)
             return out
 
     def stats(self) -> Stats:
         with self._lock:
             db = self._db
-            ents = dict(db.execute("SELECT kind, count(*) FROM entities WHERE merged_into IS NULL GROUP BY kind"))
-            rels = dict(db.execute("SELECT type, count(*) FROM relationships WHERE src != dst GROUP BY type"))
-            locs = {
-                (k or "(none)"): v
-                for k, v in db.execute(
-                    "SELECT locality, count(*) FROM entities WHERE merged_into IS NULL AND kind != 'service'"
-                    " GROUP BY locality"
-                )
-            }
-            merged = db.execute("SELECT count(*) FROM entities WHERE merged_into IS NOT NULL").fetchone()[0]
-            rec = dict(db.execute("SELECT tbl, count(*) FROM records GROUP BY tbl"))
+            ents = dict(db.execute(sql("count_entities_by_kind")))
+            rels = dict(db.execute(sql("count_relationships_by_type")))
+            locs = {(k or "(none)"): v for k, v in db.execute(sql("count_entities_by_locality"))}
+            merged = db.execute(sql("count_merged")).fetchone()[0]
+            rec = dict(db.execute(sql("count_records_by_table")))
         return Stats(
             entities={k: ents.get(k, 0) for k in KINDS},
             relationships={t: rels.get(t, 0) for t in TYPE_CODES},
@@ -645,13 +609,13 @@ class SQLiteStore(Store):
     def _snapshot(self) -> sqlite3.Connection:
         """A separate read connection: a consistent snapshot to stream from while others write."""
         con = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, isolation_level=None)
-        con.execute("BEGIN")
+        con.execute(sql("begin_read"))
         return con
 
     def iter_entities(self) -> Iterator[Entity]:
         con = self._snapshot()
         try:
-            cur = con.execute(f"SELECT {ENT_COLS} FROM entities ORDER BY nid")
+            cur = con.execute(sql("all_entities"))
             while rows := cur.fetchmany(10_000):
                 for row in rows:
                     yield entity_of_row(row)
@@ -661,8 +625,8 @@ class SQLiteStore(Store):
     def iter_relationships(self) -> Iterator[Relationship]:
         con = self._snapshot()
         try:
-            ids = dict(con.execute("SELECT nid, id FROM entities"))
-            cur = con.execute(f"SELECT {REL_COLS} FROM relationships ORDER BY rid")
+            ids = dict(con.execute(sql("entity_ids")))
+            cur = con.execute(sql("all_relationships"))
             while rows := cur.fetchmany(10_000):
                 for _, t, s, d, asr, props in rows:
                     yield relationship_of_row(t, ids.get(s), ids.get(d), asr, props)
@@ -683,10 +647,10 @@ class SQLiteStore(Store):
         ents, rels, ids = ix.records, ix.rels, ix.ids
         with paused_gc():
             if len(ents) < len(ix.nid_of):
-                for row in self._db.execute(f"SELECT {ENT_COLS} FROM entities"):
+                for row in self._db.execute(sql("all_entities")):
                     if row[0] not in ents:
                         ents[row[0]] = ix.decoded(row)
-            for rid, t, s, d, asr, props in self._db.execute(f"SELECT {REL_COLS} FROM relationships"):
+            for rid, t, s, d, asr, props in self._db.execute(sql("all_relationships")):
                 if rid not in rels:
                     rels[rid] = relationship_of_row(t, ids[s], ids[d], asr, props)
         gc.freeze()  # long-lived records: keep them out of every later collection
@@ -704,7 +668,7 @@ class SQLiteStore(Store):
         child = SQLiteStore(self.path)
         child._ix = self._ix
         child._ix_saved = True
-        child._data_version = child._db.execute("PRAGMA data_version").fetchone()[0]
+        child._data_version = child._db.execute(sql("data_version")).fetchone()[0]
         return child
 
     def close(self) -> None:

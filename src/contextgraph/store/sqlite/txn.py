@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -22,12 +22,8 @@ from ..base import (
 )
 from .codec import (
     BULK_ROWS,
-    ENT_COLS,
-    INDEXES,
     KIND_CODE,
-    REL_COLS,
     TYPE_CODE,
-    chunks,
     dumps,
     entity_row,
     relationship_of_row,
@@ -35,11 +31,10 @@ from .codec import (
     trim,
 )
 from .index import day_number, edge_key
+from .sql import sql, values
 
 if TYPE_CHECKING:
     from .store import SQLiteStore
-
-T = TypeVar("T")
 
 
 class SQLiteTxn(Txn):
@@ -65,9 +60,8 @@ class SQLiteTxn(Txn):
                 missing.append(n)
             else:
                 out[n] = e
-        for chunk in chunks(missing):
-            q = f"SELECT {ENT_COLS} FROM entities WHERE nid IN ({','.join('?' * len(chunk))})"
-            for row in self.db.execute(q, chunk):
+        if missing:
+            for row in self.db.execute(sql("entities_by_nid"), (values(missing),)):
                 out[row[0]] = cache[row[0]] = ix.decoded(row)
         trim(cache, ix.cache_limit)
         return out
@@ -93,9 +87,8 @@ class SQLiteTxn(Txn):
             else:
                 out[rid] = r
         ids = ix.ids
-        for chunk in chunks(missing):
-            q = f"SELECT {REL_COLS} FROM relationships WHERE rid IN ({','.join('?' * len(chunk))})"
-            for rid, t, s, d, asr, props in self.db.execute(q, chunk):
+        if missing:
+            for rid, t, s, d, asr, props in self.db.execute(sql("relationships_by_rid"), (values(missing),)):
                 out[rid] = cache[rid] = relationship_of_row(t, ids[s], ids[d], asr, props)
         trim(cache, ix.cache_limit)
         return out
@@ -127,19 +120,18 @@ class SQLiteTxn(Txn):
         return bool(self.ix.merged)
 
     def bulk_hint(self, entities: int, relationships: int) -> None:
-        self._bulk("entities", entities)
+        self._bulk(entities)
 
-    def _bulk(self, table: str, n: int) -> None:
-        """Drop a table's index for a large load into an empty table; rebuilt at commit."""
-        empty = self.db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is None
-        if n >= BULK_ROWS and table not in self.rebuild and empty:
-            self.db.execute(f"DROP INDEX IF EXISTS {INDEXES[table][0]}")
-            self.rebuild.add(table)
+    def _bulk(self, n: int) -> None:
+        """Drop the entities' index for a large load into an empty table; rebuilt at commit."""
+        if n >= BULK_ROWS and not self.rebuild and self.db.execute(sql("any_entity")).fetchone() is None:
+            self.db.execute(sql("drop_entities_id"))
+            self.rebuild.add("entities")
 
     def put_entities(self, entities: Sequence[Entity], new: bool) -> None:
         ix = self.ix
         if new:
-            self._bulk("entities", len(entities))
+            self._bulk(len(entities))
             start = self.s._next_nid()
             rows = [(start + k, *entity_row(e)) for k, e in enumerate(entities)]
             ix.add_nodes(
@@ -151,18 +143,14 @@ class SQLiteTxn(Txn):
             )
             ix.names = None
             self.s._nid = start + len(entities)
-            self.db.executemany(f"INSERT INTO entities ({ENT_COLS}) VALUES ({','.join('?' * 15)})", rows)
+            self.db.executemany(sql("insert_entity"), rows)
         else:
             rows = []
             for e in entities:
                 nid = ix.nid_of[e.id]
                 rows.append((*entity_row(e)[1:], nid))
                 ix.set_node(nid, e.id, e.kind, e.locality, ix.merged.get(e.id), flagged(e.properties))
-            self.db.executemany(
-                "UPDATE entities SET kind=?, name=?, aliases=?, dob=?, locality=?, lat=?, lon=?, properties=?,"
-                " sources=?, first_seen=?, last_seen=?, grading=?, handling=? WHERE nid=?",
-                rows,
-            )
+            self.db.executemany(sql("update_entity"), rows)
 
     def put_relationships(self, rels: Sequence[Relationship], new: bool) -> None:
         ix = self.ix
@@ -185,11 +173,7 @@ class SQLiteTxn(Txn):
                 cg(grade_code(grading))
             ix.add_edges(start, cols)
             self.s._rid = start + len(rels)
-            self.db.executemany(
-                "INSERT INTO relationships (rid, type, src, dst, first_seen, last_seen, count, grading,"
-                " assertions, properties) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                rows,
-            )
+            self.db.executemany(sql("insert_relationship"), rows)
         else:
             updates = []
             for r in rels:
@@ -198,11 +182,7 @@ class SQLiteTxn(Txn):
                 first, last, count, grading, asr = summary_of(r)
                 updates.append((first, last, count, grading, asr, dumps(r.properties), rid))
                 ix.set_edge(rid, t, s, d, day(first), day(last), count, grade_code(grading))
-            self.db.executemany(
-                "UPDATE relationships SET first_seen=?, last_seen=?, count=?, grading=?, assertions=?,"
-                " properties=? WHERE rid=?",
-                updates,
-            )
+            self.db.executemany(sql("update_relationship"), updates)
 
     def delete_relationships(self, keys: Sequence[Key]) -> None:
         ix = self.ix
@@ -211,15 +191,15 @@ class SQLiteTxn(Txn):
             rid = ix.ekey.get(edge_key(TYPE_CODE[t], ix.nid_of[s], ix.nid_of[d]))
             if rid is not None:
                 rids.append(rid)
-        for chunk in chunks(rids):
-            self.db.execute(f"DELETE FROM relationships WHERE rid IN ({','.join('?' * len(chunk))})", chunk)
+        if rids:
+            self.db.execute(sql("delete_relationships"), (values(rids),))
         for rid in rids:
             ix.drop_edge(rid)
 
     def delete_entities(self, ids: Sequence[str]) -> None:
         present = [i for i in ids if i in self.ix.nid_of]
-        for chunk in chunks(present):
-            self.db.execute(f"DELETE FROM entities WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+        if present:
+            self.db.execute(sql("delete_entities"), (values(present),))
         for i in present:
             self.ix.drop_node(i)
 
@@ -228,7 +208,7 @@ class SQLiteTxn(Txn):
         ix.forget(ix.nid_of[x] for x in [*ids, *([into] if into else [])] if x in ix.nid_of)
         ix.names = None
         for i in ids:
-            self.db.execute("UPDATE entities SET merged_into=? WHERE id=?", (into, i))
+            self.db.execute(sql("set_merged_into"), (into, i))
             old = ix.merged.pop(i, None)
             if old is not None:
                 ix.forget([ix.nid_of[old]] if old in ix.nid_of else [])
@@ -245,53 +225,44 @@ class SQLiteTxn(Txn):
 
     def add_record(self, table: str, record: dict[str, Any]) -> None:
         assert table in RECORD_TABLES
-        self.db.execute("INSERT INTO records (tbl, body) VALUES (?, ?)", (table, dumps(record)))
+        self.db.execute(sql("add_record"), (table, dumps(record)))
 
     def records(self, table: str) -> list[dict[str, Any]]:
-        rows = self.db.execute("SELECT body FROM records WHERE tbl=? ORDER BY seq", (table,))
+        rows = self.db.execute(sql("records"), (table,))
         return [orjson.loads(b) for (b,) in rows]
 
     def delete_records(self, table: str, ids: Sequence[str]) -> None:
         doomed = set(ids)
-        rows = self.db.execute("SELECT seq, body FROM records WHERE tbl=?", (table,)).fetchall()
+        rows = self.db.execute(sql("records_with_seq"), (table,)).fetchall()
         seqs = [(seq,) for seq, body in rows if orjson.loads(body).get("id") in doomed]
-        self.db.executemany("DELETE FROM records WHERE seq=?", seqs)
+        self.db.executemany(sql("delete_record"), seqs)
 
     def set_audit_head(self, head: dict[str, Any]) -> None:
-        self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('audit.head', ?)", (orjson.dumps(head),))
+        self.db.execute(sql("set_meta"), ("audit.head", orjson.dumps(head)))
 
     def audit_head(self) -> dict[str, Any] | None:
-        row = self.db.execute("SELECT value FROM meta WHERE key = 'audit.head'").fetchone()
+        row = self.db.execute(sql("meta"), ("audit.head",)).fetchone()
         return None if row is None else dict(orjson.loads(row[0]))
 
     def put_postcodes(self, rows: Sequence[tuple[str, float, float]]) -> None:
-        self.db.executemany("INSERT OR REPLACE INTO postcodes (postcode, lat, lon) VALUES (?, ?, ?)", rows)
+        self.db.executemany(sql("put_postcode"), rows)
 
     def put_named_places(self, rows: Sequence[Named]) -> None:
         self.db.executemany(
-            "INSERT OR REPLACE INTO named_places (key, locality, name, lat, lon, kind) VALUES (?, ?, ?, ?, ?, ?)",
+            sql("put_named_place"),
             [(r.key, r.locality, r.name, r.lat, r.lon, r.kind) for r in rows],
         )
 
     def postcodes(self, codes: Sequence[str]) -> dict[str, tuple[float, float]]:
         out: dict[str, tuple[float, float]] = {}
-        for chunk in chunks(list(dict.fromkeys(codes))):
-            q = f"SELECT postcode, lat, lon FROM postcodes WHERE postcode IN ({','.join('?' * len(chunk))})"
-            for code, lat, lon in self.db.execute(q, list(chunk)):
-                out[code] = (lat, lon)
+        for code, lat, lon in self.db.execute(sql("postcodes_in"), (values(dict.fromkeys(codes)),)):
+            out[code] = (lat, lon)
         return out
 
     def named_places(self, keys: Sequence[str]) -> list[Named]:
-        out: list[Named] = []
-        for chunk in chunks(list(dict.fromkeys(keys))):
-            q = (
-                "SELECT key, name, lat, lon, locality, kind FROM named_places "
-                f"WHERE key IN ({','.join('?' * len(chunk))}) ORDER BY key, locality"
-            )
-            out += [Named(*row) for row in self.db.execute(q, list(chunk))]
-        return out
+        return [Named(*row) for row in self.db.execute(sql("named_places_in"), (values(dict.fromkeys(keys)),))]
 
     def gazetteer_size(self) -> tuple[int, int]:
-        (a,) = self.db.execute("SELECT count(*) FROM postcodes").fetchone()
-        (b,) = self.db.execute("SELECT count(*) FROM named_places").fetchone()
+        (a,) = self.db.execute(sql("count_postcodes")).fetchone()
+        (b,) = self.db.execute(sql("count_named_places")).fetchone()
         return int(a), int(b)
