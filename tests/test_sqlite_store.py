@@ -10,8 +10,7 @@ import orjson
 
 from contextgraph.interchange import entity_from_json, relationship_from_json
 from contextgraph.model import Entity
-from contextgraph.store import Filter, open_store
-from contextgraph.store.base import NotFound, Store, Subgraph
+from contextgraph.store import Filter, NotFound, Store, Subgraph, open_store
 from contextgraph.store.sqlite import MIGRATIONS, Index, SQLiteStore
 from contextgraph.synth import generate
 

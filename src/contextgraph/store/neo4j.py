@@ -26,22 +26,13 @@ from ..model import KINDS, REL_TYPES, TYPE_CODES, Entity, Relationship, flagged,
 from ..projection import Projection
 from ..queries import query
 from ..text import normalise_name
-from .base import (
-    RECORD_TABLES,
-    Filter,
-    Key,
-    Named,
-    NotFound,
-    Stats,
-    Store,
-    StoreError,
-    Subgraph,
-    Txn,
-    decode_assertions,
-    encode_assertions,
-    view,
-    walk,
-)
+from .base import Store, Txn
+from .codec import decode_assertions, encode_assertions
+from .errors import NotFound, StoreError
+from .filter import Filter
+from .merge import view
+from .types import RECORD_TABLES, Key, Named, Stats, Subgraph
+from .walk import walk
 
 T = TypeVar("T")
 X = TypeVar("X")

@@ -29,9 +29,11 @@ from pathlib import Path
 from typing import Any
 
 from ..interchange import Batch, InputError
+from ..memory import paused_gc
 from ..model import ENTITY_LABEL, KINDS, REL_TYPES, Entity, Relationship
-from .base import Key, group_entities, group_relationships, paused_gc
+from .merge import group_entities, group_relationships
 from .neo4j import _entity_props, _rel_row, _sparse
+from .types import Key
 
 ENTITY_FILE = "entities.csv"
 RELATIONSHIP_FILES = ("relationships-1.csv", "relationships-2.csv")

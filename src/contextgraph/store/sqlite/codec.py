@@ -15,10 +15,7 @@ from ...model import (
     Relationship,
     strongest_grading,
 )
-from ..base import (
-    decode_assertions,
-    encode_assertions,
-)
+from ..codec import decode_assertions, encode_assertions
 
 BULK_ROWS = 50_000
 

@@ -25,6 +25,7 @@ import numpy as np
 import orjson
 from rapidfuzz import fuzz, process
 
+from ...memory import paused_gc
 from ...model import (
     KIND_CODES,
     KINDS,
@@ -36,24 +37,12 @@ from ...model import (
 )
 from ...projection import Projection, day
 from ...text import normalise_name
-from ..base import (
-    Fact,
-    Filter,
-    Key,
-    Label,
-    NotFound,
-    Stats,
-    Store,
-    StoreError,
-    Subgraph,
-    Txn,
-    WriteSummary,
-    _same_rel,
-    merge_relationship,
-    paused_gc,
-    view,
-    walk,
-)
+from ..base import Store, Txn
+from ..errors import NotFound, StoreError
+from ..filter import Filter
+from ..merge import merge_relationship, same_rel, view
+from ..types import Fact, Key, Label, Stats, Subgraph, WriteSummary
+from ..walk import walk
 from .codec import (
     KIND_CODE,
     SYMMETRIC,
@@ -274,7 +263,7 @@ class SQLiteStore(Store):
             old = tx._rels_by_rid(list(hits))
             for rid, r in hits.items():
                 m = merge_relationship(old[rid], r)
-                if _same_rel(m, old[rid]):
+                if same_rel(m, old[rid]):
                     s.unchanged += 1
                 else:
                     changed.append(m)

@@ -14,12 +14,8 @@ from ...model import (
     grade_code,
 )
 from ...projection import day
-from ..base import (
-    RECORD_TABLES,
-    Key,
-    Named,
-    Txn,
-)
+from ..base import Txn
+from ..types import RECORD_TABLES, Key, Named
 from .codec import (
     BULK_ROWS,
     KIND_CODE,
