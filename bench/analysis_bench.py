@@ -36,10 +36,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from contextgraph import analysis as A  # noqa: E402
+from contextgraph.interchange.synth import generate  # noqa: E402
+from contextgraph.memory import paused_gc  # noqa: E402
 from contextgraph.report import analyse_store, explain  # noqa: E402
 from contextgraph.store import open_store  # noqa: E402
-from contextgraph.store.base import paused_gc  # noqa: E402
-from contextgraph.synth import generate  # noqa: E402
 
 
 def warm(url: str, runs: int) -> tuple[dict[str, float], dict[str, int]]:

@@ -41,11 +41,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from contextgraph.interchange import read_folder  # noqa: E402
+from contextgraph.interchange.neo4j_admin import write_admin_files  # noqa: E402
+from contextgraph.interchange.synth import generate  # noqa: E402
+from contextgraph.memory import paused_gc  # noqa: E402
 from contextgraph.store import Store, open_store  # noqa: E402
-from contextgraph.store.base import paused_gc  # noqa: E402
 from contextgraph.store.neo4j import Neo4jStore  # noqa: E402
-from contextgraph.store.neo4j_admin import write_admin_files  # noqa: E402
-from contextgraph.synth import generate  # noqa: E402
 
 
 def pct(xs: Sequence[float], p: float) -> float:

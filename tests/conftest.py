@@ -10,9 +10,9 @@ import pytest
 
 from contextgraph.audit import ENV_AUDIT
 from contextgraph.auth import ENV_LOCAL_KEY, LocalKeys
+from contextgraph.interchange.synth import SAMPLE_AREA
 from contextgraph.store import Store, open_store
 from contextgraph.store.neo4j import Neo4jStore
-from contextgraph.synth import SAMPLE_AREA
 
 from .data import ENTITIES, RELATIONSHIPS
 from .keycloak.launch import Keycloak

@@ -11,8 +11,8 @@ import jwt
 import pytest
 
 from contextgraph.auth import AUDIENCE, LOCAL_ISSUER
+from contextgraph.interchange.synth import SAMPLE_AREA
 from contextgraph.store import Store, open_store
-from contextgraph.synth import SAMPLE_AREA
 
 from .service import Service
 

@@ -30,8 +30,8 @@ from contextgraph.audit import (
     audit_folder,
     audit_path,
 )
+from contextgraph.interchange.synth import SAMPLE_AREA
 from contextgraph.store import Store, open_store
-from contextgraph.synth import SAMPLE_AREA
 
 from .data import ENTITIES, RELATIONSHIPS
 from .service import Service
@@ -320,7 +320,7 @@ def test_service_writes_are_logged_ahead_and_named(service: Service, store: Stor
 def test_thousands_of_subjects_go_to_a_manifest_covered_by_the_chain(
     store: Store, _audit_log: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from contextgraph.synth import generate
+    from contextgraph.interchange.synth import generate
 
     generate(children=60, seed=1).write(tmp_path / "area")
     monkeypatch.setenv(ENV_MAX_SUBJECTS, "20")
@@ -455,7 +455,7 @@ Reference = tuple[Path, tuple[list[str], list[str]], float]
 def big_area(tmp_path_factory: pytest.TempPathFactory) -> Reference:
     """A generated area that takes a second or two to import, the store an uninterrupted import
     of it gives, and how long that took."""
-    from contextgraph.synth import generate
+    from contextgraph.interchange.synth import generate
 
     root = tmp_path_factory.mktemp("kill-import")
     generate(children=3000, seed=5).write(root / "area")

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from contextgraph.interchange.synth import generate
 from contextgraph.store import Store
-from contextgraph.synth import generate
 
 
 def cg(*args: str, store: Store | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:

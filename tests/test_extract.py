@@ -9,9 +9,9 @@ import pytest
 
 from contextgraph.evaluate import annotated_notes, evaluate
 from contextgraph.extract import extract, learn_services
+from contextgraph.interchange.synth import SAMPLE_AREA
 from contextgraph.localities import Localities, Locality
 from contextgraph.notes import NoteError, find_dates, parse_note, read_note
-from contextgraph.synth import SAMPLE_AREA
 
 from .conftest import SHARED
 

@@ -22,9 +22,9 @@ from contextgraph.gazetteer import (
     sample_files,
 )
 from contextgraph.ingest import ingest_text
+from contextgraph.interchange.synth import SAMPLE_AREA
 from contextgraph.model import Entity
 from contextgraph.store import Store, open_store
-from contextgraph.synth import SAMPLE_AREA
 
 from .data import rel
 from .service import Service

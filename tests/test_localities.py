@@ -26,7 +26,7 @@ COMPASS = re.compile(r"\b(?:north|south|east|west|central)\b")  # the lower-case
 
 
 def test_nothing_but_the_sample_generator_names_the_sample_localities() -> None:
-    files = [p for p in PACKAGE.rglob("*") if p.is_file() and p.suffix in (".py", ".js", ".html", ".cypher")]
+    files = [p for p in PACKAGE.rglob("*") if p.is_file() and p.suffix in (".py", ".js", ".html", ".cypher", ".sql")]
     files += [p for p in (ROOT / "web" / "src").rglob("*") if p.is_file()] + list((ROOT / "cypher").glob("*"))
     assert len(files) > 20
     found = []

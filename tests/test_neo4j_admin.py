@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from contextgraph.interchange import Batch, InputError, dump_line, export_lines, read_folder
+from contextgraph.interchange.neo4j_admin import ENTITY_FILE, RELATIONSHIP_FILES, write_admin_files
+from contextgraph.interchange.synth import generate
 from contextgraph.model import Entity, Relationship
 from contextgraph.store import Filter, Store, open_store
 from contextgraph.store.neo4j import Neo4jStore
-from contextgraph.store.neo4j_admin import ENTITY_FILE, RELATIONSHIP_FILES, write_admin_files
-from contextgraph.synth import generate
 
 from .conftest import IN_CI
 from .data import ENTITIES, RELATIONSHIPS, a

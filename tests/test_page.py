@@ -19,8 +19,8 @@ import pytest
 
 from contextgraph.auth import ENV_LOCAL_KEY, LocalKeys
 from contextgraph.interchange import entity_from_json, relationship_from_json
+from contextgraph.interchange.synth import generate
 from contextgraph.store import open_store
-from contextgraph.synth import generate
 
 from .conftest import IN_CI
 from .keycloak.launch import REALM, Keycloak

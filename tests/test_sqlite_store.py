@@ -9,11 +9,10 @@ from pathlib import Path
 import orjson
 
 from contextgraph.interchange import entity_from_json, relationship_from_json
+from contextgraph.interchange.synth import generate
 from contextgraph.model import Entity
-from contextgraph.store import Filter, open_store
-from contextgraph.store.base import NotFound, Store, Subgraph
+from contextgraph.store import Filter, NotFound, Store, Subgraph, open_store
 from contextgraph.store.sqlite import MIGRATIONS, Index, SQLiteStore
-from contextgraph.synth import generate
 
 from .data import ENTITIES, RELATIONSHIPS, rel
 

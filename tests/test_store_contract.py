@@ -11,7 +11,7 @@ import pytest
 from contextgraph.localities import Localities, Locality, LocalityError
 from contextgraph.model import GRADE_CODES, Entity, Relationship, service_id
 from contextgraph.store import Filter, NotFound, Store, StoreError, open_store
-from contextgraph.store.base import Staged, Subgraph, WriteAbout
+from contextgraph.store.types import Staged, Subgraph, WriteAbout
 
 from .data import ENTITIES, RELATIONSHIPS, a, rel
 
@@ -164,6 +164,19 @@ def test_neighbourhood_depths(loaded: Store) -> None:
         loaded.neighbourhood("p-1", 4)
     with pytest.raises(NotFound):
         loaded.neighbourhood("nope", 1)
+
+
+def test_each_store_walks_as_the_interface_does(loaded: Store) -> None:
+    """A store's own neighbourhood (walked in its index or by its queries) equals the one the
+    interface builds from ``expand`` alone, which a new store gets for free."""
+    for eid in ("p-1", "c-1", "l-1"):
+        for depth in (1, 2, 3):
+            for flt in (None, Filter.of(types=["SEEN_AT", "ASSOCIATES_WITH"]), Filter.of(handling={"P"})):
+                own = loaded.neighbourhood(eid, depth, flt)
+                generic = Store.neighbourhood(loaded, eid, depth, flt)
+                assert sorted(n.id for n in own.nodes) == sorted(n.id for n in generic.nodes)
+                assert sorted(e.key for e in own.edges) == sorted(e.key for e in generic.edges)
+                assert {e.key: e for e in own.edges} == {e.key: e for e in generic.edges}
 
 
 def test_neighbourhood_filters(loaded: Store) -> None:
@@ -487,7 +500,7 @@ def test_a_large_upsert_keeps_each_of_its_transactions_numbered(store: Store) ->
 
 
 def test_gazetteer_postcodes_and_named_places_are_held_and_replaced(store: Store) -> None:
-    from contextgraph.store.base import Named
+    from contextgraph.store.types import Named
 
     pcs = [("NB3 4LQ", 52.62, -1.06), ("NB1 6TW", 52.63, -1.13)]
     named = [Named("lindenmoor park", "Lindenmoor Park", 52.66, -1.14, "North", "location")]

@@ -50,9 +50,9 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from .memory import paused_gc
 from .model import GRADE_CODES, KIND_CODES, TYPE_CODES, service_id
 from .projection import Projection, day
-from .store.base import paused_gc
 
 F = npt.NDArray[np.float64]
 I = npt.NDArray[np.int64]  # noqa: E741 - index arrays

@@ -45,7 +45,8 @@ from typing import IO, Any, Final, TypeVar
 
 import orjson
 
-from .store.base import Staged, Store, WriteAbout
+from .store.base import Store
+from .store.types import Staged, WriteAbout
 
 ENV_AUDIT = "CONTEXTGRAPH_AUDIT_LOG"
 ENV_AUDIT_KEY = "CONTEXTGRAPH_AUDIT_KEY"

@@ -58,15 +58,15 @@ from .interchange import (
     read_folder,
     relationship_from_json,
 )
+from .interchange.neo4j_admin import write_admin_files
+from .interchange.synth import LOCALITIES as SAMPLE_LOCALITIES
+from .interchange.synth import SAMPLE_AREA, generate
 from .localities import Localities, Locality, LocalityError, check_name, read_boundary
+from .memory import paused_gc
 from .model import parse_date
 from .notes import NoteError, read_note
 from .report import analyse_store, long_date
 from .store import ENV_STORE, Filter, Store, StoreError, open_store, store_url
-from .store.base import paused_gc
-from .store.neo4j_admin import write_admin_files
-from .synth import LOCALITIES as SAMPLE_LOCALITIES
-from .synth import SAMPLE_AREA, generate
 
 app = typer.Typer(
     name="contextgraph",

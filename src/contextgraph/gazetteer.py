@@ -28,7 +28,7 @@ from typing import NamedTuple
 
 from .model import Entity
 from .store import Filter, Store
-from .store.base import Named
+from .store.types import Named
 from .text import normalise_name
 
 NO_GRID = 99.999999

@@ -1,4 +1,4 @@
-"""Named Cypher queries, loaded from ``cypher/*.cypher``.
+"""Named queries: Cypher, loaded from ``cypher/*.cypher``, and the embedded store's SQL.
 
 Each query starts with a ``-- name: NAME`` line (the aiosql habit); comment lines
 after it document it. Python asks for queries by name. Cypher cannot take labels
@@ -64,11 +64,12 @@ def parse(text: str, origin: str = "<text>") -> dict[str, str]:
 
 
 @cache
-def load(folder: Path | None = None) -> dict[str, str]:
-    """Every named query in a folder of ``.cypher`` files."""
+def load(folder: Path | None = None, pattern: str = "*.cypher") -> dict[str, str]:
+    """Every named query in the files of a folder (default: the ``.cypher`` files); the embedded
+    store reads its ``.sql`` files with the same loader."""
     folder = folder or cypher_dir()
     out: dict[str, str] = {}
-    for path in sorted(folder.glob("*.cypher")):
+    for path in sorted(folder.glob(pattern)):
         for name, q in parse(path.read_text(encoding="utf-8"), path.name).items():
             if name in out:
                 raise QueryError(f"{path.name}: query {name!r} is defined in another file too")

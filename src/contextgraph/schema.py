@@ -81,7 +81,7 @@ from .notes import NoteError
 from .projection import Projection
 from .report import analyse_store
 from .store import Filter, Store, StoreError, Subgraph
-from .store.base import Fact
+from .store.types import Fact
 from .writes import changeable, linkable, sees_everything, stored_id
 
 MAX_PAGE = 50

@@ -6,7 +6,10 @@ import os
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from .base import Filter, NotFound, Stats, Store, StoreError, Subgraph, WriteSummary
+from .base import Store
+from .errors import NotFound, StoreError
+from .filter import Filter
+from .types import Stats, Subgraph, WriteSummary
 
 DEFAULT_STORE = "sqlite:///contextgraph.db"
 """The embedded default: ``contextgraph.db`` in the working folder."""

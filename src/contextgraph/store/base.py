@@ -13,222 +13,37 @@ back to the entity it was made about.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import math
 import threading
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any, NamedTuple, Protocol, TypeVar
+from typing import Any, TypeVar
 
 import networkx as nx
 import numpy as np
-import orjson
 
 from ..localities import Localities
+from ..memory import paused_gc
 from ..model import (
     KINDS,
-    REL_TYPES,
     TYPE_CODES,
-    Assertion,
     Entity,
-    Grading,
     Relationship,
     canonical_pair,
     grade_code,
-    strongest_grading,
 )
 from ..projection import Projection, day
 from ..text import name_score, normalise_name
+from .codec import new_record
+from .errors import NotFound, StoreError
+from .filter import Filter
+from .merge import group_entities, group_relationships, merge_entity, merge_relationship, same_entity, same_rel, view
+from .types import Fact, Key, Label, Named, Staged, Stats, Subgraph, WriteAbout, WriteJournal, WriteSummary
+from .walk import walk
 
 T = TypeVar("T")
-Key = tuple[str, str, str]
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while millions of short-lived objects are made.
-
-    Bulk reads and writes create no cycles worth collecting; pausing halves their time.
-    """
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
-class StoreError(ValueError):
-    """A request the store refuses, with a message for a person."""
-
-
-class NotFound(StoreError):
-    pass
-
-
-@dataclass(frozen=True)
-class Filter:
-    """What part of the graph to look at.
-
-    A relationship passes the date window unless all its dated assertions fall
-    outside it; undated facts (most ``OPEN_TO``) always pass. An entity passes
-    the locality filter when its locality is listed; services pass always.
-    ``handling`` keeps only the assertions a user may see: with ``{"P"}``, those
-    graded with handling code C are dropped (ungraded ones count as P), and a
-    relationship left with no assertion is not there at all.
-    """
-
-    types: frozenset[str] | None = None
-    kinds: frozenset[str] | None = None
-    localities: frozenset[str] | None = None
-    since: str | None = None
-    until: str | None = None
-    handling: frozenset[str] | None = None
-
-    @classmethod
-    def of(
-        cls,
-        types: Iterable[str] | None = None,
-        kinds: Iterable[str] | None = None,
-        localities: Iterable[str] | None = None,
-        since: str | None = None,
-        until: str | None = None,
-        handling: Iterable[str] | None = None,
-    ) -> Filter:
-        def fs(x: Iterable[str] | None) -> frozenset[str] | None:
-            return frozenset(x) if x else None
-
-        f = cls(fs(types), fs(kinds), fs(localities), since, until, fs(handling))
-        for t in f.types or ():
-            if t not in REL_TYPES:
-                raise StoreError(f"unknown relationship type {t!r}")
-        for k in f.kinds or ():
-            if k not in KINDS:
-                raise StoreError(f"unknown kind {k!r}")
-        return f
-
-    def edge_ok(self, rtype: str, first: str | None, last: str | None) -> bool:
-        if self.types is not None and rtype not in self.types:
-            return False
-        if self.since and last is not None and last < self.since:
-            return False
-        return not (self.until and first is not None and first > self.until)
-
-    def visible_facts(self, r: Relationship) -> Relationship | None:
-        """``r`` with only the assertions of the handling codes allowed; None if none is left.
-
-        >>> from contextgraph.model import Assertion
-        >>> r = Relationship("SEEN_AT", "c-1", "l-1", [Assertion("n1", None, "1B C", "c-1", "l-1"),
-        ...                                            Assertion("n2", None, None, "c-1", "l-1")])
-        >>> [a.source_ref for a in Filter.of(handling=["P"]).visible_facts(r).assertions]
-        ['n2']
-        """
-        if self.handling is None or "C" in self.handling:
-            return r
-        kept = [a for a in r.assertions if not (a.grading and Grading.parse(a.grading).conditional)]
-        if not kept:
-            return None
-        return r if len(kept) == len(r.assertions) else Relationship(r.type, r.source, r.target, kept, r.properties)
-
-    def node_ok(self, kind: str, locality: str | None, handling: Sequence[str] = ()) -> bool:
-        """Whether an entity passes: its kind, its locality (services pass always) and, for a
-        reader without C, whether anything but C-graded statements named it.
-
-        >>> Filter.of(handling=["P"]).node_ok("child", "Hillcrest", ["C"])
-        False
-        """
-        if self.kinds is not None and kind not in self.kinds:
-            return False
-        if self.localities is not None and kind != "service" and locality not in self.localities:
-            return False
-        return not (self.public_only and handling and "P" not in handling)
-
-    @property
-    def public_only(self) -> bool:
-        """Whether this reader sees handling code P only."""
-        return self.handling is not None and "C" not in self.handling
-
-
-class Label(NamedTuple):
-    """What a report shows of an entity it names."""
-
-    name: str
-    lat: float | None
-    lon: float | None
-
-
-class Named(NamedTuple):
-    """A place of the gazetteer known by name: ``key`` is its normalised name, ``locality`` '' when
-    the gazetteer gives none."""
-
-    key: str
-    name: str
-    lat: float
-    lon: float
-    locality: str = ""
-    kind: str = ""
-
-
-class Fact(NamedTuple):
-    """What a report shows of a relationship it cites."""
-
-    sources: list[str]
-    first_seen: str | None
-    last_seen: str | None
-    grading: str | None
-    assertions: int
-
-
-@dataclass
-class Subgraph:
-    nodes: list[Entity] = field(default_factory=list)
-    edges: list[Relationship] = field(default_factory=list)
-
-
-@dataclass
-class WriteSummary:
-    entities_created: int = 0
-    entities_updated: int = 0
-    relationships_created: int = 0
-    relationships_updated: int = 0
-    unchanged: int = 0
-    transactions: int = 0
-
-    def add(self, other: WriteSummary) -> None:
-        self.entities_created += other.entities_created
-        self.entities_updated += other.entities_updated
-        self.relationships_created += other.relationships_created
-        self.relationships_updated += other.relationships_updated
-        self.unchanged += other.unchanged
-        self.transactions += 1
-
-
-@dataclass
-class Stats:
-    entities: dict[str, int]
-    relationships: dict[str, int]
-    localities: dict[str, int]
-    merged: int
-    judgements: int
-    erasures: int
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "entities": self.entities,
-            "relationships": self.relationships,
-            "localities": self.localities,
-            "entities_total": sum(self.entities.values()),
-            "relationships_total": sum(self.relationships.values()),
-            "merged": self.merged,
-            "judgements": self.judgements,
-            "erasures": self.erasures,
-        }
 
 
 class Txn(ABC):
@@ -341,212 +156,6 @@ class Txn(ABC):
     @abstractmethod
     def gazetteer_size(self) -> tuple[int, int]:
         """How many postcodes and named places the gazetteer holds."""
-
-
-RECORD_TABLES = ("judgements", "erasures", "meta", "sources", "reviews")
-
-
-N = TypeVar("N")
-E = TypeVar("E")
-
-
-def walk(centre: N, depth: int, step: Callable[[list[N]], Iterable[tuple[E, N, bool]]]) -> tuple[list[N], list[E]]:
-    """The nodes within ``depth`` steps of ``centre`` and the edges walked, breadth first, over
-    whatever handles a store keeps for them (numbers, ids, keys).
-
-    ``step(frontier)`` gives ``(edge, other end, may walk on from it)`` for the edges of the
-    frontier that pass the reader's filter. Nodes and edges come in the order first found.
-
-    >>> graph = {"a": [("ab", "b"), ("ac", "c")], "b": [("ab", "a"), ("bd", "d")], "c": [("ac", "a")], "d": []}
-    >>> walk("a", 2, lambda front: [(e, o, o != "c") for n in front for e, o in graph[n]])
-    (['a', 'b', 'c', 'd'], ['ab', 'ac', 'bd'])
-    """
-    nodes = [centre]
-    seen = {centre}
-    edges: list[E] = []
-    taken: set[E] = set()
-    frontier = [centre]
-    for _ in range(depth):
-        if not frontier:
-            break
-        nxt: list[N] = []
-        for e, o, onward in step(frontier):
-            if e in taken:
-                continue
-            taken.add(e)
-            edges.append(e)
-            if o not in seen:
-                seen.add(o)
-                nodes.append(o)
-                if onward:
-                    nxt.append(o)
-        frontier = nxt
-    return nodes, edges
-
-
-def merge_entity(old: Entity | None, new: Entity) -> Entity:
-    """The record after ``new`` is asserted over ``old``. Asserting the same twice is a no-op.
-
-    Non-empty fields of ``new`` win; names never get lost (an old name becomes an
-    alias); aliases, sources and properties accumulate.
-
-    >>> a = Entity("c-1", "child", "Kyle Benson", aliases=["Benno"], sources=["n1"])
-    >>> b = Entity("c-1", "child", "Kyle BENSON", dob="2009-04-12", sources=["n2"])
-    >>> m = merge_entity(a, b)
-    >>> (m.name, m.aliases, m.dob, m.sources)
-    ('Kyle BENSON', ['Benno', 'Kyle Benson'], '2009-04-12', ['n1', 'n2'])
-    """
-    if old is None:
-        return new
-    if old.kind != new.kind:
-        raise StoreError(f"entity {new.id!r} is a {old.kind} in the store, not a {new.kind}")
-    names = [*old.aliases, old.name, *new.aliases]
-    aliases = [n for n in dict.fromkeys(names) if n and n != new.name]
-    dates = [d for d in (old.first_seen, old.last_seen, new.first_seen, new.last_seen) if d]
-    return Entity(
-        id=old.id,
-        kind=old.kind,
-        name=new.name or old.name,
-        aliases=aliases,
-        dob=new.dob or old.dob,
-        locality=new.locality or old.locality,
-        lat=new.lat if new.lat is not None else old.lat,
-        lon=new.lon if new.lon is not None else old.lon,
-        properties={**old.properties, **new.properties},
-        sources=list(dict.fromkeys([*old.sources, *new.sources])),
-        first_seen=min(dates) if dates else None,
-        last_seen=max(dates) if dates else None,
-        grading=strongest_grading([old.grading, new.grading]),
-        handling=sorted({*old.handling, *new.handling}),
-    )
-
-
-def merge_relationship(old: Relationship | None, new: Relationship) -> Relationship:
-    """The relationship after ``new``'s assertions are added to ``old``'s."""
-    if old is None:
-        asr = new.assertions if len(new.assertions) < 2 else list(dict.fromkeys(new.assertions))
-        return Relationship(new.type, new.source, new.target, asr, dict(new.properties))
-    return Relationship(
-        old.type,
-        old.source,
-        old.target,
-        list(dict.fromkeys([*old.assertions, *new.assertions])),
-        {**old.properties, **new.properties},
-    )
-
-
-def group_entities(entities: Iterable[Entity]) -> dict[str, Entity]:
-    """Entities by id, each id's assertions merged into one entity, as a store writes them.
-
-    >>> from contextgraph.model import Entity
-    >>> g = group_entities([Entity("c-1", "child", "Amy", sources=["n1"]),
-    ...                     Entity("c-1", "child", "Amy", sources=["n2"])])
-    >>> g["c-1"].sources
-    ['n1', 'n2']
-    """
-    grouped: dict[str, Entity] = {}
-    for e in entities:
-        grouped[e.id] = merge_entity(grouped.get(e.id), e)
-    return grouped
-
-
-def group_relationships(rels: Iterable[Relationship], canon: dict[str, str] | None = None) -> dict[Key, Relationship]:
-    """Relationships by stored key: ends followed through merges (``canon``, merged id to the id it
-    was merged into), symmetric types with the smaller id first, and the assertions of one key merged.
-
-    >>> from contextgraph.model import Assertion, Relationship
-    >>> a = Relationship("ASSOCIATES_WITH", "c-2", "c-1", [Assertion("n1", "2025-01-02", "1A P", "c-2", "c-1")])
-    >>> b = Relationship("ASSOCIATES_WITH", "c-1", "c-2", [Assertion("n2", "2025-02-03", "2B P", "c-1", "c-2")])
-    >>> [(k, len(r.assertions)) for k, r in group_relationships([a, b]).items()]
-    [(('ASSOCIATES_WITH', 'c-1', 'c-2'), 2)]
-    """
-    symmetric = {t for t, rt in REL_TYPES.items() if rt.symmetric}
-    grouped: dict[Key, Relationship] = {}
-    for r in rels:
-        s, t = r.source, r.target
-        if canon:
-            s, t = canon.get(s, s), canon.get(t, t)
-        if t < s and r.type in symmetric:
-            s, t = t, s
-        key = (r.type, s, t)
-        prev = grouped.get(key)
-        if prev is not None:
-            r = merge_relationship(prev, r)
-        if r.source != s or r.target != t or prev is not None:
-            r = Relationship(r.type, s, t, r.assertions, r.properties)
-        grouped[key] = r
-    return grouped
-
-
-def _same_entity(a: Entity, b: Entity) -> bool:
-    return a.to_json() == b.to_json()
-
-
-def _same_rel(a: Relationship, b: Relationship) -> bool:
-    return a.assertions == b.assertions and a.properties == b.properties
-
-
-def view(record: Entity, members: Iterable[Entity]) -> Entity:
-    """An entity as readers see it: its own record with its merged members' facts."""
-    members = list(members)
-    if not members:
-        return record
-    out = record
-    for m in members:
-        out = merge_entity(
-            out,
-            Entity(
-                out.id,
-                out.kind,
-                out.name,
-                aliases=[m.name, *m.aliases],
-                sources=m.sources,
-                first_seen=m.first_seen,
-                last_seen=m.last_seen,
-                grading=m.grading,
-                handling=m.handling,
-                properties={k: v for k, v in m.properties.items() if k not in out.properties},
-                dob=out.dob or m.dob,
-                locality=out.locality or m.locality,
-                lat=out.lat if out.lat is not None else m.lat,
-                lon=out.lon if out.lon is not None else m.lon,
-            ),
-        )
-    out.aliases = [a for a in out.aliases if a != out.name]
-    out.members = sorted(x.id for x in members)
-    return out
-
-
-@dataclass
-class WriteAbout:
-    """What a write is about, told to the store's journal before the write is done."""
-
-    op: str
-    """``upsert``, ``merge``, ``split``, ``erase``, ``records`` or ``gazetteer``."""
-    entities: Sequence[Entity] = ()
-    relationships: Sequence[Relationship] = ()
-    records: Sequence[tuple[str, dict[str, Any]]] = ()
-    ids: Sequence[str] = ()
-    """The entities a merge, split or appended records are about."""
-    transactions: int = 1
-    """How many transactions the write commits in (a large upsert commits batch by batch)."""
-    detail: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class Staged:
-    """The access record of the write under way, kept with each of its transactions."""
-
-    seq: int
-    hash: str
-    transactions: int = 1
-    done: int = 0
-
-
-class WriteJournal(Protocol):
-    """What records each write before it is committed (see :class:`contextgraph.audit.Journal`)."""
-
-    def write(self, store: Store, about: WriteAbout, run: Callable[[], T]) -> T: ...
 
 
 class Store(ABC):
@@ -804,7 +413,7 @@ class Store(ABC):
         changed = []
         for i, old in existing.items():
             m = merge_entity(old, incoming[i])
-            if _same_entity(m, old):
+            if same_entity(m, old):
                 s.unchanged += 1
             else:
                 changed.append(m)
@@ -826,7 +435,7 @@ class Store(ABC):
         changed = []
         for k, old in existing.items():
             m = merge_relationship(old, grouped[k])
-            if _same_rel(m, old):
+            if same_rel(m, old):
                 s.unchanged += 1
             else:
                 changed.append(m)
@@ -913,14 +522,11 @@ class Store(ABC):
         centre = self.get(eid)
         if centre is None:
             raise NotFound(f"no entity {eid!r}")
-        nodes: dict[str, Entity] = {centre.id: centre}
-        edges: dict[Key, Relationship] = {}
-        frontier = [centre.id]
+        ents: dict[str, Entity] = {centre.id: centre}
+        rels: dict[Key, Relationship] = {}
         public = flt.public_only
-        for _ in range(depth):
-            if not frontier:
-                break
-            nxt: list[str] = []
+
+        def step(frontier: list[str]) -> Iterator[tuple[Key, str, bool]]:
             for found, other in self.expand(frontier, flt):
                 rel = found
                 if public:  # expand has kept to the kinds and localities; handling codes are left
@@ -928,13 +534,12 @@ class Store(ABC):
                     if seen is None or not flt.node_ok(other.kind, other.locality, other.handling):
                         continue
                     rel = seen
-                edges[rel.key] = rel
-                if other.id not in nodes:
-                    nodes[other.id] = other
-                    if other.kind != "service":
-                        nxt.append(other.id)
-            frontier = nxt
-        return Subgraph(self.as_seen(list(nodes.values())), list(edges.values()))
+                rels.setdefault(rel.key, rel)
+                ents.setdefault(other.id, other)
+                yield rel.key, other.id, other.kind != "service"
+
+        ids, keys = walk(centre.id, depth, step)
+        return Subgraph(self.as_seen([ents[i] for i in ids]), [rels[k] for k in keys])
 
     def as_seen(self, entities: list[Entity]) -> list[Entity]:
         """``entities`` as readers see them: each record that others were merged into, with
@@ -1007,7 +612,7 @@ class Store(ABC):
             moving = [cb, *tx.members(cb)]
             tx.set_merged_into(moving, ca)
             self._rekey(tx, tx.relationships_of([cb]))
-            tx.add_record("judgements", _record("merge", a=ca, b=cb, user=user, reason=reason, ids=moving))
+            tx.add_record("judgements", new_record("merge", a=ca, b=cb, user=user, reason=reason, ids=moving))
             return ca
 
         return self._logged(WriteAbout("merge", ids=[a, b]), lambda: self.transaction(work))
@@ -1025,7 +630,7 @@ class Store(ABC):
                 raise StoreError("name the merged entity to split off, not the one it was merged into")
             tx.set_merged_into([detach], None)
             self._rekey(tx, tx.relationships_of([ca]))
-            tx.add_record("judgements", _record("split", a=ca, b=detach, user=user, reason=reason, ids=[detach]))
+            tx.add_record("judgements", new_record("split", a=ca, b=detach, user=user, reason=reason, ids=[detach]))
 
         self._logged(WriteAbout("split", ids=[a, b]), lambda: self.transaction(work))
 
@@ -1085,7 +690,7 @@ class Store(ABC):
             if items or decisions:
                 tx.delete_records("reviews", [*items, *decisions])
             salt = self._salt(tx)
-            out = _record(
+            out = new_record(
                 "erasure",
                 user=user,
                 reason=reason,
@@ -1127,7 +732,7 @@ class Store(ABC):
 
     def set_localities(self, localities: Localities, user: str = "system") -> dict[str, Any]:
         """Replace the area and localities (appended as a ``meta`` record: the latest one counts)."""
-        rec = _record("localities", user=user, settings=localities.to_json())
+        rec = new_record("localities", user=user, settings=localities.to_json())
         self.add_records([("meta", rec)])
         return rec
 
@@ -1172,41 +777,3 @@ class Store(ABC):
 
     def erasures(self) -> list[dict[str, Any]]:
         return self.read(lambda tx: tx.records("erasures"))
-
-
-def _record(kind: str, **fields: Any) -> dict[str, Any]:
-    return {
-        "id": uuid.uuid4().hex,
-        "kind": kind,
-        "at": datetime.now(UTC).isoformat(timespec="seconds"),
-        **fields,
-    }
-
-
-def encode_assertions(r: Relationship) -> str:
-    """A relationship's assertions as compact JSON, as both stores keep them.
-
-    Each is ``[source_ref, date, grading]``, with ``subject, object`` added only
-    when the source named other ids than the relationship's own ends (before a
-    merge, or the other way round for a symmetric type).
-
-    >>> r = Relationship("SEEN_AT", "c-1", "l-1", [Assertion("n1", "2024-03-02", "1B P", "c-1", "l-1"),
-    ...                                              Assertion("n2", None, None, "c-9", "l-1")])
-    >>> encode_assertions(r)
-    '[["n1","2024-03-02","1B P"],["n2",null,null,"c-9","l-1"]]'
-    >>> decode_assertions(encode_assertions(r), "c-1", "l-1") == r.assertions
-    True
-    """
-    s, t = r.source, r.target
-    return orjson.dumps(
-        [
-            [a.source_ref, a.date, a.grading]
-            if a.subject == s and a.object == t
-            else [a.source_ref, a.date, a.grading, a.subject, a.object]
-            for a in r.assertions
-        ]
-    ).decode()
-
-
-def decode_assertions(text: str, source: str, target: str) -> list[Assertion]:
-    return [Assertion(x[0], x[1], x[2], source, target) if len(x) == 3 else Assertion(*x) for x in orjson.loads(text)]

@@ -26,9 +26,9 @@ from typing import Any
 
 import orjson
 
-from .interchange import ENTITIES_FILE, RELATIONSHIPS_FILE
-from .localities import Localities, Locality
-from .model import SERVICES, service_id
+from ..localities import Localities, Locality
+from ..model import SERVICES, service_id
+from .jsonl import ENTITIES_FILE, RELATIONSHIPS_FILE
 
 FIRST = [
     "Aaliyah",

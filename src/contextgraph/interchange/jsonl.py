@@ -17,8 +17,8 @@ from typing import IO, TYPE_CHECKING, Any
 
 import orjson
 
-from .limits import SETTINGS, LimitError, Limits, deeper_than
-from .model import (
+from ..limits import SETTINGS, LimitError, Limits, deeper_than
+from ..model import (
     KINDS,
     REL_TYPES,
     SERVICES,
@@ -32,7 +32,7 @@ from .model import (
 )
 
 if TYPE_CHECKING:
-    from .store import Filter, Store, WriteSummary
+    from ..store import Filter, Store, WriteSummary
 
 ENTITIES_FILE = "entities.jsonl"
 RELATIONSHIPS_FILE = "relationships.jsonl"

@@ -28,10 +28,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..interchange import Batch, InputError
+from ..memory import paused_gc
 from ..model import ENTITY_LABEL, KINDS, REL_TYPES, Entity, Relationship
-from .base import Key, group_entities, group_relationships, paused_gc
-from .neo4j import _entity_props, _rel_row, _sparse
+from ..store.merge import group_entities, group_relationships
+from ..store.neo4j.codec import entity_props, rel_row, sparse
+from ..store.types import Key
+from .jsonl import Batch, InputError
 
 ENTITY_FILE = "entities.csv"
 RELATIONSHIP_FILES = ("relationships-1.csv", "relationships-2.csv")
@@ -44,10 +46,10 @@ ARRAY_DELIMITER = "\x1f"
 _ARRAY_OPTION = "\\u001F"
 
 _ENTITY_TYPES = {"aliases": "string[]", "sources": "string[]", "handling": "string[]", "lat": "double", "lon": "double"}
-_ENTITY_FIELDS = tuple(_entity_props(Entity("", "child", "")))
+_ENTITY_FIELDS = tuple(entity_props(Entity("", "child", "")))
 """The stored properties of an entity, in the order of its file's columns (``id`` first)."""
 _LISTS = tuple(k for k, t in _ENTITY_TYPES.items() if t.endswith("[]"))
-_REL_FIELDS = tuple(k for k in _rel_row(Relationship("SEEN_AT", "", "")) if k not in ("source", "target"))
+_REL_FIELDS = tuple(k for k in rel_row(Relationship("SEEN_AT", "", "")) if k not in ("source", "target"))
 """The stored properties of a relationship, in the order of its file's columns after its ends and type."""
 _REL_TYPES = {"count": "long"}
 
@@ -111,7 +113,7 @@ def _breaks(text: str) -> bool:
 def _entity_line(e: Entity, names: Sequence[str]) -> tuple[str, bool]:
     """The entity's line and whether it holds a line break; a list item holding the array
     delimiter is refused."""
-    props = _sparse(_entity_props(e))
+    props = sparse(entity_props(e))
     for k in _LISTS:
         if k in props and ARRAY_DELIMITER in "".join(props[k]):
             raise InputError([f"entity {e.id}: field '{k}' holds the character U+001F, which the bulk files use"])
@@ -122,10 +124,10 @@ def _entity_line(e: Entity, names: Sequence[str]) -> tuple[str, bool]:
 
 
 def _relationship_line(key: Key, r: Relationship) -> tuple[str, bool]:
-    """The relationship's line (its stored fields, those :func:`_sparse` drops left empty) and
+    """The relationship's line (its stored fields, those :func:`sparse` drops left empty) and
     whether it holds a line break (JSON text never does; an id might)."""
     t, s, d = key
-    props = _sparse(_rel_row(r))
+    props = sparse(rel_row(r))
     cells = [_q(s), _q(d), REL_TYPES[t].name]
     cells += [_cell(props.get(k)) for k in _REL_FIELDS]
     text = ",".join(cells)

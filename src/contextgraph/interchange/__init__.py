@@ -1,0 +1,30 @@
+"""Moving an area in and out: the JSON-lines interchange format (:mod:`.jsonl`), the files
+Neo4j's offline importer reads (:mod:`.neo4j_admin`) and the generated sample area (:mod:`.synth`)."""
+
+from .jsonl import (
+    ENTITIES_FILE,
+    JUDGEMENTS_FILE,
+    RELATIONSHIPS_FILE,
+    Batch,
+    InputError,
+    apply_batch,
+    dump_line,
+    entity_from_json,
+    export_lines,
+    read_folder,
+    relationship_from_json,
+)
+
+__all__ = [
+    "ENTITIES_FILE",
+    "JUDGEMENTS_FILE",
+    "RELATIONSHIPS_FILE",
+    "Batch",
+    "InputError",
+    "apply_batch",
+    "dump_line",
+    "entity_from_json",
+    "export_lines",
+    "read_folder",
+    "relationship_from_json",
+]

@@ -1,0 +1,97 @@
+"""What a reader may see: the filter every read of a store takes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from ..model import (
+    KINDS,
+    REL_TYPES,
+    Grading,
+    Relationship,
+)
+from .errors import StoreError
+
+
+@dataclass(frozen=True)
+class Filter:
+    """What part of the graph to look at.
+
+    A relationship passes the date window unless all its dated assertions fall
+    outside it; undated facts (most ``OPEN_TO``) always pass. An entity passes
+    the locality filter when its locality is listed; services pass always.
+    ``handling`` keeps only the assertions a user may see: with ``{"P"}``, those
+    graded with handling code C are dropped (ungraded ones count as P), and a
+    relationship left with no assertion is not there at all.
+    """
+
+    types: frozenset[str] | None = None
+    kinds: frozenset[str] | None = None
+    localities: frozenset[str] | None = None
+    since: str | None = None
+    until: str | None = None
+    handling: frozenset[str] | None = None
+
+    @classmethod
+    def of(
+        cls,
+        types: Iterable[str] | None = None,
+        kinds: Iterable[str] | None = None,
+        localities: Iterable[str] | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        handling: Iterable[str] | None = None,
+    ) -> Filter:
+        def fs(x: Iterable[str] | None) -> frozenset[str] | None:
+            return frozenset(x) if x else None
+
+        f = cls(fs(types), fs(kinds), fs(localities), since, until, fs(handling))
+        for t in f.types or ():
+            if t not in REL_TYPES:
+                raise StoreError(f"unknown relationship type {t!r}")
+        for k in f.kinds or ():
+            if k not in KINDS:
+                raise StoreError(f"unknown kind {k!r}")
+        return f
+
+    def edge_ok(self, rtype: str, first: str | None, last: str | None) -> bool:
+        if self.types is not None and rtype not in self.types:
+            return False
+        if self.since and last is not None and last < self.since:
+            return False
+        return not (self.until and first is not None and first > self.until)
+
+    def visible_facts(self, r: Relationship) -> Relationship | None:
+        """``r`` with only the assertions of the handling codes allowed; None if none is left.
+
+        >>> from contextgraph.model import Assertion
+        >>> r = Relationship("SEEN_AT", "c-1", "l-1", [Assertion("n1", None, "1B C", "c-1", "l-1"),
+        ...                                            Assertion("n2", None, None, "c-1", "l-1")])
+        >>> [a.source_ref for a in Filter.of(handling=["P"]).visible_facts(r).assertions]
+        ['n2']
+        """
+        if self.handling is None or "C" in self.handling:
+            return r
+        kept = [a for a in r.assertions if not (a.grading and Grading.parse(a.grading).conditional)]
+        if not kept:
+            return None
+        return r if len(kept) == len(r.assertions) else Relationship(r.type, r.source, r.target, kept, r.properties)
+
+    def node_ok(self, kind: str, locality: str | None, handling: Sequence[str] = ()) -> bool:
+        """Whether an entity passes: its kind, its locality (services pass always) and, for a
+        reader without C, whether anything but C-graded statements named it.
+
+        >>> Filter.of(handling=["P"]).node_ok("child", "Hillcrest", ["C"])
+        False
+        """
+        if self.kinds is not None and kind not in self.kinds:
+            return False
+        if self.localities is not None and kind != "service" and locality not in self.localities:
+            return False
+        return not (self.public_only and handling and "P" not in handling)
+
+    @property
+    def public_only(self) -> bool:
+        """Whether this reader sees handling code P only."""
+        return self.handling is not None and "C" not in self.handling

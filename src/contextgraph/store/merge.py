@@ -1,0 +1,147 @@
+"""Merging facts: entity records and relationships as sources gave them, combined."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ..model import (
+    REL_TYPES,
+    Entity,
+    Relationship,
+    strongest_grading,
+)
+from .errors import StoreError
+from .types import Key
+
+
+def merge_entity(old: Entity | None, new: Entity) -> Entity:
+    """The record after ``new`` is asserted over ``old``. Asserting the same twice is a no-op.
+
+    Non-empty fields of ``new`` win; names never get lost (an old name becomes an
+    alias); aliases, sources and properties accumulate.
+
+    >>> a = Entity("c-1", "child", "Kyle Benson", aliases=["Benno"], sources=["n1"])
+    >>> b = Entity("c-1", "child", "Kyle BENSON", dob="2009-04-12", sources=["n2"])
+    >>> m = merge_entity(a, b)
+    >>> (m.name, m.aliases, m.dob, m.sources)
+    ('Kyle BENSON', ['Benno', 'Kyle Benson'], '2009-04-12', ['n1', 'n2'])
+    """
+    if old is None:
+        return new
+    if old.kind != new.kind:
+        raise StoreError(f"entity {new.id!r} is a {old.kind} in the store, not a {new.kind}")
+    names = [*old.aliases, old.name, *new.aliases]
+    aliases = [n for n in dict.fromkeys(names) if n and n != new.name]
+    dates = [d for d in (old.first_seen, old.last_seen, new.first_seen, new.last_seen) if d]
+    return Entity(
+        id=old.id,
+        kind=old.kind,
+        name=new.name or old.name,
+        aliases=aliases,
+        dob=new.dob or old.dob,
+        locality=new.locality or old.locality,
+        lat=new.lat if new.lat is not None else old.lat,
+        lon=new.lon if new.lon is not None else old.lon,
+        properties={**old.properties, **new.properties},
+        sources=list(dict.fromkeys([*old.sources, *new.sources])),
+        first_seen=min(dates) if dates else None,
+        last_seen=max(dates) if dates else None,
+        grading=strongest_grading([old.grading, new.grading]),
+        handling=sorted({*old.handling, *new.handling}),
+    )
+
+
+def merge_relationship(old: Relationship | None, new: Relationship) -> Relationship:
+    """The relationship after ``new``'s assertions are added to ``old``'s."""
+    if old is None:
+        asr = new.assertions if len(new.assertions) < 2 else list(dict.fromkeys(new.assertions))
+        return Relationship(new.type, new.source, new.target, asr, dict(new.properties))
+    return Relationship(
+        old.type,
+        old.source,
+        old.target,
+        list(dict.fromkeys([*old.assertions, *new.assertions])),
+        {**old.properties, **new.properties},
+    )
+
+
+def group_entities(entities: Iterable[Entity]) -> dict[str, Entity]:
+    """Entities by id, each id's assertions merged into one entity, as a store writes them.
+
+    >>> from contextgraph.model import Entity
+    >>> g = group_entities([Entity("c-1", "child", "Amy", sources=["n1"]),
+    ...                     Entity("c-1", "child", "Amy", sources=["n2"])])
+    >>> g["c-1"].sources
+    ['n1', 'n2']
+    """
+    grouped: dict[str, Entity] = {}
+    for e in entities:
+        grouped[e.id] = merge_entity(grouped.get(e.id), e)
+    return grouped
+
+
+def group_relationships(rels: Iterable[Relationship], canon: dict[str, str] | None = None) -> dict[Key, Relationship]:
+    """Relationships by stored key: ends followed through merges (``canon``, merged id to the id it
+    was merged into), symmetric types with the smaller id first, and the assertions of one key merged.
+
+    >>> from contextgraph.model import Assertion, Relationship
+    >>> a = Relationship("ASSOCIATES_WITH", "c-2", "c-1", [Assertion("n1", "2025-01-02", "1A P", "c-2", "c-1")])
+    >>> b = Relationship("ASSOCIATES_WITH", "c-1", "c-2", [Assertion("n2", "2025-02-03", "2B P", "c-1", "c-2")])
+    >>> [(k, len(r.assertions)) for k, r in group_relationships([a, b]).items()]
+    [(('ASSOCIATES_WITH', 'c-1', 'c-2'), 2)]
+    """
+    symmetric = {t for t, rt in REL_TYPES.items() if rt.symmetric}
+    grouped: dict[Key, Relationship] = {}
+    for r in rels:
+        s, t = r.source, r.target
+        if canon:
+            s, t = canon.get(s, s), canon.get(t, t)
+        if t < s and r.type in symmetric:
+            s, t = t, s
+        key = (r.type, s, t)
+        prev = grouped.get(key)
+        if prev is not None:
+            r = merge_relationship(prev, r)
+        if r.source != s or r.target != t or prev is not None:
+            r = Relationship(r.type, s, t, r.assertions, r.properties)
+        grouped[key] = r
+    return grouped
+
+
+def same_entity(a: Entity, b: Entity) -> bool:
+    return a.to_json() == b.to_json()
+
+
+def same_rel(a: Relationship, b: Relationship) -> bool:
+    return a.assertions == b.assertions and a.properties == b.properties
+
+
+def view(record: Entity, members: Iterable[Entity]) -> Entity:
+    """An entity as readers see it: its own record with its merged members' facts."""
+    members = list(members)
+    if not members:
+        return record
+    out = record
+    for m in members:
+        out = merge_entity(
+            out,
+            Entity(
+                out.id,
+                out.kind,
+                out.name,
+                aliases=[m.name, *m.aliases],
+                sources=m.sources,
+                first_seen=m.first_seen,
+                last_seen=m.last_seen,
+                grading=m.grading,
+                handling=m.handling,
+                properties={k: v for k, v in m.properties.items() if k not in out.properties},
+                dob=out.dob or m.dob,
+                locality=out.locality or m.locality,
+                lat=out.lat if out.lat is not None else m.lat,
+                lon=out.lon if out.lon is not None else m.lon,
+            ),
+        )
+    out.aliases = [a for a in out.aliases if a != out.name]
+    out.members = sorted(x.id for x in members)
+    return out

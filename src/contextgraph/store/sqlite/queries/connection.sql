@@ -1,0 +1,39 @@
+-- The embedded store's connection settings and transaction control.
+
+-- name: settings
+-- Write-ahead log, every commit flushed, a deleted value overwritten rather than left in a
+-- free page, and a quarter of a gigabyte of page cache.
+PRAGMA journal_mode = WAL;
+PRAGMA synchronous = FULL;
+PRAGMA foreign_keys = OFF;
+PRAGMA busy_timeout = 10000;
+PRAGMA cache_size = -262144;
+PRAGMA secure_delete = ON;
+
+-- name: data_version
+-- Changes when another connection has committed a write to the file.
+PRAGMA data_version
+
+-- name: user_version
+PRAGMA user_version
+
+-- name: set_user_version
+-- The schema's version after a migration; __VERSION__ is filled only with an integer.
+PRAGMA user_version = __VERSION__
+
+-- name: begin_write
+-- Take the write lock first, so that the index is brought up to date under it.
+BEGIN IMMEDIATE
+
+-- name: begin_read
+BEGIN
+
+-- name: commit
+COMMIT
+
+-- name: rollback
+ROLLBACK
+
+-- name: checkpoint
+-- Copy the write-ahead log into the file and empty it.
+PRAGMA wal_checkpoint(TRUNCATE)

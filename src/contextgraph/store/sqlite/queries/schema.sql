@@ -1,0 +1,66 @@
+-- The embedded store's schema: migration_N takes a file from version N-1 to N, in one
+-- transaction. A migration, once released, is never changed: a change is a new migration.
+
+-- name: migration_1
+-- entities, relationships, judgement and erasure records
+CREATE TABLE entities (
+    nid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    name TEXT NOT NULL,
+    aliases TEXT NOT NULL DEFAULT '[]',
+    dob TEXT,
+    locality TEXT,
+    lat REAL,
+    lon REAL,
+    properties TEXT NOT NULL DEFAULT '{}',
+    sources TEXT NOT NULL DEFAULT '[]',
+    first_seen TEXT,
+    last_seen TEXT,
+    grading TEXT,
+    merged_into TEXT
+);
+CREATE UNIQUE INDEX entities_id ON entities(id);
+CREATE TABLE relationships (
+    rid INTEGER PRIMARY KEY,
+    type TEXT NOT NULL,
+    src INTEGER NOT NULL REFERENCES entities(nid),
+    dst INTEGER NOT NULL REFERENCES entities(nid),
+    first_seen TEXT,
+    last_seen TEXT,
+    count INTEGER NOT NULL,
+    grading TEXT,
+    assertions TEXT NOT NULL,
+    properties TEXT NOT NULL DEFAULT '{}'
+);
+CREATE TABLE records (
+    seq INTEGER PRIMARY KEY,
+    tbl TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX records_tbl ON records(tbl);
+
+
+-- name: migration_2
+-- the handling codes under which each entity was named
+ALTER TABLE entities ADD COLUMN handling TEXT NOT NULL DEFAULT '[]';
+
+
+-- name: migration_3
+-- a stamp renewed by every write, and a copy of the adjacency index taken at a stamp
+CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB);
+
+
+-- name: migration_4
+-- the gazetteer: postcodes, and places known by name ('' for no locality)
+CREATE TABLE postcodes (postcode TEXT PRIMARY KEY, lat REAL NOT NULL, lon REAL NOT NULL) WITHOUT ROWID;
+CREATE TABLE named_places (
+    key TEXT NOT NULL,
+    locality TEXT NOT NULL,
+    name TEXT NOT NULL,
+    lat REAL NOT NULL,
+    lon REAL NOT NULL,
+    kind TEXT NOT NULL,
+    PRIMARY KEY (key, locality)
+) WITHOUT ROWID;
+

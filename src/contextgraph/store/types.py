@@ -1,0 +1,130 @@
+"""The typed records a store returns and takes beside entities and relationships."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
+
+from ..model import (
+    Entity,
+    Relationship,
+)
+
+if TYPE_CHECKING:
+    from .base import Store
+
+T = TypeVar("T")
+Key = tuple[str, str, str]
+"""A relationship's key: its type and the current ids of its two ends."""
+
+
+class Label(NamedTuple):
+    """What a report shows of an entity it names."""
+
+    name: str
+    lat: float | None
+    lon: float | None
+
+
+class Named(NamedTuple):
+    """A place of the gazetteer known by name: ``key`` is its normalised name, ``locality`` '' when
+    the gazetteer gives none."""
+
+    key: str
+    name: str
+    lat: float
+    lon: float
+    locality: str = ""
+    kind: str = ""
+
+
+class Fact(NamedTuple):
+    """What a report shows of a relationship it cites."""
+
+    sources: list[str]
+    first_seen: str | None
+    last_seen: str | None
+    grading: str | None
+    assertions: int
+
+
+@dataclass
+class Subgraph:
+    nodes: list[Entity] = field(default_factory=list)
+    edges: list[Relationship] = field(default_factory=list)
+
+
+@dataclass
+class WriteSummary:
+    entities_created: int = 0
+    entities_updated: int = 0
+    relationships_created: int = 0
+    relationships_updated: int = 0
+    unchanged: int = 0
+    transactions: int = 0
+
+    def add(self, other: WriteSummary) -> None:
+        self.entities_created += other.entities_created
+        self.entities_updated += other.entities_updated
+        self.relationships_created += other.relationships_created
+        self.relationships_updated += other.relationships_updated
+        self.unchanged += other.unchanged
+        self.transactions += 1
+
+
+@dataclass
+class Stats:
+    entities: dict[str, int]
+    relationships: dict[str, int]
+    localities: dict[str, int]
+    merged: int
+    judgements: int
+    erasures: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "entities": self.entities,
+            "relationships": self.relationships,
+            "localities": self.localities,
+            "entities_total": sum(self.entities.values()),
+            "relationships_total": sum(self.relationships.values()),
+            "merged": self.merged,
+            "judgements": self.judgements,
+            "erasures": self.erasures,
+        }
+
+
+RECORD_TABLES = ("judgements", "erasures", "meta", "sources", "reviews")
+
+
+@dataclass
+class WriteAbout:
+    """What a write is about, told to the store's journal before the write is done."""
+
+    op: str
+    """``upsert``, ``merge``, ``split``, ``erase``, ``records`` or ``gazetteer``."""
+    entities: Sequence[Entity] = ()
+    relationships: Sequence[Relationship] = ()
+    records: Sequence[tuple[str, dict[str, Any]]] = ()
+    ids: Sequence[str] = ()
+    """The entities a merge, split or appended records are about."""
+    transactions: int = 1
+    """How many transactions the write commits in (a large upsert commits batch by batch)."""
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Staged:
+    """The access record of the write under way, kept with each of its transactions."""
+
+    seq: int
+    hash: str
+    transactions: int = 1
+    done: int = 0
+
+
+class WriteJournal(Protocol):
+    """What records each write before it is committed (see :class:`contextgraph.audit.Journal`)."""
+
+    def write(self, store: Store, about: WriteAbout, run: Callable[[], T]) -> T: ...
