@@ -307,8 +307,8 @@ def test_a_writer_reviews_a_note_before_it_is_recorded(
     retype one, file one under a record found by search, add a link by selecting its words, and
     commit: the store then holds exactly that, under the note's source. A note shaped like markup
     stays text. A role that may not write never sees the panel."""
+    from contextgraph.interchange.synth import SAMPLE_AREA
     from contextgraph.model import REL_TYPES, canonical_pair
-    from contextgraph.synth import SAMPLE_AREA
 
     from .data import ENTITIES, RELATIONSHIPS
     from .test_review import NOTE, PREVIEW, by_name, facts
