@@ -132,7 +132,9 @@ def test_rest_notes_import_and_export(service: Service, _audit_log: Path) -> Non
     assert status == 200 and json.loads(body)["status"] == "ingested"
     status, _, body = service.call("POST", "/notes", ana, text.encode(), "text/markdown", name="a.md")
     assert json.loads(body)["status"] == "unchanged"
-    assert service.call("POST", "/notes", service.token("chair"), text.encode(), "text/markdown")[0] == 403
+    assert service.call("POST", "/notes", service.token("mace"), text.encode(), "text/markdown")[0] == 403
+    west_chair = service.token("chair", ("West",), user="cw")
+    assert service.call("POST", "/notes", west_chair, text.encode(), "text/markdown")[0] == 403
     # an import: all of it, or nothing, with the file and line of each problem
     ents = json.dumps({"id": "c-20", "kind": "child", "name": "Mia Cole", "locality": "East"}) + "\n"
     rels = json.dumps({"type": "SEEN_AT", "source": "c-20", "target": "l-1", "date": "2024-02-02"}) + "\n"

@@ -300,13 +300,13 @@ def test_the_places_not_located_are_listed_for_the_locality_only(
         context.close()
 
 
-def test_a_writer_reviews_a_note_before_it_is_recorded(
+def test_a_chair_reviews_a_note_before_it_is_recorded(
     browser: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Paste a note, preview it, see every entity highlighted in the note's own text; remove one,
     retype one, file one under a record found by search, add a link by selecting its words, and
     commit: the store then holds exactly that, under the note's source. A note shaped like markup
-    stays text. A role that may not write never sees the panel."""
+    stays text. A role that may not record notes (a MACE member) never sees the panel."""
     from contextgraph.interchange.synth import SAMPLE_AREA
     from contextgraph.model import REL_TYPES, canonical_pair
 
@@ -325,25 +325,25 @@ def test_a_writer_reviews_a_note_before_it_is_recorded(
     monkeypatch.setenv(ENV_LOCAL_KEY, str(key))
     ARTIFACTS.mkdir(exist_ok=True)
     with running(url, LocalKeys(key)) as svc:
-        # a chair may not write: no panel
+        # a MACE member may not record notes: no panel
         context = browser.new_context(viewport={"width": 1500, "height": 1000})
         page = context.new_page()
         page.goto(svc.base + "/")
-        page.get_by_test_id("token-input").fill(svc.token("chair", ("East",), user="chair-east"))
+        page.get_by_test_id("token-input").fill(svc.token("mace", ("East",), user="mace-east"))
         page.get_by_test_id("sign-in").click()
         page.locator("#who").wait_for(state="visible")
         assert not page.get_by_test_id("review-panel").is_visible()
         context.close()
 
-        ana = svc.token("analyst", ("East",), user="ana")
-        shown = svc.data(PREVIEW, ana, text=note, name="mace-east.md")["notePreview"]  # what the page will show
+        chair = svc.token("chair", ("East",), user="chair-east")
+        shown = svc.data(PREVIEW, chair, text=note, name="mace-east.md")["notePreview"]  # what the page will show
         context = browser.new_context(viewport={"width": 1500, "height": 1100})
         page = context.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.on("dialog", lambda d: errors.append(f"dialog: {d.message}"))
         page.goto(svc.base + "/")
-        page.get_by_test_id("token-input").fill(ana)
+        page.get_by_test_id("token-input").fill(chair)
         page.get_by_test_id("sign-in").click()
         panel = page.get_by_test_id("review-panel")
         panel.wait_for(state="visible")
@@ -446,7 +446,7 @@ def test_a_writer_reviews_a_note_before_it_is_recorded(
     with open_store(url) as s:
         (source,) = [r for r in s.records("sources") if r["sha256"]]
         ref = source["id"]
-        assert ref == shown["sourceRef"] and source["user"] == "ana" and ref in result
+        assert ref == shown["sourceRef"] and source["user"] == "chair-east" and ref in result
         assert source["review"]["removed"] == [eastgate["id"]]
         assert source["review"]["retyped"] == {who["id"]: kinds[who["id"]]}
         written = {e.name: e for e in s.iter_entities() if ref in e.sources}

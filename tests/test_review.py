@@ -136,20 +136,37 @@ def test_another_localitys_record_is_never_offered_nor_accepted_as_a_merge(servi
     assert contents(store) == before
 
 
-def test_a_role_that_may_not_write_is_refused(service: Service, store: Store) -> None:
+def test_a_role_that_may_not_record_notes_is_refused(service: Service, store: Store) -> None:
     before = contents(store)
     digest = preview(service, service.token("analyst"))["digest"]
-    for role in ("chair", "mace"):
-        token = service.token(role, ("East",), user=role)
+    mace = service.token("mace", ("East",), user="mace")
+    status, body = service.post(PREVIEW, mace, variables={"text": NOTE})
+    assert status == 403 and "does not allow" in body["errors"][0]["message"]
+    status, body = service.post(COMMIT, mace, variables={"text": NOTE, "digest": digest})
+    assert status == 403 and "does not allow" in body["errors"][0]["message"]
+    # a note of a locality not the writer's, for an analyst and for a chair
+    for token in (service.token("analyst", ("West",), user="wes"), service.token("chair", ("West",), user="cw")):
         status, body = service.post(PREVIEW, token, variables={"text": NOTE})
-        assert status == 403 and "does not allow" in body["errors"][0]["message"]
+        assert status == 403 and "not one of your localities" in body["errors"][0]["message"]
         status, body = service.post(COMMIT, token, variables={"text": NOTE, "digest": digest})
-        assert status == 403 and "does not allow" in body["errors"][0]["message"]
-    # a note of a locality not the writer's
-    west = service.token("analyst", ("West",), user="wes")
-    status, body = service.post(PREVIEW, west, variables={"text": NOTE})
-    assert status == 403 and "not one of your localities" in body["errors"][0]["message"]
+        assert status == 403 and "not one of your localities" in body["errors"][0]["message"]
     assert contents(store) == before
+
+
+def test_a_chair_records_their_meetings_note_but_changes_nothing_else(service: Service, store: Store) -> None:
+    """A chair records the notes of their locality's meetings (reviewed, then committed), and still may
+    not change records any other way."""
+    chair = service.token("chair", ("East",), user="chair-east")
+    p = preview(service, chair)
+    status, body = service.post(COMMIT, chair, variables={"text": NOTE, "digest": p["digest"]})
+    assert status == 200, body
+    ref = p["sourceRef"]
+    (source,) = [r for r in store.records("sources") if r.get("id") == ref]
+    assert source["user"] == "chair-east"
+    assert any(ref in e.sources for e in store.iter_entities())
+    up = "mutation($e: EntityInput!) { upsertEntity(entity: $e) { id } }"
+    status, body = service.post(up, chair, variables={"e": {"id": "c-77", "kind": "CHILD", "name": "Ada Lyle"}})
+    assert "does not allow" in body["errors"][0]["message"] and not body.get("data")
 
 
 def test_edits_that_cannot_be_applied_are_refused_naming_the_field(service: Service, store: Store) -> None:

@@ -191,16 +191,21 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
             return JSONResponse({"status": "store unreachable"}, status_code=503)
         return JSONResponse({"status": "ready"})
 
-    def _writer(ctx: Context) -> None:
+    def _writer(ctx: Context, notes: bool = False) -> None:
         try:
-            ctx.ready_to_write()
+            ctx.ready_to_write(notes)
         except RequestError as exc:
             raise _problem(403, str(exc)) from None
 
     async def written(request: Request, ctx: Context = Depends(context)) -> bytes:  # noqa: B008
         """The body of a write, read only once the user may write; the handler runs in a worker
-        thread, so that ingesting or importing never holds up the service."""
+        thread, so that importing never holds up the service."""
         _writer(ctx)
+        return await request.body()
+
+    async def noted(request: Request, ctx: Context = Depends(context)) -> bytes:  # noqa: B008
+        """The body of a note, read only once the user may record notes."""
+        _writer(ctx, notes=True)
         return await request.body()
 
     @app.post(
@@ -212,7 +217,7 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
     def post_note(
         name: str = Query("note.md", description="The note's file name", max_length=limits.name),
         ctx: Context = Depends(context),  # noqa: B008
-        body: bytes = Depends(written),
+        body: bytes = Depends(noted),
     ) -> dict[str, Any]:
         try:
             text = body.decode("utf-8")

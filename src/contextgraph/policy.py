@@ -7,8 +7,8 @@ they name every role.
 
 >>> ROLES["mace"].child_names, sorted(ROLES["mace"].hidden_links)
 ('initials', ['ATTENDS', 'FAMILY_OF', 'LIVES_AT'])
->>> ROLES["chair"].may_write, ROLES["chair"].max_localities
-(False, 1)
+>>> ROLES["chair"].may_write, ROLES["chair"].may_record_notes, ROLES["chair"].max_localities
+(False, True, 1)
 """
 
 from __future__ import annotations
@@ -28,7 +28,10 @@ class Role:
     name: str
     description: str
     may_write: bool
-    """Create and change records: notes, imports, mutations."""
+    """Create and change records: imports and every mutation of the graph."""
+    may_record_notes: bool
+    """Record meeting notes of their localities: post one, or review one on the page and commit it
+    (a chair records the notes of their group's meetings; what a note says keeps its own grading)."""
     may_erase: bool
     """Erase a person."""
     may_export: bool
@@ -60,6 +63,7 @@ ROLES: Final[dict[str, Role]] = {
             "analyst",
             "reads and writes in their localities; sees handling code C",
             may_write=True,
+            may_record_notes=True,
             may_erase=False,
             may_export=True,
             child_lists=True,
@@ -73,8 +77,9 @@ ROLES: Final[dict[str, Role]] = {
         ),
         Role(
             "chair",
-            "reads in their one locality; handling code P only",
+            "reads in their one locality and records its meetings' notes; handling code P only",
             may_write=False,
+            may_record_notes=True,
             may_erase=False,
             may_export=False,
             child_lists=True,
@@ -91,6 +96,7 @@ ROLES: Final[dict[str, Role]] = {
             "places, hotspots and persons of concern in their localities; children by initials, "
             "never with a home address, school or family",
             may_write=False,
+            may_record_notes=False,
             may_erase=False,
             may_export=False,
             child_lists=False,
@@ -106,6 +112,7 @@ ROLES: Final[dict[str, Role]] = {
             "admin",
             "everything, and user and erasure operations",
             may_write=True,
+            may_record_notes=True,
             may_erase=True,
             may_export=True,
             child_lists=True,

@@ -247,9 +247,13 @@ class Context(BaseContext):
         except AuditError as exc:
             raise RequestError("the access log cannot be written; nothing is shown") from exc
 
-    def ready_to_write(self) -> None:
-        """Fail before a write if its record could not be logged."""
-        self.allow(self.rules.may_write, "changes to the graph")
+    def ready_to_write(self, notes: bool = False) -> None:
+        """Fail before a write the role may not make (``notes``: recording a meeting note), or whose
+        record could not be logged."""
+        if notes:
+            self.allow(self.rules.may_record_notes, "recording notes")
+        else:
+            self.allow(self.rules.may_write, "changes to the graph")
         try:
             self.log.ready()
         except AuditError as exc:
@@ -295,7 +299,10 @@ class User:
     role: str
     localities: list[str]
     clearance: str
-    may_write: bool = strawberry.field(description="Whether your role may record notes and change records.")
+    may_write: bool = strawberry.field(description="Whether your role may change records: imports and mutations.")
+    may_record_notes: bool = strawberry.field(
+        description="Whether your role may record meeting notes: post one, or review one and commit it."
+    )
 
 
 @strawberry.type(name="Entity", description="A child, person of concern, location, school, group or service.")
@@ -1182,7 +1189,7 @@ def _note_checks(ctx: Context, text: str) -> None:
     """What a note sent for review must pass before it is read: the writer may write and the access
     log can be written, and it is no larger than a note sent to ``POST /notes`` may be."""
     try:
-        ctx.ready_to_write()
+        ctx.ready_to_write(notes=True)
     except RequestError as exc:
         raise _refused(ctx, 403, str(exc)) from None
     size = len(text.encode())
@@ -1204,6 +1211,7 @@ class Query:
             localities=list(w.localities),
             clearance=w.clearance,
             may_write=policy.role(w.role).may_write,
+            may_record_notes=policy.role(w.role).may_record_notes,
         )
 
     @strawberry.field(
@@ -1444,7 +1452,7 @@ class Mutation:
     @strawberry.mutation(name="ingestNote", description="Ingest one meeting note's text into the graph.")
     def ingest_note(self, info: Info[Context, None], text: str, name: str = "note.md") -> IngestResult:
         ctx = info.context
-        ctx.ready_to_write()
+        ctx.ready_to_write(notes=True)
         try:
             with ctx.acting({"graphql": "ingestNote", "name": name}):
                 res = ingest_text(ctx.store, text, name, ctx.who.user, check=ctx.note_locality, scope=ctx.scope())

@@ -78,12 +78,12 @@ function signOut(message) {
   $("signin").hidden = false;
   $("controls").hidden = true;
   $("main").hidden = true;
-  showReview({ mayWrite: false });
+  showReview({ mayRecordNotes: false });
   status(message || "Signed out.");
 }
 
 async function signedIn() {
-  const data = await gql("{ me { user role localities clearance mayWrite } localities }");
+  const data = await gql("{ me { user role localities clearance mayWrite mayRecordNotes } localities }");
   state.me = data.me;
   showReview(data.me);
   $("signin").hidden = true;

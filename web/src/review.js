@@ -437,8 +437,8 @@ export function setupReview(helpers, relationshipTypes) {
 
 export function showReview(me) {
   // only for roles that may write; a role that may not never sees the panel
-  $("review").hidden = !me.mayWrite;
-  if (!me.mayWrite) {
+  $("review").hidden = !me.mayRecordNotes;
+  if (!me.mayRecordNotes) {
     r = null;
     $("review-body").hidden = true;
     $("review-result").replaceChildren();
