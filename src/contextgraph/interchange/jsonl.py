@@ -13,7 +13,7 @@ import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import orjson
 
@@ -30,9 +30,12 @@ from ..model import (
     normalise_grading,
     parse_date,
 )
+from . import typed
 
 if TYPE_CHECKING:
     from ..store import Filter, Store, WriteSummary
+
+R = TypeVar("R", Entity, Relationship)
 
 ENTITIES_FILE = "entities.jsonl"
 RELATIONSHIPS_FILE = "relationships.jsonl"
@@ -159,7 +162,7 @@ def relationship_from_json(d: Any) -> Relationship:
     if not isinstance(d, dict):
         raise ValueError("a line must hold a JSON object")
     rtype = d.get("type")
-    if rtype not in REL_TYPES:
+    if type(rtype) is not str or rtype not in REL_TYPES:
         if not isinstance(rtype, str) or not rtype:
             raise ValueError("field 'type' is required and must be a non-empty string")
         raise ValueError(f"field 'type': unknown relationship type {rtype!r} (one of {', '.join(REL_TYPES)})")
@@ -191,33 +194,66 @@ def relationship_from_json(d: Any) -> Relationship:
     return Relationship(rtype, source, target, [a], props)
 
 
-def _lines(path: Path, most: int) -> Iterator[tuple[int, Any]]:
-    """Each line's number and decoded JSON, or an :class:`InputError` naming the file and line;
-    a line nesting more than ``most`` levels is refused before it is decoded."""
+def _checked(raw: bytes, path: Path, n: int, most: int) -> Any:
+    """A line's decoded JSON, or an :class:`InputError` naming the file and line; a line nesting
+    more than ``most`` levels is refused before it is decoded."""
+    if deeper_than(raw, most):
+        return InputError([f"{path}:{n}: nests more than {most} levels ({SETTINGS['json_depth'][0]})"])
     try:
-        fh: IO[bytes] = path.open("rb")
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        try:
+            json.loads(raw.decode("utf-8"))
+            msg = "not valid JSON"
+        except UnicodeDecodeError:
+            msg = "not UTF-8 text"
+        except json.JSONDecodeError as e:
+            msg = f"not valid JSON ({e.msg} at column {e.colno})"
+        except RecursionError:  # not reached while the depth is limited; never a crash all the same
+            msg = "not valid JSON (nested too deeply)"
+        return InputError([f"{path}:{n}: {msg}"])
+
+
+def _open(path: Path) -> IO[bytes]:
+    try:
+        return path.open("rb")
     except OSError as e:
         raise InputError([f"{path}: cannot be read ({e.strerror})"]) from None
-    with fh:
+
+
+def _lines(path: Path, most: int) -> Iterator[tuple[int, Any]]:
+    """Each line's number and decoded JSON, or an :class:`InputError` naming the file and line."""
+    with _open(path) as fh:
         for n, raw in enumerate(fh, 1):
+            if raw.strip():
+                yield n, _checked(raw, path, n, most)
+
+
+def _records(
+    path: Path, most: int, quick: Callable[[bytes], R | None], check: Callable[[Any], R]
+) -> Iterator[tuple[int, R | str]]:
+    """Each line's number and record, or the problem with it (naming the file and line).
+
+    A line is read first by ``quick`` (see :mod:`.typed`), and when that declines, decoded and
+    checked by ``check``: the records are the same either way."""
+    fast = most >= typed.DEPTH
+    with _open(path) as fh:
+        for n, raw in enumerate(fh, 1):
+            if fast:
+                got = quick(raw)
+                if got is not None:
+                    yield n, got
+                    continue
             if not raw.strip():
                 continue
-            if deeper_than(raw, most):
-                yield n, InputError([f"{path}:{n}: nests more than {most} levels ({SETTINGS['json_depth'][0]})"])
+            obj = _checked(raw, path, n, most)
+            if isinstance(obj, InputError):
+                yield n, str(obj)
                 continue
             try:
-                yield n, orjson.loads(raw)
-            except orjson.JSONDecodeError:
-                try:
-                    json.loads(raw.decode("utf-8"))
-                    msg = "not valid JSON"
-                except UnicodeDecodeError:
-                    msg = "not UTF-8 text"
-                except json.JSONDecodeError as e:
-                    msg = f"not valid JSON ({e.msg} at column {e.colno})"
-                except RecursionError:  # not reached while the depth is limited; never a crash all the same
-                    msg = "not valid JSON (nested too deeply)"
-                yield n, InputError([f"{path}:{n}: {msg}"])
+                yield n, check(obj)
+            except ValueError as exc:
+                yield n, f"{path}:{n}: {exc}"
 
 
 def _json_depth() -> int:
@@ -258,14 +294,9 @@ def read_folder(
             raise InputError(problems)
 
     if ent_path.exists():
-        for n, obj in _lines(ent_path, most):
-            if isinstance(obj, InputError):
-                problem(str(obj))
-                continue
-            try:
-                e = entity_from_json(obj)
-            except ValueError as exc:
-                problem(f"{ent_path}:{n}: {exc}")
+        for n, e in _records(ent_path, most, typed.entity, entity_from_json):
+            if isinstance(e, str):
+                problem(e)
                 continue
             prev = kinds.get(e.id)
             if prev is not None and prev != e.kind:
@@ -278,14 +309,9 @@ def read_folder(
                 progress(10000)
     pending: list[tuple[int, Relationship]] = []
     if rel_path.exists():
-        for n, obj in _lines(rel_path, most):
-            if isinstance(obj, InputError):
-                problem(str(obj))
-                continue
-            try:
-                r = relationship_from_json(obj)
-            except ValueError as exc:
-                problem(f"{rel_path}:{n}: {exc}")
+        for n, r in _records(rel_path, most, typed.relationship, relationship_from_json):
+            if isinstance(r, str):
+                problem(r)
                 continue
             pending.append((n, r))
             if progress and n % 10000 == 0:

@@ -1,0 +1,182 @@
+"""The quick reading of an interchange line: decoded straight into a typed record, checked by column.
+
+Most lines of a large import hold only the format's own fields, with flat properties. Such a line
+is decoded by msgspec into a typed record (the types are checked as it is decoded) and its values
+checked with what is cached for values seen before (gradings, dates). Anything else — another
+field, nested properties, a value of the wrong type, a value that fails a check, a line that is
+not JSON — gives ``None``, and the line is read again by the checked reader
+(:func:`~contextgraph.interchange.jsonl.entity_from_json` and
+:func:`~contextgraph.interchange.jsonl.relationship_from_json`), which names the problem. Both
+readers build the same records from the same line: a test holds them to it.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+from ..model import (
+    KINDS,
+    REL_TYPES,
+    SERVICES,
+    Assertion,
+    Entity,
+    GradingError,
+    Relationship,
+    handling_code,
+    normalise_grading,
+    parse_date,
+)
+
+Scalar = str | int | float | bool | None
+
+DEPTH = 3
+"""How deeply a line the quick reader accepts nests (the line, its properties, a list of names)."""
+
+
+class EntityLine(msgspec.Struct, forbid_unknown_fields=True):
+    id: str
+    kind: str
+    name: str
+    aliases: list[str] | None = None
+    dob: str | None = None
+    locality: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    properties: dict[str, Scalar] | None = None
+    sources: list[str] | None = None
+    source_ref: str | None = None
+    date: str | None = None
+    first_seen: str | None = None
+    last_seen: str | None = None
+    grading: str | None = None
+    handling: list[str] | None = None
+
+
+class RelationshipLine(msgspec.Struct, forbid_unknown_fields=True):
+    type: str
+    source: str
+    target: str
+    date: str | None = None
+    source_ref: str | None = None
+    grading: str | None = None
+    properties: dict[str, Scalar] | None = None
+
+
+_ENTITY = msgspec.json.Decoder(EntityLine)
+_RELATIONSHIP = msgspec.json.Decoder(RelationshipLine)
+_BAD = (msgspec.MsgspecError, ValueError)  # not JSON, not UTF-8, a value of another type
+_GRADES: dict[str, str | None] = {}
+_DATES: dict[str, str] = {}
+_tuple = tuple.__new__
+_HANDLING = frozenset({"P", "C"})
+
+
+class _Refused(Exception):
+    """A value the checked reader must look at."""
+
+
+def _grading(value: str) -> str | None:
+    got = _GRADES.get(value, "")
+    if got != "":
+        return got
+    try:
+        got = normalise_grading(value)
+    except GradingError:
+        raise _Refused from None
+    if len(_GRADES) < 10_000:
+        _GRADES[value] = got
+    return got
+
+
+def _date(value: str) -> str | None:
+    got = _DATES.get(value)
+    if got is not None:
+        return got
+    try:
+        got = parse_date(value)
+    except ValueError:
+        raise _Refused from None
+    if got is not None and len(_DATES) < 100_000:
+        _DATES[value] = got
+    return got
+
+
+def relationship(raw: bytes) -> Relationship | None:
+    """The relationship of a line, or None when the checked reader must read it.
+
+    >>> relationship(b'{"type": "SEEN_AT", "source": "c-1", "target": "l-1", "grading": "1bp"}').assertions
+    [Assertion(source_ref=None, date=None, grading='1B P', subject='c-1', object='l-1')]
+    >>> relationship(b'{"type": "SEEN_AT", "source": "c-1", "target": "l-1", "colour": "red"}') is None
+    True
+    """
+    try:
+        x = _RELATIONSHIP.decode(raw)
+    except _BAD:
+        return None
+    t = x.type
+    s, d = x.source.strip(), x.target.strip()
+    if t not in REL_TYPES or not s or not d or s == d:
+        return None
+    day, grading = x.date, x.grading
+    try:
+        if day is not None:
+            day = _date(day)
+        if grading is not None:
+            grading = _grading(grading)
+    except _Refused:
+        return None
+    a = _tuple(Assertion, (x.source_ref, day, grading, s, d))
+    return Relationship(t, s, d, [a], dict(x.properties) if x.properties else {})
+
+
+def entity(raw: bytes) -> Entity | None:
+    """The entity of a line, or None when the checked reader must read it.
+
+    >>> entity(b'{"id": "c-1", "kind": "child", "name": " Kyle Benson ", "aliases": ["Kyle Benson", "KB"]}').aliases
+    ['KB']
+    >>> entity(b'{"id": "c-1", "kind": "child", "name": "Kyle", "lat": 91}') is None
+    True
+    """
+    try:
+        x = _ENTITY.decode(raw)
+    except _BAD:
+        return None
+    eid, name = x.id.strip(), x.name.strip()
+    kind = x.kind.strip()
+    if not eid or not name or kind != x.kind or kind not in KINDS or (kind == "service" and name not in SERVICES):
+        return None
+    lat, lon = x.lat, x.lon
+    if (lat is not None and abs(lat) > 90) or (lon is not None and abs(lon) > 180):
+        return None
+    sources = x.sources or []
+    ref = x.source_ref
+    if ref and ref not in sources:
+        sources = [*sources, ref]
+    try:
+        grading = None if x.grading is None else _grading(x.grading)
+        dob = None if x.dob is None else _date(x.dob)
+        seen = [v for d in (x.date, x.first_seen, x.last_seen) if d and (v := _date(d))]
+    except _Refused:
+        return None
+    handling = x.handling
+    if handling is None:
+        handling = [handling_code(grading)] if grading or ref or sources else []
+    elif not _HANDLING.issuperset(handling):
+        return None
+    locality = x.locality.strip() if x.locality else None
+    return Entity(
+        id=eid,
+        kind=kind,
+        name=name,
+        aliases=[a.strip() for a in x.aliases or () if a.strip() and a.strip() != name],
+        dob=dob,
+        locality=locality or None,
+        lat=lat,
+        lon=lon,
+        properties=dict(x.properties) if x.properties else {},
+        sources=list(dict.fromkeys(sources)),
+        first_seen=min(seen) if seen else None,
+        last_seen=max(seen) if seen else None,
+        grading=grading,
+        handling=sorted(set(handling)),
+    )
