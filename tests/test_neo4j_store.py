@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from contextgraph.model import Entity
-from contextgraph.store.neo4j import _Held
+from contextgraph.store.neo4j.held import Held
 
 
 def test_held_records_go_with_the_version_and_are_kept_only_once_it_has_settled(
@@ -13,7 +13,7 @@ def test_held_records_go_with_the_version_and_are_kept_only_once_it_has_settled(
 ) -> None:
     now = [100.0]
     monkeypatch.setattr("contextgraph.store.neo4j.time.monotonic", lambda: now[0])
-    held = _Held()
+    held = Held()
     gen, keep = held.observe(("t", 1))
     assert not keep  # a version first seen: what is read now may be mid-write
     gen.entities["c-1"] = Entity("c-1", "child", "Kyle")

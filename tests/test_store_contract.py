@@ -50,7 +50,7 @@ def test_upsert_is_idempotent(loaded: Store) -> None:
 
 def test_a_load_of_many_batches_is_written_whole_and_once(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     """Neo4j makes each batch's rows while the server writes the one before (batches of 50 here)."""
-    from contextgraph.store.neo4j import Neo4jTxn
+    from contextgraph.store.neo4j.txn import Neo4jTxn
 
     monkeypatch.setattr(Neo4jTxn, "batch", 50)
     kids = [Entity(f"k-{i:03d}", "child", f"Child {i}", locality="East", properties={"n": i}) for i in range(240)]
@@ -406,9 +406,9 @@ def test_a_warmed_store_answers_the_same_and_follows_writes_by_others(
     loaded: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A store holding every record in memory (as the service does) reads what another process wrote."""
-    from contextgraph.store.neo4j import _Held
+    from contextgraph.store.neo4j.held import Held
 
-    monkeypatch.setattr(_Held, "settle", 0.0)  # keep what is read at once, so that the test reaches it
+    monkeypatch.setattr(Held, "settle", 0.0)  # keep what is read at once, so that the test reaches it
     warm = open_store(loaded.url)
     try:
         assert warm.warm() >= len(ENTITIES) + len(RELATIONSHIPS)
