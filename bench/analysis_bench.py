@@ -36,9 +36,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from contextgraph import analysis as A  # noqa: E402
+from contextgraph.analysis.networks import leiden_communities  # noqa: E402
+from contextgraph.analysis.report import analyse_store, explain  # noqa: E402
 from contextgraph.interchange.synth import generate  # noqa: E402
 from contextgraph.memory import paused_gc  # noqa: E402
-from contextgraph.report import analyse_store, explain  # noqa: E402
 from contextgraph.store import open_store  # noqa: E402
 
 
@@ -63,7 +64,7 @@ def warm(url: str, runs: int) -> tuple[dict[str, float], dict[str, int]]:
                 A.score_children(ctx)
                 kids = A.unopened_at_risk(ctx)
                 mark("score and reasons")
-                comm = A._communities(ctx, 0, 1.0)
+                comm = leiden_communities(ctx, 0, 1.0)
                 groups = A.peer_groups(ctx, communities=comm)
                 mark("peer groups")
                 hot = A.hotspots(ctx)

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from contextgraph.analysis import DEFAULT, AnalysisError, Weights, analyse, prepare, score_children
+from contextgraph.analysis.report import analyse_store, explain
 from contextgraph.model import Entity, Relationship, service_id
-from contextgraph.report import analyse_store, explain
 from contextgraph.store import Store
 
 from .data import rel

@@ -38,6 +38,7 @@ from .analysis import (
     ranking,
     unopened_at_risk,
 )
+from .analysis.report import analyse_store, long_date
 from .audit import AuditError, AuditLog, Journal, acting, audit_path
 from .auth import AuthError, LocalKeys
 from .evaluate import Counts, GoldError, Report, annotated_notes, combine, evaluate
@@ -65,7 +66,6 @@ from .localities import Localities, Locality, LocalityError, check_name, read_bo
 from .memory import paused_gc
 from .model import parse_date
 from .notes import NoteError, read_note
-from .report import analyse_store, long_date
 from .store import ENV_STORE, Filter, Store, StoreError, open_store, store_url
 
 app = typer.Typer(

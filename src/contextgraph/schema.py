@@ -60,6 +60,7 @@ from strawberry.types import ExecutionResult, Info
 from strawberry.types.graphql import OperationType
 
 from . import policy, review
+from .analysis.report import analyse_store
 from .audit import NEEDS_PURPOSE, AuditError, AuditLog, acting
 from .auth import Principal
 from .gazetteer import PLACE_KINDS, GazetteerError, pinned, unlocated
@@ -79,7 +80,6 @@ from .model import (
 )
 from .notes import NoteError
 from .projection import Projection
-from .report import analyse_store
 from .store import Filter, Store, StoreError, Subgraph
 from .store.types import Fact
 from .writes import changeable, linkable, sees_everything, stored_id

@@ -17,13 +17,13 @@ from functools import lru_cache
 from multiprocessing.connection import Connection
 from typing import Any
 
-from .analysis import DEFAULT, Context, Weights, hotspots, lists, networks, prepare, score_children
-from .memory import paused_gc
-from .model import Entity
-from .projection import Projection
-from .store.base import Store
-from .store.filter import Filter
-from .store.types import Fact, Key, Label
+from ..memory import paused_gc
+from ..model import Entity
+from ..projection import Projection
+from ..store.base import Store
+from ..store.filter import Filter
+from ..store.types import Fact, Key, Label
+from . import DEFAULT, Context, Weights, hotspots, lists, networks, prepare, score_children
 
 _MONTHS = (
     "January",

@@ -1,0 +1,162 @@
+"""What every analysis of one projection shares: the day it is as of, and the risk of places and
+groups learned from known children."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ..model import GRADE_CODES, KIND_CODES, TYPE_CODES, service_id
+from ..projection import Projection, day
+from .weights import DEFAULT, Weights
+
+F = npt.NDArray[np.float64]
+I = npt.NDArray[np.int64]  # noqa: E741 - index arrays
+B = npt.NDArray[np.bool_]
+
+KIND_INDEX = {k: i for i, k in enumerate(KIND_CODES)}
+TYPE_INDEX = {t: i for i, t in enumerate(TYPE_CODES)}
+
+
+def as_of_day(p: Projection, as_of: str | None) -> int:
+    """The analysis date as a day number: ``as_of``, or the latest date in the graph.
+
+    >>> from contextgraph.projection import Projection
+    >>> p = Projection.from_lists(["a", "b"], ["child", "child"], [None, None],
+    ...     [(0, 1, "ASSOCIATES_WITH", "2024-01-01", "2024-02-01", 1, None)])
+    >>> as_of_day(p, None) == day("2024-02-01")
+    True
+    """
+    if as_of:
+        return day(as_of)
+    last = p.last_seen[p.last_seen >= 0]
+    return int(last.max()) if last.size else date.today().toordinal() - 719163
+
+
+def iso(d: int) -> str | None:
+    """The ISO date of a day number, or None for an unknown date."""
+    return None if d < 0 else date.fromordinal(d + 719163).isoformat()
+
+
+@dataclass
+class Context:
+    """What every analysis shares: the graph as of a date, who is known, how risky each place is."""
+
+    p: Projection
+    w: Weights
+    today: int
+    valid: B  # edges asserted on or before the analysis date
+    factor: F  # recency × grading × corroboration of each edge
+    child: B
+    poc: B
+    open: B  # children open to a service now
+    open_codes: dict[int, list[str]]  # services each open child is open to
+    known: B  # children open to a service and known to be exploited
+    risky: B  # persons of concern and known children
+    risk: F  # place and group risk (0 where not risky)
+    risky_links: npt.NDArray[np.int32]  # risky people linked to each place or group
+    linked: npt.NDArray[np.int32]  # people linked to each place or group
+    pocs_linked: npt.NDArray[np.int32]  # persons of concern linked to each place or group
+    base_rate: float
+    poc_home: B  # addresses where a person of concern lives
+    score: F = field(default_factory=lambda: np.zeros(0))
+    person_score: F = field(default_factory=lambda: np.zeros(0))
+    rows: dict[str, Any] = field(default_factory=dict)
+
+
+def prepare(p: Projection, w: Weights = DEFAULT, as_of: str | None = None) -> Context:
+    """Everything the analyses share, computed once for a projection and a date."""
+    today = as_of_day(p, as_of)
+    n = p.n_nodes
+    valid = p.first_seen <= today  # undated facts (-1) always count
+    src, dst, typ = p.src, p.dst, p.type
+    factor = edge_factor(p, w, today)
+    kind = p.kind
+    child = kind == KIND_INDEX["child"]
+    poc = kind == KIND_INDEX["person_of_concern"]
+    # open to services now, and to which
+    om = valid & (typ == TYPE_INDEX["OPEN_TO"]) & child[src]
+    open_ = np.zeros(n, bool)
+    open_[src[om]] = True
+    codes: dict[int, list[str]] = {}
+    for s, d in zip(src[om].tolist(), dst[om].tolist(), strict=True):
+        codes.setdefault(s, []).append(p.ids[d].removeprefix("svc-"))
+    team = p.index.get(service_id("EXPLOITATION_TEAM"), -1)
+    exploited = np.zeros(n, bool)
+    em = valid & (typ == TYPE_INDEX["EXPLOITS"])
+    exploited[dst[em]] = True
+    to_team = np.zeros(n, bool)
+    if team >= 0:
+        to_team[src[om & (dst == team)]] = True
+    known = child & open_ & (to_team | p.flag | exploited)
+    risky = poc | known
+    people = child | poc
+    # place and group risk from the people linked to them
+    link_types = [TYPE_INDEX[t] for t in ("SEEN_AT", "FOUND_AT", "LIVES_AT", "MEMBER_OF")]
+    lm = valid & np.isin(typ, link_types) & people[src]
+    place, person = unique_pairs(dst[lm], src[lm], n)
+    linked = np.bincount(place, minlength=n).astype(np.int32)
+    risky_links = np.bincount(place, weights=risky[person], minlength=n).astype(np.int32)
+    pocs_linked = np.bincount(place, weights=poc[person], minlength=n).astype(np.int32)
+    visitors = np.unique(person)
+    base = float(risky[visitors].mean()) if visitors.size else 0.0
+    share = (risky_links + w.smoothing * base) / (linked + w.smoothing)
+    risk = np.clip((share - base) / max(1.0 - base, 1e-9), 0.0, 1.0)  # the excess over the overall share
+    risk[(risky_links < max(1, w.min_risky)) | (risk < w.min_place_risk)] = 0.0
+    # an address where a person of concern lives is risky however few are linked to it
+    home = valid & (typ == TYPE_INDEX["LIVES_AT"]) & poc[src]
+    poc_home = np.zeros(n, bool)
+    poc_home[dst[home]] = True
+    risk = np.where(poc_home, np.maximum(risk, w.poc_address), risk)
+    return Context(
+        p,
+        w,
+        today,
+        valid,
+        factor,
+        child,
+        poc,
+        open_,
+        codes,
+        known,
+        risky,
+        risk,
+        risky_links,
+        linked,
+        pocs_linked,
+        base,
+        poc_home,
+    )
+
+
+def unique_pairs(a: npt.NDArray[Any], b: npt.NDArray[Any], n: int) -> tuple[I, I]:
+    """The distinct pairs ``(a[i], b[i])`` of numbers below ``n``, sorted.
+
+    >>> [x.tolist() for x in unique_pairs(np.array([2, 0, 2]), np.array([1, 1, 1]), 3)]
+    [[0, 2], [1, 1]]
+    """
+    key = np.unique(a.astype(np.int64) * n + b.astype(np.int64))
+    return key // n, key % n
+
+
+def edge_factor(p: Projection, w: Weights, today: int) -> F:
+    """Recency × grading × corroboration for every edge."""
+    last = p.last_seen.astype(np.float64)
+    age = np.clip(today - last, 0, None)
+    recency = np.where(p.last_seen >= 0, 0.5 ** (age / max(w.half_life_days, 1e-9)), w.undated)
+    by_grade = np.empty(len(GRADE_CODES))
+    by_grade[0] = w.ungraded
+    for i, g in enumerate(GRADE_CODES[1:], 1):
+        assert g is not None
+        by_grade[i] = w.source_evaluation[int(g[0]) - 1] * w.intelligence_assessment["ABCDE".index(g[1])]
+    grading = by_grade[p.grade.astype(np.int64)]
+    corroboration = 1.0 + w.corroboration * np.log2(np.maximum(p.count, 1))
+    out: F = recency * grading * corroboration
+    return out
+
+
+# --- linked at-risk children not open to services ----------------------------------

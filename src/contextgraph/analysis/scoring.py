@@ -1,0 +1,311 @@
+"""Children linked to harm and not open to any service: evidence, scores and reasons."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..model import GRADE_CODES, KIND_CODES, TYPE_CODES
+from ..projection import Projection
+from .context import KIND_INDEX, TYPE_INDEX, B, Context, F, I, iso
+from .weights import (
+    ASSOCIATES_KNOWN,
+    ASSOCIATES_POC,
+    EXPLOITED_BY,
+    FAMILY_KNOWN,
+    FAMILY_POC,
+    FLAGGED,
+    FOUND_AT,
+    FOUND_AWAY,
+    LIVES_AT,
+    MEMBER_OF,
+    MISSING_WITH,
+    PEER,
+    REASON_INDEX,
+    REASON_KINDS,
+    SEEN_AT,
+)
+
+
+def evidence(ctx: Context) -> tuple[I, I, I, F, I]:
+    """Rows of direct evidence: (child, edge, other end, value, reason kind); edge -1 for a flag."""
+    p, w = ctx.p, ctx.w
+    src, dst, typ = p.src.astype(np.int64), p.dst.astype(np.int64), p.type
+    unopened = ctx.child & ~ctx.open
+    out_c: list[I] = []
+    out_e: list[I] = []
+    out_o: list[I] = []
+    out_v: list[F] = []
+    out_k: list[I] = []
+
+    def add(mask: B, c: I, o: I, value: F, kinds: I) -> None:
+        keep = mask & unopened[c] & (value > 0)
+        e = np.flatnonzero(keep)
+        out_c.append(c[keep])
+        out_e.append(e)
+        out_o.append(o[keep])
+        out_v.append(value[keep] * ctx.factor[keep])
+        out_k.append(kinds[keep])
+
+    m = len(src)
+    valid = ctx.valid
+
+    def const(x: float) -> F:
+        return np.full(m, x)
+
+    def kinds(name: str) -> I:
+        return np.full(m, REASON_INDEX[name], np.int64)
+
+    # directed types: the child is the source (or the target of EXPLOITS)
+    add(valid & (typ == TYPE_INDEX["EXPLOITS"]) & ctx.poc[src], dst, src, const(w.exploited_by), kinds(EXPLOITED_BY))
+    for t, wt, base, kind in (
+        ("SEEN_AT", w.seen_at_risky, 0.0, SEEN_AT),
+        ("LIVES_AT", w.lives_at_risky, 0.0, LIVES_AT),
+        ("FOUND_AT", w.found_at_risky, w.found_at, FOUND_AT),
+        ("MEMBER_OF", w.member_of_risky, 0.0, MEMBER_OF),
+    ):
+        add(valid & (typ == TYPE_INDEX[t]), src, dst, base + wt * ctx.risk[dst], kinds(kind))
+    # found far from home: a place in another locality than the child's (both known)
+    none = p.localities.index(None) if None in p.localities else -1
+    away = (p.locality[src] != p.locality[dst]) & (p.locality[src] != none) & (p.locality[dst] != none)
+    add(valid & (typ == TYPE_INDEX["FOUND_AT"]) & away, src, dst, const(w.found_out_of_area), kinds(FOUND_AWAY))
+    # symmetric types between people: either end may be the child
+    for c, o in ((src, dst), (dst, src)):
+        a = valid & (typ == TYPE_INDEX["ASSOCIATES_WITH"])
+        add(a & ctx.poc[o], c, o, const(w.associates_with_poc), kinds(ASSOCIATES_POC))
+        add(a & ctx.known[o], c, o, const(w.associates_with_known), kinds(ASSOCIATES_KNOWN))
+        f = valid & (typ == TYPE_INDEX["FAMILY_OF"])
+        add(f & ctx.poc[o], c, o, const(w.family_of_poc), kinds(FAMILY_POC))
+        add(f & ctx.known[o], c, o, const(w.family_of_known), kinds(FAMILY_KNOWN))
+        mw = valid & (typ == TYPE_INDEX["MISSING_WITH"]) & ctx.child[o]
+        add(mw, c, o, (w.missing + w.missing_with_known * ctx.known[o]).astype(np.float64), kinds(MISSING_WITH))
+    flagged = np.flatnonzero(unopened & p.flag)
+    if w.flagged > 0 and flagged.size:
+        out_c.append(flagged)
+        out_e.append(np.full(flagged.size, -1, np.int64))
+        out_o.append(flagged)
+        out_v.append(np.full(flagged.size, w.flagged))
+        out_k.append(np.full(flagged.size, REASON_INDEX[FLAGGED], np.int64))
+    return (
+        np.concatenate(out_c),
+        np.concatenate(out_e),
+        np.concatenate(out_o),
+        np.concatenate(out_v),
+        np.concatenate(out_k),
+    )
+
+
+def score_children(ctx: Context) -> F:
+    """Each node's score (0 for all but children not open to services); keeps the evidence rows.
+
+    >>> from contextgraph.analysis import prepare
+    >>> from contextgraph.projection import Projection
+    >>> p = Projection.from_lists(["p", "a"], ["person_of_concern", "child"], [None, None],
+    ...     [(0, 1, "EXPLOITS", None, None, 1, "1A P")])
+    >>> score_children(prepare(p)).round(2).tolist()
+    [0.0, 0.8]
+    """
+    c, e, o, v, k = evidence(ctx)
+    v = diminish(c, k, v, ctx.w.repeat)
+    n = ctx.p.n_nodes
+    direct = np.bincount(c, weights=v, minlength=n)
+    # second step: part of the direct evidence of unopened children they went missing or associate with
+    p = ctx.p
+    src, dst, typ = p.src.astype(np.int64), p.dst.astype(np.int64), p.type
+    unopened = ctx.child & ~ctx.open
+    w = ctx.w
+    pc: list[I] = [c]
+    pe: list[I] = [e]
+    po: list[I] = [o]
+    pv: list[F] = [v]
+    pk: list[I] = [k]
+    for t, share in (("MISSING_WITH", w.peer_missing), ("ASSOCIATES_WITH", w.peer_associates)):
+        m = ctx.valid & (typ == TYPE_INDEX[t]) & unopened[src] & unopened[dst]
+        own = (w.missing if t == "MISSING_WITH" else 0.0) * ctx.factor  # what this link gave the other child
+        for a, b in ((src, dst), (dst, src)):
+            other = np.clip(direct[b] - own, 0.0, 1.0)
+            other[other < w.at_risk_threshold] = 0.0  # only from children who are at risk themselves
+            val = share * other * ctx.factor
+            keep = m & (val > 0)
+            pc.append(a[keep])
+            pe.append(np.flatnonzero(keep))
+            po.append(b[keep])
+            pv.append(val[keep])
+            pk.append(np.full(int(keep.sum()), REASON_INDEX[PEER], np.int64))
+    c, e, o, k = (np.concatenate(x) for x in (pc, pe, po, pk))
+    v = np.concatenate(pv).astype(np.float64)
+    if len(pv) > 1:
+        tail = slice(pc[0].size, None)
+        v[tail] = diminish(c[tail], k[tail], v[tail], ctx.w.repeat)
+    score: F = np.bincount(c, weights=v, minlength=n).astype(np.float64)
+    ctx.score = score
+    ctx.rows = {"child": c, "edge": e, "other": o, "value": v, "kind": k}
+    not_place = ~np.isin(k, [REASON_INDEX[x] for x in (SEEN_AT, FOUND_AT, LIVES_AT)])
+    ctx.person_score = np.bincount(c[not_place], weights=v[not_place], minlength=n).astype(np.float64)
+    return score
+
+
+def at_risk(ctx: Context) -> B:
+    """Children at risk for counting in places and groups: known to be exploited, or not open to
+    services with evidence other than the places they are seen at of at least ``at_risk_threshold``
+    (so that a place does not make its own visitors count as at risk)."""
+    if ctx.score.shape[0] != ctx.p.n_nodes:
+        score_children(ctx)
+    out: B = ctx.known | (ctx.person_score >= ctx.w.at_risk_threshold)
+    return out
+
+
+def diminish(c: I, k: I, v: F, repeat: float) -> F:
+    """Scale the n-th largest piece of evidence of one kind for one child by ``repeat ** n``.
+
+    >>> diminish(np.array([0, 0, 0]), np.array([1, 1, 2]), np.array([0.2, 0.4, 0.3]), 0.5).tolist()
+    [0.1, 0.4, 0.3]
+    """
+    if v.size == 0 or repeat >= 1.0:
+        return v
+    order = np.lexsort((-v, k, c))
+    nth = nth_in_run(c[order], k[order])
+    out = v.copy()
+    out[order] = v[order] * repeat**nth
+    return out
+
+
+def nth_in_run(*keys: I) -> I:
+    """Each position's place (0, 1, 2, ...) within its run of equal ``keys``, for sorted keys.
+
+    >>> nth_in_run(np.array([0, 0, 0, 1, 1]), np.array([5, 5, 6, 6, 6])).tolist()
+    [0, 1, 0, 0, 1]
+    """
+    n = keys[0].size
+    start = np.zeros(n, bool)
+    start[:1] = True
+    for key in keys:
+        start[1:] |= key[1:] != key[:-1]
+    idx = np.arange(n)
+    out: I = idx - np.maximum.accumulate(np.where(start, idx, 0))
+    return out
+
+
+def unopened_at_risk(ctx: Context, localities: list[str] | None = None, top: int | None = None) -> list[dict[str, Any]]:
+    """Children not open to any service with a score above 0, ranked, each with its reasons.
+
+    A reason is plain data: its ``kind``, its ``weight`` (its part of the score), the
+    ``other`` entity it passes through and the ``facts`` (relationship keys) behind it.
+    """
+    if ctx.score.shape[0] != ctx.p.n_nodes:
+        score_children(ctx)
+    p = ctx.p
+    score = ctx.score
+    cand = np.flatnonzero((score > 1e-9) & in_localities(p, localities))
+    # rank by score, ties by id so that the order is stable
+    order = sorted(cand.tolist(), key=lambda i: (-round(float(score[i]), 9), p.ids[i]))
+    if top is not None:
+        order = order[:top]
+    reasons = top_reasons(ctx, np.array(order, np.int64))
+    out = []
+    for rank, i in enumerate(order, 1):
+        out.append(
+            {
+                "id": p.ids[i],
+                "locality": p.localities[int(p.locality[i])],
+                "score": round(float(score[i]), 4),
+                "rank": rank,
+                "flagged": bool(p.flag[i]),
+                "reasons": reasons.get(i, []),
+            }
+        )
+    return out
+
+
+def top_reasons(ctx: Context, children: I) -> dict[int, list[dict[str, Any]]]:
+    rows = ctx.rows
+    want = np.zeros(ctx.p.n_nodes, bool)
+    want[children] = True
+    sel = np.flatnonzero(want[rows["child"]])
+    c, v = rows["child"][sel], rows["value"][sel]
+    order = sel[np.lexsort((-v, c))]
+    # the first k rows of each child
+    order = order[nth_in_run(rows["child"][order]) < max(1, ctx.w.reasons)]
+    return reasons_of(ctx, order)
+
+
+def reasons_of(ctx: Context, order: I) -> dict[int, list[dict[str, Any]]]:
+    """Reason records for evidence rows ``order``, gathered column by column."""
+    p, rows = ctx.p, ctx.rows
+    e = rows["edge"][order]
+    o = rows["other"][order]
+    ee = np.where(e >= 0, e, 0)
+    child_k, place_k = KIND_INDEX["child"], [REASON_INDEX[x] for x in (SEEN_AT, LIVES_AT, FOUND_AT, MEMBER_OF)]
+    cols = zip(
+        rows["child"][order].tolist(),
+        e.tolist(),
+        o.tolist(),
+        rows["kind"][order].tolist(),
+        np.round(rows["value"][order], 4).tolist(),
+        p.type[ee].tolist(),
+        p.src[ee].tolist(),
+        p.dst[ee].tolist(),
+        p.last_seen[ee].tolist(),
+        p.grade[ee].tolist(),
+        p.kind[o].tolist(),
+        ctx.known[o].tolist(),
+        np.round(ctx.score[o], 4).tolist(),
+        ctx.risky_links[o].tolist(),
+        ctx.pocs_linked[o].tolist(),
+        ctx.linked[o].tolist(),
+        np.round(ctx.risk[o], 4).tolist(),
+        ctx.poc_home[o].tolist(),
+        strict=True,
+    )
+    ids, dates = p.ids, DateCache()
+    out: dict[int, list[dict[str, Any]]] = {}
+    for ch, edge, other, kind, value, t, s, d, last, g, okind, known, oscore, rl, pl, ln, risk, home in cols:
+        r: dict[str, Any] = {"kind": REASON_KINDS[kind], "weight": value}
+        if edge < 0:
+            r.update(other=ids[ch], facts=[], date=None, grade=None)
+        else:
+            r["other"] = ids[other]
+            r["facts"] = [{"type": TYPE_CODES[t], "source": ids[s], "target": ids[d]}]
+            r["date"] = dates(last)
+            r["grade"] = GRADE_CODES[g]
+            r["other_kind"] = KIND_CODES[okind]
+            if okind == child_k:
+                r["other_open_to"] = sorted(ctx.open_codes.get(other, []))
+                r["other_known"] = known
+                if kind == REASON_INDEX[PEER]:
+                    r["other_score"] = oscore
+            if kind == REASON_INDEX[FOUND_AWAY]:
+                r["other_locality"] = p.localities[int(p.locality[other])]
+            if kind in place_k:
+                r["context"] = {
+                    "risky_people": rl,
+                    "persons_of_concern": pl,
+                    "known_children": rl - pl,
+                    "people": ln,
+                    "risk": risk,
+                    "person_of_concern_lives_here": home,
+                }
+        out.setdefault(ch, []).append(r)
+    return out
+
+
+class DateCache(dict[int, str | None]):
+    """ISO dates of day numbers, each computed once."""
+
+    def __call__(self, d: int) -> str | None:
+        got = self.get(d, "")
+        if got == "":
+            got = self[d] = iso(d)
+        return got
+
+
+def in_localities(p: Projection, localities: list[str] | None) -> B:
+    if not localities:
+        return np.ones(p.n_nodes, bool)
+    wanted = set(localities)
+    codes = [i for i, x in enumerate(p.localities) if x in wanted]
+    return np.isin(p.locality, codes)
+
+
+# --- hotspots -------------------------------------------------------------------------

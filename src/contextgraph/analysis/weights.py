@@ -1,0 +1,147 @@
+"""The weights of the analysis, read from a file a person can change, and the kinds of reason it gives."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+
+class AnalysisError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Every weight of the method, in one place; ``docs/analysis.md`` gives the reason for each.
+
+    A file (TOML or JSON) may set any of them: ``analyse --weights FILE``.
+    """
+
+    exploited_by: float = 1.0
+    """Named as exploited, groomed or run by a person of concern: direct intelligence."""
+    associates_with_poc: float = 0.6
+    """Seen with or associating with a person of concern."""
+    family_of_poc: float = 0.3
+    """Family of a person of concern: access, but often no more than that."""
+    associates_with_known: float = 0.15
+    """Associating with a child known to be exploited (peer recruitment)."""
+    family_of_known: float = 0.05
+    """Sibling or relative of a child known to be exploited: a weak sign on its own."""
+    missing: float = 0.05
+    """Going missing with another child at all."""
+    missing_with_known: float = 0.5
+    """Added when the other child is known to be exploited."""
+    found_at: float = 0.05
+    """Being found somewhere at the end of a missing episode."""
+    found_at_risky: float = 0.8
+    """Added, times the place's risk, when found at a risky place (trap house, out-of-area address)."""
+    found_out_of_area: float = 0.3
+    """Being found in another locality than the child's own: children taken out of area by lines."""
+    seen_at_risky: float = 0.6
+    """Seen at a place, times the place's risk."""
+    lives_at_risky: float = 0.8
+    """Living at a place, times the place's risk (an address used by persons of concern)."""
+    member_of_risky: float = 0.8
+    """Member of a group or line, times the group's risk."""
+    flagged: float = 0.5
+    """The child's own record flags a risk of exploitation."""
+    peer_missing: float = 0.3
+    """Second step: this share of the evidence of a child they went missing with."""
+    peer_associates: float = 0.1
+    """Second step: this share of the evidence of a child they associate with."""
+    poc_address: float = 0.5
+    """The least risk of an address where a person of concern lives (a possible trap house)."""
+    min_risky: int = 2
+    min_place_risk: float = 0.05
+    """A place or group whose risk is below this is not counted as risky at all."""
+    """A place or group is risky only when at least this many risky people are linked to it."""
+    smoothing: float = 2.0
+    """Pseudo-count pulling a place's or group's share towards the overall share."""
+    half_life_days: float = 730.0
+    """Evidence loses half its weight in this many days before the analysis date."""
+    undated: float = 0.8
+    """Factor for facts with no date."""
+    source_evaluation: tuple[float, float, float] = (1.0, 0.8, 0.5)
+    """Factor by source evaluation 1, 2, 3."""
+    intelligence_assessment: tuple[float, float, float, float, float] = (1.0, 0.9, 0.75, 0.6, 0.2)
+    """Factor by intelligence assessment A-E (E: suspected false)."""
+    ungraded: float = 0.7
+    """Factor for facts with no grading."""
+    corroboration: float = 0.5
+    """Each doubling of the sources asserting a fact adds this share of its weight."""
+    repeat: float = 0.5
+    """Each further piece of evidence of the same kind counts this much of the one before."""
+    at_risk_threshold: float = 0.2
+    """In hotspot, peer-group and person-of-concern counts, a child not open to services counts as at
+    risk when its evidence other than places adds up to at least this."""
+    reasons: int = 3
+    """How many reasons to keep for each child (the score counts every piece of evidence)."""
+
+    @classmethod
+    def load(cls, path: Path) -> Weights:
+        """Weights from a TOML or JSON file; unknown names and wrong values are errors naming the file."""
+        try:
+            text = path.read_text(encoding="utf-8")
+            data = json.loads(text) if path.suffix == ".json" else tomllib.loads(text)
+        except (OSError, ValueError) as exc:
+            raise AnalysisError(f"{path}: cannot read weights: {exc}") from exc
+        data = data.get("weights", data)
+        known = {f.name: f for f in fields(cls)}
+        out: dict[str, Any] = {}
+        for k, v in data.items():
+            if k not in known:
+                raise AnalysisError(f"{path}: unknown weight {k!r} (known: {', '.join(sorted(known))})")
+            default = getattr(cls(), k)
+            if isinstance(default, tuple):
+                if not isinstance(v, list) or len(v) != len(default) or not all(is_number(x) for x in v):
+                    raise AnalysisError(f"{path}: {k} must be a list of {len(default)} numbers")
+                out[k] = tuple(float(x) for x in v)
+            elif not is_number(v) or v < 0:
+                raise AnalysisError(f"{path}: {k} must be a number ≥ 0, not {v!r}")
+            else:
+                out[k] = int(v) if isinstance(default, int) else float(v)
+        return replace(cls(), **out)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def is_number(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+DEFAULT = Weights()
+
+# reason kinds: the evidence a reason stands for
+EXPLOITED_BY = "exploited_by"
+ASSOCIATES_POC = "associates_with_poc"
+FAMILY_POC = "family_of_poc"
+ASSOCIATES_KNOWN = "associates_with_known"
+FAMILY_KNOWN = "family_of_known"
+MISSING_WITH = "missing_with"
+FOUND_AT = "found_at"
+FOUND_AWAY = "found_out_of_area"
+SEEN_AT = "seen_at"
+LIVES_AT = "lives_at"
+MEMBER_OF = "member_of"
+FLAGGED = "flagged"
+PEER = "peer"
+REASON_KINDS = (
+    EXPLOITED_BY,
+    ASSOCIATES_POC,
+    FAMILY_POC,
+    ASSOCIATES_KNOWN,
+    FAMILY_KNOWN,
+    MISSING_WITH,
+    FOUND_AT,
+    FOUND_AWAY,
+    SEEN_AT,
+    LIVES_AT,
+    MEMBER_OF,
+    FLAGGED,
+    PEER,
+)
+REASON_INDEX = {k: i for i, k in enumerate(REASON_KINDS)}
