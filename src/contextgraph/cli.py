@@ -40,6 +40,9 @@ from .analysis import (
 )
 from .audit import AuditError, AuditLog, Journal, acting, audit_path
 from .auth import AuthError, LocalKeys
+from .confidence import MODEL_PATH, ConfidenceError, corpus, cross, load_model, write_model
+from .confidence import threshold as confidence_threshold
+from .confidence import train as train_model
 from .evaluate import Counts, GoldError, Report, annotated_notes, combine, evaluate
 from .extract import extract as extract_note
 from .extract import learn_services
@@ -556,8 +559,8 @@ def review(
     out.print(f"review {review_id}: {rec['decision']}" + (f" (merged into {rec['into']})" if rec["into"] else ""))
 
 
-def _extract_path(path: Path, services: dict[str, str]) -> dict[str, Any]:
-    return extract_note(read_note(path), str(path), services)
+def _extract_path(path: Path, services: dict[str, str], at: float | None = None) -> dict[str, Any]:
+    return extract_note(read_note(path), str(path), services, threshold=at)
 
 
 def _readable(paths: Iterable[Path]) -> Iterator[str]:
@@ -574,24 +577,41 @@ def eval_extract(
     folders: Annotated[list[Path], typer.Argument(help="Folders of notes with *.gold.json annotations beside them")],
     fmt: FormatOpt = "table",
     detail: Annotated[bool, typer.Option(help="json: list missed and extra items per note")] = False,
+    threshold: Annotated[
+        float | None,
+        typer.Option(help="Confidence threshold (default: the setting's, else the model's)", min=0.0, max=1.0),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the models trained for the cross-corpus figures")] = 0,
 ) -> None:
     """Score extraction against gold annotations: precision, recall and F1 per note, per folder and overall.
 
+    What is scored is what would be recorded (facts at or above the confidence threshold). With two
+    folders or more, also the cross-corpus figures: each folder scored with every fact the rules find,
+    with the priors at the threshold, and with a model trained on the other folders at the threshold.
     A note that cannot be read is reported and scored as all missed; the run goes on.
     """
     _check_format(fmt)
     for folder in folders:
         if not folder.is_dir():
             raise UserError(f"{folder}: not a folder")
+    try:
+        at = confidence_threshold(load_model()) if threshold is None else threshold
+    except ConfidenceError as e:
+        raise UserError(str(e)) from None
     reports: list[tuple[str, Report]] = []
     try:
         for folder in folders:
             # local service names one note of the folder defines hold for all of them, as in ingest
             services = learn_services(_readable(note for _, note in annotated_notes(folder)))
-            rep = evaluate(folder, partial(_extract_path, services=services), unreadable=(NoteError,))
+            rep = evaluate(folder, partial(_extract_path, services=services, at=at), unreadable=(NoteError,))
             reports.append((str(folder), rep))
-    except GoldError as e:
+        crossed = cross({str(f): corpus(f) for f in folders}, at, seed) if len(folders) >= 2 else []
+    except (GoldError, ConfidenceError) as e:
         raise UserError(str(e)) from None
+    except NoteError as e:
+        raise UserError(f"cross-corpus figures: {e}") from None
+    except ImportError:
+        raise UserError("the cross-corpus figures train models with scikit-learn: pip install scikit-learn") from None
     for _, rep in reports:
         for n in rep.notes:
             if n.error:
@@ -604,6 +624,7 @@ def eval_extract(
             doc = {
                 "folders": [{"folder": name, **rep.to_json(detail=detail)} for name, rep in reports],
                 "all": {"entities": total.entities.to_json(), "relationships": total.relationships.to_json()},
+                "cross": [c.to_json() for c in crossed],
             }
             print(json.dumps(doc, indent=2))
         return
@@ -619,6 +640,56 @@ def eval_extract(
     if len(reports) > 1:
         row("all", total.entities, total.relationships)
     out.print(t)
+    if not crossed:
+        return
+    c = Table("scored on", "trained on", "method", "ent P", "ent R", "ent F1", "rel P", "rel R", "rel F1")
+    c.title = f"Unseen corpus: trained on the others, confidence threshold {at:g}"
+    for fig in crossed:
+        for method, (e, r) in fig.figures.items():
+            c.add_row(
+                Path(fig.scored).name,
+                ", ".join(Path(n).name for n in fig.trained_on) if method == "model" else "-",
+                method,
+                *(f"{v:.3f}" for v in (e.precision, e.recall, e.f1, r.precision, r.recall, r.f1)),
+            )
+    out.print(c)
+
+
+@app.command()
+def train(
+    corpus_dirs: Annotated[
+        list[Path], typer.Option("--corpus", help="A folder of notes with *.gold.json beside them (repeatable)")
+    ],
+    seed: Annotated[int, typer.Option(help="The seed: the same notes and seed give the same model")] = 0,
+    out_file: Annotated[
+        Path, typer.Option("--out", help="Where to write the model (default: the one the package loads)")
+    ] = MODEL_PATH,
+    threshold: Annotated[
+        float | None,
+        typer.Option(help="The threshold the model carries (default: the setting's, else 0.3)", min=0.0, max=1.0),
+    ] = None,
+) -> None:
+    """Train the confidence model on annotated notes and write it as JSON (needs scikit-learn)."""
+    for folder in corpus_dirs:
+        if not folder.is_dir():
+            raise UserError(f"{folder}: not a folder")
+    try:
+        at = confidence_threshold(None) if threshold is None else threshold
+        data = [d for f in corpus_dirs for d in corpus(f)]
+        model = train_model(data, [f.name for f in corpus_dirs], seed, at)
+    except (GoldError, ConfidenceError, NoteError) as e:
+        raise UserError(str(e)) from None
+    except ImportError:
+        raise UserError("training needs scikit-learn: pip install scikit-learn") from None
+    try:
+        write_model(model, out_file)
+    except OSError as e:
+        raise UserError(f"{out_file}: cannot write the model ({e.strerror})") from None
+    load_model.cache_clear()
+    out.print(
+        f"trained on {model.rows['entities']} entities and {model.rows['relationships']} relationships "
+        f"of {len(data)} notes (seed {seed}, threshold {at:g}): {out_file}"
+    )
 
 
 @app.command("synth")

@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 MODEL_PATH = Path(__file__).with_name("data") / "confidence.json"
 """The committed model, trained on both annotated corpora."""
 
-DEFAULT_THRESHOLD = 0.2
+DEFAULT_THRESHOLD = 0.3
 """Facts below this confidence are queued when neither the setting nor the model says otherwise."""
 
 ENV_THRESHOLD = "CONTEXTGRAPH_CONFIDENCE_THRESHOLD"
@@ -112,6 +112,7 @@ def relation_features(r: Mapping[str, Any], mentions: Mapping[int, int]) -> dict
             best_distance = min(best_distance, _scaled(_tokens_between(ev.text, ev.source_at, ev.target_at), 30))
             lo, hi = sorted((ev.source_at, ev.target_at))
             same_clause = same_clause or not _CLAUSE_BREAK.search(ev.text[lo:hi])
+    f["named_here"] = _scaled(min(ev.named for ev in evs), 8)
     f["distance"] = best_distance
     f["same_clause"] = float(same_clause)
     f["negated"] = float(negated)
@@ -124,9 +125,12 @@ def relation_features(r: Mapping[str, Any], mentions: Mapping[int, int]) -> dict
     f["graded"] = float(bool(grading))
     if grading:
         f["grade_weak"] = float(grading[1] in "DE" or grading[0] == "3")
-    ends = [r["source"], r["target"]]
-    counts = [mentions.get(id(e), 0) for e in ends if not isinstance(e, str)]
+    ends = [e for e in (r["source"], r["target"]) if not isinstance(e, str)]
+    counts = [mentions.get(id(e), 0) for e in ends]
     f["end_mentions"] = _log(min(counts)) if counts else 1.0
+    f["end_nickname"] = float(any(e.nickname_only for e in ends))
+    f["end_single_word"] = float(any(len(e.name.split()) < 2 for e in ends))
+    f["end_kind_disputed"] = float(any(e.adult_votes > 0 and e.child_votes > 0 for e in ends))
     return f
 
 
@@ -298,7 +302,7 @@ def threshold(model: Model | None = None, environ: Mapping[str, str] | None = No
     >>> threshold(None, {"CONTEXTGRAPH_CONFIDENCE_THRESHOLD": "0.4"})
     0.4
     >>> threshold(None, {})
-    0.2
+    0.3
     """
     env = os.environ if environ is None else environ
     raw = (env.get("CONTEXTGRAPH_CONFIDENCE_THRESHOLD") or "").strip()
@@ -507,3 +511,54 @@ def corpus(folder: Path) -> list[Labelled]:
             continue
     services = learn_services(texts)
     return labelled(folder, functools.partial(note_candidates, services=services))
+
+
+# --- cross-corpus figures -----------------------------------------------------------------
+
+Method = Literal["rules", "priors", "model"]
+
+
+@dataclass(slots=True)
+class CrossFigures:
+    """One unseen corpus scored three ways: every fact the rules find; those the priors keep at the
+    threshold; those a model trained on the other corpora keeps at the threshold."""
+
+    scored: str
+    trained_on: tuple[str, ...]
+    threshold: float
+    figures: dict[Method, tuple[Any, Any]]  # method -> (entity Counts, relationship Counts)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "scored": self.scored,
+            "trained_on": list(self.trained_on),
+            "threshold": self.threshold,
+            **{m: {"entities": e.to_json(), "relationships": r.to_json()} for m, (e, r) in self.figures.items()},
+        }
+
+
+def scored(data: Iterable[Labelled], score: Scorer, at: float) -> tuple[Any, Any]:
+    """Entity and relationship counts of what would be recorded at ``at``."""
+    from .evaluate import Counts, score_note
+
+    ents, rels = Counts(), Counts()
+    for d in data:
+        s = score_note(split(d.cands, score, at), d.gold, d.note)
+        ents.add(s.entities)
+        rels.add(s.relationships)
+    return ents, rels
+
+
+def cross(corpora: Mapping[str, list[Labelled]], at: float, seed: int = 0) -> list[CrossFigures]:
+    """For each corpus, the figures on it with a model trained on all the others."""
+    out: list[CrossFigures] = []
+    for name, data in corpora.items():
+        others = [n for n in corpora if n != name]
+        model = train([d for n in others for d in corpora[n]], others, seed, at)
+        figures: dict[Method, tuple[Any, Any]] = {
+            "rules": scored(data, Priors(), 0.0),
+            "priors": scored(data, Priors(), at),
+            "model": scored(data, model, at),
+        }
+        out.append(CrossFigures(name, tuple(others), at, figures))
+    return out

@@ -381,6 +381,7 @@ class Evidence:
     table: bool
     source_at: int | None  # where the source is named in ``text``; None: carried from a heading, a
     target_at: int | None  # paragraph's subject or the sentence before (or a service code)
+    named: int = 0  # how many entities ``text`` names
 
 
 # --- entities -------------------------------------------------------------
@@ -440,12 +441,13 @@ class Extraction:
         if u is None:
             return Evidence(how, "", 0, False, None, None)
         s_at = t_at = None
-        for f in self.mentions.get(id(u), ()):
+        found = self.mentions.get(id(u), [])
+        for f in found:
             if s_at is None and f.ent is source:
                 s_at = f.start
             elif t_at is None and f.ent is target:
                 t_at = f.start
-        return Evidence(how, u.text, u.line, u.row is not None, s_at, t_at)
+        return Evidence(how, u.text, u.line, u.row is not None, s_at, t_at, len({id(f.ent) for f in found}))
 
     # -- registry
 
@@ -2510,6 +2512,7 @@ def extract(
     path: str = "<note>",
     services: dict[str, str] | None = None,
     localities: Localities | None = None,
+    threshold: float | None = None,
 ) -> dict[str, Any]:
     """The extraction output of the shared vocabulary for one note's text, its locality read
     against the configured ``localities`` (see :func:`~contextgraph.notes.parse_note`).
@@ -2530,4 +2533,4 @@ def extract(
     >>> extract("MACE - Docklands\\nDate: 18/01/2024\\n")["meeting"]["locality_status"]
     'unknown'
     """
-    return extract_parsed(parse_note(text, path, localities), services).to_json()
+    return extract_parsed(parse_note(text, path, localities), services).to_json(threshold)
