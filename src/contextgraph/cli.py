@@ -453,19 +453,39 @@ def extract(
     m = doc["meeting"]
     unknown = " (not configured)" if m["locality_status"] == "unknown" else ""
     out.print(f"[bold]{m['kind']}[/] {m['date']} locality: {escape(m['locality'] or '(none)')}{unknown}")
-    t = Table("id", "kind", "name", "aliases", "dob / postcode", title="Entities")
+    t = Table("id", "kind", "name", "aliases", "dob / postcode", "confidence", title="Entities")
     for ent in doc["entities"]:
         t.add_row(
-            ent["id"], ent["kind"], ent["name"], ", ".join(ent["aliases"]), ent.get("dob") or ent.get("postcode") or ""
+            ent["id"],
+            ent["kind"],
+            ent["name"],
+            ", ".join(ent["aliases"]),
+            ent.get("dob") or ent.get("postcode") or "",
+            f"{ent['confidence']:.2f}",
         )
     out.print(t)
     names = {e["id"]: e["name"] for e in doc["entities"]}
-    r = Table("type", "from", "to", "date", "grading", title="Relationships")
+    queued = doc.get("queued") or {"entities": [], "relationships": []}
+    names.update({e["id"]: e["name"] for e in queued["entities"]})
+    r = Table("type", "from", "to", "date", "grading", "confidence", title="Relationships")
     for x in doc["relationships"]:
         r.add_row(
-            x["type"], names[x["source"]], names.get(x["target"], x["target"]), x["date"] or "", x.get("grading") or ""
+            x["type"],
+            names[x["source"]],
+            names.get(x["target"], x["target"]),
+            x["date"] or "",
+            x.get("grading") or "",
+            f"{x['confidence']:.2f}",
         )
     out.print(r)
+    q = Table("fact", "confidence", "rule", "sentence", title="Queued for review (below the confidence threshold)")
+    for e in queued["entities"]:
+        q.add_row(f"{e['kind']} {e['name']}", f"{e['confidence']:.2f}", e["how"], e["sentence"])
+    for x in queued["relationships"]:
+        fact = f"{x['type']} {names[x['source']]} -> {names.get(x['target'], x['target'])}"
+        q.add_row(fact, f"{x['confidence']:.2f}", x["how"], x["sentence"])
+    if q.row_count:
+        out.print(q)
 
 
 @app.command()
@@ -522,27 +542,41 @@ def review(
     user: Annotated[str, typer.Option(help="Who decided")] = "cli",
     reason: Annotated[str, typer.Option(help="Why")] = "",
     all_: Annotated[bool, typer.Option("--all", help="list: decided items too")] = False,
+    facts: Annotated[bool, typer.Option("--facts", help="list: queued facts only")] = False,
     fmt: FormatOpt = "table",
 ) -> None:
-    """The review queue: possible matches that were not merged. Accept merges (undo with split)."""
+    """The review queue: possible matches that were not merged (accept merges; undo with split), and
+    facts below the confidence threshold that were not written (accept writes one as proposed)."""
     _check_format(fmt)
     with _store(store, _log(store)) as s:
         if action == "list":
-            items = reviews(s, pending_only=not all_)
+            items = [it for it in reviews(s, pending_only=not all_) if it["type"] == "fact" or not facts]
             if fmt == "json":
                 print(json.dumps(items, indent=2, ensure_ascii=False))
                 return
-            t = Table("review", "status", "name", "kind", "new entity", "candidates", "evidence", "source")
+            t = Table("review", "type", "status", "name", "kind", "entity", "candidates / confidence", "evidence")
             for it in items:
+                if it["type"] == "fact":
+                    t.add_row(
+                        it["id"],
+                        "fact",
+                        it["status"],
+                        it["name"],
+                        it.get("entity_kind") or "relationship",
+                        it.get("entity") or "",
+                        f"{it.get('confidence', 0):.2f} ({it.get('how')})",
+                        f"{it['source_ref']}: {it['sentence']}",
+                    )
+                    continue
                 t.add_row(
                     it["id"],
+                    "identity",
                     it["status"],
                     it["name"],
                     it["entity_kind"],
                     it["entity"],
                     ", ".join(it["candidates"]),
-                    "; ".join(it["evidence"]),
-                    it["source_ref"],
+                    f"{it['source_ref']}: " + "; ".join(it["evidence"]),
                 )
             out.print(t)
             out.print(f"{len(items)} item(s)")
@@ -605,13 +639,16 @@ def eval_extract(
             services = learn_services(_readable(note for _, note in annotated_notes(folder)))
             rep = evaluate(folder, partial(_extract_path, services=services, at=at), unreadable=(NoteError,))
             reports.append((str(folder), rep))
-        crossed = cross({str(f): corpus(f) for f in folders}, at, seed) if len(folders) >= 2 else []
-    except (GoldError, ConfidenceError) as e:
+    except GoldError as e:
         raise UserError(str(e)) from None
-    except NoteError as e:
-        raise UserError(f"cross-corpus figures: {e}") from None
-    except ImportError:
-        raise UserError("the cross-corpus figures train models with scikit-learn: pip install scikit-learn") from None
+    crossed = []
+    if len(folders) >= 2:
+        try:
+            crossed = cross({str(f): corpus(f) for f in folders}, at, seed)
+        except ConfidenceError as e:
+            err.print(f"warning: no cross-corpus figures: {e}", highlight=False, soft_wrap=True)
+        except ImportError:
+            err.print("warning: no cross-corpus figures: training needs scikit-learn", highlight=False)
     for _, rep in reports:
         for n in rep.notes:
             if n.error:

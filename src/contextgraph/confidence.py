@@ -429,8 +429,10 @@ class Labelled:
 
 
 def labelled(folder: Path, read: Callable[[Path], Candidates]) -> list[Labelled]:
-    """Every annotated note of ``folder``, its candidates labelled by the vocabulary's matching rule."""
+    """Every annotated note of ``folder`` that can be read, its candidates labelled by the vocabulary's
+    matching rule."""
     from .evaluate import GoldError, annotated_notes, matches
+    from .notes import NoteError
 
     out: list[Labelled] = []
     for g, note in annotated_notes(folder):
@@ -438,7 +440,10 @@ def labelled(folder: Path, read: Callable[[Path], Candidates]) -> list[Labelled]
             gold = json.loads(g.read_text(encoding="utf-8"))
         except (OSError, ValueError) as e:
             raise GoldError(f"{g}: cannot read gold annotation ({e})") from None
-        cands = read(note)
+        try:
+            cands = read(note)
+        except NoteError:
+            continue  # a note that cannot be read has no candidates to learn from (eval reports it)
         pred = {
             "entities": [c.item for c in cands.entities],
             "relationships": [c.item for c in cands.relationships],

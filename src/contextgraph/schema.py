@@ -63,7 +63,7 @@ from . import policy
 from .audit import NEEDS_PURPOSE, AuditError, AuditLog, acting
 from .auth import Principal
 from .gazetteer import PLACE_KINDS, GazetteerError, pinned, unlocated
-from .ingest import ingest_text
+from .ingest import ingest_text, source_visible
 from .interchange import InputError, entity_from_json, relationship_from_json
 from .limits import SETTINGS, Limits, QueryGuard, QueryRules
 from .model import (
@@ -1167,24 +1167,6 @@ class Query:
         page: Page[EntityView] = _page(unlocated(ctx.store, flt), first, after, lambda e: _view(e, ctx.who))
         ctx.logged("consultation", [], {"graphql": "unlocatedPlaces", "places": [str(v.id) for v in page.items]})
         return page
-
-
-def source_visible(record: dict[str, Any], flt: Filter) -> bool:
-    """Whether a reader within ``flt`` may know of a note: it is of their localities, and it
-    made at least one statement of a handling code they may see (a note recorded before
-    notes kept their handling codes counts as C).
-
-    >>> rec = {"id": "n1", "locality": "Hillcrest", "handling": ["C"]}
-    >>> source_visible(rec, Filter.of(localities=["Hillcrest"], handling=["P", "C"]))
-    True
-    >>> source_visible(rec, Filter.of(localities=["Hillcrest"], handling=["P"]))
-    False
-    >>> source_visible(rec, Filter.of(localities=["Docklands"], handling=["P", "C"]))
-    False
-    """
-    if flt.localities is not None and record.get("locality") not in flt.localities:
-        return False
-    return not flt.public_only or "P" in (record.get("handling") or ["C"])
 
 
 # --- mutations ---------------------------------------------------------------------------
