@@ -479,8 +479,8 @@ def extract(
         )
     out.print(r)
     q = Table("fact", "confidence", "rule", "sentence", title="Queued for review (below the confidence threshold)")
-    for e in queued["entities"]:
-        q.add_row(f"{e['kind']} {e['name']}", f"{e['confidence']:.2f}", e["how"], e["sentence"])
+    for qe in queued["entities"]:
+        q.add_row(f"{qe['kind']} {qe['name']}", f"{qe['confidence']:.2f}", qe["how"], qe["sentence"])
     for x in queued["relationships"]:
         fact = f"{x['type']} {names[x['source']]} -> {names.get(x['target'], x['target'])}"
         q.add_row(fact, f"{x['confidence']:.2f}", x["how"], x["sentence"])
@@ -682,12 +682,12 @@ def eval_extract(
     c = Table("scored on", "trained on", "method", "ent P", "ent R", "ent F1", "rel P", "rel R", "rel F1")
     c.title = f"Unseen corpus: trained on the others, confidence threshold {at:g}"
     for fig in crossed:
-        for method, (e, r) in fig.figures.items():
+        for method, (ec, rc) in fig.figures.items():
             c.add_row(
                 Path(fig.scored).name,
                 ", ".join(Path(n).name for n in fig.trained_on) if method == "model" else "-",
                 method,
-                *(f"{v:.3f}" for v in (e.precision, e.recall, e.f1, r.precision, r.recall, r.f1)),
+                *(f"{v:.3f}" for v in (ec.precision, ec.recall, ec.f1, rc.precision, rc.recall, rc.f1)),
             )
     out.print(c)
 

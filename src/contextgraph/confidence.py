@@ -48,8 +48,12 @@ Target = Literal["entities", "relationships"]
 
 # --- features ----------------------------------------------------------------------------
 
-_NEGATION = re.compile(r"\b(?:not|no|never|nor|denies|denied|deny|isn['’]t|wasn['’]t|hasn['’]t|doesn['’]t|didn['’]t)\b", re.I)
-_NO_LONGER = re.compile(r"\b(?:no longer|previously|formerly|former|used to|historic(?:al(?:ly)?)?|last year|ended)\b", re.I)
+_NEGATION = re.compile(
+    r"\b(?:not|no|never|nor|denies|denied|deny|isn['’]t|wasn['’]t|hasn['’]t|doesn['’]t|didn['’]t)\b", re.I
+)
+_NO_LONGER = re.compile(
+    r"\b(?:no longer|previously|formerly|former|used to|historic(?:al(?:ly)?)?|last year|ended)\b", re.I
+)
 _HEDGE = re.compile(
     r"\b(?:believed|thought|unconfirmed|unverified|alleged(?:ly)?|suspected|possibly|possible|may|might|maybe|"
     r"reportedly|rumou?red?|understood|unclear|unknown|perhaps|likely|unlikely|appears?|seems?|query|\?)",
@@ -469,9 +473,7 @@ def _fit(rows: list[tuple[dict[str, float], bool]], seed: int) -> Linear:
     return Linear(coef, round(float(lr.intercept_[0]), 6))
 
 
-def train(
-    data: Iterable[Labelled], corpora: Iterable[str], seed: int = 0, at: float = DEFAULT_THRESHOLD
-) -> Model:
+def train(data: Iterable[Labelled], corpora: Iterable[str], seed: int = 0, at: float = DEFAULT_THRESHOLD) -> Model:
     """Fit both models on labelled candidates; deterministic for the same data and ``seed``."""
     ents: list[tuple[dict[str, float], bool]] = []
     rels: list[tuple[dict[str, float], bool]] = []

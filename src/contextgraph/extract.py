@@ -1980,9 +1980,7 @@ def _services(text: str, positive_context: bool, local: LocalServices = ()) -> l
     """Services the text says a child is open to now, with their positions."""
     got: list[tuple[int, str]] = []
     named_locally = [(rx, code) for rx, code in local if rx.search(text)]
-    if not named_locally and (
-        _SERVICE_WORDS.isdisjoint(_WORD.findall(text.lower())) or not _ANY_SERVICE.search(text)
-    ):
+    if not named_locally and (_SERVICE_WORDS.isdisjoint(_WORD.findall(text.lower())) or not _ANY_SERVICE.search(text)):
         return got
     carried = False  # "never known to CSC, YJS, early help or CAMHS": the list shares the negation
     for start, clause in _clauses(text):
@@ -2001,8 +1999,7 @@ def _services(text: str, positive_context: bool, local: LocalServices = ()) -> l
         )
         if named_locally:
             found = sorted(
-                found
-                + [(_CODE_ORDER[c], start + m.start(), c) for rx, c in named_locally for m in rx.finditer(clause)]
+                found + [(_CODE_ORDER[c], start + m.start(), c) for rx, c in named_locally for m in rx.finditer(clause)]
             )
         if found and (positive_context or _SERVICE_POS.search(clause) or _SERVICE_POS.search(text[:start])):
             got.extend((pos, code) for _, pos, code in found)
@@ -2286,7 +2283,8 @@ def _relate_row(x: Extraction, u: Unit, sec_grading: str | None) -> bool:
         if matrix:
             mark = x.index.get(norm(u.head[[c[2] for c in cells].index(start)]))
             if mark is not None and mark.kind == "location" and not _EMPTY_CELL.match(cell):
-                x.relate("LIVES_AT" if CUES["lives"].search(cell) else "SEEN_AT", subj, mark, day, grading, "table_matrix")
+                rtype = "LIVES_AT" if CUES["lives"].search(cell) else "SEEN_AT"
+                x.relate(rtype, subj, mark, day, grading, "table_matrix")
             continue
         if role == "associates" or role == "family":
             for p in people:
@@ -2296,7 +2294,8 @@ def _relate_row(x: Extraction, u: Unit, sec_grading: str | None) -> bool:
                     x.relate("ASSOCIATES_WITH", subj, p, day, grading, "table_column")
         elif role == "places":
             for loc in within(start, end, ("location",)):
-                x.relate("LIVES_AT" if CUES["lives"].search(cell) else "SEEN_AT", subj, loc, day, grading, "table_column")
+                rtype = "LIVES_AT" if CUES["lives"].search(cell) else "SEEN_AT"
+                x.relate(rtype, subj, loc, day, grading, "table_column")
         elif role == "school":
             for sch in within(start, end, ("school",)):
                 x.relate("ATTENDS", subj, sch, None, grading, "table_column")

@@ -18,8 +18,8 @@ from typing import Any
 
 from .extract import extract_parsed, learn_services
 from .gazetteer import PLACE_KINDS, locate
-from .localities import Localities, unconfigured_message
 from .interchange import entity_from_json, relationship_from_json
+from .localities import Localities, unconfigured_message
 from .model import Assertion, Entity, Relationship, handling_code, service_id
 from .notes import NoteError, ParsedNote, parse_note, read_note
 from .resolve import Decision, Mention, decide, review_item
@@ -193,10 +193,7 @@ def plan_note(
     services: set[str] = set()
     for r in doc["relationships"] + queued["relationships"]:
         s = ids[r["source"]]
-        if r["type"] == "OPEN_TO":
-            t = service_id(r["target"])
-        else:
-            t = ids[r["target"]]
+        t = service_id(r["target"]) if r["type"] == "OPEN_TO" else ids[r["target"]]
         asr = Assertion(ref, r.get("date") or day, r.get("grading"), s, t)
         rel = Relationship(r["type"], s, t, [asr])
         if "sentence" in r:
