@@ -8,6 +8,7 @@ fact cannot be told from one that does not exist.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from contextgraph.cli import app
 from contextgraph.confidence import ENV_THRESHOLD, Linear, Model, candidates, corpus, load_model, split, train
 from contextgraph.extract import extract, extract_parsed
 from contextgraph.ingest import ReviewError, decide_review, ingest_paths, reviews
+from contextgraph.localities import Locality
 from contextgraph.notes import parse_note, read_note
 from contextgraph.store import Filter, Store
 
@@ -181,6 +183,23 @@ def test_a_queued_entity_comes_before_its_relationships(
     assert ("ASSOCIATES_WITH", "Jay Reid") in related(store, "Tyrone Mitchell")
     with pytest.raises(ReviewError, match="accept or reject"):
         decide_review(store, facts[0]["id"], "new")
+
+
+def test_both_corpora_ingest_with_their_doubtful_facts_queued(store: Store) -> None:
+    notes = [p for f in CORPORA for p in sorted(f.glob("*.md")) if p.name != "README.md"]
+    # the localities the notes name, as the refusal of a note of a locality not configured says them
+    refused = ingest_paths(store, notes)
+    locs = store.localities()
+    for name in sorted({m for n in refused.failed for m in re.findall(r"locality '([^']+)'", n.error or "")}):
+        locs = locs.with_locality(Locality(name))
+    store.set_localities(locs)
+    rep = ingest_paths(store, notes)
+    assert not rep.failed, [n.error for n in rep.failed]
+    rep.notes = [n for n in [*refused.notes, *rep.notes] if n.status == "ingested"]
+    facts = [r for r in reviews(store) if r["type"] == "fact"]
+    assert len(facts) == rep.totals()["facts_queued"] > 0
+    refs = {r["id"] for r in store.records("sources")}
+    assert all(f["source_ref"] in refs and f["sentence"] and f["proposal"] for f in facts)
 
 
 def test_erasure_takes_the_queued_facts_naming_the_person(store: Store, tmp_path: Path) -> None:
