@@ -70,6 +70,56 @@ class NoteScore:
     error: str | None = None  # the note could not be read: scored as all missed
 
 
+def _match_entities(pred_ents: list[dict[str, Any]], gold_ents: list[dict[str, Any]]) -> dict[str, str]:
+    """Predicted entity id -> the gold entity id it matches; each gold entity is matched at most once."""
+    gold_names = {g["id"]: {_key(n) for n in g.get("names", [g.get("name", "")])} for g in gold_ents}
+    gold_kind = {g["id"]: g["kind"] for g in gold_ents}
+    match: dict[str, str] = {}  # predicted id -> gold id
+    taken: set[str] = set()
+    # exact canonical names first, then any form, so a short alias does not steal a better match
+    for strict in (True, False):
+        for p in pred_ents:
+            if p["id"] in match:
+                continue
+            forms = (
+                {_key(p.get("name", ""))}
+                if strict
+                else {_key(p.get("name", ""))} | {_key(a) for a in p.get("aliases", [])}
+            )
+            for gid, names in gold_names.items():
+                if gid in taken or gold_kind[gid] != p.get("kind"):
+                    continue
+                if forms & names:
+                    match[p["id"]] = gid
+                    taken.add(gid)
+                    break
+    return match
+
+
+def _gkey(rtype: str, s: str, t: str) -> tuple[str, str, str]:
+    if rtype in REL_TYPES and REL_TYPES[rtype].symmetric and t < s:
+        s, t = t, s
+    return rtype, s, t
+
+
+def _rel_key(r: dict[str, Any], match: dict[str, str]) -> tuple[str, str, str]:
+    rtype = r["type"]
+    s = match.get(r["source"], "?" + r["source"])
+    t = r["target"] if rtype == "OPEN_TO" else match.get(r["target"], "?" + r["target"])
+    return _gkey(rtype, s, t)
+
+
+def matches(pred: dict[str, Any], gold: dict[str, Any]) -> tuple[list[bool], list[bool]]:
+    """Whether each predicted entity, and each predicted relationship, matches the gold (by the same
+    rule as :func:`score_note`), in the order of ``pred``'s lists."""
+    match = _match_entities(pred.get("entities", []), gold.get("entities", []))
+    gold_rels = {_gkey(r["type"], r["source"], r["target"]) for r in gold.get("relationships", [])}
+    return (
+        [p["id"] in match for p in pred.get("entities", [])],
+        [_rel_key(r, match) in gold_rels for r in pred.get("relationships", [])],
+    )
+
+
 def score_note(pred: dict[str, Any], gold: dict[str, Any], note: str = "") -> NoteScore:
     """Score one extraction document against its gold annotation.
 
@@ -90,47 +140,21 @@ def score_note(pred: dict[str, Any], gold: dict[str, Any], note: str = "") -> No
     """
     gold_ents = gold.get("entities", [])
     pred_ents = pred.get("entities", [])
-    gold_names = {g["id"]: {_key(n) for n in g.get("names", [g.get("name", "")])} for g in gold_ents}
     gold_kind = {g["id"]: g["kind"] for g in gold_ents}
     gold_label = {g["id"]: (g.get("names") or [g.get("name", "")])[0] for g in gold_ents}
-    match: dict[str, str] = {}  # predicted id -> gold id
-    taken: set[str] = set()
-    # exact canonical names first, then any form, so a short alias does not steal a better match
-    for strict in (True, False):
-        for p in pred_ents:
-            if p["id"] in match:
-                continue
-            forms = (
-                {_key(p.get("name", ""))}
-                if strict
-                else {_key(p.get("name", ""))} | {_key(a) for a in p.get("aliases", [])}
-            )
-            for gid, names in gold_names.items():
-                if gid in taken or gold_kind[gid] != p.get("kind"):
-                    continue
-                if forms & names:
-                    match[p["id"]] = gid
-                    taken.add(gid)
-                    break
+    match = _match_entities(pred_ents, gold_ents)
+    taken = set(match.values())
     ents = Counts(len(match), len(pred_ents), len(gold_ents))
     out = NoteScore(note, ents, Counts())
-    out.missed_entities = [f"{gold_kind[g]}:{gold_label[g]}" for g in gold_names if g not in taken]
+    out.missed_entities = [f"{gold_kind[g]}:{gold_label[g]}" for g in gold_kind if g not in taken]
     out.extra_entities = [f"{p.get('kind')}:{p.get('name')}" for p in pred_ents if p["id"] not in match]
-
-    def gkey(rtype: str, s: str, t: str) -> tuple[str, str, str]:
-        if REL_TYPES[rtype].symmetric and t < s:
-            s, t = t, s
-        return rtype, s, t
-
-    gold_rels = {gkey(r["type"], r["source"], r["target"]) for r in gold.get("relationships", [])}
+    gold_rels = {_gkey(r["type"], r["source"], r["target"]) for r in gold.get("relationships", [])}
     pred_names = {p["id"]: p.get("name", "") for p in pred_ents}
     hit: set[tuple[str, str, str]] = set()
     predicted = set()
     for r in pred.get("relationships", []):
         rtype = r["type"]
-        s = match.get(r["source"], "?" + r["source"])
-        t = r["target"] if rtype == "OPEN_TO" else match.get(r["target"], "?" + r["target"])
-        k = gkey(rtype, s, t) if rtype in REL_TYPES else (rtype, s, t)
+        k = _rel_key(r, match)
         if k in predicted:
             continue
         predicted.add(k)

@@ -27,8 +27,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
+from .confidence import judge
 from .localities import Localities, Locality  # noqa: F401 - Locality: for the examples
 from .model import REL_TYPES, SERVICES, Grading, GradingError
 from .notes import (
@@ -348,6 +349,56 @@ def norm(s: str) -> str:
     return " ".join(s.lower().replace("’", "'").split())
 
 
+# --- where each fact came from ----------------------------------------------
+
+EntityHow = Literal[
+    "table_cell",  # a table's name, school, place or associates column
+    "place_name",  # a capitalised name ending in a place word ("Park", "Road", "Takeaway")
+    "address",  # a street address or a named building with a number
+    "school_name",  # a name ending in a school word ("Academy"), or a school and a year group
+    "group_name",  # a name ending in a group word ("Boys", "line"), or what a group calls itself
+    "group_token",  # a short token said at least twice to be a group ("DSB", "R2")
+    "full_name",  # a person named in full in prose
+    "nickname",  # a nickname standing alone ("known only as", in quotes)
+    "initials",  # initials with an age or a school year ("KH (Year 9)")
+]
+"""How an entity was found: the rule that named it first."""
+
+RelationHow = Literal[
+    "table_column",  # a table cell read by its column's header ("Seen with", "School", "Open to")
+    "table_matrix",  # a mark in a grid of people by places
+    "table_place_row",  # a person in the row of a table of places
+    "profile_field",  # "Associates: A / B" on a profile about one person
+    "group_statement",  # people listed together at an event ("A, B and C were found ...")
+    "service_cue",  # a service the clause says a child is open to
+    "school_cue",  # a school named in a sentence about a child
+    "place_cue",  # a place named in a sentence about a person (seen at)
+    "found_cue",  # found or located at a place
+    "lives_cue",  # lives, placed or staying at a place
+    "own_home",  # a place said to be the person's own home
+    "group_cue",  # a group named in a sentence about a person
+    "family_cue",  # a family word in a sentence naming both
+    "missing_cue",  # missing together
+    "exploit_cue",  # an exploitation word in a sentence naming both
+    "notice_cue",  # a warning notice in a note that states exploitation
+    "together_cue",  # a word of company ("with", "friends", "met") in a sentence naming both
+]
+"""How a relationship was read: the rule that stated it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """One statement behind a relationship: the rule, and the sentence or table row it was read from."""
+
+    how: RelationHow
+    text: str
+    line: int
+    table: bool
+    source_at: int | None  # where the source is named in ``text``; None: carried from a heading, a
+    target_at: int | None  # paragraph's subject or the sentence before (or a service code)
+    named: int = 0  # how many entities ``text`` names
+
+
 # --- entities -------------------------------------------------------------
 
 
@@ -366,6 +417,7 @@ class Ent:
     victim_votes: int = 0  # said to be a victim, vulnerable, a care leaver: weighs for a young adult
     nickname_only: bool = False
     defined: bool = False  # named in a table's name column or a heading/header
+    how: EntityHow = "full_name"
     id: str = ""
 
     def add_form(self, form: str) -> None:
@@ -396,16 +448,30 @@ class Extraction:
         self.professionals: set[str] = set()
         self.rels: dict[tuple[str, int, Any], dict[str, Any]] = {}
         self.mentions: dict[int, list[Found]] = {}
-        self.unit: Unit | None = None  # the unit whose facts are being read: a relationship's evidence
+        self.current: Unit | None = None  # the sentence or row relationships are being read from
+
+    def evidence(self, how: RelationHow, source: Ent, target: Ent | str) -> Evidence:
+        """The statement behind a relationship read now from :attr:`current`."""
+        u = self.current
+        if u is None:
+            return Evidence(how, "", 0, False, None, None)
+        s_at = t_at = None
+        found = self.mentions.get(id(u), [])
+        for f in found:
+            if s_at is None and f.ent is source:
+                s_at = f.start
+            elif t_at is None and f.ent is target:
+                t_at = f.start
+        return Evidence(how, u.text, u.line, u.row is not None, s_at, t_at, len({id(f.ent) for f in found}))
 
     # -- registry
 
-    def entity(self, kind: str, name: str) -> Ent:
+    def entity(self, kind: str, name: str, how: EntityHow = "full_name") -> Ent:
         key = norm(name)
         got = self.index.get(key) or self.index.get(re.sub(r"^the ", "", key)) or self.index.get("the " + key)
         if got is not None and (got.kind == kind or {got.kind, kind} <= {"child", "person_of_concern"}):
             return got
-        e = Ent(kind, name)
+        e = Ent(kind, name, how=how)
         self.entities.append(e)
         self.index[key] = e
         return e
@@ -423,7 +489,14 @@ class Extraction:
 
     # -- output
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, threshold: float | None = None) -> dict[str, Any]:
+        """The extraction document: what would be recorded, each fact with its confidence, and what
+        would be queued below ``threshold`` (default: the setting's, see :mod:`contextgraph.confidence`)."""
+        return judge(self, *self.document(), threshold)
+
+    def document(self) -> tuple[dict[str, Any], list[Ent], list[dict[str, Any]]]:
+        """Every fact found, before confidence: the document, and the entities and relationship
+        records behind its lists, in order."""
         ents = [e for e in self.entities if self._keep(e)]
         for n, e in enumerate(ents, 1):
             e.id = f"e{n}"
@@ -443,10 +516,12 @@ class Extraction:
             d["mentions"] = [list(sp) for sp in sorted(spans.get(id(e), ()))]
         kept = {id(e) for e in ents}
         out_r: list[dict[str, Any]] = []
+        rels: list[dict[str, Any]] = []
         for r in self.rels.values():
             s, t = r["source"], r["target"]
             if id(s) not in kept or (isinstance(t, Ent) and id(t) not in kept):
                 continue
+            rels.append(r)
             d = {
                 "type": r["type"],
                 "source": s.id,
@@ -462,11 +537,12 @@ class Extraction:
                 d["evidence"] = list(evidence)
             out_r.append(d)
         m = self.note.meeting
-        return {
+        doc = {
             "meeting": {"kind": m.kind, "date": m.date, "locality": m.locality, "locality_status": m.locality_status},
             "entities": out_e,
             "relationships": out_r,
         }
+        return doc, ents, rels
 
     def _mention_spans(self, offsets: dict[int, list[int]]) -> dict[int, set[tuple[int, int]]]:
         """Where each entity is named in the note's text: ``id(entity)`` -> spans (start, end)."""
@@ -490,7 +566,15 @@ class Extraction:
             return True
         return any(r["source"] is e or r["target"] is e for r in self.rels.values())
 
-    def relate(self, rtype: str, source: Ent, target: Ent | str, day: date | None, grading: str | None) -> None:
+    def relate(
+        self,
+        rtype: str,
+        source: Ent,
+        target: Ent | str,
+        day: date | None,
+        grading: str | None,
+        how: RelationHow = "together_cue",
+    ) -> None:
         rt = REL_TYPES[rtype]
         tkind = target.kind if isinstance(target, Ent) else "service"
         if source is target or not rt.allows(source.kind, tkind):
@@ -500,6 +584,7 @@ class Extraction:
         key = (rtype, id(source), id(target) if isinstance(target, Ent) else target)
         prev = self.rels.get(key)
         ds = day.isoformat() if day else None
+        ev = self.evidence(how, source, target)
         if prev is None:
             self.rels[key] = {
                 "type": rtype,
@@ -507,9 +592,11 @@ class Extraction:
                 "target": target,
                 "date": ds,
                 "grading": grading,
-                "unit": self.unit,
+                "unit": self.current,
+                "evidence": [ev],
             }
         else:
+            prev["evidence"].append(ev)
             if ds and (prev["date"] is None or ds < prev["date"]):
                 prev["date"] = ds  # the earliest day the note gives for the pair
             if prev["grading"] is None and grading:
@@ -781,7 +868,7 @@ def _first_pass(x: Extraction, units: list[Unit]) -> None:
                     continue
                 if role in ("places", "place_subject"):
                     for part in split_places(cell):
-                        _place(x, title_case(part) if lower else part, "")
+                        _place(x, title_case(part) if lower else part, "", how="table_cell")
                 elif role == "school":
                     for k, part in enumerate(re.split(r"\s*(?:;|/|,)\s*", cell)):
                         if re.search(r"[A-Z]", part):
@@ -794,11 +881,11 @@ def _first_pass(x: Extraction, units: list[Unit]) -> None:
                             and name.lower() not in ("not known", "none", "neet", "home", "n/a")
                             and not re.fullmatch(r"(?:Yr|Year)\s*\d+", name, re.I)
                         ):
-                            x.entity("school", _clean_place(name)).defined = True
+                            x.entity("school", _clean_place(name), "table_cell").defined = True
             if _is_matrix(u):
                 for head in u.head[1:]:
                     if head and head[0].isupper():
-                        _place(x, head, "")
+                        _place(x, head, "", how="table_cell")
         for m in _ADDRESS.finditer(t):
             _place(x, m.group(0), t[m.end() :], address=True)
         for m in _BUILDING.finditer(t) if _has(t, _BUILDING_WORDS) else ():
@@ -826,7 +913,7 @@ def _first_pass(x: Extraction, units: list[Unit]) -> None:
                 continue
             if re.search(r"\b(?:Centre)$", name) and re.search(r"shopping|leisure|youth|community", name, re.I):
                 continue
-            e = x.entity("school", name)
+            e = x.entity("school", name, "school_name")
             if name.startswith("The "):
                 x.alias(e, name[4:])
         for m in _GROUP_LINE.finditer(t) if "line" in t else ():
@@ -835,7 +922,7 @@ def _first_pass(x: Extraction, units: list[Unit]) -> None:
                 continue
             if not re.search(rf"[\"“']{re.escape(word)}[\"”']|\b{re.escape(word)}\s+(?:deal\s+)?line", t):
                 continue
-            e = x.entity("group", f"{word.capitalize() if word.isupper() else word} line")
+            e = x.entity("group", f"{word.capitalize() if word.isupper() else word} line", "group_name")
             x.alias(e, word)
         for m in _GROUP_NAMED.finditer(t) if _has(t, _GROUP_WORDS) else ():
             words = m.group(0).split()
@@ -843,7 +930,7 @@ def _first_pass(x: Extraction, units: list[Unit]) -> None:
                 words = words[1:]
             if words[0] in NOT_NAME:
                 continue
-            e = x.entity("group", " ".join(words))
+            e = x.entity("group", " ".join(words), "group_name")
             rest = t[m.end() :]
             d = _ACRONYM_DEF.match(rest)
             if d:
@@ -854,7 +941,7 @@ def _first_pass(x: Extraction, units: list[Unit]) -> None:
             if (initials == acr or (len(acr) >= 2 and initials.startswith(acr[:2]))) and re.search(
                 GROUP_HEADS + r"$", exp
             ):
-                e = x.entity("group", exp)
+                e = x.entity("group", exp, "group_name")
                 x.alias(e, acr)
     _single_word_places(x)
     _schools_by_year_group(x)
@@ -865,7 +952,7 @@ def _first_pass(x: Extraction, units: list[Unit]) -> None:
     # a group named by what its members call themselves: "they call themselves the Dockside Boys"
     for m in _CALL_THEMSELVES.finditer(note.text):
         if norm(m.group(1)) not in x.index:
-            x.entity("group", m.group(1))
+            x.entity("group", m.group(1), "group_name")
     # acronyms of named groups and schools used elsewhere ("FDB" for "Ferndale Boys", "DSB" for "Dockside Boys",
     # "LPA" for "Larkfield Park Academy") are aliases; a school entity named by the acronym alone is the same
     acronyms = sorted(set(re.findall(r"\b[A-Z]{2,5}\b", note.text)) - (SHORTHAND - {"PRU"}))
@@ -952,7 +1039,7 @@ def _unexpanded_groups(x: Extraction) -> None:
     }
     for tok in sorted(evidence):
         if (counts[tok] >= 2 or tok in strong) and tok not in people_initials:
-            x.entity("group", tok)
+            x.entity("group", tok, "group_token")
 
 
 _PLACE_ABBREV = {
@@ -1034,7 +1121,7 @@ def _schools_by_year_group(x: Extraction) -> None:
         known = any(acronym_of(name, e.name) for e in x.entities if e.kind == "school")
         if name.isupper() and not known and re.search(rf"\b{name}\s*\(", x.note.text):
             continue  # initials of a pupil: "KH (Year 9)"
-        x.entity("school", name).defined = True
+        x.entity("school", name, "school_name").defined = True
 
 
 def _single_word_places(x: Extraction) -> None:
@@ -1142,14 +1229,14 @@ def _school_short_forms(x: Extraction) -> None:
         if not (full_used or short_used):
             continue
         got = x.index.get(norm(name))
-        e = got if got is not None else x.entity("school", name)
+        e = got if got is not None else x.entity("school", name, "school_name")
         if e.kind != "school":
             continue
         if short_used and norm(short) not in x.index:
             x.alias(e, short_used.group(0))
 
 
-def _place(x: Extraction, raw: str, after: str, address: bool = False) -> None:
+def _place(x: Extraction, raw: str, after: str, address: bool = False, how: EntityHow = "place_name") -> None:
     name = " ".join(raw.split()).strip(" ,.;:")
     if x.note.lowercase or name.isupper() or re.search(r"\b[A-Z]{3,}\b", name):
         name = title_case(name)
@@ -1165,7 +1252,11 @@ def _place(x: Extraction, raw: str, after: str, address: bool = False) -> None:
     if street and not _STREET_END.search(name) and not re.match(r"^\d", name):
         full = f"{name}, {title_case(street.group(1)) if x.note.lowercase else street.group(1)}"
     existing = x.index.get(norm(full)) or x.index.get(norm(name))
-    e = existing if existing is not None and existing.kind == "location" else x.entity("location", full)
+    e = (
+        existing
+        if existing is not None and existing.kind == "location"
+        else x.entity("location", full, "address" if address and how == "place_name" else how)
+    )
     if norm(full) != norm(e.name) and len(full) > len(e.name) and norm(e.name) in norm(full):
         # a fuller form of a place already named: it becomes the name
         x.alias(e, e.name)
@@ -1297,7 +1388,7 @@ def _second_pass(x: Extraction, units: list[Unit]) -> None:
             initials = u.row.get("initials", "").strip()
             known = norm(initials) in x.index or initials in SHORTHAND
             if name_col is None and re.fullmatch(r"[A-Z]{2,3}", initials) and not known:
-                pupil = x.entity("child", initials)  # a pupil known only by initials in a table
+                pupil = x.entity("child", initials, "table_cell")  # a pupil known only by initials in a table
                 pupil.defined = True
                 _kind_context(x, pupil, u)
         if name_col:
@@ -1423,7 +1514,7 @@ def _second_pass(x: Extraction, units: list[Unit]) -> None:
             w = title_case(w) if w.isupper() and len(w) > 3 else w
             if norm(w) in x.index or not _is_name_token(w) or norm(w) in x.professionals:
                 continue
-            e = x.entity("person_of_concern", w)
+            e = x.entity("person_of_concern", w, "nickname")
             e.nickname_only = True
             e.defined = True
             _kind_context(x, e, u)
@@ -1452,7 +1543,7 @@ def _second_pass(x: Extraction, units: list[Unit]) -> None:
             if owner is not None:
                 x.alias(owner, w)
                 continue
-            e = x.entity("person_of_concern", w)
+            e = x.entity("person_of_concern", w, "nickname")
             e.nickname_only = True
             _kind_context(x, e, u)
     # pupils named only by initials, with an age or school year: "KH (Year 9)", "LM (15)"
@@ -1461,7 +1552,7 @@ def _second_pass(x: Extraction, units: list[Unit]) -> None:
             ini = m.group(1)
             if ini in SHORTHAND or norm(ini) in x.index:
                 continue
-            e = x.entity("child", ini)
+            e = x.entity("child", ini, "initials")
             e.defined = True
             _kind_context(x, e, u)
     _people_in_cells(x, units)
@@ -1520,7 +1611,7 @@ def _people_in_cells(x: Extraction, units: list[Unit]) -> None:
                     continue
                 if len(toks) == 1 and toks[0].isupper() and len(toks[0]) <= 3:
                     continue  # initials of someone the note never names
-                e = x.entity("child", _person_name(name))
+                e = x.entity("child", _person_name(name), "table_cell")
                 e.defined = True
                 e.nickname_only = len(toks) == 1
                 _kind_context(x, e, u)
@@ -1592,7 +1683,7 @@ def _add_person(x: Extraction, name: str, after: str, u: Unit, raw: str | None =
     existing = x.index.get(norm(name))
     if existing is not None and existing.kind not in ("child", "person_of_concern"):
         return None
-    e = existing or x.entity("child", name)
+    e = existing or x.entity("child", name, "table_cell" if u.row is not None else "full_name")
     if u.kind == "row":
         e.defined = True
     age, dob = _age_after(after, x.day)
@@ -2025,7 +2116,7 @@ def _relations(x: Extraction, units: list[Unit]) -> None:
     prev_block = -1
     block_ctx = Context()
     for u in units:
-        x.unit = u
+        x.current = u
         found = x.mentions.get(id(u), [])
         if u.kind == "heading":
             ctx = _subject_of(x, u)
@@ -2122,10 +2213,12 @@ def _relations(x: Extraction, units: list[Unit]) -> None:
         if subject is not None and _ASSOCIATES_FIELD.match(u.text):
             for p in people:
                 if p is not subject:
-                    x.relate("ASSOCIATES_WITH", subject, p, day, grading)
+                    x.relate("ASSOCIATES_WITH", subject, p, day, grading, "profile_field")
             continue
         _relate_unit(x, u, people, places, schools, groups, day, grading, focus)
+        x.current = u
         _group_statement(x, u, found, places, day, grading)
+    x.current = None
 
 
 _SUBJECT_FIELD = re.compile(r"^\W*(?:[A-Z]?\d{1,2}[a-z]?\s+)?(child|name|young person|yp|subject)\s*:", re.I)
@@ -2167,7 +2260,7 @@ def _group_statement(
         return
     for i, a in enumerate(listed):
         for b in listed[i + 1 :]:
-            x.relate("ASSOCIATES_WITH", a, b, day, grading)
+            x.relate("ASSOCIATES_WITH", a, b, day, grading, "group_statement")
 
 
 def _cells(u: Unit) -> list[tuple[str, str, int, int]]:
@@ -2216,6 +2309,7 @@ def _relate_row(x: Extraction, u: Unit, sec_grading: str | None) -> bool:
     for (col, cell, start, end), role in zip(cells, roles, strict=True):
         if not cell or (subject_cell and start == subject_cell[2]) or (place_cell and start == place_cell[2]):
             continue
+        x.current = u
         people = within(start, end, person_kinds)
         ds = event_dates(cell, x.day)
         day = ds[0].day if ds else None
@@ -2223,33 +2317,35 @@ def _relate_row(x: Extraction, u: Unit, sec_grading: str | None) -> bool:
             if role in ("associates", "text") and people:
                 for loc in places:
                     for p in people:
-                        x.relate("SEEN_AT", p, loc, day, grading)
+                        x.relate("SEEN_AT", p, loc, day, grading, "table_place_row")
             continue
         subj = subjects[0]
         if matrix:
             mark = x.index.get(norm(u.head[[c[2] for c in cells].index(start)]))
             if mark is not None and mark.kind == "location" and not _EMPTY_CELL.match(cell):
-                x.relate("LIVES_AT" if CUES["lives"].search(cell) else "SEEN_AT", subj, mark, day, grading)
+                rtype = "LIVES_AT" if CUES["lives"].search(cell) else "SEEN_AT"
+                x.relate(rtype, subj, mark, day, grading, "table_matrix")
             continue
         if role == "associates" or role == "family":
             for p in people:
                 if role == "family" or CUES["family"].search(cell):
-                    x.relate("FAMILY_OF", subj, p, None, grading)
+                    x.relate("FAMILY_OF", subj, p, None, grading, "table_column")
                 else:
-                    x.relate("ASSOCIATES_WITH", subj, p, day, grading)
+                    x.relate("ASSOCIATES_WITH", subj, p, day, grading, "table_column")
         elif role == "places":
             for loc in within(start, end, ("location",)):
-                x.relate("LIVES_AT" if CUES["lives"].search(cell) else "SEEN_AT", subj, loc, day, grading)
+                rtype = "LIVES_AT" if CUES["lives"].search(cell) else "SEEN_AT"
+                x.relate(rtype, subj, loc, day, grading, "table_column")
         elif role == "school":
             for sch in within(start, end, ("school",)):
-                x.relate("ATTENDS", subj, sch, None, grading)
+                x.relate("ATTENDS", subj, sch, None, grading, "table_column")
         elif role == "services":
             for _, code in _services(cell, True, x.local):
-                _open_to(x, [subj] if subj.kind == "child" else [], None, code, grading)
+                _open_to(x, [subj] if subj.kind == "child" else [], None, code, grading, "table_column")
         elif role == "group":
             if not re.search(r"\bnot\b[^.;]{0,30}\b(?:part of|member|in)|\bnot (?:yet )?a member", cell, re.I):
                 for g in within(start, end, ("group",)):
-                    x.relate("MEMBER_OF", subj, g, None, grading)
+                    x.relate("MEMBER_OF", subj, g, None, grading, "table_column")
         elif role == "text":
             prefix = "" if re.fullmatch(r"col\d+|notes?|comments?|what we know|update", col) else f"{col}: "
             sub = Unit(prefix + cell, u.line, u.section, "text", block=u.block)
@@ -2321,6 +2417,7 @@ def _relate_unit(
     focus: Ent | None,
 ) -> None:
     t = u.text
+    x.current = u
     tl = t.lower()  # the cues match lower-cased text, faster than ignoring case
     children = [p for p in people if p.kind == "child"]
     negated = _near(tl, _LOWER_CUES["negation"])
@@ -2348,7 +2445,7 @@ def _relate_unit(
     # schools
     for sch in schools:
         for kid in children or ([focus] if focus and focus.kind == "child" else []):
-            x.relate("ATTENDS", kid, sch, None, grading)
+            x.relate("ATTENDS", kid, sch, None, grading, "school_cue")
     # places
     found_cue = _near(tl, _LOWER_CUES["found"])
     lives_cue = _near(tl, _LOWER_CUES["lives"])
@@ -2366,44 +2463,43 @@ def _relate_unit(
     for loc in places:
         for p in people:
             if owners and id(p) in owners:
-                x.relate("LIVES_AT", p, loc, day, grading)
+                x.relate("LIVES_AT", p, loc, day, grading, "own_home")
                 continue
             if found_cue and p.kind == "child":
-                x.relate("FOUND_AT", p, loc, day, grading)
+                x.relate("FOUND_AT", p, loc, day, grading, "found_cue")
                 if not re.search(r"\bseen\b", t, re.I):
                     continue
             if lives_cue and not owners:
-                x.relate("LIVES_AT", p, loc, day, grading)
+                x.relate("LIVES_AT", p, loc, day, grading, "lives_cue")
                 continue
             if neg_place:
                 continue
-            x.relate("SEEN_AT", p, loc, day, grading)
+            x.relate("SEEN_AT", p, loc, day, grading, "place_cue")
     # groups
     for g in groups:
         if re.search(r"\bnot\b[^.;]{0,30}\b(part of|member|in the|on the|involved)|\bnot (yet )?a member", t, re.I):
             continue
         for p in people:
-            x.relate("MEMBER_OF", p, g, None, grading)
+            x.relate("MEMBER_OF", p, g, None, grading, "group_cue")
     # people with people
     if len(people) < 2:
         return
     together = _near(tl, _LOWER_CUES["together"])
     family = _near(tl, _LOWER_CUES["family"])
     missing = _near(tl, _LOWER_CUES["missing"])
-    exploit = _near(tl, _LOWER_CUES["exploit"]) or (
-        bool(_WARNING_NOTICE.search(t)) and bool(_STATES_EXPLOITATION.search(x.note.text))
-    )
+    exploit_word = _near(tl, _LOWER_CUES["exploit"])
+    exploit = exploit_word or (bool(_WARNING_NOTICE.search(t)) and bool(_STATES_EXPLOITATION.search(x.note.text)))
     many = len(people) > 5
     for i, a in enumerate(people):
         for b in people[i + 1 :]:
             if family and not many:
-                x.relate("FAMILY_OF", a, b, None, grading)
+                x.relate("FAMILY_OF", a, b, None, grading, "family_cue")
             if missing and a.kind == b.kind == "child" and together and not negated:
-                x.relate("MISSING_WITH", a, b, day, grading)
-                x.relate("ASSOCIATES_WITH", a, b, day, grading)
+                x.relate("MISSING_WITH", a, b, day, grading, "missing_cue")
+                x.relate("ASSOCIATES_WITH", a, b, day, grading, "missing_cue")
             if exploit and {a.kind, b.kind} == {"child", "person_of_concern"}:
                 poc, child = (a, b) if a.kind == "person_of_concern" else (b, a)
-                x.relate("EXPLOITS", poc, child, None, grading)
+                x.relate("EXPLOITS", poc, child, None, grading, "exploit_cue" if exploit_word else "notice_cue")
             peers = (together or (exploit and a.kind == b.kind == "person_of_concern")) and not many
             if peers and (not family or re.search(r"\b(together|with|seen)\b", t)):
                 x.relate("ASSOCIATES_WITH", a, b, day, grading)
@@ -2418,12 +2514,19 @@ _OWN_HOME = re.compile(r"['’]s (?:own )?(?:flat|home|house|address|room|tenanc
 _HIS_HOME = re.compile(r"\b(?:at|in|to) (?:his|her) (?:own )?(?:flat|home|house|address)\b", re.I)
 
 
-def _open_to(x: Extraction, children: list[Ent], focus: Ent | None, code: str, grading: str | None) -> None:
+def _open_to(
+    x: Extraction,
+    children: list[Ent],
+    focus: Ent | None,
+    code: str,
+    grading: str | None,
+    how: RelationHow = "service_cue",
+) -> None:
     target = children[0] if len(children) == 1 else (focus if focus is not None and focus.kind == "child" else None)
     if target is None and children:
         target = children[0]
     if target is not None:
-        x.relate("OPEN_TO", target, code, None, grading)
+        x.relate("OPEN_TO", target, code, None, grading, how)
 
 
 # --- entry points -------------------------------------------------------------
@@ -2448,6 +2551,7 @@ def extract(
     path: str = "<note>",
     services: dict[str, str] | None = None,
     localities: Localities | None = None,
+    threshold: float | None = None,
 ) -> dict[str, Any]:
     """The extraction output of the shared vocabulary for one note's text, its locality read
     against the configured ``localities`` (see :func:`~contextgraph.notes.parse_note`).
@@ -2468,4 +2572,4 @@ def extract(
     >>> extract("MACE - Docklands\\nDate: 18/01/2024\\n")["meeting"]["locality_status"]
     'unknown'
     """
-    return extract_parsed(parse_note(text, path, localities), services).to_json()
+    return extract_parsed(parse_note(text, path, localities), services).to_json(threshold)

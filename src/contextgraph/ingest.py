@@ -18,11 +18,12 @@ from typing import Any
 
 from .extract import extract_parsed, learn_services
 from .gazetteer import PLACE_KINDS, locate
+from .interchange import entity_from_json, relationship_from_json
 from .localities import Localities, unconfigured_message
 from .model import Assertion, Entity, Relationship, handling_code, service_id
 from .notes import NoteError, ParsedNote, parse_note, read_note
 from .resolve import Decision, Mention, decide, review_item
-from .store import Filter, Store
+from .store import Filter, Store, StoreError
 from .writes import as_seen, unseen
 
 ID_PREFIX = {"child": "c", "person_of_concern": "p", "location": "l", "school": "s", "group": "g"}
@@ -39,6 +40,7 @@ class NoteResult:
     created: int = 0
     matched: int = 0
     queued: int = 0
+    facts_queued: int = 0  # entities and relationships below the confidence threshold, left for review
     relationships_added: int = 0
     relationships_updated: int = 0
 
@@ -55,7 +57,7 @@ class IngestReport:
         return [n for n in self.notes if n.status == "failed"]
 
     def totals(self) -> dict[str, int]:
-        keys = ("created", "matched", "queued", "relationships_added", "relationships_updated")
+        keys = ("created", "matched", "queued", "facts_queued", "relationships_added", "relationships_updated")
         out = {k: sum(getattr(n, k) for n in self.notes) for k in keys}
         for status in ("ingested", "unchanged", "failed"):
             out[status] = sum(1 for n in self.notes if n.status == status)
@@ -124,8 +126,12 @@ def plan_note(
     entities: list[Entity] = []
     records: list[tuple[str, dict[str, Any]]] = []
     ids: dict[str, str] = {}
-    for d in doc["entities"]:
+    queued = doc.get("queued") or {"entities": [], "relationships": []}
+    held: dict[str, Entity] = {}  # the proposed entity of each queued entity, by its id in the document
+    held_review: dict[str, str] = {}  # and its review item
+    for d in doc["entities"] + queued["entities"]:
         kind = d["kind"]
+        proposal = "sentence" in d
         m = Mention(kind, d["name"], list(d.get("aliases", [])), d.get("dob"), meeting["locality"], day)
         decision: Decision
         if chosen is not None and d["id"] in chosen:
@@ -136,7 +142,7 @@ def plan_note(
         else:
             inside = _candidates(store, kind, [m.name, *m.aliases], scope)
             decision = decide(m, inside)
-        far = _outside(store, m, inside, scope)
+        far = None if proposal else _outside(store, m, inside, scope)
         props: dict[str, Any] = {}
         if d.get("postcode"):
             props["postcode"] = d["postcode"]
@@ -151,39 +157,13 @@ def plan_note(
             ids[d["id"]] = decision.entity
             if trace is not None:
                 trace[d["id"]] = (decision, decision.entity)
-            result.matched += 1
-            if far is not None:
-                records.append(("reviews", review_item(uuid.uuid4().hex[:12], ref, decision.entity, m, far)))
-            entities.append(
-                Entity(
-                    decision.entity,
-                    kind,
-                    existing.name if existing else m.name,
-                    aliases=[m.name, *m.aliases],
-                    dob=m.dob,
-                    locality=(existing.locality if existing else None) or meeting["locality"],
-                    lat=lat,
-                    lon=lon,
-                    properties=props,
-                    sources=[ref],
-                    first_seen=day,
-                    last_seen=day,
-                )
-            )
-            continue
-        new_id = _new_id(kind, ref, d["id"])
-        ids[d["id"]] = new_id
-        if trace is not None:
-            trace[d["id"]] = (decision, new_id)
-        result.created += 1
-        entities.append(
-            Entity(
-                new_id,
+            ent = Entity(
+                decision.entity,
                 kind,
-                m.name,
-                aliases=list(m.aliases),
+                existing.name if existing else m.name,
+                aliases=[m.name, *m.aliases],
                 dob=m.dob,
-                locality=meeting["locality"],
+                locality=(existing.locality if existing else None) or meeting["locality"],
                 lat=lat,
                 lon=lon,
                 properties=props,
@@ -191,24 +171,57 @@ def plan_note(
                 first_seen=day,
                 last_seen=day,
             )
+            if proposal:
+                held[d["id"]] = ent
+                continue
+            result.matched += 1
+            if far is not None:
+                records.append(("reviews", review_item(uuid.uuid4().hex[:12], ref, decision.entity, m, far)))
+            entities.append(ent)
+            continue
+        new_id = _new_id(kind, ref, d["id"])
+        ids[d["id"]] = new_id
+        if trace is not None:
+            trace[d["id"]] = (decision, new_id)
+        ent = Entity(
+            new_id,
+            kind,
+            m.name,
+            aliases=list(m.aliases),
+            dob=m.dob,
+            locality=meeting["locality"],
+            lat=lat,
+            lon=lon,
+            properties=props,
+            sources=[ref],
+            first_seen=day,
+            last_seen=day,
         )
+        if proposal:
+            held[d["id"]] = ent
+            continue
+        result.created += 1
+        entities.append(ent)
         if decision.outcome == "review":
             result.queued += 1
             records.append(("reviews", review_item(uuid.uuid4().hex[:12], ref, new_id, m, decision)))
         if far is not None:
             records.append(("reviews", review_item(uuid.uuid4().hex[:12], ref, new_id, m, far)))
     rels: list[Relationship] = []
+    proposed: list[tuple[dict[str, Any], Relationship]] = []
     services: set[str] = set()
-    for r in doc["relationships"]:
+    for r in doc["relationships"] + queued["relationships"]:
         # a link added on review may end at a record already stored: its id is given as it is
         s = r.get("source_id") or ids[r["source"]]
-        if r["type"] == "OPEN_TO":
-            t = service_id(r["target"])
-            services.add(r["target"])
-        else:
-            t = r.get("target_id") or ids[r["target"]]
+        t = service_id(r["target"]) if r["type"] == "OPEN_TO" else r.get("target_id") or ids[r["target"]]
         asr = Assertion(ref, r.get("date") or day, r.get("grading"), s, t)
-        rels.append(Relationship(r["type"], s, t, [asr]))
+        rel = Relationship(r["type"], s, t, [asr])
+        if "sentence" in r:
+            proposed.append((r, rel))
+            continue
+        if r["type"] == "OPEN_TO":
+            services.add(r["target"])
+        rels.append(rel)
     # an entity is named under the handling codes of the statements about it (P if none graded it)
     codes: dict[str, set[str]] = {}
     for rel in rels:
@@ -216,7 +229,25 @@ def plan_note(
             codes.setdefault(end, set()).add(handling_code(rel.assertions[0].grading))
     for e in entities:
         e.handling = sorted(codes.get(e.id, {"P"}))
+    for _, rel in proposed:  # a proposed entity: under the codes of every statement about it
+        for end in (rel.source, rel.target):
+            codes.setdefault(end, set()).add(handling_code(rel.assertions[0].grading))
+    for e in held.values():
+        e.handling = sorted(codes.get(e.id, {"P"}))
     note_codes = sorted({c for e in entities for c in e.handling} or {"P"})
+    # facts below the confidence threshold: not written, but queued for a person with their sentence
+    for d in queued["entities"]:
+        ent = held[d["id"]]
+        rid = uuid.uuid4().hex[:12]
+        held_review[d["id"]] = rid
+        records.append(("reviews", fact_item(rid, ref, meeting["locality"], d, ent.handling, entity=ent)))
+    names = {d["id"]: d["name"] for d in doc["entities"] + queued["entities"]}
+    for r, rel in proposed:
+        item = fact_item(uuid.uuid4().hex[:12], ref, meeting["locality"], r, ent_codes(rel), relationship=rel)
+        item["needs"] = [held_review[e] for e in (r["source"], r["target"]) if e in held_review]
+        item["name"] = f"{names[r['source']]} {r['type']} {names.get(r['target'], r['target'])}"
+        records.append(("reviews", item))
+    result.facts_queued = len(queued["entities"]) + len(proposed)
     for code in sorted(services):
         entities.append(Entity(service_id(code), "service", code))
     records.insert(
@@ -240,6 +271,65 @@ def plan_note(
         ),
     )
     return result, entities, rels, records
+
+
+def ent_codes(rel: Relationship) -> list[str]:
+    """The handling code of a relationship's one statement."""
+    return [handling_code(rel.assertions[0].grading)]
+
+
+def fact_item(
+    review_id: str,
+    ref: str,
+    locality: str | None,
+    found: dict[str, Any],
+    handling: list[str],
+    entity: Entity | None = None,
+    relationship: Relationship | None = None,
+) -> dict[str, Any]:
+    """The review item of a fact below the confidence threshold: the proposed entity or relationship,
+    exactly as accepting it writes it, with the sentence it came from and its confidence."""
+    item: dict[str, Any] = {
+        "id": review_id,
+        "kind": "review",
+        "type": "fact",
+        "status": "pending",
+        "source_ref": ref,
+        "locality": locality,
+        "handling": handling,
+        "sentence": found.get("sentence", ""),
+        "how": found.get("how"),
+        "confidence": found.get("confidence"),
+        "candidates": [],
+        "evidence": [],
+    }
+    if entity is not None:
+        item.update(
+            entity=entity.id,
+            entity_kind=entity.kind,
+            name=entity.name,
+            proposal={"entity": entity.to_json()},
+            ends=[entity.id],
+        )
+    if relationship is not None:
+        a = relationship.assertions[0]
+        item.update(
+            entity=None,
+            entity_kind=None,
+            name=relationship.type,
+            proposal={
+                "relationship": {
+                    "type": relationship.type,
+                    "source": relationship.source,
+                    "target": relationship.target,
+                    "date": a.date,
+                    "source_ref": a.source_ref,
+                    "grading": a.grading,
+                }
+            },
+            ends=[relationship.source, relationship.target],
+        )
+    return item
 
 
 def _outside(store: Store, m: Mention, inside: list[Entity], scope: Filter | None) -> Decision | None:
@@ -336,12 +426,41 @@ class ReviewError(ValueError):
     pass
 
 
-def reviews(store: Store, pending_only: bool = True) -> list[dict[str, Any]]:
-    """Review items with their current status (the latest decision on each)."""
+def source_visible(record: dict[str, Any], flt: Filter) -> bool:
+    """Whether a reader within ``flt`` may know of a note: it is of their localities, and it
+    made at least one statement of a handling code they may see (a note recorded before
+    notes kept their handling codes counts as C).
+
+    >>> rec = {"id": "n1", "locality": "Hillcrest", "handling": ["C"]}
+    >>> source_visible(rec, Filter.of(localities=["Hillcrest"], handling=["P", "C"]))
+    True
+    >>> source_visible(rec, Filter.of(localities=["Hillcrest"], handling=["P"]))
+    False
+    >>> source_visible(rec, Filter.of(localities=["Docklands"], handling=["P", "C"]))
+    False
+    """
+    if flt.localities is not None and record.get("locality") not in flt.localities:
+        return False
+    return not flt.public_only or "P" in (record.get("handling") or ["C"])
+
+
+def _visible_item(item: dict[str, Any], notes: dict[str, dict[str, Any]], flt: Filter) -> bool:
+    """Whether a reader within ``flt`` may know of a review item: its note is one they may know of
+    (:func:`source_visible`), and a fact's statement is of a handling code they may see."""
+    note = notes.get(item.get("source_ref") or "")
+    if note is None or not source_visible(note, flt):
+        return False
+    return not (flt.public_only and item.get("type") == "fact" and "P" not in (item.get("handling") or ["C"]))
+
+
+def reviews(store: Store, pending_only: bool = True, scope: Filter | None = None) -> list[dict[str, Any]]:
+    """Review items with their current status (the latest decision on each). With ``scope``, only
+    those of notes a reader within it may know of: an item of another locality is not there."""
     items: dict[str, dict[str, Any]] = {}
     for r in store.records("reviews"):
         if r.get("kind") == "review":
             items[r["id"]] = dict(r)
+            items[r["id"]].setdefault("type", "identity")
         elif r.get("kind") == "decision" and r.get("review") in items:
             it = items[r["review"]]
             it["status"] = r["decision"]
@@ -349,22 +468,35 @@ def reviews(store: Store, pending_only: bool = True) -> list[dict[str, Any]]:
             it["decided_at"] = r.get("at")
             it["merged_into"] = r.get("into")
     out = list(items.values())
+    if scope is not None and not (scope.localities is None and not scope.public_only):
+        notes = {r["id"]: r for r in store.records("sources")}
+        out = [r for r in out if _visible_item(r, notes, scope)]
     return [r for r in out if r["status"] == "pending"] if pending_only else out
 
 
 def decide_review(
-    store: Store, review_id: str, decision: str, into: str | None = None, user: str = "system", reason: str = ""
+    store: Store,
+    review_id: str,
+    decision: str,
+    into: str | None = None,
+    user: str = "system",
+    reason: str = "",
+    scope: Filter | None = None,
 ) -> dict[str, Any]:
     """Accept (merge into a candidate), reject, or mark as a new entity. Returns the decision record.
 
-    Accepting records a merge judgement, which ``split`` undoes.
+    Accepting an identity item records a merge judgement, which ``split`` undoes. Accepting a fact
+    writes it exactly as proposed, with its note as the source; rejecting it writes nothing. With
+    ``scope``, an item the reader may not know of is answered as one that does not exist.
     """
-    items = {r["id"]: r for r in reviews(store, pending_only=False)}
+    items = {r["id"]: r for r in reviews(store, pending_only=False, scope=scope)}
     item = items.get(review_id)
     if item is None:
         raise ReviewError(f"no review item {review_id!r}")
     if item["status"] != "pending":
         raise ReviewError(f"review {review_id} was already decided: {item['status']}")
+    if item["type"] == "fact":
+        return _decide_fact(store, item, items, decision, user, reason)
     if decision not in ("accept", "reject", "new"):
         raise ReviewError(f"decision must be accept, reject or new, not {decision!r}")
     target = None
@@ -377,15 +509,54 @@ def decide_review(
         if into not in cands:
             raise ReviewError(f"{into!r} is not a candidate of review {review_id} ({', '.join(cands)})")
         target = store.merge(into, item["entity"], user=user, reason=reason or f"review {review_id}")
-    rec = {
+    rec = _decision(review_id, decision, target, user, reason)
+    store.add_records([("reviews", rec)], subjects=[item["entity"], *([target] if target else [])])
+    return rec
+
+
+def _decision(review_id: str, decision: str, into: str | None, user: str, reason: str) -> dict[str, Any]:
+    return {
         "id": uuid.uuid4().hex[:12],
         "kind": "decision",
         "review": review_id,
         "decision": {"accept": "accepted", "reject": "rejected", "new": "new"}[decision],
-        "into": target,
+        "into": into,
         "user": user,
         "reason": reason,
         "at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
-    store.add_records([("reviews", rec)], subjects=[item["entity"], *([target] if target else [])])
+
+
+def _decide_fact(
+    store: Store, item: dict[str, Any], items: dict[str, dict[str, Any]], decision: str, user: str, reason: str
+) -> dict[str, Any]:
+    """Write a queued fact as proposed (accept) or discard it (reject), with the decision, in one transaction."""
+    rid = item["id"]
+    if decision not in ("accept", "reject"):
+        raise ReviewError(f"review {rid} is a queued fact: accept or reject it, not {decision!r}")
+    rec = _decision(rid, decision, None, user, reason)
+    ends = list(item.get("ends") or [])
+    if decision == "reject":
+        store.add_records([("reviews", rec)], subjects=ends)
+        return rec
+    for need in item.get("needs") or []:
+        other = items.get(need)
+        if other is None or other["status"] != "accepted":
+            state = "rejected" if other is not None and other["status"] == "rejected" else "pending"
+            raise ReviewError(
+                f"review {rid} links an entity queued in review {need} ({state}): "
+                + ("that entity was rejected; reject this too" if state == "rejected" else "accept that one first")
+            )
+    proposal = item["proposal"]
+    try:
+        if "entity" in proposal:
+            store.upsert([entity_from_json(proposal["entity"])], [], records=[("reviews", rec)])
+        else:
+            rel = relationship_from_json(proposal["relationship"])
+            extra = []
+            if rel.type == "OPEN_TO":
+                extra = [Entity(rel.target, "service", rel.target.removeprefix(service_id("")))]
+            store.upsert(extra, [rel], records=[("reviews", rec)])
+    except (ValueError, StoreError) as exc:
+        raise ReviewError(f"review {rid}: the proposed fact cannot be written ({exc})") from None
     return rec

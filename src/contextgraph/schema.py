@@ -64,7 +64,7 @@ from .analysis.report import analyse_store
 from .audit import NEEDS_PURPOSE, AuditError, AuditLog, acting
 from .auth import Principal
 from .gazetteer import PLACE_KINDS, GazetteerError, pinned, unlocated
-from .ingest import ingest_text
+from .ingest import ReviewError, decide_review, ingest_text, reviews, source_visible
 from .interchange import InputError, entity_from_json, relationship_from_json
 from .limits import SETTINGS, Limits, QueryGuard, QueryRules
 from .model import (
@@ -942,8 +942,42 @@ class IngestResult:
     created: int
     matched: int
     queued: int = strawberry.field(description="Mentions left for review rather than merged.")
+    facts_queued: int = strawberry.field(
+        description="Entities and relationships below the confidence threshold: not written, queued for review."
+    )
     relationships_added: int
     relationships_updated: int
+
+
+@strawberry.type(
+    name="QueuedFact",
+    description="A fact extraction found below the confidence threshold: not written, waiting for a person "
+    "who may read its note to accept (write it as proposed) or reject it.",
+)
+class QueuedFactView:
+    id: strawberry.ID
+    fact: str = strawberry.field(description="The proposed entity or relationship, in words.")
+    kind: str = strawberry.field(description="The entity's kind, or relationship.")
+    confidence: float
+    how: str = strawberry.field(description="The rule that found it.")
+    sentence: str = strawberry.field(description="The sentence or table row it was read from.")
+    source: str = strawberry.field(description="The note's source ref.")
+    locality: str | None
+    status: str = strawberry.field(description="pending, accepted or rejected.")
+
+
+def _queued_view(it: dict[str, Any]) -> QueuedFactView:
+    return QueuedFactView(
+        id=strawberry.ID(it["id"]),
+        fact=it["name"],
+        kind=it.get("entity_kind") or "relationship",
+        confidence=float(it.get("confidence") or 0.0),
+        how=str(it.get("how") or ""),
+        sentence=it.get("sentence") or "",
+        source=it["source_ref"],
+        locality=it.get("locality"),
+        status=it["status"],
+    )
 
 
 @strawberry.type(description="An erasure: counts only, never what was erased.")
@@ -1408,6 +1442,19 @@ class Query:
         return _preview_view(p)
 
     @strawberry.field(
+        name="queuedFacts",
+        description="Facts below the confidence threshold waiting for review, of the notes of your localities "
+        "(roles that record notes only), oldest first.",
+    )
+    def queued_facts(
+        self, info: Info[Context, None], locality: str | None = None, first: int = 20, after: str | None = None
+    ) -> Page[QueuedFactView]:
+        ctx = info.context
+        page: Page[QueuedFactView] = _page(_queued(ctx, locality), first, after, _queued_view)
+        ctx.logged("consultation", [], {"graphql": "queuedFacts", "reviews": [str(q.id) for q in page.items]})
+        return page
+
+    @strawberry.field(
         name="unlocatedPlaces",
         description="Places and schools without coordinates within your localities, by locality and name: "
         "the gazetteer did not locate them and no one has pinned them yet.",
@@ -1422,25 +1469,13 @@ class Query:
         return page
 
 
-def source_visible(record: dict[str, Any], flt: Filter) -> bool:
-    """Whether a reader within ``flt`` may know of a note: it is of their localities, and it
-    made at least one statement of a handling code they may see (a note recorded before
-    notes kept their handling codes counts as C).
-
-    >>> rec = {"id": "n1", "locality": "Hillcrest", "handling": ["C"]}
-    >>> source_visible(rec, Filter.of(localities=["Hillcrest"], handling=["P", "C"]))
-    True
-    >>> source_visible(rec, Filter.of(localities=["Hillcrest"], handling=["P"]))
-    False
-    >>> source_visible(rec, Filter.of(localities=["Docklands"], handling=["P", "C"]))
-    False
-    """
-    if flt.localities is not None and record.get("locality") not in flt.localities:
-        return False
-    return not flt.public_only or "P" in (record.get("handling") or ["C"])
-
-
 # --- mutations ---------------------------------------------------------------------------
+
+
+def _queued(ctx: Context, locality: str | None = None, pending_only: bool = True) -> list[dict[str, Any]]:
+    """The queued facts of the notes this user may read (their role must be one that records notes)."""
+    ctx.allow(ctx.rules.may_record_notes, "reviewing queued facts")
+    return [it for it in reviews(ctx.store, pending_only, scope=ctx.scope(locality=locality)) if it["type"] == "fact"]
 
 
 def _user_error(exc: Exception) -> RequestError:
@@ -1512,6 +1547,29 @@ class Mutation:
                 for r in out["links"]
             ],
         )
+
+    @strawberry.mutation(
+        name="decideFact",
+        description="Accept a queued fact (it is written exactly as proposed, with its note as the source) or "
+        "reject it (nothing is written), saying why.",
+    )
+    def decide_fact(self, info: Info[Context, None], id: strawberry.ID, accept: bool, reason: str) -> QueuedFactView:
+        ctx = info.context
+        ctx.ready_to_write(notes=True)
+        rid = str(id)
+        # a fact of a note this user may not read is answered as one that does not exist
+        if rid not in {it["id"] for it in _queued(ctx, pending_only=False)}:
+            raise RequestError(f"no queued fact {rid!r} in your localities")
+        if not reason.strip():
+            raise RequestError("a decision on a queued fact needs its reason")
+        decision = "accept" if accept else "reject"
+        try:
+            with ctx.acting({"graphql": "decideFact", "review": rid, "decision": decision, "reason": reason}):
+                decide_review(ctx.store, rid, decision, user=ctx.who.user, reason=reason, scope=ctx.scope())
+        except (ReviewError, StoreError) as exc:
+            raise _user_error(exc) from exc
+        (item,) = [it for it in _queued(ctx, pending_only=False) if it["id"] == rid]
+        return _queued_view(item)
 
     @strawberry.mutation(name="upsertEntity", description="Create an entity or add facts to one of yours.")
     def upsert_entity(self, info: Info[Context, None], entity: EntityInput) -> EntityView:

@@ -675,12 +675,18 @@ class Store(ABC):
             rels = tx.relationships_of([c])
             tx.delete_relationships([r.key for r in rels])
             tx.delete_entities(ids)
-            # review items name the person (and their candidates' names); their decisions go with them
+            # review items name the person (and their candidates' names), and queued facts about them
+            # quote the sentence naming them; their decisions go with them
             doomed = set(ids)
             items = {
                 r["id"]
                 for r in tx.records("reviews")
-                if r.get("kind") == "review" and (r.get("entity") in doomed or doomed & set(r.get("candidates") or []))
+                if r.get("kind") == "review"
+                and (
+                    r.get("entity") in doomed
+                    or doomed & set(r.get("candidates") or [])
+                    or doomed & set(r.get("ends") or [])
+                )
             }
             decisions = [
                 r["id"]
