@@ -94,10 +94,10 @@ def test_every_fact_extract_gives_has_a_confidence_and_the_shape_is_kept() -> No
             doc = extract(read_note(note), str(note))
             assert set(doc) == {"meeting", "entities", "relationships", "queued"}
             for e in doc["entities"]:
-                assert set(e) - {"aliases", "dob", "postcode"} == {"id", "kind", "name", "confidence"}, e
+                assert set(e) - {"aliases", "dob", "postcode", "mentions"} == {"id", "kind", "name", "confidence"}, e
                 assert 0.0 <= e["confidence"] <= 1.0
             for r in doc["relationships"]:
-                assert set(r) - {"grading"} == {"type", "source", "target", "date", "confidence"}, r
+                assert set(r) - {"grading", "evidence"} == {"type", "source", "target", "date", "confidence"}, r
                 assert 0.0 <= r["confidence"] <= 1.0
             ids = {e["id"] for e in doc["entities"]}
             held = {e["id"] for e in doc["queued"]["entities"]}

@@ -77,15 +77,16 @@ def test_the_preview_shows_every_entity_and_link_with_its_spans_and_writes_nothi
     before = contents(store)
     p = preview(service, service.token("analyst", ("East",), user="ana"))
     assert p["text"] == NOTE and p["kind"] == "MACE" and p["locality"] == "East" and p["recorded"] is None
-    assert p["queued"] is None  # the extraction holds nothing back yet
+    assert p["queued"] is None  # nothing in this note is below the confidence threshold
     for e in p["entities"]:
         forms = {f.lower() for f in [e["name"], *e["aliases"]]}
         assert e["mentions"], e
         for start, end in e["mentions"]:
             assert " ".join(NOTE[start:end].split()).lower() in forms, (e["name"], NOTE[start:end])
-        assert e["confidence"] is None
+        assert 0.0 <= e["confidence"] <= 1.0
     ids = {e["id"] for e in p["entities"]}
     for r in p["links"]:
+        assert 0.0 <= r["confidence"] <= 1.0
         assert r["source"] in ids and (r["target"] in ids or r["target"].startswith("svc-"))
         start, end = r["evidence"]
         said = NOTE[start:end]

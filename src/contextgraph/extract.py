@@ -511,6 +511,9 @@ class Extraction:
                 d["postcode"] = e.postcode
             out_e.append(d)
         offsets = unit_offsets(self.note.text, self.note.units)
+        line_unit: dict[int, Unit] = {}
+        for u in self.note.units:
+            line_unit.setdefault(u.line, u)
         spans = self._mention_spans(offsets)
         for e, d in zip(ents, out_e, strict=True):
             d["mentions"] = [list(sp) for sp in sorted(spans.get(id(e), ()))]
@@ -532,6 +535,8 @@ class Extraction:
                 d["grading"] = r["grading"]
             unit = r.get("unit")
             where = offsets.get(id(unit)) if unit is not None else None
+            if where is None and unit is not None and unit.line in line_unit:
+                where = offsets.get(id(line_unit[unit.line]))  # a table cell read on its own: its row
             evidence = span_of(where, 0, len(where)) if where else None
             if evidence is not None:
                 d["evidence"] = list(evidence)

@@ -217,8 +217,13 @@ def preview(
         "meeting": {k: meeting.get(k) for k in ("kind", "date", "locality")},
         "entities": shown["entities"],
         "links": shown["links"],
-        "queued": note.doc.get("queued"),
+        "queued": _held_back(note.doc.get("queued")),
     }
+
+
+def _held_back(queued: dict[str, Any] | None) -> dict[str, Any] | None:
+    """What the extraction holds back below the confidence threshold (None when nothing is)."""
+    return queued if queued and (queued.get("entities") or queued.get("relationships")) else None
 
 
 def commit(

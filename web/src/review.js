@@ -348,7 +348,10 @@ async function previewNote() {
     $("review-meeting").textContent = `${p.kind} — ${p.locality || "no locality"} — ${p.date || "undated"}; to be recorded as ${p.sourceRef}.`;
     $("review-body").hidden = false;
     redraw();
-    const queued = p.queued ? " Some facts were held back for review by the extraction." : "";
+    const held = p.queued ? (p.queued.entities || []).length + (p.queued.relationships || []).length : 0;
+    const queued = held
+      ? ` ${held} ${held === 1 ? "fact is" : "facts are"} below the confidence threshold: committing queues ${held === 1 ? "it" : "them"} for review (with ${held === 1 ? "its" : "their"} sentence), not in the graph.`
+      : "";
     if (p.recorded) result(`This note is already recorded (${p.recorded}): committing it again changes nothing.`);
     else result(`${p.entities.length} entities and ${p.links.length} links would be recorded.${queued} Review them, then commit.`);
   } catch (e) {
