@@ -50,7 +50,15 @@ from .limits import SETTINGS, BodyLimit, LimitError, Limits, loads, unpack
 from .model import REL_TYPES, Entity
 from .notes import NoteError
 from .schema import NO_PURPOSE, Analyses, Context, RequestError, schema, sdl
-from .store import ENV_STORE, Store, StoreError, open_store, store_url
+from .settings import DEV as ENV_DEV
+from .settings import OIDC_AUTHORITY as ENV_OIDC_AUTHORITY
+from .settings import OIDC_CLIENT_ID as ENV_OIDC_CLIENT_ID
+from .settings import OIDC_SCOPE as ENV_OIDC_SCOPE
+from .settings import STORE as ENV_STORE
+from .settings import TILE_ATTRIBUTION as ENV_TILE_ATTRIBUTION
+from .settings import TILE_URL as ENV_TILE_URL
+from .settings import WARM as ENV_WARM
+from .store import Store, StoreError, open_store, store_url
 from .writes import NotYours, as_seen, linkable, scope_batch, unseen
 
 _FILES = (ENTITIES_FILE, RELATIONSHIPS_FILE, JUDGEMENTS_FILE)
@@ -326,11 +334,6 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
     return app
 
 
-ENV_TILE_URL = "CONTEXTGRAPH_TILE_URL"
-ENV_TILE_ATTRIBUTION = "CONTEXTGRAPH_TILE_ATTRIBUTION"
-ENV_OIDC_AUTHORITY = "CONTEXTGRAPH_OIDC_AUTHORITY"
-ENV_OIDC_CLIENT_ID = "CONTEXTGRAPH_OIDC_CLIENT_ID"
-ENV_OIDC_SCOPE = "CONTEXTGRAPH_OIDC_SCOPE"
 
 
 def page_config(dev: bool) -> dict[str, Any]:
@@ -427,8 +430,6 @@ def _unpack(body: bytes, folder: Path, limits: Limits) -> None:
             raise _problem(exc.status, str(exc)) from None
 
 
-ENV_DEV = "CONTEXTGRAPH_DEV"
-ENV_WARM = "CONTEXTGRAPH_WARM"
 
 
 class TCPConfig(uvicorn.Config):

@@ -45,12 +45,13 @@ from typing import IO, Any, Final, TypeVar
 
 import orjson
 
+from .errors import Unavailable
+from .settings import AUDIT_KEY as ENV_AUDIT_KEY
+from .settings import AUDIT_LOG as ENV_AUDIT
+from .settings import AUDIT_MAX_SUBJECTS as ENV_MAX_SUBJECTS
 from .store.base import Store
 from .store.types import Staged, WriteAbout
 
-ENV_AUDIT = "CONTEXTGRAPH_AUDIT_LOG"
-ENV_AUDIT_KEY = "CONTEXTGRAPH_AUDIT_KEY"
-ENV_MAX_SUBJECTS = "CONTEXTGRAPH_AUDIT_MAX_SUBJECTS"
 MAX_SUBJECTS = 1000
 """The most subject ids named in a record itself; more go to a manifest file (``$CONTEXTGRAPH_AUDIT_MAX_SUBJECTS``)."""
 
@@ -76,7 +77,7 @@ HEAD_SLOT = 4096
 T = TypeVar("T")
 
 
-class AuditError(RuntimeError):
+class AuditError(Unavailable):
     """The log cannot be written, read or trusted: the operation must not go ahead."""
 
 

@@ -35,6 +35,14 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from . import policy
+from .errors import Unauthenticated
+from .settings import JWKS_CACHE_SECONDS as ENV_JWKS_CACHE
+from .settings import JWKS_MIN_REFETCH_SECONDS as ENV_JWKS_REFETCH
+from .settings import JWKS_URL as ENV_JWKS_URL
+from .settings import JWT_AUDIENCE as ENV_AUDIENCE
+from .settings import JWT_ISSUER as ENV_ISSUER
+from .settings import JWT_PUBLIC_KEY as ENV_PUBLIC_KEY
+from .settings import TOKEN_KEY as ENV_LOCAL_KEY
 
 ROLES: Final[dict[str, str]] = {name: r.description for name, r in policy.ROLES.items()}
 """Each role and what it may do, from the roles table (:mod:`contextgraph.policy`)."""
@@ -51,18 +59,11 @@ MAX_MINUTES = 12 * 60
 LEEWAY = 30
 """Seconds of clock difference forgiven when reading a token's times."""
 
-ENV_PUBLIC_KEY = "CONTEXTGRAPH_JWT_PUBLIC_KEY"
-ENV_JWKS_URL = "CONTEXTGRAPH_JWKS_URL"
-ENV_ISSUER = "CONTEXTGRAPH_JWT_ISSUER"
-ENV_AUDIENCE = "CONTEXTGRAPH_JWT_AUDIENCE"
-ENV_LOCAL_KEY = "CONTEXTGRAPH_TOKEN_KEY"
-ENV_JWKS_CACHE = "CONTEXTGRAPH_JWKS_CACHE_SECONDS"
-ENV_JWKS_REFETCH = "CONTEXTGRAPH_JWKS_MIN_REFETCH_SECONDS"
 JWKS_CACHE_SECONDS = 300.0
 JWKS_REFETCH_SECONDS = 5.0
 
 
-class AuthError(ValueError):
+class AuthError(Unauthenticated):
     """A token that cannot be trusted; the message says why, without echoing the token."""
 
 

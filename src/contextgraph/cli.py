@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import orjson
 import typer
@@ -26,50 +26,19 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from . import __version__
-from .analysis import DEFAULT as DEFAULT_WEIGHTS
-from .analysis import (
-    AnalysisError,
-    Weights,
-    average_precision,
-    baseline_pagerank,
-    baseline_risky_neighbours,
-    prepare,
-    r_precision,
-    ranking,
-    unopened_at_risk,
-)
-from .analysis.report import analyse_store, long_date
-from .audit import AuditError, AuditLog, Journal, acting, audit_path
-from .auth import AuthError, LocalKeys
-from .confidence import MODEL_PATH, ConfidenceError, corpus, cross, load_model, write_model
-from .confidence import threshold as confidence_threshold
-from .confidence import train as train_model
-from .evaluate import Counts, GoldError, Report, annotated_notes, combine, evaluate
-from .extract import extract as extract_note
-from .extract import learn_services
-from .gazetteer import GazetteerError, locate_stored, open_gazetteer, sample_files
-from .gazetteer import import_file as import_gazetteer_file
-from .ingest import ReviewError, decide_review, ingest_paths, reviews
-from .interchange import (
-    ENTITIES_FILE,
-    JUDGEMENTS_FILE,
-    RELATIONSHIPS_FILE,
-    InputError,
-    apply_batch,
-    dump_line,
-    entity_from_json,
-    export_lines,
-    read_folder,
-    relationship_from_json,
-)
-from .interchange.neo4j_admin import write_admin_files
-from .interchange.synth import LOCALITIES as SAMPLE_LOCALITIES
-from .interchange.synth import SAMPLE_AREA, generate
-from .localities import Localities, Locality, LocalityError, check_name, read_boundary
-from .memory import paused_gc
-from .model import parse_date
-from .notes import NoteError, read_note
-from .store import ENV_STORE, Filter, Store, StoreError, open_store, store_url
+from .confidence import MODEL_PATH
+from .errors import ContextGraphError, exit_code
+from .settings import STORE as ENV_STORE
+
+if TYPE_CHECKING:
+    from .analysis import (
+        Weights,
+    )
+    from .audit import AuditLog
+    from .evaluate import Counts, Report
+    from .localities import Localities
+    from .store import Store
+
 
 app = typer.Typer(
     name="contextgraph",
@@ -98,6 +67,9 @@ PurposeOpt = Annotated[str | None, typer.Option("--purpose", help="Why: the just
 
 def _log(store: str | None) -> AuditLog:
     """The access log of the store, checked writable and whole before anything is done."""
+    from .audit import AuditLog, audit_path
+    from .store import store_url
+
     log = AuditLog(audit_path(store_url(store)))
     notes: list[str] = []
     log.state(notes)  # a torn last line is moved aside, and said so
@@ -112,7 +84,7 @@ def _purpose(command: str, purpose: str | None) -> str:
     return str(purpose)
 
 
-class UserError(Exception):
+class UserError(ContextGraphError):
     pass
 
 
@@ -120,6 +92,9 @@ class UserError(Exception):
 def _store(url: str | None, log: AuditLog | None = None) -> Iterator[Store]:
     """The store, closed afterwards; a refusal from it becomes a one-line user error. With
     ``log``, the log is checked against the store first and every write is logged ahead."""
+    from .audit import Journal
+    from .store import StoreError, open_store, store_url
+
     try:
         s = open_store(store_url(url))
     except StoreError as e:
@@ -166,6 +141,10 @@ def import_(
     ] = None,
 ) -> None:
     """Import a folder in the interchange format. All of it is written, or nothing."""
+    from .audit import acting
+    from .interchange import InputError, apply_batch, read_folder
+    from .memory import paused_gc
+
     if neo4j_admin is not None:
         _admin_files(path, neo4j_admin)
         return
@@ -204,6 +183,10 @@ def import_(
 
 
 def _admin_files(path: Path, folder: Path) -> None:
+    from .interchange import InputError, read_folder
+    from .interchange.neo4j_admin import write_admin_files
+    from .memory import paused_gc
+
     try:
         with paused_gc():
             batch = read_folder(path)
@@ -233,6 +216,8 @@ def export(
     recipient: Annotated[str | None, typer.Option(help="Who the export is for (default: the folder written)")] = None,
 ) -> None:
     """Export the store in the interchange format, ids as given, one line per assertion."""
+    from .interchange import ENTITIES_FILE, JUDGEMENTS_FILE, RELATIONSHIPS_FILE, dump_line, export_lines
+
     purpose = _purpose("export", purpose)
     log = _log(store)
     path.mkdir(parents=True, exist_ok=True)
@@ -304,6 +289,8 @@ def sample(
     seed: Annotated[int, typer.Option(help="Random seed")] = 0,
 ) -> None:
     """Write a generated, entirely fictional sample area in the interchange format."""
+    from .interchange.synth import generate
+
     if children < 1:
         raise UserError("--children must be at least 1")
     data = generate(children=children, seed=seed)
@@ -320,6 +307,8 @@ def show(
     purpose: PurposeOpt = None,
 ) -> None:
     """An entity with its facts and neighbourhood, as JSON."""
+    from .store import Filter
+
     purpose = _purpose("show", purpose)
     log = _log(store)
     with _store(store, log) as s:
@@ -379,6 +368,8 @@ def merge(
     user: Annotated[str, typer.Option(help="Who decided")] = "cli",
 ) -> None:
     """Record that two entities are one (A's id is kept). Undo with split."""
+    from .audit import acting
+
     log = _log(store)
     with _store(store, log) as s, acting(s, user, reason, {"command": "merge"}):
         kept = s.merge(a, b, user=user, reason=reason)
@@ -394,6 +385,8 @@ def split(
     user: Annotated[str, typer.Option(help="Who decided")] = "cli",
 ) -> None:
     """Undo a merge: B gets back its own record and facts."""
+    from .audit import acting
+
     log = _log(store)
     with _store(store, log) as s, acting(s, user, reason, {"command": "split"}):
         s.split(a, b, user=user, reason=reason)
@@ -408,6 +401,8 @@ def erase(
     user: Annotated[str, typer.Option(help="Who asked")] = "cli",
 ) -> None:
     """Erase a person and their facts; an erasure record without personal data remains."""
+    from .audit import acting
+
     if not reason:
         raise UserError("erasure needs --reason")
     log = _log(store)
@@ -438,6 +433,9 @@ def extract(
     ] = None,
 ) -> None:
     """Print the entities and relationships read from one note (offline, deterministic)."""
+    from .extract import extract as extract_note
+    from .notes import NoteError, read_note
+
     _check_format(fmt)
     locs = None
     if store is not None:
@@ -496,6 +494,9 @@ def ingest(
     fmt: FormatOpt = "table",
 ) -> None:
     """Extract, resolve and write notes: one transaction per note; a bad note is reported and skipped."""
+    from .audit import acting
+    from .ingest import ingest_paths
+
     _check_format(fmt)
     files: list[Path] = []
     for p in notes:
@@ -547,6 +548,9 @@ def review(
 ) -> None:
     """The review queue: possible matches that were not merged (accept merges; undo with split), and
     facts below the confidence threshold that were not written (accept writes one as proposed)."""
+    from .audit import acting
+    from .ingest import ReviewError, decide_review, reviews
+
     _check_format(fmt)
     with _store(store, _log(store)) as s:
         if action == "list":
@@ -594,11 +598,16 @@ def review(
 
 
 def _extract_path(path: Path, services: dict[str, str], at: float | None = None) -> dict[str, Any]:
+    from .extract import extract as extract_note
+    from .notes import read_note
+
     return extract_note(read_note(path), str(path), services, threshold=at)
 
 
 def _readable(paths: Iterable[Path]) -> Iterator[str]:
     """The text of each note that can be read (one that cannot is reported where it is extracted)."""
+    from .notes import NoteError, read_note
+
     for p in paths:
         try:
             yield read_note(p)
@@ -624,6 +633,12 @@ def eval_extract(
     with the priors at the threshold, and with a model trained on the other folders at the threshold.
     A note that cannot be read is reported and scored as all missed; the run goes on.
     """
+    from .confidence import ConfidenceError, corpus, cross, load_model
+    from .confidence import threshold as confidence_threshold
+    from .evaluate import GoldError, annotated_notes, combine, evaluate
+    from .extract import learn_services
+    from .notes import NoteError
+
     _check_format(fmt)
     for folder in folders:
         if not folder.is_dir():
@@ -707,6 +722,12 @@ def train(
     ] = None,
 ) -> None:
     """Train the confidence model on annotated notes and write it as JSON (needs scikit-learn)."""
+    from .confidence import ConfidenceError, corpus, load_model, write_model
+    from .confidence import threshold as confidence_threshold
+    from .confidence import train as train_model
+    from .evaluate import GoldError
+    from .notes import NoteError
+
     for folder in corpus_dirs:
         if not folder.is_dir():
             raise UserError(f"{folder}: not a folder")
@@ -737,6 +758,8 @@ def synth_(
     seed: Annotated[int, typer.Option(help="Random seed")] = 0,
 ) -> None:
     """Write a synthetic locality with ground truth: which exploited children are not open to services."""
+    from .interchange.synth import generate
+
     if children < 1:
         raise UserError("--children must be at least 1")
     if truth_file.resolve().parent == out_dir.resolve():
@@ -759,6 +782,8 @@ def synth_(
 
 
 def _date_opt(value: str | None, name: str) -> str | None:
+    from .model import parse_date
+
     if value is None:
         return None
     try:
@@ -771,6 +796,9 @@ def _date_opt(value: str | None, name: str) -> str | None:
 
 
 def _weights(path: Path | None) -> Weights:
+    from .analysis import DEFAULT as DEFAULT_WEIGHTS
+    from .analysis import AnalysisError, Weights
+
     if path is None:
         return DEFAULT_WEIGHTS
     try:
@@ -797,6 +825,9 @@ def analyse(
     fmt: FormatOpt = "table",
 ) -> None:
     """Linked at-risk children not open to services, peer groups, hotspots, persons of concern and changes."""
+    from .analysis import AnalysisError
+    from .analysis.report import analyse_store
+
     _check_format(fmt)
     purpose = _purpose("analyse", purpose)
     if top is not None and top < 1:
@@ -836,6 +867,8 @@ def analyse(
 
 
 def _analysis_tables(result: dict[str, Any], top: int | None) -> None:
+    from .analysis.report import long_date
+
     where = ", ".join(result["localities"] or ["all localities"])
     out.print(
         f"[bold]Analysis of {where} as of {long_date(result['as_of'])}[/bold] — "
@@ -927,6 +960,19 @@ def eval_analysis(
     fmt: FormatOpt = "table",
 ) -> None:
     """Import into a temporary store, rank, and score the ranking and two baselines against the truth."""
+    from .analysis import (
+        average_precision,
+        baseline_pagerank,
+        baseline_risky_neighbours,
+        prepare,
+        r_precision,
+        ranking,
+        unopened_at_risk,
+    )
+    from .interchange import InputError, read_folder
+    from .memory import paused_gc
+    from .store import open_store
+
     _check_format(fmt)
     truth = _read_truth(truth_file)
     w = _weights(weights)
@@ -982,6 +1028,9 @@ def token(
     store: StoreOpt = None,
 ) -> None:
     """Mint a short-lived local sign-in token, signed with the key kept beside the store."""
+    from .auth import AuthError, LocalKeys
+    from .store import store_url
+
     with _store(store) as s:
         locs = s.localities()
     for loc in locality or []:
@@ -1018,7 +1067,10 @@ def serve(
     import uvicorn
 
     from .api import create_app
+    from .auth import AuthError, LocalKeys
+    from .interchange.synth import LOCALITIES as SAMPLE_LOCALITIES
     from .limits import LimitError
+    from .store import store_url
 
     url = store_url(store)
     if not 1 <= workers <= 64:
@@ -1043,7 +1095,8 @@ def serve(
         + (f" --store {url}" if store else "")
     )
     if workers > 1:  # each worker opens the store itself, from the settings
-        from .api import ENV_DEV, ENV_WARM
+        from .settings import DEV as ENV_DEV
+        from .settings import WARM as ENV_WARM
 
         os.environ[ENV_STORE] = url
         os.environ[ENV_DEV] = "1" if dev else ""
@@ -1061,6 +1114,13 @@ def serve(
 
 def _load_sample(url: str) -> None:
     """The generated sample area, imported into an empty store (a store with data is left alone)."""
+    from .audit import acting
+    from .gazetteer import import_file as import_gazetteer_file
+    from .gazetteer import sample_files
+    from .interchange import entity_from_json, relationship_from_json
+    from .interchange.synth import LOCALITIES as SAMPLE_LOCALITIES
+    from .interchange.synth import SAMPLE_AREA, generate
+
     with _store(url, _log(url)) as s:
         if not s.localities():
             with acting(s, "serve", "sample data", {"command": "serve --sample"}):
@@ -1103,6 +1163,10 @@ def gazetteer_import(
     user: UserOpt = "cli",
 ) -> None:
     """Load a gazetteer file, told by its header; a file with a bad line is refused whole, naming the line."""
+    from .audit import acting
+    from .gazetteer import GazetteerError, open_gazetteer
+    from .gazetteer import import_file as import_gazetteer_file
+
     try:
         open_gazetteer(file)  # refused before the log or the store is touched
     except GazetteerError as e:
@@ -1124,6 +1188,9 @@ def gazetteer_import(
 @gazetteer_app.command("locate")
 def gazetteer_locate(store: StoreOpt = None, user: UserOpt = "cli") -> None:
     """Locate the stored places without coordinates by the gazetteer as it is now (after a later import)."""
+    from .audit import acting
+    from .gazetteer import locate_stored
+
     log = _log(store)
     with _store(store, log) as s:
         found, left = locate_stored(s)
@@ -1146,6 +1213,9 @@ app.add_typer(loc_app, name="localities")
 
 def _set_localities(store: str | None, user: str, command: str, change: Callable[[Localities], Localities]) -> None:
     """Read the stored localities, change them, and write them back, logged, in one step."""
+    from .audit import acting
+    from .localities import LocalityError
+
     log = _log(store)
     with _store(store, log) as s:
         try:
@@ -1171,6 +1241,8 @@ def localities_add(
     user: UserOpt = "cli",
 ) -> None:
     """Add a locality, or replace the one of that name (its aliases and boundary with it)."""
+    from .localities import Locality, LocalityError, check_name, read_boundary
+
     try:
         loc = Locality(
             check_name(name, "NAME"),
@@ -1199,6 +1271,8 @@ def localities_area(
     user: UserOpt = "cli",
 ) -> None:
     """Name the area the localities make up (notes "NAME-wide" are then for every locality)."""
+    from .localities import Localities, LocalityError, check_name
+
     try:
         area = check_name(name, "NAME")
     except LocalityError as e:
@@ -1213,6 +1287,8 @@ def localities_import(
     user: UserOpt = "cli",
 ) -> None:
     """Replace the area and all its localities with those of a settings file (checked whole first)."""
+    from .localities import Localities, LocalityError
+
     try:
         new = Localities.read(file)
     except LocalityError as e:
@@ -1250,6 +1326,9 @@ LogOpt = Annotated[Path | None, typer.Option("--log", help="The log file (defaul
 def audit_verify(store: StoreOpt = None, log: LogOpt = None) -> None:
     """Check the chain, its head file and the store's head: fails, naming the line, if a record was
     edited, deleted, moved or cut off, or the log was replaced."""
+    from .audit import AuditLog, audit_path
+    from .store import store_url
+
     a = AuditLog(log or audit_path(store_url(store)))
     head, checked = _store_head(store, log)
     if not a.path.exists() and not (checked and head):
@@ -1266,6 +1345,8 @@ def audit_verify(store: StoreOpt = None, log: LogOpt = None) -> None:
 def _store_head(store: str | None, log: Path | None) -> tuple[dict[str, Any] | None, bool]:
     """The head the store keeps with its last write, and whether the store was read (not when
     only ``--log`` is given, nor for a SQLite file that does not exist)."""
+    from .store import store_url
+
     if log is not None and store is None:
         return None, False
     url = store_url(store)
@@ -1284,6 +1365,9 @@ def audit_list(
     fmt: FormatOpt = "table",
 ) -> None:
     """Records of the access log, oldest first."""
+    from .audit import AuditLog, audit_path
+    from .store import store_url
+
     _check_format(fmt)
     a = AuditLog(log or audit_path(store_url(store)))
     rows = [{**r, "subjects": a.subjects(r)} if r.get("manifest") else r for r in a.list(subject=subject, user=user)]
@@ -1323,6 +1407,6 @@ def _main(
 def main() -> None:
     try:
         app(standalone_mode=True)
-    except (UserError, AuditError) as e:
+    except ContextGraphError as e:  # told in one line; any other error is a defect, with its traceback
         err.print(f"error: {e}", highlight=False, soft_wrap=True)
-        sys.exit(1)
+        sys.exit(exit_code(e))

@@ -33,6 +33,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from .errors import BadInput
+from .settings import CONFIDENCE_THRESHOLD as ENV_THRESHOLD
+
 if TYPE_CHECKING:
     from .extract import Ent, Evidence, Extraction
 
@@ -42,7 +45,6 @@ MODEL_PATH = Path(__file__).with_name("data") / "confidence.json"
 DEFAULT_THRESHOLD = 0.3
 """Facts below this confidence are queued when neither the setting nor the model says otherwise."""
 
-ENV_THRESHOLD = "CONTEXTGRAPH_CONFIDENCE_THRESHOLD"
 
 Target = Literal["entities", "relationships"]
 
@@ -226,7 +228,7 @@ class Model:
             raise ConfidenceError(f"{where}: not a confidence model ({exc})") from None
 
 
-class ConfidenceError(ValueError):
+class ConfidenceError(BadInput):
     pass
 
 
@@ -309,7 +311,7 @@ def threshold(model: Model | None = None, environ: Mapping[str, str] | None = No
     0.3
     """
     env = os.environ if environ is None else environ
-    raw = (env.get("CONTEXTGRAPH_CONFIDENCE_THRESHOLD") or "").strip()
+    raw = (env.get(ENV_THRESHOLD) or "").strip()
     if raw:
         try:
             value = float(raw)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .errors import BadInput
 from .model import REL_TYPES
 
 
@@ -201,7 +202,7 @@ class Report:
         }
 
 
-class GoldError(ValueError):
+class GoldError(BadInput):
     pass
 
 

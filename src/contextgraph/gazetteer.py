@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple
 
+from .errors import BadInput
 from .model import Entity
 from .store import Filter, Store
 from .store.types import Named
@@ -43,7 +44,7 @@ _BRACKETS = re.compile(r"\([^)]*\)")
 _WORDS = {"rd": "road", "rec": "recreation ground", "ave": "avenue", "ctr": "centre", "sch": "school"}
 
 
-class GazetteerError(ValueError):
+class GazetteerError(BadInput):
     """A gazetteer file that cannot be loaded, with the file and line."""
 
 

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from .errors import BadInput
 from .extract import extract_parsed, learn_services
 from .gazetteer import PLACE_KINDS, locate
 from .interchange import entity_from_json, relationship_from_json
@@ -422,7 +423,7 @@ def ingest_text(
 # --- the review queue --------------------------------------------------------
 
 
-class ReviewError(ValueError):
+class ReviewError(BadInput):
     pass
 
 

@@ -44,8 +44,11 @@ from graphql import ExecutionResult as GraphQLExecutionResult
 from starlette.requests import ClientDisconnect
 from strawberry.extensions import SchemaExtension
 
+from . import settings
+from .errors import BadInput
 
-class LimitError(ValueError):
+
+class LimitError(BadInput):
     """A request beyond a limit, or a setting that is not a valid limit; ``status`` is the HTTP status to answer."""
 
     def __init__(self, message: str, status: int = 413):
@@ -93,22 +96,19 @@ class Limits:
 
 
 SETTINGS: Final[dict[str, tuple[str, str]]] = {
-    "body": ("CONTEXTGRAPH_MAX_BODY", "the largest request body but a note's or an archive's, in bytes"),
-    "note": ("CONTEXTGRAPH_MAX_NOTE", "the largest note sent to `POST /notes`, in bytes"),
-    "archive": ("CONTEXTGRAPH_MAX_IMPORT", "the largest import archive (`POST /import`), in bytes"),
-    "unpacked": ("CONTEXTGRAPH_MAX_UNPACKED", "the most an import archive may unpack to, in bytes"),
-    "ratio": (
-        "CONTEXTGRAPH_MAX_RATIO",
-        "the most a file in an import archive may unpack to per byte packed (any file may unpack to 1 MB)",
-    ),
-    "json_depth": (
-        "CONTEXTGRAPH_MAX_JSON_DEPTH",
-        "how deeply a request body or a line of an import (`POST /import`, `contextgraph import`) may nest",
-    ),
-    "search": ("CONTEXTGRAPH_MAX_SEARCH", "the longest `search` text, in characters"),
-    "name": ("CONTEXTGRAPH_MAX_NAME", "the longest note name (`POST /notes?name=`, `ingestNote`), in characters"),
-    "cost": ("CONTEXTGRAPH_MAX_COST", "the highest estimated cost of one GraphQL query"),
-    "seconds": ("CONTEXTGRAPH_QUERY_SECONDS", "how long one GraphQL query may run, in seconds"),
+    field: (env, settings.SETTINGS[env].doc)
+    for field, env in (
+        ("body", settings.MAX_BODY),
+        ("note", settings.MAX_NOTE),
+        ("archive", settings.MAX_IMPORT),
+        ("unpacked", settings.MAX_UNPACKED),
+        ("ratio", settings.MAX_RATIO),
+        ("json_depth", settings.MAX_JSON_DEPTH),
+        ("search", settings.MAX_SEARCH),
+        ("name", settings.MAX_NAME),
+        ("cost", settings.MAX_COST),
+        ("seconds", settings.QUERY_SECONDS),
+    )
 }
 """Each limit's setting and what it bounds."""
 

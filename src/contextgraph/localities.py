@@ -23,12 +23,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .errors import BadInput
+
 MAX_NAME = 80
 MAX_BOUNDARY_BYTES = 5 * 1024 * 1024
 _NAME = re.compile(r"^[^\W\d_][\w'’&. -]*$")
 
 
-class LocalityError(ValueError):
+class LocalityError(BadInput):
     """Configuration that cannot be used; the message names the file, entry or field."""
 
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Final, NamedTuple
 
+from .errors import BadInput
+
 
 @dataclass(frozen=True)
 class Kind:
@@ -248,7 +250,7 @@ _G3 = re.compile(r"^\s*([123])\s*[/\-. ]?\s*([A-Ea-e])\s*[/\-. ]?\s*([PCpc])\s*$
 _G5 = re.compile(r"^\s*([A-Ea-e])\s*[/\-. ]?\s*([1-5])\s*[/\-. ]?\s*([1-5])\s*$")
 
 
-class GradingError(ValueError):
+class GradingError(BadInput):
     pass
 
 

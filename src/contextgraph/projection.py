@@ -11,11 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 import numpy.typing as npt
-import scipy.sparse as sp
+
+if TYPE_CHECKING:  # networkx and scipy are loaded only by the analyses that use them
+    import networkx as nx
+    import scipy.sparse as sp
 
 from .model import GRADE_CODES, KIND_CODES, REL_TYPES, TYPE_CODES, grade_code
 
@@ -192,6 +195,8 @@ class Projection:
         n = self.n_nodes
         if symmetric:
             s, d, w = np.concatenate([s, d]), np.concatenate([d, s]), np.concatenate([w, w])
+        import scipy.sparse as sp
+
         return sp.csr_matrix((w, (s, d)), shape=(n, n))
 
     def to_networkx(self) -> nx.MultiDiGraph:
@@ -200,6 +205,8 @@ class Projection:
 
         Symmetric relationships appear once; their ``symmetric`` attribute says so.
         """
+        import networkx as nx
+
         g = nx.MultiDiGraph()
         for i, x in enumerate(self.ids):
             g.add_node(

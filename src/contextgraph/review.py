@@ -26,6 +26,7 @@ from datetime import date as Date
 from pathlib import Path
 from typing import Any
 
+from .errors import BadInput
 from .extract import _grading, extract_parsed
 from .ingest import NoteResult, plan_note
 from .localities import Localities, unconfigured_message
@@ -43,7 +44,7 @@ NOTE_KINDS = tuple(k for k in KINDS if k != "service")
 """The kinds an entity named in a note may have."""
 
 
-class ReviewError(ValueError):
+class ReviewError(BadInput):
     """An edit that cannot be applied, or a plan that changed since it was shown; ``status`` is
     the HTTP status to answer. Nothing is written."""
 

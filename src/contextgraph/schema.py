@@ -63,6 +63,7 @@ from . import policy, review
 from .analysis.report import analyse_store
 from .audit import NEEDS_PURPOSE, AuditError, AuditLog, acting
 from .auth import Principal
+from .errors import ContextGraphError
 from .gazetteer import PLACE_KINDS, GazetteerError, pinned, unlocated
 from .ingest import ReviewError, decide_review, ingest_text, reviews, source_visible
 from .interchange import InputError, entity_from_json, relationship_from_json
@@ -95,7 +96,7 @@ NO_PURPOSE = (
 )
 
 
-class RequestError(Exception):
+class RequestError(ContextGraphError):
     """An error the user may read; every other error is masked as "Unexpected error."."""
 
 

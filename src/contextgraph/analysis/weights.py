@@ -8,8 +8,10 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+from ..errors import BadInput
 
-class AnalysisError(ValueError):
+
+class AnalysisError(BadInput):
     pass
 
 

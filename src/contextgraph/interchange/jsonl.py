@@ -17,6 +17,7 @@ from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import orjson
 
+from ..errors import BadInput
 from ..limits import SETTINGS, LimitError, Limits, deeper_than
 from ..model import (
     KINDS,
@@ -46,7 +47,7 @@ _ENTITY_FACT_FIELDS = {"sources", "source_ref", "date", "first_seen", "last_seen
 _REL_FIELDS = {"type", "source", "target", "date", "source_ref", "grading", "properties"}
 
 
-class InputError(ValueError):
+class InputError(BadInput):
     """Bad input, with where it was found. ``str()`` is the message for a person."""
 
     def __init__(self, problems: list[str]):

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from ..settings import STORE as ENV_STORE
 from .base import Store
 from .errors import NotFound, StoreError
 from .filter import Filter
@@ -14,7 +15,6 @@ from .types import Stats, Subgraph, WriteSummary
 DEFAULT_STORE = "sqlite:///contextgraph.db"
 """The embedded default: ``contextgraph.db`` in the working folder."""
 
-ENV_STORE = "CONTEXTGRAPH_STORE"
 
 __all__ = [
     "DEFAULT_STORE",

@@ -19,9 +19,8 @@ import threading
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import networkx as nx
 import numpy as np
 
 from ..localities import Localities
@@ -42,6 +41,9 @@ from .filter import Filter
 from .merge import group_entities, group_relationships, merge_entity, merge_relationship, same_entity, same_rel, view
 from .types import Fact, Key, Label, Named, Staged, Stats, Subgraph, WriteAbout, WriteJournal, WriteSummary
 from .walk import walk
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 T = TypeVar("T")
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from ..errors import ContextGraphError
 
-class StoreError(ValueError):
+
+class StoreError(ContextGraphError, ValueError):
     """A request the store refuses, with a message for a person."""
 
 
 class NotFound(StoreError):
-    pass
+    """No such record (or none the asker may see: the same answer)."""
+
+    status = 404
