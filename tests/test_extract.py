@@ -568,3 +568,39 @@ def test_a_profile_subject_and_its_associates_field() -> None:
     # an email's Subject line names no subject of the note
     email = "From: Jo Bell\nSent: 12/09/2024 10:00\nSubject: Ali Pryce (14)\n\nAssociates: Bo Tennant (15), Cy Owens\n"
     assert ("ASSOCIATES_WITH", "Ali Pryce", "Bo Tennant") not in rels(extract(email))
+
+
+# names and places invented for the tests below; none of them occurs in either corpus
+INVENTED = (
+    "Orla Brackley", "Tamsin Dorrit", "Nyla Wexley", "Yusra Pollard", "Corbin Tobin", "Ossie Marlow", "Bryn Sable",
+    "Dunmere", "Gorsebrook", "Dasher", "Wexcombe", "Pellham",
+)
+
+
+def test_the_invented_names_of_these_tests_are_in_neither_corpus() -> None:
+    import re
+
+    texts = [p.read_text(encoding="utf-8") for c in ("notes", "notes-2") for p in (SHARED / "corpus" / c).glob("*")]
+    for name in INVENTED:
+        for word in name.split():
+            assert not any(re.search(rf"\b{word}\b", t, re.I) for t in texts), word
+
+
+def test_document_words_in_a_title_in_capitals_are_not_a_name() -> None:
+    doc = extract(
+        'STRATEGY MEETING (s.47) - SBAR RECORD\nChild: Orla BRACKLEY ("OB"), DOB 02/02/2010, Dunmere\n'
+        "Date: Thursday 5 December 2024 | Chair: Al Bee\n\nS - SITUATION\n"
+        "OB was found at the Gorsebrook allotments on Sat 30/11/2024.\n"
+    )
+    e = ents(doc)
+    assert "Sbar Record" not in e and e["Orla Brackley"]["kind"] == "child"
+    assert ("FOUND_AT", "Orla Brackley", "Gorsebrook allotments") in rels(doc)
+
+
+def test_a_nickname_known_to_police_as_a_full_name() -> None:
+    doc = extract(
+        HEADER + "\nNyla Wexley (14) was seen with an adult male the girls call Dasher, who was handing out vapes. "
+        "Dasher is known to police as Corbin Tobin, 23. Dasher is grooming Nyla.\n"
+    )
+    assert "Dasher" in ents(doc)["Corbin Tobin"]["aliases"]
+    assert ("EXPLOITS", "Corbin Tobin", "Nyla Wexley") in rels(doc)

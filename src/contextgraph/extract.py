@@ -106,6 +106,7 @@ NOT_NAME = (
         Act Acts Notice Notices Warning Information Shared Slavery Violence Context Programme Panel Board Protocol
         Abduction Modern Serious Organised Exploited Exploitation Criminal Sexual Harm Prevention Disruption Tactics
         Hi Hello Dear Thanks Thank Regards Kind Best Cheers Reviewed Checked Extracted Exported Supervisor Analyst
+        Record Records Form Forms Log Logs Tracker Profile Briefing Procedure Procedures Guidance Policy Councils
         """
     )
     | COMPASS
@@ -1424,7 +1425,8 @@ def _second_pass(x: Extraction, units: list[Unit]) -> None:
 _IDENTITY_HINT = re.compile(r"(?: is| be| as|=)\s+[A-Z][\w'’-]+\s+[A-Z]")
 _IDENTITY = re.compile(
     r"[\"“']?\b([A-Z][A-Za-z0-9'’-]{1,20})[\"”']?,?\s+(?:is|=|was identified as|is identified as|"
-    r"(?:is |was )?(?:believed|thought|understood|known) to be|who (?:I|we|police) (?:understand|believe) to be)\s+"
+    r"(?:is |was )?(?:believed|thought|understood|known) to be|(?:is |was )?known (?:to (?:the )?\w+ )?as|"
+    r"who (?:I|we|police) (?:understand|believe) to be)\s+"
     rf"({_NAME_TOKEN}(?:\s+{_NAME_TOKEN}){{1,2}})\b"
 )
 
