@@ -573,7 +573,7 @@ def test_a_profile_subject_and_its_associates_field() -> None:
 # names and places invented for the tests below; none of them occurs in either corpus
 INVENTED = (
     "Orla Brackley", "Tamsin Dorrit", "Nyla Wexley", "Yusra Pollard", "Corbin Tobin", "Ossie Marlow", "Bryn Sable",
-    "Dunmere", "Gorsebrook", "Dasher", "Wexcombe", "Pellham",
+    "Dunmere", "Gorsebrook", "Dasher", "Gorse", "Gyfun", "Fawr", "Wexcombe", "Pellham",
 )
 
 
@@ -604,3 +604,47 @@ def test_a_nickname_known_to_police_as_a_full_name() -> None:
     )
     assert "Dasher" in ents(doc)["Corbin Tobin"]["aliases"]
     assert ("EXPLOITS", "Corbin Tobin", "Nyla Wexley") in rels(doc)
+
+
+def test_a_note_in_two_languages_fields_and_place_names() -> None:
+    doc = extract(
+        "CYNGOR SIR PELLHAM / PELLHAM COUNTY COUNCIL\n\nDyddiad / Date: 22/01/2025\n"
+        "Oddi wrth / From: Al Bee, Team Manager\n\n"
+        "Plentyn / Child: Tamsin Dorrit          Dyddiad geni / DOB: 29/04/2010\n"
+        "Lleoliad / Placement: Tŷ Wexcombe (cartref plant / children's home), Ffordd Fawr, Dunmere\n"
+        "Ysgol / School: Ysgol Gyfun Dunmere, Year 9\n\n"
+        "CRYNODEB / SUMMARY\nCCTV from Gorsaf Fysiau Dunmere / Dunmere bus station shows Tamsin being met by "
+        "Corbin Tobin, 30. Tamsin went missing from Ty Wexcombe again on Friday.\n"
+    )
+    e = ents(doc)
+    assert e["Tamsin Dorrit"]["dob"] == "2010-04-29" and "Tamsin Dorrit Dyddiad" not in e
+    assert e["Tŷ Wexcombe"]["kind"] == "location" and "Ty Wexcombe" in e["Tŷ Wexcombe"]["aliases"]
+    assert e["Ysgol Gyfun Dunmere"]["kind"] == "school"
+    assert "Gorsaf Fysiau Dunmere" in e["Dunmere bus station"]["aliases"]
+    assert not {"Cyngor Sir", "Gorsaf Fysiau Dunmere", "Ty Wexcombe"} & set(e)
+    r = rels(doc)
+    assert {
+        ("LIVES_AT", "Tamsin Dorrit", "Tŷ Wexcombe"),
+        ("ATTENDS", "Tamsin Dorrit", "Ysgol Gyfun Dunmere"),
+        ("SEEN_AT", "Tamsin Dorrit", "Dunmere bus station"),
+    } <= r
+
+
+def test_both_girls_are_the_last_two_children_named() -> None:
+    doc = extract(
+        HEADER + "\nNyla Wexley (14) and Yusra Pollard (15) were seen at the Wexcombe Rec.\n\n"
+        "Corbin Tobin, 31, was charged in respect of Nyla. A CAWN was served on him in "
+        "respect of Yusra. Police believe Tobin was grooming both girls for sexual exploitation.\n"
+    )
+    r = rels(doc)
+    assert ("EXPLOITS", "Corbin Tobin", "Nyla Wexley") in r and ("EXPLOITS", "Corbin Tobin", "Yusra Pollard") in r
+
+
+def test_children_groomed_to_join_a_line_are_not_yet_its_members() -> None:
+    doc = extract(
+        HEADER + "\nCorbin Tobin (30) is on the Gorse line. Police assess that he was grooming Ossie Marlow (14) and "
+        "Bryn Sable (15) to move on to running drugs for the Gorse line.\n"
+    )
+    r = rels(doc)
+    assert ("MEMBER_OF", "Corbin Tobin", "Gorse line") in r
+    assert not {("MEMBER_OF", k, "Gorse line") for k in ("Ossie Marlow", "Bryn Sable")} & r

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -297,9 +298,27 @@ _PLURAL_PRONOUN = re.compile(r"\b(they|them|their|both|the two|the pair|the boys
 _GROUP_REFERENCE = re.compile(
     r"\b(?:the|all|these|those) (?:two|three|four|five|six|\d) (?:boys|girls|young people|children|lads|of them|"
     r"yps?|pupils|friends)\b|\b(?:the|all) (?:two|three|four|five|six)\b|"
-    r"\bthe (?:three |two |four )?younger ones\b",
+    r"\bthe (?:three |two |four )?younger ones\b|\bboth (?:girls|boys|children|young people|lads|of them|yps?)\b",
     re.I,
 )
+
+
+_COUNT_WORDS = {"both": 2, "two": 2, "pair": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+
+
+def _group_referred(text: str, group: list[Ent], recent: list[Ent]) -> list[Ent]:
+    """The children ``text`` refers back to: "the three boys" to the children last named together, "both girls"
+    to the last two children named in the section."""
+    m = _GROUP_REFERENCE.search(text) if len(group) >= 2 or len(recent) >= 2 else None
+    if m is None:
+        return []
+    words = m.group(0).lower().split()
+    if words[0] == "both":
+        return recent[-2:] if len(recent) >= 2 else []
+    count = next((_COUNT_WORDS[w] for w in words if w in _COUNT_WORDS), None)
+    if count is not None and len(recent) >= count and len(group) != count:
+        return recent[-count:]
+    return group if len(group) >= 2 else []
 
 
 def title_case(s: str) -> str:
@@ -328,6 +347,15 @@ def title_case(s: str) -> str:
         return w
 
     return " ".join(word(w) for w in s.split())
+
+
+def fold_accents(s: str) -> str:
+    """The letters of ``s`` without their accents.
+
+    >>> fold_accents("Tŷ Mawr Café")
+    'Ty Mawr Cafe'
+    """
+    return "".join(c for c in unicodedata.normalize("NFKD", s) if not unicodedata.combining(c))
 
 
 def norm(s: str) -> str:
@@ -753,6 +781,8 @@ def _first_pass(x: Extraction, units: list[Unit]) -> None:
                 for head in u.head[1:]:
                     if head and head[0].isupper():
                         _place(x, head, "")
+        if not u.row and ":" in t:
+            _field_value(x, t)
         for m in _ADDRESS.finditer(t):
             _place(x, m.group(0), t[m.end() :], address=True)
         for m in _BUILDING.finditer(t) if _has(t, _BUILDING_WORDS) else ():
@@ -812,6 +842,8 @@ def _first_pass(x: Extraction, units: list[Unit]) -> None:
                 x.alias(e, acr)
     _single_word_places(x)
     _schools_by_year_group(x)
+    if bilingual(note.text):
+        _translated_places(x)
     _consolidate_places(x)
     _place_short_forms(x)
     _school_short_forms(x)
@@ -834,6 +866,73 @@ def _first_pass(x: Extraction, units: list[Unit]) -> None:
                     del x.index[norm(acr)]
                 if norm(acr) not in x.index:
                     x.alias(e, acr)
+
+
+# a form's field whose value is a place or a school: "Placement: Elm House (children's home), Dock Road"
+_PLACE_FIELD = re.compile(
+    r"^\W*(?:[A-Z]?\d{1,2}[a-z]?\s+)?(?P<label>placement|address|home address|lives at|found where|school|education)"
+    r"(?:\s/\s[\w ]{1,15})?\s*:\s*(?P<value>.+)",
+    re.I,
+)
+_LABEL_PAIR = re.compile(r"^\W*[^\W\d][^:/\d|\n]{0,30}\s/\s*[A-Z][\w' ]{1,30}:", re.M)
+
+
+def bilingual(text: str) -> bool:
+    """Whether a note labels its fields in two languages ("Dyddiad / Date:", "Ysgol / School:"), three times or more.
+
+    >>> bilingual("Datum / Date: 1/2/2025\nKind / Child: Al\nSchule / School: Elm Academy\n")
+    True
+    """
+    return len(_LABEL_PAIR.findall(text)) >= 3
+
+
+def _field_value(x: Extraction, t: str) -> None:
+    """The value of a place or school field, up to its first comma or bracket; a label may come in two
+    languages, the other first ("Lleoliad / Placement: ...")."""
+    t = re.sub(r"^\W*[^\W\d][^:/\d|]{0,30}\s/\s*", "", t) if " / " in t[:40] else t
+    m = _PLACE_FIELD.match(t)
+    if m is None:
+        return
+    value = title_case(m.group("value")) if x.note.lowercase else m.group("value")
+    name = _leading_cap_run(value.strip(" \"'“”"))
+    if not name or re.match(r"^\d", name) or name.split()[0] in NOT_NAME or _EMPTY_CELL.match(name):
+        return
+    if m.group("label").lower() in ("school", "education"):
+        if norm(name) not in x.index:
+            x.entity("school", _clean_place(name)).defined = True
+    elif norm(name) not in x.index:
+        _place(x, name, "")
+
+
+def _translated_places(x: Extraction) -> None:
+    """In a note written in two languages, a place's name in the other language beside it ("Gorsaf Fysiau
+    Aberhelyg / Aberhelyg bus station") is one more name of the place: the two share their proper name."""
+    text = x.note.text
+    run = r"((?:[A-Z][\w'’-]*\s){0,3}[A-Z][\w'’-]*)"
+    for e in [e for e in x.entities if e.kind == "location"]:
+        for form in (e.name, *e.forms):
+            if len(form.split()) < 2:
+                continue
+            f = re.escape(form)
+            for m in re.finditer(rf"{run}\s/\s{f}\b|\b{f}\s/\s{run}", text):
+                other = m.group(1) or m.group(2)
+                shared = {w.lower() for w in other.split()} & {w.lower() for w in form.split()}
+                if shared and norm(other) not in x.index and len(other.split()) >= 2:
+                    x.alias(e, other)
+
+
+def _translation(t: str, start: int, end: int) -> bool:
+    """Whether a span is the other language's half of "A / B" (or its second half): a name is written the same
+    in both halves, so a span whose words the other half lacks is a phrase translated, not a name."""
+    after = re.match(r"(?:\s[A-Z][\w'’-]*)*[ ,]*/\s*([^.;:()|/]*)", t[end:])
+    if after is not None:
+        other = after.group(1).lower()
+        return any(w.lower() not in other for w in t[start:end].split())
+    before = re.search(r"([^.;:()|/]*)/[ ,]*(?:[A-Z][\w'’-]*\s)*$", t[:start])
+    if before is not None:
+        other = before.group(1).lower()
+        return any(w.lower() not in other for w in t[start:end].split())
+    return False
 
 
 _CALL_THEMSELVES = re.compile(
@@ -1127,6 +1226,8 @@ def _place(x: Extraction, raw: str, after: str, address: bool = False) -> None:
         e.name = full
         x.index[norm(full)] = e
     x.alias(e, name)
+    if not name.isascii():  # "Tŷ Helyg" is written "Ty Helyg" too
+        x.alias(e, fold_accents(name))
     if alias_paren:
         x.alias(e, alias_paren.group(1))
     if name.startswith("The "):
@@ -1149,7 +1250,8 @@ def _place(x: Extraction, raw: str, after: str, address: bool = False) -> None:
 # --- pass 2: people -------------------------------------------------------
 
 _NAME_TOKEN = r"(?:[A-Z][a-z]+(?:[-'’][A-Z][a-z]+)?|(?:O['’]|Mc|Mac)[A-Z][a-z]+|[A-Z]{2,}(?:[-'’][A-Z]{2,})?)"
-_FULL_NAME = re.compile(rf"\b({_NAME_TOKEN})((?:\s+{_NAME_TOKEN}){{1,2}})\b")
+# one space between the words of a name: a wider gap separates the fields of a form ("Child: Ann Lee    DOB: ...")
+_FULL_NAME = re.compile(rf"\b({_NAME_TOKEN})((?:\s{_NAME_TOKEN}){{1,2}})\b")
 _SURNAME_FIRST = re.compile(r"\b([A-Z]{3,}(?:-[A-Z]{2,})?),\s+([A-Z][a-z]+(?:-[A-Z][a-z]+)?)\b")
 _TITLED = re.compile(rf"\b{PRO_TITLES}\.?\s+(?:\d{{2,5}}\s+)?(?:[A-Z]\.\s*)?({_NAME_TOKEN}(?:\s+{_NAME_TOKEN})?)")
 
@@ -1239,6 +1341,7 @@ def _age_after(text: str, default_day: date | None) -> tuple[int | None, date | 
 
 def _second_pass(x: Extraction, units: list[Unit]) -> None:
     place_forms = _place_forms(x)
+    two_languages = bilingual(x.note.text)
     place_keys = [place_key(f) for f in place_forms]
     for u in units:
         t = u.text
@@ -1333,6 +1436,8 @@ def _second_pass(x: Extraction, units: list[Unit]) -> None:
                 continue
             spans.append((start, end, _person_name(raw), raw))
         for start, end, name, raw in spans:
+            if two_languages and _translation(t, start, end):
+                continue
             before = t[max(0, start - 20) : start]
             if re.search(rf"\b{PRO_TITLES}\.?\s*(?:\d{{2,5}}\s+)?$", before):
                 continue
@@ -1978,6 +2083,8 @@ def _relations(x: Extraction, units: list[Unit]) -> None:
     prev_person: Ent | None = None
     prev_people: list[Ent] = []
     group_people: list[Ent] = []  # the last children named together, for "the three boys"
+    group_section: int | None = None
+    recent_kids: list[Ent] = []  # the children named in the section so far, the latest last, for "both girls"
     prev_places: list[Ent] = []  # the places of the sentence before, in the same paragraph or item, for "there"
     prev_block_places = -1
     prev_block = -1
@@ -2047,15 +2154,16 @@ def _relations(x: Extraction, units: list[Unit]) -> None:
         elif not people and prev_person and pronoun:
             people = [prev_person]
         named_here = [f for f in found if f.ent.kind in ("child", "person_of_concern")]
-        group_ref = False
-        if (not named_here and _PLURAL_PRONOUN.search(u.text)) or (
-            len(group_people) >= 2 and (group_ref := bool(_GROUP_REFERENCE.search(u.text)))
-        ):
+        if u.section != group_section:
+            recent_kids, group_section = [], u.section
+        group_ref: list[Ent] = _group_referred(u.text, group_people, recent_kids)
+        if (not named_here and _PLURAL_PRONOUN.search(u.text)) or group_ref:
             # "Both were found at ...", "the three boys were seen with Bones": the people named together before
-            people = _dedupe([*people, *(group_people if group_ref else prev_people)])
-        kids_here = [f.ent for f in named_here if f.ent.kind == "child"]
-        if len(_dedupe(kids_here)) >= 2:
-            group_people = _dedupe(kids_here)
+            people = _dedupe([*people, *(group_ref or prev_people)])
+        kids_here = _dedupe(f.ent for f in named_here if f.ent.kind == "child")
+        if len(kids_here) >= 2:
+            group_people = kids_here
+        recent_kids = [*(k for k in recent_kids if k not in kids_here), *kids_here]
         if people:
             prev_person = people[-1] if found else prev_person
             prev_people = people
@@ -2085,10 +2193,15 @@ def _relations(x: Extraction, units: list[Unit]) -> None:
         _group_statement(x, u, found, places, day, grading)
 
 
-_SUBJECT_FIELD = re.compile(r"^\W*(?:[A-Z]?\d{1,2}[a-z]?\s+)?(child|name|young person|yp|subject)\s*:", re.I)
+# a label may come in two languages, the other first: "Plentyn / Child:", "Lleoliad / Placement:"
+_OTHER_LANGUAGE = r"(?:[^\W\d][^:/\d|]{0,30}\s/\s*)?"
+_SUBJECT_FIELD = re.compile(
+    r"^\W*" + _OTHER_LANGUAGE + r"(?:[A-Z]?\d{1,2}[a-z]?\s+)?(child|name|young person|yp|subject)\s*:", re.I
+)
 _EMAIL_HEADER = re.compile(r"^\W*(?:From|Sent|To|Cc)\s*:", re.M)
 _ASSOCIATES_FIELD = re.compile(
-    r"^\W*(?:[A-Z]?\d{1,2}[a-z]?\s+)?(?:associates?|seen with|linked (?:adults?|peers?))\s*:\s", re.I
+    r"^\W*" + _OTHER_LANGUAGE + r"(?:[A-Z]?\d{1,2}[a-z]?\s+)?(?:associates?|seen with|linked (?:adults?|peers?))\s*:\s",
+    re.I,
 )
 
 
@@ -2225,7 +2338,8 @@ def _relate_row(x: Extraction, u: Unit, sec_grading: str | None) -> bool:
 
 # a form's field about its subject: "A7 Missing with: Kayden Moyo", "Found where: ...", "School: ..."
 _FORM_FIELD = re.compile(
-    r"^\W*(?:[A-Z]?\d{1,2}[a-z]?\s+)?(?:missing with|found(?: where)?(?: / by whom)?|seen with|associates?|"
+    r"^\W*" + _OTHER_LANGUAGE + r"(?:[A-Z]?\d{1,2}[a-z]?\s+)?"
+    r"(?:missing with|found(?: where)?(?: / by whom)?|seen with|associates?|"
     r"school|education|services?(?: open)?|open to|known to|address|home address|lives|placement|linked adults?|"
     r"group|line|places?|locations?)\s*:\s",
     re.I,
@@ -2339,8 +2453,11 @@ def _relate_unit(
     for g in groups:
         if re.search(r"\bnot\b[^.;]{0,30}\b(part of|member|in the|on the|involved)|\bnot (yet )?a member", t, re.I):
             continue
+        # "grooming them to move on to running drugs for the line": what the children are groomed for, not yet done
+        recruited = _GROOMED_FOR.search(t)
         for p in people:
-            x.relate("MEMBER_OF", p, g, None, grading)
+            if not (recruited and p.kind == "child"):
+                x.relate("MEMBER_OF", p, g, None, grading)
     # people with people
     if len(people) < 2:
         return
@@ -2366,6 +2483,7 @@ def _relate_unit(
                 x.relate("ASSOCIATES_WITH", a, b, day, grading)
 
 
+_GROOMED_FOR = re.compile(r"\b(?:groom|recruit|coerc|prepar)\w*\b[^.;]{0,60}?\bto (?:move on to|start|begin|join)\b")
 # a warning notice is served because of grooming or exploitation, which the note must state somewhere
 _WARNING_NOTICE = re.compile(r"\bCAWNs?\b|\b(?:child abduction )?warning notices?\b", re.I)
 _STATES_EXPLOITATION = re.compile(r"\bgroom\w*|\bexploit\w*|\bCSE\b|\bCCE\b|\btraffick\w*", re.I)
