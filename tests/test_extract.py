@@ -648,3 +648,25 @@ def test_children_groomed_to_join_a_line_are_not_yet_its_members() -> None:
     r = rels(doc)
     assert ("MEMBER_OF", "Corbin Tobin", "Gorse line") in r
     assert not {("MEMBER_OF", k, "Gorse line") for k in ("Ossie Marlow", "Bryn Sable")} & r
+
+
+def test_a_note_typed_in_lower_case() -> None:
+    doc = extract(
+        "rhi notes - orla brackley (dob 02/02/2010) - thurs 14/11/24\n\n"
+        "mfh: sat 9/11 - found sun 10/11 by police at wexcombe lodge, rm 4. went missing w/ nyla w.\n"
+        "school: dunmere academy yr 10.\n\n"
+        "- her + nyla met at the rec. corbin tobin (dasher) picked them both up from pellham interchange.\n"
+        "- nyla says dasher gave her a phone. orla says nyla stays w/ dasher most weekends.\n"
+    )
+    e = ents(doc)
+    assert e["Orla Brackley"]["kind"] == e["Nyla W"]["kind"] == "child"
+    assert e["Corbin Tobin"]["kind"] == "person_of_concern" and "Dasher" in e["Corbin Tobin"]["aliases"]
+    assert e["Wexcombe Lodge"]["kind"] == e["Pellham Interchange"]["kind"] == "location"
+    r = rels(doc)
+    assert {
+        ("FOUND_AT", "Orla Brackley", "Wexcombe Lodge"),
+        ("MISSING_WITH", "Orla Brackley", "Nyla W"),
+        ("ATTENDS", "Orla Brackley", "Dunmere Academy"),
+        ("SEEN_AT", "Nyla W", "Pellham Interchange"),
+        ("EXPLOITS", "Corbin Tobin", "Nyla W"),
+    } <= r

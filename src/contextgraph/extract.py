@@ -112,6 +112,16 @@ NOT_NAME = (
     )
     | COMPASS
 )
+# words of a closed class (articles, pronouns, prepositions, auxiliaries, particles): never a name in any case
+FUNCTION_WORDS = _words(
+    """
+    a an the and or but nor so if then than as of to in on at by for from with without into onto over under up down
+    off out back about after before around near past via w/ i me my we us our you your he him his she her it its
+    they them their this that these those who whom whose which what where when why how is are was were be been being
+    am has have had do does did will would can could shall should may might must not no yes all both each some any
+    also just still even very too only there here now again abt approx re per got get gets went go goes said says
+    """
+)
 SHORTHAND = _words(
     """
     YP IP MFH NFA NRM OCG CCE CSE CSC YJS YOT SAFE CAMHS PNC CIN CP LAC DSL SW RHI BTP ASC EHCP NEET PRU
@@ -221,7 +231,7 @@ CUES: dict[str, re.Pattern[str]] = {
         r"knows|met|pair|alongside|seen with|arrested with|hangs? (?:out|around) with|linked|in the car|link|"
         r"relationship|partner|pals?|peer|peers|bro|group|accompan\w+|joined|drove|driven|driving|"
         r"in (?:a|his|her) car|messag\w*|texts?|texted|owes?|owed|owing|debt|picked (?:\w+ )?up|gave|gives|"
-        r"bought|buys|snapchat\w*|calls? (?:him|her)|rang)\b",
+        r"bought|buys|snapchat\w*|calls? (?:him|her)|rang)\b|\bw/",
         re.I,
     ),
     "family": re.compile(
@@ -298,7 +308,7 @@ _PLURAL_PRONOUN = re.compile(r"\b(they|them|their|both|the two|the pair|the boys
 _GROUP_REFERENCE = re.compile(
     r"\b(?:the|all|these|those) (?:two|three|four|five|six|\d) (?:boys|girls|young people|children|lads|of them|"
     r"yps?|pupils|friends)\b|\b(?:the|all) (?:two|three|four|five|six)\b|"
-    r"\bthe (?:three |two |four )?younger ones\b|\bboth (?:girls|boys|children|young people|lads|of them|yps?)\b",
+    r"\bthe (?:three |two |four )?younger ones\b|\bboth (?:girls|boys|children|young people|lads|of them|yps?)\b|\b(?:them|they) both\b",
     re.I,
 )
 
@@ -313,7 +323,7 @@ def _group_referred(text: str, group: list[Ent], recent: list[Ent]) -> list[Ent]
     if m is None:
         return []
     words = m.group(0).lower().split()
-    if words[0] == "both":
+    if "both" in words:
         return recent[-2:] if len(recent) >= 2 else []
     count = next((_COUNT_WORDS[w] for w in words if w in _COUNT_WORDS), None)
     if count is not None and len(recent) >= count and len(group) != count:
@@ -790,6 +800,15 @@ def _first_pass(x: Extraction, units: list[Unit]) -> None:
                 _place(x, m.group(0), t[m.end() :], address=True)
         tt = t if not lower else title_case(t)
         for m in _NAMED_PLACE.finditer(tt) if not _PLACE_TOKENS.isdisjoint(_LOWER_WORD.findall(tt.lower())) else ():
+            if lower:  # "By Police At Saltings Lodge": in a note with no capitals, the words before the name
+                words = m.group(0).split()
+                cut = max((k + 1 for k, w in enumerate(words[:-1]) if w.lower() in FUNCTION_WORDS), default=0)
+                words = words[cut:]
+                while len(words) > 2 and words[0] in NOT_NAME:
+                    words.pop(0)
+                if len(words) >= 2 and words[0] not in _NOT_PLACE_FIRST:
+                    _place(x, " ".join(words), tt[m.end() :])
+                continue
             first = m.group(1).split()[0]
             if first in _NOT_PLACE_FIRST and first not in COMPASS:
                 continue
@@ -1461,6 +1480,8 @@ def _second_pass(x: Extraction, units: list[Unit]) -> None:
         ):
             x.entities.remove(e)
             x.index.pop(norm(e.name), None)
+    if x.note.lowercase:
+        _lowercase_people(x, units)
     # surnames, first names and nicknames of people named in full stand for them
     for e in list(x.entities):
         if e.kind not in ("child", "person_of_concern") or e.nickname_only:
@@ -1560,6 +1581,42 @@ def _identities(x: Extraction, units: list[Unit]) -> None:
                 person.adult_votes += other.adult_votes
                 person.child_votes += other.child_votes
             x.alias(person, nick)
+
+
+# in a note typed in lower case, a name is known by what follows it: a date of birth, an age or a nickname in
+# brackets ("precious okonjo (dob 11/10/2009)", "kyle strachan (chino)", "jade millward (chinos gf)")
+_LOWER_NAMED = re.compile(
+    r"(?<![\w'’-])([a-z][a-z'’-]{1,20}) ([a-z][a-z'’-]{1,20})\s*\((?:dob\b|d\.o\.b|aged?\s*\d|\d{1,2}\)|"
+    r"[a-z][a-z'’]{1,20}(?: [a-z]{1,10})?\))"
+)
+# a first name and an initial: "went missing w/ maisie k."
+_LOWER_INITIAL = re.compile(r"(?<![\w'’-])([a-z]{3,20}) ([b-hj-z])(?=[.,;:)]|\s*$)")
+
+
+def _lowercase_people(x: Extraction, units: list[Unit]) -> None:
+    """People of a note with no capitals, found by the note's own structure: a pair of words before a date of
+    birth, an age or a nickname in brackets; a first name with an initial whose first name the note uses again
+    on its own."""
+    text = x.note.text.lower()
+    for u in units:
+        for m in _LOWER_NAMED.finditer(u.text):
+            words = (m.group(1), m.group(2))
+            if any(w in FUNCTION_WORDS or w.capitalize() in NOT_NAME or w.upper() in SHORTHAND for w in words):
+                continue
+            name = title_case(" ".join(words))
+            if norm(name) not in x.index and norm(name) not in x.professionals:
+                _add_person(x, name, u.text[m.end(2) :], u)
+        for m in _LOWER_INITIAL.finditer(u.text):
+            first = m.group(1)
+            if first in FUNCTION_WORDS or first.capitalize() in NOT_NAME or norm(first) in x.professionals:
+                continue
+            if len(re.findall(rf"(?<![\w'’-]){first}(?![\w'’-])", text)) < 3:
+                continue  # a first name used again on its own, twice or more
+            name = f"{first.capitalize()} {m.group(2).upper()}"
+            if norm(name) not in x.index:
+                e = _add_person(x, name, u.text[m.end() :], u)
+                if e is not None:
+                    x.alias(e, first.capitalize())
 
 
 def _people_in_cells(x: Extraction, units: list[Unit]) -> None:
@@ -2142,7 +2199,8 @@ def _relations(x: Extraction, units: list[Unit]) -> None:
         )
         pronoun = bool(_PRONOUN.search(u.text))
         if focus and focus not in people:
-            subjectless = bool(_SUBJECTLESS.match(u.text[_lead_offset(u.text) - 1 :])) or bool(
+            lead_text = u.text[_lead_offset(u.text) - 1 :]
+            subjectless = bool(_SUBJECTLESS.match(lead_text[:1].upper() + lead_text[1:])) or bool(
                 ":" in u.text and _FORM_FIELD.match(u.text)
             )
             if (
