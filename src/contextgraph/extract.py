@@ -308,7 +308,8 @@ _PLURAL_PRONOUN = re.compile(r"\b(they|them|their|both|the two|the pair|the boys
 _GROUP_REFERENCE = re.compile(
     r"\b(?:the|all|these|those) (?:two|three|four|five|six|\d) (?:boys|girls|young people|children|lads|of them|"
     r"yps?|pupils|friends)\b|\b(?:the|all) (?:two|three|four|five|six)\b|"
-    r"\bthe (?:three |two |four )?younger ones\b|\bboth (?:girls|boys|children|young people|lads|of them|yps?)\b|\b(?:them|they) both\b",
+    r"\bthe (?:three |two |four )?younger ones\b|\bboth (?:girls|boys|children|young people|lads|of them|yps?)\b|"
+    r"\b(?:them|they) both\b",
     re.I,
 )
 
