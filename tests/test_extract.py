@@ -670,3 +670,13 @@ def test_a_note_typed_in_lower_case() -> None:
         ("SEEN_AT", "Nyla W", "Pellham Interchange"),
         ("EXPLOITS", "Corbin Tobin", "Nyla W"),
     } <= r
+
+
+def test_the_head_word_alone_is_the_one_place_named_with_it() -> None:
+    doc = extract(
+        HEADER + "\nOssie Marlow (14) says older boys meet at the Pellham Road underpass after school.\n\n"
+        "On Thu 14/03 Bryn Sable (13) was seen by PCSO Lyle at the underpass with Ossie.\n"
+    )
+    r = rels(doc)
+    assert ("SEEN_AT", "Bryn Sable", "Pellham Road underpass") in r
+    assert "underpass" not in {a.lower() for e in doc["entities"] for a in e.get("aliases", [])}

@@ -1885,8 +1885,37 @@ def _mention_pattern(x: Extraction) -> tuple[re.Pattern[str], re.Pattern[str]]:
     )
 
 
+_HEAD_WORD = re.compile(rf"\s{PLACE_HEADS}$")
+
+
+def _places_by_head(x: Extraction) -> dict[str, Ent]:
+    """The head words ("underpass", "allotments", "lodge") that only one place of the note ends with."""
+    got: dict[str, list[Ent]] = {}
+    for e in x.entities:
+        if e.kind == "location":
+            for form in {e.name.split(",")[0], *e.forms}:
+                m = _HEAD_WORD.search(form)
+                if m is not None:
+                    key = m.group(0).strip().lower()
+                    if e not in got.setdefault(key, []):
+                        got[key].append(e)
+    return {k: v[0] for k, v in got.items() if len(v) == 1 and k not in _TOO_GENERIC_HEADS}
+
+
+# head words that name too many places of one kind for "the ..." to point at one named before
+_TOO_GENERIC_HEADS = frozenset({"house", "flats", "shops", "store", "stores", "bar", "club", "services", "station"})
+
+
 def _find_mentions(x: Extraction, units: list[Unit]) -> None:
     multi, single = _mention_pattern(x)
+    # "the underpass" after "Cooper's Way underpass": the one place of the note with that head word
+    by_head = _places_by_head(x)
+    heads = (
+        re.compile(r"\bthe\s+(" + "|".join(re.escape(k) for k in sorted(by_head, key=len, reverse=True)) + r")\b",
+                   re.I)
+        if by_head
+        else None
+    )
     lower = x.note.lowercase
     for u in units:
         found: list[Found] = []
@@ -1916,6 +1945,11 @@ def _find_mentions(x: Extraction, units: list[Unit]) -> None:
                         continue
                 found.append(Found(m.start(), m.end(), e))
                 taken.append((m.start(), m.end()))
+        if heads is not None and "the " in u.text.lower():
+            for m in heads.finditer(u.text):
+                if not any(s < m.end() and m.start() < e for s, e in taken):
+                    found.append(Found(m.start(), m.end(), by_head[m.group(1).lower()]))
+                    taken.append((m.start(), m.end()))
         found.sort(key=lambda f: f.start)
         x.mentions[id(u)] = found
 
