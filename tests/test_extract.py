@@ -573,7 +573,7 @@ def test_a_profile_subject_and_its_associates_field() -> None:
 # names and places invented for the tests below; none of them occurs in either corpus
 INVENTED = (
     "Orla Brackley", "Tamsin Dorrit", "Nyla Wexley", "Yusra Pollard", "Corbin Tobin", "Ossie Marlow", "Bryn Sable",
-    "Dunmere", "Gorsebrook", "Dasher", "Gorse", "Gyfun", "Fawr", "Wexcombe", "Pellham",
+    "Dunmere", "Gorsebrook", "Dasher", "Gorse", "Gyfun", "Fawr", "Wexcombe Academy", "Wexcombe", "Pellham",
 )
 
 
@@ -680,3 +680,15 @@ def test_the_head_word_alone_is_the_one_place_named_with_it() -> None:
     r = rels(doc)
     assert ("SEEN_AT", "Bryn Sable", "Pellham Road underpass") in r
     assert "underpass" not in {a.lower() for e in doc["entities"] for a in e.get("aliases", [])}
+
+
+def test_pupils_of_a_school_context_conference_attend_its_school() -> None:
+    doc = extract(
+        "# School Context Conference - Wexcombe Academy (WXA)\n\n**Date:** 16/05/2024\n\n"
+        "### Pupils discussed\n\n**OM (Year 9).** Seen at the Pellham Road underpass with BS.\n\n"
+        "### Pupils\n\n| Initials | Year | Open to |\n|---|---|---|\n| BS | 10 | YJS |\n| NW | 8 | none |\n\n"
+        "### Elsewhere\n\nNyla Wexley (15) goes to another school.\n"
+    )
+    r = rels(doc)
+    assert {("ATTENDS", k, "Wexcombe Academy") for k in ("OM", "BS", "NW")} <= r
+    assert ("ATTENDS", "Nyla Wexley", "Wexcombe Academy") not in r

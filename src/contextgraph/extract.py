@@ -2284,6 +2284,7 @@ def _relations(x: Extraction, units: list[Unit]) -> None:
             continue
         _relate_unit(x, u, people, places, schools, groups, day, grading, focus)
         _group_statement(x, u, found, places, day, grading)
+    _pupils_attend(x, units)
 
 
 # a label may come in two languages, the other first: "Plentyn / Child:", "Lleoliad / Placement:"
@@ -2427,6 +2428,39 @@ def _relate_row(x: Extraction, u: Unit, sec_grading: str | None) -> bool:
             _relate_unit(x, sub, sub_people, sub_places, schools, groups, day, grading, subj)
             x.mentions.pop(id(sub), None)
     return True
+
+
+_PUPIL_YEAR = re.compile(r"^\W{0,3}\((?:year|yr)\s*\d{1,2}\b", re.I)
+_PUPILS = re.compile(r"\bpupils?\b", re.I)
+
+
+def _pupils_attend(x: Extraction, units: list[Unit]) -> None:
+    """In a note about one school (its title names it), the children it discusses as pupils attend it: those
+    under a heading of pupils, in a table with a school year column, or named with their year ("KH (Year 9)")."""
+    school = _title_school(x)
+    if school is None:
+        return
+    sections = x.note.sections
+    for u in units:
+        sec = sections[u.section] if u.section is not None else None
+        under_pupils = False
+        while sec is not None and not under_pupils:
+            under_pupils = bool(_PUPILS.search(sec.title))
+            sec = sections[sec.parent] if sec.parent is not None else None
+        year_column = any(re.fullmatch(r"year(?: group)?|yr", c) for c in u.row or {})
+        for f in x.mentions.get(id(u), []):
+            if f.ent.kind == "child" and (under_pupils or year_column or _PUPIL_YEAR.match(u.text[f.end :])):
+                x.relate("ATTENDS", f.ent, school, None, None)
+
+
+def _title_school(x: Extraction) -> Ent | None:
+    """The school a note's title names ("School Context Conference - Elm Academy"), if any."""
+    units = x.note.units
+    if not units:
+        return None
+    first = units[0]
+    found = _dedupe(f.ent for f in x.mentions.get(id(first), []) if f.ent.kind == "school")
+    return found[0] if len(found) == 1 and first.kind in ("heading", "header") else None
 
 
 # a form's field about its subject: "A7 Missing with: Kayden Moyo", "Found where: ...", "School: ..."
