@@ -692,3 +692,13 @@ def test_pupils_of_a_school_context_conference_attend_its_school() -> None:
     r = rels(doc)
     assert {("ATTENDS", k, "Wexcombe Academy") for k in ("OM", "BS", "NW")} <= r
     assert ("ATTENDS", "Nyla Wexley", "Wexcombe Academy") not in r
+
+
+def test_a_sentence_that_starts_with_both_is_about_the_last_two_children() -> None:
+    doc = extract(
+        HEADER + "\nOssie Marlow (14) and Bryn Sable (15) boarded the train together at Pellham Interchange. "
+        "Both had been dropped at the interchange by a grey car, which was being driven by Corbin Tobin (30).\n"
+    )
+    r = rels(doc)
+    for kid in ("Ossie Marlow", "Bryn Sable"):
+        assert ("ASSOCIATES_WITH", kid, "Corbin Tobin") in r or ("ASSOCIATES_WITH", "Corbin Tobin", kid) in r, kid

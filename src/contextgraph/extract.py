@@ -309,7 +309,7 @@ _GROUP_REFERENCE = re.compile(
     r"\b(?:the|all|these|those) (?:two|three|four|five|six|\d) (?:boys|girls|young people|children|lads|of them|"
     r"yps?|pupils|friends)\b|\b(?:the|all) (?:two|three|four|five|six)\b|"
     r"\bthe (?:three |two |four )?younger ones\b|\bboth (?:girls|boys|children|young people|lads|of them|yps?)\b|"
-    r"\b(?:them|they) both\b",
+    r"\b(?:them|they) both\b|^\W*both\b(?! (?:of|the|\w+'s)\b)",
     re.I,
 )
 
