@@ -702,3 +702,11 @@ def test_a_sentence_that_starts_with_both_is_about_the_last_two_children() -> No
     r = rels(doc)
     for kid in ("Ossie Marlow", "Bryn Sable"):
         assert ("ASSOCIATES_WITH", kid, "Corbin Tobin") in r or ("ASSOCIATES_WITH", "Corbin Tobin", kid) in r, kid
+
+
+def test_an_adult_cue_after_and_describes_the_next_person() -> None:
+    doc = extract(
+        HEADER + "\nA teaching assistant saw Nyla in the Pellham Interchange at 2pm with Yusra Pollard and a man "
+        "in his twenties the TA did not recognise. Nyla Wexley is 14.\n"
+    )
+    assert ents(doc)["Yusra Pollard"]["kind"] == "child"

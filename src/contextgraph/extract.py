@@ -1800,6 +1800,7 @@ _ADULT_BEFORE = re.compile(
     r"\b(?:CAWNs?|warning notices?)\s+(?:for|against|on)\s+(?:[A-Z][\w'’-]+\s+(?:and|&)\s+)?$",
 )
 _ADULT_BEFORE_WORDS = ("older", "adult", "driver", "holder", "handler", "by ", "CAWN", "otice")
+_NEXT_PERSON = re.compile(r"\s(?:and|or|&|with)\s+(?:a|an|another|the|two|some|other)\s")
 _AGE_AFTER_NAME = re.compile(r"^\s*(?:,\s*|\(\s*)(\d{1,2})\s*(?:\)|,|\s[-–])")
 _TRANSITIONS = re.compile(
     r"\btransition\w*|care leavers?\b|leaving care|\b18\s*[-–]\s*25\b|young adults?\b|personal adviser", re.I
@@ -1828,7 +1829,9 @@ def _decide_kinds(x: Extraction, units: list[Unit]) -> None:
             if _PASSIVE_AGENT.search(before[-32:]):
                 e.adult_votes += 1
             near_before = before[-40:]
-            if _ADULT_CUE.search(after[:40]) or (
+            # "with Ann Lee and a man in his twenties": the cue after the "and" is about someone else
+            own = _NEXT_PERSON.split(after[:40], maxsplit=1)[0]
+            if _ADULT_CUE.search(own) or (
                 any(w in near_before for w in _ADULT_BEFORE_WORDS) and _ADULT_BEFORE.search(near_before)
             ):
                 e.adult_votes += 1
