@@ -710,3 +710,16 @@ def test_an_adult_cue_after_and_describes_the_next_person() -> None:
         "in his twenties the TA did not recognise. Nyla Wexley is 14.\n"
     )
     assert ents(doc)["Yusra Pollard"]["kind"] == "child"
+
+
+def test_a_convicted_adult_is_not_a_child_open_to_a_service() -> None:
+    doc = extract(
+        HEADER + "\n- Corbin Tobin was convicted on 02/03 of supplying Class A and is under probation supervision "
+        "with a YJS-style order of his own; he still runs the Gorse line.\n"
+        "- Ossie Marlow (14) is open to YJS and was seen with Tobin.\n"
+    )
+    e = ents(doc)
+    assert e["Corbin Tobin"]["kind"] == "person_of_concern"
+    r = rels(doc)
+    assert ("OPEN_TO", "Ossie Marlow", "YJS") in r
+    assert not any(t == "OPEN_TO" and s == "Corbin Tobin" for t, s, _ in r)
