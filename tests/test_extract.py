@@ -723,3 +723,15 @@ def test_a_convicted_adult_is_not_a_child_open_to_a_service() -> None:
     r = rels(doc)
     assert ("OPEN_TO", "Ossie Marlow", "YJS") in r
     assert not any(t == "OPEN_TO" and s == "Corbin Tobin" for t, s, _ in r)
+
+
+def test_the_street_and_an_everyday_head_word_name_the_one_place_of_that_kind_there() -> None:
+    doc = extract(
+        HEADER + "\nOn Saturday Ossie Marlow (14) was seen outside Sable Wines off-licence on Pellham Hill with "
+        "Corbin Tobin (30).\n\nLicensing: the Pellham Hill offy was sold in July; Bryn Sable (13) was seen at the "
+        "Pellham Hill offy on Sunday.\n"
+    )
+    e = ents(doc)
+    offy = next(n for n in e if n.startswith("Sable Wines off-licence"))
+    assert "Pellham Hill offy" in e[offy]["aliases"] and "Pellham Hill offy" not in e
+    assert ("SEEN_AT", "Bryn Sable", offy) in rels(doc)

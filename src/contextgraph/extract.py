@@ -864,6 +864,7 @@ def _first_pass(x: Extraction, units: list[Unit]) -> None:
     _schools_by_year_group(x)
     if bilingual(note.text):
         _translated_places(x)
+    _places_by_street(x)
     _consolidate_places(x)
     _place_short_forms(x)
     _school_short_forms(x)
@@ -922,6 +923,39 @@ def _field_value(x: Extraction, t: str) -> None:
             x.entity("school", _clean_place(name)).defined = True
     elif norm(name) not in x.index:
         _place(x, name, "")
+
+
+# head words that name the same kind of place, the everyday word beside the formal one
+_SAME_HEAD = (
+    frozenset({"offy", "offie", "off-licence", "off licence"}),
+    frozenset({"chippy", "chip shop", "fish bar"}),
+)
+
+
+def _places_by_street(x: Extraction) -> None:
+    """ "the Mill Hill offy" when the note names "Lucky Wines off-licence, Mill Hill": the one place of that kind
+    the note puts on that street is the place the street's name and the head word stand for."""
+    places = [e for e in x.entities if e.kind == "location"]
+    for e in places:
+        low = re.sub(r"^the\s+", "", e.name.lower())
+        group = next((g for g in _SAME_HEAD for h in g if low.endswith(" " + h)), None)
+        if group is None:
+            continue
+        street = low.rsplit(" ", 2 if low.endswith(" off licence") else 1)[0]
+        owners = [
+            f
+            for f in places
+            if f is not e
+            and "," in f.name
+            and f.name.lower().split(",", 1)[1].strip() == street
+            and any(f.name.lower().split(",", 1)[0].endswith(h) for h in group)
+        ]
+        if len(owners) != 1 or e not in x.entities:
+            continue
+        x.entities.remove(e)
+        for form in (e.name, *e.forms):
+            x.index[norm(form)] = owners[0]
+            owners[0].add_form(form)
 
 
 def _translated_places(x: Extraction) -> None:
