@@ -190,20 +190,21 @@ def test_bad_input_names_the_file(tmp_path: Path, content: bytes, message: str) 
 def test_corpus_targets() -> None:
     rep = evaluate(CORPUS, lambda p: extract(read_note(p), str(p)))
     assert rep.entities.f1 >= 0.90, rep.entities.to_json()
-    assert rep.relationships.f1 >= 0.80, rep.relationships.to_json()
+    assert rep.relationships.f1 >= 0.82, rep.relationships.to_json()
 
 
 def test_second_corpus_does_not_fall_back() -> None:
-    # notes in other styles (tables, trackers, emails, forms): a floor under today's figures, not the target
+    # notes in other styles (tables, trackers, emails, forms): read alone, a floor under today's figures
     folder = SHARED / "corpus" / "notes-2"
     rep = evaluate(folder, lambda p: extract(read_note(p), str(p)), unreadable=(NoteError,))
     assert not [n.note for n in rep.notes if n.error]
     assert rep.entities.f1 >= 0.90, rep.entities.to_json()
-    assert rep.relationships.f1 >= 0.68, rep.relationships.to_json()
+    assert rep.relationships.f1 >= 0.77, rep.relationships.to_json()
     # read together, as eval-extract and ingest read them: the local service names one note defines hold for all
     services = learn_services(read_note(p) for _, p in annotated_notes(folder))
     together = evaluate(folder, lambda p: extract(read_note(p), str(p), services))
-    assert together.relationships.f1 >= 0.72, together.relationships.to_json()
+    assert together.entities.f1 >= 0.90, together.entities.to_json()
+    assert together.relationships.f1 >= 0.80, together.relationships.to_json()  # the target
 
 
 def test_meeting_date_outside_a_short_header() -> None:

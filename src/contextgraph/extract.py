@@ -314,13 +314,14 @@ _GROUP_REFERENCE = re.compile(
 )
 
 
+_GROUP_HINT = re.compile(r"\b(?:both|the|all|these|those)\b", re.I)
 _COUNT_WORDS = {"both": 2, "two": 2, "pair": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 
 
 def _group_referred(text: str, group: list[Ent], recent: list[Ent]) -> list[Ent]:
     """The children ``text`` refers back to: "the three boys" to the children last named together, "both girls"
     to the last two children named in the section."""
-    m = _GROUP_REFERENCE.search(text) if len(group) >= 2 or len(recent) >= 2 else None
+    m = _GROUP_REFERENCE.search(text) if (len(group) >= 2 or len(recent) >= 2) and _GROUP_HINT.search(text) else None
     if m is None:
         return []
     words = m.group(0).lower().split()
@@ -904,7 +905,7 @@ def bilingual(text: str) -> bool:
     >>> bilingual("Datum / Date: 1/2/2025\nKind / Child: Al\nSchule / School: Elm Academy\n")
     True
     """
-    return len(_LABEL_PAIR.findall(text)) >= 3
+    return text.count(" / ") >= 3 and len(_LABEL_PAIR.findall(text)) >= 3
 
 
 def _field_value(x: Extraction, t: str) -> None:
@@ -2290,10 +2291,12 @@ def _relations(x: Extraction, units: list[Unit]) -> None:
         if (not named_here and _PLURAL_PRONOUN.search(u.text)) or group_ref:
             # "Both were found at ...", "the three boys were seen with Bones": the people named together before
             people = _dedupe([*people, *(group_ref or prev_people)])
-        kids_here = _dedupe(f.ent for f in named_here if f.ent.kind == "child")
+        kids_here = _dedupe(f.ent for f in named_here if f.ent.kind == "child") if named_here else []
         if len(kids_here) >= 2:
             group_people = kids_here
-        recent_kids = [*(k for k in recent_kids if k not in kids_here), *kids_here]
+        if kids_here:
+            here = {id(k) for k in kids_here}
+            recent_kids = [*(k for k in recent_kids if id(k) not in here), *kids_here]
         if people:
             prev_person = people[-1] if found else prev_person
             prev_people = people
@@ -2533,9 +2536,12 @@ def _lead_offset(text: str) -> int:
 
 
 def _dedupe(xs: Iterable[Ent]) -> list[Ent]:
+    """Each entity once, in order (by identity: comparing every field of two entities is slow)."""
     out: list[Ent] = []
+    seen: set[int] = set()
     for e in xs:
-        if e not in out:
+        if id(e) not in seen:
+            seen.add(id(e))
             out.append(e)
     return out
 
