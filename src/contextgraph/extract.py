@@ -902,7 +902,7 @@ _LABEL_PAIR = re.compile(r"^\W*[^\W\d][^:/\d|\n]{0,30}\s/\s*[A-Z][\w' ]{1,30}:",
 def bilingual(text: str) -> bool:
     """Whether a note labels its fields in two languages ("Dyddiad / Date:", "Ysgol / School:"), three times or more.
 
-    >>> bilingual("Datum / Date: 1/2/2025\nKind / Child: Al\nSchule / School: Elm Academy\n")
+    >>> bilingual("Datum / Date: 1/2/2025\\nKind / Child: Al\\nSchule / School: Elm Academy\\n")
     True
     """
     return text.count(" / ") >= 3 and len(_LABEL_PAIR.findall(text)) >= 3
