@@ -190,20 +190,21 @@ def test_bad_input_names_the_file(tmp_path: Path, content: bytes, message: str) 
 def test_corpus_targets() -> None:
     rep = evaluate(CORPUS, lambda p: extract(read_note(p), str(p)))
     assert rep.entities.f1 >= 0.90, rep.entities.to_json()
-    assert rep.relationships.f1 >= 0.80, rep.relationships.to_json()
+    assert rep.relationships.f1 >= 0.82, rep.relationships.to_json()
 
 
 def test_second_corpus_does_not_fall_back() -> None:
-    # notes in other styles (tables, trackers, emails, forms): a floor under today's figures, not the target
+    # notes in other styles (tables, trackers, emails, forms): read alone, a floor under today's figures
     folder = SHARED / "corpus" / "notes-2"
     rep = evaluate(folder, lambda p: extract(read_note(p), str(p)), unreadable=(NoteError,))
     assert not [n.note for n in rep.notes if n.error]
     assert rep.entities.f1 >= 0.90, rep.entities.to_json()
-    assert rep.relationships.f1 >= 0.68, rep.relationships.to_json()
+    assert rep.relationships.f1 >= 0.77, rep.relationships.to_json()
     # read together, as eval-extract and ingest read them: the local service names one note defines hold for all
     services = learn_services(read_note(p) for _, p in annotated_notes(folder))
     together = evaluate(folder, lambda p: extract(read_note(p), str(p), services))
-    assert together.relationships.f1 >= 0.72, together.relationships.to_json()
+    assert together.entities.f1 >= 0.90, together.entities.to_json()
+    assert together.relationships.f1 >= 0.80, together.relationships.to_json()  # the target
 
 
 def test_meeting_date_outside_a_short_header() -> None:
@@ -598,3 +599,170 @@ def test_spans_point_into_the_text_as_given() -> None:
                 start, end = r["evidence"]
                 assert 0 <= start < end <= len(text) and text[start:end].strip(), (path.name, r)
     assert mentions > 2000 and named > 0.95 * total
+
+
+# names and places invented for the tests below; none of them occurs in either corpus
+INVENTED = (
+    "Orla Brackley", "Tamsin Dorrit", "Nyla Wexley", "Yusra Pollard", "Corbin Tobin", "Ossie Marlow", "Bryn Sable",
+    "Dunmere", "Gorsebrook", "Dasher", "Gorse", "Gyfun", "Fawr", "Wexcombe", "Pellham",
+)
+
+
+def test_the_invented_names_of_these_tests_are_in_neither_corpus() -> None:
+    import re
+
+    texts = [p.read_text(encoding="utf-8") for c in ("notes", "notes-2") for p in (SHARED / "corpus" / c).glob("*")]
+    for name in INVENTED:
+        for word in name.split():
+            assert not any(re.search(rf"\b{word}\b", t, re.I) for t in texts), word
+
+
+def test_document_words_in_a_title_in_capitals_are_not_a_name() -> None:
+    doc = extract(
+        'STRATEGY MEETING (s.47) - SBAR RECORD\nChild: Orla BRACKLEY ("OB"), DOB 02/02/2010, Dunmere\n'
+        "Date: Thursday 5 December 2024 | Chair: Al Bee\n\nS - SITUATION\n"
+        "OB was found at the Gorsebrook allotments on Sat 30/11/2024.\n"
+    )
+    e = ents(doc)
+    assert "Sbar Record" not in e and e["Orla Brackley"]["kind"] == "child"
+    assert ("FOUND_AT", "Orla Brackley", "Gorsebrook allotments") in rels(doc)
+
+
+def test_a_nickname_known_to_police_as_a_full_name() -> None:
+    doc = extract(
+        HEADER + "\nNyla Wexley (14) was seen with an adult male the girls call Dasher, who was handing out vapes. "
+        "Dasher is known to police as Corbin Tobin, 23. Dasher is grooming Nyla.\n"
+    )
+    assert "Dasher" in ents(doc)["Corbin Tobin"]["aliases"]
+    assert ("EXPLOITS", "Corbin Tobin", "Nyla Wexley") in rels(doc)
+
+
+def test_a_note_in_two_languages_fields_and_place_names() -> None:
+    doc = extract(
+        "CYNGOR SIR PELLHAM / PELLHAM COUNTY COUNCIL\n\nDyddiad / Date: 22/01/2025\n"
+        "Oddi wrth / From: Al Bee, Team Manager\n\n"
+        "Plentyn / Child: Tamsin Dorrit          Dyddiad geni / DOB: 29/04/2010\n"
+        "Lleoliad / Placement: Tŷ Wexcombe (cartref plant / children's home), Ffordd Fawr, Dunmere\n"
+        "Ysgol / School: Ysgol Gyfun Dunmere, Year 9\n\n"
+        "CRYNODEB / SUMMARY\nCCTV from Gorsaf Fysiau Dunmere / Dunmere bus station shows Tamsin being met by "
+        "Corbin Tobin, 30. Tamsin went missing from Ty Wexcombe again on Friday.\n"
+    )
+    e = ents(doc)
+    assert e["Tamsin Dorrit"]["dob"] == "2010-04-29" and "Tamsin Dorrit Dyddiad" not in e
+    assert e["Tŷ Wexcombe"]["kind"] == "location" and "Ty Wexcombe" in e["Tŷ Wexcombe"]["aliases"]
+    assert e["Ysgol Gyfun Dunmere"]["kind"] == "school"
+    assert "Gorsaf Fysiau Dunmere" in e["Dunmere bus station"]["aliases"]
+    assert not {"Cyngor Sir", "Gorsaf Fysiau Dunmere", "Ty Wexcombe"} & set(e)
+    r = rels(doc)
+    assert {
+        ("LIVES_AT", "Tamsin Dorrit", "Tŷ Wexcombe"),
+        ("ATTENDS", "Tamsin Dorrit", "Ysgol Gyfun Dunmere"),
+        ("SEEN_AT", "Tamsin Dorrit", "Dunmere bus station"),
+    } <= r
+
+
+def test_both_girls_are_the_last_two_children_named() -> None:
+    doc = extract(
+        HEADER + "\nNyla Wexley (14) and Yusra Pollard (15) were seen at the Wexcombe Rec.\n\n"
+        "Corbin Tobin, 31, was charged in respect of Nyla. A CAWN was served on him in "
+        "respect of Yusra. Police believe Tobin was grooming both girls for sexual exploitation.\n"
+    )
+    r = rels(doc)
+    assert ("EXPLOITS", "Corbin Tobin", "Nyla Wexley") in r and ("EXPLOITS", "Corbin Tobin", "Yusra Pollard") in r
+
+
+def test_children_groomed_to_join_a_line_are_not_yet_its_members() -> None:
+    doc = extract(
+        HEADER + "\nCorbin Tobin (30) is on the Gorse line. Police assess that he was grooming Ossie Marlow (14) and "
+        "Bryn Sable (15) to move on to running drugs for the Gorse line.\n"
+    )
+    r = rels(doc)
+    assert ("MEMBER_OF", "Corbin Tobin", "Gorse line") in r
+    assert not {("MEMBER_OF", k, "Gorse line") for k in ("Ossie Marlow", "Bryn Sable")} & r
+
+
+def test_a_note_typed_in_lower_case() -> None:
+    doc = extract(
+        "rhi notes - orla brackley (dob 02/02/2010) - thurs 14/11/24\n\n"
+        "mfh: sat 9/11 - found sun 10/11 by police at wexcombe lodge, rm 4. went missing w/ nyla w.\n"
+        "school: dunmere academy yr 10.\n\n"
+        "- her + nyla met at the rec. corbin tobin (dasher) picked them both up from pellham interchange.\n"
+        "- nyla says dasher gave her a phone. orla says nyla stays w/ dasher most weekends.\n"
+    )
+    e = ents(doc)
+    assert e["Orla Brackley"]["kind"] == e["Nyla W"]["kind"] == "child"
+    assert e["Corbin Tobin"]["kind"] == "person_of_concern" and "Dasher" in e["Corbin Tobin"]["aliases"]
+    assert e["Wexcombe Lodge"]["kind"] == e["Pellham Interchange"]["kind"] == "location"
+    r = rels(doc)
+    assert {
+        ("FOUND_AT", "Orla Brackley", "Wexcombe Lodge"),
+        ("MISSING_WITH", "Orla Brackley", "Nyla W"),
+        ("ATTENDS", "Orla Brackley", "Dunmere Academy"),
+        ("SEEN_AT", "Nyla W", "Pellham Interchange"),
+        ("EXPLOITS", "Corbin Tobin", "Nyla W"),
+    } <= r
+
+
+def test_the_head_word_alone_is_the_one_place_named_with_it() -> None:
+    doc = extract(
+        HEADER + "\nOssie Marlow (14) says older boys meet at the Pellham Road underpass after school.\n\n"
+        "On Thu 14/03 Bryn Sable (13) was seen by PCSO Lyle at the underpass with Ossie.\n"
+    )
+    r = rels(doc)
+    assert ("SEEN_AT", "Bryn Sable", "Pellham Road underpass") in r
+    assert "underpass" not in {a.lower() for e in doc["entities"] for a in e.get("aliases", [])}
+
+
+def test_pupils_of_a_school_context_conference_attend_its_school() -> None:
+    doc = extract(
+        "# School Context Conference - Wexcombe Academy (WXA)\n\n**Date:** 16/05/2024\n\n"
+        "### Pupils discussed\n\n**OM (Year 9).** Seen at the Pellham Road underpass with BS.\n\n"
+        "### Pupils\n\n| Initials | Year | Open to |\n|---|---|---|\n| BS | 10 | YJS |\n| NW | 8 | none |\n\n"
+        "### Elsewhere\n\nNyla Wexley (15) goes to another school.\n"
+    )
+    r = rels(doc)
+    assert {("ATTENDS", k, "Wexcombe Academy") for k in ("OM", "BS", "NW")} <= r
+    assert ("ATTENDS", "Nyla Wexley", "Wexcombe Academy") not in r
+
+
+def test_a_sentence_that_starts_with_both_is_about_the_last_two_children() -> None:
+    doc = extract(
+        HEADER + "\nOssie Marlow (14) and Bryn Sable (15) boarded the train together at Pellham Interchange. "
+        "Both had been dropped at the interchange by a grey car, which was being driven by Corbin Tobin (30).\n"
+    )
+    r = rels(doc)
+    for kid in ("Ossie Marlow", "Bryn Sable"):
+        assert ("ASSOCIATES_WITH", kid, "Corbin Tobin") in r or ("ASSOCIATES_WITH", "Corbin Tobin", kid) in r, kid
+
+
+def test_an_adult_cue_after_and_describes_the_next_person() -> None:
+    doc = extract(
+        HEADER + "\nA teaching assistant saw Nyla in the Pellham Interchange at 2pm with Yusra Pollard and a man "
+        "in his twenties the TA did not recognise. Nyla Wexley is 14.\n"
+    )
+    assert ents(doc)["Yusra Pollard"]["kind"] == "child"
+
+
+def test_a_convicted_adult_is_not_a_child_open_to_a_service() -> None:
+    doc = extract(
+        HEADER + "\n- Corbin Tobin was convicted on 02/03 of supplying Class A and is under probation supervision "
+        "with a YJS-style order of his own; he still runs the Gorse line.\n"
+        "- Ossie Marlow (14) is open to YJS and was seen with Tobin.\n"
+    )
+    e = ents(doc)
+    assert e["Corbin Tobin"]["kind"] == "person_of_concern"
+    r = rels(doc)
+    assert ("OPEN_TO", "Ossie Marlow", "YJS") in r
+    assert not any(t == "OPEN_TO" and s == "Corbin Tobin" for t, s, _ in r)
+
+
+def test_the_street_and_an_everyday_head_word_name_the_one_place_of_that_kind_there() -> None:
+    doc = extract(
+        HEADER + "\nOn Saturday Ossie Marlow (14) was seen outside Sable Wines off-licence on Pellham Hill with "
+        "Corbin Tobin (30).\n\nLicensing: the Pellham Hill offy was sold in July; Bryn Sable (13) was seen at the "
+        "Pellham Hill offy on Sunday.\n"
+    )
+    e = ents(doc)
+    offy = next(n for n in e if n.startswith("Sable Wines off-licence"))
+    assert "Pellham Hill offy" in e[offy]["aliases"] and "Pellham Hill offy" not in e
+    assert ("SEEN_AT", "Bryn Sable", offy) in rels(doc)

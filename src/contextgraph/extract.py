@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -117,9 +118,20 @@ NOT_NAME = (
         Act Acts Notice Notices Warning Information Shared Slavery Violence Context Programme Panel Board Protocol
         Abduction Modern Serious Organised Exploited Exploitation Criminal Sexual Harm Prevention Disruption Tactics
         Hi Hello Dear Thanks Thank Regards Kind Best Cheers Reviewed Checked Extracted Exported Supervisor Analyst
+        Record Records Form Forms Log Logs Tracker Profile Briefing Procedure Procedures Guidance Policy Councils
         """
     )
     | COMPASS
+)
+# words of a closed class (articles, pronouns, prepositions, auxiliaries, particles): never a name in any case
+FUNCTION_WORDS = _words(
+    """
+    a an the and or but nor so if then than as of to in on at by for from with without into onto over under up down
+    off out back about after before around near past via w/ i me my we us our you your he him his she her it its
+    they them their this that these those who whom whose which what where when why how is are was were be been being
+    am has have had do does did will would can could shall should may might must not no yes all both each some any
+    also just still even very too only there here now again abt approx re per got get gets went go goes said says
+    """
 )
 SHORTHAND = _words(
     """
@@ -230,7 +242,7 @@ CUES: dict[str, re.Pattern[str]] = {
         r"knows|met|pair|alongside|seen with|arrested with|hangs? (?:out|around) with|linked|in the car|link|"
         r"relationship|partner|pals?|peer|peers|bro|group|accompan\w+|joined|drove|driven|driving|"
         r"in (?:a|his|her) car|messag\w*|texts?|texted|owes?|owed|owing|debt|picked (?:\w+ )?up|gave|gives|"
-        r"bought|buys|snapchat\w*|calls? (?:him|her)|rang)\b",
+        r"bought|buys|snapchat\w*|calls? (?:him|her)|rang)\b|\bw/",
         re.I,
     ),
     "family": re.compile(
@@ -307,9 +319,29 @@ _PLURAL_PRONOUN = re.compile(r"\b(they|them|their|both|the two|the pair|the boys
 _GROUP_REFERENCE = re.compile(
     r"\b(?:the|all|these|those) (?:two|three|four|five|six|\d) (?:boys|girls|young people|children|lads|of them|"
     r"yps?|pupils|friends)\b|\b(?:the|all) (?:two|three|four|five|six)\b|"
-    r"\bthe (?:three |two |four )?younger ones\b",
+    r"\bthe (?:three |two |four )?younger ones\b|\bboth (?:girls|boys|children|young people|lads|of them|yps?)\b|"
+    r"\b(?:them|they) both\b|^\W*both\b(?! (?:of|the|\w+'s)\b)",
     re.I,
 )
+
+
+_GROUP_HINT = re.compile(r"\b(?:both|the|all|these|those)\b", re.I)
+_COUNT_WORDS = {"both": 2, "two": 2, "pair": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+
+
+def _group_referred(text: str, group: list[Ent], recent: list[Ent]) -> list[Ent]:
+    """The children ``text`` refers back to: "the three boys" to the children last named together, "both girls"
+    to the last two children named in the section."""
+    m = _GROUP_REFERENCE.search(text) if (len(group) >= 2 or len(recent) >= 2) and _GROUP_HINT.search(text) else None
+    if m is None:
+        return []
+    words = m.group(0).lower().split()
+    if "both" in words:
+        return recent[-2:] if len(recent) >= 2 else []
+    count = next((_COUNT_WORDS[w] for w in words if w in _COUNT_WORDS), None)
+    if count is not None and len(recent) >= count and len(group) != count:
+        return recent[-count:]
+    return group if len(group) >= 2 else []
 
 
 def title_case(s: str) -> str:
@@ -343,6 +375,15 @@ def title_case(s: str) -> str:
 def _bare(s: str) -> str:
     """Text without markup or spaces, in lower case, to compare a span of the note with the form read."""
     return re.sub(r"[\s*_`]+", "", s).lower()
+
+
+def fold_accents(s: str) -> str:
+    """The letters of ``s`` without their accents.
+
+    >>> fold_accents("Tŷ Mawr Café")
+    'Ty Mawr Cafe'
+    """
+    return "".join(c for c in unicodedata.normalize("NFKD", s) if not unicodedata.combining(c))
 
 
 def norm(s: str) -> str:
@@ -891,6 +932,8 @@ def _first_pass(x: Extraction, units: list[Unit]) -> None:
                 for head in u.head[1:]:
                     if head and head[0].isupper():
                         _place(x, head, "", how="table_cell")
+        if not u.row and ":" in t:
+            _field_value(x, t)
         for m in _ADDRESS.finditer(t):
             _place(x, m.group(0), t[m.end() :], address=True)
         for m in _BUILDING.finditer(t) if _has(t, _BUILDING_WORDS) else ():
@@ -898,6 +941,15 @@ def _first_pass(x: Extraction, units: list[Unit]) -> None:
                 _place(x, m.group(0), t[m.end() :], address=True)
         tt = t if not lower else title_case(t)
         for m in _NAMED_PLACE.finditer(tt) if not _PLACE_TOKENS.isdisjoint(_LOWER_WORD.findall(tt.lower())) else ():
+            if lower:  # "By Police At Saltings Lodge": in a note with no capitals, the words before the name
+                words = m.group(0).split()
+                cut = max((k + 1 for k, w in enumerate(words[:-1]) if w.lower() in FUNCTION_WORDS), default=0)
+                words = words[cut:]
+                while len(words) > 2 and words[0] in NOT_NAME:
+                    words.pop(0)
+                if len(words) >= 2 and words[0] not in _NOT_PLACE_FIRST:
+                    _place(x, " ".join(words), tt[m.end() :])
+                continue
             first = m.group(1).split()[0]
             if first in _NOT_PLACE_FIRST and first not in COMPASS:
                 continue
@@ -950,6 +1002,9 @@ def _first_pass(x: Extraction, units: list[Unit]) -> None:
                 x.alias(e, acr)
     _single_word_places(x)
     _schools_by_year_group(x)
+    if bilingual(note.text):
+        _translated_places(x)
+    _places_by_street(x)
     _consolidate_places(x)
     _place_short_forms(x)
     _school_short_forms(x)
@@ -972,6 +1027,106 @@ def _first_pass(x: Extraction, units: list[Unit]) -> None:
                     del x.index[norm(acr)]
                 if norm(acr) not in x.index:
                     x.alias(e, acr)
+
+
+# a form's field whose value is a place or a school: "Placement: Elm House (children's home), Dock Road"
+_PLACE_FIELD = re.compile(
+    r"^\W*(?:[A-Z]?\d{1,2}[a-z]?\s+)?(?P<label>placement|address|home address|lives at|found where|school|education)"
+    r"(?:\s/\s[\w ]{1,15})?\s*:\s*(?P<value>.+)",
+    re.I,
+)
+_LABEL_PAIR = re.compile(r"^\W*[^\W\d][^:/\d|\n]{0,30}\s/\s*[A-Z][\w' ]{1,30}:", re.M)
+
+
+def bilingual(text: str) -> bool:
+    """Whether a note labels its fields in two languages ("Dyddiad / Date:", "Ysgol / School:"), three times or more.
+
+    >>> bilingual("Datum / Date: 1/2/2025\\nKind / Child: Al\\nSchule / School: Elm Academy\\n")
+    True
+    """
+    return text.count(" / ") >= 3 and len(_LABEL_PAIR.findall(text)) >= 3
+
+
+def _field_value(x: Extraction, t: str) -> None:
+    """The value of a place or school field, up to its first comma or bracket; a label may come in two
+    languages, the other first ("Lleoliad / Placement: ...")."""
+    t = re.sub(r"^\W*[^\W\d][^:/\d|]{0,30}\s/\s*", "", t) if " / " in t[:40] else t
+    m = _PLACE_FIELD.match(t)
+    if m is None:
+        return
+    value = title_case(m.group("value")) if x.note.lowercase else m.group("value")
+    name = _leading_cap_run(value.strip(" \"'“”"))
+    if not name or re.match(r"^\d", name) or name.split()[0] in NOT_NAME or _EMPTY_CELL.match(name):
+        return
+    if m.group("label").lower() in ("school", "education"):
+        if norm(name) not in x.index:
+            x.entity("school", _clean_place(name), how="table_cell").defined = True
+    elif norm(name) not in x.index:
+        _place(x, name, "", how="table_cell")
+
+
+# head words that name the same kind of place, the everyday word beside the formal one
+_SAME_HEAD = (
+    frozenset({"offy", "offie", "off-licence", "off licence"}),
+    frozenset({"chippy", "chip shop", "fish bar"}),
+)
+
+
+def _places_by_street(x: Extraction) -> None:
+    """ "the Mill Hill offy" when the note names "Lucky Wines off-licence, Mill Hill": the one place of that kind
+    the note puts on that street is the place the street's name and the head word stand for."""
+    places = [e for e in x.entities if e.kind == "location"]
+    for e in places:
+        low = re.sub(r"^the\s+", "", e.name.lower())
+        group = next((g for g in _SAME_HEAD for h in g if low.endswith(" " + h)), None)
+        if group is None:
+            continue
+        street = low.rsplit(" ", 2 if low.endswith(" off licence") else 1)[0]
+        owners = [
+            f
+            for f in places
+            if f is not e
+            and "," in f.name
+            and f.name.lower().split(",", 1)[1].strip() == street
+            and any(f.name.lower().split(",", 1)[0].endswith(h) for h in group)
+        ]
+        if len(owners) != 1 or e not in x.entities:
+            continue
+        x.entities.remove(e)
+        for form in (e.name, *e.forms):
+            x.index[norm(form)] = owners[0]
+            owners[0].add_form(form)
+
+
+def _translated_places(x: Extraction) -> None:
+    """In a note written in two languages, a place's name in the other language beside it ("Gorsaf Fysiau
+    Aberhelyg / Aberhelyg bus station") is one more name of the place: the two share their proper name."""
+    text = x.note.text
+    run = r"((?:[A-Z][\w'’-]*\s){0,3}[A-Z][\w'’-]*)"
+    for e in [e for e in x.entities if e.kind == "location"]:
+        for form in (e.name, *e.forms):
+            if len(form.split()) < 2:
+                continue
+            f = re.escape(form)
+            for m in re.finditer(rf"{run}\s/\s{f}\b|\b{f}\s/\s{run}", text):
+                other = m.group(1) or m.group(2)
+                shared = {w.lower() for w in other.split()} & {w.lower() for w in form.split()}
+                if shared and norm(other) not in x.index and len(other.split()) >= 2:
+                    x.alias(e, other)
+
+
+def _translation(t: str, start: int, end: int) -> bool:
+    """Whether a span is the other language's half of "A / B" (or its second half): a name is written the same
+    in both halves, so a span whose words the other half lacks is a phrase translated, not a name."""
+    after = re.match(r"(?:\s[A-Z][\w'’-]*)*[ ,]*/\s*([^.;:()|/]*)", t[end:])
+    if after is not None:
+        other = after.group(1).lower()
+        return any(w.lower() not in other for w in t[start:end].split())
+    before = re.search(r"([^.;:()|/]*)/[ ,]*(?:[A-Z][\w'’-]*\s)*$", t[:start])
+    if before is not None:
+        other = before.group(1).lower()
+        return any(w.lower() not in other for w in t[start:end].split())
+    return False
 
 
 _CALL_THEMSELVES = re.compile(
@@ -1269,6 +1424,8 @@ def _place(x: Extraction, raw: str, after: str, address: bool = False, how: Enti
         e.name = full
         x.index[norm(full)] = e
     x.alias(e, name)
+    if not name.isascii():  # "Tŷ Helyg" is written "Ty Helyg" too
+        x.alias(e, fold_accents(name))
     if alias_paren:
         x.alias(e, alias_paren.group(1))
     if name.startswith("The "):
@@ -1291,7 +1448,8 @@ def _place(x: Extraction, raw: str, after: str, address: bool = False, how: Enti
 # --- pass 2: people -------------------------------------------------------
 
 _NAME_TOKEN = r"(?:[A-Z][a-z]+(?:[-'’][A-Z][a-z]+)?|(?:O['’]|Mc|Mac)[A-Z][a-z]+|[A-Z]{2,}(?:[-'’][A-Z]{2,})?)"
-_FULL_NAME = re.compile(rf"\b({_NAME_TOKEN})((?:\s+{_NAME_TOKEN}){{1,2}})\b")
+# one space between the words of a name: a wider gap separates the fields of a form ("Child: Ann Lee    DOB: ...")
+_FULL_NAME = re.compile(rf"\b({_NAME_TOKEN})((?:\s{_NAME_TOKEN}){{1,2}})\b")
 _SURNAME_FIRST = re.compile(r"\b([A-Z]{3,}(?:-[A-Z]{2,})?),\s+([A-Z][a-z]+(?:-[A-Z][a-z]+)?)\b")
 _TITLED = re.compile(rf"\b{PRO_TITLES}\.?\s+(?:\d{{2,5}}\s+)?(?:[A-Z]\.\s*)?({_NAME_TOKEN}(?:\s+{_NAME_TOKEN})?)")
 
@@ -1381,6 +1539,7 @@ def _age_after(text: str, default_day: date | None) -> tuple[int | None, date | 
 
 def _second_pass(x: Extraction, units: list[Unit]) -> None:
     place_forms = _place_forms(x)
+    two_languages = bilingual(x.note.text)
     place_keys = [place_key(f) for f in place_forms]
     for u in units:
         t = u.text
@@ -1475,6 +1634,8 @@ def _second_pass(x: Extraction, units: list[Unit]) -> None:
                 continue
             spans.append((start, end, _person_name(raw), raw))
         for start, end, name, raw in spans:
+            if two_languages and _translation(t, start, end):
+                continue
             before = t[max(0, start - 20) : start]
             if re.search(rf"\b{PRO_TITLES}\.?\s*(?:\d{{2,5}}\s+)?$", before):
                 continue
@@ -1498,6 +1659,8 @@ def _second_pass(x: Extraction, units: list[Unit]) -> None:
         ):
             x.entities.remove(e)
             x.index.pop(norm(e.name), None)
+    if x.note.lowercase:
+        _lowercase_people(x, units)
     # surnames, first names and nicknames of people named in full stand for them
     for e in list(x.entities):
         if e.kind not in ("child", "person_of_concern") or e.nickname_only:
@@ -1567,7 +1730,8 @@ def _second_pass(x: Extraction, units: list[Unit]) -> None:
 _IDENTITY_HINT = re.compile(r"(?: is| be| as|=)\s+[A-Z][\w'’-]+\s+[A-Z]")
 _IDENTITY = re.compile(
     r"[\"“']?\b([A-Z][A-Za-z0-9'’-]{1,20})[\"”']?,?\s+(?:is|=|was identified as|is identified as|"
-    r"(?:is |was )?(?:believed|thought|understood|known) to be|who (?:I|we|police) (?:understand|believe) to be)\s+"
+    r"(?:is |was )?(?:believed|thought|understood|known) to be|(?:is |was )?known (?:to (?:the )?\w+ )?as|"
+    r"who (?:I|we|police) (?:understand|believe) to be)\s+"
     rf"({_NAME_TOKEN}(?:\s+{_NAME_TOKEN}){{1,2}})\b"
 )
 
@@ -1596,6 +1760,42 @@ def _identities(x: Extraction, units: list[Unit]) -> None:
                 person.adult_votes += other.adult_votes
                 person.child_votes += other.child_votes
             x.alias(person, nick)
+
+
+# in a note typed in lower case, a name is known by what follows it: a date of birth, an age or a nickname in
+# brackets ("precious okonjo (dob 11/10/2009)", "kyle strachan (chino)", "jade millward (chinos gf)")
+_LOWER_NAMED = re.compile(
+    r"(?<![\w'’-])([a-z][a-z'’-]{1,20}) ([a-z][a-z'’-]{1,20})\s*\((?:dob\b|d\.o\.b|aged?\s*\d|\d{1,2}\)|"
+    r"[a-z][a-z'’]{1,20}(?: [a-z]{1,10})?\))"
+)
+# a first name and an initial: "went missing w/ maisie k."
+_LOWER_INITIAL = re.compile(r"(?<![\w'’-])([a-z]{3,20}) ([b-hj-z])(?=[.,;:)]|\s*$)")
+
+
+def _lowercase_people(x: Extraction, units: list[Unit]) -> None:
+    """People of a note with no capitals, found by the note's own structure: a pair of words before a date of
+    birth, an age or a nickname in brackets; a first name with an initial whose first name the note uses again
+    on its own."""
+    text = x.note.text.lower()
+    for u in units:
+        for m in _LOWER_NAMED.finditer(u.text):
+            words = (m.group(1), m.group(2))
+            if any(w in FUNCTION_WORDS or w.capitalize() in NOT_NAME or w.upper() in SHORTHAND for w in words):
+                continue
+            name = title_case(" ".join(words))
+            if norm(name) not in x.index and norm(name) not in x.professionals:
+                _add_person(x, name, u.text[m.end(2) :], u)
+        for m in _LOWER_INITIAL.finditer(u.text):
+            first = m.group(1)
+            if first in FUNCTION_WORDS or first.capitalize() in NOT_NAME or norm(first) in x.professionals:
+                continue
+            if len(re.findall(rf"(?<![\w'’-]){first}(?![\w'’-])", text)) < 3:
+                continue  # a first name used again on its own, twice or more
+            name = f"{first.capitalize()} {m.group(2).upper()}"
+            if norm(name) not in x.index:
+                e = _add_person(x, name, u.text[m.end() :], u)
+                if e is not None:
+                    x.alias(e, first.capitalize())
 
 
 def _people_in_cells(x: Extraction, units: list[Unit]) -> None:
@@ -1778,6 +1978,7 @@ _ADULT_BEFORE = re.compile(
     r"\b(?:CAWNs?|warning notices?)\s+(?:for|against|on)\s+(?:[A-Z][\w'’-]+\s+(?:and|&)\s+)?$",
 )
 _ADULT_BEFORE_WORDS = ("older", "adult", "driver", "holder", "handler", "by ", "CAWN", "otice")
+_NEXT_PERSON = re.compile(r"\s(?:and|or|&|with)\s+(?:a|an|another|the|two|some|other)\s")
 _AGE_AFTER_NAME = re.compile(r"^\s*(?:,\s*|\(\s*)(\d{1,2})\s*(?:\)|,|\s[-–])")
 _TRANSITIONS = re.compile(
     r"\btransition\w*|care leavers?\b|leaving care|\b18\s*[-–]\s*25\b|young adults?\b|personal adviser", re.I
@@ -1806,7 +2007,9 @@ def _decide_kinds(x: Extraction, units: list[Unit]) -> None:
             if _PASSIVE_AGENT.search(before[-32:]):
                 e.adult_votes += 1
             near_before = before[-40:]
-            if _ADULT_CUE.search(after[:40]) or (
+            # "with Ann Lee and a man in his twenties": the cue after the "and" is about someone else
+            own = _NEXT_PERSON.split(after[:40], maxsplit=1)[0]
+            if _ADULT_CUE.search(own) or (
                 any(w in near_before for w in _ADULT_BEFORE_WORDS) and _ADULT_BEFORE.search(near_before)
             ):
                 e.adult_votes += 1
@@ -1863,8 +2066,37 @@ def _mention_pattern(x: Extraction) -> tuple[re.Pattern[str], re.Pattern[str]]:
     )
 
 
+_HEAD_WORD = re.compile(rf"\s{PLACE_HEADS}$")
+
+
+def _places_by_head(x: Extraction) -> dict[str, Ent]:
+    """The head words ("underpass", "allotments", "lodge") that only one place of the note ends with."""
+    got: dict[str, list[Ent]] = {}
+    for e in x.entities:
+        if e.kind == "location":
+            for form in {e.name.split(",")[0], *e.forms}:
+                m = _HEAD_WORD.search(form)
+                if m is not None:
+                    key = m.group(0).strip().lower()
+                    if e not in got.setdefault(key, []):
+                        got[key].append(e)
+    return {k: v[0] for k, v in got.items() if len(v) == 1 and k not in _TOO_GENERIC_HEADS}
+
+
+# head words that name too many places of one kind for "the ..." to point at one named before
+_TOO_GENERIC_HEADS = frozenset({"house", "flats", "shops", "store", "stores", "bar", "club", "services", "station"})
+
+
 def _find_mentions(x: Extraction, units: list[Unit]) -> None:
     multi, single = _mention_pattern(x)
+    # "the underpass" after "Cooper's Way underpass": the one place of the note with that head word
+    by_head = _places_by_head(x)
+    heads = (
+        re.compile(r"\bthe\s+(" + "|".join(re.escape(k) for k in sorted(by_head, key=len, reverse=True)) + r")\b",
+                   re.I)
+        if by_head
+        else None
+    )
     lower = x.note.lowercase
     for u in units:
         found: list[Found] = []
@@ -1894,6 +2126,11 @@ def _find_mentions(x: Extraction, units: list[Unit]) -> None:
                         continue
                 found.append(Found(m.start(), m.end(), e))
                 taken.append((m.start(), m.end()))
+        if heads is not None and "the " in u.text.lower():
+            for m in heads.finditer(u.text):
+                if not any(s < m.end() and m.start() < e for s, e in taken):
+                    found.append(Found(m.start(), m.end(), by_head[m.group(1).lower()]))
+                    taken.append((m.start(), m.end()))
         found.sort(key=lambda f: f.start)
         x.mentions[id(u)] = found
 
@@ -2116,6 +2353,8 @@ def _relations(x: Extraction, units: list[Unit]) -> None:
     prev_person: Ent | None = None
     prev_people: list[Ent] = []
     group_people: list[Ent] = []  # the last children named together, for "the three boys"
+    group_section: int | None = None
+    recent_kids: list[Ent] = []  # the children named in the section so far, the latest last, for "both girls"
     prev_places: list[Ent] = []  # the places of the sentence before, in the same paragraph or item, for "there"
     prev_block_places = -1
     prev_block = -1
@@ -2174,7 +2413,8 @@ def _relations(x: Extraction, units: list[Unit]) -> None:
         )
         pronoun = bool(_PRONOUN.search(u.text))
         if focus and focus not in people:
-            subjectless = bool(_SUBJECTLESS.match(u.text[_lead_offset(u.text) - 1 :])) or bool(
+            lead_text = u.text[_lead_offset(u.text) - 1 :]
+            subjectless = bool(_SUBJECTLESS.match(lead_text[:1].upper() + lead_text[1:])) or bool(
                 ":" in u.text and _FORM_FIELD.match(u.text)
             )
             if (
@@ -2186,15 +2426,18 @@ def _relations(x: Extraction, units: list[Unit]) -> None:
         elif not people and prev_person and pronoun:
             people = [prev_person]
         named_here = [f for f in found if f.ent.kind in ("child", "person_of_concern")]
-        group_ref = False
-        if (not named_here and _PLURAL_PRONOUN.search(u.text)) or (
-            len(group_people) >= 2 and (group_ref := bool(_GROUP_REFERENCE.search(u.text)))
-        ):
+        if u.section != group_section:
+            recent_kids, group_section = [], u.section
+        group_ref: list[Ent] = _group_referred(u.text, group_people, recent_kids)
+        if (not named_here and _PLURAL_PRONOUN.search(u.text)) or group_ref:
             # "Both were found at ...", "the three boys were seen with Bones": the people named together before
-            people = _dedupe([*people, *(group_people if group_ref else prev_people)])
-        kids_here = [f.ent for f in named_here if f.ent.kind == "child"]
-        if len(_dedupe(kids_here)) >= 2:
-            group_people = _dedupe(kids_here)
+            people = _dedupe([*people, *(group_ref or prev_people)])
+        kids_here = _dedupe(f.ent for f in named_here if f.ent.kind == "child") if named_here else []
+        if len(kids_here) >= 2:
+            group_people = kids_here
+        if kids_here:
+            here = {id(k) for k in kids_here}
+            recent_kids = [*(k for k in recent_kids if id(k) not in here), *kids_here]
         if people:
             prev_person = people[-1] if found else prev_person
             prev_people = people
@@ -2224,12 +2467,18 @@ def _relations(x: Extraction, units: list[Unit]) -> None:
         x.current = u
         _group_statement(x, u, found, places, day, grading)
     x.current = None
+    _pupils_attend(x, units)
 
 
-_SUBJECT_FIELD = re.compile(r"^\W*(?:[A-Z]?\d{1,2}[a-z]?\s+)?(child|name|young person|yp|subject)\s*:", re.I)
+# a label may come in two languages, the other first: "Plentyn / Child:", "Lleoliad / Placement:"
+_OTHER_LANGUAGE = r"(?:[^\W\d][^:/\d|]{0,30}\s/\s*)?"
+_SUBJECT_FIELD = re.compile(
+    r"^\W*" + _OTHER_LANGUAGE + r"(?:[A-Z]?\d{1,2}[a-z]?\s+)?(child|name|young person|yp|subject)\s*:", re.I
+)
 _EMAIL_HEADER = re.compile(r"^\W*(?:From|Sent|To|Cc)\s*:", re.M)
 _ASSOCIATES_FIELD = re.compile(
-    r"^\W*(?:[A-Z]?\d{1,2}[a-z]?\s+)?(?:associates?|seen with|linked (?:adults?|peers?))\s*:\s", re.I
+    r"^\W*" + _OTHER_LANGUAGE + r"(?:[A-Z]?\d{1,2}[a-z]?\s+)?(?:associates?|seen with|linked (?:adults?|peers?))\s*:\s",
+    re.I,
 )
 
 
@@ -2367,9 +2616,45 @@ def _relate_row(x: Extraction, u: Unit, sec_grading: str | None) -> bool:
     return True
 
 
+_PUPIL_YEAR = re.compile(r"^\W{0,3}\((?:year|yr)\s*\d{1,2}\b", re.I)
+_PUPILS = re.compile(r"\bpupils?\b", re.I)
+
+
+def _pupils_attend(x: Extraction, units: list[Unit]) -> None:
+    """In a note about one school (its title names it), the children it discusses as pupils attend it: those
+    under a heading of pupils, in a table with a school year column, or named with their year ("KH (Year 9)")."""
+    school = _title_school(x)
+    if school is None:
+        return
+    sections = x.note.sections
+    for u in units:
+        sec = sections[u.section] if u.section is not None else None
+        under_pupils = False
+        while sec is not None and not under_pupils:
+            under_pupils = bool(_PUPILS.search(sec.title))
+            sec = sections[sec.parent] if sec.parent is not None else None
+        year_column = any(re.fullmatch(r"year(?: group)?|yr", c) for c in u.row or {})
+        for f in x.mentions.get(id(u), []):
+            if f.ent.kind == "child" and (under_pupils or year_column or _PUPIL_YEAR.match(u.text[f.end :])):
+                x.current = u
+                x.relate("ATTENDS", f.ent, school, None, None, "school_cue")
+    x.current = None
+
+
+def _title_school(x: Extraction) -> Ent | None:
+    """The school a note's title names ("School Context Conference - Elm Academy"), if any."""
+    units = x.note.units
+    if not units:
+        return None
+    first = units[0]
+    found = _dedupe(f.ent for f in x.mentions.get(id(first), []) if f.ent.kind == "school")
+    return found[0] if len(found) == 1 and first.kind in ("heading", "header") else None
+
+
 # a form's field about its subject: "A7 Missing with: Kayden Moyo", "Found where: ...", "School: ..."
 _FORM_FIELD = re.compile(
-    r"^\W*(?:[A-Z]?\d{1,2}[a-z]?\s+)?(?:missing with|found(?: where)?(?: / by whom)?|seen with|associates?|"
+    r"^\W*" + _OTHER_LANGUAGE + r"(?:[A-Z]?\d{1,2}[a-z]?\s+)?"
+    r"(?:missing with|found(?: where)?(?: / by whom)?|seen with|associates?|"
     r"school|education|services?(?: open)?|open to|known to|address|home address|lives|placement|linked adults?|"
     r"group|line|places?|locations?)\s*:\s",
     re.I,
@@ -2399,9 +2684,12 @@ def _lead_offset(text: str) -> int:
 
 
 def _dedupe(xs: Iterable[Ent]) -> list[Ent]:
+    """Each entity once, in order (by identity: comparing every field of two entities is slow)."""
     out: list[Ent] = []
+    seen: set[int] = set()
     for e in xs:
-        if e not in out:
+        if id(e) not in seen:
+            seen.add(id(e))
             out.append(e)
     return out
 
@@ -2484,8 +2772,11 @@ def _relate_unit(
     for g in groups:
         if re.search(r"\bnot\b[^.;]{0,30}\b(part of|member|in the|on the|involved)|\bnot (yet )?a member", t, re.I):
             continue
+        # "grooming them to move on to running drugs for the line": what the children are groomed for, not yet done
+        recruited = _GROOMED_FOR.search(t)
         for p in people:
-            x.relate("MEMBER_OF", p, g, None, grading, "group_cue")
+            if not (recruited and p.kind == "child"):
+                x.relate("MEMBER_OF", p, g, None, grading, "group_cue")
     # people with people
     if len(people) < 2:
         return
@@ -2510,6 +2801,7 @@ def _relate_unit(
                 x.relate("ASSOCIATES_WITH", a, b, day, grading)
 
 
+_GROOMED_FOR = re.compile(r"\b(?:groom|recruit|coerc|prepar)\w*\b[^.;]{0,60}?\bto (?:move on to|start|begin|join)\b")
 # a warning notice is served because of grooming or exploitation, which the note must state somewhere
 _WARNING_NOTICE = re.compile(r"\bCAWNs?\b|\b(?:child abduction )?warning notices?\b", re.I)
 _STATES_EXPLOITATION = re.compile(r"\bgroom\w*|\bexploit\w*|\bCSE\b|\bCCE\b|\btraffick\w*", re.I)

@@ -326,6 +326,8 @@ _TABLE = re.compile(r"^\s*\|.*\|\s*$")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}")
 _RULE = re.compile(r"^\s*(?:-{3,}|={3,}|\*{3,}|_{3,})\s*$")
 _SENTENCE_END = re.compile(r"(?:(?<=[a-z0-9)\"'”’%])|(?<=[A-Z]{2}))[.!?]\s+(?=[A-Z\"'“(])|;\s+|\s+–\s+(?=[A-Z])")
+# a note typed wholly in lower case: a full stop before a word in lower case ends a sentence too
+_SENTENCE_END_LOWER = re.compile(r"(?<=[a-z0-9)\"'”’%])[.!?]\s+(?=[a-z\"'“(])(?!(?:am|pm)\b)")
 
 
 _EMPHASIS = re.compile(r"\*\*|__|(?<!\w)\*(?!\s)|(?<!\s)\*(?!\w)|`")
@@ -345,15 +347,20 @@ def strip_markup(s: str) -> str:
     return s.strip()
 
 
-def split_sentences(text: str) -> list[str]:
-    """Sentences of a paragraph.
+def split_sentences(text: str, lower: bool = False) -> list[str]:
+    """Sentences of a paragraph; ``lower``: of a note typed in lower case, where a sentence may begin so.
 
     >>> split_sentences("Seen at the Rec. He was with Kai; both ran.")
     ['Seen at the Rec.', 'He was with Kai', 'both ran.']
+    >>> split_sentences("found at the rec. open to yjs.", lower=True)
+    ['found at the rec.', 'open to yjs.']
     """
     out: list[str] = []
     start = 0
-    for m in _SENTENCE_END.finditer(text):
+    ends = _SENTENCE_END.finditer(text)
+    if lower:
+        ends = iter(sorted([*ends, *_SENTENCE_END_LOWER.finditer(text)], key=lambda m: m.start()))
+    for m in ends:
         piece = text[start : m.start() + (1 if text[m.start()] in ".!?" else 0)].strip()
         if piece:
             out.append(piece)
@@ -652,7 +659,7 @@ def _units(note: ParsedNote, lines: list[str]) -> None:
         if para:
             text = " ".join(para)
             block += 1
-            for s in split_sentences(text):
+            for s in split_sentences(text, note.lowercase):
                 note.units.append(Unit(s, para_line, current, "text", block=block))
         para = []
 
@@ -737,13 +744,13 @@ def _units(note: ParsedNote, lines: list[str]) -> None:
         if b:
             flush()
             block += 1
-            for sent in split_sentences(strip_markup(b.group(1))):
+            for sent in split_sentences(strip_markup(b.group(1)), note.lowercase):
                 note.units.append(Unit(sent, i, current, "bullet", block=block))
             continue
         if i < note.header_end:
             flush()
             block += 1
-            for sent in split_sentences(strip_markup(s)):
+            for sent in split_sentences(strip_markup(s), note.lowercase):
                 note.units.append(Unit(sent, i, current, "header", block=block))
             continue
         if not para:
