@@ -12,7 +12,7 @@ def test_held_records_go_with_the_version_and_are_kept_only_once_it_has_settled(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     now = [100.0]
-    monkeypatch.setattr("contextgraph.store.neo4j.time.monotonic", lambda: now[0])
+    monkeypatch.setattr("contextgraph.store.neo4j.held.time.monotonic", lambda: now[0])
     held = Held()
     gen, keep = held.observe(("t", 1))
     assert not keep  # a version first seen: what is read now may be mid-write
