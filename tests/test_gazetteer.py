@@ -272,3 +272,53 @@ def test_serve_sample_loads_the_sample_gazetteer_once(tmp_path: Path, _audit_log
         "sample-gazetteer.csv",
         "sample-postcodes.csv",
     ]
+
+
+def test_every_place_of_another_areas_notes_is_on_its_map_or_in_the_not_located_list(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, _audit_log: Path
+) -> None:
+    """A new user's path: the second corpus's wards configured, the shipped gazetteer loaded, its
+    notes ingested and served. Each place and school the notes gave is on its ward's map with
+    coordinates, or in the list of places not located, where a pin can place it."""
+    from contextgraph.auth import ENV_LOCAL_KEY, LocalKeys
+    from contextgraph.ingest import ingest_paths
+    from contextgraph.localities import Localities, Locality
+
+    from .service import running
+    from .test_localities import SHARED, WARDS
+
+    url = f"sqlite:///{tmp_path / 'second.db'}"
+    notes = sorted(p for p in (SHARED / "corpus" / "notes-2").glob("*.md") if p.name != "README.md")
+    with open_store(url) as s:
+        s.set_localities(Localities("Sallowford", tuple(Locality(w, (f"{w} ward",)) for w in WARDS)))
+        for f in sample_files():
+            import_file(s, f)
+        report = ingest_paths(s, notes)
+        assert not report.failed, [n.error for n in report.failed]
+        places = {e.id: e for e in s.iter_entities() if e.kind in ("location", "school") and not e.members}
+    assert len(places) >= 30
+    key = tmp_path / "second.key.pem"
+    monkeypatch.setenv(ENV_LOCAL_KEY, str(key))
+    with running(url, LocalKeys(key)) as svc:
+        admin = svc.token("admin", ())
+        unlocated: set[str] = set()
+        after = None
+        while True:
+            q = "query($a: String) { unlocatedPlaces(first: 50, after: $a) { next items { id lat } } }"
+            page = svc.data(q, admin, a=after)["unlocatedPlaces"]
+            unlocated |= {x["id"] for x in page["items"] if x["lat"] is None}
+            after = page["next"]
+            if after is None:
+                break
+        on_map: set[str] = set()
+        for ward in WARDS:
+            graph = svc.data(f'{{ localityMap(locality: "{ward}") {{ graph }} }}', admin)["localityMap"]["graph"]
+            on_map |= {n["id"] for n in graph["nodes"] if n["lat"] is not None and n["id"] in places}
+    located = {i for i, e in places.items() if e.lat is not None}
+    missing = [
+        (e.name, e.locality) for i, e in places.items() if i not in on_map and i not in unlocated and e.locality
+    ]
+    assert not missing, missing
+    assert unlocated == set(places) - located  # the list holds exactly the places without coordinates
+    # a place of the area as a whole (no ward) is on no ward's map: it is located, or listed
+    assert all(i in located or i in unlocated for i, e in places.items() if not e.locality)
