@@ -371,13 +371,6 @@ def grade_code(value: str | None) -> int:
 
 _GRADE_CODE: dict[str, int] = {}
 
-FLAG_PROPERTIES: Final[dict[str, str]] = {
-    "exploitation_types": "any listed (for example `CCE`, `CSE`, `county_lines`, `trafficking`)",
-    "risk_level": "`medium` or `high`",
-}
-"""Entity properties that flag a child as at risk of exploitation (see :func:`flagged`)."""
-
-
 def flagged(properties: dict[str, Any]) -> bool:
     """Whether an entity's properties flag it as at risk of exploitation.
 
@@ -442,10 +435,6 @@ class Assertion(NamedTuple):
             "subject": self.subject,
             "object": self.object,
         }
-
-    @classmethod
-    def from_json(cls, d: dict[str, Any]) -> Assertion:
-        return cls(d.get("source_ref"), d.get("date"), d.get("grading"), d["subject"], d["object"])
 
 
 @dataclass(slots=True)

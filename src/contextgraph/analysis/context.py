@@ -61,7 +61,6 @@ class Context:
     risky_links: npt.NDArray[np.int32]  # risky people linked to each place or group
     linked: npt.NDArray[np.int32]  # people linked to each place or group
     pocs_linked: npt.NDArray[np.int32]  # persons of concern linked to each place or group
-    base_rate: float
     poc_home: B  # addresses where a person of concern lives
     score: F = field(default_factory=lambda: np.zeros(0))
     person_score: F = field(default_factory=lambda: np.zeros(0))
@@ -128,7 +127,6 @@ def prepare(p: Projection, w: Weights = DEFAULT, as_of: str | None = None) -> Co
         risky_links,
         linked,
         pocs_linked,
-        base,
         poc_home,
     )
 

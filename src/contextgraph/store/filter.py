@@ -55,13 +55,6 @@ class Filter:
                 raise StoreError(f"unknown kind {k!r}")
         return f
 
-    def edge_ok(self, rtype: str, first: str | None, last: str | None) -> bool:
-        if self.types is not None and rtype not in self.types:
-            return False
-        if self.since and last is not None and last < self.since:
-            return False
-        return not (self.until and first is not None and first > self.until)
-
     def visible_facts(self, r: Relationship) -> Relationship | None:
         """``r`` with only the assertions of the handling codes allowed; None if none is left.
 
