@@ -6,7 +6,7 @@ default), then for each store measures: bulk import from the interchange files
 and relationships fully loaded (p50/p95), and projection of the whole graph into
 the compact form. The 2-hop walks run first on the store as an import leaves it
 (records read from the file or server as walks need them), then again after
-``Store.warm()`` has read every record into memory, as ``contextgraph serve``
+``warm()`` (the stores' :class:`Warmable` side) has read every record into memory, as ``contextgraph serve``
 does before its first request. Prints a Markdown table row per store.
 
     python bench/store_bench.py [--children 215000] [--stores sqlite,neo4j,neo4j-admin] [--samples 300]

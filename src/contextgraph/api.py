@@ -59,6 +59,7 @@ from .settings import TILE_ATTRIBUTION as ENV_TILE_ATTRIBUTION
 from .settings import TILE_URL as ENV_TILE_URL
 from .settings import WARM as ENV_WARM
 from .store import Store, StoreError, open_store, store_url
+from .store.types import Warmable
 from .writes import NotYours, as_seen, linkable, scope_batch, unseen
 
 _FILES = (ENTITIES_FILE, RELATIONSHIPS_FILE, JUDGEMENTS_FILE)
@@ -99,7 +100,7 @@ def _problem(status: int, detail: str | list[str]) -> HTTPException:
 
 def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> FastAPI:
     """The service over the store at ``url``; ``dev`` turns on GraphiQL and introspection; ``warm``
-    reads every record into memory before the first request (see :meth:`Store.warm`)."""
+    reads every record into memory before the first request (see :class:`~contextgraph.store.types.Warmable`)."""
     url = store_url(url)
     limits = Limits.from_env()
     verifier = Verifier.from_settings(LocalKeys.for_store(url))
@@ -118,7 +119,7 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
             raise
         for note in notes:
             print(f"contextgraph: {note}", file=sys.stderr)
-        if warm:
+        if warm and isinstance(state["store"], Warmable):
             state["store"].warm()
         try:
             yield

@@ -22,7 +22,7 @@ from ..model import Entity
 from ..projection import Projection
 from ..store.base import Store
 from ..store.filter import Filter
-from ..store.types import Fact, Key, Label
+from ..store.types import Fact, Forkable, Key, Label
 from . import DEFAULT, Context, Weights, hotspots, lists, networks, prepare, score_children
 
 _MONTHS = (
@@ -125,7 +125,8 @@ def analyse_store(
             result = lists(ctx, localities, top)
             result.update(networks(ctx, since, localities, top, seed))
             return _ordered(_explain(result, store, flt))
-        store.before_fork()
+        if isinstance(store, Forkable):
+            store.before_fork()
         fork = mp.get_context("fork")
         receive, send = fork.Pipe(duplex=False)
         worker = fork.Process(
@@ -166,7 +167,7 @@ def _networks_to(
     try:
         part: Any = networks(ctx, since, localities, top, seed)
         part["hotspots"] = hotspots(ctx, localities, top)
-        reader = store.in_child()
+        reader = store.in_child() if isinstance(store, Forkable) else None
         if reader is not None:
             part = _explain(part, reader, flt)
             explained = True

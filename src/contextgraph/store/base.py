@@ -271,23 +271,6 @@ class Store(ABC):
         it; None when the backend cannot tell cheaply (nothing is cached then)."""
         return None
 
-    def warm(self) -> int:
-        """Read every record into memory now and keep it there, for a long-running service that
-        answers many traversals; returns how many records are held (0 for a backend that keeps
-        its own cache, such as a Neo4j server's page cache)."""
-        return 0
-
-    def before_fork(self) -> None:
-        """Load now what a forked process will read through :meth:`in_child`, so that it
-        shares this process's copy instead of building its own."""
-        return None
-
-    def in_child(self) -> Store | None:
-        """A store to read from in a process forked from this one, sharing what this
-        one has loaded; None where the backend cannot be used safely after a fork
-        (the forked process then leaves its reads to this one)."""
-        return None
-
     def ping(self) -> bool:
         """Whether the store answers."""
         self.read(lambda tx: tx.merged_into([]))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar, runtime_checkable
 
 from ..model import (
     Entity,
@@ -128,3 +128,27 @@ class WriteJournal(Protocol):
     """What records each write before it is committed (see :class:`contextgraph.audit.Journal`)."""
 
     def write(self, store: Store, about: WriteAbout, run: Callable[[], T]) -> T: ...
+
+
+@runtime_checkable
+class Warmable(Protocol):
+    """A store that can read every record into memory now and keep it there, for a long-running
+    service that answers many traversals (both stores are)."""
+
+    def warm(self) -> int:
+        """Read everything; returns how many records are held."""
+        ...
+
+
+@runtime_checkable
+class Forkable(Protocol):
+    """A store a forked process can read from, sharing what this process has loaded (the embedded
+    store); the report runs its second half in such a process."""
+
+    def before_fork(self) -> None:
+        """Load now what the forked process will read, so that it shares this copy."""
+        ...
+
+    def in_child(self) -> Store:
+        """A store to read from in the forked process."""
+        ...

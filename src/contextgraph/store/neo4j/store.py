@@ -217,7 +217,7 @@ class Neo4jStore(Store):
         return (found[0], found[1]) if found else (None, None)
 
     def warm(self) -> int:
-        """As :meth:`Store.warm`: every record is read once into memory, and walks take what they
+        """As :meth:`Warmable.warm`: every record is read once into memory, and walks take what they
         need from there while nothing is written; a committed write by any process empties it,
         and walks then keep what they read again."""
         held = self._held or Held()

@@ -623,7 +623,7 @@ class SQLiteStore(Store):
             con.close()
 
     def warm(self) -> int:
-        """As :meth:`Store.warm`: every record decoded into memory in one pass over each table,
+        """As :meth:`Warmable.warm`: every record decoded into memory in one pass over each table,
         and kept there (changed records are read again after a write). A store warmed once
         stays warm: when another connection writes, the records are read again with the index."""
         with self._lock:
@@ -650,7 +650,7 @@ class SQLiteStore(Store):
             self._index().ekey  # noqa: B018 - built on first use; facts look relationships up in it
 
     def in_child(self) -> SQLiteStore:
-        """As :meth:`Store.in_child`: a new connection to the same file, sharing the
+        """As :meth:`Forkable.in_child`: a new connection to the same file, sharing the
         index this process had loaded when it forked (never this connection, which
         SQLite forbids using across a fork). The index is not checked again: a
         forked reader answers about the graph as it stood at the fork."""
