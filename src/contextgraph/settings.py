@@ -49,6 +49,7 @@ TILE_ATTRIBUTION: Final = "CONTEXTGRAPH_TILE_ATTRIBUTION"
 OIDC_AUTHORITY: Final = "CONTEXTGRAPH_OIDC_AUTHORITY"
 OIDC_CLIENT_ID: Final = "CONTEXTGRAPH_OIDC_CLIENT_ID"
 OIDC_SCOPE: Final = "CONTEXTGRAPH_OIDC_SCOPE"
+FAST_LISTS: Final = "CONTEXTGRAPH_FAST_LISTS"
 # extraction
 CONFIDENCE_THRESHOLD: Final = "CONTEXTGRAPH_CONFIDENCE_THRESHOLD"
 # the bounds of a request (see contextgraph.limits)
@@ -86,6 +87,7 @@ SETTINGS: Final[dict[str, Setting]] = {
         Setting(OIDC_AUTHORITY, "", "the identity provider the page signs in with", "api"),
         Setting(OIDC_CLIENT_ID, "", "the page's client id at the identity provider", "api"),
         Setting(OIDC_SCOPE, "openid profile", "the scopes the page asks for", "api"),
+        Setting(FAST_LISTS, "1", "`0`: GraphQL lists are completed field by field, as graphql-core does", "execution"),
         Setting(
             CONFIDENCE_THRESHOLD, "0.3", "below this confidence a fact is queued for review, not recorded", "confidence"
         ),
