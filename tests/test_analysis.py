@@ -13,8 +13,8 @@ from contextgraph.analysis.report import analyse_store, explain
 from contextgraph.model import Entity, Relationship, service_id
 from contextgraph.store import Store
 
+from .cli import cg
 from .data import rel
-from .test_cli_interchange import cg
 
 LOC = "Riverside"
 DAY = "2024-03-02"

@@ -33,9 +33,9 @@ from contextgraph.audit import (
 from contextgraph.interchange.synth import SAMPLE_AREA
 from contextgraph.store import Store, open_store
 
+from .cli import cg
 from .data import ENTITIES, RELATIONSHIPS
 from .service import Service
-from .test_cli_interchange import cg
 
 
 @pytest.fixture

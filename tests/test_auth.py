@@ -23,7 +23,7 @@ from contextgraph.auth import (
     Verifier,
 )
 
-from .test_cli_interchange import cg
+from .cli import cg
 
 
 @pytest.fixture

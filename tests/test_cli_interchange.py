@@ -13,13 +13,7 @@ import pytest
 from contextgraph.interchange.synth import generate
 from contextgraph.store import Store
 
-
-def cg(*args: str, store: Store | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    cmd = [sys.executable, "-m", "contextgraph", *args]
-    if store is not None:
-        cmd += ["--store", store.url]
-    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200"}
-    return subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, env=env, timeout=300, check=False)
+from .cli import cg
 
 
 def stats(store: Store) -> dict[str, object]:

@@ -23,9 +23,9 @@ from contextgraph.localities import Locality
 from contextgraph.notes import parse_note, read_note
 from contextgraph.store import Filter, Store
 
+from .cli import cg
 from .conftest import SHARED
 from .service import Service
-from .test_cli_interchange import cg
 
 CORPORA = [SHARED / "corpus" / "notes", SHARED / "corpus" / "notes-2"]
 

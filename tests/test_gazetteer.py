@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -26,6 +23,7 @@ from contextgraph.interchange.synth import SAMPLE_AREA
 from contextgraph.model import Entity
 from contextgraph.store import Store, open_store
 
+from .cli import cg
 from .data import rel
 from .service import Service
 
@@ -158,12 +156,6 @@ def test_a_note_ingested_without_a_gazetteer_leaves_places_unlocated(sqlite: Sto
     places = [e for e in sqlite.iter_entities() if e.kind == "location"]
     assert len(places) == 3
     assert all(e.lat is None and "located_by" not in e.properties for e in places)
-
-
-def cg(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200"}
-    cmd = [sys.executable, "-m", "contextgraph", *args]
-    return subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, env=env, timeout=300, check=False)
 
 
 def test_commands_import_then_locate_stored_places_logged(tmp_path: Path, _audit_log: Path) -> None:

@@ -10,8 +10,8 @@ from contextgraph.ingest import decide_review, ingest_paths, reviews
 from contextgraph.localities import Locality
 from contextgraph.store import Store
 
+from .cli import cg
 from .conftest import SHARED
-from .test_cli_interchange import cg
 
 NOTE_A = """# MACE – Northbrook East
 

@@ -32,10 +32,10 @@ import pytest
 from contextgraph.auth import ENV_JWKS_CACHE, ENV_JWKS_REFETCH, LEEWAY, AuthError, LocalKeys, Verifier
 from contextgraph.store import open_store
 
+from .cli import cg
 from .data import ENTITIES, RELATIONSHIPS
 from .keycloak.launch import REALM, REALM_FILE, Keycloak
 from .service import Service, running
-from .test_cli_interchange import cg
 
 ME = "{ me { user role localities clearance } localities }"
 API_CLIENT = "contextgraph-tests"  # password grant, audience contextgraph

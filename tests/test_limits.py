@@ -176,7 +176,7 @@ def _folder(tmp: Path, line: bytes) -> Path:
 
 @pytest.mark.parametrize("levels", [50_000, 1500, 100])
 def test_a_deeply_nested_import_line_is_named_not_a_traceback(tmp_path: Path, levels: int) -> None:
-    from .test_cli_interchange import cg
+    from .cli import cg
 
     line = b'{"id": "c-1", "kind": "child", "name": "B", "x": ' + b"[" * levels + b"]" * levels + b"}"
     folder = _folder(tmp_path / "area", line)
@@ -375,7 +375,7 @@ def test_signed_claims_of_odd_types_are_refused_not_a_crash(tmp_path: Path, odd:
 
 
 def test_a_bad_limit_setting_stops_serve_with_a_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from .test_cli_interchange import cg
+    from .cli import cg
 
     monkeypatch.setenv("CONTEXTGRAPH_MAX_COST", "lots")
     r = cg("serve", "--store", f"sqlite:///{tmp_path / 't.db'}", "--port", "1")

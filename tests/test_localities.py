@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ from contextgraph.ingest import ingest_paths
 from contextgraph.localities import Localities, Locality
 from contextgraph.store import Store
 
+from .cli import cg
 from .conftest import SHARED
 from .service import running
 
@@ -43,12 +43,7 @@ def test_nothing_but_the_sample_generator_names_the_sample_localities() -> None:
 
 
 def cli(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    run = subprocess.run(
-        [sys.executable, "-c", "from contextgraph.cli import main; main()", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    run = cg(*args)
     if check:
         assert run.returncode == 0, run.stderr
     return run

@@ -16,10 +16,10 @@ from contextgraph.model import Entity, Relationship
 from contextgraph.store import Filter, Store, open_store
 from contextgraph.store.neo4j import Neo4jStore
 
+from .cli import cg
 from .conftest import IN_CI
 from .data import ENTITIES, RELATIONSHIPS, a
 from .neo4j_server.launch import Unavailable, admin_import, maven_neo4j
-from .test_cli_interchange import cg
 
 pytestmark = pytest.mark.neo4j
 
