@@ -9,8 +9,8 @@ import argparse
 import time
 from pathlib import Path
 
-from contextgraph.extract import extract
-from contextgraph.notes import read_note
+from contextgraph.notes.extract import extract
+from contextgraph.notes.parse import read_note
 
 
 def main() -> None:

@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from contextgraph.evaluate import annotated_notes, evaluate
-from contextgraph.extract import extract, learn_services
 from contextgraph.interchange.synth import SAMPLE_AREA
 from contextgraph.localities import Localities, Locality
-from contextgraph.notes import NoteError, find_dates, parse_note, read_note
+from contextgraph.notes.evaluate import annotated_notes, evaluate
+from contextgraph.notes.extract import extract, learn_services
+from contextgraph.notes.parse import NoteError, find_dates, parse_note, read_note
 
 from .conftest import SHARED
 
@@ -510,7 +510,7 @@ def test_direct_contact_gives_association() -> None:
 
 
 def test_a_local_service_name_learned_from_its_definition() -> None:
-    from contextgraph.extract import learn_services, local_services
+    from contextgraph.notes.extract import learn_services, local_services
 
     defined = (
         HEADER
@@ -577,7 +577,7 @@ def test_spans_point_into_the_text_as_given() -> None:
     characters of the text as given, whatever markup, tables or wrapped lines it has."""
     import re
 
-    from contextgraph.extract import norm
+    from contextgraph.notes.extract import norm
 
     mentions = named = total = 0
     for folder in (CORPUS, SHARED / "corpus" / "notes-2"):

@@ -48,7 +48,7 @@ from .interchange import (
 )
 from .limits import SETTINGS, BodyLimit, LimitError, Limits, loads, unpack
 from .model import REL_TYPES, Entity
-from .notes import NoteError
+from .notes.parse import NoteError
 from .schema import NO_PURPOSE, Analyses, Context, RequestError, schema, sdl
 from .settings import DEV as ENV_DEV
 from .settings import OIDC_AUTHORITY as ENV_OIDC_AUTHORITY

@@ -26,17 +26,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from . import __version__
-from .confidence import MODEL_PATH
 from .errors import ContextGraphError, exit_code
+from .notes.confidence import MODEL_PATH
 from .settings import STORE as ENV_STORE
 
 if TYPE_CHECKING:
-    from .analysis import (
-        Weights,
-    )
+    from .analysis import Weights
     from .audit import AuditLog
-    from .evaluate import Counts, Report
     from .localities import Localities
+    from .notes.evaluate import Counts, Report
     from .store import Store
 
 
@@ -433,8 +431,8 @@ def extract(
     ] = None,
 ) -> None:
     """Print the entities and relationships read from one note (offline, deterministic)."""
-    from .extract import extract as extract_note
-    from .notes import NoteError, read_note
+    from .notes.extract import extract as extract_note
+    from .notes.parse import NoteError, read_note
 
     _check_format(fmt)
     locs = None
@@ -598,15 +596,15 @@ def review(
 
 
 def _extract_path(path: Path, services: dict[str, str], at: float | None = None) -> dict[str, Any]:
-    from .extract import extract as extract_note
-    from .notes import read_note
+    from .notes.extract import extract as extract_note
+    from .notes.parse import read_note
 
     return extract_note(read_note(path), str(path), services, threshold=at)
 
 
 def _readable(paths: Iterable[Path]) -> Iterator[str]:
     """The text of each note that can be read (one that cannot is reported where it is extracted)."""
-    from .notes import NoteError, read_note
+    from .notes.parse import NoteError, read_note
 
     for p in paths:
         try:
@@ -633,11 +631,11 @@ def eval_extract(
     with the priors at the threshold, and with a model trained on the other folders at the threshold.
     A note that cannot be read is reported and scored as all missed; the run goes on.
     """
-    from .confidence import ConfidenceError, corpus, cross, load_model
-    from .confidence import threshold as confidence_threshold
-    from .evaluate import GoldError, annotated_notes, combine, evaluate
-    from .extract import learn_services
-    from .notes import NoteError
+    from .notes.confidence import ConfidenceError, corpus, cross, load_model
+    from .notes.confidence import threshold as confidence_threshold
+    from .notes.evaluate import GoldError, annotated_notes, combine, evaluate
+    from .notes.extract import learn_services
+    from .notes.parse import NoteError
 
     _check_format(fmt)
     for folder in folders:
@@ -722,11 +720,11 @@ def train(
     ] = None,
 ) -> None:
     """Train the confidence model on annotated notes and write it as JSON (needs scikit-learn)."""
-    from .confidence import ConfidenceError, corpus, load_model, write_model
-    from .confidence import threshold as confidence_threshold
-    from .confidence import train as train_model
-    from .evaluate import GoldError
-    from .notes import NoteError
+    from .notes.confidence import ConfidenceError, corpus, load_model, write_model
+    from .notes.confidence import threshold as confidence_threshold
+    from .notes.confidence import train as train_model
+    from .notes.evaluate import GoldError
+    from .notes.parse import NoteError
 
     for folder in corpus_dirs:
         if not folder.is_dir():

@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from .errors import BadInput
-from .extract import extract_parsed, learn_services
 from .gazetteer import PLACE_KINDS, locate
 from .interchange import entity_from_json, relationship_from_json
 from .localities import Localities, unconfigured_message
 from .model import Assertion, Entity, Relationship, handling_code, service_id
-from .notes import NoteError, ParsedNote, parse_note, read_note
+from .notes.extract import extract_parsed, learn_services
+from .notes.parse import NoteError, ParsedNote, parse_note, read_note
 from .resolve import Decision, Mention, decide, review_item
 from .store import Filter, Store, StoreError
 from .writes import as_seen, unseen
@@ -395,7 +395,7 @@ def ingest_text(
     (read from the store when not given); a note seen before changes nothing.
     ``check`` is called with the note's locality before anything is written, and may
     refuse it by raising. ``scope`` is what the writer may read: mentions are matched only
-    within it (see :func:`plan_note`). Raises :class:`~contextgraph.notes.NoteError` for a note
+    within it (see :func:`plan_note`). Raises :class:`~contextgraph.notes.parse.NoteError` for a note
     that cannot be read, and for one whose locality is not one of the configured ``localities``
     (default: the store's), saying how to add it.
     """

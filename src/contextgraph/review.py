@@ -27,11 +27,11 @@ from pathlib import Path
 from typing import Any
 
 from .errors import BadInput
-from .extract import _grading, extract_parsed
 from .ingest import NoteResult, plan_note
 from .localities import Localities, unconfigured_message
 from .model import KINDS, REL_TYPES, SERVICES, GradingError, normalise_grading, parse_date, service_id
-from .notes import NoteError, ParsedNote, event_dates, parse_note
+from .notes.extract import _grading, extract_parsed
+from .notes.parse import NoteError, ParsedNote, event_dates, parse_note
 from .resolve import Decision
 from .store import Filter, Store
 from .writes import as_seen, changeable, linkable, unseen
@@ -204,7 +204,7 @@ def preview(
 ) -> dict[str, Any]:
     """Everything ``text`` would record for ``user``, a writer within ``scope``, without writing.
 
-    Raises :class:`~contextgraph.notes.NoteError` for a note that cannot be read or is of a locality
+    Raises :class:`~contextgraph.notes.parse.NoteError` for a note that cannot be read or is of a locality
     not configured; ``check`` may refuse the note's locality (before the store is read)."""
     note = _read(store, text, name, check, localities, services)
     shown, res = _shown(store, text, name, user, scope, note)

@@ -60,18 +60,8 @@ from .gazetteer import PLACE_KINDS, GazetteerError, pinned, unlocated
 from .ingest import ReviewError, decide_review, ingest_text, reviews, source_visible
 from .interchange import InputError, entity_from_json, relationship_from_json
 from .limits import Limits, QueryGuard, QueryRules
-from .model import (
-    GRADE_CODES,
-    KIND_CODES,
-    KINDS,
-    REL_TYPES,
-    SERVICES,
-    TYPE_CODES,
-    Entity,
-    Relationship,
-    service_id,
-)
-from .notes import NoteError
+from .model import GRADE_CODES, KIND_CODES, KINDS, REL_TYPES, SERVICES, TYPE_CODES, Entity, Relationship, service_id
+from .notes.parse import NoteError
 from .projection import Projection
 from .store import Filter, Store, StoreError, Subgraph
 from .store.types import Fact

@@ -25,14 +25,7 @@ import numpy as np
 
 from ..localities import Localities
 from ..memory import paused_gc
-from ..model import (
-    KINDS,
-    TYPE_CODES,
-    Entity,
-    Relationship,
-    canonical_pair,
-    grade_code,
-)
+from ..model import KINDS, TYPE_CODES, Entity, Relationship, canonical_pair, grade_code
 from ..projection import Projection, day
 from ..text import name_score, normalise_name
 from .codec import new_record

@@ -8,10 +8,7 @@ from typing import Any
 
 import orjson
 
-from ..model import (
-    Assertion,
-    Relationship,
-)
+from ..model import Assertion, Relationship
 
 
 def new_record(kind: str, **fields: Any) -> dict[str, Any]:

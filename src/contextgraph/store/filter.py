@@ -5,12 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from ..model import (
-    KINDS,
-    REL_TYPES,
-    Grading,
-    Relationship,
-)
+from ..model import KINDS, REL_TYPES, Grading, Relationship
 from .errors import StoreError
 
 

@@ -4,12 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..model import (
-    REL_TYPES,
-    Entity,
-    Relationship,
-    strongest_grading,
-)
+from ..model import REL_TYPES, Entity, Relationship, strongest_grading
 from .errors import StoreError
 from .types import Key
 

@@ -6,10 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar, runtime_checkable
 
-from ..model import (
-    Entity,
-    Relationship,
-)
+from ..model import Entity, Relationship
 
 if TYPE_CHECKING:
     from .base import Store

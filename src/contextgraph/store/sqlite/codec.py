@@ -7,14 +7,7 @@ from typing import Any
 
 import orjson
 
-from ...model import (
-    KIND_CODES,
-    REL_TYPES,
-    TYPE_CODES,
-    Entity,
-    Relationship,
-    strongest_grading,
-)
+from ...model import KIND_CODES, REL_TYPES, TYPE_CODES, Entity, Relationship, strongest_grading
 from ..codec import decode_assertions, encode_assertions
 
 BULK_ROWS = 50_000

@@ -11,11 +11,7 @@ import numpy as np
 import numpy.typing as npt
 import orjson
 
-from ...model import (
-    KIND_CODES,
-    Entity,
-    Relationship,
-)
+from ...model import KIND_CODES, Entity, Relationship
 from ...projection import day
 from .codec import KIND_CODE, entity_of_row
 

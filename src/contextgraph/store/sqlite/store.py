@@ -26,15 +26,7 @@ import orjson
 from rapidfuzz import fuzz, process
 
 from ...memory import paused_gc
-from ...model import (
-    KIND_CODES,
-    KINDS,
-    TYPE_CODES,
-    Entity,
-    Relationship,
-    flagged,
-    grade_code,
-)
+from ...model import KIND_CODES, KINDS, TYPE_CODES, Entity, Relationship, flagged, grade_code
 from ...projection import Projection, day
 from ...text import normalise_name
 from ..base import Store, Txn
@@ -43,13 +35,7 @@ from ..filter import Filter
 from ..merge import merge_relationship, same_rel, view
 from ..types import Fact, Key, Label, Stats, Subgraph, WriteSummary
 from ..walk import walk
-from .codec import (
-    KIND_CODE,
-    SYMMETRIC,
-    TYPE_CODE,
-    entity_of_row,
-    relationship_of_row,
-)
+from .codec import KIND_CODE, SYMMETRIC, TYPE_CODE, entity_of_row, relationship_of_row
 from .index import Index, day_number, edge_key
 from .migrations import MIGRATIONS
 from .sql import set_version, sql, values

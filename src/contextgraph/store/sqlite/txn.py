@@ -7,25 +7,11 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from ...model import (
-    Entity,
-    Relationship,
-    flagged,
-    grade_code,
-)
+from ...model import Entity, Relationship, flagged, grade_code
 from ...projection import day
 from ..base import Txn
 from ..types import RECORD_TABLES, Key, Named
-from .codec import (
-    BULK_ROWS,
-    KIND_CODE,
-    TYPE_CODE,
-    dumps,
-    entity_row,
-    relationship_of_row,
-    summary_of,
-    trim,
-)
+from .codec import BULK_ROWS, KIND_CODE, TYPE_CODE, dumps, entity_row, relationship_of_row, summary_of, trim
 from .index import day_number, edge_key
 from .sql import sql, values
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import BadInput
-from .model import REL_TYPES
+from ..errors import BadInput
+from ..model import REL_TYPES
 
 
 def _key(s: str) -> str:

@@ -33,13 +33,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from .errors import BadInput
-from .settings import CONFIDENCE_THRESHOLD as ENV_THRESHOLD
+from ..errors import BadInput
+from ..settings import CONFIDENCE_THRESHOLD as ENV_THRESHOLD
 
 if TYPE_CHECKING:
     from .extract import Ent, Evidence, Extraction
 
-MODEL_PATH = Path(__file__).with_name("data") / "confidence.json"
+MODEL_PATH = Path(__file__).parents[1] / "data" / "confidence.json"
 """The committed model, trained on both annotated corpora."""
 
 DEFAULT_THRESHOLD = 0.3
@@ -195,7 +195,7 @@ class Model:
     def to_json(self) -> dict[str, Any]:
         return {
             "format": 1,
-            "about": "logistic models of the confidence of extracted facts; see contextgraph.confidence",
+            "about": "logistic models of the confidence of extracted facts; see contextgraph.notes.confidence",
             "threshold": self.threshold,
             "trained_on": list(self.trained_on),
             "seed": self.seed,
@@ -438,7 +438,7 @@ def labelled(folder: Path, read: Callable[[Path], Candidates]) -> list[Labelled]
     """Every annotated note of ``folder`` that can be read, its candidates labelled by the vocabulary's
     matching rule."""
     from .evaluate import GoldError, annotated_notes, matches
-    from .notes import NoteError
+    from .parse import NoteError
 
     out: list[Labelled] = []
     for g, note in annotated_notes(folder):
@@ -499,7 +499,7 @@ def write_model(model: Model, path: Path) -> None:
 def note_candidates(path: Path, services: dict[str, str] | None = None) -> Candidates:
     """The candidates of one note file."""
     from .extract import extract_parsed
-    from .notes import parse_note, read_note
+    from .parse import parse_note, read_note
 
     x = extract_parsed(parse_note(read_note(path), str(path)), services)
     return candidates(x, *x.document())
@@ -510,7 +510,7 @@ def corpus(folder: Path) -> list[Labelled]:
     defines hold for all, as in ingest)."""
     from .evaluate import annotated_notes
     from .extract import learn_services
-    from .notes import NoteError, read_note
+    from .parse import NoteError, read_note
 
     texts = []
     for _, note in annotated_notes(folder):

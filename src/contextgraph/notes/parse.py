@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from .errors import BadInput
-from .localities import Localities, Locality, norm  # noqa: F401 - Locality: for the examples
-from .model import MEETING_KINDS
+from ..errors import BadInput
+from ..localities import Localities, Locality, norm  # noqa: F401 - Locality: for the examples
+from ..model import MEETING_KINDS
 
 MAX_NOTE_BYTES = 2 * 1024 * 1024
 

@@ -1,6 +1,6 @@
 """Offline, deterministic extraction of entities and relationships from one note.
 
-Rules, not a model: the note's structure (:mod:`contextgraph.notes`), the
+Rules, not a model: the note's structure (:mod:`contextgraph.notes.parse`), the
 conventions of police and social-care writing (SURNAME in capitals, aka and
 quoted nicknames, initials, ages in brackets, 3x5x2 gradings), lexicons of
 place, school and group words, and cue words for each relationship type of the
@@ -30,10 +30,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
+from ..localities import Localities, Locality  # noqa: F401 - Locality: for the examples
+from ..model import REL_TYPES, SERVICES, Grading, GradingError
 from .confidence import judge
-from .localities import Localities, Locality  # noqa: F401 - Locality: for the examples
-from .model import REL_TYPES, SERVICES, Grading, GradingError
-from .notes import (
+from .parse import (
     ParsedNote,
     Unit,
     anchor_day,
@@ -532,7 +532,7 @@ class Extraction:
 
     def to_json(self, threshold: float | None = None) -> dict[str, Any]:
         """The extraction document: what would be recorded, each fact with its confidence, and what
-        would be queued below ``threshold`` (default: the setting's, see :mod:`contextgraph.confidence`)."""
+        would be queued below ``threshold`` (default: the setting's, see :mod:`contextgraph.notes.confidence`)."""
         return judge(self, *self.document(), threshold)
 
     def document(self) -> tuple[dict[str, Any], list[Ent], list[dict[str, Any]]]:
@@ -2851,7 +2851,7 @@ def extract(
     threshold: float | None = None,
 ) -> dict[str, Any]:
     """The extraction output of the shared vocabulary for one note's text, its locality read
-    against the configured ``localities`` (see :func:`~contextgraph.notes.parse_note`).
+    against the configured ``localities`` (see :func:`~contextgraph.notes.parse.parse_note`).
 
     >>> doc = extract('''# MACE – Hillcrest ward
     ... Date: 18/01/2024
