@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from contextgraph.audit import AuditLog
 from contextgraph.cli import app
-from contextgraph.ingest import ReviewError, decide_review, ingest_paths, reviews
+from contextgraph.ingest.pipeline import ReviewError, decide_review, ingest_paths, reviews
 from contextgraph.localities import Locality
 from contextgraph.notes.confidence import ENV_THRESHOLD, Linear, Model, candidates, corpus, load_model, split, train
 from contextgraph.notes.extract import extract, extract_parsed

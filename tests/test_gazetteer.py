@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from contextgraph.gazetteer import (
+from contextgraph.ingest.gazetteer import (
     GazetteerError,
     import_file,
     locate,
@@ -18,7 +18,7 @@ from contextgraph.gazetteer import (
     open_gazetteer,
     sample_files,
 )
-from contextgraph.ingest import ingest_text
+from contextgraph.ingest.pipeline import ingest_text
 from contextgraph.interchange.synth import SAMPLE_AREA
 from contextgraph.model import Entity
 from contextgraph.store import Store, open_store
@@ -273,7 +273,7 @@ def test_every_place_of_another_areas_notes_is_on_its_map_or_in_the_not_located_
     notes ingested and served. Each place and school the notes gave is on its ward's map with
     coordinates, or in the list of places not located, where a pin can place it."""
     from contextgraph.auth import ENV_LOCAL_KEY, LocalKeys
-    from contextgraph.ingest import ingest_paths
+    from contextgraph.ingest.pipeline import ingest_paths
     from contextgraph.localities import Localities, Locality
 
     from .service import running

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from contextgraph.ingest import decide_review, ingest_paths, reviews
+from contextgraph.ingest.pipeline import decide_review, ingest_paths, reviews
 from contextgraph.localities import Locality
 from contextgraph.store import Store
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from contextgraph.auth import ENV_LOCAL_KEY, LocalKeys
-from contextgraph.ingest import ingest_paths
+from contextgraph.ingest.pipeline import ingest_paths
 from contextgraph.localities import Localities, Locality
 from contextgraph.store import Store
 

@@ -19,7 +19,7 @@ import jwt
 import pytest
 
 from contextgraph.auth import LocalKeys
-from contextgraph.ingest import reviews
+from contextgraph.ingest.pipeline import reviews
 from contextgraph.store import Store, open_store
 
 from .service import Service

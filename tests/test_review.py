@@ -8,8 +8,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from contextgraph.ingest.review import commit
 from contextgraph.model import REL_TYPES, canonical_pair
-from contextgraph.review import commit
 from contextgraph.store import Store
 
 from .service import Service
@@ -306,8 +306,8 @@ def test_a_note_shaped_like_markup_comes_back_as_text(service: Service) -> None:
 
 def test_commit_refuses_a_stale_plan_in_the_library_too(store: Store) -> None:
     """The same checks without the service: a plan computed before the store changed."""
-    from contextgraph.review import Edits, ReviewError
-    from contextgraph.review import preview as plan
+    from contextgraph.ingest.review import Edits, ReviewError
+    from contextgraph.ingest.review import preview as plan
     from contextgraph.store import Filter
 
     scope = Filter.of(localities=["East"], handling=["P", "C"])

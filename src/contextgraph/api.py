@@ -35,7 +35,8 @@ from strawberry.fastapi import GraphQLRouter
 from . import __version__
 from .audit import AuditError, AuditLog, Journal, acting, audit_path
 from .auth import AuthError, LocalKeys, Principal, Verifier
-from .ingest import ingest_text
+from .ingest.pipeline import ingest_text
+from .ingest.writes import NotYours, as_seen, linkable, scope_batch, unseen
 from .interchange import (
     ENTITIES_FILE,
     JUDGEMENTS_FILE,
@@ -60,7 +61,6 @@ from .settings import TILE_URL as ENV_TILE_URL
 from .settings import WARM as ENV_WARM
 from .store import Store, StoreError, open_store, store_url
 from .store.types import Warmable
-from .writes import NotYours, as_seen, linkable, scope_batch, unseen
 
 _FILES = (ENTITIES_FILE, RELATIONSHIPS_FILE, JUDGEMENTS_FILE)
 

@@ -493,7 +493,7 @@ def ingest(
 ) -> None:
     """Extract, resolve and write notes: one transaction per note; a bad note is reported and skipped."""
     from .audit import acting
-    from .ingest import ingest_paths
+    from .ingest.pipeline import ingest_paths
 
     _check_format(fmt)
     files: list[Path] = []
@@ -547,7 +547,7 @@ def review(
     """The review queue: possible matches that were not merged (accept merges; undo with split), and
     facts below the confidence threshold that were not written (accept writes one as proposed)."""
     from .audit import acting
-    from .ingest import ReviewError, decide_review, reviews
+    from .ingest.pipeline import ReviewError, decide_review, reviews
 
     _check_format(fmt)
     with _store(store, _log(store)) as s:
@@ -1113,8 +1113,8 @@ def serve(
 def _load_sample(url: str) -> None:
     """The generated sample area, imported into an empty store (a store with data is left alone)."""
     from .audit import acting
-    from .gazetteer import import_file as import_gazetteer_file
-    from .gazetteer import sample_files
+    from .ingest.gazetteer import import_file as import_gazetteer_file
+    from .ingest.gazetteer import sample_files
     from .interchange import entity_from_json, relationship_from_json
     from .interchange.synth import LOCALITIES as SAMPLE_LOCALITIES
     from .interchange.synth import SAMPLE_AREA, generate
@@ -1162,8 +1162,8 @@ def gazetteer_import(
 ) -> None:
     """Load a gazetteer file, told by its header; a file with a bad line is refused whole, naming the line."""
     from .audit import acting
-    from .gazetteer import GazetteerError, open_gazetteer
-    from .gazetteer import import_file as import_gazetteer_file
+    from .ingest.gazetteer import GazetteerError, open_gazetteer
+    from .ingest.gazetteer import import_file as import_gazetteer_file
 
     try:
         open_gazetteer(file)  # refused before the log or the store is touched
@@ -1187,7 +1187,7 @@ def gazetteer_import(
 def gazetteer_locate(store: StoreOpt = None, user: UserOpt = "cli") -> None:
     """Locate the stored places without coordinates by the gazetteer as it is now (after a later import)."""
     from .audit import acting
-    from .gazetteer import locate_stored
+    from .ingest.gazetteer import locate_stored
 
     log = _log(store)
     with _store(store, log) as s:

@@ -50,14 +50,16 @@ from strawberry.scalars import JSON
 from strawberry.types import ExecutionResult, Info
 from strawberry.types.graphql import OperationType
 
-from . import policy, review
+from . import policy
 from .analysis.report import analyse_store
 from .audit import NEEDS_PURPOSE, AuditError, AuditLog, acting
 from .auth import Principal
 from .errors import ContextGraphError
 from .execution import Budgeted, FastLists, Kept, fast_lists
-from .gazetteer import PLACE_KINDS, GazetteerError, pinned, unlocated
-from .ingest import ReviewError, decide_review, ingest_text, reviews, source_visible
+from .ingest import review
+from .ingest.gazetteer import PLACE_KINDS, GazetteerError, pinned, unlocated
+from .ingest.pipeline import ReviewError, decide_review, ingest_text, reviews, source_visible
+from .ingest.writes import changeable, linkable, sees_everything, stored_id
 from .interchange import InputError, entity_from_json, relationship_from_json
 from .limits import Limits, QueryGuard, QueryRules
 from .model import GRADE_CODES, KIND_CODES, KINDS, REL_TYPES, SERVICES, TYPE_CODES, Entity, Relationship, service_id
@@ -65,7 +67,6 @@ from .notes.parse import NoteError
 from .projection import Projection
 from .store import Filter, Store, StoreError, Subgraph
 from .store.types import Fact
-from .writes import changeable, linkable, sees_everything, stored_id
 
 MAX_PAGE = 50
 """The largest page of any list but the map."""
@@ -248,12 +249,12 @@ class Context(BaseContext):
             raise RequestError(f"the note is for {locality or 'no locality'}, not one of your localities")
 
     def changeable(self, eid: str) -> Entity:
-        """The entity ``eid`` if this user may change it (:func:`~contextgraph.writes.changeable`);
+        """The entity ``eid`` if this user may change it (:func:`~contextgraph.ingest.writes.changeable`);
         else the same error whether it is missing or not theirs."""
         return self._theirs(eid, changeable(self.store, self.scope(), [eid]))
 
     def linkable(self, eid: str) -> Entity:
-        """The entity ``eid`` if this user may link to it (:func:`~contextgraph.writes.linkable`);
+        """The entity ``eid`` if this user may link to it (:func:`~contextgraph.ingest.writes.linkable`);
         else the same error whether it is missing or not theirs."""
         return self._theirs(eid, linkable(self.store, self.scope(), [eid]))
 

@@ -14,7 +14,7 @@ A match is a judgement about a child, so it is made only when it is safe:
 - **new** — nothing like it: a new entity.
 
 Functions here are pure: they take the candidates the store found and return
-decisions; :mod:`contextgraph.ingest` does the reading and writing.
+decisions; :mod:`contextgraph.ingest.pipeline` does the reading and writing.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from .model import KINDS, Entity
-from .text import normalise_name
+from ..model import KINDS, Entity
+from ..text import normalise_name
 
 
 @dataclass(slots=True)

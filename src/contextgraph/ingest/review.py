@@ -26,14 +26,14 @@ from datetime import date as Date
 from pathlib import Path
 from typing import Any
 
-from .errors import BadInput
-from .ingest import NoteResult, plan_note
-from .localities import Localities, unconfigured_message
-from .model import KINDS, REL_TYPES, SERVICES, GradingError, normalise_grading, parse_date, service_id
-from .notes.extract import _grading, extract_parsed
-from .notes.parse import NoteError, ParsedNote, event_dates, parse_note
+from ..errors import BadInput
+from ..localities import Localities, unconfigured_message
+from ..model import KINDS, REL_TYPES, SERVICES, GradingError, normalise_grading, parse_date, service_id
+from ..notes.extract import _grading, extract_parsed
+from ..notes.parse import NoteError, ParsedNote, event_dates, parse_note
+from ..store import Filter, Store
+from .pipeline import NoteResult, plan_note
 from .resolve import Decision
-from .store import Filter, Store
 from .writes import as_seen, changeable, linkable, unseen
 
 MAX_EDITS = 500

@@ -29,9 +29,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
-from .interchange import Batch, InputError
-from .model import Assertion, Entity, Relationship, canonical_pair, service_id
-from .store import Filter, Store, WriteSummary
+from ..interchange import Batch, InputError
+from ..model import Assertion, Entity, Relationship, canonical_pair, service_id
+from ..store import Filter, Store, WriteSummary
 
 MAX_TRIES = 50
 """How many namespaced ids are tried for one record before giving up."""

@@ -16,15 +16,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .errors import BadInput
+from ..errors import BadInput
+from ..interchange import entity_from_json, relationship_from_json
+from ..localities import Localities, unconfigured_message
+from ..model import Assertion, Entity, Relationship, handling_code, service_id
+from ..notes.extract import extract_parsed, learn_services
+from ..notes.parse import NoteError, ParsedNote, parse_note, read_note
+from ..store import Filter, Store, StoreError
 from .gazetteer import PLACE_KINDS, locate
-from .interchange import entity_from_json, relationship_from_json
-from .localities import Localities, unconfigured_message
-from .model import Assertion, Entity, Relationship, handling_code, service_id
-from .notes.extract import extract_parsed, learn_services
-from .notes.parse import NoteError, ParsedNote, parse_note, read_note
 from .resolve import Decision, Mention, decide, review_item
-from .store import Filter, Store, StoreError
 from .writes import as_seen, unseen
 
 ID_PREFIX = {"child": "c", "person_of_concern": "p", "location": "l", "school": "s", "group": "g"}
@@ -112,7 +112,7 @@ def plan_note(
     candidates (it is not counted in the note's ``queued``). The note's locality is read
     against ``localities`` (default: the store's); ``parsed``: the note already parsed.
 
-    For a note reviewed before it is recorded (:mod:`contextgraph.review`): ``doc`` is the
+    For a note reviewed before it is recorded (:mod:`contextgraph.ingest.review`): ``doc`` is the
     extraction to plan (default: the note's own); ``chosen`` maps an entity of it to the record
     the writer merges it into (one they may change), or to None for a new record; ``trace``
     receives each entity's decision and the id it is written under."""

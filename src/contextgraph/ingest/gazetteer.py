@@ -26,11 +26,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple
 
-from .errors import BadInput
-from .model import Entity
-from .store import Filter, Store
-from .store.types import Named
-from .text import normalise_name
+from ..errors import BadInput
+from ..model import Entity
+from ..store import Filter, Store
+from ..store.types import Named
+from ..text import normalise_name
 
 NO_GRID = 99.999999
 """The latitude the ONS Postcode Directory gives a postcode without a grid reference."""
@@ -308,5 +308,5 @@ def pinned(e: Entity, lat: float, lon: float, reason: str, user: str) -> Entity:
 
 def sample_files() -> list[Path]:
     """The fictional gazetteer of the sample area shipped with the package."""
-    data = Path(__file__).parent / "data"
+    data = Path(__file__).parents[1] / "data"
     return [data / "sample-postcodes.csv", data / "sample-gazetteer.csv"]
