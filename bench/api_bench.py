@@ -49,8 +49,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from contextgraph.auth import LocalKeys  # noqa: E402
 from contextgraph.interchange.synth import LOCALITIES, generate  # noqa: E402
+from contextgraph.service.auth import LocalKeys  # noqa: E402
 from contextgraph.store import open_store  # noqa: E402
 
 NETWORK = "query($c: ID!) { network(centre: $c, depth: 2) { nodes { id kind name } edges { type source target } } }"

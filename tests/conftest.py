@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from contextgraph.audit import ENV_AUDIT
-from contextgraph.auth import ENV_LOCAL_KEY, LocalKeys
 from contextgraph.interchange.synth import SAMPLE_AREA
+from contextgraph.service.audit import ENV_AUDIT
+from contextgraph.service.auth import ENV_LOCAL_KEY, LocalKeys
 from contextgraph.store import Store, open_store
 from contextgraph.store.neo4j import Neo4jStore
 

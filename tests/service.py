@@ -15,8 +15,8 @@ from typing import Any
 
 import uvicorn
 
-from contextgraph.api import create_app
-from contextgraph.auth import LocalKeys
+from contextgraph.service.api import create_app
+from contextgraph.service.auth import LocalKeys
 
 
 class Service:

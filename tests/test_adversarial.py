@@ -19,8 +19,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from contextgraph.auth import LocalKeys
-from contextgraph.policy import ROLES
+from contextgraph.service.auth import LocalKeys
+from contextgraph.service.policy import ROLES
 
 from .data import ENTITIES
 from .service import Service

@@ -10,8 +10,8 @@ from pathlib import Path
 import jwt
 import pytest
 
-from contextgraph.auth import AUDIENCE, LOCAL_ISSUER
 from contextgraph.interchange.synth import SAMPLE_AREA
+from contextgraph.service.auth import AUDIENCE, LOCAL_ISSUER
 from contextgraph.store import Store, open_store
 
 from .service import Service
@@ -99,10 +99,10 @@ def test_no_introspection_in_production(service: Service) -> None:
 
 
 def test_committed_schema_is_the_live_schema() -> None:
-    from contextgraph.api import sdl
+    from contextgraph.service.api import sdl
 
     committed = (Path(__file__).resolve().parents[1] / "api" / "schema.graphql").read_text(encoding="utf-8")
-    assert committed == sdl(), "api/schema.graphql is stale: run python -m contextgraph.api > api/schema.graphql"
+    assert committed == sdl(), "stale: run python -m contextgraph.service.api > api/schema.graphql"
 
 
 NETWORK = """{ network(centre: "c-1", depth: 2) {
@@ -224,11 +224,11 @@ def test_serve_with_the_sample_prints_a_token_that_signs_in(tmp_path: Path, _aud
 def test_worker_processes_share_a_socket_with_nagle_off(tmp_path: Path) -> None:
     import socket
 
-    from contextgraph.api import TCPConfig
+    from contextgraph.service.api import TCPConfig
 
     from .service import free_port
 
-    config = TCPConfig("contextgraph.api:app_from_settings", factory=True, host="127.0.0.1", port=free_port())
+    config = TCPConfig("contextgraph.service.api:app_from_settings", factory=True, host="127.0.0.1", port=free_port())
     sock = config.bind_socket()
     try:
         # asyncio turns Nagle's algorithm off only on connections of a socket that names TCP
@@ -248,7 +248,7 @@ def test_serve_with_two_workers_answers(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    from contextgraph.auth import LocalKeys
+    from contextgraph.service.auth import LocalKeys
 
     from .service import free_port
 

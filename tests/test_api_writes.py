@@ -170,9 +170,9 @@ def test_rest_notes_import_and_export(service: Service, _audit_log: Path) -> Non
 
 
 def test_committed_openapi_is_the_live_description() -> None:
-    from contextgraph.api import openapi
+    from contextgraph.service.api import openapi
 
     committed = (Path(__file__).resolve().parents[1] / "api" / "openapi.json").read_text(encoding="utf-8")
     assert committed == openapi(), (
-        "api/openapi.json is stale: run python -m contextgraph.api openapi > api/openapi.json"
+        "api/openapi.json is stale: run python -m contextgraph.service.api openapi > api/openapi.json"
     )

@@ -20,7 +20,8 @@ from typing import Any
 
 import pytest
 
-from contextgraph.audit import (
+from contextgraph.interchange.synth import SAMPLE_AREA
+from contextgraph.service.audit import (
     ENV_AUDIT,
     ENV_AUDIT_KEY,
     ENV_MAX_SUBJECTS,
@@ -30,7 +31,6 @@ from contextgraph.audit import (
     audit_folder,
     audit_path,
 )
-from contextgraph.interchange.synth import SAMPLE_AREA
 from contextgraph.store import Store, open_store
 
 from .cli import cg
@@ -363,7 +363,7 @@ def test_fail_closed_when_the_log_cannot_be_written(
 def test_the_log_lives_beside_a_sqlite_store(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(ENV_AUDIT)
     assert audit_path("sqlite:///data/team.db") == Path("data/team.audit.jsonl")
-    assert audit_path("neo4j://neo4j:pw@host:7687") == Path("contextgraph.audit.jsonl")
+    assert audit_path("neo4j://neo4j:pw@host:7687") == Path("contextgraph.service.audit.jsonl")
     monkeypatch.setenv(ENV_AUDIT, os.path.join("logs", "a.jsonl"))
     assert audit_path("sqlite:///x.db") == Path("logs/a.jsonl")
     assert AuditLog(Path("logs/a.jsonl")).key_path == Path("logs/a.audit.key")

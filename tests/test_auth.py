@@ -12,7 +12,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from contextgraph.auth import (
+from contextgraph.service.auth import (
     AUDIENCE,
     ENV_AUDIENCE,
     ENV_ISSUER,

@@ -14,13 +14,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from contextgraph.audit import AuditLog
 from contextgraph.cli import app
 from contextgraph.ingest.pipeline import ReviewError, decide_review, ingest_paths, reviews
 from contextgraph.localities import Locality
 from contextgraph.notes.confidence import ENV_THRESHOLD, Linear, Model, candidates, corpus, load_model, split, train
 from contextgraph.notes.extract import extract, extract_parsed
 from contextgraph.notes.parse import parse_note, read_note
+from contextgraph.service.audit import AuditLog
 from contextgraph.store import Filter, Store
 
 from .cli import cg

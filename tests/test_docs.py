@@ -102,7 +102,7 @@ def test_every_weight_is_documented_with_its_default() -> None:
 
 
 def test_every_role_and_clearance_is_documented() -> None:
-    from contextgraph.auth import CLEARANCES, ROLES
+    from contextgraph.service.auth import CLEARANCES, ROLES
 
     text = (DOCS / "auth.md").read_text(encoding="utf-8")
     for name, meaning in [*ROLES.items(), *CLEARANCES.items()]:
@@ -110,7 +110,7 @@ def test_every_role_and_clearance_is_documented() -> None:
 
 
 def test_every_audited_operation_is_documented() -> None:
-    from contextgraph.audit import OPERATIONS
+    from contextgraph.service.audit import OPERATIONS
 
     text = (DOCS / "audit.md").read_text(encoding="utf-8")
     for name in OPERATIONS:

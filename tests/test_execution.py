@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from contextgraph.auth import ENV_LOCAL_KEY, LocalKeys
 from contextgraph.interchange import entity_from_json, relationship_from_json
 from contextgraph.interchange.synth import SAMPLE_AREA, generate
+from contextgraph.service.auth import ENV_LOCAL_KEY, LocalKeys
 from contextgraph.settings import FAST_LISTS
 from contextgraph.store import open_store
 

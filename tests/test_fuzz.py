@@ -35,9 +35,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 
-from contextgraph.audit import ENV_AUDIT
-from contextgraph.auth import ENV_LOCAL_KEY, LocalKeys
-from contextgraph.schema import schema as build_schema
+from contextgraph.service.audit import ENV_AUDIT
+from contextgraph.service.auth import ENV_LOCAL_KEY, LocalKeys
+from contextgraph.service.schema import schema as build_schema
 
 from .data import ENTITIES, RELATIONSHIPS
 from .service import Service, running

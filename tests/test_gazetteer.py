@@ -272,9 +272,9 @@ def test_every_place_of_another_areas_notes_is_on_its_map_or_in_the_not_located_
     """A new user's path: the second corpus's wards configured, the shipped gazetteer loaded, its
     notes ingested and served. Each place and school the notes gave is on its ward's map with
     coordinates, or in the list of places not located, where a pin can place it."""
-    from contextgraph.auth import ENV_LOCAL_KEY, LocalKeys
     from contextgraph.ingest.pipeline import ingest_paths
     from contextgraph.localities import Localities, Locality
+    from contextgraph.service.auth import ENV_LOCAL_KEY, LocalKeys
 
     from .service import running
     from .test_localities import SHARED, WARDS

@@ -29,7 +29,7 @@ from typing import Any
 import jwt
 import pytest
 
-from contextgraph.auth import ENV_JWKS_CACHE, ENV_JWKS_REFETCH, LEEWAY, AuthError, LocalKeys, Verifier
+from contextgraph.service.auth import ENV_JWKS_CACHE, ENV_JWKS_REFETCH, LEEWAY, AuthError, LocalKeys, Verifier
 from contextgraph.store import open_store
 
 from .cli import cg

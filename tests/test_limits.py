@@ -17,8 +17,8 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from contextgraph.auth import AUDIENCE, ENV_LOCAL_KEY, LOCAL_ISSUER, AuthError, LocalKeys, Verifier
 from contextgraph.model import Entity, Relationship
+from contextgraph.service.auth import AUDIENCE, ENV_LOCAL_KEY, LOCAL_ISSUER, AuthError, LocalKeys, Verifier
 from contextgraph.store import Store
 
 from .data import rel

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from contextgraph.auth import ENV_LOCAL_KEY, LocalKeys
 from contextgraph.ingest.pipeline import ingest_paths
 from contextgraph.localities import Localities, Locality
+from contextgraph.service.auth import ENV_LOCAL_KEY, LocalKeys
 from contextgraph.store import Store
 
 from .cli import cg

@@ -18,8 +18,8 @@ from typing import Any
 import jwt
 import pytest
 
-from contextgraph.auth import LocalKeys
 from contextgraph.ingest.pipeline import reviews
+from contextgraph.service.auth import LocalKeys
 from contextgraph.store import Store, open_store
 
 from .service import Service

@@ -17,9 +17,9 @@ from typing import Any
 import jwt
 import pytest
 
-from contextgraph.auth import ENV_LOCAL_KEY, LocalKeys
 from contextgraph.interchange import entity_from_json, relationship_from_json
 from contextgraph.interchange.synth import generate
+from contextgraph.service.auth import ENV_LOCAL_KEY, LocalKeys
 from contextgraph.store import open_store
 
 from .conftest import IN_CI

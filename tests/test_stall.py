@@ -16,8 +16,8 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from contextgraph.auth import AUDIENCE, ENV_LOCAL_KEY, LOCAL_ISSUER, LocalKeys
 from contextgraph.model import Entity, Relationship
+from contextgraph.service.auth import AUDIENCE, ENV_LOCAL_KEY, LOCAL_ISSUER, LocalKeys
 from contextgraph.store import Store
 
 from .data import rel

@@ -32,9 +32,9 @@ from .settings import STORE as ENV_STORE
 
 if TYPE_CHECKING:
     from .analysis import Weights
-    from .audit import AuditLog
     from .localities import Localities
     from .notes.evaluate import Counts, Report
+    from .service.audit import AuditLog
     from .store import Store
 
 
@@ -65,7 +65,7 @@ PurposeOpt = Annotated[str | None, typer.Option("--purpose", help="Why: the just
 
 def _log(store: str | None) -> AuditLog:
     """The access log of the store, checked writable and whole before anything is done."""
-    from .audit import AuditLog, audit_path
+    from .service.audit import AuditLog, audit_path
     from .store import store_url
 
     log = AuditLog(audit_path(store_url(store)))
@@ -90,7 +90,7 @@ class UserError(ContextGraphError):
 def _store(url: str | None, log: AuditLog | None = None) -> Iterator[Store]:
     """The store, closed afterwards; a refusal from it becomes a one-line user error. With
     ``log``, the log is checked against the store first and every write is logged ahead."""
-    from .audit import Journal
+    from .service.audit import Journal
     from .store import StoreError, open_store, store_url
 
     try:
@@ -139,9 +139,9 @@ def import_(
     ] = None,
 ) -> None:
     """Import a folder in the interchange format. All of it is written, or nothing."""
-    from .audit import acting
     from .interchange import InputError, apply_batch, read_folder
     from .memory import paused_gc
+    from .service.audit import acting
 
     if neo4j_admin is not None:
         _admin_files(path, neo4j_admin)
@@ -366,7 +366,7 @@ def merge(
     user: Annotated[str, typer.Option(help="Who decided")] = "cli",
 ) -> None:
     """Record that two entities are one (A's id is kept). Undo with split."""
-    from .audit import acting
+    from .service.audit import acting
 
     log = _log(store)
     with _store(store, log) as s, acting(s, user, reason, {"command": "merge"}):
@@ -383,7 +383,7 @@ def split(
     user: Annotated[str, typer.Option(help="Who decided")] = "cli",
 ) -> None:
     """Undo a merge: B gets back its own record and facts."""
-    from .audit import acting
+    from .service.audit import acting
 
     log = _log(store)
     with _store(store, log) as s, acting(s, user, reason, {"command": "split"}):
@@ -399,7 +399,7 @@ def erase(
     user: Annotated[str, typer.Option(help="Who asked")] = "cli",
 ) -> None:
     """Erase a person and their facts; an erasure record without personal data remains."""
-    from .audit import acting
+    from .service.audit import acting
 
     if not reason:
         raise UserError("erasure needs --reason")
@@ -492,8 +492,8 @@ def ingest(
     fmt: FormatOpt = "table",
 ) -> None:
     """Extract, resolve and write notes: one transaction per note; a bad note is reported and skipped."""
-    from .audit import acting
     from .ingest.pipeline import ingest_paths
+    from .service.audit import acting
 
     _check_format(fmt)
     files: list[Path] = []
@@ -546,8 +546,8 @@ def review(
 ) -> None:
     """The review queue: possible matches that were not merged (accept merges; undo with split), and
     facts below the confidence threshold that were not written (accept writes one as proposed)."""
-    from .audit import acting
     from .ingest.pipeline import ReviewError, decide_review, reviews
+    from .service.audit import acting
 
     _check_format(fmt)
     with _store(store, _log(store)) as s:
@@ -1026,7 +1026,7 @@ def token(
     store: StoreOpt = None,
 ) -> None:
     """Mint a short-lived local sign-in token, signed with the key kept beside the store."""
-    from .auth import AuthError, LocalKeys
+    from .service.auth import AuthError, LocalKeys
     from .store import store_url
 
     with _store(store) as s:
@@ -1064,10 +1064,10 @@ def serve(
     """Run the service: /graphql and REST behind sign-in, /healthz and /readyz."""
     import uvicorn
 
-    from .api import create_app
-    from .auth import AuthError, LocalKeys
     from .interchange.synth import LOCALITIES as SAMPLE_LOCALITIES
     from .limits import LimitError
+    from .service.api import create_app
+    from .service.auth import AuthError, LocalKeys
     from .store import store_url
 
     url = store_url(store)
@@ -1101,9 +1101,9 @@ def serve(
         os.environ[ENV_WARM] = "1" if warm else "0"
         from uvicorn.supervisors import Multiprocess
 
-        from .api import TCPConfig
+        from .service.api import TCPConfig
 
-        factory = "contextgraph.api:app_from_settings"
+        factory = "contextgraph.service.api:app_from_settings"
         config = TCPConfig(factory, factory=True, host=host, port=port, workers=workers, log_level="warning")
         Multiprocess(config, sockets=[config.bind_socket()]).run()
     else:
@@ -1112,12 +1112,12 @@ def serve(
 
 def _load_sample(url: str) -> None:
     """The generated sample area, imported into an empty store (a store with data is left alone)."""
-    from .audit import acting
     from .ingest.gazetteer import import_file as import_gazetteer_file
     from .ingest.gazetteer import sample_files
     from .interchange import entity_from_json, relationship_from_json
     from .interchange.synth import LOCALITIES as SAMPLE_LOCALITIES
     from .interchange.synth import SAMPLE_AREA, generate
+    from .service.audit import acting
 
     with _store(url, _log(url)) as s:
         if not s.localities():
@@ -1161,9 +1161,9 @@ def gazetteer_import(
     user: UserOpt = "cli",
 ) -> None:
     """Load a gazetteer file, told by its header; a file with a bad line is refused whole, naming the line."""
-    from .audit import acting
     from .ingest.gazetteer import GazetteerError, open_gazetteer
     from .ingest.gazetteer import import_file as import_gazetteer_file
+    from .service.audit import acting
 
     try:
         open_gazetteer(file)  # refused before the log or the store is touched
@@ -1186,8 +1186,8 @@ def gazetteer_import(
 @gazetteer_app.command("locate")
 def gazetteer_locate(store: StoreOpt = None, user: UserOpt = "cli") -> None:
     """Locate the stored places without coordinates by the gazetteer as it is now (after a later import)."""
-    from .audit import acting
     from .ingest.gazetteer import locate_stored
+    from .service.audit import acting
 
     log = _log(store)
     with _store(store, log) as s:
@@ -1211,8 +1211,8 @@ app.add_typer(loc_app, name="localities")
 
 def _set_localities(store: str | None, user: str, command: str, change: Callable[[Localities], Localities]) -> None:
     """Read the stored localities, change them, and write them back, logged, in one step."""
-    from .audit import acting
     from .localities import LocalityError
+    from .service.audit import acting
 
     log = _log(store)
     with _store(store, log) as s:
@@ -1324,7 +1324,7 @@ LogOpt = Annotated[Path | None, typer.Option("--log", help="The log file (defaul
 def audit_verify(store: StoreOpt = None, log: LogOpt = None) -> None:
     """Check the chain, its head file and the store's head: fails, naming the line, if a record was
     edited, deleted, moved or cut off, or the log was replaced."""
-    from .audit import AuditLog, audit_path
+    from .service.audit import AuditLog, audit_path
     from .store import store_url
 
     a = AuditLog(log or audit_path(store_url(store)))
@@ -1363,7 +1363,7 @@ def audit_list(
     fmt: FormatOpt = "table",
 ) -> None:
     """Records of the access log, oldest first."""
-    from .audit import AuditLog, audit_path
+    from .service.audit import AuditLog, audit_path
     from .store import store_url
 
     _check_format(fmt)

@@ -19,7 +19,7 @@ from .model import (
     SERVICES,
     SOURCE_EVALUATIONS,
 )
-from .policy import ROLES
+from .service.policy import ROLES
 
 BEGIN = "<!-- generated from model.py: begin -->"
 END = "<!-- generated from model.py: end -->"

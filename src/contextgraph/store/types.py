@@ -122,7 +122,7 @@ class Staged:
 
 
 class WriteJournal(Protocol):
-    """What records each write before it is committed (see :class:`contextgraph.audit.Journal`)."""
+    """What records each write before it is committed (see :class:`contextgraph.service.audit.Journal`)."""
 
     def write(self, store: Store, about: WriteAbout, run: Callable[[], T]) -> T: ...
 

@@ -34,18 +34,18 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
+from ..errors import Unauthenticated
+from ..settings import JWKS_CACHE_SECONDS as ENV_JWKS_CACHE
+from ..settings import JWKS_MIN_REFETCH_SECONDS as ENV_JWKS_REFETCH
+from ..settings import JWKS_URL as ENV_JWKS_URL
+from ..settings import JWT_AUDIENCE as ENV_AUDIENCE
+from ..settings import JWT_ISSUER as ENV_ISSUER
+from ..settings import JWT_PUBLIC_KEY as ENV_PUBLIC_KEY
+from ..settings import TOKEN_KEY as ENV_LOCAL_KEY
 from . import policy
-from .errors import Unauthenticated
-from .settings import JWKS_CACHE_SECONDS as ENV_JWKS_CACHE
-from .settings import JWKS_MIN_REFETCH_SECONDS as ENV_JWKS_REFETCH
-from .settings import JWKS_URL as ENV_JWKS_URL
-from .settings import JWT_AUDIENCE as ENV_AUDIENCE
-from .settings import JWT_ISSUER as ENV_ISSUER
-from .settings import JWT_PUBLIC_KEY as ENV_PUBLIC_KEY
-from .settings import TOKEN_KEY as ENV_LOCAL_KEY
 
 ROLES: Final[dict[str, str]] = {name: r.description for name, r in policy.ROLES.items()}
-"""Each role and what it may do, from the roles table (:mod:`contextgraph.policy`)."""
+"""Each role and what it may do, from the roles table (:mod:`contextgraph.service.policy`)."""
 CLEARANCES: Final[dict[str, str]] = {
     "P": "intelligence with handling code P only",
     "C": "intelligence with handling codes P and C",
@@ -123,7 +123,7 @@ def _check_lifetime(claims: dict[str, Any]) -> None:
     >>> _check_lifetime({"iat": now, "exp": now + 10 * 365 * 86400})
     Traceback (most recent call last):
     ...
-    contextgraph.auth.AuthError: the token lasts longer than 12 hours; ask for a shorter one
+    contextgraph.service.auth.AuthError: the token lasts longer than 12 hours; ask for a shorter one
     """
     iat, exp = claims.get("iat"), claims.get("exp")
     if iat is None and exp is None:  # checked for presence where the token is verified

@@ -45,12 +45,12 @@ from typing import IO, Any, Final, TypeVar
 
 import orjson
 
-from .errors import Unavailable
-from .settings import AUDIT_KEY as ENV_AUDIT_KEY
-from .settings import AUDIT_LOG as ENV_AUDIT
-from .settings import AUDIT_MAX_SUBJECTS as ENV_MAX_SUBJECTS
-from .store.base import Store
-from .store.types import Staged, WriteAbout
+from ..errors import Unavailable
+from ..settings import AUDIT_KEY as ENV_AUDIT_KEY
+from ..settings import AUDIT_LOG as ENV_AUDIT
+from ..settings import AUDIT_MAX_SUBJECTS as ENV_MAX_SUBJECTS
+from ..store.base import Store
+from ..store.types import Staged, WriteAbout
 
 MAX_SUBJECTS = 1000
 """The most subject ids named in a record itself; more go to a manifest file (``$CONTEXTGRAPH_AUDIT_MAX_SUBJECTS``)."""
@@ -93,7 +93,7 @@ def audit_path(store_url: str) -> Path:
     if store_url.startswith("sqlite:///"):
         db = Path(store_url.removeprefix("sqlite:///"))
         return db.with_name(db.stem + ".audit.jsonl")
-    return Path("contextgraph.audit.jsonl")
+    return Path("contextgraph.service.audit.jsonl")
 
 
 def audit_folder(log: Path) -> Path:

@@ -4,7 +4,7 @@ Types and enums are built from the vocabulary in :mod:`contextgraph.model`. What
 a user may reach is decided in the store read itself: each read passes a
 :class:`~contextgraph.store.Filter` of the user's localities and handling codes,
 so nothing outside them is fetched, counted or analysed. Every read of a person
-and every write is put on the access log (:mod:`contextgraph.audit`) before the
+and every write is put on the access log (:mod:`contextgraph.service.audit`) before the
 answer is sent; if the log cannot be written the request fails.
 
 What each role may do (``docs/api.md`` has the table):
@@ -50,23 +50,23 @@ from strawberry.scalars import JSON
 from strawberry.types import ExecutionResult, Info
 from strawberry.types.graphql import OperationType
 
+from ..analysis.report import analyse_store
+from ..errors import ContextGraphError
+from ..ingest import review
+from ..ingest.gazetteer import PLACE_KINDS, GazetteerError, pinned, unlocated
+from ..ingest.pipeline import ReviewError, decide_review, ingest_text, reviews, source_visible
+from ..ingest.writes import changeable, linkable, sees_everything, stored_id
+from ..interchange import InputError, entity_from_json, relationship_from_json
+from ..limits import Limits, QueryGuard, QueryRules
+from ..model import GRADE_CODES, KIND_CODES, KINDS, REL_TYPES, SERVICES, TYPE_CODES, Entity, Relationship, service_id
+from ..notes.parse import NoteError
+from ..projection import Projection
+from ..store import Filter, Store, StoreError, Subgraph
+from ..store.types import Fact
 from . import policy
-from .analysis.report import analyse_store
 from .audit import NEEDS_PURPOSE, AuditError, AuditLog, acting
 from .auth import Principal
-from .errors import ContextGraphError
 from .execution import Budgeted, FastLists, Kept, fast_lists
-from .ingest import review
-from .ingest.gazetteer import PLACE_KINDS, GazetteerError, pinned, unlocated
-from .ingest.pipeline import ReviewError, decide_review, ingest_text, reviews, source_visible
-from .ingest.writes import changeable, linkable, sees_everything, stored_id
-from .interchange import InputError, entity_from_json, relationship_from_json
-from .limits import Limits, QueryGuard, QueryRules
-from .model import GRADE_CODES, KIND_CODES, KINDS, REL_TYPES, SERVICES, TYPE_CODES, Entity, Relationship, service_id
-from .notes.parse import NoteError
-from .projection import Projection
-from .store import Filter, Store, StoreError, Subgraph
-from .store.types import Fact
 
 MAX_PAGE = 50
 """The largest page of any list but the map."""
@@ -1798,5 +1798,5 @@ def schema(production: bool = True, limits: Limits | None = None) -> strawberry.
 
 
 def sdl() -> str:
-    """The schema in SDL, as committed in ``api/schema.graphql`` (``python -m contextgraph.api``)."""
+    """The schema in SDL, as committed in ``api/schema.graphql`` (``python -m contextgraph.service.api``)."""
     return schema(production=False).as_str() + "\n"

@@ -27,8 +27,8 @@ from graphql import (
 )
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from .limits import SETTINGS
-from .settings import FAST_LISTS
+from ..limits import SETTINGS
+from ..settings import FAST_LISTS
 
 
 def fast_lists() -> bool:

@@ -1,13 +1,13 @@
 """The service: FastAPI with the GraphQL endpoint and REST for files, behind sign-in.
 
 Every request to ``/graphql``, ``/notes``, ``/import`` and ``/export`` carries a
-bearer token (see :mod:`contextgraph.auth`); without a trustworthy one the answer
+bearer token (see :mod:`contextgraph.service.auth`); without a trustworthy one the answer
 is 401 before anything is read. The schema and what each role may reach are in
-:mod:`contextgraph.schema`; REST applies the same scope. Every request's purpose
+:mod:`contextgraph.service.schema`; REST applies the same scope. Every request's purpose
 comes from the ``X-Purpose`` header and goes on the access log with the request.
 
-Run ``python -m contextgraph.api`` to print the GraphQL schema and
-``python -m contextgraph.api openapi`` for the REST description.
+Run ``python -m contextgraph.service.api`` to print the GraphQL schema and
+``python -m contextgraph.service.api openapi`` for the REST description.
 """
 
 from __future__ import annotations
@@ -32,12 +32,10 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from strawberry.fastapi import GraphQLRouter
 
-from . import __version__
-from .audit import AuditError, AuditLog, Journal, acting, audit_path
-from .auth import AuthError, LocalKeys, Principal, Verifier
-from .ingest.pipeline import ingest_text
-from .ingest.writes import NotYours, as_seen, linkable, scope_batch, unseen
-from .interchange import (
+from .. import __version__
+from ..ingest.pipeline import ingest_text
+from ..ingest.writes import NotYours, as_seen, linkable, scope_batch, unseen
+from ..interchange import (
     ENTITIES_FILE,
     JUDGEMENTS_FILE,
     RELATIONSHIPS_FILE,
@@ -47,20 +45,22 @@ from .interchange import (
     export_lines,
     read_folder,
 )
-from .limits import SETTINGS, BodyLimit, LimitError, Limits, loads, unpack
-from .model import REL_TYPES, Entity
-from .notes.parse import NoteError
+from ..limits import SETTINGS, BodyLimit, LimitError, Limits, loads, unpack
+from ..model import REL_TYPES, Entity
+from ..notes.parse import NoteError
+from ..settings import DEV as ENV_DEV
+from ..settings import OIDC_AUTHORITY as ENV_OIDC_AUTHORITY
+from ..settings import OIDC_CLIENT_ID as ENV_OIDC_CLIENT_ID
+from ..settings import OIDC_SCOPE as ENV_OIDC_SCOPE
+from ..settings import STORE as ENV_STORE
+from ..settings import TILE_ATTRIBUTION as ENV_TILE_ATTRIBUTION
+from ..settings import TILE_URL as ENV_TILE_URL
+from ..settings import WARM as ENV_WARM
+from ..store import Store, StoreError, open_store, store_url
+from ..store.types import Warmable
+from .audit import AuditError, AuditLog, Journal, acting, audit_path
+from .auth import AuthError, LocalKeys, Principal, Verifier
 from .schema import NO_PURPOSE, Analyses, Context, RequestError, schema, sdl
-from .settings import DEV as ENV_DEV
-from .settings import OIDC_AUTHORITY as ENV_OIDC_AUTHORITY
-from .settings import OIDC_CLIENT_ID as ENV_OIDC_CLIENT_ID
-from .settings import OIDC_SCOPE as ENV_OIDC_SCOPE
-from .settings import STORE as ENV_STORE
-from .settings import TILE_ATTRIBUTION as ENV_TILE_ATTRIBUTION
-from .settings import TILE_URL as ENV_TILE_URL
-from .settings import WARM as ENV_WARM
-from .store import Store, StoreError, open_store, store_url
-from .store.types import Warmable
 
 _FILES = (ENTITIES_FILE, RELATIONSHIPS_FILE, JUDGEMENTS_FILE)
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from .model import REL_TYPES
+from ..model import REL_TYPES
 
 Clearance = Literal["P", "C"]
 
