@@ -169,7 +169,7 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
     )
     app.include_router(router, prefix="/graphql")
 
-    page = Path(__file__).parent / "web" / "static"
+    page = Path(__file__).parents[1] / "web" / "static"
     if (page / "index.html").exists():
         app.mount("/static", StaticFiles(directory=page), name="static")
 
