@@ -250,7 +250,7 @@ def test_the_not_located_list_is_scoped_and_pins_are_for_writers_and_logged(
 
 
 def test_serve_sample_loads_the_sample_gazetteer_once(tmp_path: Path, _audit_log: Path) -> None:
-    from contextgraph.cli import _load_sample
+    from contextgraph.cli.service import _load_sample
 
     url = f"sqlite:///{tmp_path / 'sample.db'}"
     _load_sample(url)

@@ -1,0 +1,298 @@
+"""Commands of the analysis: synth, analyse and eval-analysis."""
+
+from __future__ import annotations
+
+import gc
+import json
+import sys
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import orjson
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from .common import (
+    FormatOpt,
+    PurposeOpt,
+    StoreOpt,
+    UserError,
+    UserOpt,
+    access_log,
+    app,
+    check_format,
+    opened,
+    out,
+    purpose_of,
+)
+
+if TYPE_CHECKING:
+    from ..analysis import Weights
+
+
+@app.command("synth")
+def synth_(
+    out_dir: Annotated[Path, typer.Argument(help="Folder to write entities.jsonl and relationships.jsonl into")],
+    truth_file: Annotated[Path, typer.Argument(help="JSON file for the ground truth, kept apart from the data")],
+    children: Annotated[int, typer.Option(help="How many children")] = 2000,
+    seed: Annotated[int, typer.Option(help="Random seed")] = 0,
+) -> None:
+    """Write a synthetic locality with ground truth: which exploited children are not open to services."""
+    from ..interchange.synth import generate
+
+    if children < 1:
+        raise UserError("--children must be at least 1")
+    if truth_file.resolve().parent == out_dir.resolve():
+        raise UserError(f"{truth_file}: keep the truth file out of the data folder {out_dir}")
+    data = generate(children=children, seed=seed)
+    data.write(out_dir)
+    truth_file.parent.mkdir(parents=True, exist_ok=True)
+    truth = {
+        "generator": "contextgraph synth",
+        "children": children,
+        "seed": seed,
+        "exploited_not_open": data.exploited_not_open,
+        "exploited_open": data.open_exploited,
+    }
+    truth_file.write_text(json.dumps(truth, indent=1) + "\n", encoding="utf-8")
+    out.print(
+        f"wrote {len(data.entities)} entities and {len(data.relationships)} relationships to {out_dir}; "
+        f"{len(data.exploited_not_open)} exploited children not open to services listed in {truth_file}"
+    )
+
+
+def _date_opt(value: str | None, name: str) -> str | None:
+    from ..model import parse_date
+
+    if value is None:
+        return None
+    try:
+        got = parse_date(value)
+    except ValueError:
+        got = None
+    if not got:
+        raise UserError(f"{name} {value!r}: not a date (use YYYY-MM-DD)")
+    return got
+
+
+def _weights(path: Path | None) -> Weights:
+    from ..analysis import DEFAULT as DEFAULT_WEIGHTS
+    from ..analysis import AnalysisError, Weights
+
+    if path is None:
+        return DEFAULT_WEIGHTS
+    try:
+        return Weights.load(path)
+    except AnalysisError as e:
+        raise UserError(str(e)) from None
+
+
+@app.command()
+def analyse(
+    locality: Annotated[
+        list[str] | None, typer.Option("--locality", help="Locality to report on (repeatable; default all)")
+    ] = None,
+    since: Annotated[str | None, typer.Option(help="Report what is new since this date (YYYY-MM-DD)")] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Analyse the graph as it stood on this date (default: latest fact)")
+    ] = None,
+    top: Annotated[int | None, typer.Option(help="Cut each ranked list to its first N")] = None,
+    weights: Annotated[Path | None, typer.Option(help="TOML or JSON file overriding weights")] = None,
+    seed: Annotated[int, typer.Option(help="Random seed for community detection")] = 0,
+    store: StoreOpt = None,
+    user: UserOpt = "cli",
+    purpose: PurposeOpt = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """Linked at-risk children not open to services, peer groups, hotspots, persons of concern and changes."""
+    from ..analysis import AnalysisError
+    from ..analysis.report import analyse_store
+
+    check_format(fmt)
+    purpose = purpose_of("analyse", purpose)
+    if top is not None and top < 1:
+        raise UserError("--top must be at least 1")
+    w = _weights(weights)
+    since_d, as_of_d = _date_opt(since, "--since"), _date_opt(as_of, "--as-of")
+    # One pass making millions of objects and no cycles worth collecting: the collector,
+    # re-enabled between steps, would only scan them all again. Afterwards they are kept out
+    # of later collections (still freed as usual), so a caller in the same process pays nothing.
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        log = access_log(store)
+        with opened(store, log) as s:
+            proj = s.projection()
+            known = sorted({x for x in proj.localities if x})
+            for loc in locality or []:
+                if loc not in known:
+                    raise UserError(f"--locality {loc!r}: no such locality in the store (known: {', '.join(known)})")
+            try:
+                result = analyse_store(s, w, as_of_d, since_d, locality, top, seed, projection=proj)
+            except AnalysisError as e:
+                raise UserError(str(e)) from None
+        shown = [c["id"] for c in result["unopened_at_risk"]] + [x["id"] for x in result["persons_of_concern"]]
+        log.append(user, "consultation", shown, purpose, detail={"command": "analyse", "localities": locality or []})
+        if fmt == "json":
+            # indented for a person at a terminal; compact (a third smaller) for a file or a pipe
+            indent = orjson.OPT_INDENT_2 if sys.stdout.isatty() else 0
+            sys.stdout.buffer.write(orjson.dumps(result, option=indent))
+            sys.stdout.buffer.write(b"\n")
+            return
+        _analysis_tables(result, top)
+    finally:
+        if was:
+            gc.freeze()
+            gc.enable()
+
+
+def _analysis_tables(result: dict[str, Any], top: int | None) -> None:
+    from ..analysis.report import long_date
+
+    where = ", ".join(result["localities"] or ["all localities"])
+    out.print(
+        f"[bold]Analysis of {where} as of {long_date(result['as_of'])}[/bold] — "
+        f"{result['known_children']} children known to be exploited and open to services"
+    )
+    cut = top or 20
+    kids = result["unopened_at_risk"]
+    t = Table(title=f"Linked at-risk children not open to any service ({len(kids)})", show_lines=True)
+    for col in ("#", "child", "locality", "score", "why"):
+        t.add_column(col, justify="right" if col in ("#", "score") else "left")
+    for c in kids[:cut]:
+        why = "\n".join(f"• {r['text']}" for r in c["reasons"][:3])
+        t.add_row(str(c["rank"]), escape(c["name"]), c["locality"] or "", f"{c['score']:.2f}", escape(why))
+    out.print(t)
+    hs = result["hotspots"]
+    t = Table(title=f"Hotspot locations ({len(hs)})")
+    for col in ("#", "place", "locality", "score", "what is linked"):
+        t.add_column(col, justify="right" if col in ("#", "score") else "left")
+    for h in hs[:cut]:
+        t.add_row(str(h["rank"]), escape(h["name"]), h["locality"] or "", f"{h['score']:.2f}", escape(h["text"]))
+    out.print(t)
+    pg = result["peer_groups"]
+    t = Table(title=f"Peer groups holding risk ({len(pg)})")
+    for col in ("#", "members", "what"):
+        t.add_column(col)
+    for g in pg[:cut]:
+        names = ", ".join(g["member_names"][:8]) + (f" and {g['size'] - 8} more" if g["size"] > 8 else "")
+        t.add_row(str(g["rank"]), escape(names), escape(g["text"]))
+    out.print(t)
+    ps = result["persons_of_concern"]
+    t = Table(title=f"Persons of concern by reach ({len(ps)})")
+    for col in ("#", "person", "children", "groups bridged", "betweenness", "what"):
+        t.add_column(col, justify="right" if col in ("#", "children", "groups bridged", "betweenness") else "left")
+    for x in ps[:cut]:
+        t.add_row(
+            str(x["rank"]),
+            escape(x["name"]),
+            str(x["children_linked"]),
+            str(x["peer_groups_bridged"]),
+            f"{x['betweenness']:.2f}",
+            escape(x["text"]),
+        )
+    out.print(t)
+    ch = result.get("changes")
+    if ch:
+        out.print(
+            f"[bold]Since {long_date(ch['since'])}[/bold]: {len(ch['links'])} new links; "
+            f"{len(ch['children'])} children newly at risk, {len(ch['children_raised'])} at markedly higher risk, "
+            f"{len(ch['children_newly_open'])} newly open to services; {len(ch['hotspots'])} new hotspots; "
+            f"{len(ch['persons_of_concern'])} persons of concern new or reaching more children"
+        )
+        for x in ch["children"][:cut]:
+            out.print(f"  new: {escape(x['name'])} (score {x['score']:.2f})")
+
+
+def _read_truth(path: Path) -> set[str]:
+    """Ids from a truth file: a JSON list, a JSON object with one list (or ``exploited_not_open``), or lines."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise UserError(f"{path}: cannot read the truth file: {e}") from None
+    try:
+        data: Any = json.loads(text)
+    except ValueError:
+        ids = {line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")}
+    else:
+        if isinstance(data, dict):
+            lists = {k: v for k, v in data.items() if isinstance(v, list)}
+            key = "exploited_not_open" if "exploited_not_open" in lists else None
+            if key is None and len(lists) == 1:
+                key = next(iter(lists))
+            if key is None:
+                raise UserError(f"{path}: expected a list of ids, or an object with an 'exploited_not_open' list")
+            data = lists[key]
+        if not isinstance(data, list) or not all(isinstance(x, str) for x in data):
+            raise UserError(f"{path}: expected a list of entity ids")
+        ids = set(data)
+    if not ids:
+        raise UserError(f"{path}: the truth file lists no children")
+    return ids
+
+
+@app.command("eval-analysis")
+def eval_analysis(
+    data_dir: Annotated[Path, typer.Argument(help="Folder in the interchange format")],
+    truth_file: Annotated[Path, typer.Argument(help="File listing the exploited children not open to services")],
+    weights: Annotated[Path | None, typer.Option(help="TOML or JSON file overriding weights")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Analysis date (default: latest fact)")] = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """Import into a temporary store, rank, and score the ranking and two baselines against the truth."""
+    from ..analysis import (
+        average_precision,
+        baseline_pagerank,
+        baseline_risky_neighbours,
+        prepare,
+        r_precision,
+        ranking,
+        unopened_at_risk,
+    )
+    from ..interchange import InputError, read_folder
+    from ..memory import paused_gc
+    from ..store import open_store
+
+    check_format(fmt)
+    truth = _read_truth(truth_file)
+    w = _weights(weights)
+    as_of_d = _date_opt(as_of, "--as-of")
+    with tempfile.TemporaryDirectory() as tmp, open_store(f"sqlite:///{Path(tmp) / 'eval.db'}") as s:
+        try:
+            with paused_gc():
+                batch = read_folder(data_dir)
+        except InputError as e:
+            raise UserError(str(e)) from None
+        s.upsert(batch.entities, batch.relationships)
+        proj = s.projection()
+    unknown = truth - set(proj.ids)
+    if unknown:
+        raise UserError(f"{truth_file}: {len(unknown)} ids are not in {data_dir}, e.g. {sorted(unknown)[0]!r}")
+    ctx = prepare(proj, w, as_of_d)
+    ranked = [c["id"] for c in unopened_at_risk(ctx)]
+    rows = {
+        "contextgraph": ranked,
+        "risky one-hop neighbours": ranking(baseline_risky_neighbours(ctx)),
+        "personalised PageRank": ranking(baseline_pagerank(ctx)),
+    }
+    report: dict[str, Any] = {
+        "truth": len(truth),
+        "methods": {
+            name: {
+                "r_precision": round(r_precision(r, truth), 4),
+                "average_precision": round(average_precision(r, truth), 4),
+                "ranked": len(r),
+            }
+            for name, r in rows.items()
+        },
+    }
+    if fmt == "json":
+        print(json.dumps(report, indent=2))
+        return
+    t = Table("method", "R-precision", "average precision", "children ranked")
+    for name, m in report["methods"].items():
+        t.add_row(name, f"{m['r_precision']:.3f}", f"{m['average_precision']:.3f}", str(m["ranked"]))
+    out.print(t)
+    out.print(f"{len(truth)} exploited children not open to services in {truth_file}")

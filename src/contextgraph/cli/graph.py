@@ -1,0 +1,327 @@
+"""Commands on the graph itself: import, export, stats, the sample, show, search, merge, split and erase."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.table import Table
+
+from .common import (
+    FormatOpt,
+    PurposeOpt,
+    StoreOpt,
+    UserError,
+    UserOpt,
+    access_log,
+    app,
+    check_format,
+    err,
+    opened,
+    out,
+    progress_bar,
+    purpose_of,
+)
+
+if TYPE_CHECKING:
+    pass
+
+
+@app.command("import")
+def import_(
+    path: Annotated[Path, typer.Argument(help="Folder with entities.jsonl and relationships.jsonl")],
+    store: StoreOpt = None,
+    user: UserOpt = "cli",
+    neo4j_admin: Annotated[
+        Path | None,
+        typer.Option(
+            "--neo4j-admin",
+            help="Write no store: write into this new folder the files that neo4j-admin loads into an empty Neo4j "
+            "database (the bulk path for a first load), and print the command",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Import a folder in the interchange format. All of it is written, or nothing."""
+    from ..interchange import InputError, apply_batch, read_folder
+    from ..memory import paused_gc
+    from ..service.audit import acting
+
+    if neo4j_admin is not None:
+        _admin_files(path, neo4j_admin)
+        return
+    log = access_log(store)
+    with opened(store, log) as s:
+
+        def known(ids: Any) -> dict[str, str]:
+            return {i: e.kind for i, e in s.get_many(ids).items()}
+
+        try:
+            with paused_gc():
+                batch = read_folder(path, known_kinds=known)
+        except InputError as e:
+            raise UserError(str(e)) from None
+        total = len(batch.entities) + len(batch.relationships)
+        bar, tick = progress_bar(total, "importing")
+        try:
+            if bar:
+                bar.start()
+            with acting(s, user, None, {"command": "import", "path": str(path)}):
+                summary, merges = apply_batch(s, batch, progress=tick)
+        finally:
+            if bar:
+                bar.stop()
+    out.print(
+        f"imported {path}: {summary.entities_created} entities created, {summary.entities_updated} updated; "
+        f"{summary.relationships_created} relationships created, {summary.relationships_updated} updated; "
+        f"{summary.unchanged} unchanged"
+        + (f"; {merges} judgements applied" if merges else "")
+        + (
+            f" (committed in {summary.transactions} transactions: if interrupted, run the same import again)"
+            if summary.transactions > 1
+            else ""
+        )
+    )
+
+
+def _admin_files(path: Path, folder: Path) -> None:
+    from ..interchange import InputError, read_folder
+    from ..interchange.neo4j_admin import write_admin_files
+    from ..memory import paused_gc
+
+    try:
+        with paused_gc():
+            batch = read_folder(path)
+        files = write_admin_files(batch, folder)
+    except InputError as e:
+        raise UserError(str(e)) from None
+    out.print(
+        f"wrote {files.entities} entities and {files.relationships} relationships into {folder} for neo4j-admin. "
+        "With the Neo4j server stopped and its database empty, on the server's host:"
+    )
+    args = files.arguments(folder=folder.resolve())
+    out.print("  neo4j-admin " + " ".join(shlex.quote(a) for a in args), highlight=False)
+    out.print("then start the server; the store creates its constraints and indexes when it first opens the database.")
+    if files.judgements:
+        out.print(
+            f"{files.judgements} judgements are not in the files: run `contextgraph import {path} --store neo4j://...` "
+            "once the server is up; it finds every entity and relationship stored and applies them."
+        )
+
+
+@app.command()
+def export(
+    path: Annotated[Path, typer.Argument(help="Folder to write entities.jsonl and relationships.jsonl into")],
+    store: StoreOpt = None,
+    user: UserOpt = "cli",
+    purpose: PurposeOpt = None,
+    recipient: Annotated[str | None, typer.Option(help="Who the export is for (default: the folder written)")] = None,
+) -> None:
+    """Export the store in the interchange format, ids as given, one line per assertion."""
+    from ..interchange import ENTITIES_FILE, JUDGEMENTS_FILE, RELATIONSHIPS_FILE, dump_line, export_lines
+
+    purpose = purpose_of("export", purpose)
+    log = access_log(store)
+    path.mkdir(parents=True, exist_ok=True)
+    with opened(store, log) as s:
+        files: dict[str, Path] = {}
+        try:
+            n_e = n_r = 0
+            for name in (ENTITIES_FILE, RELATIONSHIPS_FILE, JUDGEMENTS_FILE):
+                fd, tmp_name = tempfile.mkstemp(dir=path, prefix=f".{name}.")
+                os.close(fd)
+                files[name] = Path(tmp_name)
+            handles = {name: f.open("w", encoding="utf-8") for name, f in files.items()}
+            judgements = 0
+            try:
+                for name, line in export_lines(s):
+                    handles[name].write(dump_line(line))
+                    n_e += name == ENTITIES_FILE
+                    n_r += name == RELATIONSHIPS_FILE
+                    judgements += name == JUDGEMENTS_FILE
+            finally:
+                for fh in handles.values():
+                    fh.close()
+            for name, written in files.items():
+                if name == JUDGEMENTS_FILE and not judgements:
+                    written.unlink()
+                    (path / name).unlink(missing_ok=True)
+                else:
+                    written.replace(path / name)
+        finally:
+            for leftover in files.values():
+                leftover.unlink(missing_ok=True)
+    log.append(
+        user,
+        "disclosure",
+        [],
+        purpose,
+        recipient=recipient or f"file:{path}",
+        detail={"command": "export", "entities": n_e, "relationship_lines": n_r},
+    )
+    out.print(f"exported {n_e} entities and {n_r} relationship lines to {path}")
+
+
+@app.command()
+def stats(store: StoreOpt = None, fmt: FormatOpt = "table") -> None:
+    """Counts by kind, relationship type and locality."""
+    check_format(fmt)
+    with opened(store) as s:
+        st = s.stats().to_json()
+    if fmt == "json":
+        print(json.dumps(st, indent=2))
+        return
+    for title, key in (("kind", "entities"), ("relationship type", "relationships"), ("locality", "localities")):
+        t = Table(title=None, show_edge=False)
+        t.add_column(title)
+        t.add_column("count", justify="right")
+        for k, v in st[key].items():
+            t.add_row(k, str(v))
+        out.print(t)
+    out.print(
+        f"{st['entities_total']} entities, {st['relationships_total']} relationships; "
+        f"{st['merged']} merged records, {st['judgements']} judgements, {st['erasures']} erasures"
+    )
+
+
+@app.command()
+def sample(
+    path: Annotated[Path, typer.Argument(help="Folder to write the sample into")],
+    children: Annotated[int, typer.Option(help="How many children")] = 2000,
+    seed: Annotated[int, typer.Option(help="Random seed")] = 0,
+) -> None:
+    """Write a generated, entirely fictional sample area in the interchange format."""
+    from ..interchange.synth import generate
+
+    if children < 1:
+        raise UserError("--children must be at least 1")
+    data = generate(children=children, seed=seed)
+    data.write(path)
+    out.print(f"wrote {len(data.entities)} entities and {len(data.relationships)} relationships to {path}")
+
+
+@app.command()
+def show(
+    entity_id: Annotated[str, typer.Argument(help="Entity id")],
+    store: StoreOpt = None,
+    depth: Annotated[int, typer.Option(help="Neighbourhood depth, 0-3")] = 1,
+    user: UserOpt = "cli",
+    purpose: PurposeOpt = None,
+) -> None:
+    """An entity with its facts and neighbourhood, as JSON."""
+    from ..store import Filter
+
+    purpose = purpose_of("show", purpose)
+    log = access_log(store)
+    with opened(store, log) as s:
+        e = s.get(entity_id)
+        if e is None:
+            raise UserError(f"no entity {entity_id!r}")
+        doc: dict[str, Any] = {"entity": {**e.to_json(), "members": e.members}}
+        if depth:
+            sub = s.neighbourhood(entity_id, depth, Filter())
+            doc["neighbours"] = [n.to_json() for n in sub.nodes if n.id != e.id]
+            doc["relationships"] = [
+                {
+                    "type": r.type,
+                    "source": r.source,
+                    "target": r.target,
+                    "first_seen": r.first_seen,
+                    "last_seen": r.last_seen,
+                    "grading": r.grading,
+                    "sources": r.sources,
+                    "assertions": [a.to_json() for a in r.assertions],
+                }
+                for r in sub.edges
+            ]
+    log.append(user, "consultation", [e.id], purpose, detail={"command": "show", "depth": depth})
+    print(json.dumps(doc, indent=2, ensure_ascii=False))
+
+
+@app.command()
+def search(
+    text: Annotated[str, typer.Argument(help="A name, alias or nickname")],
+    store: StoreOpt = None,
+    kind: Annotated[list[str] | None, typer.Option(help="Only these kinds")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many")] = 20,
+    user: UserOpt = "cli",
+    purpose: PurposeOpt = None,
+) -> None:
+    """Find entities by name or alias, forgiving case, accents and small misspellings."""
+    purpose = purpose_of("search", purpose)
+    log = access_log(store)
+    with opened(store, log) as s:
+        found = s.search(text, kinds=kind, limit=limit)
+    log.append(user, "consultation", [e.id for e, _ in found], purpose, detail={"command": "search"})
+    t = Table(show_edge=False)
+    for c in ("id", "kind", "name", "aliases", "locality", "score"):
+        t.add_column(c)
+    for ent, score in found:
+        t.add_row(ent.id, ent.kind, ent.name, ", ".join(ent.aliases), ent.locality or "", f"{score:.2f}")
+    out.print(t)
+
+
+@app.command()
+def merge(
+    a: str,
+    b: str,
+    store: StoreOpt = None,
+    reason: Annotated[str, typer.Option(help="Why they are the same")] = "",
+    user: Annotated[str, typer.Option(help="Who decided")] = "cli",
+) -> None:
+    """Record that two entities are one (A's id is kept). Undo with split."""
+    from ..service.audit import acting
+
+    log = access_log(store)
+    with opened(store, log) as s, acting(s, user, reason, {"command": "merge"}):
+        kept = s.merge(a, b, user=user, reason=reason)
+    out.print(f"merged {b} into {kept}")
+
+
+@app.command()
+def split(
+    a: str,
+    b: str,
+    store: StoreOpt = None,
+    reason: Annotated[str, typer.Option(help="Why they are different")] = "",
+    user: Annotated[str, typer.Option(help="Who decided")] = "cli",
+) -> None:
+    """Undo a merge: B gets back its own record and facts."""
+    from ..service.audit import acting
+
+    log = access_log(store)
+    with opened(store, log) as s, acting(s, user, reason, {"command": "split"}):
+        s.split(a, b, user=user, reason=reason)
+    out.print(f"split {b} from {a}")
+
+
+@app.command()
+def erase(
+    entity_id: str,
+    store: StoreOpt = None,
+    reason: Annotated[str, typer.Option(help="The lawful reason for erasure")] = "",
+    user: Annotated[str, typer.Option(help="Who asked")] = "cli",
+) -> None:
+    """Erase a person and their facts; an erasure record without personal data remains."""
+    from ..service.audit import acting
+
+    if not reason:
+        raise UserError("erasure needs --reason")
+    log = access_log(store)
+    # the record names the erasure, never the person erased
+    with opened(store, log) as s, acting(s, user, reason, {"command": "erase"}):
+        rec = s.erase(entity_id, user=user, reason=reason)
+    out.print(f"erased {rec['entities']} records and {rec['relationships']} relationships (erasure {rec['id']})")
+    if rec.get("wal_emptied") is False:
+        err.print(
+            "note: another process is reading the store, so its write-ahead file (-wal) could not be emptied yet and "
+            "may still hold the erased values: run the erasure's checkpoint again when it is idle "
+            "(sqlite3 FILE.db 'PRAGMA wal_checkpoint(TRUNCATE)')",
+            highlight=False,
+            soft_wrap=True,
+        )
