@@ -124,11 +124,11 @@ def matches(pred: dict[str, Any], gold: dict[str, Any]) -> tuple[list[bool], lis
 def score_note(pred: dict[str, Any], gold: dict[str, Any], note: str = "") -> NoteScore:
     """Score one extraction document against its gold annotation.
 
-    >>> gold = {"entities": [{"id": "g1", "kind": "child", "names": ["Kyle Benson", "Kyle"]},
+    >>> gold = {"entities": [{"id": "g1", "kind": "child", "names": ["Rowen Abbotsley", "Rowen"]},
     ...                      {"id": "g2", "kind": "location", "names": ["Carrow Park"]}],
     ...         "relationships": [{"type": "SEEN_AT", "source": "g1", "target": "g2"},
     ...                           {"type": "OPEN_TO", "source": "g1", "target": "YJS"}]}
-    >>> pred = {"entities": [{"id": "e1", "kind": "child", "name": "kyle", "aliases": []},
+    >>> pred = {"entities": [{"id": "e1", "kind": "child", "name": "rowen", "aliases": []},
     ...                      {"id": "e2", "kind": "location", "name": "Carrow  park", "aliases": []},
     ...                      {"id": "e3", "kind": "school", "name": "Carrow Academy", "aliases": []}],
     ...         "relationships": [{"type": "SEEN_AT", "source": "e1", "target": "e2"},

@@ -347,8 +347,8 @@ def _group_referred(text: str, group: list[Ent], recent: list[Ent]) -> list[Ent]
 def title_case(s: str) -> str:
     """Normal capitalisation of a name written in capitals or lower case.
 
-    >>> title_case("NATHANIEL SPENCER"), title_case("ellie-mae o'neill"), title_case("St Aldwyn's")
-    ('Nathaniel Spencer', "Ellie-Mae O'Neill", "St Aldwyn's")
+    >>> title_case("STROUD GORRINGE"), title_case("posy-ann o'neill"), title_case("St Aldwyn's")
+    ('Stroud Gorringe', "Posy-Ann O'Neill", "St Aldwyn's")
     """
 
     def word(w: str) -> str:
@@ -888,10 +888,10 @@ def split_places(cell: str) -> list[str]:
 
 
 def split_people(cell: str) -> list[str]:
-    """Names of a table cell: "Mikey / Vex / Kayden", "Tyler (cousin)", "Chino, Lewis Crane and Jade".
+    """Names of a table cell: "Reeve / Lusty / Quorra", "Kember (cousin)", "Zink, Moxon Harlowe and Jessamy".
 
-    >>> split_people('Mikey / Vex / Kayden (cousin); "Marcel" and Jade Millward')
-    ['Mikey', 'Vex', 'Kayden', 'Marcel', 'Jade Millward']
+    >>> split_people('Reeve / Lusty / Quorra (cousin); "Penwick" and Jessamy Ruddock')
+    ['Reeve', 'Lusty', 'Quorra', 'Penwick', 'Jessamy Ruddock']
     """
     out: list[str] = []
     for part in re.split(r"\s*(?:,|;|/|&|\+|\band\b|<->|->)\s*", re.sub(r"\([^)]*\)", "", cell)):
@@ -1158,7 +1158,7 @@ def acronym_of(acr: str, name: str) -> bool:
     """Whether ``acr`` abbreviates ``name``: first and last letters from its first and last words' initials,
     the others in order in between.
 
-    >>> acronym_of("DSB", "Dockside Boys"), acronym_of("LPA", "Larkfield Park Academy"), acronym_of("TB", "Kai Box")
+    >>> acronym_of("DSB", "Dockside Boys"), acronym_of("LPA", "Larkfield Park Academy"), acronym_of("KB", "Tolley Box")
     (True, True, False)
     """
     if acr[0] != name[:1].upper():
@@ -1287,7 +1287,7 @@ def _schools_by_year_group(x: Extraction) -> None:
 def _single_word_places(x: Extraction) -> None:
     """A business known by one word ("at Cluckers", "inside Cluckers"): named at least twice after "at",
     "inside", "outside" and the like, never after "in" (a town is "in Thornmere"), never in the header, never
-    before another capitalised word (a first name is "Tyler Haddow")."""
+    before another capitalised word (a first name is "Kember Dunnock")."""
     text = x.note.text
     lines = text.split("\n")
     header = " ".join(lines[: min(3, x.note.header_end)])
@@ -1448,7 +1448,7 @@ def _place(x: Extraction, raw: str, after: str, address: bool = False, how: Enti
 # --- pass 2: people -------------------------------------------------------
 
 _NAME_TOKEN = r"(?:[A-Z][a-z]+(?:[-'’][A-Z][a-z]+)?|(?:O['’]|Mc|Mac)[A-Z][a-z]+|[A-Z]{2,}(?:[-'’][A-Z]{2,})?)"
-# one space between the words of a name: a wider gap separates the fields of a form ("Child: Ann Lee    DOB: ...")
+# one space between the words of a name: a wider gap separates the fields of a form ("Child: Ann Marlo    DOB: ...")
 _FULL_NAME = re.compile(rf"\b({_NAME_TOKEN})((?:\s{_NAME_TOKEN}){{1,2}})\b")
 _SURNAME_FIRST = re.compile(r"\b([A-Z]{3,}(?:-[A-Z]{2,})?),\s+([A-Z][a-z]+(?:-[A-Z][a-z]+)?)\b")
 _TITLED = re.compile(rf"\b{PRO_TITLES}\.?\s+(?:\d{{2,5}}\s+)?(?:[A-Z]\.\s*)?({_NAME_TOKEN}(?:\s+{_NAME_TOKEN})?)")
@@ -1464,7 +1464,7 @@ IMPERATIVES = _words(
 _LEGAL_COURT = re.compile(r"\b(?:Crown|Magistrates['’]?|Youth|County|Family|High|Coroner['’]?s?)\s+Court\b")
 
 
-# words that are also first names: a name only before a SURNAME in capitals or an age ("Summer KELLEHER (15)")
+# words that are also first names: a name only before a SURNAME in capitals or an age ("Hobday KELLEHER (15)")
 FIRST_NAME_WORDS = _words("Summer May April June August Autumn Winter Rose Grace Hope Faith Joy Sunny Storm")
 
 
@@ -1486,7 +1486,7 @@ def _professionals(x: Extraction) -> None:
     for i in x.note.professional_lines:
         for m in _FULL_NAME.finditer(lines[i]):
             if re.search(r"\b(?:re|regarding|about|concerning|for|in respect of)\s+$", lines[i][: m.start()]):
-                continue  # "(YJS – for information re Ibrahim Sesay)" names a subject, not a professional
+                continue  # "(YJS – for information re Jory Corrie)" names a subject, not a professional
             x.professionals.add(norm(m.group(0)))
             x.professionals.add(norm(m.group(1)))  # first names of professionals, used alone later
     sections = x.note.sections
@@ -1526,7 +1526,7 @@ def _age_after(text: str, default_day: date | None) -> tuple[int | None, date | 
             dob = ds[0].day
     a = _AGE.match(window.lstrip()) or re.match(r"^\s*\((?:DOB[^)]*?,\s*)?(?:aged?\s*)?(\d{1,2})\)", window)
     if not a:
-        # not the next person's age: "Rob Tate had driven Amy Lark (15)"
+        # not the next person's age: "Rob Inchley had driven Amy Lark (15)"
         near = re.split(r"\s(?:and|with|or|&)\s|[.;]|\s[A-Z][a-z]+\s+[A-Z][a-z]+", window[:30], maxsplit=1)[0]
         a = re.search(r"(?:\(|,\s*|\bage[d:]?\s*)(\d{1,2})(?:\)|,|\s|$)", near)
     age = None
@@ -1593,7 +1593,7 @@ def _second_pass(x: Extraction, units: list[Unit]) -> None:
                         or toks[1].lower() not in x.note.lowered_words
                     )
                 ):
-                    break  # "Summer KELLEHER", "April Moss (15)": a first name that is also a word
+                    break  # "Hobday KELLEHER", "April Tansley (15)": a first name that is also a word
                 toks.pop(0)
             if (
                 toks
@@ -1604,9 +1604,9 @@ def _second_pass(x: Extraction, units: list[Unit]) -> None:
                 and toks[0].capitalize() not in FIRST_NAME_WORDS
                 and _age_after(t[m.end() :], None) == (None, None)
             ):
-                toks.pop(0)  # "Gives Shannon", "Black Mercedes": a word the note also writes in lower case
+                toks.pop(0)  # "Gives Dimble", "Black Mercedes": a word the note also writes in lower case
             if toks and len(toks) >= 2 and _sentence_word(x, t, t.find(toks[0], m.start()), toks[0]):
-                toks.pop(0)  # "Grooming Shannon and younger girls": a verb that starts the sentence
+                toks.pop(0)  # "Grooming Dimble and younger girls": a verb that starts the sentence
             while toks and not _is_name_token(toks[-1]):
                 toks.pop()
             if len(toks) < 2:
@@ -1646,7 +1646,7 @@ def _second_pass(x: Extraction, units: list[Unit]) -> None:
             if _inside_place(place_forms, t, start, end) or _part_of_place_name(place_keys, name):
                 continue
             _add_person(x, name, t[end:], u, raw=raw)
-    # "Add Reuben": a capitalised word before the first name of someone named in full is not a name
+    # "Add Alder": a capitalised word before the first name of someone named in full is not a name
     firsts = {e.name.split()[0] for e in x.entities if e.kind in ("child", "person_of_concern") and " " in e.name}
     for e in list(x.entities):
         parts = e.name.split()
@@ -1673,7 +1673,7 @@ def _second_pass(x: Extraction, units: list[Unit]) -> None:
             initials = "".join(p[0] for p in parts).upper()
             if initials not in SHORTHAND and re.search(rf"\b{initials}\b", x.note.text):
                 x.alias(e, initials)
-    # adults known only by a nickname, without quotes: "a male known only as SMUDGE", "an older lad called Reefa"
+    # adults known only by a nickname, without quotes: "a male known only as SMUDGE", "an older lad called Yarrow"
     for u in units:
         if not _NICKNAME_WORDS.search(u.text):
             continue
@@ -1703,7 +1703,7 @@ def _second_pass(x: Extraction, units: list[Unit]) -> None:
                 re.I,
             ) and not re.match(r"\s*(?:\(|,|[-–]\s|is|was|has|had|who|picked|said|told|gave|drove|sent|took)", after):
                 continue
-            # "Walsh is "Kez"", or a nickname that starts like one person's name ("Fitz", Fitzgerald)
+            # "Nutley is "Kipz"", or a nickname that starts like one person's name ("Ferg", Fergusson)
             before_word = re.search(rf"({_NAME_TOKEN})\s+(?:is|was|=)\s*$", before)
             owner = x.index.get(norm(before_word.group(1))) if before_word else None
             if owner is None or owner.kind not in ("child", "person_of_concern"):
@@ -1737,8 +1737,8 @@ _IDENTITY = re.compile(
 
 
 def _identities(x: Extraction, units: list[Unit]) -> None:
-    """A nickname said to be a named person: "Police believe Vex is Jace Pemberton", ""JD", who I understand to
-    be Jayden Okoro". The nickname becomes an alias of the person, and a nickname-only entity joins them."""
+    """A nickname said to be a named person: "Police believe Lusty is Quillan Vintner", ""JD", who I understand to
+    be Merrow Thistle". The nickname becomes an alias of the person, and a nickname-only entity joins them."""
     for u in units:
         if not _IDENTITY_HINT.search(u.text):
             continue
@@ -1800,7 +1800,7 @@ def _lowercase_people(x: Extraction, units: list[Unit]) -> None:
 
 def _people_in_cells(x: Extraction, units: list[Unit]) -> None:
     """Names in "Seen with", "Associates", "Linked adults" cells the note gives no fuller form of:
-    people known by one name or a nickname ("Vex", "Smudge"), adults when the column says so."""
+    people known by one name or a nickname ("Lusty", "Elsworth"), adults when the column says so."""
     for u in units:
         for col, cell in (u.row or {}).items():
             role = column_role(col)
@@ -1903,7 +1903,7 @@ def _add_person(x: Extraction, name: str, after: str, u: Unit, raw: str | None =
         if (_is_name_token(w.split()[0]) and not w.islower()) or (w.islower() and x.note.lowercase):
             x.alias(e, title_case(w) if w.isupper() or w.islower() else w)
     else:
-        # "Troy Mabbott, 21, known on the street as Bones": within the clause, before anyone else is named
+        # "Jaggard Osgood, 21, known on the street as Flintor": within the clause, before anyone else is named
         clause = re.split(r"[.;]\s|\band\b|\s[A-Z][a-z]+\s+[A-Z][a-z]+", after[:80], maxsplit=1)[0]
         m = re.search(
             r"\b(?:aka|a\.k\.a\.?|known (?:\w+ ){0,3}as|goes by|calls? (?:him|her)self|nicknamed|"
@@ -1912,11 +1912,11 @@ def _add_person(x: Extraction, name: str, after: str, u: Unit, raw: str | None =
             clause,
         )
         if m and re.search(r"\b(?:by|with|from|to|met)\b|\b(?:a|an)\s+\w+", clause[: m.start()], re.I):
-            m = None  # "Tyler was met by a male known only as Smudge": someone else's nickname
+            m = None  # "Kember was met by a male known only as Elsworth": someone else's nickname
         if m and _is_name_token(m.group(1).capitalize()):
             x.alias(e, title_case(m.group(1)) if m.group(1).isupper() else m.group(1))
     if ini and ini.group(1) not in SHORTHAND and ini.group(1)[0] == e.name[:1].upper():
-        x.alias(e, ini.group(1))  # "Tyler Haddow (TH)", not the group of "Riley BAPTISTE (DSB)"
+        x.alias(e, ini.group(1))  # "Kember Dunnock (TH)", not the group of "Birch BAPTISTE (DSB)"
     _kind_context(x, e, u)
     return e
 
@@ -1965,13 +1965,13 @@ _VICTIM_BEFORE = re.compile(
     r"\b(?:exploiting|grooming|cuckooing|exploits|grooms|in respect of)\s+$",
     re.I,
 )
-# the one a warning notice is served on is the adult: "CAWN served on Kyle Strachan in respect of Maisie"
+# the one a warning notice is served on is the adult: "CAWN served on Fennick Gaddis in respect of Bramley"
 _DISRUPTED = re.compile(
     r"\b(?:CAWN|(?:child abduction )?warning notice|abduction notice)s?\b[^.;]{0,25}\b(?:served|issued|given)\s+"
     r"(?:on|to|against)\s+$",
     re.I,
 )
-# "an older male, Dale Voss", "The driver, Lewis Crane", "grooming ... by Jade Millward and Lewis Crane"
+# "an older male, Dale Mumby", "The driver, Moxon Harlowe", "grooming ... by Jessamy Ruddock and Moxon Harlowe"
 _ADULT_BEFORE = re.compile(
     r"\b(?:older|adult)\s+(?:male|man|lad|female)?\s*$|\b(?:the |a )?(?:driver|line holder|handler|adult)\s*,?\s*$|"
     r"\b(?:exploitation|grooming|abuse|exploited|groomed)\b[^.;]{0,30}\bby\s+(?:(?:[A-Z][\w'’-]+\s+){1,2}(?:and|&)\s+)?$|"
@@ -2007,7 +2007,7 @@ def _decide_kinds(x: Extraction, units: list[Unit]) -> None:
             if _PASSIVE_AGENT.search(before[-32:]):
                 e.adult_votes += 1
             near_before = before[-40:]
-            # "with Ann Lee and a man in his twenties": the cue after the "and" is about someone else
+            # "with Ann Marlo and a man in his twenties": the cue after the "and" is about someone else
             own = _NEXT_PERSON.split(after[:40], maxsplit=1)[0]
             if _ADULT_CUE.search(own) or (
                 any(w in near_before for w in _ADULT_BEFORE_WORDS) and _ADULT_BEFORE.search(near_before)
@@ -2017,7 +2017,7 @@ def _decide_kinds(x: Extraction, units: list[Unit]) -> None:
                 e.child_votes += 1
             a = _AGE_AFTER_NAME.match(after)
             if a and e.age is None and 8 <= int(a.group(1)) <= 70:
-                e.age = int(a.group(1))  # "Kacey, 15, has been open to ..."
+                e.age = int(a.group(1))  # "Kestrell, 15, has been open to ..."
             if transitions and (_VICTIM_CUE.search(after[:80]) or _VICTIM_BEFORE.search(before[-40:])):
                 e.victim_votes += 1
             if ("CAWN" in before or "otice" in before) and _DISRUPTED.search(before):
@@ -2111,7 +2111,7 @@ def _find_mentions(x: Extraction, units: list[Unit]) -> None:
                     continue
                 surface = m.group(0)
                 if e.kind in ("child", "person_of_concern") and " " not in key and not lower:
-                    # single-word person forms must be written as names: "Kai", "KAI", not "kai"
+                    # single-word person forms must be written as names: "Tolley", "KAI", not "kai"
                     if not surface[0].isupper():
                         continue
                     if (
@@ -2197,9 +2197,9 @@ def local_services(text: str) -> dict[str, str]:
 
     >>> local_services("Abby Townend (Compass complex safeguarding team). Open to Compass.")
     {'compass': 'EXPLOITATION_TEAM'}
-    >>> local_services("Kacey is open to Beacon, the county's exploitation service.")
+    >>> local_services("Kestrell is open to Beacon, the county's exploitation service.")
     {'beacon': 'EXPLOITATION_TEAM'}
-    >>> local_services("Seen at Dockside Rec (the skate park) with Kofi (14).")
+    >>> local_services("Seen at Dockside Rec (the skate park) with Crabbe (14).")
     {}
     """
     if _SERVICE_WORDS.isdisjoint(_WORD.findall(text.lower())):
@@ -2335,7 +2335,7 @@ def _relations(x: Extraction, units: list[Unit]) -> None:
                 people
                 and note_subject is None
                 and (
-                    # "SUBJECT: Kobi LENNOX - DOB ...": a profile or form about one person, whatever the meeting
+                    # "SUBJECT: Laverick LENNOX - DOB ...": a profile or form about one person, whatever the meeting
                     (_SUBJECT_FIELD.match(u.text) and not _EMAIL_HEADER.search(note.text))  # not an email's
                     or (
                         note.meeting.kind in ("RETURN_INTERVIEW", "STRATEGY")
@@ -2430,7 +2430,7 @@ def _relations(x: Extraction, units: list[Unit]) -> None:
             recent_kids, group_section = [], u.section
         group_ref: list[Ent] = _group_referred(u.text, group_people, recent_kids)
         if (not named_here and _PLURAL_PRONOUN.search(u.text)) or group_ref:
-            # "Both were found at ...", "the three boys were seen with Bones": the people named together before
+            # "Both were found at ...", "the three boys were seen with Flintor": the people named together before
             people = _dedupe([*people, *(group_ref or prev_people)])
         kids_here = _dedupe(f.ent for f in named_here if f.ent.kind == "child") if named_here else []
         if len(kids_here) >= 2:
@@ -2451,7 +2451,7 @@ def _relations(x: Extraction, units: list[Unit]) -> None:
         if people and not places and place_focus and place_focus in (row_subject, block_ctx.place):
             places = [place_focus]
         if people and not places and prev_places and prev_block_places == u.block and _THERE.search(u.text):
-            places = prev_places  # "The underpass is where they meet; JJ and Ashton are seen there most nights"
+            places = prev_places  # "The underpass is where they meet; JJ and Orrin are seen there most nights"
         if places:
             prev_places, prev_block_places = places, u.block
         if people and not groups and sec and sec.group and re.search(r"\b(line|running|runner|member)", u.text, re.I):
@@ -2482,7 +2482,7 @@ _ASSOCIATES_FIELD = re.compile(
 )
 
 
-# "Officers found Bradley, Vex and Tyler Haddow (15) in the flat": people listed together at an event
+# "Officers found Cedrik, Lusty and Kember Dunnock (15) in the flat": people listed together at an event
 _LIST_GAP = re.compile(r"^(?:\s*\((?:\d{1,2}|aged? \d{1,2}|[A-Z]{2,3})\))?\s*(?:,\s*(?:and\s+)?|and\s+|&\s+)$")
 _GROUP_EVENT = re.compile(
     r"\b(?:seen|found|located|stopped|arrested|met|together|gathered|hanging|were at|were in|got into|"
@@ -2651,7 +2651,7 @@ def _title_school(x: Extraction) -> Ent | None:
     return found[0] if len(found) == 1 and first.kind in ("heading", "header") else None
 
 
-# a form's field about its subject: "A7 Missing with: Kayden Moyo", "Found where: ...", "School: ..."
+# a form's field about its subject: "A7 Missing with: Quorra Spindle", "Found where: ...", "School: ..."
 _FORM_FIELD = re.compile(
     r"^\W*" + _OTHER_LANGUAGE + r"(?:[A-Z]?\d{1,2}[a-z]?\s+)?"
     r"(?:missing with|found(?: where)?(?: / by whom)?|seen with|associates?|"
@@ -2676,7 +2676,7 @@ def _lead_offset(text: str) -> int:
     """How far into a unit its subject may start: past numbering like "5.1" or "(3)"."""
     m = re.match(r"^\s*(?:\(?\d+(?:\.\d+)*[.)]?\s*|\[\d+\]\s*)?[*_\s]*", text)
     end = m.end() if m else 0
-    # "Police: Millward is ...", "Compass (Aled): Kacey, 15, ...": who is speaking, then the subject
+    # "Police: Ruddock is ...", "Compass (Aled): Kestrell, 15, ...": who is speaking, then the subject
     label = re.match(r"[A-Z][\w&/'’ -]{0,30}(?:\([^)]{0,30}\))?:\s+", text[end:])
     if label and not re.search(r"\d", label.group(0)):
         end += label.end()
@@ -2730,7 +2730,7 @@ def _relate_unit(
     named = [(f.start, f.ent) for f in x.mentions.get(id(u), []) if f.ent.kind == "child"]
     for pos, code in _services(text_for_services, col_positive or bool(label_open), x.local):
         if text_for_services is t and named:
-            # the child named nearest before the service ("Ibrahim remains open to YJS"), else the first after
+            # the child named nearest before the service ("Jory remains open to YJS"), else the first after
             before = [e for p, e in named if p < pos]
             _open_to(x, [before[-1] if before else named[0][1]], focus, code, grading)
         else:
@@ -2745,7 +2745,7 @@ def _relate_unit(
     neg_place = re.search(
         r"\b(not|never|no longer|hasn't|has not|have not)\b[^.;]{0,25}\b(seen|been|go|gone)\b", t, re.I
     )
-    # "which is Millward's flat", "his flat, 3 Tannery Row": the home of that person only
+    # "which is Ruddock's flat", "his flat, 3 Tannery Row": the home of that person only
     owners: set[int] = set()
     if places and ("'s" in t or "’s" in t or " his " in t or " her " in t):
         for f in x.mentions.get(id(u), []):
@@ -2857,13 +2857,13 @@ def extract(
     ... Date: 18/01/2024
     ...
     ... ## Children
-    ... Jayden Okoro (15) was seen at Ferndale Park on 09/01 with Callum Price (14).
-    ... Jayden is open to YJS.
+    ... Merrow Thistle (15) was seen at Ferndale Park on 09/01 with Rowen Abbotsley (14).
+    ... Merrow is open to YJS.
     ... ''', localities=Localities(None, (Locality("Hillcrest"),)))
     >>> doc["meeting"]
     {'kind': 'MACE', 'date': '2024-01-18', 'locality': 'Hillcrest', 'locality_status': 'configured'}
     >>> sorted(e["name"] for e in doc["entities"])
-    ['Callum Price', 'Ferndale Park', 'Jayden Okoro']
+    ['Ferndale Park', 'Merrow Thistle', 'Rowen Abbotsley']
     >>> sorted((r["type"], r["target"] if r["type"] == "OPEN_TO" else "") for r in doc["relationships"])
     [('ASSOCIATES_WITH', ''), ('OPEN_TO', 'YJS'), ('SEEN_AT', ''), ('SEEN_AT', '')]
     >>> extract("MACE - Docklands\\nDate: 18/01/2024\\n")["meeting"]["locality_status"]

@@ -251,7 +251,7 @@ def event_dates(text: str, anchor: date | None) -> list[DateMention]:
     """The days a sentence gives for what happened: full and partial dates and days relative to ``anchor``,
     never a date of birth.
 
-    >>> [str(d.day) for d in event_dates("Summer (DOB 29/03/2010) went missing on 29/03 with Kacey", date(2025, 4, 3))]
+    >>> [str(d.day) for d in event_dates("Hobday (DOB 29/03/2010) went missing on 29/03 with Tolley", date(2025, 4, 3))]
     ['2025-03-29']
     """
     found = [d for d in find_dates(text, anchor) if not _DOB_CUE.search(text[max(0, d.start - 16) : d.start])]
@@ -337,8 +337,8 @@ _LINK = re.compile(r"\[([^\]]+)\]\([^)]+\)")
 def strip_markup(s: str) -> str:
     """Text without markdown emphasis, code marks and link targets.
 
-    >>> strip_markup(" **Kyle** seen at [the Rec](http://x) ")
-    'Kyle seen at the Rec'
+    >>> strip_markup(" **Fennick** seen at [the Rec](http://x) ")
+    'Fennick seen at the Rec'
     """
     if "*" in s or "_" in s or "`" in s:
         s = _EMPHASIS.sub("", s)
@@ -350,8 +350,8 @@ def strip_markup(s: str) -> str:
 def split_sentences(text: str, lower: bool = False) -> list[str]:
     """Sentences of a paragraph; ``lower``: of a note typed in lower case, where a sentence may begin so.
 
-    >>> split_sentences("Seen at the Rec. He was with Kai; both ran.")
-    ['Seen at the Rec.', 'He was with Kai', 'both ran.']
+    >>> split_sentences("Seen at the Rec. He was with Tolley; both ran.")
+    ['Seen at the Rec.', 'He was with Tolley', 'both ran.']
     >>> split_sentences("found at the rec. open to yjs.", lower=True)
     ['found at the rec.', 'open to yjs.']
     """
@@ -771,11 +771,11 @@ def unit_offsets(text: str, units: list[Unit]) -> dict[int, list[int]]:
     characters appear in order in the text from its line on; a unit not found so has no entry.
     Offsets count characters (Unicode code points) of ``text`` exactly as given.
 
-    >>> note = "# MACE\\n\\n- **Kai** seen at\\n  the Rec. With [Jo](http://x)."
-    >>> units = [Unit("Kai seen at the Rec.", 2, None, "bullet"), Unit("With Jo.", 2, None, "bullet")]
+    >>> note = "# MACE\\n\\n- **Tolley** seen at\\n  the Rec. With [Jo](http://x)."
+    >>> units = [Unit("Tolley seen at the Rec.", 2, None, "bullet"), Unit("With Jo.", 2, None, "bullet")]
     >>> offs = unit_offsets(note, units)
     >>> [note[offs[id(u)][0] : offs[id(u)][-1] + 1] for u in units]
-    ['Kai** seen at\\n  the Rec.', 'With [Jo](http://x).']
+    ['Tolley** seen at\\n  the Rec.', 'With [Jo](http://x).']
     """
     starts = [0]
     starts.extend(m.end() for m in re.finditer("\n", text))
