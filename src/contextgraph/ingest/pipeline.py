@@ -154,43 +154,24 @@ def plan_note(
             if where is not None:
                 props["located_by"] = where.by
         lat, lon = (where.lat, where.lon) if where else (None, None)
-        if decision.outcome == "match" and decision.entity:
-            ids[d["id"]] = decision.entity
-            if trace is not None:
-                trace[d["id"]] = (decision, decision.entity)
-            ent = Entity(
-                decision.entity,
-                kind,
-                existing.name if existing else m.name,
-                aliases=[m.name, *m.aliases],
-                dob=m.dob,
-                locality=(existing.locality if existing else None) or meeting["locality"],
-                lat=lat,
-                lon=lon,
-                properties=props,
-                sources=[ref],
-                first_seen=day,
-                last_seen=day,
-            )
-            if proposal:
-                held[d["id"]] = ent
-                continue
-            result.matched += 1
-            if far is not None:
-                records.append(("reviews", review_item(uuid.uuid4().hex[:12], ref, decision.entity, m, far)))
-            entities.append(ent)
-            continue
-        new_id = _new_id(kind, ref, d["id"])
-        ids[d["id"]] = new_id
+        matched = decision.outcome == "match" and bool(decision.entity)
+        if matched:
+            eid = str(decision.entity)
+            name, aliases = (existing.name if existing else m.name), [m.name, *m.aliases]
+            locality = (existing.locality if existing else None) or meeting["locality"]
+        else:
+            eid = _new_id(kind, ref, d["id"])
+            name, aliases, locality = m.name, list(m.aliases), meeting["locality"]
+        ids[d["id"]] = eid
         if trace is not None:
-            trace[d["id"]] = (decision, new_id)
+            trace[d["id"]] = (decision, eid)
         ent = Entity(
-            new_id,
+            eid,
             kind,
-            m.name,
-            aliases=list(m.aliases),
+            name,
+            aliases=aliases,
             dob=m.dob,
-            locality=meeting["locality"],
+            locality=locality,
             lat=lat,
             lon=lon,
             properties=props,
@@ -198,16 +179,19 @@ def plan_note(
             first_seen=day,
             last_seen=day,
         )
-        if proposal:
+        if proposal:  # below the confidence threshold: queued, not written
             held[d["id"]] = ent
             continue
-        result.created += 1
         entities.append(ent)
-        if decision.outcome == "review":
-            result.queued += 1
-            records.append(("reviews", review_item(uuid.uuid4().hex[:12], ref, new_id, m, decision)))
+        if matched:
+            result.matched += 1
+        else:
+            result.created += 1
+            if decision.outcome == "review":
+                result.queued += 1
+                records.append(("reviews", review_item(uuid.uuid4().hex[:12], ref, eid, m, decision)))
         if far is not None:
-            records.append(("reviews", review_item(uuid.uuid4().hex[:12], ref, new_id, m, far)))
+            records.append(("reviews", review_item(uuid.uuid4().hex[:12], ref, eid, m, far)))
     rels: list[Relationship] = []
     proposed: list[tuple[dict[str, Any], Relationship]] = []
     services: set[str] = set()
