@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from ..errors import BadInput
 from ..settings import CONFIDENCE_THRESHOLD as ENV_THRESHOLD
+from .lowered import lower, lowered
 
 if TYPE_CHECKING:
     from .extract import Ent, Evidence, Extraction
@@ -63,7 +64,8 @@ _HEDGE = re.compile(
 )
 _FUTURE = re.compile(r"\b(?:will|to be|should|would|consider\w*|refer\w*|plan(?:ned)? to|if)\b", re.I)
 _CLAUSE_BREAK = re.compile(r"[;.:()]|\s(?:but|although|though|whereas|while)\s")
-_TOKEN = re.compile(r"\S+")
+# the window's cues are searched in the window lower-cased once
+_NEGATION, _NO_LONGER, _HEDGE, _FUTURE = map(lowered, (_NEGATION, _NO_LONGER, _HEDGE, _FUTURE))
 
 
 def _scaled(n: float, most: float) -> float:
@@ -76,7 +78,7 @@ def _log(n: float) -> float:
 
 def _tokens_between(text: str, a: int, b: int) -> int:
     lo, hi = sorted((a, b))
-    return len(_TOKEN.findall(text[lo:hi]))
+    return len(text[lo:hi].split())  # tokens: runs of non-space, as ``\\S+`` finds them
 
 
 def _window(text: str, at: int | None, other: int | None) -> str:
@@ -108,12 +110,12 @@ def relation_features(r: Mapping[str, Any], mentions: Mapping[int, int]) -> dict
     negated = hedged = past = future = True
     crowd = 1.0
     for ev in evs:
-        window = _window(ev.text, ev.source_at, ev.target_at)
+        window = lower(_window(ev.text, ev.source_at, ev.target_at))
         negated = negated and bool(_NEGATION.search(window))
         hedged = hedged and bool(_HEDGE.search(window))
         past = past and bool(_NO_LONGER.search(window))
         future = future and bool(_FUTURE.search(window))
-        crowd = min(crowd, _scaled(len(_TOKEN.findall(ev.text)), 80))
+        crowd = min(crowd, _scaled(len(ev.text.split()), 80))
         if ev.source_at is not None and ev.target_at is not None:
             best_distance = min(best_distance, _scaled(_tokens_between(ev.text, ev.source_at, ev.target_at), 30))
             lo, hi = sorted((ev.source_at, ev.target_at))

@@ -33,6 +33,7 @@ from typing import Any, Literal
 from ..localities import Localities, Locality  # noqa: F401 - Locality: for the examples
 from ..model import REL_TYPES, SERVICES, Grading, GradingError
 from .confidence import judge
+from .lowered import lower, lowered
 from .parse import (
     ParsedNote,
     Unit,
@@ -210,6 +211,8 @@ _SERVICE_WORDS = frozenset(
     ]
 )
 _WORD = re.compile(r"[a-z0-9]+")
+# one of those words standing alone, as ``_WORD`` reads words
+_SERVICE_WORD = re.compile(r"(?<![a-z0-9])(?:" + "|".join(sorted(_SERVICE_WORDS)) + r")(?![a-z0-9])")
 _SERVICE_NEG = re.compile(
     r"\bnot (?:currently |yet )?(?:open|known|allocated|involved|receiving|engag\w*)|\bneither\b|"
     r"\bno (?:service|services|"
@@ -264,8 +267,7 @@ CUES: dict[str, re.Pattern[str]] = {
         r"\b(not|no|never|nor|denies|denied|unlikely|unknown|isn't|wasn't|hasn't|doesn't|didn't|n't)\b", re.I
     ),
 }
-assert not any(re.search(r"\\[WSDB]", rx.pattern) for rx in CUES.values())
-_LOWER_CUES = {name: re.compile(rx.pattern.lower()) for name, rx in CUES.items()}
+_LOWER_CUES = {name: lowered(rx) for name, rx in CUES.items()}
 
 _AGENT_VERB = re.compile(
     r"^[^\w.;]{0,3}(?:\(\w+\)\s*)?(?:is |was |has |had |have |are |were |also |now |still |then |had been |has been |"
@@ -315,6 +317,7 @@ _PAREN_ALIAS = re.compile(r"^\s*\(\s*[\"“']?([A-Za-z][A-Za-z'’-]{1,20})[\"�
 _PAREN_INITIALS = re.compile(r"^\s*\(\s*([A-Z]{2,3})\s*\)")
 _PRONOUN = re.compile(r"\b(he|she|his|her|him|hers|himself|herself)\b", re.I)
 _PLURAL_PRONOUN = re.compile(r"\b(they|them|their|both|the two|the pair|the boys|the girls)\b", re.I)
+_LOW_PRONOUN = lowered(_PRONOUN)
 # "the three boys", "the group", "all four": the people named together just before
 _GROUP_REFERENCE = re.compile(
     r"\b(?:the|all|these|those) (?:two|three|four|five|six|\d) (?:boys|girls|young people|children|lads|of them|"
@@ -1351,8 +1354,22 @@ def _place_short_forms(x: Extraction) -> None:
             continue
         if any(w in NOT_NAME or not w[:1].isupper() or _STREET_END.fullmatch(w) for w in words):
             continue
-        if re.search(rf"\b[Tt]he\s+{re.escape(short)}\b(?!\s+{PLACE_HEADS})", text):
+        if short in text and _with_the(text, short):
             x.alias(e, short)
+
+
+_HEAD_FOLLOWS = re.compile(rf"\s+{PLACE_HEADS}")
+
+
+def _with_the(text: str, short: str) -> bool:
+    """Whether ``text`` says "the <short>" somewhere with no place's head word after it."""
+    rx = re.compile(rf"\b[Tt]he\s+{re.escape(short)}\b")
+    m = rx.search(text)
+    while m is not None:
+        if not _HEAD_FOLLOWS.match(text, m.end()):
+            return True
+        m = rx.search(text, m.start() + 1)
+    return False
 
 
 _SCHOOL_TAIL = re.compile(
@@ -1671,7 +1688,7 @@ def _second_pass(x: Extraction, units: list[Unit]) -> None:
                 if _is_name_token(p) and norm(p) not in x.professionals:
                     x.alias(e, p)
             initials = "".join(p[0] for p in parts).upper()
-            if initials not in SHORTHAND and re.search(rf"\b{initials}\b", x.note.text):
+            if initials not in SHORTHAND and x.note.has_word(initials):
                 x.alias(e, initials)
     # adults known only by a nickname, without quotes: "a male known only as SMUDGE", "an older lad called Yarrow"
     for u in units:
@@ -1985,8 +2002,14 @@ _TRANSITIONS = re.compile(
 )
 
 
+_LOW_CHILD_AFTER = re.compile(r"\b(yp|young person|child|pupil|year \d+|yr \d+)\b")
+_LOW_TRANSITIONS, _LOW_PASSIVE_AGENT, _LOW_ADULT_CUE, _LOW_VICTIM_CUE, _LOW_VICTIM_BEFORE = map(
+    lowered, (_TRANSITIONS, _PASSIVE_AGENT, _ADULT_CUE, _VICTIM_CUE, _VICTIM_BEFORE)
+)
+
+
 def _decide_kinds(x: Extraction, units: list[Unit]) -> None:
-    transitions = bool(_TRANSITIONS.search(x.note.text))
+    transitions = bool(_LOW_TRANSITIONS.search(lower(x.note.text)))
     lead: Ent | None = None
     block = -1
     for u in units:
@@ -1996,29 +2019,32 @@ def _decide_kinds(x: Extraction, units: list[Unit]) -> None:
             lead = found[0].ent if found and found[0].start <= 3 else None
         elif lead is not None and lead.kind in ("child", "person_of_concern") and _AGENT_VERB.match(u.text):
             lead.adult_votes += 1
+        low = lower(u.text) if found else ""
         for f in found:
             e = f.ent
             if e.kind not in ("child", "person_of_concern"):
                 continue
             after = u.text[f.end : f.end + 80]
             before = u.text[max(0, f.start - 60) : f.start]
+            low_after = low[f.end : f.end + 80]
+            low_before = low[max(0, f.start - 60) : f.start]
             if _AGENT_VERB.match(after):
                 e.adult_votes += 2
-            if _PASSIVE_AGENT.search(before[-32:]):
+            if _LOW_PASSIVE_AGENT.search(low_before[-32:]):
                 e.adult_votes += 1
             near_before = before[-40:]
             # "with Ann Marlo and a man in his twenties": the cue after the "and" is about someone else
             own = _NEXT_PERSON.split(after[:40], maxsplit=1)[0]
-            if _ADULT_CUE.search(own) or (
+            if _LOW_ADULT_CUE.search(low_after[: len(own)]) or (
                 any(w in near_before for w in _ADULT_BEFORE_WORDS) and _ADULT_BEFORE.search(near_before)
             ):
                 e.adult_votes += 1
-            if re.search(r"\b(YP|young person|child|pupil|year \d+|yr \d+)\b", after[:30], re.I):
+            if _LOW_CHILD_AFTER.search(low_after[:30]):
                 e.child_votes += 1
             a = _AGE_AFTER_NAME.match(after)
             if a and e.age is None and 8 <= int(a.group(1)) <= 70:
                 e.age = int(a.group(1))  # "Kestrell, 15, has been open to ..."
-            if transitions and (_VICTIM_CUE.search(after[:80]) or _VICTIM_BEFORE.search(before[-40:])):
+            if transitions and (_LOW_VICTIM_CUE.search(low_after) or _LOW_VICTIM_BEFORE.search(low_before[-40:])):
                 e.victim_votes += 1
             if ("CAWN" in before or "otice" in before) and _DISRUPTED.search(before):
                 e.adult_votes += 3
@@ -2092,8 +2118,7 @@ def _find_mentions(x: Extraction, units: list[Unit]) -> None:
     # "the underpass" after "Cooper's Way underpass": the one place of the note with that head word
     by_head = _places_by_head(x)
     heads = (
-        re.compile(r"\bthe\s+(" + "|".join(re.escape(k) for k in sorted(by_head, key=len, reverse=True)) + r")\b",
-                   re.I)
+        re.compile(r"\bthe\s+(" + "|".join(re.escape(k) for k in sorted(by_head, key=len, reverse=True)) + r")\b", re.I)
         if by_head
         else None
     )
@@ -2202,7 +2227,7 @@ def local_services(text: str) -> dict[str, str]:
     >>> local_services("Seen at Dockside Rec (the skate park) with Crabbe (14).")
     {}
     """
-    if _SERVICE_WORDS.isdisjoint(_WORD.findall(text.lower())):
+    if not _SERVICE_WORD.search(text.lower()):
         return {}
     got: dict[str, str] = {}
     clash: set[str] = set()
@@ -2258,15 +2283,20 @@ def compile_local_services(names: dict[str, str]) -> LocalServices:
     )
 
 
+_LOW_ANY_SERVICE, _LOW_SERVICE_NEG, _LOW_SERVICE_POS = map(lowered, (_ANY_SERVICE, _SERVICE_NEG, _SERVICE_POS))
+
+
 def _services(text: str, positive_context: bool, local: LocalServices = ()) -> list[tuple[int, str]]:
     """Services the text says a child is open to now, with their positions."""
     got: list[tuple[int, str]] = []
     named_locally = [(rx, code) for rx, code in local if rx.search(text)]
-    if not named_locally and (_SERVICE_WORDS.isdisjoint(_WORD.findall(text.lower())) or not _ANY_SERVICE.search(text)):
+    low = lower(text)
+    if not named_locally and (not _SERVICE_WORD.search(low) or not _LOW_ANY_SERVICE.search(low)):
         return got
     carried = False  # "never known to CSC, YJS, early help or CAMHS": the list shares the negation
     for start, clause in _clauses(text):
-        negative = bool(_SERVICE_NEG.search(clause))
+        low_clause = low[start : start + len(clause)]
+        negative = bool(_LOW_SERVICE_NEG.search(low_clause))
         if negative:
             carried = True
         elif re.search(r"\b(open|allocated|now|currently|but)\b", clause, re.I) or not clause.strip():
@@ -2283,7 +2313,7 @@ def _services(text: str, positive_context: bool, local: LocalServices = ()) -> l
             found = sorted(
                 found + [(_CODE_ORDER[c], start + m.start(), c) for rx, c in named_locally for m in rx.finditer(clause)]
             )
-        if found and (positive_context or _SERVICE_POS.search(clause) or _SERVICE_POS.search(text[:start])):
+        if found and (positive_context or _LOW_SERVICE_POS.search(low_clause) or _LOW_SERVICE_POS.search(low[:start])):
             got.extend((pos, code) for _, pos, code in found)
     return got
 
@@ -2411,7 +2441,7 @@ def _relations(x: Extraction, units: list[Unit]) -> None:
             or block_ctx.place
             or (sec.place if sec else None)
         )
-        pronoun = bool(_PRONOUN.search(u.text))
+        pronoun = bool(_LOW_PRONOUN.search(lower(u.text)))
         if focus and focus not in people:
             lead_text = u.text[_lead_offset(u.text) - 1 :]
             subjectless = bool(_SUBJECTLESS.match(lead_text[:1].upper() + lead_text[1:])) or bool(

@@ -308,6 +308,7 @@ class ParsedNote:
     anchors: list[tuple[int, date]] = field(default_factory=list)  # (line, day) of each message's "Sent:" line
     lowercase: bool = False
     _lowered: frozenset[str] | None = None
+    _words: frozenset[str] | None = None
 
     @property
     def lowered_words(self) -> frozenset[str]:
@@ -316,8 +317,23 @@ class ParsedNote:
             self._lowered = frozenset(_LOWER_WORDS.findall(self.text))
         return self._lowered
 
+    def has_word(self, word: str) -> bool:
+        """Whether ``word`` stands alone somewhere in the note, as ``\\bword\\b`` would find it
+        (the note's words are read once, when first asked).
+
+        >>> note = ParsedNote("n.md", "Seen with JB-K and (TK).", Meeting("mace", None, None), None)
+        >>> note.has_word("JB"), note.has_word("TK"), note.has_word("J")
+        (True, True, False)
+        """
+        if not _ALL_WORD.fullmatch(word):
+            return re.search(rf"\b{re.escape(word)}\b", self.text) is not None
+        if self._words is None:
+            self._words = frozenset(_ALL_WORD.findall(self.text))
+        return word in self._words
+
 
 _LOWER_WORDS = re.compile(r"\b[a-z][a-z'’-]+")
+_ALL_WORD = re.compile(r"\w+")
 _HEADING_MD = re.compile(r"^(#{1,6})\s+(.*)$")
 _BOLD_LINE = re.compile(r"^\*\*([^*]{2,120})\*\*:?\s*$")
 _NUMBERED_HEADING = re.compile(r"^(\d+(?:\.\d+)*)\.?\s+([A-Z][^.!?]{1,80})$")
