@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from ..errors import BadInput
 from ..settings import CONFIDENCE_THRESHOLD as ENV_THRESHOLD
-from .lowered import lower, lowered
+from .patterns import lower, lowered
 
 if TYPE_CHECKING:
     from .extract import Ent, Evidence, Extraction

@@ -33,7 +33,6 @@ from typing import Any, Literal
 from ..localities import Localities, Locality  # noqa: F401 - Locality: for the examples
 from ..model import REL_TYPES, SERVICES, Grading, GradingError
 from .confidence import judge
-from .lowered import lower, lowered
 from .parse import (
     ParsedNote,
     Unit,
@@ -45,6 +44,8 @@ from .parse import (
     strip_markup,
     unit_offsets,
 )
+from .patterns import compiled as _rx
+from .patterns import lower, lowered
 
 # --- lexicons ---------------------------------------------------------------
 
@@ -318,6 +319,12 @@ _PAREN_INITIALS = re.compile(r"^\s*\(\s*([A-Z]{2,3})\s*\)")
 _PRONOUN = re.compile(r"\b(he|she|his|her|him|hers|himself|herself)\b", re.I)
 _PLURAL_PRONOUN = re.compile(r"\b(they|them|their|both|the two|the pair|the boys|the girls)\b", re.I)
 _LOW_PRONOUN = lowered(_PRONOUN)
+
+
+def _has_pronoun(text: str) -> bool:
+    return _LOW_PRONOUN.search(lower(text)) is not None
+
+
 # "the three boys", "the group", "all four": the people named together just before
 _GROUP_REFERENCE = re.compile(
     r"\b(?:the|all|these|those) (?:two|three|four|five|six|\d) (?:boys|girls|young people|children|lads|of them|"
@@ -360,7 +367,7 @@ def title_case(s: str) -> str:
         if w.isupper() and len(w) <= 3 and w in SHORTHAND | {"PRU"}:
             return w
         if w.isupper() or w.islower():
-            parts = re.split(r"([-’'])", w.lower())
+            parts = _rx(r"([-’'])").split(w.lower())
             out = []
             for k, p in enumerate(parts):
                 if p in ("-", "'", "’"):
@@ -377,7 +384,7 @@ def title_case(s: str) -> str:
 
 def _bare(s: str) -> str:
     """Text without markup or spaces, in lower case, to compare a span of the note with the form read."""
-    return re.sub(r"[\s*_`]+", "", s).lower()
+    return _rx(r"[\s*_`]+").sub("", s).lower()
 
 
 def fold_accents(s: str) -> str:
@@ -512,7 +519,7 @@ class Extraction:
 
     def entity(self, kind: str, name: str, how: EntityHow = "full_name") -> Ent:
         key = norm(name)
-        got = self.index.get(key) or self.index.get(re.sub(r"^the ", "", key)) or self.index.get("the " + key)
+        got = self.index.get(key) or self.index.get(_rx(r"^the ").sub("", key)) or self.index.get("the " + key)
         if got is not None and (got.kind == kind or {got.kind, kind} <= {"child", "person_of_concern"}):
             return got
         e = Ent(kind, name, how=how)
@@ -804,7 +811,7 @@ _BAD_SCHOOL = re.compile(
 
 def _leading_cap_run(s: str) -> str:
     """The first run of capitalised words of a table cell ("Saxonbury - perm excluded" -> "Saxonbury")."""
-    s = re.split(r"\s[-–(]|\(|,|;|\byr\b|\byear\b", s, maxsplit=1, flags=re.I)[0]
+    s = _rx(r"\s[-–(]|\(|,|;|\byr\b|\byear\b", re.I).split(s, maxsplit=1)[0]
     words: list[str] = []
     for w in s.split():
         if w[:1].isupper() or w.lower() in ("of", "the") or (words and w[:1].isupper()):
@@ -815,7 +822,7 @@ def _leading_cap_run(s: str) -> str:
 
 
 def _clean_place(s: str) -> str:
-    s = re.sub(r"^(?:the|The)\s+", "", s.strip()) if not re.match(r"^The\s+[A-Z]\w+\s+(Hotel|Inn|Centre)", s) else s
+    s = _rx(r"^(?:the|The)\s+").sub("", s.strip()) if not _rx(r"^The\s+[A-Z]\w+\s+(Hotel|Inn|Centre)").match(s) else s
     return s.strip(" ,.;:")
 
 
@@ -868,15 +875,15 @@ def split_places(cell: str) -> list[str]:
     ['Flat 12, Ferrier House', 'Cluckers']
     """
     parts: list[str] = []
-    cell = re.sub(r"\([^)]*\)", "", cell)
-    cell = ";".join(re.split(r"\s[–-]\s", c)[0] for c in cell.split(";"))  # "Foundry Walk – food court"
-    for chunk in re.split(r"\s*(?:;|/|\band\b|\+)\s*", cell):
+    cell = _rx(r"\([^)]*\)").sub("", cell)
+    cell = ";".join(_rx(r"\s[–-]\s").split(c)[0] for c in cell.split(";"))  # "Foundry Walk – food court"
+    for chunk in _rx(r"\s*(?:;|/|\band\b|\+)\s*").split(cell):
         pieces = [p.strip() for p in chunk.split(",")]
         merged: list[str] = []
         for piece in pieces:
             if merged and (
-                re.search(r"(?:^|\s)(?:(?:Flat|Unit|Room|Apartment)\s+\d+\w?|\d+\w?)$", merged[-1], re.I)
-                or (_STREET_END.search(piece) and len(piece.split()) <= 3 and not re.match(r"^\d", merged[-1]))
+                _rx(r"(?:^|\s)(?:(?:Flat|Unit|Room|Apartment)\s+\d+\w?|\d+\w?)$", re.I).search(merged[-1])
+                or (_STREET_END.search(piece) and len(piece.split()) <= 3 and not _rx(r"^\d").match(merged[-1]))
             ):
                 merged[-1] = f"{merged[-1]}, {piece}"
             else:
@@ -884,7 +891,7 @@ def split_places(cell: str) -> list[str]:
         parts.extend(merged)
     out: list[str] = []
     for p in parts:
-        p = re.sub(r"^(?:[a-z][\w'’]*\s+)+", "", p.strip(" .\"'“”"))  # "lives at", "top deck of"
+        p = _rx(r"^(?:[a-z][\w'’]*\s+)+").sub("", p.strip(" .\"'“”"))  # "lives at", "top deck of"
         if p and (p[0].isupper() or p[0].isdigit()) and not _EMPTY_CELL.match(p):
             out.append(p)
     return out
@@ -897,7 +904,7 @@ def split_people(cell: str) -> list[str]:
     ['Reeve', 'Lusty', 'Quorra', 'Penwick', 'Jessamy Ruddock']
     """
     out: list[str] = []
-    for part in re.split(r"\s*(?:,|;|/|&|\+|\band\b|<->|->)\s*", re.sub(r"\([^)]*\)", "", cell)):
+    for part in re.split(r"\s*(?:,|;|/|&|\+|\band\b|<->|->)\s*", _rx(r"\([^)]*\)").sub("", cell)):
         p = part.strip(" .\"'“”")
         if p and not _EMPTY_CELL.match(p):
             out.append(p)
@@ -919,16 +926,16 @@ def _first_pass(x: Extraction, units: list[Unit]) -> None:
                     for part in split_places(cell):
                         _place(x, title_case(part) if lower else part, "", how="table_cell")
                 elif role == "school":
-                    for k, part in enumerate(re.split(r"\s*(?:;|/|,)\s*", cell)):
-                        if re.search(r"[A-Z]", part):
-                            part = re.sub(r"^(?:[a-z][\w.]*\s+)+", "", part)  # "perm excl KPA"
+                    for k, part in enumerate(_rx(r"\s*(?:;|/|,)\s*").split(cell)):
+                        if _rx(r"[A-Z]").search(part):
+                            part = _rx(r"^(?:[a-z][\w.]*\s+)+").sub("", part)  # "perm excl KPA"
                         elif k:
                             continue  # "now neet, waiting for a college place"
                         name = _leading_cap_run(title_case(part) if lower else part)
                         if (
                             name
                             and name.lower() not in ("not known", "none", "neet", "home", "n/a")
-                            and not re.fullmatch(r"(?:Yr|Year)\s*\d+", name, re.I)
+                            and not _rx(r"(?:Yr|Year)\s*\d+", re.I).fullmatch(name)
                         ):
                             x.entity("school", _clean_place(name), "table_cell").defined = True
             if _is_matrix(u):
@@ -940,7 +947,7 @@ def _first_pass(x: Extraction, units: list[Unit]) -> None:
         for m in _ADDRESS.finditer(t):
             _place(x, m.group(0), t[m.end() :], address=True)
         for m in _BUILDING.finditer(t) if _has(t, _BUILDING_WORDS) else ():
-            if not re.search(r"\d[A-Za-z]?,?\s+$", t[: m.start()]) and not re.match(r"\s*,?\s*\d", t[m.end() :]):
+            if not _rx(r"\d[A-Za-z]?,?\s+$").search(t[: m.start()]) and not _rx(r"\s*,?\s*\d").match(t[m.end() :]):
                 _place(x, m.group(0), t[m.end() :], address=True)
         tt = t if not lower else title_case(t)
         for m in _NAMED_PLACE.finditer(tt) if not _PLACE_TOKENS.isdisjoint(_LOWER_WORD.findall(tt.lower())) else ():
@@ -971,7 +978,7 @@ def _first_pass(x: Extraction, units: list[Unit]) -> None:
             name = _clean_place(m.group(0))
             if name.split()[0] in NOT_NAME and not name.startswith(("St ", "St.")):
                 continue
-            if re.search(r"\b(?:Centre)$", name) and re.search(r"shopping|leisure|youth|community", name, re.I):
+            if _rx(r"\b(?:Centre)$").search(name) and _rx(r"shopping|leisure|youth|community", re.I).search(name):
                 continue
             e = x.entity("school", name, "school_name")
             if name.startswith("The "):
@@ -1018,7 +1025,7 @@ def _first_pass(x: Extraction, units: list[Unit]) -> None:
             x.entity("group", m.group(1), "group_name")
     # acronyms of named groups and schools used elsewhere ("FDB" for "Ferndale Boys", "DSB" for "Dockside Boys",
     # "LPA" for "Larkfield Park Academy") are aliases; a school entity named by the acronym alone is the same
-    acronyms = sorted(set(re.findall(r"\b[A-Z]{2,5}\b", note.text)) - (SHORTHAND - {"PRU"}))
+    acronyms = sorted(set(_rx(r"\b[A-Z]{2,5}\b").findall(note.text)) - (SHORTHAND - {"PRU"}))
     for e in list(x.entities):
         if e.kind in ("group", "school") and len(e.name.split()) >= 2:
             for acr in acronyms:
@@ -1053,13 +1060,13 @@ def bilingual(text: str) -> bool:
 def _field_value(x: Extraction, t: str) -> None:
     """The value of a place or school field, up to its first comma or bracket; a label may come in two
     languages, the other first ("Lleoliad / Placement: ...")."""
-    t = re.sub(r"^\W*[^\W\d][^:/\d|]{0,30}\s/\s*", "", t) if " / " in t[:40] else t
+    t = _rx(r"^\W*[^\W\d][^:/\d|]{0,30}\s/\s*").sub("", t) if " / " in t[:40] else t
     m = _PLACE_FIELD.match(t)
     if m is None:
         return
     value = title_case(m.group("value")) if x.note.lowercase else m.group("value")
     name = _leading_cap_run(value.strip(" \"'“”"))
-    if not name or re.match(r"^\d", name) or name.split()[0] in NOT_NAME or _EMPTY_CELL.match(name):
+    if not name or _rx(r"^\d").match(name) or name.split()[0] in NOT_NAME or _EMPTY_CELL.match(name):
         return
     if m.group("label").lower() in ("school", "education"):
         if norm(name) not in x.index:
@@ -1080,7 +1087,7 @@ def _places_by_street(x: Extraction) -> None:
     the note puts on that street is the place the street's name and the head word stand for."""
     places = [e for e in x.entities if e.kind == "location"]
     for e in places:
-        low = re.sub(r"^the\s+", "", e.name.lower())
+        low = _rx(r"^the\s+").sub("", e.name.lower())
         group = next((g for g in _SAME_HEAD for h in g if low.endswith(" " + h)), None)
         if group is None:
             continue
@@ -1121,11 +1128,11 @@ def _translated_places(x: Extraction) -> None:
 def _translation(t: str, start: int, end: int) -> bool:
     """Whether a span is the other language's half of "A / B" (or its second half): a name is written the same
     in both halves, so a span whose words the other half lacks is a phrase translated, not a name."""
-    after = re.match(r"(?:\s[A-Z][\w'’-]*)*[ ,]*/\s*([^.;:()|/]*)", t[end:])
+    after = _rx(r"(?:\s[A-Z][\w'’-]*)*[ ,]*/\s*([^.;:()|/]*)").match(t[end:])
     if after is not None:
         other = after.group(1).lower()
         return any(w.lower() not in other for w in t[start:end].split())
-    before = re.search(r"([^.;:()|/]*)/[ ,]*(?:[A-Z][\w'’-]*\s)*$", t[:start])
+    before = _rx(r"([^.;:()|/]*)/[ ,]*(?:[A-Z][\w'’-]*\s)*$").search(t[:start])
     if before is not None:
         other = before.group(1).lower()
         return any(w.lower() not in other for w in t[start:end].split())
@@ -1226,7 +1233,7 @@ def place_key(name: str) -> list[str]:
     >>> place_key("The Tenterfield Rec"), place_key("Crowmere railway station")
     (['tenterfield', 'recreation', 'ground'], ['crowmere', 'station'])
     """
-    words = re.sub(r"[^\w\s'’]", " ", name.lower().replace("’", "'")).split()
+    words = _rx(r"[^\w\s'’]").sub(" ", name.lower().replace("’", "'")).split()
     out: list[str] = []
     for k, w in enumerate(words):
         if w == "the" or (w in ("railway", "train") and k + 1 < len(words) and words[k + 1] == "station"):
@@ -1344,7 +1351,7 @@ def _place_short_forms(x: Extraction) -> None:
     town or ward ("Ashpool" of "Ashpool Interchange") is never taken for the place."""
     text = x.note.text
     for e in [e for e in x.entities if e.kind == "location"]:
-        base = re.sub(r"^The\s+", "", e.name.split(",")[0])
+        base = _rx(r"^The\s+").sub("", e.name.split(",")[0])
         short = _HEAD_AT_END.sub("", base)
         while short != base and _HEAD_AT_END.search(short):  # "Quayside Kebab & Grill"
             base, short = short, _HEAD_AT_END.sub("", short)
@@ -1398,7 +1405,7 @@ def _school_short_forms(x: Extraction) -> None:
         latent.append(e.name)
     for name in latent:
         short = _SCHOOL_TAIL.sub("", name).strip()
-        short = re.sub(r"^The\s+", "", short)
+        short = _rx(r"^The\s+").sub("", short)
         if not short or short in NOT_NAME or short == name:
             continue
         full_used = re.search(re.escape(name), body)
@@ -1415,10 +1422,10 @@ def _school_short_forms(x: Extraction) -> None:
 
 def _place(x: Extraction, raw: str, after: str, address: bool = False, how: EntityHow = "place_name") -> None:
     name = " ".join(raw.split()).strip(" ,.;:")
-    if x.note.lowercase or name.isupper() or re.search(r"\b[A-Z]{3,}\b", name):
+    if x.note.lowercase or name.isupper() or _rx(r"\b[A-Z]{3,}\b").search(name):
         name = title_case(name)
-    name = re.sub(r"\s*\(\s*(?:the\s+)?[\"“']?([^)\"”']+)[\"”']?\)$", "", name)
-    alias_paren = re.search(r"\(\s*(?:the\s+)?[\"“']?([^)\"”']+)[\"”']?\)$", raw)
+    name = _rx(r"\s*\(\s*(?:the\s+)?[\"“']?([^)\"”']+)[\"”']?\)$").sub("", name)
+    alias_paren = _rx(r"\(\s*(?:the\s+)?[\"“']?([^)\"”']+)[\"”']?\)$").search(raw)
     name = _clean_place(name)
     if not name or name in NOT_NAME or _LEGAL_COURT.search(name):
         return
@@ -1426,7 +1433,7 @@ def _place(x: Extraction, raw: str, after: str, address: bool = False, how: Enti
         name = name.split(" ", 1)[1]
     street = _ON_STREET.match(after)
     full = name
-    if street and not _STREET_END.search(name) and not re.match(r"^\d", name):
+    if street and not _STREET_END.search(name) and not _rx(r"^\d").match(name):
         full = f"{name}, {title_case(street.group(1)) if x.note.lowercase else street.group(1)}"
     existing = x.index.get(norm(full)) or x.index.get(norm(name))
     e = (
@@ -1448,11 +1455,11 @@ def _place(x: Extraction, raw: str, after: str, address: bool = False, how: Enti
     if name.startswith("The "):
         x.alias(e, name[4:])
     if address:
-        core = re.sub(r"^(?:Flat|Unit|Room|Apartment)\s+\d+[A-Za-z]?,?\s+", "", name)
-        core = re.sub(r",\s*[^,]*Estate$", "", core, flags=re.I)
+        core = _rx(r"^(?:Flat|Unit|Room|Apartment)\s+\d+[A-Za-z]?,?\s+").sub("", name)
+        core = _rx(r",\s*[^,]*Estate$", re.I).sub("", core)
         if core != name:
             x.alias(e, core)
-        bare = re.sub(r"^\d{1,4}[A-Za-z]?,?\s+", "", core)
+        bare = _rx(r"^\d{1,4}[A-Za-z]?,?\s+").sub("", core)
         if bare != core and _STREET_END.search(bare):
             x.alias(e, bare)
         pc = _POSTCODE.match(after.lstrip(" ,"))
@@ -1502,7 +1509,7 @@ def _professionals(x: Extraction) -> None:
                     x.professionals.add(norm(w))
     for i in x.note.professional_lines:
         for m in _FULL_NAME.finditer(lines[i]):
-            if re.search(r"\b(?:re|regarding|about|concerning|for|in respect of)\s+$", lines[i][: m.start()]):
+            if _rx(r"\b(?:re|regarding|about|concerning|for|in respect of)\s+$").search(lines[i][: m.start()]):
                 continue  # "(YJS – for information re Jory Corrie)" names a subject, not a professional
             x.professionals.add(norm(m.group(0)))
             x.professionals.add(norm(m.group(1)))  # first names of professionals, used alone later
@@ -1512,14 +1519,14 @@ def _professionals(x: Extraction) -> None:
         for m in _FULL_NAME.finditer(u.text):
             after = u.text[m.end() :]
             before = u.text[: m.start()]
-            owner = actions and re.search(r"\($", before) and re.match(r"\)\W*$", after)  # "... (Abby Townend)."
+            owner = actions and _rx(r"\($").search(before) and _rx(r"\)\W*$").match(after)  # "... (Abby Townend)."
             if (
                 PRO_AFTER.match(after)
                 or PRO_ROLE_AFTER.match(after)
                 or (
                     PRO_AGENCY_BEFORE.match(before)
                     and not after.strip()
-                    and not re.search(r"\b(?:SUBJECT|CHILD|NAME|PERSON|YP|RE|MEETING|INTERVIEW|NOMINAL)", before)
+                    and not _rx(r"\b(?:SUBJECT|CHILD|NAME|PERSON|YP|RE|MEETING|INTERVIEW|NOMINAL)").search(before)
                 )
                 or (PRO_SPOKE_FOR.match(after) and before.endswith("("))
                 or owner
@@ -1541,11 +1548,11 @@ def _age_after(text: str, default_day: date | None) -> tuple[int | None, date | 
         ds = find_dates(m.group(1), None)
         if ds:
             dob = ds[0].day
-    a = _AGE.match(window.lstrip()) or re.match(r"^\s*\((?:DOB[^)]*?,\s*)?(?:aged?\s*)?(\d{1,2})\)", window)
+    a = _AGE.match(window.lstrip()) or _rx(r"^\s*\((?:DOB[^)]*?,\s*)?(?:aged?\s*)?(\d{1,2})\)").match(window)
     if not a:
         # not the next person's age: "Rob Inchley had driven Amy Lark (15)"
-        near = re.split(r"\s(?:and|with|or|&)\s|[.;]|\s[A-Z][a-z]+\s+[A-Z][a-z]+", window[:30], maxsplit=1)[0]
-        a = re.search(r"(?:\(|,\s*|\bage[d:]?\s*)(\d{1,2})(?:\)|,|\s|$)", near)
+        near = _rx(r"\s(?:and|with|or|&)\s|[.;]|\s[A-Z][a-z]+\s+[A-Z][a-z]+").split(window[:30], maxsplit=1)[0]
+        a = _rx(r"(?:\(|,\s*|\bage[d:]?\s*)(\d{1,2})(?:\)|,|\s|$)").search(near)
     age = None
     if a:
         g = next((v for v in a.groups() if v), None)
@@ -1564,34 +1571,34 @@ def _second_pass(x: Extraction, units: list[Unit]) -> None:
         name_col = None
         if u.row:
             for col, cell in u.row.items():
-                if re.search(r"\b(name|young person|child|yp|subject|nominal)\b", col) and cell:
+                if _rx(r"\b(name|young person|child|yp|subject|nominal)\b").search(col) and cell:
                     name_col = cell
             initials = u.row.get("initials", "").strip()
             known = norm(initials) in x.index or initials in SHORTHAND
-            if name_col is None and re.fullmatch(r"[A-Z]{2,3}", initials) and not known:
+            if name_col is None and _rx(r"[A-Z]{2,3}").fullmatch(initials) and not known:
                 pupil = x.entity("child", initials, "table_cell")  # a pupil known only by initials in a table
                 pupil.defined = True
                 _kind_context(x, pupil, u)
         if name_col:
-            nm = re.sub(r"\(.*?\)|–.*|surname not known|not known", "", name_col).strip(" \"“”'")
-            quoted = re.search(r"[\"“']([^\"”']+)[\"”']", name_col)
+            nm = _rx(r"\(.*?\)|–.*|surname not known|not known").sub("", name_col).strip(" \"“”'")
+            quoted = _rx(r"[\"“']([^\"”']+)[\"”']").search(name_col)
             if quoted:
                 nm = quoted.group(1)
-            if nm and not re.match(r"^(unknown|unnamed|not named|n/a)", nm, re.I):
+            if nm and not _rx(r"^(unknown|unnamed|not named|n/a)", re.I).match(nm):
                 nm = _person_name(nm)
                 e = _add_person(x, nm, name_col, u)
                 if e is not None:
                     e.defined = True
                     # the row's age column
                     for col, cell in u.row.items() if u.row else ():
-                        if re.search(r"\b(?:dob|d\.o\.b|date of birth)\b", col) and not e.dob:
+                        if _rx(r"\b(?:dob|d\.o\.b|date of birth)\b").search(col) and not e.dob:
                             ds = find_dates(cell, None)
                             e.dob = ds[0].day if ds else None
-                        if re.search(r"\bage\b", col):
-                            m = re.search(r"\d{1,2}", cell)
+                        if _rx(r"\bage\b").search(col):
+                            m = _rx(r"\d{1,2}").search(cell)
                             if m:
                                 e.age = int(m.group(0))
-                        if re.search(r"initials", col) and re.fullmatch(r"[A-Z]{2,3}", cell.strip()):
+                        if _rx(r"initials").search(col) and _rx(r"[A-Z]{2,3}").fullmatch(cell.strip()):
                             x.alias(e, cell.strip())
         for m in _SURNAME_FIRST.finditer(t):
             if _is_name_token(m.group(1)) and _is_name_token(m.group(2)):
@@ -1637,8 +1644,8 @@ def _second_pass(x: Extraction, units: list[Unit]) -> None:
                 continue  # "WESTSHIRE HOME VISIT FORM", "SBAR RECORD": words of a title, not a name
             if any(w.isupper() and len(w) <= 3 for w in toks):
                 continue
-            placey = re.search(
-                r"\b(?:at|on|in|near|outside|from|to|along|off|behind|around|the)\s+$", t[: t.find(toks[0], m.start())]
+            placey = _rx(r"\b(?:at|on|in|near|outside|from|to|along|off|behind|around|the)\s+$").search(
+                t[: t.find(toks[0], m.start())]
             )
             if (_STREET_END.search(toks[-1]) and placey) or re.fullmatch(
                 PLACE_HEADS + "|" + SCHOOL_HEADS + "|" + GROUP_HEADS, toks[-1]
@@ -1711,14 +1718,15 @@ def _second_pass(x: Extraction, units: list[Unit]) -> None:
                 continue
             after = u.text[m.end() : m.end() + 20]
             before = u.text[max(0, m.start() - 40) : m.start()]
-            if re.match(r"\s*(?:deal\s+)?line\b", after, re.I):
+            if _rx(r"\s*(?:deal\s+)?line\b", re.I).match(after):
                 continue
-            if not re.search(
+            if not _rx(
                 r"\b(called|named|known as|knows as|aka|nickname|calls? him|calls? her|male|man|lad|adult|guy|"
                 r"older|boy|girl|woman|female|someone|person|friend|by|from|with|and|to|of)\s*$",
-                before,
                 re.I,
-            ) and not re.match(r"\s*(?:\(|,|[-–]\s|is|was|has|had|who|picked|said|told|gave|drove|sent|took)", after):
+            ).search(before) and not _rx(
+                r"\s*(?:\(|,|[-–]\s|is|was|has|had|who|picked|said|told|gave|drove|sent|took)"
+            ).match(after):
                 continue
             # "Nutley is "Kipz"", or a nickname that starts like one person's name ("Ferg", Fergusson)
             before_word = re.search(rf"({_NAME_TOKEN})\s+(?:is|was|=)\s*$", before)
@@ -1733,7 +1741,7 @@ def _second_pass(x: Extraction, units: list[Unit]) -> None:
             _kind_context(x, e, u)
     # pupils named only by initials, with an age or school year: "KH (Year 9)", "LM (15)"
     for u in units:
-        for m in re.finditer(r"\b([A-Z]{2,3})\s*\((?:Year|Yr|aged?\s*)?\s*\d{1,2}\b", u.text):
+        for m in _rx(r"\b([A-Z]{2,3})\s*\((?:Year|Yr|aged?\s*)?\s*\d{1,2}\b").finditer(u.text):
             ini = m.group(1)
             if ini in SHORTHAND or norm(ini) in x.index:
                 continue
@@ -1921,14 +1929,13 @@ def _add_person(x: Extraction, name: str, after: str, u: Unit, raw: str | None =
             x.alias(e, title_case(w) if w.isupper() or w.islower() else w)
     else:
         # "Jaggard Osgood, 21, known on the street as Flintor": within the clause, before anyone else is named
-        clause = re.split(r"[.;]\s|\band\b|\s[A-Z][a-z]+\s+[A-Z][a-z]+", after[:80], maxsplit=1)[0]
-        m = re.search(
+        clause = _rx(r"[.;]\s|\band\b|\s[A-Z][a-z]+\s+[A-Z][a-z]+").split(after[:80], maxsplit=1)[0]
+        m = _rx(
             r"\b(?:aka|a\.k\.a\.?|known (?:\w+ ){0,3}as|goes by|calls? (?:him|her)self|nicknamed|"
             r"who (?:the \w+|\w+) calls?)\s+"
-            r"[\"“']?([A-Za-z0-9][A-Za-z0-9'’-]{1,20})",
-            clause,
-        )
-        if m and re.search(r"\b(?:by|with|from|to|met)\b|\b(?:a|an)\s+\w+", clause[: m.start()], re.I):
+            r"[\"“']?([A-Za-z0-9][A-Za-z0-9'’-]{1,20})"
+        ).search(clause)
+        if m and _rx(r"\b(?:by|with|from|to|met)\b|\b(?:a|an)\s+\w+", re.I).search(clause[: m.start()]):
             m = None  # "Kember was met by a male known only as Elsworth": someone else's nickname
         if m and _is_name_token(m.group(1).capitalize()):
             x.alias(e, title_case(m.group(1)) if m.group(1).isupper() else m.group(1))
@@ -1965,9 +1972,9 @@ def _kind_context(x: Extraction, e: Ent, u: Unit) -> None:
         for col, cell in u.row.items():
             low = cell.lower()
             if any(_has_word(low, f) for f in forms):
-                if re.search(r"\b(adults?|poc|concern|nominal|suspects?|perpetrators?)\b", col):
+                if _rx(r"\b(adults?|poc|concern|nominal|suspects?|perpetrators?)\b").search(col):
                     e.adult_votes += 3
-                elif re.search(r"\b(child|children|young (?:person|people)|yp|pupils?)\b", col):
+                elif _rx(r"\b(child|children|young (?:person|people)|yp|pupils?)\b").search(col):
                     e.child_votes += 1
                 break
 
@@ -2176,7 +2183,7 @@ def _grading(text: str) -> str | None:
 def _clauses(text: str) -> list[tuple[int, str]]:
     out: list[tuple[int, str]] = []
     start = 0
-    for m in re.finditer(r"[;,]|\s(?:but|and not|although|though|whereas)\s|\(|\)|\.\s", text):
+    for m in _rx(r"[;,]|\s(?:but|and not|although|though|whereas)\s|\(|\)|\.\s").finditer(text):
         out.append((start, text[start : m.start()]))
         start = m.end()
     out.append((start, text[start:]))
@@ -2238,7 +2245,7 @@ def local_services(text: str) -> dict[str, str]:
             if set(key.split()) & _NOT_LOCAL_NAMES or _ANY_SERVICE.fullmatch(name):
                 continue
             desc = m.group("desc")
-            if re.search(r"[A-Z][\w'’-]*\s+$", text[max(0, m.start() - 30) : m.start()]):
+            if _rx(r"[A-Z][\w'’-]*\s+$").search(text[max(0, m.start() - 30) : m.start()]):
                 continue  # "Leaving Care Team": part of a longer name
             if rx is not _LOCAL_DEFINITIONS[-1] and desc[:1].isupper() and not desc.lower().startswith("the "):
                 continue  # "(Compass complex safeguarding team)": a name, not a description
@@ -2299,7 +2306,7 @@ def _services(text: str, positive_context: bool, local: LocalServices = ()) -> l
         negative = bool(_LOW_SERVICE_NEG.search(low_clause))
         if negative:
             carried = True
-        elif re.search(r"\b(open|allocated|now|currently|but)\b", clause, re.I) or not clause.strip():
+        elif _rx(r"\b(open|allocated|now|currently|but)\b", re.I).search(clause) or not clause.strip():
             carried = False
         negative = negative or carried
         if negative:
@@ -2371,9 +2378,9 @@ def _relations(x: Extraction, units: list[Unit]) -> None:
                         note.meeting.kind in ("RETURN_INTERVIEW", "STRATEGY")
                         and (
                             u.kind == "heading"
-                            or re.match(
-                                r"^\W*(?:[A-Z]?\d{1,2}[a-z]?\s+)?(child|name|young person|yp|subject)\b", u.text, re.I
-                            )
+                            or _rx(
+                                r"^\W*(?:[A-Z]?\d{1,2}[a-z]?\s+)?(child|name|young person|yp|subject)\b", re.I
+                            ).match(u.text)
                             or u.line == min(v.line for v in units)
                         )
                     )
@@ -2417,8 +2424,6 @@ def _relations(x: Extraction, units: list[Unit]) -> None:
             elif lead and lead.ent.kind == "location":
                 block_ctx.place = lead.ent
         grading = _grading(u.text) or block_ctx.grading or (sec.grading if sec else None)
-        ds = event_dates(u.text, anchor_day(note, u.line))
-        day = ds[0].day if ds else (block_ctx.day or (sec.day if sec else None))
         people = _dedupe([f.ent for f in found if f.ent.kind in ("child", "person_of_concern")])
         places = _dedupe([f.ent for f in found if f.ent.kind == "location"])
         schools = _dedupe([f.ent for f in found if f.ent.kind == "school"])
@@ -2441,7 +2446,6 @@ def _relations(x: Extraction, units: list[Unit]) -> None:
             or block_ctx.place
             or (sec.place if sec else None)
         )
-        pronoun = bool(_LOW_PRONOUN.search(lower(u.text)))
         if focus and focus not in people:
             lead_text = u.text[_lead_offset(u.text) - 1 :]
             subjectless = bool(_SUBJECTLESS.match(lead_text[:1].upper() + lead_text[1:])) or bool(
@@ -2450,10 +2454,10 @@ def _relations(x: Extraction, units: list[Unit]) -> None:
             if (
                 not people
                 or subjectless
-                or (pronoun and not any(p for p in people if p is prev_person and p is not focus))
+                or (_has_pronoun(u.text) and not any(p for p in people if p is prev_person and p is not focus))
             ):
                 people = [focus, *people]
-        elif not people and prev_person and pronoun:
+        elif not people and prev_person and _has_pronoun(u.text):
             people = [prev_person]
         named_here = [f for f in found if f.ent.kind in ("child", "person_of_concern")]
         if u.section != group_section:
@@ -2475,7 +2479,7 @@ def _relations(x: Extraction, units: list[Unit]) -> None:
             people
             and not places
             and place_focus
-            and re.search(r"\b(there|here|seen|gather|hang|use|visit)", u.text, re.I)
+            and _rx(r"\b(there|here|seen|gather|hang|use|visit)", re.I).search(u.text)
         ):
             places = [place_focus]
         if people and not places and place_focus and place_focus in (row_subject, block_ctx.place):
@@ -2484,8 +2488,13 @@ def _relations(x: Extraction, units: list[Unit]) -> None:
             places = prev_places  # "The underpass is where they meet; JJ and Orrin are seen there most nights"
         if places:
             prev_places, prev_block_places = places, u.block
-        if people and not groups and sec and sec.group and re.search(r"\b(line|running|runner|member)", u.text, re.I):
+        if people and not groups and sec and sec.group and _rx(r"\b(line|running|runner|member)", re.I).search(u.text):
             groups = [sec.group]
+        # the day of what the unit says: only a unit about someone relates anything on a day
+        day: date | None = None
+        if people or len(found) >= 2:
+            ds = event_dates(u.text, anchor_day(note, u.line))
+            day = ds[0].day if ds else (block_ctx.day or (sec.day if sec else None))
         # "Associates: A / B / C" on a profile: each is the subject's associate, not each other's
         subject = ((sec.person if sec else None) or note_subject) if ":" in u.text else None
         if subject is not None and _ASSOCIATES_FIELD.match(u.text):
@@ -2540,7 +2549,7 @@ def _group_statement(
     if len(run) > len(listed):
         listed = [g.ent for g in run]
     listed = _dedupe(listed)
-    if not 2 <= len(listed) <= 6 or re.search(r"\b(?:not|never|no longer)\b", u.text, re.I):
+    if not 2 <= len(listed) <= 6 or _rx(r"\b(?:not|never|no longer)\b", re.I).search(u.text):
         return
     for i, a in enumerate(listed):
         for b in listed[i + 1 :]:
@@ -2627,11 +2636,11 @@ def _relate_row(x: Extraction, u: Unit, sec_grading: str | None) -> bool:
             for _, code in _services(cell, True, x.local):
                 _open_to(x, [subj] if subj.kind == "child" else [], None, code, grading, "table_column")
         elif role == "group":
-            if not re.search(r"\bnot\b[^.;]{0,30}\b(?:part of|member|in)|\bnot (?:yet )?a member", cell, re.I):
+            if not _rx(r"\bnot\b[^.;]{0,30}\b(?:part of|member|in)|\bnot (?:yet )?a member", re.I).search(cell):
                 for g in within(start, end, ("group",)):
                     x.relate("MEMBER_OF", subj, g, None, grading, "table_column")
         elif role == "text":
-            prefix = "" if re.fullmatch(r"col\d+|notes?|comments?|what we know|update", col) else f"{col}: "
+            prefix = "" if _rx(r"col\d+|notes?|comments?|what we know|update").fullmatch(col) else f"{col}: "
             sub = Unit(prefix + cell, u.line, u.section, "text", block=u.block)
             shift = len(prefix) - start
             x.mentions[id(sub)] = [
@@ -2663,7 +2672,7 @@ def _pupils_attend(x: Extraction, units: list[Unit]) -> None:
         while sec is not None and not under_pupils:
             under_pupils = bool(_PUPILS.search(sec.title))
             sec = sections[sec.parent] if sec.parent is not None else None
-        year_column = any(re.fullmatch(r"year(?: group)?|yr", c) for c in u.row or {})
+        year_column = any(_rx(r"year(?: group)?|yr").fullmatch(c) for c in u.row or {})
         for f in x.mentions.get(id(u), []):
             if f.ent.kind == "child" and (under_pupils or year_column or _PUPIL_YEAR.match(u.text[f.end :])):
                 x.current = u
@@ -2704,11 +2713,11 @@ _SUBJECTLESS = re.compile(
 @functools.lru_cache(maxsize=4096)
 def _lead_offset(text: str) -> int:
     """How far into a unit its subject may start: past numbering like "5.1" or "(3)"."""
-    m = re.match(r"^\s*(?:\(?\d+(?:\.\d+)*[.)]?\s*|\[\d+\]\s*)?[*_\s]*", text)
+    m = _rx(r"^\s*(?:\(?\d+(?:\.\d+)*[.)]?\s*|\[\d+\]\s*)?[*_\s]*").match(text)
     end = m.end() if m else 0
     # "Police: Ruddock is ...", "Compass (Aled): Kestrell, 15, ...": who is speaking, then the subject
-    label = re.match(r"[A-Z][\w&/'’ -]{0,30}(?:\([^)]{0,30}\))?:\s+", text[end:])
-    if label and not re.search(r"\d", label.group(0)):
+    label = _rx(r"[A-Z][\w&/'’ -]{0,30}(?:\([^)]{0,30}\))?:\s+").match(text[end:])
+    if label and not _rx(r"\d").search(label.group(0)):
         end += label.end()
     return end + 1
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from ..errors import BadInput
 from ..localities import Localities, Locality, norm  # noqa: F401 - Locality: for the examples
 from ..model import MEETING_KINDS
+from .patterns import compiled as _rx
 
 MAX_NOTE_BYTES = 2 * 1024 * 1024
 
@@ -415,7 +416,7 @@ def _meeting_kind(title_lines: list[str], header_lines: list[str]) -> str:
             for kind, cue in _KIND_CUES:
                 m = re.search(cue, line, re.IGNORECASE if kind not in ("LOG", "INTEL") else 0)
                 # "pasted for the Kilnworth MACE pack": a record made for a meeting is not its minutes
-                if m and not re.search(r"\b(?:for|to) (?:the |a )?(?:\w+ ){0,2}$", line[: m.start()], re.I):
+                if m and not _rx(r"\b(?:for|to) (?:the |a )?(?:\w+ ){0,2}$", re.I).search(line[: m.start()]):
                     return kind
     return "OTHER"
 
@@ -493,7 +494,7 @@ def _full_dates(line: str) -> list[DateMention]:
     for d in find_dates(line, None):
         if d.day.year < 1990 or _DOB_BEFORE.search(line[max(0, d.start - 12) : d.start]):
             continue
-        if re.search(r"\d{4}|\d/\d\d?/\d\d", line[d.start : d.end]):
+        if _rx(r"\d{4}|\d/\d\d?/\d\d").search(line[d.start : d.end]):
             out.append(d)
     return out
 
@@ -503,7 +504,7 @@ def _meeting_day(lines: list[str], header: list[int], content: list[int], clean:
     else the same in the first lines of the note (a title or export line), else its first dated line."""
     day: date | None = None
     for i in header:
-        if _DATE_LABEL.match(clean[i]) or re.match(r"^\W*(completed|interview)\b", clean[i], re.I):
+        if _DATE_LABEL.match(clean[i]) or _rx(r"^\W*(completed|interview)\b", re.I).match(clean[i]):
             ds = find_dates(clean[i], None)
             if ds and (_DATE_LABEL.match(clean[i]) or day is None):
                 day = ds[0].day
@@ -594,18 +595,18 @@ def parse_note(text: str, path: str = "<note>", localities: Localities | None = 
     note = ParsedNote(path, text, Meeting(kind, day.isoformat(), locality, status), day, header_end=header_end)
     for i in header:
         if not lines[i].lstrip().startswith("|") and any(
-            PROFESSIONAL_LABELS.match(seg) for seg in re.split(r"\s\|\s|\s{3,}", clean[i])
+            PROFESSIONAL_LABELS.match(seg) for seg in _rx(r"\s\|\s|\s{3,}").split(clean[i])
         ):
             note.professional_lines.add(i)
     # anywhere in the note: the lines of an email's header and of who was at a meeting
     for i in content:
         if _PROFESSIONAL_ANYWHERE.match(clean[i]) and not lines[i].lstrip().startswith("|"):
             note.professional_lines.add(i)
-    letters = [re.sub(r"^[-*|#0-9. )(]+", "", line).strip()[:1] for line in lines if line.strip()]
+    letters = [_rx(r"^[-*|#0-9. )(]+").sub("", line).strip()[:1] for line in lines if line.strip()]
     note.lowercase = sum(1 for c in letters if c.islower()) > 0.3 * max(1, len(letters))
     for i in content:
         # each message of an email chain is dated by its "Sent:" line (a "Date:" line below the header too)
-        if re.match(r"^\W*sent\s*:", clean[i], re.I) or (i >= header_end and _DATE_LABEL.match(clean[i])):
+        if _rx(r"^\W*sent\s*:", re.I).match(clean[i]) or (i >= header_end and _DATE_LABEL.match(clean[i])):
             ds = find_dates(clean[i], None)
             if ds:
                 note.anchors.append((i, ds[0].day))
@@ -749,7 +750,7 @@ def _units(note: ParsedNote, lines: list[str]) -> None:
         if bold or (numbered and len(s) < 90 and not s.endswith(".")):
             flush()
             title = strip_markup(bold.group(1) if bold else s)
-            depth = title.split()[0].count(".") + 1 if re.match(r"^\d", title) else 2
+            depth = title.split()[0].count(".") + 1 if _rx(r"^\d").match(title) else 2
             open_section(title, 2 + depth, i)
             continue
         if s.isupper() and len(s) < 60 and not _BULLET.match(s) and i >= note.header_end:
@@ -794,7 +795,7 @@ def unit_offsets(text: str, units: list[Unit]) -> dict[int, list[int]]:
     ['Tolley** seen at\\n  the Rec.', 'With [Jo](http://x).']
     """
     starts = [0]
-    starts.extend(m.end() for m in re.finditer("\n", text))
+    starts.extend(m.end() for m in _rx("\n").finditer(text))
     out: dict[int, list[int]] = {}
     cursor = 0
     for u in units:
@@ -816,7 +817,7 @@ def unit_offsets(text: str, units: list[Unit]) -> dict[int, list[int]]:
         if offs is None:
             continue
         out[id(u)] = offs
-        cursor = max(o for o in offs if o >= 0) + 1
+        cursor = max(offs) + 1  # an aligned unit has at least one character in the text
     return out
 
 

@@ -1,4 +1,8 @@
-"""Patterns that match lower-cased text, for the cues the extraction looks for most often.
+"""Patterns: compiled once, and matching lower-cased text for the cues looked for most often.
+
+:func:`compiled` keeps each pattern written in a function compiled for the life of the process,
+where ``re.search(pattern, ...)`` looks it up in ``re``'s own cache on every call, a cache the
+patterns made for each note's names would soon turn over.
 
 Python's ``re`` tries a case-insensitive alternation at every position of the text; the same
 pattern without ``re.IGNORECASE`` over text lower-cased once runs about three times as fast, and
@@ -13,7 +17,12 @@ was, so a position found in the lower-cased text is the same position in the tex
 
 from __future__ import annotations
 
+import functools
 import re
+
+compiled = functools.lru_cache(maxsize=None)(re.compile)
+"""``re.compile``, once for each pattern and flags: for patterns written in the code, never for
+patterns built from a note's text (each note would add to it for the life of the process)."""
 
 # what keeps its case: an escape ("\\W" is not "\\w") and a group's name
 _VERBATIM = re.compile(r"\\.|\(\?P<\w+>|\(\?P=\w+\)", re.DOTALL)
