@@ -300,7 +300,8 @@ _CHILD_HEADING = re.compile(r"\b(children|young people|young person|child|YP|pup
 _ADULT_HEADING = re.compile(
     r"\b(adults?|persons? of concern|POCs?|older peers?|perpetrators?|suspects?|offenders?)\b", re.I
 )
-_GRADING = re.compile(r"(?<![\w/])([123])\s?([A-Ea-e])\s?([PC])(?![\w/])")
+# (the lookbehind after the first character, not before it, lets ``re`` skip ahead to a digit)
+_GRADING = re.compile(r"([123])(?<![\w/].)\s?([A-Ea-e])\s?([PC])(?![\w/])")
 _AGE = re.compile(
     r"(?:\((?:approx\.?\s*|aged?\s*|about\s*)?(\d{1,2})\s*(?:yrs?|years?)?\)|\baged?:?\s*(?:approx\.?\s*|about\s*)?"
     r"(\d{1,2})\b|\b(\d{1,2})[- ]year[- ]old\b|,\s*(\d{1,2})\s*(?:,|–|-|\)|$))",
@@ -673,6 +674,7 @@ _NAMED_PLACE = re.compile(
     rf"(?:\b[Tt]he\s+)?\b((?:{_CAP}['’]s\s+)?(?:{_CAP}\s+){{0,3}}(?:{_CAP}))\s+{PLACE_HEADS}\b"
     rf"(?:\s*\((?:the\s+)?[\"“']?{_CAP}(?:\s+{_CAP})?[\"”']?\))?",
 )
+_DIGIT = re.compile(r"\d")
 _BARE_STREET = re.compile(
     rf"\b(?:at|on|in|near|outside|around|behind|off|from|along|to)\s+(?:the\s+)?((?:{_CAP}['’]?s?\s+){{1,2}}{STREET})\b(?!\s*(?:garages|shops|flats))"
 )
@@ -944,7 +946,7 @@ def _first_pass(x: Extraction, units: list[Unit]) -> None:
                         _place(x, head, "", how="table_cell")
         if not u.row and ":" in t:
             _field_value(x, t)
-        for m in _ADDRESS.finditer(t):
+        for m in _ADDRESS.finditer(t) if _DIGIT.search(t) else ():  # an address has a number
             _place(x, m.group(0), t[m.end() :], address=True)
         for m in _BUILDING.finditer(t) if _has(t, _BUILDING_WORDS) else ():
             if not _rx(r"\d[A-Za-z]?,?\s+$").search(t[: m.start()]) and not _rx(r"\s*,?\s*\d").match(t[m.end() :]):
@@ -2194,7 +2196,7 @@ def _clauses(text: str) -> list[tuple[int, str]]:
 # "Compass (the exploitation team)", "Compass, the county's exploitation service", "Compass complex
 # safeguarding team", "Compass is the council's exploitation team": the name stands for that service
 _DESCRIPTION = r"(?:the\s+)?"
-_LOCAL_NAME = r"(?<![\w'’-])(?P<name>[A-Z][A-Za-z]{2,}(?:\s+[A-Z][A-Za-z]{2,})?)"
+_LOCAL_NAME = r"(?P<name>[A-Z](?<![\w'’-].)[A-Za-z]{2,}(?:\s+[A-Z][A-Za-z]{2,})?)"
 _LOCAL_DEFINITIONS = (
     re.compile(_LOCAL_NAME + r"\s*\(\s*(?P<desc>" + _DESCRIPTION + r"[^()\n]{2,50}?)\s*\)"),
     re.compile(_LOCAL_NAME + r",\s+(?P<desc>" + _DESCRIPTION + r"[^,;.()\n]{2,50}?)\s*(?=[,;.)\n]|$)"),
