@@ -501,6 +501,15 @@ class Extraction:
         self.rels: dict[tuple[str, int, Any], dict[str, Any]] = {}
         self.mentions: dict[int, list[Found]] = {}
         self.current: Unit | None = None  # the sentence or row relationships are being read from
+        self._full_names: dict[str, list[re.Match[str]]] = {}
+
+    def full_names(self, text: str) -> list[re.Match[str]]:
+        """The capitalised runs of two or three words in ``text`` that may be names (read once a text:
+        the professionals' pass and the people's pass read the same units)."""
+        got = self._full_names.get(text)
+        if got is None:
+            got = self._full_names[text] = list(_FULL_NAME.finditer(text))
+        return got
 
     def evidence(self, how: RelationHow, source: Ent, target: Ent | str) -> Evidence:
         """The statement behind a relationship read now from :attr:`current`."""
@@ -1518,7 +1527,7 @@ def _professionals(x: Extraction) -> None:
     sections = x.note.sections
     for u in x.note.units:
         actions = u.section is not None and bool(_ACTIONS_HEADING.search(sections[u.section].title))
-        for m in _FULL_NAME.finditer(u.text):
+        for m in x.full_names(u.text):
             after = u.text[m.end() :]
             before = u.text[: m.start()]
             owner = actions and _rx(r"\($").search(before) and _rx(r"\)\W*$").match(after)  # "... (Abby Townend)."
@@ -1605,7 +1614,7 @@ def _second_pass(x: Extraction, units: list[Unit]) -> None:
         for m in _SURNAME_FIRST.finditer(t):
             if _is_name_token(m.group(1)) and _is_name_token(m.group(2)):
                 spans.append((m.start(), m.end(), f"{m.group(2)} {title_case(m.group(1))}", m.group(0)))
-        for m in _FULL_NAME.finditer(t):
+        for m in x.full_names(t):
             toks = m.group(0).split()
             # trim tokens that are not names at either end
             while toks and (not _is_name_token(toks[0]) or toks[0] in IMPERATIVES):
@@ -2083,6 +2092,8 @@ def _decide_kinds(x: Extraction, units: list[Unit]) -> None:
 
 
 def _mention_pattern(x: Extraction) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """Patterns for the forms of the note's entities in text lower-cased by :func:`lower` (the
+    forms are normalised, so lower case too): several words or not a person's, and one word."""
     multi: list[str] = []
     single: list[str] = []
     for key, e in x.index.items():
@@ -2096,8 +2107,8 @@ def _mention_pattern(x: Extraction) -> tuple[re.Pattern[str], re.Pattern[str]]:
         return "|".join(re.escape(f).replace(r"\ ", r"\s+").replace("'", "['’]") for f in forms) or "(?!x)x"
 
     return (
-        re.compile(rf"(?<![\w])(?:{alt(forms_multi)})(?![\w])", re.IGNORECASE),
-        re.compile(rf"(?<![\w])(?:{alt(forms_single)})(?![\w])", re.IGNORECASE),
+        re.compile(rf"(?<![\w])(?:{alt(forms_multi)})(?![\w])"),
+        re.compile(rf"(?<![\w])(?:{alt(forms_single)})(?![\w])"),
     )
 
 
@@ -2122,29 +2133,33 @@ def _places_by_head(x: Extraction) -> dict[str, Ent]:
 _TOO_GENERIC_HEADS = frozenset({"house", "flats", "shops", "store", "stores", "bar", "club", "services", "station"})
 
 
+_TITLE_BEFORE = re.compile(rf"\b{PRO_TITLES}\.?\s*$")
+
+
 def _find_mentions(x: Extraction, units: list[Unit]) -> None:
     multi, single = _mention_pattern(x)
     # "the underpass" after "Cooper's Way underpass": the one place of the note with that head word
     by_head = _places_by_head(x)
     heads = (
-        re.compile(r"\bthe\s+(" + "|".join(re.escape(k) for k in sorted(by_head, key=len, reverse=True)) + r")\b", re.I)
+        re.compile(r"\bthe\s+(" + "|".join(re.escape(k) for k in sorted(by_head, key=len, reverse=True)) + r")\b")
         if by_head
         else None
     )
-    lower = x.note.lowercase
+    typed_lower = x.note.lowercase
     for u in units:
         found: list[Found] = []
         taken: list[tuple[int, int]] = []
+        low = lower(u.text)
         for pat in (multi, single):
-            for m in pat.finditer(u.text):
+            for m in pat.finditer(low):
                 if any(s < m.end() and m.start() < e for s, e in taken):
                     continue
-                key = norm(m.group(0))
+                surface = u.text[m.start() : m.end()]
+                key = norm(surface)
                 e = x.index.get(key)
                 if e is None:
                     continue
-                surface = m.group(0)
-                if e.kind in ("child", "person_of_concern") and " " not in key and not lower:
+                if e.kind in ("child", "person_of_concern") and " " not in key and not typed_lower:
                     # single-word person forms must be written as names: "Tolley", "KAI", not "kai"
                     if not surface[0].isupper():
                         continue
@@ -2156,12 +2171,12 @@ def _find_mentions(x: Extraction, units: list[Unit]) -> None:
                     ):
                         continue
                     before = u.text[max(0, m.start() - 12) : m.start()]
-                    if re.search(rf"\b{PRO_TITLES}\.?\s*$", before):
+                    if _TITLE_BEFORE.search(before):
                         continue
                 found.append(Found(m.start(), m.end(), e))
                 taken.append((m.start(), m.end()))
-        if heads is not None and "the " in u.text.lower():
-            for m in heads.finditer(u.text):
+        if heads is not None and "the " in low:
+            for m in heads.finditer(low):
                 if not any(s < m.end() and m.start() < e for s, e in taken):
                     found.append(Found(m.start(), m.end(), by_head[m.group(1).lower()]))
                     taken.append((m.start(), m.end()))
