@@ -336,7 +336,8 @@ _GROUP_REFERENCE = re.compile(
 )
 
 
-_GROUP_HINT = re.compile(r"\b(?:both|the|all|these|those)\b", re.I)
+# a word every one of those references has: a text with none of them refers to no group
+_GROUP_HINT = re.compile(r"\b(?:two|three|four|five|six|both|younger)\b|\b(?:the|all|these|those) \d", re.I)
 _COUNT_WORDS = {"both": 2, "two": 2, "pair": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 
 
