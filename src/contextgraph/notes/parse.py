@@ -861,5 +861,9 @@ def _row_aligned(text: str, row: str, pos: int) -> list[int] | None:
 def span_of(offsets: list[int], start: int, end: int) -> tuple[int, int] | None:
     """The span of the note's text that characters ``start:end`` of a unit come from (None if
     they are all added spaces)."""
-    inside = [o for o in offsets[start:end] if o >= 0]
-    return (inside[0], inside[-1] + 1) if inside else None
+    part = offsets[start:end]
+    first = next((o for o in part if o >= 0), -1)
+    if first < 0:
+        return None
+    last = next(o for o in reversed(part) if o >= 0)
+    return (first, last + 1)
