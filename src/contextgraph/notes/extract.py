@@ -213,7 +213,8 @@ _SERVICE_WORDS = frozenset(
 )
 _WORD = re.compile(r"[a-z0-9]+")
 # one of those words standing alone, as ``_WORD`` reads words
-_SERVICE_WORD = re.compile(r"(?<![a-z0-9])(?:" + "|".join(sorted(_SERVICE_WORDS)) + r")(?![a-z0-9])")
+# (the test before each word made after its first letter, so that ``re`` skips to the first letters)
+_SERVICE_WORD = re.compile("|".join(w[0] + r"(?<![a-z0-9].)" + w[1:] for w in sorted(_SERVICE_WORDS)) + r"(?![a-z0-9])")
 _SERVICE_NEG = re.compile(
     r"\bnot (?:currently |yet )?(?:open|known|allocated|involved|receiving|engag\w*)|\bneither\b|"
     r"\bno (?:service|services|"
@@ -2104,13 +2105,23 @@ def _mention_pattern(x: Extraction) -> tuple[re.Pattern[str], re.Pattern[str]]:
     forms_multi = sorted(multi, key=len, reverse=True)
     forms_single = sorted(single, key=len, reverse=True)
 
+    def literal(f: str) -> str:
+        return re.escape(f).replace(r"\ ", r"\s+").replace("'", "['’]")
+
     def alt(forms: list[str]) -> str:
-        return "|".join(re.escape(f).replace(r"\ ", r"\s+").replace("'", "['’]") for f in forms) or "(?!x)x"
+        # no word character before the form: tested after its first character where that is one, so
+        # that ``re`` skips ahead to the characters a form begins with
+        return "|".join(
+            f[0] + r"(?<!\w.)" + literal(f[1:]) if _WORD_START.match(f) else r"(?<!\w)" + literal(f) for f in forms
+        )
 
     return (
-        re.compile(rf"(?<![\w])(?:{alt(forms_multi)})(?![\w])"),
-        re.compile(rf"(?<![\w])(?:{alt(forms_single)})(?![\w])"),
+        re.compile(rf"(?:{alt(forms_multi) or '(?!x)x'})(?![\w])"),
+        re.compile(rf"(?:{alt(forms_single) or '(?!x)x'})(?![\w])"),
     )
+
+
+_WORD_START = re.compile(r"[a-z0-9]")
 
 
 _HEAD_WORD = re.compile(rf"\s{PLACE_HEADS}$")

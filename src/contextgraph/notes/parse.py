@@ -309,7 +309,6 @@ class ParsedNote:
     anchors: list[tuple[int, date]] = field(default_factory=list)  # (line, day) of each message's "Sent:" line
     lowercase: bool = False
     _lowered: frozenset[str] | None = None
-    _words: frozenset[str] | None = None
 
     @property
     def lowered_words(self) -> frozenset[str]:
@@ -319,8 +318,7 @@ class ParsedNote:
         return self._lowered
 
     def has_word(self, word: str) -> bool:
-        """Whether ``word`` stands alone somewhere in the note, as ``\\bword\\b`` would find it
-        (the note's words are read once, when first asked).
+        """Whether ``word`` stands alone somewhere in the note, as ``\\bword\\b`` would find it.
 
         >>> note = ParsedNote("n.md", "Seen with JB-K and (TK).", Meeting("mace", None, None), None)
         >>> note.has_word("JB"), note.has_word("TK"), note.has_word("J")
@@ -328,9 +326,16 @@ class ParsedNote:
         """
         if not _ALL_WORD.fullmatch(word):
             return re.search(rf"\b{re.escape(word)}\b", self.text) is not None
-        if self._words is None:
-            self._words = frozenset(_ALL_WORD.findall(self.text))
-        return word in self._words
+        text, n = self.text, len(word)
+        at = text.find(word)
+        while at >= 0:
+            before = text[at - 1] if at else " "
+            after = text[at + n] if at + n < len(text) else " "
+            # a word character, as ``\\w`` reads one: a letter, a digit or "_"
+            if not (before.isalnum() or before == "_" or after.isalnum() or after == "_"):
+                return True
+            at = text.find(word, at + 1)
+        return False
 
 
 _LOWER_WORDS = re.compile(r"\b[a-z][a-z'’-]+")

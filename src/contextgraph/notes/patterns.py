@@ -9,6 +9,11 @@ pattern without ``re.IGNORECASE`` over text lower-cased once runs about three ti
 each unit of a note is searched by dozens of cues. :func:`lower` keeps every character where it
 was, so a position found in the lower-cased text is the same position in the text.
 
+``re`` also skips quickly over characters no match can begin with, but only when every branch of
+the pattern begins with a plain character; a branch that begins with ``\\b`` turns that off.
+:func:`lowered` therefore writes ``\\bcare`` as ``c(?<!\\w.)are``: the same test (no word character
+before the "c"), made after the first character instead of before it.
+
 >>> rx = lowered(re.compile(r"\\bcare leavers?\\b|\\bCAMHS\\b", re.I))
 >>> text = "Open to CAMHS; a Care Leaver."
 >>> [text[m.start() : m.end()] for m in rx.finditer(lower(text))]
@@ -34,7 +39,7 @@ def lowered(rx: re.Pattern[str]) -> re.Pattern[str]:
     Letters are lower-cased except in escapes and group names.
 
     >>> lowered(re.compile(r"\\bYP\\W(?P<Code>CIN)", re.I)).pattern
-    '\\\\byp\\\\W(?P<Code>cin)'
+    'y(?<!\\\\w.)p\\\\W(?P<Code>cin)'
     """
     if not rx.flags & re.IGNORECASE:
         raise ValueError(f"not a case-insensitive pattern: {rx.pattern[:40]!r}")
@@ -44,7 +49,63 @@ def lowered(rx: re.Pattern[str]) -> re.Pattern[str]:
         parts += [rx.pattern[at : m.start()].lower(), m.group(0)]
         at = m.end()
     parts.append(rx.pattern[at:].lower())
-    return re.compile("".join(parts), rx.flags & ~re.IGNORECASE)
+    return re.compile(boundary_after_first("".join(parts)), rx.flags & ~re.IGNORECASE)
+
+
+def _branches(pattern: str, start: int = 0) -> tuple[list[tuple[int, int]], int]:
+    """The spans of the branches from ``start`` to the end of the group ``start`` is in (or of the
+    pattern), and where that group closes (the index of its ")", or the pattern's length)."""
+    spans: list[tuple[int, int]] = []
+    depth, at, i = 0, start, start
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "[":
+            i += 2 if pattern[i + 1 : i + 2] == "]" else 1  # "[]...]": the first "]" is a character
+            while i < len(pattern) and pattern[i] != "]":
+                i += 2 if pattern[i] == "\\" else 1
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            if depth == 0:
+                break
+            depth -= 1
+        elif c == "|" and depth == 0:
+            spans.append((at, i))
+            at = i + 1
+        i += 1
+    spans.append((at, i))
+    return spans, i
+
+
+_LEADING_BOUNDARY = re.compile(r"\\b([a-z0-9])(?![?*+{])")
+_GROUP_START = re.compile(r"\\b(\((?:\?:)?)")
+
+
+def boundary_after_first(pattern: str) -> str:
+    """``pattern`` with each branch's leading ``\\b`` before a letter or digit tested after it instead,
+    in the top-level branches and in those of a group a branch begins with; the same matches.
+
+    >>> boundary_after_first(r"\\bcsc\\b|social care|\\b(?:cin|cp)\\b")
+    'c(?<!\\\\w.)sc\\\\b|social care|(?:c(?<!\\\\w.)in|c(?<!\\\\w.)p)\\\\b'
+    >>> boundary_after_first(r"\\b(?:[ab]x|y)")
+    '\\\\b(?:[ab]x|y)'
+    """
+
+    def branch(alt: str) -> str:
+        m = _LEADING_BOUNDARY.match(alt)
+        if m is not None:
+            return m.group(1) + r"(?<!\w.)" + alt[m.end() :]
+        g = _GROUP_START.match(alt)
+        if g is not None:
+            inner, close = _branches(alt, g.end())
+            if close < len(alt) and all(_LEADING_BOUNDARY.match("\\b" + alt[a:b]) for a, b in inner):
+                return g.group(1) + "|".join(branch("\\b" + alt[a:b]) for a, b in inner) + alt[close:]
+        return alt
+
+    return "|".join(branch(pattern[a:b]) for a, b in _branches(pattern)[0])
 
 
 def lower(text: str) -> str:
