@@ -174,7 +174,9 @@ SERVICE_CUES: dict[str, str] = {
 }
 assert set(SERVICE_CUES) == set(SERVICES)
 _SERVICE_RE = {code: re.compile(cue, re.IGNORECASE) for code, cue in SERVICE_CUES.items()}
-_ANY_SERVICE = re.compile("|".join(f"(?:{cue})" for cue in SERVICE_CUES.values()), re.IGNORECASE)
+# (each cue is a list of branches, so they join as one list: every branch at the top, where ``re`` can
+# see the characters a match begins with)
+_ANY_SERVICE = re.compile("|".join(SERVICE_CUES.values()), re.IGNORECASE)
 _ONE_SERVICE = re.compile("|".join(f"(?P<{code}>{cue})" for code, cue in SERVICE_CUES.items()), re.IGNORECASE)
 # every service cue contains one of these words: a sentence with none of them names no service
 _SERVICE_WORDS = frozenset(
