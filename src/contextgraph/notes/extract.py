@@ -2321,7 +2321,11 @@ def compile_local_services(names: dict[str, str]) -> LocalServices:
     )
 
 
-_LOW_ANY_SERVICE, _LOW_SERVICE_NEG, _LOW_SERVICE_POS = map(lowered, (_ANY_SERVICE, _SERVICE_NEG, _SERVICE_POS))
+_LOW_ANY_SERVICE, _LOW_SERVICE_NEG, _LOW_SERVICE_POS, _LOW_ONE_SERVICE = map(
+    lowered, (_ANY_SERVICE, _SERVICE_NEG, _SERVICE_POS, _ONE_SERVICE)
+)
+_LOW_SERVICE_RE = {code: lowered(rx) for code, rx in _SERVICE_RE.items()}
+_LOW_STILL_OPEN = lowered(re.compile(r"\b(open|allocated|now|currently|but)\b", re.I))
 
 
 def _services(text: str, positive_context: bool, local: LocalServices = ()) -> list[tuple[int, str]]:
@@ -2337,15 +2341,15 @@ def _services(text: str, positive_context: bool, local: LocalServices = ()) -> l
         negative = bool(_LOW_SERVICE_NEG.search(low_clause))
         if negative:
             carried = True
-        elif _rx(r"\b(open|allocated|now|currently|but)\b", re.I).search(clause) or not clause.strip():
+        elif _LOW_STILL_OPEN.search(low_clause) or not clause.strip():
             carried = False
         negative = negative or carried
         if negative:
             continue
         found = sorted(
             (_CODE_ORDER[code], start + m.start(code), code)
-            for m in _ONE_SERVICE.finditer(clause)
-            for code in _codes_at(clause, m)
+            for m in _LOW_ONE_SERVICE.finditer(low_clause)
+            for code in _codes_at(low_clause, m)
         )
         if named_locally:
             found = sorted(
@@ -2360,10 +2364,11 @@ _CODE_ORDER = {code: i for i, code in enumerate(SERVICE_CUES)}
 
 
 def _codes_at(clause: str, m: re.Match[str]) -> list[str]:
-    """The services whose cue matches where ``m`` does (one alternation reports only the first)."""
+    """The services whose cue matches where ``m`` does (one alternation reports only the first), in a
+    lower-cased clause."""
     assert m.lastgroup is not None
     codes = [m.lastgroup]
-    for code, rx in _SERVICE_RE.items():
+    for code, rx in _LOW_SERVICE_RE.items():
         if code != m.lastgroup and rx.match(clause, m.start()):
             codes.append(code)
     return codes
