@@ -45,7 +45,7 @@ from .parse import (
     unit_offsets,
 )
 from .patterns import compiled as _rx
-from .patterns import lower, lowered
+from .patterns import lower, lowered, quick
 
 # --- lexicons ---------------------------------------------------------------
 
@@ -322,7 +322,7 @@ _PAREN_ALIAS = re.compile(r"^\s*\(\s*[\"“']?([A-Za-z][A-Za-z'’-]{1,20})[\"�
 _PAREN_INITIALS = re.compile(r"^\s*\(\s*([A-Z]{2,3})\s*\)")
 _PRONOUN = re.compile(r"\b(he|she|his|her|him|hers|himself|herself)\b", re.I)
 _PLURAL_PRONOUN = re.compile(r"\b(they|them|their|both|the two|the pair|the boys|the girls)\b", re.I)
-_LOW_PRONOUN = lowered(_PRONOUN)
+_LOW_PRONOUN, _LOW_PLURAL_PRONOUN = lowered(_PRONOUN), lowered(_PLURAL_PRONOUN)
 
 
 def _has_pronoun(text: str) -> bool:
@@ -691,6 +691,7 @@ _DIGIT = re.compile(r"\d")
 _BARE_STREET = re.compile(
     rf"\b(?:at|on|in|near|outside|around|behind|off|from|along|to)\s+(?:the\s+)?((?:{_CAP}['’]?s?\s+){{1,2}}{STREET})\b(?!\s*(?:garages|shops|flats))"
 )
+_QUICK_BARE_STREET = quick(_BARE_STREET)
 _ON_STREET = re.compile(rf"^\s*(?:,|\bon\b|\bin\b|\boff\b)\s*((?:{_CAP}\s+){{1,3}}{STREET})\b")
 _SCHOOL = re.compile(
     rf"(?:\b[Tt]he\s+)?\b((?:St\.?\s+)?(?:{_CAP}['’]s\s+)?(?:{_CAP}\s+){{0,3}}){SCHOOL_HEADS}\b(?:\s*\(PRU\))?"
@@ -981,7 +982,7 @@ def _first_pass(x: Extraction, units: list[Unit]) -> None:
             if _NOT_A_PLACE.search(m.group(0)) or re.match(rf"\s+{SCHOOL_HEADS}\b", tt[m.end() :]):
                 continue  # "Children's Services"; "Larkfield Park" of "Larkfield Park Academy"
             _place(x, m.group(0), tt[m.end() :])
-        for m in _BARE_STREET.finditer(t):
+        for m in _QUICK_BARE_STREET.finditer(t):
             street_name = m.group(1)
             if street_name.split()[0] in NOT_NAME or norm(street_name) in x.index:
                 continue
@@ -1491,6 +1492,7 @@ _NAME_TOKEN = r"(?:[A-Z][a-z]+(?:[-'’][A-Z][a-z]+)?|(?:O['’]|Mc|Mac)[A-Z][a-
 _FULL_NAME = re.compile(rf"\b({_NAME_TOKEN})((?:\s{_NAME_TOKEN}){{1,2}})\b")
 _SURNAME_FIRST = re.compile(r"\b([A-Z]{3,}(?:-[A-Z]{2,})?),\s+([A-Z][a-z]+(?:-[A-Z][a-z]+)?)\b")
 _TITLED = re.compile(rf"\b{PRO_TITLES}\.?\s+(?:\d{{2,5}}\s+)?(?:[A-Z]\.\s*)?({_NAME_TOKEN}(?:\s+{_NAME_TOKEN})?)")
+_QUICK_TITLED = quick(_TITLED)
 
 
 IMPERATIVES = _words(
@@ -1517,7 +1519,7 @@ def _professionals(x: Extraction) -> None:
     texts = [lines[i] for i in x.note.professional_lines]
     texts += [u.text for u in x.note.units]
     for t in texts:
-        for m in _TITLED.finditer(t):
+        for m in _QUICK_TITLED.finditer(t):
             x.professionals.add(norm(m.group(1)))
             for w in m.group(1).split():
                 if len(m.group(1).split()) == 1:
@@ -2499,7 +2501,7 @@ def _relations(x: Extraction, units: list[Unit]) -> None:
         if u.section != group_section:
             recent_kids, group_section = [], u.section
         group_ref: list[Ent] = _group_referred(u.text, group_people, recent_kids)
-        if (not named_here and _PLURAL_PRONOUN.search(u.text)) or group_ref:
+        if (not named_here and _LOW_PLURAL_PRONOUN.search(lower(u.text))) or group_ref:
             # "Both were found at ...", "the three boys were seen with Flintor": the people named together before
             people = _dedupe([*people, *(group_ref or prev_people)])
         kids_here = _dedupe(f.ent for f in named_here if f.ent.kind == "child") if named_here else []
@@ -2566,11 +2568,14 @@ _GROUP_EVENT = re.compile(
 )
 
 
+_LOW_GROUP_EVENT = lowered(_GROUP_EVENT)
+
+
 def _group_statement(
     x: Extraction, u: Unit, found: list[Found], places: list[Ent], day: date | None, grading: str | None
 ) -> None:
     """A group statement gives pairwise ASSOCIATES_WITH among the people it lists, and SEEN_AT for each."""
-    if u.row is not None or len(found) < 2 or not _GROUP_EVENT.search(u.text):
+    if u.row is not None or len(found) < 2 or not _LOW_GROUP_EVENT.search(lower(u.text)):
         return
     people = [f for f in found if f.ent.kind in ("child", "person_of_concern")]
     listed: list[Ent] = []

@@ -80,8 +80,19 @@ def _branches(pattern: str, start: int = 0) -> tuple[list[tuple[int, int]], int]
     return spans, i
 
 
-_LEADING_BOUNDARY = re.compile(r"\\b([a-z0-9])(?![?*+{])")
+_LEADING_BOUNDARY = re.compile(r"\\b([A-Za-z0-9])(?![?*+{])")
 _GROUP_START = re.compile(r"\\b(\((?:\?:)?)")
+
+
+def quick(rx: re.Pattern[str]) -> re.Pattern[str]:
+    """``rx`` (case-sensitive) with :func:`boundary_after_first`: the same matches, found sooner.
+
+    >>> quick(re.compile(r"\\b(?:at|on)\\s+([A-Z]\\w+)")).pattern
+    '(?:a(?<!\\\\w.)t|o(?<!\\\\w.)n)\\\\s+([A-Z]\\\\w+)'
+    """
+    if rx.flags & re.IGNORECASE:
+        raise ValueError(f"a case-insensitive pattern: {rx.pattern[:40]!r}; see lowered()")
+    return re.compile(boundary_after_first(rx.pattern), rx.flags)
 
 
 def boundary_after_first(pattern: str) -> str:
