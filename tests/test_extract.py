@@ -577,7 +577,7 @@ def test_spans_point_into_the_text_as_given() -> None:
     characters of the text as given, whatever markup, tables or wrapped lines it has."""
     import re
 
-    from contextgraph.notes.extract import norm
+    from contextgraph.notes.lexicon import norm
 
     mentions = named = total = 0
     for folder in (CORPUS, SHARED / "corpus" / "notes-2"):

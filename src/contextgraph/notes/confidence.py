@@ -40,7 +40,7 @@ from ..settings import CONFIDENCE_THRESHOLD as ENV_THRESHOLD
 from .patterns import lower, lowered
 
 if TYPE_CHECKING:
-    from .extract import Ent, Evidence, Extraction
+    from .record import Ent, Evidence, Extraction
 
 MODEL_PATH = Path(__file__).parents[1] / "data" / "confidence.json"
 """The committed model, trained on both annotated corpora."""
@@ -514,8 +514,8 @@ def corpus(folder: Path) -> list[Labelled]:
     """The labelled candidates of every annotated note of ``folder`` (local service names one note
     defines hold for all, as in ingest)."""
     from .evaluate import annotated_notes
-    from .extract import learn_services
     from .parse import NoteError, read_note
+    from .services import learn_services
 
     texts = []
     for _, note in annotated_notes(folder):
