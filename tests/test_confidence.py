@@ -17,9 +17,10 @@ from typer.testing import CliRunner
 from contextgraph.cli import app
 from contextgraph.ingest.pipeline import ReviewError, decide_review, ingest_paths, reviews
 from contextgraph.localities import Locality
-from contextgraph.notes.confidence import ENV_THRESHOLD, Linear, Model, candidates, corpus, load_model, split, train
+from contextgraph.notes.confidence import ENV_THRESHOLD, Linear, Model, candidates, load_model, split
 from contextgraph.notes.extract import extract, extract_parsed
 from contextgraph.notes.parse import parse_note, read_note
+from contextgraph.notes.training import corpus, train
 from contextgraph.service.audit import AuditLog
 from contextgraph.store import Filter, Store
 

@@ -9,9 +9,10 @@ import pytest
 
 from contextgraph.interchange.synth import SAMPLE_AREA
 from contextgraph.localities import Localities, Locality
+from contextgraph.notes.dates import find_dates
 from contextgraph.notes.evaluate import annotated_notes, evaluate
 from contextgraph.notes.extract import extract, learn_services
-from contextgraph.notes.parse import NoteError, find_dates, parse_note, read_note
+from contextgraph.notes.parse import NoteError, parse_note, read_note
 
 from .conftest import SHARED
 
@@ -542,7 +543,7 @@ def test_a_local_service_name_learned_from_its_definition() -> None:
 def test_a_young_adult_someone_is_exploiting_is_a_victim() -> None:
     note = (
         "# Strategy meeting\nDate: 03/04/2025\nPresent: Jo Bell (Leaving Care Team)\n\n## Information\n"
-        + "- Leaving Care: Tia Ross, 18, was at the flat with Dee Moss (15). Tia says Kim Hale \"looks after\" her. "
+        + '- Leaving Care: Tia Ross, 18, was at the flat with Dee Moss (15). Tia says Kim Hale "looks after" her. '
         + "The meeting's view is that Kim Hale, 24, is still exploiting Tia.\n"
     )
     e = ents(extract(note))
@@ -606,8 +607,21 @@ def test_spans_point_into_the_text_as_given() -> None:
 
 # names and places invented for the tests below; none of them occurs in either corpus
 INVENTED = (
-    "Orla Brackley", "Tamsin Dorrit", "Nyla Wexley", "Yusra Pollard", "Corbin Tobin", "Ossie Marlow", "Bryn Sable",
-    "Dunmere", "Gorsebrook", "Dasher", "Gorse", "Gyfun", "Fawr", "Wexcombe", "Pellham",
+    "Orla Brackley",
+    "Tamsin Dorrit",
+    "Nyla Wexley",
+    "Yusra Pollard",
+    "Corbin Tobin",
+    "Ossie Marlow",
+    "Bryn Sable",
+    "Dunmere",
+    "Gorsebrook",
+    "Dasher",
+    "Gorse",
+    "Gyfun",
+    "Fawr",
+    "Wexcombe",
+    "Pellham",
 )
 
 

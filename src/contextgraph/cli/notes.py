@@ -232,11 +232,12 @@ def eval_extract(
     with the priors at the threshold, and with a model trained on the other folders at the threshold.
     A note that cannot be read is reported and scored as all missed; the run goes on.
     """
-    from ..notes.confidence import ConfidenceError, corpus, cross, load_model
+    from ..notes.confidence import ConfidenceError, load_model
     from ..notes.confidence import threshold as confidence_threshold
     from ..notes.evaluate import GoldError, annotated_notes, combine, evaluate
     from ..notes.extract import learn_services
     from ..notes.parse import NoteError
+    from ..notes.training import corpus, cross
 
     check_format(fmt)
     for folder in folders:
@@ -321,11 +322,12 @@ def train(
     ] = None,
 ) -> None:
     """Train the confidence model on annotated notes and write it as JSON (needs scikit-learn)."""
-    from ..notes.confidence import ConfidenceError, corpus, load_model, write_model
+    from ..notes.confidence import ConfidenceError, load_model
     from ..notes.confidence import threshold as confidence_threshold
-    from ..notes.confidence import train as train_model
     from ..notes.evaluate import GoldError
     from ..notes.parse import NoteError
+    from ..notes.training import corpus, write_model
+    from ..notes.training import train as train_model
 
     for folder in corpus_dirs:
         if not folder.is_dir():

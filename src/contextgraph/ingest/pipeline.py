@@ -21,7 +21,8 @@ from ..interchange import entity_from_json, relationship_from_json
 from ..localities import Localities, unconfigured_message
 from ..model import Assertion, Entity, Relationship, handling_code, service_id
 from ..notes.extract import extract_parsed, learn_services
-from ..notes.parse import NoteError, ParsedNote, parse_note, read_note
+from ..notes.parse import NoteError, parse_note, read_note
+from ..notes.units import ParsedNote
 from ..store import Filter, Store, StoreError
 from .gazetteer import PLACE_KINDS, locate
 from .resolve import Decision, Mention, decide, review_item

@@ -29,9 +29,11 @@ from typing import Any
 from ..errors import BadInput
 from ..localities import Localities, unconfigured_message
 from ..model import KINDS, REL_TYPES, SERVICES, GradingError, normalise_grading, parse_date, service_id
+from ..notes.dates import event_dates
 from ..notes.extract import extract_parsed
 from ..notes.lexicon import _grading
-from ..notes.parse import NoteError, ParsedNote, event_dates, parse_note
+from ..notes.parse import NoteError, parse_note
+from ..notes.units import ParsedNote
 from ..store import Filter, Store
 from .pipeline import NoteResult, plan_note
 from .resolve import Decision

@@ -27,12 +27,13 @@ from typing import Any
 from ..localities import Localities, Locality  # noqa: F401 - Locality: for the examples
 from .kinds import _decide_kinds
 from .mentions import _find_mentions
-from .parse import ParsedNote, parse_note
+from .parse import parse_note
 from .people import _professionals, _second_pass
 from .record import Extraction
 from .relations import _relations
 from .services import learn_services, local_services
 from .tables import _first_pass, _unexpanded_groups
+from .units import ParsedNote
 
 __all__ = ["extract", "extract_parsed", "learn_services", "local_services"]
 

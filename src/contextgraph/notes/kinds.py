@@ -7,9 +7,9 @@ from __future__ import annotations
 import re
 
 from .lexicon import _ADULT_CUE, _AGENT_VERB, _PASSIVE_AGENT
-from .parse import Unit
 from .patterns import lower, lowered
 from .record import Ent, Extraction
+from .units import Unit
 
 _VICTIM_CUE = re.compile(
     r"\b(victim|vulnerable|care leaver|leaving care|transitions?|cuckoo\w*|(?:being |been )?(?:exploited|groomed|"

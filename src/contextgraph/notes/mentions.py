@@ -7,9 +7,9 @@ from __future__ import annotations
 import re
 
 from .lexicon import PLACE_HEADS, PRO_TITLES, norm
-from .parse import Unit
 from .patterns import lower
 from .record import Ent, Extraction, Found
+from .units import Unit
 
 # --- mentions --------------------------------------------------------------
 

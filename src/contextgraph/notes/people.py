@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from .dates import find_dates
 from .lexicon import (
     _ACTIONS_HEADING,
     _ADULT_HEADING,
@@ -37,12 +38,12 @@ from .lexicon import (
     norm,
     title_case,
 )
-from .parse import Unit, find_dates
 from .patterns import compiled as _rx
 from .patterns import quick
 from .places import _contains, column_role, place_key, split_people
 from .record import Ent, Extraction
 from .tables import _translation, bilingual
+from .units import Unit
 
 _SURNAME_FIRST = re.compile(r"\b([A-Z]{3,}(?:-[A-Z]{2,})?),\s+([A-Z][a-z]+(?:-[A-Z][a-z]+)?)\b")
 _TITLED = re.compile(rf"\b{PRO_TITLES}\.?\s+(?:\d{{2,5}}\s+)?(?:[A-Z]\.\s*)?({_NAME_TOKEN}(?:\s+{_NAME_TOKEN})?)")

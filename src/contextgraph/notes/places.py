@@ -23,10 +23,10 @@ from .lexicon import (
     norm,
     title_case,
 )
-from .parse import Unit, strip_markup
 from .patterns import compiled as _rx
 from .patterns import quick
 from .record import EntityHow, Extraction
+from .units import Unit, strip_markup
 
 # --- pass 1: places, schools, groups ----------------------------------------
 

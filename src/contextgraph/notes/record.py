@@ -14,9 +14,10 @@ from typing import Any, Literal
 from ..model import REL_TYPES
 from .confidence import judge
 from .lexicon import _FULL_NAME, _bare, norm
-from .parse import ParsedNote, Unit, span_of, unit_offsets
 from .patterns import compiled as _rx
 from .services import compile_local_services, local_services
+from .spans import span_of, unit_offsets
+from .units import ParsedNote, Unit
 
 # --- where each fact came from ----------------------------------------------
 

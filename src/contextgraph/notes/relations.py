@@ -9,14 +9,16 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from .dates import event_dates, find_dates
 from .lexicon import _LOW_PLURAL_PRONOUN, CUES, _grading, _has_pronoun, norm
-from .parse import Unit, anchor_day, event_dates, find_dates
+from .parse import anchor_day
 from .patterns import compiled as _rx
 from .patterns import lower, lowered
 from .places import _EMPTY_CELL, _is_matrix, column_role
 from .record import Ent, Extraction, Found, _dedupe
 from .services import _services
 from .statements import _open_to, _relate_unit
+from .units import Unit
 
 # "the three boys", "the group", "all four": the people named together just before
 _GROUP_REFERENCE = re.compile(

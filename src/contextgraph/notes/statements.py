@@ -8,9 +8,9 @@ import re
 from datetime import date
 
 from .lexicon import _LOWER_CUES
-from .parse import Unit
 from .record import Ent, Extraction, RelationHow
 from .services import _services
+from .units import Unit
 
 
 def _near(text: str, rx: re.Pattern[str]) -> bool:

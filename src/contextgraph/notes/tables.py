@@ -19,7 +19,6 @@ from .lexicon import (
     norm,
     title_case,
 )
-from .parse import Unit
 from .patterns import compiled as _rx
 from .places import (
     _ACRONYM_DEF,
@@ -55,6 +54,7 @@ from .places import (
     split_places,
 )
 from .record import Extraction
+from .units import Unit
 
 
 def _first_pass(x: Extraction, units: list[Unit]) -> None:
