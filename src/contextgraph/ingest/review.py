@@ -32,7 +32,7 @@ from ..model import KINDS, REL_TYPES, SERVICES, GradingError, normalise_grading,
 from ..notes.extract import _grading, extract_parsed
 from ..notes.parse import NoteError, ParsedNote, event_dates, parse_note
 from ..store import Filter, Store
-from .pipeline import NoteResult, plan_note
+from .plan import NoteResult, plan_note
 from .resolve import Decision
 from .writes import as_seen, changeable, linkable, unseen
 
