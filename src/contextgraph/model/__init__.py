@@ -25,10 +25,12 @@ from .grading import (
     strongest_grading,
 )
 from .records import (
+    NO_DAY,
     Assertion,
     Entity,
     Relationship,
     canonical_pair,
+    day,
     flagged,
     parse_date,
 )
@@ -57,6 +59,7 @@ __all__ = [
     "KINDS",
     "KIND_CODES",
     "MEETING_KINDS",
+    "NO_DAY",
     "REL_TYPES",
     "SERVICES",
     "SOURCE_EVALUATIONS",
@@ -71,6 +74,7 @@ __all__ = [
     "Relationship",
     "Service",
     "canonical_pair",
+    "day",
     "flagged",
     "grade_code",
     "handling_code",

@@ -49,6 +49,21 @@ def parse_date(value: Any) -> str | None:
     return got
 
 
+NO_DAY = -1
+"""The day number of an unknown date."""
+
+
+def day(value: str | None) -> int:
+    """Days since 1970-01-01 for an ISO date, or :data:`NO_DAY`.
+
+    >>> day("1970-01-02"), day(None)
+    (1, -1)
+    """
+    if not value:
+        return NO_DAY
+    return date.fromisoformat(value).toordinal() - 719163
+
+
 class Assertion(NamedTuple):
     """One source's statement of a fact: which record, when, how graded.
 

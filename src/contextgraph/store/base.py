@@ -19,7 +19,6 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ..localities import Localities
 from ..memory import paused_gc
 from ..model import Entity, Relationship
 from . import identities, reads, upsert
@@ -31,6 +30,7 @@ from .types import Fact, Key, Label, Named, Staged, Stats, Subgraph, WriteAbout,
 if TYPE_CHECKING:
     import networkx as nx
 
+    from ..localities import Localities
     from ..projection import Projection
 
 T = TypeVar("T")
@@ -416,6 +416,8 @@ class Store(ABC):
 
     def localities(self) -> Localities:
         """The area and its localities as last set (none set: an empty :class:`Localities`)."""
+        from ..localities import Localities
+
         found = [r for r in self.records("meta") if r.get("kind") == "localities"]
         return Localities.from_json(found[-1]["settings"], "stored localities") if found else Localities()
 

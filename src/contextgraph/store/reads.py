@@ -6,20 +6,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
-import numpy as np
-
-from ..model import TYPE_CODES, Entity, Relationship, grade_code
-from ..projection import Projection, day
-from ..text import name_score, normalise_name
+from ..model import TYPE_CODES, Entity, Relationship, day, grade_code
 from .errors import NotFound, StoreError
 from .filter import Filter
 from .merge import view
 from .types import Fact, Key, Label, Subgraph
 from .walk import walk
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # numpy, the projection and the name matcher are loaded by the reads that use them
     import networkx as nx
 
+    from ..projection import Projection
     from .base import Store, Txn
 
 
@@ -31,6 +28,8 @@ def projection(store: Store, flt: Filter | None = None) -> Projection:
     strongest grading), and an edge with none left is not there: a score can
     never rest on what the reader may not see.
     """
+    import numpy as np
+
     flt = flt or Filter()
     p = store.project(flt)
     if not flt.public_only:
@@ -177,6 +176,8 @@ def search(
     Each result comes with a score in (0, 1]; 1 is an exact match of a name or alias.
     With ``handling`` of P only, entities named only under C are not found.
     """
+    from ..text import name_score, normalise_name
+
     key = normalise_name(text)
     if not key:
         return []

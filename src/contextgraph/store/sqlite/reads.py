@@ -7,13 +7,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
-import numpy as np
 import orjson
-from rapidfuzz import fuzz, process
 
-from ...model import KIND_CODES, Entity, Relationship
-from ...projection import Projection, day
-from ...text import normalise_name
+from ...model import KIND_CODES, Entity, Relationship, day
 from ..base import Store
 from ..errors import NotFound, StoreError
 from ..filter import Filter
@@ -25,7 +21,8 @@ from .index import Index, edge_key
 from .sql import sql, values
 from .txn import SQLiteTxn
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # numpy, the projection and the name matcher are loaded by the reads that use them
+    from ...projection import Projection
     from .store import SQLiteStore
 
 
@@ -153,6 +150,8 @@ def adjacent(ix: Index, nids: Sequence[int], flt: Filter, outside: bool) -> list
 
 def name_index(store: SQLiteStore, ix: Index) -> tuple[list[str], list[int]]:
     """Every normalised name and alias, with the node that answers to it (merges followed)."""
+    from ...text import normalise_name
+
     if ix.names is None:
         names: list[str] = []
         owners: list[int] = []
@@ -166,6 +165,8 @@ def name_index(store: SQLiteStore, ix: Index) -> tuple[list[str], list[int]]:
 
 
 def search_candidates(store: SQLiteStore, keys: Sequence[str], flt: Filter, limit: int) -> list[Entity]:
+    from rapidfuzz import fuzz, process
+
     with store._lock:
         ix = store._index()
         names, owners = name_index(store, ix)
@@ -182,6 +183,10 @@ def search_candidates(store: SQLiteStore, keys: Sequence[str], flt: Filter, limi
 
 
 def project(store: SQLiteStore, flt: Filter) -> Projection:
+    import numpy as np
+
+    from ...projection import Projection
+
     with store._lock:
         ix = store._index()
         n_all = len(ix.ids)

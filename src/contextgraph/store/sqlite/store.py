@@ -18,10 +18,9 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ...model import KINDS, TYPE_CODES, Entity, Relationship
-from ...projection import Projection
 from ..base import Store, Txn
 from ..errors import StoreError
 from ..filter import Filter
@@ -33,6 +32,9 @@ from .index import Index, edge_key
 from .migrations import MIGRATIONS
 from .sql import set_version, sql
 from .txn import SQLiteTxn
+
+if TYPE_CHECKING:
+    from ...projection import Projection
 
 T = TypeVar("T")
 
