@@ -18,10 +18,7 @@ if TYPE_CHECKING:
 
 
 def merge(store: Store, a: str, b: str, user: str = "system", reason: str = "") -> str:
-    """Record that ``a`` and ``b`` are one entity; ``a``'s id is kept. Returns it.
-
-    The judgement is kept and can be undone with :meth:`split`.
-    """
+    """As :meth:`Store.merge`."""
 
     def work(tx: Txn) -> str:
         canon = tx.merged_into([a, b])
@@ -84,11 +81,7 @@ def rekey(tx: Txn, rels: list[Relationship]) -> None:
 
 
 def erase(store: Store, eid: str, user: str = "system", reason: str = "") -> dict[str, Any]:
-    """Erase a person: the entity, anything merged with it, its relationships and mentions.
-
-    An erasure record stays, holding no personal data: when, who, why, how many
-    facts went, and a keyed digest of the id that can only confirm a known id.
-    """
+    """As :meth:`Store.erase`."""
     erasure_id = uuid.uuid4().hex
 
     def work(tx: Txn) -> dict[str, Any]:

@@ -21,13 +21,7 @@ if TYPE_CHECKING:  # numpy, the projection and the name matcher are loaded by th
 
 
 def projection(store: Store, flt: Filter | None = None) -> Projection:
-    """The compact projection of the live graph that passes ``flt``.
-
-    With handling codes that leave out C, an entity named only under C is not
-    there, an edge counts only its other assertions (their number, dates and
-    strongest grading), and an edge with none left is not there: a score can
-    never rest on what the reader may not see.
-    """
+    """As :meth:`Store.projection`."""
     import numpy as np
 
     flt = flt or Filter()
@@ -81,15 +75,13 @@ def get_many(store: Store, ids: Iterable[str]) -> dict[str, Entity]:
 
 
 def visible(store: Store, eid: str, flt: Filter) -> Entity | None:
-    """The entity as readers see it, only if it passes ``flt`` (a user's localities); else None,
-    the same answer as for an id that does not exist."""
+    """As :meth:`Store.visible`."""
     e = store.get(eid)
     return e if e is not None and flt.node_ok(e.kind, e.locality, e.handling) else None
 
 
 def outside_links(store: Store, ids: Sequence[str], flt: Filter) -> dict[str, int]:
-    """How many relationships of each of ``ids`` lead to entities ``flt`` keeps out, counted
-    without returning them: for "1 link outside your area"."""
+    """As :meth:`Store.outside_links`."""
     wide = Filter(types=flt.types, since=flt.since, until=flt.until, handling=flt.handling)
     out: dict[str, int] = {}
     for rel, other in store.expand(list(ids), wide):
@@ -106,8 +98,7 @@ def labels(store: Store, ids: Iterable[str]) -> dict[str, Label]:
 
 
 def facts(store: Store, keys: Iterable[Key], flt: Filter | None = None) -> dict[Key, Fact]:
-    """Sources, dates, grading and count of each relationship, for reports over many facts;
-    with ``flt``, only the assertions of its handling codes."""
+    """As :meth:`Store.facts`."""
     keys = list(keys)
     rels = store.read(lambda tx: tx.relationships(keys))
     out: dict[Key, Fact] = {}
@@ -119,13 +110,7 @@ def facts(store: Store, keys: Iterable[Key], flt: Filter | None = None) -> dict[
 
 
 def neighbourhood(store: Store, eid: str, depth: int = 1, flt: Filter | None = None) -> Subgraph:
-    """The entities within ``depth`` (1-3) steps of ``eid``, and the relationships walked.
-
-    Relationships returned are those from an entity nearer than ``depth`` to
-    any entity found; the centre is always included. A service is shown but
-    never walked through: being open to the same service is not a link
-    between two children.
-    """
+    """As :meth:`Store.neighbourhood`."""
     if not 1 <= depth <= 3:
         raise StoreError("depth must be 1, 2 or 3")
     flt = flt or Filter()
@@ -153,8 +138,7 @@ def neighbourhood(store: Store, eid: str, depth: int = 1, flt: Filter | None = N
 
 
 def as_seen(store: Store, entities: list[Entity]) -> list[Entity]:
-    """``entities`` as readers see them: each record that others were merged into, with
-    their facts (:func:`view`), in the same order."""
+    """As :meth:`Store.as_seen`."""
     merged = [e.id for e in entities if e.members]
     if not merged:
         return entities
@@ -171,11 +155,7 @@ def search(
     threshold: float = 0.8,
     handling: Iterable[str] | None = None,
 ) -> list[tuple[Entity, float]]:
-    """Entities named like ``text``: case, accents and small misspellings forgiven.
-
-    Each result comes with a score in (0, 1]; 1 is an exact match of a name or alias.
-    With ``handling`` of P only, entities named only under C are not found.
-    """
+    """As :meth:`Store.search`."""
     from ..text import name_score, normalise_name
 
     key = normalise_name(text)
@@ -194,10 +174,7 @@ def search(
 
 
 def graph(store: Store, flt: Filter | None = None) -> nx.MultiDiGraph:
-    """A NetworkX graph of the part of the store that passes ``flt``, with names.
-
-    For small graphs and explanations; whole-graph kernels want :meth:`projection`.
-    """
+    """As :meth:`Store.graph`."""
     p = store.projection(flt)
     g = p.to_networkx()
     ents = store.get_many(p.ids)

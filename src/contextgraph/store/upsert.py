@@ -23,13 +23,7 @@ def upsert(
     progress: Callable[[int], None] | None = None,
     records: Sequence[tuple[str, dict[str, Any]]] = (),
 ) -> WriteSummary:
-    """Write entities and relationships in one transaction. Idempotent.
-
-    An entity asserted again gains the new facts; a relationship asserted by
-    another source is the same relationship with one more assertion.
-    ``records`` (table, record) are appended in the same transaction: a note's
-    source record and review items are written with its facts or not at all.
-    """
+    """As :meth:`Store.upsert`."""
     limit = store.atomic_rows
     parts = 1
     if not (records or limit is None or len(entities) + len(relationships) <= limit):

@@ -21,11 +21,7 @@ if TYPE_CHECKING:
 
 
 def current_index(store: SQLiteStore) -> Index:
-    """The adjacency index, (re)built if another connection wrote the file.
-
-    It is read from the copy kept in the file when that copy was taken at the
-    file's current stamp (see :meth:`save_index`), and otherwise from the tables.
-    """
+    """As :meth:`SQLiteStore._index`."""
     dv = store._db.execute(sql("data_version")).fetchone()[0]
     if store._ix is None or dv != store._data_version:
         store._ix = None
@@ -76,14 +72,7 @@ def restore_index(store: SQLiteStore) -> Index | None:
 
 
 def save_index(store: SQLiteStore) -> bool:
-    """Keep a copy of the in-memory index in the file, taken at the file's stamp.
-
-    The next process to open the file then reads the copy (a few column reads)
-    instead of rebuilding the index from every row. Every write renews the stamp,
-    so a copy is used only while nothing has been written since it was taken.
-    Returns whether a copy was written: not when the index already matches the
-    copy, is not loaded, is out of date, or the file is busy or read-only.
-    """
+    """As :meth:`SQLiteStore.save_index`."""
     with store._lock:
         if store._ix is None or store._ix_saved:
             return False
@@ -140,9 +129,7 @@ def load_index(store: SQLiteStore) -> Index:
 
 
 def warm(store: SQLiteStore) -> int:
-    """As :meth:`Warmable.warm`: every record decoded into memory in one pass over each table,
-    and kept there (changed records are read again after a write). A store warmed once
-    stays warm: when another connection writes, the records are read again with the index."""
+    """As :meth:`SQLiteStore.warm`."""
     with store._lock:
         store._warm = True
         return fill(store, current_index(store))

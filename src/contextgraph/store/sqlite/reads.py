@@ -37,8 +37,7 @@ def expand(store: SQLiteStore, ids: Sequence[str], flt: Filter) -> list[tuple[Re
 
 
 def neighbourhood(store: SQLiteStore, eid: str, depth: int = 1, flt: Filter | None = None) -> Subgraph:
-    """As :meth:`Store.neighbourhood`, walked in the adjacency index: records are read
-    (or taken from memory) once the walk has found them, not step by step."""
+    """As :meth:`SQLiteStore.neighbourhood`."""
     if not 1 <= depth <= 3:
         raise StoreError("depth must be 1, 2 or 3")
     flt = flt or Filter()
@@ -88,8 +87,7 @@ def visible_steps(
 
 
 def outside_links(store: SQLiteStore, ids: Sequence[str], flt: Filter) -> dict[str, int]:
-    """As :meth:`Store.outside_links`, from the adjacency index: only the links that leave the
-    user's localities are read from the file, to check their handling codes."""
+    """As :meth:`SQLiteStore.outside_links`."""
     if flt.localities is None:
         return {}
     with store._lock:
