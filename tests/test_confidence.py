@@ -15,7 +15,8 @@ import pytest
 from typer.testing import CliRunner
 
 from contextgraph.cli import app
-from contextgraph.ingest.pipeline import ReviewError, decide_review, ingest_paths, reviews
+from contextgraph.ingest.pipeline import ingest_paths
+from contextgraph.ingest.queue import ReviewError, decide_review, reviews
 from contextgraph.localities import Locality
 from contextgraph.notes.confidence import ENV_THRESHOLD, Linear, Model, candidates, load_model, split
 from contextgraph.notes.extract import extract, extract_parsed

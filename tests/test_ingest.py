@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from contextgraph.ingest.pipeline import decide_review, ingest_paths, reviews
+from contextgraph.ingest.pipeline import ingest_paths
+from contextgraph.ingest.queue import decide_review, reviews
 from contextgraph.localities import Locality
 from contextgraph.store import Store
 

@@ -18,7 +18,7 @@ from typing import Any
 import jwt
 import pytest
 
-from contextgraph.ingest.pipeline import reviews
+from contextgraph.ingest.queue import reviews
 from contextgraph.service.auth import LocalKeys
 from contextgraph.store import Store, open_store
 

@@ -20,21 +20,11 @@ if TYPE_CHECKING:  # networkx and scipy are loaded only by the analyses that use
     import networkx as nx
     import scipy.sparse as sp
 
-from .model import GRADE_CODES, KIND_CODES, REL_TYPES, TYPE_CODES, grade_code
+from .model import GRADE_CODES, KIND_CODES, NO_DAY, REL_TYPES, TYPE_CODES, grade_code
+from .model import day as day  # the day number, here for the analyses that read it with the arrays
 
-NO_DATE = np.int32(-1)
-"""Day number standing for an unknown date."""
-
-
-def day(value: str | None) -> int:
-    """Days since 1970-01-01 for an ISO date, or -1.
-
-    >>> day("1970-01-02")
-    1
-    """
-    if not value:
-        return int(NO_DATE)
-    return date.fromisoformat(value).toordinal() - 719163
+NO_DATE = np.int32(NO_DAY)
+"""Day number standing for an unknown date (:data:`~contextgraph.model.NO_DAY`)."""
 
 
 @dataclass

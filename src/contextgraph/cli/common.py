@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ..errors import ContextGraphError
 from ..settings import STORE as ENV_STORE
 
 if TYPE_CHECKING:
+    from rich.progress import Progress
+
     from ..service.audit import AuditLog
     from ..store import Store
 
@@ -70,7 +71,6 @@ class UserError(ContextGraphError):
 def opened(url: str | None, log: AuditLog | None = None) -> Iterator[Store]:
     """The store, closed afterwards; a refusal from it becomes a one-line user error. With
     ``log``, the log is checked against the store first and every write is logged ahead."""
-    from ..service.audit import Journal
     from ..store import StoreError, open_store, store_url
 
     try:
@@ -79,6 +79,8 @@ def opened(url: str | None, log: AuditLog | None = None) -> Iterator[Store]:
         raise UserError(str(e)) from None
     try:
         if log is not None:
+            from ..service.audit import Journal
+
             notes: list[str] = []
             Journal.attach(log, s, notes)
             for n in notes:
@@ -93,6 +95,8 @@ def opened(url: str | None, log: AuditLog | None = None) -> Iterator[Store]:
 def progress_bar(total: int, label: str) -> tuple[Progress | None, Callable[[int], None] | None]:
     if total < 20000 or not err.is_terminal:
         return None, None
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     p = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err)
     task = p.add_task(label, total=total)
     return p, lambda n: p.advance(task, n)

@@ -147,7 +147,7 @@ def review(
 ) -> None:
     """The review queue: possible matches that were not merged (accept merges; undo with split), and
     facts below the confidence threshold that were not written (accept writes one as proposed)."""
-    from ..ingest.pipeline import ReviewError, decide_review, reviews
+    from ..ingest.queue import ReviewError, decide_review, reviews
     from ..service.audit import acting
 
     check_format(fmt)

@@ -14,7 +14,7 @@ A match is a judgement about a child, so it is made only when it is safe:
 - **new** — nothing like it: a new entity.
 
 Functions here are pure: they take the candidates the store found and return
-decisions; :mod:`contextgraph.ingest.pipeline` does the reading and writing.
+decisions; :mod:`contextgraph.ingest.plan` does the reading and :mod:`contextgraph.ingest.pipeline` the writing.
 """
 
 from __future__ import annotations

@@ -35,7 +35,7 @@ from ..notes.lexicon import _grading
 from ..notes.parse import NoteError, parse_note
 from ..notes.units import ParsedNote
 from ..store import Filter, Store
-from .pipeline import NoteResult, plan_note
+from .plan import NoteResult, plan_note
 from .resolve import Decision
 from .writes import as_seen, changeable, linkable, unseen
 

@@ -3,8 +3,9 @@
 A store keeps entity records and relationships exactly as sources gave them, plus
 the judgements that say two records are one person. Each backend implements the
 primitives of :class:`Txn` (read and write inside one transaction) and a handful
-of reads on :class:`Store`; merging facts, merge and split, erasure and
-neighbourhoods are written once here, so every backend behaves the same.
+of reads on :class:`Store`; merging facts (:mod:`.upsert`), merge, split and erasure
+(:mod:`.identities`), and neighbourhoods, search and the projection under handling codes
+(:mod:`.reads`) are written once on them, so every backend behaves the same.
 
 Relationships are keyed by type and the *current* ids of their ends. Every
 assertion also keeps the ids its source used, so a split can send each assertion
@@ -13,30 +14,24 @@ back to the entity it was made about.
 
 from __future__ import annotations
 
-import hashlib
-import math
 import threading
-import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import numpy as np
-
-from ..localities import Localities
 from ..memory import paused_gc
-from ..model import KINDS, TYPE_CODES, Entity, Relationship, canonical_pair, grade_code
-from ..projection import Projection, day
-from ..text import name_score, normalise_name
+from ..model import Entity, Relationship
+from . import identities, reads, upsert
 from .codec import new_record
-from .errors import NotFound, StoreError
+from .errors import StoreError
 from .filter import Filter
-from .merge import group_entities, group_relationships, merge_entity, merge_relationship, same_entity, same_rel, view
 from .types import Fact, Key, Label, Named, Staged, Stats, Subgraph, WriteAbout, WriteJournal, WriteSummary
-from .walk import walk
 
 if TYPE_CHECKING:
     import networkx as nx
+
+    from ..localities import Localities
+    from ..projection import Projection
 
 T = TypeVar("T")
 
@@ -212,39 +207,7 @@ class Store(ABC):
         strongest grading), and an edge with none left is not there: a score can
         never rest on what the reader may not see.
         """
-        flt = flt or Filter()
-        p = self.project(flt)
-        if not flt.public_only:
-            return p
-        hidden = [p.index[i] for i in self.conditional_entities() if i in p.index]
-        if hidden:
-            keep = np.ones(p.n_nodes, np.bool_)
-            keep[hidden] = False
-            p = p.subset(keep)
-        keys = self.conditional_keys()
-        if not keys:
-            return p
-        index = p.index
-        wanted = [k for k in keys if k[1] in index and k[2] in index]
-        rels = self.read(lambda tx: tx.relationships(wanted))
-        where = {
-            (int(t), int(s), int(d)): e
-            for e, (t, s, d) in enumerate(zip(p.type.tolist(), p.src.tolist(), p.dst.tolist(), strict=True))
-        }
-        drop = np.zeros(p.n_edges, np.bool_)
-        for (t, a, b), r in rels.items():
-            e = where.get((TYPE_CODES.index(t), index[a], index[b]))
-            if e is None:
-                continue
-            kept = flt.visible_facts(r)
-            if kept is None:
-                drop[e] = True
-                continue
-            p.count[e] = kept.count
-            p.grade[e] = grade_code(kept.grading)
-            p.first_seen[e] = day(kept.first_seen)
-            p.last_seen[e] = day(kept.last_seen)
-        return p.without_edges(drop) if drop.any() else p
+        return reads.projection(self, flt)
 
     @abstractmethod
     def stats(self) -> Stats: ...
@@ -335,92 +298,11 @@ class Store(ABC):
         ``records`` (table, record) are appended in the same transaction: a note's
         source record and review items are written with its facts or not at all.
         """
-        limit = self.atomic_rows
-        parts = 1
-        if not (records or limit is None or len(entities) + len(relationships) <= limit):
-            parts = math.ceil(len(entities) / limit) + math.ceil(len(relationships) / limit)
-        about = WriteAbout("upsert", entities, relationships, records, transactions=parts)
-        return self._logged(about, lambda: self._upsert(entities, relationships, progress, records))
-
-    def _upsert(
-        self,
-        entities: Sequence[Entity],
-        relationships: Sequence[Relationship],
-        progress: Callable[[int], None] | None,
-        records: Sequence[tuple[str, dict[str, Any]]],
-    ) -> WriteSummary:
-        batch_size = self.batch_size
-        summary = WriteSummary()
-
-        def work(tx: Txn, ents: Sequence[Entity], rels: Sequence[Relationship]) -> WriteSummary:
-            s = WriteSummary()
-            tx.bulk_hint(len(ents), len(rels))
-            for i in range(0, len(ents), batch_size):
-                self._upsert_entities(tx, ents[i : i + batch_size], s)
-                if progress:
-                    progress(len(ents[i : i + batch_size]))
-            for i in range(0, len(rels), batch_size):
-                self._upsert_relationships(tx, rels[i : i + batch_size], s)
-                if progress:
-                    progress(len(rels[i : i + batch_size]))
-            for table, rec in records:
-                tx.add_record(table, rec)
-            return s
-
-        with paused_gc():
-            limit = self.atomic_rows
-            if records or limit is None or len(entities) + len(relationships) <= limit:
-                summary = self.transaction(lambda tx: work(tx, entities, relationships))
-                summary.transactions = 1
-                return summary
-            chunks: list[tuple[Sequence[Entity], Sequence[Relationship]]] = [
-                (entities[i : i + limit], ()) for i in range(0, len(entities), limit)
-            ] + [((), relationships[i : i + limit]) for i in range(0, len(relationships), limit)]
-            for ents, rels in chunks:
-
-                def one(tx: Txn, e: Sequence[Entity] = ents, r: Sequence[Relationship] = rels) -> WriteSummary:
-                    return work(tx, e, r)
-
-                summary.add(self.transaction(one))
-            return summary
-
-    @staticmethod
-    def _upsert_entities(tx: Txn, batch: Sequence[Entity], s: WriteSummary) -> None:
-        incoming = group_entities(batch)
-        existing = tx.create_missing_entities(list(incoming.values()))
-        changed = []
-        for i, old in existing.items():
-            m = merge_entity(old, incoming[i])
-            if same_entity(m, old):
-                s.unchanged += 1
-            else:
-                changed.append(m)
-        if changed:
-            tx.put_entities(changed, new=False)
-        s.entities_created += len(incoming) - len(existing)
-        s.entities_updated += len(changed)
-
-    @staticmethod
-    def _resolve(tx: Txn, rels: Iterable[Relationship]) -> dict[Key, Relationship]:
-        """Group relationships by stored key, following merges."""
-        rels = list(rels)
-        canon = tx.merged_into({x for r in rels for x in (r.source, r.target)}) if tx.any_merged() else {}
-        return group_relationships(rels, canon)
+        return upsert.upsert(self, entities, relationships, progress, records)
 
     def _upsert_relationships(self, tx: Txn, batch: Sequence[Relationship], s: WriteSummary) -> None:
-        grouped = self._resolve(tx, batch)
-        existing = tx.create_missing_relationships(list(grouped.values()))
-        changed = []
-        for k, old in existing.items():
-            m = merge_relationship(old, grouped[k])
-            if same_rel(m, old):
-                s.unchanged += 1
-            else:
-                changed.append(m)
-        if changed:
-            tx.put_relationships(changed, new=False)
-        s.relationships_created += len(grouped) - len(existing)
-        s.relationships_updated += len(changed)
+        """Merge a batch of relationships with those stored (a backend may do it in fewer steps)."""
+        upsert.upsert_relationships(tx, batch, s)
 
     # reads
 
@@ -438,53 +320,27 @@ class Store(ABC):
         return self.read(lambda tx: tx.entities(wanted))
 
     def get_many(self, ids: Iterable[str]) -> dict[str, Entity]:
-        ids = list(ids)
-
-        def work(tx: Txn) -> dict[str, Entity]:
-            canon = tx.merged_into(ids)
-            records = tx.entities({canon.get(i, i) for i in ids})
-            members = tx.entities({m for r in records.values() for m in r.members})
-            out_c = {
-                c: view(r, [members[m] for m in r.members if m in members]) if r.members else r
-                for c, r in records.items()
-            }
-            return {i: out_c[canon.get(i, i)] for i in ids if canon.get(i, i) in out_c}
-
-        return self.read(work)
+        """Each of ``ids`` stored, as readers see it (a merged id gives the entity it was merged into)."""
+        return reads.get_many(self, ids)
 
     def visible(self, eid: str, flt: Filter) -> Entity | None:
         """The entity as readers see it, only if it passes ``flt`` (a user's localities); else None,
         the same answer as for an id that does not exist."""
-        e = self.get(eid)
-        return e if e is not None and flt.node_ok(e.kind, e.locality, e.handling) else None
+        return reads.visible(self, eid, flt)
 
     def outside_links(self, ids: Sequence[str], flt: Filter) -> dict[str, int]:
         """How many relationships of each of ``ids`` lead to entities ``flt`` keeps out, counted
         without returning them: for "1 link outside your area"."""
-        wide = Filter(types=flt.types, since=flt.since, until=flt.until, handling=flt.handling)
-        out: dict[str, int] = {}
-        for rel, other in self.expand(list(ids), wide):
-            if flt.visible_facts(rel) is None or flt.node_ok(other.kind, other.locality):
-                continue
-            mine = rel.target if other.id == rel.source else rel.source
-            out[mine] = out.get(mine, 0) + 1
-        return out
+        return reads.outside_links(self, ids, flt)
 
     def labels(self, ids: Iterable[str]) -> dict[str, Label]:
         """Name and coordinates of each entity (as readers see it), for reports over many entities."""
-        return {i: Label(e.name, e.lat, e.lon) for i, e in self.get_many(ids).items()}
+        return reads.labels(self, ids)
 
     def facts(self, keys: Iterable[Key], flt: Filter | None = None) -> dict[Key, Fact]:
         """Sources, dates, grading and count of each relationship, for reports over many facts;
         with ``flt``, only the assertions of its handling codes."""
-        keys = list(keys)
-        rels = self.read(lambda tx: tx.relationships(keys))
-        out: dict[Key, Fact] = {}
-        for k, r in rels.items():
-            seen = flt.visible_facts(r) if flt is not None else r
-            if seen is not None:
-                out[k] = Fact(seen.sources, seen.first_seen, seen.last_seen, seen.grading, seen.count)
-        return out
+        return reads.facts(self, keys, flt)
 
     def neighbourhood(self, eid: str, depth: int = 1, flt: Filter | None = None) -> Subgraph:
         """The entities within ``depth`` (1-3) steps of ``eid``, and the relationships walked.
@@ -494,39 +350,12 @@ class Store(ABC):
         never walked through: being open to the same service is not a link
         between two children.
         """
-        if not 1 <= depth <= 3:
-            raise StoreError("depth must be 1, 2 or 3")
-        flt = flt or Filter()
-        centre = self.get(eid)
-        if centre is None:
-            raise NotFound(f"no entity {eid!r}")
-        ents: dict[str, Entity] = {centre.id: centre}
-        rels: dict[Key, Relationship] = {}
-        public = flt.public_only
-
-        def step(frontier: list[str]) -> Iterator[tuple[Key, str, bool]]:
-            for found, other in self.expand(frontier, flt):
-                rel = found
-                if public:  # expand has kept to the kinds and localities; handling codes are left
-                    seen = flt.visible_facts(found)
-                    if seen is None or not flt.node_ok(other.kind, other.locality, other.handling):
-                        continue
-                    rel = seen
-                rels.setdefault(rel.key, rel)
-                ents.setdefault(other.id, other)
-                yield rel.key, other.id, other.kind != "service"
-
-        ids, keys = walk(centre.id, depth, step)
-        return Subgraph(self.as_seen([ents[i] for i in ids]), [rels[k] for k in keys])
+        return reads.neighbourhood(self, eid, depth, flt)
 
     def as_seen(self, entities: list[Entity]) -> list[Entity]:
         """``entities`` as readers see them: each record that others were merged into, with
         their facts (:func:`view`), in the same order."""
-        merged = [e.id for e in entities if e.members]
-        if not merged:
-            return entities
-        views = self.get_many(merged)
-        return [views.get(e.id, e) for e in entities]
+        return reads.as_seen(self, entities)
 
     def search(
         self,
@@ -542,31 +371,14 @@ class Store(ABC):
         Each result comes with a score in (0, 1]; 1 is an exact match of a name or alias.
         With ``handling`` of P only, entities named only under C are not found.
         """
-        key = normalise_name(text)
-        if not key:
-            return []
-        flt = Filter.of(kinds=kinds, localities=localities, handling=handling)
-        scored = []
-        for e in self.search_candidates([key], flt, max(limit * 10, 200)):
-            if not flt.node_ok(e.kind, e.locality, e.handling):
-                continue
-            score = max(name_score(key, normalise_name(n)) for n in [e.name, *e.aliases])
-            if score >= threshold:
-                scored.append((e, score))
-        scored.sort(key=lambda es: (-es[1], es[0].name, es[0].id))
-        return scored[:limit]
+        return reads.search(self, text, kinds, localities, limit, threshold, handling)
 
     def graph(self, flt: Filter | None = None) -> nx.MultiDiGraph:
         """A NetworkX graph of the part of the store that passes ``flt``, with names.
 
         For small graphs and explanations; whole-graph kernels want :meth:`projection`.
         """
-        p = self.projection(flt)
-        g = p.to_networkx()
-        ents = self.get_many(p.ids)
-        for i, e in ents.items():
-            g.nodes[i]["name"] = e.name
-        return g
+        return reads.graph(self, flt)
 
     # merges, splits, erasure
 
@@ -575,63 +387,11 @@ class Store(ABC):
 
         The judgement is kept and can be undone with :meth:`split`.
         """
-
-        def work(tx: Txn) -> str:
-            canon = tx.merged_into([a, b])
-            ca, cb = canon.get(a, a), canon.get(b, b)
-            recs = tx.entities([ca, cb])
-            for x, c in ((a, ca), (b, cb)):
-                if c not in recs:
-                    raise NotFound(f"no entity {x!r}")
-            if ca == cb:
-                raise StoreError(f"{a!r} and {b!r} are already one entity")
-            if recs[ca].kind != recs[cb].kind:
-                raise StoreError(f"cannot merge a {recs[ca].kind} with a {recs[cb].kind}")
-            moving = [cb, *tx.members(cb)]
-            tx.set_merged_into(moving, ca)
-            self._rekey(tx, tx.relationships_of([cb]))
-            tx.add_record("judgements", new_record("merge", a=ca, b=cb, user=user, reason=reason, ids=moving))
-            return ca
-
-        return self._logged(WriteAbout("merge", ids=[a, b]), lambda: self.transaction(work))
+        return identities.merge(self, a, b, user, reason)
 
     def split(self, a: str, b: str, user: str = "system", reason: str = "") -> None:
         """Undo a merge: ``b`` becomes its own entity again, with its own facts."""
-
-        def work(tx: Txn) -> None:
-            canon = tx.merged_into([a, b])
-            ca, cb = canon.get(a, a), canon.get(b, b)
-            if ca != cb:
-                raise StoreError(f"{a!r} and {b!r} are not merged")
-            detach = b if b != ca else a
-            if detach == ca:
-                raise StoreError("name the merged entity to split off, not the one it was merged into")
-            tx.set_merged_into([detach], None)
-            self._rekey(tx, tx.relationships_of([ca]))
-            tx.add_record("judgements", new_record("split", a=ca, b=detach, user=user, reason=reason, ids=[detach]))
-
-        self._logged(WriteAbout("split", ids=[a, b]), lambda: self.transaction(work))
-
-    def _rekey(self, tx: Txn, rels: list[Relationship]) -> None:
-        """Re-file relationships under the current ids of the entities their assertions name."""
-        ids = {x for r in rels for a in r.assertions for x in (a.subject, a.object)}
-        canon = tx.merged_into(ids)
-        regrouped: dict[Key, Relationship] = {}
-        for r in rels:
-            for asr in r.assertions:
-                s, t = canonical_pair(r.type, canon.get(asr.subject, asr.subject), canon.get(asr.object, asr.object))
-                key = (r.type, s, t)
-                regrouped[key] = merge_relationship(regrouped.get(key), Relationship(r.type, s, t, [asr], r.properties))
-        old_keys = {r.key for r in rels}
-        tx.delete_relationships(sorted(old_keys))
-        existing = tx.relationships(k for k in regrouped if k not in old_keys)
-        out = [merge_relationship(existing.get(k), r) for k, r in regrouped.items()]
-        new = [r for r in out if r.key not in existing]
-        upd = [r for r in out if r.key in existing]
-        if new:
-            tx.put_relationships(new, new=True)
-        if upd:
-            tx.put_relationships(upd, new=False)
+        identities.split(self, a, b, user, reason)
 
     def erase(self, eid: str, user: str = "system", reason: str = "") -> dict[str, Any]:
         """Erase a person: the entity, anything merged with it, its relationships and mentions.
@@ -639,62 +399,7 @@ class Store(ABC):
         An erasure record stays, holding no personal data: when, who, why, how many
         facts went, and a keyed digest of the id that can only confirm a known id.
         """
-        erasure_id = uuid.uuid4().hex
-
-        def work(tx: Txn) -> dict[str, Any]:
-            canon = tx.merged_into([eid])
-            c = canon.get(eid, eid)
-            rec = tx.entities([c]).get(c)
-            if rec is None:
-                raise NotFound(f"no entity {eid!r}")
-            if not KINDS[rec.kind].person:
-                raise StoreError(f"{eid!r} is a {rec.kind}, not a person; only people are erased")
-            ids = [c, *tx.members(c)]
-            rels = tx.relationships_of([c])
-            tx.delete_relationships([r.key for r in rels])
-            tx.delete_entities(ids)
-            # review items name the person (and their candidates' names), and queued facts about them
-            # quote the sentence naming them; their decisions go with them
-            doomed = set(ids)
-            items = {
-                r["id"]
-                for r in tx.records("reviews")
-                if r.get("kind") == "review"
-                and (
-                    r.get("entity") in doomed
-                    or doomed & set(r.get("candidates") or [])
-                    or doomed & set(r.get("ends") or [])
-                )
-            }
-            decisions = [
-                r["id"]
-                for r in tx.records("reviews")
-                if r.get("kind") == "decision" and (r.get("review") in items or r.get("into") in doomed)
-            ]
-            if items or decisions:
-                tx.delete_records("reviews", [*items, *decisions])
-            salt = self._salt(tx)
-            out = new_record(
-                "erasure",
-                user=user,
-                reason=reason,
-                subject_digest=hashlib.sha256((salt + c).encode()).hexdigest(),
-                entities=len(ids),
-                relationships=len(rels),
-            )
-            out["id"] = erasure_id
-            tx.add_record("erasures", out)
-            return out
-
-        return self._logged(WriteAbout("erase", detail={"erasure": erasure_id}), lambda: self.transaction(work))
-
-    def _salt(self, tx: Txn) -> str:
-        found = [r for r in tx.records("meta") if r.get("kind") == "salt"]
-        if found:
-            return str(found[0]["salt"])
-        salt = uuid.uuid4().hex
-        tx.add_record("meta", {"kind": "salt", "salt": salt, "id": "salt"})
-        return salt
+        return identities.erase(self, eid, user, reason)
 
     def records(self, table: str) -> list[dict[str, Any]]:
         """The appended records of a table (``sources``, ``reviews``, ``judgements``...), oldest first."""
@@ -711,6 +416,8 @@ class Store(ABC):
 
     def localities(self) -> Localities:
         """The area and its localities as last set (none set: an empty :class:`Localities`)."""
+        from ..localities import Localities
+
         found = [r for r in self.records("meta") if r.get("kind") == "localities"]
         return Localities.from_json(found[-1]["settings"], "stored localities") if found else Localities()
 

@@ -5,15 +5,16 @@ from __future__ import annotations
 import sys
 from array import array
 from collections.abc import Iterable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import numpy as np
-import numpy.typing as npt
 import orjson
 
-from ...model import KIND_CODES, Entity, Relationship
-from ...projection import day
+from ...model import KIND_CODES, Entity, Relationship, day
 from .codec import KIND_CODE, entity_of_row
+
+if TYPE_CHECKING:  # numpy is loaded when the index is first walked, not when a store opens
+    import numpy as np
+    import numpy.typing as npt
 
 DAYS: dict[str | None, int] = {None: -1}
 
@@ -89,6 +90,8 @@ class Index:
     def adj(self) -> list[list[int] | None]:
         """The live edges of each node (an edge joining a node to itself is listed twice)."""
         if self._adj is None:
+            import numpy as np
+
             n = len(self.ids)
             live = np.flatnonzero(np.frombuffer(self.e_alive, np.uint8))
             ends = np.concatenate(
@@ -111,6 +114,8 @@ class Index:
     def ekey(self) -> dict[int, int]:
         """The edge of each relationship key (:func:`edge_key`)."""
         if self._ekey is None:
+            import numpy as np
+
             live = np.flatnonzero(np.frombuffer(self.e_alive, np.uint8))
             t = np.frombuffer(self.e_type, np.uint8)[live].astype(np.int64)
             src = np.frombuffer(self.e_src, np.int32)[live].astype(np.int64)

@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from ...model import Entity, Relationship, flagged, grade_code
-from ...projection import day
+from ...model import Entity, Relationship, day, flagged, grade_code
 from ..base import Txn
 from ..types import RECORD_TABLES, Key, Named
 from .codec import BULK_ROWS, KIND_CODE, TYPE_CODE, dumps, entity_row, relationship_of_row, summary_of, trim

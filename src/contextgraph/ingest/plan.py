@@ -1,0 +1,309 @@
+"""A note planned before anything is written: its mentions resolved against the store (within what
+the writer may read), its facts built with the note's source, and what is left for review."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ..localities import Localities
+from ..model import Assertion, Entity, Relationship, handling_code, service_id
+from ..notes.extract import extract_parsed
+from ..notes.parse import parse_note
+from ..notes.units import ParsedNote
+from ..store import Filter, Store
+from .gazetteer import PLACE_KINDS, locate
+from .resolve import Decision, Mention, decide, review_item
+
+ID_PREFIX = {"child": "c", "person_of_concern": "p", "location": "l", "school": "s", "group": "g"}
+
+
+@dataclass(slots=True)
+class NoteResult:
+    """What one note did to the graph."""
+
+    file: str
+    source_ref: str | None = None
+    status: str = "ingested"  # "ingested", "unchanged" or "failed"
+    error: str | None = None
+    created: int = 0
+    matched: int = 0
+    queued: int = 0
+    facts_queued: int = 0  # entities and relationships below the confidence threshold, left for review
+    relationships_added: int = 0
+    relationships_updated: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__slots__}
+
+
+def source_ref(kind: str, locality: str | None, day: str | None, digest: str) -> str:
+    """A note's source ref: readable, and unique by content.
+
+    >>> source_ref("MACE", "Hillcrest", "2024-03-14", "ab12cd34ef")
+    'mace-hillcrest-2024-03-14-ab12cd'
+    """
+    return f"{kind.lower()}-{(locality or 'all').lower()}-{day or 'undated'}-{digest[:6]}"
+
+
+def _new_id(kind: str, ref: str, local: str) -> str:
+    return f"{ID_PREFIX[kind]}-{hashlib.sha256(f'{ref}/{local}'.encode()).hexdigest()[:12]}"
+
+
+def _candidates(store: Store, kind: str, forms: Iterable[str], scope: Filter | None = None) -> list[Entity]:
+    """Entities of ``kind`` named by any of ``forms``; with ``scope``, only those it lets a reader see."""
+    found: dict[str, Entity] = {}
+    localities = scope.localities if scope else None
+    handling = scope.handling if scope else None
+    for f in forms:
+        for e, _score in store.search(
+            f, kinds=[kind], localities=localities, limit=10, threshold=0.999, handling=handling
+        ):
+            found.setdefault(e.id, e)
+    return list(found.values())
+
+
+def plan_note(
+    store: Store,
+    text: str,
+    path: str,
+    user: str,
+    scope: Filter | None = None,
+    local_services: dict[str, str] | None = None,
+    localities: Localities | None = None,
+    parsed: ParsedNote | None = None,
+    doc: dict[str, Any] | None = None,
+    chosen: dict[str, str | None] | None = None,
+    trace: dict[str, tuple[Decision, str]] | None = None,
+) -> tuple[NoteResult, list[Entity], list[Relationship], list[tuple[str, dict[str, Any]]]]:
+    """Everything one note would write, resolved against the store, without writing it.
+
+    With ``scope`` (what the writer may read), a mention is matched only to an entity within
+    it. A likely match outside it is never merged and never told to the writer: the mention
+    becomes a new entity and a review item, kept for someone who may see both, records the
+    candidates (it is not counted in the note's ``queued``). The note's locality is read
+    against ``localities`` (default: the store's); ``parsed``: the note already parsed.
+
+    For a note reviewed before it is recorded (:mod:`contextgraph.ingest.review`): ``doc`` is the
+    extraction to plan (default: the note's own); ``chosen`` maps an entity of it to the record
+    the writer merges it into (one they may change), or to None for a new record; ``trace``
+    receives each entity's decision and the id it is written under."""
+    if doc is None:
+        note = parsed or parse_note(text, path, store.localities() if localities is None else localities)
+        doc = extract_parsed(note, local_services).to_json()
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    meeting = doc["meeting"]
+    ref = source_ref(meeting["kind"], meeting["locality"], meeting["date"], digest)
+    result = NoteResult(Path(path).name, ref)
+    day = meeting["date"]
+    entities: list[Entity] = []
+    records: list[tuple[str, dict[str, Any]]] = []
+    ids: dict[str, str] = {}
+    queued = doc.get("queued") or {"entities": [], "relationships": []}
+    held: dict[str, Entity] = {}  # the proposed entity of each queued entity, by its id in the document
+    held_review: dict[str, str] = {}  # and its review item
+    for d in doc["entities"] + queued["entities"]:
+        kind = d["kind"]
+        proposal = "sentence" in d
+        m = Mention(kind, d["name"], list(d.get("aliases", [])), d.get("dob"), meeting["locality"], day)
+        decision: Decision
+        if chosen is not None and d["id"] in chosen:
+            into = chosen[d["id"]]
+            got = store.get(into) if into else None
+            inside = [got] if got else []
+            decision = Decision("match", into, [into]) if into else Decision("new")
+        else:
+            inside = _candidates(store, kind, [m.name, *m.aliases], scope)
+            decision = decide(m, inside)
+        far = None if proposal else _outside(store, m, inside, scope)
+        props: dict[str, Any] = {}
+        if d.get("postcode"):
+            props["postcode"] = d["postcode"]
+        existing = store.get(decision.entity) if decision.outcome == "match" and decision.entity else None
+        where = None
+        if kind in PLACE_KINDS and (existing is None or existing.lat is None):
+            where = locate(store, m.name, d.get("postcode"), meeting["locality"])
+            if where is not None:
+                props["located_by"] = where.by
+        lat, lon = (where.lat, where.lon) if where else (None, None)
+        matched = decision.outcome == "match" and bool(decision.entity)
+        if matched:
+            eid = str(decision.entity)
+            name, aliases = (existing.name if existing else m.name), [m.name, *m.aliases]
+            locality = (existing.locality if existing else None) or meeting["locality"]
+        else:
+            eid = _new_id(kind, ref, d["id"])
+            name, aliases, locality = m.name, list(m.aliases), meeting["locality"]
+        ids[d["id"]] = eid
+        if trace is not None:
+            trace[d["id"]] = (decision, eid)
+        ent = Entity(
+            eid,
+            kind,
+            name,
+            aliases=aliases,
+            dob=m.dob,
+            locality=locality,
+            lat=lat,
+            lon=lon,
+            properties=props,
+            sources=[ref],
+            first_seen=day,
+            last_seen=day,
+        )
+        if proposal:  # below the confidence threshold: queued, not written
+            held[d["id"]] = ent
+            continue
+        entities.append(ent)
+        if matched:
+            result.matched += 1
+        else:
+            result.created += 1
+            if decision.outcome == "review":
+                result.queued += 1
+                records.append(("reviews", review_item(uuid.uuid4().hex[:12], ref, eid, m, decision)))
+        if far is not None:
+            records.append(("reviews", review_item(uuid.uuid4().hex[:12], ref, eid, m, far)))
+    rels: list[Relationship] = []
+    proposed: list[tuple[dict[str, Any], Relationship]] = []
+    services: set[str] = set()
+    for r in doc["relationships"] + queued["relationships"]:
+        # a link added on review may end at a record already stored: its id is given as it is
+        s = r.get("source_id") or ids[r["source"]]
+        t = service_id(r["target"]) if r["type"] == "OPEN_TO" else r.get("target_id") or ids[r["target"]]
+        asr = Assertion(ref, r.get("date") or day, r.get("grading"), s, t)
+        rel = Relationship(r["type"], s, t, [asr])
+        if "sentence" in r:
+            proposed.append((r, rel))
+            continue
+        if r["type"] == "OPEN_TO":
+            services.add(r["target"])
+        rels.append(rel)
+    # an entity is named under the handling codes of the statements about it (P if none graded it)
+    codes: dict[str, set[str]] = {}
+    for rel in rels:
+        for end in (rel.source, rel.target):
+            codes.setdefault(end, set()).add(handling_code(rel.assertions[0].grading))
+    for e in entities:
+        e.handling = sorted(codes.get(e.id, {"P"}))
+    for _, rel in proposed:  # a proposed entity: under the codes of every statement about it
+        for end in (rel.source, rel.target):
+            codes.setdefault(end, set()).add(handling_code(rel.assertions[0].grading))
+    for e in held.values():
+        e.handling = sorted(codes.get(e.id, {"P"}))
+    note_codes = sorted({c for e in entities for c in e.handling} or {"P"})
+    # facts below the confidence threshold: not written, but queued for a person with their sentence
+    for d in queued["entities"]:
+        ent = held[d["id"]]
+        rid = uuid.uuid4().hex[:12]
+        held_review[d["id"]] = rid
+        records.append(("reviews", fact_item(rid, ref, meeting["locality"], d, ent.handling, entity=ent)))
+    names = {d["id"]: d["name"] for d in doc["entities"] + queued["entities"]}
+    for r, rel in proposed:
+        item = fact_item(uuid.uuid4().hex[:12], ref, meeting["locality"], r, ent_codes(rel), relationship=rel)
+        item["needs"] = [held_review[e] for e in (r["source"], r["target"]) if e in held_review]
+        item["name"] = f"{names[r['source']]} {r['type']} {names.get(r['target'], r['target'])}"
+        records.append(("reviews", item))
+    result.facts_queued = len(queued["entities"]) + len(proposed)
+    for code in sorted(services):
+        entities.append(Entity(service_id(code), "service", code))
+    records.insert(
+        0,
+        (
+            "sources",
+            {
+                "id": ref,
+                "kind": "source",
+                "meeting_kind": meeting["kind"],
+                "date": day,
+                "locality": meeting["locality"],
+                "file": Path(path).name,
+                "sha256": digest,
+                "user": user,
+                "at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "entities": len(doc["entities"]),
+                "relationships": len(doc["relationships"]),
+                "handling": note_codes,
+            },
+        ),
+    )
+    return result, entities, rels, records
+
+
+def ent_codes(rel: Relationship) -> list[str]:
+    """The handling code of a relationship's one statement."""
+    return [handling_code(rel.assertions[0].grading)]
+
+
+def fact_item(
+    review_id: str,
+    ref: str,
+    locality: str | None,
+    found: dict[str, Any],
+    handling: list[str],
+    entity: Entity | None = None,
+    relationship: Relationship | None = None,
+) -> dict[str, Any]:
+    """The review item of a fact below the confidence threshold: the proposed entity or relationship,
+    exactly as accepting it writes it, with the sentence it came from and its confidence."""
+    item: dict[str, Any] = {
+        "id": review_id,
+        "kind": "review",
+        "type": "fact",
+        "status": "pending",
+        "source_ref": ref,
+        "locality": locality,
+        "handling": handling,
+        "sentence": found.get("sentence", ""),
+        "how": found.get("how"),
+        "confidence": found.get("confidence"),
+        "candidates": [],
+        "evidence": [],
+    }
+    if entity is not None:
+        item.update(
+            entity=entity.id,
+            entity_kind=entity.kind,
+            name=entity.name,
+            proposal={"entity": entity.to_json()},
+            ends=[entity.id],
+        )
+    if relationship is not None:
+        a = relationship.assertions[0]
+        item.update(
+            entity=None,
+            entity_kind=None,
+            name=relationship.type,
+            proposal={
+                "relationship": {
+                    "type": relationship.type,
+                    "source": relationship.source,
+                    "target": relationship.target,
+                    "date": a.date,
+                    "source_ref": a.source_ref,
+                    "grading": a.grading,
+                }
+            },
+            ends=[relationship.source, relationship.target],
+        )
+    return item
+
+
+def _outside(store: Store, m: Mention, inside: list[Entity], scope: Filter | None) -> Decision | None:
+    """A likely match of ``m`` among the entities outside ``scope``, as a decision to review (None
+    when there is none, or no scope). The same search is made whatever it finds."""
+    if scope is None or (scope.localities is None and not scope.public_only):
+        return None
+    seen = {e.id for e in inside}
+    others = [e for e in _candidates(store, m.kind, [m.name, *m.aliases]) if e.id not in seen]
+    far = decide(m, others)
+    if far.outcome == "new":
+        return None
+    ids = far.candidates or ([far.entity] if far.entity else [])
+    why = "a record outside the writer's localities or clearance; decide with someone who may see both"
+    return Decision("review", None, ids, [*far.evidence, why])

@@ -1,0 +1,205 @@
+"""The records of the graph: an entity, a relationship and each source's assertion of it, with
+the checks every fact passes (its dates, its ends' stored order)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, NamedTuple
+
+from .grading import strongest_grading
+from .vocabulary import REL_TYPES
+
+
+def flagged(properties: dict[str, Any]) -> bool:
+    """Whether an entity's properties flag it as at risk of exploitation.
+
+    >>> flagged({"exploitation_types": ["CCE"]}), flagged({"risk_level": "High"}), flagged({"risk_level": "low"})
+    (True, True, False)
+    """
+    types = properties.get("exploitation_types")
+    if types:
+        return True
+    level = properties.get("risk_level")
+    return isinstance(level, str) and level.strip().lower() in ("medium", "high")
+
+
+_DATES: dict[str, str] = {}
+
+
+def parse_date(value: Any) -> str | None:
+    """An ISO date string, checked, or None.
+
+    >>> parse_date("2024-03-02")
+    '2024-03-02'
+    """
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"not a date: {value!r} (expected YYYY-MM-DD)")
+    got = _DATES.get(value)
+    if got is not None:
+        return got
+    try:
+        got = date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise ValueError(f"not a date: {value!r} (expected YYYY-MM-DD)") from None
+    if len(_DATES) < 100_000:
+        _DATES[value] = got
+    return got
+
+
+NO_DAY = -1
+"""The day number of an unknown date."""
+
+
+def day(value: str | None) -> int:
+    """Days since 1970-01-01 for an ISO date, or :data:`NO_DAY`.
+
+    >>> day("1970-01-02"), day(None)
+    (1, -1)
+    """
+    if not value:
+        return NO_DAY
+    return date.fromisoformat(value).toordinal() - 719163
+
+
+class Assertion(NamedTuple):
+    """One source's statement of a fact: which record, when, how graded.
+
+    ``subject`` and ``object`` are the entity ids the source used, kept so that a
+    merge can be undone: after a split each assertion goes back to the entity it
+    was made about. Immutable and ordered by its fields; a named tuple, since a
+    large store decodes millions of them.
+    """
+
+    source_ref: str | None
+    date: str | None
+    grading: str | None
+    subject: str
+    object: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "source_ref": self.source_ref,
+            "date": self.date,
+            "grading": self.grading,
+            "subject": self.subject,
+            "object": self.object,
+        }
+
+
+@dataclass(slots=True)
+class Entity:
+    """A node of the graph with what every fact carries.
+
+    ``sources`` are the source refs that asserted the entity; ``first_seen`` and
+    ``last_seen`` the dates of those assertions; ``members`` the ids merged into it.
+    """
+
+    id: str
+    kind: str
+    name: str
+    aliases: list[str] = field(default_factory=list)
+    dob: str | None = None
+    locality: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    properties: dict[str, Any] = field(default_factory=dict)
+    sources: list[str] = field(default_factory=list)
+    first_seen: str | None = None
+    last_seen: str | None = None
+    grading: str | None = None
+    members: list[str] = field(default_factory=list)
+    handling: list[str] = field(default_factory=list)
+    """The handling codes of the statements that named this entity (``P``, ``C``); empty when
+    none was recorded. A reader cleared for P only does not see an entity named only under C."""
+
+    @property
+    def count(self) -> int:
+        """How many source records asserted this entity."""
+        return len(self.sources)
+
+    def to_json(self) -> dict[str, Any]:
+        """The interchange form (``entities.jsonl``)."""
+        d: dict[str, Any] = {
+            "id": self.id,
+            "kind": self.kind,
+            "name": self.name,
+            "aliases": list(self.aliases),
+            "dob": self.dob,
+            "locality": self.locality,
+            "lat": self.lat,
+            "lon": self.lon,
+            "properties": dict(self.properties),
+        }
+        if self.sources:
+            d["sources"] = list(self.sources)
+        if self.first_seen:
+            d["first_seen"] = self.first_seen
+        if self.last_seen:
+            d["last_seen"] = self.last_seen
+        if self.grading:
+            d["grading"] = self.grading
+        if self.handling:
+            d["handling"] = list(self.handling)
+        return d
+
+
+@dataclass(slots=True)
+class Relationship:
+    """An edge: one relationship per type and pair, however many sources assert it."""
+
+    type: str
+    source: str
+    target: str
+    assertions: list[Assertion] = field(default_factory=list)
+    properties: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.type, self.source, self.target)
+
+    @property
+    def sources(self) -> list[str]:
+        """Source refs that asserted this relationship, in first-seen order."""
+        seen: dict[str, None] = {}
+        for a in self.assertions:
+            if a.source_ref:
+                seen.setdefault(a.source_ref, None)
+        return list(seen)
+
+    @property
+    def dates(self) -> list[str]:
+        return sorted({a.date for a in self.assertions if a.date})
+
+    @property
+    def first_seen(self) -> str | None:
+        d = self.dates
+        return d[0] if d else None
+
+    @property
+    def last_seen(self) -> str | None:
+        d = self.dates
+        return d[-1] if d else None
+
+    @property
+    def count(self) -> int:
+        return len(self.assertions)
+
+    @property
+    def grading(self) -> str | None:
+        return strongest_grading([a.grading for a in self.assertions])
+
+
+def canonical_pair(rtype: str, source: str, target: str) -> tuple[str, str]:
+    """Endpoints in stored order: symmetric types keep the smaller id first.
+
+    >>> canonical_pair("ASSOCIATES_WITH", "c-2", "c-1")
+    ('c-1', 'c-2')
+    >>> canonical_pair("SEEN_AT", "c-2", "l-1")
+    ('c-2', 'l-1')
+    """
+    if REL_TYPES[rtype].symmetric and target < source:
+        return target, source
+    return source, target

@@ -1,0 +1,142 @@
+"""Judgements and erasure: two records found to be one entity (merge), a merge undone (split),
+and a person erased; built on the :class:`Txn` primitives, each write logged."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from ..model import KINDS, Relationship, canonical_pair
+from .codec import new_record
+from .errors import NotFound, StoreError
+from .merge import merge_relationship
+from .types import Key, WriteAbout
+
+if TYPE_CHECKING:
+    from .base import Store, Txn
+
+
+def merge(store: Store, a: str, b: str, user: str = "system", reason: str = "") -> str:
+    """As :meth:`Store.merge`."""
+
+    def work(tx: Txn) -> str:
+        canon = tx.merged_into([a, b])
+        ca, cb = canon.get(a, a), canon.get(b, b)
+        recs = tx.entities([ca, cb])
+        for x, c in ((a, ca), (b, cb)):
+            if c not in recs:
+                raise NotFound(f"no entity {x!r}")
+        if ca == cb:
+            raise StoreError(f"{a!r} and {b!r} are already one entity")
+        if recs[ca].kind != recs[cb].kind:
+            raise StoreError(f"cannot merge a {recs[ca].kind} with a {recs[cb].kind}")
+        moving = [cb, *tx.members(cb)]
+        tx.set_merged_into(moving, ca)
+        rekey(tx, tx.relationships_of([cb]))
+        tx.add_record("judgements", new_record("merge", a=ca, b=cb, user=user, reason=reason, ids=moving))
+        return ca
+
+    return store._logged(WriteAbout("merge", ids=[a, b]), lambda: store.transaction(work))
+
+
+def split(store: Store, a: str, b: str, user: str = "system", reason: str = "") -> None:
+    """Undo a merge: ``b`` becomes its own entity again, with its own facts."""
+
+    def work(tx: Txn) -> None:
+        canon = tx.merged_into([a, b])
+        ca, cb = canon.get(a, a), canon.get(b, b)
+        if ca != cb:
+            raise StoreError(f"{a!r} and {b!r} are not merged")
+        detach = b if b != ca else a
+        if detach == ca:
+            raise StoreError("name the merged entity to split off, not the one it was merged into")
+        tx.set_merged_into([detach], None)
+        rekey(tx, tx.relationships_of([ca]))
+        tx.add_record("judgements", new_record("split", a=ca, b=detach, user=user, reason=reason, ids=[detach]))
+
+    store._logged(WriteAbout("split", ids=[a, b]), lambda: store.transaction(work))
+
+
+def rekey(tx: Txn, rels: list[Relationship]) -> None:
+    """Re-file relationships under the current ids of the entities their assertions name."""
+    ids = {x for r in rels for a in r.assertions for x in (a.subject, a.object)}
+    canon = tx.merged_into(ids)
+    regrouped: dict[Key, Relationship] = {}
+    for r in rels:
+        for asr in r.assertions:
+            s, t = canonical_pair(r.type, canon.get(asr.subject, asr.subject), canon.get(asr.object, asr.object))
+            key = (r.type, s, t)
+            regrouped[key] = merge_relationship(regrouped.get(key), Relationship(r.type, s, t, [asr], r.properties))
+    old_keys = {r.key for r in rels}
+    tx.delete_relationships(sorted(old_keys))
+    existing = tx.relationships(k for k in regrouped if k not in old_keys)
+    out = [merge_relationship(existing.get(k), r) for k, r in regrouped.items()]
+    new = [r for r in out if r.key not in existing]
+    upd = [r for r in out if r.key in existing]
+    if new:
+        tx.put_relationships(new, new=True)
+    if upd:
+        tx.put_relationships(upd, new=False)
+
+
+def erase(store: Store, eid: str, user: str = "system", reason: str = "") -> dict[str, Any]:
+    """As :meth:`Store.erase`."""
+    erasure_id = uuid.uuid4().hex
+
+    def work(tx: Txn) -> dict[str, Any]:
+        canon = tx.merged_into([eid])
+        c = canon.get(eid, eid)
+        rec = tx.entities([c]).get(c)
+        if rec is None:
+            raise NotFound(f"no entity {eid!r}")
+        if not KINDS[rec.kind].person:
+            raise StoreError(f"{eid!r} is a {rec.kind}, not a person; only people are erased")
+        ids = [c, *tx.members(c)]
+        rels = tx.relationships_of([c])
+        tx.delete_relationships([r.key for r in rels])
+        tx.delete_entities(ids)
+        # review items name the person (and their candidates' names), and queued facts about them
+        # quote the sentence naming them; their decisions go with them
+        doomed = set(ids)
+        items = {
+            r["id"]
+            for r in tx.records("reviews")
+            if r.get("kind") == "review"
+            and (
+                r.get("entity") in doomed
+                or doomed & set(r.get("candidates") or [])
+                or doomed & set(r.get("ends") or [])
+            )
+        }
+        decisions = [
+            r["id"]
+            for r in tx.records("reviews")
+            if r.get("kind") == "decision" and (r.get("review") in items or r.get("into") in doomed)
+        ]
+        if items or decisions:
+            tx.delete_records("reviews", [*items, *decisions])
+        salt = erasure_salt(tx)
+        out = new_record(
+            "erasure",
+            user=user,
+            reason=reason,
+            subject_digest=hashlib.sha256((salt + c).encode()).hexdigest(),
+            entities=len(ids),
+            relationships=len(rels),
+        )
+        out["id"] = erasure_id
+        tx.add_record("erasures", out)
+        return out
+
+    return store._logged(WriteAbout("erase", detail={"erasure": erasure_id}), lambda: store.transaction(work))
+
+
+def erasure_salt(tx: Txn) -> str:
+    """The store's own salt for erasure digests, made at the first erasure."""
+    found = [r for r in tx.records("meta") if r.get("kind") == "salt"]
+    if found:
+        return str(found[0]["salt"])
+    salt = uuid.uuid4().hex
+    tx.add_record("meta", {"kind": "salt", "salt": salt, "id": "salt"})
+    return salt

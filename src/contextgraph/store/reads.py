@@ -1,0 +1,183 @@
+"""Reads built on the store's primitives: entities as readers see them (merges followed), the
+projection under handling codes, neighbourhoods, name search, and what reports read in bulk."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING
+
+from ..model import TYPE_CODES, Entity, Relationship, day, grade_code
+from .errors import NotFound, StoreError
+from .filter import Filter
+from .merge import view
+from .types import Fact, Key, Label, Subgraph
+from .walk import walk
+
+if TYPE_CHECKING:  # numpy, the projection and the name matcher are loaded by the reads that use them
+    import networkx as nx
+
+    from ..projection import Projection
+    from .base import Store, Txn
+
+
+def projection(store: Store, flt: Filter | None = None) -> Projection:
+    """As :meth:`Store.projection`."""
+    import numpy as np
+
+    flt = flt or Filter()
+    p = store.project(flt)
+    if not flt.public_only:
+        return p
+    hidden = [p.index[i] for i in store.conditional_entities() if i in p.index]
+    if hidden:
+        keep = np.ones(p.n_nodes, np.bool_)
+        keep[hidden] = False
+        p = p.subset(keep)
+    keys = store.conditional_keys()
+    if not keys:
+        return p
+    index = p.index
+    wanted = [k for k in keys if k[1] in index and k[2] in index]
+    rels = store.read(lambda tx: tx.relationships(wanted))
+    where = {
+        (int(t), int(s), int(d)): e
+        for e, (t, s, d) in enumerate(zip(p.type.tolist(), p.src.tolist(), p.dst.tolist(), strict=True))
+    }
+    drop = np.zeros(p.n_edges, np.bool_)
+    for (t, a, b), r in rels.items():
+        e = where.get((TYPE_CODES.index(t), index[a], index[b]))
+        if e is None:
+            continue
+        kept = flt.visible_facts(r)
+        if kept is None:
+            drop[e] = True
+            continue
+        p.count[e] = kept.count
+        p.grade[e] = grade_code(kept.grading)
+        p.first_seen[e] = day(kept.first_seen)
+        p.last_seen[e] = day(kept.last_seen)
+    return p.without_edges(drop) if drop.any() else p
+
+
+def get_many(store: Store, ids: Iterable[str]) -> dict[str, Entity]:
+    ids = list(ids)
+
+    def work(tx: Txn) -> dict[str, Entity]:
+        canon = tx.merged_into(ids)
+        records = tx.entities({canon.get(i, i) for i in ids})
+        members = tx.entities({m for r in records.values() for m in r.members})
+        out_c = {
+            c: view(r, [members[m] for m in r.members if m in members]) if r.members else r for c, r in records.items()
+        }
+        return {i: out_c[canon.get(i, i)] for i in ids if canon.get(i, i) in out_c}
+
+    return store.read(work)
+
+
+def visible(store: Store, eid: str, flt: Filter) -> Entity | None:
+    """As :meth:`Store.visible`."""
+    e = store.get(eid)
+    return e if e is not None and flt.node_ok(e.kind, e.locality, e.handling) else None
+
+
+def outside_links(store: Store, ids: Sequence[str], flt: Filter) -> dict[str, int]:
+    """As :meth:`Store.outside_links`."""
+    wide = Filter(types=flt.types, since=flt.since, until=flt.until, handling=flt.handling)
+    out: dict[str, int] = {}
+    for rel, other in store.expand(list(ids), wide):
+        if flt.visible_facts(rel) is None or flt.node_ok(other.kind, other.locality):
+            continue
+        mine = rel.target if other.id == rel.source else rel.source
+        out[mine] = out.get(mine, 0) + 1
+    return out
+
+
+def labels(store: Store, ids: Iterable[str]) -> dict[str, Label]:
+    """Name and coordinates of each entity (as readers see it), for reports over many entities."""
+    return {i: Label(e.name, e.lat, e.lon) for i, e in store.get_many(ids).items()}
+
+
+def facts(store: Store, keys: Iterable[Key], flt: Filter | None = None) -> dict[Key, Fact]:
+    """As :meth:`Store.facts`."""
+    keys = list(keys)
+    rels = store.read(lambda tx: tx.relationships(keys))
+    out: dict[Key, Fact] = {}
+    for k, r in rels.items():
+        seen = flt.visible_facts(r) if flt is not None else r
+        if seen is not None:
+            out[k] = Fact(seen.sources, seen.first_seen, seen.last_seen, seen.grading, seen.count)
+    return out
+
+
+def neighbourhood(store: Store, eid: str, depth: int = 1, flt: Filter | None = None) -> Subgraph:
+    """As :meth:`Store.neighbourhood`."""
+    if not 1 <= depth <= 3:
+        raise StoreError("depth must be 1, 2 or 3")
+    flt = flt or Filter()
+    centre = store.get(eid)
+    if centre is None:
+        raise NotFound(f"no entity {eid!r}")
+    ents: dict[str, Entity] = {centre.id: centre}
+    rels: dict[Key, Relationship] = {}
+    public = flt.public_only
+
+    def step(frontier: list[str]) -> Iterator[tuple[Key, str, bool]]:
+        for found, other in store.expand(frontier, flt):
+            rel = found
+            if public:  # expand has kept to the kinds and localities; handling codes are left
+                seen = flt.visible_facts(found)
+                if seen is None or not flt.node_ok(other.kind, other.locality, other.handling):
+                    continue
+                rel = seen
+            rels.setdefault(rel.key, rel)
+            ents.setdefault(other.id, other)
+            yield rel.key, other.id, other.kind != "service"
+
+    ids, keys = walk(centre.id, depth, step)
+    return Subgraph(store.as_seen([ents[i] for i in ids]), [rels[k] for k in keys])
+
+
+def as_seen(store: Store, entities: list[Entity]) -> list[Entity]:
+    """As :meth:`Store.as_seen`."""
+    merged = [e.id for e in entities if e.members]
+    if not merged:
+        return entities
+    views = store.get_many(merged)
+    return [views.get(e.id, e) for e in entities]
+
+
+def search(
+    store: Store,
+    text: str,
+    kinds: Iterable[str] | None = None,
+    localities: Iterable[str] | None = None,
+    limit: int = 20,
+    threshold: float = 0.8,
+    handling: Iterable[str] | None = None,
+) -> list[tuple[Entity, float]]:
+    """As :meth:`Store.search`."""
+    from ..text import name_score, normalise_name
+
+    key = normalise_name(text)
+    if not key:
+        return []
+    flt = Filter.of(kinds=kinds, localities=localities, handling=handling)
+    scored = []
+    for e in store.search_candidates([key], flt, max(limit * 10, 200)):
+        if not flt.node_ok(e.kind, e.locality, e.handling):
+            continue
+        score = max(name_score(key, normalise_name(n)) for n in [e.name, *e.aliases])
+        if score >= threshold:
+            scored.append((e, score))
+    scored.sort(key=lambda es: (-es[1], es[0].name, es[0].id))
+    return scored[:limit]
+
+
+def graph(store: Store, flt: Filter | None = None) -> nx.MultiDiGraph:
+    """As :meth:`Store.graph`."""
+    p = store.projection(flt)
+    g = p.to_networkx()
+    ents = store.get_many(p.ids)
+    for i, e in ents.items():
+        g.nodes[i]["name"] = e.name
+    return g

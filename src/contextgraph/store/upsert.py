@@ -1,0 +1,114 @@
+"""Upserting: entities and relationships written, each merged with what is stored, in one
+transaction or (past :attr:`Store.atomic_rows`) in parts; built on the :class:`Txn` primitives."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from ..memory import paused_gc
+from ..model import Entity, Relationship
+from .merge import group_entities, group_relationships, merge_entity, merge_relationship, same_entity, same_rel
+from .types import Key, WriteAbout, WriteSummary
+
+if TYPE_CHECKING:
+    from .base import Store, Txn
+
+
+def upsert(
+    store: Store,
+    entities: Sequence[Entity] = (),
+    relationships: Sequence[Relationship] = (),
+    progress: Callable[[int], None] | None = None,
+    records: Sequence[tuple[str, dict[str, Any]]] = (),
+) -> WriteSummary:
+    """As :meth:`Store.upsert`."""
+    limit = store.atomic_rows
+    parts = 1
+    if not (records or limit is None or len(entities) + len(relationships) <= limit):
+        parts = math.ceil(len(entities) / limit) + math.ceil(len(relationships) / limit)
+    about = WriteAbout("upsert", entities, relationships, records, transactions=parts)
+    return store._logged(about, lambda: _upsert(store, entities, relationships, progress, records))
+
+
+def _upsert(
+    store: Store,
+    entities: Sequence[Entity],
+    relationships: Sequence[Relationship],
+    progress: Callable[[int], None] | None,
+    records: Sequence[tuple[str, dict[str, Any]]],
+) -> WriteSummary:
+    batch_size = store.batch_size
+    summary = WriteSummary()
+
+    def work(tx: Txn, ents: Sequence[Entity], rels: Sequence[Relationship]) -> WriteSummary:
+        s = WriteSummary()
+        tx.bulk_hint(len(ents), len(rels))
+        for i in range(0, len(ents), batch_size):
+            upsert_entities(tx, ents[i : i + batch_size], s)
+            if progress:
+                progress(len(ents[i : i + batch_size]))
+        for i in range(0, len(rels), batch_size):
+            store._upsert_relationships(tx, rels[i : i + batch_size], s)
+            if progress:
+                progress(len(rels[i : i + batch_size]))
+        for table, rec in records:
+            tx.add_record(table, rec)
+        return s
+
+    with paused_gc():
+        limit = store.atomic_rows
+        if records or limit is None or len(entities) + len(relationships) <= limit:
+            summary = store.transaction(lambda tx: work(tx, entities, relationships))
+            summary.transactions = 1
+            return summary
+        chunks: list[tuple[Sequence[Entity], Sequence[Relationship]]] = [
+            (entities[i : i + limit], ()) for i in range(0, len(entities), limit)
+        ] + [((), relationships[i : i + limit]) for i in range(0, len(relationships), limit)]
+        for ents, rels in chunks:
+
+            def one(tx: Txn, e: Sequence[Entity] = ents, r: Sequence[Relationship] = rels) -> WriteSummary:
+                return work(tx, e, r)
+
+            summary.add(store.transaction(one))
+        return summary
+
+
+def upsert_entities(tx: Txn, batch: Sequence[Entity], s: WriteSummary) -> None:
+    incoming = group_entities(batch)
+    existing = tx.create_missing_entities(list(incoming.values()))
+    changed = []
+    for i, old in existing.items():
+        m = merge_entity(old, incoming[i])
+        if same_entity(m, old):
+            s.unchanged += 1
+        else:
+            changed.append(m)
+    if changed:
+        tx.put_entities(changed, new=False)
+    s.entities_created += len(incoming) - len(existing)
+    s.entities_updated += len(changed)
+
+
+def resolve(tx: Txn, rels: Iterable[Relationship]) -> dict[Key, Relationship]:
+    """Group relationships by stored key, following merges."""
+    rels = list(rels)
+    canon = tx.merged_into({x for r in rels for x in (r.source, r.target)}) if tx.any_merged() else {}
+    return group_relationships(rels, canon)
+
+
+def upsert_relationships(tx: Txn, batch: Sequence[Relationship], s: WriteSummary) -> None:
+    grouped = resolve(tx, batch)
+    existing = tx.create_missing_relationships(list(grouped.values()))
+    changed = []
+    for k, old in existing.items():
+        m = merge_relationship(old, grouped[k])
+        if same_rel(m, old):
+            s.unchanged += 1
+        else:
+            changed.append(m)
+    if changed:
+        tx.put_relationships(changed, new=False)
+    s.relationships_created += len(grouped) - len(existing)
+    s.relationships_updated += len(changed)
