@@ -1,5 +1,6 @@
 """Passes 2 and 3: people, named in full, in capitals, in tables or by nickname, with professionals
 set aside; then first names, surnames, initials and nicknames used later for the same person.
+
 One module of a little over 500 lines: the two passes share their patterns and helpers (a name's
 tokens, where a sentence begins, whether a name sits inside a place's), and split apart each would
 import most of the other.

@@ -1,5 +1,6 @@
 """Places, schools and groups by name: reading a name with its head word, cleaning it, and joining
 the forms of one place (a short form, a translation, an abbreviation).
+
 One module of a little over 500 lines: the patterns of place, school and group names and the
 helpers that clean and join them are read together by the first pass and the people's pass.
 """
