@@ -31,7 +31,7 @@ def test_derived_results_are_kept_until_the_store_changes(tmp_path: Path) -> Non
         kept.derived(store, ("a",), lambda: compute("a"))  # a write: computed again, the rest dropped
         assert calls[-1] == "a" and list(kept.kept) == [("a",)]
         analysis = kept.get(store, Filter(), None)
-        assert analysis["unopened_at_risk"] and kept.get(store, Filter(), None) is analysis
+        assert analysis.unopened_at_risk and kept.get(store, Filter(), None) is analysis
 
 
 def test_fast_lists_answer_exactly_as_the_general_path(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 from strawberry.fastapi import BaseContext
 
 from ...analysis.report import analyse_store
+from ...analysis.results import Analysis
 from ...errors import ContextGraphError
 from ...ingest.writes import changeable, linkable
 from ...limits import Limits
@@ -75,9 +76,9 @@ class Analyses:
                     self.kept.popitem(last=False)
         return value
 
-    def get(self, store: Store, flt: Filter, since: str | None) -> dict[str, Any]:
-        """The analysis of what ``flt`` lets a reader see, with changes since ``since``."""
-        result: dict[str, Any] = self.derived(
+    def get(self, store: Store, flt: Filter, since: str | None) -> Analysis:
+        """The analysis of what ``flt`` lets a reader see, explained, with changes since ``since``."""
+        result: Analysis = self.derived(
             store, ("analysis", flt, since), lambda: analyse_store(store, flt=flt, since=since, parallel=False)
         )
         return result

@@ -126,12 +126,12 @@ class Query:
         most = cap(first, MAX_MAP)
         kept = order[:most].tolist()
         analysis = ctx.analyses.get(ctx.store, flt, None)
-        scores = {} if not ctx.rules.child_lists else {c["id"]: c["score"] for c in analysis["unopened_at_risk"]}
+        scores = {} if not ctx.rules.child_lists else {c.id: c.score for c in analysis.unopened_at_risk}
         persons = [p.ids[i] for i in kept if KINDS[p.kind_of(i)].person]
         ctx.consulted(persons, "localityMap")
         return LocalityMap(
             locality=locality,
-            hotspots=[hotspot_view(h) for h in analysis["hotspots"][:MAX_PAGE]],
+            hotspots=[hotspot_view(h) for h in analysis.hotspots[:MAX_PAGE]],
             truncated=len(order) > most,
             _ctx=ctx,
             _flt=flt,
@@ -150,7 +150,7 @@ class Query:
         ctx = info.context
         ctx.allow(ctx.rules.child_lists, "lists of children")
         result = ctx.analyses.get(ctx.store, ctx.scope(locality=locality), None)
-        page: Page[AtRiskChild] = paged(result["unopened_at_risk"], first, after, child_view)
+        page: Page[AtRiskChild] = paged(result.unopened_at_risk, first, after, child_view)
         ctx.consulted([str(c.id) for c in page.items], "unopenedAtRisk")
         return page
 
@@ -161,7 +161,7 @@ class Query:
         ctx = info.context
         ctx.allow(ctx.rules.child_lists, "peer groups of children")
         result = ctx.analyses.get(ctx.store, ctx.scope(locality=locality), None)
-        page: Page[PeerGroup] = paged(result["peer_groups"], first, after, group_view)
+        page: Page[PeerGroup] = paged(result.peer_groups, first, after, group_view)
         ctx.consulted([str(m) for g in page.items for m in g.members], "peerGroups")
         return page
 
@@ -176,7 +176,7 @@ class Query:
     ) -> Page[Hotspot]:
         ctx = info.context
         result = ctx.analyses.get(ctx.store, ctx.scope(since=since, locality=locality), None)
-        page: Page[Hotspot] = paged(result["hotspots"], first, after, hotspot_view)
+        page: Page[Hotspot] = paged(result.hotspots, first, after, hotspot_view)
         ctx.consulted([], "hotspots")
         return page
 
@@ -186,7 +186,7 @@ class Query:
     ) -> Page[PersonOfConcern]:
         ctx = info.context
         result = ctx.analyses.get(ctx.store, ctx.scope(locality=locality), None)
-        page: Page[PersonOfConcern] = paged(result["persons_of_concern"], first, after, person_view)
+        page: Page[PersonOfConcern] = paged(result.persons_of_concern, first, after, person_view)
         ctx.consulted([str(x.id) for x in page.items], "personsOfConcern")
         return page
 
@@ -194,7 +194,8 @@ class Query:
     def changes_since(self, info: Info[Context, None], date: str, locality: str | None = None) -> Changes:
         ctx = info.context
         result = ctx.analyses.get(ctx.store, ctx.scope(locality=locality), day(date))
-        ch = changes_view(result["changes"], ctx.who)
+        assert result.changes is not None  # asked for with a date
+        ch = changes_view(result.changes, ctx.who)
         ctx.consulted([str(c.id) for c in ch.children + ch.children_raised], "changesSince")
         return ch
 

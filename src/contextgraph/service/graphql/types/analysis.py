@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
 from typing import Any, Generic, TypeVar
 
 import strawberry
 
+from ....analysis import results
 from ... import policy
 from ...auth import Principal
 from ..context import RequestError, cap
@@ -25,16 +27,17 @@ class FactView:
     count: int
 
 
-def _fact(f: dict[str, Any]) -> FactView:
+def _fact(f: results.Fact) -> FactView:
+    c = f.cited
     return FactView(
-        type=REL_TYPE(f["type"]),
-        source=strawberry.ID(f["source"]),
-        target=strawberry.ID(f["target"]),
-        sources=list(f.get("sources") or []),
-        first_seen=f.get("first_seen"),
-        last_seen=f.get("last_seen"),
-        grading=f.get("grading"),
-        count=int(f.get("count") or 0),
+        type=REL_TYPE(f.type),
+        source=strawberry.ID(f.source),
+        target=strawberry.ID(f.target),
+        sources=list(c.sources) if c else [],
+        first_seen=c.first_seen if c else None,
+        last_seen=c.last_seen if c else None,
+        grading=c.grading if c else None,
+        count=c.count if c else 0,
     )
 
 
@@ -161,7 +164,7 @@ def _offset(after: str | None) -> int:
     raise RequestError("after is not a cursor this service gave")
 
 
-def paged(items: list[Any], first: int, after: str | None, make: Any) -> Any:
+def paged(items: Sequence[Any], first: int, after: str | None, make: Any) -> Any:
     start, n = _offset(after), cap(first)
     chunk = items[start : start + n]
     end = start + len(chunk)
@@ -169,108 +172,122 @@ def paged(items: list[Any], first: int, after: str | None, make: Any) -> Any:
     return Page(items=[make(x) for x in chunk], total=len(items), next=cursor)
 
 
-def child_view(c: dict[str, Any]) -> AtRiskChild:
+def child_view(c: results.AtRiskChild) -> AtRiskChild:
+    """A ranked child of an explained analysis, as shown."""
     return AtRiskChild(
-        id=strawberry.ID(c["id"]),
-        name=c["name"],
-        locality=c.get("locality"),
-        score=c["score"],
-        rank=c["rank"],
-        flagged=bool(c.get("flagged")),
-        summary=c.get("summary", ""),
+        id=strawberry.ID(c.id),
+        name=c.name if c.name is not None else c.id,
+        locality=c.locality,
+        score=c.score,
+        rank=c.rank,
+        flagged=c.flagged,
+        summary=c.summary or "",
         reasons=[
             Reason(
-                kind=r["kind"],
-                weight=r["weight"],
-                other=strawberry.ID(r["other"]) if r.get("other") else None,
-                date=r.get("date"),
-                text=r.get("text", ""),
-                facts=[_fact(f) for f in r["facts"]],
+                kind=r.kind,
+                weight=r.weight,
+                other=strawberry.ID(r.other) if r.other else None,
+                date=r.date,
+                text=r.text or "",
+                facts=[_fact(f) for f in r.facts],
             )
-            for r in c["reasons"]
+            for r in c.reasons
         ],
     )
 
 
-def hotspot_view(h: dict[str, Any]) -> Hotspot:
+def hotspot_view(h: results.Hotspot) -> Hotspot:
+    """A hotspot of an explained analysis, as shown."""
     return Hotspot(
-        id=strawberry.ID(h["id"]),
-        name=h["name"],
-        locality=h.get("locality"),
-        lat=h.get("lat"),
-        lon=h.get("lon"),
-        score=h["score"],
-        rank=h["rank"],
-        children=h["children"],
-        children_at_risk=h["children_at_risk"],
-        children_open=h["children_open"],
-        persons_of_concern=h["persons_of_concern"],
-        found_at=h["found_at"],
-        last_seen=h.get("last_seen"),
-        text=h.get("text", ""),
+        id=strawberry.ID(h.id),
+        name=h.name if h.name is not None else h.id,
+        locality=h.locality,
+        lat=h.lat,
+        lon=h.lon,
+        score=h.score,
+        rank=h.rank,
+        children=h.children,
+        children_at_risk=h.children_at_risk,
+        children_open=h.children_open,
+        persons_of_concern=h.persons_of_concern,
+        found_at=h.found_at,
+        last_seen=h.last_seen,
+        text=h.text or "",
     )
 
 
-def _shared(xs: list[dict[str, Any]]) -> list[Shared]:
-    return [Shared(id=strawberry.ID(x["id"]), name=x["name"], members=x["members"]) for x in xs]
+def _shared(xs: tuple[results.Shared, ...]) -> list[Shared]:
+    return [Shared(id=strawberry.ID(x.id), name=x.name if x.name is not None else x.id, members=x.members) for x in xs]
 
 
-def group_view(g: dict[str, Any]) -> PeerGroup:
+def group_view(g: results.PeerGroup) -> PeerGroup:
+    """A peer group of an explained analysis, as shown."""
     return PeerGroup(
-        id=strawberry.ID(g["id"]),
-        rank=g["rank"],
-        size=g["size"],
-        members=[strawberry.ID(m) for m in g["members"]],
-        member_names=g["member_names"],
-        open=g["open"],
-        flagged=g["flagged"],
-        not_open=g["not_open"],
-        at_risk_not_open=g["at_risk_not_open"],
-        places=_shared(g["places"]),
-        persons_of_concern=_shared(g["persons_of_concern"]),
-        groups=_shared(g["groups"]),
-        text=g.get("text", ""),
+        id=strawberry.ID(g.id),
+        rank=g.rank,
+        size=g.size,
+        members=[strawberry.ID(m) for m in g.members],
+        member_names=list(g.member_names or g.members),
+        open=g.open,
+        flagged=g.flagged,
+        not_open=g.not_open,
+        at_risk_not_open=g.at_risk_not_open,
+        places=_shared(g.places),
+        persons_of_concern=_shared(g.persons_of_concern),
+        groups=_shared(g.groups),
+        text=g.text or "",
     )
 
 
-def person_view(x: dict[str, Any]) -> PersonOfConcern:
+def person_view(x: results.PersonOfConcern) -> PersonOfConcern:
+    """A person of concern of an explained analysis, as shown."""
     return PersonOfConcern(
-        id=strawberry.ID(x["id"]),
-        name=x["name"],
-        aliases=x.get("aliases", []),
-        locality=x.get("locality"),
-        rank=x["rank"],
-        children_linked=x["children_linked"],
-        children_linked_directly=x["children_linked_directly"],
-        children_at_risk=x["children_at_risk"],
-        children_not_open=x["children_not_open"],
-        peer_groups_bridged=x["peer_groups_bridged"],
-        betweenness=x["betweenness"],
-        evidence=[_fact(f) for f in x["evidence"]],
-        text=x.get("text", ""),
+        id=strawberry.ID(x.id),
+        name=x.name if x.name is not None else x.id,
+        aliases=list(x.aliases or ()),
+        locality=x.locality,
+        rank=x.rank,
+        children_linked=x.children_linked,
+        children_linked_directly=x.children_linked_directly,
+        children_at_risk=x.children_at_risk,
+        children_not_open=x.children_not_open,
+        peer_groups_bridged=x.peer_groups_bridged,
+        betweenness=x.betweenness,
+        evidence=[_fact(f) for f in x.evidence],
+        text=x.text or "",
     )
 
 
-def changes_view(ch: dict[str, Any], who: Principal) -> Changes:
-    def items(key: str, now: str | None = "score", before: str | None = "before") -> list[Change]:
-        return [
-            Change(
-                id=strawberry.ID(x["id"]),
-                name=x.get("name", x["id"]),
-                now=x.get(now) if now else None,
-                before=x.get(before) if before else None,
-            )
-            for x in ch[key]
-        ]
+def _change(x: results.ChildChange | results.Hotspot | results.PersonChange | results.Named) -> Change:
+    """A change with its score (or children linked) now and before, where the change has them."""
+    if isinstance(x, results.ChildChange):
+        now, before = x.score, x.before
+    elif isinstance(x, results.Hotspot):
+        now, before = x.score, None
+    elif isinstance(x, results.PersonChange):
+        now, before = x.children_linked, x.before
+    else:
+        now, before = None, None
+    return Change(id=strawberry.ID(x.id), name=x.name if x.name is not None else x.id, now=now, before=before)
 
+
+def changes_view(ch: results.Changes, who: Principal) -> Changes:
+    """The changes of an explained analysis, as ``who`` may see them: without the children and
+    the links between them for a role that sees no lists of children."""
     children = policy.role(who.role).child_lists
+
+    def items(
+        xs: Sequence[results.ChildChange | results.Hotspot | results.PersonChange | results.Named],
+    ) -> list[Change]:
+        return [_change(x) for x in xs]
+
     return Changes(
-        since=ch["since"],
-        links=[_fact(f) for f in ch["links"]] if children else [],
-        children=items("children") if children else [],
-        children_raised=items("children_raised") if children else [],
-        children_newly_open=items("children_newly_open", None, None) if children else [],
-        children_newly_known=items("children_newly_known", None, None) if children else [],
-        hotspots=items("hotspots", "score", None),
-        persons_of_concern=items("persons_of_concern", "children_linked", "before"),
+        since=ch.since,
+        links=[_fact(f) for f in ch.links] if children else [],
+        children=items(ch.children) if children else [],
+        children_raised=items(ch.children_raised) if children else [],
+        children_newly_open=items(ch.children_newly_open) if children else [],
+        children_newly_known=items(ch.children_newly_known) if children else [],
+        hotspots=items(ch.hotspots),
+        persons_of_concern=items(ch.persons_of_concern),
     )
