@@ -161,8 +161,6 @@ def test_hotspots_peer_groups_and_persons_of_concern(loaded: Store) -> None:
 def test_explaining_gives_a_copy_and_leaves_the_result_as_it_was(loaded: Store) -> None:
     """Results are frozen: the report returns explained copies, and the result it was given is
     the same after as before, with no names or sentences."""
-    import dataclasses
-
     raw = analyse(loaded.projection(), since="2024-01-01")
     again = analyse(loaded.projection(), since="2024-01-01")
     told = explain(raw, loaded)
@@ -172,7 +170,7 @@ def test_explaining_gives_a_copy_and_leaves_the_result_as_it_was(loaded: Store) 
     assert all(r.text is None and all(f.cited is None for f in r.facts) for r in reasons)
     assert all(c.name and c.summary for c in told.unopened_at_risk)
     assert [c.id for c in told.unopened_at_risk] == [c.id for c in raw.unopened_at_risk]
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(AttributeError):
         raw.unopened_at_risk[0].name = "x"  # type: ignore[misc]
     # the JSON of an unexplained result holds only what the analysis computed
     first = raw.to_json()["unopened_at_risk"][0]

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import random
-from dataclasses import replace
 
 import igraph as ig
 import numpy as np
 import scipy.sparse as sp
+from msgspec.structs import replace
 
 from ..model import GRADE_CODES, TYPE_CODES
 from ..projection import Projection

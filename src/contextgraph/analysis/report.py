@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import multiprocessing as mp
 from collections.abc import Iterable, Iterator
-from dataclasses import replace
 from datetime import date
 from functools import lru_cache
 from multiprocessing.connection import Connection
 from typing import Any
+
+from msgspec.structs import replace
 
 from ..memory import paused_gc
 from ..model import Entity
