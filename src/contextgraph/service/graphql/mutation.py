@@ -18,8 +18,8 @@ from ...notes.parse import NoteError
 from ...store import Filter, StoreError
 from .context import Context, RequestError, note_checks, refused
 from .query import queued
-from .types.entities import ENTITY_KIND, REL_TYPE, EntityView, RelationshipView, ServiceCode, entity_view, rel_view
-from .types.notes import NoteCommit, NoteEdits, WrittenEntity, WrittenLink, edits_of
+from .types.entities import EntityView, RelationshipView, ServiceCode, entity_view, rel_view
+from .types.notes import NoteCommit, NoteEdits, commit_view, edits_of
 from .types.writes import EntityInput, Erasure, IngestResult, LinkInput, QueuedFactView, queued_view
 
 
@@ -69,29 +69,7 @@ class Mutation:
         except RequestError as exc:
             status = 503 if "access log" in str(exc) else 403
             raise refused(ctx, status, f"{name}: {exc}") from None
-        res = out["result"]
-        return NoteCommit(
-            result=IngestResult(**{k: v for k, v in res.items() if k != "error"}),
-            entities=[
-                WrittenEntity(
-                    id=strawberry.ID(e["id"]),
-                    stored=strawberry.ID(e["stored"]),
-                    kind=ENTITY_KIND(e["kind"]),
-                    name=e["name"],
-                    merged=e["merged"],
-                )
-                for e in out["entities"]
-            ],
-            links=[
-                WrittenLink(
-                    id=strawberry.ID(r["id"]),
-                    type=REL_TYPE(r["type"]),
-                    source=strawberry.ID(r["source"]),
-                    target=strawberry.ID(r["target"]),
-                )
-                for r in out["links"]
-            ],
-        )
+        return commit_view(out)
 
     @strawberry.mutation(
         name="decideFact",

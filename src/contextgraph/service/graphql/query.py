@@ -237,7 +237,7 @@ class Query:
             raise refused(ctx, 422, str(exc)) from None
         except RequestError as exc:
             raise refused(ctx, 403, f"{name}: {exc}") from None
-        shown = [r["id"] for e in p["entities"] for r in [e["existing"], *e["candidates"]] if r]
+        shown = [r.id for e in p.entities for r in [e.existing, *e.candidates] if r]
         ctx.consulted(sorted(set(shown)), "notePreview")
         return preview_view(p)
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import cast
 
 import strawberry
 from strawberry.scalars import JSON
 
-from ....ingest import review
+from ....ingest import review, shown
 from .entities import ENTITY_KIND, REL_TYPE, EntityKind, RelationshipType, ServiceCode
 from .writes import IngestResult
 
@@ -161,47 +161,74 @@ def edits_of(edits: NoteEdits | None) -> review.Edits:
     )
 
 
-def _record_view(r: dict[str, Any]) -> NoteRecord:
-    return NoteRecord(id=strawberry.ID(r["id"]), kind=ENTITY_KIND(r["kind"]), name=r["name"], locality=r["locality"])
+def _record_view(r: shown.Record) -> NoteRecord:
+    return NoteRecord(id=strawberry.ID(r.id), kind=ENTITY_KIND(r.kind), name=r.name, locality=r.locality)
 
 
-def preview_view(p: dict[str, Any]) -> NotePreview:
+def preview_view(p: shown.Preview) -> NotePreview:
+    """A note's preview, as shown."""
     return NotePreview(
-        name=p["name"],
-        text=p["text"],
-        digest=p["digest"],
-        source_ref=p["source_ref"],
-        recorded=p["recorded"],
-        kind=p["meeting"]["kind"],
-        date=p["meeting"]["date"],
-        locality=p["meeting"]["locality"],
+        name=p.name,
+        text=p.text,
+        digest=p.digest,
+        source_ref=p.source_ref,
+        recorded=p.recorded,
+        kind=p.kind,
+        date=p.date,
+        locality=p.locality,
         entities=[
             ProposedEntity(
-                id=strawberry.ID(e["id"]),
-                kind=ENTITY_KIND(e["kind"]),
-                name=e["name"],
-                aliases=e["aliases"],
-                dob=e["dob"],
-                mentions=e["mentions"],
-                confidence=e["confidence"],
-                outcome=e["outcome"],
-                existing=_record_view(e["existing"]) if e["existing"] else None,
-                candidates=[_record_view(c) for c in e["candidates"]],
+                id=strawberry.ID(e.id),
+                kind=ENTITY_KIND(e.kind),
+                name=e.name,
+                aliases=list(e.aliases),
+                dob=e.dob,
+                mentions=[list(m) for m in e.mentions],
+                confidence=e.confidence,
+                outcome=e.outcome,
+                existing=_record_view(e.existing) if e.existing else None,
+                candidates=[_record_view(c) for c in e.candidates],
             )
-            for e in p["entities"]
+            for e in p.entities
         ],
         links=[
             ProposedLink(
-                id=strawberry.ID(r["id"]),
-                type=REL_TYPE(r["type"]),
-                source=strawberry.ID(r["source"]),
-                target=strawberry.ID(r["target"]),
-                date=r["date"],
-                grading=r["grading"],
-                evidence=r["evidence"],
-                confidence=r["confidence"],
+                id=strawberry.ID(r.id),
+                type=REL_TYPE(r.type),
+                source=strawberry.ID(r.source),
+                target=strawberry.ID(r.target),
+                date=r.date,
+                grading=r.grading,
+                evidence=None if r.evidence is None else list(r.evidence),
+                confidence=r.confidence,
             )
-            for r in p["links"]
+            for r in p.links
         ],
-        queued=p["queued"],
+        queued=None if p.queued is None else cast(JSON, p.queued),
+    )
+
+
+def commit_view(out: shown.Committed) -> NoteCommit:
+    """What recording a reviewed note did, as shown."""
+    return NoteCommit(
+        result=IngestResult(**{k: v for k, v in out.result.to_json().items() if k != "error"}),
+        entities=[
+            WrittenEntity(
+                id=strawberry.ID(e.id),
+                stored=strawberry.ID(e.stored),
+                kind=ENTITY_KIND(e.kind),
+                name=e.name,
+                merged=e.merged,
+            )
+            for e in out.entities
+        ],
+        links=[
+            WrittenLink(
+                id=strawberry.ID(r.id),
+                type=REL_TYPE(r.type),
+                source=strawberry.ID(r.source),
+                target=strawberry.ID(r.target),
+            )
+            for r in out.links
+        ],
     )
