@@ -2,9 +2,9 @@
 
 :func:`contextgraph.analysis.analyse` works on the projection and returns ids.
 :func:`explain` reads from the store only what the results point at — the
-entities named and the relationships behind each reason — and adds each
-fact's sources, dates and grading, and a sentence a practitioner can check
-against the notes, such as "went missing with Kyle Benson (open to YJS, known
+entities named and the relationships behind each reason — and returns an explained
+copy (the results are frozen), with each fact's sources, dates and grading, and a
+sentence a practitioner can check against the notes, such as "went missing with Kyle Benson (open to YJS, known
 to be exploited) on 2 March 2024 [mace-east-2024-03-14, 1B P]".
 """
 
