@@ -117,12 +117,13 @@ def load(port: int, token: str, ids: list[str], clients: int, seconds: int, fold
 def serving(data: Path, folder: Path, workers: int) -> Iterator[tuple[int, str, dict[str, Any], list[str]]]:
     """Import ``data`` into a new SQLite file in ``folder`` and serve it: (port, token, stats, children)."""
     url = f"sqlite:///{folder / 'bench.db'}"
-    subprocess.run([sys.executable, "-m", "contextgraph", "import", str(data), "--store", url], check=True)
+    # one access log for the import and the service: the service refuses a log the store is ahead of
+    env = {**os.environ, "CONTEXTGRAPH_AUDIT_LOG": str(folder / "audit.jsonl")}
+    subprocess.run([sys.executable, "-m", "contextgraph", "import", str(data), "--store", url], check=True, env=env)
     with open_store(url) as s:
         st = s.stats().to_json()
         children = [e.id for e in s.iter_entities() if e.kind == "child"]
     port = free_port()
-    env = {**os.environ, "CONTEXTGRAPH_AUDIT_LOG": str(folder / "audit.jsonl")}
     proc = subprocess.Popen(
         [sys.executable, "-m", "contextgraph", "serve", "--port", str(port), "--store", url, "--workers", str(workers)],
         env=env,

@@ -10,6 +10,7 @@ import pytest
 
 from contextgraph.analysis import DEFAULT, AnalysisError, Weights, analyse, prepare, score_children
 from contextgraph.analysis.report import analyse_store, explain
+from contextgraph.analysis.results import Analysis
 from contextgraph.model import Entity, Relationship, service_id
 from contextgraph.store import Store
 
@@ -96,8 +97,8 @@ def loaded(store: Store) -> Store:
     return store
 
 
-def ranked(result: dict[str, Any]) -> list[str]:
-    return [c["id"] for c in result["unopened_at_risk"]]
+def ranked(result: Analysis) -> list[str]:
+    return [c.id for c in result.unopened_at_risk]
 
 
 def test_ranking_puts_exploitation_evidence_above_hard_negatives(loaded: Store) -> None:
@@ -114,46 +115,66 @@ def test_ranking_puts_exploitation_evidence_above_hard_negatives(loaded: Store) 
 
 def test_every_reason_cites_facts_in_the_store(loaded: Store) -> None:
     result = explain(analyse(loaded.projection()), loaded)
-    kids = result["unopened_at_risk"]
+    kids = result.unopened_at_risk
     assert kids
     for c in kids:
-        assert c["reasons"], c
-        assert c["name"] and c["summary"]
-        for reason in c["reasons"]:
-            assert reason["text"]
-            for f in reason["facts"]:
-                key = (f["type"], f["source"], f["target"])
+        assert c.reasons, c
+        assert c.name and c.summary
+        for reason in c.reasons:
+            assert reason.text
+            for f in reason.facts:
+                key = (f.type, f.source, f.target)
                 stored = loaded.read(lambda tx, k=key: tx.relationships([k]))  # type: ignore[misc]
                 assert key in stored, key
-                assert f["sources"] == stored[key].sources and f["grading"] == stored[key].grading
+                assert f.cited is not None
+                assert list(f.cited.sources) == stored[key].sources and f.cited.grading == stored[key].grading
     top = kids[0]
-    assert top["name"] == "Amara Wright"
-    text = top["reasons"][0]["text"]
+    assert top.name == "Amara Wright"
+    text = top.reasons[0].text
     assert "Daniel Okafor" in text and "2 March 2024" in text and "intel-riverside-7" in text and "1A P" in text
-    b = next(c for c in kids if c["id"] == "b")
-    words = " ".join(x["text"] for x in b["reasons"])
+    b = next(c for c in kids if c.id == "b")
+    words = " ".join(x.text for x in b.reasons)
     assert "went missing with Leo Marsh (open to EXPLOITATION_TEAM, known to be exploited)" in words
     assert "found at Flat 3, 14 Mill Road" in words and "a person of concern lives" in words
 
 
 def test_hotspots_peer_groups_and_persons_of_concern(loaded: Store) -> None:
     result = explain(analyse(loaded.projection()), loaded)
-    hot = {h["id"]: h for h in result["hotspots"]}
-    assert result["hotspots"][0]["id"] in {"l-trap", "l-park"}
+    hot = {h.id: h for h in result.hotspots}
+    assert result.hotspots[0].id in {"l-trap", "l-park"}
     trap = hot["l-trap"]
-    assert trap["found_at"] == 2 and trap["persons_of_concern"] == 1 and trap["lat"] == 52.6
-    assert trap["name"] == "Flat 3, 14 Mill Road" and trap["last_seen"] == DAY
-    pocs = result["persons_of_concern"]
-    assert pocs[0]["id"] == "p1" and pocs[0]["name"] == "Daniel Okafor" and pocs[0]["aliases"] == ["Tank"]
-    assert {"a", "o", "c", "k3"} <= set(pocs[0]["children"])
-    assert all(f["sources"] for f in pocs[0]["evidence"])
-    groups = result["peer_groups"]
+    assert trap.found_at == 2 and trap.persons_of_concern == 1 and trap.lat == 52.6
+    assert trap.name == "Flat 3, 14 Mill Road" and trap.last_seen == DAY
+    pocs = result.persons_of_concern
+    assert pocs[0].id == "p1" and pocs[0].name == "Daniel Okafor" and pocs[0].aliases == ("Tank",)
+    assert {"a", "o", "c", "k3"} <= set(pocs[0].children)
+    assert all(f.cited and f.cited.sources for f in pocs[0].evidence)
+    groups = result.peer_groups
     assert groups, "children who go missing or associate together form peer groups"
-    members = {m for g in groups for m in g["members"]}
+    members = {m for g in groups for m in g.members}
     assert {"b", "k3"} <= members or {"e", "k1"} <= members
     for g in groups:
-        assert g["size"] == len(g["members"]) >= 2
-        assert g["open"] + g["not_open"] == g["size"]
+        assert g.size == len(g.members) >= 2
+        assert g.open + g.not_open == g.size
+
+
+def test_explaining_gives_a_copy_and_leaves_the_result_as_it_was(loaded: Store) -> None:
+    """Results are frozen: the report returns explained copies, and the result it was given is
+    the same after as before, with no names or sentences."""
+    raw = analyse(loaded.projection(), since="2024-01-01")
+    again = analyse(loaded.projection(), since="2024-01-01")
+    told = explain(raw, loaded)
+    assert raw == again and told != raw
+    assert all(c.name is None and c.summary is None for c in raw.unopened_at_risk)
+    reasons = [r for c in raw.unopened_at_risk for r in c.reasons]
+    assert all(r.text is None and all(f.cited is None for f in r.facts) for r in reasons)
+    assert all(c.name and c.summary for c in told.unopened_at_risk)
+    assert [c.id for c in told.unopened_at_risk] == [c.id for c in raw.unopened_at_risk]
+    with pytest.raises(AttributeError):
+        raw.unopened_at_risk[0].name = "x"  # type: ignore[misc]
+    # the JSON of an unexplained result holds only what the analysis computed
+    first = raw.to_json()["unopened_at_risk"][0]
+    assert "name" not in first and "summary" not in first and "text" not in first["reasons"][0]
 
 
 def test_same_results_from_the_projection_on_every_store(loaded: Store) -> None:
@@ -161,16 +182,14 @@ def test_same_results_from_the_projection_on_every_store(loaded: Store) -> None:
     a = analyse(loaded.projection())
     b = analyse(loaded.projection())
     assert a == b
-    assert [(c["id"], c["score"]) for c in a["unopened_at_risk"]][:4] == [
-        (c["id"], c["score"]) for c in b["unopened_at_risk"]
-    ][:4]
+    assert [(c.id, c.score) for c in a.unopened_at_risk][:4] == [(c.id, c.score) for c in b.unopened_at_risk][:4]
 
 
 def test_store_analysis_is_the_same_in_one_process_or_two(loaded: Store) -> None:
     alone = analyse_store(loaded, since="2024-01-01", parallel=False)
     assert alone == analyse_store(loaded, since="2024-01-01", parallel=True)
     assert alone == explain(analyse(loaded.projection(), since="2024-01-01"), loaded)
-    assert alone["persons_of_concern"] and alone["changes"]["links"]
+    assert alone.persons_of_concern and alone.changes and alone.changes.links
     with pytest.raises(AnalysisError, match="after the analysis date"):
         analyse_store(loaded, since="2024-04-01", as_of="2024-01-01", parallel=True)
 
@@ -195,7 +214,7 @@ def test_as_of_and_recency(loaded: Store) -> None:
 def test_gradings_weigh_evidence(loaded: Store) -> None:
     loaded.upsert([child("q", "Quinn Doubt")], [r("EXPLOITS", "p1", "q", grading="3E C")])
     result = analyse(loaded.projection())
-    score = {c["id"]: c["score"] for c in result["unopened_at_risk"]}
+    score = {c.id: c.score for c in result.unopened_at_risk}
     assert score["q"] < score["a"] / 4  # suspected false, unreliable source
 
 
@@ -225,11 +244,12 @@ def test_changes_since(loaded: Store) -> None:
         [r("EXPLOITS", "p2", "new", day="2024-05-01"), r("SEEN_AT", "new", "l-trap", day="2024-05-02")],
     )
     result = explain(analyse(loaded.projection(), since="2024-04-01"), loaded)
-    ch = result["changes"]
-    assert ch["since"] == "2024-04-01"
-    assert [x["id"] for x in ch["children"]] == ["new"] and ch["children"][0]["name"] == "Nia Late"
-    assert {(f["type"], f["target"]) for f in ch["links"]} == {("EXPLOITS", "new"), ("SEEN_AT", "l-trap")}
-    assert any(x["id"] == "p2" for x in ch["persons_of_concern"])
+    ch = result.changes
+    assert ch is not None
+    assert ch.since == "2024-04-01"
+    assert [x.id for x in ch.children] == ["new"] and ch.children[0].name == "Nia Late"
+    assert {(f.type, f.target) for f in ch.links} == {("EXPLOITS", "new"), ("SEEN_AT", "l-trap")}
+    assert any(x.id == "p2" for x in ch.persons_of_concern)
     with pytest.raises(AnalysisError):
         analyse(loaded.projection(), since="2024-04-01", as_of="2024-01-01")
 
@@ -239,7 +259,7 @@ def test_locality_and_top(loaded: Store) -> None:
     p = loaded.projection()
     assert "x1" in ranked(analyse(p))
     here = analyse(p, localities=[LOC], top=2)
-    assert "x1" not in ranked(here) and len(here["unopened_at_risk"]) == 2
+    assert "x1" not in ranked(here) and len(here.unopened_at_risk) == 2
     there = analyse(p, localities=["Hillside"])
     assert ranked(there) == ["x1"]  # evidence from another locality still counts for a child here
 

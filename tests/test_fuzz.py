@@ -37,7 +37,7 @@ from hypothesis.errors import Unsatisfiable
 
 from contextgraph.service.audit import ENV_AUDIT
 from contextgraph.service.auth import ENV_LOCAL_KEY, LocalKeys
-from contextgraph.service.schema import schema as build_schema
+from contextgraph.service.graphql import schema as build_schema
 
 from .data import ENTITIES, RELATIONSHIPS
 from .service import Service, running

@@ -120,6 +120,61 @@ def test_no_import_runs_back_up_the_flow() -> None:
 
 
 
+GRAPHQL = PACKAGE / "service" / "graphql"
+GRAPHQL_ORDER = [
+    "context",
+    "execution",
+    "types",
+    "types.entities",
+    "types.analysis",
+    "types.writes",
+    "types.notes",
+    "maps",
+    "query",
+    "mutation",
+    "schema",
+]
+"""The GraphQL package's modules, each importing only those before it (its ``__init__`` imports any)."""
+LONGEST = 500
+"""The most lines a module of the GraphQL package or of the analysis holds, unless its docstring says why."""
+
+
+def test_the_graphql_modules_import_only_those_above_them() -> None:
+    base = "contextgraph.service.graphql."
+    found = sorted(
+        ".".join(p.relative_to(GRAPHQL).with_suffix("").parts).removesuffix(".__init__")
+        for p in GRAPHQL.rglob("*.py")
+        if p != GRAPHQL / "__init__.py"
+    )
+    assert found == sorted(GRAPHQL_ORDER), "a module of service/graphql/ is missing from GRAPHQL_ORDER"
+    for n, name in enumerate(GRAPHQL_ORDER):
+        path = GRAPHQL / (name.replace(".", "/") + ".py")
+        if not path.exists():
+            path = GRAPHQL / name.replace(".", "/") / "__init__.py"
+        for imported in _imports(path):
+            assert not imported.startswith("contextgraph.cli"), f"{name} imports {imported}"
+            if imported.startswith(base):
+                inner = imported.removeprefix(base)
+                assert inner in GRAPHQL_ORDER[:n], f"service/graphql/{name} imports {inner}, which comes after it"
+
+
+@pytest.mark.parametrize(
+    "path", sorted([*GRAPHQL.rglob("*.py"), *(PACKAGE / "analysis").glob("*.py")]), ids=lambda p: p.name
+)
+def test_a_module_over_500_lines_says_why(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    doc = ast.get_docstring(ast.parse(text)) or ""
+    lines = text.count("\n")
+    assert lines <= LONGEST or "longer than" in doc.lower(), f"{path.relative_to(ROOT)}: {lines} lines, no reason given"
+
+
+@pytest.mark.parametrize("name", [n.replace(".", "/") for n in GRAPHQL_ORDER if "." not in n])
+def test_the_architecture_page_names_each_graphql_module(name: str) -> None:
+    page = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    shown = f"`{name}/`" if (GRAPHQL / name).is_dir() else f"`{name}.py`"
+    assert shown in page, f"docs/architecture.md does not say what service/graphql/{name} holds"
+
+
 def test_the_command_line_loads_only_what_a_command_needs(tmp_path: Path) -> None:
     """``--help`` loads no store, analysis, extraction or service; ``stats`` no service, analysis,
     array or graph library. (The time these take is measured in bench/cli_bench.py.)"""

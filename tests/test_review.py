@@ -316,7 +316,7 @@ def test_commit_refuses_a_stale_plan_in_the_library_too(store: Store) -> None:
 
     store.upsert(ENTITIES, RELATIONSHIPS)  # Kyle Benson is now on record: the note would file under him
     try:
-        commit(store, NOTE, "n.md", "ana", scope, p["digest"], Edits())
+        commit(store, NOTE, "n.md", "ana", scope, p.digest, Edits())
     except ReviewError as exc:
         assert exc.status == 409
     else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from contextgraph.model import Entity
-from contextgraph.service.schema import Analyses
+from contextgraph.service.graphql import Analyses
 from contextgraph.store import Filter, open_store
 
 from .data import ENTITIES, RELATIONSHIPS, rel
@@ -31,7 +31,7 @@ def test_derived_results_are_kept_until_the_store_changes(tmp_path: Path) -> Non
         kept.derived(store, ("a",), lambda: compute("a"))  # a write: computed again, the rest dropped
         assert calls[-1] == "a" and list(kept.kept) == [("a",)]
         analysis = kept.get(store, Filter(), None)
-        assert analysis["unopened_at_risk"] and kept.get(store, Filter(), None) is analysis
+        assert analysis.unopened_at_risk and kept.get(store, Filter(), None) is analysis
 
 
 def test_fast_lists_answer_exactly_as_the_general_path(tmp_path: Path) -> None:
@@ -39,7 +39,7 @@ def test_fast_lists_answer_exactly_as_the_general_path(tmp_path: Path) -> None:
 
     from contextgraph.service.audit import AuditLog
     from contextgraph.service.auth import Principal
-    from contextgraph.service.schema import Context, FastLists, Mutation, Query, schema
+    from contextgraph.service.graphql import Context, FastLists, Mutation, Query, schema
 
     queries = [
         '{ network(centre: "c-1", depth: 3) { nodes { id kind name aliases dob locality lat lon sources } '
@@ -83,7 +83,7 @@ def test_a_kept_map_list_is_completed_once_per_selection(tmp_path: Path) -> None
 
     from contextgraph.service.audit import AuditLog
     from contextgraph.service.auth import Principal
-    from contextgraph.service.schema import Context, Kept, Mutation, Query, schema
+    from contextgraph.service.graphql import Context, Kept, Mutation, Query, schema
 
     first = '{ localityMap(locality: "East") { nodes { id name } edges { type source target } } }'
     other = '{ localityMap(locality: "East") { nodes { name: id id: name kind } edges { __typename type } } }'

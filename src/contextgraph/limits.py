@@ -7,7 +7,7 @@ Every limit is a setting (an environment variable with a default; ``docs/cli.md`
 - zip archives: how much they may unpack to, in all and relative to their compressed size,
   counted while unpacking (:func:`unpack`);
 - GraphQL: the cost of a query before it runs, the length of a search text or a note's name, and
-  how long a query may run (see :mod:`contextgraph.service.schema`).
+  how long a query may run (see :mod:`contextgraph.service.graphql`).
 """
 
 from __future__ import annotations

@@ -2,8 +2,9 @@
 hotspot locations, persons of concern and changes since a date.
 
 Every function here is a pure function of a :class:`~contextgraph.projection.Projection`
-(and plain options), so it runs the same on every store, and returns plain data:
-ids, numbers and lists that :mod:`contextgraph.analysis.report` turns into words.
+(and plain options), so it runs the same on every store, and returns typed, frozen records
+(:mod:`contextgraph.analysis.results`) of ids and numbers, which
+:mod:`contextgraph.analysis.report` returns explained, in words.
 
 The method (explained for practitioners in ``docs/analysis.md``):
 
@@ -31,7 +32,7 @@ The method (explained for practitioners in ``docs/analysis.md``):
 ...     ["p", "a", "b", "svc-YJS"], ["person_of_concern", "child", "child", "service"], ["E"] * 4,
 ...     [(0, 1, "EXPLOITS", "2024-03-01", "2024-03-01", 1, "1B P"),
 ...      (1, 2, "MISSING_WITH", "2024-03-02", "2024-03-02", 1, None)])
->>> [(c["id"], c["rank"]) for c in unopened_at_risk(prepare(p))]
+>>> [(c.id, c.rank) for c in unopened_at_risk(prepare(p))]
 [('a', 1), ('b', 2)]
 """
 
@@ -40,6 +41,7 @@ from .context import Context, as_of_day, iso, prepare, unique_pairs
 from .evaluation import average_precision, baseline_pagerank, baseline_risky_neighbours, r_precision, ranking
 from .networks import peer_groups, persons_of_concern
 from .places import hotspots
+from .results import Analysis, Networks
 from .run import analyse, lists, networks
 from .scoring import at_risk, score_children, unopened_at_risk
 from .weights import DEFAULT, REASON_KINDS, AnalysisError, Weights
@@ -47,8 +49,10 @@ from .weights import DEFAULT, REASON_KINDS, AnalysisError, Weights
 __all__ = [
     "DEFAULT",
     "REASON_KINDS",
+    "Analysis",
     "AnalysisError",
     "Context",
+    "Networks",
     "Weights",
     "analyse",
     "as_of_day",

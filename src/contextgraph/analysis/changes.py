@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from ..projection import Projection, day
 from .context import KIND_INDEX, TYPE_INDEX, Context, iso, prepare
 from .networks import fact_of, persons_of_concern
 from .places import hotspots
+from .results import Changes, ChildChange, Named, PersonChange
 from .scoring import in_localities, score_children
 from .weights import DEFAULT, AnalysisError, Weights
 
@@ -21,7 +20,7 @@ def changes(
     as_of: str | None = None,
     localities: list[str] | None = None,
     now: Context | None = None,
-) -> dict[str, Any]:
+) -> Changes:
     """What is new since ``since``: links, at-risk children, hotspots and persons of concern.
 
     The analysis is run as of ``since`` and as of the analysis date, and compared.
@@ -36,50 +35,42 @@ def changes(
     inloc = in_localities(p, localities)
     was = set(np.flatnonzero(before.score > 1e-9).tolist())
     now_set = np.flatnonzero((after.score > 1e-9) & inloc).tolist()
-    new_children = [
-        {"id": p.ids[i], "score": round(float(after.score[i]), 4), "before": round(float(before.score[i]), 4)}
-        for i in sorted(now_set, key=lambda i: -after.score[i])
-        if i not in was
-    ]
-    raised = [
-        {"id": p.ids[i], "score": round(float(after.score[i]), 4), "before": round(float(before.score[i]), 4)}
+
+    def scored(i: int) -> ChildChange:
+        return ChildChange(p.ids[i], round(float(after.score[i]), 4), round(float(before.score[i]), 4))
+
+    new_children = tuple(scored(i) for i in sorted(now_set, key=lambda i: -after.score[i]) if i not in was)
+    raised = tuple(
+        scored(i)
         for i in sorted(now_set, key=lambda i: -after.score[i])
         if i in was and after.score[i] >= before.score[i] * 1.5 + 0.1
-    ]
-    newly_open = [p.ids[i] for i in np.flatnonzero(after.open & ~before.open & inloc).tolist()]
-    newly_known = [p.ids[i] for i in np.flatnonzero(after.known & ~before.known & inloc).tolist()]
+    )
+    newly_open = tuple(Named(p.ids[i]) for i in np.flatnonzero(after.open & ~before.open & inloc).tolist())
+    newly_known = tuple(Named(p.ids[i]) for i in np.flatnonzero(after.known & ~before.known & inloc).tolist())
     d = day(since)
     risky_end = after.risky | (after.score > 1e-9) | (p.kind != KIND_INDEX["child"])
     fresh = after.valid & (p.first_seen > d) & (p.type != TYPE_INDEX["ATTENDS"])
     m = fresh & (after.risky[p.src] | after.risky[p.dst] | (after.score[p.src] > 1e-9) | (after.score[p.dst] > 1e-9))
     m &= risky_end[p.src] & risky_end[p.dst] & (inloc[p.src] | inloc[p.dst])
-    links = sorted((fact_of(p, e) for e in np.flatnonzero(m).tolist()), key=lambda f: (f["date"] or "", f["type"]))
-    hs_before = {h["id"] for h in hotspots(before, localities)}
-    hs_now = hotspots(after, localities)
-    new_hot = [h for h in hs_now if h["id"] not in hs_before]
-    poc_before = {r["id"]: r for r in persons_of_concern(before, localities)}
+    links = sorted((fact_of(p, e) for e in np.flatnonzero(m).tolist()), key=lambda f: (f.date or "", f.type))
+    hs_before = {h.id for h in hotspots(before, localities)}
+    new_hot = tuple(h for h in hotspots(after, localities) if h.id not in hs_before)
+    poc_before = {r.id: r for r in persons_of_concern(before, localities)}
     poc_changes = []
     for r in persons_of_concern(after, localities):
-        old = poc_before.get(r["id"])
-        if old is None or r["children_linked"] > old["children_linked"]:
-            poc_changes.append(
-                {
-                    "id": r["id"],
-                    "children_linked": r["children_linked"],
-                    "before": old["children_linked"] if old else 0,
-                    "new": old is None,
-                }
-            )
-    return {
-        "since": iso(d),
-        "links": links,
-        "children": new_children,
-        "children_raised": raised,
-        "children_newly_open": newly_open,
-        "children_newly_known": newly_known,
-        "hotspots": new_hot,
-        "persons_of_concern": poc_changes,
-    }
+        old = poc_before.get(r.id)
+        if old is None or r.children_linked > old.children_linked:
+            poc_changes.append(PersonChange(r.id, r.children_linked, old.children_linked if old else 0, old is None))
+    return Changes(
+        since=iso(d) or since,
+        links=tuple(links),
+        children=new_children,
+        children_raised=raised,
+        children_newly_open=newly_open,
+        children_newly_known=newly_known,
+        hotspots=new_hot,
+        persons_of_concern=tuple(poc_changes),
+    )
 
 
 # --- everything at once ----------------------------------------------------------------

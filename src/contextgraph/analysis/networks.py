@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import random
-from typing import Any
 
 import igraph as ig
 import numpy as np
 import scipy.sparse as sp
+from msgspec.structs import replace
 
 from ..model import GRADE_CODES, TYPE_CODES
 from ..projection import Projection
 from .context import KIND_INDEX, TYPE_INDEX, B, Context, F, I, iso
+from .results import Fact, PeerGroup, PersonOfConcern, Shared
 from .scoring import at_risk, in_localities, score_children
 
 
@@ -21,7 +22,7 @@ def peer_groups(
     seed: int = 0,
     resolution: float = 1.0,
     communities: I | None = None,
-) -> list[dict[str, Any]]:
+) -> list[PeerGroup]:
     """Communities of children (Leiden on who associates, goes missing and is family with whom).
 
     Only groups of two or more with at least one child at risk (see :func:`at_risk`)
@@ -50,30 +51,28 @@ def peer_groups(
     for i in nodes[keep[labels]].tolist():
         members.setdefault(int(comm[i]), []).append(i)
     shared = shared_links(ctx, comm, keep)
-    groups: list[dict[str, Any]] = []
+    rows = []
     for g, ms in members.items():
         weight = sum(1.0 if ctx.known[i] else min(1.0, float(ctx.score[i])) for i in ms if risky_child[i])
-        groups.append(
-            {
-                "members": sorted(p.ids[i] for i in ms),
-                "size": len(ms),
-                "open": sum(1 for i in ms if ctx.open[i]),
-                "flagged": sum(1 for i in ms if ctx.known[i] or p.flag[i]),
-                "not_open": sum(1 for i in ms if not ctx.open[i]),
-                "at_risk_not_open": sum(1 for i in ms if not ctx.open[i] and risky_child[i]),
-                "risk": round(weight, 4),
-                "places": shared[g]["places"],
-                "persons_of_concern": shared[g]["persons_of_concern"],
-                "groups": shared[g]["groups"],
-                "_key": g,
-            }
+        rows.append((round(weight, 4), sorted(p.ids[i] for i in ms), g, ms))
+    rows.sort(key=lambda x: (-x[0], -len(x[3]), x[1][0]))
+    return [
+        PeerGroup(
+            members=tuple(names),
+            size=len(ms),
+            open=sum(1 for i in ms if ctx.open[i]),
+            flagged=sum(1 for i in ms if ctx.known[i] or p.flag[i]),
+            not_open=sum(1 for i in ms if not ctx.open[i]),
+            at_risk_not_open=sum(1 for i in ms if not ctx.open[i] and risky_child[i]),
+            risk=risk,
+            places=shared[g]["places"],
+            persons_of_concern=shared[g]["persons_of_concern"],
+            groups=shared[g]["groups"],
+            rank=r,
+            id=f"peer-{r}",
         )
-    groups.sort(key=lambda x: (-x["risk"], -x["size"], x["members"][0]))
-    for r, x in enumerate(groups, 1):
-        x["rank"] = r
-        x["id"] = f"peer-{r}"
-        del x["_key"]
-    return groups
+        for r, (risk, names, g, ms) in enumerate(rows, 1)
+    ]
 
 
 def leiden_communities(ctx: Context, seed: int, resolution: float) -> I:
@@ -109,7 +108,7 @@ def leiden_communities(ctx: Context, seed: int, resolution: float) -> I:
     return out
 
 
-def shared_links(ctx: Context, comm: I, keep: B) -> dict[int, dict[str, list[dict[str, Any]]]]:
+def shared_links(ctx: Context, comm: I, keep: B) -> dict[int, dict[str, tuple[Shared, ...]]]:
     """Places, persons of concern and groups linked to members of each kept community."""
     p = ctx.p
     src, dst, typ = p.src.astype(np.int64), p.dst.astype(np.int64), p.type
@@ -136,7 +135,7 @@ def shared_links(ctx: Context, comm: I, keep: B) -> dict[int, dict[str, list[dic
                 d[x] = d.get(x, 0) + 1
     return {
         g: {
-            slot: [{"id": p.ids[x], "members": c} for x, c in sorted(d.items(), key=lambda kv: (-kv[1], p.ids[kv[0]]))]
+            slot: tuple(Shared(p.ids[x], c) for x, c in sorted(d.items(), key=lambda kv: (-kv[1], p.ids[kv[0]])))
             for slot, d in slots.items()
         }
         for g, slots in out.items()
@@ -153,7 +152,7 @@ def persons_of_concern(
     seed: int = 0,
     cutoff: int = 3,
     communities: I | None = None,
-) -> list[dict[str, Any]]:
+) -> list[PersonOfConcern]:
     """Persons of concern ranked by reach: children linked, peer groups bridged, betweenness.
 
     Children are linked directly (exploits, associates, family) or through a group
@@ -188,7 +187,7 @@ def persons_of_concern(
     btw = betweenness(ctx, cutoff)
     risky_child = at_risk(ctx)
     cand = np.flatnonzero(ctx.poc & in_localities(p, localities))
-    rows: list[dict[str, Any]] = []
+    rows: list[PersonOfConcern] = []
     for x in cand.tolist():
         kids = set(direct.get(x, {})) | set(via_group.get(x, {}))
         bridged = {int(comm[c]) for c in kids if comm[c] >= 0}
@@ -201,37 +200,37 @@ def persons_of_concern(
         for _g, e in poc_groups.get(x, []):
             evidence.append(fact_of(p, e))
         rows.append(
-            {
-                "id": p.ids[x],
-                "locality": p.localities[int(p.locality[x])],
-                "children_linked": len(kids),
-                "children_linked_directly": len(direct.get(x, {})),
-                "children_at_risk": len(at_risk_kids),
-                "children_not_open": len(unopened),
-                "peer_groups_bridged": len(bridged),
-                "groups": [p.ids[g] for g, _ in poc_groups.get(x, [])],
-                "betweenness": round(float(btw[x]), 4),
-                "children": sorted(p.ids[c] for c in kids),
-                "evidence": evidence[:20],
-            }
+            PersonOfConcern(
+                id=p.ids[x],
+                locality=p.localities[int(p.locality[x])],
+                children_linked=len(kids),
+                children_linked_directly=len(direct.get(x, {})),
+                children_at_risk=len(at_risk_kids),
+                children_not_open=len(unopened),
+                peer_groups_bridged=len(bridged),
+                groups=tuple(p.ids[g] for g, _ in poc_groups.get(x, [])),
+                betweenness=round(float(btw[x]), 4),
+                children=tuple(sorted(p.ids[c] for c in kids)),
+                evidence=tuple(evidence[:20]),
+                rank=0,
+            )
         )
-    rows = [r for r in rows if r["children_linked"] or r["betweenness"] > 0]
-    rows.sort(key=lambda r: (-r["children_linked"], -r["peer_groups_bridged"], -r["betweenness"], r["id"]))
+    rows = [r for r in rows if r.children_linked or r.betweenness > 0]
+    rows.sort(key=lambda r: (-r.children_linked, -r.peer_groups_bridged, -r.betweenness, r.id))
     if top is not None:
         rows = rows[:top]
-    for rank, r in enumerate(rows, 1):
-        r["rank"] = rank
-    return rows
+    return [replace(r, rank=rank) for rank, r in enumerate(rows, 1)]
 
 
-def fact_of(p: Projection, e: int) -> dict[str, Any]:
-    return {
-        "type": TYPE_CODES[int(p.type[e])],
-        "source": p.ids[int(p.src[e])],
-        "target": p.ids[int(p.dst[e])],
-        "date": iso(int(p.last_seen[e])),
-        "grade": GRADE_CODES[int(p.grade[e])],
-    }
+def fact_of(p: Projection, e: int) -> Fact:
+    """The relationship of row ``e``, with its last date and grade."""
+    return Fact(
+        TYPE_CODES[int(p.type[e])],
+        p.ids[int(p.src[e])],
+        p.ids[int(p.dst[e])],
+        iso(int(p.last_seen[e])),
+        GRADE_CODES[int(p.grade[e])],
+    )
 
 
 def betweenness(ctx: Context, cutoff: int) -> F:

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from .context import KIND_INDEX, TYPE_INDEX, Context, iso, unique_pairs
+from .results import Hotspot
 from .scoring import at_risk, in_localities, score_children
 
 
-def hotspots(ctx: Context, localities: list[str] | None = None, top: int | None = None) -> list[dict[str, Any]]:
+def hotspots(ctx: Context, localities: list[str] | None = None, top: int | None = None) -> list[Hotspot]:
     """Locations ranked by the at-risk children linked to them.
 
     A child known to be exploited counts 1; a child not open to services and at risk
@@ -42,18 +41,18 @@ def hotspots(ctx: Context, localities: list[str] | None = None, top: int | None 
     if top is not None:
         order = order[:top]
     return [
-        {
-            "id": p.ids[i],
-            "locality": p.localities[int(p.locality[i])],
-            "score": round(float(score[i]), 4),
-            "rank": r,
-            "children": int(kids[i]),
-            "children_at_risk": int(at_risk_kids[i]),
-            "children_open": int(open_kids[i]),
-            "persons_of_concern": int(pocs[i]),
-            "found_at": int(found[i]),
-            "last_seen": iso(int(last[i])),
-        }
+        Hotspot(
+            p.ids[i],
+            p.localities[int(p.locality[i])],
+            round(float(score[i]), 4),
+            r,
+            int(kids[i]),
+            int(at_risk_kids[i]),
+            int(open_kids[i]),
+            int(pocs[i]),
+            int(found[i]),
+            iso(int(last[i])),
+        )
         for r, i in enumerate(order, 1)
     ]
 

@@ -2,9 +2,9 @@
 
 :func:`contextgraph.analysis.analyse` works on the projection and returns ids.
 :func:`explain` reads from the store only what the results point at — the
-entities named and the relationships behind each reason — and adds each
-fact's sources, dates and grading, and a sentence a practitioner can check
-against the notes, such as "went missing with Kyle Benson (open to YJS, known
+entities named and the relationships behind each reason — and returns an explained
+copy (the results are frozen), with each fact's sources, dates and grading, and a
+sentence a practitioner can check against the notes, such as "went missing with Kyle Benson (open to YJS, known
 to be exploited) on 2 March 2024 [mace-east-2024-03-14, 1B P]".
 """
 
@@ -17,13 +17,31 @@ from functools import lru_cache
 from multiprocessing.connection import Connection
 from typing import Any
 
+from msgspec.structs import replace
+
 from ..memory import paused_gc
 from ..model import Entity
 from ..projection import Projection
 from ..store.base import Store
 from ..store.filter import Filter
-from ..store.types import Fact, Forkable, Key, Label
+from ..store.types import Fact as StoreFact
+from ..store.types import Forkable, Key, Label
 from . import DEFAULT, Context, Weights, hotspots, lists, networks, prepare, score_children
+from .results import (
+    Analysis,
+    AtRiskChild,
+    Changes,
+    Cited,
+    Fact,
+    Hotspot,
+    Named,
+    Networks,
+    PeerGroup,
+    PersonOfConcern,
+    PlaceContext,
+    Reason,
+    Shared,
+)
 
 _MONTHS = (
     "January",
@@ -54,37 +72,43 @@ def long_date(iso: str | None) -> str:
     return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
 
 
-def _walk(result: dict[str, Any]) -> tuple[set[str], set[Key]]:
-    """Every entity id and relationship key a result refers to."""
+def _walk(
+    children: Iterable[AtRiskChild],
+    hotspots: Iterable[Hotspot],
+    groups: Iterable[PeerGroup],
+    persons: Iterable[PersonOfConcern],
+    changes: Changes | None,
+) -> tuple[set[str], set[Key]]:
+    """Every entity id and relationship key the results refer to."""
     ids: set[str] = set()
     keys: set[Key] = set()
 
-    def facts(items: Iterable[dict[str, Any]]) -> None:
+    def facts(items: Iterable[Fact]) -> None:
         for f in items:
-            keys.add((f["type"], f["source"], f["target"]))
-            ids.update((f["source"], f["target"]))
+            keys.add((f.type, f.source, f.target))
+            ids.update((f.source, f.target))
 
-    for c in result.get("unopened_at_risk", []):
-        ids.add(c["id"])
-        for r in c["reasons"]:
-            ids.add(r["other"])
-            facts(r["facts"])
-    for h in result.get("hotspots", []):
-        ids.add(h["id"])
-    for g in result.get("peer_groups", []):
-        ids.update(g["members"])
-        for slot in ("places", "persons_of_concern", "groups"):
-            ids.update(x["id"] for x in g[slot])
-    for x in result.get("persons_of_concern", []):
-        ids.add(x["id"])
-        ids.update(x["groups"])
-        facts(x["evidence"])
-    ch = result.get("changes") or {}
-    facts(ch.get("links", []))
-    for k in ("children", "children_raised", "hotspots", "persons_of_concern"):
-        ids.update(x["id"] for x in ch.get(k, []))
-    for k in ("children_newly_open", "children_newly_known"):
-        ids.update(ch.get(k, []))
+    for c in children:
+        ids.add(c.id)
+        for r in c.reasons:
+            ids.add(r.other)
+            facts(r.facts)
+    for h in hotspots:
+        ids.add(h.id)
+    for g in groups:
+        ids.update(g.members)
+        for slot in (g.places, g.persons_of_concern, g.groups):
+            ids.update(x.id for x in slot)
+    for x in persons:
+        ids.add(x.id)
+        ids.update(x.groups)
+        facts(x.evidence)
+    if changes is not None:
+        facts(changes.links)
+        for xs in (changes.children, changes.children_raised, changes.hotspots, changes.persons_of_concern):
+            ids.update(x.id for x in xs)
+        for ns in (changes.children_newly_open, changes.children_newly_known):
+            ids.update(x.id for x in ns)
     return ids, keys
 
 
@@ -104,7 +128,7 @@ def analyse_store(
     parallel: bool | None = None,
     projection: Projection | None = None,
     flt: Filter | None = None,
-) -> dict[str, Any]:
+) -> Analysis:
     """:func:`~contextgraph.analysis.analyse` of the store's projection, explained.
 
     On a large graph where processes can fork, the network half of the analysis
@@ -122,9 +146,7 @@ def analyse_store(
         if parallel is None:
             parallel = p.n_nodes >= 50_000 and "fork" in mp.get_all_start_methods()
         if not parallel:
-            result = lists(ctx, localities, top)
-            result.update(networks(ctx, since, localities, top, seed))
-            return _ordered(_explain(result, store, flt))
+            return _explain(lists(ctx, localities, top).joined(networks(ctx, since, localities, top, seed)), store, flt)
         if isinstance(store, Forkable):
             store.before_fork()
         fork = mp.get_context("fork")
@@ -141,13 +163,7 @@ def analyse_store(
             worker.join()
         if isinstance(part, BaseException):
             raise part
-        result.update(part if explained else _explain(part, store, flt))
-        return _ordered(result)
-
-
-def _ordered(result: dict[str, Any]) -> dict[str, Any]:
-    order = ("as_of", "localities", "known_children", "unopened_at_risk", "peer_groups", "hotspots")
-    return {k: result[k] for k in (*order, *(k for k in result if k not in order))}
+        return result.joined(part if explained else _explain_networks(part, store, flt))
 
 
 def _networks_to(
@@ -164,12 +180,12 @@ def _networks_to(
     the store can be read from here, and send them back with whether they are explained
     (or the error). The halves are cut so that each process has about as much to do."""
     explained = False
+    part: Networks | BaseException
     try:
-        part: Any = networks(ctx, since, localities, top, seed)
-        part["hotspots"] = hotspots(ctx, localities, top)
+        part = replace(networks(ctx, since, localities, top, seed), hotspots=tuple(hotspots(ctx, localities, top)))
         reader = store.in_child() if isinstance(store, Forkable) else None
         if reader is not None:
-            part = _explain(part, reader, flt)
+            part = _explain_networks(part, reader, flt)
             explained = True
     except BaseException as e:
         part = e
@@ -177,53 +193,44 @@ def _networks_to(
     send.close()
 
 
-def explain(result: dict[str, Any], store: Store, flt: Filter | None = None) -> dict[str, Any]:
-    """Fill a result of :func:`~contextgraph.analysis.analyse` with names, facts and sentences (in place)."""
+def explain(result: Analysis, store: Store, flt: Filter | None = None) -> Analysis:
+    """A result of :func:`~contextgraph.analysis.analyse` explained: a copy with names, the facts'
+    sources and the sentences (``flt``: what the reader may see of the facts)."""
     with paused_gc():  # many small objects, none cyclic: collections would only cost time
         return _explain(result, store, flt)
 
 
-def _explain(result: dict[str, Any], store: Store, flt: Filter | None = None) -> dict[str, Any]:
-    ids, keys = _walk(result)
-    labels: dict[str, Label] = store.labels(ids)
-    facts: dict[Key, Fact] = store.facts(keys, flt)
-    # whole records only where a report needs more than a name: flags and aliases
-    full = {c["id"] for c in result.get("unopened_at_risk", []) if c.get("flagged")}
-    full |= {x["id"] for x in result.get("persons_of_concern", [])}
-    ents: dict[str, Entity] = {}
-    for chunk in _chunks(sorted(full)):
-        ents.update(store.get_many(chunk))
-    w = _Words(labels, facts)
-    for c in result.get("unopened_at_risk", []):
-        c["name"] = w.name(c["id"])
-        for r in c["reasons"]:
-            r["facts"] = [w.fact(f) for f in r["facts"]]
-            r["text"] = w.reason(r, ents.get(c["id"]))
-        c["summary"] = "; ".join(r["text"] for r in c["reasons"][:3])
-    for h in result.get("hotspots", []):
-        lab = labels.get(h["id"])
-        h.update(name=w.name(h["id"]), lat=lab.lat if lab else None, lon=lab.lon if lab else None)
-        h["text"] = w.hotspot(h)
-    for g in result.get("peer_groups", []):
-        g["member_names"] = [w.name(m) for m in g["members"]]
-        for slot in ("places", "persons_of_concern", "groups"):
-            for x in g[slot]:
-                x["name"] = w.name(x["id"])
-        g["text"] = w.peer_group(g)
-    for x in result.get("persons_of_concern", []):
-        x["name"] = w.name(x["id"])
-        x["aliases"] = list(ents[x["id"]].aliases) if x["id"] in ents else []
-        x["evidence"] = [w.fact(f) for f in x["evidence"]]
-        x["text"] = w.person(x)
-    ch = result.get("changes")
-    if ch:
-        ch["links"] = [w.fact(f) for f in ch["links"]]
-        for k in ("children", "children_raised", "hotspots", "persons_of_concern"):
-            for x in ch[k]:
-                x["name"] = w.name(x["id"])
-        for k in ("children_newly_open", "children_newly_known"):
-            ch[k] = [{"id": i, "name": w.name(i)} for i in ch[k]]
-    return result
+def _explain(result: Analysis, store: Store, flt: Filter | None = None) -> Analysis:
+    w = _Words.reading(
+        store,
+        flt,
+        result.unopened_at_risk,
+        result.hotspots,
+        result.peer_groups,
+        result.persons_of_concern,
+        result.changes,
+    )
+    return Analysis(
+        result.as_of,
+        result.localities,
+        result.known_children,
+        tuple(w.child(c) for c in result.unopened_at_risk),
+        tuple(w.peer_group(g) for g in result.peer_groups),
+        tuple(w.hotspot(h) for h in result.hotspots),
+        tuple(w.person(x) for x in result.persons_of_concern),
+        w.changes(result.changes),
+    )
+
+
+def _explain_networks(part: Networks, store: Store, flt: Filter | None = None) -> Networks:
+    hot = part.hotspots or ()
+    w = _Words.reading(store, flt, (), hot, part.peer_groups, part.persons_of_concern, part.changes)
+    return Networks(
+        tuple(w.peer_group(g) for g in part.peer_groups),
+        tuple(w.person(x) for x in part.persons_of_concern),
+        w.changes(part.changes),
+        None if part.hotspots is None else tuple(w.hotspot(h) for h in hot),
+    )
 
 
 def _n(count: int, one: str, many: str | None = None) -> str:
@@ -236,70 +243,150 @@ def _n(count: int, one: str, many: str | None = None) -> str:
 
 
 class _Words:
-    def __init__(self, labels: dict[str, Label], facts: dict[Key, Fact]):
+    """Names, the facts as the store holds them, and sentences, for the results read with it."""
+
+    def __init__(self, labels: dict[str, Label], facts: dict[Key, StoreFact], ents: dict[str, Entity]):
         self.labels = labels
         self.facts = facts
+        self.ents = ents
+
+    @classmethod
+    def reading(
+        cls,
+        store: Store,
+        flt: Filter | None,
+        children: tuple[AtRiskChild, ...],
+        hotspots: tuple[Hotspot, ...],
+        groups: tuple[PeerGroup, ...],
+        persons: tuple[PersonOfConcern, ...],
+        changes: Changes | None,
+    ) -> _Words:
+        """What the store holds of the results: the names, the facts, and whole records only where
+        a report needs more than a name (flags and aliases)."""
+        ids, keys = _walk(children, hotspots, groups, persons, changes)
+        labels: dict[str, Label] = store.labels(ids)
+        facts: dict[Key, StoreFact] = store.facts(keys, flt)
+        full = {c.id for c in children if c.flagged} | {x.id for x in persons}
+        ents: dict[str, Entity] = {}
+        for chunk in _chunks(sorted(full)):
+            ents.update(store.get_many(chunk))
+        return cls(labels, facts, ents)
 
     def name(self, eid: str) -> str:
         lab = self.labels.get(eid)
         return lab.name if lab else eid
 
-    def fact(self, f: dict[str, Any]) -> dict[str, Any]:
-        r = self.facts.get((f["type"], f["source"], f["target"]))
-        out = {"type": f["type"], "source": f["source"], "target": f["target"]}
+    def fact(self, f: Fact) -> Fact:
+        r = self.facts.get((f.type, f.source, f.target))
         if r is None:  # the store changed since the projection was taken
-            out.update(sources=[], first_seen=f.get("date"), last_seen=f.get("date"), grading=None, count=0)
-            return out
-        out.update(
-            sources=r.sources, first_seen=r.first_seen, last_seen=r.last_seen, grading=r.grading, count=r.assertions
+            cited = Cited((), f.date, f.date, None, 0)
+        else:
+            cited = Cited(tuple(r.sources), r.first_seen, r.last_seen, r.grading, r.assertions)
+        return Fact(f.type, f.source, f.target, f.date, f.grade, cited)
+
+    def child(self, c: AtRiskChild) -> AtRiskChild:
+        ent = self.ents.get(c.id)
+        reasons = []
+        for r in c.reasons:
+            facts = tuple(self.fact(f) for f in r.facts)
+            reasons.append(replace(r, facts=facts, text=self.reason(r, facts, ent)))
+        summary = "; ".join(r.text or "" for r in reasons[:3])
+        return replace(c, reasons=tuple(reasons), name=self.name(c.id), summary=summary)
+
+    def hotspot(self, h: Hotspot) -> Hotspot:
+        lab = self.labels.get(h.id)
+        return replace(
+            h,
+            name=self.name(h.id),
+            lat=lab.lat if lab else None,
+            lon=lab.lon if lab else None,
+            text=self.hotspot_text(h),
         )
-        return out
+
+    def peer_group(self, g: PeerGroup) -> PeerGroup:
+        def named(xs: tuple[Shared, ...]) -> tuple[Shared, ...]:
+            return tuple(replace(x, name=self.name(x.id)) for x in xs)
+
+        g = replace(
+            g,
+            places=named(g.places),
+            persons_of_concern=named(g.persons_of_concern),
+            groups=named(g.groups),
+            member_names=tuple(self.name(m) for m in g.members),
+        )
+        return replace(g, text=self.peer_group_text(g))
+
+    def person(self, x: PersonOfConcern) -> PersonOfConcern:
+        ent = self.ents.get(x.id)
+        return replace(
+            x,
+            name=self.name(x.id),
+            aliases=tuple(ent.aliases) if ent is not None else (),
+            evidence=tuple(self.fact(f) for f in x.evidence),
+            text=self.person_text(x),
+        )
+
+    def changes(self, ch: Changes | None) -> Changes | None:
+        if ch is None:
+            return None
+        return Changes(
+            since=ch.since,
+            links=tuple(self.fact(f) for f in ch.links),
+            children=tuple(replace(x, name=self.name(x.id)) for x in ch.children),
+            children_raised=tuple(replace(x, name=self.name(x.id)) for x in ch.children_raised),
+            children_newly_open=tuple(Named(x.id, self.name(x.id)) for x in ch.children_newly_open),
+            children_newly_known=tuple(Named(x.id, self.name(x.id)) for x in ch.children_newly_known),
+            hotspots=tuple(replace(x, name=self.name(x.id)) for x in ch.hotspots),
+            persons_of_concern=tuple(replace(x, name=self.name(x.id)) for x in ch.persons_of_concern),
+        )
 
     @staticmethod
-    def cite(facts: list[dict[str, Any]]) -> str:
+    def cite(facts: tuple[Fact, ...]) -> str:
         parts: list[str] = []
         for f in facts:
-            refs = f.get("sources") or []
+            refs = f.cited.sources if f.cited else ()
             shown = ", ".join(refs[-2:]) + (f" and {len(refs) - 2} more" if len(refs) > 2 else "")
-            bits = [b for b in (shown, f.get("grading") or "ungraded") if b]
+            bits = [b for b in (shown, (f.cited.grading if f.cited else None) or "ungraded") if b]
             parts.append(", ".join(bits))
         return f" [{'; '.join(parts)}]" if parts else ""
 
     @staticmethod
-    def on(facts: list[dict[str, Any]]) -> str:
-        d = facts[0].get("last_seen") if facts else None
+    def on(facts: tuple[Fact, ...]) -> str:
+        d = facts[0].cited.last_seen if facts and facts[0].cited else None
         return f" on {long_date(d)}" if d else ""
 
-    def about(self, r: dict[str, Any]) -> str:
+    @staticmethod
+    def about(r: Reason) -> str:
         """Who the other child is: open to what, known to be exploited."""
         bits = []
-        if r.get("other_open_to"):
-            bits.append("open to " + ", ".join(r["other_open_to"]))
-        if r.get("other_known"):
+        if r.other_open_to:
+            bits.append("open to " + ", ".join(r.other_open_to))
+        if r.other_known:
             bits.append("known to be exploited")
-        if "other_score" in r:
-            bits.append(f"also linked to risk, score {r['other_score']:.2f}")
+        if r.other_score is not None:
+            bits.append(f"also linked to risk, score {r.other_score:.2f}")
         return f" ({', '.join(bits)})" if bits else ""
 
     @staticmethod
-    def where(ctx: dict[str, Any] | None, verb: str) -> str:
+    def where(ctx: PlaceContext | None, verb: str) -> str:
         if not ctx:
             return ""
-        lives = ", an address where a person of concern lives" if ctx.get("person_of_concern_lives_here") else ""
+        lives = ", an address where a person of concern lives" if ctx.person_of_concern_lives_here else ""
         bits = []
-        if ctx["persons_of_concern"]:
-            n = ctx["persons_of_concern"]
+        if ctx.persons_of_concern:
+            n = ctx.persons_of_concern
             bits.append(f"{n} person{'s' if n != 1 else ''} of concern")
-        if ctx["known_children"]:
-            n = ctx["known_children"]
+        if ctx.known_children:
+            n = ctx.known_children
             bits.append(f"{n} child{'ren' if n != 1 else ''} known to be exploited")
         if not bits:
             return lives
-        one = len(bits) == 1 and (ctx["persons_of_concern"] + ctx["known_children"]) == 1
+        one = len(bits) == 1 and (ctx.persons_of_concern + ctx.known_children) == 1
         return f"{lives}, where {' and '.join(bits)} {'is' if one else 'are'} {verb}"
 
-    def reason(self, r: dict[str, Any], child: Entity | None) -> str:
-        k, facts, other = r["kind"], r["facts"], self.name(r["other"])
+    def reason(self, r: Reason, facts: tuple[Fact, ...], child: Entity | None) -> str:
+        """The sentence of reason ``r`` with its explained ``facts``."""
+        k, other = r.kind, self.name(r.other)
         on, cite = self.on(facts), self.cite(facts)
         if k == "flagged":
             props = child.properties if child else {}
@@ -318,46 +405,48 @@ class _Words:
         if k == "missing_with":
             return f"went missing with {other}{self.about(r)}{on}{cite}"
         if k == "found_at":
-            return f"found at {other} after a missing episode{on}{self.where(r.get('context'), 'linked')}{cite}"
+            return f"found at {other} after a missing episode{on}{self.where(r.context, 'linked')}{cite}"
         if k == "found_out_of_area":
-            area = r.get("other_locality") or "another locality"
+            area = r.other_locality or "another locality"
             return f"found out of their area, at {other} in {area}, after a missing episode{on}{cite}"
         if k == "seen_at":
-            return f"seen at {other}{on}{self.where(r.get('context'), 'seen')}{cite}"
+            return f"seen at {other}{on}{self.where(r.context, 'seen')}{cite}"
         if k == "lives_at":
-            return f"lives at {other}{self.where(r.get('context'), 'linked')}{cite}"
+            return f"lives at {other}{self.where(r.context, 'linked')}{cite}"
         if k == "member_of":
-            return f"member of {other}{on}{self.where(r.get('context'), 'members')}{cite}"
+            return f"member of {other}{on}{self.where(r.context, 'members')}{cite}"
         if k == "peer":
-            verb = "went missing with" if facts and facts[0]["type"] == "MISSING_WITH" else "associates with"
+            verb = "went missing with" if facts and facts[0].type == "MISSING_WITH" else "associates with"
             return f"{verb} {other}{self.about(r)}{on}{cite}"
         return f"{k.replace('_', ' ')} {other}{on}{cite}"
 
-    def hotspot(self, h: dict[str, Any]) -> str:
-        bits = [f"{h['children_at_risk']} of {h['children']} children linked are at risk"]
-        if h["children_open"]:
-            bits.append(f"{h['children_open']} open to services")
-        if h["persons_of_concern"]:
-            bits.append(f"{h['persons_of_concern']} persons of concern")
-        if h["found_at"]:
-            bits.append(f"{h['found_at']} missing episodes ended here")
-        if h["last_seen"]:
-            bits.append(f"last linked {long_date(h['last_seen'])}")
+    @staticmethod
+    def hotspot_text(h: Hotspot) -> str:
+        bits = [f"{h.children_at_risk} of {h.children} children linked are at risk"]
+        if h.children_open:
+            bits.append(f"{h.children_open} open to services")
+        if h.persons_of_concern:
+            bits.append(f"{h.persons_of_concern} persons of concern")
+        if h.found_at:
+            bits.append(f"{h.found_at} missing episodes ended here")
+        if h.last_seen:
+            bits.append(f"last linked {long_date(h.last_seen)}")
         return "; ".join(bits)
 
-    def peer_group(self, g: dict[str, Any]) -> str:
+    @staticmethod
+    def peer_group_text(g: PeerGroup) -> str:
         text = (
-            f"{g['size']} children: {g['open']} open to services, {g['flagged']} flagged or known, "
-            f"{g['at_risk_not_open']} at risk and not open"
+            f"{g.size} children: {g.open} open to services, {g.flagged} flagged or known, "
+            f"{g.at_risk_not_open} at risk and not open"
         )
-        shared = [x["name"] for x in g["places"][:3]] + [x["name"] for x in g["persons_of_concern"][:3]]
+        shared = [x.name or x.id for x in g.places[:3]] + [x.name or x.id for x in g.persons_of_concern[:3]]
         return text + (f"; linked to {', '.join(shared)}" if shared else "")
 
-    def person(self, x: dict[str, Any]) -> str:
+    def person_text(self, x: PersonOfConcern) -> str:
         text = (
-            f"linked to {_n(x['children_linked'], 'child', 'children')} ({x['children_linked_directly']} directly, "
-            f"{x['children_not_open']} not open to services), bridging {_n(x['peer_groups_bridged'], 'peer group')}"
+            f"linked to {_n(x.children_linked, 'child', 'children')} ({x.children_linked_directly} directly, "
+            f"{x.children_not_open} not open to services), bridging {_n(x.peer_groups_bridged, 'peer group')}"
         )
-        if x["groups"]:
-            text += "; member of " + ", ".join(self.name(g) for g in x["groups"])
+        if x.groups:
+            text += "; member of " + ", ".join(self.name(g) for g in x.groups)
         return text

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..memory import paused_gc
 from ..projection import Projection
 from .changes import changes
 from .context import Context, iso, prepare
 from .networks import leiden_communities, peer_groups, persons_of_concern
 from .places import hotspots
+from .results import Analysis, Networks
 from .scoring import score_children, unopened_at_risk
 from .weights import DEFAULT, Weights
 
@@ -22,8 +21,8 @@ def analyse(
     localities: list[str] | None = None,
     top: int | None = None,
     seed: int = 0,
-) -> dict[str, Any]:
-    """The whole analysis of a projection, as plain data (ids; no names).
+) -> Analysis:
+    """The whole analysis of a projection, as typed records of ids and numbers (no names).
 
     >>> from contextgraph.projection import Projection
     >>> p = Projection.from_lists(
@@ -31,7 +30,7 @@ def analyse(
     ...     [(0, 1, "EXPLOITS", "2024-03-01", "2024-03-01", 1, "1B P"),
     ...      (1, 2, "FOUND_AT", "2024-03-02", "2024-03-02", 1, None)])
     >>> out = analyse(p)
-    >>> [c["id"] for c in out["unopened_at_risk"]], [h["id"] for h in out["hotspots"]]
+    >>> [c.id for c in out.unopened_at_risk], [h.id for h in out.hotspots]
     (['a'], ['l'])
     """
     with paused_gc():
@@ -46,28 +45,25 @@ def analyse_parts(
     localities: list[str] | None,
     top: int | None,
     seed: int,
-) -> dict[str, Any]:
+) -> Analysis:
     ctx = prepare(p, w, as_of)
     score_children(ctx)
-    out = lists(ctx, localities, top)
-    out.update(networks(ctx, since, localities, top, seed))
-    return out
+    return lists(ctx, localities, top).joined(networks(ctx, since, localities, top, seed))
 
 
 def lists(
     ctx: Context, localities: list[str] | None = None, top: int | None = None, with_hotspots: bool = True
-) -> dict[str, Any]:
-    """The ranked children and hotspots of a scored context (the first half of :func:`analyse`);
-    ``with_hotspots=False`` leaves the hotspots out, for a caller that computes them elsewhere."""
-    out = {
-        "as_of": iso(ctx.today),
-        "localities": sorted(localities) if localities else None,
-        "known_children": int(ctx.known.sum()),
-        "unopened_at_risk": unopened_at_risk(ctx, localities, top),
-    }
-    if with_hotspots:
-        out["hotspots"] = hotspots(ctx, localities, top)
-    return out
+) -> Analysis:
+    """The ranked children and hotspots of a scored context (the first half of :func:`analyse`,
+    the network half left empty); ``with_hotspots=False`` leaves the hotspots out, for a caller
+    that computes them elsewhere."""
+    return Analysis(
+        as_of=iso(ctx.today),
+        localities=tuple(sorted(localities)) if localities else None,
+        known_children=int(ctx.known.sum()),
+        unopened_at_risk=tuple(unopened_at_risk(ctx, localities, top)),
+        hotspots=tuple(hotspots(ctx, localities, top)) if with_hotspots else (),
+    )
 
 
 def networks(
@@ -76,14 +72,14 @@ def networks(
     localities: list[str] | None = None,
     top: int | None = None,
     seed: int = 0,
-) -> dict[str, Any]:
+) -> Networks:
     """Peer groups, persons of concern and changes of a scored context (the second half of :func:`analyse`)."""
     comm = leiden_communities(ctx, seed, 1.0)
-    return {
-        "peer_groups": peer_groups(ctx, localities, seed, communities=comm),
-        "persons_of_concern": persons_of_concern(ctx, localities, top, seed, communities=comm),
-        "changes": changes(ctx.p, since, ctx.w, iso(ctx.today), localities, now=ctx) if since else None,
-    }
+    return Networks(
+        peer_groups=tuple(peer_groups(ctx, localities, seed, communities=comm)),
+        persons_of_concern=tuple(persons_of_concern(ctx, localities, top, seed, communities=comm)),
+        changes=changes(ctx.p, since, ctx.w, iso(ctx.today), localities, now=ctx) if since else None,
+    )
 
 
 # --- baselines and measures ------------------------------------------------------------

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import cast
 
 import numpy as np
 
 from ..model import GRADE_CODES, KIND_CODES, TYPE_CODES
 from ..projection import Projection
 from .context import KIND_INDEX, TYPE_INDEX, B, Context, F, I, iso
+from .results import AtRiskChild, Fact, PlaceContext, Reason, ReasonKind
 from .weights import (
     ASSOCIATES_KNOWN,
     ASSOCIATES_POC,
@@ -187,11 +188,11 @@ def nth_in_run(*keys: I) -> I:
     return out
 
 
-def unopened_at_risk(ctx: Context, localities: list[str] | None = None, top: int | None = None) -> list[dict[str, Any]]:
+def unopened_at_risk(ctx: Context, localities: list[str] | None = None, top: int | None = None) -> list[AtRiskChild]:
     """Children not open to any service with a score above 0, ranked, each with its reasons.
 
-    A reason is plain data: its ``kind``, its ``weight`` (its part of the score), the
-    ``other`` entity it passes through and the ``facts`` (relationship keys) behind it.
+    A reason (:class:`~contextgraph.analysis.results.Reason`) holds its ``kind``, its ``weight``
+    (its part of the score), the ``other`` entity it passes through and the ``facts`` behind it.
     """
     if ctx.score.shape[0] != ctx.p.n_nodes:
         score_children(ctx)
@@ -203,22 +204,21 @@ def unopened_at_risk(ctx: Context, localities: list[str] | None = None, top: int
     if top is not None:
         order = order[:top]
     reasons = top_reasons(ctx, np.array(order, np.int64))
-    out = []
-    for rank, i in enumerate(order, 1):
-        out.append(
-            {
-                "id": p.ids[i],
-                "locality": p.localities[int(p.locality[i])],
-                "score": round(float(score[i]), 4),
-                "rank": rank,
-                "flagged": bool(p.flag[i]),
-                "reasons": reasons.get(i, []),
-            }
+    return [
+        AtRiskChild(
+            p.ids[i],
+            p.localities[int(p.locality[i])],
+            round(float(score[i]), 4),
+            rank,
+            bool(p.flag[i]),
+            tuple(reasons.get(i, ())),
         )
-    return out
+        for rank, i in enumerate(order, 1)
+    ]
 
 
-def top_reasons(ctx: Context, children: I) -> dict[int, list[dict[str, Any]]]:
+def top_reasons(ctx: Context, children: I) -> dict[int, list[Reason]]:
+    """The largest reasons of each of ``children`` (at most ``reasons`` of the weights each)."""
     rows = ctx.rows
     want = np.zeros(ctx.p.n_nodes, bool)
     want[children] = True
@@ -230,7 +230,7 @@ def top_reasons(ctx: Context, children: I) -> dict[int, list[dict[str, Any]]]:
     return reasons_of(ctx, order)
 
 
-def reasons_of(ctx: Context, order: I) -> dict[int, list[dict[str, Any]]]:
+def reasons_of(ctx: Context, order: I) -> dict[int, list[Reason]]:
     """Reason records for evidence rows ``order``, gathered column by column."""
     p, rows = ctx.p, ctx.rows
     e = rows["edge"][order]
@@ -259,33 +259,28 @@ def reasons_of(ctx: Context, order: I) -> dict[int, list[dict[str, Any]]]:
         strict=True,
     )
     ids, dates = p.ids, DateCache()
-    out: dict[int, list[dict[str, Any]]] = {}
+    kinds = cast(tuple[ReasonKind, ...], REASON_KINDS)
+    peer, away = REASON_INDEX[PEER], REASON_INDEX[FOUND_AWAY]
+    out: dict[int, list[Reason]] = {}
     for ch, edge, other, kind, value, t, s, d, last, g, okind, known, oscore, rl, pl, ln, risk, home in cols:
-        r: dict[str, Any] = {"kind": REASON_KINDS[kind], "weight": value}
         if edge < 0:
-            r.update(other=ids[ch], facts=[], date=None, grade=None)
+            r = Reason(kinds[kind], value, ids[ch], (), None, None)
         else:
-            r["other"] = ids[other]
-            r["facts"] = [{"type": TYPE_CODES[t], "source": ids[s], "target": ids[d]}]
-            r["date"] = dates(last)
-            r["grade"] = GRADE_CODES[g]
-            r["other_kind"] = KIND_CODES[okind]
-            if okind == child_k:
-                r["other_open_to"] = sorted(ctx.open_codes.get(other, []))
-                r["other_known"] = known
-                if kind == REASON_INDEX[PEER]:
-                    r["other_score"] = oscore
-            if kind == REASON_INDEX[FOUND_AWAY]:
-                r["other_locality"] = p.localities[int(p.locality[other])]
-            if kind in place_k:
-                r["context"] = {
-                    "risky_people": rl,
-                    "persons_of_concern": pl,
-                    "known_children": rl - pl,
-                    "people": ln,
-                    "risk": risk,
-                    "person_of_concern_lives_here": home,
-                }
+            child = okind == child_k
+            r = Reason(
+                kinds[kind],
+                value,
+                ids[other],
+                (Fact(TYPE_CODES[t], ids[s], ids[d]),),
+                dates(last),
+                GRADE_CODES[g],
+                other_kind=KIND_CODES[okind],
+                other_open_to=tuple(sorted(ctx.open_codes.get(other, []))) if child else None,
+                other_known=known if child else None,
+                other_score=oscore if child and kind == peer else None,
+                other_locality=p.localities[int(p.locality[other])] if kind == away else None,
+                context=PlaceContext(rl, pl, rl - pl, ln, risk, home) if kind in place_k else None,
+            )
         out.setdefault(ch, []).append(r)
     return out
 

@@ -30,6 +30,7 @@ from .common import (
 
 if TYPE_CHECKING:
     from ..analysis import Weights
+    from ..analysis.results import Analysis
 
 
 @app.command("synth")
@@ -133,12 +134,12 @@ def analyse(
                 result = analyse_store(s, w, as_of_d, since_d, locality, top, seed, projection=proj)
             except AnalysisError as e:
                 raise UserError(str(e)) from None
-        shown = [c["id"] for c in result["unopened_at_risk"]] + [x["id"] for x in result["persons_of_concern"]]
+        shown = [c.id for c in result.unopened_at_risk] + [x.id for x in result.persons_of_concern]
         log.append(user, "consultation", shown, purpose, detail={"command": "analyse", "localities": locality or []})
         if fmt == "json":
             # indented for a person at a terminal; compact (a third smaller) for a file or a pipe
             indent = orjson.OPT_INDENT_2 if sys.stdout.isatty() else 0
-            sys.stdout.buffer.write(orjson.dumps(result, option=indent))
+            sys.stdout.buffer.write(orjson.dumps(result.to_json(), option=indent))
             sys.stdout.buffer.write(b"\n")
             return
         _analysis_tables(result, top)
@@ -148,62 +149,63 @@ def analyse(
             gc.enable()
 
 
-def _analysis_tables(result: dict[str, Any], top: int | None) -> None:
+def _analysis_tables(result: Analysis, top: int | None) -> None:
     from ..analysis.report import long_date
 
-    where = ", ".join(result["localities"] or ["all localities"])
+    where = ", ".join(result.localities or ["all localities"])
     out.print(
-        f"[bold]Analysis of {where} as of {long_date(result['as_of'])}[/bold] — "
-        f"{result['known_children']} children known to be exploited and open to services"
+        f"[bold]Analysis of {where} as of {long_date(result.as_of)}[/bold] — "
+        f"{result.known_children} children known to be exploited and open to services"
     )
     cut = top or 20
-    kids = result["unopened_at_risk"]
+    kids = result.unopened_at_risk
     t = Table(title=f"Linked at-risk children not open to any service ({len(kids)})", show_lines=True)
     for col in ("#", "child", "locality", "score", "why"):
         t.add_column(col, justify="right" if col in ("#", "score") else "left")
     for c in kids[:cut]:
-        why = "\n".join(f"• {r['text']}" for r in c["reasons"][:3])
-        t.add_row(str(c["rank"]), escape(c["name"]), c["locality"] or "", f"{c['score']:.2f}", escape(why))
+        why = "\n".join(f"• {r.text}" for r in c.reasons[:3])
+        t.add_row(str(c.rank), escape(c.name or c.id), c.locality or "", f"{c.score:.2f}", escape(why))
     out.print(t)
-    hs = result["hotspots"]
+    hs = result.hotspots
     t = Table(title=f"Hotspot locations ({len(hs)})")
     for col in ("#", "place", "locality", "score", "what is linked"):
         t.add_column(col, justify="right" if col in ("#", "score") else "left")
     for h in hs[:cut]:
-        t.add_row(str(h["rank"]), escape(h["name"]), h["locality"] or "", f"{h['score']:.2f}", escape(h["text"]))
+        t.add_row(str(h.rank), escape(h.name or h.id), h.locality or "", f"{h.score:.2f}", escape(h.text or ""))
     out.print(t)
-    pg = result["peer_groups"]
+    pg = result.peer_groups
     t = Table(title=f"Peer groups holding risk ({len(pg)})")
     for col in ("#", "members", "what"):
         t.add_column(col)
     for g in pg[:cut]:
-        names = ", ".join(g["member_names"][:8]) + (f" and {g['size'] - 8} more" if g["size"] > 8 else "")
-        t.add_row(str(g["rank"]), escape(names), escape(g["text"]))
+        shown = g.member_names or g.members
+        names = ", ".join(shown[:8]) + (f" and {g.size - 8} more" if g.size > 8 else "")
+        t.add_row(str(g.rank), escape(names), escape(g.text or ""))
     out.print(t)
-    ps = result["persons_of_concern"]
+    ps = result.persons_of_concern
     t = Table(title=f"Persons of concern by reach ({len(ps)})")
     for col in ("#", "person", "children", "groups bridged", "betweenness", "what"):
         t.add_column(col, justify="right" if col in ("#", "children", "groups bridged", "betweenness") else "left")
     for x in ps[:cut]:
         t.add_row(
-            str(x["rank"]),
-            escape(x["name"]),
-            str(x["children_linked"]),
-            str(x["peer_groups_bridged"]),
-            f"{x['betweenness']:.2f}",
-            escape(x["text"]),
+            str(x.rank),
+            escape(x.name or x.id),
+            str(x.children_linked),
+            str(x.peer_groups_bridged),
+            f"{x.betweenness:.2f}",
+            escape(x.text or ""),
         )
     out.print(t)
-    ch = result.get("changes")
+    ch = result.changes
     if ch:
         out.print(
-            f"[bold]Since {long_date(ch['since'])}[/bold]: {len(ch['links'])} new links; "
-            f"{len(ch['children'])} children newly at risk, {len(ch['children_raised'])} at markedly higher risk, "
-            f"{len(ch['children_newly_open'])} newly open to services; {len(ch['hotspots'])} new hotspots; "
-            f"{len(ch['persons_of_concern'])} persons of concern new or reaching more children"
+            f"[bold]Since {long_date(ch.since)}[/bold]: {len(ch.links)} new links; "
+            f"{len(ch.children)} children newly at risk, {len(ch.children_raised)} at markedly higher risk, "
+            f"{len(ch.children_newly_open)} newly open to services; {len(ch.hotspots)} new hotspots; "
+            f"{len(ch.persons_of_concern)} persons of concern new or reaching more children"
         )
-        for x in ch["children"][:cut]:
-            out.print(f"  new: {escape(x['name'])} (score {x['score']:.2f})")
+        for y in ch.children[:cut]:
+            out.print(f"  new: {escape(y.name or y.id)} (score {y.score:.2f})")
 
 
 def _read_truth(path: Path) -> set[str]:
@@ -271,7 +273,7 @@ def eval_analysis(
     if unknown:
         raise UserError(f"{truth_file}: {len(unknown)} ids are not in {data_dir}, e.g. {sorted(unknown)[0]!r}")
     ctx = prepare(proj, w, as_of_d)
-    ranked = [c["id"] for c in unopened_at_risk(ctx)]
+    ranked = [c.id for c in unopened_at_risk(ctx)]
     rows = {
         "contextgraph": ranked,
         "risky one-hop neighbours": ranking(baseline_risky_neighbours(ctx)),

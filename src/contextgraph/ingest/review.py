@@ -37,6 +37,7 @@ from ..notes.units import ParsedNote
 from ..store import Filter, Store
 from .plan import NoteResult, plan_note
 from .resolve import Decision
+from .shown import Committed, Outcome, Preview, ProposedEntity, ProposedLink, Record, WrittenEntity, WrittenLink
 from .writes import as_seen, changeable, linkable, unseen
 
 MAX_EDITS = 500
@@ -144,13 +145,14 @@ def _read(
     return _Read(parsed, doc, recorded)
 
 
-def _record(e: Any) -> dict[str, Any]:
-    return {"id": e.id, "kind": e.kind, "name": e.name, "locality": e.locality}
+@dataclass(frozen=True, slots=True)
+class _Shown:
+    entities: tuple[ProposedEntity, ...]
+    links: tuple[ProposedLink, ...]
+    digest: str
 
 
-def _shown(
-    store: Store, text: str, name: str, user: str, scope: Filter, note: _Read
-) -> tuple[dict[str, Any], NoteResult]:
+def _shown(store: Store, text: str, name: str, user: str, scope: Filter, note: _Read) -> tuple[_Shown, NoteResult]:
     """What the preview shows of ``note``: its entities and links as planned for the writer."""
     trace: dict[str, tuple[Decision, str]] = {}
     res, _, _, _ = plan_note(store, text, name, user, scope, doc=note.doc, trace=trace)
@@ -160,39 +162,41 @@ def _shown(
     for d in note.doc["entities"]:
         decision, _stored = trace[d["id"]]
         existing = readable.get(decision.entity or "") if decision.outcome == "match" else None
+        outcome: Outcome = "match" if existing else ("review" if decision.outcome == "review" else "new")
         entities.append(
-            {
-                "id": d["id"],
-                "kind": d["kind"],
-                "name": d["name"],
-                "aliases": list(d.get("aliases", [])),
-                "dob": d.get("dob"),
-                "mentions": [list(m) for m in d.get("mentions", [])],
-                "confidence": d.get("confidence"),
-                "outcome": "match" if existing else ("review" if decision.outcome == "review" else "new"),
-                "existing": _record(existing) if existing else None,
-                "candidates": [
-                    _record(readable[c]) for c in decision.candidates if c in readable and decision.outcome == "review"
-                ],
-            }
+            ProposedEntity(
+                id=d["id"],
+                kind=d["kind"],
+                name=d["name"],
+                aliases=tuple(d.get("aliases", [])),
+                dob=d.get("dob"),
+                mentions=tuple((int(m[0]), int(m[1])) for m in d.get("mentions", [])),
+                confidence=d.get("confidence"),
+                outcome=outcome,
+                existing=Record.of(existing) if existing else None,
+                candidates=tuple(
+                    Record.of(readable[c])
+                    for c in decision.candidates
+                    if c in readable and decision.outcome == "review"
+                ),
+            )
         )
     links = [
-        {
-            "id": r["id"],
-            "type": r["type"],
-            "source": r["source"],
-            "target": service_id(r["target"]) if r["type"] == "OPEN_TO" else r["target"],
-            "date": r.get("date"),
-            "grading": r.get("grading"),
-            "evidence": r.get("evidence"),
-            "confidence": r.get("confidence"),
-        }
+        ProposedLink(
+            id=r["id"],
+            type=r["type"],
+            source=r["source"],
+            target=service_id(r["target"]) if r["type"] == "OPEN_TO" else r["target"],
+            date=r.get("date"),
+            grading=r.get("grading"),
+            evidence=None if r.get("evidence") is None else tuple(r["evidence"]),
+            confidence=r.get("confidence"),
+        )
         for r in note.doc["relationships"]
     ]
-    shown: dict[str, Any] = {"entities": entities, "links": links}
+    shown = {"entities": [e.to_json() for e in entities], "links": [r.to_json() for r in links]}
     body = json.dumps({"sha256": hashlib.sha256(text.encode()).hexdigest(), **shown}, sort_keys=True)
-    shown["digest"] = hashlib.sha256(body.encode()).hexdigest()[:32]
-    return shown, res
+    return _Shown(tuple(entities), tuple(links), hashlib.sha256(body.encode()).hexdigest()[:32]), res
 
 
 def preview(
@@ -204,7 +208,7 @@ def preview(
     check: Callable[[str | None], None] | None = None,
     localities: Localities | None = None,
     services: dict[str, str] | None = None,
-) -> dict[str, Any]:
+) -> Preview:
     """Everything ``text`` would record for ``user``, a writer within ``scope``, without writing.
 
     Raises :class:`~contextgraph.notes.parse.NoteError` for a note that cannot be read or is of a locality
@@ -212,17 +216,19 @@ def preview(
     note = _read(store, text, name, check, localities, services)
     shown, res = _shown(store, text, name, user, scope, note)
     meeting = note.doc["meeting"]
-    return {
-        "name": Path(name).name,
-        "text": text,
-        "digest": shown["digest"],
-        "source_ref": res.source_ref,
-        "recorded": note.recorded,
-        "meeting": {k: meeting.get(k) for k in ("kind", "date", "locality")},
-        "entities": shown["entities"],
-        "links": shown["links"],
-        "queued": _held_back(note.doc.get("queued")),
-    }
+    return Preview(
+        name=Path(name).name,
+        text=text,
+        digest=shown.digest,
+        source_ref=res.source_ref,
+        recorded=note.recorded,
+        kind=meeting.get("kind"),
+        date=meeting.get("date"),
+        locality=meeting.get("locality"),
+        entities=shown.entities,
+        links=shown.links,
+        queued=_held_back(note.doc.get("queued")),
+    )
 
 
 def _held_back(queued: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -241,7 +247,7 @@ def commit(
     check: Callable[[str | None], None] | None = None,
     localities: Localities | None = None,
     services: dict[str, str] | None = None,
-) -> dict[str, Any]:
+) -> Committed:
     """Record ``text`` as previewed (``digest``) with the writer's ``edits``, in one transaction.
 
     A note already recorded changes nothing and answers as ``POST /notes`` does. Raises
@@ -249,10 +255,9 @@ def commit(
     or when the plan is no longer the one previewed."""
     note = _read(store, text, name, check, localities, services)
     if note.recorded is not None:
-        unchanged = NoteResult(Path(name).name, note.recorded, "unchanged")
-        return {"result": unchanged.to_json(), "entities": [], "links": []}
+        return Committed(NoteResult(Path(name).name, note.recorded, "unchanged"))
     shown, _ = _shown(store, text, name, user, scope, note)
-    if shown["digest"] != digest:
+    if shown.digest != digest:
         raise ReviewError(
             ["digest: what this note would record has changed since it was previewed; preview it again"], 409
         )
@@ -269,21 +274,15 @@ def commit(
     summary = as_seen(store.upsert(ents, rels, records=records), before)
     res.relationships_added = summary.relationships_created
     res.relationships_updated = summary.relationships_updated
-    written_entities = [
-        {
-            "id": d["id"],
-            "stored": stored[d["id"]],
-            "kind": d["kind"],
-            "name": d["name"],
-            "merged": trace[d["id"]][0].outcome == "match",
-        }
+    written_entities = tuple(
+        WrittenEntity(d["id"], stored[d["id"]], d["kind"], d["name"], trace[d["id"]][0].outcome == "match")
         for d in doc["entities"]
-    ]
-    written_links = [
-        {"id": r["id"], "type": rel.type, "source": rel.source, "target": rel.target}
+    )
+    written_links = tuple(
+        WrittenLink(r["id"], rel.type, rel.source, rel.target)
         for r, rel in zip(doc["relationships"], rels, strict=True)
-    ]
-    return {"result": res.to_json(), "entities": written_entities, "links": written_links}
+    )
+    return Committed(res, written_entities, written_links)
 
 
 def _edited(

@@ -3,7 +3,7 @@
 Every request to ``/graphql``, ``/notes``, ``/import`` and ``/export`` carries a
 bearer token (see :mod:`contextgraph.service.auth`); without a trustworthy one the answer
 is 401 before anything is read. The schema and what each role may reach are in
-:mod:`contextgraph.service.schema`; REST applies the same scope. Every request's purpose
+:mod:`contextgraph.service.graphql`; REST applies the same scope. Every request's purpose
 comes from the ``X-Purpose`` header and goes on the access log with the request.
 
 Run ``python -m contextgraph.service.api`` to print the GraphQL schema and
@@ -60,7 +60,7 @@ from ..store import Store, StoreError, open_store, store_url
 from ..store.types import Warmable
 from .audit import AuditError, AuditLog, Journal, acting, audit_path
 from .auth import AuthError, LocalKeys, Principal, Verifier
-from .schema import NO_PURPOSE, Analyses, Context, RequestError, schema, sdl
+from .graphql import NO_PURPOSE, Analyses, Context, RequestError, schema, sdl
 
 _FILES = (ENTITIES_FILE, RELATIONSHIPS_FILE, JUDGEMENTS_FILE)
 

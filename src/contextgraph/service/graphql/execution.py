@@ -27,8 +27,9 @@ from graphql import (
 )
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from ..limits import SETTINGS
-from ..settings import FAST_LISTS
+from ...limits import SETTINGS
+from ...settings import FAST_LISTS
+from .context import RequestError
 
 
 def fast_lists() -> bool:
@@ -53,8 +54,6 @@ class Budgeted(StrawberryGraphQLCoreExecutionContext):
         if deadline is not None and time.monotonic() > deadline:
             field = parent_type.fields.get(field_details_list[0].node.name.value)
             if field is not None:
-                from .schema import RequestError  # the error a person may read; imported late (no cycle)
-
                 late = RequestError(f"the query ran longer than its time budget ({SETTINGS['seconds'][0]})")
                 self.handle_field_error(late, field.type, field_details_list, path)
                 return None
@@ -190,5 +189,3 @@ def _leaf_getter(attribute: str, field_type: GraphQLOutputType) -> Any:
         return convert(value)
 
     return get
-
-

@@ -1,0 +1,233 @@
+"""Who is asking, and what a request's resolvers share: the store, the principal, the access log,
+the purpose, the analyses kept between requests, and the errors a person may read.
+
+What a user may reach is decided in the store read itself: each read passes a
+:class:`~contextgraph.store.Filter` of the user's localities and handling codes
+(:meth:`Context.scope`), so nothing outside them is fetched, counted or analysed.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date as Date
+from typing import Any
+
+from strawberry.fastapi import BaseContext
+
+from ...analysis.report import analyse_store
+from ...analysis.results import Analysis
+from ...errors import ContextGraphError
+from ...ingest.writes import changeable, linkable
+from ...limits import Limits
+from ...model import Entity
+from ...store import Filter, Store, StoreError
+from .. import policy
+from ..audit import NEEDS_PURPOSE, AuditError, AuditLog, acting
+from ..auth import Principal
+
+MAX_PAGE = 50
+"""The largest page of any list but the map."""
+MAX_MAP = 5000
+"""The most entities one locality map returns."""
+MAX_DEPTH = 8
+"""The deepest query accepted."""
+NO_PURPOSE = (
+    "send X-Purpose (or ?purpose=): why you are looking; the access log records it, and nothing is shown without"
+)
+
+
+class RequestError(ContextGraphError):
+    """An error the user may read; every other error is masked as "Unexpected error."."""
+
+
+class Analyses:
+    """What is derived from the store for a scope — the network analysis, a map — kept until
+    the store changes (when the store can tell; otherwise computed each time).
+
+    At most ``size`` results are kept, the least recently used going first; when the store
+    changes, everything kept goes at once, so nothing stale holds memory.
+    """
+
+    def __init__(self, size: int = 128):
+        self.size = size
+        self.lock = threading.Lock()
+        self.kept: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self.version: Any = None
+
+    def derived(self, store: Store, key: tuple[Any, ...], compute: Any) -> Any:
+        version = store.version()
+        if version is None:
+            return compute()
+        with self.lock:
+            if version != self.version:
+                self.kept.clear()
+                self.version = version
+            elif key in self.kept:
+                self.kept.move_to_end(key)
+                return self.kept[key]
+        value = compute()
+        with self.lock:
+            if version == self.version:
+                self.kept[key] = value
+                while len(self.kept) > self.size:
+                    self.kept.popitem(last=False)
+        return value
+
+    def get(self, store: Store, flt: Filter, since: str | None) -> Analysis:
+        """The analysis of what ``flt`` lets a reader see, explained, with changes since ``since``."""
+        result: Analysis = self.derived(
+            store, ("analysis", flt, since), lambda: analyse_store(store, flt=flt, since=since, parallel=False)
+        )
+        return result
+
+
+class Context(BaseContext):
+    """What a request's resolvers share: the store, who is asking, the access log, the purpose."""
+
+    deadline: float | None = None
+    """When the query's time budget ends (``time.monotonic()``), set as it starts to run."""
+    limits: Limits = Limits()
+    """The limits in force (the service sets its own)."""
+
+    def __init__(
+        self, store: Store, who: Principal, log: AuditLog, purpose: str | None, analyses: Analyses | None = None
+    ):
+        super().__init__()
+        self.store = store
+        self.who = who
+        self.log = log
+        self.purpose = purpose
+        self.analyses = analyses or Analyses()
+
+    def localities(self, locality: str | None = None) -> list[str] | None:
+        """The user's localities, or the one asked for if it is theirs (None: everywhere)."""
+        if locality is None:
+            return None if self.who.everywhere else list(self.who.localities)
+        if not self.who.everywhere and locality not in self.who.localities:
+            raise RequestError(f"{locality} is not one of your localities")
+        return [locality]
+
+    def scope(
+        self,
+        types: list[str] | None = None,
+        since: str | None = None,
+        locality: str | None = None,
+        until: str | None = None,
+    ) -> Filter:
+        """The part of the graph this user may read: their localities and handling codes, and the
+        relationship types of ``types`` their role sees (for a MACE member, never a child's home,
+        school or family: not on a walk, a map, nor in the analysis behind hotspots and evidence)."""
+        handling = ["P", "C"] if self.who.clearance == "C" else ["P"]
+        seen = policy.walkable(self.who.role, types)
+        if seen is not None and not seen:
+            raise RequestError(f"your role ({self.who.role}) does not see {', '.join(types or [])} links")
+        try:
+            return Filter.of(
+                types=seen,
+                localities=self.localities(locality),
+                since=day(since),
+                until=day(until),
+                handling=handling,
+            )
+        except StoreError as exc:
+            raise RequestError(str(exc)) from exc
+
+    @property
+    def rules(self) -> policy.Role:
+        """What this user's role may do (the roles table)."""
+        return policy.role(self.who.role)
+
+    def allow(self, permitted: bool, what: str) -> None:
+        """Refuse what the roles table does not permit this user's role."""
+        if not permitted:
+            raise RequestError(f"your role ({self.who.role}) does not allow {what}")
+
+    def consulted(self, ids: list[str], what: str) -> None:
+        self.logged("consultation", ids, {"graphql": what})
+
+    @contextmanager
+    def acting(self, detail: dict[str, Any]) -> Iterator[None]:
+        """The writes in the block, each logged ahead with this user, purpose and ``detail``."""
+        try:
+            with acting(self.store, self.who.user, self.purpose, detail):
+                yield
+        except AuditError as exc:
+            raise RequestError("the access log cannot be written; nothing was changed") from exc
+
+    def logged(self, operation: str, ids: list[str], detail: dict[str, Any]) -> None:
+        if operation in NEEDS_PURPOSE and not (self.purpose or "").strip():
+            raise RequestError(NO_PURPOSE)
+        try:
+            self.log.append(self.who.user, operation, ids, self.purpose, detail=detail)
+        except AuditError as exc:
+            raise RequestError("the access log cannot be written; nothing is shown") from exc
+
+    def ready_to_write(self, notes: bool = False) -> None:
+        """Fail before a write the role may not make (``notes``: recording a meeting note), or whose
+        record could not be logged."""
+        if notes:
+            self.allow(self.rules.may_record_notes, "recording notes")
+        else:
+            self.allow(self.rules.may_write, "changes to the graph")
+        try:
+            self.log.ready()
+        except AuditError as exc:
+            raise RequestError("the access log cannot be written; nothing was changed") from exc
+
+    def note_locality(self, locality: str | None) -> None:
+        """Refuse a note for a locality that is not this user's (called before it is written)."""
+        if not self.who.everywhere and locality not in self.who.localities:
+            raise RequestError(f"the note is for {locality or 'no locality'}, not one of your localities")
+
+    def changeable(self, eid: str) -> Entity:
+        """The entity ``eid`` if this user may change it (:func:`~contextgraph.ingest.writes.changeable`);
+        else the same error whether it is missing or not theirs."""
+        return self._theirs(eid, changeable(self.store, self.scope(), [eid]))
+
+    def linkable(self, eid: str) -> Entity:
+        """The entity ``eid`` if this user may link to it (:func:`~contextgraph.ingest.writes.linkable`);
+        else the same error whether it is missing or not theirs."""
+        return self._theirs(eid, linkable(self.store, self.scope(), [eid]))
+
+    @staticmethod
+    def _theirs(eid: str, found: dict[str, Entity]) -> Entity:
+        if eid not in found:
+            raise RequestError(f"no entity {eid!r} in your localities")
+        return found[eid]
+
+
+def day(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return Date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise RequestError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def cap(first: int, most: int = MAX_PAGE) -> int:
+    """``first`` within 1 and ``most``: the size of a page actually given."""
+    return max(1, min(first, most))
+
+
+def refused(ctx: Context, status: int, message: str) -> RequestError:
+    """A refusal answered with an HTTP status of its own (the errors are in the body as usual)."""
+    response = getattr(ctx, "response", None)
+    if response is not None:
+        response.status_code = status
+    return RequestError(message)
+
+
+def note_checks(ctx: Context, text: str) -> None:
+    """What a note sent for review must pass before it is read: the writer may write and the access
+    log can be written, and it is no larger than a note sent to ``POST /notes`` may be."""
+    try:
+        ctx.ready_to_write(notes=True)
+    except RequestError as exc:
+        raise refused(ctx, 403, str(exc)) from None
+    size = len(text.encode())
+    if size > ctx.limits.note:
+        raise refused(ctx, 413, f"the note is {size:,} bytes, more than {ctx.limits.setting('note')}")

@@ -1,0 +1,199 @@
+"""A locality's map: its entities placed first, the relationships between them, its hotspots, and
+the same as plain JSON and GeoJSON for drawing, each kept until the store changes."""
+
+from __future__ import annotations
+
+from datetime import date as Date
+from typing import Any, cast
+
+import numpy as np
+import numpy.typing as npt
+import orjson
+import strawberry
+from strawberry.scalars import JSON
+
+from ...model import GRADE_CODES, KIND_CODES, KINDS, TYPE_CODES
+from ...projection import Projection
+from ...store import Filter
+from .context import Context
+from .execution import Kept
+from .types.analysis import Hotspot
+from .types.entities import EntityView, RelationshipView, edge_view, entity_view, shown_name
+
+
+@strawberry.type(description="A locality's entities, relationships and hotspots, with coordinates for mapping.")
+class LocalityMap:
+    locality: str
+    hotspots: list[Hotspot]
+    truncated: bool = strawberry.field(description="Whether more entities matched than were returned.")
+    _ctx: strawberry.Private[Context]
+    _flt: strawberry.Private[Filter]
+    _p: strawberry.Private[Projection]
+    _kept: strawberry.Private[list[int]]
+    _scores: strawberry.Private[dict[str, float]]
+
+    @strawberry.field(description="The entities, placed ones first (typed; see graph for large maps).")
+    def nodes(self) -> list[EntityView]:
+        ctx, ids, kept = self._ctx, self._p.ids, self._kept
+
+        def views() -> list[EntityView]:
+            ents = ctx.store.get_many([ids[i] for i in kept])
+            return Kept(entity_view(ents[ids[i]], ctx.who) for i in kept if ids[i] in ents)
+
+        nodes: list[EntityView] = ctx.analyses.derived(ctx.store, ("nodes", self._flt, ctx.who.role, len(kept)), views)
+        return nodes
+
+    @strawberry.field(description="The relationships between the entities, with their sources (typed).")
+    def edges(self) -> list[RelationshipView]:
+        ctx = self._ctx
+
+        def views() -> list[RelationshipView]:
+            facts = ctx.store.facts(_edge_keys(self._p, self._kept), self._flt)
+            return Kept(edge_view(k, f) for k, f in facts.items())
+
+        edges: list[RelationshipView] = ctx.analyses.derived(
+            ctx.store, ("edges", self._flt, ctx.who.role, len(self._kept)), views
+        )
+        return edges
+
+    @strawberry.field(
+        description="The same entities and relationships as plain JSON for drawing, fast for large maps: "
+        "nodes {id kind name locality lat lon flagged openTo score}, "
+        "edges {type source target firstSeen lastSeen count grade}."
+    )
+    def graph(self) -> JSON:
+        ctx = self._ctx
+        key = ("graph", self._flt, ctx.who.role, len(self._kept))
+        return cast(
+            JSON, ctx.analyses.derived(ctx.store, key, lambda: _encoded(_graph(ctx, self._p, self._kept, self._scores)))
+        )
+
+    @strawberry.field(
+        description="The placed entities as a GeoJSON FeatureCollection, hotspots marked with their score."
+    )
+    def geojson(self) -> JSON:
+        ctx = self._ctx
+        key = ("geojson", self._flt, ctx.who.role, len(self._kept))
+        return cast(
+            JSON,
+            ctx.analyses.derived(ctx.store, key, lambda: _encoded(_geojson(ctx, self._p, self._kept, self.hotspots))),
+        )
+
+
+def _encoded(value: dict[str, Any]) -> orjson.Fragment:
+    """A large answer kept already encoded: the service's JSON encoder (orjson) copies it as it is."""
+    return orjson.Fragment(orjson.dumps(value))
+
+
+def map_order(ctx: Context, flt: Filter) -> tuple[Projection, npt.NDArray[np.intp]]:
+    """The projection a map is drawn from, and its nodes in the order shown: placed ones first,
+    then by kind and id (no children for a MACE member)."""
+    p = ctx.store.projection(flt)
+    placed = np.array([KINDS[k].placed for k in KIND_CODES], np.bool_)[p.kind]
+    rank = np.empty(p.n_nodes, np.intp)
+    rank[np.argsort(np.array(p.ids, dtype=object), kind="stable")] = np.arange(p.n_nodes)
+    order = np.lexsort((rank, p.kind, ~placed))
+    if not ctx.rules.child_lists:
+        order = order[p.kind[order] != KIND_CODES.index("child")]
+    return p, order
+
+
+def _edge_keys(p: Projection, kept: list[int]) -> list[tuple[str, str, str]]:
+    inside = np.zeros(p.n_nodes, np.bool_)
+    inside[kept] = True
+    m = inside[p.src] & inside[p.dst]
+    ids = p.ids
+    return [
+        (TYPE_CODES[t], ids[a], ids[b])
+        for a, b, t in zip(p.src[m].tolist(), p.dst[m].tolist(), p.type[m].tolist(), strict=True)
+    ]
+
+
+def _graph(ctx: Context, p: Projection, kept: list[int], scores: dict[str, float]) -> dict[str, Any]:
+    """Nodes and edges as plain data, straight from the projection and the names."""
+    ids = p.ids
+    labels = ctx.store.labels([ids[i] for i in kept])
+    inside = np.zeros(p.n_nodes, np.bool_)
+    inside[kept] = True
+    m = inside[p.src] & inside[p.dst]
+    services: dict[int, list[str]] = {}
+    svc = np.isin(p.kind, [KIND_CODES.index("service")])
+    for a, b in zip(p.src[m & svc[p.dst]].tolist(), p.dst[m & svc[p.dst]].tolist(), strict=True):
+        services.setdefault(a, []).append(labels[ids[b]].name if ids[b] in labels else ids[b])
+    nodes = []
+    for i in kept:
+        kind = p.kind_of(i)
+        lab = labels.get(ids[i])
+        name = lab.name if lab else ids[i]
+        nodes.append(
+            {
+                "id": ids[i],
+                "kind": kind,
+                "name": shown_name(name, kind, ctx.who),
+                "locality": p.localities[int(p.locality[i])],
+                "lat": lab.lat if lab else None,
+                "lon": lab.lon if lab else None,
+                "flagged": bool(p.flag[i]),
+                "openTo": sorted(services.get(i, [])),
+                "score": scores.get(ids[i]),
+            }
+        )
+    edges = [
+        {
+            "type": TYPE_CODES[t],
+            "source": ids[a],
+            "target": ids[b],
+            "firstSeen": _iso(f),
+            "lastSeen": _iso(la),
+            "count": c,
+            "grade": GRADE_CODES[g],
+        }
+        for a, b, t, f, la, c, g in zip(
+            p.src[m].tolist(),
+            p.dst[m].tolist(),
+            p.type[m].tolist(),
+            p.first_seen[m].tolist(),
+            p.last_seen[m].tolist(),
+            p.count[m].tolist(),
+            p.grade[m].tolist(),
+            strict=True,
+        )
+    ]
+    return {"nodes": nodes, "edges": edges}
+
+
+def _iso(day_number: int) -> str | None:
+    return None if day_number < 0 else Date.fromordinal(day_number + 719163).isoformat()
+
+
+def _geojson(ctx: Context, p: Projection, kept: list[int], hotspots: list[Hotspot]) -> dict[str, Any]:
+    """Points for every placed entity, marked with its hotspot score when it is one."""
+    hot = {str(h.id): h for h in hotspots}
+    placed = [i for i in kept if KINDS[p.kind_of(i)].placed]
+    labels = ctx.store.labels([p.ids[i] for i in placed])
+    features = []
+    for i in placed:
+        eid = p.ids[i]
+        lab = labels.get(eid)
+        if lab is None or lab.lat is None or lab.lon is None:
+            continue
+        props: dict[str, Any] = {
+            "id": eid,
+            "kind": p.kind_of(i),
+            "name": lab.name,
+            "locality": p.localities[int(p.locality[i])],
+        }
+        h = hot.get(eid)
+        if h is not None:
+            props.update(
+                hotspot=True, score=h.score, rank=h.rank, children_at_risk=h.children_at_risk, last_seen=h.last_seen
+            )
+        features.append(
+            {
+                "type": "Feature",
+                "id": eid,
+                "geometry": {"type": "Point", "coordinates": [lab.lon, lab.lat]},
+                "properties": props,
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}

@@ -1,0 +1,265 @@
+"""The mutations: notes ingested or recorded after review, queued facts decided, entities and
+links written, places pinned, merges and splits, and erasure; each logged before it is made."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from ...ingest import review
+from ...ingest.gazetteer import PLACE_KINDS, GazetteerError, pinned
+from ...ingest.pipeline import ReviewError, decide_review, ingest_text
+from ...ingest.writes import sees_everything, stored_id
+from ...interchange import InputError, entity_from_json, relationship_from_json
+from ...model import REL_TYPES, Entity, service_id
+from ...notes.parse import NoteError
+from ...store import Filter, StoreError
+from .context import Context, RequestError, note_checks, refused
+from .query import queued
+from .types.entities import EntityView, RelationshipView, ServiceCode, entity_view, rel_view
+from .types.notes import NoteCommit, NoteEdits, commit_view, edits_of
+from .types.writes import EntityInput, Erasure, IngestResult, LinkInput, QueuedFactView, queued_view
+
+
+def _user_error(exc: Exception) -> RequestError:
+    return RequestError(str(exc))
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(name="ingestNote", description="Ingest one meeting note's text into the graph.")
+    def ingest_note(self, info: Info[Context, None], text: str, name: str = "note.md") -> IngestResult:
+        ctx = info.context
+        ctx.ready_to_write(notes=True)
+        try:
+            with ctx.acting({"graphql": "ingestNote", "name": name}):
+                res = ingest_text(ctx.store, text, name, ctx.who.user, check=ctx.note_locality, scope=ctx.scope())
+        except (NoteError, StoreError) as exc:
+            raise _user_error(exc) from exc
+        return IngestResult(**{k: v for k, v in res.to_json().items() if k != "error"})
+
+    @strawberry.mutation(
+        name="noteCommit",
+        description="Record a note as previewed (digest) with your edits, in one transaction under the note's "
+        "source record. Refused whole, naming the edit's field, if any edit cannot be applied, or if what the note "
+        "would record has changed since the preview (preview it again).",
+    )
+    def note_commit(
+        self,
+        info: Info[Context, None],
+        text: str,
+        digest: str,
+        name: str = "note.md",
+        edits: NoteEdits | None = None,
+    ) -> NoteCommit:
+        ctx = info.context
+        note_checks(ctx, text)
+        try:
+            changes = edits_of(edits)
+            with ctx.acting({"graphql": "noteCommit", "name": name}):
+                out = review.commit(
+                    ctx.store, text, name, ctx.who.user, ctx.scope(), digest, changes, check=ctx.note_locality
+                )
+        except review.ReviewError as exc:
+            raise refused(ctx, exc.status, str(exc)) from None
+        except (NoteError, StoreError) as exc:
+            raise refused(ctx, 422, str(exc)) from None
+        except RequestError as exc:
+            status = 503 if "access log" in str(exc) else 403
+            raise refused(ctx, status, f"{name}: {exc}") from None
+        return commit_view(out)
+
+    @strawberry.mutation(
+        name="decideFact",
+        description="Accept a queued fact (it is written exactly as proposed, with its note as the source) or "
+        "reject it (nothing is written), saying why.",
+    )
+    def decide_fact(self, info: Info[Context, None], id: strawberry.ID, accept: bool, reason: str) -> QueuedFactView:
+        ctx = info.context
+        ctx.ready_to_write(notes=True)
+        rid = str(id)
+        # a fact of a note this user may not read is answered as one that does not exist
+        if rid not in {it["id"] for it in queued(ctx, pending_only=False)}:
+            raise RequestError(f"no queued fact {rid!r} in your localities")
+        if not reason.strip():
+            raise RequestError("a decision on a queued fact needs its reason")
+        decision = "accept" if accept else "reject"
+        try:
+            with ctx.acting({"graphql": "decideFact", "review": rid, "decision": decision, "reason": reason}):
+                decide_review(ctx.store, rid, decision, user=ctx.who.user, reason=reason, scope=ctx.scope())
+        except (ReviewError, StoreError) as exc:
+            raise _user_error(exc) from exc
+        (item,) = [it for it in queued(ctx, pending_only=False) if it["id"] == rid]
+        return queued_view(item)
+
+    @strawberry.mutation(name="upsertEntity", description="Create an entity or add facts to one of yours.")
+    def upsert_entity(self, info: Info[Context, None], entity: EntityInput) -> EntityView:
+        ctx = info.context
+        ctx.ready_to_write()
+        raw = {
+            "id": str(entity.id),
+            "kind": entity.kind.value,
+            "name": entity.name,
+            "aliases": entity.aliases or [],
+            "dob": entity.dob,
+            "locality": entity.locality,
+            "lat": entity.lat,
+            "lon": entity.lon,
+            "properties": entity.properties or {},
+            "source_ref": entity.source_ref,
+            "date": entity.date,
+            "grading": entity.grading,
+        }
+        try:
+            e = entity_from_json({k: v for k, v in raw.items() if v is not None})
+        except ValueError as exc:
+            raise _user_error(exc) from exc
+        flt = ctx.scope()
+        if e.kind == "service" and not sees_everything(flt):
+            raise RequestError("services are shared by every locality; only an admin may change them")
+        if not flt.node_ok(e.kind, e.locality):
+            raise RequestError(f"field 'locality': {e.locality or 'none'} is not one of your localities")
+        # an id the writer may not read is never theirs to change: their new record takes an id
+        # of its locality's namespace, the same whether that id exists elsewhere or not
+        try:
+            e.id = stored_id(ctx.store, flt, e)
+        except InputError as exc:
+            raise _user_error(exc) from exc
+        try:
+            with ctx.acting({"graphql": "upsertEntity"}):
+                ctx.store.upsert([e], [])
+        except StoreError as exc:
+            raise _user_error(exc) from exc
+        got = ctx.store.get(e.id)
+        assert got is not None
+        return entity_view(got, ctx.who)
+
+    @strawberry.mutation(description="Record a relationship between two entities of yours, as one source asserted it.")
+    def link(self, info: Info[Context, None], link: LinkInput) -> RelationshipView:
+        ctx = info.context
+        ctx.ready_to_write()
+        raw = {
+            "type": link.type.value,
+            "source": str(link.source),
+            "target": str(link.target),
+            "date": link.date,
+            "source_ref": link.source_ref,
+            "grading": link.grading,
+        }
+        return _write_link(ctx, raw, "link")
+
+    @strawberry.mutation(name="recordService", description="Record that a child is open to a service.")
+    def record_service(
+        self,
+        info: Info[Context, None],
+        child: strawberry.ID,
+        service: ServiceCode,
+        date: str | None = None,
+        source_ref: str | None = None,
+    ) -> RelationshipView:
+        ctx = info.context
+        ctx.ready_to_write()
+        code = service.value
+        ctx.linkable(str(child))
+        with ctx.acting({"graphql": "recordService"}):
+            ctx.store.upsert([Entity(service_id(code), "service", code)], [])
+        raw = {
+            "type": "OPEN_TO",
+            "source": str(child),
+            "target": service_id(code),
+            "date": date,
+            "source_ref": source_ref,
+        }
+        return _write_link(ctx, raw, "recordService")
+
+    @strawberry.mutation(
+        name="placePin",
+        description="Pin a place or school of yours where it is (lat, lon in WGS84 degrees), saying why: for a "
+        "place the gazetteer does not locate, or locates wrongly.",
+    )
+    def place_pin(
+        self, info: Info[Context, None], id: strawberry.ID, lat: float, lon: float, reason: str
+    ) -> EntityView:
+        ctx = info.context
+        ctx.ready_to_write()
+        e = ctx.changeable(str(id))
+        if e.kind not in PLACE_KINDS:
+            raise RequestError(f"{id} is a {e.kind}, not a place or school: only places are pinned")
+        try:
+            pin = pinned(e, lat, lon, reason, ctx.who.user)
+            with ctx.acting({"graphql": "placePin", "reason": reason.strip()}):
+                ctx.store.upsert([pin], [])
+        except (GazetteerError, StoreError) as exc:
+            raise _user_error(exc) from exc
+        got = ctx.store.get(e.id)
+        assert got is not None
+        return entity_view(got, ctx.who)
+
+    @strawberry.mutation(description="Judge two entities of yours to be one (a split undoes it).")
+    def merge(self, info: Info[Context, None], a: strawberry.ID, b: strawberry.ID, reason: str) -> EntityView:
+        ctx = info.context
+        ctx.ready_to_write()
+        for x in (a, b):
+            ctx.changeable(str(x))
+        if not reason.strip():
+            raise RequestError("a merge needs its reason")
+        try:
+            with ctx.acting({"graphql": "merge", "reason": reason}):
+                into = ctx.store.merge(str(a), str(b), user=ctx.who.user, reason=reason)
+        except StoreError as exc:
+            raise _user_error(exc) from exc
+        got = ctx.store.get(into)
+        assert got is not None
+        return entity_view(got, ctx.who)
+
+    @strawberry.mutation(description="Undo a merge: both entities come back with their own facts.")
+    def split(self, info: Info[Context, None], a: strawberry.ID, b: strawberry.ID, reason: str) -> list[EntityView]:
+        ctx = info.context
+        ctx.ready_to_write()
+        for x in (a, b):
+            ctx.changeable(str(x))
+        if not reason.strip():
+            raise RequestError("a split needs its reason")
+        try:
+            with ctx.acting({"graphql": "split", "reason": reason}):
+                ctx.store.split(str(a), str(b), user=ctx.who.user, reason=reason)
+        except StoreError as exc:
+            raise _user_error(exc) from exc
+        return [entity_view(e, ctx.who) for e in ctx.store.get_many([str(a), str(b)]).values()]
+
+    @strawberry.mutation(name="eraseSubject", description="Erase a person and their facts (admin only).")
+    def erase_subject(self, info: Info[Context, None], id: strawberry.ID, reason: str) -> Erasure:
+        ctx = info.context
+        ctx.allow(ctx.rules.may_erase, "erasure")
+        ctx.ready_to_write()
+        if not reason.strip():
+            raise RequestError("erasure needs its reason")
+        try:  # the record names the erasure, never the person erased
+            with ctx.acting({"graphql": "eraseSubject", "reason": reason}):
+                rec = ctx.store.erase(str(id), user=ctx.who.user, reason=reason)
+        except StoreError as exc:
+            raise _user_error(exc) from exc
+        return Erasure(id=strawberry.ID(rec["id"]), entities=rec["entities"], relationships=rec["relationships"])
+
+
+def _write_link(ctx: Context, raw: dict[str, Any], what: str) -> RelationshipView:
+    try:
+        r = relationship_from_json({k: v for k, v in raw.items() if v is not None})
+    except ValueError as exc:
+        raise _user_error(exc) from exc
+    flt = ctx.scope()
+    ends = [ctx.linkable(x) for x in (r.source, r.target)]
+    if not REL_TYPES[r.type].allows(ends[0].kind, ends[1].kind):
+        raise RequestError(f"field 'type': {r.type} cannot link a {ends[0].kind} to a {ends[1].kind}")
+    try:
+        with ctx.acting({"graphql": what, "type": r.type}):
+            ctx.store.upsert([], [r])
+    except StoreError as exc:
+        raise _user_error(exc) from exc
+    sub = ctx.store.neighbourhood(ends[0].id, 1, Filter.of(types=[r.type], handling=flt.handling))
+    for got in sub.edges:
+        if {got.source, got.target} == {ends[0].id, ends[1].id}:
+            return rel_view(got)
+    raise RequestError("the relationship was written but is graded beyond what you may see")

@@ -1,0 +1,275 @@
+"""The queries: who is signed in, entities, networks, searches, maps, the analysis's lists,
+sources, a note's preview, queued facts and places without coordinates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from ...ingest import review
+from ...ingest.gazetteer import unlocated
+from ...ingest.pipeline import reviews, source_visible
+from ...model import KINDS
+from ...notes.parse import NoteError
+from .. import policy
+from .context import MAX_MAP, MAX_PAGE, Context, RequestError, cap, day, note_checks, refused
+from .maps import LocalityMap, map_order
+from .types.analysis import (
+    AtRiskChild,
+    Changes,
+    Hotspot,
+    Page,
+    PeerGroup,
+    PersonOfConcern,
+    changes_view,
+    child_view,
+    group_view,
+    hotspot_view,
+    paged,
+    person_view,
+)
+from .types.entities import EntityKind, EntityView, Network, RelationshipType, SourceView, User, entity_view
+from .types.notes import NotePreview, preview_view
+from .types.writes import QueuedFactView, queued_view
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Who is signed in.")
+    def me(self, info: Info[Context, None]) -> User:
+        w = info.context.who
+        return User(
+            user=w.user,
+            role=w.role,
+            localities=list(w.localities),
+            clearance=w.clearance,
+            may_write=policy.role(w.role).may_write,
+            may_record_notes=policy.role(w.role).may_record_notes,
+        )
+
+    @strawberry.field(
+        description="The localities you may choose from: yours, or for a user of every locality the configured "
+        "ones (those the graph holds when none are configured)."
+    )
+    def localities(self, info: Info[Context, None]) -> list[str]:
+        ctx = info.context
+        if not ctx.who.everywhere:
+            return list(ctx.who.localities)
+        configured = ctx.store.localities().names
+        return configured or sorted(k for k in ctx.store.stats().localities if k != "(none)")
+
+    @strawberry.field(description="An entity by id, if it is within your localities.")
+    def entity(self, info: Info[Context, None], id: strawberry.ID) -> EntityView | None:
+        ctx = info.context
+        e = ctx.store.visible(str(id), ctx.scope())
+        if e is None:
+            return None
+        ctx.consulted([e.id], "entity")
+        return entity_view(e, ctx.who)
+
+    @strawberry.field(description="The entities and relationships within depth steps (1-3) of centre that you may see.")
+    def network(
+        self,
+        info: Info[Context, None],
+        centre: strawberry.ID,
+        depth: int = 2,
+        types: list[RelationshipType] | None = None,
+        since: str | None = None,
+    ) -> Network | None:
+        ctx = info.context
+        if not 1 <= depth <= 3:
+            raise RequestError("depth must be 1, 2 or 3")
+        flt = ctx.scope([t.value for t in types] if types else None, since)
+        if ctx.store.visible(str(centre), flt) is None:
+            return None
+        sub = ctx.store.neighbourhood(str(centre), depth, flt)
+        ctx.consulted([n.id for n in sub.nodes if KINDS[n.kind].person], "network")
+        return Network(_ctx=ctx, _flt=flt, _sub=sub)
+
+    @strawberry.field(description="Entities by name or alias within your localities, best first.")
+    def search(
+        self,
+        info: Info[Context, None],
+        text: str,
+        kinds: list[EntityKind] | None = None,
+        first: int = 20,
+    ) -> list[EntityView]:
+        ctx = info.context
+        flt = ctx.scope()
+        wanted = [k.value for k in kinds] if kinds else list(KINDS)
+        if not ctx.rules.child_lists:  # children are not found by name
+            wanted = [k for k in wanted if k != "child"]
+            if not wanted:
+                return []
+        found = ctx.store.search(text, kinds=wanted, localities=flt.localities, limit=cap(first), handling=flt.handling)
+        ctx.consulted([e.id for e, _ in found], "search")
+        return [entity_view(e, ctx.who) for e, _ in found]
+
+    @strawberry.field(
+        name="localityMap",
+        description="A locality's entities and relationships as you may see them, with its hotspots and GeoJSON.",
+    )
+    def locality_map(
+        self,
+        info: Info[Context, None],
+        locality: str,
+        since: str | None = None,
+        until: str | None = None,
+        types: list[RelationshipType] | None = None,
+        first: int = 2000,
+    ) -> LocalityMap:
+        ctx = info.context
+        flt = ctx.scope([t.value for t in types] if types else None, since, locality, until)
+        p, order = ctx.analyses.derived(ctx.store, ("map", flt, ctx.who.role), lambda: map_order(ctx, flt))
+        most = cap(first, MAX_MAP)
+        kept = order[:most].tolist()
+        analysis = ctx.analyses.get(ctx.store, flt, None)
+        scores = {} if not ctx.rules.child_lists else {c.id: c.score for c in analysis.unopened_at_risk}
+        persons = [p.ids[i] for i in kept if KINDS[p.kind_of(i)].person]
+        ctx.consulted(persons, "localityMap")
+        return LocalityMap(
+            locality=locality,
+            hotspots=[hotspot_view(h) for h in analysis.hotspots[:MAX_PAGE]],
+            truncated=len(order) > most,
+            _ctx=ctx,
+            _flt=flt,
+            _p=p,
+            _kept=kept,
+            _scores=scores,
+        )
+
+    @strawberry.field(
+        name="unopenedAtRisk",
+        description="Children linked to risk and open to no service, ranked, each with the evidence.",
+    )
+    def unopened_at_risk(
+        self, info: Info[Context, None], locality: str | None = None, first: int = 20, after: str | None = None
+    ) -> Page[AtRiskChild]:
+        ctx = info.context
+        ctx.allow(ctx.rules.child_lists, "lists of children")
+        result = ctx.analyses.get(ctx.store, ctx.scope(locality=locality), None)
+        page: Page[AtRiskChild] = paged(result.unopened_at_risk, first, after, child_view)
+        ctx.consulted([str(c.id) for c in page.items], "unopenedAtRisk")
+        return page
+
+    @strawberry.field(name="peerGroups", description="Communities of children, with what they share.")
+    def peer_groups(
+        self, info: Info[Context, None], locality: str | None = None, first: int = 20, after: str | None = None
+    ) -> Page[PeerGroup]:
+        ctx = info.context
+        ctx.allow(ctx.rules.child_lists, "peer groups of children")
+        result = ctx.analyses.get(ctx.store, ctx.scope(locality=locality), None)
+        page: Page[PeerGroup] = paged(result.peer_groups, first, after, group_view)
+        ctx.consulted([str(m) for g in page.items for m in g.members], "peerGroups")
+        return page
+
+    @strawberry.field(description="Places ranked by the children at risk linked to them.")
+    def hotspots(
+        self,
+        info: Info[Context, None],
+        locality: str | None = None,
+        since: str | None = None,
+        first: int = 20,
+        after: str | None = None,
+    ) -> Page[Hotspot]:
+        ctx = info.context
+        result = ctx.analyses.get(ctx.store, ctx.scope(since=since, locality=locality), None)
+        page: Page[Hotspot] = paged(result.hotspots, first, after, hotspot_view)
+        ctx.consulted([], "hotspots")
+        return page
+
+    @strawberry.field(name="personsOfConcern", description="Persons of concern ranked by reach, with evidence.")
+    def persons_of_concern(
+        self, info: Info[Context, None], locality: str | None = None, first: int = 20, after: str | None = None
+    ) -> Page[PersonOfConcern]:
+        ctx = info.context
+        result = ctx.analyses.get(ctx.store, ctx.scope(locality=locality), None)
+        page: Page[PersonOfConcern] = paged(result.persons_of_concern, first, after, person_view)
+        ctx.consulted([str(x.id) for x in page.items], "personsOfConcern")
+        return page
+
+    @strawberry.field(name="changesSince", description="Links, children, hotspots and persons new since a date.")
+    def changes_since(self, info: Info[Context, None], date: str, locality: str | None = None) -> Changes:
+        ctx = info.context
+        result = ctx.analyses.get(ctx.store, ctx.scope(locality=locality), day(date))
+        assert result.changes is not None  # asked for with a date
+        ch = changes_view(result.changes, ctx.who)
+        ctx.consulted([str(c.id) for c in ch.children + ch.children_raised], "changesSince")
+        return ch
+
+    @strawberry.field(description="The notes and records facts came from, newest first, within your localities.")
+    def sources(
+        self, info: Info[Context, None], locality: str | None = None, first: int = 20, after: str | None = None
+    ) -> Page[SourceView]:
+        ctx = info.context
+        flt = ctx.scope(locality=locality)
+        recs = [r for r in ctx.store.records("sources") if source_visible(r, flt)]
+        recs.sort(key=lambda r: (r.get("date") or "", r["id"]), reverse=True)
+        files = ctx.rules.sees_source_files
+        page: Page[SourceView] = paged(
+            recs,
+            first,
+            after,
+            lambda r: SourceView(
+                id=strawberry.ID(r["id"]),
+                kind=r.get("meeting_kind") or r.get("kind") or "OTHER",
+                date=r.get("date"),
+                locality=r.get("locality"),
+                file=r.get("file") if files else None,
+            ),
+        )
+        ctx.logged("consultation", [], {"graphql": "sources", "sources": [str(s.id) for s in page.items]})
+        return page
+
+    @strawberry.field(
+        name="notePreview",
+        description="Everything a note would record for you, read and resolved against the records you may read, "
+        "without writing anything (writers only). Record it with noteCommit.",
+    )
+    def note_preview(self, info: Info[Context, None], text: str, name: str = "note.md") -> NotePreview:
+        ctx = info.context
+        note_checks(ctx, text)
+        try:
+            p = review.preview(ctx.store, text, name, ctx.who.user, ctx.scope(), check=ctx.note_locality)
+        except NoteError as exc:
+            raise refused(ctx, 422, str(exc)) from None
+        except RequestError as exc:
+            raise refused(ctx, 403, f"{name}: {exc}") from None
+        shown = [r.id for e in p.entities for r in [e.existing, *e.candidates] if r]
+        ctx.consulted(sorted(set(shown)), "notePreview")
+        return preview_view(p)
+
+    @strawberry.field(
+        name="queuedFacts",
+        description="Facts below the confidence threshold waiting for review, of the notes of your localities "
+        "(roles that record notes only), oldest first.",
+    )
+    def queued_facts(
+        self, info: Info[Context, None], locality: str | None = None, first: int = 20, after: str | None = None
+    ) -> Page[QueuedFactView]:
+        ctx = info.context
+        page: Page[QueuedFactView] = paged(queued(ctx, locality), first, after, queued_view)
+        ctx.logged("consultation", [], {"graphql": "queuedFacts", "reviews": [str(q.id) for q in page.items]})
+        return page
+
+    @strawberry.field(
+        name="unlocatedPlaces",
+        description="Places and schools without coordinates within your localities, by locality and name: "
+        "the gazetteer did not locate them and no one has pinned them yet.",
+    )
+    def unlocated_places(
+        self, info: Info[Context, None], locality: str | None = None, first: int = 20, after: str | None = None
+    ) -> Page[EntityView]:
+        ctx = info.context
+        flt = ctx.scope(locality=locality)
+        page: Page[EntityView] = paged(unlocated(ctx.store, flt), first, after, lambda e: entity_view(e, ctx.who))
+        ctx.logged("consultation", [], {"graphql": "unlocatedPlaces", "places": [str(v.id) for v in page.items]})
+        return page
+
+
+def queued(ctx: Context, locality: str | None = None, pending_only: bool = True) -> list[dict[str, Any]]:
+    """The queued facts of the notes this user may read (their role must be one that records notes)."""
+    ctx.allow(ctx.rules.may_record_notes, "reviewing queued facts")
+    return [it for it in reviews(ctx.store, pending_only, scope=ctx.scope(locality=locality)) if it["type"] == "fact"]

@@ -1,0 +1,109 @@
+"""The strawberry schema built from the queries and mutations, with the limits every query is held
+to, and its SDL as committed in ``api/schema.graphql``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from starlette.concurrency import run_in_threadpool
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
+
+from ...limits import Limits, QueryGuard, QueryRules
+from .context import MAX_MAP, MAX_PAGE, RequestError
+from .execution import Budgeted, FastLists, fast_lists
+from .mutation import Mutation
+from .query import Query
+
+MAX_DEPTH = 8
+"""The deepest query accepted."""
+
+
+def _mask(error: GraphQLError) -> bool:
+    """Errors from the query itself (syntax, validation, limits) and :class:`RequestError` are shown."""
+    return error.original_error is not None and not isinstance(error.original_error, RequestError)
+
+
+UNBOUNDED = 100
+"""What a list without ``first`` (a network's nodes) counts as in a query's cost."""
+
+
+def query_rules(limits: Limits) -> QueryRules:
+    """How a query's cost is estimated (see :class:`contextgraph.limits.QueryRules`) and which
+    texts are bounded: a search's text and a note's name."""
+    return QueryRules(
+        limits=limits,
+        default_cap=MAX_PAGE,
+        caps={"localityMap": MAX_MAP},
+        unbounded=UNBOUNDED,
+        texts={
+            ("Query", "search", "text"): "search",
+            ("Mutation", "ingestNote", "name"): "name",
+            ("Query", "notePreview", "name"): "name",
+            ("Mutation", "noteCommit", "name"): "name",
+        },
+    )
+
+
+class ThreadedSchema(strawberry.Schema):
+    """A schema whose asynchronous execution runs the synchronous one in a worker thread: every
+    resolver reads the store synchronously, so that one query computing never holds up the
+    service's event loop, and other requests (``/healthz`` among them) are answered meanwhile."""
+
+    async def execute(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionResult:
+        return await run_in_threadpool(
+            self.execute_sync,
+            query,
+            variable_values,
+            context_value,
+            root_value,
+            operation_name,
+            allowed_operation_types,
+            operation_extensions,
+        )
+
+
+def schema(production: bool = True, limits: Limits | None = None) -> strawberry.Schema:
+    """The schema; ``production`` turns introspection and suggestions in errors off; ``limits``
+    bound what one query may ask (default: each limit's default)."""
+    limits = limits or Limits()
+    rules = query_rules(limits)
+    extensions: list[Any] = [
+        lambda: MaskErrors(should_mask_error=_mask),
+        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+        lambda: MaxTokensLimiter(max_token_count=2000),
+        lambda: MaxAliasesLimiter(max_alias_count=15),
+        lambda: ParserCache(maxsize=256),
+        lambda: ValidationCache(maxsize=256),
+        lambda: QueryGuard(rules, production),
+    ]
+    if production:
+        extensions.append(DisableIntrospection)
+    execution = FastLists if fast_lists() else Budgeted
+    return ThreadedSchema(query=Query, mutation=Mutation, extensions=extensions, execution_context_class=execution)
+
+
+def sdl() -> str:
+    """The schema in SDL, as committed in ``api/schema.graphql`` (``python -m contextgraph.service.api``)."""
+    return schema(production=False).as_str() + "\n"
