@@ -72,7 +72,7 @@ class Evidence:
 # --- entities -------------------------------------------------------------
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # one entity is itself only: compared by identity
 class Ent:
     """An entity found in the note, with every form the note names it by."""
 
