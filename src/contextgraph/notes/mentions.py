@@ -26,23 +26,13 @@ def _mention_pattern(x: Extraction) -> tuple[re.Pattern[str], re.Pattern[str]]:
     forms_multi = sorted(multi, key=len, reverse=True)
     forms_single = sorted(single, key=len, reverse=True)
 
-    def literal(f: str) -> str:
-        return re.escape(f).replace(r"\ ", r"\s+").replace("'", "['’]")
-
     def alt(forms: list[str]) -> str:
-        # no word character before the form: tested after its first character where that is one, so
-        # that ``re`` skips ahead to the characters a form begins with
-        return "|".join(
-            f[0] + r"(?<!\w.)" + literal(f[1:]) if _WORD_START.match(f) else r"(?<!\w)" + literal(f) for f in forms
-        )
+        return "|".join(re.escape(f).replace(r"\ ", r"\s+").replace("'", "['’]") for f in forms) or "(?!x)x"
 
     return (
-        re.compile(rf"(?:{alt(forms_multi) or '(?!x)x'})(?![\w])"),
-        re.compile(rf"(?:{alt(forms_single) or '(?!x)x'})(?![\w])"),
+        re.compile(rf"(?<![\w])(?:{alt(forms_multi)})(?![\w])"),
+        re.compile(rf"(?<![\w])(?:{alt(forms_single)})(?![\w])"),
     )
-
-
-_WORD_START = re.compile(r"[a-z0-9]")
 
 
 _HEAD_WORD = re.compile(rf"\s{PLACE_HEADS}$")

@@ -43,7 +43,6 @@ from .lexicon import (
     title_case,
 )
 from .patterns import compiled as _rx
-from .patterns import quick
 from .places import _contains, column_role, place_key, split_people
 from .record import Ent, Extraction
 from .tables import _translation, bilingual
@@ -51,7 +50,6 @@ from .units import Unit
 
 _SURNAME_FIRST = re.compile(r"\b([A-Z]{3,}(?:-[A-Z]{2,})?),\s+([A-Z][a-z]+(?:-[A-Z][a-z]+)?)\b")
 _TITLED = re.compile(rf"\b{PRO_TITLES}\.?\s+(?:\d{{2,5}}\s+)?(?:[A-Z]\.\s*)?({_NAME_TOKEN}(?:\s+{_NAME_TOKEN})?)")
-_QUICK_TITLED = quick(_TITLED)
 
 
 def _professionals(x: Extraction) -> None:
@@ -59,7 +57,7 @@ def _professionals(x: Extraction) -> None:
     texts = [lines[i] for i in x.note.professional_lines]
     texts += [u.text for u in x.note.units]
     for t in texts:
-        for m in _QUICK_TITLED.finditer(t):
+        for m in _TITLED.finditer(t):
             x.professionals.add(norm(m.group(1)))
             for w in m.group(1).split():
                 if len(m.group(1).split()) == 1:

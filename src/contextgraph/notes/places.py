@@ -27,7 +27,6 @@ from .lexicon import (
     title_case,
 )
 from .patterns import compiled as _rx
-from .patterns import quick
 from .record import EntityHow, Extraction
 from .units import Unit, strip_markup
 
@@ -49,7 +48,6 @@ _DIGIT = re.compile(r"\d")
 _BARE_STREET = re.compile(
     rf"\b(?:at|on|in|near|outside|around|behind|off|from|along|to)\s+(?:the\s+)?((?:{_CAP}['’]?s?\s+){{1,2}}{STREET})\b(?!\s*(?:garages|shops|flats))"
 )
-_QUICK_BARE_STREET = quick(_BARE_STREET)
 _ON_STREET = re.compile(rf"^\s*(?:,|\bon\b|\bin\b|\boff\b)\s*((?:{_CAP}\s+){{1,3}}{STREET})\b")
 _SCHOOL = re.compile(
     rf"(?:\b[Tt]he\s+)?\b((?:St\.?\s+)?(?:{_CAP}['’]s\s+)?(?:{_CAP}\s+){{0,3}}){SCHOOL_HEADS}\b(?:\s*\(PRU\))?"

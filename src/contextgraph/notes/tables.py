@@ -25,6 +25,7 @@ from .places import (
     _ACRONYM_EXP,
     _ADDRESS,
     _BAD_SCHOOL,
+    _BARE_STREET,
     _BUILDING,
     _BUILDING_WORDS,
     _DIGIT,
@@ -36,7 +37,6 @@ from .places import (
     _NAMED_PLACE,
     _NOT_PLACE_FIRST,
     _PLACE_TOKENS,
-    _QUICK_BARE_STREET,
     _SCHOOL,
     _SCHOOL_WORDS,
     _clean_place,
@@ -112,7 +112,7 @@ def _first_pass(x: Extraction, units: list[Unit]) -> None:
             if _NOT_A_PLACE.search(m.group(0)) or re.match(rf"\s+{SCHOOL_HEADS}\b", tt[m.end() :]):
                 continue  # "Children's Services"; "Larkfield Park" of "Larkfield Park Academy"
             _place(x, m.group(0), tt[m.end() :])
-        for m in _QUICK_BARE_STREET.finditer(t):
+        for m in _BARE_STREET.finditer(t):
             street_name = m.group(1)
             if street_name.split()[0] in NOT_NAME or norm(street_name) in x.index:
                 continue
