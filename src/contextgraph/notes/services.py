@@ -148,7 +148,7 @@ def _services(text: str, positive_context: bool, local: LocalServices = ()) -> l
         if negative:
             continue
         found = sorted(
-            (_CODE_ORDER[code], start + m.start(code), code)
+            (_CODE_ORDER[code], start + m.start(), code)
             for m in _LOW_ONE_SERVICE.finditer(low_clause)
             for code in _codes_at(low_clause, m)
         )
