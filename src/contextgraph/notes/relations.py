@@ -51,7 +51,9 @@ def _group_referred(text: str, group: list[Ent], recent: list[Ent]) -> list[Ent]
 
 
 @dataclass(slots=True)
-class Context:
+class Around:
+    """What a unit is read with: the person, place, group, grading and day of its heading or block."""
+
     person: Ent | None = None
     place: Ent | None = None
     group: Ent | None = None
@@ -59,8 +61,8 @@ class Context:
     day: date | None = None
 
 
-def _subject_of(x: Extraction, u: Unit) -> Context:
-    ctx = Context()
+def _subject_of(x: Extraction, u: Unit) -> Around:
+    ctx = Around()
     for f in x.mentions.get(id(u), []):
         k = f.ent.kind
         if k in ("child", "person_of_concern") and ctx.person is None:
@@ -75,7 +77,7 @@ def _subject_of(x: Extraction, u: Unit) -> Context:
 def _relations(x: Extraction, units: list[Unit]) -> None:
     note = x.note
     day0 = x.day
-    heading_ctx: dict[int, Context] = {}
+    heading_ctx: dict[int, Around] = {}
     note_subject: Ent | None = None
     for u in units:
         if u.kind in ("heading", "header") and u.line < max(note.header_end, 12):
@@ -107,7 +109,7 @@ def _relations(x: Extraction, units: list[Unit]) -> None:
     prev_places: list[Ent] = []  # the places of the sentence before, in the same paragraph or item, for "there"
     prev_block_places = -1
     prev_block = -1
-    block_ctx = Context()
+    block_ctx = Around()
     for u in units:
         x.current = u
         found = x.mentions.get(id(u), [])
@@ -124,7 +126,7 @@ def _relations(x: Extraction, units: list[Unit]) -> None:
         if u.row is not None and _relate_row(x, u, sec.grading if sec else None):
             continue
         if u.block != prev_block:
-            block_ctx = Context()
+            block_ctx = Around()
             block_ctx.grading = _grading(u.text[:40])
             ds = find_dates(u.text[:40], day0)
             block_ctx.day = ds[0].day if ds and block_ctx.grading else None
