@@ -49,14 +49,15 @@ def import_(
 ) -> None:
     """Import a folder in the interchange format. All of it is written, or nothing."""
     from ..interchange import InputError, apply_batch, read_folder
+    from ..interchange.jsonl import MAX_PROBLEMS
     from ..memory import paused_gc
     from ..service.audit import acting
 
     if neo4j_admin is not None:
         _admin_files(path, neo4j_admin)
         return
-    log = access_log(store)
-    with opened(store, log) as s:
+    log = access_log(store, create=True)
+    with opened(store, log, create=True) as s:
 
         def known(ids: Any) -> dict[str, str]:
             return {i: e.kind for i, e in s.get_many(ids).items()}
@@ -65,7 +66,7 @@ def import_(
             with paused_gc():
                 batch = read_folder(path, known_kinds=known)
         except InputError as e:
-            raise UserError(str(e)) from None
+            raise UserError(e.every(MAX_PROBLEMS)) from None
         total = len(batch.entities) + len(batch.relationships)
         bar, tick = progress_bar(total, "importing")
         try:
@@ -91,6 +92,7 @@ def import_(
 
 def _admin_files(path: Path, folder: Path) -> None:
     from ..interchange import InputError, read_folder
+    from ..interchange.jsonl import MAX_PROBLEMS
     from ..interchange.neo4j_admin import write_admin_files
     from ..memory import paused_gc
 
@@ -99,7 +101,7 @@ def _admin_files(path: Path, folder: Path) -> None:
             batch = read_folder(path)
         files = write_admin_files(batch, folder)
     except InputError as e:
-        raise UserError(str(e)) from None
+        raise UserError(e.every(MAX_PROBLEMS)) from None
     out.print(
         f"wrote {files.entities} entities and {files.relationships} relationships into {folder} for neo4j-admin. "
         "With the Neo4j server stopped and its database empty, on the server's host:"
