@@ -276,3 +276,30 @@ def test_analyse_matches_a_locality_of_data_imported_without_configuration(tmp_p
     r = cg("analyse", "--locality", "NORTH", "--format", "json", "--purpose", "LOG", "--store", url)
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["localities"] == ["North"]
+
+
+# 7. an export never overwrites a folder unasked
+
+
+def test_export_refuses_a_folder_that_is_not_empty_unless_forced(area: str, tmp_path: Path) -> None:
+    out = tmp_path / "pack"
+    out.mkdir()
+    (out / "minutes.docx").write_text("the chair's own file")
+    (out / "entities.jsonl").write_text("an earlier export\n")
+    r = cg("export", str(out), "--purpose", "MACE", "--store", area)
+    assert r.returncode == 1 and "not empty" in r.stderr and "--force" in r.stderr
+    assert (out / "entities.jsonl").read_text() == "an earlier export\n"
+    assert sorted(p.name for p in out.iterdir()) == ["entities.jsonl", "minutes.docx"]
+    r = cg("export", str(out), "--purpose", "MACE", "--force", "--store", area)
+    assert r.returncode == 0, r.stderr
+    assert (out / "minutes.docx").read_text() == "the chair's own file"
+    assert len((out / "entities.jsonl").read_text().splitlines()) == len(ENTITIES)
+    (tmp_path / "file").write_text("x")
+    r = cg("export", str(tmp_path / "file"), "--purpose", "MACE", "--force", "--store", area)
+    assert r.returncode == 1 and "not a folder" in r.stderr and (tmp_path / "file").read_text() == "x"
+
+
+def test_an_empty_folder_is_written_into(area: str, tmp_path: Path) -> None:
+    out = tmp_path / "empty"
+    out.mkdir()
+    assert cg("export", str(out), "--purpose", "MACE", "--store", area).returncode == 0
