@@ -109,11 +109,11 @@ def localities_given(
     without regard to case. Any other is refused, naming the ones there are.
 
     >>> from contextgraph.localities import Localities, Locality
-    >>> locs = Localities("Sallowford", (Locality("North", ("Northbrook",)), Locality("East")))
-    >>> localities_given(["north", "NORTHBROOK", "east"], locs)
-    ['North', 'East']
-    >>> localities_given(["west"], Localities(), ["West"])
-    ['West']
+    >>> locs = Localities("Sallowford", (Locality("Kilnworth", ("Kilnworth ward",)), Locality("Ashpool")))
+    >>> localities_given(["kilnworth", "KILNWORTH WARD", "ashpool"], locs)
+    ['Kilnworth', 'Ashpool']
+    >>> localities_given(["tanyard"], Localities(), ["Tanyard"])
+    ['Tanyard']
     """
     from ..localities import norm
 
