@@ -15,6 +15,11 @@ if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null; then
   apt-get update -qq && apt-get install -y -qq chromium >/dev/null
 fi
 
+# GDAL's ogrinfo, which reads the GeoJSON export as QGIS does: Debian's gdal-bin.
+if ! command -v ogrinfo >/dev/null && command -v apt-get >/dev/null; then
+  apt-get update -qq && apt-get install -y -qq gdal-bin >/dev/null
+fi
+
 # Neo4j for the contract suite: NEO4J_URI if given, else testcontainers when a
 # Docker engine answers, else Neo4j Community from Maven Central (fetched here,
 # so the tests themselves download nothing). Keycloak for the sign-in tests comes

@@ -253,6 +253,7 @@ def test_serve_with_two_workers_answers(tmp_path: Path) -> None:
     from .service import free_port
 
     url = f"sqlite:///{tmp_path / 'team.db'}"
+    open_store(url).close()  # serve makes no store (but --sample)
     port = free_port()
     env = {**os.environ, "CONTEXTGRAPH_TOKEN_KEY": str(tmp_path / "k.pem")}
     cmd = [sys.executable, "-m", "contextgraph", "serve", "--workers", "2", "--port", str(port), "--store", url]

@@ -120,7 +120,8 @@ def test_provider_tokens_are_checked_against_its_public_key(tmp_path: Path, monk
 
 def test_token_command(tmp_path: Path) -> None:
     store = f"sqlite:///{tmp_path / 'team.db'}"
-    res = cg("token", "--user", "ana", "--role", "chair", "--locality", "East", "--store", store)
+    assert cg("localities", "add", "East", "--store", store).returncode == 0  # a token is for a store's localities
+    res = cg("token", "--user", "ana", "--role", "chair", "--locality", "east", "--store", store)
     assert res.returncode == 0, res.stderr
     p = LocalKeys(tmp_path / "team.key.pem").verifier().verify(res.stdout.strip())
     assert (p.user, p.role, p.localities) == ("ana", "chair", ("East",))

@@ -392,5 +392,6 @@ def test_the_key_set_is_kept_at_least_a_moment(tmp_path: Path, monkeypatch: pyte
     monkeypatch.setenv(ENV_JWKS_REFETCH, "0")  # no wait between fetches for unknown keys is allowed
     Verifier.from_settings()
     monkeypatch.setenv(ENV_JWKS_CACHE, "0")  # but a key set kept no time at all is not
+    open_store(f"sqlite:///{tmp_path / 'x.db'}").close()  # serve makes no store (but --sample)
     res = cg("serve", "--store", f"sqlite:///{tmp_path / 'x.db'}")
     assert res.returncode == 1 and ENV_JWKS_CACHE in res.stderr and "Traceback" not in res.stderr

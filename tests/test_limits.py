@@ -375,8 +375,11 @@ def test_signed_claims_of_odd_types_are_refused_not_a_crash(tmp_path: Path, odd:
 
 
 def test_a_bad_limit_setting_stops_serve_with_a_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from contextgraph.store import open_store
+
     from .cli import cg
 
+    open_store(f"sqlite:///{tmp_path / 't.db'}").close()  # serve makes no store (but --sample)
     monkeypatch.setenv("CONTEXTGRAPH_MAX_COST", "lots")
     r = cg("serve", "--store", f"sqlite:///{tmp_path / 't.db'}", "--port", "1")
     assert r.returncode == 1 and "CONTEXTGRAPH_MAX_COST must be a positive number, not 'lots'" in r.stderr

@@ -422,13 +422,14 @@ class _Words:
 
     @staticmethod
     def hotspot_text(h: Hotspot) -> str:
-        bits = [f"{h.children_at_risk} of {h.children} children linked are at risk"]
+        are = "is" if h.children_at_risk == 1 else "are"
+        bits = [f"{h.children_at_risk} of {_n(h.children, 'child', 'children')} linked {are} at risk"]
         if h.children_open:
             bits.append(f"{h.children_open} open to services")
         if h.persons_of_concern:
-            bits.append(f"{h.persons_of_concern} persons of concern")
+            bits.append(_n(h.persons_of_concern, "person of concern", "persons of concern"))
         if h.found_at:
-            bits.append(f"{h.found_at} missing episodes ended here")
+            bits.append(f"{_n(h.found_at, 'missing episode')} ended here")
         if h.last_seen:
             bits.append(f"last linked {long_date(h.last_seen)}")
         return "; ".join(bits)
@@ -436,7 +437,7 @@ class _Words:
     @staticmethod
     def peer_group_text(g: PeerGroup) -> str:
         text = (
-            f"{g.size} children: {g.open} open to services, {g.flagged} flagged or known, "
+            f"{_n(g.size, 'child', 'children')}: {g.open} open to services, {g.flagged} flagged or known, "
             f"{g.at_risk_not_open} at risk and not open"
         )
         shared = [x.name or x.id for x in g.places[:3]] + [x.name or x.id for x in g.persons_of_concern[:3]]

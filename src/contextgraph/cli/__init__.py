@@ -38,5 +38,6 @@ def main() -> None:
     try:
         app(standalone_mode=True)
     except ContextGraphError as e:  # told in one line; any other error is a defect, with its traceback
-        err.print(f"error: {e}", highlight=False, soft_wrap=True)
+        for line in str(e).splitlines() or [""]:  # several problems: one a line
+            err.print(f"error: {line}", highlight=False, soft_wrap=True)
         sys.exit(exit_code(e))

@@ -23,9 +23,12 @@ from .common import (
     access_log,
     app,
     check_format,
+    counted,
+    localities_given,
     opened,
     out,
     purpose_of,
+    shown_of,
 )
 
 if TYPE_CHECKING:
@@ -126,10 +129,7 @@ def analyse(
         log = access_log(store)
         with opened(store, log) as s:
             proj = s.projection()
-            known = sorted({x for x in proj.localities if x})
-            for loc in locality or []:
-                if loc not in known:
-                    raise UserError(f"--locality {loc!r}: no such locality in the store (known: {', '.join(known)})")
+            locality = localities_given(locality, s.localities(), proj.localities) or None
             try:
                 result = analyse_store(s, w, as_of_d, since_d, locality, top, seed, projection=proj)
             except AnalysisError as e:
@@ -155,11 +155,13 @@ def _analysis_tables(result: Analysis, top: int | None) -> None:
     where = ", ".join(result.localities or ["all localities"])
     out.print(
         f"[bold]Analysis of {where} as of {long_date(result.as_of)}[/bold] — "
-        f"{result.known_children} children known to be exploited and open to services"
+        f"{counted(result.known_children, 'child', 'children')} known to be exploited and open to services"
     )
     cut = top or 20
     kids = result.unopened_at_risk
-    t = Table(title=f"Linked at-risk children not open to any service ({len(kids)})", show_lines=True)
+    t = Table(
+        title=f"Linked at-risk children not open to any service ({shown_of(len(kids), cut, top)})", show_lines=True
+    )
     for col in ("#", "child", "locality", "score", "why"):
         t.add_column(col, justify="right" if col in ("#", "score") else "left")
     for c in kids[:cut]:
@@ -167,14 +169,14 @@ def _analysis_tables(result: Analysis, top: int | None) -> None:
         t.add_row(str(c.rank), escape(c.name or c.id), c.locality or "", f"{c.score:.2f}", escape(why))
     out.print(t)
     hs = result.hotspots
-    t = Table(title=f"Hotspot locations ({len(hs)})")
+    t = Table(title=f"Hotspot locations ({shown_of(len(hs), cut, top)})")
     for col in ("#", "place", "locality", "score", "what is linked"):
         t.add_column(col, justify="right" if col in ("#", "score") else "left")
     for h in hs[:cut]:
         t.add_row(str(h.rank), escape(h.name or h.id), h.locality or "", f"{h.score:.2f}", escape(h.text or ""))
     out.print(t)
     pg = result.peer_groups
-    t = Table(title=f"Peer groups holding risk ({len(pg)})")
+    t = Table(title=f"Peer groups holding risk ({shown_of(len(pg), cut)})")
     for col in ("#", "members", "what"):
         t.add_column(col)
     for g in pg[:cut]:
@@ -183,7 +185,7 @@ def _analysis_tables(result: Analysis, top: int | None) -> None:
         t.add_row(str(g.rank), escape(names), escape(g.text or ""))
     out.print(t)
     ps = result.persons_of_concern
-    t = Table(title=f"Persons of concern by reach ({len(ps)})")
+    t = Table(title=f"Persons of concern by reach ({shown_of(len(ps), cut, top)})")
     for col in ("#", "person", "children", "groups bridged", "betweenness", "what"):
         t.add_column(col, justify="right" if col in ("#", "children", "groups bridged", "betweenness") else "left")
     for x in ps[:cut]:
@@ -199,10 +201,12 @@ def _analysis_tables(result: Analysis, top: int | None) -> None:
     ch = result.changes
     if ch:
         out.print(
-            f"[bold]Since {long_date(ch.since)}[/bold]: {len(ch.links)} new links; "
-            f"{len(ch.children)} children newly at risk, {len(ch.children_raised)} at markedly higher risk, "
-            f"{len(ch.children_newly_open)} newly open to services; {len(ch.hotspots)} new hotspots; "
-            f"{len(ch.persons_of_concern)} persons of concern new or reaching more children"
+            f"[bold]Since {long_date(ch.since)}[/bold]: {counted(len(ch.links), 'new link')}; "
+            f"{counted(len(ch.children), 'child', 'children')} newly at risk, {len(ch.children_raised)} at "
+            f"markedly higher risk, {len(ch.children_newly_open)} newly open to services; "
+            f"{counted(len(ch.hotspots), 'new hotspot')}; "
+            f"{counted(len(ch.persons_of_concern), 'person of concern', 'persons of concern')} new or reaching "
+            "more children"
         )
         for y in ch.children[:cut]:
             out.print(f"  new: {escape(y.name or y.id)} (score {y.score:.2f})")

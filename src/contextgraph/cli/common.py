@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
+from urllib.parse import unquote
 
 import typer
 from rich.console import Console
@@ -15,6 +17,7 @@ from ..settings import STORE as ENV_STORE
 if TYPE_CHECKING:
     from rich.progress import Progress
 
+    from ..localities import Localities
     from ..service.audit import AuditLog
     from ..store import Store
 
@@ -44,11 +47,42 @@ UserOpt = Annotated[str, typer.Option("--user", help="Who is doing this (for the
 PurposeOpt = Annotated[str | None, typer.Option("--purpose", help="Why: the justification recorded in the access log")]
 
 
-def access_log(store: str | None) -> AuditLog:
-    """The access log of the store, checked writable and whole before anything is done."""
+CREATORS = "import, ingest, localities add|import|area or serve --sample"
+"""The commands that may make a new store; every other refuses a store that is not there."""
+
+
+def sqlite_file(url: str | None) -> Path | None:
+    """The file of an embedded store's URL (None for a server's)."""
+    from ..store import store_url
+
+    url = store_url(url)
+    if url.startswith("sqlite://"):
+        path = url[len("sqlite:///") :] if url.startswith("sqlite:///") else url[len("sqlite://") :]
+        return Path(unquote(path)) if path else None
+    return Path(url) if "://" not in url and url.endswith(".db") else None
+
+
+def existing(url: str | None) -> None:
+    """Refuse an embedded store whose file is not there: a mistyped ``--store`` would otherwise make
+    a new, empty store (and its folder) and report on nothing."""
+    from ..store import store_url
+
+    path = sqlite_file(url)
+    if path is not None and not path.is_file():
+        raise UserError(
+            f"no store at {path} ({store_url(url)}): check --store (or ${ENV_STORE}); "
+            f"a new store is made only by {CREATORS}"
+        )
+
+
+def access_log(store: str | None, create: bool = False) -> AuditLog:
+    """The access log of the store, checked writable and whole before anything is done. Without
+    ``create``, a store that is not there is refused first."""
     from ..service.audit import AuditLog, audit_path
     from ..store import store_url
 
+    if not create:
+        existing(store)
     log = AuditLog(audit_path(store_url(store)))
     notes: list[str] = []
     log.state(notes)  # a torn last line is moved aside, and said so
@@ -67,12 +101,66 @@ class UserError(ContextGraphError):
     pass
 
 
+def localities_given(
+    given: list[str] | None, configured: Localities, held: Iterable[str | None] = (), option: str = "--locality"
+) -> list[str]:
+    """The localities ``--locality`` names, each as configured: matched without regard to case, by
+    name or alias; else (for data imported without configuration) as a locality the store holds,
+    without regard to case. Any other is refused, naming the ones there are.
+
+    >>> from contextgraph.localities import Localities, Locality
+    >>> locs = Localities("Sallowford", (Locality("Kilnworth", ("Kilnworth ward",)), Locality("Ashpool")))
+    >>> localities_given(["kilnworth", "KILNWORTH WARD", "ashpool"], locs)
+    ['Kilnworth', 'Ashpool']
+    >>> localities_given(["tanyard"], Localities(), ["Tanyard"])
+    ['Tanyard']
+    """
+    from ..localities import norm
+
+    by_form = {norm(h): h for h in held if h}
+    got: list[str] = []
+    for written in given or []:
+        name = configured.canonical(written) or by_form.get(norm(written))
+        if name is None:
+            there = configured.names or sorted(by_form.values())
+            known = f"configured: {', '.join(there)}" if there else "none is configured"
+            add = f"; add it with: contextgraph localities add {written!r}" if not configured.canonical(written) else ""
+            raise UserError(f"{option} {written!r} is not a configured locality ({known}){add}")
+        if name not in got:
+            got.append(name)
+    return got
+
+
+def counted(n: int, one: str, many: str | None = None) -> str:
+    """A count and a noun that agrees with it.
+
+    >>> counted(1, "person of concern", "persons of concern"), counted(2, "problem")
+    ('1 person of concern', '2 problems')
+    """
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+def shown_of(total: int, cut: int, cut_before: int | None = None) -> str:
+    """How many a list shows of how many there are, for a title: ``total`` held, the first ``cut``
+    shown; ``cut_before``, when the list was already cut to that many (how many more is not known).
+
+    >>> shown_of(50, 10), shown_of(7, 10), shown_of(10, 10, cut_before=10), shown_of(4, 10, cut_before=10)
+    ('top 10 of 50', '7', 'top 10', '4')
+    """
+    if total > cut:
+        return f"top {cut} of {total}"
+    return f"top {total}" if cut_before is not None and total >= cut_before else str(total)
+
+
 @contextmanager
-def opened(url: str | None, log: AuditLog | None = None) -> Iterator[Store]:
+def opened(url: str | None, log: AuditLog | None = None, create: bool = False) -> Iterator[Store]:
     """The store, closed afterwards; a refusal from it becomes a one-line user error. With
-    ``log``, the log is checked against the store first and every write is logged ahead."""
+    ``log``, the log is checked against the store first and every write is logged ahead. Without
+    ``create``, an embedded store that is not there is refused, and nothing is made."""
     from ..store import StoreError, open_store, store_url
 
+    if not create:
+        existing(url)
     try:
         s = open_store(store_url(url))
     except StoreError as e:

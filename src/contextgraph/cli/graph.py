@@ -22,6 +22,7 @@ from .common import (
     app,
     check_format,
     err,
+    localities_given,
     opened,
     out,
     progress_bar,
@@ -49,14 +50,15 @@ def import_(
 ) -> None:
     """Import a folder in the interchange format. All of it is written, or nothing."""
     from ..interchange import InputError, apply_batch, read_folder
+    from ..interchange.jsonl import MAX_PROBLEMS
     from ..memory import paused_gc
     from ..service.audit import acting
 
     if neo4j_admin is not None:
         _admin_files(path, neo4j_admin)
         return
-    log = access_log(store)
-    with opened(store, log) as s:
+    log = access_log(store, create=True)
+    with opened(store, log, create=True) as s:
 
         def known(ids: Any) -> dict[str, str]:
             return {i: e.kind for i, e in s.get_many(ids).items()}
@@ -65,7 +67,7 @@ def import_(
             with paused_gc():
                 batch = read_folder(path, known_kinds=known)
         except InputError as e:
-            raise UserError(str(e)) from None
+            raise UserError(e.every(MAX_PROBLEMS)) from None
         total = len(batch.entities) + len(batch.relationships)
         bar, tick = progress_bar(total, "importing")
         try:
@@ -91,6 +93,7 @@ def import_(
 
 def _admin_files(path: Path, folder: Path) -> None:
     from ..interchange import InputError, read_folder
+    from ..interchange.jsonl import MAX_PROBLEMS
     from ..interchange.neo4j_admin import write_admin_files
     from ..memory import paused_gc
 
@@ -99,7 +102,7 @@ def _admin_files(path: Path, folder: Path) -> None:
             batch = read_folder(path)
         files = write_admin_files(batch, folder)
     except InputError as e:
-        raise UserError(str(e)) from None
+        raise UserError(e.every(MAX_PROBLEMS)) from None
     out.print(
         f"wrote {files.entities} entities and {files.relationships} relationships into {folder} for neo4j-admin. "
         "With the Neo4j server stopped and its database empty, on the server's host:"
@@ -114,57 +117,124 @@ def _admin_files(path: Path, folder: Path) -> None:
         )
 
 
+EXPORT_FORMATS = ("jsonl", "graphml", "geojson", "i2csv")
+
+
 @app.command()
 def export(
-    path: Annotated[Path, typer.Argument(help="Folder to write entities.jsonl and relationships.jsonl into")],
+    path: Annotated[Path, typer.Argument(help="Folder to write the export into (new or empty, unless --force)")],
     store: StoreOpt = None,
     user: UserOpt = "cli",
     purpose: PurposeOpt = None,
     recipient: Annotated[str | None, typer.Option(help="Who the export is for (default: the folder written)")] = None,
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="jsonl: the interchange format (every record, for import); graphml: Gephi; geojson: QGIS; "
+            "i2csv: i2 Analyst's Notebook",
+        ),
+    ] = "jsonl",
+    locality: Annotated[
+        list[str] | None,
+        typer.Option("--locality", help="Only what a reader of this locality may see (repeatable; default all)"),
+    ] = None,
+    clearance: Annotated[
+        str | None,
+        typer.Option(help="Only what a reader of this clearance may see: P, or C (P and C; the default)"),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Write into a folder that is not empty, replacing the files of the export")
+    ] = False,
 ) -> None:
-    """Export the store in the interchange format, ids as given, one line per assertion."""
-    from ..interchange import ENTITIES_FILE, JUDGEMENTS_FILE, RELATIONSHIPS_FILE, dump_line, export_lines
+    """Export the store: in the interchange format, ids as given, one line per assertion; or for
+    Gephi, QGIS or Analyst's Notebook, as a reader sees it."""
+    from ..store import Filter
 
+    if fmt not in EXPORT_FORMATS:
+        raise typer.BadParameter(f"--format must be one of {', '.join(EXPORT_FORMATS)}")
+    if clearance is not None and clearance not in ("P", "C"):
+        raise typer.BadParameter("--clearance must be P or C")
     purpose = purpose_of("export", purpose)
+    if path.exists() and not path.is_dir():
+        raise UserError(f"{path}: not a folder; nothing was written")
+    if path.is_dir() and any(path.iterdir()) and not force:
+        raise UserError(f"{path}: the folder is not empty; choose a new folder, or replace its export with --force")
     log = access_log(store)
-    path.mkdir(parents=True, exist_ok=True)
     with opened(store, log) as s:
+        areas = localities_given(locality, s.localities(), s.stats().localities) if locality else []
+        flt = Filter.of(localities=areas, handling=["P"] if clearance == "P" else None)
+        scoped = flt if (areas or clearance == "P") else None
+        path.mkdir(parents=True, exist_ok=True)
         files: dict[str, Path] = {}
         try:
-            n_e = n_r = 0
-            for name in (ENTITIES_FILE, RELATIONSHIPS_FILE, JUDGEMENTS_FILE):
-                fd, tmp_name = tempfile.mkstemp(dir=path, prefix=f".{name}.")
-                os.close(fd)
-                files[name] = Path(tmp_name)
-            handles = {name: f.open("w", encoding="utf-8") for name, f in files.items()}
-            judgements = 0
-            try:
-                for name, line in export_lines(s):
-                    handles[name].write(dump_line(line))
-                    n_e += name == ENTITIES_FILE
-                    n_r += name == RELATIONSHIPS_FILE
-                    judgements += name == JUDGEMENTS_FILE
-            finally:
-                for fh in handles.values():
-                    fh.close()
+            counts = _write_export(s, fmt, path, scoped, files)
+            # logged before the files take their names: a disclosure the log could not record is not made
+            log.append(
+                user,
+                "disclosure",
+                [],
+                purpose,
+                recipient=recipient or f"file:{path}",
+                detail={
+                    "command": "export",
+                    "format": fmt,
+                    **({"localities": areas} if areas else {}),
+                    **({"clearance": clearance} if clearance else {}),
+                    **counts,
+                },
+            )
             for name, written in files.items():
-                if name == JUDGEMENTS_FILE and not judgements:
+                if written.stat().st_size or name != JUDGEMENTS:
+                    written.replace(path / name)
+                else:
                     written.unlink()
                     (path / name).unlink(missing_ok=True)
-                else:
-                    written.replace(path / name)
         finally:
             for leftover in files.values():
                 leftover.unlink(missing_ok=True)
-    log.append(
-        user,
-        "disclosure",
-        [],
-        purpose,
-        recipient=recipient or f"file:{path}",
-        detail={"command": "export", "entities": n_e, "relationship_lines": n_r},
-    )
-    out.print(f"exported {n_e} entities and {n_r} relationship lines to {path}")
+    if fmt == "jsonl":
+        n_e, n_r = counts["entities"], counts["relationship_lines"]
+        out.print(f"exported {n_e} entities and {n_r} relationship lines to {path}")
+    else:
+        what = f"{counts['features']} places" if fmt == "geojson" else f"{counts['entities']} entities"
+        links = "" if fmt == "geojson" else f" and {counts['links']} links"
+        out.print(f"exported {what}{links} to {path} ({', '.join(files)})")
+
+
+JUDGEMENTS = "judgements.jsonl"
+
+
+def _write_export(s: Any, fmt: str, path: Path, flt: Any, files: dict[str, Path]) -> dict[str, int]:
+    """Write the export's files beside their final names (in ``files``, name to file written); its counts."""
+    from ..interchange import ENTITIES_FILE, RELATIONSHIPS_FILE, dump_line, export_lines
+    from ..interchange.analyst import FILES, view, write_geojson, write_graphml, write_i2
+
+    names = (ENTITIES_FILE, RELATIONSHIPS_FILE, JUDGEMENTS) if fmt == "jsonl" else FILES[fmt]
+    for name in names:
+        fd, tmp_name = tempfile.mkstemp(dir=path, prefix=f".{name}.")
+        os.close(fd)
+        files[name] = Path(tmp_name)
+    if fmt == "jsonl":
+        n = dict.fromkeys(names, 0)
+        handles = {name: f.open("w", encoding="utf-8") for name, f in files.items()}
+        try:
+            for name, line in export_lines(s, flt):
+                handles[name].write(dump_line(line))
+                n[name] += 1
+        finally:
+            for fh in handles.values():
+                fh.close()
+        return {"entities": n[ENTITIES_FILE], "relationship_lines": n[RELATIONSHIPS_FILE]}
+    v = view(s, flt, with_hotspots=fmt != "i2csv")
+    counts = {"entities": len(v.entities), "links": len(v.links)}
+    if fmt == "graphml":
+        write_graphml(v, files[FILES[fmt][0]])
+    elif fmt == "geojson":
+        counts["features"] = write_geojson(v, files[FILES[fmt][0]])
+    else:
+        write_i2(v, files[FILES[fmt][0]], files[FILES[fmt][1]])
+    return counts
 
 
 @app.command()

@@ -13,7 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..notes.confidence import MODEL_PATH
-from .common import FormatOpt, StoreOpt, UserError, access_log, app, check_format, err, opened, out
+from .common import FormatOpt, StoreOpt, UserError, access_log, app, check_format, counted, err, opened, out
 
 if TYPE_CHECKING:
     from ..notes.evaluate import Counts, Report
@@ -94,17 +94,31 @@ def ingest(
 ) -> None:
     """Extract, resolve and write notes: one transaction per note; a bad note is reported and skipped."""
     from ..ingest.pipeline import ingest_paths
+    from ..notes.parse import is_note_file
     from ..service.audit import acting
 
     check_format(fmt)
     files: list[Path] = []
+    skipped: list[Path] = []
     for p in notes:
-        if p.is_dir():
-            files += sorted(f for f in p.iterdir() if f.suffix in (".md", ".txt") and f.is_file())
+        if p.is_dir():  # a file named is read as a note; of a folder, only its notes
+            for f in sorted(p.iterdir()):
+                if f.is_file():
+                    (files if is_note_file(f) else skipped).append(f)
         else:
             files.append(p)
-    log = access_log(store)
-    with opened(store, log) as s, acting(s, user, None, {"command": "ingest"}):
+    if skipped:
+        err.print(
+            f"note: skipped {len(skipped)} file{'' if len(skipped) == 1 else 's'} that "
+            f"{'is not a note' if len(skipped) == 1 else 'are not notes'} (a note is a .md or .txt file, "
+            f"not a README nor hidden): {', '.join(str(f) for f in skipped)}",
+            highlight=False,
+            soft_wrap=True,
+        )
+    if not files:
+        raise UserError(f"no notes to ingest in {', '.join(str(p) for p in notes)}; nothing was done")
+    log = access_log(store, create=True)
+    with opened(store, log, create=True) as s, acting(s, user, None, {"command": "ingest"}):
         report = ingest_paths(s, files, user=user)
     if fmt == "json":
         print(json.dumps({"totals": report.totals(), "notes": [n.to_json() for n in report.notes]}, indent=2))
@@ -157,7 +171,17 @@ def review(
             if fmt == "json":
                 print(json.dumps(items, indent=2, ensure_ascii=False))
                 return
-            t = Table("review", "type", "status", "name", "kind", "entity", "candidates / confidence", "evidence")
+            t = Table("review", "type", "status", "name", "kind", "entity", "candidates /\nconfidence", "evidence")
+            # the ids that accept, reject and --into need are never cut short, however narrow the terminal:
+            # their columns do not wrap and are as wide as their longest id; the other columns give way
+            for col, key in ((0, "id"), (5, "entity"), (6, "candidates")):
+                ids = [str(it.get(key) or "") for it in items if it["type"] != "fact" or key == "id"]
+                if key == "candidates":
+                    ids = [i for it in items if it["type"] != "fact" for i in it["candidates"]]
+                t.columns[col].no_wrap = True
+                t.columns[col].min_width = max([6, *map(len, ids)])
+            t.columns[7].overflow = "fold"
+            t.columns[7].min_width = 24
             for it in items:
                 if it["type"] == "fact":
                     t.add_row(
@@ -178,11 +202,11 @@ def review(
                     it["name"],
                     it["entity_kind"],
                     it["entity"],
-                    ", ".join(it["candidates"]),
+                    "\n".join(it["candidates"]),  # one a line: each whole
                     f"{it['source_ref']}: " + "; ".join(it["evidence"]),
                 )
             out.print(t)
-            out.print(f"{len(items)} item(s)")
+            out.print(counted(len(items), "item"))
             return
         if action not in ("accept", "reject", "new"):
             raise typer.BadParameter("action must be list, accept, reject or new")

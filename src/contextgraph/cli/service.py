@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from ..settings import STORE as ENV_STORE
-from .common import StoreOpt, UserError, access_log, app, err, opened, out
+from .common import StoreOpt, UserError, access_log, app, localities_given, opened, out
 
 if TYPE_CHECKING:
     pass
@@ -31,17 +31,10 @@ def token(
 
     with opened(store) as s:
         locs = s.localities()
-    for loc in locality or []:
-        if not locs:
-            err.print(f"warning: no localities are configured; {loc!r} is taken as written", highlight=False)
-        elif loc not in locs.names:
-            hint = f" (did you mean {locs.canonical(loc)!r}?)" if locs.canonical(loc) else ""
-            raise UserError(
-                f"--locality {loc!r} is not a configured locality{hint} (configured: {', '.join(locs.names)}); "
-                f"add it with: contextgraph localities add {loc!r}"
-            )
+    # only a configured locality: a token for one misspelt would open nothing, or the wrong area
+    areas = localities_given(locality, locs)
     try:
-        tok = LocalKeys.for_store(store_url(store)).mint(user, role, locality or [], clearance, minutes)
+        tok = LocalKeys.for_store(store_url(store)).mint(user, role, areas, clearance, minutes)
     except AuthError as e:
         raise UserError(str(e)) from None
     print(tok)
@@ -119,7 +112,7 @@ def _load_sample(url: str) -> None:
     from ..interchange.synth import SAMPLE_AREA, generate
     from ..service.audit import acting
 
-    with opened(url, access_log(url)) as s:
+    with opened(url, access_log(url, create=True), create=True) as s:
         if not s.localities():
             with acting(s, "serve", "sample data", {"command": "serve --sample"}):
                 s.set_localities(SAMPLE_AREA, "serve")

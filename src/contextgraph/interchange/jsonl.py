@@ -47,13 +47,31 @@ _ENTITY_FACT_FIELDS = {"sources", "source_ref", "date", "first_seen", "last_seen
 _REL_FIELDS = {"type", "source", "target", "date", "source_ref", "grading", "properties"}
 
 
+MAX_PROBLEMS = 20
+"""How many problems reading a folder gathers before it stops."""
+
+
 class InputError(BadInput):
     """Bad input, with where it was found. ``str()`` is the message for a person."""
 
     def __init__(self, problems: list[str]):
         self.problems = problems
-        more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+        n = len(problems) - 1
+        more = f" (and {n} more problem{'' if n == 1 else 's'})" if n else ""
         super().__init__(problems[0] + more)
+
+    def every(self, most: int | None = None) -> str:
+        """Every problem gathered, one a line, and whether reading stopped at ``most`` of them.
+
+        >>> print(InputError(["a.jsonl:2: x", "a.jsonl:5: y"]).every())
+        a.jsonl:2: x
+        a.jsonl:5: y
+        2 problems; nothing was written
+        """
+        if len(self.problems) == 1:
+            return self.problems[0]
+        stopped = "; reading stopped there, so there may be more" if most and len(self.problems) >= most else ""
+        return "\n".join([*self.problems, f"{len(self.problems)} problems{stopped}; nothing was written"])
 
 
 @dataclass
@@ -268,7 +286,7 @@ def read_folder(
     folder: Path,
     known_kinds: Callable[[Iterable[str]], dict[str, str]] | None = None,
     progress: Callable[[int], None] | None = None,
-    max_problems: int = 20,
+    max_problems: int = MAX_PROBLEMS,
 ) -> Batch:
     """Read and check a folder in the interchange format.
 

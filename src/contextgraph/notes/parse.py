@@ -72,6 +72,21 @@ assert {k for k, _ in _KIND_CUES} <= set(MEETING_KINDS)
 _DATE_LABEL = re.compile(r"^\W*(date(?: of (?:meeting|summary|interview))?|interview date|meeting date)\W*[:|]", re.I)
 
 
+NOTE_SUFFIXES = (".md", ".txt")
+"""The files of a folder taken as notes: text or markdown."""
+
+
+def is_note_file(path: Path) -> bool:
+    """Whether a file in a folder of notes is a note: a visible ``.md`` or ``.txt`` file that is not
+    the folder's README (its gold annotations, data and hidden files are not notes either).
+
+    >>> [is_note_file(Path(n)) for n in ("mace-1.md", "log.TXT", "README.md", "readme.txt", ".x.md", "a.gold.json")]
+    [True, True, False, False, False, False]
+    """
+    name = path.name
+    return path.suffix.lower() in NOTE_SUFFIXES and not name.startswith(".") and not name.lower().startswith("readme")
+
+
 def read_note(path: Path) -> str:
     """The text of a note file, or a :class:`NoteError` naming the file."""
     try:

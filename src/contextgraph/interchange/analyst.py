@@ -1,0 +1,336 @@
+"""Exports for the tools analysts use: GraphML for Gephi, GeoJSON for QGIS, and the CSV import
+layout of i2 Analyst's Notebook.
+
+Unlike the interchange format, which keeps every stored record so that an import reproduces the
+store, these show the graph as a reader sees it: merged records as one entity, each relationship
+once with the assertions the reader may see (their dates, gradings and sources), and only the
+entities of the reader's localities and handling codes. What passes is decided by the same
+:class:`~contextgraph.store.Filter` as every other read.
+
+>>> sorted(FILES)
+['geojson', 'graphml', 'i2csv']
+>>> cell("=HYPERLINK(1)"), cell("-1.14", numeric=True), cell(None)
+("'=HYPERLINK(1)", '-1.14', '')
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, Final
+
+from ..model import KINDS, REL_TYPES, Assertion, Entity, canonical_pair, strongest_grading
+from ..store import Filter, Store
+
+if TYPE_CHECKING:  # the analysis sits above: its results are only named here
+    from ..analysis.results import Hotspot
+
+FILES: Final[dict[str, tuple[str, ...]]] = {
+    "graphml": ("graph.graphml",),
+    "geojson": ("places.geojson",),
+    "i2csv": ("i2-entities.csv", "i2-links.csv"),
+}
+"""The files each format writes into the export folder."""
+
+I2_TYPES: Final[dict[str, str]] = {
+    "child": "Person",
+    "person_of_concern": "Person",
+    "location": "Place",
+    "school": "Organisation",
+    "group": "Group",
+    "service": "Organisation",
+}
+"""The Analyst's Notebook entity type each kind is imported as (its icon), beside the kind itself."""
+
+ENTITY_COLUMNS: Final = (
+    "Entity ID",
+    "Entity Type",
+    "Kind",
+    "Label",
+    "Aliases",
+    "Date of Birth",
+    "Locality",
+    "Latitude",
+    "Longitude",
+    "First Seen",
+    "Last Seen",
+    "Grading",
+    "Handling",
+    "Sources",
+    "Links",
+    "Properties",
+)
+LINK_COLUMNS: Final = (
+    "Link ID",
+    "From ID",
+    "To ID",
+    "Link Type",
+    "Label",
+    "Direction",
+    "First Seen",
+    "Last Seen",
+    "Grading",
+    "Gradings",
+    "Assertions",
+    "Sources",
+    "Properties",
+)
+_NUMERIC: Final = frozenset({"Latitude", "Longitude", "Links", "Assertions"})
+
+
+@dataclass
+class Link:
+    """One relationship between two live entities, with the assertions a reader may see."""
+
+    type: str
+    source: str
+    target: str
+    assertions: list[Assertion] = field(default_factory=list)
+    properties: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def first_seen(self) -> str | None:
+        return min((a.date for a in self.assertions if a.date), default=None)
+
+    @property
+    def last_seen(self) -> str | None:
+        return max((a.date for a in self.assertions if a.date), default=None)
+
+    @property
+    def gradings(self) -> list[str]:
+        return sorted({a.grading for a in self.assertions if a.grading})
+
+    @property
+    def sources(self) -> list[str]:
+        return list(dict.fromkeys(a.source_ref for a in self.assertions if a.source_ref))
+
+    @property
+    def grading(self) -> str | None:
+        return strongest_grading([a.grading for a in self.assertions])
+
+
+@dataclass
+class View:
+    """What an export shows: live entities by id, their links, and the hotspot places' scores."""
+
+    entities: dict[str, Entity]
+    links: list[Link]
+    hotspots: dict[str, Hotspot] = field(default_factory=dict)
+
+    def degree(self) -> dict[str, int]:
+        """How many links each entity has in the view."""
+        out = dict.fromkeys(self.entities, 0)
+        for x in self.links:
+            out[x.source] += 1
+            out[x.target] += 1
+        return out
+
+
+def view(store: Store, flt: Filter | None = None, with_hotspots: bool = False) -> View:
+    """The live graph that passes ``flt`` (None: all of it), merged records resolved."""
+    p = store.projection(flt)
+    found = store.get_many(p.ids)
+    entities = {i: found[i] for i in p.ids if i in found}
+    rels = []
+    ends: set[str] = set()
+    for r in store.iter_relationships():
+        seen = flt.visible_facts(r) if flt is not None else r
+        if seen is not None and seen.assertions:
+            rels.append(seen)
+            ends.update((seen.source, seen.target))
+    into = store.read(lambda tx: tx.merged_into(ends) if tx.any_merged() else {})
+    links: dict[tuple[str, str, str], Link] = {}
+    for r in rels:
+        s, t = into.get(r.source, r.source), into.get(r.target, r.target)
+        if s == t or s not in entities or t not in entities:
+            continue
+        s, t = canonical_pair(r.type, s, t)
+        link = links.setdefault((r.type, s, t), Link(r.type, s, t))
+        link.assertions.extend(r.assertions)
+        link.properties.update(r.properties)
+    hot: dict[str, Hotspot] = {}
+    if with_hotspots and entities:
+        from ..analysis import DEFAULT, hotspots, prepare
+
+        # scored on the same projection: a score never rests on what the reader may not see
+        hot = {h.id: h for h in hotspots(prepare(p, DEFAULT, None))}
+    return View(entities, sorted(links.values(), key=lambda x: (x.source, x.target, x.type)), hot)
+
+
+def _text(value: Any) -> str:
+    """A property's value as text: lists joined with "; ", anything else as JSON would write it."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list | tuple):
+        return "; ".join(_text(v) for v in value)
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _properties(props: dict[str, Any]) -> str:
+    return "; ".join(f"{k}={_text(v)}" for k, v in sorted(props.items()))
+
+
+# --- GraphML -----------------------------------------------------------------------------
+
+
+def write_graphml(v: View, out: Path) -> None:
+    """GraphML through NetworkX's writer: one node an entity (``label`` its name, ``kind``), one edge
+    a relationship (``label`` and ``type`` its type, its dates, gradings and sources). Every
+    attribute keeps one type throughout; a value that is not there is left out."""
+    import networkx as nx
+
+    g = nx.MultiDiGraph()
+    degree = v.degree()
+    for e in v.entities.values():
+        attrs: dict[str, Any] = {
+            "label": e.name,
+            "kind": e.kind,
+            "kind_label": KINDS[e.kind].label,
+            "locality": e.locality,
+            "dob": e.dob,
+            "aliases": "; ".join(e.aliases) or None,
+            "lat": None if e.lat is None else float(e.lat),
+            "lon": None if e.lon is None else float(e.lon),
+            "first_seen": e.first_seen,
+            "last_seen": e.last_seen,
+            "grading": e.grading,
+            "handling": "".join(sorted(e.handling)) or None,
+            "sources": "; ".join(e.sources) or None,
+            "links": degree[e.id],
+        }
+        h = v.hotspots.get(e.id)
+        if h:
+            attrs.update(hotspot_score=float(h.score), hotspot_rank=int(h.rank))
+        attrs.update({f"prop_{k}": _text(val) for k, val in e.properties.items()})
+        g.add_node(e.id, **{k: val for k, val in attrs.items() if val is not None})
+    for x in v.links:
+        attrs = {
+            "label": x.type,
+            "type": x.type,
+            "symmetric": REL_TYPES[x.type].symmetric,
+            "first_seen": x.first_seen,
+            "last_seen": x.last_seen,
+            "grading": x.grading,
+            "gradings": "; ".join(x.gradings) or None,
+            "assertions": len(x.assertions),
+            "sources": "; ".join(x.sources) or None,
+        }
+        attrs.update({f"prop_{k}": _text(val) for k, val in x.properties.items()})
+        g.add_edge(x.source, x.target, key=x.type, **{k: val for k, val in attrs.items() if val is not None})
+    nx.write_graphml_xml(g, out, encoding="utf-8", prettyprint=True)
+
+
+# --- GeoJSON -----------------------------------------------------------------------------
+
+
+def write_geojson(v: View, out: Path) -> int:
+    """A GeoJSON FeatureCollection (RFC 7946: WGS 84, longitude first) of every entity with
+    coordinates, a Point each with its id, kind, name, locality and links, and a hotspot's score
+    and rank. Returns how many features."""
+    degree = v.degree()
+    feats = []
+    for e in v.entities.values():
+        if e.lat is None or e.lon is None:
+            continue
+        props: dict[str, Any] = {
+            "id": e.id,
+            "kind": e.kind,
+            "name": e.name,
+            "locality": e.locality,
+            "links": degree[e.id],
+            "hotspot_score": None,
+            "hotspot_rank": None,
+        }
+        h = v.hotspots.get(e.id)
+        if h:
+            props.update(hotspot_score=float(h.score), hotspot_rank=int(h.rank))
+        feats.append(
+            {
+                "type": "Feature",
+                "id": e.id,
+                "geometry": {"type": "Point", "coordinates": [float(e.lon), float(e.lat)]},
+                "properties": props,
+            }
+        )
+    with out.open("w", encoding="utf-8") as fh:
+        json.dump({"type": "FeatureCollection", "features": feats}, fh, ensure_ascii=False, indent=1)
+        fh.write("\n")
+    return len(feats)
+
+
+# --- i2 Analyst's Notebook ---------------------------------------------------------------
+
+
+def cell(value: Any, numeric: bool = False) -> str:
+    """A CSV cell; text that a spreadsheet would take for a formula is quoted with an apostrophe."""
+    if value is None:
+        return ""
+    text = str(value)
+    if not numeric and text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text
+
+
+def _rows(fh: IO[str], columns: tuple[str, ...], rows: Iterable[dict[str, Any]]) -> None:
+    w = csv.writer(fh)
+    w.writerow(columns)
+    for row in rows:
+        w.writerow([cell(row.get(c), c in _NUMERIC) for c in columns])
+
+
+def write_i2(v: View, entities_out: Path, links_out: Path) -> None:
+    """Two CSV files in the layout Analyst's Notebook's importer reads (UTF-8 with a byte order
+    mark, a header row): entities, and links between them by entity id."""
+    degree = v.degree()
+    with entities_out.open("w", encoding="utf-8-sig", newline="") as fh:
+        _rows(
+            fh,
+            ENTITY_COLUMNS,
+            (
+                {
+                    "Entity ID": e.id,
+                    "Entity Type": I2_TYPES[e.kind],
+                    "Kind": e.kind,
+                    "Label": e.name,
+                    "Aliases": "; ".join(e.aliases),
+                    "Date of Birth": e.dob,
+                    "Locality": e.locality,
+                    "Latitude": e.lat,
+                    "Longitude": e.lon,
+                    "First Seen": e.first_seen,
+                    "Last Seen": e.last_seen,
+                    "Grading": e.grading,
+                    "Handling": "".join(sorted(e.handling)),
+                    "Sources": "; ".join(e.sources),
+                    "Links": degree[e.id],
+                    "Properties": _properties(e.properties),
+                }
+                for e in v.entities.values()
+            ),
+        )
+    with links_out.open("w", encoding="utf-8-sig", newline="") as fh:
+        _rows(
+            fh,
+            LINK_COLUMNS,
+            (
+                {
+                    "Link ID": f"{x.type}:{x.source}:{x.target}",
+                    "From ID": x.source,
+                    "To ID": x.target,
+                    "Link Type": x.type,
+                    "Label": x.type.replace("_", " ").lower(),
+                    "Direction": "None" if REL_TYPES[x.type].symmetric else "Ahead",
+                    "First Seen": x.first_seen,
+                    "Last Seen": x.last_seen,
+                    "Grading": x.grading,
+                    "Gradings": "; ".join(x.gradings),
+                    "Assertions": len(x.assertions),
+                    "Sources": "; ".join(x.sources),
+                    "Properties": _properties(x.properties),
+                }
+                for x in v.links
+            ),
+        )

@@ -1,0 +1,215 @@
+"""Exports for the tools analysts use, read back as those tools read them: GraphML by NetworkX and
+igraph (as Gephi), GeoJSON by GDAL (as QGIS), the i2 Analyst's Notebook CSV by the csv module;
+each only what the reader it is for may see, and each logged as a disclosure."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import igraph
+import networkx as nx
+import pytest
+
+from contextgraph.interchange.analyst import ENTITY_COLUMNS, I2_TYPES, LINK_COLUMNS
+from contextgraph.service.audit import AuditLog
+from contextgraph.store import Store
+
+from .cli import cg
+from .conftest import IN_CI
+from .data import ENTITIES, RELATIONSHIPS
+
+WEST = {"c-3", "l-2"}  # Tyler Marsh and 14 Mill Road: the contract data's West
+WEST_NAMES = ("Tyler Marsh", "14 Mill Road")
+C_GRADED = ("2C C", "1B C")  # c-2 SEEN_AT l-1, and p-1 EXPLOITS c-1: handling code C only
+
+
+@pytest.fixture
+def loaded(store: Store) -> Store:
+    store.upsert(ENTITIES, RELATIONSHIPS)
+    return store
+
+
+def export(store: Store, out: Path, fmt: str, *more: str) -> None:
+    r = cg("export", str(out), "--format", fmt, "--purpose", "MACE pack", *more, store=store)
+    assert r.returncode == 0, r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def ogrinfo(path: Path) -> str:
+    if shutil.which("ogrinfo") is None:
+        if IN_CI:
+            pytest.fail("GDAL's ogrinfo must be installed in CI (tests/run.sh installs gdal-bin)")
+        pytest.skip("GDAL's ogrinfo is not installed (apt-get install gdal-bin)")
+    r = subprocess.run(["ogrinfo", "-ro", "-al", str(path)], capture_output=True, text=True, check=False)
+    assert r.returncode == 0 and "ERROR" not in r.stderr, r.stderr
+    return r.stdout
+
+
+def test_graphml_opens_with_kinds_types_dates_and_gradings(loaded: Store, tmp_path: Path) -> None:
+    export(loaded, tmp_path / "g", "graphml")
+    assert [p.name for p in (tmp_path / "g").iterdir()] == ["graph.graphml"]
+    g = nx.read_graphml(tmp_path / "g" / "graph.graphml", force_multigraph=True)
+    assert set(g.nodes) == {e.id for e in ENTITIES}
+    kyle = g.nodes["c-1"]
+    assert (kyle["label"], kyle["kind"], kyle["locality"], kyle["dob"]) == (
+        "Kyle Benson",
+        "child",
+        "East",
+        "2009-04-12",
+    )
+    assert kyle["aliases"] == "Benno" and kyle["prop_risk_level"] == "high"
+    assert g.nodes["l-1"]["lat"] == pytest.approx(52.62) and g.nodes["l-1"]["kind"] == "location"
+    edges = {(d["type"], s, t): d for s, t, d in g.edges(data=True)}
+    assert len(edges) == len(RELATIONSHIPS)
+    seen = edges[("SEEN_AT", "c-2", "l-1")]
+    assert (seen["first_seen"], seen["last_seen"], seen["grading"], seen["assertions"]) == (
+        "2024-01-10",
+        "2024-01-10",
+        "2C C",
+        1,
+    )
+    assert seen["sources"] == "mace-east-2024-03-14" and seen["label"] == "SEEN_AT"
+    assert edges[("ASSOCIATES_WITH", "c-1", "c-2")]["symmetric"] is True
+    assert "grading" not in edges[("ATTENDS", "c-1", "s-1")]  # ungraded: left out, not "None"
+    ig = igraph.Graph.Read_GraphML(str(tmp_path / "g" / "graph.graphml"))
+    assert (ig.vcount(), ig.ecount()) == (len(ENTITIES), len(RELATIONSHIPS))
+    assert sorted(ig.vs["kind"]) == sorted(e.kind for e in ENTITIES)
+    assert sorted(ig.es["type"]) == sorted(r.type for r in RELATIONSHIPS)
+
+
+def test_graphml_shows_merged_records_as_one(loaded: Store, tmp_path: Path) -> None:
+    loaded.merge("c-1", "c-4", user="t", reason="same boy")
+    export(loaded, tmp_path / "g", "graphml")
+    g = nx.read_graphml(tmp_path / "g" / "graph.graphml", force_multigraph=True)
+    assert "c-4" not in g.nodes
+    (seen,) = [d for s, t, d in g.edges(data=True) if (s, t, d["type"]) == ("c-1", "l-1", "SEEN_AT")]
+    assert seen["assertions"] == 2 and seen["first_seen"] == "2024-03-02" and seen["last_seen"] == "2024-04-10"
+    assert seen["gradings"] == "1B P" and seen["sources"] == "mace-east-2024-03-14; log-east-2024-04-18"
+
+
+def test_geojson_opens_in_gdal_with_places_their_links_and_hotspots(loaded: Store, tmp_path: Path) -> None:
+    export(loaded, tmp_path / "m", "geojson")
+    path = tmp_path / "m" / "places.geojson"
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    placed = {e.id: e for e in ENTITIES if e.lat is not None}
+    assert {f["properties"]["id"] for f in doc["features"]} == set(placed)
+    by_id = {f["properties"]["id"]: f for f in doc["features"]}
+    assert by_id["l-1"]["geometry"] == {"type": "Point", "coordinates": [-1.06, 52.62]}
+    assert by_id["l-1"]["properties"]["links"] == 3 and by_id["l-1"]["properties"]["kind"] == "location"
+    assert by_id["l-1"]["properties"]["hotspot_score"] > 0 and by_id["l-1"]["properties"]["hotspot_rank"] == 1
+    assert by_id["s-1"]["properties"]["hotspot_score"] is None
+    info = ogrinfo(path)
+    assert f"Feature Count: {len(placed)}" in info and "Geometry: Point" in info
+    for field in ("id", "kind", "name", "locality", "links", "hotspot_score", "hotspot_rank"):
+        assert re.search(rf"^{field}: ", info, re.M), (field, info)
+    assert "name (String) = Carrow Park skate area" in info
+
+
+def test_i2_csv_has_the_columns_and_links_by_entity_id(loaded: Store, tmp_path: Path) -> None:
+    export(loaded, tmp_path / "i2", "i2csv")
+    with (tmp_path / "i2" / "i2-entities.csv").open(encoding="utf-8-sig", newline="") as fh:
+        ents = list(csv.DictReader(fh))
+    with (tmp_path / "i2" / "i2-links.csv").open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        links = list(reader)
+        assert tuple(reader.fieldnames or ()) == LINK_COLUMNS
+    assert tuple(ents[0]) == ENTITY_COLUMNS
+    by_id = {e["Entity ID"]: e for e in ents}
+    assert set(by_id) == {e.id for e in ENTITIES}
+    kyle = by_id["c-1"]
+    assert (kyle["Entity Type"], kyle["Kind"], kyle["Label"], kyle["Date of Birth"]) == (
+        "Person",
+        "child",
+        "Kyle Benson",
+        "2009-04-12",
+    )
+    assert "risk_level=high" in kyle["Properties"] and "exploitation_types=CCE" in kyle["Properties"]
+    assert by_id["l-1"]["Longitude"] == "-1.06"  # a number, never quoted as text
+    assert {e["Entity Type"] for e in ents} <= set(I2_TYPES.values())
+    assert len(links) == len(RELATIONSHIPS)
+    assert all(x["From ID"] in by_id and x["To ID"] in by_id for x in links)
+    exploits = next(x for x in links if x["Link Type"] == "EXPLOITS")
+    assert (exploits["From ID"], exploits["To ID"], exploits["Direction"], exploits["Grading"]) == (
+        "p-1",
+        "c-1",
+        "Ahead",
+        "1B C",
+    )
+    assert next(x for x in links if x["Link Type"] == "ASSOCIATES_WITH")["Direction"] == "None"
+
+
+def test_i2_text_a_spreadsheet_would_run_is_quoted(store: Store, tmp_path: Path) -> None:
+    from contextgraph.model import Entity
+
+    store.upsert([Entity("c-9", "child", '=HYPERLINK("http://x")', locality="East")], [])
+    export(store, tmp_path / "i2", "i2csv")
+    text = (tmp_path / "i2" / "i2-entities.csv").read_text(encoding="utf-8-sig")
+    assert "'=HYPERLINK" in text and ",=HYPERLINK" not in text
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "graphml", "geojson", "i2csv"])
+def test_an_export_for_a_reader_holds_nothing_they_may_not_see(loaded: Store, tmp_path: Path, fmt: str) -> None:
+    export(loaded, tmp_path / "x", fmt, "--locality", "east", "--clearance", "P", "--recipient", "CSC East")
+    text = "\n".join(p.read_text(encoding="utf-8-sig") for p in (tmp_path / "x").iterdir())
+    for leak in (*WEST, *WEST_NAMES, *C_GRADED, "EXPLOITS"):
+        assert not re.search(rf"(?<![\w-]){re.escape(leak)}(?![\w-])", text), (fmt, leak)
+    assert "Kyle Benson" in text or fmt == "geojson"
+    assert "Carrow Park skate area" in text
+    if fmt == "graphml":
+        g = nx.read_graphml(tmp_path / "x" / "graph.graphml", force_multigraph=True)
+        assert not WEST & set(g.nodes) and ("c-2", "l-1") not in {(s, t) for s, t in g.edges()}
+
+
+def test_each_export_is_logged_as_a_disclosure_to_its_recipient(
+    loaded: Store, tmp_path: Path, _audit_log: Path
+) -> None:
+    for fmt in ("graphml", "geojson", "i2csv"):
+        export(loaded, tmp_path / fmt, fmt, "--recipient", "CSC East", "--user", "ana", "--locality", "East")
+    recs = [r for r in AuditLog(_audit_log).records() if r["operation"] == "disclosure"]
+    assert [r["detail"]["format"] for r in recs] == ["graphml", "geojson", "i2csv"]
+    assert all(r["recipient"] == "CSC East" and r["user"] == "ana" and r["purpose"] == "MACE pack" for r in recs)
+    assert all(r["detail"]["localities"] == ["East"] for r in recs)
+    assert recs[0]["detail"]["entities"] == len([e for e in ENTITIES if e.locality != "West"])
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "graphml", "i2csv"])
+def test_an_export_that_cannot_be_logged_gives_nothing(
+    loaded: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str
+) -> None:
+    from typer.testing import CliRunner
+
+    from contextgraph.cli import app
+    from contextgraph.service.audit import AuditError
+
+    def refuse(*_: object, **__: object) -> None:
+        raise AuditError("the access log cannot be written")
+
+    monkeypatch.setattr(AuditLog, "append", refuse)
+    out = tmp_path / "g"
+    res = CliRunner().invoke(app, ["export", str(out), "--format", fmt, "--purpose", "MACE", "--store", loaded.url])
+    assert isinstance(res.exception, AuditError)
+    assert out.is_dir() and not any(out.iterdir())  # no file, not even one written aside
+
+
+def test_bad_options_are_refused_before_anything_is_written(loaded: Store, tmp_path: Path) -> None:
+    r = cg("export", str(tmp_path / "o"), "--format", "pdf", "--purpose", "MACE", store=loaded)
+    assert r.returncode == 2 and "--format must be one of jsonl, graphml, geojson, i2csv" in r.stderr
+    r = cg(
+        "export", str(tmp_path / "o"), "--format", "graphml", "--purpose", "MACE", "--locality", "Nowhere", store=loaded
+    )
+    assert r.returncode == 1 and "'Nowhere' is not a configured locality" in r.stderr
+    r = cg("export", str(tmp_path / "o"), "--format", "graphml", store=loaded)
+    assert r.returncode == 1 and "--purpose" in r.stderr
+    assert not (tmp_path / "o").exists() or not any((tmp_path / "o").iterdir())
+
+
+def test_the_default_stays_the_interchange_format(loaded: Store, tmp_path: Path) -> None:
+    r = cg("export", str(tmp_path / "j"), "--purpose", "backup", store=loaded)
+    assert r.returncode == 0, r.stderr
+    assert sorted(p.name for p in (tmp_path / "j").iterdir()) == ["entities.jsonl", "relationships.jsonl"]
+    assert f"exported {len(ENTITIES)} entities and {len(RELATIONSHIPS)} relationship lines" in r.stdout
