@@ -78,7 +78,7 @@ def test_every_operation_is_logged_with_user_purpose_and_recipient(loaded: Store
     assert log[3]["subjects"] == ["c-1", "c-4"] and log[3]["purpose"] == "same DOB"
     erasure = log[5]
     assert "c-3" not in json.dumps(erasure) and "Tyler" not in json.dumps(erasure)  # no erased data
-    assert erasure["detail"]["erasure"] == loaded.erasures()[0]["id"]
+    assert erasure["detail"]["erasure"] == loaded.erasures()[0].id
     assert all(str(r["time"]).endswith("Z") for r in log)
     assert [r["seq"] for r in log] == list(range(len(log)))
     # the store keeps the record of its last write: the erasure

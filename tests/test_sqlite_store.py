@@ -291,7 +291,7 @@ def _erase_and_read_pages(db: Path, secure: bool) -> bytes:
 
     assert b"Tyler Marsh" in raw() and b"2010-07-19" in raw()  # the test can see what it looks for
     rec = s.erase("c-3", user="dpo", reason="erasure request upheld")
-    assert rec["wal_emptied"] is True
+    assert rec.wal_emptied is True
     assert not wal.exists() or wal.stat().st_size == 0
     found = raw()
     assert b"Kyle Benson" in found  # everyone else is still there

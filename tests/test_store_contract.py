@@ -326,7 +326,7 @@ def test_erasure_removes_the_person_and_keeps_no_personal_data(loaded: Store) ->
     assert loaded.get("c-1") is None
     assert loaded.search("kyle benson") == [] or all(e.id != "c-1" for e, _ in loaded.search("kyle benson"))
     assert "c-1" not in loaded.projection().index
-    assert rec["relationships"] == 6
+    assert rec.relationships == 6
     (stored,) = loaded.erasures()
     text = repr(stored)
     for personal in ("c-1", "Kyle", "Benson", "2009-04-12", "Benno"):

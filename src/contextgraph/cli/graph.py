@@ -386,8 +386,8 @@ def erase(
     # the record names the erasure, never the person erased
     with opened(store, log) as s, acting(s, user, reason, {"command": "erase"}):
         rec = s.erase(entity_id, user=user, reason=reason)
-    out.print(f"erased {rec['entities']} records and {rec['relationships']} relationships (erasure {rec['id']})")
-    if rec.get("wal_emptied") is False:
+    out.print(f"erased {rec.entities} records and {rec.relationships} relationships (erasure {rec.id})")
+    if rec.wal_emptied is False:
         err.print(
             "note: another process is reading the store, so its write-ahead file (-wal) could not be emptied yet and "
             "may still hold the erased values: run the erasure's checkpoint again when it is idle "

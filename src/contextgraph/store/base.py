@@ -25,7 +25,7 @@ from . import identities, reads, upsert
 from .codec import new_record
 from .errors import StoreError
 from .filter import Filter
-from .types import Fact, Key, Label, Named, Staged, Stats, Subgraph, WriteAbout, WriteJournal, WriteSummary
+from .types import Erasure, Fact, Key, Label, Named, Staged, Stats, Subgraph, WriteAbout, WriteJournal, WriteSummary
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -393,7 +393,7 @@ class Store(ABC):
         """Undo a merge: ``b`` becomes its own entity again, with its own facts."""
         identities.split(self, a, b, user, reason)
 
-    def erase(self, eid: str, user: str = "system", reason: str = "") -> dict[str, Any]:
+    def erase(self, eid: str, user: str = "system", reason: str = "") -> Erasure:
         """Erase a person: the entity, anything merged with it, its relationships and mentions.
 
         An erasure record stays, holding no personal data: when, who, why, how many
@@ -466,5 +466,6 @@ class Store(ABC):
     def gazetteer_size(self) -> tuple[int, int]:
         return self.read(lambda tx: tx.gazetteer_size())
 
-    def erasures(self) -> list[dict[str, Any]]:
-        return self.read(lambda tx: tx.records("erasures"))
+    def erasures(self) -> list[Erasure]:
+        """The erasures made, oldest first: each with no personal data."""
+        return [Erasure.from_record(r) for r in self.read(lambda tx: tx.records("erasures"))]

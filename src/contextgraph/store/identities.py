@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..model import KINDS, Relationship, canonical_pair
 from .codec import new_record
 from .errors import NotFound, StoreError
 from .merge import merge_relationship
-from .types import Key, WriteAbout
+from .types import Erasure, Key, WriteAbout
 
 if TYPE_CHECKING:
     from .base import Store, Txn
@@ -80,11 +80,11 @@ def rekey(tx: Txn, rels: list[Relationship]) -> None:
         tx.put_relationships(upd, new=False)
 
 
-def erase(store: Store, eid: str, user: str = "system", reason: str = "") -> dict[str, Any]:
+def erase(store: Store, eid: str, user: str = "system", reason: str = "") -> Erasure:
     """As :meth:`Store.erase`."""
     erasure_id = uuid.uuid4().hex
 
-    def work(tx: Txn) -> dict[str, Any]:
+    def work(tx: Txn) -> Erasure:
         canon = tx.merged_into([eid])
         c = canon.get(eid, eid)
         rec = tx.entities([c]).get(c)
@@ -127,7 +127,7 @@ def erase(store: Store, eid: str, user: str = "system", reason: str = "") -> dic
         )
         out["id"] = erasure_id
         tx.add_record("erasures", out)
-        return out
+        return Erasure.from_record(out)
 
     return store._logged(WriteAbout("erase", detail={"erasure": erasure_id}), lambda: store.transaction(work))
 

@@ -149,3 +149,35 @@ class Forkable(Protocol):
     def in_child(self) -> Store:
         """A store to read from in the forked process."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class Erasure:
+    """What an erasure leaves: when, who, why, how many facts went, and a keyed digest of the id
+    erased (it can only confirm an id already known), with no personal data.
+
+    ``wal_emptied``: for the embedded store, whether its write-ahead file was emptied at once (False
+    when another reader kept it; the next erasure or checkpoint empties it); None for a server.
+    """
+
+    id: str
+    at: str
+    user: str
+    reason: str
+    subject_digest: str
+    entities: int
+    relationships: int
+    wal_emptied: bool | None = None
+
+    @classmethod
+    def from_record(cls, rec: dict[str, Any]) -> Erasure:
+        """From the record the store keeps in its ``erasures`` table."""
+        return cls(
+            id=str(rec["id"]),
+            at=str(rec["at"]),
+            user=str(rec.get("user", "")),
+            reason=str(rec.get("reason", "")),
+            subject_digest=str(rec["subject_digest"]),
+            entities=int(rec["entities"]),
+            relationships=int(rec["relationships"]),
+        )

@@ -241,7 +241,7 @@ class Mutation:
                 rec = ctx.store.erase(str(id), user=ctx.who.user, reason=reason)
         except StoreError as exc:
             raise _user_error(exc) from exc
-        return Erasure(id=strawberry.ID(rec["id"]), entities=rec["entities"], relationships=rec["relationships"])
+        return Erasure(id=strawberry.ID(rec.id), entities=rec.entities, relationships=rec.relationships)
 
 
 def _write_link(ctx: Context, raw: dict[str, Any], what: str) -> RelationshipView:

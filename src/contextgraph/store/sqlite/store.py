@@ -14,18 +14,19 @@ write: that map, not an SQL index, keeps one row per type and pair.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from ...model import KINDS, TYPE_CODES, Entity, Relationship
 from ..base import Store, Txn
 from ..errors import StoreError
 from ..filter import Filter
 from ..merge import merge_relationship, same_rel
-from ..types import Fact, Key, Label, Stats, Subgraph, WriteSummary
+from ..types import Erasure, Fact, Key, Label, Stats, Subgraph, WriteSummary
 from . import loading, reads
 from .codec import SYMMETRIC, TYPE_CODE, entity_of_row, relationship_of_row
 from .index import Index, edge_key
@@ -194,13 +195,13 @@ class SQLiteStore(Store):
             row = self._db.execute(sql("postcode_at"), (code,)).fetchone()
         return None if row is None else (row[0], row[1])
 
-    def erase(self, eid: str, user: str = "system", reason: str = "") -> dict[str, Any]:
+    def erase(self, eid: str, user: str = "system", reason: str = "") -> Erasure:
         """As :meth:`Store.erase`; then the write-ahead log is copied into the file and emptied,
         so that no page of the file or its WAL still holds what was erased. ``wal_emptied`` in
         the answer is False when another connection's read kept the WAL from being emptied
         (within the busy timeout): it is emptied by the next erasure or checkpoint."""
         out = super().erase(eid, user=user, reason=reason)
-        return {**out, "wal_emptied": self.checkpoint()}
+        return dataclasses.replace(out, wal_emptied=self.checkpoint())
 
     def checkpoint(self) -> bool:
         """Copy the WAL into the file and truncate it to nothing; False if a reader kept it."""
