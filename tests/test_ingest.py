@@ -118,8 +118,9 @@ def test_review_accept_merges_and_split_undoes(store: Store, tmp_path: Path) -> 
     item = items[0]
     assert item["evidence"] and item["candidates"]
     rec = decide_review(store, item["id"], "accept", user="chair", reason="same boy, confirmed at LOG")
-    assert rec["decision"] == "accepted"
-    kept = rec["into"]
+    assert rec.decision == "accepted"
+    kept = rec.into
+    assert kept is not None
     assert store.canonical_id(item["entity"]) == kept
     assert store.judgements()[-1]["kind"] == "merge"
     assert item["id"] not in {r["id"] for r in reviews(store)}

@@ -217,7 +217,7 @@ def review(
                 rec = decide_review(s, review_id, action, into=into, user=user, reason=reason)
         except ReviewError as e:
             raise UserError(str(e)) from None
-    out.print(f"review {review_id}: {rec['decision']}" + (f" (merged into {rec['into']})" if rec["into"] else ""))
+    out.print(f"review {review_id}: {rec.decision}" + (f" (merged into {rec.into})" if rec.into else ""))
 
 
 def _extract_path(path: Path, services: dict[str, str], at: float | None = None) -> dict[str, Any]:

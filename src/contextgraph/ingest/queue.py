@@ -4,8 +4,9 @@ already held, a fact below the confidence threshold), who may know of each, and 
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from ..errors import BadInput
 from ..interchange import entity_from_json, relationship_from_json
@@ -15,6 +16,27 @@ from ..store import Filter, Store, StoreError
 
 class ReviewError(BadInput):
     pass
+
+
+Outcome = Literal["accepted", "rejected", "new"]
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """A person's decision on a review item: who, when, why, and the record it merged into."""
+
+    id: str
+    review: str
+    decision: Outcome
+    into: str | None
+    user: str
+    reason: str
+    at: str
+
+    def to_record(self) -> dict[str, Any]:
+        """As the review queue keeps it among its records."""
+        fields = asdict(self)
+        return {"id": fields.pop("id"), "kind": "decision", **fields}
 
 
 def source_visible(record: dict[str, Any], flt: Filter) -> bool:
@@ -73,8 +95,8 @@ def decide_review(
     user: str = "system",
     reason: str = "",
     scope: Filter | None = None,
-) -> dict[str, Any]:
-    """Accept (merge into a candidate), reject, or mark as a new entity. Returns the decision record.
+) -> Decision:
+    """Accept (merge into a candidate), reject, or mark as a new entity. Returns the decision.
 
     Accepting an identity item records a merge judgement, which ``split`` undoes. Accepting a fact
     writes it exactly as proposed, with its note as the source; rejecting it writes nothing. With
@@ -101,34 +123,35 @@ def decide_review(
             raise ReviewError(f"{into!r} is not a candidate of review {review_id} ({', '.join(cands)})")
         target = store.merge(into, item["entity"], user=user, reason=reason or f"review {review_id}")
     rec = _decision(review_id, decision, target, user, reason)
-    store.add_records([("reviews", rec)], subjects=[item["entity"], *([target] if target else [])])
+    store.add_records([("reviews", rec.to_record())], subjects=[item["entity"], *([target] if target else [])])
     return rec
 
 
-def _decision(review_id: str, decision: str, into: str | None, user: str, reason: str) -> dict[str, Any]:
-    return {
-        "id": uuid.uuid4().hex[:12],
-        "kind": "decision",
-        "review": review_id,
-        "decision": {"accept": "accepted", "reject": "rejected", "new": "new"}[decision],
-        "into": into,
-        "user": user,
-        "reason": reason,
-        "at": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
+def _decision(review_id: str, decision: str, into: str | None, user: str, reason: str) -> Decision:
+    outcomes: dict[str, Outcome] = {"accept": "accepted", "reject": "rejected", "new": "new"}
+    return Decision(
+        id=uuid.uuid4().hex[:12],
+        review=review_id,
+        decision=outcomes[decision],
+        into=into,
+        user=user,
+        reason=reason,
+        at=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
 
 
 def _decide_fact(
     store: Store, item: dict[str, Any], items: dict[str, dict[str, Any]], decision: str, user: str, reason: str
-) -> dict[str, Any]:
+) -> Decision:
     """Write a queued fact as proposed (accept) or discard it (reject), with the decision, in one transaction."""
     rid = item["id"]
     if decision not in ("accept", "reject"):
         raise ReviewError(f"review {rid} is a queued fact: accept or reject it, not {decision!r}")
     rec = _decision(rid, decision, None, user, reason)
+    record = rec.to_record()
     ends = list(item.get("ends") or [])
     if decision == "reject":
-        store.add_records([("reviews", rec)], subjects=ends)
+        store.add_records([("reviews", record)], subjects=ends)
         return rec
     for need in item.get("needs") or []:
         other = items.get(need)
@@ -141,13 +164,13 @@ def _decide_fact(
     proposal = item["proposal"]
     try:
         if "entity" in proposal:
-            store.upsert([entity_from_json(proposal["entity"])], [], records=[("reviews", rec)])
+            store.upsert([entity_from_json(proposal["entity"])], [], records=[("reviews", record)])
         else:
             rel = relationship_from_json(proposal["relationship"])
             extra = []
             if rel.type == "OPEN_TO":
                 extra = [Entity(rel.target, "service", rel.target.removeprefix(service_id("")))]
-            store.upsert(extra, [rel], records=[("reviews", rec)])
+            store.upsert(extra, [rel], records=[("reviews", record)])
     except (ValueError, StoreError) as exc:
         raise ReviewError(f"review {rid}: the proposed fact cannot be written ({exc})") from None
     return rec
