@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Final
 
-from ..model import KINDS, REL_TYPES, Assertion, Entity, canonical_pair, strongest_grading
+from ..model import KINDS, REL_TYPES, Entity, Relationship, canonical_pair
 from ..store import Filter, Store
 
 if TYPE_CHECKING:  # the analysis sits above: its results are only named here
@@ -81,35 +81,9 @@ LINK_COLUMNS: Final = (
 _NUMERIC: Final = frozenset({"Latitude", "Longitude", "Links", "Assertions"})
 
 
-@dataclass
-class Link:
-    """One relationship between two live entities, with the assertions a reader may see."""
-
-    type: str
-    source: str
-    target: str
-    assertions: list[Assertion] = field(default_factory=list)
-    properties: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def first_seen(self) -> str | None:
-        return min((a.date for a in self.assertions if a.date), default=None)
-
-    @property
-    def last_seen(self) -> str | None:
-        return max((a.date for a in self.assertions if a.date), default=None)
-
-    @property
-    def gradings(self) -> list[str]:
-        return sorted({a.grading for a in self.assertions if a.grading})
-
-    @property
-    def sources(self) -> list[str]:
-        return list(dict.fromkeys(a.source_ref for a in self.assertions if a.source_ref))
-
-    @property
-    def grading(self) -> str | None:
-        return strongest_grading([a.grading for a in self.assertions])
+def _gradings(r: Relationship) -> list[str]:
+    """Every grading a relationship's assertions give, once each."""
+    return sorted({a.grading for a in r.assertions if a.grading})
 
 
 @dataclass
@@ -117,7 +91,7 @@ class View:
     """What an export shows: live entities by id, their links, and the hotspot places' scores."""
 
     entities: dict[str, Entity]
-    links: list[Link]
+    links: list[Relationship]
     hotspots: dict[str, Hotspot] = field(default_factory=dict)
 
     def degree(self) -> dict[str, int]:
@@ -142,13 +116,13 @@ def view(store: Store, flt: Filter | None = None, with_hotspots: bool = False) -
             rels.append(seen)
             ends.update((seen.source, seen.target))
     into = store.read(lambda tx: tx.merged_into(ends) if tx.any_merged() else {})
-    links: dict[tuple[str, str, str], Link] = {}
+    links: dict[tuple[str, str, str], Relationship] = {}
     for r in rels:
         s, t = into.get(r.source, r.source), into.get(r.target, r.target)
         if s == t or s not in entities or t not in entities:
             continue
         s, t = canonical_pair(r.type, s, t)
-        link = links.setdefault((r.type, s, t), Link(r.type, s, t))
+        link = links.setdefault((r.type, s, t), Relationship(r.type, s, t))
         link.assertions.extend(r.assertions)
         link.properties.update(r.properties)
     hot: dict[str, Hotspot] = {}
@@ -214,7 +188,7 @@ def write_graphml(v: View, out: Path) -> None:
             "first_seen": x.first_seen,
             "last_seen": x.last_seen,
             "grading": x.grading,
-            "gradings": "; ".join(x.gradings) or None,
+            "gradings": "; ".join(_gradings(x)) or None,
             "assertions": len(x.assertions),
             "sources": "; ".join(x.sources) or None,
         }
@@ -326,7 +300,7 @@ def write_i2(v: View, entities_out: Path, links_out: Path) -> None:
                     "First Seen": x.first_seen,
                     "Last Seen": x.last_seen,
                     "Grading": x.grading,
-                    "Gradings": "; ".join(x.gradings),
+                    "Gradings": "; ".join(_gradings(x)),
                     "Assertions": len(x.assertions),
                     "Sources": "; ".join(x.sources),
                     "Properties": _properties(x.properties),
