@@ -72,6 +72,16 @@ def test_a_mistyped_store_is_refused_and_nothing_is_made(tmp_path: Path, args: l
     assert not (tmp_path / "OUT").exists()
 
 
+def test_the_access_log_of_a_mistyped_store_is_refused_not_listed_empty(tmp_path: Path) -> None:
+    typo = tmp_path / "typo" / "x.db"
+    for fmt in ("table", "json"):
+        r = cg("audit", "list", "--store", f"sqlite:///{typo}", "--format", fmt, cwd=tmp_path)
+        assert r.returncode == 1, r.stdout + r.stderr
+        assert r.stderr.count("\n") == 1 and "no access log" in r.stderr, r.stderr
+        assert r.stdout == "" and "Traceback" not in r.stderr
+    assert not (tmp_path / "typo").exists()
+
+
 def test_the_default_store_is_not_made_in_the_working_folder_either(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "CONTEXTGRAPH_STORE"}
     r = subprocess.run(

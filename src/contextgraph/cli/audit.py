@@ -73,6 +73,8 @@ def audit_list(
 
     check_format(fmt)
     a = AuditLog(log or audit_path(store_url(store)))
+    if not a.path.exists():  # a mistyped --store or --log: say so, rather than list nothing
+        raise UserError(f"{a.path}: no access log; check --store (or --log)")
     rows = [{**r, "subjects": a.subjects(r)} if r.get("manifest") else r for r in a.list(subject=subject, user=user)]
     if fmt == "json":
         print(json.dumps(rows, indent=2, ensure_ascii=False))
