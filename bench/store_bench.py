@@ -79,7 +79,7 @@ def bulk_loaded(tmp: Path, data: Path, times: dict[str, float]) -> Iterator[Stor
     from tests.neo4j_server.launch import admin_import, maven_neo4j
 
     t0 = time.perf_counter()
-    with paused_gc():
+    with paused_gc(keep=True):
         batch = read_folder(data)
     t1 = time.perf_counter()
     files = write_admin_files(batch, tmp / "files")
@@ -117,7 +117,7 @@ def run(kind: str, data: Path, samples: int, seed: int, warmup: int, rounds: int
             return r | measure(s, children, samples, seed, warmup, rounds)
     with tempfile.TemporaryDirectory() as t, store_of(kind, Path(t)) as s:
         t0 = time.perf_counter()
-        with paused_gc():
+        with paused_gc(keep=True):
             batch = read_folder(data, known_kinds=lambda ids: {i: e.kind for i, e in s.get_many(ids).items()})
         t1 = time.perf_counter()
         s.upsert(batch.entities)

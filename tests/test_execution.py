@@ -55,9 +55,7 @@ def test_quick_lists_answer_as_graphql_core_does(tmp_path: Path, monkeypatch: py
     data = generate(children=300, seed=3)
     with open_store(url) as s:
         s.set_localities(SAMPLE_AREA)
-        s.upsert(
-            [entity_from_json(e) for e in data.entities], [relationship_from_json(r) for r in data.relationships]
-        )
+        s.upsert([entity_from_json(e) for e in data.entities], [relationship_from_json(r) for r in data.relationships])
     key = LocalKeys(tmp_path / "lists.key.pem")
     monkeypatch.setenv(ENV_LOCAL_KEY, str(key.path))
     fast = _answers(url, key, True, monkeypatch)

@@ -304,9 +304,7 @@ def test_import_fuzzing_gives_no_5xx(fuzzed: Service) -> None:
     sent = 0
     failures: list[str] = []
 
-    @settings(
-        max_examples=150, derandomize=True, database=None, deadline=None, suppress_health_check=list(HealthCheck)
-    )
+    @settings(max_examples=150, derandomize=True, database=None, deadline=None, suppress_health_check=list(HealthCheck))
     @given(body=archives())
     def run(body: bytes) -> None:
         nonlocal sent
@@ -325,4 +323,3 @@ def test_fuzzing_counts_are_recorded_in_the_docs() -> None:
     text = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
     assert f"{REST_EXAMPLES} cases per route and generation mode" in text
     assert f"{GRAPHQL_EXAMPLES} GraphQL requests" in text
-

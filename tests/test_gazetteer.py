@@ -307,9 +307,7 @@ def test_every_place_of_another_areas_notes_is_on_its_map_or_in_the_not_located_
             graph = svc.data(f'{{ localityMap(locality: "{ward}") {{ graph }} }}', admin)["localityMap"]["graph"]
             on_map |= {n["id"] for n in graph["nodes"] if n["lat"] is not None and n["id"] in places}
     located = {i for i, e in places.items() if e.lat is not None}
-    missing = [
-        (e.name, e.locality) for i, e in places.items() if i not in on_map and i not in unlocated and e.locality
-    ]
+    missing = [(e.name, e.locality) for i, e in places.items() if i not in on_map and i not in unlocated and e.locality]
     assert not missing, missing
     assert unlocated == set(places) - located  # the list holds exactly the places without coordinates
     # a place of the area as a whole (no ward) is on no ward's map: it is located, or listed

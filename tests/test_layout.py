@@ -119,7 +119,6 @@ def test_no_import_runs_back_up_the_flow() -> None:
                 assert top not in banned, f"{path.relative_to(ROOT)} imports {name}"
 
 
-
 GRAPHQL = PACKAGE / "service" / "graphql"
 GRAPHQL_ORDER = [
     "context",

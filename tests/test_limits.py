@@ -278,7 +278,7 @@ def test_costly_queries_and_long_texts_are_refused_before_they_run(service: Serv
     assert not _audit_log.exists() or "neighbours" not in _audit_log.read_text()  # nothing ran, nothing read
     assert service.post(_neighbours(2), token)[0] == 200
     assert service.post(_neighbours(3, first=20), token)[0] == 200
-    variables = "query($n: Int!) { entity(id: \"l-1\") { neighbours(first: $n) { neighbours(first: $n) { id } } } }"
+    variables = 'query($n: Int!) { entity(id: "l-1") { neighbours(first: $n) { neighbours(first: $n) { id } } } }'
     assert service.post(variables, token, variables={"n": 50})[0] == 200
     three = variables.replace("{ id }", "{ neighbours(first: $n) { id } }")
     assert service.post(three, token, variables={"n": 50})[0] == 400
@@ -291,7 +291,7 @@ def test_costly_queries_and_long_texts_are_refused_before_they_run(service: Serv
     inline = service.post('{ search(text: "%s") { id } }' % ("k" * 300), token)
     assert inline[0] == 400 and "more than 200 (CONTEXTGRAPH_MAX_SEARCH)" in inline[1]["errors"][0]["message"]
     assert service.data('{ search(text: "%s") { id } }' % ("k" * 200), token) == {"search": []}
-    note = "mutation($n: String!) { ingestNote(text: \"x\", name: $n) { sourceRef } }"
+    note = 'mutation($n: String!) { ingestNote(text: "x", name: $n) { sourceRef } }'
     status, body = service.post(note, token, variables={"n": "n" * 201})
     assert status == 400 and "CONTEXTGRAPH_MAX_NAME" in body["errors"][0]["message"]
 
@@ -304,13 +304,13 @@ def test_errors_make_no_suggestions_outside_development(
         '{ entity(id: "c-1") { nam } }',
         '{ entity(idd: "c-1") { name } }',
         '{ search(text: "k", kinds: [CHILDD]) { id } }',
-        "query($k: [EntityKnd!]) { search(text: \"k\", kinds: $k) { id } }",
+        'query($k: [EntityKnd!]) { search(text: "k", kinds: $k) { id } }',
     ]
     for q in typos:
         status, body = service.post(q, token)
         assert status == 400 and body["errors"], body
         assert "Did you mean" not in json.dumps(body), body
-    kinds = "query($k: [EntityKind!]) { search(text: \"k\", kinds: $k) { id } }"
+    kinds = 'query($k: [EntityKind!]) { search(text: "k", kinds: $k) { id } }'
     variable = service.post(kinds, token, variables={"k": ["CHILDD"]})
     assert variable[1]["errors"] and "Did you mean" not in json.dumps(variable[1])
     monkeypatch.setenv(ENV_LOCAL_KEY, str(tmp_path / "dev.key.pem"))

@@ -305,3 +305,43 @@ def test_an_erased_person_is_in_no_page_of_the_file_or_its_wal(tmp_path: Path) -
         assert value not in found, value
     # without secure delete, the same erasure leaves the values in free space of the file's pages
     assert b"Tyler" in _erase_and_read_pages(tmp_path / "f.db", secure=False)
+
+
+def test_relationships_written_in_one_pass_are_the_rows_of_the_generic_upsert(tmp_path: Path) -> None:
+    """The one-pass write of new relationships (keys, rows and index together) stores what the
+    generic upsert of the store interface stores: reversed symmetric pairs, a relationship said
+    twice in one batch, several assertions, properties, ungraded and undated statements."""
+    from contextgraph.model import Assertion, Relationship
+    from contextgraph.store.types import WriteSummary
+
+    batch = [
+        *RELATIONSHIPS,
+        rel("ASSOCIATES_WITH", "c-2", "c-1", ref="n-9", day="2024-05-01", grading="3E C"),  # reversed
+        rel("ASSOCIATES_WITH", "c-1", "c-2", ref="n-8", day=None, grading=None),  # the same pair again
+        Relationship(
+            "SEEN_AT",
+            "c-3",
+            "l-1",
+            [Assertion("n-1", "2024-01-02", "1A P", "c-3", "l-1"), Assertion("n-2", "2023-12-30", "2B C", "c-3", "l-1")],
+            {"note": "by the shop"},
+        ),
+        rel("SEEN_AT", "c-4", "l-1", ref=None, day=None, grading=None),
+    ]
+    rows = []
+    for name, one_pass in (("a", True), ("b", False)):
+        s = open_store(f"sqlite:///{tmp_path / name}.db")
+        assert isinstance(s, SQLiteStore)
+        s.upsert(ENTITIES)
+        if one_pass:
+            s.upsert((), batch)
+        else:
+            s.transaction(lambda tx: Store._upsert_relationships(s, tx, batch, WriteSummary()))  # noqa: B023
+        rows.append(s._db.execute("SELECT * FROM relationships ORDER BY type, src, dst").fetchall())
+        live = s._index()
+        s._ix = None
+        s._ix_saved = True  # read the index again from the rows, not from a copy
+        assert s._load_index().snapshot() == live.snapshot()
+        s.close()
+    strip = [[r[1:] for r in x] for x in rows]  # row numbers may differ
+    assert strip[0] == strip[1]
+    assert len(strip[0]) == len({(r.type, *sorted((r.source, r.target))) for r in batch})

@@ -267,7 +267,7 @@ def eval_analysis(
     as_of_d = _date_opt(as_of, "--as-of")
     with tempfile.TemporaryDirectory() as tmp, open_store(f"sqlite:///{Path(tmp) / 'eval.db'}") as s:
         try:
-            with paused_gc():
+            with paused_gc(keep=True):
                 batch = read_folder(data_dir)
         except InputError as e:
             raise UserError(str(e)) from None

@@ -64,7 +64,7 @@ def import_(
             return {i: e.kind for i, e in s.get_many(ids).items()}
 
         try:
-            with paused_gc():
+            with paused_gc(keep=True):
                 batch = read_folder(path, known_kinds=known)
         except InputError as e:
             raise UserError(e.every(MAX_PROBLEMS)) from None
@@ -98,7 +98,7 @@ def _admin_files(path: Path, folder: Path) -> None:
     from ..memory import paused_gc
 
     try:
-        with paused_gc():
+        with paused_gc(keep=True):
             batch = read_folder(path)
         files = write_admin_files(batch, folder)
     except InputError as e:

@@ -305,7 +305,6 @@ def read_folder(
     problems: list[str] = []
     batch = Batch()
     kinds: dict[str, str] = {}
-    first_line: dict[str, int] = {}
 
     def problem(msg: str) -> None:
         problems.append(msg)
@@ -313,42 +312,61 @@ def read_folder(
             raise InputError(problems)
 
     if ent_path.exists():
+        ents = batch.entities
+        at: dict[str, int] = {}  # id -> index in ents of its first line
+        lines: list[int] = []
         for n, e in _records(ent_path, most, typed.entity, entity_from_json):
             if isinstance(e, str):
                 problem(e)
                 continue
-            prev = kinds.get(e.id)
-            if prev is not None and prev != e.kind:
-                problem(f"{ent_path}:{n}: id {e.id!r} is a {e.kind} here but a {prev} at line {first_line[e.id]}")
+            first = at.setdefault(e.id, len(ents))
+            if first != len(ents) and (was := ents[first].kind) != e.kind:
+                problem(f"{ent_path}:{n}: id {e.id!r} is a {e.kind} here but a {was} at line {lines[first]}")
                 continue
-            kinds[e.id] = e.kind
-            first_line.setdefault(e.id, n)
-            batch.entities.append(e)
+            ents.append(e)
+            lines.append(n)
             if progress and n % 10000 == 0:
                 progress(10000)
-    pending: list[tuple[int, Relationship]] = []
+        kinds = {i: ents[k].kind for i, k in at.items()}
+        del at, lines
+    allowed = {(t, a, b) for t, rt in REL_TYPES.items() for a in KINDS for b in KINDS if rt.allows(a, b)}
+    # checked as read when both ends are in the file; the others once the store is asked about them
+    later: list[tuple[int, int, Relationship]] = []  # (line, place among the kept, relationship)
     if rel_path.exists():
+        kept = batch.relationships
+        keep = kept.append
+        get = kinds.get
         for n, r in _records(rel_path, most, typed.relationship, relationship_from_json):
             if isinstance(r, str):
                 problem(r)
-                continue
-            pending.append((n, r))
+            elif (r.type, get(r.source), get(r.target)) in allowed:
+                keep(r)
+            else:
+                later.append((n, len(kept), r))
             if progress and n % 10000 == 0:
                 progress(10000)
-    missing = {x for _, r in pending for x in (r.source, r.target) if x not in kinds}
+    missing = {x for _, _, r in later for x in (r.source, r.target) if x not in kinds}
     if missing and known_kinds is not None:
         kinds.update(known_kinds(missing))
-    allowed = {(t, a, b) for t, rt in REL_TYPES.items() for a in KINDS for b in KINDS if rt.allows(a, b)}
-    keep = batch.relationships.append
-    for n, r in pending:
+    placed: list[tuple[int, Relationship]] = []
+    for n, k, r in later:
         sk, tk = kinds.get(r.source), kinds.get(r.target)
         if (r.type, sk, tk) in allowed:
-            keep(r)
+            placed.append((k, r))
         elif sk is None or tk is None:
             unknown = r.source if sk is None else r.target
             problem(f"{rel_path}:{n}: {unknown!r} is not an entity in {ENTITIES_FILE} or the store")
         else:
             problem(f"{rel_path}:{n}: {r.type} cannot join a {sk} to a {tk}")
+    if placed:  # in the order of the lines
+        rels, merged = batch.relationships, []
+        at_k = 0
+        for k, r in placed:
+            merged.extend(rels[at_k:k])
+            merged.append(r)
+            at_k = k
+        merged.extend(rels[at_k:])
+        batch.relationships = merged
     jpath = folder / JUDGEMENTS_FILE
     if jpath.exists():
         judged: list[tuple[int, dict[str, Any]]] = []

@@ -335,8 +335,6 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
     return app
 
 
-
-
 def page_config(dev: bool) -> dict[str, Any]:
     """The mapping page's settings: the vocabulary's relationship types, map tiles, sign-in."""
     authority = os.environ.get(ENV_OIDC_AUTHORITY)
@@ -429,8 +427,6 @@ def _unpack(body: bytes, folder: Path, limits: Limits) -> None:
             unpack(z, names, folder, limits)
         except LimitError as exc:
             raise _problem(exc.status, str(exc)) from None
-
-
 
 
 class TCPConfig(uvicorn.Config):

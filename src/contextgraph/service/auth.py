@@ -139,6 +139,7 @@ def _check_lifetime(claims: dict[str, Any]) -> None:
 def _number(x: Any) -> bool:
     return isinstance(x, int | float) and not isinstance(x, bool)
 
+
 def algorithm_of(key: Any) -> str:
     """The one algorithm a public key checks: ES256 for a P-256 key, RS256 for an RSA key."""
     if isinstance(key, ec.EllipticCurvePublicKey) and isinstance(key.curve, ec.SECP256R1):

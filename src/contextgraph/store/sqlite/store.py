@@ -29,7 +29,7 @@ from ..merge import merge_relationship, same_rel
 from ..types import Erasure, Fact, Key, Label, Stats, Subgraph, WriteSummary
 from . import loading, reads
 from .codec import SYMMETRIC, TYPE_CODE, entity_of_row, relationship_of_row
-from .index import Index, edge_key
+from .index import Index
 from .migrations import MIGRATIONS
 from .sql import set_version, sql
 from .txn import SQLiteTxn
@@ -135,19 +135,21 @@ class SQLiteStore(Store):
         nid, ekey, tcode = ix.nid_of, ix.ekey, TYPE_CODE
         fresh: dict[int, Relationship] = {}
         hits: dict[int, Relationship] = {}
+        put = fresh.setdefault
         for r in batch:
             if r.target < r.source and r.type in SYMMETRIC:
                 r = Relationship(r.type, r.target, r.source, r.assertions, r.properties)
             if len(r.assertions) > 1:
                 r = merge_relationship(None, r)
-            k = edge_key(tcode[r.type], nid[r.source], nid[r.target])
-            rid = ekey.get(k)
+            k = (tcode[r.type] << 56) | (nid[r.source] << 28) | nid[r.target]  # as edge_key
+            rid = ekey.get(k) if ekey else None
             if rid is None:
-                prev = fresh.get(k)
-                fresh[k] = r if prev is None else merge_relationship(prev, r)
+                prev = put(k, r)
+                if prev is not r:
+                    fresh[k] = merge_relationship(prev, r)
             else:
-                prev = hits.get(rid)
-                hits[rid] = r if prev is None else merge_relationship(prev, r)
+                was = hits.get(rid)
+                hits[rid] = r if was is None else merge_relationship(was, r)
         changed = []
         if hits:
             old = tx._rels_by_rid(list(hits))
@@ -158,7 +160,7 @@ class SQLiteStore(Store):
                 else:
                     changed.append(m)
         if fresh:
-            tx.put_relationships(list(fresh.values()), new=True)
+            tx.put_keyed(fresh)
         if changed:
             tx.put_relationships(changed, new=False)
         s.relationships_created += len(fresh)
