@@ -122,7 +122,7 @@ def test_review_accept_merges_and_split_undoes(store: Store, tmp_path: Path) -> 
     kept = rec.into
     assert kept is not None
     assert store.canonical_id(item["entity"]) == kept
-    assert store.judgements()[-1]["kind"] == "merge"
+    assert store.judgements()[-1].kind == "merge"
     assert item["id"] not in {r["id"] for r in reviews(store)}
     store.split(kept, item["entity"], user="chair", reason="undo")
     assert store.canonical_id(item["entity"]) == item["entity"]

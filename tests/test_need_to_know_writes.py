@@ -320,7 +320,7 @@ def test_an_import_refused_for_a_judgement_writes_nothing_and_judges_as_its_send
     files["judgements.jsonl"] = [{"a": "c-1", "b": "c-4", "user": "chief.constable", "reason": "approved"}]
     status, body = post_import(service, ana, files)
     assert status == 200 and body["judgements_applied"] == 1
-    assert [j["user"] for j in store.judgements()] == ["ana"]
+    assert [j.user for j in store.judgements()] == ["ana"]
 
 
 def test_a_p_cleared_writer_learns_nothing_of_c_records(service: Service) -> None:

@@ -322,7 +322,10 @@ def test_relationships_written_in_one_pass_are_the_rows_of_the_generic_upsert(tm
             "SEEN_AT",
             "c-3",
             "l-1",
-            [Assertion("n-1", "2024-01-02", "1A P", "c-3", "l-1"), Assertion("n-2", "2023-12-30", "2B C", "c-3", "l-1")],
+            [
+                Assertion("n-1", "2024-01-02", "1A P", "c-3", "l-1"),
+                Assertion("n-2", "2023-12-30", "2B C", "c-3", "l-1"),
+            ],
             {"note": "by the shop"},
         ),
         rel("SEEN_AT", "c-4", "l-1", ref=None, day=None, grading=None),

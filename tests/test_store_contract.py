@@ -296,8 +296,8 @@ def test_merge_and_split_are_reversible(loaded: Store) -> None:
     assert _edges(after_c1) == _edges(before_c1)
     assert _edges(after_c4) == _edges(before_c4) | {("SEEN_AT", "c-4", "l-2", 1)}
     assert loaded.get("c-4").name == "K. Benson"  # type: ignore[union-attr]
-    assert [j["kind"] for j in loaded.judgements()] == ["merge", "split"]
-    assert loaded.judgements()[0]["user"] == "analyst1"
+    assert [j.kind for j in loaded.judgements()] == ["merge", "split"]
+    assert loaded.judgements()[0].user == "analyst1"
 
 
 def test_merge_refuses_what_cannot_be_one(loaded: Store) -> None:

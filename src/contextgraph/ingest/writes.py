@@ -121,7 +121,7 @@ def scope_batch(store: Store, flt: Filter, batch: Batch, user: str) -> Scoped:
     Relationships must already point at entities of the batch or records the writer may link to
     (:func:`~contextgraph.interchange.read_folder` is given only those to look up).
     """
-    judgements = [{**j, "user": user} for j in batch.judgements]
+    judgements = [replace(j, user=user) for j in batch.judgements]
     if sees_everything(flt):
         return Scoped(Batch(batch.entities, batch.relationships, judgements))
     services = [e for e in batch.entities if e.kind == "service"]
@@ -139,12 +139,12 @@ def scope_batch(store: Store, flt: Filter, batch: Batch, user: str) -> Scoped:
         if e.id not in theirs and e.id not in renamed:
             renamed[e.id] = stored_id(store, flt, e)
     declared = {e.id for e in people}
-    ids = [x for j in judgements for x in (j["a"], j["b"]) if x not in declared]
+    ids = [x for j in judgements for x in (j.a, j.b) if x not in declared]
     judged = changeable(store, flt, ids) if ids else {}
     problems = [
         f"judgements.jsonl: judgement {n}: no entity {x!r} in your localities"
         for n, j in enumerate(judgements, 1)
-        for x in (j["a"], j["b"])
+        for x in (j.a, j.b)
         if x not in declared and x not in judged
     ]
     if problems:
@@ -164,7 +164,7 @@ def scope_batch(store: Store, flt: Filter, batch: Batch, user: str) -> Scoped:
         )
         for r in batch.relationships
     ]
-    judgements = [{**j, "a": new(j["a"]), "b": new(j["b"])} for j in judgements]
+    judgements = [replace(j, a=new(j.a), b=new(j.b)) for j in judgements]
     return Scoped(Batch(entities, relationships, judgements), renamed)
 
 

@@ -31,6 +31,7 @@ from ..model import (
     normalise_grading,
     parse_date,
 )
+from ..store.types import Judgement
 from . import typed
 
 if TYPE_CHECKING:
@@ -80,7 +81,7 @@ class Batch:
 
     entities: list[Entity] = field(default_factory=list)
     relationships: list[Relationship] = field(default_factory=list)
-    judgements: list[dict[str, Any]] = field(default_factory=list)
+    judgements: list[Judgement] = field(default_factory=list)
 
 
 def _opt_str(d: dict[str, Any], key: str) -> str | None:
@@ -369,7 +370,7 @@ def read_folder(
         batch.relationships = merged
     jpath = folder / JUDGEMENTS_FILE
     if jpath.exists():
-        judged: list[tuple[int, dict[str, Any]]] = []
+        judged: list[tuple[int, Judgement]] = []
         for n, obj in _lines(jpath, most):
             if isinstance(obj, InputError):
                 problem(str(obj))
@@ -378,15 +379,15 @@ def read_folder(
             elif obj.get("kind", "merge") not in ("merge", "split"):
                 problem(f"{jpath}:{n}: field 'kind' must be merge or split")
             else:
-                judged.append((n, obj))
+                judged.append((n, Judgement.from_record(obj)))
         # every id known and both of one kind, before anything is written
-        missing = {x for _, j in judged for x in (j["a"], j["b"]) if x not in kinds}
+        missing = {x for _, j in judged for x in (j.a, j.b) if x not in kinds}
         if missing and known_kinds is not None:
             kinds.update(known_kinds(missing))
         for n, j in judged:
-            ka, kb = kinds.get(j["a"]), kinds.get(j["b"])
+            ka, kb = kinds.get(j.a), kinds.get(j.b)
             if ka is None or kb is None:
-                unknown = j["a"] if ka is None else j["b"]
+                unknown = j.a if ka is None else j.b
                 problem(f"{jpath}:{n}: {unknown!r} is not an entity in {ENTITIES_FILE} or the store")
             elif ka != kb:
                 problem(f"{jpath}:{n}: cannot judge a {ka} and a {kb} to be one")
@@ -426,13 +427,12 @@ def apply_batch(store: Store, batch: Batch, progress: Callable[[int], None] | No
     summary = store.upsert(batch.entities, batch.relationships, progress=progress)
     applied = 0
     for j in batch.judgements:
-        a, b = j["a"], j["b"]
-        same = store.canonical_id(a) == store.canonical_id(b)
-        if j.get("kind", "merge") == "merge" and not same:
-            store.merge(a, b, user=str(j.get("user", "import")), reason=str(j.get("reason", "")))
+        same = store.canonical_id(j.a) == store.canonical_id(j.b)
+        if j.kind == "merge" and not same:
+            store.merge(j.a, j.b, user=j.user, reason=j.reason)
             applied += 1
-        elif j.get("kind") == "split" and same:
-            store.split(a, b, user=str(j.get("user", "import")), reason=str(j.get("reason", "")))
+        elif j.kind == "split" and same:
+            store.split(j.a, j.b, user=j.user, reason=j.reason)
             applied += 1
     return summary, applied
 
@@ -460,5 +460,5 @@ def export_lines(store: Store, flt: Filter | None = None) -> Iterator[tuple[str,
         for line in relationship_lines(r):
             yield RELATIONSHIPS_FILE, line
     for j in store.judgements():
-        if flt is None or (j.get("a") in kept and j.get("b") in kept):
-            yield JUDGEMENTS_FILE, {k: v for k, v in j.items() if k != "ids"}
+        if flt is None or (j.a in kept and j.b in kept):
+            yield JUDGEMENTS_FILE, j.to_line()

@@ -10,7 +10,7 @@ from ..settings import STORE as ENV_STORE
 from .base import Store
 from .errors import NotFound, StoreError
 from .filter import Filter
-from .types import Stats, Subgraph, WriteSummary
+from .types import Judgement, Stats, Subgraph, WriteSummary
 
 DEFAULT_STORE = "sqlite:///contextgraph.db"
 """The embedded default: ``contextgraph.db`` in the working folder."""
@@ -20,6 +20,7 @@ __all__ = [
     "DEFAULT_STORE",
     "ENV_STORE",
     "Filter",
+    "Judgement",
     "NotFound",
     "Stats",
     "Store",

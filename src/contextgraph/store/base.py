@@ -25,7 +25,20 @@ from . import identities, reads, upsert
 from .codec import new_record
 from .errors import StoreError
 from .filter import Filter
-from .types import Erasure, Fact, Key, Label, Named, Staged, Stats, Subgraph, WriteAbout, WriteJournal, WriteSummary
+from .types import (
+    Erasure,
+    Fact,
+    Judgement,
+    Key,
+    Label,
+    Named,
+    Staged,
+    Stats,
+    Subgraph,
+    WriteAbout,
+    WriteJournal,
+    WriteSummary,
+)
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -427,8 +440,9 @@ class Store(ABC):
         self.add_records([("meta", rec)])
         return rec
 
-    def judgements(self) -> list[dict[str, Any]]:
-        return self.read(lambda tx: tx.records("judgements"))
+    def judgements(self) -> list[Judgement]:
+        """The merges and splits made, oldest first."""
+        return [Judgement.from_record(r) for r in self.read(lambda tx: tx.records("judgements"))]
 
     # the gazetteer
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar, runtime_checkable
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Protocol, TypeVar, runtime_checkable
 
 from ..model import Entity, Relationship
 
@@ -181,3 +181,53 @@ class Erasure:
             entities=int(rec["entities"]),
             relationships=int(rec["relationships"]),
         )
+
+
+JudgementKind = Literal["merge", "split"]
+
+
+@dataclass(frozen=True, slots=True)
+class Judgement:
+    """A person's judgement that two records are one (``merge``) or not (``split``, which undoes a
+    merge): reversible, and kept with who made it and why.
+
+    As read from an interchange file it has no ``id``, ``at`` or ``ids`` yet; as the store keeps it,
+    ``ids`` are the records that moved.
+
+    >>> Judgement.from_record({"a": "c-1", "b": "c-4", "user": "ana"}).to_line()
+    {'kind': 'merge', 'a': 'c-1', 'b': 'c-4', 'user': 'ana', 'reason': ''}
+    """
+
+    kind: JudgementKind
+    a: str
+    b: str
+    user: str = "import"
+    reason: str = ""
+    id: str | None = None
+    at: str | None = None
+    ids: tuple[str, ...] = ()
+
+    @classmethod
+    def from_record(cls, rec: dict[str, Any]) -> Judgement:
+        """From a record the store keeps, or a checked line of ``judgements.jsonl``."""
+        kind: JudgementKind = "split" if rec.get("kind") == "split" else "merge"
+        return cls(
+            kind=kind,
+            a=str(rec["a"]),
+            b=str(rec["b"]),
+            user=str(rec.get("user", "import")),
+            reason=str(rec.get("reason", "")),
+            id=None if rec.get("id") is None else str(rec["id"]),
+            at=None if rec.get("at") is None else str(rec["at"]),
+            ids=tuple(str(x) for x in rec.get("ids") or ()),
+        )
+
+    def to_line(self) -> dict[str, Any]:
+        """The line of ``judgements.jsonl`` an export writes (the records that moved are not in it:
+        importing the line moves them again)."""
+        line: dict[str, Any] = {"id": self.id} if self.id else {}
+        line["kind"] = self.kind
+        if self.at:
+            line["at"] = self.at
+        line.update(a=self.a, b=self.b, user=self.user, reason=self.reason)
+        return line
