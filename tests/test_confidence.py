@@ -136,37 +136,37 @@ def test_a_low_confidence_fact_is_not_written_but_queued_with_its_sentence(store
     assert rep.notes[0].facts_queued == 1
     assert ("ASSOCIATES_WITH", "Tyrone Mitchell") not in related(store, "Jay Reid")
     assert ("OPEN_TO", "svc-YJS") in related(store, "Jay Reid")
-    (item,) = [r for r in reviews(store) if r["type"] == "fact"]
-    assert DOUBTFUL in item["sentence"] and item["source_ref"] == rep.notes[0].source_ref
-    assert item["confidence"] == low["confidence"] and "ASSOCIATES_WITH" in item["name"]
+    (item,) = [r for r in reviews(store) if r.type == "fact"]
+    assert DOUBTFUL in item.sentence and item.source_ref == rep.notes[0].source_ref
+    assert item.confidence == low["confidence"] and "ASSOCIATES_WITH" in item.name
 
 
 def test_accept_writes_the_fact_as_proposed_with_its_source_and_logs_it(
     store: Store, tmp_path: Path, _audit_log: Path
 ) -> None:
     rep = ingest_paths(store, [write(tmp_path, "n.md", NOTE)])
-    (item,) = [r for r in reviews(store) if r["type"] == "fact"]
-    r = cg("review", "accept", item["id"], "--user", "dana", "--reason", "confirmed at the LOG", store=store)
+    (item,) = [r for r in reviews(store) if r.type == "fact"]
+    r = cg("review", "accept", item.id, "--user", "dana", "--reason", "confirmed at the LOG", store=store)
     assert r.returncode == 0, r.stderr
     (e, _), *_ = store.search("Jay Reid")
     (rel,) = [x for x, _ in store.expand([e.id], Filter.of()) if x.type == "ASSOCIATES_WITH"]
     assert [a.source_ref for a in rel.assertions] == [rep.notes[0].source_ref]
-    assert {r["id"]: r["status"] for r in reviews(store, pending_only=False)}[item["id"]] == "accepted"
-    logged = [x for x in AuditLog(_audit_log).records() if (x.get("detail") or {}).get("review") == item["id"]]
+    assert {r.id: r.status for r in reviews(store, pending_only=False)}[item.id] == "accepted"
+    logged = [x for x in AuditLog(_audit_log).records() if (x.get("detail") or {}).get("review") == item.id]
     assert logged and logged[0]["user"] == "dana" and logged[0]["time"]
-    again = cg("review", "accept", item["id"], store=store)
+    again = cg("review", "accept", item.id, store=store)
     assert again.returncode == 1 and "already decided" in again.stderr
 
 
 def test_reject_writes_nothing(store: Store, tmp_path: Path) -> None:
     ingest_paths(store, [write(tmp_path, "n.md", NOTE)])
-    (item,) = [r for r in reviews(store) if r["type"] == "fact"]
+    (item,) = [r for r in reviews(store) if r.type == "fact"]
     before = store.stats().to_json()
-    decide_review(store, item["id"], "reject", user="dana", reason="not so")
+    decide_review(store, item.id, "reject", user="dana", reason="not so")
     assert store.stats().to_json() == before
     assert ("ASSOCIATES_WITH", "Tyrone Mitchell") not in related(store, "Jay Reid")
     with pytest.raises(ReviewError, match="already decided"):
-        decide_review(store, item["id"], "accept")
+        decide_review(store, item.id, "accept")
 
 
 def test_a_queued_entity_comes_before_its_relationships(
@@ -174,17 +174,17 @@ def test_a_queued_entity_comes_before_its_relationships(
 ) -> None:
     monkeypatch.setenv(ENV_THRESHOLD, "0.9")
     ingest_paths(store, [write(tmp_path, "n.md", NOTE)])
-    facts = [r for r in reviews(store) if r["type"] == "fact"]
-    (person,) = [r for r in facts if r["name"] == "Tyrone Mitchell"]
+    facts = [r for r in reviews(store) if r.type == "fact"]
+    (person,) = [r for r in facts if r.name == "Tyrone Mitchell"]
     assert not store.search("Tyrone Mitchell")
-    (link,) = [r for r in facts if person["id"] in r.get("needs", [])]
+    (link,) = [r for r in facts if person.id in r.needs]
     with pytest.raises(ReviewError, match="accept that one first"):
-        decide_review(store, link["id"], "accept")
-    decide_review(store, person["id"], "accept", user="dana")
-    decide_review(store, link["id"], "accept", user="dana")
+        decide_review(store, link.id, "accept")
+    decide_review(store, person.id, "accept", user="dana")
+    decide_review(store, link.id, "accept", user="dana")
     assert ("ASSOCIATES_WITH", "Jay Reid") in related(store, "Tyrone Mitchell")
     with pytest.raises(ReviewError, match="accept or reject"):
-        decide_review(store, facts[0]["id"], "new")
+        decide_review(store, facts[0].id, "new")
 
 
 def test_both_corpora_ingest_with_their_doubtful_facts_queued(store: Store) -> None:
@@ -198,15 +198,15 @@ def test_both_corpora_ingest_with_their_doubtful_facts_queued(store: Store) -> N
     rep = ingest_paths(store, notes)
     assert not rep.failed, [n.error for n in rep.failed]
     rep.notes = [n for n in [*refused.notes, *rep.notes] if n.status == "ingested"]
-    facts = [r for r in reviews(store) if r["type"] == "fact"]
+    facts = [r for r in reviews(store) if r.type == "fact"]
     assert len(facts) == rep.totals()["facts_queued"] > 0
     refs = {r["id"] for r in store.records("sources")}
-    assert all(f["source_ref"] in refs and f["sentence"] and f["proposal"] for f in facts)
+    assert all(f.source_ref in refs and f.sentence and f.proposal for f in facts)
 
 
 def test_erasure_takes_the_queued_facts_naming_the_person(store: Store, tmp_path: Path) -> None:
     ingest_paths(store, [write(tmp_path, "n.md", NOTE)])
-    assert [r for r in reviews(store) if r["type"] == "fact"]
+    assert [r for r in reviews(store) if r.type == "fact"]
     (jay, _), *_ = store.search("Jay Reid")
     store.erase(jay.id, user="admin", reason="erasure request")
     left = [r for r in store.records("reviews") if DOUBTFUL in json.dumps(r)]
@@ -237,7 +237,7 @@ def test_another_localitys_queued_fact_cannot_be_seen_nor_told_from_none(service
     real = service.error(DECIDE, west, id=rid, ok=True)
     invented = service.error(DECIDE, west, id="0123456789ab", ok=True)
     assert real == invented.replace("0123456789ab", rid)
-    assert [r["status"] for r in reviews(store) if r["id"] == rid] == ["pending"]
+    assert [r.status for r in reviews(store) if r.id == rid] == ["pending"]
     # a role that does not write sees no queue at all
     assert "does not allow" in service.error(QUEUED, service.token("mace", ("East",)))
     # the East analyst accepts it: the fact is in the graph, with the note as its source

@@ -113,27 +113,27 @@ def test_bad_files_are_reported_and_the_batch_goes_on(store: Store, tmp_path: Pa
 
 def test_review_accept_merges_and_split_undoes(store: Store, tmp_path: Path) -> None:
     ingest_paths(store, [write(tmp_path, "a.md", NOTE_A), write(tmp_path, "b.md", NOTE_B)])
-    items = [r for r in reviews(store) if r["name"] == "Kyle"]
+    items = [r for r in reviews(store) if r.name == "Kyle"]
     assert items, reviews(store)
     item = items[0]
-    assert item["evidence"] and item["candidates"]
-    rec = decide_review(store, item["id"], "accept", user="chair", reason="same boy, confirmed at LOG")
+    assert item.evidence and item.candidates
+    rec = decide_review(store, item.id, "accept", user="chair", reason="same boy, confirmed at LOG")
     assert rec.decision == "accepted"
     kept = rec.into
     assert kept is not None
-    assert store.canonical_id(item["entity"]) == kept
+    assert store.canonical_id(item.entity) == kept
     assert store.judgements()[-1].kind == "merge"
-    assert item["id"] not in {r["id"] for r in reviews(store)}
-    store.split(kept, item["entity"], user="chair", reason="undo")
-    assert store.canonical_id(item["entity"]) == item["entity"]
+    assert item.id not in {r.id for r in reviews(store)}
+    store.split(kept, item.entity, user="chair", reason="undo")
+    assert store.canonical_id(item.entity) == item.entity
 
 
 def test_review_reject_keeps_them_apart(store: Store, tmp_path: Path) -> None:
     ingest_paths(store, [write(tmp_path, "a.md", NOTE_A), write(tmp_path, "b.md", NOTE_B)])
     item = reviews(store)[0]
-    decide_review(store, item["id"], "reject", user="chair")
-    assert store.canonical_id(item["entity"]) == item["entity"]
-    assert {r["id"]: r["status"] for r in reviews(store, pending_only=False)}[item["id"]] == "rejected"
+    decide_review(store, item.id, "reject", user="chair")
+    assert store.canonical_id(item.entity) == item.entity
+    assert {r.id: r.status for r in reviews(store, pending_only=False)}[item.id] == "rejected"
 
 
 def test_cli_ingests_and_evaluates_the_shared_corpus(store: Store, tmp_path: Path) -> None:

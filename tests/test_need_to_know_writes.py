@@ -141,10 +141,10 @@ def test_a_note_is_resolved_only_against_what_its_writer_may_read(service: Servi
     assert real["matched"] == 0 and real["queued"] == 0
     after = west_child(service)
     assert after == before, "the West record gained the East note"
-    pending = [r for r in reviews(store) if r["name"] == "Tyler Marsh"]
-    assert len(pending) == 1 and pending[0]["candidates"] == ["c-3"]
-    assert any("outside the writer's localities" in e for e in pending[0]["evidence"])
-    assert not [r for r in reviews(store) if r["name"] == "Tamsin Vardy"]
+    pending = [r for r in reviews(store) if r.name == "Tyler Marsh"]
+    assert len(pending) == 1 and pending[0].candidates == ("c-3",)
+    assert any("outside the writer's localities" in e for e in pending[0].evidence)
+    assert not [r for r in reviews(store) if r.name == "Tamsin Vardy"]
 
 
 def test_no_answer_tells_an_id_outside_the_area_from_an_unused_one(service: Service) -> None:

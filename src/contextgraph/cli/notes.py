@@ -167,43 +167,45 @@ def review(
     check_format(fmt)
     with opened(store, access_log(store)) as s:
         if action == "list":
-            items = [it for it in reviews(s, pending_only=not all_) if it["type"] == "fact" or not facts]
+            items = [it for it in reviews(s, pending_only=not all_) if it.type == "fact" or not facts]
             if fmt == "json":
-                print(json.dumps(items, indent=2, ensure_ascii=False))
+                print(json.dumps([it.to_json() for it in items], indent=2, ensure_ascii=False))
                 return
             t = Table("review", "type", "status", "name", "kind", "entity", "candidates /\nconfidence", "evidence")
             # the ids that accept, reject and --into need are never cut short, however narrow the terminal:
             # their columns do not wrap and are as wide as their longest id; the other columns give way
-            for col, key in ((0, "id"), (5, "entity"), (6, "candidates")):
-                ids = [str(it.get(key) or "") for it in items if it["type"] != "fact" or key == "id"]
-                if key == "candidates":
-                    ids = [i for it in items if it["type"] != "fact" for i in it["candidates"]]
+            widest = (
+                [it.id for it in items],
+                [it.entity or "" for it in items if it.type != "fact"],
+                [c for it in items if it.type != "fact" for c in it.candidates],
+            )
+            for col, ids in zip((0, 5, 6), widest, strict=True):
                 t.columns[col].no_wrap = True
                 t.columns[col].min_width = max([6, *map(len, ids)])
             t.columns[7].overflow = "fold"
             t.columns[7].min_width = 24
             for it in items:
-                if it["type"] == "fact":
+                if it.type == "fact":
                     t.add_row(
-                        it["id"],
+                        it.id,
                         "fact",
-                        it["status"],
-                        it["name"],
-                        it.get("entity_kind") or "relationship",
-                        it.get("entity") or "",
-                        f"{it.get('confidence', 0):.2f} ({it.get('how')})",
-                        f"{it['source_ref']}: {it['sentence']}",
+                        it.status,
+                        it.name,
+                        it.entity_kind or "relationship",
+                        it.entity or "",
+                        f"{it.confidence or 0:.2f} ({it.how})",
+                        f"{it.source_ref}: {it.sentence}",
                     )
                     continue
                 t.add_row(
-                    it["id"],
+                    it.id,
                     "identity",
-                    it["status"],
-                    it["name"],
-                    it["entity_kind"],
-                    it["entity"],
-                    "\n".join(it["candidates"]),  # one a line: each whole
-                    f"{it['source_ref']}: " + "; ".join(it["evidence"]),
+                    it.status,
+                    it.name,
+                    it.entity_kind or "",
+                    it.entity or "",
+                    "\n".join(it.candidates),  # one a line: each whole
+                    f"{it.source_ref}: " + "; ".join(it.evidence),
                 )
             out.print(t)
             out.print(counted(len(items), "item"))

@@ -81,7 +81,7 @@ class Mutation:
         ctx.ready_to_write(notes=True)
         rid = str(id)
         # a fact of a note this user may not read is answered as one that does not exist
-        if rid not in {it["id"] for it in queued(ctx, pending_only=False)}:
+        if rid not in {it.id for it in queued(ctx, pending_only=False)}:
             raise RequestError(f"no queued fact {rid!r} in your localities")
         if not reason.strip():
             raise RequestError("a decision on a queued fact needs its reason")
@@ -91,7 +91,7 @@ class Mutation:
                 decide_review(ctx.store, rid, decision, user=ctx.who.user, reason=reason, scope=ctx.scope())
         except (ReviewError, StoreError) as exc:
             raise _user_error(exc) from exc
-        (item,) = [it for it in queued(ctx, pending_only=False) if it["id"] == rid]
+        (item,) = [it for it in queued(ctx, pending_only=False) if it.id == rid]
         return queued_view(item)
 
     @strawberry.mutation(name="upsertEntity", description="Create an entity or add facts to one of yours.")

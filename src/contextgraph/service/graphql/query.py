@@ -3,14 +3,13 @@ sources, a note's preview, queued facts and places without coordinates."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import strawberry
 from strawberry.types import Info
 
 from ...ingest import review
 from ...ingest.gazetteer import unlocated
 from ...ingest.pipeline import reviews, source_visible
+from ...ingest.queue import ReviewItem
 from ...model import KINDS
 from ...notes.parse import NoteError
 from .. import policy
@@ -269,7 +268,7 @@ class Query:
         return page
 
 
-def queued(ctx: Context, locality: str | None = None, pending_only: bool = True) -> list[dict[str, Any]]:
+def queued(ctx: Context, locality: str | None = None, pending_only: bool = True) -> list[ReviewItem]:
     """The queued facts of the notes this user may read (their role must be one that records notes)."""
     ctx.allow(ctx.rules.may_record_notes, "reviewing queued facts")
-    return [it for it in reviews(ctx.store, pending_only, scope=ctx.scope(locality=locality)) if it["type"] == "fact"]
+    return [it for it in reviews(ctx.store, pending_only, scope=ctx.scope(locality=locality)) if it.type == "fact"]

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import strawberry
 from strawberry.scalars import JSON
 
+from ....ingest.queue import ReviewItem
 from .entities import EntityKind, RelationshipType
 
 
@@ -42,17 +41,17 @@ class QueuedFactView:
     status: str = strawberry.field(description="pending, accepted or rejected.")
 
 
-def queued_view(it: dict[str, Any]) -> QueuedFactView:
+def queued_view(it: ReviewItem) -> QueuedFactView:
     return QueuedFactView(
-        id=strawberry.ID(it["id"]),
-        fact=it["name"],
-        kind=it.get("entity_kind") or "relationship",
-        confidence=float(it.get("confidence") or 0.0),
-        how=str(it.get("how") or ""),
-        sentence=it.get("sentence") or "",
-        source=it["source_ref"],
-        locality=it.get("locality"),
-        status=it["status"],
+        id=strawberry.ID(it.id),
+        fact=it.name,
+        kind=it.entity_kind or "relationship",
+        confidence=it.confidence or 0.0,
+        how=it.how or "",
+        sentence=it.sentence,
+        source=it.source_ref,
+        locality=it.locality,
+        status=it.status,
     )
 
 
