@@ -20,6 +20,11 @@ if ! command -v ogrinfo >/dev/null && command -v apt-get >/dev/null; then
   apt-get update -qq && apt-get install -y -qq gdal-bin >/dev/null
 fi
 
+# pdftotext, which reads the text of the page's printed pack: Debian's poppler-utils.
+if ! command -v pdftotext >/dev/null && command -v apt-get >/dev/null; then
+  apt-get update -qq && apt-get install -y -qq poppler-utils >/dev/null
+fi
+
 # Neo4j for the contract suite: NEO4J_URI if given, else testcontainers when a
 # Docker engine answers, else Neo4j Community from Maven Central (fetched here,
 # so the tests themselves download nothing). Keycloak for the sign-in tests comes

@@ -28,12 +28,17 @@ class Service:
         return self.keys.mint(user, role, list(localities))
 
     def post(
-        self, query: str, token: str | None, purpose: str | None = "test", variables: dict[str, Any] | None = None
+        self,
+        query: str,
+        token: str | None,
+        purpose: str | None = "test",
+        variables: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> tuple[int, dict[str, Any]]:
         """A GraphQL request: its status and decoded answer. Reads need a purpose (``X-Purpose``): one
         is sent unless ``purpose`` is empty."""
         body = json.dumps({"query": query, "variables": variables or {}}).encode()
-        status, _, raw = self.call("POST", "/graphql", token, body, "application/json", purpose)
+        status, _, raw = self.call("POST", "/graphql", token, body, "application/json", purpose, headers=headers)
         return status, json.loads(raw or b"{}")
 
     def data(self, query: str, token: str, **variables: Any) -> dict[str, Any]:
@@ -56,11 +61,12 @@ class Service:
         body: bytes | None = None,
         content_type: str | None = None,
         purpose: str | None = None,
+        headers: dict[str, str] | None = None,
         **query: str,
     ) -> tuple[int, dict[str, str], bytes]:
         """Any request: status, headers and body."""
         url = self.base + path + ("?" + urllib.parse.urlencode(query) if query else "")
-        req = urllib.request.Request(url, data=body, method=method)
+        req = urllib.request.Request(url, data=body, method=method, headers=headers or {})
         if content_type:
             req.add_header("Content-Type", content_type)
         if token is not None:

@@ -44,14 +44,16 @@ CHILD_NAMES = ("Kyle Benson", "Zoë Ahmed", "K. Benson", "Benno", "2009-04-12")
 CHILD_LISTS = ("at_risk", "peer_groups")
 
 
-def read_all(service: Service, token: str) -> dict[str, tuple[str, Any]]:
+def read_all(service: Service, token: str, headers: dict[str, str] | None = None) -> dict[str, tuple[str, Any]]:
     """Each read path's answer, as text to search, and its data (None when refused)."""
     out: dict[str, tuple[str, Any]] = {}
     for name, query in READS.items():
-        status, body = service.post(query, token, purpose="role test")
+        status, body = service.post(query, token, purpose="role test", headers=headers)
         assert status == 200, (name, body)
         out[name] = (json.dumps(body, ensure_ascii=False), body.get("data"))
-    status, _, packed = service.call("GET", "/export", token, recipient="role test", purpose="role test")
+    status, _, packed = service.call(
+        "GET", "/export", token, purpose="role test", headers=headers, recipient="role test"
+    )
     if status == 200:
         with zipfile.ZipFile(io.BytesIO(packed)) as z:
             text = "\n".join(z.read(n).decode() for n in z.namelist())
@@ -143,3 +145,32 @@ def test_an_entity_named_only_under_c_is_hidden_from_p_readers(service: Service)
         assert service.data('{ search(text: "ronan vale") { id } }', token)["search"] == []
         graph = service.data('{ localityMap(locality: "East") { graph } }', token)["localityMap"]["graph"]
         assert pid not in {n["id"] for n in graph["nodes"]}
+
+
+PEOPLE_NAMES = ("Kyle Benson", "Zoë Ahmed", "K. Benson", "Benno", "Daniel Okafor", "2009-04-12")
+
+
+@pytest.mark.parametrize("role", ["analyst", "chair", "admin"])
+def test_initials_asked_for_reach_every_answer(service: Service, role: str) -> None:
+    """``X-Names: initials`` (the page's "Initials only"): no person's name, alias or date of birth
+    in any answer, the reasons' sentences and the export included; without it they are there."""
+    token = service.token(role, () if role == "admin" else ("East",))
+    full = read_all(service, token)
+    assert "Kyle Benson" in full["entity"][0] and "Kyle Benson" in full["network"][0]
+    named = read_all(service, token, headers={"X-Names": "initials"})
+    for name, (text, _) in named.items():
+        assert not [n for n in PEOPLE_NAMES if n in text], f"{role} saw a name through {name} with initials asked"
+    assert named["entity"][1]["entity"]["name"] == "K.B."
+    if role != "chair":  # the chair reaches the person of concern only through C-graded facts
+        assert "Daniel Okafor" in full["persons"][0]
+        assert named["persons"][1]["personsOfConcern"]["items"][0]["name"] == "D.O."
+    at_risk = named["at_risk"][1]["unopenedAtRisk"]["items"]
+    assert at_risk and all(r["text"] for c in at_risk for r in c["reasons"])  # the sentences are still there
+
+
+def test_a_mace_member_cannot_ask_for_names_and_a_wrong_ask_is_refused(service: Service) -> None:
+    mace = read_all(service, service.token("mace"), headers={"X-Names": "full"})
+    for name, (text, _) in mace.items():
+        assert not any(n in text for n in CHILD_NAMES), f"mace saw a child's name through {name}"
+    status, body = service.post("{ me { user } }", service.token("analyst"), headers={"X-Names": "everything"})
+    assert status == 400 and "X-Names" in json.dumps(body)

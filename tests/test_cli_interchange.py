@@ -180,3 +180,27 @@ def test_merge_split_and_erase_commands(store: Store, sample: Path) -> None:
     shown = cg("show", kids[1], "--purpose", "test", store=store)
     assert shown.returncode == 0 and json.loads(shown.stdout)["entity"]["id"] == kids[1]
     assert cg("show", kids[0], "--purpose", "test", store=store).returncode == 1
+
+
+def test_initials_leave_no_persons_name_in_an_export_or_a_report(store: Store, tmp_path: Path) -> None:
+    from .data import ENTITIES, RELATIONSHIPS
+
+    store.upsert(ENTITIES, RELATIONSHIPS)
+    people = [e for e in ENTITIES if e.kind in ("child", "person_of_concern")]
+    others = " ".join(e.name for e in ENTITIES if e not in people)  # a group may be named after an alias
+    secrets = [x for e in people for x in (e.name, *e.aliases, e.dob) if x and x not in others]
+    for fmt in ("jsonl", "graphml", "i2csv"):
+        for initials in (False, True):
+            out = tmp_path / f"{fmt}-{initials}"
+            r = cg("export", str(out), "--format", fmt, "--purpose", "t", *(["--initials"] * initials), store=store)
+            assert r.returncode == 0, r.stderr
+            text = "\n".join(p.read_text(encoding="utf-8") for p in out.iterdir())
+            found = [s for s in secrets if s in text]
+            assert (not found) if initials else "Kyle Benson" in found, (fmt, initials, found)
+            if initials:
+                assert "K.B." in text and "D.O." in text
+    for initials in (False, True):
+        r = cg("analyse", "--format", "json", "--purpose", "t", *(["--initials"] * initials), store=store)
+        assert r.returncode == 0, r.stderr
+        found = [s for s in ("Kyle Benson", "Zoë Ahmed", "Daniel Okafor", "Benno") if s in r.stdout]
+        assert (not found) if initials else found, (initials, found)

@@ -10,6 +10,7 @@ the PNG are kept in ``tests/artifacts/``.
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -123,15 +124,66 @@ def test_a_chair_maps_their_locality_and_reads_the_evidence(
     saved = ARTIFACTS / "export.png"
     dl.value.save_as(str(saved))
     assert saved.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and saved.stat().st_size > 20_000
-    # initials only: names on the page become initials
-    page.get_by_test_id("initials-only").check()
-    assert first_name not in page.get_by_test_id("at-risk-item").first.inner_text()
     # nothing of the other localities reached the page
     body = page.inner_text("body")
     seen = "\n".join(answers) + body
     assert not [n for n in others if n in body]
     assert not [i for i in other_ids if f'"{i}"' in seen]
     assert not errors, errors
+    context.close()
+
+
+def test_initials_only_leaves_no_name_in_the_page_its_answers_or_its_print(
+    page_service: Service, browser: Any, area: dict[str, Any]
+) -> None:
+    """With "Initials only" ticked, the server names every person by initials: the list, the reasons,
+    the evidence, the drawings' labels and the printed pack hold no person's full name, and no answer
+    the page receives holds one."""
+    mine = area["locality"]
+    here = [e for e in area["data"].entities if e.get("locality") == mine]
+    # names only people have (generated names repeat across kinds)
+    people = {e["name"] for e in here if e["kind"] in ("child", "person_of_concern")}
+    names = people - {e["name"] for e in here if e["kind"] not in ("child", "person_of_concern")}
+    context = browser.new_context(viewport={"width": 1600, "height": 1000})
+    page = context.new_page()
+    answers: list[str] = []
+    page.on("response", lambda r: answers.append(r.text()) if r.url.endswith("/graphql") else None)
+    page.goto(page_service.base + "/")
+    page.get_by_test_id("token-input").fill(page_service.token("analyst", (mine,), user="ana"))
+    page.get_by_test_id("sign-in").click()
+    items = page.get_by_test_id("at-risk-item")
+    items.first.wait_for(timeout=60_000)
+    full = items.first.locator("strong").inner_text()
+    assert full in names  # before: full names (so that the checks below can fail)
+    items.first.click()
+    page.get_by_test_id("evidence").locator("table tr").nth(1).wait_for()
+    answers.clear()
+    page.get_by_test_id("initials-only").check()
+    # everything is asked for again and redrawn; the evidence shown before is cleared
+    page.wait_for_function(
+        "(n) => { const s = document.querySelector('[data-testid=at-risk-item] strong');"
+        " return s && s.textContent !== n; }",
+        arg=full,
+        timeout=60_000,
+    )
+    assert page.get_by_test_id("evidence").inner_text().strip() == ""
+    shown = items.first.locator("strong").inner_text()
+    assert shown == "".join(f"{w[0].upper()}." for w in full.split())
+    items.first.click()
+    page.get_by_test_id("evidence").locator("table tr").nth(1).wait_for()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "page-initials.png"), full_page=True)
+    pdf = ARTIFACTS / "meeting-pack-initials.pdf"
+    page.emulate_media(media="print")
+    page.pdf(path=str(pdf), landscape=True, print_background=True)
+    printed = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert shown in printed
+    labels = page.evaluate("() => [...document.querySelectorAll('#at-risk li, #evidence')].map(e => e.innerText)")
+    seen = (("the page", page.inner_text("body")), ("the print", printed), ("an answer", "\n".join(answers)))
+    for where, text in seen:
+        leaked = sorted(n for n in names if n in text)
+        assert not leaked, f"{len(leaked)} full names in {where}, e.g. {leaked[:3]}"
+    assert labels and answers
     context.close()
 
 
@@ -245,7 +297,7 @@ def test_a_mace_members_page_shows_no_childs_name(page_service: Service, browser
     page.wait_for_function(
         "() => document.querySelector('[data-testid=map-view] .leaflet-overlay-pane canvas') !== null", timeout=60_000
     )
-    assert page.get_by_test_id("initials-only").is_checked()
+    assert page.get_by_test_id("initials-only").is_checked() and page.get_by_test_id("initials-only").is_disabled()
     assert page.get_by_test_id("at-risk-item").count() == 0
     assert "not part of the MACE view" in page.inner_text("#at-risk")
     linked: dict[str, int] = {}

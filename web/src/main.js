@@ -10,7 +10,7 @@ import { setupReview, showReview } from "./review.js";
 
 const TOKEN_KEY = "contextgraph.token";
 const $ = (id) => document.getElementById(id);
-const state = { config: null, me: null, map: null, cy: null, data: null, atRisk: [], hotspots: [], groups: [] };
+const state = { config: null, me: null, map: null, cy: null, data: null, atRisk: [], hotspots: [], groups: [], naming: 0 };
 
 // --- small helpers -------------------------------------------------------------------------
 
@@ -30,17 +30,14 @@ function status(text, error = false) {
   $("status").classList.toggle("error", error);
 }
 
-function initials(name) {
-  return name
-    .split(/\s+/)
-    .filter((w) => /^\p{L}/u.test(w))
-    .map((w) => w[0].toUpperCase() + ".")
-    .join("");
-}
-
 const PEOPLE = new Set(["child", "person_of_concern"]);
-function shown(name, kind) {
-  return $("initials").checked && PEOPLE.has(kind) ? initials(name) : name;
+
+// "Initials only" is asked of the server (X-Names), which then names every person by initials in
+// everything it answers — lists, reasons, evidence, the drawings' labels — so that nothing drawn,
+// printed or exported from a pseudonymised page holds a full name. A MACE member always sees
+// children by initials: the server decides that by role, and the box is locked for them.
+function namesWanted() {
+  return state.me && state.me.role !== "mace" && $("initials").checked ? "initials" : "full";
 }
 
 function longDate(iso) {
@@ -58,6 +55,7 @@ async function gql(query, variables = {}) {
       "Content-Type": "application/json",
       Authorization: `Bearer ${token}`,
       "X-Purpose": "locality mapping page",
+      "X-Names": namesWanted(),
     },
     body: JSON.stringify({ query, variables }),
   });
@@ -96,7 +94,10 @@ async function signedIn() {
     data.me.clearance === "C"
       ? "OFFICIAL-SENSITIVE — may hold intelligence with handling code C: lawful sharing permitted with conditions"
       : "OFFICIAL-SENSITIVE — handling code P: lawful sharing permitted";
-  if (data.me.role === "mace") $("initials").checked = true;
+  const mace = data.me.role === "mace";
+  $("initials").checked = mace;
+  $("initials").disabled = mace;
+  $("initials").closest("label").title = mace ? "A MACE member always sees children by initials." : "Show every person by initials, for sharing.";
   status(data.localities.length ? "Choose a locality." : "Your sign-in gives no locality.");
   if (data.localities.length) await show();
 }
@@ -176,6 +177,7 @@ async function show() {
   const locality = $("locality").value;
   if (!locality) return;
   status(`Loading ${locality}…`);
+  const naming = state.naming;
   const vars = { l: locality, since: $("since").value || null, until: $("until").value || null, types: chosenTypes() };
   try {
     const m = (await gql(MAP_QUERY, vars)).localityMap;
@@ -183,6 +185,7 @@ async function show() {
     if (state.me.role !== "mace") lists = await gql(AT_RISK_QUERY, { l: locality });
     let unlocated = { items: [], total: 0 };
     if (state.me.role !== "mace") unlocated = (await gql(UNLOCATED_QUERY, { l: locality })).unlocatedPlaces;
+    if (naming !== state.naming) return; // asked for before "Initials only" changed: a newer load draws
     state.data = m.graph;
     state.hotspots = m.hotspots;
     state.atRisk = lists.unopenedAtRisk.items;
@@ -218,7 +221,7 @@ function drawList(total) {
       const li = el(
         "li",
         { "data-testid": "at-risk-item", "data-id": c.id },
-        el("strong", {}, shown(c.name, "child")),
+        el("strong", {}, c.name),
         " ",
         el("span", { class: "score" }, c.score.toFixed(2)),
         el("span", { class: "why" }, why),
@@ -298,7 +301,7 @@ function drawNetwork() {
     ...parents,
     ...nodes.map((n) => {
       const parent = groupOf.has(n.id) && used.has(`group:${groupOf.get(n.id)}`) ? `group:${groupOf.get(n.id)}` : undefined;
-      return { data: { id: n.id, parent, label: shown(n.name, n.kind), kind: n.kind, colour: colour(n), shape: SHAPES[n.kind] || "ellipse" } };
+      return { data: { id: n.id, parent, label: n.name, kind: n.kind, colour: colour(n), shape: SHAPES[n.kind] || "ellipse" } };
     }),
     ...edges.map((e, i) => ({
       data: { id: `e${i}`, source: e.source, target: e.target, type: e.type, colour: EDGE_COLOURS[e.type] || "#777", dashed: DASHED.has(e.type) ? "dashed" : "solid", fact: e },
@@ -440,15 +443,17 @@ function factRows(edges, names) {
 async function evidenceFor(id) {
   const panel = $("evidence");
   panel.replaceChildren(el("p", { class: "hint" }, "Loading…"));
+  const naming = state.naming;
   try {
     const d = await gql(ENTITY_QUERY, { id });
+    if (naming !== state.naming) return;
     if (!d.entity) {
       panel.replaceChildren(el("p", {}, "Not within your localities."));
       return;
     }
     const kinds = new Map(d.network.nodes.map((n) => [n.id, n]));
-    const names = (x) => (kinds.has(x) ? shown(kinds.get(x).name, kinds.get(x).kind) : x);
-    const parts = [el("p", {}, el("strong", {}, shown(d.entity.name, d.entity.kind)), ` — ${d.entity.kind.toLowerCase().replace(/_/g, " ")}, ${d.entity.locality || ""}`)];
+    const names = (x) => (kinds.has(x) ? kinds.get(x).name : x);
+    const parts = [el("p", {}, el("strong", {}, d.entity.name), ` — ${d.entity.kind.toLowerCase().replace(/_/g, " ")}, ${d.entity.locality || ""}`)];
     if (d.entity.openTo.length) parts.push(el("p", {}, `Open to ${d.entity.openTo.join(", ")}.`));
     const child = state.atRisk.find((c) => c.id === id);
     if (child) {
@@ -468,10 +473,12 @@ async function evidenceFor(id) {
 
 async function evidenceForLink(fact) {
   const panel = $("evidence");
+  const naming = state.naming;
   try {
     const d = await gql(ENTITY_QUERY, { id: fact.source });
+    if (naming !== state.naming) return;
     const kinds = new Map(d.network.nodes.map((n) => [n.id, n]));
-    const names = (x) => (kinds.has(x) ? shown(kinds.get(x).name, kinds.get(x).kind) : x);
+    const names = (x) => (kinds.has(x) ? kinds.get(x).name : x);
     const same = d.network.edges.filter((e) => e.type === fact.type && ((e.source === fact.source && e.target === fact.target) || (e.source === fact.target && e.target === fact.source)));
     panel.replaceChildren(el("p", {}, el("strong", {}, "Link")), factRows(same, names));
   } catch (e) {
@@ -494,7 +501,7 @@ function focus(id) {
 function find(text) {
   const t = text.trim().toLowerCase();
   if (!t || !state.data) return;
-  const n = state.data.nodes.find((x) => x.name.toLowerCase().includes(t) || shown(x.name, x.kind).toLowerCase().includes(t));
+  const n = state.data.nodes.find((x) => x.name.toLowerCase().includes(t));
   if (n) focus(n.id);
   else status(`No one called “${text}” in this view.`);
 }
@@ -596,7 +603,12 @@ async function start() {
   $("sign-out").addEventListener("click", () => signOut());
   $("show").addEventListener("click", show);
   $("locality").addEventListener("change", show);
-  $("initials").addEventListener("change", () => state.data && (drawList(state.atRisk.length), drawNetwork()));
+  $("initials").addEventListener("change", () => {
+    // everything on the page was named as the box was: clear it, and ask again
+    state.naming += 1; // an answer asked for before the change is not drawn
+    $("evidence").replaceChildren();
+    if (state.data) show();
+  });
   $("find").addEventListener("keydown", (ev) => ev.key === "Enter" && find(ev.target.value));
   $("export").addEventListener("click", () => exportView("both"));
   $("export-network").addEventListener("click", () => exportView("network"));

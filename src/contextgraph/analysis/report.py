@@ -20,7 +20,7 @@ from typing import Any
 from msgspec.structs import replace
 
 from ..memory import paused_gc
-from ..model import Entity
+from ..model import Entity, initials
 from ..projection import Projection
 from ..store.base import Store
 from ..store.filter import Filter
@@ -193,14 +193,20 @@ def _networks_to(
     send.close()
 
 
-def explain(result: Analysis, store: Store, flt: Filter | None = None) -> Analysis:
+def explain(
+    result: Analysis, store: Store, flt: Filter | None = None, initials: frozenset[str] = frozenset()
+) -> Analysis:
     """A result of :func:`~contextgraph.analysis.analyse` explained: a copy with names, the facts'
-    sources and the sentences (``flt``: what the reader may see of the facts)."""
+    sources and the sentences (``flt``: what the reader may see of the facts). An entity of a kind
+    in ``initials`` is named by its initials everywhere, in the sentences too, and a person's
+    aliases are left out. A result already explained may be explained again so."""
     with paused_gc():  # many small objects, none cyclic: collections would only cost time
-        return _explain(result, store, flt)
+        return _explain(result, store, flt, initials)
 
 
-def _explain(result: Analysis, store: Store, flt: Filter | None = None) -> Analysis:
+def _explain(
+    result: Analysis, store: Store, flt: Filter | None = None, initials: frozenset[str] = frozenset()
+) -> Analysis:
     w = _Words.reading(
         store,
         flt,
@@ -209,6 +215,7 @@ def _explain(result: Analysis, store: Store, flt: Filter | None = None) -> Analy
         result.peer_groups,
         result.persons_of_concern,
         result.changes,
+        initials,
     )
     return Analysis(
         result.as_of,
@@ -245,10 +252,17 @@ def _n(count: int, one: str, many: str | None = None) -> str:
 class _Words:
     """Names, the facts as the store holds them, and sentences, for the results read with it."""
 
-    def __init__(self, labels: dict[str, Label], facts: dict[Key, StoreFact], ents: dict[str, Entity]):
+    def __init__(
+        self,
+        labels: dict[str, Label],
+        facts: dict[Key, StoreFact],
+        ents: dict[str, Entity],
+        hide: frozenset[str] = frozenset(),
+    ):
         self.labels = labels
         self.facts = facts
         self.ents = ents
+        self.hide = hide
 
     @classmethod
     def reading(
@@ -260,6 +274,7 @@ class _Words:
         groups: tuple[PeerGroup, ...],
         persons: tuple[PersonOfConcern, ...],
         changes: Changes | None,
+        hide: frozenset[str] = frozenset(),
     ) -> _Words:
         """What the store holds of the results: the names, the facts, and whole records only where
         a report needs more than a name (flags and aliases)."""
@@ -270,11 +285,13 @@ class _Words:
         ents: dict[str, Entity] = {}
         for chunk in _chunks(sorted(full)):
             ents.update(store.get_many(chunk))
-        return cls(labels, facts, ents)
+        return cls(labels, facts, ents, hide)
 
     def name(self, eid: str) -> str:
         lab = self.labels.get(eid)
-        return lab.name if lab else eid
+        if lab is None:
+            return eid
+        return initials(lab.name) if lab.kind in self.hide else lab.name
 
     def fact(self, f: Fact) -> Fact:
         r = self.facts.get((f.type, f.source, f.target))
@@ -321,7 +338,7 @@ class _Words:
         return replace(
             x,
             name=self.name(x.id),
-            aliases=tuple(ent.aliases) if ent is not None else (),
+            aliases=tuple(ent.aliases) if ent is not None and ent.kind not in self.hide else (),
             evidence=tuple(self.fact(f) for f in x.evidence),
             text=self.person_text(x),
         )

@@ -105,6 +105,10 @@ def analyse(
     top: Annotated[int | None, typer.Option(help="Cut each ranked list to its first N")] = None,
     weights: Annotated[Path | None, typer.Option(help="TOML or JSON file overriding weights")] = None,
     seed: Annotated[int, typer.Option(help="Random seed for community detection")] = 0,
+    initials: Annotated[
+        bool,
+        typer.Option("--initials", help="Every person by initials, in the reasons too: a report to share"),
+    ] = False,
     store: StoreOpt = None,
     user: UserOpt = "cli",
     purpose: PurposeOpt = None,
@@ -112,7 +116,8 @@ def analyse(
 ) -> None:
     """Linked at-risk children not open to services, peer groups, hotspots, persons of concern and changes."""
     from ..analysis import AnalysisError
-    from ..analysis.report import analyse_store
+    from ..analysis.report import analyse_store, explain
+    from ..service.policy import PEOPLE
 
     check_format(fmt)
     purpose = purpose_of("analyse", purpose)
@@ -134,6 +139,8 @@ def analyse(
                 result = analyse_store(s, w, as_of_d, since_d, locality, top, seed, projection=proj)
             except AnalysisError as e:
                 raise UserError(str(e)) from None
+            if initials:
+                result = explain(result, s, None, PEOPLE)
         shown = [c.id for c in result.unopened_at_risk] + [x.id for x in result.persons_of_concern]
         log.append(user, "consultation", shown, purpose, detail={"command": "analyse", "localities": locality or []})
         if fmt == "json":

@@ -146,9 +146,18 @@ def export(
     force: Annotated[
         bool, typer.Option("--force", help="Write into a folder that is not empty, replacing the files of the export")
     ] = False,
+    initials: Annotated[
+        bool,
+        typer.Option(
+            "--initials",
+            help="Every person (child or person of concern) by initials, without aliases, date of birth, "
+            "properties or sources: an export to share",
+        ),
+    ] = False,
 ) -> None:
     """Export the store: in the interchange format, ids as given, one line per assertion; or for
     Gephi, QGIS or Analyst's Notebook, as a reader sees it."""
+    from ..service.policy import PEOPLE
     from ..store import Filter
 
     if fmt not in EXPORT_FORMATS:
@@ -168,7 +177,7 @@ def export(
         path.mkdir(parents=True, exist_ok=True)
         files: dict[str, Path] = {}
         try:
-            counts = _write_export(s, fmt, path, scoped, files)
+            counts = _write_export(s, fmt, path, scoped, files, PEOPLE if initials else frozenset())
             # logged before the files take their names: a disclosure the log could not record is not made
             log.append(
                 user,
@@ -181,6 +190,7 @@ def export(
                     "format": fmt,
                     **({"localities": areas} if areas else {}),
                     **({"clearance": clearance} if clearance else {}),
+                    **({"initials": True} if initials else {}),
                     **counts,
                 },
             )
@@ -205,7 +215,9 @@ def export(
 JUDGEMENTS = "judgements.jsonl"
 
 
-def _write_export(s: Any, fmt: str, path: Path, flt: Any, files: dict[str, Path]) -> dict[str, int]:
+def _write_export(
+    s: Any, fmt: str, path: Path, flt: Any, files: dict[str, Path], initials: frozenset[str]
+) -> dict[str, int]:
     """Write the export's files beside their final names (in ``files``, name to file written); its counts."""
     from ..interchange import ENTITIES_FILE, RELATIONSHIPS_FILE, dump_line, export_lines
     from ..interchange.analyst import FILES, view, write_geojson, write_graphml, write_i2
@@ -219,14 +231,14 @@ def _write_export(s: Any, fmt: str, path: Path, flt: Any, files: dict[str, Path]
         n = dict.fromkeys(names, 0)
         handles = {name: f.open("w", encoding="utf-8") for name, f in files.items()}
         try:
-            for name, line in export_lines(s, flt):
+            for name, line in export_lines(s, flt, initials):
                 handles[name].write(dump_line(line))
                 n[name] += 1
         finally:
             for fh in handles.values():
                 fh.close()
         return {"entities": n[ENTITIES_FILE], "relationship_lines": n[RELATIONSHIPS_FILE]}
-    v = view(s, flt, with_hotspots=fmt != "i2csv")
+    v = view(s, flt, with_hotspots=fmt != "i2csv", initials=initials)
     counts = {"entities": len(v.entities), "links": len(v.links)}
     if fmt == "graphml":
         write_graphml(v, files[FILES[fmt][0]])

@@ -103,11 +103,14 @@ class View:
         return out
 
 
-def view(store: Store, flt: Filter | None = None, with_hotspots: bool = False) -> View:
-    """The live graph that passes ``flt`` (None: all of it), merged records resolved."""
+def view(
+    store: Store, flt: Filter | None = None, with_hotspots: bool = False, initials: frozenset[str] = frozenset()
+) -> View:
+    """The live graph that passes ``flt`` (None: all of it), merged records resolved; an entity of a
+    kind in ``initials`` pseudonymised."""
     p = store.projection(flt)
     found = store.get_many(p.ids)
-    entities = {i: found[i] for i in p.ids if i in found}
+    entities = {i: (e.pseudonymised() if e.kind in initials else e) for i in p.ids if (e := found.get(i)) is not None}
     rels = []
     ends: set[str] = set()
     for r in store.iter_relationships():

@@ -437,18 +437,21 @@ def apply_batch(store: Store, batch: Batch, progress: Callable[[int], None] | No
     return summary, applied
 
 
-def export_lines(store: Store, flt: Filter | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
+def export_lines(
+    store: Store, flt: Filter | None = None, initials: frozenset[str] = frozenset()
+) -> Iterator[tuple[str, dict[str, Any]]]:
     """Every line of an export, as ``(file name, object)``, entities first.
 
     With ``flt``, only what it lets a reader see: entities of its localities,
     relationships between them with only the assertions of its handling codes,
-    and judgements between entities it keeps.
+    and judgements between entities it keeps. An entity of a kind in ``initials`` is
+    pseudonymised (:meth:`~contextgraph.model.Entity.pseudonymised`).
     """
     kept: set[str] = set()
     for e in store.iter_entities():
         if flt is None or flt.node_ok(e.kind, e.locality, e.handling):
             kept.add(e.id)
-            yield ENTITIES_FILE, e.to_json()
+            yield ENTITIES_FILE, (e.pseudonymised() if e.kind in initials else e).to_json()
     for r in store.iter_relationships():
         if flt is not None:
             if r.source not in kept or r.target not in kept:

@@ -32,6 +32,7 @@ from .records import (
     canonical_pair,
     day,
     flagged,
+    initials,
     parse_date,
 )
 from .vocabulary import (
@@ -78,6 +79,7 @@ __all__ = [
     "flagged",
     "grade_code",
     "handling_code",
+    "initials",
     "normalise_grading",
     "parse_date",
     "service_id",

@@ -3,7 +3,7 @@ the checks every fact passes (its dates, its ends' stored order)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, NamedTuple
 
@@ -89,6 +89,15 @@ class Assertion(NamedTuple):
         }
 
 
+def initials(name: str) -> str:
+    """A person's name as initials: what a pseudonymised view shows of them.
+
+    >>> initials("Kyle Benson"), initials("  zoë o'brien-smith ")
+    ('K.B.', 'Z.O.')
+    """
+    return "".join(f"{w[0].upper()}." for w in name.split() if w[:1].isalpha())
+
+
 @dataclass(slots=True)
 class Entity:
     """A node of the graph with what every fact carries.
@@ -119,6 +128,17 @@ class Entity:
     def count(self) -> int:
         """How many source records asserted this entity."""
         return len(self.sources)
+
+    def pseudonymised(self) -> Entity:
+        """A copy as a pseudonymised view shows it: the name as initials, and none of the aliases,
+        date of birth, properties or sources that could name the person.
+
+        >>> e = Entity("c-1", "child", "Kyle Benson", aliases=["Benno"], dob="2009-04-12", sources=["n1"])
+        >>> p = e.pseudonymised()
+        >>> p.name, p.aliases, p.dob, p.sources
+        ('K.B.', [], None, [])
+        """
+        return replace(self, name=initials(self.name), aliases=[], dob=None, properties={}, sources=[])
 
     def to_json(self) -> dict[str, Any]:
         """The interchange form (``entities.jsonl``)."""

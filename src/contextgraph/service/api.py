@@ -12,6 +12,7 @@ Run ``python -m contextgraph.service.api`` to print the GraphQL schema and
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import os
@@ -63,6 +64,9 @@ from .auth import AuthError, LocalKeys, Principal, Verifier
 from .graphql import NO_PURPOSE, Analyses, Context, RequestError, schema, sdl
 
 _FILES = (ENTITIES_FILE, RELATIONSHIPS_FILE, JUDGEMENTS_FILE)
+NAMES_HEADER = "X-Names"
+"""A request header: ``initials`` shows every person by initials in the answer (names, reasons,
+evidence), for a view to be shared; ``full`` (the default) shows names as the role may see them."""
 
 Purpose = Annotated[str | None, Query(description="Why (or send the X-Purpose header)")]
 
@@ -151,9 +155,13 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
         if scheme.lower() != "bearer" or not token.strip():
             raise HTTPException(401, "sign in: send a bearer token", headers={"WWW-Authenticate": "Bearer"})
         try:
-            return verifier.verify(token.strip())
+            principal = verifier.verify(token.strip())
         except AuthError as exc:
             raise HTTPException(401, str(exc), headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}) from None
+        names = request.headers.get(NAMES_HEADER, "full").strip().lower()
+        if names not in ("full", "initials"):
+            raise HTTPException(400, f"{NAMES_HEADER} must be full or initials")
+        return dataclasses.replace(principal, initials=True) if names == "initials" else principal
 
     async def context(request: Request, principal: Principal = Depends(who)) -> Context:  # noqa: B008
         purpose = request.headers.get("x-purpose") or request.query_params.get("purpose")
@@ -307,7 +315,7 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
             raise _problem(503, "the access log cannot be written; nothing is given") from None
         buffers = {name: io.StringIO() for name in _FILES}
         counts = dict.fromkeys(_FILES, 0)
-        for name, line in export_lines(ctx.store, flt):
+        for name, line in export_lines(ctx.store, flt, ctx.who.by_initials):
             buffers[name].write(dump_line(line))
             counts[name] += 1
         packed = io.BytesIO()

@@ -75,10 +75,17 @@ class Principal:
     role: str
     localities: tuple[str, ...]
     clearance: str
+    initials: bool = False
+    """Asked, for this request, that every person be shown by initials (``X-Names: initials``)."""
 
     @property
     def everywhere(self) -> bool:
         return policy.role(self.role).everywhere
+
+    @property
+    def by_initials(self) -> frozenset[str]:
+        """The kinds this request shows by initials (:func:`~contextgraph.service.policy.by_initials`)."""
+        return policy.by_initials(self.role, self.initials)
 
 
 def principal_of(claims: dict[str, Any]) -> Principal:

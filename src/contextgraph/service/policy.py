@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from ..model import REL_TYPES
+from ..model import KINDS, REL_TYPES
 
 Clearance = Literal["P", "C"]
 
@@ -127,6 +127,23 @@ ROLES: Final[dict[str, Role]] = {
     )
 }
 """Every role, by name."""
+
+
+PEOPLE: Final = frozenset(k for k, kind in KINDS.items() if kind.person)
+"""The kinds that are people: what a view asked for by initials shows so."""
+
+
+def by_initials(role_name: str, asked: bool = False) -> frozenset[str]:
+    """The kinds a user sees by initials: children for a role that sees them only so, and every
+    person when the user asked for initials (the page's "Initials only", for sharing).
+
+    >>> sorted(by_initials("mace")), sorted(by_initials("chair")), sorted(by_initials("chair", asked=True))
+    (['child'], [], ['child', 'person_of_concern'])
+    """
+    kinds = PEOPLE if asked else frozenset()
+    if ROLES[role_name].child_names == "initials":
+        kinds |= {"child"}
+    return frozenset(kinds)
 
 
 def role(name: str) -> Role:

@@ -94,7 +94,7 @@ def outside_links(store: Store, ids: Sequence[str], flt: Filter) -> dict[str, in
 
 def labels(store: Store, ids: Iterable[str]) -> dict[str, Label]:
     """Name and coordinates of each entity (as readers see it), for reports over many entities."""
-    return {i: Label(e.name, e.lat, e.lon) for i, e in store.get_many(ids).items()}
+    return {i: Label(e.name, e.lat, e.lon, e.kind) for i, e in store.get_many(ids).items()}
 
 
 def facts(store: Store, keys: Iterable[Key], flt: Filter | None = None) -> dict[Key, Fact]:

@@ -22,6 +22,7 @@ class Label(NamedTuple):
     name: str
     lat: float | None
     lon: float | None
+    kind: str = ""
 
 
 class Named(NamedTuple):

@@ -17,7 +17,7 @@ from typing import Any
 
 from strawberry.fastapi import BaseContext
 
-from ...analysis.report import analyse_store
+from ...analysis.report import analyse_store, explain
 from ...analysis.results import Analysis
 from ...errors import ContextGraphError
 from ...ingest.writes import changeable, linkable
@@ -76,8 +76,15 @@ class Analyses:
                     self.kept.popitem(last=False)
         return value
 
-    def get(self, store: Store, flt: Filter, since: str | None) -> Analysis:
-        """The analysis of what ``flt`` lets a reader see, explained, with changes since ``since``."""
+    def get(self, store: Store, flt: Filter, since: str | None, initials: frozenset[str] = frozenset()) -> Analysis:
+        """The analysis of what ``flt`` lets a reader see, explained, with changes since ``since``;
+        the entities of the kinds in ``initials`` named by their initials, in every sentence too."""
+        if initials:
+            full = self.get(store, flt, since)
+            named: Analysis = self.derived(
+                store, ("analysis", flt, since, initials), lambda: explain(full, store, flt, initials)
+            )
+            return named
         result: Analysis = self.derived(
             store, ("analysis", flt, since), lambda: analyse_store(store, flt=flt, since=since, parallel=False)
         )

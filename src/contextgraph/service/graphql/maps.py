@@ -40,7 +40,8 @@ class LocalityMap:
             ents = ctx.store.get_many([ids[i] for i in kept])
             return Kept(entity_view(ents[ids[i]], ctx.who) for i in kept if ids[i] in ents)
 
-        nodes: list[EntityView] = ctx.analyses.derived(ctx.store, ("nodes", self._flt, ctx.who.role, len(kept)), views)
+        key = ("nodes", self._flt, ctx.who.role, ctx.who.by_initials, len(kept))
+        nodes: list[EntityView] = ctx.analyses.derived(ctx.store, key, views)
         return nodes
 
     @strawberry.field(description="The relationships between the entities, with their sources (typed).")
@@ -63,7 +64,7 @@ class LocalityMap:
     )
     def graph(self) -> JSON:
         ctx = self._ctx
-        key = ("graph", self._flt, ctx.who.role, len(self._kept))
+        key = ("graph", self._flt, ctx.who.role, ctx.who.by_initials, len(self._kept))
         return cast(
             JSON, ctx.analyses.derived(ctx.store, key, lambda: _encoded(_graph(ctx, self._p, self._kept, self._scores)))
         )
@@ -73,7 +74,7 @@ class LocalityMap:
     )
     def geojson(self) -> JSON:
         ctx = self._ctx
-        key = ("geojson", self._flt, ctx.who.role, len(self._kept))
+        key = ("geojson", self._flt, ctx.who.role, ctx.who.by_initials, len(self._kept))
         return cast(
             JSON,
             ctx.analyses.derived(ctx.store, key, lambda: _encoded(_geojson(ctx, self._p, self._kept, self.hotspots))),

@@ -124,7 +124,7 @@ class Query:
         p, order = ctx.analyses.derived(ctx.store, ("map", flt, ctx.who.role), lambda: map_order(ctx, flt))
         most = cap(first, MAX_MAP)
         kept = order[:most].tolist()
-        analysis = ctx.analyses.get(ctx.store, flt, None)
+        analysis = ctx.analyses.get(ctx.store, flt, None, ctx.who.by_initials)
         scores = {} if not ctx.rules.child_lists else {c.id: c.score for c in analysis.unopened_at_risk}
         persons = [p.ids[i] for i in kept if KINDS[p.kind_of(i)].person]
         ctx.consulted(persons, "localityMap")
@@ -148,7 +148,7 @@ class Query:
     ) -> Page[AtRiskChild]:
         ctx = info.context
         ctx.allow(ctx.rules.child_lists, "lists of children")
-        result = ctx.analyses.get(ctx.store, ctx.scope(locality=locality), None)
+        result = ctx.analyses.get(ctx.store, ctx.scope(locality=locality), None, ctx.who.by_initials)
         page: Page[AtRiskChild] = paged(result.unopened_at_risk, first, after, child_view)
         ctx.consulted([str(c.id) for c in page.items], "unopenedAtRisk")
         return page
@@ -159,7 +159,7 @@ class Query:
     ) -> Page[PeerGroup]:
         ctx = info.context
         ctx.allow(ctx.rules.child_lists, "peer groups of children")
-        result = ctx.analyses.get(ctx.store, ctx.scope(locality=locality), None)
+        result = ctx.analyses.get(ctx.store, ctx.scope(locality=locality), None, ctx.who.by_initials)
         page: Page[PeerGroup] = paged(result.peer_groups, first, after, group_view)
         ctx.consulted([str(m) for g in page.items for m in g.members], "peerGroups")
         return page
@@ -174,7 +174,7 @@ class Query:
         after: str | None = None,
     ) -> Page[Hotspot]:
         ctx = info.context
-        result = ctx.analyses.get(ctx.store, ctx.scope(since=since, locality=locality), None)
+        result = ctx.analyses.get(ctx.store, ctx.scope(since=since, locality=locality), None, ctx.who.by_initials)
         page: Page[Hotspot] = paged(result.hotspots, first, after, hotspot_view)
         ctx.consulted([], "hotspots")
         return page
@@ -184,7 +184,7 @@ class Query:
         self, info: Info[Context, None], locality: str | None = None, first: int = 20, after: str | None = None
     ) -> Page[PersonOfConcern]:
         ctx = info.context
-        result = ctx.analyses.get(ctx.store, ctx.scope(locality=locality), None)
+        result = ctx.analyses.get(ctx.store, ctx.scope(locality=locality), None, ctx.who.by_initials)
         page: Page[PersonOfConcern] = paged(result.persons_of_concern, first, after, person_view)
         ctx.consulted([str(x.id) for x in page.items], "personsOfConcern")
         return page
@@ -192,7 +192,7 @@ class Query:
     @strawberry.field(name="changesSince", description="Links, children, hotspots and persons new since a date.")
     def changes_since(self, info: Info[Context, None], date: str, locality: str | None = None) -> Changes:
         ctx = info.context
-        result = ctx.analyses.get(ctx.store, ctx.scope(locality=locality), day(date))
+        result = ctx.analyses.get(ctx.store, ctx.scope(locality=locality), day(date), ctx.who.by_initials)
         assert result.changes is not None  # asked for with a date
         ch = changes_view(result.changes, ctx.who)
         ctx.consulted([str(c.id) for c in ch.children + ch.children_raised], "changesSince")

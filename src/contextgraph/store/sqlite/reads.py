@@ -252,14 +252,16 @@ def labels(store: SQLiteStore, ids: Iterable[str]) -> dict[str, Label]:
                 by_nid.setdefault(n, []).append(i)
         out: dict[str, Label] = {}
         if len(by_nid) > len(ix.nid_of) // 8:  # a large share: one scan beats many lookups
-            rows: Iterable[tuple[int, str, float | None, float | None]] = store._db.execute(sql("entity_labels"))
-            for nid, name, lat, lon in rows:
+            rows: Iterable[tuple[int, str, float | None, float | None, str]] = store._db.execute(
+                sql("entity_labels")
+            )
+            for nid, name, lat, lon, kind in rows:
                 for i in by_nid.get(nid, ()):
-                    out[i] = Label(name, lat, lon)
+                    out[i] = Label(name, lat, lon, kind)
             return out
-        for nid, name, lat, lon in store._db.execute(sql("entity_labels_by_nid"), (values(sorted(by_nid)),)):
+        for nid, name, lat, lon, kind in store._db.execute(sql("entity_labels_by_nid"), (values(sorted(by_nid)),)):
             for i in by_nid[nid]:
-                out[i] = Label(name, lat, lon)
+                out[i] = Label(name, lat, lon, kind)
         return out
 
 

@@ -10,10 +10,9 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from ....model import KINDS, REL_TYPES, SERVICES, Entity, Relationship
+from ....model import KINDS, REL_TYPES, SERVICES, Entity, Relationship, initials
 from ....store import Filter, Subgraph
 from ....store.types import Fact
-from ... import policy
 from ...auth import Principal
 from ..context import Context, cap
 
@@ -86,37 +85,30 @@ def _json(value: dict[str, Any]) -> Any:
     return value
 
 
-def _initials(name: str) -> str:
-    """A name as initials, for roles that see children only so.
-
-    >>> _initials("Kyle Benson")
-    'K.B.'
-    """
-    return "".join(f"{w[0].upper()}." for w in name.split() if w[:1].isalpha())
-
-
 def _hidden(kind: str, who: Principal) -> bool:
-    return kind == "child" and policy.role(who.role).child_names == "initials"
+    return kind in who.by_initials
 
 
 def shown_name(name: str, kind: str, who: Principal) -> str:
-    """A name as this user may see it: a child's by initials for a MACE member."""
-    return _initials(name) if _hidden(kind, who) else name
+    """A name as this user may see it: a child's by initials for a MACE member, and every
+    person's when the request asked for initials."""
+    return initials(name) if _hidden(kind, who) else name
 
 
 def entity_view(e: Entity, who: Principal) -> EntityView:
-    hide = _hidden(e.kind, who)
+    if _hidden(e.kind, who):
+        e = e.pseudonymised()
     return EntityView(
         id=strawberry.ID(e.id),
         kind=ENTITY_KIND(e.kind),
-        name=shown_name(e.name, e.kind, who),
-        aliases=[] if hide else list(e.aliases),
-        dob=None if hide else e.dob,
+        name=e.name,
+        aliases=list(e.aliases),
+        dob=e.dob,
         locality=e.locality,
         lat=e.lat,
         lon=e.lon,
-        properties=_json({} if hide else dict(e.properties)),
-        sources=[] if hide else list(e.sources),
+        properties=_json(dict(e.properties)),
+        sources=list(e.sources),
     )
 
 

@@ -53,10 +53,10 @@ SELECT nid, properties FROM entities WHERE properties != '{}'
 SELECT nid, name, aliases, merged_into FROM entities
 
 -- name: entity_labels
-SELECT nid, name, lat, lon FROM entities
+SELECT nid, name, lat, lon, kind FROM entities
 
 -- name: entity_labels_by_nid
-SELECT nid, name, lat, lon FROM entities WHERE nid IN (SELECT value FROM json_each(?))
+SELECT nid, name, lat, lon, kind FROM entities WHERE nid IN (SELECT value FROM json_each(?))
 
 -- name: entity_ids
 SELECT nid, id FROM entities
