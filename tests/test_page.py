@@ -187,6 +187,71 @@ def test_initials_only_leaves_no_name_in_the_page_its_answers_or_its_print(
     context.close()
 
 
+@pytest.mark.parametrize("size", [(1600, 1000), (1280, 800)])
+def test_evidence_opens_in_view(
+    page_service: Service, browser: Any, area: dict[str, Any], size: tuple[int, int]
+) -> None:
+    """Clicking a child in the list opens its evidence in a drawer that is in view, whatever the
+    window's size; Escape closes it."""
+    w, h = size
+    context = browser.new_context(viewport={"width": w, "height": h})
+    page = context.new_page()
+    page.goto(page_service.base + "/")
+    page.get_by_test_id("token-input").fill(page_service.token("chair", (area["locality"],), user="chair-east"))
+    page.get_by_test_id("sign-in").click()
+    items = page.get_by_test_id("at-risk-item")
+    items.first.wait_for(timeout=60_000)
+    items.nth(min(5, items.count() - 1)).click()
+    drawer = page.get_by_test_id("evidence-drawer")
+    row = page.get_by_test_id("evidence").locator("table tr").nth(1)
+    row.wait_for()
+    box, first = drawer.bounding_box(), row.bounding_box()
+    assert box and first
+    assert box["x"] >= 0 and box["x"] + box["width"] <= w + 1 and box["y"] < h / 3, box
+    assert first["y"] >= 0 and first["y"] + first["height"] <= h, f"the evidence's first row is out of view: {first}"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"page-evidence-{w}x{h}.png"))
+    page.keyboard.press("Escape")
+    assert not drawer.is_visible()
+    context.close()
+
+
+def test_a_mace_member_reviews_hotspots_from_a_table(page_service: Service, browser: Any, area: dict[str, Any]) -> None:
+    """MACE's view of places: the hotspot table; a row pans the map to the place, and its evidence
+    is grouped by person, each with their status, children by initials."""
+    mine = area["locality"]
+    here = [e for e in area["data"].entities if e.get("locality") == mine]
+    names = {e["name"] for e in here if e["kind"] == "child"} - {e["name"] for e in here if e["kind"] != "child"}
+    context = browser.new_context(viewport={"width": 1600, "height": 1000})
+    page = context.new_page()
+    page.goto(page_service.base + "/")
+    page.get_by_test_id("token-input").fill(page_service.token("mace", (mine,), user="mace-east"))
+    page.get_by_test_id("sign-in").click()
+    rows = page.get_by_test_id("hotspot-row")
+    rows.first.wait_for(timeout=60_000)
+    assert rows.count() >= 2
+    cells = rows.first.locator("td").all_inner_texts()
+    assert cells[0] == "1" and float(cells[2]) > 0 and "linked at risk" in cells[3]
+    place = cells[1]
+    rows.first.click()
+    assert "chosen" in (rows.first.get_attribute("class") or "")
+    people = page.get_by_test_id("evidence-person")
+    people.first.wait_for()
+    assert page.locator("#drawer-title").inner_text() == place
+    statuses = people.all_inner_texts()
+    assert statuses and all(" — " in s for s in statuses)
+    assert any(s.endswith("not open to any service") or "open to" in s or "linked to harm" in s for s in statuses)
+    # the place is in view on the map: its label sits inside the map
+    label = page.locator(".place-label", has_text=f"1. {place}")
+    lb, mb = label.bounding_box(), page.get_by_test_id("map-view").bounding_box()
+    assert lb and mb and mb["x"] <= lb["x"] <= mb["x"] + mb["width"] and mb["y"] <= lb["y"] <= mb["y"] + mb["height"]
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "page-mace-hotspots.png"))
+    text = page.inner_text("body")
+    assert not [n for n in names if n in text]
+    context.close()
+
+
 def test_print_gives_a_meeting_pack(page_service: Service, browser: Any, area: dict[str, Any]) -> None:
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     page = context.new_page()

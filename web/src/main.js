@@ -76,6 +76,7 @@ function signOut(message) {
   $("signin").hidden = false;
   $("controls").hidden = true;
   $("main").hidden = true;
+  closeDrawer();
   showReview({ mayRecordNotes: false });
   status(message || "Signed out.");
 }
@@ -154,7 +155,7 @@ function b64url(bytes) {
 
 const MAP_QUERY = `query($l: String!, $since: String, $until: String, $types: [RelationshipType!]) {
   localityMap(locality: $l, since: $since, until: $until, types: $types) {
-    truncated graph geojson hotspots { id name score rank lat lon lastSeen text }
+    truncated graph geojson hotspots { id name score rank lat lon lastSeen text children childrenAtRisk personsOfConcern }
   }
 }`;
 const AT_RISK_QUERY = `query($l: String!) {
@@ -192,6 +193,7 @@ async function show() {
     state.groups = lists.peerGroups.items;
     $("main").hidden = false;
     drawList(lists.unopenedAtRisk.total);
+    drawHotspots();
     drawUnlocated(unlocated);
     drawNetwork();
     drawMap(m.geojson);
@@ -231,6 +233,44 @@ function drawList(total) {
     }),
   );
   if (total > state.atRisk.length) list.append(el("li", { class: "hint" }, `and ${total - state.atRisk.length} more`));
+}
+
+// The hotspots as a table a meeting can go down: a row pans the map to the place, picks out the
+// people linked to it in the network, and opens the evidence, grouped by person.
+function drawHotspots() {
+  const body = $("hotspots").querySelector("tbody");
+  if (!state.hotspots.length) {
+    body.replaceChildren(el("tr", {}, el("td", { colSpan: 6, class: "hint" }, "No hotspot in this view.")));
+    return;
+  }
+  body.replaceChildren(
+    ...state.hotspots.map((h) => {
+      const tr = el(
+        "tr",
+        { "data-testid": "hotspot-row", "data-id": h.id },
+        el("td", {}, String(h.rank)),
+        el("td", {}, h.name),
+        el("td", {}, h.score.toFixed(2)),
+        el("td", { class: "why" }, `${h.childrenAtRisk} of ${h.children} linked at risk`),
+        el("td", {}, h.lastSeen ? longDate(h.lastSeen) : "undated"),
+        el("td", {}, String(h.personsOfConcern)),
+      );
+      tr.title = h.text;
+      tr.addEventListener("click", () => showHotspot(h));
+      return tr;
+    }),
+  );
+}
+
+function showHotspot(h) {
+  for (const tr of document.querySelectorAll("#hotspots tbody tr")) tr.classList.toggle("chosen", tr.dataset.id === h.id);
+  if (state.map && h.lat != null && h.lon != null) state.map.setView([h.lat, h.lon], Math.max(state.map.getZoom(), 15));
+  if (state.cy) {
+    state.cy.elements().unselect();
+    const place = state.cy.getElementById(h.id);
+    if (place.nonempty()) place.closedNeighborhood().select();
+  }
+  evidenceFor(h.id);
 }
 
 // Places and schools of the locality that have no coordinates, so are not on the map: the
@@ -340,7 +380,21 @@ function drawNetwork() {
 }
 
 function showPeerGroup(d) {
-  $("evidence").replaceChildren(el("p", {}, el("strong", {}, "Peer group")), el("p", {}, d.text));
+  openDrawer("Peer group");
+  $("evidence").replaceChildren(el("p", {}, d.text));
+}
+
+// The evidence opens in a drawer over the right of the page, in view whatever the window's size.
+// It starts below the controls, which stay in reach.
+function openDrawer(title) {
+  $("drawer-title").textContent = title;
+  $("drawer").style.top = `${Math.max(0, $("controls").getBoundingClientRect().bottom)}px`;
+  $("drawer").hidden = false;
+}
+
+function closeDrawer() {
+  $("drawer").hidden = true;
+  $("evidence").replaceChildren();
 }
 
 // --- the map view -----------------------------------------------------------------------------
@@ -395,14 +449,20 @@ function drawMap(geojson) {
       weight: h ? 2 : 1,
       fillOpacity: h ? 0.55 : 0.35,
     });
-    marker.bindTooltip(h ? `${f.properties.name} — ${h.text}` : f.properties.name);
+    if (h && h.rank <= 10) {
+      // the top places are named on the map itself (a layer has one tooltip: the label)
+      marker.bindTooltip(`${h.rank}. ${f.properties.name}`, { permanent: true, direction: "right", className: "place-label", offset: [6, 0] });
+    } else {
+      marker.bindTooltip(h ? `${f.properties.name} — ${h.text}` : f.properties.name, { direction: "auto" });
+    }
     marker.on("click", () => evidenceFor(f.id));
     marker.addTo(layer);
   }
-  layer.addTo(map);
-  state.layer = layer;
+  // the view first: a permanent label is placed only on a map that has one
   if (points.length) map.fitBounds(L.latLngBounds(points).pad(0.1));
   else map.setView([54.5, -2.5], 5);
+  layer.addTo(map);
+  state.layer = layer;
   $("map-legend").replaceChildren(
     ...[
       ["#c62828", "hotspot, linked within 90 days of the latest"],
@@ -418,7 +478,7 @@ function drawMap(geojson) {
 
 const ENTITY_QUERY = `query($id: ID!) {
   entity(id: $id) { id kind name locality openTo }
-  network(centre: $id, depth: 1) { nodes { id kind name }
+  network(centre: $id, depth: 1) { nodes { id kind name openTo }
     edges { type source target firstSeen lastSeen grading count sources } outside { count text } }
 }`;
 
@@ -440,8 +500,41 @@ function factRows(edges, names) {
   );
 }
 
+// A person's status: open to a service, linked to harm (with the score, where the role sees the
+// ranking), flagged; from the evidence's own answer, and the drawing where it holds them.
+function statusOf(node) {
+  const kind = node.kind.toLowerCase();
+  if (!PEOPLE.has(kind)) return "";
+  if (kind === "person_of_concern") return "person of concern";
+  if (node.openTo && node.openTo.length) return `open to ${node.openTo.join(", ")}`;
+  const drawn = state.data && state.data.nodes.find((x) => x.id === node.id);
+  const score = drawn && drawn.score;
+  if (score) return `linked to harm, not open (score ${score.toFixed(2)})`;
+  if (drawn && drawn.flagged) return "flagged at risk, not open";
+  return "not open to any service";
+}
+
+// A place's links grouped by the person at their other end, each with their status.
+function byPerson(placeId, edges, names, nodes) {
+  const groups = new Map();
+  for (const e of edges) {
+    const other = e.source === placeId ? e.target : e.target === placeId ? e.source : null;
+    if (other === null) continue;
+    if (!groups.has(other)) groups.set(other, []);
+    groups.get(other).push(e);
+  }
+  const out = [];
+  for (const [other, rows] of groups) {
+    const st = nodes.has(other) ? statusOf(nodes.get(other)) : "";
+    out.push(el("h3", { "data-testid": "evidence-person" }, names(other), st ? el("span", { class: "status-of" }, ` — ${st}`) : ""));
+    out.push(factRows(rows, names));
+  }
+  return out;
+}
+
 async function evidenceFor(id) {
   const panel = $("evidence");
+  openDrawer("Evidence");
   panel.replaceChildren(el("p", { class: "hint" }, "Loading…"));
   const naming = state.naming;
   try {
@@ -453,6 +546,7 @@ async function evidenceFor(id) {
     }
     const kinds = new Map(d.network.nodes.map((n) => [n.id, n]));
     const names = (x) => (kinds.has(x) ? kinds.get(x).name : x);
+    $("drawer-title").textContent = d.entity.name;
     const parts = [el("p", {}, el("strong", {}, d.entity.name), ` — ${d.entity.kind.toLowerCase().replace(/_/g, " ")}, ${d.entity.locality || ""}`)];
     if (d.entity.openTo.length) parts.push(el("p", {}, `Open to ${d.entity.openTo.join(", ")}.`));
     const child = state.atRisk.find((c) => c.id === id);
@@ -462,7 +556,9 @@ async function evidenceFor(id) {
     }
     const h = state.hotspots.find((x) => x.id === id);
     if (h) parts.push(el("p", { class: "reason" }, `Hotspot ${h.rank}: ${h.text}`));
-    parts.push(factRows(d.network.edges, names));
+    const place = d.entity.kind === "LOCATION" || d.entity.kind === "SCHOOL";
+    if (place) parts.push(...byPerson(id, d.network.edges, names, kinds));
+    else parts.push(factRows(d.network.edges, names));
     for (const o of d.network.outside) parts.push(el("p", { class: "hint" }, o.text));
     panel.replaceChildren(...parts);
     for (const li of document.querySelectorAll("#at-risk li")) li.classList.toggle("chosen", li.dataset.id === id);
@@ -480,7 +576,8 @@ async function evidenceForLink(fact) {
     const kinds = new Map(d.network.nodes.map((n) => [n.id, n]));
     const names = (x) => (kinds.has(x) ? kinds.get(x).name : x);
     const same = d.network.edges.filter((e) => e.type === fact.type && ((e.source === fact.source && e.target === fact.target) || (e.source === fact.target && e.target === fact.source)));
-    panel.replaceChildren(el("p", {}, el("strong", {}, "Link")), factRows(same, names));
+    openDrawer("Link");
+    panel.replaceChildren(factRows(same, names));
   } catch (e) {
     panel.replaceChildren(el("p", {}, e.message));
   }
@@ -606,10 +703,12 @@ async function start() {
   $("initials").addEventListener("change", () => {
     // everything on the page was named as the box was: clear it, and ask again
     state.naming += 1; // an answer asked for before the change is not drawn
-    $("evidence").replaceChildren();
+    closeDrawer();
     if (state.data) show();
   });
   $("find").addEventListener("keydown", (ev) => ev.key === "Enter" && find(ev.target.value));
+  $("drawer-close").addEventListener("click", closeDrawer);
+  document.addEventListener("keydown", (ev) => ev.key === "Escape" && !$("drawer").hidden && closeDrawer());
   $("export").addEventListener("click", () => exportView("both"));
   $("export-network").addEventListener("click", () => exportView("network"));
   $("export-map").addEventListener("click", () => exportView("map"));
