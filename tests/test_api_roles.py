@@ -37,6 +37,9 @@ READS = {
     "changes": """{ changesSince(date: "2024-01-01") { links { source target grading } children { id name }
                     hotspots { id name } personsOfConcern { id name now before } } }""",
     "sources": "{ sources { total items { id kind locality } } }",
+    "paths": """{ a: paths(from: "c-4", to: "p-1") { length entities { id name } steps { source target
+                    links { type grading sources } } }
+                  b: paths(from: "c-1", to: "c-3") { entities { id name } } }""",
 }
 WEST = ('"c-3"', '"l-2"', "Tyler Marsh", "Mill Road")
 C_ONLY = ("1B C", "2C C")  # the exploitation of Kyle Benson, and Zoë Ahmed seen at Carrow Park
@@ -174,3 +177,35 @@ def test_a_mace_member_cannot_ask_for_names_and_a_wrong_ask_is_refused(service: 
         assert not any(n in text for n in CHILD_NAMES), f"mace saw a child's name through {name}"
     status, body = service.post("{ me { user } }", service.token("analyst"), headers={"X-Names": "everything"})
     assert status == 400 and "X-Names" in json.dumps(body)
+
+
+PATH_QUERY = """query($a: ID!, $b: ID!, $n: Int! = 4) { paths(from: $a, to: $b, maxLength: $n) { length
+  entities { id name } steps { source target links { type grading sources firstSeen lastSeen } } } }"""
+
+
+def test_how_two_people_are_linked(service: Service) -> None:
+    analyst, chair, admin = service.token("analyst"), service.token("chair"), service.token("admin", ())
+    (path,) = service.data(PATH_QUERY, analyst, a="c-4", b="p-1")["paths"]
+    assert path["length"] == 3 and [e["id"] for e in path["entities"]] == ["c-4", "l-1", "c-1", "p-1"]
+    assert [e["name"] for e in path["entities"]][2] == "Kyle Benson"
+    last = path["steps"][-1]["links"][0]
+    assert last["type"] == "EXPLOITS" and last["grading"] == "1B C" and last["sources"] == ["mace-east-2024-03-14"]
+    assert service.data(PATH_QUERY, analyst, a="c-4", b="p-1", n=2)["paths"] == []
+    # a chair reads P only: the exploitation is graded C, so nothing links them for a chair
+    assert service.data(PATH_QUERY, chair, a="c-4", b="p-1")["paths"] == []
+    # another locality's child answers as an id that does not exist: no oracle
+    assert service.data(PATH_QUERY, analyst, a="c-1", b="c-3")["paths"] == []
+    assert service.data(PATH_QUERY, analyst, a="c-1", b="nobody")["paths"] == []
+    (west,) = service.data(PATH_QUERY, admin, a="c-1", b="c-3")["paths"]
+    assert west["length"] == 1 and west["steps"][0]["links"][0]["type"] == "MISSING_WITH"
+    assert "maxLength must be" in service.error(PATH_QUERY, analyst, a="c-1", b="c-2", n=0)
+
+
+def test_a_path_never_runs_through_a_service(service: Service) -> None:
+    chair, analyst = service.token("chair"), service.token("analyst")
+    link = "mutation($l: LinkInput!) { link(link: $l) { type } }"
+    for child in ("c-2", "c-4"):
+        fact = {"type": "OPEN_TO", "source": child, "target": "svc-YJS", "sourceRef": "csc-1", "grading": "1A P"}
+        service.data(link, analyst, l=fact)
+    (path,) = service.data(PATH_QUERY, chair, a="c-4", b="c-2")["paths"]
+    assert [e["id"] for e in path["entities"]] == ["c-4", "l-1", "c-1", "c-2"]

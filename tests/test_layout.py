@@ -128,6 +128,7 @@ GRAPHQL_ORDER = [
     "types.analysis",
     "types.writes",
     "types.notes",
+    "types.paths",
     "maps",
     "query",
     "mutation",

@@ -252,6 +252,50 @@ def test_a_mace_member_reviews_hotspots_from_a_table(page_service: Service, brow
     context.close()
 
 
+def test_an_analyst_asks_how_two_people_are_linked(page_service: Service, browser: Any, area: dict[str, Any]) -> None:
+    """From a child's evidence, "How is this linked to" another person gives the shortest paths,
+    each step with its evidence, as long as the graph says."""
+    import networkx as nx
+
+    mine = area["locality"]
+    ents = {e["id"]: e for e in area["data"].entities}
+    g = nx.Graph()
+    for r in area["data"].relationships:
+        a, b = ents.get(r["source"]), ents.get(r["target"])
+        if a and b and r["type"] != "OPEN_TO" and a.get("locality") == mine and b.get("locality") == mine:
+            g.add_edge(a["id"], b["id"])
+    context = browser.new_context(viewport={"width": 1600, "height": 1000})
+    page = context.new_page()
+    page.goto(page_service.base + "/")
+    page.get_by_test_id("token-input").fill(page_service.token("analyst", (mine,), user="ana"))
+    page.get_by_test_id("sign-in").click()
+    items = page.get_by_test_id("at-risk-item")
+    items.first.wait_for(timeout=60_000)
+    child = items.first.get_attribute("data-id")
+    assert child in g
+    names = [e["name"] for e in ents.values() if e.get("locality") == mine]
+    far = nx.single_source_shortest_path_length(g, child, cutoff=3)
+    target = next(
+        x
+        for x, d in sorted(far.items(), key=lambda kv: (-kv[1], kv[0]))
+        if d >= 2 and ents[x]["kind"] in ("child", "person_of_concern") and names.count(ents[x]["name"]) == 1
+    )
+    items.first.click()
+    box = page.get_by_test_id("path-to")
+    box.wait_for()
+    box.fill(ents[target]["name"])
+    box.press("Enter")
+    paths = page.get_by_test_id("path")
+    paths.first.wait_for()
+    heading = paths.first.inner_text()
+    assert heading.startswith(f"1. {far[target]} steps:") and heading.endswith(ents[target]["name"]), heading
+    rows = page.get_by_test_id("evidence").locator("table").first.locator("tr")
+    assert rows.count() >= far[target] + 1  # a header, and at least one link for each step
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "page-path.png"))
+    context.close()
+
+
 def test_print_gives_a_meeting_pack(page_service: Service, browser: Any, area: dict[str, Any]) -> None:
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     page = context.new_page()

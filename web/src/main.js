@@ -320,8 +320,8 @@ function colour(n) {
   if (n.kind === "person_of_concern") return "#6a1b9a";
   if (n.kind !== "child") return n.kind === "service" ? "#2e7d32" : "#1565c0";
   if (n.openTo.length) return "#2e7d32";
+  if (n.score) return "#c62828"; // linked to harm and not open: what the list ranks, whether flagged or not
   if (n.flagged) return "#ef6c00";
-  if (n.score) return "#c62828";
   return "#9aa3ad";
 }
 
@@ -337,6 +337,7 @@ function drawNetwork() {
     .filter((g) => g.members.filter((m) => present.has(m)).length > 1)
     .map((g) => ({ data: { id: `group:${g.id}`, label: "", peer: true, text: g.text } }));
   const used = new Set(parents.map((p) => p.data.id));
+  $("people-list").replaceChildren(...nodes.filter((n) => PEOPLE.has(n.kind)).map((n) => el("option", { value: n.name })));
   const elements = [
     ...parents,
     ...nodes.map((n) => {
@@ -560,8 +561,62 @@ async function evidenceFor(id) {
     if (place) parts.push(...byPerson(id, d.network.edges, names, kinds));
     else parts.push(factRows(d.network.edges, names));
     for (const o of d.network.outside) parts.push(el("p", { class: "hint" }, o.text));
+    if (PEOPLE.has(d.entity.kind.toLowerCase())) parts.push(pathForm(id));
     panel.replaceChildren(...parts);
     for (const li of document.querySelectorAll("#at-risk li")) li.classList.toggle("chosen", li.dataset.id === id);
+  } catch (e) {
+    panel.replaceChildren(el("p", {}, e.message));
+  }
+}
+
+// --- how two people are linked ------------------------------------------------------------------
+
+const PATH_QUERY = `query($a: ID!, $b: ID!) {
+  paths(from: $a, to: $b, maxLength: 5, first: 3) { length entities { id kind name }
+    steps { source target links { type source target firstSeen lastSeen grading count sources } } }
+}`;
+
+function pathForm(fromId) {
+  const input = el("input", { type: "search", placeholder: "a name, then Enter", "data-testid": "path-to" });
+  input.setAttribute("list", "people-list");
+  const form = el("form", { class: "path-form", "data-testid": "path-form" }, el("label", {}, "How is this linked to ", input), el("button", { type: "submit" }, "Find links"));
+  form.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const t = input.value.trim().toLowerCase();
+    if (!t || !state.data) return;
+    const people = state.data.nodes.filter((n) => n.id !== fromId && PEOPLE.has(n.kind));
+    const to = people.find((n) => n.name.toLowerCase() === t) || people.find((n) => n.name.toLowerCase().includes(t));
+    if (!to) return status(`No one called “${input.value}” in this view.`, true);
+    showPaths(fromId, to.id);
+  });
+  return form;
+}
+
+async function showPaths(a, b) {
+  const panel = $("evidence");
+  openDrawer("How they are linked");
+  panel.replaceChildren(el("p", { class: "hint" }, "Looking…"));
+  const naming = state.naming;
+  try {
+    const { paths } = await gql(PATH_QUERY, { a, b });
+    if (naming !== state.naming) return;
+    if (!paths.length) {
+      panel.replaceChildren(el("p", { "data-testid": "no-path" }, "Not linked within five steps in what you may see."));
+      return;
+    }
+    const parts = [];
+    if (state.cy) state.cy.elements().unselect();
+    paths.forEach((p, i) => {
+      const names = new Map(p.entities.map((e) => [e.id, e.name]));
+      const name = (x) => names.get(x) || x;
+      parts.push(el("h3", { "data-testid": "path" }, `${i + 1}. ${p.length} step${p.length === 1 ? "" : "s"}: ${p.entities.map((e) => e.name).join(" → ")}`));
+      parts.push(factRows(p.steps.flatMap((s) => s.links), name));
+      if (state.cy) {
+        for (const e of p.entities) state.cy.getElementById(e.id).select();
+        for (const s of p.steps) state.cy.edges().filter((x) => (x.data("source") === s.source && x.data("target") === s.target) || (x.data("source") === s.target && x.data("target") === s.source)).select();
+      }
+    });
+    panel.replaceChildren(...parts);
   } catch (e) {
     panel.replaceChildren(el("p", {}, e.message));
   }

@@ -3,9 +3,12 @@ sources, a note's preview, queued facts and places without coordinates."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from strawberry.types import Info
 
+from ...analysis.paths import shortest_paths
 from ...ingest import review
 from ...ingest.gazetteer import unlocated
 from ...ingest.pipeline import reviews, source_visible
@@ -31,7 +34,13 @@ from .types.analysis import (
 )
 from .types.entities import EntityKind, EntityView, Network, RelationshipType, SourceView, User, entity_view
 from .types.notes import NotePreview, preview_view
+from .types.paths import PathView, path_views
 from .types.writes import QueuedFactView, queued_view
+
+MAX_PATH = 6
+"""The longest path asked for, in steps."""
+MAX_PATHS = 10
+"""The most paths given for one pair."""
 
 
 @strawberry.type
@@ -86,6 +95,34 @@ class Query:
         sub = ctx.store.neighbourhood(str(centre), depth, flt)
         ctx.consulted([n.id for n in sub.nodes if KINDS[n.kind].person], "network")
         return Network(_ctx=ctx, _flt=flt, _sub=sub)
+
+    @strawberry.field(
+        description="How two entities are linked: the shortest paths between them within what you may see "
+        "(through people, places, schools and groups, never a service), fewest steps first, each step with its "
+        "relationships and their evidence. Empty when they are not linked within maxLength steps, or when "
+        "either is not one you may see."
+    )
+    def paths(
+        self,
+        info: Info[Context, None],
+        source: Annotated[strawberry.ID, strawberry.argument(name="from")],
+        target: Annotated[strawberry.ID, strawberry.argument(name="to")],
+        max_length: int = 4,
+        first: int = 3,
+    ) -> list[PathView]:
+        ctx = info.context
+        if not 1 <= max_length <= MAX_PATH:
+            raise RequestError(f"maxLength must be 1 to {MAX_PATH}")
+        flt = ctx.scope()
+        p = ctx.analyses.derived(ctx.store, ("projection", flt), lambda: ctx.store.projection(flt))
+        found = shortest_paths(
+            p,
+            ctx.store.canonical_id(str(source)),
+            ctx.store.canonical_id(str(target)),
+            max_length,
+            min(cap(first), MAX_PATHS),
+        )
+        return path_views(ctx, flt, found)
 
     @strawberry.field(description="Entities by name or alias within your localities, best first.")
     def search(
