@@ -54,8 +54,8 @@ UNWIND $ids AS id
 MATCH (n:Entity {id: id})-[r]-(o:Entity)
 WHERE o.merged_into IS NULL AND o <> n
   AND ($types IS NULL OR type(r) IN $types)
-  AND ($since IS NULL OR r.last_seen IS NULL OR r.last_seen >= $since)
-  AND ($until IS NULL OR r.first_seen IS NULL OR r.first_seen <= $until)
+  AND ($since IS NULL OR r.last_seen >= $since OR (r.last_seen IS NULL AND $undated))
+  AND ($until IS NULL OR r.first_seen <= $until OR (r.first_seen IS NULL AND $undated))
   AND ($kinds IS NULL OR o.kind IN $kinds)
   AND ($localities IS NULL OR o.kind = $service OR o.locality IN $localities)
 RETURN collect([type(r), startNode(r).id, endNode(r).id, r.assertions, r.properties, o {.*},
@@ -94,8 +94,8 @@ CALL {
     MATCH (n)-[r]-(o:Entity)
     WHERE o.merged_into IS NULL AND o <> n
       AND ($types IS NULL OR type(r) IN $types)
-      AND ($since IS NULL OR r.last_seen IS NULL OR r.last_seen >= $since)
-      AND ($until IS NULL OR r.first_seen IS NULL OR r.first_seen <= $until)
+      AND ($since IS NULL OR r.last_seen >= $since OR (r.last_seen IS NULL AND $undated))
+      AND ($until IS NULL OR r.first_seen <= $until OR (r.first_seen IS NULL AND $undated))
       AND ($kinds IS NULL OR o.kind IN $kinds)
       AND ($localities IS NULL OR o.kind = $service OR o.locality IN $localities)
     RETURN collect([type(r), o.id, o.kind, startNode(r) = n]) AS steps
@@ -108,8 +108,8 @@ RETURN version, rows
 MATCH (a:Entity)-[r]->(b:Entity)
 WHERE a <> b
   AND ($types IS NULL OR type(r) IN $types)
-  AND ($since IS NULL OR r.last_seen IS NULL OR r.last_seen >= $since)
-  AND ($until IS NULL OR r.first_seen IS NULL OR r.first_seen <= $until)
+  AND ($since IS NULL OR r.last_seen >= $since OR (r.last_seen IS NULL AND $undated))
+  AND ($until IS NULL OR r.first_seen <= $until OR (r.first_seen IS NULL AND $undated))
 RETURN collect([a.id, b.id, type(r), r.first_seen, r.last_seen, r.count, r.grading]) AS rows
 
 -- name: relationships_from_page

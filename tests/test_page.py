@@ -296,6 +296,51 @@ def test_an_analyst_asks_how_two_people_are_linked(page_service: Service, browse
     context.close()
 
 
+def test_one_filter_drives_the_views_the_list_and_the_hotspots(
+    page_service: Service, browser: Any, area: dict[str, Any]
+) -> None:
+    """The date window and the types change the list and the hotspots as well as the drawings, at
+    once; undated facts are left out on request; a window backwards, or no type, is refused."""
+    context = browser.new_context(viewport={"width": 1600, "height": 1000})
+    page = context.new_page()
+    page.goto(page_service.base + "/")
+    page.get_by_test_id("token-input").fill(page_service.token("analyst", (area["locality"],), user="ana"))
+    page.get_by_test_id("sign-in").click()
+    items, rows = page.get_by_test_id("at-risk-item"), page.get_by_test_id("hotspot-row")
+    items.first.wait_for(timeout=60_000)
+    before = (items.count(), rows.count(), page.inner_text("#status"))
+    assert before[0] > 0 and before[1] > 0
+    # a window before any data, undated facts left out: nothing is linked, no place is a hotspot,
+    # and only the children flagged in their own record are still listed, for that alone
+    page.get_by_test_id("undated").uncheck()
+    page.get_by_test_id("since").fill("1990-01-01")
+    page.get_by_test_id("until").fill("1990-12-31")
+    page.wait_for_function(
+        "() => document.querySelector('#status').textContent.includes('31 December 1990')", timeout=60_000
+    )
+    assert " 0 links, 0 hotspots" in page.inner_text("#status"), page.inner_text("#status")
+    assert rows.count() == 0 and items.count() < before[0]
+    assert all("flagged" in t for t in items.locator(".why").all_inner_texts())
+    # the window backwards: refused, and nothing is redrawn
+    page.get_by_test_id("since").fill("1991-01-01")
+    page.wait_for_function("() => document.querySelector('#status').classList.contains('error')")
+    assert "after" in page.inner_text("#status")
+    # a wide window with undated facts: everything is back
+    page.get_by_test_id("since").fill("1900-01-01")
+    page.get_by_test_id("until").fill("2100-01-01")
+    page.get_by_test_id("undated").check()
+    page.wait_for_function(
+        "(n) => document.querySelectorAll('[data-testid=at-risk-item]').length === n", arg=before[0], timeout=60_000
+    )
+    assert rows.count() == before[1]
+    # no relationship type: refused rather than read as every type
+    page.locator("details.types summary").click()
+    for box in page.locator("#types input").all():
+        box.uncheck()
+    page.wait_for_function("() => document.querySelector('#status').textContent.includes('No relationship type')")
+    context.close()
+
+
 def test_print_gives_a_meeting_pack(page_service: Service, browser: Any, area: dict[str, Any]) -> None:
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     page = context.new_page()

@@ -192,6 +192,17 @@ def test_neighbourhood_filters(loaded: Store) -> None:
     ids = {n.id for n in window.nodes}
     assert {"l-1", "c-2", "p-1", "s-1", service_id("YJS")} <= ids
     assert "c-3" not in ids  # missing together on 20 Feb
+    # asked to leave undated facts out: a window keeps only facts dated within it
+    dated = Filter.of(since="2024-03-01", until="2024-03-31", undated=False)
+    assert {n.id for n in loaded.neighbourhood("c-1", 1, dated).nodes} == {"c-1", "l-1", "c-2"}
+    p = loaded.projection(dated)
+    assert sorted(p.ids[i] for i in set(p.src.tolist()) | set(p.dst.tolist())) == ["c-1", "c-2", "l-1"]
+    # without a window, undated facts are all there whatever is asked
+    assert len(loaded.neighbourhood("c-1", 1, Filter.of(undated=False)).nodes) == len(
+        loaded.neighbourhood("c-1", 1).nodes
+    )
+    with pytest.raises(StoreError, match="after its end"):
+        Filter.of(since="2024-04-01", until="2024-03-01")
 
 
 def test_projection_is_compact_and_filtered(loaded: Store) -> None:

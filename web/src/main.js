@@ -153,15 +153,16 @@ function b64url(bytes) {
 
 // --- loading a locality ----------------------------------------------------------------------
 
-const MAP_QUERY = `query($l: String!, $since: String, $until: String, $types: [RelationshipType!]) {
-  localityMap(locality: $l, since: $since, until: $until, types: $types) {
+const MAP_QUERY = `query($l: String!, $since: String, $until: String, $types: [RelationshipType!], $undated: Boolean!) {
+  localityMap(locality: $l, since: $since, until: $until, types: $types, undated: $undated) {
     truncated graph geojson hotspots { id name score rank lat lon lastSeen text children childrenAtRisk personsOfConcern }
   }
 }`;
-const AT_RISK_QUERY = `query($l: String!) {
-  unopenedAtRisk(locality: $l, first: 50) { total items { id name score rank summary
+const AT_RISK_QUERY = `query($l: String!, $since: String, $until: String, $types: [RelationshipType!], $undated: Boolean!) {
+  unopenedAtRisk(locality: $l, since: $since, until: $until, types: $types, undated: $undated, first: 50) {
+    total items { id name score rank summary
     reasons { kind text facts { type source target sources firstSeen lastSeen grading count } } } }
-  peerGroups(locality: $l, first: 50) { items { id members text } }
+  peerGroups(locality: $l, since: $since, until: $until, types: $types, undated: $undated, first: 50) { items { id members text } }
 }`;
 
 const UNLOCATED_QUERY = `query($l: String!) {
@@ -174,19 +175,33 @@ function chosenTypes() {
   return on.length === boxes.length ? null : on;
 }
 
+// One filter state for everything on the page — both views, the list, the hotspots and the
+// counts: the locality, the date window (with or without undated facts) and the relationship
+// types. It is checked before anything is asked, and applied as soon as it changes.
+function filters() {
+  const since = $("since").value || null;
+  const until = $("until").value || null;
+  const types = chosenTypes();
+  if (since && until && since > until) return { error: "“From” is after “To”: nothing is shown until the window is put right." };
+  if (types && !types.length) return { error: "No relationship type is chosen: choose at least one." };
+  return { l: $("locality").value, since, until, types, undated: $("undated").checked };
+}
+
 async function show() {
   const locality = $("locality").value;
   if (!locality) return;
+  const vars = filters();
+  if (vars.error) return status(vars.error, true);
   status(`Loading ${locality}…`);
   const naming = state.naming;
-  const vars = { l: locality, since: $("since").value || null, until: $("until").value || null, types: chosenTypes() };
+  const load = (state.load = (state.load || 0) + 1); // only the latest load draws
   try {
     const m = (await gql(MAP_QUERY, vars)).localityMap;
     let lists = { unopenedAtRisk: { items: [], total: 0 }, peerGroups: { items: [] } };
-    if (state.me.role !== "mace") lists = await gql(AT_RISK_QUERY, { l: locality });
+    if (state.me.role !== "mace") lists = await gql(AT_RISK_QUERY, vars);
     let unlocated = { items: [], total: 0 };
     if (state.me.role !== "mace") unlocated = (await gql(UNLOCATED_QUERY, { l: locality })).unlocatedPlaces;
-    if (naming !== state.naming) return; // asked for before "Initials only" changed: a newer load draws
+    if (naming !== state.naming || load !== state.load) return; // a newer load draws
     state.data = m.graph;
     state.hotspots = m.hotspots;
     state.atRisk = lists.unopenedAtRisk.items;
@@ -198,8 +213,9 @@ async function show() {
     drawNetwork();
     drawMap(m.geojson);
     drawPack(locality);
-    const more = m.truncated ? " (the largest localities are cut to 5,000 entities: narrow the dates or types)" : "";
-    status(`${locality}: ${m.graph.nodes.length} entities, ${m.graph.edges.length} links${more}.`);
+    const more = m.truncated ? " (the map holds the first 2,000 entities: narrow the dates or types)" : "";
+    const window = vars.since || vars.until ? `, ${vars.since ? longDate(vars.since) : "the start"} to ${vars.until ? longDate(vars.until) : "the latest"}${vars.undated ? " and undated facts" : ""}` : "";
+    status(`${locality}${window}: ${m.graph.nodes.length} entities, ${m.graph.edges.length} links, ${m.hotspots.length} hotspots${more}.`);
   } catch (e) {
     status(e.message, true);
   }
@@ -754,6 +770,8 @@ async function start() {
   $("oidc").addEventListener("click", () => oidcStart().catch((e) => status(e.message, true)));
   $("sign-out").addEventListener("click", () => signOut());
   $("show").addEventListener("click", show);
+  for (const id of ["since", "until", "undated"]) $(id).addEventListener("change", show);
+  $("types").addEventListener("change", show);
   $("locality").addEventListener("change", show);
   $("initials").addEventListener("change", () => {
     // everything on the page was named as the box was: clear it, and ask again

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
+import numpy.typing as npt
 
 from ..model import GRADE_CODES, KIND_CODES, TYPE_CODES
 from ..projection import Projection
@@ -236,6 +237,13 @@ def reasons_of(ctx: Context, order: I) -> dict[int, list[Reason]]:
     e = rows["edge"][order]
     o = rows["other"][order]
     ee = np.where(e >= 0, e, 0)
+
+    def col(a: npt.NDArray[Any]) -> list[Any]:
+        """An edge column at the rows' edges (a reason without an edge, as a flag, reads row 0, or
+        zero when the graph has no edge at all: a window with no fact in it)."""
+        got: list[Any] = (a[ee] if a.shape[0] else np.zeros(ee.shape[0], a.dtype)).tolist()
+        return got
+
     child_k, place_k = KIND_INDEX["child"], [REASON_INDEX[x] for x in (SEEN_AT, LIVES_AT, FOUND_AT, MEMBER_OF)]
     cols = zip(
         rows["child"][order].tolist(),
@@ -243,11 +251,11 @@ def reasons_of(ctx: Context, order: I) -> dict[int, list[Reason]]:
         o.tolist(),
         rows["kind"][order].tolist(),
         np.round(rows["value"][order], 4).tolist(),
-        p.type[ee].tolist(),
-        p.src[ee].tolist(),
-        p.dst[ee].tolist(),
-        p.last_seen[ee].tolist(),
-        p.grade[ee].tolist(),
+        col(p.type),
+        col(p.src),
+        col(p.dst),
+        col(p.last_seen),
+        col(p.grade),
         p.kind[o].tolist(),
         ctx.known[o].tolist(),
         np.round(ctx.score[o], 4).tolist(),

@@ -14,7 +14,8 @@ class Filter:
     """What part of the graph to look at.
 
     A relationship passes the date window unless all its dated assertions fall
-    outside it; undated facts (most ``OPEN_TO``) always pass. An entity passes
+    outside it; undated facts (most ``OPEN_TO``) pass unless ``undated`` is False and a
+    window is given. An entity passes
     the locality filter when its locality is listed; services pass always.
     ``handling`` keeps only the assertions a user may see: with ``{"P"}``, those
     graded with handling code C are dropped (ungraded ones count as P), and a
@@ -27,6 +28,7 @@ class Filter:
     since: str | None = None
     until: str | None = None
     handling: frozenset[str] | None = None
+    undated: bool = True
 
     @classmethod
     def of(
@@ -37,11 +39,14 @@ class Filter:
         since: str | None = None,
         until: str | None = None,
         handling: Iterable[str] | None = None,
+        undated: bool = True,
     ) -> Filter:
         def fs(x: Iterable[str] | None) -> frozenset[str] | None:
             return frozenset(x) if x else None
 
-        f = cls(fs(types), fs(kinds), fs(localities), since, until, fs(handling))
+        if since and until and since > until:
+            raise StoreError(f"the window's start ({since}) is after its end ({until})")
+        f = cls(fs(types), fs(kinds), fs(localities), since, until, fs(handling), undated)
         for t in f.types or ():
             if t not in REL_TYPES:
                 raise StoreError(f"unknown relationship type {t!r}")

@@ -82,7 +82,7 @@ def visible(store: Store, eid: str, flt: Filter) -> Entity | None:
 
 def outside_links(store: Store, ids: Sequence[str], flt: Filter) -> dict[str, int]:
     """As :meth:`Store.outside_links`."""
-    wide = Filter(types=flt.types, since=flt.since, until=flt.until, handling=flt.handling)
+    wide = Filter(types=flt.types, since=flt.since, until=flt.until, handling=flt.handling, undated=flt.undated)
     out: dict[str, int] = {}
     for rel, other in store.expand(list(ids), wide):
         if flt.visible_facts(rel) is None or flt.node_ok(other.kind, other.locality):

@@ -123,6 +123,7 @@ class Context(BaseContext):
         since: str | None = None,
         locality: str | None = None,
         until: str | None = None,
+        undated: bool = True,
     ) -> Filter:
         """The part of the graph this user may read: their localities and handling codes, and the
         relationship types of ``types`` their role sees (for a MACE member, never a child's home,
@@ -138,6 +139,7 @@ class Context(BaseContext):
                 since=day(since),
                 until=day(until),
                 handling=handling,
+                undated=undated,
             )
         except StoreError as exc:
             raise RequestError(str(exc)) from exc

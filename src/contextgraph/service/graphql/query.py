@@ -15,6 +15,7 @@ from ...ingest.pipeline import reviews, source_visible
 from ...ingest.queue import ReviewItem
 from ...model import KINDS
 from ...notes.parse import NoteError
+from ...store import Filter
 from .. import policy
 from .context import MAX_MAP, MAX_PAGE, Context, RequestError, cap, day, note_checks, refused
 from .maps import LocalityMap, map_order
@@ -154,10 +155,11 @@ class Query:
         since: str | None = None,
         until: str | None = None,
         types: list[RelationshipType] | None = None,
+        undated: bool = True,
         first: int = 2000,
     ) -> LocalityMap:
         ctx = info.context
-        flt = ctx.scope([t.value for t in types] if types else None, since, locality, until)
+        flt = _window(ctx, locality, since, until, types, undated)
         p, order = ctx.analyses.derived(ctx.store, ("map", flt, ctx.who.role), lambda: map_order(ctx, flt))
         most = cap(first, MAX_MAP)
         kept = order[:most].tolist()
@@ -181,22 +183,40 @@ class Query:
         description="Children linked to risk and open to no service, ranked, each with the evidence.",
     )
     def unopened_at_risk(
-        self, info: Info[Context, None], locality: str | None = None, first: int = 20, after: str | None = None
+        self,
+        info: Info[Context, None],
+        locality: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        types: list[RelationshipType] | None = None,
+        undated: bool = True,
+        first: int = 20,
+        after: str | None = None,
     ) -> Page[AtRiskChild]:
         ctx = info.context
         ctx.allow(ctx.rules.child_lists, "lists of children")
-        result = ctx.analyses.get(ctx.store, ctx.scope(locality=locality), None, ctx.who.by_initials)
+        flt = _window(ctx, locality, since, until, types, undated)
+        result = ctx.analyses.get(ctx.store, flt, None, ctx.who.by_initials)
         page: Page[AtRiskChild] = paged(result.unopened_at_risk, first, after, child_view)
         ctx.consulted([str(c.id) for c in page.items], "unopenedAtRisk")
         return page
 
     @strawberry.field(name="peerGroups", description="Communities of children, with what they share.")
     def peer_groups(
-        self, info: Info[Context, None], locality: str | None = None, first: int = 20, after: str | None = None
+        self,
+        info: Info[Context, None],
+        locality: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        types: list[RelationshipType] | None = None,
+        undated: bool = True,
+        first: int = 20,
+        after: str | None = None,
     ) -> Page[PeerGroup]:
         ctx = info.context
         ctx.allow(ctx.rules.child_lists, "peer groups of children")
-        result = ctx.analyses.get(ctx.store, ctx.scope(locality=locality), None, ctx.who.by_initials)
+        flt = _window(ctx, locality, since, until, types, undated)
+        result = ctx.analyses.get(ctx.store, flt, None, ctx.who.by_initials)
         page: Page[PeerGroup] = paged(result.peer_groups, first, after, group_view)
         ctx.consulted([str(m) for g in page.items for m in g.members], "peerGroups")
         return page
@@ -207,21 +227,34 @@ class Query:
         info: Info[Context, None],
         locality: str | None = None,
         since: str | None = None,
+        until: str | None = None,
+        types: list[RelationshipType] | None = None,
+        undated: bool = True,
         first: int = 20,
         after: str | None = None,
     ) -> Page[Hotspot]:
         ctx = info.context
-        result = ctx.analyses.get(ctx.store, ctx.scope(since=since, locality=locality), None, ctx.who.by_initials)
+        flt = _window(ctx, locality, since, until, types, undated)
+        result = ctx.analyses.get(ctx.store, flt, None, ctx.who.by_initials)
         page: Page[Hotspot] = paged(result.hotspots, first, after, hotspot_view)
         ctx.consulted([], "hotspots")
         return page
 
     @strawberry.field(name="personsOfConcern", description="Persons of concern ranked by reach, with evidence.")
     def persons_of_concern(
-        self, info: Info[Context, None], locality: str | None = None, first: int = 20, after: str | None = None
+        self,
+        info: Info[Context, None],
+        locality: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        types: list[RelationshipType] | None = None,
+        undated: bool = True,
+        first: int = 20,
+        after: str | None = None,
     ) -> Page[PersonOfConcern]:
         ctx = info.context
-        result = ctx.analyses.get(ctx.store, ctx.scope(locality=locality), None, ctx.who.by_initials)
+        flt = _window(ctx, locality, since, until, types, undated)
+        result = ctx.analyses.get(ctx.store, flt, None, ctx.who.by_initials)
         page: Page[PersonOfConcern] = paged(result.persons_of_concern, first, after, person_view)
         ctx.consulted([str(x.id) for x in page.items], "personsOfConcern")
         return page
@@ -303,6 +336,21 @@ class Query:
         page: Page[EntityView] = paged(unlocated(ctx.store, flt), first, after, lambda e: entity_view(e, ctx.who))
         ctx.logged("consultation", [], {"graphql": "unlocatedPlaces", "places": [str(v.id) for v in page.items]})
         return page
+
+
+def _window(
+    ctx: Context,
+    locality: str | None,
+    since: str | None,
+    until: str | None,
+    types: list[RelationshipType] | None,
+    undated: bool,
+) -> Filter:
+    """The filter of a view: the user's scope, one locality, a date window (with or without the
+    undated facts) and relationship types; an empty list of types is refused, not read as all."""
+    if types is not None and not types:
+        raise RequestError("types is empty: give at least one relationship type, or leave it out for all")
+    return ctx.scope([t.value for t in types] if types else None, since, locality, until, undated)
 
 
 def queued(ctx: Context, locality: str | None = None, pending_only: bool = True) -> list[ReviewItem]:

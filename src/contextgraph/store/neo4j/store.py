@@ -109,6 +109,7 @@ class Neo4jStore(Store):
             "localities": sorted(flt.localities) if flt.localities is not None else None,
             "since": flt.since,
             "until": flt.until,
+            "undated": flt.undated,
             "service": "service",
         }
 

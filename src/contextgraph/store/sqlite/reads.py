@@ -110,6 +110,7 @@ def adjacent(ix: Index, nids: Sequence[int], flt: Filter, outside: bool) -> list
     types = {TYPE_CODE[t] for t in flt.types} if flt.types is not None else None
     since = day(flt.since) if flt.since else None
     until = day(flt.until) if flt.until else None
+    dated_only = not flt.undated and (since is not None or until is not None)
     kinds = {KIND_CODE[k] for k in flt.kinds} if flt.kinds is not None else None
     locs = {ix.loc_code[x] for x in flt.localities if x in ix.loc_code} if flt.localities is not None else None
     svc = KIND_CODE["service"]
@@ -125,6 +126,8 @@ def adjacent(ix: Index, nids: Sequence[int], flt: Filter, outside: bool) -> list
                 if since is not None and 0 <= e_last[rid] < since:
                     continue
                 if until is not None and e_first[rid] > until:
+                    continue
+                if dated_only and e_last[rid] < 0:
                     continue
             s = e_src[rid]
             o = e_dst[rid] if s == n else s
@@ -216,6 +219,8 @@ def project(store: SQLiteStore, flt: Filter) -> Projection:
             emask &= ~((el >= 0) & (el < day(flt.since)))
         if flt.until:
             emask &= ~(ef > day(flt.until))
+        if not flt.undated and (flt.since or flt.until):
+            emask &= el >= 0
         nodes = np.flatnonzero(keep)
         remap = np.full(n_all, -1, np.int32)
         remap[nodes] = np.arange(nodes.shape[0], dtype=np.int32)
