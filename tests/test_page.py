@@ -10,6 +10,7 @@ the PNG are kept in ``tests/artifacts/``.
 from __future__ import annotations
 
 import os
+import struct
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -124,6 +125,15 @@ def test_a_chair_maps_their_locality_and_reads_the_evidence(
     saved = ARTIFACTS / "export.png"
     dl.value.save_as(str(saved))
     assert saved.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and saved.stat().st_size > 20_000
+    # each picture is capped in size, whatever the graph: the network alone within 2,400 × 1,800
+    # pixels and the stamp and legend bands
+    with page.expect_download() as dl:
+        page.get_by_test_id("export-network-png").click()
+    alone = ARTIFACTS / "export-network.png"
+    dl.value.save_as(str(alone))
+    for png, most in ((saved, (2400 + 1600 * 2, 1800 + 86)), (alone, (2400, 1800 + 86))):
+        width, height = struct.unpack(">II", png.read_bytes()[16:24])
+        assert width <= most[0] and height <= most[1], (png.name, width, height)
     # nothing of the other localities reached the page
     body = page.inner_text("body")
     seen = "\n".join(answers) + body
@@ -342,21 +352,44 @@ def test_one_filter_drives_the_views_the_list_and_the_hotspots(
 
 
 def test_print_gives_a_meeting_pack(page_service: Service, browser: Any, area: dict[str, Any]) -> None:
+    """Printing gives one or two A4 landscape pages: both views drawn and refitted, their legends,
+    the list with reasons, and on every page the locality, the date, who prepared it and the
+    handling marking; no control, no zoom button, no evidence left open."""
+    mine = area["locality"]
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     page = context.new_page()
     page.goto(page_service.base + "/")
-    page.get_by_test_id("token-input").fill(page_service.token("analyst", (area["locality"],), user="ana"))
+    page.get_by_test_id("token-input").fill(page_service.token("analyst", (mine,), user="ana"))
     page.get_by_test_id("sign-in").click()
-    page.get_by_test_id("at-risk-item").first.wait_for(timeout=60_000)
+    items = page.get_by_test_id("at-risk-item")
+    items.first.wait_for(timeout=60_000)
+    items.first.click()  # evidence left open must not be printed
+    page.get_by_test_id("evidence").locator("table tr").nth(1).wait_for()
+    first = items.first.locator("strong").inner_text()
+    page.evaluate("() => window.dispatchEvent(new Event('beforeprint'))")  # as the browser does, then prints
     page.emulate_media(media="print")
     assert not page.get_by_test_id("token-input").is_visible()
-    assert page.get_by_test_id("network-view").is_visible() and page.get_by_test_id("map-view").is_visible()
-    pack = page.locator("#pack").inner_text()
-    assert area["locality"] in pack and "handling code" in pack.lower()
+    for view in ("#network-print", "#map-print"):  # each view printed whole, as a picture
+        page.wait_for_function("(v) => document.querySelector(v).naturalWidth > 200", arg=view)
+        assert page.locator(view).is_visible()
+    assert not page.locator(".leaflet-control-zoom").is_visible()
     pdf = ARTIFACTS / "meeting-pack.pdf"
     ARTIFACTS.mkdir(exist_ok=True)
-    page.pdf(path=str(pdf), landscape=True, print_background=True)
-    assert pdf.read_bytes()[:5] == b"%PDF-"
+    page.pdf(path=str(pdf), format="A4", landscape=True, print_background=True)
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    pages = int(next(x for x in info.splitlines() if x.startswith("Pages:")).split()[1])
+    assert 1 <= pages <= 2, f"{pages} pages"
+    for n in range(1, pages + 1):
+        text = subprocess.run(
+            ["pdftotext", "-f", str(n), "-l", str(n), str(pdf), "-"], capture_output=True, text=True, check=True
+        ).stdout
+        assert mine in text and "handling code" in text.lower() and "ana (analyst)" in text, f"page {n}: {text[:300]}"
+    everything = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert first in everything and "linked to harm, not open" in everything  # the list, and the legend
+    assert "•" not in everything  # the evidence drawer (its reasons are bulleted) is not printed
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(pdf), str(ARTIFACTS / "meeting-pack")], check=True
+    )
     context.close()
 
 

@@ -476,7 +476,8 @@ function drawMap(geojson) {
     marker.addTo(layer);
   }
   // the view first: a permanent label is placed only on a map that has one
-  if (points.length) map.fitBounds(L.latLngBounds(points).pad(0.1));
+  state.bounds = points.length ? L.latLngBounds(points).pad(0.1) : null;
+  if (points.length) map.fitBounds(state.bounds);
   else map.setView([54.5, -2.5], 5);
   layer.addTo(map);
   state.layer = layer;
@@ -683,9 +684,10 @@ function download(url, name) {
   a.remove();
 }
 
+// A picture of the network, whole, within 2,400 × 1,800 pixels however large the graph.
 function networkCanvas() {
   const img = new Image();
-  img.src = state.cy.png({ full: true, maxWidth: 1600, maxHeight: 1200, bg: "#ffffff" });
+  img.src = state.cy.png({ full: true, maxWidth: 2400, maxHeight: 1800, bg: "#ffffff" });
   return img.decode().then(() => img);
 }
 
@@ -710,37 +712,72 @@ function mapCanvas() {
   return c;
 }
 
-function stamp(g, width, y) {
-  g.fillStyle = "#1d2430";
-  g.font = "bold 14px system-ui, sans-serif";
-  g.fillText(`${$("locality").value} — ${new Date().toLocaleDateString("en-GB")} — ${$("marking").textContent}`, 12, y, width - 24);
+// Every exported picture carries the locality, the date, who made it and the handling marking
+// above, and the legends of what it shows below.
+const HEAD = 56;
+const FOOT = 30;
+
+function legendText(which) {
+  const parts = [];
+  if (which !== "map") parts.push([...$("network-legend").querySelectorAll("span")].map((s) => s.textContent).join(" · "));
+  if (which !== "network") parts.push([...$("map-legend").querySelectorAll("span")].map((s) => s.textContent).join(" · "));
+  return parts.join("   |   ");
 }
 
 async function exportView(which) {
   const name = `contextgraph-${$("locality").value}-${which}.png`;
-  if (which === "network") return download(state.cy.png({ full: true, scale: 2, bg: "#ffffff" }), name);
-  if (which === "map") return download(mapCanvas().toDataURL("image/png"), name);
-  const net = await networkCanvas();
-  const map = mapCanvas();
-  const h = Math.max(net.height, map.height);
+  const pictures = [];
+  if (which !== "map") pictures.push(await networkCanvas());
+  if (which !== "network") pictures.push(mapCanvas());
+  const width = Math.max(900, pictures.reduce((w, p) => w + p.width, 0));
+  const height = Math.max(...pictures.map((p) => p.height));
   const c = document.createElement("canvas");
-  c.width = net.width + map.width;
-  c.height = h + 40;
+  c.width = width;
+  c.height = HEAD + height + FOOT;
   const g = c.getContext("2d");
   g.fillStyle = "#fff";
   g.fillRect(0, 0, c.width, c.height);
-  g.drawImage(net, 0, 40);
-  g.drawImage(map, net.width, 40);
-  stamp(g, c.width, 26);
+  let x = 0;
+  for (const p of pictures) {
+    g.drawImage(p, x, HEAD);
+    x += p.width;
+  }
+  g.fillStyle = "#1d2430";
+  g.font = "bold 16px system-ui, sans-serif";
+  g.fillText(`${$("locality").value} — ${new Date().toLocaleDateString("en-GB")} — prepared by ${state.me.user} (${state.me.role})`, 12, 22, width - 24);
+  g.fillStyle = "#7a1b1b";
+  g.font = "bold 14px system-ui, sans-serif";
+  g.fillText($("marking").textContent, 12, 44, width - 24);
+  g.fillStyle = "#5b6472";
+  g.font = "13px system-ui, sans-serif";
+  g.fillText(legendText(which), 12, HEAD + height + 20, width - 24);
   download(c.toDataURL("image/png"), name);
 }
 
+// The pack's running head, printed at the top of every page.
 function drawPack(locality) {
+  const vars = filters();
+  const window = vars.since || vars.until ? ` — facts ${vars.since ? longDate(vars.since) : "from the start"} to ${vars.until ? longDate(vars.until) : "the latest"}` : "";
   $("pack").replaceChildren(
-    el("p", {}, `${locality} — prepared ${new Date().toLocaleString("en-GB")} by ${state.me.user} (${state.me.role}).`),
-    el("p", {}, $("marking").textContent),
-    el("p", {}, "Every score comes with its reasons; each reason names its source notes, dates and gradings."),
+    el("p", {}, el("strong", {}, `${locality}${window}`), ` — prepared ${new Date().toLocaleString("en-GB")} by ${state.me.user} (${state.me.role})`),
+    el("p", {}, `${$("marking").textContent}. Every score comes with its reasons; each reason names its source notes, dates and gradings.`),
   );
+}
+
+// Before printing, each view is printed as a picture of the whole of it — the network entire,
+// the map fitted to the locality — scaled into the space a page gives it, whatever the window.
+function printViews() {
+  closeDrawer();
+  if (state.cy) {
+    state.cy.stop();
+    $("network-print").src = state.cy.png({ full: true, maxWidth: 2200, maxHeight: 1500, bg: "#ffffff" });
+  }
+  // (asked again once the print layout hides the live map, as a PDF export does: the picture taken stays)
+  const box = $("map").getBoundingClientRect();
+  if (state.map && box.width > 0 && box.height > 0) {
+    if (state.bounds) state.map.fitBounds(state.bounds, { animate: false });
+    $("map-print").src = mapCanvas().toDataURL("image/png");
+  }
 }
 
 // --- start -----------------------------------------------------------------------------
@@ -786,6 +823,7 @@ async function start() {
   $("export-network").addEventListener("click", () => exportView("network"));
   $("export-map").addEventListener("click", () => exportView("map"));
   $("print").addEventListener("click", () => window.print());
+  window.addEventListener("beforeprint", printViews);
   try {
     if (state.config.oidc && (await oidcFinish())) return signedIn();
     if (sessionStorage.getItem(TOKEN_KEY)) return signedIn();
