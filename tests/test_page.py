@@ -9,9 +9,11 @@ the PNG are kept in ``tests/artifacts/``.
 
 from __future__ import annotations
 
+import json
 import os
 import struct
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -49,6 +51,7 @@ def page_service(area: dict[str, Any], tmp_path: Path, monkeypatch: pytest.Monke
     key = tmp_path / "area.key.pem"
     monkeypatch.setenv(ENV_LOCAL_KEY, str(key))
     with running(url, LocalKeys(key)) as svc:
+        svc.store_url = url  # type: ignore[attr-defined]
         yield svc
 
 
@@ -348,6 +351,53 @@ def test_one_filter_drives_the_views_the_list_and_the_hotspots(
     for box in page.locator("#types input").all():
         box.uncheck()
     page.wait_for_function("() => document.querySelector('#status').textContent.includes('No relationship type')")
+    context.close()
+
+
+def test_the_page_and_the_command_line_rank_alike(page_service: Service, browser: Any, area: dict[str, Any]) -> None:
+    """One definition of the analysis: an administrator's page for a locality lists the children,
+    scores and reasons that ``contextgraph analyse --locality`` gives, and says as of when."""
+    mine = area["locality"]
+    cli = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "contextgraph",
+            "analyse",
+            "--locality",
+            mine,
+            "--format",
+            "json",
+            "--purpose",
+            "t",
+            "--store",
+            page_service.store_url,
+        ],  # type: ignore[attr-defined]
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    ranked = json.loads(cli.stdout)["unopened_at_risk"]
+    context = browser.new_context(viewport={"width": 1600, "height": 1000})
+    page = context.new_page()
+    page.goto(page_service.base + "/")
+    page.get_by_test_id("token-input").fill(page_service.token("admin", (), user="root"))
+    page.get_by_test_id("sign-in").click()
+    page.get_by_test_id("locality-select").select_option(mine)
+    items = page.get_by_test_id("at-risk-item")
+    page.wait_for_function(
+        "(m) => document.querySelector('#status').textContent.startsWith(m + ':')", arg=mine, timeout=60_000
+    )
+    items.first.wait_for()
+    shown = [
+        (li.get_attribute("data-id"), float(li.locator(".score").inner_text()), li.locator(".why").inner_text())
+        for li in items.all()
+    ]
+    assert [x[0] for x in shown] == [c["id"] for c in ranked[: len(shown)]]
+    assert [x[1] for x in shown] == [round(c["score"], 2) for c in ranked[: len(shown)]]
+    first_reason = ranked[0]["reasons"][0]["text"]
+    assert shown[0][2].startswith(first_reason[:40]), (shown[0][2], first_reason)
+    assert "Analysis as of" in page.inner_text("#status")
     context.close()
 
 

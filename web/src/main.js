@@ -155,7 +155,7 @@ function b64url(bytes) {
 
 const MAP_QUERY = `query($l: String!, $since: String, $until: String, $types: [RelationshipType!], $undated: Boolean!) {
   localityMap(locality: $l, since: $since, until: $until, types: $types, undated: $undated) {
-    truncated graph geojson hotspots { id name score rank lat lon lastSeen text children childrenAtRisk personsOfConcern }
+    truncated asOf graph geojson hotspots { id name score rank lat lon lastSeen text children childrenAtRisk personsOfConcern }
   }
 }`;
 const AT_RISK_QUERY = `query($l: String!, $since: String, $until: String, $types: [RelationshipType!], $undated: Boolean!) {
@@ -215,7 +215,9 @@ async function show() {
     drawPack(locality);
     const more = m.truncated ? " (the map holds the first 2,000 entities: narrow the dates or types)" : "";
     const window = vars.since || vars.until ? `, ${vars.since ? longDate(vars.since) : "the start"} to ${vars.until ? longDate(vars.until) : "the latest"}${vars.undated ? " and undated facts" : ""}` : "";
-    status(`${locality}${window}: ${m.graph.nodes.length} entities, ${m.graph.edges.length} links, ${m.hotspots.length} hotspots${more}.`);
+    const scope = state.me.localities.length > 1 || !state.me.localities.length ? " (evidence from your other localities counts)" : "";
+    const asOf = m.asOf ? ` Analysis as of ${longDate(m.asOf)}, the latest fact in view${scope}.` : "";
+    status(`${locality}${window}: ${m.graph.nodes.length} entities, ${m.graph.edges.length} links, ${m.hotspots.length} hotspots${more}.${asOf}`);
   } catch (e) {
     status(e.message, true);
   }

@@ -76,17 +76,29 @@ class Analyses:
                     self.kept.popitem(last=False)
         return value
 
-    def get(self, store: Store, flt: Filter, since: str | None, initials: frozenset[str] = frozenset()) -> Analysis:
-        """The analysis of what ``flt`` lets a reader see, explained, with changes since ``since``;
-        the entities of the kinds in ``initials`` named by their initials, in every sentence too."""
+    def get(
+        self,
+        store: Store,
+        flt: Filter,
+        since: str | None,
+        initials: frozenset[str] = frozenset(),
+        localities: tuple[str, ...] | None = None,
+    ) -> Analysis:
+        """The analysis of what ``flt`` lets a reader see, explained, with changes since ``since``,
+        its lists cut to ``localities`` (evidence from the reader's other localities still counts,
+        as for ``contextgraph analyse --locality``); the entities of the kinds in ``initials`` named
+        by their initials, in every sentence too."""
         if initials:
-            full = self.get(store, flt, since)
+            full = self.get(store, flt, since, frozenset(), localities)
             named: Analysis = self.derived(
-                store, ("analysis", flt, since, initials), lambda: explain(full, store, flt, initials)
+                store, ("analysis", flt, since, localities, initials), lambda: explain(full, store, flt, initials)
             )
             return named
+        cut = list(localities) if localities is not None else None
         result: Analysis = self.derived(
-            store, ("analysis", flt, since), lambda: analyse_store(store, flt=flt, since=since, parallel=False)
+            store,
+            ("analysis", flt, since, localities),
+            lambda: analyse_store(store, flt=flt, since=since, localities=cut, parallel=False),
         )
         return result
 

@@ -26,6 +26,9 @@ class LocalityMap:
     locality: str
     hotspots: list[Hotspot]
     truncated: bool = strawberry.field(description="Whether more entities matched than were returned.")
+    as_of: str | None = strawberry.field(
+        description="The date the analysis behind the scores and hotspots is as of: the latest fact in view."
+    )
     _ctx: strawberry.Private[Context]
     _flt: strawberry.Private[Filter]
     _p: strawberry.Private[Projection]

@@ -9,6 +9,7 @@ import strawberry
 from strawberry.types import Info
 
 from ...analysis.paths import shortest_paths
+from ...analysis.results import Analysis
 from ...ingest import review
 from ...ingest.gazetteer import unlocated
 from ...ingest.pipeline import reviews, source_visible
@@ -163,13 +164,14 @@ class Query:
         p, order = ctx.analyses.derived(ctx.store, ("map", flt, ctx.who.role), lambda: map_order(ctx, flt))
         most = cap(first, MAX_MAP)
         kept = order[:most].tolist()
-        analysis = ctx.analyses.get(ctx.store, flt, None, ctx.who.by_initials)
+        analysis = _analysis(ctx, locality, since, until, types, undated)
         scores = {} if not ctx.rules.child_lists else {c.id: c.score for c in analysis.unopened_at_risk}
         persons = [p.ids[i] for i in kept if KINDS[p.kind_of(i)].person]
         ctx.consulted(persons, "localityMap")
         return LocalityMap(
             locality=locality,
             hotspots=[hotspot_view(h) for h in analysis.hotspots[:MAX_PAGE]],
+            as_of=analysis.as_of,
             truncated=len(order) > most,
             _ctx=ctx,
             _flt=flt,
@@ -195,8 +197,7 @@ class Query:
     ) -> Page[AtRiskChild]:
         ctx = info.context
         ctx.allow(ctx.rules.child_lists, "lists of children")
-        flt = _window(ctx, locality, since, until, types, undated)
-        result = ctx.analyses.get(ctx.store, flt, None, ctx.who.by_initials)
+        result = _analysis(ctx, locality, since, until, types, undated)
         page: Page[AtRiskChild] = paged(result.unopened_at_risk, first, after, child_view)
         ctx.consulted([str(c.id) for c in page.items], "unopenedAtRisk")
         return page
@@ -215,8 +216,7 @@ class Query:
     ) -> Page[PeerGroup]:
         ctx = info.context
         ctx.allow(ctx.rules.child_lists, "peer groups of children")
-        flt = _window(ctx, locality, since, until, types, undated)
-        result = ctx.analyses.get(ctx.store, flt, None, ctx.who.by_initials)
+        result = _analysis(ctx, locality, since, until, types, undated)
         page: Page[PeerGroup] = paged(result.peer_groups, first, after, group_view)
         ctx.consulted([str(m) for g in page.items for m in g.members], "peerGroups")
         return page
@@ -234,8 +234,7 @@ class Query:
         after: str | None = None,
     ) -> Page[Hotspot]:
         ctx = info.context
-        flt = _window(ctx, locality, since, until, types, undated)
-        result = ctx.analyses.get(ctx.store, flt, None, ctx.who.by_initials)
+        result = _analysis(ctx, locality, since, until, types, undated)
         page: Page[Hotspot] = paged(result.hotspots, first, after, hotspot_view)
         ctx.consulted([], "hotspots")
         return page
@@ -253,8 +252,7 @@ class Query:
         after: str | None = None,
     ) -> Page[PersonOfConcern]:
         ctx = info.context
-        flt = _window(ctx, locality, since, until, types, undated)
-        result = ctx.analyses.get(ctx.store, flt, None, ctx.who.by_initials)
+        result = _analysis(ctx, locality, since, until, types, undated)
         page: Page[PersonOfConcern] = paged(result.persons_of_concern, first, after, person_view)
         ctx.consulted([str(x.id) for x in page.items], "personsOfConcern")
         return page
@@ -262,7 +260,9 @@ class Query:
     @strawberry.field(name="changesSince", description="Links, children, hotspots and persons new since a date.")
     def changes_since(self, info: Info[Context, None], date: str, locality: str | None = None) -> Changes:
         ctx = info.context
-        result = ctx.analyses.get(ctx.store, ctx.scope(locality=locality), day(date), ctx.who.by_initials)
+        ctx.localities(locality)  # one of theirs
+        cut = (locality,) if locality else None
+        result = ctx.analyses.get(ctx.store, ctx.scope(), day(date), ctx.who.by_initials, cut)
         assert result.changes is not None  # asked for with a date
         ch = changes_view(result.changes, ctx.who)
         ctx.consulted([str(c.id) for c in ch.children + ch.children_raised], "changesSince")
@@ -351,6 +351,21 @@ def _window(
     if types is not None and not types:
         raise RequestError("types is empty: give at least one relationship type, or leave it out for all")
     return ctx.scope([t.value for t in types] if types else None, since, locality, until, undated)
+
+
+def _analysis(
+    ctx: Context,
+    locality: str | None,
+    since: str | None,
+    until: str | None,
+    types: list[RelationshipType] | None,
+    undated: bool,
+) -> Analysis:
+    """The analysis behind a view, as ``contextgraph analyse`` makes it: of everything the reader
+    may see in the window and types, its lists cut to the locality asked for."""
+    _window(ctx, locality, since, until, types, undated)  # the locality is one of theirs, the window sound
+    flt = _window(ctx, None, since, until, types, undated)
+    return ctx.analyses.get(ctx.store, flt, None, ctx.who.by_initials, (locality,) if locality else None)
 
 
 def queued(ctx: Context, locality: str | None = None, pending_only: bool = True) -> list[ReviewItem]:
