@@ -401,6 +401,30 @@ def test_the_page_and_the_command_line_rank_alike(page_service: Service, browser
     context.close()
 
 
+def test_find_forgives_and_lists_the_hits(page_service: Service, browser: Any, area: dict[str, Any]) -> None:
+    """Find asks the service's search: a name in lower case with a letter too many still finds the
+    people, and a name shared by several lists them all, each a click from its evidence."""
+    mine = area["locality"]
+    people = [e for e in area["data"].entities if e.get("locality") == mine and e["kind"] == "child"]
+    context = browser.new_context(viewport={"width": 1600, "height": 1000})
+    page = context.new_page()
+    page.goto(page_service.base + "/")
+    page.get_by_test_id("token-input").fill(page_service.token("analyst", (mine,), user="ana"))
+    page.get_by_test_id("sign-in").click()
+    page.get_by_test_id("at-risk-item").first.wait_for(timeout=60_000)
+    surname = max({p["name"].split()[-1] for p in people}, key=lambda n: sum(p["name"].endswith(n) for p in people))
+    page.get_by_test_id("find").fill(surname.lower() + "s")  # lower case, and a letter too many
+    page.get_by_test_id("find").press("Enter")
+    hits = page.get_by_test_id("find-hit")
+    hits.first.wait_for()
+    assert hits.count() >= 2 and all(surname in t for t in hits.locator("strong").all_inner_texts()[:2])
+    name = hits.first.locator("strong").inner_text()
+    hits.first.click()
+    page.get_by_test_id("evidence").locator("table tr").nth(1).wait_for()
+    assert name in page.locator("#drawer-title").inner_text()
+    context.close()
+
+
 def test_print_gives_a_meeting_pack(page_service: Service, browser: Any, area: dict[str, Any]) -> None:
     """Printing gives one or two A4 landscape pages: both views drawn and refitted, their legends,
     the list with reasons, and on every page the locality, the date, who prepared it and the
@@ -543,6 +567,13 @@ def test_a_mace_members_page_shows_no_childs_name(page_service: Service, browser
     place = max((e for e in here if e["kind"] == "location"), key=lambda e: linked.get(e["id"], 0))["name"]
     page.get_by_test_id("find").fill(place)
     page.get_by_test_id("find").press("Enter")
+    # the search forgives and lists every near match: the place is among them
+    hits = page.get_by_test_id("find-hit")
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=find-hit]') || document.querySelector('#evidence table')"
+    )
+    if hits.count():
+        hits.filter(has=page.locator("strong", has_text=place)).first.click()
     page.get_by_test_id("evidence").locator("table tr").nth(1).wait_for()
     assert place in page.get_by_test_id("evidence").inner_text()
     seen = "\n".join(answers) + page.inner_text("body")

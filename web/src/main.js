@@ -96,6 +96,8 @@ async function signedIn() {
       ? "OFFICIAL-SENSITIVE — may hold intelligence with handling code C: lawful sharing permitted with conditions"
       : "OFFICIAL-SENSITIVE — handling code P: lawful sharing permitted";
   const mace = data.me.role === "mace";
+  // a MACE member's network holds persons of concern, places and groups: no child is drawn
+  $("network-title").textContent = mace ? "Persons of concern, places and groups" : "Peer network";
   $("initials").checked = mace;
   $("initials").disabled = mace;
   $("initials").closest("label").title = mace ? "A MACE member always sees children by initials." : "Show every person by initials, for sharing.";
@@ -158,9 +160,9 @@ const MAP_QUERY = `query($l: String!, $since: String, $until: String, $types: [R
     truncated asOf graph geojson hotspots { id name score rank lat lon lastSeen text children childrenAtRisk personsOfConcern }
   }
 }`;
-const AT_RISK_QUERY = `query($l: String!, $since: String, $until: String, $types: [RelationshipType!], $undated: Boolean!) {
-  unopenedAtRisk(locality: $l, since: $since, until: $until, types: $types, undated: $undated, first: 50) {
-    total items { id name score rank summary
+const AT_RISK_QUERY = `query($l: String!, $since: String, $until: String, $types: [RelationshipType!], $undated: Boolean!, $after: String) {
+  unopenedAtRisk(locality: $l, since: $since, until: $until, types: $types, undated: $undated, first: 50, after: $after) {
+    total next items { id name score rank summary
     reasons { kind text facts { type source target sources firstSeen lastSeen grading count } } } }
   peerGroups(locality: $l, since: $since, until: $until, types: $types, undated: $undated, first: 50) { items { id members text } }
 }`;
@@ -205,6 +207,8 @@ async function show() {
     state.data = m.graph;
     state.hotspots = m.hotspots;
     state.atRisk = lists.unopenedAtRisk.items;
+    state.next = lists.unopenedAtRisk.next;
+    state.vars = vars;
     state.groups = lists.peerGroups.items;
     $("main").hidden = false;
     drawList(lists.unopenedAtRisk.total);
@@ -250,7 +254,22 @@ function drawList(total) {
       return li;
     }),
   );
-  if (total > state.atRisk.length) list.append(el("li", { class: "hint" }, `and ${total - state.atRisk.length} more`));
+  if (total > state.atRisk.length && state.next) {
+    const more = el("button", { type: "button", class: "small", "data-testid": "more-at-risk" }, `Show ${Math.min(50, total - state.atRisk.length)} more of ${total - state.atRisk.length}`);
+    more.addEventListener("click", async () => {
+      more.disabled = true;
+      try {
+        const page = (await gql(AT_RISK_QUERY, { ...state.vars, after: state.next })).unopenedAtRisk;
+        state.atRisk = state.atRisk.concat(page.items);
+        state.next = page.next;
+        drawList(page.total);
+      } catch (e) {
+        status(e.message, true);
+        more.disabled = false;
+      }
+    });
+    list.append(el("li", { class: "more" }, more));
+  }
 }
 
 // The hotspots as a table a meeting can go down: a row pans the map to the place, picks out the
@@ -669,12 +688,32 @@ function focus(id) {
   evidenceFor(id);
 }
 
-function find(text) {
-  const t = text.trim().toLowerCase();
-  if (!t || !state.data) return;
-  const n = state.data.nodes.find((x) => x.name.toLowerCase().includes(t));
-  if (n) focus(n.id);
-  else status(`No one called “${text}” in this view.`);
+// Find asks the API's search, which forgives a letter or two and knows aliases: one hit is
+// focused at once; several are listed in the drawer, best first, each a click from its evidence.
+const SEARCH_QUERY = `query($t: String!) { search(text: $t, first: 20) { id kind name locality } }`;
+
+async function find(text) {
+  const t = text.trim();
+  if (!t) return;
+  try {
+    const hits = (await gql(SEARCH_QUERY, { t })).search;
+    if (!hits.length) return status(`No one and nothing called “${t}” within your localities.`, true);
+    if (hits.length === 1) return focus(hits[0].id);
+    openDrawer(`${hits.length} found for “${t}”`);
+    $("evidence").replaceChildren(
+      el(
+        "ul",
+        { class: "hits" },
+        ...hits.map((h) => {
+          const li = el("li", { "data-testid": "find-hit", "data-id": h.id }, el("strong", {}, h.name), ` — ${h.kind.toLowerCase().replace(/_/g, " ")}, ${h.locality || ""}`);
+          li.addEventListener("click", () => focus(h.id));
+          return li;
+        }),
+      ),
+    );
+  } catch (e) {
+    status(e.message, true);
+  }
 }
 
 // --- export and print -----------------------------------------------------------------------------
