@@ -44,7 +44,7 @@ def shortest_paths(p: Projection, a: str, b: str, max_length: int = 4, most: int
     the projection or they are not linked within ``max_length``. Services are not passed through.
 
     >>> p = Projection.from_lists(
-    ...     ["c-1", "c-2", "l-1", "p-1"], ["child", "child", "location", "person_of_concern"], ["East"] * 4,
+    ...     ["c-1", "c-2", "l-1", "p-1"], ["child", "child", "location", "person_of_concern"], ["Hillcrest"] * 4,
     ...     [(0, 2, "SEEN_AT", None, "2024-03-02", 1, "1B P"), (3, 2, "SEEN_AT", None, "2024-03-01", 1, None),
     ...      (3, 1, "EXPLOITS", None, None, 1, "2C C")],
     ... )
