@@ -443,10 +443,12 @@ def test_print_gives_a_meeting_pack(page_service: Service, browser: Any, area: d
     page.evaluate("() => window.dispatchEvent(new Event('beforeprint'))")  # as the browser does, then prints
     page.emulate_media(media="print")
     assert not page.get_by_test_id("token-input").is_visible()
-    for view in ("#network-print", "#map-print"):  # each view printed whole, as a picture
-        page.wait_for_function("(v) => document.querySelector(v).naturalWidth > 200", arg=view)
-        assert page.locator(view).is_visible()
-    assert not page.locator(".leaflet-control-zoom").is_visible()
+    pictures = page.locator(".print-pack .print-view")  # each view printed whole, as a picture
+    assert pictures.count() == 2
+    for k in range(2):
+        pictures.nth(k).wait_for()
+        assert pictures.nth(k).evaluate("img => img.naturalWidth") > 200
+    assert not any(z.is_visible() for z in page.locator(".leaflet-control-zoom").all())
     pdf = ARTIFACTS / "meeting-pack.pdf"
     ARTIFACTS.mkdir(exist_ok=True)
     page.pdf(path=str(pdf), format="A4", landscape=True, print_background=True)
@@ -457,9 +459,11 @@ def test_print_gives_a_meeting_pack(page_service: Service, browser: Any, area: d
         text = subprocess.run(
             ["pdftotext", "-f", str(n), "-l", str(n), str(pdf), "-"], capture_output=True, text=True, check=True
         ).stdout
+        text = " ".join(text.split())
         assert mine in text and "handling code" in text.lower() and "ana (analyst)" in text, f"page {n}: {text[:300]}"
     everything = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert first in everything and "linked to harm, not open" in everything  # the list, and the legend
+    assert "Hotspots" in everything and "Last linked" in everything
     assert "•" not in everything  # the evidence drawer (its reasons are bulleted) is not printed
     subprocess.run(
         ["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(pdf), str(ARTIFACTS / "meeting-pack")], check=True

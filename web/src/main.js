@@ -156,7 +156,7 @@ function b64url(bytes) {
 // --- loading a locality ----------------------------------------------------------------------
 
 const MAP_QUERY = `query($l: String!, $since: String, $until: String, $types: [RelationshipType!], $undated: Boolean!) {
-  localityMap(locality: $l, since: $since, until: $until, types: $types, undated: $undated) {
+  localityMap(locality: $l, since: $since, until: $until, types: $types, undated: $undated, first: 5000) {
     truncated asOf graph geojson hotspots { id name score rank lat lon lastSeen text children childrenAtRisk personsOfConcern }
   }
 }`;
@@ -217,11 +217,12 @@ async function show() {
     drawNetwork();
     drawMap(m.geojson);
     drawPack(locality);
-    const more = m.truncated ? " (the map holds the first 2,000 entities: narrow the dates or types)" : "";
+    const more = m.truncated ? " (the largest localities are cut to 5,000 entities — every person linked to harm and every person of concern first: narrow the dates or types to see the rest)" : "";
     const window = vars.since || vars.until ? `, ${vars.since ? longDate(vars.since) : "the start"} to ${vars.until ? longDate(vars.until) : "the latest"}${vars.undated ? " and undated facts" : ""}` : "";
     const scope = state.me.localities.length > 1 || !state.me.localities.length ? " (evidence from your other localities counts)" : "";
     const asOf = m.asOf ? ` Analysis as of ${longDate(m.asOf)}, the latest fact in view${scope}.` : "";
     status(`${locality}${window}: ${m.graph.nodes.length} entities, ${m.graph.edges.length} links, ${m.hotspots.length} hotspots${more}.${asOf}`);
+    $("main").dataset.drawn = String(Math.round(performance.now())); // for automation: when the load was drawn
   } catch (e) {
     status(e.message, true);
   }
@@ -362,59 +363,99 @@ function colour(n) {
   return "#9aa3ad";
 }
 
+// The network starts from where the service laid it out: the children linked to harm, the
+// persons of concern and what joins them (x, y given for those). Clicking a node expands it:
+// its other links are added around it. Focusing on someone fades all but their two-step network.
+function nodeElement(n, position) {
+  return { group: "nodes", data: { id: n.id, label: n.name, kind: n.kind, colour: colour(n), shape: SHAPES[n.kind] || "ellipse" }, position };
+}
+
+function edgeElement(e) {
+  return {
+    group: "edges",
+    data: { id: `${e.type}|${e.source}|${e.target}`, source: e.source, target: e.target, type: e.type, colour: EDGE_COLOURS[e.type] || "#777", dashed: DASHED.has(e.type) ? "dashed" : "solid", fact: e },
+  };
+}
+
 function drawNetwork() {
-  const { edges } = state.data;
-  const linked = new Set(edges.flatMap((e) => [e.source, e.target]));
-  // places and groups with no link here are on the map; the network shows people and what joins them
-  const nodes = state.data.nodes.filter((n) => linked.has(n.id) || PEOPLE.has(n.kind));
-  const groupOf = new Map();
-  for (const g of state.groups) for (const m of g.members) groupOf.set(m, g.id);
-  const present = new Set(nodes.map((n) => n.id));
-  const parents = state.groups
-    .filter((g) => g.members.filter((m) => present.has(m)).length > 1)
-    .map((g) => ({ data: { id: `group:${g.id}`, label: "", peer: true, text: g.text } }));
-  const used = new Set(parents.map((p) => p.data.id));
+  const { nodes, edges } = state.data;
+  state.byId = new Map(nodes.map((n) => [n.id, n]));
+  state.edgesOf = new Map();
+  for (const e of edges) {
+    for (const x of [e.source, e.target]) {
+      if (!state.edgesOf.has(x)) state.edgesOf.set(x, []);
+      state.edgesOf.get(x).push(e);
+    }
+  }
+  const start = nodes.filter((n) => n.x !== undefined);
+  const drawn = new Set(start.map((n) => n.id));
   $("people-list").replaceChildren(...nodes.filter((n) => PEOPLE.has(n.kind)).map((n) => el("option", { value: n.name })));
   const elements = [
-    ...parents,
-    ...nodes.map((n) => {
-      const parent = groupOf.has(n.id) && used.has(`group:${groupOf.get(n.id)}`) ? `group:${groupOf.get(n.id)}` : undefined;
-      return { data: { id: n.id, parent, label: n.name, kind: n.kind, colour: colour(n), shape: SHAPES[n.kind] || "ellipse" } };
-    }),
-    ...edges.map((e, i) => ({
-      data: { id: `e${i}`, source: e.source, target: e.target, type: e.type, colour: EDGE_COLOURS[e.type] || "#777", dashed: DASHED.has(e.type) ? "dashed" : "solid", fact: e },
-    })),
+    ...start.map((n) => nodeElement(n, { x: n.x, y: n.y })),
+    ...edges.filter((e) => drawn.has(e.source) && drawn.has(e.target)).map(edgeElement),
   ];
   if (state.cy) state.cy.destroy();
   state.cy = cytoscape({
     container: $("network"),
     elements,
     wheelSensitivity: 0.3,
+    textureOnViewport: true,
+    hideEdgesOnViewport: elements.length > 3000,
     style: [
-      { selector: "node", style: { "background-color": "data(colour)", shape: "data(shape)", label: "data(label)", "font-size": 7, width: 12, height: 12, "text-valign": "bottom", "text-margin-y": 2, color: "#333" } },
+      { selector: "node", style: { "background-color": "data(colour)", shape: "data(shape)", label: "data(label)", "font-size": 9, "min-zoomed-font-size": 7, width: 12, height: 12, "text-valign": "bottom", "text-margin-y": 2, color: "#333" } },
       { selector: "node[kind = 'person_of_concern']", style: { width: 18, height: 18 } },
-      { selector: "node[?peer]", style: { "background-opacity": 0.04, "border-width": 1, "border-style": "dashed", "border-color": "#8d6e63", shape: "round-rectangle", label: "" } },
       { selector: "edge", style: { width: 1, "line-color": "data(colour)", "line-style": "data(dashed)", "curve-style": "haystack", opacity: 0.7 } },
+      { selector: ".faded", style: { opacity: 0.12 } },
       { selector: ":selected", style: { "border-width": 3, "border-color": "#000", "line-color": "#000", opacity: 1 } },
     ],
-    layout: { name: "cose", animate: false, randomize: true, numIter: 300, nodeRepulsion: () => 40000, idealEdgeLength: () => 70, nodeOverlap: 8, componentSpacing: 80, gravity: 0.5 },
+    layout: { name: "preset", fit: true, padding: 20 },
   });
   state.cy.on("tap", "node", (ev) => {
-    const d = ev.target.data();
-    if (d.peer) showPeerGroup(d);
-    else evidenceFor(d.id);
+    expand(ev.target.id());
+    evidenceFor(ev.target.id());
   });
   state.cy.on("tap", "edge", (ev) => evidenceForLink(ev.target.data("fact")));
+  const shown = start.length < nodes.length ? ` Showing ${start.length} of ${nodes.length}: click a node to add its other links.` : "";
   $("network-legend").replaceChildren(
     ...[
       ["#2e7d32", "open to a service"],
       ["#9aa3ad", "not open"],
       ["#ef6c00", "flagged at risk"],
       ["#c62828", "linked to harm, not open"],
-      ["#6a1b9a", "person of concern"],
-      ["#1565c0", "place or school"],
+      ["#6a1b9a", "person of concern (diamond)"],
+      ["#1565c0", "place (rounded square) or school (square)"],
     ].map(([c, t]) => el("span", {}, el("i", { style: `background:${c}` }), t)),
+    el("span", { "data-testid": "network-shown" }, `Links: colour by type, dashed when seen at a place or school.${shown}`),
   );
+}
+
+// Add a node (if it is not drawn) and its links to what is drawn, its new neighbours around it.
+function expand(id, most = 80) {
+  const cy = state.cy;
+  const n = state.byId && state.byId.get(id);
+  if (!cy || !n) return;
+  cy.batch(() => {
+    let centre = cy.getElementById(id);
+    if (centre.empty()) {
+      const ext = cy.extent();
+      centre = cy.add(nodeElement(n, { x: (ext.x1 + ext.x2) / 2, y: (ext.y1 + ext.y2) / 2 }));
+    }
+    const c = centre.position();
+    const links = (state.edgesOf.get(id) || []).slice(0, most);
+    const fresh = links.map((e) => (e.source === id ? e.target : e.source)).filter((x) => cy.getElementById(x).empty() && state.byId.has(x));
+    const unique = [...new Set(fresh)];
+    unique.forEach((x, k) => {
+      const angle = (2 * Math.PI * k) / Math.max(1, unique.length);
+      const r = 60 + 4 * unique.length;
+      cy.add(nodeElement(state.byId.get(x), { x: c.x + r * Math.cos(angle), y: c.y + r * Math.sin(angle) }));
+    });
+    for (const x of [id, ...unique]) {
+      for (const e of state.edgesOf.get(x) || []) {
+        const key = `${e.type}|${e.source}|${e.target}`;
+        if (cy.getElementById(key).empty() && !cy.getElementById(e.source).empty() && !cy.getElementById(e.target).empty()) cy.add(edgeElement(e));
+      }
+    }
+  });
 }
 
 function showPeerGroup(d) {
@@ -676,13 +717,21 @@ async function evidenceForLink(fact) {
   }
 }
 
+// Focus on someone: their network two steps out stays, the rest fades; at once, without animation.
 function focus(id) {
-  if (state.cy) {
-    const n = state.cy.getElementById(id);
+  const cy = state.cy;
+  if (cy) {
+    if (cy.getElementById(id).empty()) expand(id);
+    const n = cy.getElementById(id);
     if (n.nonempty()) {
-      state.cy.elements().unselect();
-      n.select();
-      state.cy.animate({ center: { eles: n }, zoom: 2.2 }, { duration: 300 });
+      const near = n.closedNeighborhood().closedNeighborhood();
+      cy.batch(() => {
+        cy.elements().unselect().addClass("faded");
+        near.removeClass("faded");
+        n.select();
+      });
+      cy.fit(near, 40);
+      $("main").dataset.focused = id;
     }
   }
   evidenceFor(id);
@@ -819,6 +868,33 @@ function printViews() {
     if (state.bounds) state.map.fitBounds(state.bounds, { animate: false });
     $("map-print").src = mapCanvas().toDataURL("image/png");
   }
+  buildPack();
+}
+
+// The printed pack is a table whose head — locality, window, date, author, marking — the browser
+// repeats at the top of every page; its body holds copies of the views, the list and the hotspots.
+function buildPack() {
+  const copy = (node) => {
+    const c = node.cloneNode(true);
+    for (const x of [c, ...c.querySelectorAll("[id]")]) x.removeAttribute("id");
+    return c;
+  };
+  const views = copy(document.querySelector("main .views"));
+  const row = (...nodes) => el("tr", {}, el("td", {}, ...nodes));
+  const list = el("aside", {}, el("h2", {}, "Linked to harm, not open to any service"), copy($("at-risk")));
+  const hot = el("aside", {}, el("h2", {}, "Hotspots"), copy($("hotspots")));
+  const head = copy($("pack"));
+  // a row a part: the browser breaks pages between rows, and repeats the head on each
+  const table = el(
+    "table",
+    { class: "print-pack" },
+    el("thead", {}, row(head)),
+    el("tbody", {}, row(views), ...(state.me.role === "mace" ? [] : [row(list)]), row(hot)),
+  );
+  table.id = "print-pack";
+  const old = $("print-pack");
+  if (old) old.replaceWith(table);
+  else document.body.append(table);
 }
 
 // --- start -----------------------------------------------------------------------------

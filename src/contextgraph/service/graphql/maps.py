@@ -89,17 +89,80 @@ def _encoded(value: dict[str, Any]) -> orjson.Fragment:
     return orjson.Fragment(orjson.dumps(value))
 
 
-def map_order(ctx: Context, flt: Filter) -> tuple[Projection, npt.NDArray[np.intp]]:
-    """The projection a map is drawn from, and its nodes in the order shown: placed ones first,
-    then by kind and id (no children for a MACE member)."""
+def map_order(ctx: Context, flt: Filter, at_risk: frozenset[str]) -> tuple[Projection, npt.NDArray[np.intp]]:
+    """The projection a map is drawn from, and its nodes in the order kept when a map is cut: the
+    children linked to harm and the persons of concern first, then the places and schools linked
+    to anyone, the groups, the other children, the places linked to no one, and the services; by
+    id within each (no children for a MACE member). A person is never cut for a bare place."""
     p = ctx.store.projection(flt)
-    placed = np.array([KINDS[k].placed for k in KIND_CODES], np.bool_)[p.kind]
+    kind = p.kind
+    linked = np.zeros(p.n_nodes, np.bool_)
+    linked[p.src] = True
+    linked[p.dst] = True
+    code = {k: KIND_CODES.index(k) for k in KIND_CODES}
+    first = np.fromiter((x in at_risk for x in p.ids), np.bool_, p.n_nodes) | (kind == code["person_of_concern"])
+    placed = np.array([KINDS[k].placed for k in KIND_CODES], np.bool_)[kind]
+    tier = np.full(p.n_nodes, 4, np.intp)
+    tier[kind == code["child"]] = 3
+    tier[kind == code["group"]] = 2
+    tier[placed & linked] = 1
+    tier[first] = 0
+    tier[kind == code["service"]] = 5
     rank = np.empty(p.n_nodes, np.intp)
     rank[np.argsort(np.array(p.ids, dtype=object), kind="stable")] = np.arange(p.n_nodes)
-    order = np.lexsort((rank, p.kind, ~placed))
+    order = np.lexsort((rank, tier))
     if not ctx.rules.child_lists:
-        order = order[p.kind[order] != KIND_CODES.index("child")]
+        order = order[kind[order] != code["child"]]
     return p, order
+
+
+CORE = 600
+"""The most entities the network view is laid out with at first; the rest are a click away."""
+
+
+def network_core(
+    p: Projection, kept: list[int], scores: dict[str, float], seed: int = 0
+) -> dict[int, tuple[float, float]]:
+    """Where the network view starts, laid out: the children linked to harm (highest scores first)
+    and the persons of concern, with what joins two or more of them (a place, a group, another
+    person); every person and linked entity when the view is small. Positions from a seeded
+    Fruchterman-Reingold layout (igraph), the same for the same view every time."""
+    import igraph as ig
+
+    service = KIND_CODES.index("service")
+    inside = np.zeros(p.n_nodes, np.bool_)
+    inside[kept] = True
+    m = inside[p.src] & inside[p.dst] & (p.kind[p.src] != service) & (p.kind[p.dst] != service)
+    src, dst = p.src[m], p.dst[m]
+    people = {i for i in kept if KINDS[p.kind_of(i)].person}
+    linked = set(src.tolist()) | set(dst.tolist())
+    small = [i for i in kept if i in people or i in linked]
+    if len(small) <= CORE:
+        core = set(small)
+    else:
+        ranked = sorted(
+            (i for i in kept if p.ids[i] in scores or p.kind_of(i) == "person_of_concern"),
+            key=lambda i: (-scores.get(p.ids[i], 0.0), p.ids[i]),
+        )
+        core = set(ranked[: CORE // 2])
+        touches: dict[int, int] = {}
+        for a, b in zip(src.tolist(), dst.tolist(), strict=True):
+            if a in core and b not in core:
+                touches[b] = touches.get(b, 0) + 1
+            elif b in core and a not in core:
+                touches[a] = touches.get(a, 0) + 1
+        joins = sorted((i for i, n in touches.items() if n >= 2), key=lambda i: (-touches[i], p.ids[i]))
+        core.update(joins[: CORE - len(core)])
+    nodes = sorted(core, key=lambda i: p.ids[i])
+    at = {i: k for k, i in enumerate(nodes)}
+    g = ig.Graph(
+        n=len(nodes),
+        edges=[(at[a], at[b]) for a, b in zip(src.tolist(), dst.tolist(), strict=True) if a in at and b in at],
+    )
+    start = np.random.default_rng(seed).random((len(nodes), 2)) * max(1.0, len(nodes) ** 0.5)
+    layout = g.layout_fruchterman_reingold(seed=start.tolist(), niter=500) if nodes else []
+    scale = 60.0
+    return {i: (round(xy[0] * scale, 1), round(xy[1] * scale, 1)) for i, xy in zip(nodes, layout, strict=True)}
 
 
 def _edge_keys(p: Projection, kept: list[int]) -> list[tuple[str, str, str]]:
@@ -114,8 +177,10 @@ def _edge_keys(p: Projection, kept: list[int]) -> list[tuple[str, str, str]]:
 
 
 def _graph(ctx: Context, p: Projection, kept: list[int], scores: dict[str, float]) -> dict[str, Any]:
-    """Nodes and edges as plain data, straight from the projection and the names."""
+    """Nodes and edges as plain data, straight from the projection and the names; the entities the
+    network view starts from with their place in it (``x``, ``y``; see :func:`network_core`)."""
     ids = p.ids
+    core = network_core(p, kept, scores)
     labels = ctx.store.labels([ids[i] for i in kept])
     inside = np.zeros(p.n_nodes, np.bool_)
     inside[kept] = True
@@ -140,6 +205,7 @@ def _graph(ctx: Context, p: Projection, kept: list[int], scores: dict[str, float
                 "flagged": bool(p.flag[i]),
                 "openTo": sorted(services.get(i, [])),
                 "score": scores.get(ids[i]),
+                **({"x": core[i][0], "y": core[i][1]} if i in core else {}),
             }
         )
     edges = [

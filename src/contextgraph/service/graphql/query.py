@@ -161,11 +161,12 @@ class Query:
     ) -> LocalityMap:
         ctx = info.context
         flt = _window(ctx, locality, since, until, types, undated)
-        p, order = ctx.analyses.derived(ctx.store, ("map", flt, ctx.who.role), lambda: map_order(ctx, flt))
-        most = cap(first, MAX_MAP)
-        kept = order[:most].tolist()
         analysis = _analysis(ctx, locality, since, until, types, undated)
         scores = {} if not ctx.rules.child_lists else {c.id: c.score for c in analysis.unopened_at_risk}
+        at_risk = frozenset(c.id for c in analysis.unopened_at_risk)
+        p, order = ctx.analyses.derived(ctx.store, ("map", flt, ctx.who.role), lambda: map_order(ctx, flt, at_risk))
+        most = cap(first, MAX_MAP)
+        kept = order[:most].tolist()
         persons = [p.ids[i] for i in kept if KINDS[p.kind_of(i)].person]
         ctx.consulted(persons, "localityMap")
         return LocalityMap(
