@@ -406,6 +406,7 @@ function drawNetwork() {
       { selector: "node[kind = 'person_of_concern']", style: { width: 18, height: 18 } },
       { selector: "edge", style: { width: 1, "line-color": "data(colour)", "line-style": "data(dashed)", "curve-style": "haystack", opacity: 0.7 } },
       { selector: ".faded", style: { opacity: 0.12 } },
+      { selector: ".off", style: { display: "none" } },
       { selector: ":selected", style: { "border-width": 3, "border-color": "#000", "line-color": "#000", opacity: 1 } },
     ],
     layout: { name: "preset", fit: true, padding: 20 },
@@ -925,7 +926,17 @@ async function start() {
   $("sign-out").addEventListener("click", () => signOut());
   $("show").addEventListener("click", show);
   for (const id of ["since", "until", "undated"]) $(id).addEventListener("change", show);
-  $("types").addEventListener("change", show);
+  $("types").addEventListener("change", () => {
+    // the drawing follows at once (links of the types left out are hidden); the lists, the map
+    // and the counts follow when the service has analysed the new view
+    const types = chosenTypes();
+    if (state.cy && !(types && !types.length)) {
+      const on = types ? new Set(types) : null;
+      state.cy.batch(() => state.cy.edges().forEach((e) => e.toggleClass("off", on !== null && !on.has(e.data("type")))));
+      $("main").dataset.filtered = String(Math.round(performance.now()));
+    }
+    show();
+  });
   $("locality").addEventListener("change", show);
   $("initials").addEventListener("change", () => {
     // everything on the page was named as the box was: clear it, and ask again

@@ -1,0 +1,124 @@
+"""The mapping page's speed on a locality of over 5,000 entities, in headless Chromium.
+
+    python bench/page_bench.py [--children 15000] [--seed 3] [--rounds 3]
+
+Builds a sample area (its largest locality holds about 5,600 entities and 14,000 relationships),
+serves it, and times what a meeting does (median of ``--rounds``, each in a new browser page):
+
+- **first drawing**: from signing in to both views, the list and the hotspots drawn (the
+  service's first analysis of the locality included);
+- **focus**: choosing a child in the list until their network is focused (the rest faded);
+- **toggle**: unticking a relationship type until the network shows the change (its links of that
+  type hidden at once), and until everything — lists, map and counts — is drawn again for the
+  new filter (a new analysis the first time a filter is asked for); then ticking it back;
+- **print**: the print pack's pictures taken and the PDF made.
+
+Targets (issue 19): first drawing ≤ 2 s, focus ≤ 200 ms, toggle ≤ 300 ms, print ≤ 5 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT))
+
+from contextgraph.interchange import entity_from_json, relationship_from_json  # noqa: E402
+from contextgraph.interchange.synth import generate  # noqa: E402
+from contextgraph.service.auth import ENV_LOCAL_KEY, LocalKeys  # noqa: E402
+from contextgraph.store import open_store  # noqa: E402
+
+TARGETS_MS = {"first drawing": 2000, "focus": 200, "toggle": 300, "print": 5000}
+
+
+def drawn(page: object, before: str | None, timeout: int = 120_000) -> str:
+    page.wait_for_function(  # type: ignore[attr-defined]
+        "(b) => { const d = document.querySelector('#main').dataset.drawn; return d && d !== b; }",
+        arg=before,
+        timeout=timeout,
+    )
+    return str(page.evaluate("() => document.querySelector('#main').dataset.drawn"))  # type: ignore[attr-defined]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--children", type=int, default=15_000)
+    ap.add_argument("--seed", type=int, default=3)
+    ap.add_argument("--rounds", type=int, default=3)
+    args = ap.parse_args()
+    from playwright.sync_api import sync_playwright
+    from tests.service import running
+
+    data = generate(children=args.children, seed=args.seed)
+    locality = Counter(e.get("locality") for e in data.entities if e.get("locality")).most_common(1)[0][0]
+    n_ent = sum(1 for e in data.entities if e.get("locality") == locality)
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{Path(tmp) / 'area.db'}"
+        with open_store(url) as s:
+            s.upsert(
+                [entity_from_json(e) for e in data.entities], [relationship_from_json(r) for r in data.relationships]
+            )
+        key = Path(tmp) / "key.pem"
+        os.environ[ENV_LOCAL_KEY] = str(key)
+        extra = ("toggle: everything redrawn", "toggle back", "toggle back: everything redrawn")
+        times: dict[str, list[float]] = {k: [] for k in (*TARGETS_MS, *extra)}
+        with running(url, LocalKeys(key)) as svc, sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=["--no-sandbox"])
+            token = svc.token("analyst", (locality,), user="bench")
+            for r in range(args.rounds):
+                page = browser.new_page(viewport={"width": 1600, "height": 1000})
+                page.goto(svc.base + "/")
+                page.get_by_test_id("token-input").fill(token)
+                t = time.perf_counter()
+                page.get_by_test_id("sign-in").click()
+                stamp = drawn(page, None)
+                times["first drawing"].append((time.perf_counter() - t) * 1000)
+                focus_ms = page.evaluate(
+                    """() => { const li = document.querySelectorAll('[data-testid=at-risk-item]')[3];
+                    const t = performance.now(); li.click(); return performance.now() - t; }"""
+                )
+                times["focus"].append(float(focus_ms))
+                page.locator("details.types summary").click()
+                box = page.locator("#types input").nth(r % 3)
+                for name, act in (("toggle", box.uncheck), ("toggle back", box.check)):
+                    was = page.evaluate("() => document.querySelector('#main').dataset.filtered || ''")
+                    t = time.perf_counter()
+                    act()
+                    page.wait_for_function(
+                        "(b) => (document.querySelector('#main').dataset.filtered || '') !== b", arg=was
+                    )
+                    times[name].append((time.perf_counter() - t) * 1000)
+                    stamp = drawn(page, stamp)
+                    times[f"{name}: everything redrawn"].append((time.perf_counter() - t) * 1000)
+                t = time.perf_counter()
+                page.evaluate("() => window.dispatchEvent(new Event('beforeprint'))")
+                page.emulate_media(media="print")
+                page.pdf(path=str(Path(tmp) / "pack.pdf"), format="A4", landscape=True, print_background=True)
+                times["print"].append((time.perf_counter() - t) * 1000)
+                page.close()
+            browser.close()
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(
+        f"area: {len(data.entities):,} entities, {len(data.relationships):,} relationships; "
+        f"locality {locality}: {n_ent:,} entities; {args.rounds} rounds"
+    )
+    print("| step | median ms | each round, ms | target ms | met |")
+    print("|---|---:|---|---:|---|")
+    for name, xs in times.items():
+        target = TARGETS_MS.get(name.split(":")[0], TARGETS_MS["toggle"])
+        med = statistics.median(xs)
+        each = ", ".join(f"{x:.0f}" for x in xs)
+        print(f"| {name} | {med:.0f} | {each} | {target} | {'yes' if med <= target else 'no'} |")
+
+
+if __name__ == "__main__":
+    main()

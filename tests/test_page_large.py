@@ -1,0 +1,94 @@
+"""The mapping page on a locality of over 5,000 entities, in Chromium: people are never cut for
+bare places, and the children linked to harm, the persons of concern, the links and the hotspots
+are all drawn. (Its speed is measured by ``bench/page_bench.py`` on the same area.)"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from contextgraph.interchange import entity_from_json, relationship_from_json
+from contextgraph.interchange.synth import generate
+from contextgraph.service.auth import ENV_LOCAL_KEY, LocalKeys
+from contextgraph.store import open_store
+
+from .service import Service, running
+from .test_page import ARTIFACTS, PAGE, browser  # noqa: F401 (the browser fixture)
+
+CHILDREN = 15_000
+"""A sample area whose largest locality holds about 5,600 entities."""
+
+
+@pytest.fixture(scope="module")
+def large(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Service, str, Any]]:
+    if not PAGE.exists():
+        pytest.fail("the mapping page is not built: pip install -e . builds it (Node.js and npm needed)")
+    tmp = tmp_path_factory.mktemp("large")
+    data = generate(children=CHILDREN, seed=3)
+    url = f"sqlite:///{tmp / 'large.db'}"
+    with open_store(url) as s:
+        s.upsert([entity_from_json(e) for e in data.entities], [relationship_from_json(r) for r in data.relationships])
+    locality = Counter(e.get("locality") for e in data.entities if e.get("locality")).most_common(1)[0][0]
+    key = tmp / "large.key.pem"
+    mp = pytest.MonkeyPatch()
+    mp.setenv(ENV_LOCAL_KEY, str(key))
+    try:
+        with running(url, LocalKeys(key)) as svc:
+            yield svc, locality, data
+    finally:
+        mp.undo()
+
+
+def test_a_locality_of_over_5000_entities_draws_its_people_links_and_hotspots(
+    large: tuple[Service, str, Any],
+    browser: Any,  # noqa: F811
+) -> None:
+    svc, locality, data = large
+    here = [e for e in data.entities if e.get("locality") == locality]
+    assert len(here) > 5_000
+    answers: dict[str, Any] = {}
+
+    def keep(r: Any) -> None:
+        if r.url.endswith("/graphql"):
+            body = json.loads(r.request.post_data or "{}")
+            for name in ("localityMap", "unopenedAtRisk"):
+                if name in body.get("query", ""):
+                    answers[name] = r.json()
+
+    context = browser.new_context(viewport={"width": 1600, "height": 1000})
+    page = context.new_page()
+    page.on("response", keep)
+    page.goto(svc.base + "/")
+    page.get_by_test_id("token-input").fill(svc.token("analyst", (locality,), user="ana"))
+    page.get_by_test_id("sign-in").click()
+    page.wait_for_function("() => document.querySelector('#main').dataset.drawn", timeout=120_000)
+    m = answers["localityMap"]["data"]["localityMap"]
+    nodes = m["graph"]["nodes"]
+    kinds = Counter(n["kind"] for n in nodes)
+    assert m["truncated"] and len(nodes) == 5_000
+    # every child linked to harm and every person of concern is kept; places are what is cut
+    at_risk = answers["unopenedAtRisk"]["data"]["unopenedAtRisk"]
+    ids = {n["id"] for n in nodes}
+    assert all(c["id"] in ids for c in at_risk["items"])
+    pocs = {e["id"] for e in here if e["kind"] == "person_of_concern"}
+    assert pocs <= ids
+    assert kinds["child"] > 1_000 and m["graph"]["edges"] and len(m["hotspots"]) >= 20
+    # the network starts from those linked to harm, laid out, with their links
+    core = [n for n in nodes if "x" in n]
+    assert 100 < len(core) <= 600 and any(n["score"] for n in core)
+    shown = page.get_by_test_id("network-shown").inner_text()
+    assert f"Showing {len(core)} of 5000" in shown, shown
+    assert page.get_by_test_id("hotspot-row").count() >= 20
+    assert "5,000 entities" in page.inner_text("#status")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "page-large.png"))
+    # a focused child: their network stays, the rest fades, and it is drawn at once
+    page.get_by_test_id("at-risk-item").nth(3).click()
+    child = page.get_by_test_id("at-risk-item").nth(3).get_attribute("data-id")
+    page.wait_for_function("(c) => document.querySelector('#main').dataset.focused === c", arg=child)
+    page.screenshot(path=str(ARTIFACTS / "page-large-focus.png"))
+    context.close()
