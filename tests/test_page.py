@@ -425,6 +425,44 @@ def test_find_forgives_and_lists_the_hits(page_service: Service, browser: Any, a
     context.close()
 
 
+def test_brushing_the_timeline_filters_everything(page_service: Service, browser: Any, area: dict[str, Any]) -> None:
+    """The timeline shows the dated facts by month; dragging across it sets the window, which the
+    views, the list and the hotspots follow; a double-click shows everything again."""
+    context = browser.new_context(viewport={"width": 1600, "height": 1000})
+    page = context.new_page()
+    page.goto(page_service.base + "/")
+    page.get_by_test_id("token-input").fill(page_service.token("analyst", (area["locality"],), user="ana"))
+    page.get_by_test_id("sign-in").click()
+    items = page.get_by_test_id("at-risk-item")
+    items.first.wait_for(timeout=60_000)
+    everything = items.count()
+    timeline = page.get_by_test_id("timeline")
+    bars = timeline.evaluate(
+        """c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++; return n; }"""
+    )
+    assert bars > 500, "the timeline drew nothing"
+    box = timeline.bounding_box()
+    assert box
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + box["width"] * 0.05, y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.3, y)
+    page.mouse.up()
+    since, until = page.get_by_test_id("since").input_value(), page.get_by_test_id("until").input_value()
+    assert since and until and since < until and since.endswith("-01")
+    page.wait_for_function("(u) => document.querySelector('#status').textContent.includes(u)", arg=until.split("-")[0])
+    page.wait_for_function("() => !document.querySelector('#status').textContent.startsWith('Loading')")
+    assert items.count() < everything  # an early window: fewer children linked to harm within it
+    page.screenshot(path=str(ARTIFACTS / "page-timeline.png"))
+    timeline.dblclick()
+    page.wait_for_function(
+        "(n) => document.querySelectorAll('[data-testid=at-risk-item]').length === n", arg=everything, timeout=60_000
+    )
+    assert page.get_by_test_id("since").input_value() == ""
+    context.close()
+
+
 def test_print_gives_a_meeting_pack(page_service: Service, browser: Any, area: dict[str, Any]) -> None:
     """Printing gives one or two A4 landscape pages: both views drawn and refitted, their legends,
     the list with reasons, and on every page the locality, the date, who prepared it and the

@@ -216,6 +216,8 @@ async function show() {
     drawUnlocated(unlocated);
     drawNetwork();
     drawMap(m.geojson);
+    if (!vars.since && !vars.until) state.range = { locality, edges: m.graph.edges };
+    drawTimeline(locality, vars);
     drawPack(locality);
     const more = m.truncated ? " (the largest localities are cut to 5,000 entities — every person linked to harm and every person of concern first: narrow the dates or types to see the rest)" : "";
     const window = vars.since || vars.until ? `, ${vars.since ? longDate(vars.since) : "the start"} to ${vars.until ? longDate(vars.until) : "the latest"}${vars.undated ? " and undated facts" : ""}` : "";
@@ -475,6 +477,85 @@ function openDrawer(title) {
 function closeDrawer() {
   $("drawer").hidden = true;
   $("evidence").replaceChildren();
+}
+
+// --- the timeline -----------------------------------------------------------------------------
+
+// Dated facts by month, for the locality as loaded without a window; the window shown is marked,
+// and dragging across the strip sets it (the one filter: both views, the list and the hotspots).
+function months(edges) {
+  const counts = new Map();
+  for (const e of edges) {
+    const d = e.lastSeen || e.firstSeen;
+    if (d) counts.set(d.slice(0, 7), (counts.get(d.slice(0, 7)) || 0) + 1);
+  }
+  const keys = [...counts.keys()].sort();
+  if (!keys.length) return [];
+  const out = [];
+  let [y, m] = keys[0].split("-").map(Number);
+  const [ly, lm] = keys[keys.length - 1].split("-").map(Number);
+  while (y < ly || (y === ly && m <= lm)) {
+    const k = `${y}-${String(m).padStart(2, "0")}`;
+    out.push([k, counts.get(k) || 0]);
+    m += 1;
+    if (m > 12) [y, m] = [y + 1, 1];
+  }
+  return out;
+}
+
+function drawTimeline(locality, vars) {
+  const canvas = $("timeline");
+  const range = state.range && state.range.locality === locality ? months(state.range.edges) : [];
+  state.timeline = range;
+  const width = canvas.clientWidth || 600;
+  canvas.width = width;
+  const g = canvas.getContext("2d");
+  g.clearRect(0, 0, width, canvas.height);
+  if (!range.length) return;
+  const top = Math.max(...range.map(([, n]) => n));
+  const w = width / range.length;
+  const since = vars.since ? vars.since.slice(0, 7) : null;
+  const until = vars.until ? vars.until.slice(0, 7) : null;
+  range.forEach(([k, n], i) => {
+    const inside = (!since || k >= since) && (!until || k <= until);
+    g.fillStyle = inside ? "#1565c0" : "#c5cdd6";
+    const h = Math.round((canvas.height - 16) * (n / top));
+    g.fillRect(i * w + 1, canvas.height - 14 - h, Math.max(1, w - 2), h);
+  });
+  g.fillStyle = "#5b6472";
+  g.font = "10px system-ui, sans-serif";
+  g.fillText(range[0][0], 2, canvas.height - 2);
+  const last = range[range.length - 1][0];
+  g.fillText(last, width - g.measureText(last).width - 2, canvas.height - 2);
+}
+
+function setupTimeline() {
+  const canvas = $("timeline");
+  let from = null;
+  const monthAt = (ev) => {
+    const r = canvas.getBoundingClientRect();
+    const i = Math.floor(((ev.clientX - r.left) / r.width) * state.timeline.length);
+    return state.timeline[Math.min(state.timeline.length - 1, Math.max(0, i))][0];
+  };
+  canvas.addEventListener("mousedown", (ev) => {
+    if (state.timeline && state.timeline.length) from = monthAt(ev);
+  });
+  canvas.addEventListener("mouseup", (ev) => {
+    if (from === null) return;
+    const to = monthAt(ev);
+    const [a, b] = from <= to ? [from, to] : [to, from];
+    from = null;
+    const [by, bm] = b.split("-").map(Number);
+    const end = new Date(Date.UTC(by, bm, 0)).toISOString().slice(0, 10); // the month's last day
+    $("since").value = `${a}-01`;
+    $("until").value = end;
+    show();
+  });
+  canvas.addEventListener("dblclick", () => {
+    $("since").value = "";
+    $("until").value = "";
+    show();
+  });
 }
 
 // --- the map view -----------------------------------------------------------------------------
@@ -946,6 +1027,7 @@ async function start() {
   });
   $("find").addEventListener("keydown", (ev) => ev.key === "Enter" && find(ev.target.value));
   $("drawer-close").addEventListener("click", closeDrawer);
+  setupTimeline();
   document.addEventListener("keydown", (ev) => ev.key === "Escape" && !$("drawer").hidden && closeDrawer());
   $("export").addEventListener("click", () => exportView("both"));
   $("export-network").addEventListener("click", () => exportView("network"));
