@@ -463,6 +463,58 @@ def test_brushing_the_timeline_filters_everything(page_service: Service, browser
     context.close()
 
 
+def test_hide_pin_and_colour_by_peer_group(page_service: Service, browser: Any, area: dict[str, Any]) -> None:
+    """A node hidden by a right-click leaves the drawing until "show hidden"; a node dragged stays
+    where it was put when the view is drawn again; peer groups can colour the children."""
+    context = browser.new_context(viewport={"width": 1600, "height": 1000})
+    page = context.new_page()
+    page.goto(page_service.base + "/")
+    page.get_by_test_id("token-input").fill(page_service.token("analyst", (area["locality"],), user="ana"))
+    page.get_by_test_id("sign-in").click()
+    page.get_by_test_id("at-risk-item").first.wait_for(timeout=60_000)
+    net = page.get_by_test_id("network-view")
+    box = net.bounding_box()
+    assert box
+
+    def node(which: str) -> dict[str, Any]:
+        got: dict[str, Any] = net.evaluate(
+            """(v, which) => { const cy = v.cy; const n = cy.nodes(which).filter(x => x.visible())[0];
+            const r = n.renderedPosition(); return {id: n.id(), x: r.x, y: r.y, colour: n.data('colour'),
+            classes: n.classes(), pos: n.position()}; }""",
+            which,
+        )
+        return got
+
+    # hide: right-click a child; it and its links leave the drawing until "show hidden"
+    child = node("[kind = 'child']")
+    page.mouse.click(box["x"] + child["x"], box["y"] + child["y"], button="right")
+    hidden = page.get_by_test_id("show-hidden")
+    hidden.wait_for()
+    assert hidden.inner_text() == "Show 1 hidden"
+    assert net.evaluate("(v, id) => v.cy.getElementById(id).visible()", child["id"]) is False
+    hidden.click()
+    assert net.evaluate("(v, id) => v.cy.getElementById(id).visible()", child["id"]) is True
+    # pin: drag a node; drawn again, it is where it was put
+    other = node("[kind = 'location']")
+    page.mouse.move(box["x"] + other["x"], box["y"] + other["y"])
+    page.mouse.down()
+    page.mouse.move(box["x"] + other["x"] + 60, box["y"] + other["y"] + 40, steps=5)
+    page.mouse.up()
+    moved = net.evaluate("(v, id) => v.cy.getElementById(id).position()", other["id"])
+    assert abs(moved["x"] - other["pos"]["x"]) > 5
+    stamp = page.evaluate("() => document.querySelector('#main').dataset.drawn")
+    page.get_by_test_id("show").click()
+    page.wait_for_function("(s) => document.querySelector('#main').dataset.drawn !== s", arg=stamp)
+    again = net.evaluate("(v, id) => v.cy.getElementById(id).position()", other["id"])
+    assert abs(again["x"] - moved["x"]) <= 1 and abs(again["y"] - moved["y"]) <= 1
+    # colour by peer group: a member of a group takes its group's colour
+    before = net.evaluate("v => v.cy.nodes(\"[kind = 'child']\").map(n => n.data('colour'))")
+    page.get_by_test_id("by-group").check()
+    after = net.evaluate("v => v.cy.nodes(\"[kind = 'child']\").map(n => n.data('colour'))")
+    assert after != before and len(set(after)) > len(set(before))
+    context.close()
+
+
 def test_print_gives_a_meeting_pack(page_service: Service, browser: Any, area: dict[str, Any]) -> None:
     """Printing gives one or two A4 landscape pages: both views drawn and refitted, their legends,
     the list with reasons, and on every page the locality, the date, who prepared it and the

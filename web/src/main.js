@@ -389,7 +389,15 @@ function drawNetwork() {
       state.edgesOf.get(x).push(e);
     }
   }
-  const start = nodes.filter((n) => n.x !== undefined);
+  // where the service laid it out, but where a person moved a node (pinned) it stays, for this
+  // locality, until the tab is closed; an entity with no link in view is left out (a flagged child
+  // and a person of concern are kept)
+  const pinned = JSON.parse(sessionStorage.getItem(pinKey()) || "{}");
+  const laid = nodes.filter((n) => n.x !== undefined);
+  const core = new Set(laid.map((n) => n.id));
+  const linkedHere = new Set(edges.filter((e) => core.has(e.source) && core.has(e.target)).flatMap((e) => [e.source, e.target]));
+  const start = laid.filter((n) => linkedHere.has(n.id) || n.flagged || n.kind === "person_of_concern");
+  for (const n of start) if (pinned[n.id]) [n.x, n.y] = pinned[n.id];
   const drawn = new Set(start.map((n) => n.id));
   $("people-list").replaceChildren(...nodes.filter((n) => PEOPLE.has(n.kind)).map((n) => el("option", { value: n.name })));
   const elements = [
@@ -408,7 +416,8 @@ function drawNetwork() {
       { selector: "node[kind = 'person_of_concern']", style: { width: 18, height: 18 } },
       { selector: "edge", style: { width: 1, "line-color": "data(colour)", "line-style": "data(dashed)", "curve-style": "haystack", opacity: 0.7 } },
       { selector: ".faded", style: { opacity: 0.12 } },
-      { selector: ".off", style: { display: "none" } },
+      { selector: ".off, .hidden", style: { display: "none" } },
+      { selector: ".pinned", style: { "border-width": 2, "border-color": "#455a64" } },
       { selector: ":selected", style: { "border-width": 3, "border-color": "#000", "line-color": "#000", opacity: 1 } },
     ],
     layout: { name: "preset", fit: true, padding: 20 },
@@ -418,6 +427,21 @@ function drawNetwork() {
     evidenceFor(ev.target.id());
   });
   state.cy.on("tap", "edge", (ev) => evidenceForLink(ev.target.data("fact")));
+  // right-click (or long press) hides a node; "show hidden" brings them back
+  state.cy.on("cxttap", "node", (ev) => {
+    ev.target.addClass("hidden");
+    ev.target.connectedEdges().addClass("hidden");
+    showHiddenCount();
+  });
+  state.cy.on("dragfree", "node", (ev) => {
+    const p = ev.target.position();
+    const all = JSON.parse(sessionStorage.getItem(pinKey()) || "{}");
+    all[ev.target.id()] = [Math.round(p.x), Math.round(p.y)];
+    sessionStorage.setItem(pinKey(), JSON.stringify(all));
+    ev.target.addClass("pinned");
+  });
+  if ($("by-group").checked) colourByGroup();
+  $("network").cy = state.cy; // for automation: the drawing's Cytoscape instance
   const shown = start.length < nodes.length ? ` Showing ${start.length} of ${nodes.length}: click a node to add its other links.` : "";
   $("network-legend").replaceChildren(
     ...[
@@ -429,6 +453,30 @@ function drawNetwork() {
       ["#1565c0", "place (rounded square) or school (square)"],
     ].map(([c, t]) => el("span", {}, el("i", { style: `background:${c}` }), t)),
     el("span", { "data-testid": "network-shown" }, `Links: colour by type, dashed when seen at a place or school.${shown}`),
+  );
+}
+
+function pinKey() {
+  return `contextgraph.pinned.${$("locality").value}`;
+}
+
+function showHiddenCount() {
+  const hidden = state.cy.nodes(".hidden").length;
+  const b = $("show-hidden");
+  b.hidden = hidden === 0;
+  b.textContent = `Show ${hidden} hidden`;
+}
+
+// Peer groups on demand: each child coloured by their group (the same colour for the same group).
+const GROUP_COLOURS = ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6", "#9a6324", "#469990", "#808000"];
+function colourByGroup() {
+  const groupOf = new Map();
+  state.groups.forEach((g, k) => g.members.forEach((m) => groupOf.set(m, GROUP_COLOURS[k % GROUP_COLOURS.length])));
+  state.cy.batch(() =>
+    state.cy.nodes().forEach((n) => {
+      const c = $("by-group").checked ? groupOf.get(n.id()) : undefined;
+      n.data("colour", c || colour(state.byId.get(n.id())));
+    }),
   );
 }
 
@@ -1027,6 +1075,11 @@ async function start() {
   });
   $("find").addEventListener("keydown", (ev) => ev.key === "Enter" && find(ev.target.value));
   $("drawer-close").addEventListener("click", closeDrawer);
+  $("by-group").addEventListener("change", () => state.cy && colourByGroup());
+  $("show-hidden").addEventListener("click", () => {
+    state.cy.elements(".hidden").removeClass("hidden");
+    showHiddenCount();
+  });
   setupTimeline();
   document.addEventListener("keydown", (ev) => ev.key === "Escape" && !$("drawer").hidden && closeDrawer());
   $("export").addEventListener("click", () => exportView("both"));
