@@ -12,7 +12,7 @@ RETURN r.body AS body
 ORDER BY r.seq
 
 -- name: delete_records
--- Remove records by id: only an erasure does, for review items that name the person erased.
+-- Remove records by id: an erasure, for review items that name the person erased; an owner, for a saved view.
 MATCH (r:Record {tbl: $tbl})
 WHERE r.id IN $ids
 DETACH DELETE r

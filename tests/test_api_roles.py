@@ -209,3 +209,43 @@ def test_a_path_never_runs_through_a_service(service: Service) -> None:
         service.data(link, analyst, l=fact)
     (path,) = service.data(PATH_QUERY, chair, a="c-4", b="c-2")["paths"]
     assert [e["id"] for e in path["entities"]] == ["c-4", "l-1", "c-1", "c-2"]
+
+
+SAVE = """mutation($n: String!, $l: String!, $s: JSON!, $sh: Boolean!) {
+  saveView(name: $n, locality: $l, state: $s, shared: $sh) { id name user locality savedAt state shared mine } }"""
+VIEWS = """query($l: String!) { savedViews(locality: $l) { id name user shared mine state } }"""
+
+
+def test_saved_views_are_kept_shared_within_a_locality_and_removed_by_their_owner(service: Service) -> None:
+    ana, bob = service.token("analyst", user="ana"), service.token("chair", user="bob")
+    mace = service.token("mace", user="mia")
+    west = service.token("analyst", ("West",), user="wes")
+    state = {"since": "2024-01-01", "focus": "c-1", "pinned": {"c-1": [10, 20]}, "types": None}
+    mine = service.data(SAVE, ana, n="March MACE", l="East", s=state, sh=False)["saveView"]
+    assert mine["user"] == "ana" and mine["mine"] and mine["state"] == state and mine["savedAt"]
+    shared = service.data(SAVE, ana, n="For the group", l="East", s={"undated": False}, sh=True)["saveView"]
+    assert [v["name"] for v in service.data(VIEWS, ana, l="East")["savedViews"]] == ["For the group", "March MACE"]
+    # another of the locality sees only what was shared; another role too; another locality nothing
+    assert [v["id"] for v in service.data(VIEWS, bob, l="East")["savedViews"]] == [shared["id"]]
+    assert [v["id"] for v in service.data(VIEWS, mace, l="East")["savedViews"]] == [shared["id"]]
+    assert "not one of your localities" in service.error(VIEWS, west, l="East")
+    assert "not one of your localities" in service.error(SAVE, west, n="x", l="East", s={}, sh=True)
+    # only the owner removes a view; another's answers as one that does not exist
+    delete = "mutation($i: ID!) { deleteView(id: $i) }"
+    assert "no saved view" in service.error(delete, bob, i=shared["id"])
+    assert "no saved view" in service.error(delete, bob, i="nonesuch")
+    assert service.data(delete, ana, i=mine["id"])["deleteView"] is True
+    assert [v["id"] for v in service.data(VIEWS, ana, l="East")["savedViews"]] == [shared["id"]]
+    # bad input: a name too long, a state not an object or too large
+    assert "1 to 100" in service.error(SAVE, ana, n="x" * 101, l="East", s={}, sh=False)
+    assert "JSON object" in service.error(SAVE, ana, n="x", l="East", s=[1, 2], sh=False)
+    assert "larger than" in service.error(SAVE, ana, n="x", l="East", s={"notes": {"c-1": "x" * 70_000}}, sh=False)
+
+
+def test_changes_since_a_day_after_the_latest_fact_are_none(service: Service) -> None:
+    q = '{ changesSince(date: "2099-01-01", locality: "East") { since links { type } childrenRaised { id } } }'
+    assert service.data(q, service.token("analyst"))["changesSince"] == {
+        "since": "2099-01-01",
+        "links": [],
+        "childrenRaised": [],
+    }

@@ -129,6 +129,7 @@ GRAPHQL_ORDER = [
     "types.writes",
     "types.notes",
     "types.paths",
+    "types.views",
     "maps",
     "query",
     "mutation",

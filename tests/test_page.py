@@ -515,6 +515,47 @@ def test_hide_pin_and_colour_by_peer_group(page_service: Service, browser: Any, 
     context.close()
 
 
+def test_a_view_saved_for_the_meeting_is_reopened_next_time(
+    page_service: Service, browser: Any, area: dict[str, Any]
+) -> None:
+    """A chair saves a view (a window, undated facts out) by name and shares it; the next month,
+    in a new session, an analyst of the locality opens it: the filter is put back, and what
+    changed since it was saved is shown."""
+    mine = area["locality"]
+
+    def signed_in(token: str) -> Any:
+        context = browser.new_context(viewport={"width": 1600, "height": 1000})
+        page = context.new_page()
+        page.goto(page_service.base + "/")
+        page.get_by_test_id("token-input").fill(token)
+        page.get_by_test_id("sign-in").click()
+        page.get_by_test_id("at-risk-item").first.wait_for(timeout=60_000)
+        return context, page
+
+    context, page = signed_in(page_service.token("chair", (mine,), user="chair-east"))
+    page.get_by_test_id("undated").uncheck()
+    page.get_by_test_id("since").fill("2024-06-01")
+    page.wait_for_function("() => document.querySelector('#status').textContent.includes('June 2024')")
+    page.get_by_test_id("view-name").fill("June onwards")
+    page.get_by_test_id("view-shared").check()
+    page.get_by_test_id("save-view").click()
+    page.wait_for_function("() => document.querySelector('#status').textContent.startsWith('Saved')")
+    context.close()
+    context, page = signed_in(page_service.token("analyst", (mine,), user="ana"))
+    assert page.get_by_test_id("since").input_value() == ""
+    views = page.get_by_test_id("saved-views")
+    page.wait_for_function("() => document.querySelectorAll('#saved-views option').length > 1")
+    option = views.locator("option", has_text="June onwards")
+    assert "chair-east" in option.inner_text() and "shared" in option.inner_text()
+    views.select_option(option.get_attribute("value"))
+    page.get_by_test_id("changes-since").wait_for(timeout=60_000)
+    assert page.get_by_test_id("since").input_value() == "2024-06-01"
+    assert not page.get_by_test_id("undated").is_checked()
+    assert "June onwards" in page.get_by_test_id("changes-since").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "page-saved-view.png"))
+    context.close()
+
+
 def test_print_gives_a_meeting_pack(page_service: Service, browser: Any, area: dict[str, Any]) -> None:
     """Printing gives one or two A4 landscape pages: both views drawn and refitted, their legends,
     the list with reasons, and on every page the locality, the date, who prepared it and the

@@ -572,3 +572,16 @@ def test_bad_locality_settings_are_refused_naming_the_field(store: Store) -> Non
     with pytest.raises(LocalityError, match="no locality 'Docklands'"):
         Localities().without("Docklands")
     assert store.localities() == before  # nothing of a refused setting is written
+
+
+def test_saved_views_are_kept_and_removed(store: Store) -> None:
+    a = store.save_view("March MACE", "ana", "East", {"since": "2024-03-01", "pinned": {"c-1": [1, 2]}})
+    b = store.save_view("For the group", "bob", "East", {}, shared=True)
+    got = store.saved_views()
+    assert [(v.id, v.name, v.user, v.shared) for v in got] == [
+        (a.id, "March MACE", "ana", False),
+        (b.id, "For the group", "bob", True),
+    ]
+    assert got[0].state == {"since": "2024-03-01", "pinned": {"c-1": [1, 2]}}
+    store.delete_view(a.id)
+    assert [v.id for v in store.saved_views()] == [b.id]

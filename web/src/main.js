@@ -102,7 +102,10 @@ async function signedIn() {
   $("initials").disabled = mace;
   $("initials").closest("label").title = mace ? "A MACE member always sees children by initials." : "Show every person by initials, for sharing.";
   status(data.localities.length ? "Choose a locality." : "Your sign-in gives no locality.");
-  if (data.localities.length) await show();
+  if (data.localities.length) {
+    await show();
+    await loadViews().catch((e) => status(e.message, true));
+  }
 }
 
 async function oidcStart() {
@@ -525,6 +528,72 @@ function openDrawer(title) {
 function closeDrawer() {
   $("drawer").hidden = true;
   $("evidence").replaceChildren();
+}
+
+// --- saved views ------------------------------------------------------------------------------
+
+const VIEWS_QUERY = `query($l: String!) { savedViews(locality: $l) { id name user savedAt state shared mine } }`;
+const SAVE_VIEW = `mutation($n: String!, $l: String!, $s: JSON!, $sh: Boolean!) {
+  saveView(name: $n, locality: $l, state: $s, shared: $sh) { id } }`;
+const CHANGES_QUERY = `query($d: String!, $l: String!) { changesSince(date: $d, locality: $l) {
+  since links { type source target } childrenRaised { id name now before } childrenNewlyKnown { id name }
+  hotspots { id name now } personsOfConcern { id name now before } } }`;
+
+async function loadViews() {
+  const locality = $("locality").value;
+  if (!locality) return;
+  const { savedViews } = await gql(VIEWS_QUERY, { l: locality });
+  state.views = savedViews;
+  $("saved-views").replaceChildren(
+    el("option", { value: "" }, savedViews.length ? "Saved views…" : "No saved view"),
+    ...savedViews.map((v) => el("option", { value: v.id }, `${v.name} — ${v.mine ? "yours" : v.user}, ${longDate(v.savedAt.slice(0, 10))}${v.shared ? ", shared" : ""}`)),
+  );
+}
+
+async function saveView() {
+  const name = $("view-name").value.trim();
+  if (!name) return status("Name the view first.", true);
+  const vars = filters();
+  if (vars.error) return status(vars.error, true);
+  const pinned = JSON.parse(sessionStorage.getItem(pinKey()) || "{}");
+  const saved = { since: vars.since, until: vars.until, types: vars.types, undated: vars.undated, initials: $("initials").checked, focus: $("main").dataset.focused || null, pinned };
+  try {
+    await gql(SAVE_VIEW, { n: name, l: vars.l, s: saved, sh: $("view-shared").checked });
+    $("view-name").value = "";
+    status(`Saved “${name}” for ${vars.l}.`);
+    await loadViews();
+  } catch (e) {
+    status(e.message, true);
+  }
+}
+
+// Opening a view puts back its filter, pinned places and focus, then shows what changed since.
+async function openView(id) {
+  const v = (state.views || []).find((x) => x.id === id);
+  if (!v) return;
+  const s = v.state || {};
+  $("since").value = s.since || "";
+  $("until").value = s.until || "";
+  $("undated").checked = s.undated !== false;
+  if (state.me.role !== "mace") $("initials").checked = Boolean(s.initials);
+  for (const box of document.querySelectorAll("#types input")) box.checked = !s.types || s.types.includes(box.value);
+  sessionStorage.setItem(pinKey(), JSON.stringify(s.pinned || {}));
+  await show();
+  if (s.focus) focus(s.focus);
+  const day = v.savedAt.slice(0, 10);
+  try {
+    const ch = (await gql(CHANGES_QUERY, { d: day, l: $("locality").value })).changesSince;
+    const parts = [el("p", { "data-testid": "changes-since" }, `Since “${v.name}” was saved on ${longDate(day)}: ${ch.links.length} new links.`)];
+    const list = (title, xs, text) => xs.length && parts.push(el("h3", {}, title), el("ul", {}, ...xs.map((x) => el("li", {}, text(x)))));
+    list("Children raised", ch.childrenRaised, (x) => `${x.name}: ${x.before == null ? "new" : x.before.toFixed(2)} → ${(x.now ?? 0).toFixed(2)}`);
+    list("Children newly known to be exploited", ch.childrenNewlyKnown, (x) => x.name);
+    list("Hotspots new or raised", ch.hotspots, (x) => `${x.name} (${(x.now ?? 0).toFixed(2)})`);
+    list("Persons of concern reaching more children", ch.personsOfConcern, (x) => `${x.name}: ${x.before ?? 0} → ${x.now}`);
+    openDrawer(`What changed: ${v.name}`);
+    $("evidence").replaceChildren(...parts);
+  } catch (e) {
+    status(e.message, true);
+  }
 }
 
 // --- the timeline -----------------------------------------------------------------------------
@@ -1075,6 +1144,9 @@ async function start() {
   });
   $("find").addEventListener("keydown", (ev) => ev.key === "Enter" && find(ev.target.value));
   $("drawer-close").addEventListener("click", closeDrawer);
+  $("save-view").addEventListener("click", saveView);
+  $("saved-views").addEventListener("change", (ev) => ev.target.value && openView(ev.target.value));
+  $("locality").addEventListener("change", () => loadViews().catch((e) => status(e.message, true)));
   $("by-group").addEventListener("change", () => state.cy && colourByGroup());
   $("show-hidden").addEventListener("click", () => {
     state.cy.elements(".hidden").removeClass("hidden");

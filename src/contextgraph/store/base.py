@@ -32,6 +32,7 @@ from .types import (
     Key,
     Label,
     Named,
+    SavedView,
     Staged,
     Stats,
     Subgraph,
@@ -479,6 +480,23 @@ class Store(ABC):
 
     def gazetteer_size(self) -> tuple[int, int]:
         return self.read(lambda tx: tx.gazetteer_size())
+
+    def saved_views(self) -> list[SavedView]:
+        """The views saved for the mapping page, oldest first."""
+        return [SavedView.from_record(r) for r in self.read(lambda tx: tx.records("views"))]
+
+    def save_view(self, name: str, user: str, locality: str, state: dict[str, Any], shared: bool = False) -> SavedView:
+        """Save a view of the page (a new record; the same name may be saved again)."""
+        rec = new_record("view", name=name, user=user, locality=locality, state=state, shared=shared)
+        self.add_records([("views", rec)])
+        return SavedView.from_record(rec)
+
+    def delete_view(self, view_id: str) -> None:
+        """Remove a saved view."""
+        self._logged(
+            WriteAbout("records", records=[("views", {"id": view_id})]),
+            lambda: self.transaction(lambda tx: tx.delete_records("views", [view_id])),
+        )
 
     def erasures(self) -> list[Erasure]:
         """The erasures made, oldest first: each with no personal data."""

@@ -93,7 +93,7 @@ class Stats:
         }
 
 
-RECORD_TABLES = ("judgements", "erasures", "meta", "sources", "reviews")
+RECORD_TABLES = ("judgements", "erasures", "meta", "sources", "reviews", "views")
 
 
 @dataclass
@@ -232,3 +232,43 @@ class Judgement:
             line["at"] = self.at
         line.update(a=self.a, b=self.b, user=self.user, reason=self.reason)
         return line
+
+
+@dataclass(frozen=True, slots=True)
+class SavedView:
+    """A view of the mapping page saved by name for a meeting: its locality and ``state`` (the
+    date window, types, undated facts, initials, the entity focused, pinned positions and notes on
+    entities, as the page gives them), who saved it and when, and whether the others of the
+    locality may open it (``shared``).
+
+    >>> v = SavedView.from_record({"id": "v1", "name": "March MACE", "user": "ana", "locality": "Hillcrest",
+    ...                            "at": "2026-03-01T10:00:00+00:00", "state": {"since": "2026-01-01"}})
+    >>> v.shared, v.day
+    (False, '2026-03-01')
+    """
+
+    id: str
+    name: str
+    user: str
+    locality: str
+    at: str
+    state: dict[str, Any]
+    shared: bool = False
+
+    @property
+    def day(self) -> str:
+        """The date it was saved."""
+        return self.at[:10]
+
+    @classmethod
+    def from_record(cls, rec: dict[str, Any]) -> SavedView:
+        """From the record the store keeps in its ``views`` table."""
+        return cls(
+            id=str(rec["id"]),
+            name=str(rec["name"]),
+            user=str(rec["user"]),
+            locality=str(rec["locality"]),
+            at=str(rec["at"]),
+            state=dict(rec.get("state") or {}),
+            shared=bool(rec.get("shared", False)),
+        )

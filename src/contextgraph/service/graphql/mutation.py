@@ -3,9 +3,11 @@ links written, places pinned, merges and splits, and erasure; each logged before
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import strawberry
+from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from ...ingest import review
@@ -16,11 +18,16 @@ from ...interchange import InputError, entity_from_json, relationship_from_json
 from ...model import REL_TYPES, Entity, service_id
 from ...notes.parse import NoteError
 from ...store import Filter, StoreError
+from ..audit import AuditError
 from .context import Context, RequestError, note_checks, refused
 from .query import queued
 from .types.entities import EntityView, RelationshipView, ServiceCode, entity_view, rel_view
 from .types.notes import NoteCommit, NoteEdits, commit_view, edits_of
+from .types.views import SavedViewType, saved_view
 from .types.writes import EntityInput, Erasure, IngestResult, LinkInput, QueuedFactView, queued_view
+
+MAX_VIEW_STATE = 64 * 1024
+"""The largest state of a saved view, as JSON."""
 
 
 def _user_error(exc: Exception) -> RequestError:
@@ -228,6 +235,45 @@ class Mutation:
         except StoreError as exc:
             raise _user_error(exc) from exc
         return [entity_view(e, ctx.who) for e in ctx.store.get_many([str(a), str(b)]).values()]
+
+    @strawberry.mutation(
+        name="saveView",
+        description="Save a view of the mapping page by name for a locality of yours (any role): its state as the "
+        "page gives it, at most 64 KB of JSON. Shared, the others of the locality may open it.",
+    )
+    def save_view(
+        self, info: Info[Context, None], name: str, locality: str, state: JSON, shared: bool = False
+    ) -> SavedViewType:
+        ctx = info.context
+        ctx.localities(locality)  # one of theirs
+        name = name.strip()
+        if not 1 <= len(name) <= 100:
+            raise RequestError("name must be 1 to 100 characters")
+        if not isinstance(state, dict):
+            raise RequestError("state must be a JSON object")
+        if len(json.dumps(state)) > MAX_VIEW_STATE:
+            raise RequestError(f"state is larger than {MAX_VIEW_STATE // 1024} KB")
+        try:
+            ctx.log.ready()
+            with ctx.acting({"graphql": "saveView", "locality": locality}):
+                v = ctx.store.save_view(name, ctx.who.user, locality, dict(state), shared)
+        except AuditError as exc:
+            raise RequestError("the access log cannot be written; nothing was saved") from exc
+        return saved_view(v, ctx)
+
+    @strawberry.mutation(name="deleteView", description="Remove a view you saved.")
+    def delete_view(self, info: Info[Context, None], id: strawberry.ID) -> bool:
+        ctx = info.context
+        mine = [v for v in ctx.store.saved_views() if v.id == str(id) and v.user == ctx.who.user]
+        if not mine:  # another's view answers as one that does not exist
+            raise RequestError(f"no saved view {str(id)!r} of yours")
+        try:
+            ctx.log.ready()
+            with ctx.acting({"graphql": "deleteView"}):
+                ctx.store.delete_view(str(id))
+        except AuditError as exc:
+            raise RequestError("the access log cannot be written; nothing was changed") from exc
+        return True
 
     @strawberry.mutation(name="eraseSubject", description="Erase a person and their facts (admin only).")
     def erase_subject(self, info: Info[Context, None], id: strawberry.ID, reason: str) -> Erasure:

@@ -37,6 +37,7 @@ from .types.analysis import (
 from .types.entities import EntityKind, EntityView, Network, RelationshipType, SourceView, User, entity_view
 from .types.notes import NotePreview, preview_view
 from .types.paths import PathView, path_views
+from .types.views import SavedViewType, entities_in, saved_view, visible_views
 from .types.writes import QueuedFactView, queued_view
 
 MAX_PATH = 6
@@ -125,6 +126,17 @@ class Query:
             min(cap(first), MAX_PATHS),
         )
         return path_views(ctx, flt, found)
+
+    @strawberry.field(
+        name="savedViews",
+        description="The views of the mapping page saved for a locality that you may open: your own, and those "
+        "shared with the locality; newest first. Opening one logs the entities it names as consulted.",
+    )
+    def saved_views(self, info: Info[Context, None], locality: str) -> list[SavedViewType]:
+        ctx = info.context
+        found = visible_views(ctx, locality)
+        ctx.consulted(sorted({x for v in found for x in entities_in(v.state)}), "savedViews")
+        return [saved_view(v, ctx) for v in reversed(found)]
 
     @strawberry.field(description="Entities by name or alias within your localities, best first.")
     def search(
@@ -263,7 +275,20 @@ class Query:
         ctx = info.context
         ctx.localities(locality)  # one of theirs
         cut = (locality,) if locality else None
-        result = ctx.analyses.get(ctx.store, ctx.scope(), day(date), ctx.who.by_initials, cut)
+        since = day(date)
+        latest = ctx.analyses.get(ctx.store, ctx.scope(), None, ctx.who.by_initials, cut).as_of
+        if since is not None and latest is not None and since >= latest:  # no fact since then: nothing new
+            return Changes(
+                since=since,
+                links=[],
+                children=[],
+                children_raised=[],
+                children_newly_open=[],
+                children_newly_known=[],
+                hotspots=[],
+                persons_of_concern=[],
+            )
+        result = ctx.analyses.get(ctx.store, ctx.scope(), since, ctx.who.by_initials, cut)
         assert result.changes is not None  # asked for with a date
         ch = changes_view(result.changes, ctx.who)
         ctx.consulted([str(c.id) for c in ch.children + ch.children_raised], "changesSince")
