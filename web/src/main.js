@@ -400,7 +400,10 @@ function drawNetwork() {
   const core = new Set(laid.map((n) => n.id));
   const linkedHere = new Set(edges.filter((e) => core.has(e.source) && core.has(e.target)).flatMap((e) => [e.source, e.target]));
   const start = laid.filter((n) => linkedHere.has(n.id) || n.flagged || n.kind === "person_of_concern");
-  for (const n of start) if (pinned[n.id]) [n.x, n.y] = pinned[n.id];
+  for (const n of start) {
+    const at = pinned[n.id]; // a saved view's positions are taken only as two finite numbers
+    if (Array.isArray(at) && at.length === 2 && at.every(Number.isFinite)) [n.x, n.y] = at;
+  }
   const drawn = new Set(start.map((n) => n.id));
   $("people-list").replaceChildren(...nodes.filter((n) => PEOPLE.has(n.kind)).map((n) => el("option", { value: n.name })));
   const elements = [
