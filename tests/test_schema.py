@@ -108,3 +108,28 @@ def test_a_kept_map_list_is_completed_once_per_selection(tmp_path: Path) -> None
         # a write makes a new map; what was completed for the old one is not served
         store.upsert([Entity("c-9", "child", "New Child", locality="East")], [rel("EXPLOITS", "p-1", "c-9")])
         assert "c-9" in {n["id"] for n in run(first)["localityMap"]["nodes"]}  # type: ignore[index]
+
+
+def test_requests_asking_for_the_same_analysis_at_once_compute_it_once(tmp_path: Path) -> None:
+    """The page asks for its map and its lists together: the second waits for the first's answer."""
+    import threading
+    import time as clock
+
+    store = open_store(f"sqlite:///{tmp_path / 'a.db'}")
+    kept = Analyses()
+    calls: list[int] = []
+
+    def slow() -> int:
+        calls.append(1)
+        clock.sleep(0.3)
+        return 42
+
+    got: list[int] = []
+    threads = [threading.Thread(target=lambda: got.append(kept.derived(store, ("k",), slow))) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert got == [42] * 4 and len(calls) == 1
+    assert kept.derived(store, ("other",), lambda: 7) == 7 and not kept.busy
+    store.close()

@@ -201,11 +201,15 @@ async function show() {
   const naming = state.naming;
   const load = (state.load = (state.load || 0) + 1); // only the latest load draws
   try {
-    const m = (await gql(MAP_QUERY, vars)).localityMap;
-    let lists = { unopenedAtRisk: { items: [], total: 0 }, peerGroups: { items: [] } };
-    if (state.me.role !== "mace") lists = await gql(AT_RISK_QUERY, vars);
-    let unlocated = { items: [], total: 0 };
-    if (state.me.role !== "mace") unlocated = (await gql(UNLOCATED_QUERY, { l: locality })).unlocatedPlaces;
+    // the three answers are asked for together: the service works on them side by side
+    const mace = state.me.role === "mace";
+    const [mapAnswer, lists, unlocatedAnswer] = await Promise.all([
+      gql(MAP_QUERY, vars),
+      mace ? { unopenedAtRisk: { items: [], total: 0 }, peerGroups: { items: [] } } : gql(AT_RISK_QUERY, vars),
+      mace ? { unlocatedPlaces: { items: [], total: 0 } } : gql(UNLOCATED_QUERY, { l: locality }),
+    ]);
+    const m = mapAnswer.localityMap;
+    const unlocated = unlocatedAnswer.unlocatedPlaces;
     if (naming !== state.naming || load !== state.load) return; // a newer load draws
     state.data = m.graph;
     state.hotspots = m.hotspots;

@@ -55,9 +55,12 @@ class Analyses:
         self.size = size
         self.lock = threading.Lock()
         self.kept: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self.busy: dict[tuple[Any, ...], threading.Lock] = {}
         self.version: Any = None
 
     def derived(self, store: Store, key: tuple[Any, ...], compute: Any) -> Any:
+        """The value kept for ``key``, or ``compute()`` kept. Requests asking for the same key at
+        once wait for the first one's answer rather than each computing it."""
         version = store.version()
         if version is None:
             return compute()
@@ -68,12 +71,21 @@ class Analyses:
             elif key in self.kept:
                 self.kept.move_to_end(key)
                 return self.kept[key]
-        value = compute()
-        with self.lock:
-            if version == self.version:
-                self.kept[key] = value
-                while len(self.kept) > self.size:
-                    self.kept.popitem(last=False)
+            busy = self.busy.setdefault(key, threading.Lock())
+        with busy:
+            with self.lock:
+                if version == self.version and key in self.kept:
+                    return self.kept[key]
+            try:
+                value = compute()
+            finally:
+                with self.lock:
+                    self.busy.pop(key, None)
+            with self.lock:
+                if version == self.version:
+                    self.kept[key] = value
+                    while len(self.kept) > self.size:
+                        self.kept.popitem(last=False)
         return value
 
     def get(
