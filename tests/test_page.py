@@ -660,7 +660,7 @@ def test_signing_in_through_keycloak(
         assert "chair.east (chair)" in page.inner_text("header")
         assert page.url.startswith(svc.base) and "code=" not in page.url  # the code is not left in the address bar
         stored = page.evaluate("() => Object.keys(sessionStorage)")
-        assert stored == ["contextgraph.token"]
+        assert sorted(stored) == ["contextgraph.refresh", "contextgraph.token"]
         assert page.evaluate("() => Object.keys(localStorage)") == []
         # the code was asked for with an S256 challenge and redeemed with its verifier
         ask = next(r["url"] for r in sent if "/protocol/openid-connect/auth?" in r["url"])
@@ -674,6 +674,19 @@ def test_signing_in_through_keycloak(
         select = page.get_by_test_id("locality-select")
         assert select.locator("option").evaluate_all("os => os.map(o => o.value)") == [area["locality"]]
         page.screenshot(path=str(ARTIFACTS / "page-keycloak.png"), full_page=True)
+        # an expired sign-in is renewed through Keycloak (refresh token), not asked for again
+        page.evaluate("() => sessionStorage.setItem('contextgraph.token', 'expired.token.here')")
+        sent.clear()
+        page.get_by_test_id("show").click()
+        page.wait_for_function("() => sessionStorage.getItem('contextgraph.token') !== 'expired.token.here'")
+        page.wait_for_function("() => !document.querySelector('#status').textContent.startsWith('Loading')")
+        assert "chair.east (chair)" in page.inner_text("header") and page.get_by_test_id("at-risk-item").count()
+        renewed = page.evaluate("() => sessionStorage.getItem('contextgraph.token')")
+        assert jwt.decode(renewed, options={"verify_signature": False})["iss"] == realm
+        assert any("grant_type=refresh_token" in r["body"] for r in sent)
+        # signing out forgets both
+        page.locator("#sign-out").click()
+        assert page.evaluate("() => Object.keys(sessionStorage)") == []
         assert not errors, errors
         context.close()
 

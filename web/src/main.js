@@ -9,6 +9,7 @@ import "./style.css";
 import { setupReview, showReview } from "./review.js";
 
 const TOKEN_KEY = "contextgraph.token";
+const REFRESH_KEY = "contextgraph.refresh"; // the identity provider's refresh token, for this tab only
 const $ = (id) => document.getElementById(id);
 const state = { config: null, me: null, map: null, cy: null, data: null, atRisk: [], hotspots: [], groups: [], naming: 0 };
 
@@ -47,7 +48,7 @@ function longDate(iso) {
 
 // --- the API -------------------------------------------------------------------------------
 
-async function gql(query, variables = {}) {
+async function gql(query, variables = {}, again = true) {
   const token = sessionStorage.getItem(TOKEN_KEY);
   const r = await fetch("graphql", {
     method: "POST",
@@ -60,6 +61,8 @@ async function gql(query, variables = {}) {
     body: JSON.stringify({ query, variables }),
   });
   if (r.status === 401) {
+    // an expired sign-in through the identity provider is renewed there, once, without a prompt
+    if (again && (await refreshSignIn())) return gql(query, variables, false);
     signOut("Your sign-in was not accepted or has expired: sign in again.");
     throw new Error("not signed in");
   }
@@ -72,6 +75,7 @@ async function gql(query, variables = {}) {
 
 function signOut(message) {
   sessionStorage.removeItem(TOKEN_KEY);
+  sessionStorage.removeItem(REFRESH_KEY);
   $("who").hidden = true;
   $("signin").hidden = false;
   $("controls").hidden = true;
@@ -145,11 +149,33 @@ async function oidcFinish() {
       code_verifier: saved.verifier,
     }),
   });
-  const tok = await r.json();
+  keepTokens(await r.json(), saved.token);
+  return true;
+}
+
+async function refreshSignIn() {
+  const saved = JSON.parse(sessionStorage.getItem(REFRESH_KEY) || "null");
+  if (!saved || !state.config || !state.config.oidc) return false;
+  try {
+    const r = await fetch(saved.endpoint, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ grant_type: "refresh_token", refresh_token: saved.token, client_id: state.config.oidc.client_id }),
+    });
+    if (!r.ok) throw new Error(`the sign-in provider refused (${r.status})`);
+    keepTokens(await r.json(), saved.endpoint);
+    return true;
+  } catch {
+    sessionStorage.removeItem(REFRESH_KEY);
+    return false;
+  }
+}
+
+function keepTokens(tok, endpoint) {
   const token = state.config.oidc.use_id_token ? tok.id_token : tok.access_token;
   if (!token) throw new Error("the sign-in provider gave no token");
   sessionStorage.setItem(TOKEN_KEY, token);
-  return true;
+  if (tok.refresh_token) sessionStorage.setItem(REFRESH_KEY, JSON.stringify({ token: tok.refresh_token, endpoint }));
 }
 
 function b64url(bytes) {
