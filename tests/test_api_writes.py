@@ -95,7 +95,9 @@ def test_locality_map_has_coordinates_and_geojson(service: Service) -> None:
     m = service.data(q, service.token("analyst"))["localityMap"]
     ids = {n["id"] for n in m["nodes"]}
     assert {"c-1", "c-2", "l-1", "s-1", "p-1"} <= ids and not ids & {"c-3", "l-2"} and not m["truncated"]
-    assert m["nodes"][0]["kind"] in ("LOCATION", "SCHOOL")  # placed entities first
+    # kept first when a map is cut: the children linked to harm and the persons of concern, then the
+    # places and schools linked to anyone, the groups, then the other children
+    assert [n["id"] for n in m["nodes"]][:6] == ["c-2", "p-1", "l-1", "s-1", "g-1", "c-1"]
     assert ("SEEN_AT", "c-1", "l-1") in {(e["type"], e["source"], e["target"]) for e in m["edges"]}
     assert m["hotspots"][0] == {"id": "l-1", "lat": 52.62, "lon": -1.06, "score": m["hotspots"][0]["score"]}
     geo = m["geojson"]

@@ -52,19 +52,19 @@ def test_a_locality_of_over_5000_entities_draws_its_people_links_and_hotspots(
     assert len(here) > 5_000
     answers: dict[str, Any] = {}
 
-    def keep(r: Any) -> None:
-        if r.url.endswith("/graphql"):
-            body = json.loads(r.request.post_data or "{}")
-            for name in ("localityMap", "unopenedAtRisk"):
-                if name in body.get("query", ""):
-                    answers[name] = r.json()
+    def asks(name: str) -> Any:
+        return lambda r: r.url.endswith("/graphql") and name in json.loads(r.request.post_data or "{}").get("query", "")
 
     context = browser.new_context(viewport={"width": 1600, "height": 1000})
     page = context.new_page()
-    page.on("response", keep)
     page.goto(svc.base + "/")
     page.get_by_test_id("token-input").fill(svc.token("analyst", (locality,), user="ana"))
-    page.get_by_test_id("sign-in").click()
+    with (
+        page.expect_response(asks("localityMap"), timeout=120_000) as the_map,
+        page.expect_response(asks("unopenedAtRisk"), timeout=120_000) as the_list,
+    ):
+        page.get_by_test_id("sign-in").click()
+    answers["localityMap"], answers["unopenedAtRisk"] = the_map.value.json(), the_list.value.json()
     page.wait_for_function("() => document.querySelector('#main').dataset.drawn", timeout=120_000)
     m = answers["localityMap"]["data"]["localityMap"]
     nodes = m["graph"]["nodes"]
