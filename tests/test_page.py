@@ -493,7 +493,10 @@ def test_hide_pin_and_colour_by_peer_group(page_service: Service, browser: Any, 
     assert hidden.inner_text() == "Show 1 hidden"
     assert net.evaluate("(v, id) => v.cy.getElementById(id).visible()", child["id"]) is False
     hidden.click()
-    assert net.evaluate("(v, id) => v.cy.getElementById(id).visible()", child["id"]) is True
+    page.wait_for_function(
+        "(id) => document.querySelector('[data-testid=network-view]').cy.getElementById(id).visible()", arg=child["id"]
+    )
+    assert hidden.is_hidden()
     # pin: drag a node; drawn again, it is where it was put
     other = node("[kind = 'location']")
     page.mouse.move(box["x"] + other["x"], box["y"] + other["y"])
