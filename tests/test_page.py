@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import struct
 import subprocess
 import sys
@@ -67,6 +68,25 @@ def browser() -> Iterator[Any]:
         b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
         yield b
         b.close()
+
+
+def poppler(tool: str, *args: str) -> str:
+    """The output of one of poppler-utils' tools, which read the printed PDF as a person's reader would."""
+    if shutil.which(tool) is None:
+        if IN_CI:
+            pytest.fail(f"{tool} must be installed in CI (tests/run.sh installs poppler-utils)")
+        pytest.skip(f"{tool} is not installed (apt-get install poppler-utils)")
+    return subprocess.run([tool, *args], capture_output=True, text=True, check=True).stdout
+
+
+def signed_in(browser: Any, service: Service, token: str, size: tuple[int, int] = (1600, 1000)) -> tuple[Any, Any]:
+    """A new browser context and page on the service, signed in with ``token``."""
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
+    page = context.new_page()
+    page.goto(service.base + "/")
+    page.get_by_test_id("token-input").fill(token)
+    page.get_by_test_id("sign-in").click()
+    return context, page
 
 
 def test_a_chair_maps_their_locality_and_reads_the_evidence(
@@ -189,7 +209,7 @@ def test_initials_only_leaves_no_name_in_the_page_its_answers_or_its_print(
     pdf = ARTIFACTS / "meeting-pack-initials.pdf"
     page.emulate_media(media="print")
     page.pdf(path=str(pdf), landscape=True, print_background=True)
-    printed = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    printed = poppler("pdftotext", str(pdf), "-")
     assert shown in printed
     labels = page.evaluate("() => [...document.querySelectorAll('#at-risk li, #evidence')].map(e => e.innerText)")
     seen = (("the page", page.inner_text("body")), ("the print", printed), ("an answer", "\n".join(answers)))
@@ -207,11 +227,9 @@ def test_evidence_opens_in_view(
     """Clicking a child in the list opens its evidence in a drawer that is in view, whatever the
     window's size; Escape closes it."""
     w, h = size
-    context = browser.new_context(viewport={"width": w, "height": h})
-    page = context.new_page()
-    page.goto(page_service.base + "/")
-    page.get_by_test_id("token-input").fill(page_service.token("chair", (area["locality"],), user="chair-east"))
-    page.get_by_test_id("sign-in").click()
+    context, page = signed_in(
+        browser, page_service, page_service.token("chair", (area["locality"],), user="chair-east"), size
+    )
     items = page.get_by_test_id("at-risk-item")
     items.first.wait_for(timeout=60_000)
     items.nth(min(5, items.count() - 1)).click()
@@ -235,11 +253,7 @@ def test_a_mace_member_reviews_hotspots_from_a_table(page_service: Service, brow
     mine = area["locality"]
     here = [e for e in area["data"].entities if e.get("locality") == mine]
     names = {e["name"] for e in here if e["kind"] == "child"} - {e["name"] for e in here if e["kind"] != "child"}
-    context = browser.new_context(viewport={"width": 1600, "height": 1000})
-    page = context.new_page()
-    page.goto(page_service.base + "/")
-    page.get_by_test_id("token-input").fill(page_service.token("mace", (mine,), user="mace-east"))
-    page.get_by_test_id("sign-in").click()
+    context, page = signed_in(browser, page_service, page_service.token("mace", (mine,), user="mace-east"))
     rows = page.get_by_test_id("hotspot-row")
     rows.first.wait_for(timeout=60_000)
     assert rows.count() >= 2
@@ -277,11 +291,7 @@ def test_an_analyst_asks_how_two_people_are_linked(page_service: Service, browse
         a, b = ents.get(r["source"]), ents.get(r["target"])
         if a and b and r["type"] != "OPEN_TO" and a.get("locality") == mine and b.get("locality") == mine:
             g.add_edge(a["id"], b["id"])
-    context = browser.new_context(viewport={"width": 1600, "height": 1000})
-    page = context.new_page()
-    page.goto(page_service.base + "/")
-    page.get_by_test_id("token-input").fill(page_service.token("analyst", (mine,), user="ana"))
-    page.get_by_test_id("sign-in").click()
+    context, page = signed_in(browser, page_service, page_service.token("analyst", (mine,), user="ana"))
     items = page.get_by_test_id("at-risk-item")
     items.first.wait_for(timeout=60_000)
     child = items.first.get_attribute("data-id")
@@ -314,11 +324,7 @@ def test_one_filter_drives_the_views_the_list_and_the_hotspots(
 ) -> None:
     """The date window and the types change the list and the hotspots as well as the drawings, at
     once; undated facts are left out on request; a window backwards, or no type, is refused."""
-    context = browser.new_context(viewport={"width": 1600, "height": 1000})
-    page = context.new_page()
-    page.goto(page_service.base + "/")
-    page.get_by_test_id("token-input").fill(page_service.token("analyst", (area["locality"],), user="ana"))
-    page.get_by_test_id("sign-in").click()
+    context, page = signed_in(browser, page_service, page_service.token("analyst", (area["locality"],), user="ana"))
     items, rows = page.get_by_test_id("at-risk-item"), page.get_by_test_id("hotspot-row")
     items.first.wait_for(timeout=60_000)
     before = (items.count(), rows.count(), page.inner_text("#status"))
@@ -378,11 +384,7 @@ def test_the_page_and_the_command_line_rank_alike(page_service: Service, browser
         check=True,
     )
     ranked = json.loads(cli.stdout)["unopened_at_risk"]
-    context = browser.new_context(viewport={"width": 1600, "height": 1000})
-    page = context.new_page()
-    page.goto(page_service.base + "/")
-    page.get_by_test_id("token-input").fill(page_service.token("admin", (), user="root"))
-    page.get_by_test_id("sign-in").click()
+    context, page = signed_in(browser, page_service, page_service.token("admin", (), user="root"))
     page.get_by_test_id("locality-select").select_option(mine)
     items = page.get_by_test_id("at-risk-item")
     page.wait_for_function(
@@ -406,11 +408,7 @@ def test_find_forgives_and_lists_the_hits(page_service: Service, browser: Any, a
     people, and a name shared by several lists them all, each a click from its evidence."""
     mine = area["locality"]
     people = [e for e in area["data"].entities if e.get("locality") == mine and e["kind"] == "child"]
-    context = browser.new_context(viewport={"width": 1600, "height": 1000})
-    page = context.new_page()
-    page.goto(page_service.base + "/")
-    page.get_by_test_id("token-input").fill(page_service.token("analyst", (mine,), user="ana"))
-    page.get_by_test_id("sign-in").click()
+    context, page = signed_in(browser, page_service, page_service.token("analyst", (mine,), user="ana"))
     page.get_by_test_id("at-risk-item").first.wait_for(timeout=60_000)
     surname = max({p["name"].split()[-1] for p in people}, key=lambda n: sum(p["name"].endswith(n) for p in people))
     page.get_by_test_id("find").fill(surname.lower() + "s")  # lower case, and a letter too many
@@ -428,11 +426,7 @@ def test_find_forgives_and_lists_the_hits(page_service: Service, browser: Any, a
 def test_brushing_the_timeline_filters_everything(page_service: Service, browser: Any, area: dict[str, Any]) -> None:
     """The timeline shows the dated facts by month; dragging across it sets the window, which the
     views, the list and the hotspots follow; a double-click shows everything again."""
-    context = browser.new_context(viewport={"width": 1600, "height": 1000})
-    page = context.new_page()
-    page.goto(page_service.base + "/")
-    page.get_by_test_id("token-input").fill(page_service.token("analyst", (area["locality"],), user="ana"))
-    page.get_by_test_id("sign-in").click()
+    context, page = signed_in(browser, page_service, page_service.token("analyst", (area["locality"],), user="ana"))
     items = page.get_by_test_id("at-risk-item")
     items.first.wait_for(timeout=60_000)
     everything = items.count()
@@ -466,11 +460,7 @@ def test_brushing_the_timeline_filters_everything(page_service: Service, browser
 def test_hide_pin_and_colour_by_peer_group(page_service: Service, browser: Any, area: dict[str, Any]) -> None:
     """A node hidden by a right-click leaves the drawing until "show hidden"; a node dragged stays
     where it was put when the view is drawn again; peer groups can colour the children."""
-    context = browser.new_context(viewport={"width": 1600, "height": 1000})
-    page = context.new_page()
-    page.goto(page_service.base + "/")
-    page.get_by_test_id("token-input").fill(page_service.token("analyst", (area["locality"],), user="ana"))
-    page.get_by_test_id("sign-in").click()
+    context, page = signed_in(browser, page_service, page_service.token("analyst", (area["locality"],), user="ana"))
     page.get_by_test_id("at-risk-item").first.wait_for(timeout=60_000)
     net = page.get_by_test_id("network-view")
     box = net.bounding_box()
@@ -526,16 +516,12 @@ def test_a_view_saved_for_the_meeting_is_reopened_next_time(
     changed since it was saved is shown."""
     mine = area["locality"]
 
-    def signed_in(token: str) -> Any:
-        context = browser.new_context(viewport={"width": 1600, "height": 1000})
-        page = context.new_page()
-        page.goto(page_service.base + "/")
-        page.get_by_test_id("token-input").fill(token)
-        page.get_by_test_id("sign-in").click()
+    def opened(token: str) -> Any:
+        context, page = signed_in(browser, page_service, token)
         page.get_by_test_id("at-risk-item").first.wait_for(timeout=60_000)
         return context, page
 
-    context, page = signed_in(page_service.token("chair", (mine,), user="chair-east"))
+    context, page = opened(page_service.token("chair", (mine,), user="chair-east"))
     page.get_by_test_id("undated").uncheck()
     page.get_by_test_id("since").fill("2024-06-01")
     page.wait_for_function("() => document.querySelector('#status').textContent.includes('June 2024')")
@@ -544,7 +530,7 @@ def test_a_view_saved_for_the_meeting_is_reopened_next_time(
     page.get_by_test_id("save-view").click()
     page.wait_for_function("() => document.querySelector('#status').textContent.startsWith('Saved')")
     context.close()
-    context, page = signed_in(page_service.token("analyst", (mine,), user="ana"))
+    context, page = opened(page_service.token("analyst", (mine,), user="ana"))
     assert page.get_by_test_id("since").input_value() == ""
     views = page.get_by_test_id("saved-views")
     page.wait_for_function("() => document.querySelectorAll('#saved-views option').length > 1")
@@ -564,11 +550,7 @@ def test_print_gives_a_meeting_pack(page_service: Service, browser: Any, area: d
     the list with reasons, and on every page the locality, the date, who prepared it and the
     handling marking; no control, no zoom button, no evidence left open."""
     mine = area["locality"]
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
-    page = context.new_page()
-    page.goto(page_service.base + "/")
-    page.get_by_test_id("token-input").fill(page_service.token("analyst", (mine,), user="ana"))
-    page.get_by_test_id("sign-in").click()
+    context, page = signed_in(browser, page_service, page_service.token("analyst", (mine,), user="ana"), (1400, 900))
     items = page.get_by_test_id("at-risk-item")
     items.first.wait_for(timeout=60_000)
     items.first.click()  # evidence left open must not be printed
@@ -586,22 +568,18 @@ def test_print_gives_a_meeting_pack(page_service: Service, browser: Any, area: d
     pdf = ARTIFACTS / "meeting-pack.pdf"
     ARTIFACTS.mkdir(exist_ok=True)
     page.pdf(path=str(pdf), format="A4", landscape=True, print_background=True)
-    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    info = poppler("pdfinfo", str(pdf))
     pages = int(next(x for x in info.splitlines() if x.startswith("Pages:")).split()[1])
     assert 1 <= pages <= 2, f"{pages} pages"
     for n in range(1, pages + 1):
-        text = subprocess.run(
-            ["pdftotext", "-f", str(n), "-l", str(n), str(pdf), "-"], capture_output=True, text=True, check=True
-        ).stdout
+        text = poppler("pdftotext", "-f", str(n), "-l", str(n), str(pdf), "-")
         text = " ".join(text.split())
         assert mine in text and "handling code" in text.lower() and "ana (analyst)" in text, f"page {n}: {text[:300]}"
-    everything = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    everything = poppler("pdftotext", str(pdf), "-")
     assert first in everything and "linked to harm, not open" in everything  # the list, and the legend
     assert "Hotspots" in everything and "Last linked" in everything
     assert "•" not in everything  # the evidence drawer (its reasons are bulleted) is not printed
-    subprocess.run(
-        ["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(pdf), str(ARTIFACTS / "meeting-pack")], check=True
-    )
+    poppler("pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(pdf), str(ARTIFACTS / "meeting-pack"))
     context.close()
 
 

@@ -389,7 +389,7 @@ def _analysis(
 ) -> Analysis:
     """The analysis behind a view, as ``contextgraph analyse`` makes it: of everything the reader
     may see in the window and types, its lists cut to the locality asked for."""
-    _window(ctx, locality, since, until, types, undated)  # the locality is one of theirs, the window sound
+    ctx.localities(locality)  # one of theirs
     flt = _window(ctx, None, since, until, types, undated)
     return ctx.analyses.get(ctx.store, flt, None, ctx.who.by_initials, (locality,) if locality else None)
 

@@ -138,24 +138,7 @@ class SQLiteTxn(Txn):
         ix = self.ix
         nid = ix.nid_of
         if new:
-            start = self.s._next_rid()
-            rows = []
-            cols: tuple[list[int], ...] = ([], [], [], [], [], [], [])
-            ct, cs, cd, cf, cl, cc, cg = (c.append for c in cols)
-            for k, r in enumerate(rels):
-                t, s, d = TYPE_CODE[r.type], nid[r.source], nid[r.target]
-                first, last, count, grading, asr = summary_of(r)
-                rows.append((start + k, r.type, s, d, first, last, count, grading, asr, dumps(r.properties)))
-                ct(t)
-                cs(s)
-                cd(d)
-                cf(day_number(first))
-                cl(day_number(last))
-                cc(count)
-                cg(grade_code(grading))
-            ix.add_edges(start, cols)
-            self.s._rid = start + len(rels)
-            self.db.executemany(sql("insert_relationship"), rows)
+            self.put_keyed({edge_key(TYPE_CODE[r.type], nid[r.source], nid[r.target]): r for r in rels})
         else:
             updates = []
             for r in rels:
@@ -193,7 +176,7 @@ class SQLiteTxn(Txn):
                     body = said[statement] = orjson.dumps([statement]).decode()
             else:
                 first, last, count, grading, body = summary_of(r)
-            add((rid, r.type, s, d, first, last, count, grading, body, dumps(r.properties) if r.properties else "{}"))
+            add((rid, r.type, s, d, first, last, count, grading, body, dumps(r.properties)))
             rid += 1
             ct(t)
             cs(s)
