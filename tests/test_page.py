@@ -462,13 +462,19 @@ def test_hide_pin_and_colour_by_peer_group(page_service: Service, browser: Any, 
     where it was put when the view is drawn again; peer groups can colour the children."""
     context, page = signed_in(browser, page_service, page_service.token("analyst", (area["locality"],), user="ana"))
     page.get_by_test_id("at-risk-item").first.wait_for(timeout=60_000)
+    page.wait_for_function("() => document.querySelector('#main').dataset.drawn")
     net = page.get_by_test_id("network-view")
     box = net.bounding_box()
     assert box
 
     def node(which: str) -> dict[str, Any]:
+        # a node a person could grab: in the view, with no other node drawn within 16 px of it
         got: dict[str, Any] = net.evaluate(
-            """(v, which) => { const cy = v.cy; const n = cy.nodes(which).filter(x => x.visible())[0];
+            """(v, which) => { const cy = v.cy; const w = v.clientWidth, h = v.clientHeight;
+            const shown = cy.nodes().filter(x => x.visible()).map(x => x.renderedPosition());
+            const n = cy.nodes(which).filter(x => { if (!x.visible()) return false;
+              const r = x.renderedPosition(); if (r.x < 20 || r.y < 20 || r.x > w - 80 || r.y > h - 60) return false;
+              return shown.filter(o => Math.hypot(o.x - r.x, o.y - r.y) < 16).length === 1; })[0];
             const r = n.renderedPosition(); return {id: n.id(), x: r.x, y: r.y, colour: n.data('colour'),
             classes: n.classes(), pos: n.position()}; }""",
             which,
