@@ -279,6 +279,32 @@ def test_a_mace_member_reviews_hotspots_from_a_table(page_service: Service, brow
     context.close()
 
 
+@pytest.mark.parametrize("size", [(1600, 1000), (1280, 800)], ids=["1600x1000", "1280x800"])
+@pytest.mark.parametrize("role", ["chair", "analyst", "mace", "admin"])
+def test_each_roles_view_fits_the_screen(
+    page_service: Service, browser: Any, area: dict[str, Any], role: str, size: tuple[int, int]
+) -> None:
+    """Each role's view at both screen sizes: both drawings and the role's table (children linked
+    to harm, or MACE's hotspots) in the window, nothing wider than it, and a picture kept."""
+    mine = area["locality"]
+    context, page = signed_in(browser, page_service, page_service.token(role, (mine,), user=f"{role}-1"), size)
+    table = page.get_by_test_id("hotspot-row" if role == "mace" else "at-risk-item")
+    table.first.wait_for(timeout=60_000)
+    page.wait_for_function("() => document.querySelector('#main').dataset.drawn")
+    for view in ("network-view", "map-view"):
+        b = page.get_by_test_id(view).bounding_box()
+        assert b and b["width"] >= 300 and b["height"] >= 250, (view, b)
+        assert b["x"] >= 0 and b["x"] + b["width"] <= size[0], (view, b)
+    first = table.first.bounding_box()
+    assert first and 0 <= first["x"] and first["x"] + first["width"] <= size[0] and first["y"] < size[1]
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= size[0]
+    if role == "mace":
+        assert page.get_by_test_id("at-risk-item").count() == 0
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"page-{role}-{size[0]}x{size[1]}.png"))
+    context.close()
+
+
 def test_an_analyst_asks_how_two_people_are_linked(page_service: Service, browser: Any, area: dict[str, Any]) -> None:
     """From a child's evidence, "How is this linked to" another person gives the shortest paths,
     each step with its evidence, as long as the graph says."""
