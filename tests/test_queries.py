@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from contextgraph.model import ENTITY_LABEL, GAZETTEER_LABELS, KINDS, REL_TYPES
+from contextgraph.model import ENTITY_LABEL, GAZETTEER_LABELS, KINDS, REL_TYPES, TRACKING_LABELS
 from contextgraph.queries import QueryError, load, parse, query
 from contextgraph.store.sqlite.sql import named, sql
 
@@ -40,7 +40,7 @@ def test_labels_and_types_come_only_from_the_vocabulary() -> None:
     assert ":Child" in query("create_entities", label=KINDS["child"])
     # the label every entity carries is the model's, which the bulk files also write
     labels = {lab for q in load().values() for lab in re.findall(r"\((?:\w+)?:(\w+)", q)}
-    assert labels == {ENTITY_LABEL, "Record", *GAZETTEER_LABELS}, labels
+    assert labels == {ENTITY_LABEL, "Record", *GAZETTEER_LABELS, *TRACKING_LABELS}, labels
     assert ":FOUND_AT" in query("relationships_by_key", rtype=REL_TYPES["FOUND_AT"])
     with pytest.raises(QueryError):
         query("create_entities")

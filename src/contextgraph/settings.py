@@ -50,6 +50,9 @@ OIDC_AUTHORITY: Final = "CONTEXTGRAPH_OIDC_AUTHORITY"
 OIDC_CLIENT_ID: Final = "CONTEXTGRAPH_OIDC_CLIENT_ID"
 OIDC_SCOPE: Final = "CONTEXTGRAPH_OIDC_SCOPE"
 FAST_LISTS: Final = "CONTEXTGRAPH_FAST_LISTS"
+# tracking records
+PATHWAY_LEVELS: Final = "CONTEXTGRAPH_PATHWAY_LEVELS"
+OUTCOME_BENCHMARKS: Final = "CONTEXTGRAPH_OUTCOME_BENCHMARKS"
 # extraction
 CONFIDENCE_THRESHOLD: Final = "CONTEXTGRAPH_CONFIDENCE_THRESHOLD"
 # the bounds of a request (see contextgraph.limits)
@@ -88,6 +91,18 @@ SETTINGS: Final[dict[str, Setting]] = {
         Setting(OIDC_CLIENT_ID, "", "the page's client id at the identity provider", "api"),
         Setting(OIDC_SCOPE, "openid profile", "the scopes the page asks for", "api"),
         Setting(FAST_LISTS, "1", "`0`: GraphQL lists are completed field by field, as graphql-core does", "execution"),
+        Setting(
+            PATHWAY_LEVELS,
+            "green,amber,red",
+            "the risk pathway's levels, lowest first, comma-separated (e.g. `Safer Me,Safer Me Plus`)",
+            "tracking",
+        ),
+        Setting(
+            OUTCOME_BENCHMARKS,
+            "",
+            "the outcome benchmarks, comma-separated codes (default: the eight in docs/model.md)",
+            "tracking",
+        ),
         Setting(
             CONFIDENCE_THRESHOLD, "0.3", "below this confidence a fact is queued for review, not recorded", "confidence"
         ),

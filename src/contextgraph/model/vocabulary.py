@@ -66,6 +66,10 @@ GAZETTEER_LABELS: Final = ("Postcode", "NamedPlace")
 """The Neo4j labels of the gazetteer's nodes (``cypher/gazetteer.cypher``): reference data, no part
 of the graph."""
 
+TRACKING_LABELS: Final = ("Tracking", "TrackingName")
+"""The Neo4j labels of tracking records and of the entities each names (``cypher/tracking.cypher``),
+kept apart from the graph's ``Entity`` nodes."""
+
 KINDS: Final[dict[str, Kind]] = {
     k.name: k
     for k in (

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..memory import paused_gc
 from ..model import Entity, Relationship
-from . import identities, reads, upsert
+from ..model.tracking import Tracked
+from . import identities, reads, tracking, upsert
 from .codec import new_record
 from .errors import StoreError
 from .filter import Filter
@@ -130,6 +131,24 @@ class Txn(ABC):
     def delete_records(self, table: str, ids: Sequence[str]) -> None:
         """Remove the records of ``table`` with those ids (an erasure's only exception to appending)."""
 
+    # tracking records: what happens to a child, a place or a group over time
+
+    @abstractmethod
+    def put_tracking(self, records: Sequence[Tracked]) -> None:
+        """Write tracking records, replacing any of the same id, with the entities each names."""
+
+    @abstractmethod
+    def tracking_of(self, ids: Sequence[str]) -> list[Tracked]:
+        """The tracking records naming any of ``ids`` (as subject or in a field), in no order."""
+
+    @abstractmethod
+    def tracking_by_id(self, ids: Sequence[str]) -> dict[str, Tracked]:
+        """Tracking records by id, those that exist."""
+
+    @abstractmethod
+    def delete_tracking(self, ids: Sequence[str]) -> None:
+        """Remove tracking records (an erasure's)."""
+
     @abstractmethod
     def set_audit_head(self, head: dict[str, Any]) -> None:
         """Keep the access log's head — the sequence and hash of the record of this write — with
@@ -232,6 +251,10 @@ class Store(ABC):
 
     @abstractmethod
     def iter_relationships(self) -> Iterator[Relationship]: ...
+
+    @abstractmethod
+    def iter_tracking(self) -> Iterator[Tracked]:
+        """Every tracking record, oldest first."""
 
     @abstractmethod
     def close(self) -> None: ...
@@ -497,6 +520,19 @@ class Store(ABC):
             WriteAbout("records", records=[("views", {"id": view_id})]),
             lambda: self.transaction(lambda tx: tx.delete_records("views", [view_id])),
         )
+
+    # tracking records
+
+    def record_tracking(self, records: Sequence[Tracked], where: Mapping[str, str] | None = None) -> int:
+        """Write tracking records in one transaction, after checking that each entity they name is
+        stored and of a kind the field allows; one that is not refuses the whole batch, naming
+        the record (``where``: a file and line by record id) and the field. A record of an id
+        already stored replaces it. Returns how many were written."""
+        return tracking.record(self, records, where)
+
+    def timeline(self, eid: str) -> list[Tracked]:
+        """The tracking records naming an entity (or a record merged into it), in date order."""
+        return tracking.timeline(self, eid)
 
     def erasures(self) -> list[Erasure]:
         """The erasures made, oldest first: each with no personal data."""

@@ -116,6 +116,14 @@ def erase(store: Store, eid: str, user: str = "system", reason: str = "") -> Era
         ]
         if items or decisions:
             tx.delete_records("reviews", [*items, *decisions])
+        # tracking records about the person go; those naming them in a field keep the rest
+        named = tx.tracking_of(ids)
+        about = [t.id for t in named if t.subject in doomed]
+        if about:
+            tx.delete_tracking(about)
+        kept = [t.without(doomed) for t in named if t.subject not in doomed]
+        if kept:
+            tx.put_tracking(kept)
         salt = erasure_salt(tx)
         out = new_record(
             "erasure",
@@ -124,6 +132,7 @@ def erase(store: Store, eid: str, user: str = "system", reason: str = "") -> Era
             subject_digest=hashlib.sha256((salt + c).encode()).hexdigest(),
             entities=len(ids),
             relationships=len(rels),
+            tracking=len(about),
         )
         out["id"] = erasure_id
         tx.add_record("erasures", out)

@@ -101,7 +101,7 @@ class WriteAbout:
     """What a write is about, told to the store's journal before the write is done."""
 
     op: str
-    """``upsert``, ``merge``, ``split``, ``erase``, ``records`` or ``gazetteer``."""
+    """``upsert``, ``merge``, ``split``, ``erase``, ``records``, ``tracking`` or ``gazetteer``."""
     entities: Sequence[Entity] = ()
     relationships: Sequence[Relationship] = ()
     records: Sequence[tuple[str, dict[str, Any]]] = ()
@@ -169,6 +169,8 @@ class Erasure:
     entities: int
     relationships: int
     wal_emptied: bool | None = None
+    tracking: int = 0
+    """Tracking records about the person removed (those that only named them lose the name)."""
 
     @classmethod
     def from_record(cls, rec: dict[str, Any]) -> Erasure:
@@ -181,6 +183,7 @@ class Erasure:
             subject_digest=str(rec["subject_digest"]),
             entities=int(rec["entities"]),
             relationships=int(rec["relationships"]),
+            tracking=int(rec.get("tracking", 0)),
         )
 
 

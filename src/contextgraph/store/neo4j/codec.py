@@ -26,6 +26,9 @@ SCHEMA = (
     "constraint_postcode",
     "constraint_named_place",
     "index_named_place_key",
+    "constraint_tracking_id",
+    "index_tracking_name",
+    "index_tracking_name_record",
 )
 
 

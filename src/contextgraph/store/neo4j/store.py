@@ -20,6 +20,7 @@ from neo4j import Driver, GraphDatabase
 from neo4j.exceptions import Neo4jError, ServiceUnavailable
 
 from ...model import KINDS, TYPE_CODES, Entity, Relationship, flagged
+from ...model.tracking import Tracked
 from ...projection import Projection
 from ...queries import query
 from ..base import Store, Txn
@@ -329,6 +330,11 @@ class Neo4jStore(Store):
             ids = [r["id"] for r in rows]
             for row in self._rows(query("relationships_from_page"), ids=ids):
                 yield relationship_of_row(*row)
+
+    def iter_tracking(self) -> Iterator[Tracked]:
+        with self._driver.session(database=self.database, default_access_mode="READ") as s:
+            for r in s.run(query("all_tracking")):
+                yield Tracked.from_stored(orjson.loads(r["body"]))
 
     def clear(self) -> None:
         """Delete everything (for tests and benchmarks on a scratch database)."""

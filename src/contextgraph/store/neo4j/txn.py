@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from neo4j import ManagedTransaction
 
 from ...model import KINDS, REL_TYPES, Entity, Relationship
+from ...model.tracking import Tracked
 from ...queries import query
 from ..base import Txn
 from ..types import RECORD_TABLES, Key, Named
@@ -176,6 +177,31 @@ class Neo4jTxn(Txn):
 
     def delete_records(self, table: str, ids: Sequence[str]) -> None:
         self.run("delete_records", tbl=table, ids=list(ids))
+
+    def put_tracking(self, records: Sequence[Tracked]) -> None:
+        for chunk in batches(records, self.batch):
+            rows = [
+                {
+                    "id": t.id,
+                    "record": t.record,
+                    "subject": t.subject,
+                    "date": t.date,
+                    "body": json.dumps(t.to_json(), ensure_ascii=False),
+                    "names": list(t.involves),
+                }
+                for t in chunk
+            ]
+            self.run("put_tracking", rows=rows)
+
+    def tracking_of(self, ids: Sequence[str]) -> list[Tracked]:
+        return [Tracked.from_stored(json.loads(r["body"])) for r in self.run("tracking_of", ids=list(ids))]
+
+    def tracking_by_id(self, ids: Sequence[str]) -> dict[str, Tracked]:
+        got = (Tracked.from_stored(json.loads(r["body"])) for r in self.run("tracking_by_id", ids=list(ids)))
+        return {t.id: t for t in got}
+
+    def delete_tracking(self, ids: Sequence[str]) -> None:
+        self.run("delete_tracking", ids=list(ids))
 
     def put_postcodes(self, rows: Sequence[tuple[str, float, float]]) -> None:
         for chunk in batches(rows, self.batch):

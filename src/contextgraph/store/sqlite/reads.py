@@ -257,9 +257,7 @@ def labels(store: SQLiteStore, ids: Iterable[str]) -> dict[str, Label]:
                 by_nid.setdefault(n, []).append(i)
         out: dict[str, Label] = {}
         if len(by_nid) > len(ix.nid_of) // 8:  # a large share: one scan beats many lookups
-            rows: Iterable[tuple[int, str, float | None, float | None, str]] = store._db.execute(
-                sql("entity_labels")
-            )
+            rows: Iterable[tuple[int, str, float | None, float | None, str]] = store._db.execute(sql("entity_labels"))
             for nid, name, lat, lon, kind in rows:
                 for i in by_nid.get(nid, ()):
                     out[i] = Label(name, lat, lon, kind)

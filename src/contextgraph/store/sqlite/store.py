@@ -21,7 +21,10 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
+import orjson
+
 from ...model import KINDS, TYPE_CODES, Entity, Relationship
+from ...model.tracking import Tracked
 from ..base import Store, Txn
 from ..errors import StoreError
 from ..filter import Filter
@@ -291,6 +294,16 @@ class SQLiteStore(Store):
             while rows := cur.fetchmany(10_000):
                 for _, t, s, d, asr, props in rows:
                     yield relationship_of_row(t, ids.get(s), ids.get(d), asr, props)
+        finally:
+            con.close()
+
+    def iter_tracking(self) -> Iterator[Tracked]:
+        con = self._snapshot()
+        try:
+            cur = con.execute(sql("all_tracking"))
+            while rows := cur.fetchmany(10_000):
+                for (body,) in rows:
+                    yield Tracked.from_stored(orjson.loads(body))
         finally:
             con.close()
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from ...model import Entity, Relationship, day, flagged, grade_code
+from ...model.tracking import Tracked
 from ..base import Txn
 from ..types import RECORD_TABLES, Key, Named
 from .codec import BULK_ROWS, KIND_CODE, TYPE_CODE, dumps, entity_row, relationship_of_row, summary_of, trim
@@ -245,6 +246,25 @@ class SQLiteTxn(Txn):
         rows = self.db.execute(sql("records_with_seq"), (table,)).fetchall()
         seqs = [(seq,) for seq, body in rows if orjson.loads(body).get("id") in doomed]
         self.db.executemany(sql("delete_record"), seqs)
+
+    def put_tracking(self, records: Sequence[Tracked]) -> None:
+        db = self.db
+        db.executemany(sql("drop_tracking_names"), [(t.id,) for t in records])
+        db.executemany(sql("put_tracking"), [(t.id, t.record, t.subject, t.date, dumps(t.to_json())) for t in records])
+        db.executemany(sql("add_tracking_name"), [(e, t.id) for t in records for e in t.involves])
+
+    def tracking_of(self, ids: Sequence[str]) -> list[Tracked]:
+        rows = self.db.execute(sql("tracking_of"), (values(ids),))
+        return [Tracked.from_stored(orjson.loads(b)) for (b,) in rows]
+
+    def tracking_by_id(self, ids: Sequence[str]) -> dict[str, Tracked]:
+        rows = self.db.execute(sql("tracking_by_id"), (values(ids),))
+        got = (Tracked.from_stored(orjson.loads(b)) for (b,) in rows)
+        return {t.id: t for t in got}
+
+    def delete_tracking(self, ids: Sequence[str]) -> None:
+        self.db.executemany(sql("drop_tracking_names"), [(i,) for i in ids])
+        self.db.executemany(sql("delete_tracking"), [(i,) for i in ids])
 
     def set_audit_head(self, head: dict[str, Any]) -> None:
         self.db.execute(sql("set_meta"), ("audit.head", orjson.dumps(head)))

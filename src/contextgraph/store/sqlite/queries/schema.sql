@@ -64,3 +64,21 @@ CREATE TABLE named_places (
     PRIMARY KEY (key, locality)
 ) WITHOUT ROWID;
 
+
+-- name: migration_5
+-- tracking records (missing episodes, referrals, assessments, plans, disruptions, outcomes), each
+-- with the entities it names, for a timeline
+CREATE TABLE tracking (
+    id TEXT PRIMARY KEY,
+    record TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    date TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX tracking_record ON tracking(record, date);
+CREATE TABLE tracking_names (
+    entity TEXT NOT NULL,
+    id TEXT NOT NULL,
+    PRIMARY KEY (entity, id)
+) WITHOUT ROWID;
+CREATE INDEX tracking_names_id ON tracking_names(id);

@@ -1,0 +1,29 @@
+-- Tracking records as JSON bodies, with the entities each names (a timeline reads those).
+
+-- name: put_tracking
+INSERT OR REPLACE INTO tracking (id, record, subject, date, body) VALUES (?, ?, ?, ?, ?)
+
+-- name: drop_tracking_names
+DELETE FROM tracking_names WHERE id = ?
+
+-- name: add_tracking_name
+INSERT OR IGNORE INTO tracking_names (entity, id) VALUES (?, ?)
+
+-- name: tracking_of
+-- The records naming any of a JSON array of entity ids.
+SELECT DISTINCT t.body
+FROM json_each(?) AS w
+JOIN tracking_names AS n ON n.entity = w.value
+JOIN tracking AS t ON t.id = n.id
+
+-- name: tracking_by_id
+SELECT t.body FROM json_each(?) AS w JOIN tracking AS t ON t.id = w.value
+
+-- name: delete_tracking
+DELETE FROM tracking WHERE id = ?
+
+-- name: all_tracking
+SELECT body FROM tracking ORDER BY date, id
+
+-- name: count_tracking
+SELECT count(*) FROM tracking

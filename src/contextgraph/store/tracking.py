@@ -1,0 +1,62 @@
+"""Tracking records in a store: written after checking what they name, and read as a timeline;
+built on the :class:`Txn` primitives, each write logged."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from ..model.tracking import Tracked, TrackingError, by_date
+from .types import WriteAbout
+
+if TYPE_CHECKING:
+    from .base import Store, Txn
+
+
+def check_names(tx: Txn, records: Sequence[Tracked], where: Mapping[str, str] | None = None) -> None:
+    """Refuse a batch in which a record names an entity that is not stored, or one of a kind its
+    field does not allow (a disruption against a child, a referral of a place); the message
+    names the record (``where``: a file and line by record id) and the field."""
+    ids = {e for t in records for _, e, _ in t.named()}
+    kinds = {i: e.kind for i, e in tx.entities(ids).items()}  # a merged record keeps its kind
+    for t in records:
+        at = (where or {}).get(t.id, f"record {t.id!r}")
+        for name, eid, allowed in t.named():
+            kind = kinds.get(eid)
+            if kind is None:
+                raise TrackingError(f"{at}: field {name!r}: no entity {eid!r} is stored")
+            if allowed and kind not in allowed:
+                raise TrackingError(
+                    f"{at}: field {name!r}: {eid!r} is a {kind}; a {t.record}'s {name} is a "
+                    + " or a ".join(sorted(allowed))
+                )
+
+
+def record(store: Store, records: Sequence[Tracked], where: Mapping[str, str] | None = None) -> int:
+    """As :meth:`Store.record_tracking`."""
+    if not records:
+        return 0
+    seen: dict[str, Tracked] = {}
+    for t in records:
+        seen[t.id] = t  # a repeated id: the last one read counts, as a later import would
+
+    def work(tx: Txn) -> int:
+        batch = list(seen.values())
+        check_names(tx, batch, where)
+        tx.put_tracking(batch)
+        return len(batch)
+
+    subjects = list(dict.fromkeys(t.subject for t in seen.values()))
+    kinds = sorted({t.record for t in seen.values()})
+    about = WriteAbout("tracking", ids=subjects, detail={"tracking": len(seen), "records": kinds})
+    return store._logged(about, lambda: store.transaction(work))
+
+
+def timeline(store: Store, eid: str) -> list[Tracked]:
+    """As :meth:`Store.timeline`."""
+
+    def work(tx: Txn) -> list[Tracked]:
+        c = tx.merged_into([eid]).get(eid, eid)
+        return tx.tracking_of([c, *tx.members(c)])
+
+    return by_date(store.read(work))
