@@ -296,7 +296,7 @@ def test_each_roles_view_fits_the_screen(
         assert b and b["width"] >= 300 and b["height"] >= 250, (view, b)
         assert b["x"] >= 0 and b["x"] + b["width"] <= size[0], (view, b)
     first = table.first.bounding_box()
-    assert first and 0 <= first["x"] and first["x"] + first["width"] <= size[0] and first["y"] < size[1]
+    assert first and first["x"] >= 0 and first["x"] + first["width"] <= size[0] and first["y"] < size[1]
     assert page.evaluate("() => document.documentElement.scrollWidth") <= size[0]
     if role == "mace":
         assert page.get_by_test_id("at-risk-item").count() == 0
