@@ -110,9 +110,12 @@ def _admin_files(path: Path, folder: Path) -> None:
     args = files.arguments(folder=folder.resolve())
     out.print("  neo4j-admin " + " ".join(shlex.quote(a) for a in args), highlight=False)
     out.print("then start the server; the store creates its constraints and indexes when it first opens the database.")
-    if files.judgements:
+    later = [
+        f"{n} {what}" for n, what in ((files.judgements, "judgements"), (len(batch.tracking), "tracking records")) if n
+    ]
+    if later:
         out.print(
-            f"{files.judgements} judgements are not in the files: run `contextgraph import {path} --store neo4j://...` "
+            f"{' and '.join(later)} are not in the files: run `contextgraph import {path} --store neo4j://...` "
             "once the server is up; it finds every entity and relationship stored and applies them."
         )
 
@@ -157,6 +160,7 @@ def export(
 ) -> None:
     """Export the store: in the interchange format, ids as given, one line per assertion; or for
     Gephi, QGIS or Analyst's Notebook, as a reader sees it."""
+    from ..interchange.jsonl import TRACKING_FILE
     from ..service.policy import PEOPLE
     from ..store import Filter
 
@@ -195,7 +199,7 @@ def export(
                 },
             )
             for name, written in files.items():
-                if written.stat().st_size or name != JUDGEMENTS:
+                if written.stat().st_size or name not in (JUDGEMENTS, TRACKING_FILE):
                     written.replace(path / name)
                 else:
                     written.unlink()
@@ -204,8 +208,9 @@ def export(
             for leftover in files.values():
                 leftover.unlink(missing_ok=True)
     if fmt == "jsonl":
-        n_e, n_r = counts["entities"], counts["relationship_lines"]
-        out.print(f"exported {n_e} entities and {n_r} relationship lines to {path}")
+        n_e, n_r, n_t = counts["entities"], counts["relationship_lines"], counts["tracking"]
+        tracked = f" and {n_t} tracking records" if n_t else ""
+        out.print(f"exported {n_e} entities and {n_r} relationship lines{tracked} to {path}")
     else:
         what = f"{counts['features']} places" if fmt == "geojson" else f"{counts['entities']} entities"
         links = "" if fmt == "geojson" else f" and {counts['links']} links"
@@ -221,8 +226,9 @@ def _write_export(
     """Write the export's files beside their final names (in ``files``, name to file written); its counts."""
     from ..interchange import ENTITIES_FILE, RELATIONSHIPS_FILE, dump_line, export_lines
     from ..interchange.analyst import FILES, view, write_geojson, write_graphml, write_i2
+    from ..interchange.jsonl import TRACKING_FILE
 
-    names = (ENTITIES_FILE, RELATIONSHIPS_FILE, JUDGEMENTS) if fmt == "jsonl" else FILES[fmt]
+    names = (ENTITIES_FILE, RELATIONSHIPS_FILE, JUDGEMENTS, TRACKING_FILE) if fmt == "jsonl" else FILES[fmt]
     for name in names:
         fd, tmp_name = tempfile.mkstemp(dir=path, prefix=f".{name}.")
         os.close(fd)
@@ -237,7 +243,7 @@ def _write_export(
         finally:
             for fh in handles.values():
                 fh.close()
-        return {"entities": n[ENTITIES_FILE], "relationship_lines": n[RELATIONSHIPS_FILE]}
+        return {"entities": n[ENTITIES_FILE], "relationship_lines": n[RELATIONSHIPS_FILE], "tracking": n[TRACKING_FILE]}
     v = view(s, flt, with_hotspots=fmt != "i2csv", initials=initials)
     counts = {"entities": len(v.entities), "links": len(v.links)}
     if fmt == "graphml":

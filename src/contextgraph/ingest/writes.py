@@ -31,6 +31,7 @@ from dataclasses import dataclass, field, replace
 
 from ..interchange import Batch, InputError
 from ..model import Assertion, Entity, Relationship, canonical_pair, service_id
+from ..model.tracking import Tracked
 from ..store import Filter, Store, WriteSummary
 
 MAX_TRIES = 50
@@ -123,7 +124,7 @@ def scope_batch(store: Store, flt: Filter, batch: Batch, user: str) -> Scoped:
     """
     judgements = [replace(j, user=user) for j in batch.judgements]
     if sees_everything(flt):
-        return Scoped(Batch(batch.entities, batch.relationships, judgements))
+        return Scoped(Batch(batch.entities, batch.relationships, judgements, batch.tracking, batch.where))
     services = [e for e in batch.entities if e.kind == "service"]
     changed = sorted({e.id for e in services if shared_service(e) is None})
     if changed:
@@ -165,7 +166,48 @@ def scope_batch(store: Store, flt: Filter, batch: Batch, user: str) -> Scoped:
         for r in batch.relationships
     ]
     judgements = [replace(j, a=new(j.a), b=new(j.b)) for j in judgements]
-    return Scoped(Batch(entities, relationships, judgements), renamed)
+    tracking = scope_tracking(store, flt, [t.renamed(new) for t in batch.tracking], batch.where)
+    where = {t.id: batch.where.get(old.id, "") for t, old in zip(tracking, batch.tracking, strict=True)}
+    return Scoped(Batch(entities, relationships, judgements, tracking, where), renamed)
+
+
+def scope_tracking(store: Store, flt: Filter, records: list[Tracked], where: dict[str, str]) -> list[Tracked]:
+    """Tracking records as a writer within ``flt`` (who does not see everything) may write them:
+    each in their localities and of their clearance, or an error naming the line. The entities
+    they name were looked up as the writer sees them when the folder was read. A record id held
+    already for a record the writer may not see is not theirs to replace: theirs takes the
+    first free id of their namespace, as a new entity's does."""
+    problems = []
+    for t in records:
+        at = where.get(t.id, f"record {t.id!r}")
+        if t.locality is not None and flt.localities is not None and t.locality not in flt.localities:
+            problems.append(f"{at}: field 'locality': {t.locality!r} is not one of your localities")
+        if flt.public_only and t.handling != "P":
+            problems.append(f"{at}: field 'grading': handling code {t.handling}; you are cleared for P only")
+    if problems:
+        raise NotYours(problems)
+
+    def theirs(t: Tracked) -> bool:
+        return (not flt.public_only or t.handling == "P") and bool(changeable(store, flt, [t.subject]))
+
+    held = store.tracked([t.id for t in records])
+    out = []
+    for t in records:
+        stored = held.get(t.id)
+        if stored is not None and not theirs(stored):
+            subject = store.get(t.subject)
+            first = namespaced(t.id, subject.locality if subject else None, _clearance(flt))
+            candidate = first
+            for n in range(2, MAX_TRIES + 2):
+                other = store.tracked([candidate]).get(candidate)
+                if other is None or theirs(other):
+                    break
+                candidate = f"{first}~{n}"
+            else:
+                raise InputError([f"no free id for tracking record {t.id!r}; give it another id"])
+            t = replace(t, id=candidate)
+        out.append(t)
+    return out
 
 
 def unseen(store: Store, flt: Filter, rels: list[Relationship]) -> int:

@@ -31,6 +31,7 @@ from ..model import (
     normalise_grading,
     parse_date,
 )
+from ..model.tracking import Tracked, TrackingError
 from ..store.types import Judgement
 from . import typed
 
@@ -42,6 +43,7 @@ R = TypeVar("R", Entity, Relationship)
 ENTITIES_FILE = "entities.jsonl"
 RELATIONSHIPS_FILE = "relationships.jsonl"
 JUDGEMENTS_FILE = "judgements.jsonl"
+TRACKING_FILE = "tracking.jsonl"
 
 _ENTITY_FIELDS = {"id", "kind", "name", "aliases", "dob", "locality", "lat", "lon", "properties"}
 _ENTITY_FACT_FIELDS = {"sources", "source_ref", "date", "first_seen", "last_seen", "grading", "handling"}
@@ -82,6 +84,9 @@ class Batch:
     entities: list[Entity] = field(default_factory=list)
     relationships: list[Relationship] = field(default_factory=list)
     judgements: list[Judgement] = field(default_factory=list)
+    tracking: list[Tracked] = field(default_factory=list)
+    where: dict[str, str] = field(default_factory=dict)
+    """Each tracking record's file and line, by id."""
 
 
 def _opt_str(d: dict[str, Any], key: str) -> str | None:
@@ -300,8 +305,8 @@ def read_folder(
     rel_path = folder / RELATIONSHIPS_FILE
     if not folder.is_dir():
         raise InputError([f"{folder}: not a folder"])
-    if not ent_path.exists() and not rel_path.exists():
-        raise InputError([f"{folder}: holds neither {ENTITIES_FILE} nor {RELATIONSHIPS_FILE}"])
+    if not any((folder / f).exists() for f in (ENTITIES_FILE, RELATIONSHIPS_FILE, TRACKING_FILE)):
+        raise InputError([f"{folder}: holds none of {ENTITIES_FILE}, {RELATIONSHIPS_FILE} or {TRACKING_FILE}"])
     most = _json_depth()
     problems: list[str] = []
     batch = Batch()
@@ -393,9 +398,52 @@ def read_folder(
                 problem(f"{jpath}:{n}: cannot judge a {ka} and a {kb} to be one")
             else:
                 batch.judgements.append(j)
+    tpath = folder / TRACKING_FILE
+    if tpath.exists():
+        _read_tracking(tpath, most, batch, kinds, known_kinds, problem)
     if problems:
         raise InputError(problems)
     return batch
+
+
+def _read_tracking(
+    path: Path,
+    most: int,
+    batch: Batch,
+    kinds: dict[str, str],
+    known_kinds: Callable[[Iterable[str]], dict[str, str]] | None,
+    problem: Callable[[str], None],
+) -> None:
+    """Tracking records, each checked as read and then against the kinds of what it names (in
+    the folder or the store)."""
+    read: list[tuple[int, Tracked]] = []
+    for n, obj in _lines(path, most):
+        if isinstance(obj, InputError):
+            problem(str(obj))
+            continue
+        try:
+            read.append((n, Tracked.from_json(obj, f"{path}:{n}")))
+        except TrackingError as e:
+            problem(str(e))
+    missing = {e for _, t in read for _, e, _ in t.named() if e not in kinds}
+    if missing and known_kinds is not None:
+        kinds.update(known_kinds(missing))
+    for n, t in read:
+        bad = False
+        for name, eid, allowed in t.named():
+            kind = kinds.get(eid)
+            if kind is None:
+                problem(f"{path}:{n}: field {name!r}: {eid!r} is not an entity in {ENTITIES_FILE} or the store")
+                bad = True
+            elif allowed and kind not in allowed:
+                problem(
+                    f"{path}:{n}: field {name!r}: {eid!r} is a {kind}; a {t.record}'s {name} is a "
+                    + " or a ".join(sorted(allowed))
+                )
+                bad = True
+        if not bad:
+            batch.tracking.append(t)
+            batch.where[t.id] = f"{path}:{n}"
 
 
 def dump_line(obj: dict[str, Any]) -> str:
@@ -434,6 +482,7 @@ def apply_batch(store: Store, batch: Batch, progress: Callable[[int], None] | No
         elif j.kind == "split" and same:
             store.split(j.a, j.b, user=j.user, reason=j.reason)
             applied += 1
+    store.record_tracking(batch.tracking, batch.where)
     return summary, applied
 
 
@@ -465,3 +514,7 @@ def export_lines(
     for j in store.judgements():
         if flt is None or (j.a in kept and j.b in kept):
             yield JUDGEMENTS_FILE, j.to_line()
+    for t in store.iter_tracking():
+        shown = t if flt is None else flt.tracking_ok(t, kept.__contains__)
+        if shown is not None:
+            yield TRACKING_FILE, (shown.without_text() if initials else shown).to_json()

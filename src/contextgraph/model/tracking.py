@@ -18,7 +18,7 @@ format, the stores, GraphQL and the documentation's tables all derive from these
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Final, Literal
@@ -50,6 +50,9 @@ class Field:
     """For ``items``: the fields of each item."""
     low: int | None = None
     high: int | None = None
+    free: bool = True
+    """For ``text``: free text that may name people (left out for a reader of initials only);
+    False for a field that names an agency, a tool or a fixed question."""
 
 
 @dataclass(frozen=True)
@@ -169,7 +172,7 @@ RECORD_KINDS: Final[dict[str, RecordKind]] = {
                 Field("out_of_area", "bool", "found outside the area"),
                 Field("interview_offered", "bool", "a return interview was offered"),
                 Field("interview_date", "date", "when the return interview was done"),
-                Field("interview_by", "text", "the service that did the return interview"),
+                Field("interview_by", "text", "the service that did the return interview", free=False),
                 Field("interview_declined", "bool", "the child declined the return interview"),
                 Field("push_pull", "text", "the reasons for going missing, in the child's words where given"),
                 Field("push_pull_codes", "codes", "the reasons, coded", codes="push_pull"),
@@ -180,8 +183,8 @@ RECORD_KINDS: Final[dict[str, RecordKind]] = {
             "a referral of a child to the exploitation team (or another service) and its decision",
             _CHILD,
             (
-                Field("source_agency", "text", "the agency that referred", required=True),
-                Field("to_service", "text", "the service referred to (a service code, or a team's name)"),
+                Field("source_agency", "text", "the agency that referred", required=True, free=False),
+                Field("to_service", "text", "the service referred to (a service code, or a team's name)", free=False),
                 Field("exploitation_types", "codes", "the exploitation of concern", codes="exploitation_type"),
                 Field("decision", "code", "the decision", required=True, codes="referral_decision"),
                 Field("decision_date", "date", "when it was decided"),
@@ -196,7 +199,7 @@ RECORD_KINDS: Final[dict[str, RecordKind]] = {
             (
                 Field("level", "code", "the level on the pathway", required=True, codes="pathway_level"),
                 Field("assessed_by", "text", "who assessed it (a person, a panel, a screening tool)"),
-                Field("tool", "text", "the screening tool, if one was used"),
+                Field("tool", "text", "the screening tool, if one was used", free=False),
             ),
         ),
         RecordKind(
@@ -215,7 +218,7 @@ RECORD_KINDS: Final[dict[str, RecordKind]] = {
                     "the actions agreed",
                     items=(
                         Field("action", "text", "what is to be done", required=True),
-                        Field("owner", "text", "the agency that owns it", required=True),
+                        Field("owner", "text", "the agency that owns it", required=True, free=False),
                         Field("due", "date", "when it is due"),
                         Field("status", "code", "its status", codes="action_status"),
                     ),
@@ -229,7 +232,7 @@ RECORD_KINDS: Final[dict[str, RecordKind]] = {
             (
                 Field("disruption_kind", "code", "what was done", required=True, codes="disruption_kind"),
                 Field("children", "entities", "the children it was in respect of (a CAWN's child)", kinds=_CHILD),
-                Field("by", "text", "the agency that did it"),
+                Field("by", "text", "the agency that did it", free=False),
                 Field("outcome", "text", "what came of it"),
             ),
         ),
@@ -248,7 +251,9 @@ RECORD_KINDS: Final[dict[str, RecordKind]] = {
                     items=(
                         Field("respondent", "code", "who answered", required=True, codes="respondent"),
                         Field("stage", "code", "when", required=True, codes="stage"),
-                        Field("question", "text", "the question, e.g. How safe do you feel?", required=True),
+                        Field(
+                            "question", "text", "the question, e.g. How safe do you feel?", required=True, free=False
+                        ),
                         Field("score", "int", "the answer, 0-10", required=True, low=0, high=10),
                     ),
                 ),
@@ -393,6 +398,38 @@ class Tracked:
             elif f.type == "entities" and value:
                 fields[f.name] = [v for v in value if v not in gone]
         return Tracked(**{**self.__dict__, "fields": fields})
+
+    def renamed(self, new: Callable[[str], str]) -> Tracked:
+        """This record with each entity it names given by ``new`` (a writer's ids namespaced)."""
+        fields = dict(self.fields)
+        for f in self.kind.fields:
+            value = fields.get(f.name)
+            if f.type == "entity" and value:
+                fields[f.name] = new(value)
+            elif f.type == "entities" and value:
+                fields[f.name] = [new(v) for v in value]
+        return Tracked(**{**self.__dict__, "subject": new(self.subject), "fields": fields})
+
+    def without_text(self) -> Tracked:
+        """This record without its free text, which may name people (for a reader who sees
+        people by initials only).
+
+        >>> t = Tracked("m", "missing_episode", "c", "2025-01-01", "f", "u",
+        ...             fields={"push_pull": "with Tom Hill", "interview_by": "YJS"})
+        >>> t.without_text().fields
+        {'interview_by': 'YJS'}
+        """
+
+        def kept(fields: tuple[Field, ...], values: Mapping[str, Any]) -> dict[str, Any]:
+            out = {}
+            for f in fields:
+                if f.name not in values or (f.type == "text" and f.free):
+                    continue
+                v = values[f.name]
+                out[f.name] = [kept(f.items, item) for item in v] if f.type == "items" else v
+            return out
+
+        return Tracked(**{**self.__dict__, "fields": kept(self.kind.fields, self.fields)})
 
     def to_json(self) -> dict[str, Any]:
         """The record as one line of ``tracking.jsonl``: the common fields, then its own."""

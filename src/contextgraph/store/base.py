@@ -530,6 +530,11 @@ class Store(ABC):
         already stored replaces it. Returns how many were written."""
         return tracking.record(self, records, where)
 
+    def tracked(self, ids: Sequence[str]) -> dict[str, Tracked]:
+        """Tracking records by id, those stored."""
+        wanted = list(ids)
+        return self.read(lambda tx: tx.tracking_by_id(wanted))
+
     def timeline(self, eid: str) -> list[Tracked]:
         """The tracking records naming an entity (or a record merged into it), in date order."""
         return tracking.timeline(self, eid)

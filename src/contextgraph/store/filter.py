@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from ..model import KINDS, REL_TYPES, Grading, Relationship
+from ..model.tracking import Tracked
 from .errors import StoreError
 
 
@@ -88,3 +89,23 @@ class Filter:
     def public_only(self) -> bool:
         """Whether this reader sees handling code P only."""
         return self.handling is not None and "C" not in self.handling
+
+    def tracking_ok(self, t: Tracked, seen: Callable[[str], bool]) -> Tracked | None:
+        """A tracking record as this reader may see it: None when its grading's handling code is
+        not theirs, or its subject not one they see (``seen``); else the record, with the
+        other entities it names that they do not see taken out.
+
+        >>> from contextgraph.model.tracking import Tracked
+        >>> t = Tracked("d", "disruption", "p1", "2025-01-01", "f", "u", grading="2B C",
+        ...             fields={"disruption_kind": "CAWN", "children": ["c1", "c9"]})
+        >>> Filter.of(handling=["P"]).tracking_ok(t, lambda i: True) is None
+        True
+        >>> Filter.of().tracking_ok(t, lambda i: i != "c9").fields["children"]
+        ['c1']
+        """
+        if self.public_only and t.handling != "P":
+            return None
+        if not seen(t.subject):
+            return None
+        hidden = [i for i in t.involves if not seen(i)]
+        return t.without(hidden) if hidden else t
