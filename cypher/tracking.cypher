@@ -45,3 +45,7 @@ DETACH DELETE t, n
 MATCH (t:Tracking)
 RETURN t.body AS body
 ORDER BY t.date, t.id
+
+-- name: count_tracking
+MATCH (t:Tracking)
+RETURN t.record AS key, count(*) AS n

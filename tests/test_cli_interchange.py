@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from contextgraph.interchange.synth import generate
-from contextgraph.store import Store
+from contextgraph.model.tracking import Tracked
+from contextgraph.store import Store, open_store
 
 from .cli import cg
 
@@ -40,13 +41,17 @@ def test_import_twice_changes_nothing(store: Store, sample: Path) -> None:
     assert stats(store) == before
 
 
-def test_export_then_import_reproduces_the_store(store: Store, sample: Path, tmp_path: Path) -> None:
+def test_export_then_import_reproduces_the_store(
+    store: Store, sample: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     assert cg("import", str(sample), store=store).returncode == 0
     store.merge(*[e.id for e in store.iter_entities() if e.kind == "child"][:2], user="t", reason="test")
     out = tmp_path / "out"
     r = cg("export", str(out), "--purpose", "test", store=store)
     assert r.returncode == 0, r.stderr
-    assert {p.name for p in out.iterdir()} == {"entities.jsonl", "relationships.jsonl", "judgements.jsonl"}
+    names = {"entities.jsonl", "relationships.jsonl", "judgements.jsonl", "tracking.jsonl"}
+    assert {p.name for p in out.iterdir()} == names
+    monkeypatch.setenv("CONTEXTGRAPH_AUDIT_LOG", str(tmp_path / "copy.audit.jsonl"))  # another store's log
     again = cg("import", str(out), "--store", f"sqlite:///{tmp_path / 'copy.db'}")
     assert again.returncode == 0, again.stderr
     copy = cg("stats", "--format", "json", "--store", f"sqlite:///{tmp_path / 'copy.db'}")
@@ -55,6 +60,12 @@ def test_export_then_import_reproduces_the_store(store: Store, sample: Path, tmp
         assert mine[key] == theirs[key], key
     lines = [json.loads(x) for x in (out / "relationships.jsonl").open()]
     assert all({"type", "source", "target", "date", "source_ref", "grading"} <= set(x) for x in lines)
+    # tracking records: as the sample gave them, through the store, the export and a new store
+    given = {t["id"]: t for t in map(json.loads, (sample / "tracking.jsonl").open())}
+    with open_store(f"sqlite:///{tmp_path / 'copy.db'}") as copied:
+        held = {t.id: t.to_json() for t in copied.iter_tracking()}
+    assert len(given) > 100 and held == {t.id: t.to_json() for t in store.iter_tracking()}
+    assert {i: Tracked.from_json(t).to_json() for i, t in given.items()} == held
 
 
 def test_one_bad_line_among_thousands_writes_nothing_and_names_the_line(store: Store, tmp_path: Path) -> None:

@@ -19,7 +19,9 @@ from .model import (
     SERVICES,
     SOURCE_EVALUATIONS,
 )
+from .model.tracking import CODE_LISTS, COMMON_FIELDS, DEFAULT_BENCHMARKS, RECORD_KINDS, Field
 from .service.policy import ROLES
+from .settings import PATHWAY_LEVELS, SETTINGS
 
 BEGIN = "<!-- generated from model.py: begin -->"
 END = "<!-- generated from model.py: end -->"
@@ -70,7 +72,63 @@ def model_tables() -> str:
             + [["handling code", f"`{k}`", v] for k, v in HANDLING_CODES.items()],
         ),
     ]
-    return "\n\n".join(parts)
+    return "\n\n".join([*parts, *tracking_tables()])
+
+
+def tracking_tables() -> list[str]:
+    """The kinds of tracking record, their fields and code lists, as Markdown.
+
+    >>> any("### Tracking record: `missing_episode`" in t for t in tracking_tables())
+    True
+    """
+
+    def kind_of(f: Field) -> str:
+        if f.type in ("code", "codes") and f.codes:
+            many = " (a list)" if f.type == "codes" else ""
+            return f"code of `{f.codes}`{many}"
+        if f.type in ("entity", "entities") and f.kinds:
+            many = " (a list of ids)" if f.type == "entities" else ""
+            return "id of a " + " or ".join(f"`{k}`" for k in KINDS if k in f.kinds) + many
+        if f.type == "items":
+            return "list of objects: " + ", ".join(f"`{g.name}`{'' if g.required else '?'}" for g in f.items)
+        return f.type
+
+    def rows(fields: tuple[Field, ...]) -> list[list[str]]:
+        return [[f"`{f.name}`", kind_of(f), "yes" if f.required else "no", f.description] for f in fields]
+
+    head = ["field", "type", "required", "meaning"]
+    out = [
+        "### Tracking records: the fields every record has",
+        _table(head, rows(COMMON_FIELDS)),
+    ]
+    for k in RECORD_KINDS.values():
+        subjects = " or ".join(f"`{x}`" for x in KINDS if x in k.subjects)
+        out += [
+            f"### Tracking record: `{k.name}`",
+            f"About a {subjects}: {k.description}.",
+            _table(head, rows(k.fields)),
+        ]
+        for f in k.fields:
+            if f.type == "items":
+                out += [f"Each of `{f.name}`:", _table(head, rows(f.items))]
+    lists = [
+        [f"`{name}`", f"`{code}`", meaning] for name, codes in CODE_LISTS.items() for code, meaning in codes.items()
+    ]
+    configured = [
+        [
+            "`pathway_level`",
+            "configured: `CONTEXTGRAPH_PATHWAY_LEVELS`",
+            "default " + SETTINGS[PATHWAY_LEVELS].default.replace(",", ", "),
+        ],
+        [
+            "`outcome_benchmark`",
+            "configured: `CONTEXTGRAPH_OUTCOME_BENCHMARKS`",
+            "default " + ", ".join(DEFAULT_BENCHMARKS),
+        ],
+        ["`service`", "the service codes above", ", ".join(SERVICES)],
+    ]
+    out += ["### Tracking records: code lists", _table(["list", "code", "meaning"], lists + configured)]
+    return out
 
 
 def role_table() -> str:

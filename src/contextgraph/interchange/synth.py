@@ -28,7 +28,8 @@ import orjson
 
 from ..localities import Localities, Locality
 from ..model import SERVICES, service_id
-from .jsonl import ENTITIES_FILE, RELATIONSHIPS_FILE
+from .jsonl import ENTITIES_FILE, RELATIONSHIPS_FILE, TRACKING_FILE
+from .synth_tracking import tracking
 
 FIRST = [
     "Aaliyah",
@@ -190,6 +191,8 @@ class Synthetic:
     relationships: list[dict[str, Any]] = field(default_factory=list)
     exploited_not_open: list[str] = field(default_factory=list)
     open_exploited: list[str] = field(default_factory=list)
+    tracking: list[dict[str, Any]] = field(default_factory=list)
+    """Tracking records: missing episodes, referrals, assessments, plans, disruptions, outcomes."""
 
     def write(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
@@ -199,6 +202,10 @@ class Synthetic:
         with (folder / RELATIONSHIPS_FILE).open("wb") as fh:
             for r in self.relationships:
                 fh.write(orjson.dumps(r) + b"\n")
+        if self.tracking:
+            with (folder / TRACKING_FILE).open("wb") as fh:
+                for t in self.tracking:
+                    fh.write(orjson.dumps(t) + b"\n")
 
 
 def generate(
@@ -207,8 +214,10 @@ def generate(
     localities: tuple[str, ...] = LOCALITIES,
     start: date = date(2024, 1, 4),
     weeks: int = 78,
+    with_tracking: bool = True,
 ) -> Synthetic:
-    """A synthetic area of ``children`` children spread over ``localities``."""
+    """A synthetic area of ``children`` children spread over ``localities``, with tracking records
+    (:mod:`.synth_tracking`) unless ``with_tracking`` is False."""
     rng = random.Random(seed)
     out = Synthetic()
     ent = out.entities.append
@@ -452,6 +461,10 @@ def generate(
                 rel("FOUND_AT", c, rng.choice([hot[rng.randrange(n_town)], rng.choice(homes)]), loc)
     out.exploited_not_open = sorted(set(out.exploited_not_open))
     out.open_exploited = sorted(set(out.open_exploited))
+    if with_tracking:
+        out.tracking = tracking(
+            out.entities, out.relationships, out.open_exploited, out.exploited_not_open, seed, start, weeks
+        )
     return out
 
 

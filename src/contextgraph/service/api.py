@@ -40,6 +40,7 @@ from ..interchange import (
     ENTITIES_FILE,
     JUDGEMENTS_FILE,
     RELATIONSHIPS_FILE,
+    TRACKING_FILE,
     InputError,
     apply_batch,
     dump_line,
@@ -63,7 +64,7 @@ from .audit import AuditError, AuditLog, Journal, acting, audit_path
 from .auth import AuthError, LocalKeys, Principal, Verifier
 from .graphql import NO_PURPOSE, Analyses, Context, RequestError, schema, sdl
 
-_FILES = (ENTITIES_FILE, RELATIONSHIPS_FILE, JUDGEMENTS_FILE)
+_FILES = (ENTITIES_FILE, RELATIONSHIPS_FILE, JUDGEMENTS_FILE, TRACKING_FILE)
 NAMES_HEADER = "X-Names"
 """A request header: ``initials`` shows every person by initials in the answer (names, reasons,
 evidence), for a view to be shared; ``full`` (the default) shows names as the role may see them."""
@@ -254,7 +255,8 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
         "/import",
         summary="Import a zip of the interchange files",
         description=(
-            "The body is a zip holding entities.jsonl, relationships.jsonl and optionally judgements.jsonl. "
+            "The body is a zip holding entities.jsonl, relationships.jsonl and optionally judgements.jsonl and "
+            "tracking.jsonl (tracking records, within your localities and clearance). "
             "Every line is checked first; any problem is named by file and line and nothing is written."
         ),
         openapi_extra={"requestBody": _body("application/zip", schema={"type": "string", "format": "binary"})},
@@ -287,6 +289,7 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
             "relationships_updated": summary.relationships_updated,
             "unchanged": summary.unchanged,
             "judgements_applied": applied,
+            "tracking_records": len(scoped.batch.tracking),
         }
         return {**counts, "ids": scoped.renamed}
 
@@ -321,7 +324,7 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
         packed = io.BytesIO()
         with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as z:
             for name, buf in buffers.items():
-                if counts[name] or name != JUDGEMENTS_FILE:
+                if counts[name] or name not in (JUDGEMENTS_FILE, TRACKING_FILE):
                     z.writestr(name, buf.getvalue())
         try:
             ctx.log.append(

@@ -79,6 +79,8 @@ class Stats:
     merged: int
     judgements: int
     erasures: int
+    tracking: dict[str, int] = field(default_factory=dict)
+    """Tracking records by kind of record."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -90,6 +92,7 @@ class Stats:
             "merged": self.merged,
             "judgements": self.judgements,
             "erasures": self.erasures,
+            "tracking": self.tracking,
         }
 
 

@@ -20,7 +20,7 @@ from neo4j import Driver, GraphDatabase
 from neo4j.exceptions import Neo4jError, ServiceUnavailable
 
 from ...model import KINDS, TYPE_CODES, Entity, Relationship, flagged
-from ...model.tracking import Tracked
+from ...model.tracking import RECORD_KINDS, Tracked
 from ...projection import Projection
 from ...queries import query
 from ..base import Store, Txn
@@ -287,6 +287,7 @@ class Neo4jStore(Store):
             locs = counts(s, "count_entities_by_locality", service="service")
             merged = counts(s, "count_merged").get("merged", 0)
             rec = counts(s, "count_records")
+            tracked = counts(s, "count_tracking")
         return Stats(
             entities={k: ents.get(k, 0) for k in KINDS},
             relationships={t: rels.get(t, 0) for t in TYPE_CODES},
@@ -294,6 +295,7 @@ class Neo4jStore(Store):
             merged=merged,
             judgements=rec.get("judgements", 0),
             erasures=rec.get("erasures", 0),
+            tracking={k: tracked[k] for k in RECORD_KINDS if k in tracked},
         )
 
     def _rows(self, q: str, **params: Any) -> list[Any]:

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, TypeVar
 import orjson
 
 from ...model import KINDS, TYPE_CODES, Entity, Relationship
-from ...model.tracking import Tracked
+from ...model.tracking import RECORD_KINDS, Tracked
 from ..base import Store, Txn
 from ..errors import StoreError
 from ..filter import Filter
@@ -261,6 +261,7 @@ class SQLiteStore(Store):
             locs = {(k or "(none)"): v for k, v in db.execute(sql("count_entities_by_locality"))}
             merged = db.execute(sql("count_merged")).fetchone()[0]
             rec = dict(db.execute(sql("count_records_by_table")))
+            tracked = dict(db.execute(sql("count_tracking")))
         return Stats(
             entities={k: ents.get(k, 0) for k in KINDS},
             relationships={t: rels.get(t, 0) for t in TYPE_CODES},
@@ -268,6 +269,7 @@ class SQLiteStore(Store):
             merged=merged,
             judgements=rec.get("judgements", 0),
             erasures=rec.get("erasures", 0),
+            tracking={k: tracked[k] for k in RECORD_KINDS if k in tracked},
         )
 
     def _snapshot(self) -> sqlite3.Connection:

@@ -26,4 +26,4 @@ DELETE FROM tracking WHERE id = ?
 SELECT body FROM tracking ORDER BY date, id
 
 -- name: count_tracking
-SELECT count(*) FROM tracking
+SELECT record, count(*) FROM tracking GROUP BY record
