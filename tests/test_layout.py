@@ -124,6 +124,7 @@ GRAPHQL_ORDER = [
     "context",
     "execution",
     "types",
+    "types.tracking",
     "types.entities",
     "types.analysis",
     "types.writes",

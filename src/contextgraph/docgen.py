@@ -131,6 +131,10 @@ def tracking_tables() -> list[str]:
     return out
 
 
+def _kinds_or_all(kinds: frozenset[str]) -> str:
+    return "all" if kinds == frozenset(KINDS) else ", ".join(f"`{k}`" for k in KINDS if k in kinds)
+
+
 def role_table() -> str:
     """The roles table as Markdown.
 
@@ -155,6 +159,7 @@ def role_table() -> str:
             r.child_names,
             ", ".join(f"`{t}`" for t in sorted(r.hidden_links)) or "none",
             yes(r.sees_source_files),
+            _kinds_or_all(r.tracking_about),
         ]
         for r in ROLES.values()
     ]
@@ -171,6 +176,7 @@ def role_table() -> str:
         "children's names",
         "links never shown",
         "note file names",
+        "tracking records about",
     ]
     return _table(head, rows)
 

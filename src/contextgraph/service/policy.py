@@ -51,9 +51,13 @@ class Role:
     """Every locality, without naming them in the token."""
     max_localities: int | None
     """The most localities a token of this role may carry (None: no limit)."""
+    tracking_about: frozenset[str] = frozenset(KINDS)
+    """The kinds of entity whose tracking records (missing episodes, referrals, plans,
+    disruptions...) the role reads: a record about a child is a child's case history."""
 
 
 _IDENTIFYING: Final = frozenset({"LIVES_AT", "ATTENDS", "FAMILY_OF"})
+_CONTEXTS: Final = frozenset({"person_of_concern", "location", "school", "group"})
 assert set(REL_TYPES) >= _IDENTIFYING
 
 ROLES: Final[dict[str, Role]] = {
@@ -107,6 +111,7 @@ ROLES: Final[dict[str, Role]] = {
             clearance_ceiling="C",
             everywhere=False,
             max_localities=None,
+            tracking_about=_CONTEXTS,
         ),
         Role(
             "admin",

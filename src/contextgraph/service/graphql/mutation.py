@@ -4,7 +4,7 @@ links written, places pinned, merges and splits, and erasure; each logged before
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -13,9 +13,10 @@ from strawberry.types import Info
 from ...ingest import review
 from ...ingest.gazetteer import PLACE_KINDS, GazetteerError, pinned
 from ...ingest.pipeline import ReviewError, decide_review, ingest_text
-from ...ingest.writes import sees_everything, stored_id
+from ...ingest.writes import linkable, scope_tracking, sees_everything, stored_id
 from ...interchange import InputError, entity_from_json, relationship_from_json
 from ...model import REL_TYPES, Entity, service_id
+from ...model.tracking import Tracked, TrackingError
 from ...notes.parse import NoteError
 from ...store import Filter, StoreError
 from ..audit import AuditError
@@ -23,11 +24,14 @@ from .context import Context, RequestError, note_checks, refused
 from .query import queued
 from .types.entities import EntityView, RelationshipView, ServiceCode, entity_view, rel_view
 from .types.notes import NoteCommit, NoteEdits, commit_view, edits_of
+from .types.tracking import TrackingRecordView, record_view
 from .types.views import SavedViewType, saved_view
 from .types.writes import EntityInput, Erasure, IngestResult, LinkInput, QueuedFactView, queued_view
 
 MAX_VIEW_STATE = 64 * 1024
 """The largest state of a saved view, as JSON."""
+MAX_TRACKING = 1000
+"""The most tracking records one ``recordTracking`` takes (an import takes more)."""
 
 
 def _user_error(exc: Exception) -> RequestError:
@@ -203,6 +207,48 @@ class Mutation:
         got = ctx.store.get(e.id)
         assert got is not None
         return entity_view(got, ctx.who)
+
+    @strawberry.mutation(
+        name="recordTracking",
+        description="Record tracking records (docs/model.md lists each kind's fields), each one JSON object as a "
+        "line of tracking.jsonl; recorded_by is you. Each entity a record names must be one of yours; the "
+        "whole batch is refused, naming the record and field, if one is not. A record id you already hold "
+        "is replaced.",
+    )
+    def record_tracking(self, info: Info[Context, None], records: list[JSON]) -> list[TrackingRecordView]:
+        ctx = info.context
+        ctx.ready_to_write()
+        if not records:
+            return []
+        if len(records) > MAX_TRACKING:
+            raise RequestError(f"at most {MAX_TRACKING} records at a time; import a file for more")
+        flt = ctx.scope()
+        try:
+            batch = [
+                Tracked.from_json({**cast(dict[str, Any], r), "recorded_by": ctx.who.user}, f"records[{n}]")
+                if isinstance(r, dict)
+                else Tracked.from_json(r, f"records[{n}]")
+                for n, r in enumerate(records)
+            ]
+        except TrackingError as exc:
+            raise _user_error(exc) from exc
+        where = {t.id: f"records[{n}]" for n, t in enumerate(batch)}
+        named = {e for t in batch for _, e, _ in t.named()}
+        theirs = linkable(ctx.store, flt, named)
+        for t in batch:
+            for name, eid, _ in t.named():
+                if eid not in theirs:  # the same answer whether it exists elsewhere or not
+                    raise RequestError(f"{where[t.id]}: field {name!r}: no entity {eid!r} in your localities")
+        try:
+            scoped = scope_tracking(ctx.store, flt, batch, where) if not sees_everything(flt) else batch
+            with ctx.acting({"graphql": "recordTracking"}):
+                ctx.store.record_tracking(
+                    scoped, {t.id: where.get(o.id, "") for t, o in zip(scoped, batch, strict=True)}
+                )
+        except (InputError, TrackingError, StoreError) as exc:
+            raise _user_error(exc) from exc
+        held = ctx.store.tracked([t.id for t in scoped])
+        return [record_view(ctx, held[t.id]) for t in scoped]
 
     @strawberry.mutation(description="Judge two entities of yours to be one (a split undoes it).")
     def merge(self, info: Info[Context, None], a: strawberry.ID, b: strawberry.ID, reason: str) -> EntityView:

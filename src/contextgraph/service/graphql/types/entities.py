@@ -15,6 +15,7 @@ from ....store import Filter, Subgraph
 from ....store.types import Fact
 from ...auth import Principal
 from ..context import Context, cap
+from .tracking import PathwayStepView, TrackingRecordView, record_view, shown_records, step_views
 
 
 def _enum(name: str, values: list[tuple[str, str]], description: str) -> Any:
@@ -66,6 +67,22 @@ class EntityView:
             return []
         sub = info.context.store.neighbourhood(str(self.id), 1, info.context.scope(["OPEN_TO"]))
         return sorted(n.name for n in sub.nodes if n.kind == "service")
+
+    @strawberry.field(
+        description="What happened to it over time, oldest first: its missing episodes, referrals, risk "
+        "assessments, plans, disruptions and outcome reviews, and those of others that name it, as you may "
+        "see them (at most 500)."
+    )
+    def timeline(self, info: Info[Context, None], first: int = 200) -> list[TrackingRecordView]:
+        ctx = info.context
+        records = shown_records(ctx, str(self.id), self.kind.value)[: cap(first, 500)]
+        if records:
+            ctx.consulted([str(self.id)], "timeline")
+        return [record_view(ctx, t) for t in records]
+
+    @strawberry.field(description="A child's moves on the risk pathway, read from their assessments; the last is now.")
+    def pathway(self, info: Info[Context, None]) -> list[PathwayStepView]:
+        return step_views(shown_records(info.context, str(self.id), self.kind.value))
 
     @strawberry.field(description="The entities one step away that you may see (at most 50).")
     def neighbours(

@@ -1,0 +1,107 @@
+"""Tracking records as shown: a record of a kind built from the model, in words, with only what
+the reader may see (their localities and clearance; for a reader of initials, no free text)."""
+
+from __future__ import annotations
+
+import enum
+from typing import TYPE_CHECKING, Any, cast
+
+import strawberry
+from strawberry.scalars import JSON
+
+from ....ingest.writes import linkable
+from ....model import initials
+from ....model.tracking import RECORD_KINDS, Step, Tracked, describe, steps
+from ..context import Context
+
+_built: Any = enum.Enum("RecordKind", [(k.upper(), k) for k in RECORD_KINDS])  # type: ignore[misc]
+RECORD_KIND = strawberry.enum(_built, description="A kind of tracking record")
+if TYPE_CHECKING:
+    RecordKind = Any
+else:
+    RecordKind = RECORD_KIND
+
+
+@strawberry.type(
+    name="TrackingRecord",
+    description="What happened to a child, a place or a group: a missing episode, a referral, a risk "
+    "assessment, a plan, a disruption, an outcome review or a spell open to a service.",
+)
+class TrackingRecordView:
+    id: strawberry.ID
+    record: RecordKind
+    subject: strawberry.ID = strawberry.field(description="The entity it is about.")
+    date: str = strawberry.field(description="When it happened: a date, or a date and time.")
+    source: str = strawberry.field(description="The note or form it was recorded from.")
+    recorded_by: str
+    locality: str | None
+    grading: str | None
+    fields: JSON = strawberry.field(description="Its kind's own fields, as recorded (docs/model.md lists them).")
+    involves: list[strawberry.ID] = strawberry.field(description="Every entity it names that you may see.")
+    text: str = strawberry.field(description="The record in words.")
+
+
+@strawberry.type(name="PathwayStep", description="A move on the risk pathway, read from a child's assessments.")
+class PathwayStepView:
+    day: str
+    before: str | None
+    after: str
+    direction: str = strawberry.field(description="first, up, down or same.")
+    record: strawberry.ID
+
+
+def shown_records(ctx: Context, eid: str, kind: str) -> list[Tracked]:
+    """The tracking records naming ``eid`` (an entity of ``kind`` the reader sees) that the reader
+    may see, as they may see them, in date order; none when their role does not read records
+    about that kind of entity."""
+    if kind not in ctx.rules.tracking_about:
+        return []
+    flt = ctx.scope()
+    records = ctx.store.timeline(eid)
+    names = {i for t in records for i in t.involves}
+    seen = set(linkable(ctx.store, flt, names)) if names else set()
+    about = ctx.rules.tracking_about
+    out = []
+    for t in records:
+        shown = flt.tracking_ok(t, seen.__contains__)
+        if shown is None:
+            continue
+        subject = ctx.store.get(shown.subject)
+        if subject is None or subject.kind not in about:
+            continue
+        out.append(shown.without_text() if ctx.who.by_initials else shown)
+    return out
+
+
+def record_view(ctx: Context, t: Tracked) -> TrackingRecordView:
+    labels = ctx.store.get_many(t.involves)
+
+    def name_of(i: str) -> str:
+        e = labels.get(i)
+        if e is None:
+            return i
+        return initials(e.name) if e.kind in ctx.who.by_initials else e.name
+
+    return TrackingRecordView(
+        id=strawberry.ID(t.id),
+        record=RECORD_KIND(t.record),
+        subject=strawberry.ID(t.subject),
+        date=t.date,
+        source=t.source,
+        recorded_by=t.recorded_by,
+        locality=t.locality,
+        grading=t.grading,
+        fields=cast(JSON, dict(t.fields)),
+        involves=[strawberry.ID(i) for i in t.involves],
+        text=describe(t, name_of),
+    )
+
+
+def step_views(records: list[Tracked]) -> list[PathwayStepView]:
+    return [_step(s) for s in steps(records)]
+
+
+def _step(s: Step) -> PathwayStepView:
+    return PathwayStepView(
+        day=s.day, before=s.before, after=s.after, direction=s.direction, record=strawberry.ID(s.record)
+    )

@@ -1,0 +1,98 @@
+"""Tracking records through GraphQL, per role, on each store over real HTTP: written by those
+who may write, in their localities only; read in a timeline as each role may see them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from .service import Service
+
+RECORD = """mutation($r: [JSON!]!) { recordTracking(records: $r) { id record subject recordedBy text involves } }"""
+TIMELINE = """query($id: ID!) { entity(id: $id) {
+  timeline { id record date subject grading fields involves text recordedBy }
+  pathway { day before after direction }
+} }"""
+
+
+def rec(i: str, kind: str, subject: str, when: str, **fields: Any) -> dict[str, Any]:
+    return {"id": i, "record": kind, "subject": subject, "date": when, "source": "form-1", **fields}
+
+
+RECORDS = [
+    rec("r1", "referral", "c-1", "2025-01-10", source_agency="school", decision="accepted", exploitation_types=["CCE"]),
+    rec("a1", "risk_assessment", "c-1", "2025-01-12", level="green"),
+    rec("a2", "risk_assessment", "c-1", "2025-03-01", level="red"),
+    rec("m1", "missing_episode", "c-1", "2025-02-01T21:30", returned="2025-02-02T09:00", found_at="l-1",
+        with_children=["c-3"], push_pull="went to see Daniel Okafor", interview_declined=True),
+    rec("i1", "risk_assessment", "c-1", "2025-02-10", level="amber", grading="2B C"),
+    rec("d1", "disruption", "p-1", "2025-03-05", disruption_kind="CAWN", children=["c-1"], outcome="served on Okafor"),
+]  # fmt: skip
+
+
+@pytest.fixture
+def recorded(service: Service) -> Service:
+    got = service.data(RECORD, service.token("admin", ()), r=RECORDS)["recordTracking"]
+    assert [x["id"] for x in got] == [r["id"] for r in RECORDS]
+    assert {x["recordedBy"] for x in got} == {"ana"}  # who is signed in, whatever a record says
+    return service
+
+
+def timeline(service: Service, token: str, eid: str) -> Any:
+    return service.data(TIMELINE, token, id=eid)["entity"]
+
+
+def test_an_analyst_reads_a_childs_timeline_and_pathway(recorded: Service) -> None:
+    got = timeline(recorded, recorded.token("analyst", ("East",)), "c-1")
+    assert [t["id"] for t in got["timeline"]] == ["r1", "a1", "m1", "i1", "a2", "d1"]
+    m1 = got["timeline"][2]
+    # the West child missing with them is not one the East analyst sees: not named, not counted
+    assert m1["involves"] == ["c-1", "l-1"] and "c-3" not in str(m1)
+    assert m1["text"].startswith("missing from 1 February 2025, 21:30") and "Carrow Park skate area" in m1["text"]
+    assert [(s["after"], s["direction"]) for s in got["pathway"]] == [
+        ("green", "first"),
+        ("amber", "up"),
+        ("red", "up"),
+    ]
+
+
+def test_a_reader_cleared_for_p_does_not_see_a_c_graded_record(recorded: Service) -> None:
+    got = timeline(recorded, recorded.token("chair", ("East",), user="chair-1"), "c-1")
+    assert "i1" not in [t["id"] for t in got["timeline"]]
+    assert [(s["after"], s["direction"]) for s in got["pathway"]] == [("green", "first"), ("red", "up")]
+
+
+def test_a_mace_member_sees_records_about_contexts_with_children_by_initials(recorded: Service) -> None:
+    mace = recorded.token("mace", ("East",), user="mace-1")
+    assert timeline(recorded, mace, "c-1")["timeline"] == []  # a child's case history is not MACE's
+    (d1,) = timeline(recorded, mace, "p-1")["timeline"]
+    assert d1["text"] == "Child Abduction Warning Notice served in respect of K.B."
+    assert "outcome" not in d1["fields"] and "Okafor" not in str(d1)  # free text left out
+    assert timeline(recorded, mace, "l-1")["timeline"] == []  # the episode found there is a child's
+
+
+def test_another_localitys_reader_sees_nothing(recorded: Service) -> None:
+    west = recorded.token("analyst", ("West",), user="wes")
+    assert recorded.data(TIMELINE, west, id="c-1")["entity"] is None
+    assert timeline(recorded, west, "c-3")["timeline"] == []  # named in m1, but m1 is about an East child
+
+
+@pytest.mark.parametrize("role", ["chair", "mace"])
+def test_roles_that_do_not_write_may_not_record(service: Service, role: str) -> None:
+    message = service.error(RECORD, service.token(role, ("East",), user=f"{role}-1"), r=[RECORDS[1]])
+    assert "does not allow changes to the graph" in message
+
+
+def test_an_analyst_records_only_about_their_localitys_entities(service: Service) -> None:
+    ana = service.token("analyst", ("East",))
+    west = service.error(RECORD, ana, r=[rec("x", "risk_assessment", "c-3", "2025-01-01", level="red")])
+    nobody = service.error(RECORD, ana, r=[rec("x", "risk_assessment", "c-404", "2025-01-01", level="red")])
+    assert west.replace("c-3", "c-404") == nobody == "records[0]: field 'subject': no entity 'c-404' in your localities"
+    bad = service.error(
+        RECORD, ana, r=[RECORDS[1], rec("y", "disruption", "c-1", "2025-01-01", disruption_kind="ARREST")]
+    )
+    assert bad.startswith("records[1]: field 'subject': 'c-1' is a child")
+    assert timeline(service, ana, "c-1")["timeline"] == []  # nothing of either batch written
+    ok = service.data(RECORD, ana, r=[RECORDS[1]])["recordTracking"]
+    assert ok[0]["text"] == "assessed green on the pathway"
