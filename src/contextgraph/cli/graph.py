@@ -275,6 +275,8 @@ def stats(store: StoreOpt = None, fmt: FormatOpt = "table") -> None:
         f"{st['entities_total']} entities, {st['relationships_total']} relationships; "
         f"{st['merged']} merged records, {st['judgements']} judgements, {st['erasures']} erasures"
     )
+    if st["tracking"]:
+        out.print("tracking records: " + ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in st["tracking"].items()))
 
 
 @app.command()

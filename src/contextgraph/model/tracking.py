@@ -654,7 +654,7 @@ def _when(value: str) -> str:
     return f"{text}, {value[11:16]}" if len(value) > 10 else text
 
 
-def describe(t: Tracked, name_of: Callable[[str], str]) -> str:
+def describe(t: Tracked, name_of: Callable[[str], str | None]) -> str:
     """A record in words, for a timeline: ``name_of`` gives an entity's name as the reader may
     see it.
 
@@ -698,7 +698,7 @@ def describe(t: Tracked, name_of: Callable[[str], str]) -> str:
         by = f" by {f['assessed_by']}" if f.get("assessed_by") else ""
         return f"assessed {f['level']} on the pathway{by}"
     if t.record == "plan":
-        kind = CODE_LISTS["plan_kind"].get(f["plan_kind"], f["plan_kind"])
+        kind = CODE_LISTS["plan_kind"].get(f["plan_kind"], f["plan_kind"]).split(" (")[0]
         actions = f.get("actions") or []
         left = sum(1 for a in actions if a.get("status") not in ("done", "dropped"))
         state = f"closed {_when(f['closed'])}" if f.get("closed") else f.get("status", "open")
