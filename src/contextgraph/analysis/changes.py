@@ -8,7 +8,7 @@ from ..projection import Projection, day
 from .context import KIND_INDEX, TYPE_INDEX, Context, iso, prepare
 from .networks import fact_of, persons_of_concern
 from .places import hotspots
-from .results import Changes, ChildChange, Named, PersonChange
+from .results import Changes, ChildChange, Named, PersonChange, TrackedChange
 from .scoring import in_localities, score_children
 from .weights import DEFAULT, AnalysisError, Weights
 
@@ -25,8 +25,8 @@ def changes(
 
     The analysis is run as of ``since`` and as of the analysis date, and compared.
     """
-    before = prepare(p, w, since)
     after = now or prepare(p, w, as_of)
+    before = prepare(p, w, since, after.events)
     if before.today > after.today:
         raise AnalysisError(f"--since {since} is after the analysis date {iso(after.today)}")
     score_children(before)
@@ -70,6 +70,11 @@ def changes(
         children_newly_known=newly_known,
         hotspots=new_hot,
         persons_of_concern=tuple(poc_changes),
+        tracking=tuple(
+            TrackedChange(i, record, p.ids[node], iso(at), what)
+            for at, i, record, node, what in after.events.log
+            if d < at <= after.today and inloc[node]
+        ),
     )
 
 

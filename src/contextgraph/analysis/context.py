@@ -12,6 +12,7 @@ import numpy.typing as npt
 
 from ..model import GRADE_CODES, KIND_CODES, TYPE_CODES, service_id
 from ..projection import Projection, day
+from .tracking import Events
 from .weights import DEFAULT, Weights
 
 F = npt.NDArray[np.float64]
@@ -62,13 +63,19 @@ class Context:
     linked: npt.NDArray[np.int32]  # people linked to each place or group
     pocs_linked: npt.NDArray[np.int32]  # persons of concern linked to each place or group
     poc_home: B  # addresses where a person of concern lives
+    events: Events = field(default_factory=Events)
+    """The children's tracking events (:mod:`.tracking`)."""
+    tracked: dict[tuple[int, int], tuple[str | None, tuple[str, ...], str | None]] = field(default_factory=dict)
+    """For each (child, reason kind) read from tracking records: the latest date, the records
+    behind it (newest first) and a detail (the level stepped up to)."""
     score: F = field(default_factory=lambda: np.zeros(0))
     person_score: F = field(default_factory=lambda: np.zeros(0))
     rows: dict[str, Any] = field(default_factory=dict)
 
 
-def prepare(p: Projection, w: Weights = DEFAULT, as_of: str | None = None) -> Context:
-    """Everything the analyses share, computed once for a projection and a date."""
+def prepare(p: Projection, w: Weights = DEFAULT, as_of: str | None = None, events: Events | None = None) -> Context:
+    """Everything the analyses share, computed once for a projection and a date (with the
+    children's tracking ``events``, when the store holds any)."""
     today = as_of_day(p, as_of)
     n = p.n_nodes
     valid = p.first_seen <= today  # undated facts (-1) always count
@@ -84,6 +91,15 @@ def prepare(p: Projection, w: Weights = DEFAULT, as_of: str | None = None) -> Co
     codes: dict[int, list[str]] = {}
     for s, d in zip(src[om].tolist(), dst[om].tolist(), strict=True):
         codes.setdefault(s, []).append(p.ids[d].removeprefix("svc-"))
+    ev = events or Events()
+    # a spell open to a service, or an open plan, on the analysis date: open to services
+    spell = (ev.open_from <= today) & ((ev.open_until < 0) | (ev.open_until > today))
+    for node, code in zip(
+        ev.open_node[spell].tolist(), np.array(ev.open_code, dtype=object)[spell].tolist(), strict=True
+    ):
+        if child[node]:
+            open_[node] = True
+            codes.setdefault(node, []).append(code)
     team = p.index.get(service_id("EXPLOITATION_TEAM"), -1)
     exploited = np.zeros(n, bool)
     em = valid & (typ == TYPE_INDEX["EXPLOITS"])
@@ -91,6 +107,7 @@ def prepare(p: Projection, w: Weights = DEFAULT, as_of: str | None = None) -> Co
     to_team = np.zeros(n, bool)
     if team >= 0:
         to_team[src[om & (dst == team)]] = True
+    to_team[[n for n, cs in codes.items() if "EXPLOITATION_TEAM" in cs]] = True
     known = child & open_ & (to_team | p.flag | exploited)
     risky = poc | known
     people = child | poc
@@ -128,6 +145,7 @@ def prepare(p: Projection, w: Weights = DEFAULT, as_of: str | None = None) -> Co
         linked,
         pocs_linked,
         poc_home,
+        ev,
     )
 
 

@@ -21,6 +21,7 @@ from msgspec.structs import replace
 
 from ..memory import paused_gc
 from ..model import Entity, initials
+from ..model.tracking import Tracked, describe
 from ..projection import Projection
 from ..store.base import Store
 from ..store.filter import Filter
@@ -41,7 +42,10 @@ from .results import (
     PlaceContext,
     Reason,
     Shared,
+    TrackedChange,
 )
+from .tracking import tracked_events
+from .weights import TRACKED
 
 _MONTHS = (
     "January",
@@ -109,6 +113,7 @@ def _walk(
             ids.update(x.id for x in xs)
         for ns in (changes.children_newly_open, changes.children_newly_known):
             ids.update(x.id for x in ns)
+        ids.update(x.subject for x in changes.tracking)
     return ids, keys
 
 
@@ -141,7 +146,7 @@ def analyse_store(
     """
     p = projection if projection is not None else store.projection(flt)
     with paused_gc():
-        ctx = prepare(p, w, as_of)
+        ctx = prepare(p, w, as_of, tracked_events(store, p, flt))
         score_children(ctx)
         if parallel is None:
             parallel = p.n_nodes >= 50_000 and "fork" in mp.get_all_start_methods()
@@ -240,6 +245,20 @@ def _explain_networks(part: Networks, store: Store, flt: Filter | None = None) -
     )
 
 
+def _records_seen(store: Store, flt: Filter | None, ids: list[str], hide: frozenset[str]) -> dict[str, Tracked]:
+    """Tracking records as a reader within ``flt`` may see them: the entities they name that the
+    reader does not see left out, and free text too when people are shown by initials."""
+    held = store.tracked(ids)
+    involved = store.get_many({i for t in held.values() for i in t.involves})
+    seen = {i for i, e in involved.items() if flt is None or flt.node_ok(e.kind, e.locality, e.handling)}
+    out: dict[str, Tracked] = {}
+    for i, t in held.items():
+        shown = t if flt is None else flt.tracking_ok(t, seen.__contains__)
+        if shown is not None:
+            out[i] = shown.without_text() if hide else shown
+    return out
+
+
 def _n(count: int, one: str, many: str | None = None) -> str:
     """A count and a noun that agrees with it.
 
@@ -258,11 +277,13 @@ class _Words:
         facts: dict[Key, StoreFact],
         ents: dict[str, Entity],
         hide: frozenset[str] = frozenset(),
+        records: dict[str, Tracked] | None = None,
     ):
         self.labels = labels
         self.facts = facts
         self.ents = ents
         self.hide = hide
+        self.records = records or {}
 
     @classmethod
     def reading(
@@ -285,7 +306,13 @@ class _Words:
         ents: dict[str, Entity] = {}
         for chunk in _chunks(sorted(full)):
             ents.update(store.get_many(chunk))
-        return cls(labels, facts, ents, hide)
+        wanted = {i for c in children for r in c.reasons for i in r.records}
+        wanted |= {x.id for x in changes.tracking} if changes is not None else set()
+        records = _records_seen(store, flt, sorted(wanted), hide) if wanted else {}
+        named = {i for t in records.values() for i in t.involves} - set(labels)
+        if named:
+            labels.update(store.labels(named))
+        return cls(labels, facts, ents, hide, records)
 
     def name(self, eid: str) -> str:
         lab = self.labels.get(eid)
@@ -355,7 +382,15 @@ class _Words:
             children_newly_known=tuple(Named(x.id, self.name(x.id)) for x in ch.children_newly_known),
             hotspots=tuple(replace(x, name=self.name(x.id)) for x in ch.hotspots),
             persons_of_concern=tuple(replace(x, name=self.name(x.id)) for x in ch.persons_of_concern),
+            tracking=tuple(self.tracked_change(x) for x in ch.tracking),
         )
+
+    def tracked_change(self, x: TrackedChange) -> TrackedChange:
+        t = self.records.get(x.id)
+        words = describe(t, self.name) if t is not None else None
+        if words and x.what.startswith("step_"):
+            words = f"stepped {x.what.removeprefix('step_')}: {words}"
+        return replace(x, name=self.name(x.subject), text=words)
 
     @staticmethod
     def cite(facts: tuple[Fact, ...]) -> str:
@@ -377,7 +412,7 @@ class _Words:
         """Who the other child is: open to what, known to be exploited."""
         bits = []
         if r.other_open_to:
-            bits.append("open to " + ", ".join(r.other_open_to))
+            bits.append("open to " + ", ".join("a child plan" if x == "PLAN" else x for x in r.other_open_to))
         if r.other_known:
             bits.append("known to be exploited")
         if r.other_score is not None:
@@ -401,9 +436,28 @@ class _Words:
         one = len(bits) == 1 and (ctx.persons_of_concern + ctx.known_children) == 1
         return f"{lives}, where {' and '.join(bits)} {'is' if one else 'are'} {verb}"
 
+    def cite_records(self, ids: tuple[str, ...]) -> str:
+        """The sources of tracking records, as a fact's are cited: the two latest, and how many more."""
+        recs = [self.records[i] for i in ids if i in self.records]
+        sources = list(dict.fromkeys(t.source for t in recs))
+        shown = ", ".join(sources[:2]) + (f" and {len(sources) - 2} more" if len(sources) > 2 else "")
+        graded = sorted({t.grading for t in recs if t.grading})
+        return f" [{', '.join([shown, *graded]) if graded else shown + ', ungraded'}]" if shown else ""
+
+    def tracked_reason(self, r: Reason) -> str:
+        """The sentence of a reason read from tracking records."""
+        n, on, cite = len(r.records), long_date(r.date), self.cite_records(r.records)
+        if r.kind == "repeat_missing":
+            return f"missing from home or care {n} times in the last year, most recently on {on}{cite}"
+        if r.kind == "no_return_interview":
+            return f"no return interview after {_n(n, 'missing episode')} in the last year, the latest on {on}{cite}"
+        return f"stepped up on the risk pathway to {r.detail} on {on}{cite}"
+
     def reason(self, r: Reason, facts: tuple[Fact, ...], child: Entity | None) -> str:
         """The sentence of reason ``r`` with its explained ``facts``."""
         k, other = r.kind, self.name(r.other)
+        if k in TRACKED:
+            return self.tracked_reason(r)
         on, cite = self.on(facts), self.cite(facts)
         if k == "flagged":
             props = child.properties if child else {}

@@ -42,6 +42,9 @@ ReasonKind = Literal[
     "member_of",
     "flagged",
     "peer",
+    "repeat_missing",
+    "no_return_interview",
+    "stepped_up",
 ]
 """What a piece of evidence is (``weights.REASON_KINDS``, in the same order)."""
 
@@ -127,6 +130,10 @@ class Reason(msgspec.Struct, frozen=True):
     other_score: float | None = None
     other_locality: str | None = None
     context: PlaceContext | None = None
+    records: tuple[str, ...] = ()
+    """For a reason read from tracking records: their ids, newest first."""
+    detail: str | None = None
+    """For a step up on the pathway: the level stepped up to."""
     text: str | None = None
 
     def to_json(self) -> Json:
@@ -151,6 +158,10 @@ class Reason(msgspec.Struct, frozen=True):
             out["other_locality"] = self.other_locality
         if self.context is not None:
             out["context"] = self.context.to_json()
+        if self.records:
+            out["records"] = list(self.records)
+        if self.detail is not None:
+            out["detail"] = self.detail
         if self.text is not None:
             out["text"] = self.text
         return out
@@ -372,6 +383,36 @@ class Named(msgspec.Struct, frozen=True):
         return self.id if self.name is None else {"id": self.id, "name": self.name}
 
 
+class TrackedChange(msgspec.Struct, frozen=True):
+    """A tracking record dated since the changes' date: a missing episode, a step up or down the
+    pathway, a disruption, a referral, a plan or an outcome review; once explained, the name of
+    the entity it is about and the record in words."""
+
+    id: str
+    record: str
+    subject: str
+    date: str | None
+    what: str
+    """The kind of record, or ``step_up`` / ``step_down`` for a move on the pathway."""
+    name: str | None = None
+    text: str | None = None
+
+    def to_json(self) -> Json:
+        """The change as written."""
+        out: Json = {
+            "id": self.id,
+            "record": self.record,
+            "subject": self.subject,
+            "date": self.date,
+            "what": self.what,
+        }
+        if self.name is not None:
+            out["name"] = self.name
+        if self.text is not None:
+            out["text"] = self.text
+        return out
+
+
 class Changes(msgspec.Struct, frozen=True):
     """What is new since a date: links, children at risk, hotspots and persons of concern."""
 
@@ -383,10 +424,12 @@ class Changes(msgspec.Struct, frozen=True):
     children_newly_known: tuple[Named, ...]
     hotspots: tuple[Hotspot, ...]
     persons_of_concern: tuple[PersonChange, ...]
+    tracking: tuple[TrackedChange, ...] = ()
+    """Tracking records dated since: new missing episodes, steps up and down, disruptions..."""
 
     def to_json(self) -> Json:
-        """The changes as written."""
-        return {
+        """The changes as written (``tracking`` when there is any)."""
+        out: Json = {
             "since": self.since,
             "links": [f.to_json() for f in self.links],
             "children": [x.to_json() for x in self.children],
@@ -396,6 +439,9 @@ class Changes(msgspec.Struct, frozen=True):
             "hotspots": [x.to_json() for x in self.hotspots],
             "persons_of_concern": [x.to_json() for x in self.persons_of_concern],
         }
+        if self.tracking:
+            out["tracking"] = [x.to_json() for x in self.tracking]
+        return out
 
 
 class Networks(msgspec.Struct, frozen=True):

@@ -23,10 +23,13 @@ from .weights import (
     LIVES_AT,
     MEMBER_OF,
     MISSING_WITH,
+    NO_RETURN_INTERVIEW,
     PEER,
     REASON_INDEX,
     REASON_KINDS,
+    REPEAT_MISSING,
     SEEN_AT,
+    STEPPED_UP,
 )
 
 
@@ -89,6 +92,19 @@ def evidence(ctx: Context) -> tuple[I, I, I, F, I]:
         out_o.append(flagged)
         out_v.append(np.full(flagged.size, w.flagged))
         out_k.append(np.full(flagged.size, REASON_INDEX[FLAGGED], np.int64))
+    # tracking events raise the concern for a child already linked to harm by evidence other
+    # than their missing episodes (at least ``at_risk_threshold`` of it): alone, a child who goes
+    # missing is vulnerable, not linked to harm, and the links of their episodes (where they were
+    # found, with whom) are already counted
+    kc, kv, kk = np.concatenate(out_c), np.concatenate(out_v), np.concatenate(out_k)
+    besides = ~np.isin(kk, [REASON_INDEX[x] for x in (FOUND_AT, FOUND_AWAY, MISSING_WITH)])
+    so_far = np.bincount(kc[besides], weights=kv[besides], minlength=p.n_nodes)
+    for node, value, kind in tracked_evidence(ctx, unopened & (so_far >= w.at_risk_threshold)):
+        out_c.append(node)
+        out_e.append(np.full(node.size, -1, np.int64))
+        out_o.append(node)
+        out_v.append(value)
+        out_k.append(np.full(node.size, REASON_INDEX[kind], np.int64))
     return (
         np.concatenate(out_c),
         np.concatenate(out_e),
@@ -96,6 +112,58 @@ def evidence(ctx: Context) -> tuple[I, I, I, F, I]:
         np.concatenate(out_v),
         np.concatenate(out_k),
     )
+
+
+def tracked_evidence(ctx: Context, unopened: B) -> list[tuple[I, F, str]]:
+    """Evidence read from the children's tracking events: (children, values, reason kind) for
+    repeated missing episodes, episodes with no return interview, and a recent step up. Each
+    child's latest event dates it (its weight halves every ``half_life_days`` before the
+    analysis date); what is behind each is kept in ``ctx.tracked`` for its reason."""
+    ev, w, today = ctx.events, ctx.w, ctx.today
+    out: list[tuple[I, F, str]] = []
+
+    def recency(d: npt.NDArray[Any]) -> F:
+        age = np.clip(today - d.astype(np.float64), 0, None)
+        got: F = 0.5 ** (age / max(w.half_life_days, 1e-9))
+        return got
+
+    def per_child(mask: B, nodes: I, days: npt.NDArray[Any], ids: tuple[str, ...], kind: str) -> tuple[I, I, F]:
+        """The children with events under ``mask``: how many each, and the day of the latest."""
+        sel = np.flatnonzero(mask & unopened[nodes])
+        if not sel.size:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+        order = sel[np.lexsort((-days[sel], nodes[sel]))]  # by child, newest first
+        kids, first, count = np.unique(nodes[order], return_index=True, return_counts=True)
+        latest = days[order][first]
+        k = REASON_INDEX[kind]
+        for kid, at, n in zip(kids.tolist(), first.tolist(), count.tolist(), strict=True):
+            ctx.tracked[kid, k] = (iso(int(days[order][at])), tuple(ids[i] for i in order[at : at + n]), None)
+        return kids.astype(np.int64), count.astype(np.int64), recency(latest)
+
+    if ev.episode_node.size:
+        window = (ev.episode_day <= today) & (ev.episode_day > today - w.tracking_days)
+        kids, n, rec = per_child(window, ev.episode_node, ev.episode_day, ev.episode_id, REPEAT_MISSING)
+        many = n >= 2
+        for kid in kids[~many].tolist():
+            ctx.tracked.pop((kid, REASON_INDEX[REPEAT_MISSING]), None)
+        out.append((kids[many], w.repeat_missing * (1 - 0.5 ** (n[many] - 1)) * rec[many], REPEAT_MISSING))
+        kids, n, rec = per_child(
+            window & ~ev.interviewed, ev.episode_node, ev.episode_day, ev.episode_id, NO_RETURN_INTERVIEW
+        )
+        out.append((kids, w.no_return_interview * rec, NO_RETURN_INTERVIEW))
+    if ev.step_node.size:
+        past = ev.step_day <= today
+        sel = np.flatnonzero(past & unopened[ev.step_node])
+        latest: dict[int, int] = {}
+        for i in sel[np.lexsort((ev.step_day[sel], ev.step_node[sel]))].tolist():
+            latest[int(ev.step_node[i])] = i  # the last step of each child, as of the analysis date
+        up = [i for i in latest.values() if ev.step_up[i] and ev.step_day[i] > today - w.step_days]
+        k = REASON_INDEX[STEPPED_UP]
+        for i in up:
+            ctx.tracked[int(ev.step_node[i]), k] = (iso(int(ev.step_day[i])), (ev.step_id[i],), ev.step_level[i])
+        idx = np.array(up, np.int64)
+        out.append((ev.step_node[idx], w.stepped_up * recency(ev.step_day[idx]), STEPPED_UP))
+    return [x for x in out if x[0].size]
 
 
 def score_children(ctx: Context) -> F:
@@ -272,7 +340,8 @@ def reasons_of(ctx: Context, order: I) -> dict[int, list[Reason]]:
     out: dict[int, list[Reason]] = {}
     for ch, edge, other, kind, value, t, s, d, last, g, okind, known, oscore, rl, pl, ln, risk, home in cols:
         if edge < 0:
-            r = Reason(kinds[kind], value, ids[ch], (), None, None)
+            when, records, detail = ctx.tracked.get((ch, kind), (None, (), None))
+            r = Reason(kinds[kind], value, ids[ch], (), when, None, records=records, detail=detail)
         else:
             child = okind == child_k
             r = Reason(

@@ -50,6 +50,18 @@ class Weights:
     """Member of a group or line, times the group's risk."""
     flagged: float = 0.5
     """The child's own record flags a risk of exploitation."""
+    repeat_missing: float = 0.3
+    """Missing from home or care more than once in the tracking window: this much times
+    1 - 1/2^(n-1) for n episodes (a half for two, three quarters for three...)."""
+    no_return_interview: float = 0.15
+    """A missing episode in the tracking window with no return interview done (declined, not offered
+    or not recorded): the child's reasons for going were never heard."""
+    stepped_up: float = 0.3
+    """Stepped up on the risk pathway within ``step_days``: a professional judged the risk higher."""
+    tracking_days: float = 365.0
+    """The window, in days before the analysis date, in which missing episodes count."""
+    step_days: float = 180.0
+    """How recent a step up on the pathway must be to count."""
     peer_missing: float = 0.3
     """Second step: this share of the evidence of a child they went missing with."""
     peer_associates: float = 0.1
@@ -131,6 +143,11 @@ LIVES_AT = "lives_at"
 MEMBER_OF = "member_of"
 FLAGGED = "flagged"
 PEER = "peer"
+REPEAT_MISSING = "repeat_missing"
+NO_RETURN_INTERVIEW = "no_return_interview"
+STEPPED_UP = "stepped_up"
+TRACKED = (REPEAT_MISSING, NO_RETURN_INTERVIEW, STEPPED_UP)
+"""The reasons read from tracking records rather than links."""
 REASON_KINDS = (
     EXPLOITED_BY,
     ASSOCIATES_POC,
@@ -145,5 +162,6 @@ REASON_KINDS = (
     MEMBER_OF,
     FLAGGED,
     PEER,
+    *TRACKED,
 )
 REASON_INDEX = {k: i for i, k in enumerate(REASON_KINDS)}

@@ -264,6 +264,7 @@ def eval_analysis(
         ranking,
         unopened_at_risk,
     )
+    from ..analysis.tracking import events_of
     from ..interchange import InputError, read_folder
     from ..memory import paused_gc
     from ..store import open_store
@@ -283,7 +284,7 @@ def eval_analysis(
     unknown = truth - set(proj.ids)
     if unknown:
         raise UserError(f"{truth_file}: {len(unknown)} ids are not in {data_dir}, e.g. {sorted(unknown)[0]!r}")
-    ctx = prepare(proj, w, as_of_d)
+    ctx = prepare(proj, w, as_of_d, events_of(batch.tracking, proj))
     ranked = [c.id for c in unopened_at_risk(ctx)]
     rows = {
         "contextgraph": ranked,

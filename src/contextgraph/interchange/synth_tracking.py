@@ -1,6 +1,8 @@
 """Tracking records for a synthetic area, drawn from its graph at rates like those teams report:
-about four missing episodes for each child who goes missing, about 60% of them followed by a
-return interview; referrals with about a third not accepted; pathway histories that step up
+about four missing episodes for each child who goes missing (more for exploited children, fewer
+for those who go missing for other reasons), about 60% of them followed by a
+return interview; referrals with about a third not accepted (those accepted are of children open to the
+exploitation team in the graph); pathway histories that step up
 and down; disruption against most persons of concern; plans about children and about places
 and groups; outcome reviews for children who leave the team.
 
@@ -73,8 +75,11 @@ def tracking(
         out.append({**line, **{k: v for k, v in fields.items() if v not in (None, [], "")}})
 
     codes = list(CODE_LISTS["push_pull"])
+    exploited = {*open_exploited, *exploited_not_open}
     for c in sorted(found):
-        episodes = max(1, min(12, round(rng.expovariate(1 / 4))))
+        # exploited children go missing more often than children who go missing for other reasons
+        mean = 5.0 if c in exploited else 2.5
+        episodes = max(1, min(12, round(rng.expovariate(1 / mean))))
         for k in range(episodes):
             went = datetime.combine(day(), datetime.min.time()) + timedelta(hours=rng.randint(12, 23))
             back = went + timedelta(hours=rng.randint(3, 72))
@@ -103,11 +108,11 @@ def tracking(
             )
     referred = [*open_exploited, *(c for c in exploited_not_open if rng.random() < 0.3)]
     children = [e["id"] for e in entities if e["kind"] == "child"]
-    referred += rng.sample(children, min(len(children), max(1, len(referred) // 2)))
+    referred += rng.sample(children, min(len(children), max(1, len(open_exploited) // 3)))
     known = set(open_exploited)
     for c in dict.fromkeys(referred):
         when = day(0, span - 30)
-        accepted = c in known or rng.random() < 0.25
+        accepted = c in known  # accepted: open to the team in the graph, so the records agree with it
         decision = "accepted" if accepted else ("pending" if rng.random() < 0.1 else "rejected")
         add(
             f"ref-{c}",

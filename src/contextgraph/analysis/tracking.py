@@ -1,0 +1,139 @@
+"""What the tracking records add to the analysis: the events of each child (missing episodes and
+whether a return interview followed, moves on the risk pathway, plans and spells open to a
+service) as arrays over a projection's nodes, and the evidence they give.
+
+A child missing more than once in the last year, a missing episode with no return interview, and
+a recent step up on the pathway are evidence, with weights in
+:class:`~contextgraph.analysis.weights.Weights`; a child with an open plan, or a spell open to a
+service that has not closed, is open to services.
+
+>>> from contextgraph.model.tracking import Tracked
+>>> from contextgraph.projection import Projection
+>>> p = Projection.from_lists(["a", "b"], ["child", "child"], [None, None], [])
+>>> eps = [Tracked(f"m{i}", "missing_episode", "a", d, "f", "u") for i, d in enumerate(["2025-01-01", "2025-03-01"])]
+>>> ev = events_of(eps, p)
+>>> ev.episode_node.tolist(), ev.interviewed.tolist()
+([0, 0], [False, False])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+
+from ..model import day
+from ..model.tracking import Tracked, steps
+
+if TYPE_CHECKING:
+    from ..projection import Projection
+    from ..store import Filter, Store
+
+I = npt.NDArray[np.int64]  # noqa: E741 - index arrays
+D = npt.NDArray[np.int32]
+B = npt.NDArray[np.bool_]
+
+
+def _ints(xs: list[int]) -> I:
+    return np.array(xs, np.int64)
+
+
+def _days(xs: list[int]) -> D:
+    return np.array(xs, np.int32)
+
+
+@dataclass(frozen=True)
+class Events:
+    """A projection's children's tracking events, as parallel arrays by kind of event."""
+
+    episode_node: I = field(default_factory=lambda: _ints([]))
+    episode_day: D = field(default_factory=lambda: _days([]))
+    interviewed: B = field(default_factory=lambda: np.zeros(0, np.bool_))
+    episode_id: tuple[str, ...] = ()
+    step_node: I = field(default_factory=lambda: _ints([]))
+    step_day: D = field(default_factory=lambda: _days([]))
+    step_up: B = field(default_factory=lambda: np.zeros(0, np.bool_))
+    step_id: tuple[str, ...] = ()
+    step_level: tuple[str, ...] = ()
+    open_node: I = field(default_factory=lambda: _ints([]))
+    open_from: D = field(default_factory=lambda: _days([]))
+    open_until: D = field(default_factory=lambda: _days([]))
+    """The day a spell closed; -1 while it is open."""
+    open_code: tuple[str, ...] = ()
+    """The service a spell is open to (``PLAN`` for a plan)."""
+    log: tuple[tuple[int, str, str, int, str], ...] = ()
+    """Every record about an entity of the projection: (day, id, kind of record, node, what), what
+    being ``step_up`` or ``step_down`` for an assessment that moved a child, else the kind."""
+
+    def is_empty(self) -> bool:
+        return not (self.episode_node.size or self.step_node.size or self.open_node.size)
+
+
+def events_of(records: Iterable[Tracked], p: Projection) -> Events:
+    """The events of the records about children of ``p`` (others are left out)."""
+    index = p.index
+    ep: tuple[list[int], list[int], list[bool], list[str]] = ([], [], [], [])
+    st: tuple[list[int], list[int], list[bool], list[str], list[str]] = ([], [], [], [], [])
+    op: tuple[list[int], list[int], list[int], list[str]] = ([], [], [], [])
+    assessments: dict[int, list[Tracked]] = {}
+    log: list[tuple[int, str, str, int, str]] = []
+    for t in records:
+        node = index.get(t.subject)
+        if node is None:
+            continue
+        if t.record != "risk_assessment":
+            log.append((day(t.day), t.id, t.record, node, t.record))
+        f = t.fields
+        if t.record == "missing_episode":
+            ep[0].append(node)
+            ep[1].append(day(t.day))
+            ep[2].append(bool(f.get("interview_date")))
+            ep[3].append(t.id)
+        elif t.record == "risk_assessment":
+            assessments.setdefault(node, []).append(t)
+        elif t.record == "plan" and f.get("plan_kind") == "CHILD_PLAN" and f.get("status") != "closed":
+            op[0].append(node)
+            op[1].append(day(t.day))
+            op[2].append(day(f.get("closed")))
+            op[3].append("PLAN")
+        elif t.record == "service_episode":
+            op[0].append(node)
+            op[1].append(day(t.day))
+            op[2].append(day(f.get("closed")))
+            op[3].append(str(f["service_code"]))
+    for node, rs in assessments.items():
+        for s in steps(rs):
+            if s.direction in ("up", "down"):
+                st[0].append(node)
+                st[1].append(day(s.day))
+                st[2].append(s.direction == "up")
+                st[3].append(s.record)
+                st[4].append(s.after)
+                log.append((day(s.day), s.record, "risk_assessment", node, f"step_{s.direction}"))
+    return Events(
+        _ints(ep[0]),
+        _days(ep[1]),
+        np.array(ep[2], np.bool_),
+        tuple(ep[3]),
+        _ints(st[0]),
+        _days(st[1]),
+        np.array(st[2], np.bool_),
+        tuple(st[3]),
+        tuple(st[4]),
+        _ints(op[0]),
+        _days(op[1]),
+        _days(op[2]),
+        tuple(op[3]),
+        tuple(sorted(log)),
+    )
+
+
+def tracked_events(store: Store, p: Projection, flt: Filter | None = None) -> Events:
+    """The events of the store's tracking records about children of ``p`` that a reader within
+    ``flt`` may see (records of handling code C only for a reader cleared for it)."""
+    public = flt is not None and flt.public_only
+    index = p.index
+    return events_of((t for t in store.iter_tracking() if t.subject in index and not (public and t.handling != "P")), p)
