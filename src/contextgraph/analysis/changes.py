@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..model import KIND_CODES
 from ..projection import Projection, day
 from .context import KIND_INDEX, TYPE_INDEX, Context, iso, prepare
 from .networks import fact_of, persons_of_concern
@@ -71,7 +72,7 @@ def changes(
         hotspots=new_hot,
         persons_of_concern=tuple(poc_changes),
         tracking=tuple(
-            TrackedChange(i, record, p.ids[node], iso(at), what)
+            TrackedChange(i, record, p.ids[node], KIND_CODES[p.kind[node]], iso(at), what)
             for at, i, record, node, what in after.events.log
             if d < at <= after.today and inloc[node]
         ),

@@ -44,7 +44,7 @@ from .results import (
     Shared,
     TrackedChange,
 )
-from .tracking import tracked_events
+from .tracking import records_seen, tracked_events, tracked_reason
 from .weights import TRACKED
 
 _MONTHS = (
@@ -245,20 +245,6 @@ def _explain_networks(part: Networks, store: Store, flt: Filter | None = None) -
     )
 
 
-def _records_seen(store: Store, flt: Filter | None, ids: list[str], hide: frozenset[str]) -> dict[str, Tracked]:
-    """Tracking records as a reader within ``flt`` may see them: the entities they name that the
-    reader does not see left out, and free text too when people are shown by initials."""
-    held = store.tracked(ids)
-    involved = store.get_many({i for t in held.values() for i in t.involves})
-    seen = {i for i, e in involved.items() if flt is None or flt.node_ok(e.kind, e.locality, e.handling)}
-    out: dict[str, Tracked] = {}
-    for i, t in held.items():
-        shown = t if flt is None else flt.tracking_ok(t, seen.__contains__)
-        if shown is not None:
-            out[i] = shown.without_text() if hide else shown
-    return out
-
-
 def _n(count: int, one: str, many: str | None = None) -> str:
     """A count and a noun that agrees with it.
 
@@ -308,7 +294,7 @@ class _Words:
             ents.update(store.get_many(chunk))
         wanted = {i for c in children for r in c.reasons for i in r.records}
         wanted |= {x.id for x in changes.tracking} if changes is not None else set()
-        records = _records_seen(store, flt, sorted(wanted), hide) if wanted else {}
+        records = records_seen(store, flt, sorted(wanted), hide) if wanted else {}
         named = {i for t in records.values() for i in t.involves} - set(labels)
         if named:
             labels.update(store.labels(named))
@@ -436,28 +422,11 @@ class _Words:
         one = len(bits) == 1 and (ctx.persons_of_concern + ctx.known_children) == 1
         return f"{lives}, where {' and '.join(bits)} {'is' if one else 'are'} {verb}"
 
-    def cite_records(self, ids: tuple[str, ...]) -> str:
-        """The sources of tracking records, as a fact's are cited: the two latest, and how many more."""
-        recs = [self.records[i] for i in ids if i in self.records]
-        sources = list(dict.fromkeys(t.source for t in recs))
-        shown = ", ".join(sources[:2]) + (f" and {len(sources) - 2} more" if len(sources) > 2 else "")
-        graded = sorted({t.grading for t in recs if t.grading})
-        return f" [{', '.join([shown, *graded]) if graded else shown + ', ungraded'}]" if shown else ""
-
-    def tracked_reason(self, r: Reason) -> str:
-        """The sentence of a reason read from tracking records."""
-        n, on, cite = len(r.records), long_date(r.date), self.cite_records(r.records)
-        if r.kind == "repeat_missing":
-            return f"missing from home or care {n} times in the last year, most recently on {on}{cite}"
-        if r.kind == "no_return_interview":
-            return f"no return interview after {_n(n, 'missing episode')} in the last year, the latest on {on}{cite}"
-        return f"stepped up on the risk pathway to {r.detail} on {on}{cite}"
-
     def reason(self, r: Reason, facts: tuple[Fact, ...], child: Entity | None) -> str:
         """The sentence of reason ``r`` with its explained ``facts``."""
         k, other = r.kind, self.name(r.other)
         if k in TRACKED:
-            return self.tracked_reason(r)
+            return tracked_reason(r, self.records)
         on, cite = self.on(facts), self.cite(facts)
         if k == "flagged":
             props = child.properties if child else {}

@@ -391,6 +391,7 @@ class TrackedChange(msgspec.Struct, frozen=True):
     id: str
     record: str
     subject: str
+    subject_kind: str
     date: str | None
     what: str
     """The kind of record, or ``step_up`` / ``step_down`` for a move on the pathway."""
@@ -403,6 +404,7 @@ class TrackedChange(msgspec.Struct, frozen=True):
             "id": self.id,
             "record": self.record,
             "subject": self.subject,
+            "subject_kind": self.subject_kind,
             "date": self.date,
             "what": self.what,
         }

@@ -26,11 +26,12 @@ import numpy as np
 import numpy.typing as npt
 
 from ..model import day
-from ..model.tracking import Tracked, steps
+from ..model.tracking import Tracked, steps, when_text
 
 if TYPE_CHECKING:
     from ..projection import Projection
     from ..store import Filter, Store
+    from .results import Reason
 
 I = npt.NDArray[np.int64]  # noqa: E741 - index arrays
 D = npt.NDArray[np.int32]
@@ -137,3 +138,43 @@ def tracked_events(store: Store, p: Projection, flt: Filter | None = None) -> Ev
     public = flt is not None and flt.public_only
     index = p.index
     return events_of((t for t in store.iter_tracking() if t.subject in index and not (public and t.handling != "P")), p)
+
+
+def records_seen(store: Store, flt: Filter | None, ids: list[str], hide: frozenset[str]) -> dict[str, Tracked]:
+    """Tracking records as a reader within ``flt`` may see them: the entities they name that the
+    reader does not see left out, and free text too when people are shown by initials (``hide``)."""
+    held = store.tracked(ids)
+    involved = store.get_many({i for t in held.values() for i in t.involves})
+    seen = {i for i, e in involved.items() if flt is None or flt.node_ok(e.kind, e.locality, e.handling)}
+    out: dict[str, Tracked] = {}
+    for i, t in held.items():
+        shown = t if flt is None else flt.tracking_ok(t, seen.__contains__)
+        if shown is not None:
+            out[i] = shown.without_text() if hide else shown
+    return out
+
+
+def cite_records(ids: tuple[str, ...], records: dict[str, Tracked]) -> str:
+    """The sources of tracking records, as a fact's are cited: the two latest, how many more, and
+    their gradings.
+
+    >>> r = {"m": Tracked("m", "missing_episode", "c", "2025-01-01", "ri-7", "u")}
+    >>> cite_records(("m",), r)
+    ' [ri-7, ungraded]'
+    """
+    recs = [records[i] for i in ids if i in records]
+    sources = list(dict.fromkeys(t.source for t in recs))
+    shown = ", ".join(sources[:2]) + (f" and {len(sources) - 2} more" if len(sources) > 2 else "")
+    graded = sorted({t.grading for t in recs if t.grading})
+    return f" [{', '.join([shown, *graded]) if graded else shown + ', ungraded'}]" if shown else ""
+
+
+def tracked_reason(r: Reason, records: dict[str, Tracked]) -> str:
+    """The sentence of a reason read from tracking records."""
+    n, on, cite = len(r.records), when_text(r.date) if r.date else "", cite_records(r.records, records)
+    if r.kind == "repeat_missing":
+        return f"missing from home or care {n} times in the last year, most recently on {on}{cite}"
+    if r.kind == "no_return_interview":
+        episodes = "1 missing episode" if n == 1 else f"{n} missing episodes"
+        return f"no return interview after {episodes} in the last year, the latest on {on}{cite}"
+    return f"stepped up on the risk pathway to {r.detail} on {on}{cite}"

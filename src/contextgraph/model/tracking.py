@@ -643,10 +643,10 @@ def by_date(records: Iterable[Tracked]) -> list[Tracked]:
     return sorted(records, key=lambda t: (_sortable(t.date), t.record, t.id))
 
 
-def _when(value: str) -> str:
+def when_text(value: str) -> str:
     """A date, or date and time, as people write it.
 
-    >>> _when("2025-02-01T21:30"), _when("2025-02-01")
+    >>> when_text("2025-02-01T21:30"), when_text("2025-02-01")
     ('1 February 2025, 21:30', '1 February 2025')
     """
     d = date.fromisoformat(value[:10])
@@ -673,14 +673,16 @@ def describe(t: Tracked, name_of: Callable[[str], str | None]) -> str:
         return ", ".join(name_of(i) or i for i in ids)
 
     if t.record == "missing_episode":
-        parts = [f"missing from {_when(t.date)}" + (f" until {_when(f['returned'])}" if f.get("returned") else "")]
+        parts = [
+            f"missing from {when_text(t.date)}" + (f" until {when_text(f['returned'])}" if f.get("returned") else "")
+        ]
         if f.get("found_at"):
             parts.append(f"found at {names([f['found_at']])}" + (" (out of area)" if f.get("out_of_area") else ""))
         if f.get("with_children"):
             parts.append(f"with {names(f['with_children'])}")
         if f.get("interview_date"):
             by = f" by {f['interview_by']}" if f.get("interview_by") else ""
-            parts.append(f"return interview on {_when(f['interview_date'])}{by}")
+            parts.append(f"return interview on {when_text(f['interview_date'])}{by}")
         elif f.get("interview_declined"):
             parts.append("return interview declined")
         else:
@@ -701,7 +703,7 @@ def describe(t: Tracked, name_of: Callable[[str], str | None]) -> str:
         kind = CODE_LISTS["plan_kind"].get(f["plan_kind"], f["plan_kind"]).split(" (")[0]
         actions = f.get("actions") or []
         left = sum(1 for a in actions if a.get("status") not in ("done", "dropped"))
-        state = f"closed {_when(f['closed'])}" if f.get("closed") else f.get("status", "open")
+        state = f"closed {when_text(f['closed'])}" if f.get("closed") else f.get("status", "open")
         return f"{kind}, {state}" + (f"; {len(actions)} actions, {left} not done" if actions else "")
     if t.record == "disruption":
         kind = CODE_LISTS["disruption_kind"].get(f["disruption_kind"], f["disruption_kind"]).split(" (")[0]
@@ -711,6 +713,6 @@ def describe(t: Tracked, name_of: Callable[[str], str | None]) -> str:
         met = ", ".join(f.get("benchmarks", [])) or "none recorded"
         return ("left the tracker; " if f.get("left") else "") + f"outcomes met: {met}"
     if t.record == "service_episode":
-        until = f" until {_when(f['closed'])}" if f.get("closed") else ""
+        until = f" until {when_text(f['closed'])}" if f.get("closed") else ""
         return f"open to {f['service_code']}{until}"
     return t.record

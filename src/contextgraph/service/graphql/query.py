@@ -287,6 +287,7 @@ class Query:
                 children_newly_known=[],
                 hotspots=[],
                 persons_of_concern=[],
+                tracking=[],
             )
         result = ctx.analyses.get(ctx.store, ctx.scope(), since, ctx.who.by_initials, cut)
         assert result.changes is not None  # asked for with a date

@@ -49,6 +49,9 @@ class Reason:
     date: str | None
     text: str
     facts: list[FactView]
+    records: list[strawberry.ID] = strawberry.field(
+        description="For evidence read from tracking records (missing episodes, a step up): their ids, newest first."
+    )
 
 
 @strawberry.type(description="A child linked to risk and open to no service.")
@@ -130,6 +133,17 @@ class Change:
     before: float | None
 
 
+@strawberry.type(description="A tracking record dated since the changes' date, in words.")
+class TrackedChange:
+    id: strawberry.ID
+    record: str
+    subject: strawberry.ID
+    name: str = strawberry.field(description="The name of the entity it is about, as you may see it.")
+    date: str | None
+    what: str = strawberry.field(description="The kind of record, or step_up / step_down.")
+    text: str
+
+
 @strawberry.type(description="What is new or newly flagged since a date.")
 class Changes:
     since: str
@@ -140,6 +154,9 @@ class Changes:
     children_newly_known: list[Change]
     hotspots: list[Change]
     persons_of_concern: list[Change]
+    tracking: list[TrackedChange] = strawberry.field(
+        description="Tracking records dated since: missing episodes, steps up and down, disruptions, referrals..."
+    )
 
 
 T = TypeVar("T")
@@ -190,6 +207,7 @@ def child_view(c: results.AtRiskChild) -> AtRiskChild:
                 date=r.date,
                 text=r.text or "",
                 facts=[_fact(f) for f in r.facts],
+                records=[strawberry.ID(x) for x in r.records],
             )
             for r in c.reasons
         ],
@@ -290,4 +308,17 @@ def changes_view(ch: results.Changes, who: Principal) -> Changes:
         children_newly_known=items(ch.children_newly_known) if children else [],
         hotspots=items(ch.hotspots),
         persons_of_concern=items(ch.persons_of_concern),
+        tracking=[
+            TrackedChange(
+                id=strawberry.ID(x.id),
+                record=x.record,
+                subject=strawberry.ID(x.subject),
+                name=x.name or x.subject,
+                date=x.date,
+                what=x.what,
+                text=x.text or x.what,
+            )
+            for x in ch.tracking
+            if x.subject_kind in policy.role(who.role).tracking_about
+        ],
     )
