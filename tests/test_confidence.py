@@ -21,6 +21,7 @@ from contextgraph.localities import Locality
 from contextgraph.notes.confidence import ENV_THRESHOLD, Linear, Model, candidates, load_model, split
 from contextgraph.notes.extract import extract, extract_parsed
 from contextgraph.notes.parse import parse_note, read_note
+from contextgraph.notes.record import tracked_names
 from contextgraph.notes.training import corpus, train
 from contextgraph.service.audit import AuditLog
 from contextgraph.store import Filter, Store
@@ -94,7 +95,7 @@ def test_every_fact_extract_gives_has_a_confidence_and_the_shape_is_kept() -> No
     for folder in CORPORA:
         for note in sorted(folder.glob("*.md")):
             doc = extract(read_note(note), str(note))
-            assert set(doc) == {"meeting", "entities", "relationships", "queued"}
+            assert set(doc) == {"meeting", "entities", "relationships", "queued", "tracking"}
             for e in doc["entities"]:
                 assert set(e) - {"aliases", "dob", "postcode", "mentions"} == {"id", "kind", "name", "confidence"}, e
                 assert 0.0 <= e["confidence"] <= 1.0
@@ -110,6 +111,8 @@ def test_every_fact_extract_gives_has_a_confidence_and_the_shape_is_kept() -> No
                 assert r["source"] in ids and (r["type"] == "OPEN_TO" or r["target"] in ids)
             for r in doc["queued"]["relationships"]:
                 assert r["source"] in ids | held
+            for t in doc["tracking"]:  # a tracking record names only what is recorded
+                assert set(tracked_names(t)) <= ids, t
     assert queued_seen > 0
 
 

@@ -149,3 +149,17 @@ def test_the_pathway_is_configured(monkeypatch: pytest.MonkeyPatch) -> None:
     assert ok.fields["level"] == "Safer Me Plus"
     with pytest.raises(TrackingError, match="'red' is not one of Safer Me, Safer Me Plus"):
         rec("b", "risk_assessment", "c-1", "2025-01-01", level="red")
+
+
+def test_records_written_with_a_large_upsert_come_after_its_entities(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An upsert past the store's atomic rows commits in parts; its tracking records come last,
+    checked against the entities the parts wrote."""
+    from contextgraph.model import Entity
+
+    monkeypatch.setattr(store, "atomic_rows", 2)
+    kids = [Entity(f"k{i}", "child", f"Kid {i}", locality="East") for i in range(5)]
+    records = [rec(f"a{i}", "risk_assessment", f"k{i}", "2025-01-01", level="amber") for i in range(5)]
+    s = store.upsert(kids, [], tracking=records)
+    assert s.transactions == 4 and {t.id for t in store.iter_tracking()} == {f"a{i}" for i in range(5)}

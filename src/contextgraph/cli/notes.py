@@ -140,6 +140,7 @@ def ingest(
             f"{tot['ingested']} ingested, {tot['unchanged']} unchanged, {tot['failed']} failed; entities: "
             f"{tot['created']} created, {tot['matched']} matched, {tot['queued']} queued for review; "
             f"relationships: {tot['relationships_added']} added, {tot['relationships_updated']} updated"
+            + (f"; {tot['tracked']} tracking records" if tot["tracked"] else "")
         )
     for n in report.failed:
         err.print(f"error: {n.error}", highlight=False, soft_wrap=True)

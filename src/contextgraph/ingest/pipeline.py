@@ -47,7 +47,15 @@ class IngestReport:
         return [n for n in self.notes if n.status == "failed"]
 
     def totals(self) -> dict[str, int]:
-        keys = ("created", "matched", "queued", "facts_queued", "relationships_added", "relationships_updated")
+        keys = (
+            "created",
+            "matched",
+            "queued",
+            "facts_queued",
+            "relationships_added",
+            "relationships_updated",
+            "tracked",
+        )
         out = {k: sum(getattr(n, k) for n in self.notes) for k in keys}
         for status in ("ingested", "unchanged", "failed"):
             out[status] = sum(1 for n in self.notes if n.status == status)
@@ -119,7 +127,7 @@ def ingest_text(
         return NoteResult(Path(name).name, known[digest], "unchanged")
     res, ents, rels, records = plan_note(store, text, name, user, scope, services, locs, parsed)
     before = unseen(store, scope, rels) if scope is not None else -1
-    summary = as_seen(store.upsert(ents, rels, records=records), before)
+    summary = as_seen(store.upsert(ents, rels, records=records, tracking=res.tracking), before)
     res.relationships_added = summary.relationships_created
     res.relationships_updated = summary.relationships_updated
     known[digest] = res.source_ref or ""

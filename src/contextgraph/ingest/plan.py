@@ -6,15 +6,17 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from ..localities import Localities
 from ..model import Assertion, Entity, Relationship, handling_code, service_id
+from ..model.tracking import RECORD_KINDS, Tracked
 from ..notes.extract import extract_parsed
 from ..notes.parse import parse_note
+from ..notes.record import tracked_names
 from ..notes.units import ParsedNote
 from ..store import Filter, Store
 from .gazetteer import PLACE_KINDS, locate
@@ -37,9 +39,12 @@ class NoteResult:
     facts_queued: int = 0  # entities and relationships below the confidence threshold, left for review
     relationships_added: int = 0
     relationships_updated: int = 0
+    tracked: int = 0  # tracking records the note states (a missing episode, a referral...)
+    tracking: list[Tracked] = field(default_factory=list)
+    """The tracking records themselves, to be written with the note's facts."""
 
     def to_json(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in self.__slots__}
+        return {k: getattr(self, k) for k in self.__slots__ if k != "tracking"}
 
 
 def source_ref(kind: str, locality: str | None, day: str | None, digest: str) -> str:
@@ -232,7 +237,32 @@ def plan_note(
             },
         ),
     )
+    result.tracking = note_tracking(doc, ids, ref, user, meeting["locality"], path)
+    result.tracked = len(result.tracking)
     return result, entities, rels, records
+
+
+def note_tracking(
+    doc: dict[str, Any], ids: dict[str, str], ref: str, user: str, locality: str | None, path: str
+) -> list[Tracked]:
+    """The tracking records of a note's extraction, naming the records its entities are written
+    under, with the note as their source; each keyed by the note and its place in it, so that the
+    same note read again writes the same records."""
+    out: list[Tracked] = []
+    for t in doc.get("tracking", []):
+        if any(i not in ids for i in tracked_names(t)):  # an entity it names was taken out on review
+            continue
+        line = {k: v for k, v in t.items() if k not in ("evidence", "confidence")}
+        line |= {"id": f"{ref}:{t['id']}", "subject": ids[t["subject"]], "source": ref, "recorded_by": user}
+        if locality:
+            line["locality"] = locality
+        for f in RECORD_KINDS[t["record"]].fields:
+            if f.type == "entity" and f.name in line:
+                line[f.name] = ids[line[f.name]]
+            elif f.type == "entities" and f.name in line:
+                line[f.name] = [ids[i] for i in line[f.name]]
+        out.append(Tracked.from_json(line, f"{Path(path).name}: {t['record']} {t['id']}"))
+    return out
 
 
 def ent_codes(rel: Relationship) -> list[str]:

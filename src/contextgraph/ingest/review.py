@@ -29,6 +29,7 @@ from typing import Any
 from ..errors import BadInput
 from ..localities import Localities, unconfigured_message
 from ..model import KINDS, REL_TYPES, SERVICES, GradingError, normalise_grading, parse_date, service_id
+from ..model.tracking import Tracked, describe
 from ..notes.dates import event_dates
 from ..notes.extract import extract_parsed
 from ..notes.lexicon import _grading
@@ -150,6 +151,7 @@ class _Shown:
     entities: tuple[ProposedEntity, ...]
     links: tuple[ProposedLink, ...]
     digest: str
+    tracking: tuple[dict[str, Any], ...] = ()
 
 
 def _shown(store: Store, text: str, name: str, user: str, scope: Filter, note: _Read) -> tuple[_Shown, NoteResult]:
@@ -194,9 +196,18 @@ def _shown(store: Store, text: str, name: str, user: str, scope: Filter, note: _
         )
         for r in note.doc["relationships"]
     ]
-    shown = {"entities": [e.to_json() for e in entities], "links": [r.to_json() for r in links]}
+    names = {d["id"]: d["name"] for d in note.doc["entities"]}
+    tracking = tuple(
+        {**t, "text": describe(Tracked.from_stored({**t, "source": "", "recorded_by": ""}), names.get)}
+        for t in note.doc.get("tracking", [])
+    )
+    shown = {
+        "entities": [e.to_json() for e in entities],
+        "links": [r.to_json() for r in links],
+        **({"tracking": list(tracking)} if tracking else {}),
+    }
     body = json.dumps({"sha256": hashlib.sha256(text.encode()).hexdigest(), **shown}, sort_keys=True)
-    return _Shown(tuple(entities), tuple(links), hashlib.sha256(body.encode()).hexdigest()[:32]), res
+    return _Shown(tuple(entities), tuple(links), hashlib.sha256(body.encode()).hexdigest()[:32], tracking), res
 
 
 def preview(
@@ -228,6 +239,7 @@ def preview(
         entities=shown.entities,
         links=shown.links,
         queued=_held_back(note.doc.get("queued")),
+        tracking=shown.tracking,
     )
 
 
@@ -271,7 +283,7 @@ def commit(
     ]
     records[0][1]["review"] = {"by": user, **review}
     before = unseen(store, scope, rels)
-    summary = as_seen(store.upsert(ents, rels, records=records), before)
+    summary = as_seen(store.upsert(ents, rels, records=records, tracking=res.tracking), before)
     res.relationships_added = summary.relationships_created
     res.relationships_updated = summary.relationships_updated
     written_entities = tuple(

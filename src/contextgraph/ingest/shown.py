@@ -110,6 +110,9 @@ class Preview:
     links: tuple[ProposedLink, ...]
     queued: dict[str, Any] | None
     """What the extraction held back below the confidence threshold, as it gives it."""
+    tracking: tuple[dict[str, Any], ...] = ()
+    """The tracking records the note states, as lines naming the preview's entities, each with
+    ``text`` (the record in words) and ``evidence`` (the span of its sentence)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -467,12 +467,13 @@ def relationship_lines(r: Relationship) -> Iterator[dict[str, Any]]:
 
 
 def apply_batch(store: Store, batch: Batch, progress: Callable[[int], None] | None = None) -> tuple[WriteSummary, int]:
-    """Write a checked batch: its entities and relationships, then its judgements.
+    """Write a checked batch: its entities, relationships and tracking records (in one write), then
+    its judgements.
 
     Returns what the upsert did and how many judgements were applied (a merge or
     split already in force is not applied again).
     """
-    summary = store.upsert(batch.entities, batch.relationships, progress=progress)
+    summary = store.upsert(batch.entities, batch.relationships, progress=progress, tracking=batch.tracking)
     applied = 0
     for j in batch.judgements:
         same = store.canonical_id(j.a) == store.canonical_id(j.b)
@@ -482,7 +483,6 @@ def apply_batch(store: Store, batch: Batch, progress: Callable[[int], None] | No
         elif j.kind == "split" and same:
             store.split(j.a, j.b, user=j.user, reason=j.reason)
             applied += 1
-    store.record_tracking(batch.tracking, batch.where)
     return summary, applied
 
 

@@ -33,6 +33,7 @@ from .record import Extraction
 from .relations import _relations
 from .services import learn_services, local_services
 from .tables import _first_pass, _unexpanded_groups
+from .tracked import tracked
 from .units import ParsedNote
 
 __all__ = ["extract", "extract_parsed", "learn_services", "local_services"]
@@ -52,6 +53,7 @@ def extract_parsed(note: ParsedNote, services: dict[str, str] | None = None) -> 
     _find_mentions(x, units)
     _decide_kinds(x, units)
     _relations(x, units)
+    x.tracking = tracked(x, units, x.subject)
     return x
 
 

@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any, Literal
 
 from ..model import REL_TYPES
+from ..model.tracking import RECORD_KINDS
 from .confidence import judge
 from .lexicon import _FULL_NAME, _bare, norm
 from .patterns import compiled as _rx
@@ -119,6 +120,8 @@ class Extraction:
         self.rels: dict[tuple[str, int, Any], dict[str, Any]] = {}
         self.mentions: dict[int, list[Found]] = {}
         self.current: Unit | None = None  # the sentence or row relationships are being read from
+        self.subject: Ent | None = None  # the person a return interview or a profile is about
+        self.tracking: list[Any] = []  # the tracking records stated (:mod:`.tracked` drafts)
         self._full_names: dict[str, list[re.Match[str]]] = {}
 
     def full_names(self, text: str) -> list[re.Match[str]]:
@@ -171,7 +174,13 @@ class Extraction:
     def to_json(self, threshold: float | None = None) -> dict[str, Any]:
         """The extraction document: what would be recorded, each fact with its confidence, and what
         would be queued below ``threshold`` (default: the setting's, see :mod:`contextgraph.notes.confidence`)."""
-        return judge(self, *self.document(), threshold)
+        doc, ents, rels = self.document()
+        out = judge(self, doc, ents, rels, threshold)
+        kept = {e["id"] for e in out["entities"]}
+        drafts = doc.get("tracking", [])
+        out["tracking"] = [t for t in drafts if set(tracked_names(t)) <= kept]
+        out["queued"]["tracking"] = [t for t in drafts if not set(tracked_names(t)) <= kept]
+        return out
 
     def document(self) -> tuple[dict[str, Any], list[Ent], list[dict[str, Any]]]:
         """Every fact found, before confidence: the document, and the entities and relationship
@@ -225,8 +234,27 @@ class Extraction:
             "meeting": {"kind": m.kind, "date": m.date, "locality": m.locality, "locality_status": m.locality_status},
             "entities": out_e,
             "relationships": out_r,
+            "tracking": self._tracking(kept, offsets),
         }
         return doc, ents, rels
+
+    def _tracking(self, kept: set[int], offsets: dict[int, list[int]]) -> list[dict[str, Any]]:
+        """The tracking records stated, as lines of ``tracking.jsonl`` naming the note's entity ids
+        (``id`` is the record's place in the note), each with the span of its sentence."""
+        out: list[dict[str, Any]] = []
+        for n, d in enumerate(self.tracking, 1):
+            if id(d.subject) not in kept:
+                continue
+            t: dict[str, Any] = {"id": f"t{n}", "record": d.record, "subject": d.subject.id, "date": d.date, **d.fields}
+            for name, ents in d.named.items():
+                ids = [e.id for e in ents if id(e) in kept]
+                if ids:
+                    t[name] = ids[0] if name == "found_at" else ids
+            where = offsets.get(id(d.unit))
+            if where:
+                t["evidence"] = list(span_of(where, 0, len(where)) or ())
+            out.append(t)
+        return out
 
     def _mention_spans(self, offsets: dict[int, list[int]]) -> dict[int, set[tuple[int, int]]]:
         """Where each entity is named in the note's text: ``id(entity)`` -> spans (start, end)."""
@@ -285,6 +313,23 @@ class Extraction:
                 prev["date"] = ds  # the earliest day the note gives for the pair
             if prev["grading"] is None and grading:
                 prev["grading"] = grading
+
+
+def tracked_names(t: dict[str, Any]) -> list[str]:
+    """The entity ids a tracking line of the extraction names: its subject, and the ids of its
+    fields that name entities.
+
+    >>> tracked_names({"record": "disruption", "subject": "e2", "children": ["e1"]})
+    ['e2', 'e1']
+    """
+    out = [t["subject"]]
+    for f in RECORD_KINDS[t["record"]].fields:
+        v = t.get(f.name)
+        if f.type == "entity" and v:
+            out.append(v)
+        elif f.type == "entities" and v:
+            out.extend(v)
+    return out
 
 
 def _dedupe(xs: Iterable[Ent]) -> list[Ent]:

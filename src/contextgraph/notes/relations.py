@@ -101,6 +101,7 @@ def _relations(x: Extraction, units: list[Unit]) -> None:
                 )
             ):
                 note_subject = people[0]
+    x.subject = note_subject
     prev_person: Ent | None = None
     prev_people: list[Ent] = []
     group_people: list[Ent] = []  # the last children named together, for "the three boys"

@@ -164,6 +164,19 @@ def _services(text: str, positive_context: bool, local: LocalServices = ()) -> l
 _CODE_ORDER = {code: i for i, code in enumerate(SERVICE_CUES)}
 
 
+def named_services(text: str, local: LocalServices = ()) -> list[str]:
+    """The services ``text`` names, in order, whatever it says of them (referred to, stepped down
+    to, closed by), local names included.
+
+    >>> named_services("referred to CSC, then stepped down to early help")
+    ['CSC', 'EARLY_HELP']
+    """
+    low = lower(text)
+    found = [(m.start(), code) for m in _LOW_ONE_SERVICE.finditer(low) for code in _codes_at(low, m)]
+    found += [(m.start(), code) for rx, code in local for m in rx.finditer(text)]
+    return [code for _, code in sorted(found)]
+
+
 def _codes_at(clause: str, m: re.Match[str]) -> list[str]:
     """The services whose cue matches where ``m`` does (one alternation reports only the first), in a
     lower-cased clause."""

@@ -327,15 +327,18 @@ class Store(ABC):
         relationships: Sequence[Relationship] = (),
         progress: Callable[[int], None] | None = None,
         records: Sequence[tuple[str, dict[str, Any]]] = (),
+        tracking: Sequence[Tracked] = (),
     ) -> WriteSummary:
         """Write entities and relationships in one transaction. Idempotent.
 
         An entity asserted again gains the new facts; a relationship asserted by
         another source is the same relationship with one more assertion.
         ``records`` (table, record) are appended in the same transaction: a note's
-        source record and review items are written with its facts or not at all.
+        source record and review items are written with its facts or not at all;
+        so are ``tracking`` records (a note's missing episode, its referral), their
+        names checked as :meth:`record_tracking` checks them.
         """
-        return upsert.upsert(self, entities, relationships, progress, records)
+        return upsert.upsert(self, entities, relationships, progress, records, tracking)
 
     def _upsert_relationships(self, tx: Txn, batch: Sequence[Relationship], s: WriteSummary) -> None:
         """Merge a batch of relationships with those stored (a backend may do it in fewer steps)."""

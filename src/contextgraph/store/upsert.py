@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 from ..memory import paused_gc
 from ..model import Entity, Relationship
+from ..model.tracking import Tracked
 from .merge import group_entities, group_relationships, merge_entity, merge_relationship, same_entity, same_rel
+from .tracking import check_names
 from .types import Key, WriteAbout, WriteSummary
 
 if TYPE_CHECKING:
@@ -22,14 +24,15 @@ def upsert(
     relationships: Sequence[Relationship] = (),
     progress: Callable[[int], None] | None = None,
     records: Sequence[tuple[str, dict[str, Any]]] = (),
+    tracking: Sequence[Tracked] = (),
 ) -> WriteSummary:
     """As :meth:`Store.upsert`."""
     limit = store.atomic_rows
     parts = 1
     if not (records or limit is None or len(entities) + len(relationships) <= limit):
-        parts = math.ceil(len(entities) / limit) + math.ceil(len(relationships) / limit)
+        parts = math.ceil(len(entities) / limit) + math.ceil(len(relationships) / limit) + (1 if tracking else 0)
     about = WriteAbout("upsert", entities, relationships, records, transactions=parts)
-    return store._logged(about, lambda: _upsert(store, entities, relationships, progress, records))
+    return store._logged(about, lambda: _upsert(store, entities, relationships, progress, records, tracking))
 
 
 def _upsert(
@@ -38,11 +41,14 @@ def _upsert(
     relationships: Sequence[Relationship],
     progress: Callable[[int], None] | None,
     records: Sequence[tuple[str, dict[str, Any]]],
+    tracking: Sequence[Tracked] = (),
 ) -> WriteSummary:
     batch_size = store.batch_size
     summary = WriteSummary()
 
-    def work(tx: Txn, ents: Sequence[Entity], rels: Sequence[Relationship]) -> WriteSummary:
+    def work(
+        tx: Txn, ents: Sequence[Entity], rels: Sequence[Relationship], tracked: Sequence[Tracked] = ()
+    ) -> WriteSummary:
         s = WriteSummary()
         tx.bulk_hint(len(ents), len(rels))
         for i in range(0, len(ents), batch_size):
@@ -55,12 +61,15 @@ def _upsert(
                 progress(len(rels[i : i + batch_size]))
         for table, rec in records:
             tx.add_record(table, rec)
+        if tracked:
+            check_names(tx, tracked)
+            tx.put_tracking(tracked)
         return s
 
     with paused_gc():
         limit = store.atomic_rows
         if records or limit is None or len(entities) + len(relationships) <= limit:
-            summary = store.transaction(lambda tx: work(tx, entities, relationships))
+            summary = store.transaction(lambda tx: work(tx, entities, relationships, tracking))
             summary.transactions = 1
             return summary
         chunks: list[tuple[Sequence[Entity], Sequence[Relationship]]] = [
@@ -72,6 +81,8 @@ def _upsert(
                 return work(tx, e, r)
 
             summary.add(store.transaction(one))
+        if tracking:  # after the entities they name, in a transaction of their own
+            summary.add(store.transaction(lambda tx: work(tx, (), (), tracking)))
         return summary
 
 

@@ -66,6 +66,10 @@ class NotePreview:
     entities: list[ProposedEntity]
     links: list[ProposedLink]
     queued: JSON | None = strawberry.field(description="Facts the extraction held back for review, as it gives them.")
+    tracking: JSON = strawberry.field(
+        description="Tracking records the note states (a missing episode, a CAWN, a referral...), naming the "
+        "preview's entities, each with text (in words) and evidence (its sentence's span); written with the note."
+    )
 
 
 @strawberry.input(description="One end of a link added on review: give exactly one.")
@@ -205,6 +209,7 @@ def preview_view(p: shown.Preview) -> NotePreview:
             for r in p.links
         ],
         queued=None if p.queued is None else cast(JSON, p.queued),
+        tracking=cast(JSON, list(p.tracking)),
     )
 
 

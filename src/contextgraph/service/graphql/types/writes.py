@@ -22,6 +22,9 @@ class IngestResult:
     )
     relationships_added: int
     relationships_updated: int
+    tracked: int = strawberry.field(
+        description="Tracking records the note states (a missing episode, a CAWN, a referral...), written with it."
+    )
 
 
 @strawberry.type(
