@@ -24,6 +24,7 @@ import pytest
 
 from contextgraph.interchange import entity_from_json, relationship_from_json
 from contextgraph.interchange.synth import generate
+from contextgraph.model.tracking import Tracked
 from contextgraph.service.auth import ENV_LOCAL_KEY, LocalKeys
 from contextgraph.store import open_store
 
@@ -48,7 +49,11 @@ def page_service(area: dict[str, Any], tmp_path: Path, monkeypatch: pytest.Monke
     url = f"sqlite:///{tmp_path / 'area.db'}"
     with open_store(url) as s:
         data = area["data"]
-        s.upsert([entity_from_json(e) for e in data.entities], [relationship_from_json(r) for r in data.relationships])
+        s.upsert(
+            [entity_from_json(e) for e in data.entities],
+            [relationship_from_json(r) for r in data.relationships],
+            tracking=[Tracked.from_json(t) for t in data.tracking],
+        )
     key = tmp_path / "area.key.pem"
     monkeypatch.setenv(ENV_LOCAL_KEY, str(key))
     with running(url, LocalKeys(key)) as svc:
@@ -302,6 +307,35 @@ def test_each_roles_view_fits_the_screen(
         assert page.get_by_test_id("at-risk-item").count() == 0
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"page-{role}-{size[0]}x{size[1]}.png"))
+    context.close()
+
+
+def test_a_childs_timeline_shows_what_happened_to_them(
+    page_service: Service, browser: Any, area: dict[str, Any]
+) -> None:
+    """The evidence drawer of a child in the list shows their tracking records over time (missing
+    episodes, referrals...), oldest first, each with its source; and their moves on the pathway."""
+    mine = area["locality"]
+    context, page = signed_in(browser, page_service, page_service.token("analyst", (mine,), user="ana"))
+    items = page.get_by_test_id("at-risk-item")
+    items.first.wait_for(timeout=60_000)
+    listed = [items.nth(i).get_attribute("data-id") for i in range(items.count())]
+    named: dict[str, list[dict[str, Any]]] = {}
+    for t in area["data"].tracking:
+        for who in (t["subject"], *t.get("with_children", []), *t.get("children", [])):
+            named.setdefault(who, []).append(t)
+    child = next(c for c in listed if c in named)
+    page.locator(f"[data-testid=at-risk-item][data-id='{child}']").click()
+    rows = page.get_by_test_id("timeline-record")
+    rows.first.wait_for()
+    assert rows.count() == len(named[child])
+    dates = [r.split("\t")[0] for r in rows.all_inner_texts()]
+    assert dates == sorted(dates)
+    texts = rows.all_inner_texts()
+    assert all(t["source"] in " ".join(texts) for t in named[child])
+    page.get_by_test_id("entity-timeline").scroll_into_view_if_needed()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "page-child-timeline.png"))
     context.close()
 
 
@@ -641,7 +675,11 @@ def test_signing_in_through_keycloak(
     url = f"sqlite:///{tmp_path / 'area.db'}"
     with open_store(url) as s:
         data = area["data"]
-        s.upsert([entity_from_json(e) for e in data.entities], [relationship_from_json(r) for r in data.relationships])
+        s.upsert(
+            [entity_from_json(e) for e in data.entities],
+            [relationship_from_json(r) for r in data.relationships],
+            tracking=[Tracked.from_json(t) for t in data.tracking],
+        )
     ARTIFACTS.mkdir(exist_ok=True)
     with running(url, LocalKeys(tmp_path / "unused.key.pem")) as svc:
         # the page redeems its code from the browser: Keycloak must allow the page's origin (CORS)
@@ -753,7 +791,11 @@ def test_the_places_not_located_are_listed_for_the_locality_only(
     mine = area["locality"]
     with open_store(url) as s:
         data = area["data"]
-        s.upsert([entity_from_json(e) for e in data.entities], [relationship_from_json(r) for r in data.relationships])
+        s.upsert(
+            [entity_from_json(e) for e in data.entities],
+            [relationship_from_json(r) for r in data.relationships],
+            tracking=[Tracked.from_json(t) for t in data.tracking],
+        )
         s.upsert(
             [
                 Entity("l-unplaced-1", "location", "Back of the Co-op", locality=mine, handling=["P"]),

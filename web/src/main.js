@@ -789,10 +789,35 @@ function drawMap(geojson) {
 // --- evidence -----------------------------------------------------------------------------
 
 const ENTITY_QUERY = `query($id: ID!) {
-  entity(id: $id) { id kind name locality openTo }
+  entity(id: $id) { id kind name locality openTo
+    timeline(first: 100) { id record date text source grading }
+    pathway { day after direction } }
   network(centre: $id, depth: 1) { nodes { id kind name openTo }
     edges { type source target firstSeen lastSeen grading count sources } outside { count text } }
 }`;
+
+// What happened over time: the tracking records naming the entity, oldest first, in words, each
+// with its source and grading; for a child, the pathway's moves above them.
+function timelineRows(entity) {
+  const steps = entity.pathway.map((s) => `${s.after} (${s.day}${s.direction === "first" ? "" : `, ${s.direction}`})`);
+  const rows = entity.timeline.map((t) =>
+    el(
+      "tr",
+      { "data-testid": "timeline-record", "data-record": t.record.toLowerCase() },
+      el("td", {}, t.date.replace("T", " ")),
+      el("td", {}, t.record.toLowerCase().replace(/_/g, " ")),
+      el("td", {}, t.text),
+      el("td", {}, `${t.source}${t.grading ? `, ${t.grading}` : ""}`),
+    ),
+  );
+  return el(
+    "section",
+    { class: "timeline-records", "data-testid": "entity-timeline" },
+    el("h3", {}, "Over time"),
+    ...(steps.length ? [el("p", { "data-testid": "pathway" }, `Pathway: ${steps.join(" → ")}`)] : []),
+    el("table", { class: "facts" }, el("thead", {}, el("tr", {}, ...["date", "record", "what", "source"].map((h) => el("th", {}, h)))), el("tbody", {}, ...rows)),
+  );
+}
 
 function factRows(edges, names) {
   return el(
@@ -872,6 +897,7 @@ async function evidenceFor(id) {
     if (place) parts.push(...byPerson(id, d.network.edges, names, kinds));
     else parts.push(factRows(d.network.edges, names));
     for (const o of d.network.outside) parts.push(el("p", { class: "hint" }, o.text));
+    if (d.entity.timeline.length) parts.push(timelineRows(d.entity));
     if (PEOPLE.has(d.entity.kind.toLowerCase())) parts.push(pathForm(id));
     panel.replaceChildren(...parts);
     for (const li of document.querySelectorAll("#at-risk li")) li.classList.toggle("chosen", li.dataset.id === id);
