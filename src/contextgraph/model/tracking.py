@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, Final, Literal
 
@@ -66,6 +66,17 @@ class RecordKind:
 
     def field(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)
+
+    @property
+    def entity_fields(self) -> tuple[Field, ...]:
+        """Its fields that name entities (``entity`` and ``entities``)."""
+        got = _ENTITY_FIELDS.get(self.name)
+        if got is None:
+            got = _ENTITY_FIELDS[self.name] = tuple(f for f in self.fields if f.type in ("entity", "entities"))
+        return got
+
+
+_ENTITY_FIELDS: dict[str, tuple[Field, ...]] = {}
 
 
 _CHILD = frozenset({"child"})
@@ -329,6 +340,18 @@ def code_list(name: str) -> tuple[str, ...]:
     return tuple(CODE_LISTS[name])
 
 
+_CODES: dict[tuple[str, str, str], frozenset[str]] = {}
+
+
+def _codes(name: str) -> frozenset[str]:
+    """:func:`code_list` as a set, kept for as long as the configuration is the same."""
+    key = (name, os.environ.get(PATHWAY_LEVELS, ""), os.environ.get(OUTCOME_BENCHMARKS, ""))
+    got = _CODES.get(key)
+    if got is None:
+        got = _CODES[key] = frozenset(code_list(name))
+    return got
+
+
 @dataclass(frozen=True)
 class Tracked:
     """A tracking record: its kind, the entity it is about, when, where it came from, and the
@@ -367,23 +390,19 @@ class Tracked:
     @property
     def involves(self) -> tuple[str, ...]:
         """Every entity it names: its subject first, then those its fields name."""
-        out = [self.subject]
-        for f in self.kind.fields:
-            value = self.fields.get(f.name)
-            if f.type == "entity" and value:
-                out.append(value)
-            elif f.type == "entities" and value:
-                out.extend(value)
-        return tuple(dict.fromkeys(out))
+        return tuple(dict.fromkeys(e for _, e, _ in self.named()))
 
     def named(self) -> list[tuple[str, str, frozenset[str]]]:
         """(field, entity id, kinds allowed) for each entity it names, its subject first."""
-        out = [("subject", self.subject, self.kind.subjects)]
-        for f in self.kind.fields:
-            value = self.fields.get(f.name)
-            if f.type == "entity" and value:
+        out = [("subject", self.subject, RECORD_KINDS[self.record].subjects)]
+        fields = self.fields
+        for f in RECORD_KINDS[self.record].entity_fields:
+            value = fields.get(f.name)
+            if not value:
+                continue
+            if f.type == "entity":
                 out.append((f.name, value, f.kinds))
-            elif f.type == "entities" and value:
+            else:
                 out.extend((f.name, v, f.kinds) for v in value)
         return out
 
@@ -397,7 +416,7 @@ class Tracked:
                 del fields[f.name]
             elif f.type == "entities" and value:
                 fields[f.name] = [v for v in value if v not in gone]
-        return Tracked(**{**self.__dict__, "fields": fields})
+        return replace(self, fields=fields)
 
     def renamed(self, new: Callable[[str], str]) -> Tracked:
         """This record with each entity it names given by ``new`` (a writer's ids namespaced)."""
@@ -408,7 +427,7 @@ class Tracked:
                 fields[f.name] = new(value)
             elif f.type == "entities" and value:
                 fields[f.name] = [new(v) for v in value]
-        return Tracked(**{**self.__dict__, "subject": new(self.subject), "fields": fields})
+        return replace(self, subject=new(self.subject), fields=fields)
 
     def without_text(self) -> Tracked:
         """This record without its free text, which may name people (for a reader who sees
@@ -429,7 +448,7 @@ class Tracked:
                 out[f.name] = [kept(f.items, item) for item in v] if f.type == "items" else v
             return out
 
-        return Tracked(**{**self.__dict__, "fields": kept(self.kind.fields, self.fields)})
+        return replace(self, fields=kept(self.kind.fields, self.fields))
 
     def to_json(self) -> dict[str, Any]:
         """The record as one line of ``tracking.jsonl``: the common fields, then its own."""
@@ -506,20 +525,31 @@ class Tracked:
         return t
 
 
+class _Items(dict[Field, Field]):
+    """The field of one item of a list field, made once for each list field."""
+
+    def __missing__(self, f: Field) -> Field:
+        one = {"codes": "code", "entities": "entity", "dates": "date"}[f.type]
+        got = self[f] = Field(f.name, one, "", codes=f.codes)  # type: ignore[arg-type]
+        return got
+
+
+_ONE = _Items()
+
+
 def _check(f: Field, value: Any, where: str, entity_ok: bool = True) -> Any:
     t = f.type
     if t in ("text", "entity", "code"):
         if not isinstance(value, str) or not value.strip():
             raise TrackingError(f"{where}: expected text")
         value = value.strip()
-        if t == "code" and f.codes is not None and value not in code_list(f.codes):
+        if t == "code" and f.codes is not None and value not in _codes(f.codes):
             raise TrackingError(f"{where}: {value!r} is not one of {', '.join(code_list(f.codes))}")
         return value
     if t in ("codes", "entities", "dates"):
         if not isinstance(value, list):
             raise TrackingError(f"{where}: expected a list")
-        one = Field(f.name, {"codes": "code", "entities": "entity", "dates": "date"}[t], "", codes=f.codes)  # type: ignore[arg-type]
-        return list(dict.fromkeys(_check(one, v, where) for v in value))
+        return list(dict.fromkeys(_check(_ONE[f], v, where) for v in value))
     if t == "bool":
         if not isinstance(value, bool):
             raise TrackingError(f"{where}: expected true or false")

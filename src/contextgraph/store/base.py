@@ -98,6 +98,11 @@ class Txn(ABC):
     def add_record(self, table: str, record: dict[str, Any]) -> None:
         """Append a judgement or an erasure record."""
 
+    def kinds(self, ids: Iterable[str]) -> dict[str, str]:
+        """The kind of each of ``ids`` stored (merged or not). Built on :meth:`entities`; a backend
+        may answer from what it holds in memory."""
+        return {i: e.kind for i, e in self.entities(ids).items()}
+
     def create_missing_entities(self, entities: Sequence[Entity]) -> dict[str, Entity]:
         """Create those of ``entities`` not stored yet; return the stored records of the others.
 

@@ -17,8 +17,8 @@ def check_names(tx: Txn, records: Sequence[Tracked], where: Mapping[str, str] | 
     """Refuse a batch in which a record names an entity that is not stored, or one of a kind its
     field does not allow (a disruption against a child, a referral of a place); the message
     names the record (``where``: a file and line by record id) and the field."""
-    ids = {e for t in records for _, e, _ in t.named()}
-    kinds = {i: e.kind for i, e in tx.entities(ids).items()}  # a merged record keeps its kind
+    ids = {e for t in records for e in t.involves}
+    kinds = tx.kinds(ids)  # a merged record keeps its kind
     for t in records:
         at = (where or {}).get(t.id, f"record {t.id!r}")
         for name, eid, allowed in t.named():

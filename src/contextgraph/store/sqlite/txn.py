@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from ...model import Entity, Relationship, day, flagged, grade_code
+from ...model import KIND_CODES, Entity, Relationship, day, flagged, grade_code
 from ...model.tracking import Tracked
 from ..base import Txn
 from ..types import RECORD_TABLES, Key, Named
@@ -31,6 +31,11 @@ class SQLiteTxn(Txn):
 
     def entities(self, ids: Iterable[str]) -> dict[str, Entity]:
         return {e.id: e for e in self._ents_by_nid(self.ix.nids(ids)).values()}
+
+    def kinds(self, ids: Iterable[str]) -> dict[str, str]:
+        ix = self.ix
+        nid_of, kind = ix.nid_of, ix.kind
+        return {i: KIND_CODES[kind[n]] for i in ids if (n := nid_of.get(i)) is not None}
 
     def _ents_by_nid(self, nids: Sequence[int]) -> dict[int, Entity]:
         ix = self.ix
