@@ -19,6 +19,7 @@ from .model import (
     SERVICES,
     SOURCE_EVALUATIONS,
 )
+from .model.demographics import CHECKED
 from .model.tracking import CODE_LISTS, COMMON_FIELDS, DEFAULT_BENCHMARKS, RECORD_KINDS, Field
 from .service.policy import ROLES
 from .settings import PATHWAY_LEVELS, SETTINGS
@@ -71,6 +72,11 @@ def model_tables() -> str:
             + [["intelligence assessment", f"`{k}`", v] for k, v in INTELLIGENCE_ASSESSMENTS.items()]
             + [["handling code", f"`{k}`", v] for k, v in HANDLING_CODES.items()],
         ),
+    ]
+    demo = [[f"`{name}`", f"`{code}`", meaning] for name, codes in CHECKED.items() for code, meaning in codes.items()]
+    parts += [
+        "### Demographics (entity properties of a child or a person of concern, where recorded)",
+        _table(["property", "code", "meaning"], demo),
     ]
     return "\n\n".join([*parts, *tracking_tables()])
 

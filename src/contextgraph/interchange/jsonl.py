@@ -27,6 +27,7 @@ from ..model import (
     Entity,
     GradingError,
     Relationship,
+    demographics,
     handling_code,
     normalise_grading,
     parse_date,
@@ -157,6 +158,9 @@ def entity_from_json(d: Any) -> Entity:
         handling = [handling_code(grading)] if grading or ref or sources else []
     elif not isinstance(handling, list) or not set(handling) <= {"P", "C"}:
         raise ValueError("field 'handling' must be a list of handling codes, P or C")
+    wrong = demographics.problem(kind, props)
+    if wrong:
+        raise ValueError(wrong)
     locality = _opt_str(d, "locality")
     return Entity(
         id=eid,

@@ -22,6 +22,7 @@ from ..model import (
     Entity,
     GradingError,
     Relationship,
+    demographics,
     handling_code,
     normalise_grading,
     parse_date,
@@ -163,6 +164,8 @@ def entity(raw: bytes) -> Entity | None:
         handling = [handling_code(grading)] if grading or ref or sources else []
     elif not _HANDLING.issuperset(handling):
         return None
+    if x.properties and demographics.problem(kind, x.properties):
+        return None  # read again, slowly, to be told what is wrong
     locality = x.locality.strip() if x.locality else None
     return Entity(
         id=eid,
