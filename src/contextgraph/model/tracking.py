@@ -297,6 +297,7 @@ COMMON_FIELDS: Final[tuple[Field, ...]] = (
 """The fields every tracking record has."""
 
 _COMMON = frozenset(f.name for f in COMMON_FIELDS)
+_ALLOWED = {k.name: _COMMON | {f.name for f in k.fields} for k in RECORD_KINDS.values()}
 
 
 def _configured(name: str, default: Sequence[str]) -> tuple[str, ...]:
@@ -341,10 +342,14 @@ def code_list(name: str) -> tuple[str, ...]:
 
 
 _CODES: dict[tuple[str, str, str], frozenset[str]] = {}
+_FIXED: dict[str, frozenset[str]] = {name: frozenset(codes) for name, codes in CODE_LISTS.items()}
 
 
 def _codes(name: str) -> frozenset[str]:
     """:func:`code_list` as a set, kept for as long as the configuration is the same."""
+    fixed = _FIXED.get(name)
+    if fixed is not None:
+        return fixed
     key = (name, os.environ.get(PATHWAY_LEVELS, ""), os.environ.get(OUTCOME_BENCHMARKS, ""))
     got = _CODES.get(key)
     if got is None:
@@ -503,13 +508,13 @@ class Tracked:
                 if f.required:
                     raise TrackingError(f"{where}: field {f.name!r} is required")
                 continue
-            common[f.name] = _check(f, value, f"{where}: field {f.name!r}", entity_ok=True)
+            common[f.name] = _check(f, value, where, f.name)
         if "grading" in common:
             try:
                 common["grading"] = normalise_grading(common["grading"])
             except GradingError as e:
                 raise TrackingError(f"{where}: field 'grading': {e}") from None
-        unknown = sorted(set(obj) - _COMMON - {f.name for f in kind.fields})
+        unknown = sorted(obj.keys() - _ALLOWED[kind.name])
         if unknown:
             raise TrackingError(f"{where}: {kind.name} has no field {unknown[0]!r}")
         own = {}
@@ -519,7 +524,7 @@ class Tracked:
                 if f.required:
                     raise TrackingError(f"{where}: field {f.name!r} is required for a {kind.name}")
                 continue
-            own[f.name] = _check(f, value, f"{where}: field {f.name!r}")
+            own[f.name] = _check(f, value, where, f.name)
         t = cls(record=kind.name, fields=own, **common)
         _rules(t, where)
         return t
@@ -537,39 +542,54 @@ class _Items(dict[Field, Field]):
 _ONE = _Items()
 
 
-def _check(f: Field, value: Any, where: str, entity_ok: bool = True) -> Any:
+def _check(f: Field, value: Any, where: str, name: str | None = None) -> Any:
+    """``value`` checked as field ``f`` and normalised; an error names ``where`` and the field
+    ``name`` (the message is made only when there is an error)."""
     t = f.type
     if t in ("text", "entity", "code"):
-        if not isinstance(value, str) or not value.strip():
-            raise TrackingError(f"{where}: expected text")
+        if type(value) is not str or not value.strip():
+            raise TrackingError(f"{_at(where, name)}: expected text")
         value = value.strip()
         if t == "code" and f.codes is not None and value not in _codes(f.codes):
-            raise TrackingError(f"{where}: {value!r} is not one of {', '.join(code_list(f.codes))}")
+            raise TrackingError(f"{_at(where, name)}: {value!r} is not one of {', '.join(code_list(f.codes))}")
         return value
     if t in ("codes", "entities", "dates"):
         if not isinstance(value, list):
-            raise TrackingError(f"{where}: expected a list")
-        return list(dict.fromkeys(_check(_ONE[f], v, where) for v in value))
+            raise TrackingError(f"{_at(where, name)}: expected a list")
+        one = _ONE[f]
+        return list(dict.fromkeys(_check(one, v, where, name) for v in value))
     if t == "bool":
         if not isinstance(value, bool):
-            raise TrackingError(f"{where}: expected true or false")
+            raise TrackingError(f"{_at(where, name)}: expected true or false")
         return value
     if t == "int":
         if isinstance(value, bool) or not isinstance(value, int):
-            raise TrackingError(f"{where}: expected a whole number")
+            raise TrackingError(f"{_at(where, name)}: expected a whole number")
         if (f.low is not None and value < f.low) or (f.high is not None and value > f.high):
-            raise TrackingError(f"{where}: {value} is outside {f.low}-{f.high}")
+            raise TrackingError(f"{_at(where, name)}: {value} is outside {f.low}-{f.high}")
         return value
     if t == "date":
+        got = _DAYS.get(value) if type(value) is str else None
+        if got is not None:
+            return got
         if not isinstance(value, str):
-            raise TrackingError(f"{where}: expected a date (YYYY-MM-DD)")
+            raise TrackingError(f"{_at(where, name)}: expected a date (YYYY-MM-DD)")
         try:
-            return date.fromisoformat(value).isoformat()
+            got = date.fromisoformat(value).isoformat()
         except ValueError:
-            raise TrackingError(f"{where}: {value!r} is not a date (YYYY-MM-DD)") from None
+            raise TrackingError(f"{_at(where, name)}: {value!r} is not a date (YYYY-MM-DD)") from None
+        if len(_DAYS) < 100_000:
+            _DAYS[value] = got
+        return got
     if t == "datetime":
-        return _datetime(value, where)
+        got = _MOMENTS.get(value) if type(value) is str else None
+        if got is None:
+            got = _datetime(value, _at(where, name))
+            if len(_MOMENTS) < 100_000:
+                _MOMENTS[value] = got
+        return got
     if t == "items":
+        where = _at(where, name)
         if not isinstance(value, list):
             raise TrackingError(f"{where}: expected a list of objects")
         out = []
@@ -579,17 +599,25 @@ def _check(f: Field, value: Any, where: str, entity_ok: bool = True) -> Any:
             unknown = sorted(set(item) - {g.name for g in f.items})
             if unknown:
                 raise TrackingError(f"{where}, item {i}: no field {unknown[0]!r}")
-            got = {}
+            got_item = {}
             for g in f.items:
                 v = item.get(g.name)
                 if v is None or v == "":
                     if g.required:
                         raise TrackingError(f"{where}, item {i}: field {g.name!r} is required")
                     continue
-                got[g.name] = _check(g, v, f"{where}, item {i}, field {g.name!r}")
-            out.append(got)
+                got_item[g.name] = _check(g, v, f"{where}, item {i}, field {g.name!r}")
+            out.append(got_item)
         return out
     raise AssertionError(t)
+
+
+_DAYS: dict[str, str] = {}
+_MOMENTS: dict[str, str] = {}
+
+
+def _at(where: str, name: str | None) -> str:
+    return where if name is None else f"{where}: field {name!r}"
 
 
 def _datetime(value: Any, where: str) -> str:

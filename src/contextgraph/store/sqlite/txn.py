@@ -254,7 +254,9 @@ class SQLiteTxn(Txn):
 
     def put_tracking(self, records: Sequence[Tracked]) -> None:
         db = self.db
-        db.executemany(sql("drop_tracking_names"), [(t.id,) for t in records])
+        held = [i for (i,) in db.execute(sql("tracking_held"), (values(t.id for t in records),))]
+        if held:  # a record replaced: the entities it named before go with it
+            db.executemany(sql("drop_tracking_names"), [(i,) for i in held])
         db.executemany(sql("put_tracking"), [(t.id, t.record, t.subject, t.date, dumps(t.to_json())) for t in records])
         db.executemany(sql("add_tracking_name"), [(e, t.id) for t in records for e in t.involves])
 

@@ -3,6 +3,10 @@
 -- name: put_tracking
 INSERT OR REPLACE INTO tracking (id, record, subject, date, body) VALUES (?, ?, ?, ?, ?)
 
+-- name: tracking_held
+-- Those of a JSON array of record ids already held.
+SELECT t.id FROM json_each(?) AS w JOIN tracking AS t ON t.id = w.value
+
 -- name: drop_tracking_names
 DELETE FROM tracking_names WHERE id = ?
 
