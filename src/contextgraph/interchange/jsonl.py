@@ -34,7 +34,7 @@ from ..model import (
 )
 from ..model.tracking import Tracked, TrackingError
 from ..store.types import Judgement
-from . import typed
+from . import typed, typed_tracking
 
 if TYPE_CHECKING:
     from ..store import Filter, Store, WriteSummary
@@ -421,14 +421,23 @@ def _read_tracking(
     """Tracking records, each checked as read and then against the kinds of what it names (in
     the folder or the store)."""
     read: list[tuple[int, Tracked]] = []
-    for n, obj in _lines(path, most):
-        if isinstance(obj, InputError):
-            problem(str(obj))
-            continue
-        try:
-            read.append((n, Tracked.from_json(obj, f"{path}:{n}")))
-        except TrackingError as e:
-            problem(str(e))
+    quick = typed_tracking.Reader().read if most >= typed.DEPTH else None
+    with _open(path) as fh:
+        for n, raw in enumerate(fh, 1):
+            got = quick(raw) if quick else None  # the quick reader, else the checked one
+            if got is not None:
+                read.append((n, got))
+                continue
+            if not raw.strip():
+                continue
+            obj = _checked(raw, path, n, most)
+            if isinstance(obj, InputError):
+                problem(str(obj))
+                continue
+            try:
+                read.append((n, Tracked.from_json(obj, f"{path}:{n}")))
+            except TrackingError as e:
+                problem(str(e))
     missing = {e for _, t in read for _, e, _ in t.named() if e not in kinds}
     if missing and known_kinds is not None:
         kinds.update(known_kinds(missing))

@@ -345,7 +345,7 @@ _CODES: dict[tuple[str, str, str], frozenset[str]] = {}
 _FIXED: dict[str, frozenset[str]] = {name: frozenset(codes) for name, codes in CODE_LISTS.items()}
 
 
-def _codes(name: str) -> frozenset[str]:
+def codes_of(name: str) -> frozenset[str]:
     """:func:`code_list` as a set, kept for as long as the configuration is the same."""
     fixed = _FIXED.get(name)
     if fixed is not None:
@@ -526,7 +526,7 @@ class Tracked:
                 continue
             own[f.name] = _check(f, value, where, f.name)
         t = cls(record=kind.name, fields=own, **common)
-        _rules(t, where)
+        check_rules(t, where)
         return t
 
 
@@ -550,7 +550,7 @@ def _check(f: Field, value: Any, where: str, name: str | None = None) -> Any:
         if type(value) is not str or not value.strip():
             raise TrackingError(f"{_at(where, name)}: expected text")
         value = value.strip()
-        if t == "code" and f.codes is not None and value not in _codes(f.codes):
+        if t == "code" and f.codes is not None and value not in codes_of(f.codes):
             raise TrackingError(f"{_at(where, name)}: {value!r} is not one of {', '.join(code_list(f.codes))}")
         return value
     if t in ("codes", "entities", "dates"):
@@ -614,6 +614,22 @@ def _check(f: Field, value: Any, where: str, name: str | None = None) -> Any:
 
 _DAYS: dict[str, str] = {}
 _MOMENTS: dict[str, str] = {}
+_MOMENT = Field("date", "datetime", "")
+_DAY = Field("date", "date", "")
+
+
+def moment(value: str) -> str:
+    """A date, or a date and time, as a record keeps it (raises :class:`TrackingError`).
+
+    >>> moment("2025-02-01T21:30:00"), moment("2025-02-01")
+    ('2025-02-01T21:30', '2025-02-01')
+    """
+    return str(_check(_MOMENT, value, "value"))
+
+
+def day_of(value: str) -> str:
+    """A date as a record keeps it (raises :class:`TrackingError`)."""
+    return str(_check(_DAY, value, "value"))
 
 
 def _at(where: str, name: str | None) -> str:
@@ -637,7 +653,7 @@ def _datetime(value: Any, where: str) -> str:
     return got.isoformat(timespec="minutes")
 
 
-def _rules(t: Tracked, where: str) -> None:
+def check_rules(t: Tracked, where: str) -> None:
     """The checks across fields."""
     f = t.fields
     if t.record == "missing_episode":

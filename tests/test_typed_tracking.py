@@ -1,0 +1,76 @@
+"""The quick reader of tracking lines gives the same record as the checked reader, or leaves the
+line to it: on generated lines, and on the same lines changed in the ways a careless or hostile
+file would change them."""
+
+from __future__ import annotations
+
+import json
+import random
+from typing import Any
+
+import orjson
+import pytest
+
+from contextgraph.interchange.synth import generate
+from contextgraph.interchange.typed_tracking import tracking
+from contextgraph.model.tracking import Tracked, TrackingError
+
+
+def checked(line: dict[str, Any]) -> Tracked | None:
+    try:
+        return Tracked.from_json(line, "line")
+    except TrackingError:
+        return None
+
+
+@pytest.fixture(scope="module")
+def lines() -> list[dict[str, Any]]:
+    return [t for seed in (1, 2) for t in generate(children=600, seed=seed).tracking]
+
+
+def test_both_readers_give_the_same_records(lines: list[dict[str, Any]]) -> None:
+    quick = 0
+    for line in lines:
+        got = tracking(orjson.dumps(line))
+        if got is not None:
+            quick += 1
+            assert got == checked(line), line
+    assert quick >= 0.85 * len(lines), (quick, len(lines))  # all but lists of items
+
+
+CHANGES: list[tuple[str, Any]] = [
+    ("date", "2025-02-30"),
+    ("date", "yesterday"),
+    ("date", 20250101),
+    ("subject", " c-1"),
+    ("subject", ""),
+    ("id", None),
+    ("grading", "9Z"),
+    ("grading", "2b c"),
+    ("locality", " East "),
+    ("level", "purple"),
+    ("level", "Amber"),
+    ("decision", "rejected"),
+    ("returned", "2020-01-01T00:00"),
+    ("interview_date", "1999-01-01"),
+    ("with_children", ["x", "x"]),
+    ("with_children", "c-1"),
+    ("push_pull_codes", ["BOREDOM", "NOPE"]),
+    ("disruption_kind", "PARKING_TICKET"),
+    ("colour", "red"),
+    ("record", "parade"),
+    ("out_of_area", "yes"),
+    ("found_at", ["l-1"]),
+]
+
+
+def test_a_changed_line_is_read_alike_or_left_to_the_checked_reader(lines: list[dict[str, Any]]) -> None:
+    rng = random.Random(7)
+    for line in rng.sample(lines, 300):
+        for key, value in rng.sample(CHANGES, 6):
+            changed = {**line, key: value} if value is not None else {k: v for k, v in line.items() if k != key}
+            got, want = tracking(json.dumps(changed).encode()), checked(changed)
+            if want is None:
+                assert got is None, changed
+            elif got is not None:
+                assert got == want, changed
