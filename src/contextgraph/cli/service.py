@@ -110,6 +110,7 @@ def _load_sample(url: str) -> None:
     from ..interchange import entity_from_json, relationship_from_json
     from ..interchange.synth import LOCALITIES as SAMPLE_LOCALITIES
     from ..interchange.synth import SAMPLE_AREA, generate
+    from ..model.tracking import Tracked
     from ..service.audit import acting
 
     with opened(url, access_log(url, create=True), create=True) as s:
@@ -122,13 +123,15 @@ def _load_sample(url: str) -> None:
         data = generate(children=2000, seed=0)
         ents = [entity_from_json(e) for e in data.entities]
         rels = [relationship_from_json(r) for r in data.relationships]
+        records = [Tracked.from_json(t, "sample") for t in data.tracking]
         with acting(s, "serve", "sample data", {"command": "serve --sample"}):
-            summary = s.upsert(ents, rels)
+            summary = s.upsert(ents, rels, tracking=records)
             for f in sample_files():
                 import_gazetteer_file(s, f)
         held = s.gazetteer_size()
     out.print(
         f"loaded the fictional sample: {summary.entities_created} entities, "
-        f"{summary.relationships_created} relationships in {', '.join(SAMPLE_LOCALITIES)}; a gazetteer of "
+        f"{summary.relationships_created} relationships and {len(records)} tracking records in "
+        f"{', '.join(SAMPLE_LOCALITIES)}; a gazetteer of "
         f"{held[0]} postcodes and {held[1]} named places"
     )
