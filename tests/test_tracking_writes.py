@@ -5,6 +5,8 @@ writes nothing of the import. The contract data is served over real HTTP on each
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 from contextgraph.store import Store
@@ -22,7 +24,7 @@ def held(store: Store) -> dict[str, Any]:
     return {t.id: t for t in store.iter_tracking()}
 
 
-def test_an_analyst_records_their_localitys_children(service: Service, store: Store) -> None:
+def test_an_analyst_records_their_localitys_children(service: Service, store: Store, _audit_log: Path) -> None:
     ana = service.token("analyst", ("East",))
     status, body = post_import(
         service, ana, {"tracking.jsonl": [line("ra-1", "c-1"), line("ra-2", "c-1", level="red")]}
@@ -30,6 +32,10 @@ def test_an_analyst_records_their_localitys_children(service: Service, store: St
     assert status == 200 and body["tracking_records"] == 2
     got = held(store)
     assert [got["ra-1"].fields["level"], got["ra-2"].fields["level"]] == ["amber", "red"]
+    # the write is logged as collected about the child the records are about
+    logged = [json.loads(x) for x in _audit_log.read_text().splitlines()]
+    (write,) = [r for r in logged if r["operation"] == "collection" and r.get("detail", {}).get("tracking") == 2]
+    assert write["subjects"] == ["c-1"] and write["user"] == "ana"
 
 
 def test_a_record_about_another_localitys_child_is_refused_as_one_about_no_child(

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Protocol, TypeVar, runtime_checkable
 
 from ..model import Entity, Relationship
+from ..model.tracking import Tracked
 
 if TYPE_CHECKING:
     from .base import Store
@@ -110,6 +111,8 @@ class WriteAbout:
     records: Sequence[tuple[str, dict[str, Any]]] = ()
     ids: Sequence[str] = ()
     """The entities a merge, split or appended records are about."""
+    tracking: Sequence[Tracked] = ()
+    """The tracking records an upsert writes with its facts."""
     transactions: int = 1
     """How many transactions the write commits in (a large upsert commits batch by batch)."""
     detail: dict[str, Any] = field(default_factory=dict)

@@ -31,7 +31,7 @@ def upsert(
     parts = 1
     if not (records or limit is None or len(entities) + len(relationships) <= limit):
         parts = math.ceil(len(entities) / limit) + math.ceil(len(relationships) / limit) + (1 if tracking else 0)
-    about = WriteAbout("upsert", entities, relationships, records, transactions=parts)
+    about = WriteAbout("upsert", entities, relationships, records, transactions=parts, tracking=tracking)
     return store._logged(about, lambda: _upsert(store, entities, relationships, progress, records, tracking))
 
 
