@@ -96,3 +96,17 @@ def test_a_note_ingested_writes_its_records_with_its_facts(store: Store, name: s
         assert [t.id for t in store.timeline(child.id)] == [episode.id]
         found = store.get(episode.fields["found_at"])
         assert found is not None and found.kind == "location"
+
+
+def test_a_record_read_from_graded_intelligence_keeps_its_grading() -> None:
+    """A record read from a sentence under handling code C is C: a reader cleared for P never sees
+    it, as they never see the links read from the same sentence."""
+    doc = extract(
+        "# Intelligence summary – Hillcrest\nDate: 14/01/2025\n\n"
+        "Intelligence (2B C): Corvin Dale was seen at 14 Oak Street on 11/01/2025. CAWN served on "
+        "Corvin Dale on 12/01/2025.\n",
+        "intel.md",
+    )
+    (t,) = doc["tracking"]
+    assert (t["record"], t["grading"]) == ("disruption", "2B C")
+    assert {r.get("grading") for r in doc["relationships"]} == {"2B C"}

@@ -31,7 +31,12 @@ def test_an_analyst_records_their_localitys_children(service: Service, store: St
     )
     assert status == 200 and body["tracking_records"] == 2
     got = held(store)
-    assert [got["ra-1"].fields["level"], got["ra-2"].fields["level"]] == ["amber", "red"]
+    # a new record of a writer who does not see everything takes an id of their namespace, as an
+    # entity does; who recorded it is the writer, whatever the file says
+    assert [got["east:ra-1"].fields["level"], got["east:ra-2"].fields["level"]] == ["amber", "red"]
+    assert {t.recorded_by for t in got.values()} == {"ana"}
+    again = post_import(service, ana, {"tracking.jsonl": [line("east:ra-1", "c-1", level="green")]})
+    assert again[0] == 200 and held(store)["east:ra-1"].fields["level"] == "green"  # theirs: replaced
     # the write is logged as collected about the child the records are about
     logged = [json.loads(x) for x in _audit_log.read_text().splitlines()]
     (write,) = [r for r in logged if r["operation"] == "collection" and r.get("detail", {}).get("tracking") == 2]
@@ -63,6 +68,45 @@ def test_a_record_id_held_in_another_locality_is_not_taken_over(service: Service
     assert got["ra-1"].subject == "c-3" and got["ra-1"].fields["level"] == "red"  # West's, as it was
     (mine,) = [t for t in got.values() if t.subject == "c-1"]
     assert mine.id.startswith("east:") and mine.fields["level"] == "amber"
+
+
+def test_a_record_id_held_elsewhere_is_answered_as_an_unused_one(service: Service, store: Store) -> None:
+    """An id held for another locality's record, for a C-graded one, or for a record naming what the
+    writer does not see is renamed exactly as an id held nowhere is: no oracle, no takeover."""
+    admin = service.token("admin", ())
+    west = line("w-1", "c-3", level="red")
+    graded = line("c-1g", "c-1", level="red", grading="2B C")
+    naming = {"id": "m-1", "record": "missing_episode", "subject": "c-1", "date": "2025-03-01", "source": "f"}
+    naming |= {"recorded_by": "x", "with_children": ["c-3"], "found_at": "l-2"}
+    assert post_import(service, admin, {"tracking.jsonl": [west, graded, naming]})[0] == 200
+    before = held(store)
+    ana = service.token("analyst", ("East",))
+    chair_like = service.keys.mint("ana-p", "analyst", ["East"], clearance="P")
+    for token, taken, unused in ((ana, "w-1", "nx-1"), (ana, "m-1", "nx-2"), (chair_like, "c-1g", "nx-3")):
+        a = post_import(service, token, {"tracking.jsonl": [line(taken, "c-1")]})
+        b = post_import(service, token, {"tracking.jsonl": [line(unused, "c-1")]})
+        assert a[0] == b[0] == 200 and same_but_ids(a[1], b[1], (taken, unused))
+    after = held(store)
+    assert {i: after[i] for i in before} == before  # the records held are as they were
+    assert {"east:w-1", "east:m-1", "east.p:c-1g"} <= set(after)
+
+
+def test_bad_input_is_refused_without_a_server_error(service: Service, store: Store) -> None:
+    ana = service.token("analyst", ("East",))
+    deep = {**line("p-1", "c-1"), "record": "plan", "plan_kind": "CHILD_PLAN"}
+    deep.pop("level")
+    cases = [
+        {**deep, "actions": json.loads("[" * 600 + "]" * 600)},
+        {**line("x", "c-1"), "record": ["plan"]},
+        {**line("x", "c-1"), "record": {"a": 1}},
+        line("n\u0000ul", "c-1"),
+    ]
+    for bad in cases:
+        status, body = post_import(service, ana, {"tracking.jsonl": [bad]})
+        assert status == 422 and "tracking.jsonl:1" in str(body), (bad, status, body)
+    assert held(store) == {}
+    status, body = post_import(service, ana, {"tracking.jsonl": [line("x", "c-1", locality="West")]})
+    assert status == 403 and str(body["detail"]).startswith("tracking.jsonl:1:")  # no server path in it
 
 
 def test_a_bad_line_writes_nothing_of_the_import(service: Service, store: Store) -> None:

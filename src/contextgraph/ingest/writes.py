@@ -124,7 +124,8 @@ def scope_batch(store: Store, flt: Filter, batch: Batch, user: str) -> Scoped:
     """
     judgements = [replace(j, user=user) for j in batch.judgements]
     if sees_everything(flt):
-        return Scoped(Batch(batch.entities, batch.relationships, judgements, batch.tracking, batch.where))
+        tracking = [replace(t, recorded_by=user) for t in batch.tracking]  # who recorded them is the writer
+        return Scoped(Batch(batch.entities, batch.relationships, judgements, tracking, batch.where))
     services = [e for e in batch.entities if e.kind == "service"]
     changed = sorted({e.id for e in services if shared_service(e) is None})
     if changed:
@@ -166,7 +167,8 @@ def scope_batch(store: Store, flt: Filter, batch: Batch, user: str) -> Scoped:
         for r in batch.relationships
     ]
     judgements = [replace(j, a=new(j.a), b=new(j.b)) for j in judgements]
-    tracking = scope_tracking(store, flt, [t.renamed(new) for t in batch.tracking], batch.where)
+    mine = [replace(t.renamed(new), recorded_by=user) for t in batch.tracking]
+    tracking = scope_tracking(store, flt, mine, batch.where)
     where = {t.id: batch.where.get(old.id, "") for t, old in zip(tracking, batch.tracking, strict=True)}
     return Scoped(Batch(entities, relationships, judgements, tracking, where), renamed)
 
@@ -174,9 +176,12 @@ def scope_batch(store: Store, flt: Filter, batch: Batch, user: str) -> Scoped:
 def scope_tracking(store: Store, flt: Filter, records: list[Tracked], where: dict[str, str]) -> list[Tracked]:
     """Tracking records as a writer within ``flt`` (who does not see everything) may write them:
     each in their localities and of their clearance, or an error naming the line. The entities
-    they name were looked up as the writer sees them when the folder was read. A record id held
-    already for a record the writer may not see is not theirs to replace: theirs takes the
-    first free id of their namespace, as a new entity's does."""
+    they name were looked up as the writer sees them when the folder was read.
+
+    A record's id is kept only when the record held under it is the writer's: about an entity they
+    may change, of their clearance and localities, naming only entities they see. Any other id
+    takes the first free one of their namespace (``east:r-1``), whether a record is held under it
+    elsewhere or not, as a new entity's does: the id they get back tells nothing of the store."""
     problems = []
     for t in records:
         at = where.get(t.id, f"record {t.id!r}")
@@ -188,13 +193,18 @@ def scope_tracking(store: Store, flt: Filter, records: list[Tracked], where: dic
         raise NotYours(problems)
 
     def theirs(t: Tracked) -> bool:
-        return (not flt.public_only or t.handling == "P") and bool(changeable(store, flt, [t.subject]))
+        if flt.public_only and t.handling != "P":
+            return False
+        if t.locality is not None and flt.localities is not None and t.locality not in flt.localities:
+            return False
+        names = t.involves
+        return len(linkable(store, flt, names)) == len(names) and bool(changeable(store, flt, [t.subject]))
 
     held = store.tracked([t.id for t in records])
     out = []
     for t in records:
         stored = held.get(t.id)
-        if stored is not None and not theirs(stored):
+        if stored is None or not theirs(stored):
             subject = store.get(t.subject)
             first = namespaced(t.id, subject.locality if subject else None, _clearance(flt))
             candidate = first

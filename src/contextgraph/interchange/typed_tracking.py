@@ -76,7 +76,7 @@ def _struct(name: str) -> type[msgspec.Struct]:
 _STRUCTS = {name: _struct(name) for name in RECORD_KINDS}
 _KIND_OF = {s: name for name, s in _STRUCTS.items()}
 _DECODER: msgspec.json.Decoder[Any] = msgspec.json.Decoder(functools.reduce(operator.or_, _STRUCTS.values()))
-_BAD = (msgspec.ValidationError, msgspec.DecodeError, TrackingError, GradingError)
+_BAD = (msgspec.ValidationError, msgspec.DecodeError, TrackingError, GradingError, RecursionError)
 
 
 class _Refused(Exception):
@@ -84,7 +84,7 @@ class _Refused(Exception):
 
 
 def _text(v: Any) -> str:
-    if not v or v != v.strip():
+    if not v or v != v.strip() or "\x00" in v:
         raise _Refused
     return str(v)
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Final, Literal
 
 from ..errors import BadInput
@@ -495,7 +495,7 @@ class Tracked:
         if not isinstance(obj, dict):
             raise TrackingError(f"{where}: expected a JSON object")
         kind_name = obj.get("record")
-        if kind_name not in RECORD_KINDS:
+        if not isinstance(kind_name, str) or kind_name not in RECORD_KINDS:
             known = ", ".join(RECORD_KINDS)
             raise TrackingError(f"{where}: field 'record': {kind_name!r} is not a kind of record ({known})")
         kind = RECORD_KINDS[kind_name]
@@ -549,6 +549,8 @@ def _check(f: Field, value: Any, where: str, name: str | None = None) -> Any:
     if t in ("text", "entity", "code"):
         if type(value) is not str or not value.strip():
             raise TrackingError(f"{_at(where, name)}: expected text")
+        if "\x00" in value:
+            raise TrackingError(f"{_at(where, name)}: holds a NUL character")
         value = value.strip()
         if t == "code" and f.codes is not None and value not in codes_of(f.codes):
             raise TrackingError(f"{_at(where, name)}: {value!r} is not one of {', '.join(code_list(f.codes))}")
@@ -621,8 +623,8 @@ _DAY = Field("date", "date", "")
 def moment(value: str) -> str:
     """A date, or a date and time, as a record keeps it (raises :class:`TrackingError`).
 
-    >>> moment("2025-02-01T21:30:00"), moment("2025-02-01")
-    ('2025-02-01T21:30', '2025-02-01')
+    >>> moment("2025-02-01T21:30:00"), moment("2025-02-01"), moment("2025-06-01T10:00+01:00")
+    ('2025-02-01T21:30', '2025-02-01', '2025-06-01T09:00')
     """
     return str(_check(_MOMENT, value, "value"))
 
@@ -648,8 +650,8 @@ def _datetime(value: Any, where: str) -> str:
         raise TrackingError(
             f"{where}: {value!r} is not a date (YYYY-MM-DD) or date and time (YYYY-MM-DDTHH:MM)"
         ) from None
-    if got.tzinfo is not None:
-        got = got.replace(tzinfo=None)
+    if got.tzinfo is not None:  # kept in UTC, so that two times compare as they happened
+        got = got.astimezone(UTC).replace(tzinfo=None)
     return got.isoformat(timespec="minutes")
 
 

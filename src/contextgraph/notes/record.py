@@ -14,7 +14,7 @@ from typing import Any, Literal
 from ..model import REL_TYPES
 from ..model.tracking import RECORD_KINDS
 from .confidence import judge
-from .lexicon import _FULL_NAME, _bare, norm
+from .lexicon import _FULL_NAME, _bare, _grading, norm
 from .patterns import compiled as _rx
 from .services import compile_local_services, local_services
 from .spans import span_of, unit_offsets
@@ -122,6 +122,7 @@ class Extraction:
         self.current: Unit | None = None  # the sentence or row relationships are being read from
         self.subject: Ent | None = None  # the person a return interview or a profile is about
         self.tracking: list[Any] = []  # the tracking records stated (:mod:`.tracked` drafts)
+        self.gradings: dict[int, str | None] = {}  # the grading each unit was read under (by ``id(unit)``)
         self._full_names: dict[str, list[re.Match[str]]] = {}
 
     def full_names(self, text: str) -> list[re.Match[str]]:
@@ -246,6 +247,9 @@ class Extraction:
             if id(d.subject) not in kept:
                 continue
             t: dict[str, Any] = {"id": f"t{n}", "record": d.record, "subject": d.subject.id, "date": d.date, **d.fields}
+            graded = self.gradings.get(id(d.unit)) or _grading(d.unit.text)
+            if graded:  # intelligence: the grading its sentence, paragraph or section was given
+                t["grading"] = graded
             for name, ents in d.named.items():
                 ids = [e.id for e in ents if id(e) in kept]
                 if ids:

@@ -139,6 +139,7 @@ def _relations(x: Extraction, units: list[Unit]) -> None:
             elif lead and lead.ent.kind == "location":
                 block_ctx.place = lead.ent
         grading = _grading(u.text) or block_ctx.grading or (sec.grading if sec else None)
+        x.gradings[id(u)] = grading
         people = _dedupe([f.ent for f in found if f.ent.kind in ("child", "person_of_concern")])
         places = _dedupe([f.ent for f in found if f.ent.kind == "location"])
         schools = _dedupe([f.ent for f in found if f.ent.kind == "school"])
@@ -317,6 +318,7 @@ def _relate_row(x: Extraction, u: Unit, sec_grading: str | None) -> bool:
     if not subjects and not places:
         return False
     grading = _grading(u.text) or sec_grading
+    x.gradings[id(u)] = grading
     for (col, cell, start, end), role in zip(cells, roles, strict=True):
         if not cell or (subject_cell and start == subject_cell[2]) or (place_cell and start == place_cell[2]):
             continue

@@ -272,7 +272,7 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
                 batch = read_folder(folder, known_kinds=lambda ids: _kinds(linkable(store, scope, ids)))
                 scoped = scope_batch(store, scope, batch, ctx.who.user)
             except NotYours as exc:
-                raise _problem(403, exc.problems[0]) from None
+                raise _problem(403, _relative(exc.problems[0], folder)) from None
             except InputError as exc:
                 raise _problem(422, [_relative(p, folder) for p in exc.problems]) from None
         before = unseen(store, scope, scoped.batch.relationships)
