@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from contextgraph.interchange.synth import generate
-from contextgraph.model.tracking import Tracked
+from contextgraph.model.tracked import Tracked
 from contextgraph.store import Store, open_store
 
 from .cli import cg

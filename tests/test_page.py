@@ -24,7 +24,7 @@ import pytest
 
 from contextgraph.interchange import entity_from_json, relationship_from_json
 from contextgraph.interchange.synth import generate
-from contextgraph.model.tracking import Tracked
+from contextgraph.model.tracked import Tracked
 from contextgraph.service.auth import ENV_LOCAL_KEY, LocalKeys
 from contextgraph.store import open_store
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from contextgraph.analysis.report import analyse_store
 from contextgraph.model import Entity
-from contextgraph.model.tracking import Tracked
+from contextgraph.model.tracked import Tracked
 from contextgraph.store import Filter, Store
 
 from .data import rel

@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 
-from contextgraph.model.tracking import Tracked, TrackingError, steps
+from contextgraph.model.timeline import steps
+from contextgraph.model.tracked import Tracked
+from contextgraph.model.tracking import TrackingError
 from contextgraph.store import Store
 
 from .test_store_contract import loaded  # noqa: F401 (the loaded store fixture)

@@ -13,7 +13,8 @@ import pytest
 
 from contextgraph.interchange.synth import generate
 from contextgraph.interchange.typed_tracking import tracking
-from contextgraph.model.tracking import Tracked, TrackingError
+from contextgraph.model.tracked import Tracked
+from contextgraph.model.tracking import TrackingError
 
 
 def checked(line: dict[str, Any]) -> Tracked | None:

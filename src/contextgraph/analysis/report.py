@@ -21,7 +21,8 @@ from msgspec.structs import replace
 
 from ..memory import paused_gc
 from ..model import Entity, initials
-from ..model.tracking import Tracked, describe
+from ..model.timeline import describe
+from ..model.tracked import Tracked
 from ..projection import Projection
 from ..store.base import Store
 from ..store.filter import Filter

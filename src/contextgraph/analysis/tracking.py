@@ -7,7 +7,7 @@ a recent step up on the pathway are evidence, with weights in
 :class:`~contextgraph.analysis.weights.Weights`; a child with an open plan, or a spell open to a
 service that has not closed, is open to services.
 
->>> from contextgraph.model.tracking import Tracked
+>>> from contextgraph.model.tracked import Tracked
 >>> from contextgraph.projection import Projection
 >>> p = Projection.from_lists(["a", "b"], ["child", "child"], [None, None], [])
 >>> eps = [Tracked(f"m{i}", "missing_episode", "a", d, "f", "u") for i, d in enumerate(["2025-01-01", "2025-03-01"])]
@@ -26,7 +26,8 @@ import numpy as np
 import numpy.typing as npt
 
 from ..model import day
-from ..model.tracking import Tracked, steps, when_text
+from ..model.timeline import steps, when_text
+from ..model.tracked import Tracked
 
 if TYPE_CHECKING:
     from ..projection import Projection

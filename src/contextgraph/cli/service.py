@@ -110,7 +110,7 @@ def _load_sample(url: str) -> None:
     from ..interchange import entity_from_json, relationship_from_json
     from ..interchange.synth import LOCALITIES as SAMPLE_LOCALITIES
     from ..interchange.synth import SAMPLE_AREA, generate
-    from ..model.tracking import Tracked
+    from ..model.tracked import Tracked
     from ..service.audit import acting
 
     with opened(url, access_log(url, create=True), create=True) as s:

@@ -34,7 +34,7 @@ def timeline(
     """What happened to an entity over time: its missing episodes, referrals, risk assessments,
     plans, disruptions and outcome reviews, and those of others that name it, oldest first; for
     a child, their moves on the risk pathway."""
-    from ..model.tracking import describe, steps
+    from ..model.timeline import describe, steps
 
     check_format(fmt)
     purpose = purpose_of("timeline", purpose)

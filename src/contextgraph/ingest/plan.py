@@ -13,7 +13,8 @@ from typing import Any
 
 from ..localities import Localities
 from ..model import Assertion, Entity, Relationship, handling_code, service_id
-from ..model.tracking import RECORD_KINDS, Tracked
+from ..model.tracked import Tracked
+from ..model.tracking import RECORD_KINDS
 from ..notes.extract import extract_parsed
 from ..notes.parse import parse_note
 from ..notes.record import tracked_names

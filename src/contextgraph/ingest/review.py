@@ -29,7 +29,8 @@ from typing import Any
 from ..errors import BadInput
 from ..localities import Localities, unconfigured_message
 from ..model import KINDS, REL_TYPES, SERVICES, GradingError, normalise_grading, parse_date, service_id
-from ..model.tracking import Tracked, describe
+from ..model.timeline import describe
+from ..model.tracked import Tracked
 from ..notes.dates import event_dates
 from ..notes.extract import extract_parsed
 from ..notes.lexicon import _grading

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field, replace
 
 from ..interchange import Batch, InputError
 from ..model import Assertion, Entity, Relationship, canonical_pair, service_id
-from ..model.tracking import Tracked
+from ..model.tracked import Tracked
 from ..store import Filter, Store, WriteSummary
 
 MAX_TRIES = 50

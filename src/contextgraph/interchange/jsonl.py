@@ -32,7 +32,8 @@ from ..model import (
     normalise_grading,
     parse_date,
 )
-from ..model.tracking import Tracked, TrackingError
+from ..model.tracked import Tracked
+from ..model.tracking import TrackingError
 from ..store.types import Judgement
 from . import typed, typed_tracking
 

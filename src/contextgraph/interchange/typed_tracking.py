@@ -4,7 +4,7 @@ checked as it is decoded), then its values checked against the kind's code lists
 with what is cached for values seen before. Anything else — a field the kind does not have, a
 value of the wrong type or one that fails a check, a value with spaces around it, a list of items
 (a plan's actions, a review's scores) — gives ``None``, and the line is read again by the checked
-reader (:meth:`~contextgraph.model.tracking.Tracked.from_json`), which names the problem. Both
+reader (:meth:`~contextgraph.model.tracked.Tracked.from_json`), which names the problem. Both
 readers give the same record for the same line: a test holds them to it.
 
 >>> tracking(b'{"id": "r1", "record": "risk_assessment", "subject": "c1", "date": "2025-01-02",'
@@ -25,16 +25,8 @@ from typing import Any
 import msgspec
 
 from ..model import GradingError, normalise_grading
-from ..model.tracking import (
-    RECORD_KINDS,
-    Field,
-    Tracked,
-    TrackingError,
-    check_rules,
-    code_list,
-    day_of,
-    moment,
-)
+from ..model.tracked import Tracked, check_rules, day_of, moment
+from ..model.tracking import RECORD_KINDS, Field, TrackingError, code_list
 
 _COMMON: list[tuple[str, Any, Any]] = [
     ("id", str, msgspec.NODEFAULT),

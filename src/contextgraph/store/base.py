@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..memory import paused_gc
 from ..model import Entity, Relationship
-from ..model.tracking import Tracked
+from ..model.tracked import Tracked
 from . import identities, reads, tracking, upsert
 from .codec import new_record
 from .errors import StoreError

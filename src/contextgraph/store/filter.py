@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from ..model import KINDS, REL_TYPES, Grading, Relationship
-from ..model.tracking import Tracked
+from ..model.tracked import Tracked
 from .errors import StoreError
 
 
@@ -95,7 +95,7 @@ class Filter:
         not theirs, or its subject not one they see (``seen``); else the record, with the
         other entities it names that they do not see taken out.
 
-        >>> from contextgraph.model.tracking import Tracked
+        >>> from contextgraph.model.tracked import Tracked
         >>> t = Tracked("d", "disruption", "p1", "2025-01-01", "f", "u", grading="2B C",
         ...             fields={"disruption_kind": "CAWN", "children": ["c1", "c9"]})
         >>> Filter.of(handling=["P"]).tracking_ok(t, lambda i: True) is None

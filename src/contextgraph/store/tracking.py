@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from ..model.tracking import Tracked, TrackingError, by_date
+from ..model.timeline import by_date
+from ..model.tracked import Tracked
+from ..model.tracking import TrackingError
 from .types import WriteAbout
 
 if TYPE_CHECKING:

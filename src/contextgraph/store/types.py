@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Protocol, TypeVar, runtime_checkable
 
 from ..model import Entity, Relationship
-from ..model.tracking import Tracked
+from ..model.tracked import Tracked
 
 if TYPE_CHECKING:
     from .base import Store

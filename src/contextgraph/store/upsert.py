@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..memory import paused_gc
 from ..model import Entity, Relationship
-from ..model.tracking import Tracked
+from ..model.tracked import Tracked
 from .merge import group_entities, group_relationships, merge_entity, merge_relationship, same_entity, same_rel
 from .tracking import check_names
 from .types import Key, WriteAbout, WriteSummary

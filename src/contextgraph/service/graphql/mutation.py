@@ -16,7 +16,8 @@ from ...ingest.pipeline import ReviewError, decide_review, ingest_text
 from ...ingest.writes import linkable, scope_tracking, sees_everything, stored_id
 from ...interchange import InputError, entity_from_json, relationship_from_json
 from ...model import REL_TYPES, Entity, service_id
-from ...model.tracking import Tracked, TrackingError
+from ...model.tracked import Tracked
+from ...model.tracking import TrackingError
 from ...notes.parse import NoteError
 from ...store import Filter, StoreError
 from ..audit import AuditError

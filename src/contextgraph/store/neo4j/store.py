@@ -20,7 +20,8 @@ from neo4j import Driver, GraphDatabase
 from neo4j.exceptions import Neo4jError, ServiceUnavailable
 
 from ...model import KINDS, TYPE_CODES, Entity, Relationship, flagged
-from ...model.tracking import RECORD_KINDS, Tracked
+from ...model.tracked import Tracked
+from ...model.tracking import RECORD_KINDS
 from ...projection import Projection
 from ...queries import query
 from ..base import Store, Txn

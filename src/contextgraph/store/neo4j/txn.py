@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from neo4j import ManagedTransaction
 
 from ...model import KINDS, REL_TYPES, Entity, Relationship
-from ...model.tracking import Tracked
+from ...model.tracked import Tracked
 from ...queries import query
 from ..base import Txn
 from ..types import RECORD_TABLES, Key, Named

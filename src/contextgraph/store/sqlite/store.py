@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING, TypeVar
 import orjson
 
 from ...model import KINDS, TYPE_CODES, Entity, Relationship
-from ...model.tracking import RECORD_KINDS, Tracked
+from ...model.tracked import Tracked
+from ...model.tracking import RECORD_KINDS
 from ..base import Store, Txn
 from ..errors import StoreError
 from ..filter import Filter

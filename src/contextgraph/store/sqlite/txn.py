@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from ...model import KIND_CODES, Entity, Relationship, day, flagged, grade_code
-from ...model.tracking import Tracked
+from ...model.tracked import Tracked
 from ..base import Txn
 from ..types import RECORD_TABLES, Key, Named
 from .codec import BULK_ROWS, KIND_CODE, TYPE_CODE, dumps, entity_row, relationship_of_row, summary_of, trim

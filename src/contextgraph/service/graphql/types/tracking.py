@@ -11,7 +11,9 @@ from strawberry.scalars import JSON
 
 from ....ingest.writes import linkable
 from ....model import initials
-from ....model.tracking import RECORD_KINDS, Step, Tracked, describe, steps
+from ....model.timeline import Step, describe, steps
+from ....model.tracked import Tracked
+from ....model.tracking import RECORD_KINDS
 from ..context import Context
 
 _built: Any = enum.Enum("RecordKind", [(k.upper(), k) for k in RECORD_KINDS])  # type: ignore[misc]

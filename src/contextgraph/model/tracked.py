@@ -1,0 +1,343 @@
+"""A tracking record (:mod:`.tracking` defines its kinds and fields), checked field by field as
+it is read, and the checks across its fields."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
+from typing import Any
+
+from .grading import GradingError, handling_code, normalise_grading
+from .tracking import COMMON_FIELDS, RECORD_KINDS, Field, RecordKind, TrackingError, code_list, codes_of
+
+_COMMON = frozenset(f.name for f in COMMON_FIELDS)
+_ALLOWED = {k.name: _COMMON | {f.name for f in k.fields} for k in RECORD_KINDS.values()}
+
+
+@dataclass(frozen=True)
+class Tracked:
+    """A tracking record: its kind, the entity it is about, when, where it came from, and the
+    kind's own fields (checked).
+
+    >>> t = Tracked.from_json({"id": "r1", "record": "referral", "subject": "c1", "date": "2025-01-02",
+    ...     "source": "form-9", "recorded_by": "ana", "source_agency": "school", "decision": "pending"})
+    >>> t.day, t.fields["decision"], t.involves
+    ('2025-01-02', 'pending', ('c1',))
+    """
+
+    id: str
+    record: str
+    subject: str
+    date: str
+    source: str
+    recorded_by: str
+    locality: str | None = None
+    grading: str | None = None
+    fields: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def kind(self) -> RecordKind:
+        return RECORD_KINDS[self.record]
+
+    @property
+    def day(self) -> str:
+        """The date part of :attr:`date`."""
+        return self.date[:10]
+
+    @property
+    def handling(self) -> str:
+        """The handling code its grading puts it under (P when ungraded)."""
+        return handling_code(self.grading)
+
+    @property
+    def involves(self) -> tuple[str, ...]:
+        """Every entity it names: its subject first, then those its fields name."""
+        return tuple(dict.fromkeys(e for _, e, _ in self.named()))
+
+    def named(self) -> list[tuple[str, str, frozenset[str]]]:
+        """(field, entity id, kinds allowed) for each entity it names, its subject first."""
+        out = [("subject", self.subject, RECORD_KINDS[self.record].subjects)]
+        fields = self.fields
+        for f in RECORD_KINDS[self.record].entity_fields:
+            value = fields.get(f.name)
+            if not value:
+                continue
+            if f.type == "entity":
+                out.append((f.name, value, f.kinds))
+            else:
+                out.extend((f.name, v, f.kinds) for v in value)
+        return out
+
+    def without(self, ids: Iterable[str]) -> Tracked:
+        """This record with ``ids`` taken out of the fields that name other entities (an erasure)."""
+        gone = set(ids)
+        fields = dict(self.fields)
+        for f in self.kind.fields:
+            value = fields.get(f.name)
+            if f.type == "entity" and value in gone:
+                del fields[f.name]
+            elif f.type == "entities" and value:
+                fields[f.name] = [v for v in value if v not in gone]
+        return replace(self, fields=fields)
+
+    def renamed(self, new: Callable[[str], str]) -> Tracked:
+        """This record with each entity it names given by ``new`` (a writer's ids namespaced)."""
+        fields = dict(self.fields)
+        for f in self.kind.fields:
+            value = fields.get(f.name)
+            if f.type == "entity" and value:
+                fields[f.name] = new(value)
+            elif f.type == "entities" and value:
+                fields[f.name] = [new(v) for v in value]
+        return replace(self, subject=new(self.subject), fields=fields)
+
+    def without_text(self) -> Tracked:
+        """This record without its free text, which may name people (for a reader who sees
+        people by initials only).
+
+        >>> t = Tracked("m", "missing_episode", "c", "2025-01-01", "f", "u",
+        ...             fields={"push_pull": "with Tom Hill", "interview_by": "YJS"})
+        >>> t.without_text().fields
+        {'interview_by': 'YJS'}
+        """
+
+        def kept(fields: tuple[Field, ...], values: Mapping[str, Any]) -> dict[str, Any]:
+            out = {}
+            for f in fields:
+                if f.name not in values or (f.type == "text" and f.free):
+                    continue
+                v = values[f.name]
+                out[f.name] = [kept(f.items, item) for item in v] if f.type == "items" else v
+            return out
+
+        return replace(self, fields=kept(self.kind.fields, self.fields))
+
+    def to_json(self) -> dict[str, Any]:
+        """The record as one line of ``tracking.jsonl``: the common fields, then its own."""
+        out: dict[str, Any] = {
+            "id": self.id,
+            "record": self.record,
+            "subject": self.subject,
+            "date": self.date,
+            "source": self.source,
+            "recorded_by": self.recorded_by,
+        }
+        if self.locality:
+            out["locality"] = self.locality
+        if self.grading:
+            out["grading"] = self.grading
+        out.update(self.fields)
+        return out
+
+    @classmethod
+    def from_stored(cls, obj: Mapping[str, Any]) -> Tracked:
+        """A record as a store gave it back (checked when it was written, so not checked again:
+        a level no longer configured is still read)."""
+        own = {k: v for k, v in obj.items() if k not in _COMMON}
+        return cls(
+            id=obj["id"],
+            record=obj["record"],
+            subject=obj["subject"],
+            date=obj["date"],
+            source=obj["source"],
+            recorded_by=obj["recorded_by"],
+            locality=obj.get("locality"),
+            grading=obj.get("grading"),
+            fields=own,
+        )
+
+    @classmethod
+    def from_json(cls, obj: Any, where: str = "record") -> Tracked:
+        """A record read and checked; a :class:`TrackingError` names ``where`` and the field."""
+        if not isinstance(obj, dict):
+            raise TrackingError(f"{where}: expected a JSON object")
+        kind_name = obj.get("record")
+        if not isinstance(kind_name, str) or kind_name not in RECORD_KINDS:
+            known = ", ".join(RECORD_KINDS)
+            raise TrackingError(f"{where}: field 'record': {kind_name!r} is not a kind of record ({known})")
+        kind = RECORD_KINDS[kind_name]
+        common: dict[str, Any] = {}
+        for f in COMMON_FIELDS:
+            if f.name == "record":
+                continue
+            value = obj.get(f.name)
+            if value in (None, ""):
+                if f.required:
+                    raise TrackingError(f"{where}: field {f.name!r} is required")
+                continue
+            common[f.name] = _check(f, value, where, f.name)
+        if "grading" in common:
+            try:
+                common["grading"] = normalise_grading(common["grading"])
+            except GradingError as e:
+                raise TrackingError(f"{where}: field 'grading': {e}") from None
+        unknown = sorted(obj.keys() - _ALLOWED[kind.name])
+        if unknown:
+            raise TrackingError(f"{where}: {kind.name} has no field {unknown[0]!r}")
+        own = {}
+        for f in kind.fields:
+            value = obj.get(f.name)
+            if value is None or value == "" or value == []:
+                if f.required:
+                    raise TrackingError(f"{where}: field {f.name!r} is required for a {kind.name}")
+                continue
+            own[f.name] = _check(f, value, where, f.name)
+        t = cls(record=kind.name, fields=own, **common)
+        check_rules(t, where)
+        return t
+
+
+class _Items(dict[Field, Field]):
+    """The field of one item of a list field, made once for each list field."""
+
+    def __missing__(self, f: Field) -> Field:
+        one = {"codes": "code", "entities": "entity", "dates": "date"}[f.type]
+        got = self[f] = Field(f.name, one, "", codes=f.codes)  # type: ignore[arg-type]
+        return got
+
+
+_ONE = _Items()
+
+
+def _check(f: Field, value: Any, where: str, name: str | None = None) -> Any:
+    """``value`` checked as field ``f`` and normalised; an error names ``where`` and the field
+    ``name`` (the message is made only when there is an error)."""
+    t = f.type
+    if t in ("text", "entity", "code"):
+        if type(value) is not str or not value.strip():
+            raise TrackingError(f"{_at(where, name)}: expected text")
+        if "\x00" in value:
+            raise TrackingError(f"{_at(where, name)}: holds a NUL character")
+        value = value.strip()
+        if t == "code" and f.codes is not None and value not in codes_of(f.codes):
+            raise TrackingError(f"{_at(where, name)}: {value!r} is not one of {', '.join(code_list(f.codes))}")
+        return value
+    if t in ("codes", "entities", "dates"):
+        if not isinstance(value, list):
+            raise TrackingError(f"{_at(where, name)}: expected a list")
+        one = _ONE[f]
+        return list(dict.fromkeys(_check(one, v, where, name) for v in value))
+    if t == "bool":
+        if not isinstance(value, bool):
+            raise TrackingError(f"{_at(where, name)}: expected true or false")
+        return value
+    if t == "int":
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TrackingError(f"{_at(where, name)}: expected a whole number")
+        if (f.low is not None and value < f.low) or (f.high is not None and value > f.high):
+            raise TrackingError(f"{_at(where, name)}: {value} is outside {f.low}-{f.high}")
+        return value
+    if t == "date":
+        got = _DAYS.get(value) if type(value) is str else None
+        if got is not None:
+            return got
+        if not isinstance(value, str):
+            raise TrackingError(f"{_at(where, name)}: expected a date (YYYY-MM-DD)")
+        try:
+            got = date.fromisoformat(value).isoformat()
+        except ValueError:
+            raise TrackingError(f"{_at(where, name)}: {value!r} is not a date (YYYY-MM-DD)") from None
+        if len(_DAYS) < 100_000:
+            _DAYS[value] = got
+        return got
+    if t == "datetime":
+        got = _MOMENTS.get(value) if type(value) is str else None
+        if got is None:
+            got = _datetime(value, _at(where, name))
+            if len(_MOMENTS) < 100_000:
+                _MOMENTS[value] = got
+        return got
+    if t == "items":
+        where = _at(where, name)
+        if not isinstance(value, list):
+            raise TrackingError(f"{where}: expected a list of objects")
+        out = []
+        for i, item in enumerate(value, 1):
+            if not isinstance(item, dict):
+                raise TrackingError(f"{where}, item {i}: expected an object")
+            unknown = sorted(set(item) - {g.name for g in f.items})
+            if unknown:
+                raise TrackingError(f"{where}, item {i}: no field {unknown[0]!r}")
+            got_item = {}
+            for g in f.items:
+                v = item.get(g.name)
+                if v is None or v == "":
+                    if g.required:
+                        raise TrackingError(f"{where}, item {i}: field {g.name!r} is required")
+                    continue
+                got_item[g.name] = _check(g, v, f"{where}, item {i}, field {g.name!r}")
+            out.append(got_item)
+        return out
+    raise AssertionError(t)
+
+
+_DAYS: dict[str, str] = {}
+_MOMENTS: dict[str, str] = {}
+_MOMENT = Field("date", "datetime", "")
+_DAY = Field("date", "date", "")
+
+
+def moment(value: str) -> str:
+    """A date, or a date and time, as a record keeps it (raises :class:`TrackingError`).
+
+    >>> moment("2025-02-01T21:30:00"), moment("2025-02-01"), moment("2025-06-01T10:00+01:00")
+    ('2025-02-01T21:30', '2025-02-01', '2025-06-01T09:00')
+    """
+    return str(_check(_MOMENT, value, "value"))
+
+
+def day_of(value: str) -> str:
+    """A date as a record keeps it (raises :class:`TrackingError`)."""
+    return str(_check(_DAY, value, "value"))
+
+
+def _at(where: str, name: str | None) -> str:
+    return where if name is None else f"{where}: field {name!r}"
+
+
+def _datetime(value: Any, where: str) -> str:
+    """A date (``YYYY-MM-DD``) or a date and time (``YYYY-MM-DDTHH:MM[:SS]``), as given but checked."""
+    if not isinstance(value, str):
+        raise TrackingError(f"{where}: expected a date or a date and time")
+    try:
+        if len(value) == 10:
+            return date.fromisoformat(value).isoformat()
+        got = datetime.fromisoformat(value)
+    except ValueError:
+        raise TrackingError(
+            f"{where}: {value!r} is not a date (YYYY-MM-DD) or date and time (YYYY-MM-DDTHH:MM)"
+        ) from None
+    if got.tzinfo is not None:  # kept in UTC, so that two times compare as they happened
+        got = got.astimezone(UTC).replace(tzinfo=None)
+    return got.isoformat(timespec="minutes")
+
+
+def check_rules(t: Tracked, where: str) -> None:
+    """The checks across fields."""
+    f = t.fields
+    if t.record == "missing_episode":
+        back = f.get("returned")
+        if back is not None and sortable(back) < sortable(t.date):
+            raise TrackingError(
+                f"{where}: field 'returned': {back} is before the child was reported missing ({t.date})"
+            )
+        if f.get("interview_date") and f["interview_date"] < t.day:
+            raise TrackingError(f"{where}: field 'interview_date': before the episode began ({t.day})")
+        if t.subject in f.get("with_children", ()):
+            raise TrackingError(f"{where}: field 'with_children': names the child the episode is about")
+    if t.record == "referral" and f.get("decision") == "rejected" and not f.get("reason"):
+        raise TrackingError(f"{where}: field 'reason' is required when a referral is rejected")
+    if t.record == "plan" and f.get("closed") and f["closed"] < t.day:
+        raise TrackingError(f"{where}: field 'closed': before the plan opened ({t.day})")
+    if t.record == "service_episode" and f.get("closed") and f["closed"] < t.day:
+        raise TrackingError(f"{where}: field 'closed': before the service opened ({t.day})")
+
+
+def sortable(value: str) -> str:
+    """A record's date as it sorts among dates and times (a bare date first in its day).
+
+    >>> sortable("2025-01-02") < sortable("2025-01-02T08:00")
+    True
+    """
+    return value if len(value) > 10 else value + "T00:00"
