@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from .grading import GradingError, handling_code, normalise_grading
+from .records import parse_date
 from .tracking import COMMON_FIELDS, RECORD_KINDS, Field, RecordKind, TrackingError, code_list, codes_of
 
 _COMMON = frozenset(f.name for f in COMMON_FIELDS)
@@ -229,17 +230,12 @@ def _check(f: Field, value: Any, where: str, name: str | None = None) -> Any:
             raise TrackingError(f"{_at(where, name)}: {value} is outside {f.low}-{f.high}")
         return value
     if t == "date":
-        got = _DAYS.get(value) if type(value) is str else None
-        if got is not None:
-            return got
-        if not isinstance(value, str):
-            raise TrackingError(f"{_at(where, name)}: expected a date (YYYY-MM-DD)")
         try:
-            got = date.fromisoformat(value).isoformat()
+            got = parse_date(value)  # checked, and kept for the next time, as an entity's dates are
         except ValueError:
-            raise TrackingError(f"{_at(where, name)}: {value!r} is not a date (YYYY-MM-DD)") from None
-        if len(_DAYS) < 100_000:
-            _DAYS[value] = got
+            got = None
+        if got is None:
+            raise TrackingError(f"{_at(where, name)}: {value!r} is not a date (YYYY-MM-DD)")
         return got
     if t == "datetime":
         got = _MOMENTS.get(value) if type(value) is str else None
@@ -272,7 +268,6 @@ def _check(f: Field, value: Any, where: str, name: str | None = None) -> Any:
     raise AssertionError(t)
 
 
-_DAYS: dict[str, str] = {}
 _MOMENTS: dict[str, str] = {}
 _MOMENT = Field("date", "datetime", "")
 _DAY = Field("date", "date", "")

@@ -173,8 +173,8 @@ class Journal:
         inside = set(ids)
         ends = list(dict.fromkeys(x for r in about.relationships for x in (r.source, r.target) if x not in inside))
         # the entities the tracking records written with it name: collected about, like a link's ends
-        named = [x for t in about.tracking for x in t.involves if x not in inside and x not in ends]
-        ends += list(dict.fromkeys(named))
+        known = inside | set(ends)
+        ends += list(dict.fromkeys(x for t in about.tracking for x in t.involves if x not in known))
         if about.tracking:
             detail["tracking"] = len(about.tracking)
         sources = [str(r.get("id")) for t, r in about.records if t == "sources"]
