@@ -23,6 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 import msgspec
+from msgspec.structs import astuple
 
 from ..model import GradingError, normalise_grading
 from ..model.tracked import Tracked, check_rules, day_of, moment
@@ -37,6 +38,8 @@ _COMMON: list[tuple[str, Any, Any]] = [
     ("locality", str | None, None),
     ("grading", str | None, None),
 ]
+
+_N_COMMON = len(_COMMON)
 
 _TYPES: dict[str, Any] = {
     "text": str,
@@ -140,25 +143,28 @@ class Reader:
         try:
             x = _DECODER.decode(raw)
             name = _KIND_OF[type(x)]
+            values = astuple(x)  # the common fields, then the kind's own, in the model's order
             own: dict[str, Any] = {}
-            for field_name, required, check in self.plans[name]:
-                v = getattr(x, field_name)
+            for (field_name, required, check), v in zip(self.plans[name], values[_N_COMMON:]):
                 if v is None or v == "" or v == []:
                     if required:
                         return None
                     continue
                 own[field_name] = check(v)
-            grading = x.grading
-            t = Tracked(
-                id=_text(x.id),
-                record=name,
-                subject=_text(x.subject),
-                date=moment(x.date),
-                source=_text(x.source),
-                recorded_by=_text(x.recorded_by),
-                locality=_text(x.locality) if x.locality else None,
-                grading=normalise_grading(grading) if grading else None,
-                fields=own,
+            eid, subject, when, source, by, locality, grading = values[:_N_COMMON]
+            for text in (eid, subject, source, by):
+                if not text or text != text.strip() or "\x00" in text:
+                    return None
+            t = Tracked.made(
+                eid,
+                name,
+                subject,
+                moment(when),
+                source,
+                by,
+                _text(locality) if locality else None,
+                normalise_grading(grading) if grading else None,
+                own,
             )
             check_rules(t, "")
         except (*_BAD, _Refused):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -51,13 +52,18 @@ class Tracked:
         """The handling code its grading puts it under (P when ungraded)."""
         return handling_code(self.grading)
 
-    @property
+    @cached_property
     def involves(self) -> tuple[str, ...]:
-        """Every entity it names: its subject first, then those its fields name."""
+        """Every entity it names: its subject first, then those its fields name (worked out once:
+        an import asks for it when it checks, logs and writes a record)."""
         return tuple(dict.fromkeys(e for _, e, _ in self.named()))
 
-    def named(self) -> list[tuple[str, str, frozenset[str]]]:
+    def named(self) -> tuple[tuple[str, str, frozenset[str]], ...]:
         """(field, entity id, kinds allowed) for each entity it names, its subject first."""
+        return self._named
+
+    @cached_property
+    def _named(self) -> tuple[tuple[str, str, frozenset[str]], ...]:
         out = [("subject", self.subject, RECORD_KINDS[self.record].subjects)]
         fields = self.fields
         for f in RECORD_KINDS[self.record].entity_fields:
@@ -68,7 +74,7 @@ class Tracked:
                 out.append((f.name, value, f.kinds))
             else:
                 out.extend((f.name, v, f.kinds) for v in value)
-        return out
+        return tuple(out)
 
     def without(self, ids: Iterable[str]) -> Tracked:
         """This record with ``ids`` taken out of the fields that name other entities (an erasure)."""
@@ -132,20 +138,56 @@ class Tracked:
         return out
 
     @classmethod
+    def made(
+        cls,
+        id: str,
+        record: str,
+        subject: str,
+        date: str,
+        source: str,
+        recorded_by: str,
+        locality: str | None,
+        grading: str | None,
+        fields: Mapping[str, Any],
+    ) -> Tracked:
+        """A record of values already checked (read back from a store, or by the quick reader),
+        made without the frozen dataclass's ``__init__``, which sets each field through
+        ``object.__setattr__`` and was most of the time of reading a stored record.
+
+        >>> Tracked.made("r", "referral", "c", "2025-01-02", "f", "u", None, None, {}) == Tracked(
+        ...     "r", "referral", "c", "2025-01-02", "f", "u")
+        True
+        """
+        t = object.__new__(cls)
+        t.__dict__.update(
+            id=id,
+            record=record,
+            subject=subject,
+            date=date,
+            source=source,
+            recorded_by=recorded_by,
+            locality=locality,
+            grading=grading,
+            fields=fields,
+        )
+        return t
+
+    @classmethod
     def from_stored(cls, obj: Mapping[str, Any]) -> Tracked:
         """A record as a store gave it back (checked when it was written, so not checked again:
         a level no longer configured is still read)."""
         own = {k: v for k, v in obj.items() if k not in _COMMON}
-        return cls(
-            id=obj["id"],
-            record=obj["record"],
-            subject=obj["subject"],
-            date=obj["date"],
-            source=obj["source"],
-            recorded_by=obj["recorded_by"],
-            locality=obj.get("locality"),
-            grading=obj.get("grading"),
-            fields=own,
+        g = obj.get
+        return cls.made(
+            obj["id"],
+            obj["record"],
+            obj["subject"],
+            obj["date"],
+            obj["source"],
+            obj["recorded_by"],
+            g("locality"),
+            g("grading"),
+            own,
         )
 
     @classmethod
@@ -296,6 +338,9 @@ def _datetime(value: Any, where: str) -> str:
     if not isinstance(value, str):
         raise TrackingError(f"{where}: expected a date or a date and time")
     try:
+        if len(value) == 16 and value[10] == "T" and value[4] == value[7] == "-" and value[13] == ":":
+            datetime.fromisoformat(value)  # checked; already as a record keeps it
+            return value
         if len(value) == 10:
             return date.fromisoformat(value).isoformat()
         got = datetime.fromisoformat(value)

@@ -176,8 +176,8 @@ class SQLiteStore(Store):
             tx = SQLiteTxn(self)
             try:
                 out = fn(tx)
-                if tx.rebuild:
-                    self._db.execute(sql("create_entities_id"))
+                for query in sorted(tx.rebuild):  # indexes dropped for a large load
+                    self._db.execute(sql(query))
                 self._keep_head(tx)
                 self._db.execute(sql("renew_stamp"))
                 self._db.execute(sql("commit"))

@@ -112,9 +112,12 @@ class SQLiteTxn(Txn):
 
     def _bulk(self, n: int) -> None:
         """Drop the entities' index for a large load into an empty table; rebuilt at commit."""
-        if n >= BULK_ROWS and not self.rebuild and self.db.execute(sql("any_entity")).fetchone() is None:
+        if n >= BULK_ROWS and "create_entities_id" not in self.rebuild and not self._any("any_entity"):
             self.db.execute(sql("drop_entities_id"))
-            self.rebuild.add("entities")
+            self.rebuild.add("create_entities_id")
+
+    def _any(self, query: str) -> bool:
+        return self.db.execute(sql(query)).fetchone() is not None
 
     def put_entities(self, entities: Sequence[Entity], new: bool) -> None:
         ix = self.ix
@@ -254,9 +257,16 @@ class SQLiteTxn(Txn):
 
     def put_tracking(self, records: Sequence[Tracked]) -> None:
         db = self.db
-        held = [i for (i,) in db.execute(sql("tracking_held"), (values(t.id for t in records),))]
-        if held:  # a record replaced: the entities it named before go with it
-            db.executemany(sql("drop_tracking_names"), [(i,) for i in held])
+        if self._any("any_tracking"):
+            held = [i for (i,) in db.execute(sql("tracking_held"), (values(t.id for t in records),))]
+            if held:  # a record replaced: the entities it named before go with it
+                db.executemany(sql("drop_tracking_names"), [(i,) for i in held])
+        elif len(records) >= BULK_ROWS and "create_tracking_record" not in self.rebuild:
+            # a large load into an empty table: its lookups by kind and by record built at commit
+            db.execute(sql("drop_tracking_record"))
+            db.execute(sql("drop_tracking_names_id"))
+            self.rebuild.add("create_tracking_record")
+            self.rebuild.add("create_tracking_names_id")
         db.executemany(sql("put_tracking"), [(t.id, t.record, t.subject, t.date, dumps(t.to_json())) for t in records])
         db.executemany(sql("add_tracking_name"), [(e, t.id) for t in records for e in t.involves])
 

@@ -3,6 +3,22 @@
 -- name: put_tracking
 INSERT OR REPLACE INTO tracking (id, record, subject, date, body) VALUES (?, ?, ?, ?, ?)
 
+-- name: any_tracking
+SELECT 1 FROM tracking LIMIT 1
+
+-- name: drop_tracking_record
+-- Dropped for a large load into an empty table, and built again at commit (as the next).
+DROP INDEX IF EXISTS tracking_record
+
+-- name: create_tracking_record
+CREATE INDEX IF NOT EXISTS tracking_record ON tracking(record, date)
+
+-- name: drop_tracking_names_id
+DROP INDEX IF EXISTS tracking_names_id
+
+-- name: create_tracking_names_id
+CREATE INDEX IF NOT EXISTS tracking_names_id ON tracking_names(id)
+
 -- name: tracking_held
 -- Those of a JSON array of record ids already held.
 SELECT t.id FROM json_each(?) AS w JOIN tracking AS t ON t.id = w.value
