@@ -73,8 +73,11 @@ def main() -> None:
         (without / "tracking.jsonl").unlink()
         made = time.perf_counter() - t0
         kinds = Counter(t["record"] for t in area.tracking)
-        print(f"generated {len(area.entities):,} entities, {len(area.relationships):,} relationships and "
-              f"{len(area.tracking):,} tracking records ({dict(kinds)}) in {made:.0f} s", file=sys.stderr)
+        print(
+            f"generated {len(area.entities):,} entities, {len(area.relationships):,} relationships and "
+            f"{len(area.tracking):,} tracking records ({dict(kinds)}) in {made:.0f} s",
+            file=sys.stderr,
+        )
         plain, tracked = [], []
         for r in range(args.rounds):
             plain.append(imported(without, folder, f"plain{r}"))
@@ -102,8 +105,10 @@ def main() -> None:
                 sizes.append(len(d["entity"]["timeline"]))
     extra = min(tracked) / min(plain) - 1
     print(f"### {time.strftime('%Y-%m-%d')} — tracking records at {args.children:,} children\n")
-    print(f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
-          f"{len(area.tracking):,} records ({', '.join(f'{n:,} {k}' for k, n in kinds.most_common())}).\n")
+    print(
+        f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+        f"{len(area.tracking):,} records ({', '.join(f'{n:,} {k}' for k, n in kinds.most_common())}).\n"
+    )
     print("| measure | result | target | met |\n|---|---:|---:|---|")
     print(f"| import without the records (best of {args.rounds}) | {min(plain):.1f} s | | |")
     print(f"| import with them | {min(tracked):.1f} s | | |")
@@ -113,8 +118,10 @@ def main() -> None:
     print(f"| analysis with them | {analysis['tracked0']:.1f} s | ≤ 10 s | {'yes' if ok else '**no**'} |")
     p95 = pct(times, 0.95)
     print(f"| a child's timeline over GraphQL, p50 | {pct(times, 0.5):.1f} ms | | |")
-    print(f"| p95 ({args.samples} children, {sum(sizes) / len(sizes):.1f} records each) | {p95:.1f} ms | ≤ 20 ms | "
-          f"{'yes' if p95 <= 20 else '**no**'} |")
+    print(
+        f"| p95 ({args.samples} children, {sum(sizes) / len(sizes):.1f} records each) | {p95:.1f} ms | ≤ 20 ms | "
+        f"{'yes' if p95 <= 20 else '**no**'} |"
+    )
 
 
 if __name__ == "__main__":

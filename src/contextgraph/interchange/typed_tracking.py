@@ -145,7 +145,7 @@ class Reader:
             name = _KIND_OF[type(x)]
             values = astuple(x)  # the common fields, then the kind's own, in the model's order
             own: dict[str, Any] = {}
-            for (field_name, required, check), v in zip(self.plans[name], values[_N_COMMON:]):
+            for (field_name, required, check), v in zip(self.plans[name], values[_N_COMMON:], strict=True):
                 if v is None or v == "" or v == []:
                     if required:
                         return None

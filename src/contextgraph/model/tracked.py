@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from functools import cached_property
 from datetime import UTC, date, datetime
+from functools import cached_property
 from typing import Any
 
 from .grading import GradingError, handling_code, normalise_grading
