@@ -281,6 +281,12 @@ def test_a_mace_member_reviews_hotspots_from_a_table(page_service: Service, brow
     page.screenshot(path=str(ARTIFACTS / "page-mace-hotspots.png"))
     text = page.inner_text("body")
     assert not [n for n in names if n in text]
+    # the timeline's records are those about places, groups and people of concern: no child's
+    contexts = {e["id"] for e in here if e["kind"] != "child"}
+    about_contexts = {t["record"] for t in area["data"].tracking if t["subject"] in contexts}
+    keys = page.get_by_test_id("timeline-legend").locator("[data-record]")
+    kinds = {keys.nth(i).get_attribute("data-record") for i in range(keys.count())}
+    assert kinds and kinds <= about_contexts and "missing_episode" not in kinds
     context.close()
 
 
@@ -496,6 +502,22 @@ def test_brushing_the_timeline_filters_everything(page_service: Service, browser
         let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++; return n; }"""
     )
     assert bars > 500, "the timeline drew nothing"
+    # under the facts, the records about the locality's children, places and groups, by kind
+    east = {e["id"] for e in area["data"].entities if e.get("locality") == area["locality"]}
+    expected: dict[str, int] = {}
+    for t in area["data"].tracking:
+        if t["subject"] in east:
+            expected[t["record"]] = expected.get(t["record"], 0) + 1
+    keys = page.get_by_test_id("timeline-legend").locator("[data-record]")
+    shown = {keys.nth(i).get_attribute("data-record"): int(keys.nth(i).get_attribute("data-count") or 0)
+             for i in range(keys.count())}  # fmt: skip
+    assert shown == expected and "missing_episode" in shown
+    missing_red = timeline.evaluate(
+        """c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let n = 0; for (let i = 0; i < d.length; i += 4) if (d[i] === 0xc6 && d[i+1] === 0x28 && d[i+2] === 0x28) n++;
+        return n; }"""
+    )
+    assert missing_red > 20, "the missing episodes were not drawn under the facts"
     box = timeline.bounding_box()
     assert box
     y = box["y"] + box["height"] / 2

@@ -96,3 +96,32 @@ def test_an_analyst_records_only_about_their_localitys_entities(service: Service
     assert timeline(service, ana, "c-1")["timeline"] == []  # nothing of either batch written
     ok = service.data(RECORD, ana, r=[RECORDS[1]])["recordTracking"]
     assert ok[0]["text"] == "assessed green on the pathway"
+
+
+MAP = """query($l: String!) { localityMap(locality: $l) { tracking { month record count } } }"""
+
+
+def months(service: Service, token: str, locality: str = "East") -> set[tuple[str, str, int]]:
+    got = service.data(MAP, token, l=locality)["localityMap"]["tracking"]
+    return {(m["month"], m["record"], m["count"]) for m in got}
+
+
+def test_the_maps_timeline_counts_only_the_records_each_role_may_read(recorded: Service) -> None:
+    """The map's records by month (drawn under its timeline) are those each reader's timelines
+    would show them, counted once each, about the locality's entities."""
+    everything = {
+        ("2025-01", "REFERRAL", 1),
+        ("2025-01", "RISK_ASSESSMENT", 1),
+        ("2025-02", "MISSING_EPISODE", 1),
+        ("2025-02", "RISK_ASSESSMENT", 1),
+        ("2025-03", "RISK_ASSESSMENT", 1),
+        ("2025-03", "DISRUPTION", 1),
+    }
+    assert months(recorded, recorded.token("analyst", ("East",))) == everything
+    # cleared for P only: the C-graded assessment is neither shown nor counted
+    chair = months(recorded, recorded.token("chair", ("East",), user="chair-1"))
+    assert chair == everything - {("2025-02", "RISK_ASSESSMENT", 1)}
+    # a MACE member: records about contexts only (the disruption against a person of concern)
+    assert months(recorded, recorded.token("mace", ("East",), user="mace-1")) == {("2025-03", "DISRUPTION", 1)}
+    # the West child named in an East child's episode does not bring it to West's map
+    assert months(recorded, recorded.token("analyst", ("West",), user="wes"), "West") == set()

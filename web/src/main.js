@@ -187,6 +187,7 @@ function b64url(bytes) {
 const MAP_QUERY = `query($l: String!, $since: String, $until: String, $types: [RelationshipType!], $undated: Boolean!) {
   localityMap(locality: $l, since: $since, until: $until, types: $types, undated: $undated, first: 5000) {
     truncated asOf graph geojson hotspots { id name score rank lat lon lastSeen text children childrenAtRisk personsOfConcern }
+    tracking { month record count }
   }
 }`;
 const AT_RISK_QUERY = `query($l: String!, $since: String, $until: String, $types: [RelationshipType!], $undated: Boolean!, $after: String) {
@@ -249,7 +250,7 @@ async function show() {
     drawUnlocated(unlocated);
     drawNetwork();
     drawMap(m.geojson);
-    if (!vars.since && !vars.until) state.range = { locality, edges: m.graph.edges };
+    if (!vars.since && !vars.until) state.range = { locality, edges: m.graph.edges, tracking: m.tracking };
     drawTimeline(locality, vars);
     drawPack(locality);
     const more = m.truncated ? " (the largest localities are cut to 5,000 entities — every person linked to harm and every person of concern first: narrow the dates or types to see the rest)" : "";
@@ -631,22 +632,40 @@ async function openView(id) {
 
 // --- the timeline -----------------------------------------------------------------------------
 
-// Dated facts by month, for the locality as loaded without a window; the window shown is marked,
-// and dragging across the strip sets it (the one filter: both views, the list and the hotspots).
-function months(edges) {
+// Dated facts by month, for the locality as loaded without a window, and below them the tracking
+// records about its children, places and groups (missing episodes, referrals, assessments, plans,
+// disruptions...) by kind; the window shown is marked, and dragging across the strip sets it
+// (the one filter: both views, the list and the hotspots).
+const RECORD_COLOURS = {
+  missing_episode: "#c62828",
+  referral: "#6a1b9a",
+  risk_assessment: "#ef6c00",
+  plan: "#2e7d32",
+  disruption: "#37474f",
+  outcome_review: "#00838f",
+  service_episode: "#8d6e63",
+};
+
+function months(edges, tracking) {
   const counts = new Map();
+  const records = new Map();
   for (const e of edges) {
     const d = e.lastSeen || e.firstSeen;
     if (d) counts.set(d.slice(0, 7), (counts.get(d.slice(0, 7)) || 0) + 1);
   }
-  const keys = [...counts.keys()].sort();
+  for (const t of tracking || []) {
+    const kinds = records.get(t.month) || {};
+    kinds[t.record.toLowerCase()] = (kinds[t.record.toLowerCase()] || 0) + t.count;
+    records.set(t.month, kinds);
+  }
+  const keys = [...new Set([...counts.keys(), ...records.keys()])].sort();
   if (!keys.length) return [];
   const out = [];
   let [y, m] = keys[0].split("-").map(Number);
   const [ly, lm] = keys[keys.length - 1].split("-").map(Number);
   while (y < ly || (y === ly && m <= lm)) {
     const k = `${y}-${String(m).padStart(2, "0")}`;
-    out.push([k, counts.get(k) || 0]);
+    out.push([k, counts.get(k) || 0, records.get(k) || {}]);
     m += 1;
     if (m > 12) [y, m] = [y + 1, 1];
   }
@@ -655,28 +674,59 @@ function months(edges) {
 
 function drawTimeline(locality, vars) {
   const canvas = $("timeline");
-  const range = state.range && state.range.locality === locality ? months(state.range.edges) : [];
+  const here = state.range && state.range.locality === locality;
+  const range = here ? months(state.range.edges, state.range.tracking) : [];
   state.timeline = range;
   const width = canvas.clientWidth || 600;
   canvas.width = width;
   const g = canvas.getContext("2d");
   g.clearRect(0, 0, width, canvas.height);
+  drawTimelineLegend(here ? state.range.tracking : []);
   if (!range.length) return;
-  const top = Math.max(...range.map(([, n]) => n));
+  const tracked = range.some(([, , r]) => Object.keys(r).length);
+  const band = tracked ? 26 : 0; // the records' band, under the facts
+  const factsHeight = canvas.height - 16 - band;
+  const top = Math.max(1, ...range.map(([, n]) => n));
+  const topRecords = Math.max(1, ...range.map(([, , r]) => Object.values(r).reduce((a, b) => a + b, 0)));
   const w = width / range.length;
   const since = vars.since ? vars.since.slice(0, 7) : null;
   const until = vars.until ? vars.until.slice(0, 7) : null;
-  range.forEach(([k, n], i) => {
+  range.forEach(([k, n, r], i) => {
     const inside = (!since || k >= since) && (!until || k <= until);
     g.fillStyle = inside ? "#1565c0" : "#c5cdd6";
-    const h = Math.round((canvas.height - 16) * (n / top));
-    g.fillRect(i * w + 1, canvas.height - 14 - h, Math.max(1, w - 2), h);
+    const h = Math.round(factsHeight * (n / top));
+    g.fillRect(i * w + 1, factsHeight - h, Math.max(1, w - 2), h);
+    let y = canvas.height - 14;
+    for (const kind of Object.keys(RECORD_COLOURS)) {
+      if (!r[kind]) continue;
+      const hr = Math.max(1, Math.round((band - 4) * (r[kind] / topRecords)));
+      g.globalAlpha = inside ? 1 : 0.35;
+      g.fillStyle = RECORD_COLOURS[kind];
+      g.fillRect(i * w + 1, y - hr, Math.max(1, w - 2), hr);
+      y -= hr;
+    }
+    g.globalAlpha = 1;
   });
   g.fillStyle = "#5b6472";
   g.font = "10px system-ui, sans-serif";
   g.fillText(range[0][0], 2, canvas.height - 2);
   const last = range[range.length - 1][0];
   g.fillText(last, width - g.measureText(last).width - 2, canvas.height - 2);
+}
+
+function drawTimelineLegend(tracking) {
+  // the kinds of record drawn under the facts, each with its colour and how many there are
+  const totals = {};
+  for (const t of tracking || []) totals[t.record.toLowerCase()] = (totals[t.record.toLowerCase()] || 0) + t.count;
+  const items = Object.keys(RECORD_COLOURS)
+    .filter((k) => totals[k])
+    .map((k) =>
+      el("span", { class: "record-key", "data-record": k, "data-count": String(totals[k]) },
+        el("i", { style: `background:${RECORD_COLOURS[k]}` }),
+        `${k.replace(/_/g, " ")}s ${totals[k].toLocaleString()}`),
+    );
+  const facts = el("span", { class: "record-key" }, el("i", { style: "background:#1565c0" }), "dated facts");
+  $("timeline-legend").replaceChildren(...(items.length ? [facts, ...items] : []));
 }
 
 function setupTimeline() {

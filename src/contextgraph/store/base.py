@@ -547,6 +547,11 @@ class Store(ABC):
         """The tracking records naming an entity (or a record merged into it), in date order."""
         return tracking.timeline(self, eid)
 
+    def tracking_naming(self, ids: Sequence[str]) -> list[Tracked]:
+        """The tracking records naming any of ``ids`` (or a record merged into one), each once, in
+        date order: a map's records, say."""
+        return tracking.naming(self, ids)
+
     def erasures(self) -> list[Erasure]:
         """The erasures made, oldest first: each with no personal data."""
         return [Erasure.from_record(r) for r in self.read(lambda tx: tx.records("erasures"))]

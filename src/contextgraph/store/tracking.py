@@ -62,3 +62,17 @@ def timeline(store: Store, eid: str) -> list[Tracked]:
         return tx.tracking_of([c, *tx.members(c)])
 
     return by_date(store.read(work))
+
+
+def naming(store: Store, ids: Sequence[str]) -> list[Tracked]:
+    """As :meth:`Store.tracking_naming`."""
+
+    def work(tx: Txn) -> list[Tracked]:
+        wanted = set(ids)
+        if tx.any_merged():
+            canon = tx.merged_into(ids)
+            wanted = {canon.get(i, i) for i in ids}
+            wanted.update(m for c in list(wanted) for m in tx.members(c))
+        return tx.tracking_of(sorted(wanted))
+
+    return by_date(store.read(work))

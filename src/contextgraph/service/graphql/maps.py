@@ -19,6 +19,7 @@ from .context import Context
 from .execution import Kept
 from .types.analysis import Hotspot
 from .types.entities import EntityView, RelationshipView, edge_view, entity_view, shown_name
+from .types.tracking import TrackingMonthView, by_month, visible_records
 
 
 @strawberry.type(description="A locality's entities, relationships and hotspots, with coordinates for mapping.")
@@ -82,6 +83,24 @@ class LocalityMap:
             JSON,
             ctx.analyses.derived(ctx.store, key, lambda: _encoded(_geojson(ctx, self._p, self._kept, self.hotspots))),
         )
+
+    @strawberry.field(
+        description="The tracking records about the map's entities (missing episodes, referrals, assessments, "
+        "plans, disruptions...), counted by month and kind, whatever the map's dates: only those you may "
+        "read (a MACE member's are about places, groups and schools)."
+    )
+    def tracking(self) -> list[TrackingMonthView]:
+        ctx = self._ctx
+        ids = self._p.ids
+
+        def counted() -> list[TrackingMonthView]:
+            inside = {ids[i] for i in self._kept}
+            records = visible_records(ctx, ctx.store.tracking_naming(sorted(inside)))
+            return by_month([t for t in records if t.subject in inside])
+
+        key = ("tracking", self._flt, ctx.who.role, len(self._kept))
+        months: list[TrackingMonthView] = ctx.analyses.derived(ctx.store, key, counted)
+        return months
 
 
 def _encoded(value: dict[str, Any]) -> orjson.Fragment:

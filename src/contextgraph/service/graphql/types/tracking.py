@@ -4,6 +4,7 @@ the reader may see (their localities and clearance; for a reader of initials, no
 from __future__ import annotations
 
 import enum
+from collections import Counter
 from typing import TYPE_CHECKING, Any, cast
 
 import strawberry
@@ -52,27 +53,49 @@ class PathwayStepView:
     record: strawberry.ID
 
 
+@strawberry.type(name="TrackingMonth", description="How many tracking records of a kind fall in a month.")
+class TrackingMonthView:
+    month: str = strawberry.field(description="The month, as YYYY-MM.")
+    record: RecordKind
+    count: int
+
+
 def shown_records(ctx: Context, eid: str, kind: str) -> list[Tracked]:
     """The tracking records naming ``eid`` (an entity of ``kind`` the reader sees) that the reader
     may see, as they may see them, in date order; none when their role does not read records
     about that kind of entity."""
     if kind not in ctx.rules.tracking_about:
         return []
-    flt = ctx.scope()
-    records = ctx.store.timeline(eid)
-    names = {i for t in records for i in t.involves}
-    seen = set(linkable(ctx.store, flt, names)) if names else set()
+    return visible_records(ctx, ctx.store.timeline(eid))
+
+
+def visible_records(ctx: Context, records: list[Tracked]) -> list[Tracked]:
+    """Those of ``records`` the reader may see, as they may see them: about an entity of a kind
+    their role reads records about, in their localities and clearance, with the entities they do
+    not see taken out (and, for a reader of initials, no free text)."""
     about = ctx.rules.tracking_about
+    if not about or not records:
+        return []
+    flt = ctx.scope()
+    names = {i for t in records for i in t.involves}
+    seen = set(linkable(ctx.store, flt, names))
+    subjects = ctx.store.get_many({t.subject for t in records})
     out = []
     for t in records:
         shown = flt.tracking_ok(t, seen.__contains__)
         if shown is None:
             continue
-        subject = ctx.store.get(shown.subject)
+        subject = subjects.get(shown.subject)
         if subject is None or subject.kind not in about:
             continue
         out.append(shown.without_text() if ctx.who.by_initials else shown)
     return out
+
+
+def by_month(records: list[Tracked]) -> list[TrackingMonthView]:
+    """Records counted by month and kind, oldest month first."""
+    n = Counter((t.date[:7], t.record) for t in records)
+    return [TrackingMonthView(month=m, record=RECORD_KIND(k), count=c) for (m, k), c in sorted(n.items())]
 
 
 def record_view(ctx: Context, t: Tracked) -> TrackingRecordView:
