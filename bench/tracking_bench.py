@@ -82,6 +82,7 @@ def main() -> None:
         for r in range(args.rounds):
             plain.append(imported(without, folder, f"plain{r}"))
             tracked.append(imported(with_records, folder, f"tracked{r}"))
+            print(f"round {r + 1}: {plain[-1]:.1f} s without, {tracked[-1]:.1f} s with", file=sys.stderr)
         analysis = {}
         for name in ("plain0", "tracked0"):
             with open_store(f"sqlite:///{folder / name}.db") as s:
