@@ -644,7 +644,19 @@ const RECORD_COLOURS = {
   disruption: "#37474f",
   outcome_review: "#00838f",
   service_episode: "#8d6e63",
+  custody: "#ad1457",
+  investigation: "#5d4037",
 };
+const SPARE_COLOURS = ["#0277bd", "#9e9d24", "#4527a0", "#d84315"];
+
+function recordKinds(tracking) {
+  // the kinds of record present: those with a colour first, in its order; a kind the page does not
+  // know yet takes a spare colour, so that a new kind of record is drawn rather than dropped
+  const present = new Set((tracking || []).map((t) => t.record.toLowerCase()));
+  const known = Object.keys(RECORD_COLOURS).filter((k) => present.has(k));
+  const other = [...present].filter((k) => !(k in RECORD_COLOURS)).sort();
+  return [...known, ...other].map((k) => [k, RECORD_COLOURS[k] || SPARE_COLOURS[other.indexOf(k) % SPARE_COLOURS.length]]);
+}
 
 function months(edges, tracking) {
   const counts = new Map();
@@ -683,7 +695,8 @@ function drawTimeline(locality, vars) {
   g.clearRect(0, 0, width, canvas.height);
   drawTimelineLegend(here ? state.range.tracking : []);
   if (!range.length) return;
-  const tracked = range.some(([, , r]) => Object.keys(r).length);
+  const kinds = recordKinds(state.range.tracking);
+  const tracked = kinds.length > 0;
   const band = tracked ? 26 : 0; // the records' band, under the facts
   const factsHeight = canvas.height - 16 - band;
   const top = Math.max(1, ...range.map(([, n]) => n));
@@ -697,11 +710,11 @@ function drawTimeline(locality, vars) {
     const h = Math.round(factsHeight * (n / top));
     g.fillRect(i * w + 1, factsHeight - h, Math.max(1, w - 2), h);
     let y = canvas.height - 14;
-    for (const kind of Object.keys(RECORD_COLOURS)) {
+    for (const [kind, colour] of kinds) {
       if (!r[kind]) continue;
       const hr = Math.max(1, Math.round((band - 4) * (r[kind] / topRecords)));
       g.globalAlpha = inside ? 1 : 0.35;
-      g.fillStyle = RECORD_COLOURS[kind];
+      g.fillStyle = colour;
       g.fillRect(i * w + 1, y - hr, Math.max(1, w - 2), hr);
       y -= hr;
     }
@@ -718,13 +731,11 @@ function drawTimelineLegend(tracking) {
   // the kinds of record drawn under the facts, each with its colour and how many there are
   const totals = {};
   for (const t of tracking || []) totals[t.record.toLowerCase()] = (totals[t.record.toLowerCase()] || 0) + t.count;
-  const items = Object.keys(RECORD_COLOURS)
-    .filter((k) => totals[k])
-    .map((k) =>
-      el("span", { class: "record-key", "data-record": k, "data-count": String(totals[k]) },
-        el("i", { style: `background:${RECORD_COLOURS[k]}` }),
-        `${k.replace(/_/g, " ")}s ${totals[k].toLocaleString()}`),
-    );
+  const items = recordKinds(tracking).map(([k, colour]) =>
+    el("span", { class: "record-key", "data-record": k, "data-count": String(totals[k]) },
+      el("i", { style: `background:${colour}` }),
+      `${k.replace(/_/g, " ")}${k.endsWith("y") ? "" : "s"} ${totals[k].toLocaleString()}`),
+  );
   const facts = el("span", { class: "record-key" }, el("i", { style: "background:#1565c0" }), "dated facts");
   $("timeline-legend").replaceChildren(...(items.length ? [facts, ...items] : []));
 }

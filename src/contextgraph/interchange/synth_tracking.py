@@ -191,4 +191,27 @@ def tracking(
                 }
             ],
         )
+    # custody records and investigations: more often for exploited children than for others
+    others = rng.sample(children, min(len(children), len(exploited)))
+    for c in sorted(exploited | set(others)):
+        mean = 1.5 if c in exploited else 0.4
+        for k in range(min(6, round(rng.expovariate(1 / mean)))):
+            held = datetime.combine(day(), datetime.min.time()) + timedelta(hours=rng.randint(0, 23))
+            add(
+                f"cus-{c}-{k}",
+                "custody",
+                c,
+                held.isoformat(timespec="minutes"),
+                released=(held + timedelta(hours=rng.randint(2, 30))).isoformat(timespec="minutes"),
+                outcome=rng.choice(("released under investigation", "no further action", "charged", "bailed")),
+            )
+        for k in range(min(6, round(rng.expovariate(1 / mean)))):
+            add(
+                f"inv-{c}-{k}",
+                "investigation",
+                c,
+                day().isoformat(),
+                role=rng.choice(("suspect", "suspect", "victim", "witness")),
+                offence=rng.choice(("possession with intent to supply", "assault", "robbery", "theft")),
+            )
     return out

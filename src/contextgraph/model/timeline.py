@@ -123,4 +123,14 @@ def describe(t: Tracked, name_of: Callable[[str], str | None]) -> str:
     if t.record == "service_episode":
         until = f" until {when_text(f['closed'])}" if f.get("closed") else ""
         return f"open to {f['service_code']}{until}"
+    if t.record == "custody":
+        until = f" until {when_text(f['released'])}" if f.get("released") else ""
+        held = f" for {f['offence']}" if f.get("offence") else ""
+        return f"in police custody from {when_text(t.date)}{until}{held}" + (
+            f": {f['outcome']}" if f.get("outcome") else ""
+        )
+    if t.record == "investigation":
+        what = f" of {f['offence']}" if f.get("offence") else ""
+        ref = f" ({f['crime_ref']})" if f.get("crime_ref") else ""
+        return f"{f['role']} in an investigation{what}{ref}"
     return t.record

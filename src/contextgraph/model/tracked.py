@@ -366,6 +366,8 @@ def check_rules(t: Tracked, where: str) -> None:
             raise TrackingError(f"{where}: field 'interview_date': before the episode began ({t.day})")
         if t.subject in f.get("with_children", ()):
             raise TrackingError(f"{where}: field 'with_children': names the child the episode is about")
+    if t.record == "custody" and f.get("released") and sortable(f["released"]) < sortable(t.date):
+        raise TrackingError(f"{where}: field 'released': {f['released']} is before the child was held ({t.date})")
     if t.record == "referral" and f.get("decision") == "rejected" and not f.get("reason"):
         raise TrackingError(f"{where}: field 'reason' is required when a referral is rejected")
     if t.record == "plan" and f.get("closed") and f["closed"] < t.day:

@@ -137,6 +137,11 @@ CODE_LISTS: Final[dict[str, dict[str, str]]] = {
         "HOTEL_WATCH": "hotel or short-let partners alerted",
         "OTHER": "another disruption, described in the outcome",
     },
+    "investigation_role": {
+        "suspect": "the child is a suspect",
+        "victim": "the child is a victim",
+        "witness": "the child is a witness",
+    },
     "respondent": {
         "child": "the child or young person",
         "parent": "a parent or carer",
@@ -276,6 +281,26 @@ RECORD_KINDS: Final[dict[str, RecordKind]] = {
                 Field("service_code", "code", "the service", required=True, codes="service"),
                 Field("closed", "date", "when the child was closed to it"),
                 Field("reason", "text", "why it opened or closed"),
+            ),
+        ),
+        RecordKind(
+            "custody",
+            "a child brought into police custody on `date` (a custody record), and when they left",
+            _CHILD,
+            (
+                Field("released", "datetime", "when the child left custody (not before `date`)"),
+                Field("offence", "text", "what the child was held for"),
+                Field("outcome", "text", "what came of it (released under investigation, charged...)"),
+            ),
+        ),
+        RecordKind(
+            "investigation",
+            "a crime investigation opened on `date` in which the child is a suspect, a victim or a witness",
+            _CHILD,
+            (
+                Field("role", "code", "the child's part in it", required=True, codes="investigation_role"),
+                Field("offence", "text", "the offence investigated", free=False),
+                Field("crime_ref", "text", "the crime reference", free=False),
             ),
         ),
     )
