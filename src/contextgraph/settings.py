@@ -53,6 +53,11 @@ FAST_LISTS: Final = "CONTEXTGRAPH_FAST_LISTS"
 # tracking records
 PATHWAY_LEVELS: Final = "CONTEXTGRAPH_PATHWAY_LEVELS"
 OUTCOME_BENCHMARKS: Final = "CONTEXTGRAPH_OUTCOME_BENCHMARKS"
+# the partnership report
+TEAM_CAPACITY: Final = "CONTEXTGRAPH_TEAM_CAPACITY"
+SMALL_COUNT: Final = "CONTEXTGRAPH_SMALL_COUNT"
+CENSUS: Final = "CONTEXTGRAPH_CENSUS"
+CHROMIUM: Final = "CONTEXTGRAPH_CHROMIUM"
 # extraction
 CONFIDENCE_THRESHOLD: Final = "CONTEXTGRAPH_CONFIDENCE_THRESHOLD"
 # the bounds of a request (see contextgraph.limits)
@@ -102,6 +107,31 @@ SETTINGS: Final[dict[str, Setting]] = {
             "",
             "the outcome benchmarks, comma-separated codes (default: the eight in docs/model.md)",
             "tracking",
+        ),
+        Setting(
+            TEAM_CAPACITY,
+            "",
+            "how many children the exploitation team can hold, for the report's caseload",
+            "partnership",
+        ),
+        Setting(
+            SMALL_COUNT,
+            "5",
+            "in a report for a recipient outside the partnership, counts below this are shown as `<5`",
+            "partnership",
+        ),
+        Setting(
+            CENSUS,
+            "",
+            "the local child population's census tables (ONS 2021 layout), comma-separated CSV files "
+            "(default: the sample's fictional one)",
+            "partnership",
+        ),
+        Setting(
+            CHROMIUM,
+            "",
+            "the browser that prints a report to PDF (default: chromium, or Chrome, on the path)",
+            "partnership",
         ),
         Setting(
             CONFIDENCE_THRESHOLD, "0.3", "below this confidence a fact is queued for review, not recorded", "confidence"

@@ -461,11 +461,47 @@ def generate(
                 rel("FOUND_AT", c, rng.choice([hot[rng.randrange(n_town)], rng.choice(homes)]), loc)
     out.exploited_not_open = sorted(set(out.exploited_not_open))
     out.open_exploited = sorted(set(out.open_exploited))
+    demographics(out.entities, {*out.exploited_not_open, *out.open_exploited}, seed)
     if with_tracking:
         out.tracking = tracking(
             out.entities, out.relationships, out.open_exploited, out.exploited_not_open, seed, start, weeks
         )
     return out
+
+
+ETHNIC_MIX: dict[str, float] = {
+    "white_british": 0.68,
+    "white_other": 0.05,
+    "asian_pakistani": 0.05,
+    "asian_indian": 0.03,
+    "asian_bangladeshi": 0.015,
+    "black_african": 0.04,
+    "black_caribbean": 0.012,
+    "mixed_white_black_caribbean": 0.018,
+    "mixed_white_asian": 0.015,
+    "mixed_other": 0.015,
+    "other_any": 0.015,
+    "not_known": 0.05,
+}
+"""The generated children's recorded ethnicity (fictional shares; ``not_known`` as recording is
+incomplete)."""
+
+
+def demographics(entities: list[dict[str, Any]], exploited: set[str], seed: int) -> None:
+    """Each child's sex and recorded ethnicity, from a generator of their own (the area is the same
+    with or without them). Black and mixed White and Black Caribbean children are drawn twice as
+    often among the exploited, as partnerships report they are over-represented among them."""
+    rng = random.Random(f"demographics-{seed}")
+    codes = list(ETHNIC_MIX)
+    plain = list(ETHNIC_MIX.values())
+    skewed = [w * (2.0 if c in ("black_caribbean", "black_african", "mixed_white_black_caribbean") else 1.0)
+              for c, w in ETHNIC_MIX.items()]  # fmt: skip
+    for e in entities:
+        if e["kind"] != "child":
+            continue
+        props = e.setdefault("properties", {})
+        props["sex"] = rng.choices(("male", "female", "not_known"), (0.56, 0.41, 0.03))[0]
+        props["ethnicity"] = rng.choices(codes, skewed if e["id"] in exploited else plain)[0]
 
 
 def _friends(rels: list[dict[str, Any]], kids: set[str]) -> dict[str, list[str]]:

@@ -54,6 +54,9 @@ class Role:
     tracking_about: frozenset[str] = frozenset(KINDS)
     """The kinds of entity whose tracking records (missing episodes, referrals, plans,
     disruptions...) the role reads: a record about a child is a child's case history."""
+    may_report: bool = True
+    """Make the partnership report (figures about children's casework, no child named) of what
+    they may see."""
 
 
 _IDENTIFYING: Final = frozenset({"LIVES_AT", "ATTENDS", "FAMILY_OF"})
@@ -112,6 +115,7 @@ ROLES: Final[dict[str, Role]] = {
             everywhere=False,
             max_localities=None,
             tracking_about=_CONTEXTS,
+            may_report=False,
         ),
         Role(
             "admin",

@@ -190,6 +190,17 @@ class Context(BaseContext):
         except AuditError as exc:
             raise RequestError("the access log cannot be written; nothing was changed") from exc
 
+    def disclosed(self, recipient: str, detail: dict[str, Any]) -> None:
+        """Log what leaves the service for ``recipient`` (who it is for, and why, are required)."""
+        if not (self.purpose or "").strip():
+            raise RequestError(NO_PURPOSE)
+        if not recipient.strip():
+            raise RequestError("say who it is for (recipient): it leaves the service")
+        try:
+            self.log.append(self.who.user, "disclosure", [], self.purpose, recipient=recipient, detail=detail)
+        except AuditError as exc:
+            raise RequestError("the access log cannot be written; nothing is shown") from exc
+
     def logged(self, operation: str, ids: list[str], detail: dict[str, Any]) -> None:
         if operation in NEEDS_PURPOSE and not (self.purpose or "").strip():
             raise RequestError(NO_PURPOSE)

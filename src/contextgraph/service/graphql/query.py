@@ -37,6 +37,7 @@ from .types.analysis import (
 from .types.entities import EntityKind, EntityView, Network, RelationshipType, SourceView, User, entity_view
 from .types.notes import NotePreview, preview_view
 from .types.paths import PathView, path_views
+from .types.report import PartnershipReportView, report
 from .types.views import SavedViewType, entities_in, saved_view, visible_views
 from .types.writes import QueuedFactView, queued_view
 
@@ -269,6 +270,13 @@ class Query:
         page: Page[PersonOfConcern] = paged(result.persons_of_concern, first, after, person_view)
         ctx.consulted([str(x.id) for x in page.items], "personsOfConcern")
         return page
+
+    report: PartnershipReportView = strawberry.field(
+        resolver=report,
+        description="The partnership report of a period (analysts, chairs and administrators): referrals, "
+        "caseload, pathway, missing episodes, before and during, outcomes, contexts, over-representation and "
+        "data quality. Logged as a consultation, or with a recipient as a disclosure.",
+    )
 
     @strawberry.field(name="changesSince", description="Links, children, hotspots and persons new since a date.")
     def changes_since(self, info: Info[Context, None], date: str, locality: str | None = None) -> Changes:

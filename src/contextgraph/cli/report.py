@@ -1,0 +1,109 @@
+"""The partnership report: quarterly or yearly figures from the tracking records, written as HTML,
+PDF, JSON or CSV. Writing one is a disclosure: the access log records who it is for and why."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .common import PurposeOpt, StoreOpt, UserError, UserOpt, access_log, app, localities_given, opened, out, purpose_of
+
+REPORT_FORMATS = ("html", "pdf", "json", "csv")
+
+
+@app.command()
+def report(
+    start: Annotated[str, typer.Option("--from", help="The period's first day (YYYY-MM-DD)")],
+    end: Annotated[str, typer.Option("--to", help="The period's last day (YYYY-MM-DD)")],
+    recipient: Annotated[str, typer.Option(help="Who the report is for (the access log records it)")],
+    store: StoreOpt = None,
+    user: UserOpt = "cli",
+    purpose: PurposeOpt = None,
+    locality: Annotated[str | None, typer.Option("--locality", help="Only this locality (default: every one)")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="html (one file to email), pdf, json or csv")] = "html",
+    path: Annotated[
+        Path | None, typer.Option("--out", help="The file to write (default: report-LOCALITY-FROM-TO.FORMAT here)")
+    ] = None,
+    clearance: Annotated[
+        str | None, typer.Option(help="Count only what a reader of this clearance may see: P, or C (the default)")
+    ] = None,
+    outside: Annotated[
+        bool,
+        typer.Option(
+            "--outside",
+            help="For a recipient outside the partnership: counts below CONTEXTGRAPH_SMALL_COUNT (5) shown as <5",
+        ),
+    ] = False,
+    census: Annotated[
+        list[Path] | None,
+        typer.Option("--census", help="A census table (ONS 2021 layout; repeatable; default CONTEXTGRAPH_CENSUS)"),
+    ] = None,
+) -> None:
+    """The partnership report for a period: referrals, caseload, pathway movement, missing episodes,
+    before and during, outcomes, contexts and disruption, over-representation and data quality,
+    each with its figures, a chart and its method."""
+    from ..partnership import census as tables
+    from ..partnership.build import build
+    from ..partnership.holdings import period
+    from ..partnership.render import to_csv, to_html, to_json
+    from ..store import Filter
+
+    if fmt not in REPORT_FORMATS:
+        raise typer.BadParameter(f"--format must be one of {', '.join(REPORT_FORMATS)}")
+    if clearance is not None and clearance not in ("P", "C"):
+        raise typer.BadParameter("--clearance must be P or C")
+    if not recipient.strip():
+        raise UserError("report needs --recipient: say who it is for (the access log records it); nothing was done")
+    p = period(start, end)
+    purpose = purpose_of("report", purpose)
+    log = access_log(store)
+    with opened(store, log) as s:
+        areas = localities_given([locality], s.localities(), s.stats().localities) if locality else []
+        flt = Filter.of(localities=areas, handling=["P"] if clearance == "P" else None)
+        scoped = flt if (areas or clearance == "P") else None
+        given = tables.read(census, areas[0] if areas else None) if census else None
+        made = build(s, p, scoped, census=given, outside=outside)
+    body = {"json": to_json, "csv": to_csv}.get(fmt)
+    if body is not None:
+        data = body(made)
+    else:
+        html = to_html(made)
+        if fmt == "pdf":
+            from ..partnership.pdf import to_pdf
+
+            data = to_pdf(html)
+        else:
+            data = html.encode("utf-8")
+    name = f"report-{(areas[0] if areas else 'all').lower().replace(' ', '-')}-{p.start}-{p.end}.{fmt}"
+    target = path or Path(name)
+    if target.is_dir():
+        target = target / name
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        partial.write_bytes(data)
+        # logged before the file takes its name: a disclosure the log could not record is not made
+        log.append(
+            user,
+            "disclosure",
+            [],
+            purpose,
+            recipient=recipient,
+            detail={
+                "command": "report",
+                "format": fmt,
+                "from": p.start,
+                "to": p.end,
+                "file": str(target.resolve()),
+                **({"localities": areas} if areas else {}),
+                **({"clearance": clearance} if clearance else {}),
+                **({"outside": True} if outside else {}),
+            },
+        )
+        partial.replace(target)
+    except OSError as e:
+        raise UserError(f"{target}: cannot write the report ({e.strerror}); nothing was disclosed") from None
+    finally:
+        partial.unlink(missing_ok=True)
+    out.print(f"wrote the partnership report for {p.start} to {p.end} ({fmt}, {len(data):,} bytes) to {target}")

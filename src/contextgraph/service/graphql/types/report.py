@@ -1,0 +1,62 @@
+"""The partnership report through GraphQL: its figures as JSON and the same as one HTML file to
+print, of what the reader may see (their localities and clearance), for roles that report."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, cast
+
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from ....errors import BadInput
+from ....ingest.writes import linkable
+from ....partnership.build import build
+from ....partnership.holdings import period
+from ....partnership.render import plain, to_html
+from ..context import Context, RequestError
+
+
+@strawberry.type(
+    name="PartnershipReport",
+    description="The partnership report of a period: figures (JSON, as `contextgraph report --format json` "
+    "writes them) and one HTML file with charts, to read or print. No child is named in it.",
+)
+class PartnershipReportView:
+    figures: JSON
+    html: str
+    marking: str
+
+
+def report(
+    info: Info[Context, None],
+    start: Annotated[str, strawberry.argument(name="from", description="The period's first day (YYYY-MM-DD).")],
+    end: Annotated[str, strawberry.argument(name="to", description="The period's last day (YYYY-MM-DD).")],
+    locality: str | None = None,
+    recipient: Annotated[
+        str | None,
+        strawberry.argument(description="Who it is for, when it leaves the service (logged as a disclosure)."),
+    ] = None,
+    outside: Annotated[
+        bool, strawberry.argument(description="For a recipient outside the partnership: small counts suppressed.")
+    ] = False,
+) -> PartnershipReportView:
+    ctx = info.context
+    ctx.allow(ctx.rules.may_report, "the partnership report")
+    try:
+        p = period(start, end)
+    except BadInput as exc:
+        raise RequestError(str(exc).replace("--from", "from").replace("--to", "to")) from exc
+    flt = ctx.scope(locality=locality)
+    detail: dict[str, Any] = {
+        "graphql": "report",
+        "from": p.start,
+        "to": p.end,
+        "localities": sorted(flt.localities or []),
+    }
+    if recipient is not None:
+        ctx.disclosed(recipient, {**detail, **({"outside": True} if outside else {})})
+    else:
+        ctx.consulted([], "report")
+    made = build(ctx.store, p, flt, visible=lambda ids: set(linkable(ctx.store, flt, ids)), outside=outside)
+    return PartnershipReportView(figures=cast(JSON, plain(made)), html=to_html(made), marking=made.marking)
