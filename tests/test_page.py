@@ -1015,3 +1015,40 @@ def test_a_chair_reviews_a_note_before_it_is_recorded(
         }
         expected_facts.add(("EXPLOITS", *canonical_pair("EXPLOITS", ids[daniel["id"]], ids[kyle["id"]])))
         assert facts(s, ref) == expected_facts
+
+
+def test_a_chair_opens_the_partnership_report_and_mace_cannot(
+    page_service: Service, browser: Any, area: dict[str, Any]
+) -> None:
+    """The Report button makes the partnership report of the dates chosen for the locality and
+    shows it in a frame to read or print, with the chair's marking (handling code P); it counts
+    the locality's referrals as the generator made them. A MACE member has no such button."""
+    mine = area["locality"]
+    context, page = signed_in(browser, page_service, page_service.token("chair", (mine,), user="chair-east"))
+    page.get_by_test_id("at-risk-item").first.wait_for(timeout=60_000)
+    page.get_by_test_id("since").fill("2024-01-01")
+    page.get_by_test_id("until").fill("2025-12-31")
+    page.get_by_test_id("report-open").click()
+    dialog = page.get_by_test_id("report-dialog")
+    dialog.wait_for(state="visible", timeout=60_000)
+    frame = page.frame_locator("[data-testid=report-frame]")
+    frame.locator("h1").wait_for(timeout=60_000)
+    assert frame.locator("h1").inner_text() == f"Partnership report: {mine}"
+    assert "handling code P" in frame.locator("thead").first.inner_text()
+    here = {e["id"] for e in area["data"].entities if e.get("locality") == mine}
+    referred = [
+        t for t in area["data"].tracking
+        if t["record"] == "referral" and t["subject"] in here and "2024-01-01" <= t["date"] <= "2025-12-31"
+        and " C" not in (t.get("grading") or "")
+    ]  # fmt: skip
+    text = frame.locator("#referrals").inner_text()
+    assert f"{len(referred)} referrals" in text
+    assert frame.locator("svg").count() >= 4
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "page-report.png"))
+    page.get_by_test_id("report-close").click()
+    context.close()
+    context, page = signed_in(browser, page_service, page_service.token("mace", (mine,), user="mace-east"))
+    page.get_by_test_id("hotspot-row").first.wait_for(timeout=60_000)
+    assert page.get_by_test_id("report-open").is_hidden()
+    context.close()

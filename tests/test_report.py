@@ -371,3 +371,26 @@ def test_the_report_through_graphql_follows_the_roles_and_is_logged(served: Serv
     assert last["detail"]["from"] == "2025-01-01"
     _, body = served.post(QUERY, analyst, "", between)
     assert body.get("errors"), "a report needs a purpose"
+
+
+def test_the_reports_ranking_is_the_analysis_order(tmp_path: Path) -> None:
+    """The report counts the ranking without explaining it: the same children in the same order,
+    and the same hotspots, as the whole analysis gives."""
+    from contextgraph.analysis.ranked import ranked
+    from contextgraph.analysis.report import analyse_store
+    from contextgraph.interchange import relationship_from_json
+    from contextgraph.interchange.synth import generate
+    from contextgraph.store import open_store
+
+    data = generate(children=400, seed=4)
+    with open_store(f"sqlite:///{tmp_path / 'area.db'}") as s:
+        s.upsert(
+            [entity_from_json(e) for e in data.entities],
+            [relationship_from_json(r) for r in data.relationships],
+            tracking=[Tracked.from_json(t) for t in data.tracking],
+        )
+        for flt in (None, Filter.of(localities=["East"], handling=["P"])):
+            whole = analyse_store(s, as_of="2025-03-31", flt=flt, localities=["East"] if flt else None)
+            alone = ranked(s, as_of="2025-03-31", flt=flt, localities=["East"] if flt else None)
+            assert list(alone.children) == [c.id for c in whole.unopened_at_risk] and alone.children
+            assert [h.id for h in alone.hotspots] == [h.id for h in whole.hotspots[:10]]

@@ -100,6 +100,7 @@ async function signedIn() {
       ? "OFFICIAL-SENSITIVE — may hold intelligence with handling code C: lawful sharing permitted with conditions"
       : "OFFICIAL-SENSITIVE — handling code P: lawful sharing permitted";
   const mace = data.me.role === "mace";
+  $("report-open").hidden = mace; // the report's figures are about children's casework
   // a MACE member's network holds persons of concern, places and groups: no child is drawn
   $("network-title").textContent = mace ? "Persons of concern, places and groups" : "Peer network";
   $("initials").checked = mace;
@@ -195,6 +196,10 @@ const AT_RISK_QUERY = `query($l: String!, $since: String, $until: String, $types
     total next items { id name score rank summary
     reasons { kind text facts { type source target sources firstSeen lastSeen grading count } } } }
   peerGroups(locality: $l, since: $since, until: $until, types: $types, undated: $undated, first: 50) { items { id members text } }
+}`;
+
+const REPORT_QUERY = `query($from: String!, $to: String!, $l: String) {
+  report(from: $from, to: $to, locality: $l) { html marking }
 }`;
 
 const UNLOCATED_QUERY = `query($l: String!) {
@@ -628,6 +633,25 @@ async function openView(id) {
   } catch (e) {
     status(e.message, true);
   }
+}
+
+// --- the partnership report ---------------------------------------------------------------------
+
+// The report of the dates chosen (else the twelve months to today) for the locality, made by the
+// service and shown in a frame to read or print to PDF (its head and foot carry the marking and
+// the period on every page).
+async function openReport() {
+  const today = new Date().toISOString().slice(0, 10);
+  const yearAgo = new Date(Date.now() - 364 * 86400000).toISOString().slice(0, 10);
+  const from = $("since").value || yearAgo;
+  const to = $("until").value || today;
+  const locality = $("locality").value;
+  status(`Making the partnership report for ${locality}, ${longDate(from)} to ${longDate(to)}…`);
+  const d = await gql(REPORT_QUERY, { from, to, l: locality });
+  $("report-title").textContent = `Partnership report: ${locality}, ${longDate(from)} to ${longDate(to)}`;
+  $("report-frame").srcdoc = d.report.html;
+  $("report-dialog").showModal();
+  status(`The partnership report for ${locality}, ${longDate(from)} to ${longDate(to)}.`);
 }
 
 // --- the timeline -----------------------------------------------------------------------------
@@ -1278,6 +1302,9 @@ async function start() {
   $("export-network").addEventListener("click", () => exportView("network"));
   $("export-map").addEventListener("click", () => exportView("map"));
   $("print").addEventListener("click", () => window.print());
+  $("report-open").addEventListener("click", () => openReport().catch((e) => status(e.message, true)));
+  $("report-close").addEventListener("click", () => $("report-dialog").close());
+  $("report-print").addEventListener("click", () => $("report-frame").contentWindow.print());
   window.addEventListener("beforeprint", printViews);
   try {
     if (state.config.oidc && (await oidcFinish())) return signedIn();

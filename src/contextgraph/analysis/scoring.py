@@ -263,13 +263,9 @@ def unopened_at_risk(ctx: Context, localities: list[str] | None = None, top: int
     A reason (:class:`~contextgraph.analysis.results.Reason`) holds its ``kind``, its ``weight``
     (its part of the score), the ``other`` entity it passes through and the ``facts`` behind it.
     """
-    if ctx.score.shape[0] != ctx.p.n_nodes:
-        score_children(ctx)
     p = ctx.p
+    order = ranked_children(ctx, localities)
     score = ctx.score
-    cand = np.flatnonzero((score > 1e-9) & in_localities(p, localities))
-    # rank by score, ties by id so that the order is stable
-    order = sorted(cand.tolist(), key=lambda i: (-round(float(score[i]), 9), p.ids[i]))
     if top is not None:
         order = order[:top]
     reasons = top_reasons(ctx, np.array(order, np.int64))
@@ -284,6 +280,17 @@ def unopened_at_risk(ctx: Context, localities: list[str] | None = None, top: int
         )
         for rank, i in enumerate(order, 1)
     ]
+
+
+def ranked_children(ctx: Context, localities: list[str] | None = None) -> list[int]:
+    """The children not open to any service with a score above 0, as indices of the projection,
+    highest score first and ties by id (the order of :func:`unopened_at_risk`, without reasons)."""
+    if ctx.score.shape[0] != ctx.p.n_nodes:
+        score_children(ctx)
+    p, score = ctx.p, ctx.score
+    cand = np.flatnonzero((score > 1e-9) & in_localities(p, localities))
+    # rank by score, ties by id so that the order is stable
+    return sorted(cand.tolist(), key=lambda i: (-round(float(score[i]), 9), p.ids[i]))
 
 
 def top_reasons(ctx: Context, children: I) -> dict[int, list[Reason]]:

@@ -6,18 +6,23 @@ The report holds figures only: no child is named in it (places are, as the hotsp
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import multiprocessing as mp
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
+from multiprocessing.connection import Connection
 
 import msgspec
 
-from ..analysis.report import analyse_store
+from ..analysis.ranked import Ranked, ranked
+from ..memory import paused_gc
+from ..model import Entity
 from ..model.tracking import outcome_benchmarks, pathway_levels
 from ..store import Filter, Store
+from ..store.types import Forkable
 from . import census as census_tables
 from .casework import Caseload, Missing, Pathway, Referrals, caseload, missing, open_at_end, pathway, referrals
 from .effects import BeforeAndDuring, Contexts, Outcomes, Quality, before_and_during, contexts, outcomes, quality
-from .holdings import Holdings, Period, capacity, cases, small_count
+from .holdings import Holdings, Period, capacity, small_count
 from .representation import Representation, representation
 
 TOP = 50
@@ -102,7 +107,10 @@ def gather(
     they name. ``visible`` gives those of some entity ids the reader sees (by default, those whose
     view passes ``flt``)."""
     records = list(store.iter_tracking())
-    names = {i for t in records for i in t.involves}
+    if flt is None:  # everything is seen: the people the sections read are those records are about, and places
+        names = {t.subject for t in records} | {t.fields["found_at"] for t in records if t.fields.get("found_at")}
+    else:
+        names = {i for t in records for i in t.involves}
     people = store.get_many(names)
     if flt is None:
         seen = set(people)
@@ -138,24 +146,40 @@ def build(
     """The report for period ``p`` of what a reader within ``flt`` may see (their localities and
     clearance; None: everything). ``outside``: for a recipient outside the partnership, so that
     small counts are suppressed when it is shown."""
-    h = gather(store, p, flt, visible)
+    with paused_gc():  # a force's records are hundreds of thousands of objects, none in a cycle
+        return _build(store, p, flt, visible, census, outside)
+
+
+def _build(
+    store: Store,
+    p: Period,
+    flt: Filter | None,
+    visible: Callable[[Iterable[str]], set[str]] | None,
+    census: census_tables.Census | None,
+    outside: bool,
+) -> Report:
     localities = sorted(flt.localities) if flt is not None and flt.localities else None
+    one = localities[0] if localities and len(localities) == 1 else None
     if census is None:
-        census = census_tables.read(census_tables.configured(), h.locality)
-    analysis = analyse_store(store, as_of=p.end, localities=localities, flt=flt)
-    ranked = [c.id for c in analysis.unopened_at_risk]
+        census = census_tables.read(census_tables.configured(), one)
+    waiting = _ranked_aside(store, p.end, localities, flt)  # while the records are gathered and counted
+    h = gather(store, p, flt, visible)
+    sections = (referrals(h), caseload(h), pathway(h), missing(h), before_and_during(h), outcomes(h), contexts(h))
+    analysis = waiting()
+    ranking = list(analysis.children)
     referred = sorted({t.subject for t in h.in_period("referral")})
-    known = sorted(cases(h))
-    people = dict(h.people) | store.get_many([i for i in ranked if i not in h.people])
+    known = sorted(h.spells)
+    hot = analysis.hotspots[:10]
+    people = dict(h.people) | store.get_many([i for i in [*ranking, *(x.id for x in hot)] if i not in h.people])
     small = small_count()
     rep = representation(
         [
             ("referred", referred),
             ("on the caseload", open_at_end(h)),
-            ("linked to harm, not open", ranked),
-            (f"the top {TOP} of the ranking", ranked[:TOP]),
+            ("linked to harm, not open", ranking),
+            (f"the top {TOP} of the ranking", ranking[:TOP]),
         ],
-        ranked[:TOP],
+        ranking[:TOP],
         known,
         people,
         census,
@@ -167,21 +191,62 @@ def build(
         locality=h.locality,
         handling="P" if flt is not None and flt.public_only else "C",
         made=date.today().isoformat(),
-        referrals=referrals(h),
-        caseload=caseload(h),
-        pathway=pathway(h),
-        missing=missing(h),
-        before_and_during=before_and_during(h),
-        outcomes=outcomes(h),
-        contexts=contexts(h),
+        referrals=sections[0],
+        caseload=sections[1],
+        pathway=sections[2],
+        missing=sections[3],
+        before_and_during=sections[4],
+        outcomes=sections[5],
+        contexts=sections[6],
         hotspots=tuple(
             HotspotRow(
-                x.rank, x.name or x.id, x.locality, x.score, x.children_at_risk, x.persons_of_concern, x.last_seen
+                x.rank, _name(people, x.id), x.locality, x.score, x.children_at_risk, x.persons_of_concern, x.last_seen
             )
-            for x in analysis.hotspots[:10]
+            for x in hot
         ),
         representation=rep,
         quality=quality(h),
         methods=METHODS,
         small_count=small if outside else None,
     )
+
+
+def _ranked_aside(store: Store, as_of: str, localities: list[str] | None, flt: Filter | None) -> Callable[[], Ranked]:
+    """The ranking and hotspots (:func:`~contextgraph.analysis.ranked.ranked`), worked out in a
+    second process while this one gathers and counts the records, where the store can be read
+    from one (the embedded store); else here, when asked for. Returns what gives it."""
+    if not isinstance(store, Forkable) or "fork" not in mp.get_all_start_methods():
+        return lambda: ranked(store, as_of=as_of, localities=localities, flt=flt)
+    store.before_fork()
+    fork = mp.get_context("fork")
+    receive, send = fork.Pipe(duplex=False)
+    worker = fork.Process(target=_ranked_to, args=(send, store, as_of, localities, flt), daemon=True)
+    worker.start()
+    send.close()
+
+    def got() -> Ranked:
+        try:
+            answer = receive.recv()
+        finally:
+            worker.join()
+        if isinstance(answer, BaseException):
+            raise answer
+        assert isinstance(answer, Ranked)
+        return answer
+
+    return got
+
+
+def _ranked_to(send: Connection, store: Forkable, as_of: str, localities: list[str] | None, flt: Filter | None) -> None:
+    answer: Ranked | BaseException
+    try:
+        answer = ranked(store.in_child(), as_of=as_of, localities=localities, flt=flt)
+    except BaseException as e:
+        answer = e
+    send.send(answer)
+    send.close()
+
+
+def _name(people: Mapping[str, Entity], eid: str) -> str:
+    e = people.get(eid)
+    return e.name if e is not None else eid

@@ -22,7 +22,7 @@ import msgspec
 
 from ..model.timeline import steps
 from ..model.tracked import Tracked
-from .holdings import Holdings, cases, counted, days_between
+from .holdings import Holdings, counted, days_between
 
 
 class Referrals(msgspec.Struct, frozen=True):
@@ -64,7 +64,7 @@ def referrals(h: Holdings) -> Referrals:
         by_type=counted(Counter(x for t in got for x in t.fields.get("exploitation_types", []))),
         accepted=len(accepted),
         to_plan=to_plan,
-        by_month=dict(sorted(Counter(t.day[:7] for t in got).items())),
+        by_month=h.period.by_month([t.day for t in got]),
     )
 
 
@@ -83,7 +83,7 @@ class Caseload(msgspec.Struct, frozen=True):
 def caseload(h: Holdings) -> Caseload:
     """The caseload at the period's end, against the configured capacity, by pathway level."""
     end = h.period.end
-    spells = cases(h)
+    spells = h.spells
     on = sorted(c for c, s in spells.items() if any(x.open_on(end) for x in s))
     latest = _latest_levels(h, end)
     levels = Counter(latest.get(c) or "not assessed" for c in on)
@@ -100,7 +100,7 @@ def caseload(h: Holdings) -> Caseload:
 
 def open_at_end(h: Holdings) -> list[str]:
     """The children open to the team on the period's last day."""
-    return sorted(c for c, s in cases(h).items() if any(x.open_on(h.period.end) for x in s))
+    return sorted(c for c, s in h.spells.items() if any(x.open_on(h.period.end) for x in s))
 
 
 def _latest_levels(h: Holdings, day: str, before: bool = False) -> dict[str, str]:
@@ -138,7 +138,7 @@ def pathway(h: Holdings) -> Pathway:
     followed by the end of their time with the team before it; ``new`` when their first
     assessment is in the period; ``left`` when their time with the team ended in it."""
     start, end = h.period.start, h.period.end
-    spells = cases(h)
+    spells = h.spells
     ended = {c: max((x.end for x in s if x.end is not None), default=None) for c, s in spells.items()}
     still = {c for c, s in spells.items() if any(x.end is None or x.end > end for x in s)}
     gone_before = {c for c, e in ended.items() if e is not None and e < start and c not in still}
@@ -255,7 +255,7 @@ def missing(h: Holdings) -> Missing:
         together=sum(1 for t in got if t.fields.get("with_children")),
         pairs=len(pairs),
         repeat_pairs=sum(1 for n in pairs.values() if n > 1),
-        by_month=dict(sorted(Counter(t.day[:7] for t in got).items())),
+        by_month=h.period.by_month([t.day for t in got]),
     )
 
 

@@ -15,7 +15,7 @@ from collections import Counter
 import msgspec
 
 from ..model.demographics import age_on
-from .holdings import Holdings, cases, counted, day_before, days_between
+from .holdings import Holdings, counted, day_before, days_between
 
 MEASURES: tuple[tuple[str, str, str | None], ...] = (
     ("missing episodes", "missing_episode", None),
@@ -74,7 +74,7 @@ def before_and_during(h: Holdings) -> BeforeAndDuring:
     against the time since (to the end of their time with the team, or the period's end), summed
     over the children; with the counts behind each rate."""
     end = h.period.end
-    firsts = {c: s[0] for c, s in cases(h).items() if s and s[0].start <= end}
+    firsts = {c: s[0] for c, s in h.spells.items() if s and s[0].start <= end}
     windows: dict[str, tuple[str, str, str]] = {}
     for c, case in firsts.items():
         stop = min(case.end, end) if case.end else end

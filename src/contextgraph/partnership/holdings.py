@@ -4,6 +4,8 @@ people they are about, and each child's time with the exploitation team read fro
 >>> p = period("2025-01-01", "2025-03-31")
 >>> p.has("2025-02-10T21:30"), p.has("2025-04-01"), round(p.years, 3)
 (True, False, 0.246)
+>>> p.by_month(["2025-01-09", "2025-03-02T10:00", "2025-03-30"])
+{'2025-01': 1, '2025-02': 0, '2025-03': 2}
 >>> period("2025-03-01", "2025-01-01")
 Traceback (most recent call last):
 ...
@@ -17,6 +19,7 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cached_property
 
 import msgspec
 
@@ -38,6 +41,21 @@ class Period(msgspec.Struct, frozen=True):
     def has(self, when: str) -> bool:
         """Whether a date (or a date and time) falls in the period."""
         return self.start <= when[:10] <= self.end
+
+    @property
+    def months(self) -> list[str]:
+        """Each month the period touches, as YYYY-MM, in order."""
+        y, m = int(self.start[:4]), int(self.start[5:7])
+        out = []
+        while f"{y:04d}-{m:02d}" <= self.end[:7]:
+            out.append(f"{y:04d}-{m:02d}")
+            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+        return out
+
+    def by_month(self, days: list[str]) -> dict[str, int]:
+        """How many of ``days`` fall in each month of the period (none: 0)."""
+        n = Counter(d[:7] for d in days)
+        return {m: n.get(m, 0) for m in self.months}
 
     @property
     def years(self) -> float:
@@ -102,6 +120,11 @@ class Holdings:
         for t in sorted(self.records, key=lambda t: (t.date, t.id)):
             kinds[t.record].append(t)
         object.__setattr__(self, "kinds", dict(kinds))
+
+    @cached_property
+    def spells(self) -> dict[str, list[Case]]:
+        """Each child's times with the team (:func:`cases`), worked out once."""
+        return cases(self)
 
     def of(self, kind: str) -> list[Tracked]:
         """The records of a kind, oldest first."""
