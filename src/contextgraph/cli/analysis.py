@@ -113,6 +113,15 @@ def analyse(
     user: UserOpt = "cli",
     purpose: PurposeOpt = None,
     fmt: FormatOpt = "table",
+    validate: Annotated[
+        bool,
+        typer.Option(
+            "--validate",
+            help="Check the ranking on the area's own known cases: hide some, rank, and see how it finds them",
+        ),
+    ] = False,
+    hide: Annotated[float, typer.Option("--hide", help="With --validate: the share of known cases hidden")] = 0.2,
+    repeats: Annotated[int, typer.Option("--repeats", help="With --validate: how many times")] = 10,
 ) -> None:
     """Linked at-risk children not open to services, peer groups, hotspots, persons of concern and changes."""
     from ..analysis import AnalysisError
@@ -125,6 +134,13 @@ def analyse(
         raise UserError("--top must be at least 1")
     w = _weights(weights)
     since_d, as_of_d = _date_opt(since, "--since"), _date_opt(as_of, "--as-of")
+    if validate:
+        if not 0 < hide < 1:
+            raise UserError("--hide must be above 0 and below 1 (a share of the known cases)")
+        if not 1 <= repeats <= 1000:
+            raise UserError("--repeats must be from 1 to 1000")
+        _validate(store, user, purpose, fmt, locality, w, as_of_d, hide, repeats, seed)
+        return
     # One pass making millions of objects and no cycles worth collecting: the collector,
     # re-enabled between steps, would only scan them all again. Afterwards they are kept out
     # of later collections (still freed as usual), so a caller in the same process pays nothing.
@@ -154,6 +170,58 @@ def analyse(
         if was:
             gc.freeze()
             gc.enable()
+
+
+def _validate(
+    store: str | None,
+    user: str,
+    purpose: str,
+    fmt: str,
+    locality: list[str] | None,
+    w: Any,
+    as_of: str | None,
+    hide: float,
+    repeats: int,
+    seed: int,
+) -> None:
+    """``analyse --validate``: the ranking checked on the area's own known cases."""
+    import msgspec
+
+    from ..analysis.tracking import tracked_events
+    from ..analysis.validation import validate
+    from ..store import Filter
+
+    log = access_log(store)
+    with opened(store, log) as s:
+        areas = localities_given(locality, s.localities(), s.stats().localities) if locality else []
+        flt = Filter.of(localities=areas) if areas else None
+        p = s.projection(flt)
+        got = validate(p, tracked_events(s, p, flt), w, as_of, hide, repeats, seed)
+    log.append(user, "consultation", [], purpose, detail={"command": "analyse --validate", "localities": areas})
+    if fmt == "json":
+        sys.stdout.buffer.write(msgspec.json.format(msgspec.json.encode(got)) + b"\n")
+        return
+    if not got.methods:
+        out.print(f"{got.warning}.")
+        return
+    out.print(
+        f"{got.known} known cases; {got.hidden} hidden each time ({got.fraction:.0%} of each locality's), "
+        f"{got.repeats} times. Each figure: the mean over the repeats (the middle 95% of them)."
+    )
+    t = Table(show_edge=False)
+    for col in ("method", "R-precision", "average precision", "found in the top 20", "found in the top 50"):
+        t.add_column(col)
+
+    def cell(e: Any) -> str:
+        return f"{e.mean:.2f} ({e.low:.2f}-{e.high:.2f})"
+
+    for m in got.methods:
+        t.add_row(
+            m.method, cell(m.r_precision), cell(m.average_precision), cell(m.recall["top 20"]), cell(m.recall["top 50"])
+        )
+    out.print(t)
+    if got.warning:
+        out.print(f"note: {got.warning}")
 
 
 def _analysis_tables(result: Analysis, top: int | None) -> None:
