@@ -70,8 +70,9 @@ TEAM = "EXPLOITATION_TEAM"
 RECORDS = [
     rec("r1", "referral", "c1", "2025-01-10", source_agency="school", decision="accepted", decision_date="2025-01-12",
         exploitation_types=["CCE", "COUNTY_LINES"]),
-    rec("r2", "referral", "c2", "2025-02-01", source_agency="police", decision="rejected", reason="threshold not met",
-        exploitation_types=["CSE"], grading="2B C"),
+    rec("r2", "referral", "c2", "2025-02-01", source_agency="police", decision="rejected",
+        reason="threshold not met, said Child C3's mother", reason_code="BELOW_THRESHOLD", exploitation_types=["CSE"],
+        grading="2B C"),
     rec("r3", "referral", "c3", "2025-03-15", source_agency="police", decision="pending", exploitation_types=["CCE"]),
     rec("r4", "referral", "c4", "2024-11-01", source_agency="school", decision="accepted", decision_date="2024-11-05",
         exploitation_types=["GANGS"]),
@@ -109,7 +110,8 @@ RECORDS = [
         actions=[{"action": "patrols at night", "owner": "police", "status": "open"},
                  {"action": "CCTV", "owner": "council", "status": "done"}]),
     rec("pl3", "plan", "g1", "2025-03-05", plan_kind="PEER_GROUP_CONFERENCE"),
-    rec("d1", "disruption", "p1", "2025-02-02", disruption_kind="CAWN", children=["c1"], outcome="served"),
+    rec("d1", "disruption", "p1", "2025-02-02", disruption_kind="CAWN", children=["c1"],
+        outcome="served on Daniel Okafor about Child C1", result="SERVED"),
     rec("d2", "disruption", "l1", "2025-03-03", disruption_kind="CLOSURE_ORDER"),
 ]  # fmt: skip
 
@@ -157,7 +159,7 @@ def test_each_section_gives_the_figures_worked_out_by_hand(area: Store, tmp_path
     assert r["by_agency"] == {"police": 2, "health": 1, "school": 1}
     assert r["by_locality"] == {"East": 3, "West": 1}
     assert r["by_type"] == {"CCE": 2, "COUNTY_LINES": 1, "CSE": 1}
-    assert r["rejected_reasons"] == {"threshold not met": 1}
+    assert r["rejected_reasons"] == {"does not meet the threshold for the team": 1}  # as coded, never the words
     assert (r["accepted"], r["to_plan"]) == (2, 1)  # c1's plan of 20 January; c5 has none
     # 2. caseload on 31 March: c1 (from 12 January) and c5 (from 21 February); c4 left on 1 March,
     # c6's spell closed in December
@@ -222,7 +224,10 @@ def test_each_section_gives_the_figures_worked_out_by_hand(area: Store, tmp_path
     assert (x["actions"], x["actions_open"], x["children_named"]) == (2, 1, 1)
     assert x["disruptions_by_kind"] == {"CAWN": 1, "CLOSURE_ORDER": 1}
     assert x["disruptions_against"] == {"location": 1, "person_of_concern": 1}
-    assert x["disruption_outcomes"] == {"not recorded": 1, "served": 1}
+    assert x["disruption_results"] == {"not coded": 1, "notice or order served": 1}
+    assert x["plans"] == 3
+    text = json.dumps(got)
+    assert "Child C" not in text and "Okafor" not in text  # free text, which names people, is never shown
     # 9. data quality: the period's records are about c1, c2, c3, c4, c5 and c7
     q = got["quality"]
     assert q["children"] == 6
@@ -286,14 +291,79 @@ def test_a_chair_counts_their_locality_and_handling_code_p_only(area: Store, tmp
     assert got["missing"]["episodes"] == 3  # m4 is about a West child
 
 
+def _small_numbers(value: Any, path: str = "") -> list[str]:
+    """Where a whole number from 1 to 4 stands in plain data (a rank and the threshold apart)."""
+    if isinstance(value, dict):
+        return [
+            p for k, v in value.items() if k not in ("rank", "small_count") for p in _small_numbers(v, f"{path}.{k}")
+        ]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _small_numbers(v, f"{path}[{i}]")]
+    return [path] if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 5 else []
+
+
 def test_small_counts_are_suppressed_for_a_recipient_outside(area: Store, tmp_path: Path) -> None:
+    """Every count from 1 to 4 is shown as <5, in lists too, and every figure worked out from one
+    (a rate, a mean, a share, episodes per child) is left out, in every format."""
     census = tables.read(write_census(tmp_path), None)
     made = build(area, PERIOD, census=census, outside=True)
     got = plain(made)
+    assert _small_numbers(got) == []
     assert got["referrals"]["total"] == "<5" and got["missing"]["episodes"] == "<5"
+    assert got["missing"]["per_child"] is None
+    assert all(r["rate_before"] is None or r["before"] == 0 for r in got["before_and_during"]["rows"])
+    assert all(s["mean"] is None for s in got["outcomes"]["scores"])
+    eth = next(d for d in got["representation"]["dimensions"] if d["dimension"] == "ethnicity")
+    assert all(g["share"] is None for c in eth["cohorts"] for g in c["groups"] if g["count"] == "<5")
     assert got["pathway"]["transitions"]["new"]["green"] == 0  # a zero says nothing of anyone
-    assert "<5" in to_csv(made).decode() and "&lt;5" in to_html(made)
-    assert "2025-01-01" in to_csv(made).decode()  # a date is not a count
+    assert [h["rank"] for h in got["hotspots"]] == list(range(1, len(got["hotspots"]) + 1))
+    csv_text, html = to_csv(made).decode(), to_html(made)
+    assert "<5" in csv_text and "&lt;5" in html and "2025-01-01" in csv_text  # a date is not a count
+    for line in csv_text.splitlines()[1:]:
+        value = line.rsplit(",", 1)[-1]
+        assert not (value.isdigit() and 0 < int(value) < 5) or "rank" in line or "small_count" in line, line
+
+
+def test_a_home_is_never_named(area: Store, tmp_path: Path) -> None:
+    """A place someone lives at is counted as a home, wherever it appears, whether or not it is
+    marked as one: where episodes ended, and among the hotspots."""
+    from contextgraph.interchange import relationship_from_json
+
+    lives = {"type": "LIVES_AT", "source": "c3", "target": "l3", "source_ref": "n1", "date": "2025-01-01"}
+    area.upsert([], [relationship_from_json(lives)])
+    got = plain(build(area, PERIOD, census=tables.read(write_census(tmp_path), None)))
+    assert got["missing"]["ended_at"] == {"a home (the address is not shown)": 2, "Carrow Park skate area": 2}
+    text = json.dumps(got)
+    assert "the old mill" not in text and "12 Hill Rise" not in text
+
+
+def test_a_report_of_several_localities_says_which_and_compares_with_theirs(area: Store, tmp_path: Path) -> None:
+    paths = write_census(tmp_path)
+    two = tables.read(paths, ["East", "West"])
+    assert sum(two.counts["sex"].values()) == 2000  # both localities' rows, summed
+    made = build(area, PERIOD, Filter.of(localities=["East", "West"]), census=two)
+    assert made.where == "East and West" and "Partnership report: East and West" in to_html(made)
+    assert build(area, PERIOD, census=two).where == "every locality"
+
+
+def test_without_a_census_table_the_report_gives_shares_and_says_why(area: Store, tmp_path: Path) -> None:
+    alone = tables.for_report([], None)
+    got = plain(build(area, PERIOD, census=alone))
+    assert "no census table is configured" in got["representation"]["note"]
+    assert "no census table is configured" in to_html(build(area, PERIOD, census=alone))
+    missing_rows = tables.for_report(write_census(tmp_path), ["Atlantis"])
+    assert missing_rows.counts == {} and "no rows for Atlantis" in (missing_rows.note or "")
+
+
+def test_levels_no_longer_configured_are_counted_and_not_called_steps(
+    area: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CONTEXTGRAPH_PATHWAY_LEVELS", "low,high")
+    got = plain(build(area, PERIOD, census=tables.read(write_census(tmp_path), None)))
+    c = got["caseload"]
+    assert sum(c["by_level"].values()) == c["children"] == 2 and c["by_level"]["red"] == 1
+    p = got["pathway"]
+    assert (p["stepped_up"], p["stepped_down"]) == (0, 0)  # green, amber and red are not on this pathway
 
 
 def test_a_census_table_without_a_group_or_of_another_layout_is_refused(tmp_path: Path) -> None:

@@ -123,8 +123,8 @@ SETTINGS: Final[dict[str, Setting]] = {
         Setting(
             CENSUS,
             "",
-            "the local child population's census tables (ONS 2021 layout), comma-separated CSV files "
-            "(default: the sample's fictional one)",
+            "the local child population's census tables (ONS 2021 layout), comma-separated CSV files; "
+            "`sample` for the sample area's fictional ones (none: the report gives shares alone)",
             "partnership",
         ),
         Setting(

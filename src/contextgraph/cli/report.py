@@ -38,7 +38,11 @@ def report(
     ] = False,
     census: Annotated[
         list[Path] | None,
-        typer.Option("--census", help="A census table (ONS 2021 layout; repeatable; default CONTEXTGRAPH_CENSUS)"),
+        typer.Option(
+            "--census",
+            help="A census table (ONS 2021 layout; repeatable; `sample` for the sample area's; "
+            "default CONTEXTGRAPH_CENSUS)",
+        ),
     ] = None,
 ) -> None:
     """The partnership report for a period: referrals, caseload, pathway movement, missing episodes,
@@ -63,7 +67,7 @@ def report(
         areas = localities_given([locality], s.localities(), s.stats().localities) if locality else []
         flt = Filter.of(localities=areas, handling=["P"] if clearance == "P" else None)
         scoped = flt if (areas or clearance == "P") else None
-        given = tables.read(census, areas[0] if areas else None) if census else None
+        given = tables.for_report(tables.configured(census), areas or None) if census else None
         made = build(s, p, scoped, census=given, outside=outside)
     body = {"json": to_json, "csv": to_csv}.get(fmt)
     if body is not None:
@@ -97,7 +101,7 @@ def report(
                 "to": p.end,
                 "file": str(target.resolve()),
                 **({"localities": areas} if areas else {}),
-                **({"clearance": clearance} if clearance else {}),
+                "handling": made.handling,
                 **({"outside": True} if outside else {}),
             },
         )

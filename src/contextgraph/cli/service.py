@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from ..settings import CENSUS
 from ..settings import STORE as ENV_STORE
 from .common import StoreOpt, UserError, access_log, app, localities_given, opened, out
 
@@ -68,6 +69,8 @@ def serve(
         raise UserError("--workers must be between 1 and 64")
     if sample:
         _load_sample(url)
+        # the sample area's report compares with its own fictional census, unless another is set
+        os.environ.setdefault(CENSUS, "sample")
     else:
         with opened(url, access_log(url)):  # the log checked against the store before serving
             pass

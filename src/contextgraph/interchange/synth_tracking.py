@@ -26,10 +26,12 @@ from typing import Any
 from ..model.tracking import CODE_LISTS, outcome_benchmarks, pathway_levels
 
 REASONS = (
-    "does not meet the threshold for the exploitation team",
-    "already open to the youth justice service, which holds the risk",
-    "no indicators of exploitation found at screening",
+    ("does not meet the threshold for the exploitation team", "BELOW_THRESHOLD"),
+    ("already open to the youth justice service, which holds the risk", "OPEN_ELSEWHERE"),
+    ("no indicators of exploitation found at screening", "NO_INDICATORS"),
 )
+RESULTS = {"served": "SERVED", "no further action": "NO_FURTHER_ACTION", "charged": "CHARGED",
+           "bail with conditions": "BAIL_CONDITIONS"}  # fmt: skip
 QUESTIONS = ("How safe do you feel?", "How well are things going at home?", "How well are things going at school?")
 
 
@@ -114,6 +116,7 @@ def tracking(
         when = day(0, span - 30)
         accepted = c in known  # accepted: open to the team in the graph, so the records agree with it
         decision = "accepted" if accepted else ("pending" if rng.random() < 0.1 else "rejected")
+        rejected = decision == "rejected"
         add(
             f"ref-{c}",
             "referral",
@@ -124,7 +127,7 @@ def tracking(
             exploitation_types=rng.sample(list(CODE_LISTS["exploitation_type"]), rng.randint(1, 2)),
             decision=decision,
             decision_date=(when + timedelta(days=rng.randint(1, 14))).isoformat() if decision != "pending" else None,
-            reason=rng.choice(REASONS) if decision == "rejected" else None,
+            **(dict(zip(("reason", "reason_code"), rng.choice(REASONS), strict=True)) if rejected else {}),
         )
         if not accepted:
             continue
@@ -167,7 +170,7 @@ def tracking(
                 disruption_kind="CAWN" if cawn else rng.choice(kinds),
                 children=[rng.choice(victims[p])] if cawn else [],
                 by="police",
-                outcome=rng.choice(("served", "no further action", "charged", "bail with conditions")),
+                **{"outcome": (said := rng.choice(list(RESULTS))), "result": RESULTS[said]},
             )
     for g in sorted(e["id"] for e in entities if e["kind"] == "group"):
         if rng.random() < 0.3:

@@ -94,6 +94,24 @@ CODE_LISTS: Final[dict[str, dict[str, str]]] = {
         "rejected": "not accepted; the reason is recorded",
         "pending": "not yet decided",
     },
+    "referral_reason": {
+        "BELOW_THRESHOLD": "does not meet the threshold for the team",
+        "NO_INDICATORS": "no indicators of exploitation found at screening",
+        "OPEN_ELSEWHERE": "already open to another service, which holds the risk",
+        "NO_CONSENT": "the child or family did not consent",
+        "OUT_OF_AREA": "the child lives outside the area",
+        "OTHER": "another reason, given in the text",
+    },
+    "disruption_result": {
+        "SERVED": "notice or order served",
+        "ARRESTED": "arrested",
+        "CHARGED": "charged",
+        "CONVICTED": "convicted",
+        "BAIL_CONDITIONS": "bailed with conditions",
+        "NO_FURTHER_ACTION": "no further action",
+        "ONGOING": "still in progress",
+        "OTHER": "another result, given in the outcome",
+    },
     "push_pull": {
         "CONFLICT_AT_HOME": "conflict or arguments at home or in placement (push)",
         "BOREDOM": "nothing to do, nowhere to go (push)",
@@ -202,7 +220,13 @@ RECORD_KINDS: Final[dict[str, RecordKind]] = {
                 Field("exploitation_types", "codes", "the exploitation of concern", codes="exploitation_type"),
                 Field("decision", "code", "the decision", required=True, codes="referral_decision"),
                 Field("decision_date", "date", "when it was decided"),
-                Field("reason", "text", "why it was not accepted (needed when rejected)"),
+                Field("reason", "text", "why it was not accepted, in words (needed when rejected)"),
+                Field(
+                    "reason_code",
+                    "code",
+                    "why it was not accepted, coded (what reports count)",
+                    codes="referral_reason",
+                ),
             ),
         ),
         RecordKind(
@@ -248,6 +272,7 @@ RECORD_KINDS: Final[dict[str, RecordKind]] = {
                 Field("children", "entities", "the children it was in respect of (a CAWN's child)", kinds=_CHILD),
                 Field("by", "text", "the agency that did it", free=False),
                 Field("outcome", "text", "what came of it"),
+                Field("result", "code", "what came of it, coded (what reports count)", codes="disruption_result"),
             ),
         ),
         RecordKind(

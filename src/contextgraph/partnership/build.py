@@ -12,15 +12,17 @@ from datetime import date
 from multiprocessing.connection import Connection
 
 import msgspec
+import numpy as np
 
 from ..analysis.ranked import Ranked, ranked
 from ..memory import paused_gc
-from ..model import Entity
+from ..model import TYPE_CODES, Entity
 from ..model.tracking import outcome_benchmarks, pathway_levels
+from ..projection import Projection
 from ..store import Filter, Store
 from ..store.types import Forkable
 from . import census as census_tables
-from .casework import Caseload, Missing, Pathway, Referrals, caseload, missing, open_at_end, pathway, referrals
+from .casework import HOME, Caseload, Missing, Pathway, Referrals, caseload, missing, open_at_end, pathway, referrals
 from .effects import BeforeAndDuring, Contexts, Outcomes, Quality, before_and_during, contexts, outcomes, quality
 from .holdings import Holdings, Period, capacity, small_count
 from .representation import Representation, representation
@@ -73,7 +75,8 @@ class Report(msgspec.Struct, frozen=True):
     """A partnership report: its period and scope, and each section's figures with its method."""
 
     period: Period
-    locality: str | None
+    localities: tuple[str, ...] | None
+    """The localities it covers (None: every one)."""
     handling: str
     """P: only what may be shared freely is counted; C: intelligence shared with conditions too."""
     made: str
@@ -92,6 +95,14 @@ class Report(msgspec.Struct, frozen=True):
     """Counts below this are suppressed when shown (a report for a recipient outside the partnership)."""
 
     @property
+    def where(self) -> str:
+        """The localities it covers, in words."""
+        if not self.localities:
+            return "every locality"
+        names = list(self.localities)
+        return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+    @property
     def marking(self) -> str:
         if self.handling == "P":
             return "OFFICIAL-SENSITIVE — handling code P: lawful sharing permitted"
@@ -101,7 +112,11 @@ class Report(msgspec.Struct, frozen=True):
 
 
 def gather(
-    store: Store, p: Period, flt: Filter | None, visible: Callable[[Iterable[str]], set[str]] | None = None
+    store: Store,
+    p: Period,
+    flt: Filter | None,
+    visible: Callable[[Iterable[str]], set[str]] | None = None,
+    homes: frozenset[str] = frozenset(),
 ) -> Holdings:
     """The tracking records a reader within ``flt`` may see, as they may see them, and the entities
     they name. ``visible`` gives those of some entity ids the reader sees (by default, those whose
@@ -123,7 +138,6 @@ def gather(
         s = t if flt is None else flt.tracking_ok(t, seen.__contains__)
         if s is not None:
             shown.append(s)
-    locality = next(iter(flt.localities)) if flt is not None and flt.localities and len(flt.localities) == 1 else None
     return Holdings(
         p,
         shown,
@@ -131,7 +145,8 @@ def gather(
         pathway_levels(),
         outcome_benchmarks(),
         capacity(),
-        locality,
+        tuple(sorted(flt.localities)) if flt is not None and flt.localities else None,
+        homes,
     )
 
 
@@ -159,11 +174,10 @@ def _build(
     outside: bool,
 ) -> Report:
     localities = sorted(flt.localities) if flt is not None and flt.localities else None
-    one = localities[0] if localities and len(localities) == 1 else None
     if census is None:
-        census = census_tables.read(census_tables.configured(), one)
+        census = census_tables.for_report(census_tables.configured(), localities)
     waiting = _ranked_aside(store, p.end, localities, flt)  # while the records are gathered and counted
-    h = gather(store, p, flt, visible)
+    h = gather(store, p, flt, visible, homes_of(store.projection(flt)))
     sections = (referrals(h), caseload(h), pathway(h), missing(h), before_and_during(h), outcomes(h), contexts(h))
     analysis = waiting()
     ranking = list(analysis.children)
@@ -188,7 +202,7 @@ def _build(
     )
     return Report(
         period=p,
-        locality=h.locality,
+        localities=h.localities,
         handling="P" if flt is not None and flt.public_only else "C",
         made=date.today().isoformat(),
         referrals=sections[0],
@@ -200,7 +214,13 @@ def _build(
         contexts=sections[6],
         hotspots=tuple(
             HotspotRow(
-                x.rank, _name(people, x.id), x.locality, x.score, x.children_at_risk, x.persons_of_concern, x.last_seen
+                x.rank,
+                HOME if h.is_home(x.id) else _name(people, x.id),
+                x.locality,
+                x.score,
+                x.children_at_risk,
+                x.persons_of_concern,
+                x.last_seen,
             )
             for x in hot
         ),
@@ -245,6 +265,12 @@ def _ranked_to(send: Connection, store: Forkable, as_of: str, localities: list[s
         answer = e
     send.send(answer)
     send.close()
+
+
+def homes_of(p: Projection) -> frozenset[str]:
+    """The places someone lives at (a child, a family, a person of concern): never named."""
+    home = p.type == TYPE_CODES.index("LIVES_AT")
+    return frozenset(p.ids[i] for i in np.unique(p.dst[home]).tolist())
 
 
 def _name(people: Mapping[str, Entity], eid: str) -> str:

@@ -22,6 +22,7 @@ import msgspec
 
 from ..model.timeline import steps
 from ..model.tracked import Tracked
+from ..model.tracking import CODE_LISTS
 from .holdings import Holdings, counted, days_between
 
 
@@ -59,7 +60,11 @@ def referrals(h: Holdings) -> Referrals:
         by_agency=counted(Counter(str(t.fields.get("source_agency")) for t in got)),
         by_decision={d: decisions.get(d, 0) for d in ("accepted", "rejected", "pending")},
         rejected_reasons=counted(
-            Counter(str(t.fields.get("reason", "not recorded")) for t in got if t.fields.get("decision") == "rejected")
+            Counter(
+                CODE_LISTS["referral_reason"].get(str(t.fields.get("reason_code")), "not coded")
+                for t in got
+                if t.fields.get("decision") == "rejected"
+            )
         ),
         by_type=counted(Counter(x for t in got for x in t.fields.get("exploitation_types", []))),
         accepted=len(accepted),
@@ -78,6 +83,7 @@ class Caseload(msgspec.Struct, frozen=True):
     started: int
     """Children whose time with the team began in the period."""
     ended: int
+    """Children whose time with the team ended in the period."""
 
 
 def caseload(h: Holdings) -> Caseload:
@@ -87,14 +93,15 @@ def caseload(h: Holdings) -> Caseload:
     on = sorted(c for c, s in spells.items() if any(x.open_on(end) for x in s))
     latest = _latest_levels(h, end)
     levels = Counter(latest.get(c) or "not assessed" for c in on)
-    order = [*h.levels, "not assessed"]
+    # the configured levels in order, then any level recorded that is no longer configured
+    order = [*h.levels, *sorted(set(levels) - set(h.levels) - {"not assessed"}), "not assessed"]
     return Caseload(
         on=end,
         children=len(on),
         capacity=h.capacity,
         by_level={lv: levels.get(lv, 0) for lv in order if lv in levels or lv in h.levels},
-        started=sum(1 for s in spells.values() for x in s if h.period.has(x.start)),
-        ended=sum(1 for s in spells.values() for x in s if x.end is not None and h.period.has(x.end)),
+        started=sum(1 for s in spells.values() if any(h.period.has(x.start) for x in s)),
+        ended=sum(1 for s in spells.values() if any(x.end is not None and h.period.has(x.end) for x in s)),
     )
 
 
@@ -123,6 +130,8 @@ class Pathway(msgspec.Struct, frozen=True):
     same: int
     new: int
     left: int
+    other: int
+    """Moves to or from a level recorded but no longer configured: neither up nor down."""
     mean_days: dict[str, float]
     """Mean days a child spent on each level in the period, over the children who were on it."""
     steps_up: int
@@ -155,10 +164,18 @@ def pathway(h: Holdings) -> Pathway:
         table.setdefault(a, Counter())[b] += 1
         if a == "new" or b == "left":
             moved[a if a == "new" else "left"] += 1
-        else:
-            ra, rb = rank.get(a, -1), rank.get(b, -1)
-            moved["up" if rb > ra else "down" if rb < ra else "same"] += 1
-    transitions = {a: {b: table[a].get(b, 0) for b in [*h.levels, "left"]} for a in ["new", *h.levels] if a in table}
+        elif a == b:
+            moved["same"] += 1
+        elif a in rank and b in rank:
+            moved["up" if rank[b] > rank[a] else "down"] += 1
+        else:  # a level no longer configured: a move, but neither up nor down
+            moved["other"] += 1
+    recorded = sorted({x for t in table.values() for x in t} | set(table) - {*h.levels, "new", "left"})
+    transitions = {
+        a: {b: table[a].get(b, 0) for b in [*h.levels, *recorded, "left"]}
+        for a in ["new", *h.levels, *recorded]
+        if a in table
+    }
     history: dict[str, list[Tracked]] = {}
     for t in h.of("risk_assessment"):
         history.setdefault(t.subject, []).append(t)
@@ -185,6 +202,7 @@ def pathway(h: Holdings) -> Pathway:
         same=moved["same"],
         new=moved["new"],
         left=moved["left"],
+        other=moved["other"],
         mean_days={lv: round(sum(spent[lv]) / len(spent[lv]), 1) for lv in h.levels if spent.get(lv)},
         steps_up=moved["steps up"],
         steps_down=moved["steps down"],
@@ -204,8 +222,8 @@ class Missing(msgspec.Struct, frozen=True):
     per_child: float | None
     interviews_done: int
     within_72_hours: int
-    """Return interviews done within three days of the child's return (days, not hours: an
-    interview is recorded by its date)."""
+    """Return interviews done within three days after the child's recorded return (days, not
+    hours: an interview is recorded by its date)."""
     declined: int
     not_offered: int
     no_interview_recorded: int
@@ -217,7 +235,7 @@ class Missing(msgspec.Struct, frozen=True):
     pairs: int
     """Pairs of children missing together, each pair once."""
     repeat_pairs: int
-    """Pairs missing together in more than one episode."""
+    """Pairs missing together on more than one day."""
     by_month: dict[str, int]
 
 
@@ -227,14 +245,17 @@ def missing(h: Holdings) -> Missing:
     got = h.in_period("missing_episode")
     children = {t.subject for t in got}
     done = [t for t in got if t.fields.get("interview_date")]
-    within = [t for t in done if days_between(t.fields.get("returned") or t.date, t.fields["interview_date"]) <= 3]
-    pairs: Counter[tuple[str, str]] = Counter()
+    within = [
+        t
+        for t in done
+        if t.fields.get("returned") and 0 <= days_between(t.fields["returned"], t.fields["interview_date"]) <= 3
+    ]
+    pairs: dict[tuple[str, str], set[str]] = {}
     for t in got:
         for other in t.fields.get("with_children", []):
             a, b = sorted((t.subject, other))
-            pairs[(a, b)] += 1
-    # an episode recorded for each child counts the pair twice: once per episode record is what
-    # is counted, and a pair is repeated when it was seen in more than one episode's record
+            pairs.setdefault((a, b), set()).add(t.day)
+    # an episode is often recorded once for each child: a pair is together again only on another day
     return Missing(
         episodes=len(got),
         children=len(children),
@@ -254,7 +275,7 @@ def missing(h: Holdings) -> Missing:
         out_of_area=sum(1 for t in got if t.fields.get("out_of_area")),
         together=sum(1 for t in got if t.fields.get("with_children")),
         pairs=len(pairs),
-        repeat_pairs=sum(1 for n in pairs.values() if n > 1),
+        repeat_pairs=sum(1 for days in pairs.values() if len(days) > 1),
         by_month=h.period.by_month([t.day for t in got]),
     )
 
@@ -264,7 +285,4 @@ HOME = "a home (the address is not shown)"
 
 def _place(h: Holdings, eid: str) -> str:
     """A place an episode ended at, by name; a home by what it is, never its address."""
-    e = h.people.get(eid)
-    if e is not None and e.properties.get("place_type") == "home":
-        return HOME
-    return h.name_of(eid)
+    return HOME if h.is_home(eid) else h.name_of(eid)

@@ -4,8 +4,8 @@ for National Statistics' 2021 Census downloads — one CSV per variable, with th
 (the 2021 categories, by the labels in docs/model.md), sex (``Female``, ``Male``) and age
 (``Aged N years``, or ranges ``Aged A to B years`` that fit the report's bands).
 
-A table is read for the report's locality (the rows whose area is named as it is) or, for a
-report of every locality, summed over its areas. A variable whose table lacks a group is refused
+A table is read for the report's localities (the rows whose area is named as one is, summed)
+or, for a report of every locality, summed over its areas. A variable whose table lacks a group is refused
 with the group named, rather than compared with a population that is not all there.
 
 >>> band(12), band(15), band(19), band(30)
@@ -17,7 +17,7 @@ from __future__ import annotations
 import csv
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -62,10 +62,12 @@ def groups(dimension: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Census:
-    """The population by group, for each dimension a table was given for."""
+    """The population by group, for each dimension a table was given for; ``note`` says why there
+    is none when there is none."""
 
     counts: dict[str, dict[str, int]]
     sources: tuple[str, ...]
+    note: str | None = None
 
     def share(self, dimension: str, group: str) -> float | None:
         got = self.counts.get(dimension)
@@ -109,8 +111,14 @@ def _group(dimension: str, label: str, where: str) -> str | None:
     return _LABELS[dimension].get(text.lower())
 
 
-def read(paths: Iterable[Path], locality: str | None) -> Census:
-    """The census tables at ``paths`` for ``locality`` (every area when None)."""
+class NoRows(BadInput):
+    """A census table with no rows for a locality the report covers."""
+
+
+def read(paths: Iterable[Path], localities: Sequence[str] | str | None) -> Census:
+    """The census tables at ``paths`` for ``localities`` (summed; every area when None)."""
+    wanted = [localities] if isinstance(localities, str) else list(localities or [])
+    keys = {w.lower() for w in wanted}
     counts: dict[str, dict[str, int]] = {}
     sources = []
     for path in paths:
@@ -119,6 +127,8 @@ def read(paths: Iterable[Path], locality: str | None) -> Census:
                 rows = list(csv.reader(fh))
         except OSError as e:
             raise BadInput(f"{path.name}: cannot read the census table ({e.strerror})") from None
+        except (UnicodeDecodeError, csv.Error) as e:
+            raise BadInput(f"{path.name}: not a census table (a CSV file in UTF-8): {e}") from None
         if not rows or len(rows[0]) < 5 or rows[0][-1].strip().lower() != "observation":
             raise BadInput(
                 f"{path.name}:1: not a census table in the ONS 2021 layout (columns: area code, area, "
@@ -128,22 +138,26 @@ def read(paths: Iterable[Path], locality: str | None) -> Census:
         if dimension is None:
             raise BadInput(f"{path.name}:1: {rows[0][3]!r} is not ethnic group, sex or age")
         got = counts.setdefault(dimension, {})
-        matched = 0
+        areas: set[str] = set()
         for n, row in enumerate(rows[1:], 2):
             if len(row) < 5:
                 raise BadInput(f"{path.name}:{n}: expected 5 columns, found {len(row)}")
-            if locality is not None and row[1].strip().lower() != locality.lower():
+            if keys and row[1].strip().lower() not in keys:
                 continue
-            matched += 1
+            areas.add(row[1].strip().lower())
             try:
                 value = int(row[4].replace(",", ""))
             except ValueError:
                 raise BadInput(f"{path.name}:{n}: Observation {row[4]!r} is not a whole number") from None
+            if value < 0:
+                raise BadInput(f"{path.name}:{n}: Observation {value} is below 0")
             group = _group(dimension, row[3], f"{path.name}:{n}")
             if group is not None:
                 got[group] = got.get(group, 0) + value
-        if not matched:
-            raise BadInput(f"{path.name}: no rows for {locality!r} (its areas are named in the second column)")
+        lacking_areas = [w for w in wanted if w.lower() not in areas]
+        if lacking_areas or not areas:
+            named = ", ".join(lacking_areas) or "any area"
+            raise NoRows(f"{path.name}: no rows for {named} (its areas are named in the second column)")
         lacking = [g for g in groups(dimension) if g not in got and g not in OPTIONAL]
         if lacking:
             raise BadInput(
@@ -153,10 +167,33 @@ def read(paths: Iterable[Path], locality: str | None) -> Census:
     return Census(counts, tuple(sources))
 
 
-def configured() -> list[Path]:
-    """The census tables in force (``CONTEXTGRAPH_CENSUS``), else the sample's fictional ones."""
-    raw = os.environ.get(CENSUS, SETTINGS[CENSUS].default).strip()
-    if raw:
-        return [Path(p.strip()) for p in raw.split(",") if p.strip()]
-    data = resources.files("contextgraph") / "data"
-    return [Path(str(data / name)) for name in SAMPLE_FILES]
+def for_report(paths: list[Path], localities: Sequence[str] | None) -> Census:
+    """The census tables in force for a report of ``localities``: none when none is configured, or
+    when they hold no rows for one of its localities (the report then gives shares alone, and
+    says why); a table that is wrong is refused."""
+    if not paths:
+        return Census({}, (), f"no census table is configured ({CENSUS}): shares only")
+    try:
+        return read(paths, localities)
+    except NoRows as e:
+        return Census({}, (), f"{e}: shares only")
+
+
+SAMPLE = "sample"
+"""The value of ``CONTEXTGRAPH_CENSUS`` (or ``report --census``) that names the sample area's
+fictional tables."""
+
+
+def configured(given: Sequence[Path] | None = None) -> list[Path]:
+    """The census tables in force: those ``given`` (``report --census``), else
+    ``CONTEXTGRAPH_CENSUS``'s; ``sample`` names the sample area's fictional ones; none when none
+    is set."""
+    raw = [str(p) for p in given] if given else os.environ.get(CENSUS, SETTINGS[CENSUS].default).split(",")
+    out: list[Path] = []
+    for item in (x.strip() for x in raw):
+        if item == SAMPLE:
+            data = resources.files("contextgraph") / "data"
+            out += [Path(str(data / name)) for name in SAMPLE_FILES]
+        elif item:
+            out.append(Path(item))
+    return out

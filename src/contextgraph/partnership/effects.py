@@ -15,6 +15,7 @@ from collections import Counter
 import msgspec
 
 from ..model.demographics import age_on
+from ..model.tracking import CODE_LISTS
 from .holdings import Holdings, counted, day_before, days_between
 
 MEASURES: tuple[tuple[str, str, str | None], ...] = (
@@ -151,6 +152,7 @@ def outcomes(h: Holdings) -> Outcomes:
 class Contexts(msgspec.Struct, frozen=True):
     """Plans and conferences opened, and disruption done, in the period."""
 
+    plans: int
     plans_by_kind: dict[str, int]
     plans_about: dict[str, int]
     """Plans by what they are about: a child, a group, a place (location) or a school."""
@@ -158,7 +160,8 @@ class Contexts(msgspec.Struct, frozen=True):
     actions_open: int
     disruptions_by_kind: dict[str, int]
     disruptions_against: dict[str, int]
-    disruption_outcomes: dict[str, int]
+    disruption_results: dict[str, int]
+    """By the result as coded (the outcome in words may name people, and is not counted)."""
     children_named: int
     """Children a disruption was done in respect of (a CAWN's child), each once."""
 
@@ -171,13 +174,16 @@ def contexts(h: Holdings) -> Contexts:
     kind_of = {eid: e.kind for eid, e in h.people.items()}
     actions = [a for t in plans for a in t.fields.get("actions", [])]
     return Contexts(
+        plans=len(plans),
         plans_by_kind=counted(Counter(str(t.fields.get("plan_kind")) for t in plans)),
         plans_about=counted(Counter(kind_of.get(t.subject, "not known") for t in plans)),
         actions=len(actions),
         actions_open=sum(1 for a in actions if a.get("status") not in ("done", "dropped")),
         disruptions_by_kind=counted(Counter(str(t.fields.get("disruption_kind")) for t in done)),
         disruptions_against=counted(Counter(kind_of.get(t.subject, "not known") for t in done)),
-        disruption_outcomes=counted(Counter(str(t.fields.get("outcome") or "not recorded") for t in done), 10),
+        disruption_results=counted(
+            Counter(CODE_LISTS["disruption_result"].get(str(t.fields.get("result")), "not coded") for t in done)
+        ),
         children_named=len({c for t in done for c in t.fields.get("children", [])}),
     )
 

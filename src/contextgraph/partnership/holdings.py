@@ -71,9 +71,19 @@ def period(start: str, end: str) -> Period:
             days.append(date.fromisoformat(value).isoformat())
         except (TypeError, ValueError):
             raise BadInput(f"{name}: {value!r} is not a date (YYYY-MM-DD)") from None
+    for name, day in zip(("--from", "--to"), days, strict=True):
+        if not EARLIEST <= day <= LATEST:
+            raise BadInput(f"{name}: {day} is outside the dates a report covers ({EARLIEST} to {LATEST})")
     if days[1] < days[0]:
         raise BadInput(f"the period ends ({days[1]}) before it starts ({days[0]})")
+    if (date.fromisoformat(days[1]) - date.fromisoformat(days[0])).days > LONGEST_DAYS:
+        raise BadInput(f"a report covers at most {LONGEST_DAYS // 365} years; make one for each part of the period")
     return Period(days[0], days[1])
+
+
+EARLIEST, LATEST = "1990-01-01", "2099-12-31"
+LONGEST_DAYS = 3653
+"""A report covers days from 1990 to 2099, ten years at most: longer asks would only stall."""
 
 
 def counted(values: Counter[str], top: int | None = None) -> dict[str, int]:
@@ -112,7 +122,10 @@ class Holdings:
     levels: tuple[str, ...]
     benchmarks: tuple[str, ...]
     capacity: int | None = None
-    locality: str | None = None
+    localities: tuple[str, ...] | None = None
+    """The localities the report covers (None: every one)."""
+    homes: frozenset[str] = frozenset()
+    """Places someone lives at: never named in a report."""
     kinds: dict[str, list[Tracked]] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -136,6 +149,10 @@ class Holdings:
     def locality_of(self, t: Tracked) -> str:
         e = self.people.get(t.subject)
         return (e.locality if e is not None else None) or t.locality or "not recorded"
+
+    def is_home(self, eid: str) -> bool:
+        e = self.people.get(eid)
+        return eid in self.homes or (e is not None and e.properties.get("place_type") == "home")
 
     def name_of(self, eid: str) -> str:
         e = self.people.get(eid)

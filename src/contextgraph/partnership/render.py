@@ -5,8 +5,8 @@ to a PDF with the handling marking and the period on every page (:mod:`.pdf`).
 Counts below the report's small count (for a recipient outside the partnership) are shown as
 ``<5``, in every format.
 
->>> suppressed({"children": 3, "rank": 2, "by_level": {"red": 12, "green": 1}, "mean": 2.5}, 5)
-{'children': '<5', 'rank': 2, 'by_level': {'red': 12, 'green': '<5'}, 'mean': 2.5}
+>>> suppressed({"children": 3, "by_level": {"red": 12, "green": 1}, "rows": (4, 0), "mean": 2.5}, 5)
+{'children': '<5', 'by_level': {'red': 12, 'green': '<5'}, 'rows': ['<5', 0], 'mean': 2.5}
 """
 
 from __future__ import annotations
@@ -24,28 +24,59 @@ from ..model.demographics import ETHNICITY
 from ..model.tracking import CODE_LISTS
 from .build import Report
 
-NOT_COUNTS = frozenset({"rank", "small_count"})
-"""Whole numbers in a report that are not counts of people or records."""
-
 
 def suppressed(value: Any, below: int | None) -> Any:
-    """``value`` (a report as plain data) with each count from 1 to ``below`` - 1 shown as ``<below``."""
+    """``value`` (a report as plain data) with each whole number from 1 to ``below`` - 1 shown as
+    ``<below``."""
     if below is None:
         return value
     if isinstance(value, dict):
-        return {k: v if k in NOT_COUNTS else suppressed(v, below) for k, v in value.items()}
-    if isinstance(value, list):
+        return {k: suppressed(v, below) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
         return [suppressed(v, below) for v in value]
     if isinstance(value, int) and not isinstance(value, bool) and 0 < value < below:
         return f"<{below}"
     return value
 
 
+def _hidden(n: Any, below: int) -> bool:
+    return isinstance(n, int) and 0 < n < below
+
+
+def _outside(data: dict[str, Any], below: int) -> dict[str, Any]:
+    """What a recipient outside the partnership is shown: every small count suppressed, and every
+    figure worked out from one (a rate, a mean, a share) left out, so that none can be worked back."""
+    m = data["missing"]
+    if _hidden(m["episodes"], below) or _hidden(m["children"], below):
+        m["per_child"] = None
+    for row in data["before_and_during"]["rows"]:
+        for side in ("before", "during"):
+            if _hidden(row[side], below):
+                row[f"rate_{side}"] = None
+                row["change"] = None
+    for score in data["outcomes"]["scores"]:
+        if _hidden(score["count"], below):
+            score["mean"] = None
+    for dim in data["representation"]["dimensions"]:
+        groups = [g for c in dim["cohorts"] for g in c["groups"]] + dim["ranking_against_known"]
+        for g in groups:
+            if _hidden(g["count"], below):
+                g.update(share=None, ratio=None, low=None, high=None)
+    ranks = [h["rank"] for h in data["hotspots"]]
+    out: dict[str, Any] = suppressed(data, below)
+    for h, rank in zip(out["hotspots"], ranks, strict=True):
+        h["rank"] = rank  # a rank is not a count
+    out["small_count"] = below
+    return out
+
+
 def plain(report: Report) -> dict[str, Any]:
-    """The report as plain data, small counts suppressed when it is for outside the partnership."""
-    data: dict[str, Any] = msgspec.to_builtins(report)
+    """The report as plain data (lists, not tuples), with what a recipient outside the partnership
+    may not see left out when it is for one."""
+    data: dict[str, Any] = msgspec.json.decode(msgspec.json.encode(report))
+    data["where"] = report.where
     data["marking"] = report.marking
-    return dict(suppressed(data, report.small_count))
+    return _outside(data, report.small_count) if report.small_count else data
 
 
 def to_json(report: Report) -> bytes:
@@ -184,7 +215,7 @@ def to_html(report: Report) -> str:
     """The report as one self-contained HTML file."""
     d = plain(report)
     p = d["period"]
-    where = d["locality"] or "every locality"
+    where = d["where"]
     sections = [
         _referrals(d),
         _caseload(d),
@@ -247,7 +278,7 @@ def _referrals(d: dict[str, Any]) -> str:
             {CODE_LISTS["exploitation_type"].get(k, k): v for k, v in r["by_type"].items()},
             "exploitation",
         )
-        + _counts("Why referrals were not accepted", r["rejected_reasons"], "reason")
+        + _counts("Why referrals were not accepted (as coded)", r["rejected_reasons"], "reason")
     )
     return _section("referrals", "1. Referrals", body, d, r["total"] == 0)
 
@@ -383,7 +414,7 @@ def _contexts(d: dict[str, Any]) -> str:
         3,
     )
     body = (
-        f"<p>{_n(sum(v for v in c['plans_by_kind'].values() if isinstance(v, int)))} plans and conferences opened, "
+        f"<p>{_n(c['plans'])} plans and conferences opened, "
         f"{_n(c['actions'])} actions agreed ({_n(c['actions_open'])} not yet done); disruption in respect of "
         f"{_n(c['children_named'])} children.</p>"
         + _counts("Plans and conferences by kind", c["plans_by_kind"], "kind")
@@ -395,7 +426,7 @@ def _contexts(d: dict[str, Any]) -> str:
             else ""
         )
         + _counts("Disruption against", c["disruptions_against"], "against")
-        + _counts("Disruption outcomes", c["disruption_outcomes"], "outcome")
+        + _counts("What came of disruption (as coded)", c["disruption_results"], "result")
         + ("<h3>Hotspots as of the period's end</h3>" + hot if d["hotspots"] else "")
     )
     empty = not c["plans_by_kind"] and not c["disruptions_by_kind"] and not d["hotspots"]
@@ -448,6 +479,8 @@ def _representation(d: dict[str, Any]) -> str:
                 f"<figcaption>{_e(top['name'])}: each group's share against the population's (1 = as in "
                 "the population), with its 95% interval</figcaption></figure>"
             )
+    if r.get("note"):
+        parts.insert(0, f'<p class="warning">{_e(r["note"])}.</p>')
     src = ", ".join(r["census"]) or "none"
     parts.append(f'<p class="method">Census tables: {_e(src)}.</p>')
     return _section("representation", "8. Over-representation", "".join(parts), d, False)

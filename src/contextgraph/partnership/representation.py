@@ -79,6 +79,8 @@ class Representation(msgspec.Struct, frozen=True):
     dimensions: tuple[Dimension, ...]
     findings: tuple[str, ...]
     census: tuple[str, ...]
+    note: str | None = None
+    """Why there is no population to compare with, when there is none."""
 
 
 def value_of(e: Entity | None, dimension: str, day: str) -> str | None:
@@ -138,7 +140,7 @@ def representation(
                 if ok and lo is not None and pop and lo / pop > 1 and x >= small:
                     findings.append(
                         f"{cname}: {_label(dim, g)} children are over-represented against the local child "
-                        f"population ({x} of {n}, {share:.0%} against {pop:.0%}; ratio {share / pop:.1f}, "  # type: ignore[operator]
+                        f"population ({share:.0%} against {pop:.0%}; ratio {share / pop:.1f}, "  # type: ignore[operator]
                         f"95% interval {lo / pop:.1f} to {hi / pop:.1f})"  # type: ignore[operator]
                     )
             rows.append(Cohort(cname, len(ids), len(values) - n, tuple(out)))
@@ -153,10 +155,10 @@ def representation(
                 against.append(
                     Group(g, x1, _round(x1 / n1), _round(x2 / n2), _round(ratio), _round(lo), _round(hi), x1 < small)
                 )
-                if lo > 1 and x1 >= small:
+                if lo > 1 and min(x1, x2) >= small:
                     findings.append(
                         f"the top of the ranking holds a larger share of {_label(dim, g)} children than the known "
-                        f"cases do ({x1} of {n1} against {x2} of {n2}; ratio {ratio:.1f}, 95% interval "
+                        f"cases do ({x1 / n1:.0%} against {x2 / n2:.0%}; ratio {ratio:.1f}, 95% interval "
                         f"{lo:.1f} to {hi:.1f}): the ranking may over-represent them"
                     )
             else:
@@ -164,7 +166,7 @@ def representation(
                 share2 = x2 / n2 if n2 else None
                 against.append(Group(g, x1, _round(share1), _round(share2), None, None, None, x1 < small))
         dims.append(Dimension(dim, tuple(rows), tuple(against), dim in census.counts))
-    return Representation(tuple(dims), tuple(findings), census.sources)
+    return Representation(tuple(dims), tuple(findings), census.sources, census.note)
 
 
 def _label(dimension: str, group: str) -> str:

@@ -14,7 +14,7 @@ from ....ingest.writes import linkable
 from ....partnership.build import build
 from ....partnership.holdings import period
 from ....partnership.render import plain, to_html
-from ..context import Context, RequestError
+from ..context import NO_PURPOSE, Context, RequestError
 
 
 @strawberry.type(
@@ -53,10 +53,20 @@ def report(
         "from": p.start,
         "to": p.end,
         "localities": sorted(flt.localities or []),
+        "handling": "P" if flt.public_only else "C",
+        **({"outside": True} if outside else {}),
     }
+    if not (ctx.purpose or "").strip():  # refused before the work, not after it
+        raise RequestError(NO_PURPOSE)
+    if recipient is not None and not recipient.strip():
+        raise RequestError("say who it is for (recipient): it leaves the service")
+    try:
+        made = build(ctx.store, p, flt, visible=lambda ids: set(linkable(ctx.store, flt, ids)), outside=outside)
+    except BadInput as exc:  # a census table configured wrongly, told as such
+        raise RequestError(str(exc)) from exc
+    # logged once made and before it is answered: what is not logged is not shown
     if recipient is not None:
-        ctx.disclosed(recipient, {**detail, **({"outside": True} if outside else {})})
+        ctx.disclosed(recipient, detail)
     else:
-        ctx.consulted([], "report")
-    made = build(ctx.store, p, flt, visible=lambda ids: set(linkable(ctx.store, flt, ids)), outside=outside)
+        ctx.logged("consultation", [], detail)
     return PartnershipReportView(figures=cast(JSON, plain(made)), html=to_html(made), marking=made.marking)
