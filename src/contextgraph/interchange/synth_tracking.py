@@ -13,7 +13,7 @@ relationships as they were.
 >>> data = generate(children=300, seed=2)
 >>> kinds = {t["record"] for t in data.tracking}
 >>> sorted(kinds)[:3]
-['disruption', 'missing_episode', 'outcome_review']
+['custody', 'disruption', 'investigation']
 """
 
 from __future__ import annotations

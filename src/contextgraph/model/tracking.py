@@ -8,7 +8,7 @@ benchmarks, in configuration (:mod:`contextgraph.settings`). Checking a record, 
 format, the stores, GraphQL and the documentation's tables all derive from these definitions.
 
 >>> sorted(RECORD_KINDS)[:3]
-['disruption', 'missing_episode', 'outcome_review']
+['custody', 'disruption', 'investigation']
 >>> sorted(RECORD_KINDS["disruption"].subjects)
 ['group', 'location', 'person_of_concern']
 >>> pathway_levels()

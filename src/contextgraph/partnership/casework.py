@@ -6,11 +6,11 @@ children missing from home and care. Each is a pure function of the :class:`Hold
 >>> r = [Tracked("r1", "referral", "c1", "2025-01-05", "f", "u", fields={"source_agency": "school",
 ...      "decision": "accepted", "decision_date": "2025-01-09", "exploitation_types": ["CCE"]}),
 ...      Tracked("r2", "referral", "c2", "2025-02-05", "f", "u", fields={"source_agency": "police",
-...      "decision": "rejected", "reason": "threshold not met"})]
+...      "decision": "rejected", "reason": "not enough to go on", "reason_code": "BELOW_THRESHOLD"})]
 >>> h = Holdings(period("2025-01-01", "2025-03-31"), r, {}, ("green", "amber", "red"), ())
 >>> got = referrals(h)
 >>> got.total, got.by_decision, got.rejected_reasons, got.by_type
-(2, {'accepted': 1, 'rejected': 1, 'pending': 0}, {'threshold not met': 1}, {'CCE': 1})
+(2, {'accepted': 1, 'rejected': 1, 'pending': 0}, {'does not meet the threshold for the team': 1}, {'CCE': 1})
 """
 
 from __future__ import annotations

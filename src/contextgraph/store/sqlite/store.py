@@ -176,8 +176,9 @@ class SQLiteStore(Store):
             tx = SQLiteTxn(self)
             try:
                 out = fn(tx)
-                for query in sorted(tx.rebuild):  # indexes dropped for a large load
-                    self._db.execute(sql(query))
+                for statements in tx.rebuild.values():  # indexes dropped for a large load
+                    for statement in statements:
+                        self._db.execute(statement)
                 self._keep_head(tx)
                 self._db.execute(sql("renew_stamp"))
                 self._db.execute(sql("commit"))

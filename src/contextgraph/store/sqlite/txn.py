@@ -24,7 +24,8 @@ class SQLiteTxn(Txn):
         self.s = store
         self.db = store._db
         self.ix = store._index()
-        self.rebuild: set[str] = set()
+        self.rebuild: dict[str, list[str]] = {}
+        """The indexes dropped for a large load, by table: the statements that build them at commit."""
         self._said: dict[tuple[str | None, ...], str] = {}  # a statement's (source, date, grading) as stored
 
     # reads
@@ -112,12 +113,12 @@ class SQLiteTxn(Txn):
 
     def _bulk(self, n: int) -> None:
         """Drop the entities' index for a large load into an empty table; rebuilt at commit."""
-        if n >= BULK_ROWS and "create_entities_id" not in self.rebuild and not self._any("any_entity"):
+        if n >= BULK_ROWS and "entities" not in self.rebuild and not self._any(sql("any_entity")):
             self.db.execute(sql("drop_entities_id"))
-            self.rebuild.add("create_entities_id")
+            self.rebuild["entities"] = [sql("create_entities_id")]
 
     def _any(self, query: str) -> bool:
-        return self.db.execute(sql(query)).fetchone() is not None
+        return self.db.execute(query).fetchone() is not None
 
     def put_entities(self, entities: Sequence[Entity], new: bool) -> None:
         ix = self.ix
@@ -257,16 +258,15 @@ class SQLiteTxn(Txn):
 
     def put_tracking(self, records: Sequence[Tracked]) -> None:
         db = self.db
-        if self._any("any_tracking"):
+        if self._any(sql("any_tracking")):
             held = [i for (i,) in db.execute(sql("tracking_held"), (values(t.id for t in records),))]
             if held:  # a record replaced: the entities it named before go with it
                 db.executemany(sql("drop_tracking_names"), [(i,) for i in held])
-        elif len(records) >= BULK_ROWS and "create_tracking_record" not in self.rebuild:
+        elif len(records) >= BULK_ROWS and "tracking" not in self.rebuild:
             # a large load into an empty table: its lookups by kind and by record built at commit
             db.execute(sql("drop_tracking_record"))
             db.execute(sql("drop_tracking_names_id"))
-            self.rebuild.add("create_tracking_record")
-            self.rebuild.add("create_tracking_names_id")
+            self.rebuild["tracking"] = [sql("create_tracking_record"), sql("create_tracking_names_id")]
         db.executemany(sql("put_tracking"), [(t.id, t.record, t.subject, t.date, dumps(t.to_json())) for t in records])
         db.executemany(sql("add_tracking_name"), [(e, t.id) for t in records for e in t.involves])
 
