@@ -162,14 +162,25 @@ def _svg(draw: Callable[[Any], None], width: float = 6.6, height: float = 2.3) -
 
 
 def _bars(values: dict[str, Any], colour: str = BLUE, horizontal: bool = False) -> Callable[[Any], None]:
+    """Bars of counts, whole numbers on the axis; a suppressed count (``<5``) is written where its
+    bar would stand, not drawn as nothing."""
     numbers = {k: (v if isinstance(v, (int, float)) else 0) for k, v in values.items()}
+    hidden = {k: v for k, v in values.items() if isinstance(v, str)}
 
     def draw(ax: Any) -> None:
+        from matplotlib.ticker import MaxNLocator
+
         keys = list(numbers)
         if horizontal:
             ax.barh(keys[::-1], [numbers[k] for k in keys][::-1], color=colour)
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            for k, v in hidden.items():
+                ax.text(0, keys[::-1].index(k), f" {v}", va="center", fontsize=7, color=GREY)
         else:
             ax.bar(keys, [numbers[k] for k in keys], color=colour)
+            ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+            for k, v in hidden.items():
+                ax.text(keys.index(k), 0, v, ha="center", va="bottom", fontsize=7, color=GREY)
             if len(keys) > 8:
                 ax.tick_params(axis="x", labelrotation=45)
 
