@@ -187,6 +187,14 @@ def _bars(values: dict[str, Any], colour: str = BLUE, horizontal: bool = False) 
     return draw
 
 
+def _bar_figure(values: dict[str, Any], caption: str, horizontal: bool = False) -> str:
+    """A bar chart of ``values`` with its caption (nothing when there are none)."""
+    if not values:
+        return ""
+    chart = _svg(_bars(values, horizontal=horizontal), height=2.6 if horizontal else 2.3)
+    return f"<figure>{chart}<figcaption>{_e(caption)}</figcaption></figure>"
+
+
 def _e(x: Any) -> str:
     return html.escape("" if x is None else str(x))
 
@@ -275,13 +283,12 @@ def _summary(d: dict[str, Any]) -> str:
 
 def _referrals(d: dict[str, Any]) -> str:
     r = d["referrals"]
-    chart = _svg(_bars(r["by_month"])) if r["by_month"] else ""
     body = (
         f"<p>{_n(r['total'])} referrals about {_n(r['children'])} children: "
         f"{_n(r['by_decision']['accepted'])} accepted, "
         f"{_n(r['by_decision']['rejected'])} not accepted, {_n(r['by_decision']['pending'])} not yet decided; "
         f"{_n(r['to_plan'])} of those accepted became a plan.</p>"
-        f"<figure>{chart}<figcaption>Referrals by month</figcaption></figure>"
+        + _bar_figure(r["by_month"], "Referrals by month")
         + _counts("By locality", r["by_locality"], "locality")
         + _counts("By the agency that referred", r["by_agency"], "agency")
         + _counts(
@@ -305,11 +312,7 @@ def _caseload(d: dict[str, Any]) -> str:
     body = (
         f"<p>{_n(c['children'])} children open to the exploitation team on {_e(c['on'])}{against}; "
         f"{_n(c['started'])} started and {_n(c['ended'])} ended in the period.</p>"
-        + (
-            f"<figure>{_svg(_bars(c['by_level']))}<figcaption>Caseload by level on the pathway</figcaption></figure>"
-            if c["by_level"]
-            else ""
-        )
+        + _bar_figure(c["by_level"], "Caseload by level on the pathway")
         + _counts("By level on the pathway", c["by_level"], "level")
     )
     return _section("caseload", "2. Caseload", body, d, c["children"] == 0 and c["started"] == 0)
@@ -317,12 +320,13 @@ def _caseload(d: dict[str, Any]) -> str:
 
 def _pathway(d: dict[str, Any]) -> str:
     p = d["pathway"]
-    cols = [*p["levels"], "left"]
+    cols = list(next(iter(p["transitions"].values()), {b: 0 for b in [*p["levels"], "left"]}))
     body_rows = [[f"from {a}", *[t.get(b, 0) for b in cols]] for a, t in p["transitions"].items()]
     body = (
         f"<p>{_n(p['stepped_up'])} children stepped up and {_n(p['stepped_down'])} stepped down between the start and "
         f"the end of the period; {_n(p['same'])} ended where they started, {_n(p['new'])} were new and {_n(p['left'])} "
-        f"left. In all, {_n(p['steps_up'])} steps up and {_n(p['steps_down'])} steps down were assessed.</p>"
+        f"left; {_n(p['other'])} moved to or from a level no longer configured. In all, {_n(p['steps_up'])} steps "
+        f"up and {_n(p['steps_down'])} steps down were assessed.</p>"
         + _table(["level before", *[f"at the end: {c}" for c in cols]], body_rows)
         + _counts("Mean days on each level in the period", p["mean_days"], "level")
     )
@@ -337,12 +341,8 @@ def _missing(d: dict[str, Any]) -> str:
         f"{_n(m['interviews_done'])} done, {_n(m['within_72_hours'])} within 72 hours, {_n(m['declined'])} declined, "
         f"{_n(m['not_offered'])} not offered, {_n(m['no_interview_recorded'])} with none recorded. "
         f"{_n(m['out_of_area'])} ended out of the area; {_n(m['together'])} episodes were with another child "
-        f"({_n(m['pairs'])} pairs, {_n(m['repeat_pairs'])} together more than once).</p>"
-        + (
-            f"<figure>{_svg(_bars(m['by_month']))}<figcaption>Missing episodes by month</figcaption></figure>"
-            if m["by_month"]
-            else ""
-        )
+        f"({_n(m['pairs'])} pairs, {_n(m['repeat_pairs'])} together on more than one day).</p>"
+        + _bar_figure(m["by_month"], "Missing episodes by month")
         + _counts("Where episodes ended most often", m["ended_at"], "place")
     )
     return _section("missing", "4. Missing from home and care", body, d, m["episodes"] == 0)
@@ -394,12 +394,7 @@ def _outcomes(d: dict[str, Any]) -> str:
     body = (
         f"<p>{_n(o['reviews'])} outcome reviews, {_n(o['left'])} of children who left the team; "
         f"{_n(o['no_benchmark'])} met no benchmark.</p>"
-        + (
-            f"<figure>{_svg(_bars(o['benchmarks'], horizontal=True), height=2.6)}<figcaption>Reviews meeting each "
-            "benchmark</figcaption></figure>"
-            if o["reviews"]
-            else ""
-        )
+        + (_bar_figure(o["benchmarks"], "Reviews meeting each benchmark", horizontal=True) if o["reviews"] else "")
         + _counts("Benchmarks met", o["benchmarks"], "benchmark")
         + ("<h3>Scores</h3>" + scores if o["scores"] else "")
     )
@@ -430,12 +425,7 @@ def _contexts(d: dict[str, Any]) -> str:
         f"{_n(c['children_named'])} children.</p>"
         + _counts("Plans and conferences by kind", c["plans_by_kind"], "kind")
         + _counts("Plans by what they are about", c["plans_about"], "about")
-        + (
-            f"<figure>{_svg(_bars(c['disruptions_by_kind'], horizontal=True), height=2.6)}<figcaption>Disruption by "
-            "kind</figcaption></figure>"
-            if c["disruptions_by_kind"]
-            else ""
-        )
+        + _bar_figure(c["disruptions_by_kind"], "Disruption by kind", horizontal=True)
         + _counts("Disruption against", c["disruptions_against"], "against")
         + _counts("What came of disruption (as coded)", c["disruption_results"], "result")
         + ("<h3>Hotspots as of the period's end</h3>" + hot if d["hotspots"] else "")
