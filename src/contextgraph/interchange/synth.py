@@ -29,6 +29,7 @@ import orjson
 from ..localities import Localities, Locality
 from ..model import SERVICES, service_id
 from .jsonl import ENTITIES_FILE, RELATIONSHIPS_FILE, TRACKING_FILE
+from .synth_shapes import Area, Shape, draw
 from .synth_tracking import tracking
 
 FIRST = [
@@ -215,9 +216,11 @@ def generate(
     start: date = date(2024, 1, 4),
     weeks: int = 78,
     with_tracking: bool = True,
+    shape: Shape = "lines",
 ) -> Synthetic:
-    """A synthetic area of ``children`` children spread over ``localities``, with tracking records
-    (:mod:`.synth_tracking`) unless ``with_tracking`` is False."""
+    """A synthetic area of ``children`` children spread over ``localities``, exploitation spreading
+    through it in ``shape`` (:mod:`.synth_shapes`), with tracking records (:mod:`.synth_tracking`)
+    unless ``with_tracking`` is False."""
     rng = random.Random(seed)
     out = Synthetic()
     ent = out.entities.append
@@ -244,6 +247,12 @@ def generate(
         if place_type:
             e["properties"] = {"place_type": place_type}
         ent(e)
+
+    def add_person(eid: str, loc: str) -> None:
+        """A person of concern, with a nickname and a date of birth."""
+        who, nick = name(), rng.choice(NICKS)  # drawn in this order: the same seed, the same area
+        dob = f"{rng.randint(1985, 2005)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+        ent({"id": eid, "kind": "person_of_concern", "name": who, "aliases": [nick], "dob": dob, "locality": loc})
 
     def rel(t: str, s: str, d: str, loc: str | None, dated: bool = True) -> None:
         day, ref = fact(loc)
@@ -296,21 +305,12 @@ def generate(
         pocs = [f"p-{tag}-{i}" for i in range(n_poc)]
         line_of: dict[str, str] = {}
         for p in pocs:
-            ent(
-                {
-                    "id": p,
-                    "kind": "person_of_concern",
-                    "name": name(),
-                    "aliases": [rng.choice(NICKS)],
-                    "dob": f"{rng.randint(1985, 2005)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
-                    "locality": loc,
-                }
-            )
+            add_person(p, loc)
             line_of[p] = rng.choice(groups)
             rel("MEMBER_OF", p, line_of[p], loc)
             rel("SEEN_AT", p, hot[min(int(rng.expovariate(0.3)), n_hot - 1)], loc)
-        # trap houses: addresses linked to persons of concern
-        traps = [f"l-{tag}-t{i}" for i in range(max(1, n_poc // 4))]
+        # trap houses: addresses linked to persons of concern, where lines work from
+        traps = [f"l-{tag}-t{i}" for i in range(max(1, n_poc // 4))] if shape == "lines" else []
         for i, t in enumerate(traps):
             add_place(
                 t,
@@ -377,88 +377,11 @@ def generate(
             if r < 0.12:
                 rel("OPEN_TO", c, service_id(rng.choice(("CSC", "EARLY_HELP", "CAMHS"))), loc, dated=False)
                 opened.add(c)
-        # out-of-area addresses where lines take children (in another locality)
-        away = [f"l-{tag}-x{i}" for i in range(max(1, n_poc // 6))]
-        for i, x in enumerate(away):
-            other = localities[(li + 1 + i) % len(localities)]
-            add_place(x, "location", other, lambda k: f"Flat {k + 2}, {rng.randint(1, 90)} {rng.choice(STREETS)}", i)
-        # each line works from some persons of concern, trap houses and a busy town place
-        line_places = {g: [rng.choice(traps), hot[rng.randrange(n_town)]] for g in groups}
-        drawn_in: dict[str, bool] = {}  # exploited child: open to a service for it?
         friends = _friends(out.relationships, set(kids))
-        for p in pocs:
-            g = line_of[p]
-            victims: list[str] = []
-            for _ in range(rng.randint(1, 4)):
-                # recruitment often runs through friends of children already drawn in
-                pool = [f for v in victims for f in friends.get(v, ()) if f not in victims]
-                v = rng.choice(pool) if pool and rng.random() < 0.4 else rng.choice(kids)
-                if v not in victims:
-                    victims.append(v)
-            for v in victims:
-                signals = 0
-                if rng.random() < 0.35:
-                    rel("EXPLOITS", p, v, loc)
-                    signals += 1
-                if rng.random() < 0.4:
-                    rel("ASSOCIATES_WITH", v, p, loc)
-                    signals += 1
-                if rng.random() < 0.35:
-                    rel("MEMBER_OF", v, g, loc)
-                    signals += 1
-                if rng.random() < 0.45:  # a missing episode, often with another child of the line
-                    other = rng.choice(victims)
-                    if other != v and rng.random() < 0.6:
-                        rel("MISSING_WITH", v, other, loc)
-                    rel("FOUND_AT", v, rng.choice([*traps, *away]), loc)
-                    signals += 1
-                if not signals:  # every exploited child leaves at least one sign of it
-                    strong = rng.choice(("EXPLOITS", "ASSOCIATES_WITH", "MEMBER_OF", "FOUND_AT"))
-                    if strong == "EXPLOITS":
-                        rel("EXPLOITS", p, v, loc)
-                    elif strong == "ASSOCIATES_WITH":
-                        rel("ASSOCIATES_WITH", v, p, loc)
-                    elif strong == "MEMBER_OF":
-                        rel("MEMBER_OF", v, g, loc)
-                    else:
-                        rel("FOUND_AT", v, rng.choice([*traps, *away]), loc)
-                if rng.random() < 0.5:
-                    rel("SEEN_AT", v, rng.choice(line_places[g]), loc)
-                if rng.random() < 0.3:
-                    other = rng.choice(victims)
-                    if other != v:
-                        rel("ASSOCIATES_WITH", v, other, loc)
-                if v not in drawn_in:
-                    drawn_in[v] = rng.random() < 0.5
-        for v, known in drawn_in.items():
-            if known:
-                team = rng.choice(("EXPLOITATION_TEAM", "EXPLOITATION_TEAM", "YJS", "CSC"))
-                rel("OPEN_TO", v, service_id(team), loc, dated=False)
-                out.open_exploited.append(v)
-                if rng.random() < 0.7:
-                    records[v]["properties"] = {"exploitation_types": rng.choice((["CCE"], ["CSE"], ["CCE", "CSE"]))}
-            elif v not in opened:  # children open for other reasons are open to services all the same
-                out.exploited_not_open.append(v)
-                if rng.random() < 0.1:
-                    records[v]["properties"] = {"risk_level": "medium"}
-        exploited = set(drawn_in)
-        # hard negatives: friends and siblings of exploited children, children seen at a busy
-        # hotspot, children who go missing for other reasons
-        for v in drawn_in:  # in the order drawn: a set would follow string hashing
-            if rng.random() < 0.5:
-                f = rng.choice(kids)
-                if f not in exploited:
-                    rel("ASSOCIATES_WITH", v, f, loc)
-        for c in kids:
-            if c in exploited:
-                continue
-            if rng.random() < 0.1:
-                rel("SEEN_AT", c, hot[min(int(rng.expovariate(0.5)), n_town - 1)], loc)
-            if rng.random() < 0.04:
-                mate = rng.choice(friends.get(c) or [c])
-                if mate != c:
-                    rel("MISSING_WITH", c, mate, loc)
-                rel("FOUND_AT", c, rng.choice([hot[rng.randrange(n_town)], rng.choice(homes)]), loc)
+        drawn = Area(rng, loc, localities, li, tag, kids, pocs, groups, line_of, traps, hot, n_town, homes, opened,
+                    records, friends, rel, add_place, add_person, tuple(STREETS), out.open_exploited,
+                    out.exploited_not_open)  # fmt: skip
+        draw(shape, drawn)
     out.exploited_not_open = sorted(set(out.exploited_not_open))
     out.open_exploited = sorted(set(out.open_exploited))
     demographics(out.entities, {*out.exploited_not_open, *out.open_exploited}, seed)
