@@ -193,7 +193,7 @@ const MAP_QUERY = `query($l: String!, $since: String, $until: String, $types: [R
 }`;
 const AT_RISK_QUERY = `query($l: String!, $since: String, $until: String, $types: [RelationshipType!], $undated: Boolean!, $after: String) {
   unopenedAtRisk(locality: $l, since: $since, until: $until, types: $types, undated: $undated, first: 50, after: $after) {
-    total next items { id name score rank summary
+    total next items { id name score rank summary further furtherPieces
     reasons { kind text facts { type source target sources firstSeen lastSeen grading count } } } }
   peerGroups(locality: $l, since: $since, until: $until, types: $types, undated: $undated, first: 50) { items { id members text } }
 }`;
@@ -975,6 +975,10 @@ async function evidenceFor(id) {
     if (child) {
       parts.push(el("p", {}, `Linked to harm, not open to any service: score ${child.score.toFixed(2)}, rank ${child.rank}.`));
       for (const r of child.reasons) parts.push(el("p", { class: "reason" }, "• ", r.text));
+      if (child.furtherPieces) {
+        const n = child.furtherPieces;
+        parts.push(el("p", { class: "reason" }, `• and ${n} further piece${n === 1 ? "" : "s"} of evidence, adding ${child.further.toFixed(2)}`));
+      }
     }
     const h = state.hotspots.find((x) => x.id === id);
     if (h) parts.push(el("p", { class: "reason" }, `Hotspot ${h.rank}: ${h.text}`));

@@ -63,6 +63,9 @@ class Context:
     linked: npt.NDArray[np.int32]  # people linked to each place or group
     pocs_linked: npt.NDArray[np.int32]  # persons of concern linked to each place or group
     poc_home: B  # addresses where a person of concern lives
+    poc_risk: F = field(default_factory=lambda: np.zeros(0))
+    """Each person of concern's risk: the excess share of known children among the children linked
+    to them (a groomer's victims against a busy adult's many acquaintances); 0 elsewhere."""
     events: Events = field(default_factory=Events)
     """The children's tracking events (:mod:`.tracking`)."""
     tracked: dict[tuple[int, int], tuple[str | None, tuple[str, ...], str | None]] = field(default_factory=dict)
@@ -128,7 +131,7 @@ def prepare(p: Projection, w: Weights = DEFAULT, as_of: str | None = None, event
     poc_home = np.zeros(n, bool)
     poc_home[dst[home]] = True
     risk = np.where(poc_home, np.maximum(risk, w.poc_address), risk)
-    return Context(
+    ctx = Context(
         p,
         w,
         today,
@@ -145,8 +148,42 @@ def prepare(p: Projection, w: Weights = DEFAULT, as_of: str | None = None, event
         linked,
         pocs_linked,
         poc_home,
+        person_risk(p, valid, child, poc, known, w.smoothing),
         ev,
     )
+    return ctx
+
+
+def person_risk(p: Projection, valid: B, child: B, poc: B, known: B, smoothing: float) -> F:
+    """Each person of concern's risk, as a place's: the share of known children among the children
+    linked to them (associating with, exploiting, family), above the share among all children
+    linked to any person of concern, smoothed by ``smoothing`` pseudo-counts.
+
+    >>> from contextgraph.projection import Projection
+    >>> p = Projection.from_lists(["p", "q", "a", "b", "c"], ["person_of_concern"] * 2 + ["child"] * 3,
+    ...     [None] * 5, [(0, 2, "ASSOCIATES_WITH", None, None, 1, None), (1, 3, "ASSOCIATES_WITH", None, None, 1, None),
+    ...     (1, 4, "ASSOCIATES_WITH", None, None, 1, None)])
+    >>> known = np.array([False, False, True, False, False])
+    >>> person_risk(p, np.ones(3, bool), p.kind == 0, p.kind == 1, known, 1.0).round(2).tolist()
+    [0.5, 0.0, 0.0, 0.0, 0.0]
+    """
+    n = p.n_nodes
+    src, dst = p.src.astype(np.int64), p.dst.astype(np.int64)
+    people = np.isin(p.type, [TYPE_INDEX[t] for t in ("ASSOCIATES_WITH", "EXPLOITS", "FAMILY_OF")])
+    m = valid & people
+    a = np.concatenate([src[m], dst[m]])
+    b = np.concatenate([dst[m], src[m]])
+    keep = poc[a] & child[b]
+    adult, kid = unique_pairs(a[keep], b[keep], n)
+    out: F = np.zeros(n)
+    if not kid.size:
+        return out
+    linked = np.bincount(adult, minlength=n).astype(np.float64)
+    hits = np.bincount(adult, weights=known[kid], minlength=n)
+    base = float(known[np.unique(kid)].mean())
+    share = (hits + smoothing * base) / (linked + smoothing)
+    out = np.where(poc & (linked > 0), np.clip((share - base) / max(1.0 - base, 1e-9), 0.0, 1.0), 0.0)
+    return out
 
 
 def unique_pairs(a: npt.NDArray[Any], b: npt.NDArray[Any], n: int) -> tuple[I, I]:

@@ -179,6 +179,9 @@ class AtRiskChild(msgspec.Struct, frozen=True):
     reasons: tuple[Reason, ...]
     name: str | None = None
     summary: str | None = None
+    further: float = 0.0
+    """The score's part from evidence beyond the reasons: with their weights, it adds up to it."""
+    further_pieces: int = 0  # how many pieces of evidence that part holds
 
     def to_json(self) -> Json:
         """The child as written."""
@@ -189,6 +192,7 @@ class AtRiskChild(msgspec.Struct, frozen=True):
             "rank": self.rank,
             "flagged": self.flagged,
             "reasons": [r.to_json() for r in self.reasons],
+            "further": {"weight": self.further, "pieces": self.further_pieces},
         }
         if self.name is not None:
             out["name"] = self.name

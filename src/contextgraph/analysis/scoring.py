@@ -78,7 +78,8 @@ def evidence(ctx: Context) -> tuple[I, I, I, F, I]:
     # symmetric types between people: either end may be the child
     for c, o in ((src, dst), (dst, src)):
         a = valid & (typ == TYPE_INDEX["ASSOCIATES_WITH"])
-        add(a & ctx.poc[o], c, o, const(w.associates_with_poc), kinds(ASSOCIATES_POC))
+        poc_value = w.associates_with_poc + w.associates_with_risky_poc * ctx.poc_risk[o]
+        add(a & ctx.poc[o], c, o, poc_value, kinds(ASSOCIATES_POC))
         add(a & ctx.known[o], c, o, const(w.associates_with_known), kinds(ASSOCIATES_KNOWN))
         f = valid & (typ == TYPE_INDEX["FAMILY_OF"])
         add(f & ctx.poc[o], c, o, const(w.family_of_poc), kinds(FAMILY_POC))
@@ -269,17 +270,20 @@ def unopened_at_risk(ctx: Context, localities: list[str] | None = None, top: int
     if top is not None:
         order = order[:top]
     reasons = top_reasons(ctx, np.array(order, np.int64))
-    return [
-        AtRiskChild(
-            p.ids[i],
-            p.localities[int(p.locality[i])],
-            round(float(score[i]), 4),
-            rank,
-            bool(p.flag[i]),
-            tuple(reasons.get(i, ())),
-        )
-        for rank, i in enumerate(order, 1)
-    ]
+    pieces = np.bincount(ctx.rows["child"], minlength=p.n_nodes)
+    out = []
+    for rank, i in enumerate(order, 1):
+        given = tuple(reasons.get(i, ()))
+        shown = round(float(score[i]), 4)
+        further = max(0.0, round(shown - sum(r.weight for r in given), 4))
+        n = int(pieces[i]) - len(given)
+        out.append(
+            AtRiskChild(
+                p.ids[i], p.localities[int(p.locality[i])], shown, rank, bool(p.flag[i]), given,
+                further=further if n else 0.0, further_pieces=n,
+            )
+        )  # fmt: skip
+    return out
 
 
 def ranked_children(ctx: Context, localities: list[str] | None = None) -> list[int]:

@@ -32,7 +32,10 @@ from .context import TYPE_INDEX, prepare
 from .evaluation import average_precision, baseline_pagerank, baseline_risky_neighbours, r_precision, ranking
 from .scoring import ranked_children, score_children
 from .tracking import Events
-from .weights import DEFAULT, Weights
+from .weights import DEFAULT, AnalysisError, Weights
+
+LEARNED = "contextgraph, learned weights"
+"""The method's name for the ranking with weights learned in each repeat."""
 
 MIN_KNOWN = 10
 """Fewer known cases than this: too few to check the ranking against."""
@@ -101,9 +104,15 @@ def validate(
     fraction: float = 0.2,
     repeats: int = 10,
     seed: int = 0,
+    learned: bool = False,
 ) -> Validation:
     """Hide ``fraction`` of the known cases of each locality, ``repeats`` times (seeded), and
-    measure how the ranking and the baselines find them among the children open to no service."""
+    measure how the ranking and the baselines find them among the children open to no service.
+
+    With ``learned``, each repeat also learns weights (:func:`.learning.learn`) from the known cases
+    left after hiding — never from the hidden ones — and ranks with them as well."""
+    from .learning import learn
+
     if not 0 < fraction < 1:
         raise ValueError("the fraction hidden is between 0 and 1")
     if repeats < 1:
@@ -125,6 +134,7 @@ def validate(
         by_place.setdefault(int(p.locality[i]), []).append(i)
     figures: dict[str, dict[str, list[float]]] = {}
     size = 0
+    warning = None
     for _ in range(repeats):
         chosen: list[int] = []
         for members in by_place.values():
@@ -139,11 +149,18 @@ def validate(
         ctx = prepare(q, w, as_of, ev)
         score_children(ctx)
         truth = {q.ids[i] for i in chosen}
-        lists = {
-            "contextgraph": [q.ids[i] for i in ranked_children(ctx)],
-            "risky neighbours": ranking(baseline_risky_neighbours(ctx)),
-            "personalised PageRank": ranking(baseline_pagerank(ctx)),
-        }
+        lists = {"contextgraph": [q.ids[i] for i in ranked_children(ctx)]}
+        if learned:
+            try:
+                fit = learn(q, ev, w, as_of, seed=seed)
+            except AnalysisError as e:
+                warning = f"weights were not learned: {e}"
+                learned = False
+            else:
+                lctx = prepare(q, fit.weights, as_of, ev)
+                lists[LEARNED] = [q.ids[i] for i in ranked_children(lctx)]
+        lists["risky neighbours"] = ranking(baseline_risky_neighbours(ctx))
+        lists["personalised PageRank"] = ranking(baseline_pagerank(ctx))
         for method, ranked in lists.items():
             got = figures.setdefault(method, {})
             got.setdefault("r_precision", []).append(r_precision(ranked, truth))
@@ -158,10 +175,10 @@ def validate(
             {f"top {top}": _estimate(f[f"recall@{top}"]) for top in TOPS},
         )
         for method, f in figures.items()
+        if len(f["r_precision"]) == repeats  # a method that dropped out part way is not reported
     )
-    warning = None
     if size < MIN_KNOWN:
-        warning = (
+        warning = (f"{warning}; " if warning else "") + (
             f"only {size} known cases are hidden each time: each figure moves a great deal with which ones, "
             "and says little on its own"
         )

@@ -26,6 +26,9 @@ class Weights:
     """Named as exploited, groomed or run by a person of concern: direct intelligence."""
     associates_with_poc: float = 0.6
     """Seen with or associating with a person of concern."""
+    associates_with_risky_poc: float = 0.0
+    """Added, times the person's risk, when the person of concern is linked to known cases more
+    than others are (a groomer rather than a busy adult who knows many children)."""
     family_of_poc: float = 0.3
     """Family of a person of concern: access, but often no more than that."""
     associates_with_known: float = 0.15
@@ -69,9 +72,9 @@ class Weights:
     poc_address: float = 0.5
     """The least risk of an address where a person of concern lives (a possible trap house)."""
     min_risky: int = 2
+    """A place or group is risky only when at least this many risky people are linked to it."""
     min_place_risk: float = 0.05
     """A place or group whose risk is below this is not counted as risky at all."""
-    """A place or group is risky only when at least this many risky people are linked to it."""
     smoothing: float = 2.0
     """Pseudo-count pulling a place's or group's share towards the overall share."""
     half_life_days: float = 730.0
@@ -121,6 +124,40 @@ class Weights:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+    @staticmethod
+    def meanings() -> dict[str, str]:
+        """What each weight means: the text written under it here, read from this file.
+
+        >>> Weights.meanings()["flagged"]
+        "The child's own record flags a risk of exploitation."
+        """
+        return dict(_MEANINGS or _read_meanings())
+
+
+_MEANINGS: dict[str, str] = {}
+
+
+def _read_meanings() -> dict[str, str]:
+    """Each field of :class:`Weights` and the string that follows it in this module's source."""
+    import ast
+    import inspect
+    import itertools
+    import sys
+
+    tree = ast.parse(inspect.getsource(sys.modules[__name__]))
+    cls = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Weights")
+    body = cls.body
+    for a, b in itertools.pairwise(body):
+        if (
+            isinstance(a, ast.AnnAssign)
+            and isinstance(a.target, ast.Name)
+            and isinstance(b, ast.Expr)
+            and isinstance(b.value, ast.Constant)
+            and isinstance(b.value.value, str)
+        ):
+            _MEANINGS.setdefault(a.target.id, " ".join(b.value.value.split()))
+    return _MEANINGS
 
 
 def is_number(v: Any) -> bool:

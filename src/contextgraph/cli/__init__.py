@@ -13,7 +13,7 @@ import typer
 
 from .. import __version__
 from ..errors import ContextGraphError, exit_code
-from . import analysis, audit, gazetteer, graph, localities, notes, report, service, tracking  # noqa: F401 - each registers its commands
+from . import analysis, audit, evaluation, gazetteer, graph, learning, localities, notes, report, service, tracking  # noqa: F401 - each registers its commands
 from .common import app, err
 
 __all__ = ["app", "main"]

@@ -1,11 +1,10 @@
-"""Commands of the analysis: synth, analyse and eval-analysis."""
+"""Commands of the analysis: synth and analyse."""
 
 from __future__ import annotations
 
 import gc
 import json
 import sys
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -34,6 +33,7 @@ from .common import (
 if TYPE_CHECKING:
     from ..analysis import Weights
     from ..analysis.results import Analysis
+    from ..interchange.synth_shapes import Shape
 
 
 @app.command("synth")
@@ -42,21 +42,26 @@ def synth_(
     truth_file: Annotated[Path, typer.Argument(help="JSON file for the ground truth, kept apart from the data")],
     children: Annotated[int, typer.Option(help="How many children")] = 2000,
     seed: Annotated[int, typer.Option(help="Random seed")] = 0,
+    shape: Annotated[
+        str, typer.Option("--shape", help="How exploitation spreads: lines, chains or online (see docs/analysis.md)")
+    ] = "lines",
 ) -> None:
     """Write a synthetic locality with ground truth: which exploited children are not open to services."""
     from ..interchange.synth import generate
 
     if children < 1:
         raise UserError("--children must be at least 1")
+    shape_ = _shape(shape)
     if truth_file.resolve().parent == out_dir.resolve():
         raise UserError(f"{truth_file}: keep the truth file out of the data folder {out_dir}")
-    data = generate(children=children, seed=seed)
+    data = generate(children=children, seed=seed, shape=shape_)
     data.write(out_dir)
     truth_file.parent.mkdir(parents=True, exist_ok=True)
     truth = {
         "generator": "contextgraph synth",
         "children": children,
         "seed": seed,
+        "shape": shape_,
         "exploited_not_open": data.exploited_not_open,
         "exploited_open": data.open_exploited,
     }
@@ -65,6 +70,15 @@ def synth_(
         f"wrote {len(data.entities)} entities and {len(data.relationships)} relationships to {out_dir}; "
         f"{len(data.exploited_not_open)} exploited children not open to services listed in {truth_file}"
     )
+
+
+def _shape(value: str) -> Shape:
+    from ..interchange.synth_shapes import SHAPES
+
+    for x in SHAPES:
+        if value.strip().lower() == x:
+            return x
+    raise UserError(f"--shape {value!r}: one of {', '.join(SHAPES)}")
 
 
 def _date_opt(value: str | None, name: str) -> str | None:
@@ -122,6 +136,12 @@ def analyse(
     ] = False,
     hide: Annotated[float, typer.Option("--hide", help="With --validate: the share of known cases hidden")] = 0.2,
     repeats: Annotated[int, typer.Option("--repeats", help="With --validate: how many times")] = 10,
+    learn: Annotated[
+        bool,
+        typer.Option(
+            "--learn", help="With --validate: also learn weights from the cases left each time, and rank with them"
+        ),
+    ] = False,
 ) -> None:
     """Linked at-risk children not open to services, peer groups, hotspots, persons of concern and changes."""
     from ..analysis import AnalysisError
@@ -139,8 +159,12 @@ def analyse(
             raise UserError("--hide must be above 0 and below 1 (a share of the known cases)")
         if not 1 <= repeats <= 1000:
             raise UserError("--repeats must be from 1 to 1000")
-        _validate(store, user, purpose, fmt, locality, w, as_of_d, hide, repeats, seed)
+        _validate(store, user, purpose, fmt, locality, w, as_of_d, hide, repeats, seed, learn)
         return
+    if learn:
+        raise UserError(
+            "--learn goes with --validate; `contextgraph learn --out FILE` writes weights to review and use"
+        )
     # One pass making millions of objects and no cycles worth collecting: the collector,
     # re-enabled between steps, would only scan them all again. Afterwards they are kept out
     # of later collections (still freed as usual), so a caller in the same process pays nothing.
@@ -183,6 +207,7 @@ def _validate(
     hide: float,
     repeats: int,
     seed: int,
+    learn: bool = False,
 ) -> None:
     """``analyse --validate``: the ranking checked on the area's own known cases."""
     import msgspec
@@ -196,7 +221,7 @@ def _validate(
         areas = localities_given(locality, s.localities(), s.stats().localities) if locality else []
         flt = Filter.of(localities=areas) if areas else None
         p = s.projection(flt)
-        got = validate(p, tracked_events(s, p, flt), w, as_of, hide, repeats, seed)
+        got = validate(p, tracked_events(s, p, flt), w, as_of, hide, repeats, seed, learned=learn)
     log.append(user, "consultation", [], purpose, detail={"command": "analyse --validate", "localities": areas})
     if fmt == "json":
         sys.stdout.buffer.write(msgspec.json.format(msgspec.json.encode(got)) + b"\n")
@@ -241,6 +266,9 @@ def _analysis_tables(result: Analysis, top: int | None) -> None:
         t.add_column(col, justify="right" if col in ("#", "score") else "left")
     for c in kids[:cut]:
         why = "\n".join(f"• {r.text}" for r in c.reasons[:3])
+        if c.further_pieces:
+            pieces = counted(c.further_pieces, "further piece", "further pieces")
+            why += f"\n• and {pieces} of evidence, adding {c.further:.2f}"
         t.add_row(str(c.rank), escape(c.name or c.id), c.locality or "", f"{c.score:.2f}", escape(why))
     out.print(t)
     hs = result.hotspots
@@ -285,96 +313,3 @@ def _analysis_tables(result: Analysis, top: int | None) -> None:
         )
         for y in ch.children[:cut]:
             out.print(f"  new: {escape(y.name or y.id)} (score {y.score:.2f})")
-
-
-def _read_truth(path: Path) -> set[str]:
-    """Ids from a truth file: a JSON list, a JSON object with one list (or ``exploited_not_open``), or lines."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise UserError(f"{path}: cannot read the truth file: {e}") from None
-    try:
-        data: Any = json.loads(text)
-    except ValueError:
-        ids = {line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")}
-    else:
-        if isinstance(data, dict):
-            lists = {k: v for k, v in data.items() if isinstance(v, list)}
-            key = "exploited_not_open" if "exploited_not_open" in lists else None
-            if key is None and len(lists) == 1:
-                key = next(iter(lists))
-            if key is None:
-                raise UserError(f"{path}: expected a list of ids, or an object with an 'exploited_not_open' list")
-            data = lists[key]
-        if not isinstance(data, list) or not all(isinstance(x, str) for x in data):
-            raise UserError(f"{path}: expected a list of entity ids")
-        ids = set(data)
-    if not ids:
-        raise UserError(f"{path}: the truth file lists no children")
-    return ids
-
-
-@app.command("eval-analysis")
-def eval_analysis(
-    data_dir: Annotated[Path, typer.Argument(help="Folder in the interchange format")],
-    truth_file: Annotated[Path, typer.Argument(help="File listing the exploited children not open to services")],
-    weights: Annotated[Path | None, typer.Option(help="TOML or JSON file overriding weights")] = None,
-    as_of: Annotated[str | None, typer.Option("--as-of", help="Analysis date (default: latest fact)")] = None,
-    fmt: FormatOpt = "table",
-) -> None:
-    """Import into a temporary store, rank, and score the ranking and two baselines against the truth."""
-    from ..analysis import (
-        average_precision,
-        baseline_pagerank,
-        baseline_risky_neighbours,
-        prepare,
-        r_precision,
-        ranking,
-        unopened_at_risk,
-    )
-    from ..analysis.tracking import events_of
-    from ..interchange import InputError, read_folder
-    from ..memory import paused_gc
-    from ..store import open_store
-
-    check_format(fmt)
-    truth = _read_truth(truth_file)
-    w = _weights(weights)
-    as_of_d = _date_opt(as_of, "--as-of")
-    with tempfile.TemporaryDirectory() as tmp, open_store(f"sqlite:///{Path(tmp) / 'eval.db'}") as s:
-        try:
-            with paused_gc(keep=True):
-                batch = read_folder(data_dir)
-        except InputError as e:
-            raise UserError(str(e)) from None
-        s.upsert(batch.entities, batch.relationships)
-        proj = s.projection()
-    unknown = truth - set(proj.ids)
-    if unknown:
-        raise UserError(f"{truth_file}: {len(unknown)} ids are not in {data_dir}, e.g. {sorted(unknown)[0]!r}")
-    ctx = prepare(proj, w, as_of_d, events_of(batch.tracking, proj))
-    ranked = [c.id for c in unopened_at_risk(ctx)]
-    rows = {
-        "contextgraph": ranked,
-        "risky one-hop neighbours": ranking(baseline_risky_neighbours(ctx)),
-        "personalised PageRank": ranking(baseline_pagerank(ctx)),
-    }
-    report: dict[str, Any] = {
-        "truth": len(truth),
-        "methods": {
-            name: {
-                "r_precision": round(r_precision(r, truth), 4),
-                "average_precision": round(average_precision(r, truth), 4),
-                "ranked": len(r),
-            }
-            for name, r in rows.items()
-        },
-    }
-    if fmt == "json":
-        print(json.dumps(report, indent=2))
-        return
-    t = Table("method", "R-precision", "average precision", "children ranked")
-    for name, m in report["methods"].items():
-        t.add_row(name, f"{m['r_precision']:.3f}", f"{m['average_precision']:.3f}", str(m["ranked"]))
-    out.print(t)
-    out.print(f"{len(truth)} exploited children not open to services in {truth_file}")

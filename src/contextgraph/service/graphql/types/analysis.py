@@ -64,6 +64,11 @@ class AtRiskChild:
     flagged: bool
     summary: str
     reasons: list[Reason]
+    further: float = strawberry.field(
+        description="The part of the score from evidence beyond the reasons listed: the reasons' weights and this add "
+        "up to the score."
+    )
+    further_pieces: int = strawberry.field(description="How many pieces of evidence that further part holds.")
 
 
 @strawberry.type(description="A place ranked by the children at risk linked to it.")
@@ -199,6 +204,8 @@ def child_view(c: results.AtRiskChild) -> AtRiskChild:
         rank=c.rank,
         flagged=c.flagged,
         summary=c.summary or "",
+        further=c.further,
+        further_pieces=c.further_pieces,
         reasons=[
             Reason(
                 kind=r.kind,

@@ -1,0 +1,123 @@
+"""The command that learns the ranking's weights from an area's known cases: ``learn``."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from .analysis import _date_opt, _weights
+from .common import (
+    FormatOpt,
+    PurposeOpt,
+    StoreOpt,
+    UserError,
+    UserOpt,
+    access_log,
+    app,
+    check_format,
+    localities_given,
+    opened,
+    out,
+    purpose_of,
+)
+
+
+@app.command("learn")
+def learn_(
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="Write the learned weights to this TOML file (for --weights)")
+    ] = None,
+    weights: Annotated[
+        Path | None, typer.Option(help="Start from these weights (TOML or JSON) instead of the reviewed ones")
+    ] = None,
+    folds: Annotated[int, typer.Option("--folds", help="Groups the known cases are hidden in, one at a time")] = 5,
+    seed: Annotated[int, typer.Option(help="Random seed for the folds")] = 0,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Learn from the graph as it stood on this date (default: latest fact)")
+    ] = None,
+    locality: Annotated[
+        list[str] | None,
+        typer.Option("--locality", help="Learn from these localities' cases (repeatable; default all)"),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="With --out: replace a file that is there")] = False,
+    store: StoreOpt = None,
+    user: UserOpt = "cli",
+    purpose: PurposeOpt = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """Learn the ranking's weights from the area's known cases, to review and then use with --weights."""
+    from ..analysis import AnalysisError
+    from ..analysis.learning import FIXED, learn
+    from ..analysis.tracking import tracked_events
+    from ..analysis.weights import Weights
+    from ..store import Filter
+
+    check_format(fmt)
+    purpose = purpose_of("learn", purpose)
+    if not 2 <= folds <= 20:
+        raise UserError("--folds must be from 2 to 20")
+    if out_file is not None and out_file.exists() and not force:
+        raise UserError(f"{out_file}: there is a file there already; give --force to replace it")
+    given = _weights(weights)
+    as_of_d = _date_opt(as_of, "--as-of")
+    log = access_log(store)
+    with opened(store, log) as s:
+        areas = localities_given(locality, s.localities(), s.stats().localities) if locality else []
+        flt = Filter.of(localities=areas) if areas else None
+        p = s.projection(flt)
+        try:
+            fit = learn(p, tracked_events(s, p, flt), given, as_of_d, folds, seed)
+        except AnalysisError as e:
+            raise UserError(str(e)) from None
+    log.append(user, "consultation", [], purpose, detail={"command": "learn", "localities": areas})
+    if out_file is not None:
+        try:
+            out_file.parent.mkdir(parents=True, exist_ok=True)
+            tmp = out_file.with_name(out_file.name + ".part")
+            tmp.write_text(fit.to_toml(date.today()), encoding="utf-8")
+            tmp.replace(out_file)  # whole or not at all
+        except OSError as e:
+            raise UserError(f"{out_file}: cannot write the weights: {e.strerror or e}") from None
+    meaning = Weights.meanings()
+    if fmt == "json":
+        import orjson
+
+        doc = {
+            "positives": fit.positives,
+            "known": fit.known,
+            "unlabelled": fit.unlabelled,
+            "folds": fit.folds,
+            "seed": fit.seed,
+            "as_of": fit.as_of,
+            "weights": [
+                {"weight": name, "given": was, "learned": got, "meaning": meaning.get(name, "")}
+                for name, was, got in fit.changed()
+            ],
+            "kept": {name: getattr(fit.weights, name) for name in FIXED},
+            "written_to": str(out_file) if out_file else None,
+        }
+        sys.stdout.buffer.write(orjson.dumps(doc, option=orjson.OPT_INDENT_2) + b"\n")
+        return
+    out.print(
+        f"Learned from {fit.positives} known cases with evidence once hidden ({fit.known} known), against "
+        f"{fit.unlabelled} children open to no service with evidence; {fit.folds} folds, seed {fit.seed}."
+    )
+    t = Table(show_edge=False)
+    for col in ("weight", "reviewed", "learned", "what it weighs"):
+        t.add_column(col, justify="right" if col in ("reviewed", "learned") else "left")
+    for name, was, got in fit.changed():
+        t.add_row(name, f"{was:g}", f"{got:.3f}", escape(meaning.get(name, "")))
+    out.print(t)
+    kept = ", ".join(f"{n} {getattr(fit.weights, n):g}" for n in FIXED)
+    out.print(f"Kept as reviewed, since they define a known case: {kept}.")
+    if out_file is not None:
+        out.print(
+            f"wrote {out_file}: review it, check it with `contextgraph analyse --weights {out_file} --validate`, "
+            "then rank with --weights"
+        )
