@@ -60,7 +60,7 @@ def test_hidden_cases_with_strong_evidence_are_found_first() -> None:
     assert (got.known, got.hidden, got.repeats) == (20, 4, 5)
     for m in got.methods:
         assert m.r_precision.mean == 1.0, m.method
-        assert m.recall["top 20"].low == 1.0
+        assert m.recall["top 20"].low == 1.0 and m.auc.low == 1.0
     assert "only 4 known cases" in (got.warning or "")
 
 
@@ -71,6 +71,7 @@ def test_hidden_cases_with_no_evidence_left_are_not_found() -> None:
     assert got.known == 15
     for m in got.methods:
         assert m.r_precision.mean == 0.0 and m.recall["top 50"].high == 0.0, m.method
+        assert m.auc.high <= 0.5  # never above a child open to no service that has any evidence
 
 
 def test_too_few_known_cases_are_said_to_be_too_few() -> None:

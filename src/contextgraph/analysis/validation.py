@@ -29,7 +29,7 @@ import numpy as np
 
 from ..projection import Projection
 from .context import TYPE_INDEX, prepare
-from .evaluation import average_precision, baseline_pagerank, baseline_risky_neighbours, r_precision, ranking
+from .evaluation import auc, average_precision, baseline_pagerank, baseline_risky_neighbours, r_precision, ranking
 from .scoring import ranked_children, score_children
 from .tracking import Events
 from .weights import DEFAULT, AnalysisError, Weights
@@ -55,6 +55,8 @@ class MethodFigures(msgspec.Struct, frozen=True):
     average_precision: Estimate
     recall: dict[str, Estimate]
     """The share of the hidden cases in the first 20 and 50 ranked."""
+    auc: Estimate
+    """The chance that a hidden case is ranked above another child open to no service."""
 
 
 class Validation(msgspec.Struct, frozen=True):
@@ -149,6 +151,7 @@ def validate(
         ctx = prepare(q, w, as_of, ev)
         score_children(ctx)
         truth = {q.ids[i] for i in chosen}
+        candidates = int((ctx.child & ~ctx.open).sum())
         lists = {"contextgraph": [q.ids[i] for i in ranked_children(ctx)]}
         if learned:
             try:
@@ -165,6 +168,7 @@ def validate(
             got = figures.setdefault(method, {})
             got.setdefault("r_precision", []).append(r_precision(ranked, truth))
             got.setdefault("average_precision", []).append(average_precision(ranked, truth))
+            got.setdefault("auc", []).append(auc(ranked, truth, candidates))
             for top in TOPS:
                 got.setdefault(f"recall@{top}", []).append(len(truth & set(ranked[:top])) / len(truth))
     methods = tuple(
@@ -173,6 +177,7 @@ def validate(
             _estimate(f["r_precision"]),
             _estimate(f["average_precision"]),
             {f"top {top}": _estimate(f[f"recall@{top}"]) for top in TOPS},
+            _estimate(f["auc"]),
         )
         for method, f in figures.items()
         if len(f["r_precision"]) == repeats  # a method that dropped out part way is not reported

@@ -234,7 +234,7 @@ def _validate(
         f"{got.repeats} times. Each figure: the mean over the repeats (the middle 95% of them)."
     )
     t = Table(show_edge=False)
-    for col in ("method", "R-precision", "average precision", "found in the top 20", "found in the top 50"):
+    for col in ("method", "R-precision", "average precision", "found in the top 20", "found in the top 50", "AUC"):
         t.add_column(col)
 
     def cell(e: Any) -> str:
@@ -242,9 +242,19 @@ def _validate(
 
     for m in got.methods:
         t.add_row(
-            m.method, cell(m.r_precision), cell(m.average_precision), cell(m.recall["top 20"]), cell(m.recall["top 50"])
+            m.method,
+            cell(m.r_precision),
+            cell(m.average_precision),
+            cell(m.recall["top 20"]),
+            cell(m.recall["top 50"]),
+            cell(m.auc),
         )
     out.print(t)
+    out.print(
+        "Children exploited but not yet known rank above the hidden ones, as they should, and pull R-precision "
+        "down: read it as a floor. AUC, the chance that a hidden case ranks above another child open to no "
+        "service, is not pulled down so."
+    )
     if got.warning:
         out.print(f"note: {got.warning}")
 
