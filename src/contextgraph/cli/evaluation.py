@@ -17,7 +17,9 @@ from .common import FormatOpt, UserError, app, check_format, out
 
 if TYPE_CHECKING:
     from ..analysis import Weights
+    from ..analysis.tracking import Events
     from ..interchange.jsonl import Batch
+    from ..projection import Projection
 
 REVIEWED = "contextgraph"
 LEARNED = "contextgraph, learned weights"
@@ -65,6 +67,35 @@ def _measure(
 ) -> dict[str, Measured]:
     """Import ``batch`` into a temporary store and rank it by each method; each method's figures
     against ``truth``."""
+    from ..analysis.tracking import events_of
+    from ..store import open_store
+
+    with tempfile.TemporaryDirectory() as tmp, open_store(f"sqlite:///{Path(tmp) / 'eval.db'}") as s:
+        s.upsert(batch.entities, batch.relationships)
+        proj = s.projection()
+    unknown = truth - set(proj.ids)
+    if unknown:
+        raise UserError(f"{where}: {len(unknown)} ids are not in the data, e.g. {sorted(unknown)[0]!r}")
+    got = measured(proj, events_of(batch.tracking, proj), truth, w, as_of, learn, seed)
+    if learn and got.get(LEARNED) is None:
+        raise UserError(f"{where}: {got.pop('why not learned', '')}")
+    return {k: v for k, v in got.items() if isinstance(v, Measured)}
+
+
+def measured(
+    proj: Projection,
+    events: Events | None,
+    truth: set[str],
+    w: Weights,
+    as_of: str | None,
+    learn: bool,
+    seed: int,
+    key: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """Each method's figures on ``proj`` against ``truth``: the reviewed weights, with ``learn``
+    weights learned from its known cases (None, and why under ``why not learned``, when too few),
+    and the two baselines. With ``key``, each ranked id stands for its key (several entities for
+    one child read from notes) and ``truth`` holds keys: a key is ranked where its first id is."""
     from ..analysis import (
         AnalysisError,
         average_precision,
@@ -76,30 +107,30 @@ def _measure(
         unopened_at_risk,
     )
     from ..analysis.learning import learn as learn_weights
-    from ..analysis.tracking import events_of
-    from ..store import open_store
 
-    with tempfile.TemporaryDirectory() as tmp, open_store(f"sqlite:///{Path(tmp) / 'eval.db'}") as s:
-        s.upsert(batch.entities, batch.relationships)
-        proj = s.projection()
-    unknown = truth - set(proj.ids)
-    if unknown:
-        raise UserError(f"{where}: {len(unknown)} ids are not in the data, e.g. {sorted(unknown)[0]!r}")
-    events = events_of(batch.tracking, proj)
     ctx = prepare(proj, w, as_of, events)
-    rows = {REVIEWED: [c.id for c in unopened_at_risk(ctx)]}
+    rows: dict[str, list[str] | None] = {REVIEWED: [c.id for c in unopened_at_risk(ctx)]}
+    why = None
     if learn:
         try:
             fit = learn_weights(proj, events, w, as_of, seed=seed)
         except AnalysisError as e:
-            raise UserError(f"{where}: {e}") from None
-        rows[LEARNED] = [c.id for c in unopened_at_risk(prepare(proj, fit.weights, as_of, events))]
+            rows[LEARNED], why = None, str(e)
+        else:
+            rows[LEARNED] = [c.id for c in unopened_at_risk(prepare(proj, fit.weights, as_of, events))]
     rows[NEIGHBOURS] = ranking(baseline_risky_neighbours(ctx))
     rows[PAGERANK] = ranking(baseline_pagerank(ctx))
-    return {
-        name: Measured(round(r_precision(r, truth), 4), round(average_precision(r, truth), 4), len(r))
+    if key is not None:
+        rows = {name: None if r is None else list(dict.fromkeys(key.get(x, x) for x in r)) for name, r in rows.items()}
+    out: dict[str, Any] = {
+        name: None
+        if r is None
+        else Measured(round(r_precision(r, truth), 4), round(average_precision(r, truth), 4), len(r))
         for name, r in rows.items()
     }
+    if why:
+        out["why not learned"] = why
+    return out
 
 
 @app.command("eval-analysis")
@@ -119,6 +150,12 @@ def eval_analysis(
     ] = None,
     seeds: Annotated[int, typer.Option("--seeds", help="With --shapes: seeds 0 to N-1 of each shape")] = 5,
     children: Annotated[int, typer.Option(help="With --shapes: children in each generated area")] = 2000,
+    from_notes: Annotated[
+        bool,
+        typer.Option(
+            "--from-notes", help="With --shapes: tell each area as meeting notes and read them back through ingest"
+        ),
+    ] = False,
     fmt: FormatOpt = "table",
 ) -> None:
     """Rank, and score the ranking and two baselines against the truth: of one folder, or of generated
@@ -129,8 +166,10 @@ def eval_analysis(
     if shapes is not None:
         if data_dir is not None or truth_file is not None:
             raise UserError("give a folder and its truth file, or --shapes, not both")
-        _eval_shapes(shapes, seeds, children, w, as_of_d, fmt)
+        _eval_shapes(shapes, seeds, children, w, as_of_d, fmt, from_notes)
         return
+    if from_notes:
+        raise UserError("--from-notes goes with --shapes")
     if data_dir is None or truth_file is None:
         raise UserError("give a folder and its truth file (or --shapes to generate areas)")
     from ..interchange import InputError, read_folder
@@ -160,7 +199,9 @@ def eval_analysis(
     out.print(f"{len(truth)} exploited children not open to services in {truth_file}")
 
 
-def _eval_shapes(given: str, seeds: int, children: int, w: Weights, as_of: str | None, fmt: str) -> None:
+def _eval_shapes(
+    given: str, seeds: int, children: int, w: Weights, as_of: str | None, fmt: str, from_notes: bool = False
+) -> None:
     """``eval-analysis --shapes``: every shape and seed, each method's worst shape first."""
     from ..interchange import read_folder
     from ..interchange.synth import generate
@@ -173,6 +214,11 @@ def _eval_shapes(given: str, seeds: int, children: int, w: Weights, as_of: str |
         raise UserError("--seeds must be from 1 to 100")
     if not 50 <= children <= 1_000_000:
         raise UserError("--children must be from 50 to 1,000,000")
+    if from_notes:
+        from .evaluation_notes import print_from_notes
+
+        print_from_notes(list(dict.fromkeys(names)), seeds, children, w, as_of, fmt)
+        return
     runs: list[dict[str, Any]] = []
     for shape in dict.fromkeys(names):
         for seed in range(seeds):
