@@ -202,7 +202,8 @@ def test_an_area_told_as_notes_is_read_back_through_ingest() -> None:
     written = notes(data, seed=4)
     assert written == notes(data, seed=4)  # seeded
     refs = {r["source_ref"] for r in data.relationships}
-    assert {n.removesuffix(".md") for n, _ in written} <= refs and len(written) > 0.8 * len(refs)  # a note whose every fact was left unsaid is not written
+    # a note whose every fact was left unsaid is not written
+    assert {n.removesuffix(".md") for n, _ in written} <= refs and len(written) > 0.8 * len(refs)
     text = "\n".join(t for _, t in written)
     assert "(0)" not in text and "(1)" not in text  # places named as people name them
     child = next(e for e in data.entities if e["kind"] == "child" and e["id"] in data.exploited_not_open)
@@ -221,3 +222,16 @@ def test_eval_analysis_from_notes_as_a_user_runs_it() -> None:
     assert "read from notes" in r.stdout and "after review by name" in r.stdout and "queued for review" in r.stdout
     alone = cg("eval-analysis", "x", "y", "--from-notes")
     assert alone.returncode == 1 and "--from-notes goes with --shapes" in alone.stderr
+
+
+def test_evidence_that_does_not_set_known_cases_apart_teaches_nothing() -> None:
+    """Known cases and the other children alike each associate with the same person of concern,
+    and nothing else: there is nothing to learn, and it says so rather than writing weights."""
+    day = "2024-03-01"
+    ids = ["svc-EXPLOITATION_TEAM", "p"] + [f"k{i}" for i in range(24)] + [f"u{i}" for i in range(40)]
+    kinds = ["service", "person_of_concern"] + ["child"] * 64
+    edges = [(2 + i, 0, "OPEN_TO", day, day, 1, None) for i in range(24)]
+    edges += [(2 + i, 1, "ASSOCIATES_WITH", day, day, 1, "1B P") for i in range(64)]
+    p = Projection.from_lists(ids, kinds, ["E"] * len(ids), edges)
+    with pytest.raises(AnalysisError, match="does not set them apart"):
+        learn(p, folds=4)

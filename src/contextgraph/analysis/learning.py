@@ -235,6 +235,11 @@ def learn(
     if pos < max(MIN_KNOWN // 2, 1) or pos == y.size:
         raise AnalysisError(f"too few known cases with any evidence once hidden to learn from: {pos}")
     coef = _fit(x, y, penalty)
+    if not (coef > 1e-9).any():
+        raise AnalysisError(
+            "the known cases' evidence does not set them apart from the other children open to no service: "
+            "no weight was learned, and the reviewed ones stand"
+        )
     # scaled so the hidden children's total score is what the given weights gave them
     g = np.array([getattr(given, name) for name, _, _ in LEARNED])
     had, got = float((x[y == 1] @ g).sum()), float((x[y == 1] @ coef).sum())

@@ -86,16 +86,18 @@ def _review_by_name(store: Store) -> int:
         if item.type != "identity" or not item.entity:
             continue
         said = item.name.strip().lower()
-        same = []
+        same: dict[str, str] = {}  # the entity a candidate now is (it may have been merged since) -> the candidate
         for c in item.candidates:
             e = store.get(c)
-            if e is None:
+            if e is None or e.id == store.canonical_id(item.entity):
                 continue
             full = e.name.strip().lower()
             if full == said or (" " not in said and full.split()[:1] == [said]):
-                same.append(e.id)
+                same.setdefault(e.id, c)
         if len(same) == 1:
-            decide_review(store, item.id, "accept", same[0], user="eval-analysis", reason="the same name")
+            decide_review(
+                store, item.id, "accept", next(iter(same.values())), user="eval-analysis", reason="the same name"
+            )
             done += 1
     return done
 
