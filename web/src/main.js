@@ -228,7 +228,10 @@ async function show() {
   const locality = $("locality").value;
   if (!locality) return;
   const vars = filters();
-  if (vars.error) return status(vars.error, true);
+  if (vars.error) {
+    state.load = (state.load || 0) + 1; // an answer still on its way for the filters before is not drawn over the error
+    return status(vars.error, true);
+  }
   status(`Loading ${locality}…`);
   const naming = state.naming;
   const load = (state.load = (state.load || 0) + 1); // only the latest load draws

@@ -15,6 +15,7 @@ from strawberry.scalars import JSON
 from ...model import GRADE_CODES, KIND_CODES, KINDS, TYPE_CODES
 from ...projection import Projection
 from ...store import Filter
+from ...store.types import Label
 from .context import Context
 from .execution import Kept
 from .types.analysis import Hotspot
@@ -70,7 +71,10 @@ class LocalityMap:
         ctx = self._ctx
         key = ("graph", self._flt, ctx.who.role, ctx.who.by_initials, len(self._kept))
         return cast(
-            JSON, ctx.analyses.derived(ctx.store, key, lambda: _encoded(_graph(ctx, self._p, self._kept, self._scores)))
+            JSON,
+            ctx.analyses.derived(
+                ctx.store, key, lambda: _encoded(_graph(ctx, self._p, self._kept, self._scores, self._flt))
+            ),
         )
 
     @strawberry.field(
@@ -140,12 +144,22 @@ CORE = 600
 
 
 def network_core(
-    p: Projection, kept: list[int], scores: dict[str, float], seed: int = 0
+    p: Projection,
+    kept: list[int],
+    scores: dict[str, float],
+    seed: int = 0,
+    remembered: dict[str, tuple[float, float]] | None = None,
 ) -> dict[int, tuple[float, float]]:
     """Where the network view starts, laid out: the children linked to harm (highest scores first)
     and the persons of concern, with what joins two or more of them (a place, a group, another
     person); every person and linked entity when the view is small. Positions from a seeded
-    Fruchterman-Reingold layout (igraph), the same for the same view every time."""
+    Fruchterman-Reingold layout (igraph), the same for the same view every time.
+
+    With ``remembered`` (positions by id, from the views of the same locality drawn before), an
+    entity keeps the place it had, and one new to the view is placed among its neighbours that have
+    one: a change of dates or types moves nothing already on screen, and needs no new layout. Unless
+    too few are remembered (less than half the view): then the view is laid out afresh, and its
+    positions remembered."""
     import igraph as ig
 
     service = KIND_CODES.index("service")
@@ -174,14 +188,52 @@ def network_core(
         core.update(joins[: CORE - len(core)])
     nodes = sorted(core, key=lambda i: p.ids[i])
     at = {i: k for k, i in enumerate(nodes)}
-    g = ig.Graph(
-        n=len(nodes),
-        edges=[(at[a], at[b]) for a, b in zip(src.tolist(), dst.tolist(), strict=True) if a in at and b in at],
-    )
+    pairs = [(at[a], at[b]) for a, b in zip(src.tolist(), dst.tolist(), strict=True) if a in at and b in at]
+    if remembered is not None:
+        placed = _placed(p, nodes, pairs, remembered, seed)
+        if placed is not None:
+            return placed
+    g = ig.Graph(n=len(nodes), edges=pairs)
     start = np.random.default_rng(seed).random((len(nodes), 2)) * max(1.0, len(nodes) ** 0.5)
     layout = g.layout_fruchterman_reingold(seed=start.tolist(), niter=500) if nodes else []
     scale = 60.0
-    return {i: (round(xy[0] * scale, 1), round(xy[1] * scale, 1)) for i, xy in zip(nodes, layout, strict=True)}
+    out = {i: (round(xy[0] * scale, 1), round(xy[1] * scale, 1)) for i, xy in zip(nodes, layout, strict=True)}
+    if remembered is not None:
+        remembered.update({p.ids[i]: xy for i, xy in out.items()})
+    return out
+
+
+def _placed(
+    p: Projection,
+    nodes: list[int],
+    pairs: list[tuple[int, int]],
+    remembered: dict[str, tuple[float, float]],
+    seed: int,
+) -> dict[int, tuple[float, float]] | None:
+    """The view's positions from those remembered, each entity new to it placed at the middle of
+    its remembered neighbours (or, with none, beside the view), a little apart; None when fewer
+    than half are remembered."""
+    known = [remembered.get(p.ids[i]) for i in nodes]
+    if not nodes or sum(x is not None for x in known) * 2 < len(nodes):
+        return None
+    near: dict[int, list[int]] = {}
+    for a, b in pairs:
+        near.setdefault(a, []).append(b)
+        near.setdefault(b, []).append(a)
+    xs = [xy for xy in known if xy is not None]
+    corner = (max(x for x, _ in xs) + 60.0, min(y for _, y in xs))
+    rng = np.random.default_rng(seed)
+    out: dict[int, tuple[float, float]] = {}
+    for k, i in enumerate(nodes):
+        xy = known[k]
+        if xy is None:
+            them = [pos for j in near.get(k, ()) if (pos := known[j]) is not None]
+            base = tuple(np.mean(them, axis=0).tolist()) if them else corner
+            dx, dy = rng.uniform(-30.0, 30.0, 2).tolist()
+            xy = (round(base[0] + dx, 1), round(base[1] + dy, 1))
+            remembered[p.ids[i]] = xy
+        out[i] = xy
+    return out
 
 
 def _edge_keys(p: Projection, kept: list[int]) -> list[tuple[str, str, str]]:
@@ -195,12 +247,19 @@ def _edge_keys(p: Projection, kept: list[int]) -> list[tuple[str, str, str]]:
     ]
 
 
-def _graph(ctx: Context, p: Projection, kept: list[int], scores: dict[str, float]) -> dict[str, Any]:
+def _graph(
+    ctx: Context, p: Projection, kept: list[int], scores: dict[str, float], flt: Filter | None = None
+) -> dict[str, Any]:
     """Nodes and edges as plain data, straight from the projection and the names; the entities the
-    network view starts from with their place in it (``x``, ``y``; see :func:`network_core`)."""
+    network view starts from with their place in it (``x``, ``y``; see :func:`network_core`),
+    where they were in the reader's earlier views of the same localities."""
     ids = p.ids
-    core = network_core(p, kept, scores)
-    labels = ctx.store.labels([ids[i] for i in kept])
+    remembered = None
+    if flt is not None:  # one memory for each reader's kind of view of the same localities: not shared across roles
+        key = ("layout", flt.localities, flt.kinds, flt.handling, ctx.who.role)
+        remembered = ctx.analyses.derived(ctx.store, key, dict)
+    core = network_core(p, kept, scores, remembered=remembered)
+    labels = _labels(ctx, [ids[i] for i in kept])
     inside = np.zeros(p.n_nodes, np.bool_)
     inside[kept] = True
     m = inside[p.src] & inside[p.dst]
@@ -251,6 +310,16 @@ def _graph(ctx: Context, p: Projection, kept: list[int], scores: dict[str, float
     return {"nodes": nodes, "edges": edges}
 
 
+def _labels(ctx: Context, ids: list[str]) -> dict[str, Label]:
+    """The names and coordinates of ``ids``, read once until the store changes: a map of another
+    window or other types holds mostly the same entities."""
+    held: dict[str, Label] = ctx.analyses.derived(ctx.store, ("labels",), dict)
+    missing = [x for x in ids if x not in held]
+    if missing:
+        held.update(ctx.store.labels(missing))
+    return {x: held[x] for x in ids if x in held}
+
+
 def _iso(day_number: int) -> str | None:
     return None if day_number < 0 else Date.fromordinal(day_number + 719163).isoformat()
 
@@ -259,7 +328,7 @@ def _geojson(ctx: Context, p: Projection, kept: list[int], hotspots: list[Hotspo
     """Points for every placed entity, marked with its hotspot score when it is one."""
     hot = {str(h.id): h for h in hotspots}
     placed = [i for i in kept if KINDS[p.kind_of(i)].placed]
-    labels = ctx.store.labels([p.ids[i] for i in placed])
+    labels = _labels(ctx, [p.ids[i] for i in placed])
     features = []
     for i in placed:
         eid = p.ids[i]
