@@ -449,7 +449,16 @@ function drawNetwork() {
     ...start.map((n) => nodeElement(n, { x: n.x, y: n.y })),
     ...edges.filter((e) => drawn.has(e.source) && drawn.has(e.target)).map(edgeElement),
   ];
+  const view = `${$("locality").value}|${state.naming}`;
+  if (state.cy && state.cyView === view) {
+    // the same locality under other filters: what stays keeps its place and the view is not moved,
+    // what left the view leaves it, what came in is added where the service placed it
+    updateNetwork(elements);
+    networkLegend(start.length, nodes.length);
+    return;
+  }
   if (state.cy) state.cy.destroy();
+  state.cyView = view;
   state.cy = cytoscape({
     container: $("network"),
     elements,
@@ -485,9 +494,36 @@ function drawNetwork() {
     sessionStorage.setItem(pinKey(), JSON.stringify(all));
     ev.target.addClass("pinned");
   });
-  if ($("by-group").checked) colourByGroup();
   $("network").cy = state.cy; // for automation: the drawing's Cytoscape instance
-  const shown = start.length < nodes.length ? ` Showing ${start.length} of ${nodes.length}: click a node to add its other links.` : "";
+  networkLegend(start.length, nodes.length);
+}
+
+// The network's elements changed in place: as a new drawing would show them (focus, hidden nodes
+// and selection cleared), without building the drawing again.
+function updateNetwork(elements) {
+  const cy = state.cy;
+  const want = new Map(elements.map((e) => [e.data.id, e]));
+  cy.batch(() => {
+    cy.elements().unselect();
+    cy.elements().removeClass("faded hidden off");
+    cy.elements().filter((x) => !want.has(x.id())).remove();
+    const added = [];
+    for (const [id, e] of want) {
+      const have = cy.getElementById(id);
+      if (have.empty()) added.push(e);
+      else {
+        have.data(e.data);
+        if (e.group === "nodes") have.position(e.position);
+      }
+    }
+    if (added.length) cy.add(added);
+  });
+  showHiddenCount();
+}
+
+function networkLegend(shownCount, total) {
+  if ($("by-group").checked) colourByGroup();
+  const shown = shownCount < total ? ` Showing ${shownCount} of ${total}: click a node to add its other links.` : "";
   $("network-legend").replaceChildren(
     ...[
       ["#2e7d32", "open to a service"],
