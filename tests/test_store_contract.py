@@ -150,6 +150,31 @@ def test_search_filters_by_kind_and_locality(loaded: Store) -> None:
     assert loaded.search("   ") == []
 
 
+def test_an_exact_search_finds_every_entity_of_that_name_and_no_other(store: Store) -> None:
+    """Matching a note's mentions asks for the same name only (threshold 0.999): every store answers
+    it as its fuzzy search would, names and aliases alike, merged entities as one, kinds and
+    localities as asked, and a name that only nearly matches not at all."""
+    ents = [
+        Entity("c-a", "child", "Kyle Benson", locality="East"),
+        Entity("c-b", "child", "Kyle Bensen", locality="East"),
+        Entity("c-c", "child", "Tia Grant", aliases=["Kyle Benson"], locality="West"),
+        Entity("c-d", "child", "KYLE  benson", locality="East"),
+        Entity("p-a", "person_of_concern", "Kyle Benson", locality="East"),
+        Entity("c-e", "child", "Benson Kyle", locality="East"),
+    ]
+    store.upsert(ents, [])
+    found = {e.id for e, s in store.search("kyle benson", threshold=0.999)}
+    assert found == {"c-a", "c-c", "c-d", "p-a"}
+    assert {e.id for e, _ in store.search("Kyle Benson", kinds=["child"], localities=["East"], threshold=0.999)} == {
+        "c-a",
+        "c-d",
+    }
+    store.merge("c-a", "c-d", user="t", reason="the same child")
+    assert {e.id for e, _ in store.search("kyle benson", kinds=["child"], threshold=0.999)} == {"c-a", "c-c"}
+    assert store.search("kyle bensn", threshold=0.999) == []
+    assert {e.id for e, _ in store.search("kyle bensn")} >= {"c-a", "c-b"}  # the fuzzy search as before
+
+
 def test_neighbourhood_depths(loaded: Store) -> None:
     one = loaded.neighbourhood("p-1", 1)
     assert {n.id for n in one.nodes} == {"p-1", "c-1", "g-1"}

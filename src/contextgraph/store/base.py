@@ -223,6 +223,12 @@ class Store(ABC):
     def search_candidates(self, keys: Sequence[str], flt: Filter, limit: int) -> list[Entity]:
         """Live entities whose names may match any normalised ``keys``; a superset is fine."""
 
+    def exact_candidates(self, keys: Sequence[str], flt: Filter) -> list[Entity]:
+        """Live entities with a name or alias that normalises to one of ``keys``; a superset is
+        fine. By default :meth:`search_candidates`; a store that indexes names answers it directly
+        (matching a note's mentions asks only this, for each mention)."""
+        return self.search_candidates(keys, flt, 200)
+
     @abstractmethod
     def project(self, flt: Filter) -> Projection:
         """The compact projection of the live graph that passes ``flt``, every assertion counted

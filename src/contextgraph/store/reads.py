@@ -162,8 +162,12 @@ def search(
     if not key:
         return []
     flt = Filter.of(kinds=kinds, localities=localities, handling=handling)
+    # only the same name scores this high: two different names of under 400 characters are at best
+    # 1 - 1/399 alike (text.name_score), so for such a key the exact lookup finds every match
+    exact = threshold >= 0.999 and len(key) < 400
+    found = store.exact_candidates([key], flt) if exact else store.search_candidates([key], flt, max(limit * 10, 200))
     scored = []
-    for e in store.search_candidates([key], flt, max(limit * 10, 200)):
+    for e in found:
         if not flt.node_ok(e.kind, e.locality, e.handling):
             continue
         score = max(name_score(key, normalise_name(n)) for n in [e.name, *e.aliases])

@@ -80,6 +80,7 @@ class Index:
         self.e_grade = bytearray(1)
         self.e_alive = bytearray(1)
         self.names: tuple[list[str], list[int]] | None = None  # names and their nodes, built on first search
+        self.name_owners: tuple[list[str], dict[str, list[int]]] | None = None  # of that ``names``: name -> nodes
         # decoded records, most recently read, shared with callers (who must not change them);
         # at most ``cache_limit`` of each, or every record once the store is warmed
         self.records: dict[int, Entity] = {}

@@ -165,6 +165,25 @@ def name_index(store: SQLiteStore, ix: Index) -> tuple[list[str], list[int]]:
     return ix.names
 
 
+def exact_candidates(store: SQLiteStore, keys: Sequence[str], flt: Filter) -> list[Entity]:
+    """As :meth:`SQLiteStore.exact_candidates`: looked up in the index of names, no scan."""
+    with store._lock:
+        ix = store._index()
+        names, owners = name_index(store, ix)
+        if ix.name_owners is None or ix.name_owners[0] is not names:
+            by_name: dict[str, list[int]] = {}
+            for name, owner in zip(names, owners, strict=True):
+                by_name.setdefault(name, []).append(owner)
+            ix.name_owners = (names, by_name)
+        table = ix.name_owners[1]
+        found: dict[int, None] = {}
+        for key in keys:
+            for n in table.get(key, ()):
+                if n and ix.alive[n] and flt.node_ok(KIND_CODES[ix.kind[n]], ix.loc_names[ix.loc[n]]):
+                    found.setdefault(n, None)
+        return _entities(store, ix, found)
+
+
 def search_candidates(store: SQLiteStore, keys: Sequence[str], flt: Filter, limit: int) -> list[Entity]:
     from rapidfuzz import fuzz, process
 
@@ -177,9 +196,14 @@ def search_candidates(store: SQLiteStore, keys: Sequence[str], flt: Filter, limi
                 n = owners[i]
                 if n and ix.alive[n] and flt.node_ok(KIND_CODES[ix.kind[n]], ix.loc_names[ix.loc[n]]):
                     found.setdefault(n, None)
-        tx = SQLiteTxn(store)
-        recs = tx.entities([ix.ids[n] or "" for n in found])
-        members = tx.entities({m for r in recs.values() for m in r.members})
+        return _entities(store, ix, found)
+
+
+def _entities(store: SQLiteStore, ix: Index, found: dict[int, None]) -> list[Entity]:
+    """The entities of nodes ``found``, merged ones with their members (under the store's lock)."""
+    tx = SQLiteTxn(store)
+    recs = tx.entities([ix.ids[n] or "" for n in found])
+    members = tx.entities({m for r in recs.values() for m in r.members})
     return [view(r, [members[m] for m in r.members if m in members]) if r.members else r for r in recs.values()]
 
 

@@ -234,6 +234,9 @@ class SQLiteStore(Store):
     def search_candidates(self, keys: Sequence[str], flt: Filter, limit: int) -> list[Entity]:
         return reads.search_candidates(self, keys, flt, limit)
 
+    def exact_candidates(self, keys: Sequence[str], flt: Filter) -> list[Entity]:
+        return reads.exact_candidates(self, keys, flt)
+
     def conditional_entities(self) -> list[str]:
         with self._lock:
             return [i for (i,) in self._db.execute(sql("conditional_entities"))]
