@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import tomllib
 from dataclasses import fields
 from pathlib import Path
@@ -182,7 +183,7 @@ def test_eval_analysis_reports_every_shape_worst_first(tmp_path: Path) -> None:
     table = cg("eval-analysis", "--shapes", "chains,lines", "--seeds", "1", "--children", "600")
     assert "Chosen by its worst shape" in table.stdout and "learned weights" in table.stdout
     wrong = cg("eval-analysis", "--shapes", "spiral")
-    assert wrong.returncode == 1 and "--shape 'spiral': one of lines, chains, online" in wrong.stderr
+    assert wrong.returncode == 1 and "--shapes 'spiral': one of lines, chains, online" in wrong.stderr
     both = cg("eval-analysis", str(tmp_path), str(tmp_path / "t.json"), "--shapes", "all")
     assert both.returncode == 1 and "not both" in both.stderr
     made = cg("synth", str(tmp_path / "o"), str(tmp_path / "truth.json"), "--children", "300", "--shape", "online")
@@ -235,3 +236,82 @@ def test_evidence_that_does_not_set_known_cases_apart_teaches_nothing() -> None:
     p = Projection.from_lists(ids, kinds, ["E"] * len(ids), edges)
     with pytest.raises(AnalysisError, match="does not set them apart"):
         learn(p, folds=4)
+
+
+def test_learn_never_writes_over_the_store_its_log_or_what_is_not_a_file(tmp_path: Path, _audit_log: Path) -> None:
+    generate(children=600, seed=5, shape="chains").write(tmp_path / "area")
+    db = tmp_path / "a.db"
+    store = f"sqlite:///{db}"
+    assert cg("import", str(tmp_path / "area"), "--store", store).returncode == 0
+    run = ("learn", "--store", store, "--purpose", "p", "--force", "--out")
+    before = db.read_bytes()
+    for target, said in (
+        (db, "must end .toml"),  # the store itself, under any name
+        (tmp_path / "a.toml", None),
+        (_audit_log, "must end .toml"),
+        (tmp_path / "folder.toml", "not a file"),
+        (tmp_path / "w.json", "must end .toml"),
+    ):
+        if target.name == "folder.toml":
+            target.mkdir()
+        r = cg(*run, str(target))
+        if said is None:
+            assert r.returncode == 0, r.stderr
+        else:
+            assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+    assert db.read_bytes() == before  # the store is as it was
+    assert not list(tmp_path.glob("*.part")) and not list(tmp_path.glob(".*.part"))  # nothing half-written
+    # the store's own file, were it named .toml, and its log's folder are refused too
+    from contextgraph.cli.common import UserError
+    from contextgraph.cli.learning import _writable
+
+    shadow = tmp_path / "s.toml"
+    from contextgraph.service.audit import audit_folder
+
+    for target in (shadow, audit_folder(_audit_log) / "x.toml"):
+        with pytest.raises(UserError, match=r"the store's own file|must end"):
+            _writable(target, f"sqlite:///{shadow}", True)
+    # a name a terminal would read as markup is printed as it is
+    odd = tmp_path / "w [red]x[/red].toml"
+    r = cg("learn", "--store", store, "--purpose", "p", "--out", str(odd))
+    assert r.returncode == 0 and odd.exists() and "[red]x[/red]" in r.stdout.replace("\n", ""), r.stdout
+    bad = cg("learn", "--store", store, "--purpose", "p", "--weights", str(tmp_path / "[/]missing.toml"))
+    assert bad.returncode == 1 and "[/]missing.toml" in bad.stderr and "Traceback" not in bad.stderr
+    seed = cg("learn", "--store", store, "--purpose", "p", "--seed", "-1")
+    assert seed.returncode == 1 and "--seed must be 0 or more" in seed.stderr
+    assert cg("analyse", "--validate", "--seed", "-1", "--store", store, "--purpose", "p").returncode == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("seen_at_risky = nan\n", "must be a number ≥ 0"),
+        ("seen_at_risky = 1e308\n", "must be a number ≥ 0"),
+        ("source_evaluation = [1.0, -5, 0.5]\n", "list of 3 numbers ≥ 0"),
+        ("seen_at_risky = 50\n[weights]\nflagged = 1\n", "outside the [weights] table"),
+        ("reasons = 1.7\n", "must be a whole number"),
+        ("weights = 5\n", "must be a table"),
+    ],
+)
+def test_a_weights_file_out_of_bounds_is_refused(tmp_path: Path, text: str, said: str) -> None:
+    f = tmp_path / "w.toml"
+    f.write_text(text, encoding="utf-8")
+    with pytest.raises(AnalysisError, match=re.escape(said)):
+        Weights.load(f)
+    j = tmp_path / "w.json"
+    j.write_text("[1, 2, 3]", encoding="utf-8")
+    with pytest.raises(AnalysisError, match="must be a table"):
+        Weights.load(j)
+
+
+def test_synth_keeps_what_is_there_unless_told(tmp_path: Path) -> None:
+    made = cg("synth", str(tmp_path / "a"), str(tmp_path / "t.json"), "--children", "60")
+    assert made.returncode == 0, made.stderr
+    again = cg("synth", str(tmp_path / "a"), str(tmp_path / "t2.json"), "--children", "60", "--seed", "2")
+    assert again.returncode == 1 and "--force" in again.stderr
+    inside = cg("synth", str(tmp_path / "b"), str(tmp_path / "b" / "sub" / "t.json"), "--children", "60")
+    assert inside.returncode == 1 and "keep the truth file out of the data folder" in inside.stderr
+    assert not (tmp_path / "b").exists()
+    assert cg("synth", str(tmp_path / "c"), str(tmp_path / "t.json"), "--children", "2").returncode == 1
+    forced = cg("synth", str(tmp_path / "a"), str(tmp_path / "t.json"), "--children", "60", "--seed", "2", "--force")
+    assert forced.returncode == 0 and json.loads((tmp_path / "t.json").read_text())["seed"] == 2

@@ -39,7 +39,7 @@ read back with ``analyse --weights FILE``, and every score still adds up from it
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import date
 from typing import Any, Literal
 
@@ -125,8 +125,15 @@ class Learned:
         """Each learned weight: (name, given, learned)."""
         return [(name, getattr(self.given, name), getattr(self.weights, name)) for name, _, _ in LEARNED]
 
-    def to_toml(self, made: date) -> str:
-        """The learned weights as a weights file, dated, with what they were learned from."""
+    def to_toml(self, made: date, given_label: str = "reviewed") -> str:
+        """The learned weights as a weights file, dated, with what they were learned from: each
+        learned weight with the value it was learned from (``given_label``), those kept, and every
+        other setting that is not the default, so that the file gives exactly these weights.
+
+        >>> fit = learn(_example(), folds=2, seed=1)
+        >>> Weights.load_text(fit.to_toml(date(2026, 12, 5))) == fit.weights
+        True
+        """
         lines = [
             f"# Weights learned by contextgraph learn on {made.isoformat()} from {self.positives} known cases",
             f"# ({self.known} known, {self.unlabelled} children open to no service with evidence), in {self.folds}"
@@ -135,9 +142,15 @@ class Learned:
             "[weights]",
         ]
         for name, given, got in self.changed():
-            lines.append(f"{name} = {got:.4f}  # reviewed: {given:g}")
+            lines.append(f"{name} = {got!r}  # {given_label}: {given!r}")
         for name in FIXED:
-            lines.append(f"{name} = {getattr(self.weights, name):g}  # kept: defines a known case")
+            lines.append(f"{name} = {getattr(self.weights, name)!r}  # kept: defines a known case")
+        learned = {name for name, _, _ in LEARNED} | set(FIXED)
+        for f in fields(Weights):
+            value = getattr(self.weights, f.name)
+            if f.name not in learned and value != getattr(DEFAULT, f.name):
+                shown = f"[{', '.join(repr(x) for x in value)}]" if isinstance(value, tuple) else repr(value)
+                lines.append(f"{f.name} = {shown}  # as given")
         return "\n".join(lines) + "\n"
 
 
@@ -210,6 +223,8 @@ def learn(
     ``seed``; raises :class:`.AnalysisError` when there are too few known cases."""
     if folds < 2:
         raise AnalysisError("learning needs at least 2 folds")
+    if seed < 0:
+        raise AnalysisError("the seed is 0 or more")
     base = prepare(p, given, as_of, events)
     known = base.known
     if int(known.sum()) < max(MIN_KNOWN, folds):

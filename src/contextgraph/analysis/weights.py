@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import tomllib
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
@@ -102,10 +103,26 @@ class Weights:
         """Weights from a TOML or JSON file; unknown names and wrong values are errors naming the file."""
         try:
             text = path.read_text(encoding="utf-8")
-            data = json.loads(text) if path.suffix == ".json" else tomllib.loads(text)
         except (OSError, ValueError) as exc:
             raise AnalysisError(f"{path}: cannot read weights: {exc}") from exc
-        data = data.get("weights", data)
+        return cls.load_text(text, path)
+
+    @classmethod
+    def load_text(cls, text: str, path: Path | None = None) -> Weights:
+        """Weights from the text of a weights file (JSON when ``path`` ends .json, else TOML)."""
+        where = str(path) if path is not None else "weights"
+        try:
+            data = json.loads(text) if path is not None and path.suffix == ".json" else tomllib.loads(text)
+        except ValueError as exc:
+            raise AnalysisError(f"{where}: cannot read weights: {exc}") from exc
+        path = Path(where)
+        if isinstance(data, dict) and "weights" in data:
+            others = sorted(k for k in data if k != "weights")
+            if others:
+                raise AnalysisError(f"{path}: {others[0]!r} is outside the [weights] table; put every weight in it")
+            data = data["weights"]
+        if not isinstance(data, dict):
+            raise AnalysisError(f"{path}: the weights must be a table of names and values")
         known = {f.name: f for f in fields(cls)}
         out: dict[str, Any] = {}
         for k, v in data.items():
@@ -113,11 +130,13 @@ class Weights:
                 raise AnalysisError(f"{path}: unknown weight {k!r} (known: {', '.join(sorted(known))})")
             default = getattr(cls(), k)
             if isinstance(default, tuple):
-                if not isinstance(v, list) or len(v) != len(default) or not all(is_number(x) for x in v):
-                    raise AnalysisError(f"{path}: {k} must be a list of {len(default)} numbers")
+                if not isinstance(v, list) or len(v) != len(default) or not all(is_weight(x) for x in v):
+                    raise AnalysisError(f"{path}: {k} must be a list of {len(default)} numbers ≥ 0")
                 out[k] = tuple(float(x) for x in v)
-            elif not is_number(v) or v < 0:
+            elif not is_weight(v):
                 raise AnalysisError(f"{path}: {k} must be a number ≥ 0, not {v!r}")
+            elif isinstance(default, int) and v != int(v):
+                raise AnalysisError(f"{path}: {k} must be a whole number, not {v!r}")
             else:
                 out[k] = int(v) if isinstance(default, int) else float(v)
         return replace(cls(), **out)
@@ -162,6 +181,19 @@ def _read_meanings() -> dict[str, str]:
 
 def is_number(v: Any) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+WEIGHT_CEILING = 1e6
+"""No weight or setting is as large as this: a larger one is a slip, and overflows the scores."""
+
+
+def is_weight(v: Any) -> bool:
+    """A number a weight may be: finite, at least 0, below :data:`WEIGHT_CEILING`.
+
+    >>> [is_weight(x) for x in (0, 0.5, -1, float("nan"), float("inf"), 1e308, True)]
+    [True, True, False, False, False, False, False]
+    """
+    return is_number(v) and math.isfinite(v) and 0 <= v < WEIGHT_CEILING
 
 
 DEFAULT = Weights()

@@ -39,5 +39,5 @@ def main() -> None:
         app(standalone_mode=True)
     except ContextGraphError as e:  # told in one line; any other error is a defect, with its traceback
         for line in str(e).splitlines() or [""]:  # several problems: one a line
-            err.print(f"error: {line}", highlight=False, soft_wrap=True)
+            err.print(f"error: {line}", highlight=False, soft_wrap=True, markup=False)
         sys.exit(exit_code(e))

@@ -45,15 +45,29 @@ def synth_(
     shape: Annotated[
         str, typer.Option("--shape", help="How exploitation spreads: lines, chains or online (see docs/analysis.md)")
     ] = "lines",
+    force: Annotated[bool, typer.Option("--force", help="Replace an area and truth file that are there")] = False,
 ) -> None:
     """Write a synthetic locality with ground truth: which exploited children are not open to services."""
+    from ..interchange.jsonl import ENTITIES_FILE, RELATIONSHIPS_FILE, TRACKING_FILE
     from ..interchange.synth import generate
 
-    if children < 1:
-        raise UserError("--children must be at least 1")
+    if not 5 <= children <= 2_000_000:
+        raise UserError("--children must be from 5 to 2,000,000")
+    if seed < 0:
+        raise UserError("--seed must be 0 or more")
     shape_ = _shape(shape)
-    if truth_file.resolve().parent == out_dir.resolve():
+    if truth_file.resolve().is_relative_to(out_dir.resolve()):
         raise UserError(f"{truth_file}: keep the truth file out of the data folder {out_dir}")
+    if truth_file.is_dir() or (truth_file.exists() and not truth_file.is_file()):
+        raise UserError(f"{truth_file}: not a file; name the truth file")
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UserError(f"{out_dir}: not a folder")
+    there = [f for f in (truth_file, *(out_dir / n for n in (ENTITIES_FILE, RELATIONSHIPS_FILE, TRACKING_FILE)))
+             if f.exists()]  # fmt: skip
+    if there and not force:
+        raise UserError(f"{there[0]}: there is a file there already; give --force to replace the area and its truth")
+    if _is_store_or_log(truth_file):
+        raise UserError(f"{truth_file}: that is a store or its access log; choose another name")
     data = generate(children=children, seed=seed, shape=shape_)
     data.write(out_dir)
     truth_file.parent.mkdir(parents=True, exist_ok=True)
@@ -72,13 +86,25 @@ def synth_(
     )
 
 
-def _shape(value: str) -> Shape:
+def _shape(value: str, option: str = "--shape") -> Shape:
     from ..interchange.synth_shapes import SHAPES
 
     for x in SHAPES:
         if value.strip().lower() == x:
             return x
-    raise UserError(f"--shape {value!r}: one of {', '.join(SHAPES)}")
+    raise UserError(f"{option} {value!r}: one of {', '.join(SHAPES)}")
+
+
+def _is_store_or_log(path: Path) -> bool:
+    """Whether ``path`` is an embedded store or an access log (their first bytes say so)."""
+    if not path.is_file():
+        return False
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(16)
+    except OSError:
+        return False
+    return head.startswith(b"SQLite format 3") or path.name.endswith((".audit.jsonl", ".audit.key"))
 
 
 def _date_opt(value: str | None, name: str) -> str | None:
@@ -154,6 +180,8 @@ def analyse(
         raise UserError("--top must be at least 1")
     w = _weights(weights)
     since_d, as_of_d = _date_opt(since, "--since"), _date_opt(as_of, "--as-of")
+    if seed < 0:
+        raise UserError("--seed must be 0 or more")
     if validate:
         if not 0 < hide < 1:
             raise UserError("--hide must be above 0 and below 1 (a share of the known cases)")

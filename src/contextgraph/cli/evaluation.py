@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from ..analysis import Weights
     from ..analysis.tracking import Events
     from ..interchange.jsonl import Batch
+    from ..interchange.synth_shapes import Shape
     from ..projection import Projection
 
 REVIEWED = "contextgraph"
@@ -63,10 +64,18 @@ def _read_truth(path: Path) -> set[str]:
 
 
 def _measure(
-    batch: Batch, truth: set[str], w: Weights, as_of: str | None, learn: bool, seed: int, where: str
-) -> dict[str, Measured]:
+    batch: Batch,
+    truth: set[str],
+    w: Weights,
+    as_of: str | None,
+    learn: bool,
+    seed: int,
+    where: str,
+    strict: bool = True,
+) -> dict[str, Any]:
     """Import ``batch`` into a temporary store and rank it by each method; each method's figures
-    against ``truth``."""
+    against ``truth``. Not ``strict``, weights that cannot be learned are None, with why, rather
+    than an error."""
     from ..analysis.tracking import events_of
     from ..store import open_store
 
@@ -77,9 +86,9 @@ def _measure(
     if unknown:
         raise UserError(f"{where}: {len(unknown)} ids are not in the data, e.g. {sorted(unknown)[0]!r}")
     got = measured(proj, events_of(batch.tracking, proj), truth, w, as_of, learn, seed)
-    if learn and got.get(LEARNED) is None:
+    if learn and got.get(LEARNED) is None and strict:
         raise UserError(f"{where}: {got.pop('why not learned', '')}")
-    return {k: v for k, v in got.items() if isinstance(v, Measured)}
+    return got if not strict else {k: v for k, v in got.items() if isinstance(v, Measured)}
 
 
 def measured(
@@ -207,7 +216,11 @@ def _eval_shapes(
     from ..interchange.synth import generate
     from ..interchange.synth_shapes import SHAPES
 
-    names = list(SHAPES) if given.strip().lower() == "all" else [_shape(x) for x in given.split(",") if x.strip()]
+    names = (
+        list(SHAPES)
+        if given.strip().lower() == "all"
+        else [_shape(x, "--shapes") for x in given.split(",") if x.strip()]
+    )
     if not names:
         raise UserError("--shapes: name at least one shape, or all")
     if not 1 <= seeds <= 100:
@@ -226,23 +239,32 @@ def _eval_shapes(
             with tempfile.TemporaryDirectory() as tmp:
                 data.write(Path(tmp))
                 batch = read_folder(Path(tmp))
-            got = _measure(batch, set(data.exploited_not_open), w, as_of, True, seed, f"{shape} seed {seed}")
-            runs.append({"shape": shape, "seed": seed, "truth": len(data.exploited_not_open), "methods": got})
-    # each method judged by its worst shape: the mean over the seeds of its worst shape
-    methods = list(runs[0]["methods"])
+            got = _measure(batch, set(data.exploited_not_open), w, as_of, True, seed, f"{shape} seed {seed}", False)
+            why = got.pop("why not learned", None)
+            runs.append(
+                {"shape": shape, "seed": seed, "truth": len(data.exploited_not_open), "methods": got, "why": why}
+            )
+    # each method judged by its worst shape: the mean over the seeds of its worst shape (a method
+    # that could not be used on some area is not judged)
+    methods = [REVIEWED, LEARNED, NEIGHBOURS, PAGERANK]
     by_shape = {
-        m: {s: [r["methods"][m].r_precision for r in runs if r["shape"] == s] for s in dict.fromkeys(names)}
-        for m in methods
+        m: {s: [r["methods"][m] for r in runs if r["shape"] == s] for s in dict.fromkeys(names)} for m in methods
     }
-    worst = {m: min((sum(v) / len(v), s) for s, v in by_shape[m].items()) for m in methods}
-    chosen = max(methods, key=lambda m: worst[m][0])
+    worst = {
+        m: min((sum(x.r_precision for x in v) / len(v), s) for s, v in by_shape[m].items())
+        for m in methods
+        if all(x is not None for v in by_shape[m].values() for x in v)
+    }
+    chosen = max(worst, key=lambda m: worst[m][0])
+    notes = [f"{r['shape']} seed {r['seed']}: weights not learned: {r['why']}" for r in runs if r["why"]]
     if fmt == "json":
         doc = {
             "children": children,
             "seeds": seeds,
             "runs": [
-                {**{k: v for k, v in r.items() if k != "methods"},
-                 "methods": {m: vars(x) for m, x in r["methods"].items()}}
+                {**{k: v for k, v in r.items() if k not in ("methods", "why")},
+                 "methods": {m: None if x is None else vars(x) for m, x in r["methods"].items()},
+                 **({"why_not_learned": r["why"]} if r["why"] else {})}
                 for r in runs
             ],
             "worst_shape": {m: {"shape": s, "r_precision": round(v, 4)} for m, (v, s) in worst.items()},
@@ -250,22 +272,30 @@ def _eval_shapes(
         }  # fmt: skip
         print(json.dumps(doc, indent=2))
         return
-    order = sorted(dict.fromkeys(names), key=lambda s: sum(by_shape[LEARNED][s]))  # the learned ranking's worst first
+
+    def mean(m: str, shape: Shape) -> float:
+        got = [x.r_precision for x in by_shape[m][shape] if x is not None]
+        return sum(got) / len(got) if got else 0.0
+
+    ranked_by = LEARNED if LEARNED in worst else REVIEWED
+    order = sorted(dict.fromkeys(names), key=lambda s: mean(ranked_by, s))  # the learned ranking's worst first
     short = {REVIEWED: "reviewed weights", LEARNED: "learned weights", NEIGHBOURS: "one-hop", PAGERANK: "PageRank"}
     t = Table("shape", "seed", "truth", *(short[m] for m in methods), "learned - best baseline", title="R-precision")
     for s in order:
         for r in (r for r in runs if r["shape"] == s):
             m = r["methods"]
-            margin = m[LEARNED].r_precision - max(m[b].r_precision for b in BASELINES)
-            t.add_row(
-                s, str(r["seed"]), str(r["truth"]), *(f"{m[x].r_precision:.3f}" for x in methods), f"{margin:+.3f}"
-            )
+            best = max(m[b].r_precision for b in BASELINES)
+            margin = "-" if m[LEARNED] is None else f"{m[LEARNED].r_precision - best:+.3f}"
+            cells = ("-" if m[x] is None else f"{m[x].r_precision:.3f}" for x in methods)
+            t.add_row(s, str(r["seed"]), str(r["truth"]), *cells, margin)
     out.print(t)
     t = Table(
         "method", "worst shape", "its mean R-precision", "mean over every shape", title="Each method by its worst shape"
     )
-    for m in sorted(methods, key=lambda m: -worst[m][0]):
-        every = [x for v in by_shape[m].values() for x in v]
+    for m in sorted(worst, key=lambda m: -worst[m][0]):
+        every = [x.r_precision for v in by_shape[m].values() for x in v]
         t.add_row(m, worst[m][1], f"{worst[m][0]:.3f}", f"{sum(every) / len(every):.3f}")
     out.print(t)
     out.print(f"Chosen by its worst shape: {chosen}.")
+    for x in notes:
+        out.print(x)

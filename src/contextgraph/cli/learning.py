@@ -62,8 +62,10 @@ def learn_(
     purpose = purpose_of("learn", purpose)
     if not 2 <= folds <= 20:
         raise UserError("--folds must be from 2 to 20")
-    if out_file is not None and out_file.exists() and not force:
-        raise UserError(f"{out_file}: there is a file there already; give --force to replace it")
+    if seed < 0:
+        raise UserError("--seed must be 0 or more")
+    if out_file is not None:
+        _writable(out_file, store, force)
     given = _weights(weights)
     as_of_d = _date_opt(as_of, "--as-of")
     log = access_log(store)
@@ -77,13 +79,7 @@ def learn_(
             raise UserError(str(e)) from None
     log.append(user, "consultation", [], purpose, detail={"command": "learn", "localities": areas})
     if out_file is not None:
-        try:
-            out_file.parent.mkdir(parents=True, exist_ok=True)
-            tmp = out_file.with_name(out_file.name + ".part")
-            tmp.write_text(fit.to_toml(date.today()), encoding="utf-8")
-            tmp.replace(out_file)  # whole or not at all
-        except OSError as e:
-            raise UserError(f"{out_file}: cannot write the weights: {e.strerror or e}") from None
+        _write(out_file, fit.to_toml(date.today(), given_label="given" if weights else "reviewed"))
     meaning = Weights.meanings()
     if fmt == "json":
         import orjson
@@ -109,15 +105,63 @@ def learn_(
         f"{fit.unlabelled} children open to no service with evidence; {fit.folds} folds, seed {fit.seed}."
     )
     t = Table(show_edge=False)
-    for col in ("weight", "reviewed", "learned", "what it weighs"):
+    for col in ("weight", "given" if weights else "reviewed", "learned", "what it weighs"):
         t.add_column(col, justify="right" if col in ("reviewed", "learned") else "left")
     for name, was, got in fit.changed():
         t.add_row(name, f"{was:g}", f"{got:.3f}", escape(meaning.get(name, "")))
     out.print(t)
     kept = ", ".join(f"{n} {getattr(fit.weights, n):g}" for n in FIXED)
-    out.print(f"Kept as reviewed, since they define a known case: {kept}.")
+    out.print(f"Kept as {'given' if weights else 'reviewed'}, since they define a known case: {kept}.")
     if out_file is not None:
         out.print(
-            f"wrote {out_file}: review it, check it with `contextgraph analyse --weights {out_file} --validate`, "
-            "then rank with --weights"
+            escape(
+                f"wrote {out_file}: review it, check it with `contextgraph analyse --weights {out_file} --validate`, "
+                "then rank with --weights"
+            )
         )
+
+
+def _writable(out_file: Path, store: str | None, force: bool) -> None:
+    """Refuse an ``--out`` that is not a new or replaceable ``.toml`` file: the store, its access
+    log and what goes with it, a folder, a device, or a file there already without ``--force``."""
+    from ..service.audit import audit_folder, audit_key_path, audit_path
+    from ..store import store_url
+
+    if out_file.suffix.lower() != ".toml":
+        raise UserError(f"{out_file}: the learned weights are written as TOML: give a name ending .toml")
+    url = store_url(store)
+    log = audit_path(url)
+    kept = [log, audit_key_path(log), audit_folder(log)]
+    if url.startswith("sqlite:///"):
+        kept.append(Path(url.removeprefix("sqlite:///")))
+    target = out_file.resolve()
+    for p in kept:
+        x = p.resolve()
+        if target == x or x in target.parents:
+            raise UserError(f"{out_file}: that is the store's own file or its access log; choose another")
+    if out_file.exists() or out_file.is_symlink():
+        if not out_file.is_file():
+            raise UserError(f"{out_file}: not a file; choose a file's name")
+        if not force:
+            raise UserError(f"{out_file}: there is a file there already; give --force to replace it")
+    if out_file.parent.exists() and not out_file.parent.is_dir():
+        raise UserError(f"{out_file}: {out_file.parent} is not a folder")
+
+
+def _write(out_file: Path, text: str) -> None:
+    """Write ``text`` whole or not at all: to a new file beside it, then moved into its place."""
+    import os
+    import tempfile
+
+    try:
+        out_file.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{out_file.name}.", suffix=".part", dir=out_file.parent)
+    except OSError as e:
+        raise UserError(f"{out_file}: cannot write the weights: {e.strerror or e}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, out_file)
+    except OSError as e:
+        Path(tmp).unlink(missing_ok=True)
+        raise UserError(f"{out_file}: cannot write the weights: {e.strerror or e}") from None

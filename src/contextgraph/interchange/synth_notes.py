@@ -89,6 +89,8 @@ SAYINGS: dict[str, tuple[Say, ...]] = {
 
 def notes(data: Synthetic, seed: int = 0, drop: float = 0.15) -> list[tuple[str, str]]:
     """Each record of ``data`` as a note: (file name, text); ``drop`` of the facts are left unsaid."""
+    from .synth import AREA
+
     rng = random.Random(f"notes-{seed}")
     ents = {e["id"]: e for e in data.entities}
     said: dict[str, set[str]] = {}  # note -> people already named in full
@@ -114,7 +116,7 @@ def notes(data: Synthetic, seed: int = 0, drop: float = 0.15) -> list[tuple[str,
             lines.append(sentence)
         if not lines:
             continue
-        head = f"# {loc.title() if loc != 'all' else 'Northbrook'} {MEETINGS[kind]}\n\nDate: {_long(day)}\n\n"
+        head = f"# {loc.title() if loc != 'all' else AREA} {MEETINGS[kind]}\n\nDate: {_long(day)}\n\n"
         body = "\n".join(f"- {x}" for x in lines) if kind in ("mace", "log") else " ".join(lines)
         out.append((f"{ref}.md", head + "## Discussion\n\n" + body + "\n"))
     return out
