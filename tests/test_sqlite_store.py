@@ -7,6 +7,7 @@ import sqlite3
 from pathlib import Path
 
 import orjson
+import pytest
 
 from contextgraph.interchange import entity_from_json, relationship_from_json
 from contextgraph.interchange.synth import generate
@@ -348,3 +349,13 @@ def test_relationships_written_in_one_pass_are_the_rows_of_the_generic_upsert(tm
     strip = [[r[1:] for r in x] for x in rows]  # row numbers may differ
     assert strip[0] == strip[1]
     assert len(strip[0]) == len({(r.type, *sorted((r.source, r.target))) for r in batch})
+
+
+def test_a_file_that_is_not_a_store_is_refused_in_one_line(tmp_path: Path) -> None:
+    from contextgraph.store import StoreError
+
+    f = tmp_path / "notes.db"
+    f.write_text("minutes of the meeting, not a database\n", encoding="utf-8")
+    with pytest.raises(StoreError, match=r"notes\.db: not a store that can be opened"):
+        open_store(f"sqlite:///{f}")
+    assert f.read_text(encoding="utf-8") == "minutes of the meeting, not a database\n"  # left as it was

@@ -122,3 +122,14 @@ def _known_by_locality(db: Path) -> list[int]:
         p = s.projection()
         ctx = prepare(p, events=tracked_events(s, p))
     return [int((ctx.known & (p.locality == k)).sum()) for k in range(len(p.localities))]
+
+
+def test_with_no_other_child_to_rank_against_the_figures_are_said_to_say_nothing() -> None:
+    """Every child is a known case: the hidden ones have nobody to be ranked above."""
+    ids = ["p1", "svc-EXPLOITATION_TEAM", *[f"k{i}" for i in range(12)]]
+    kinds = ["person_of_concern", "service", *["child"] * 12]
+    day = "2024-03-01"
+    edges = [(2 + i, 1, "OPEN_TO", day, day, 1, None) for i in range(12)]
+    edges += [(2 + i, 0, "ASSOCIATES_WITH", day, day, 1, "1B P") for i in range(12)]
+    got = validate(Projection.from_lists(ids, kinds, ["East"] * len(ids), edges), repeats=2)
+    assert got.known == 12 and "no child open to no service besides the hidden ones" in (got.warning or "")

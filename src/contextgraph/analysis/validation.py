@@ -137,6 +137,7 @@ def validate(
     figures: dict[str, dict[str, list[float]]] = {}
     size = 0
     warning = None
+    alone = False  # no child open to no service besides the hidden ones
     for _ in range(repeats):
         chosen: list[int] = []
         for members in by_place.values():
@@ -152,6 +153,7 @@ def validate(
         score_children(ctx)
         truth = {q.ids[i] for i in chosen}
         candidates = int((ctx.child & ~ctx.open).sum())
+        alone = alone or candidates <= len(truth)
         lists = {"contextgraph": [q.ids[i] for i in ranked_children(ctx)]}
         if learned:
             try:
@@ -182,6 +184,11 @@ def validate(
         for method, f in figures.items()
         if len(f["r_precision"]) == repeats  # a method that dropped out part way is not reported
     )
+    if alone:
+        warning = (f"{warning}; " if warning else "") + (
+            "no child open to no service besides the hidden ones to rank them against: the figures, the AUC "
+            "above all, say nothing"
+        )
     if size < MIN_KNOWN:
         warning = (f"{warning}; " if warning else "") + (
             f"only {size} known cases are hidden each time: each figure moves a great deal with which ones, "

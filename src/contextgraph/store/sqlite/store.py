@@ -57,8 +57,12 @@ class SQLiteStore(Store):
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
         self._db = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
-        self._db.executescript(sql("settings"))
-        self._migrate()
+        try:
+            self._db.executescript(sql("settings"))
+            self._migrate()
+        except sqlite3.DatabaseError as e:  # a file that is not a database, or a damaged one
+            self._db.close()
+            raise StoreError(f"{self.path}: not a store that can be opened ({e})") from None
         self._ix: Index | None = None
         self._ix_saved = False  # the index matches the copy kept in the file
         self._data_version: int | None = None
