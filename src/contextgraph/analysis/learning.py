@@ -50,7 +50,7 @@ from ..projection import Projection
 from .context import TYPE_INDEX, Context, F, prepare
 from .scoring import score_children
 from .tracking import Events
-from .validation import hide
+from .validation import by_locality, hide
 from .weights import (
     ASSOCIATES_KNOWN,
     ASSOCIATES_POC,
@@ -199,10 +199,7 @@ def features(ctx: Context) -> F:
 def _folds(p: Projection, known: np.ndarray, folds: int, rng: np.random.Generator) -> np.ndarray:
     """Each known case's fold, each locality's shared out evenly from a random start."""
     out = np.full(p.n_nodes, -1, np.int64)
-    by_place: dict[int, list[int]] = {}
-    for i in np.flatnonzero(known).tolist():
-        by_place.setdefault(int(p.locality[i]), []).append(i)
-    for members in by_place.values():
+    for members in by_locality(p, np.flatnonzero(known)).values():
         order = rng.permutation(len(members))
         start = int(rng.integers(folds))
         for r, m in enumerate(order.tolist()):

@@ -91,6 +91,20 @@ def hide(p: Projection, events: Events | None, hidden: np.ndarray) -> tuple[Proj
     return q, ev
 
 
+def by_locality(p: Projection, nodes: np.ndarray) -> dict[int, list[int]]:
+    """``nodes`` (indices of ``p``) grouped by their locality, in their order.
+
+    >>> from contextgraph.projection import Projection
+    >>> q = Projection.from_lists(["a", "b", "c"], ["child"] * 3, ["E", "W", "E"], [])
+    >>> list(by_locality(q, np.array([0, 1, 2])).values())
+    [[0, 2], [1]]
+    """
+    out: dict[int, list[int]] = {}
+    for i in nodes.tolist():
+        out.setdefault(int(p.locality[i]), []).append(i)
+    return out
+
+
 def _estimate(values: list[float]) -> Estimate:
     a = np.asarray(values, dtype=np.float64)
     return Estimate(
@@ -131,9 +145,7 @@ def validate(
             f"too few known cases to check the ranking against: {known.size}, where at least {MIN_KNOWN} are needed",
         )
     rng = np.random.default_rng(seed)
-    by_place: dict[int, list[int]] = {}
-    for i in known.tolist():
-        by_place.setdefault(int(p.locality[i]), []).append(i)
+    by_place = by_locality(p, known)
     figures: dict[str, dict[str, list[float]]] = {}
     size = 0
     warning = None
