@@ -57,7 +57,7 @@ def test_query_files_parse_strictly() -> None:
 
 def test_every_sql_query_python_names_exists_and_every_one_is_used() -> None:
     names = set(named())
-    text = "\n".join(p.read_text() for p in (SRC / "store" / "sqlite").glob("*.py"))
+    text = "\n".join(p.read_text() for p in (SRC / "store").rglob("*.py"))
     called = set(re.findall(r"""sql\(\s*["']([a-z_0-9]+)["']""", text))
     assert called <= names, called - names
     migrations = {n for n in names if n.startswith("migration_")}

@@ -65,7 +65,7 @@ def import_(
 
         try:
             with paused_gc(keep=True):
-                batch = read_folder(path, known_kinds=known)
+                batch = read_folder(path, known_kinds=known, stage=True)
         except InputError as e:
             raise UserError(e.every(MAX_PROBLEMS)) from None
         total = len(batch.entities) + len(batch.relationships)

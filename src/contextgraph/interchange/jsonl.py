@@ -13,12 +13,8 @@ import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
-import orjson
-
-from ..errors import BadInput
-from ..limits import SETTINGS, LimitError, Limits, deeper_than
 from ..model import (
     KINDS,
     REL_TYPES,
@@ -33,50 +29,39 @@ from ..model import (
     parse_date,
 )
 from ..model.tracked import Tracked
-from ..model.tracking import TrackingError
+from ..store.staged import StagedTracking
 from ..store.types import Judgement
-from . import typed, typed_tracking
+from . import tracking_lines, typed
+from .lines import (
+    ENTITIES_FILE,
+    JUDGEMENTS_FILE,
+    MAX_PROBLEMS,
+    RELATIONSHIPS_FILE,
+    TRACKING_FILE,
+    InputError,
+    json_depth,
+    json_lines,
+    records,
+)
 
 if TYPE_CHECKING:
     from ..store import Filter, Store, WriteSummary
 
-R = TypeVar("R", Entity, Relationship)
-
-ENTITIES_FILE = "entities.jsonl"
-RELATIONSHIPS_FILE = "relationships.jsonl"
-JUDGEMENTS_FILE = "judgements.jsonl"
-TRACKING_FILE = "tracking.jsonl"
+__all__ = [
+    "ENTITIES_FILE",
+    "JUDGEMENTS_FILE",
+    "MAX_PROBLEMS",
+    "RELATIONSHIPS_FILE",
+    "TRACKING_FILE",
+    "Batch",
+    "InputError",
+    "apply_batch",
+    "read_folder",
+]
 
 _ENTITY_FIELDS = {"id", "kind", "name", "aliases", "dob", "locality", "lat", "lon", "properties"}
 _ENTITY_FACT_FIELDS = {"sources", "source_ref", "date", "first_seen", "last_seen", "grading", "handling"}
 _REL_FIELDS = {"type", "source", "target", "date", "source_ref", "grading", "properties"}
-
-
-MAX_PROBLEMS = 20
-"""How many problems reading a folder gathers before it stops."""
-
-
-class InputError(BadInput):
-    """Bad input, with where it was found. ``str()`` is the message for a person."""
-
-    def __init__(self, problems: list[str]):
-        self.problems = problems
-        n = len(problems) - 1
-        more = f" (and {n} more problem{'' if n == 1 else 's'})" if n else ""
-        super().__init__(problems[0] + more)
-
-    def every(self, most: int | None = None) -> str:
-        """Every problem gathered, one a line, and whether reading stopped at ``most`` of them.
-
-        >>> print(InputError(["a.jsonl:2: x", "a.jsonl:5: y"]).every())
-        a.jsonl:2: x
-        a.jsonl:5: y
-        2 problems; nothing was written
-        """
-        if len(self.problems) == 1:
-            return self.problems[0]
-        stopped = "; reading stopped there, so there may be more" if most and len(self.problems) >= most else ""
-        return "\n".join([*self.problems, f"{len(self.problems)} problems{stopped}; nothing was written"])
 
 
 @dataclass
@@ -89,6 +74,8 @@ class Batch:
     tracking: list[Tracked] = field(default_factory=list)
     where: dict[str, str] = field(default_factory=dict)
     """Each tracking record's file and line, by id."""
+    staged: StagedTracking | None = None
+    """The tracking records instead, when a second process read them (``read_folder(stage=True)``)."""
 
 
 def _opt_str(d: dict[str, Any], key: str) -> str | None:
@@ -224,80 +211,13 @@ def relationship_from_json(d: Any) -> Relationship:
     return Relationship(rtype, source, target, [a], props)
 
 
-def _checked(raw: bytes, path: Path, n: int, most: int) -> Any:
-    """A line's decoded JSON, or an :class:`InputError` naming the file and line; a line nesting
-    more than ``most`` levels is refused before it is decoded."""
-    if deeper_than(raw, most):
-        return InputError([f"{path}:{n}: nests more than {most} levels ({SETTINGS['json_depth'][0]})"])
-    try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        try:
-            json.loads(raw.decode("utf-8"))
-            msg = "not valid JSON"
-        except UnicodeDecodeError:
-            msg = "not UTF-8 text"
-        except json.JSONDecodeError as e:
-            msg = f"not valid JSON ({e.msg} at column {e.colno})"
-        except RecursionError:  # not reached while the depth is limited; never a crash all the same
-            msg = "not valid JSON (nested too deeply)"
-        return InputError([f"{path}:{n}: {msg}"])
-
-
-def _open(path: Path) -> IO[bytes]:
-    try:
-        return path.open("rb")
-    except OSError as e:
-        raise InputError([f"{path}: cannot be read ({e.strerror})"]) from None
-
-
-def _lines(path: Path, most: int) -> Iterator[tuple[int, Any]]:
-    """Each line's number and decoded JSON, or an :class:`InputError` naming the file and line."""
-    with _open(path) as fh:
-        for n, raw in enumerate(fh, 1):
-            if raw.strip():
-                yield n, _checked(raw, path, n, most)
-
-
-def _records(
-    path: Path, most: int, quick: Callable[[bytes], R | None], check: Callable[[Any], R]
-) -> Iterator[tuple[int, R | str]]:
-    """Each line's number and record, or the problem with it (naming the file and line).
-
-    A line is read first by ``quick`` (see :mod:`.typed`), and when that declines, decoded and
-    checked by ``check``: the records are the same either way."""
-    fast = most >= typed.DEPTH
-    with _open(path) as fh:
-        for n, raw in enumerate(fh, 1):
-            if fast:
-                got = quick(raw)
-                if got is not None:
-                    yield n, got
-                    continue
-            if not raw.strip():
-                continue
-            obj = _checked(raw, path, n, most)
-            if isinstance(obj, InputError):
-                yield n, str(obj)
-                continue
-            try:
-                yield n, check(obj)
-            except ValueError as exc:
-                yield n, f"{path}:{n}: {exc}"
-
-
-def _json_depth() -> int:
-    try:
-        return Limits.from_env().json_depth
-    except LimitError as e:
-        raise InputError([str(e)]) from None
-
-
 def read_folder(
     folder: Path,
     known_kinds: Callable[[Iterable[str]], dict[str, str]] | None = None,
     progress: Callable[[int], None] | None = None,
     max_problems: int = MAX_PROBLEMS,
+    stage: bool = False,
+    stage_from: int | None = None,
 ) -> Batch:
     """Read and check a folder in the interchange format.
 
@@ -305,14 +225,18 @@ def read_folder(
     relationship may point at an entity imported earlier. Every problem is named
     by file and line; if there is any, :class:`InputError` is raised and nothing
     is returned.
+
+    With ``stage``, a tracking file of ``stage_from`` bytes or more (by default
+    :data:`~.tracking_lines.STAGE_FROM`) is read in a second
+    process while this one reads the relationships, and comes back as
+    :attr:`Batch.staged` rather than :attr:`Batch.tracking`.
     """
     ent_path = folder / ENTITIES_FILE
-    rel_path = folder / RELATIONSHIPS_FILE
     if not folder.is_dir():
         raise InputError([f"{folder}: not a folder"])
     if not any((folder / f).exists() for f in (ENTITIES_FILE, RELATIONSHIPS_FILE, TRACKING_FILE)):
         raise InputError([f"{folder}: holds none of {ENTITIES_FILE}, {RELATIONSHIPS_FILE} or {TRACKING_FILE}"])
-    most = _json_depth()
+    most = json_depth()
     problems: list[str] = []
     batch = Batch()
     kinds: dict[str, str] = {}
@@ -326,7 +250,7 @@ def read_folder(
         ents = batch.entities
         at: dict[str, int] = {}  # id -> index in ents of its first line
         lines: list[int] = []
-        for n, e in _records(ent_path, most, typed.entity, entity_from_json):
+        for n, e in records(ent_path, most, typed.entity, entity_from_json):
             if isinstance(e, str):
                 problem(e)
                 continue
@@ -340,6 +264,38 @@ def read_folder(
                 progress(10000)
         kinds = {i: ents[k].kind for i, k in at.items()}
         del at, lines
+    tpath = folder / TRACKING_FILE
+    staging = None
+    least = tracking_lines.STAGE_FROM if stage_from is None else stage_from
+    if stage and tpath.exists() and tracking_lines.size_of(tpath) >= least:
+        staging = tracking_lines.start(tpath, most, kinds, max_problems)
+    try:
+        _read_rest(folder, batch, kinds, known_kinds, progress, most, problem)
+        if staging is not None:
+            batch.staged = staging.result(kinds, known_kinds, problem)
+        elif tpath.exists():
+            for n, t in tracking_lines.read_here(tpath, most, kinds, known_kinds, problem):
+                batch.tracking.append(t)
+                batch.where[t.id] = f"{tpath}:{n}"
+    finally:
+        if staging is not None:
+            staging.stop()
+    if problems:
+        raise InputError(problems)
+    return batch
+
+
+def _read_rest(
+    folder: Path,
+    batch: Batch,
+    kinds: dict[str, str],
+    known_kinds: Callable[[Iterable[str]], dict[str, str]] | None,
+    progress: Callable[[int], None] | None,
+    most: int,
+    problem: Callable[[str], None],
+) -> None:
+    """The relationships and judgements of a folder, checked against ``kinds``."""
+    rel_path = folder / RELATIONSHIPS_FILE
     allowed = {(t, a, b) for t, rt in REL_TYPES.items() for a in KINDS for b in KINDS if rt.allows(a, b)}
     # checked as read when both ends are in the file; the others once the store is asked about them
     later: list[tuple[int, int, Relationship]] = []  # (line, place among the kept, relationship)
@@ -347,7 +303,7 @@ def read_folder(
         kept = batch.relationships
         keep = kept.append
         get = kinds.get
-        for n, r in _records(rel_path, most, typed.relationship, relationship_from_json):
+        for n, r in records(rel_path, most, typed.relationship, relationship_from_json):
             if isinstance(r, str):
                 problem(r)
             elif (r.type, get(r.source), get(r.target)) in allowed:
@@ -381,7 +337,7 @@ def read_folder(
     jpath = folder / JUDGEMENTS_FILE
     if jpath.exists():
         judged: list[tuple[int, Judgement]] = []
-        for n, obj in _lines(jpath, most):
+        for n, obj in json_lines(jpath, most):
             if isinstance(obj, InputError):
                 problem(str(obj))
             elif not isinstance(obj, dict) or not isinstance(obj.get("a"), str) or not isinstance(obj.get("b"), str):
@@ -403,61 +359,6 @@ def read_folder(
                 problem(f"{jpath}:{n}: cannot judge a {ka} and a {kb} to be one")
             else:
                 batch.judgements.append(j)
-    tpath = folder / TRACKING_FILE
-    if tpath.exists():
-        _read_tracking(tpath, most, batch, kinds, known_kinds, problem)
-    if problems:
-        raise InputError(problems)
-    return batch
-
-
-def _read_tracking(
-    path: Path,
-    most: int,
-    batch: Batch,
-    kinds: dict[str, str],
-    known_kinds: Callable[[Iterable[str]], dict[str, str]] | None,
-    problem: Callable[[str], None],
-) -> None:
-    """Tracking records, each checked as read and then against the kinds of what it names (in
-    the folder or the store)."""
-    read: list[tuple[int, Tracked]] = []
-    quick = typed_tracking.Reader().read if most >= typed.DEPTH else None
-    with _open(path) as fh:
-        for n, raw in enumerate(fh, 1):
-            got = quick(raw) if quick else None  # the quick reader, else the checked one
-            if got is not None:
-                read.append((n, got))
-                continue
-            if not raw.strip():
-                continue
-            obj = _checked(raw, path, n, most)
-            if isinstance(obj, InputError):
-                problem(str(obj))
-                continue
-            try:
-                read.append((n, Tracked.from_json(obj, f"{path}:{n}")))
-            except TrackingError as e:
-                problem(str(e))
-    missing = {e for _, t in read for _, e, _ in t.named() if e not in kinds}
-    if missing and known_kinds is not None:
-        kinds.update(known_kinds(missing))
-    for n, t in read:
-        bad = False
-        for name, eid, allowed in t.named():
-            kind = kinds.get(eid)
-            if kind is None:
-                problem(f"{path}:{n}: field {name!r}: {eid!r} is not an entity in {ENTITIES_FILE} or the store")
-                bad = True
-            elif allowed and kind not in allowed:
-                problem(
-                    f"{path}:{n}: field {name!r}: {eid!r} is a {kind}; a {t.record}'s {name} is a "
-                    + " or a ".join(sorted(allowed))
-                )
-                bad = True
-        if not bad:
-            batch.tracking.append(t)
-            batch.where[t.id] = f"{path}:{n}"
 
 
 def dump_line(obj: dict[str, Any]) -> str:
@@ -487,7 +388,8 @@ def apply_batch(store: Store, batch: Batch, progress: Callable[[int], None] | No
     Returns what the upsert did and how many judgements were applied (a merge or
     split already in force is not applied again).
     """
-    summary = store.upsert(batch.entities, batch.relationships, progress=progress, tracking=batch.tracking)
+    tracking = batch.staged if batch.staged is not None else batch.tracking
+    summary = store.upsert(batch.entities, batch.relationships, progress=progress, tracking=tracking)
     applied = 0
     for j in batch.judgements:
         same = store.canonical_id(j.a) == store.canonical_id(j.b)

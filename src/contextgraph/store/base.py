@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 
     from ..localities import Localities
     from ..projection import Projection
+    from .staged import StagedTracking
 
 T = TypeVar("T")
 
@@ -141,6 +142,13 @@ class Txn(ABC):
     @abstractmethod
     def put_tracking(self, records: Sequence[Tracked]) -> None:
         """Write tracking records, replacing any of the same id, with the entities each names."""
+
+    def put_staged_tracking(self, staged: StagedTracking) -> None:
+        """Write records staged by another process (:mod:`.staged`) after checking the entities
+        they name, as :meth:`put_tracking` writes them; a store may copy them in bulk."""
+        records = staged.records()
+        tracking.check_names(self, records, staged.lines())
+        self.put_tracking(records)
 
     @abstractmethod
     def tracking_of(self, ids: Sequence[str]) -> list[Tracked]:
@@ -338,7 +346,7 @@ class Store(ABC):
         relationships: Sequence[Relationship] = (),
         progress: Callable[[int], None] | None = None,
         records: Sequence[tuple[str, dict[str, Any]]] = (),
-        tracking: Sequence[Tracked] = (),
+        tracking: Sequence[Tracked] | StagedTracking = (),
     ) -> WriteSummary:
         """Write entities and relationships in one transaction. Idempotent.
 
@@ -347,7 +355,8 @@ class Store(ABC):
         ``records`` (table, record) are appended in the same transaction: a note's
         source record and review items are written with its facts or not at all;
         so are ``tracking`` records (a note's missing episode, its referral), their
-        names checked as :meth:`record_tracking` checks them.
+        names checked as :meth:`record_tracking` checks them (or, staged by the process that
+        read them, :class:`~contextgraph.store.staged.StagedTracking`, copied in bulk).
         """
         return upsert.upsert(self, entities, relationships, progress, records, tracking)
 

@@ -11,6 +11,7 @@ from ..model.tracked import Tracked
 
 if TYPE_CHECKING:
     from .base import Store
+    from .staged import StagedTracking
 
 T = TypeVar("T")
 Key = tuple[str, str, str]
@@ -111,7 +112,7 @@ class WriteAbout:
     records: Sequence[tuple[str, dict[str, Any]]] = ()
     ids: Sequence[str] = ()
     """The entities a merge, split or appended records are about."""
-    tracking: Sequence[Tracked] = ()
+    tracking: Sequence[Tracked] | StagedTracking = ()
     """The tracking records an upsert writes with its facts."""
     transactions: int = 1
     """How many transactions the write commits in (a large upsert commits batch by batch)."""

@@ -11,6 +11,7 @@ from ..memory import paused_gc
 from ..model import Entity, Relationship
 from ..model.tracked import Tracked
 from .merge import group_entities, group_relationships, merge_entity, merge_relationship, same_entity, same_rel
+from .staged import StagedTracking
 from .tracking import check_names
 from .types import Key, WriteAbout, WriteSummary
 
@@ -24,7 +25,7 @@ def upsert(
     relationships: Sequence[Relationship] = (),
     progress: Callable[[int], None] | None = None,
     records: Sequence[tuple[str, dict[str, Any]]] = (),
-    tracking: Sequence[Tracked] = (),
+    tracking: Sequence[Tracked] | StagedTracking = (),
 ) -> WriteSummary:
     """As :meth:`Store.upsert`."""
     limit = store.atomic_rows
@@ -41,13 +42,13 @@ def _upsert(
     relationships: Sequence[Relationship],
     progress: Callable[[int], None] | None,
     records: Sequence[tuple[str, dict[str, Any]]],
-    tracking: Sequence[Tracked] = (),
+    tracking: Sequence[Tracked] | StagedTracking = (),
 ) -> WriteSummary:
     batch_size = store.batch_size
     summary = WriteSummary()
 
     def work(
-        tx: Txn, ents: Sequence[Entity], rels: Sequence[Relationship], tracked: Sequence[Tracked] = ()
+        tx: Txn, ents: Sequence[Entity], rels: Sequence[Relationship], tracked: Sequence[Tracked] | StagedTracking = ()
     ) -> WriteSummary:
         s = WriteSummary()
         tx.bulk_hint(len(ents), len(rels))
@@ -61,7 +62,10 @@ def _upsert(
                 progress(len(rels[i : i + batch_size]))
         for table, rec in records:
             tx.add_record(table, rec)
-        if tracked:
+        if isinstance(tracked, StagedTracking):
+            if tracked.count:
+                tx.put_staged_tracking(tracked)
+        elif tracked:
             check_names(tx, tracked)
             tx.put_tracking(tracked)
         return s

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from ...store.base import Store
+from ...store.staged import named_in
 from ...store.types import Staged, WriteAbout
 from .chain import AuditError
 from .log import AuditLog
@@ -174,7 +175,7 @@ class Journal:
         ends = list(dict.fromkeys(x for r in about.relationships for x in (r.source, r.target) if x not in inside))
         # the entities the tracking records written with it name: collected about, like a link's ends
         known = inside | set(ends)
-        ends += list(dict.fromkeys(x for t in about.tracking for x in t.involves if x not in known))
+        ends += list(dict.fromkeys(x for x in named_in(about.tracking) if x not in known))
         if about.tracking:
             detail["tracking"] = len(about.tracking)
         sources = [str(r.get("id")) for t, r in about.records if t == "sources"]

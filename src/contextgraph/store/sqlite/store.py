@@ -195,6 +195,9 @@ class SQLiteStore(Store):
                 self._ix = None  # the index may hold writes that were rolled back
                 self._nid = self._rid = 0
                 raise
+            finally:
+                if tx.attached:
+                    self._db.execute(sql("detach_staged"))
 
     def read(self, fn: Callable[[Txn], T]) -> T:
         with self._lock:

@@ -9,6 +9,7 @@ import orjson
 
 from ...model import KIND_CODES, Entity, Relationship, day, flagged, grade_code
 from ...model.tracked import Tracked
+from ...model.tracking import TrackingError
 from ..base import Txn
 from ..types import RECORD_TABLES, Key, Named
 from .codec import BULK_ROWS, KIND_CODE, TYPE_CODE, dumps, entity_row, relationship_of_row, summary_of, trim
@@ -16,6 +17,7 @@ from .index import DAYS, day_number, edge_key
 from .sql import sql, values
 
 if TYPE_CHECKING:
+    from ..staged import StagedTracking
     from .store import SQLiteStore
 
 
@@ -26,6 +28,8 @@ class SQLiteTxn(Txn):
         self.ix = store._index()
         self.rebuild: dict[str, list[str]] = {}
         """The indexes dropped for a large load, by table: the statements that build them at commit."""
+        self.attached = False
+        """Whether staged tracking records are attached (see :meth:`put_staged_tracking`)."""
         self._said: dict[tuple[str | None, ...], str] = {}  # a statement's (source, date, grading) as stored
 
     # reads
@@ -269,6 +273,28 @@ class SQLiteTxn(Txn):
             self.rebuild["tracking"] = [sql("create_tracking_record"), sql("create_tracking_names_id")]
         db.executemany(sql("put_tracking"), [(t.id, t.record, t.subject, t.date, dumps(t.to_json())) for t in records])
         db.executemany(sql("add_tracking_name"), [(e, t.id) for t in records for e in t.involves])
+
+    def put_staged_tracking(self, staged: StagedTracking) -> None:
+        """The staged rows attached and copied in a statement each; detached when the
+        transaction ends (SQLite keeps an attached database until then)."""
+        db = self.db
+        for statement in self.rebuild.pop("entities", ()):  # a name is checked by the entities' index
+            db.execute(statement)
+        if not self.attached:
+            db.execute(sql("attach_staged"))
+            self.attached = True
+        db.deserialize(staged.blob, name="staged")
+        unstored = db.execute(sql("staged_unstored")).fetchone()
+        if unstored is not None:
+            raise TrackingError(f"{staged.path}:{unstored[0]}: no entity {unstored[1]!r} is stored")
+        if self._any(sql("any_tracking")):
+            db.execute(sql("drop_staged_held_names"))  # a record replaced: the entities it named go with it
+        elif staged.count >= BULK_ROWS and "tracking" not in self.rebuild:
+            db.execute(sql("drop_tracking_record"))
+            db.execute(sql("drop_tracking_names_id"))
+            self.rebuild["tracking"] = [sql("create_tracking_record"), sql("create_tracking_names_id")]
+        db.execute(sql("put_staged_tracking"))
+        db.execute(sql("put_staged_names"))
 
     def tracking_of(self, ids: Sequence[str]) -> list[Tracked]:
         rows = self.db.execute(sql("tracking_of"), (values(ids),))

@@ -1,0 +1,118 @@
+"""Reading the interchange format's files line by line: each line decoded and checked, and each
+problem named by file and line, gathered into one :class:`InputError`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import IO, Any, TypeVar
+
+import orjson
+
+from ..errors import BadInput
+from ..limits import SETTINGS, LimitError, Limits, deeper_than
+from ..model import Entity, Relationship
+from . import typed
+
+R = TypeVar("R", Entity, Relationship)
+
+ENTITIES_FILE = "entities.jsonl"
+RELATIONSHIPS_FILE = "relationships.jsonl"
+JUDGEMENTS_FILE = "judgements.jsonl"
+TRACKING_FILE = "tracking.jsonl"
+
+MAX_PROBLEMS = 20
+"""How many problems reading a folder gathers before it stops."""
+
+
+class InputError(BadInput):
+    """Bad input, with where it was found. ``str()`` is the message for a person."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        n = len(problems) - 1
+        more = f" (and {n} more problem{'' if n == 1 else 's'})" if n else ""
+        super().__init__(problems[0] + more)
+
+    def every(self, most: int | None = None) -> str:
+        """Every problem gathered, one a line, and whether reading stopped at ``most`` of them.
+
+        >>> print(InputError(["a.jsonl:2: x", "a.jsonl:5: y"]).every())
+        a.jsonl:2: x
+        a.jsonl:5: y
+        2 problems; nothing was written
+        """
+        if len(self.problems) == 1:
+            return self.problems[0]
+        stopped = "; reading stopped there, so there may be more" if most and len(self.problems) >= most else ""
+        return "\n".join([*self.problems, f"{len(self.problems)} problems{stopped}; nothing was written"])
+
+
+def checked_line(raw: bytes, path: Path, n: int, most: int) -> Any:
+    """A line's decoded JSON, or an :class:`InputError` naming the file and line; a line nesting
+    more than ``most`` levels is refused before it is decoded."""
+    if deeper_than(raw, most):
+        return InputError([f"{path}:{n}: nests more than {most} levels ({SETTINGS['json_depth'][0]})"])
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        try:
+            json.loads(raw.decode("utf-8"))
+            msg = "not valid JSON"
+        except UnicodeDecodeError:
+            msg = "not UTF-8 text"
+        except json.JSONDecodeError as e:
+            msg = f"not valid JSON ({e.msg} at column {e.colno})"
+        except RecursionError:  # not reached while the depth is limited; never a crash all the same
+            msg = "not valid JSON (nested too deeply)"
+        return InputError([f"{path}:{n}: {msg}"])
+
+
+def open_lines(path: Path) -> IO[bytes]:
+    try:
+        return path.open("rb")
+    except OSError as e:
+        raise InputError([f"{path}: cannot be read ({e.strerror})"]) from None
+
+
+def json_lines(path: Path, most: int) -> Iterator[tuple[int, Any]]:
+    """Each line's number and decoded JSON, or an :class:`InputError` naming the file and line."""
+    with open_lines(path) as fh:
+        for n, raw in enumerate(fh, 1):
+            if raw.strip():
+                yield n, checked_line(raw, path, n, most)
+
+
+def records(
+    path: Path, most: int, quick: Callable[[bytes], R | None], check: Callable[[Any], R]
+) -> Iterator[tuple[int, R | str]]:
+    """Each line's number and record, or the problem with it (naming the file and line).
+
+    A line is read first by ``quick`` (see :mod:`.typed`), and when that declines, decoded and
+    checked by ``check``: the records are the same either way."""
+    fast = most >= typed.DEPTH
+    with open_lines(path) as fh:
+        for n, raw in enumerate(fh, 1):
+            if fast:
+                got = quick(raw)
+                if got is not None:
+                    yield n, got
+                    continue
+            if not raw.strip():
+                continue
+            obj = checked_line(raw, path, n, most)
+            if isinstance(obj, InputError):
+                yield n, str(obj)
+                continue
+            try:
+                yield n, check(obj)
+            except ValueError as exc:
+                yield n, f"{path}:{n}: {exc}"
+
+
+def json_depth() -> int:
+    try:
+        return Limits.from_env().json_depth
+    except LimitError as e:
+        raise InputError([str(e)]) from None

@@ -1,0 +1,186 @@
+"""Reading ``tracking.jsonl``: each record checked as read, then against the kinds of what it
+names (in the folder or the store).
+
+A large file is read in a second process while the first reads the facts (:func:`start`):
+the records cross back once, staged (:mod:`contextgraph.store.staged`), with the problems
+found and the names only the store can answer for. What is read, and every message, is the
+same either way.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable, Iterable, Iterator
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from pathlib import Path
+
+from ..model.tracked import Tracked
+from ..model.tracking import TrackingError
+from ..store.staged import StagedTracking, Stager
+from . import typed, typed_tracking
+from .lines import ENTITIES_FILE, InputError, checked_line, open_lines
+
+STAGE_FROM = 1_000_000
+"""A tracking file of at least this many bytes (about 4,000 records) is read in a second process
+(see :func:`start`): past it, the tens of milliseconds the process takes to start are repaid."""
+
+Unknown = tuple[int, str, str, str, frozenset[str]]
+"""A name the folder cannot answer for: (line, record kind, field, entity id, kinds allowed)."""
+
+
+def tracked_lines(path: Path, most: int, problem: Callable[[str], None]) -> Iterator[tuple[int, Tracked]]:
+    """Each record's line and record; a line that is not one goes to ``problem``."""
+    quick = typed_tracking.Reader().read if most >= typed.DEPTH else None
+    with open_lines(path) as fh:
+        for n, raw in enumerate(fh, 1):
+            got = quick(raw) if quick else None  # the quick reader, else the checked one
+            if got is not None:
+                yield n, got
+                continue
+            if not raw.strip():
+                continue
+            obj = checked_line(raw, path, n, most)
+            if isinstance(obj, InputError):
+                problem(str(obj))
+                continue
+            try:
+                yield n, Tracked.from_json(obj, f"{path}:{n}")
+            except TrackingError as e:
+                problem(str(e))
+
+
+def name_problem(
+    path: Path | str, n: int, record: str, name: str, eid: str, allowed: frozenset[str], kind: str | None
+) -> str | None:
+    """What is wrong with a record's name, given the kind of the entity it names (None if no
+    entity is known by that id).
+
+    >>> name_problem("t.jsonl", 3, "disruption", "subject", "c1", frozenset({"place"}), "child")
+    "t.jsonl:3: field 'subject': 'c1' is a child; a disruption's subject is a place"
+    """
+    if kind is None:
+        return f"{path}:{n}: field {name!r}: {eid!r} is not an entity in {ENTITIES_FILE} or the store"
+    if allowed and kind not in allowed:
+        return f"{path}:{n}: field {name!r}: {eid!r} is a {kind}; a {record}'s {name} is a " + " or a ".join(
+            sorted(allowed)
+        )
+    return None
+
+
+def read_here(
+    path: Path,
+    most: int,
+    kinds: dict[str, str],
+    known_kinds: Callable[[Iterable[str]], dict[str, str]] | None,
+    problem: Callable[[str], None],
+) -> list[tuple[int, Tracked]]:
+    """The records that pass, with their lines, read in this process."""
+    read = list(tracked_lines(path, most, problem))
+    missing = {e for _, t in read for _, e, _ in t.named() if e not in kinds}
+    if missing and known_kinds is not None:
+        kinds.update(known_kinds(missing))
+    out = []
+    for n, t in read:
+        said = (name_problem(path, n, t.record, name, eid, ok, kinds.get(eid)) for name, eid, ok in t.named())
+        bad = [m for m in said if m]
+        for m in bad:
+            problem(m)
+        if not bad:
+            out.append((n, t))
+    return out
+
+
+class Staging:
+    """A tracking file being read and staged in a second process (see :func:`start`)."""
+
+    def __init__(self, process: BaseProcess, answer: Connection, path: Path):
+        self.process, self.answer, self.path = process, answer, path
+
+    def result(
+        self,
+        kinds: dict[str, str],
+        known_kinds: Callable[[Iterable[str]], dict[str, str]] | None,
+        problem: Callable[[str], None],
+    ) -> StagedTracking | None:
+        """Wait for the second process; its problems and those of the names it left to this one
+        go to ``problem``. The staged records, or None if there was any problem."""
+        try:
+            found, unknown, staged = self.answer.recv()
+        except EOFError:
+            found, unknown, staged = [f"{self.path}: could not be read (the reading process stopped)"], [], None
+        finally:
+            self.stop()
+        for m in found:
+            problem(m)
+        missing = {u[3] for u in unknown if u[3] not in kinds}
+        if missing and known_kinds is not None:
+            kinds.update(known_kinds(missing))
+        for n, record, name, eid, allowed in unknown:
+            if m := name_problem(self.path, n, record, name, eid, allowed, kinds.get(eid)):
+                problem(m)
+        return staged if not found else None
+
+    def stop(self) -> None:
+        """End the second process, whatever it is doing."""
+        self.answer.close()
+        if self.process.is_alive():
+            self.process.terminate()
+        self.process.join()
+
+
+def start(path: Path, most: int, kinds: dict[str, str], max_problems: int) -> Staging | None:
+    """Read and stage ``path`` in a second process, forked so that it holds ``kinds`` (the
+    folder's) without their being sent; None where processes cannot be forked."""
+    try:
+        ctx = multiprocessing.get_context("fork")
+    except ValueError:
+        return None
+    answer, send = ctx.Pipe(duplex=False)
+    process = ctx.Process(target=_stage, args=(send, path, most, kinds, max_problems), daemon=True)
+    process.start()
+    send.close()
+    return Staging(process, answer, path)
+
+
+def _stage(send: Connection, path: Path, most: int, kinds: dict[str, str], max_problems: int) -> None:
+    """The second process: every record read and checked against the folder's kinds, and
+    staged; sends (problems, names left to the first process, staged records or None)."""
+    found: list[str] = []
+    unknown: list[Unknown] = []
+    answer: tuple[list[str], list[Unknown], StagedTracking | None]
+
+    def problem(msg: str) -> None:
+        found.append(msg)
+        if len(found) >= max_problems:
+            raise InputError(found)
+
+    try:
+        stager = Stager()
+        for n, t in tracked_lines(path, most, problem):
+            good = True
+            for name, eid, allowed in t.named():
+                kind = kinds.get(eid)
+                if kind is None:
+                    unknown.append((n, t.record, name, eid, allowed))
+                elif m := name_problem(path, n, t.record, name, eid, allowed, kind):
+                    problem(m)
+                    good = False
+            if good and not found:
+                stager.add(n, t)
+        answer = (found, unknown, None if found else stager.finish(str(path)))
+    except InputError:
+        answer = (found, [], None)
+    except Exception as e:  # any failure is told to the first process, which stops
+        answer = ([*found, f"{path}: could not be read ({type(e).__name__}: {e})"], [], None)
+    try:
+        send.send(answer)
+    finally:
+        send.close()
+
+
+def size_of(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0

@@ -1,0 +1,51 @@
+-- Tracking records checked in another process and handed over as one serialised in-memory
+-- database (see contextgraph.store.staged); the embedded store attaches it as `staged` and
+-- copies its rows in a statement each.
+
+-- name: staged_tracking_table
+CREATE TABLE staged_tracking (
+    id TEXT PRIMARY KEY,
+    line INTEGER NOT NULL,
+    record TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    date TEXT,
+    body TEXT NOT NULL
+)
+
+-- name: staged_names_table
+CREATE TABLE staged_names (entity TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (entity, id)) WITHOUT ROWID
+
+-- name: stage_tracking
+INSERT INTO staged_tracking (id, line, record, subject, date, body) VALUES (?, ?, ?, ?, ?, ?)
+
+-- name: stage_name
+INSERT OR IGNORE INTO staged_names (entity, id) VALUES (?, ?)
+
+-- name: staged_bodies
+SELECT line, body FROM staged_tracking ORDER BY line
+
+-- name: attach_staged
+ATTACH ':memory:' AS staged
+
+-- name: detach_staged
+DETACH staged
+
+-- name: staged_unstored
+-- A name of a staged record that no stored entity answers to, with the record's line.
+SELECT t.line, n.entity
+FROM staged.staged_names AS n
+JOIN staged.staged_tracking AS t ON t.id = n.id
+WHERE NOT EXISTS (SELECT 1 FROM entities AS e WHERE e.id = n.entity)
+ORDER BY t.line
+LIMIT 1
+
+-- name: drop_staged_held_names
+-- The names of records held before, which the staged ones replace.
+DELETE FROM tracking_names WHERE id IN (SELECT id FROM staged.staged_tracking)
+
+-- name: put_staged_tracking
+INSERT OR REPLACE INTO tracking (id, record, subject, date, body)
+SELECT id, record, subject, date, body FROM staged.staged_tracking ORDER BY line
+
+-- name: put_staged_names
+INSERT OR IGNORE INTO tracking_names (entity, id) SELECT entity, id FROM staged.staged_names

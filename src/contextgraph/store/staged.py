@@ -1,0 +1,116 @@
+"""Tracking records checked in another process and handed over as one serialised in-memory
+SQLite database, so that a large import reads and checks its records while it reads its facts.
+
+A :class:`Stager` gathers the records in the process that reads them; :meth:`Stager.finish`
+gives a :class:`StagedTracking`, plain bytes that cross a pipe in one piece and never touch
+the disk. The embedded store attaches them and copies their rows in a statement each
+(:meth:`SQLiteTxn.put_staged_tracking`); any other store reads them back as records
+(:meth:`StagedTracking.records`).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import orjson
+
+from ..model.tracked import Tracked
+
+
+@dataclass(frozen=True)
+class StagedTracking:
+    """Checked tracking records, serialised: what a write needs to know of them besides."""
+
+    blob: bytes
+    """The staging database (:func:`sqlite3.Connection.serialize`)."""
+    count: int
+    """How many records (a repeated id counted once: the last line read wins)."""
+    involves: tuple[str, ...]
+    """Every entity the records name, each once."""
+    path: str
+    """The file they were read from, to name a record's line in a message."""
+
+    def __len__(self) -> int:
+        return self.count
+
+    def records(self) -> list[Tracked]:
+        """The records, in the order of their lines."""
+        from .sqlite.sql import sql  # not at the top: the embedded store's package imports this one
+
+        with _opened(self.blob) as db:
+            rows = db.execute(sql("staged_bodies")).fetchall()
+        return [Tracked.from_stored(orjson.loads(body)) for _, body in rows]
+
+    def lines(self) -> dict[str, str]:
+        """Each record's file and line, by id."""
+        from .sqlite.sql import sql
+
+        with _opened(self.blob) as db:
+            rows = db.execute(sql("staged_bodies")).fetchall()
+        return {orjson.loads(body)["id"]: f"{self.path}:{line}" for line, body in rows}
+
+
+class _opened:
+    def __init__(self, blob: bytes):
+        self.db = sqlite3.connect(":memory:")
+        self.db.deserialize(blob)
+
+    def __enter__(self) -> sqlite3.Connection:
+        return self.db
+
+    def __exit__(self, *exc: object) -> None:
+        self.db.close()
+
+
+class Stager:
+    """Gathers checked records for a :class:`StagedTracking`.
+
+    >>> from contextgraph.model.tracked import Tracked
+    >>> s = Stager()
+    >>> t = Tracked.made("r1", "missing_episode", "c1", "2024-03-01", "n1", "tracker", None, None, {})
+    >>> s.add(4, t)
+    >>> staged = s.finish("tracking.jsonl")
+    >>> staged.count, staged.involves, staged.lines()
+    (1, ('c1',), {'r1': 'tracking.jsonl:4'})
+    >>> [r.id for r in staged.records()]
+    ['r1']
+    """
+
+    def __init__(self) -> None:
+        self._rows: dict[str, tuple[str, int, str, str, str | None, str]] = {}
+        self._names: dict[str, tuple[str, ...]] = {}
+
+    def add(self, line: int, t: Tracked) -> None:
+        """One checked record, read at ``line``; a later one of the same id replaces it."""
+        self._rows.pop(t.id, None)
+        self._rows[t.id] = (t.id, line, t.record, t.subject, t.date, orjson.dumps(t.to_json()).decode())
+        self._names[t.id] = t.involves
+
+    def finish(self, path: str) -> StagedTracking:
+        from .sqlite.sql import sql
+
+        db = sqlite3.connect(":memory:")
+        try:
+            db.execute(sql("staged_tracking_table"))
+            db.execute(sql("staged_names_table"))
+            db.executemany(sql("stage_tracking"), self._rows.values())
+            db.executemany(sql("stage_name"), ((e, i) for i, es in self._names.items() for e in es))
+            db.commit()
+            blob = db.serialize()
+        finally:
+            db.close()
+        involves = tuple(dict.fromkeys(e for es in self._names.values() for e in es))
+        return StagedTracking(blob, len(self._rows), involves, path)
+
+
+def named_in(tracking: Sequence[Tracked] | StagedTracking) -> Iterable[str]:
+    """Every entity a write's tracking records name (an id may come more than once).
+
+    >>> named_in(StagedTracking(b"", 0, ("c1", "l2"), "t.jsonl"))
+    ('c1', 'l2')
+    """
+    if isinstance(tracking, StagedTracking):
+        return tracking.involves
+    return (e for t in tracking for e in t.involves)

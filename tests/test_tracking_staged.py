@@ -1,0 +1,174 @@
+"""Tracking records read in a second process and copied in bulk (every store): what is written,
+every message and what the access log is told are those of records read in the first; a
+problem stops both processes and writes nothing."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+from pathlib import Path
+
+import pytest
+
+from contextgraph.interchange import InputError, apply_batch, export_lines, read_folder
+from contextgraph.model.tracking import TrackingError
+from contextgraph.service.audit.journal import Journal
+from contextgraph.store import Store
+from contextgraph.store.staged import Stager
+from contextgraph.store.types import WriteAbout
+
+from .cli import cg
+from .data import ENTITIES, RELATIONSHIPS
+from .test_tracking_store import RECORDS, rec
+
+
+def folder_of(tmp: Path, tracking: list[str], with_facts: bool = True) -> Path:
+    """A folder holding the contract data (unless not ``with_facts``) and these tracking lines."""
+    from contextgraph.store import open_store
+
+    tmp.mkdir(parents=True, exist_ok=True)
+    if with_facts:
+        src = open_store(f"sqlite:///{tmp / 'source.db'}")
+        src.upsert(ENTITIES, RELATIONSHIPS)
+        files: dict[str, list[str]] = {}
+        for name, obj in export_lines(src):
+            files.setdefault(name, []).append(json.dumps(obj))
+        src.close()
+        for name, lines in files.items():
+            (tmp / name).write_text("\n".join(lines) + "\n")
+    (tmp / "tracking.jsonl").write_text("\n".join(tracking) + "\n")
+    return tmp
+
+
+LINES = [json.dumps(t.to_json()) for t in RECORDS]
+
+
+def read_both(folder: Path, known: Store | None = None) -> tuple[object, object]:
+    """The folder read in this process and in a second one: the batch, or the problems."""
+
+    def kinds(ids: object) -> dict[str, str]:
+        assert known is not None
+        return {i: e.kind for i, e in known.get_many(ids).items()}  # type: ignore[arg-type]
+
+    out = []
+    for stage in (False, True):
+        try:
+            out.append(read_folder(folder, known_kinds=kinds if known else None, stage=stage, stage_from=0))
+        except InputError as e:
+            out.append(e.problems)
+    assert multiprocessing.active_children() == []  # the second process has ended either way
+    return out[0], out[1]
+
+
+def test_staged_records_are_written_as_those_read_here(store: Store, tmp_path: Path) -> None:
+    moved = rec("m1", "missing_episode", "c-1", "2025-02-01T21:30", found_at="l-2")  # a repeated id: the last wins
+    folder = folder_of(tmp_path / "in", [*LINES, json.dumps(moved.to_json())])
+    here, there = read_both(folder)
+    assert not isinstance(here, list) and not isinstance(there, list)
+    assert there.tracking == [] and there.staged is not None and len(there.staged) == len(RECORDS)  # type: ignore[attr-defined]
+    apply_batch(store, there)  # type: ignore[arg-type]
+    got = {t.id: t for t in store.iter_tracking()}
+    assert got == {t.id: t for t in here.tracking}  # type: ignore[attr-defined]
+    assert got["m1"] == moved and [t.id for t in store.timeline("l-1")] == ["pl1"]
+    assert [t.id for t in store.timeline("l-2")] == ["m1"]
+    assert [t.id for t in store.timeline("c-1")] == ["r1", "a1", "m1", "a2", "d1"]
+
+
+def test_staged_records_replace_those_held_and_what_they_named(store: Store, tmp_path: Path) -> None:
+    store.upsert(ENTITIES, RELATIONSHIPS)
+    store.record_tracking(RECORDS)
+    moved = rec("m1", "missing_episode", "c-1", "2025-02-01T21:30", found_at="l-2")
+    batch = read_folder(folder_of(tmp_path / "in", [json.dumps(moved.to_json())]), stage=True, stage_from=0)
+    apply_batch(store, batch)
+    assert [t.id for t in store.timeline("l-1")] == ["pl1"]  # m1 no longer names l-1
+    assert [t.id for t in store.timeline("l-2")] == ["m1"]
+    assert sum(1 for _ in store.iter_tracking()) == len(RECORDS)
+
+
+def test_a_record_may_name_what_only_the_store_holds(store: Store, tmp_path: Path) -> None:
+    store.upsert(ENTITIES, RELATIONSHIPS)
+    folder = folder_of(tmp_path / "in", LINES, with_facts=False)
+    here, there = read_both(folder, known=store)
+    apply_batch(store, there)  # type: ignore[arg-type]
+    assert {t.id: t for t in store.iter_tracking()} == {t.id: t for t in here.tracking}  # type: ignore[attr-defined]
+
+
+def test_every_problem_is_named_as_when_read_here(store: Store, tmp_path: Path) -> None:
+    store.upsert(ENTITIES[:3], [])  # c-1 is stored; p-1 is not
+    bad = [
+        LINES[1],
+        "{not json",
+        json.dumps({**RECORDS[2].to_json(), "level": "purple"}),
+        json.dumps(
+            rec("x1", "referral", "c-1", "2025-01-01", source_agency="police", decision="pending").to_json()
+        ).replace('"c-1"', '"p-1"', 1),  # names a person where a child is wanted
+        json.dumps(rec("x2", "risk_assessment", "c-404", "2025-01-01", level="red").to_json()),
+        json.dumps(rec("x3", "missing_episode", "c-1", "2025-01-01", found_at="c-2").to_json()),
+    ]
+    folder = folder_of(tmp_path / "in", bad, with_facts=False)
+    here, there = read_both(folder, known=store)
+    assert isinstance(here, list) and here == there
+    joined = "\n".join(here)
+    assert "tracking.jsonl:2: not valid JSON" in joined and "tracking.jsonl:3:" in joined
+    assert "tracking.jsonl:4: field 'subject': 'p-1' is not an entity" in joined
+    assert "tracking.jsonl:5: field 'subject': 'c-404' is not an entity" in joined
+    assert "tracking.jsonl:6: field 'found_at': 'c-2' is a child; a missing_episode's found_at is a location" in joined
+    assert list(store.iter_tracking()) == []
+
+
+def test_the_second_process_stops_when_the_first_finds_too_many_problems(tmp_path: Path) -> None:
+    folder = folder_of(tmp_path / "in", LINES * 200)
+    (folder / "relationships.jsonl").write_text("{broken\n" * 30)
+    with pytest.raises(InputError, match=r"relationships\.jsonl:1: not valid JSON"):
+        read_folder(folder, stage=True, stage_from=0)
+    assert multiprocessing.active_children() == []
+
+
+def test_a_staged_record_naming_what_is_not_stored_writes_nothing(store: Store) -> None:
+    """Staged against kinds the store no longer answers for: refused at the write, by line."""
+    store.upsert(ENTITIES, RELATIONSHIPS)
+    s = Stager()
+    s.add(3, RECORDS[1])
+    s.add(4, rec("x4", "risk_assessment", "c-404", "2025-01-01", level="red"))
+    with pytest.raises(TrackingError, match=r"tracking\.jsonl:4: .*no entity 'c-404' is stored"):
+        store.upsert(tracking=s.finish("tracking.jsonl"))
+    assert list(store.iter_tracking()) == []
+    store.upsert(tracking=s.finish("tracking.jsonl").__class__(b"", 0, (), "t"))  # none: nothing to do
+    assert list(store.iter_tracking()) == []
+
+
+def test_the_access_log_is_told_the_same_names(store: Store) -> None:
+    s = Stager()
+    for n, t in enumerate(RECORDS, 1):
+        s.add(n, t)
+    staged = s.finish("tracking.jsonl")
+    base = {"command": "import"}
+    plain = Journal.entries(store, WriteAbout("upsert", tracking=RECORDS), base)
+    assert Journal.entries(store, WriteAbout("upsert", tracking=staged), base) == plain
+    assert set(plain[0][1]) == {e for t in RECORDS for e in t.involves}
+
+
+def test_import_reads_a_large_tracking_file_in_a_second_process(tmp_path: Path) -> None:
+    """As a user runs it: a tracking file past the size where a second process reads it."""
+    from contextgraph.interchange.tracking_lines import STAGE_FROM
+
+    many = [
+        json.dumps(
+            rec(f"a{i}", "risk_assessment", f"c-{1 + i % 4}", f"2025-01-{1 + i % 28:02d}", level="red").to_json()
+        )
+        for i in range(STAGE_FROM // 120)
+    ]
+    folder = folder_of(tmp_path / "in", many)
+    assert (folder / "tracking.jsonl").stat().st_size >= STAGE_FROM
+    url = f"sqlite:///{tmp_path / 'cg.db'}"
+    done = cg("import", str(folder), "--store", url)
+    assert done.returncode == 0, done.stderr
+    from contextgraph.store import open_store
+
+    with open_store(url) as s:
+        assert sum(1 for _ in s.iter_tracking()) == len(many)
+        assert len(s.timeline("c-2")) == len(many) // 4
+    (folder / "tracking.jsonl").write_text("\n".join([*many, many[0].replace('"c-1"', '"c-404"')]) + "\n")
+    again = cg("import", str(folder), "--store", f"sqlite:///{tmp_path / 'other.db'}")
+    said = again.stdout + again.stderr
+    assert again.returncode != 0 and f"tracking.jsonl:{len(many) + 1}: field 'subject': 'c-404'" in said
