@@ -237,6 +237,11 @@ def read_folder(
     if not any((folder / f).exists() for f in (ENTITIES_FILE, RELATIONSHIPS_FILE, TRACKING_FILE)):
         raise InputError([f"{folder}: holds none of {ENTITIES_FILE}, {RELATIONSHIPS_FILE} or {TRACKING_FILE}"])
     most = json_depth()
+    tpath = folder / TRACKING_FILE
+    staging = None
+    least = tracking_lines.STAGE_FROM if stage_from is None else stage_from
+    if stage and tpath.exists() and tracking_lines.size_of(tpath) >= least:
+        staging = tracking_lines.start(tpath, most, max_problems)
     problems: list[str] = []
     batch = Batch()
     kinds: dict[str, str] = {}
@@ -246,30 +251,25 @@ def read_folder(
         if len(problems) >= max_problems:
             raise InputError(problems)
 
-    if ent_path.exists():
-        ents = batch.entities
-        at: dict[str, int] = {}  # id -> index in ents of its first line
-        lines: list[int] = []
-        for n, e in records(ent_path, most, typed.entity, entity_from_json):
-            if isinstance(e, str):
-                problem(e)
-                continue
-            first = at.setdefault(e.id, len(ents))
-            if first != len(ents) and (was := ents[first].kind) != e.kind:
-                problem(f"{ent_path}:{n}: id {e.id!r} is a {e.kind} here but a {was} at line {lines[first]}")
-                continue
-            ents.append(e)
-            lines.append(n)
-            if progress and n % 10000 == 0:
-                progress(10000)
-        kinds = {i: ents[k].kind for i, k in at.items()}
-        del at, lines
-    tpath = folder / TRACKING_FILE
-    staging = None
-    least = tracking_lines.STAGE_FROM if stage_from is None else stage_from
-    if stage and tpath.exists() and tracking_lines.size_of(tpath) >= least:
-        staging = tracking_lines.start(tpath, most, kinds, max_problems)
     try:
+        if ent_path.exists():
+            ents = batch.entities
+            at: dict[str, int] = {}  # id -> index in ents of its first line
+            lines: list[int] = []
+            for n, e in records(ent_path, most, typed.entity, entity_from_json):
+                if isinstance(e, str):
+                    problem(e)
+                    continue
+                first = at.setdefault(e.id, len(ents))
+                if first != len(ents) and (was := ents[first].kind) != e.kind:
+                    problem(f"{ent_path}:{n}: id {e.id!r} is a {e.kind} here but a {was} at line {lines[first]}")
+                    continue
+                ents.append(e)
+                lines.append(n)
+                if progress and n % 10000 == 0:
+                    progress(10000)
+            kinds = {i: ents[k].kind for i, k in at.items()}
+            del at, lines
         _read_rest(folder, batch, kinds, known_kinds, progress, most, problem)
         if staging is not None:
             batch.staged = staging.result(kinds, known_kinds, problem)

@@ -25,8 +25,9 @@ STAGE_FROM = 1_000_000
 """A tracking file of at least this many bytes (about 4,000 records) is read in a second process
 (see :func:`start`): past it, the tens of milliseconds the process takes to start are repaid."""
 
-Unknown = tuple[int, str, str, str, frozenset[str]]
-"""A name the folder cannot answer for: (line, record kind, field, entity id, kinds allowed)."""
+
+Name = tuple[int, str, str, str]
+"""A name a record gives: (line, record kind, field, entity id)."""
 
 
 def tracked_lines(path: Path, most: int, problem: Callable[[str], None]) -> Iterator[tuple[int, Tracked]]:
@@ -103,22 +104,27 @@ class Staging:
         known_kinds: Callable[[Iterable[str]], dict[str, str]] | None,
         problem: Callable[[str], None],
     ) -> StagedTracking | None:
-        """Wait for the second process; its problems and those of the names it left to this one
-        go to ``problem``. The staged records, or None if there was any problem."""
+        """Wait for the second process; its problems, then those of the names it read (checked
+        here against ``kinds`` and the store), go to ``problem``. The staged records, or None if
+        the second process found any problem."""
         try:
-            found, unknown, staged = self.answer.recv()
+            found, names, allowed, staged = self.answer.recv()
         except EOFError:
-            found, unknown, staged = [f"{self.path}: could not be read (the reading process stopped)"], [], None
+            stopped = f"{self.path}: could not be read (the reading process stopped)"
+            found, names, allowed, staged = [stopped], [], {}, None
         finally:
             self.stop()
         for m in found:
             problem(m)
-        missing = {u[3] for u in unknown if u[3] not in kinds}
+        get = kinds.get
+        missing = {eid for _, _, _, eid in names if get(eid) is None}
         if missing and known_kinds is not None:
             kinds.update(known_kinds(missing))
-        for n, record, name, eid, allowed in unknown:
-            if m := name_problem(self.path, n, record, name, eid, allowed, kinds.get(eid)):
-                problem(m)
+        for n, record, name, eid in names:
+            kind = get(eid)
+            ok = allowed[record, name]
+            if kind is None or (ok and kind not in ok):
+                problem(name_problem(self.path, n, record, name, eid, ok, kind) or "")
         return staged if not found else None
 
     def stop(self) -> None:
@@ -129,26 +135,29 @@ class Staging:
         self.process.join()
 
 
-def start(path: Path, most: int, kinds: dict[str, str], max_problems: int) -> Staging | None:
-    """Read and stage ``path`` in a second process, forked so that it holds ``kinds`` (the
-    folder's) without their being sent; None where processes cannot be forked."""
+def start(path: Path, most: int, max_problems: int) -> Staging | None:
+    """Read and stage ``path`` in a second process, which starts at once and leaves the names
+    to be checked by this one once it knows the folder's kinds; None where processes cannot be
+    forked."""
     try:
         ctx = multiprocessing.get_context("fork")
     except ValueError:
         return None
     answer, send = ctx.Pipe(duplex=False)
-    process = ctx.Process(target=_stage, args=(send, path, most, kinds, max_problems), daemon=True)
+    process = ctx.Process(target=_stage, args=(send, path, most, max_problems), daemon=True)
     process.start()
     send.close()
     return Staging(process, answer, path)
 
 
-def _stage(send: Connection, path: Path, most: int, kinds: dict[str, str], max_problems: int) -> None:
-    """The second process: every record read and checked against the folder's kinds, and
-    staged; sends (problems, names left to the first process, staged records or None)."""
+def _stage(send: Connection, path: Path, most: int, max_problems: int) -> None:
+    """The second process: every record read, checked field by field and staged; sends the
+    problems, every name as (line, record kind, field, entity id), the kinds each (record
+    kind, field) allows, and the staged records (None if there was a problem)."""
     found: list[str] = []
-    unknown: list[Unknown] = []
-    answer: tuple[list[str], list[Unknown], StagedTracking | None]
+    names: list[Name] = []
+    allowed: dict[tuple[str, str], frozenset[str]] = {}
+    answer: tuple[list[str], list[Name], dict[tuple[str, str], frozenset[str]], StagedTracking | None]
 
     def problem(msg: str) -> None:
         found.append(msg)
@@ -157,22 +166,19 @@ def _stage(send: Connection, path: Path, most: int, kinds: dict[str, str], max_p
 
     try:
         stager = Stager()
+        add, allow = names.append, allowed.setdefault
         for n, t in tracked_lines(path, most, problem):
-            good = True
-            for name, eid, allowed in t.named():
-                kind = kinds.get(eid)
-                if kind is None:
-                    unknown.append((n, t.record, name, eid, allowed))
-                elif m := name_problem(path, n, t.record, name, eid, allowed, kind):
-                    problem(m)
-                    good = False
-            if good and not found:
+            record = t.record
+            for name, eid, ok in t.named():
+                add((n, record, name, eid))
+                allow((record, name), ok)
+            if not found:
                 stager.add(n, t)
-        answer = (found, unknown, None if found else stager.finish(str(path)))
+        answer = (found, names, allowed, None if found else stager.finish(str(path)))
     except InputError:
-        answer = (found, [], None)
+        answer = (found, [], {}, None)
     except Exception as e:  # any failure is told to the first process, which stops
-        answer = ([*found, f"{path}: could not be read ({type(e).__name__}: {e})"], [], None)
+        answer = ([*found, f"{path}: could not be read ({type(e).__name__}: {e})"], [], {}, None)
     try:
         send.send(answer)
     finally:
