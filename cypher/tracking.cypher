@@ -46,6 +46,10 @@ MATCH (t:Tracking)
 RETURN t.body AS body
 ORDER BY t.date, t.id
 
+-- name: all_tracking_any_order
+MATCH (t:Tracking)
+RETURN t.body AS body
+
 -- name: count_tracking
 MATCH (t:Tracking)
 RETURN t.record AS key, count(*) AS n

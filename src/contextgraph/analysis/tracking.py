@@ -75,39 +75,45 @@ class Events:
 
 
 def events_of(records: Iterable[Tracked], p: Projection) -> Events:
-    """The events of the records about children of ``p`` (others are left out)."""
+    """The events of the records about children of ``p`` (others are left out), each kind in
+    order of date and id whatever the order the records come in."""
     index = p.index
-    ep: tuple[list[int], list[int], list[bool], list[str]] = ([], [], [], [])
-    st: tuple[list[int], list[int], list[bool], list[str], list[str]] = ([], [], [], [], [])
-    op: tuple[list[int], list[int], list[int], list[str]] = ([], [], [], [])
+    days: dict[str, int] = {}
+
+    def on(t: Tracked) -> int:
+        d = days.get(t.date)
+        if d is None:
+            d = days[t.date] = day(t.day)
+        return d
+
+    episodes: list[tuple[str, str, int, int, bool]] = []
+    spells: list[tuple[str, str, int, int, int, str]] = []
     assessments: dict[int, list[Tracked]] = {}
     log: list[tuple[int, str, str, int, str]] = []
     for t in records:
         node = index.get(t.subject)
         if node is None:
             continue
-        if t.record != "risk_assessment":
-            log.append((day(t.day), t.id, t.record, node, t.record))
-        f = t.fields
-        if t.record == "missing_episode":
-            ep[0].append(node)
-            ep[1].append(day(t.day))
-            ep[2].append(bool(f.get("interview_date")))
-            ep[3].append(t.id)
-        elif t.record == "risk_assessment":
+        record = t.record
+        if record == "risk_assessment":
             assessments.setdefault(node, []).append(t)
-        elif t.record == "plan" and f.get("plan_kind") == "CHILD_PLAN" and f.get("status") != "closed":
-            op[0].append(node)
-            op[1].append(day(t.day))
-            op[2].append(day(f.get("closed")))
-            op[3].append("PLAN")
-        elif t.record == "service_episode":
-            op[0].append(node)
-            op[1].append(day(t.day))
-            op[2].append(day(f.get("closed")))
-            op[3].append(str(f["service_code"]))
-    for node, rs in assessments.items():
-        for s in steps(rs):
+            continue
+        log.append((on(t), t.id, record, node, record))
+        f = t.fields
+        if record == "missing_episode":
+            episodes.append((t.date, t.id, node, on(t), bool(f.get("interview_date"))))
+        elif record == "plan" and f.get("plan_kind") == "CHILD_PLAN" and f.get("status") != "closed":
+            spells.append((t.date, t.id, node, on(t), day(f.get("closed")), "PLAN"))
+        elif record == "service_episode":
+            spells.append((t.date, t.id, node, on(t), day(f.get("closed")), str(f["service_code"])))
+    episodes.sort()
+    spells.sort()
+    ep = ([e[2] for e in episodes], [e[3] for e in episodes], [e[4] for e in episodes], [e[1] for e in episodes])
+    op = ([x[2] for x in spells], [x[3] for x in spells], [x[4] for x in spells], [x[5] for x in spells])
+    st: tuple[list[int], list[int], list[bool], list[str], list[str]] = ([], [], [], [], [])
+    first = {node: min((a.date, a.id) for a in rs) for node, rs in assessments.items()}
+    for node in sorted(assessments, key=first.__getitem__):
+        for s in steps(assessments[node]):
             if s.direction in ("up", "down"):
                 st[0].append(node)
                 st[1].append(day(s.day))
@@ -138,7 +144,8 @@ def tracked_events(store: Store, p: Projection, flt: Filter | None = None) -> Ev
     ``flt`` may see (records of handling code C only for a reader cleared for it)."""
     public = flt is not None and flt.public_only
     index = p.index
-    return events_of((t for t in store.iter_tracking() if t.subject in index and not (public and t.handling != "P")), p)
+    read = store.iter_tracking(oldest_first=False)  # the events are put in order of their own
+    return events_of((t for t in read if t.subject in index and not (public and t.handling != "P")), p)
 
 
 def records_seen(store: Store, flt: Filter | None, ids: list[str], hide: frozenset[str]) -> dict[str, Tracked]:

@@ -272,8 +272,9 @@ class Store(ABC):
     def iter_relationships(self) -> Iterator[Relationship]: ...
 
     @abstractmethod
-    def iter_tracking(self) -> Iterator[Tracked]:
-        """Every tracking record, oldest first."""
+    def iter_tracking(self, oldest_first: bool = True) -> Iterator[Tracked]:
+        """Every tracking record, oldest first (or in no order, which a reader that sorts or
+        counts them is spared the sort of)."""
 
     @abstractmethod
     def close(self) -> None: ...

@@ -334,9 +334,9 @@ class Neo4jStore(Store):
             for row in self._rows(query("relationships_from_page"), ids=ids):
                 yield relationship_of_row(*row)
 
-    def iter_tracking(self) -> Iterator[Tracked]:
+    def iter_tracking(self, oldest_first: bool = True) -> Iterator[Tracked]:
         with self._driver.session(database=self.database, default_access_mode="READ") as s:
-            for r in s.run(query("all_tracking")):
+            for r in s.run(query("all_tracking") if oldest_first else query("all_tracking_any_order")):
                 yield Tracked.from_stored(orjson.loads(r["body"]))
 
     def clear(self) -> None:

@@ -311,10 +311,10 @@ class SQLiteStore(Store):
         finally:
             con.close()
 
-    def iter_tracking(self) -> Iterator[Tracked]:
+    def iter_tracking(self, oldest_first: bool = True) -> Iterator[Tracked]:
         con = self._snapshot()
         try:
-            cur = con.execute(sql("all_tracking"))
+            cur = con.execute(sql("all_tracking") if oldest_first else sql("all_tracking_any_order"))
             while rows := cur.fetchmany(10_000):
                 for (body,) in rows:
                     yield Tracked.from_stored(orjson.loads(body))

@@ -45,5 +45,8 @@ DELETE FROM tracking WHERE id = ?
 -- name: all_tracking
 SELECT body FROM tracking ORDER BY date, id
 
+-- name: all_tracking_any_order
+SELECT body FROM tracking
+
 -- name: count_tracking
 SELECT record, count(*) FROM tracking GROUP BY record
