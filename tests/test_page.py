@@ -841,6 +841,15 @@ def test_the_places_not_located_are_listed_for_the_locality_only(
         text = page.get_by_test_id("unlocated-list").inner_text()
         assert "Back of the Co-op" in text and "Linnet Centre school" in text
         assert "Westgate steps" not in page.inner_text("body")
+        # a filter change does not ask for them again (no filter changes them), and keeps them shown
+        asked: list[str] = []
+        page.on("request", lambda r: asked.append(r.post_data or "") if r.url.endswith("/graphql") else None)
+        stamp = page.evaluate("() => document.querySelector('#main').dataset.drawn")
+        page.locator("details.types summary").click()
+        page.locator("#types input").first.uncheck()
+        page.wait_for_function("(b) => document.querySelector('#main').dataset.drawn !== b", arg=stamp, timeout=60_000)
+        assert any("localityMap" in q for q in asked) and not any("unlocatedPlaces" in q for q in asked)
+        assert items.evaluate_all("xs => xs.map(x => x.dataset.id)") == ["l-unplaced-1", "s-unplaced-2"]
         assert not errors, errors
         context.close()
 

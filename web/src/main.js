@@ -224,7 +224,9 @@ function filters() {
   return { l: $("locality").value, since, until, types, undated: $("undated").checked };
 }
 
-async function show() {
+// ``filterOnly``: only the dates or types changed, so the locality's places without coordinates
+// (which no filter changes) are not asked for again.
+async function show(opts = {}) {
   const locality = $("locality").value;
   if (!locality) return;
   const vars = filters();
@@ -238,14 +240,17 @@ async function show() {
   try {
     // the three answers are asked for together: the service works on them side by side
     const mace = state.me.role === "mace";
+    const held = state.unlocated;
+    const keep = opts.filterOnly === true && held && held.locality === locality && held.naming === naming;
     const [mapAnswer, lists, unlocatedAnswer] = await Promise.all([
       gql(MAP_QUERY, vars),
       mace ? { unopenedAtRisk: { items: [], total: 0 }, peerGroups: { items: [] } } : gql(AT_RISK_QUERY, vars),
-      mace ? { unlocatedPlaces: { items: [], total: 0 } } : gql(UNLOCATED_QUERY, { l: locality }),
+      mace ? { unlocatedPlaces: { items: [], total: 0 } } : keep ? held.answer : gql(UNLOCATED_QUERY, { l: locality }),
     ]);
     const m = mapAnswer.localityMap;
     const unlocated = unlocatedAnswer.unlocatedPlaces;
     if (naming !== state.naming || load !== state.load) return; // a newer load draws
+    state.unlocated = { locality, naming, answer: unlocatedAnswer };
     state.data = m.graph;
     state.hotspots = m.hotspots;
     state.atRisk = lists.unopenedAtRisk.items;
@@ -823,12 +828,12 @@ function setupTimeline() {
     const end = new Date(Date.UTC(by, bm, 0)).toISOString().slice(0, 10); // the month's last day
     $("since").value = `${a}-01`;
     $("until").value = end;
-    show();
+    show({ filterOnly: true });
   });
   canvas.addEventListener("dblclick", () => {
     $("since").value = "";
     $("until").value = "";
-    show();
+    show({ filterOnly: true });
   });
 }
 
@@ -1310,7 +1315,8 @@ async function start() {
   $("oidc").addEventListener("click", () => oidcStart().catch((e) => status(e.message, true)));
   $("sign-out").addEventListener("click", () => signOut());
   $("show").addEventListener("click", show);
-  for (const id of ["since", "until", "undated"]) $(id).addEventListener("change", show);
+  const refilter = () => show({ filterOnly: true });
+  for (const id of ["since", "until", "undated"]) $(id).addEventListener("change", refilter);
   $("types").addEventListener("change", () => {
     // the drawing follows at once (links of the types left out are hidden); the lists, the map
     // and the counts follow when the service has analysed the new view
@@ -1320,7 +1326,7 @@ async function start() {
       state.cy.batch(() => state.cy.edges().forEach((e) => e.toggleClass("off", on !== null && !on.has(e.data("type")))));
       $("main").dataset.filtered = String(Math.round(performance.now()));
     }
-    show();
+    refilter();
   });
   $("locality").addEventListener("change", show);
   $("initials").addEventListener("change", () => {

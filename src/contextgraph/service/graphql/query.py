@@ -14,7 +14,7 @@ from ...ingest import review
 from ...ingest.gazetteer import unlocated
 from ...ingest.pipeline import reviews, source_visible
 from ...ingest.queue import ReviewItem
-from ...model import KINDS
+from ...model import KINDS, Entity
 from ...notes.parse import NoteError
 from ...store import Filter
 from .. import policy
@@ -368,7 +368,9 @@ class Query:
     ) -> Page[EntityView]:
         ctx = info.context
         flt = ctx.scope(locality=locality)
-        page: Page[EntityView] = paged(unlocated(ctx.store, flt), first, after, lambda e: entity_view(e, ctx.who))
+        # kept until the store changes, like a map: a page asks for it with each of a locality's views
+        places: list[Entity] = ctx.analyses.derived(ctx.store, ("unlocated", flt), lambda: unlocated(ctx.store, flt))
+        page: Page[EntityView] = paged(places, first, after, lambda e: entity_view(e, ctx.who))
         ctx.logged("consultation", [], {"graphql": "unlocatedPlaces", "places": [str(v.id) for v in page.items]})
         return page
 
