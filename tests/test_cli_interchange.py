@@ -110,8 +110,16 @@ def test_bad_lines_are_named(tmp_path: Path, file: str, line: str, expected: str
     r = cg("import", str(tmp_path), "--store", f"sqlite:///{db}")
     assert r.returncode == 1
     assert expected in r.stderr, r.stderr
+    # the new store, and its access log, are made only once the folder is read whole: nothing is left
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["entities.jsonl", "relationships.jsonl"]
+    # into a store that is there, nothing of the folder is written
+    assert cg("import", str(tmp_path.parent / "nothing"), "--store", f"sqlite:///{db}").returncode == 1
+    (good := tmp_path / "good").mkdir()
+    (good / "entities.jsonl").write_text('{"id": "c-9", "kind": "child", "name": "Z"}\n')
+    assert cg("import", str(good), "--store", f"sqlite:///{db}").returncode == 0
+    assert cg("import", str(tmp_path), "--store", f"sqlite:///{db}").returncode == 1
     s = cg("stats", "--format", "json", "--store", f"sqlite:///{db}")
-    assert json.loads(s.stdout)["entities_total"] == 0
+    assert json.loads(s.stdout)["entities_total"] == 1
 
 
 def test_non_utf8_line_is_named(tmp_path: Path) -> None:

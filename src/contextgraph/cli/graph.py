@@ -27,6 +27,7 @@ from .common import (
     out,
     progress_bar,
     purpose_of,
+    sqlite_file,
 )
 
 if TYPE_CHECKING:
@@ -57,17 +58,22 @@ def import_(
     if neo4j_admin is not None:
         _admin_files(path, neo4j_admin)
         return
-    log = access_log(store, create=True)
-    with opened(store, log, create=True) as s:
 
-        def known(ids: Any) -> dict[str, str]:
-            return {i: e.kind for i, e in s.get_many(ids).items()}
-
+    def read(known: Any) -> Any:
         try:
             with paused_gc(keep=True):
-                batch = read_folder(path, known_kinds=known, stage=True)
+                return read_folder(path, known_kinds=known, stage=True)
         except InputError as e:
             raise UserError(e.every(MAX_PROBLEMS)) from None
+
+    # a new embedded store (and its access log) is made only once the folder has been read whole:
+    # a folder refused leaves nothing behind
+    file = sqlite_file(store)
+    batch = read(None) if file is not None and not file.exists() else None
+    log = access_log(store, create=True)
+    with opened(store, log, create=True) as s:
+        if batch is None:
+            batch = read(lambda ids: {i: e.kind for i, e in s.get_many(ids).items()})
         total = len(batch.entities) + len(batch.relationships)
         bar, tick = progress_bar(total, "importing")
         try:
