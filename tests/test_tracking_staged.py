@@ -130,7 +130,7 @@ def test_a_staged_record_naming_what_is_not_stored_writes_nothing(store: Store) 
     s = Stager()
     s.add(3, RECORDS[1])
     s.add(4, rec("x4", "risk_assessment", "c-404", "2025-01-01", level="red"))
-    with pytest.raises(TrackingError, match=r"tracking\.jsonl:4: .*no entity 'c-404' is stored"):
+    with pytest.raises(TrackingError, match=r"tracking\.jsonl:4: field 'subject': no entity 'c-404' is stored"):
         store.upsert(tracking=s.finish("tracking.jsonl"))
     assert list(store.iter_tracking()) == []
     store.upsert(tracking=s.finish("tracking.jsonl").__class__(b"", 0, (), "t"))  # none: nothing to do
@@ -172,3 +172,57 @@ def test_import_reads_a_large_tracking_file_in_a_second_process(tmp_path: Path) 
     again = cg("import", str(folder), "--store", f"sqlite:///{tmp_path / 'other.db'}")
     said = again.stdout + again.stderr
     assert again.returncode != 0 and f"tracking.jsonl:{len(many) + 1}: field 'subject': 'c-404'" in said
+
+
+def test_a_repeated_id_keeps_only_the_last_line_on_either_path(tmp_path: Path) -> None:
+    """The last line of an id wins, with what it names: the first line's child does not keep a
+    record about another child on their timeline, and the access log counts it once."""
+    from contextgraph.store import open_store
+
+    first = rec("a0", "risk_assessment", "c-4", "2025-01-01", level="red")
+    last = rec("a0", "risk_assessment", "c-1", "2025-01-02", level="amber")
+    folder = folder_of(tmp_path / "in", [json.dumps(first.to_json()), LINES[1], json.dumps(last.to_json())])
+    for stage in (False, True):
+        with open_store(f"sqlite:///{tmp_path / f'{stage}.db'}") as s:
+            s.upsert(ENTITIES, RELATIONSHIPS)
+            apply_batch(s, read_folder(folder, stage=stage, stage_from=0))
+            assert s.timeline("c-4") == [] and [t.id for t in s.timeline("c-1")] == ["a0", "r1"], stage
+            assert {t.id: t for t in s.iter_tracking()} == {"a0": last, "r1": RECORDS[1]}
+    assert (
+        len(
+            Journal.entries(
+                open_store(f"sqlite:///{tmp_path / 'x.db'}"), WriteAbout("upsert", tracking=[first, last]), {}
+            )
+        )
+        == 1
+    )
+
+
+def test_a_tracking_file_that_cannot_be_read_is_named_on_either_path(tmp_path: Path) -> None:
+    folder = folder_of(tmp_path / "in", LINES)
+    (folder / "tracking.jsonl").unlink()
+    (folder / "tracking.jsonl").mkdir()  # or a pipe, or a device: never read as if it held nothing
+    here, there = read_both(folder)
+    assert here == there == [f"{folder / 'tracking.jsonl'}: cannot be read (not a regular file)"]
+
+
+def test_the_second_process_ends_when_the_first_is_gone_and_ignores_an_interruption(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    import os
+    import signal
+
+    from contextgraph.interchange import tracking_lines
+
+    folder = folder_of(tmp_path / "in", LINES * 2000)
+    staging = tracking_lines.start(folder / "tracking.jsonl", 64, 20)
+    assert staging is not None
+    os.kill(staging.process.pid, signal.SIGINT)  # Ctrl-C reaches the whole process group
+    staged = staging.result({}, lambda ids: {i: e.kind for i, e in ((e.id, e) for e in ENTITIES) if i in ids}, print)
+    assert staged is not None and staged.count == len(RECORDS)
+    assert "Traceback" not in capfd.readouterr().err
+    gone = tracking_lines.start(folder / "tracking.jsonl", 64, 20)
+    assert gone is not None
+    gone.answer.close()  # as if the first process had died: the second's send fails, and it ends
+    gone.process.join(timeout=60)
+    assert not gone.process.is_alive()

@@ -70,7 +70,11 @@ def checked_line(raw: bytes, path: Path, n: int, most: int) -> Any:
 
 
 def open_lines(path: Path) -> IO[bytes]:
+    """The file opened to be read; only a regular file is (a pipe would wait for a writer, a
+    device never end)."""
     try:
+        if not path.is_file():
+            raise InputError([f"{path}: cannot be read (not a regular file)"])
         return path.open("rb")
     except OSError as e:
         raise InputError([f"{path}: cannot be read ({e.strerror})"]) from None

@@ -10,6 +10,7 @@ same either way.
 from __future__ import annotations
 
 import multiprocessing
+import signal
 from collections.abc import Callable, Iterable, Iterator
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -109,11 +110,12 @@ class Staging:
         the second process found any problem."""
         try:
             found, names, allowed, staged = self.answer.recv()
-        except EOFError:
-            stopped = f"{self.path}: could not be read (the reading process stopped)"
-            found, names, allowed, staged = [stopped], [], {}, None
+        except (EOFError, OSError):
+            found, names, allowed, staged = [], [], {}, None
         finally:
             self.stop()
+        if staged is None and not found:  # never a file read as holding nothing
+            found = [f"{self.path}: could not be read (the reading process stopped)"]
         for m in found:
             problem(m)
         get = kinds.get
@@ -144,16 +146,21 @@ def start(path: Path, most: int, max_problems: int) -> Staging | None:
     except ValueError:
         return None
     answer, send = ctx.Pipe(duplex=False)
-    process = ctx.Process(target=_stage, args=(send, path, most, max_problems), daemon=True)
+    process = ctx.Process(target=_stage, args=(send, answer, path, most, max_problems), daemon=True)
     process.start()
     send.close()
     return Staging(process, answer, path)
 
 
-def _stage(send: Connection, path: Path, most: int, max_problems: int) -> None:
+def _stage(send: Connection, theirs: Connection, path: Path, most: int, max_problems: int) -> None:
     """The second process: every record read, checked field by field and staged; sends the
     problems, every name as (line, record kind, field, entity id), the kinds each (record
-    kind, field) allows, and the staged records (None if there was a problem)."""
+    kind, field) allows, and the staged records (None if there was a problem).
+
+    It holds no end of the pipe but its own, so that if the first process dies the send fails
+    and this one ends; an interruption at the terminal is the first process's to act on."""
+    theirs.close()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     found: list[str] = []
     names: list[Name] = []
     allowed: dict[tuple[str, str], frozenset[str]] = {}
@@ -175,12 +182,14 @@ def _stage(send: Connection, path: Path, most: int, max_problems: int) -> None:
             if not found:
                 stager.add(n, t)
         answer = (found, names, allowed, None if found else stager.finish(str(path)))
-    except InputError:
-        answer = (found, [], {}, None)
+    except InputError as e:  # the file could not be opened, or too many problems
+        answer = (e.problems, [], {}, None)
     except Exception as e:  # any failure is told to the first process, which stops
         answer = ([*found, f"{path}: could not be read ({type(e).__name__}: {e})"], [], {}, None)
     try:
         send.send(answer)
+    except OSError:
+        pass  # the first process is gone: nothing is waiting for this
     finally:
         send.close()
 

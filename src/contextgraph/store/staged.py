@@ -80,13 +80,16 @@ class Stager:
 
     def __init__(self) -> None:
         self._rows: dict[str, tuple[str, int, str, str, str | None, str]] = {}
-        self._names: dict[str, tuple[str, ...]] = {}
+        self._names: dict[str, dict[str, str]] = {}  # record id -> entity id -> the first field naming it
 
     def add(self, line: int, t: Tracked) -> None:
         """One checked record, read at ``line``; a later one of the same id replaces it."""
         self._rows.pop(t.id, None)
         self._rows[t.id] = (t.id, line, t.record, t.subject, t.date, orjson.dumps(t.to_json()).decode())
-        self._names[t.id] = t.involves
+        named: dict[str, str] = {}
+        for name, eid, _ in t.named():
+            named.setdefault(eid, name)
+        self._names[t.id] = named
 
     def finish(self, path: str) -> StagedTracking:
         from .sqlite.sql import sql
@@ -96,7 +99,7 @@ class Stager:
             db.execute(sql("staged_tracking_table"))
             db.execute(sql("staged_names_table"))
             db.executemany(sql("stage_tracking"), self._rows.values())
-            db.executemany(sql("stage_name"), ((e, i) for i, es in self._names.items() for e in es))
+            db.executemany(sql("stage_name"), ((e, i, f) for i, es in self._names.items() for e, f in es.items()))
             db.commit()
             blob = db.serialize()
         finally:

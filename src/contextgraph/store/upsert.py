@@ -28,6 +28,8 @@ def upsert(
     tracking: Sequence[Tracked] | StagedTracking = (),
 ) -> WriteSummary:
     """As :meth:`Store.upsert`."""
+    if not isinstance(tracking, StagedTracking) and len({t.id for t in tracking}) < len(tracking):
+        tracking = list({t.id: t for t in tracking}.values())  # a repeated id: the last one read counts
     limit = store.atomic_rows
     parts = 1
     if not (records or limit is None or len(entities) + len(relationships) <= limit):

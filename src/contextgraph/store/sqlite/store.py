@@ -191,7 +191,8 @@ class SQLiteStore(Store):
                 self._ix_saved = False
                 return out
             except BaseException:
-                self._db.execute(sql("rollback"))
+                if self._db.in_transaction:  # not when interrupted once the commit was made
+                    self._db.execute(sql("rollback"))
                 self._ix = None  # the index may hold writes that were rolled back
                 self._nid = self._rid = 0
                 raise

@@ -286,7 +286,8 @@ class SQLiteTxn(Txn):
         db.deserialize(staged.blob, name="staged")
         unstored = db.execute(sql("staged_unstored")).fetchone()
         if unstored is not None:
-            raise TrackingError(f"{staged.path}:{unstored[0]}: no entity {unstored[1]!r} is stored")
+            line, name, eid = unstored
+            raise TrackingError(f"{staged.path}:{line}: field {name!r}: no entity {eid!r} is stored")
         if self._any(sql("any_tracking")):
             db.execute(sql("drop_staged_held_names"))  # a record replaced: the entities it named go with it
         elif staged.count >= BULK_ROWS and "tracking" not in self.rebuild:

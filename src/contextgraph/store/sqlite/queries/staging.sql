@@ -13,13 +13,18 @@ CREATE TABLE staged_tracking (
 )
 
 -- name: staged_names_table
-CREATE TABLE staged_names (entity TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (entity, id)) WITHOUT ROWID
+CREATE TABLE staged_names (
+    entity TEXT NOT NULL,
+    id TEXT NOT NULL,
+    field TEXT NOT NULL,
+    PRIMARY KEY (entity, id)
+) WITHOUT ROWID
 
 -- name: stage_tracking
 INSERT INTO staged_tracking (id, line, record, subject, date, body) VALUES (?, ?, ?, ?, ?, ?)
 
 -- name: stage_name
-INSERT OR IGNORE INTO staged_names (entity, id) VALUES (?, ?)
+INSERT OR IGNORE INTO staged_names (entity, id, field) VALUES (?, ?, ?)
 
 -- name: staged_bodies
 SELECT line, body FROM staged_tracking ORDER BY line
@@ -31,8 +36,8 @@ ATTACH ':memory:' AS staged
 DETACH staged
 
 -- name: staged_unstored
--- A name of a staged record that no stored entity answers to, with the record's line.
-SELECT t.line, n.entity
+-- A name of a staged record that no stored entity answers to, with the record's line and field.
+SELECT t.line, n.field, n.entity
 FROM staged.staged_names AS n
 JOIN staged.staged_tracking AS t ON t.id = n.id
 WHERE NOT EXISTS (SELECT 1 FROM entities AS e WHERE e.id = n.entity)
