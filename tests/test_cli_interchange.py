@@ -223,3 +223,17 @@ def test_initials_leave_no_persons_name_in_an_export_or_a_report(store: Store, t
         assert r.returncode == 0, r.stderr
         found = [s for s in ("Kyle Benson", "Zoë Ahmed", "Daniel Okafor", "Benno") if s in r.stdout]
         assert (not found) if initials else found, (initials, found)
+
+
+def test_a_store_that_cannot_be_opened_leaves_no_access_log(tmp_path: Path) -> None:
+    """A mistyped --store naming some other file is refused in one line, and nothing is made
+    beside it (no access log, no key)."""
+    (tmp_path / "notes.db").write_text("minutes of the meeting\n")
+    (folder := tmp_path / "area").mkdir()
+    (folder / "entities.jsonl").write_text('{"id": "c-1", "kind": "child", "name": "A"}\n')
+    for args in (("import", str(folder)), ("localities", "add", "East")):
+        r = cg(*args, "--store", f"sqlite:///{tmp_path / 'notes.db'}")
+        assert r.returncode != 0 and "not a store that can be opened" in r.stderr, r.stderr
+        assert "Traceback" not in r.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["area", "notes.db"]
+    assert (tmp_path / "notes.db").read_text() == "minutes of the meeting\n"

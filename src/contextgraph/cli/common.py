@@ -153,19 +153,33 @@ def shown_of(total: int, cut: int, cut_before: int | None = None) -> str:
 
 
 @contextmanager
-def opened(url: str | None, log: AuditLog | None = None, create: bool = False) -> Iterator[Store]:
+def opened(
+    url: str | None, log: AuditLog | Callable[[], AuditLog] | None = None, create: bool = False
+) -> Iterator[Store]:
     """The store, closed afterwards; a refusal from it becomes a one-line user error. With
-    ``log``, the log is checked against the store first and every write is logged ahead. Without
-    ``create``, an embedded store that is not there is refused, and nothing is made."""
+    ``log``, the log is checked against the store first and every write is logged ahead; given as
+    a function, it is made only once the store has opened (a store refused leaves no log behind).
+    Without ``create``, an embedded store that is not there is refused, and nothing is made."""
     from ..store import StoreError, open_store, store_url
 
     if not create:
         existing(url)
+    file = sqlite_file(url)
+    new = file is not None and not file.exists()
     try:
         s = open_store(store_url(url))
     except StoreError as e:
         raise UserError(str(e)) from None
     try:
+        if callable(log):
+            try:
+                log = log()
+            except BaseException:
+                if new and file is not None:  # the store made for this, which nothing was written to
+                    s.close()
+                    for extra in ("", "-wal", "-shm", "-journal"):
+                        file.with_name(file.name + extra).unlink(missing_ok=True)
+                raise
         if log is not None:
             from ..service.audit import Journal
 

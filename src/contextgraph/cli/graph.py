@@ -70,8 +70,7 @@ def import_(
     # a folder refused leaves nothing behind
     file = sqlite_file(store)
     batch = read(None) if file is not None and not file.exists() else None
-    log = access_log(store, create=True)
-    with opened(store, log, create=True) as s:
+    with opened(store, lambda: access_log(store, create=True), create=True) as s:
         if batch is None:
             batch = read(lambda ids: {i: e.kind for i, e in s.get_many(ids).items()})
         total = len(batch.entities) + len(batch.relationships)

@@ -29,8 +29,8 @@ def _set_localities(store: str | None, user: str, command: str, change: Callable
     from ..localities import LocalityError
     from ..service.audit import acting
 
-    log = access_log(store, create=True)  # the localities are set before the first notes
-    with opened(store, log, create=True) as s:
+    # the localities are set before the first notes; the log is made once the store has opened
+    with opened(store, lambda: access_log(store, create=True), create=True) as s:
         try:
             new = change(s.localities())
         except LocalityError as e:

@@ -116,7 +116,7 @@ def _load_sample(url: str) -> None:
     from ..model.tracked import Tracked
     from ..service.audit import acting
 
-    with opened(url, access_log(url, create=True), create=True) as s:
+    with opened(url, lambda: access_log(url, create=True), create=True) as s:
         if not s.localities():
             with acting(s, "serve", "sample data", {"command": "serve --sample"}):
                 s.set_localities(SAMPLE_AREA, "serve")
