@@ -117,8 +117,9 @@ def ingest(
         )
     if not files:
         raise UserError(f"no notes to ingest in {', '.join(str(p) for p in notes)}; nothing was done")
-    with opened(store, lambda: access_log(store, create=True), create=True) as s, acting(
-        s, user, None, {"command": "ingest"}
+    with (
+        opened(store, lambda: access_log(store, create=True), create=True) as s,
+        acting(s, user, None, {"command": "ingest"}),
     ):
         report = ingest_paths(s, files, user=user)
     if fmt == "json":
