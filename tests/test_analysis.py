@@ -355,5 +355,9 @@ def test_eval_analysis_bad_input(synthetic: tuple[Path, Path], tmp_path: Path) -
     wrong.write_text("c-nobody\n")
     res = cg("eval-analysis", str(data), str(wrong))
     assert res.returncode == 1 and "w.txt: 1 ids are not in" in res.stderr
+    place = next(json.loads(x)["id"] for x in (data / "entities.jsonl").open() if json.loads(x)["kind"] == "location")
+    wrong.write_text(f"{place}\n")
+    res = cg("eval-analysis", str(data), str(wrong))
+    assert res.returncode == 1 and f"w.txt: 1 ids are not children, e.g. {place!r} (a location)" in res.stderr
     res = cg("synth", str(tmp_path / "x"), str(tmp_path / "x" / "truth.json"))
     assert res.returncode == 1 and "keep the truth file out of the data folder" in res.stderr

@@ -85,6 +85,10 @@ def _measure(
     unknown = truth - set(proj.ids)
     if unknown:
         raise UserError(f"{where}: {len(unknown)} ids are not in the data, e.g. {sorted(unknown)[0]!r}")
+    kinds = {e.id: e.kind for e in batch.entities}
+    others = sorted(i for i in truth if kinds.get(i, "child") != "child")
+    if others:  # the ranking is of children: anything else in the truth could never be found
+        raise UserError(f"{where}: {len(others)} ids are not children, e.g. {others[0]!r} (a {kinds[others[0]]})")
     got = measured(proj, events_of(batch.tracking, proj), truth, w, as_of, learn, seed)
     if learn and got.get(LEARNED) is None and strict:
         raise UserError(f"{where}: {got.pop('why not learned', '')}")
