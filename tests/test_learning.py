@@ -315,3 +315,20 @@ def test_synth_keeps_what_is_there_unless_told(tmp_path: Path) -> None:
     assert cg("synth", str(tmp_path / "c"), str(tmp_path / "t.json"), "--children", "2").returncode == 1
     forced = cg("synth", str(tmp_path / "a"), str(tmp_path / "t.json"), "--children", "60", "--seed", "2", "--force")
     assert forced.returncode == 0 and json.loads((tmp_path / "t.json").read_text())["seed"] == 2
+
+
+def test_a_learn_refused_for_too_few_known_cases_is_logged_as_read(tmp_path: Path, _audit_log: Path) -> None:
+    """The records were read whether or not weights could be learned from them."""
+    (area := tmp_path / "area").mkdir()
+    (area / "entities.jsonl").write_text(
+        "".join(json.dumps({"id": f"c-{i}", "kind": "child", "name": f"Child {i}", "locality": "East"}) + "\n"
+                for i in range(3))
+    )  # fmt: skip
+    store = f"sqlite:///{tmp_path / 'a.db'}"
+    assert cg("import", str(area), "--store", store).returncode == 0
+    r = cg("learn", "--store", store, "--purpose", "review the weights")
+    assert r.returncode == 1 and "too few known cases" in r.stderr and "Traceback" not in r.stderr
+    learnt = [x for x in map(json.loads, _audit_log.read_text(encoding="utf-8").splitlines())
+              if x.get("detail", {}).get("command") == "learn"]  # fmt: skip
+    assert len(learnt) == 1 and "too few known cases" in learnt[0]["detail"]["refused"]
+    assert learnt[0]["operation"] == "consultation" and learnt[0]["purpose"] == "review the weights"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -75,9 +75,14 @@ def learn_(
         p = s.projection(flt)
         try:
             fit = learn(p, tracked_events(s, p, flt), given, as_of_d, folds, seed)
+            refused = None
         except AnalysisError as e:
-            raise UserError(str(e)) from None
-    log.append(user, "consultation", [], purpose, detail={"command": "learn", "localities": areas})
+            refused = str(e)
+    # the records were read whether or not weights could be learned from them
+    detail: dict[str, Any] = {"command": "learn", "localities": areas}
+    log.append(user, "consultation", [], purpose, detail=detail if refused is None else {**detail, "refused": refused})
+    if refused is not None:
+        raise UserError(refused)
     if out_file is not None:
         _write(out_file, fit.to_toml(date.today(), given_label="given" if weights else "reviewed"))
     meaning = Weights.meanings()
