@@ -39,6 +39,7 @@ from .lines import (
     RELATIONSHIPS_FILE,
     TRACKING_FILE,
     InputError,
+    ask_kinds,
     json_depth,
     json_lines,
     records,
@@ -312,9 +313,7 @@ def _read_rest(
                 later.append((n, len(kept), r))
             if progress and n % 10000 == 0:
                 progress(10000)
-    missing = {x for _, _, r in later for x in (r.source, r.target) if x not in kinds}
-    if missing and known_kinds is not None:
-        kinds.update(known_kinds(missing))
+    ask_kinds(kinds, (x for _, _, r in later for x in (r.source, r.target)), known_kinds)
     placed: list[tuple[int, Relationship]] = []
     for n, k, r in later:
         sk, tk = kinds.get(r.source), kinds.get(r.target)
@@ -347,9 +346,7 @@ def _read_rest(
             else:
                 judged.append((n, Judgement.from_record(obj)))
         # every id known and both of one kind, before anything is written
-        missing = {x for _, j in judged for x in (j.a, j.b) if x not in kinds}
-        if missing and known_kinds is not None:
-            kinds.update(known_kinds(missing))
+        ask_kinds(kinds, (x for _, j in judged for x in (j.a, j.b)), known_kinds)
         for n, j in judged:
             ka, kb = kinds.get(j.a), kinds.get(j.b)
             if ka is None or kb is None:

@@ -4,7 +4,7 @@ problem named by file and line, gathered into one :class:`InputError`."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
@@ -120,3 +120,18 @@ def json_depth() -> int:
         return Limits.from_env().json_depth
     except LimitError as e:
         raise InputError([str(e)]) from None
+
+
+def ask_kinds(
+    kinds: dict[str, str], ids: Iterable[str], known_kinds: Callable[[Iterable[str]], dict[str, str]] | None
+) -> None:
+    """Add to ``kinds`` those of ``ids`` the store holds (asked once, for the ids not in ``kinds``).
+
+    >>> kinds = {"c1": "child"}
+    >>> ask_kinds(kinds, ["c1", "l1", "x"], lambda ids: {i: "location" for i in ids if i == "l1"})
+    >>> kinds
+    {'c1': 'child', 'l1': 'location'}
+    """
+    missing = {i for i in ids if i not in kinds}
+    if missing and known_kinds is not None:
+        kinds.update(known_kinds(missing))

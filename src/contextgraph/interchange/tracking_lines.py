@@ -20,7 +20,7 @@ from ..model.tracked import Tracked
 from ..model.tracking import TrackingError
 from ..store.staged import StagedTracking, Stager
 from . import typed, typed_tracking
-from .lines import ENTITIES_FILE, InputError, checked_line, open_lines
+from .lines import ENTITIES_FILE, InputError, ask_kinds, checked_line, open_lines
 
 STAGE_FROM = 1_000_000
 """A tracking file of at least this many bytes (about 4,000 records) is read in a second process
@@ -79,9 +79,7 @@ def read_here(
 ) -> list[tuple[int, Tracked]]:
     """The records that pass, with their lines, read in this process."""
     read = list(tracked_lines(path, most, problem))
-    missing = {e for _, t in read for _, e, _ in t.named() if e not in kinds}
-    if missing and known_kinds is not None:
-        kinds.update(known_kinds(missing))
+    ask_kinds(kinds, (e for _, t in read for _, e, _ in t.named()), known_kinds)
     out = []
     for n, t in read:
         said = (name_problem(path, n, t.record, name, eid, ok, kinds.get(eid)) for name, eid, ok in t.named())
@@ -118,10 +116,8 @@ class Staging:
             found = [f"{self.path}: could not be read (the reading process stopped)"]
         for m in found:
             problem(m)
+        ask_kinds(kinds, (eid for _, _, _, eid in names), known_kinds)
         get = kinds.get
-        missing = {eid for _, _, _, eid in names if get(eid) is None}
-        if missing and known_kinds is not None:
-            kinds.update(known_kinds(missing))
         for n, record, name, eid in names:
             kind = get(eid)
             ok = allowed[record, name]

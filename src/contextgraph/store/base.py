@@ -146,8 +146,9 @@ class Txn(ABC):
     def put_staged_tracking(self, staged: StagedTracking) -> None:
         """Write records staged by another process (:mod:`.staged`) after checking the entities
         they name, as :meth:`put_tracking` writes them; a store may copy them in bulk."""
-        records = staged.records()
-        tracking.check_names(self, records, staged.lines())
+        read = staged.read()
+        records = [t for _, t in read]
+        tracking.check_names(self, records, {t.id: at for at, t in read})
         self.put_tracking(records)
 
     @abstractmethod

@@ -5,13 +5,14 @@ A :class:`Stager` gathers the records in the process that reads them; :meth:`Sta
 gives a :class:`StagedTracking`, plain bytes that cross a pipe in one piece and never touch
 the disk. The embedded store attaches them and copies their rows in a statement each
 (:meth:`SQLiteTxn.put_staged_tracking`); any other store reads them back as records
-(:meth:`StagedTracking.records`).
+(:meth:`StagedTracking.read`).
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Sequence
+from contextlib import closing
 from dataclasses import dataclass
 
 import orjson
@@ -35,33 +36,14 @@ class StagedTracking:
     def __len__(self) -> int:
         return self.count
 
-    def records(self) -> list[Tracked]:
-        """The records, in the order of their lines."""
+    def read(self) -> list[tuple[str, Tracked]]:
+        """Each record with its file and line, in the order of their lines."""
         from .sqlite.sql import sql  # not at the top: the embedded store's package imports this one
 
-        with _opened(self.blob) as db:
+        with closing(sqlite3.connect(":memory:")) as db:
+            db.deserialize(self.blob)
             rows = db.execute(sql("staged_bodies")).fetchall()
-        return [Tracked.from_stored(orjson.loads(body)) for _, body in rows]
-
-    def lines(self) -> dict[str, str]:
-        """Each record's file and line, by id."""
-        from .sqlite.sql import sql
-
-        with _opened(self.blob) as db:
-            rows = db.execute(sql("staged_bodies")).fetchall()
-        return {orjson.loads(body)["id"]: f"{self.path}:{line}" for line, body in rows}
-
-
-class _opened:
-    def __init__(self, blob: bytes):
-        self.db = sqlite3.connect(":memory:")
-        self.db.deserialize(blob)
-
-    def __enter__(self) -> sqlite3.Connection:
-        return self.db
-
-    def __exit__(self, *exc: object) -> None:
-        self.db.close()
+        return [(f"{self.path}:{line}", Tracked.from_stored(orjson.loads(body))) for line, body in rows]
 
 
 class Stager:
@@ -72,10 +54,8 @@ class Stager:
     >>> t = Tracked.made("r1", "missing_episode", "c1", "2024-03-01", "n1", "tracker", None, None, {})
     >>> s.add(4, t)
     >>> staged = s.finish("tracking.jsonl")
-    >>> staged.count, staged.involves, staged.lines()
-    (1, ('c1',), {'r1': 'tracking.jsonl:4'})
-    >>> [r.id for r in staged.records()]
-    ['r1']
+    >>> staged.count, staged.involves, [(at, r.id) for at, r in staged.read()]
+    (1, ('c1',), [('tracking.jsonl:4', 'r1')])
     """
 
     def __init__(self) -> None:
