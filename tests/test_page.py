@@ -426,6 +426,51 @@ def test_one_filter_drives_the_views_the_list_and_the_hotspots(
     context.close()
 
 
+def test_a_filter_change_redraws_only_what_changed(page_service: Service, browser: Any, area: dict[str, Any]) -> None:
+    """A type ticked off and on again leaves the page as it was, and the drawings are not built
+    again: the places whose marker did not change keep it, the network's elements keep their data,
+    and a link clicked afterwards shows its evidence."""
+    context, page = signed_in(browser, page_service, page_service.token("analyst", (area["locality"],), user="ana"))
+    page.get_by_test_id("at-risk-item").first.wait_for(timeout=60_000)
+    markers = """() => { const out = []; document.querySelector('#map').leaflet.eachLayer((l) => {
+        if (!l.getRadius) return;
+        const at = l.getLatLng();
+        out.push([at.lat, at.lng, l.getRadius(), l.options.color, l.getTooltip().getContent(), l.__tag || 0]); });
+        return out.sort(); }"""
+    # every marker and element tagged, and each change of an element's data counted
+    page.evaluate(
+        """() => { let k = 0;
+        document.querySelector('#map').leaflet.eachLayer((l) => { if (l.getRadius) l.__tag = ++k; });
+        const cy = document.querySelector('#network').cy;
+        globalThis.changed = 0;
+        cy.on('data position', () => { globalThis.changed += 1; }); }"""
+    )
+    before = page.evaluate(markers)
+    nodes = page.evaluate("() => document.querySelector('#network').cy.nodes().length")
+    assert len(before) > 20 and nodes > 20
+    page.locator("details.types summary").click()
+    box = page.locator("#types input[value=SEEN_AT]")
+    for act in (box.uncheck, box.check):
+        stamp = page.evaluate("() => document.querySelector('#main').dataset.drawn")
+        act()
+        page.wait_for_function("(b) => document.querySelector('#main').dataset.drawn !== b", arg=stamp, timeout=60_000)
+    after = page.evaluate(markers)
+    # the same places, with the same look and words, as before
+    assert [m[:5] for m in after] == [m[:5] for m in before]
+    # most markers are those drawn first (the hotspots among them were changed twice, and drawn anew)
+    kept = sum(1 for m in after if m[5])
+    assert kept >= len(after) // 2, (kept, len(after))
+    # the network's elements were updated only where they changed: far fewer than one change each
+    assert page.evaluate("() => globalThis.changed") < nodes // 2
+    # the links' evidence is that of the filter now in force
+    page.evaluate(
+        """() => { const cy = document.querySelector('#network').cy; cy.edges('[type = "SEEN_AT"]')[0].emit('tap'); }"""
+    )
+    page.get_by_test_id("evidence-drawer").wait_for(timeout=30_000)
+    assert "seen at" in page.get_by_test_id("evidence-drawer").inner_text().lower()
+    context.close()
+
+
 def test_the_page_and_the_command_line_rank_alike(page_service: Service, browser: Any, area: dict[str, Any]) -> None:
     """One definition of the analysis: an administrator's page for a locality lists the children,
     scores and reasons that ``contextgraph analyse --locality`` gives, and says as of when."""

@@ -419,16 +419,23 @@ function nodeElement(n, position) {
   return { group: "nodes", data: { id: n.id, label: n.name, kind: n.kind, colour: colour(n), shape: SHAPES[n.kind] || "ellipse" }, position };
 }
 
+// An edge's fact is kept beside the drawing (``state.factOf``), not in its data: a filter change
+// brings new facts for the same links, and data changed in Cytoscape restyles the element.
+function edgeId(e) {
+  return `${e.type}|${e.source}|${e.target}`;
+}
+
 function edgeElement(e) {
   return {
     group: "edges",
-    data: { id: `${e.type}|${e.source}|${e.target}`, source: e.source, target: e.target, type: e.type, colour: EDGE_COLOURS[e.type] || "#777", dashed: DASHED.has(e.type) ? "dashed" : "solid", fact: e },
+    data: { id: edgeId(e), source: e.source, target: e.target, type: e.type, colour: EDGE_COLOURS[e.type] || "#777", dashed: DASHED.has(e.type) ? "dashed" : "solid" },
   };
 }
 
 function drawNetwork() {
   const { nodes, edges } = state.data;
   state.byId = new Map(nodes.map((n) => [n.id, n]));
+  state.factOf = new Map(edges.map((e) => [edgeId(e), e]));
   state.edgesOf = new Map();
   for (const e of edges) {
     for (const x of [e.source, e.target]) {
@@ -485,7 +492,7 @@ function drawNetwork() {
     expand(ev.target.id());
     evidenceFor(ev.target.id());
   });
-  state.cy.on("tap", "edge", (ev) => evidenceForLink(ev.target.data("fact")));
+  state.cy.on("tap", "edge", (ev) => evidenceForLink(state.factOf.get(ev.target.id())));
   // right-click (or long press) hides a node; "show hidden" brings them back
   state.cy.on("cxttap", "node", (ev) => {
     ev.target.addClass("hidden");
@@ -504,21 +511,27 @@ function drawNetwork() {
 }
 
 // The network's elements changed in place: as a new drawing would show them (focus, hidden nodes
-// and selection cleared), without building the drawing again.
+// and selection cleared), without building the drawing again. Only what changed is touched: each
+// element restyled costs Cytoscape time, and a filter change leaves most of them as they were.
 function updateNetwork(elements) {
   const cy = state.cy;
   const want = new Map(elements.map((e) => [e.data.id, e]));
   cy.batch(() => {
-    cy.elements().unselect();
-    cy.elements().removeClass("faded hidden off");
     cy.elements().filter((x) => !want.has(x.id())).remove();
+    cy.$(":selected").unselect();
+    cy.$(".faded, .hidden, .off").removeClass("faded hidden off");
     const added = [];
     for (const [id, e] of want) {
       const have = cy.getElementById(id);
-      if (have.empty()) added.push(e);
-      else {
-        have.data(e.data);
-        if (e.group === "nodes") have.position(e.position);
+      if (have.empty()) {
+        added.push(e);
+        continue;
+      }
+      const was = have.data();
+      if (Object.keys(e.data).some((k) => was[k] !== e.data[k])) have.data(e.data);
+      if (e.group === "nodes") {
+        const at = have.position();
+        if (at.x !== e.position.x || at.y !== e.position.y) have.position(e.position);
       }
     }
     if (added.length) cy.add(added);
@@ -588,8 +601,7 @@ function expand(id, most = 80) {
     });
     for (const x of [id, ...unique]) {
       for (const e of state.edgesOf.get(x) || []) {
-        const key = `${e.type}|${e.source}|${e.target}`;
-        if (cy.getElementById(key).empty() && !cy.getElementById(e.source).empty() && !cy.getElementById(e.target).empty()) cy.add(edgeElement(e));
+        if (cy.getElementById(edgeId(e)).empty() && !cy.getElementById(e.source).empty() && !cy.getElementById(e.target).empty()) cy.add(edgeElement(e));
       }
     }
   });
@@ -867,43 +879,58 @@ function recency(iso, latest) {
 function drawMap(geojson) {
   if (!state.map) {
     state.map = L.map("map", { preferCanvas: true, attributionControl: Boolean(state.config.tiles) });
+    $("map").leaflet = state.map; // for automation: the map's Leaflet instance
     if (state.config.tiles) {
       L.tileLayer(state.config.tiles, { attribution: state.config.tile_attribution || "", crossOrigin: true }).addTo(state.map);
     }
   }
   const map = state.map;
-  if (state.layer) state.layer.remove();
-  const layer = L.featureGroup();
+  // the markers are kept between drawings, by place: a filter change replaces only those whose
+  // look or words changed (building thousands again costs the page more than the change)
+  if (!state.layer) state.layer = L.featureGroup();
+  const layer = state.layer;
+  if (state.hull) state.hull.remove();
   const points = geojson.features.map((f) => [f.geometry.coordinates[1], f.geometry.coordinates[0]]);
-  if (points.length >= 3) L.polygon(hull(points), { color: "#455a64", weight: 1, dashArray: "4 4", fill: true, fillOpacity: 0.05, interactive: false }).addTo(layer);
+  state.hull = points.length >= 3 ? L.polygon(hull(points), { color: "#455a64", weight: 1, dashArray: "4 4", fill: true, fillOpacity: 0.05, interactive: false }) : null;
   const hot = new Map(state.hotspots.map((h) => [h.id, h]));
   const top = Math.max(1, ...state.hotspots.map((h) => h.score));
   const latest = Math.max(0, ...state.hotspots.map((h) => (h.lastSeen ? Date.parse(h.lastSeen) : 0)));
+  const kept = state.markers || new Map();
+  const markers = new Map();
   for (const f of geojson.features) {
     const [lon, lat] = f.geometry.coordinates;
     const h = hot.get(f.id);
     const school = f.properties.kind === "school";
-    const marker = L.circleMarker([lat, lon], {
+    const look = {
       radius: h ? 5 + 12 * (h.score / top) : 3,
       color: h ? recency(h.lastSeen, latest) : school ? "#455a64" : "#1565c0",
       weight: h ? 2 : 1,
       fillOpacity: h ? 0.55 : 0.35,
-    });
-    if (h && h.rank <= 10) {
-      // the top places are named on the map itself (a layer has one tooltip: the label)
-      marker.bindTooltip(`${h.rank}. ${f.properties.name}`, { permanent: true, direction: "right", className: "place-label", offset: [6, 0] });
-    } else {
-      marker.bindTooltip(h ? `${f.properties.name} — ${h.text}` : f.properties.name, { direction: "auto" });
+    };
+    // the top places are named on the map itself (a layer has one tooltip: the label)
+    const label = h && h.rank <= 10;
+    const words = label ? `${h.rank}. ${f.properties.name}` : h ? `${f.properties.name} — ${h.text}` : f.properties.name;
+    const key = JSON.stringify([lat, lon, look, label, words]);
+    const was = kept.get(f.id);
+    if (was && was.key === key) {
+      markers.set(f.id, was);
+      kept.delete(f.id);
+      continue;
     }
+    const marker = L.circleMarker([lat, lon], look);
+    marker.bindTooltip(words, label ? { permanent: true, direction: "right", className: "place-label", offset: [6, 0] } : { direction: "auto" });
     marker.on("click", () => evidenceFor(f.id));
-    marker.addTo(layer);
+    markers.set(f.id, { key, marker });
   }
+  for (const { marker } of kept.values()) layer.removeLayer(marker);
+  state.markers = markers;
   // the view first: a permanent label is placed only on a map that has one
   state.bounds = points.length ? L.latLngBounds(points).pad(0.1) : null;
   if (points.length) map.fitBounds(state.bounds);
   else map.setView([54.5, -2.5], 5);
-  layer.addTo(map);
-  state.layer = layer;
+  if (state.hull) state.hull.addTo(map).bringToBack(); // beneath the markers kept from before
+  for (const { marker } of markers.values()) if (!layer.hasLayer(marker)) marker.addTo(layer);
+  if (!map.hasLayer(layer)) layer.addTo(map);
   $("map-legend").replaceChildren(
     ...[
       ["#c62828", "hotspot, linked within 90 days of the latest"],
@@ -1323,7 +1350,12 @@ async function start() {
     const types = chosenTypes();
     if (state.cy && !(types && !types.length)) {
       const on = types ? new Set(types) : null;
-      state.cy.batch(() => state.cy.edges().forEach((e) => e.toggleClass("off", on !== null && !on.has(e.data("type")))));
+      const cy = state.cy;
+      cy.batch(() => {
+        // only the links whose type changed are restyled
+        cy.edges(".off").filter((e) => on === null || on.has(e.data("type"))).removeClass("off");
+        if (on) cy.edges().filter((e) => !on.has(e.data("type")) && !e.hasClass("off")).addClass("off");
+      });
       $("main").dataset.filtered = String(Math.round(performance.now()));
     }
     refilter();
