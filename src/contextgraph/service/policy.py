@@ -14,6 +14,7 @@ they name every role.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Final, Literal
 
 from ..model import KINDS, REL_TYPES
@@ -142,6 +143,7 @@ PEOPLE: Final = frozenset(k for k, kind in KINDS.items() if kind.person)
 """The kinds that are people: what a view asked for by initials shows so."""
 
 
+@cache  # asked for each entity of a map: a handful of answers
 def by_initials(role_name: str, asked: bool = False) -> frozenset[str]:
     """The kinds a user sees by initials: children for a role that sees them only so, and every
     person when the user asked for initials (the page's "Initials only", for sharing).

@@ -4,6 +4,7 @@ the same as plain JSON and GeoJSON for drawing, each kept until the store change
 from __future__ import annotations
 
 from datetime import date as Date
+from functools import lru_cache
 from typing import Any, cast
 
 import numpy as np
@@ -320,6 +321,7 @@ def _labels(ctx: Context, ids: list[str]) -> dict[str, Label]:
     return {x: held[x] for x in ids if x in held}
 
 
+@lru_cache(maxsize=1 << 16)  # two for each link of a map, over a few thousand days
 def _iso(day_number: int) -> str | None:
     return None if day_number < 0 else Date.fromordinal(day_number + 719163).isoformat()
 
