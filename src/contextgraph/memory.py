@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+_lock = threading.Lock()
+_depth = 0
+_resume = False
 
 
 @contextmanager
@@ -16,13 +21,31 @@ def paused_gc(keep: bool = False) -> Iterator[None]:
     (``gc.freeze``): a batch read to be written is held until written and then freed by its
     reference counts, and a collection walking its millions of objects once the pause ends took
     about a second at force scale while finding nothing to free.
+
+    Pauses may overlap, in one thread or several (the service computes answers in threads): the
+    collector resumes when the last of them ends, if it ran when the first began.
+
+    >>> import gc
+    >>> with paused_gc():
+    ...     with paused_gc():
+    ...         pass
+    ...     gc.isenabled()
+    False
+    >>> gc.isenabled()
+    True
     """
-    was = gc.isenabled()
-    gc.disable()
+    global _depth, _resume
+    with _lock:
+        if _depth == 0:
+            _resume = gc.isenabled()
+            gc.disable()
+        _depth += 1
     try:
         yield
     finally:
         if keep:
             gc.freeze()
-        if was:
-            gc.enable()
+        with _lock:
+            _depth -= 1
+            if _depth == 0 and _resume:
+                gc.enable()

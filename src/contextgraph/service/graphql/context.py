@@ -22,6 +22,7 @@ from ...analysis.results import Analysis
 from ...errors import ContextGraphError
 from ...ingest.writes import changeable, linkable
 from ...limits import Limits
+from ...memory import paused_gc
 from ...model import Entity
 from ...store import Filter, Store, StoreError
 from .. import policy
@@ -77,7 +78,8 @@ class Analyses:
                 if version == self.version and key in self.kept:
                     return self.kept[key]
             try:
-                value = compute()
+                with paused_gc():  # thousands of short-lived objects, none cyclic
+                    value = compute()
             finally:
                 with self.lock:
                     self.busy.pop(key, None)
