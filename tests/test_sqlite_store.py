@@ -21,9 +21,25 @@ from .data import ENTITIES, RELATIONSHIPS, rel
 def test_one_file_in_wal_mode_with_full_sync(tmp_path: Path) -> None:
     s = open_store(f"sqlite:///{tmp_path / 'a.db'}")
     assert isinstance(s, SQLiteStore)
-    assert s._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    mode = "PRAGMA journal_mode"
+    assert s._db.execute(mode).fetchone()[0] == "delete", "a new file's first load is journalled by rollback"
+    s.upsert(ENTITIES, RELATIONSHIPS)
+    assert s._db.execute(mode).fetchone()[0] == "wal"
     assert s._db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
     assert s.schema_version == len(MIGRATIONS)
+    s.close()
+    unwritten = open_store(f"sqlite:///{tmp_path / 'b.db'}")
+    unwritten.close()
+    assert sqlite3.connect(tmp_path / "b.db").execute(mode).fetchone()[0] == "wal", "closed unwritten: WAL too"
+
+
+def test_first_write_into_a_new_file_keeps_the_index_it_built(tmp_path: Path) -> None:
+    s = SQLiteStore(tmp_path / "a.db")
+    s.upsert(ENTITIES, RELATIONSHIPS)
+    built = s._ix
+    assert {n.id for n in s.neighbourhood("p-1", 1).nodes} == {"p-1", "c-1", "g-1"}
+    assert s._ix is built, "the change of journal mode is not taken for another connection's write"
+    assert s.save_index()
     s.close()
 
 

@@ -56,9 +56,12 @@ class SQLiteStore(Store):
         self.url = f"sqlite:///{self.path}"
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
+        self._first_load = not self.path.exists() or self.path.stat().st_size == 0
         self._db = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
         try:
             self._db.executescript(sql("settings"))
+            if self._first_load:
+                self._db.execute(sql("first_load")).fetchall()
             self._migrate()
         except sqlite3.DatabaseError as e:  # a file that is not a database, or a damaged one
             self._db.close()
@@ -94,6 +97,15 @@ class SQLiteStore(Store):
             except BaseException:
                 self._db.execute(sql("rollback"))
                 raise
+
+    def _write_ahead(self) -> None:
+        """The file in write-ahead-log mode once its first write (or the store's close) is done."""
+        if self._first_load:  # tried again at the next write or the close if another connection held the file
+            with contextlib.suppress(sqlite3.OperationalError):
+                was = self._db.execute(sql("data_version")).fetchone()[0]
+                self._first_load = self._db.execute(sql("write_ahead")).fetchone()[0] != "wal"
+                if self._data_version == was:  # the change of mode is not another connection's write
+                    self._data_version = self._db.execute(sql("data_version")).fetchone()[0]
 
     @property
     def schema_version(self) -> int:
@@ -186,6 +198,7 @@ class SQLiteStore(Store):
                 self._keep_head(tx)
                 self._db.execute(sql("renew_stamp"))
                 self._db.execute(sql("commit"))
+                self._write_ahead()
                 self._head_kept()
                 self._writes += 1
                 self._ix_saved = False
@@ -349,4 +362,5 @@ class SQLiteStore(Store):
             if ix is not None and not self._ix_saved and len(ix.ids) + len(ix.e_src) >= self.snapshot_min:
                 with contextlib.suppress(sqlite3.Error):  # only a copy to open faster: the file is complete
                     self.save_index()
+            self._write_ahead()
             self._db.close()

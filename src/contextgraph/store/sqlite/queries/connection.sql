@@ -10,6 +10,16 @@ PRAGMA busy_timeout = 10000;
 PRAGMA cache_size = -262144;
 PRAGMA secure_delete = ON;
 
+-- name: first_load
+-- A new file is filled in rollback-journal mode until its first write is committed: pages added
+-- at the end of a file are not journalled, so a first load writes each page once, not twice (to
+-- the write-ahead log, then into the file), and is as atomic and durable.
+PRAGMA journal_mode = DELETE
+
+-- name: write_ahead
+-- The file's mode from its first write on (kept in the file).
+PRAGMA journal_mode = WAL
+
 -- name: data_version
 -- Changes when another connection has committed a write to the file.
 PRAGMA data_version
