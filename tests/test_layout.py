@@ -124,6 +124,7 @@ GRAPHQL = PACKAGE / "service" / "graphql"
 GRAPHQL_ORDER = [
     "context",
     "execution",
+    "guard",
     "types",
     "types.tracking",
     "types.entities",
@@ -181,7 +182,8 @@ def test_the_architecture_page_names_each_graphql_module(name: str) -> None:
 
 def test_the_command_line_loads_only_what_a_command_needs(tmp_path: Path) -> None:
     """``--help`` loads no store, analysis, extraction or service; ``stats`` no service, analysis,
-    array or graph library. (The time these take is measured in bench/cli_bench.py.)"""
+    array or graph library; ``import`` none of the web service's libraries. (The time these take is
+    measured in bench/cli_bench.py.)"""
     heavy = [
         "numpy",
         "networkx",
@@ -189,6 +191,8 @@ def test_the_command_line_loads_only_what_a_command_needs(tmp_path: Path) -> Non
         "neo4j",
         "strawberry",
         "fastapi",
+        "graphql",
+        "starlette",
         "igraph",
         "rapidfuzz",
         "contextgraph.notes.extract",
@@ -211,6 +215,11 @@ def test_the_command_line_loads_only_what_a_command_needs(tmp_path: Path) -> Non
     assert loaded("--help") == []
     url = f"sqlite:///{tmp_path / 'empty.db'}"
     assert loaded("stats", "--store", url) == []
+    folder = tmp_path / "area"
+    folder.mkdir()
+    (folder / "entities.jsonl").write_text('{"id": "c-1", "kind": "child", "name": "Ann Bell"}\n', encoding="utf-8")
+    web = {"strawberry", "fastapi", "graphql", "starlette"}
+    assert not web & set(loaded("import", str(folder), "--store", f"sqlite:///{tmp_path / 'new.db'}"))
 
 
 @pytest.mark.parametrize(

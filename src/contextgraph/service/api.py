@@ -47,7 +47,7 @@ from ..interchange import (
     export_lines,
     read_folder,
 )
-from ..limits import SETTINGS, BodyLimit, LimitError, Limits, loads, unpack
+from ..limits import SETTINGS, LimitError, Limits, loads, unpack
 from ..model import REL_TYPES, Entity
 from ..notes.parse import NoteError
 from ..settings import DEV as ENV_DEV
@@ -62,6 +62,7 @@ from ..store import Store, StoreError, open_store, store_url
 from ..store.types import Warmable
 from .audit import AuditError, AuditLog, Journal, acting, audit_path
 from .auth import AuthError, LocalKeys, Principal, Verifier
+from .body_limit import BodyLimit
 from .graphql import NO_PURPOSE, Analyses, Context, RequestError, schema, sdl
 
 _FILES = (ENTITIES_FILE, RELATIONSHIPS_FILE, JUDGEMENTS_FILE, TRACKING_FILE)

@@ -21,9 +21,10 @@ from strawberry.extensions import (
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
-from ...limits import Limits, QueryGuard, QueryRules
+from ...limits import Limits
 from .context import MAX_MAP, MAX_PAGE, RequestError
 from .execution import Budgeted, FastLists, fast_lists
+from .guard import QueryGuard, QueryRules
 from .mutation import Mutation
 from .query import Query
 
@@ -41,7 +42,7 @@ UNBOUNDED = 100
 
 
 def query_rules(limits: Limits) -> QueryRules:
-    """How a query's cost is estimated (see :class:`contextgraph.limits.QueryRules`) and which
+    """How a query's cost is estimated (see :class:`contextgraph.service.graphql.guard.QueryRules`) and which
     texts are bounded: a search's text and a note's name."""
     return QueryRules(
         limits=limits,
