@@ -375,3 +375,11 @@ def test_a_file_that_is_not_a_store_is_refused_in_one_line(tmp_path: Path) -> No
     with pytest.raises(StoreError, match=r"notes\.db: not a store that can be opened"):
         open_store(f"sqlite:///{f}")
     assert f.read_text(encoding="utf-8") == "minutes of the meeting, not a database\n"  # left as it was
+
+
+def test_a_new_store_closed_twice_is_closed(tmp_path: Path) -> None:
+    s = SQLiteStore(tmp_path / "a.db")
+    s._first_load = True  # as if another connection had kept the file from turning to WAL
+    s.close()
+    s._first_load = True
+    s.close()

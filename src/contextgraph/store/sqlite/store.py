@@ -101,7 +101,7 @@ class SQLiteStore(Store):
     def _write_ahead(self) -> None:
         """The file in write-ahead-log mode once its first write (or the store's close) is done."""
         if self._first_load:  # tried again at the next write or the close if another connection held the file
-            with contextlib.suppress(sqlite3.OperationalError):
+            with contextlib.suppress(sqlite3.Error):  # never fails a write already committed, or a close
                 was = self._db.execute(sql("data_version")).fetchone()[0]
                 self._first_load = self._db.execute(sql("write_ahead")).fetchone()[0] != "wal"
                 if self._data_version == was:  # the change of mode is not another connection's write
