@@ -1,9 +1,9 @@
 -- The embedded store's connection settings and transaction control.
 
 -- name: settings
--- Write-ahead log, every commit flushed, a deleted value overwritten rather than left in a
--- free page, and a quarter of a gigabyte of page cache.
-PRAGMA journal_mode = WAL;
+-- Every commit flushed, a deleted value overwritten rather than left in a free page, and a
+-- quarter of a gigabyte of page cache. The journal's mode follows: write_ahead, or first_load
+-- for a new file.
 PRAGMA synchronous = FULL;
 PRAGMA foreign_keys = OFF;
 PRAGMA busy_timeout = 10000;
@@ -17,7 +17,7 @@ PRAGMA secure_delete = ON;
 PRAGMA journal_mode = DELETE
 
 -- name: write_ahead
--- The file's mode from its first write on (kept in the file).
+-- A write-ahead log: the file's mode from its first write on (kept in the file).
 PRAGMA journal_mode = WAL
 
 -- name: data_version
