@@ -41,9 +41,12 @@ function namesWanted() {
   return state.me && state.me.role !== "mace" && $("initials").checked ? "initials" : "full";
 }
 
+// one formatter for every date shown (making one for each date costs the page a redraw's time)
+const LONG_DATE = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
+
 function longDate(iso) {
   if (!iso) return "";
-  return new Date(iso + "T00:00:00Z").toLocaleDateString("en-GB", { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
+  return LONG_DATE.format(new Date(iso + "T00:00:00Z"));
 }
 
 // --- the API -------------------------------------------------------------------------------
@@ -456,7 +459,7 @@ function drawNetwork() {
     if (Array.isArray(at) && at.length === 2 && at.every(Number.isFinite)) [n.x, n.y] = at;
   }
   const drawn = new Set(start.map((n) => n.id));
-  $("people-list").replaceChildren(...nodes.filter((n) => PEOPLE.has(n.kind)).map((n) => el("option", { value: n.name })));
+  state.people = null; // the path form's suggestions are made again when it is next opened
   const elements = [
     ...start.map((n) => nodeElement(n, { x: n.x, y: n.y })),
     ...edges.filter((e) => drawn.has(e.source) && drawn.has(e.target)).map(edgeElement),
@@ -876,6 +879,11 @@ function recency(iso, latest) {
   return days < 90 ? "#c62828" : days < 365 ? "#ef6c00" : "#f9a825";
 }
 
+// A place's tooltip: the top places' names always shown beside them, the others' words on hover.
+function tooltip(label) {
+  return label ? { permanent: true, direction: "right", className: "place-label", offset: [6, 0] } : { direction: "auto" };
+}
+
 function drawMap(geojson) {
   if (!state.map) {
     state.map = L.map("map", { preferCanvas: true, attributionControl: Boolean(state.config.tiles) });
@@ -910,24 +918,37 @@ function drawMap(geojson) {
     // the top places are named on the map itself (a layer has one tooltip: the label)
     const label = h && h.rank <= 10;
     const words = label ? `${h.rank}. ${f.properties.name}` : h ? `${f.properties.name} — ${h.text}` : f.properties.name;
-    const key = JSON.stringify([lat, lon, look, label, words]);
+    const at = `${lat},${lon}`;
+    const key = JSON.stringify([look, label, words]);
     const was = kept.get(f.id);
-    if (was && was.key === key) {
-      markers.set(f.id, was);
+    if (was && was.at === at && was.label === label) {
+      // the same place, named on the map or not as before: kept as it was, or changed in place
+      // (making a marker again costs the page more than the change); one that becomes or stops
+      // being one of the top places is made again, with its label
       kept.delete(f.id);
+      if (was.key !== key) {
+        was.marker.setStyle(look);
+        was.marker.setTooltipContent(words);
+      }
+      markers.set(f.id, { at, key, label, marker: was.marker });
       continue;
     }
     const marker = L.circleMarker([lat, lon], look);
-    marker.bindTooltip(words, label ? { permanent: true, direction: "right", className: "place-label", offset: [6, 0] } : { direction: "auto" });
+    marker.bindTooltip(words, tooltip(label));
     marker.on("click", () => evidenceFor(f.id));
-    markers.set(f.id, { key, marker });
+    markers.set(f.id, { at, key, label, marker });
   }
   for (const { marker } of kept.values()) layer.removeLayer(marker);
   state.markers = markers;
-  // the view first: a permanent label is placed only on a map that has one
+  // the view first: a permanent label is placed only on a map that has one; the same places under
+  // another filter keep the view the reader left them in
   state.bounds = points.length ? L.latLngBounds(points).pad(0.1) : null;
-  if (points.length) map.fitBounds(state.bounds);
-  else map.setView([54.5, -2.5], 5);
+  const box = state.bounds ? state.bounds.toBBoxString() : "";
+  if (box !== state.fitted) {
+    if (points.length) map.fitBounds(state.bounds);
+    else map.setView([54.5, -2.5], 5);
+    state.fitted = box;
+  }
   if (state.hull) state.hull.addTo(map).bringToBack(); // beneath the markers kept from before
   for (const { marker } of markers.values()) if (!layer.hasLayer(marker)) marker.addTo(layer);
   if (!map.hasLayer(layer)) layer.addTo(map);
@@ -1073,7 +1094,16 @@ const PATH_QUERY = `query($a: ID!, $b: ID!) {
     steps { source target links { type source target firstSeen lastSeen grading count sources } } }
 }`;
 
+// The names of the people in view, suggested as a path's other end: made when a path form opens
+// (thousands of suggestions made on every redraw would cost each filter change their time).
+function suggestPeople() {
+  if (state.people || !state.data) return;
+  state.people = state.data.nodes.filter((n) => PEOPLE.has(n.kind)).map((n) => n.name);
+  $("people-list").replaceChildren(...state.people.map((name) => el("option", { value: name })));
+}
+
 function pathForm(fromId) {
+  suggestPeople();
   const input = el("input", { type: "search", placeholder: "a name, then Enter", "data-testid": "path-to" });
   input.setAttribute("list", "people-list");
   const form = el("form", { class: "path-form", "data-testid": "path-form" }, el("label", {}, "How is this linked to ", input), el("button", { type: "submit" }, "Find links"));
