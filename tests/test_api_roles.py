@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -249,3 +250,36 @@ def test_changes_since_a_day_after_the_latest_fact_are_none(service: Service) ->
         "links": [],
         "childrenRaised": [],
     }
+
+
+def test_a_saved_view_names_only_what_its_saver_sees_and_shows_each_reader_only_what_they_see(
+    service: Service, _audit_log: Path
+) -> None:
+    """Saving a view that names an entity outside the saver's view is refused, in the same words
+    whether it exists or not, so no one can plant another locality's child in the access log of
+    whoever opens the view; a shared view shows each reader only the pins, focus and notes on
+    entities they may see, and notes only to those who see as much as the one who wrote them."""
+    ana, bob = service.token("analyst", user="ana"), service.token("chair", user="bob")
+    mace, ann = service.token("mace", user="mia"), service.token("analyst", user="ann")
+    for planted in ("c-3", "no-such-id"):  # West's child, and an invented id
+        state = {"focus": "c-1", "pinned": {planted: [0, 0]}}
+        msg = service.error(SAVE, mace, n="x", l="East", s=state, sh=True).replace(repr(planted), "ID")
+        assert msg == "state names ID, not an entity you may see: nothing was saved"
+    assert "must be an object" in service.error(SAVE, ana, n="x", l="East", s={"notes": ["c-1"]}, sh=True)
+    assert service.data(VIEWS, ana, l="East")["savedViews"] == []
+    words = "Kyle Benson was seen at the flat"
+    state = {"focus": "c-1", "pinned": {"c-1": [1, 2], "l-1": [3, 4]}, "notes": {"c-1": words}}
+    saved = service.data(SAVE, ana, n="For the group", l="East", s=state, sh=True)["saveView"]
+    assert saved["state"] == state
+    views = """query($l: String!) { savedViews(locality: $l) { id state withheld } }"""
+    # another analyst cleared as the writer: everything; a chair (P only) and MACE: no notes
+    assert service.data(views, ann, l="East")["savedViews"] == [{"id": saved["id"], "state": state, "withheld": 0}]
+    for reader in (bob, mace):
+        (got,) = service.data(views, reader, l="East")["savedViews"]
+        assert got["withheld"] == 1 and got["state"]["notes"] == {} and words not in json.dumps(got)
+        assert got["state"]["pinned"] == state["pinned"]
+    # each reading is logged with what it showed, and only that
+    logged = [json.loads(x) for x in _audit_log.read_text().splitlines()]
+    reads = [r for r in logged if r["operation"] == "consultation" and "savedViews" in json.dumps(r)]
+    assert reads and all(set(r["subjects"]) <= {"c-1", "l-1"} for r in reads)
+    assert not [r for r in logged if {"c-3", "no-such-id"} & set(r.get("subjects") or [])]

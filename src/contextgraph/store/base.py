@@ -533,9 +533,19 @@ class Store(ABC):
         """The views saved for the mapping page, oldest first."""
         return [SavedView.from_record(r) for r in self.read(lambda tx: tx.records("views"))]
 
-    def save_view(self, name: str, user: str, locality: str, state: dict[str, Any], shared: bool = False) -> SavedView:
-        """Save a view of the page (a new record; the same name may be saved again)."""
-        rec = new_record("view", name=name, user=user, locality=locality, state=state, shared=shared)
+    def save_view(
+        self,
+        name: str,
+        user: str,
+        locality: str,
+        state: dict[str, Any],
+        shared: bool = False,
+        reach: tuple[str, str] | None = None,
+    ) -> SavedView:
+        """Save a view of the page (a new record; the same name may be saved again); ``reach``: the
+        role and clearance of the one saving it."""
+        more = {"role": reach[0], "clearance": reach[1]} if reach else {}
+        rec = new_record("view", name=name, user=user, locality=locality, state=state, shared=shared, **more)
         self.add_records([("views", rec)])
         return SavedView.from_record(rec)
 

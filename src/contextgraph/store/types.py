@@ -264,6 +264,9 @@ class SavedView:
     at: str
     state: dict[str, Any]
     shared: bool = False
+    reach: tuple[str, str] | None = None
+    """What the one who saved it could see: their role and clearance (None: not recorded, as in
+    views saved before it was). Notes written on a view are shown only to readers who see as much."""
 
     @property
     def day(self) -> str:
@@ -281,4 +284,5 @@ class SavedView:
             at=str(rec["at"]),
             state=dict(rec.get("state") or {}),
             shared=bool(rec.get("shared", False)),
+            reach=(str(rec["role"]), str(rec["clearance"])) if rec.get("role") and rec.get("clearance") else None,
         )

@@ -26,7 +26,7 @@ from .query import queued
 from .types.entities import EntityView, RelationshipView, ServiceCode, entity_view, rel_view
 from .types.notes import NoteCommit, NoteEdits, commit_view, edits_of
 from .types.tracking import TrackingRecordView, record_view
-from .types.views import SavedViewType, saved_view
+from .types.views import SavedViewType, check_state, saved_view
 from .types.writes import EntityInput, Erasure, IngestResult, LinkInput, QueuedFactView, queued_view
 
 MAX_VIEW_STATE = 64 * 1024
@@ -300,10 +300,12 @@ class Mutation:
             raise RequestError("state must be a JSON object")
         if len(json.dumps(state)) > MAX_VIEW_STATE:
             raise RequestError(f"state is larger than {MAX_VIEW_STATE // 1024} KB")
+        check_state(ctx, state)
         try:
             ctx.log.ready()
             with ctx.acting({"graphql": "saveView", "locality": locality}):
-                v = ctx.store.save_view(name, ctx.who.user, locality, dict(state), shared)
+                reach = (ctx.who.role, ctx.who.clearance)
+                v = ctx.store.save_view(name, ctx.who.user, locality, dict(state), shared, reach)
         except AuditError as exc:
             raise RequestError("the access log cannot be written; nothing was saved") from exc
         return saved_view(v, ctx)

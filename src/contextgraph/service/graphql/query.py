@@ -3,7 +3,7 @@ sources, a note's preview, queued facts and places without coordinates."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, cast
 
 import strawberry
 from strawberry.types import Info
@@ -38,7 +38,7 @@ from .types.entities import EntityKind, EntityView, Network, RelationshipType, S
 from .types.notes import NotePreview, preview_view
 from .types.paths import PathView, path_views
 from .types.report import PartnershipReportView, report
-from .types.views import SavedViewType, entities_in, saved_view, visible_views
+from .types.views import SavedViewType, entities_in, saved_view, seen_by, visible_views
 from .types.writes import QueuedFactView, queued_view
 
 MAX_PATH = 6
@@ -136,8 +136,12 @@ class Query:
     def saved_views(self, info: Info[Context, None], locality: str) -> list[SavedViewType]:
         ctx = info.context
         found = visible_views(ctx, locality)
-        ctx.consulted(sorted({x for v in found for x in entities_in(v.state)}), "savedViews")
-        return [saved_view(v, ctx) for v in reversed(found)]
+        seen = seen_by(ctx, sorted({x for v in found for x in entities_in(v.state)}))
+        shown = [saved_view(v, ctx, seen) for v in reversed(found)]
+        # what is logged as consulted is what is shown: an id of another's view this user may not
+        # see is neither shown nor put in their record
+        ctx.consulted(sorted({x for v in shown for x in entities_in(cast(dict[str, Any], v.state))}), "savedViews")
+        return shown
 
     @strawberry.field(description="Entities by name or alias within your localities, best first.")
     def search(

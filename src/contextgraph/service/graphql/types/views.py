@@ -8,7 +8,8 @@ import strawberry
 from strawberry.scalars import JSON
 
 from ....store.types import SavedView
-from ..context import Context
+from ... import policy
+from ..context import Context, RequestError
 
 
 @strawberry.type(name="SavedView", description="A view of the mapping page saved by name for a meeting.")
@@ -20,23 +21,59 @@ class SavedViewType:
     saved_at: str = strawberry.field(description="When it was saved (ISO 8601).")
     state: JSON = strawberry.field(
         description="The page's filter and drawing as saved: since, until, types, undated, initials, focus, "
-        "pinned positions and notes on entities."
+        "pinned positions and notes on entities; of the entities, only those you may see."
     )
     shared: bool = strawberry.field(description="Whether the others of the locality may open it.")
     mine: bool
+    withheld: int = strawberry.field(
+        description="How many of its pins, notes and focus are not shown to you: on entities you may not see, "
+        "or notes written by someone who sees more than you (their words may say what you may not read)."
+    )
 
 
-def saved_view(v: SavedView, ctx: Context) -> SavedViewType:
+def saved_view(v: SavedView, ctx: Context, seen: set[str] | None = None) -> SavedViewType:
+    """``v`` as its reader may see it: of its focus, pins and notes, those on entities in ``seen``
+    (every one when None: the reader saved it), and its notes only if the reader sees as much as
+    the one who saved it."""
+    state, withheld = dict(v.state), 0
+    if seen is not None:
+        state, withheld = _as_read(v, ctx, seen)
     return SavedViewType(
         id=strawberry.ID(v.id),
         name=v.name,
         user=v.user,
         locality=v.locality,
         saved_at=v.at,
-        state=cast(JSON, v.state),
+        state=cast(JSON, state),
         shared=v.shared,
         mine=v.user == ctx.who.user,
+        withheld=withheld,
     )
+
+
+def _as_read(v: SavedView, ctx: Context, seen: set[str]) -> tuple[dict[str, Any], int]:
+    state, withheld = dict(v.state), 0
+    if isinstance(state.get("focus"), str) and state["focus"] not in seen:
+        del state["focus"]
+        withheld += 1
+    notes_too = v.user == ctx.who.user or _sees_as_much(ctx, v.reach)
+    for key in ("pinned", "notes"):
+        if isinstance(state.get(key), dict):
+            kept = {k: x for k, x in state[key].items() if k in seen and (key == "pinned" or notes_too)}
+            withheld += len(state[key]) - len(kept)
+            state[key] = kept
+    return state, withheld
+
+
+def _sees_as_much(ctx: Context, reach: tuple[str, str] | None) -> bool:
+    """Whether the reader sees all that one of ``reach`` (role, clearance) saw: their handling
+    codes, children's names in full, every kind of link. Not recorded: as much as anyone."""
+    reader = policy.role(ctx.who.role)
+    role, clearance = reach if reach else ("", "C")
+    saver = policy.ROLES.get(role)
+    names = reader.child_names == "full" or (saver is not None and saver.child_names == "initials")
+    links = reader.hidden_links <= (saver.hidden_links if saver is not None else frozenset())
+    return (clearance == "P" or ctx.who.clearance == "C") and names and links
 
 
 def visible_views(ctx: Context, locality: str) -> list[SavedView]:
@@ -46,9 +83,30 @@ def visible_views(ctx: Context, locality: str) -> list[SavedView]:
 
 
 def entities_in(state: dict[str, Any]) -> list[str]:
-    """The entities a saved state names (focus, pinned, notes): logged as consulted when opened."""
+    """The entities a saved state names (focus, pinned, notes)."""
     ids = [state["focus"]] if isinstance(state.get("focus"), str) else []
     for key in ("pinned", "notes"):
         if isinstance(state.get(key), dict):
             ids += [str(k) for k in state[key]]
     return sorted(set(ids))
+
+
+def seen_by(ctx: Context, ids: list[str]) -> set[str]:
+    """Those of ``ids`` that are entities this user may see (no answer tells the others apart)."""
+    flt = ctx.scope()
+    return {i for i, e in ctx.store.get_many(ids).items() if flt.node_ok(e.kind, e.locality, e.handling)}
+
+
+def check_state(ctx: Context, state: dict[str, Any]) -> None:
+    """Refuse a state that names an entity this user may not see, or one that does not exist: the
+    same words for both, so that saving a view tells nothing of what is outside their view."""
+    for key in ("pinned", "notes"):
+        if key in state and not isinstance(state[key], dict):
+            raise RequestError(f"state.{key} must be an object of entity ids")
+    if "focus" in state and state["focus"] is not None and not isinstance(state["focus"], str):
+        raise RequestError("state.focus must be an entity id")
+    named = entities_in(state)
+    unseen = sorted(set(named) - seen_by(ctx, named))
+    if unseen:
+        more = f" (and {len(unseen) - 1} more)" if len(unseen) > 1 else ""
+        raise RequestError(f"state names {unseen[0]!r}{more}, not an entity you may see: nothing was saved")
