@@ -178,3 +178,21 @@ def test_committed_openapi_is_the_live_description() -> None:
     assert committed == openapi(), (
         "api/openapi.json is stale: run python -m contextgraph.service.api openapi > api/openapi.json"
     )
+
+
+def test_a_date_that_has_not_come_is_refused_and_nothing_is_written(service: Service, _audit_log: Path) -> None:
+    """A fact dated after tomorrow (or before 1900) is refused, naming the date, before anything is
+    written: one such date would make every true fact look centuries old to the analysis."""
+    ana = service.token("analyst")
+    before = service.data('{ localityMap(locality: "East") { asOf } }', ana)["localityMap"]["asOf"]
+    written = len(log_of(_audit_log))
+    q = 'mutation($d: String) { recordService(child: "c-2", service: CSC, date: $d) { type } }'
+    for bad, words in (("9999-12-31", "after tomorrow"), ("1850-01-01", "before 1900"), ("2025-13-45", "not a date")):
+        assert words in service.error(q, ana, d=bad)
+    records = 'mutation($r: [JSON!]!) { recordTracking(records: $r) { id } }'
+    later = {"id": "me-x", "record": "missing_episode", "subject": "c-2", "date": "9999-12-31T21:30", "source": "s"}
+    assert "after" in service.error(records, ana, r=[later])
+    # nothing was written, not even the service the refused link would have named
+    assert [r for r in log_of(_audit_log)[written:] if r["operation"] != "consultation"] == []
+    assert service.data('{ entity(id: "svc-CSC") { id } }', ana)["entity"] is None
+    assert service.data('{ localityMap(locality: "East") { asOf } }', ana)["localityMap"]["asOf"] == before

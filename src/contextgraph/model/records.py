@@ -4,7 +4,7 @@ the checks every fact passes (its dates, its ends' stored order)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, NamedTuple
 
 from .grading import strongest_grading
@@ -25,28 +25,50 @@ def flagged(properties: dict[str, Any]) -> bool:
 
 
 _DATES: dict[str, str] = {}
+EARLIEST = date(1900, 1, 1)
+"""The earliest date a record may carry."""
+LATEST = date(2100, 12, 31)
+"""The latest date of anything planned (a plan's action due); nothing that happened is after tomorrow."""
 
 
-def parse_date(value: Any) -> str | None:
-    """An ISO date string, checked, or None.
+def parse_date(value: Any, planned: bool = False) -> str | None:
+    """An ISO date string, checked, or None. A date is from 1900 on, and, unless ``planned`` (a date
+    set for the future, such as when an action is due), not after tomorrow: what a record says
+    happened cannot have happened later than that (one day's grace for time zones). A date far in
+    the future would also make every true fact look years old to the analysis.
 
     >>> parse_date("2024-03-02")
     '2024-03-02'
+    >>> parse_date("9999-12-31")
+    Traceback (most recent call last):
+    ValueError: not a date that has come: '9999-12-31' is after tomorrow
     """
     if value is None or value == "":
         return None
     if not isinstance(value, str):
         raise ValueError(f"not a date: {value!r} (expected YYYY-MM-DD)")
-    got = _DATES.get(value)
+    got = _DATES.get(value)  # dates kept are those past, good whatever is asked
     if got is not None:
         return got
     try:
-        got = date.fromisoformat(value).isoformat()
+        d = date.fromisoformat(value)
     except ValueError:
         raise ValueError(f"not a date: {value!r} (expected YYYY-MM-DD)") from None
-    if len(_DATES) < 100_000:
-        _DATES[value] = got
-    return got
+    check_day(d, value, planned)
+    if len(_DATES) < 100_000 and d < date.today() - timedelta(days=2):
+        _DATES[value] = d.isoformat()
+    return d.isoformat()
+
+
+def check_day(d: date, value: str, planned: bool = False) -> None:
+    """Refuse a day before :data:`EARLIEST`, after :data:`LATEST`, or (unless ``planned``) after
+    tomorrow: see :func:`parse_date`."""
+    if d < EARLIEST:
+        raise ValueError(f"not a date of a record: {value!r} is before {EARLIEST.isoformat()}")
+    if not planned and d > date.today() + timedelta(days=1):
+        raise ValueError(f"not a date that has come: {value!r} is after tomorrow")
+    if d > LATEST:
+        raise ValueError(f"not a date of a record: {value!r} is after {LATEST.isoformat()}")
 
 
 NO_DAY = -1

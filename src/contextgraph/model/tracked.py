@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import Any
 
 from .grading import GradingError, handling_code, normalise_grading
-from .records import parse_date
+from .records import check_day, parse_date
 from .tracking import COMMON_FIELDS, RECORD_KINDS, Field, RecordKind, TrackingError, code_list, codes_of
 
 _COMMON = frozenset(f.name for f in COMMON_FIELDS)
@@ -273,8 +273,10 @@ def _check(f: Field, value: Any, where: str, name: str | None = None) -> Any:
         return value
     if t == "date":
         try:
-            got = parse_date(value)  # checked, and kept for the next time, as an entity's dates are
-        except ValueError:
+            got = parse_date(value, f.planned)  # checked, and kept for the next time, as an entity's dates are
+        except ValueError as exc:
+            if isinstance(value, str) and "not a date:" not in str(exc):
+                raise TrackingError(f"{_at(where, name)}: {exc}") from None
             got = None
         if got is None:
             raise TrackingError(f"{_at(where, name)}: {value!r} is not a date (YYYY-MM-DD)")
@@ -334,23 +336,34 @@ def _at(where: str, name: str | None) -> str:
 
 
 def _datetime(value: Any, where: str) -> str:
-    """A date (``YYYY-MM-DD``) or a date and time (``YYYY-MM-DDTHH:MM[:SS]``), as given but checked."""
+    """A date (``YYYY-MM-DD``) or a date and time (``YYYY-MM-DDTHH:MM[:SS]``), as given but checked;
+    of something that happened, so not after tomorrow (see :func:`~contextgraph.model.parse_date`)."""
     if not isinstance(value, str):
         raise TrackingError(f"{where}: expected a date or a date and time")
     try:
         if len(value) == 16 and value[10] == "T" and value[4] == value[7] == "-" and value[13] == ":":
-            datetime.fromisoformat(value)  # checked; already as a record keeps it
-            return value
-        if len(value) == 10:
-            return date.fromisoformat(value).isoformat()
-        got = datetime.fromisoformat(value)
+            got, out = datetime.fromisoformat(value), value  # already as a record keeps it
+        elif len(value) == 10:
+            got = datetime.fromisoformat(value)
+            out = got.date().isoformat()
+        else:
+            got = datetime.fromisoformat(value)
+            if got.tzinfo is not None:  # kept in UTC, so that two times compare as they happened
+                got = got.astimezone(UTC).replace(tzinfo=None)
+            out = got.isoformat(timespec="minutes")
     except ValueError:
         raise TrackingError(
             f"{where}: {value!r} is not a date (YYYY-MM-DD) or date and time (YYYY-MM-DDTHH:MM)"
         ) from None
-    if got.tzinfo is not None:  # kept in UTC, so that two times compare as they happened
-        got = got.astimezone(UTC).replace(tzinfo=None)
-    return got.isoformat(timespec="minutes")
+    _happened(got.date(), value, where)
+    return out
+
+
+def _happened(d: date, value: str, where: str) -> None:
+    try:
+        check_day(d, value)
+    except ValueError as exc:
+        raise TrackingError(f"{where}: {exc}") from None
 
 
 def check_rules(t: Tracked, where: str) -> None:

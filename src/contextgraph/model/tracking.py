@@ -48,6 +48,9 @@ class Field:
     """For ``items``: the fields of each item."""
     low: int | None = None
     high: int | None = None
+    planned: bool = False
+    """For ``date``: a date set for the future (when an action is due), which may be after today;
+    every other date is of something that happened, so not after tomorrow."""
     free: bool = True
     """For ``text``: free text that may name people (left out for a reader of initials only);
     False for a field that names an agency, a tool or a fixed question."""
@@ -257,7 +260,7 @@ RECORD_KINDS: Final[dict[str, RecordKind]] = {
                     items=(
                         Field("action", "text", "what is to be done", required=True),
                         Field("owner", "text", "the agency that owns it", required=True, free=False),
-                        Field("due", "date", "when it is due"),
+                        Field("due", "date", "when it is due", planned=True),
                         Field("status", "code", "its status", codes="action_status"),
                     ),
                 ),

@@ -15,7 +15,7 @@ from ...ingest.gazetteer import PLACE_KINDS, GazetteerError, pinned
 from ...ingest.pipeline import ReviewError, decide_review, ingest_text
 from ...ingest.writes import linkable, scope_tracking, sees_everything, stored_id
 from ...interchange import InputError, entity_from_json, relationship_from_json
-from ...model import REL_TYPES, Entity, service_id
+from ...model import REL_TYPES, Entity, Relationship, service_id
 from ...model.tracked import Tracked
 from ...model.tracking import TrackingError
 from ...notes.parse import NoteError
@@ -174,9 +174,6 @@ class Mutation:
         ctx = info.context
         ctx.ready_to_write()
         code = service.value
-        ctx.linkable(str(child))
-        with ctx.acting({"graphql": "recordService"}):
-            ctx.store.upsert([Entity(service_id(code), "service", code)], [])
         raw = {
             "type": "OPEN_TO",
             "source": str(child),
@@ -184,6 +181,10 @@ class Mutation:
             "date": date,
             "source_ref": source_ref,
         }
+        _relationship(raw)  # a link refused is refused before anything is written
+        ctx.linkable(str(child))
+        with ctx.acting({"graphql": "recordService"}):
+            ctx.store.upsert([Entity(service_id(code), "service", code)], [])
         return _write_link(ctx, raw, "recordService")
 
     @strawberry.mutation(
@@ -339,11 +340,15 @@ class Mutation:
         return Erasure(id=strawberry.ID(rec.id), entities=rec.entities, relationships=rec.relationships)
 
 
-def _write_link(ctx: Context, raw: dict[str, Any], what: str) -> RelationshipView:
+def _relationship(raw: dict[str, Any]) -> Relationship:
     try:
-        r = relationship_from_json({k: v for k, v in raw.items() if v is not None})
+        return relationship_from_json({k: v for k, v in raw.items() if v is not None})
     except ValueError as exc:
         raise _user_error(exc) from exc
+
+
+def _write_link(ctx: Context, raw: dict[str, Any], what: str) -> RelationshipView:
+    r = _relationship(raw)
     flt = ctx.scope()
     ends = [ctx.linkable(x) for x in (r.source, r.target)]
     if not REL_TYPES[r.type].allows(ends[0].kind, ends[1].kind):
