@@ -3,6 +3,7 @@ and declines every line the checked reading refuses (so that its problem is name
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -98,3 +99,22 @@ def test_a_type_that_is_not_a_string_is_a_problem_named_by_line_not_a_crash(tmp_
     (tmp_path / "relationships.jsonl").write_text('{"type": ["SEEN_AT"], "source": "c-1", "target": "l-1"}\n')
     with pytest.raises(InputError, match=r"relationships.jsonl:1: field 'type' is required and must be a non-empty"):
         read_folder(tmp_path)
+
+
+def test_a_name_or_aliases_beyond_the_limits_are_refused_by_both_readers() -> None:
+    """Aliases are searched on every search: an entity given thousands of them would slow every
+    search of its locality, so both readers refuse more than the limit, naming the field."""
+    from contextgraph.interchange.typed import MAX_ALIASES, MAX_NAME_CHARS, entity
+
+    base = {"id": "c-1", "kind": "child", "name": "Kyle Benson"}
+    for bad, field in (
+        ({"aliases": [f"K{i}" for i in range(MAX_ALIASES + 1)]}, "aliases"),
+        ({"aliases": ["K" * (MAX_NAME_CHARS + 1)]}, "aliases"),
+        ({"name": "K" * (MAX_NAME_CHARS + 1)}, "name"),
+    ):
+        line = {**base, **bad}
+        assert entity(json.dumps(line).encode()) is None  # the quick reader declines
+        with pytest.raises(ValueError, match=f"field '{field}'"):
+            entity_from_json(line)
+    ok = {**base, "aliases": [f"K{i}" for i in range(MAX_ALIASES)]}
+    assert entity(json.dumps(ok).encode()) == entity_from_json(ok)

@@ -119,9 +119,14 @@ def entity_from_json(d: Any) -> Entity:
     name = _req_str(d, "name")
     if kind == "service" and name not in SERVICES:
         raise ValueError(f"field 'name': a service's name is its code, one of {', '.join(SERVICES)}")
+    if len(name) > typed.MAX_NAME_CHARS:
+        raise ValueError(f"field 'name' is longer than {typed.MAX_NAME_CHARS} characters")
     aliases = d.get("aliases") or []
     if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
         raise ValueError("field 'aliases' must be a list of strings")
+    if len(aliases) > typed.MAX_ALIASES or any(len(a) > typed.MAX_NAME_CHARS for a in aliases):
+        most = f"at most {typed.MAX_ALIASES}, each at most {typed.MAX_NAME_CHARS} characters"
+        raise ValueError(f"field 'aliases': {most}")
     props = d.get("properties") or {}
     if not isinstance(props, dict):
         raise ValueError("field 'properties' must be an object")

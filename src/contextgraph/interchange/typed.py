@@ -28,7 +28,17 @@ from ..model import (
     parse_date,
 )
 
+MAX_NAME_CHARS = 300
+"""The longest name or alias of an entity, in characters."""
+MAX_ALIASES = 50
+"""The most aliases an entity is given at once (every search reads them all)."""
+
 Scalar = str | int | float | bool | None
+
+
+def _too_many(aliases: list[str]) -> bool:
+    return len(aliases) > MAX_ALIASES or max(map(len, aliases)) > MAX_NAME_CHARS
+
 
 DEPTH = 3
 """How deeply a line the quick reader accepts nests (the line, its properties, a list of names)."""
@@ -166,6 +176,8 @@ def entity(raw: bytes) -> Entity | None:
         return None
     if x.properties and demographics.problem(kind, x.properties):
         return None  # read again, slowly, to be told what is wrong
+    if len(name) > MAX_NAME_CHARS or (x.aliases and _too_many(x.aliases)):
+        return None
     locality = x.locality.strip() if x.locality else None
     return Entity(
         id=eid,
