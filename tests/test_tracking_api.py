@@ -94,6 +94,9 @@ def test_an_analyst_records_only_about_their_localitys_entities(service: Service
     )
     assert bad.startswith("records[1]: field 'subject': 'c-1' is a child")
     assert timeline(service, ana, "c-1")["timeline"] == []  # nothing of either batch written
+    twice = service.error(RECORD, ana, r=[RECORDS[1], RECORDS[1]])
+    assert twice == f"records[1]: field 'id': {RECORDS[1]['id']!r} is also the id of records[0]"
+    assert timeline(service, ana, "c-1")["timeline"] == []
     ok = service.data(RECORD, ana, r=[RECORDS[1]])["recordTracking"]
     assert ok[0]["text"] == "assessed green on the pathway"
 

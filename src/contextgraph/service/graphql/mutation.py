@@ -234,7 +234,11 @@ class Mutation:
             ]
         except TrackingError as exc:
             raise _user_error(exc) from exc
-        where = {t.id: f"records[{n}]" for n, t in enumerate(batch)}
+        where: dict[str, str] = {}
+        for n, t in enumerate(batch):
+            if t.id in where:  # one request, one record of an id: a second is a mistake, not an update
+                raise RequestError(f"records[{n}]: field 'id': {t.id!r} is also the id of {where[t.id]}")
+            where[t.id] = f"records[{n}]"
         named = {e for t in batch for _, e, _ in t.named()}
         theirs = linkable(ctx.store, flt, named)
         for t in batch:
