@@ -134,7 +134,8 @@ def scope_batch(store: Store, flt: Filter, batch: Batch, user: str) -> Scoped:
     outside = sorted({e.id for e in people if not flt.node_ok(e.kind, e.locality)})
     if outside:
         n, first = len(outside), outside[0]
-        raise NotYours([f"{n} entities are declared outside your localities, e.g. {first}"])
+        said = f"{n} entities are" if n > 1 else "an entity is"
+        raise NotYours([f"{said} declared outside your localities, {'e.g. ' if n > 1 else ''}{first}"])
     theirs = changeable(store, flt, [e.id for e in people])
     renamed: dict[str, str] = {}
     for e in people:
