@@ -60,7 +60,7 @@ from ..settings import TILE_URL as ENV_TILE_URL
 from ..settings import WARM as ENV_WARM
 from ..store import Store, StoreError, open_store, store_url
 from ..store.types import Warmable
-from .audit import AuditError, AuditLog, Journal, acting, audit_path
+from .audit import AuditError, AuditLog, Journal, acting, audit_path, visible
 from .auth import AuthError, LocalKeys, Principal, Verifier
 from .body_limit import BodyLimit
 from .graphql import NO_PURPOSE, Analyses, Context, RequestError, schema, sdl
@@ -166,8 +166,9 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
         return dataclasses.replace(principal, initials=True) if names == "initials" else principal
 
     async def context(request: Request, principal: Principal = Depends(who)) -> Context:  # noqa: B008
-        purpose = request.headers.get("x-purpose") or request.query_params.get("purpose")
-        ctx = Context(state["store"], principal, log, purpose, analyses)
+        purpose = _utf8(request.headers.get("x-purpose", "")) or request.query_params.get("purpose")
+        # a purpose without a letter or digit (spaces, zero-width characters) is no purpose
+        ctx = Context(state["store"], principal, log, purpose if visible(purpose) else None, analyses)
         ctx.limits = limits
         return ctx
 
@@ -307,8 +308,10 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
         purpose: Purpose = None,
         ctx: Context = Depends(context),  # noqa: B008
     ) -> Response:
-        if not (ctx.purpose or "").strip():
+        if not visible(ctx.purpose):
             raise _problem(400, NO_PURPOSE)
+        if not visible(recipient):
+            raise _problem(422, "recipient: say who the export is for, in letters or digits")
         try:
             ctx.allow(ctx.rules.may_export, "exports")
             flt = ctx.scope(locality=locality)
@@ -319,9 +322,12 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
             raise _problem(503, "the access log cannot be written; nothing is given") from None
         buffers = {name: io.StringIO() for name in _FILES}
         counts = dict.fromkeys(_FILES, 0)
+        given: list[str] = []  # the ids disclosed, named by the log's record (past its most, in a manifest)
         for name, line in export_lines(ctx.store, flt, ctx.who.by_initials):
             buffers[name].write(dump_line(line))
             counts[name] += 1
+            if name == ENTITIES_FILE:
+                given.append(line["id"])
         packed = io.BytesIO()
         with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as z:
             for name, buf in buffers.items():
@@ -331,7 +337,7 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
             ctx.log.append(
                 ctx.who.user,
                 "disclosure",
-                [],
+                given,
                 ctx.purpose,
                 recipient=recipient,
                 detail={"rest": "export", "localities": sorted(flt.localities or []) or None, **counts},
@@ -408,6 +414,19 @@ def _acting(ctx: Context, detail: dict[str, Any]) -> Iterator[None]:
     except AuditError as exc:
         print(f"contextgraph: {exc}", file=sys.stderr)
         raise _problem(503, "the access log cannot be written; nothing was changed") from None
+
+
+def _utf8(header: str) -> str:
+    """A header's text as the client wrote it: HTTP headers arrive decoded as Latin-1, so UTF-8
+    sent as it is (an accent, a zero-width space) is read back as UTF-8; anything else stays.
+
+    >>> _utf8("r\\xc3\\xa9union"), _utf8("\\xe2\\x80\\x8b"), _utf8("caf\\xe9")
+    ('réunion', '\\u200b', 'café')
+    """
+    try:
+        return header.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return header
 
 
 def _relative(problem: str, folder: Path) -> str:

@@ -47,6 +47,7 @@ from .chain import (
     audit_key_path,
     audit_path,
     max_subjects,
+    visible,
 )
 from .check import Report
 from .journal import Actor, Journal, acting
@@ -74,4 +75,5 @@ __all__ = [
     "audit_key_path",
     "audit_path",
     "max_subjects",
+    "visible",
 ]

@@ -1,5 +1,6 @@
-"""The chain of the access log's records: the operations it names, the keyed hash that links each
-record to the one before, the state its records add up to, and where its files live."""
+"""The chain of the access log's records: the operations it names (and the visible text their
+purpose and recipient need), the keyed hash that links each record to the one before, the state
+its records add up to, and where its files live."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import hashlib
 import hmac
 import os
 import threading
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,6 +39,17 @@ RECOVERY = "recovery"
 
 WRITES: Final = frozenset({"collection", "alteration", "combination", "erasure"})
 NEEDS_PURPOSE: Final = frozenset({"consultation", "disclosure"})
+
+
+def visible(text: str | None) -> bool:
+    """Whether ``text`` holds a letter or a digit: a purpose or a recipient of only spaces,
+    separators, zero-width or other invisible characters says nothing, and is refused.
+
+    >>> visible("CSC East"), visible(" \\u200b\\t"), visible(None)
+    (True, False, False)
+    """
+    return any(unicodedata.category(c)[0] in "LN" for c in text or "")
+
 
 GENESIS = "0" * 64
 HEAD_SLOT = 4096

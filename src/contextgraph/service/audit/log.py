@@ -32,6 +32,7 @@ from .chain import (
     mac,
     max_subjects,
     now,
+    visible,
     write_durably,
 )
 from .check import Report, check
@@ -319,9 +320,9 @@ class AuditLog:
         for operation, _, _ in entries:
             if operation not in OPERATIONS:
                 raise AuditError(f"unknown operation {operation!r}")
-            if operation == "disclosure" and not recipient:
+            if operation == "disclosure" and not visible(recipient):
                 raise AuditError("a disclosure needs its recipient")
-            if operation in NEEDS_PURPOSE and not (purpose or "").strip():
+            if operation in NEEDS_PURPOSE and not visible(purpose):
                 raise AuditError(f"a {operation} needs its purpose: say why (X-Purpose, or --purpose)")
         with self._locked() as fh:
             try:

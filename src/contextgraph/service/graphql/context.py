@@ -26,7 +26,7 @@ from ...memory import paused_gc
 from ...model import Entity
 from ...store import Filter, Store, StoreError
 from .. import policy
-from ..audit import NEEDS_PURPOSE, AuditError, AuditLog, acting
+from ..audit import NEEDS_PURPOSE, AuditError, AuditLog, acting, visible
 from ..auth import Principal
 
 MAX_PAGE = 50
@@ -194,17 +194,17 @@ class Context(BaseContext):
 
     def disclosed(self, recipient: str, detail: dict[str, Any]) -> None:
         """Log what leaves the service for ``recipient`` (who it is for, and why, are required)."""
-        if not (self.purpose or "").strip():
+        if not visible(self.purpose or ""):
             raise RequestError(NO_PURPOSE)
-        if not recipient.strip():
-            raise RequestError("say who it is for (recipient): it leaves the service")
+        if not visible(recipient):
+            raise RequestError("say who it is for (recipient), in letters or digits: it leaves the service")
         try:
             self.log.append(self.who.user, "disclosure", [], self.purpose, recipient=recipient, detail=detail)
         except AuditError as exc:
             raise RequestError("the access log cannot be written; nothing is shown") from exc
 
     def logged(self, operation: str, ids: list[str], detail: dict[str, Any]) -> None:
-        if operation in NEEDS_PURPOSE and not (self.purpose or "").strip():
+        if operation in NEEDS_PURPOSE and not visible(self.purpose or ""):
             raise RequestError(NO_PURPOSE)
         try:
             self.log.append(self.who.user, operation, ids, self.purpose, detail=detail)

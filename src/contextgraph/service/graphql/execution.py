@@ -1,7 +1,8 @@
 """How a GraphQL query is executed: graphql-core's execution with a time budget, and optionally
 with lists of plain objects completed in one loop.
 
-:class:`Budgeted` stops resolving fields once a query has run past its time budget.
+:class:`Budgeted` stops resolving fields once a query has run past its time budget, and refuses
+a query whose variables cannot be coerced before anything runs (400, with graphql-core's reasons).
 :class:`FastLists` (the default; the ``CONTEXTGRAPH_FAST_LISTS`` setting, ``0`` to turn it off)
 also completes a list of objects whose selected fields are all plain values in one loop. It
 relies on graphql-core's execution internals (``collect_subfields``, ``get_stream_usage``), so a
@@ -17,9 +18,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from graphql import (
+    DocumentNode,
+    GraphQLError,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLResolveInfo,
+    GraphQLSchema,
     is_leaf_type,
     is_list_type,
     is_non_null_type,
@@ -38,7 +42,30 @@ def fast_lists() -> bool:
 
 
 class Budgeted(StrawberryGraphQLCoreExecutionContext):
-    """graphql-core's execution, stopped at the query's time budget (the context's ``deadline``)."""
+    """graphql-core's execution, stopped at the query's time budget (the context's ``deadline``);
+    a query whose variables cannot be coerced is refused before it runs, with the reasons."""
+
+    @classmethod
+    def build(
+        cls,
+        schema: GraphQLSchema,
+        document: DocumentNode,
+        root_value: Any = None,
+        context_value: Any = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> Any:
+        """The execution, or the errors that refuse the query before anything runs: variables
+        that cannot be coerced (a field unknown or missing, a value of the wrong type), each
+        naming the variable and the field. They come from the request alone, so they are shown
+        (taken apart from the error behind them, which the masking would hide) and answered 400."""
+        built = super().build(schema, document, root_value, context_value, *args, **kwargs)
+        if not isinstance(built, list):
+            return built
+        response = getattr(context_value, "response", None)
+        if response is not None:
+            response.status_code = 400
+        return [GraphQLError(e.message, e.nodes, e.source, e.positions) for e in built]
 
     def execute_field(
         self,

@@ -1,0 +1,105 @@
+"""``GET /export`` is a disclosure: refused without a recipient or purpose in visible text, and
+logged naming what it gave."""
+
+from __future__ import annotations
+
+import http.client
+import io
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+
+from contextgraph.service.audit import ENV_MAX_SUBJECTS, AuditLog
+
+from .cli import cg
+from .service import Service
+
+INVISIBLE = (" ", "\u200b", " \u200b\t", "\u2028\u00a0", "\u200d\ufeff")
+"""Texts without a letter or digit: spaces, zero-width and format characters, separators."""
+
+
+def records(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(x) for x in path.read_text().splitlines() if x.strip()] if path.exists() else []
+
+
+def raw_header(service: Service, path: str, token: str, purpose: bytes) -> tuple[int, bytes]:
+    """A GET whose X-Purpose header is the bytes given (UTF-8 a client may send as they are)."""
+    host, port = service.base.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=30)
+    try:
+        conn.putrequest("GET", path)
+        conn.putheader("Authorization", f"Bearer {token}")
+        conn.putheader("X-Purpose", purpose)
+        conn.endheaders()
+        answer = conn.getresponse()
+        return answer.status, answer.read()
+    finally:
+        conn.close()
+
+
+def test_a_recipient_without_visible_text_is_refused(service: Service, _audit_log: Path) -> None:
+    ana = service.token("analyst")
+    for recipient in INVISIBLE:
+        status, _, raw = service.call("GET", "/export", ana, purpose="strategy", recipient=recipient)
+        assert status == 422 and b"recipient" in raw, (recipient, raw)
+        assert b"Kyle" not in raw
+    assert records(_audit_log) == []
+    status, _, _ = service.call("GET", "/export", ana, purpose="strategy", recipient="CSC East")
+    assert status == 200
+    assert [r["recipient"] for r in records(_audit_log)] == ["CSC East"]
+
+
+def test_a_purpose_without_visible_text_is_refused_everywhere(service: Service, _audit_log: Path) -> None:
+    ana = service.token("analyst")
+    for purpose in INVISIBLE:
+        query = f"purpose={quote(purpose)}"
+        status, _, raw = service.call("GET", f"/export?{query}&recipient=CSC%20East", ana)
+        assert status == 400 and b"send X-Purpose" in raw, (purpose, raw)
+        body = json.dumps({"query": '{ entity(id: "c-1") { name } }'}).encode()
+        status, _, raw = service.call("POST", f"/graphql?{query}", ana, body, "application/json")
+        assert b"send X-Purpose" in raw and b"Kyle" not in raw, (purpose, raw)
+        # the header as UTF-8 bytes, as a client may send it
+        status, raw = raw_header(service, "/export?recipient=CSC%20East", ana, purpose.encode())
+        assert status == 400 and b"send X-Purpose" in raw, (purpose, raw)
+    assert records(_audit_log) == []
+    status, raw = raw_header(service, "/export?recipient=CSC%20East", ana, "réunion stratégie".encode())
+    assert status == 200
+    assert [r["purpose"] for r in records(_audit_log)] == ["réunion stratégie"]
+
+
+def exported_ids(packed: bytes) -> list[str]:
+    with zipfile.ZipFile(io.BytesIO(packed)) as z:
+        return [json.loads(x)["id"] for x in z.read("entities.jsonl").decode().splitlines()]
+
+
+def listed(subject: str) -> list[dict[str, Any]]:
+    res = cg("audit", "list", "--subject", subject, "--format", "json")
+    assert res.returncode == 0, res.stderr
+    rows: list[dict[str, Any]] = json.loads(res.stdout)
+    return rows
+
+
+def test_an_export_names_the_ids_it_gave(service: Service, _audit_log: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ana = service.token("analyst")
+    status, _, packed = service.call("GET", "/export", ana, purpose="strategy", recipient="CSC East")
+    assert status == 200
+    ids = exported_ids(packed)
+    assert "c-1" in ids and "c-3" not in ids
+    record = records(_audit_log)[-1]
+    assert record["operation"] == "disclosure" and sorted(record["subjects"]) == sorted(ids)
+    assert "manifest" not in record
+    assert [(r["operation"], r["recipient"]) for r in listed("c-1")] == [("disclosure", "CSC East")]
+    assert listed("c-3") == []
+    # past the most ids a record names, they go to its manifest, and are found there
+    monkeypatch.setenv(ENV_MAX_SUBJECTS, "2")
+    status, _, packed = service.call("GET", "/export", ana, purpose="strategy", recipient="YJS East")
+    assert status == 200 and len(ids) > 2
+    record = records(_audit_log)[-1]
+    assert record["subjects"] == [] and record["manifest"]["count"] == len(ids)
+    log = AuditLog(_audit_log)
+    assert sorted(log.subjects(record)) == sorted(ids) and log.verify() == []
+    assert [r["recipient"] for r in listed("c-1")] == ["CSC East", "YJS East"]
