@@ -45,7 +45,7 @@ def visible(text: str | None) -> bool:
     """Whether ``text`` holds a letter or a digit: a purpose or a recipient of only spaces,
     separators, zero-width or other invisible characters says nothing, and is refused.
 
-    >>> visible("CSC East"), visible(" \\u200b\\t"), visible(None)
+    >>> visible("CSC referral"), visible(" \\u200b\\t"), visible(None)
     (True, False, False)
     """
     return any(unicodedata.category(c)[0] in "LN" for c in text or "")
