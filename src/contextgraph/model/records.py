@@ -41,7 +41,7 @@ def parse_date(value: Any, planned: bool = False) -> str | None:
     '2024-03-02'
     >>> parse_date("9999-12-31")
     Traceback (most recent call last):
-    ValueError: not a date that has come: '9999-12-31' is after tomorrow
+    contextgraph.model.records.DayOutOfRange: not a date that has come: '9999-12-31' is after tomorrow
     """
     if value is None or value == "":
         return None
@@ -60,15 +60,19 @@ def parse_date(value: Any, planned: bool = False) -> str | None:
     return d.isoformat()
 
 
+class DayOutOfRange(ValueError):
+    """A well-formed date outside the dates a record may carry."""
+
+
 def check_day(d: date, value: str, planned: bool = False) -> None:
     """Refuse a day before :data:`EARLIEST`, after :data:`LATEST`, or (unless ``planned``) after
     tomorrow: see :func:`parse_date`."""
     if d < EARLIEST:
-        raise ValueError(f"not a date of a record: {value!r} is before {EARLIEST.isoformat()}")
+        raise DayOutOfRange(f"not a date of a record: {value!r} is before {EARLIEST.isoformat()}")
     if not planned and d > date.today() + timedelta(days=1):
-        raise ValueError(f"not a date that has come: {value!r} is after tomorrow")
+        raise DayOutOfRange(f"not a date that has come: {value!r} is after tomorrow")
     if d > LATEST:
-        raise ValueError(f"not a date of a record: {value!r} is after {LATEST.isoformat()}")
+        raise DayOutOfRange(f"not a date of a record: {value!r} is after {LATEST.isoformat()}")
 
 
 NO_DAY = -1

@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import Any
 
 from .grading import GradingError, handling_code, normalise_grading
-from .records import check_day, parse_date
+from .records import DayOutOfRange, check_day, parse_date
 from .tracking import COMMON_FIELDS, RECORD_KINDS, Field, RecordKind, TrackingError, code_list, codes_of
 
 _COMMON = frozenset(f.name for f in COMMON_FIELDS)
@@ -274,9 +274,9 @@ def _check(f: Field, value: Any, where: str, name: str | None = None) -> Any:
     if t == "date":
         try:
             got = parse_date(value, f.planned)  # checked, and kept for the next time, as an entity's dates are
-        except ValueError as exc:
-            if isinstance(value, str) and "not a date:" not in str(exc):
-                raise TrackingError(f"{_at(where, name)}: {exc}") from None
+        except DayOutOfRange as exc:
+            raise TrackingError(f"{_at(where, name)}: {exc}") from None
+        except ValueError:
             got = None
         if got is None:
             raise TrackingError(f"{_at(where, name)}: {value!r} is not a date (YYYY-MM-DD)")
@@ -362,7 +362,7 @@ def _datetime(value: Any, where: str) -> str:
 def _happened(d: date, value: str, where: str) -> None:
     try:
         check_day(d, value)
-    except ValueError as exc:
+    except DayOutOfRange as exc:
         raise TrackingError(f"{where}: {exc}") from None
 
 
