@@ -104,6 +104,24 @@ OPTIONAL MATCH (m:Entity {merged_into: n.id})
 WITH id, n, collect(m {.*}) AS members
 RETURN collect([id, n {.*}, members]) AS rows
 
+-- name: linked_only_by
+-- Live entities of the kinds given with at least one relationship to a live entity, every one of a
+-- type in $types: places a reader who never sees those types knows nothing of.
+MATCH (n:Entity)
+WHERE n.merged_into IS NULL AND n.kind IN $kinds
+  AND EXISTS { MATCH (n)-[]-(o:Entity) WHERE o.merged_into IS NULL AND o <> n }
+  AND NOT EXISTS { MATCH (n)-[r]-(o:Entity) WHERE o.merged_into IS NULL AND o <> n AND NOT type(r) IN $types }
+RETURN collect(n.id) AS ids
+
+-- name: linked_only_by_ids
+-- As linked_only_by, of the entities of $ids only.
+UNWIND $ids AS id
+MATCH (n:Entity {id: id})
+WHERE n.merged_into IS NULL AND n.kind IN $kinds
+  AND EXISTS { MATCH (n)-[]-(o:Entity) WHERE o.merged_into IS NULL AND o <> n }
+  AND NOT EXISTS { MATCH (n)-[r]-(o:Entity) WHERE o.merged_into IS NULL AND o <> n AND NOT type(r) IN $types }
+RETURN collect(n.id) AS ids
+
 -- name: conditional_entities
 -- Live entities named only under handling code C, with every record merged into them.
 MATCH (n:Entity)

@@ -16,6 +16,10 @@ from typing import Any
 
 import pytest
 
+from contextgraph.model import Entity
+from contextgraph.store import Store
+
+from .data import rel
 from .service import Service
 
 READS = {
@@ -283,3 +287,29 @@ def test_a_saved_view_names_only_what_its_saver_sees_and_shows_each_reader_only_
     reads = [r for r in logged if r["operation"] == "consultation" and "savedViews" in json.dumps(r)]
     assert reads and all(set(r["subjects"]) <= {"c-1", "l-1"} for r in reads)
     assert not [r for r in logged if {"c-3", "no-such-id"} & set(r.get("subjects") or [])]
+
+
+def test_a_mace_member_never_sees_a_home_or_a_school_known_only_through_a_child(service: Service, store: Store) -> None:
+    """A place known only as a child's home (``LIVES_AT``) or school (``ATTENDS``) is not found,
+    shown, mapped, walked from nor saved in a view by a MACE member, in the same words as for an
+    id that does not exist; an analyst sees it, and a place seen anywhere else stays a place."""
+    home = Entity("l-9", "location", "22 Ash Grove", locality="East", lat=52.61, lon=-1.05)
+    store.upsert([home], [rel("LIVES_AT", "c-2", "l-9"), rel("LIVES_AT", "p-1", "l-1")])
+    asks = {
+        "search": '{ search(text: "ash grove") { id } }',
+        "entity": '{ a: entity(id: "l-9") { id } b: entity(id: "s-1") { id } }',
+        "map": '{ localityMap(locality: "East") { nodes { id } edges { type } geojson graph } }',
+    }
+    mace, ana = service.token("mace"), service.token("analyst")
+    for name, ask in asks.items():
+        shown, hidden = json.dumps(service.data(ask, ana)), json.dumps(service.data(ask, mace))
+        assert "l-9" in shown and "Ash Grove" not in hidden and "l-9" not in hidden, name
+    assert service.data(asks["entity"], mace) == {"a": None, "b": None}
+    places = {n["id"] for n in service.data(asks["map"], mace)["localityMap"]["nodes"]}
+    assert "l-1" in places and "LIVES_AT" not in json.dumps(service.data(asks["map"], mace))
+    walk = """query($c: ID!) { network(centre: $c) { nodes { id } } }"""
+    assert service.data(walk, mace, c="l-9") == service.data(walk, mace, c="l-404") == {"network": None}
+    assert service.data(walk, ana, c="l-9")["network"]["nodes"]
+    state = {"pinned": {"l-9": [0, 0]}}
+    msg = service.error(SAVE, mace, n="x", l="East", s=state, sh=True)
+    assert msg == "state names 'l-9', not an entity you may see: nothing was saved"

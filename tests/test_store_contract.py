@@ -295,6 +295,32 @@ def test_an_entity_named_only_under_handling_code_c_is_not_there_for_p(loaded: S
     assert "p-7" not in loaded.projection(public).index and "p-6" in loaded.projection(public).index
 
 
+def test_a_place_linked_only_by_links_a_reader_never_sees_is_not_there_for_them(loaded: Store) -> None:
+    """A home known only as a child's home, and a school known only as where a child goes, are
+    nothing to a reader who never sees those links; a place with any other link, or none, is."""
+    home = Entity("l-9", "location", "22 Ash Grove", locality="East", lat=52.61, lon=-1.05)
+    bare = Entity("l-8", "location", "Ash Grove shops", locality="East")
+    loaded.upsert([home, bare], [rel("LIVES_AT", "c-2", "l-9"), rel("LIVES_AT", "p-1", "l-1")])
+    never = frozenset({"LIVES_AT", "ATTENDS", "FAMILY_OF"})
+    assert sorted(loaded.linked_only_by(never)) == ["l-9", "s-1"]
+    assert loaded.linked_only_by(never, ["l-9", "l-1", "l-8", "c-2", "nobody"]) == ["l-9"]
+    assert loaded.linked_only_by(frozenset({"LIVES_AT"})) == ["l-9"]
+    mace, everyone = Filter.of(unseen=never), Filter.of()
+    assert mace.types is not None and not mace.types & never
+    assert loaded.visible("l-9", mace) is None and loaded.visible("l-9", everyone) is not None
+    assert set(loaded.visible_many(["l-9", "l-1", "l-8", "s-1"], mace)) == {"l-1", "l-8"}
+    assert [e.id for e, _ in loaded.search("ash grove", unseen=never)] == ["l-8"]
+    assert {e.id for e, _ in loaded.search("ash grove")} == {"l-8", "l-9"}
+    seen = loaded.projection(mace).index
+    assert "l-9" not in seen and "s-1" not in seen and {"l-1", "l-8", "c-2"} <= set(seen)
+    assert "l-9" in loaded.projection(everyone).index
+    # seen anywhere else, it is a place like any other (the home link itself stays hidden)
+    loaded.upsert([], [rel("SEEN_AT", "c-4", "l-9")])
+    assert loaded.visible("l-9", mace) is not None and loaded.linked_only_by(never) == ["s-1"]
+    with pytest.raises(StoreError, match="never sees"):
+        Filter.of(types=["LIVES_AT"], unseen=never)
+
+
 def test_the_version_changes_with_every_write_and_only_then(loaded: Store) -> None:
     before = loaded.version()
     assert before is not None

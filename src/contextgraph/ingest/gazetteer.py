@@ -274,18 +274,16 @@ def locate_stored(store: Store) -> tuple[list[Entity], int]:
 
 def unlocated(store: Store, flt: Filter) -> list[Entity]:
     """The places and schools without coordinates a reader within ``flt`` may see, by locality
-    and name. A reader who walks only some relationship types (a MACE member: never a home, a
-    school or a family) sees only the places linked by a relationship they may see."""
+    and name. A reader who never sees some relationship types (a MACE member: never a home, a
+    school or a family) does not see the places linked only by those (:attr:`Filter.unseen`)."""
     ids = [e.id for e in store.iter_entities() if e.kind in PLACE_KINDS and (e.lat is None or e.lon is None)]
     merged = store.read(lambda tx: tx.merged_into(ids)) if ids else {}
     views = store.get_many([i for i in ids if i not in merged]) if ids else {}
     out = [
         e for e in views.values() if (e.lat is None or e.lon is None) and flt.node_ok(e.kind, e.locality, e.handling)
     ]
-    if flt.types is not None and out:
-        shown = {
-            x for r, _ in store.expand([e.id for e in out], flt) if flt.visible_facts(r) for x in (r.source, r.target)
-        }
+    if flt.unseen and out:
+        shown = store.visible_many([e.id for e in out], flt)
         out = [e for e in out if e.id in shown]
     out.sort(key=lambda e: (e.locality or "", e.name, e.id))
     return out

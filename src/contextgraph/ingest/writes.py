@@ -51,7 +51,7 @@ def namespaced(eid: str, locality: str | None, clearance: str = "C") -> str:
 
 def sees_everything(flt: Filter) -> bool:
     """Whether a reader within ``flt`` sees every record (no locality or handling limit)."""
-    return flt.localities is None and not flt.public_only
+    return flt.localities is None and not flt.public_only and not flt.unseen
 
 
 def _clearance(flt: Filter) -> str:
@@ -62,16 +62,13 @@ def linkable(store: Store, flt: Filter, ids: Iterable[str]) -> dict[str, Entity]
     """The entities of ``ids`` a writer within ``flt`` may link to, as readers see them: those
     whose merged view and own record both pass ``flt`` (services always do)."""
     ids = list(dict.fromkeys(ids))
-    seen = store.get_many(ids)
     if sees_everything(flt):
-        return seen
-    own = store.own(ids)
-    out: dict[str, Entity] = {}
-    for i, e in seen.items():
-        o = own.get(i)
-        if o is not None and all(flt.node_ok(x.kind, x.locality, x.handling) for x in (e, o)):
-            out[i] = e
-    return out
+        return store.get_many(ids)
+    seen = store.visible_many(ids, flt)
+    own = store.own(seen)
+    return {
+        i: e for i, e in seen.items() if (o := own.get(i)) is not None and flt.node_ok(o.kind, o.locality, o.handling)
+    }
 
 
 def changeable(store: Store, flt: Filter, ids: Iterable[str]) -> dict[str, Entity]:

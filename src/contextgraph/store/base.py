@@ -252,6 +252,12 @@ class Store(ABC):
     def conditional_entities(self) -> list[str]:
         """Ids of the live entities named only under handling code C (their merged records too)."""
 
+    @abstractmethod
+    def linked_only_by(self, types: frozenset[str], ids: Sequence[str] | None = None) -> list[str]:
+        """Ids of the live placed entities (places, schools) of ``ids`` (None: all) with at least one
+        relationship, every one of a type in ``types``: what a reader who never sees those types
+        knows nothing of (a child's home, for one who never sees ``LIVES_AT``)."""
+
     def projection(self, flt: Filter | None = None) -> Projection:
         """The compact projection of the live graph that passes ``flt``.
 
@@ -390,6 +396,10 @@ class Store(ABC):
         the same answer as for an id that does not exist."""
         return reads.visible(self, eid, flt)
 
+    def visible_many(self, ids: Iterable[str], flt: Filter) -> dict[str, Entity]:
+        """Those of ``ids`` that pass ``flt``, as readers see them (:meth:`visible` of many)."""
+        return reads.visible_many(self, ids, flt)
+
     def outside_links(self, ids: Sequence[str], flt: Filter) -> dict[str, int]:
         """How many relationships of each of ``ids`` lead to entities ``flt`` keeps out, counted
         without returning them: for "1 link outside your area"."""
@@ -427,13 +437,15 @@ class Store(ABC):
         limit: int = 20,
         threshold: float = 0.8,
         handling: Iterable[str] | None = None,
+        unseen: Iterable[str] | None = None,
     ) -> list[tuple[Entity, float]]:
         """Entities named like ``text``: case, accents and small misspellings forgiven.
 
         Each result comes with a score in (0, 1]; 1 is an exact match of a name or alias.
-        With ``handling`` of P only, entities named only under C are not found.
+        With ``handling`` of P only, entities named only under C are not found; with ``unseen``,
+        places linked only by those types (:attr:`Filter.unseen`).
         """
-        return reads.search(self, text, kinds, localities, limit, threshold, handling)
+        return reads.search(self, text, kinds, localities, limit, threshold, handling, unseen)
 
     def graph(self, flt: Filter | None = None) -> nx.MultiDiGraph:
         """A NetworkX graph of the part of the store that passes ``flt``, with names.

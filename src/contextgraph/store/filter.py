@@ -21,6 +21,9 @@ class Filter:
     ``handling`` keeps only the assertions a user may see: with ``{"P"}``, those
     graded with handling code C are dropped (ungraded ones count as P), and a
     relationship left with no assertion is not there at all.
+    ``unseen`` names the relationship types a reader never sees (their role's): they are never
+    walked, and a placed entity (a place, a school) whose every link is of those types is not there
+    for that reader — a home address known only as a child's home is no place of theirs.
     """
 
     types: frozenset[str] | None = None
@@ -30,6 +33,7 @@ class Filter:
     until: str | None = None
     handling: frozenset[str] | None = None
     undated: bool = True
+    unseen: frozenset[str] | None = None
 
     @classmethod
     def of(
@@ -41,14 +45,20 @@ class Filter:
         until: str | None = None,
         handling: Iterable[str] | None = None,
         undated: bool = True,
+        unseen: Iterable[str] | None = None,
     ) -> Filter:
         def fs(x: Iterable[str] | None) -> frozenset[str] | None:
             return frozenset(x) if x else None
 
         if since and until and since > until:
             raise StoreError(f"the window's start ({since}) is after its end ({until})")
-        f = cls(fs(types), fs(kinds), fs(localities), since, until, fs(handling), undated)
-        for t in f.types or ():
+        never = fs(unseen)
+        if never is not None:
+            types = [t for t in (types if types is not None else REL_TYPES) if t not in never]
+            if not types:
+                raise StoreError("every relationship type asked for is one this reader never sees")
+        f = cls(fs(types), fs(kinds), fs(localities), since, until, fs(handling), undated, never)
+        for t in [*(f.types or ()), *(f.unseen or ())]:
             if t not in REL_TYPES:
                 raise StoreError(f"unknown relationship type {t!r}")
         for k in f.kinds or ():

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
-from ..model import TYPE_CODES, Entity, Relationship, day, grade_code
+from ..model import KINDS, TYPE_CODES, Entity, Relationship, day, grade_code
 from .errors import NotFound, StoreError
 from .filter import Filter
 from .merge import view
@@ -26,13 +26,14 @@ def projection(store: Store, flt: Filter | None = None) -> Projection:
 
     flt = flt or Filter()
     p = store.project(flt)
-    if not flt.public_only:
-        return p
-    hidden = [p.index[i] for i in store.conditional_entities() if i in p.index]
+    gone = [*(store.conditional_entities() if flt.public_only else ()), *unseen_places(store, flt)]
+    hidden = [p.index[i] for i in gone if i in p.index]
     if hidden:
         keep = np.ones(p.n_nodes, np.bool_)
         keep[hidden] = False
         p = p.subset(keep)
+    if not flt.public_only:
+        return p
     keys = store.conditional_keys()
     if not keys:
         return p
@@ -74,15 +75,32 @@ def get_many(store: Store, ids: Iterable[str]) -> dict[str, Entity]:
     return store.read(work)
 
 
+def unseen_places(store: Store, flt: Filter, ids: Sequence[str] | None = None) -> list[str]:
+    """The placed entities (of ``ids``; None: all) that ``flt``'s reader knows nothing of: linked
+    only by relationship types they never see (:attr:`Filter.unseen`)."""
+    if not flt.unseen or (ids is not None and not ids):
+        return []
+    return store.linked_only_by(flt.unseen, ids)
+
+
+def visible_many(store: Store, ids: Iterable[str], flt: Filter) -> dict[str, Entity]:
+    """As :meth:`Store.visible_many`."""
+    found = {i: e for i, e in store.get_many(ids).items() if flt.node_ok(e.kind, e.locality, e.handling)}
+    places = sorted({e.id for e in found.values() if KINDS[e.kind].placed})
+    gone = set(unseen_places(store, flt, places)) if places else set()
+    return {i: e for i, e in found.items() if e.id not in gone} if gone else found
+
+
 def visible(store: Store, eid: str, flt: Filter) -> Entity | None:
     """As :meth:`Store.visible`."""
-    e = store.get(eid)
-    return e if e is not None and flt.node_ok(e.kind, e.locality, e.handling) else None
+    return visible_many(store, [eid], flt).get(eid)
 
 
 def outside_links(store: Store, ids: Sequence[str], flt: Filter) -> dict[str, int]:
     """As :meth:`Store.outside_links`."""
-    wide = Filter(types=flt.types, since=flt.since, until=flt.until, handling=flt.handling, undated=flt.undated)
+    wide = Filter(
+        types=flt.types, since=flt.since, until=flt.until, handling=flt.handling, undated=flt.undated, unseen=flt.unseen
+    )
     out: dict[str, int] = {}
     for rel, other in store.expand(list(ids), wide):
         if flt.visible_facts(rel) is None or flt.node_ok(other.kind, other.locality):
@@ -154,6 +172,7 @@ def search(
     limit: int = 20,
     threshold: float = 0.8,
     handling: Iterable[str] | None = None,
+    unseen: Iterable[str] | None = None,
 ) -> list[tuple[Entity, float]]:
     """As :meth:`Store.search`."""
     from ..text import name_score, normalise_name
@@ -161,7 +180,7 @@ def search(
     key = normalise_name(text)
     if not key:
         return []
-    flt = Filter.of(kinds=kinds, localities=localities, handling=handling)
+    flt = Filter.of(kinds=kinds, localities=localities, handling=handling, unseen=unseen)
     # only the same name scores this high: two different names of under 400 characters are at best
     # 1 - 1/399 alike (text.name_score), so for such a key the exact lookup finds every match
     exact = threshold >= 0.999 and len(key) < 400
@@ -174,7 +193,8 @@ def search(
         if score >= threshold:
             scored.append((e, score))
     scored.sort(key=lambda es: (-es[1], es[0].name, es[0].id))
-    return scored[:limit]
+    gone = set(unseen_places(store, flt, [e.id for e, _ in scored if KINDS[e.kind].placed]))
+    return [(e, score) for e, score in scored if e.id not in gone][:limit]
 
 
 def graph(store: Store, flt: Filter | None = None) -> nx.MultiDiGraph:

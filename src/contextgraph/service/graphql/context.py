@@ -166,6 +166,7 @@ class Context(BaseContext):
                 until=day(until),
                 handling=handling,
                 undated=undated,
+                unseen=self.rules.hidden_links,
             )
         except StoreError as exc:
             raise RequestError(str(exc)) from exc

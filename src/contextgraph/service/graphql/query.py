@@ -158,7 +158,9 @@ class Query:
             wanted = [k for k in wanted if k != "child"]
             if not wanted:
                 return []
-        found = ctx.store.search(text, kinds=wanted, localities=flt.localities, limit=cap(first), handling=flt.handling)
+        found = ctx.store.search(
+            text, kinds=wanted, localities=flt.localities, limit=cap(first), handling=flt.handling, unseen=flt.unseen
+        )
         ctx.consulted([e.id for e, _ in found], "search")
         return [entity_view(e, ctx.who) for e, _ in found]
 

@@ -260,6 +260,13 @@ class Neo4jStore(Store):
     def conditional_entities(self) -> list[str]:
         return [str(i) for i in self._rows(query("conditional_entities"))]
 
+    def linked_only_by(self, types: frozenset[str], ids: Sequence[str] | None = None) -> list[str]:
+        kinds = [k for k, kind in KINDS.items() if kind.placed]
+        if ids is None:
+            return [str(i) for i in self._rows(query("linked_only_by"), kinds=kinds, types=sorted(types))]
+        found = self._rows(query("linked_only_by_ids"), kinds=kinds, types=sorted(types), ids=list(ids))
+        return [str(i) for i in found]
+
     def conditional_keys(self) -> list[Key]:
         return [(t, a, b) for t, a, b in self._rows(query("conditional_keys"))]
 

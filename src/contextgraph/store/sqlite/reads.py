@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import orjson
 
-from ...model import KIND_CODES, Entity, Relationship, day
+from ...model import KIND_CODES, KINDS, Entity, Relationship, day
 from ..base import Store
 from ..errors import NotFound, StoreError
 from ..filter import Filter
@@ -312,3 +312,34 @@ def facts(store: SQLiteStore, keys: Iterable[Key], flt: Filter | None = None) ->
             refs = list(dict.fromkeys(a[0] for a in orjson.loads(asr) if a[0]))
             out[by_rid[rid]] = Fact(refs, first, last, grading, count)
         return out
+
+
+def linked_only_by(store: SQLiteStore, types: frozenset[str], ids: Sequence[str] | None = None) -> list[str]:
+    """As :meth:`Store.linked_only_by`, from the adjacency index."""
+    import numpy as np
+
+    placed = [KIND_CODE[k] for k, kind in KINDS.items() if kind.placed]
+    hidden = {TYPE_CODE[t] for t in types}
+    with store._lock:
+        ix = store._index()
+        if ids is not None:
+            out = []
+            for n in ix.nids(ids):
+                if not ix.alive[n] or ix.kind[n] not in placed:
+                    continue
+                ends = [r for r in ix.adj[n] or () if ix.alive[ix.e_dst[r] if ix.e_src[r] == n else ix.e_src[r]]]
+                if ends and all(ix.e_type[rid] in hidden for rid in ends):
+                    out.append(ix.ids[n] or "")
+            return out
+        alive = np.frombuffer(bytes(ix.alive), np.uint8).astype(bool)
+        kind = np.frombuffer(bytes(ix.kind), np.int8)
+        src = np.frombuffer(ix.e_src.tobytes(), np.int32)
+        dst = np.frombuffer(ix.e_dst.tobytes(), np.int32)
+        et = np.frombuffer(bytes(ix.e_type), np.int8)
+        live = np.frombuffer(bytes(ix.e_alive), np.uint8).astype(bool) & alive[src] & alive[dst] & (src != dst)
+        shown = live & ~np.isin(et, sorted(hidden))
+        n_all = alive.shape[0]
+        linked = np.bincount(src[live], minlength=n_all) + np.bincount(dst[live], minlength=n_all)
+        seen = np.bincount(src[shown], minlength=n_all) + np.bincount(dst[shown], minlength=n_all)
+        found = np.flatnonzero(alive & np.isin(kind, placed) & (linked > 0) & (seen == 0))
+        return [ix.ids[n] or "" for n in found.tolist()]

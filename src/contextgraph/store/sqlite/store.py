@@ -261,6 +261,9 @@ class SQLiteStore(Store):
         with self._lock:
             return [i for (i,) in self._db.execute(sql("conditional_entities"))]
 
+    def linked_only_by(self, types: frozenset[str], ids: Sequence[str] | None = None) -> list[str]:
+        return reads.linked_only_by(self, types, ids)
+
     def conditional_keys(self) -> list[Key]:
         with self._lock:
             ix = self._index()

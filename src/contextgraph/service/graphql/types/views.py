@@ -93,8 +93,7 @@ def entities_in(state: dict[str, Any]) -> list[str]:
 
 def seen_by(ctx: Context, ids: list[str]) -> set[str]:
     """Those of ``ids`` that are entities this user may see (no answer tells the others apart)."""
-    flt = ctx.scope()
-    return {i for i, e in ctx.store.get_many(ids).items() if flt.node_ok(e.kind, e.locality, e.handling)}
+    return set(ctx.store.visible_many(ids, ctx.scope()))
 
 
 def check_state(ctx: Context, state: dict[str, Any]) -> None:
