@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -157,6 +158,14 @@ def test_rest_notes_import_and_export(service: Service, _audit_log: Path) -> Non
     assert status == 200 and json.loads(body)["relationships_created"] == 1
     assert json.loads(body)["ids"] == {"c-20": "east:c-20"}
     assert service.call("POST", "/import", ana, b"not a zip", "application/zip")[0] == 422
+    # an archive holding a file twice is refused: which one is meant cannot be told
+    twice = io.BytesIO()
+    with zipfile.ZipFile(twice, "w") as z, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile warns of the duplicate name it is asked to write
+        z.writestr("entities.jsonl", ents)
+        z.writestr("entities.jsonl", west)
+    status, _, body = service.call("POST", "/import", ana, twice.getvalue(), "application/zip")
+    assert status == 422 and "entities.jsonl: the archive holds it more than once" in json.loads(body)["detail"]
     # an export is a disclosure: it needs a recipient, and holds only what the user may see
     assert service.call("GET", "/export", ana)[0] == 422
     status, headers, packed = service.call("GET", "/export", ana, purpose="strategy", recipient="CSC East")
@@ -189,7 +198,7 @@ def test_a_date_that_has_not_come_is_refused_and_nothing_is_written(service: Ser
     q = 'mutation($d: String) { recordService(child: "c-2", service: CSC, date: $d) { type } }'
     for bad, words in (("9999-12-31", "after tomorrow"), ("1850-01-01", "before 1900"), ("2025-13-45", "not a date")):
         assert words in service.error(q, ana, d=bad)
-    records = 'mutation($r: [JSON!]!) { recordTracking(records: $r) { id } }'
+    records = "mutation($r: [JSON!]!) { recordTracking(records: $r) { id } }"
     later = {"id": "me-x", "record": "missing_episode", "subject": "c-2", "date": "9999-12-31T21:30", "source": "s"}
     assert "after" in service.error(records, ana, r=[later])
     # nothing was written, not even the service the refused link would have named

@@ -175,6 +175,13 @@ def test_each_export_is_logged_as_a_disclosure_to_its_recipient(
     assert all(r["recipient"] == "CSC East" and r["user"] == "ana" and r["purpose"] == "MACE pack" for r in recs)
     assert all(r["detail"]["localities"] == ["East"] for r in recs)
     assert recs[0]["detail"]["entities"] == len([e for e in ENTITIES if e.locality != "West"])
+    # each names what it gave, so a search of the log by a child finds every export that held them
+    given = {e.id for e in ENTITIES if e.locality != "West"}
+    assert set(recs[0]["subjects"]) == given and set(recs[2]["subjects"]) == given
+    assert "c-1" in recs[1]["subjects"] and not {"c-3", "l-2"} & {s for r in recs for s in r["subjects"]}
+    export(loaded, tmp_path / "j", "jsonl", "--locality", "East", "--clearance", "P")
+    (last,) = [r for r in AuditLog(_audit_log).records() if r["detail"].get("format") == "jsonl"]
+    assert "c-1" in last["subjects"] and "c-3" not in last["subjects"]
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "graphml", "i2csv"])
@@ -205,6 +212,11 @@ def test_bad_options_are_refused_before_anything_is_written(loaded: Store, tmp_p
     assert r.returncode == 1 and "'Nowhere' is not a configured locality" in r.stderr
     r = cg("export", str(tmp_path / "o"), "--format", "graphml", store=loaded)
     assert r.returncode == 1 and "--purpose" in r.stderr
+    for blank in (" ", "\u200b", "\t\u2060"):  # a purpose or recipient of nothing visible says nothing
+        r = cg("export", str(tmp_path / "o"), "--purpose", blank, store=loaded)
+        assert r.returncode == 1 and "--purpose: say why, in letters or digits" in r.stderr
+        r = cg("export", str(tmp_path / "o"), "--purpose", "MACE", "--recipient", blank, store=loaded)
+        assert r.returncode == 1 and "--recipient: say who it is for, in letters or digits" in r.stderr
     assert not (tmp_path / "o").exists() or not any((tmp_path / "o").iterdir())
 
 

@@ -92,9 +92,25 @@ def access_log(store: str | None, create: bool = False) -> AuditLog:
 
 
 def purpose_of(command: str, purpose: str | None) -> str:
-    if not (purpose or "").strip():
-        raise UserError(f"{command} needs --purpose: say why (the access log records it); nothing was done")
+    from ..service.audit import visible
+
+    if not visible(purpose):
+        raise UserError(
+            f"{command} needs --purpose: say why, in letters or digits (the access log records it); nothing was done"
+        )
     return str(purpose)
+
+
+def recipient_of(command: str, recipient: str | None) -> str:
+    """``recipient`` if it says who, in letters or digits; else refused before anything is done."""
+    from ..service.audit import visible
+
+    if not visible(recipient):
+        raise UserError(
+            f"{command} needs --recipient: say who it is for, in letters or digits (the access log records it); "
+            "nothing was done"
+        )
+    return str(recipient)
 
 
 class UserError(ContextGraphError):

@@ -27,6 +27,7 @@ from .common import (
     out,
     progress_bar,
     purpose_of,
+    recipient_of,
     sqlite_file,
 )
 
@@ -174,6 +175,8 @@ def export(
     if clearance is not None and clearance not in ("P", "C"):
         raise typer.BadParameter("--clearance must be P or C")
     purpose = purpose_of("export", purpose)
+    if recipient is not None:
+        recipient = recipient_of("export", recipient)
     if path.exists() and not path.is_dir():
         raise UserError(f"{path}: not a folder; nothing was written")
     if path.is_dir() and any(path.iterdir()) and not force:
@@ -186,12 +189,13 @@ def export(
         path.mkdir(parents=True, exist_ok=True)
         files: dict[str, Path] = {}
         try:
-            counts = _write_export(s, fmt, path, scoped, files, PEOPLE if initials else frozenset())
-            # logged before the files take their names: a disclosure the log could not record is not made
+            counts, given = _write_export(s, fmt, path, scoped, files, PEOPLE if initials else frozenset())
+            # logged before the files take their names: a disclosure the log could not record is not made;
+            # it names every entity given (past the log's most, in a manifest)
             log.append(
                 user,
                 "disclosure",
-                [],
+                given,
                 purpose,
                 recipient=recipient or f"file:{path}",
                 detail={
@@ -227,8 +231,9 @@ JUDGEMENTS = "judgements.jsonl"
 
 def _write_export(
     s: Any, fmt: str, path: Path, flt: Any, files: dict[str, Path], initials: frozenset[str]
-) -> dict[str, int]:
-    """Write the export's files beside their final names (in ``files``, name to file written); its counts."""
+) -> tuple[dict[str, int], list[str]]:
+    """Write the export's files beside their final names (in ``files``, name to file written); its
+    counts, and the ids of the entities it gives."""
     from ..interchange import ENTITIES_FILE, RELATIONSHIPS_FILE, dump_line, export_lines
     from ..interchange.analyst import FILES, view, write_geojson, write_graphml, write_i2
     from ..interchange.jsonl import TRACKING_FILE
@@ -240,15 +245,23 @@ def _write_export(
         files[name] = Path(tmp_name)
     if fmt == "jsonl":
         n = dict.fromkeys(names, 0)
+        given: list[str] = []
         handles = {name: f.open("w", encoding="utf-8") for name, f in files.items()}
         try:
             for name, line in export_lines(s, flt, initials):
                 handles[name].write(dump_line(line))
                 n[name] += 1
+                if name == ENTITIES_FILE:
+                    given.append(line["id"])
         finally:
             for fh in handles.values():
                 fh.close()
-        return {"entities": n[ENTITIES_FILE], "relationship_lines": n[RELATIONSHIPS_FILE], "tracking": n[TRACKING_FILE]}
+        counts = {
+            "entities": n[ENTITIES_FILE],
+            "relationship_lines": n[RELATIONSHIPS_FILE],
+            "tracking": n[TRACKING_FILE],
+        }
+        return counts, given
     v = view(s, flt, with_hotspots=fmt != "i2csv", initials=initials)
     counts = {"entities": len(v.entities), "links": len(v.links)}
     if fmt == "graphml":
@@ -257,7 +270,7 @@ def _write_export(
         counts["features"] = write_geojson(v, files[FILES[fmt][0]])
     else:
         write_i2(v, files[FILES[fmt][0]], files[FILES[fmt][1]])
-    return counts
+    return counts, list(v.entities)
 
 
 @app.command()

@@ -8,7 +8,19 @@ from typing import Annotated
 
 import typer
 
-from .common import PurposeOpt, StoreOpt, UserError, UserOpt, access_log, app, localities_given, opened, out, purpose_of
+from .common import (
+    PurposeOpt,
+    StoreOpt,
+    UserError,
+    UserOpt,
+    access_log,
+    app,
+    localities_given,
+    opened,
+    out,
+    purpose_of,
+    recipient_of,
+)
 
 REPORT_FORMATS = ("html", "pdf", "json", "csv")
 
@@ -58,8 +70,7 @@ def report(
         raise typer.BadParameter(f"--format must be one of {', '.join(REPORT_FORMATS)}")
     if clearance is not None and clearance not in ("P", "C"):
         raise typer.BadParameter("--clearance must be P or C")
-    if not recipient.strip():
-        raise UserError("report needs --recipient: say who it is for (the access log records it); nothing was done")
+    recipient = recipient_of("report", recipient)
     p = period(start, end)
     purpose = purpose_of("report", purpose)
     log = access_log(store)

@@ -20,6 +20,7 @@ import socket
 import sys
 import tempfile
 import zipfile
+from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
@@ -450,7 +451,11 @@ def _unpack(body: bytes, folder: Path, limits: Limits) -> None:
     except Exception:  # any damage to an archive's directory, from zipfile's own errors to an IndexError
         raise _problem(422, "the body is not a zip archive") from None
     with z:
-        names = {i.filename: i for i in z.infolist() if not i.filename.endswith("/")}
+        members = [i for i in z.infolist() if not i.filename.endswith("/")]
+        twice = sorted(name for name, n in Counter(i.filename for i in members).items() if n > 1)
+        if twice:  # which one is meant cannot be told: refused rather than the last one taken in silence
+            raise _problem(422, f"{twice[0]}: the archive holds it more than once; send each file once")
+        names = {i.filename: i for i in members}
         unknown = sorted(set(names) - set(_FILES))
         if unknown:
             raise _problem(422, f"{unknown[0]}: not an interchange file (expected {', '.join(_FILES)})")
