@@ -270,6 +270,23 @@ def test_a_saved_view_names_only_what_its_saver_sees_and_shows_each_reader_only_
         msg = service.error(SAVE, mace, n="x", l="East", s=state, sh=True).replace(repr(planted), "ID")
         assert msg == "state names ID, not an entity you may see: nothing was saved"
     assert "must be an object" in service.error(SAVE, ana, n="x", l="East", s={"notes": ["c-1"]}, sh=True)
+    # no field escapes the reader's filter: nothing but the view's own fields, pins only positions
+    words = "Kyle Benson lives at 4 Elm Court"
+    for bad, field in (
+        ({"title": words}, "state.title: not a field of a saved view"),
+        ({"pinned": {"c-1": words}}, "state.pinned.c-1 must be a position"),
+        ({"pinned": {"c-1": [1, "2"]}}, "state.pinned.c-1 must be a position"),
+        ({"notes": {"c-1": "x" * 2001}}, "state.notes.c-1 must be text of at most 2000"),
+        ({"types": ["LIVES_AT", words]}, "state.types must be a list of relationship types"),
+        ({"since": words}, "state.since must be a date"),
+        ({"initials": words}, "state.initials must be true or false"),
+    ):
+        _, body = service.post(SAVE, ana, "test", {"n": "x", "l": "East", "s": bad, "sh": True})
+        assert body.get("errors") and field in body["errors"][0]["message"], (bad, body)
+    page = {"since": "", "until": None, "types": ["SEEN_AT"], "undated": True, "initials": False, "focus": None}
+    assert service.data(SAVE, ana, n="page", l="East", s={**page, "pinned": {"c-1": [3, -4.5]}}, sh=False)
+    (page_view,) = service.data(VIEWS, ana, l="East")["savedViews"]
+    assert service.data("mutation($i: ID!) { deleteView(id: $i) }", ana, i=page_view["id"])["deleteView"] is True
     assert service.data(VIEWS, ana, l="East")["savedViews"] == []
     words = "Kyle Benson was seen at the flat"
     state = {"focus": "c-1", "pinned": {"c-1": [1, 2], "l-1": [3, 4]}, "notes": {"c-1": words}}

@@ -247,6 +247,12 @@ def test_the_not_located_list_is_scoped_and_pins_are_for_writers_and_logged(
     pins = [r for r in log if r["detail"].get("graphql") == "placePin"]
     assert [(r["user"], r["operation"], r["subjects"]) for r in pins] == [("ana", "alteration", ["l-8"])]
     assert pins[0]["time"]
+    # the reason is the writer's own words: not for a reader cleared for P only, nor one by initials
+    service.data(PIN, ana, id="l-9", lat=52.612, lon=-1.072, r="where Kyle Benson is groomed")
+    shown = '{ entity(id: "l-9") { properties } }'
+    assert service.data(shown, ana)["entity"]["properties"]["pin_reason"] == "where Kyle Benson is groomed"
+    for reader in (service.token("chair"), service.token("mace")):
+        assert "pin_reason" not in service.data(shown, reader)["entity"]["properties"]
 
 
 def test_serve_sample_loads_the_sample_gazetteer_once(tmp_path: Path, _audit_log: Path) -> None:

@@ -134,6 +134,14 @@ def test_another_localitys_record_is_never_offered_nor_accepted_as_a_merge(servi
         answers.append((status, body["errors"][0]["message"].replace(into, "ID")))
     assert answers[0] == answers[1]
     assert answers[0] == (422, "edits.merge[0].into: no entity 'ID' in your localities")
+    # one entity chosen for twice: which is meant cannot be told, so nothing is recorded
+    twice = {"merge": [{"entity": tyler["id"], "into": None}, {"entity": tyler["id"], "into": "c-1"}]}
+    status, body = service.post(COMMIT, ana, variables={"text": NOTE, "digest": p["digest"], "edits": twice})
+    assert (
+        status == 422
+        and f"edits.merge[1].entity: {tyler['id']} is already chosen for at edits.merge[0]"
+        in (body["errors"][0]["message"])
+    )
     assert contents(store) == before
 
 

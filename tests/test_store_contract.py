@@ -291,6 +291,9 @@ def test_an_entity_named_only_under_handling_code_c_is_not_there_for_p(loaded: S
     loaded.upsert([Entity("p-6", "person_of_concern", "Sam H", locality="East", handling=["P"])], [])
     into = loaded.merge("p-7", "p-6", reason="same man")
     assert into in loaded.projection(public).index
+    # the id named only under C does not answer for the entity it joined, for a P reader
+    assert set(loaded.visible_many(["p-6", "p-7"], public)) == {"p-6"}
+    assert set(loaded.visible_many(["p-6", "p-7"], cleared)) == {"p-6", "p-7"}
     loaded.split("p-7", "p-6", reason="not the same")
     assert "p-7" not in loaded.projection(public).index and "p-6" in loaded.projection(public).index
 

@@ -11,7 +11,7 @@ from .service import Service
 
 RECORD = """mutation($r: [JSON!]!) { recordTracking(records: $r) { id record subject recordedBy text involves } }"""
 TIMELINE = """query($id: ID!) { entity(id: $id) {
-  timeline { id record date subject grading fields involves text recordedBy }
+  timeline { id record date subject grading fields involves text recordedBy source }
   pathway { day before after direction }
 } }"""
 
@@ -27,7 +27,8 @@ RECORDS = [
     rec("m1", "missing_episode", "c-1", "2025-02-01T21:30", returned="2025-02-02T09:00", found_at="l-1",
         with_children=["c-3"], push_pull="went to see Daniel Okafor", interview_declined=True),
     rec("i1", "risk_assessment", "c-1", "2025-02-10", level="amber", grading="2B C"),
-    rec("d1", "disruption", "p-1", "2025-03-05", disruption_kind="CAWN", children=["c-1"], outcome="served on Okafor"),
+    rec("d1", "disruption", "p-1", "2025-03-05", disruption_kind="CAWN", children=["c-1"], outcome="served on Okafor",
+        by="Police; Kyle Benson (DOB 12/04/2009) of 22 Ash Grove"),
 ]  # fmt: skip
 
 
@@ -69,6 +70,11 @@ def test_a_mace_member_sees_records_about_contexts_with_children_by_initials(rec
     (d1,) = timeline(recorded, mace, "p-1")["timeline"]
     assert d1["text"] == "Child Abduction Warning Notice served in respect of K.B."
     assert "outcome" not in d1["fields"] and "Okafor" not in str(d1)  # free text left out
+    # and the short texts meant for an agency, and the file it came from: a writer can put a name there
+    assert "by" not in d1["fields"] and "Benson" not in str(d1) and "Ash Grove" not in str(d1)
+    assert d1["source"] == "(withheld: a file name can name a child)"
+    ana = timeline(recorded, recorded.token("analyst", ("East",)), "p-1")["timeline"][0]
+    assert ana["source"] == "form-1" and ana["fields"]["by"].startswith("Police")
     assert timeline(recorded, mace, "l-1")["timeline"] == []  # the episode found there is a child's
 
 

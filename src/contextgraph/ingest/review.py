@@ -333,10 +333,15 @@ def _edited(
             kinds[eid] = kind
             retyped[eid] = i
     chosen: dict[str, str | None] = {}
+    first: dict[str, int] = {}
     for i, (eid, into) in enumerate(edits.merge):
         if eid not in ents or eid in removed:
             problems.append(f"edits.merge[{i}].entity: no entity {eid!r} in this note")
             continue
+        if eid in first:  # which choice is meant cannot be told: refused rather than the last one kept
+            problems.append(f"edits.merge[{i}].entity: {eid} is already chosen for at edits.merge[{first[eid]}]")
+            continue
+        first[eid] = i
         if into is None:
             chosen[eid] = None
             continue

@@ -64,11 +64,7 @@ def linkable(store: Store, flt: Filter, ids: Iterable[str]) -> dict[str, Entity]
     ids = list(dict.fromkeys(ids))
     if sees_everything(flt):
         return store.get_many(ids)
-    seen = store.visible_many(ids, flt)
-    own = store.own(seen)
-    return {
-        i: e for i, e in seen.items() if (o := own.get(i)) is not None and flt.node_ok(o.kind, o.locality, o.handling)
-    }
+    return store.visible_many(ids, flt)
 
 
 def changeable(store: Store, flt: Filter, ids: Iterable[str]) -> dict[str, Entity]:

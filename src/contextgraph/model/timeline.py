@@ -103,7 +103,8 @@ def describe(t: Tracked, name_of: Callable[[str], str | None]) -> str:
         to = f" to {f['to_service']}" if f.get("to_service") else ""
         said = {"accepted": "accepted", "rejected": "not accepted", "pending": "not yet decided"}[f["decision"]]
         why = f" ({f['reason']})" if f.get("reason") else ""
-        return f"referred{to} by {f['source_agency']} for {types}: {said}{why}"
+        by = f" by {f['source_agency']}" if f.get("source_agency") else ""  # not shown to a reader by initials
+        return f"referred{to}{by} for {types}: {said}{why}"
     if t.record == "risk_assessment":
         by = f" by {f['assessed_by']}" if f.get("assessed_by") else ""
         return f"assessed {f['level']} on the pathway{by}"

@@ -100,19 +100,21 @@ class Tracked:
         return replace(self, subject=new(self.subject), fields=fields)
 
     def without_text(self) -> Tracked:
-        """This record without its free text, which may name people (for a reader who sees
-        people by initials only).
+        """This record without its text, which may name people (for a reader who sees people by
+        initials only): free text, and the short texts meant for an agency's name too, since
+        nothing stops a writer from putting a child's name and address there. Codes, dates,
+        numbers and the entities named (each shown as that reader sees it) stay.
 
         >>> t = Tracked("m", "missing_episode", "c", "2025-01-01", "f", "u",
-        ...             fields={"push_pull": "with Tom Hill", "interview_by": "YJS"})
+        ...             fields={"push_pull": "with Tom Hill", "interview_by": "YJS", "out_of_area": True})
         >>> t.without_text().fields
-        {'interview_by': 'YJS'}
+        {'out_of_area': True}
         """
 
         def kept(fields: tuple[Field, ...], values: Mapping[str, Any]) -> dict[str, Any]:
             out = {}
             for f in fields:
-                if f.name not in values or (f.type == "text" and f.free):
+                if f.name not in values or f.type == "text":
                     continue
                 v = values[f.name]
                 out[f.name] = [kept(f.items, item) for item in v] if f.type == "items" else v

@@ -86,6 +86,15 @@ def unseen_places(store: Store, flt: Filter, ids: Sequence[str] | None = None) -
 def visible_many(store: Store, ids: Iterable[str], flt: Filter) -> dict[str, Entity]:
     """As :meth:`Store.visible_many`."""
     found = {i: e for i, e in store.get_many(ids).items() if flt.node_ok(e.kind, e.locality, e.handling)}
+    if found and (flt.public_only or flt.localities is not None):
+        # an id merged into another is seen only if its own record is: a record named only under C,
+        # or of another locality, does not answer for the entity it was merged into
+        own = store.own(list(found))
+        found = {
+            i: e
+            for i, e in found.items()
+            if (o := own.get(i)) is not None and flt.node_ok(o.kind, o.locality, o.handling)
+        }
     places = sorted({e.id for e in found.values() if KINDS[e.kind].placed})
     gone = set(unseen_places(store, flt, places)) if places else set()
     return {i: e for i, e in found.items() if e.id not in gone} if gone else found

@@ -182,9 +182,14 @@ class Mutation:
             "source_ref": source_ref,
         }
         _relationship(raw)  # a link refused is refused before anything is written
-        ctx.linkable(str(child))
-        with ctx.acting({"graphql": "recordService"}):
-            ctx.store.upsert([Entity(service_id(code), "service", code)], [])
+        who = ctx.linkable(str(child))
+        if not REL_TYPES["OPEN_TO"].allows(who.kind, "service"):
+            raise RequestError(
+                f"field 'child': {child} is a {who.kind}, not a child; only a child is open to a service"
+            )
+        if ctx.store.get(service_id(code)) is None:  # a service of the vocabulary not yet held: made once
+            with ctx.acting({"graphql": "recordService"}):
+                ctx.store.upsert([Entity(service_id(code), "service", code)], [])
         return _write_link(ctx, raw, "recordService")
 
     @strawberry.mutation(

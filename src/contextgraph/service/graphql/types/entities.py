@@ -10,6 +10,7 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from ....ingest.gazetteer import WRITERS_WORDS
 from ....model import KINDS, REL_TYPES, SERVICES, Entity, Relationship, initials
 from ....store import Filter, Subgraph
 from ....store.types import Fact
@@ -115,6 +116,9 @@ def shown_name(name: str, kind: str, who: Principal) -> str:
 def entity_view(e: Entity, who: Principal) -> EntityView:
     if _hidden(e.kind, who):
         e = e.pseudonymised()
+    props = dict(e.properties)
+    if who.clearance != "C" or who.by_initials:
+        props = {k: v for k, v in props.items() if k not in WRITERS_WORDS}
     return EntityView(
         id=strawberry.ID(e.id),
         kind=ENTITY_KIND(e.kind),
@@ -124,7 +128,7 @@ def entity_view(e: Entity, who: Principal) -> EntityView:
         locality=e.locality,
         lat=e.lat,
         lon=e.lon,
-        properties=_json(dict(e.properties)),
+        properties=_json(props),
         sources=list(e.sources),
     )
 

@@ -98,6 +98,10 @@ def by_month(records: list[Tracked]) -> list[TrackingMonthView]:
     return [TrackingMonthView(month=m, record=RECORD_KIND(k), count=c) for (m, k), c in sorted(n.items())]
 
 
+WITHHELD_SOURCE = "(withheld: a file name can name a child)"
+"""A record's source as a reader who does not see the file names of notes is shown it."""
+
+
 def record_view(ctx: Context, t: Tracked) -> TrackingRecordView:
     labels = ctx.store.get_many(t.involves)
 
@@ -112,7 +116,7 @@ def record_view(ctx: Context, t: Tracked) -> TrackingRecordView:
         record=RECORD_KIND(t.record),
         subject=strawberry.ID(t.subject),
         date=t.date,
-        source=t.source,
+        source=t.source if ctx.rules.sees_source_files else WITHHELD_SOURCE,
         recorded_by=t.recorded_by,
         locality=t.locality,
         grading=t.grading,

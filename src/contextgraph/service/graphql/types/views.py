@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+import math
+from typing import Any, Final, cast
 
 import strawberry
 from strawberry.scalars import JSON
 
+from ....model import REL_TYPES, parse_date
 from ....store.types import SavedView
 from ... import policy
 from ..context import Context, RequestError
@@ -99,13 +101,51 @@ def seen_by(ctx: Context, ids: list[str]) -> set[str]:
 def check_state(ctx: Context, state: dict[str, Any]) -> None:
     """Refuse a state that names an entity this user may not see, or one that does not exist: the
     same words for both, so that saving a view tells nothing of what is outside their view."""
-    for key in ("pinned", "notes"):
-        if key in state and not isinstance(state[key], dict):
-            raise RequestError(f"state.{key} must be an object of entity ids")
-    if "focus" in state and state["focus"] is not None and not isinstance(state["focus"], str):
-        raise RequestError("state.focus must be an entity id")
+    _check_shape(state)
     named = entities_in(state)
     unseen = sorted(set(named) - seen_by(ctx, named))
     if unseen:
         more = f" (and {len(unseen) - 1} more)" if len(unseen) > 1 else ""
         raise RequestError(f"state names {unseen[0]!r}{more}, not an entity you may see: nothing was saved")
+
+
+STATE_FIELDS: Final = ("since", "until", "types", "undated", "initials", "focus", "pinned", "notes")
+"""What a saved state holds: the page's filter, its focus, pinned positions and notes on entities.
+Anything else is refused: a field no reader's view filters would reach every reader as written."""
+MAX_NOTE = 2000
+"""The most characters of one note on an entity."""
+
+
+def _check_shape(state: dict[str, Any]) -> None:
+    """Refuse a state of any other shape than :data:`STATE_FIELDS`, naming the field."""
+    extra = sorted(set(state) - set(STATE_FIELDS))
+    if extra:
+        raise RequestError(f"state.{extra[0]}: not a field of a saved view ({', '.join(STATE_FIELDS)})")
+    for key in ("since", "until"):
+        if state.get(key) not in (None, ""):
+            try:
+                if not isinstance(state[key], str) or parse_date(state[key]) is None:
+                    raise ValueError("not a date")
+            except ValueError as exc:
+                raise RequestError(f"state.{key} must be a date (YYYY-MM-DD): {exc}") from None
+    types = state.get("types")
+    if types is not None and not (isinstance(types, list) and all(t in REL_TYPES for t in types)):
+        raise RequestError(f"state.types must be a list of relationship types ({', '.join(REL_TYPES)})")
+    for key in ("undated", "initials"):
+        if key in state and not isinstance(state[key], bool):
+            raise RequestError(f"state.{key} must be true or false")
+    if state.get("focus") is not None and not isinstance(state["focus"], str):
+        raise RequestError("state.focus must be an entity id")
+    for key in ("pinned", "notes"):
+        if key in state and not isinstance(state[key], dict):
+            raise RequestError(f"state.{key} must be an object of entity ids")
+    for eid, at in (state.get("pinned") or {}).items():
+        if not (isinstance(at, list) and len(at) == 2 and all(_number(x) for x in at)):
+            raise RequestError(f"state.pinned.{eid} must be a position [x, y] of two numbers")
+    for eid, text in (state.get("notes") or {}).items():
+        if not isinstance(text, str) or len(text) > MAX_NOTE:
+            raise RequestError(f"state.notes.{eid} must be text of at most {MAX_NOTE} characters")
+
+
+def _number(x: Any) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
