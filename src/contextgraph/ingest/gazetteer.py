@@ -282,9 +282,9 @@ def unlocated(store: Store, flt: Filter) -> list[Entity]:
     out = [
         e for e in views.values() if (e.lat is None or e.lon is None) and flt.node_ok(e.kind, e.locality, e.handling)
     ]
-    if flt.unseen and out:
-        shown = store.visible_many([e.id for e in out], flt)
-        out = [e for e in out if e.id in shown]
+    if flt.unseen and out:  # the checks above are made: only the links are left to look at
+        gone = set(store.linked_only_by(flt.unseen, [e.id for e in out]))
+        out = [e for e in out if e.id not in gone]
     out.sort(key=lambda e: (e.locality or "", e.name, e.id))
     return out
 

@@ -54,7 +54,7 @@ class Filter:
             raise StoreError(f"the window's start ({since}) is after its end ({until})")
         never = fs(unseen)
         if never is not None:
-            types = [t for t in (types if types is not None else REL_TYPES) if t not in never]
+            types = [t for t in (types or REL_TYPES) if t not in never]  # none asked for: every type
             if not types:
                 raise StoreError("every relationship type asked for is one this reader never sees")
         f = cls(fs(types), fs(kinds), fs(localities), since, until, fs(handling), undated, never)

@@ -327,8 +327,10 @@ def linked_only_by(store: SQLiteStore, types: frozenset[str], ids: Sequence[str]
             for n in ix.nids(ids):
                 if not ix.alive[n] or ix.kind[n] not in placed:
                     continue
-                ends = [r for r in ix.adj[n] or () if ix.alive[ix.e_dst[r] if ix.e_src[r] == n else ix.e_src[r]]]
-                if ends and all(ix.e_type[rid] in hidden for rid in ends):
+                # as below: live links to another live entity
+                others = [(r, ix.e_dst[r] if ix.e_src[r] == n else ix.e_src[r]) for r in ix.adj[n] or ()]
+                ends = [r for r, o in others if o != n and ix.alive[o]]
+                if ends and all(ix.e_type[r] in hidden for r in ends):
                     out.append(ix.ids[n] or "")
             return out
         alive = np.frombuffer(bytes(ix.alive), np.uint8).astype(bool)
