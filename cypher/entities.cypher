@@ -122,6 +122,12 @@ WHERE n.merged_into IS NULL AND n.kind IN $kinds
   AND NOT EXISTS { MATCH (n)-[r]-(o:Entity) WHERE o.merged_into IS NULL AND o <> n AND NOT type(r) IN $types }
 RETURN collect(n.id) AS ids
 
+-- name: named_under_c
+-- Live entities some statement under handling code C named, in themselves or a record merged into them.
+MATCH (n:Entity)
+WHERE 'C' IN n.handling
+RETURN collect(DISTINCT coalesce(n.merged_into, n.id)) AS ids
+
 -- name: conditional_entities
 -- Live entities named only under handling code C, with every record merged into them.
 MATCH (n:Entity)

@@ -330,3 +330,65 @@ def test_a_mace_member_never_sees_a_home_or_a_school_known_only_through_a_child(
     state = {"pinned": {"l-9": [0, 0]}}
     msg = service.error(SAVE, mace, n="x", l="East", s=state, sh=True)
     assert msg == "state names 'l-9', not an entity you may see: nothing was saved"
+
+
+def test_what_only_a_note_under_c_says_of_a_child_reaches_no_reader_cleared_for_p(
+    service: Service, store: Store
+) -> None:
+    """A child and a place named openly of which an intelligence note under C gives a fuller name,
+    an alias, a date of birth, a flag, coordinates and its own file name: a chair (cleared for P)
+    is shown none of them anywhere — entity, search, map nodes, graph and GeoJSON, a walk, the
+    ranking — finds no one by them, and a P-cleared analyst's export holds none; an analyst
+    cleared for C sees them all."""
+    store.upsert(
+        [
+            Entity("c-2", "child", "Zoë Ahmed", locality="East", sources=["log-east-9"], handling=["P"]),
+            Entity("l-1", "location", "The Yard", locality="East", sources=["log-east-9"], handling=["P"]),
+        ],
+        [],
+    )
+    told = Entity(
+        "c-2",
+        "child",
+        "Zoë Ann Ahmed",
+        aliases=["Ghostie"],
+        dob="2010-02-03",
+        locality="East",
+        properties={"risk_level": "high", "exploitation_types": ["CSE"]},
+        sources=["intel-secret-77"],
+        handling=["C"],
+    )
+    yard = Entity(
+        "l-1",
+        "location",
+        "Secret Yard behind 12 Elm St",
+        locality="East",
+        lat=51.111,
+        lon=-1.5,
+        sources=["intel-secret-77"],
+        handling=["C"],
+    )
+    store.upsert([told, yard], [rel("SEEN_AT", "c-2", "l-1", ref="intel-secret-77", grading="1B C")])
+    secrets = ("Ghostie", "2010-02-03", "intel-secret-77", "CSE", "Ann Ahmed", "Secret Yard", "51.111")
+    asks = [
+        '{ entity(id: "c-2") { name aliases dob properties sources } }',
+        '{ search(text: "Ghostie") { id name aliases } }',
+        '{ search(text: "Zoe Ann Ahmed") { id name aliases } }',
+        '{ search(text: "Zoe Ahmed") { id name aliases dob properties sources } }',
+        '{ localityMap(locality: "East") { nodes { id name aliases dob properties sources lat } graph geojson } }',
+        '{ network(centre: "l-1", depth: 1) { nodes { id name aliases dob properties sources lat } } }',
+        '{ unopenedAtRisk(locality: "East") { items { id name flagged summary reasons { text } } } }',
+    ]
+    chair, ana = service.token("chair"), service.token("analyst")
+    for ask in asks:
+        hidden = json.dumps(service.data(ask, chair))
+        assert not [s for s in secrets if s in hidden], (ask, hidden)
+    assert service.data(asks[1], chair) == {"search": []}
+    assert service.data(asks[1], ana)["search"][0]["id"] == "c-2"
+    assert service.data(asks[0], chair)["entity"]["name"] == "Zoë Ahmed"
+    assert all(s in json.dumps([service.data(a, ana) for a in asks]) for s in secrets)
+    p_ana = service.keys.mint("ana", "analyst", ["East"], clearance="P")
+    status, _, raw = service.call("GET", "/export", p_ana, purpose="strategy", recipient="CSC East")
+    assert status == 200 and raw
+    text = zipfile.ZipFile(io.BytesIO(raw)).read("entities.jsonl").decode()
+    assert "Zoë Ahmed" in text and "The Yard" in text and not [s for s in secrets if s in text]

@@ -198,3 +198,20 @@ def test_a_date_that_has_not_come_is_refused_and_nothing_is_written(service: Ser
     assert [r for r in log_of(_audit_log)[written:] if r["operation"] != "consultation"] == []
     assert service.data('{ entity(id: "svc-CSC") { id } }', ana)["entity"] is None
     assert service.data('{ localityMap(locality: "East") { asOf } }', ana)["localityMap"]["asOf"] == before
+
+
+def test_a_writer_cleared_for_p_writes_nothing_under_c_and_sees_what_they_write(service: Service) -> None:
+    """A writer cleared for P only may not write what they could not read (a link, an entity or an
+    import line under handling code C): refused before anything is written, naming what."""
+    p_ana = service.keys.mint("ana-p", "analyst", ["East"], clearance="P")
+    ana = service.token("analyst")
+    link = {"type": "SEEN_AT", "source": "c-2", "target": "l-1", "date": "2024-05-01", "grading": "1B C"}
+    before = service.data('{ entity(id: "c-2") { id } }', ana)
+    assert "cleared for P only" in service.error(LINK, p_ana, l={**link, "sourceRef": "log-9"})
+    assert "log-9" not in json.dumps(service.data('{ network(centre: "c-2") { edges { sources } } }', ana))
+    ent = {"id": "c-2", "kind": "CHILD", "name": "Zoë Ahmed", "locality": "East", "grading": "2B C", "sourceRef": "x"}
+    assert "cleared for P only" in service.error(ENTITY, p_ana, e=ent)
+    assert service.data('{ entity(id: "c-2") { id } }', ana) == before
+    line = json.dumps({"type": "SEEN_AT", "source": "c-2", "target": "l-1", "grading": "1B C"}) + "\n"
+    status, _, body = service.call("POST", "/import", p_ana, zipped({"relationships.jsonl": line}), "application/zip")
+    assert status == 422 and "cleared for P only" in body.decode() and "SEEN_AT c-2 -> l-1" in body.decode()

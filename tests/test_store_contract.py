@@ -324,6 +324,91 @@ def test_a_place_linked_only_by_links_a_reader_never_sees_is_not_there_for_them(
         Filter.of(types=["LIVES_AT"], unseen=never)
 
 
+def test_what_only_statements_under_c_say_of_an_entity_reaches_no_reader_cleared_for_p(store: Store) -> None:
+    """An entity named openly and under conditions: a reader cleared for P only is shown what the
+    open statements say (name, sources), never an alias, a date of birth, a flag or a source said
+    only under C; not by reading it, finding it, walking to it, labelling it or exporting it."""
+    from contextgraph.interchange.jsonl import entity_from_json, export_lines
+
+    said = Entity("c-1", "child", "Kyle Benson", locality="East", sources=["log-east-1"], handling=["P"])
+    told = Entity(
+        "c-1",
+        "child",
+        "Kyle James Benson",
+        aliases=["Ghost"],
+        dob="2009-04-12",
+        locality="East",
+        properties={"risk_level": "high"},
+        sources=["intel-7"],
+        handling=["C"],
+    )
+    place = Entity("l-1", "location", "Carrow Park", locality="East", handling=["P"])
+    store.upsert([said, place], [rel("SEEN_AT", "c-1", "l-1", ref="log-east-1")])
+    store.upsert([told], [rel("SEEN_AT", "c-1", "l-1", ref="intel-7", grading="1B C")])
+    p, c = Filter.of(handling=["P"]), Filter.of(handling=["P", "C"])
+    full = store.get("c-1")
+    assert full is not None and full.name == "Kyle James Benson" and full.dob == "2009-04-12"
+    assert full.handling == ["C", "P"] and full.open is not None  # kept beside the record, in the store
+    opened = store.visible("c-1", p)
+    assert opened is not None
+    assert (opened.name, opened.aliases, opened.dob, opened.properties, opened.sources) == (
+        "Kyle Benson",
+        [],
+        None,
+        {},
+        ["log-east-1"],
+    )
+    assert store.visible("c-1", c) == full
+    assert [e.id for e, _ in store.search("Ghost", handling=["P"])] == []
+    assert [e.id for e, _ in store.search("Ghost", threshold=0.999, handling=["P"])] == []
+    assert [e.id for e, _ in store.search("Ghost")] == ["c-1"]
+    assert [e.name for e, _ in store.search("Kyle Benson", handling=["P"])] == ["Kyle Benson"]
+    walked = {e.id: e for e in store.neighbourhood("l-1", 1, p).nodes}
+    assert walked["c-1"].aliases == [] and walked["c-1"].dob is None
+    assert store.labels(["c-1"], p)["c-1"].name == "Kyle Benson"
+    assert store.labels(["c-1"])["c-1"].name == "Kyle James Benson"
+    flags = store.projection(p)
+    assert not flags.flag[flags.index["c-1"]] and store.projection(c).flag[store.projection(c).index["c-1"]]
+    lines = [x for f, x in export_lines(store, p) if f == "entities.jsonl" and x["id"] == "c-1"]
+    assert "Ghost" not in str(lines) and "intel-7" not in str(lines) and "2009" not in str(lines)
+    # an export for a reader cleared for C carries both, and an import keeps them apart again
+    (line,) = [x for f, x in export_lines(store) if f == "entities.jsonl" and x["id"] == "c-1"]
+    again = entity_from_json(line)
+    assert again.open is not None and again.open.aliases == [] and sorted(again.aliases) == ["Ghost", "Kyle Benson"]
+    # later statements under P add to what P readers see; a merged record named only under C adds nothing
+    store.upsert([Entity("c-1", "child", "Kyle Benson", aliases=["KB"], locality="East", handling=["P"])], [])
+    assert store.visible("c-1", p).aliases == ["KB"]  # type: ignore[union-attr]
+    store.upsert([Entity("c-9", "child", "Blade", dob="2009-01-01", locality="East", handling=["C"])], [])
+    store.merge("c-1", "c-9", reason="same child")
+    merged = store.visible("c-1", p)
+    assert merged is not None and "Blade" not in merged.aliases and merged.dob is None
+    assert "Blade" in store.visible("c-1", c).aliases  # type: ignore[union-attr]
+
+
+def test_a_write_that_records_no_handling_code_shows_readers_cleared_for_p_nothing_more(store: Store) -> None:
+    """Coordinates from the gazetteer, a pin, a field set by hand: a write with no handling code
+    never makes an entity named only under C appear to readers cleared for P, nor adds to what they
+    see of one named under both (its words may rest on what was said under C); what the
+    gazetteer finds by the name they know it by is theirs."""
+    from contextgraph.ingest.gazetteer import Located, located
+
+    p = Filter.of(handling=["P"])
+    store.upsert([Entity("l-5", "location", "Lindenmoor Park", locality="East", handling=["C"])], [])
+    store.upsert([Entity("l-5", "location", "Lindenmoor Park", lat=52.6, lon=-1.1, properties={"x": 1})], [])
+    assert store.visible("l-5", p) is None and store.search("Lindenmoor", handling=["P"]) == []
+    store.upsert([Entity("l-6", "location", "Oakwood", locality="East", sources=["log-1"], handling=["P"])], [])
+    store.upsert([Entity("l-6", "location", "Oakwood House", locality="East", sources=["intel-1"], handling=["C"])], [])
+    held = store.get("l-6")
+    assert held is not None and held.open is not None
+    store.upsert([located(held, Located(52.1, -1.2, "gazetteer"), None)], [])
+    seen = store.visible("l-6", p)
+    assert seen is not None and (seen.name, seen.lat) == ("Oakwood", None)
+    store.upsert([located(held, None, Located(52.3, -1.4, "gazetteer"))], [])
+    seen = store.visible("l-6", p)
+    assert seen is not None and (seen.name, seen.lat, seen.lon) == ("Oakwood", 52.3, -1.4)
+    assert store.get("l-6").lat == 52.1  # type: ignore[union-attr]
+
+
 def test_the_version_changes_with_every_write_and_only_then(loaded: Store) -> None:
     before = loaded.version()
     assert before is not None

@@ -287,18 +287,18 @@ class _Words:
         """What the store holds of the results: the names, the facts, and whole records only where
         a report needs more than a name (flags and aliases)."""
         ids, keys = _walk(children, hotspots, groups, persons, changes)
-        labels: dict[str, Label] = store.labels(ids)
+        labels: dict[str, Label] = store.labels(ids, flt)
         facts: dict[Key, StoreFact] = store.facts(keys, flt)
         full = {c.id for c in children if c.flagged} | {x.id for x in persons}
         ents: dict[str, Entity] = {}
         for chunk in _chunks(sorted(full)):
-            ents.update(store.get_many(chunk))
+            ents.update(flt.shown_many(store.get_many(chunk)) if flt is not None else store.get_many(chunk))
         wanted = {i for c in children for r in c.reasons for i in r.records}
         wanted |= {x.id for x in changes.tracking} if changes is not None else set()
         records = records_seen(store, flt, sorted(wanted), hide) if wanted else {}
         named = {i for t in records.values() for i in t.involves} - set(labels)
         if named:
-            labels.update(store.labels(named))
+            labels.update(store.labels(named, flt))
         return cls(labels, facts, ents, hide, records)
 
     def name(self, eid: str) -> str:

@@ -249,39 +249,53 @@ def locate(store: Store, name: str, postcode: str | None, locality: str | None) 
     return None
 
 
-def located(e: Entity, where: Located) -> Entity:
-    """What an upsert writes to give a stored place its coordinates, and nothing else."""
-    return Entity(e.id, e.kind, e.name, lat=where.lat, lon=where.lon, properties={"located_by": where.by})
+def located(e: Entity, where: Located | None, said: Located | None = None) -> Entity:
+    """What an upsert writes to give a stored place its coordinates, and nothing else: ``where``
+    found by its name; ``said``, for a place named under both handling codes, found by the name
+    readers cleared for P know it by (what they are shown)."""
+    out = Entity(e.id, e.kind, e.name)
+    if where is not None:
+        out = Entity(e.id, e.kind, e.name, lat=where.lat, lon=where.lon, properties={"located_by": where.by})
+    if said is not None and e.open is not None:
+        out.open = Entity(e.id, e.kind, e.open.name, lat=said.lat, lon=said.lon, properties={"located_by": said.by})
+    return out
 
 
 def locate_stored(store: Store) -> tuple[list[Entity], int]:
     """The stored places without coordinates the gazetteer now locates (as writes to upsert), and
-    how many it still does not."""
-    waiting = [e for e in store.iter_entities() if e.kind in PLACE_KINDS and (e.lat is None or e.lon is None)]
+    how many it still does not. A place named under both handling codes is located again by the
+    name readers cleared for P know it by: coordinates found by a name said only under C are not
+    theirs."""
+    waiting = [e for e in store.iter_entities() if e.kind in PLACE_KINDS and (_unplaced(e) or _unplaced(e.open))]
     merged = store.read(lambda tx: tx.merged_into([e.id for e in waiting])) if waiting else {}
     out: list[Entity] = []
     left = 0
     for e in waiting:
         if e.id in merged:
             continue
-        where = locate(store, e.name, e.properties.get("postcode"), e.locality)
-        if where is None:
+        where = locate(store, e.name, e.properties.get("postcode"), e.locality) if _unplaced(e) else None
+        said = None
+        if e.open is not None and _unplaced(e.open):
+            said = locate(store, e.open.name, e.open.properties.get("postcode"), e.open.locality)
+        if where is None and said is None:
             left += 1
         else:
-            out.append(located(e, where))
+            out.append(located(e, where, said))
     return out, left
+
+
+def _unplaced(e: Entity | None) -> bool:
+    return e is not None and (e.lat is None or e.lon is None)
 
 
 def unlocated(store: Store, flt: Filter) -> list[Entity]:
     """The places and schools without coordinates a reader within ``flt`` may see, by locality
     and name. A reader who never sees some relationship types (a MACE member: never a home, a
     school or a family) does not see the places linked only by those (:attr:`Filter.unseen`)."""
-    ids = [e.id for e in store.iter_entities() if e.kind in PLACE_KINDS and (e.lat is None or e.lon is None)]
+    ids = [e.id for e in store.iter_entities() if e.kind in PLACE_KINDS and (_unplaced(e) or _unplaced(e.open))]
     merged = store.read(lambda tx: tx.merged_into(ids)) if ids else {}
-    views = store.get_many([i for i in ids if i not in merged]) if ids else {}
-    out = [
-        e for e in views.values() if (e.lat is None or e.lon is None) and flt.node_ok(e.kind, e.locality, e.handling)
-    ]
+    views = flt.shown_many(store.get_many([i for i in ids if i not in merged])) if ids else {}
+    out = [e for e in views.values() if e.lat is None or e.lon is None]
     if flt.unseen and out:  # the checks above are made: only the links are left to look at
         gone = set(store.linked_only_by(flt.unseen, [e.id for e in out]))
         out = [e for e in out if e.id not in gone]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -74,6 +74,43 @@ def _candidates(store: Store, kind: str, forms: Iterable[str], scope: Filter | N
     return list(found.values())
 
 
+def _said_under_p(e: Entity, known_as: str) -> Entity | None:
+    """What a note's entity tells readers cleared for P: all it says when only statements under P
+    name it, only its name and source when statements under both codes do; under the name those
+    readers know it by (``known_as``), never one said only under C.
+
+    >>> e = Entity("c-1", "child", "Kyle James Benson", aliases=["Benno"], sources=["n2"], handling=["P"])
+    >>> _said_under_p(e, "Benno").name, _said_under_p(e, "Benno").aliases
+    ('Benno', [])
+    >>> e.handling = ["C", "P"]
+    >>> _said_under_p(e, "Benno").aliases, _said_under_p(e, "Benno").sources
+    ([], ['n2'])
+    """
+    if "P" not in e.handling or ("C" not in e.handling and known_as == e.name):
+        return None  # nothing under P, or the whole assertion is theirs as it stands
+    if "C" in e.handling:
+        return Entity(
+            e.id,
+            e.kind,
+            known_as,
+            locality=e.locality,
+            sources=list(e.sources),
+            first_seen=e.first_seen,
+            last_seen=e.last_seen,
+            handling=["P"],
+        )
+    aliases = [a for a in dict.fromkeys(e.aliases) if a != known_as]  # the note's own forms, not the record's name
+    return replace(e, name=known_as, aliases=aliases, handling=["P"], open=None)
+
+
+def _as_read(e: Entity | None, scope: Filter | None) -> Entity | None:
+    """A stored entity as the writer may read it: what statements under P alone say of it, for one
+    cleared for P only (their note never repeats a name said only under C)."""
+    if e is None or scope is None or not scope.public_only:
+        return e
+    return e.cleared_for_p()
+
+
 def plan_note(
     store: Store,
     text: str,
@@ -112,6 +149,7 @@ def plan_note(
     ids: dict[str, str] = {}
     queued = doc.get("queued") or {"entities": [], "relationships": []}
     held: dict[str, Entity] = {}  # the proposed entity of each queued entity, by its id in the document
+    p_names: dict[str, str] = {}  # the name readers cleared for P know each matched entity by
     held_review: dict[str, str] = {}  # and its review item
     for d in doc["entities"] + queued["entities"]:
         kind = d["kind"]
@@ -120,7 +158,7 @@ def plan_note(
         decision: Decision
         if chosen is not None and d["id"] in chosen:
             into = chosen[d["id"]]
-            got = store.get(into) if into else None
+            got = _as_read(store.get(into), scope) if into else None
             inside = [got] if got else []
             decision = Decision("match", into, [into]) if into else Decision("new")
         else:
@@ -130,7 +168,9 @@ def plan_note(
         props: dict[str, Any] = {}
         if d.get("postcode"):
             props["postcode"] = d["postcode"]
-        existing = store.get(decision.entity) if decision.outcome == "match" and decision.entity else None
+        existing = (
+            _as_read(store.get(decision.entity), scope) if decision.outcome == "match" and decision.entity else None
+        )
         where = None
         if kind in PLACE_KINDS and (existing is None or existing.lat is None):
             where = locate(store, m.name, d.get("postcode"), meeting["locality"])
@@ -141,6 +181,8 @@ def plan_note(
         if matched:
             eid = str(decision.entity)
             name, aliases = (existing.name if existing else m.name), [m.name, *m.aliases]
+            under_p = existing.cleared_for_p() if existing else None
+            p_names[eid] = under_p.name if under_p is not None else m.name
             locality = (existing.locality if existing else None) or meeting["locality"]
         else:
             eid = _new_id(kind, ref, d["id"])
@@ -197,6 +239,7 @@ def plan_note(
             codes.setdefault(end, set()).add(handling_code(rel.assertions[0].grading))
     for e in entities:
         e.handling = sorted(codes.get(e.id, {"P"}))
+        e.open = _said_under_p(e, p_names.get(e.id, e.name))
     for _, rel in proposed:  # a proposed entity: under the codes of every statement about it
         for end in (rel.source, rel.target):
             codes.setdefault(end, set()).add(handling_code(rel.assertions[0].grading))

@@ -30,7 +30,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from ..interchange import Batch, InputError
-from ..model import Assertion, Entity, Relationship, canonical_pair, service_id
+from ..model import Assertion, Entity, Relationship, canonical_pair, handling_code, service_id
 from ..model.tracked import Tracked
 from ..store import Filter, Store, WriteSummary
 
@@ -106,6 +106,23 @@ class Scoped:
     renamed: dict[str, str] = field(default_factory=dict)
 
 
+def _said_under_p(batch: Batch, people: list[Entity]) -> list[Entity]:
+    """The entities of ``batch`` as a writer cleared for P only says them: nothing they write is
+    under handling code C (refused, naming the first), and what they write without a code is theirs
+    to see, as said under P."""
+    wrong = [f"entities.jsonl: entity {e.id!r}: handling code C" for e in people if "C" in e.handling]
+    wrong += [
+        f"relationships.jsonl: {r.type} {r.source} -> {r.target}: grading {a.grading} (handling code C)"
+        for r in batch.relationships
+        for a in r.assertions
+        if handling_code(a.grading) != "P"
+    ]
+    if wrong:
+        more = f" (and {len(wrong) - 1} more)" if len(wrong) > 1 else ""
+        raise InputError([f"{wrong[0]}{more}; you are cleared for P only, and may write only what you may read"])
+    return [e if e.handling else replace(e, open=replace(e, handling=["P"])) for e in people]
+
+
 def scope_batch(store: Store, flt: Filter, batch: Batch, user: str) -> Scoped:
     """``batch`` as ``user``, a writer within ``flt``, may write it, or an error naming what they
     may not write: every entity declared in one of their localities, services only as they are,
@@ -124,6 +141,8 @@ def scope_batch(store: Store, flt: Filter, batch: Batch, user: str) -> Scoped:
     if changed:
         raise NotYours([f"services are shared by every locality; only an admin may change them, e.g. {changed[0]}"])
     people = [e for e in batch.entities if e.kind != "service"]
+    if flt.public_only:
+        people = _said_under_p(batch, people)
     outside = sorted({e.id for e in people if not flt.node_ok(e.kind, e.locality)})
     if outside:
         n, first = len(outside), outside[0]

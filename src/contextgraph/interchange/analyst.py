@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Final
 
-from ..model import KINDS, REL_TYPES, Entity, Relationship, canonical_pair
+from ..model import KINDS, REL_TYPES, Entity, Relationship, canonical_pair, under_p
 from ..store import Filter, Store
 
 if TYPE_CHECKING:  # the analysis sits above: its results are only named here
@@ -110,6 +110,8 @@ def view(
     kind in ``initials`` pseudonymised."""
     p = store.projection(flt)
     found = store.get_many(p.ids)
+    if flt is not None and flt.public_only:
+        found = under_p(found)
     entities = {i: (e.pseudonymised() if e.kind in initials else e) for i in p.ids if (e := found.get(i)) is not None}
     rels = []
     ends: set[str] = set()

@@ -61,7 +61,7 @@ __all__ = [
 ]
 
 _ENTITY_FIELDS = {"id", "kind", "name", "aliases", "dob", "locality", "lat", "lon", "properties"}
-_ENTITY_FACT_FIELDS = {"sources", "source_ref", "date", "first_seen", "last_seen", "grading", "handling"}
+_ENTITY_FACT_FIELDS = {"sources", "source_ref", "date", "first_seen", "last_seen", "grading", "handling", "open"}
 _REL_FIELDS = {"type", "source", "target", "date", "source_ref", "grading", "properties"}
 
 
@@ -156,7 +156,9 @@ def entity_from_json(d: Any) -> Entity:
     if wrong:
         raise ValueError(wrong)
     locality = _opt_str(d, "locality")
+    opened = _open_of(d, eid, kind, handling)
     return Entity(
+        open=opened,
         id=eid,
         kind=kind,
         name=name.strip(),
@@ -172,6 +174,27 @@ def entity_from_json(d: Any) -> Entity:
         grading=grading,
         handling=sorted(set(handling)),
     )
+
+
+def _open_of(d: dict[str, Any], eid: str, kind: str, handling: list[str]) -> Entity | None:
+    """The ``open`` field of an entity line: what statements under P alone say of an entity named
+    under both handling codes, as an entity's fields without ``id``, ``kind`` and ``handling``."""
+    given = d.get("open")
+    if given is None:
+        return None
+    if not isinstance(given, dict):
+        raise ValueError("field 'open' must be an object")
+    if set(handling) != {"C", "P"}:
+        raise ValueError("field 'open' is kept only for an entity named under both handling codes, P and C")
+    wrong = sorted(k for k in given if k in ("id", "kind", "handling", "open", "source_ref", "date"))
+    if wrong:
+        raise ValueError(f"field 'open' may not hold {', '.join(repr(k) for k in wrong)}")
+    try:
+        out = entity_from_json({**given, "id": eid, "kind": kind, "handling": ["P"]})
+    except ValueError as e:
+        raise ValueError(f"field 'open': {e}") from None
+    out.first_seen, out.last_seen = parse_date(given.get("first_seen")), parse_date(given.get("last_seen"))
+    return out
 
 
 def relationship_from_json(d: Any) -> Relationship:
@@ -416,9 +439,10 @@ def export_lines(
     """
     kept: set[str] = set()
     for e in store.iter_entities():
-        if flt is None or flt.node_ok(e.kind, e.locality, e.handling):
+        told = e if flt is None else flt.shown(e)
+        if told is not None:
             kept.add(e.id)
-            yield ENTITIES_FILE, (e.pseudonymised() if e.kind in initials else e).to_json()
+            yield ENTITIES_FILE, (told.pseudonymised() if e.kind in initials else told).to_json()
     for r in store.iter_relationships():
         if flt is not None:
             if r.source not in kept or r.target not in kept:

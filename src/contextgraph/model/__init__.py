@@ -34,6 +34,7 @@ from .records import (
     flagged,
     initials,
     parse_date,
+    under_p,
 )
 from .vocabulary import (
     ENTITY_LABEL,
@@ -86,4 +87,5 @@ __all__ = [
     "parse_date",
     "service_id",
     "strongest_grading",
+    "under_p",
 ]

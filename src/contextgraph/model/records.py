@@ -149,6 +149,10 @@ class Entity:
     handling: list[str] = field(default_factory=list)
     """The handling codes of the statements that named this entity (``P``, ``C``); empty when
     none was recorded. A reader cleared for P only does not see an entity named only under C."""
+    open: Entity | None = None
+    """When statements of both codes named it: the record as the statements under P alone give it
+    (a name, aliases, a date of birth... said only under C are not in it). This is what a reader
+    cleared for P only is shown (:meth:`cleared_for_p`)."""
 
     @property
     def count(self) -> int:
@@ -164,7 +168,27 @@ class Entity:
         >>> p.name, p.aliases, p.dob, p.sources
         ('K.B.', [], None, [])
         """
-        return replace(self, name=initials(self.name), aliases=[], dob=None, properties={}, sources=[])
+        return replace(self, name=initials(self.name), aliases=[], dob=None, properties={}, sources=[], open=None)
+
+    def cleared_for_p(self) -> Entity | None:
+        """What statements under handling code P say of it: the whole record when none said more
+        under C, None when only statements under C named it.
+
+        >>> e = Entity("c-1", "child", "Kyle Benson", handling=["C", "P"],
+        ...            open=Entity("c-1", "child", "Kyle Benson", handling=["P"]))
+        >>> e.aliases.append("Ghost")
+        >>> e.cleared_for_p().aliases, Entity("c-2", "child", "Amy", handling=["C"]).cleared_for_p()
+        ([], None)
+        """
+        if "C" not in self.handling:
+            return self
+        if "P" not in self.handling:
+            return None
+        if self.open is not None:
+            return replace(self.open, id=self.id, kind=self.kind, members=list(self.members))
+        # named under both codes, with no record of what P alone said (a store written before it
+        # was kept, an import line without ``open``): its name, and nothing that came with it
+        return Entity(self.id, self.kind, self.name, locality=self.locality, members=list(self.members), handling=["P"])
 
     def to_json(self) -> dict[str, Any]:
         """The interchange form (``entities.jsonl``)."""
@@ -189,7 +213,15 @@ class Entity:
             d["grading"] = self.grading
         if self.handling:
             d["handling"] = list(self.handling)
+        if self.open is not None:
+            d["open"] = {k: v for k, v in self.open.to_json().items() if k not in ("id", "kind", "handling")}
         return d
+
+
+def under_p(found: dict[str, Entity]) -> dict[str, Entity]:
+    """Each of ``found`` as statements under handling code P alone give it (:meth:`Entity.cleared_for_p`),
+    those only C named left out."""
+    return {i: x for i, e in found.items() if (x := e.cleared_for_p()) is not None}
 
 
 @dataclass(slots=True)

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..analysis.ranked import Ranked, ranked
 from ..memory import paused_gc
-from ..model import TYPE_CODES, Entity
+from ..model import TYPE_CODES, Entity, under_p
 from ..model.tracking import outcome_benchmarks, pathway_levels
 from ..projection import Projection
 from ..store import Filter, Store
@@ -127,6 +127,8 @@ def gather(
     else:
         names = {i for t in records for i in t.involves}
     people = store.get_many(names)
+    if flt is not None and flt.public_only:  # what statements under P alone say of each
+        people = under_p(people)
     if flt is None:
         seen = set(people)
     elif visible is not None:
@@ -184,7 +186,10 @@ def _build(
     referred = sorted({t.subject for t in h.in_period("referral")})
     known = sorted(h.spells)
     hot = analysis.hotspots[:10]
-    people = dict(h.people) | store.get_many([i for i in [*ranking, *(x.id for x in hot)] if i not in h.people])
+    more = store.get_many([i for i in [*ranking, *(x.id for x in hot)] if i not in h.people])
+    if flt is not None and flt.public_only:
+        more = under_p(more)
+    people = dict(h.people) | more
     small = small_count()
     rep = representation(
         [

@@ -253,6 +253,11 @@ class Store(ABC):
         """Ids of the live entities named only under handling code C (their merged records too)."""
 
     @abstractmethod
+    def named_under_c(self) -> list[str]:
+        """Ids of the live entities some statement under handling code C named (in themselves or a
+        record merged into them): those whose record may say more than statements under P do."""
+
+    @abstractmethod
     def linked_only_by(self, types: frozenset[str], ids: Sequence[str] | None = None) -> list[str]:
         """Ids of the live placed entities (places, schools) of ``ids`` (None: all) with at least one
         relationship, every one of a type in ``types``: what a reader who never sees those types
@@ -405,9 +410,11 @@ class Store(ABC):
         without returning them: for "1 link outside your area"."""
         return reads.outside_links(self, ids, flt)
 
-    def labels(self, ids: Iterable[str]) -> dict[str, Label]:
-        """Name and coordinates of each entity (as readers see it), for reports over many entities."""
-        return reads.labels(self, ids)
+    def labels(self, ids: Iterable[str], flt: Filter | None = None) -> dict[str, Label]:
+        """Name and coordinates of each entity (as readers see it), for reports over many entities;
+        with ``flt`` of a reader cleared for P only, as statements under P alone give them (none
+        for an entity only C named)."""
+        return reads.labels(self, ids, flt)
 
     def facts(self, keys: Iterable[Key], flt: Filter | None = None) -> dict[Key, Fact]:
         """Sources, dates, grading and count of each relationship, for reports over many facts;

@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from ..model import Assertion, Relationship
+from ..model import Assertion, Entity, Relationship
 
 
 def new_record(kind: str, **fields: Any) -> dict[str, Any]:
@@ -47,3 +47,40 @@ def encode_assertions(r: Relationship) -> str:
 
 def decode_assertions(text: str, source: str, target: str) -> list[Assertion]:
     return [Assertion(x[0], x[1], x[2], source, target) if len(x) == 3 else Assertion(*x) for x in orjson.loads(text)]
+
+
+def encode_open(e: Entity) -> str | None:
+    """What statements under handling code P alone say of ``e`` (:attr:`Entity.open`), as both
+    stores keep it beside the record: its interchange form (``"open"``), as JSON. None when the
+    record has none.
+
+    >>> e = Entity("c-1", "child", "Kyle Benson", aliases=["Ghost"], handling=["C", "P"],
+    ...            open=Entity("c-1", "child", "Kyle Benson", sources=["n1"], handling=["P"]))
+    >>> encode_open(e)[:61]
+    '{"name":"Kyle Benson","aliases":[],"dob":null,"locality":null'
+    >>> decode_open(encode_open(e), "c-1", "child") == e.open
+    True
+    """
+    return None if e.open is None else orjson.dumps(e.to_json()["open"]).decode()
+
+
+def decode_open(text: str | None, eid: str, kind: str) -> Entity | None:
+    if not text:
+        return None
+    d = orjson.loads(text)
+    return Entity(
+        id=eid,
+        kind=kind,
+        name=d["name"],
+        aliases=d.get("aliases") or [],
+        dob=d.get("dob"),
+        locality=d.get("locality"),
+        lat=d.get("lat"),
+        lon=d.get("lon"),
+        properties=d.get("properties") or {},
+        sources=d.get("sources") or [],
+        first_seen=d.get("first_seen"),
+        last_seen=d.get("last_seen"),
+        grading=d.get("grading"),
+        handling=["P"],
+    )

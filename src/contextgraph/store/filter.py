@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from ..model import KINDS, REL_TYPES, Grading, Relationship
+from ..model import KINDS, REL_TYPES, Entity, Grading, Relationship
 from ..model.tracked import Tracked
 from .errors import StoreError
 
@@ -94,6 +94,27 @@ class Filter:
         if self.localities is not None and kind != "service" and locality not in self.localities:
             return False
         return not (self.public_only and handling and "P" not in handling)
+
+    def shown(self, e: Entity) -> Entity | None:
+        """``e`` as this reader may read it: for a reader without C, what statements under P alone
+        say of it (:meth:`Entity.cleared_for_p`); None when they do not see it.
+
+        >>> from contextgraph.model import Entity
+        >>> e = Entity("c-1", "child", "Kyle Benson", aliases=["Ghost"], handling=["C", "P"],
+        ...            open=Entity("c-1", "child", "Kyle Benson", handling=["P"]))
+        >>> Filter.of(handling=["P"]).shown(e).aliases, Filter.of().shown(e).aliases
+        ([], ['Ghost'])
+        """
+        if not self.public_only:
+            return e if self.node_ok(e.kind, e.locality, e.handling) else None
+        seen = e.cleared_for_p()  # of the locality statements under P give it, too
+        return seen if seen is not None and self.node_ok(seen.kind, seen.locality, e.handling) else None
+
+    def shown_many(self, found: dict[str, Entity]) -> dict[str, Entity]:
+        """Those of ``found`` this reader sees, each as :meth:`shown`."""
+        if not self.public_only:
+            return {i: e for i, e in found.items() if self.node_ok(e.kind, e.locality, e.handling)}
+        return {i: s for i, e in found.items() if (s := self.shown(e)) is not None}
 
     @property
     def public_only(self) -> bool:

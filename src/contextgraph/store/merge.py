@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 from ..model import REL_TYPES, Entity, Relationship, strongest_grading
 from .errors import StoreError
@@ -13,16 +14,52 @@ def merge_entity(old: Entity | None, new: Entity) -> Entity:
     """The record after ``new`` is asserted over ``old``. Asserting the same twice is a no-op.
 
     Non-empty fields of ``new`` win; names never get lost (an old name becomes an
-    alias); aliases, sources and properties accumulate.
+    alias); aliases, sources and properties accumulate. When statements under both
+    handling codes name it, what those under P alone say is kept beside (``open``).
 
     >>> a = Entity("c-1", "child", "Kyle Benson", aliases=["Benno"], sources=["n1"])
     >>> b = Entity("c-1", "child", "Kyle BENSON", dob="2009-04-12", sources=["n2"])
     >>> m = merge_entity(a, b)
     >>> (m.name, m.aliases, m.dob, m.sources)
     ('Kyle BENSON', ['Benno', 'Kyle Benson'], '2009-04-12', ['n1', 'n2'])
+    >>> c = Entity("c-1", "child", "Kyle Benson", aliases=["Ghost"], sources=["n3"], handling=["C"])
+    >>> m = merge_entity(Entity("c-1", "child", "Kyle Benson", sources=["n1"], handling=["P"]), c)
+    >>> m.aliases, m.open.aliases, m.open.sources
+    (['Ghost'], [], ['n1'])
     """
     if old is None:
         return new
+    out = _merge(old, new)
+    return _with_open(out, [old.cleared_for_p(), _said_under_p(new)])
+
+
+def _said_under_p(new: Entity) -> Entity | None:
+    """What a write adds to what readers cleared for P see. A write that records no handling code
+    (coordinates found by the gazetteer, a pin, a field set by hand) adds only what it says it
+    adds under P (its ``open``): its words may rest on what was said under C."""
+    if new.open is not None:
+        return new.open
+    return new.cleared_for_p() if new.handling else None
+
+
+def _with_open(out: Entity, parts: list[Entity | None]) -> Entity:
+    """``out`` with what statements under P alone say (``parts``: each part's), when it was named
+    under both codes (kept even when it says all the record says, so that no record named under
+    both is ever read as wholly open by mistake)."""
+    if "C" not in out.handling or "P" not in out.handling:
+        if out.open is not None:
+            out = replace(out, open=None)
+        return out
+    said = [p for p in parts if p is not None]
+    facet = said[0] if said else None
+    for p in said[1:]:
+        facet = _merge(facet, p) if facet is not None else p
+    if facet is not None:
+        facet = replace(facet, id=out.id, kind=out.kind, members=[], handling=["P"], open=None)
+    return replace(out, open=facet)
+
+
+def _merge(old: Entity, new: Entity) -> Entity:
     if old.kind != new.kind:
         raise StoreError(f"entity {new.id!r} is a {old.kind} in the store, not a {new.kind}")
     names = [*old.aliases, old.name, *new.aliases]
@@ -112,13 +149,37 @@ def same_rel(a: Relationship, b: Relationship) -> bool:
 
 
 def view(record: Entity, members: Iterable[Entity]) -> Entity:
-    """An entity as readers see it: its own record with its merged members' facts."""
+    """An entity as readers see it: its own record with its merged members' facts.
+
+    What statements under P alone say (``open``) is folded the same way from the parts
+    that have it, so a member named only under C adds nothing to it.
+
+    >>> kid = Entity("c-1", "child", "Kyle Benson", sources=["n1"], handling=["P"])
+    >>> ghost = Entity("c-9", "child", "Ghost", dob="2009-04-12", sources=["n2"], handling=["C"])
+    >>> v = view(kid, [ghost])
+    >>> v.aliases, v.dob, v.cleared_for_p().aliases, v.cleared_for_p().dob
+    (['Ghost'], '2009-04-12', [], None)
+    """
     members = list(members)
     if not members:
         return record
+    out = _fold(record, members)
+    if "C" in out.handling and "P" in out.handling:
+        said = [p for p in (x.cleared_for_p() for x in [record, *members]) if p is not None]
+        facet = _fold(replace(said[0], id=record.id), said[1:]) if said else None
+        if facet is not None:
+            facet = replace(facet, members=[], handling=["P"], open=None)
+        out = replace(out, open=facet)
+    elif out.open is not None:
+        out = replace(out, open=None)
+    out.members = sorted(x.id for x in members)
+    return out
+
+
+def _fold(record: Entity, members: list[Entity]) -> Entity:
     out = record
     for m in members:
-        out = merge_entity(
+        out = _merge(
             out,
             Entity(
                 out.id,
@@ -138,5 +199,4 @@ def view(record: Entity, members: Iterable[Entity]) -> Entity:
             ),
         )
     out.aliases = [a for a in out.aliases if a != out.name]
-    out.members = sorted(x.id for x in members)
     return out

@@ -4,9 +4,10 @@ projection under handling codes, neighbourhoods, name search, and what reports r
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from ..model import KINDS, TYPE_CODES, Entity, Relationship, day, grade_code
+from ..model import KINDS, TYPE_CODES, Entity, Relationship, day, flagged, grade_code
 from .errors import NotFound, StoreError
 from .filter import Filter
 from .merge import view
@@ -34,6 +35,7 @@ def projection(store: Store, flt: Filter | None = None) -> Projection:
         p = p.subset(keep)
     if not flt.public_only:
         return p
+    p = _flags_under_p(store, p)
     keys = store.conditional_keys()
     if not keys:
         return p
@@ -58,6 +60,20 @@ def projection(store: Store, flt: Filter | None = None) -> Projection:
         p.first_seen[e] = day(kept.first_seen)
         p.last_seen[e] = day(kept.last_seen)
     return p.without_edges(drop) if drop.any() else p
+
+
+def _flags_under_p(store: Store, p: Projection) -> Projection:
+    """``p`` with each entity flagged at risk only if what statements under P say of it flags it."""
+    index = p.index
+    flagged_now = [i for i in store.named_under_c() if (n := index.get(i)) is not None and p.flag[n]]
+    if not flagged_now:
+        return p
+    flag = p.flag.copy()  # the projection read may be shared with other readers
+    for i, e in store.get_many(flagged_now).items():
+        seen = e.cleared_for_p()
+        if seen is None or not flagged(seen.properties):
+            flag[index[i]] = False
+    return replace(p, flag=flag)
 
 
 def get_many(store: Store, ids: Iterable[str]) -> dict[str, Entity]:
@@ -85,7 +101,7 @@ def unseen_places(store: Store, flt: Filter, ids: Sequence[str] | None = None) -
 
 def visible_many(store: Store, ids: Iterable[str], flt: Filter) -> dict[str, Entity]:
     """As :meth:`Store.visible_many`."""
-    found = {i: e for i, e in store.get_many(ids).items() if flt.node_ok(e.kind, e.locality, e.handling)}
+    found = flt.shown_many(store.get_many(ids))
     if found and (flt.public_only or flt.localities is not None):
         # an id merged into another is seen only if its own record is: a record named only under C,
         # or of another locality, does not answer for the entity it was merged into
@@ -119,9 +135,15 @@ def outside_links(store: Store, ids: Sequence[str], flt: Filter) -> dict[str, in
     return out
 
 
-def labels(store: Store, ids: Iterable[str]) -> dict[str, Label]:
-    """Name and coordinates of each entity (as readers see it), for reports over many entities."""
-    return {i: Label(e.name, e.lat, e.lon, e.kind) for i, e in store.get_many(ids).items()}
+def labels(store: Store, ids: Iterable[str], flt: Filter | None = None) -> dict[str, Label]:
+    """As :meth:`Store.labels`."""
+    out: dict[str, Label] = {}
+    public = flt is not None and flt.public_only
+    for i, e in store.get_many(ids).items():
+        seen = e.cleared_for_p() if public else e
+        if seen is not None:
+            out[i] = Label(seen.name, seen.lat, seen.lon, seen.kind)
+    return out
 
 
 def facts(store: Store, keys: Iterable[Key], flt: Filter | None = None) -> dict[Key, Fact]:
@@ -161,7 +183,14 @@ def neighbourhood(store: Store, eid: str, depth: int = 1, flt: Filter | None = N
             yield rel.key, other.id, other.kind != "service"
 
     ids, keys = walk(centre.id, depth, step)
-    return Subgraph(store.as_seen([ents[i] for i in ids]), [rels[k] for k in keys])
+    return Subgraph(shown(store.as_seen([ents[i] for i in ids]), flt), [rels[k] for k in keys])
+
+
+def shown(entities: list[Entity], flt: Filter) -> list[Entity]:
+    """``entities`` as ``flt``'s reader may read them (:meth:`Filter.shown`)."""
+    if not flt.public_only:
+        return entities
+    return [s for e in entities if (s := flt.shown(e)) is not None]
 
 
 def as_seen(store: Store, entities: list[Entity]) -> list[Entity]:
@@ -196,8 +225,9 @@ def search(
     found = store.exact_candidates([key], flt) if exact else store.search_candidates([key], flt, max(limit * 10, 200))
     scored = []
     for e in found:
-        if not flt.node_ok(e.kind, e.locality, e.handling):
+        if (seen := flt.shown(e)) is None:
             continue
+        e = seen  # a reader cleared for P only finds no one by a name said only under C
         score = max(name_score(key, normalise_name(n)) for n in [e.name, *e.aliases])
         if score >= threshold:
             scored.append((e, score))

@@ -314,10 +314,11 @@ def _graph(
 def _labels(ctx: Context, ids: list[str]) -> dict[str, Label]:
     """The names and coordinates of ``ids``, read once until the store changes: a map of another
     window or other types holds mostly the same entities."""
-    held: dict[str, Label] = ctx.analyses.derived(ctx.store, ("labels",), dict)
+    public = ctx.who.clearance != "C"  # as statements under P alone give them, for readers cleared for P
+    held: dict[str, Label] = ctx.analyses.derived(ctx.store, ("labels", public), dict)
     missing = [x for x in ids if x not in held]
     if missing:
-        held.update(ctx.store.labels(missing))
+        held.update(ctx.store.labels(missing, Filter.of(handling=["P"]) if public else None))
     return {x: held[x] for x in ids if x in held}
 
 

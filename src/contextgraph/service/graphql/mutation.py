@@ -4,6 +4,7 @@ links written, places pinned, merges and splits, and erasure; each logged before
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any, cast
 
 import strawberry
@@ -15,7 +16,7 @@ from ...ingest.gazetteer import PLACE_KINDS, GazetteerError, pinned
 from ...ingest.pipeline import ReviewError, decide_review, ingest_text
 from ...ingest.writes import linkable, scope_tracking, sees_everything, stored_id
 from ...interchange import InputError, entity_from_json, relationship_from_json
-from ...model import REL_TYPES, Entity, Relationship, service_id
+from ...model import REL_TYPES, Entity, Relationship, handling_code, service_id
 from ...model.tracked import Tracked
 from ...model.tracking import TrackingError
 from ...notes.parse import NoteError
@@ -139,6 +140,10 @@ class Mutation:
             e.id = stored_id(ctx.store, flt, e)
         except InputError as exc:
             raise _user_error(exc) from exc
+        if flt.public_only and "C" in e.handling:
+            raise RequestError(CLEARED_FOR_P)
+        if flt.public_only and not e.handling:  # what a writer cleared for P says is said under P
+            e.open = replace(e, handling=["P"])
         try:
             with ctx.acting({"graphql": "upsertEntity"}):
                 ctx.store.upsert([e], [])
@@ -207,6 +212,8 @@ class Mutation:
             raise RequestError(f"{id} is a {e.kind}, not a place or school: only places are pinned")
         try:
             pin = pinned(e, lat, lon, reason, ctx.who.user)
+            if ctx.scope().public_only:  # the pin of a writer cleared for P is theirs to see
+                pin.open = replace(pin, name=(e.cleared_for_p() or e).name, handling=["P"])
             with ctx.acting({"graphql": "placePin", "reason": reason.strip()}):
                 ctx.store.upsert([pin], [])
         except (GazetteerError, StoreError) as exc:
@@ -356,9 +363,17 @@ def _relationship(raw: dict[str, Any]) -> Relationship:
         raise _user_error(exc) from exc
 
 
+CLEARED_FOR_P = (
+    "field 'grading': handling code C; you are cleared for P only, and may write only what you may read: "
+    "nothing was written"
+)
+
+
 def _write_link(ctx: Context, raw: dict[str, Any], what: str) -> RelationshipView:
     r = _relationship(raw)
     flt = ctx.scope()
+    if flt.public_only and handling_code(r.assertions[0].grading) != "P":
+        raise RequestError(CLEARED_FOR_P)
     ends = [ctx.linkable(x) for x in (r.source, r.target)]
     if not REL_TYPES[r.type].allows(ends[0].kind, ends[1].kind):
         raise RequestError(f"field 'type': {r.type} cannot link a {ends[0].kind} to a {ends[1].kind}")

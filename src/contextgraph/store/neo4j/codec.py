@@ -9,7 +9,7 @@ import orjson
 
 from ...model import Entity, Relationship, strongest_grading
 from ...text import normalise_name
-from ..codec import decode_assertions, encode_assertions
+from ..codec import decode_assertions, decode_open, encode_assertions, encode_open
 from ..types import Key
 
 T = TypeVar("T")
@@ -48,6 +48,7 @@ def entity_props(e: Entity) -> dict[str, Any]:
         "last_seen": e.last_seen,
         "grading": e.grading,
         "handling": list(e.handling),
+        "open": encode_open(e),
         "search": " | ".join(dict.fromkeys(normalise_name(x) for x in [e.name, *e.aliases])),
     }
 
@@ -68,6 +69,7 @@ def entity_of_node(p: Any, members: Iterable[str] = ()) -> Entity:
         last_seen=p.get("last_seen"),
         grading=p.get("grading"),
         handling=list(p.get("handling") or []),
+        open=decode_open(p.get("open"), p["id"], p["kind"]),
         members=sorted(p.get("members") or members),
     )
 

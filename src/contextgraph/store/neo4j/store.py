@@ -260,6 +260,9 @@ class Neo4jStore(Store):
     def conditional_entities(self) -> list[str]:
         return [str(i) for i in self._rows(query("conditional_entities"))]
 
+    def named_under_c(self) -> list[str]:
+        return [str(i) for i in self._rows(query("named_under_c"))]
+
     def linked_only_by(self, types: frozenset[str], ids: Sequence[str] | None = None) -> list[str]:
         kinds = [k for k, kind in KINDS.items() if kind.placed]
         if ids is None:

@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 
 from ...model import KIND_CODES, REL_TYPES, TYPE_CODES, Entity, Relationship, strongest_grading
-from ..codec import decode_assertions, encode_assertions
+from ..codec import decode_assertions, decode_open, encode_assertions, encode_open
 
 BULK_ROWS = 50_000
 
@@ -46,11 +46,12 @@ def entity_row(e: Entity) -> tuple[Any, ...]:
         e.last_seen,
         e.grading,
         dumps(e.handling),
+        encode_open(e),
     )
 
 
 def entity_of_row(row: tuple[Any, ...]) -> Entity:
-    _, eid, kind, name, aliases, dob, loc, lat, lon, props, sources, first, last, grading, handling = row
+    _, eid, kind, name, aliases, dob, loc, lat, lon, props, sources, first, last, grading, handling, opened = row
     return Entity(
         id=eid,
         kind=kind,
@@ -66,6 +67,7 @@ def entity_of_row(row: tuple[Any, ...]) -> Entity:
         last_seen=last,
         grading=grading,
         handling=orjson.loads(handling),
+        open=decode_open(opened, eid, kind),
     )
 
 

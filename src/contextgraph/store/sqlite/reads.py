@@ -14,6 +14,7 @@ from ..base import Store
 from ..errors import NotFound, StoreError
 from ..filter import Filter
 from ..merge import view
+from ..reads import shown
 from ..types import Fact, Key, Label, Subgraph
 from ..walk import walk
 from .codec import KIND_CODE, TYPE_CODE
@@ -64,7 +65,7 @@ def neighbourhood(store: SQLiteStore, eid: str, depth: int = 1, flt: Filter | No
         rels = tx._rels_by_rid(rids)
         out = [ents[n] for n in nodes if n in ents]
         edges = [visible.get(rid) or rels[rid] for rid in rids if rid in rels]
-    return Subgraph(store.as_seen(out), edges)
+    return Subgraph(shown(store.as_seen(out), flt), edges)
 
 
 def visible_steps(

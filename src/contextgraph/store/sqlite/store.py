@@ -261,6 +261,10 @@ class SQLiteStore(Store):
         with self._lock:
             return [i for (i,) in self._db.execute(sql("conditional_entities"))]
 
+    def named_under_c(self) -> list[str]:
+        with self._lock:
+            return [i for (i,) in self._db.execute(sql("named_under_c"))]
+
     def linked_only_by(self, types: frozenset[str], ids: Sequence[str] | None = None) -> list[str]:
         return reads.linked_only_by(self, types, ids)
 
@@ -273,8 +277,11 @@ class SQLiteStore(Store):
     def project(self, flt: Filter) -> Projection:
         return reads.project(self, flt)
 
-    def labels(self, ids: Iterable[str]) -> dict[str, Label]:
-        """As :meth:`Store.labels`, straight from the columns (no records decoded)."""
+    def labels(self, ids: Iterable[str], flt: Filter | None = None) -> dict[str, Label]:
+        """As :meth:`Store.labels`, straight from the columns (no records decoded) for a reader
+        cleared for C."""
+        if flt is not None and flt.public_only:
+            return super().labels(ids, flt)
         return reads.labels(self, ids)
 
     def facts(self, keys: Iterable[Key], flt: Filter | None = None) -> dict[Key, Fact]:

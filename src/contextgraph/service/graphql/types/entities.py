@@ -114,6 +114,8 @@ def shown_name(name: str, kind: str, who: Principal) -> str:
 
 
 def entity_view(e: Entity, who: Principal) -> EntityView:
+    if who.clearance != "C":  # what statements under P alone say; nothing at all if only C named it
+        e = e.cleared_for_p() or Entity(e.id, e.kind, "(withheld)", handling=["C"])
     if _hidden(e.kind, who):
         e = e.pseudonymised()
     props = dict(e.properties)

@@ -103,7 +103,7 @@ WITHHELD_SOURCE = "(withheld: a file name can name a child)"
 
 
 def record_view(ctx: Context, t: Tracked) -> TrackingRecordView:
-    labels = ctx.store.get_many(t.involves)
+    labels = ctx.scope().shown_many(ctx.store.get_many(t.involves))
 
     def name_of(i: str) -> str:
         e = labels.get(i)

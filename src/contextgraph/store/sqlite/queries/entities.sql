@@ -3,25 +3,26 @@
 
 -- name: entities_by_nid
 SELECT nid, id, kind, name, aliases, dob, locality, lat, lon, properties, sources,
-       first_seen, last_seen, grading, handling
+       first_seen, last_seen, grading, handling, open_record
 FROM entities
 WHERE nid IN (SELECT value FROM json_each(?))
 
 -- name: all_entities
 SELECT nid, id, kind, name, aliases, dob, locality, lat, lon, properties, sources,
-       first_seen, last_seen, grading, handling
+       first_seen, last_seen, grading, handling, open_record
 FROM entities
 ORDER BY nid
 
 -- name: insert_entity
 INSERT INTO entities (nid, id, kind, name, aliases, dob, locality, lat, lon, properties, sources,
-                      first_seen, last_seen, grading, handling)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                      first_seen, last_seen, grading, handling, open_record)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 
 -- name: update_entity
 UPDATE entities
 SET kind = ?, name = ?, aliases = ?, dob = ?, locality = ?, lat = ?, lon = ?, properties = ?,
-    sources = ?, first_seen = ?, last_seen = ?, grading = ?, handling = ?
+    sources = ?, first_seen = ?, last_seen = ?, grading = ?, handling = ?,
+    open_record = ?
 WHERE nid = ?
 
 -- name: delete_entities
@@ -66,6 +67,10 @@ SELECT nid, id FROM entities
 SELECT id FROM entities
 WHERE merged_into IS NULL AND handling = '["C"]'
   AND id NOT IN (SELECT merged_into FROM entities WHERE merged_into IS NOT NULL AND handling != '["C"]')
+
+-- name: named_under_c
+-- Live entities some statement under condition C named, in themselves or a record merged into them.
+SELECT DISTINCT coalesce(merged_into, id) FROM entities WHERE handling LIKE '%"C"%'
 
 -- name: count_entities_by_kind
 SELECT kind, count(*) FROM entities WHERE merged_into IS NULL GROUP BY kind

@@ -82,3 +82,8 @@ CREATE TABLE tracking_names (
     PRIMARY KEY (entity, id)
 ) WITHOUT ROWID;
 CREATE INDEX tracking_names_id ON tracking_names(id);
+
+
+-- name: migration_6
+-- what statements under handling code P alone say of an entity named under both codes (JSON)
+ALTER TABLE entities ADD COLUMN open_record TEXT;
