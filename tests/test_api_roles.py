@@ -332,6 +332,14 @@ def test_a_mace_member_never_sees_a_home_or_a_school_known_only_through_a_child(
     assert msg == "state names 'l-9', not an entity you may see: nothing was saved"
 
 
+def _zipped(files: dict[str, str]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for name, text in files.items():
+            z.writestr(name, text)
+    return buf.getvalue()
+
+
 def test_what_only_a_note_under_c_says_of_a_child_reaches_no_reader_cleared_for_p(
     service: Service, store: Store
 ) -> None:
@@ -387,8 +395,22 @@ def test_what_only_a_note_under_c_says_of_a_child_reaches_no_reader_cleared_for_
     assert service.data(asks[1], ana)["search"][0]["id"] == "c-2"
     assert service.data(asks[0], chair)["entity"]["name"] == "Zoë Ahmed"
     assert all(s in json.dumps([service.data(a, ana) for a in asks]) for s in secrets)
+    merge = 'mutation { merge(a: "c-2", b: "c-4", reason: "INTEL-77 Ghostie is Tank\'s runner") { id } }'
+    service.data(merge, ana)
+    secrets += ("INTEL-77",)
     p_ana = service.keys.mint("ana", "analyst", ["East"], clearance="P")
     status, _, raw = service.call("GET", "/export", p_ana, purpose="strategy", recipient="CSC East")
     assert status == 200 and raw
-    text = zipfile.ZipFile(io.BytesIO(raw)).read("entities.jsonl").decode()
+    files = zipfile.ZipFile(io.BytesIO(raw))
+    assert "INTEL-77" not in files.read("judgements.jsonl").decode()
+    text = files.read("entities.jsonl").decode()
     assert "Zoë Ahmed" in text and "The Yard" in text and not [s for s in secrets if s in text]
+    # their export imported again changes nothing they see, with or without what was said under C
+    lines = {json.loads(x)["id"]: x for x in text.splitlines()}
+    for kid in ("c-2", "c-1"):
+        if kid in lines:
+            status, _, body = service.call(
+                "POST", "/import", p_ana, _zipped({"entities.jsonl": lines[kid] + "\n"}), "application/zip"
+            )
+            assert status == 200 and json.loads(body)["entities_updated"] == 0, (kid, body)
+    assert {"c-1", "c-2"} <= set(lines)

@@ -250,22 +250,40 @@ def locate(store: Store, name: str, postcode: str | None, locality: str | None) 
 
 
 def located(e: Entity, where: Located | None, said: Located | None = None) -> Entity:
-    """What an upsert writes to give a stored place its coordinates, and nothing else: ``where``
-    found by its name; ``said``, for a place named under both handling codes, found by the name
-    readers cleared for P know it by (what they are shown)."""
-    out = Entity(e.id, e.kind, e.name)
+    """What an upsert writes to give a stored place its coordinates, and nothing else (no name: the
+    place keeps its own). ``where`` was found by its name; when that is a name said only under C
+    (readers cleared for P know the place by another), the coordinates are written under C, and
+    ``said``, found by the name those readers know, is what they are given.
+
+    >>> from contextgraph.model import Entity
+    >>> yard = Entity("l-1", "location", "The Yard behind 12 Elm St", handling=["C", "P"],
+    ...               open=Entity("l-1", "location", "The Yard", handling=["P"]))
+    >>> w = located(yard, Located(52.1, -1.2, "gazetteer"), Located(52.3, -1.4, "gazetteer"))
+    >>> (w.name, w.lat, w.handling), (w.open.lat, w.open.name)
+    (('', 52.1, ['C']), (52.3, ''))
+    """
+    by_own_name = e.open is None or e.open.name == e.name
+    out = Entity(e.id, e.kind, "")
     if where is not None:
-        out = Entity(e.id, e.kind, e.name, lat=where.lat, lon=where.lon, properties={"located_by": where.by})
-    if said is not None and e.open is not None:
-        out.open = Entity(e.id, e.kind, e.open.name, lat=said.lat, lon=said.lon, properties={"located_by": said.by})
+        out = Entity(
+            e.id,
+            e.kind,
+            "",
+            lat=where.lat,
+            lon=where.lon,
+            properties={"located_by": where.by},
+            handling=[] if by_own_name else ["C"],
+        )
+    if said is not None and not by_own_name:
+        out.open = Entity(e.id, e.kind, "", lat=said.lat, lon=said.lon, properties={"located_by": said.by})
     return out
 
 
 def locate_stored(store: Store) -> tuple[list[Entity], int]:
     """The stored places without coordinates the gazetteer now locates (as writes to upsert), and
-    how many it still does not. A place named under both handling codes is located again by the
-    name readers cleared for P know it by: coordinates found by a name said only under C are not
-    theirs."""
+    how many it still does not. A place readers cleared for P know by another name than its
+    record's (one said only under C) is located for them by theirs: coordinates found by a name
+    said only under C are not theirs."""
     waiting = [e for e in store.iter_entities() if e.kind in PLACE_KINDS and (_unplaced(e) or _unplaced(e.open))]
     merged = store.read(lambda tx: tx.merged_into([e.id for e in waiting])) if waiting else {}
     out: list[Entity] = []
@@ -275,7 +293,7 @@ def locate_stored(store: Store) -> tuple[list[Entity], int]:
             continue
         where = locate(store, e.name, e.properties.get("postcode"), e.locality) if _unplaced(e) else None
         said = None
-        if e.open is not None and _unplaced(e.open):
+        if e.open is not None and e.open.name != e.name and _unplaced(e.open):
             said = locate(store, e.open.name, e.open.properties.get("postcode"), e.open.locality)
         if where is None and said is None:
             left += 1
@@ -320,7 +338,7 @@ def pinned(e: Entity, lat: float, lon: float, reason: str, user: str) -> Entity:
         "pinned_by": user,
         "pinned_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
-    return Entity(e.id, e.kind, e.name, lat=lat, lon=lon, properties=props)
+    return Entity(e.id, e.kind, "", lat=lat, lon=lon, properties=props)  # no name: the place keeps its own
 
 
 def sample_files() -> list[Path]:

@@ -30,7 +30,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from ..interchange import Batch, InputError
-from ..model import Assertion, Entity, Relationship, canonical_pair, handling_code, service_id
+from ..model import Assertion, Entity, Relationship, canonical_pair, handling_code, service_id, under_p
 from ..model.tracked import Tracked
 from ..store import Filter, Store, WriteSummary
 
@@ -106,10 +106,9 @@ class Scoped:
     renamed: dict[str, str] = field(default_factory=dict)
 
 
-def _said_under_p(batch: Batch, people: list[Entity]) -> list[Entity]:
-    """The entities of ``batch`` as a writer cleared for P only says them: nothing they write is
-    under handling code C (refused, naming the first), and what they write without a code is theirs
-    to see, as said under P."""
+def _only_under_p(batch: Batch, people: list[Entity]) -> list[Entity]:
+    """The entities of ``batch`` as a writer cleared for P only may write them: nothing under handling
+    code C (refused, naming the first)."""
     wrong = [f"entities.jsonl: entity {e.id!r}: handling code C" for e in people if "C" in e.handling]
     wrong += [
         f"relationships.jsonl: {r.type} {r.source} -> {r.target}: grading {a.grading} (handling code C)"
@@ -120,7 +119,7 @@ def _said_under_p(batch: Batch, people: list[Entity]) -> list[Entity]:
     if wrong:
         more = f" (and {len(wrong) - 1} more)" if len(wrong) > 1 else ""
         raise InputError([f"{wrong[0]}{more}; you are cleared for P only, and may write only what you may read"])
-    return [e if e.handling else replace(e, open=replace(e, handling=["P"])) for e in people]
+    return people
 
 
 def scope_batch(store: Store, flt: Filter, batch: Batch, user: str) -> Scoped:
@@ -142,7 +141,7 @@ def scope_batch(store: Store, flt: Filter, batch: Batch, user: str) -> Scoped:
         raise NotYours([f"services are shared by every locality; only an admin may change them, e.g. {changed[0]}"])
     people = [e for e in batch.entities if e.kind != "service"]
     if flt.public_only:
-        people = _said_under_p(batch, people)
+        people = _only_under_p(batch, people)
     outside = sorted({e.id for e in people if not flt.node_ok(e.kind, e.locality)})
     if outside:
         n, first = len(outside), outside[0]
@@ -242,6 +241,30 @@ def unseen(store: Store, flt: Filter, rels: list[Relationship]) -> int:
     canon = {i: store.canonical_id(i) for i in ids}
     keys = {(r.type, *canonical_pair(r.type, canon[r.source], canon[r.target])) for r in rels}
     return len(keys - set(store.facts(keys, flt)))
+
+
+def p_views(store: Store, flt: Filter, entities: list[Entity]) -> dict[str, Entity] | None:
+    """What a writer cleared for P only sees of the stored entities of ``entities`` (None for any
+    other writer): asked before the write, to count afterwards what changed for them."""
+    if not flt.public_only or not entities:
+        return None
+    return under_p(store.get_many({e.id for e in entities}))
+
+
+def entities_as_seen(summary: WriteSummary, store: Store, before: dict[str, Entity] | None) -> WriteSummary:
+    """``summary`` as a writer cleared for P only sees it: a stored entity is updated only if what
+    they see of it changed. Whether the write changed what statements under C said is not theirs
+    to learn (their export imported again is unchanged, whatever else the record holds)."""
+    if before is None:
+        return summary
+    after = under_p(store.get_many(list(before)))
+    changed = sum(1 for i, e in before.items() if i not in after or _said(after[i]) != _said(e))
+    moved = max(0, summary.entities_updated - changed)
+    return replace(summary, entities_updated=summary.entities_updated - moved, unchanged=summary.unchanged + moved)
+
+
+def _said(e: Entity) -> Entity:
+    return replace(e, handling=[])  # which codes named it is not what it says
 
 
 def as_seen(summary: WriteSummary, unseen_before: int) -> WriteSummary:

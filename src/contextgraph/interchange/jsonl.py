@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -427,6 +427,9 @@ def apply_batch(store: Store, batch: Batch, progress: Callable[[int], None] | No
     return summary, applied
 
 
+WITHHELD_REASON = "(withheld: a writer's words, for readers cleared for C)"
+
+
 def export_lines(
     store: Store, flt: Filter | None = None, initials: frozenset[str] = frozenset()
 ) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -453,9 +456,12 @@ def export_lines(
             r = seen
         for line in relationship_lines(r):
             yield RELATIONSHIPS_FILE, line
+    # a judgement's reason is its writer's words, which may rest on what was said under C: only
+    # for readers cleared for C who see names in full
+    withhold = flt is not None and (flt.public_only or bool(initials))
     for j in store.judgements():
         if flt is None or (j.a in kept and j.b in kept):
-            yield JUDGEMENTS_FILE, j.to_line()
+            yield JUDGEMENTS_FILE, (replace(j, reason=WITHHELD_REASON) if withhold and j.reason else j).to_line()
     for t in store.iter_tracking():
         shown = t if flt is None else flt.tracking_ok(t, kept.__contains__)
         if shown is not None:

@@ -36,7 +36,7 @@ from strawberry.fastapi import GraphQLRouter
 
 from .. import __version__
 from ..ingest.pipeline import ingest_text
-from ..ingest.writes import NotYours, as_seen, linkable, scope_batch, unseen
+from ..ingest.writes import NotYours, as_seen, entities_as_seen, linkable, p_views, scope_batch, unseen
 from ..interchange import (
     ENTITIES_FILE,
     JUDGEMENTS_FILE,
@@ -279,10 +279,11 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
             except InputError as exc:
                 raise _problem(422, [_relative(p, folder) for p in exc.problems]) from None
         before = unseen(store, scope, scoped.batch.relationships)
+        seen = p_views(store, scope, scoped.batch.entities)
         try:
             with _acting(ctx, {"rest": "import"}):
                 summary, applied = apply_batch(store, scoped.batch)
-            summary = as_seen(summary, before)
+            summary = entities_as_seen(as_seen(summary, before), store, seen)
         except StoreError as exc:
             raise _problem(422, str(exc)) from None
         counts = {

@@ -34,12 +34,13 @@ def merge_entity(old: Entity | None, new: Entity) -> Entity:
 
 
 def _said_under_p(new: Entity) -> Entity | None:
-    """What a write adds to what readers cleared for P see. A write that records no handling code
-    (coordinates found by the gazetteer, a pin, a field set by hand) adds only what it says it
-    adds under P (its ``open``): its words may rest on what was said under C."""
+    """What a write adds to what readers cleared for P see: what it says under P (its ``open``,
+    when it says so). A write that records no handling code is seen by everyone, as the
+    interchange format has it; one that must not be (coordinates found by a name said only under
+    C) is written under C."""
     if new.open is not None:
         return new.open
-    return new.cleared_for_p() if new.handling else None
+    return new.cleared_for_p()
 
 
 def _with_open(out: Entity, parts: list[Entity | None]) -> Entity:
@@ -62,13 +63,16 @@ def _with_open(out: Entity, parts: list[Entity | None]) -> Entity:
 def _merge(old: Entity, new: Entity) -> Entity:
     if old.kind != new.kind:
         raise StoreError(f"entity {new.id!r} is a {old.kind} in the store, not a {new.kind}")
-    names = [*old.aliases, old.name, *new.aliases]
-    aliases = [n for n in dict.fromkeys(names) if n and n != new.name]
+    name = new.name or old.name
+    if name != old.name and name in old.aliases:  # a name already known does not displace the record's
+        name = old.name
+    names = [*old.aliases, old.name, new.name, *new.aliases]
+    aliases = [n for n in dict.fromkeys(names) if n and n != name]
     dates = [d for d in (old.first_seen, old.last_seen, new.first_seen, new.last_seen) if d]
     return Entity(
         id=old.id,
         kind=old.kind,
-        name=new.name or old.name,
+        name=name,
         aliases=aliases,
         dob=new.dob or old.dob,
         locality=new.locality or old.locality,

@@ -4,7 +4,6 @@ links written, places pinned, merges and splits, and erasure; each logged before
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from typing import Any, cast
 
 import strawberry
@@ -142,8 +141,6 @@ class Mutation:
             raise _user_error(exc) from exc
         if flt.public_only and "C" in e.handling:
             raise RequestError(CLEARED_FOR_P)
-        if flt.public_only and not e.handling:  # what a writer cleared for P says is said under P
-            e.open = replace(e, handling=["P"])
         try:
             with ctx.acting({"graphql": "upsertEntity"}):
                 ctx.store.upsert([e], [])
@@ -212,8 +209,6 @@ class Mutation:
             raise RequestError(f"{id} is a {e.kind}, not a place or school: only places are pinned")
         try:
             pin = pinned(e, lat, lon, reason, ctx.who.user)
-            if ctx.scope().public_only:  # the pin of a writer cleared for P is theirs to see
-                pin.open = replace(pin, name=(e.cleared_for_p() or e).name, handling=["P"])
             with ctx.acting({"graphql": "placePin", "reason": reason.strip()}):
                 ctx.store.upsert([pin], [])
         except (GazetteerError, StoreError) as exc:
