@@ -70,7 +70,8 @@ WHERE merged_into IS NULL AND handling = '["C"]'
 
 -- name: named_under_c
 -- Live entities some statement under condition C named, in themselves or a record merged into them.
-SELECT DISTINCT coalesce(merged_into, id) FROM entities WHERE handling LIKE '%"C"%'
+-- (handling is kept as a sorted JSON list of P and C: the two values naming C are these)
+SELECT DISTINCT coalesce(merged_into, id) FROM entities WHERE handling IN ('["C"]', '["C","P"]')
 
 -- name: count_entities_by_kind
 SELECT kind, count(*) FROM entities WHERE merged_into IS NULL GROUP BY kind

@@ -87,3 +87,8 @@ CREATE INDEX tracking_names_id ON tracking_names(id);
 -- name: migration_6
 -- what statements under handling code P alone say of an entity named under both codes (JSON)
 ALTER TABLE entities ADD COLUMN open_record TEXT;
+
+
+-- name: migration_7
+-- the entities a statement under C named, found without reading the whole table
+CREATE INDEX entities_named_under_c ON entities(merged_into, id) WHERE handling IN ('["C"]', '["C","P"]');
