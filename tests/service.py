@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import socket
 import threading
@@ -9,6 +10,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -110,3 +112,12 @@ def running(url: str, key: LocalKeys, dev: bool = False) -> Iterator[Service]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def zipped(files: dict[str, str]) -> bytes:
+    """A zip of ``files`` (name to text), as ``POST /import`` takes."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for name, text in files.items():
+            z.writestr(name, text)
+    return buf.getvalue()

@@ -20,7 +20,7 @@ from contextgraph.model import Entity
 from contextgraph.store import Store
 
 from .data import rel
-from .service import Service
+from .service import Service, zipped
 
 READS = {
     "entity": '{ entity(id: "c-1") { id name aliases dob properties sources openTo } }',
@@ -332,14 +332,6 @@ def test_a_mace_member_never_sees_a_home_or_a_school_known_only_through_a_child(
     assert msg == "state names 'l-9', not an entity you may see: nothing was saved"
 
 
-def _zipped(files: dict[str, str]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
-        for name, text in files.items():
-            z.writestr(name, text)
-    return buf.getvalue()
-
-
 def test_what_only_a_note_under_c_says_of_a_child_reaches_no_reader_cleared_for_p(
     service: Service, store: Store
 ) -> None:
@@ -410,7 +402,7 @@ def test_what_only_a_note_under_c_says_of_a_child_reaches_no_reader_cleared_for_
     for kid in ("c-2", "c-1"):
         if kid in lines:
             status, _, body = service.call(
-                "POST", "/import", p_ana, _zipped({"entities.jsonl": lines[kid] + "\n"}), "application/zip"
+                "POST", "/import", p_ana, zipped({"entities.jsonl": lines[kid] + "\n"}), "application/zip"
             )
             assert status == 200 and json.loads(body)["entities_updated"] == 0, (kid, body)
     assert {"c-1", "c-2"} <= set(lines)

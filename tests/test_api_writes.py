@@ -8,7 +8,7 @@ import warnings
 import zipfile
 from pathlib import Path
 
-from .service import Service
+from .service import Service, zipped
 
 ENTITY = """mutation($e: EntityInput!) { upsertEntity(entity: $e) { id name locality lat lon properties sources } }"""
 LINK = """mutation($l: LinkInput!) { link(link: $l) { type source target grading sources count } }"""
@@ -108,14 +108,6 @@ def test_locality_map_has_coordinates_and_geojson(service: Service) -> None:
     assert zoe["score"] > 0 and zoe["openTo"] == [] and not zoe["flagged"]
     small = service.data('{ localityMap(locality: "East", first: 2) { truncated nodes { id } } }', service.token())
     assert small["localityMap"]["truncated"] and len(small["localityMap"]["nodes"]) == 2
-
-
-def zipped(files: dict[str, str]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
-        for name, text in files.items():
-            z.writestr(name, text)
-    return buf.getvalue()
 
 
 def test_rest_notes_import_and_export(service: Service, _audit_log: Path) -> None:

@@ -254,8 +254,7 @@ class Store(ABC):
 
     @abstractmethod
     def named_under_c(self) -> list[str]:
-        """Ids of the live entities some statement under handling code C named (in themselves or a
-        record merged into them): those whose record may say more than statements under P do."""
+        """Ids of the live entities a statement under C named (or a record merged into them)."""
 
     @abstractmethod
     def linked_only_by(self, types: frozenset[str], ids: Sequence[str] | None = None) -> list[str]:
@@ -411,9 +410,7 @@ class Store(ABC):
         return reads.outside_links(self, ids, flt)
 
     def labels(self, ids: Iterable[str], flt: Filter | None = None) -> dict[str, Label]:
-        """Name and coordinates of each entity (as readers see it), for reports over many entities;
-        with ``flt`` of a reader cleared for P only, as statements under P alone give them (none
-        for an entity only C named)."""
+        """Name and coordinates of each entity as readers (of ``flt``'s clearance) see it, for reports."""
         return reads.labels(self, ids, flt)
 
     def facts(self, keys: Iterable[Key], flt: Filter | None = None) -> dict[Key, Fact]:
