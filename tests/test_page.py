@@ -741,6 +741,27 @@ def test_print_gives_a_meeting_pack(page_service: Service, browser: Any, area: d
     context.close()
 
 
+def test_a_sign_in_sent_before_the_page_is_ready_is_not_lost(
+    page_service: Service, browser: Any, area: dict[str, Any]
+) -> None:
+    """Until the page has read its settings the sign-in button is disabled (a form sent before
+    then would reload the page and drop the token); once read, the same token signs in."""
+    held: list[Any] = []
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.route("**/config.json", lambda route: held.append(route))
+    page.goto(page_service.base + "/", wait_until="load")
+    page.get_by_test_id("token-input").fill(page_service.token("chair", (area["locality"],), user="early"))
+    button = page.get_by_test_id("sign-in")
+    assert held and button.is_disabled()
+    with pytest.raises(Exception, match=r"[Tt]imeout"):
+        button.click(timeout=500)
+    held[0].continue_()
+    button.click()
+    page.get_by_test_id("at-risk-item").first.wait_for(timeout=60_000)
+    context.close()
+
+
 def test_the_page_is_served_with_a_strict_policy(page_service: Service) -> None:
     status, headers, body = page_service.call("GET", "/", None)
     assert status == 200 and b'data-testid="network-view"' in body

@@ -1370,6 +1370,8 @@ async function start() {
     }
   });
   $("oidc").addEventListener("click", () => oidcStart().catch((e) => status(e.message, true)));
+  // the form is live only now: a sign-in sent before the page is wired would reload it and lose the token
+  $("sign-in").disabled = false;
   $("sign-out").addEventListener("click", () => signOut());
   $("show").addEventListener("click", show);
   const refilter = () => show({ filterOnly: true });
