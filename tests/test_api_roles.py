@@ -406,3 +406,26 @@ def test_what_only_a_note_under_c_says_of_a_child_reaches_no_reader_cleared_for_
             )
             assert status == 200 and json.loads(body)["entities_updated"] == 0, (kid, body)
     assert {"c-1", "c-2"} <= set(lines)
+
+
+def test_a_move_said_only_under_c_shows_no_chair_where_the_child_went(service: Service, store: Store) -> None:
+    """A child of East whom an intelligence note under C places in West: East's chair (cleared for
+    P) still has them on East's map and list, West's chair finds them nowhere — not on the map, in
+    search or by id — and an analyst of West cleared for C sees them there."""
+    store.upsert([Entity("c-2", "child", "Zoë Ahmed", locality="West", sources=["intel-3"], handling=["C"])], [])
+    east, west = service.token("chair", ("East",), user="ch-e"), service.token("chair", ("West",), user="ch-w")
+    ana_west = service.token("analyst", ("West",), user="an-w")
+    ask = '{ localityMap(locality: "%s") { graph } }'
+
+    def nodes(token: str, loc: str) -> dict[str, str]:
+        graph = service.data(ask % loc, token)["localityMap"]["graph"]
+        return {n["id"]: n["locality"] for n in graph["nodes"]}
+
+    assert nodes(east, "East")["c-2"] == "East"
+    assert "c-2" not in nodes(west, "West")
+    assert nodes(ana_west, "West")["c-2"] == "West"
+    assert service.data('{ search(text: "Zoe Ahmed") { id } }', west) == {"search": []}
+    assert service.data('{ search(text: "Zoe Ahmed") { id } }', east)["search"][0]["id"] == "c-2"
+    ask = '{ entity(id: "%s") { name } }'
+    assert service.data(ask % "c-2", west) == service.data(ask % "c-999", west) == {"entity": None}
+    assert service.data(ask % "c-2", east) == {"entity": {"name": "Zoë Ahmed"}}

@@ -385,6 +385,49 @@ def test_what_only_statements_under_c_say_of_an_entity_reaches_no_reader_cleared
     assert "Blade" in store.visible("c-1", c).aliases  # type: ignore[union-attr]
 
 
+def test_a_locality_said_only_under_c_places_no_one_for_readers_cleared_for_p(store: Store) -> None:
+    """A child known openly in East, whom a later statement under C places in West: for readers
+    cleared for P the child stays in East — in the projection (and its locality), search, walks and
+    counts of links leaving a locality — and is nowhere in West; readers cleared for C see West."""
+    store.upsert(
+        [
+            Entity("c-1", "child", "Kyle Benson", locality="East", handling=["P"]),
+            Entity("c-2", "child", "Amy Hart", locality="East", handling=["P"]),
+            Entity("l-9", "location", "Dock Road", locality="West", handling=["P"]),
+        ],
+        [rel("ASSOCIATES_WITH", "c-1", "c-2", ref="log-1"), rel("SEEN_AT", "c-1", "l-9", ref="log-2")],
+    )
+    store.upsert([Entity("c-1", "child", "Kyle Benson", locality="West", sources=["intel-9"], handling=["C"])], [])
+    assert store.get("c-1").locality == "West"  # type: ignore[union-attr]
+    east, west = Filter.of(localities=["East"], handling=["P"]), Filter.of(localities=["West"], handling=["P"])
+
+    def placed(flt: Filter) -> dict[str, str | None]:
+        p = store.projection(flt)
+        return {i: p.localities[int(p.locality[n])] for i, n in p.index.items()}
+
+    assert placed(east) == {"c-1": "East", "c-2": "East"}
+    assert placed(west) == {"l-9": "West"}
+    assert placed(Filter.of(handling=["P"]))["c-1"] == "East"
+    assert placed(Filter.of(localities=["West"]))["c-1"] == "West"  # cleared for C
+    assert "c-1" not in placed(Filter.of(localities=["East"]))
+    assert [e.id for e, _ in store.search("Kyle Benson", localities=["East"], handling=["P"])] == ["c-1"]
+    assert [e.id for e, _ in store.search("Kyle Benson", localities=["West"], handling=["P"])] == []
+    assert [e.id for e, _ in store.search("Kyle Benson", localities=["West"])] == ["c-1"]
+    walked = store.neighbourhood("c-2", 1, east)
+    assert {e.id for e in walked.nodes} == {"c-1", "c-2"}
+    walked = store.neighbourhood("l-9", 1, west)
+    assert {e.id for e in walked.nodes} == {"l-9"} and walked.edges == []
+    assert store.outside_links(["l-9"], west) == {"l-9": 1}
+    assert store.outside_links(["l-9"], Filter.of(localities=["West"])) == {}
+    assert store.visible("c-1", west) is None and store.visible("c-1", east) is not None
+    # a child recorded with no handling code was seen by everyone: a note under C hides them from no one
+    store.upsert([Entity("c-3", "child", "Rory Williams", locality="East")], [])
+    store.upsert([Entity("c-3", "child", "Rory Williams", locality="West", sources=["intel-9"], handling=["C"])], [])
+    seen = store.visible("c-3", east)
+    assert seen is not None and (seen.name, seen.locality, seen.sources) == ("Rory Williams", "East", [])
+    assert store.visible("c-3", west) is None and "c-3" in placed(east)
+
+
 def test_a_write_that_records_no_handling_code_is_seen_alike_whatever_was_said_under_c(store: Store) -> None:
     """A write with no handling code (a field set by hand, a pin) is seen by everyone, as the
     interchange format has it, whether or not a statement under C also named the entity: what a

@@ -26,10 +26,17 @@ def merge_entity(old: Entity | None, new: Entity) -> Entity:
     >>> m = merge_entity(Entity("c-1", "child", "Kyle Benson", sources=["n1"], handling=["P"]), c)
     >>> m.aliases, m.open.aliases, m.open.sources
     (['Ghost'], [], ['n1'])
+    >>> m = merge_entity(Entity("c-1", "child", "Kyle Benson", locality="Hillcrest"), c)  # no code: seen by all
+    >>> m.handling, m.open.name, m.open.locality
+    (['C', 'P'], 'Kyle Benson', 'Hillcrest')
     """
     if old is None:
         return new
     out = _merge(old, new)
+    if not old.handling and old.name and "C" in new.handling and "P" not in out.handling:
+        # a record kept with no handling code was seen by everyone: a later statement under C
+        # hides none of it from readers cleared for P (they keep it, as said under P)
+        out = replace(out, handling=sorted({*out.handling, "P"}))
     return _with_open(out, [old.cleared_for_p(), _said_under_p(new)])
 
 

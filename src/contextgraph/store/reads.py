@@ -3,11 +3,12 @@ projection under handling codes, neighbourhoods, name search, and what reports r
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
-from ..model import KINDS, TYPE_CODES, Entity, Relationship, day, flagged, grade_code
+from ..model import KIND_CODES, KINDS, TYPE_CODES, Entity, Relationship, day, flagged, grade_code
 from .errors import NotFound, StoreError
 from .filter import Filter
 from .merge import view
@@ -26,7 +27,8 @@ def projection(store: Store, flt: Filter | None = None) -> Projection:
     import numpy as np
 
     flt = flt or Filter()
-    p = store.project(flt)
+    wide, moved = widened(store, flt)
+    p = store.project(wide)
     gone = [*(store.conditional_entities() if flt.public_only else ()), *unseen_places(store, flt)]
     hidden = [p.index[i] for i in gone if i in p.index]
     if hidden:
@@ -35,6 +37,7 @@ def projection(store: Store, flt: Filter | None = None) -> Projection:
         p = p.subset(keep)
     if not flt.public_only:
         return p
+    p = _placed_as_under_p(p, moved, flt)
     p = _flags_under_p(store, p)
     keys = store.conditional_keys()
     if not keys:
@@ -60,6 +63,71 @@ def projection(store: Store, flt: Filter | None = None) -> Projection:
         p.first_seen[e] = day(kept.first_seen)
         p.last_seen[e] = day(kept.last_seen)
     return p.without_edges(drop) if drop.any() else p
+
+
+_MOVED: weakref.WeakKeyDictionary[Store, tuple[Any, dict[str, tuple[str | None, str | None]]]]
+_MOVED = weakref.WeakKeyDictionary()
+
+
+def placed_under_c(store: Store) -> dict[str, tuple[str | None, str | None]]:
+    """The entities whose record's locality is not the one statements under P alone give them (a
+    later statement under C placed them elsewhere): id to (the record's locality, P's). Kept until
+    the store changes."""
+    version = store.version()
+    held = _MOVED.get(store)
+    if held is not None and version is not None and held[0] == version:
+        return held[1]
+    moved: dict[str, tuple[str | None, str | None]] = {}
+    named = store.named_under_c()
+    for i, e in store.get_many(named).items() if named else ():
+        seen = e.cleared_for_p()
+        if seen is not None and seen.locality != e.locality:
+            moved[i] = (e.locality, seen.locality)
+    if version is not None:
+        _MOVED[store] = (version, moved)
+    return moved
+
+
+def widened(store: Store, flt: Filter) -> tuple[Filter, dict[str, tuple[str | None, str | None]]]:
+    """The filter to ask the store with for ``flt``'s reader, and the entities placed elsewhere
+    under C (:func:`placed_under_c`; none for a reader cleared for C). A reader cleared for P
+    finds an entity in the locality P statements give it, so the store is asked for the localities
+    those entities' records name as well; what it gives is then held to ``flt`` by the P view."""
+    if not flt.public_only:
+        return flt, {}
+    moved = placed_under_c(store)
+    if flt.localities is None or not moved:
+        return flt, moved
+    mine = flt.localities
+    extra = {was for was, now in moved.values() if now in mine and was not in mine}
+    if not extra:
+        return flt, moved
+    return replace(flt, localities=None if None in extra else mine | cast("set[str]", extra)), moved
+
+
+def _placed_as_under_p(p: Projection, moved: dict[str, tuple[str | None, str | None]], flt: Filter) -> Projection:
+    """``p`` with each entity in ``moved`` given the locality P statements give it, and only the
+    entities of ``flt``'s localities kept (services always)."""
+    import numpy as np
+
+    index = p.index
+    here = {index[i]: now for i, (_, now) in moved.items() if i in index}
+    if not here:
+        return p
+    names = list(p.localities)
+    code = {x: k for k, x in enumerate(names)}
+    loc = p.locality.copy()  # the projection read may be shared with other readers
+    for n, now in here.items():
+        if now not in code:
+            code[now] = len(names)
+            names.append(now)
+        loc[n] = code[now]
+    p = replace(p, locality=loc, localities=names, _index=None)
+    if flt.localities is None:
+        return p
+    mine = np.array([x in flt.localities for x in names], np.bool_)
+    keep = mine[loc] | (p.kind == KIND_CODES.index("service"))
+    return p if keep.all() else p.subset(keep)
 
 
 def _flags_under_p(store: Store, p: Projection) -> Projection:
@@ -106,11 +174,7 @@ def visible_many(store: Store, ids: Iterable[str], flt: Filter) -> dict[str, Ent
         # an id merged into another is seen only if its own record is: a record named only under C,
         # or of another locality, does not answer for the entity it was merged into
         own = store.own(list(found))
-        found = {
-            i: e
-            for i, e in found.items()
-            if (o := own.get(i)) is not None and flt.node_ok(o.kind, o.locality, o.handling)
-        }
+        found = {i: e for i, e in found.items() if (o := own.get(i)) is not None and flt.shown(o) is not None}
     places = sorted({e.id for e in found.values() if KINDS[e.kind].placed})
     gone = set(unseen_places(store, flt, places)) if places else set()
     return {i: e for i, e in found.items() if e.id not in gone} if gone else found
@@ -128,7 +192,10 @@ def outside_links(store: Store, ids: Sequence[str], flt: Filter) -> dict[str, in
     )
     out: dict[str, int] = {}
     for rel, other in store.expand(list(ids), wide):
-        if flt.visible_facts(rel) is None or flt.node_ok(other.kind, other.locality):
+        if flt.visible_facts(rel) is None:
+            continue
+        seen = other.cleared_for_p() if flt.public_only else other  # where P statements place it
+        if seen is None or flt.node_ok(seen.kind, seen.locality):
             continue
         mine = rel.target if other.id == rel.source else rel.source
         out[mine] = out.get(mine, 0) + 1
@@ -170,12 +237,14 @@ def neighbourhood(store: Store, eid: str, depth: int = 1, flt: Filter | None = N
     rels: dict[Key, Relationship] = {}
     public = flt.public_only
 
+    ask, _ = widened(store, flt)
+
     def step(frontier: list[str]) -> Iterator[tuple[Key, str, bool]]:
-        for found, other in store.expand(frontier, flt):
+        for found, other in store.expand(frontier, ask):
             rel = found
-            if public:  # expand has kept to the kinds and localities; handling codes are left
+            if public:  # expand has kept to the kinds and (wider) localities; handling codes are left
                 seen = flt.visible_facts(found)
-                if seen is None or not flt.node_ok(other.kind, other.locality, other.handling):
+                if seen is None or flt.shown(other) is None:
                     continue
                 rel = seen
             rels.setdefault(rel.key, rel)
@@ -222,7 +291,8 @@ def search(
     # only the same name scores this high: two different names of under 400 characters are at best
     # 1 - 1/399 alike (text.name_score), so for such a key the exact lookup finds every match
     exact = threshold >= 0.999 and len(key) < 400
-    found = store.exact_candidates([key], flt) if exact else store.search_candidates([key], flt, max(limit * 10, 200))
+    ask, _ = widened(store, flt)  # found in the locality P statements give, for a reader cleared for P
+    found = store.exact_candidates([key], ask) if exact else store.search_candidates([key], ask, max(limit * 10, 200))
     scored = []
     for e in found:
         if (seen := flt.shown(e)) is None:

@@ -14,7 +14,7 @@ from ..base import Store
 from ..errors import NotFound, StoreError
 from ..filter import Filter
 from ..merge import view
-from ..reads import shown
+from ..reads import shown, widened
 from ..types import Fact, Key, Label, Subgraph
 from ..walk import walk
 from .codec import KIND_CODE, TYPE_CODE
@@ -42,6 +42,7 @@ def neighbourhood(store: SQLiteStore, eid: str, depth: int = 1, flt: Filter | No
     if not 1 <= depth <= 3:
         raise StoreError("depth must be 1, 2 or 3")
     flt = flt or Filter()
+    ask, _ = widened(store, flt)  # a reader cleared for P walks to the localities P statements give
     with store._lock:
         ix = store._index()
         tx = SQLiteTxn(store)
@@ -54,7 +55,7 @@ def neighbourhood(store: SQLiteStore, eid: str, depth: int = 1, flt: Filter | No
         visible: dict[int, Relationship] = {}
 
         def step(frontier: list[int]) -> Iterator[tuple[int, int, bool]]:
-            found = adjacent(ix, frontier, flt, outside=False)
+            found = adjacent(ix, frontier, ask, outside=False)
             if public:
                 found = visible_steps(tx, found, flt, visible)
             for _, rid, o in found:
@@ -80,7 +81,7 @@ def visible_steps(
         r = rels.get(rid)
         e = ents.get(o)
         seen = flt.visible_facts(r) if r is not None else None
-        if seen is None or e is None or not flt.node_ok(e.kind, e.locality, e.handling):
+        if seen is None or e is None or flt.shown(e) is None:
             continue
         kept[rid] = seen
         out.append((n, rid, o))
@@ -91,9 +92,15 @@ def outside_links(store: SQLiteStore, ids: Sequence[str], flt: Filter) -> dict[s
     """As :meth:`SQLiteStore.outside_links`."""
     if flt.localities is None:
         return {}
+    _, moved = widened(store, flt)
     with store._lock:
         ix = store._index()
         found = adjacent(ix, ix.nids(ids), flt, outside=True)
+        if moved:  # an end placed elsewhere under C is inside or out by where P statements place it
+            away = {ix.nid_of[i] for i, (_, p) in moved.items() if i in ix.nid_of and p not in flt.localities}
+            back = {ix.nid_of[i] for i, (_, p) in moved.items() if i in ix.nid_of and p in flt.localities}
+            inside = adjacent(ix, ix.nids(ids), flt, outside=False)
+            found = [x for x in found if x[2] not in back] + [x for x in inside if x[2] in away]
         if flt.public_only and found:
             rels = SQLiteTxn(store)._rels_by_rid([rid for _, rid, _ in found])
             found = [x for x in found if x[1] in rels and flt.visible_facts(rels[x[1]]) is not None]
