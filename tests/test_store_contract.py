@@ -383,6 +383,13 @@ def test_what_only_statements_under_c_say_of_an_entity_reaches_no_reader_cleared
     merged = store.visible("c-1", p)
     assert merged is not None and "Blade" not in merged.aliases and merged.dob is None
     assert "Blade" in store.visible("c-1", c).aliases  # type: ignore[union-attr]
+    # merged the other way round, the id kept is still the one readers cleared for P know
+    store.upsert([Entity("intel-77", "child", "Blade", locality="East", handling=["C"])], [])
+    assert store.merge("intel-77", "c-1", reason="same child") == "c-1"
+    assert store.visible("c-1", p).id == "c-1" and store.projection(p).index.keys() >= {"c-1"}  # type: ignore[union-attr]
+    assert "intel-77" not in store.projection(p).index and store.canonical_id("intel-77") == "c-1"
+    store.split("intel-77", "c-1")
+    assert store.canonical_id("intel-77") == "intel-77" and store.visible("intel-77", p) is None
 
 
 def test_a_locality_said_only_under_c_places_no_one_for_readers_cleared_for_p(store: Store) -> None:

@@ -31,6 +31,8 @@ def merge(store: Store, a: str, b: str, user: str = "system", reason: str = "") 
             raise StoreError(f"{a!r} and {b!r} are already one entity")
         if recs[ca].kind != recs[cb].kind:
             raise StoreError(f"cannot merge a {recs[ca].kind} with a {recs[cb].kind}")
+        if recs[ca].cleared_for_p() is None and recs[cb].cleared_for_p() is not None:
+            ca, cb = cb, ca  # no reader cleared for P is shown an id that only statements under C named
         moving = [cb, *tx.members(cb)]
         tx.set_merged_into(moving, ca)
         rekey(tx, tx.relationships_of([cb]))
