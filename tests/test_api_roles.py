@@ -429,3 +429,9 @@ def test_a_move_said_only_under_c_shows_no_chair_where_the_child_went(service: S
     ask = '{ entity(id: "%s") { name } }'
     assert service.data(ask % "c-2", west) == service.data(ask % "c-999", west) == {"entity": None}
     assert service.data(ask % "c-2", east) == {"entity": {"name": "Zoë Ahmed"}}
+    # a record an East writer cleared for P files about the child takes an id of East's namespace
+    east_p = service.keys.mint("an-e", "analyst", ["East"], clearance="P")
+    record = {"id": "r-1", "record": "referral", "subject": "c-2", "date": "2025-01-10", "source": "form-1"}
+    record.update(source_agency="school", decision="accepted")
+    got = service.data("mutation($r: [JSON!]!) { recordTracking(records: $r) { id } }", east_p, r=[record])
+    assert got == {"recordTracking": [{"id": "east.p:r-1"}]}

@@ -433,6 +433,17 @@ def test_a_locality_said_only_under_c_places_no_one_for_readers_cleared_for_p(st
     seen = store.visible("c-3", east)
     assert seen is not None and (seen.name, seen.locality, seen.sources) == ("Rory Williams", "East", [])
     assert store.visible("c-3", west) is None and "c-3" in placed(east)
+    # said again openly (a note of East naming the child), the locality P knew moves nothing
+    store.upsert([Entity("c-1", "child", "Kyle Benson", locality="East", sources=["log-5"], handling=["P"])], [])
+    assert store.get("c-1").locality == "West" and "c-1" in placed(Filter.of(localities=["West"]))  # type: ignore[union-attr]
+    # a record merged in that only C named hides none of a record kept with no handling code
+    store.upsert(
+        [Entity("c-4", "child", "Ann Lee", locality="East"), Entity("c-9", "child", "Ghost", handling=["C"])], []
+    )
+    store.merge("c-4", "c-9", reason="same child")
+    seen = store.visible("c-4", east)
+    assert seen is not None and seen.name == "Ann Lee" and "Ghost" not in seen.aliases
+    assert [e.id for e, _ in store.search("Ann Lee", handling=["P"])] == ["c-4"]
 
 
 def test_a_write_that_records_no_handling_code_is_seen_alike_whatever_was_said_under_c(store: Store) -> None:

@@ -153,7 +153,7 @@ def records_seen(store: Store, flt: Filter | None, ids: list[str], hide: frozens
     reader does not see left out, and free text too when people are shown by initials (``hide``)."""
     held = store.tracked(ids)
     involved = store.get_many({i for t in held.values() for i in t.involves})
-    seen = {i for i, e in involved.items() if flt is None or flt.node_ok(e.kind, e.locality, e.handling)}
+    seen = {i for i, e in involved.items() if flt is None or flt.shown(e) is not None}
     out: dict[str, Tracked] = {}
     for i, t in held.items():
         shown = t if flt is None else flt.tracking_ok(t, seen.__contains__)

@@ -218,7 +218,8 @@ def scope_tracking(store: Store, flt: Filter, records: list[Tracked], where: dic
         stored = held.get(t.id)
         if stored is None or not theirs(stored):
             subject = store.get(t.subject)
-            first = namespaced(t.id, subject.locality if subject else None, _clearance(flt))
+            seen = flt.shown(subject) if subject is not None else None  # its locality as the writer sees it
+            first = namespaced(t.id, seen.locality if seen else None, _clearance(flt))
             candidate = first
             for n in range(2, MAX_TRIES + 2):
                 other = store.tracked([candidate]).get(candidate)

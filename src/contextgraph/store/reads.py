@@ -79,7 +79,9 @@ def placed_under_c(store: Store) -> dict[str, tuple[str | None, str | None]]:
         return held[1]
     moved: dict[str, tuple[str | None, str | None]] = {}
     named = store.named_under_c()
-    for i, e in store.get_many(named).items() if named else ():
+    # each entity's own record, as a read by id judges it (:func:`visible_many`): a record merged
+    # into it does not place it
+    for i, e in store.own(named).items() if named else ():
         seen = e.cleared_for_p()
         if seen is not None and seen.locality != e.locality:
             moved[i] = (e.locality, seen.locality)
