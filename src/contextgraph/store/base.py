@@ -461,8 +461,7 @@ class Store(ABC):
     # merges, splits, erasure
 
     def merge(self, a: str, b: str, user: str = "system", reason: str = "") -> str:
-        """Record that ``a`` and ``b`` are one entity; ``a``'s id is kept — ``b``'s when only
-        statements under handling code C named ``a`` and P named ``b``. Returns the id kept.
+        """Record that ``a`` and ``b`` are one entity; ``a``'s id is kept (``b``'s if only C named ``a``).
 
         The judgement is kept and can be undone with :meth:`split`.
         """

@@ -36,11 +36,16 @@ def merge_entity(old: Entity | None, new: Entity) -> Entity:
     seen = old.cleared_for_p()
     if "C" not in new.handling and new.locality and seen is not None and new.locality == seen.locality:
         out = replace(out, locality=old.locality)  # a locality already known does not displace the record's
-    if not old.handling and old.name and "C" in new.handling and "P" not in out.handling:
-        # a record kept with no handling code was seen by everyone: a later statement under C
-        # hides none of it from readers cleared for P (they keep it, as said under P)
-        out = replace(out, handling=sorted({*out.handling, "P"}))
+    out = _seen_by_all(out, [old])  # a later statement under C hides none of an uncoded record
     return _with_open(out, [old.cleared_for_p(), _said_under_p(new)])
+
+
+def _seen_by_all(out: Entity, parts: list[Entity]) -> Entity:
+    """``out`` also named under P when it is named under C and one of ``parts`` is a record kept
+    with no handling code: that record was seen by everyone, and readers cleared for P keep it."""
+    if "C" in out.handling and "P" not in out.handling and any(not x.handling and x.name for x in parts):
+        return replace(out, handling=sorted({*out.handling, "P"}))
+    return out
 
 
 def _said_under_p(new: Entity) -> Entity | None:
@@ -178,9 +183,7 @@ def view(record: Entity, members: Iterable[Entity]) -> Entity:
     if not members:
         return record
     out = _fold(record, members)
-    if "P" not in out.handling and any(not x.handling and x.name for x in [record, *members]):
-        # a record kept with no handling code was seen by everyone, merged or not
-        out = replace(out, handling=sorted({*out.handling, "P"})) if "C" in out.handling else out
+    out = _seen_by_all(out, [record, *members])
     if "C" in out.handling and "P" in out.handling:
         said = [p for p in (x.cleared_for_p() for x in [record, *members]) if p is not None]
         facet = _fold(replace(said[0], id=record.id), said[1:]) if said else None

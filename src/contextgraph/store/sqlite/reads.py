@@ -14,7 +14,7 @@ from ..base import Store
 from ..errors import NotFound, StoreError
 from ..filter import Filter
 from ..merge import view
-from ..reads import shown, widened
+from ..reads import placed_under_c, shown, widened
 from ..types import Fact, Key, Label, Subgraph
 from ..walk import walk
 from .codec import KIND_CODE, TYPE_CODE
@@ -92,7 +92,7 @@ def outside_links(store: SQLiteStore, ids: Sequence[str], flt: Filter) -> dict[s
     """As :meth:`SQLiteStore.outside_links`."""
     if flt.localities is None:
         return {}
-    _, moved = widened(store, flt)
+    moved = placed_under_c(store) if flt.public_only else {}
     with store._lock:
         ix = store._index()
         found = adjacent(ix, ix.nids(ids), flt, outside=True)
