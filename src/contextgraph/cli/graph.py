@@ -62,8 +62,8 @@ def import_(
 
     def read(known: Any) -> Any:
         try:
-            with paused_gc(keep=True):
-                return read_folder(path, known_kinds=known, stage=True)
+            with paused_gc(keep=True):  # a new store's relationships are made into rows meanwhile
+                return read_folder(path, known_kinds=known, stage=True, stage_links=known is None)
         except InputError as e:
             raise UserError(e.every(MAX_PROBLEMS)) from None
 
@@ -74,7 +74,7 @@ def import_(
     with opened(store, lambda: access_log(store, create=True), create=True) as s:
         if batch is None:
             batch = read(lambda ids: {i: e.kind for i, e in s.get_many(ids).items()})
-        total = len(batch.entities) + len(batch.relationships)
+        total = len(batch.entities) + len(batch.facts())
         bar, tick = progress_bar(total, "importing")
         try:
             if bar:

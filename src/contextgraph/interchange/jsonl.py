@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,9 +29,9 @@ from ..model import (
     parse_date,
 )
 from ..model.tracked import Tracked
-from ..store.staged import StagedTracking
+from ..store.staged import StagedRelationships, StagedTracking
 from ..store.types import Judgement
-from . import tracking_lines, typed
+from . import staged_links, tracking_lines, typed
 from .lines import (
     ENTITIES_FILE,
     JUDGEMENTS_FILE,
@@ -40,6 +40,7 @@ from .lines import (
     TRACKING_FILE,
     InputError,
     ask_kinds,
+    check_links,
     json_depth,
     json_lines,
     records,
@@ -77,6 +78,12 @@ class Batch:
     """Each tracking record's file and line, by id."""
     staged: StagedTracking | None = None
     """The tracking records instead, when a second process read them (``read_folder(stage=True)``)."""
+    links: StagedRelationships | None = None
+    """The relationships instead, when a second process read them (``read_folder(stage_links=True)``)."""
+
+    def facts(self) -> Sequence[Relationship] | StagedRelationships:
+        """The relationships to write: read here, or staged."""
+        return self.links if self.links is not None else self.relationships
 
 
 def _opt_str(d: dict[str, Any], key: str) -> str | None:
@@ -247,6 +254,8 @@ def read_folder(
     max_problems: int = MAX_PROBLEMS,
     stage: bool = False,
     stage_from: int | None = None,
+    stage_links: bool = False,
+    links_from: int = staged_links.STAGE_FROM,
 ) -> Batch:
     """Read and check a folder in the interchange format.
 
@@ -259,6 +268,11 @@ def read_folder(
     :data:`~.tracking_lines.STAGE_FROM`) is read in a second
     process while this one reads the relationships, and comes back as
     :attr:`Batch.staged` rather than :attr:`Batch.tracking`.
+
+    With ``stage_links``, for a folder written into a new store (no ``known_kinds``), a
+    relationships file of ``links_from`` bytes or more is read, checked and made into the
+    store's rows in a second process (:mod:`.staged_links`), and comes back as
+    :attr:`Batch.links` rather than :attr:`Batch.relationships`.
     """
     ent_path = folder / ENTITIES_FILE
     if not folder.is_dir():
@@ -271,6 +285,11 @@ def read_folder(
     least = tracking_lines.STAGE_FROM if stage_from is None else stage_from
     if stage and tpath.exists() and tracking_lines.size_of(tpath) >= least:
         staging = tracking_lines.start(tpath, most, max_problems)
+    links = None
+    if stage_links and known_kinds is None:
+        links = staged_links.start(
+            folder / RELATIONSHIPS_FILE, ent_path, most, max_problems, relationship_from_json, links_from
+        )
     problems: list[str] = []
     batch = Batch()
     kinds: dict[str, str] = {}
@@ -299,17 +318,23 @@ def read_folder(
                     progress(10000)
             kinds = {i: ents[k].kind for i, k in at.items()}
             del at, lines
-        _read_rest(folder, batch, kinds, known_kinds, progress, most, problem)
+        _read_rest(folder, batch, kinds, known_kinds, progress, most, problem, links)
         if staging is not None:
             batch.staged = staging.result(kinds, known_kinds, problem)
         elif tpath.exists():
             for n, t in tracking_lines.read_here(tpath, most, kinds, known_kinds, problem):
                 batch.tracking.append(t)
                 batch.where[t.id] = f"{tpath}:{n}"
+    except BaseException:
+        if links is not None:
+            links.stop()
+        raise
     finally:
         if staging is not None:
             staging.stop()
     if problems:
+        if links is not None:
+            links.stop()
         raise InputError(problems)
     return batch
 
@@ -322,45 +347,19 @@ def _read_rest(
     progress: Callable[[int], None] | None,
     most: int,
     problem: Callable[[str], None],
+    links: staged_links.LinkStaging | None = None,
 ) -> None:
-    """The relationships and judgements of a folder, checked against ``kinds``."""
+    """The relationships and judgements of a folder, checked against ``kinds`` (the relationships
+    by the second process of ``links`` when there is one and it answers)."""
     rel_path = folder / RELATIONSHIPS_FILE
-    allowed = {(t, a, b) for t, rt in REL_TYPES.items() for a in KINDS for b in KINDS if rt.allows(a, b)}
-    # checked as read when both ends are in the file; the others once the store is asked about them
-    later: list[tuple[int, int, Relationship]] = []  # (line, place among the kept, relationship)
     if rel_path.exists():
-        kept = batch.relationships
-        keep = kept.append
-        get = kinds.get
-        for n, r in records(rel_path, most, typed.relationship, relationship_from_json):
-            if isinstance(r, str):
-                problem(r)
-            elif (r.type, get(r.source), get(r.target)) in allowed:
-                keep(r)
-            else:
-                later.append((n, len(kept), r))
-            if progress and n % 10000 == 0:
-                progress(10000)
-    ask_kinds(kinds, (x for _, _, r in later for x in (r.source, r.target)), known_kinds)
-    placed: list[tuple[int, Relationship]] = []
-    for n, k, r in later:
-        sk, tk = kinds.get(r.source), kinds.get(r.target)
-        if (r.type, sk, tk) in allowed:
-            placed.append((k, r))
-        elif sk is None or tk is None:
-            unknown = r.source if sk is None else r.target
-            problem(f"{rel_path}:{n}: {unknown!r} is not an entity in {ENTITIES_FILE} or the store")
+        count = None if links is None else links.check(kinds, problem)
+        if links is None or count is None:
+            lines = records(rel_path, most, typed.relationship, relationship_from_json)
+            batch.relationships = check_links(lines, kinds, known_kinds, rel_path, problem, progress)
         else:
-            problem(f"{rel_path}:{n}: {r.type} cannot join a {sk} to a {tk}")
-    if placed:  # in the order of the lines
-        rels, merged = batch.relationships, []
-        at_k = 0
-        for k, r in placed:
-            merged.extend(rels[at_k:k])
-            merged.append(r)
-            at_k = k
-        merged.extend(rels[at_k:])
-        batch.relationships = merged
+            ids = tuple(kinds)
+            batch.links = StagedRelationships(count, ids, links.rows, lambda: _read_again(links, rel_path, most, kinds))
     jpath = folder / JUDGEMENTS_FILE
     if jpath.exists():
         judged: list[tuple[int, Judgement]] = []
@@ -384,6 +383,17 @@ def _read_rest(
                 problem(f"{jpath}:{n}: cannot judge a {ka} and a {kb} to be one")
             else:
                 batch.judgements.append(j)
+
+
+def _read_again(links: staged_links.LinkStaging, path: Path, most: int, kinds: dict[str, str]) -> list[Relationship]:
+    """The relationships a second process read and checked, read here instead (the second
+    process is ended)."""
+    links.stop()
+
+    def problem(msg: str) -> None:  # the second process found none: the file changed since
+        raise InputError([msg])
+
+    return check_links(records(path, most, typed.relationship, relationship_from_json), kinds, None, path, problem)
 
 
 def dump_line(obj: dict[str, Any]) -> str:
@@ -414,7 +424,7 @@ def apply_batch(store: Store, batch: Batch, progress: Callable[[int], None] | No
     split already in force is not applied again).
     """
     tracking = batch.staged if batch.staged is not None else batch.tracking
-    summary = store.upsert(batch.entities, batch.relationships, progress=progress, tracking=tracking)
+    summary = store.upsert(batch.entities, batch.facts(), progress=progress, tracking=tracking)
     applied = 0
     for j in batch.judgements:
         same = store.canonical_id(j.a) == store.canonical_id(j.b)

@@ -12,7 +12,7 @@ import orjson
 
 from ..errors import BadInput
 from ..limits import SETTINGS, LimitError, Limits, deeper_than
-from ..model import Entity, Relationship
+from ..model import KINDS, REL_TYPES, Entity, Relationship
 from . import typed
 
 R = TypeVar("R", Entity, Relationship)
@@ -21,6 +21,9 @@ ENTITIES_FILE = "entities.jsonl"
 RELATIONSHIPS_FILE = "relationships.jsonl"
 JUDGEMENTS_FILE = "judgements.jsonl"
 TRACKING_FILE = "tracking.jsonl"
+
+ALLOWED = frozenset((t, a, b) for t, rt in REL_TYPES.items() for a in KINDS for b in KINDS if rt.allows(a, b))
+"""Every (relationship type, kind of source, kind of target) the vocabulary allows."""
 
 MAX_PROBLEMS = 20
 """How many problems reading a folder gathers before it stops."""
@@ -103,16 +106,22 @@ def records(
                 if got is not None:
                     yield n, got
                     continue
-            if not raw.strip():
-                continue
-            obj = checked_line(raw, path, n, most)
-            if isinstance(obj, InputError):
-                yield n, str(obj)
-                continue
-            try:
-                yield n, check(obj)
-            except ValueError as exc:
-                yield n, f"{path}:{n}: {exc}"
+            slow = read_line(raw, path, n, most, check)
+            if slow is not None:
+                yield n, slow
+
+
+def read_line(raw: bytes, path: Path, n: int, most: int, check: Callable[[Any], R]) -> R | str | None:
+    """One line read by the checked reader: its record, the problem with it, or None if blank."""
+    if not raw.strip():
+        return None
+    obj = checked_line(raw, path, n, most)
+    if isinstance(obj, InputError):
+        return str(obj)
+    try:
+        return check(obj)
+    except ValueError as exc:
+        return f"{path}:{n}: {exc}"
 
 
 def json_depth() -> int:
@@ -135,3 +144,62 @@ def ask_kinds(
     missing = {i for i in ids if i not in kinds}
     if missing and known_kinds is not None:
         kinds.update(known_kinds(missing))
+
+
+def check_links(
+    lines: Iterable[tuple[int, Relationship | str]],
+    kinds: dict[str, str],
+    known_kinds: Callable[[Iterable[str]], dict[str, str]] | None,
+    path: Path,
+    problem: Callable[[str], None],
+    progress: Callable[[int], None] | None = None,
+) -> list[Relationship]:
+    """The relationships of read ``lines`` (see :func:`records`) whose type may join the kinds of
+    their ends, in the order of the lines; every other line's problem goes to ``problem``.
+
+    A relationship is checked as it is read when both ends are in ``kinds``; the others once the
+    store is asked about their ends (``known_kinds``), together.
+
+    >>> from contextgraph.model import Assertion
+    >>> seen = Relationship("SEEN_AT", "c-1", "l-1", [Assertion(None, None, None, "c-1", "l-1")])
+    >>> said: list[str] = []
+    >>> kept = check_links([(1, seen), (2, "r.jsonl:2: not JSON"), (3, seen)], {"c-1": "child"},
+    ...                    lambda ids: {"l-1": "location"}, Path("r.jsonl"), said.append)
+    >>> len(kept), said
+    (2, ['r.jsonl:2: not JSON'])
+    """
+    allowed = ALLOWED
+    later: list[tuple[int, int, Relationship]] = []  # (line, place among the kept, relationship)
+    kept: list[Relationship] = []
+    keep = kept.append
+    get = kinds.get
+    for n, r in lines:
+        if isinstance(r, str):
+            problem(r)
+        elif (r.type, get(r.source), get(r.target)) in allowed:
+            keep(r)
+        else:
+            later.append((n, len(kept), r))
+        if progress and n % 10000 == 0:
+            progress(10000)
+    ask_kinds(kinds, (x for _, _, r in later for x in (r.source, r.target)), known_kinds)
+    placed: list[tuple[int, Relationship]] = []
+    for n, k, r in later:
+        sk, tk = kinds.get(r.source), kinds.get(r.target)
+        if (r.type, sk, tk) in allowed:
+            placed.append((k, r))
+        elif sk is None or tk is None:
+            unknown = r.source if sk is None else r.target
+            problem(f"{path}:{n}: {unknown!r} is not an entity in {ENTITIES_FILE} or the store")
+        else:
+            problem(f"{path}:{n}: {r.type} cannot join a {sk} to a {tk}")
+    if not placed:
+        return kept
+    merged: list[Relationship] = []  # in the order of the lines
+    at_k = 0
+    for k, r in placed:
+        merged.extend(kept[at_k:k])
+        merged.append(r)
+        at_k = k
+    merged.extend(kept[at_k:])
+    return merged

@@ -124,6 +124,25 @@ def relationship(raw: bytes) -> Relationship | None:
         x = _RELATIONSHIP.decode(raw)
     except _BAD:
         return None
+    got = plain(x)
+    if got is None:
+        return None
+    t, s, d, ref, day, grading = got
+    a = _tuple(Assertion, (ref, day, grading, s, d))
+    return Relationship(t, s, d, [a], dict(x.properties) if x.properties else {})
+
+
+Plain = tuple[str, str, str, str | None, str | None, str | None]
+"""A relationship line's values once checked: (type, source, target, source_ref, date, grading)."""
+
+
+def plain(x: RelationshipLine) -> Plain | None:
+    """The checked values of a decoded line (its properties aside), or None when the checked
+    reader must read it.
+
+    >>> plain(RelationshipLine("SEEN_AT", " c-1", "l-1", date="2024-03-01", grading="1bp"))
+    ('SEEN_AT', 'c-1', 'l-1', None, '2024-03-01', '1B P')
+    """
     t = x.type
     s, d = x.source.strip(), x.target.strip()
     if t not in REL_TYPES or not s or not d or s == d:
@@ -136,8 +155,31 @@ def relationship(raw: bytes) -> Relationship | None:
             grading = _grading(grading)
     except _Refused:
         return None
-    a = _tuple(Assertion, (x.source_ref, day, grading, s, d))
-    return Relationship(t, s, d, [a], dict(x.properties) if x.properties else {})
+    return (t, s, d, x.source_ref, day, grading)
+
+
+LINES = msgspec.json.Decoder(list[RelationshipLine])
+"""A whole file of relationship lines decoded at once, as ``[line, line, ...]``."""
+
+
+def decoded_lines(raw: list[bytes]) -> list[RelationshipLine | None]:
+    """Each line decoded to the quick reader's types (in one call when every line decodes),
+    None for a line it declines or a blank one.
+
+    >>> [x and x.type for x in decoded_lines([b'{"type": "SEEN_AT", "source": "a", "target": "b"}', b"", b"{"])]
+    ['SEEN_AT', None, None]
+    """
+    try:
+        return list(LINES.decode(b"[" + b",".join(raw) + b"]"))
+    except _BAD:
+        pass
+    out: list[RelationshipLine | None] = []
+    for line in raw:
+        try:
+            out.append(_RELATIONSHIP.decode(line))
+        except _BAD:
+            out.append(None)
+    return out
 
 
 def entity(raw: bytes) -> Entity | None:

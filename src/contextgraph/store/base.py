@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 
     from ..localities import Localities
     from ..projection import Projection
-    from .staged import StagedTracking
+    from .staged import StagedRelationships, StagedTracking
 
 T = TypeVar("T")
 
@@ -57,10 +57,7 @@ class Txn(ABC):
 
     @abstractmethod
     def entities(self, ids: Iterable[str]) -> dict[str, Entity]:
-        """Stored records by id, merged or not, each with only its own facts.
-
-        ``members`` is filled with the ids merged into each record.
-        """
+        """Stored records by id, merged or not, each with only its own facts."""
 
     @abstractmethod
     def merged_into(self, ids: Iterable[str]) -> dict[str, str]:
@@ -125,6 +122,10 @@ class Txn(ABC):
 
     def bulk_hint(self, entities: int, relationships: int) -> None:  # noqa: B027 - optional hook
         """Told before a large write, so a backend can prepare (drop and rebuild indexes, say)."""
+
+    def put_staged_relationships(self, staged: StagedRelationships, s: WriteSummary) -> bool:
+        """Copy in rows another process made (counted in ``s``); False if not taken: read here."""
+        return False
 
     def any_merged(self) -> bool:
         """Whether any entity is merged into another (if not, ids need no resolving)."""
@@ -355,21 +356,19 @@ class Store(ABC):
     def upsert(
         self,
         entities: Sequence[Entity] = (),
-        relationships: Sequence[Relationship] = (),
+        relationships: Sequence[Relationship] | StagedRelationships = (),
         progress: Callable[[int], None] | None = None,
         records: Sequence[tuple[str, dict[str, Any]]] = (),
         tracking: Sequence[Tracked] | StagedTracking = (),
     ) -> WriteSummary:
         """Write entities and relationships in one transaction. Idempotent.
 
-        An entity asserted again gains the new facts; a relationship asserted by
-        another source is the same relationship with one more assertion.
-        ``records`` (table, record) are appended in the same transaction: a note's
-        source record and review items are written with its facts or not at all;
-        so are ``tracking`` records (a note's missing episode, its referral), their
-        names checked as :meth:`record_tracking` checks them (or, staged by the process that
-        read them, :class:`~contextgraph.store.staged.StagedTracking`, copied in bulk).
-        """
+        An entity asserted again gains the new facts; a relationship asserted by another source
+        is the same relationship with one more assertion. ``records`` (table, record) are
+        appended in the same transaction: a note's source record and review items are written
+        with its facts or not at all; so are ``tracking`` records (a note's missing episode, its
+        referral), their names checked as :meth:`record_tracking` checks them. Either may come
+        staged by another process (:mod:`~contextgraph.store.staged`), copied in bulk."""
         return upsert.upsert(self, entities, relationships, progress, records, tracking)
 
     def _upsert_relationships(self, tx: Txn, batch: Sequence[Relationship], s: WriteSummary) -> None:

@@ -1,5 +1,6 @@
 """Tracking records checked in another process and handed over as one serialised in-memory
-SQLite database, so that a large import reads and checks its records while it reads its facts.
+SQLite database, so that a large import reads and checks its records while it reads its facts;
+and, for a first load, relationships made into rows the same way while the entities are written.
 
 A :class:`Stager` gathers the records in the process that reads them; :meth:`Stager.finish`
 gives a :class:`StagedTracking`, plain bytes that cross a pipe in one piece and never touch
@@ -11,12 +12,13 @@ the disk. The embedded store attaches them and copies their rows in a statement 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import closing
 from dataclasses import dataclass
 
 import orjson
 
+from ..model import Relationship
 from ..model.tracked import Tracked
 
 
@@ -97,3 +99,39 @@ def named_in(tracking: Sequence[Tracked] | StagedTracking) -> Iterable[str]:
     if isinstance(tracking, StagedTracking):
         return tracking.involves
     return (e for t in tracking for e in t.involves)
+
+
+@dataclass(frozen=True)
+class LinkRows:
+    """New relationships as the embedded store's rows, made by another process."""
+
+    blob: bytes
+    """A database (:func:`sqlite3.Connection.serialize`) holding the rows, numbered from 1."""
+    columns: Sequence[Sequence[int]]
+    """The index's columns of the rows (see :class:`contextgraph.store.sqlite.rows.Columns`)."""
+    count: int
+    """How many rows: relationships, those of one type between the same two entities counted once."""
+
+
+@dataclass(frozen=True)
+class StagedRelationships:
+    """The relationships of a first load, read, checked and made into rows by another process
+    while the entities are written (:mod:`contextgraph.interchange.staged_links`).
+
+    The rows number the entities by :attr:`ids`: a store takes them only when it holds no
+    relationship and its entities are exactly those, numbered so; otherwise, or when the other
+    process failed, :attr:`read` gives the relationships read here, as they would have been.
+    Every end of every relationship is one of :attr:`ids`.
+    """
+
+    count: int
+    """How many relationships were read (a line each)."""
+    ids: tuple[str, ...]
+    """The entities' ids, the rows' node numbers 1, 2, ... in this order."""
+    rows: Callable[[], LinkRows | None]
+    """Waits for the rows; None if the other process could not make them."""
+    read: Callable[[], list[Relationship]]
+    """The relationships, read in this process."""
+
+    def __len__(self) -> int:
+        return self.count

@@ -11,7 +11,7 @@ from ..model.tracked import Tracked
 
 if TYPE_CHECKING:
     from .base import Store
-    from .staged import StagedTracking
+    from .staged import StagedRelationships, StagedTracking
 
 T = TypeVar("T")
 Key = tuple[str, str, str]
@@ -108,7 +108,7 @@ class WriteAbout:
     op: str
     """``upsert``, ``merge``, ``split``, ``erase``, ``records``, ``tracking`` or ``gazetteer``."""
     entities: Sequence[Entity] = ()
-    relationships: Sequence[Relationship] = ()
+    relationships: Sequence[Relationship] | StagedRelationships = ()
     records: Sequence[tuple[str, dict[str, Any]]] = ()
     ids: Sequence[str] = ()
     """The entities a merge, split or appended records are about."""

@@ -11,7 +11,7 @@ from ..memory import paused_gc
 from ..model import Entity, Relationship
 from ..model.tracked import Tracked
 from .merge import group_entities, group_relationships, merge_entity, merge_relationship, same_entity, same_rel
-from .staged import StagedTracking
+from .staged import StagedRelationships, StagedTracking
 from .tracking import check_names
 from .types import Key, WriteAbout, WriteSummary
 
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 def upsert(
     store: Store,
     entities: Sequence[Entity] = (),
-    relationships: Sequence[Relationship] = (),
+    relationships: Sequence[Relationship] | StagedRelationships = (),
     progress: Callable[[int], None] | None = None,
     records: Sequence[tuple[str, dict[str, Any]]] = (),
     tracking: Sequence[Tracked] | StagedTracking = (),
@@ -34,6 +34,8 @@ def upsert(
     parts = 1
     if not (records or limit is None or len(entities) + len(relationships) <= limit):
         parts = math.ceil(len(entities) / limit) + math.ceil(len(relationships) / limit) + (1 if tracking else 0)
+        if isinstance(relationships, StagedRelationships):  # written in parts: read here
+            relationships = relationships.read()
     about = WriteAbout("upsert", entities, relationships, records, transactions=parts, tracking=tracking)
     return store._logged(about, lambda: _upsert(store, entities, relationships, progress, records, tracking))
 
@@ -41,7 +43,7 @@ def upsert(
 def _upsert(
     store: Store,
     entities: Sequence[Entity],
-    relationships: Sequence[Relationship],
+    relationships: Sequence[Relationship] | StagedRelationships,
     progress: Callable[[int], None] | None,
     records: Sequence[tuple[str, dict[str, Any]]],
     tracking: Sequence[Tracked] | StagedTracking = (),
@@ -50,7 +52,10 @@ def _upsert(
     summary = WriteSummary()
 
     def work(
-        tx: Txn, ents: Sequence[Entity], rels: Sequence[Relationship], tracked: Sequence[Tracked] | StagedTracking = ()
+        tx: Txn,
+        ents: Sequence[Entity],
+        rels: Sequence[Relationship] | StagedRelationships,
+        tracked: Sequence[Tracked] | StagedTracking = (),
     ) -> WriteSummary:
         s = WriteSummary()
         tx.bulk_hint(len(ents), len(rels))
@@ -58,6 +63,13 @@ def _upsert(
             upsert_entities(tx, ents[i : i + batch_size], s)
             if progress:
                 progress(len(ents[i : i + batch_size]))
+        if isinstance(rels, StagedRelationships):
+            if tx.put_staged_relationships(rels, s):
+                if progress:
+                    progress(len(rels))
+                rels = ()
+            else:
+                rels = rels.read()
         for i in range(0, len(rels), batch_size):
             store._upsert_relationships(tx, rels[i : i + batch_size], s)
             if progress:
@@ -78,6 +90,7 @@ def _upsert(
             summary = store.transaction(lambda tx: work(tx, entities, relationships, tracking))
             summary.transactions = 1
             return summary
+        assert not isinstance(relationships, StagedRelationships)  # read here by :func:`upsert`
         chunks: list[tuple[Sequence[Entity], Sequence[Relationship]]] = [
             (entities[i : i + limit], ()) for i in range(0, len(entities), limit)
         ] + [((), relationships[i : i + limit]) for i in range(0, len(relationships), limit)]

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from ...store.base import Store
-from ...store.staged import named_in
+from ...store.staged import StagedRelationships, named_in
 from ...store.types import Staged, WriteAbout
 from .chain import AuditError
 from .log import AuditLog
@@ -172,7 +172,9 @@ class Journal:
         new = [i for i in ids if i not in existing]
         old = [i for i in ids if i in existing]
         inside = set(ids)
-        ends = list(dict.fromkeys(x for r in about.relationships for x in (r.source, r.target) if x not in inside))
+        rels = () if isinstance(about.relationships, StagedRelationships) else about.relationships
+        # (staged, every end is among the entities written with them)
+        ends = list(dict.fromkeys(x for r in rels for x in (r.source, r.target) if x not in inside))
         # the entities the tracking records written with it name: collected about, like a link's ends
         known = inside | set(ends)
         ends += list(dict.fromkeys(x for x in named_in(about.tracking) if x not in known))

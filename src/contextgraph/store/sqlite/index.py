@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from array import array
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import orjson
@@ -297,8 +297,9 @@ class Index:
                 else:
                     lst.append(rid)
 
-    def add_edges(self, start: int, cols: tuple[list[int], ...]) -> None:
-        """Append new edges numbered ``start``, ... from columns (type, src, dst, first, last, count, grade)."""
+    def add_edges(self, start: int, cols: Sequence[Sequence[int]]) -> None:
+        """Append new edges numbered ``start``, ... from columns (type, src, dst, first, last, count,
+        grade): lists, or the arrays of :class:`.rows.Columns`."""
         types, srcs, dsts, firsts, lasts, counts, grades = cols
         n = len(types)
         gap = start - len(self.e_src)
@@ -306,12 +307,16 @@ class Index:
             for k in range(n):
                 self.set_edge(start + k, types[k], srcs[k], dsts[k], firsts[k], lasts[k], counts[k], grades[k])
             return
-        self.e_src.extend([0] * gap + srcs)
-        self.e_dst.extend([0] * gap + dsts)
+        for col, fill, values in (
+            (self.e_src, 0, srcs),
+            (self.e_dst, 0, dsts),
+            (self.e_first, -1, firsts),
+            (self.e_last, -1, lasts),
+            (self.e_count, 0, counts),
+        ):
+            col.extend([fill] * gap)
+            col.extend(values)
         self.e_type.extend(bytes(gap) + bytes(types))
-        self.e_first.extend([-1] * gap + firsts)
-        self.e_last.extend([-1] * gap + lasts)
-        self.e_count.extend([0] * gap + counts)
         self.e_grade.extend(bytes(gap) + bytes(grades))
         self.e_alive.extend(bytes(gap) + b"\x01" * n)
         rids = range(start, start + n)

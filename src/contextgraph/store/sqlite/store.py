@@ -32,9 +32,10 @@ from ..filter import Filter
 from ..merge import merge_relationship, same_rel
 from ..types import Erasure, Fact, Key, Label, Stats, Subgraph, WriteSummary
 from . import loading, reads
-from .codec import SYMMETRIC, TYPE_CODE, entity_of_row, relationship_of_row
+from .codec import TYPE_CODE, entity_of_row, relationship_of_row
 from .index import Index
 from .migrations import MIGRATIONS
+from .rows import stored_form
 from .sql import set_version, sql
 from .txn import SQLiteTxn
 
@@ -156,10 +157,7 @@ class SQLiteStore(Store):
         hits: dict[int, Relationship] = {}
         put = fresh.setdefault
         for r in batch:
-            if r.target < r.source and r.type in SYMMETRIC:
-                r = Relationship(r.type, r.target, r.source, r.assertions, r.properties)
-            if len(r.assertions) > 1:
-                r = merge_relationship(None, r)
+            r = stored_form(r)
             k = (tcode[r.type] << 56) | (nid[r.source] << 28) | nid[r.target]  # as edge_key
             rid = ekey.get(k) if ekey else None
             if rid is None:
@@ -209,8 +207,8 @@ class SQLiteStore(Store):
                 self._nid = self._rid = 0
                 raise
             finally:
-                if tx.attached:
-                    self._db.execute(sql("detach_staged"))
+                for detach in tx.attached:
+                    self._db.execute(detach)
 
     def read(self, fn: Callable[[Txn], T]) -> T:
         with self._lock:

@@ -11,13 +11,14 @@ from ...model import KIND_CODES, Entity, Relationship, day, flagged, grade_code
 from ...model.tracked import Tracked
 from ...model.tracking import TrackingError
 from ..base import Txn
-from ..types import RECORD_TABLES, Key, Named
+from ..types import RECORD_TABLES, Key, Named, WriteSummary
 from .codec import BULK_ROWS, KIND_CODE, TYPE_CODE, dumps, entity_row, relationship_of_row, summary_of, trim
-from .index import DAYS, day_number, edge_key
+from .index import edge_key
+from .rows import keyed_rows
 from .sql import sql, values
 
 if TYPE_CHECKING:
-    from ..staged import StagedTracking
+    from ..staged import StagedRelationships, StagedTracking
     from .store import SQLiteStore
 
 
@@ -28,8 +29,8 @@ class SQLiteTxn(Txn):
         self.ix = store._index()
         self.rebuild: dict[str, list[str]] = {}
         """The indexes dropped for a large load, by table: the statements that build them at commit."""
-        self.attached = False
-        """Whether staged tracking records are attached (see :meth:`put_staged_tracking`)."""
+        self.attached: list[str] = []
+        """The statements that detach what is staged and attached (see :meth:`put_staged_tracking`)."""
         self._said: dict[tuple[str | None, ...], str] = {}  # a statement's (source, date, grading) as stored
 
     # reads
@@ -166,46 +167,31 @@ class SQLiteTxn(Txn):
     def put_keyed(self, fresh: dict[int, Relationship]) -> None:
         """New relationships by their edge keys (as :meth:`SQLiteStore._upsert_relationships`
         groups them): the same rows and index entries as :meth:`put_relationships`, made in one
-        pass, with the ends read from the key and each source's statement encoded once."""
-        ix = self.ix
+        pass (:func:`.rows.keyed_rows`)."""
         start = self.s._next_rid()
-        rows: list[tuple[object, ...]] = []
-        cols: tuple[list[int], ...] = ([], [], [], [], [], [], [])
-        ct, cs, cd, cf, cl, cc, cg = (c.append for c in cols)
-        add = rows.append
-        days, said = DAYS, self._said
-        mask = (1 << 28) - 1
-        rid = start
-        for k, r in fresh.items():
-            t, s, d = k >> 56, (k >> 28) & mask, k & mask
-            asr = r.assertions
-            a = asr[0]
-            if len(asr) == 1 and a.subject == r.source and a.object == r.target:
-                first = last = a.date
-                grading = a.grading
-                count = 1
-                statement = a[:3]
-                body = said.get(statement)
-                if body is None:
-                    body = said[statement] = orjson.dumps([statement]).decode()
-            else:
-                first, last, count, grading, body = summary_of(r)
-            add((rid, r.type, s, d, first, last, count, grading, body, dumps(r.properties)))
-            rid += 1
-            ct(t)
-            cs(s)
-            cd(d)
-            f = days.get(first)
-            cf(day_number(first) if f is None else f)
-            f = days.get(last)
-            cl(day_number(last) if f is None else f)
-            cc(count)
-            cg(grade_code(grading))
-        if len(said) > 100_000:
-            said.clear()
-        ix.add_edges(start, cols)
-        self.s._rid = rid
+        rows, cols = keyed_rows(fresh, start, self._said)
+        self.ix.add_edges(start, cols)
+        self.s._rid = start + len(rows)
         self.db.executemany(sql("insert_relationship"), rows)
+
+    def put_staged_relationships(self, staged: StagedRelationships, s: WriteSummary) -> bool:
+        """The rows another process made, copied in one statement, when this store holds no
+        relationship, nothing merged, and exactly the entities they number, numbered alike."""
+        ix = self.ix
+        if ix.merged or len(ix.e_src) > 1 or self.s._next_rid() != 1 or ix.ids[1:] != list(staged.ids):
+            return False
+        made = staged.rows()
+        if made is None:
+            return False
+        db = self.db
+        db.execute(sql("attach_staged_links"))
+        self.attached.append(sql("detach_staged_links"))
+        db.deserialize(made.blob, name="staged_links")
+        db.execute(sql("put_staged_links"))
+        ix.add_edges(1, made.columns)
+        self.s._rid = 1 + made.count
+        s.relationships_created += made.count
+        return True
 
     def delete_relationships(self, keys: Sequence[Key]) -> None:
         ix = self.ix
@@ -280,9 +266,9 @@ class SQLiteTxn(Txn):
         db = self.db
         for statement in self.rebuild.pop("entities", ()):  # a name is checked by the entities' index
             db.execute(statement)
-        if not self.attached:
+        if sql("detach_staged") not in self.attached:
             db.execute(sql("attach_staged"))
-            self.attached = True
+            self.attached.append(sql("detach_staged"))
         db.deserialize(staged.blob, name="staged")
         unstored = db.execute(sql("staged_unstored")).fetchone()
         if unstored is not None:

@@ -54,3 +54,36 @@ SELECT id, record, subject, date, body FROM staged.staged_tracking ORDER BY line
 
 -- name: put_staged_names
 INSERT OR IGNORE INTO tracking_names (entity, id) SELECT entity, id FROM staged.staged_names
+
+-- Relationships made into rows in another process for a first load (see
+-- contextgraph.interchange.staged_links), numbered as the store will number them; attached as
+-- `staged_links` and copied in one statement.
+
+-- name: staged_links_table
+CREATE TABLE staged_links (
+    rid INTEGER PRIMARY KEY,
+    type TEXT NOT NULL,
+    src INTEGER NOT NULL,
+    dst INTEGER NOT NULL,
+    first_seen TEXT,
+    last_seen TEXT,
+    count INTEGER NOT NULL,
+    grading TEXT,
+    assertions TEXT NOT NULL,
+    properties TEXT NOT NULL
+)
+
+-- name: stage_link
+INSERT INTO staged_links (rid, type, src, dst, first_seen, last_seen, count, grading, assertions, properties)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+
+-- name: attach_staged_links
+ATTACH ':memory:' AS staged_links
+
+-- name: detach_staged_links
+DETACH staged_links
+
+-- name: put_staged_links
+INSERT INTO relationships (rid, type, src, dst, first_seen, last_seen, count, grading, assertions, properties)
+SELECT rid, type, src, dst, first_seen, last_seen, count, grading, assertions, properties
+FROM staged_links.staged_links ORDER BY rid

@@ -1,0 +1,275 @@
+"""The relationships of a first load read, checked and made into rows in a second process.
+
+A first load into a new embedded store spends most of its time on the relationships: reading
+and checking each line, grouping them by type and ends, and making the store's rows. That work
+needs nothing of the store but the entities' kinds and the order they are numbered in, which the
+first process knows once it has read the entities file. So a second process starts with the
+import and reads the relationships file while the first reads the entities; it is then sent
+the entities' ids and kinds, checks every relationship against them and answers with the
+problems it found (the same, in the same order, as the first process would find). If there are
+none, it goes on to make the rows while the first process writes the entities, and hands them
+over as one serialised in-memory database (:class:`~contextgraph.store.staged.LinkRows`).
+
+The store takes the rows only when it is what they were made for — no relationship stored,
+nothing merged, exactly these entities numbered in this order
+(:meth:`~contextgraph.store.sqlite.txn.SQLiteTxn.put_staged_relationships`); otherwise, or if the
+second process fails, the first reads the relationships itself. A test holds the store written
+either way to the same rows and index.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import signal
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+
+from ..memory import paused_gc
+from ..model import Assertion, Relationship
+from ..store.merge import merge_relationship
+from ..store.staged import LinkRows
+from . import typed
+from .lines import ALLOWED, InputError, check_links, open_lines, read_line, records
+
+if TYPE_CHECKING:
+    from ..store.sqlite.rows import Plain
+
+STAGE_FROM = 1_000_000
+"""The size in bytes of a relationships file from which a first load reads it in a second process."""
+
+
+class LinkStaging:
+    """A relationships file being read and checked in a second process (see :func:`start`)."""
+
+    def __init__(self, process: BaseProcess, conn: Connection, path: Path):
+        self.process, self.conn, self.path = process, conn, path
+
+    def check(self, kinds: dict[str, str], problem: Callable[[str], None]) -> int | None:
+        """Send the entities' kinds (in the order they are numbered) and wait for the check:
+        its problems go to ``problem``. How many relationships were read, or None if the second
+        process could not answer (the file is then to be read here)."""
+        try:
+            self.conn.send((list(kinds), list(kinds.values())))
+            got = self.conn.recv()
+        except (EOFError, OSError):
+            got = None
+        if not isinstance(got, tuple):  # the second process failed, and said why or nothing
+            self.stop()
+            return None
+        found, count = got
+        if found:
+            self.stop()
+            for m in found:
+                problem(m)
+        return int(count)
+
+    def rows(self) -> LinkRows | None:
+        """Wait for the rows; None if the second process could not make them."""
+        try:
+            made = self.conn.recv()
+        except (EOFError, OSError):
+            made = None
+        finally:
+            self.stop()
+        return made if isinstance(made, LinkRows) else None
+
+    def stop(self) -> None:
+        """End the second process, whatever it is doing."""
+        self.conn.close()
+        if self.process.is_alive():
+            self.process.terminate()
+        self.process.join()
+
+
+def start(
+    path: Path,
+    entities: Path,
+    most: int,
+    max_problems: int,
+    check: Callable[[Any], Relationship],
+    at_least: int = STAGE_FROM,
+) -> LinkStaging | None:
+    """Read ``path`` in a second process, which starts at once (``check`` reads a line the quick
+    reader declines: :func:`~.jsonl.relationship_from_json`); None for a file smaller than
+    ``at_least`` bytes or where processes cannot be forked."""
+    try:
+        if path.stat().st_size < at_least:
+            return None
+        ctx = multiprocessing.get_context("fork")
+    except (OSError, ValueError):
+        return None
+    mine, theirs = ctx.Pipe()
+    process = ctx.Process(target=_stage, args=(theirs, mine, path, entities, most, max_problems, check), daemon=True)
+    process.start()
+    theirs.close()
+    return LinkStaging(process, mine, path)
+
+
+def _stage(
+    conn: Connection,
+    other: Connection,
+    path: Path,
+    entities: Path,
+    most: int,
+    max_problems: int,
+    check: Callable[[Any], Relationship],
+) -> None:
+    """The second process: reads every line, waits for the kinds, sends (problems, count), and
+    when there are none, the rows. It holds no end of the pipe but its own, so that if the first
+    process dies a send or receive fails and this one ends."""
+    from ..store.sqlite.rows import by_key, staged_rows  # the embedded store's, loaded only here
+
+    other.close()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # an interruption at the terminal is the first process's
+    found: list[str] = []
+
+    def problem(msg: str) -> None:
+        found.append(msg)
+        if len(found) >= max_problems:
+            raise InputError(found)
+
+    try:
+        with paused_gc():
+            raw = _lines(path) if most >= typed.DEPTH else None
+            decoded = typed.decoded_lines(raw) if raw is not None else None
+            made = guess = None
+            if raw is not None and decoded is not None:  # checked against the kinds the entities file gives
+                guess = _kinds_guessed(entities)
+                made = _plain_rows(raw, decoded, guess, list(guess), path, most, check)
+            ids, kind_list = conn.recv()  # the kinds the first process read, with every check of its own
+            kinds = dict(zip(ids, kind_list, strict=True))
+            if guess is None or list(guess.items()) != list(kinds.items()):
+                made = None
+                if raw is not None and decoded is not None:
+                    made = _plain_rows(raw, decoded, kinds, ids, path, most, check)
+            if made is not None:
+                count, fresh = made
+                conn.send(([], count))
+                conn.send(staged_rows(fresh))
+                return
+            # a line the quick reading cannot take: read again line by line, its problems named
+            try:
+                rels = check_links(list(records(path, most, typed.relationship, check)), kinds, None, path, problem)
+            except InputError:
+                rels = []
+            conn.send((found, len(rels)))
+            if not found:
+                conn.send(staged_rows(by_key(rels, {i: n for n, i in enumerate(ids, 1)})))
+    except (EOFError, OSError):
+        pass  # the first process is gone, or read the file itself: nothing is waiting for this
+    except Exception as e:  # any other failure: the first process reads the file itself
+        with contextlib.suppress(OSError):
+            conn.send(f"{type(e).__name__}: {e}")
+    finally:
+        conn.close()
+
+
+class _Named(msgspec.Struct):
+    id: str
+    kind: str
+
+
+_NAMED = msgspec.json.Decoder(_Named)
+_ALL_NAMED = msgspec.json.Decoder(list[_Named])
+
+
+def _kinds_guessed(path: Path) -> dict[str, str]:
+    """The kind of each id of an entities file (the first line of an id counting), in the order
+    first read, without the other checks; lines that do not decode are left out."""
+    raw = _lines(path) or []
+    try:
+        named: list[_Named | None] = list(_ALL_NAMED.decode(b"[" + b",".join(raw) + b"]"))
+    except (msgspec.MsgspecError, ValueError):
+        named = []
+        for line in raw:
+            try:
+                named.append(_NAMED.decode(line))
+            except (msgspec.MsgspecError, ValueError):
+                named.append(None)
+    kinds: dict[str, str] = {}
+    for x in named:
+        if x is not None:
+            kinds.setdefault(x.id.strip(), x.kind)
+    return kinds
+
+
+def _lines(path: Path) -> list[bytes] | None:
+    """The file's lines, as iterating over it gives them (without their ends); None if it
+    cannot be read (the reading line by line says why)."""
+    try:
+        with open_lines(path) as fh:
+            data = fh.read()
+    except InputError:
+        return None
+    lines = data.split(b"\n")
+    if lines and not lines[-1]:
+        lines.pop()
+    return lines
+
+
+def _plain_rows(
+    raw: list[bytes],
+    decoded: list[typed.RelationshipLine | None],
+    kinds: dict[str, str],
+    ids: list[str],
+    path: Path,
+    most: int,
+    check: Callable[[Any], Relationship],
+) -> tuple[int, dict[int, Relationship | Plain]] | None:
+    """The relationships of the lines by edge key, as :func:`~contextgraph.store.sqlite.rows.by_key`
+    groups them (a line of one statement by its own ends and no properties kept as a
+    :data:`~contextgraph.store.sqlite.rows.Plain`), and how many were read; None at the first
+    line with a problem."""
+    from ..store.sqlite.codec import SYMMETRIC, TYPE_CODE
+    from ..store.sqlite.rows import MASK, stored_form
+
+    nid = {i: n for n, i in enumerate(ids, 1)}
+    get, allowed, tcode, plain = kinds.get, ALLOWED, TYPE_CODE, typed.plain
+    fresh: dict[int, Relationship | Plain] = {}
+    put = fresh.setdefault
+    count = 0
+
+    def whole(k: int, r: Relationship | Plain) -> Relationship:
+        if r.__class__ is not tuple:
+            assert isinstance(r, Relationship)
+            return r
+        t, ref, day, grading = r
+        src, dst = ids[((k >> 28) & MASK) - 1], ids[(k & MASK) - 1]
+        return Relationship(t, src, dst, [Assertion(ref, day, grading, src, dst)], {})
+
+    for n, x in enumerate(decoded, 1):
+        p = None if x is None or x.properties else plain(x)
+        if p is not None:
+            t, src, dst, ref, day, grading = p
+            if (t, get(src), get(dst)) not in allowed:
+                return None
+            count += 1
+            if not (dst < src and t in SYMMETRIC):
+                k = (tcode[t] << 56) | (nid[src] << 28) | nid[dst]
+                mine = (t, ref, day, grading)
+                prev = put(k, mine)
+                if prev is not mine:
+                    fresh[k] = merge_relationship(whole(k, prev), whole(k, mine))
+                continue
+            r = Relationship(t, dst, src, [Assertion(ref, day, grading, src, dst)], {})
+        else:
+            got = (typed.relationship(raw[n - 1]) if x is not None else None) or read_line(
+                raw[n - 1], path, n, most, check
+            )
+            if got is None:
+                continue
+            if isinstance(got, str) or (got.type, get(got.source), get(got.target)) not in allowed:
+                return None
+            count += 1
+            r = stored_form(got)
+        k = (tcode[r.type] << 56) | (nid[r.source] << 28) | nid[r.target]
+        prev = put(k, r)
+        if prev is not r:
+            fresh[k] = merge_relationship(whole(k, prev), r)
+    return count, fresh

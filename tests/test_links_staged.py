@@ -1,0 +1,151 @@
+"""A first load's relationships read, checked and made into rows in a second process: the store
+written is the one the first process alone writes (rows, numbers and index), every message is
+the same, and whenever the rows do not fit the store or the second process fails, the first
+reads the file itself."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import multiprocessing
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from contextgraph.interchange import InputError, apply_batch, read_folder
+from contextgraph.interchange.synth import generate
+from contextgraph.store import open_store
+from contextgraph.store.sqlite import SQLiteStore
+from contextgraph.store.staged import StagedRelationships
+
+from .cli import cg
+
+# lines the quick reader takes, and lines only the checked reader takes, of every shape a
+# relationship may have: repeated, reversed symmetric pairs, properties, unusual spellings
+ODD = [
+    {"type": "ASSOCIATES_WITH", "source": "c-2", "target": "c-1", "source_ref": "n-9", "grading": "3e c"},
+    {"type": "ASSOCIATES_WITH", "source": "c-1", "target": "c-2", "source_ref": "n-8"},
+    {"type": "ASSOCIATES_WITH", "source": "c-1", "target": "c-2", "source_ref": "n-8"},
+    {"type": "SEEN_AT", "source": " c-3 ", "target": "l-1", "date": "2024-01-02", "grading": "1ap"},
+    {"type": "SEEN_AT", "source": "c-3", "target": "l-1", "date": "2023-12-30", "source_ref": "n-2"},
+    {"type": "SEEN_AT", "source": "c-4", "target": "l-1", "properties": {"note": "by the shop"}},
+    {"type": "SEEN_AT", "source": "c-4", "target": "l-1", "source_ref": "n-3", "properties": {"time": 21}},
+    {"type": "SEEN_AT", "source": "c-4", "target": "l-2", "properties": {"seen": {"with": "c-2"}}},
+    {"type": "EXPLOITS", "source": "p-1", "target": "c-2", "grading": " 2b c ", "date": None},
+    {"type": "ATTENDS", "source": "c-1", "target": "s-1", "extra": None},
+]
+
+
+def folder_of(tmp: Path, odd: list[Any] = ODD, children: int = 120) -> Path:
+    """A generated area, with the contract's entities and ``odd`` lines (a str as it is) among
+    its relationships, and a blank line."""
+    from .data import ENTITIES
+
+    area = generate(children=children, seed=5, with_tracking=False)
+    area.entities += [e.to_json() for e in ENTITIES]
+    area.write(tmp)
+    lines = (tmp / "relationships.jsonl").read_text().splitlines()
+    odd_lines = [x if isinstance(x, str) else json.dumps(x) for x in odd]
+    (tmp / "relationships.jsonl").write_text("\n".join([*odd_lines[:3], "", *lines, *odd_lines[3:]]) + "\n")
+    return tmp
+
+
+def written(db: Path, batch: Any) -> tuple[Any, ...]:
+    """What writing ``batch`` into a new store at ``db`` leaves: the summary, every row, the index."""
+    with open_store(f"sqlite:///{db}") as s:
+        assert isinstance(s, SQLiteStore)
+        summary, _ = apply_batch(s, batch)
+        rels = s._db.execute("SELECT * FROM relationships ORDER BY rid").fetchall()
+        ents = s._db.execute("SELECT * FROM entities ORDER BY nid").fetchall()
+        snap = s._index().snapshot()
+        s._ix = None
+        s._ix_saved = True  # the index read again from the rows, not from a copy
+        assert s._load_index().snapshot() == snap
+    return summary, rels, ents, snap
+
+
+def no_reading_here() -> list[Any]:
+    raise AssertionError("the relationships were read again in the first process")
+
+
+def test_the_rows_made_in_a_second_process_are_those_the_first_makes(tmp_path: Path) -> None:
+    folder = folder_of(tmp_path / "in")
+    here = read_folder(folder)
+    there = read_folder(folder, stage_links=True, links_from=0)
+    assert there.relationships == [] and isinstance(there.links, StagedRelationships)
+    assert len(there.links) == len(here.relationships)
+    there.links = dataclasses.replace(there.links, read=no_reading_here)
+    a, b = written(tmp_path / "a.db", here), written(tmp_path / "b.db", there)
+    assert a == b
+    assert multiprocessing.active_children() == []
+    summary, rels, _, _ = b
+    assert summary.relationships_created == len(rels) > 500
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        [{"type": "SEEN_AT", "source": "c-1", "target": "l-404"}],
+        [{"type": "ATTENDS", "source": "c-1", "target": "l-1"}],
+        [{"type": "OWNS", "source": "c-1", "target": "l-1"}],
+        ['{"type": "SEEN_AT", "source": "c-1",'],
+        [{"type": "SEEN_AT", "source": "c-1", "target": "l-1", "date": "yesterday"}],
+        [{"type": "SEEN_AT", "source": "c-1", "target": "c-1"}],
+        [{"type": "SEEN_AT", "source": "c-1", "target": f"l-{n}"} for n in range(30)],
+    ],
+    ids=["unknown end", "kinds", "type", "not JSON", "date", "itself", "too many"],
+)
+def test_every_problem_is_told_as_the_first_process_tells_it(tmp_path: Path, bad: list[Any]) -> None:
+    folder = folder_of(tmp_path, [*ODD, *bad], children=30)
+    told = []
+    for stage in (False, True):
+        with pytest.raises(InputError) as e:
+            read_folder(folder, stage_links=stage, links_from=0)
+        told.append(e.value.problems)
+    assert told[0] == told[1] and told[0]
+    assert multiprocessing.active_children() == []
+
+
+def test_rows_that_do_not_fit_the_store_are_not_taken(tmp_path: Path) -> None:
+    """A store that already holds an entity numbers the folder's differently: the first process
+    reads the relationships, and the store is as if it had read them from the start."""
+    from .data import ENTITIES
+
+    folder = folder_of(tmp_path / "in", children=30)
+    out = []
+    for n, stage in enumerate((False, True)):
+        with open_store(f"sqlite:///{tmp_path / f'{n}.db'}") as s:
+            s.upsert([ENTITIES[0]])
+            apply_batch(s, read_folder(folder, stage_links=stage, links_from=0))
+            out.append(s._db.execute("SELECT * FROM relationships ORDER BY rid").fetchall())  # type: ignore[attr-defined]
+    assert out[0] == out[1]
+    assert multiprocessing.active_children() == []
+
+
+def test_a_second_process_that_stops_leaves_the_reading_to_the_first(tmp_path: Path) -> None:
+    folder = folder_of(tmp_path / "in", children=30)
+    here = read_folder(folder)
+    there = read_folder(folder, stage_links=True, links_from=0)
+    assert there.links is not None
+    there.links.rows.__self__.process.kill()  # type: ignore[attr-defined]
+    assert written(tmp_path / "a.db", here) == written(tmp_path / "b.db", there)
+    assert multiprocessing.active_children() == []
+
+
+def test_a_first_import_large_enough_reads_its_relationships_in_a_second_process(tmp_path: Path) -> None:
+    """As a user runs it: a new store takes the rows made by the second process; a store that
+    exists reads the same folder in one process; both hold the same rows."""
+    from contextgraph.interchange.staged_links import STAGE_FROM
+
+    folder = folder_of(tmp_path / "in", children=1500)
+    assert (folder / "relationships.jsonl").stat().st_size >= STAGE_FROM
+    open_store(f"sqlite:///{tmp_path / 'old.db'}").close()
+    rows = []
+    for name in ("new", "old"):
+        done = cg("import", str(folder), "--store", f"sqlite:///{tmp_path / name}.db")
+        assert done.returncode == 0, done.stderr
+        with sqlite3.connect(tmp_path / f"{name}.db") as db:
+            rows.append(db.execute("SELECT * FROM relationships ORDER BY rid").fetchall())
+    assert rows[0] == rows[1] and len(rows[0]) > 5000
