@@ -63,6 +63,16 @@ def _upsert(
             upsert_entities(tx, ents[i : i + batch_size], s)
             if progress:
                 progress(len(ents[i : i + batch_size]))
+        for table, rec in records:
+            tx.add_record(table, rec)
+        # the tracking records name entities only: written before the relationships, so that staged
+        # ones are copied while another process may still be making the relationships' rows
+        if isinstance(tracked, StagedTracking):
+            if tracked.count:
+                tx.put_staged_tracking(tracked)
+        elif tracked:
+            check_names(tx, tracked)
+            tx.put_tracking(tracked)
         if isinstance(rels, StagedRelationships):
             if tx.put_staged_relationships(rels, s):
                 if progress:
@@ -74,14 +84,6 @@ def _upsert(
             store._upsert_relationships(tx, rels[i : i + batch_size], s)
             if progress:
                 progress(len(rels[i : i + batch_size]))
-        for table, rec in records:
-            tx.add_record(table, rec)
-        if isinstance(tracked, StagedTracking):
-            if tracked.count:
-                tx.put_staged_tracking(tracked)
-        elif tracked:
-            check_names(tx, tracked)
-            tx.put_tracking(tracked)
         return s
 
     with paused_gc():
