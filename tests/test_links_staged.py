@@ -35,12 +35,13 @@ ODD = [
     {"type": "SEEN_AT", "source": "c-4", "target": "l-2", "properties": {"seen": {"with": "c-2"}}},
     {"type": "EXPLOITS", "source": "p-1", "target": "c-2", "grading": " 2b c ", "date": None},
     {"type": "ATTENDS", "source": "c-1", "target": "s-1", "extra": None},
+    {"type": "SEEN_AT", "source": "c-2", "target": "l-2", "properties": {"n": 2**64}},  # kept as a float
 ]
 
 
-def folder_of(tmp: Path, odd: list[Any] = ODD, children: int = 120) -> Path:
+def folder_of(tmp: Path, odd: list[Any] = ODD, children: int = 120, blank: bool = True) -> Path:
     """A generated area, with the contract's entities and ``odd`` lines (a str as it is) among
-    its relationships, and a blank line."""
+    its relationships, and a blank line unless not ``blank``."""
     from .data import ENTITIES
 
     area = generate(children=children, seed=5, with_tracking=False)
@@ -48,7 +49,9 @@ def folder_of(tmp: Path, odd: list[Any] = ODD, children: int = 120) -> Path:
     area.write(tmp)
     lines = (tmp / "relationships.jsonl").read_text().splitlines()
     odd_lines = [x if isinstance(x, str) else json.dumps(x) for x in odd]
-    (tmp / "relationships.jsonl").write_text("\n".join([*odd_lines[:3], "", *lines, *odd_lines[3:]]) + "\n")
+    (tmp / "relationships.jsonl").write_text(
+        "\n".join([*odd_lines[:3], *([""] if blank else []), *lines, *odd_lines[3:]]) + "\n"
+    )
     return tmp
 
 
@@ -94,11 +97,32 @@ def test_the_rows_made_in_a_second_process_are_those_the_first_makes(tmp_path: P
         [{"type": "SEEN_AT", "source": "c-1", "target": "l-1", "date": "yesterday"}],
         [{"type": "SEEN_AT", "source": "c-1", "target": "c-1"}],
         [{"type": "SEEN_AT", "source": "c-1", "target": f"l-{n}"} for n in range(30)],
+        [
+            '{"type": "SEEN_AT", "source": "c-1", "target": "l-1"}, '
+            '{"type": "SEEN_AT", "source": "c-2", "target": "l-1"}',
+            '{"type": "SEEN_AT", "source": "c-3", "target": "l-1", "properties": {"x": 1}}',
+        ],
+        ['{"type": "SEEN_AT", "source": "c-1"', '"target": "l-1"}'],
+        [
+            '{"type": "SEEN_AT", "source": "c-1", "target": "l-2"}],[{"type": "SEEN_AT", "source": "c',
+            '-2", "target": "l-1"}',
+        ],
     ],
-    ids=["unknown end", "kinds", "type", "not JSON", "date", "itself", "too many"],
+    ids=[
+        "unknown end",
+        "kinds",
+        "type",
+        "not JSON",
+        "date",
+        "itself",
+        "too many",
+        "two on a line",
+        "split",
+        "crafted",
+    ],
 )
 def test_every_problem_is_told_as_the_first_process_tells_it(tmp_path: Path, bad: list[Any]) -> None:
-    folder = folder_of(tmp_path, [*ODD, *bad], children=30)
+    folder = folder_of(tmp_path, bad, children=30, blank=False)  # every other line the quick reader takes
     told = []
     for stage in (False, True):
         with pytest.raises(InputError) as e:
@@ -149,3 +173,27 @@ def test_a_first_import_large_enough_reads_its_relationships_in_a_second_process
         with sqlite3.connect(tmp_path / f"{name}.db") as db:
             rows.append(db.execute("SELECT * FROM relationships ORDER BY rid").fetchall())
     assert rows[0] == rows[1] and len(rows[0]) > 5000
+
+
+def test_a_relationships_file_that_cannot_be_read_is_said_to_be_so(tmp_path: Path) -> None:
+    folder = folder_of(tmp_path, children=30)
+    (folder / "relationships.jsonl").unlink()
+    (folder / "relationships.jsonl").mkdir()
+    for stage in (False, True):
+        with pytest.raises(InputError, match=r"relationships\.jsonl: cannot be read \(not a regular file\)"):
+            read_folder(folder, stage_links=stage, links_from=0)
+    assert multiprocessing.active_children() == []
+
+
+def test_a_write_that_fails_ends_the_second_process(tmp_path: Path) -> None:
+    folder = folder_of(tmp_path / "in", children=30)
+    batch = read_folder(folder, stage_links=True, links_from=0)
+    with open_store(f"sqlite:///{tmp_path / 'a.db'}") as s:
+
+        def broken(*args: object, **kwargs: object) -> None:
+            raise OSError("disk full")
+
+        s.upsert = broken  # type: ignore[method-assign]
+        with pytest.raises(OSError, match="disk full"):
+            apply_batch(s, batch)
+    assert multiprocessing.active_children() == []

@@ -359,7 +359,9 @@ def _read_rest(
             batch.relationships = check_links(lines, kinds, known_kinds, rel_path, problem, progress)
         else:
             ids = tuple(kinds)
-            batch.links = StagedRelationships(count, ids, links.rows, lambda: _read_again(links, rel_path, most, kinds))
+            batch.links = StagedRelationships(
+                count, ids, links.rows, lambda: _read_again(links, rel_path, most, kinds), links.stop
+            )
     jpath = folder / JUDGEMENTS_FILE
     if jpath.exists():
         judged: list[tuple[int, Judgement]] = []
@@ -424,7 +426,11 @@ def apply_batch(store: Store, batch: Batch, progress: Callable[[int], None] | No
     split already in force is not applied again).
     """
     tracking = batch.staged if batch.staged is not None else batch.tracking
-    summary = store.upsert(batch.entities, batch.facts(), progress=progress, tracking=tracking)
+    try:
+        summary = store.upsert(batch.entities, batch.facts(), progress=progress, tracking=tracking)
+    finally:
+        if batch.links is not None:  # the second process making their rows ends, written or not
+            batch.links.stop()
     applied = 0
     for j in batch.judgements:
         same = store.canonical_id(j.a) == store.canonical_id(j.b)

@@ -44,6 +44,10 @@ STAGE_FROM = 1_000_000
 """The size in bytes of a relationships file from which a first load reads it in a second process."""
 
 
+class _Enough(Exception):
+    """As many problems as are told have been found."""
+
+
 class LinkStaging:
     """A relationships file being read and checked in a second process (see :func:`start`)."""
 
@@ -132,7 +136,7 @@ def _stage(
     def problem(msg: str) -> None:
         found.append(msg)
         if len(found) >= max_problems:
-            raise InputError(found)
+            raise _Enough
 
     try:
         with paused_gc():
@@ -154,9 +158,9 @@ def _stage(
                 conn.send(staged_rows(fresh))
                 return
             # a line the quick reading cannot take: read again line by line, its problems named
-            try:
+            try:  # (a file that cannot be read raises here, and the first process reads it and says why)
                 rels = check_links(list(records(path, most, typed.relationship, check)), kinds, None, path, problem)
-            except InputError:
+            except _Enough:
                 rels = []
             conn.send((found, len(rels)))
             if not found:

@@ -82,6 +82,12 @@ _tuple = tuple.__new__
 _HANDLING = frozenset({"P", "C"})
 
 
+def _fits(props: dict[str, Scalar] | None) -> bool:
+    """Whether every whole number of ``props`` fits the 64 bits a stored number has (a larger one
+    is read again by the checked reader, which refuses it)."""
+    return not props or all(type(v) is not int or -(2**63) <= v < 2**64 for v in props.values())
+
+
 class _Refused(Exception):
     """A value the checked reader must look at."""
 
@@ -125,7 +131,7 @@ def relationship(raw: bytes) -> Relationship | None:
     except _BAD:
         return None
     got = plain(x)
-    if got is None:
+    if got is None or not _fits(x.properties):
         return None
     t, s, d, ref, day, grading = got
     a = _tuple(Assertion, (ref, day, grading, s, d))
@@ -158,27 +164,22 @@ def plain(x: RelationshipLine) -> Plain | None:
     return (t, s, d, x.source_ref, day, grading)
 
 
-LINES = msgspec.json.Decoder(list[RelationshipLine])
-"""A whole file of relationship lines decoded at once, as ``[line, line, ...]``."""
-
-
 def decoded_lines(raw: list[bytes]) -> list[RelationshipLine | None]:
-    """Each line decoded to the quick reader's types (in one call when every line decodes),
-    None for a line it declines or a blank one.
+    """Each line decoded to the quick reader's types, None for a line it declines or a blank
+    one. Line by line: a file decoded in one call could not tell a line holding two records, or
+    one record split over two lines, from good lines.
 
     >>> [x and x.type for x in decoded_lines([b'{"type": "SEEN_AT", "source": "a", "target": "b"}', b"", b"{"])]
     ['SEEN_AT', None, None]
     """
-    try:
-        return list(LINES.decode(b"[" + b",".join(raw) + b"]"))
-    except _BAD:
-        pass
+    decode = _RELATIONSHIP.decode
     out: list[RelationshipLine | None] = []
+    add = out.append
     for line in raw:
         try:
-            out.append(_RELATIONSHIP.decode(line))
+            add(decode(line))
         except _BAD:
-            out.append(None)
+            add(None)
     return out
 
 
@@ -216,7 +217,7 @@ def entity(raw: bytes) -> Entity | None:
         handling = [handling_code(grading)] if grading or ref or sources else []
     elif not _HANDLING.issuperset(handling):
         return None
-    if x.properties and demographics.problem(kind, x.properties):
+    if not _fits(x.properties) or (x.properties and demographics.problem(kind, x.properties)):
         return None  # read again, slowly, to be told what is wrong
     if len(name) > MAX_NAME_CHARS or (x.aliases and _too_many(x.aliases)):
         return None

@@ -132,6 +132,8 @@ class StagedRelationships:
     """Waits for the rows; None if the other process could not make them."""
     read: Callable[[], list[Relationship]]
     """The relationships, read in this process."""
+    stop: Callable[[], None]
+    """Ends the other process, whatever it is doing (once the write is done or has failed)."""
 
     def __len__(self) -> int:
         return self.count
