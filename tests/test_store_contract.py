@@ -392,6 +392,37 @@ def test_what_only_statements_under_c_say_of_an_entity_reaches_no_reader_cleared
     assert store.canonical_id("intel-77") == "intel-77" and store.visible("intel-77", p) is None
 
 
+def test_a_home_touched_only_by_statements_under_c_stays_unknown_to_a_reader_who_never_sees_homes(
+    store: Store,
+) -> None:
+    """A MACE member (cleared for P, never seeing LIVES_AT) knows nothing of a child's home: a
+    sighting there said only under C must not make it appear, in the map, a read by id or a
+    search; one said under P does."""
+    store.upsert(
+        [
+            Entity("c-1", "child", "Kyle Benson", locality="Hillcrest", handling=["P"]),
+            Entity("l-home", "location", "22 Ash Grove", locality="Hillcrest", handling=["P"]),
+        ],
+        [rel("LIVES_AT", "c-1", "l-home", ref="log-1")],
+    )
+    mace = Filter.of(localities=["Hillcrest"], handling=["P"], unseen=["LIVES_AT", "ATTENDS", "FAMILY_OF"])
+    cleared = Filter.of(localities=["Hillcrest"], handling=["P", "C"], unseen=["LIVES_AT", "ATTENDS", "FAMILY_OF"])
+
+    def knows(flt: Filter) -> tuple[bool, bool, bool]:
+        found = [
+            e.id
+            for e, _ in store.search("22 Ash Grove", localities=["Hillcrest"], handling=flt.handling, unseen=flt.unseen)
+        ]
+        return "l-home" in store.projection(flt).index, store.visible("l-home", flt) is not None, "l-home" in found
+
+    assert knows(mace) == (False, False, False)
+    store.upsert([], [rel("SEEN_AT", "c-1", "l-home", ref="intel-7", grading="1B C")])
+    assert knows(mace) == (False, False, False)
+    assert knows(cleared) == (True, True, True)  # a reader cleared for C is told of the sighting
+    store.upsert([], [rel("SEEN_AT", "c-1", "l-home", ref="intel-8", grading="1B P")])
+    assert knows(mace) == (True, True, True)
+
+
 def test_a_locality_said_only_under_c_places_no_one_for_readers_cleared_for_p(store: Store) -> None:
     """A child known openly in East, whom a later statement under C places in West: for readers
     cleared for P the child stays in East — in the projection (and its locality), search, walks and

@@ -29,6 +29,7 @@ from typing import Final, NamedTuple
 from ..errors import BadInput
 from ..model import Entity
 from ..store import Filter, Store
+from ..store.reads import unseen_places
 from ..store.types import Named
 from ..text import normalise_name
 
@@ -315,7 +316,7 @@ def unlocated(store: Store, flt: Filter) -> list[Entity]:
     views = flt.shown_many(store.get_many([i for i in ids if i not in merged])) if ids else {}
     out = [e for e in views.values() if e.lat is None or e.lon is None]
     if flt.unseen and out:  # the checks above are made: only the links are left to look at
-        gone = set(store.linked_only_by(flt.unseen, [e.id for e in out]))
+        gone = set(unseen_places(store, flt, [e.id for e in out]))
         out = [e for e in out if e.id not in gone]
     out.sort(key=lambda e: (e.locality or "", e.name, e.id))
     return out

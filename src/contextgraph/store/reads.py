@@ -43,18 +43,21 @@ def projection(store: Store, flt: Filter | None = None) -> Projection:
     if not keys:
         return p
     index = p.index
-    wanted = [k for k in keys if k[1] in index and k[2] in index]
+    wanted = [k for k in keys if k[1] in index or k[2] in index]
     rels = store.read(lambda tx: tx.relationships(wanted))
     where = {
         (int(t), int(s), int(d)): e
         for e, (t, s, d) in enumerate(zip(p.type.tolist(), p.src.tolist(), p.dst.tolist(), strict=True))
     }
     drop = np.zeros(p.n_edges, np.bool_)
+    touched: set[str] = set()  # ends of relationships said only under C: what else is known of them?
     for (t, a, b), r in rels.items():
-        e = where.get((TYPE_CODES.index(t), index[a], index[b]))
+        kept = flt.visible_facts(r)
+        if kept is None:
+            touched.update(x for x in (a, b) if x in index)
+        e = where.get((TYPE_CODES.index(t), index[a], index[b])) if a in index and b in index else None
         if e is None:
             continue
-        kept = flt.visible_facts(r)
         if kept is None:
             drop[e] = True
             continue
@@ -62,7 +65,13 @@ def projection(store: Store, flt: Filter | None = None) -> Projection:
         p.grade[e] = grade_code(kept.grading)
         p.first_seen[e] = day(kept.first_seen)
         p.last_seen[e] = day(kept.last_seen)
-    return p.without_edges(drop) if drop.any() else p
+    p = p.without_edges(drop) if drop.any() else p
+    unknown = [p.index[i] for i in linked_only_under_c(store, flt, touched)] if flt.unseen else []
+    if unknown:  # a home, say, that a sighting said only under C would otherwise show
+        keep = np.ones(p.n_nodes, np.bool_)
+        keep[unknown] = False
+        p = p.subset(keep)
+    return p
 
 
 _MOVED: weakref.WeakKeyDictionary[Store, tuple[Any, dict[str, tuple[str | None, str | None]]]]
@@ -163,10 +172,40 @@ def get_many(store: Store, ids: Iterable[str]) -> dict[str, Entity]:
 
 def unseen_places(store: Store, flt: Filter, ids: Sequence[str] | None = None) -> list[str]:
     """The placed entities (of ``ids``; None: all) that ``flt``'s reader knows nothing of: linked
-    only by relationship types they never see (:attr:`Filter.unseen`)."""
+    only by relationship types they never see (:attr:`Filter.unseen`) or, for a reader cleared
+    for P only and ``ids`` given, by those and by relationships every statement of which is under C
+    (:func:`projection` finds those itself)."""
     if not flt.unseen or (ids is not None and not ids):
         return []
-    return store.linked_only_by(flt.unseen, ids)
+    out = store.linked_only_by(flt.unseen, ids)
+    if ids is None or not flt.public_only:
+        return out
+    known = set(out)
+    return out + linked_only_under_c(store, flt, [i for i in ids if i not in known])
+
+
+def linked_only_under_c(store: Store, flt: Filter, ids: Iterable[str]) -> list[str]:
+    """Those of ``ids`` that are live placed entities with a live link, every one of which is of a
+    type ``flt``'s reader never sees or has no statement they may see (all under C)."""
+    ids = set(ids)
+    merged = store.read(lambda tx: tx.merged_into(ids)) if ids else {}
+    placed = [e.id for e in store.get_many(ids - set(merged)).values() if KINDS[e.kind].placed]
+    if not placed:
+        return []
+    links = store.read(lambda tx: tx.relationships_of(placed))
+    others = {x for r in links for x in (r.source, r.target)}
+    gone = store.read(lambda tx: tx.merged_into(others)) if others else {}
+    never = flt.unseen or frozenset()
+    seen: set[str] = set()  # linked to a live entity in a way the reader sees
+    linked: set[str] = set()
+    for r in links:
+        told = r.type not in never and flt.visible_facts(r) is not None
+        for n, o in ((r.source, r.target), (r.target, r.source)):
+            if o != n and o not in gone:
+                linked.add(n)
+                if told:
+                    seen.add(n)
+    return [n for n in placed if n in linked and n not in seen]
 
 
 def visible_many(store: Store, ids: Iterable[str], flt: Filter) -> dict[str, Entity]:
