@@ -50,11 +50,12 @@ def projection(store: Store, flt: Filter | None = None) -> Projection:
         for e, (t, s, d) in enumerate(zip(p.type.tolist(), p.src.tolist(), p.dst.tolist(), strict=True))
     }
     drop = np.zeros(p.n_edges, np.bool_)
-    touched: set[str] = set()  # ends of relationships said only under C: what else is known of them?
+    touched: set[str] = set()  # places at an end of a relationship said only under C: what else is known of them?
+    placed = {KIND_CODES.index(k) for k, kind in KINDS.items() if kind.placed}
     for (t, a, b), r in rels.items():
         kept = flt.visible_facts(r)
-        if kept is None:
-            touched.update(x for x in (a, b) if x in index)
+        if kept is None and flt.unseen:
+            touched.update(x for x in (a, b) if x in index and int(p.kind[index[x]]) in placed)
         e = where.get((TYPE_CODES.index(t), index[a], index[b])) if a in index and b in index else None
         if e is None:
             continue
@@ -66,7 +67,7 @@ def projection(store: Store, flt: Filter | None = None) -> Projection:
         p.first_seen[e] = day(kept.first_seen)
         p.last_seen[e] = day(kept.last_seen)
     p = p.without_edges(drop) if drop.any() else p
-    unknown = [p.index[i] for i in linked_only_under_c(store, flt, touched)] if flt.unseen else []
+    unknown = [p.index[i] for i in linked_only_under_c(store, flt, touched)]
     if unknown:  # a home, say, that a sighting said only under C would otherwise show
         keep = np.ones(p.n_nodes, np.bool_)
         keep[unknown] = False
