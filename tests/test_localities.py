@@ -173,3 +173,29 @@ def test_a_second_area_ingests_once_its_wards_are_configured(store: Store) -> No
     # the notes refused before are ingested now, each under its ward
     assert sum(by_ward.get(w, 0) for w in WARDS) >= len(refused.failed)
     assert {n.file for n in refused.failed} <= {n.file for n in rep.notes if n.status == "ingested"}
+
+
+def test_a_reader_cleared_for_p_is_not_told_of_a_locality_only_statements_under_c_name(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With no localities configured, a user of every locality chooses from those the graph holds:
+    for one cleared for P only, not a locality that only a record under C, or a later statement
+    under C placing a child there, gives."""
+    from contextgraph.model import Entity
+
+    store.upsert(
+        [
+            Entity("c-1", "child", "Kyle Benson", locality="Hillcrest", handling=["P"]),
+            Entity("p-1", "person_of_concern", "Dean Marsh", locality="Quayside", handling=["C"]),
+        ],
+        [],
+    )
+    store.upsert([Entity("c-1", "child", "Kyle Benson", locality="Saltmarsh", sources=["intel-9"], handling=["C"])], [])
+    store.set_localities(Localities())
+    monkeypatch.setenv(ENV_LOCAL_KEY, str(tmp_path / "service.key.pem"))
+    keys = LocalKeys(tmp_path / "service.key.pem")
+    with running(store.url, keys) as svc:
+        p_only = keys.mint("root", "admin", [], clearance="P")
+        assert svc.data("{ localities }", p_only)["localities"] == ["Hillcrest"]
+        cleared = keys.mint("root", "admin", [], clearance="C")
+        assert svc.data("{ localities }", cleared)["localities"] == ["Quayside", "Saltmarsh"]

@@ -79,6 +79,24 @@ _MOVED: weakref.WeakKeyDictionary[Store, tuple[Any, dict[str, tuple[str | None, 
 _MOVED = weakref.WeakKeyDictionary()
 
 
+def placed_localities(store: Store, flt: Filter) -> list[str]:
+    """The localities, sorted, of what ``flt``'s reader can see of the graph (:func:`projection`):
+    for a reader cleared for P only, a locality that only statements under C name is not among them.
+
+    >>> from contextgraph.store import open_store
+    >>> from contextgraph.model import Entity
+    >>> s = open_store("sqlite:///:memory:")
+    >>> _ = s.upsert([Entity("c-1", "child", "A", locality="Hillcrest", handling=["P"]),
+    ...           Entity("p-1", "person_of_concern", "B", locality="Quayside", handling=["C"])], [])
+    >>> placed_localities(s, Filter.of(handling=["P"])), placed_localities(s, Filter())
+    (['Hillcrest'], ['Hillcrest', 'Quayside'])
+    """
+    import numpy as np
+
+    p = projection(store, flt)
+    return sorted(x for x in (p.localities[int(c)] for c in np.unique(p.locality)) if x is not None)
+
+
 def placed_under_c(store: Store) -> dict[str, tuple[str | None, str | None]]:
     """The entities whose record's locality is not the one statements under P alone give them (a
     later statement under C placed them elsewhere): id to (the record's locality, P's). Kept until

@@ -17,6 +17,7 @@ from ...ingest.queue import ReviewItem
 from ...model import KINDS, Entity
 from ...notes.parse import NoteError
 from ...store import Filter
+from ...store.reads import placed_localities
 from .. import policy
 from .context import MAX_MAP, MAX_PAGE, Context, RequestError, cap, day, note_checks, refused
 from .maps import LocalityMap, map_order
@@ -63,14 +64,23 @@ class Query:
 
     @strawberry.field(
         description="The localities you may choose from: yours, or for a user of every locality the configured "
-        "ones (those the graph holds when none are configured)."
+        "ones (when none are configured, those of what you may see of the graph)."
     )
     def localities(self, info: Info[Context, None]) -> list[str]:
         ctx = info.context
         if not ctx.who.everywhere:
             return list(ctx.who.localities)
         configured = ctx.store.localities().names
-        return configured or sorted(k for k in ctx.store.stats().localities if k != "(none)")
+        if configured:
+            return configured
+        flt = ctx.scope()
+        if not flt.public_only:
+            return sorted(k for k in ctx.store.stats().localities if k != "(none)")
+        # cleared for P only: the localities of what P statements show (a record said only under
+        # C, or placed elsewhere only under C, names no locality to this reader)
+        store = ctx.store
+        found: list[str] = ctx.analyses.derived(store, ("localities", flt), lambda: placed_localities(store, flt))
+        return found
 
     @strawberry.field(description="An entity by id, if it is within your localities.")
     def entity(self, info: Info[Context, None], id: strawberry.ID) -> EntityView | None:
