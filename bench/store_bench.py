@@ -141,7 +141,7 @@ def run(kind: str, data: Path, samples: int, seed: int, warmup: int, rounds: int
         t0 = time.perf_counter()
         with paused_gc(keep=True):
             batch = read_folder(
-                data, known_kinds=lambda ids: {i: e.kind for i, e in s.get_many(ids).items()}, stage=True
+                data, known_kinds=lambda ids: {i: e.kind for i, e in s.get_many(ids).items()}, stage=Path(t)
             )
         t1 = time.perf_counter()
         s.upsert(batch.entities)

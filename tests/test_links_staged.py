@@ -76,7 +76,7 @@ def no_reading_here() -> list[Any]:
 def test_the_rows_made_in_a_second_process_are_those_the_first_makes(tmp_path: Path) -> None:
     folder = folder_of(tmp_path / "in")
     here = read_folder(folder)
-    there = read_folder(folder, stage_links=True, links_from=0)
+    there = read_folder(folder, stage=tmp_path, stage_links=True, links_from=0)
     assert there.relationships == [] and isinstance(there.links, StagedRelationships)
     assert len(there.links) == len(here.relationships)
     there.links = dataclasses.replace(there.links, read=no_reading_here)
@@ -126,7 +126,7 @@ def test_every_problem_is_told_as_the_first_process_tells_it(tmp_path: Path, bad
     told = []
     for stage in (False, True):
         with pytest.raises(InputError) as e:
-            read_folder(folder, stage_links=stage, links_from=0)
+            read_folder(folder, stage=tmp_path, stage_links=stage, links_from=0)
         told.append(e.value.problems)
     assert told[0] == told[1] and told[0]
     assert multiprocessing.active_children() == []
@@ -142,7 +142,7 @@ def test_rows_that_do_not_fit_the_store_are_not_taken(tmp_path: Path) -> None:
     for n, stage in enumerate((False, True)):
         with open_store(f"sqlite:///{tmp_path / f'{n}.db'}") as s:
             s.upsert([ENTITIES[0]])
-            apply_batch(s, read_folder(folder, stage_links=stage, links_from=0))
+            apply_batch(s, read_folder(folder, stage=tmp_path, stage_links=stage, links_from=0))
             out.append(s._db.execute("SELECT * FROM relationships ORDER BY rid").fetchall())  # type: ignore[attr-defined]
     assert out[0] == out[1]
     assert multiprocessing.active_children() == []
@@ -151,18 +151,24 @@ def test_rows_that_do_not_fit_the_store_are_not_taken(tmp_path: Path) -> None:
 def test_a_second_process_that_stops_leaves_the_reading_to_the_first(tmp_path: Path) -> None:
     folder = folder_of(tmp_path / "in", children=30)
     here = read_folder(folder)
-    there = read_folder(folder, stage_links=True, links_from=0)
+    there = read_folder(folder, stage=tmp_path, stage_links=True, links_from=0)
     assert there.links is not None
     there.links.rows.__self__.process.kill()  # type: ignore[attr-defined]
     assert written(tmp_path / "a.db", here) == written(tmp_path / "b.db", there)
     assert multiprocessing.active_children() == []
 
 
-def test_a_first_import_large_enough_reads_its_relationships_in_a_second_process(tmp_path: Path) -> None:
+def test_a_first_import_large_enough_reads_its_relationships_in_a_second_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """As a user runs it: a new store takes the rows made by the second process; a store that
-    exists reads the same folder in one process; both hold the same rows."""
+    exists reads the same folder in one process; both hold the same rows. The staging files are
+    gone when the import ends, written or refused."""
     from contextgraph.interchange.staged_links import STAGE_FROM
 
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setenv("TMPDIR", str(scratch))
     folder = folder_of(tmp_path / "in", children=1500)
     assert (folder / "relationships.jsonl").stat().st_size >= STAGE_FROM
     open_store(f"sqlite:///{tmp_path / 'old.db'}").close()
@@ -173,6 +179,12 @@ def test_a_first_import_large_enough_reads_its_relationships_in_a_second_process
         with sqlite3.connect(tmp_path / f"{name}.db") as db:
             rows.append(db.execute("SELECT * FROM relationships ORDER BY rid").fetchall())
     assert rows[0] == rows[1] and len(rows[0]) > 5000
+    assert list(scratch.iterdir()) == []
+    with (folder / "relationships.jsonl").open("a") as fh:
+        fh.write('{"type": "SEEN_AT", "source": "nobody", "target": "nowhere"}\n')
+    refused = cg("import", str(folder), "--store", f"sqlite:///{tmp_path / 'refused.db'}")
+    assert refused.returncode != 0 and "nobody" in refused.stderr, refused.stderr
+    assert not (tmp_path / "refused.db").exists() and list(scratch.iterdir()) == []
 
 
 def test_a_relationships_file_that_cannot_be_read_is_said_to_be_so(tmp_path: Path) -> None:
@@ -181,13 +193,13 @@ def test_a_relationships_file_that_cannot_be_read_is_said_to_be_so(tmp_path: Pat
     (folder / "relationships.jsonl").mkdir()
     for stage in (False, True):
         with pytest.raises(InputError, match=r"relationships\.jsonl: cannot be read \(not a regular file\)"):
-            read_folder(folder, stage_links=stage, links_from=0)
+            read_folder(folder, stage=tmp_path, stage_links=stage, links_from=0)
     assert multiprocessing.active_children() == []
 
 
 def test_a_write_that_fails_ends_the_second_process(tmp_path: Path) -> None:
     folder = folder_of(tmp_path / "in", children=30)
-    batch = read_folder(folder, stage_links=True, links_from=0)
+    batch = read_folder(folder, stage=tmp_path, stage_links=True, links_from=0)
     with open_store(f"sqlite:///{tmp_path / 'a.db'}") as s:
 
         def broken(*args: object, **kwargs: object) -> None:

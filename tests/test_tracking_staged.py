@@ -14,7 +14,7 @@ from contextgraph.interchange import InputError, apply_batch, export_lines, read
 from contextgraph.model.tracking import TrackingError
 from contextgraph.service.audit.journal import Journal
 from contextgraph.store import Store
-from contextgraph.store.staged import Stager
+from contextgraph.store.staged import StagedTracking, Stager
 from contextgraph.store.types import WriteAbout
 
 from .cli import cg
@@ -53,7 +53,11 @@ def read_both(folder: Path, known: Store | None = None) -> tuple[object, object]
     out = []
     for stage in (False, True):
         try:
-            out.append(read_folder(folder, known_kinds=kinds if known else None, stage=stage, stage_from=0))
+            out.append(
+                read_folder(
+                    folder, known_kinds=kinds if known else None, stage=folder.parent if stage else None, stage_from=0
+                )
+            )
         except InputError as e:
             out.append(e.problems)
     assert multiprocessing.active_children() == []  # the second process has ended either way
@@ -78,7 +82,7 @@ def test_staged_records_replace_those_held_and_what_they_named(store: Store, tmp
     store.upsert(ENTITIES, RELATIONSHIPS)
     store.record_tracking(RECORDS)
     moved = rec("m1", "missing_episode", "c-1", "2025-02-01T21:30", found_at="l-2")
-    batch = read_folder(folder_of(tmp_path / "in", [json.dumps(moved.to_json())]), stage=True, stage_from=0)
+    batch = read_folder(folder_of(tmp_path / "in", [json.dumps(moved.to_json())]), stage=tmp_path, stage_from=0)
     apply_batch(store, batch)
     assert [t.id for t in store.timeline("l-1")] == ["pl1"]  # m1 no longer names l-1
     assert [t.id for t in store.timeline("l-2")] == ["m1"]
@@ -120,28 +124,28 @@ def test_the_second_process_stops_when_the_first_finds_too_many_problems(tmp_pat
     folder = folder_of(tmp_path / "in", LINES * 200)
     (folder / "relationships.jsonl").write_text("{broken\n" * 30)
     with pytest.raises(InputError, match=r"relationships\.jsonl:1: not valid JSON"):
-        read_folder(folder, stage=True, stage_from=0)
+        read_folder(folder, stage=tmp_path, stage_from=0)
     assert multiprocessing.active_children() == []
 
 
-def test_a_staged_record_naming_what_is_not_stored_writes_nothing(store: Store) -> None:
+def test_a_staged_record_naming_what_is_not_stored_writes_nothing(store: Store, tmp_path: Path) -> None:
     """Staged against kinds the store no longer answers for: refused at the write, by line."""
     store.upsert(ENTITIES, RELATIONSHIPS)
     s = Stager()
     s.add(3, RECORDS[1])
     s.add(4, rec("x4", "risk_assessment", "c-404", "2025-01-01", level="red"))
     with pytest.raises(TrackingError, match=r"tracking\.jsonl:4: field 'subject': no entity 'c-404' is stored"):
-        store.upsert(tracking=s.finish("tracking.jsonl"))
+        store.upsert(tracking=s.finish("tracking.jsonl", str(tmp_path / "a.db")))
     assert list(store.iter_tracking()) == []
-    store.upsert(tracking=s.finish("tracking.jsonl").__class__(b"", 0, (), "t"))  # none: nothing to do
+    store.upsert(tracking=StagedTracking(str(tmp_path / "none.db"), 0, (), "t"))  # none: nothing to do
     assert list(store.iter_tracking()) == []
 
 
-def test_the_access_log_is_told_the_same_names(store: Store) -> None:
+def test_the_access_log_is_told_the_same_names(store: Store, tmp_path: Path) -> None:
     s = Stager()
     for n, t in enumerate(RECORDS, 1):
         s.add(n, t)
-    staged = s.finish("tracking.jsonl")
+    staged = s.finish("tracking.jsonl", str(tmp_path / "a.db"))
     base = {"command": "import"}
     plain = Journal.entries(store, WriteAbout("upsert", tracking=RECORDS), base)
     assert Journal.entries(store, WriteAbout("upsert", tracking=staged), base) == plain
@@ -185,7 +189,7 @@ def test_a_repeated_id_keeps_only_the_last_line_on_either_path(tmp_path: Path) -
     for stage in (False, True):
         with open_store(f"sqlite:///{tmp_path / f'{stage}.db'}") as s:
             s.upsert(ENTITIES, RELATIONSHIPS)
-            apply_batch(s, read_folder(folder, stage=stage, stage_from=0))
+            apply_batch(s, read_folder(folder, stage=folder.parent if stage else None, stage_from=0))
             assert s.timeline("c-4") == [] and [t.id for t in s.timeline("c-1")] == ["a0", "r1"], stage
             assert {t.id: t for t in s.iter_tracking()} == {"a0": last, "r1": RECORDS[1]}
     assert (
@@ -213,15 +217,16 @@ def test_the_second_process_ends_when_the_first_is_gone_and_ignores_an_interrupt
     import signal
 
     from contextgraph.interchange import tracking_lines
+    from contextgraph.interchange.jsonl import staging_file
 
     folder = folder_of(tmp_path / "in", LINES * 2000)
-    staging = tracking_lines.start(folder / "tracking.jsonl", 64, 20)
+    staging = tracking_lines.start(folder / "tracking.jsonl", 64, 20, staging_file(tmp_path))
     assert staging is not None
     os.kill(staging.process.pid, signal.SIGINT)  # Ctrl-C reaches the whole process group
     staged = staging.result({}, lambda ids: {i: e.kind for i, e in ((e.id, e) for e in ENTITIES) if i in ids}, print)
     assert staged is not None and staged.count == len(RECORDS)
     assert "Traceback" not in capfd.readouterr().err
-    gone = tracking_lines.start(folder / "tracking.jsonl", 64, 20)
+    gone = tracking_lines.start(folder / "tracking.jsonl", 64, 20, staging_file(tmp_path))
     assert gone is not None
     gone.answer.close()  # as if the first process had died: the second's send fails, and it ends
     gone.process.join(timeout=60)

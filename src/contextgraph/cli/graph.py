@@ -63,27 +63,30 @@ def import_(
     def read(known: Any) -> Any:
         try:
             with paused_gc(keep=True):  # a new store's relationships are made into rows meanwhile
-                return read_folder(path, known_kinds=known, stage=True, stage_links=known is None)
+                return read_folder(path, known_kinds=known, stage=scratch, stage_links=known is None)
         except InputError as e:
             raise UserError(e.every(MAX_PROBLEMS)) from None
 
     # a new embedded store (and its access log) is made only once the folder has been read whole:
-    # a folder refused leaves nothing behind
+    # a folder refused leaves nothing behind; the staging files go when the import ends, whatever
+    # its end
     file = sqlite_file(store)
-    batch = read(None) if file is not None and not file.exists() else None
-    with opened(store, lambda: access_log(store, create=True), create=True) as s:
-        if batch is None:
-            batch = read(lambda ids: {i: e.kind for i, e in s.get_many(ids).items()})
-        total = len(batch.entities) + len(batch.facts())
-        bar, tick = progress_bar(total, "importing")
-        try:
-            if bar:
-                bar.start()
-            with acting(s, user, None, {"command": "import", "path": str(path)}):
-                summary, merges = apply_batch(s, batch, progress=tick)
-        finally:
-            if bar:
-                bar.stop()
+    with tempfile.TemporaryDirectory(prefix="contextgraph-import-") as tmp:
+        scratch = Path(tmp)
+        batch = read(None) if file is not None and not file.exists() else None
+        with opened(store, lambda: access_log(store, create=True), create=True) as s:
+            if batch is None:
+                batch = read(lambda ids: {i: e.kind for i, e in s.get_many(ids).items()})
+            total = len(batch.entities) + len(batch.facts())
+            bar, tick = progress_bar(total, "importing")
+            try:
+                if bar:
+                    bar.start()
+                with acting(s, user, None, {"command": "import", "path": str(path)}):
+                    summary, merges = apply_batch(s, batch, progress=tick)
+            finally:
+                if bar:
+                    bar.stop()
     out.print(
         f"imported {path}: {summary.entities_created} entities created, {summary.entities_updated} updated; "
         f"{summary.relationships_created} relationships created, {summary.relationships_updated} updated; "

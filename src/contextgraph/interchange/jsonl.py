@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -247,12 +249,19 @@ def relationship_from_json(d: Any) -> Relationship:
     return Relationship(rtype, source, target, [a], props)
 
 
+def staging_file(folder: Path) -> Path:
+    """A new, empty file in ``folder`` for a staging database, named for no other."""
+    fd, name = tempfile.mkstemp(prefix="staged-", suffix=".db", dir=folder)
+    os.close(fd)
+    return Path(name)
+
+
 def read_folder(
     folder: Path,
     known_kinds: Callable[[Iterable[str]], dict[str, str]] | None = None,
     progress: Callable[[int], None] | None = None,
     max_problems: int = MAX_PROBLEMS,
-    stage: bool = False,
+    stage: Path | None = None,
     stage_from: int | None = None,
     stage_links: bool = False,
     links_from: int = staged_links.STAGE_FROM,
@@ -264,12 +273,13 @@ def read_folder(
     by file and line; if there is any, :class:`InputError` is raised and nothing
     is returned.
 
-    With ``stage``, a tracking file of ``stage_from`` bytes or more (by default
+    With ``stage``, a folder for staging files (the caller's, to remove once the batch is
+    written), a tracking file of ``stage_from`` bytes or more (by default
     :data:`~.tracking_lines.STAGE_FROM`) is read in a second
     process while this one reads the relationships, and comes back as
     :attr:`Batch.staged` rather than :attr:`Batch.tracking`.
 
-    With ``stage_links``, for a folder written into a new store (no ``known_kinds``), a
+    With ``stage`` and ``stage_links``, for a folder written into a new store (no ``known_kinds``), a
     relationships file of ``links_from`` bytes or more is read, checked and made into the
     store's rows in a second process (:mod:`.staged_links`), and comes back as
     :attr:`Batch.links` rather than :attr:`Batch.relationships`.
@@ -283,12 +293,18 @@ def read_folder(
     tpath = folder / TRACKING_FILE
     staging = None
     least = tracking_lines.STAGE_FROM if stage_from is None else stage_from
-    if stage and tpath.exists() and tracking_lines.size_of(tpath) >= least:
-        staging = tracking_lines.start(tpath, most, max_problems)
+    if stage is not None and tpath.exists() and tracking_lines.size_of(tpath) >= least:
+        staging = tracking_lines.start(tpath, most, max_problems, staging_file(stage))
     links = None
-    if stage_links and known_kinds is None:
+    if stage is not None and stage_links and known_kinds is None:
         links = staged_links.start(
-            folder / RELATIONSHIPS_FILE, ent_path, most, max_problems, relationship_from_json, links_from
+            folder / RELATIONSHIPS_FILE,
+            ent_path,
+            most,
+            max_problems,
+            relationship_from_json,
+            staging_file(stage),
+            links_from,
         )
     problems: list[str] = []
     batch = Batch()

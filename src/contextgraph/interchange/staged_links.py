@@ -8,7 +8,7 @@ import and reads the relationships file while the first reads the entities; it i
 the entities' ids and kinds, checks every relationship against them and answers with the
 problems it found (the same, in the same order, as the first process would find). If there are
 none, it goes on to make the rows while the first process writes the entities, and hands them
-over as one serialised in-memory database (:class:`~contextgraph.store.staged.LinkRows`).
+over as one staging database file (:class:`~contextgraph.store.staged.LinkRows`).
 
 The store takes the rows only when it is what they were made for — no relationship stored,
 nothing merged, exactly these entities numbered in this order
@@ -97,11 +97,13 @@ def start(
     most: int,
     max_problems: int,
     check: Callable[[Any], Relationship],
+    file: Path,
     at_least: int = STAGE_FROM,
 ) -> LinkStaging | None:
-    """Read ``path`` in a second process, which starts at once (``check`` reads a line the quick
-    reader declines: :func:`~.jsonl.relationship_from_json`); None for a file smaller than
-    ``at_least`` bytes or where processes cannot be forked."""
+    """Read ``path`` in a second process, which starts at once and writes the rows into a new
+    staging database at ``file`` (``check`` reads a line the quick reader declines:
+    :func:`~.jsonl.relationship_from_json`); None for a file smaller than ``at_least`` bytes or
+    where processes cannot be forked."""
     try:
         if path.stat().st_size < at_least:
             return None
@@ -109,7 +111,9 @@ def start(
     except (OSError, ValueError):
         return None
     mine, theirs = ctx.Pipe()
-    process = ctx.Process(target=_stage, args=(theirs, mine, path, entities, most, max_problems, check), daemon=True)
+    process = ctx.Process(
+        target=_stage, args=(theirs, mine, path, entities, most, max_problems, check, file), daemon=True
+    )
     process.start()
     theirs.close()
     return LinkStaging(process, mine, path)
@@ -123,6 +127,7 @@ def _stage(
     most: int,
     max_problems: int,
     check: Callable[[Any], Relationship],
+    file: Path,
 ) -> None:
     """The second process: reads every line, waits for the kinds, sends (problems, count), and
     when there are none, the rows. It holds no end of the pipe but its own, so that if the first
@@ -141,21 +146,20 @@ def _stage(
     try:
         with paused_gc():
             raw = _lines(path) if most >= typed.DEPTH else None
-            decoded = typed.decoded_lines(raw) if raw is not None else None
             made = guess = None
-            if raw is not None and decoded is not None:  # checked against the kinds the entities file gives
+            if raw is not None:  # checked against the kinds the entities file gives
                 guess = _kinds_guessed(entities)
-                made = _plain_rows(raw, decoded, guess, list(guess), path, most, check)
+                made = _plain_rows(raw, guess, list(guess), path, most, check)
             ids, kind_list = conn.recv()  # the kinds the first process read, with every check of its own
             kinds = dict(zip(ids, kind_list, strict=True))
             if guess is None or list(guess.items()) != list(kinds.items()):
                 made = None
-                if raw is not None and decoded is not None:
-                    made = _plain_rows(raw, decoded, kinds, ids, path, most, check)
+                if raw is not None:
+                    made = _plain_rows(raw, kinds, ids, path, most, check)
             if made is not None:
                 count, fresh = made
                 conn.send(([], count))
-                conn.send(staged_rows(fresh))
+                conn.send(staged_rows(fresh, str(file)))
                 return
             # a line the quick reading cannot take: read again line by line, its problems named
             try:  # (a file that cannot be read raises here, and the first process reads it and says why)
@@ -164,7 +168,7 @@ def _stage(
                 rels = []
             conn.send((found, len(rels)))
             if not found:
-                conn.send(staged_rows(by_key(rels, {i: n for n, i in enumerate(ids, 1)})))
+                conn.send(staged_rows(by_key(rels, {i: n for n, i in enumerate(ids, 1)}), str(file)))
     except (EOFError, OSError):
         pass  # the first process is gone, or read the file itself: nothing is waiting for this
     except Exception as e:  # any other failure: the first process reads the file itself
@@ -219,7 +223,6 @@ def _lines(path: Path) -> list[bytes] | None:
 
 def _plain_rows(
     raw: list[bytes],
-    decoded: list[typed.RelationshipLine | None],
     kinds: dict[str, str],
     ids: list[str],
     path: Path,
@@ -234,7 +237,7 @@ def _plain_rows(
     from ..store.sqlite.rows import MASK, stored_form
 
     nid = {i: n for n, i in enumerate(ids, 1)}
-    get, allowed, tcode, plain = kinds.get, ALLOWED, TYPE_CODE, typed.plain
+    get, allowed, tcode, plain, decode = kinds.get, ALLOWED, TYPE_CODE, typed.plain, typed.decoded_line
     fresh: dict[int, Relationship | Plain] = {}
     put = fresh.setdefault
     count = 0
@@ -247,7 +250,8 @@ def _plain_rows(
         src, dst = ids[((k >> 28) & MASK) - 1], ids[(k & MASK) - 1]
         return Relationship(t, src, dst, [Assertion(ref, day, grading, src, dst)], {})
 
-    for n, x in enumerate(decoded, 1):
+    for n, line in enumerate(raw, 1):
+        x = decode(line)
         p = None if x is None or x.properties else plain(x)
         if p is not None:
             t, src, dst, ref, day, grading = p
@@ -263,9 +267,7 @@ def _plain_rows(
                 continue
             r = Relationship(t, dst, src, [Assertion(ref, day, grading, src, dst)], {})
         else:
-            got = (typed.relationship(raw[n - 1]) if x is not None else None) or read_line(
-                raw[n - 1], path, n, most, check
-            )
+            got = (typed.relationship(line) if x is not None else None) or read_line(line, path, n, most, check)
             if got is None:
                 continue
             if isinstance(got, str) or (got.type, get(got.source), get(got.target)) not in allowed:

@@ -133,22 +133,22 @@ class Staging:
         self.process.join()
 
 
-def start(path: Path, most: int, max_problems: int) -> Staging | None:
-    """Read and stage ``path`` in a second process, which starts at once and leaves the names
-    to be checked by this one once it knows the folder's kinds; None where processes cannot be
-    forked."""
+def start(path: Path, most: int, max_problems: int, file: Path) -> Staging | None:
+    """Read and stage ``path`` in a second process, which starts at once, writes the records into
+    a new staging database at ``file`` and leaves the names to be checked by this one once it
+    knows the folder's kinds; None where processes cannot be forked."""
     try:
         ctx = multiprocessing.get_context("fork")
     except ValueError:
         return None
     answer, send = ctx.Pipe(duplex=False)
-    process = ctx.Process(target=_stage, args=(send, answer, path, most, max_problems), daemon=True)
+    process = ctx.Process(target=_stage, args=(send, answer, path, most, max_problems, file), daemon=True)
     process.start()
     send.close()
     return Staging(process, answer, path)
 
 
-def _stage(send: Connection, theirs: Connection, path: Path, most: int, max_problems: int) -> None:
+def _stage(send: Connection, theirs: Connection, path: Path, most: int, max_problems: int, file: Path) -> None:
     """The second process: every record read, checked field by field and staged; sends the
     problems, every name as (line, record kind, field, entity id), the kinds each (record
     kind, field) allows, and the staged records (None if there was a problem).
@@ -177,7 +177,7 @@ def _stage(send: Connection, theirs: Connection, path: Path, most: int, max_prob
                 allow((record, name), ok)
             if not found:
                 stager.add(n, t)
-        answer = (found, names, allowed, None if found else stager.finish(str(path)))
+        answer = (found, names, allowed, None if found else stager.finish(str(path), str(file)))
     except InputError as e:  # the file could not be opened, or too many problems
         answer = (e.problems, [], {}, None)
     except Exception as e:  # any failure is told to the first process, which stops

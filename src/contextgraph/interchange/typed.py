@@ -164,23 +164,18 @@ def plain(x: RelationshipLine) -> Plain | None:
     return (t, s, d, x.source_ref, day, grading)
 
 
-def decoded_lines(raw: list[bytes]) -> list[RelationshipLine | None]:
-    """Each line decoded to the quick reader's types, None for a line it declines or a blank
-    one. Line by line: a file decoded in one call could not tell a line holding two records, or
+def decoded_line(raw: bytes) -> RelationshipLine | None:
+    """A line decoded to the quick reader's types; None for a line it declines or a blank one.
+    One line at a time: a file decoded in one call could not tell a line holding two records, or
     one record split over two lines, from good lines.
 
-    >>> [x and x.type for x in decoded_lines([b'{"type": "SEEN_AT", "source": "a", "target": "b"}', b"", b"{"])]
+    >>> [x and x.type for x in map(decoded_line, [b'{"type": "SEEN_AT", "source": "a", "target": "b"}', b"", b"{"])]
     ['SEEN_AT', None, None]
     """
-    decode = _RELATIONSHIP.decode
-    out: list[RelationshipLine | None] = []
-    add = out.append
-    for line in raw:
-        try:
-            add(decode(line))
-        except _BAD:
-            add(None)
-    return out
+    try:
+        return _RELATIONSHIP.decode(raw)
+    except _BAD:
+        return None
 
 
 def entity(raw: bytes) -> Entity | None:

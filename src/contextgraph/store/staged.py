@@ -1,11 +1,12 @@
-"""Tracking records checked in another process and handed over as one serialised in-memory
-SQLite database, so that a large import reads and checks its records while it reads its facts;
-and, for a first load, relationships made into rows the same way while the entities are written.
+"""Tracking records checked in another process and handed over as one SQLite file, so that a
+large import reads and checks its records while it reads its facts; and, for a first load,
+relationships made into rows the same way while the entities are written.
 
 A :class:`Stager` gathers the records in the process that reads them; :meth:`Stager.finish`
-gives a :class:`StagedTracking`, plain bytes that cross a pipe in one piece and never touch
-the disk. The embedded store attaches them and copies their rows in a statement each
-(:meth:`SQLiteTxn.put_staged_tracking`); any other store reads them back as records
+writes them into a staging file (no journal, never synced: it is read once, by the process that
+asked for it, which removes it) and gives a :class:`StagedTracking` naming it, small enough to
+cross a pipe at once. The embedded store attaches the file and copies its rows in a statement
+each (:meth:`SQLiteTxn.put_staged_tracking`); any other store reads them back as records
 (:meth:`StagedTracking.read`).
 """
 
@@ -26,8 +27,8 @@ from ..model.tracked import Tracked
 class StagedTracking:
     """Checked tracking records, serialised: what a write needs to know of them besides."""
 
-    blob: bytes
-    """The staging database (:func:`sqlite3.Connection.serialize`)."""
+    file: str
+    """The staging database's file."""
     count: int
     """How many records (a repeated id counted once: the last line read wins)."""
     involves: tuple[str, ...]
@@ -42,8 +43,7 @@ class StagedTracking:
         """Each record with its file and line, in the order of their lines."""
         from .sqlite.sql import sql  # not at the top: the embedded store's package imports this one
 
-        with closing(sqlite3.connect(":memory:")) as db:
-            db.deserialize(self.blob)
+        with closing(sqlite3.connect(self.file)) as db:
             rows = db.execute(sql("staged_bodies")).fetchall()
         return [(f"{self.path}:{line}", Tracked.from_stored(orjson.loads(body))) for line, body in rows]
 
@@ -52,10 +52,11 @@ class Stager:
     """Gathers checked records for a :class:`StagedTracking`.
 
     >>> from contextgraph.model.tracked import Tracked
+    >>> import tempfile
     >>> s = Stager()
     >>> t = Tracked.made("r1", "missing_episode", "c1", "2024-03-01", "n1", "tracker", None, None, {})
     >>> s.add(4, t)
-    >>> staged = s.finish("tracking.jsonl")
+    >>> staged = s.finish("tracking.jsonl", tempfile.mkdtemp() + "/staged.db")
     >>> staged.count, staged.involves, [(at, r.id) for at, r in staged.read()]
     (1, ('c1',), [('tracking.jsonl:4', 'r1')])
     """
@@ -73,27 +74,29 @@ class Stager:
             named.setdefault(eid, name)
         self._names[t.id] = named
 
-    def finish(self, path: str) -> StagedTracking:
+    def finish(self, path: str, file: str) -> StagedTracking:
+        """The records written into a new staging database at ``file`` (``path``: the file they
+        were read from)."""
         from .sqlite.sql import sql
 
-        db = sqlite3.connect(":memory:")
+        db = sqlite3.connect(file)
         try:
+            db.executescript(sql("staging_pragmas"))
             db.execute(sql("staged_tracking_table"))
             db.execute(sql("staged_names_table"))
             db.executemany(sql("stage_tracking"), self._rows.values())
             db.executemany(sql("stage_name"), ((e, i, f) for i, es in self._names.items() for e, f in es.items()))
             db.commit()
-            blob = db.serialize()
         finally:
             db.close()
         involves = tuple(dict.fromkeys(e for es in self._names.values() for e in es))
-        return StagedTracking(blob, len(self._rows), involves, path)
+        return StagedTracking(file, len(self._rows), involves, path)
 
 
 def named_in(tracking: Sequence[Tracked] | StagedTracking) -> Iterable[str]:
     """Every entity a write's tracking records name (an id may come more than once).
 
-    >>> named_in(StagedTracking(b"", 0, ("c1", "l2"), "t.jsonl"))
+    >>> named_in(StagedTracking("staged.db", 0, ("c1", "l2"), "t.jsonl"))
     ('c1', 'l2')
     """
     if isinstance(tracking, StagedTracking):
@@ -105,8 +108,8 @@ def named_in(tracking: Sequence[Tracked] | StagedTracking) -> Iterable[str]:
 class LinkRows:
     """New relationships as the embedded store's rows, made by another process."""
 
-    blob: bytes
-    """A database (:func:`sqlite3.Connection.serialize`) holding the rows, numbered from 1."""
+    file: str
+    """A staging database's file holding the rows, numbered from 1."""
     columns: Sequence[Sequence[int]]
     """The index's columns of the rows (see :class:`contextgraph.store.sqlite.rows.Columns`)."""
     count: int

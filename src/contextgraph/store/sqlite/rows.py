@@ -144,15 +144,16 @@ def keyed_rows(
     return rows, cols
 
 
-def staged_rows(fresh: Mapping[int, Relationship | Plain]) -> LinkRows:
-    """The rows of new relationships by edge key, numbered from 1, in a serialised database."""
+def staged_rows(fresh: Mapping[int, Relationship | Plain], file: str) -> LinkRows:
+    """The rows of new relationships by edge key, numbered from 1, written into a new staging
+    database at ``file``."""
     rows, cols = keyed_rows(fresh, 1)
-    db = sqlite3.connect(":memory:")
+    db = sqlite3.connect(file)
     try:
+        db.executescript(sql("staging_pragmas"))
         db.execute(sql("staged_links_table"))
         db.executemany(sql("stage_link"), rows)
         db.commit()
-        blob = db.serialize()
     finally:
         db.close()
-    return LinkRows(blob, cols, len(rows))
+    return LinkRows(file, cols, len(rows))

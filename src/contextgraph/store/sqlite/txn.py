@@ -11,6 +11,7 @@ from ...model import KIND_CODES, Entity, Relationship, day, flagged, grade_code
 from ...model.tracked import Tracked
 from ...model.tracking import TrackingError
 from ..base import Txn
+from ..errors import StoreError
 from ..types import RECORD_TABLES, Key, Named, WriteSummary
 from .codec import BULK_ROWS, KIND_CODE, TYPE_CODE, dumps, entity_row, relationship_of_row, summary_of, trim
 from .index import edge_key
@@ -184,9 +185,8 @@ class SQLiteTxn(Txn):
         if made is None:
             return False
         db = self.db
-        db.execute(sql("attach_staged_links"))
+        db.execute(sql("attach_staged_links"), (made.file,))
         self.attached.append(sql("detach_staged_links"))
-        db.deserialize(made.blob, name="staged_links")
         db.execute(sql("put_staged_links"))
         ix.add_edges(1, made.columns)
         self.s._rid = 1 + made.count
@@ -266,10 +266,10 @@ class SQLiteTxn(Txn):
         db = self.db
         for statement in self.rebuild.pop("entities", ()):  # a name is checked by the entities' index
             db.execute(statement)
-        if sql("detach_staged") not in self.attached:
-            db.execute(sql("attach_staged"))
-            self.attached.append(sql("detach_staged"))
-        db.deserialize(staged.blob, name="staged")
+        if sql("detach_staged") in self.attached:
+            raise StoreError("one staging of tracking records is written per transaction")
+        db.execute(sql("attach_staged"), (staged.file,))
+        self.attached.append(sql("detach_staged"))
         unstored = db.execute(sql("staged_unstored")).fetchone()
         if unstored is not None:
             line, name, eid = unstored

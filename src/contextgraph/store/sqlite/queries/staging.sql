@@ -1,4 +1,4 @@
--- Tracking records checked in another process and handed over as one serialised in-memory
+-- Tracking records checked in another process and handed over as one SQLite file, a staging
 -- database (see contextgraph.store.staged); the embedded store attaches it as `staged` and
 -- copies its rows in a statement each.
 
@@ -26,11 +26,16 @@ INSERT INTO staged_tracking (id, line, record, subject, date, body) VALUES (?, ?
 -- name: stage_name
 INSERT OR IGNORE INTO staged_names (entity, id, field) VALUES (?, ?, ?)
 
+-- name: staging_pragmas
+-- A staging file is written once, by one process, and thrown away after: no journal, no syncs.
+PRAGMA journal_mode = OFF;
+PRAGMA synchronous = OFF
+
 -- name: staged_bodies
 SELECT line, body FROM staged_tracking ORDER BY line
 
 -- name: attach_staged
-ATTACH ':memory:' AS staged
+ATTACH ? AS staged
 
 -- name: detach_staged
 DETACH staged
@@ -78,7 +83,7 @@ INSERT INTO staged_links (rid, type, src, dst, first_seen, last_seen, count, gra
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 
 -- name: attach_staged_links
-ATTACH ':memory:' AS staged_links
+ATTACH ? AS staged_links
 
 -- name: detach_staged_links
 DETACH staged_links
