@@ -209,3 +209,27 @@ def test_a_write_that_fails_ends_the_second_process(tmp_path: Path) -> None:
         with pytest.raises(OSError, match="disk full"):
             apply_batch(s, batch)
     assert multiprocessing.active_children() == []
+
+
+def test_an_import_ended_by_a_termination_leaves_no_staging_file(tmp_path: Path) -> None:
+    """``kill`` (SIGTERM) while a first load is under way: the import ends as on an error, and its
+    temporary folder goes with it."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    folder = folder_of(tmp_path / "in", children=1500)
+    env = {**os.environ, "TMPDIR": str(scratch)}
+    cmd = [sys.executable, "-m", "contextgraph", "import", str(folder), "--store", f"sqlite:///{tmp_path / 'a.db'}"]
+    run = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while not any(scratch.rglob("staged-*")) and run.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert run.poll() is None, "the import ended before its staging files were made"
+    run.send_signal(signal.SIGTERM)
+    assert run.wait(timeout=60) == 128 + signal.SIGTERM
+    assert list(scratch.iterdir()) == []

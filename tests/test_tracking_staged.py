@@ -217,17 +217,34 @@ def test_the_second_process_ends_when_the_first_is_gone_and_ignores_an_interrupt
     import signal
 
     from contextgraph.interchange import tracking_lines
-    from contextgraph.interchange.jsonl import staging_file
 
     folder = folder_of(tmp_path / "in", LINES * 2000)
-    staging = tracking_lines.start(folder / "tracking.jsonl", 64, 20, staging_file(tmp_path))
+    staging = tracking_lines.start(folder / "tracking.jsonl", 64, 20, tmp_path)
     assert staging is not None
     os.kill(staging.process.pid, signal.SIGINT)  # Ctrl-C reaches the whole process group
     staged = staging.result({}, lambda ids: {i: e.kind for i, e in ((e.id, e) for e in ENTITIES) if i in ids}, print)
     assert staged is not None and staged.count == len(RECORDS)
     assert "Traceback" not in capfd.readouterr().err
-    gone = tracking_lines.start(folder / "tracking.jsonl", 64, 20, staging_file(tmp_path))
+    gone = tracking_lines.start(folder / "tracking.jsonl", 64, 20, tmp_path)
     assert gone is not None
     gone.answer.close()  # as if the first process had died: the second's send fails, and it ends
     gone.process.join(timeout=60)
     assert not gone.process.is_alive()
+
+
+def test_records_that_cannot_be_staged_are_read_here(tmp_path: Path) -> None:
+    """The temporary folder full (files limited to a byte here): the second process reads every
+    record but cannot stage them, and the first reads the file itself, with nothing refused."""
+    import resource
+
+    folder = folder_of(tmp_path / "in", LINES)
+    here = read_folder(folder)
+    (tmp_path / "stage").mkdir()
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (1, hard))
+    try:
+        there = read_folder(folder, stage=tmp_path / "stage", stage_from=0)
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+    assert there.staged is None and there.tracking == here.tracking and there.where == here.where
+    assert multiprocessing.active_children() == []

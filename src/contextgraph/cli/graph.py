@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shlex
+import signal
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -69,24 +72,32 @@ def import_(
 
     # a new embedded store (and its access log) is made only once the folder has been read whole:
     # a folder refused leaves nothing behind; the staging files go when the import ends, whatever
-    # its end
+    # its end (a termination too; where no temporary folder can be made, nothing is staged)
     file = sqlite_file(store)
-    with tempfile.TemporaryDirectory(prefix="contextgraph-import-") as tmp:
-        scratch = Path(tmp)
-        batch = read(None) if file is not None and not file.exists() else None
-        with opened(store, lambda: access_log(store, create=True), create=True) as s:
-            if batch is None:
-                batch = read(lambda ids: {i: e.kind for i, e in s.get_many(ids).items()})
-            total = len(batch.entities) + len(batch.facts())
-            bar, tick = progress_bar(total, "importing")
-            try:
-                if bar:
-                    bar.start()
-                with acting(s, user, None, {"command": "import", "path": str(path)}):
-                    summary, merges = apply_batch(s, batch, progress=tick)
-            finally:
-                if bar:
-                    bar.stop()
+    batch = None
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(ended_as_exit(signal.SIGTERM, signal.SIGHUP))
+        scratch: Path | None = None
+        with contextlib.suppress(OSError):
+            scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="contextgraph-import-")))
+        try:
+            batch = read(None) if file is not None and not file.exists() else None
+            with opened(store, lambda: access_log(store, create=True), create=True) as s:
+                if batch is None:
+                    batch = read(lambda ids: {i: e.kind for i, e in s.get_many(ids).items()})
+                total = len(batch.entities) + len(batch.facts())
+                bar, tick = progress_bar(total, "importing")
+                try:
+                    if bar:
+                        bar.start()
+                    with acting(s, user, None, {"command": "import", "path": str(path)}):
+                        summary, merges = apply_batch(s, batch, progress=tick)
+                finally:
+                    if bar:
+                        bar.stop()
+        finally:
+            if batch is not None and batch.links is not None:
+                batch.links.stop()  # before its folder goes, whatever stopped the import
     out.print(
         f"imported {path}: {summary.entities_created} entities created, {summary.entities_updated} updated; "
         f"{summary.relationships_created} relationships created, {summary.relationships_updated} updated; "
@@ -98,6 +109,22 @@ def import_(
             else ""
         )
     )
+
+
+@contextlib.contextmanager
+def ended_as_exit(*signals: signal.Signals) -> Iterator[None]:
+    """Within the block, a termination by any of ``signals`` exits as an error would, so that
+    what the block made (temporary files) is cleaned up; as before, after it."""
+
+    def leave(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    before = {sig: signal.signal(sig, leave) for sig in signals}
+    try:
+        yield
+    finally:
+        for sig, handler in before.items():
+            signal.signal(sig, handler)
 
 
 def _admin_files(path: Path, folder: Path) -> None:

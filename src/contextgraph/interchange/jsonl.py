@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -249,13 +247,6 @@ def relationship_from_json(d: Any) -> Relationship:
     return Relationship(rtype, source, target, [a], props)
 
 
-def staging_file(folder: Path) -> Path:
-    """A new, empty file in ``folder`` for a staging database, named for no other."""
-    fd, name = tempfile.mkstemp(prefix="staged-", suffix=".db", dir=folder)
-    os.close(fd)
-    return Path(name)
-
-
 def read_folder(
     folder: Path,
     known_kinds: Callable[[Iterable[str]], dict[str, str]] | None = None,
@@ -294,7 +285,7 @@ def read_folder(
     staging = None
     least = tracking_lines.STAGE_FROM if stage_from is None else stage_from
     if stage is not None and tpath.exists() and tracking_lines.size_of(tpath) >= least:
-        staging = tracking_lines.start(tpath, most, max_problems, staging_file(stage))
+        staging = tracking_lines.start(tpath, most, max_problems, stage)
     links = None
     if stage is not None and stage_links and known_kinds is None:
         links = staged_links.start(
@@ -303,7 +294,7 @@ def read_folder(
             most,
             max_problems,
             relationship_from_json,
-            staging_file(stage),
+            stage,
             links_from,
         )
     problems: list[str] = []
@@ -337,7 +328,7 @@ def read_folder(
         _read_rest(folder, batch, kinds, known_kinds, progress, most, problem, links)
         if staging is not None:
             batch.staged = staging.result(kinds, known_kinds, problem)
-        elif tpath.exists():
+        if (staging is None or staging.unstaged) and tpath.exists():
             for n, t in tracking_lines.read_here(tpath, most, kinds, known_kinds, problem):
                 batch.tracking.append(t)
                 batch.where[t.id] = f"{tpath}:{n}"

@@ -33,7 +33,7 @@ import msgspec
 from ..memory import paused_gc
 from ..model import Assertion, Relationship
 from ..store.merge import merge_relationship
-from ..store.staged import LinkRows
+from ..store.staged import LinkRows, staging_file
 from . import typed
 from .lines import ALLOWED, InputError, check_links, open_lines, read_line, records
 
@@ -97,17 +97,18 @@ def start(
     most: int,
     max_problems: int,
     check: Callable[[Any], Relationship],
-    file: Path,
+    folder: Path,
     at_least: int = STAGE_FROM,
 ) -> LinkStaging | None:
     """Read ``path`` in a second process, which starts at once and writes the rows into a new
-    staging database at ``file`` (``check`` reads a line the quick reader declines:
+    staging database in ``folder`` (``check`` reads a line the quick reader declines:
     :func:`~.jsonl.relationship_from_json`); None for a file smaller than ``at_least`` bytes or
-    where processes cannot be forked."""
+    where processes cannot be forked or no file can be made (the first process then reads it)."""
     try:
         if path.stat().st_size < at_least:
             return None
         ctx = multiprocessing.get_context("fork")
+        file = staging_file(folder)
     except (OSError, ValueError):
         return None
     mine, theirs = ctx.Pipe()
@@ -136,6 +137,7 @@ def _stage(
 
     other.close()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # an interruption at the terminal is the first process's
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the first process ends this one so, at once
     found: list[str] = []
 
     def problem(msg: str) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import signal
+import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -18,7 +19,7 @@ from pathlib import Path
 
 from ..model.tracked import Tracked
 from ..model.tracking import TrackingError
-from ..store.staged import StagedTracking, Stager
+from ..store.staged import StagedTracking, Stager, staging_file
 from . import typed, typed_tracking
 from .lines import ENTITIES_FILE, InputError, ask_kinds, checked_line, open_lines
 
@@ -26,6 +27,10 @@ STAGE_FROM = 1_000_000
 """A tracking file of at least this many bytes (about 4,000 records) is read in a second process
 (see :func:`start`): past it, the tens of milliseconds the process takes to start are repaid."""
 
+
+UNSTAGED = "unstaged"
+"""The second process's answer when it read every record well but could not write the staging
+file (the temporary folder full, say): the first process then reads the file itself."""
 
 Name = tuple[int, str, str, str]
 """A name a record gives: (line, record kind, field, entity id)."""
@@ -96,6 +101,8 @@ class Staging:
 
     def __init__(self, process: BaseProcess, answer: Connection, path: Path):
         self.process, self.answer, self.path = process, answer, path
+        self.unstaged = False
+        """Whether the records could not be staged, to be read in this process instead."""
 
     def result(
         self,
@@ -112,6 +119,9 @@ class Staging:
             found, names, allowed, staged = [], [], {}, None
         finally:
             self.stop()
+        if staged == UNSTAGED and not found:
+            self.unstaged = True
+            return None
         if staged is None and not found:  # never a file read as holding nothing
             found = [f"{self.path}: could not be read (the reading process stopped)"]
         for m in found:
@@ -133,13 +143,14 @@ class Staging:
         self.process.join()
 
 
-def start(path: Path, most: int, max_problems: int, file: Path) -> Staging | None:
+def start(path: Path, most: int, max_problems: int, folder: Path) -> Staging | None:
     """Read and stage ``path`` in a second process, which starts at once, writes the records into
-    a new staging database at ``file`` and leaves the names to be checked by this one once it
-    knows the folder's kinds; None where processes cannot be forked."""
+    a new staging database in ``folder`` and leaves the names to be checked by this one once it
+    knows the folder's kinds; None where processes cannot be forked or no file can be made."""
     try:
         ctx = multiprocessing.get_context("fork")
-    except ValueError:
+        file = staging_file(folder)
+    except (OSError, ValueError):
         return None
     answer, send = ctx.Pipe(duplex=False)
     process = ctx.Process(target=_stage, args=(send, answer, path, most, max_problems, file), daemon=True)
@@ -157,10 +168,11 @@ def _stage(send: Connection, theirs: Connection, path: Path, most: int, max_prob
     and this one ends; an interruption at the terminal is the first process's to act on."""
     theirs.close()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the first process ends this one so, at once
     found: list[str] = []
     names: list[Name] = []
     allowed: dict[tuple[str, str], frozenset[str]] = {}
-    answer: tuple[list[str], list[Name], dict[tuple[str, str], frozenset[str]], StagedTracking | None]
+    answer: tuple[list[str], list[Name], dict[tuple[str, str], frozenset[str]], StagedTracking | str | None]
 
     def problem(msg: str) -> None:
         found.append(msg)
@@ -177,7 +189,13 @@ def _stage(send: Connection, theirs: Connection, path: Path, most: int, max_prob
                 allow((record, name), ok)
             if not found:
                 stager.add(n, t)
-        answer = (found, names, allowed, None if found else stager.finish(str(path), str(file)))
+        staged: StagedTracking | str | None = None
+        if not found:
+            try:
+                staged = stager.finish(str(path), str(file))
+            except (sqlite3.Error, OSError):  # nowhere to stage them: the first process reads them
+                staged = UNSTAGED
+        answer = (found, names, allowed, staged)
     except InputError as e:  # the file could not be opened, or too many problems
         answer = (e.problems, [], {}, None)
     except Exception as e:  # any failure is told to the first process, which stops

@@ -12,10 +12,13 @@ each (:meth:`SQLiteTxn.put_staged_tracking`); any other store reads them back as
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import closing
 from dataclasses import dataclass
+from pathlib import Path
 
 import orjson
 
@@ -23,9 +26,21 @@ from ..model import Relationship
 from ..model.tracked import Tracked
 
 
+def staging_file(folder: Path) -> Path:
+    """A new, empty file in ``folder`` for a staging database, named for no other (readable and
+    writable by its owner only).
+
+    >>> staging_file(Path(tempfile.mkdtemp())).name.startswith("staged-")
+    True
+    """
+    fd, name = tempfile.mkstemp(prefix="staged-", suffix=".db", dir=folder)
+    os.close(fd)
+    return Path(name)
+
+
 @dataclass(frozen=True)
 class StagedTracking:
-    """Checked tracking records, serialised: what a write needs to know of them besides."""
+    """Checked tracking records, staged in a file: what a write needs to know of them besides."""
 
     file: str
     """The staging database's file."""
