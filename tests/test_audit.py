@@ -404,7 +404,9 @@ def _killed(args: list[str], url: str, log: Path, seed: int, took: float) -> tup
     """Run the command and SIGKILL it at a moment drawn by ``seed`` (see :data:`KILL_SEEDS`):
     where it was killed, and whether it had already finished."""
     rnd = random.Random(seed)
-    env = {**os.environ, "NO_COLOR": "1"}
+    scratch = log.parent / f"tmp-{seed}"  # what a process killed outright cannot clean up stays here
+    scratch.mkdir(exist_ok=True)
+    env = {**os.environ, "NO_COLOR": "1", "TMPDIR": str(scratch)}
     cmd = [sys.executable, "-m", "contextgraph", *args, "--store", url]
     p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     start = time.monotonic()
