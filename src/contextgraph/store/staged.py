@@ -30,7 +30,8 @@ def staging_file(folder: Path) -> Path:
     """A new, empty file in ``folder`` for a staging database, named for no other (readable and
     writable by its owner only).
 
-    >>> staging_file(Path(tempfile.mkdtemp())).name.startswith("staged-")
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     staging_file(Path(tmp)).name.startswith("staged-")
     True
     """
     fd, name = tempfile.mkstemp(prefix="staged-", suffix=".db", dir=folder)
@@ -67,12 +68,12 @@ class Stager:
     """Gathers checked records for a :class:`StagedTracking`.
 
     >>> from contextgraph.model.tracked import Tracked
-    >>> import tempfile
     >>> s = Stager()
     >>> t = Tracked.made("r1", "missing_episode", "c1", "2024-03-01", "n1", "tracker", None, None, {})
     >>> s.add(4, t)
-    >>> staged = s.finish("tracking.jsonl", tempfile.mkdtemp() + "/staged.db")
-    >>> staged.count, staged.involves, [(at, r.id) for at, r in staged.read()]
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     staged = s.finish("tracking.jsonl", tmp + "/staged.db")
+    ...     staged.count, staged.involves, [(at, r.id) for at, r in staged.read()]
     (1, ('c1',), [('tracking.jsonl:4', 'r1')])
     """
 
