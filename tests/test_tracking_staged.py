@@ -60,6 +60,9 @@ def read_both(folder: Path, known: Store | None = None) -> tuple[object, object]
             )
         except InputError as e:
             out.append(e.problems)
+    staged = getattr(out[1], "staged", None)
+    if staged is not None:
+        assert staged.written()  # the second process goes on to write the staging file, and ends
     assert multiprocessing.active_children() == []  # the second process has ended either way
     return out[0], out[1]
 
@@ -232,11 +235,13 @@ def test_the_second_process_ends_when_the_first_is_gone_and_ignores_an_interrupt
     assert not gone.process.is_alive()
 
 
-def test_records_that_cannot_be_staged_are_read_here(tmp_path: Path) -> None:
+def test_records_that_cannot_be_staged_are_read_here(store: Store, tmp_path: Path) -> None:
     """The temporary folder full (files limited to a byte here): the second process reads every
-    record but cannot stage them, and the first reads the file itself, with nothing refused."""
+    record but cannot stage them, and the first reads the file itself when it writes them, with
+    nothing refused."""
     import resource
 
+    store.upsert(ENTITIES, RELATIONSHIPS)
     folder = folder_of(tmp_path / "in", LINES)
     here = read_folder(folder)
     (tmp_path / "stage").mkdir()
@@ -244,7 +249,24 @@ def test_records_that_cannot_be_staged_are_read_here(tmp_path: Path) -> None:
     resource.setrlimit(resource.RLIMIT_FSIZE, (1, hard))
     try:
         there = read_folder(folder, stage=tmp_path / "stage", stage_from=0)
+        assert there.staged is not None and not there.staged.written()
     finally:
         resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
-    assert there.staged is None and there.tracking == here.tracking and there.where == here.where
     assert multiprocessing.active_children() == []
+    assert there.staged.read() == [(here.where[t.id], t) for t in here.tracking]
+    apply_batch(store, there)
+    assert {t.id: t for t in store.iter_tracking()} == {t.id: t for t in here.tracking}
+
+
+def test_records_changed_before_they_are_read_again_are_refused(store: Store, tmp_path: Path) -> None:
+    """Not staged, and read again at the write: a line changed since the first reading is
+    refused with its line, and nothing is written."""
+    store.upsert(ENTITIES, RELATIONSHIPS)
+    folder = folder_of(tmp_path / "in", LINES)
+    there = read_folder(folder, stage=tmp_path, stage_from=0)
+    assert there.staged is not None
+    there.staged.stop()  # as if the staging file could not be written
+    (folder / "tracking.jsonl").write_text("\n".join([*LINES, "{changed"]) + "\n")
+    with pytest.raises(InputError, match=rf"tracking\.jsonl:{len(LINES) + 1}: not valid JSON .*changed while"):
+        apply_batch(store, there)
+    assert list(store.iter_tracking()) == []

@@ -96,8 +96,8 @@ def import_(
                     if bar:
                         bar.stop()
         finally:
-            if batch is not None and batch.links is not None:
-                batch.links.stop()  # before its folder goes, whatever stopped the import
+            if batch is not None:
+                batch.stop()  # before its folder goes, whatever stopped the import
     out.print(
         f"imported {path}: {summary.entities_created} entities created, {summary.entities_updated} updated; "
         f"{summary.relationships_created} relationships created, {summary.relationships_updated} updated; "

@@ -85,6 +85,13 @@ class Batch:
         """The relationships to write: read here, or staged."""
         return self.links if self.links is not None else self.relationships
 
+    def stop(self) -> None:
+        """End the second processes still staging what was read (once it is written, or the
+        write has failed): before their staging folder is removed."""
+        for staged in (self.links, self.staged):
+            if staged is not None:
+                staged.stop()
+
 
 def _opt_str(d: dict[str, Any], key: str) -> str | None:
     v = d.get(key)
@@ -328,22 +335,23 @@ def read_folder(
         _read_rest(folder, batch, kinds, known_kinds, progress, most, problem, links)
         if staging is not None:
             batch.staged = staging.result(kinds, known_kinds, problem)
-        if (staging is None or staging.unstaged) and tpath.exists():
+        elif tpath.exists():
             for n, t in tracking_lines.read_here(tpath, most, kinds, known_kinds, problem):
                 batch.tracking.append(t)
                 batch.where[t.id] = f"{tpath}:{n}"
     except BaseException:
-        if links is not None:
-            links.stop()
+        _stop(links, staging)
         raise
-    finally:
-        if staging is not None:
-            staging.stop()
     if problems:
-        if links is not None:
-            links.stop()
+        _stop(links, staging)
         raise InputError(problems)
     return batch
+
+
+def _stop(links: staged_links.LinkStaging | None, staging: tracking_lines.Staging | None) -> None:
+    for second in (links, staging):
+        if second is not None:
+            second.stop()
 
 
 def _read_rest(
@@ -436,8 +444,7 @@ def apply_batch(store: Store, batch: Batch, progress: Callable[[int], None] | No
     try:
         summary = store.upsert(batch.entities, batch.facts(), progress=progress, tracking=tracking)
     finally:
-        if batch.links is not None:  # the second process making their rows ends, written or not
-            batch.links.stop()
+        batch.stop()  # the second processes staging what was read end, written or not
     applied = 0
     for j in batch.judgements:
         same = store.canonical_id(j.a) == store.canonical_id(j.b)

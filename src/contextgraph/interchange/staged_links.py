@@ -20,6 +20,7 @@ either way to the same rows and index.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import multiprocessing
 import signal
 from collections.abc import Callable
@@ -29,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import msgspec
+import orjson
 
 from ..memory import paused_gc
 from ..model import Assertion, Relationship
@@ -59,8 +61,11 @@ class LinkStaging:
         its problems go to ``problem``. How many relationships were read, or None if the second
         process could not answer (the file is then to be read here)."""
         try:
-            self.conn.send((list(kinds), list(kinds.values())))
+            self.conn.send(kinds_digest(kinds))  # the second process has mostly guessed them right
             got = self.conn.recv()
+            if got == _SEND_KINDS:
+                self.conn.send((list(kinds), list(kinds.values())))
+                got = self.conn.recv()
         except (EOFError, OSError):
             got = None
         if not isinstance(got, tuple):  # the second process failed, and said why or nothing
@@ -152,9 +157,15 @@ def _stage(
             if raw is not None:  # checked against the kinds the entities file gives
                 guess = _kinds_guessed(entities)
                 made = _plain_rows(raw, guess, list(guess), path, most, check)
-            ids, kind_list = conn.recv()  # the kinds the first process read, with every check of its own
-            kinds = dict(zip(ids, kind_list, strict=True))
-            if guess is None or list(guess.items()) != list(kinds.items()):
+            # the kinds the first process read, with every check of its own: only their digest
+            # when the guess holds, else asked for in full
+            told = conn.recv()
+            if guess is not None and told == kinds_digest(guess):
+                kinds, ids = guess, list(guess)
+            else:
+                conn.send(_SEND_KINDS)
+                ids, kind_list = conn.recv()
+                kinds = dict(zip(ids, kind_list, strict=True))
                 made = None
                 if raw is not None:
                     made = _plain_rows(raw, kinds, ids, path, most, check)
@@ -178,6 +189,22 @@ def _stage(
             conn.send(f"{type(e).__name__}: {e}")
     finally:
         conn.close()
+
+
+_SEND_KINDS = "send the kinds"
+"""The second process's answer to a digest of kinds that its guess does not match."""
+
+
+def kinds_digest(kinds: dict[str, str]) -> bytes:
+    """A digest of the entities' ids and kinds, in their order: what crosses the pipe when the
+    second process's guess is right, instead of every id.
+
+    >>> kinds_digest({"c-1": "child", "l-1": "location"}) == kinds_digest({"c-1": "child", "l-1": "location"})
+    True
+    >>> kinds_digest({"c-1": "child", "l-1": "location"}) == kinds_digest({"l-1": "location", "c-1": "child"})
+    False
+    """
+    return hashlib.blake2b(orjson.dumps([list(kinds), list(kinds.values())]), digest_size=32).digest()
 
 
 class _Named(msgspec.Struct):

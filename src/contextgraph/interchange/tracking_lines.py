@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import multiprocessing
 import signal
-import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -28,9 +27,10 @@ STAGE_FROM = 1_000_000
 (see :func:`start`): past it, the tens of milliseconds the process takes to start are repaid."""
 
 
-UNSTAGED = "unstaged"
-"""The second process's answer when it read every record well but could not write the staging
-file (the temporary folder full, say): the first process then reads the file itself."""
+WRITTEN, UNSTAGED = "written", "unstaged"
+"""The second process's last word: the staging file holds the records; or it read every record
+well but could not write the file (the temporary folder full, say), and the first process reads
+the records itself when it writes them."""
 
 Name = tuple[int, str, str, str]
 """A name a record gives: (line, record kind, field, entity id)."""
@@ -99,10 +99,9 @@ def read_here(
 class Staging:
     """A tracking file being read and staged in a second process (see :func:`start`)."""
 
-    def __init__(self, process: BaseProcess, answer: Connection, path: Path):
-        self.process, self.answer, self.path = process, answer, path
-        self.unstaged = False
-        """Whether the records could not be staged, to be read in this process instead."""
+    def __init__(self, process: BaseProcess, answer: Connection, path: Path, most: int, file: Path):
+        self.process, self.answer, self.path, self.most, self.file = process, answer, path, most, file
+        self._written: bool | None = None
 
     def result(
         self,
@@ -110,20 +109,18 @@ class Staging:
         known_kinds: Callable[[Iterable[str]], dict[str, str]] | None,
         problem: Callable[[str], None],
     ) -> StagedTracking | None:
-        """Wait for the second process; its problems, then those of the names it read (checked
-        here against ``kinds`` and the store), go to ``problem``. The staged records, or None if
-        the second process found any problem."""
+        """Wait for the second process to read the file; its problems, then those of the names it
+        read (checked here against ``kinds`` and the store), go to ``problem``. The staged
+        records, or None if the second process found any problem. The second process goes on
+        to write the staging file meanwhile (:attr:`StagedTracking.written` waits for it)."""
         try:
-            found, names, allowed, staged = self.answer.recv()
+            found, names, allowed, summary = self.answer.recv()
         except (EOFError, OSError):
-            found, names, allowed, staged = [], [], {}, None
-        finally:
-            self.stop()
-        if staged == UNSTAGED and not found:
-            self.unstaged = True
-            return None
-        if staged is None and not found:  # never a file read as holding nothing
+            found, names, allowed, summary = [], [], {}, None
+        if summary is None and not found:  # never a file read as holding nothing
             found = [f"{self.path}: could not be read (the reading process stopped)"]
+        if found:
+            self.stop()
         for m in found:
             problem(m)
         ask_kinds(kinds, (eid for _, _, _, eid in names), known_kinds)
@@ -133,7 +130,38 @@ class Staging:
             ok = allowed[record, name]
             if kind is None or (ok and kind not in ok):
                 problem(name_problem(self.path, n, record, name, eid, ok, kind) or "")
-        return staged if not found else None
+        if found:
+            return None
+        count, involves = summary
+        return StagedTracking(
+            str(self.file), count, involves, str(self.path), written=self.written, again=self.again, stop=self.stop
+        )
+
+    def written(self) -> bool:
+        """Wait for the staging file: whether it holds the records (the second process has ended)."""
+        if self._written is None:
+            try:
+                said = self.answer.recv()
+            except (EOFError, OSError):
+                said = None
+            finally:
+                self.stop()
+            self._written = said == WRITTEN
+        return self._written
+
+    def again(self) -> list[tuple[str, Tracked]]:
+        """The records read here, as the staging file would give them: a repeated id's last line
+        only, in the order of the lines. The second process found no problem: one found now is
+        a change to the file since, and is raised."""
+
+        def changed(msg: str) -> None:
+            raise InputError([f"{msg} (the file changed while it was imported)"])
+
+        latest: dict[str, tuple[int, Tracked]] = {}
+        for n, t in tracked_lines(self.path, self.most, changed):
+            latest.pop(t.id, None)
+            latest[t.id] = (n, t)
+        return [(f"{self.path}:{n}", t) for n, t in latest.values()]
 
     def stop(self) -> None:
         """End the second process, whatever it is doing."""
@@ -156,13 +184,18 @@ def start(path: Path, most: int, max_problems: int, folder: Path) -> Staging | N
     process = ctx.Process(target=_stage, args=(send, answer, path, most, max_problems, file), daemon=True)
     process.start()
     send.close()
-    return Staging(process, answer, path)
+    return Staging(process, answer, path, most, file)
+
+
+Summary = tuple[int, tuple[str, ...]]
+"""How many records were staged, and every entity they name (:meth:`Stager.summary`)."""
 
 
 def _stage(send: Connection, theirs: Connection, path: Path, most: int, max_problems: int, file: Path) -> None:
     """The second process: every record read, checked field by field and staged; sends the
     problems, every name as (line, record kind, field, entity id), the kinds each (record
-    kind, field) allows, and the staged records (None if there was a problem).
+    kind, field) allows, and what was staged (None if there was a problem); then, when there
+    was none, writes the staging file and says whether it could (:data:`WRITTEN`).
 
     It holds no end of the pipe but its own, so that if the first process dies the send fails
     and this one ends; an interruption at the terminal is the first process's to act on."""
@@ -172,15 +205,15 @@ def _stage(send: Connection, theirs: Connection, path: Path, most: int, max_prob
     found: list[str] = []
     names: list[Name] = []
     allowed: dict[tuple[str, str], frozenset[str]] = {}
-    answer: tuple[list[str], list[Name], dict[tuple[str, str], frozenset[str]], StagedTracking | str | None]
+    answer: tuple[list[str], list[Name], dict[tuple[str, str], frozenset[str]], Summary | None]
 
     def problem(msg: str) -> None:
         found.append(msg)
         if len(found) >= max_problems:
             raise InputError(found)
 
+    stager = Stager()
     try:
-        stager = Stager()
         add, allow = names.append, allowed.setdefault
         for n, t in tracked_lines(path, most, problem):
             record = t.record
@@ -189,19 +222,20 @@ def _stage(send: Connection, theirs: Connection, path: Path, most: int, max_prob
                 allow((record, name), ok)
             if not found:
                 stager.add(n, t)
-        staged: StagedTracking | str | None = None
-        if not found:
-            try:
-                staged = stager.finish(str(path), str(file))
-            except (sqlite3.Error, OSError):  # nowhere to stage them: the first process reads them
-                staged = UNSTAGED
-        answer = (found, names, allowed, staged)
+        answer = (found, names, allowed, None if found else stager.summary())
     except InputError as e:  # the file could not be opened, or too many problems
         answer = (e.problems, [], {}, None)
     except Exception as e:  # any failure is told to the first process, which stops
         answer = ([*found, f"{path}: could not be read ({type(e).__name__}: {e})"], [], {}, None)
     try:
         send.send(answer)
+        if answer[3] is not None:
+            try:
+                stager.write(str(file))
+                said = WRITTEN
+            except Exception:  # nowhere to stage them (sqlite3.Error, OSError): the first process reads them
+                said = UNSTAGED
+            send.send(said)
     except OSError:
         pass  # the first process is gone: nothing is waiting for this
     finally:

@@ -339,7 +339,7 @@ class Store(ABC):
         found: set[str] = set()
         for i in range(0, len(ids), self.batch_size):
             chunk = ids[i : i + self.batch_size]
-            found |= set(self.read(lambda tx, c=chunk: tx.entities(c)))  # type: ignore[misc]
+            found |= set(self.read(lambda tx, c=chunk: tx.kinds(c)))  # type: ignore[misc]
         return found
 
     def _logged(self, about: WriteAbout, run: Callable[[], T]) -> T:

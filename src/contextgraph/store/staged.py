@@ -17,13 +17,14 @@ import sqlite3
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import orjson
 
 from ..model import Relationship
 from ..model.tracked import Tracked
+from .errors import StoreError
 
 
 def staging_file(folder: Path) -> Path:
@@ -39,9 +40,20 @@ def staging_file(folder: Path) -> Path:
     return Path(name)
 
 
+def _held() -> bool:
+    return True
+
+
+def _none() -> None:
+    return None
+
+
 @dataclass(frozen=True)
 class StagedTracking:
-    """Checked tracking records, staged in a file: what a write needs to know of them besides."""
+    """Checked tracking records, staged in a file: what a write needs to know of them besides.
+
+    The file may still be being written by the process that read them when the write begins:
+    :attr:`written` waits for it."""
 
     file: str
     """The staging database's file."""
@@ -51,6 +63,13 @@ class StagedTracking:
     """Every entity the records name, each once."""
     path: str
     """The file they were read from, to name a record's line in a message."""
+    written: Callable[[], bool] = field(default=_held, compare=False, repr=False)
+    """Waits until the file is written; whether it holds the records (when not, :attr:`again`
+    reads them where the write is made)."""
+    again: Callable[[], list[tuple[str, Tracked]]] | None = field(default=None, compare=False, repr=False)
+    """The records with their file and line, read again from :attr:`path`."""
+    stop: Callable[[], None] = field(default=_none, compare=False, repr=False)
+    """Ends the process writing the file, whatever it is doing (once the write is done or has failed)."""
 
     def __len__(self) -> int:
         return self.count
@@ -59,6 +78,10 @@ class StagedTracking:
         """Each record with its file and line, in the order of their lines."""
         from .sqlite.sql import sql  # not at the top: the embedded store's package imports this one
 
+        if not self.written():
+            if self.again is None:
+                raise StoreError(f"{self.path}: the staged tracking records were not written; nothing was changed")
+            return self.again()
         with closing(sqlite3.connect(self.file)) as db:
             rows = db.execute(sql("staged_bodies")).fetchall()
         return [(f"{self.path}:{line}", Tracked.from_stored(orjson.loads(body))) for line, body in rows]
@@ -71,6 +94,8 @@ class Stager:
     >>> s = Stager()
     >>> t = Tracked.made("r1", "missing_episode", "c1", "2024-03-01", "n1", "tracker", None, None, {})
     >>> s.add(4, t)
+    >>> s.summary()
+    (1, ('c1',))
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     staged = s.finish("tracking.jsonl", tmp + "/staged.db")
     ...     staged.count, staged.involves, [(at, r.id) for at, r in staged.read()]
@@ -90,9 +115,12 @@ class Stager:
             named.setdefault(eid, name)
         self._names[t.id] = named
 
-    def finish(self, path: str, file: str) -> StagedTracking:
-        """The records written into a new staging database at ``file`` (``path``: the file they
-        were read from)."""
+    def summary(self) -> tuple[int, tuple[str, ...]]:
+        """How many records, and every entity they name, each once (see :class:`StagedTracking`)."""
+        return len(self._rows), tuple(dict.fromkeys(e for es in self._names.values() for e in es))
+
+    def write(self, file: str) -> None:
+        """The records written into a new staging database at ``file``."""
         from .sqlite.sql import sql
 
         db = sqlite3.connect(file)
@@ -105,8 +133,12 @@ class Stager:
             db.commit()
         finally:
             db.close()
-        involves = tuple(dict.fromkeys(e for es in self._names.values() for e in es))
-        return StagedTracking(file, len(self._rows), involves, path)
+
+    def finish(self, path: str, file: str) -> StagedTracking:
+        """The records written into a new staging database at ``file`` (``path``: the file they
+        were read from)."""
+        self.write(file)
+        return StagedTracking(file, *self.summary(), path)
 
 
 def named_in(tracking: Sequence[Tracked] | StagedTracking) -> Iterable[str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from array import array
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import NamedTuple
 
 import orjson
@@ -82,6 +82,23 @@ Plain = tuple[str, str | None, str | None, str | None]
 grading) — what most lines of a large load are, kept without building the record."""
 
 
+Summary = tuple[str | None, str | None, int, str | None, str]
+"""A row's first and last seen, count, grading and statements."""
+
+
+def _summary(r: Relationship, said: dict[tuple[str | None, ...], str]) -> Summary:
+    """A relationship's row values (first and last seen, count, grading, statements), a statement
+    of its own ends encoded once (``said`` keeps the encodings)."""
+    a = r.assertions[0]
+    if len(r.assertions) == 1 and a.subject == r.source and a.object == r.target:
+        key = a[:3]
+        body = said.get(key)
+        if body is None:
+            body = said[key] = orjson.dumps([key]).decode()
+        return a.date, a.date, 1, a.grading, body
+    return summary_of(r)
+
+
 def keyed_rows(
     fresh: Mapping[int, Relationship | Plain], start: int, said: dict[tuple[str | None, ...], str] | None = None
 ) -> tuple[list[Row], Columns]:
@@ -98,62 +115,94 @@ def keyed_rows(
     """
     said = {} if said is None else said
     rows: list[Row] = []
-    cols = Columns(bytearray(), array("i"), array("i"), array("i"), array("i"), array("i"), bytearray())
-    ct, cs, cd, cf, cl, cc, cg = (c.append for c in cols)
     add = rows.append
-    days = DAYS
+    cols, column = _columns()
     rid = start
     for k, r in fresh.items():
-        t, s, d = k >> 56, (k >> 28) & MASK, k & MASK
         if r.__class__ is tuple:
             rtype, ref, first, grading = r
-            last = first
-            count = 1
             key = (ref, first, grading)
             body = said.get(key)
             if body is None:
                 body = said[key] = orjson.dumps([key]).decode()
-            props = "{}"
+            last, count, props = first, 1, "{}"
         else:
             assert isinstance(r, Relationship)
-            rtype, asr, props = r.type, r.assertions, dumps(r.properties)
-            a = asr[0]
-            if len(asr) == 1 and a.subject == r.source and a.object == r.target:
-                first = last = a.date
-                grading = a.grading
-                count = 1
-                key = a[:3]
-                body = said.get(key)
-                if body is None:
-                    body = said[key] = orjson.dumps([key]).decode()
-            else:
-                first, last, count, grading, body = summary_of(r)
-        add((rid, rtype, s, d, first, last, count, grading, body, props))
+            rtype, props = r.type, dumps(r.properties)
+            first, last, count, grading, body = _summary(r, said)
+        add((rid, rtype, (k >> 28) & MASK, k & MASK, first, last, count, grading, body, props))
+        column(k, first, last, count, grading)
         rid += 1
-        ct(t)
-        cs(s)
-        cd(d)
+    if len(said) > 100_000:
+        said.clear()
+    return rows, cols
+
+
+def _columns() -> tuple[Columns, Callable[[int, str | None, str | None, int, str | None], None]]:
+    """New, empty index columns, and what appends an edge to them (its key, first and last seen,
+    count and grading)."""
+    cols = Columns(bytearray(), array("i"), array("i"), array("i"), array("i"), array("i"), bytearray())
+    ct, cs, cd, cf, cl, cc, cg = (c.append for c in cols)
+    days = DAYS
+
+    def column(k: int, first: str | None, last: str | None, count: int, grading: str | None) -> None:
+        ct(k >> 56)
+        cs((k >> 28) & MASK)
+        cd(k & MASK)
         f = days.get(first)
         cf(day_number(first) if f is None else f)
         f = days.get(last)
         cl(day_number(last) if f is None else f)
         cc(count)
         cg(grade_code(grading))
-    if len(said) > 100_000:
-        said.clear()
-    return rows, cols
+
+    return cols, column
 
 
 def staged_rows(fresh: Mapping[int, Relationship | Plain], file: str) -> LinkRows:
     """The rows of new relationships by edge key, numbered from 1, written into a new staging
-    database at ``file``."""
-    rows, cols = keyed_rows(fresh, 1)
+    database at ``file``: a :data:`Plain` one as its key, date, grading and statement, any other
+    with every value but its type and ends (which its key gives); the copy into the store fills
+    in the rest (``put_staged_links``), so that the store's rows are those :func:`keyed_rows` makes.
+
+    >>> import tempfile
+    >>> from contextgraph.model import Assertion
+    >>> k = (TYPE_CODE["SEEN_AT"] << 56) | (1 << 28) | 2
+    >>> r = Relationship("SEEN_AT", "c-1", "l-1", [Assertion("n1", "2024-01-02", "1B P", "c-2", "l-1")])
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     staged_rows({k: ("SEEN_AT", "n1", "2024-01-02", "1B P"), k + 1: r}, tmp + "/links.db").count
+    2
+    """
+    said: dict[tuple[str | None, ...], str] = {}
+    plain: list[Row] = []
+    full: list[Row] = []
+    add_plain, add_full = plain.append, full.append
+    cols, column = _columns()
+    rid = 1
+    for k, r in fresh.items():
+        if r.__class__ is tuple:
+            _, ref, first, grading = r
+            key = (ref, first, grading)
+            body = said.get(key)
+            if body is None:
+                body = said[key] = orjson.dumps([key]).decode()
+            add_plain((rid, k, first, grading, body))
+            column(k, first, first, 1, grading)
+        else:
+            assert isinstance(r, Relationship)
+            first, last, count, grading, body = _summary(r, said)
+            add_full((rid, k, first, last, count, grading, body, dumps(r.properties)))
+            column(k, first, last, count, grading)
+        rid += 1
     db = sqlite3.connect(file)
     try:
         db.executescript(sql("staging_pragmas"))
         db.execute(sql("staged_links_table"))
-        db.executemany(sql("stage_link"), rows)
+        db.execute(sql("staged_types_table"))
+        db.executemany(sql("stage_type"), TYPE_CODE.items())
+        db.executemany(sql("stage_plain_link"), plain)
+        db.executemany(sql("stage_link"), full)
         db.commit()
     finally:
         db.close()
-    return LinkRows(file, cols, len(rows))
+    return LinkRows(file, cols, rid - 1)

@@ -61,6 +61,8 @@ class SQLiteStore(Store):
         self._db = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
         try:
             self._db.executescript(sql("settings"))
+            if self._first_load:
+                self._db.execute(sql("page_size"))
             self._db.execute(sql("first_load" if self._first_load else "write_ahead")).fetchall()
             self._migrate()
         except sqlite3.DatabaseError as e:  # a file that is not a database, or a damaged one

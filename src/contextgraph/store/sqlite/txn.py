@@ -15,7 +15,7 @@ from ..errors import StoreError
 from ..types import RECORD_TABLES, Key, Named, WriteSummary
 from .codec import BULK_ROWS, KIND_CODE, TYPE_CODE, dumps, entity_row, relationship_of_row, summary_of, trim
 from .index import edge_key
-from .rows import keyed_rows
+from .rows import MASK, keyed_rows
 from .sql import sql, values
 
 if TYPE_CHECKING:
@@ -187,7 +187,7 @@ class SQLiteTxn(Txn):
         db = self.db
         db.execute(sql("attach_staged_links"), (made.file,))
         self.attached.append(sql("detach_staged_links"))
-        db.execute(sql("put_staged_links"))
+        db.execute(sql("put_staged_links"), {"mask": MASK})
         ix.add_edges(1, made.columns)
         self.s._rid = 1 + made.count
         s.relationships_created += made.count
@@ -263,6 +263,9 @@ class SQLiteTxn(Txn):
     def put_staged_tracking(self, staged: StagedTracking) -> None:
         """The staged rows attached and copied in a statement each; detached when the
         transaction ends (SQLite keeps an attached database until then)."""
+        if not staged.written():  # not staged after all: read where the write is made
+            super().put_staged_tracking(staged)
+            return
         db = self.db
         for statement in self.rebuild.pop("entities", ()):  # a name is checked by the entities' index
             db.execute(statement)
