@@ -156,7 +156,7 @@ def _stage(
             made = guess = None
             if raw is not None:  # checked against the kinds the entities file gives
                 guess = _kinds_guessed(entities)
-                made = _plain_rows(raw, guess, list(guess), path, most, check)
+                made = _checked(raw, guess, path, most, check)
             # the kinds the first process read, with every check of its own: only their digest
             # when the guess holds, else asked for in full
             told = conn.recv()
@@ -168,11 +168,12 @@ def _stage(
                 kinds = dict(zip(ids, kind_list, strict=True))
                 made = None
                 if raw is not None:
-                    made = _plain_rows(raw, kinds, ids, path, most, check)
-            if made is not None:
-                count, fresh = made
+                    made = _checked(raw, kinds, path, most, check)
+            if made is not None:  # answered at once; grouped and made into rows after
+                count, checked = made
                 conn.send(([], count))
-                conn.send(staged_rows(fresh, str(file)))
+                del raw
+                conn.send(staged_rows(_grouped(checked, ids), str(file)))
                 return
             # a line the quick reading cannot take: read again line by line, its problems named
             try:  # (a file that cannot be read raises here, and the first process reads it and says why)
@@ -250,26 +251,47 @@ def _lines(path: Path) -> list[bytes] | None:
     return lines
 
 
-def _plain_rows(
-    raw: list[bytes],
-    kinds: dict[str, str],
-    ids: list[str],
-    path: Path,
-    most: int,
-    check: Callable[[Any], Relationship],
-) -> tuple[int, dict[int, Relationship | Plain]] | None:
-    """The relationships of the lines by edge key, as :func:`~contextgraph.store.sqlite.rows.by_key`
-    groups them (a line of one statement by its own ends and no properties kept as a
-    :data:`~contextgraph.store.sqlite.rows.Plain`), and how many were read; None at the first
-    line with a problem."""
+def _checked(
+    raw: list[bytes], kinds: dict[str, str], path: Path, most: int, check: Callable[[Any], Relationship]
+) -> tuple[int, list[typed.Plain | Relationship]] | None:
+    """How many relationships the lines hold, and each one checked against ``kinds``: a line of
+    one statement, no properties, as the quick reader's values (:data:`~.typed.Plain`), any other
+    as the store keys it; None at the first line with a problem (the lines are then read again,
+    and each problem named)."""
+    from ..store.sqlite.rows import stored_form
+
+    get, allowed, plain, decode = kinds.get, ALLOWED, typed.plain, typed.decoded_line
+    out: list[typed.Plain | Relationship] = []
+    keep = out.append
+    for n, line in enumerate(raw, 1):
+        x = decode(line)
+        p = None if x is None or x.properties else plain(x)
+        if p is not None:
+            if (p[0], get(p[1]), get(p[2])) not in allowed:
+                return None
+            keep(p)
+            continue
+        got = (typed.relationship(line) if x is not None else None) or read_line(line, path, n, most, check)
+        if got is None:
+            continue
+        if isinstance(got, str) or (got.type, get(got.source), get(got.target)) not in allowed:
+            return None
+        keep(stored_form(got))
+    return len(out), out
+
+
+def _grouped(checked: list[typed.Plain | Relationship], ids: list[str]) -> dict[int, Relationship | Plain]:
+    """The checked relationships by edge key, as :func:`~contextgraph.store.sqlite.rows.by_key`
+    groups them, the entities numbered 1, 2, ... in the order of ``ids`` (a relationship of one
+    statement by its own ends and no properties kept as a
+    :data:`~contextgraph.store.sqlite.rows.Plain`)."""
     from ..store.sqlite.codec import SYMMETRIC, TYPE_CODE
-    from ..store.sqlite.rows import MASK, stored_form
+    from ..store.sqlite.rows import MASK
 
     nid = {i: n for n, i in enumerate(ids, 1)}
-    get, allowed, tcode, plain, decode = kinds.get, ALLOWED, TYPE_CODE, typed.plain, typed.decoded_line
+    tcode = TYPE_CODE
     fresh: dict[int, Relationship | Plain] = {}
     put = fresh.setdefault
-    count = 0
 
     def whole(k: int, r: Relationship | Plain) -> Relationship:
         if r.__class__ is not tuple:
@@ -279,14 +301,9 @@ def _plain_rows(
         src, dst = ids[((k >> 28) & MASK) - 1], ids[(k & MASK) - 1]
         return Relationship(t, src, dst, [Assertion(ref, day, grading, src, dst)], {})
 
-    for n, line in enumerate(raw, 1):
-        x = decode(line)
-        p = None if x is None or x.properties else plain(x)
-        if p is not None:
-            t, src, dst, ref, day, grading = p
-            if (t, get(src), get(dst)) not in allowed:
-                return None
-            count += 1
+    for v in checked:
+        if v.__class__ is tuple:
+            t, src, dst, ref, day, grading = v
             if not (dst < src and t in SYMMETRIC):
                 k = (tcode[t] << 56) | (nid[src] << 28) | nid[dst]
                 mine = (t, ref, day, grading)
@@ -296,15 +313,10 @@ def _plain_rows(
                 continue
             r = Relationship(t, dst, src, [Assertion(ref, day, grading, src, dst)], {})
         else:
-            got = (typed.relationship(line) if x is not None else None) or read_line(line, path, n, most, check)
-            if got is None:
-                continue
-            if isinstance(got, str) or (got.type, get(got.source), get(got.target)) not in allowed:
-                return None
-            count += 1
-            r = stored_form(got)
+            assert isinstance(v, Relationship)
+            r = v
         k = (tcode[r.type] << 56) | (nid[r.source] << 28) | nid[r.target]
         prev = put(k, r)
         if prev is not r:
             fresh[k] = merge_relationship(whole(k, prev), r)
-    return count, fresh
+    return fresh

@@ -4,6 +4,7 @@ write that never committed marked so by a ``recovery`` record."""
 from __future__ import annotations
 
 import fcntl
+import operator
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -15,6 +16,8 @@ from ...store.staged import StagedRelationships, named_in
 from ...store.types import Staged, WriteAbout
 from .chain import AuditError
 from .log import AuditLog
+
+_id_of = operator.attrgetter("id")
 
 T = TypeVar("T")
 
@@ -167,16 +170,16 @@ class Journal:
         if about.op == "records":
             tables = sorted({t for t, _ in about.records})
             return [("alteration", list(about.ids), {**detail, "records": tables})]
-        ids = list(dict.fromkeys(e.id for e in about.entities))
+        ids = list(dict.fromkeys(map(_id_of, about.entities)))
         existing = store.existing(ids) if ids else set()
-        new = [i for i in ids if i not in existing]
-        old = [i for i in ids if i in existing]
+        new = [i for i in ids if i not in existing] if existing else ids
+        old = [i for i in ids if i in existing] if existing else []
         inside = set(ids)
         rels = () if isinstance(about.relationships, StagedRelationships) else about.relationships
         # (staged, every end is among the entities written with them)
         ends = list(dict.fromkeys(x for r in rels for x in (r.source, r.target) if x not in inside))
         # the entities the tracking records written with it name: collected about, like a link's ends
-        known = inside | set(ends)
+        known = inside.union(ends) if ends else inside
         ends += list(dict.fromkeys(x for x in named_in(about.tracking) if x not in known))
         if about.tracking:
             detail["tracking"] = len(about.tracking)

@@ -216,6 +216,12 @@ class SQLiteStore(Store):
         with self._lock:
             return fn(SQLiteTxn(self))
 
+    def existing(self, ids: Iterable[str]) -> set[str]:
+        """As :meth:`Store.existing`, from the index alone."""
+        with self._lock:
+            held = self._index().nid_of
+            return {i for i in ids if i in held} if held else set()
+
     def postcode_at(self, code: str) -> tuple[float, float] | None:
         """One postcode's coordinates, by its primary key alone (the graph's index is not needed)."""
         with self._lock:
