@@ -121,15 +121,15 @@ class Stager:
 
     def write(self, file: str) -> None:
         """The records written into a new staging database at ``file``."""
-        from .sqlite.sql import sql
+        from .sqlite.sql import insert_rows, sql
 
         db = sqlite3.connect(file)
         try:
             db.executescript(sql("staging_pragmas"))
             db.execute(sql("staged_tracking_table"))
             db.execute(sql("staged_names_table"))
-            db.executemany(sql("stage_tracking"), self._rows.values())
-            db.executemany(sql("stage_name"), ((e, i, f) for i, es in self._names.items() for e, f in es.items()))
+            insert_rows(db, sql("stage_tracking"), list(self._rows.values()))
+            insert_rows(db, sql("stage_name"), [(e, i, f) for i, es in self._names.items() for e, f in es.items()])
             db.commit()
         finally:
             db.close()

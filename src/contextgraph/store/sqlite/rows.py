@@ -19,7 +19,7 @@ from ..merge import merge_relationship
 from ..staged import LinkRows
 from .codec import SYMMETRIC, TYPE_CODE, dumps, summary_of
 from .index import DAYS, day_number
-from .sql import sql
+from .sql import insert_rows, sql
 
 MASK = (1 << 28) - 1
 
@@ -200,8 +200,8 @@ def staged_rows(fresh: Mapping[int, Relationship | Plain], file: str) -> LinkRow
         db.execute(sql("staged_links_table"))
         db.execute(sql("staged_types_table"))
         db.executemany(sql("stage_type"), TYPE_CODE.items())
-        db.executemany(sql("stage_plain_link"), plain)
-        db.executemany(sql("stage_link"), full)
+        insert_rows(db, sql("stage_plain_link"), plain)
+        insert_rows(db, sql("stage_link"), full)
         db.commit()
     finally:
         db.close()

