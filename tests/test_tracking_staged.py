@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -258,15 +259,39 @@ def test_records_that_cannot_be_staged_are_read_here(store: Store, tmp_path: Pat
     assert {t.id: t for t in store.iter_tracking()} == {t.id: t for t in here.tracking}
 
 
-def test_records_changed_before_they_are_read_again_are_refused(store: Store, tmp_path: Path) -> None:
-    """Not staged, and read again at the write: a line changed since the first reading is
-    refused with its line, and nothing is written."""
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(lambda lines: [*lines, "{changed"], id="a line broken"),
+        pytest.param(lambda lines: lines[:1], id="valid lines removed"),
+        pytest.param(lambda lines: [lines[1], lines[0], *lines[2:]], id="the same records in another order"),
+    ],
+)
+def test_records_changed_before_they_are_read_again_are_refused(store: Store, tmp_path: Path, change: Any) -> None:
+    """Not staged, and read again at the write: what the second process read is what the first
+    checked and logged, so a file changed since — even to other good records — is refused, and
+    nothing is written."""
     store.upsert(ENTITIES, RELATIONSHIPS)
     folder = folder_of(tmp_path / "in", LINES)
     there = read_folder(folder, stage=tmp_path, stage_from=0)
     assert there.staged is not None
     there.staged.stop()  # as if the staging file could not be written
-    (folder / "tracking.jsonl").write_text("\n".join([*LINES, "{changed"]) + "\n")
-    with pytest.raises(InputError, match=rf"tracking\.jsonl:{len(LINES) + 1}: not valid JSON .*changed while"):
+    (folder / "tracking.jsonl").write_text("\n".join(change(LINES)) + "\n")
+    with pytest.raises(InputError, match=r"tracking\.jsonl: changed while it was imported; nothing was written"):
         apply_batch(store, there)
     assert list(store.iter_tracking()) == []
+
+
+def test_a_write_in_parts_refuses_a_changed_file_before_any_part(store: Store, tmp_path: Path) -> None:
+    """A write too large for one transaction writes its parts in turn, the tracking records
+    last: records that must be read again are read before the first part, so that a changed
+    file is refused with nothing written."""
+    folder = folder_of(tmp_path / "in", LINES)
+    there = read_folder(folder, stage=tmp_path, stage_from=0)
+    assert there.staged is not None
+    there.staged.stop()
+    (folder / "tracking.jsonl").write_text("\n".join(LINES[:1]) + "\n")
+    store.atomic_rows = 4
+    with pytest.raises(InputError, match="changed while it was imported"):
+        apply_batch(store, there)
+    assert list(store.iter_entities()) == [] and list(store.iter_tracking()) == []

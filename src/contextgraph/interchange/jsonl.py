@@ -44,6 +44,7 @@ from .lines import (
     json_depth,
     json_lines,
     records,
+    unchanged,
 )
 
 if TYPE_CHECKING:
@@ -404,13 +405,17 @@ def _read_rest(
 
 def _read_again(links: staged_links.LinkStaging, path: Path, most: int, kinds: dict[str, str]) -> list[Relationship]:
     """The relationships a second process read and checked, read here instead (the second
-    process is ended)."""
+    process is ended). What it read, and the first checked and logged, is the file as it was
+    then: a file changed since is refused, before and after it is read."""
     links.stop()
+    unchanged(path, links.signature)
 
     def problem(msg: str) -> None:  # the second process found none: the file changed since
-        raise InputError([msg])
+        raise InputError([f"{path}: changed while it was imported; nothing was written"])
 
-    return check_links(records(path, most, typed.relationship, relationship_from_json), kinds, None, path, problem)
+    got = check_links(records(path, most, typed.relationship, relationship_from_json), kinds, None, path, problem)
+    unchanged(path, links.signature)
+    return got
 
 
 def dump_line(obj: dict[str, Any]) -> str:

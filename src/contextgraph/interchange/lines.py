@@ -83,6 +83,39 @@ def open_lines(path: Path) -> IO[bytes]:
         raise InputError([f"{path}: cannot be read ({e.strerror})"]) from None
 
 
+Signature = tuple[int, int, int, int, int]
+"""What tells a file changed: its device, inode, size, and times of last change (content and
+status) to the nanosecond."""
+
+
+def signature(path: Path) -> Signature | None:
+    """The file's :data:`Signature`, or None if it cannot be read."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def unchanged(path: Path, before: Signature | None) -> None:
+    """Refuse a file read again that is not the one read first (``before``: its signature then).
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     f = Path(tmp) / "t.jsonl"
+    ...     _ = f.write_text("{}\\n")
+    ...     first = signature(f)
+    ...     unchanged(f, first)
+    ...     _ = f.write_text("{}\\n{}\\n")
+    ...     unchanged(f, first)
+    Traceback (most recent call last):
+    ...
+    contextgraph.interchange.lines.InputError: ...t.jsonl: changed while it was imported; nothing was written
+    """
+    if before is None or signature(path) != before:
+        raise InputError([f"{path}: changed while it was imported; nothing was written"])
+
+
 def json_lines(path: Path, most: int) -> Iterator[tuple[int, Any]]:
     """Each line's number and decoded JSON, or an :class:`InputError` naming the file and line."""
     with open_lines(path) as fh:

@@ -37,7 +37,7 @@ from ..model import Assertion, Relationship
 from ..store.merge import merge_relationship
 from ..store.staged import LinkRows, staging_file
 from . import typed
-from .lines import ALLOWED, InputError, check_links, open_lines, read_line, records
+from .lines import ALLOWED, InputError, Signature, check_links, open_lines, read_line, records, signature
 
 if TYPE_CHECKING:
     from ..store.sqlite.rows import Plain
@@ -53,8 +53,10 @@ class _Enough(Exception):
 class LinkStaging:
     """A relationships file being read and checked in a second process (see :func:`start`)."""
 
-    def __init__(self, process: BaseProcess, conn: Connection, path: Path):
+    def __init__(self, process: BaseProcess, conn: Connection, path: Path, sig: Signature):
         self.process, self.conn, self.path = process, conn, path
+        self.signature = sig
+        """The file's signature before the second process read it."""
 
     def check(self, kinds: dict[str, str], problem: Callable[[str], None]) -> int | None:
         """Send the entities' kinds (in the order they are numbered) and wait for the check:
@@ -109,9 +111,10 @@ def start(
     staging database in ``folder`` (``check`` reads a line the quick reader declines:
     :func:`~.jsonl.relationship_from_json`); None for a file smaller than ``at_least`` bytes or
     where processes cannot be forked or no file can be made (the first process then reads it)."""
+    sig = signature(path)
+    if sig is None or sig[2] < at_least:
+        return None
     try:
-        if path.stat().st_size < at_least:
-            return None
         ctx = multiprocessing.get_context("fork")
         file = staging_file(folder)
     except (OSError, ValueError):
@@ -122,7 +125,7 @@ def start(
     )
     process.start()
     theirs.close()
-    return LinkStaging(process, mine, path)
+    return LinkStaging(process, mine, path, sig)
 
 
 def _stage(

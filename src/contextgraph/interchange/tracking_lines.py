@@ -20,7 +20,7 @@ from ..model.tracked import Tracked
 from ..model.tracking import TrackingError
 from ..store.staged import StagedTracking, Stager, staging_file
 from . import typed, typed_tracking
-from .lines import ENTITIES_FILE, InputError, ask_kinds, checked_line, open_lines
+from .lines import ENTITIES_FILE, InputError, Signature, ask_kinds, checked_line, open_lines, signature, unchanged
 
 STAGE_FROM = 1_000_000
 """A tracking file of at least this many bytes (about 4,000 records) is read in a second process
@@ -99,9 +99,12 @@ def read_here(
 class Staging:
     """A tracking file being read and staged in a second process (see :func:`start`)."""
 
-    def __init__(self, process: BaseProcess, answer: Connection, path: Path, most: int, file: Path):
+    def __init__(self, process: BaseProcess, answer: Connection, path: Path, most: int, file: Path, sig: Signature):
         self.process, self.answer, self.path, self.most, self.file = process, answer, path, most, file
+        self.signature = sig
+        """The file's signature before the second process read it."""
         self._written: bool | None = None
+        self._again: list[tuple[str, Tracked]] | None = None
 
     def result(
         self,
@@ -151,17 +154,23 @@ class Staging:
 
     def again(self) -> list[tuple[str, Tracked]]:
         """The records read here, as the staging file would give them: a repeated id's last line
-        only, in the order of the lines. The second process found no problem: one found now is
-        a change to the file since, and is raised."""
+        only, in the order of the lines (read once, then kept). What the second process read and
+        the first checked and logged is the file as it was then: a file changed since is refused
+        (:func:`~.lines.unchanged`), before and after it is read."""
+        if self._again is not None:
+            return self._again
+        unchanged(self.path, self.signature)
 
         def changed(msg: str) -> None:
-            raise InputError([f"{msg} (the file changed while it was imported)"])
+            raise InputError([f"{self.path}: changed while it was imported; nothing was written"])
 
         latest: dict[str, tuple[int, Tracked]] = {}
         for n, t in tracked_lines(self.path, self.most, changed):
             latest.pop(t.id, None)
             latest[t.id] = (n, t)
-        return [(f"{self.path}:{n}", t) for n, t in latest.values()]
+        unchanged(self.path, self.signature)
+        self._again = [(f"{self.path}:{n}", t) for n, t in latest.values()]
+        return self._again
 
     def stop(self) -> None:
         """End the second process, whatever it is doing."""
@@ -175,6 +184,9 @@ def start(path: Path, most: int, max_problems: int, folder: Path) -> Staging | N
     """Read and stage ``path`` in a second process, which starts at once, writes the records into
     a new staging database in ``folder`` and leaves the names to be checked by this one once it
     knows the folder's kinds; None where processes cannot be forked or no file can be made."""
+    sig = signature(path)
+    if sig is None:
+        return None  # read here, and told why
     try:
         ctx = multiprocessing.get_context("fork")
         file = staging_file(folder)
@@ -184,7 +196,7 @@ def start(path: Path, most: int, max_problems: int, folder: Path) -> Staging | N
     process = ctx.Process(target=_stage, args=(send, answer, path, most, max_problems, file), daemon=True)
     process.start()
     send.close()
-    return Staging(process, answer, path, most, file)
+    return Staging(process, answer, path, most, file, sig)
 
 
 Summary = tuple[int, tuple[str, ...]]

@@ -36,6 +36,8 @@ def upsert(
         parts = math.ceil(len(entities) / limit) + math.ceil(len(relationships) / limit) + (1 if tracking else 0)
         if isinstance(relationships, StagedRelationships):  # written in parts: read here
             relationships = relationships.read()
+        if isinstance(tracking, StagedTracking) and not tracking.written():
+            tracking.read()  # read again now (and kept), so that a file changed since is refused before any part
     about = WriteAbout("upsert", entities, relationships, records, transactions=parts, tracking=tracking)
     return store._logged(about, lambda: _upsert(store, entities, relationships, progress, records, tracking))
 

@@ -3,9 +3,10 @@
 -- copies its rows in a statement each.
 
 -- name: staged_tracking_table
+-- Keyed by line, so that the records are read in the order of their lines without a sort.
 CREATE TABLE staged_tracking (
-    id TEXT PRIMARY KEY,
-    line INTEGER NOT NULL,
+    line INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
     record TEXT NOT NULL,
     subject TEXT NOT NULL,
     date TEXT,
