@@ -233,3 +233,25 @@ def test_an_import_ended_by_a_termination_leaves_no_staging_file(tmp_path: Path)
     run.send_signal(signal.SIGTERM)
     assert run.wait(timeout=60) == 128 + signal.SIGTERM
     assert list(scratch.iterdir()) == []
+
+
+def test_a_relationships_file_gone_before_its_check_ends_the_second_process(tmp_path: Path) -> None:
+    """The file removed after the second process started: the first reads none, says nothing of
+    them, and the second process is ended rather than left waiting."""
+    from contextgraph.interchange import staged_links
+
+    folder = folder_of(tmp_path / "in")
+    started = staged_links.start
+
+    def start_then_remove(*args: Any, **kw: Any) -> Any:
+        got = started(*args, **kw)
+        (folder / "relationships.jsonl").unlink()
+        return got
+
+    staged_links.start = start_then_remove  # type: ignore[assignment]
+    try:
+        batch = read_folder(folder, stage=tmp_path, stage_links=True, links_from=0)
+    finally:
+        staged_links.start = started  # type: ignore[assignment]
+    assert batch.links is None and batch.relationships == []
+    assert multiprocessing.active_children() == []

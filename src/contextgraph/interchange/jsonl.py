@@ -334,6 +334,8 @@ def read_folder(
             kinds = {i: ents[k].kind for i, k in at.items()}
             del at, lines
         _read_rest(folder, batch, kinds, known_kinds, progress, most, problem, links)
+        if links is not None and batch.links is None:  # not handed the rows (the file gone meanwhile, say)
+            links.stop()
         if staging is not None:
             batch.staged = staging.result(kinds, known_kinds, problem)
         elif tpath.exists():
