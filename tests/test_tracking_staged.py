@@ -231,7 +231,7 @@ def test_the_second_process_ends_when_the_first_is_gone_and_ignores_an_interrupt
     assert "Traceback" not in capfd.readouterr().err
     gone = tracking_lines.start(folder / "tracking.jsonl", 64, 20, tmp_path)
     assert gone is not None
-    gone.answer.close()  # as if the first process had died: the second's send fails, and it ends
+    gone.conn.close()  # as if the first process had died: the second's send fails, and it ends
     gone.process.join(timeout=60)
     assert not gone.process.is_alive()
 

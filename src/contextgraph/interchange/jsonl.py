@@ -46,6 +46,7 @@ from .lines import (
     records,
     unchanged,
 )
+from .second import SecondProcess
 
 if TYPE_CHECKING:
     from ..store import Filter, Store, WriteSummary
@@ -351,8 +352,8 @@ def read_folder(
     return batch
 
 
-def _stop(links: staged_links.LinkStaging | None, staging: tracking_lines.Staging | None) -> None:
-    for second in (links, staging):
+def _stop(*seconds: SecondProcess | None) -> None:
+    for second in seconds:
         if second is not None:
             second.stop()
 

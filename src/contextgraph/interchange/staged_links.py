@@ -25,7 +25,6 @@ import multiprocessing
 import signal
 from collections.abc import Callable
 from multiprocessing.connection import Connection
-from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -37,7 +36,8 @@ from ..model import Assertion, Relationship
 from ..store.merge import merge_relationship
 from ..store.staged import LinkRows, staging_file
 from . import typed
-from .lines import ALLOWED, InputError, Signature, check_links, open_lines, read_line, records, signature
+from .lines import ALLOWED, InputError, check_links, open_lines, read_line, records, signature
+from .second import SecondProcess
 
 if TYPE_CHECKING:
     from ..store.sqlite.rows import Plain
@@ -50,13 +50,8 @@ class _Enough(Exception):
     """As many problems as are told have been found."""
 
 
-class LinkStaging:
+class LinkStaging(SecondProcess):
     """A relationships file being read and checked in a second process (see :func:`start`)."""
-
-    def __init__(self, process: BaseProcess, conn: Connection, path: Path, sig: Signature):
-        self.process, self.conn, self.path = process, conn, path
-        self.signature = sig
-        """The file's signature before the second process read it."""
 
     def check(self, kinds: dict[str, str], problem: Callable[[str], None]) -> int | None:
         """Send the entities' kinds (in the order they are numbered) and wait for the check:
@@ -89,13 +84,6 @@ class LinkStaging:
         finally:
             self.stop()
         return made if isinstance(made, LinkRows) else None
-
-    def stop(self) -> None:
-        """End the second process, whatever it is doing."""
-        self.conn.close()
-        if self.process.is_alive():
-            self.process.terminate()
-        self.process.join()
 
 
 def start(

@@ -21,6 +21,7 @@ from ..model.tracking import TrackingError
 from ..store.staged import StagedTracking, Stager, staging_file
 from . import typed, typed_tracking
 from .lines import ENTITIES_FILE, InputError, Signature, ask_kinds, checked_line, open_lines, signature, unchanged
+from .second import SecondProcess
 
 STAGE_FROM = 1_000_000
 """A tracking file of at least this many bytes (about 4,000 records) is read in a second process
@@ -96,13 +97,12 @@ def read_here(
     return out
 
 
-class Staging:
+class Staging(SecondProcess):
     """A tracking file being read and staged in a second process (see :func:`start`)."""
 
     def __init__(self, process: BaseProcess, answer: Connection, path: Path, most: int, file: Path, sig: Signature):
-        self.process, self.answer, self.path, self.most, self.file = process, answer, path, most, file
-        self.signature = sig
-        """The file's signature before the second process read it."""
+        super().__init__(process, answer, path, sig)
+        self.most, self.file = most, file
         self._written: bool | None = None
         self._again: list[tuple[str, Tracked]] | None = None
 
@@ -117,7 +117,7 @@ class Staging:
         records, or None if the second process found any problem. The second process goes on
         to write the staging file meanwhile (:attr:`StagedTracking.written` waits for it)."""
         try:
-            found, names, allowed, summary = self.answer.recv()
+            found, names, allowed, summary = self.conn.recv()
         except (EOFError, OSError):
             found, names, allowed, summary = [], [], {}, None
         if summary is None and not found:  # never a file read as holding nothing
@@ -144,7 +144,7 @@ class Staging:
         """Wait for the staging file: whether it holds the records (the second process has ended)."""
         if self._written is None:
             try:
-                said = self.answer.recv()
+                said = self.conn.recv()
             except (EOFError, OSError):
                 said = None
             finally:
@@ -171,13 +171,6 @@ class Staging:
         unchanged(self.path, self.signature)
         self._again = [(f"{self.path}:{n}", t) for n, t in latest.values()]
         return self._again
-
-    def stop(self) -> None:
-        """End the second process, whatever it is doing."""
-        self.answer.close()
-        if self.process.is_alive():
-            self.process.terminate()
-        self.process.join()
 
 
 def start(path: Path, most: int, max_problems: int, folder: Path) -> Staging | None:

@@ -91,12 +91,17 @@ def _summary(r: Relationship, said: dict[tuple[str | None, ...], str]) -> Summar
     of its own ends encoded once (``said`` keeps the encodings)."""
     a = r.assertions[0]
     if len(r.assertions) == 1 and a.subject == r.source and a.object == r.target:
-        key = a[:3]
-        body = said.get(key)
-        if body is None:
-            body = said[key] = orjson.dumps([key]).decode()
-        return a.date, a.date, 1, a.grading, body
+        return a.date, a.date, 1, a.grading, _statement(said, a[:3])
     return summary_of(r)
+
+
+def _statement(said: dict[tuple[str | None, ...], str], key: tuple[str | None, ...]) -> str:
+    """The stored statements of a relationship of one statement by its own ends, ``key`` its
+    source, date and grading (each encoded once: ``said`` keeps them)."""
+    body = said.get(key)
+    if body is None:
+        body = said[key] = orjson.dumps([key]).decode()
+    return body
 
 
 def keyed_rows(
@@ -121,10 +126,7 @@ def keyed_rows(
     for k, r in fresh.items():
         if r.__class__ is tuple:
             rtype, ref, first, grading = r
-            key = (ref, first, grading)
-            body = said.get(key)
-            if body is None:
-                body = said[key] = orjson.dumps([key]).decode()
+            body = _statement(said, (ref, first, grading))
             last, count, props = first, 1, "{}"
         else:
             assert isinstance(r, Relationship)
@@ -182,10 +184,7 @@ def staged_rows(fresh: Mapping[int, Relationship | Plain], file: str) -> LinkRow
     for k, r in fresh.items():
         if r.__class__ is tuple:
             _, ref, first, grading = r
-            key = (ref, first, grading)
-            body = said.get(key)
-            if body is None:
-                body = said[key] = orjson.dumps([key]).decode()
+            body = _statement(said, (ref, first, grading))
             add_plain((rid, k, first, grading, body))
             column(k, first, first, 1, grading)
         else:
