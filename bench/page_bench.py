@@ -48,7 +48,9 @@ IN_PAGE = """(() => {
   // from a box's change event to the first frame painted after the page marks everything drawn,
   // timed by the page's own clock (without the driver's round trips)
   let changed = 0;
-  document.addEventListener("change", () => { changed = performance.now(); window.__painted = null; }, true);
+  document.addEventListener("change", () => {
+    changed = performance.now(); window.__painted = null; performance.clearResourceTimings();
+  }, true);
   new MutationObserver(() => {
     if (!changed) return;
     const from = changed;
@@ -56,6 +58,24 @@ IN_PAGE = """(() => {
     requestAnimationFrame(() => setTimeout(() => { window.__painted = performance.now() - from; }, 0));
   }).observe(document.documentElement, { subtree: true, attributeFilter: ["data-drawn"] });
 })()"""
+
+
+STEPS_JS = """() => {
+  // the page's own marks for the last load (main.js's step()), and its answers' timings
+  const at = Object.fromEntries(performance.getEntriesByType("mark")
+    .filter((m) => m.name.startsWith("contextgraph:")).map((m) => [m.name.slice(13), m.startTime]));
+  const asks = performance.getEntriesByType("resource").filter((r) => r.name.endsWith("/graphql"));
+  if (!asks.length || at.asked === undefined) return null;
+  return {
+    "service (first byte of the last answer)": Math.max(...asks.map((r) => r.responseStart)) - at.asked,
+    "answers received": Math.max(...asks.map((r) => r.responseEnd)) - at.asked,
+    "answers parsed": at.answered - at.asked,
+    "lists and hotspots drawn": at.lists - at.answered,
+    "network updated": at.network - at.lists,
+    "map drawn": at.map - at.network,
+    "timeline and print pack": at.timeline - at.map,
+  };
+}"""
 
 
 def drawn(page: object, before: str | None, timeout: int = 120_000) -> str:
@@ -95,6 +115,7 @@ def main() -> None:
             "toggle back: everything painted, timed in the page",
         )
         times: dict[str, list[float]] = {k: [] for k in (*TARGETS_MS, *extra)}
+        steps: dict[str, list[float]] = {}
         with running(url, LocalKeys(key)) as svc, sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=["--no-sandbox"])
             token = svc.token("analyst", (locality,), user="bench")
@@ -127,6 +148,8 @@ def main() -> None:
                     page.wait_for_function("() => window.__painted != null")
                     painted = page.evaluate("() => window.__painted")
                     times[f"{name}: everything painted, timed in the page"].append(float(painted))
+                    for k, v in (page.evaluate(STEPS_JS) or {}).items():
+                        steps.setdefault(f"{name}: {k}", []).append(float(v))
                 t = time.perf_counter()
                 page.evaluate("() => window.dispatchEvent(new Event('beforeprint'))")
                 page.emulate_media(media="print")
@@ -146,6 +169,13 @@ def main() -> None:
         med = statistics.median(xs)
         each = ", ".join(f"{x:.0f}" for x in xs)
         print(f"| {name} | {med:.0f} | {each} | {target} | {'yes' if med <= target else 'no'} |")
+    print()
+    print("Where a filter change's time goes, by the page's marks (ms from the change, or of each step):")
+    print()
+    print("| step | median ms | each round, ms |")
+    print("|---|---:|---|")
+    for name, xs in steps.items():
+        print(f"| {name} | {statistics.median(xs):.0f} | {', '.join(f'{x:.0f}' for x in xs)} |")
 
 
 if __name__ == "__main__":

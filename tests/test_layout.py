@@ -122,6 +122,7 @@ def test_no_import_runs_back_up_the_flow() -> None:
 
 GRAPHQL = PACKAGE / "service" / "graphql"
 GRAPHQL_ORDER = [
+    "explaining",
     "context",
     "execution",
     "guard",

@@ -15,6 +15,11 @@ const state = { config: null, me: null, map: null, cy: null, data: null, atRisk:
 
 // --- small helpers -------------------------------------------------------------------------
 
+// User Timing marks for each step of drawing a load (read by bench/page_bench.py); cleared at each load
+function step(name) {
+  performance.mark(`contextgraph:${name}`);
+}
+
 function el(tag, attrs = {}, ...children) {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
@@ -237,6 +242,8 @@ async function show(opts = {}) {
     state.load = (state.load || 0) + 1; // an answer still on its way for the filters before is not drawn over the error
     return status(vars.error, true);
   }
+  performance.clearMarks();
+  step("asked");
   status(`Loading ${locality}…`);
   const naming = state.naming;
   const load = (state.load = (state.load || 0) + 1); // only the latest load draws
@@ -250,6 +257,7 @@ async function show(opts = {}) {
       mace ? { unopenedAtRisk: { items: [], total: 0 }, peerGroups: { items: [] } } : gql(AT_RISK_QUERY, vars),
       mace ? { unlocatedPlaces: { items: [], total: 0 } } : keep ? held.answer : gql(UNLOCATED_QUERY, { l: locality }),
     ]);
+    step("answered");
     const m = mapAnswer.localityMap;
     const unlocated = unlocatedAnswer.unlocatedPlaces;
     if (naming !== state.naming || load !== state.load) return; // a newer load draws
@@ -264,11 +272,15 @@ async function show(opts = {}) {
     drawList(lists.unopenedAtRisk.total);
     drawHotspots();
     drawUnlocated(unlocated);
+    step("lists");
     drawNetwork();
+    step("network");
     drawMap(m.geojson);
+    step("map");
     if (!vars.since && !vars.until) state.range = { locality, edges: m.graph.edges, tracking: m.tracking };
     drawTimeline(locality, vars);
     drawPack(locality);
+    step("timeline");
     const more = m.truncated ? " (the largest localities are cut to 5,000 entities — every person linked to harm and every person of concern first: narrow the dates or types to see the rest)" : "";
     const window = vars.since || vars.until ? `, ${vars.since ? longDate(vars.since) : "the start"} to ${vars.until ? longDate(vars.until) : "the latest"}${vars.undated ? " and undated facts" : ""}` : "";
     const scope = state.me.localities.length > 1 || !state.me.localities.length ? " (evidence from your other localities counts)" : "";

@@ -288,7 +288,7 @@ def _validate(
 
 
 def _analysis_tables(result: Analysis, top: int | None) -> None:
-    from ..analysis.report import long_date
+    from ..analysis.words import long_date
 
     where = ", ".join(result.localities or ["all localities"])
     out.print(

@@ -17,7 +17,7 @@ from typing import Any
 
 from strawberry.fastapi import BaseContext
 
-from ...analysis.report import analyse_store, explain
+from ...analysis.report import analyse_store
 from ...analysis.results import Analysis
 from ...errors import ContextGraphError
 from ...ingest.writes import changeable, linkable
@@ -28,6 +28,7 @@ from ...store import Filter, Store, StoreError
 from .. import policy
 from ..audit import NEEDS_PURPOSE, AuditError, AuditLog, acting, visible
 from ..auth import Principal
+from .explaining import ShownAnalysis
 
 MAX_PAGE = 50
 """The largest page of any list but the map."""
@@ -97,24 +98,21 @@ class Analyses:
         since: str | None,
         initials: frozenset[str] = frozenset(),
         localities: tuple[str, ...] | None = None,
-    ) -> Analysis:
-        """The analysis of what ``flt`` lets a reader see, explained, with changes since ``since``,
-        its lists cut to ``localities`` (evidence from the reader's other localities still counts,
-        as for ``contextgraph analyse --locality``); the entities of the kinds in ``initials`` named
-        by their initials, in every sentence too."""
-        if initials:
-            full = self.get(store, flt, since, frozenset(), localities)
-            named: Analysis = self.derived(
-                store, ("analysis", flt, since, localities, initials), lambda: explain(full, store, flt, initials)
-            )
-            return named
+    ) -> ShownAnalysis:
+        """The analysis of what ``flt`` lets a reader see, with changes since ``since``, its lists
+        cut to ``localities`` (evidence from the reader's other localities still counts, as for
+        ``contextgraph analyse --locality``); explained a page at a time as it is read, the
+        entities of the kinds in ``initials`` named by their initials, in every sentence too."""
         cut = list(localities) if localities is not None else None
-        result: Analysis = self.derived(
+        raw: Analysis = self.derived(
             store,
             ("analysis", flt, since, localities),
-            lambda: analyse_store(store, flt=flt, since=since, localities=cut, parallel=False),
+            lambda: analyse_store(store, flt=flt, since=since, localities=cut, parallel=False, explained=False),
         )
-        return result
+        shown: ShownAnalysis = self.derived(
+            store, ("shown", flt, since, localities, initials), lambda: ShownAnalysis(raw, store, flt, initials)
+        )
+        return shown
 
 
 class Context(BaseContext):

@@ -9,7 +9,6 @@ import strawberry
 from strawberry.types import Info
 
 from ...analysis.paths import shortest_paths
-from ...analysis.results import Analysis
 from ...ingest import review
 from ...ingest.gazetteer import unlocated
 from ...ingest.pipeline import reviews, source_visible
@@ -20,6 +19,7 @@ from ...store import Filter
 from ...store.reads import placed_localities
 from .. import policy
 from .context import MAX_MAP, MAX_PAGE, Context, RequestError, cap, day, note_checks, refused
+from .explaining import ShownAnalysis
 from .maps import LocalityMap, map_order
 from .types.analysis import (
     AtRiskChild,
@@ -191,8 +191,9 @@ class Query:
         ctx = info.context
         flt = _window(ctx, locality, since, until, types, undated)
         analysis = _analysis(ctx, locality, since, until, types, undated)
-        scores = {} if not ctx.rules.child_lists else {c.id: c.score for c in analysis.unopened_at_risk}
-        at_risk = frozenset(c.id for c in analysis.unopened_at_risk)
+        ranked = analysis.unopened_at_risk.raw  # scores and ids: no words needed
+        scores = {} if not ctx.rules.child_lists else {c.id: c.score for c in ranked}
+        at_risk = frozenset(c.id for c in ranked)
         p, order = ctx.analyses.derived(ctx.store, ("map", flt, ctx.who.role), lambda: map_order(ctx, flt, at_risk))
         most = cap(first, MAX_MAP)
         kept = order[:most].tolist()
@@ -413,7 +414,7 @@ def _analysis(
     until: str | None,
     types: list[RelationshipType] | None,
     undated: bool,
-) -> Analysis:
+) -> ShownAnalysis:
     """The analysis behind a view, as ``contextgraph analyse`` makes it: of everything the reader
     may see in the window and types, its lists cut to the locality asked for."""
     ctx.localities(locality)  # one of theirs

@@ -1,0 +1,46 @@
+"""The service explains an analysis a page at a time: on each store, every page read in any order
+(named in full or by initials, within a reader's filter) is what explaining the whole analysis
+gives, item for item, and reading one page explains that page only."""
+
+from __future__ import annotations
+
+import random
+
+from contextgraph.analysis.report import analyse_store, explain
+from contextgraph.interchange import entity_from_json, relationship_from_json
+from contextgraph.interchange.synth import generate
+from contextgraph.service.graphql.explaining import ShownAnalysis
+from contextgraph.service.policy import PEOPLE
+from contextgraph.store import Filter, Store
+
+
+def test_pages_explained_alone_are_the_whole_explained(store: Store) -> None:
+    data = generate(children=400, seed=11)
+    store.upsert(
+        [entity_from_json(e) for e in data.entities], [relationship_from_json(r) for r in data.relationships]
+    )
+    locality = next(e["locality"] for e in data.entities if e.get("locality"))
+    for flt, initials in ((Filter.of(), frozenset()), (Filter.of(handling=["P"]), PEOPLE)):
+        whole = analyse_store(store, flt=flt, since="2024-01-01", localities=[locality], parallel=False)
+        if initials:
+            whole = explain(whole, store, flt, initials)
+        raw = analyse_store(
+            store, flt=flt, since="2024-01-01", localities=[locality], parallel=False, explained=False
+        )
+        shown = ShownAnalysis(raw, store, flt, initials)
+        assert len(whole.unopened_at_risk) > 20 and whole.hotspots and whole.peer_groups
+        assert all(c.summary is None for c in raw.unopened_at_risk)  # nothing explained yet
+
+        first = shown.unopened_at_risk[:7]  # one page alone: only its children are explained
+        assert [c.to_json() for c in first] == [c.to_json() for c in whole.unopened_at_risk[:7]]
+        assert len(shown.unopened_at_risk._done) == 7
+        for name in ("unopened_at_risk", "hotspots", "peer_groups", "persons_of_concern"):
+            lazy, full = getattr(shown, name), getattr(whole, name)
+            starts = list(range(0, len(full), 5))
+            random.Random(3).shuffle(starts)
+            for at in starts:
+                assert [x.to_json() for x in lazy[at : at + 5]] == [x.to_json() for x in full[at : at + 5]], name
+            assert [x.to_json() for x in lazy] == [x.to_json() for x in full], name
+            assert lazy[-1].to_json() == full[-1].to_json() and len(lazy) == len(full)
+        assert whole.changes is not None and shown.changes is not None
+        assert shown.changes.to_json() == whole.changes.to_json()
