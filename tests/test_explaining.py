@@ -16,17 +16,13 @@ from contextgraph.store import Filter, Store
 
 def test_pages_explained_alone_are_the_whole_explained(store: Store) -> None:
     data = generate(children=400, seed=11)
-    store.upsert(
-        [entity_from_json(e) for e in data.entities], [relationship_from_json(r) for r in data.relationships]
-    )
+    store.upsert([entity_from_json(e) for e in data.entities], [relationship_from_json(r) for r in data.relationships])
     locality = next(e["locality"] for e in data.entities if e.get("locality"))
     for flt, initials in ((Filter.of(), frozenset()), (Filter.of(handling=["P"]), PEOPLE)):
         whole = analyse_store(store, flt=flt, since="2024-01-01", localities=[locality], parallel=False)
         if initials:
             whole = explain(whole, store, flt, initials)
-        raw = analyse_store(
-            store, flt=flt, since="2024-01-01", localities=[locality], parallel=False, explained=False
-        )
+        raw = analyse_store(store, flt=flt, since="2024-01-01", localities=[locality], parallel=False, explained=False)
         shown = ShownAnalysis(raw, store, flt, initials)
         assert len(whole.unopened_at_risk) > 20 and whole.hotspots and whole.peer_groups
         assert all(c.summary is None for c in raw.unopened_at_risk)  # nothing explained yet
