@@ -940,15 +940,16 @@ function drawMap(geojson) {
       kept.delete(f.id);
       if (was.key !== key) {
         was.marker.setStyle(look);
-        was.marker.setTooltipContent(words);
+        // a label on the map is laid out again when its words are set: only when they changed
+        if (was.words !== words) was.marker.setTooltipContent(words);
       }
-      markers.set(f.id, { at, key, label, marker: was.marker });
+      markers.set(f.id, { at, key, label, words, marker: was.marker });
       continue;
     }
     const marker = L.circleMarker([lat, lon], look);
     marker.bindTooltip(words, tooltip(label));
     marker.on("click", () => evidenceFor(f.id));
-    markers.set(f.id, { at, key, label, marker });
+    markers.set(f.id, { at, key, label, words, marker });
   }
   for (const { marker } of kept.values()) layer.removeLayer(marker);
   state.markers = markers;
