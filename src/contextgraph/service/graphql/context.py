@@ -53,12 +53,13 @@ class Analyses:
     changes, everything kept goes at once, so nothing stale holds memory.
     """
 
-    def __init__(self, size: int = 128):
+    def __init__(self, size: int = 192):
         self.size = size
         self.lock = threading.Lock()
         self.kept: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self.busy: dict[tuple[Any, ...], threading.Lock] = {}
         self.version: Any = None
+        self.store: Store | None = None  # what is kept was read from this store, as it was at ``version``
 
     def derived(self, store: Store, key: tuple[Any, ...], compute: Any) -> Any:
         """The value kept for ``key``, or ``compute()`` kept. Requests asking for the same key at
@@ -67,16 +68,17 @@ class Analyses:
         if version is None:
             return compute()
         with self.lock:
-            if version != self.version:
+            if version != self.version or store is not self.store:  # a store opened again starts afresh
                 self.kept.clear()
                 self.version = version
+                self.store = store
             elif key in self.kept:
                 self.kept.move_to_end(key)
                 return self.kept[key]
             busy = self.busy.setdefault(key, threading.Lock())
         with busy:
             with self.lock:
-                if version == self.version and key in self.kept:
+                if version == self.version and store is self.store and key in self.kept:
                     return self.kept[key]
             try:
                 with paused_gc():  # thousands of short-lived objects, none cyclic
@@ -85,7 +87,7 @@ class Analyses:
                 with self.lock:
                     self.busy.pop(key, None)
             with self.lock:
-                if version == self.version:
+                if version == self.version and store is self.store:
                     self.kept[key] = value
                     while len(self.kept) > self.size:
                         self.kept.popitem(last=False)
@@ -104,15 +106,19 @@ class Analyses:
         ``contextgraph analyse --locality``); explained a page at a time as it is read, the
         entities of the kinds in ``initials`` named by their initials, in every sentence too."""
         cut = list(localities) if localities is not None else None
-        raw: Analysis = self.derived(
-            store,
-            ("analysis", flt, since, localities),
-            lambda: analyse_store(store, flt=flt, since=since, localities=cut, parallel=False, explained=False),
-        )
-        shown: ShownAnalysis = self.derived(
-            store, ("shown", flt, since, localities, initials), lambda: ShownAnalysis(raw, store, flt, initials)
-        )
-        return shown
+
+        def shown() -> ShownAnalysis:
+            # the analysis (one for every naming) taken inside: the store's version is read before
+            # it, so an analysis made before a write is not kept as the one after it
+            raw: Analysis = self.derived(
+                store,
+                ("analysis", flt, since, localities),
+                lambda: analyse_store(store, flt=flt, since=since, localities=cut, parallel=False, explained=False),
+            )
+            return ShownAnalysis(raw, store, flt, initials)
+
+        result: ShownAnalysis = self.derived(store, ("shown", flt, since, localities, initials), shown)
+        return result
 
 
 class Context(BaseContext):
