@@ -392,6 +392,51 @@ def test_what_only_statements_under_c_say_of_an_entity_reaches_no_reader_cleared
     assert store.canonical_id("intel-77") == "intel-77" and store.visible("intel-77", p) is None
 
 
+def test_an_entity_named_under_both_codes_with_no_open_record_shows_p_readers_no_name(store: Store) -> None:
+    """A record named under both codes with no record of what P alone said (an import line without
+    ``open``, a store written before it was kept): a reader cleared for P only learns that it
+    exists and where, never its name, not by reading, labelling, finding, walking to or exporting
+    it; a later statement under P gives them that statement's name, and the withheld placeholder
+    is never stored as a name."""
+    from contextgraph.interchange.jsonl import export_lines
+    from contextgraph.model import WITHHELD
+
+    old = Entity(
+        "c-1", "child", "Kyle James Benson", aliases=["Ghost"], dob="2009-04-12", locality="East", handling=["C", "P"]
+    )
+    place = Entity("l-1", "location", "Carrow Park", locality="East", handling=["P"])
+    store.upsert([old, place], [rel("SEEN_AT", "c-1", "l-1", ref="log-east-1")])
+    p = Filter.of(handling=["P"])
+    seen = store.visible("c-1", p)
+    assert seen is not None
+    assert (seen.name, seen.aliases, seen.dob, seen.locality) == (WITHHELD, [], None, "East")
+    assert store.labels(["c-1"], p)["c-1"].name == WITHHELD
+    assert [e.id for e, _ in store.search("Kyle James Benson", handling=["P"])] == []
+    assert [e.id for e, _ in store.search("Kyle James Benson")] == ["c-1"]
+    walked = {e.id: e for e in store.neighbourhood("l-1", 1, p).nodes}
+    assert walked["c-1"].name == WITHHELD
+    lines = str([x for f, x in export_lines(store, p) if f == "entities.jsonl"])
+    assert "Kyle" not in lines and "Ghost" not in lines and "2009" not in lines
+    # a later statement under P: P readers are shown what it says, and nothing of the old record
+    store.upsert([Entity("c-1", "child", "Kyle Benson", locality="East", handling=["P"])], [])
+    now = store.visible("c-1", p)
+    assert now is not None and (now.name, now.aliases, now.dob) == ("Kyle Benson", [], None)
+    full = store.get("c-1")
+    assert full is not None and full.open is not None and full.open.name == "Kyle Benson"
+    assert WITHHELD not in [full.name, *full.aliases, full.open.name, *full.open.aliases]
+
+
+def test_names_said_only_under_c_do_not_crowd_a_p_readers_search(store: Store) -> None:
+    """More records named only under C than a search first takes as candidates, all of the same
+    name: a reader cleared for P only still finds the one they may see."""
+    hidden = [Entity(f"c-{n:05d}", "child", "Kyle Benson", locality="East", handling=["C"]) for n in range(1100)]
+    store.upsert(hidden, [])
+    store.upsert([Entity("c-99999", "child", "Kyle Benson", locality="East", handling=["P"])], [])
+    found = store.search("Kyle Benson", limit=5, handling=["P"])
+    assert [e.id for e, _ in found] == ["c-99999"]
+    assert len(store.search("Kyle Benson", limit=5)) == 5
+
+
 def test_a_home_touched_only_by_statements_under_c_stays_unknown_to_a_reader_who_never_sees_homes(
     store: Store,
 ) -> None:

@@ -181,7 +181,7 @@ def plan_note(
         if matched:
             eid = str(decision.entity)
             name, aliases = (existing.name if existing else m.name), [m.name, *m.aliases]
-            under_p = existing.cleared_for_p() if existing else None
+            under_p = existing.said_under_p() if existing else None  # a withheld name is not a name
             p_names[eid] = under_p.name if under_p is not None else m.name
             locality = (existing.locality if existing else None) or meeting["locality"]
         else:

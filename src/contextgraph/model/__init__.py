@@ -26,6 +26,7 @@ from .grading import (
 )
 from .records import (
     NO_DAY,
+    WITHHELD,
     Assertion,
     Entity,
     Relationship,
@@ -68,6 +69,7 @@ __all__ = [
     "SOURCE_EVALUATIONS",
     "TRACKING_LABELS",
     "TYPE_CODES",
+    "WITHHELD",
     "Assertion",
     "Entity",
     "Grading",

@@ -115,12 +115,18 @@ class Assertion(NamedTuple):
         }
 
 
+WITHHELD = "(withheld)"
+"""The name a reader cleared for P only is shown for an entity whose name they may not read."""
+
+
 def initials(name: str) -> str:
     """A person's name as initials: what a pseudonymised view shows of them.
 
-    >>> initials("Kyle Benson"), initials("  zoë o'brien-smith ")
-    ('K.B.', 'Z.O.')
+    >>> initials("Kyle Benson"), initials("  zoë o'brien-smith "), initials(WITHHELD)
+    ('K.B.', 'Z.O.', '(withheld)')
     """
+    if name == WITHHELD:
+        return name
     return "".join(f"{w[0].upper()}." for w in name.split() if w[:1].isalpha())
 
 
@@ -187,8 +193,23 @@ class Entity:
         if self.open is not None:
             return replace(self.open, id=self.id, kind=self.kind, members=list(self.members))
         # named under both codes, with no record of what P alone said (a store written before it
-        # was kept, an import line without ``open``): its name, and nothing that came with it
-        return Entity(self.id, self.kind, self.name, locality=self.locality, members=list(self.members), handling=["P"])
+        # was kept, an import line without ``open``): that it exists and where, its name withheld
+        # (the name may be one said only under C)
+        return Entity(self.id, self.kind, WITHHELD, locality=self.locality, members=list(self.members), handling=["P"])
+
+    def said_under_p(self) -> Entity | None:
+        """What statements under P are known to say of it: as :meth:`cleared_for_p`, but None when
+        it was named under both codes and what P alone said was not kept (nothing of it is then
+        known to be open, not even its name, so nothing of it may be carried into what P readers
+        are shown).
+
+        >>> old = Entity("c-1", "child", "Kyle Benson", locality="Hillcrest", handling=["C", "P"])
+        >>> old.cleared_for_p().name, old.cleared_for_p().locality, old.said_under_p()
+        ('(withheld)', 'Hillcrest', None)
+        """
+        if "C" in self.handling and "P" in self.handling and self.open is None:
+            return None
+        return self.cleared_for_p()
 
     def to_json(self) -> dict[str, Any]:
         """The interchange form (``entities.jsonl``)."""

@@ -37,7 +37,7 @@ def merge_entity(old: Entity | None, new: Entity) -> Entity:
     if "C" not in new.handling and new.locality and seen is not None and new.locality == seen.locality:
         out = replace(out, locality=old.locality)  # a locality already known does not displace the record's
     out = _seen_by_all(out, [old])  # a later statement under C hides none of an uncoded record
-    return _with_open(out, [old.cleared_for_p(), _said_under_p(new)])
+    return _with_open(out, [old.said_under_p(), _said_under_p(new)])
 
 
 def _seen_by_all(out: Entity, parts: list[Entity]) -> Entity:
@@ -55,7 +55,7 @@ def _said_under_p(new: Entity) -> Entity | None:
     C) is written under C."""
     if new.open is not None:
         return new.open
-    return new.cleared_for_p()
+    return new.said_under_p()
 
 
 def _with_open(out: Entity, parts: list[Entity | None]) -> Entity:
@@ -185,7 +185,7 @@ def view(record: Entity, members: Iterable[Entity]) -> Entity:
     out = _fold(record, members)
     out = _seen_by_all(out, [record, *members])
     if "C" in out.handling and "P" in out.handling:
-        said = [p for p in (x.cleared_for_p() for x in [record, *members]) if p is not None]
+        said = [p for p in (x.said_under_p() for x in [record, *members]) if p is not None]
         facet = _fold(replace(said[0], id=record.id), said[1:]) if said else None
         if facet is not None:
             facet = replace(facet, members=[], handling=["P"], open=None)

@@ -11,7 +11,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from ....ingest.gazetteer import WRITERS_WORDS
-from ....model import KINDS, REL_TYPES, SERVICES, Entity, Relationship, initials
+from ....model import KINDS, REL_TYPES, SERVICES, WITHHELD, Entity, Relationship, initials
 from ....store import Filter, Subgraph
 from ....store.types import Fact
 from ...auth import Principal
@@ -115,7 +115,7 @@ def shown_name(name: str, kind: str, who: Principal) -> str:
 
 def entity_view(e: Entity, who: Principal) -> EntityView:
     if who.clearance != "C":  # what statements under P alone say; nothing at all if only C named it
-        e = e.cleared_for_p() or Entity(e.id, e.kind, "(withheld)", handling=["C"])
+        e = e.cleared_for_p() or Entity(e.id, e.kind, WITHHELD, handling=["C"])
     if _hidden(e.kind, who):
         e = e.pseudonymised()
     props = dict(e.properties)
