@@ -45,3 +45,42 @@ def test_a_bad_record_is_named_by_file_and_line_and_nothing_is_written(store: St
     assert r.returncode == 1
     assert "tracking.jsonl:5: field 'level': 'purple' is not one of green, amber, red" in r.stderr
     assert store.stats().to_json()["entities_total"] == 0 and list(store.iter_tracking()) == []
+
+
+def test_a_timeline_for_a_reader_cleared_for_p_shows_only_what_they_may_see(store: Store) -> None:
+    """``--clearance P``: the records graded P only, the entities named only under C left out of
+    them, and an entity only C named answered as one that does not exist."""
+    from contextgraph.model import Entity
+    from contextgraph.model.tracked import Tracked
+
+    def rec(i: str, kind: str, subject: str, grading: str, **fields: object) -> Tracked:
+        base = {"id": i, "record": kind, "subject": subject, "date": "2025-03-01", "source": f"form-{i}"}
+        return Tracked.from_json({**base, "recorded_by": "u", "grading": grading, **fields})
+
+    store.upsert(
+        [
+            Entity("k1", "child", "Amy Stone", locality="East", handling=["P"]),
+            Entity("k2", "child", "Kyle Hidden", locality="East", handling=["C"]),
+            Entity("l1", "location", "Mill Lane Park", locality="East", handling=["P"]),
+        ],
+        [],
+    )
+    store.record_tracking(
+        [
+            rec("m1", "missing_episode", "k1", "1A P", found_at="l1", with_children=["k2"]),
+            rec("m2", "missing_episode", "k1", "1A C"),
+            rec("m3", "missing_episode", "k2", "1A P"),
+        ]
+    )
+    full = json.loads(cg("timeline", "k1", "--format", "json", "--purpose", "test", store=store).stdout)
+    assert {x["id"] for x in full["records"]} == {"m1", "m2"} and "Kyle Hidden" in json.dumps(full)
+    r = cg("timeline", "k1", "--format", "json", "--purpose", "test", "--clearance", "P", store=store)
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert [x["id"] for x in doc["records"]] == ["m1"]
+    assert "k2" not in json.dumps(doc) and "Kyle" not in json.dumps(doc) and "Mill Lane Park" in json.dumps(doc)
+    hidden = cg("timeline", "k2", "--purpose", "test", "--clearance", "P", store=store)
+    missing = cg("timeline", "nobody", "--purpose", "test", "--clearance", "P", store=store)
+    assert hidden.returncode == missing.returncode == 1
+    assert hidden.stderr.replace("k2", "ID") == missing.stderr.replace("nobody", "ID")  # no oracle
+    assert cg("timeline", "k1", "--purpose", "test", "--clearance", "X", store=store).returncode != 0
