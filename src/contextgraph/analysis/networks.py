@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import random
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import igraph as ig
 import numpy as np
@@ -14,6 +17,28 @@ from ..projection import Projection
 from .context import KIND_INDEX, TYPE_INDEX, B, Context, F, I, iso
 from .results import Fact, PeerGroup, PersonOfConcern, Shared
 from .scoring import at_risk, in_localities, score_children
+
+_SEEDED = threading.Lock()
+
+
+@contextmanager
+def seeded(seed: int) -> Iterator[None]:
+    """igraph's random numbers drawn, for the block, from a generator seeded with ``seed``: igraph
+    draws from one generator for the whole process, so a layout or a partition would otherwise
+    depend on what ran before it. One block at a time (the service answers in threads).
+
+    >>> def laid():
+    ...     with seeded(3):
+    ...         return ig.Graph.Ring(6).layout_fruchterman_reingold(niter=50).coords
+    >>> first = laid(); _ = [random.random() for _ in range(5)]; laid() == first
+    True
+    """
+    with _SEEDED:
+        ig.set_random_number_generator(random.Random(seed))
+        try:
+            yield
+        finally:
+            ig.set_random_number_generator(random)
 
 
 def peer_groups(
@@ -96,14 +121,10 @@ def leiden_communities(ctx: Context, seed: int, resolution: float) -> I:
         return out
     g, used = built
     weights = (w_by[typ[m]] * ctx.factor[m]).tolist()
-    rng = random.Random(seed)
-    ig.set_random_number_generator(rng)
-    try:
+    with seeded(seed):
         part = g.community_leiden(
             objective_function="modularity", weights=weights, resolution=resolution, n_iterations=2
         )
-    finally:
-        ig.set_random_number_generator(random)
     out[used] = np.asarray(part.membership, np.int64)
     return out
 

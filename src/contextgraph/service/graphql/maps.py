@@ -13,6 +13,7 @@ import orjson
 import strawberry
 from strawberry.scalars import JSON
 
+from ...analysis.networks import seeded
 from ...model import GRADE_CODES, KIND_CODES, KINDS, TYPE_CODES
 from ...projection import Projection
 from ...store import Filter
@@ -20,7 +21,7 @@ from ...store.types import Label
 from .context import Context
 from .execution import Kept
 from .types.analysis import Hotspot
-from .types.entities import EntityView, RelationshipView, edge_view, entity_view, shown_name
+from .types.entities import EntityView, RelationshipView, edge_view, entity_view, namer
 from .types.tracking import TrackingMonthView, by_month, visible_records
 
 
@@ -196,7 +197,8 @@ def network_core(
             return placed
     g = ig.Graph(n=len(nodes), edges=pairs)
     start = np.random.default_rng(seed).random((len(nodes), 2)) * max(1.0, len(nodes) ** 0.5)
-    layout = g.layout_fruchterman_reingold(seed=start.tolist(), niter=500) if nodes else []
+    with seeded(seed):  # the same view laid out the same in any process, whatever ran before
+        layout = g.layout_fruchterman_reingold(seed=start.tolist(), niter=500) if nodes else []
     scale = 60.0
     out = {i: (round(xy[0] * scale, 1), round(xy[1] * scale, 1)) for i, xy in zip(nodes, layout, strict=True)}
     if remembered is not None:
@@ -269,24 +271,31 @@ def _graph(
     for a, b in zip(p.src[m & svc[p.dst]].tolist(), p.dst[m & svc[p.dst]].tolist(), strict=True):
         services.setdefault(a, []).append(labels[ids[b]].name if ids[b] in labels else ids[b])
     nodes = []
-    for i in kept:
-        kind = p.kind_of(i)
-        lab = labels.get(ids[i])
-        name = lab.name if lab else ids[i]
-        nodes.append(
-            {
-                "id": ids[i],
-                "kind": kind,
-                "name": shown_name(name, kind, ctx.who),
-                "locality": p.localities[int(p.locality[i])],
-                "lat": lab.lat if lab else None,
-                "lon": lab.lon if lab else None,
-                "flagged": bool(p.flag[i]),
-                "openTo": sorted(services.get(i, [])),
-                "score": scores.get(ids[i]),
-                **({"x": core[i][0], "y": core[i][1]} if i in core else {}),
-            }
-        )
+    named = namer(ctx.who)
+    localities = p.localities
+    at = np.asarray(kept, np.intp)
+    for i, code, loc, flag in zip(
+        kept, p.kind[at].tolist(), p.locality[at].tolist(), p.flag[at].tolist(), strict=True
+    ):  # plain values from the arrays once, not a numpy scalar for each field of each node
+        eid = ids[i]
+        kind = KIND_CODES[code]
+        lab = labels.get(eid)
+        name = lab.name if lab else eid
+        node = {
+            "id": eid,
+            "kind": kind,
+            "name": named(name, kind),
+            "locality": localities[loc],
+            "lat": lab.lat if lab else None,
+            "lon": lab.lon if lab else None,
+            "flagged": bool(flag),
+            "openTo": sorted(services[i]) if i in services else [],
+            "score": scores.get(eid),
+        }
+        xy = core.get(i)
+        if xy is not None:
+            node["x"], node["y"] = xy
+        nodes.append(node)
     edges = [
         {
             "type": TYPE_CODES[t],

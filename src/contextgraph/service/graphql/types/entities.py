@@ -4,6 +4,7 @@ neighbourhood, each shown as the user may see it (a child by initials for a MACE
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
 import strawberry
@@ -110,7 +111,14 @@ def _hidden(kind: str, who: Principal) -> bool:
 def shown_name(name: str, kind: str, who: Principal) -> str:
     """A name as this user may see it: a child's by initials for a MACE member, and every
     person's when the request asked for initials."""
-    return initials(name) if _hidden(kind, who) else name
+    return namer(who)(name, kind)
+
+
+def namer(who: Principal) -> Callable[[str, str], str]:
+    """:func:`shown_name` for many names (a name and its entity's kind): which kinds this user
+    sees by initials is asked once."""
+    hidden = who.by_initials
+    return lambda name, kind: initials(name) if kind in hidden else name
 
 
 def entity_view(e: Entity, who: Principal) -> EntityView:
