@@ -377,3 +377,32 @@ def test_malformed_claims_and_archives_get_clear_4xx(service: Service) -> None:
         assert service.post("{ me { user } }", token, "test")[0] == 401, claims
     status, _, body = service.call("POST", "/import", service.token(), zipped({}), "application/zip", "test")
     assert status == 422 and b"/tmp" not in body and b"the archive" in body
+
+
+def test_a_p_writer_merging_a_note_into_a_record_whose_name_is_withheld_stores_no_placeholder(
+    store: Store,
+) -> None:
+    """A writer cleared for P only is shown a record named under both codes, with no record of what
+    P alone said, as ``(withheld)``; merging their note's person into it keeps the placeholder out
+    of every name, and the name said under C is not lost."""
+    from contextgraph.ingest.review import Edits, commit, preview
+    from contextgraph.model import WITHHELD, Entity
+    from contextgraph.store import Filter
+
+    store.upsert(
+        [Entity("c-1", "child", "Kyle James Benson", aliases=["Ghost"], locality="East", handling=["C", "P"])], []
+    )
+    p = Filter.of(handling=["P"])
+    note = (
+        "# MACE – Northbrook East\n\n**Date:** 18/01/2024\n\n"
+        "INT 3 – 20/01/2024 – 2B P: Tyler Marsh (DOB 03/05/2009) was seen with Jay Reid on Friday evening.\n"
+    )
+    seen = preview(store, note, "n.md", "pw", p)
+    tyler = next(e.id for e in seen.entities if e.name == "Tyler Marsh")
+    commit(store, note, "n.md", "pw", p, seen.digest, Edits(merge=[(tyler, "c-1")]))
+    full = store.get("c-1")
+    assert full is not None and full.open is not None
+    names = [full.name, *full.aliases, full.open.name, *full.open.aliases]
+    assert WITHHELD not in names and "Kyle James Benson" in names
+    shown = store.visible("c-1", p)
+    assert shown is not None and shown.name == "Tyler Marsh" and "Kyle James Benson" not in shown.aliases

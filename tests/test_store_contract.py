@@ -413,6 +413,13 @@ def test_an_entity_named_under_both_codes_with_no_open_record_shows_p_readers_no
     assert store.labels(["c-1"], p)["c-1"].name == WITHHELD
     assert [e.id for e, _ in store.search("Kyle James Benson", handling=["P"])] == []
     assert [e.id for e, _ in store.search("Kyle James Benson")] == ["c-1"]
+    for probe in ("withheld", "withheldgho", "withheldkyle", "(withheld)"):  # no oracle through the placeholder
+        assert store.search(probe, handling=["P"]) == [], probe
+    # what a P reader's export says of it, imported back: the placeholder is no name
+    store.upsert([Entity("c-1", "child", WITHHELD, locality="East", handling=["P"])], [])
+    kept = store.get("c-1")
+    assert kept is not None and kept.name == "Kyle James Benson" and kept.open is None
+    assert WITHHELD not in kept.aliases and store.search(WITHHELD) == []
     walked = {e.id: e for e in store.neighbourhood("l-1", 1, p).nodes}
     assert walked["c-1"].name == WITHHELD
     lines = str([x for f, x in export_lines(store, p) if f == "entities.jsonl"])
@@ -424,17 +431,6 @@ def test_an_entity_named_under_both_codes_with_no_open_record_shows_p_readers_no
     full = store.get("c-1")
     assert full is not None and full.open is not None and full.open.name == "Kyle Benson"
     assert WITHHELD not in [full.name, *full.aliases, full.open.name, *full.open.aliases]
-
-
-def test_names_said_only_under_c_do_not_crowd_a_p_readers_search(store: Store) -> None:
-    """More records named only under C than a search first takes as candidates, all of the same
-    name: a reader cleared for P only still finds the one they may see."""
-    hidden = [Entity(f"c-{n:05d}", "child", "Kyle Benson", locality="East", handling=["C"]) for n in range(1100)]
-    store.upsert(hidden, [])
-    store.upsert([Entity("c-99999", "child", "Kyle Benson", locality="East", handling=["P"])], [])
-    found = store.search("Kyle Benson", limit=5, handling=["P"])
-    assert [e.id for e, _ in found] == ["c-99999"]
-    assert len(store.search("Kyle Benson", limit=5)) == 5
 
 
 def test_a_home_touched_only_by_statements_under_c_stays_unknown_to_a_reader_who_never_sees_homes(

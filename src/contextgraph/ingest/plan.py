@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..localities import Localities
-from ..model import Assertion, Entity, Relationship, handling_code, service_id
+from ..model import WITHHELD, Assertion, Entity, Relationship, handling_code, service_id
 from ..model.tracked import Tracked
 from ..model.tracking import RECORD_KINDS
 from ..notes.extract import extract_parsed
@@ -180,9 +180,12 @@ def plan_note(
         matched = decision.outcome == "match" and bool(decision.entity)
         if matched:
             eid = str(decision.entity)
-            name, aliases = (existing.name if existing else m.name), [m.name, *m.aliases]
-            under_p = existing.said_under_p() if existing else None  # a withheld name is not a name
-            p_names[eid] = under_p.name if under_p is not None else m.name
+            # a name withheld from this writer (or from readers cleared for P) is not a name: the
+            # note's own stands for it
+            known = existing.name if existing and existing.name != WITHHELD else None
+            name, aliases = known or m.name, [m.name, *m.aliases]
+            under_p = existing.said_under_p() if existing else None
+            p_names[eid] = under_p.name if under_p is not None and under_p.name != WITHHELD else m.name
             locality = (existing.locality if existing else None) or meeting["locality"]
         else:
             eid = _new_id(kind, ref, d["id"])

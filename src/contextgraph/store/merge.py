@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 
-from ..model import REL_TYPES, Entity, Relationship, strongest_grading
+from ..model import REL_TYPES, WITHHELD, Entity, Relationship, strongest_grading
 from .errors import StoreError
 from .types import Key
 
@@ -53,9 +53,8 @@ def _said_under_p(new: Entity) -> Entity | None:
     when it says so). A write that records no handling code is seen by everyone, as the
     interchange format has it; one that must not be (coordinates found by a name said only under
     C) is written under C."""
-    if new.open is not None:
-        return new.open
-    return new.said_under_p()
+    said = new.open if new.open is not None else new.said_under_p()
+    return None if said is not None and said.name == WITHHELD else said  # a name withheld says nothing
 
 
 def _with_open(out: Entity, parts: list[Entity | None]) -> Entity:
@@ -78,11 +77,11 @@ def _with_open(out: Entity, parts: list[Entity | None]) -> Entity:
 def _merge(old: Entity, new: Entity) -> Entity:
     if old.kind != new.kind:
         raise StoreError(f"entity {new.id!r} is a {old.kind} in the store, not a {new.kind}")
-    name = new.name or old.name
+    name = new.name if new.name and new.name != WITHHELD else old.name  # a withheld name is no name
     if name != old.name and name in old.aliases:  # a name already known does not displace the record's
         name = old.name
     names = [*old.aliases, old.name, new.name, *new.aliases]
-    aliases = [n for n in dict.fromkeys(names) if n and n != name]
+    aliases = [n for n in dict.fromkeys(names) if n and n != name and n != WITHHELD]
     dates = [d for d in (old.first_seen, old.last_seen, new.first_seen, new.last_seen) if d]
     return Entity(
         id=old.id,

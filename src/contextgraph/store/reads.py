@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, cast
 
-from ..model import KIND_CODES, KINDS, TYPE_CODES, Entity, Relationship, day, flagged, grade_code
+from ..model import KIND_CODES, KINDS, TYPE_CODES, WITHHELD, Entity, Relationship, day, flagged, grade_code
 from .errors import NotFound, StoreError
 from .filter import Filter
 from .merge import view
@@ -331,10 +331,6 @@ def as_seen(store: Store, entities: list[Entity]) -> list[Entity]:
     return [views.get(e.id, e) for e in entities]
 
 
-MOST_CANDIDATES = 12_800
-"""The most candidates a search asks a store for, when those a reader may not see crowd out the rest."""
-
-
 def search(
     store: Store,
     text: str,
@@ -356,22 +352,15 @@ def search(
     # 1 - 1/399 alike (text.name_score), so for such a key the exact lookup finds every match
     exact = threshold >= 0.999 and len(key) < 400
     ask, _ = widened(store, flt)  # found in the locality P statements give, for a reader cleared for P
-    wanted = max(limit * 10, 200)
-    while True:
-        found = store.exact_candidates([key], ask) if exact else store.search_candidates([key], ask, wanted)
-        scored = []
-        for e in found:
-            if (seen := flt.shown(e)) is None:
-                continue
-            e = seen  # a reader cleared for P only finds no one by a name said only under C
-            score = max(name_score(key, normalise_name(n)) for n in [e.name, *e.aliases])
-            if score >= threshold:
-                scored.append((e, score))
-        # candidates a reader cleared for P only may not see can crowd out those they may: while the
-        # candidates came to the number asked for, and too few of them are theirs, ask for more
-        if exact or not flt.public_only or len(scored) >= limit or len(found) < wanted or wanted >= MOST_CANDIDATES:
-            break
-        wanted *= 4
+    found = store.exact_candidates([key], ask) if exact else store.search_candidates([key], ask, max(limit * 10, 200))
+    scored = []
+    for e in found:
+        if (seen := flt.shown(e)) is None or seen.name == WITHHELD:
+            continue  # a reader cleared for P only finds no one by a name said only under C, or withheld
+        e = seen
+        score = max(name_score(key, normalise_name(n)) for n in [e.name, *e.aliases])
+        if score >= threshold:
+            scored.append((e, score))
     scored.sort(key=lambda es: (-es[1], es[0].name, es[0].id))
     gone = set(unseen_places(store, flt, [e.id for e, _ in scored if KINDS[e.kind].placed]))
     return [(e, score) for e, score in scored if e.id not in gone][:limit]
