@@ -406,3 +406,43 @@ def test_a_p_writer_merging_a_note_into_a_record_whose_name_is_withheld_stores_n
     assert WITHHELD not in names and "Kyle James Benson" in names
     shown = store.visible("c-1", p)
     assert shown is not None and shown.name == "Tyler Marsh" and "Kyle James Benson" not in shown.aliases
+
+
+def test_a_queued_proposal_matched_to_a_record_carries_only_what_p_readers_know_of_it(store: Store) -> None:
+    """A fact below the confidence threshold, about a record named under both codes, held for
+    review: the proposal (and its review item) names the record as readers cleared for P know it,
+    and accepting it gives them nothing said only under C."""
+    from contextgraph.ingest.plan import plan_note
+    from contextgraph.interchange.jsonl import entity_from_json
+    from contextgraph.model import Entity
+    from contextgraph.store import Filter
+
+    open_part = Entity("c-1", "child", "Ghost Benson", handling=["P"])
+    store.upsert(
+        [
+            Entity(
+                "c-1",
+                "child",
+                "Kyle James Benson",
+                aliases=["Ghost Benson"],
+                locality="East",
+                handling=["C", "P"],
+                open=open_part,
+            )
+        ],
+        [],
+    )
+    p = Filter.of(handling=["P"])
+    queued = {"id": "e1", "kind": "child", "name": "Ghost Benson", "aliases": [], "sentence": "Ghost Benson was seen."}
+    doc = {
+        "meeting": {"kind": "MACE", "locality": "East", "date": "2024-01-18"},
+        "entities": [],
+        "relationships": [],
+        "queued": {"entities": [{**queued, "confidence": 0.4, "how": "named"}], "relationships": []},
+    }
+    _, _, _, records = plan_note(store, "text", "n.md", "cw", Filter.of(), doc=doc)
+    (item,) = [r for t, r in records if t == "reviews"]
+    assert "Kyle James" not in str(item)
+    store.upsert([entity_from_json(item["proposal"]["entity"])], [])  # what accepting it writes
+    seen = store.visible("c-1", p)
+    assert seen is not None and "Kyle James Benson" not in [seen.name, *seen.aliases]

@@ -246,8 +246,15 @@ def plan_note(
     for _, rel in proposed:  # a proposed entity: under the codes of every statement about it
         for end in (rel.source, rel.target):
             codes.setdefault(end, set()).add(handling_code(rel.assertions[0].grading))
-    for e in held.values():
+    for k, e in held.items():
         e.handling = sorted(codes.get(e.id, {"P"}))
+        # a proposal holds what its statements say under their codes, as a written entity does:
+        # under P alone, the entity as readers cleared for P know it (never a name said only under C)
+        said = _said_under_p(e, p_names.get(e.id, e.name))
+        if said is not None and "C" in e.handling:
+            e.open = said
+        elif said is not None:
+            held[k] = replace(said, handling=["P"])
     note_codes = sorted({c for e in entities for c in e.handling} or {"P"})
     # facts below the confidence threshold: not written, but queued for a person with their sentence
     for d in queued["entities"]:

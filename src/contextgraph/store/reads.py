@@ -355,7 +355,7 @@ def search(
     found = store.exact_candidates([key], ask) if exact else store.search_candidates([key], ask, max(limit * 10, 200))
     scored = []
     for e in found:
-        if (seen := flt.shown(e)) is None or seen.name == WITHHELD:
+        if (seen := flt.shown(e)) is None or (flt.public_only and seen.name == WITHHELD):
             continue  # a reader cleared for P only finds no one by a name said only under C, or withheld
         e = seen
         score = max(name_score(key, normalise_name(n)) for n in [e.name, *e.aliases])
