@@ -438,6 +438,28 @@ def test_an_entity_named_under_both_codes_with_no_open_record_shows_p_readers_no
     assert WITHHELD not in [full.name, *full.aliases, full.open.name, *full.open.aliases]
 
 
+def test_a_place_whose_name_is_withheld_is_located_and_pinned_under_c(store: Store) -> None:
+    """A place named under both codes with no record of what P alone said: coordinates the
+    gazetteer finds by its name (which may be one said only under C) and a pin are kept from a
+    reader cleared for P only, who still sees the place, withheld, in its locality."""
+    from contextgraph.ingest.gazetteer import Located, located, pinned
+    from contextgraph.model import WITHHELD
+
+    yard = Entity("l-1", "location", "The Yard behind 12 Elm St", locality="East", handling=["C", "P"])
+    gate = Entity("l-2", "location", "The Back Gate", locality="East", handling=["C", "P"])
+    store.upsert([yard, gate], [])
+    write = located(yard, Located(52.1, -1.2, "gazetteer"), None)
+    assert write.handling == ["C"]
+    store.upsert([write, pinned(gate, 52.3, -1.4, "seen there", "u")], [])
+    p = Filter.of(handling=["P"], localities=["East"])
+    for eid, lat in (("l-1", 52.1), ("l-2", 52.3)):
+        seen = store.visible(eid, p)
+        assert seen is not None and (seen.name, seen.locality, seen.lat, seen.lon) == (WITHHELD, "East", None, None)
+        assert store.labels([eid], p)[eid].lat is None
+        full = store.get(eid)
+        assert full is not None and full.lat == lat and full.name != "" and full.open is None
+
+
 def test_a_home_touched_only_by_statements_under_c_stays_unknown_to_a_reader_who_never_sees_homes(
     store: Store,
 ) -> None:

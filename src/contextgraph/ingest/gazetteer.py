@@ -263,7 +263,10 @@ def located(e: Entity, where: Located | None, said: Located | None = None) -> En
     >>> (w.name, w.lat, w.handling), (w.open.lat, w.open.name)
     (('', 52.1, ['C']), (52.3, ''))
     """
-    by_own_name = e.open is None or e.open.name == e.name
+    # a record named under both codes with no record of what P alone said: its name may be one
+    # said only under C, so what was found by it is written under C
+    legacy = e.open is None and "C" in e.handling and "P" in e.handling
+    by_own_name = not legacy and (e.open is None or e.open.name == e.name)
     out = Entity(e.id, e.kind, "")
     if where is not None:
         out = Entity(

@@ -69,6 +69,8 @@ def _with_open(out: Entity, parts: list[Entity | None]) -> Entity:
     facet = said[0] if said else None
     for p in said[1:]:
         facet = _merge(facet, p) if facet is not None else p
+    if facet is not None and not facet.name:
+        facet = None  # only nameless writes (coordinates, a pin): they say nothing of what P readers know it by
     if facet is not None:
         facet = replace(facet, id=out.id, kind=out.kind, members=[], handling=["P"], open=None)
     return replace(out, open=facet)
