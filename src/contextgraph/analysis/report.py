@@ -21,7 +21,7 @@ from .results import (
     Networks,
 )
 from .tracking import tracked_events
-from .words import Words, explain_parts
+from .words import explain_parts
 
 
 def analyse_store(
@@ -141,11 +141,12 @@ def _explain(
 
 
 def _explain_networks(part: Networks, store: Store, flt: Filter | None = None) -> Networks:
-    hot = part.hotspots or ()
-    w = Words.reading(store, flt, (), hot, part.peer_groups, part.persons_of_concern, part.changes)
-    return Networks(
-        tuple(w.peer_group(g) for g in part.peer_groups),
-        tuple(w.person(x) for x in part.persons_of_concern),
-        w.changes(part.changes),
-        None if part.hotspots is None else tuple(w.hotspot(h) for h in hot),
+    e = explain_parts(
+        store,
+        flt,
+        hotspots=part.hotspots or (),
+        peer_groups=part.peer_groups,
+        persons_of_concern=part.persons_of_concern,
+        changes=part.changes,
     )
+    return Networks(e.peer_groups, e.persons_of_concern, e.changes, None if part.hotspots is None else e.hotspots)
