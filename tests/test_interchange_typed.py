@@ -101,6 +101,23 @@ def test_a_type_that_is_not_a_string_is_a_problem_named_by_line_not_a_crash(tmp_
         read_folder(tmp_path)
 
 
+@pytest.mark.parametrize("value", [["male"], {"code": "male"}, 1])
+def test_a_demographic_code_that_is_not_a_string_is_a_problem_named_by_line_not_a_crash(
+    tmp_path: Path, value: Any
+) -> None:
+    line = {"id": "c-1", "kind": "child", "name": "A", "properties": {"exploitation_types": ["CCE"], "sex": value}}
+    (tmp_path / "entities.jsonl").write_text('{"id": "c-2", "kind": "child", "name": "B"}\n' + json.dumps(line) + "\n")
+    with pytest.raises(InputError, match=r"entities.jsonl:2: field 'sex': .* is not a code of sex"):
+        read_folder(tmp_path)
+
+
+def test_a_list_of_words_as_a_property_is_read_alike_by_both_readers() -> None:
+    obj = {"id": "c-1", "kind": "child", "name": "A", "properties": {"exploitation_types": ["CCE", "CSE"]}}
+    quick = typed.entity(json.dumps(obj).encode())
+    assert quick is not None and quick == entity_from_json(obj)
+    assert quick.properties == {"exploitation_types": ["CCE", "CSE"]}
+
+
 def test_a_name_or_aliases_beyond_the_limits_are_refused_by_both_readers() -> None:
     """Aliases are searched on every search: an entity given thousands of them would slow every
     search of its locality, so both readers refuse more than the limit, naming the field."""

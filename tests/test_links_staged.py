@@ -33,6 +33,8 @@ ODD = [
     {"type": "SEEN_AT", "source": "c-4", "target": "l-1", "properties": {"note": "by the shop"}},
     {"type": "SEEN_AT", "source": "c-4", "target": "l-1", "source_ref": "n-3", "properties": {"time": 21}},
     {"type": "SEEN_AT", "source": "c-4", "target": "l-2", "properties": {"seen": {"with": "c-2"}}},
+    {"type": "SEEN_AT", "source": "c-1", "target": "l-2", "source_ref": "n-4", "date": "2024-02-01"},
+    {"type": "SEEN_AT", "source": "c-1", "target": "l-2", "source_ref": "n-5", "properties": {"time": 9}},
     {"type": "EXPLOITS", "source": "p-1", "target": "c-2", "grading": " 2b c ", "date": None},
     {"type": "ATTENDS", "source": "c-1", "target": "s-1", "extra": None},
     {"type": "SEEN_AT", "source": "c-2", "target": "l-2", "properties": {"n": 2**64}},  # kept as a float

@@ -26,21 +26,17 @@ import signal
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import msgspec
 import orjson
 
 from ..memory import paused_gc
-from ..model import Assertion, Relationship
-from ..store.merge import merge_relationship
+from ..model import Relationship
 from ..store.staged import LinkRows, staging_file
 from . import typed
 from .lines import ALLOWED, InputError, check_links, open_lines, read_line, records, signature
 from .second import SecondProcess
-
-if TYPE_CHECKING:
-    from ..store.sqlite.rows import Plain
 
 STAGE_FROM = 1_000_000
 """The size in bytes of a relationships file from which a first load reads it in a second process."""
@@ -129,7 +125,7 @@ def _stage(
     """The second process: reads every line, waits for the kinds, sends (problems, count), and
     when there are none, the rows. It holds no end of the pipe but its own, so that if the first
     process dies a send or receive fails and this one ends."""
-    from ..store.sqlite.rows import by_key, staged_rows  # the embedded store's, loaded only here
+    from ..store.sqlite.rows import by_key, checked_rows, staged_rows  # the embedded store's, loaded only here
 
     other.close()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # an interruption at the terminal is the first process's
@@ -164,7 +160,7 @@ def _stage(
                 count, checked = made
                 conn.send(([], count))
                 del raw
-                conn.send(staged_rows(_grouped(checked, ids), str(file)))
+                conn.send(checked_rows(checked, ids, str(file)))
                 return
             # a line the quick reading cannot take: read again line by line, its problems named
             try:  # (a file that cannot be read raises here, and the first process reads it and says why)
@@ -269,45 +265,3 @@ def _checked(
             return None
         keep(stored_form(got))
     return len(out), out
-
-
-def _grouped(checked: list[typed.Plain | Relationship], ids: list[str]) -> dict[int, Relationship | Plain]:
-    """The checked relationships by edge key, as :func:`~contextgraph.store.sqlite.rows.by_key`
-    groups them, the entities numbered 1, 2, ... in the order of ``ids`` (a relationship of one
-    statement by its own ends and no properties kept as a
-    :data:`~contextgraph.store.sqlite.rows.Plain`)."""
-    from ..store.sqlite.codec import SYMMETRIC, TYPE_CODE
-    from ..store.sqlite.rows import MASK
-
-    nid = {i: n for n, i in enumerate(ids, 1)}
-    tcode = TYPE_CODE
-    fresh: dict[int, Relationship | Plain] = {}
-    put = fresh.setdefault
-
-    def whole(k: int, r: Relationship | Plain) -> Relationship:
-        if r.__class__ is not tuple:
-            assert isinstance(r, Relationship)
-            return r
-        t, ref, day, grading = r
-        src, dst = ids[((k >> 28) & MASK) - 1], ids[(k & MASK) - 1]
-        return Relationship(t, src, dst, [Assertion(ref, day, grading, src, dst)], {})
-
-    for v in checked:
-        if v.__class__ is tuple:
-            t, src, dst, ref, day, grading = v
-            if not (dst < src and t in SYMMETRIC):
-                k = (tcode[t] << 56) | (nid[src] << 28) | nid[dst]
-                mine = (t, ref, day, grading)
-                prev = put(k, mine)
-                if prev is not mine:
-                    fresh[k] = merge_relationship(whole(k, prev), whole(k, mine))
-                continue
-            r = Relationship(t, dst, src, [Assertion(ref, day, grading, src, dst)], {})
-        else:
-            assert isinstance(v, Relationship)
-            r = v
-        k = (tcode[r.type] << 56) | (nid[r.source] << 28) | nid[r.target]
-        prev = put(k, r)
-        if prev is not r:
-            fresh[k] = merge_relationship(whole(k, prev), r)
-    return fresh

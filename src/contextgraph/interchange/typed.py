@@ -34,6 +34,8 @@ MAX_ALIASES = 50
 """The most aliases an entity is given at once (every search reads them all)."""
 
 Scalar = str | int | float | bool | None
+Property = Scalar | list[str]
+"""An entity's property the quick reader takes: a value, or a list of words (kinds of exploitation, say)."""
 
 
 def _too_many(aliases: list[str]) -> bool:
@@ -53,7 +55,7 @@ class EntityLine(msgspec.Struct, forbid_unknown_fields=True):
     locality: str | None = None
     lat: float | None = None
     lon: float | None = None
-    properties: dict[str, Scalar] | None = None
+    properties: dict[str, Property] | None = None
     sources: list[str] | None = None
     source_ref: str | None = None
     date: str | None = None
@@ -82,7 +84,7 @@ _tuple = tuple.__new__
 _HANDLING = frozenset({"P", "C"})
 
 
-def _fits(props: dict[str, Scalar] | None) -> bool:
+def _fits(props: dict[str, Property] | dict[str, Scalar] | None) -> bool:
     """Whether every whole number of ``props`` fits the 64 bits a stored number has (a larger one
     is read again by the checked reader, which refuses it)."""
     return not props or all(type(v) is not int or -(2**63) <= v < 2**64 for v in props.values())
@@ -201,10 +203,15 @@ def entity(raw: bytes) -> Entity | None:
     ref = x.source_ref
     if ref and ref not in sources:
         sources = [*sources, ref]
+    props, aliases = x.properties, x.aliases
     try:
         grading = None if x.grading is None else _grading(x.grading)
         dob = None if x.dob is None else _date(x.dob)
-        seen = [v for d in (x.date, x.first_seen, x.last_seen) if d and (v := _date(d))]
+        if x.date is None and x.first_seen is None and x.last_seen is None:
+            first = last = None  # most lines: no dates of their own
+        else:
+            seen = [v for d in (x.date, x.first_seen, x.last_seen) if d and (v := _date(d))]
+            first, last = (min(seen), max(seen)) if seen else (None, None)
     except _Refused:
         return None
     handling = x.handling
@@ -212,24 +219,25 @@ def entity(raw: bytes) -> Entity | None:
         handling = [handling_code(grading)] if grading or ref or sources else []
     elif not _HANDLING.issuperset(handling):
         return None
-    if not _fits(x.properties) or (x.properties and demographics.problem(kind, x.properties)):
+    if props and (not _fits(props) or demographics.problem(kind, props)):
         return None  # read again, slowly, to be told what is wrong
-    if len(name) > MAX_NAME_CHARS or (x.aliases and _too_many(x.aliases)):
+    if len(name) > MAX_NAME_CHARS or (aliases and _too_many(aliases)):
         return None
     locality = x.locality.strip() if x.locality else None
     return Entity(
-        id=eid,
-        kind=kind,
-        name=name,
-        aliases=[a.strip() for a in x.aliases or () if a.strip() and a.strip() != name],
-        dob=dob,
-        locality=locality or None,
-        lat=lat,
-        lon=lon,
-        properties=dict(x.properties) if x.properties else {},
-        sources=list(dict.fromkeys(sources)),
-        first_seen=min(seen) if seen else None,
-        last_seen=max(seen) if seen else None,
-        grading=grading,
-        handling=sorted(set(handling)),
+        eid,
+        kind,
+        name,
+        [a.strip() for a in aliases if a.strip() and a.strip() != name] if aliases else [],
+        dob,
+        locality or None,
+        lat,
+        lon,
+        dict(props) if props else {},
+        list(dict.fromkeys(sources)) if len(sources) > 1 else list(sources),
+        first,
+        last,
+        grading,
+        [],
+        sorted(set(handling)) if len(handling) > 1 else list(handling),
     )

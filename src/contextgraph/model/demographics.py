@@ -61,7 +61,7 @@ def problem(kind: str, properties: dict[str, Any]) -> str | None:
         return None
     for name, codes in CHECKED.items():
         value = properties.get(name)
-        if value is not None and value not in codes:
+        if value is not None and (not isinstance(value, str) or value not in codes):  # a list too
             close = next((c for c in codes if str(value).lower() in c), next(iter(codes)))
             return f"field {name!r}: {value!r} is not a code of {name} (see docs/model.md), e.g. {close}"
     return None

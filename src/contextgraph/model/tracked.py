@@ -325,7 +325,8 @@ def moment(value: str) -> str:
     >>> moment("2025-02-01T21:30:00"), moment("2025-02-01"), moment("2025-06-01T10:00+01:00")
     ('2025-02-01T21:30', '2025-02-01', '2025-06-01T09:00')
     """
-    return str(_check(_MOMENT, value, "value"))
+    got = _MOMENTS.get(value) if type(value) is str else None  # most are met before
+    return got if got is not None else str(_check(_MOMENT, value, "value"))
 
 
 def day_of(value: str) -> str:

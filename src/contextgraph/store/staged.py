@@ -103,33 +103,37 @@ class Stager:
     """
 
     def __init__(self) -> None:
-        self._rows: dict[str, tuple[str, int, str, str, str | None, str]] = {}
-        self._names: dict[str, dict[str, str]] = {}  # record id -> entity id -> the first field naming it
+        self._kept: dict[str, tuple[int, Tracked]] = {}  # record id -> its line and record
 
     def add(self, line: int, t: Tracked) -> None:
-        """One checked record, read at ``line``; a later one of the same id replaces it."""
-        self._rows.pop(t.id, None)
-        self._rows[t.id] = (t.id, line, t.record, t.subject, t.date, orjson.dumps(t.to_json()).decode())
-        named: dict[str, str] = {}
-        for name, eid, _ in t.named():
-            named.setdefault(eid, name)
-        self._names[t.id] = named
+        """One checked record, read at ``line``; a later one of the same id replaces it. Kept as
+        it is: its row is made when the records are written, after the reader has answered."""
+        self._kept.pop(t.id, None)
+        self._kept[t.id] = (line, t)
 
     def summary(self) -> tuple[int, tuple[str, ...]]:
         """How many records, and every entity they name, each once (see :class:`StagedTracking`)."""
-        return len(self._rows), tuple(dict.fromkeys(e for es in self._names.values() for e in es))
+        return len(self._kept), tuple(dict.fromkeys(e for _, t in self._kept.values() for _, e, _ in t.named()))
 
     def write(self, file: str) -> None:
         """The records written into a new staging database at ``file``."""
         from .sqlite.sql import insert_rows, sql
 
+        rows = []
+        names = []
+        for line, t in self._kept.values():
+            rows.append((t.id, line, t.record, t.subject, t.date, orjson.dumps(t.to_json()).decode()))
+            named: dict[str, str] = {}  # entity id -> the first field naming it
+            for name, eid, _ in t.named():
+                named.setdefault(eid, name)
+            names += [(e, t.id, f) for e, f in named.items()]
         db = sqlite3.connect(file)
         try:
             db.executescript(sql("staging_pragmas"))
             db.execute(sql("staged_tracking_table"))
             db.execute(sql("staged_names_table"))
-            insert_rows(db, sql("stage_tracking"), list(self._rows.values()))
-            insert_rows(db, sql("stage_name"), [(e, i, f) for i, es in self._names.items() for e, f in es.items()])
+            insert_rows(db, sql("stage_tracking"), rows)
+            insert_rows(db, sql("stage_name"), names)
             db.commit()
         finally:
             db.close()

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import sqlite3
 from array import array
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import NamedTuple
 
 import orjson
 
-from ...model import Relationship, grade_code
+from ...model import Assertion, Relationship, grade_code
 from ..merge import merge_relationship
 from ..staged import LinkRows
 from .codec import SYMMETRIC, TYPE_CODE, dumps, summary_of
@@ -193,6 +193,13 @@ def staged_rows(fresh: Mapping[int, Relationship | Plain], file: str) -> LinkRow
             add_full((rid, k, first, last, count, grading, body, dumps(r.properties)))
             column(k, first, last, count, grading)
         rid += 1
+    _write_staged(file, plain, full)
+    return LinkRows(file, cols, rid - 1)
+
+
+def _write_staged(file: str, plain: Sequence[Row], full: Sequence[Row]) -> None:
+    """A new staging database at ``file`` holding ``plain`` rows (key, date, grading and
+    statement) and ``full`` ones (every value but the type and ends)."""
     db = sqlite3.connect(file)
     try:
         db.executescript(sql("staging_pragmas"))
@@ -204,4 +211,124 @@ def staged_rows(fresh: Mapping[int, Relationship | Plain], file: str) -> LinkRow
         db.commit()
     finally:
         db.close()
-    return LinkRows(file, cols, rid - 1)
+
+
+Line = tuple[str, str, str, str | None, str | None, str | None]
+"""A checked line of one statement and no properties: (type, source, target, source_ref, date,
+grading), as :data:`contextgraph.interchange.typed.Plain`."""
+
+
+class _Encoded(dict[tuple[str | None, ...], str]):
+    """Each statement of a relationship's own ends, keyed by its source, date and grading, encoded
+    as the store keeps it the first time it is asked for."""
+
+    def __missing__(self, key: tuple[str | None, ...]) -> str:
+        body = self[key] = orjson.dumps([key]).decode()
+        return body
+
+
+def checked_rows(checked: Iterable[Line | Relationship], ids: Sequence[str], file: str) -> LinkRows:
+    """The checked relationships of a first load grouped by edge key and written into a new
+    staging database at ``file``, as :func:`staged_rows` writes ``by_key(...)`` of them, the
+    entities numbered 1, 2, ... in the order of ``ids``: one pass groups them, keeping a
+    :data:`Line` as its statement's values (most rows), and the rows and index columns are then
+    made column by column rather than row by row.
+
+    >>> import tempfile
+    >>> lines = [("SEEN_AT", "c-1", "l-1", "n1", "2024-01-02", "1B P"), ("SEEN_AT", "c-1", "l-1", "n2", None, None)]
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     made = checked_rows(lines, ["c-1", "l-1"], tmp + "/links.db")
+    >>> made.count, list(made.columns.counts)
+    (1, [2])
+    """
+    nid = {i: n for n, i in enumerate(ids, 1)}
+    tcode, symmetric, names = TYPE_CODE, SYMMETRIC, list(TYPE_CODE)
+    at: dict[int, int] = {}  # edge key -> its row's place
+    keys: list[int] = []
+    # each row's lone statement as (source_ref, date, grading), with its subject and object when
+    # they are the row's ends the other way round; or the relationship of several lines
+    said: list[Said | Relationship] = []
+    slot, new_key, new_said = at.setdefault, keys.append, said.append
+    size = 0
+
+    def whole(k: int, s: Said | Relationship) -> Relationship:
+        if s.__class__ is not tuple:
+            assert isinstance(s, Relationship)
+            return s
+        src, dst = ids[((k >> 28) & MASK) - 1], ids[(k & MASK) - 1]
+        a = Assertion(*s, src, dst) if len(s) == 3 else Assertion(*s)  # type: ignore[arg-type]
+        return Relationship(names[k >> 56], src, dst, [a], {})
+
+    for v in checked:
+        if v.__class__ is tuple:
+            t, src, dst, ref, day, grading = v
+            if dst < src and t in symmetric:
+                k = (tcode[t] << 56) | (nid[dst] << 28) | nid[src]
+                mine: Said | Relationship = (ref, day, grading, src, dst)
+            else:
+                k = (tcode[t] << 56) | (nid[src] << 28) | nid[dst]
+                mine = (ref, day, grading)
+        else:
+            assert isinstance(v, Relationship)
+            k = (tcode[v.type] << 56) | (nid[v.source] << 28) | nid[v.target]
+            mine = v
+        n = slot(k, size)
+        if n == size:
+            new_key(k)
+            new_said(mine)
+            size += 1
+        else:
+            said[n] = merge_relationship(whole(k, said[n]), whole(k, mine))
+    del at
+    return _staged_columns(keys, said, file)
+
+
+Said = tuple[str | None, ...]
+"""A lone statement of a relationship, as :func:`checked_rows` keeps it."""
+
+
+def _staged_columns(keys: list[int], said: list[Said | Relationship], file: str) -> LinkRows:
+    """:func:`checked_rows`'s rows and columns from the grouped keys and statements."""
+    enc = _Encoded()
+    count = len(keys)
+    full = [n for n, s in enumerate(said) if s.__class__ is not tuple]
+    # each row's first seen and grading as its lone statement gives them; the others' set below
+    firsts: list[str | None] = [s[1] if s.__class__ is tuple else None for s in said]
+    grades: list[str | None] = [s[2] if s.__class__ is tuple else None for s in said]
+    full_rows: list[Row] = []
+    plain_rows: list[Row] = []
+    summaries = []
+    start = 0
+    for n in [*full, count]:  # the rows of lone statements between those of several, a run at a time
+        if n > start:
+            part = map(enc.__getitem__, said[start:n])  # type: ignore[arg-type]
+            plain_rows += zip(
+                range(start + 1, n + 1), keys[start:n], firsts[start:n], grades[start:n], part, strict=True
+            )
+        start = n + 1
+        if n == count:
+            break
+        r = said[n]
+        assert isinstance(r, Relationship)
+        first, last, times, grading, body = _summary(r, enc)
+        firsts[n], grades[n] = first, grading
+        summaries.append((n, last, times))
+        full_rows.append((n + 1, keys[n], first, last, times, grading, body, dumps(r.properties)))
+    day_of = {x: day_number(x) for x in set(firsts)}
+    grade_of = {g: grade_code(g) for g in set(grades)}
+    day_list = array("i", map(day_of.__getitem__, firsts))
+    lasts = array("i", day_list)
+    counts = array("i", [1]) * count
+    for n, last, times in summaries:
+        lasts[n], counts[n] = day_number(last), times
+    cols = Columns(
+        bytearray(k >> 56 for k in keys),
+        array("i", [(k >> 28) & MASK for k in keys]),
+        array("i", [k & MASK for k in keys]),
+        day_list,
+        lasts,
+        counts,
+        bytearray(map(grade_of.__getitem__, grades)),
+    )
+    _write_staged(file, plain_rows, full_rows)
+    return LinkRows(file, cols, count)

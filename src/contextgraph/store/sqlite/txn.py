@@ -181,6 +181,10 @@ class SQLiteTxn(Txn):
         ix = self.ix
         if ix.merged or len(ix.e_src) > 1 or self.s._next_rid() != 1 or ix.ids[1:] != list(staged.ids):
             return False
+        for statements in self.rebuild.values():  # built while the other process ends the rows
+            for statement in statements:
+                self.db.execute(statement)
+        self.rebuild.clear()
         made = staged.rows()
         if made is None:
             return False
