@@ -111,6 +111,16 @@ def test_a_demographic_code_that_is_not_a_string_is_a_problem_named_by_line_not_
         read_folder(tmp_path)
 
 
+@pytest.mark.parametrize("handling", [[["P"]], [{}], [None], "P"])
+def test_handling_codes_that_are_not_a_list_of_codes_are_a_problem_named_by_line_not_a_crash(
+    tmp_path: Path, handling: Any
+) -> None:
+    line = {"id": "c-1", "kind": "child", "name": "A", "handling": handling}
+    (tmp_path / "entities.jsonl").write_text(json.dumps(line) + "\n")
+    with pytest.raises(InputError, match=r"entities.jsonl:1: field 'handling' must be a list of handling codes"):
+        read_folder(tmp_path)
+
+
 def test_a_list_of_words_as_a_property_is_read_alike_by_both_readers() -> None:
     obj = {"id": "c-1", "kind": "child", "name": "A", "properties": {"exploitation_types": ["CCE", "CSE"]}}
     quick = typed.entity(json.dumps(obj).encode())

@@ -156,6 +156,26 @@ def test_the_access_log_is_told_the_same_names(store: Store, tmp_path: Path) -> 
     assert set(plain[0][1]) == {e for t in RECORDS for e in t.involves}
 
 
+def test_the_access_log_is_told_the_same_names_in_the_same_order_when_an_id_repeats(
+    store: Store, tmp_path: Path
+) -> None:
+    """A repeated record id keeps its first place with its last line's names, either way (the
+    access log's entry, its subjects' order included, does not depend on how the file was read)."""
+    again = [
+        rec("a0", "risk_assessment", "c-4", "2025-01-01", level="red"),
+        rec("r1", "risk_assessment", "c-2", "2025-01-01", level="red"),
+        rec("a0", "risk_assessment", "c-1", "2025-01-02", level="amber"),
+    ]
+    s = Stager()
+    for n, t in enumerate(again, 1):
+        s.add(n, t)
+    staged = s.finish("tracking.jsonl", str(tmp_path / "a.db"))
+    base = {"command": "import"}
+    plain = Journal.entries(store, WriteAbout("upsert", tracking=list({t.id: t for t in again}.values())), base)
+    assert Journal.entries(store, WriteAbout("upsert", tracking=staged), base) == plain
+    assert [line for line, _ in staged.read()] == ["tracking.jsonl:2", "tracking.jsonl:3"]
+
+
 def test_import_reads_a_large_tracking_file_in_a_second_process(tmp_path: Path) -> None:
     """As a user runs it: a tracking file past the size where a second process reads it."""
     from contextgraph.interchange.tracking_lines import STAGE_FROM

@@ -166,7 +166,11 @@ def entity_from_json(d: Any) -> Entity:
     handling = d.get("handling")
     if handling is None:  # the statement's own code; nothing recorded when there is no statement
         handling = [handling_code(grading)] if grading or ref or sources else []
-    elif not isinstance(handling, list) or not set(handling) <= {"P", "C"}:
+    elif (
+        not isinstance(handling, list)
+        or not all(isinstance(h, str) for h in handling)
+        or not set(handling) <= {"P", "C"}
+    ):
         raise ValueError("field 'handling' must be a list of handling codes, P or C")
     wrong = demographics.problem(kind, props)
     if wrong:

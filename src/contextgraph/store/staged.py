@@ -106,9 +106,9 @@ class Stager:
         self._kept: dict[str, tuple[int, Tracked]] = {}  # record id -> its line and record
 
     def add(self, line: int, t: Tracked) -> None:
-        """One checked record, read at ``line``; a later one of the same id replaces it. Kept as
-        it is: its row is made when the records are written, after the reader has answered."""
-        self._kept.pop(t.id, None)
+        """One checked record, read at ``line``; a later one of the same id replaces it, in the first
+        one's place (as a write of the records read in one process orders them). Kept as it is: its
+        row is made when the records are written, after the reader has answered."""
         self._kept[t.id] = (line, t)
 
     def summary(self) -> tuple[int, tuple[str, ...]]:
