@@ -62,9 +62,18 @@ MATCH (n:Entity {id: id})
 SET n.merged_into = $into
 
 -- name: search_names
-CALL db.index.fulltext.queryNodes("entity_names", $text, {limit: $limit})
+-- The entities a name or alias may match, best first (a record merged into another answers for
+-- it), cut to $limit only after the reader's kinds and localities ($kinds, $localities: null for
+-- any; a service is in every locality), so that many people of one name elsewhere cannot crowd
+-- out the one the reader may see.
+CALL db.index.fulltext.queryNodes("entity_names", $text)
 YIELD node
-RETURN coalesce(node.merged_into, node.id) AS id
+WITH coalesce(node.merged_into, node.id) AS id
+MATCH (e:Entity {id: id})
+WHERE ($kinds IS NULL OR e.kind IN $kinds)
+  AND ($localities IS NULL OR e.kind = $service OR e.locality IN $localities)
+RETURN DISTINCT id
+LIMIT $limit
 
 -- name: projection_nodes
 MATCH (n:Entity)

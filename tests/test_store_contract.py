@@ -150,6 +150,18 @@ def test_search_filters_by_kind_and_locality(loaded: Store) -> None:
     assert loaded.search("   ") == []
 
 
+def test_a_search_is_not_crowded_out_by_names_the_reader_may_not_see(store: Store) -> None:
+    """A reader of one locality finds the person of that locality however many of the same name
+    another holds (the candidates are cut after the reader's localities and kinds, not before)."""
+    crowd = [Entity(f"c-x{n}", "child", "Jordan Reid", locality="Farside") for n in range(1_050)]
+    places = [Entity(f"l-x{n}", "location", "Jordan Reid", locality="Hillcrest") for n in range(300)]
+    store.upsert([*crowd, *places, Entity("c-mine", "child", "Jordan Reid", locality="Hillcrest")], [])
+    for text, threshold in (("Jordan Reed", 0.8), ("Jordan Reid", 0.8), ("jordan reid", 0.999)):
+        mine = store.search(text, kinds=["child"], localities=["Hillcrest"], threshold=threshold)
+        assert [e.id for e, _ in mine] == ["c-mine"], text
+    assert len(store.search("Jordan Reid", localities=["Farside"], limit=2_000)) == 1_050
+
+
 def test_an_exact_search_finds_every_entity_of_that_name_and_no_other(store: Store) -> None:
     """Matching a note's mentions asks for the same name only (threshold 0.999): every store answers
     it as its fuzzy search would, names and aliases alike, merged entities as one, kinds and

@@ -250,9 +250,11 @@ class Neo4jStore(Store):
 
     def search_candidates(self, keys: Sequence[str], flt: Filter, limit: int) -> list[Entity]:
         ids: dict[str, None] = {}
+        params = self._params(flt)
+        asked = {"kinds": params["kinds"], "localities": params["localities"], "service": params["service"]}
         with self._session() as s:
             for key in keys:
-                for rec in s.run(query("search_names"), text=lucene(key), limit=limit):
+                for rec in s.run(query("search_names"), text=lucene(key), limit=limit, **asked):
                     ids.setdefault(rec["id"], None)
         found = self.get_many(list(ids))
         return [e for e in found.values() if flt.node_ok(e.kind, e.locality)]

@@ -81,6 +81,9 @@ class Index:
         self.e_alive = bytearray(1)
         self.names: tuple[list[str], list[int]] | None = None  # names and their nodes, built on first search
         self.name_owners: tuple[list[str], dict[str, list[int]]] | None = None  # of that ``names``: name -> nodes
+        # of that ``names``: those of the nodes a filter's kinds and localities pass, by the filter's
+        # (kinds, localities), so that a search ranks only what its reader may be shown
+        self.names_passing: tuple[list[str], dict[object, tuple[list[str], list[int]]]] | None = None
         # decoded records, most recently read, shared with callers (who must not change them);
         # at most ``cache_limit`` of each, or every record once the store is warmed
         self.records: dict[int, Entity] = {}

@@ -173,6 +173,37 @@ def name_index(store: SQLiteStore, ix: Index) -> tuple[list[str], list[int]]:
     return ix.names
 
 
+def _names_passing(store: SQLiteStore, ix: Index, flt: Filter) -> tuple[list[str], list[int]]:
+    """The names of the nodes whose kind and locality pass ``flt`` (every name, when it asks for
+    any), kept until the names change: the candidates are cut to the best few after the reader's
+    localities and kinds are applied, so that a thousand people of one name elsewhere do not
+    crowd out the one the reader may see."""
+    names, owners = name_index(store, ix)
+    if flt.kinds is None and flt.localities is None:
+        return names, owners
+    if ix.names_passing is None or ix.names_passing[0] is not names:
+        ix.names_passing = (names, {})
+    held = ix.names_passing[1]
+    key = (flt.kinds, flt.localities)
+    got = held.get(key)
+    if got is None:
+        passes: dict[int, bool] = {}
+        kind, loc, loc_names, ok = ix.kind, ix.loc, ix.loc_names, flt.node_ok
+        sub: list[str] = []
+        sub_owners: list[int] = []
+        for name, n in zip(names, owners, strict=True):
+            yes = passes.get(n)
+            if yes is None:
+                yes = passes[n] = bool(n) and ok(KIND_CODES[kind[n]], loc_names[loc[n]])
+            if yes:
+                sub.append(name)
+                sub_owners.append(n)
+        if len(held) >= 32:  # a few readers' views at a time
+            held.clear()
+        got = held[key] = (sub, sub_owners)
+    return got
+
+
 def exact_candidates(store: SQLiteStore, keys: Sequence[str], flt: Filter) -> list[Entity]:
     """As :meth:`SQLiteStore.exact_candidates`: looked up in the index of names, no scan."""
     with store._lock:
@@ -197,7 +228,7 @@ def search_candidates(store: SQLiteStore, keys: Sequence[str], flt: Filter, limi
 
     with store._lock:
         ix = store._index()
-        names, owners = name_index(store, ix)
+        names, owners = _names_passing(store, ix, flt)
         found: dict[int, None] = {}
         for key in keys:
             for _, _, i in process.extract(key, names, scorer=fuzz.WRatio, limit=max(limit * 5, 1000), score_cutoff=60):
