@@ -63,15 +63,17 @@ SET n.merged_into = $into
 
 -- name: search_names
 -- The entities a name or alias may match, best first (a record merged into another answers for
--- it), cut to $limit only after the reader's kinds and localities ($kinds, $localities: null for
--- any; a service is in every locality), so that many people of one name elsewhere cannot crowd
--- out the one the reader may see.
-CALL db.index.fulltext.queryNodes("entity_names", $text)
+-- it), of the best $scan matches, cut to $limit only after the reader's kinds and localities
+-- ($kinds, $localities: null for any; a service is in every locality) and, for a reader cleared
+-- for P only ($public_only), after what only statements under C named is left out: so that many
+-- of one name the reader may not see do not crowd out the one they may (up to $scan matches).
+CALL db.index.fulltext.queryNodes("entity_names", $text, {limit: $scan})
 YIELD node
 WITH coalesce(node.merged_into, node.id) AS id
 MATCH (e:Entity {id: id})
 WHERE ($kinds IS NULL OR e.kind IN $kinds)
   AND ($localities IS NULL OR e.kind = $service OR e.locality IN $localities)
+  AND (NOT $public_only OR e.handling IS NULL OR e.handling <> ['C'])
 RETURN DISTINCT id
 LIMIT $limit
 

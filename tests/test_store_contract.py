@@ -162,6 +162,28 @@ def test_a_search_is_not_crowded_out_by_names_the_reader_may_not_see(store: Stor
     assert len(store.search("Jordan Reid", localities=["Farside"], limit=2_000)) == 1_050
 
 
+def test_a_search_by_a_reader_cleared_for_p_is_not_crowded_out_by_what_only_c_says(store: Store) -> None:
+    """Neither people named only under C in the reader's own locality, nor a statement under C
+    placing someone of the reader's locality elsewhere, changes what a reader cleared for P only
+    finds (either would tell them something said only under C)."""
+    crowd = [Entity(f"c-x{n}", "child", "Jordan Reid", locality="Farside") for n in range(1_050)]
+    secret = [Entity(f"c-s{n}", "child", "Jordan Reid", locality="Hillcrest", handling=["C"]) for n in range(1_050)]
+    mine = Entity("c-mine", "child", "Jordan Reid", aliases=["JR"], locality="Hillcrest", handling=["P"])
+    store.upsert([*crowd, *secret, mine], [])
+
+    def found() -> list[str]:
+        got = store.search("Jordan Reid", kinds=["child"], localities=["Hillcrest"], handling=["P"])
+        return [e.id for e, _ in got]
+
+    assert found() == ["c-mine"]
+    opened = Entity("c-moved", "child", "Ash Dale", locality="Hillcrest", handling=["P"])
+    moved = Entity("c-moved", "child", "Ash Dale", locality="Farside", handling=["C", "P"], open=opened)
+    store.upsert([moved], [])
+    assert found() == ["c-mine"]
+    assert [e.id for e, _ in store.search("Ash Dale", localities=["Hillcrest"], handling=["P"])] == ["c-moved"]
+    assert store.search("Ash Dale", localities=["Farside"], handling=["P"]) == []
+
+
 def test_an_exact_search_finds_every_entity_of_that_name_and_no_other(store: Store) -> None:
     """Matching a note's mentions asks for the same name only (threshold 0.999): every store answers
     it as its fuzzy search would, names and aliases alike, merged entities as one, kinds and

@@ -231,7 +231,10 @@ class Store(ABC):
 
     @abstractmethod
     def search_candidates(self, keys: Sequence[str], flt: Filter, limit: int) -> list[Entity]:
-        """Live entities whose names may match any normalised ``keys``; a superset is fine."""
+        """Live entities whose names may match any normalised ``keys``, best first; a superset is
+        fine. At most about ``limit``, cut only after ``flt``'s kinds and localities are applied and,
+        for a reader cleared for P only, after what only statements under C named is left out: what
+        the reader may not be shown never crowds out what they may."""
 
     def exact_candidates(self, keys: Sequence[str], flt: Filter) -> list[Entity]:
         """Live entities with a name or alias that normalises to one of ``keys``; a superset is

@@ -351,8 +351,18 @@ def search(
     # only the same name scores this high: two different names of under 400 characters are at best
     # 1 - 1/399 alike (text.name_score), so for such a key the exact lookup finds every match
     exact = threshold >= 0.999 and len(key) < 400
-    ask, _ = widened(store, flt)  # found in the locality P statements give, for a reader cleared for P
-    found = store.exact_candidates([key], ask) if exact else store.search_candidates([key], ask, max(limit * 10, 200))
+    # the candidates of the reader's own localities and kinds (for a reader cleared for P, the
+    # store leaves out what only statements under C named), and for a reader cleared for P each
+    # entity P statements place in those localities though its record says elsewhere, asked for
+    # by id: never the whole of another locality, which would let what C statements say decide
+    # what crowds the reader's answer
+    found = store.exact_candidates([key], flt) if exact else store.search_candidates([key], flt, max(limit * 10, 200))
+    if flt.public_only and flt.localities is not None:
+        mine = flt.localities
+        come = [i for i, (was, now) in placed_under_c(store).items() if now in mine and was not in mine]
+        if come:
+            have = {e.id for e in found}
+            found = [*found, *(e for i, e in store.get_many(come).items() if i not in have)]
     scored = []
     for e in found:
         if (seen := flt.shown(e)) is None or (flt.public_only and seen.name == WITHHELD):

@@ -37,6 +37,11 @@ from .txn import Neo4jTxn
 T = TypeVar("T")
 X = TypeVar("X")
 
+SCANNED = 25
+"""How many of the full-text index's best matches a name search reads for each candidate it may
+give (at least 5,000): the reader's localities and kinds are applied to those, so that many people
+of one name elsewhere do not crowd out the reader's own, while a common word stays quick."""
+
 
 def lucene(key: str) -> str:
     """A fuzzy full-text query from a normalised name (letters, digits and spaces only)."""
@@ -251,7 +256,13 @@ class Neo4jStore(Store):
     def search_candidates(self, keys: Sequence[str], flt: Filter, limit: int) -> list[Entity]:
         ids: dict[str, None] = {}
         params = self._params(flt)
-        asked = {"kinds": params["kinds"], "localities": params["localities"], "service": params["service"]}
+        asked = {
+            "kinds": params["kinds"],
+            "localities": params["localities"],
+            "service": params["service"],
+            "public_only": flt.public_only,
+            "scan": max(limit * SCANNED, 5_000),  # bounded: a common word's every match is not read
+        }
         with self._session() as s:
             for key in keys:
                 for rec in s.run(query("search_names"), text=lucene(key), limit=limit, **asked):

@@ -175,19 +175,23 @@ def name_index(store: SQLiteStore, ix: Index) -> tuple[list[str], list[int]]:
 
 def _names_passing(store: SQLiteStore, ix: Index, flt: Filter) -> tuple[list[str], list[int]]:
     """The names of the nodes whose kind and locality pass ``flt`` (every name, when it asks for
-    any), kept until the names change: the candidates are cut to the best few after the reader's
+    any) and, for a reader cleared for P only, that statements under P named, kept until the
+    names change: the candidates are cut to the best few after the reader's
     localities and kinds are applied, so that a thousand people of one name elsewhere do not
     crowd out the one the reader may see."""
     names, owners = name_index(store, ix)
-    if flt.kinds is None and flt.localities is None:
+    public = flt.public_only
+    if flt.kinds is None and flt.localities is None and not public:
         return names, owners
     if ix.names_passing is None or ix.names_passing[0] is not names:
         ix.names_passing = (names, {})
     held = ix.names_passing[1]
-    key = (flt.kinds, flt.localities)
+    key = (flt.kinds, flt.localities, public)
     got = held.get(key)
     if got is None:
-        passes: dict[int, bool] = {}
+        # for a reader cleared for P only, nothing named only under C (they never find it)
+        hidden = store._db.execute(sql("conditional_entities")) if public else ()
+        passes: dict[int, bool] = {ix.nid_of.get(i, 0): False for (i,) in hidden}
         kind, loc, loc_names, ok = ix.kind, ix.loc, ix.loc_names, flt.node_ok
         sub: list[str] = []
         sub_owners: list[int] = []
