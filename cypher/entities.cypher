@@ -65,7 +65,8 @@ SET n.merged_into = $into
 -- The entities a name or alias may match, best first (a record merged into another answers for
 -- it), of the best $scan matches, cut to $limit only after the reader's kinds and localities
 -- ($kinds, $localities: null for any; a service is in every locality) and, for a reader cleared
--- for P only ($public_only), after what only statements under C named is left out: so that many
+-- for P only ($public_only), after what only statements under C named, and what P statements
+-- place outside those localities ($away), is left out: so that many
 -- of one name the reader may not see do not crowd out the one they may (up to $scan matches).
 CALL db.index.fulltext.queryNodes("entity_names", $text, {limit: $scan})
 YIELD node
@@ -73,7 +74,9 @@ WITH coalesce(node.merged_into, node.id) AS id
 MATCH (e:Entity {id: id})
 WHERE ($kinds IS NULL OR e.kind IN $kinds)
   AND ($localities IS NULL OR e.kind = $service OR e.locality IN $localities)
-  AND (NOT $public_only OR e.handling IS NULL OR e.handling <> ['C'])
+  AND (NOT $public_only OR NOT e.id IN $away)
+  AND (NOT $public_only OR e.handling IS NULL OR e.handling <> ['C']
+       OR EXISTS { MATCH (m:Entity {merged_into: e.id}) WHERE m.handling IS NULL OR m.handling <> ['C'] })
 RETURN DISTINCT id
 LIMIT $limit
 

@@ -184,6 +184,43 @@ def test_a_search_by_a_reader_cleared_for_p_is_not_crowded_out_by_what_only_c_sa
     assert store.search("Ash Dale", localities=["Farside"], handling=["P"]) == []
 
 
+def test_a_reader_cleared_for_p_finds_a_record_named_under_p_merged_into_one_named_only_under_c(
+    store: Store,
+) -> None:
+    store.upsert(
+        [
+            Entity("p-c1", "person_of_concern", "Cara Dunn", locality="Hillcrest", handling=["C"]),
+            Entity("p-c2", "person_of_concern", "Cara Dunn", locality="Hillcrest", handling=["C"]),
+        ],
+        [],
+    )
+    store.merge("p-c1", "p-c2", user="t", reason="the same person")
+    store.upsert([Entity("p-c2", "person_of_concern", "Cara Dunn", locality="Hillcrest", handling=["P"])], [])
+    for threshold in (0.8, 0.999):
+        found = store.search("Cara Dunn", localities=["Hillcrest"], handling=["P"], threshold=threshold)
+        assert [e.id for e, _ in found] == ["p-c1"], threshold
+
+
+def test_a_reader_cleared_for_p_is_not_crowded_out_by_people_p_statements_place_elsewhere(store: Store) -> None:
+    away = [
+        Entity(
+            f"c-a{n}",
+            "child",
+            "Jordan Reid",
+            locality="Hillcrest",
+            handling=["C", "P"],
+            open=Entity(f"c-a{n}", "child", "Jordan Reid", locality="Farside", handling=["P"]),
+        )
+        for n in range(1_050)
+    ]
+    mine = Entity("c-mine", "child", "Jordan Reid", locality="Hillcrest", handling=["P"])
+    store.upsert([*away, mine], [])
+    for text, threshold in (("Jordan Reed", 0.8), ("jordan reid", 0.999)):
+        found = store.search(text, kinds=["child"], localities=["Hillcrest"], handling=["P"], threshold=threshold)
+        assert [e.id for e, _ in found] == ["c-mine"], text
+    assert len(store.search("Jordan Reid", localities=["Farside"], handling=["P"], limit=2_000)) == 1_050
+
+
 def test_an_exact_search_finds_every_entity_of_that_name_and_no_other(store: Store) -> None:
     """Matching a note's mentions asks for the same name only (threshold 0.999): every store answers
     it as its fuzzy search would, names and aliases alike, merged entities as one, kinds and

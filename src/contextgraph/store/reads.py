@@ -75,7 +75,7 @@ def projection(store: Store, flt: Filter | None = None) -> Projection:
     return p
 
 
-_MOVED: weakref.WeakKeyDictionary[Store, tuple[Any, dict[str, tuple[str | None, str | None]]]]
+_MOVED: weakref.WeakKeyDictionary[Store, tuple[Any, dict[str, tuple[str | None, str | None]], dict[str, list[str]]]]
 _MOVED = weakref.WeakKeyDictionary()
 
 
@@ -101,11 +101,19 @@ def placed_under_c(store: Store) -> dict[str, tuple[str | None, str | None]]:
     """The entities whose record's locality is not the one statements under P alone give them (a
     later statement under C placed them elsewhere): id to (the record's locality, P's). Kept until
     the store changes."""
+    return _placed(store)[0]
+
+
+def _placed(store: Store) -> tuple[dict[str, tuple[str | None, str | None]], dict[str, list[str]]]:
+    """:func:`placed_under_c`, and the names (normalised) statements under P give each of them."""
+    from ..text import normalise_name
+
     version = store.version()
     held = _MOVED.get(store)
     if held is not None and version is not None and held[0] == version:
-        return held[1]
+        return held[1], held[2]
     moved: dict[str, tuple[str | None, str | None]] = {}
+    names: dict[str, list[str]] = {}
     named = store.named_under_c()
     # each entity's own record, as a read by id judges it (:func:`visible_many`): a record merged
     # into it does not place it
@@ -113,9 +121,10 @@ def placed_under_c(store: Store) -> dict[str, tuple[str | None, str | None]]:
         seen = e.cleared_for_p()
         if seen is not None and seen.locality != e.locality:
             moved[i] = (e.locality, seen.locality)
+            names[i] = [normalise_name(x) for x in (seen.name, *seen.aliases)]
     if version is not None:
-        _MOVED[store] = (version, moved)
-    return moved
+        _MOVED[store] = (version, moved, names)
+    return moved, names
 
 
 def widened(store: Store, flt: Filter) -> tuple[Filter, dict[str, tuple[str | None, str | None]]]:
@@ -359,7 +368,14 @@ def search(
     found = store.exact_candidates([key], flt) if exact else store.search_candidates([key], flt, max(limit * 10, 200))
     if flt.public_only and flt.localities is not None:
         mine = flt.localities
-        come = [i for i, (was, now) in placed_under_c(store).items() if now in mine and was not in mine]
+        moved, p_names = _placed(store)
+        come = [
+            i
+            for i, (was, now) in moved.items()
+            if now in mine
+            and was not in mine
+            and any(name_score(key, n) >= threshold for n in p_names[i])  # read only if its P names match
+        ]
         if come:
             have = {e.id for e in found}
             found = [*found, *(e for i, e in store.get_many(come).items() if i not in have)]

@@ -28,6 +28,7 @@ from ..base import Store, Txn
 from ..errors import NotFound, StoreError
 from ..filter import Filter
 from ..merge import view
+from ..reads import placed_under_c
 from ..types import Key, Stats, Subgraph
 from ..walk import walk
 from .codec import FILTERS, SCHEMA, Step, batches, entity_of_node, relationship_of_row
@@ -261,6 +262,9 @@ class Neo4jStore(Store):
             "localities": params["localities"],
             "service": params["service"],
             "public_only": flt.public_only,
+            "away": [i for i, (_, now) in placed_under_c(self).items() if now not in flt.localities]
+            if flt.public_only and flt.localities is not None
+            else [],
             "scan": max(limit * SCANNED, 5_000),  # bounded: a common word's every match is not read
         }
         with self._session() as s:

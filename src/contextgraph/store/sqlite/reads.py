@@ -175,8 +175,8 @@ def name_index(store: SQLiteStore, ix: Index) -> tuple[list[str], list[int]]:
 
 def _names_passing(store: SQLiteStore, ix: Index, flt: Filter) -> tuple[list[str], list[int]]:
     """The names of the nodes whose kind and locality pass ``flt`` (every name, when it asks for
-    any) and, for a reader cleared for P only, that statements under P named, kept until the
-    names change: the candidates are cut to the best few after the reader's
+    any) and, for a reader cleared for P only, that statements under P named and do not place
+    elsewhere, kept until the names change: the candidates are cut to the best few after the reader's
     localities and kinds are applied, so that a thousand people of one name elsewhere do not
     crowd out the one the reader may see."""
     names, owners = name_index(store, ix)
@@ -190,8 +190,10 @@ def _names_passing(store: SQLiteStore, ix: Index, flt: Filter) -> tuple[list[str
     got = held.get(key)
     if got is None:
         # for a reader cleared for P only, nothing named only under C (they never find it)
-        hidden = store._db.execute(sql("conditional_entities")) if public else ()
-        passes: dict[int, bool] = {ix.nid_of.get(i, 0): False for (i,) in hidden}
+        hidden = [i for (i,) in store._db.execute(sql("conditional_entities"))] if public else []
+        if public and flt.localities is not None:  # nor what P statements place elsewhere
+            hidden += [i for i, (_, now) in placed_under_c(store).items() if now not in flt.localities]
+        passes: dict[int, bool] = {ix.nid_of.get(i, 0): False for i in hidden}
         kind, loc, loc_names, ok = ix.kind, ix.loc, ix.loc_names, flt.node_ok
         sub: list[str] = []
         sub_owners: list[int] = []
