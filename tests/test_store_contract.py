@@ -221,6 +221,13 @@ def test_a_reader_cleared_for_p_is_not_crowded_out_by_people_p_statements_place_
     assert len(store.search("Jordan Reid", localities=["Farside"], handling=["P"], limit=2_000)) == 1_050
 
 
+def test_a_merged_record_written_again_is_still_one_member(store: Store) -> None:
+    store.upsert([Entity("c-m1", "child", "Ola Nowak"), Entity("c-m2", "child", "Ola Novak")], [])
+    store.merge("c-m1", "c-m2", user="t", reason="the same child")
+    store.upsert([Entity("c-m2", "child", "Ola Novak", aliases=["Ola N"])], [])
+    assert store.get("c-m1").members == ["c-m2"]
+
+
 def test_an_exact_search_finds_every_entity_of_that_name_and_no_other(store: Store) -> None:
     """Matching a note's mentions asks for the same name only (threshold 0.999): every store answers
     it as its fuzzy search would, names and aliases alike, merged entities as one, kinds and

@@ -236,7 +236,9 @@ class Index:
         self.alive[nid] = 0 if merged_into else 1
         if merged_into:
             self.merged[eid] = merged_into
-            self.members.setdefault(merged_into, []).append(eid)
+            members = self.members.setdefault(merged_into, [])
+            if eid not in members:  # a merged record written again is still one member
+                members.append(eid)
         self.names = None
 
     def add_nodes(self, start: int, ids: list[str], kinds: list[int], locs: list[int], flags: bytes = b"") -> None:
