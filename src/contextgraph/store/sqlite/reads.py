@@ -204,7 +204,7 @@ def _names_passing(store: SQLiteStore, ix: Index, flt: Filter) -> tuple[list[str
             if yes:
                 sub.append(name)
                 sub_owners.append(n)
-        if len(held) >= 32:  # a few readers' views at a time
+        if len(held) >= 8:  # a few readers' views at a time (each holds up to every name)
             held.clear()
         got = held[key] = (sub, sub_owners)
     return got
