@@ -219,8 +219,9 @@ grading), as :data:`contextgraph.interchange.typed.Plain`."""
 
 
 class _Encoded(dict[tuple[str | None, ...], str]):
-    """Each statement of a relationship's own ends, keyed by its source, date and grading, encoded
-    as the store keeps it the first time it is asked for."""
+    """Each lone statement of a relationship, keyed by its source, date and grading (and its
+    subject and object when they are not the relationship's own ends), encoded as the store keeps
+    it the first time it is asked for."""
 
     def __missing__(self, key: tuple[str | None, ...]) -> str:
         body = self[key] = orjson.dumps([key]).decode()
