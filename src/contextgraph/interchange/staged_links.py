@@ -125,7 +125,7 @@ def _stage(
     """The second process: reads every line, waits for the kinds, sends (problems, count), and
     when there are none, the rows. It holds no end of the pipe but its own, so that if the first
     process dies a send or receive fails and this one ends."""
-    from ..store.sqlite.rows import by_key, checked_rows, staged_rows  # the embedded store's, loaded only here
+    from ..store.sqlite.rows import checked_rows, stored_form  # the embedded store's, loaded only here
 
     other.close()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # an interruption at the terminal is the first process's
@@ -169,7 +169,7 @@ def _stage(
                 rels = []
             conn.send((found, len(rels)))
             if not found:
-                conn.send(staged_rows(by_key(rels, {i: n for n, i in enumerate(ids, 1)}), str(file)))
+                conn.send(checked_rows([stored_form(r) for r in rels], ids, str(file)))
     except (EOFError, OSError):
         pass  # the first process is gone, or read the file itself: nothing is waiting for this
     except Exception as e:  # any other failure: the first process reads the file itself

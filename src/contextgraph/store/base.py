@@ -231,12 +231,8 @@ class Store(ABC):
 
     @abstractmethod
     def search_candidates(self, keys: Sequence[str], flt: Filter, limit: int) -> list[Entity]:
-        """Live entities whose names may match any normalised ``keys``, best first; a superset is
-        fine. At most about ``limit``, cut only after ``flt``'s kinds and localities are applied and,
-        for a reader cleared for P only, after what only statements under C named, or P statements
-        place in other localities, is left out, so that it does not crowd out what the reader may be
-        shown. (An alias said only under C still counts as a name here, and Neo4j ranks at most its
-        full-text index's best ``25 * limit`` matches, at least 5,000.)"""
+        """Live entities whose names may match any normalised ``keys``, best first (a superset is
+        fine): about ``limit`` of those ``flt`` lets its reader see, cut after (docs/stores.md)."""
 
     def exact_candidates(self, keys: Sequence[str], flt: Filter) -> list[Entity]:
         """Live entities with a name or alias that normalises to one of ``keys``; a superset is

@@ -54,29 +54,6 @@ def stored_form(r: Relationship) -> Relationship:
     return r
 
 
-def by_key(rels: Iterable[Relationship], nid: Mapping[str, int]) -> dict[int, Relationship]:
-    """New relationships grouped by edge key (in the order each key is first met), the
-    relationships of one key merged, as a write into a store holding none of them groups them.
-
-    >>> from contextgraph.model import Assertion
-    >>> a = Assertion("n1", None, None, "c-1", "l-1")
-    >>> b = Assertion("n2", None, None, "c-1", "l-1")
-    >>> g = by_key([Relationship("SEEN_AT", "c-1", "l-1", [a]), Relationship("SEEN_AT", "c-1", "l-1", [b])],
-    ...            {"c-1": 1, "l-1": 2})
-    >>> [len(r.assertions) for r in g.values()]
-    [2]
-    """
-    fresh: dict[int, Relationship] = {}
-    put, tcode = fresh.setdefault, TYPE_CODE
-    for r in rels:
-        r = stored_form(r)
-        k = (tcode[r.type] << 56) | (nid[r.source] << 28) | nid[r.target]  # as index.edge_key
-        prev = put(k, r)
-        if prev is not r:
-            fresh[k] = merge_relationship(prev, r)
-    return fresh
-
-
 Plain = tuple[str, str | None, str | None, str | None]
 """A relationship of one statement by its own ends and no properties: (type, source_ref, date,
 grading) — what most lines of a large load are, kept without building the record."""
@@ -161,42 +138,6 @@ def _columns() -> tuple[Columns, Callable[[int, str | None, str | None, int, str
     return cols, column
 
 
-def staged_rows(fresh: Mapping[int, Relationship | Plain], file: str) -> LinkRows:
-    """The rows of new relationships by edge key, numbered from 1, written into a new staging
-    database at ``file``: a :data:`Plain` one as its key, date, grading and statement, any other
-    with every value but its type and ends (which its key gives); the copy into the store fills
-    in the rest (``put_staged_links``), so that the store's rows are those :func:`keyed_rows` makes.
-
-    >>> import tempfile
-    >>> from contextgraph.model import Assertion
-    >>> k = (TYPE_CODE["SEEN_AT"] << 56) | (1 << 28) | 2
-    >>> r = Relationship("SEEN_AT", "c-1", "l-1", [Assertion("n1", "2024-01-02", "1B P", "c-2", "l-1")])
-    >>> with tempfile.TemporaryDirectory() as tmp:
-    ...     staged_rows({k: ("SEEN_AT", "n1", "2024-01-02", "1B P"), k + 1: r}, tmp + "/links.db").count
-    2
-    """
-    said: dict[tuple[str | None, ...], str] = {}
-    plain: list[Row] = []
-    full: list[Row] = []
-    add_plain, add_full = plain.append, full.append
-    cols, column = _columns()
-    rid = 1
-    for k, r in fresh.items():
-        if r.__class__ is tuple:
-            _, ref, first, grading = r
-            body = _statement(said, (ref, first, grading))
-            add_plain((rid, k, first, grading, body))
-            column(k, first, first, 1, grading)
-        else:
-            assert isinstance(r, Relationship)
-            first, last, count, grading, body = _summary(r, said)
-            add_full((rid, k, first, last, count, grading, body, dumps(r.properties)))
-            column(k, first, last, count, grading)
-        rid += 1
-    _write_staged(file, plain, full)
-    return LinkRows(file, cols, rid - 1)
-
-
 def _write_staged(file: str, plain: Sequence[Row], full: Sequence[Row]) -> None:
     """A new staging database at ``file`` holding ``plain`` rows (key, date, grading and
     statement) and ``full`` ones (every value but the type and ends)."""
@@ -230,8 +171,11 @@ class _Encoded(dict[tuple[str | None, ...], str]):
 
 def checked_rows(checked: Iterable[Line | Relationship], ids: Sequence[str], file: str) -> LinkRows:
     """The checked relationships of a first load grouped by edge key and written into a new
-    staging database at ``file``, as :func:`staged_rows` writes ``by_key(...)`` of them, the
-    entities numbered 1, 2, ... in the order of ``ids``: one pass groups them, keeping a
+    staging database at ``file``, the entities numbered 1, 2, ... in the order of ``ids``: a
+    plain row (key, date, grading and statement) for a relationship of one statement, by its own
+    ends or the other way round, with no properties, and every value but the type and ends for
+    any other; the copy into the store fills in the rest (``put_staged_links``), so that the
+    store's rows are those :func:`keyed_rows` makes. One pass groups them, keeping a
     :data:`Line` as its statement's values (most rows), and the rows and index columns are then
     made column by column rather than row by row.
 

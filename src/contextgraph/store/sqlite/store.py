@@ -191,9 +191,7 @@ class SQLiteStore(Store):
             tx = SQLiteTxn(self)
             try:
                 out = fn(tx)
-                for statements in tx.rebuild.values():  # indexes dropped for a large load
-                    for statement in statements:
-                        self._db.execute(statement)
+                tx.build_dropped()  # indexes dropped for a large load
                 self._keep_head(tx)
                 self._db.execute(sql("renew_stamp"))
                 self._db.execute(sql("commit"))

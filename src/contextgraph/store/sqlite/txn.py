@@ -123,6 +123,12 @@ class SQLiteTxn(Txn):
             self.db.execute(sql("drop_entities_id"))
             self.rebuild["entities"] = [sql("create_entities_id")]
 
+    def build_dropped(self, *tables: str) -> None:
+        """Build the indexes dropped for a large load into ``tables`` (by default every one)."""
+        for table in tables or list(self.rebuild):
+            for statement in self.rebuild.pop(table, ()):
+                self.db.execute(statement)
+
     def _any(self, query: str) -> bool:
         return self.db.execute(query).fetchone() is not None
 
@@ -181,10 +187,7 @@ class SQLiteTxn(Txn):
         ix = self.ix
         if ix.merged or len(ix.e_src) > 1 or self.s._next_rid() != 1 or ix.ids[1:] != list(staged.ids):
             return False
-        for statements in self.rebuild.values():  # built while the other process ends the rows
-            for statement in statements:
-                self.db.execute(statement)
-        self.rebuild.clear()
+        self.build_dropped()  # while the other process ends the rows
         made = staged.rows()
         if made is None:
             return False
@@ -271,8 +274,7 @@ class SQLiteTxn(Txn):
             super().put_staged_tracking(staged)
             return
         db = self.db
-        for statement in self.rebuild.pop("entities", ()):  # a name is checked by the entities' index
-            db.execute(statement)
+        self.build_dropped("entities")  # a name is checked by the entities' index
         if sql("detach_staged") in self.attached:
             raise StoreError("one staging of tracking records is written per transaction")
         db.execute(sql("attach_staged"), (staged.file,))
