@@ -15,6 +15,7 @@ import shutil
 import struct
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -493,6 +494,88 @@ def test_a_filter_change_redraws_only_what_changed(page_service: Service, browse
     )
     page.get_by_test_id("evidence-drawer").wait_for(timeout=30_000)
     assert "seen at" in page.get_by_test_id("evidence-drawer").inner_text().lower()
+    context.close()
+
+
+NETWORK_STATE = """() => { const cy = document.querySelector('#network').cy;
+    const on = (x) => x.visible();
+    return {
+      focused: document.querySelector('#main').dataset.focused || null,
+      clear: cy.nodes().filter((n) => on(n) && !n.hasClass('faded')).map((n) => n.id()),
+      selected: cy.$(':selected').map((x) => x.id()),
+      at: Object.fromEntries(cy.nodes().filter(on).map((n) => [n.id(), [n.position().x, n.position().y]])),
+      links: cy.edges().filter(on).map((e) => [e.id(), e.data('type'), e.source().id(), e.target().id()]),
+      lone: cy.nodes().filter((n) => on(n) && n.connectedEdges().filter(on).empty()
+        && !['person_of_concern'].includes(n.data('kind'))).map((n) => n.id()),
+    }; }"""
+
+
+def test_a_filter_keeps_the_network_drawn_and_shows_its_change_at_once(
+    page_service: Service, browser: Any, area: dict[str, Any]
+) -> None:
+    """Under a filter change the network stays as the reader left it (the focus, the selection,
+    every node where it was), and the change shows at once: a type unticked hides its links and
+    the people and places they leave with no link; ticked again, they are back before the
+    service answers."""
+    context, page = signed_in(browser, page_service, page_service.token("analyst", (area["locality"],), user="ana"))
+    page.get_by_test_id("at-risk-item").first.wait_for(timeout=60_000)
+    page.get_by_test_id("at-risk-item").nth(1).click()
+    page.wait_for_function("() => document.querySelector('#main').dataset.focused")
+    before = page.evaluate(NETWORK_STATE)
+    assert before["focused"] and before["selected"] == [before["focused"]]
+    kept = set(
+        page.evaluate(
+            """() => [...document.querySelector('#network').cy.nodes()].filter((n) =>
+            n.data('colour') === '#ef6c00' || n.data('kind') === 'person_of_concern').map((n) => n.id())"""
+        )
+    )
+    # the type whose links alone join the most entities drawn
+    types_of: dict[str, set[str]] = {}
+    for _, t, a, b in before["links"]:
+        types_of.setdefault(a, set()).add(t)
+        types_of.setdefault(b, set()).add(t)
+    only = Counter(next(iter(ts)) for i, ts in types_of.items() if len(ts) == 1 and i not in kept)
+    kind = only.most_common(1)[0][0]
+    page.locator("details.types summary").click()
+    box = page.locator(f"#types input[value={kind}]")
+    # the answers are held back: what the page shows before them is its own doing
+    held: list[Any] = []
+    hold = [True]
+    page.route("**/graphql", lambda route: held.append(route) if hold[0] else route.continue_())
+
+    def release() -> None:
+        hold[0] = False
+        while held:
+            held.pop().continue_()
+
+    stamp = page.evaluate("() => document.querySelector('#main').dataset.drawn")
+    box.uncheck()
+    at_once = page.evaluate(NETWORK_STATE)
+    assert not [r for r in at_once["links"] if r[1] == kind]
+    assert set(at_once["lone"]) <= kept, at_once["lone"][:5]
+    assert len(at_once["at"]) <= len(before["at"]) - only[kind]
+    release()
+    page.wait_for_function("(b) => document.querySelector('#main').dataset.drawn !== b", arg=stamp, timeout=60_000)
+    after = page.evaluate(NETWORK_STATE)
+    # the focus and the selection are kept; what is still drawn has not moved
+    assert after["focused"] == before["focused"] and after["selected"] == before["selected"]
+    assert before["focused"] in after["clear"]
+    moved = [i for i, xy in after["at"].items() if i in before["at"] and before["at"][i] != xy]
+    assert not moved, moved[:5]
+    assert not [r for r in after["links"] if r[1] == kind]
+    # ticked again: the links are back at once, with the people and places they join
+    hold[0] = True
+    stamp = page.evaluate("() => document.querySelector('#main').dataset.drawn")
+    box.check()
+    again = page.evaluate(NETWORK_STATE)
+    assert {r[0] for r in before["links"]} <= {r[0] for r in again["links"]}
+    assert set(before["at"]) <= set(again["at"])
+    release()
+    page.wait_for_function("(b) => document.querySelector('#main').dataset.drawn !== b", arg=stamp, timeout=60_000)
+    last = page.evaluate(NETWORK_STATE)
+    assert {r[0] for r in last["links"]} == {r[0] for r in before["links"]}
+    assert last["at"] == before["at"] and last["focused"] == before["focused"]
+    assert sorted(last["clear"]) == sorted(before["clear"])
     context.close()
 
 

@@ -478,10 +478,9 @@ function drawNetwork() {
   ];
   const view = `${$("locality").value}|${state.naming}`;
   if (state.cy && state.cyView === view) {
-    // the same locality under other filters: what stays keeps its place and the view is not moved,
-    // what left the view leaves it, what came in is added where the service placed it
-    updateNetwork(elements);
-    networkLegend(start.length, nodes.length);
+    // the same locality under other filters: what is drawn stays where it is, what the filter
+    // leaves out is hidden, what the new view starts from and is not drawn yet is added
+    networkLegend(refilterNetwork(start, pinned), nodes.length);
     return;
   }
   if (state.cy) state.cy.destroy();
@@ -497,7 +496,7 @@ function drawNetwork() {
       { selector: "node[kind = 'person_of_concern']", style: { width: 18, height: 18 } },
       { selector: "edge", style: { width: 1, "line-color": "data(colour)", "line-style": "data(dashed)", "curve-style": "haystack", opacity: 0.7 } },
       { selector: ".faded", style: { opacity: 0.12 } },
-      { selector: ".off, .hidden", style: { display: "none" } },
+      { selector: ".off, .offtype, .hidden", style: { display: "none" } },
       { selector: ".pinned", style: { "border-width": 2, "border-color": "#455a64" } },
       { selector: ":selected", style: { "border-width": 3, "border-color": "#000", "line-color": "#000", opacity: 1 } },
     ],
@@ -525,33 +524,93 @@ function drawNetwork() {
   networkLegend(start.length, nodes.length);
 }
 
-// The network's elements changed in place: as a new drawing would show them (focus, hidden nodes
-// and selection cleared), without building the drawing again. Only what changed is touched: each
-// element restyled costs Cytoscape time, and a filter change leaves most of them as they were.
-function updateNetwork(elements) {
+// The drawing under a new filter of the same locality. What is drawn stays drawn, where it is,
+// with the focus, the selection and the nodes hidden by hand; a node pinned where a saved view
+// put it is moved there. A link the filter leaves out is hidden, kept for when it comes back
+// (``offtype`` when its type was unticked, which the types box shows again at once; ``off``
+// otherwise), and so is an entity left with no link in view (a flagged child and a person of
+// concern stay). What the new view starts from and is not drawn yet is added where the service
+// placed it. Only the elements whose state changes are touched: each restyled costs Cytoscape
+// time, and a filter change leaves most of them as they were. Gives the number of nodes shown.
+function refilterNetwork(start, pinned) {
   const cy = state.cy;
-  const want = new Map(elements.map((e) => [e.data.id, e]));
+  const types = state.vars && state.vars.types ? new Set(state.vars.types) : null;
+  let shown = 0;
   cy.batch(() => {
-    cy.elements().filter((x) => !want.has(x.id())).remove();
-    cy.$(":selected").unselect();
-    cy.$(".faded, .hidden, .off").removeClass("faded hidden off");
-    const added = [];
-    for (const [id, e] of want) {
-      const have = cy.getElementById(id);
-      if (have.empty()) {
-        added.push(e);
-        continue;
+    const fresh = start.filter((n) => cy.getElementById(n.id).empty()).map((n) => nodeElement(n, { x: n.x, y: n.y }));
+    if (fresh.length) cy.add(fresh);
+    const drawn = new Set();
+    cy.nodes().forEach((x) => {
+      const id = x.id();
+      drawn.add(id);
+      const n = state.byId.get(id);
+      if (!n) return;
+      const want = nodeElement(n).data;
+      const was = x.data();
+      if (Object.keys(want).some((k) => was[k] !== want[k])) x.data(want);
+      const at = pinned[id];
+      if (Array.isArray(at) && at.length === 2 && at.every(Number.isFinite)) {
+        const p = x.position();
+        if (p.x !== at[0] || p.y !== at[1]) x.position({ x: at[0], y: at[1] });
       }
-      const was = have.data();
-      if (Object.keys(e.data).some((k) => was[k] !== e.data[k])) have.data(e.data);
-      if (e.group === "nodes") {
-        const at = have.position();
-        if (at.x !== e.position.x || at.y !== e.position.y) have.position(e.position);
-      }
-    }
-    if (added.length) cy.add(added);
+    });
+    const links = state.data.edges.filter((e) => drawn.has(e.source) && drawn.has(e.target) && cy.getElementById(edgeId(e)).empty());
+    if (links.length) cy.add(links.map(edgeElement));
+    const linked = new Set();
+    cy.edges().forEach((x) => {
+      const d = x.data();
+      const inView = state.factOf.has(d.id) && state.byId.has(d.source) && state.byId.has(d.target);
+      const want = inView ? "" : types && !types.has(d.type) ? "offtype" : "off";
+      setOff(x, want);
+      if (inView) linked.add(d.source).add(d.target);
+    });
+    cy.nodes().forEach((x) => {
+      const n = state.byId.get(x.id());
+      const keep = Boolean(n) && (linked.has(n.id) || n.flagged || n.kind === "person_of_concern");
+      setOff(x, keep ? "" : "off");
+      if (keep && !x.hasClass("hidden")) shown += 1;
+    });
   });
+  refocus();
   showHiddenCount();
+  return shown;
+}
+
+// An element shown (``want`` empty) or hidden for the filter, its classes changed only if they differ.
+function setOff(x, want) {
+  for (const c of ["off", "offtype"]) if (x.hasClass(c) !== (c === want)) x.toggleClass(c, c === want);
+}
+
+function shownLink(x) {
+  return !x.hasClass("off") && !x.hasClass("offtype");
+}
+
+// The focus kept through a filter change: the focused entity's two-step network over the links
+// in view stays clear, the rest faded; only elements whose fading changes are touched.
+function refocus() {
+  const cy = state.cy;
+  const id = $("main").dataset.focused;
+  const centre = id ? cy.getElementById(id) : null;
+  if (!centre || centre.empty() || !cy.$(".faded").nonempty()) return;
+  const near = new Set([id]);
+  let ring = [id];
+  for (let step = 0; step < 2; step += 1) {
+    const next = [];
+    for (const x of ring) {
+      cy.getElementById(x).connectedEdges().forEach((e) => {
+        if (!shownLink(e)) return;
+        near.add(e.id());
+        for (const end of [e.data("source"), e.data("target")]) if (!near.has(end)) near.add(end) && next.push(end);
+      });
+    }
+    ring = next;
+  }
+  cy.batch(() =>
+    cy.elements().forEach((x) => {
+      const fade = !near.has(x.id());
+      if (x.hasClass("faded") !== fade) x.toggleClass("faded", fade);
+    }),
+  );
 }
 
 function networkLegend(shownCount, total) {
@@ -588,13 +647,15 @@ function colourByGroup() {
   state.groups.forEach((g, k) => g.members.forEach((m) => groupOf.set(m, GROUP_COLOURS[k % GROUP_COLOURS.length])));
   state.cy.batch(() =>
     state.cy.nodes().forEach((n) => {
+      if (!state.byId.has(n.id())) return; // drawn before, left out of this view (hidden)
       const c = $("by-group").checked ? groupOf.get(n.id()) : undefined;
       n.data("colour", c || colour(state.byId.get(n.id())));
     }),
   );
 }
 
-// Add a node (if it is not drawn) and its links to what is drawn, its new neighbours around it.
+// Add a node (if it is not drawn) and its links to what is drawn, its new neighbours around it;
+// what is drawn but hidden for the filter is shown again (its links are in view: the answer's).
 function expand(id, most = 80) {
   const cy = state.cy;
   const n = state.byId && state.byId.get(id);
@@ -605,18 +666,23 @@ function expand(id, most = 80) {
       const ext = cy.extent();
       centre = cy.add(nodeElement(n, { x: (ext.x1 + ext.x2) / 2, y: (ext.y1 + ext.y2) / 2 }));
     }
+    setOff(centre, "");
     const c = centre.position();
     const links = (state.edgesOf.get(id) || []).slice(0, most);
-    const fresh = links.map((e) => (e.source === id ? e.target : e.source)).filter((x) => cy.getElementById(x).empty() && state.byId.has(x));
-    const unique = [...new Set(fresh)];
-    unique.forEach((x, k) => {
-      const angle = (2 * Math.PI * k) / Math.max(1, unique.length);
-      const r = 60 + 4 * unique.length;
+    const others = [...new Set(links.map((e) => (e.source === id ? e.target : e.source)).filter((x) => state.byId.has(x)))];
+    const fresh = others.filter((x) => cy.getElementById(x).empty());
+    for (const x of others) if (!fresh.includes(x)) setOff(cy.getElementById(x), "");
+    fresh.forEach((x, k) => {
+      const angle = (2 * Math.PI * k) / Math.max(1, fresh.length);
+      const r = 60 + 4 * fresh.length;
       cy.add(nodeElement(state.byId.get(x), { x: c.x + r * Math.cos(angle), y: c.y + r * Math.sin(angle) }));
     });
-    for (const x of [id, ...unique]) {
+    for (const x of [id, ...others]) {
       for (const e of state.edgesOf.get(x) || []) {
-        if (cy.getElementById(edgeId(e)).empty() && !cy.getElementById(e.source).empty() && !cy.getElementById(e.target).empty()) cy.add(edgeElement(e));
+        if (cy.getElementById(e.source).empty() || cy.getElementById(e.target).empty()) continue;
+        const have = cy.getElementById(edgeId(e));
+        if (have.empty()) cy.add(edgeElement(e));
+        else if (!cy.getElementById(e.source).hasClass("off") && !cy.getElementById(e.target).hasClass("off")) setOff(have, "");
       }
     }
   });
@@ -1182,7 +1248,7 @@ async function evidenceForLink(fact) {
 function focus(id) {
   const cy = state.cy;
   if (cy) {
-    if (cy.getElementById(id).empty()) expand(id);
+    if (cy.getElementById(id).empty() || cy.getElementById(id).hasClass("off")) expand(id);
     const n = cy.getElementById(id);
     if (n.nonempty()) {
       const near = n.closedNeighborhood().closedNeighborhood();
@@ -1397,9 +1463,21 @@ async function start() {
       const on = types ? new Set(types) : null;
       const cy = state.cy;
       cy.batch(() => {
-        // only the links whose type changed are restyled
-        cy.edges(".off").filter((e) => on === null || on.has(e.data("type"))).removeClass("off");
-        if (on) cy.edges().filter((e) => !on.has(e.data("type")) && !e.hasClass("off")).addClass("off");
+        // only the links whose type changed are restyled: a type ticked again shows its links
+        // with their ends; a type unticked hides its links, and the entities they leave with no
+        // link in view (a flagged child and a person of concern stay)
+        const back = cy.edges(".offtype").filter((e) => on === null || on.has(e.data("type")));
+        back.removeClass("offtype");
+        back.connectedNodes(".off").removeClass("off");
+        if (on) {
+          const gone = cy.edges().filter((e) => !on.has(e.data("type")) && shownLink(e));
+          gone.addClass("offtype");
+          gone.connectedNodes().forEach((n) => {
+            const d = state.byId.get(n.id());
+            if (d && (d.flagged || d.kind === "person_of_concern")) return;
+            if (!n.connectedEdges().some(shownLink)) n.addClass("off");
+          });
+        }
       });
       $("main").dataset.filtered = String(Math.round(performance.now()));
     }
