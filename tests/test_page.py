@@ -498,7 +498,7 @@ def test_a_filter_change_redraws_only_what_changed(page_service: Service, browse
 
 
 NETWORK_STATE = """() => { const cy = document.querySelector('#network').cy;
-    const on = (x) => x.visible();
+    const on = (x) => !x.hasClass('off') && !x.hasClass('offtype') && !x.hasClass('hidden');
     return {
       focused: document.querySelector('#main').dataset.focused || null,
       clear: cy.nodes().filter((n) => on(n) && !n.hasClass('faded')).map((n) => n.id()),
@@ -576,6 +576,49 @@ def test_a_filter_keeps_the_network_drawn_and_shows_its_change_at_once(
     assert {r[0] for r in last["links"]} == {r[0] for r in before["links"]}
     assert last["at"] == before["at"] and last["focused"] == before["focused"]
     assert sorted(last["clear"]) == sorted(before["clear"])
+    context.close()
+
+
+def test_a_filter_shows_no_link_outside_its_window_and_ends_a_focus_it_leaves_out(
+    page_service: Service, browser: Any, area: dict[str, Any]
+) -> None:
+    """Under a date window a type ticked again brings back no link the window leaves out, and a
+    focus on an entity the filter leaves out ends rather than fading everything."""
+    context, page = signed_in(browser, page_service, page_service.token("analyst", (area["locality"],), user="ana"))
+    page.get_by_test_id("at-risk-item").first.wait_for(timeout=60_000)
+
+    def redrawn(act: Any) -> None:
+        stamp = page.evaluate("() => document.querySelector('#main').dataset.drawn")
+        act()
+        page.wait_for_function("(b) => document.querySelector('#main').dataset.drawn !== b", arg=stamp, timeout=60_000)
+
+    redrawn(lambda: page.get_by_test_id("undated").uncheck())
+    redrawn(lambda: page.get_by_test_id("since").fill("2025-05-01"))
+    windowed = page.evaluate(NETWORK_STATE)
+    kind = Counter(r[1] for r in windowed["links"]).most_common(1)[0][0]
+    page.locator("details.types summary").click()
+    box = page.locator(f"#types input[value={kind}]")
+    redrawn(box.uncheck)
+    held: list[Any] = []
+    page.route("**/graphql", lambda route: held.append(route))
+    box.check()
+    at_once = page.evaluate(NETWORK_STATE)
+    assert {r[0] for r in at_once["links"]} <= {r[0] for r in windowed["links"]}
+    assert set(at_once["at"]) <= set(windowed["at"])
+    page.unroute("**/graphql")
+    for route in held:
+        route.fallback()
+    page.wait_for_function("() => document.querySelectorAll('#types input:not(:checked)').length === 0")
+    # a focus on a child the window leaves out of the drawing: the window ends it
+    redrawn(lambda: page.get_by_test_id("since").fill(""))
+    ids = page.get_by_test_id("at-risk-item").evaluate_all("(xs) => xs.map((x) => x.dataset.id)")
+    gone = next(i for i in ids if i not in windowed["at"])
+    page.locator(f"[data-testid=at-risk-item][data-id='{gone}']").click()
+    page.wait_for_function("(c) => document.querySelector('#main').dataset.focused === c", arg=gone)
+    assert len(page.evaluate(NETWORK_STATE)["clear"]) < len(page.evaluate(NETWORK_STATE)["at"])
+    redrawn(lambda: page.get_by_test_id("since").fill("2025-05-01"))
+    after = page.evaluate(NETWORK_STATE)
+    assert after["focused"] is None and len(after["clear"]) == len(after["at"])
     context.close()
 
 

@@ -534,7 +534,10 @@ function drawNetwork() {
 // time, and a filter change leaves most of them as they were. Gives the number of nodes shown.
 function refilterNetwork(start, pinned) {
   const cy = state.cy;
-  const types = state.vars && state.vars.types ? new Set(state.vars.types) : null;
+  // a link left out for its type alone is shown again at once when the type is ticked: only
+  // with no date window, which could leave it out as well (the answer then says)
+  const v = state.vars || {};
+  const types = v.types && !v.since && !v.until ? new Set(v.types) : null;
   let shown = 0;
   cy.batch(() => {
     const fresh = start.filter((n) => cy.getElementById(n.id).empty()).map((n) => nodeElement(n, { x: n.x, y: n.y }));
@@ -562,13 +565,15 @@ function refilterNetwork(start, pinned) {
       const inView = state.factOf.has(d.id) && state.byId.has(d.source) && state.byId.has(d.target);
       const want = inView ? "" : types && !types.has(d.type) ? "offtype" : "off";
       setOff(x, want);
-      if (inView) linked.add(d.source).add(d.target);
+      // a link to a node hidden by hand does not keep the other end in view
+      if (inView && !x.target().hasClass("hidden")) linked.add(d.source);
+      if (inView && !x.source().hasClass("hidden")) linked.add(d.target);
     });
     cy.nodes().forEach((x) => {
       const n = state.byId.get(x.id());
       const keep = Boolean(n) && (linked.has(n.id) || n.flagged || n.kind === "person_of_concern");
       setOff(x, keep ? "" : "off");
-      if (keep && !x.hasClass("hidden")) shown += 1;
+      if (keep) shown += 1;
     });
   });
   refocus();
@@ -585,13 +590,10 @@ function shownLink(x) {
   return !x.hasClass("off") && !x.hasClass("offtype");
 }
 
-// The focus kept through a filter change: the focused entity's two-step network over the links
-// in view stays clear, the rest faded; only elements whose fading changes are touched.
-function refocus() {
+// The focused entity's network two steps out over the links in view (those a filter hides do
+// not join anyone): the ids of its entities and links.
+function nearOf(id) {
   const cy = state.cy;
-  const id = $("main").dataset.focused;
-  const centre = id ? cy.getElementById(id) : null;
-  if (!centre || centre.empty() || !cy.$(".faded").nonempty()) return;
   const near = new Set([id]);
   let ring = [id];
   for (let step = 0; step < 2; step += 1) {
@@ -605,12 +607,34 @@ function refocus() {
     }
     ring = next;
   }
+  return near;
+}
+
+// Fade all but ``near`` (none when it is null); only elements whose fading changes are touched.
+function fadeBut(near) {
+  const cy = state.cy;
   cy.batch(() =>
     cy.elements().forEach((x) => {
-      const fade = !near.has(x.id());
+      const fade = near !== null && !near.has(x.id());
       if (x.hasClass("faded") !== fade) x.toggleClass("faded", fade);
     }),
   );
+}
+
+// The focus kept through a filter change; ended (nothing faded, nothing chosen) when the filter
+// leaves the focused entity out of the view.
+function refocus() {
+  const cy = state.cy;
+  const id = $("main").dataset.focused;
+  if (!id) return;
+  const centre = cy.getElementById(id);
+  if (centre.empty() || centre.hasClass("off") || !state.byId.has(id)) {
+    delete $("main").dataset.focused;
+    centre.unselect();
+    fadeBut(null);
+    return;
+  }
+  fadeBut(nearOf(id));
 }
 
 function networkLegend(shownCount, total) {
@@ -634,7 +658,7 @@ function pinKey() {
 }
 
 function showHiddenCount() {
-  const hidden = state.cy.nodes(".hidden").length;
+  const hidden = state.cy.nodes(".hidden").filter((n) => !n.hasClass("off")).length;
   const b = $("show-hidden");
   b.hidden = hidden === 0;
   b.textContent = `Show ${hidden} hidden`;
@@ -668,7 +692,9 @@ function expand(id, most = 80) {
     }
     setOff(centre, "");
     const c = centre.position();
-    const links = (state.edgesOf.get(id) || []).slice(0, most);
+    const ticked = chosenTypes(); // the box may be ahead of the answer: a type just unticked stays out
+    const allowed = (e) => !ticked || ticked.includes(e.type);
+    const links = (state.edgesOf.get(id) || []).filter(allowed).slice(0, most);
     const others = [...new Set(links.map((e) => (e.source === id ? e.target : e.source)).filter((x) => state.byId.has(x)))];
     const fresh = others.filter((x) => cy.getElementById(x).empty());
     for (const x of others) if (!fresh.includes(x)) setOff(cy.getElementById(x), "");
@@ -679,7 +705,7 @@ function expand(id, most = 80) {
     });
     for (const x of [id, ...others]) {
       for (const e of state.edgesOf.get(x) || []) {
-        if (cy.getElementById(e.source).empty() || cy.getElementById(e.target).empty()) continue;
+        if (!allowed(e) || cy.getElementById(e.source).empty() || cy.getElementById(e.target).empty()) continue;
         const have = cy.getElementById(edgeId(e));
         if (have.empty()) cy.add(edgeElement(e));
         else if (!cy.getElementById(e.source).hasClass("off") && !cy.getElementById(e.target).hasClass("off")) setOff(have, "");
@@ -754,6 +780,9 @@ async function openView(id) {
   if (state.me.role !== "mace") $("initials").checked = Boolean(s.initials);
   for (const box of document.querySelectorAll("#types input")) box.checked = !s.types || s.types.includes(box.value);
   sessionStorage.setItem(pinKey(), JSON.stringify(s.pinned || {}));
+  // the view's own drawing: built afresh from its pins, with nothing of the one before kept
+  state.cyView = null;
+  delete $("main").dataset.focused;
   await show();
   if (s.focus) focus(s.focus);
   const day = v.savedAt.slice(0, 10);
@@ -1250,14 +1279,15 @@ function focus(id) {
   if (cy) {
     if (cy.getElementById(id).empty() || cy.getElementById(id).hasClass("off")) expand(id);
     const n = cy.getElementById(id);
-    if (n.nonempty()) {
-      const near = n.closedNeighborhood().closedNeighborhood();
+    // only an entity in the view is focused: one the filter leaves out is not drawn
+    if (n.nonempty() && state.byId.has(id) && !n.hasClass("off")) {
+      const near = nearOf(id);
       cy.batch(() => {
-        cy.elements().unselect().addClass("faded");
-        near.removeClass("faded");
+        cy.elements().unselect();
         n.select();
       });
-      cy.fit(near, 40);
+      fadeBut(near);
+      cy.fit(cy.elements().filter((x) => near.has(x.id())), 40);
       $("main").dataset.focused = id;
     }
   }
@@ -1466,7 +1496,7 @@ async function start() {
         // only the links whose type changed are restyled: a type ticked again shows its links
         // with their ends; a type unticked hides its links, and the entities they leave with no
         // link in view (a flagged child and a person of concern stay)
-        const back = cy.edges(".offtype").filter((e) => on === null || on.has(e.data("type")));
+        const back = cy.edges(".offtype").filter((e) => (on === null || on.has(e.data("type"))) && state.byId.has(e.data("source")) && state.byId.has(e.data("target")));
         back.removeClass("offtype");
         back.connectedNodes(".off").removeClass("off");
         if (on) {
@@ -1475,7 +1505,7 @@ async function start() {
           gone.connectedNodes().forEach((n) => {
             const d = state.byId.get(n.id());
             if (d && (d.flagged || d.kind === "person_of_concern")) return;
-            if (!n.connectedEdges().some(shownLink)) n.addClass("off");
+            if (!n.connectedEdges().some((e) => shownLink(e) && !e.hasClass("hidden"))) n.addClass("off");
           });
         }
       });
