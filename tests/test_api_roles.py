@@ -155,6 +155,29 @@ def test_an_entity_named_only_under_c_is_hidden_from_p_readers(service: Service)
         assert pid not in {n["id"] for n in graph["nodes"]}
 
 
+@pytest.mark.parametrize("role", ["analyst", "chair", "mace", "admin"])
+def test_the_map_graph_as_columns_holds_the_graph(service: Service, role: str) -> None:
+    """``graph(columns: true)`` holds what ``graph`` does, field for field, for every role: the
+    k-th of each node column is the k-th node, an edge's ends are positions among the nodes."""
+    token = service.token(role, () if role == "admin" else ("East",))
+    for names in ("full", "initials"):
+        status, body = service.post(
+            '{ localityMap(locality: "East") { rows: graph cols: graph(columns: true) } }',
+            token,
+            headers={"X-Names": names},
+        )
+        assert status == 200 and not body.get("errors"), body
+        both = body["data"]["localityMap"]
+        rows, n, e = both["rows"], both["cols"]["nodes"], both["cols"]["edges"]
+        assert len(rows["nodes"]) == len(n["id"]) > 0 and len(rows["edges"]) == len(e["type"]) > 0
+        for k, node in enumerate(rows["nodes"]):
+            at = {"x": n["x"][k], "y": n["y"][k]} if n["x"][k] is not None else {}
+            assert node == {f: n[f][k] for f in n if f not in ("x", "y")} | at
+        for k, edge in enumerate(rows["edges"]):
+            ends = {"source": n["id"][e["source"][k]], "target": n["id"][e["target"][k]]}
+            assert edge == {f: e[f][k] for f in e} | ends
+
+
 PEOPLE_NAMES = ("Kyle Benson", "Zoë Ahmed", "K. Benson", "Benno", "Daniel Okafor", "2009-04-12")
 
 
