@@ -622,6 +622,27 @@ def test_a_filter_shows_no_link_outside_its_window_and_ends_a_focus_it_leaves_ou
     context.close()
 
 
+def test_a_drawing_made_again_carries_no_focus_into_the_next_filter(
+    page_service: Service, browser: Any, area: dict[str, Any]
+) -> None:
+    """ "Initials only" draws the network again, without its focus; a filter change afterwards
+    fades nothing around the child focused before."""
+    context, page = signed_in(browser, page_service, page_service.token("analyst", (area["locality"],), user="ana"))
+    page.get_by_test_id("at-risk-item").first.wait_for(timeout=60_000)
+    page.get_by_test_id("at-risk-item").nth(1).click()
+    page.wait_for_function("() => document.querySelector('#main').dataset.focused")
+    for act in (
+        lambda: page.get_by_test_id("initials-only").check(),
+        lambda: page.get_by_test_id("undated").uncheck(),
+    ):
+        stamp = page.evaluate("() => document.querySelector('#main').dataset.drawn")
+        act()
+        page.wait_for_function("(b) => document.querySelector('#main').dataset.drawn !== b", arg=stamp, timeout=60_000)
+        state = page.evaluate(NETWORK_STATE)
+        assert state["focused"] is None and len(state["clear"]) == len(state["at"]) > 0
+    context.close()
+
+
 def test_the_page_and_the_command_line_rank_alike(page_service: Service, browser: Any, area: dict[str, Any]) -> None:
     """One definition of the analysis: an administrator's page for a locality lists the children,
     scores and reasons that ``contextgraph analyse --locality`` gives, and says as of when."""

@@ -499,6 +499,7 @@ function drawNetwork() {
     return;
   }
   if (state.cy) state.cy.destroy();
+  delete $("main").dataset.focused; // a drawing built afresh has no focus
   state.cyView = view;
   state.cy = cytoscape({
     container: $("network"),
