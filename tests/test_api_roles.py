@@ -178,6 +178,27 @@ def test_the_map_graph_as_columns_holds_the_graph(service: Service, role: str) -
             assert edge == {f: e[f][k] for f in e} | ends
 
 
+def test_a_map_is_never_shared_with_a_reader_of_other_localities(store: Store, service: Service) -> None:
+    """A map's scores, order and layout come from the reader's whole analysis, which counts the
+    evidence of their other localities: a reader of East alone is never given the map a reader of
+    East and West was, nor the other way round."""
+    store.upsert([], [rel("ASSOCIATES_WITH", "c-4", "c-3"), rel("EXPLOITS", "p-1", "c-3", ref="rhi-west-2024-02-22")])
+    ask = """{ localityMap(locality: "East") { graph(columns: true) }
+        unopenedAtRisk(locality: "East", first: 50) { items { id score } } }"""
+    wide = service.token("analyst", ("East", "West"), user="ana")
+    narrow = service.token("analyst", ("East",), user="bob")
+    seen = {}
+    for who, token in (("wide", wide), ("narrow", narrow), ("wide", wide)):
+        data = service.data(ask, token)
+        nodes = data["localityMap"]["graph"]["nodes"]
+        drawn = {i: s for i, s in zip(nodes["id"], nodes["score"], strict=True) if s is not None}
+        listed = {c["id"]: c["score"] for c in data["unopenedAtRisk"]["items"]}
+        assert drawn == listed, (who, drawn, listed)
+        seen[who] = listed
+    # the West evidence counts for the reader of both: the two readers' scores differ
+    assert seen["wide"]["c-4"] > seen["narrow"].get("c-4", 0)
+
+
 PEOPLE_NAMES = ("Kyle Benson", "Zoë Ahmed", "K. Benson", "Benno", "Daniel Okafor", "2009-04-12")
 
 

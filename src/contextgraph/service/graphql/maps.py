@@ -36,6 +36,10 @@ class LocalityMap:
     )
     _ctx: strawberry.Private[Context]
     _flt: strawberry.Private[Filter]
+    _basis: strawberry.Private[Filter]
+    """The filter of the reader's whole analysis (all their localities), which the scores, the order
+    and the layout come from: part of every key a map's parts are kept under, so that a map is
+    never shared with a reader whose analysis counts other localities' evidence."""
     _p: strawberry.Private[Projection]
     _kept: strawberry.Private[list[int]]
     _scores: strawberry.Private[dict[str, float]]
@@ -48,7 +52,7 @@ class LocalityMap:
             ents = ctx.store.get_many([ids[i] for i in kept])
             return Kept(entity_view(ents[ids[i]], ctx.who) for i in kept if ids[i] in ents)
 
-        key = ("nodes", self._flt, ctx.who.role, ctx.who.by_initials, len(kept))
+        key = ("nodes", self._flt, self._basis, ctx.who.role, ctx.who.by_initials, len(kept))
         nodes: list[EntityView] = ctx.analyses.derived(ctx.store, key, views)
         return nodes
 
@@ -61,7 +65,7 @@ class LocalityMap:
             return Kept(edge_view(k, f) for k, f in facts.items())
 
         edges: list[RelationshipView] = ctx.analyses.derived(
-            ctx.store, ("edges", self._flt, ctx.who.role, len(self._kept)), views
+            ctx.store, ("edges", self._flt, self._basis, ctx.who.role, len(self._kept)), views
         )
         return edges
 
@@ -75,9 +79,9 @@ class LocalityMap:
     )
     def graph(self, columns: bool = False) -> JSON:
         ctx = self._ctx
-        key = ("graph", self._flt, ctx.who.role, ctx.who.by_initials, len(self._kept))
+        key = ("graph", self._flt, self._basis, ctx.who.role, ctx.who.by_initials, len(self._kept))
         cols: dict[str, Any] = ctx.analyses.derived(
-            ctx.store, key, lambda: _graph(ctx, self._p, self._kept, self._scores, self._flt)
+            ctx.store, key, lambda: _graph(ctx, self._p, self._kept, self._scores, self._flt, self._basis)
         )
         encoded = ctx.analyses.derived(ctx.store, (*key, columns), lambda: _encoded(cols if columns else _rows(cols)))
         return cast(JSON, encoded)
@@ -87,7 +91,7 @@ class LocalityMap:
     )
     def geojson(self) -> JSON:
         ctx = self._ctx
-        key = ("geojson", self._flt, ctx.who.role, ctx.who.by_initials, len(self._kept))
+        key = ("geojson", self._flt, self._basis, ctx.who.role, ctx.who.by_initials, len(self._kept))
         return cast(
             JSON,
             ctx.analyses.derived(ctx.store, key, lambda: _encoded(_geojson(ctx, self._p, self._kept, self.hotspots))),
@@ -107,7 +111,7 @@ class LocalityMap:
             records = visible_records(ctx, ctx.store.tracking_naming(sorted(inside)))
             return by_month([t for t in records if t.subject in inside])
 
-        key = ("tracking", self._flt, ctx.who.role, len(self._kept))
+        key = ("tracking", self._flt, self._basis, ctx.who.role, len(self._kept))
         months: list[TrackingMonthView] = ctx.analyses.derived(ctx.store, key, counted)
         return months
 
@@ -254,7 +258,12 @@ def _edge_keys(p: Projection, kept: list[int]) -> list[tuple[str, str, str]]:
 
 
 def _graph(
-    ctx: Context, p: Projection, kept: list[int], scores: dict[str, float], flt: Filter | None = None
+    ctx: Context,
+    p: Projection,
+    kept: list[int],
+    scores: dict[str, float],
+    flt: Filter | None = None,
+    basis: Filter | None = None,
 ) -> dict[str, Any]:
     """Nodes and edges as columns of plain data, straight from the projection and the names; the
     entities the network view starts from with their place in it (``x``, ``y``; see
@@ -263,7 +272,7 @@ def _graph(
     ids = p.ids
     remembered = None
     if flt is not None:  # one memory for each reader's kind of view of the same localities: not shared across roles
-        key = ("layout", flt.localities, flt.kinds, flt.handling, ctx.who.role)
+        key = ("layout", flt.localities, basis.localities if basis else None, flt.kinds, flt.handling, ctx.who.role)
         remembered = ctx.analyses.derived(ctx.store, key, dict)
     core = network_core(p, kept, scores, remembered=remembered)
     keep_ids = [ids[i] for i in kept]

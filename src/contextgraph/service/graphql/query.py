@@ -190,11 +190,14 @@ class Query:
     ) -> LocalityMap:
         ctx = info.context
         flt = _window(ctx, locality, since, until, types, undated)
+        basis = _window(ctx, None, since, until, types, undated)  # what _analysis reads
         analysis = _analysis(ctx, locality, since, until, types, undated)
         ranked = analysis.unopened_at_risk.raw  # scores and ids: no words needed
         scores = {} if not ctx.rules.child_lists else {c.id: c.score for c in ranked}
         at_risk = frozenset(c.id for c in ranked)
-        p, order = ctx.analyses.derived(ctx.store, ("map", flt, ctx.who.role), lambda: map_order(ctx, flt, at_risk))
+        p, order = ctx.analyses.derived(
+            ctx.store, ("map", flt, basis, ctx.who.role), lambda: map_order(ctx, flt, at_risk)
+        )
         most = cap(first, MAX_MAP)
         kept = order[:most].tolist()
         persons = [p.ids[i] for i in kept if KINDS[p.kind_of(i)].person]
@@ -206,6 +209,7 @@ class Query:
             truncated=len(order) > most,
             _ctx=ctx,
             _flt=flt,
+            _basis=basis,
             _p=p,
             _kept=kept,
             _scores=scores,
