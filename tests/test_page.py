@@ -643,6 +643,60 @@ def test_a_drawing_made_again_carries_no_focus_into_the_next_filter(
     context.close()
 
 
+def test_nodes_hidden_by_hand_and_links_shown_at_once_under_a_filter(
+    page_service: Service, browser: Any, area: dict[str, Any]
+) -> None:
+    """A node hidden by hand takes no one else out of view when the filter changes, and "Show
+    hidden" brings it back with its links; a link shown again at once, before the service has
+    answered, says its evidence is coming rather than failing."""
+    context, page = signed_in(browser, page_service, page_service.token("analyst", (area["locality"],), user="ana"))
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.get_by_test_id("at-risk-item").first.wait_for(timeout=60_000)
+    # a node X with a neighbour Y whose only link is to X; hidden by hand
+    pair = page.evaluate(
+        """() => { const cy = document.querySelector('#network').cy;
+        for (const y of cy.nodes()) { const links = y.connectedEdges();
+          if (links.length !== 1 || y.data('kind') === 'person_of_concern') continue;
+          const x = links[0].source().id() === y.id() ? links[0].target() : links[0].source();
+          return [x.id(), y.id(), links[0].data('type')]; } return null; }"""
+    )
+    assert pair, "no entity linked to one other only"
+    x, y, kept_type = pair
+    page.evaluate("(id) => { document.querySelector('#network').cy.getElementById(id).emit('cxttap'); }", x)
+    page.get_by_test_id("show-hidden").wait_for()
+    page.locator("details.types summary").click()
+    other = page.evaluate(
+        "(t) => [...document.querySelectorAll('#types input')].map((b) => b.value).find((v) => v !== t)", kept_type
+    )
+    box = page.locator(f"#types input[value={other}]")
+    stamp = page.evaluate("() => document.querySelector('#main').dataset.drawn")
+    box.uncheck()
+    page.wait_for_function("(b) => document.querySelector('#main').dataset.drawn !== b", arg=stamp, timeout=60_000)
+    state = page.evaluate(NETWORK_STATE)
+    assert y in state["at"] and x not in state["at"]
+    page.get_by_test_id("show-hidden").click()
+    assert x in page.evaluate(NETWORK_STATE)["at"]
+    # the type ticked again with the answer held back: a link shown at once, clicked
+    held: list[Any] = []
+    hold = [True]
+    page.route("**/graphql", lambda route: held.append(route) if hold[0] else route.continue_())
+    stamp = page.evaluate("() => document.querySelector('#main').dataset.drawn")
+    box.check()
+    back = [r for r in page.evaluate(NETWORK_STATE)["links"] if r[1] == other]
+    assert back
+    page.evaluate("(id) => { document.querySelector('#network').cy.getElementById(id).emit('tap'); }", back[0][0])
+    assert "evidence comes" in page.inner_text("#status")
+    hold[0] = False
+    while held:
+        held.pop().continue_()
+    page.wait_for_function("(b) => document.querySelector('#main').dataset.drawn !== b", arg=stamp, timeout=60_000)
+    page.evaluate("(id) => { document.querySelector('#network').cy.getElementById(id).emit('tap'); }", back[0][0])
+    page.get_by_test_id("evidence-drawer").wait_for(timeout=30_000)
+    assert not errors, errors
+    context.close()
+
+
 def test_the_page_and_the_command_line_rank_alike(page_service: Service, browser: Any, area: dict[str, Any]) -> None:
     """One definition of the analysis: an administrator's page for a locality lists the children,
     scores and reasons that ``contextgraph analyse --locality`` gives, and says as of when."""

@@ -522,7 +522,11 @@ function drawNetwork() {
     expand(ev.target.id());
     evidenceFor(ev.target.id());
   });
-  state.cy.on("tap", "edge", (ev) => evidenceForLink(state.factOf.get(ev.target.id())));
+  state.cy.on("tap", "edge", (ev) => {
+    const fact = state.factOf.get(ev.target.id());
+    if (fact) evidenceForLink(fact);
+    else status("This link's evidence comes with the view being loaded: click it again in a moment.");
+  });
   // right-click (or long press) hides a node; "show hidden" brings them back
   state.cy.on("cxttap", "node", (ev) => {
     ev.target.addClass("hidden");
@@ -554,6 +558,7 @@ function refilterNetwork(start, pinned) {
   // with no date window, which could leave it out as well (the answer then says)
   const v = state.vars || {};
   const types = v.types && !v.since && !v.until ? new Set(v.types) : null;
+  const byGroup = $("by-group").checked;
   let shown = 0;
   cy.batch(() => {
     const fresh = start.filter((n) => cy.getElementById(n.id).empty()).map((n) => nodeElement(n, { x: n.x, y: n.y }));
@@ -565,6 +570,7 @@ function refilterNetwork(start, pinned) {
       const n = state.byId.get(id);
       if (!n) return;
       const want = nodeElement(n).data;
+      if (byGroup) delete want.colour; // coloured by peer group (colourByGroup), not by its own record
       const was = x.data();
       if (Object.keys(want).some((k) => was[k] !== want[k])) x.data(want);
       const at = pinned[id];
@@ -581,9 +587,7 @@ function refilterNetwork(start, pinned) {
       const inView = state.factOf.has(d.id) && state.byId.has(d.source) && state.byId.has(d.target);
       const want = inView ? "" : types && !types.has(d.type) ? "offtype" : "off";
       setOff(x, want);
-      // a link to a node hidden by hand does not keep the other end in view
-      if (inView && !x.target().hasClass("hidden")) linked.add(d.source);
-      if (inView && !x.source().hasClass("hidden")) linked.add(d.target);
+      if (inView) linked.add(d.source).add(d.target);
     });
     cy.nodes().forEach((x) => {
       const n = state.byId.get(x.id());
@@ -616,7 +620,7 @@ function nearOf(id) {
     const next = [];
     for (const x of ring) {
       cy.getElementById(x).connectedEdges().forEach((e) => {
-        if (!shownLink(e)) return;
+        if (!shownLink(e) || e.source().hasClass("hidden") || e.target().hasClass("hidden")) return;
         near.add(e.id());
         for (const end of [e.data("source"), e.data("target")]) if (!near.has(end)) near.add(end) && next.push(end);
       });
@@ -1512,7 +1516,11 @@ async function start() {
         // only the links whose type changed are restyled: a type ticked again shows its links
         // with their ends; a type unticked hides its links, and the entities they leave with no
         // link in view (a flagged child and a person of concern stay)
-        const back = cy.edges(".offtype").filter((e) => (on === null || on.has(e.data("type"))) && state.byId.has(e.data("source")) && state.byId.has(e.data("target")));
+        // (only while the dates are those of the view drawn: a window asked for since could
+        // leave the links out as well, and the answer then says)
+        const v = state.vars || {};
+        const sameDates = ($("since").value || null) === (v.since || null) && ($("until").value || null) === (v.until || null);
+        const back = sameDates ? cy.edges(".offtype").filter((e) => (on === null || on.has(e.data("type"))) && state.byId.has(e.data("source")) && state.byId.has(e.data("target"))) : cy.collection();
         back.removeClass("offtype");
         back.connectedNodes(".off").removeClass("off");
         if (on) {
@@ -1521,10 +1529,12 @@ async function start() {
           gone.connectedNodes().forEach((n) => {
             const d = state.byId.get(n.id());
             if (d && (d.flagged || d.kind === "person_of_concern")) return;
-            if (!n.connectedEdges().some((e) => shownLink(e) && !e.hasClass("hidden"))) n.addClass("off");
+            if (!n.connectedEdges().some(shownLink)) n.addClass("off");
           });
         }
       });
+      refocus();
+      showHiddenCount();
       $("main").dataset.filtered = String(Math.round(performance.now()));
     }
     refilter();

@@ -79,11 +79,13 @@ class LocalityMap:
     )
     def graph(self, columns: bool = False) -> JSON:
         ctx = self._ctx
-        key = ("graph", self._flt, self._basis, ctx.who.role, ctx.who.by_initials, len(self._kept))
-        cols: dict[str, Any] = ctx.analyses.derived(
-            ctx.store, key, lambda: _graph(ctx, self._p, self._kept, self._scores, self._flt, self._basis)
-        )
-        encoded = ctx.analyses.derived(ctx.store, (*key, columns), lambda: _encoded(cols if columns else _rows(cols)))
+        key = ("graph", self._flt, self._basis, ctx.who.role, ctx.who.by_initials, len(self._kept), columns)
+
+        def made() -> orjson.Fragment:
+            cols = _graph(ctx, self._p, self._kept, self._scores, self._flt, self._basis)
+            return _encoded(cols if columns else _rows(cols))
+
+        encoded = ctx.analyses.derived(ctx.store, key, made)
         return cast(JSON, encoded)
 
     @strawberry.field(
