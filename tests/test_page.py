@@ -370,6 +370,8 @@ def test_an_analyst_asks_how_two_people_are_linked(page_service: Service, browse
         for x, d in sorted(far.items(), key=lambda kv: (-kv[1], kv[0]))
         if d >= 2 and ents[x]["kind"] in ("child", "person_of_concern") and names.count(ents[x]["name"]) == 1
     )
+    # the person asked for was hidden by hand: the path shows them again
+    page.evaluate("(id) => { document.querySelector('#network').cy.getElementById(id).emit('cxttap'); }", target)
     items.first.click()
     box = page.get_by_test_id("path-to")
     box.wait_for()
@@ -381,6 +383,16 @@ def test_an_analyst_asks_how_two_people_are_linked(page_service: Service, browse
     assert heading.startswith(f"1. {far[target]} steps:") and heading.endswith(ents[target]["name"]), heading
     rows = page.get_by_test_id("evidence").locator("table").first.locator("tr")
     assert rows.count() >= far[target] + 1  # a header, and at least one link for each step
+    # the path is on the network, drawn where it was not, shown and chosen: its ends and the
+    # links of each step
+    drawn = page.evaluate(
+        """() => { const cy = document.querySelector('#network').cy;
+        const on = (x) => !x.hasClass('off') && !x.hasClass('offtype') && !x.hasClass('hidden');
+        return { nodes: cy.nodes(':selected').filter(on).map((n) => n.id()),
+                 links: cy.edges(':selected').filter(on).map((e) => [e.source().id(), e.target().id()]) }; }"""
+    )
+    assert {child, target} <= set(drawn["nodes"]), drawn
+    assert len(drawn["links"]) >= far[target]
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "page-path.png"))
     context.close()

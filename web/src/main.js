@@ -1267,14 +1267,47 @@ async function showPaths(a, b) {
       parts.push(el("h3", { "data-testid": "path" }, `${i + 1}. ${p.length} step${p.length === 1 ? "" : "s"}: ${p.entities.map((e) => e.name).join(" → ")}`));
       parts.push(factRows(p.steps.flatMap((s) => s.links), name));
       if (state.cy) {
-        for (const e of p.entities) state.cy.getElementById(e.id).select();
-        for (const s of p.steps) state.cy.edges().filter((x) => (x.data("source") === s.source && x.data("target") === s.target) || (x.data("source") === s.target && x.data("target") === s.source)).select();
+        drawPath(p);
+        showHiddenCount();
       }
     });
     panel.replaceChildren(...parts);
   } catch (e) {
     panel.replaceChildren(el("p", {}, e.message));
   }
+}
+
+// A path on the network: its entities in this view drawn (one not drawn yet is put beside the
+// one before it), shown and chosen, with the links of each step that the filters keep in view.
+function drawPath(p) {
+  const cy = state.cy;
+  cy.batch(() => {
+    let before = null;
+    for (const e of p.entities) {
+      const n = state.byId.get(e.id);
+      let node = cy.getElementById(e.id);
+      if (n && node.empty()) {
+        const at = before ? before.position() : { x: (cy.extent().x1 + cy.extent().x2) / 2, y: (cy.extent().y1 + cy.extent().y2) / 2 };
+        node = cy.add(nodeElement(n, { x: at.x + 60, y: at.y + 30 }));
+      }
+      if (node.nonempty()) {
+        setOff(node, "");
+        node.removeClass("hidden faded").select();
+        before = node;
+      }
+    }
+    for (const step of p.steps) {
+      for (const f of step.links) {
+        // only a link the filters keep in view (the drawer lists every one)
+        const fact = state.factOf.get(edgeId(f));
+        if (!fact || cy.getElementById(f.source).empty() || cy.getElementById(f.target).empty()) continue;
+        let link = cy.getElementById(edgeId(f));
+        if (link.empty()) link = cy.add(edgeElement(fact));
+        setOff(link, "");
+        link.removeClass("hidden faded").select();
+      }
+    }
+  });
 }
 
 async function evidenceForLink(fact) {
