@@ -606,6 +606,11 @@ def test_a_filter_shows_no_link_outside_its_window_and_ends_a_focus_it_leaves_ou
 
     redrawn(lambda: page.get_by_test_id("undated").uncheck())
     redrawn(lambda: page.get_by_test_id("since").fill("2025-05-01"))
+    # the window's own drawing, not an earlier answer's
+    page.wait_for_function(
+        "() => { const t = document.querySelector('#status').textContent; "
+        "return t.includes(' entities, ') && t.includes('1 May 2025'); }"
+    )
     windowed = page.evaluate(NETWORK_STATE)
     kind = Counter(r[1] for r in windowed["links"]).most_common(1)[0][0]
     page.locator("details.types summary").click()
@@ -623,6 +628,10 @@ def test_a_filter_shows_no_link_outside_its_window_and_ends_a_focus_it_leaves_ou
     page.wait_for_function("() => document.querySelectorAll('#types input:not(:checked)').length === 0")
     # a focus on a child the window leaves out of the drawing: the window ends it
     redrawn(lambda: page.get_by_test_id("since").fill(""))
+    page.wait_for_function(
+        "() => { const t = document.querySelector('#status').textContent; "
+        "return t.includes(' entities, ') && !t.includes('1 May 2025'); }"
+    )
     ids = page.get_by_test_id("at-risk-item").evaluate_all("(xs) => xs.map((x) => x.dataset.id)")
     gone = next(i for i in ids if i not in windowed["at"])
     page.locator(f"[data-testid=at-risk-item][data-id='{gone}']").click()

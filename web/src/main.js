@@ -462,6 +462,11 @@ function edgeElement(e) {
   };
 }
 
+// An entity drawn even with no link in view: a flagged child, a person of concern.
+function staysUnlinked(n) {
+  return n.flagged || n.kind === "person_of_concern";
+}
+
 function drawNetwork() {
   const { nodes, edges } = state.data;
   state.byId = new Map(nodes.map((n) => [n.id, n]));
@@ -480,7 +485,7 @@ function drawNetwork() {
   const laid = nodes.filter((n) => n.x !== undefined);
   const core = new Set(laid.map((n) => n.id));
   const linkedHere = new Set(edges.filter((e) => core.has(e.source) && core.has(e.target)).flatMap((e) => [e.source, e.target]));
-  const start = laid.filter((n) => linkedHere.has(n.id) || n.flagged || n.kind === "person_of_concern");
+  const start = laid.filter((n) => linkedHere.has(n.id) || staysUnlinked(n));
   for (const n of start) {
     const at = pinned[n.id]; // a saved view's positions are taken only as two finite numbers
     if (Array.isArray(at) && at.length === 2 && at.every(Number.isFinite)) [n.x, n.y] = at;
@@ -591,7 +596,7 @@ function refilterNetwork(start, pinned) {
     });
     cy.nodes().forEach((x) => {
       const n = state.byId.get(x.id());
-      const keep = Boolean(n) && (linked.has(n.id) || n.flagged || n.kind === "person_of_concern");
+      const keep = Boolean(n) && (linked.has(n.id) || staysUnlinked(n));
       setOff(x, keep ? "" : "off");
       if (keep) shown += 1;
     });
@@ -1561,7 +1566,7 @@ async function start() {
           gone.addClass("offtype");
           gone.connectedNodes().forEach((n) => {
             const d = state.byId.get(n.id());
-            if (d && (d.flagged || d.kind === "person_of_concern")) return;
+            if (d && staysUnlinked(d)) return;
             if (!n.connectedEdges().some(shownLink)) n.addClass("off");
           });
         }

@@ -73,6 +73,8 @@ class ShownAnalysis:
         self.raw = raw
         self.as_of = raw.as_of
 
+        self.flt = flt
+        """What the analysis was made of: the reader's whole view (all their localities)."""
         self._store, self._flt, self._initials = store, flt, initials
         self.unopened_at_risk: Explaining[AtRiskChild] = Explaining(
             raw.unopened_at_risk, lambda xs: explain_parts(store, flt, initials, children=xs).children

@@ -3,7 +3,7 @@ the same as plain JSON and GeoJSON for drawing, each kept until the store change
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable
 from datetime import date as Date
 from functools import lru_cache
 from typing import Any, cast
@@ -36,7 +36,7 @@ class LocalityMap:
     )
     _ctx: strawberry.Private[Context]
     _flt: strawberry.Private[Filter]
-    _basis: strawberry.Private[Filter]
+    _basis: strawberry.Private[Filter | None]
     """The filter of the reader's whole analysis (all their localities), which the scores, the order
     and the layout come from: part of every key a map's parts are kept under, so that a map is
     never shared with a reader whose analysis counts other localities' evidence."""
@@ -295,7 +295,7 @@ def _graph(
         "id": keep_ids,
         "kind": kinds,
         "name": [named(lab.name if lab else x, k) for x, k, lab in zip(keep_ids, kinds, got, strict=True)],
-        "locality": _coded(p.locality[at], p.localities),
+        "locality": _coded(p.locality[at], p.localities.__getitem__),
         "lat": [lab.lat if lab else None for lab in got],
         "lon": [lab.lon if lab else None for lab in got],
         "flagged": p.flag[at].astype(bool).tolist(),
@@ -305,28 +305,21 @@ def _graph(
         "y": [c[1] if c is not None else None for c in xy],
     }
     edges = {
-        "type": _coded(p.type[m], TYPE_CODES),
+        "type": _coded(p.type[m], TYPE_CODES.__getitem__),
         "source": place[p.src[m]].tolist(),
         "target": place[p.dst[m]].tolist(),
-        "firstSeen": _days(p.first_seen[m]),
-        "lastSeen": _days(p.last_seen[m]),
+        "firstSeen": _coded(p.first_seen[m], _iso),
+        "lastSeen": _coded(p.last_seen[m], _iso),
         "count": p.count[m].tolist(),
-        "grade": _coded(p.grade[m], GRADE_CODES),
+        "grade": _coded(p.grade[m], GRADE_CODES.__getitem__),
     }
     return {"nodes": nodes, "edges": edges}
 
 
-def _coded(codes: npt.NDArray[Any], names: Sequence[str | None]) -> list[str | None]:
-    """Each code's name, looked up once for each distinct code."""
+def _coded(codes: npt.NDArray[Any], name: Callable[[int], str | None]) -> list[str | None]:
+    """Each code's name, worked out once for each distinct code."""
     seen, where = np.unique(codes, return_inverse=True)
-    table = [names[c] for c in seen.tolist()]
-    return [table[k] for k in where.tolist()]
-
-
-def _days(days: npt.NDArray[Any]) -> list[str | None]:
-    """Day numbers as ISO dates (None for no date), each distinct day written once."""
-    seen, where = np.unique(days, return_inverse=True)
-    table = [_iso(d) for d in seen.tolist()]
+    table = [name(c) for c in seen.tolist()]
     return [table[k] for k in where.tolist()]
 
 

@@ -190,8 +190,8 @@ class Query:
     ) -> LocalityMap:
         ctx = info.context
         flt = _window(ctx, locality, since, until, types, undated)
-        basis = _window(ctx, None, since, until, types, undated)  # what _analysis reads
         analysis = _analysis(ctx, locality, since, until, types, undated)
+        basis = analysis.flt  # the reader's whole view, which the scores come from
         ranked = analysis.unopened_at_risk.raw  # scores and ids: no words needed
         scores = {} if not ctx.rules.child_lists else {c.id: c.score for c in ranked}
         at_risk = frozenset(c.id for c in ranked)
