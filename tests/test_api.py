@@ -178,6 +178,29 @@ def test_neighbours_recurse_within_the_area_and_deep_queries_are_refused(service
     assert refused["errors"] and "depth" in refused["errors"][0]["message"].lower() and not refused.get("data")
 
 
+def test_a_query_sent_again_is_not_validated_again_and_its_limits_still_hold(service: Service) -> None:
+    # the validation is kept by the query's text and the rules it is checked against: rules made
+    # afresh for each request would never find it kept, and every request would pay for it again
+    from strawberry.extensions.validation_cache import _get_validate_cache
+
+    from contextgraph.service.graphql.schema import CACHED_QUERIES
+
+    kept = _get_validate_cache(CACHED_QUERIES)
+    token = service.token()
+    asked = '{ entity(id: "c-2") { id name neighbours { id } } }'
+    first = service.post(asked, token)
+    hits = kept.cache_info().hits
+    assert service.post(asked, token) == first
+    assert kept.cache_info().hits == hits + 1
+    deep = '{ entity(id: "c-1") { ' + "neighbours { " * 12 + "id" + " }" * 12 + " } }"
+    too_many = "{ " + " ".join(f"a{i}: me {{ user }}" for i in range(20)) + " }"
+    for _ in range(2):  # refused the second time too, from what was kept
+        status, body = service.post(deep, token)
+        assert status == 400 and "depth" in body["errors"][0]["message"].lower() and not body.get("data")
+        status, body = service.post(too_many, token)
+        assert status == 400 and "aliases" in body["errors"][0]["message"].lower()
+
+
 def test_serve_with_the_sample_prints_a_token_that_signs_in(tmp_path: Path, _audit_log: Path) -> None:
     import os
     import subprocess

@@ -10,6 +10,7 @@ import strawberry
 from graphql import GraphQLError
 from starlette.concurrency import run_in_threadpool
 from strawberry.extensions import (
+    AddValidationRules,
     DisableIntrospection,
     MaskErrors,
     MaxAliasesLimiter,
@@ -85,18 +86,27 @@ class ThreadedSchema(strawberry.Schema):
         )
 
 
+CACHED_QUERIES = 256
+"""Query texts whose parse and validation are kept for the next request that sends them."""
+
+
 def schema(production: bool = True, limits: Limits | None = None) -> strawberry.Schema:
     """The schema; ``production`` turns introspection and suggestions in errors off; ``limits``
     bound what one query may ask (default: each limit's default)."""
     limits = limits or Limits()
     rules = query_rules(limits)
+    # the depth and alias rules made once: each limiter makes a new rule class when constructed,
+    # and the validation cache is keyed by the rules, so rules made per request never hit it
+    bounds = [
+        *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=15).validation_rules,
+    ]
     extensions: list[Any] = [
         lambda: MaskErrors(should_mask_error=_mask),
-        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+        lambda: AddValidationRules(bounds),
         lambda: MaxTokensLimiter(max_token_count=2000),
-        lambda: MaxAliasesLimiter(max_alias_count=15),
-        lambda: ParserCache(maxsize=256),
-        lambda: ValidationCache(maxsize=256),
+        lambda: ParserCache(maxsize=CACHED_QUERIES),
+        lambda: ValidationCache(maxsize=CACHED_QUERIES),
         lambda: QueryGuard(rules, production),
     ]
     if production:
