@@ -485,6 +485,21 @@ def test_a_filter_change_redraws_only_what_changed(page_service: Service, browse
                 return out; }"""
             )
             assert any(w and any(w in x for x in shown) for w in words.values())
+            # the places named on the map are the ten first under the new filter, each named with
+            # its new rank and placed beside its own marker
+            ranked = [r.locator("td").all_inner_texts()[:2] for r in hot[:10]]
+            placed = page.evaluate(
+                """() => { const m = document.querySelector('#map').leaflet, out = [];
+                const box = m.getContainer().getBoundingClientRect();
+                m.eachLayer((l) => { const t = l.getTooltip && l.getTooltip();
+                  if (!t || !t.options.permanent || !t.getElement()) return;
+                  const at = m.latLngToContainerPoint(l.getLatLng()), e = t.getElement();
+                  const r = e.getBoundingClientRect();
+                  out.push([e.textContent, r.left - box.left - at.x, r.top + r.height / 2 - box.top - at.y]); });
+                return out; }"""
+            )
+            assert sorted(text for text, _, _ in placed) == sorted(f"{rank}. {name}" for rank, name in ranked)
+            assert all(0 <= dx <= 30 and abs(dy) <= 10 for _, dx, dy in placed), placed
     assert page.evaluate(view) == moved
     after = page.evaluate(markers)
     # the same places, with the same look and words, as before, and the same places named

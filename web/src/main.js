@@ -1037,6 +1037,7 @@ function drawMap(geojson) {
   const latest = Math.max(0, ...state.hotspots.map((h) => (h.lastSeen ? Date.parse(h.lastSeen) : 0)));
   const kept = state.markers || new Map();
   const markers = new Map();
+  const relabel = [];
   for (const f of geojson.features) {
     const [lon, lat] = f.geometry.coordinates;
     const h = hot.get(f.id);
@@ -1060,8 +1061,12 @@ function drawMap(geojson) {
       kept.delete(f.id);
       if (was.key !== key) {
         was.marker.setStyle(look);
-        // a label on the map is laid out again when its words are set: only when they changed
-        if (was.words !== words) was.marker.setTooltipContent(words);
+        // a label on the map is placed again when its words are set: only when they changed, and
+        // all of them together below
+        if (was.words !== words) {
+          if (label) relabel.push([was.marker.getTooltip(), words]);
+          else was.marker.setTooltipContent(words);
+        }
       }
       markers.set(f.id, { at, key, label, words, marker: was.marker });
       continue;
@@ -1073,6 +1078,14 @@ function drawMap(geojson) {
   }
   for (const { marker } of kept.values()) layer.removeLayer(marker);
   state.markers = markers;
+  // the labels shown on the map take their new words first and are placed after: placing one
+  // measures it, and a measure after each change of words would lay the page out once per label
+  // (Leaflet 1.9's own steps of Tooltip.setContent, taken apart)
+  for (const [t, words] of relabel) {
+    t._content = words;
+    if (t._map) t._updateContent();
+  }
+  for (const [t] of relabel) if (t._map) t._updatePosition();
   // the view first: a permanent label is placed only on a map that has one; the same places under
   // another filter keep the view the reader left them in
   state.bounds = points.length ? L.latLngBounds(points).pad(0.1) : null;
