@@ -17,8 +17,8 @@ from typing import Any
 
 from strawberry.fastapi import BaseContext
 
-from ...analysis.report import analyse_store
-from ...analysis.results import Analysis
+from ...analysis.report import analyse_store, persons_of_store
+from ...analysis.results import Analysis, PersonOfConcern
 from ...errors import ContextGraphError
 from ...ingest.writes import changeable, linkable
 from ...limits import Limits
@@ -113,9 +113,19 @@ class Analyses:
             raw: Analysis = self.derived(
                 store,
                 ("analysis", flt, since, localities),
-                lambda: analyse_store(store, flt=flt, since=since, localities=cut, parallel=False, explained=False),
+                lambda: analyse_store(
+                    store, flt=flt, since=since, localities=cut, parallel=False, explained=False, persons=False
+                ),
             )
-            return ShownAnalysis(raw, store, flt, initials)
+
+            # the persons of concern only when read: most views (the page's) never ask for them
+            def persons() -> tuple[PersonOfConcern, ...]:
+                found: tuple[PersonOfConcern, ...] = self.derived(
+                    store, ("persons", flt, localities), lambda: persons_of_store(store, flt=flt, localities=cut)
+                )
+                return found
+
+            return ShownAnalysis(raw, store, flt, initials, persons)
 
         result: ShownAnalysis = self.derived(store, ("shown", flt, since, localities, initials), shown)
         return result

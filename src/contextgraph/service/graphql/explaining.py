@@ -69,7 +69,14 @@ class ShownAnalysis:
     :class:`Explaining`), its changes when first asked for; ``raw`` is the analysis not explained
     (its scores and ids need no words)."""
 
-    def __init__(self, raw: Analysis, store: Store, flt: Filter | None, initials: frozenset[str]):
+    def __init__(
+        self,
+        raw: Analysis,
+        store: Store,
+        flt: Filter | None,
+        initials: frozenset[str],
+        persons: Callable[[], tuple[PersonOfConcern, ...]] | None = None,
+    ):
         self.raw = raw
         self.as_of = raw.as_of
 
@@ -85,12 +92,25 @@ class ShownAnalysis:
         self.peer_groups: Explaining[PeerGroup] = Explaining(
             raw.peer_groups, lambda xs: explain_parts(store, flt, initials, peer_groups=xs).peer_groups
         )
-        self.persons_of_concern: Explaining[PersonOfConcern] = Explaining(
-            raw.persons_of_concern,
-            lambda xs: explain_parts(store, flt, initials, persons_of_concern=xs).persons_of_concern,
-        )
+        self._persons_of = persons
+        self._persons: list[Explaining[PersonOfConcern]] = []
         self._changes: list[Changes | None] = []
         self._lock = threading.Lock()
+
+    @property
+    def persons_of_concern(self) -> Explaining[PersonOfConcern]:
+        """The persons of concern, explained a page at a time; found when first asked for where
+        the analysis was made without them (``persons``), else those of ``raw``."""
+        with self._lock:
+            if not self._persons:
+                found = self.raw.persons_of_concern if self._persons_of is None else self._persons_of()
+                store, flt, initials = self._store, self._flt, self._initials
+                self._persons.append(
+                    Explaining(
+                        found, lambda xs: explain_parts(store, flt, initials, persons_of_concern=xs).persons_of_concern
+                    )
+                )
+            return self._persons[0]
 
     @property
     def changes(self) -> Changes | None:
