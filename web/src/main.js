@@ -1081,14 +1081,14 @@ function drawMap(geojson) {
   }
   for (const { marker } of kept.values()) layer.removeLayer(marker);
   state.markers = markers;
-  // the labels shown on the map take their new words first and are placed after: placing one
-  // measures it, and a measure after each change of words would lay the page out once per label
-  // (Leaflet 1.9's own steps of Tooltip.setContent, taken apart)
+  // the labels shown on the map take their new words where they are: a label to the right of its
+  // place, on one line (Leaflet's tooltips do not wrap), stays where it was whatever its words,
+  // and placing it again measures it, laying the page out once per label (Leaflet 1.9's own
+  // Tooltip.setContent, without its placing)
   for (const [t, words] of relabel) {
     t._content = words;
     if (t._map) t._updateContent();
   }
-  for (const [t] of relabel) if (t._map) t._updatePosition();
   // the view first: a permanent label is placed only on a map that has one; the same places under
   // another filter keep the view the reader left them in
   state.bounds = points.length ? L.latLngBounds(points).pad(0.1) : null;
