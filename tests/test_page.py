@@ -850,6 +850,8 @@ def test_hide_pin_and_colour_by_peer_group(page_service: Service, browser: Any, 
     """A node hidden by a right-click leaves the drawing until "show hidden"; a node dragged stays
     where it was put when the view is drawn again; peer groups can colour the children."""
     context, page = signed_in(browser, page_service, page_service.token("analyst", (area["locality"],), user="ana"))
+    asked: list[str] = []  # the queries sent: peer groups are asked for only while they colour the network
+    page.on("request", lambda r: asked.append(r.post_data or "") if r.url.endswith("/graphql") else None)
     page.get_by_test_id("at-risk-item").first.wait_for(timeout=60_000)
     page.wait_for_function("() => document.querySelector('#main').dataset.drawn")
     net = page.get_by_test_id("network-view")
@@ -895,11 +897,29 @@ def test_hide_pin_and_colour_by_peer_group(page_service: Service, browser: Any, 
     page.wait_for_function("(s) => document.querySelector('#main').dataset.drawn !== s", arg=stamp)
     again = net.evaluate("(v, id) => v.cy.getElementById(id).position()", other["id"])
     assert abs(again["x"] - moved["x"]) <= 1 and abs(again["y"] - moved["y"]) <= 1
-    # colour by peer group: a member of a group takes its group's colour
-    before = net.evaluate("v => v.cy.nodes(\"[kind = 'child']\").map(n => n.data('colour'))")
+    # colour by peer group: a member of a group takes its group's colour; the groups are asked
+    # for when the box is ticked, not before
+    colours = "v => v.cy.nodes(\"[kind = 'child']\").map(n => n.data('colour'))"
+    before = net.evaluate(colours)
+    assert asked and not any("peerGroups" in q for q in asked)
     page.get_by_test_id("by-group").check()
-    after = net.evaluate("v => v.cy.nodes(\"[kind = 'child']\").map(n => n.data('colour'))")
-    assert after != before and len(set(after)) > len(set(before))
+    page.wait_for_function(
+        """(b) => { const c = document.querySelector('[data-testid=network-view]').cy
+          .nodes("[kind = 'child']").map(n => n.data('colour'));
+          return JSON.stringify(c) !== b && new Set(c).size > new Set(JSON.parse(b)).size; }""",
+        arg=json.dumps(before),
+        timeout=30_000,
+    )
+    after = net.evaluate(colours)
+    assert sum("peerGroups" in q for q in asked) == 1
+    # a new view while the box is ticked brings its own groups, and the colours stay by group
+    stamp = page.evaluate("() => document.querySelector('#main').dataset.drawn")
+    page.get_by_test_id("show").click()
+    page.wait_for_function("(s) => document.querySelector('#main').dataset.drawn !== s", arg=stamp)
+    assert sum("peerGroups" in q for q in asked) == 2
+    assert net.evaluate(colours) == after
+    page.get_by_test_id("by-group").uncheck()
+    assert net.evaluate(colours) == before
     context.close()
 
 

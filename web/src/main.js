@@ -203,7 +203,11 @@ const AT_RISK_QUERY = `query($l: String!, $since: String, $until: String, $types
   unopenedAtRisk(locality: $l, since: $since, until: $until, types: $types, undated: $undated, first: 50, after: $after) {
     total next items { id name score rank summary further furtherPieces
     reasons { kind text facts { type source target sources firstSeen lastSeen grading count } } } }
-  peerGroups(locality: $l, since: $since, until: $until, types: $types, undated: $undated, first: 50) { items { id members text } }
+}`;
+// asked for only while the network is coloured by peer group: a view that does not show them does
+// not read (and the access log does not record) fifty groups' members
+const GROUPS_QUERY = `query($l: String!, $since: String, $until: String, $types: [RelationshipType!], $undated: Boolean!) {
+  peerGroups(locality: $l, since: $since, until: $until, types: $types, undated: $undated, first: 50) { items { id members } }
 }`;
 
 const REPORT_QUERY = `query($from: String!, $to: String!, $l: String) {
@@ -266,10 +270,12 @@ async function show(opts = {}) {
     const mace = state.me.role === "mace";
     const held = state.unlocated;
     const keep = opts.filterOnly === true && held && held.locality === locality && held.naming === naming;
-    const [mapAnswer, lists, unlocatedAnswer] = await Promise.all([
+    const byGroup = !mace && $("by-group").checked;
+    const [mapAnswer, lists, unlocatedAnswer, groups] = await Promise.all([
       gql(MAP_QUERY, vars),
-      mace ? { unopenedAtRisk: { items: [], total: 0 }, peerGroups: { items: [] } } : gql(AT_RISK_QUERY, vars),
+      mace ? { unopenedAtRisk: { items: [], total: 0 } } : gql(AT_RISK_QUERY, vars),
       mace ? { unlocatedPlaces: { items: [], total: 0 } } : keep ? held.answer : gql(UNLOCATED_QUERY, { l: locality }),
+      byGroup ? gql(GROUPS_QUERY, vars) : null,
     ]);
     step("answered");
     const m = mapAnswer.localityMap;
@@ -282,13 +288,15 @@ async function show(opts = {}) {
     state.atRisk = lists.unopenedAtRisk.items;
     state.next = lists.unopenedAtRisk.next;
     state.vars = vars;
-    state.groups = lists.peerGroups.items;
+    state.groups = groups ? { vars, items: groups.peerGroups.items } : null;
     $("main").hidden = false;
     drawList(lists.unopenedAtRisk.total);
     drawHotspots();
     drawUnlocated(unlocated);
     step("lists");
     drawNetwork();
+    // the box ticked while this view was on its way: its groups are asked for now
+    if (byGroup !== $("by-group").checked && $("by-group").checked) showGroups().catch((e) => status(e.message, true));
     step("network");
     drawMap(m.geojson);
     step("map");
@@ -696,7 +704,8 @@ function showHiddenCount() {
 const GROUP_COLOURS = ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6", "#9a6324", "#469990", "#808000"];
 function colourByGroup() {
   const groupOf = new Map();
-  state.groups.forEach((g, k) => g.members.forEach((m) => groupOf.set(m, GROUP_COLOURS[k % GROUP_COLOURS.length])));
+  const groups = state.groups && state.groups.vars === state.vars ? state.groups.items : [];
+  groups.forEach((g, k) => g.members.forEach((m) => groupOf.set(m, GROUP_COLOURS[k % GROUP_COLOURS.length])));
   state.cy.batch(() =>
     state.cy.nodes().forEach((n) => {
       if (!state.byId.has(n.id())) return; // drawn before, left out of this view (hidden)
@@ -704,6 +713,21 @@ function colourByGroup() {
       n.data("colour", c || colour(state.byId.get(n.id())));
     }),
   );
+}
+
+// The box ticked: the peer groups of the view drawn are asked for (unless they are held), then
+// the network coloured by them; unticked, each node takes its own colour again.
+async function showGroups() {
+  if (!state.cy) return;
+  const vars = state.vars;
+  const mace = state.me.role === "mace";
+  if ($("by-group").checked && !mace && !(state.groups && state.groups.vars === vars)) {
+    const load = state.load;
+    const answer = await gql(GROUPS_QUERY, vars);
+    if (load !== state.load || vars !== state.vars) return; // a newer view asks for its own
+    state.groups = { vars, items: answer.peerGroups.items };
+  }
+  colourByGroup();
 }
 
 // Add a node (if it is not drawn) and its links to what is drawn, its new neighbours around it;
@@ -1605,7 +1629,7 @@ async function start() {
   $("save-view").addEventListener("click", saveView);
   $("saved-views").addEventListener("change", (ev) => ev.target.value && openView(ev.target.value));
   $("locality").addEventListener("change", () => loadViews().catch((e) => status(e.message, true)));
-  $("by-group").addEventListener("change", () => state.cy && colourByGroup());
+  $("by-group").addEventListener("change", () => showGroups().catch((e) => status(e.message, true)));
   $("show-hidden").addEventListener("click", () => {
     state.cy.elements(".hidden").removeClass("hidden");
     showHiddenCount();
