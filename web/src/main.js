@@ -766,11 +766,6 @@ function expand(id, most = 80) {
   });
 }
 
-function showPeerGroup(d) {
-  openDrawer("Peer group");
-  $("evidence").replaceChildren(el("p", {}, d.text));
-}
-
 // The evidence opens in a drawer over the right of the page, in view whatever the window's size.
 // It starts below the controls, which stay in reach.
 function openDrawer(title) {
