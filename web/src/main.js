@@ -608,8 +608,8 @@ function refilterNetwork(start, pinned) {
       setOff(x, keep ? "" : "off");
       if (keep) shown += 1;
     });
+    refocus(); // in the same batch: each element changed is restyled once
   });
-  refocus();
   showHiddenCount();
   return shown;
 }
@@ -1605,8 +1605,8 @@ async function start() {
             if (!n.connectedEdges().some(shownLink)) n.addClass("off");
           });
         }
+        refocus(); // in the same batch: each element changed is restyled once
       });
-      refocus();
       showHiddenCount();
       $("main").dataset.filtered = String(Math.round(performance.now()));
     }
