@@ -173,33 +173,40 @@ def network_core(
     positions remembered."""
     import igraph as ig
 
-    service = KIND_CODES.index("service")
-    inside = np.zeros(p.n_nodes, np.bool_)
-    inside[kept] = True
-    m = inside[p.src] & inside[p.dst] & (p.kind[p.src] != service) & (p.kind[p.dst] != service)
-    src, dst = p.src[m], p.dst[m]
-    people = {i for i in kept if KINDS[p.kind_of(i)].person}
-    linked = set(src.tolist()) | set(dst.tolist())
-    small = [i for i in kept if i in people or i in linked]
-    if len(small) <= CORE:
-        core = set(small)
+    n = p.n_nodes
+    at_kept = np.asarray(kept, dtype=np.int64)
+    inside = np.zeros(n, np.bool_)
+    inside[at_kept] = True
+    served = np.array([k == "service" for k in KIND_CODES])[p.kind]
+    m = inside[p.src] & inside[p.dst] & ~served[p.src] & ~served[p.dst]
+    src, dst = p.src[m].astype(np.int64), p.dst[m].astype(np.int64)
+    linked = np.zeros(n, np.bool_)
+    linked[src] = True
+    linked[dst] = True
+    person = np.array([KINDS[k].person for k in KIND_CODES])[p.kind]
+    small = at_kept[(person | linked)[at_kept]]
+    core = np.zeros(n, np.bool_)
+    if small.size <= CORE:
+        core[small] = True
     else:
+        poc = KIND_CODES.index("person_of_concern")
         ranked = sorted(
-            (i for i in kept if p.ids[i] in scores or p.kind_of(i) == "person_of_concern"),
+            (i for i in kept if p.ids[i] in scores or p.kind[i] == poc),
             key=lambda i: (-scores.get(p.ids[i], 0.0), p.ids[i]),
         )
-        core = set(ranked[: CORE // 2])
-        touches: dict[int, int] = {}
-        for a, b in zip(src.tolist(), dst.tolist(), strict=True):
-            if a in core and b not in core:
-                touches[b] = touches.get(b, 0) + 1
-            elif b in core and a not in core:
-                touches[a] = touches.get(a, 0) + 1
-        joins = sorted((i for i, n in touches.items() if n >= 2), key=lambda i: (-touches[i], p.ids[i]))
-        core.update(joins[: CORE - len(core)])
-    nodes = sorted(core, key=lambda i: p.ids[i])
-    at = {i: k for k, i in enumerate(nodes)}
-    pairs = [(at[a], at[b]) for a, b in zip(src.tolist(), dst.tolist(), strict=True) if a in at and b in at]
+        first = ranked[: CORE // 2]
+        core[first] = True
+        # what joins two or more of them: links with one end among them, counted at the other
+        a_in, b_in = core[src], core[dst]
+        one = a_in != b_in
+        touches = np.bincount(np.where(a_in[one], dst[one], src[one]), minlength=n)
+        joins = sorted(np.flatnonzero(touches >= 2).tolist(), key=lambda i: (-touches[i], p.ids[i]))
+        core[joins[: CORE - len(first)]] = True
+    nodes = sorted(np.flatnonzero(core).tolist(), key=lambda i: p.ids[i])
+    at = np.full(n, -1, np.int64)
+    at[nodes] = np.arange(len(nodes))
+    both = (at[src] >= 0) & (at[dst] >= 0)
+    pairs = list(zip(at[src[both]].tolist(), at[dst[both]].tolist(), strict=True))
     if remembered is not None:
         placed = _placed(p, nodes, pairs, remembered, seed)
         if placed is not None:
