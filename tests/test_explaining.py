@@ -48,11 +48,14 @@ def test_pages_explained_alone_are_the_whole_explained(store: Store) -> None:
             assert lazy[-1].to_json() == full[-1].to_json() and len(lazy) == len(full)
         assert whole.changes is not None and shown.changes is not None
         assert shown.changes.to_json() == whole.changes.to_json()
-        # the service makes the analysis without its persons of concern, and finds them, the same,
-        # when they are first read
+        # the service makes the analysis without its peer groups and persons of concern, and finds
+        # them, the same, when they are first read
         served = Analyses().get(store, flt, "2024-01-01", initials, (locality,))
-        assert served.raw.persons_of_concern == () and whole.persons_of_concern
+        assert served.raw.persons_of_concern == () and served.raw.peer_groups == ()
+        assert whole.persons_of_concern and whole.peer_groups
         assert [x.to_json() for x in served.persons_of_concern] == [x.to_json() for x in whole.persons_of_concern]
+        assert [x.to_json() for x in served.peer_groups] == [x.to_json() for x in whole.peer_groups]
+        assert served.changes is not None and served.changes.to_json() == whole.changes.to_json()
         assert [x.to_json() for x in served.unopened_at_risk] == [x.to_json() for x in whole.unopened_at_risk]
 
 

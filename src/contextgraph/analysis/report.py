@@ -16,11 +16,9 @@ from ..store.base import Store
 from ..store.filter import Filter
 from ..store.types import Forkable
 from . import DEFAULT, Context, Weights, hotspots, lists, networks, prepare, score_children
-from .networks import leiden_communities, persons_of_concern
 from .results import (
     Analysis,
     Networks,
-    PersonOfConcern,
 )
 from .tracking import tracked_events
 from .words import explain_parts
@@ -38,7 +36,7 @@ def analyse_store(
     projection: Projection | None = None,
     flt: Filter | None = None,
     explained: bool = True,
-    persons: bool = True,
+    groups: bool = True,
 ) -> Analysis:
     """:func:`~contextgraph.analysis.analyse` of the store's projection, explained (unless
     ``explained`` is false: then as the analysis returns it, for :func:`explain_parts` to explain
@@ -50,9 +48,9 @@ def analyse_store(
     children; the result is the same either way.
     ``projection`` is the store's projection when the caller already holds it.
     ``flt`` limits the analysis to what a reader may see: their localities and
-    handling codes, in the projection and in the facts cited. ``persons=False`` leaves the
-    persons of concern out of an analysis not split between processes, for a caller that asks
-    :func:`persons_of_store` for them only when they are read.
+    handling codes, in the projection and in the facts cited. ``groups=False`` leaves the peer
+    groups and the persons of concern out of an analysis not split between processes, for a
+    caller that asks :func:`groups_of_store` for them only when they are read.
     """
     p = projection if projection is not None else store.projection(flt)
     with paused_gc():
@@ -61,7 +59,7 @@ def analyse_store(
         if parallel is None:
             parallel = p.n_nodes >= 50_000 and "fork" in mp.get_all_start_methods()
         if not parallel or not explained:
-            whole = lists(ctx, localities, top).joined(networks(ctx, since, localities, top, seed, persons))
+            whole = lists(ctx, localities, top).joined(networks(ctx, since, localities, top, seed, groups))
             return _explain(whole, store, flt) if explained else whole
         if isinstance(store, Forkable):
             store.before_fork()
@@ -82,7 +80,7 @@ def analyse_store(
         return result.joined(part if explained else _explain_networks(part, store, flt))
 
 
-def persons_of_store(
+def groups_of_store(
     store: Store,
     w: Weights = DEFAULT,
     as_of: str | None = None,
@@ -90,15 +88,15 @@ def persons_of_store(
     top: int | None = None,
     seed: int = 0,
     flt: Filter | None = None,
-) -> tuple[PersonOfConcern, ...]:
-    """The persons of concern of :func:`analyse_store` with the same arguments, not explained,
-    computed alone: for a caller that made the rest of the analysis with ``persons=False``."""
+) -> Networks:
+    """The peer groups and persons of concern of :func:`analyse_store` with the same arguments, not
+    explained (no changes), computed alone: for a caller that made the rest of the analysis with
+    ``groups=False``."""
     p = store.projection(flt)
     with paused_gc():
         ctx = prepare(p, w, as_of, tracked_events(store, p, flt))
         score_children(ctx)
-        comm = leiden_communities(ctx, seed, 1.0)
-        return tuple(persons_of_concern(ctx, localities, top, seed, communities=comm))
+        return networks(ctx, None, localities, top, seed)
 
 
 def _networks_to(

@@ -72,15 +72,16 @@ def networks(
     localities: list[str] | None = None,
     top: int | None = None,
     seed: int = 0,
-    persons: bool = True,
+    groups: bool = True,
 ) -> Networks:
     """Peer groups, persons of concern and changes of a scored context (the second half of
-    :func:`analyse`); ``persons=False`` leaves the persons of concern out (none listed), for a
-    caller that asks for them apart (:func:`.report.persons_of_store`) only when they are read."""
-    comm = leiden_communities(ctx, seed, 1.0)
+    :func:`analyse`); ``groups=False`` leaves the peer groups and the persons of concern out (none
+    listed), for a caller that asks for them apart (:func:`.report.groups_of_store`) only when they
+    are read."""
+    comm = leiden_communities(ctx, seed, 1.0) if groups else None
     return Networks(
-        peer_groups=tuple(peer_groups(ctx, localities, seed, communities=comm)),
-        persons_of_concern=tuple(persons_of_concern(ctx, localities, top, seed, communities=comm)) if persons else (),
+        peer_groups=tuple(peer_groups(ctx, localities, seed, communities=comm)) if groups else (),
+        persons_of_concern=tuple(persons_of_concern(ctx, localities, top, seed, communities=comm)) if groups else (),
         changes=changes(ctx.p, since, ctx.w, iso(ctx.today), localities, now=ctx) if since else None,
     )
 

@@ -17,8 +17,8 @@ from typing import Any
 
 from strawberry.fastapi import BaseContext
 
-from ...analysis.report import analyse_store, persons_of_store
-from ...analysis.results import Analysis, PersonOfConcern
+from ...analysis.report import analyse_store, groups_of_store
+from ...analysis.results import Analysis, Networks
 from ...errors import ContextGraphError
 from ...ingest.writes import changeable, linkable
 from ...limits import Limits
@@ -114,18 +114,19 @@ class Analyses:
                 store,
                 ("analysis", flt, since, localities),
                 lambda: analyse_store(
-                    store, flt=flt, since=since, localities=cut, parallel=False, explained=False, persons=False
+                    store, flt=flt, since=since, localities=cut, parallel=False, explained=False, groups=False
                 ),
             )
 
-            # the persons of concern only when read: most views (the page's) never ask for them
-            def persons() -> tuple[PersonOfConcern, ...]:
-                found: tuple[PersonOfConcern, ...] = self.derived(
-                    store, ("persons", flt, localities), lambda: persons_of_store(store, flt=flt, localities=cut)
+            # the peer groups and persons of concern only when read: most views (the page's) never
+            # ask for them
+            def groups() -> Networks:
+                found: Networks = self.derived(
+                    store, ("groups", flt, localities), lambda: groups_of_store(store, flt=flt, localities=cut)
                 )
                 return found
 
-            return ShownAnalysis(raw, store, flt, initials, persons)
+            return ShownAnalysis(raw, store, flt, initials, groups)
 
         result: ShownAnalysis = self.derived(store, ("shown", flt, since, localities, initials), shown)
         return result

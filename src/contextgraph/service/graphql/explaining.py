@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Generic, TypeVar, overload
 
-from ...analysis.results import Analysis, AtRiskChild, Changes, Hotspot, PeerGroup, PersonOfConcern
+from ...analysis.results import Analysis, AtRiskChild, Changes, Hotspot, Networks, PeerGroup, PersonOfConcern
 from ...analysis.words import explain_parts
 from ...store import Filter, Store
 
@@ -75,7 +75,7 @@ class ShownAnalysis:
         store: Store,
         flt: Filter | None,
         initials: frozenset[str],
-        persons: Callable[[], tuple[PersonOfConcern, ...]] | None = None,
+        groups: Callable[[], Networks] | None = None,
     ):
         self.raw = raw
         self.as_of = raw.as_of
@@ -89,28 +89,42 @@ class ShownAnalysis:
         self.hotspots: Explaining[Hotspot] = Explaining(
             raw.hotspots, lambda xs: explain_parts(store, flt, initials, hotspots=xs).hotspots
         )
-        self.peer_groups: Explaining[PeerGroup] = Explaining(
-            raw.peer_groups, lambda xs: explain_parts(store, flt, initials, peer_groups=xs).peer_groups
-        )
-        self._persons_of = persons
-        self._persons: list[Explaining[PersonOfConcern]] = []
+        self._groups_of = groups
+        self._groups: list[tuple[Explaining[PeerGroup], Explaining[PersonOfConcern]]] = []
         self._changes: list[Changes | None] = []
         self._lock = threading.Lock()
 
-    @property
-    def persons_of_concern(self) -> Explaining[PersonOfConcern]:
-        """The persons of concern, explained a page at a time; found when first asked for where
-        the analysis was made without them (``persons``), else those of ``raw``."""
+    def _network_half(self) -> tuple[Explaining[PeerGroup], Explaining[PersonOfConcern]]:
+        """The peer groups and persons of concern, each explained a page at a time: those of ``raw``,
+        or, where the analysis was made without them, found when either is first asked for
+        (``groups``)."""
         with self._lock:
-            if not self._persons:
-                found = self.raw.persons_of_concern if self._persons_of is None else self._persons_of()
+            if not self._groups:
+                found = self.raw if self._groups_of is None else self._groups_of()
                 store, flt, initials = self._store, self._flt, self._initials
-                self._persons.append(
-                    Explaining(
-                        found, lambda xs: explain_parts(store, flt, initials, persons_of_concern=xs).persons_of_concern
+                self._groups.append(
+                    (
+                        Explaining(
+                            found.peer_groups,
+                            lambda xs: explain_parts(store, flt, initials, peer_groups=xs).peer_groups,
+                        ),
+                        Explaining(
+                            found.persons_of_concern,
+                            lambda xs: explain_parts(store, flt, initials, persons_of_concern=xs).persons_of_concern,
+                        ),
                     )
                 )
-            return self._persons[0]
+            return self._groups[0]
+
+    @property
+    def peer_groups(self) -> Explaining[PeerGroup]:
+        """The peer groups, explained a page at a time (see :meth:`_network_half`)."""
+        return self._network_half()[0]
+
+    @property
+    def persons_of_concern(self) -> Explaining[PersonOfConcern]:
+        """The persons of concern, explained a page at a time (see :meth:`_network_half`)."""
+        return self._network_half()[1]
 
     @property
     def changes(self) -> Changes | None:
