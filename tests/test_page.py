@@ -448,7 +448,8 @@ def test_a_filter_change_redraws_only_what_changed(page_service: Service, browse
     markers = """() => { const out = []; document.querySelector('#map').leaflet.eachLayer((l) => {
         if (!l.getRadius) return;
         const at = l.getLatLng();
-        out.push([at.lat, at.lng, l.getRadius(), l.options.color, l.getTooltip().getContent(), l.__tag || 0]); });
+        const words = l.getTooltip().getContent().textContent;
+        out.push([at.lat, at.lng, l.getRadius(), l.options.color, words, l.__tag || 0]); });
         return out.sort(); }"""
     # every marker and element tagged, and each change of an element's data counted
     page.evaluate(
@@ -481,7 +482,7 @@ def test_a_filter_change_redraws_only_what_changed(page_service: Service, browse
             words = {r.get_attribute("data-id"): r.get_attribute("title") for r in hot}
             shown = page.evaluate(
                 """() => { const out = []; document.querySelector('#map').leaflet.eachLayer((l) => {
-                if (l.getRadius && l.getTooltip()) out.push(l.getTooltip().getContent()); });
+                if (l.getRadius && l.getTooltip()) out.push(l.getTooltip().getContent().textContent); });
                 return out; }"""
             )
             assert any(w and any(w in x for x in shown) for w in words.values())
@@ -1199,6 +1200,74 @@ def test_the_places_not_located_are_listed_for_the_locality_only(
         assert any("localityMap" in q for q in asked) and not any("unlocatedPlaces" in q for q in asked)
         assert items.evaluate_all("xs => xs.map(x => x.dataset.id)") == ["l-unplaced-1", "s-unplaced-2"]
         assert not errors, errors
+        context.close()
+
+
+def test_a_place_named_like_markup_is_shown_as_text_on_the_map(
+    area: dict[str, Any], browser: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A place's name comes from the notes: on the map, in its tooltip, as a label among the top
+    places and after a filter changes its words, it is text, and nothing in it runs."""
+    from contextgraph.model import Entity
+
+    url = f"sqlite:///{tmp_path / 'area.db'}"
+    mine = area["locality"]
+    data = area["data"]
+    at = next(e for e in data.entities if e.get("locality") == mine and e.get("lat") is not None)
+    name = '<img src=x onerror="window.__xss=1"><b>Canal steps</b>'
+    # children known to be exploited and persons of concern: the place is a hotspot among the first
+    known = [
+        e["id"]
+        for e in data.entities
+        if e["kind"] == "child" and e.get("locality") == mine and (e.get("properties") or {}).get("exploitation_types")
+    ]
+    pocs = [e["id"] for e in data.entities if e["kind"] == "person_of_concern" and e.get("locality") == mine]
+    kids = known[:12] + pocs[:6]
+    with open_store(url) as s:
+        s.upsert(
+            [entity_from_json(e) for e in data.entities],
+            [relationship_from_json(r) for r in data.relationships],
+            tracking=[Tracked.from_json(t) for t in data.tracking],
+        )
+        s.upsert(
+            [Entity("l-markup", "location", name, locality=mine, lat=at["lat"], lon=at["lon"], handling=["P"])],
+            [
+                relationship_from_json(
+                    {"type": "SEEN_AT", "source": k, "target": "l-markup", "date": "2025-06-01"}
+                    | {"source_ref": "mace-east-2025-06-02", "grading": "1A P"}
+                )
+                for k in kids
+            ],
+        )
+    key = tmp_path / "area.key.pem"
+    monkeypatch.setenv(ENV_LOCAL_KEY, str(key))
+    with running(url, LocalKeys(key)) as svc:
+        context = browser.new_context(viewport={"width": 1400, "height": 900})
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(svc.base + "/")
+        page.get_by_test_id("token-input").fill(svc.token("analyst", (mine,), user="ana"))
+        page.get_by_test_id("sign-in").click()
+        page.wait_for_function("() => document.querySelector('#main').dataset.drawn", timeout=60_000)
+        shown = """() => { let out = null; document.querySelector('#map').leaflet.eachLayer((l) => {
+            const t = l.getTooltip && l.getTooltip();
+            const c = t && t.getContent(), words = typeof c === 'string' ? c : c && c.textContent;
+            if (words && words.includes('Canal steps')) {
+              l.openTooltip(); const e = t.getElement();
+              out = [e.textContent, e.querySelectorAll('img, b').length, Boolean(t.options.permanent)]; } });
+            return out; }"""
+        for act in (None, "uncheck"):
+            if act:  # a filter change gives the place new words (its links stay in view)
+                stamp = page.evaluate("() => document.querySelector('#main').dataset.drawn")
+                page.locator("details.types summary").click()
+                page.locator("#types input[value=ASSOCIATES_WITH]").uncheck()
+                page.wait_for_function(
+                    "(b) => document.querySelector('#main').dataset.drawn !== b", arg=stamp, timeout=60_000
+                )
+            text, markup, labelled = page.evaluate(shown)
+            assert name in text and markup == 0 and labelled
+        assert page.evaluate("() => window.__xss") is None and not errors, errors
         context.close()
 
 

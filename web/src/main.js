@@ -722,9 +722,8 @@ async function showGroups() {
   const vars = state.vars;
   const mace = state.me.role === "mace";
   if ($("by-group").checked && !mace && !(state.groups && state.groups.vars === vars)) {
-    const load = state.load;
     const answer = await gql(GROUPS_QUERY, vars);
-    if (load !== state.load || vars !== state.vars) return; // a newer view asks for its own
+    if (vars !== state.vars) return; // a newer view was drawn meanwhile: it asks for its own
     state.groups = { vars, items: answer.peerGroups.items };
   }
   colourByGroup();
@@ -1034,6 +1033,12 @@ function recency(iso, latest) {
 }
 
 // A place's tooltip: the top places' names always shown beside them, the others' words on hover.
+// A tooltip's words as text: Leaflet puts a string into the page as HTML, and a place's name comes
+// from the notes.
+function plain(words) {
+  return el("span", {}, words);
+}
+
 function tooltip(label) {
   return label ? { permanent: true, direction: "right", className: "place-label", offset: [6, 0] } : { direction: "auto" };
 }
@@ -1087,14 +1092,14 @@ function drawMap(geojson) {
         // all of them together below
         if (was.words !== words) {
           if (label) relabel.push([was.marker.getTooltip(), words]);
-          else was.marker.setTooltipContent(words);
+          else was.marker.setTooltipContent(plain(words));
         }
       }
       markers.set(f.id, { at, key, label, words, marker: was.marker });
       continue;
     }
     const marker = L.circleMarker([lat, lon], look);
-    marker.bindTooltip(words, tooltip(label));
+    marker.bindTooltip(plain(words), tooltip(label));
     marker.on("click", () => evidenceFor(f.id));
     markers.set(f.id, { at, key, label, words, marker });
   }
@@ -1105,7 +1110,7 @@ function drawMap(geojson) {
   // and placing it again measures it, laying the page out once per label (Leaflet 1.9's own
   // Tooltip.setContent, without its placing)
   for (const [t, words] of relabel) {
-    t._content = words;
+    t._content = plain(words);
     if (t._map) t._updateContent();
   }
   // the view first: a permanent label is placed only on a map that has one; the same places under
