@@ -17,6 +17,7 @@ import subprocess
 import sys
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -1151,15 +1152,18 @@ def test_a_mace_members_page_shows_no_childs_name(page_service: Service, browser
     context.close()
 
 
-def test_the_places_not_located_are_listed_for_the_locality_only(
-    area: dict[str, Any], browser: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Places without coordinates are not on the map: the page lists them beside it, those of the
-    chosen locality only."""
-    from contextgraph.model import Entity
-
+@contextmanager
+def area_with(
+    area: dict[str, Any],
+    browser: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    entities: list[Any],
+    links: list[Any],
+) -> Iterator[tuple[Any, Any, list[str]]]:
+    """The sample area with ``entities`` and ``links`` added, served, and an analyst of its locality
+    signed in: (the browser context, its page, the page's errors)."""
     url = f"sqlite:///{tmp_path / 'area.db'}"
-    mine = area["locality"]
     with open_store(url) as s:
         data = area["data"]
         s.upsert(
@@ -1167,13 +1171,7 @@ def test_the_places_not_located_are_listed_for_the_locality_only(
             [relationship_from_json(r) for r in data.relationships],
             tracking=[Tracked.from_json(t) for t in data.tracking],
         )
-        s.upsert(
-            [
-                Entity("l-unplaced-1", "location", "Back of the Co-op", locality=mine, handling=["P"]),
-                Entity("s-unplaced-2", "school", "Linnet Centre", locality=mine, handling=["P"]),
-                Entity("l-unplaced-3", "location", "Westgate steps", locality="West", handling=["P"]),
-            ]
-        )
+        s.upsert(entities, links)
     key = tmp_path / "area.key.pem"
     monkeypatch.setenv(ENV_LOCAL_KEY, str(key))
     with running(url, LocalKeys(key)) as svc:
@@ -1182,8 +1180,26 @@ def test_the_places_not_located_are_listed_for_the_locality_only(
         errors: list[str] = []
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(svc.base + "/")
-        page.get_by_test_id("token-input").fill(svc.token("analyst", (mine,), user="ana"))
+        page.get_by_test_id("token-input").fill(svc.token("analyst", (area["locality"],), user="ana"))
         page.get_by_test_id("sign-in").click()
+        yield page, errors
+        context.close()
+
+
+def test_the_places_not_located_are_listed_for_the_locality_only(
+    area: dict[str, Any], browser: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Places without coordinates are not on the map: the page lists them beside it, those of the
+    chosen locality only."""
+    from contextgraph.model import Entity
+
+    mine = area["locality"]
+    places = [
+        Entity("l-unplaced-1", "location", "Back of the Co-op", locality=mine, handling=["P"]),
+        Entity("s-unplaced-2", "school", "Linnet Centre", locality=mine, handling=["P"]),
+        Entity("l-unplaced-3", "location", "Westgate steps", locality="West", handling=["P"]),
+    ]
+    with area_with(area, browser, tmp_path, monkeypatch, places, []) as (page, errors):
         items = page.get_by_test_id("unlocated-item")
         items.first.wait_for(timeout=60_000)
         assert items.evaluate_all("xs => xs.map(x => x.dataset.id)") == ["l-unplaced-1", "s-unplaced-2"]
@@ -1200,7 +1216,6 @@ def test_the_places_not_located_are_listed_for_the_locality_only(
         assert any("localityMap" in q for q in asked) and not any("unlocatedPlaces" in q for q in asked)
         assert items.evaluate_all("xs => xs.map(x => x.dataset.id)") == ["l-unplaced-1", "s-unplaced-2"]
         assert not errors, errors
-        context.close()
 
 
 def test_a_place_named_like_markup_is_shown_as_text_on_the_map(
@@ -1210,7 +1225,6 @@ def test_a_place_named_like_markup_is_shown_as_text_on_the_map(
     places and after a filter changes its words, it is text, and nothing in it runs."""
     from contextgraph.model import Entity
 
-    url = f"sqlite:///{tmp_path / 'area.db'}"
     mine = area["locality"]
     data = area["data"]
     at = next(e for e in data.entities if e.get("locality") == mine and e.get("lat") is not None)
@@ -1222,33 +1236,15 @@ def test_a_place_named_like_markup_is_shown_as_text_on_the_map(
         if e["kind"] == "child" and e.get("locality") == mine and (e.get("properties") or {}).get("exploitation_types")
     ]
     pocs = [e["id"] for e in data.entities if e["kind"] == "person_of_concern" and e.get("locality") == mine]
-    kids = known[:12] + pocs[:6]
-    with open_store(url) as s:
-        s.upsert(
-            [entity_from_json(e) for e in data.entities],
-            [relationship_from_json(r) for r in data.relationships],
-            tracking=[Tracked.from_json(t) for t in data.tracking],
+    place = Entity("l-markup", "location", name, locality=mine, lat=at["lat"], lon=at["lon"], handling=["P"])
+    seen = [
+        relationship_from_json(
+            {"type": "SEEN_AT", "source": k, "target": "l-markup", "date": "2025-06-01"}
+            | {"source_ref": "mace-east-2025-06-02", "grading": "1A P"}
         )
-        s.upsert(
-            [Entity("l-markup", "location", name, locality=mine, lat=at["lat"], lon=at["lon"], handling=["P"])],
-            [
-                relationship_from_json(
-                    {"type": "SEEN_AT", "source": k, "target": "l-markup", "date": "2025-06-01"}
-                    | {"source_ref": "mace-east-2025-06-02", "grading": "1A P"}
-                )
-                for k in kids
-            ],
-        )
-    key = tmp_path / "area.key.pem"
-    monkeypatch.setenv(ENV_LOCAL_KEY, str(key))
-    with running(url, LocalKeys(key)) as svc:
-        context = browser.new_context(viewport={"width": 1400, "height": 900})
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto(svc.base + "/")
-        page.get_by_test_id("token-input").fill(svc.token("analyst", (mine,), user="ana"))
-        page.get_by_test_id("sign-in").click()
+        for k in known[:12] + pocs[:6]
+    ]
+    with area_with(area, browser, tmp_path, monkeypatch, [place], seen) as (page, errors):
         page.wait_for_function("() => document.querySelector('#main').dataset.drawn", timeout=60_000)
         shown = """() => { let out = null; document.querySelector('#map').leaflet.eachLayer((l) => {
             const t = l.getTooltip && l.getTooltip();
@@ -1268,7 +1264,6 @@ def test_a_place_named_like_markup_is_shown_as_text_on_the_map(
             text, markup, labelled = page.evaluate(shown)
             assert name in text and markup == 0 and labelled
         assert page.evaluate("() => window.__xss") is None and not errors, errors
-        context.close()
 
 
 def test_a_chair_reviews_a_note_before_it_is_recorded(
