@@ -54,8 +54,7 @@ def analyse_store(
     """
     p = projection if projection is not None else store.projection(flt)
     with paused_gc():
-        ctx = prepare(p, w, as_of, tracked_events(store, p, flt))
-        score_children(ctx)
+        ctx = _scored(store, p, w, as_of, flt)
         if parallel is None:
             parallel = p.n_nodes >= 50_000 and "fork" in mp.get_all_start_methods()
         if not parallel or not explained:
@@ -92,11 +91,15 @@ def groups_of_store(
     """The peer groups and persons of concern of :func:`analyse_store` with the same arguments, not
     explained (no changes), computed alone: for a caller that made the rest of the analysis with
     ``groups=False``."""
-    p = store.projection(flt)
     with paused_gc():
-        ctx = prepare(p, w, as_of, tracked_events(store, p, flt))
-        score_children(ctx)
-        return networks(ctx, None, localities, top, seed)
+        return networks(_scored(store, store.projection(flt), w, as_of, flt), None, localities, top, seed)
+
+
+def _scored(store: Store, p: Projection, w: Weights, as_of: str | None, flt: Filter | None) -> Context:
+    """``p`` prepared with the store's tracking records and its children scored."""
+    ctx = prepare(p, w, as_of, tracked_events(store, p, flt))
+    score_children(ctx)
+    return ctx
 
 
 def _networks_to(

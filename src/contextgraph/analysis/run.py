@@ -78,11 +78,14 @@ def networks(
     :func:`analyse`); ``groups=False`` leaves the peer groups and the persons of concern out (none
     listed), for a caller that asks for them apart (:func:`.report.groups_of_store`) only when they
     are read."""
-    comm = leiden_communities(ctx, seed, 1.0) if groups else None
+    changed = changes(ctx.p, since, ctx.w, iso(ctx.today), localities, now=ctx) if since else None
+    if not groups:
+        return Networks(peer_groups=(), persons_of_concern=(), changes=changed)
+    comm = leiden_communities(ctx, seed, 1.0)
     return Networks(
-        peer_groups=tuple(peer_groups(ctx, localities, seed, communities=comm)) if groups else (),
-        persons_of_concern=tuple(persons_of_concern(ctx, localities, top, seed, communities=comm)) if groups else (),
-        changes=changes(ctx.p, since, ctx.w, iso(ctx.today), localities, now=ctx) if since else None,
+        peer_groups=tuple(peer_groups(ctx, localities, seed, communities=comm)),
+        persons_of_concern=tuple(persons_of_concern(ctx, localities, top, seed, communities=comm)),
+        changes=changed,
     )
 
 
