@@ -11,6 +11,9 @@ import { setupReview, showReview } from "./review.js";
 const TOKEN_KEY = "contextgraph.token";
 const REFRESH_KEY = "contextgraph.refresh"; // the identity provider's refresh token, for this tab only
 const $ = (id) => document.getElementById(id);
+// how long a relationship type ticked or unticked waits for the service's answer before the
+// drawing shows the change by itself
+const SHOW_CHANGE_AFTER_MS = 120;
 const state = { config: null, me: null, map: null, cy: null, data: null, atRisk: [], hotspots: [], groups: [], naming: 0 };
 
 // --- small helpers -------------------------------------------------------------------------
@@ -309,7 +312,9 @@ async function show(opts = {}) {
     const scope = state.me.localities.length > 1 || !state.me.localities.length ? " (evidence from your other localities counts)" : "";
     const asOf = m.asOf ? ` Analysis as of ${longDate(m.asOf)}, the latest fact in view${scope}.` : "";
     status(`${locality}${window}: ${m.graph.nodes.length} entities, ${m.graph.edges.length} links, ${m.hotspots.length} hotspots${more}.${asOf}`);
-    $("main").dataset.drawn = String(Math.round(performance.now())); // for automation: when the load was drawn
+    state.drawnLoad = load;
+    // for automation: when the load was drawn (and so the filter shown on the drawing)
+    $("main").dataset.drawn = $("main").dataset.filtered = String(Math.round(performance.now()));
   } catch (e) {
     status(e.message, true);
   }
@@ -525,6 +530,9 @@ function drawNetwork() {
       { selector: "node[kind = 'person_of_concern']", style: { width: 18, height: 18 } },
       { selector: "edge", style: { width: 1, "line-color": "data(colour)", "line-style": "data(dashed)", "curve-style": "haystack", opacity: 0.7 } },
       { selector: ".faded", style: { opacity: 0.12 } },
+      // the links outside a focus are not drawn (faint, they only greyed the picture; each drawn
+      // costs the page time at every redraw)
+      { selector: "edge.faded", style: { visibility: "hidden" } },
       { selector: ".off, .offtype, .hidden", style: { display: "none" } },
       { selector: ".pinned", style: { "border-width": 2, "border-color": "#455a64" } },
       { selector: ":selected", style: { "border-width": 3, "border-color": "#000", "line-color": "#000", opacity: 1 } },
@@ -1584,10 +1592,15 @@ async function start() {
   const refilter = () => show({ filterOnly: true });
   for (const id of ["since", "until", "undated"]) $(id).addEventListener("change", refilter);
   $("types").addEventListener("change", () => {
-    // the drawing follows at once (links of the types left out are hidden); the lists, the map
-    // and the counts follow when the service has analysed the new view
+    // the new view is asked for first; the drawing shows the change itself (links of the types
+    // left out hidden) only when the answer is slow to come: a quick answer draws it once, where
+    // the change shown first and the answer after would each redraw the whole network
     const types = chosenTypes();
-    if (state.cy && !(types && !types.length)) {
+    refilter();
+    const load = state.load;
+    if (!state.cy || (types && !types.length)) return;
+    setTimeout(() => {
+      if (state.load !== load || state.drawnLoad === load) return; // drawn, or a newer view asked for
       const on = types ? new Set(types) : null;
       const cy = state.cy;
       cy.batch(() => {
@@ -1614,8 +1627,7 @@ async function start() {
       });
       showHiddenCount();
       $("main").dataset.filtered = String(Math.round(performance.now()));
-    }
-    refilter();
+    }, SHOW_CHANGE_AFTER_MS);
   });
   $("locality").addEventListener("change", show);
   $("initials").addEventListener("change", () => {
