@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -93,6 +94,22 @@ def test_one_bad_line_among_thousands_writes_nothing_and_names_the_line(store: S
         ("relationships.jsonl", '{"type": "SEEN_AT", "source": "c-0", "target": "c-9"}', "'c-9' is not an entity"),
         ("relationships.jsonl", '{"type": "ATTENDS", "source": "c-0", "target": "c-0b"}', "cannot join"),
         ("relationships.jsonl", '{"type": "KNOWS", "source": "c-0", "target": "c-0b"}', "unknown relationship type"),
+        # a field given twice: which value is meant cannot be told (a JSON reader keeps the last)
+        (
+            "entities.jsonl",
+            '{"id": "c-1", "kind": "child", "name": "X", "name": "Y"}',
+            "entities.jsonl:2: field 'name' is given twice",
+        ),
+        (
+            "entities.jsonl",
+            '{"id": "c-1", "kind": "child", "name": "X", "properties": {"sex": "male", "sex": "female"}}',
+            "entities.jsonl:2: field 'sex' is given twice",
+        ),
+        (
+            "relationships.jsonl",
+            '{"type": "ASSOCIATES_WITH", "source": "c-0", "target": "c-0b", "source": "c-0b", "date": "10:30"}',
+            "relationships.jsonl:2: field 'source' is given twice",
+        ),
     ],
 )
 def test_bad_lines_are_named(tmp_path: Path, file: str, line: str, expected: str) -> None:
@@ -120,6 +137,40 @@ def test_bad_lines_are_named(tmp_path: Path, file: str, line: str, expected: str
     assert cg("import", str(tmp_path), "--store", f"sqlite:///{db}").returncode == 1
     s = cg("stats", "--format", "json", "--store", f"sqlite:///{db}")
     assert json.loads(s.stdout)["entities_total"] == 1
+
+
+def test_a_field_given_twice_in_a_large_import_is_named_wherever_it_is(store: Store, tmp_path: Path) -> None:
+    """A field given twice on one line, in each file of a folder large enough to be read by the
+    quick readers and the second processes, is named by file, line and field, and nothing is
+    written; colons in values (times, references) are not taken for one."""
+    data = generate(children=600, seed=5)
+    assert len(data.relationships) > 2000 and len(data.tracking) > 500
+    data.relationships[10]["source_ref"] = "note:10:30"
+    data.entities[7]["aliases"] = ["A: B"]
+    data.write(tmp_path)
+
+    def twice(name: str, n: int, key: str, value: Any) -> None:
+        path = tmp_path / name
+        lines = path.read_bytes().splitlines()
+        lines[n - 1] = (
+            lines[n - 1].rstrip()[:-1] + b", " + json.dumps(key).encode() + b": " + json.dumps(value).encode() + b"}"
+        )
+        path.write_bytes(b"\n".join(lines) + b"\n")
+
+    target = data.relationships[1733]["target"]
+    twice("relationships.jsonl", 1734, "target", target)  # the same value twice is refused too
+    twice("entities.jsonl", 40, "locality", "Elsewhere")
+    twice("tracking.jsonl", 300, "subject", "c-0")
+    r = cg("import", str(tmp_path), store=store)
+    assert r.returncode == 1, r.stderr
+    for where in (
+        "relationships.jsonl:1734: field 'target' is given twice",
+        "entities.jsonl:40: field 'locality' is given twice",
+        "tracking.jsonl:300: field 'subject' is given twice",
+    ):
+        assert where in r.stderr, r.stderr
+    assert "Traceback" not in r.stderr and "note:10:30" not in r.stderr
+    assert stats(store)["entities_total"] == 0
 
 
 def test_non_utf8_line_is_named(tmp_path: Path) -> None:

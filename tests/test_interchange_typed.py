@@ -13,11 +13,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from contextgraph.interchange import InputError, entity_from_json, read_folder, relationship_from_json, typed
+from contextgraph.interchange.lines import checked_line
 from contextgraph.model import KINDS, REL_TYPES, SERVICES
 
-texts = st.sampled_from(["", " ", "c-1", " c-1 ", "l-1", "Kyle Benson", " KB ", "YJS", "x\ty", "é"]) | st.text(
-    max_size=6
-)
+texts = st.sampled_from(
+    ["", " ", "c-1", " c-1 ", "l-1", "Kyle Benson", " KB ", "YJS", "x\ty", "é", "10:30", "a:"]
+) | st.text(max_size=6)
 dates = st.sampled_from(["2024-03-02", "2024-02-30", "02/03/2024", "", "2024-3-2"]) | st.none()
 gradings = st.sampled_from(["1B P", "1bp", " 2c c ", "A1", "B24", "9Z", "", "3E C"]) | st.none()
 scalars = st.none() | st.booleans() | st.integers(-200, 200) | st.floats(-200, 200, allow_nan=False) | texts
@@ -86,12 +87,41 @@ def test_a_relationship_line_reads_the_same_either_way(obj: dict[str, Any]) -> N
     _same(typed.relationship, relationship_from_json, obj)
 
 
+def _twice(quick: Any, obj: dict[str, Any], data: st.DataObject) -> None:
+    """A line naming one of its keys a second time (with any value, its own included) is left by
+    the quick reader to the checked one, which names the key."""
+    if not obj:
+        return
+    key = data.draw(st.sampled_from(sorted(obj)))
+    again = data.draw(st.sampled_from([obj[key]]) | scalars)
+    raw = orjson.dumps(obj)[:-1] + b"," + orjson.dumps(key) + b":" + orjson.dumps(again) + b"}\n"
+    assert quick(raw) is None, raw
+    got = checked_line(raw, Path("x.jsonl"), 3, 10)
+    assert isinstance(got, InputError) and f"x.jsonl:3: field '{key}' is given twice" in str(got), raw
+
+
+@settings(max_examples=300, deadline=None)
+@given(entity_lines, st.data())
+def test_an_entity_line_naming_a_key_twice_is_refused(obj: dict[str, Any], data: st.DataObject) -> None:
+    _twice(typed.entity, obj, data)
+
+
+@settings(max_examples=300, deadline=None)
+@given(relationship_lines, st.data())
+def test_a_relationship_line_naming_a_key_twice_is_refused(obj: dict[str, Any], data: st.DataObject) -> None:
+    _twice(typed.relationship, obj, data)
+    _twice(typed.decoded_line, obj, data)
+
+
 def test_the_quick_reader_takes_the_usual_lines() -> None:
     """Not a reader that declines everything: the format's own lines are read quickly."""
     assert typed.entity(b'{"id": "c-1", "kind": "child", "name": "Kyle Benson", "dob": "2009-04-12"}\n')
     line = b'{"type": "SEEN_AT", "source": "c-1", "target": "l-1", "date": "2024-03-02", "grading": "1B P"}'
     assert typed.relationship(line)
     assert typed.relationship(b"not json") is None and typed.entity(b"\n") is None
+    # colons in values are not taken for keys named twice
+    assert typed.relationship(line[:-1] + b', "source_ref": "note:10:30"}')
+    assert typed.entity(b'{"id": "c-1", "kind": "child", "name": "A", "properties": {"seen": ["10:30"], "k:v": "a:b"}}')
 
 
 def test_a_type_that_is_not_a_string_is_a_problem_named_by_line_not_a_crash(tmp_path: Path) -> None:

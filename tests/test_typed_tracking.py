@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import json
 import random
+from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
 
+from contextgraph.interchange.lines import InputError, checked_line
 from contextgraph.interchange.synth import generate
 from contextgraph.interchange.typed_tracking import tracking
 from contextgraph.model.tracked import Tracked
@@ -75,3 +77,16 @@ def test_a_changed_line_is_read_alike_or_left_to_the_checked_reader(lines: list[
                 assert got is None, changed
             elif got is not None:
                 assert got == want, changed
+
+
+def test_a_line_naming_a_field_twice_is_left_to_the_checked_reader(lines: list[dict[str, Any]]) -> None:
+    """A field named twice (the same value or another) is never read quickly: a JSON reader keeps
+    the last value, which no one chose; the checked reader names the field."""
+    rng = random.Random(11)
+    for line in rng.sample(lines, 300):
+        key = rng.choice(sorted(line))
+        again = rng.choice([line[key], "2025-01-02T10:30", "c-9"])
+        raw = orjson.dumps(line)[:-1] + b"," + orjson.dumps(key) + b":" + orjson.dumps(again) + b"}"
+        assert tracking(raw) is None, raw
+        got = checked_line(raw, Path("tracking.jsonl"), 4, 10)
+        assert isinstance(got, InputError) and f"field '{key}' is given twice" in str(got)

@@ -12,7 +12,10 @@ readers build the same records from the same line: a test holds them to it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import msgspec
+from msgspec.structs import astuple
 
 from ..model import (
     KINDS,
@@ -84,6 +87,71 @@ _tuple = tuple.__new__
 _HANDLING = frozenset({"P", "C"})
 
 
+def once_each(raw: bytes, keys: int, strings: Callable[[], str]) -> bool:
+    """Whether a line of valid JSON, decoded to ``keys`` keys with a value other than null and to
+    ``strings()`` (every string it holds, keys of nested objects included, one a line), named each
+    key once.
+    A key named twice keeps only its last value, which no one chose; such a line is left to the
+    checked reader, which names it.
+
+    Every key is followed by a colon, and every other colon is inside a string; a key whose value
+    is null is followed by ``null``, which JSON writers write ``:null`` or ``: null``. A line names
+    each key once when its colons are its keys with a value, its nulls so written, and the colons
+    of its strings. (A string may write a colon as an escape, ``\\u003a``: a line with an escape
+    whose colons do not match at once is left to the checked reader.)
+
+    >>> once_each(b'{"a": "x", "b": null, "c": "10:30"}', 2, lambda: "x\\n10:30")
+    True
+    >>> once_each(b'{"a": "x", "a": "y"}', 1, lambda: "y")
+    False
+    >>> once_each(b'{"a": "x", "b": "10:30", "b" : null}', 1, lambda: "x\\n10:30")
+    False
+    """
+    colons = raw.count(b":")
+    nulls = raw.count(b":null") + raw.count(b": null")
+    if colons == keys + nulls:
+        return True
+    if b"\\u" in raw:
+        return False
+    text = strings()
+    return colons - text.count(":") == keys + nulls - text.count(":null") - text.count(": null")
+
+
+def strings_of(values: tuple[object, ...], props: dict[str, Property] | dict[str, Scalar] | None = None) -> str:
+    """The strings of a decoded line, one a line: its values (and the items of its lists), and
+    its properties' keys and values.
+
+    >>> print(strings_of(("c-1", None, ["a", "b:c"], 3), {"k": "v"}))
+    c-1
+    a
+    b:c
+    k
+    v
+    """
+    parts = [v for v in values if type(v) is str]
+    for v in values:
+        if type(v) is list:
+            parts.extend([t for t in v if type(t) is str])
+    if props:
+        parts.extend(props)
+        parts.append(strings_of(tuple(props.values())))
+    return "\n".join(parts)
+
+
+def _valued(props: dict[str, Property] | dict[str, Scalar] | None) -> int:
+    """The keys of a line's ``properties`` (counted with it), but those whose value is null."""
+    if props is None:
+        return 0
+    return 1 + len(props) - sum(v is None for v in props.values()) if props else 1
+
+
+def _relationship_once(raw: bytes, x: RelationshipLine) -> bool:
+    """:func:`once_each` for a relationship line (read for most lines of an import: its keys are
+    counted without a tuple of its values)."""
+    keys = 3 + (x.date is not None) + (x.source_ref is not None) + (x.grading is not None)
+    return once_each(raw, keys + _valued(x.properties), lambda: strings_of(astuple(x), x.properties))
+
+
 def _fits(props: dict[str, Property] | dict[str, Scalar] | None) -> bool:
     """Whether every whole number of ``props`` fits the 64 bits a stored number has (a larger one
     is read again by the checked reader, which refuses it)."""
@@ -133,7 +201,7 @@ def relationship(raw: bytes) -> Relationship | None:
     except _BAD:
         return None
     got = plain(x)
-    if got is None or not _fits(x.properties):
+    if got is None or not _fits(x.properties) or not _relationship_once(raw, x):
         return None
     t, s, d, ref, day, grading = got
     a = _tuple(Assertion, (ref, day, grading, s, d))
@@ -175,9 +243,10 @@ def decoded_line(raw: bytes) -> RelationshipLine | None:
     ['SEEN_AT', None, None]
     """
     try:
-        return _RELATIONSHIP.decode(raw)
+        x = _RELATIONSHIP.decode(raw)
     except _BAD:
         return None
+    return x if _relationship_once(raw, x) else None
 
 
 def entity(raw: bytes) -> Entity | None:
@@ -191,6 +260,10 @@ def entity(raw: bytes) -> Entity | None:
     try:
         x = _ENTITY.decode(raw)
     except _BAD:
+        return None
+    values = astuple(x)
+    keys = len(values) - values.count(None) - (x.properties is not None) + _valued(x.properties)
+    if not once_each(raw, keys, lambda: strings_of(values, x.properties)):
         return None
     eid, name = x.id.strip(), x.name.strip()
     kind = x.kind.strip()

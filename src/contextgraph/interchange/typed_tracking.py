@@ -28,6 +28,7 @@ from msgspec.structs import astuple
 from ..model import GradingError, normalise_grading
 from ..model.tracked import Tracked, check_rules, day_of, moment
 from ..model.tracking import RECORD_KINDS, Field, TrackingError, code_list
+from .typed import once_each, strings_of
 
 _COMMON: list[tuple[str, Any, Any]] = [
     ("id", str, msgspec.NODEFAULT),
@@ -144,6 +145,8 @@ class Reader:
             x = _DECODER.decode(raw)
             name = _KIND_OF[type(x)]
             values = astuple(x)  # the common fields, then the kind's own, in the model's order
+            if not once_each(raw, len(values) - values.count(None) + 1, lambda: strings_of(values)):  # and "record"
+                return None
             own: dict[str, Any] = {}
             for (field_name, required, check), v in zip(self.plans[name], values[_N_COMMON:], strict=True):
                 if v is None or v == "" or v == []:
