@@ -14,7 +14,7 @@ const $ = (id) => document.getElementById(id);
 // how long a relationship type ticked or unticked waits for the service's answer before the
 // drawing shows the change by itself
 const SHOW_CHANGE_AFTER_MS = 120;
-const state = { config: null, me: null, map: null, cy: null, data: null, atRisk: [], hotspots: [], groups: [], naming: 0 };
+const state = { config: null, me: null, map: null, cy: null, data: null, atRisk: [], hotspots: [], groups: [], naming: 0, drawnLoad: 0 };
 
 // --- small helpers -------------------------------------------------------------------------
 
@@ -533,6 +533,7 @@ function drawNetwork() {
       // the links outside a focus are not drawn (faint, they only greyed the picture; each drawn
       // costs the page time at every redraw)
       { selector: "edge.faded", style: { visibility: "hidden" } },
+      { selector: "edge.faded:selected", style: { visibility: "visible" } }, // a path or a place's links picked out
       { selector: ".off, .offtype, .hidden", style: { display: "none" } },
       { selector: ".pinned", style: { "border-width": 2, "border-color": "#455a64" } },
       { selector: ":selected", style: { "border-width": 3, "border-color": "#000", "line-color": "#000", opacity: 1 } },
@@ -1595,12 +1596,14 @@ async function start() {
     // the new view is asked for first; the drawing shows the change itself (links of the types
     // left out hidden) only when the answer is slow to come: a quick answer draws it once, where
     // the change shown first and the answer after would each redraw the whole network
-    const types = chosenTypes();
     refilter();
     const load = state.load;
-    if (!state.cy || (types && !types.length)) return;
     setTimeout(() => {
-      if (state.load !== load || state.drawnLoad === load) return; // drawn, or a newer view asked for
+      // not when a view at least as new is drawn; otherwise (a later change refused, failed or
+      // slow too) the boxes as they are now
+      if (!state.cy || state.drawnLoad >= load) return;
+      const types = chosenTypes();
+      if (types && !types.length) return;
       const on = types ? new Set(types) : null;
       const cy = state.cy;
       cy.batch(() => {
