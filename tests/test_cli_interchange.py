@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from contextgraph.interchange import InputError, read_folder
 from contextgraph.interchange.synth import generate
 from contextgraph.model.tracked import Tracked
 from contextgraph.store import Store, open_store
@@ -93,6 +94,12 @@ def test_one_bad_line_among_thousands_writes_nothing_and_names_the_line(store: S
         ("entities.jsonl", "{not json", "entities.jsonl:2: not valid JSON"),
         ("relationships.jsonl", '{"type": "SEEN_AT", "source": "c-0", "target": "c-9"}', "'c-9' is not an entity"),
         ("relationships.jsonl", '{"type": "ATTENDS", "source": "c-0", "target": "c-0b"}', "cannot join"),
+        # what a line says is quoted as it is: no markup, no emoji codes
+        (
+            "relationships.jsonl",
+            '{"type": "SEEN_AT", "source": "c-0", "target": "[red]c-9:100:"}',
+            "'[red]c-9:100:' is not",
+        ),
         ("relationships.jsonl", '{"type": "KNOWS", "source": "c-0", "target": "c-0b"}', "unknown relationship type"),
         # a field given twice: which value is meant cannot be told (a JSON reader keeps the last)
         (
@@ -140,9 +147,10 @@ def test_bad_lines_are_named(tmp_path: Path, file: str, line: str, expected: str
 
 
 def test_a_field_given_twice_in_a_large_import_is_named_wherever_it_is(store: Store, tmp_path: Path) -> None:
-    """A field given twice on one line, in each file of a folder large enough to be read by the
-    quick readers and the second processes, is named by file, line and field, and nothing is
-    written; colons in values (times, references) are not taken for one."""
+    """A field given twice on one line (the first time null, or the same value twice), in each
+    file of a folder of thousands of lines, is named by file, line and field, and nothing is
+    written, whether the files are read in this process or in second processes; colons in values
+    (times, references) are not taken for one."""
     data = generate(children=600, seed=5)
     assert len(data.relationships) > 2000 and len(data.tracking) > 500
     data.relationships[10]["source_ref"] = "note:10:30"
@@ -161,12 +169,20 @@ def test_a_field_given_twice_in_a_large_import_is_named_wherever_it_is(store: St
     twice("relationships.jsonl", 1734, "target", target)  # the same value twice is refused too
     twice("entities.jsonl", 40, "locality", "Elsewhere")
     twice("tracking.jsonl", 300, "subject", "c-0")
+    lines = (tmp_path / "relationships.jsonl").read_bytes().splitlines()
+    lines[99] = b'{"grading": null, ' + lines[99][1:]  # a null first, then the value
+    (tmp_path / "relationships.jsonl").write_bytes(b"\n".join(lines) + b"\n")
+    with pytest.raises(InputError) as seen:  # every file read in a second process
+        read_folder(tmp_path, stage=tmp_path.parent, stage_from=0, stage_links=True, links_from=0)
+    for where in ("relationships.jsonl:100: field 'grading'", "tracking.jsonl:300: field 'subject'"):
+        assert where in str(seen.value.every()), seen.value.every()
     r = cg("import", str(tmp_path), store=store)
     assert r.returncode == 1, r.stderr
     for where in (
         "relationships.jsonl:1734: field 'target' is given twice",
         "entities.jsonl:40: field 'locality' is given twice",
         "tracking.jsonl:300: field 'subject' is given twice",
+        "relationships.jsonl:100: field 'grading' is given twice",
     ):
         assert where in r.stderr, r.stderr
     assert "Traceback" not in r.stderr and "note:10:30" not in r.stderr
@@ -288,3 +304,14 @@ def test_a_store_that_cannot_be_opened_leaves_no_access_log(tmp_path: Path) -> N
         assert "Traceback" not in r.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["area", "notes.db"]
     assert (tmp_path / "notes.db").read_text() == "minutes of the meeting\n"
+
+
+def test_what_the_command_line_shows_is_shown_as_it_is(tmp_path: Path) -> None:
+    """A name is printed as it was given: not read as markup (``[red]``) nor as an emoji code
+    (``:100:``), in a table as in a message."""
+    name = "Kyle [red]Benson[/red] :100:"
+    (tmp_path / "entities.jsonl").write_text(json.dumps({"id": "c-1", "kind": "child", "name": name}) + "\n")
+    db = f"sqlite:///{tmp_path / 't.db'}"
+    assert cg("import", str(tmp_path), "--store", db).returncode == 0
+    found = cg("search", "Kyle Benson", "--purpose", "test", "--store", db)
+    assert found.returncode == 0 and name in found.stdout, found.stdout

@@ -93,8 +93,11 @@ def _twice(quick: Any, obj: dict[str, Any], data: st.DataObject) -> None:
     if not obj:
         return
     key = data.draw(st.sampled_from(sorted(obj)))
-    again = data.draw(st.sampled_from([obj[key]]) | scalars)
-    raw = orjson.dumps(obj)[:-1] + b"," + orjson.dumps(key) + b":" + orjson.dumps(again) + b"}\n"
+    again = data.draw(st.sampled_from([obj[key], None]) | scalars)
+    extra = orjson.dumps(key) + data.draw(st.sampled_from([b":", b": ", b" :\t"])) + orjson.dumps(again)
+    line = orjson.dumps(obj)
+    # the second naming after the first, or before it (a null first and a value after, say)
+    raw = (line[:-1] + b"," + extra + b"}" if data.draw(st.booleans()) else b"{" + extra + b"," + line[1:]) + b"\n"
     assert quick(raw) is None, raw
     got = checked_line(raw, Path("x.jsonl"), 3, 10)
     assert isinstance(got, InputError) and f"x.jsonl:3: field '{key}' is given twice" in str(got), raw
@@ -121,6 +124,11 @@ def test_the_quick_reader_takes_the_usual_lines() -> None:
     assert typed.relationship(b"not json") is None and typed.entity(b"\n") is None
     # colons in values are not taken for keys named twice
     assert typed.relationship(line[:-1] + b', "source_ref": "note:10:30"}')
+    # a key first null, then given again, is given twice (found by a review)
+    assert typed.relationship(b'{"date": null, ' + line[1:]) is None
+    assert (
+        typed.entity(b'{"id": "c-1", "kind": "child", "name": "A", "properties": {"sex": null, "sex": "male"}}') is None
+    )
     assert typed.entity(b'{"id": "c-1", "kind": "child", "name": "A", "properties": {"seen": ["10:30"], "k:v": "a:b"}}')
 
 

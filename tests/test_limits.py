@@ -168,6 +168,27 @@ def test_deeply_nested_request_bodies_are_400_naming_the_limit(service: Service)
     assert status == 400 and b"CONTEXTGRAPH_MAX_JSON_DEPTH" in raw
 
 
+def test_a_request_naming_a_key_twice_is_400_naming_it_and_does_nothing(service: Service) -> None:
+    """A JSON reader keeps the last value of a key named twice, which no one chose: the request is
+    refused, naming the key, whether in its variables (a saved view's state here) or its own
+    fields, and nothing it asked is done."""
+    save = "mutation($n: String!, $l: String!, $s: JSON!) { saveView(name: $n, locality: $l, state: $s) { id } }"
+    twice = (
+        b'{"query": ' + json.dumps(save).encode() + b', "variables": {"n": "March", "l": "East",'
+        b' "s": {"focus": "c-1", "since": "2024-01-01", "focus": "c-2"}}}'
+    )
+    status, text = _raw(service, twice)
+    assert status == 400 and "field 'focus' is given twice" in text, text
+    status, text = _raw(service, b'{"query": "{ me { user } }", "query": "{ me { role } }"}')
+    assert status == 400 and "field 'query' is given twice" in text, text
+    # nothing was saved; the same request with each key once is
+    ask = 'query { savedViews(locality: "East") { name } }'
+    assert service.post(ask, service.token())[1]["data"]["savedViews"] == []
+    status, text = _raw(service, twice.replace(b', "focus": "c-2"', b""))
+    assert status == 200 and '"errors"' not in text, text
+    assert service.post(ask, service.token())[1]["data"]["savedViews"] == [{"name": "March"}]
+
+
 def _folder(tmp: Path, line: bytes) -> Path:
     tmp.mkdir(parents=True, exist_ok=True)
     (tmp / "entities.jsonl").write_bytes(b'{"id": "c-0", "kind": "child", "name": "A"}\n' + line + b"\n")

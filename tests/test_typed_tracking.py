@@ -85,8 +85,11 @@ def test_a_line_naming_a_field_twice_is_left_to_the_checked_reader(lines: list[d
     rng = random.Random(11)
     for line in rng.sample(lines, 300):
         key = rng.choice(sorted(line))
-        again = rng.choice([line[key], "2025-01-02T10:30", "c-9"])
-        raw = orjson.dumps(line)[:-1] + b"," + orjson.dumps(key) + b":" + orjson.dumps(again) + b"}"
+        again = rng.choice([line[key], "2025-01-02T10:30", "c-9", None])
+        extra = orjson.dumps(key) + b":" + orjson.dumps(again)
+        raw = orjson.dumps(line)[:-1] + b"," + extra + b"}"
+        if rng.random() < 0.5:  # the second naming first: a null, say, and the value after
+            raw = b"{" + orjson.dumps(key) + b":null," + orjson.dumps(line)[1:]
         assert tracking(raw) is None, raw
         got = checked_line(raw, Path("tracking.jsonl"), 4, 10)
         assert isinstance(got, InputError) and f"field '{key}' is given twice" in str(got)

@@ -27,6 +27,7 @@ import orjson
 
 from . import settings
 from .errors import BadInput
+from .json_keys import RepeatedKey, repeated_key
 
 
 class LimitError(BadInput):
@@ -128,11 +129,22 @@ def deeper_than(raw: bytes | str, most: int) -> bool:
 
 
 def loads(raw: bytes | str, most: int) -> Any:
-    """Decode JSON nesting at most ``most`` levels; :class:`LimitError` (422) beyond, and
-    ``orjson.JSONDecodeError`` for text that is not JSON."""
+    """Decode JSON nesting at most ``most`` levels; :class:`LimitError` (422) beyond,
+    :class:`~.json_keys.RepeatedKey` for an object naming a key twice, and
+    ``orjson.JSONDecodeError`` for text that is not JSON.
+
+    >>> loads('{"variables": {"id": "c-1", "id": "c-2"}}', 10)
+    Traceback (most recent call last):
+    ...
+    contextgraph.json_keys.RepeatedKey: field 'id' is given twice (which of its values is meant cannot be told)
+    """
     if deeper_than(raw, most):
         raise LimitError(f"the JSON nests more than {most} levels", 422)
-    return orjson.loads(raw)
+    value = orjson.loads(raw)
+    twice = repeated_key(raw, value)
+    if twice is not None:
+        raise RepeatedKey(f"field {twice!r} is given twice (which of its values is meant cannot be told)")
+    return value
 
 
 # --- zip archives --------------------------------------------------------------------------

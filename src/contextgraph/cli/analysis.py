@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import orjson
 import typer
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from .common import (
     FormatOpt,
@@ -292,8 +292,10 @@ def _analysis_tables(result: Analysis, top: int | None) -> None:
 
     where = ", ".join(result.localities or ["all localities"])
     out.print(
-        f"[bold]Analysis of {where} as of {long_date(result.as_of)}[/bold] — "
-        f"{counted(result.known_children, 'child', 'children')} known to be exploited and open to services"
+        Text.assemble(
+            (f"Analysis of {where} as of {long_date(result.as_of)}", "bold"),
+            f" — {counted(result.known_children, 'child', 'children')} known to be exploited and open to services",
+        )
     )
     cut = top or 20
     kids = result.unopened_at_risk
@@ -307,14 +309,14 @@ def _analysis_tables(result: Analysis, top: int | None) -> None:
         if c.further_pieces:
             pieces = counted(c.further_pieces, "further piece", "further pieces")
             why += f"\n• and {pieces} of evidence, adding {c.further:.2f}"
-        t.add_row(str(c.rank), escape(c.name or c.id), c.locality or "", f"{c.score:.2f}", escape(why))
+        t.add_row(str(c.rank), c.name or c.id, c.locality or "", f"{c.score:.2f}", why)
     out.print(t)
     hs = result.hotspots
     t = Table(title=f"Hotspot locations ({shown_of(len(hs), cut, top)})")
     for col in ("#", "place", "locality", "score", "what is linked"):
         t.add_column(col, justify="right" if col in ("#", "score") else "left")
     for h in hs[:cut]:
-        t.add_row(str(h.rank), escape(h.name or h.id), h.locality or "", f"{h.score:.2f}", escape(h.text or ""))
+        t.add_row(str(h.rank), h.name or h.id, h.locality or "", f"{h.score:.2f}", h.text or "")
     out.print(t)
     pg = result.peer_groups
     t = Table(title=f"Peer groups holding risk ({shown_of(len(pg), cut)})")
@@ -323,7 +325,7 @@ def _analysis_tables(result: Analysis, top: int | None) -> None:
     for g in pg[:cut]:
         shown = g.member_names or g.members
         names = ", ".join(shown[:8]) + (f" and {g.size - 8} more" if g.size > 8 else "")
-        t.add_row(str(g.rank), escape(names), escape(g.text or ""))
+        t.add_row(str(g.rank), names, g.text or "")
     out.print(t)
     ps = result.persons_of_concern
     t = Table(title=f"Persons of concern by reach ({shown_of(len(ps), cut, top)})")
@@ -332,22 +334,25 @@ def _analysis_tables(result: Analysis, top: int | None) -> None:
     for x in ps[:cut]:
         t.add_row(
             str(x.rank),
-            escape(x.name or x.id),
+            x.name or x.id,
             str(x.children_linked),
             str(x.peer_groups_bridged),
             f"{x.betweenness:.2f}",
-            escape(x.text or ""),
+            x.text or "",
         )
     out.print(t)
     ch = result.changes
     if ch:
         out.print(
-            f"[bold]Since {long_date(ch.since)}[/bold]: {counted(len(ch.links), 'new link')}; "
-            f"{counted(len(ch.children), 'child', 'children')} newly at risk, {len(ch.children_raised)} at "
-            f"markedly higher risk, {len(ch.children_newly_open)} newly open to services; "
-            f"{counted(len(ch.hotspots), 'new hotspot')}; "
-            f"{counted(len(ch.persons_of_concern), 'person of concern', 'persons of concern')} new or reaching "
-            "more children"
+            Text.assemble(
+                (f"Since {long_date(ch.since)}", "bold"),
+                f": {counted(len(ch.links), 'new link')}; "
+                f"{counted(len(ch.children), 'child', 'children')} newly at risk, {len(ch.children_raised)} at "
+                f"markedly higher risk, {len(ch.children_newly_open)} newly open to services; "
+                f"{counted(len(ch.hotspots), 'new hotspot')}; "
+                f"{counted(len(ch.persons_of_concern), 'person of concern', 'persons of concern')} new or reaching "
+                "more children",
+            )
         )
         for y in ch.children[:cut]:
-            out.print(f"  new: {escape(y.name or y.id)} (score {y.score:.2f})")
+            out.print(f"  new: {y.name or y.id} (score {y.score:.2f})")

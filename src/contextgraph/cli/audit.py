@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from .common import FormatOpt, StoreOpt, UserError, app, check_format, err, opened, out
@@ -85,10 +84,10 @@ def audit_list(
         t.add_row(
             str(r["seq"]),
             r["time"],
-            escape(r["user"]),
+            r["user"],
             r["operation"],
-            escape(subj),
-            escape(r["purpose"] or ""),
-            escape(r["recipient"] or ""),
+            subj,
+            r["purpose"] or "",
+            r["recipient"] or "",
         )
     out.print(t)

@@ -30,8 +30,12 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(soft_wrap=True)
-err = Console(stderr=True)
+out = Console(soft_wrap=True, markup=False, emoji=False)
+"""What a command answers, printed as it is: no markup (a name or a file holding ``[red]`` keeps
+it; styling is given as :class:`rich.text.Text`), no emoji codes (a message naming line 100 of a
+file, ``:100:``, says so)."""
+err = Console(stderr=True, markup=False, emoji=False, highlight=False)
+"""Errors, warnings and notes: printed as they are (a file named ``[draft] notes.md`` keeps its name)."""
 
 StoreOpt = Annotated[
     str | None,

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from .analysis import _date_opt, _weights
@@ -113,16 +112,14 @@ def learn_(
     for col in ("weight", "given" if weights else "reviewed", "learned", "what it weighs"):
         t.add_column(col, justify="right" if col in ("reviewed", "learned") else "left")
     for name, was, got in fit.changed():
-        t.add_row(name, f"{was:g}", f"{got:.3f}", escape(meaning.get(name, "")))
+        t.add_row(name, f"{was:g}", f"{got:.3f}", meaning.get(name, ""))
     out.print(t)
     kept = ", ".join(f"{n} {getattr(fit.weights, n):g}" for n in FIXED)
     out.print(f"Kept as {'given' if weights else 'reviewed'}, since they define a known case: {kept}.")
     if out_file is not None:
         out.print(
-            escape(
-                f"wrote {out_file}: review it, check it with `contextgraph analyse --weights {out_file} --validate`, "
-                "then rank with --weights"
-            )
+            f"wrote {out_file}: review it, check it with `contextgraph analyse --weights {out_file} --validate`, "
+            "then rank with --weights"
         )
 
 

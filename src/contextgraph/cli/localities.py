@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from .common import FormatOpt, StoreOpt, UserError, UserOpt, access_log, app, check_format, opened, out
@@ -120,7 +119,7 @@ def localities_list(store: StoreOpt = None, fmt: FormatOpt = "table") -> None:
         return
     t = Table("locality", "aliases", "boundary", title=f"Localities of {locs.area or '(no area named)'}")
     for x in locs.items:
-        t.add_row(escape(x.name), escape(", ".join(x.aliases)), x.boundary["type"] if x.boundary else "")
+        t.add_row(x.name, ", ".join(x.aliases), x.boundary["type"] if x.boundary else "")
     out.print(t)
     if not locs:
         out.print("no localities configured: add them with contextgraph localities add NAME", highlight=False)

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from ..notes.confidence import MODEL_PATH
 from .common import FormatOpt, StoreOpt, UserError, access_log, app, check_format, counted, err, opened, out
@@ -49,7 +49,7 @@ def extract(
         return
     m = doc["meeting"]
     unknown = " (not configured)" if m["locality_status"] == "unknown" else ""
-    out.print(f"[bold]{m['kind']}[/] {m['date']} locality: {escape(m['locality'] or '(none)')}{unknown}")
+    out.print(Text.assemble((m["kind"], "bold"), f" {m['date']} locality: {m['locality'] or '(none)'}{unknown}"))
     t = Table("id", "kind", "name", "aliases", "dob / postcode", "confidence", title="Entities")
     for ent in doc["entities"]:
         t.add_row(

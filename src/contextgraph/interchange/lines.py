@@ -11,6 +11,7 @@ from typing import IO, Any, TypeVar
 import orjson
 
 from ..errors import BadInput
+from ..json_keys import repeated_key
 from ..limits import SETTINGS, LimitError, Limits, deeper_than
 from ..model import KINDS, REL_TYPES, Entity, Relationship
 from . import typed
@@ -70,48 +71,10 @@ def checked_line(raw: bytes, path: Path, n: int, most: int) -> Any:
         except RecursionError:  # not reached while the depth is limited; never a crash all the same
             msg = "not valid JSON (nested too deeply)"
         return InputError([f"{path}:{n}: {msg}"])
-    twice = named_twice(raw) if raw.count(b":") > _keys(value) else None
+    twice = repeated_key(raw, value)
     if twice is not None:
-        return InputError([f"{path}:{n}: field '{twice}' is given twice (which of its values is meant cannot be told)"])
+        return InputError([f"{path}:{n}: field {twice!r} is given twice (which of its values is meant cannot be told)"])
     return value
-
-
-def _keys(value: Any) -> int:
-    """How many keys the objects of a decoded value hold, nested ones included."""
-    if isinstance(value, dict):
-        return len(value) + sum(_keys(v) for v in value.values())
-    if isinstance(value, list):
-        return sum(_keys(v) for v in value)
-    return 0
-
-
-class _Twice(Exception):
-    pass
-
-
-def _once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    seen: dict[str, Any] = {}
-    for k, v in pairs:
-        if k in seen:
-            raise _Twice(k)
-        seen[k] = v
-    return seen
-
-
-def named_twice(raw: bytes) -> str | None:
-    """The first key an object of a line of valid JSON names twice, or None. (A JSON reader keeps
-    the last value of such a key; which was meant cannot be told, so the line is refused.)
-
-    >>> named_twice(b'{"id": "c-1", "kind": "child", "properties": {"age": 14, "age": 15}}')
-    'age'
-    >>> named_twice(b'{"id": "c-1", "note": "seen at 10:30"}') is None
-    True
-    """
-    try:
-        json.loads(raw, object_pairs_hook=_once)
-    except _Twice as e:
-        return str(e.args[0])
-    return None
 
 
 def open_lines(path: Path) -> IO[bytes]:

@@ -49,33 +49,38 @@ DEPTH = 3
 """How deeply a line the quick reader accepts nests (the line, its properties, a list of names)."""
 
 
+Unset = msgspec.UnsetType
+UNSET = msgspec.UNSET
+"""A field the line does not give (a field it gives as null is None): every key given is counted."""
+
+
 class EntityLine(msgspec.Struct, forbid_unknown_fields=True):
     id: str
     kind: str
     name: str
-    aliases: list[str] | None = None
-    dob: str | None = None
-    locality: str | None = None
-    lat: float | None = None
-    lon: float | None = None
-    properties: dict[str, Property] | None = None
-    sources: list[str] | None = None
-    source_ref: str | None = None
-    date: str | None = None
-    first_seen: str | None = None
-    last_seen: str | None = None
-    grading: str | None = None
-    handling: list[str] | None = None
+    aliases: list[str] | Unset | None = UNSET
+    dob: str | Unset | None = UNSET
+    locality: str | Unset | None = UNSET
+    lat: float | Unset | None = UNSET
+    lon: float | Unset | None = UNSET
+    properties: dict[str, Property] | Unset | None = UNSET
+    sources: list[str] | Unset | None = UNSET
+    source_ref: str | Unset | None = UNSET
+    date: str | Unset | None = UNSET
+    first_seen: str | Unset | None = UNSET
+    last_seen: str | Unset | None = UNSET
+    grading: str | Unset | None = UNSET
+    handling: list[str] | Unset | None = UNSET
 
 
 class RelationshipLine(msgspec.Struct, forbid_unknown_fields=True):
     type: str
     source: str
     target: str
-    date: str | None = None
-    source_ref: str | None = None
-    grading: str | None = None
-    properties: dict[str, Scalar] | None = None
+    date: str | Unset | None = UNSET
+    source_ref: str | Unset | None = UNSET
+    grading: str | Unset | None = UNSET
+    properties: dict[str, Scalar] | Unset | None = UNSET
 
 
 _ENTITY = msgspec.json.Decoder(EntityLine)
@@ -88,33 +93,27 @@ _HANDLING = frozenset({"P", "C"})
 
 
 def once_each(raw: bytes, keys: int, strings: Callable[[], str]) -> bool:
-    """Whether a line of valid JSON, decoded to ``keys`` keys with a value other than null and to
-    ``strings()`` (every string it holds, keys of nested objects included, one a line), named each
-    key once.
-    A key named twice keeps only its last value, which no one chose; such a line is left to the
-    checked reader, which names it.
+    """Whether a line of valid JSON, decoded to ``keys`` keys (every key it gives, with any value,
+    null included) and to ``strings()`` (every string it holds, keys of nested objects included,
+    one a line), named each key once. A key named twice keeps only its last value, which no one
+    chose; such a line is left to the checked reader, which names it.
 
-    Every key is followed by a colon, and every other colon is inside a string; a key whose value
-    is null is followed by ``null``, which JSON writers write ``:null`` or ``: null``. A line names
-    each key once when its colons are its keys with a value, its nulls so written, and the colons
-    of its strings. (A string may write a colon as an escape, ``\\u003a``: a line with an escape
-    whose colons do not match at once is left to the checked reader.)
+    Every key is followed by a colon, and every other colon is inside a string: a line names each
+    key once when its colons are its keys and the colons of its strings. (A string may write a
+    colon as an escape, ``\\u003a``: a line with an escape whose colons are not its keys alone is
+    left to the checked reader.)
 
-    >>> once_each(b'{"a": "x", "b": null, "c": "10:30"}', 2, lambda: "x\\n10:30")
+    >>> once_each(b'{"a": "x", "b": null, "c": "10:30"}', 3, lambda: "x\\n10:30")
     True
     >>> once_each(b'{"a": "x", "a": "y"}', 1, lambda: "y")
     False
-    >>> once_each(b'{"a": "x", "b": "10:30", "b" : null}', 1, lambda: "x\\n10:30")
+    >>> once_each(b'{"a": "x", "b": null, "b": "10:30"}', 2, lambda: "x\\n10:30")
     False
     """
     colons = raw.count(b":")
-    nulls = raw.count(b":null") + raw.count(b": null")
-    if colons == keys + nulls:
+    if colons == keys:
         return True
-    if b"\\u" in raw:
-        return False
-    text = strings()
-    return colons - text.count(":") == keys + nulls - text.count(":null") - text.count(": null")
+    return b"\\u" not in raw and colons - strings().count(":") == keys
 
 
 def strings_of(values: tuple[object, ...], props: dict[str, Property] | dict[str, Scalar] | None = None) -> str:
@@ -138,21 +137,20 @@ def strings_of(values: tuple[object, ...], props: dict[str, Property] | dict[str
     return "\n".join(parts)
 
 
-def _valued(props: dict[str, Property] | dict[str, Scalar] | None) -> int:
-    """The keys of a line's ``properties`` (counted with it), but those whose value is null."""
-    if props is None:
-        return 0
-    return 1 + len(props) - sum(v is None for v in props.values()) if props else 1
+def _inner(props: dict[str, Property] | dict[str, Scalar] | Unset | None) -> int:
+    """The keys of a line's ``properties``."""
+    return len(props) if props else 0
 
 
 def _relationship_once(raw: bytes, x: RelationshipLine) -> bool:
     """:func:`once_each` for a relationship line (read for most lines of an import: its keys are
     counted without a tuple of its values)."""
-    keys = 3 + (x.date is not None) + (x.source_ref is not None) + (x.grading is not None)
-    return once_each(raw, keys + _valued(x.properties), lambda: strings_of(astuple(x), x.properties))
+    props = x.properties
+    keys = 3 + (x.date is not UNSET) + (x.source_ref is not UNSET) + (x.grading is not UNSET) + (props is not UNSET)
+    return once_each(raw, keys + _inner(props), lambda: strings_of(astuple(x), props or None))
 
 
-def _fits(props: dict[str, Property] | dict[str, Scalar] | None) -> bool:
+def _fits(props: dict[str, Property] | dict[str, Scalar] | Unset | None) -> bool:
     """Whether every whole number of ``props`` fits the 64 bits a stored number has (a larger one
     is read again by the checked reader, which refuses it)."""
     return not props or all(type(v) is not int or -(2**63) <= v < 2**64 for v in props.values())
@@ -223,7 +221,8 @@ def plain(x: RelationshipLine) -> Plain | None:
     s, d = x.source.strip(), x.target.strip()
     if t not in REL_TYPES or not s or not d or s == d:
         return None
-    day, grading = x.date, x.grading
+    day = None if x.date is UNSET else x.date
+    grading = None if x.grading is UNSET else x.grading
     try:
         if day is not None:
             day = _date(day)
@@ -231,7 +230,7 @@ def plain(x: RelationshipLine) -> Plain | None:
             grading = _grading(grading)
     except _Refused:
         return None
-    return (t, s, d, x.source_ref, day, grading)
+    return (t, s, d, None if x.source_ref is UNSET else x.source_ref, day, grading)
 
 
 def decoded_line(raw: bytes) -> RelationshipLine | None:
@@ -262,33 +261,35 @@ def entity(raw: bytes) -> Entity | None:
     except _BAD:
         return None
     values = astuple(x)
-    keys = len(values) - values.count(None) - (x.properties is not None) + _valued(x.properties)
-    if not once_each(raw, keys, lambda: strings_of(values, x.properties)):
+    props = x.properties
+    if not once_each(raw, len(values) - values.count(UNSET) + _inner(props), lambda: strings_of(values, props or None)):
         return None
     eid, name = x.id.strip(), x.name.strip()
     kind = x.kind.strip()
     if not eid or not name or kind != x.kind or kind not in KINDS or (kind == "service" and name not in SERVICES):
         return None
-    lat, lon = x.lat, x.lon
+    lat = None if x.lat is UNSET else x.lat
+    lon = None if x.lon is UNSET else x.lon
     if (lat is not None and abs(lat) > 90) or (lon is not None and abs(lon) > 180):
         return None
     sources = x.sources or []
     ref = x.source_ref
     if ref and ref not in sources:
         sources = [*sources, ref]
-    props, aliases = x.properties, x.aliases
+    aliases = x.aliases
     try:
-        grading = None if x.grading is None else _grading(x.grading)
-        dob = None if x.dob is None else _date(x.dob)
-        if x.date is None and x.first_seen is None and x.last_seen is None:
+        grading = _grading(x.grading) if isinstance(x.grading, str) else None
+        dob = _date(x.dob) if isinstance(x.dob, str) else None
+        dates = [d for d in (x.date, x.first_seen, x.last_seen) if isinstance(d, str)]
+        if not dates:
             first = last = None  # most lines: no dates of their own
         else:
-            seen = [v for d in (x.date, x.first_seen, x.last_seen) if d and (v := _date(d))]
+            seen = [v for d in dates if d and (v := _date(d))]
             first, last = (min(seen), max(seen)) if seen else (None, None)
     except _Refused:
         return None
     handling = x.handling
-    if handling is None:
+    if handling is None or handling is UNSET:
         handling = [handling_code(grading)] if grading or ref or sources else []
     elif not _HANDLING.issuperset(handling):
         return None

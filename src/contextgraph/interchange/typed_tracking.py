@@ -28,7 +28,7 @@ from msgspec.structs import astuple
 from ..model import GradingError, normalise_grading
 from ..model.tracked import Tracked, check_rules, day_of, moment
 from ..model.tracking import RECORD_KINDS, Field, TrackingError, code_list
-from .typed import once_each, strings_of
+from .typed import UNSET, Unset, once_each, strings_of
 
 _COMMON: list[tuple[str, Any, Any]] = [
     ("id", str, msgspec.NODEFAULT),
@@ -36,8 +36,8 @@ _COMMON: list[tuple[str, Any, Any]] = [
     ("date", str, msgspec.NODEFAULT),
     ("source", str, msgspec.NODEFAULT),
     ("recorded_by", str, msgspec.NODEFAULT),
-    ("locality", str | None, None),
-    ("grading", str | None, None),
+    ("locality", str | None | Unset, UNSET),
+    ("grading", str | None | Unset, UNSET),
 ]
 
 _N_COMMON = len(_COMMON)
@@ -59,7 +59,7 @@ _TYPES: dict[str, Any] = {
 
 def _struct(name: str) -> type[msgspec.Struct]:
     kind = RECORD_KINDS[name]
-    own = [(f.name, _TYPES[f.type] | None, None) for f in kind.fields]
+    own = [(f.name, _TYPES[f.type] | None | Unset, UNSET) for f in kind.fields]
     return msgspec.defstruct(
         f"{name.title().replace('_', '')}Line",
         _COMMON + own,
@@ -145,11 +145,11 @@ class Reader:
             x = _DECODER.decode(raw)
             name = _KIND_OF[type(x)]
             values = astuple(x)  # the common fields, then the kind's own, in the model's order
-            if not once_each(raw, len(values) - values.count(None) + 1, lambda: strings_of(values)):  # and "record"
+            if not once_each(raw, len(values) - values.count(UNSET) + 1, lambda: strings_of(values)):  # and "record"
                 return None
             own: dict[str, Any] = {}
             for (field_name, required, check), v in zip(self.plans[name], values[_N_COMMON:], strict=True):
-                if v is None or v == "" or v == []:
+                if v is None or v is UNSET or v == "" or v == []:
                     if required:
                         return None
                     continue

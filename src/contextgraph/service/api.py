@@ -48,6 +48,7 @@ from ..interchange import (
     export_lines,
     read_folder,
 )
+from ..json_keys import RepeatedKey
 from ..limits import SETTINGS, LimitError, Limits, loads, unpack
 from ..model import REL_TYPES, Entity
 from ..notes.parse import NoteError
@@ -76,8 +77,8 @@ Purpose = Annotated[str | None, Query(description="Why (or send the X-Purpose he
 
 class FastJSONRouter(GraphQLRouter[Context, None]):
     """Answers encoded with orjson: several times faster than the standard library on large maps.
-    Requests decoded with orjson too, refused (400) when they nest more than the limit or are not
-    a JSON object."""
+    Requests decoded with orjson too, refused (400) when they nest more than the limit, name a key
+    twice in one object, or are not a JSON object."""
 
     def __init__(self, *args: Any, limits: Limits | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -93,6 +94,8 @@ class FastJSONRouter(GraphQLRouter[Context, None]):
             raise StrawberryHTTPException(
                 400, f"the request nests more than {self.limits.json_depth} levels ({SETTINGS['json_depth'][0]})"
             ) from None
+        except RepeatedKey as e:
+            raise StrawberryHTTPException(400, f"the request: {e}") from None
 
     def parse_json(self, data: str | bytes) -> Any:
         decoded = super().parse_json(data)
