@@ -21,7 +21,7 @@ from contextgraph.store import Store
 
 from .cli import cg
 from .conftest import IN_CI
-from .data import ENTITIES, RELATIONSHIPS
+from .data import ENTITIES, RELATIONSHIPS, rel
 
 WEST = {"c-3", "l-2"}  # Tyler Marsh and 14 Mill Road: the contract data's West
 WEST_NAMES = ("Tyler Marsh", "14 Mill Road")
@@ -150,6 +150,23 @@ def test_i2_text_a_spreadsheet_would_run_is_quoted(store: Store, tmp_path: Path)
     export(store, tmp_path / "i2", "i2csv")
     text = (tmp_path / "i2" / "i2-entities.csv").read_text(encoding="utf-8-sig")
     assert "'=HYPERLINK" in text and ",=HYPERLINK" not in text
+
+
+def test_graphml_of_a_name_holding_control_characters_still_opens(store: Store, tmp_path: Path) -> None:
+    """XML has no place for most control characters: a name or id holding one is written with the
+    character as an escape, and the file opens in NetworkX and igraph."""
+    from contextgraph.model import Entity
+
+    name = "Clear\x1b[2J\x07 Benson"
+    store.upsert(
+        [Entity("c-\x1b9", "child", name, locality="East"), Entity("l-9", "location", "Yard", locality="East")],
+        [rel("SEEN_AT", "c-\x1b9", "l-9")],
+    )
+    export(store, tmp_path / "g", "graphml")
+    g = nx.read_graphml(tmp_path / "g" / "graph.graphml", force_multigraph=True)
+    assert g.nodes["c-\\x1b9"]["label"] == "Clear\\x1b[2J\\x07 Benson"
+    assert g.has_edge("c-\\x1b9", "l-9")
+    assert igraph.Graph.Read_GraphML(str(tmp_path / "g" / "graph.graphml")).vcount() == g.number_of_nodes()
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "graphml", "geojson", "i2csv"])

@@ -308,10 +308,12 @@ def test_a_store_that_cannot_be_opened_leaves_no_access_log(tmp_path: Path) -> N
 
 def test_what_the_command_line_shows_is_shown_as_it_is(tmp_path: Path) -> None:
     """A name is printed as it was given: not read as markup (``[red]``) nor as an emoji code
-    (``:100:``), in a table as in a message."""
-    name = "Kyle [red]Benson[/red] :100:"
+    (``:100:``); a control character in it is printed as an escape, so that it cannot steer the
+    terminal (clear it, or hide a link in it)."""
+    name = "Kyle [red]Benson[/red] :100: \x1b[2J\x1b]8;;http://x\x07"
     (tmp_path / "entities.jsonl").write_text(json.dumps({"id": "c-1", "kind": "child", "name": name}) + "\n")
     db = f"sqlite:///{tmp_path / 't.db'}"
     assert cg("import", str(tmp_path), "--store", db).returncode == 0
     found = cg("search", "Kyle Benson", "--purpose", "test", "--store", db)
-    assert found.returncode == 0 and name in found.stdout, found.stdout
+    assert found.returncode == 0 and "Kyle [red]Benson[/red] :100: \\x1b[2J\\x1b]8;;http://x\\x07" in found.stdout
+    assert "\x1b" not in found.stdout and "\x07" not in found.stdout

@@ -51,4 +51,3 @@ def name_score(query: str, name: str) -> float:
     best = [max(fuzz.ratio(q, n) / 100.0 for n in nt) for q in qt]
     words = 0.9 * sum(best) / len(best) if min(best) >= 0.75 else 0.0
     return max(whole, tokens, words)
-

@@ -13,6 +13,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from .. import quoted
 from .common import (
     FormatOpt,
     PurposeOpt,
@@ -290,7 +291,7 @@ def _validate(
 def _analysis_tables(result: Analysis, top: int | None) -> None:
     from ..analysis.words import long_date
 
-    where = ", ".join(result.localities or ["all localities"])
+    where = quoted.shown(", ".join(result.localities or ["all localities"]), one_line=True)
     out.print(
         Text.assemble(
             (f"Analysis of {where} as of {long_date(result.as_of)}", "bold"),
@@ -355,4 +356,4 @@ def _analysis_tables(result: Analysis, top: int | None) -> None:
             )
         )
         for y in ch.children[:cut]:
-            out.print(f"  new: {y.name or y.id} (score {y.score:.2f})")
+            out.print(f"  new: {quoted.shown(y.name or y.id, one_line=True)} (score {y.score:.2f})")

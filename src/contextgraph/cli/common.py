@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import unquote
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from ..errors import ContextGraphError
+from ..quoted import shown
 from ..settings import STORE as ENV_STORE
 
 if TYPE_CHECKING:
@@ -30,12 +32,25 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(soft_wrap=True, markup=False, emoji=False)
-"""What a command answers, printed as it is: no markup (a name or a file holding ``[red]`` keeps
-it; styling is given as :class:`rich.text.Text`), no emoji codes (a message naming line 100 of a
-file, ``:100:``, says so)."""
-err = Console(stderr=True, markup=False, emoji=False, highlight=False)
-"""Errors, warnings and notes: printed as they are (a file named ``[draft] notes.md`` keeps its name)."""
+
+
+class _Plain(Console):
+    """A console that prints text as it is: no markup (a name or a file holding ``[red]`` keeps
+    it; styling is given as :class:`rich.text.Text`), no emoji codes (a message naming line 100 of
+    a file, ``:100:``, says so), and control characters written as escapes (a name holding an
+    escape sequence cannot clear the screen or hide a link in it)."""
+
+    def __init__(self, **kw: Any):
+        super().__init__(markup=False, emoji=False, **kw)
+
+    def render_str(self, text: str, **kw: Any) -> Text:
+        return super().render_str(shown(text), **kw)
+
+
+out = _Plain(soft_wrap=True)
+"""What a command answers."""
+err = _Plain(stderr=True, highlight=False)
+"""Errors, warnings and notes."""
 
 StoreOpt = Annotated[
     str | None,

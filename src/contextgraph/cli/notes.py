@@ -12,6 +12,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from .. import quoted
 from ..notes.confidence import MODEL_PATH
 from .common import FormatOpt, StoreOpt, UserError, access_log, app, check_format, counted, err, opened, out
 
@@ -111,7 +112,7 @@ def ingest(
         err.print(
             f"note: skipped {len(skipped)} file{'' if len(skipped) == 1 else 's'} that "
             f"{'is not a note' if len(skipped) == 1 else 'are not notes'} (a note is a .md or .txt file, "
-            f"not a README nor hidden): {', '.join(str(f) for f in skipped)}",
+            f"not a README nor hidden): {', '.join(quoted.shown(str(f), one_line=True) for f in skipped)}",
             highlight=False,
             soft_wrap=True,
         )
@@ -145,7 +146,7 @@ def ingest(
             + (f"; {tot['tracked']} tracking records" if tot["tracked"] else "")
         )
     for n in report.failed:
-        err.print(f"error: {n.error}", highlight=False, soft_wrap=True)
+        err.print(f"error: {quoted.shown(n.error or '', one_line=True)}", highlight=False, soft_wrap=True)
     if report.failed:
         raise typer.Exit(1)
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Final
 
 from ..model import KINDS, REL_TYPES, Entity, Relationship, canonical_pair, under_p
+from ..quoted import shown
 from ..store import Filter, Store
 
 if TYPE_CHECKING:  # the analysis sits above: its results are only named here
@@ -199,6 +200,14 @@ def write_graphml(v: View, out: Path) -> None:
         }
         attrs.update({f"prop_{k}": _text(val) for k, val in x.properties.items()})
         g.add_edge(x.source, x.target, key=x.type, **{k: val for k, val in attrs.items() if val is not None})
+    # XML has no place for most control characters: any in the data is written as an escape (\x1b)
+    odd = {n: shown(n) for n in g if shown(n) != n}
+    if odd:
+        g = nx.relabel_nodes(g, odd)
+    for _, d in g.nodes(data=True):
+        d.update({k: shown(val) for k, val in d.items() if isinstance(val, str)})
+    for _, _, d in g.edges(data=True):
+        d.update({k: shown(val) for k, val in d.items() if isinstance(val, str)})
     nx.write_graphml_xml(g, out, encoding="utf-8", prettyprint=True)
 
 
