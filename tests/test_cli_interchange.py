@@ -35,6 +35,8 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_import_twice_changes_nothing(store: Store, sample: Path) -> None:
     first = cg("import", str(sample), store=store)
     assert first.returncode == 0, first.stderr
+    records = sum(1 for _ in (sample / "tracking.jsonl").open())
+    assert records > 100 and f"; {records} tracking records" in first.stdout, first.stdout  # counted too
     before = stats(store)
     assert before["entities_total"] == sum(1 for _ in (sample / "entities.jsonl").open())
     again = cg("import", str(sample), store=store)

@@ -254,6 +254,18 @@ def test_token_refuses_any_locality_when_none_is_configured(tmp_path: Path) -> N
     assert r.returncode == 1 and not r.stdout and "none is configured" in r.stderr
 
 
+def test_a_locality_not_held_names_those_the_store_holds_as_held_not_configured(tmp_path: Path) -> None:
+    """With no localities configured, a locality the store does not hold is refused naming those
+    it holds, as held in the store (they are not configured)."""
+    url = f"sqlite:///{tmp_path / 'held.db'}"
+    s = open_store(url)
+    s.upsert(ENTITIES, RELATIONSHIPS)
+    s.close()
+    r = cg("analyse", "--locality", "Nowhere", "--purpose", "check", "--store", url)
+    assert r.returncode == 1 and "none is configured; the store holds East, West" in r.stderr, r.stderr
+    assert "configured: East" not in r.stderr
+
+
 def test_a_locality_is_matched_without_regard_to_case_or_by_alias(area: str, tmp_path: Path) -> None:
     r = cg(
         "token",

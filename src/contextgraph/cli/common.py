@@ -157,8 +157,12 @@ def localities_given(
     for written in given or []:
         name = configured.canonical(written) or by_form.get(norm(written))
         if name is None:
-            there = configured.names or sorted(by_form.values())
-            known = f"configured: {', '.join(there)}" if there else "none is configured"
+            if configured.names:
+                known = f"configured: {', '.join(configured.names)}"
+            elif by_form:  # none configured: the store's own
+                known = f"none is configured; the store holds {', '.join(sorted(by_form.values()))}"
+            else:
+                known = "none is configured"
             add = f"; add it with: contextgraph localities add {written!r}" if not configured.canonical(written) else ""
             raise UserError(f"{option} {written!r} is not a configured locality ({known}){add}")
         if name not in got:

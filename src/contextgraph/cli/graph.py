@@ -24,6 +24,7 @@ from .common import (
     access_log,
     app,
     check_format,
+    counted,
     err,
     localities_given,
     opened,
@@ -98,10 +99,13 @@ def import_(
         finally:
             if batch is not None:
                 batch.stop()  # before its folder goes, whatever stopped the import
+    assert batch is not None
+    tracked = batch.staged.count if batch.staged is not None else len(batch.tracking)
     out.print(
         f"imported {path}: {summary.entities_created} entities created, {summary.entities_updated} updated; "
         f"{summary.relationships_created} relationships created, {summary.relationships_updated} updated; "
         f"{summary.unchanged} unchanged"
+        + (f"; {counted(tracked, 'tracking record')}" if tracked else "")
         + (f"; {merges} judgements applied" if merges else "")
         + (
             f" (committed in {summary.transactions} transactions: if interrupted, run the same import again)"
