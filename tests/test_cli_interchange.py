@@ -319,3 +319,6 @@ def test_what_the_command_line_shows_is_shown_as_it_is(tmp_path: Path) -> None:
     found = cg("search", "Kyle Benson", "--purpose", "test", "--store", db)
     assert found.returncode == 0 and "Kyle [red]Benson[/red] :100: \\x1b[2J\\x1b]8;;http://x\\x07" in found.stdout
     assert "\x1b" not in found.stdout and "\x07" not in found.stdout
+    # as JSON, the name exactly as given
+    got = cg("search", "Kyle Benson", "--purpose", "test", "--format", "json", "--store", db)
+    assert got.returncode == 0 and [(h["id"], h["name"]) for h in json.loads(got.stdout)] == [("c-1", name)]

@@ -393,13 +393,22 @@ def search(
     limit: Annotated[int, typer.Option(help="At most this many")] = 20,
     user: UserOpt = "cli",
     purpose: PurposeOpt = None,
+    fmt: FormatOpt = "table",
 ) -> None:
     """Find entities by name or alias, forgiving case, accents and small misspellings."""
+    check_format(fmt)
     purpose = purpose_of("search", purpose)
     log = access_log(store)
     with opened(store, log) as s:
         found = s.search(text, kinds=kind, limit=limit)
     log.append(user, "consultation", [e.id for e, _ in found], purpose, detail={"command": "search"})
+    if fmt == "json":
+        hits = [
+            {"id": e.id, "kind": e.kind, "name": e.name, "aliases": e.aliases, "locality": e.locality, "score": score}
+            for e, score in found
+        ]
+        print(json.dumps(hits, indent=2, ensure_ascii=False))
+        return
     t = Table(show_edge=False)
     for c in ("id", "kind", "name", "aliases", "locality", "score"):
         t.add_column(c)
