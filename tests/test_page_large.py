@@ -17,7 +17,7 @@ from contextgraph.service.auth import ENV_LOCAL_KEY, LocalKeys
 from contextgraph.store import open_store
 
 from .service import Service, running
-from .test_page import ARTIFACTS, PAGE, browser  # noqa: F401 (the browser fixture)
+from .test_page import ARTIFACTS, NETWORK_STATE, PAGE, browser, signed_in  # noqa: F401 (the browser fixture)
 
 CHILDREN = 15_000
 """A sample area whose largest locality holds about 5,600 entities."""
@@ -96,4 +96,57 @@ def test_a_locality_of_over_5000_entities_draws_its_people_links_and_hotspots(
     child = page.get_by_test_id("at-risk-item").nth(3).get_attribute("data-id")
     page.wait_for_function("(c) => document.querySelector('#main').dataset.focused === c", arg=child)
     page.screenshot(path=str(ARTIFACTS / "page-large-focus.png"))
+    context.close()
+
+
+WINDOW_LINKS = """query($l: String!, $since: String) {
+  localityMap(locality: $l, since: $since, undated: true, first: 5000) { graph(columns: true) } }"""
+
+
+def view_links(service: Service, token: str, locality: str, since: str | None) -> set[str]:
+    """The ids the page gives the links of a locality's view from ``since``."""
+    g = service.data(WINDOW_LINKS, token, l=locality, since=since)["localityMap"]["graph"]
+    ids, e = g["nodes"]["id"], g["edges"]
+    return {f"{t}|{ids[a]}|{ids[b]}" for t, a, b in zip(e["type"], e["source"], e["target"], strict=True)}
+
+
+def test_a_node_clicked_while_a_new_window_is_on_its_way_is_expanded_from_it(
+    large: tuple[Service, str, Any],
+    browser: Any,  # noqa: F811
+) -> None:
+    """A node clicked to expand while the answer for a new date window is on its way brings in no
+    link of the view before (one the window leaves out): it is expanded once the window's view is
+    drawn, from its links."""
+    svc, locality, data = large
+    token = svc.token("analyst", (locality,), user="ana")
+    context, page = signed_in(browser, svc, token)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.get_by_test_id("at-risk-item").first.wait_for(timeout=120_000)
+    dates = sorted(r["date"] for r in data.relationships if r.get("date"))
+    since = dates[len(dates) * 3 // 4]
+    window = view_links(svc, token, locality, since)
+    drawn = page.evaluate(NETWORK_STATE)
+    undrawn = view_links(svc, token, locality, None) - {r[0] for r in drawn["links"]}
+    # a drawn node with links not drawn yet, some of which the window leaves out
+    outside = Counter(x for link in undrawn - window for x in link.split("|")[1:] if x in drawn["at"])
+    node = outside.most_common(1)[0][0]
+    held: list[Any] = []
+    page.route("**/graphql", lambda route: held.append(route))
+    stamp = page.evaluate("() => document.querySelector('#main').dataset.drawn")
+    page.get_by_test_id("since").fill(since)
+    page.wait_for_function("() => document.querySelector('#status').textContent.startsWith('Loading')")
+    before = {r[0] for r in page.evaluate(NETWORK_STATE)["links"]}
+    page.evaluate("(id) => { document.querySelector('#network').cy.getElementById(id).emit('tap'); }", node)
+    meanwhile = {r[0] for r in page.evaluate(NETWORK_STATE)["links"]}
+    assert meanwhile == before, sorted(meanwhile - before)[:5]
+    page.unroute("**/graphql")
+    for route in held:
+        route.fallback()
+    page.wait_for_function("(b) => document.querySelector('#main').dataset.drawn !== b", arg=stamp, timeout=120_000)
+    after = {r[0] for r in page.evaluate(NETWORK_STATE)["links"]}
+    assert after <= window
+    mine = {link for link in window if node in link.split("|")[1:]}
+    assert mine and mine <= after  # expanded once drawn, from the window's links
+    assert not errors, errors
     context.close()

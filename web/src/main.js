@@ -268,6 +268,7 @@ async function show(opts = {}) {
   status(`Loading ${locality}…`);
   const naming = state.naming;
   const load = (state.load = (state.load || 0) + 1); // only the latest load draws
+  state.asking = load;
   try {
     // the three answers are asked for together: the service works on them side by side
     const mace = state.me.role === "mace";
@@ -317,6 +318,14 @@ async function show(opts = {}) {
     $("main").dataset.drawn = $("main").dataset.filtered = String(Math.round(performance.now()));
   } catch (e) {
     status(e.message, true);
+  } finally {
+    if (state.asking === load) {
+      // the last view asked for is drawn (or failed): a node clicked meanwhile is expanded now
+      state.asking = null;
+      const later = state.expandAfter;
+      state.expandAfter = null;
+      if (later) expand(...later);
+    }
   }
 }
 
@@ -740,7 +749,20 @@ async function showGroups() {
 
 // Add a node (if it is not drawn) and its links to what is drawn, its new neighbours around it;
 // what is drawn but hidden for the filter is shown again (its links are in view: the answer's).
+// A node clicked while a view under another date window is on its way is expanded once that view
+// is drawn, from its links: those held now are the window's before, and would bring in links the
+// new window leaves out. (A type unticked meanwhile is taken from the boxes, below.)
+function windowAsked() {
+  const v = filters();
+  const d = state.vars || {};
+  return !v.error && (v.since !== d.since || v.until !== d.until || v.undated !== d.undated);
+}
+
 function expand(id, most = 80) {
+  if (state.asking && windowAsked()) {
+    state.expandAfter = [id, most];
+    return;
+  }
   const cy = state.cy;
   const n = state.byId && state.byId.get(id);
   if (!cy || !n) return;
