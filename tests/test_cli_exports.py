@@ -182,6 +182,72 @@ def test_an_export_for_a_reader_holds_nothing_they_may_not_see(loaded: Store, tm
         assert not WEST & set(g.nodes) and ("c-2", "l-1") not in {(s, t) for s, t in g.edges()}
 
 
+UNDER_C = "CHIS42 words"  # a relationship's property given only by a statement under C
+PIN_REASON = "per source 42"  # a writer's own words about a place
+
+
+def said_under_both(store: Store) -> None:
+    """c-1 seen at l-1 under P (with a property) and under C (with another); l-1 pinned with a reason."""
+    from contextgraph.ingest.gazetteer import pinned
+    from contextgraph.model import Assertion, Relationship
+
+    said = [Assertion("mace-east-2024-05-02", "2024-05-01", grading, "c-1", "l-1") for grading in ("1B P", "1B C")]
+    store.upsert(
+        [pinned(next(e for e in ENTITIES if e.id == "l-1"), 52.62, -1.06, PIN_REASON, "ana")],
+        [
+            Relationship("SEEN_AT", "c-1", "l-1", [said[0]], {"seen_by": "patrol"}),
+            Relationship("SEEN_AT", "c-1", "l-1", [said[1]], {"informant": UNDER_C}),
+        ],
+    )
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "graphml", "i2csv"])
+def test_an_export_gives_no_property_said_under_c_nor_a_writers_words_to_a_reader_cleared_for_p(
+    loaded: Store, tmp_path: Path, fmt: str
+) -> None:
+    said_under_both(loaded)
+
+    def text(name: str, *more: str) -> str:
+        export(loaded, tmp_path / name, fmt, "--locality", "East", "--recipient", "CSC East", *more)
+        return "\n".join(p.read_text(encoding="utf-8-sig") for p in (tmp_path / name).iterdir())
+
+    full = text("c", "--clearance", "C")
+    assert UNDER_C in full and PIN_REASON in full  # given to those who may read them
+    for shown in (text("p", "--clearance", "P"), text("i", "--clearance", "C", "--initials")):
+        assert PIN_REASON not in shown and "Carrow Park skate area" in shown
+    assert UNDER_C not in text("p2", "--clearance", "P")
+
+
+def test_a_merge_undone_leaves_no_property_said_under_c_with_a_relationship_under_p(
+    loaded: Store, tmp_path: Path
+) -> None:
+    said_under_both(loaded)  # c-1 seen at l-1 under both codes; c-4 seen there under P
+    loaded.merge("c-1", "c-4", user="ana", reason="the same boy")
+    loaded.split("c-1", "c-4", user="ana", reason="not the same boy")
+    export(loaded, tmp_path / "p", "jsonl", "--locality", "East", "--clearance", "P", "--recipient", "CSC East")
+    lines = [json.loads(x) for x in (tmp_path / "p" / "relationships.jsonl").read_text().splitlines()]
+    assert any(x["source"] == "c-4" and x["target"] == "l-1" for x in lines)
+    assert UNDER_C not in json.dumps(lines)
+    export(loaded, tmp_path / "c", "jsonl", "--locality", "East", "--clearance", "C", "--recipient", "CSC East")
+    assert UNDER_C in (tmp_path / "c" / "relationships.jsonl").read_text()
+
+
+def test_an_export_names_no_record_of_another_locality_merged_into_one_of_its_own(
+    loaded: Store, tmp_path: Path
+) -> None:
+    """A West record merged into an East one: East's export gives its links under the East id (the
+    West id, which it does not hold, named nowhere), and is imported again as it reads."""
+    loaded.upsert([], [rel("SEEN_AT", "c-3", "l-1", ref="log-west-2024-06-01", day="2024-06-01")])
+    loaded.merge("c-1", "c-3", user="ana", reason="the same boy")
+    export(loaded, tmp_path / "e", "jsonl", "--locality", "East", "--clearance", "C", "--recipient", "CSC East")
+    text = "\n".join(p.read_text() for p in (tmp_path / "e").iterdir())
+    assert not re.search(r"(?<![\w-])c-3(?![\w-])", text)
+    lines = [json.loads(x) for x in (tmp_path / "e" / "relationships.jsonl").read_text().splitlines()]
+    assert [(x["source"], x["target"]) for x in lines if x["source_ref"] == "log-west-2024-06-01"] == [("c-1", "l-1")]
+    again = cg("import", str(tmp_path / "e"), "--store", f"sqlite:///{tmp_path / 'again.db'}")
+    assert again.returncode == 0, again.stderr
+
+
 def test_each_export_is_logged_as_a_disclosure_to_its_recipient(
     loaded: Store, tmp_path: Path, _audit_log: Path
 ) -> None:

@@ -24,7 +24,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Final, NamedTuple
+from typing import NamedTuple
 
 from ..errors import BadInput
 from ..model import Entity
@@ -323,11 +323,6 @@ def unlocated(store: Store, flt: Filter) -> list[Entity]:
         out = [e for e in out if e.id not in gone]
     out.sort(key=lambda e: (e.locality or "", e.name, e.id))
     return out
-
-
-WRITERS_WORDS: Final = frozenset({"pin_reason"})
-"""Properties that hold a writer's own words: shown only to readers cleared for C who see names
-in full, since nothing stops a writer from putting there what others may not read."""
 
 
 def pinned(e: Entity, lat: float, lon: float, reason: str, user: str) -> Entity:

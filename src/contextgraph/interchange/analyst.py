@@ -113,7 +113,13 @@ def view(
     found = store.get_many(p.ids)
     if flt is not None and flt.public_only:
         found = under_p(found)
-    entities = {i: (e.pseudonymised() if e.kind in initials else e) for i in p.ids if (e := found.get(i)) is not None}
+    # a pin's reason is its writer's words: only for readers cleared for C who see names in full
+    withhold = (flt is not None and flt.public_only) or bool(initials)
+    entities = {
+        i: e.pseudonymised() if e.kind in initials else e.without_writers_words() if withhold else e
+        for i in p.ids
+        if (e := found.get(i)) is not None
+    }
     rels = []
     ends: set[str] = set()
     for r in store.iter_relationships():

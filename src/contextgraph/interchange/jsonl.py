@@ -482,12 +482,28 @@ def export_lines(
     and judgements between entities it keeps. An entity of a kind in ``initials`` is
     pseudonymised (:meth:`~contextgraph.model.Entity.pseudonymised`).
     """
+    # a writer's own words (a judgement's reason, a pin's), which may rest on what was said under
+    # C: only for readers cleared for C who see names in full
+    withhold = flt is not None and (flt.public_only or bool(initials))
     kept: set[str] = set()
     for e in store.iter_entities():
         told = e if flt is None else flt.shown(e)
         if told is not None:
             kept.add(e.id)
-            yield ENTITIES_FILE, (told.pseudonymised() if e.kind in initials else told).to_json()
+            told = told.pseudonymised() if e.kind in initials else told.without_writers_words() if withhold else told
+            yield ENTITIES_FILE, told.to_json()
+    into: dict[str, str] = {}
+
+    def exported(x: str) -> str:
+        """The id a line gives an end: the one its source used, or, for a record merged into one
+        the export holds that it does not hold itself (another locality's), that one's: a line
+        names no record the export leaves out, and is imported again as it reads."""
+        if x in kept:
+            return x
+        if x not in into:
+            into[x] = store.read(lambda tx: tx.merged_into([x])).get(x, x)
+        return into[x]
+
     for r in store.iter_relationships():
         if flt is not None:
             if r.source not in kept or r.target not in kept:
@@ -497,10 +513,9 @@ def export_lines(
                 continue
             r = seen
         for line in relationship_lines(r):
-            yield RELATIONSHIPS_FILE, line
-    # a judgement's reason is its writer's words, which may rest on what was said under C: only
-    # for readers cleared for C who see names in full
-    withhold = flt is not None and (flt.public_only or bool(initials))
+            line["source"], line["target"] = one, other = exported(line["source"]), exported(line["target"])
+            if one != other:  # else between a record and one merged into it, one entity as the export gives it
+                yield RELATIONSHIPS_FILE, line
     for j in store.judgements():
         if flt is None or (j.a in kept and j.b in kept):
             yield JUDGEMENTS_FILE, (replace(j, reason=WITHHELD_REASON) if withhold and j.reason else j).to_line()

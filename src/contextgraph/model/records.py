@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from typing import Any, NamedTuple
+from typing import Any, Final, NamedTuple
 
 from .grading import strongest_grading
 from .vocabulary import REL_TYPES
@@ -115,6 +115,10 @@ class Assertion(NamedTuple):
         }
 
 
+WRITERS_WORDS: Final = frozenset({"pin_reason"})
+"""Properties that hold a writer's own words: shown only to readers cleared for C who see names
+in full, since nothing stops a writer from putting there what others may not read."""
+
 WITHHELD = "(withheld)"
 """The name a reader cleared for P only is shown for an entity whose name they may not read."""
 
@@ -175,6 +179,18 @@ class Entity:
         ('K.B.', [], None, [])
         """
         return replace(self, name=initials(self.name), aliases=[], dob=None, properties={}, sources=[], open=None)
+
+    def without_writers_words(self) -> Entity:
+        """A copy without the properties that hold a writer's own words (:data:`WRITERS_WORDS`),
+        for a reader not cleared for C or shown initials.
+
+        >>> e = Entity("l-1", "location", "Flat 2", properties={"pin_reason": "per source", "kind": "flat"})
+        >>> e.without_writers_words().properties
+        {'kind': 'flat'}
+        """
+        if not WRITERS_WORDS.intersection(self.properties):
+            return self
+        return replace(self, properties={k: v for k, v in self.properties.items() if k not in WRITERS_WORDS})
 
     def cleared_for_p(self) -> Entity | None:
         """What statements under handling code P say of it: the whole record when none said more

@@ -69,18 +69,24 @@ class Filter:
     def visible_facts(self, r: Relationship) -> Relationship | None:
         """``r`` with only the assertions of the handling codes allowed; None if none is left.
 
+        A relationship keeps one set of properties for all its statements, which cannot tell which
+        statement gave which: for a reader without C, a relationship that any statement under C
+        asserted is given without them (withheld, as a name said only under C is).
+
         >>> from contextgraph.model import Assertion
         >>> r = Relationship("SEEN_AT", "c-1", "l-1", [Assertion("n1", None, "1B C", "c-1", "l-1"),
-        ...                                            Assertion("n2", None, None, "c-1", "l-1")])
-        >>> [a.source_ref for a in Filter.of(handling=["P"]).visible_facts(r).assertions]
-        ['n2']
+        ...                                            Assertion("n2", None, None, "c-1", "l-1")],
+        ...                  {"informant": "said under C"})
+        >>> seen = Filter.of(handling=["P"]).visible_facts(r)
+        >>> [a.source_ref for a in seen.assertions], seen.properties
+        (['n2'], {})
         """
         if self.handling is None or "C" in self.handling:
             return r
         kept = [a for a in r.assertions if not (a.grading and Grading.parse(a.grading).conditional)]
         if not kept:
             return None
-        return r if len(kept) == len(r.assertions) else Relationship(r.type, r.source, r.target, kept, r.properties)
+        return r if len(kept) == len(r.assertions) else Relationship(r.type, r.source, r.target, kept, {})
 
     def node_ok(self, kind: str, locality: str | None, handling: Sequence[str] = ()) -> bool:
         """Whether an entity passes: its kind, its locality (services pass always) and, for a

@@ -7,7 +7,7 @@ import hashlib
 import uuid
 from typing import TYPE_CHECKING
 
-from ..model import KINDS, Relationship, canonical_pair
+from ..model import KINDS, Relationship, canonical_pair, handling_code
 from .codec import new_record
 from .errors import NotFound, StoreError
 from .merge import merge_relationship
@@ -66,10 +66,15 @@ def rekey(tx: Txn, rels: list[Relationship]) -> None:
     canon = tx.merged_into(ids)
     regrouped: dict[Key, Relationship] = {}
     for r in rels:
+        # properties that statements under both codes gave go only where a statement under C goes:
+        # which statement gave them cannot be told, and a relationship left with statements under P
+        # alone is read whole by readers without C
+        under_c = any(handling_code(a.grading) == "C" for a in r.assertions)
         for asr in r.assertions:
             s, t = canonical_pair(r.type, canon.get(asr.subject, asr.subject), canon.get(asr.object, asr.object))
             key = (r.type, s, t)
-            regrouped[key] = merge_relationship(regrouped.get(key), Relationship(r.type, s, t, [asr], r.properties))
+            props = r.properties if not under_c or handling_code(asr.grading) == "C" else {}
+            regrouped[key] = merge_relationship(regrouped.get(key), Relationship(r.type, s, t, [asr], props))
     old_keys = {r.key for r in rels}
     tx.delete_relationships(sorted(old_keys))
     existing = tx.relationships(k for k in regrouped if k not in old_keys)

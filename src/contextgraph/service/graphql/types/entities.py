@@ -11,7 +11,6 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from ....ingest.gazetteer import WRITERS_WORDS
 from ....model import KINDS, REL_TYPES, SERVICES, WITHHELD, Entity, Relationship, initials
 from ....store import Filter, Subgraph
 from ....store.types import Fact
@@ -126,9 +125,9 @@ def entity_view(e: Entity, who: Principal) -> EntityView:
         e = e.cleared_for_p() or Entity(e.id, e.kind, WITHHELD, handling=["C"])
     if _hidden(e.kind, who):
         e = e.pseudonymised()
-    props = dict(e.properties)
     if who.clearance != "C" or who.by_initials:
-        props = {k: v for k, v in props.items() if k not in WRITERS_WORDS}
+        e = e.without_writers_words()
+    props = dict(e.properties)
     return EntityView(
         id=strawberry.ID(e.id),
         kind=ENTITY_KIND(e.kind),
