@@ -248,6 +248,11 @@ def test_how_two_people_are_linked(service: Service) -> None:
     (west,) = service.data(PATH_QUERY, admin, a="c-1", b="c-3")["paths"]
     assert west["length"] == 1 and west["steps"][0]["links"][0]["type"] == "MISSING_WITH"
     assert "maxLength must be" in service.error(PATH_QUERY, analyst, a="c-1", b="c-2", n=0)
+    # another locality's record merged into one of yours answers as an id that does not exist too
+    service.data('mutation { merge(a: "c-1", b: "c-3", reason: "the same boy") { id } }', admin)
+    assert service.data(PATH_QUERY, analyst, a="c-1", b="p-1")["paths"]
+    assert service.data(PATH_QUERY, analyst, a="c-3", b="p-1")["paths"] == []
+    assert service.data(PATH_QUERY, analyst, a="p-1", b="c-3")["paths"] == []
 
 
 def test_a_path_never_runs_through_a_service(service: Service) -> None:
@@ -336,13 +341,25 @@ def test_a_saved_view_names_only_what_its_saver_sees_and_shows_each_reader_only_
     state = {"focus": "c-1", "pinned": {"c-1": [1, 2], "l-1": [3, 4]}, "notes": {"c-1": words}}
     saved = service.data(SAVE, ana, n="For the group", l="East", s=state, sh=True)["saveView"]
     assert saved["state"] == state
-    views = """query($l: String!) { savedViews(locality: $l) { id state withheld } }"""
-    # another analyst cleared as the writer: everything; a chair (P only) and MACE: no notes
-    assert service.data(views, ann, l="East")["savedViews"] == [{"id": saved["id"], "state": state, "withheld": 0}]
+    views = """query($l: String!) { savedViews(locality: $l) { id name state withheld } }"""
+    # another analyst cleared as the writer: everything; a chair (P only) and MACE: no notes, nor
+    # the name, which is the writer's words too
+    mine = {"id": saved["id"], "name": "For the group", "state": state, "withheld": 0}
+    assert service.data(views, ann, l="East")["savedViews"] == [mine]
     for reader in (bob, mace):
         (got,) = service.data(views, reader, l="East")["savedViews"]
-        assert got["withheld"] == 1 and got["state"]["notes"] == {} and words not in json.dumps(got)
+        assert got["withheld"] == 2 and got["state"]["notes"] == {} and words not in json.dumps(got)
+        assert got["name"] == f"A view of East saved by ana on {saved['savedAt'][:10]} (its name withheld)"
         assert got["state"]["pinned"] == state["pinned"]
+    # one who saw more localities than the reader: the reader sees less, so neither name nor notes
+    wide = service.token("analyst", ("East", "West"), user="wil")
+    named = "Kyle and Tyler Marsh (West)"
+    other = service.data(SAVE, wide, n=named, l="East", s={"notes": {"c-1": "with Tyler in West"}}, sh=True)
+    shown = {v["id"]: v for v in service.data(views, ann, l="East")["savedViews"]}[other["saveView"]["id"]]
+    assert shown["withheld"] == 2 and "Tyler" not in json.dumps(shown)
+    assert {v["id"]: v for v in service.data(views, wide, l="East")["savedViews"]}[other["saveView"]["id"]][
+        "name"
+    ] == named
     # each reading is logged with what it showed, and only that
     logged = [json.loads(x) for x in _audit_log.read_text().splitlines()]
     reads = [r for r in logged if r["operation"] == "consultation" and "savedViews" in json.dumps(r)]

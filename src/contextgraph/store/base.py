@@ -33,6 +33,7 @@ from .types import (
     Key,
     Label,
     Named,
+    Reach,
     SavedView,
     Staged,
     Stats,
@@ -556,11 +557,11 @@ class Store(ABC):
         locality: str,
         state: dict[str, Any],
         shared: bool = False,
-        reach: tuple[str, str] | None = None,
+        reach: Reach | None = None,
     ) -> SavedView:
-        """Save a view of the page (a new record; the same name may be saved again); ``reach``: the
-        role and clearance of the one saving it."""
-        more = {"role": reach[0], "clearance": reach[1]} if reach else {}
+        """Save a view of the page (a new record; the same name may be saved again); ``reach``: what
+        the one saving it can see."""
+        more = reach.record() if reach else {}
         rec = new_record("view", name=name, user=user, locality=locality, state=state, shared=shared, **more)
         self.add_records([("views", rec)])
         return SavedView.from_record(rec)

@@ -245,6 +245,39 @@ class Judgement:
 
 
 @dataclass(frozen=True, slots=True)
+class Reach:
+    """What one who saved a view could see: their role, clearance and localities (None: every
+    locality, or not recorded, as for views saved before they were)."""
+
+    role: str
+    clearance: str
+    localities: tuple[str, ...] | None = None
+
+    def record(self) -> dict[str, Any]:
+        """The fields a view's record keeps of it."""
+        return {
+            "role": self.role,
+            "clearance": self.clearance,
+            "localities": None if self.localities is None else list(self.localities),
+        }
+
+    @classmethod
+    def of_record(cls, rec: dict[str, Any]) -> Reach | None:
+        """From a view's record; None when it holds no role and clearance.
+
+        >>> Reach.of_record({"role": "analyst", "clearance": "C", "localities": ["East"]})
+        Reach(role='analyst', clearance='C', localities=('East',))
+        >>> Reach.of_record({"role": "analyst", "clearance": "C"}).localities is None
+        True
+        """
+        if not rec.get("role") or not rec.get("clearance"):
+            return None
+        places = rec.get("localities")
+        held = tuple(map(str, places)) if isinstance(places, list) else None
+        return cls(str(rec["role"]), str(rec["clearance"]), held)
+
+
+@dataclass(frozen=True, slots=True)
 class SavedView:
     """A view of the mapping page saved by name for a meeting: its locality and ``state`` (the
     date window, types, undated facts, initials, the entity focused, pinned positions and notes on
@@ -264,9 +297,9 @@ class SavedView:
     at: str
     state: dict[str, Any]
     shared: bool = False
-    reach: tuple[str, str] | None = None
-    """What the one who saved it could see: their role and clearance (None: not recorded, as in
-    views saved before it was). Notes written on a view are shown only to readers who see as much."""
+    reach: Reach | None = None
+    """What the one who saved it could see (None: not recorded, as in views saved before it was).
+    Its name and the notes written on it are shown only to readers who see as much."""
 
     @property
     def day(self) -> str:
@@ -284,5 +317,5 @@ class SavedView:
             at=str(rec["at"]),
             state=dict(rec.get("state") or {}),
             shared=bool(rec.get("shared", False)),
-            reach=(str(rec["role"]), str(rec["clearance"])) if rec.get("role") and rec.get("clearance") else None,
+            reach=Reach.of_record(rec),
         )

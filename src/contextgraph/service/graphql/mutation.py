@@ -20,6 +20,7 @@ from ...model.tracked import Tracked
 from ...model.tracking import TrackingError
 from ...notes.parse import NoteError
 from ...store import Filter, StoreError
+from ...store.types import Reach
 from ..audit import AuditError
 from .context import Context, RequestError, note_checks, refused
 from .query import queued
@@ -316,7 +317,8 @@ class Mutation:
         try:
             ctx.log.ready()
             with ctx.acting({"graphql": "saveView", "locality": locality}):
-                reach = (ctx.who.role, ctx.who.clearance)
+                places = None if ctx.who.everywhere else tuple(ctx.who.localities)
+                reach = Reach(ctx.who.role, ctx.who.clearance, places)
                 v = ctx.store.save_view(name, ctx.who.user, locality, dict(state), shared, reach)
         except AuditError as exc:
             raise RequestError("the access log cannot be written; nothing was saved") from exc

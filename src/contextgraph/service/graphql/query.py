@@ -128,14 +128,13 @@ class Query:
         if not 1 <= max_length <= MAX_PATH:
             raise RequestError(f"maxLength must be 1 to {MAX_PATH}")
         flt = ctx.scope()
+        # each end as ``entity`` reads it: an id the reader may not see (another locality's record,
+        # merged into one of theirs or not) answers as one that does not exist
+        a, b = ctx.store.visible(str(source), flt), ctx.store.visible(str(target), flt)
+        if a is None or b is None:
+            return []
         p = ctx.analyses.derived(ctx.store, ("projection", flt), lambda: ctx.store.projection(flt))
-        found = shortest_paths(
-            p,
-            ctx.store.canonical_id(str(source)),
-            ctx.store.canonical_id(str(target)),
-            max_length,
-            min(cap(first), MAX_PATHS),
-        )
+        found = shortest_paths(p, a.id, b.id, max_length, min(cap(first), MAX_PATHS))
         return path_views(ctx, flt, found)
 
     @strawberry.field(

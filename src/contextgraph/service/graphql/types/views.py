@@ -9,7 +9,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from ....model import REL_TYPES, parse_date
-from ....store.types import SavedView
+from ....store.types import Reach, SavedView
 from ... import policy
 from ..context import Context, RequestError
 
@@ -28,8 +28,9 @@ class SavedViewType:
     shared: bool = strawberry.field(description="Whether the others of the locality may open it.")
     mine: bool
     withheld: int = strawberry.field(
-        description="How many of its pins, notes and focus are not shown to you: on entities you may not see, "
-        "or notes written by someone who sees more than you (their words may say what you may not read)."
+        description="How many of its pins, notes, focus and name are not shown to you: on entities you may not "
+        "see, or a name and notes written by someone who sees more than you (their words may say what you may "
+        "not read)."
     )
 
 
@@ -37,12 +38,15 @@ def saved_view(v: SavedView, ctx: Context, seen: set[str] | None = None) -> Save
     """``v`` as its reader may see it: of its focus, pins and notes, those on entities in ``seen``
     (every one when None: the reader saved it), and its notes only if the reader sees as much as
     the one who saved it."""
-    state, withheld = dict(v.state), 0
+    state, withheld, name = dict(v.state), 0, v.name
     if seen is not None:
         state, withheld = _as_read(v, ctx, seen)
+        if not _theirs_to_read(v, ctx):  # its name is its writer's words, as its notes are
+            name = f"A view of {v.locality} saved by {v.user} on {v.day} (its name withheld)"
+            withheld += 1
     return SavedViewType(
         id=strawberry.ID(v.id),
-        name=v.name,
+        name=name,
         user=v.user,
         locality=v.locality,
         saved_at=v.at,
@@ -58,7 +62,7 @@ def _as_read(v: SavedView, ctx: Context, seen: set[str]) -> tuple[dict[str, Any]
     if isinstance(state.get("focus"), str) and state["focus"] not in seen:
         del state["focus"]
         withheld += 1
-    notes_too = v.user == ctx.who.user or _sees_as_much(ctx, v.reach)
+    notes_too = _theirs_to_read(v, ctx)
     for key in ("pinned", "notes"):
         if isinstance(state.get(key), dict):
             kept = {k: x for k, x in state[key].items() if k in seen and (key == "pinned" or notes_too)}
@@ -67,15 +71,22 @@ def _as_read(v: SavedView, ctx: Context, seen: set[str]) -> tuple[dict[str, Any]
     return state, withheld
 
 
-def _sees_as_much(ctx: Context, reach: tuple[str, str] | None) -> bool:
-    """Whether the reader sees all that one of ``reach`` (role, clearance) saw: their handling
-    codes, children's names in full, every kind of link. Not recorded: as much as anyone."""
+def _theirs_to_read(v: SavedView, ctx: Context) -> bool:
+    """Whether the reader may read what the one who saved ``v`` wrote on it (its name, its notes):
+    they saved it, or they see as much."""
+    return v.user == ctx.who.user or _sees_as_much(ctx, v.reach)
+
+
+def _sees_as_much(ctx: Context, reach: Reach | None) -> bool:
+    """Whether the reader sees all that one of ``reach`` saw: their handling codes, children's
+    names in full, every kind of link, every locality of theirs. Not recorded: as much as anyone."""
     reader = policy.role(ctx.who.role)
-    role, clearance = reach if reach else ("", "C")
-    saver = policy.ROLES.get(role)
+    reach = reach or Reach("", "C")
+    saver = policy.ROLES.get(reach.role)
     names = reader.child_names == "full" or (saver is not None and saver.child_names == "initials")
     links = reader.hidden_links <= (saver.hidden_links if saver is not None else frozenset())
-    return (clearance == "P" or ctx.who.clearance == "C") and names and links
+    places = ctx.who.everywhere or (reach.localities is not None and set(reach.localities) <= set(ctx.who.localities))
+    return (reach.clearance == "P" or ctx.who.clearance == "C") and names and links and places
 
 
 def visible_views(ctx: Context, locality: str) -> list[SavedView]:
