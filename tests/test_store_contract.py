@@ -569,6 +569,21 @@ def test_a_home_touched_only_by_statements_under_c_stays_unknown_to_a_reader_who
     assert knows(mace) == (True, True, True)
 
 
+def test_a_link_out_to_an_entity_named_only_under_c_is_not_counted_for_readers_cleared_for_p(store: Store) -> None:
+    """A West child named only under C, linked by a statement under P to an East child: for readers
+    cleared for P in East the West child is not there at all, so nor is a link leaving East to them."""
+    store.upsert(
+        [
+            Entity("c-1", "child", "Kyle Benson", locality="East", handling=["P"]),
+            Entity("c-9", "child", "Secret Child", locality="West", handling=["C"]),
+            Entity("c-8", "child", "Open Child", locality="West", handling=["P"]),
+        ],
+        [rel("ASSOCIATES_WITH", "c-1", "c-9", ref="log-1"), rel("ASSOCIATES_WITH", "c-1", "c-8", ref="log-2")],
+    )
+    assert store.outside_links(["c-1"], Filter.of(localities=["East"], handling=["P"])) == {"c-1": 1}
+    assert store.outside_links(["c-1"], Filter.of(localities=["East"])) == {"c-1": 2}
+
+
 def test_a_locality_said_only_under_c_places_no_one_for_readers_cleared_for_p(store: Store) -> None:
     """A child known openly in East, whom a later statement under C places in West: for readers
     cleared for P the child stays in East — in the projection (and its locality), search, walks and

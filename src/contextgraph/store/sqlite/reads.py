@@ -93,9 +93,12 @@ def outside_links(store: SQLiteStore, ids: Sequence[str], flt: Filter) -> dict[s
     if flt.localities is None:
         return {}
     moved = placed_under_c(store) if flt.public_only else {}
+    only_c = set(store.conditional_entities()) if flt.public_only else set()  # not there for the reader at all
     with store._lock:
         ix = store._index()
         found = adjacent(ix, ix.nids(ids), flt, outside=True)
+        if only_c:
+            found = [x for x in found if ix.ids[x[2]] not in only_c]
         if moved:  # an end placed elsewhere under C is inside or out by where P statements place it
             away = {ix.nid_of[i] for i, (_, p) in moved.items() if i in ix.nid_of and p not in flt.localities}
             back = {ix.nid_of[i] for i, (_, p) in moved.items() if i in ix.nid_of and p in flt.localities}
