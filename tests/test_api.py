@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import logging
 import time
 from pathlib import Path
 
@@ -132,11 +133,14 @@ def test_network_keeps_to_localities_and_handling_codes(service: Service, _audit
 
 
 def test_errors_are_masked_unless_meant_for_the_user(
-    service: Service, store: Store, monkeypatch: pytest.MonkeyPatch
+    service: Service, store: Store, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.ERROR, logger="strawberry.execution")
     token = service.token()
     shown = service.post('{ network(centre: "c-1", depth: 5) { nodes { id } } }', token)[1]
     assert shown["errors"][0]["message"] == "depth must be 1, 2 or 3"
+    assert service.post('{ entity(id: "c-3") { nosuch } }', token)[1]["errors"]
+    assert not caplog.records  # the user's to put right: not logged as the service's fault
 
     def broken(*_: object, **__: object) -> None:
         raise RuntimeError("secret: c-3 Tyler Marsh at 14 Mill Road")
@@ -144,6 +148,7 @@ def test_errors_are_masked_unless_meant_for_the_user(
     monkeypatch.setattr(type(store), "search", broken)  # the service opened its own store of this kind
     masked = service.post('{ search(text: "kyle") { id } }', token)[1]
     assert masked["errors"][0]["message"] == "Unexpected error." and "secret" not in json.dumps(masked)
+    assert [r for r in caplog.records if "secret" in r.getMessage()]  # a defect is logged for whoever runs it
     deep = "{ me { " + "user " * 1 + "} }"
     assert service.post(deep, token)[0] == 200
     too_many = "{ " + " ".join(f"a{i}: me {{ user }}" for i in range(20)) + " }"

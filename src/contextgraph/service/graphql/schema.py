@@ -64,6 +64,14 @@ class ThreadedSchema(strawberry.Schema):
     resolver reads the store synchronously, so that one query computing never holds up the
     service's event loop, and other requests (``/healthz`` among them) are answered meanwhile."""
 
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        """Only defects are logged, with their traceback: an error the user is told of (a query that
+        is not valid or asks too much, a :class:`RequestError`) is theirs to put right, and its
+        words (an id someone tried) are not the service's to keep."""
+        defects = [e for e in errors if _mask(e)]
+        if defects:
+            super().process_errors(defects, execution_context)
+
     async def execute(
         self,
         query: str | None,
