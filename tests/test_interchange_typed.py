@@ -183,3 +183,20 @@ def test_a_name_or_aliases_beyond_the_limits_are_refused_by_both_readers() -> No
             entity_from_json(line)
     ok = {**base, "aliases": [f"K{i}" for i in range(MAX_ALIASES)]}
     assert entity(json.dumps(ok).encode()) == entity_from_json(ok)
+
+
+def test_a_key_given_twice_is_told_in_the_same_words_by_an_import_and_a_request() -> None:
+    """The words are made in one place (json_keys.given_twice), for an import's line and a request."""
+    from contextgraph.json_keys import RepeatedKey, given_twice
+    from contextgraph.limits import loads
+
+    raw = b'{"id": "c-1", "id": "c-2"}'
+    got = checked_line(raw, Path("x.jsonl"), 3, 10)
+    assert isinstance(got, InputError) and str(got) == f"x.jsonl:3: {given_twice('id')}"
+    with pytest.raises(RepeatedKey) as told:
+        loads(raw, 10)
+    assert (
+        str(told.value)
+        == given_twice("id")
+        == "field 'id' is given twice (which of its values is meant cannot be told)"
+    )

@@ -33,6 +33,15 @@ def key_count(value: Any) -> int:
     return 0
 
 
+def given_twice(key: str) -> str:
+    """The words for a key named twice, the same wherever input is read.
+
+    >>> given_twice("id")
+    "field 'id' is given twice (which of its values is meant cannot be told)"
+    """
+    return f"field {key!r} is given twice (which of its values is meant cannot be told)"
+
+
 class _Twice(Exception):
     pass
 

@@ -27,7 +27,7 @@ import orjson
 
 from . import settings
 from .errors import BadInput
-from .json_keys import RepeatedKey, repeated_key
+from .json_keys import RepeatedKey, given_twice, repeated_key
 
 
 class LimitError(BadInput):
@@ -143,7 +143,7 @@ def loads(raw: bytes | str, most: int) -> Any:
     value = orjson.loads(raw)
     twice = repeated_key(raw, value)
     if twice is not None:
-        raise RepeatedKey(f"field {twice!r} is given twice (which of its values is meant cannot be told)")
+        raise RepeatedKey(given_twice(twice))
     return value
 
 

@@ -11,7 +11,7 @@ from typing import IO, Any, TypeVar
 import orjson
 
 from ..errors import BadInput
-from ..json_keys import repeated_key
+from ..json_keys import given_twice, repeated_key
 from ..limits import SETTINGS, LimitError, Limits, deeper_than
 from ..model import KINDS, REL_TYPES, Entity, Relationship
 from . import typed
@@ -73,7 +73,7 @@ def checked_line(raw: bytes, path: Path, n: int, most: int) -> Any:
         return InputError([f"{path}:{n}: {msg}"])
     twice = repeated_key(raw, value)
     if twice is not None:
-        return InputError([f"{path}:{n}: field {twice!r} is given twice (which of its values is meant cannot be told)"])
+        return InputError([f"{path}:{n}: {given_twice(twice)}"])
     return value
 
 
