@@ -207,3 +207,35 @@ def test_a_writer_cleared_for_p_writes_nothing_under_c_and_sees_what_they_write(
     line = json.dumps({"type": "SEEN_AT", "source": "c-2", "target": "l-1", "grading": "1B C"}) + "\n"
     status, _, body = service.call("POST", "/import", p_ana, zipped({"relationships.jsonl": line}), "application/zip")
     assert status == 422 and "cleared for P only" in body.decode() and "SEEN_AT c-2 -> l-1" in body.decode()
+
+
+def test_a_control_character_in_a_name_or_id_is_refused_and_nothing_is_written(
+    service: Service, _audit_log: Path
+) -> None:
+    """A name, an alias, an id or a saved view's name holding a control character (which could
+    clear a terminal or hide a link where it is shown) is refused naming the field, as an import
+    refuses it; a tracking record's free text may hold tabs and line breaks, and no other."""
+    ana = service.token("analyst")
+    written = len(log_of(_audit_log))
+    new = {"id": "c-9", "kind": "CHILD", "name": "Ruby Lane", "locality": "East"}
+    told = "holds a control character (\\x1b)"
+    assert f"field 'name': {told}" in service.error(ENTITY, ana, e={**new, "name": "Ruby\x1b[2J Lane"})
+    assert f"field 'aliases': {told}" in service.error(ENTITY, ana, e={**new, "aliases": ["RL\x1b"]})
+    assert "field 'id': holds a control character (\\x85)" in service.error(ENTITY, ana, e={**new, "id": "c\x859"})
+    link = {"type": "SEEN_AT", "source": "c-2", "target": "l-1", "sourceRef": "log\x1b"}
+    assert f"field 'source_ref': {told}" in service.error(LINK, ana, l=link)
+    records = "mutation($r: [JSON!]!) { recordTracking(records: $r) { id } }"
+    episode = {"id": "me-x", "record": "missing_episode", "subject": "c-2", "date": "2025-01-02", "source": "s"}
+    assert "records[0]: field 'source': holds a control character (\\x07)" in service.error(
+        records, ana, r=[{**episode, "source": "s\x07"}]
+    )
+    assert "field 'push_pull': holds a control character (\\x0d)" in service.error(
+        records, ana, r=[{**episode, "push_pull": "seen\r\nat 10:30"}]
+    )
+    save = "mutation($n: String!, $l: String!, $s: JSON!) { saveView(name: $n, locality: $l, state: $s) { id } }"
+    assert f"name: {told}" in service.error(save, ana, n="March\x1b[8m", l="East", s={})
+    assert [r for r in log_of(_audit_log)[written:] if r["operation"] != "consultation"] == []
+    assert service.data('{ entity(id: "east:c-9") { id } }', ana)["entity"] is None
+    # free text keeps its tabs and line breaks
+    got = service.data(records, ana, r=[{**episode, "push_pull": "seen\tat\n10:30"}])
+    assert got["recordTracking"] == [{"id": "east:me-x"}]

@@ -13,6 +13,7 @@ import pytest
 
 from contextgraph.interchange import InputError, read_folder
 from contextgraph.interchange.synth import generate
+from contextgraph.model import Entity
 from contextgraph.model.tracked import Tracked
 from contextgraph.store import Store, open_store
 
@@ -118,6 +119,17 @@ def test_one_bad_line_among_thousands_writes_nothing_and_names_the_line(store: S
             "relationships.jsonl",
             '{"type": "ASSOCIATES_WITH", "source": "c-0", "target": "c-0b", "source": "c-0b", "date": "10:30"}',
             "relationships.jsonl:2: field 'source' is given twice",
+        ),
+        # a control character in a name or an id: refused, and shown as an escape
+        (
+            "entities.jsonl",
+            '{"id": "c-1", "kind": "child", "name": "Kyle\\u001b[2J Benson"}',
+            "entities.jsonl:2: field 'name': holds a control character (\\x1b)",
+        ),
+        (
+            "relationships.jsonl",
+            '{"type": "ASSOCIATES_WITH", "source": "c-0", "target": "c-0b\x85"}',
+            "relationships.jsonl:2: field 'target': holds a control character (\\x85)",
         ),
     ],
 )
@@ -310,12 +322,20 @@ def test_a_store_that_cannot_be_opened_leaves_no_access_log(tmp_path: Path) -> N
 
 def test_what_the_command_line_shows_is_shown_as_it_is(tmp_path: Path) -> None:
     """A name is printed as it was given: not read as markup (``[red]``) nor as an emoji code
-    (``:100:``); a control character in it is printed as an escape, so that it cannot steer the
-    terminal (clear it, or hide a link in it)."""
+    (``:100:``); a control character in it (which an import now refuses, but a store written
+    before may hold) is printed as an escape, so that it cannot steer the terminal (clear it, or
+    hide a link in it)."""
     name = "Kyle [red]Benson[/red] :100: \x1b[2J\x1b]8;;http://x\x07"
     (tmp_path / "entities.jsonl").write_text(json.dumps({"id": "c-1", "kind": "child", "name": name}) + "\n")
     db = f"sqlite:///{tmp_path / 't.db'}"
-    assert cg("import", str(tmp_path), "--store", db).returncode == 0
+    refused = cg("import", str(tmp_path), "--store", db)
+    assert refused.returncode == 1 and "field 'name': holds a control character (\\x1b)" in refused.stderr
+    assert "\x1b" not in refused.stderr
+    s = open_store(db)
+    try:
+        s.upsert([Entity("c-1", "child", name)], [])
+    finally:
+        s.close()
     found = cg("search", "Kyle Benson", "--purpose", "test", "--store", db)
     assert found.returncode == 0 and "Kyle [red]Benson[/red] :100: \\x1b[2J\\x1b]8;;http://x\\x07" in found.stdout
     assert "\x1b" not in found.stdout and "\x07" not in found.stdout

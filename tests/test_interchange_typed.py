@@ -19,6 +19,8 @@ from contextgraph.model import KINDS, REL_TYPES, SERVICES
 texts = st.sampled_from(
     ["", " ", "c-1", " c-1 ", "l-1", "Kyle Benson", " KB ", "YJS", "x\ty", "é", "10:30", "a:"]
 ) | st.text(max_size=6)
+# control characters: escaped in JSON (\u001b, \n), or written as themselves (DEL, C1)
+texts |= st.sampled_from(["Kyle\x1b[2J", "KB\n", "\x00", "c-1\x7f", "l\x85", "\x9f", "£5", "a\\b"])
 dates = st.sampled_from(["2024-03-02", "2024-02-30", "02/03/2024", "", "2024-3-2"]) | st.none()
 gradings = st.sampled_from(["1B P", "1bp", " 2c c ", "A1", "B24", "9Z", "", "3E C"]) | st.none()
 scalars = st.none() | st.booleans() | st.integers(-200, 200) | st.floats(-200, 200, allow_nan=False) | texts
@@ -200,3 +202,50 @@ def test_a_key_given_twice_is_told_in_the_same_words_by_an_import_and_a_request(
         == given_twice("id")
         == "field 'id' is given twice (which of its values is meant cannot be told)"
     )
+
+
+CONTROLS = ["\x1b", "\x00", "\n", "\t", "\r", "\x7f", "\x85", "\x9f"]
+ENTITY = {"id": "c-1", "kind": "child", "name": "Kyle Benson", "aliases": ["KB"], "locality": "Hillcrest",
+          "sources": ["note-1"], "source_ref": "note-2"}  # fmt: skip
+LINK = {"type": "SEEN_AT", "source": "c-1", "target": "l-1", "source_ref": "note-2"}
+
+
+def _with(line: dict[str, Any], field: str, char: str) -> dict[str, Any]:
+    value = line[field]
+    return {**line, field: [value[0] + char + "x"] if isinstance(value, list) else value + char + "x"}
+
+
+@pytest.mark.parametrize("char", CONTROLS)
+@pytest.mark.parametrize("field", ["id", "name", "aliases", "locality", "sources", "source_ref"])
+def test_an_entity_holding_a_control_character_is_refused_naming_the_field(
+    tmp_path: Path, field: str, char: str
+) -> None:
+    """An id, a name, an alias, a locality or a source holds no control character (one could clear
+    a terminal or hide a link when the name is shown): both readers refuse it, and the import names
+    the file, line and field, and the character as an escape."""
+    line = _with(ENTITY, field, char)
+    raw = json.dumps(line, ensure_ascii=False).encode()
+    assert typed.entity(raw) is None, raw
+    assert typed.entity(json.dumps(ENTITY, ensure_ascii=False).encode()) is not None
+    (tmp_path / "entities.jsonl").write_bytes(b'{"id": "c-0", "kind": "child", "name": "A"}\n' + raw + b"\n")
+    with pytest.raises(InputError) as told:
+        read_folder(tmp_path)
+    want = f"entities.jsonl:2: field '{field}': holds a control character (\\x{ord(char):02x})"
+    assert want in str(told.value), str(told.value)
+
+
+@pytest.mark.parametrize("char", CONTROLS)
+@pytest.mark.parametrize("field", ["source", "target", "source_ref"])
+def test_a_relationship_holding_a_control_character_is_refused_naming_the_field(
+    tmp_path: Path, field: str, char: str
+) -> None:
+    line = _with(LINK, field, char)
+    raw = json.dumps(line, ensure_ascii=False).encode()
+    decoded = typed.decoded_line(raw)  # what a second process reads: declined by plain(), read again
+    assert typed.relationship(raw) is None and (decoded is None or typed.plain(decoded) is None), raw
+    assert typed.relationship(json.dumps(LINK).encode()) is not None
+    (tmp_path / "relationships.jsonl").write_bytes(raw + b"\n")
+    with pytest.raises(InputError) as told:
+        read_folder(tmp_path)
+    want = f"relationships.jsonl:1: field '{field}': holds a control character (\\x{ord(char):02x})"
+    assert want in str(told.value), str(told.value)

@@ -12,6 +12,7 @@ from typing import Any
 import orjson
 import pytest
 
+from contextgraph.interchange import read_folder
 from contextgraph.interchange.lines import InputError, checked_line
 from contextgraph.interchange.synth import generate
 from contextgraph.interchange.typed_tracking import tracking
@@ -64,6 +65,18 @@ CHANGES: list[tuple[str, Any]] = [
     ("record", "parade"),
     ("out_of_area", "yes"),
     ("found_at", ["l-1"]),
+    # control characters: none in an id, a code or a name; tabs and line breaks only in free text
+    ("source", "form\x1b[2J"),
+    ("recorded_by", "ana\n"),
+    ("id", "r\x7f1"),
+    ("locality", "East\x85"),
+    ("subject", "c\x00-1"),
+    ("push_pull", "with Tom\tHill\nafter school"),
+    ("push_pull", "seen\r\nat 10:30"),
+    ("push_pull", "a\x9fb"),
+    ("reported_by", "carer\x1b]8;;x\x07"),
+    ("interview_by", "YJS\tteam"),
+    ("with_children", ["c\x1b"]),
 ]
 
 
@@ -93,3 +106,46 @@ def test_a_line_naming_a_field_twice_is_left_to_the_checked_reader(lines: list[d
         assert tracking(raw) is None, raw
         got = checked_line(raw, Path("tracking.jsonl"), 4, 10)
         assert isinstance(got, InputError) and f"field '{key}' is given twice" in str(got)
+
+
+EPISODE = {
+    "id": "m1",
+    "record": "missing_episode",
+    "subject": "c-1",
+    "date": "2025-01-02",
+    "source": "form-9",
+    "recorded_by": "ana",
+    "locality": "Hillcrest",
+    "push_pull": "with Tom Hill",
+    "interview_by": "YJS",
+    "with_children": ["c-2"],
+}
+
+
+@pytest.mark.parametrize("char", ["\x1b", "\x00", "\n", "\t", "\r", "\x7f", "\x85"])
+@pytest.mark.parametrize(
+    "field", ["id", "subject", "source", "recorded_by", "locality", "interview_by", "with_children", "push_pull"]
+)
+def test_a_control_character_is_refused_by_both_readers_naming_the_field(tmp_path: Path, field: str, char: str) -> None:
+    """No control character in an id, an entity, a code or a short text naming an agency; free
+    text (push_pull) may hold tabs and line breaks, read alike by both readers, and no other."""
+    value = EPISODE[field]
+    line = {**EPISODE, field: [value[0] + char] if isinstance(value, list) else value + char + "x"}
+    for raw in (json.dumps(line).encode(), json.dumps(line, ensure_ascii=False).encode()):
+        got = tracking(raw)
+        if field == "push_pull" and char in "\t\n":
+            assert got is not None and got == Tracked.from_json(line), raw
+            continue
+        assert got is None, raw
+        with pytest.raises(TrackingError, match=rf"^tracking.jsonl:3: field '{field}': holds a control character"):
+            Tracked.from_json(line, "tracking.jsonl:3")
+    if field == "push_pull" and char in "\t\n":
+        return
+    # an import names the file, line and field, and writes nothing
+    (tmp_path / "entities.jsonl").write_text(
+        '{"id": "c-1", "kind": "child", "name": "A"}\n{"id": "c-2", "kind": "child", "name": "B"}\n'
+    )
+    (tmp_path / "tracking.jsonl").write_text(json.dumps(line) + "\n")
+    with pytest.raises(InputError) as told:
+        read_folder(tmp_path)
+    assert f"tracking.jsonl:1: field '{field}': holds a control character (\\x{ord(char):02x})" in str(told.value)

@@ -1,8 +1,11 @@
-"""Quoted data made safe to show: control characters written as escapes."""
+"""Quoted data made safe to show: control characters written as escapes; and text refused where
+it holds control characters that it has no place for."""
 
 from __future__ import annotations
 
 import re
+
+from .errors import BadInput, ContextGraphError
 
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _CONTROLS_AND_BREAKS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -19,3 +22,46 @@ def shown(text: str, one_line: bool = False) -> str:
     """
     pattern = _CONTROLS_AND_BREAKS if one_line else _CONTROLS
     return pattern.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+class ControlCharacter(BadInput):
+    """Text holding a control character where it has no place."""
+
+
+def control_character(text: str, free: bool = False) -> str | None:
+    """The first control character of ``text`` (U+0000-U+001F, U+007F, U+0080-U+009F), written as
+    an escape, or None when it holds none. An id, a name, an alias, a locality or a code has no
+    place for any; free text (``free``: a note's words) may hold tabs and line breaks (``\\t``,
+    ``\\n``), and no other.
+
+    >>> control_character("Kyle Benson"), control_character("Kyle\\x1b[2J"), control_character("a\\u0085")
+    (None, '\\\\x1b', '\\\\x85')
+    >>> control_character("seen\\tat\\n10:30"), control_character("seen\\tat", free=True)
+    ('\\\\x09', None)
+    >>> control_character("line\\r\\n", free=True)
+    '\\\\x0d'
+    """
+    if text.isprintable():  # most text: nothing more to look at
+        return None
+    found = (_CONTROLS if free else _CONTROLS_AND_BREAKS).search(text)
+    return None if found is None else f"\\x{ord(found.group()):02x}"
+
+
+def plain(text: str, what: str, free: bool = False, error: type[ContextGraphError] = ControlCharacter) -> str:
+    """``text`` when it holds no control character it has no place for (see
+    :func:`control_character`); else ``error``, naming ``what`` (a field) and the character. The one
+    check of every way in: an import's lines, the service's writes and the command line's options.
+
+    >>> plain("Kyle\\x1b[2J", "field 'name'")
+    Traceback (most recent call last):
+    ...
+    contextgraph.quoted.ControlCharacter: field 'name': holds a control character (\\x1b): an id, name ...
+    >>> plain("seen at\\n10:30", "field 'note'", free=True)
+    'seen at\\n10:30'
+    """
+    found = control_character(text, free)
+    if found is None:
+        return text
+    if free:
+        raise error(f"{what}: holds a control character ({found}): free text may hold tabs and line breaks, no other")
+    raise error(f"{what}: holds a control character ({found}): an id, name or code may hold none")

@@ -29,6 +29,7 @@ from ..model import (
     parse_date,
 )
 from ..model.tracked import Tracked
+from ..quoted import plain
 from ..store.staged import StagedRelationships, StagedTracking
 from ..store.types import Judgement
 from . import staged_links, tracking_lines, typed
@@ -101,14 +102,14 @@ def _opt_str(d: dict[str, Any], key: str) -> str | None:
         return None
     if not isinstance(v, str):
         raise ValueError(f"field '{key}' must be a string or null, not {type(v).__name__}")
-    return v
+    return plain(v, f"field {key!r}")
 
 
 def _req_str(d: dict[str, Any], key: str) -> str:
     v = d.get(key)
     if not isinstance(v, str) or not v.strip():
         raise ValueError(f"field '{key}' is required and must be a non-empty string")
-    return v.strip()
+    return plain(v, f"field {key!r}").strip()
 
 
 def _coordinate(d: dict[str, Any], key: str, limit: float) -> float | None:
@@ -143,6 +144,8 @@ def entity_from_json(d: Any) -> Entity:
     if len(aliases) > typed.MAX_ALIASES or any(len(a) > typed.MAX_NAME_CHARS for a in aliases):
         most = f"at most {typed.MAX_ALIASES}, each at most {typed.MAX_NAME_CHARS} characters"
         raise ValueError(f"field 'aliases': {most}")
+    for a in aliases:
+        plain(a, "field 'aliases'")
     props = d.get("properties") or {}
     if not isinstance(props, dict):
         raise ValueError("field 'properties' must be an object")
@@ -153,6 +156,8 @@ def entity_from_json(d: Any) -> Entity:
     sources = d.get("sources") or []
     if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
         raise ValueError("field 'sources' must be a list of strings")
+    for s in sources:
+        plain(s, "field 'sources'")
     ref = _opt_str(d, "source_ref")
     if ref and ref not in sources:
         sources = [*sources, ref]
@@ -237,12 +242,15 @@ def relationship_from_json(d: Any) -> Relationship:
     if type(source) is not str or type(target) is not str or not source.strip() or not target.strip():
         _req_str(d, "source")
         _req_str(d, "target")
-    source, target = source.strip(), target.strip()  # type: ignore[union-attr]
+    source = plain(source, "field 'source'").strip()  # type: ignore[arg-type]
+    target = plain(target, "field 'target'").strip()  # type: ignore[arg-type]
     if source == target:
         raise ValueError("a relationship cannot join an entity to itself")
     ref = d.get("source_ref")
     if ref is not None and type(ref) is not str:
         raise ValueError("field 'source_ref' must be a string or null")
+    if ref is not None:
+        plain(ref, "field 'source_ref'")
     g = d.get("grading")
     try:
         grading = normalise_grading(g) if g is None or type(g) is str else _opt_str(d, "grading")

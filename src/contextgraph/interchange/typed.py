@@ -30,6 +30,7 @@ from ..model import (
     normalise_grading,
     parse_date,
 )
+from ..quoted import control_character
 
 MAX_NAME_CHARS = 300
 """The longest name or alias of an entity, in characters."""
@@ -156,6 +157,30 @@ def _fits(props: dict[str, Property] | dict[str, Scalar] | Unset | None) -> bool
     return not props or all(type(v) is not int or -(2**63) <= v < 2**64 for v in props.values())
 
 
+def may_hold_controls(raw: bytes) -> bool:
+    """Whether a line of JSON may hold a control character: written as an escape (``\\u001b``,
+    ``\\n``), or as itself (DEL, or a C1 control, which is not ASCII; JSON has no place for the
+    others written as themselves). Most lines are ASCII with no escape nor DEL, and their strings
+    are not looked at one by one.
+
+    >>> may_hold_controls(b'{"name": "Kyle Benson"}'), may_hold_controls(b'{"name": "Kyle\\\\u001b[2J"}')
+    (False, True)
+    """
+    return not raw.isascii() or raw.find(b"\\") >= 0 or raw.find(b"\x7f") >= 0  # find: quicker than in
+
+
+def _controlled(*texts: str | list[str] | Unset | None) -> bool:
+    """Whether any of ``texts`` (strings, or lists of strings) holds a control character: an id, a
+    name, an alias, a locality or a source holds none (the checked reader names it)."""
+    for t in texts:
+        if type(t) is str:
+            if control_character(t) is not None:
+                return True
+        elif type(t) is list and any(control_character(x) is not None for x in t):
+            return True
+    return False
+
+
 class _Refused(Exception):
     """A value the checked reader must look at."""
 
@@ -216,9 +241,15 @@ def plain(x: RelationshipLine) -> Plain | None:
 
     >>> plain(RelationshipLine("SEEN_AT", " c-1", "l-1", date="2024-03-01", grading="1bp"))
     ('SEEN_AT', 'c-1', 'l-1', None, '2024-03-01', '1B P')
+    >>> plain(RelationshipLine("SEEN_AT", "c-1", "l-1\\x1b[2J")) is None
+    True
     """
-    t = x.type
-    s, d = x.source.strip(), x.target.strip()
+    t, s, d, ref = x.type, x.source, x.target, x.source_ref
+    if not (s.isprintable() and d.isprintable() and (type(ref) is not str or ref.isprintable())) and _controlled(
+        s, d, ref
+    ):
+        return None  # a control character: the checked reader names it
+    s, d = s.strip(), d.strip()
     if t not in REL_TYPES or not s or not d or s == d:
         return None
     day = None if x.date is UNSET else x.date
@@ -230,7 +261,7 @@ def plain(x: RelationshipLine) -> Plain | None:
             grading = _grading(grading)
     except _Refused:
         return None
-    return (t, s, d, None if x.source_ref is UNSET else x.source_ref, day, grading)
+    return (t, s, d, None if ref is UNSET else ref, day, grading)
 
 
 def decoded_line(raw: bytes) -> RelationshipLine | None:
@@ -264,6 +295,10 @@ def entity(raw: bytes) -> Entity | None:
     props = x.properties
     if not once_each(raw, len(values) - values.count(UNSET) + _inner(props), lambda: strings_of(values, props or None)):
         return None
+    if (not raw.isascii() or raw.find(b"\\") >= 0 or raw.find(b"\x7f") >= 0) and _controlled(
+        x.id, x.kind, x.name, x.aliases, x.locality, x.sources, x.source_ref
+    ):
+        return None  # a control character: the checked reader names it (see may_hold_controls)
     eid, name = x.id.strip(), x.name.strip()
     kind = x.kind.strip()
     if not eid or not name or kind != x.kind or kind not in KINDS or (kind == "service" and name not in SERVICES):

@@ -2,10 +2,11 @@
 line of its kind of record (one struct a kind, built from the model's fields; the types are
 checked as it is decoded), then its values checked against the kind's code lists, dates and rules
 with what is cached for values seen before. Anything else — a field the kind does not have, a
-value of the wrong type or one that fails a check, a value with spaces around it, a list of items
-(a plan's actions, a review's scores) — gives ``None``, and the line is read again by the checked
-reader (:meth:`~contextgraph.model.tracked.Tracked.from_json`), which names the problem. Both
-readers give the same record for the same line: a test holds them to it.
+value of the wrong type or one that fails a check, a value with spaces around it or with a control
+character it has no place for, a list of items (a plan's actions, a review's scores) — gives
+``None``, and the line is read again by the checked reader
+(:meth:`~contextgraph.model.tracked.Tracked.from_json`), which names the problem. Both readers give
+the same record for the same line: a test holds them to it.
 
 >>> tracking(b'{"id": "r1", "record": "risk_assessment", "subject": "c1", "date": "2025-01-02",'
 ...          b' "source": "f", "recorded_by": "u", "level": "amber"}').fields
@@ -28,7 +29,8 @@ from msgspec.structs import astuple
 from ..model import GradingError, normalise_grading
 from ..model.tracked import Tracked, check_rules, day_of, moment
 from ..model.tracking import RECORD_KINDS, Field, TrackingError, code_list
-from .typed import UNSET, Unset, once_each, strings_of
+from ..quoted import control_character
+from .typed import UNSET, Unset, may_hold_controls, once_each, strings_of
 
 _COMMON: list[tuple[str, Any, Any]] = [
     ("id", str, msgspec.NODEFAULT),
@@ -80,9 +82,25 @@ class _Refused(Exception):
 
 
 def _text(v: Any) -> str:
-    if not v or v != v.strip() or "\x00" in v:
+    if not v or v != v.strip():
         raise _Refused
     return str(v)
+
+
+def _controlled(kind: str, values: tuple[Any, ...]) -> bool:
+    """Whether a decoded line's text holds a control character it has no place for: any, in its
+    common fields, codes and entities; other than tabs and line breaks, in its free text (see
+    :func:`~contextgraph.quoted.control_character`)."""
+    for v in values[:_N_COMMON]:
+        if type(v) is str and control_character(v) is not None:
+            return True
+    for f, v in zip(RECORD_KINDS[kind].fields, values[_N_COMMON:], strict=True):
+        if type(v) is str:
+            if control_character(v, f.type == "text" and f.free) is not None:
+                return True
+        elif type(v) is list and any(type(x) is str and control_character(x) is not None for x in v):
+            return True
+    return False
 
 
 def _items(v: Any) -> Any:
@@ -147,6 +165,8 @@ class Reader:
             values = astuple(x)  # the common fields, then the kind's own, in the model's order
             if not once_each(raw, len(values) - values.count(UNSET) + 1, lambda: strings_of(values)):  # and "record"
                 return None
+            if may_hold_controls(raw) and _controlled(name, values):
+                return None
             own: dict[str, Any] = {}
             for (field_name, required, check), v in zip(self.plans[name], values[_N_COMMON:], strict=True):
                 if v is None or v is UNSET or v == "" or v == []:
@@ -156,7 +176,7 @@ class Reader:
                 own[field_name] = check(v)
             eid, subject, when, source, by, locality, grading = values[:_N_COMMON]
             for text in (eid, subject, source, by):
-                if not text or text != text.strip() or "\x00" in text:
+                if not text or text != text.strip():
                     return None
             t = Tracked.made(
                 eid,

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from functools import cached_property
 from typing import Any
 
+from ..quoted import plain
 from .grading import GradingError, handling_code, normalise_grading
 from .records import DayOutOfRange, check_day, parse_date
 from .tracking import COMMON_FIELDS, RECORD_KINDS, Field, RecordKind, TrackingError, code_list, codes_of
@@ -252,8 +253,8 @@ def _check(f: Field, value: Any, where: str, name: str | None = None) -> Any:
     if t in ("text", "entity", "code"):
         if type(value) is not str or not value.strip():
             raise TrackingError(f"{_at(where, name)}: expected text")
-        if "\x00" in value:
-            raise TrackingError(f"{_at(where, name)}: holds a NUL character")
+        if not value.isprintable():
+            plain(value, _at(where, name), t == "text" and f.free, TrackingError)
         value = value.strip()
         if t == "code" and f.codes is not None and value not in codes_of(f.codes):
             raise TrackingError(f"{_at(where, name)}: {value!r} is not one of {', '.join(code_list(f.codes))}")

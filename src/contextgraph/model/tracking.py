@@ -52,8 +52,10 @@ class Field:
     """For ``date``: a date set for the future (when an action is due), which may be after today;
     every other date is of something that happened, so not after tomorrow."""
     free: bool = True
-    """For ``text``: free text that may name people (left out for a reader of initials only);
-    False for a field that names an agency, a tool or a fixed question."""
+    """For ``text``: free text that may name people (left out for a reader of initials only), and
+    may hold tabs and line breaks; False for a field that names an agency, a tool or a fixed
+    question, and for the fields every record has (its id, source, author, locality, grading),
+    which hold no control character at all."""
 
 
 @dataclass(frozen=True)
@@ -336,14 +338,20 @@ RECORD_KINDS: Final[dict[str, RecordKind]] = {
 """The kinds of tracking record, by name."""
 
 COMMON_FIELDS: Final[tuple[Field, ...]] = (
-    Field("id", "text", "the record's id, unique in the store (a repeated id replaces the record)", required=True),
+    Field(
+        "id",
+        "text",
+        "the record's id, unique in the store (a repeated id replaces the record)",
+        required=True,
+        free=False,
+    ),
     Field("record", "code", "the kind of record", required=True),
     Field("subject", "entity", "the entity it is about", required=True),
     Field("date", "datetime", "when it happened (a date, or a date and time)", required=True),
-    Field("locality", "text", "the locality it was recorded in"),
-    Field("source", "text", "the note or form it was recorded from", required=True),
-    Field("recorded_by", "text", "who recorded it", required=True),
-    Field("grading", "text", "its intelligence grading, where it is intelligence (3x5x2)"),
+    Field("locality", "text", "the locality it was recorded in", free=False),
+    Field("source", "text", "the note or form it was recorded from", required=True, free=False),
+    Field("recorded_by", "text", "who recorded it", required=True, free=False),
+    Field("grading", "text", "its intelligence grading, where it is intelligence (3x5x2)", free=False),
 )
 """The fields every tracking record has."""
 

@@ -19,6 +19,7 @@ from ...model import REL_TYPES, Entity, Relationship, handling_code, service_id
 from ...model.tracked import Tracked
 from ...model.tracking import TrackingError
 from ...notes.parse import NoteError
+from ...quoted import plain
 from ...store import Filter, StoreError
 from ...store.types import Reach
 from ..audit import AuditError
@@ -306,7 +307,7 @@ class Mutation:
     ) -> SavedViewType:
         ctx = info.context
         ctx.localities(locality)  # one of theirs
-        name = name.strip()
+        name = plain(name, "name", error=RequestError).strip()
         if not 1 <= len(name) <= 100:
             raise RequestError("name must be 1 to 100 characters")
         if not isinstance(state, dict):
