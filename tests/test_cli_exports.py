@@ -300,6 +300,16 @@ def test_bad_options_are_refused_before_anything_is_written(loaded: Store, tmp_p
         assert r.returncode == 1 and "--purpose: say why, in letters or digits" in r.stderr
         r = cg("export", str(tmp_path / "o"), "--purpose", "MACE", "--recipient", blank, store=loaded)
         assert r.returncode == 1 and "--recipient: say who it is for, in letters or digits" in r.stderr
+    # a control character in what the access log records is refused, naming the option
+    for option, given, char in (
+        ("--purpose", "MACE\x1b[2J", "\\x1b"),
+        ("--recipient", "CSC\x07", "\\x07"),
+        ("--user", "ana\x85", "\\x85"),
+    ):
+        args = {"--purpose": "MACE", "--recipient": "CSC", "--user": "ana", option: given}
+        r = cg("export", str(tmp_path / "o"), *(x for kv in args.items() for x in kv), store=loaded)
+        assert r.returncode == 1 and f"error: {option}: holds a control character ({char})" in r.stderr, r.stderr
+        assert "\x1b" not in r.stderr and "\x07" not in r.stderr
     assert not (tmp_path / "o").exists() or not any((tmp_path / "o").iterdir())
 
 

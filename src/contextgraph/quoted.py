@@ -55,7 +55,7 @@ def plain(text: str, what: str, free: bool = False, error: type[ContextGraphErro
     >>> plain("Kyle\\x1b[2J", "field 'name'")
     Traceback (most recent call last):
     ...
-    contextgraph.quoted.ControlCharacter: field 'name': holds a control character (\\x1b): an id, name ...
+    contextgraph.quoted.ControlCharacter: field 'name': holds a control character (\\x1b), which it has no place for
     >>> plain("seen at\\n10:30", "field 'note'", free=True)
     'seen at\\n10:30'
     """
@@ -64,4 +64,4 @@ def plain(text: str, what: str, free: bool = False, error: type[ContextGraphErro
         return text
     if free:
         raise error(f"{what}: holds a control character ({found}): free text may hold tabs and line breaks, no other")
-    raise error(f"{what}: holds a control character ({found}): an id, name or code may hold none")
+    raise error(f"{what}: holds a control character ({found}), which it has no place for")

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.text import Text
 
 from ..errors import ContextGraphError
-from ..quoted import shown
+from ..quoted import plain, shown
 from ..settings import STORE as ENV_STORE
 
 if TYPE_CHECKING:
@@ -61,8 +61,28 @@ StoreOpt = Annotated[
         show_default=False,
     ),
 ]
+
+
+class UserError(ContextGraphError):
+    pass
+
+
+def user_of(user: str) -> str:
+    """``--user`` as given, refused if it holds a control character (the access log records it, and
+    a listing of the log shows it).
+
+    >>> user_of("Ana Shah")
+    'Ana Shah'
+    >>> user_of("ana\\x1b[2J")
+    Traceback (most recent call last):
+    ...
+    contextgraph.cli.common.UserError: --user: holds a control character (\\x1b), which it has no place for
+    """
+    return plain(user, "--user", error=UserError)
+
+
 FormatOpt = Annotated[str, typer.Option("--format", help="table or json")]
-UserOpt = Annotated[str, typer.Option("--user", help="Who is doing this (for the access log)")]
+UserOpt = Annotated[str, typer.Option("--user", help="Who is doing this (for the access log)", callback=user_of)]
 PurposeOpt = Annotated[str | None, typer.Option("--purpose", help="Why: the justification recorded in the access log")]
 
 
@@ -111,17 +131,20 @@ def access_log(store: str | None, create: bool = False) -> AuditLog:
 
 
 def purpose_of(command: str, purpose: str | None) -> str:
+    """``purpose`` if it says why, in letters or digits, with no control character; else refused
+    before anything is done."""
     from ..service.audit import visible
 
     if not visible(purpose):
         raise UserError(
             f"{command} needs --purpose: say why, in letters or digits (the access log records it); nothing was done"
         )
-    return str(purpose)
+    return plain(str(purpose), "--purpose", error=UserError)
 
 
 def recipient_of(command: str, recipient: str | None) -> str:
-    """``recipient`` if it says who, in letters or digits; else refused before anything is done."""
+    """``recipient`` if it says who, in letters or digits, with no control character; else refused
+    before anything is done."""
     from ..service.audit import visible
 
     if not visible(recipient):
@@ -129,11 +152,7 @@ def recipient_of(command: str, recipient: str | None) -> str:
             f"{command} needs --recipient: say who it is for, in letters or digits (the access log records it); "
             "nothing was done"
         )
-    return str(recipient)
-
-
-class UserError(ContextGraphError):
-    pass
+    return plain(str(recipient), "--recipient", error=UserError)
 
 
 def localities_given(

@@ -9,7 +9,7 @@ import typer
 
 from ..settings import CENSUS
 from ..settings import STORE as ENV_STORE
-from .common import StoreOpt, UserError, access_log, app, localities_given, opened, out
+from .common import StoreOpt, UserError, access_log, app, localities_given, opened, out, user_of
 
 if TYPE_CHECKING:
     pass
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 @app.command()
 def token(
-    user: Annotated[str, typer.Option("--user", help="Who the token is for")],
+    user: Annotated[str, typer.Option("--user", help="Who the token is for", callback=user_of)],
     role: Annotated[str, typer.Option("--role", help="analyst, chair, mace or admin")],
     locality: Annotated[
         list[str] | None, typer.Option("--locality", help="A locality they work in (repeatable)")
