@@ -464,3 +464,18 @@ def test_the_reports_ranking_is_the_analysis_order(tmp_path: Path) -> None:
             alone = ranked(s, as_of="2025-03-31", flt=flt, localities=["East"] if flt else None)
             assert list(alone.children) == [c.id for c in whole.unopened_at_risk] and alone.children
             assert [h.id for h in alone.hotspots] == [h.id for h in whole.hotspots[:10]]
+
+
+def test_out_dash_writes_the_report_to_standard_output(area: Store, tmp_path: Path, _audit_log: Path) -> None:
+    """``--out -`` is standard output, not a file named "-"; what was written is said on standard
+    error, and the disclosure is logged as to standard output."""
+    from .cli import cg
+
+    args = ("report", "--from", "2025-01-01", "--to", "2025-03-31", "--recipient", "CSC", "--purpose", "MACE")
+    r = cg(*args, "--format", "json", "--out", "-", store=area, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["referrals"]["total"] == plain(build(area, PERIOD))["referrals"]["total"] > 0
+    assert "to standard output" in r.stderr
+    assert not (tmp_path / "-").exists()
+    last = log_of(_audit_log)[-1]
+    assert last["operation"] == "disclosure" and last["detail"]["file"] == "-"  # type: ignore[index]

@@ -3,6 +3,7 @@ PDF, JSON or CSV. Writing one is a disclosure: the access log records who it is 
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -15,6 +16,7 @@ from .common import (
     UserOpt,
     access_log,
     app,
+    err,
     localities_given,
     opened,
     out,
@@ -36,7 +38,10 @@ def report(
     locality: Annotated[str | None, typer.Option("--locality", help="Only this locality (default: every one)")] = None,
     fmt: Annotated[str, typer.Option("--format", help="html (one file to email), pdf, json or csv")] = "html",
     path: Annotated[
-        Path | None, typer.Option("--out", help="The file to write (default: report-LOCALITY-FROM-TO.FORMAT here)")
+        Path | None,
+        typer.Option(
+            "--out", help="The file to write (default: report-LOCALITY-FROM-TO.FORMAT here); - for standard output"
+        ),
     ] = None,
     clearance: Annotated[
         str | None, typer.Option(help="Count only what a reader of this clearance may see: P, or C (the default)")
@@ -91,6 +96,23 @@ def report(
             data = to_pdf(html)
         else:
             data = html.encode("utf-8")
+    detail = {
+        "command": "report",
+        "format": fmt,
+        "from": p.start,
+        "to": p.end,
+        **({"localities": areas} if areas else {}),
+        "handling": made.handling,
+        **({"outside": True} if outside else {}),
+    }
+    said = f"the partnership report for {p.start} to {p.end} ({fmt}, {len(data):,} bytes)"
+    if path is not None and str(path) == "-":
+        # logged before it is written: a disclosure the log could not record is not made
+        log.append(user, "disclosure", [], purpose, recipient=recipient, detail={**detail, "file": "-"})
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        err.print(f"wrote {said} to standard output")
+        return
     name = f"report-{(areas[0] if areas else 'all').lower().replace(' ', '-')}-{p.start}-{p.end}.{fmt}"
     target = path or Path(name)
     if target.is_dir():
@@ -105,20 +127,11 @@ def report(
             [],
             purpose,
             recipient=recipient,
-            detail={
-                "command": "report",
-                "format": fmt,
-                "from": p.start,
-                "to": p.end,
-                "file": str(target.resolve()),
-                **({"localities": areas} if areas else {}),
-                "handling": made.handling,
-                **({"outside": True} if outside else {}),
-            },
+            detail={**detail, "file": str(target.resolve())},
         )
         partial.replace(target)
     except OSError as e:
         raise UserError(f"{target}: cannot write the report ({e.strerror}); nothing was disclosed") from None
     finally:
         partial.unlink(missing_ok=True)
-    out.print(f"wrote the partnership report for {p.start} to {p.end} ({fmt}, {len(data):,} bytes) to {target}")
+    out.print(f"wrote {said} to {target}")
