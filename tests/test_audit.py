@@ -91,6 +91,17 @@ def test_every_operation_is_logged_with_user_purpose_and_recipient(loaded: Store
     assert json.loads(cg("audit", "list", "--user", "dpo", "--format", "json").stdout)[0]["operation"] == "erasure"
 
 
+def test_the_list_piped_is_not_cut_to_the_width_of_a_terminal(_audit_log: Path) -> None:
+    """Piped (to a file, to grep), the listing is as wide as its cells: a time or a purpose is
+    never cut short nor folded onto lines of its own, whatever the width of the terminal."""
+    purpose = "MACE 14 March: the children seen at the Yard, and who takes them there"
+    written = AuditLog(_audit_log).append("ana", "consultation", ["c-1"], purpose)
+    listed = cg("audit", "list", columns=80)
+    assert listed.returncode == 0, listed.stderr
+    assert written["time"] in listed.stdout and purpose in listed.stdout, listed.stdout
+    assert "…" not in listed.stdout
+
+
 def test_consultation_and_disclosure_need_a_purpose(loaded: Store, _audit_log: Path, tmp_path: Path) -> None:
     for args in (
         ["show", "c-1"],

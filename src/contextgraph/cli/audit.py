@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from .common import FormatOpt, StoreOpt, UserError, app, check_format, err, opened, out
+from .common import FormatOpt, StoreOpt, UserError, app, check_format, err, opened, out, print_whole
 
 if TYPE_CHECKING:
     pass
@@ -90,4 +90,4 @@ def audit_list(
             r["purpose"] or "",
             r["recipient"] or "",
         )
-    out.print(t)
+    print_whole(t)

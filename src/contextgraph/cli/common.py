@@ -10,6 +10,8 @@ from urllib.parse import unquote
 
 import typer
 from rich.console import Console
+from rich.measure import Measurement
+from rich.table import Table
 from rich.text import Text
 
 from ..errors import ContextGraphError
@@ -51,6 +53,17 @@ out = _Plain(soft_wrap=True)
 """What a command answers."""
 err = _Plain(stderr=True, highlight=False)
 """Errors, warnings and notes."""
+
+
+def print_whole(table: Table) -> None:
+    """Print ``table`` on :data:`out`: fitted to a terminal; piped or written to a file, as wide as
+    its cells are, so that nothing (a time, an id) is cut short or folded to fit 80 columns."""
+    if out.is_terminal:
+        out.print(table)
+        return
+    wide = Measurement.get(out, out.options.update_width(1_000_000), table).maximum
+    _Plain(soft_wrap=True, width=max(wide, out.width), file=out.file).print(table)
+
 
 StoreOpt = Annotated[
     str | None,
