@@ -131,6 +131,14 @@ def test_too_few_known_cases_to_learn_from_are_said_to_be_too_few() -> None:
         learn(p)
 
 
+def test_what_each_weight_weighs_is_plain_text() -> None:
+    """The meanings shown beside the weights (``learn``'s table and JSON) are read from the
+    docstrings, without their markup: step_days, not ``step_days``."""
+    meanings = Weights.meanings()
+    assert meanings["stepped_up"].startswith("Stepped up on the risk pathway within step_days:")
+    assert not [m for m in meanings.values() if "`" in m]
+
+
 def test_the_learn_command_writes_weights_to_review_and_use(tmp_path: Path, _audit_log: Path) -> None:
     generate(children=1200, seed=5, shape="chains").write(tmp_path / "area")
     store = f"sqlite:///{tmp_path / 'a.db'}"
@@ -141,6 +149,7 @@ def test_the_learn_command_writes_weights_to_review_and_use(tmp_path: Path, _aud
     r = cg("learn", "--out", str(out), "--store", store, "--purpose", "review the weights", "--seed", "2")
     assert r.returncode == 0, r.stderr
     assert "associates_with_risky_poc" in r.stdout and "what it weighs" in r.stdout and str(out) in r.stdout
+    assert "``" not in r.stdout  # what a weight weighs is shown as plain text
     text = out.read_text(encoding="utf-8")
     assert text.startswith("# Weights learned by contextgraph learn on ") and "# reviewed: 0.6" in text
     learned = Weights.load(out)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import tomllib
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
@@ -146,10 +147,13 @@ class Weights:
 
     @staticmethod
     def meanings() -> dict[str, str]:
-        """What each weight means: the text written under it here, read from this file.
+        """What each weight means: the text written under it here, read from this file, as plain
+        text (``step_days`` written step_days, as a person reads it in a table).
 
         >>> Weights.meanings()["flagged"]
         "The child's own record flags a risk of exploitation."
+        >>> Weights.meanings()["stepped_up"]
+        'Stepped up on the risk pathway within step_days: a professional judged the risk higher.'
         """
         return dict(_MEANINGS or _read_meanings())
 
@@ -175,8 +179,20 @@ def _read_meanings() -> dict[str, str]:
             and isinstance(b.value, ast.Constant)
             and isinstance(b.value.value, str)
         ):
-            _MEANINGS.setdefault(a.target.id, " ".join(b.value.value.split()))
+            _MEANINGS.setdefault(a.target.id, unmarked(" ".join(b.value.value.split())))
     return _MEANINGS
+
+
+_MARKUP = re.compile(r"(?::[\w.]+:)?``?([^`]+)``?")
+
+
+def unmarked(text: str) -> str:
+    """``text`` without its reStructuredText markup of code and references.
+
+    >>> unmarked("within ``step_days``, below :data:`WEIGHT_CEILING`")
+    'within step_days, below WEIGHT_CEILING'
+    """
+    return _MARKUP.sub(r"\1", text)
 
 
 def is_number(v: Any) -> bool:
