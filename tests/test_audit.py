@@ -102,6 +102,35 @@ def test_the_list_piped_is_not_cut_to_the_width_of_a_terminal(_audit_log: Path) 
     assert "…" not in listed.stdout
 
 
+def test_what_a_terminal_would_not_show_is_listed_as_an_escape(_audit_log: Path) -> None:
+    """A recipient holding a right-to-left override or a line separator (not refused: a name may
+    be written right to left) is listed with them as escapes, so it reads as it was given."""
+    AuditLog(_audit_log).append("ana", "disclosure", [], "MACE", recipient="CSC \u202etsaE", detail={})
+    listed = cg("audit", "list", columns=200).stdout
+    assert "CSC \\u202etsaE" in listed and "\u202e" not in listed
+
+
+def test_a_purpose_or_recipient_too_long_for_the_log_is_refused(
+    loaded: Store, tmp_path: Path, _audit_log: Path
+) -> None:
+    """A purpose or a recipient is at most MOST_SAID characters: one could otherwise make each
+    record of the access log as large as they liked."""
+    from contextgraph.service.audit import MOST_SAID, AuditError
+
+    long = "x" * (MOST_SAID + 1)
+    for option in ("--purpose", "--recipient"):
+        args = {"--purpose": "MACE", "--recipient": "CSC", option: long}
+        r = cg("export", str(tmp_path / "o"), *(x for kv in args.items() for x in kv), store=loaded)
+        assert r.returncode == 1 and f"error: {option}: at most {MOST_SAID} characters" in r.stderr, r.stderr
+    assert not (tmp_path / "o").exists() or not any((tmp_path / "o").iterdir())
+    with pytest.raises(AuditError, match="at most"):
+        AuditLog(_audit_log).append("ana", "disclosure", [], "MACE", recipient=long, detail={})
+    assert (
+        cg("export", str(tmp_path / "p"), "--purpose", "x" * MOST_SAID, "--recipient", "CSC", store=loaded).returncode
+        == 0
+    )
+
+
 def test_consultation_and_disclosure_need_a_purpose(loaded: Store, _audit_log: Path, tmp_path: Path) -> None:
     for args in (
         ["show", "c-1"],

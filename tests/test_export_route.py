@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 import pytest
 
-from contextgraph.service.audit import ENV_MAX_SUBJECTS, AuditLog
+from contextgraph.service.audit import ENV_MAX_SUBJECTS, MOST_SAID, AuditLog
 
 from .cli import cg
 from .service import Service
@@ -69,6 +69,20 @@ def test_a_purpose_without_visible_text_is_refused_everywhere(service: Service, 
     status, raw = raw_header(service, "/export?recipient=CSC%20East", ana, "réunion stratégie".encode())
     assert status == 200
     assert [r["purpose"] for r in records(_audit_log)] == ["réunion stratégie"]
+
+
+def test_a_purpose_or_recipient_too_long_for_the_log_is_refused(service: Service, _audit_log: Path) -> None:
+    ana, long = service.token("analyst"), "x" * (MOST_SAID + 1)
+    status, _, raw = service.call("GET", "/export", ana, purpose="strategy", recipient=long)
+    assert status == 422 and f"at most {MOST_SAID}".encode() in raw, raw
+    status, _, raw = service.call("GET", "/export", ana, purpose=long, recipient="CSC East")
+    assert status == 400 and b"X-Purpose" in raw, raw
+    body = json.dumps({"query": '{ entity(id: "c-1") { name } }'}).encode()
+    status, _, raw = service.call("POST", "/graphql", ana, body, "application/json", purpose=long)
+    assert status == 400 and b"Kyle" not in raw, raw
+    report = 'query($r: String!) { report(from: "2024-01-01", to: "2024-12-31", recipient: $r) { __typename } }'
+    assert f"at most {MOST_SAID}" in service.error(report, ana, r=long)
+    assert records(_audit_log) == []
 
 
 def exported_ids(packed: bytes) -> list[str]:

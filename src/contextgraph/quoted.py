@@ -24,6 +24,23 @@ def shown(text: str, one_line: bool = False) -> str:
     return pattern.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
+_UNSEEN = re.compile(r"[\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+"""Characters a terminal does not show but that change what it shows: zero-width ones, the marks,
+embeddings, overrides and isolates that turn text right to left, and the line and paragraph
+separators."""
+
+
+def on_screen(text: str) -> str:
+    """``text`` as a terminal is given it: :func:`shown`, and the characters that change how the
+    rest is shown without being seen (a right-to-left override that makes ``gpj.exe`` read
+    ``exe.jpg``, a separator that starts a line) written as escapes too.
+
+    >>> on_screen("CSC \\u202eEast"), on_screen("a\\u2028b\\x1b")
+    ('CSC \\\\u202eEast', 'a\\\\u2028b\\\\x1b')
+    """
+    return _UNSEEN.sub(lambda m: f"\\u{ord(m.group()):04x}", shown(text))
+
+
 class ControlCharacter(BadInput):
     """Text holding a control character where it has no place."""
 

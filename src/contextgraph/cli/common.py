@@ -15,7 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..errors import ContextGraphError
-from ..quoted import plain, shown
+from ..quoted import on_screen, plain
 from ..settings import STORE as ENV_STORE
 
 if TYPE_CHECKING:
@@ -46,7 +46,7 @@ class _Plain(Console):
         super().__init__(markup=False, emoji=False, **kw)
 
     def render_str(self, text: str, **kw: Any) -> Text:
-        return super().render_str(shown(text), **kw)
+        return super().render_str(on_screen(text), **kw)
 
 
 out = _Plain(soft_wrap=True)
@@ -152,7 +152,7 @@ def purpose_of(command: str, purpose: str | None) -> str:
         raise UserError(
             f"{command} needs --purpose: say why, in letters or digits (the access log records it); nothing was done"
         )
-    return plain(str(purpose), "--purpose", error=UserError)
+    return plain(said(str(purpose), "--purpose"), "--purpose", error=UserError)
 
 
 def recipient_of(command: str, recipient: str | None) -> str:
@@ -165,7 +165,16 @@ def recipient_of(command: str, recipient: str | None) -> str:
             f"{command} needs --recipient: say who it is for, in letters or digits (the access log records it); "
             "nothing was done"
         )
-    return plain(str(recipient), "--recipient", error=UserError)
+    return plain(said(str(recipient), "--recipient"), "--recipient", error=UserError)
+
+
+def said(text: str, option: str) -> str:
+    """``text`` if the access log can keep it (:func:`~contextgraph.service.audit.fits`); else refused."""
+    from ..service.audit import MOST_SAID, fits
+
+    if not fits(text):
+        raise UserError(f"{option}: at most {MOST_SAID} characters (the access log records it); nothing was done")
+    return text
 
 
 def localities_given(

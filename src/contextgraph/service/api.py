@@ -62,7 +62,7 @@ from ..settings import TILE_URL as ENV_TILE_URL
 from ..settings import WARM as ENV_WARM
 from ..store import Store, StoreError, open_store, store_url
 from ..store.types import Warmable
-from .audit import AuditError, AuditLog, Journal, acting, audit_path, visible
+from .audit import MOST_SAID, AuditError, AuditLog, Journal, acting, audit_path, fits, visible
 from .auth import AuthError, LocalKeys, Principal, Verifier
 from .body_limit import BodyLimit
 from .graphql import NO_PURPOSE, Analyses, Context, RequestError, schema, sdl
@@ -171,6 +171,8 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
 
     async def context(request: Request, principal: Principal = Depends(who)) -> Context:  # noqa: B008
         purpose = _utf8(request.headers.get("x-purpose", "")) or request.query_params.get("purpose")
+        if not fits(purpose):
+            raise HTTPException(400, f"X-Purpose (or ?purpose=): at most {MOST_SAID} characters")
         # a purpose without a letter or digit (spaces, zero-width characters) is no purpose
         ctx = Context(state["store"], principal, log, purpose if visible(purpose) else None, analyses)
         ctx.limits = limits
@@ -317,6 +319,8 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
             raise _problem(400, NO_PURPOSE)
         if not visible(recipient):
             raise _problem(422, "recipient: say who the export is for, in letters or digits")
+        if not fits(recipient):
+            raise _problem(422, f"recipient: at most {MOST_SAID} characters")
         try:
             ctx.allow(ctx.rules.may_export, "exports")
             flt = ctx.scope(locality=locality)

@@ -37,6 +37,7 @@ from .chain import (
     GENESIS,
     HEAD_SLOT,
     MAX_SUBJECTS,
+    MOST_SAID,
     NEEDS_PURPOSE,
     OPERATIONS,
     RECOVERY,
@@ -46,6 +47,7 @@ from .chain import (
     audit_folder,
     audit_key_path,
     audit_path,
+    fits,
     max_subjects,
     visible,
 )
@@ -60,6 +62,7 @@ __all__ = [
     "GENESIS",
     "HEAD_SLOT",
     "MAX_SUBJECTS",
+    "MOST_SAID",
     "NEEDS_PURPOSE",
     "OPERATIONS",
     "RECOVERY",
@@ -74,6 +77,7 @@ __all__ = [
     "audit_folder",
     "audit_key_path",
     "audit_path",
+    "fits",
     "max_subjects",
     "visible",
 ]

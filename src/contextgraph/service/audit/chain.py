@@ -51,6 +51,20 @@ def visible(text: str | None) -> bool:
     return any(unicodedata.category(c)[0] in "LN" for c in text or "")
 
 
+MOST_SAID = 500
+"""The most characters a purpose or a recipient may hold: words that say why, or who for, in a
+line of the access log (longer, each record could be made to fill it)."""
+
+
+def fits(text: str | None) -> bool:
+    """Whether ``text`` is short enough for the access log to keep as a purpose or a recipient.
+
+    >>> fits("CSC referral"), fits("x" * (MOST_SAID + 1)), fits(None)
+    (True, False, True)
+    """
+    return text is None or len(text) <= MOST_SAID
+
+
 GENESIS = "0" * 64
 HEAD_SLOT = 4096
 """Bytes of each of the head file's two slots."""

@@ -21,6 +21,7 @@ import orjson
 from ...settings import AUDIT_KEY as ENV_AUDIT_KEY
 from .chain import (
     HEAD_SLOT,
+    MOST_SAID,
     NEEDS_PURPOSE,
     OPERATIONS,
     RECOVERY,
@@ -28,6 +29,7 @@ from .chain import (
     LogState,
     audit_folder,
     audit_key_path,
+    fits,
     line_ending_at,
     mac,
     max_subjects,
@@ -324,6 +326,8 @@ class AuditLog:
                 raise AuditError("a disclosure needs its recipient")
             if operation in NEEDS_PURPOSE and not visible(purpose):
                 raise AuditError(f"a {operation} needs its purpose: say why (X-Purpose, or --purpose)")
+        if not fits(purpose) or not fits(recipient):
+            raise AuditError(f"a purpose or a recipient is at most {MOST_SAID} characters; nothing was done")
         with self._locked() as fh:
             try:
                 st = self._sync(fh, notes)

@@ -26,7 +26,7 @@ from ...memory import paused_gc
 from ...model import Entity
 from ...store import Filter, Store, StoreError
 from .. import policy
-from ..audit import NEEDS_PURPOSE, AuditError, AuditLog, acting, visible
+from ..audit import MOST_SAID, NEEDS_PURPOSE, AuditError, AuditLog, acting, fits, visible
 from ..auth import Principal
 from .explaining import ShownAnalysis
 
@@ -214,6 +214,8 @@ class Context(BaseContext):
             raise RequestError(NO_PURPOSE)
         if not visible(recipient):
             raise RequestError("say who it is for (recipient), in letters or digits: it leaves the service")
+        if not fits(recipient):
+            raise RequestError(f"recipient: at most {MOST_SAID} characters")
         try:
             self.log.append(self.who.user, "disclosure", [], self.purpose, recipient=recipient, detail=detail)
         except AuditError as exc:
