@@ -12,6 +12,7 @@ import jwt
 import pytest
 
 from contextgraph.interchange.synth import SAMPLE_AREA
+from contextgraph.service.audit import AuditError, AuditLog
 from contextgraph.service.auth import AUDIENCE, LOCAL_ISSUER
 from contextgraph.store import Store, open_store
 
@@ -149,6 +150,15 @@ def test_errors_are_masked_unless_meant_for_the_user(
     masked = service.post('{ search(text: "kyle") { id } }', token)[1]
     assert masked["errors"][0]["message"] == "Unexpected error." and "secret" not in json.dumps(masked)
     assert [r for r in caplog.records if "secret" in r.getMessage()]  # a defect is logged for whoever runs it
+    caplog.clear()
+
+    def unwritable(*_: object, **__: object) -> None:
+        raise AuditError("the access log cannot be written (disk full)")
+
+    monkeypatch.setattr(AuditLog, "append", unwritable)
+    told = service.post('{ entity(id: "c-1") { name } }', token)[1]
+    assert "access log cannot be written" in told["errors"][0]["message"]
+    assert [r for r in caplog.records if "access log cannot be written" in r.getMessage()]  # the service's to mend
     deep = "{ me { " + "user " * 1 + "} }"
     assert service.post(deep, token)[0] == 200
     too_many = "{ " + " ".join(f"a{i}: me {{ user }}" for i in range(20)) + " }"

@@ -367,6 +367,32 @@ def test_a_saved_view_names_only_what_its_saver_sees_and_shows_each_reader_only_
     assert not [r for r in logged if {"c-3", "no-such-id"} & set(r.get("subjects") or [])]
 
 
+def test_a_view_saved_before_localities_were_kept_counts_its_own_locality_as_its_savers(
+    service: Service, store: Store
+) -> None:
+    """A view whose record keeps the saver's role and clearance but not their localities (saved
+    before they were kept) counts the view's own locality as theirs: a colleague of that locality
+    who sees as much reads its name and notes, as before; a chair does not."""
+    from contextgraph.store.codec import new_record
+
+    words = {"c-1": "seen with the older boys"}
+    rec = new_record(
+        "view",
+        name="Old view",
+        user="ana",
+        locality="East",
+        state={"notes": words},
+        shared=True,
+        role="analyst",
+        clearance="C",
+    )
+    store.add_records([("views", rec)])
+    views = """query($l: String!) { savedViews(locality: $l) { id name state withheld } }"""
+    for reader, shown in ((service.token("analyst", user="ann"), True), (service.token("chair", user="bob"), False)):
+        (got,) = [v for v in service.data(views, reader, l="East")["savedViews"] if v["id"] == rec["id"]]
+        assert (got["name"] == "Old view", got["state"].get("notes") == words) == (shown, shown), got
+
+
 def test_a_mace_member_never_sees_a_home_or_a_school_known_only_through_a_child(service: Service, store: Store) -> None:
     """A place known only as a child's home (``LIVES_AT``) or school (``ATTENDS``) is not found,
     shown, mapped, walked from nor saved in a view by a MACE member, in the same words as for an

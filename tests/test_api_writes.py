@@ -229,13 +229,13 @@ def test_a_control_character_in_a_name_or_id_is_refused_and_nothing_is_written(
     assert "records[0]: field 'source': holds a control character (\\x07)" in service.error(
         records, ana, r=[{**episode, "source": "s\x07"}]
     )
-    assert "field 'push_pull': holds a control character (\\x0d)" in service.error(
-        records, ana, r=[{**episode, "push_pull": "seen\r\nat 10:30"}]
+    assert "field 'push_pull': holds a control character (\\x1b)" in service.error(
+        records, ana, r=[{**episode, "push_pull": "seen\x1b[2Jat 10:30"}]
     )
     save = "mutation($n: String!, $l: String!, $s: JSON!) { saveView(name: $n, locality: $l, state: $s) { id } }"
     assert f"name: {told}" in service.error(save, ana, n="March\x1b[8m", l="East", s={})
     assert [r for r in log_of(_audit_log)[written:] if r["operation"] != "consultation"] == []
     assert service.data('{ entity(id: "east:c-9") { id } }', ana)["entity"] is None
-    # free text keeps its tabs and line breaks
-    got = service.data(records, ana, r=[{**episode, "push_pull": "seen\tat\n10:30"}])
+    # free text keeps its tabs and line breaks, a Windows one (CR LF) too
+    got = service.data(records, ana, r=[{**episode, "push_pull": "seen\tat\n10:30\r\nwith Tom"}])
     assert got["recordTracking"] == [{"id": "east:me-x"}]

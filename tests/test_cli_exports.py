@@ -159,12 +159,16 @@ def test_graphml_of_a_name_holding_control_characters_still_opens(store: Store, 
 
     name = "Clear\x1b[2J\x07 Benson"
     store.upsert(
-        [Entity("c-\x1b9", "child", name, locality="East"), Entity("l-9", "location", "Yard", locality="East")],
+        [
+            Entity("c-\x1b9", "child", name, locality="East", properties={"nick\x1bname": "Benno"}),
+            Entity("l-9", "location", "Yard", locality="East"),
+        ],
         [rel("SEEN_AT", "c-\x1b9", "l-9")],
     )
     export(store, tmp_path / "g", "graphml")
     g = nx.read_graphml(tmp_path / "g" / "graph.graphml", force_multigraph=True)
     assert g.nodes["c-\\x1b9"]["label"] == "Clear\\x1b[2J\\x07 Benson"
+    assert g.nodes["c-\\x1b9"]["prop_nick\\x1bname"] == "Benno"  # a property's key too
     assert g.has_edge("c-\\x1b9", "l-9")
     assert igraph.Graph.Read_GraphML(str(tmp_path / "g" / "graph.graphml")).vcount() == g.number_of_nodes()
 
@@ -189,11 +193,15 @@ PIN_REASON = "per source 42"  # a writer's own words about a place
 def said_under_both(store: Store) -> None:
     """c-1 seen at l-1 under P (with a property) and under C (with another); l-1 pinned with a reason."""
     from contextgraph.ingest.gazetteer import pinned
-    from contextgraph.model import Assertion, Relationship
+    from contextgraph.model import Assertion, Entity, Relationship
 
     said = [Assertion("mace-east-2024-05-02", "2024-05-01", grading, "c-1", "l-1") for grading in ("1B P", "1B C")]
+    place = next(e for e in ENTITIES if e.id == "l-1")
+    # named under both codes, so that what P statements alone say of it is kept beside (``open``)
+    store.upsert([Entity("l-1", "location", place.name, locality="East", sources=["intel-7"], handling=["C"])])
+    store.upsert([Entity("l-1", "location", place.name, locality="East", sources=["log-7"], handling=["P"])])
     store.upsert(
-        [pinned(next(e for e in ENTITIES if e.id == "l-1"), 52.62, -1.06, PIN_REASON, "ana")],
+        [pinned(place, 52.62, -1.06, PIN_REASON, "ana")],
         [
             Relationship("SEEN_AT", "c-1", "l-1", [said[0]], {"seen_by": "patrol"}),
             Relationship("SEEN_AT", "c-1", "l-1", [said[1]], {"informant": UNDER_C}),
@@ -208,12 +216,16 @@ def test_an_export_gives_no_property_said_under_c_nor_a_writers_words_to_a_reade
     said_under_both(loaded)
 
     def text(name: str, *more: str) -> str:
-        export(loaded, tmp_path / name, fmt, "--locality", "East", "--recipient", "CSC East", *more)
+        return every("--locality", "East", *more, name=name)
+
+    def every(*more: str, name: str = "all") -> str:
+        export(loaded, tmp_path / name, fmt, "--recipient", "CSC East", *more)
         return "\n".join(p.read_text(encoding="utf-8-sig") for p in (tmp_path / name).iterdir())
 
     full = text("c", "--clearance", "C")
     assert UNDER_C in full and PIN_REASON in full  # given to those who may read them
-    for shown in (text("p", "--clearance", "P"), text("i", "--clearance", "C", "--initials")):
+    assert '"open"' in full or fmt != "jsonl"  # the place's record as statements under P alone give it
+    for shown in (text("p", "--clearance", "P"), text("i", "--clearance", "C", "--initials"), every("--initials")):
         assert PIN_REASON not in shown and "Carrow Park skate area" in shown
     assert UNDER_C not in text("p2", "--clearance", "P")
 

@@ -85,6 +85,21 @@ def test_a_purpose_or_recipient_too_long_for_the_log_is_refused(service: Service
     assert records(_audit_log) == []
 
 
+def test_a_purpose_or_recipient_holding_a_control_character_is_refused(service: Service, _audit_log: Path) -> None:
+    """As at the command line: the access log keeps them, and a listing of it would show them."""
+    ana = service.token("analyst")
+    status, _, raw = service.call("GET", "/export", ana, purpose="strategy", recipient="CSC\x1b[2J")
+    assert status == 422 and "recipient: holds a control character (\\x1b)" in json.loads(raw)["detail"], raw
+    status, _, raw = service.call("GET", "/export", ana, purpose="x\x1b[8m", recipient="CSC East")
+    assert status == 400 and b"holds a control character" in raw, raw
+    report = 'query($r: String!) { report(from: "2024-01-01", to: "2024-12-31", recipient: $r) { __typename } }'
+    assert "recipient: holds a control character (\\x07)" in service.error(report, ana, r="CSC\x07")
+    assert records(_audit_log) == []
+    merge = 'mutation($r: String!) { merge(a: "c-1", b: "c-4", reason: $r) { id } }'
+    assert "reason: holds a control character (\\x1b)" in service.error(merge, ana, r="same boy\x1b[2J")
+    assert service.data(merge, ana, r="same boy:\r\nsame date of birth")["merge"]["id"] == "c-1"
+
+
 def exported_ids(packed: bytes) -> list[str]:
     with zipfile.ZipFile(io.BytesIO(packed)) as z:
         return [json.loads(x)["id"] for x in z.read("entities.jsonl").decode().splitlines()]

@@ -22,7 +22,10 @@ texts = st.sampled_from(
 # control characters: escaped in JSON (\u001b, \n), or written as themselves (DEL, C1)
 texts |= st.sampled_from(["Kyle\x1b[2J", "KB\n", "\x00", "c-1\x7f", "l\x85", "\x9f", "£5", "a\\b"])
 dates = st.sampled_from(["2024-03-02", "2024-02-30", "02/03/2024", "", "2024-3-2"]) | st.none()
-gradings = st.sampled_from(["1B P", "1bp", " 2c c ", "A1", "B24", "9Z", "", "3E C"]) | st.none()
+gradings = (
+    st.sampled_from(["1B P", "1bp", " 2c c ", "A1", "B24", "9Z", "", "3E C", "1B P\n", "\t1bp", "2C C\x85", "1B\x1bP"])
+    | st.none()
+)  # a grading is a code read by its own grammar: spaces and line breaks around it are dropped by both readers
 scalars = st.none() | st.booleans() | st.integers(-200, 200) | st.floats(-200, 200, allow_nan=False) | texts
 values = scalars | st.lists(scalars, max_size=3) | st.dictionaries(st.sampled_from(["a", "b"]), scalars, max_size=2)
 props = st.none() | st.dictionaries(st.sampled_from(["note", "n", "flag"]), scalars | st.lists(scalars), max_size=3)
@@ -249,3 +252,22 @@ def test_a_relationship_holding_a_control_character_is_refused_naming_the_field(
         read_folder(tmp_path)
     want = f"relationships.jsonl:1: field '{field}': holds a control character (\\x{ord(char):02x})"
     assert want in str(told.value), str(told.value)
+
+
+@pytest.mark.parametrize("grading", ["1B P\n", "\t1bp", "2C C\x85", "\r1B P", "1B\x1bP"])
+def test_a_grading_is_read_alike_by_both_readers_whatever_surrounds_it(grading: str) -> None:
+    """A grading is a code read by its own grammar: spaces and line breaks around it are dropped by
+    both readers, for an entity as for a relationship; anything else in it is refused by both."""
+    for quick, check, line in (
+        (typed.entity, entity_from_json, ENTITY),
+        (typed.relationship, relationship_from_json, LINK),
+    ):
+        raw = json.dumps({**line, "grading": grading}).encode()
+        try:
+            want = check(json.loads(raw))
+        except ValueError:
+            assert quick(raw) is None, raw
+            assert "\x1b" in grading
+            continue
+        got = quick(raw)
+        assert got is not None and got == want, raw

@@ -140,6 +140,11 @@ def test_a_node_clicked_while_a_new_window_is_on_its_way_is_expanded_from_it(
     page.evaluate("(id) => { document.querySelector('#network').cy.getElementById(id).emit('tap'); }", node)
     meanwhile = {r[0] for r in page.evaluate(NETWORK_STATE)["links"]}
     assert meanwhile == before, sorted(meanwhile - before)[:5]
+    # a child of the list chosen meanwhile, one not drawn yet: focused once the window's view is drawn
+    ids = page.get_by_test_id("at-risk-item").evaluate_all("(xs) => xs.map((x) => x.dataset.id)")
+    child = next(x for x in ids if any(x in link.split("|")[1:] for link in window))
+    page.evaluate("(id) => document.querySelector('#network').cy.getElementById(id).remove()", child)
+    page.locator(f"[data-testid=at-risk-item][data-id='{child}']").click()
     page.unroute("**/graphql")
     for route in held:
         route.fallback()
@@ -148,5 +153,6 @@ def test_a_node_clicked_while_a_new_window_is_on_its_way_is_expanded_from_it(
     assert after <= window
     mine = {link for link in window if node in link.split("|")[1:]}
     assert mine and mine <= after  # expanded once drawn, from the window's links
+    page.wait_for_function("(c) => document.querySelector('#main').dataset.focused === c", arg=child, timeout=10_000)
     assert not errors, errors
     context.close()

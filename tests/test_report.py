@@ -10,6 +10,7 @@ import math
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -479,3 +480,12 @@ def test_out_dash_writes_the_report_to_standard_output(area: Store, tmp_path: Pa
     assert not (tmp_path / "-").exists()
     last = log_of(_audit_log)[-1]
     assert last["operation"] == "disclosure" and last["detail"]["file"] == "-"  # type: ignore[index]
+    # ./- is a file of that name, as a shell means it
+    r = cg(*args, "--format", "json", "--out", "./-", store=area, cwd=tmp_path)
+    assert r.returncode == 0 and r.stdout.startswith("wrote") and (tmp_path / "-").exists(), r.stderr
+    # standard output that cannot be written: said in a line, as for a file, not a traceback
+    with open("/dev/full", "wb") as full:
+        cmd = [sys.executable, "-m", "contextgraph", *args, "--format", "json", "--out", "-", "--store", area.url]
+        told = subprocess.run(cmd, stdout=full, stderr=subprocess.PIPE, text=True, timeout=300, check=False)
+    assert told.returncode == 1 and "standard output: cannot write the report" in told.stderr, told.stderr
+    assert "Traceback" not in told.stderr

@@ -9,6 +9,9 @@ from .errors import BadInput, ContextGraphError
 
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _CONTROLS_AND_BREAKS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_NOT_IN_FREE_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+"""What free text (a note's words) may not hold: any control character but a tab and a line break
+(``\\n``, or ``\\r\\n`` as text pasted from a Windows program has them)."""
 
 
 def shown(text: str, one_line: bool = False) -> str:
@@ -49,18 +52,18 @@ def control_character(text: str, free: bool = False) -> str | None:
     """The first control character of ``text`` (U+0000-U+001F, U+007F, U+0080-U+009F), written as
     an escape, or None when it holds none. An id, a name, an alias, a locality or a code has no
     place for any; free text (``free``: a note's words) may hold tabs and line breaks (``\\t``,
-    ``\\n``), and no other.
+    ``\\n``, ``\\r``), and no other.
 
     >>> control_character("Kyle Benson"), control_character("Kyle\\x1b[2J"), control_character("a\\u0085")
     (None, '\\\\x1b', '\\\\x85')
     >>> control_character("seen\\tat\\n10:30"), control_character("seen\\tat", free=True)
     ('\\\\x09', None)
-    >>> control_character("line\\r\\n", free=True)
-    '\\\\x0d'
+    >>> control_character("line\\r\\n", free=True), control_character("bell\\x07", free=True)
+    (None, '\\\\x07')
     """
     if text.isprintable():  # most text: nothing more to look at
         return None
-    found = (_CONTROLS if free else _CONTROLS_AND_BREAKS).search(text)
+    found = (_NOT_IN_FREE_TEXT if free else _CONTROLS_AND_BREAKS).search(text)
     return None if found is None else f"\\x{ord(found.group()):02x}"
 
 

@@ -320,11 +320,14 @@ async function show(opts = {}) {
     status(e.message, true);
   } finally {
     if (state.asking === load) {
-      // the last view asked for is drawn (or failed): a node clicked meanwhile is expanded now
+      // the last view asked for is drawn (or failed): the nodes clicked meanwhile are expanded
+      // now, and the one chosen meanwhile focused
       state.asking = null;
-      const later = state.expandAfter;
-      state.expandAfter = null;
-      if (later) expand(...later);
+      const [later, then] = [state.expandAfter || [], state.focusAfter];
+      state.expandAfter = [];
+      state.focusAfter = null;
+      for (const args of later) expand(...args);
+      if (then) focusOn(then);
     }
   }
 }
@@ -760,7 +763,7 @@ function windowAsked() {
 
 function expand(id, most = 80) {
   if (state.asking && windowAsked()) {
-    state.expandAfter = [id, most];
+    state.expandAfter = [...(state.expandAfter || []), [id, most]];
     return;
   }
   const cy = state.cy;
@@ -1404,7 +1407,18 @@ async function evidenceForLink(fact) {
 
 // Focus on someone: their network two steps out stays, the rest fades; at once, without animation.
 function focus(id) {
+  focusOn(id);
+  evidenceFor(id);
+}
+
+// Chosen while a view under another date window is on its way: focused once that view is drawn,
+// from its links (as a node expanded meanwhile is).
+function focusOn(id) {
   const cy = state.cy;
+  if (cy && state.asking && windowAsked()) {
+    state.focusAfter = id;
+    return;
+  }
   if (cy) {
     if (cy.getElementById(id).empty() || cy.getElementById(id).hasClass("off")) expand(id);
     const n = cy.getElementById(id);
@@ -1420,7 +1434,6 @@ function focus(id) {
       $("main").dataset.focused = id;
     }
   }
-  evidenceFor(id);
 }
 
 // Find asks the API's search, which forgives a letter or two and knows aliases: one hit is

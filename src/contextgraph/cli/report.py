@@ -37,8 +37,8 @@ def report(
     purpose: PurposeOpt = None,
     locality: Annotated[str | None, typer.Option("--locality", help="Only this locality (default: every one)")] = None,
     fmt: Annotated[str, typer.Option("--format", help="html (one file to email), pdf, json or csv")] = "html",
-    path: Annotated[
-        Path | None,
+    out_to: Annotated[
+        str | None,
         typer.Option(
             "--out", help="The file to write (default: report-LOCALITY-FROM-TO.FORMAT here); - for standard output"
         ),
@@ -106,13 +106,19 @@ def report(
         **({"outside": True} if outside else {}),
     }
     said = f"the partnership report for {p.start} to {p.end} ({fmt}, {len(data):,} bytes)"
-    if path is not None and str(path) == "-":
+    if out_to == "-":  # as given: ./- is a file of that name
         # logged before it is written: a disclosure the log could not record is not made
         log.append(user, "disclosure", [], purpose, recipient=recipient, detail={**detail, "file": "-"})
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
+        try:
+            sys.stdout.buffer.write(data)
+            sys.stdout.flush()
+        except OSError as e:  # a full disk, a closed pipe: said, as for a file (the disclosure stays logged)
+            raise UserError(
+                f"standard output: cannot write the report ({e.strerror or e}); it was logged as disclosed"
+            ) from None
         err.print(f"wrote {said} to standard output")
         return
+    path = Path(out_to) if out_to is not None else None
     name = f"report-{(areas[0] if areas else 'all').lower().replace(' ', '-')}-{p.start}-{p.end}.{fmt}"
     target = path or Path(name)
     if target.is_dir():

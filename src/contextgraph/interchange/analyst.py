@@ -190,7 +190,7 @@ def write_graphml(v: View, out: Path) -> None:
         h = v.hotspots.get(e.id)
         if h:
             attrs.update(hotspot_score=float(h.score), hotspot_rank=int(h.rank))
-        attrs.update({f"prop_{k}": _text(val) for k, val in e.properties.items()})
+        attrs.update({f"prop_{shown(k)}": _text(val) for k, val in e.properties.items()})
         g.add_node(e.id, **{k: val for k, val in attrs.items() if val is not None})
     for x in v.links:
         attrs = {
@@ -204,7 +204,7 @@ def write_graphml(v: View, out: Path) -> None:
             "assertions": len(x.assertions),
             "sources": "; ".join(x.sources) or None,
         }
-        attrs.update({f"prop_{k}": _text(val) for k, val in x.properties.items()})
+        attrs.update({f"prop_{shown(k)}": _text(val) for k, val in x.properties.items()})
         g.add_edge(x.source, x.target, key=x.type, **{k: val for k, val in attrs.items() if val is not None})
     # XML has no place for most control characters: any in the data is written as an escape (\x1b)
     odd = {n: shown(n) for n in g if shown(n) != n}

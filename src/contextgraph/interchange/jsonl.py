@@ -164,8 +164,9 @@ def entity_from_json(d: Any) -> Entity:
     seen = [
         x for x in (parse_date(d.get("date")), parse_date(d.get("first_seen")), parse_date(d.get("last_seen"))) if x
     ]
+    g = d.get("grading")  # a code, read by its own grammar (spaces and line breaks around it dropped), as a link's
     try:
-        grading = normalise_grading(_opt_str(d, "grading"))
+        grading = normalise_grading(g) if g is None or type(g) is str else _opt_str(d, "grading")
     except GradingError as e:
         raise ValueError(f"field 'grading': {e}") from None
     handling = d.get("handling")
@@ -492,7 +493,7 @@ def export_lines(
     """
     # a writer's own words (a judgement's reason, a pin's), which may rest on what was said under
     # C: only for readers cleared for C who see names in full
-    withhold = flt is not None and (flt.public_only or bool(initials))
+    withhold = bool(initials) or (flt is not None and flt.public_only)
     kept: set[str] = set()
     for e in store.iter_entities():
         told = e if flt is None else flt.shown(e)

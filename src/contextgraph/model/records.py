@@ -184,13 +184,16 @@ class Entity:
         """A copy without the properties that hold a writer's own words (:data:`WRITERS_WORDS`),
         for a reader not cleared for C or shown initials.
 
-        >>> e = Entity("l-1", "location", "Flat 2", properties={"pin_reason": "per source", "kind": "flat"})
-        >>> e.without_writers_words().properties
-        {'kind': 'flat'}
+        >>> e = Entity("l-1", "location", "Flat 2", properties={"pin_reason": "per source", "kind": "flat"},
+        ...            open=Entity("l-1", "location", "Flat 2", properties={"pin_reason": "per source"}))
+        >>> e.without_writers_words().properties, e.without_writers_words().open.properties
+        ({'kind': 'flat'}, {})
         """
-        if not WRITERS_WORDS.intersection(self.properties):
+        opened = self.open.without_writers_words() if self.open is not None else None
+        if not WRITERS_WORDS.intersection(self.properties) and opened is self.open:
             return self
-        return replace(self, properties={k: v for k, v in self.properties.items() if k not in WRITERS_WORDS})
+        props = {k: v for k, v in self.properties.items() if k not in WRITERS_WORDS}
+        return replace(self, properties=props, open=opened)
 
     def cleared_for_p(self) -> Entity | None:
         """What statements under handling code P say of it: the whole record when none said more

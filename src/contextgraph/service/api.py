@@ -52,6 +52,7 @@ from ..json_keys import RepeatedKey
 from ..limits import SETTINGS, LimitError, Limits, loads, unpack
 from ..model import REL_TYPES, Entity
 from ..notes.parse import NoteError
+from ..quoted import plain
 from ..settings import DEV as ENV_DEV
 from ..settings import OIDC_AUTHORITY as ENV_OIDC_AUTHORITY
 from ..settings import OIDC_CLIENT_ID as ENV_OIDC_CLIENT_ID
@@ -173,6 +174,11 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
         purpose = _utf8(request.headers.get("x-purpose", "")) or request.query_params.get("purpose")
         if not fits(purpose):
             raise HTTPException(400, f"X-Purpose (or ?purpose=): at most {MOST_SAID} characters")
+        try:  # a purpose that says nothing is no purpose (below); one that says something is checked
+            if visible(purpose):
+                plain(purpose or "", "X-Purpose (or ?purpose=)", error=RequestError)
+        except RequestError as exc:
+            raise HTTPException(400, str(exc)) from None
         # a purpose without a letter or digit (spaces, zero-width characters) is no purpose
         ctx = Context(state["store"], principal, log, purpose if visible(purpose) else None, analyses)
         ctx.limits = limits
@@ -321,6 +327,10 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
             raise _problem(422, "recipient: say who the export is for, in letters or digits")
         if not fits(recipient):
             raise _problem(422, f"recipient: at most {MOST_SAID} characters")
+        try:
+            plain(recipient, "recipient", error=RequestError)
+        except RequestError as exc:
+            raise _problem(422, str(exc)) from None
         try:
             ctx.allow(ctx.rules.may_export, "exports")
             flt = ctx.scope(locality=locality)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Protocol, TypeVar, runtime_checkable
+from typing import TYPE_CHECKING, Any, Final, Literal, NamedTuple, Protocol, TypeVar, runtime_checkable
 
 from ..model import Entity, Relationship
 from ..model.tracked import Tracked
@@ -244,36 +244,43 @@ class Judgement:
         return line
 
 
+EVERYWHERE: Final = "*"
+"""A view's record of one who saved it seeing every locality."""
+
+
 @dataclass(frozen=True, slots=True)
 class Reach:
     """What one who saved a view could see: their role, clearance and localities (None: every
-    locality, or not recorded, as for views saved before they were)."""
+    locality; empty: not recorded, as for views saved before they were, when the view's own
+    locality is all that is known of theirs)."""
 
     role: str
     clearance: str
-    localities: tuple[str, ...] | None = None
+    localities: tuple[str, ...] | None = ()
 
     def record(self) -> dict[str, Any]:
         """The fields a view's record keeps of it."""
         return {
             "role": self.role,
             "clearance": self.clearance,
-            "localities": None if self.localities is None else list(self.localities),
+            "localities": EVERYWHERE if self.localities is None else list(self.localities),
         }
 
     @classmethod
     def of_record(cls, rec: dict[str, Any]) -> Reach | None:
         """From a view's record; None when it holds no role and clearance.
 
-        >>> Reach.of_record({"role": "analyst", "clearance": "C", "localities": ["East"]})
-        Reach(role='analyst', clearance='C', localities=('East',))
-        >>> Reach.of_record({"role": "analyst", "clearance": "C"}).localities is None
+        >>> Reach.of_record({"role": "analyst", "clearance": "C", "localities": ["Hillcrest"]})
+        Reach(role='analyst', clearance='C', localities=('Hillcrest',))
+        >>> Reach.of_record({"role": "admin", "clearance": "C", "localities": "*"}).localities is None
         True
+        >>> Reach.of_record({"role": "analyst", "clearance": "C"}).localities
+        ()
         """
         if not rec.get("role") or not rec.get("clearance"):
             return None
         places = rec.get("localities")
-        held = tuple(map(str, places)) if isinstance(places, list) else None
+        held = None if places == EVERYWHERE else tuple(map(str, places)) if isinstance(places, list) else ()
         return cls(str(rec["role"]), str(rec["clearance"]), held)
 
 

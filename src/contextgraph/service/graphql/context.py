@@ -24,6 +24,7 @@ from ...ingest.writes import changeable, linkable
 from ...limits import Limits
 from ...memory import paused_gc
 from ...model import Entity
+from ...quoted import plain
 from ...store import Filter, Store, StoreError
 from .. import policy
 from ..audit import MOST_SAID, NEEDS_PURPOSE, AuditError, AuditLog, acting, fits, visible
@@ -216,6 +217,7 @@ class Context(BaseContext):
             raise RequestError("say who it is for (recipient), in letters or digits: it leaves the service")
         if not fits(recipient):
             raise RequestError(f"recipient: at most {MOST_SAID} characters")
+        plain(recipient, "recipient", error=RequestError)
         try:
             self.log.append(self.who.user, "disclosure", [], self.purpose, recipient=recipient, detail=detail)
         except AuditError as exc:

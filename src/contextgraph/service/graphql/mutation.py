@@ -97,8 +97,7 @@ class Mutation:
         # a fact of a note this user may not read is answered as one that does not exist
         if rid not in {it.id for it in queued(ctx, pending_only=False)}:
             raise RequestError(f"no queued fact {rid!r} in your localities")
-        if not reason.strip():
-            raise RequestError("a decision on a queued fact needs its reason")
+        reason = reason_of(reason, "a decision on a queued fact")
         decision = "accept" if accept else "reject"
         try:
             with ctx.acting({"graphql": "decideFact", "review": rid, "decision": decision, "reason": reason}):
@@ -207,6 +206,7 @@ class Mutation:
         ctx = info.context
         ctx.ready_to_write()
         e = ctx.changeable(str(id))
+        reason = reason_of(reason, "a pin")
         if e.kind not in PLACE_KINDS:
             raise RequestError(f"{id} is a {e.kind}, not a place or school: only places are pinned")
         try:
@@ -271,8 +271,7 @@ class Mutation:
         ctx.ready_to_write()
         for x in (a, b):
             ctx.changeable(str(x))
-        if not reason.strip():
-            raise RequestError("a merge needs its reason")
+        reason = reason_of(reason, "a merge")
         try:
             with ctx.acting({"graphql": "merge", "reason": reason}):
                 into = ctx.store.merge(str(a), str(b), user=ctx.who.user, reason=reason)
@@ -288,8 +287,7 @@ class Mutation:
         ctx.ready_to_write()
         for x in (a, b):
             ctx.changeable(str(x))
-        if not reason.strip():
-            raise RequestError("a split needs its reason")
+        reason = reason_of(reason, "a split")
         try:
             with ctx.acting({"graphql": "split", "reason": reason}):
                 ctx.store.split(str(a), str(b), user=ctx.who.user, reason=reason)
@@ -344,8 +342,7 @@ class Mutation:
         ctx = info.context
         ctx.allow(ctx.rules.may_erase, "erasure")
         ctx.ready_to_write()
-        if not reason.strip():
-            raise RequestError("erasure needs its reason")
+        reason = reason_of(reason, "erasure")
         try:  # the record names the erasure, never the person erased
             with ctx.acting({"graphql": "eraseSubject", "reason": reason}):
                 rec = ctx.store.erase(str(id), user=ctx.who.user, reason=reason)
@@ -385,3 +382,11 @@ def _write_link(ctx: Context, raw: dict[str, Any], what: str) -> RelationshipVie
         if {got.source, got.target} == {ends[0].id, ends[1].id}:
             return rel_view(got)
     raise RequestError("the relationship was written but is graded beyond what you may see")
+
+
+def reason_of(reason: str, what: str) -> str:
+    """A writer's reason for ``what``, as given: refused when it says nothing, or holds a control
+    character other than a tab or a line break (the access log and the judgements keep it)."""
+    if not reason.strip():
+        raise RequestError(f"{what} needs its reason")
+    return plain(reason, "reason", free=True, error=RequestError)

@@ -22,6 +22,7 @@ from strawberry.extensions import (
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
+from ...errors import Unavailable
 from ...limits import Limits
 from .context import MAX_MAP, MAX_PAGE, RequestError
 from .execution import Budgeted, FastLists, fast_lists
@@ -36,6 +37,15 @@ MAX_DEPTH = 8
 def _mask(error: GraphQLError) -> bool:
     """Errors from the query itself (syntax, validation, limits) and :class:`RequestError` are shown."""
     return error.original_error is not None and not isinstance(error.original_error, RequestError)
+
+
+def _operators(error: GraphQLError) -> bool:
+    """Whether an error is for whoever runs the service to see: a defect, or one the user is told of
+    whose cause is the service's (the access log or the store cannot be used)."""
+    original = error.original_error
+    if original is None:
+        return False
+    return not isinstance(original, RequestError) or isinstance(original.__cause__, Unavailable)
 
 
 UNBOUNDED = 100
@@ -65,12 +75,12 @@ class ThreadedSchema(strawberry.Schema):
     service's event loop, and other requests (``/healthz`` among them) are answered meanwhile."""
 
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
-        """Only defects are logged, with their traceback: an error the user is told of (a query that
-        is not valid or asks too much, a :class:`RequestError`) is theirs to put right, and its
-        words (an id someone tried) are not the service's to keep."""
-        defects = [e for e in errors if _mask(e)]
-        if defects:
-            super().process_errors(defects, execution_context)
+        """Only the service's own errors are logged, with their traceback (:func:`_operators`): an
+        error the user is told of and is theirs to put right (a query that is not valid or asks too
+        much, an id not theirs) is not, and its words (an id someone tried) are not kept."""
+        theirs = [e for e in errors if _operators(e)]
+        if theirs:
+            super().process_errors(theirs, execution_context)
 
     async def execute(
         self,

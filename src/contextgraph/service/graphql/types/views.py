@@ -74,18 +74,20 @@ def _as_read(v: SavedView, ctx: Context, seen: set[str]) -> tuple[dict[str, Any]
 def _theirs_to_read(v: SavedView, ctx: Context) -> bool:
     """Whether the reader may read what the one who saved ``v`` wrote on it (its name, its notes):
     they saved it, or they see as much."""
-    return v.user == ctx.who.user or _sees_as_much(ctx, v.reach)
+    return v.user == ctx.who.user or _sees_as_much(ctx, v.reach, v.locality)
 
 
-def _sees_as_much(ctx: Context, reach: Reach | None) -> bool:
+def _sees_as_much(ctx: Context, reach: Reach | None, locality: str) -> bool:
     """Whether the reader sees all that one of ``reach`` saw: their handling codes, children's
-    names in full, every kind of link, every locality of theirs. Not recorded: as much as anyone."""
+    names in full, every kind of link, every locality of theirs (not recorded: the view's own,
+    ``locality``). No reach recorded: as much as anyone."""
     reader = policy.role(ctx.who.role)
-    reach = reach or Reach("", "C")
+    reach = reach or Reach("", "C", None)
     saver = policy.ROLES.get(reach.role)
     names = reader.child_names == "full" or (saver is not None and saver.child_names == "initials")
     links = reader.hidden_links <= (saver.hidden_links if saver is not None else frozenset())
-    places = ctx.who.everywhere or (reach.localities is not None and set(reach.localities) <= set(ctx.who.localities))
+    theirs = (locality,) if reach.localities == () else reach.localities
+    places = ctx.who.everywhere or (theirs is not None and set(theirs) <= set(ctx.who.localities))
     return (reach.clearance == "P" or ctx.who.clearance == "C") and names and links and places
 
 
