@@ -131,6 +131,30 @@ def test_a_purpose_or_recipient_too_long_for_the_log_is_refused(
     )
 
 
+def test_a_writers_reason_and_name_are_held_to_what_the_log_keeps(loaded: Store, _audit_log: Path) -> None:
+    """A reason given at the command line (merge, split, erase, review) is recorded as the write's
+    purpose: at most MOST_SAID characters, and free text holding no control character but a tab or a
+    line break; --user holds none. Refused, naming the option, before anything is done."""
+    from contextgraph.service.audit import MOST_SAID
+
+    before = len(AuditLog(_audit_log).records()) if _audit_log.exists() else 0
+    for args, told in (
+        (
+            ["merge", "c-1", "c-4", "--reason", "same\x1b]8;;http://x\x1b\\ boy"],
+            "--reason: holds a control character (\\x1b)",
+        ),
+        (["split", "c-1", "c-4", "--reason", "x" * (MOST_SAID + 1)], f"--reason: at most {MOST_SAID} characters"),
+        (["erase", "c-1", "--reason", "lawful", "--user", "ev\x1b[2Jil"], "--user: holds a control character (\\x1b)"),
+        (["review", "list", "--user", "a\x07"], "--user: holds a control character (\\x07)"),
+    ):
+        r = cg(*args, store=loaded)
+        assert r.returncode == 1 and told in r.stderr, (args, r.stderr)
+    assert loaded.canonical_id("c-4") == "c-4" and loaded.get("c-1") is not None
+    assert (len(AuditLog(_audit_log).records()) if _audit_log.exists() else 0) == before
+    r = cg("merge", "c-1", "c-4", "--reason", "same boy\r\nsame school", store=loaded)
+    assert r.returncode == 0, r.stderr
+
+
 def test_consultation_and_disclosure_need_a_purpose(loaded: Store, _audit_log: Path, tmp_path: Path) -> None:
     for args in (
         ["show", "c-1"],

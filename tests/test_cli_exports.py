@@ -157,7 +157,7 @@ def test_graphml_of_a_name_holding_control_characters_still_opens(store: Store, 
     character as an escape, and the file opens in NetworkX and igraph."""
     from contextgraph.model import Entity
 
-    name = "Clear\x1b[2J\x07 Benson"
+    name = "Clear\x1b[2J\x07 Benson\ufffe"
     store.upsert(
         [
             Entity("c-\x1b9", "child", name, locality="East", properties={"nick\x1bname": "Benno"}),
@@ -167,7 +167,7 @@ def test_graphml_of_a_name_holding_control_characters_still_opens(store: Store, 
     )
     export(store, tmp_path / "g", "graphml")
     g = nx.read_graphml(tmp_path / "g" / "graph.graphml", force_multigraph=True)
-    assert g.nodes["c-\\x1b9"]["label"] == "Clear\\x1b[2J\\x07 Benson"
+    assert g.nodes["c-\\x1b9"]["label"] == "Clear\\x1b[2J\\x07 Benson\\ufffe"
     assert g.nodes["c-\\x1b9"]["prop_nick\\x1bname"] == "Benno"  # a property's key too
     assert g.has_edge("c-\\x1b9", "l-9")
     assert igraph.Graph.Read_GraphML(str(tmp_path / "g" / "graph.graphml")).vcount() == g.number_of_nodes()

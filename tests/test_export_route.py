@@ -97,6 +97,7 @@ def test_a_purpose_or_recipient_holding_a_control_character_is_refused(service: 
     assert records(_audit_log) == []
     merge = 'mutation($r: String!) { merge(a: "c-1", b: "c-4", reason: $r) { id } }'
     assert "reason: holds a control character (\\x1b)" in service.error(merge, ana, r="same boy\x1b[2J")
+    assert f"reason: at most {MOST_SAID} characters" in service.error(merge, ana, r="x" * (MOST_SAID + 1))
     assert service.data(merge, ana, r="same boy:\r\nsame date of birth")["merge"]["id"] == "c-1"
 
 

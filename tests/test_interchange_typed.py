@@ -271,3 +271,19 @@ def test_a_grading_is_read_alike_by_both_readers_whatever_surrounds_it(grading: 
             continue
         got = quick(raw)
         assert got is not None and got == want, raw
+
+
+def test_a_judgement_holding_a_control_character_is_refused_naming_the_field(tmp_path: Path) -> None:
+    """A judgement's ids and user hold no control character, its reason (free text) none but a tab
+    or a line break: the import names the file, line and field, and writes nothing."""
+    (tmp_path / "entities.jsonl").write_text(
+        '{"id": "c-1", "kind": "child", "name": "A"}\n{"id": "c-2", "kind": "child", "name": "B"}\n'
+    )
+    good = {"a": "c-1", "b": "c-2", "user": "ana", "reason": "same boy\r\nsame school"}
+    (tmp_path / "judgements.jsonl").write_text(json.dumps(good) + "\n")
+    assert len(read_folder(tmp_path).judgements) == 1
+    for key, value in (("reason", "same\x1b[2J"), ("user", "an\ta")):
+        (tmp_path / "judgements.jsonl").write_text(json.dumps({**good, key: value}) + "\n")
+        with pytest.raises(InputError) as told:
+            read_folder(tmp_path)
+        assert f"judgements.jsonl:1: field '{key}': holds a control character" in str(told.value)

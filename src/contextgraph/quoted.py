@@ -27,10 +27,12 @@ def shown(text: str, one_line: bool = False) -> str:
     return pattern.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
-_UNSEEN = re.compile(r"[\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
-"""Characters a terminal does not show but that change what it shows: zero-width ones, the marks,
-embeddings, overrides and isolates that turn text right to left, and the line and paragraph
-separators."""
+_UNSEEN = re.compile(r"[\u200b\u2028-\u202e\u2060-\u2069\ufeff]")
+"""Characters a terminal does not show but that change what it shows: the zero-width space, word
+joiner and byte-order mark (two names the same to the eye), the embeddings, overrides and isolates
+that turn the text after them right to left, and the line and paragraph separators. Not the
+zero-width joiners and direction marks, which are parts of words in Persian, Arabic, Hebrew or
+Indic scripts, and of emoji."""
 
 
 def on_screen(text: str) -> str:
@@ -40,6 +42,9 @@ def on_screen(text: str) -> str:
 
     >>> on_screen("CSC \\u202eEast"), on_screen("a\\u2028b\\x1b")
     ('CSC \\\\u202eEast', 'a\\\\u2028b\\\\x1b')
+    >>> word = "\\u0645\\u06cc\\u200c\\u062e\\u0648\\u0627\\u0647\\u0645"  # a Persian word, joined by a ZWNJ
+    >>> on_screen(word) == word
+    True
     """
     return _UNSEEN.sub(lambda m: f"\\u{ord(m.group()):04x}", shown(text))
 

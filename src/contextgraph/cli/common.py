@@ -96,6 +96,16 @@ def user_of(user: str) -> str:
 
 FormatOpt = Annotated[str, typer.Option("--format", help="table or json")]
 UserOpt = Annotated[str, typer.Option("--user", help="Who is doing this (for the access log)", callback=user_of)]
+
+
+def reason_of(reason: str) -> str:
+    """``--reason`` as given, held to what the access log keeps of a reason
+    (:func:`~contextgraph.service.audit.reason_said`), naming the option."""
+    from ..service.audit import reason_said
+
+    return reason_said(reason, "--reason", UserError)
+
+
 PurposeOpt = Annotated[str | None, typer.Option("--purpose", help="Why: the justification recorded in the access log")]
 
 

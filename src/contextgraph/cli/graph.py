@@ -31,8 +31,10 @@ from .common import (
     out,
     progress_bar,
     purpose_of,
+    reason_of,
     recipient_of,
     sqlite_file,
+    user_of,
 )
 
 if TYPE_CHECKING:
@@ -422,8 +424,8 @@ def merge(
     a: str,
     b: str,
     store: StoreOpt = None,
-    reason: Annotated[str, typer.Option(help="Why they are the same")] = "",
-    user: Annotated[str, typer.Option(help="Who decided")] = "cli",
+    reason: Annotated[str, typer.Option(help="Why they are the same", callback=reason_of)] = "",
+    user: Annotated[str, typer.Option(help="Who decided", callback=user_of)] = "cli",
 ) -> None:
     """Record that two entities are one (A's id is kept). Undo with split."""
     from ..service.audit import acting
@@ -439,8 +441,8 @@ def split(
     a: str,
     b: str,
     store: StoreOpt = None,
-    reason: Annotated[str, typer.Option(help="Why they are different")] = "",
-    user: Annotated[str, typer.Option(help="Who decided")] = "cli",
+    reason: Annotated[str, typer.Option(help="Why they are different", callback=reason_of)] = "",
+    user: Annotated[str, typer.Option(help="Who decided", callback=user_of)] = "cli",
 ) -> None:
     """Undo a merge: B gets back its own record and facts."""
     from ..service.audit import acting
@@ -455,8 +457,8 @@ def split(
 def erase(
     entity_id: str,
     store: StoreOpt = None,
-    reason: Annotated[str, typer.Option(help="The lawful reason for erasure")] = "",
-    user: Annotated[str, typer.Option(help="Who asked")] = "cli",
+    reason: Annotated[str, typer.Option(help="The lawful reason for erasure", callback=reason_of)] = "",
+    user: Annotated[str, typer.Option(help="Who asked", callback=user_of)] = "cli",
 ) -> None:
     """Erase a person and their facts; an erasure record without personal data remains."""
     from ..service.audit import acting

@@ -14,7 +14,20 @@ from rich.text import Text
 
 from .. import quoted
 from ..notes.confidence import MODEL_PATH
-from .common import FormatOpt, StoreOpt, UserError, access_log, app, check_format, counted, err, opened, out
+from .common import (
+    FormatOpt,
+    StoreOpt,
+    UserError,
+    access_log,
+    app,
+    check_format,
+    counted,
+    err,
+    opened,
+    out,
+    reason_of,
+    user_of,
+)
 
 if TYPE_CHECKING:
     from ..notes.evaluate import Counts, Report
@@ -90,7 +103,7 @@ def extract(
 def ingest(
     notes: Annotated[list[Path], typer.Argument(help="Note files, or folders of *.md / *.txt notes")],
     store: StoreOpt = None,
-    user: Annotated[str, typer.Option(help="Who is ingesting (recorded on each source)")] = "cli",
+    user: Annotated[str, typer.Option(help="Who is ingesting (recorded on each source)", callback=user_of)] = "cli",
     fmt: FormatOpt = "table",
 ) -> None:
     """Extract, resolve and write notes: one transaction per note; a bad note is reported and skipped."""
@@ -157,8 +170,8 @@ def review(
     review_id: Annotated[str | None, typer.Argument(help="The review item (for accept, reject, new)")] = None,
     into: Annotated[str | None, typer.Option(help="accept: the candidate to merge into")] = None,
     store: StoreOpt = None,
-    user: Annotated[str, typer.Option(help="Who decided")] = "cli",
-    reason: Annotated[str, typer.Option(help="Why")] = "",
+    user: Annotated[str, typer.Option(help="Who decided", callback=user_of)] = "cli",
+    reason: Annotated[str, typer.Option(help="Why", callback=reason_of)] = "",
     all_: Annotated[bool, typer.Option("--all", help="list: decided items too")] = False,
     facts: Annotated[bool, typer.Option("--facts", help="list: queued facts only")] = False,
     fmt: FormatOpt = "table",

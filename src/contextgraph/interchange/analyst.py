@@ -162,6 +162,16 @@ def _properties(props: dict[str, Any]) -> str:
 # --- GraphML -----------------------------------------------------------------------------
 
 
+def _xml(text: str) -> str:
+    """``text`` as XML 1.0 may hold it: control characters (:func:`~contextgraph.quoted.shown`) and
+    the two non-characters U+FFFE and U+FFFF written as escapes.
+
+    >>> _xml("a\\x1bb\\ufffe")
+    'a\\\\x1bb\\\\ufffe'
+    """
+    return shown(text).replace("\ufffe", "\\ufffe").replace("\uffff", "\\uffff")
+
+
 def write_graphml(v: View, out: Path) -> None:
     """GraphML through NetworkX's writer: one node an entity (``label`` its name, ``kind``), one edge
     a relationship (``label`` and ``type`` its type, its dates, gradings and sources). Every
@@ -190,7 +200,7 @@ def write_graphml(v: View, out: Path) -> None:
         h = v.hotspots.get(e.id)
         if h:
             attrs.update(hotspot_score=float(h.score), hotspot_rank=int(h.rank))
-        attrs.update({f"prop_{shown(k)}": _text(val) for k, val in e.properties.items()})
+        attrs.update({f"prop_{_xml(k)}": _text(val) for k, val in e.properties.items()})
         g.add_node(e.id, **{k: val for k, val in attrs.items() if val is not None})
     for x in v.links:
         attrs = {
@@ -204,16 +214,16 @@ def write_graphml(v: View, out: Path) -> None:
             "assertions": len(x.assertions),
             "sources": "; ".join(x.sources) or None,
         }
-        attrs.update({f"prop_{shown(k)}": _text(val) for k, val in x.properties.items()})
+        attrs.update({f"prop_{_xml(k)}": _text(val) for k, val in x.properties.items()})
         g.add_edge(x.source, x.target, key=x.type, **{k: val for k, val in attrs.items() if val is not None})
     # XML has no place for most control characters: any in the data is written as an escape (\x1b)
-    odd = {n: shown(n) for n in g if shown(n) != n}
+    odd = {n: _xml(n) for n in g if _xml(n) != n}
     if odd:
         g = nx.relabel_nodes(g, odd)
     for _, d in g.nodes(data=True):
-        d.update({k: shown(val) for k, val in d.items() if isinstance(val, str)})
+        d.update({k: _xml(val) for k, val in d.items() if isinstance(val, str)})
     for _, _, d in g.edges(data=True):
-        d.update({k: shown(val) for k, val in d.items() if isinstance(val, str)})
+        d.update({k: _xml(val) for k, val in d.items() if isinstance(val, str)})
     nx.write_graphml_xml(g, out, encoding="utf-8", prettyprint=True)
 
 

@@ -29,7 +29,7 @@ from ..model import (
     parse_date,
 )
 from ..model.tracked import Tracked
-from ..quoted import plain
+from ..quoted import ControlCharacter, plain
 from ..store.staged import StagedRelationships, StagedTracking
 from ..store.types import Judgement
 from . import staged_links, tracking_lines, typed
@@ -404,6 +404,8 @@ def _read_rest(
                 problem(f"{jpath}:{n}: a judgement needs string fields 'a' and 'b'")
             elif obj.get("kind", "merge") not in ("merge", "split"):
                 problem(f"{jpath}:{n}: field 'kind' must be merge or split")
+            elif told := _judgement_words(obj, f"{jpath}:{n}"):
+                problem(told)
             else:
                 judged.append((n, Judgement.from_record(obj)))
         # every id known and both of one kind, before anything is written
@@ -417,6 +419,18 @@ def _read_rest(
                 problem(f"{jpath}:{n}: cannot judge a {ka} and a {kb} to be one")
             else:
                 batch.judgements.append(j)
+
+
+def _judgement_words(obj: dict[str, Any], where: str) -> str | None:
+    """What is wrong with a judgement's words: its ids and user hold no control character, and its
+    reason (free text) none but a tab or a line break."""
+    try:
+        for key, free in (("a", False), ("b", False), ("user", False), ("reason", True)):
+            if isinstance(v := obj.get(key), str):
+                plain(v, f"{where}: field {key!r}", free=free)
+    except ControlCharacter as e:
+        return str(e)
+    return None
 
 
 def _read_again(links: staged_links.LinkStaging, path: Path, most: int, kinds: dict[str, str]) -> list[Relationship]:

@@ -49,6 +49,7 @@ from .chain import (
     audit_path,
     fits,
     max_subjects,
+    reason_said,
     visible,
 )
 from .check import Report
@@ -79,5 +80,6 @@ __all__ = [
     "audit_path",
     "fits",
     "max_subjects",
+    "reason_said",
     "visible",
 ]

@@ -16,7 +16,7 @@ from typing import IO, Any, Final
 
 import orjson
 
-from ...errors import Unavailable
+from ...errors import ContextGraphError, Unavailable
 from ...settings import AUDIT_KEY as ENV_AUDIT_KEY
 from ...settings import AUDIT_LOG as ENV_AUDIT
 from ...settings import AUDIT_MAX_SUBJECTS as ENV_MAX_SUBJECTS
@@ -63,6 +63,22 @@ def fits(text: str | None) -> bool:
     (True, False, True)
     """
     return text is None or len(text) <= MOST_SAID
+
+
+def reason_said(reason: str, what: str, error: type[ContextGraphError]) -> str:
+    """A writer's reason (for a merge, a split, an erasure, a pin, a decision), as given: the access
+    log keeps it, so it is held to what a purpose is — at most :data:`MOST_SAID` characters — and,
+    as free text, to no control character but a tab or a line break; else ``error`` naming ``what``.
+
+    >>> from contextgraph.errors import BadInput
+    >>> reason_said("same date of birth\\r\\nsame school", "--reason", BadInput)
+    'same date of birth\\r\\nsame school'
+    """
+    from ...quoted import plain
+
+    if not fits(reason):
+        raise error(f"{what}: at most {MOST_SAID} characters (the access log records it); nothing was done")
+    return plain(reason, what, free=True, error=error)
 
 
 GENESIS = "0" * 64
