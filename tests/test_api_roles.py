@@ -391,6 +391,22 @@ def test_a_view_saved_before_localities_were_kept_counts_its_own_locality_as_its
     for reader, shown in ((service.token("analyst", user="ann"), True), (service.token("chair", user="bob"), False)):
         (got,) = [v for v in service.data(views, reader, l="East")["savedViews"] if v["id"] == rec["id"]]
         assert (got["name"] == "Old view", got["state"].get("notes") == words) == (shown, shown), got
+    # one saved by an administrator while every locality was written as null: every locality
+    wide = new_record(
+        "view",
+        name="Tyler (West) and Kyle",
+        user="adm",
+        locality="East",
+        state={"notes": words},
+        shared=True,
+        role="admin",
+        clearance="C",
+        localities=None,
+    )
+    store.add_records([("views", wide)])
+    ann = service.token("analyst", user="ann")
+    (got,) = [v for v in service.data(views, ann, l="East")["savedViews"] if v["id"] == wide["id"]]
+    assert "Tyler" not in got["name"] and got["state"]["notes"] == {} and got["withheld"] == 2
 
 
 def test_a_mace_member_never_sees_a_home_or_a_school_known_only_through_a_child(service: Service, store: Store) -> None:

@@ -274,13 +274,17 @@ class Reach:
         Reach(role='analyst', clearance='C', localities=('Hillcrest',))
         >>> Reach.of_record({"role": "admin", "clearance": "C", "localities": "*"}).localities is None
         True
+        >>> Reach.of_record({"role": "admin", "clearance": "C", "localities": None}).localities is None
+        True
         >>> Reach.of_record({"role": "analyst", "clearance": "C"}).localities
         ()
         """
         if not rec.get("role") or not rec.get("clearance"):
             return None
-        places = rec.get("localities")
-        held = None if places == EVERYWHERE else tuple(map(str, places)) if isinstance(places, list) else ()
+        if "localities" not in rec:  # saved before they were kept
+            return cls(str(rec["role"]), str(rec["clearance"]), ())
+        places = rec["localities"]  # a list, or every locality ("*"; null as first written)
+        held = tuple(map(str, places)) if isinstance(places, list) else None
         return cls(str(rec["role"]), str(rec["clearance"]), held)
 
 
