@@ -376,34 +376,20 @@ def test_a_view_saved_before_localities_were_kept_counts_its_own_locality_as_its
     from contextgraph.store.codec import new_record
 
     words = {"c-1": "seen with the older boys"}
-    rec = new_record(
-        "view",
-        name="Old view",
-        user="ana",
-        locality="East",
-        state={"notes": words},
-        shared=True,
-        role="analyst",
-        clearance="C",
-    )
-    store.add_records([("views", rec)])
+
+    def saved(name: str, user: str, role: str, **more: object) -> dict[str, object]:
+        rec = new_record("view", name=name, user=user, locality="East", state={"notes": words}, shared=True, role=role)
+        rec.update(clearance="C", **more)
+        store.add_records([("views", rec)])
+        return rec
+
+    rec = saved("Old view", "ana", "analyst")
     views = """query($l: String!) { savedViews(locality: $l) { id name state withheld } }"""
     for reader, shown in ((service.token("analyst", user="ann"), True), (service.token("chair", user="bob"), False)):
         (got,) = [v for v in service.data(views, reader, l="East")["savedViews"] if v["id"] == rec["id"]]
         assert (got["name"] == "Old view", got["state"].get("notes") == words) == (shown, shown), got
     # one saved by an administrator while every locality was written as null: every locality
-    wide = new_record(
-        "view",
-        name="Tyler (West) and Kyle",
-        user="adm",
-        locality="East",
-        state={"notes": words},
-        shared=True,
-        role="admin",
-        clearance="C",
-        localities=None,
-    )
-    store.add_records([("views", wide)])
+    wide = saved("Tyler (West) and Kyle", "adm", "admin", localities=None)
     ann = service.token("analyst", user="ann")
     (got,) = [v for v in service.data(views, ann, l="East")["savedViews"] if v["id"] == wide["id"]]
     assert "Tyler" not in got["name"] and got["state"]["notes"] == {} and got["withheld"] == 2
