@@ -236,7 +236,7 @@ def test_the_not_located_list_is_scoped_and_pins_are_for_writers_and_logged(
     assert [x["id"] for x in mace["items"]] == ["l-9"]
     assert "does not allow" in service.error(PIN, service.token("chair"), id="l-8", lat=52.6, lon=-1.1, r="x")
     # bad input is refused, nothing written
-    assert "a pin needs a reason" in service.error(PIN, ana, id="l-8", lat=52.6, lon=-1.1, r=" ")
+    assert "a pin needs its reason" in service.error(PIN, ana, id="l-8", lat=52.6, lon=-1.1, r=" ")
     assert "out of range" in service.error(PIN, ana, id="l-8", lat=152.6, lon=-1.1, r="map")
     assert "not a place" in service.error(PIN, ana, id="c-1", lat=52.6, lon=-1.1, r="map")
     pin = service.data(PIN, ana, id="l-8", lat=52.611, lon=-1.071, r="on the ward map")["placePin"]

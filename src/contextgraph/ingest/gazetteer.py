@@ -330,7 +330,7 @@ def pinned(e: Entity, lat: float, lon: float, reason: str, user: str) -> Entity:
     if not -90 <= lat <= 90 or not -180 <= lon <= 180:
         raise GazetteerError(f"lat {lat} / lon {lon}: out of range")
     if not reason.strip():
-        raise GazetteerError("a pin needs a reason")
+        raise GazetteerError("a pin needs its reason")
     props = {
         "located_by": "pin",
         "pin_reason": reason.strip(),
