@@ -102,6 +102,17 @@ def test_the_list_piped_is_not_cut_to_the_width_of_a_terminal(_audit_log: Path) 
     assert "…" not in listed.stdout
 
 
+def test_every_table_piped_is_as_wide_as_its_cells(loaded: Store) -> None:
+    """Not only the access log's: a search's hits, piped at 80 columns, each on one line whole."""
+    from contextgraph.model import Entity
+
+    name = "Kyle Alexander Benson-Fitzwilliam of the Carrow Park skate area and Market Street"
+    loaded.upsert([Entity("c-9", "child", name, aliases=["Kyle BF"], locality="East")])
+    found = cg("search", "Kyle Alexander", "--purpose", "check", columns=80, store=loaded)
+    assert found.returncode == 0, found.stderr
+    assert any(name in line and "c-9" in line for line in found.stdout.splitlines()), found.stdout
+
+
 def test_what_a_terminal_would_not_show_is_listed_as_an_escape(_audit_log: Path) -> None:
     """A recipient holding a right-to-left override or a line separator (not refused: a name may
     be written right to left) is listed with them as escapes, so it reads as it was given."""

@@ -27,6 +27,7 @@ from .common import (
     localities_given,
     opened,
     out,
+    print_whole,
     purpose_of,
     shown_of,
 )
@@ -278,7 +279,7 @@ def _validate(
             cell(m.recall["top 50"]),
             cell(m.auc),
         )
-    out.print(t)
+    print_whole(t)
     out.print(
         "Children exploited but not yet known rank above the hidden ones, as they should, and pull R-precision "
         "down: read it as a floor. AUC, the chance that a hidden case ranks above another child open to no "
@@ -311,14 +312,14 @@ def _analysis_tables(result: Analysis, top: int | None) -> None:
             pieces = counted(c.further_pieces, "further piece", "further pieces")
             why += f"\n• and {pieces} of evidence, adding {c.further:.2f}"
         t.add_row(str(c.rank), c.name or c.id, c.locality or "", f"{c.score:.2f}", why)
-    out.print(t)
+    print_whole(t)
     hs = result.hotspots
     t = Table(title=f"Hotspot locations ({shown_of(len(hs), cut, top)})")
     for col in ("#", "place", "locality", "score", "what is linked"):
         t.add_column(col, justify="right" if col in ("#", "score") else "left")
     for h in hs[:cut]:
         t.add_row(str(h.rank), h.name or h.id, h.locality or "", f"{h.score:.2f}", h.text or "")
-    out.print(t)
+    print_whole(t)
     pg = result.peer_groups
     t = Table(title=f"Peer groups holding risk ({shown_of(len(pg), cut)})")
     for col in ("#", "members", "what"):
@@ -327,7 +328,7 @@ def _analysis_tables(result: Analysis, top: int | None) -> None:
         shown = g.member_names or g.members
         names = ", ".join(shown[:8]) + (f" and {g.size - 8} more" if g.size > 8 else "")
         t.add_row(str(g.rank), names, g.text or "")
-    out.print(t)
+    print_whole(t)
     ps = result.persons_of_concern
     t = Table(title=f"Persons of concern by reach ({shown_of(len(ps), cut, top)})")
     for col in ("#", "person", "children", "groups bridged", "betweenness", "what"):
@@ -341,7 +342,7 @@ def _analysis_tables(result: Analysis, top: int | None) -> None:
             f"{x.betweenness:.2f}",
             x.text or "",
         )
-    out.print(t)
+    print_whole(t)
     ch = result.changes
     if ch:
         out.print(

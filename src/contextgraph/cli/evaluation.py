@@ -13,7 +13,7 @@ import typer
 from rich.table import Table
 
 from .analysis import _date_opt, _shape, _weights
-from .common import FormatOpt, UserError, app, check_format, out
+from .common import FormatOpt, UserError, app, check_format, out, print_whole
 
 if TYPE_CHECKING:
     from ..analysis import Weights
@@ -208,7 +208,7 @@ def eval_analysis(
     t = Table("method", "R-precision", "average precision", "children ranked")
     for name, m in got.items():
         t.add_row(name, f"{m.r_precision:.3f}", f"{m.average_precision:.3f}", str(m.ranked))
-    out.print(t)
+    print_whole(t)
     out.print(f"{len(truth)} exploited children not open to services in {truth_file}")
 
 
@@ -292,14 +292,14 @@ def _eval_shapes(
             margin = "-" if m[LEARNED] is None else f"{m[LEARNED].r_precision - best:+.3f}"
             cells = ("-" if m[x] is None else f"{m[x].r_precision:.3f}" for x in methods)
             t.add_row(s, str(r["seed"]), str(r["truth"]), *cells, margin)
-    out.print(t)
+    print_whole(t)
     t = Table(
         "method", "worst shape", "its mean R-precision", "mean over every shape", title="Each method by its worst shape"
     )
     for m in sorted(worst, key=lambda m: -worst[m][0]):
         every = [x.r_precision for v in by_shape[m].values() for x in v]
         t.add_row(m, worst[m][1], f"{worst[m][0]:.3f}", f"{sum(every) / len(every):.3f}")
-    out.print(t)
+    print_whole(t)
     out.print(f"Chosen by its worst shape: {chosen}.")
     for x in notes:
         out.print(x)

@@ -109,7 +109,7 @@ def print_from_notes(shapes: list[Shape], seeds: int, children: int, w: Weights,
     from rich.table import Table
 
     from ..interchange.synth import generate
-    from .common import out
+    from .common import out, print_whole
     from .evaluation import LEARNED, NEIGHBOURS, PAGERANK, REVIEWED
 
     runs = []
@@ -148,6 +148,6 @@ def print_from_notes(shapes: list[Shape], seeds: int, children: int, w: Weights,
             f"the area holds; {got.children} children held for the area's {children}; {got.queued} mentions "
             f"queued for review, {got.merged} merged by name"
         )
-    out.print(t)
+    print_whole(t)
     for x in dict.fromkeys(notes_said):
         out.print(x)

@@ -29,6 +29,7 @@ from .common import (
     localities_given,
     opened,
     out,
+    print_whole,
     progress_bar,
     purpose_of,
     reason_of,
@@ -324,7 +325,7 @@ def stats(store: StoreOpt = None, fmt: FormatOpt = "table") -> None:
         t.add_column("count", justify="right")
         for k, v in st[key].items():
             t.add_row(k, str(v))
-        out.print(t)
+        print_whole(t)
     out.print(
         f"{st['entities_total']} entities, {st['relationships_total']} relationships; "
         f"{st['merged']} merged records, {st['judgements']} judgements, {st['erasures']} erasures"
@@ -416,7 +417,7 @@ def search(
         t.add_column(c)
     for ent, score in found:
         t.add_row(ent.id, ent.kind, ent.name, ", ".join(ent.aliases), ent.locality or "", f"{score:.2f}")
-    out.print(t)
+    print_whole(t)
 
 
 @app.command()

@@ -23,6 +23,7 @@ from .common import (
     localities_given,
     opened,
     out,
+    print_whole,
     purpose_of,
 )
 
@@ -113,7 +114,7 @@ def learn_(
         t.add_column(col, justify="right" if col in ("reviewed", "learned") else "left")
     for name, was, got in fit.changed():
         t.add_row(name, f"{was:g}", f"{got:.3f}", meaning.get(name, ""))
-    out.print(t)
+    print_whole(t)
     kept = ", ".join(f"{n} {getattr(fit.weights, n):g}" for n in FIXED)
     out.print(f"Kept as {'given' if weights else 'reviewed'}, since they define a known case: {kept}.")
     if out_file is not None:

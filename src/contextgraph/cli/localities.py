@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from .common import FormatOpt, StoreOpt, UserError, UserOpt, access_log, app, check_format, opened, out
+from .common import FormatOpt, StoreOpt, UserError, UserOpt, access_log, app, check_format, opened, out, print_whole
 
 if TYPE_CHECKING:
     from ..localities import Localities
@@ -120,6 +120,6 @@ def localities_list(store: StoreOpt = None, fmt: FormatOpt = "table") -> None:
     t = Table("locality", "aliases", "boundary", title=f"Localities of {locs.area or '(no area named)'}")
     for x in locs.items:
         t.add_row(x.name, ", ".join(x.aliases), x.boundary["type"] if x.boundary else "")
-    out.print(t)
+    print_whole(t)
     if not locs:
         out.print("no localities configured: add them with contextgraph localities add NAME", highlight=False)

@@ -25,6 +25,7 @@ from .common import (
     err,
     opened,
     out,
+    print_whole,
     reason_of,
     user_of,
 )
@@ -74,7 +75,7 @@ def extract(
             ent.get("dob") or ent.get("postcode") or "",
             f"{ent['confidence']:.2f}",
         )
-    out.print(t)
+    print_whole(t)
     names = {e["id"]: e["name"] for e in doc["entities"]}
     queued = doc.get("queued") or {"entities": [], "relationships": []}
     names.update({e["id"]: e["name"] for e in queued["entities"]})
@@ -150,7 +151,7 @@ def ingest(
                 str(n.queued),
                 str(n.relationships_added),
             )
-        out.print(t)
+        print_whole(t)
         tot = report.totals()
         out.print(
             f"{tot['ingested']} ingested, {tot['unchanged']} unchanged, {tot['failed']} failed; entities: "
@@ -224,7 +225,7 @@ def review(
                     "\n".join(it.candidates),  # one a line: each whole
                     f"{it.source_ref}: " + "; ".join(it.evidence),
                 )
-            out.print(t)
+            print_whole(t)
             out.print(counted(len(items), "item"))
             return
         if action not in ("accept", "reject", "new"):
@@ -334,7 +335,7 @@ def eval_extract(
         row(f"all of {Path(name).name}" if len(reports) > 1 else "all notes", rep.entities, rep.relationships)
     if len(reports) > 1:
         row("all", total.entities, total.relationships)
-    out.print(t)
+    print_whole(t)
     if not crossed:
         return
     c = Table("scored on", "trained on", "method", "ent P", "ent R", "ent F1", "rel P", "rel R", "rel F1")

@@ -19,6 +19,7 @@ from .common import (
     check_format,
     opened,
     out,
+    print_whole,
     purpose_of,
 )
 
@@ -74,7 +75,7 @@ def timeline(
         t.add_column(col)
     for r in records:
         t.add_row(r.date.replace("T", " "), r.record, describe(r, names.get), r.source, r.grading or "")
-    out.print(t)
+    print_whole(t)
     if moves:
         now = moves[-1]
         out.print(f"pathway: {' → '.join(m.after for m in moves)}; now {now.after} since {now.day}")
