@@ -101,9 +101,9 @@ UserOpt = Annotated[str, typer.Option("--user", help="Who is doing this (for the
 def reason_of(reason: str) -> str:
     """``--reason`` as given, held to what the access log keeps of a reason
     (:func:`~contextgraph.service.audit.reason_said`), naming the option."""
-    from ..service.audit import reason_said
+    from ..service.audit import said
 
-    return reason_said(reason, "--reason", UserError)
+    return said(reason, "--reason", UserError, free=True)
 
 
 PurposeOpt = Annotated[str | None, typer.Option("--purpose", help="Why: the justification recorded in the access log")]
@@ -156,35 +156,26 @@ def access_log(store: str | None, create: bool = False) -> AuditLog:
 def purpose_of(command: str, purpose: str | None) -> str:
     """``purpose`` if it says why, in letters or digits, with no control character; else refused
     before anything is done."""
-    from ..service.audit import visible
+    from ..service.audit import said, visible
 
     if not visible(purpose):
         raise UserError(
             f"{command} needs --purpose: say why, in letters or digits (the access log records it); nothing was done"
         )
-    return plain(said(str(purpose), "--purpose"), "--purpose", error=UserError)
+    return said(str(purpose), "--purpose", UserError)
 
 
 def recipient_of(command: str, recipient: str | None) -> str:
     """``recipient`` if it says who, in letters or digits, with no control character; else refused
     before anything is done."""
-    from ..service.audit import visible
+    from ..service.audit import said, visible
 
     if not visible(recipient):
         raise UserError(
             f"{command} needs --recipient: say who it is for, in letters or digits (the access log records it); "
             "nothing was done"
         )
-    return plain(said(str(recipient), "--recipient"), "--recipient", error=UserError)
-
-
-def said(text: str, option: str) -> str:
-    """``text`` if the access log can keep it (:func:`~contextgraph.service.audit.fits`); else refused."""
-    from ..service.audit import MOST_SAID, fits
-
-    if not fits(text):
-        raise UserError(f"{option}: at most {MOST_SAID} characters (the access log records it); nothing was done")
-    return text
+    return said(str(recipient), "--recipient", UserError)
 
 
 def localities_given(

@@ -559,8 +559,7 @@ class Store(ABC):
         shared: bool = False,
         reach: Reach | None = None,
     ) -> SavedView:
-        """Save a view of the page (a new record; the same name may be saved again); ``reach``: what
-        the one saving it can see."""
+        """Save a view of the page (a new record; a name may be saved again); ``reach``: what its saver sees."""
         more = reach.record() if reach else {}
         rec = new_record("view", name=name, user=user, locality=locality, state=state, shared=shared, **more)
         self.add_records([("views", rec)])

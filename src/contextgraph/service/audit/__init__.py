@@ -49,7 +49,7 @@ from .chain import (
     audit_path,
     fits,
     max_subjects,
-    reason_said,
+    said,
     visible,
 )
 from .check import Report
@@ -80,6 +80,6 @@ __all__ = [
     "audit_path",
     "fits",
     "max_subjects",
-    "reason_said",
+    "said",
     "visible",
 ]

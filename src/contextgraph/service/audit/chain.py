@@ -65,20 +65,20 @@ def fits(text: str | None) -> bool:
     return text is None or len(text) <= MOST_SAID
 
 
-def reason_said(reason: str, what: str, error: type[ContextGraphError]) -> str:
-    """A writer's reason (for a merge, a split, an erasure, a pin, a decision), as given: the access
-    log keeps it, so it is held to what a purpose is — at most :data:`MOST_SAID` characters — and,
-    as free text, to no control character but a tab or a line break; else ``error`` naming ``what``.
+def said(text: str, what: str, error: type[ContextGraphError], free: bool = False) -> str:
+    """``text`` as given, if the access log may keep it: at most :data:`MOST_SAID` characters and no
+    control character (``free``: a writer's reason, free text, may hold tabs and line breaks); else
+    ``error`` naming ``what``. The one check of a purpose, a recipient and a reason, on every way in.
 
     >>> from contextgraph.errors import BadInput
-    >>> reason_said("same date of birth\\r\\nsame school", "--reason", BadInput)
+    >>> said("same date of birth\\r\\nsame school", "--reason", BadInput, free=True)
     'same date of birth\\r\\nsame school'
     """
     from ...quoted import plain
 
-    if not fits(reason):
+    if not fits(text):
         raise error(f"{what}: at most {MOST_SAID} characters (the access log records it); nothing was done")
-    return plain(reason, what, free=True, error=error)
+    return plain(text, what, free=free, error=error)
 
 
 GENESIS = "0" * 64

@@ -24,10 +24,9 @@ from ...ingest.writes import changeable, linkable
 from ...limits import Limits
 from ...memory import paused_gc
 from ...model import Entity
-from ...quoted import plain
 from ...store import Filter, Store, StoreError
 from .. import policy
-from ..audit import MOST_SAID, NEEDS_PURPOSE, AuditError, AuditLog, acting, fits, visible
+from ..audit import NEEDS_PURPOSE, AuditError, AuditLog, acting, said, visible
 from ..auth import Principal
 from .explaining import ShownAnalysis
 
@@ -215,9 +214,7 @@ class Context(BaseContext):
             raise RequestError(NO_PURPOSE)
         if not visible(recipient):
             raise RequestError("say who it is for (recipient), in letters or digits: it leaves the service")
-        if not fits(recipient):
-            raise RequestError(f"recipient: at most {MOST_SAID} characters")
-        plain(recipient, "recipient", error=RequestError)
+        said(recipient, "recipient", RequestError)
         try:
             self.log.append(self.who.user, "disclosure", [], self.purpose, recipient=recipient, detail=detail)
         except AuditError as exc:

@@ -22,7 +22,7 @@ from ...notes.parse import NoteError
 from ...quoted import plain
 from ...store import Filter, StoreError
 from ...store.types import Reach
-from ..audit import AuditError, reason_said
+from ..audit import AuditError, said
 from .context import Context, RequestError, note_checks, refused
 from .query import queued
 from .types.entities import EntityView, RelationshipView, ServiceCode, entity_view, rel_view
@@ -389,4 +389,4 @@ def reason_of(reason: str, what: str) -> str:
     character other than a tab or a line break (the access log and the judgements keep it)."""
     if not reason.strip():
         raise RequestError(f"{what} needs its reason")
-    return reason_said(reason, "reason", RequestError)
+    return said(reason, "reason", RequestError, free=True)
