@@ -273,7 +273,9 @@ def test_each_export_is_logged_as_a_disclosure_to_its_recipient(
     # each names what it gave, so a search of the log by a child finds every export that held them
     given = {e.id for e in ENTITIES if e.locality != "West"}
     assert set(recs[0]["subjects"]) == given and set(recs[2]["subjects"]) == given
-    assert "c-1" in recs[1]["subjects"] and not {"c-3", "l-2"} & {s for r in recs for s in r["subjects"]}
+    assert not {"c-3", "l-2"} & {s for r in recs for s in r["subjects"]}
+    # the GeoJSON gives the places drawn on a map, and names no child: nor does its record
+    assert sorted(recs[1]["subjects"]) == sorted(e.id for e in ENTITIES if e.lat is not None and e.locality == "East")
     export(loaded, tmp_path / "j", "jsonl", "--locality", "East", "--clearance", "P")
     (last,) = [r for r in AuditLog(_audit_log).records() if r["detail"].get("format") == "jsonl"]
     assert "c-1" in last["subjects"] and "c-3" not in last["subjects"]

@@ -3,14 +3,18 @@ logged naming what it gave."""
 
 from __future__ import annotations
 
+import csv
 import http.client
 import io
 import json
+import shutil
+import subprocess
 import zipfile
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import networkx as nx
 import pytest
 
 from contextgraph.service.audit import ENV_MAX_SUBJECTS, MOST_SAID, AuditLog
@@ -133,3 +137,89 @@ def test_an_export_names_the_ids_it_gave(service: Service, _audit_log: Path, mon
     log = AuditLog(_audit_log)
     assert sorted(log.subjects(record)) == sorted(ids) and log.verify() == []
     assert [r["recipient"] for r in listed("c-1")] == ["CSC East", "YJS East"]
+
+
+def unzipped(packed: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(packed)) as z:
+        return {name: z.read(name) for name in z.namelist()}
+
+
+def test_the_analysts_formats_over_rest_give_what_the_reader_sees_and_are_logged(
+    service: Service, _audit_log: Path, tmp_path: Path
+) -> None:
+    """GraphML, GeoJSON and the i2 CSVs are given over ``GET /export?format=`` as the command line
+    writes them, read back by their readers, each logged as a disclosure of the ids it gives: the
+    GeoJSON its places alone."""
+    ana = service.token("analyst")
+    status, headers, raw = service.call(
+        "GET", "/export", ana, purpose="MACE pack", recipient="MACE East", format="graphml"
+    )
+    assert status == 200 and headers["content-type"].startswith("application/graphml+xml"), (status, raw[:200])
+    assert 'filename="contextgraph-export.graphml"' in headers["content-disposition"]
+    (tmp_path / "g.graphml").write_bytes(raw)
+    g = nx.read_graphml(tmp_path / "g.graphml", force_multigraph=True)
+    assert "c-1" in g.nodes and "c-3" not in g.nodes and "l-2" not in g.nodes
+    assert g.nodes["c-1"]["label"] == "Kyle Benson" and g.nodes["c-1"]["kind"] == "child"
+    record = records(_audit_log)[-1]
+    assert (record["operation"], record["recipient"], record["detail"]["format"]) == (
+        "disclosure",
+        "MACE East",
+        "graphml",
+    )
+    assert sorted(record["subjects"]) == sorted(g.nodes)
+
+    status, headers, raw = service.call(
+        "GET", "/export", ana, purpose="MACE pack", recipient="MACE East", format="geojson"
+    )
+    assert status == 200 and headers["content-type"].startswith("application/geo+json")
+    doc = json.loads(raw)
+    places = {f["id"] for f in doc["features"]}
+    assert places and "l-2" not in places and all(f["geometry"]["type"] == "Point" for f in doc["features"])
+    record = records(_audit_log)[-1]
+    # the places it gives, not the children of the view it was drawn from
+    assert sorted(record["subjects"]) == sorted(places) and "c-1" not in record["subjects"]
+    assert record["detail"]["features"] == len(places)
+    (tmp_path / "m.geojson").write_bytes(raw)
+    if shutil.which("ogrinfo"):
+        info = subprocess.run(["ogrinfo", "-ro", "-al", str(tmp_path / "m.geojson")], capture_output=True, text=True)
+        assert info.returncode == 0 and f"Feature Count: {len(places)}" in info.stdout, info.stderr
+
+    status, headers, raw = service.call(
+        "GET", "/export", ana, purpose="MACE pack", recipient="MACE East", format="i2csv"
+    )
+    assert status == 200 and headers["content-type"].startswith("application/zip")
+    files = unzipped(raw)
+    assert sorted(files) == ["i2-entities.csv", "i2-links.csv"]
+    ents = list(csv.DictReader(io.StringIO(files["i2-entities.csv"].decode("utf-8-sig"))))
+    links = list(csv.DictReader(io.StringIO(files["i2-links.csv"].decode("utf-8-sig"))))
+    ids = {e["Entity ID"] for e in ents}
+    assert "c-1" in ids and "c-3" not in ids and all(x["From ID"] in ids and x["To ID"] in ids for x in links)
+    assert sorted(records(_audit_log)[-1]["subjects"]) == sorted(ids)
+
+
+def test_an_export_by_initials_names_no_one_in_any_format(service: Service, _audit_log: Path) -> None:
+    """The page's "Initials only" (``X-Names: initials``) holds for every format."""
+    ana = service.token("analyst")
+    for fmt in ("jsonl", "graphml", "geojson", "i2csv"):
+        status, _, raw = service.call(
+            "GET", "/export", ana, purpose="strategy", recipient="CSC East", format=fmt, headers={"X-Names": "initials"}
+        )
+        assert status == 200, (fmt, raw[:200])
+        text = "\n".join(x.decode("utf-8-sig") for x in unzipped(raw).values()) if raw[:2] == b"PK" else raw.decode()
+        for name in ("Kyle Benson", "Benno", "Zoë Ahmed", "Daniel Okafor", 'Tank"'):
+            assert name not in text, (fmt, name)
+        assert "K.B." in text or fmt == "geojson"
+
+
+def test_an_unknown_format_or_a_role_that_may_not_export_gets_nothing(service: Service, _audit_log: Path) -> None:
+    ana = service.token("analyst")
+    for fmt in ("csv", "GRAPHML", "", "graphml "):
+        status, _, raw = service.call("GET", "/export", ana, purpose="strategy", recipient="CSC East", format=fmt)
+        assert status == 422 and b"format: one of jsonl, graphml, geojson, i2csv" in raw, (fmt, raw)
+    for role in ("chair", "mace"):
+        for fmt in ("graphml", "geojson", "i2csv"):
+            status, _, raw = service.call(
+                "GET", "/export", service.token(role), purpose="strategy", recipient="CSC East", format=fmt
+            )
+            assert status == 403 and b"Kyle" not in raw and b"Carrow" not in raw, (role, fmt, raw)
+    assert records(_audit_log) == []

@@ -15,6 +15,7 @@ import shutil
 import struct
 import subprocess
 import sys
+import zipfile
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import jwt
+import networkx as nx
 import pytest
 
 from contextgraph.interchange import entity_from_json, relationship_from_json
@@ -171,6 +173,60 @@ def test_a_chair_maps_their_locality_and_reads_the_evidence(
     assert not [i for i in other_ids if f'"{i}"' in seen]
     assert not errors, errors
     context.close()
+
+
+def test_an_analyst_exports_a_file_for_their_tool_and_a_chair_cannot(
+    page_service: Service, browser: Any, area: dict[str, Any], _audit_log: Path
+) -> None:
+    """The page gives the exports for Gephi, QGIS and i2 as the command line does: of what the user
+    sees of the locality, only once they say who it is for, each logged as a disclosure."""
+    mine = area["locality"]
+    theirs = {e["id"] for e in area["data"].entities if e.get("locality") not in (mine, None)}
+    context = browser.new_context(viewport={"width": 1600, "height": 1000}, accept_downloads=True)
+    page = context.new_page()
+    page.goto(page_service.base + "/")
+    page.get_by_test_id("token-input").fill(page_service.token("analyst", (mine,), user="ana"))
+    page.get_by_test_id("sign-in").click()
+    page.get_by_test_id("at-risk-item").first.wait_for(timeout=60_000)
+    assert page.get_by_test_id("export-file").is_visible()
+    # no recipient, no export: the page says why and nothing is logged
+    page.get_by_test_id("export-file").click()
+    expect_status(page, "Say who the export is for")
+    assert not [r for r in audit_records(_audit_log) if r["operation"] == "disclosure"]
+    page.get_by_test_id("export-recipient").fill("MACE East")
+    made: dict[str, Path] = {}
+    for fmt in ("graphml", "geojson", "i2csv"):
+        page.get_by_test_id("export-format").select_option(fmt)
+        with page.expect_download() as dl:
+            page.get_by_test_id("export-file").click()
+        made[fmt] = ARTIFACTS / f"page-export-{fmt}-{dl.value.suggested_filename}"
+        dl.value.save_as(str(made[fmt]))
+    assert made["graphml"].name.endswith(f"contextgraph-{mine}-export.graphml")
+    g = nx.read_graphml(made["graphml"], force_multigraph=True)
+    assert g.number_of_nodes() > 50 and not theirs & set(g.nodes)
+    places = {f["id"] for f in json.loads(made["geojson"].read_text())["features"]}
+    assert places and not theirs & places
+    with zipfile.ZipFile(made["i2csv"]) as z:
+        assert sorted(z.namelist()) == ["i2-entities.csv", "i2-links.csv"]
+    logged = [r for r in audit_records(_audit_log) if r["operation"] == "disclosure"]
+    assert [(r["recipient"], r["detail"]["format"], r["user"]) for r in logged] == [
+        ("MACE East", fmt, "ana") for fmt in ("graphml", "geojson", "i2csv")
+    ]
+    assert logged[0]["detail"]["localities"] == [mine] and set(logged[1]["subjects"]) == places
+    context.close()
+    # a chair's page offers no export (the service refuses a chair's: tests/test_export_route.py)
+    context, page = signed_in(browser, page_service, page_service.token("chair", (mine,), user="chair-east"))
+    page.get_by_test_id("at-risk-item").first.wait_for(timeout=60_000)
+    assert not page.get_by_test_id("export-file").is_visible()
+    context.close()
+
+
+def expect_status(page: Any, words: str) -> None:
+    page.wait_for_function("w => document.getElementById('status').textContent.includes(w)", arg=words)
+
+
+def audit_records(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(x) for x in path.read_text().splitlines() if x.strip()] if path.exists() else []
 
 
 def test_initials_only_leaves_no_name_in_the_page_its_answers_or_its_print(

@@ -97,7 +97,7 @@ function signOut(message) {
 }
 
 async function signedIn() {
-  const data = await gql("{ me { user role localities clearance mayWrite mayRecordNotes } localities }");
+  const data = await gql("{ me { user role localities clearance mayWrite mayRecordNotes mayExport } localities }");
   state.me = data.me;
   showReview(data.me);
   $("signin").hidden = true;
@@ -112,6 +112,7 @@ async function signedIn() {
       : "OFFICIAL-SENSITIVE — handling code P: lawful sharing permitted";
   const mace = data.me.role === "mace";
   $("report-open").hidden = mace; // the report's figures are about children's casework
+  $("export-bar").hidden = !data.me.mayExport;
   // a MACE member's network holds persons of concern, places and groups: no child is drawn
   $("network-title").textContent = mace ? "Persons of concern, places and groups" : "Peer network";
   $("initials").checked = mace;
@@ -1543,6 +1544,44 @@ async function exportView(which) {
   download(c.toDataURL("image/png"), name);
 }
 
+// A file for an analyst's tool (or the interchange files) of what the signed-in user may see of
+// the locality, made by the service as the command line makes it: a disclosure, so it says who it
+// is for, and the access log records it with the ids it gives.
+async function exportFile(again = true) {
+  const recipient = $("export-recipient").value.trim();
+  if (!recipient) {
+    status("Say who the export is for: it is a disclosure, and the access log records it.", true);
+    $("export-recipient").focus();
+    return;
+  }
+  const locality = $("locality").value;
+  const query = new URLSearchParams({ format: $("export-format").value, recipient, locality });
+  const r = await fetch(`export?${query}`, {
+    headers: {
+      Authorization: `Bearer ${sessionStorage.getItem(TOKEN_KEY)}`,
+      "X-Purpose": "locality mapping page: export",
+      "X-Names": namesWanted(),
+    },
+  });
+  if (r.status === 401) {
+    if (again && (await refreshSignIn())) return exportFile(false);
+    signOut("Your sign-in was not accepted or has expired: sign in again.");
+    return;
+  }
+  if (!r.ok) {
+    const body = await r.json().catch(() => ({}));
+    const detail = Array.isArray(body.detail) ? body.detail.join("; ") : body.detail || r.statusText;
+    status(`Not exported: ${detail}`, true);
+    return;
+  }
+  const given = /filename="([^"]+)"/.exec(r.headers.get("Content-Disposition") || "");
+  const name = (given ? given[1] : "contextgraph-export").replace("contextgraph-", `contextgraph-${locality}-`);
+  const url = URL.createObjectURL(await r.blob());
+  download(url, name);
+  setTimeout(() => URL.revokeObjectURL(url), 60000);
+  status(`Exported ${name} for ${recipient}; the access log records the disclosure.`);
+}
+
 // The pack's running head, printed at the top of every page.
 function drawPack(locality) {
   const vars = filters();
@@ -1689,6 +1728,7 @@ async function start() {
   $("export").addEventListener("click", () => exportView("both"));
   $("export-network").addEventListener("click", () => exportView("network"));
   $("export-map").addEventListener("click", () => exportView("map"));
+  $("export-file").addEventListener("click", () => exportFile().catch((e) => status(e.message, true)));
   $("print").addEventListener("click", () => window.print());
   $("report-open").addEventListener("click", () => openReport().catch((e) => status(e.message, true)));
   $("report-close").addEventListener("click", () => $("report-dialog").close());

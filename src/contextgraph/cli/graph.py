@@ -163,9 +163,6 @@ def _admin_files(path: Path, folder: Path) -> None:
         )
 
 
-EXPORT_FORMATS = ("jsonl", "graphml", "geojson", "i2csv")
-
-
 @app.command()
 def export(
     path: Annotated[Path, typer.Argument(help="Folder to write the export into (new or empty, unless --force)")],
@@ -203,6 +200,7 @@ def export(
 ) -> None:
     """Export the store: in the interchange format, ids as given, one line per assertion; or for
     Gephi, QGIS or Analyst's Notebook, as a reader sees it."""
+    from ..interchange.analyst import EXPORT_FORMATS
     from ..interchange.jsonl import TRACKING_FILE
     from ..service.policy import PEOPLE
     from ..store import Filter
@@ -272,7 +270,7 @@ def _write_export(
     """Write the export's files beside their final names (in ``files``, name to file written); its
     counts, and the ids of the entities it gives."""
     from ..interchange import ENTITIES_FILE, RELATIONSHIPS_FILE, dump_line, export_lines
-    from ..interchange.analyst import FILES, view, write_geojson, write_graphml, write_i2
+    from ..interchange.analyst import FILES, write_format
     from ..interchange.jsonl import TRACKING_FILE
 
     names = (ENTITIES_FILE, RELATIONSHIPS_FILE, JUDGEMENTS, TRACKING_FILE) if fmt == "jsonl" else FILES[fmt]
@@ -299,15 +297,7 @@ def _write_export(
             "tracking": n[TRACKING_FILE],
         }
         return counts, given
-    v = view(s, flt, with_hotspots=fmt != "i2csv", initials=initials)
-    counts = {"entities": len(v.entities), "links": len(v.links)}
-    if fmt == "graphml":
-        write_graphml(v, files[FILES[fmt][0]])
-    elif fmt == "geojson":
-        counts["features"] = write_geojson(v, files[FILES[fmt][0]])
-    else:
-        write_i2(v, files[FILES[fmt][0]], files[FILES[fmt][1]])
-    return counts, list(v.entities)
+    return write_format(s, fmt, files, flt, initials)
 
 
 @app.command()

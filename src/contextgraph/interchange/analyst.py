@@ -36,6 +36,9 @@ FILES: Final[dict[str, tuple[str, ...]]] = {
 }
 """The files each format writes into the export folder."""
 
+EXPORT_FORMATS: Final[tuple[str, ...]] = ("jsonl", *FILES)
+"""Every format an export is written in: the interchange format, then the analysts' tools'."""
+
 I2_TYPES: Final[dict[str, str]] = {
     "child": "Person",
     "person_of_concern": "Person",
@@ -146,6 +149,27 @@ def view(
     return View(entities, sorted(links.values(), key=lambda x: (x.source, x.target, x.type)), hot)
 
 
+def write_format(
+    store: Store, fmt: str, files: dict[str, Path], flt: Filter | None = None, initials: frozenset[str] = frozenset()
+) -> tuple[dict[str, int], list[str]]:
+    """Write the files of ``fmt`` (one of :data:`FILES`; ``files`` gives the path each of its files is
+    written at) of what ``flt`` lets a reader see. Returns the counts (entities and links, and for
+    GeoJSON the features) and the ids of the entities the files give, which is what the access log
+    records as disclosed: for GeoJSON, the places it holds, not the people of the view."""
+    v = view(store, flt, with_hotspots=fmt != "i2csv", initials=initials)
+    counts = {"entities": len(v.entities), "links": len(v.links)}
+    names = FILES[fmt]
+    if fmt == "geojson":
+        given = write_geojson(v, files[names[0]])
+        counts["features"] = len(given)
+        return counts, given
+    if fmt == "graphml":
+        write_graphml(v, files[names[0]])
+    else:
+        write_i2(v, files[names[0]], files[names[1]])
+    return counts, list(v.entities)
+
+
 def _text(value: Any) -> str:
     """A property's value as text: lists joined with "; ", anything else as JSON would write it."""
     if isinstance(value, str):
@@ -230,12 +254,12 @@ def write_graphml(v: View, out: Path) -> None:
 # --- GeoJSON -----------------------------------------------------------------------------
 
 
-def write_geojson(v: View, out: Path) -> int:
+def write_geojson(v: View, out: Path) -> list[str]:
     """A GeoJSON FeatureCollection (RFC 7946: WGS 84, longitude first) of every entity with
     coordinates, a Point each with its id, kind, name, locality and links, and a hotspot's score
-    and rank. Returns how many features."""
+    and rank. Returns the ids of the features: the entities the file gives."""
     degree = v.degree()
-    feats = []
+    feats: list[dict[str, Any]] = []
     for e in v.entities.values():
         if e.lat is None or e.lon is None:
             continue
@@ -262,7 +286,7 @@ def write_geojson(v: View, out: Path) -> int:
     with out.open("w", encoding="utf-8") as fh:
         json.dump({"type": "FeatureCollection", "features": feats}, fh, ensure_ascii=False, indent=1)
         fh.write("\n")
-    return len(feats)
+    return [f["id"] for f in feats]
 
 
 # --- i2 Analyst's Notebook ---------------------------------------------------------------

@@ -38,14 +38,8 @@ from .. import __version__
 from ..ingest.pipeline import ingest_text
 from ..ingest.writes import NotYours, as_seen, entities_as_seen, linkable, p_views, scope_batch, unseen
 from ..interchange import (
-    ENTITIES_FILE,
-    JUDGEMENTS_FILE,
-    RELATIONSHIPS_FILE,
-    TRACKING_FILE,
     InputError,
     apply_batch,
-    dump_line,
-    export_lines,
     read_folder,
 )
 from ..json_keys import RepeatedKey
@@ -65,9 +59,9 @@ from ..store.types import Warmable
 from .audit import AuditError, AuditLog, Journal, acting, audit_path, said, visible
 from .auth import AuthError, LocalKeys, Principal, Verifier
 from .body_limit import BodyLimit
+from .exports import EXPORT_FORMATS, INTERCHANGE_FILES, export, packed
 from .graphql import NO_PURPOSE, Analyses, Context, RequestError, schema, sdl
 
-_FILES = (ENTITIES_FILE, RELATIONSHIPS_FILE, JUDGEMENTS_FILE, TRACKING_FILE)
 NAMES_HEADER = "X-Names"
 """A request header: ``initials`` shows every person by initials in the answer (names, reasons,
 evidence), for a view to be shared; ``full`` (the default) shows names as the role may see them."""
@@ -307,19 +301,32 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
 
     @app.get(
         "/export",
-        summary="Export what you may see, as a zip of the interchange files",
-        description="A disclosure: say who it is for (recipient) and why (X-Purpose or purpose).",
+        summary="Export what you may see: the interchange files (a zip), or a file for Gephi, QGIS or i2",
+        description="A disclosure: say who it is for (recipient) and why (X-Purpose or purpose). "
+        "format: jsonl (the interchange files, zipped), graphml (Gephi), geojson (QGIS: the places), "
+        "i2csv (i2 Analyst's Notebook's CSV import, zipped).",
         response_class=Response,
-        responses={200: {"content": {"application/zip": {}}}},
+        responses={
+            200: {
+                "content": {
+                    "application/zip": {},
+                    "application/graphml+xml": {},
+                    "application/geo+json": {},
+                }
+            }
+        },
     )
     def get_export(
         recipient: Annotated[str, Query(description="Who the export is for", min_length=1)],
         locality: Annotated[str | None, Query(description="One of your localities (default: all)")] = None,
+        fmt: Annotated[str, Query(alias="format", description=" | ".join(EXPORT_FORMATS))] = "jsonl",
         purpose: Purpose = None,
         ctx: Context = Depends(context),  # noqa: B008
     ) -> Response:
         if not visible(ctx.purpose):
             raise _problem(400, NO_PURPOSE)
+        if fmt not in EXPORT_FORMATS:
+            raise _problem(422, f"format: one of {', '.join(EXPORT_FORMATS)}")
         if not visible(recipient):
             raise _problem(422, "recipient: say who the export is for, in letters or digits")
         try:
@@ -334,34 +341,28 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
             raise _problem(403, str(exc)) from None
         except AuditError:
             raise _problem(503, "the access log cannot be written; nothing is given") from None
-        buffers = {name: io.StringIO() for name in _FILES}
-        counts = dict.fromkeys(_FILES, 0)
-        given: list[str] = []  # the ids disclosed, named by the log's record (past its most, in a manifest)
-        for name, line in export_lines(ctx.store, flt, ctx.who.by_initials):
-            buffers[name].write(dump_line(line))
-            counts[name] += 1
-            if name == ENTITIES_FILE:
-                given.append(line["id"])
-        packed = io.BytesIO()
-        with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as z:
-            for name, buf in buffers.items():
-                if counts[name] or name not in (JUDGEMENTS_FILE, TRACKING_FILE):
-                    z.writestr(name, buf.getvalue())
+        made = export(ctx.store, fmt, flt, ctx.who.by_initials)
         try:
             ctx.log.append(
                 ctx.who.user,
                 "disclosure",
-                given,
+                made.given,  # named by the log's record (past its most, in a manifest)
                 ctx.purpose,
                 recipient=recipient,
-                detail={"rest": "export", "localities": sorted(flt.localities or []) or None, **counts},
+                detail={
+                    "rest": "export",
+                    "format": fmt,
+                    "localities": sorted(flt.localities or []) or None,
+                    **made.counts,
+                },
             )
         except AuditError:
             raise _problem(503, "the access log cannot be written; nothing is given") from None
+        how = packed(fmt)
         return Response(
-            packed.getvalue(),
-            media_type="application/zip",
-            headers={"Content-Disposition": 'attachment; filename="contextgraph-export.zip"'},
+            made.body,
+            media_type=how.media_type,
+            headers={"Content-Disposition": f'attachment; filename="{how.name}"'},
         )
 
     return app
@@ -469,9 +470,9 @@ def _unpack(body: bytes, folder: Path, limits: Limits) -> None:
         if twice:  # which one is meant cannot be told: refused rather than the last one taken in silence
             raise _problem(422, f"{twice[0]}: the archive holds it more than once; send each file once")
         names = {i.filename: i for i in members}
-        unknown = sorted(set(names) - set(_FILES))
+        unknown = sorted(set(names) - set(INTERCHANGE_FILES))
         if unknown:
-            raise _problem(422, f"{unknown[0]}: not an interchange file (expected {', '.join(_FILES)})")
+            raise _problem(422, f"{unknown[0]}: not an interchange file (expected {', '.join(INTERCHANGE_FILES)})")
         try:
             unpack(z, names, folder, limits)
         except LimitError as exc:

@@ -60,6 +60,7 @@ class Query:
             clearance=w.clearance,
             may_write=policy.role(w.role).may_write,
             may_record_notes=policy.role(w.role).may_record_notes,
+            may_export=policy.role(w.role).may_export,
         )
 
     @strawberry.field(

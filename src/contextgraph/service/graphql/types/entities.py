@@ -47,6 +47,9 @@ class User:
     may_record_notes: bool = strawberry.field(
         description="Whether your role may record meeting notes: post one, or review one and commit it."
     )
+    may_export: bool = strawberry.field(
+        description="Whether your role may export what it sees (GET /export: a disclosure, logged)."
+    )
 
 
 @strawberry.type(name="Entity", description="A child, person of concern, location, school, group or service.")

@@ -1,0 +1,101 @@
+"""What ``GET /export`` gives: the interchange files, or a file for an analyst's tool (GraphML for
+Gephi, GeoJSON for QGIS, the CSV import of i2 Analyst's Notebook), of what the reader may see,
+with the ids of the entities it gives for the access log's record of the disclosure.
+
+>>> EXPORT_FORMATS
+('jsonl', 'graphml', 'geojson', 'i2csv')
+>>> packed("graphml").name, packed("i2csv").name
+('contextgraph-export.graphml', 'contextgraph-export-i2.zip')
+"""
+
+from __future__ import annotations
+
+import io
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+from ..interchange import (
+    ENTITIES_FILE,
+    JUDGEMENTS_FILE,
+    RELATIONSHIPS_FILE,
+    TRACKING_FILE,
+    dump_line,
+    export_lines,
+)
+from ..interchange.analyst import EXPORT_FORMATS, FILES, write_format
+from ..store import Filter, Store
+
+__all__ = ["EXPORT_FORMATS", "Export", "export", "packed"]
+
+INTERCHANGE_FILES: Final = (ENTITIES_FILE, RELATIONSHIPS_FILE, JUDGEMENTS_FILE, TRACKING_FILE)
+
+
+@dataclass(frozen=True)
+class Packing:
+    """How one format is handed over: its download's name and media type."""
+
+    name: str
+    media_type: str
+
+
+_PACKING: Final = {
+    "jsonl": Packing("contextgraph-export.zip", "application/zip"),
+    "graphml": Packing("contextgraph-export.graphml", "application/graphml+xml"),
+    "geojson": Packing("contextgraph-export.geojson", "application/geo+json"),
+    "i2csv": Packing("contextgraph-export-i2.zip", "application/zip"),
+}
+assert set(_PACKING) == set(EXPORT_FORMATS)
+
+
+def packed(fmt: str) -> Packing:
+    """How ``fmt`` is handed over."""
+    return _PACKING[fmt]
+
+
+@dataclass(frozen=True)
+class Export:
+    """An export made, not yet handed over: the logging of its disclosure comes first."""
+
+    body: bytes
+    counts: dict[str, int]
+    given: list[str]
+    """The ids of the entities it gives."""
+
+
+def export(store: Store, fmt: str, flt: Filter, initials: frozenset[str]) -> Export:
+    """The export in ``fmt`` of what ``flt`` lets a reader see, ``initials`` naming the kinds given
+    by initials. One file is given as it is; several (the interchange files, the i2 CSVs) in a zip."""
+    if fmt == "jsonl":
+        return _interchange(store, flt, initials)
+    with tempfile.TemporaryDirectory(prefix="contextgraph-export-") as tmp:
+        files = {name: Path(tmp) / name for name in FILES[fmt]}
+        counts, given = write_format(store, fmt, files, flt, initials)
+        if len(files) == 1:
+            body = next(iter(files.values())).read_bytes()
+        else:
+            buf = io.BytesIO()
+            with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+                for name, path in files.items():
+                    z.write(path, name)
+            body = buf.getvalue()
+    return Export(body, counts, given)
+
+
+def _interchange(store: Store, flt: Filter, initials: frozenset[str]) -> Export:
+    buffers = {name: io.StringIO() for name in INTERCHANGE_FILES}
+    counts = dict.fromkeys(INTERCHANGE_FILES, 0)
+    given: list[str] = []
+    for name, line in export_lines(store, flt, initials):
+        buffers[name].write(dump_line(line))
+        counts[name] += 1
+        if name == ENTITIES_FILE:
+            given.append(line["id"])
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, text in buffers.items():
+            if counts[name] or name not in (JUDGEMENTS_FILE, TRACKING_FILE):
+                z.writestr(name, text.getvalue())
+    return Export(buf.getvalue(), counts, given)
