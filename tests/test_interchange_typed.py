@@ -254,6 +254,42 @@ def test_a_relationship_holding_a_control_character_is_refused_naming_the_field(
     assert want in str(told.value), str(told.value)
 
 
+@pytest.mark.parametrize("char", CONTROLS)
+@pytest.mark.parametrize("where", ["key", "value", "item", "top-level key"])
+@pytest.mark.parametrize("line", ["entity", "relationship"])
+def test_a_property_holding_a_control_character_is_refused_naming_it(
+    tmp_path: Path, line: str, where: str, char: str
+) -> None:
+    """A property's key holds no control character; its value (which may be free text) none but a
+    tab or a line break. Both readers agree, for an entity and a relationship alike, and the import
+    names the file, line and property."""
+    base = ENTITY if line == "entity" else LINK
+    bad = f"x{char}y"
+    props = {
+        "key": {bad: "v"},
+        "value": {"nick": bad},
+        "item": {"exploitation_types": ["CCE", bad]},
+        "top-level key": {},
+    }[where]
+    obj = {**base, "properties": props} if props else {**base, bad: "v"}
+    raw = json.dumps(obj, ensure_ascii=False).encode()
+    quick, check = (
+        (typed.entity, entity_from_json) if line == "entity" else (typed.relationship, relationship_from_json)
+    )
+    free = where in ("value", "item") and char in "\t\n\r"
+    if free:  # kept, by both readers alike
+        assert quick(raw) in (None, check(json.loads(raw)))
+        return
+    assert quick(raw) is None, raw
+    name = "entities.jsonl" if line == "entity" else "relationships.jsonl"
+    (tmp_path / name).write_bytes(raw + b"\n")
+    with pytest.raises(InputError) as told:
+        read_folder(tmp_path)
+    said = "a key" if where.endswith("key") else repr(next(iter(props)))
+    want = f"{name}:1: field 'properties': {said}: holds a control character (\\x{ord(char):02x})"
+    assert want in str(told.value), str(told.value)
+
+
 @pytest.mark.parametrize("grading", ["1B P\n", "\t1bp", "2C C\x85", "\r1B P", "1B\x1bP"])
 def test_a_grading_is_read_alike_by_both_readers_whatever_surrounds_it(grading: str) -> None:
     """A grading is a code read by its own grammar: spaces and line breaks around it are dropped by

@@ -112,6 +112,26 @@ def _req_str(d: dict[str, Any], key: str) -> str:
     return plain(v, f"field {key!r}").strip()
 
 
+def _plain_properties(props: dict[str, Any]) -> dict[str, Any]:
+    """``props`` when no key holds a control character and no value (text, or a list's text) one
+    but a tab or a line break (a value may be free text); else :class:`ControlCharacter`.
+
+    >>> _plain_properties({"note": "seen at\\n10:30", "types": ["CCE"]})
+    {'note': 'seen at\\n10:30', 'types': ['CCE']}
+    >>> try:
+    ...     _plain_properties({"nick": "Benno\\x1b[2J"})
+    ... except ControlCharacter as e:
+    ...     print(str(e).split(": free")[0])
+    field 'properties': 'nick': holds a control character (\\x1b)
+    """
+    for k, v in props.items():
+        plain(k, "field 'properties': a key")
+        for text in v if isinstance(v, list) else (v,):
+            if isinstance(text, str):
+                plain(text, f"field 'properties': {k!r}", free=True)
+    return props
+
+
 def _coordinate(d: dict[str, Any], key: str, limit: float) -> float | None:
     v = d.get(key)
     if v is None:
@@ -153,6 +173,7 @@ def entity_from_json(d: Any) -> Entity:
     for k, v in d.items():
         if k not in _ENTITY_FIELDS and k not in _ENTITY_FACT_FIELDS:
             props[k] = v
+    _plain_properties(props)
     sources = d.get("sources") or []
     if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
         raise ValueError("field 'sources' must be a list of strings")
@@ -265,6 +286,7 @@ def relationship_from_json(d: Any) -> Relationship:
         for k, v in d.items():
             if k not in _REL_FIELDS:
                 props[k] = v
+    _plain_properties(props)
     a = Assertion(ref, parse_date(d.get("date")), grading, source, target)
     return Relationship(rtype, source, target, [a], props)
 

@@ -12,7 +12,7 @@ readers build the same records from the same line: a test holds them to it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import msgspec
 from msgspec.structs import astuple
@@ -181,6 +181,14 @@ def _controlled(*texts: str | list[str] | Unset | None) -> bool:
     return False
 
 
+def _props_controlled(raw: bytes, props: Mapping[str, object] | Unset | None) -> bool:
+    """Whether a line's properties may hold a control character: any, even a tab or a line break in
+    a value, is left to the checked reader, which names what has no place there."""
+    if not props or not may_hold_controls(raw):
+        return False
+    return _controlled(*props, *(v for v in props.values() if type(v) is str or type(v) is list))
+
+
 class _Refused(Exception):
     """A value the checked reader must look at."""
 
@@ -224,7 +232,7 @@ def relationship(raw: bytes) -> Relationship | None:
     except _BAD:
         return None
     got = plain(x)
-    if got is None or not _fits(x.properties) or not _relationship_once(raw, x):
+    if got is None or not _fits(x.properties) or not _relationship_once(raw, x) or _props_controlled(raw, x.properties):
         return None
     t, s, d, ref, day, grading = got
     a = _tuple(Assertion, (ref, day, grading, s, d))
@@ -295,8 +303,9 @@ def entity(raw: bytes) -> Entity | None:
     props = x.properties
     if not once_each(raw, len(values) - values.count(UNSET) + _inner(props), lambda: strings_of(values, props or None)):
         return None
-    if (not raw.isascii() or raw.find(b"\\") >= 0 or raw.find(b"\x7f") >= 0) and _controlled(
-        x.id, x.kind, x.name, x.aliases, x.locality, x.sources, x.source_ref
+    if (not raw.isascii() or raw.find(b"\\") >= 0 or raw.find(b"\x7f") >= 0) and (
+        _controlled(x.id, x.kind, x.name, x.aliases, x.locality, x.sources, x.source_ref)
+        or _props_controlled(raw, props)
     ):
         return None  # a control character: the checked reader names it (see may_hold_controls)
     eid, name = x.id.strip(), x.name.strip()
