@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
-from functools import cached_property
 from typing import Any
 
 from ..quoted import plain
@@ -16,6 +15,7 @@ from .tracking import COMMON_FIELDS, RECORD_KINDS, Field, RecordKind, TrackingEr
 
 _COMMON = frozenset(f.name for f in COMMON_FIELDS)
 _ALLOWED = {k.name: _COMMON | {f.name for f in k.fields} for k in RECORD_KINDS.values()}
+_ENTITY_FIELDS = {k.name: k.entity_fields for k in RECORD_KINDS.values()}
 
 
 @dataclass(frozen=True)
@@ -53,21 +53,29 @@ class Tracked:
         """The handling code its grading puts it under (P when ungraded)."""
         return handling_code(self.grading)
 
-    @cached_property
+    @property
     def involves(self) -> tuple[str, ...]:
         """Every entity it names: its subject first, then those its fields name (worked out once:
         an import asks for it when it checks, logs and writes a record)."""
-        return tuple(dict.fromkeys(e for _, e, _ in self.named()))
+        got: tuple[str, ...] | None = self.__dict__.get("_involves")
+        if got is None:
+            got = self.__dict__["_involves"] = tuple(dict.fromkeys(e for _, e, _ in self.named()))
+        return got
 
     def named(self) -> tuple[tuple[str, str, frozenset[str]], ...]:
-        """(field, entity id, kinds allowed) for each entity it names, its subject first."""
-        return self._named
+        """(field, entity id, kinds allowed) for each entity it names, its subject first (worked
+        out once, kept beside the fields without a lock, as :func:`functools.cached_property`
+        takes one in this Python: a large import asks it of every record)."""
+        got: tuple[tuple[str, str, frozenset[str]], ...] | None = self.__dict__.get("_named")
+        if got is None:
+            got = self.__dict__["_named"] = self._name_them()
+        return got
 
-    @cached_property
-    def _named(self) -> tuple[tuple[str, str, frozenset[str]], ...]:
-        out = [("subject", self.subject, RECORD_KINDS[self.record].subjects)]
+    def _name_them(self) -> tuple[tuple[str, str, frozenset[str]], ...]:
+        kind = RECORD_KINDS[self.record]
+        out = [("subject", self.subject, kind.subjects)]
         fields = self.fields
-        for f in RECORD_KINDS[self.record].entity_fields:
+        for f in _ENTITY_FIELDS[self.record]:
             value = fields.get(f.name)
             if not value:
                 continue
