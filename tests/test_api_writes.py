@@ -237,6 +237,12 @@ def test_a_control_character_in_a_name_or_id_is_refused_and_nothing_is_written(
     )
     save = "mutation($n: String!, $l: String!, $s: JSON!) { saveView(name: $n, locality: $l, state: $s) { id } }"
     assert f"name: {told}" in service.error(save, ana, n="March\x1b[8m", l="East", s={})
+    # a note's name names its source, and is shown with it
+    note = "# MACE – Northbrook East\n\n**Date:** 18/01/2024\n\nJay Reid was seen at the Rec on Friday evening.\n"
+    status, _, body = service.call("POST", "/notes", ana, note.encode(), "text/markdown", "MACE", name="a\x1b[2J.md")
+    assert status == 422 and f"the note's name: {told}" in json.loads(body)["detail"], body
+    ingest = "mutation($t: String!, $n: String!) { ingestNote(text: $t, name: $n) { status } }"
+    assert f"the note's name: {told}" in service.error(ingest, ana, t=note, n="a\x1b[2J.md")
     assert [r for r in log_of(_audit_log)[written:] if r["operation"] != "consultation"] == []
     assert service.data('{ entity(id: "east:c-9") { id } }', ana)["entity"] is None
     # free text keeps its tabs and line breaks, a Windows one (CR LF) too

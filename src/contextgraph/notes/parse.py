@@ -16,6 +16,7 @@ from pathlib import Path
 from ..errors import BadInput
 from ..localities import Localities, Locality, norm  # noqa: F401 - Locality: for the examples
 from ..model import MEETING_KINDS
+from ..quoted import plain
 from .dates import DateMention, find_dates
 from .patterns import compiled as _rx
 from .units import (
@@ -246,6 +247,7 @@ def parse_note(text: str, path: str = "<note>", localities: Localities | None = 
     >>> [(u.kind, u.text) for u in n.units][-1]
     ('text', 'he says they are friends.')
     """
+    plain(path, "the note's name", error=NoteError)  # it names the note's source, and is shown with it
     lines = text.split("\n")
     content = [i for i, line in enumerate(lines) if line.strip()]
     if not content:
