@@ -225,6 +225,9 @@ def test_a_control_character_in_a_name_or_id_is_refused_and_nothing_is_written(
     assert "field 'properties': 'nick': holds a control character (\\x1b)" in service.error(
         ENTITY, ana, e={**new, "properties": {"nick": "Benno\x1b[2J"}}
     )
+    assert "field 'properties': 'info': a key: holds a control character (\\x1b)" in service.error(
+        ENTITY, ana, e={**new, "properties": {"info": {"ni\x1bck": "A"}}}
+    )
     link = {"type": "SEEN_AT", "source": "c-2", "target": "l-1", "sourceRef": "log\x1b"}
     assert f"field 'source_ref': {told}" in service.error(LINK, ana, l=link)
     records = "mutation($r: [JSON!]!) { recordTracking(records: $r) { id } }"

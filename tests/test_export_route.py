@@ -223,3 +223,122 @@ def test_an_unknown_format_or_a_role_that_may_not_export_gets_nothing(service: S
             )
             assert status == 403 and b"Kyle" not in raw and b"Carrow" not in raw, (role, fmt, raw)
     assert records(_audit_log) == []
+
+
+def graphml_of(raw: bytes, tmp_path: Path) -> Any:
+    (tmp_path / "x.graphml").write_bytes(raw)
+    return nx.read_graphml(tmp_path / "x.graphml", force_multigraph=True)
+
+
+def test_an_export_gives_places_as_places_and_no_persons_coordinates_under_initials(
+    service: Service, _audit_log: Path, tmp_path: Path
+) -> None:
+    """A person with coordinates (a child's home, written on the record) is no feature of the GeoJSON
+    of places, and by initials their coordinates are given in no format."""
+    ana = service.token("analyst")
+    entity = "mutation($e: EntityInput!) { upsertEntity(entity: $e) { id } }"
+    child = {"id": "c-60", "kind": "CHILD", "name": "Located Person", "locality": "East", "lat": 52.601, "lon": -1.01}
+    stored = service.data(entity, ana, e={**child, "sourceRef": "log-1", "grading": "1B P"})["upsertEntity"]["id"]
+    status, _, raw = service.call("GET", "/export", ana, purpose="MACE", recipient="MACE East", format="geojson")
+    features = json.loads(raw)["features"]
+    assert status == 200 and {f["properties"]["kind"] for f in features} <= {"location", "school"}
+    assert stored not in records(_audit_log)[-1]["subjects"]
+    for fmt in ("graphml", "i2csv", "jsonl"):
+        status, _, raw = service.call(
+            "GET", "/export", ana, purpose="MACE", recipient="MACE East", format=fmt, headers={"X-Names": "initials"}
+        )
+        text = "\n".join(x.decode("utf-8-sig") for x in unzipped(raw).values()) if raw[:2] == b"PK" else raw.decode()
+        assert status == 200 and "L.P." in text and "52.601" not in text, fmt
+
+
+def test_an_export_by_initials_gives_no_links_words(service: Service, _audit_log: Path, tmp_path: Path) -> None:
+    """A link's properties are free text, which may name people: by initials, none is given."""
+    ana = service.token("analyst")
+    line = {"type": "SEEN_AT", "source": "c-1", "target": "l-1", "grading": "2B P", "source_ref": "log-9"}
+    body = json.dumps({**line, "properties": {"note": "with Kyle Benson aka Benno"}}) + "\n"
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w") as z:
+        z.writestr("relationships.jsonl", body)
+    assert service.call("POST", "/import", ana, packed.getvalue(), "application/zip")[0] == 200
+    for fmt in ("jsonl", "graphml", "i2csv"):
+        status, _, raw = service.call(
+            "GET", "/export", ana, purpose="MACE", recipient="MACE East", format=fmt, headers={"X-Names": "initials"}
+        )
+        text = "\n".join(x.decode("utf-8-sig") for x in unzipped(raw).values()) if raw[:2] == b"PK" else raw.decode()
+        assert status == 200 and "Kyle Benson" not in text and "Benno" not in text, fmt
+        full = service.call("GET", "/export", ana, purpose="MACE", recipient="MACE East", format=fmt)[2]
+        assert b"with Kyle Benson aka Benno" in (b"".join(unzipped(full).values()) if full[:2] == b"PK" else full)
+    said = records(_audit_log)[-2]["detail"]
+    assert said["initials"] == ["child", "person_of_concern"] and said["clearance"] == "C"
+    assert "initials" not in records(_audit_log)[-1]["detail"]
+
+
+def test_an_export_names_in_its_record_the_records_of_another_locality_it_gives(
+    service: Service, _audit_log: Path, tmp_path: Path
+) -> None:
+    """A West record merged into an East one gives its facts in East's export: the disclosure names it
+    too, so a search of the log by that record finds the export."""
+    adm = service.token("admin", ())
+    line = {"type": "SEEN_AT", "source": "c-3", "target": "l-1", "date": "2024-06-01", "source_ref": "log-west-9"}
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w") as z:
+        z.writestr("relationships.jsonl", json.dumps(line) + "\n")
+    assert service.call("POST", "/import", adm, packed.getvalue(), "application/zip")[0] == 200
+    assert service.data('mutation { merge(a: "c-1", b: "c-3", reason: "the same boy") { id } }', adm)
+    ana = service.token("analyst")
+    for fmt in ("graphml", "jsonl", "i2csv"):
+        status, _, _ = service.call("GET", "/export", ana, purpose="MACE", recipient="MACE East", format=fmt)
+        assert status == 200
+        assert "c-3" in records(_audit_log)[-1]["subjects"], fmt
+    assert (
+        "c-3"
+        not in graphml_of(
+            service.call("GET", "/export", ana, purpose="MACE", recipient="MACE East", format="graphml")[2], tmp_path
+        ).nodes
+    )
+
+
+def test_an_export_of_a_window_and_types_gives_only_those_links_and_says_so(
+    service: Service, _audit_log: Path, tmp_path: Path
+) -> None:
+    """The page exports what it shows: the links of the types and dates chosen."""
+    ana = service.token("analyst")
+
+    def asked(**more: str) -> tuple[int, bytes]:
+        status, _, raw = service.call("GET", "/export", ana, purpose="MACE", recipient="MACE East", **more)
+        return status, raw
+
+    status, raw = asked(format="graphml", since="2024-03-01", undated="false")
+    g = graphml_of(raw, tmp_path)
+    # dated in March or later: no undated link (EXPLOITS, ATTENDS, OPEN_TO), none of January
+    assert status == 200 and {d["type"] for _, _, d in g.edges(data=True)} == {"SEEN_AT", "ASSOCIATES_WITH"}
+    assert ("c-2", "l-1") not in {(s, t) for s, t in g.edges()}  # seen there in January only
+    detail = records(_audit_log)[-1]["detail"]
+    assert (detail["since"], detail["undated"]) == ("2024-03-01", False)
+    status, raw = asked(format="jsonl", type="ASSOCIATES_WITH")
+    lines = [json.loads(x) for x in unzipped(raw)["relationships.jsonl"].decode().splitlines()]
+    assert status == 200 and {x["type"] for x in lines} == {"ASSOCIATES_WITH"}
+    assert records(_audit_log)[-1]["detail"]["types"] == ["ASSOCIATES_WITH"]
+    before = len(records(_audit_log))
+    for bad in ({"since": "2024-13-01"}, {"since": "2024-05-01", "until": "2024-01-01"}, {"type": "KNOWS"}):
+        status, raw = asked(format="graphml", **bad)
+        assert status == 422 and b"Kyle" not in raw, (bad, raw)
+    assert len(records(_audit_log)) == before
+
+
+def test_an_administrators_locality_is_checked_before_it_is_logged(service: Service, _audit_log: Path) -> None:
+    adm = service.token("admin", ())
+    for locality, words in (
+        ("\x1b[2J\x1b[31mEast", b"locality: holds a control character"),
+        ("Nowhere", b"locality: not a locality of this store"),
+        ("x" * (MOST_SAID + 1), b"locality"),
+    ):
+        status, _, raw = service.call(
+            "GET", "/export", adm, purpose="MACE", recipient="MACE East", format="graphml", locality=locality
+        )
+        assert status == 422 and words in raw, (locality[:20], status, raw[:200])
+    assert records(_audit_log) == []
+    status, _, _ = service.call(
+        "GET", "/export", adm, purpose="MACE", recipient="MACE", format="graphml", locality="West"
+    )
+    assert status == 200 and records(_audit_log)[-1]["detail"]["localities"] == ["West"]

@@ -290,6 +290,19 @@ def test_a_property_holding_a_control_character_is_refused_naming_it(
     assert want in str(told.value), str(told.value)
 
 
+@pytest.mark.parametrize(
+    "props",
+    [{"info": {"ni\x1bck": "A"}}, {"info": {"nick": "A\x1b[2J"}}, {"l": [["A\x1b"]]}, {"l": [{"x": "A\x07"}]}],
+)
+def test_a_control_character_nested_in_a_property_is_refused_too(tmp_path: Path, props: dict[str, Any]) -> None:
+    for name, line in (("entities.jsonl", ENTITY), ("relationships.jsonl", LINK)):
+        (tmp_path / name).write_text(json.dumps({**line, "properties": props}) + "\n")
+        with pytest.raises(InputError) as told:
+            read_folder(tmp_path)
+        assert f"{name}:1: field 'properties': " in str(told.value) and "holds a control character" in str(told.value)
+        (tmp_path / name).unlink()
+
+
 @pytest.mark.parametrize("grading", ["1B P\n", "\t1bp", "2C C\x85", "\r1B P", "1B\x1bP"])
 def test_a_grading_is_read_alike_by_both_readers_whatever_surrounds_it(grading: str) -> None:
     """A grading is a code read by its own grammar: spaces and line breaks around it are dropped by

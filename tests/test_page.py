@@ -213,6 +213,17 @@ def test_an_analyst_exports_a_file_for_their_tool_and_a_chair_cannot(
         ("MACE East", fmt, "ana") for fmt in ("graphml", "geojson", "i2csv")
     ]
     assert logged[0]["detail"]["localities"] == [mine] and set(logged[1]["subjects"]) == places
+    # what the views show: a window before any data, undated facts left out, gives no link
+    page.get_by_test_id("undated").uncheck()
+    page.get_by_test_id("until").fill("1990-12-31")
+    page.wait_for_function("() => document.querySelector('#status').textContent.includes('31 December 1990')")
+    page.get_by_test_id("export-format").select_option("graphml")
+    with page.expect_download() as dl:
+        page.get_by_test_id("export-file").click()
+    dl.value.save_as(str(ARTIFACTS / "page-export-window.graphml"))
+    assert nx.read_graphml(ARTIFACTS / "page-export-window.graphml", force_multigraph=True).number_of_edges() == 0
+    last = audit_records(_audit_log)[-1]["detail"]
+    assert (last["until"], last["undated"]) == ("1990-12-31", False)
     context.close()
     # a chair's page offers no export (the service refuses a chair's: tests/test_export_route.py)
     context, page = signed_in(browser, page_service, page_service.token("chair", (mine,), user="chair-east"))

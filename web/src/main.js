@@ -1544,9 +1544,9 @@ async function exportView(which) {
   download(c.toDataURL("image/png"), name);
 }
 
-// A file for an analyst's tool (or the interchange files) of what the signed-in user may see of
-// the locality, made by the service as the command line makes it: a disclosure, so it says who it
-// is for, and the access log records it with the ids it gives.
+// A file for an analyst's tool (or the interchange files) of what the signed-in user sees of the
+// locality (the window and the types chosen), made by the service as the command line makes it: a
+// disclosure, so it says who it is for, and the access log records it with the ids it gives.
 async function exportFile(again = true) {
   const recipient = $("export-recipient").value.trim();
   if (!recipient) {
@@ -1554,8 +1554,18 @@ async function exportFile(again = true) {
     $("export-recipient").focus();
     return;
   }
+  const vars = filters();
+  if (vars.error) {
+    status(`Not exported: ${vars.error}`, true);
+    return;
+  }
+  // what the views show: the locality, the window and the types chosen
   const locality = $("locality").value;
   const query = new URLSearchParams({ format: $("export-format").value, recipient, locality });
+  if (vars.since) query.set("since", vars.since);
+  if (vars.until) query.set("until", vars.until);
+  for (const t of vars.types || []) query.append("type", t);
+  if (!vars.undated) query.set("undated", "false");
   const r = await fetch(`export?${query}`, {
     headers: {
       Authorization: `Bearer ${sessionStorage.getItem(TOKEN_KEY)}`,
@@ -1570,7 +1580,7 @@ async function exportFile(again = true) {
   }
   if (!r.ok) {
     const body = await r.json().catch(() => ({}));
-    const detail = Array.isArray(body.detail) ? body.detail.join("; ") : body.detail || r.statusText;
+    const detail = Array.isArray(body.detail) ? body.detail.map((d) => d.msg || String(d)).join("; ") : body.detail || r.statusText;
     status(`Not exported: ${detail}`, true);
     return;
   }

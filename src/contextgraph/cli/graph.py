@@ -281,9 +281,10 @@ def _write_export(
     if fmt == "jsonl":
         n = dict.fromkeys(names, 0)
         given: list[str] = []
+        merged: list[str] = []  # another locality's records whose lines are given under the id they were merged into
         handles = {name: f.open("w", encoding="utf-8") for name, f in files.items()}
         try:
-            for name, line in export_lines(s, flt, initials):
+            for name, line in export_lines(s, flt, initials, merged):
                 handles[name].write(dump_line(line))
                 n[name] += 1
                 if name == ENTITIES_FILE:
@@ -291,6 +292,7 @@ def _write_export(
         finally:
             for fh in handles.values():
                 fh.close()
+        given += merged
         counts = {
             "entities": n[ENTITIES_FILE],
             "relationship_lines": n[RELATIONSHIPS_FILE],

@@ -126,7 +126,7 @@ def view(
     rels = []
     ends: set[str] = set()
     for r in store.iter_relationships():
-        seen = flt.visible_facts(r) if flt is not None else r
+        seen = r if flt is None else flt.visible_facts(r) if flt.passes(r) else None
         if seen is not None and seen.assertions:
             rels.append(seen)
             ends.update((seen.source, seen.target))
@@ -139,7 +139,8 @@ def view(
         s, t = canonical_pair(r.type, s, t)
         link = links.setdefault((r.type, s, t), Relationship(r.type, s, t))
         link.assertions.extend(r.assertions)
-        link.properties.update(r.properties)
+        if not initials:  # a link's properties are free text that may name people
+            link.properties.update(r.properties)
     hot: dict[str, Hotspot] = {}
     if with_hotspots and entities:
         from ..analysis import DEFAULT, hotspots, prepare
@@ -153,21 +154,25 @@ def write_format(
     store: Store, fmt: str, files: dict[str, Path], flt: Filter | None = None, initials: frozenset[str] = frozenset()
 ) -> tuple[dict[str, int], list[str]]:
     """Write the files of ``fmt`` (one of :data:`FILES`; ``files`` gives the path each of its files is
-    written at) of what ``flt`` lets a reader see. Returns the counts (entities and links, and for
-    GeoJSON the features) and the ids of the entities the files give, which is what the access log
-    records as disclosed: for GeoJSON, the places it holds, not the people of the view."""
+    written at) of what ``flt`` lets a reader see. Returns the counts (entities and links; for
+    GeoJSON, the features) and the ids of the records whose facts the files give, which is what the
+    access log records as disclosed: each entity given, and the records merged into it (another
+    locality's too); for GeoJSON, the places it holds, not the people of the view."""
     v = view(store, flt, with_hotspots=fmt != "i2csv", initials=initials)
-    counts = {"entities": len(v.entities), "links": len(v.links)}
     names = FILES[fmt]
     if fmt == "geojson":
-        given = write_geojson(v, files[names[0]])
-        counts["features"] = len(given)
-        return counts, given
+        placed = write_geojson(v, files[names[0]])
+        return {"features": len(placed)}, _with_members(v, placed)
     if fmt == "graphml":
         write_graphml(v, files[names[0]])
     else:
         write_i2(v, files[names[0]], files[names[1]])
-    return counts, list(v.entities)
+    return {"entities": len(v.entities), "links": len(v.links)}, _with_members(v, list(v.entities))
+
+
+def _with_members(v: View, ids: list[str]) -> list[str]:
+    """``ids``, each followed by the records merged into it, whose facts it carries."""
+    return list(dict.fromkeys(x for i in ids for x in (i, *v.entities[i].members)))
 
 
 def _text(value: Any) -> str:
@@ -255,13 +260,14 @@ def write_graphml(v: View, out: Path) -> None:
 
 
 def write_geojson(v: View, out: Path) -> list[str]:
-    """A GeoJSON FeatureCollection (RFC 7946: WGS 84, longitude first) of every entity with
-    coordinates, a Point each with its id, kind, name, locality and links, and a hotspot's score
-    and rank. Returns the ids of the features: the entities the file gives."""
+    """A GeoJSON FeatureCollection (RFC 7946: WGS 84, longitude first) of every place (an entity of
+    a kind placed on a map) with coordinates, a Point each with its id, kind, name, locality and
+    links, and a hotspot's score and rank. Returns the ids of the features: the entities the file
+    gives."""
     degree = v.degree()
     feats: list[dict[str, Any]] = []
     for e in v.entities.values():
-        if e.lat is None or e.lon is None:
+        if e.lat is None or e.lon is None or not KINDS[e.kind].placed:  # places, never a person
             continue
         props: dict[str, Any] = {
             "id": e.id,

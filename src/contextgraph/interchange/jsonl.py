@@ -126,10 +126,21 @@ def _plain_properties(props: dict[str, Any]) -> dict[str, Any]:
     """
     for k, v in props.items():
         plain(k, "field 'properties': a key")
-        for text in v if isinstance(v, list) else (v,):
-            if isinstance(text, str):
-                plain(text, f"field 'properties': {k!r}", free=True)
+        _plain_value(v, f"field 'properties': {k!r}")
     return props
+
+
+def _plain_value(v: Any, what: str) -> None:
+    """A property's value, and every key and value nested in it, as :func:`_plain_properties` holds."""
+    if isinstance(v, str):
+        plain(v, what, free=True)
+    elif isinstance(v, list):
+        for x in v:
+            _plain_value(x, what)
+    elif isinstance(v, dict):
+        for k, x in v.items():
+            plain(k, f"{what}: a key")
+            _plain_value(x, what)
 
 
 def _coordinate(d: dict[str, Any], key: str, limit: float) -> float | None:
@@ -518,14 +529,20 @@ WITHHELD_REASON = "(withheld: a writer's words, for readers cleared for C)"
 
 
 def export_lines(
-    store: Store, flt: Filter | None = None, initials: frozenset[str] = frozenset()
+    store: Store,
+    flt: Filter | None = None,
+    initials: frozenset[str] = frozenset(),
+    merged: list[str] | None = None,
 ) -> Iterator[tuple[str, dict[str, Any]]]:
     """Every line of an export, as ``(file name, object)``, entities first.
 
     With ``flt``, only what it lets a reader see: entities of its localities,
-    relationships between them with only the assertions of its handling codes,
-    and judgements between entities it keeps. An entity of a kind in ``initials`` is
-    pseudonymised (:meth:`~contextgraph.model.Entity.pseudonymised`).
+    relationships between them of its types and window with only the assertions of its handling
+    codes, and judgements between entities it keeps. An entity of a kind in ``initials`` is
+    pseudonymised (:meth:`~contextgraph.model.Entity.pseudonymised`), and relationships lose
+    their properties (free text, which may name people). The ids of records the export leaves out
+    (another locality's) whose lines it gives under the id they were merged into are appended to
+    ``merged``: a disclosure names them too.
     """
     # a writer's own words (a judgement's reason, a pin's), which may rest on what was said under
     # C: only for readers cleared for C who see names in full
@@ -549,18 +566,28 @@ def export_lines(
             into[x] = store.read(lambda tx: tx.merged_into([x])).get(x, x)
         return into[x]
 
+    named: set[str] = set()  # the records left out, merged into one kept, that a line has named
     for r in store.iter_relationships():
         if flt is not None:
-            if r.source not in kept or r.target not in kept:
+            if r.source not in kept or r.target not in kept or not flt.passes(r):
                 continue
             seen = flt.visible_facts(r)
             if seen is None:
                 continue
             r = seen
+        if initials and r.properties:
+            r = Relationship(r.type, r.source, r.target, r.assertions, {})
         for line in relationship_lines(r):
-            line["source"], line["target"] = one, other = exported(line["source"]), exported(line["target"])
-            if one != other:  # else between a record and one merged into it, one entity as the export gives it
-                yield RELATIONSHIPS_FILE, line
+            ends = line["source"], line["target"]
+            line["source"], line["target"] = one, other = exported(ends[0]), exported(ends[1])
+            if one == other:  # between a record and one merged into it, one entity as the export gives it
+                continue
+            if merged is not None:
+                for x in ends:
+                    if x not in kept and x not in named:
+                        named.add(x)
+                        merged.append(x)
+            yield RELATIONSHIPS_FILE, line
     for j in store.judgements():
         if flt is None or (j.a in kept and j.b in kept):
             yield JUDGEMENTS_FILE, (replace(j, reason=WITHHELD_REASON) if withhold and j.reason else j).to_line()

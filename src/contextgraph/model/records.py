@@ -171,14 +171,24 @@ class Entity:
 
     def pseudonymised(self) -> Entity:
         """A copy as a pseudonymised view shows it: the name as initials, and none of the aliases,
-        date of birth, properties or sources that could name the person.
+        date of birth, properties, sources or coordinates that could name or find the person.
 
         >>> e = Entity("c-1", "child", "Kyle Benson", aliases=["Benno"], dob="2009-04-12", sources=["n1"])
         >>> p = e.pseudonymised()
         >>> p.name, p.aliases, p.dob, p.sources
         ('K.B.', [], None, [])
         """
-        return replace(self, name=initials(self.name), aliases=[], dob=None, properties={}, sources=[], open=None)
+        return replace(
+            self,
+            name=initials(self.name),
+            aliases=[],
+            dob=None,
+            properties={},
+            sources=[],
+            open=None,
+            lat=None,
+            lon=None,
+        )
 
     def without_writers_words(self) -> Entity:
         """A copy without the properties that hold a writer's own words (:data:`WRITERS_WORDS`),

@@ -56,10 +56,10 @@ from ..settings import TILE_URL as ENV_TILE_URL
 from ..settings import WARM as ENV_WARM
 from ..store import Store, StoreError, open_store, store_url
 from ..store.types import Warmable
-from .audit import AuditError, AuditLog, Journal, acting, audit_path, said, visible
+from .audit import MOST_SAID, AuditError, AuditLog, Journal, acting, audit_path, said, visible
 from .auth import AuthError, LocalKeys, Principal, Verifier
 from .body_limit import BodyLimit
-from .exports import EXPORT_FORMATS, INTERCHANGE_FILES, export, packed
+from .exports import EXPORT_FORMATS, INTERCHANGE_FILES, export, known_localities, packed
 from .graphql import NO_PURPOSE, Analyses, Context, RequestError, schema, sdl
 
 NAMES_HEADER = "X-Names"
@@ -318,8 +318,16 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
     )
     def get_export(
         recipient: Annotated[str, Query(description="Who the export is for", min_length=1)],
-        locality: Annotated[str | None, Query(description="One of your localities (default: all)")] = None,
+        locality: Annotated[
+            str | None, Query(description="One of your localities (default: all)", max_length=MOST_SAID)
+        ] = None,
         fmt: Annotated[str, Query(alias="format", description=" | ".join(EXPORT_FORMATS))] = "jsonl",
+        since: Annotated[str | None, Query(description="Only links seen from this date (YYYY-MM-DD)")] = None,
+        until: Annotated[str | None, Query(description="Only links seen up to this date (YYYY-MM-DD)")] = None,
+        types: Annotated[
+            list[str] | None, Query(alias="type", description="Only links of these types (repeat; default all)")
+        ] = None,
+        undated: Annotated[bool, Query(description="With a window: links without a date too")] = True,
         purpose: Purpose = None,
         ctx: Context = Depends(context),  # noqa: B008
     ) -> Response:
@@ -331,17 +339,40 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
             raise _problem(422, "recipient: say who the export is for, in letters or digits")
         try:
             said(recipient, "recipient", RequestError)
+            if locality is not None:
+                said(locality, "locality", RequestError)
+        except RequestError as exc:
+            raise _problem(422, str(exc)) from None
+        unknown = [t for t in types or () if t not in REL_TYPES]
+        if unknown:
+            raise _problem(422, f"type: not a relationship type (one of {', '.join(REL_TYPES)})")
+        try:
+            ctx.allow(ctx.rules.may_export, "exports")
+            ctx.localities(locality)  # one of theirs
+        except RequestError as exc:
+            raise _problem(403, str(exc)) from None
+        if locality is not None and ctx.who.everywhere and locality not in known_localities(ctx.store):
+            raise _problem(422, "locality: not a locality of this store (the localities query lists them)")
+        try:
+            flt = ctx.scope(types=types or None, since=since, locality=locality, until=until, undated=undated)
         except RequestError as exc:
             raise _problem(422, str(exc)) from None
         try:
-            ctx.allow(ctx.rules.may_export, "exports")
-            flt = ctx.scope(locality=locality)
             ctx.log.ready()
-        except RequestError as exc:
-            raise _problem(403, str(exc)) from None
         except AuditError:
             raise _problem(503, "the access log cannot be written; nothing is given") from None
         made = export(ctx.store, fmt, flt, ctx.who.by_initials)
+        asked = {
+            "rest": "export",
+            "format": fmt,
+            "localities": sorted(flt.localities or []) or None,
+            "clearance": ctx.who.clearance,
+            **({"initials": sorted(ctx.who.by_initials)} if ctx.who.by_initials else {}),
+            **({"since": flt.since} if flt.since else {}),
+            **({"until": flt.until} if flt.until else {}),
+            **({"types": sorted(types)} if types else {}),
+            **({"undated": False} if not undated and (flt.since or flt.until) else {}),
+        }
         try:
             ctx.log.append(
                 ctx.who.user,
@@ -349,12 +380,7 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
                 made.given,  # named by the log's record (past its most, in a manifest)
                 ctx.purpose,
                 recipient=recipient,
-                detail={
-                    "rest": "export",
-                    "format": fmt,
-                    "localities": sorted(flt.localities or []) or None,
-                    **made.counts,
-                },
+                detail={**asked, **made.counts},
             )
         except AuditError:
             raise _problem(503, "the access log cannot be written; nothing is given") from None

@@ -28,7 +28,7 @@ from ..interchange import (
 from ..interchange.analyst import EXPORT_FORMATS, FILES, write_format
 from ..store import Filter, Store
 
-__all__ = ["EXPORT_FORMATS", "Export", "export", "packed"]
+__all__ = ["EXPORT_FORMATS", "Export", "export", "known_localities", "packed"]
 
 INTERCHANGE_FILES: Final = (ENTITIES_FILE, RELATIONSHIPS_FILE, JUDGEMENTS_FILE, TRACKING_FILE)
 
@@ -65,6 +65,12 @@ class Export:
     """The ids of the entities it gives."""
 
 
+def known_localities(store: Store) -> list[str]:
+    """The localities an export may be asked of by a user of every locality: the configured ones,
+    or where none are, those the store's records hold."""
+    return store.localities().names or sorted(k for k in store.stats().localities if k != "(none)")
+
+
 def export(store: Store, fmt: str, flt: Filter, initials: frozenset[str]) -> Export:
     """The export in ``fmt`` of what ``flt`` lets a reader see, ``initials`` naming the kinds given
     by initials. One file is given as it is; several (the interchange files, the i2 CSVs) in a zip."""
@@ -88,11 +94,13 @@ def _interchange(store: Store, flt: Filter, initials: frozenset[str]) -> Export:
     buffers = {name: io.StringIO() for name in INTERCHANGE_FILES}
     counts = dict.fromkeys(INTERCHANGE_FILES, 0)
     given: list[str] = []
-    for name, line in export_lines(store, flt, initials):
+    merged: list[str] = []  # another locality's records whose lines are given under the id they were merged into
+    for name, line in export_lines(store, flt, initials, merged):
         buffers[name].write(dump_line(line))
         counts[name] += 1
         if name == ENTITIES_FILE:
             given.append(line["id"])
+    given += merged
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         for name, text in buffers.items():

@@ -88,6 +88,30 @@ class Filter:
             return None
         return r if len(kept) == len(r.assertions) else Relationship(r.type, r.source, r.target, kept, {})
 
+    def passes(self, r: Relationship) -> bool:
+        """Whether ``r`` passes the relationship types and the date window, as a projection lets
+        it: of a type asked for and not one the reader never sees; its dates (first to last) not
+        wholly before ``since`` nor after ``until``; undated, only while ``undated`` or without a
+        window.
+
+        >>> from contextgraph.model import Assertion
+        >>> r = Relationship("SEEN_AT", "c-1", "l-1", [Assertion("n1", "2024-03-01", None, "c-1", "l-1")])
+        >>> Filter.of(since="2024-01-01").passes(r), Filter.of(until="2023-12-31").passes(r)
+        (True, False)
+        >>> Filter.of(types=["ASSOCIATES_WITH"]).passes(r)
+        False
+        """
+        if (self.types is not None and r.type not in self.types) or (self.unseen is not None and r.type in self.unseen):
+            return False
+        if self.since is None and self.until is None:
+            return True
+        dates = [a.date for a in r.assertions if a.date]
+        if not dates:
+            return self.undated
+        return not (
+            (self.since is not None and max(dates) < self.since) or (self.until is not None and min(dates) > self.until)
+        )
+
     def node_ok(self, kind: str, locality: str | None, handling: Sequence[str] = ()) -> bool:
         """Whether an entity passes: its kind, its locality (services pass always) and, for a
         reader without C, whether anything but C-graded statements named it.
