@@ -113,7 +113,7 @@ def test_one_bad_line_among_thousands_writes_nothing_and_names_the_line(store: S
         (
             "entities.jsonl",
             '{"id": "c-1", "kind": "child", "name": "X", "properties": {"sex": "male", "sex": "female"}}',
-            "entities.jsonl:2: field 'sex' is given twice",
+            "entities.jsonl:2: field 'properties.sex' is given twice",
         ),
         (
             "relationships.jsonl",
