@@ -342,3 +342,37 @@ def test_an_administrators_locality_is_checked_before_it_is_logged(service: Serv
         "GET", "/export", adm, purpose="MACE", recipient="MACE", format="graphml", locality="West"
     )
     assert status == 200 and records(_audit_log)[-1]["detail"]["localities"] == ["West"]
+
+
+def test_a_window_gives_a_reader_cleared_for_p_no_date_said_under_c(service: Service, _audit_log: Path) -> None:
+    """In an export as on the map, a window goes by the dates a reader cleared for P may see: a link
+    seen under P in 2020 and under C in 2024 is not in a window from 2024 (else moving the window
+    would date the statement under C)."""
+    adm = service.token("admin", ())
+    lines = [
+        {"type": "ASSOCIATES_WITH", "source": "c-2", "target": "c-4", "date": "2020-01-01", "grading": "1B P"},
+        {"type": "ASSOCIATES_WITH", "source": "c-2", "target": "c-4", "date": "2024-05-01", "grading": "1B C"},
+    ]
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w") as z:
+        z.writestr("relationships.jsonl", "".join(json.dumps(x) + "\n" for x in lines))
+    assert service.call("POST", "/import", adm, packed.getvalue(), "application/zip")[0] == 200
+    p_ana = service.keys.mint("anp", "analyst", ["East"], clearance="P")
+    c_ana = service.token("analyst")
+    window = {"since": "2024-01-01", "undated": "false"}
+
+    def ends(token: str, fmt: str) -> set[tuple[str, str]]:
+        status, _, raw = service.call("GET", "/export", token, purpose="MACE", recipient="MACE", format=fmt, **window)
+        assert status == 200, raw
+        if fmt == "jsonl":
+            rels = unzipped(raw)["relationships.jsonl"].decode().splitlines()
+            return {(x["source"], x["target"]) for x in map(json.loads, rels)}
+        rows = csv.DictReader(io.StringIO(unzipped(raw)["i2-links.csv"].decode("utf-8-sig")))
+        return {(x["From ID"], x["To ID"]) for x in rows}
+
+    for fmt in ("jsonl", "i2csv"):
+        assert ("c-2", "c-4") not in ends(p_ana, fmt), fmt
+        assert ("c-2", "c-4") in ends(c_ana, fmt), fmt
+    seen = 'query { localityMap(locality: "East", since: "2024-01-01", undated: false) { edges { source target } } }'
+    edges = service.data(seen, p_ana)["localityMap"]["edges"]
+    assert {"source": "c-2", "target": "c-4"} not in edges

@@ -162,6 +162,37 @@ def test_a_search_is_not_crowded_out_by_names_the_reader_may_not_see(store: Stor
     assert len(store.search("Jordan Reid", localities=["Farside"], limit=2_000)) == 1_050
 
 
+def test_a_window_for_a_reader_cleared_for_p_goes_by_the_dates_they_may_see(store: Store) -> None:
+    """Links in a window are chosen, for a reader cleared for P, by the dates of the statements they
+    may see: one said under C must neither keep a link in the window nor take one out of it, or
+    moving the window would tell the reader its date."""
+    kids = [Entity(f"c-{i}", "child", f"Child {i}", locality="East") for i in range(1, 4)]
+    place = Entity("l-1", "location", "Yard", locality="East")
+
+    def said(child: str, *facts: tuple[str | None, str]) -> Relationship:
+        return Relationship("SEEN_AT", child, "l-1", [a(f"n-{child}-{g}", d, g, child, "l-1") for d, g in facts])
+
+    store.upsert(
+        [*kids, place],
+        [
+            said("c-1", ("2020-01-01", "1B P"), ("2024-05-01", "1B C")),  # P dated before, C in the window
+            said("c-2", (None, "1B P"), ("2024-05-01", "1B C")),  # P undated, C in the window
+            said("c-3", (None, "1B P"), ("2019-05-01", "1B C")),  # P undated, C before the window
+        ],
+    )
+
+    def linked(**window: object) -> dict[str, tuple[int, int]]:
+        p = store.projection(Filter.of(localities=["East"], **window))  # type: ignore[arg-type]
+        return {p.ids[int(s)]: (int(p.first_seen[e]), int(p.last_seen[e])) for e, s in enumerate(p.src)}
+
+    assert linked(handling=["P"], since="2024-01-01", undated=False) == {}
+    assert sorted(linked(handling=["P"], since="2024-01-01")) == ["c-2", "c-3"]  # undated to them
+    assert linked(handling=["P"], since="2024-01-01")["c-2"] == (-1, -1)
+    assert sorted(linked(handling=["P"], until="2020-06-01", undated=False)) == ["c-1"]
+    # a reader cleared for C goes by every statement
+    assert sorted(linked(handling=["P", "C"], since="2024-01-01", undated=False)) == ["c-1", "c-2"]
+
+
 def test_a_search_by_a_reader_cleared_for_p_is_not_crowded_out_by_what_only_c_says(store: Store) -> None:
     """Neither people named only under C in the reader's own locality, nor a statement under C
     placing someone of the reader's locality elsewhere, changes what a reader cleared for P only

@@ -569,10 +569,10 @@ def export_lines(
     named: set[str] = set()  # the records left out, merged into one kept, that a line has named
     for r in store.iter_relationships():
         if flt is not None:
-            if r.source not in kept or r.target not in kept or not flt.passes(r):
+            if r.source not in kept or r.target not in kept:
                 continue
             seen = flt.visible_facts(r)
-            if seen is None:
+            if seen is None or not flt.passes(seen):  # the window, by the dates the reader may see
                 continue
             r = seen
         if initials and r.properties:

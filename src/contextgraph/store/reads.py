@@ -28,7 +28,11 @@ def projection(store: Store, flt: Filter | None = None) -> Projection:
 
     flt = flt or Filter()
     wide, moved = widened(store, flt)
-    p = store.project(wide)
+    # for a reader cleared for P, the window is applied once the dates are those of the statements
+    # they may see: by all of them, a statement under C would decide (and so tell the date of)
+    # which links are in a window
+    windowed = flt.public_only and (flt.since is not None or flt.until is not None)
+    p = store.project(replace(wide, since=None, until=None, undated=True) if windowed else wide)
     gone = [*(store.conditional_entities() if flt.public_only else ()), *unseen_places(store, flt)]
     hidden = [p.index[i] for i in gone if i in p.index]
     if hidden:
@@ -37,6 +41,29 @@ def projection(store: Store, flt: Filter | None = None) -> Projection:
         p = p.subset(keep)
     if not flt.public_only:
         return p
+    p = _under_p(store, p, moved, flt)
+    return _in_window(p, flt) if windowed else p
+
+
+def _in_window(p: Projection, flt: Filter) -> Projection:
+    """``p`` without the links outside ``flt``'s window, by their first and last dates (as each
+    store's projection applies it)."""
+    first, last = p.first_seen, p.last_seen
+    out = last < -1  # nothing
+    if flt.since is not None:
+        out |= (last >= 0) & (last < day(flt.since))
+    if flt.until is not None:
+        out |= first > day(flt.until)
+    if not flt.undated:
+        out |= last < 0
+    return p.without_edges(out) if out.any() else p
+
+
+def _under_p(store: Store, p: Projection, moved: Any, flt: Filter) -> Projection:
+    """``p`` as statements under P alone show it: places, flags and links, each link's count,
+    grading and dates from the statements the reader may see."""
+    import numpy as np
+
     p = _placed_as_under_p(p, moved, flt)
     p = _flags_under_p(store, p)
     keys = store.conditional_keys()
