@@ -11,6 +11,7 @@ True
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from .errors import BadInput
@@ -42,51 +43,73 @@ def given_twice(key: str) -> str:
     return f"field {key!r} is given twice (which of its values is meant cannot be told)"
 
 
-class _Twice(Exception):
-    def __init__(self, key: str, others: set[str]):
-        super().__init__(key)
-        self.key, self.others = key, others
+class _Twice:
+    """An object that named a key twice, kept in the place of the object while the rest is read."""
+
+    def __init__(self, key: str, pairs: list[tuple[str, Any]]):
+        self.key, self.pairs = key, pairs
 
 
-def _once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+def _once(pairs: list[tuple[str, Any]]) -> dict[str, Any] | _Twice:
     seen: dict[str, Any] = {}
     for k, v in pairs:
         if k in seen:
-            raise _Twice(k, {key for key, _ in pairs})
+            return _Twice(k, pairs)
         seen[k] = v
     return seen
 
 
-def _path(value: Any, twice: _Twice, at: str = "") -> str | None:
-    """Where in ``value`` the object holding the key named twice is: the dotted path of the first
-    object holding every key it names (a list's item by its place)."""
-    if isinstance(value, dict):
-        if twice.others <= value.keys():
-            return f"{at}.{twice.key}" if at else twice.key
-        items = ((f"{at}.{k}" if at else str(k), v) for k, v in value.items())
-    elif isinstance(value, list):
-        items = ((f"{at}[{i}]", v) for i, v in enumerate(value))
-    else:
-        return None
-    for where, inner in items:
-        found = _path(inner, twice, where)
+def _first_twice(value: Any, at: list[str | int]) -> str | None:
+    """The path to the first object that named a key twice (an inner one before the object holding
+    it), and the key: ``properties.age``, ``items[1].id``; a nested key that is not a plain word
+    quoted."""
+    if isinstance(value, _Twice):
+        for k, v in value.pairs:
+            at.append(k)
+            found = _first_twice(v, at)
+            at.pop()
+            if found is not None:
+                return found
+        return _dotted([*at, value.key])
+    items: Iterable[tuple[str | int, Any]] = (
+        value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    )
+    for part, v in items:
+        at.append(part)
+        found = _first_twice(v, at)
+        at.pop()
         if found is not None:
             return found
     return None
 
 
+def _dotted(path: list[str | int]) -> str:
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif not out or part.isidentifier():
+            out += f".{part}" if out else part
+        else:
+            out += f"[{part!r}]"
+    return out
+
+
 def repeated_key(raw: bytes | str, value: Any) -> str | None:
     """A key an object of ``raw`` (valid JSON, decoded to ``value``) names twice, with the path to
     it when the object is nested (``properties.age``), or None (of several, an inner object's
-    before the object holding it).
+    before the object holding it, then the first in the text).
+
+    >>> repeated_key(b'{"a": {"d": 5}, "b": {"d": 1, "d": 2}}', {"a": {"d": 5}, "b": {"d": 2}})
+    'b.d'
+    >>> repeated_key(b'{"a": [{"d": 0}, {"d": 1, "d": 2}], "x y": {"k": 1, "k": 1}}', {})
+    'a[1].d'
+    >>> repeated_key(b'{"p": {"x y": {"k": 1, "k": 1}}}', {})
+    "p['x y'].k"
 
     Every key is followed by a colon: text with no more colons than ``value`` has keys names each
     once, and only other text is read again to find the key."""
     colons = raw.count(b":") if isinstance(raw, bytes) else raw.count(":")
     if colons <= key_count(value):
         return None
-    try:
-        json.loads(raw, object_pairs_hook=_once)
-    except _Twice as e:
-        return _path(value, e) or e.key
-    return None
+    return _first_twice(json.loads(raw, object_pairs_hook=_once), [])
