@@ -376,3 +376,26 @@ def test_a_window_gives_a_reader_cleared_for_p_no_date_said_under_c(service: Ser
     seen = 'query { localityMap(locality: "East", since: "2024-01-01", undated: false) { edges { source target } } }'
     edges = service.data(seen, p_ana)["localityMap"]["edges"]
     assert {"source": "c-2", "target": "c-4"} not in edges
+
+
+def test_a_note_named_by_nothing_visible_is_refused_without_repeating_its_name(
+    service: Service, _audit_log: Path
+) -> None:
+    ana = service.token("analyst")
+    for name, words in (("evil\x1b[2J\x07.md", "control character"), ("\u200b", "letters or digits"), ("/", "letters")):
+        status, _, raw = service.call("POST", "/notes", ana, b"\xff\xfe", "text/markdown", "MACE", name=name)
+        detail = json.loads(raw)["detail"]
+        assert status == 422 and words in detail and "\x1b" not in detail and "not UTF-8" not in detail, detail
+    assert [r for r in records(_audit_log) if r["operation"] != "consultation"] == []
+
+
+def test_an_exports_window_is_a_date_as_written_and_its_types_are_logged_once(
+    service: Service, _audit_log: Path
+) -> None:
+    ana = service.token("analyst")
+    for since in ("20240101", "2024-W10-1", "x" * 5000):
+        status, _, raw = service.call("GET", "/export", ana, purpose="MACE", recipient="MACE", since=since)
+        assert status == 422 and (b"since" in raw or b"is not a date" in raw), (since[:20], raw[:200])
+    url = "/export?" + "&".join(["type=SEEN_AT"] * 50) + "&recipient=MACE&format=graphml"
+    assert service.call("GET", url, ana, purpose="MACE")[0] == 200
+    assert records(_audit_log)[-1]["detail"]["types"] == ["SEEN_AT"]

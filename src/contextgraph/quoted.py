@@ -4,6 +4,7 @@ it holds control characters that it has no place for."""
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from .errors import BadInput, ContextGraphError
 
@@ -90,3 +91,13 @@ def plain(text: str, what: str, free: bool = False, error: type[ContextGraphErro
     if free:
         raise error(f"{what}: holds a control character ({found}): free text may hold tabs and line breaks, no other")
     raise error(f"{what}: holds a control character ({found}), which it has no place for")
+
+
+def visible(text: str | None) -> bool:
+    """Whether ``text`` holds a letter or a digit: a purpose, a recipient or a note's name of only
+    spaces, separators, zero-width or other invisible characters says nothing, and is refused.
+
+    >>> visible("CSC referral"), visible(" \\u200b\\t"), visible(None)
+    (True, False, False)
+    """
+    return any(unicodedata.category(c)[0] in "LN" for c in text or "")

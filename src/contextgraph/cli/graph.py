@@ -194,7 +194,7 @@ def export(
         typer.Option(
             "--initials",
             help="Every person (child or person of concern) by initials, without aliases, date of birth, "
-            "properties or sources: an export to share",
+            "properties, sources or coordinates, and relationships without their properties: an export to share",
         ),
     ] = False,
 ) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 from ..errors import BadInput
 from ..localities import Localities, Locality, norm  # noqa: F401 - Locality: for the examples
 from ..model import MEETING_KINDS
-from ..quoted import plain
+from ..quoted import plain, visible
 from .dates import DateMention, find_dates
 from .patterns import compiled as _rx
 from .units import (
@@ -228,6 +228,28 @@ def _meeting_day(lines: list[str], header: list[int], content: list[int], clean:
     return None
 
 
+def note_name(name: str) -> str:
+    """``name`` when it may name a note: it names the note's source and is shown wherever the source
+    is, so it holds no control character, and its file's name a letter or a digit; else
+    :class:`NoteError`, which does not repeat it.
+
+    >>> note_name("notes/mace-east.md")
+    'notes/mace-east.md'
+    >>> for bad in ("a\\x1b[2J.md", "\\u200b", "/"):
+    ...     try:
+    ...         note_name(bad)
+    ...     except NoteError as e:
+    ...         print(str(e)[:48])
+    the note's name: holds a control character (\\x1b
+    the note's name: say what the note is, in letter
+    the note's name: say what the note is, in letter
+    """
+    plain(name, "the note's name", error=NoteError)
+    if not visible(Path(name).name):
+        raise NoteError("the note's name: say what the note is, in letters or digits (its file's name holds none)")
+    return name
+
+
 def parse_note(text: str, path: str = "<note>", localities: Localities | None = None) -> ParsedNote:
     """Structure of a note: its meeting, sections and units.
 
@@ -247,7 +269,7 @@ def parse_note(text: str, path: str = "<note>", localities: Localities | None = 
     >>> [(u.kind, u.text) for u in n.units][-1]
     ('text', 'he says they are friends.')
     """
-    plain(path, "the note's name", error=NoteError)  # it names the note's source, and is shown with it
+    note_name(path)
     lines = text.split("\n")
     content = [i for i, line in enumerate(lines) if line.strip()]
     if not content:

@@ -45,7 +45,7 @@ from ..interchange import (
 from ..json_keys import RepeatedKey
 from ..limits import SETTINGS, LimitError, Limits, loads, unpack
 from ..model import REL_TYPES, Entity
-from ..notes.parse import NoteError
+from ..notes.parse import NoteError, note_name
 from ..settings import DEV as ENV_DEV
 from ..settings import OIDC_AUTHORITY as ENV_OIDC_AUTHORITY
 from ..settings import OIDC_CLIENT_ID as ENV_OIDC_CLIENT_ID
@@ -243,6 +243,10 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
         body: bytes = Depends(noted),
     ) -> dict[str, Any]:
         try:
+            note_name(name)  # before it is repeated in any message
+        except NoteError as exc:
+            raise _problem(422, str(exc)) from None
+        try:
             text = body.decode("utf-8")
         except UnicodeDecodeError:
             raise _problem(422, f"{name}: not UTF-8 text") from None
@@ -322,8 +326,12 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
             str | None, Query(description="One of your localities (default: all)", max_length=MOST_SAID)
         ] = None,
         fmt: Annotated[str, Query(alias="format", description=" | ".join(EXPORT_FORMATS))] = "jsonl",
-        since: Annotated[str | None, Query(description="Only links seen from this date (YYYY-MM-DD)")] = None,
-        until: Annotated[str | None, Query(description="Only links seen up to this date (YYYY-MM-DD)")] = None,
+        since: Annotated[
+            str | None, Query(description="Only links seen from this date (YYYY-MM-DD)", max_length=10)
+        ] = None,
+        until: Annotated[
+            str | None, Query(description="Only links seen up to this date (YYYY-MM-DD)", max_length=10)
+        ] = None,
         types: Annotated[
             list[str] | None, Query(alias="type", description="Only links of these types (repeat; default all)")
         ] = None,
@@ -370,7 +378,7 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
             **({"initials": sorted(ctx.who.by_initials)} if ctx.who.by_initials else {}),
             **({"since": flt.since} if flt.since else {}),
             **({"until": flt.until} if flt.until else {}),
-            **({"types": sorted(types)} if types else {}),
+            **({"types": sorted(set(types))} if types else {}),
             **({"undated": False} if not undated and (flt.since or flt.until) else {}),
         }
         try:

@@ -8,7 +8,6 @@ import hashlib
 import hmac
 import os
 import threading
-import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import IO, Any, Final
 import orjson
 
 from ...errors import ContextGraphError, Unavailable
+from ...quoted import visible as visible  # re-exported: the words a purpose must hold
 from ...settings import AUDIT_KEY as ENV_AUDIT_KEY
 from ...settings import AUDIT_LOG as ENV_AUDIT
 from ...settings import AUDIT_MAX_SUBJECTS as ENV_MAX_SUBJECTS
@@ -39,16 +39,6 @@ RECOVERY = "recovery"
 
 WRITES: Final = frozenset({"collection", "alteration", "combination", "erasure"})
 NEEDS_PURPOSE: Final = frozenset({"consultation", "disclosure"})
-
-
-def visible(text: str | None) -> bool:
-    """Whether ``text`` holds a letter or a digit: a purpose or a recipient of only spaces,
-    separators, zero-width or other invisible characters says nothing, and is refused.
-
-    >>> visible("CSC referral"), visible(" \\u200b\\t"), visible(None)
-    (True, False, False)
-    """
-    return any(unicodedata.category(c)[0] in "LN" for c in text or "")
 
 
 MOST_SAID = 500

@@ -263,12 +263,20 @@ class Context(BaseContext):
 
 
 def day(value: str | None) -> str | None:
+    """A date asked for, as ``YYYY-MM-DD`` only (Python reads other forms, ``20240101`` or a week's
+    day, which no one here writes); else :class:`RequestError`, quoting at most 40 characters.
+
+    >>> day("2024-03-01"), day(None)
+    ('2024-03-01', None)
+    """
     if value is None:
         return None
     try:
+        if len(value) != 10 or value[4] != "-" or value[7] != "-":
+            raise ValueError
         return Date.fromisoformat(value).isoformat()
     except ValueError:
-        raise RequestError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+        raise RequestError(f"{value[:40]!r} is not a date (YYYY-MM-DD)") from None
 
 
 def cap(first: int, most: int = MAX_PAGE) -> int:
