@@ -399,3 +399,37 @@ def test_an_exports_window_is_a_date_as_written_and_its_types_are_logged_once(
     url = "/export?" + "&".join(["type=SEEN_AT"] * 50) + "&recipient=MACE&format=graphml"
     assert service.call("GET", url, ana, purpose="MACE")[0] == 200
     assert records(_audit_log)[-1]["detail"]["types"] == ["SEEN_AT"]
+
+
+def test_an_exports_hotspots_are_those_the_readers_map_shows(
+    service: Service, _audit_log: Path, tmp_path: Path
+) -> None:
+    """Scored as the map scores them, by the analysis of the reader's whole view (evidence from their
+    other localities counts), cut to the locality asked for."""
+    adm = service.token("admin", ())
+    seen = [
+        {"type": "SEEN_AT", "source": "c-3", "target": "l-1", "date": "2024-03-01", "grading": "1B P"},
+        {"type": "EXPLOITS", "source": "p-1", "target": "c-3", "date": "2024-03-01", "grading": "1B P"},
+    ]
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w") as z:
+        z.writestr("relationships.jsonl", "".join(json.dumps(x) + "\n" for x in seen))
+    assert service.call("POST", "/import", adm, packed.getvalue(), "application/zip")[0] == 200
+    both = service.token("analyst", ("East", "West"))
+    shown = 'query { localityMap(locality: "East") { hotspots { id score rank } } }'
+    on_map = {h["id"]: (h["score"], h["rank"]) for h in service.data(shown, both)["localityMap"]["hotspots"]}
+    assert on_map
+    for fmt in ("geojson", "graphml"):
+        status, _, raw = service.call(
+            "GET", "/export", both, purpose="MACE", recipient="MACE", format=fmt, locality="East"
+        )
+        assert status == 200
+        if fmt == "geojson":
+            props = [f["properties"] for f in json.loads(raw)["features"]]
+            given = {p["id"]: (p["hotspot_score"], p["hotspot_rank"]) for p in props if p["hotspot_score"] is not None}
+        else:
+            g = graphml_of(raw, tmp_path)
+            given = {i: (d["hotspot_score"], d["hotspot_rank"]) for i, d in g.nodes(data=True) if "hotspot_score" in d}
+        assert given.keys() == on_map.keys(), fmt
+        for i, (score, rank) in given.items():
+            assert score == pytest.approx(on_map[i][0], abs=1e-6) and rank == on_map[i][1], (fmt, i)

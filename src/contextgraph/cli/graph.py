@@ -270,7 +270,7 @@ def _write_export(
     """Write the export's files beside their final names (in ``files``, name to file written); its
     counts, and the ids of the entities it gives."""
     from ..interchange import ENTITIES_FILE, RELATIONSHIPS_FILE, dump_line, export_lines
-    from ..interchange.analyst import FILES, write_format
+    from ..interchange.analyst import FILES, WITH_HOTSPOTS, write_format
     from ..interchange.jsonl import TRACKING_FILE
 
     names = (ENTITIES_FILE, RELATIONSHIPS_FILE, JUDGEMENTS, TRACKING_FILE) if fmt == "jsonl" else FILES[fmt]
@@ -299,7 +299,12 @@ def _write_export(
             "tracking": n[TRACKING_FILE],
         }
         return counts, given
-    return write_format(s, fmt, files, flt, initials)
+    hot: Any = ()
+    if fmt in WITH_HOTSPOTS:  # scored by the analysis `analyse` makes, of what the reader may see
+        from ..analysis.report import analyse_store
+
+        hot = analyse_store(s, flt=flt, parallel=False, explained=False, groups=False).hotspots
+    return write_format(s, fmt, files, flt, initials, hot)
 
 
 @app.command()

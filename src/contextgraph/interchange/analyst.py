@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Final
@@ -38,6 +38,9 @@ FILES: Final[dict[str, tuple[str, ...]]] = {
 
 EXPORT_FORMATS: Final[tuple[str, ...]] = ("jsonl", *FILES)
 """Every format an export is written in: the interchange format, then the analysts' tools'."""
+
+WITH_HOTSPOTS: Final = frozenset({"graphml", "geojson"})
+"""The formats that mark the hotspots on their places (the caller gives them, from the analysis)."""
 
 I2_TYPES: Final[dict[str, str]] = {
     "child": "Person",
@@ -108,7 +111,10 @@ class View:
 
 
 def view(
-    store: Store, flt: Filter | None = None, with_hotspots: bool = False, initials: frozenset[str] = frozenset()
+    store: Store,
+    flt: Filter | None = None,
+    hotspots: Sequence[Hotspot] = (),
+    initials: frozenset[str] = frozenset(),
 ) -> View:
     """The live graph that passes ``flt`` (None: all of it), merged records resolved; an entity of a
     kind in ``initials`` pseudonymised."""
@@ -143,24 +149,25 @@ def view(
         link.assertions.extend(r.assertions)
         if not initials:  # a link's properties are free text that may name people
             link.properties.update(r.properties)
-    hot: dict[str, Hotspot] = {}
-    if with_hotspots and entities:
-        from ..analysis import DEFAULT, hotspots, prepare
-
-        # scored on the same projection: a score never rests on what the reader may not see
-        hot = {h.id: h for h in hotspots(prepare(p, DEFAULT, None))}
+    # the hotspots of the analysis behind the reader's views (made by the caller: the analysis sits above)
+    hot = {h.id: h for h in hotspots if h.id in entities}
     return View(entities, sorted(links.values(), key=lambda x: (x.source, x.target, x.type)), hot)
 
 
 def write_format(
-    store: Store, fmt: str, files: dict[str, Path], flt: Filter | None = None, initials: frozenset[str] = frozenset()
+    store: Store,
+    fmt: str,
+    files: dict[str, Path],
+    flt: Filter | None = None,
+    initials: frozenset[str] = frozenset(),
+    hotspots: Sequence[Hotspot] = (),
 ) -> tuple[dict[str, int], list[str]]:
     """Write the files of ``fmt`` (one of :data:`FILES`; ``files`` gives the path each of its files is
     written at) of what ``flt`` lets a reader see. Returns the counts (entities and links; for
     GeoJSON, the features) and the ids of the records whose facts the files give, which is what the
     access log records as disclosed: each entity given, and the records merged into it (another
     locality's too); for GeoJSON, the places it holds, not the people of the view."""
-    v = view(store, flt, with_hotspots=fmt != "i2csv", initials=initials)
+    v = view(store, flt, hotspots, initials)
     names = FILES[fmt]
     if fmt == "geojson":
         placed = write_geojson(v, files[names[0]])

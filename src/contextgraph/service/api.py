@@ -59,7 +59,7 @@ from ..store.types import Warmable
 from .audit import MOST_SAID, AuditError, AuditLog, Journal, acting, audit_path, said, visible
 from .auth import AuthError, LocalKeys, Principal, Verifier
 from .body_limit import BodyLimit
-from .exports import EXPORT_FORMATS, INTERCHANGE_FILES, export, known_localities, packed
+from .exports import EXPORT_FORMATS, INTERCHANGE_FILES, WITH_HOTSPOTS, export, known_localities, packed
 from .graphql import NO_PURPOSE, Analyses, Context, RequestError, schema, sdl
 
 NAMES_HEADER = "X-Names"
@@ -369,7 +369,12 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
             ctx.log.ready()
         except AuditError:
             raise _problem(503, "the access log cannot be written; nothing is given") from None
-        made = export(ctx.store, fmt, flt, ctx.who.by_initials)
+        hot: Any = ()
+        if fmt in WITH_HOTSPOTS:  # as the reader's map scores them: of their whole view, cut to the locality
+            basis = ctx.scope(types=types or None, since=since, until=until, undated=undated)
+            cut = (locality,) if locality else None
+            hot = ctx.analyses.get(ctx.store, basis, None, ctx.who.by_initials, cut).raw.hotspots
+        made = export(ctx.store, fmt, flt, ctx.who.by_initials, hot)
         asked = {
             "rest": "export",
             "format": fmt,

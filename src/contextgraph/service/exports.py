@@ -13,10 +13,12 @@ from __future__ import annotations
 import io
 import tempfile
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+from ..analysis.results import Hotspot
 from ..interchange import (
     ENTITIES_FILE,
     JUDGEMENTS_FILE,
@@ -25,10 +27,10 @@ from ..interchange import (
     dump_line,
     export_lines,
 )
-from ..interchange.analyst import EXPORT_FORMATS, FILES, write_format
+from ..interchange.analyst import EXPORT_FORMATS, FILES, WITH_HOTSPOTS, write_format
 from ..store import Filter, Store
 
-__all__ = ["EXPORT_FORMATS", "Export", "export", "known_localities", "packed"]
+__all__ = ["EXPORT_FORMATS", "WITH_HOTSPOTS", "Export", "export", "known_localities", "packed"]
 
 INTERCHANGE_FILES: Final = (ENTITIES_FILE, RELATIONSHIPS_FILE, JUDGEMENTS_FILE, TRACKING_FILE)
 
@@ -71,14 +73,15 @@ def known_localities(store: Store) -> list[str]:
     return store.localities().names or sorted(k for k in store.stats().localities if k != "(none)")
 
 
-def export(store: Store, fmt: str, flt: Filter, initials: frozenset[str]) -> Export:
+def export(store: Store, fmt: str, flt: Filter, initials: frozenset[str], hotspots: Sequence[Hotspot] = ()) -> Export:
     """The export in ``fmt`` of what ``flt`` lets a reader see, ``initials`` naming the kinds given
-    by initials. One file is given as it is; several (the interchange files, the i2 CSVs) in a zip."""
+    by initials, ``hotspots`` those of the analysis behind the reader's views. One file is given as
+    it is; several (the interchange files, the i2 CSVs) in a zip."""
     if fmt == "jsonl":
         return _interchange(store, flt, initials)
     with tempfile.TemporaryDirectory(prefix="contextgraph-export-") as tmp:
         files = {name: Path(tmp) / name for name in FILES[fmt]}
-        counts, given = write_format(store, fmt, files, flt, initials)
+        counts, given = write_format(store, fmt, files, flt, initials, hotspots)
         if len(files) == 1:
             body = next(iter(files.values())).read_bytes()
         else:
