@@ -225,6 +225,14 @@ def test_an_unknown_format_or_a_role_that_may_not_export_gets_nothing(service: S
     assert records(_audit_log) == []
 
 
+def linked(service: Service, token: str, *lines: dict[str, Any]) -> None:
+    """Relationship lines imported over ``POST /import``."""
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w") as z:
+        z.writestr("relationships.jsonl", "".join(json.dumps(x) + "\n" for x in lines))
+    assert service.call("POST", "/import", token, packed.getvalue(), "application/zip")[0] == 200
+
+
 def graphml_of(raw: bytes, tmp_path: Path) -> Any:
     (tmp_path / "x.graphml").write_bytes(raw)
     return nx.read_graphml(tmp_path / "x.graphml", force_multigraph=True)
@@ -255,11 +263,7 @@ def test_an_export_by_initials_gives_no_links_words(service: Service, _audit_log
     """A link's properties are free text, which may name people: by initials, none is given."""
     ana = service.token("analyst")
     line = {"type": "SEEN_AT", "source": "c-1", "target": "l-1", "grading": "2B P", "source_ref": "log-9"}
-    body = json.dumps({**line, "properties": {"note": "with Kyle Benson aka Benno"}}) + "\n"
-    packed = io.BytesIO()
-    with zipfile.ZipFile(packed, "w") as z:
-        z.writestr("relationships.jsonl", body)
-    assert service.call("POST", "/import", ana, packed.getvalue(), "application/zip")[0] == 200
+    linked(service, ana, {**line, "properties": {"note": "with Kyle Benson aka Benno"}})
     for fmt in ("jsonl", "graphml", "i2csv"):
         status, _, raw = service.call(
             "GET", "/export", ana, purpose="MACE", recipient="MACE East", format=fmt, headers={"X-Names": "initials"}
@@ -280,10 +284,7 @@ def test_an_export_names_in_its_record_the_records_of_another_locality_it_gives(
     too, so a search of the log by that record finds the export."""
     adm = service.token("admin", ())
     line = {"type": "SEEN_AT", "source": "c-3", "target": "l-1", "date": "2024-06-01", "source_ref": "log-west-9"}
-    packed = io.BytesIO()
-    with zipfile.ZipFile(packed, "w") as z:
-        z.writestr("relationships.jsonl", json.dumps(line) + "\n")
-    assert service.call("POST", "/import", adm, packed.getvalue(), "application/zip")[0] == 200
+    linked(service, adm, line)
     assert service.data('mutation { merge(a: "c-1", b: "c-3", reason: "the same boy") { id } }', adm)
     ana = service.token("analyst")
     for fmt in ("graphml", "jsonl", "i2csv"):
@@ -353,10 +354,7 @@ def test_a_window_gives_a_reader_cleared_for_p_no_date_said_under_c(service: Ser
         {"type": "ASSOCIATES_WITH", "source": "c-2", "target": "c-4", "date": "2020-01-01", "grading": "1B P"},
         {"type": "ASSOCIATES_WITH", "source": "c-2", "target": "c-4", "date": "2024-05-01", "grading": "1B C"},
     ]
-    packed = io.BytesIO()
-    with zipfile.ZipFile(packed, "w") as z:
-        z.writestr("relationships.jsonl", "".join(json.dumps(x) + "\n" for x in lines))
-    assert service.call("POST", "/import", adm, packed.getvalue(), "application/zip")[0] == 200
+    linked(service, adm, *lines)
     p_ana = service.keys.mint("anp", "analyst", ["East"], clearance="P")
     c_ana = service.token("analyst")
     window = {"since": "2024-01-01", "undated": "false"}
@@ -411,10 +409,7 @@ def test_an_exports_hotspots_are_those_the_readers_map_shows(
         {"type": "SEEN_AT", "source": "c-3", "target": "l-1", "date": "2024-03-01", "grading": "1B P"},
         {"type": "EXPLOITS", "source": "p-1", "target": "c-3", "date": "2024-03-01", "grading": "1B P"},
     ]
-    packed = io.BytesIO()
-    with zipfile.ZipFile(packed, "w") as z:
-        z.writestr("relationships.jsonl", "".join(json.dumps(x) + "\n" for x in seen))
-    assert service.call("POST", "/import", adm, packed.getvalue(), "application/zip")[0] == 200
+    linked(service, adm, *seen)
     both = service.token("analyst", ("East", "West"))
     shown = 'query { localityMap(locality: "East") { hotspots { id score rank } } }'
     on_map = {h["id"]: (h["score"], h["rank"]) for h in service.data(shown, both)["localityMap"]["hotspots"]}
