@@ -133,10 +133,10 @@ def loads(raw: bytes | str, most: int) -> Any:
     :class:`~.json_keys.RepeatedKey` for an object naming a key twice, and
     ``orjson.JSONDecodeError`` for text that is not JSON.
 
-    >>> loads('{"variables": {"id": "c-1", "id": "c-2"}}', 10)
+    >>> loads('{"v": {"id": "c-1", "id": "c-2"}}', 10)
     Traceback (most recent call last):
     ...
-    contextgraph.json_keys.RepeatedKey: field 'id' is given twice (which of its values is meant cannot be told)
+    contextgraph.json_keys.RepeatedKey: field 'v.id' is given twice (which of its values is meant cannot be told)
     """
     if deeper_than(raw, most):
         raise LimitError(f"the JSON nests more than {most} levels", 422)

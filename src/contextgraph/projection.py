@@ -10,7 +10,6 @@ and :meth:`Projection.to_networkx` is there for small graphs and explanations.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -20,7 +19,7 @@ if TYPE_CHECKING:  # networkx and scipy are loaded only by the analyses that use
     import networkx as nx
     import scipy.sparse as sp
 
-from .model import GRADE_CODES, KIND_CODES, NO_DAY, REL_TYPES, TYPE_CODES, grade_code
+from .model import GRADE_CODES, KIND_CODES, NO_DAY, REL_TYPES, TYPE_CODES, grade_code, iso_day
 from .model import day as day  # the day number, here for the analyses that read it with the arrays
 
 NO_DATE = np.int32(NO_DAY)
@@ -219,8 +218,8 @@ class Projection:
                 key=name,
                 type=name,
                 symmetric=REL_TYPES[name].symmetric,
-                first_seen=None if f < 0 else date.fromordinal(f + 719163).isoformat(),
-                last_seen=None if la < 0 else date.fromordinal(la + 719163).isoformat(),
+                first_seen=iso_day(f),
+                last_seen=iso_day(la),
                 count=c,
                 grade=GRADE_CODES[gr],
             )

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ..model import GRADE_CODES, KIND_CODES, TYPE_CODES, service_id
+from ..model import GRADE_CODES, KIND_CODES, TYPE_CODES, iso_day, service_id
 from ..projection import Projection, day
 from .tracking import Events
 from .weights import DEFAULT, Weights
@@ -35,12 +35,12 @@ def as_of_day(p: Projection, as_of: str | None) -> int:
     if as_of:
         return day(as_of)
     last = p.last_seen[p.last_seen >= 0]
-    return int(last.max()) if last.size else date.today().toordinal() - 719163
+    return int(last.max()) if last.size else day(date.today().isoformat())
 
 
 def iso(d: int) -> str | None:
     """The ISO date of a day number, or None for an unknown date."""
-    return None if d < 0 else date.fromordinal(d + 719163).isoformat()
+    return iso_day(d)
 
 
 @dataclass

@@ -34,6 +34,7 @@ from .records import (
     day,
     flagged,
     initials,
+    iso_day,
     parse_date,
     under_p,
 )
@@ -85,6 +86,7 @@ __all__ = [
     "grade_code",
     "handling_code",
     "initials",
+    "iso_day",
     "normalise_grading",
     "parse_date",
     "service_id",

@@ -78,16 +78,29 @@ def check_day(d: date, value: str, planned: bool = False) -> None:
 NO_DAY = -1
 """The day number of an unknown date."""
 
+DAY_ZERO = EARLIEST.toordinal()
+"""The ordinal of day number 0: the earliest date a record may hold, so that every date a record
+holds has a day number of 0 or more, and none is taken for :data:`NO_DAY`."""
+
 
 def day(value: str | None) -> int:
-    """Days since 1970-01-01 for an ISO date, or :data:`NO_DAY`.
+    """Days since :data:`EARLIEST` (1900-01-01) for an ISO date, or :data:`NO_DAY`.
 
-    >>> day("1970-01-02"), day(None)
-    (1, -1)
+    >>> day("1900-01-02"), day("1965-06-01") > 0, day(None)
+    (1, True, -1)
     """
     if not value:
         return NO_DAY
-    return date.fromisoformat(value).toordinal() - 719163
+    return date.fromisoformat(value).toordinal() - DAY_ZERO
+
+
+def iso_day(number: int) -> str | None:
+    """The ISO date of a day number (:func:`day`), or None for :data:`NO_DAY`.
+
+    >>> iso_day(day("2024-03-01")), iso_day(-1)
+    ('2024-03-01', None)
+    """
+    return None if number < 0 else date.fromordinal(number + DAY_ZERO).isoformat()
 
 
 class Assertion(NamedTuple):

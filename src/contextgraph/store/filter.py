@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from ..model import KINDS, REL_TYPES, Entity, Grading, Relationship
+from ..model import KINDS, REL_TYPES, Entity, Grading, Relationship, day
 from ..model.tracked import Tracked
 from .errors import StoreError
 
@@ -14,8 +14,8 @@ from .errors import StoreError
 class Filter:
     """What part of the graph to look at.
 
-    A relationship passes the date window unless all its dated assertions fall
-    outside it; undated facts (most ``OPEN_TO``) pass unless ``undated`` is False and a
+    A relationship passes the date window unless its dates, first to last, fall wholly before
+    or after it; undated facts (most ``OPEN_TO``) pass unless ``undated`` is False and a
     window is given. An entity passes
     the locality filter when its locality is listed; services pass always.
     ``handling`` keeps only the assertions a user may see: with ``{"P"}``, those
@@ -92,7 +92,7 @@ class Filter:
         """Whether ``r`` passes the relationship types and the date window, as a projection lets
         it: of a type asked for and not one the reader never sees; its dates (first to last) not
         wholly before ``since`` nor after ``until``; undated, only while ``undated`` or without a
-        window.
+        window (by the stores' day numbers, from 1900, the earliest date a record may hold).
 
         >>> from contextgraph.model import Assertion
         >>> r = Relationship("SEEN_AT", "c-1", "l-1", [Assertion("n1", "2024-03-01", None, "c-1", "l-1")])
@@ -105,12 +105,27 @@ class Filter:
             return False
         if self.since is None and self.until is None:
             return True
-        dates = [a.date for a in r.assertions if a.date]
-        if not dates:
+        days = [day(a.date) for a in r.assertions if a.date]
+        last = max(days, default=-1)
+        if last < 0:
             return self.undated
         return not (
-            (self.since is not None and max(dates) < self.since) or (self.until is not None and min(dates) > self.until)
+            (self.since is not None and last < day(self.since))
+            or (self.until is not None and min(days) > day(self.until))
         )
+
+    @property
+    def windowed_for_p(self) -> bool:
+        """Whether this is a reader cleared for P asking for a window: the links in it are chosen by
+        the dates of the statements they may see, so the store is asked without it
+        (:meth:`unwindowed`) and each link is held to :meth:`passes` once those are all it keeps;
+        by every statement, one under C would decide which links are in, and moving the window
+        would date it."""
+        return self.public_only and (self.since is not None or self.until is not None)
+
+    def unwindowed(self) -> Filter:
+        """This filter without its window (see :attr:`windowed_for_p`)."""
+        return replace(self, since=None, until=None, undated=True)
 
     def node_ok(self, kind: str, locality: str | None, handling: Sequence[str] = ()) -> bool:
         """Whether an entity passes: its kind, its locality (services pass always) and, for a

@@ -31,8 +31,8 @@ def projection(store: Store, flt: Filter | None = None) -> Projection:
     # for a reader cleared for P, the window is applied once the dates are those of the statements
     # they may see: by all of them, a statement under C would decide (and so tell the date of)
     # which links are in a window
-    windowed = flt.public_only and (flt.since is not None or flt.until is not None)
-    p = store.project(replace(wide, since=None, until=None, undated=True) if windowed else wide)
+    windowed = flt.windowed_for_p
+    p = store.project(wide.unwindowed() if windowed else wide)
     gone = [*(store.conditional_entities() if flt.public_only else ()), *unseen_places(store, flt)]
     hidden = [p.index[i] for i in gone if i in p.index]
     if hidden:
@@ -48,8 +48,10 @@ def projection(store: Store, flt: Filter | None = None) -> Projection:
 def _in_window(p: Projection, flt: Filter) -> Projection:
     """``p`` without the links outside ``flt``'s window, by their first and last dates (as each
     store's projection applies it)."""
+    import numpy as np
+
     first, last = p.first_seen, p.last_seen
-    out = last < -1  # nothing
+    out = np.zeros(p.n_edges, np.bool_)
     if flt.since is not None:
         out |= (last >= 0) & (last < day(flt.since))
     if flt.until is not None:
@@ -286,9 +288,11 @@ def outside_links(store: Store, ids: Sequence[str], flt: Filter) -> dict[str, in
     wide = Filter(
         types=flt.types, since=flt.since, until=flt.until, handling=flt.handling, undated=flt.undated, unseen=flt.unseen
     )
+    windowed = flt.windowed_for_p
     out: dict[str, int] = {}
-    for rel, other in store.expand(list(ids), wide):
-        if flt.visible_facts(rel) is None:
+    for rel, other in store.expand(list(ids), wide.unwindowed() if windowed else wide):
+        seen_rel = flt.visible_facts(rel)
+        if seen_rel is None or (windowed and not flt.passes(seen_rel)):
             continue
         seen = other.cleared_for_p() if flt.public_only else other  # where P statements place it
         if seen is None or flt.node_ok(seen.kind, seen.locality):
@@ -334,13 +338,15 @@ def neighbourhood(store: Store, eid: str, depth: int = 1, flt: Filter | None = N
     public = flt.public_only
 
     ask, _ = widened(store, flt)
+    if flt.windowed_for_p:
+        ask = ask.unwindowed()
 
     def step(frontier: list[str]) -> Iterator[tuple[Key, str, bool]]:
         for found, other in store.expand(frontier, ask):
             rel = found
             if public:  # expand has kept to the kinds and (wider) localities; handling codes are left
                 seen = flt.visible_facts(found)
-                if seen is None or flt.shown(other) is None:
+                if seen is None or not flt.passes(seen) or flt.shown(other) is None:
                     continue
                 rel = seen
             rels.setdefault(rel.key, rel)

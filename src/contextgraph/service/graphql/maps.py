@@ -4,7 +4,6 @@ the same as plain JSON and GeoJSON for drawing, each kept until the store change
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date as Date
 from functools import lru_cache
 from typing import Any, cast
 
@@ -15,7 +14,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from ...analysis.networks import seeded
-from ...model import GRADE_CODES, KIND_CODES, KINDS, TYPE_CODES
+from ...model import GRADE_CODES, KIND_CODES, KINDS, TYPE_CODES, iso_day
 from ...projection import Projection
 from ...store import Filter
 from ...store.types import Label
@@ -364,7 +363,7 @@ def _labels(ctx: Context, ids: list[str]) -> dict[str, Label]:
 
 @lru_cache(maxsize=1 << 16)  # two for each link of a map, over a few thousand days
 def _iso(day_number: int) -> str | None:
-    return None if day_number < 0 else Date.fromordinal(day_number + 719163).isoformat()
+    return iso_day(day_number)
 
 
 def _geojson(ctx: Context, p: Projection, kept: list[int], hotspots: list[Hotspot]) -> dict[str, Any]:

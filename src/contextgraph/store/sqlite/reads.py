@@ -43,6 +43,8 @@ def neighbourhood(store: SQLiteStore, eid: str, depth: int = 1, flt: Filter | No
         raise StoreError("depth must be 1, 2 or 3")
     flt = flt or Filter()
     ask, _ = widened(store, flt)  # a reader cleared for P walks to the localities P statements give
+    if flt.windowed_for_p:
+        ask = ask.unwindowed()  # and in a window by the dates of what they may see (visible_steps)
     with store._lock:
         ix = store._index()
         tx = SQLiteTxn(store)
@@ -81,7 +83,7 @@ def visible_steps(
         r = rels.get(rid)
         e = ents.get(o)
         seen = flt.visible_facts(r) if r is not None else None
-        if seen is None or e is None or flt.shown(e) is None:
+        if seen is None or not flt.passes(seen) or e is None or flt.shown(e) is None:
             continue
         kept[rid] = seen
         out.append((n, rid, o))
@@ -94,19 +96,25 @@ def outside_links(store: SQLiteStore, ids: Sequence[str], flt: Filter) -> dict[s
         return {}
     moved = placed_under_c(store) if flt.public_only else {}
     only_c = set(store.conditional_entities()) if flt.public_only else set()  # not there for the reader at all
+    windowed = flt.windowed_for_p
+    ask = flt.unwindowed() if windowed else flt  # a P reader's window: by the dates of what they may see
     with store._lock:
         ix = store._index()
-        found = adjacent(ix, ix.nids(ids), flt, outside=True)
+        found = adjacent(ix, ix.nids(ids), ask, outside=True)
         if only_c:
             found = [x for x in found if ix.ids[x[2]] not in only_c]
         if moved:  # an end placed elsewhere under C is inside or out by where P statements place it
             away = {ix.nid_of[i] for i, (_, p) in moved.items() if i in ix.nid_of and p not in flt.localities}
             back = {ix.nid_of[i] for i, (_, p) in moved.items() if i in ix.nid_of and p in flt.localities}
-            inside = adjacent(ix, ix.nids(ids), flt, outside=False)
+            inside = adjacent(ix, ix.nids(ids), ask, outside=False)
             found = [x for x in found if x[2] not in back] + [x for x in inside if x[2] in away]
         if flt.public_only and found:
             rels = SQLiteTxn(store)._rels_by_rid([rid for _, rid, _ in found])
-            found = [x for x in found if x[1] in rels and flt.visible_facts(rels[x[1]]) is not None]
+            found = [
+                x
+                for x in found
+                if x[1] in rels and (seen := flt.visible_facts(rels[x[1]])) is not None and flt.passes(seen)
+            ]
         out: dict[str, int] = {}
         for n, _, _ in found:
             key = ix.ids[n] or ""
