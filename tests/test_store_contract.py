@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from contextgraph.localities import Localities, Locality, LocalityError
-from contextgraph.model import GRADE_CODES, Entity, Relationship, service_id
+from contextgraph.model import GRADE_CODES, Entity, Relationship, day, service_id
 from contextgraph.store import Filter, NotFound, Store, StoreError, open_store
 from contextgraph.store.types import Staged, Subgraph, WriteAbout
 
@@ -413,7 +413,7 @@ def test_projection_and_facts_keep_to_the_readers_handling_codes(loaded: Store) 
     edges = {(p.ids[s], p.ids[d]): e for e, (s, d) in enumerate(zip(p.src.tolist(), p.dst.tolist(), strict=True))}
     assert ("p-1", "c-1") not in edges and ("c-2", "l-1") not in edges  # only ever graded C
     e = edges[("c-1", "l-1")]  # one P and one C assertion: only the P one counts
-    assert (int(p.count[e]), GRADE_CODES[int(p.grade[e])], int(p.last_seen[e])) == (1, "1B", 19784)
+    assert (int(p.count[e]), GRADE_CODES[int(p.grade[e])], int(p.last_seen[e])) == (1, "1B", day("2024-03-02"))
     assert int(p.count[edges[("c-4", "l-1")]]) == 1  # the legacy C-like assertion is left out
     full = loaded.projection(Filter.of(handling=["P", "C"]))
     assert full.n_edges == len(RELATIONSHIPS) and p.n_edges == len(RELATIONSHIPS) - 2
