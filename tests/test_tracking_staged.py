@@ -200,6 +200,7 @@ def test_import_reads_a_large_tracking_file_in_a_second_process(tmp_path: Path) 
     again = cg("import", str(folder), "--store", f"sqlite:///{tmp_path / 'other.db'}")
     said = again.stdout + again.stderr
     assert again.returncode != 0 and f"tracking.jsonl:{len(many) + 1}: field 'subject': 'c-404'" in said
+    assert not (tmp_path / "other.db").exists()  # a folder refused makes no store
 
 
 def test_a_repeated_id_keeps_only_the_last_line_on_either_path(tmp_path: Path) -> None:
@@ -302,7 +303,9 @@ def test_records_changed_before_they_are_read_again_are_refused(store: Store, tm
     assert list(store.iter_tracking()) == []
 
 
-def test_a_write_in_parts_refuses_a_changed_file_before_any_part(store: Store, tmp_path: Path) -> None:
+def test_a_write_in_parts_refuses_a_changed_file_before_any_part(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A write too large for one transaction writes its parts in turn, the tracking records
     last: records that must be read again are read before the first part, so that a changed
     file is refused with nothing written."""
@@ -311,7 +314,7 @@ def test_a_write_in_parts_refuses_a_changed_file_before_any_part(store: Store, t
     assert there.staged is not None
     there.staged.stop()
     (folder / "tracking.jsonl").write_text("\n".join(LINES[:1]) + "\n")
-    store.atomic_rows = 4
+    monkeypatch.setattr(store, "atomic_rows", 4)  # (the Neo4j store is shared by the tests)
     with pytest.raises(InputError, match="changed while it was imported"):
         apply_batch(store, there)
     assert list(store.iter_entities()) == [] and list(store.iter_tracking()) == []
