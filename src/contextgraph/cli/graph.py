@@ -201,7 +201,7 @@ def export(
     """Export the store: in the interchange format, ids as given, one line per assertion; or for
     Gephi, QGIS or Analyst's Notebook, as a reader sees it."""
     from ..interchange.analyst import EXPORT_FORMATS
-    from ..interchange.jsonl import TRACKING_FILE
+    from ..interchange.jsonl import JUDGEMENTS_FILE, TRACKING_FILE
     from ..service.policy import PEOPLE
     from ..store import Filter
 
@@ -243,7 +243,7 @@ def export(
                 },
             )
             for name, written in files.items():
-                if written.stat().st_size or name not in (JUDGEMENTS, TRACKING_FILE):
+                if written.stat().st_size or name not in (JUDGEMENTS_FILE, TRACKING_FILE):
                     written.replace(path / name)
                 else:
                     written.unlink()
@@ -261,44 +261,27 @@ def export(
         out.print(f"exported {what}{links} to {path} ({', '.join(files)})")
 
 
-JUDGEMENTS = "judgements.jsonl"
-
-
 def _write_export(
     s: Any, fmt: str, path: Path, flt: Any, files: dict[str, Path], initials: frozenset[str]
 ) -> tuple[dict[str, int], list[str]]:
     """Write the export's files beside their final names (in ``files``, name to file written); its
     counts, and the ids of the entities it gives."""
-    from ..interchange import ENTITIES_FILE, RELATIONSHIPS_FILE, dump_line, export_lines
     from ..interchange.analyst import FILES, WITH_HOTSPOTS, write_format
-    from ..interchange.jsonl import TRACKING_FILE
+    from ..interchange.jsonl import EXPORT_FILES, write_export
 
-    names = (ENTITIES_FILE, RELATIONSHIPS_FILE, JUDGEMENTS, TRACKING_FILE) if fmt == "jsonl" else FILES[fmt]
+    names = EXPORT_FILES if fmt == "jsonl" else FILES[fmt]
     for name in names:
         fd, tmp_name = tempfile.mkstemp(dir=path, prefix=f".{name}.")
         os.close(fd)
         files[name] = Path(tmp_name)
     if fmt == "jsonl":
-        n = dict.fromkeys(names, 0)
-        given: list[str] = []
-        merged: list[str] = []  # another locality's records whose lines are given under the id they were merged into
         handles = {name: f.open("w", encoding="utf-8") for name, f in files.items()}
         try:
-            for name, line in export_lines(s, flt, initials, merged):
-                handles[name].write(dump_line(line))
-                n[name] += 1
-                if name == ENTITIES_FILE:
-                    given.append(line["id"])
+            done = write_export(s, handles, flt, initials)
         finally:
             for fh in handles.values():
                 fh.close()
-        given += merged
-        counts = {
-            "entities": n[ENTITIES_FILE],
-            "relationship_lines": n[RELATIONSHIPS_FILE],
-            "tracking": n[TRACKING_FILE],
-        }
-        return counts, given
+        return done.counts(), done.given
     hot: Any = ()
     if fmt in WITH_HOTSPOTS:  # scored by the analysis `analyse` makes, of what the reader may see
         from ..analysis.report import analyse_store

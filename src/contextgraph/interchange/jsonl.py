@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from ..model import (
     KINDS,
@@ -595,3 +595,58 @@ def export_lines(
         shown = t if flt is None else flt.tracking_ok(t, kept.__contains__)
         if shown is not None:
             yield TRACKING_FILE, (shown.without_text() if initials else shown).to_json()
+
+
+EXPORT_FILES = (ENTITIES_FILE, RELATIONSHIPS_FILE, JUDGEMENTS_FILE, TRACKING_FILE)
+"""The files of an export in the interchange format, in the order they are written."""
+
+_COUNTED = {
+    ENTITIES_FILE: "entities",
+    RELATIONSHIPS_FILE: "relationship_lines",
+    JUDGEMENTS_FILE: "judgements",
+    TRACKING_FILE: "tracking",
+}
+
+
+@dataclass(frozen=True)
+class Exported:
+    """What an export in the interchange format wrote: each file's lines, and the ids of the records
+    whose facts it gives (each entity, then the records of another locality merged into one, whose
+    lines it gives under that one's id), which the access log records as disclosed.
+
+    >>> done = Exported({ENTITIES_FILE: 2, RELATIONSHIPS_FILE: 1, JUDGEMENTS_FILE: 0, TRACKING_FILE: 0}, ["c1", "c2"])
+    >>> done.counts()
+    {'entities': 2, 'relationship_lines': 1, 'judgements': 0, 'tracking': 0}
+    >>> [name for name in EXPORT_FILES if done.kept(name)]
+    ['entities.jsonl', 'relationships.jsonl']
+    """
+
+    lines: dict[str, int]
+    given: list[str]
+
+    def counts(self) -> dict[str, int]:
+        """The lines of each file, as the access log's record of the disclosure gives them."""
+        return {_COUNTED[name]: n for name, n in self.lines.items()}
+
+    def kept(self, name: str) -> bool:
+        """Whether the file ``name`` is handed over: the entities and relationships always (an
+        empty area is exported as such), judgements and tracking records only when there are any."""
+        return bool(self.lines.get(name)) or name in (ENTITIES_FILE, RELATIONSHIPS_FILE)
+
+
+def write_export(
+    store: Store,
+    files: Mapping[str, IO[str]],
+    flt: Filter | None = None,
+    initials: frozenset[str] = frozenset(),
+) -> Exported:
+    """Write :func:`export_lines` into ``files`` (one open text file for each of :data:`EXPORT_FILES`)."""
+    lines = dict.fromkeys(EXPORT_FILES, 0)
+    given: list[str] = []
+    merged: list[str] = []
+    for name, line in export_lines(store, flt, initials, merged):
+        files[name].write(dump_line(line))
+        lines[name] += 1
+        if name == ENTITIES_FILE:
+            given.append(line["id"])
+    return Exported(lines, given + merged)

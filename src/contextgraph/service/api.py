@@ -42,6 +42,7 @@ from ..interchange import (
     apply_batch,
     read_folder,
 )
+from ..interchange.jsonl import EXPORT_FILES
 from ..json_keys import RepeatedKey
 from ..limits import SETTINGS, LimitError, Limits, loads, unpack
 from ..model import REL_TYPES, Entity
@@ -59,7 +60,7 @@ from ..store.types import Warmable
 from .audit import MOST_SAID, AuditError, AuditLog, Journal, acting, audit_path, said, visible
 from .auth import AuthError, LocalKeys, Principal, Verifier
 from .body_limit import BodyLimit
-from .exports import EXPORT_FORMATS, INTERCHANGE_FILES, WITH_HOTSPOTS, export, known_localities, packed
+from .exports import EXPORT_FORMATS, WITH_HOTSPOTS, export, known_localities, packed
 from .graphql import NO_PURPOSE, Analyses, Context, RequestError, schema, sdl
 
 NAMES_HEADER = "X-Names"
@@ -509,9 +510,9 @@ def _unpack(body: bytes, folder: Path, limits: Limits) -> None:
         if twice:  # which one is meant cannot be told: refused rather than the last one taken in silence
             raise _problem(422, f"{twice[0]}: the archive holds it more than once; send each file once")
         names = {i.filename: i for i in members}
-        unknown = sorted(set(names) - set(INTERCHANGE_FILES))
+        unknown = sorted(set(names) - set(EXPORT_FILES))
         if unknown:
-            raise _problem(422, f"{unknown[0]}: not an interchange file (expected {', '.join(INTERCHANGE_FILES)})")
+            raise _problem(422, f"{unknown[0]}: not an interchange file (expected {', '.join(EXPORT_FILES)})")
         try:
             unpack(z, names, folder, limits)
         except LimitError as exc:

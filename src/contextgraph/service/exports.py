@@ -19,20 +19,11 @@ from pathlib import Path
 from typing import Final
 
 from ..analysis.results import Hotspot
-from ..interchange import (
-    ENTITIES_FILE,
-    JUDGEMENTS_FILE,
-    RELATIONSHIPS_FILE,
-    TRACKING_FILE,
-    dump_line,
-    export_lines,
-)
 from ..interchange.analyst import EXPORT_FORMATS, FILES, WITH_HOTSPOTS, write_format
+from ..interchange.jsonl import EXPORT_FILES, write_export
 from ..store import Filter, Store
 
 __all__ = ["EXPORT_FORMATS", "WITH_HOTSPOTS", "Export", "export", "known_localities", "packed"]
-
-INTERCHANGE_FILES: Final = (ENTITIES_FILE, RELATIONSHIPS_FILE, JUDGEMENTS_FILE, TRACKING_FILE)
 
 
 @dataclass(frozen=True)
@@ -94,19 +85,11 @@ def export(store: Store, fmt: str, flt: Filter, initials: frozenset[str], hotspo
 
 
 def _interchange(store: Store, flt: Filter, initials: frozenset[str]) -> Export:
-    buffers = {name: io.StringIO() for name in INTERCHANGE_FILES}
-    counts = dict.fromkeys(INTERCHANGE_FILES, 0)
-    given: list[str] = []
-    merged: list[str] = []  # another locality's records whose lines are given under the id they were merged into
-    for name, line in export_lines(store, flt, initials, merged):
-        buffers[name].write(dump_line(line))
-        counts[name] += 1
-        if name == ENTITIES_FILE:
-            given.append(line["id"])
-    given += merged
+    buffers = {name: io.StringIO() for name in EXPORT_FILES}
+    done = write_export(store, buffers, flt, initials)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         for name, text in buffers.items():
-            if counts[name] or name not in (JUDGEMENTS_FILE, TRACKING_FILE):
+            if done.kept(name):
                 z.writestr(name, text.getvalue())
-    return Export(buf.getvalue(), counts, given)
+    return Export(buf.getvalue(), done.counts(), done.given)
