@@ -132,9 +132,7 @@ def view(
     rels = []
     ends: set[str] = set()
     for r in store.iter_relationships():
-        seen = r if flt is None else flt.visible_facts(r)
-        if seen is not None and flt is not None and not flt.passes(seen):  # by the dates the reader may see
-            seen = None
+        seen = r if flt is None else flt.seen(r)  # in the window by the dates the reader may see
         if seen is not None and seen.assertions:
             rels.append(seen)
             ends.update((seen.source, seen.target))

@@ -571,8 +571,8 @@ def export_lines(
         if flt is not None:
             if r.source not in kept or r.target not in kept:
                 continue
-            seen = flt.visible_facts(r)
-            if seen is None or not flt.passes(seen):  # the window, by the dates the reader may see
+            seen = flt.seen(r)  # in the window by the dates the reader may see
+            if seen is None:
                 continue
             r = seen
         if initials and r.properties:

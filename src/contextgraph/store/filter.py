@@ -127,6 +127,29 @@ class Filter:
         """This filter without its window (see :attr:`windowed_for_p`)."""
         return replace(self, since=None, until=None, undated=True)
 
+    def asked(self) -> Filter:
+        """What a store is asked for on this reader's behalf: this filter, or for a reader cleared
+        for P asking for a window, this one without it (:attr:`windowed_for_p`), each link the
+        store gives then held to the window by :meth:`seen`.
+
+        >>> Filter.of(since="2024-01-01", handling=["P"]).asked().since, Filter.of(since="2024-01-01").asked().since
+        (None, '2024-01-01')
+        """
+        return self.unwindowed() if self.windowed_for_p else self
+
+    def seen(self, r: Relationship) -> Relationship | None:
+        """``r`` as this reader may see it (:meth:`visible_facts`), if it then passes the types and
+        the window (:meth:`passes`: by the dates of the statements they may see); else None.
+
+        >>> from contextgraph.model import Assertion
+        >>> r = Relationship("SEEN_AT", "c-1", "l-1", [Assertion("n1", "2024-03-01", "1B C", "c-1", "l-1"),
+        ...                                            Assertion("n2", "2020-05-01", None, "c-1", "l-1")])
+        >>> Filter.of(since="2024-01-01").seen(r) is r, Filter.of(since="2024-01-01", handling=["P"]).seen(r)
+        (True, None)
+        """
+        got = self.visible_facts(r)
+        return got if got is not None and self.passes(got) else None
+
     def node_ok(self, kind: str, locality: str | None, handling: Sequence[str] = ()) -> bool:
         """Whether an entity passes: its kind, its locality (services pass always) and, for a
         reader without C, whether anything but C-graded statements named it.

@@ -31,8 +31,7 @@ def projection(store: Store, flt: Filter | None = None) -> Projection:
     # for a reader cleared for P, the window is applied once the dates are those of the statements
     # they may see: by all of them, a statement under C would decide (and so tell the date of)
     # which links are in a window
-    windowed = flt.windowed_for_p
-    p = store.project(wide.unwindowed() if windowed else wide)
+    p = store.project(wide.asked())
     gone = [*(store.conditional_entities() if flt.public_only else ()), *unseen_places(store, flt)]
     hidden = [p.index[i] for i in gone if i in p.index]
     if hidden:
@@ -42,7 +41,7 @@ def projection(store: Store, flt: Filter | None = None) -> Projection:
     if not flt.public_only:
         return p
     p = _under_p(store, p, moved, flt)
-    return _in_window(p, flt) if windowed else p
+    return _in_window(p, flt) if flt.windowed_for_p else p
 
 
 def _in_window(p: Projection, flt: Filter) -> Projection:
@@ -288,11 +287,9 @@ def outside_links(store: Store, ids: Sequence[str], flt: Filter) -> dict[str, in
     wide = Filter(
         types=flt.types, since=flt.since, until=flt.until, handling=flt.handling, undated=flt.undated, unseen=flt.unseen
     )
-    windowed = flt.windowed_for_p
     out: dict[str, int] = {}
-    for rel, other in store.expand(list(ids), wide.unwindowed() if windowed else wide):
-        seen_rel = flt.visible_facts(rel)
-        if seen_rel is None or (windowed and not flt.passes(seen_rel)):
+    for rel, other in store.expand(list(ids), wide.asked()):
+        if flt.seen(rel) is None:
             continue
         seen = other.cleared_for_p() if flt.public_only else other  # where P statements place it
         if seen is None or flt.node_ok(seen.kind, seen.locality):
@@ -337,16 +334,14 @@ def neighbourhood(store: Store, eid: str, depth: int = 1, flt: Filter | None = N
     rels: dict[Key, Relationship] = {}
     public = flt.public_only
 
-    ask, _ = widened(store, flt)
-    if flt.windowed_for_p:
-        ask = ask.unwindowed()
+    ask = widened(store, flt)[0].asked()
 
     def step(frontier: list[str]) -> Iterator[tuple[Key, str, bool]]:
         for found, other in store.expand(frontier, ask):
             rel = found
             if public:  # expand has kept to the kinds and (wider) localities; handling codes are left
-                seen = flt.visible_facts(found)
-                if seen is None or not flt.passes(seen) or flt.shown(other) is None:
+                seen = flt.seen(found)
+                if seen is None or flt.shown(other) is None:
                     continue
                 rel = seen
             rels.setdefault(rel.key, rel)

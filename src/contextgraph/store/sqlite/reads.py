@@ -42,9 +42,9 @@ def neighbourhood(store: SQLiteStore, eid: str, depth: int = 1, flt: Filter | No
     if not 1 <= depth <= 3:
         raise StoreError("depth must be 1, 2 or 3")
     flt = flt or Filter()
-    ask, _ = widened(store, flt)  # a reader cleared for P walks to the localities P statements give
-    if flt.windowed_for_p:
-        ask = ask.unwindowed()  # and in a window by the dates of what they may see (visible_steps)
+    # a reader cleared for P walks to the localities P statements give, in a window by the dates of
+    # what they may see (visible_steps)
+    ask = widened(store, flt)[0].asked()
     with store._lock:
         ix = store._index()
         tx = SQLiteTxn(store)
@@ -82,8 +82,8 @@ def visible_steps(
     for n, rid, o in found:
         r = rels.get(rid)
         e = ents.get(o)
-        seen = flt.visible_facts(r) if r is not None else None
-        if seen is None or not flt.passes(seen) or e is None or flt.shown(e) is None:
+        seen = flt.seen(r) if r is not None else None
+        if seen is None or e is None or flt.shown(e) is None:
             continue
         kept[rid] = seen
         out.append((n, rid, o))
@@ -96,8 +96,7 @@ def outside_links(store: SQLiteStore, ids: Sequence[str], flt: Filter) -> dict[s
         return {}
     moved = placed_under_c(store) if flt.public_only else {}
     only_c = set(store.conditional_entities()) if flt.public_only else set()  # not there for the reader at all
-    windowed = flt.windowed_for_p
-    ask = flt.unwindowed() if windowed else flt  # a P reader's window: by the dates of what they may see
+    ask = flt.asked()  # a P reader's window: by the dates of what they may see
     with store._lock:
         ix = store._index()
         found = adjacent(ix, ix.nids(ids), ask, outside=True)
@@ -110,11 +109,7 @@ def outside_links(store: SQLiteStore, ids: Sequence[str], flt: Filter) -> dict[s
             found = [x for x in found if x[2] not in back] + [x for x in inside if x[2] in away]
         if flt.public_only and found:
             rels = SQLiteTxn(store)._rels_by_rid([rid for _, rid, _ in found])
-            found = [
-                x
-                for x in found
-                if x[1] in rels and (seen := flt.visible_facts(rels[x[1]])) is not None and flt.passes(seen)
-            ]
+            found = [x for x in found if x[1] in rels and flt.seen(rels[x[1]]) is not None]
         out: dict[str, int] = {}
         for n, _, _ in found:
             key = ix.ids[n] or ""
