@@ -338,6 +338,7 @@ def test_an_administrators_locality_is_checked_before_it_is_logged(service: Serv
             "GET", "/export", adm, purpose="MACE", recipient="MACE East", format="graphml", locality=locality
         )
         assert status == 422 and words in raw, (locality[:20], status, raw[:200])
+        assert b"xxxxxxxx" not in raw and b"\\u001b" not in raw  # what was sent is not repeated
     assert records(_audit_log) == []
     status, _, _ = service.call(
         "GET", "/export", adm, purpose="MACE", recipient="MACE", format="graphml", locality="West"

@@ -30,6 +30,7 @@ import orjson
 import uvicorn
 from cross_web import HTTPException as StrawberryHTTPException
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from strawberry.fastapi import GraphQLRouter
@@ -139,6 +140,15 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
         docs_url="/docs" if dev else None,
         redoc_url=None,
     )
+
+    @app.exception_handler(RequestValidationError)
+    async def refused(_: Request, exc: RequestValidationError) -> JSONResponse:
+        """A parameter refused by its declared type or length: where and why, without the value
+        sent, which may be long, or hold what no answer should repeat."""
+        said = [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")} for e in exc.errors()
+        ]
+        return JSONResponse({"detail": said}, status_code=422)
 
     app.add_middleware(
         BodyLimit,
