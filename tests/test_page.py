@@ -99,7 +99,7 @@ def signed_in(browser: Any, service: Service, token: str, size: tuple[int, int] 
 
 
 def test_a_chair_maps_their_locality_and_reads_the_evidence(
-    page_service: Service, browser: Any, area: dict[str, Any]
+    page_service: Service, browser: Any, area: dict[str, Any], _audit_log: Path
 ) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     mine = area["locality"]
@@ -151,9 +151,20 @@ def test_a_chair_maps_their_locality_and_reads_the_evidence(
     assert first_name in text and "source notes" in text
     assert any(g in text for g in ("1B", "2B", "1A", "2C", "ungraded")), text
     page.screenshot(path=str(ARTIFACTS / "page-evidence.png"), full_page=True)
-    # a PNG of both views, stamped with the locality and the handling marking
+    # a picture leaves the service: none is made until the page is told who it is for
+    page.get_by_test_id("export-png").click()
+    expect_status(page, "Say who the picture is for")
+    assert not [r for r in audit_records(_audit_log) if r["operation"] == "disclosure"]
+    page.get_by_test_id("export-recipient").fill("MACE East")
+    # a PNG of both views, stamped with the locality and the handling marking, logged as a disclosure
     with page.expect_download() as dl:
         page.get_by_test_id("export-png").click()
+    copied = [r for r in audit_records(_audit_log) if r["operation"] == "disclosure"]
+    assert [(r["user"], r["recipient"], r["detail"]["copy"], r["detail"]["locality"]) for r in copied] == [
+        ("chair-east", "MACE East", "picture", mine)
+    ]
+    shown = {e["id"] for e in area["data"].entities if e.get("locality") == mine and e["kind"] == "child"}
+    assert shown & set(copied[0]["subjects"]) and not set(copied[0]["subjects"]) & other_ids
     saved = ARTIFACTS / "export.png"
     dl.value.save_as(str(saved))
     assert saved.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and saved.stat().st_size > 20_000
@@ -166,6 +177,29 @@ def test_a_chair_maps_their_locality_and_reads_the_evidence(
     for png, most in ((saved, (2400 + 1600 * 2, 1800 + 86)), (alone, (2400, 1800 + 86))):
         width, height = struct.unpack(">II", png.read_bytes()[16:24])
         assert width <= most[0] and height <= most[1], (png.name, width, height)
+    # the print button: logged as a printed pack for them before the browser prints; printed from the
+    # browser's own menu, logged all the same
+    page.evaluate(
+        """() => { window.print = () => {  // as a browser prints: its events, without its dialog
+          window.dispatchEvent(new Event('beforeprint'));
+          window.printed = (window.printed || 0) + 1;
+          window.dispatchEvent(new Event('afterprint'));
+        }; }"""
+    )
+    page.get_by_test_id("print").click()
+    page.wait_for_function("() => window.printed === 1")
+    assert "for MACE East" in page.locator("#print-pack > thead").inner_text()
+    page.get_by_test_id("export-recipient").fill("")
+    page.evaluate("() => window.dispatchEvent(new Event('beforeprint'))")
+    for _ in range(50):
+        copied = [r for r in audit_records(_audit_log) if r["operation"] == "disclosure"]
+        if len(copied) >= 4:
+            break
+        page.wait_for_timeout(100)
+    assert [(r["recipient"], r["detail"]["copy"]) for r in copied[2:]] == [
+        ("MACE East", "printed pack"),
+        ("not said: printed from the browser's menu", "printed pack"),
+    ]
     # nothing of the other localities reached the page
     body = page.inner_text("body")
     seen = "\n".join(answers) + body

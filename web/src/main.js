@@ -1514,7 +1514,54 @@ function legendText(which) {
   return parts.join("   |   ");
 }
 
+// A printed pack or a picture leaves the service with someone: it is made only once the access log
+// records it as a disclosure to them, naming the people the view holds (by initials where the
+// view gives initials), as an export file is.
+const COPY_QUERY = `query($l: String!, $since: String, $until: String, $types: [RelationshipType!], $undated: Boolean!, $r: String!, $c: ViewCopy!) {
+  localityMap(locality: $l, since: $since, until: $until, types: $types, undated: $undated, first: 5000, recipient: $r, copy: $c) { locality }
+}`;
+
+function recipientFor(what) {
+  const recipient = $("export-recipient").value.trim();
+  if (!recipient) {
+    status(`Say who the ${what} is for: it leaves the service, and the access log records it.`, true);
+    $("export-recipient").focus();
+  }
+  return recipient;
+}
+
+async function copyLogged(copy, recipient) {
+  const vars = filters();
+  if (vars.error) {
+    status(`Not made: ${vars.error}`, true);
+    return false;
+  }
+  try {
+    await gql(COPY_QUERY, { ...vars, r: recipient, c: copy });
+    return true;
+  } catch (e) {
+    status(`Not made: ${e.message}`, true);
+    return false;
+  }
+}
+
+async function printPack() {
+  const recipient = recipientFor("printed pack");
+  if (!recipient || !(await copyLogged("PRINTED_PACK", recipient))) return;
+  state.printLogged = recipient;
+  window.print();
+}
+
+// Printed from the browser's own menu, not the page's button: logged all the same, for whoever
+// the page was told the copy is for, or as not said.
+function printedFromMenu() {
+  if (state.printLogged || !state.me) return;
+  copyLogged("PRINTED_PACK", $("export-recipient").value.trim() || "not said: printed from the browser's menu");
+}
+
 async function exportView(which) {
+  const recipient = recipientFor("picture");
+  if (!recipient || !(await copyLogged("PICTURE", recipient))) return;
   const name = `contextgraph-${$("locality").value}-${which}.png`;
   const pictures = [];
   if (which !== "map") pictures.push(await networkCanvas());
@@ -1534,7 +1581,7 @@ async function exportView(which) {
   }
   g.fillStyle = "#1d2430";
   g.font = "bold 16px system-ui, sans-serif";
-  g.fillText(`${$("locality").value} — ${new Date().toLocaleDateString("en-GB")} — prepared by ${state.me.user} (${state.me.role})`, 12, 22, width - 24);
+  g.fillText(`${$("locality").value} — ${new Date().toLocaleDateString("en-GB")} — prepared by ${state.me.user} (${state.me.role}) for ${recipient}`, 12, 22, width - 24);
   g.fillStyle = "#7a1b1b";
   g.font = "bold 14px system-ui, sans-serif";
   g.fillText($("marking").textContent, 12, 44, width - 24);
@@ -1592,12 +1639,17 @@ async function exportFile(again = true) {
   status(`Exported ${name} for ${recipient}; the access log records the disclosure.`);
 }
 
+function forWhom() {
+  const recipient = state.printLogged || $("export-recipient").value.trim();
+  return recipient ? ` for ${recipient}` : "";
+}
+
 // The pack's running head, printed at the top of every page.
 function drawPack(locality) {
   const vars = filters();
   const window = vars.since || vars.until ? ` — facts ${vars.since ? longDate(vars.since) : "from the start"} to ${vars.until ? longDate(vars.until) : "the latest"}` : "";
   $("pack").replaceChildren(
-    el("p", {}, el("strong", {}, `${locality}${window}`), ` — prepared ${new Date().toLocaleString("en-GB")} by ${state.me.user} (${state.me.role})`),
+    el("p", {}, el("strong", {}, `${locality}${window}`), ` — prepared ${new Date().toLocaleString("en-GB")} by ${state.me.user} (${state.me.role})${forWhom()}`),
     el("p", {}, `${$("marking").textContent}. Every score comes with its reasons; each reason names its source notes, dates and gradings.`),
   );
 }
@@ -1616,6 +1668,7 @@ function printViews() {
     if (state.bounds) state.map.fitBounds(state.bounds, { animate: false });
     $("map-print").src = mapCanvas().toDataURL("image/png");
   }
+  drawPack($("locality").value); // its head says who it is for
   buildPack();
 }
 
@@ -1739,11 +1792,17 @@ async function start() {
   $("export-network").addEventListener("click", () => exportView("network"));
   $("export-map").addEventListener("click", () => exportView("map"));
   $("export-file").addEventListener("click", () => exportFile().catch((e) => status(e.message, true)));
-  $("print").addEventListener("click", () => window.print());
+  $("print").addEventListener("click", () => printPack().catch((e) => status(e.message, true)));
   $("report-open").addEventListener("click", () => openReport().catch((e) => status(e.message, true)));
   $("report-close").addEventListener("click", () => $("report-dialog").close());
   $("report-print").addEventListener("click", () => $("report-frame").contentWindow.print());
-  window.addEventListener("beforeprint", printViews);
+  window.addEventListener("beforeprint", () => {
+    printedFromMenu();
+    printViews();
+  });
+  window.addEventListener("afterprint", () => {
+    state.printLogged = null;
+  });
   try {
     if (state.config.oidc && (await oidcFinish())) return signedIn();
     if (sessionStorage.getItem(TOKEN_KEY)) return signedIn();

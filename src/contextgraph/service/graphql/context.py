@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date as Date
 from typing import Any
@@ -208,15 +208,16 @@ class Context(BaseContext):
         except AuditError as exc:
             raise RequestError("the access log cannot be written; nothing was changed") from exc
 
-    def disclosed(self, recipient: str, detail: dict[str, Any]) -> None:
-        """Log what leaves the service for ``recipient`` (who it is for, and why, are required)."""
+    def disclosed(self, recipient: str, detail: dict[str, Any], ids: Sequence[str] = ()) -> None:
+        """Log what leaves the service for ``recipient`` (who it is for, and why, are required),
+        naming the entities of ``ids``."""
         if not visible(self.purpose or ""):
             raise RequestError(NO_PURPOSE)
         if not visible(recipient):
             raise RequestError("say who it is for (recipient), in letters or digits: it leaves the service")
         said(recipient, "recipient", RequestError)
         try:
-            self.log.append(self.who.user, "disclosure", [], self.purpose, recipient=recipient, detail=detail)
+            self.log.append(self.who.user, "disclosure", list(ids), self.purpose, recipient=recipient, detail=detail)
         except AuditError as exc:
             raise RequestError("the access log cannot be written; nothing is shown") from exc
 

@@ -3,6 +3,7 @@ the same as plain JSON and GeoJSON for drawing, each kept until the store change
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any, cast
@@ -23,6 +24,12 @@ from .execution import Kept
 from .types.analysis import Hotspot
 from .types.entities import EntityView, RelationshipView, edge_view, entity_view, namer
 from .types.tracking import TrackingMonthView, by_month, visible_records
+
+
+@strawberry.enum(description="A copy the page makes of what it shows, which leaves the service with someone.")
+class ViewCopy(enum.Enum):
+    PRINTED_PACK = "printed pack"
+    PICTURE = "picture"
 
 
 @strawberry.type(description="A locality's entities, relationships and hotspots, with coordinates for mapping.")

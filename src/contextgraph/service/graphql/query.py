@@ -20,7 +20,7 @@ from ...store.reads import placed_localities
 from .. import policy
 from .context import MAX_MAP, MAX_PAGE, Context, RequestError, cap, day, note_checks, refused
 from .explaining import ShownAnalysis
-from .maps import LocalityMap, map_order
+from .maps import LocalityMap, ViewCopy, map_order
 from .types.analysis import (
     AtRiskChild,
     Changes,
@@ -187,8 +187,20 @@ class Query:
         types: list[RelationshipType] | None = None,
         undated: bool = True,
         first: int = 2000,
+        recipient: Annotated[
+            str | None,
+            strawberry.argument(
+                description="With copy: who a printed pack or a picture of the view is for. The answer is "
+                "then logged as a disclosure to them, naming the people in the view, not as a consultation."
+            ),
+        ] = None,
+        copy: Annotated[
+            ViewCopy | None, strawberry.argument(description="With recipient: what copy of the view is made.")
+        ] = None,
     ) -> LocalityMap:
         ctx = info.context
+        if (recipient is None) != (copy is None):
+            raise RequestError("recipient and copy go together: say who a copy is for, and what copy it is")
         flt = _window(ctx, locality, since, until, types, undated)
         analysis = _analysis(ctx, locality, since, until, types, undated)
         basis = analysis.flt  # the reader's whole view, which the scores come from
@@ -201,7 +213,18 @@ class Query:
         most = cap(first, MAX_MAP)
         kept = order[:most].tolist()
         persons = [p.ids[i] for i in kept if KINDS[p.kind_of(i)].person]
-        ctx.consulted(persons, "localityMap")
+        if recipient is None or copy is None:
+            ctx.consulted(persons, "localityMap")
+        else:  # a copy of the view leaves the service: as the page shows it, by initials if so
+            window = {k: v for k, v in (("since", flt.since), ("until", flt.until)) if v}
+            made: dict[str, Any] = {"graphql": "localityMap", "copy": copy.value, "locality": locality, **window}
+            if types:
+                made["types"] = sorted({t.value for t in types})
+            if not undated and window:
+                made["undated"] = False
+            if ctx.who.by_initials:
+                made["initials"] = sorted(ctx.who.by_initials)
+            ctx.disclosed(recipient, made, persons)
         return LocalityMap(
             locality=locality,
             hotspots=[hotspot_view(h) for h in analysis.hotspots[:MAX_PAGE]],
