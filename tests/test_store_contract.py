@@ -142,6 +142,30 @@ def test_search_forgives_case_accents_and_misspellings(loaded: Store, text: str,
     assert found[0][0].id == expected
 
 
+def test_names_are_compared_as_they_look_in_any_script(store: Store) -> None:
+    """What shows as nothing (a soft hyphen, a zero-width space, a mark of direction) does not make a
+    name another; names in other scripts, and Latin letters Unicode does not decompose, are found."""
+    store.upsert(
+        [
+            Entity("c-1", "child", "Kyle Benson", locality="East"),
+            Entity("c-2", "child", "محمد علي", locality="East"),
+            Entity("c-3", "child", "Дмитрий Иванов", locality="East"),
+            Entity("c-4", "child", "Łukasz Nowak", locality="East"),
+        ],
+        [],
+    )
+    for text, expected in (
+        ("Kyle Ben\u00adson", "c-1"),
+        ("Kyle\u200b Ben\u200bson", "c-1"),
+        ("\u202eKyle Benson\u202c", "c-1"),
+        ("محمد علي", "c-2"),
+        ("дмитрий иванов", "c-3"),
+        ("Lukasz Nowak", "c-4"),
+    ):
+        found = store.search(text)
+        assert found and found[0][0].id == expected and found[0][1] == 1.0, (text, found[:2])
+
+
 def test_search_filters_by_kind_and_locality(loaded: Store) -> None:
     assert [e.id for e, _ in loaded.search("benson", kinds=["person_of_concern"])] == []
     assert {e.id for e, _ in loaded.search("benson")} >= {"c-1", "c-4"}

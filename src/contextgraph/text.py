@@ -13,14 +13,40 @@ import unicodedata
 
 from rapidfuzz import fuzz
 
-_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_NON_WORD = re.compile(r"[\W_]+")
+
+_FILLERS = frozenset("\u115f\u1160\u3164\uffa0")
+"""Hangul fillers: letters to Unicode that show as nothing."""
+
+_UNDECOMPOSED = str.maketrans(
+    {"ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ı": "i", "ŀ": "l", "ŧ": "t", "æ": "ae", "œ": "oe", "þ": "th", "ð": "d"}
+)
+"""Latin letters that Unicode does not decompose into a letter and an accent, as the letter written
+without it (lower case: names are case-folded first)."""
+
+
+def unseen(c: str) -> bool:
+    """Whether ``c`` shows as nothing: a format character (zero-width spaces and joiners, marks and
+    overrides of direction, the soft hyphen, the byte-order mark, tags) or a Hangul filler.
+
+    >>> [unseen(c) for c in "a\u200b\u202e\u00ad\u3164 "]
+    [False, True, True, True, True, False]
+    """
+    return unicodedata.category(c) == "Cf" or c in _FILLERS
 
 
 def normalise_name(text: str) -> str:
-    """Lower case, accents removed, punctuation to single spaces."""
+    """The form two names are compared in: case-folded, accents and what shows as nothing
+    (:func:`unseen`) removed, anything but letters and digits, of any script, to single spaces.
+
+    >>> normalise_name("Kyle Ben\u00adson"), normalise_name("\u202eKyle\u200b Benson")
+    ('kyle benson', 'kyle benson')
+    >>> normalise_name("Łukasz Øyvind"), normalise_name("محمد علي"), normalise_name("Дмитрий Иванов")
+    ('lukasz oyvind', 'محمد علي', 'дмитрии иванов')
+    """
     folded = unicodedata.normalize("NFKD", text.casefold())
-    ascii_ = "".join(c for c in folded if not unicodedata.combining(c))
-    return _NON_ALNUM.sub(" ", ascii_).strip()
+    kept = "".join(c for c in folded if not unicodedata.combining(c) and not unseen(c)).translate(_UNDECOMPOSED)
+    return _NON_WORD.sub(" ", kept).strip()
 
 
 def name_score(query: str, name: str) -> float:
