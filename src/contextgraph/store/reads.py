@@ -234,15 +234,26 @@ def unseen_places(store: Store, flt: Filter, ids: Sequence[str] | None = None) -
     if not flt.unseen or (ids is not None and not ids):
         return []
     out = store.linked_only_by(flt.unseen, ids)
-    if ids is None or not flt.public_only:
+    if not flt.public_only:
+        return out
+    # for a reader cleared for P only, a link every statement of which is under C is not there: a
+    # place the store finds linked only by types they never see, some of those links said under C,
+    # is unknown to them only if one of them is said under P (else it is a place with no link)
+    held = {x for k in store.conditional_keys() for x in k[1:]}
+    doubt = [i for i in out if i in held]
+    if doubt:
+        still = set(linked_only_under_c(store, flt, doubt))
+        out = [i for i in out if i not in held or i in still]
+    if ids is None:
         return out
     known = set(out)
     return out + linked_only_under_c(store, flt, [i for i in ids if i not in known])
 
 
 def linked_only_under_c(store: Store, flt: Filter, ids: Iterable[str]) -> list[str]:
-    """Those of ``ids`` that are live placed entities with a live link, every one of which is of a
-    type ``flt``'s reader never sees or has no statement they may see (all under C)."""
+    """Those of ``ids`` that are live placed entities with a live link the reader may see a
+    statement of, every such link of a type ``flt``'s reader never sees. A link every statement of
+    which is under C is not there for them: a place linked by nothing else is a place with no link."""
     ids = set(ids)
     merged = store.read(lambda tx: tx.merged_into(ids)) if ids else {}
     placed = [e.id for e in store.get_many(ids - set(merged)).values() if KINDS[e.kind].placed]
@@ -255,7 +266,9 @@ def linked_only_under_c(store: Store, flt: Filter, ids: Iterable[str]) -> list[s
     seen: set[str] = set()  # linked to a live entity in a way the reader sees
     linked: set[str] = set()
     for r in links:
-        told = r.type not in never and flt.visible_facts(r) is not None
+        if flt.visible_facts(r) is None:  # said only under C
+            continue
+        told = r.type not in never
         for n, o in ((r.source, r.target), (r.target, r.source)):
             if o != n and o not in gone:
                 linked.add(n)
