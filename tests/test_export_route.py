@@ -299,6 +299,23 @@ def test_an_export_names_in_its_record_the_records_of_another_locality_it_gives(
     )
 
 
+def test_an_export_names_no_merged_record_a_reader_cleared_for_p_was_given_nothing_of(
+    service: Service, _audit_log: Path
+) -> None:
+    """A record named only under C, merged into one the reader sees: nothing of it is in a P
+    reader's export, so their disclosure does not name it; a reader cleared for C is given it."""
+    adm = service.token("admin", ())
+    entity = "mutation($e: EntityInput!) { upsertEntity(entity: $e) { id } }"
+    shadow = {"id": "c-61", "kind": "CHILD", "name": "Shadow Kid", "locality": "East"}
+    service.data(entity, adm, e={**shadow, "sourceRef": "intel-9", "grading": "1B C"})
+    assert service.data('mutation { merge(a: "c-1", b: "c-61", reason: "the same boy") { id } }', adm)
+    p_ana = service.keys.mint("anp", "analyst", ["East"], clearance="P")
+    for token, named in ((p_ana, False), (service.token("analyst"), True)):
+        for fmt in ("graphml", "i2csv", "jsonl"):
+            status, _, _ = service.call("GET", "/export", token, purpose="MACE", recipient="MACE East", format=fmt)
+            assert status == 200 and ("c-61" in records(_audit_log)[-1]["subjects"]) == named, (fmt, named)
+
+
 def test_an_export_of_a_window_and_types_gives_only_those_links_and_says_so(
     service: Service, _audit_log: Path, tmp_path: Path
 ) -> None:

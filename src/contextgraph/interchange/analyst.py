@@ -169,17 +169,22 @@ def write_format(
     names = FILES[fmt]
     if fmt == "geojson":
         placed = write_geojson(v, files[names[0]])
-        return {"features": len(placed)}, _with_members(v, placed)
+        return {"features": len(placed)}, _with_members(store, flt, v, placed)
     if fmt == "graphml":
         write_graphml(v, files[names[0]])
     else:
         write_i2(v, files[names[0]], files[names[1]])
-    return {"entities": len(v.entities), "links": len(v.links)}, _with_members(v, list(v.entities))
+    return {"entities": len(v.entities), "links": len(v.links)}, _with_members(store, flt, v, list(v.entities))
 
 
-def _with_members(v: View, ids: list[str]) -> list[str]:
-    """``ids``, each followed by the records merged into it, whose facts it carries."""
-    return list(dict.fromkeys(x for i in ids for x in (i, *v.entities[i].members)))
+def _with_members(store: Store, flt: Filter | None, v: View, ids: list[str]) -> list[str]:
+    """``ids``, each followed by the records merged into it whose facts it carries: for a reader
+    cleared for P only, not one named only under C, of which nothing is given."""
+    members = {m for i in ids for m in v.entities[i].members}
+    if members and flt is not None and flt.public_only:
+        own = store.own(members)
+        members = {m for m in members if (o := own.get(m)) is not None and o.cleared_for_p() is not None}
+    return list(dict.fromkeys(x for i in ids for x in (i, *(m for m in v.entities[i].members if m in members))))
 
 
 def _text(value: Any) -> str:
