@@ -131,6 +131,8 @@ def test_counts_and_cursors_tell_nothing_outside(service: Service) -> None:
     assert "not a cursor" in service.error('{ sources(after: "nonsense!") { total } }', east)
     assert "not one of your localities" in service.error('{ hotspots(locality: "West") { total } }', east)
     assert "not one of your localities" in service.error('{ localityMap(locality: "West") { truncated } }', east)
+    long = service.error('{ localityMap(locality: "%s") { truncated } }' % ("E" * 100_000), east)
+    assert "not one of your localities" in long and len(long) < 200  # what was sent is not given back whole
 
 
 def test_an_entity_named_only_under_c_is_hidden_from_p_readers(service: Service) -> None:

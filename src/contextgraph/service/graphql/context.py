@@ -41,6 +41,16 @@ NO_PURPOSE = (
 )
 
 
+def quoted(value: str, most: int = 40) -> str:
+    """A value the user sent, as an answer repeats it: quoted, escaped, and cut to ``most``
+    characters (an answer does not give back whatever length was sent).
+
+    >>> quoted("Hillcrest"), quoted("H" * 50)
+    ("'Hillcrest'", "'HHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHH…'")
+    """
+    return repr(value[:most]) if len(value) <= most else repr(value[:most])[:-1] + "…'"
+
+
 class RequestError(ContextGraphError):
     """An error the user may read; every other error is masked as "Unexpected error."."""
 
@@ -155,7 +165,7 @@ class Context(BaseContext):
         if locality is None:
             return None if self.who.everywhere else list(self.who.localities)
         if not self.who.everywhere and locality not in self.who.localities:
-            raise RequestError(f"{locality} is not one of your localities")
+            raise RequestError(f"{quoted(locality)} is not one of your localities")
         return [locality]
 
     def scope(
@@ -244,7 +254,9 @@ class Context(BaseContext):
     def note_locality(self, locality: str | None) -> None:
         """Refuse a note for a locality that is not this user's (called before it is written)."""
         if not self.who.everywhere and locality not in self.who.localities:
-            raise RequestError(f"the note is for {locality or 'no locality'}, not one of your localities")
+            raise RequestError(
+                f"the note is for {quoted(locality) if locality else 'no locality'}, not one of your localities"
+            )
 
     def changeable(self, eid: str) -> Entity:
         """The entity ``eid`` if this user may change it (:func:`~contextgraph.ingest.writes.changeable`);
@@ -277,7 +289,7 @@ def day(value: str | None) -> str | None:
             raise ValueError
         return Date.fromisoformat(value).isoformat()
     except ValueError:
-        raise RequestError(f"{value[:40]!r} is not a date (YYYY-MM-DD)") from None
+        raise RequestError(f"{quoted(value)} is not a date (YYYY-MM-DD)") from None
 
 
 def cap(first: int, most: int = MAX_PAGE) -> int:
