@@ -222,6 +222,8 @@ def test_a_control_character_in_a_name_or_id_is_refused_and_nothing_is_written(
     assert f"field 'name': {told}" in service.error(ENTITY, ana, e={**new, "name": "Ruby\x1b[2J Lane"})
     assert f"field 'aliases': {told}" in service.error(ENTITY, ana, e={**new, "aliases": ["RL\x1b"]})
     assert "field 'id': holds a control character (\\x85)" in service.error(ENTITY, ana, e={**new, "id": "c\x859"})
+    shown_as_another = {**new, "name": "Ruby \u202eENAL"}
+    assert "field 'name': holds a control character (\\u202e)" in service.error(ENTITY, ana, e=shown_as_another)
     assert "field 'properties': 'nick': holds a control character (\\x1b)" in service.error(
         ENTITY, ana, e={**new, "properties": {"nick": "Benno\x1b[2J"}}
     )

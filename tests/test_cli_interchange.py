@@ -131,6 +131,22 @@ def test_one_bad_line_among_thousands_writes_nothing_and_names_the_line(store: S
             '{"type": "ASSOCIATES_WITH", "source": "c-0", "target": "c-0b\x85"}',
             "relationships.jsonl:2: field 'target': holds a control character (\\x85)",
         ),
+        # nor what turns the rest of the line right to left (a name shown as another), or breaks it
+        (
+            "entities.jsonl",
+            '{"id": "c-1", "kind": "child", "name": "Kyle \u202eNOSNEB"}',
+            "entities.jsonl:2: field 'name': holds a control character (\\u202e)",
+        ),
+        (
+            "entities.jsonl",
+            '{"id": "c-1", "kind": "child", "name": "Kyle", "aliases": ["\u2066Benno\u2069"]}',
+            "entities.jsonl:2: field 'aliases': holds a control character (\\u2066)",
+        ),
+        (
+            "entities.jsonl",
+            '{"id": "c-1", "kind": "child", "name": "Kyle", "locality": "East\u2028"}',
+            "entities.jsonl:2: field 'locality': holds a control character (\\u2028)",
+        ),
     ],
 )
 def test_bad_lines_are_named(tmp_path: Path, file: str, line: str, expected: str) -> None:

@@ -10,6 +10,10 @@ from .errors import BadInput, ContextGraphError
 
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _CONTROLS_AND_BREAKS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_NOT_IN_A_FIELD = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+"""What an id, a name, a locality or a code may not hold: any control character, nor what turns or
+breaks the line after it — the embeddings, overrides and isolates of direction (a name that
+shows as another) and the line and paragraph separators."""
 _NOT_IN_FREE_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 """What free text (a note's words) may not hold: any control character but a tab and a line break
 (``\\n``, or ``\\r\\n`` as text pasted from a Windows program has them)."""
@@ -57,8 +61,9 @@ class ControlCharacter(BadInput):
 def control_character(text: str, free: bool = False) -> str | None:
     """The first control character of ``text`` (U+0000-U+001F, U+007F, U+0080-U+009F), written as
     an escape, or None when it holds none. An id, a name, an alias, a locality or a code has no
-    place for any; free text (``free``: a note's words) may hold tabs and line breaks (``\\t``,
-    ``\\n``, ``\\r``), and no other.
+    place for any, nor for an embedding, override or isolate of direction (U+202A-U+202E,
+    U+2066-U+2069) or a line or paragraph separator (U+2028, U+2029); free text (``free``: a note's
+    words) may hold tabs and line breaks (``\\t``, ``\\n``, ``\\r``), and no other control character.
 
     >>> control_character("Kyle Benson"), control_character("Kyle\\x1b[2J"), control_character("a\\u0085")
     (None, '\\\\x1b', '\\\\x85')
@@ -66,11 +71,16 @@ def control_character(text: str, free: bool = False) -> str | None:
     ('\\\\x09', None)
     >>> control_character("line\\r\\n", free=True), control_character("bell\\x07", free=True)
     (None, '\\\\x07')
+    >>> control_character("Kyle \\u202eNOSNEB"), control_character("Kyle \\u202eNOSNEB", free=True)
+    ('\\\\u202e', None)
     """
     if text.isprintable():  # most text: nothing more to look at
         return None
-    found = (_NOT_IN_FREE_TEXT if free else _CONTROLS_AND_BREAKS).search(text)
-    return None if found is None else f"\\x{ord(found.group()):02x}"
+    found = (_NOT_IN_FREE_TEXT if free else _NOT_IN_A_FIELD).search(text)
+    if found is None:
+        return None
+    code = ord(found.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def plain(text: str, what: str, free: bool = False, error: type[ContextGraphError] = ControlCharacter) -> str:
