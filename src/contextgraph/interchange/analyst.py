@@ -25,6 +25,7 @@ from typing import IO, TYPE_CHECKING, Any, Final
 from ..model import KINDS, REL_TYPES, Entity, Relationship, canonical_pair, under_p
 from ..quoted import shown
 from ..store import Filter, Store
+from ..text import unseen
 
 if TYPE_CHECKING:  # the analysis sits above: its results are only named here
     from ..analysis.results import Hotspot
@@ -311,11 +312,17 @@ def write_geojson(v: View, out: Path) -> list[str]:
 
 
 def cell(value: Any, numeric: bool = False) -> str:
-    """A CSV cell; text that a spreadsheet would take for a formula is quoted with an apostrophe."""
+    """A CSV cell; text that a spreadsheet would take for a formula is quoted with an apostrophe,
+    whatever shows as nothing before it (a zero-width space, a byte-order mark).
+
+    >>> cell("=1+1"), cell("\u200b\ufeff=1+1"), cell("-3", numeric=True), cell("Kyle")
+    ("'=1+1", "'\u200b\ufeff=1+1", '-3', 'Kyle')
+    """
     if value is None:
         return ""
     text = str(value)
-    if not numeric and text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    lead = next((c for c in text if not unseen(c)), "")
+    if not numeric and lead in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + text
     return text
 
