@@ -526,3 +526,62 @@ def test_a_move_said_only_under_c_shows_no_chair_where_the_child_went(service: S
     record.update(source_agency="school", decision="accepted")
     got = service.data("mutation($r: [JSON!]!) { recordTracking(records: $r) { id } }", east_p, r=[record])
     assert got == {"recordTracking": [{"id": "east.p:r-1"}]}
+
+
+NAMED_REF = "rhi-Kyle-Benson-2024-03-02"  # an imported record's ref, chosen by its writer
+NAMED_FILE = "Kyle Benson return interview.pdf"
+NOTE_REF = "mace-east-2024-03-20-ab12cd"  # a recorded note's ref, made by the service
+REF_READS = {
+    "place": '{ entity(id: "l-7") { sources timeline { source text } } }',
+    "walk": """{ network(centre: "l-7") { edges { sources } graph } }""",
+    "child": '{ entity(id: "c-1") { timeline { source text } } }',
+    "paths": '{ paths(from: "c-2", to: "c-1") { steps { links { sources } } } }',
+}
+
+
+def test_a_record_ref_that_names_a_child_reaches_no_reader_of_initials(service: Service, store: Store) -> None:
+    """A ref an import chose (an interview named after the child), on a link, a place and a missing
+    episode: a MACE member, and a reader who asked for initials, are given a recorded note's ref as
+    it is and any other withheld, in every answer, sentence and export; a reader of names sees it."""
+    store.add_records([("sources", {"id": NOTE_REF, "kind": "MACE", "date": "2024-03-20", "locality": "East"})])
+    place = Entity("l-7", "location", "Canal Basin", locality="East", sources=[NAMED_REF, NOTE_REF])
+    store.upsert([place], [rel("SEEN_AT", "c-1", "l-7", ref=NAMED_REF), rel("SEEN_AT", "c-2", "l-7", ref=NOTE_REF)])
+    missing = {"id": "m9", "record": "missing_episode", "subject": "c-1", "date": "2024-03-01T21:00",
+               "source": NAMED_FILE, "found_at": "l-7"}  # fmt: skip
+    assert service.data(RECORD_ONE, service.token("admin", ()), r=[missing])
+    readers = {
+        "mace": (service.token("mace"), None),
+        "chair asking initials": (service.token("chair"), {"X-Names": "initials"}),
+        "analyst asking initials": (service.token("analyst"), {"X-Names": "initials"}),
+    }
+    for who, (token, headers) in readers.items():
+        seen = read_all(service, token, headers)
+        for name, ask in REF_READS.items():
+            status, body = service.post(ask, token, purpose="role test", headers=headers)
+            assert status == 200, (who, name, body)
+            seen[name] = (json.dumps(body, ensure_ascii=False), body.get("data"))
+        if who == "analyst asking initials":  # the other formats of an export too
+            for fmt in ("graphml", "i2csv"):
+                got = service.call("GET", "/export", token, purpose="t", headers=headers, recipient="t", format=fmt)
+                assert got[0] == 200, (fmt, got[2][:200])
+                seen[fmt] = (unzipped(got[2]), True)
+                assert NOTE_REF in seen[fmt][0], fmt
+        text = "\n".join(t for t, _ in seen.values())
+        assert "Kyle-Benson" not in text and "Kyle Benson" not in text, who
+        assert NOTE_REF in seen["walk"][0] and "withheld: a record's ref" in seen["walk"][0], who
+    analyst = service.token("analyst")
+    assert NAMED_REF in read_all(service, analyst)["export"][0]
+    for ask in (REF_READS["place"], REF_READS["walk"]):
+        assert NAMED_REF in json.dumps(service.data(ask, analyst))
+    assert NAMED_FILE in json.dumps(service.data(REF_READS["child"], analyst))
+
+
+def unzipped(packed: bytes) -> str:
+    """Every file of an answer as text, the answer itself when it is not a zip."""
+    if not packed.startswith(b"PK"):
+        return packed.decode("utf-8-sig")
+    with zipfile.ZipFile(io.BytesIO(packed)) as z:
+        return "\n".join(z.read(n).decode("utf-8-sig") for n in z.namelist())
+
+
+RECORD_ONE = """mutation($r: [JSON!]!) { recordTracking(records: $r) { id } }"""

@@ -67,6 +67,9 @@ def test_a_local_token_round_trips_and_its_key_is_private(keys: LocalKeys) -> No
         ("no role", "role"),
         ("chair with C", "chair's clearance"),
         ("no locality", "no locality"),
+        ("user with a zero-width space", "user name: holds a character that shows as nothing"),
+        ("user with an override", r"user name: holds a control character \(\\u202e\)"),
+        ("locality with a soft hyphen", r"locality of the token: holds a character that shows as nothing \(\\u00ad\)"),
     ],
 )
 def test_untrustworthy_tokens_are_refused(keys: LocalKeys, tmp_path: Path, bad: str, why: str) -> None:
@@ -93,6 +96,12 @@ def test_untrustworthy_tokens_are_refused(keys: LocalKeys, tmp_path: Path, bad: 
         tok = jwt.encode(claims(role=None), key, algorithm="ES256")
     elif bad == "chair with C":
         tok = jwt.encode(claims(role="chair", clearance="C"), key, algorithm="ES256")
+    elif bad == "user with a zero-width space":  # in the access log as "ana", and not ana
+        tok = jwt.encode(claims(sub="an\u200ba"), key, algorithm="ES256")
+    elif bad == "user with an override":
+        tok = jwt.encode(claims(sub="\u202eana"), key, algorithm="ES256")
+    elif bad == "locality with a soft hyphen":
+        tok = jwt.encode(claims(localities=["Ea\u00adst"]), key, algorithm="ES256")
     else:
         tok = jwt.encode(claims(localities=[]), key, algorithm="ES256")
     with pytest.raises(AuthError, match=why):

@@ -309,7 +309,7 @@ def test_bad_options_are_refused_before_anything_is_written(loaded: Store, tmp_p
     assert r.returncode == 1 and "'Nowhere' is not a configured locality" in r.stderr
     r = cg("export", str(tmp_path / "o"), "--format", "graphml", store=loaded)
     assert r.returncode == 1 and "--purpose" in r.stderr
-    for blank in (" ", "\u200b", "\t\u2060"):  # a purpose or recipient of nothing visible says nothing
+    for blank in (" ", "\u200b", "\t\u2060", "\u3164"):  # a purpose or recipient of nothing visible says nothing
         r = cg("export", str(tmp_path / "o"), "--purpose", blank, store=loaded)
         assert r.returncode == 1 and "--purpose: say why, in letters or digits" in r.stderr
         r = cg("export", str(tmp_path / "o"), "--purpose", "MACE", "--recipient", blank, store=loaded)

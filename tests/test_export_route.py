@@ -22,7 +22,8 @@ from contextgraph.service.audit import ENV_MAX_SUBJECTS, MOST_SAID, AuditLog
 from .cli import cg
 from .service import Service
 
-INVISIBLE = (" ", "\u200b", " \u200b\t", "\u2028\u00a0", "\u200d\ufeff")
+# Hangul fillers are letters that show as nothing
+INVISIBLE = (" ", "\u200b", " \u200b\t", "\u2028\u00a0", "\u200d\ufeff", "\u3164\uffa0")
 """Texts without a letter or digit: spaces, zero-width and format characters, separators."""
 
 

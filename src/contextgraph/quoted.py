@@ -7,6 +7,7 @@ import re
 import unicodedata
 
 from .errors import BadInput, ContextGraphError
+from .text import unseen
 
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _CONTROLS_AND_BREAKS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -103,11 +104,31 @@ def plain(text: str, what: str, free: bool = False, error: type[ContextGraphErro
     raise error(f"{what}: holds a control character ({found}), which it has no place for")
 
 
+def shows_all(text: str, what: str, error: type[ContextGraphError] = ControlCharacter) -> str:
+    """``text`` when, beyond :func:`plain`'s check, it holds nothing that shows as nothing (a
+    zero-width space, a soft hyphen, a mark of direction: :func:`~contextgraph.text.unseen`); else
+    ``error`` naming ``what`` and the character. For what tells people apart by how it reads: a user
+    name in the access log ("an\\u200ba" is not ana), a locality.
+
+    >>> shows_all("Ana Shah", "user")
+    'Ana Shah'
+    >>> shows_all("an\\u200ba", "--user")
+    Traceback (most recent call last):
+    ...
+    contextgraph.quoted.ControlCharacter: --user: holds a character that shows as nothing (\\u200b), which ...
+    """
+    plain(text, what, error=error)
+    found = next((c for c in text if unseen(c)), None)
+    if found is not None:
+        raise error(f"{what}: holds a character that shows as nothing (\\u{ord(found):04x}), which it has no place for")
+    return text
+
+
 def visible(text: str | None) -> bool:
     """Whether ``text`` holds a letter or a digit: a purpose, a recipient or a note's name of only
     spaces, separators, zero-width or other invisible characters says nothing, and is refused.
 
-    >>> visible("CSC referral"), visible(" \\u200b\\t"), visible(None)
-    (True, False, False)
+    >>> visible("CSC referral"), visible(" \\u200b\\t"), visible("\\u3164\\u3164"), visible(None)
+    (True, False, False, False)
     """
-    return any(unicodedata.category(c)[0] in "LN" for c in text or "")
+    return any(unicodedata.category(c)[0] in "LN" and not unseen(c) for c in text or "")

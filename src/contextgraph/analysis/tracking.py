@@ -150,15 +150,17 @@ def tracked_events(store: Store, p: Projection, flt: Filter | None = None) -> Ev
 
 def records_seen(store: Store, flt: Filter | None, ids: list[str], hide: frozenset[str]) -> dict[str, Tracked]:
     """Tracking records as a reader within ``flt`` may see them: the entities they name that the
-    reader does not see left out, and free text too when people are shown by initials (``hide``)."""
+    reader does not see left out, and free text and sources not of notes too when people are shown
+    by initials (``hide``)."""
     held = store.tracked(ids)
     involved = store.get_many({i for t in held.values() for i in t.involves})
     seen = {i for i, e in involved.items() if flt is None or flt.shown(e) is not None}
+    notes = store.note_refs() if hide else frozenset()
     out: dict[str, Tracked] = {}
     for i, t in held.items():
         shown = t if flt is None else flt.tracking_ok(t, seen.__contains__)
         if shown is not None:
-            out[i] = shown.without_text() if hide else shown
+            out[i] = shown.for_initials(notes) if hide else shown
     return out
 
 

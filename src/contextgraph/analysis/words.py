@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 from msgspec.structs import replace
 
 from ..memory import paused_gc
-from ..model import Entity, initials
+from ..model import Entity, initials, shown_refs
 from ..model.timeline import describe
 from ..model.tracked import Tracked
 from ..store.base import Store
@@ -179,12 +179,16 @@ class Words:
         ents: dict[str, Entity],
         hide: frozenset[str] = frozenset(),
         records: dict[str, Tracked] | None = None,
+        notes: frozenset[str] | None = None,
     ):
         self.labels = labels
         self.facts = facts
         self.ents = ents
         self.hide = hide
         self.records = records or {}
+        self.notes = notes
+        """With people shown by initials: the refs of recorded notes, the only refs cited as they
+        are (:func:`~contextgraph.model.shown_refs`); None: every ref as it is."""
 
     @classmethod
     def reading(
@@ -213,7 +217,7 @@ class Words:
         named = {i for t in records.values() for i in t.involves} - set(labels)
         if named:
             labels.update(store.labels(named, flt))
-        return cls(labels, facts, ents, hide, records)
+        return cls(labels, facts, ents, hide, records, store.note_refs() if hide else None)
 
     def name(self, eid: str) -> str:
         lab = self.labels.get(eid)
@@ -226,7 +230,8 @@ class Words:
         if r is None:  # the store changed since the projection was taken
             cited = Cited((), f.date, f.date, None, 0)
         else:
-            cited = Cited(tuple(r.sources), r.first_seen, r.last_seen, r.grading, r.assertions)
+            refs = r.sources if self.notes is None else shown_refs(r.sources, self.notes)
+            cited = Cited(tuple(refs), r.first_seen, r.last_seen, r.grading, r.assertions)
         return Fact(f.type, f.source, f.target, f.date, f.grade, cited)
 
     def child(self, c: AtRiskChild) -> AtRiskChild:

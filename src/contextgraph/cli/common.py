@@ -15,7 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..errors import ContextGraphError
-from ..quoted import on_screen, plain
+from ..quoted import on_screen, shows_all
 from ..settings import STORE as ENV_STORE
 
 if TYPE_CHECKING:
@@ -91,7 +91,7 @@ def user_of(user: str) -> str:
     ...
     contextgraph.cli.common.UserError: --user: holds a control character (\\x1b), which it has no place for
     """
-    return plain(user, "--user", error=UserError)
+    return shows_all(user, "--user", error=UserError)
 
 
 FormatOpt = Annotated[str, typer.Option("--format", help="table or json")]

@@ -130,6 +130,9 @@ def view(
         for i in p.ids
         if (e := found.get(i)) is not None
     }
+    notes = store.note_refs() if initials else frozenset()
+    if initials:  # a record's ref can name a child: only recorded notes' refs stay
+        entities = {i: e.with_refs(notes) for i, e in entities.items()}
     rels = []
     ends: set[str] = set()
     for r in store.iter_relationships():
@@ -145,8 +148,10 @@ def view(
             continue
         s, t = canonical_pair(r.type, s, t)
         link = links.setdefault((r.type, s, t), Relationship(r.type, s, t))
-        link.assertions.extend(r.assertions)
-        if not initials:  # a link's properties are free text that may name people
+        if initials:  # a link's properties are free text that may name people; refs as above
+            link.assertions.extend(r.for_initials(notes).assertions)
+        else:
+            link.assertions.extend(r.assertions)
             link.properties.update(r.properties)
     # the hotspots of the analysis behind the reader's views (made by the caller: the analysis sits above)
     hot = {h.id: h for h in hotspots if h.id in entities}

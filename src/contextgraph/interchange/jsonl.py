@@ -539,21 +539,26 @@ def export_lines(
     With ``flt``, only what it lets a reader see: entities of its localities,
     relationships between them of its types and window with only the assertions of its handling
     codes, and judgements between entities it keeps. An entity of a kind in ``initials`` is
-    pseudonymised (:meth:`~contextgraph.model.Entity.pseudonymised`), and relationships lose
-    their properties (free text, which may name people). The ids of records the export leaves out
-    (another locality's) whose lines it gives under the id they were merged into are appended to
-    ``merged``: a disclosure names them too.
+    pseudonymised (:meth:`~contextgraph.model.Entity.pseudonymised`), and with any kind so shown,
+    relationships lose their properties (free text, which may name people), tracking records their
+    text, and every source ref not a recorded note's is withheld (a record's ref can name a
+    child). The ids of records the export leaves out (another locality's) whose lines it gives
+    under the id they were merged into are appended to ``merged``: a disclosure names them too.
     """
     # a writer's own words (a judgement's reason, a pin's), which may rest on what was said under
     # C: only for readers cleared for C who see names in full
     withhold = bool(initials) or (flt is not None and flt.public_only)
+    notes = store.note_refs() if initials else frozenset()
     kept: set[str] = set()
     for e in store.iter_entities():
         told = e if flt is None else flt.shown(e)
         if told is not None:
             kept.add(e.id)
-            told = told.pseudonymised() if e.kind in initials else told.without_writers_words() if withhold else told
-            yield ENTITIES_FILE, told.to_json()
+            if e.kind in initials:
+                told = told.pseudonymised()
+            elif withhold:
+                told = told.without_writers_words()
+            yield ENTITIES_FILE, (told.with_refs(notes) if initials else told).to_json()
     into: dict[str, str] = {}
 
     def exported(x: str) -> str:
@@ -575,8 +580,8 @@ def export_lines(
             if seen is None:
                 continue
             r = seen
-        if initials and r.properties:
-            r = Relationship(r.type, r.source, r.target, r.assertions, {})
+        if initials:
+            r = r.for_initials(notes)
         for line in relationship_lines(r):
             ends = line["source"], line["target"]
             line["source"], line["target"] = one, other = exported(ends[0]), exported(ends[1])
@@ -594,7 +599,7 @@ def export_lines(
     for t in store.iter_tracking():
         shown = t if flt is None else flt.tracking_ok(t, kept.__contains__)
         if shown is not None:
-            yield TRACKING_FILE, (shown.without_text() if initials else shown).to_json()
+            yield TRACKING_FILE, (shown.for_initials(notes) if initials else shown).to_json()
 
 
 EXPORT_FILES = (ENTITIES_FILE, RELATIONSHIPS_FILE, JUDGEMENTS_FILE, TRACKING_FILE)

@@ -27,6 +27,7 @@ from .grading import (
 from .records import (
     NO_DAY,
     WITHHELD,
+    WITHHELD_REF,
     Assertion,
     Entity,
     Relationship,
@@ -36,6 +37,7 @@ from .records import (
     initials,
     iso_day,
     parse_date,
+    shown_refs,
     under_p,
 )
 from .vocabulary import (
@@ -71,6 +73,7 @@ __all__ = [
     "TRACKING_LABELS",
     "TYPE_CODES",
     "WITHHELD",
+    "WITHHELD_REF",
     "Assertion",
     "Entity",
     "Grading",
@@ -90,6 +93,7 @@ __all__ = [
     "normalise_grading",
     "parse_date",
     "service_id",
+    "shown_refs",
     "strongest_grading",
     "under_p",
 ]

@@ -3,10 +3,12 @@ the checks every fact passes (its dates, its ends' stored order)."""
 
 from __future__ import annotations
 
+from collections.abc import Container, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any, Final, NamedTuple
 
+from ..text import unseen
 from .grading import strongest_grading
 from .vocabulary import REL_TYPES
 
@@ -136,15 +138,35 @@ WITHHELD = "(withheld)"
 """The name a reader cleared for P only is shown for an entity whose name they may not read."""
 
 
+WITHHELD_REF: Final = "(withheld: a record's ref can name a child)"
+"""What a view that shows people by initials gives for a source ref that is not a recorded note's."""
+
+
+def shown_refs(refs: Iterable[str], notes: Container[str]) -> list[str]:
+    """Source refs as a view that shows people by initials gives them: a recorded note's ref (made
+    of its meeting kind, locality, date and a digest of its text, never a name) as it is; any other
+    (an imported record's, which its writer chose and may have named after a child) withheld, and
+    said once however many there were.
+
+    >>> note = "mace-hillcrest-2024-03-14-ab12cd"
+    >>> shown_refs([note, "rhi-Zoe-Ahmed-2024-03-02", "police-77"], {note})
+    ['mace-hillcrest-2024-03-14-ab12cd', "(withheld: a record's ref can name a child)"]
+    """
+    return list(dict.fromkeys(ref if ref in notes else WITHHELD_REF for ref in refs))
+
+
 def initials(name: str) -> str:
     """A person's name as initials: what a pseudonymised view shows of them.
 
     >>> initials("Kyle Benson"), initials("  zoë o'brien-smith "), initials(WITHHELD)
     ('K.B.', 'Z.O.', '(withheld)')
+    >>> initials("Kyle \\u200bBenson"), initials("\\u202eNOSNEB Kyle")
+    ('K.B.', 'N.K.')
     """
     if name == WITHHELD:
         return name
-    return "".join(f"{w[0].upper()}." for w in name.split() if w[:1].isalpha())
+    words = ("".join(c for c in w if not unseen(c)) for w in name.split())
+    return "".join(f"{w[0].upper()}." for w in words if w[:1].isalpha())
 
 
 @dataclass(slots=True)
@@ -217,6 +239,16 @@ class Entity:
             return self
         props = {k: v for k, v in self.properties.items() if k not in WRITERS_WORDS}
         return replace(self, properties=props, open=opened)
+
+    def with_refs(self, notes: Container[str]) -> Entity:
+        """A copy with its sources as a view showing people by initials gives them
+        (:func:`shown_refs`): only recorded notes' refs (``notes``) as they are.
+
+        >>> Entity("l-1", "location", "Flat 2", sources=["n-1", "rhi-Zoe-Ahmed"]).with_refs({"n-1"}).sources
+        ['n-1', "(withheld: a record's ref can name a child)"]
+        """
+        opened = self.open.with_refs(notes) if self.open is not None else None
+        return replace(self, sources=shown_refs(self.sources, notes), open=opened)
 
     def cleared_for_p(self) -> Entity | None:
         """What statements under handling code P say of it: the whole record when none said more
@@ -309,6 +341,22 @@ class Relationship:
             if a.source_ref:
                 seen.setdefault(a.source_ref, None)
         return list(seen)
+
+    def for_initials(self, notes: Container[str]) -> Relationship:
+        """A copy as a view showing people by initials gives it: no properties (free text, which
+        may name people), and each assertion's ref withheld unless it is a recorded note's
+        (``notes``; :func:`shown_refs`).
+
+        >>> r = Relationship("SEEN_AT", "c-1", "l-1", [Assertion("rhi-Zoe-Ahmed", None, None, "c-1", "l-1")],
+        ...                  {"note": "with Zoe"})
+        >>> r.for_initials(set()).sources, r.for_initials(set()).properties
+        (["(withheld: a record's ref can name a child)"], {})
+        """
+        said = [
+            a if a.source_ref is None or a.source_ref in notes else a._replace(source_ref=WITHHELD_REF)
+            for a in self.assertions
+        ]
+        return Relationship(self.type, self.source, self.target, said)
 
     @property
     def dates(self) -> list[str]:

@@ -3,14 +3,14 @@ it is read, and the checks across its fields."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Container, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
 from ..quoted import plain
 from .grading import GradingError, handling_code, normalise_grading
-from .records import DayOutOfRange, check_day, parse_date
+from .records import DayOutOfRange, check_day, parse_date, shown_refs
 from .tracking import COMMON_FIELDS, RECORD_KINDS, Field, RecordKind, TrackingError, code_list, codes_of
 
 _COMMON = frozenset(f.name for f in COMMON_FIELDS)
@@ -130,6 +130,17 @@ class Tracked:
             return out
 
         return replace(self, fields=kept(self.kind.fields, self.fields))
+
+    def for_initials(self, notes: Container[str]) -> Tracked:
+        """This record as a view showing people by initials gives it: without its text
+        (:meth:`without_text`), and its source withheld unless it is a recorded note's ref
+        (``notes``), since a form's file name or ref can name a child.
+
+        >>> t = Tracked("m", "missing_episode", "c", "2025-01-01", "rhi-Zoe-Ahmed.pdf", "u")
+        >>> t.for_initials(set()).source, t.for_initials({"rhi-Zoe-Ahmed.pdf"}).source
+        ("(withheld: a record's ref can name a child)", 'rhi-Zoe-Ahmed.pdf')
+        """
+        return replace(self.without_text(), source=shown_refs([self.source], notes)[0])
 
     def to_json(self) -> dict[str, Any]:
         """The record as one line of ``tracking.jsonl``: the common fields, then its own."""

@@ -35,6 +35,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from ..errors import Unauthenticated
+from ..quoted import shows_all
 from ..settings import JWKS_CACHE_SECONDS as ENV_JWKS_CACHE
 from ..settings import JWKS_MIN_REFETCH_SECONDS as ENV_JWKS_REFETCH
 from ..settings import JWKS_URL as ENV_JWKS_URL
@@ -100,6 +101,7 @@ def principal_of(claims: dict[str, Any]) -> Principal:
         role = None
     if not isinstance(user, str) or not user:
         raise AuthError("the token names no user")
+    shows_all(user, "the token's user name", AuthError)  # the access log's: two that read alike are one
     if role not in ROLES:
         raise AuthError(f"the token's role is not one of {', '.join(ROLES)}")
     locs = claims.get("localities", [])
@@ -107,6 +109,8 @@ def principal_of(claims: dict[str, Any]) -> Principal:
         locs = [locs]
     if not isinstance(locs, list) or not all(isinstance(x, str) and x for x in locs):
         raise AuthError("the token's localities must be a list of names")
+    for x in locs:
+        shows_all(x, "a locality of the token", AuthError)
     rules = policy.role(role)
     if not rules.everywhere and not locs:
         raise AuthError("the token gives no locality")

@@ -484,6 +484,11 @@ class Store(ABC):
         """The appended records of a table (``sources``, ``reviews``, ``judgements``...), oldest first."""
         return self.read(lambda tx: tx.records(table))
 
+    def note_refs(self) -> frozenset[str]:
+        """The source refs of the notes recorded (the ``sources`` table): refs this service made,
+        which a view showing people by initials may give (:func:`~contextgraph.model.shown_refs`)."""
+        return frozenset(str(r["id"]) for r in self.records("sources"))
+
     def add_records(self, records: Sequence[tuple[str, dict[str, Any]]], subjects: Sequence[str] = ()) -> None:
         """Append records, all in one transaction; ``subjects``: the entities they are about."""
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date as Date
 from typing import Any
@@ -23,7 +23,7 @@ from ...errors import ContextGraphError
 from ...ingest.writes import changeable, linkable
 from ...limits import Limits
 from ...memory import paused_gc
-from ...model import Entity
+from ...model import Entity, shown_refs
 from ...store import Filter, Store, StoreError
 from .. import policy
 from ..audit import NEEDS_PURPOSE, AuditError, AuditLog, acting, said, visible
@@ -159,6 +159,7 @@ class Context(BaseContext):
         self.log = log
         self.purpose = purpose
         self.analyses = analyses or Analyses()
+        self._notes: frozenset[str] | None = None
 
     def localities(self, locality: str | None = None) -> list[str] | None:
         """The user's localities, or the one asked for if it is theirs (None: everywhere)."""
@@ -195,6 +196,19 @@ class Context(BaseContext):
             )
         except StoreError as exc:
             raise RequestError(str(exc)) from exc
+
+    def refs(self, sources: Iterable[str]) -> list[str]:
+        """Source refs as this user may see them: every one, or, where the request shows people
+        by initials, only recorded notes' refs as they are (:func:`~contextgraph.model.shown_refs`):
+        an imported record's ref may name a child."""
+        return shown_refs(sources, self.note_refs()) if self.who.by_initials else list(sources)
+
+    def note_refs(self) -> frozenset[str]:
+        """The refs of the notes recorded (:meth:`~contextgraph.store.Store.note_refs`), read once
+        a request."""
+        if self._notes is None:
+            self._notes = self.store.note_refs()
+        return self._notes
 
     @property
     def rules(self) -> policy.Role:

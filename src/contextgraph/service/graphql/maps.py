@@ -56,7 +56,7 @@ class LocalityMap:
 
         def views() -> list[EntityView]:
             ents = ctx.store.get_many([ids[i] for i in kept])
-            return Kept(entity_view(ents[ids[i]], ctx.who) for i in kept if ids[i] in ents)
+            return Kept(entity_view(ents[ids[i]], ctx) for i in kept if ids[i] in ents)
 
         key = ("nodes", self._flt, self._basis, ctx.who.role, ctx.who.by_initials, len(kept))
         nodes: list[EntityView] = ctx.analyses.derived(ctx.store, key, views)
@@ -68,7 +68,7 @@ class LocalityMap:
 
         def views() -> list[RelationshipView]:
             facts = ctx.store.facts(_edge_keys(self._p, self._kept), self._flt)
-            return Kept(edge_view(k, f) for k, f in facts.items())
+            return Kept(edge_view(k, f, ctx) for k, f in facts.items())
 
         edges: list[RelationshipView] = ctx.analyses.derived(
             ctx.store, ("edges", self._flt, self._basis, ctx.who.role, len(self._kept)), views

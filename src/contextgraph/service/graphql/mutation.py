@@ -149,7 +149,7 @@ class Mutation:
             raise _user_error(exc) from exc
         got = ctx.store.get(e.id)
         assert got is not None
-        return entity_view(got, ctx.who)
+        return entity_view(got, ctx)
 
     @strawberry.mutation(description="Record a relationship between two entities of yours, as one source asserted it.")
     def link(self, info: Info[Context, None], link: LinkInput) -> RelationshipView:
@@ -217,7 +217,7 @@ class Mutation:
             raise _user_error(exc) from exc
         got = ctx.store.get(e.id)
         assert got is not None
-        return entity_view(got, ctx.who)
+        return entity_view(got, ctx)
 
     @strawberry.mutation(
         name="recordTracking",
@@ -279,7 +279,7 @@ class Mutation:
             raise _user_error(exc) from exc
         got = ctx.store.get(into)
         assert got is not None
-        return entity_view(got, ctx.who)
+        return entity_view(got, ctx)
 
     @strawberry.mutation(description="Undo a merge: both entities come back with their own facts.")
     def split(self, info: Info[Context, None], a: strawberry.ID, b: strawberry.ID, reason: str) -> list[EntityView]:
@@ -293,7 +293,7 @@ class Mutation:
                 ctx.store.split(str(a), str(b), user=ctx.who.user, reason=reason)
         except StoreError as exc:
             raise _user_error(exc) from exc
-        return [entity_view(e, ctx.who) for e in ctx.store.get_many([str(a), str(b)]).values()]
+        return [entity_view(e, ctx) for e in ctx.store.get_many([str(a), str(b)]).values()]
 
     @strawberry.mutation(
         name="saveView",
@@ -380,7 +380,7 @@ def _write_link(ctx: Context, raw: dict[str, Any], what: str) -> RelationshipVie
     sub = ctx.store.neighbourhood(ends[0].id, 1, Filter.of(types=[r.type], handling=flt.handling))
     for got in sub.edges:
         if {got.source, got.target} == {ends[0].id, ends[1].id}:
-            return rel_view(got)
+            return rel_view(got, ctx)
     raise RequestError("the relationship was written but is graded beyond what you may see")
 
 

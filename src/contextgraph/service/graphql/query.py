@@ -90,7 +90,7 @@ class Query:
         if e is None:
             return None
         ctx.consulted([e.id], "entity")
-        return entity_view(e, ctx.who)
+        return entity_view(e, ctx)
 
     @strawberry.field(description="The entities and relationships within depth steps (1-3) of centre that you may see.")
     def network(
@@ -172,7 +172,7 @@ class Query:
             text, kinds=wanted, localities=flt.localities, limit=cap(first), handling=flt.handling, unseen=flt.unseen
         )
         ctx.consulted([e.id for e, _ in found], "search")
-        return [entity_view(e, ctx.who) for e, _ in found]
+        return [entity_view(e, ctx) for e, _ in found]
 
     @strawberry.field(
         name="localityMap",
@@ -414,7 +414,7 @@ class Query:
         flt = ctx.scope(locality=locality)
         # kept until the store changes, like a map: a page asks for it with each of a locality's views
         places: list[Entity] = ctx.analyses.derived(ctx.store, ("unlocated", flt), lambda: unlocated(ctx.store, flt))
-        page: Page[EntityView] = paged(places, first, after, lambda e: entity_view(e, ctx.who))
+        page: Page[EntityView] = paged(places, first, after, lambda e: entity_view(e, ctx))
         ctx.logged("consultation", [], {"graphql": "unlocatedPlaces", "places": [str(v.id) for v in page.items]})
         return page
 

@@ -98,7 +98,7 @@ class EntityView:
         found = sorted((n for n in sub.nodes if n.id != str(self.id)), key=lambda n: n.id)
         found = found[: cap(first)]
         ctx.consulted([n.id for n in found if KINDS[n.kind].person], "neighbours")
-        return [entity_view(n, ctx.who) for n in found]
+        return [entity_view(n, ctx) for n in found]
 
 
 def _json(value: dict[str, Any]) -> Any:
@@ -123,7 +123,8 @@ def namer(who: Principal) -> Callable[[str, str], str]:
     return lambda name, kind: initials(name) if kind in hidden else name
 
 
-def entity_view(e: Entity, who: Principal) -> EntityView:
+def entity_view(e: Entity, ctx: Context) -> EntityView:
+    who = ctx.who
     if who.clearance != "C":  # what statements under P alone say; nothing at all if only C named it
         e = e.cleared_for_p() or Entity(e.id, e.kind, WITHHELD, handling=["C"])
     if _hidden(e.kind, who):
@@ -141,7 +142,7 @@ def entity_view(e: Entity, who: Principal) -> EntityView:
         lat=e.lat,
         lon=e.lon,
         properties=_json(props),
-        sources=list(e.sources),
+        sources=ctx.refs(e.sources),
     )
 
 
@@ -158,11 +159,12 @@ class RelationshipView:
     sources: list[str]
 
 
-def rel_view(r: Relationship) -> RelationshipView:
-    return edge_view(r.key, Fact(r.sources, r.first_seen, r.last_seen, r.grading, r.count))
+def rel_view(r: Relationship, ctx: Context) -> RelationshipView:
+    return edge_view(r.key, Fact(r.sources, r.first_seen, r.last_seen, r.grading, r.count), ctx)
 
 
-def edge_view(key: tuple[str, str, str], f: Fact) -> RelationshipView:
+def edge_view(key: tuple[str, str, str], f: Fact, ctx: Context) -> RelationshipView:
+    """A relationship as this user may see it: its sources as :meth:`Context.refs` gives them."""
     return RelationshipView(
         type=REL_TYPE(key[0]),
         source=strawberry.ID(key[1]),
@@ -172,7 +174,7 @@ def edge_view(key: tuple[str, str, str], f: Fact) -> RelationshipView:
         last_seen=f.last_seen,
         grading=f.grading,
         count=f.assertions,
-        sources=f.sources,
+        sources=ctx.refs(f.sources),
     )
 
 
@@ -200,11 +202,11 @@ class Network:
 
     @strawberry.field(description="The entities.")
     def nodes(self) -> list[EntityView]:
-        return [entity_view(n, self._ctx.who) for n in self._sub.nodes]
+        return [entity_view(n, self._ctx) for n in self._sub.nodes]
 
     @strawberry.field(description="The relationships walked.")
     def edges(self) -> list[RelationshipView]:
-        return [rel_view(r) for r in self._sub.edges]
+        return [rel_view(r, self._ctx) for r in self._sub.edges]
 
     @strawberry.field(description="For each shown entity, how many links lead to entities you may not see.")
     def outside(self) -> list[OutsideLinks]:
@@ -241,7 +243,7 @@ class Network:
                 "lastSeen": r.last_seen,
                 "count": r.count,
                 "grading": r.grading,
-                "sources": r.sources,
+                "sources": self._ctx.refs(r.sources),
             }
             for r in self._sub.edges
         ]

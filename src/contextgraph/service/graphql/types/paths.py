@@ -37,12 +37,14 @@ def path_views(ctx: Context, flt: Filter, paths: list[Path]) -> list[PathView]:
     return [
         PathView(
             length=p.length,
-            entities=[entity_view(ents[x], ctx.who) for x in p.nodes if x in ents],
+            entities=[entity_view(ents[x], ctx) for x in p.nodes if x in ents],
             steps=[
                 PathStep(
                     source=strawberry.ID(s.source),
                     target=strawberry.ID(s.target),
-                    links=[edge_view(k, facts[k]) for f in s.facts if (k := (f.type, f.source, f.target)) in facts],
+                    links=[
+                        edge_view(k, facts[k], ctx) for f in s.facts if (k := (f.type, f.source, f.target)) in facts
+                    ],
                 )
                 for s in p.steps
             ],

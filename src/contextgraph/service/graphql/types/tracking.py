@@ -88,7 +88,7 @@ def visible_records(ctx: Context, records: list[Tracked]) -> list[Tracked]:
         subject = subjects.get(shown.subject)
         if subject is None or subject.kind not in about:
             continue
-        out.append(shown.without_text() if ctx.who.by_initials else shown)
+        out.append(shown.for_initials(ctx.note_refs()) if ctx.who.by_initials else shown)
     return out
 
 
