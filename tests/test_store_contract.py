@@ -161,6 +161,7 @@ def test_names_are_compared_as_they_look_in_any_script(store: Store) -> None:
         ("محمد علي", "c-2"),
         ("дмитрий иванов", "c-3"),
         ("Lukasz Nowak", "c-4"),
+        ("Kyl\u0435 B\u0435nson", "c-1"),  # Cyrillic е, drawn as a Latin e
     ):
         found = store.search(text)
         assert found and found[0][0].id == expected and found[0][1] == 1.0, (text, found[:2])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Final
 
 from rapidfuzz import fuzz
 
@@ -35,6 +36,67 @@ def unseen(c: str) -> bool:
     return unicodedata.category(c) == "Cf" or c in _FILLERS
 
 
+_JOINERS = frozenset("\u200c\u200d")
+"""The zero-width non-joiner and joiner: part of how words of some scripts are written (Persian,
+the scripts of India), and nothing in a Latin word."""
+
+
+def shown_text(text: str) -> str:
+    """``text`` as it shows: what shows as nothing (:func:`unseen`) left out, as text copied from a
+    word processor or a PDF holds it (a soft hyphen in "Ben\u00adson", a zero-width space); a joiner
+    or non-joiner after a letter of a script other than Latin stays, since that script needs it.
+
+    >>> shown_text("Kyle Ben\u00adson and Tyler\u200b Marsh at Carrow\u2060 Park\ufeff")
+    'Kyle Benson and Tyler Marsh at Carrow Park'
+    >>> shown_text("\u0645\u06cc\u200c\u062e\u0648\u0627\u0645") == "\u0645\u06cc\u200c\u062e\u0648\u0627\u0645"
+    True
+    """
+    if text.isascii():
+        return text
+    out = []
+    before = ""
+    for c in text:
+        if unseen(c) and not (c in _JOINERS and before.isalpha() and not before.isascii() and _non_latin(before)):
+            continue
+        out.append(c)
+        before = c
+    return "".join(out)
+
+
+def _non_latin(c: str) -> bool:
+    return not unicodedata.name(c, "").startswith("LATIN")
+
+
+_LOOKALIKES: Final = str.maketrans(
+    "АВЕКМНОРСТХУЅІЈԚԜаеорсухѕіјһԁԛԝӏΑΒΕΖΗΙΚΜΝΟΡΤΥΧον",
+    "ABEKMHOPCTXYSIJQWaeopcyxsijhdqwlABEZHIKMNOPTYXov",
+)
+"""Cyrillic and Greek letters drawn as a Latin letter is, and that letter."""
+
+_WORD = re.compile(r"\w+")
+
+
+def latin_lookalikes(text: str) -> str:
+    """``text`` with each Cyrillic or Greek letter drawn as a Latin one written as that Latin
+    letter, in a word that also holds a Latin letter: "Daniel \u041ekafor" (a Cyrillic O) reads as
+    Daniel Okafor does. A word of one script (Дмитрий, Οδυσσέας) stays as written; the length stays,
+    so a place in one is the same place in the other.
+
+    >>> latin_lookalikes("Daniel \u041ekafor and Дмитрий")
+    'Daniel Okafor and Дмитрий'
+    """
+    if text.isascii():
+        return text
+
+    def word(m: re.Match[str]) -> str:
+        w = m.group()
+        if w.isascii() or not any(c.isascii() and c.isalpha() for c in w):
+            return w
+        return w.translate(_LOOKALIKES)
+
+    return _WORD.sub(word, text)
+
+
 def normalise_name(text: str) -> str:
     """The form two names are compared in: case-folded, accents and what shows as nothing
     (:func:`unseen`) removed, anything but letters and digits, of any script, to single spaces.
@@ -43,8 +105,10 @@ def normalise_name(text: str) -> str:
     ('kyle benson', 'kyle benson')
     >>> normalise_name("Łukasz Øyvind"), normalise_name("محمد علي"), normalise_name("Дмитрий Иванов")
     ('lukasz oyvind', 'محمد علي', 'дмитрии иванов')
+    >>> normalise_name("Daniel \u041ekafor")
+    'daniel okafor'
     """
-    folded = unicodedata.normalize("NFKD", text.casefold())
+    folded = unicodedata.normalize("NFKD", latin_lookalikes(text).casefold())
     kept = "".join(c for c in folded if not unicodedata.combining(c) and not unseen(c)).translate(_UNDECOMPOSED)
     return _NON_WORD.sub(" ", kept).strip()
 

@@ -9,6 +9,7 @@ import re
 import unicodedata
 
 from ..model import SERVICES, Grading, GradingError
+from ..text import shown_text
 from .patterns import compiled as _rx
 from .patterns import lower, lowered
 
@@ -323,8 +324,9 @@ def title_case(s: str) -> str:
 
 
 def _bare(s: str) -> str:
-    """Text without markup or spaces, in lower case, to compare a span of the note with the form read."""
-    return _rx(r"[\s*_`]+").sub("", s).lower()
+    """Text without markup, spaces or what shows as nothing, in lower case, to compare a span of
+    the note as given with the form read."""
+    return _rx(r"[\s*_`]+").sub("", shown_text(s)).lower()
 
 
 def fold_accents(s: str) -> str:

@@ -199,7 +199,7 @@ class Extraction:
             if e.kind == "location":
                 d["postcode"] = e.postcode
             out_e.append(d)
-        offsets = unit_offsets(self.note.text, self.note.units)
+        offsets = unit_offsets(self.note.given, self.note.units)
         line_unit: dict[int, Unit] = {}
         for u in self.note.units:
             line_unit.setdefault(u.line, u)
@@ -263,7 +263,7 @@ class Extraction:
     def _mention_spans(self, offsets: dict[int, list[int]]) -> dict[int, set[tuple[int, int]]]:
         """Where each entity is named in the note's text: ``id(entity)`` -> spans (start, end)."""
         out: dict[int, set[tuple[int, int]]] = {}
-        text = self.note.text
+        text = self.note.given
         for u in self.note.units:
             where = offsets.get(id(u))
             if where is None:

@@ -75,6 +75,16 @@ class ParsedNote:
     anchors: list[tuple[int, date]] = field(default_factory=list)  # (line, day) of each message's "Sent:" line
     lowercase: bool = False
     _lowered: frozenset[str] | None = None
+    raw: str | None = None
+    """The note's text as given, where it differs from ``text`` (which leaves out what shows as
+    nothing: :func:`~contextgraph.text.shown_text`): the text the spans of facts point into. Its
+    look-alike letters are read as Latin (:func:`~contextgraph.text.latin_lookalikes`), which keeps
+    every character where it was."""
+
+    @property
+    def given(self) -> str:
+        """The note's text as given: what the spans of its facts point into."""
+        return self.text if self.raw is None else self.raw
 
     @property
     def lowered_words(self) -> frozenset[str]:
