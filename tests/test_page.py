@@ -483,6 +483,7 @@ def test_an_analyst_asks_how_two_people_are_linked(page_service: Service, browse
     paths.first.wait_for()
     heading = paths.first.inner_text()
     assert heading.startswith(f"1. {far[target]} steps:") and heading.endswith(ents[target]["name"]), heading
+    assert paths.first.locator("bdi").count() == far[target] + 1  # each name isolated, whatever its script
     rows = page.get_by_test_id("evidence").locator("table").first.locator("tr")
     assert rows.count() >= far[target] + 1  # a header, and at least one link for each step
     # the path is on the network, drawn where it was not, shown and chosen: its ends and the
@@ -1405,7 +1406,8 @@ def test_a_place_named_like_markup_is_shown_as_text_on_the_map(
     area: dict[str, Any], browser: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A place's name comes from the notes: on the map, in its tooltip, as a label among the top
-    places and after a filter changes its words, it is text, and nothing in it runs."""
+    places and after a filter changes its words, it is text, isolated (``<bdi>``), and nothing in it
+    runs."""
     from contextgraph.model import Entity
 
     mine = area["locality"]
@@ -1434,7 +1436,8 @@ def test_a_place_named_like_markup_is_shown_as_text_on_the_map(
             const c = t && t.getContent(), words = typeof c === 'string' ? c : c && c.textContent;
             if (words && words.includes('Canal steps')) {
               l.openTooltip(); const e = t.getElement();
-              out = [e.textContent, e.querySelectorAll('img, b').length, Boolean(t.options.permanent)]; } });
+              out = [e.textContent, e.querySelectorAll('img, b').length, Boolean(t.options.permanent),
+                     e.querySelector('bdi') && e.querySelector('bdi').textContent]; } });
             return out; }"""
         for act in (None, "uncheck"):
             if act:  # a filter change gives the place new words (its links stay in view)
@@ -1444,8 +1447,9 @@ def test_a_place_named_like_markup_is_shown_as_text_on_the_map(
                 page.wait_for_function(
                     "(b) => document.querySelector('#main').dataset.drawn !== b", arg=stamp, timeout=60_000
                 )
-            text, markup, labelled = page.evaluate(shown)
+            text, markup, labelled, isolated = page.evaluate(shown)
             assert name in text and markup == 0 and labelled
+            assert isolated == name  # in a <bdi>: a name written right to left keeps the words beside it
         assert page.evaluate("() => window.__xss") is None and not errors, errors
 
 

@@ -870,11 +870,11 @@ async function openView(id) {
   try {
     const ch = (await gql(CHANGES_QUERY, { d: day, l: $("locality").value })).changesSince;
     const parts = [el("p", { "data-testid": "changes-since" }, `Since “${v.name}” was saved on ${longDate(day)}: ${ch.links.length} new links.`)];
-    const list = (title, xs, text) => xs.length && parts.push(el("h3", {}, title), el("ul", {}, ...xs.map((x) => el("li", {}, text(x)))));
-    list("Children raised", ch.childrenRaised, (x) => `${x.name}: ${x.before == null ? "new" : x.before.toFixed(2)} → ${(x.now ?? 0).toFixed(2)}`);
-    list("Children newly known to be exploited", ch.childrenNewlyKnown, (x) => x.name);
-    list("Hotspots new or raised", ch.hotspots, (x) => `${x.name} (${(x.now ?? 0).toFixed(2)})`);
-    list("Persons of concern reaching more children", ch.personsOfConcern, (x) => `${x.name}: ${x.before ?? 0} → ${x.now}`);
+    const list = (title, xs, text) => xs.length && parts.push(el("h3", {}, title), el("ul", {}, ...xs.map((x) => el("li", {}, el("bdi", {}, x.name), text(x)))));
+    list("Children raised", ch.childrenRaised, (x) => `: ${x.before == null ? "new" : x.before.toFixed(2)} → ${(x.now ?? 0).toFixed(2)}`);
+    list("Children newly known to be exploited", ch.childrenNewlyKnown, () => "");
+    list("Hotspots new or raised", ch.hotspots, (x) => ` (${(x.now ?? 0).toFixed(2)})`);
+    list("Persons of concern reaching more children", ch.personsOfConcern, (x) => `: ${x.before ?? 0} → ${x.now}`);
     openDrawer(`What changed: ${v.name}`);
     $("evidence").replaceChildren(...parts);
   } catch (e) {
@@ -1070,8 +1070,9 @@ function recency(iso, latest) {
 // A place's tooltip: the top places' names always shown beside them, the others' words on hover.
 // A tooltip's words as text: Leaflet puts a string into the page as HTML, and a place's name comes
 // from the notes.
-function plain(words) {
-  return el("span", {}, words);
+// A name is isolated (<bdi>): one written right to left does not carry the words around it with it.
+function plain([before, name, after]) {
+  return el("span", {}, before, el("bdi", {}, name), after);
 }
 
 function tooltip(label) {
@@ -1112,7 +1113,8 @@ function drawMap(geojson) {
     };
     // the top places are named on the map itself (a layer has one tooltip: the label)
     const label = h && h.rank <= 10;
-    const words = label ? `${h.rank}. ${f.properties.name}` : h ? `${f.properties.name} — ${h.text}` : f.properties.name;
+    const parts = label ? [`${h.rank}. `, f.properties.name, ""] : ["", f.properties.name, h ? ` — ${h.text}` : ""];
+    const words = parts.join("");
     const at = `${lat},${lon}`;
     const key = JSON.stringify([look, label, words]);
     const was = kept.get(f.id);
@@ -1126,15 +1128,15 @@ function drawMap(geojson) {
         // a label on the map is placed again when its words are set: only when they changed, and
         // all of them together below
         if (was.words !== words) {
-          if (label) relabel.push([was.marker.getTooltip(), words]);
-          else was.marker.setTooltipContent(plain(words));
+          if (label) relabel.push([was.marker.getTooltip(), parts]);
+          else was.marker.setTooltipContent(plain(parts));
         }
       }
       markers.set(f.id, { at, key, label, words, marker: was.marker });
       continue;
     }
     const marker = L.circleMarker([lat, lon], look);
-    marker.bindTooltip(plain(words), tooltip(label));
+    marker.bindTooltip(plain(parts), tooltip(label));
     marker.on("click", () => evidenceFor(f.id));
     markers.set(f.id, { at, key, label, words, marker });
   }
@@ -1144,8 +1146,8 @@ function drawMap(geojson) {
   // place, on one line (Leaflet's tooltips do not wrap), stays where it was whatever its words,
   // and placing it again measures it, laying the page out once per label (Leaflet 1.9's own
   // Tooltip.setContent, without its placing)
-  for (const [t, words] of relabel) {
-    t._content = plain(words);
+  for (const [t, parts] of relabel) {
+    t._content = plain(parts);
     if (t._map) t._updateContent();
   }
   // the view first: a permanent label is placed only on a map that has one; the same places under
@@ -1344,7 +1346,8 @@ async function showPaths(a, b) {
     paths.forEach((p, i) => {
       const names = new Map(p.entities.map((e) => [e.id, e.name]));
       const name = (x) => names.get(x) || x;
-      parts.push(el("h3", { "data-testid": "path" }, `${i + 1}. ${p.length} step${p.length === 1 ? "" : "s"}: ${p.entities.map((e) => e.name).join(" → ")}`));
+      const along = p.entities.flatMap((e, j) => (j ? [" → ", el("bdi", {}, e.name)] : [el("bdi", {}, e.name)]));
+      parts.push(el("h3", { "data-testid": "path" }, `${i + 1}. ${p.length} step${p.length === 1 ? "" : "s"}: `, ...along));
       parts.push(factRows(p.steps.flatMap((s) => s.links), name));
       if (state.cy) {
         drawPath(p);
