@@ -504,7 +504,7 @@ def test_what_only_statements_under_c_say_of_an_entity_reaches_no_reader_cleared
     """An entity named openly and under conditions: a reader cleared for P only is shown what the
     open statements say (name, sources), never an alias, a date of birth, a flag or a source said
     only under C; not by reading it, finding it, walking to it, labelling it or exporting it."""
-    from contextgraph.interchange.jsonl import entity_from_json, export_lines
+    from contextgraph.interchange import entity_from_json, export_lines
 
     said = Entity("c-1", "child", "Kyle Benson", locality="East", sources=["log-east-1"], handling=["P"])
     told = Entity(

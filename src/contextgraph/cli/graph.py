@@ -267,7 +267,7 @@ def _write_export(
     """Write the export's files beside their final names (in ``files``, name to file written); its
     counts, and the ids of the entities it gives."""
     from ..interchange.analyst import FILES, WITH_HOTSPOTS, write_format
-    from ..interchange.jsonl import EXPORT_FILES, write_export
+    from ..interchange.export import EXPORT_FILES, write_export
 
     names = EXPORT_FILES if fmt == "jsonl" else FILES[fmt]
     for name in names:

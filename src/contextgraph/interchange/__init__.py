@@ -1,6 +1,8 @@
-"""Moving an area in and out: the JSON-lines interchange format (:mod:`.jsonl`), the files
+"""Moving an area in and out: the JSON-lines interchange format (read by :mod:`.jsonl`, written by
+:mod:`.export`), the files
 Neo4j's offline importer reads (:mod:`.neo4j_admin`) and the generated sample area (:mod:`.synth`)."""
 
+from .export import dump_line, export_lines
 from .jsonl import (
     ENTITIES_FILE,
     JUDGEMENTS_FILE,
@@ -9,9 +11,7 @@ from .jsonl import (
     Batch,
     InputError,
     apply_batch,
-    dump_line,
     entity_from_json,
-    export_lines,
     read_folder,
     relationship_from_json,
 )

@@ -1,19 +1,18 @@
-"""Bulk interchange: ``entities.jsonl`` and ``relationships.jsonl``.
+"""Reading the interchange format: ``entities.jsonl``, ``relationships.jsonl``, ``judgements.jsonl``
+and ``tracking.jsonl``.
 
-Reading checks every line against the vocabulary before anything is written, and
-names the file and line of the first problems it finds. Writing produces one line
-per entity and one line per assertion of a relationship, with the ids as given,
-so that export followed by import reproduces the store.
+Reading checks every line against the vocabulary before anything is written, and names the file
+and line of the first problems it finds; :func:`apply_batch` writes what was read. Writing the
+same files is :mod:`.export`'s.
 """
 
 from __future__ import annotations
 
-import json
 import math
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
 from ..model import (
     KINDS,
@@ -50,7 +49,7 @@ from .lines import (
 from .second import SecondProcess
 
 if TYPE_CHECKING:
-    from ..store import Filter, Store, WriteSummary
+    from ..store import Store, WriteSummary
 
 __all__ = [
     "ENTITIES_FILE",
@@ -481,26 +480,6 @@ def _read_again(links: staged_links.LinkStaging, path: Path, most: int, kinds: d
     return got
 
 
-def dump_line(obj: dict[str, Any]) -> str:
-    return json.dumps(obj, ensure_ascii=False, separators=(", ", ": ")) + "\n"
-
-
-def relationship_lines(r: Relationship) -> Iterator[dict[str, Any]]:
-    """One interchange line per assertion, with the ids the source used."""
-    for a in r.assertions:
-        line: dict[str, Any] = {
-            "type": r.type,
-            "source": a.subject,
-            "target": a.object,
-            "date": a.date,
-            "source_ref": a.source_ref,
-            "grading": a.grading,
-        }
-        if r.properties:
-            line["properties"] = r.properties
-        yield line
-
-
 def apply_batch(store: Store, batch: Batch, progress: Callable[[int], None] | None = None) -> tuple[WriteSummary, int]:
     """Write a checked batch: its entities, relationships and tracking records (in one write), then
     its judgements.
@@ -523,135 +502,3 @@ def apply_batch(store: Store, batch: Batch, progress: Callable[[int], None] | No
             store.split(j.a, j.b, user=j.user, reason=j.reason)
             applied += 1
     return summary, applied
-
-
-WITHHELD_REASON = "(withheld: a writer's words, for readers cleared for C)"
-
-
-def export_lines(
-    store: Store,
-    flt: Filter | None = None,
-    initials: frozenset[str] = frozenset(),
-    merged: list[str] | None = None,
-) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Every line of an export, as ``(file name, object)``, entities first.
-
-    With ``flt``, only what it lets a reader see: entities of its localities,
-    relationships between them of its types and window with only the assertions of its handling
-    codes, and judgements between entities it keeps. An entity of a kind in ``initials`` is
-    pseudonymised (:meth:`~contextgraph.model.Entity.pseudonymised`), and with any kind so shown,
-    relationships lose their properties (free text, which may name people), tracking records their
-    text, and every source ref not a recorded note's is withheld (a record's ref can name a
-    child). The ids of records the export leaves out (another locality's) whose lines it gives
-    under the id they were merged into are appended to ``merged``: a disclosure names them too.
-    """
-    # a writer's own words (a judgement's reason, a pin's), which may rest on what was said under
-    # C: only for readers cleared for C who see names in full
-    withhold = bool(initials) or (flt is not None and flt.public_only)
-    notes = store.note_refs() if initials else frozenset()
-    kept: set[str] = set()
-    for e in store.iter_entities():
-        told = e if flt is None else flt.shown(e)
-        if told is not None:
-            kept.add(e.id)
-            if e.kind in initials:
-                told = told.pseudonymised()
-            elif withhold:
-                told = told.without_writers_words()
-            yield ENTITIES_FILE, (told.with_refs(notes) if initials else told).to_json()
-    into: dict[str, str] = {}
-
-    def exported(x: str) -> str:
-        """The id a line gives an end: the one its source used, or, for a record merged into one
-        the export holds that it does not hold itself (another locality's), that one's: a line
-        names no record the export leaves out, and is imported again as it reads."""
-        if x in kept:
-            return x
-        if x not in into:
-            into[x] = store.read(lambda tx: tx.merged_into([x])).get(x, x)
-        return into[x]
-
-    named: set[str] = set()  # the records left out, merged into one kept, that a line has named
-    for r in store.iter_relationships():
-        if flt is not None:
-            if r.source not in kept or r.target not in kept:
-                continue
-            seen = flt.seen(r)  # in the window by the dates the reader may see
-            if seen is None:
-                continue
-            r = seen
-        if initials:
-            r = r.for_initials(notes)
-        for line in relationship_lines(r):
-            ends = line["source"], line["target"]
-            line["source"], line["target"] = one, other = exported(ends[0]), exported(ends[1])
-            if one == other:  # between a record and one merged into it, one entity as the export gives it
-                continue
-            if merged is not None:
-                for x in ends:
-                    if x not in kept and x not in named:
-                        named.add(x)
-                        merged.append(x)
-            yield RELATIONSHIPS_FILE, line
-    for j in store.judgements():
-        if flt is None or (j.a in kept and j.b in kept):
-            yield JUDGEMENTS_FILE, (replace(j, reason=WITHHELD_REASON) if withhold and j.reason else j).to_line()
-    for t in store.iter_tracking():
-        shown = t if flt is None else flt.tracking_ok(t, kept.__contains__)
-        if shown is not None:
-            yield TRACKING_FILE, (shown.for_initials(notes) if initials else shown).to_json()
-
-
-EXPORT_FILES = (ENTITIES_FILE, RELATIONSHIPS_FILE, JUDGEMENTS_FILE, TRACKING_FILE)
-"""The files of an export in the interchange format, in the order they are written."""
-
-_COUNTED = {
-    ENTITIES_FILE: "entities",
-    RELATIONSHIPS_FILE: "relationship_lines",
-    JUDGEMENTS_FILE: "judgements",
-    TRACKING_FILE: "tracking",
-}
-
-
-@dataclass(frozen=True)
-class Exported:
-    """What an export in the interchange format wrote: each file's lines, and the ids of the records
-    whose facts it gives (each entity, then the records of another locality merged into one, whose
-    lines it gives under that one's id), which the access log records as disclosed.
-
-    >>> done = Exported({ENTITIES_FILE: 2, RELATIONSHIPS_FILE: 1, JUDGEMENTS_FILE: 0, TRACKING_FILE: 0}, ["c1", "c2"])
-    >>> done.counts()
-    {'entities': 2, 'relationship_lines': 1, 'judgements': 0, 'tracking': 0}
-    >>> [name for name in EXPORT_FILES if done.kept(name)]
-    ['entities.jsonl', 'relationships.jsonl']
-    """
-
-    lines: dict[str, int]
-    given: list[str]
-
-    def counts(self) -> dict[str, int]:
-        """The lines of each file, as the access log's record of the disclosure gives them."""
-        return {_COUNTED[name]: n for name, n in self.lines.items()}
-
-    def kept(self, name: str) -> bool:
-        """Whether the file ``name`` is handed over: the entities and relationships always (an
-        empty area is exported as such), judgements and tracking records only when there are any."""
-        return bool(self.lines.get(name)) or name in (ENTITIES_FILE, RELATIONSHIPS_FILE)
-
-
-def write_export(
-    store: Store,
-    files: Mapping[str, IO[str]],
-    flt: Filter | None = None,
-    initials: frozenset[str] = frozenset(),
-) -> Exported:
-    """Write :func:`export_lines` into ``files`` (one open text file for each of :data:`EXPORT_FILES`)."""
-    lines = dict.fromkeys(EXPORT_FILES, 0)
-    given: list[str] = []
-    merged: list[str] = []
-    for name, line in export_lines(store, flt, initials, merged):
-        files[name].write(dump_line(line))
-        lines[name] += 1
-        if name == ENTITIES_FILE:
-            given.append(line["id"])
-    return Exported(lines, given + merged)

@@ -43,7 +43,7 @@ from ..interchange import (
     apply_batch,
     read_folder,
 )
-from ..interchange.jsonl import EXPORT_FILES
+from ..interchange.export import EXPORT_FILES
 from ..json_keys import RepeatedKey
 from ..limits import SETTINGS, LimitError, Limits, loads, unpack
 from ..model import REL_TYPES, Entity

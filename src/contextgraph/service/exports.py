@@ -20,7 +20,7 @@ from typing import Final
 
 from ..analysis.results import Hotspot
 from ..interchange.analyst import EXPORT_FORMATS, FILES, WITH_HOTSPOTS, write_format
-from ..interchange.jsonl import EXPORT_FILES, write_export
+from ..interchange.export import EXPORT_FILES, write_export
 from ..store import Filter, Store
 
 __all__ = ["EXPORT_FORMATS", "WITH_HOTSPOTS", "Export", "export", "known_localities", "packed"]
