@@ -61,8 +61,8 @@ from ..store.types import Warmable
 from .audit import MOST_SAID, AuditError, AuditLog, Journal, acting, audit_path, said, visible
 from .auth import AuthError, LocalKeys, Principal, Verifier
 from .body_limit import BodyLimit
-from .exports import EXPORT_FORMATS, WITH_HOTSPOTS, export, known_localities, packed
-from .graphql import NO_PURPOSE, Analyses, Context, RequestError, schema, sdl
+from .exports import EXPORT_FORMATS, Asked, Refused, disclose, packed
+from .graphql import Analyses, Context, RequestError, schema, sdl
 
 NAMES_HEADER = "X-Names"
 """A request header: ``initials`` shows every person by initials in the answer (names, reasons,
@@ -350,64 +350,10 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
         purpose: Purpose = None,
         ctx: Context = Depends(context),  # noqa: B008
     ) -> Response:
-        if not visible(ctx.purpose):
-            raise _problem(400, NO_PURPOSE)
-        if fmt not in EXPORT_FORMATS:
-            raise _problem(422, f"format: one of {', '.join(EXPORT_FORMATS)}")
-        if not visible(recipient):
-            raise _problem(422, "recipient: say who the export is for, in letters or digits")
         try:
-            said(recipient, "recipient", RequestError)
-            if locality is not None:
-                said(locality, "locality", RequestError)
-        except RequestError as exc:
-            raise _problem(422, str(exc)) from None
-        unknown = [t for t in types or () if t not in REL_TYPES]
-        if unknown:
-            raise _problem(422, f"type: not a relationship type (one of {', '.join(REL_TYPES)})")
-        try:
-            ctx.allow(ctx.rules.may_export, "exports")
-            ctx.localities(locality)  # one of theirs
-        except RequestError as exc:
-            raise _problem(403, str(exc)) from None
-        if locality is not None and ctx.who.everywhere and locality not in known_localities(ctx.store):
-            raise _problem(422, "locality: not a locality of this store (the localities query lists them)")
-        try:
-            flt = ctx.scope(types=types or None, since=since, locality=locality, until=until, undated=undated)
-        except RequestError as exc:
-            raise _problem(422, str(exc)) from None
-        try:
-            ctx.log.ready()
-        except AuditError:
-            raise _problem(503, "the access log cannot be written; nothing is given") from None
-        hot: Any = ()
-        if fmt in WITH_HOTSPOTS:  # as the reader's map scores them: of their whole view, cut to the locality
-            basis = ctx.scope(types=types or None, since=since, until=until, undated=undated)
-            cut = (locality,) if locality else None
-            hot = ctx.analyses.get(ctx.store, basis, None, ctx.who.by_initials, cut).raw.hotspots
-        made = export(ctx.store, fmt, flt, ctx.who.by_initials, hot)
-        asked = {
-            "rest": "export",
-            "format": fmt,
-            "localities": sorted(flt.localities or []) or None,
-            "clearance": ctx.who.clearance,
-            **({"initials": sorted(ctx.who.by_initials)} if ctx.who.by_initials else {}),
-            **({"since": flt.since} if flt.since else {}),
-            **({"until": flt.until} if flt.until else {}),
-            **({"types": sorted(set(types))} if types else {}),
-            **({"undated": False} if not undated and (flt.since or flt.until) else {}),
-        }
-        try:
-            ctx.log.append(
-                ctx.who.user,
-                "disclosure",
-                made.given,  # named by the log's record (past its most, in a manifest)
-                ctx.purpose,
-                recipient=recipient,
-                detail={**asked, **made.counts},
-            )
-        except AuditError:
-            raise _problem(503, "the access log cannot be written; nothing is given") from None
+            made = disclose(ctx, Asked(recipient, fmt, locality, since, until, tuple(types or ()), undated))
+        except Refused as exc:
+            raise _problem(exc.status, str(exc)) from None
         how = packed(fmt)
         return Response(
             made.body,

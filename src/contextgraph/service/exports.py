@@ -21,9 +21,22 @@ from typing import Final
 from ..analysis.results import Hotspot
 from ..interchange.analyst import EXPORT_FORMATS, FILES, WITH_HOTSPOTS, write_format
 from ..interchange.export import EXPORT_FILES, write_export
+from ..model import REL_TYPES
 from ..store import Filter, Store
+from .audit import AuditError, said, visible
+from .graphql import NO_PURPOSE, Context, RequestError
 
-__all__ = ["EXPORT_FORMATS", "WITH_HOTSPOTS", "Export", "export", "known_localities", "packed"]
+__all__ = [
+    "EXPORT_FORMATS",
+    "WITH_HOTSPOTS",
+    "Asked",
+    "Export",
+    "Refused",
+    "disclose",
+    "export",
+    "known_localities",
+    "packed",
+]
 
 
 @dataclass(frozen=True)
@@ -93,3 +106,96 @@ def _interchange(store: Store, flt: Filter, initials: frozenset[str]) -> Export:
             if done.kept(name):
                 z.writestr(name, text.getvalue())
     return Export(buf.getvalue(), done.counts(), done.given)
+
+
+class Refused(RequestError):
+    """An export not given: ``status`` is the HTTP status to answer, the message says why. Nothing
+    was logged or written."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Asked:
+    """An export as asked for: who it is for, the format, and the view (a locality, a window, the
+    relationship types, with or without undated links)."""
+
+    recipient: str
+    fmt: str = "jsonl"
+    locality: str | None = None
+    since: str | None = None
+    until: str | None = None
+    types: tuple[str, ...] = ()
+    undated: bool = True
+
+
+def _scope(ctx: Context, asked: Asked) -> Filter:
+    """The reader's filter for ``asked``, or :class:`Refused` naming the field that cannot be."""
+    if not visible(ctx.purpose):
+        raise Refused(400, NO_PURPOSE)
+    if asked.fmt not in EXPORT_FORMATS:
+        raise Refused(422, f"format: one of {', '.join(EXPORT_FORMATS)}")
+    if not visible(asked.recipient):
+        raise Refused(422, "recipient: say who the export is for, in letters or digits")
+    try:
+        said(asked.recipient, "recipient", RequestError)
+        if asked.locality is not None:
+            said(asked.locality, "locality", RequestError)
+    except RequestError as exc:
+        raise Refused(422, str(exc)) from None
+    if any(t not in REL_TYPES for t in asked.types):
+        raise Refused(422, f"type: not a relationship type (one of {', '.join(REL_TYPES)})")
+    try:
+        ctx.allow(ctx.rules.may_export, "exports")
+        ctx.localities(asked.locality)  # one of theirs
+    except RequestError as exc:
+        raise Refused(403, str(exc)) from None
+    if asked.locality is not None and ctx.who.everywhere and asked.locality not in known_localities(ctx.store):
+        raise Refused(422, "locality: not a locality of this store (the localities query lists them)")
+    try:
+        return ctx.scope(list(asked.types) or None, asked.since, asked.locality, asked.until, asked.undated)
+    except RequestError as exc:
+        raise Refused(422, str(exc)) from None
+
+
+def disclose(ctx: Context, asked: Asked) -> Export:
+    """The export ``asked`` of what this reader may see, its disclosure logged first (to whom, why,
+    the format, clearance, naming, window and types, and every entity it gives); :class:`Refused`
+    when it may not be given, nothing then made or logged."""
+    flt = _scope(ctx, asked)
+    try:
+        ctx.log.ready()
+    except AuditError:
+        raise Refused(503, "the access log cannot be written; nothing is given") from None
+    hot: Sequence[Hotspot] = ()
+    types = list(asked.types) or None
+    if asked.fmt in WITH_HOTSPOTS:  # as the reader's map scores them: of their whole view, cut to the locality
+        basis = ctx.scope(types=types, since=asked.since, until=asked.until, undated=asked.undated)
+        cut = (asked.locality,) if asked.locality else None
+        hot = ctx.analyses.get(ctx.store, basis, None, ctx.who.by_initials, cut).raw.hotspots
+    made = export(ctx.store, asked.fmt, flt, ctx.who.by_initials, hot)
+    detail = {
+        "rest": "export",
+        "format": asked.fmt,
+        "localities": sorted(flt.localities or []) or None,
+        "clearance": ctx.who.clearance,
+        **({"initials": sorted(ctx.who.by_initials)} if ctx.who.by_initials else {}),
+        **({"since": flt.since} if flt.since else {}),
+        **({"until": flt.until} if flt.until else {}),
+        **({"types": sorted(set(asked.types))} if asked.types else {}),
+        **({"undated": False} if not asked.undated and (flt.since or flt.until) else {}),
+    }
+    try:
+        ctx.log.append(
+            ctx.who.user,
+            "disclosure",
+            made.given,  # named by the log's record (past its most, in a manifest)
+            ctx.purpose,
+            recipient=asked.recipient,
+            detail={**detail, **made.counts},
+        )
+    except AuditError:
+        raise Refused(503, "the access log cannot be written; nothing is given") from None
+    return made
