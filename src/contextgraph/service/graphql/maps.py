@@ -71,7 +71,7 @@ class LocalityMap:
             return Kept(edge_view(k, f, ctx) for k, f in facts.items())
 
         edges: list[RelationshipView] = ctx.analyses.derived(
-            ctx.store, ("edges", self._flt, self._basis, ctx.who.role, len(self._kept)), views
+            ctx.store, ("edges", self._flt, self._basis, ctx.who.role, ctx.who.by_initials, len(self._kept)), views
         )
         return edges
 
