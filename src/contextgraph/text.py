@@ -67,32 +67,84 @@ def _non_latin(c: str) -> bool:
     return not unicodedata.name(c, "").startswith("LATIN")
 
 
-_LOOKALIKES: Final = str.maketrans(
-    "АВЕКМНОРСТХУЅІЈԚԜаеорсухѕіјһԁԛԝӏΑΒΕΖΗΙΚΜΝΟΡΤΥΧον",
-    "ABEKMHOPCTXYSIJQWaeopcyxsijhdqwlABEZHIKMNOPTYXov",
-)
+_CYRILLIC_LATIN = ("АВЕКМНОРСТХУЅІЈԚԜаеорсухѕіјһԁԛԝӏк", "ABEKMHOPCTXYSIJQWaeopcyxsijhdqwlk")
+_GREEK_LATIN = ("ΑΒΕΖΗΙΚΜΝΟΡΤΥΧον", "ABEZHIKMNOPTYXov")
+_TO_LATIN: Final = {**dict(zip(*_CYRILLIC_LATIN, strict=True)), **dict(zip(*_GREEK_LATIN, strict=True))}
 """Cyrillic and Greek letters drawn as a Latin letter is, and that letter."""
+_FROM_LATIN: Final = {
+    "CYRILLIC": {lat: cyr for cyr, lat in zip(*_CYRILLIC_LATIN, strict=True)},
+    "GREEK": {lat: gr for gr, lat in zip(*_GREEK_LATIN, strict=True)},
+}
+"""Latin letters drawn as a Cyrillic or a Greek letter is, and that letter, by script."""
+_SCRIPTS = ("LATIN", "CYRILLIC", "GREEK")
 
-_WORD = re.compile(r"\w+")
+_WORD = re.compile(
+    r"(?:[^\W\d_]|[\u00ad\u061c\u115f\u1160\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\u3164\ufeff\uffa0])+"
+)
+"""A word: letters (with their marks), and what shows as nothing between them."""
 
 
-def latin_lookalikes(text: str) -> str:
-    """``text`` with each Cyrillic or Greek letter drawn as a Latin one written as that Latin
-    letter, in a word that also holds a Latin letter: "Daniel \u041ekafor" (a Cyrillic O) reads as
-    Daniel Okafor does. A word of one script (Дмитрий, Οδυσσέας) stays as written; the length stays,
-    so a place in one is the same place in the other.
+def _script(c: str) -> str | None:
+    """The script of a letter among Latin, Cyrillic and Greek (None: another, or not a letter)."""
+    if c.isascii():
+        return "LATIN" if c.isalpha() else None
+    name = unicodedata.name(c, "")
+    return next((s for s in _SCRIPTS if name.startswith(s)), None) if c.isalpha() else None
 
-    >>> latin_lookalikes("Daniel \u041ekafor and Дмитрий")
-    'Daniel Okafor and Дмитрий'
+
+def _drawn_as(c: str, table: dict[str, str]) -> str | None:
+    """The letter ``table`` gives for ``c``, or for its base letter with its accents kept (Cyrillic
+    ё as ë); None when there is none of one character."""
+    if c in table:
+        return table[c]
+    parts = unicodedata.normalize("NFD", c)
+    if len(parts) > 1 and parts[0] in table:
+        whole = unicodedata.normalize("NFC", table[parts[0]] + parts[1:])
+        return whole if len(whole) == 1 else None
+    return None
+
+
+def _main_script(letters: list[tuple[str, str]]) -> str:
+    """The script a word of mixed Latin, Cyrillic and Greek letters is written in: the one most of
+    its letters that look like no letter of another script are of, else most of all its letters;
+    Latin where two are level."""
+    votes = {s: 0 for s in _SCRIPTS}
+    for c, s in letters:
+        if _drawn_as(c, _TO_LATIN) is None and _drawn_as(c, _FROM_LATIN["CYRILLIC"]) is None:
+            votes[s] += 1
+    if not any(votes.values()):
+        for _, s in letters:
+            votes[s] += 1
+    return max(_SCRIPTS, key=lambda s: votes[s])  # max keeps the first of equals: Latin
+
+
+def one_script(text: str) -> str:
+    """``text`` with each word that mixes Latin, Cyrillic and Greek letters written in one script:
+    a letter of another script drawn as a letter of the word's own (:func:`_main_script`) is written
+    as that letter. "Daniel \u041ekafor" (a Cyrillic O) reads as Daniel Okafor; "Сергей \u004fрлов"
+    (a Latin O) as Сергей Орлов; a word of one script stays as written. Each character stays one
+    character, so a place in one text is the same place in the other; what shows as nothing inside
+    a word (a soft hyphen) keeps the word one.
+
+    >>> one_script("Daniel \u041ek\u00adafor, Сергей \u004fрлов, Дмитрий and Zo\u0451")
+    'Daniel Ok\xadafor, Сергей Орлов, Дмитрий and Zoë'
     """
     if text.isascii():
         return text
 
     def word(m: re.Match[str]) -> str:
         w = m.group()
-        if w.isascii() or not any(c.isascii() and c.isalpha() for c in w):
+        letters = [(c, s) for c in w if (s := _script(c)) is not None]
+        if len({s for _, s in letters}) < 2:
             return w
-        return w.translate(_LOOKALIKES)
+        main = _main_script(letters)
+        table = _TO_LATIN if main == "LATIN" else _FROM_LATIN[main]
+        out = []
+        for c in w:
+            s = _script(c)
+            drawn = _drawn_as(c, table) if s is not None and s != main and (main == "LATIN" or s == "LATIN") else None
+            out.append(drawn or c)
+        return "".join(out)
 
     return _WORD.sub(word, text)
 
@@ -105,10 +157,10 @@ def normalise_name(text: str) -> str:
     ('kyle benson', 'kyle benson')
     >>> normalise_name("Łukasz Øyvind"), normalise_name("محمد علي"), normalise_name("Дмитрий Иванов")
     ('lukasz oyvind', 'محمد علي', 'дмитрии иванов')
-    >>> normalise_name("Daniel \u041ekafor")
-    'daniel okafor'
+    >>> normalise_name("Daniel \u041ek\u00adafor"), normalise_name("Сергей \u004fрлов"), normalise_name("Zo\u0451")
+    ('daniel okafor', 'сергеи орлов', 'zoe')
     """
-    folded = unicodedata.normalize("NFKD", latin_lookalikes(text).casefold())
+    folded = unicodedata.normalize("NFKD", one_script(text).casefold())
     kept = "".join(c for c in folded if not unicodedata.combining(c) and not unseen(c)).translate(_UNDECOMPOSED)
     return _NON_WORD.sub(" ", kept).strip()
 

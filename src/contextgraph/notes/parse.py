@@ -17,7 +17,7 @@ from ..errors import BadInput
 from ..localities import Localities, Locality, norm  # noqa: F401 - Locality: for the examples
 from ..model import MEETING_KINDS
 from ..quoted import plain, visible
-from ..text import latin_lookalikes, shown_text
+from ..text import one_script, shown_text
 from .dates import DateMention, find_dates
 from .patterns import compiled as _rx
 from .units import (
@@ -273,7 +273,7 @@ def parse_note(text: str, path: str = "<note>", localities: Localities | None = 
     note_name(path)
     # read as it shows (nothing that shows as nothing; a Latin word's look-alike letters as Latin);
     # the spans of facts point into the text as given, of the same length as ``given``
-    given = latin_lookalikes(text)
+    given = one_script(text)
     text = shown_text(given)
     lines = text.split("\n")
     content = [i for i, line in enumerate(lines) if line.strip()]

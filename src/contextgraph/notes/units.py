@@ -78,7 +78,7 @@ class ParsedNote:
     raw: str | None = None
     """The note's text as given, where it differs from ``text`` (which leaves out what shows as
     nothing: :func:`~contextgraph.text.shown_text`): the text the spans of facts point into. Its
-    look-alike letters are read as Latin (:func:`~contextgraph.text.latin_lookalikes`), which keeps
+    look-alike letters are read in the script of their word (:func:`~contextgraph.text.one_script`), which keeps
     every character where it was."""
 
     @property
