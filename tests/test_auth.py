@@ -69,6 +69,8 @@ def test_a_local_token_round_trips_and_its_key_is_private(keys: LocalKeys) -> No
         ("no locality", "no locality"),
         ("user with a zero-width space", "user name: holds a character that shows as nothing"),
         ("user with an override", r"user name: holds a control character \(\\u202e\)"),
+        ("user with a look-alike letter", "mixes Latin, Cyrillic or Greek letters"),
+        ("user with an accent apart", "a letter written apart from its accent"),
         ("locality with a soft hyphen", r"locality of the token: holds a character that shows as nothing \(\\u00ad\)"),
     ],
 )
@@ -100,6 +102,10 @@ def test_untrustworthy_tokens_are_refused(keys: LocalKeys, tmp_path: Path, bad: 
         tok = jwt.encode(claims(sub="an\u200ba"), key, algorithm="ES256")
     elif bad == "user with an override":
         tok = jwt.encode(claims(sub="\u202eana"), key, algorithm="ES256")
+    elif bad == "user with a look-alike letter":  # a Cyrillic а: in the access log as ana
+        tok = jwt.encode(claims(sub="\u0430na"), key, algorithm="ES256")
+    elif bad == "user with an accent apart":
+        tok = jwt.encode(claims(sub="zoe\u0308"), key, algorithm="ES256")
     elif bad == "locality with a soft hyphen":
         tok = jwt.encode(claims(localities=["Ea\u00adst"]), key, algorithm="ES256")
     else:

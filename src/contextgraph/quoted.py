@@ -7,7 +7,7 @@ import re
 import unicodedata
 
 from .errors import BadInput, ContextGraphError
-from .text import unseen
+from .text import one_script, unseen
 
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _CONTROLS_AND_BREAKS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -105,22 +105,33 @@ def plain(text: str, what: str, free: bool = False, error: type[ContextGraphErro
 
 
 def shows_all(text: str, what: str, error: type[ContextGraphError] = ControlCharacter) -> str:
-    """``text`` when, beyond :func:`plain`'s check, it holds nothing that shows as nothing (a
-    zero-width space, a soft hyphen, a mark of direction: :func:`~contextgraph.text.unseen`); else
-    ``error`` naming ``what`` and the character. For what tells people apart by how it reads: a user
-    name in the access log ("an\\u200ba" is not ana), a locality.
+    """``text`` when it reads as only itself: beyond :func:`plain`'s check, it holds nothing that
+    shows as nothing (a zero-width space, a soft hyphen, a mark of direction:
+    :func:`~contextgraph.text.unseen`), no letter written apart from its accent (``a`` and U+0301
+    for ``á``), and no word mixing Latin, Cyrillic and Greek letters (a Cyrillic ``а`` in ``аna``);
+    else ``error`` naming ``what`` and why. For what tells people apart by how it reads: a user name
+    in the access log ("an\\u200ba" and "\\u0430na" are not ana), a locality.
 
-    >>> shows_all("Ana Shah", "user")
-    'Ana Shah'
+    >>> shows_all("Ana Shah", "user"), shows_all("Zoë", "user"), shows_all("Дмитрий", "user")
+    ('Ana Shah', 'Zoë', 'Дмитрий')
     >>> shows_all("an\\u200ba", "--user")
     Traceback (most recent call last):
     ...
     contextgraph.quoted.ControlCharacter: --user: holds a character that shows as nothing (\\u200b), which ...
+    >>> shows_all("\\u0430na", "--user")
+    Traceback (most recent call last):
+    ...
+    contextgraph.quoted.ControlCharacter: --user: 'аna' mixes Latin, Cyrillic or Greek letters, which reads as another
     """
     plain(text, what, error=error)
     found = next((c for c in text if unseen(c)), None)
     if found is not None:
         raise error(f"{what}: holds a character that shows as nothing (\\u{ord(found):04x}), which it has no place for")
+    if unicodedata.normalize("NFC", text) != text:
+        raise error(f"{what}: holds a letter written apart from its accent: write it as one character")
+    mixed = next((w for w in text.split() if one_script(w) != w), None)
+    if mixed is not None:
+        raise error(f"{what}: {mixed!r} mixes Latin, Cyrillic or Greek letters, which reads as another")
     return text
 
 
