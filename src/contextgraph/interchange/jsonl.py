@@ -24,11 +24,12 @@ from ..model import (
     Relationship,
     demographics,
     handling_code,
+    named_in_id,
     normalise_grading,
     parse_date,
 )
 from ..model.tracked import Tracked
-from ..quoted import ControlCharacter, plain
+from ..quoted import ControlCharacter, plain, shows_all
 from ..store.staged import StagedRelationships, StagedTracking
 from ..store.types import Judgement
 from . import staged_links, tracking_lines, typed
@@ -159,7 +160,7 @@ def entity_from_json(d: Any) -> Entity:
     """
     if not isinstance(d, dict):
         raise ValueError("a line must hold a JSON object")
-    eid = _req_str(d, "id")
+    eid = shows_all(_req_str(d, "id"), "field 'id'")
     kind = _req_str(d, "kind")
     if kind not in KINDS:
         raise ValueError(f"field 'kind': unknown kind {kind!r} (one of {', '.join(KINDS)})")
@@ -176,6 +177,12 @@ def entity_from_json(d: Any) -> Entity:
         raise ValueError(f"field 'aliases': {most}")
     for a in aliases:
         plain(a, "field 'aliases'")
+    named = named_in_id(eid, kind, [name, *aliases])
+    if named:
+        raise ValueError(
+            f"field 'id': holds the person's name ({', '.join(named)}): an id is shown to every reader of "
+            "the record, one who sees them by initials too; give a reference that does not name them"
+        )
     props = d.get("properties") or {}
     if not isinstance(props, dict):
         raise ValueError("field 'properties' must be an object")
@@ -213,6 +220,8 @@ def entity_from_json(d: Any) -> Entity:
     if wrong:
         raise ValueError(wrong)
     locality = _opt_str(d, "locality")
+    if locality is not None:
+        shows_all(locality, "field 'locality'")
     opened = _open_of(d, eid, kind, handling)
     return Entity(
         open=opened,
