@@ -169,8 +169,11 @@ def named_in_id(eid: str, kind: str, names: Sequence[str]) -> list[str]:
     if not KINDS[kind].person:
         return []
     low = eid.lower()
-    if all(n.isascii() for n in names) and not any(w in low for n in names for w in n.lower().split() if len(w) >= 3):
-        return []  # most ids: no word of the name in them at all
+    for n in names:  # most ids hold no word of the name at all: said at once
+        if not n.isascii() or any(len(w) >= 3 and w in low for w in n.lower().split()):
+            break
+    else:
+        return []
     words = normalise_name(eid).split()
     squashed = "".join(words)
     found: list[str] = []
