@@ -70,7 +70,10 @@ def test_a_local_token_round_trips_and_its_key_is_private(keys: LocalKeys) -> No
         ("user with a zero-width space", "user name: holds a character that shows as nothing"),
         ("user with an override", r"user name: holds a control character \(\\u202e\)"),
         ("user with a look-alike letter", "mixes Latin, Cyrillic or Greek letters"),
-        ("user with an accent apart", "a letter written apart from its accent"),
+        ("user with a grapheme joiner", r"shows as nothing \(\\u034f\)"),
+        ("user in full-width letters", "compatibility form"),
+        ("user with a space at the end", "begins or ends with a space"),
+        ("user mixing Cyrillic and Greek", "mixes Latin, Cyrillic or Greek letters"),
         ("locality with a soft hyphen", r"locality of the token: holds a character that shows as nothing \(\\u00ad\)"),
     ],
 )
@@ -104,14 +107,31 @@ def test_untrustworthy_tokens_are_refused(keys: LocalKeys, tmp_path: Path, bad: 
         tok = jwt.encode(claims(sub="\u202eana"), key, algorithm="ES256")
     elif bad == "user with a look-alike letter":  # a Cyrillic а: in the access log as ana
         tok = jwt.encode(claims(sub="\u0430na"), key, algorithm="ES256")
-    elif bad == "user with an accent apart":
-        tok = jwt.encode(claims(sub="zoe\u0308"), key, algorithm="ES256")
+    elif bad == "user with a grapheme joiner":
+        tok = jwt.encode(claims(sub="ana\u034f"), key, algorithm="ES256")
+    elif bad == "user in full-width letters":
+        tok = jwt.encode(claims(sub="\uff41\uff4e\uff41"), key, algorithm="ES256")
+    elif bad == "user with a space at the end":
+        tok = jwt.encode(claims(sub="ana "), key, algorithm="ES256")
+    elif bad == "user mixing Cyrillic and Greek":
+        tok = jwt.encode(claims(sub="\u0418\u0432\u0430\u043d\u03bf\u0432"), key, algorithm="ES256")
     elif bad == "locality with a soft hyphen":
         tok = jwt.encode(claims(localities=["Ea\u00adst"]), key, algorithm="ES256")
     else:
         tok = jwt.encode(claims(localities=[]), key, algorithm="ES256")
     with pytest.raises(AuthError, match=why):
         keys.verifier().verify(tok)
+
+
+def test_a_user_name_is_logged_in_one_form_and_names_of_every_script_are_let_in(keys: LocalKeys) -> None:
+    """An accent written apart from its letter is the same user as the letter written whole; an
+    Arabic name with its marks in the order a keyboard types them, a Persian name with its
+    non-joiner, Welsh, Polish, Vietnamese, Greek and Cyrillic names all sign in."""
+    verify, key = keys.verifier().verify, keys.private_key()
+    assert verify(jwt.encode(claims(sub="zoe\u0308"), key, algorithm="ES256")).user == "zo\u00eb"
+    for name in ("\u0645\u062d\u0645\u0651\u064e\u062f", "\u0639\u0644\u06cc\u200c\u0632\u0627\u062f\u0647",
+                 "Siân Ffransis", "Łukasz Wójcik", "Nguyễn Thị", "Οδυσσέας", "Дмитрий", "O'Brien-Smith"):  # fmt: skip
+        assert verify(jwt.encode(claims(sub=name), key, algorithm="ES256")).user
 
 
 def test_provider_tokens_are_checked_against_its_public_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

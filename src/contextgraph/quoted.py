@@ -7,7 +7,7 @@ import re
 import unicodedata
 
 from .errors import BadInput, ContextGraphError
-from .text import one_script, unseen
+from .text import mixed_scripts, shown_text, unseen
 
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _CONTROLS_AND_BREAKS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -105,12 +105,16 @@ def plain(text: str, what: str, free: bool = False, error: type[ContextGraphErro
 
 
 def shows_all(text: str, what: str, error: type[ContextGraphError] = ControlCharacter) -> str:
-    """``text`` when it reads as only itself: beyond :func:`plain`'s check, it holds nothing that
-    shows as nothing (a zero-width space, a soft hyphen, a mark of direction:
-    :func:`~contextgraph.text.unseen`), no letter written apart from its accent (``a`` and U+0301
-    for ``á``), and no word mixing Latin, Cyrillic and Greek letters (a Cyrillic ``а`` in ``аna``);
-    else ``error`` naming ``what`` and why. For what tells people apart by how it reads: a user name
-    in the access log ("an\\u200ba" and "\\u0430na" are not ana), a locality.
+    """``text`` when it reads as only itself; else ``error`` naming ``what`` and why. For what
+    tells people apart by how it reads: a user name in the access log ("an\\u200ba", "\\u0430na"
+    and "ａｎａ" are not ana), an id, a locality. Beyond :func:`plain`'s check it holds
+
+    - nothing that shows as nothing (a zero-width space, a soft hyphen, a variation selector:
+      :func:`~contextgraph.text.unseen`), but a joiner or non-joiner after a letter of a script
+      that needs it (Persian, the scripts of India: :func:`~contextgraph.text.shown_text`);
+    - no space at either end;
+    - no letter of a compatibility form (full-width, mathematical: ``ａｎａ``, ``𝚊𝚗𝚊``);
+    - no word mixing Latin, Cyrillic and Greek letters (a Cyrillic ``а`` in ``аna``).
 
     >>> shows_all("Ana Shah", "user"), shows_all("Zoë", "user"), shows_all("Дмитрий", "user")
     ('Ana Shah', 'Zoë', 'Дмитрий')
@@ -124,12 +128,15 @@ def shows_all(text: str, what: str, error: type[ContextGraphError] = ControlChar
     contextgraph.quoted.ControlCharacter: --user: 'аna' mixes Latin, Cyrillic or Greek letters, which reads as another
     """
     plain(text, what, error=error)
-    found = next((c for c in text if unseen(c)), None)
-    if found is not None:
+    if shown_text(text) != text:
+        found = next(c for c in text if unseen(c))
         raise error(f"{what}: holds a character that shows as nothing (\\u{ord(found):04x}), which it has no place for")
-    if unicodedata.normalize("NFC", text) != text:
-        raise error(f"{what}: holds a letter written apart from its accent: write it as one character")
-    mixed = next((w for w in text.split() if one_script(w) != w), None)
+    if text != text.strip():
+        raise error(f"{what}: begins or ends with a space")
+    composed = unicodedata.normalize("NFC", text)
+    if unicodedata.normalize("NFKC", composed) != composed:
+        raise error(f"{what}: holds a letter or sign of a compatibility form (full-width, mathematical, a ligature)")
+    mixed = next((w for w in text.split() if mixed_scripts(w)), None)
     if mixed is not None:
         raise error(f"{what}: {mixed!r} mixes Latin, Cyrillic or Greek letters, which reads as another")
     return text

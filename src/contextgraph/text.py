@@ -8,6 +8,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from typing import Final
@@ -16,8 +17,14 @@ from rapidfuzz import fuzz
 
 _NON_WORD = re.compile(r"[\W_]+")
 
-_FILLERS = frozenset("\u115f\u1160\u3164\uffa0")
-"""Hangul fillers: letters to Unicode that show as nothing."""
+_FILLERS = frozenset(
+    "\u115f\u1160\u3164\uffa0"  # Hangul fillers: letters to Unicode
+    "\u034f\u17b4\u17b5\u180b\u180c\u180d\u180f"  # the combining grapheme joiner, Khmer and Mongolian marks
+    + "".join(map(chr, range(0xFE00, 0xFE10)))  # variation selectors
+    + "".join(map(chr, range(0xE0100, 0xE01F0)))
+)
+"""Characters outside the format characters that show as nothing: Hangul fillers (letters to
+Unicode), and marks that only choose how the letter before them is drawn."""
 
 _UNDECOMPOSED = str.maketrans(
     {"ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ı": "i", "ŀ": "l", "ŧ": "t", "æ": "ae", "œ": "oe", "þ": "th", "ð": "d"}
@@ -28,10 +35,11 @@ without it (lower case: names are case-folded first)."""
 
 def unseen(c: str) -> bool:
     """Whether ``c`` shows as nothing: a format character (zero-width spaces and joiners, marks and
-    overrides of direction, the soft hyphen, the byte-order mark, tags) or a Hangul filler.
+    overrides of direction, the soft hyphen, the byte-order mark, tags), a Hangul filler, a variation
+    selector or the combining grapheme joiner.
 
-    >>> [unseen(c) for c in "a\u200b\u202e\u00ad\u3164 "]
-    [False, True, True, True, True, False]
+    >>> [unseen(c) for c in "a\u200b\u202e\u00ad\u3164 \u034f\ufe0f"]
+    [False, True, True, True, True, False, True, True]
     """
     return unicodedata.category(c) == "Cf" or c in _FILLERS
 
@@ -116,6 +124,64 @@ def _main_script(letters: list[tuple[str, str]]) -> str:
         for _, s in letters:
             votes[s] += 1
     return max(_SCRIPTS, key=lambda s: votes[s])  # max keeps the first of equals: Latin
+
+
+_UNACCENTED: Final = {
+    "ł": "l",
+    "Ł": "L",
+    "ø": "o",
+    "Ø": "O",
+    "đ": "d",
+    "Đ": "D",
+    "ħ": "h",
+    "Ħ": "H",
+    "ı": "i",
+    "ŧ": "t",
+}
+"""Latin letters Unicode does not decompose, as the letter without its stroke (one for one)."""
+
+
+def plain_letters(text: str) -> str:
+    """``text`` with each accented Latin letter written without its accent, one character for one:
+    what a reader that knows the letters A to Z reads (Zoë as Zoe, Siân as Sian, Łukasz as
+    Lukasz), every other character where it was, so that a place in one text is the same place
+    in the other.
+
+    >>> plain_letters("Zoë, Siân, Łukasz, Dmitrij, Дмитрий, Tŷ Helyg")
+    'Zoe, Sian, Lukasz, Dmitrij, Дмитрий, Ty Helyg'
+    >>> plain_letters("Zoe\u0308") == "Zoe\u00ad"
+    True
+    """
+    if text.isascii():
+        return text
+    out = []
+    for c in text:
+        if c.isascii():
+            out.append(c)
+        elif c.isalpha():
+            out.append(_plain_letter(c))
+        elif unicodedata.combining(c) and out and out[-1].isascii() and out[-1].isalpha():
+            out.append("\u00ad")  # an accent written apart from its letter: as a soft hyphen, which shows as nothing
+        else:
+            out.append(c)
+    return "".join(out)
+
+
+@functools.lru_cache(maxsize=4096)
+def _plain_letter(c: str) -> str:
+    base = unicodedata.normalize("NFD", c)[0]
+    return base if base.isascii() else _UNACCENTED.get(c, c)
+
+
+def mixed_scripts(word: str) -> bool:
+    """Whether ``word`` holds letters of two or more of Latin, Cyrillic and Greek.
+
+    >>> mixed_scripts("\u0430na"), mixed_scripts("Иван\u03bfв"), mixed_scripts("Дмитрий"), mixed_scripts("Zoë")
+    (True, True, False, False)
+    """
+    if word.isascii():
+        return False
+    return len({s for c in word if (s := _script(c)) is not None}) > 1
 
 
 def one_script(text: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -91,7 +92,7 @@ def user_of(user: str) -> str:
     ...
     contextgraph.cli.common.UserError: --user: holds a control character (\\x1b), which it has no place for
     """
-    return shows_all(user, "--user", error=UserError)
+    return unicodedata.normalize("NFC", shows_all(user, "--user", error=UserError))
 
 
 FormatOpt = Annotated[str, typer.Option("--format", help="table or json")]

@@ -24,7 +24,6 @@ from ..model import (
     Relationship,
     demographics,
     handling_code,
-    named_in_id,
     normalise_grading,
     parse_date,
 )
@@ -177,12 +176,6 @@ def entity_from_json(d: Any) -> Entity:
         raise ValueError(f"field 'aliases': {most}")
     for a in aliases:
         plain(a, "field 'aliases'")
-    named = named_in_id(eid, kind, [name, *aliases])
-    if named:
-        raise ValueError(
-            f"field 'id': holds the person's name ({', '.join(named)}): an id is shown to every reader of "
-            "the record, one who sees them by initials too; give a reference that does not name them"
-        )
     props = d.get("properties") or {}
     if not isinstance(props, dict):
         raise ValueError("field 'properties' must be an object")

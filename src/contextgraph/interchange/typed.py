@@ -27,7 +27,6 @@ from ..model import (
     Relationship,
     demographics,
     handling_code,
-    named_in_id,
     normalise_grading,
     parse_date,
 )
@@ -315,8 +314,6 @@ def entity(raw: bytes) -> Entity | None:
         return None
     if not eid.isascii() or (x.locality and not x.locality.isascii()):
         return None  # it may hold what shows as nothing or a look-alike letter: the checked reader looks
-    if KINDS[kind].person and named_in_id(eid, kind, [name, *(x.aliases or ())]):
-        return None  # the checked reader names the words
     lat = None if x.lat is UNSET else x.lat
     lon = None if x.lon is UNSET else x.lon
     if (lat is not None and abs(lat) > 90) or (lon is not None and abs(lon) > 180):

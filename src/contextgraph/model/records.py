@@ -3,14 +3,14 @@ the checks every fact passes (its dates, its ends' stored order)."""
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterable, Sequence
+from collections.abc import Container, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any, Final, NamedTuple
 
-from ..text import normalise_name, unseen
+from ..text import unseen
 from .grading import strongest_grading
-from .vocabulary import KINDS, REL_TYPES
+from .vocabulary import REL_TYPES
 
 
 def flagged(properties: dict[str, Any]) -> bool:
@@ -153,37 +153,6 @@ def shown_refs(refs: Iterable[str], notes: Container[str]) -> list[str]:
     ['mace-hillcrest-2024-03-14-ab12cd', "(withheld: a record's ref can name a child)"]
     """
     return list(dict.fromkeys(ref if ref in notes else WITHHELD_REF for ref in refs))
-
-
-def named_in_id(eid: str, kind: str, names: Sequence[str]) -> list[str]:
-    """The words of a person's ``names`` (their name and aliases; words of three letters or more)
-    that their id holds, as words or run together: an id is shown to every reader of the record,
-    one who sees the person by initials too, so it may not name them. Nothing for a kind that is
-    not a person.
-
-    >>> named_in_id("c-Kyle-Benson-2", "child", ["Kyle Benson"]), named_in_id("c-kylebenson", "child", ["Kyle Benson"])
-    (['kyle', 'benson'], ['kyle', 'benson'])
-    >>> named_in_id("c-0412", "child", ["Kyle Benson", "KB"]), named_in_id("l-carrow-park", "location", ["Carrow Park"])
-    ([], [])
-    """
-    if not KINDS[kind].person:
-        return []
-    low = eid.lower()
-    for n in names:  # most ids hold no word of the name at all: said at once
-        if not n.isascii() or any(len(w) >= 3 and w in low for w in n.lower().split()):
-            break
-    else:
-        return []
-    words = normalise_name(eid).split()
-    squashed = "".join(words)
-    found: list[str] = []
-    for n in names:
-        parts = [w for w in normalise_name(n).split() if len(w) >= 3]
-        hits = [w for w in parts if w in words]
-        if not hits and len(parts) >= 2 and "".join(parts) in squashed:
-            hits = parts
-        found.extend(w for w in hits if w not in found)
-    return found
 
 
 def initials(name: str) -> str:

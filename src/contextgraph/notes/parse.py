@@ -17,7 +17,7 @@ from ..errors import BadInput
 from ..localities import Localities, Locality, norm  # noqa: F401 - Locality: for the examples
 from ..model import MEETING_KINDS
 from ..quoted import plain, visible
-from ..text import one_script, shown_text
+from ..text import one_script, plain_letters, shown_text
 from .dates import DateMention, find_dates
 from .patterns import compiled as _rx
 from .units import (
@@ -271,9 +271,11 @@ def parse_note(text: str, path: str = "<note>", localities: Localities | None = 
     ('text', 'he says they are friends.')
     """
     note_name(path)
-    # read as it shows (nothing that shows as nothing; a Latin word's look-alike letters as Latin);
-    # the spans of facts point into the text as given, of the same length as ``given``
-    given = one_script(text)
+    # read as it shows (nothing that shows as nothing; a word's look-alike letters in its script),
+    # accented letters as the letters A to Z the patterns know: the spans of facts point into the
+    # text as given, ``as_given``, of the same length as ``given``
+    as_given = one_script(text)
+    given = plain_letters(as_given)
     text = shown_text(given)
     lines = text.split("\n")
     content = [i for i, line in enumerate(lines) if line.strip()]
@@ -322,6 +324,7 @@ def parse_note(text: str, path: str = "<note>", localities: Localities | None = 
             locality, status = max(counts, key=lambda k: counts[k]), "configured"
     note = ParsedNote(path, text, Meeting(kind, day.isoformat(), locality, status), day, header_end=header_end)
     note.raw = given if given != text else None
+    note.written = as_given if as_given != given else None
     for i in header:
         if not lines[i].lstrip().startswith("|") and any(
             PROFESSIONAL_LABELS.match(seg) for seg in _rx(r"\s\|\s|\s{3,}").split(clean[i])

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from ..model import REL_TYPES
 from ..model.tracking import RECORD_KINDS
+from ..text import plain_letters, shown_text
 from .confidence import judge
 from .lexicon import _FULL_NAME, _bare, _grading, norm
 from .patterns import compiled as _rx
@@ -206,6 +207,7 @@ class Extraction:
         spans = self._mention_spans(offsets)
         for e, d in zip(ents, out_e, strict=True):
             d["mentions"] = [list(sp) for sp in sorted(spans.get(id(e), ()))]
+            self._as_written(d)
         kept = {id(e) for e in ents}
         out_r: list[dict[str, Any]] = []
         rels: list[dict[str, Any]] = []
@@ -274,6 +276,22 @@ class Extraction:
                 if sp is not None and _bare(text[sp[0] : sp[1]]) == _bare(u.text[f.start : f.end]):
                     out.setdefault(id(f.ent), set()).add(sp)
         return out
+
+    def _as_written(self, d: dict[str, Any]) -> None:
+        """The entity's name and aliases as the note writes them where it was read otherwise (Zoë
+        read as Zoe: :meth:`~contextgraph.notes.units.ParsedNote.as_written`)."""
+        note = self.note
+        if note.written is None:
+            return
+        read = d["name"]
+        # the form of its first mention that reads as its name; else each word as the note writes it
+        at = [f for a, b in d["mentions"] if (f := note.form_at(a, b)) and shown_text(plain_letters(f)) == read]
+        name = at[0] if at else note.as_written(read)
+        aliases = [note.as_written(a) for a in d["aliases"]]
+        if read in at and name != read:
+            aliases.append(read)  # written both ways (Tŷ Helyg and Ty Helyg): both are its forms
+        d["name"] = name
+        d["aliases"] = [a for a in dict.fromkeys(aliases) if a != name]
 
     def _keep(self, e: Ent) -> bool:
         if e.kind not in ("child", "person_of_concern"):

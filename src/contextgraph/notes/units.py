@@ -6,12 +6,17 @@ from __future__ import annotations
 
 import csv
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
+from ..text import plain_letters, shown_text
 from .patterns import compiled as _rx
 
 # header labels whose lines list professionals, not subjects
+_LETTERS = re.compile(r"[^\W\d_]+")
+"""A word of letters (with their marks)."""
+
 PROFESSIONAL_LABELS = re.compile(
     r"^\W*(chair|vice[- ]chair|present|also present|attendees|attending|attendance|attended by|apologies|apols|"
     r"participants|members|invitees|invited|professionals|partners present|"
@@ -75,11 +80,65 @@ class ParsedNote:
     anchors: list[tuple[int, date]] = field(default_factory=list)  # (line, day) of each message's "Sent:" line
     lowercase: bool = False
     _lowered: frozenset[str] | None = None
+    _written_words: dict[str, str] | None = None
     raw: str | None = None
     """The note's text as given, where it differs from ``text`` (which leaves out what shows as
     nothing: :func:`~contextgraph.text.shown_text`): the text the spans of facts point into. Its
     look-alike letters are read in the script of their word (:func:`~contextgraph.text.one_script`), which keeps
     every character where it was."""
+
+    written: str | None = None
+    """The note's text as given (its look-alike letters in their word's script), where ``raw``
+    reads an accented letter as the letter without it: the forms of names are taken back from it
+    (:meth:`as_written`)."""
+
+    def as_written(self, read: str) -> str:
+        """A name as the note writes it, where the note read it without accents: each word of
+        ``read`` that the note writes, everywhere, one way with accents (Zoë read as Zoe, MÄRLOW as
+        Marlow) with them, in the case read. A word written both with and without them (Zoe and Zoë,
+        two people) stays as read.
+
+        >>> note = ParsedNote("n.md", "Zoe Ahmed, Sian", Meeting("mace", None, None), None,
+        ...                   written="Zoe\u0308 Ahmed, Siân")
+        >>> note.as_written("Zoe Ahmed"), note.as_written("Sian Ahmed"), note.as_written("Ossie")
+        ('Zoë Ahmed', 'Siân Ahmed', 'Ossie')
+        >>> ParsedNote("n.md", "MARLOW", Meeting("mace", None, None), None, written="MÄRLOW").as_written("Marlow")
+        'Märlow'
+
+        """
+        if self.written is None:
+            return read
+        if self._written_words is None:
+            found: dict[str, str | None] = {}
+            for w in _LETTERS.findall(unicodedata.normalize("NFC", shown_text(self.written)).lower()):
+                key = plain_letters(w)
+                if found.get(key, w) != w:
+                    found[key] = None  # written two ways: which is meant cannot be told
+                else:
+                    found[key] = w
+            self._written_words = {k: w for k, w in found.items() if w is not None and w != k and len(w) == len(k)}
+        words = self._written_words
+
+        def written(word: str) -> str:
+            got = words.get(word.lower())
+            if got is None:
+                return word
+            return "".join(w.upper() if r.isupper() else w for r, w in zip(word, got, strict=True))
+
+        return " ".join(written(w) for w in read.split(" "))
+
+    def form_at(self, start: int, end: int) -> str | None:
+        """The form the text as given holds at ``start:end`` (a span of :attr:`given`): what shows
+        as nothing, markup and line breaks aside, its accents composed. None when the note was read
+        as it is written.
+
+        >>> ParsedNote("n.md", "Ty Glas", Meeting("mace", None, None), None, written="**Tŷ** Glas").form_at(0, 11)
+        'Tŷ Glas'
+        """
+        if self.written is None:
+            return None
+        form = " ".join(shown_text(self.written[start:end]).replace("*", "").replace("`", "").split())
+        return unicodedata.normalize("NFC", form)
 
     @property
     def given(self) -> str:

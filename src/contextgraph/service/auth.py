@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 import os
 import time
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -101,7 +102,8 @@ def principal_of(claims: dict[str, Any]) -> Principal:
         role = None
     if not isinstance(user, str) or not user:
         raise AuthError("the token names no user")
-    shows_all(user, "the token's user name", AuthError)  # the access log's: two that read alike are one
+    # the access log's name for them: two that read alike are one, an accent written apart or not
+    user = unicodedata.normalize("NFC", shows_all(user, "the token's user name", AuthError))
     if role not in ROLES:
         raise AuthError(f"the token's role is not one of {', '.join(ROLES)}")
     locs = claims.get("localities", [])
@@ -109,8 +111,7 @@ def principal_of(claims: dict[str, Any]) -> Principal:
         locs = [locs]
     if not isinstance(locs, list) or not all(isinstance(x, str) and x for x in locs):
         raise AuthError("the token's localities must be a list of names")
-    for x in locs:
-        shows_all(x, "a locality of the token", AuthError)
+    locs = [unicodedata.normalize("NFC", shows_all(x, "a locality of the token", AuthError)) for x in locs]
     rules = policy.role(role)
     if not rules.everywhere and not locs:
         raise AuthError("the token gives no locality")
