@@ -213,8 +213,8 @@ def entity_from_json(d: Any) -> Entity:
     if wrong:
         raise ValueError(wrong)
     locality = _opt_str(d, "locality")
-    if locality is not None:
-        shows_all(locality, "field 'locality'")
+    if locality is not None and locality.strip():
+        shows_all(locality.strip(), "field 'locality'")  # spaces around it are dropped, as they always were
     opened = _open_of(d, eid, kind, handling)
     return Entity(
         open=opened,
