@@ -303,6 +303,41 @@ def test_a_name_with_an_accent_is_read_and_kept_as_written() -> None:
     assert {note[a:b] for a, b in found["Zoë Ahmed"]["mentions"]} >= {"Zoe\u0308 Ahmed"}
 
 
+def test_accents_of_every_kind_are_read_and_a_locality_or_service_keeps_its_own() -> None:
+    """From an attack review: a configured locality written with an accent is still that locality;
+    a service named with one is still found; a surname in capitals before a comma, an accent written
+    apart at a name's end (inside its span), a name of several such accents, a Turkish İ and
+    letters written as two (ß, æ, þ) are read and kept as written."""
+    import unicodedata
+
+    locs = Localities("Gwynedd", (Locality("Ynys Môn"),))
+    n = parse_note(
+        "# MACE – Ynys Môn\n\n**Date:** 04/04/2024\n\nKyle Benson (14) was seen at Carrow Park.\n", "n", locs
+    )
+    assert (n.meeting.locality, n.meeting.locality_status) == ("Ynys Môn", "configured")
+    opened = extract(HEADER + "\nKyle Benson (14) is open to Môr.\n", services={"môr": "EXPLOITATION_TEAM"})
+    assert [r["target"] for r in opened["relationships"] if r["type"] == "OPEN_TO"] == ["EXPLOITATION_TEAM"]
+    table = HEADER + "\n## Children\n\n| Name | DOB |\n| --- | --- |\n| WÓJCIK, Łukasz | 03/02/2008 |\n"
+    assert "Wójcik, Łukasz" in ents(extract(table))
+    note = HEADER + unicodedata.normalize(
+        "NFD",
+        "\nRenée Dupré (15) was seen at Carrow Park with Nguyễn Thị Mai (15) and Trần Văn Bảo (19).\n"
+        "Ana ÇELİK (15) was with Jürgen Weiß (15), Kåre Sæther (14) and Þórir Jónsson (15).\n",
+    )
+    found = ents(extract(note))
+    for name in (
+        "Renée Dupré",
+        "Nguyễn Thị Mai",
+        "Trần Văn Bảo",
+        "Ana Çelik",
+        "Jürgen Weiß",
+        "Kåre Sæther",
+        "Þórir Jónsson",
+    ):
+        assert name in found, (name, sorted(found))
+    assert {unicodedata.normalize("NFC", note[a:b]) for a, b in found["Renée Dupré"]["mentions"]} == {"Renée Dupré"}
+
+
 def test_a_name_pasted_with_a_soft_hyphen_is_one_name_and_its_span_is_the_text_as_given() -> None:
     note = (
         HEADER + "\nKyle Ben\u00adson (15) was seen at Carrow\u2060 Park with Tyler\u200b Marsh (14).\n"

@@ -277,7 +277,9 @@ def parse_note(text: str, path: str = "<note>", localities: Localities | None = 
     as_given = one_script(text)
     given = plain_letters(as_given)
     text = shown_text(given)
-    lines = text.split("\n")
+    # the header (the meeting, its date and locality) is read as written, accents and all: a
+    # locality is matched to the configured ones by its own name; the units are read as A to Z
+    lines = shown_text(as_given).split("\n")
     content = [i for i, line in enumerate(lines) if line.strip()]
     if not content:
         raise NoteError(f"{path}: the note has no text")
@@ -342,7 +344,7 @@ def parse_note(text: str, path: str = "<note>", localities: Localities | None = 
             ds = find_dates(clean[i], None)
             if ds:
                 note.anchors.append((i, ds[0].day))
-    _units(note, lines)
+    _units(note, text.split("\n"))
     return note
 
 

@@ -6,6 +6,7 @@ from them (:meth:`Extraction.to_json`).
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -20,6 +21,15 @@ from .patterns import compiled as _rx
 from .services import compile_local_services, local_services
 from .spans import span_of, unit_offsets
 from .units import ParsedNote, Unit
+
+
+def _with_marks(span: tuple[int, int], text: str) -> tuple[int, int]:
+    """``span`` with the accents written apart after its last letter (an e and U+0301 for é)."""
+    start, end = span
+    while end < len(text) and unicodedata.combining(text[end]):
+        end += 1
+    return start, end
+
 
 # --- where each fact came from ----------------------------------------------
 
@@ -111,7 +121,9 @@ class Extraction:
     def __init__(self, note: ParsedNote, services: dict[str, str] | None = None):
         self.note = note
         # local service names: those this note defines, then those defined elsewhere (``services``)
-        self.services = {**(services or {}), **local_services(note.text)}
+        # (the note is read as A to Z: so are the names of services given with accents)
+        given = {plain_letters(k): v for k, v in (services or {}).items()}
+        self.services = {**given, **local_services(note.text)}
         self.local = compile_local_services(self.services)
         self.day = note.meeting_day
         self.entities: list[Ent] = []
@@ -266,6 +278,7 @@ class Extraction:
         """Where each entity is named in the note's text: ``id(entity)`` -> spans (start, end)."""
         out: dict[int, set[tuple[int, int]]] = {}
         text = self.note.given
+        written = self.note.written or text
         for u in self.note.units:
             where = offsets.get(id(u))
             if where is None:
@@ -274,7 +287,7 @@ class Extraction:
                 sp = span_of(where, f.start, f.end)
                 # the span holds the form found, with nothing but markup and spaces besides
                 if sp is not None and _bare(text[sp[0] : sp[1]]) == _bare(u.text[f.start : f.end]):
-                    out.setdefault(id(f.ent), set()).add(sp)
+                    out.setdefault(id(f.ent), set()).add(_with_marks(sp, written))
         return out
 
     def _as_written(self, d: dict[str, Any]) -> None:

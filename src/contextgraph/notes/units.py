@@ -14,8 +14,8 @@ from ..text import plain_letters, shown_text
 from .patterns import compiled as _rx
 
 # header labels whose lines list professionals, not subjects
-_LETTERS = re.compile(r"[^\W\d_]+")
-"""A word of letters (with their marks)."""
+_LETTERS = re.compile(r"(?:[^\W\d_]|[\u0300-\u036f])+")
+"""A run of letters, with the accents written apart after them."""
 
 PROFESSIONAL_LABELS = re.compile(
     r"^\W*(chair|vice[- ]chair|present|also present|attendees|attending|attendance|attended by|apologies|apols|"
@@ -33,6 +33,11 @@ _PROFESSIONAL_ANYWHERE = re.compile(
     r"author|interviewer|scribes?)\s*:",
     re.I,
 )
+
+
+def _lower(text: str) -> str:
+    """``text`` in lower case, a letter for a letter (Turkish İ as i, not i and a dot apart)."""
+    return "".join(c if len(low := c.lower()) != 1 else low for c in text).replace("İ", "i")
 
 
 @dataclass(slots=True)
@@ -104,28 +109,34 @@ class ParsedNote:
         ('Zoë Ahmed', 'Siân Ahmed', 'Ossie')
         >>> ParsedNote("n.md", "MARLOW", Meeting("mace", None, None), None, written="MÄRLOW").as_written("Marlow")
         'Märlow'
+        >>> ParsedNote("n.md", "WOJCIK, Ossie", Meeting("mace", None, None), None,
+        ...            written="WÓJCİK, Ossie").as_written("Wojcik, Ossie")
+        'Wójcik, Ossie'
 
         """
         if self.written is None:
             return read
         if self._written_words is None:
             found: dict[str, str | None] = {}
-            for w in _LETTERS.findall(unicodedata.normalize("NFC", shown_text(self.written)).lower()):
-                key = plain_letters(w)
-                if found.get(key, w) != w:
+            for w in _LETTERS.findall(unicodedata.normalize("NFC", shown_text(self.written))):
+                key = shown_text(plain_letters(w)).lower()
+                if len(key) != len(w):
+                    continue  # a letter written as two: which letter is which cannot be told
+                if found.get(key, w) is not None and _lower(found.get(key, w) or w) != _lower(w):
                     found[key] = None  # written two ways: which is meant cannot be told
-                else:
+                elif key not in found:
                     found[key] = w
-            self._written_words = {k: w for k, w in found.items() if w is not None and w != k and len(w) == len(k)}
+            self._written_words = {k: w for k, w in found.items() if w is not None and w.lower() != k}
         words = self._written_words
 
-        def written(word: str) -> str:
+        def written(m: re.Match[str]) -> str:
+            word = m.group()
             got = words.get(word.lower())
-            if got is None:
+            if got is None or len(got) != len(word):
                 return word
-            return "".join(w.upper() if r.isupper() else w for r, w in zip(word, got, strict=True))
+            return "".join(w if r.isupper() else _lower(w) for r, w in zip(word, got, strict=True))
 
-        return " ".join(written(w) for w in read.split(" "))
+        return _LETTERS.sub(written, read)
 
     def form_at(self, start: int, end: int) -> str | None:
         """The form the text as given holds at ``start:end`` (a span of :attr:`given`): what shows
