@@ -13,8 +13,6 @@ import re
 import unicodedata
 from typing import Final
 
-from rapidfuzz import fuzz
-
 _NON_WORD = re.compile(r"[\W_]+")
 
 _FILLERS = frozenset(
@@ -269,6 +267,8 @@ def name_score(query: str, name: str) -> float:
     qt, nt = query.split(), name.split()
     if qt == nt[: len(qt)] or all(t in nt for t in qt):
         return 0.95 if sorted(qt) == sorted(nt) else 0.9
+    from rapidfuzz import fuzz  # here: what reads a user name or a flag (quoted.py) needs none of it
+
     whole = fuzz.ratio(query, name) / 100.0
     tokens = fuzz.token_sort_ratio(query, name) / 100.0
     # every word of the query, perhaps misspelt, is a word of the name
