@@ -316,10 +316,14 @@ def test_a_saved_view_names_only_what_its_saver_sees_and_shows_each_reader_only_
     entities they may see, and notes only to those who see as much as the one who wrote them."""
     ana, bob = service.token("analyst", user="ana"), service.token("chair", user="bob")
     mace, ann = service.token("mace", user="mia"), service.token("analyst", user="ann")
-    for planted in ("c-3", "no-such-id"):  # West's child, and an invented id
-        state = {"focus": "c-1", "pinned": {planted: [0, 0]}}
-        msg = service.error(SAVE, mace, n="x", l="East", s=state, sh=True).replace(repr(planted), "ID")
-        assert msg == "state names ID, not an entity you may see: nothing was saved"
+    for who in (mace, ana):
+        for planted in ("c-3", "c-999"):  # West's child, and an invented id
+            state = {"focus": "c-1", "pinned": {planted: [0, 0]}}
+            msg = service.error(SAVE, who, n="x", l="East", s=state, sh=True).replace(repr(planted), "ID")
+            assert msg == "state names ID, not an entity you may see: nothing was saved"
+    # a MACE member is given ids by pseudonym: an id of another form is refused for its form alone
+    state = {"focus": "c-1", "pinned": {"no-such-id": [0, 0]}}
+    assert "not an id you were given" in service.error(SAVE, mace, n="x", l="East", s=state, sh=True)
     assert "must be an object" in service.error(SAVE, ana, n="x", l="East", s={"notes": ["c-1"]}, sh=True)
     # no field escapes the reader's filter: nothing but the view's own fields, pins only positions
     words = "Kyle Benson lives at 4 Elm Court"
@@ -589,3 +593,124 @@ def unzipped(packed: bytes) -> str:
 
 
 RECORD_ONE = """mutation($r: [JSON!]!) { recordTracking(records: $r) { id } }"""
+
+
+NAMED_ID = "c-Jade-Okoro-7"  # an imported child's id, chosen by its writer, that names her
+SHORT_ID = "jade-7"  # as short as a name gets
+NAMED_HOME = "l-Okoro-home"
+NAMED_RECORD = "rhi-Jade-Okoro-2024-03-02"
+GUESSES = (NAMED_ID, "c-Jade-Okoro-8", SHORT_ID, "jade-8")  # each: one that exists, one that does not
+
+
+def test_an_id_that_names_a_child_reaches_no_reader_of_initials(
+    service: Service, store: Store, _audit_log: Path
+) -> None:
+    """Records whose writer named their ids after a child: a MACE member, and readers who asked for
+    initials, are given a pseudonym for each in every answer, export and saved view, and it reads
+    back as the record; an id guessed is refused the same whether it exists or not; a reader of
+    names is given the ids as they are; the access log records the store's ids."""
+    jade = Entity(NAMED_ID, "child", "Jade Okoro", locality="East", sources=[NOTE_REF])
+    twin = Entity(SHORT_ID, "child", "Jade Mills", locality="East")
+    home = Entity(NAMED_HOME, "location", "Ashby Court", locality="East", lat=52.61, lon=-1.05)
+    quay = Entity('l-West\\Okoro\'s "home"', "location", "Quay Steps", locality="West", lat=52.5, lon=-1.2)
+    links = [
+        rel("ASSOCIATES_WITH", NAMED_ID, "c-1"),
+        rel("SEEN_AT", NAMED_ID, "l-1"),
+        rel("ASSOCIATES_WITH", SHORT_ID, "c-1"),
+    ]
+    links += [rel("SEEN_AT", "c-1", NAMED_HOME), rel("SEEN_AT", "c-3", quay.id)]
+    store.upsert([jade, twin, home, quay], links)
+    missing = {"id": NAMED_RECORD, "record": "missing_episode", "subject": NAMED_ID, "date": "2024-03-01T21:00",
+               "source": NOTE_REF, "found_at": NAMED_HOME}  # fmt: skip
+    assert service.data(RECORD_ONE, service.token("admin", ()), r=[missing])
+    analyst = service.token("analyst")
+    graph = service.data('{ localityMap(locality: "East") { graph } }', analyst)["localityMap"]["graph"]
+    assert {NAMED_ID, SHORT_ID, NAMED_HOME} <= {n["id"] for n in graph["nodes"]}  # a reader of names: as they are
+    readers = {
+        "mace": (service.token("mace", user="mace-1"), None),
+        "chair asking initials": (service.token("chair", user="chair-1"), {"X-Names": "initials"}),
+        "analyst asking initials": (analyst, {"X-Names": "initials"}),
+    }
+    for who, (token, headers) in readers.items():
+        seen = _given_to(service, who, token, headers)
+        text = "\n".join(seen.values())
+        assert "Okoro" not in text and SHORT_ID not in text, (who, [k for k, v in seen.items() if "Okoro" in v])
+        # an id guessed: refused in the same words whether it exists or not
+        errors = {}
+        for guess in GUESSES:
+            _, body = service.post("query($i: ID!) { entity(id: $i) { name } }", token, "t", {"i": guess}, headers)
+            assert body.get("data") in (None, {"entity": None}), (who, body)
+            errors[guess] = body["errors"][0]["message"].replace(guess, "ID")
+        assert len(set(errors.values())) == 1 and "not an id you were given" in errors[NAMED_ID], errors
+    # a pseudonym of another locality's record, sent by a writer: refused, quoting the pseudonym
+    west = service.token("analyst", ("West",), user="an-w")
+    _, body = service.post('{ network(centre: "c-3") { nodes { id name } } }', west, "t", None, {"X-Names": "initials"})
+    given = next(n["id"] for n in body["data"]["network"]["nodes"] if n["name"] == "Quay Steps")
+    link = 'mutation($t: ID!) { link(link: {type: SEEN_AT, source: "c-1", target: $t}) { source } }'
+    for headers in (None, {"X-Names": "initials"}):
+        _, body = service.post(link, analyst, "t", {"t": given}, headers)
+        assert body.get("errors") and given in body["errors"][0]["message"], body
+        assert "Okoro" not in json.dumps(body), body
+    # a reader of names who opens the views saved by readers of initials is given the store's ids
+    views = service.data('{ savedViews(locality: "East") { state } }', analyst)["savedViews"]
+    assert any(v["state"].get("focus") == NAMED_HOME for v in views)
+    # the access log names the store's records, never a pseudonym
+    logged = _audit_log.read_text(encoding="utf-8")
+    assert NAMED_HOME in logged and '"x-' not in logged
+
+
+def _given_to(service: Service, who: str, token: str, headers: dict[str, str] | None) -> dict[str, str]:
+    """Every answer a reader of initials is given about the records named after a child, reading
+    back the pseudonyms they are given: what they read, by path."""
+
+    def ask(query: str, **variables: Any) -> tuple[str, Any]:
+        status, body = service.post(query, token, purpose="role test", variables=variables, headers=headers)
+        assert status == 200 and not body.get("errors"), (who, query, body)
+        return json.dumps(body, ensure_ascii=False), body
+
+    seen = {k: v[0] for k, v in read_all(service, token, headers).items()}
+    seen["map"], body = ask('{ localityMap(locality: "East") { graph nodes { id } hotspots { id } geojson } }')
+    given = {n["name"]: n["id"] for n in body["data"]["localityMap"]["graph"]["nodes"]}
+    place = given["Ashby Court"]
+    assert place.startswith("x-") and place in {n["id"] for n in body["data"]["localityMap"]["nodes"]}
+    # the pseudonym reads back as the record: a place, its network, a path through it
+    seen["place"], body = ask("query($i: ID!) { entity(id: $i) { id name timeline { id subject fields } } }", i=place)
+    assert body["data"]["entity"]["id"] == place and body["data"]["entity"]["name"] == "Ashby Court"
+    seen["network"], body = ask(
+        "query($i: ID!) { network(centre: $i) { nodes { id name } edges { source target } outside { entity } graph } }",
+        i=place,
+    )
+    jade = next(n["id"] for n in body["data"]["network"]["nodes"] if n["name"] == "J.O.")
+    assert jade.startswith("x-")
+    seen["paths"], body = ask(
+        "query($a: ID!, $b: ID!) { paths(from: $a, to: $b) { entities { id } steps { source target } } }",
+        a=jade,
+        b="l-1",
+    )
+    assert body["data"]["paths"][0]["entities"][0]["id"] == jade
+    if who != "mace":  # a child's timeline and pathway, for the roles that read them
+        seen["child"], body = ask(
+            "query($i: ID!) { entity(id: $i) { name timeline { id subject fields } pathway { record } } }", i=jade
+        )
+        assert body["data"]["entity"]["name"] == "J.O."
+        assert body["data"]["entity"]["timeline"][0]["id"].startswith("x-")
+        assert body["data"]["entity"]["timeline"][0]["fields"]["found_at"] == place
+    # a saved view holds the store's ids, and gives each reader theirs
+    state = {"focus": place, "pinned": {place: [1, 2]}}
+    seen["save"], body = ask(
+        'mutation($s: JSON!) { saveView(name: "v", locality: "East", state: $s) { id state } }', s=state
+    )
+    assert body["data"]["saveView"]["state"] == state
+    seen["views"], _ = ask('{ savedViews(locality: "East") { state } }')
+    if who == "analyst asking initials":  # a writer's record, given back as their timeline shows it
+        record = {"id": "m-2", "record": "missing_episode", "subject": jade, "date": "2024-03-05T20:00",
+                  "source": "rhi-Jade-Okoro-2.pdf", "push_pull": "with Sam Okoro", "found_at": place}  # fmt: skip
+        query = "mutation($r: [JSON!]!) { recordTracking(records: $r) { id subject source fields } }"
+        seen["record"], body = ask(query, r=[record])
+        assert body["data"]["recordTracking"][0]["subject"] == jade
+        for fmt in ("jsonl", "graphml", "i2csv", "geojson"):
+            got = service.call("GET", "/export", token, purpose="t", headers=headers, recipient="t", format=fmt)
+            assert got[0] == 200, (fmt, got[2][:200])
+            seen[fmt] = unzipped(got[2])
+            assert place in seen[fmt], fmt
+    return seen

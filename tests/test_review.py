@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from contextgraph.ingest.review import commit
-from contextgraph.model import REL_TYPES, canonical_pair
+from contextgraph.model import REL_TYPES, Entity, canonical_pair
 from contextgraph.store import Store
 
 from .service import Service
@@ -330,3 +330,25 @@ def test_commit_refuses_a_stale_plan_in_the_library_too(store: Store) -> None:
     else:
         raise AssertionError("a stale plan was committed")
     assert not [r for r in store.records("sources")]
+
+
+def test_a_reader_of_initials_reviews_a_note_by_the_pseudonyms_of_their_records(service: Service, store: Store) -> None:
+    """A record whose writer named its id after the child: a writer reviewing a note with
+    ``X-Names: initials`` is offered it by its pseudonym, files the note's mention under it by that
+    pseudonym, and is told what was written by it; the store holds the record's own id."""
+    store.upsert([Entity("c-Mia-Rowe-3", "child", "Mia Rowe", locality="East")], [])
+    ana, initials = service.token("analyst", ("East",), user="ana"), {"X-Names": "initials"}
+    status, body = service.post(PREVIEW, ana, variables={"text": NOTE, "name": "mace-east.md"}, headers=initials)
+    assert status == 200 and not body.get("errors"), body
+    p = body["data"]["notePreview"]
+    mia = next(e for e in p["entities"] if e["mentions"] and "Mia" in p["text"][slice(*e["mentions"][0])])
+    offered = [r["id"] for r in ([mia["existing"]] if mia["existing"] else []) + mia["candidates"]]
+    assert offered and all(i.startswith("x-") for i in offered) and "c-Mia-Rowe-3" not in json.dumps(p)
+    edits = {"merge": [{"entity": mia["id"], "into": offered[0]}]}
+    variables = {"text": NOTE, "digest": p["digest"], "edits": edits}
+    status, body = service.post(COMMIT, ana, variables=variables, headers=initials)
+    assert status == 200 and not body.get("errors"), body
+    written = next(e for e in body["data"]["noteCommit"]["entities"] if e["id"] == mia["id"])
+    assert written["stored"] == offered[0] and written["merged"]
+    assert "c-Mia-Rowe-3" not in json.dumps(body)
+    assert any("c-Mia-Rowe-3" in (r.source, r.target) for r in store.iter_relationships())

@@ -102,6 +102,10 @@ def test_an_analyst_records_only_about_their_localitys_entities(service: Service
     assert timeline(service, ana, "c-1")["timeline"] == []  # nothing of either batch written
     twice = service.error(RECORD, ana, r=[RECORDS[1], RECORDS[1]])
     assert twice == f"records[1]: field 'id': {RECORDS[1]['id']!r} is also the id of records[0]"
+    # the same record twice, once as its id in the writer's namespace ("east:a1"): one record too
+    spaced = {**RECORDS[1], "id": f"east:{RECORDS[1]['id']}"}
+    twice = service.error(RECORD, ana, r=[spaced, RECORDS[1]])
+    assert twice == "records[1]: field 'id': it is also the id of records[0]"
     assert timeline(service, ana, "c-1")["timeline"] == []
     ok = service.data(RECORD, ana, r=[RECORDS[1]])["recordTracking"]
     assert ok[0]["text"] == "assessed green on the pathway"

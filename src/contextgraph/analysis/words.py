@@ -221,8 +221,8 @@ class Words:
 
     def name(self, eid: str) -> str:
         lab = self.labels.get(eid)
-        if lab is None:
-            return eid
+        if lab is None:  # gone since the analysis: by its id, except where people go by initials (an id can name one)
+            return "(a record not shown)" if self.hide else eid
         return initials(lab.name) if lab.kind in self.hide else lab.name
 
     def fact(self, f: Fact) -> Fact:

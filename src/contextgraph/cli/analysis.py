@@ -5,8 +5,9 @@ from __future__ import annotations
 import gc
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Final
 
 import orjson
 import typer
@@ -209,14 +210,23 @@ def analyse(
                 result = analyse_store(s, w, as_of_d, since_d, locality, top, seed, projection=proj)
             except AnalysisError as e:
                 raise UserError(str(e)) from None
+            spaces: frozenset[str] = frozenset()
             if initials:
-                result = explain(result, s, None, PEOPLE)
+                from ..service.pseudonyms import spaces_of
+
+                result, spaces = explain(result, s, None, PEOPLE), spaces_of(s)
         shown = [c.id for c in result.unopened_at_risk] + [x.id for x in result.persons_of_concern]
         log.append(user, "consultation", shown, purpose, detail={"command": "analyse", "localities": locality or []})
         if fmt == "json":
             # indented for a person at a terminal; compact (a third smaller) for a file or a pipe
             indent = orjson.OPT_INDENT_2 if sys.stdout.isatty() else 0
-            sys.stdout.buffer.write(orjson.dumps(result.to_json(), option=indent))
+            made = result.to_json()
+            if initials:  # a report to share: each id the service did not make as a pseudonym, as it gives it
+                from ..service.pseudonyms import Pseudonyms
+
+                ids = Pseudonyms(log.key(create=not log.path.exists()))
+                made = with_ids(made, lambda i: ids.shown(i, spaces))
+            sys.stdout.buffer.write(orjson.dumps(made, option=indent))
             sys.stdout.buffer.write(b"\n")
             return
         _analysis_tables(result, top)
@@ -224,6 +234,25 @@ def analyse(
         if was:
             gc.freeze()
             gc.enable()
+
+
+ID_KEYS: Final = frozenset({"id", "other", "source", "target", "members", "records", "subject", "children", "groups"})
+"""The keys of an analysis written as JSON whose values are records' ids."""
+
+
+def with_ids(value: Any, new: Callable[[str], str], key: str = "") -> Any:
+    """An analysis written as JSON with each record's id (under :data:`ID_KEYS`) given by ``new``.
+
+    >>> with_ids({"id": "c1", "reasons": [{"other": "p1", "text": "c1"}], "members": ["c2"]}, str.upper)
+    {'id': 'C1', 'reasons': [{'other': 'P1', 'text': 'c1'}], 'members': ['C2']}
+    """
+    if isinstance(value, dict):
+        return {k: with_ids(v, new, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [with_ids(v, new, key) for v in value]
+    if isinstance(value, str) and key in ID_KEYS:
+        return new(value)
+    return value
 
 
 def _validate(

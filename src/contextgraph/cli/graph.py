@@ -8,7 +8,7 @@ import os
 import shlex
 import signal
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -224,7 +224,13 @@ def export(
         path.mkdir(parents=True, exist_ok=True)
         files: dict[str, Path] = {}
         try:
-            counts, given = _write_export(s, fmt, path, scoped, files, PEOPLE if initials else frozenset())
+            shown = None
+            if initials:  # each id the service did not make given as a pseudonym, as the service gives it
+                from ..service.pseudonyms import Pseudonyms, spaces_of
+
+                ids, spaces = Pseudonyms(log.key(create=not log.path.exists())), spaces_of(s)
+                shown = lambda i: ids.shown(i, spaces)  # noqa: E731
+            counts, given = _write_export(s, fmt, path, scoped, files, PEOPLE if initials else frozenset(), shown)
             # logged before the files take their names: a disclosure the log could not record is not made;
             # it names every entity given (past the log's most, in a manifest)
             log.append(
@@ -262,7 +268,13 @@ def export(
 
 
 def _write_export(
-    s: Any, fmt: str, path: Path, flt: Any, files: dict[str, Path], initials: frozenset[str]
+    s: Any,
+    fmt: str,
+    path: Path,
+    flt: Any,
+    files: dict[str, Path],
+    initials: frozenset[str],
+    shown_id: Callable[[str], str] | None = None,
 ) -> tuple[dict[str, int], list[str]]:
     """Write the export's files beside their final names (in ``files``, name to file written); its
     counts, and the ids of the entities it gives."""
@@ -277,7 +289,7 @@ def _write_export(
     if fmt == "jsonl":
         handles = {name: f.open("w", encoding="utf-8") for name, f in files.items()}
         try:
-            done = write_export(s, handles, flt, initials)
+            done = write_export(s, handles, flt, initials, shown_id)
         finally:
             for fh in handles.values():
                 fh.close()
@@ -287,7 +299,7 @@ def _write_export(
         from ..analysis.report import analyse_store
 
         hot = analyse_store(s, flt=flt, parallel=False, explained=False, groups=False).hotspots
-    return write_format(s, fmt, files, flt, initials, hot)
+    return write_format(s, fmt, files, flt, initials, hot, shown_id)
 
 
 @app.command()

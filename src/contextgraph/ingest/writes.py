@@ -42,10 +42,19 @@ class NotYours(InputError):
     """Records declared outside the writer's localities, or shared records only an admin changes."""
 
 
+def namespace(locality: str | None, clearance: str = "C") -> str:
+    """The namespace of the ids a writer of ``locality`` and ``clearance`` names records by.
+
+    >>> namespace("Hillcrest"), namespace("Ynys Môn", "P"), namespace(None)
+    ('hillcrest', 'ynys-m-n.p', 'none')
+    """
+    slug = re.sub(r"[^a-z0-9]+", "-", (locality or "none").lower()).strip("-") or "none"
+    return slug if clearance == "C" else f"{slug}.{clearance.lower()}"
+
+
 def namespaced(eid: str, locality: str | None, clearance: str = "C") -> str:
     """``eid`` in the namespace of ``locality`` for a writer of ``clearance`` (kept if it is in it)."""
-    slug = re.sub(r"[^a-z0-9]+", "-", (locality or "none").lower()).strip("-") or "none"
-    space = slug if clearance == "C" else f"{slug}.{clearance.lower()}"
+    space = namespace(locality, clearance)
     return eid if eid.startswith(f"{space}:") else f"{space}:{eid}"
 
 

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Final
 
@@ -102,6 +102,14 @@ class View:
     links: list[Relationship]
     hotspots: dict[str, Hotspot] = field(default_factory=dict)
 
+    def renamed(self, new: Callable[[str], str]) -> View:
+        """This view with each record's id given by ``new`` (a pseudonym for a reader of initials)."""
+        return View(
+            {new(i): replace(e, id=new(e.id), members=[new(m) for m in e.members]) for i, e in self.entities.items()},
+            [replace(x, source=new(x.source), target=new(x.target)) for x in self.links],
+            {new(i): h for i, h in self.hotspots.items()},
+        )
+
     def degree(self) -> dict[str, int]:
         """How many links each entity has in the view."""
         out = dict.fromkeys(self.entities, 0)
@@ -165,21 +173,25 @@ def write_format(
     flt: Filter | None = None,
     initials: frozenset[str] = frozenset(),
     hotspots: Sequence[Hotspot] = (),
+    shown_id: Callable[[str], str] | None = None,
 ) -> tuple[dict[str, int], list[str]]:
     """Write the files of ``fmt`` (one of :data:`FILES`; ``files`` gives the path each of its files is
     written at) of what ``flt`` lets a reader see. Returns the counts (entities and links; for
     GeoJSON, the features) and the ids of the records whose facts the files give, which is what the
     access log records as disclosed: each entity given, and the records merged into it (another
-    locality's too); for GeoJSON, the places it holds, not the people of the view."""
+    locality's too); for GeoJSON, the places it holds, not the people of the view. With
+    ``shown_id``, each id is written as it gives it; the ids returned are the store's."""
     v = view(store, flt, hotspots, initials)
     names = FILES[fmt]
+    stored = {shown_id(i): i for i in v.entities} if shown_id else {i: i for i in v.entities}
+    given = v.renamed(shown_id) if shown_id else v
     if fmt == "geojson":
-        placed = write_geojson(v, files[names[0]])
+        placed = [stored[i] for i in write_geojson(given, files[names[0]])]
         return {"features": len(placed)}, _with_members(store, flt, v, placed)
     if fmt == "graphml":
-        write_graphml(v, files[names[0]])
+        write_graphml(given, files[names[0]])
     else:
-        write_i2(v, files[names[0]], files[names[1]])
+        write_i2(given, files[names[0]], files[names[1]])
     return {"entities": len(v.entities), "links": len(v.links)}, _with_members(store, flt, v, list(v.entities))
 
 

@@ -7,11 +7,12 @@ reproduces the store; through a reader's filter, only what that reader may see
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import IO, TYPE_CHECKING, Any
 
 from ..model import Relationship
+from ..model.tracked import Tracked
 from .lines import ENTITIES_FILE, JUDGEMENTS_FILE, RELATIONSHIPS_FILE, TRACKING_FILE
 
 if TYPE_CHECKING:
@@ -157,14 +158,35 @@ def write_export(
     files: Mapping[str, IO[str]],
     flt: Filter | None = None,
     initials: frozenset[str] = frozenset(),
+    shown_id: Callable[[str], str] | None = None,
 ) -> Exported:
-    """Write :func:`export_lines` into ``files`` (one open text file for each of :data:`EXPORT_FILES`)."""
+    """Write :func:`export_lines` into ``files`` (one open text file for each of :data:`EXPORT_FILES`),
+    each id given by ``shown_id`` when there is one (:func:`with_ids`); what was given is recorded
+    by the ids the store holds."""
     lines = dict.fromkeys(EXPORT_FILES, 0)
     given: list[str] = []
     merged: list[str] = []
     for name, line in export_lines(store, flt, initials, merged):
-        files[name].write(dump_line(line))
-        lines[name] += 1
         if name == ENTITIES_FILE:
             given.append(line["id"])
+        files[name].write(dump_line(with_ids(name, line, shown_id) if shown_id else line))
+        lines[name] += 1
     return Exported(lines, given + merged)
+
+
+def with_ids(name: str, line: dict[str, Any], new: Callable[[str], str]) -> dict[str, Any]:
+    """A line of the file ``name`` with every id of a record it gives by ``new``: an entity's, a
+    relationship's ends, a judgement's two records, a tracking record's own and the entities it names.
+
+    >>> with_ids(RELATIONSHIPS_FILE, {"type": "SEEN_AT", "source": "c1", "target": "l1"}, str.upper)
+    {'type': 'SEEN_AT', 'source': 'C1', 'target': 'L1'}
+    """
+    out = dict(line)
+    if name == TRACKING_FILE:
+        t = Tracked.from_stored(out).renamed(new)
+        return {**t.to_json(), "id": new(t.id)}
+    keys = {ENTITIES_FILE: ("id",), RELATIONSHIPS_FILE: ("source", "target"), JUDGEMENTS_FILE: ("a", "b")}[name]
+    for k in keys:
+        if isinstance(out.get(k), str):
+            out[k] = new(out[k])
+    return out

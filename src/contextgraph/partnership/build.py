@@ -279,5 +279,6 @@ def homes_of(p: Projection) -> frozenset[str]:
 
 
 def _name(people: Mapping[str, Entity], eid: str) -> str:
+    """A place's name; its id is never given for it (a writer may have named it after a child)."""
     e = people.get(eid)
-    return e.name if e is not None else eid
+    return e.name if e is not None else "(a place not shown)"

@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 import tempfile
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -77,15 +77,23 @@ def known_localities(store: Store) -> list[str]:
     return store.localities().names or sorted(k for k in store.stats().localities if k != "(none)")
 
 
-def export(store: Store, fmt: str, flt: Filter, initials: frozenset[str], hotspots: Sequence[Hotspot] = ()) -> Export:
+def export(
+    store: Store,
+    fmt: str,
+    flt: Filter,
+    initials: frozenset[str],
+    hotspots: Sequence[Hotspot] = (),
+    shown_id: Callable[[str], str] | None = None,
+) -> Export:
     """The export in ``fmt`` of what ``flt`` lets a reader see, ``initials`` naming the kinds given
-    by initials, ``hotspots`` those of the analysis behind the reader's views. One file is given as
-    it is; several (the interchange files, the i2 CSVs) in a zip."""
+    by initials, ``hotspots`` those of the analysis behind the reader's views, ``shown_id`` how
+    each id is given (a reader of initials is given pseudonyms: :mod:`.pseudonyms`). One file is
+    given as it is; several (the interchange files, the i2 CSVs) in a zip."""
     if fmt == "jsonl":
-        return _interchange(store, flt, initials)
+        return _interchange(store, flt, initials, shown_id)
     with tempfile.TemporaryDirectory(prefix="contextgraph-export-") as tmp:
         files = {name: Path(tmp) / name for name in FILES[fmt]}
-        counts, given = write_format(store, fmt, files, flt, initials, hotspots)
+        counts, given = write_format(store, fmt, files, flt, initials, hotspots, shown_id)
         if len(files) == 1:
             body = next(iter(files.values())).read_bytes()
         else:
@@ -97,9 +105,9 @@ def export(store: Store, fmt: str, flt: Filter, initials: frozenset[str], hotspo
     return Export(body, counts, given)
 
 
-def _interchange(store: Store, flt: Filter, initials: frozenset[str]) -> Export:
+def _interchange(store: Store, flt: Filter, initials: frozenset[str], shown_id: Callable[[str], str] | None) -> Export:
     buffers = {name: io.StringIO() for name in EXPORT_FILES}
-    done = write_export(store, buffers, flt, initials)
+    done = write_export(store, buffers, flt, initials, shown_id)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         for name, text in buffers.items():
@@ -175,7 +183,8 @@ def disclose(ctx: Context, asked: Asked) -> Export:
         basis = ctx.scope(types=types, since=asked.since, until=asked.until, undated=asked.undated)
         cut = (asked.locality,) if asked.locality else None
         hot = ctx.analyses.get(ctx.store, basis, None, ctx.who.by_initials, cut).raw.hotspots
-    made = export(ctx.store, asked.fmt, flt, ctx.who.by_initials, hot)
+    shown = ctx.shown_id if ctx.who.by_initials else None
+    made = export(ctx.store, asked.fmt, flt, ctx.who.by_initials, hot, shown)
     detail = {
         "rest": "export",
         "format": asked.fmt,

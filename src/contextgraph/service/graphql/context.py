@@ -8,11 +8,13 @@ What a user may reach is decided in the store read itself: each read passes a
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date as Date
+from functools import lru_cache
 from typing import Any
 
 from strawberry.fastapi import BaseContext
@@ -28,6 +30,7 @@ from ...store import Filter, Store, StoreError
 from .. import policy
 from ..audit import NEEDS_PURPOSE, AuditError, AuditLog, acting, said, visible
 from ..auth import Principal
+from ..pseudonyms import PREFIX, NotGiven, Pseudonyms, made_by_service, spaces_of
 from .explaining import ShownAnalysis
 
 MAX_PAGE = 50
@@ -160,6 +163,9 @@ class Context(BaseContext):
         self.purpose = purpose
         self.analyses = analyses or Analyses()
         self._notes: frozenset[str] | None = None
+        self._spaces: frozenset[str] | None = None
+        self._read_back: dict[str, str] = {}
+        self._ids: Pseudonyms | None = None
 
     def localities(self, locality: str | None = None) -> list[str] | None:
         """The user's localities, or the one asked for if it is theirs (None: everywhere)."""
@@ -202,6 +208,60 @@ class Context(BaseContext):
         by initials, only recorded notes' refs as they are (:func:`~contextgraph.model.shown_refs`):
         an imported record's ref may name a child."""
         return shown_refs(sources, self.note_refs()) if self.who.by_initials else list(sources)
+
+    def shown_id(self, eid: str) -> str:
+        """An id as this user is given it: as it is, or, where the request shows people by
+        initials, a pseudonym for any id the service did not make (:mod:`~contextgraph.service.pseudonyms`):
+        an imported record's id may name a child."""
+        return self.pseudonyms().shown(eid, self.spaces()) if self.who.by_initials else eid
+
+    def given_id(self, given: str) -> str:
+        """The id a reader means by ``given``: a pseudonym read back; where the request shows
+        people by initials, any other id but one the service made is refused, the same whether or
+        not it exists (:meth:`~contextgraph.service.pseudonyms.Pseudonyms.given`)."""
+        found = self._read(given)
+        if found is not None:
+            return found
+        if not self.who.by_initials or made_by_service(given, self.spaces()):
+            return given
+        raise RequestError(str(NotGiven.of(given)))
+
+    def written_id(self, given: str) -> str:
+        """An id a writer gives: a pseudonym they were given read back, any other as it is (a
+        writer names records of their own, and may read names)."""
+        found = self._read(given)
+        return given if found is None else found
+
+    def _read(self, given: str) -> str | None:
+        """The id a pseudonym stands for, kept so that an error quotes the pseudonym instead (:meth:`as_given`)."""
+        if not given.startswith(PREFIX):
+            return None
+        found = self.pseudonyms().read(given)
+        if found is not None:
+            self._read_back[found] = given
+        return found
+
+    def as_given(self, message: str) -> str:
+        """``message`` with each id read back from a pseudonym in this request quoted as given: as
+        written, as Python or JSON escape it in quotes, and cut as :func:`quoted` cuts it."""
+        for stored, given in self._read_back.items():
+            for form in (repr(stored)[1:-1], json.dumps(stored)[1:-1], repr(stored[:40])[1:-1], stored):
+                message = message.replace(form, given)
+        return message
+
+    def spaces(self) -> frozenset[str]:
+        """What the service's ids are made under, read once a request: the namespaces of each
+        locality's writers and the refs of recorded notes (:func:`~contextgraph.service.pseudonyms.made_by_service`)."""
+        if self._spaces is None:
+            self._spaces = spaces_of(self.store, self.who.localities)
+        return self._spaces
+
+    def pseudonyms(self) -> Pseudonyms:
+        """The service's pseudonyms, under the access log's key."""
+        if self._ids is None:
+            fresh = not self.log.path.exists()  # a log not yet started has its key made, as its first record would
+            self._ids = pseudonyms_of(self.log.key(create=fresh))
+        return self._ids
 
     def note_refs(self) -> frozenset[str]:
         """The refs of the notes recorded (:meth:`~contextgraph.store.Store.note_refs`), read once
@@ -287,6 +347,12 @@ class Context(BaseContext):
         if eid not in found:
             raise RequestError(f"no entity {eid!r} in your localities")
         return found[eid]
+
+
+@lru_cache(maxsize=4)
+def pseudonyms_of(key: bytes) -> Pseudonyms:
+    """One :class:`Pseudonyms` for each key, so that what it has worked out is kept between requests."""
+    return Pseudonyms(key)
 
 
 def day(value: str | None) -> str | None:

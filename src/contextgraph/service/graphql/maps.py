@@ -304,10 +304,11 @@ def _graph(
     kinds = [KIND_CODES[c] for c in p.kind[at].tolist()]
     got = [labels.get(x) for x in keep_ids]
     xy = [core.get(i) for i in kept]
+    given = [ctx.shown_id(x) for x in keep_ids] if ctx.who.by_initials else keep_ids
     nodes = {
-        "id": keep_ids,
+        "id": given,
         "kind": kinds,
-        "name": [named(lab.name if lab else x, k) for x, k, lab in zip(keep_ids, kinds, got, strict=True)],
+        "name": [named(lab.name, k) if lab else x for x, k, lab in zip(given, kinds, got, strict=True)],
         "locality": _coded(p.locality[at], p.localities.__getitem__),
         "lat": [lab.lat if lab else None for lab in got],
         "lon": [lab.lon if lab else None for lab in got],
@@ -380,10 +381,10 @@ def _geojson(ctx: Context, p: Projection, kept: list[int], hotspots: list[Hotspo
     labels = _labels(ctx, [p.ids[i] for i in placed])
     features = []
     for i in placed:
-        eid = p.ids[i]
-        lab = labels.get(eid)
+        lab = labels.get(p.ids[i])
         if lab is None or lab.lat is None or lab.lon is None:
             continue
+        eid = ctx.shown_id(p.ids[i])
         props: dict[str, Any] = {
             "id": eid,
             "kind": p.kind_of(i),

@@ -4,6 +4,7 @@ links written, places pinned, merges and splits, and erasure; each logged before
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any, cast
 
 import strawberry
@@ -71,7 +72,7 @@ class Mutation:
         ctx = info.context
         note_checks(ctx, text)
         try:
-            changes = edits_of(edits)
+            changes = edits_of(edits, ctx.written_id)
             with ctx.acting({"graphql": "noteCommit", "name": name}):
                 out = review.commit(
                     ctx.store, text, name, ctx.who.user, ctx.scope(), digest, changes, check=ctx.note_locality
@@ -83,7 +84,7 @@ class Mutation:
         except RequestError as exc:
             status = 503 if "access log" in str(exc) else 403
             raise refused(ctx, status, f"{name}: {exc}") from None
-        return commit_view(out)
+        return commit_view(out, ctx.shown_id)
 
     @strawberry.mutation(
         name="decideFact",
@@ -112,7 +113,7 @@ class Mutation:
         ctx = info.context
         ctx.ready_to_write()
         raw = {
-            "id": str(entity.id),
+            "id": ctx.written_id(entity.id),
             "kind": entity.kind.value,
             "name": entity.name,
             "aliases": entity.aliases or [],
@@ -157,8 +158,8 @@ class Mutation:
         ctx.ready_to_write()
         raw = {
             "type": link.type.value,
-            "source": str(link.source),
-            "target": str(link.target),
+            "source": ctx.written_id(link.source),
+            "target": ctx.written_id(link.target),
             "date": link.date,
             "source_ref": link.source_ref,
             "grading": link.grading,
@@ -177,15 +178,16 @@ class Mutation:
         ctx = info.context
         ctx.ready_to_write()
         code = service.value
+        child_id = ctx.written_id(child)
         raw = {
             "type": "OPEN_TO",
-            "source": str(child),
+            "source": child_id,
             "target": service_id(code),
             "date": date,
             "source_ref": source_ref,
         }
         _relationship(raw)  # a link refused is refused before anything is written
-        who = ctx.linkable(str(child))
+        who = ctx.linkable(child_id)
         if not REL_TYPES["OPEN_TO"].allows(who.kind, "service"):
             raise RequestError(
                 f"field 'child': {child} is a {who.kind}, not a child; only a child is open to a service"
@@ -205,7 +207,7 @@ class Mutation:
     ) -> EntityView:
         ctx = info.context
         ctx.ready_to_write()
-        e = ctx.changeable(str(id))
+        e = ctx.changeable(ctx.written_id(id))
         reason = reason_of(reason, "a pin")
         if e.kind not in PLACE_KINDS:
             raise RequestError(f"{id} is a {e.kind}, not a place or school: only places are pinned")
@@ -243,6 +245,8 @@ class Mutation:
             ]
         except TrackingError as exc:
             raise _user_error(exc) from exc
+        # the records and entities a writer was given pseudonyms of, as the store holds them
+        batch = [replace(t.renamed(ctx.written_id), id=ctx.written_id(t.id)) for t in batch]
         where: dict[str, str] = {}
         for n, t in enumerate(batch):
             if t.id in where:  # one request, one record of an id: a second is a mistake, not an update
@@ -256,6 +260,10 @@ class Mutation:
                     raise RequestError(f"{where[t.id]}: field {name!r}: no entity {eid!r} in your localities")
         try:
             scoped = scope_tracking(ctx.store, flt, batch, where) if not sees_everything(flt) else batch
+            first: dict[str, int] = {}
+            for n, t in enumerate(scoped):  # two records that are one once in the writer's namespace
+                if first.setdefault(t.id, n) != n:
+                    raise RequestError(f"records[{n}]: field 'id': it is also the id of records[{first[t.id]}]")
             with ctx.acting({"graphql": "recordTracking"}):
                 ctx.store.record_tracking(
                     scoped, {t.id: where.get(o.id, "") for t, o in zip(scoped, batch, strict=True)}
@@ -263,12 +271,14 @@ class Mutation:
         except (InputError, TrackingError, StoreError) as exc:
             raise _user_error(exc) from exc
         held = ctx.store.tracked([t.id for t in scoped])
-        return [record_view(ctx, held[t.id]) for t in scoped]
+        notes = ctx.note_refs() if ctx.who.by_initials else None  # as the timeline shows them to this reader
+        return [record_view(ctx, held[t.id] if notes is None else held[t.id].for_initials(notes)) for t in scoped]
 
     @strawberry.mutation(description="Judge two entities of yours to be one (a split undoes it).")
     def merge(self, info: Info[Context, None], a: strawberry.ID, b: strawberry.ID, reason: str) -> EntityView:
         ctx = info.context
         ctx.ready_to_write()
+        a, b = strawberry.ID(ctx.written_id(a)), strawberry.ID(ctx.written_id(b))
         for x in (a, b):
             ctx.changeable(str(x))
         reason = reason_of(reason, "a merge")
@@ -285,6 +295,7 @@ class Mutation:
     def split(self, info: Info[Context, None], a: strawberry.ID, b: strawberry.ID, reason: str) -> list[EntityView]:
         ctx = info.context
         ctx.ready_to_write()
+        a, b = strawberry.ID(ctx.written_id(a)), strawberry.ID(ctx.written_id(b))
         for x in (a, b):
             ctx.changeable(str(x))
         reason = reason_of(reason, "a split")
@@ -312,13 +323,13 @@ class Mutation:
             raise RequestError("state must be a JSON object")
         if len(json.dumps(state)) > MAX_VIEW_STATE:
             raise RequestError(f"state is larger than {MAX_VIEW_STATE // 1024} KB")
-        check_state(ctx, state)
+        stored = check_state(ctx, state)
         try:
             ctx.log.ready()
             with ctx.acting({"graphql": "saveView", "locality": locality}):
                 places = None if ctx.who.everywhere else tuple(ctx.who.localities)
                 reach = Reach(ctx.who.role, ctx.who.clearance, places)
-                v = ctx.store.save_view(name, ctx.who.user, locality, dict(state), shared, reach)
+                v = ctx.store.save_view(name, ctx.who.user, locality, stored, shared, reach)
         except AuditError as exc:
             raise RequestError("the access log cannot be written; nothing was saved") from exc
         return saved_view(v, ctx)
@@ -345,7 +356,7 @@ class Mutation:
         reason = reason_of(reason, "erasure")
         try:  # the record names the erasure, never the person erased
             with ctx.acting({"graphql": "eraseSubject", "reason": reason}):
-                rec = ctx.store.erase(str(id), user=ctx.who.user, reason=reason)
+                rec = ctx.store.erase(ctx.written_id(id), user=ctx.who.user, reason=reason)
         except StoreError as exc:
             raise _user_error(exc) from exc
         return Erasure(id=strawberry.ID(rec.id), entities=rec.entities, relationships=rec.relationships)

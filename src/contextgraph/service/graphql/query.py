@@ -3,7 +3,7 @@ sources, a note's preview, queued facts and places without coordinates."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, cast
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.types import Info
@@ -32,6 +32,7 @@ from .types.analysis import (
     child_view,
     group_view,
     hotspot_view,
+    page_of,
     paged,
     person_view,
 )
@@ -86,7 +87,7 @@ class Query:
     @strawberry.field(description="An entity by id, if it is within your localities.")
     def entity(self, info: Info[Context, None], id: strawberry.ID) -> EntityView | None:
         ctx = info.context
-        e = ctx.store.visible(str(id), ctx.scope())
+        e = ctx.store.visible(ctx.given_id(id), ctx.scope())
         if e is None:
             return None
         ctx.consulted([e.id], "entity")
@@ -105,9 +106,10 @@ class Query:
         if not 1 <= depth <= 3:
             raise RequestError("depth must be 1, 2 or 3")
         flt = ctx.scope([t.value for t in types] if types else None, since)
-        if ctx.store.visible(str(centre), flt) is None:
+        eid = ctx.given_id(centre)
+        if ctx.store.visible(eid, flt) is None:
             return None
-        sub = ctx.store.neighbourhood(str(centre), depth, flt)
+        sub = ctx.store.neighbourhood(eid, depth, flt)
         ctx.consulted([n.id for n in sub.nodes if KINDS[n.kind].person], "network")
         return Network(_ctx=ctx, _flt=flt, _sub=sub)
 
@@ -131,7 +133,7 @@ class Query:
         flt = ctx.scope()
         # each end as ``entity`` reads it: an id the reader may not see (another locality's record,
         # merged into one of theirs or not) answers as one that does not exist
-        a, b = ctx.store.visible(str(source), flt), ctx.store.visible(str(target), flt)
+        a, b = ctx.store.visible(ctx.given_id(source), flt), ctx.store.visible(ctx.given_id(target), flt)
         if a is None or b is None:
             return []
         p = ctx.analyses.derived(ctx.store, ("projection", flt), lambda: ctx.store.projection(flt))
@@ -150,7 +152,7 @@ class Query:
         shown = [saved_view(v, ctx, seen) for v in reversed(found)]
         # what is logged as consulted is what is shown: an id of another's view this user may not
         # see is neither shown nor put in their record
-        ctx.consulted(sorted({x for v in shown for x in entities_in(cast(dict[str, Any], v.state))}), "savedViews")
+        ctx.consulted(sorted({x for v in shown for x in v.named}), "savedViews")
         return shown
 
     @strawberry.field(description="Entities by name or alias within your localities, best first.")
@@ -227,7 +229,7 @@ class Query:
             ctx.disclosed(recipient, made, persons)
         return LocalityMap(
             locality=locality,
-            hotspots=[hotspot_view(h) for h in analysis.hotspots[:MAX_PAGE]],
+            hotspots=[hotspot_view(h, ctx.shown_id) for h in analysis.hotspots[:MAX_PAGE]],
             as_of=analysis.as_of,
             truncated=len(order) > most,
             _ctx=ctx,
@@ -256,8 +258,8 @@ class Query:
         ctx = info.context
         ctx.allow(ctx.rules.child_lists, "lists of children")
         result = _analysis(ctx, locality, since, until, types, undated)
-        page: Page[AtRiskChild] = paged(result.unopened_at_risk, first, after, child_view)
-        ctx.consulted([str(c.id) for c in page.items], "unopenedAtRisk")
+        page: Page[AtRiskChild] = paged(result.unopened_at_risk, first, after, lambda x: child_view(x, ctx.shown_id))
+        ctx.consulted([c.id for c in page_of(result.unopened_at_risk, first, after)], "unopenedAtRisk")
         return page
 
     @strawberry.field(name="peerGroups", description="Communities of children, with what they share.")
@@ -275,8 +277,8 @@ class Query:
         ctx = info.context
         ctx.allow(ctx.rules.child_lists, "peer groups of children")
         result = _analysis(ctx, locality, since, until, types, undated)
-        page: Page[PeerGroup] = paged(result.peer_groups, first, after, group_view)
-        ctx.consulted([str(m) for g in page.items for m in g.members], "peerGroups")
+        page: Page[PeerGroup] = paged(result.peer_groups, first, after, lambda x: group_view(x, ctx.shown_id))
+        ctx.consulted([m for g in page_of(result.peer_groups, first, after) for m in g.members], "peerGroups")
         return page
 
     @strawberry.field(description="Places ranked by the children at risk linked to them.")
@@ -293,7 +295,7 @@ class Query:
     ) -> Page[Hotspot]:
         ctx = info.context
         result = _analysis(ctx, locality, since, until, types, undated)
-        page: Page[Hotspot] = paged(result.hotspots, first, after, hotspot_view)
+        page: Page[Hotspot] = paged(result.hotspots, first, after, lambda x: hotspot_view(x, ctx.shown_id))
         ctx.consulted([], "hotspots")
         return page
 
@@ -311,8 +313,10 @@ class Query:
     ) -> Page[PersonOfConcern]:
         ctx = info.context
         result = _analysis(ctx, locality, since, until, types, undated)
-        page: Page[PersonOfConcern] = paged(result.persons_of_concern, first, after, person_view)
-        ctx.consulted([str(x.id) for x in page.items], "personsOfConcern")
+        page: Page[PersonOfConcern] = paged(
+            result.persons_of_concern, first, after, lambda x: person_view(x, ctx.shown_id)
+        )
+        ctx.consulted([x.id for x in page_of(result.persons_of_concern, first, after)], "personsOfConcern")
         return page
 
     report: PartnershipReportView = strawberry.field(
@@ -343,8 +347,9 @@ class Query:
             )
         result = ctx.analyses.get(ctx.store, ctx.scope(), since, ctx.who.by_initials, cut)
         assert result.changes is not None  # asked for with a date
-        ch = changes_view(result.changes, ctx.who)
-        ctx.consulted([str(c.id) for c in ch.children + ch.children_raised], "changesSince")
+        ch = changes_view(result.changes, ctx.who, ctx.shown_id)
+        told = (*result.changes.children, *result.changes.children_raised) if ctx.rules.child_lists else ()
+        ctx.consulted([c.id for c in told], "changesSince")
         return ch
 
     @strawberry.field(description="The notes and records facts came from, newest first, within your localities.")
@@ -387,7 +392,7 @@ class Query:
             raise refused(ctx, 403, f"{name}: {exc}") from None
         shown = [r.id for e in p.entities for r in [e.existing, *e.candidates] if r]
         ctx.consulted(sorted(set(shown)), "notePreview")
-        return preview_view(p)
+        return preview_view(p, ctx.shown_id)
 
     @strawberry.field(
         name="queuedFacts",
@@ -415,7 +420,9 @@ class Query:
         # kept until the store changes, like a map: a page asks for it with each of a locality's views
         places: list[Entity] = ctx.analyses.derived(ctx.store, ("unlocated", flt), lambda: unlocated(ctx.store, flt))
         page: Page[EntityView] = paged(places, first, after, lambda e: entity_view(e, ctx))
-        ctx.logged("consultation", [], {"graphql": "unlocatedPlaces", "places": [str(v.id) for v in page.items]})
+        ctx.logged(
+            "consultation", [], {"graphql": "unlocatedPlaces", "places": [e.id for e in page_of(places, first, after)]}
+        )
         return page
 
 

@@ -3,10 +3,11 @@ to, and its SDL as committed in ``api/schema.graphql``."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import strawberry
+from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import GraphQLError
 from starlette.concurrency import run_in_threadpool
 from strawberry.extensions import (
@@ -17,6 +18,7 @@ from strawberry.extensions import (
     MaxTokensLimiter,
     ParserCache,
     QueryDepthLimiter,
+    SchemaExtension,
     ValidationCache,
 )
 from strawberry.types import ExecutionResult
@@ -24,7 +26,7 @@ from strawberry.types.graphql import OperationType
 
 from ...errors import Unavailable
 from ...limits import Limits
-from .context import MAX_MAP, MAX_PAGE, RequestError
+from .context import MAX_MAP, MAX_PAGE, Context, RequestError
 from .execution import Budgeted, FastLists, fast_lists
 from .guard import QueryGuard, QueryRules
 from .mutation import Mutation
@@ -46,6 +48,19 @@ def _operators(error: GraphQLError) -> bool:
     if original is None:
         return False
     return not isinstance(original, RequestError) or isinstance(original.__cause__, Unavailable)
+
+
+class QuotedAsGiven(SchemaExtension):
+    """An error quotes an id as the request gave it: a pseudonym read back
+    (:meth:`~.context.Context.given_id`) is never named in the words of an error by the id it stands
+    for, which would read it for anyone holding it."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result, ctx = self.execution_context.result, self.execution_context.context
+        if isinstance(ctx, Context) and isinstance(result, GraphQLExecutionResult) and result.errors:
+            for error in result.errors:
+                error.message = ctx.as_given(error.message)
 
 
 UNBOUNDED = 100
@@ -121,6 +136,7 @@ def schema(production: bool = True, limits: Limits | None = None) -> strawberry.
     ]
     extensions: list[Any] = [
         lambda: MaskErrors(should_mask_error=_mask),
+        QuotedAsGiven,
         lambda: AddValidationRules(bounds),
         lambda: MaxTokensLimiter(max_token_count=2000),
         lambda: ParserCache(maxsize=CACHED_QUERIES),

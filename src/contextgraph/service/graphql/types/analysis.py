@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 import strawberry
@@ -13,6 +13,9 @@ from ... import policy
 from ...auth import Principal
 from ..context import RequestError, cap
 from .entities import REL_TYPE, RelationshipType
+
+ShownId = Callable[[str], str]
+"""An id as the reader is given it (:meth:`~contextgraph.service.graphql.context.Context.shown_id`)."""
 
 
 @strawberry.type(name="Fact", description="A relationship cited as evidence, with its sources and grading.")
@@ -27,12 +30,12 @@ class FactView:
     count: int
 
 
-def _fact(f: results.Fact) -> FactView:
+def _fact(f: results.Fact, shown: ShownId) -> FactView:
     c = f.cited
     return FactView(
         type=REL_TYPE(f.type),
-        source=strawberry.ID(f.source),
-        target=strawberry.ID(f.target),
+        source=strawberry.ID(shown(f.source)),
+        target=strawberry.ID(shown(f.target)),
         sources=list(c.sources) if c else [],
         first_seen=c.first_seen if c else None,
         last_seen=c.last_seen if c else None,
@@ -186,19 +189,25 @@ def _offset(after: str | None) -> int:
     raise RequestError("after is not a cursor this service gave")
 
 
+def page_of(items: Sequence[T], first: int, after: str | None) -> Sequence[T]:
+    """The items a page of ``first`` after the cursor ``after`` holds, as :func:`paged` shows them."""
+    start = _offset(after)
+    return items[start : start + cap(first)]
+
+
 def paged(items: Sequence[Any], first: int, after: str | None, make: Any) -> Any:
-    start, n = _offset(after), cap(first)
-    chunk = items[start : start + n]
+    start = _offset(after)
+    chunk = page_of(items, first, after)
     end = start + len(chunk)
     cursor = base64.urlsafe_b64encode(f"offset:{end}".encode()).decode() if end < len(items) else None
     return Page(items=[make(x) for x in chunk], total=len(items), next=cursor)
 
 
-def child_view(c: results.AtRiskChild) -> AtRiskChild:
+def child_view(c: results.AtRiskChild, shown: ShownId) -> AtRiskChild:
     """A ranked child of an explained analysis, as shown."""
     return AtRiskChild(
-        id=strawberry.ID(c.id),
-        name=c.name if c.name is not None else c.id,
+        id=strawberry.ID(shown(c.id)),
+        name=c.name if c.name is not None else shown(c.id),
         locality=c.locality,
         score=c.score,
         rank=c.rank,
@@ -210,22 +219,22 @@ def child_view(c: results.AtRiskChild) -> AtRiskChild:
             Reason(
                 kind=r.kind,
                 weight=r.weight,
-                other=strawberry.ID(r.other) if r.other else None,
+                other=strawberry.ID(shown(r.other)) if r.other else None,
                 date=r.date,
                 text=r.text or "",
-                facts=[_fact(f) for f in r.facts],
-                records=[strawberry.ID(x) for x in r.records],
+                facts=[_fact(f, shown) for f in r.facts],
+                records=[strawberry.ID(shown(x)) for x in r.records],
             )
             for r in c.reasons
         ],
     )
 
 
-def hotspot_view(h: results.Hotspot) -> Hotspot:
+def hotspot_view(h: results.Hotspot, shown: ShownId) -> Hotspot:
     """A hotspot of an explained analysis, as shown."""
     return Hotspot(
-        id=strawberry.ID(h.id),
-        name=h.name if h.name is not None else h.id,
+        id=strawberry.ID(shown(h.id)),
+        name=h.name if h.name is not None else shown(h.id),
         locality=h.locality,
         lat=h.lat,
         lon=h.lon,
@@ -241,34 +250,37 @@ def hotspot_view(h: results.Hotspot) -> Hotspot:
     )
 
 
-def _shared(xs: tuple[results.Shared, ...]) -> list[Shared]:
-    return [Shared(id=strawberry.ID(x.id), name=x.name if x.name is not None else x.id, members=x.members) for x in xs]
+def _shared(xs: tuple[results.Shared, ...], shown: ShownId) -> list[Shared]:
+    return [
+        Shared(id=strawberry.ID(shown(x.id)), name=x.name if x.name is not None else shown(x.id), members=x.members)
+        for x in xs
+    ]
 
 
-def group_view(g: results.PeerGroup) -> PeerGroup:
+def group_view(g: results.PeerGroup, shown: ShownId) -> PeerGroup:
     """A peer group of an explained analysis, as shown."""
     return PeerGroup(
-        id=strawberry.ID(g.id),
+        id=strawberry.ID(shown(g.id)),
         rank=g.rank,
         size=g.size,
-        members=[strawberry.ID(m) for m in g.members],
-        member_names=list(g.member_names or g.members),
+        members=[strawberry.ID(shown(m)) for m in g.members],
+        member_names=list(g.member_names or [shown(m) for m in g.members]),
         open=g.open,
         flagged=g.flagged,
         not_open=g.not_open,
         at_risk_not_open=g.at_risk_not_open,
-        places=_shared(g.places),
-        persons_of_concern=_shared(g.persons_of_concern),
-        groups=_shared(g.groups),
+        places=_shared(g.places, shown),
+        persons_of_concern=_shared(g.persons_of_concern, shown),
+        groups=_shared(g.groups, shown),
         text=g.text or "",
     )
 
 
-def person_view(x: results.PersonOfConcern) -> PersonOfConcern:
+def person_view(x: results.PersonOfConcern, shown: ShownId) -> PersonOfConcern:
     """A person of concern of an explained analysis, as shown."""
     return PersonOfConcern(
-        id=strawberry.ID(x.id),
-        name=x.name if x.name is not None else x.id,
+        id=strawberry.ID(shown(x.id)),
+        name=x.name if x.name is not None else shown(x.id),
         aliases=list(x.aliases or ()),
         locality=x.locality,
         rank=x.rank,
@@ -278,12 +290,12 @@ def person_view(x: results.PersonOfConcern) -> PersonOfConcern:
         children_not_open=x.children_not_open,
         peer_groups_bridged=x.peer_groups_bridged,
         betweenness=x.betweenness,
-        evidence=[_fact(f) for f in x.evidence],
+        evidence=[_fact(f, shown) for f in x.evidence],
         text=x.text or "",
     )
 
 
-def _change(x: results.ChildChange | results.Hotspot | results.PersonChange | results.Named) -> Change:
+def _change(x: results.ChildChange | results.Hotspot | results.PersonChange | results.Named, shown: ShownId) -> Change:
     """A change with its score (or children linked) now and before, where the change has them."""
     if isinstance(x, results.ChildChange):
         now, before = x.score, x.before
@@ -293,10 +305,11 @@ def _change(x: results.ChildChange | results.Hotspot | results.PersonChange | re
         now, before = x.children_linked, x.before
     else:
         now, before = None, None
-    return Change(id=strawberry.ID(x.id), name=x.name if x.name is not None else x.id, now=now, before=before)
+    name = x.name if x.name is not None else shown(x.id)
+    return Change(id=strawberry.ID(shown(x.id)), name=name, now=now, before=before)
 
 
-def changes_view(ch: results.Changes, who: Principal) -> Changes:
+def changes_view(ch: results.Changes, who: Principal, shown: ShownId) -> Changes:
     """The changes of an explained analysis, as ``who`` may see them: without the children and
     the links between them for a role that sees no lists of children."""
     children = policy.role(who.role).child_lists
@@ -304,11 +317,11 @@ def changes_view(ch: results.Changes, who: Principal) -> Changes:
     def items(
         xs: Sequence[results.ChildChange | results.Hotspot | results.PersonChange | results.Named],
     ) -> list[Change]:
-        return [_change(x) for x in xs]
+        return [_change(x, shown) for x in xs]
 
     return Changes(
         since=ch.since,
-        links=[_fact(f) for f in ch.links] if children else [],
+        links=[_fact(f, shown) for f in ch.links] if children else [],
         children=items(ch.children) if children else [],
         children_raised=items(ch.children_raised) if children else [],
         children_newly_open=items(ch.children_newly_open) if children else [],
@@ -317,10 +330,10 @@ def changes_view(ch: results.Changes, who: Principal) -> Changes:
         persons_of_concern=items(ch.persons_of_concern),
         tracking=[
             TrackedChange(
-                id=strawberry.ID(x.id),
+                id=strawberry.ID(shown(x.id)),
                 record=x.record,
-                subject=strawberry.ID(x.subject),
-                name=x.name or x.subject,
+                subject=strawberry.ID(shown(x.subject)),
+                name=x.name or shown(x.subject),
                 date=x.date,
                 what=x.what,
                 text=x.text or x.what,

@@ -64,12 +64,14 @@ class EntityView:
     lon: float | None
     properties: JSON = strawberry.field(description="Open properties: risk level, exploitation types...")
     sources: list[str] = strawberry.field(description="The notes and records that named this entity.")
+    _eid: strawberry.Private[str]
+    """Its id in the store (``id`` is as this reader is given it)."""
 
     @strawberry.field(name="openTo", description="The services a child is open to now, as far as you may see.")
     def open_to(self, info: Info[Context, None]) -> list[str]:
         if self.kind != ENTITY_KIND("child"):
             return []
-        sub = info.context.store.neighbourhood(str(self.id), 1, info.context.scope(["OPEN_TO"]))
+        sub = info.context.store.neighbourhood(self._eid, 1, info.context.scope(["OPEN_TO"]))
         return sorted(n.name for n in sub.nodes if n.kind == "service")
 
     @strawberry.field(
@@ -79,14 +81,14 @@ class EntityView:
     )
     def timeline(self, info: Info[Context, None], first: int = 200) -> list[TrackingRecordView]:
         ctx = info.context
-        records = shown_records(ctx, str(self.id), self.kind.value)[: cap(first, 500)]
+        records = shown_records(ctx, self._eid, self.kind.value)[: cap(first, 500)]
         if records:
-            ctx.consulted([str(self.id)], "timeline")
+            ctx.consulted([self._eid], "timeline")
         return [record_view(ctx, t) for t in records]
 
     @strawberry.field(description="A child's moves on the risk pathway, read from their assessments; the last is now.")
     def pathway(self, info: Info[Context, None]) -> list[PathwayStepView]:
-        return step_views(shown_records(info.context, str(self.id), self.kind.value))
+        return step_views(shown_records(info.context, self._eid, self.kind.value), info.context.shown_id)
 
     @strawberry.field(description="The entities one step away that you may see (at most 50).")
     def neighbours(
@@ -94,8 +96,8 @@ class EntityView:
     ) -> list[EntityView]:
         ctx = info.context
         flt = ctx.scope([t.value for t in types] if types else None)
-        sub = ctx.store.neighbourhood(str(self.id), 1, flt)
-        found = sorted((n for n in sub.nodes if n.id != str(self.id)), key=lambda n: n.id)
+        sub = ctx.store.neighbourhood(self._eid, 1, flt)
+        found = sorted((n for n in sub.nodes if n.id != self._eid), key=lambda n: n.id)
         found = found[: cap(first)]
         ctx.consulted([n.id for n in found if KINDS[n.kind].person], "neighbours")
         return [entity_view(n, ctx) for n in found]
@@ -133,7 +135,8 @@ def entity_view(e: Entity, ctx: Context) -> EntityView:
         e = e.without_writers_words()
     props = dict(e.properties)
     return EntityView(
-        id=strawberry.ID(e.id),
+        id=strawberry.ID(ctx.shown_id(e.id)),
+        _eid=e.id,
         kind=ENTITY_KIND(e.kind),
         name=e.name,
         aliases=list(e.aliases),
@@ -167,8 +170,8 @@ def edge_view(key: tuple[str, str, str], f: Fact, ctx: Context) -> RelationshipV
     """A relationship as this user may see it: its sources as :meth:`Context.refs` gives them."""
     return RelationshipView(
         type=REL_TYPE(key[0]),
-        source=strawberry.ID(key[1]),
-        target=strawberry.ID(key[2]),
+        source=strawberry.ID(ctx.shown_id(key[1])),
+        target=strawberry.ID(ctx.shown_id(key[2])),
         date=f.last_seen,
         first_seen=f.first_seen,
         last_seen=f.last_seen,
@@ -213,7 +216,11 @@ class Network:
         shown = [n.id for n in self._sub.nodes if n.kind != "service"]
         counts = self._ctx.store.outside_links(shown, self._flt)
         return [
-            OutsideLinks(entity=strawberry.ID(i), count=c, text=f"{c} link{'s' if c != 1 else ''} outside your area")
+            OutsideLinks(
+                entity=strawberry.ID(self._ctx.shown_id(i)),
+                count=c,
+                text=f"{c} link{'s' if c != 1 else ''} outside your area",
+            )
             for i, c in sorted(counts.items())
         ]
 
@@ -222,10 +229,10 @@ class Network:
         "nodes {id kind name locality lat lon}, edges {type source target firstSeen lastSeen count grading sources}."
     )
     def graph(self) -> JSON:
-        who = self._ctx.who
+        who, shown_id = self._ctx.who, self._ctx.shown_id
         nodes = [
             {
-                "id": n.id,
+                "id": shown_id(n.id),
                 "kind": n.kind,
                 "name": shown_name(n.name, n.kind, who),
                 "locality": n.locality,
@@ -237,8 +244,8 @@ class Network:
         edges = [
             {
                 "type": r.type,
-                "source": r.source,
-                "target": r.target,
+                "source": shown_id(r.source),
+                "target": shown_id(r.target),
                 "firstSeen": r.first_seen,
                 "lastSeen": r.last_seen,
                 "count": r.count,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import cast
 
 import strawberry
@@ -136,14 +137,15 @@ class NoteCommit:
     links: list[WrittenLink]
 
 
-def edits_of(edits: NoteEdits | None) -> review.Edits:
+def edits_of(edits: NoteEdits | None, stored: Callable[[str], str]) -> review.Edits:
+    """The edits as review takes them, a record of the writer's given by ``stored`` (a pseudonym read back)."""
     if edits is None:
         return review.Edits()
 
     def end(e: NoteEndInput) -> review.End:
         return review.End(
             str(e.proposed) if e.proposed else None,
-            str(e.existing) if e.existing else None,
+            stored(str(e.existing)) if e.existing else None,
             e.service.value if e.service else None,
         )
 
@@ -159,18 +161,18 @@ def edits_of(edits: NoteEdits | None) -> review.Edits:
     return review.Edits(
         remove=[str(x) for x in edits.remove or []],
         retype=[(str(r.entity), r.kind.value) for r in edits.retype or []],
-        merge=[(str(m.entity), str(m.into) if m.into else None) for m in edits.merge or []],
+        merge=[(str(m.entity), stored(str(m.into)) if m.into else None) for m in edits.merge or []],
         remove_links=[str(x) for x in edits.remove_links or []],
         add_links=added,
     )
 
 
-def _record_view(r: shown.Record) -> NoteRecord:
-    return NoteRecord(id=strawberry.ID(r.id), kind=ENTITY_KIND(r.kind), name=r.name, locality=r.locality)
+def _record_view(r: shown.Record, shown_id: Callable[[str], str]) -> NoteRecord:
+    return NoteRecord(id=strawberry.ID(shown_id(r.id)), kind=ENTITY_KIND(r.kind), name=r.name, locality=r.locality)
 
 
-def preview_view(p: shown.Preview) -> NotePreview:
-    """A note's preview, as shown."""
+def preview_view(p: shown.Preview, shown_id: Callable[[str], str]) -> NotePreview:
+    """A note's preview, as shown: the writer's records by their ids as ``shown_id`` gives them."""
     return NotePreview(
         name=p.name,
         text=p.text,
@@ -190,8 +192,8 @@ def preview_view(p: shown.Preview) -> NotePreview:
                 mentions=[list(m) for m in e.mentions],
                 confidence=e.confidence,
                 outcome=e.outcome,
-                existing=_record_view(e.existing) if e.existing else None,
-                candidates=[_record_view(c) for c in e.candidates],
+                existing=_record_view(e.existing, shown_id) if e.existing else None,
+                candidates=[_record_view(c, shown_id) for c in e.candidates],
             )
             for e in p.entities
         ],
@@ -199,8 +201,8 @@ def preview_view(p: shown.Preview) -> NotePreview:
             ProposedLink(
                 id=strawberry.ID(r.id),
                 type=REL_TYPE(r.type),
-                source=strawberry.ID(r.source),
-                target=strawberry.ID(r.target),
+                source=strawberry.ID(shown_id(r.source)),
+                target=strawberry.ID(shown_id(r.target)),
                 date=r.date,
                 grading=r.grading,
                 evidence=None if r.evidence is None else list(r.evidence),
@@ -213,14 +215,14 @@ def preview_view(p: shown.Preview) -> NotePreview:
     )
 
 
-def commit_view(out: shown.Committed) -> NoteCommit:
-    """What recording a reviewed note did, as shown."""
+def commit_view(out: shown.Committed, shown_id: Callable[[str], str]) -> NoteCommit:
+    """What recording a reviewed note did, as shown, the records written by their ids as ``shown_id`` gives them."""
     return NoteCommit(
         result=IngestResult(**{k: v for k, v in out.result.to_json().items() if k != "error"}),
         entities=[
             WrittenEntity(
                 id=strawberry.ID(e.id),
-                stored=strawberry.ID(e.stored),
+                stored=strawberry.ID(shown_id(e.stored)),
                 kind=ENTITY_KIND(e.kind),
                 name=e.name,
                 merged=e.merged,
@@ -231,8 +233,8 @@ def commit_view(out: shown.Committed) -> NoteCommit:
             WrittenLink(
                 id=strawberry.ID(r.id),
                 type=REL_TYPE(r.type),
-                source=strawberry.ID(r.source),
-                target=strawberry.ID(r.target),
+                source=strawberry.ID(shown_id(r.source)),
+                target=strawberry.ID(shown_id(r.target)),
             )
             for r in out.links
         ],

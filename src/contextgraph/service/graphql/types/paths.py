@@ -40,8 +40,8 @@ def path_views(ctx: Context, flt: Filter, paths: list[Path]) -> list[PathView]:
             entities=[entity_view(ents[x], ctx) for x in p.nodes if x in ents],
             steps=[
                 PathStep(
-                    source=strawberry.ID(s.source),
-                    target=strawberry.ID(s.target),
+                    source=strawberry.ID(ctx.shown_id(s.source)),
+                    target=strawberry.ID(ctx.shown_id(s.target)),
                     links=[
                         edge_view(k, facts[k], ctx) for f in s.facts if (k := (f.type, f.source, f.target)) in facts
                     ],

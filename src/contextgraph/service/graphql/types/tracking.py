@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 from collections import Counter
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
 import strawberry
@@ -104,33 +105,35 @@ WITHHELD_SOURCE = "(withheld: a file name can name a child)"
 
 def record_view(ctx: Context, t: Tracked) -> TrackingRecordView:
     labels = ctx.scope().shown_many(ctx.store.get_many(t.involves))
+    shown_id = ctx.shown_id
 
     def name_of(i: str) -> str:
         e = labels.get(i)
         if e is None:
-            return i
+            return shown_id(i)
         return initials(e.name) if e.kind in ctx.who.by_initials else e.name
 
+    given = t.renamed(shown_id) if ctx.who.by_initials else t  # the entities its fields name, as given
     return TrackingRecordView(
-        id=strawberry.ID(t.id),
+        id=strawberry.ID(shown_id(t.id)),
         record=RECORD_KIND(t.record),
-        subject=strawberry.ID(t.subject),
+        subject=strawberry.ID(shown_id(t.subject)),
         date=t.date,
         source=t.source if ctx.rules.sees_source_files else WITHHELD_SOURCE,
         recorded_by=t.recorded_by,
         locality=t.locality,
         grading=t.grading,
-        fields=cast(JSON, dict(t.fields)),
-        involves=[strawberry.ID(i) for i in t.involves],
+        fields=cast(JSON, dict(given.fields)),
+        involves=[strawberry.ID(shown_id(i)) for i in t.involves],
         text=describe(t, name_of),
     )
 
 
-def step_views(records: list[Tracked]) -> list[PathwayStepView]:
-    return [_step(s) for s in steps(records)]
+def step_views(records: list[Tracked], shown_id: Callable[[str], str]) -> list[PathwayStepView]:
+    return [_step(s, shown_id) for s in steps(records)]
 
 
-def _step(s: Step) -> PathwayStepView:
+def _step(s: Step, shown_id: Callable[[str], str]) -> PathwayStepView:
     return PathwayStepView(
-        day=s.day, before=s.before, after=s.after, direction=s.direction, record=strawberry.ID(s.record)
+        day=s.day, before=s.before, after=s.after, direction=s.direction, record=strawberry.ID(shown_id(s.record))
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any, Final, cast
 
 import strawberry
@@ -27,6 +28,8 @@ class SavedViewType:
     )
     shared: bool = strawberry.field(description="Whether the others of the locality may open it.")
     mine: bool
+    named: strawberry.Private[list[str]]
+    """The entities its state names as shown, by the ids the store holds."""
     withheld: int = strawberry.field(
         description="How many of its pins, notes, focus and name are not shown to you: on entities you may not "
         "see, or a name and notes written by someone who sees more than you (their words may say what you may "
@@ -50,7 +53,8 @@ def saved_view(v: SavedView, ctx: Context, seen: set[str] | None = None) -> Save
         user=v.user,
         locality=v.locality,
         saved_at=v.at,
-        state=cast(JSON, state),
+        state=cast(JSON, with_ids(state, ctx.shown_id)),
+        named=entities_in(state),
         shared=v.shared,
         mine=v.user == ctx.who.user,
         withheld=withheld,
@@ -111,15 +115,41 @@ def seen_by(ctx: Context, ids: list[str]) -> set[str]:
     return set(ctx.store.visible_many(ids, ctx.scope()))
 
 
-def check_state(ctx: Context, state: dict[str, Any]) -> None:
-    """Refuse a state that names an entity this user may not see, or one that does not exist: the
-    same words for both, so that saving a view tells nothing of what is outside their view."""
+def check_state(ctx: Context, state: dict[str, Any]) -> dict[str, Any]:
+    """``state`` with the entities it names as the store holds them (a pseudonym read back,
+    :meth:`~contextgraph.service.graphql.context.Context.given_id`); refused if it names an entity
+    this user may not see, or one that does not exist: the same words for both, quoting the id as
+    given, so that saving a view tells nothing of what is outside their view."""
     _check_shape(state)
+    given: dict[str, str] = {}
+
+    def stored(x: str) -> str:
+        eid = ctx.given_id(x)
+        given.setdefault(eid, x)
+        return eid
+
+    state = with_ids(state, stored)
     named = entities_in(state)
     unseen = sorted(set(named) - seen_by(ctx, named))
     if unseen:
         more = f" (and {len(unseen) - 1} more)" if len(unseen) > 1 else ""
-        raise RequestError(f"state names {unseen[0]!r}{more}, not an entity you may see: nothing was saved")
+        raise RequestError(f"state names {given[unseen[0]]!r}{more}, not an entity you may see: nothing was saved")
+    return state
+
+
+def with_ids(state: dict[str, Any], new: Callable[[str], str]) -> dict[str, Any]:
+    """``state`` with each entity it names (focus, pinned, notes) given by ``new``.
+
+    >>> with_ids({"focus": "c1", "pinned": {"c1": [0, 1]}, "since": "2025-01-01"}, str.upper)
+    {'focus': 'C1', 'pinned': {'C1': [0, 1]}, 'since': '2025-01-01'}
+    """
+    out = dict(state)
+    if isinstance(out.get("focus"), str):
+        out["focus"] = new(out["focus"])
+    for key in ("pinned", "notes"):
+        if isinstance(out.get(key), dict):
+            out[key] = {new(str(k)): x for k, x in out[key].items()}
+    return out
 
 
 STATE_FIELDS: Final = ("since", "until", "types", "undated", "initials", "focus", "pinned", "notes")
