@@ -134,6 +134,13 @@ def test_rest_notes_import_and_export(service: Service, _audit_log: Path) -> Non
     west = json.dumps({"id": "c-21", "kind": "child", "name": "Ola West", "locality": "West"}) + "\n"
     status, _, body = service.call("POST", "/import", ana, zipped({"entities.jsonl": west}), "application/zip")
     assert status == 403 and "outside your localities" in json.loads(body)["detail"]
+    # a locality mistyped, even by one who may write everywhere, would file a record no one's token reaches
+    typo = json.dumps({"id": "c-22", "kind": "child", "name": "Ola Eest", "locality": "Eest"}) + "\n"
+    admin = service.token("admin", ())
+    status, _, body = service.call("POST", "/import", admin, zipped({"entities.jsonl": typo}), "application/zip")
+    assert status == 422 and json.loads(body)["detail"][0].startswith(
+        "entities.jsonl:1: field 'locality': 'Eest' is not a locality of the area"
+    )
     status, _, body = service.call(
         "POST", "/import", ana, zipped({"entities.jsonl": ents, "relationships.jsonl": rels}), "application/zip"
     )

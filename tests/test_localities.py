@@ -199,3 +199,27 @@ def test_a_reader_cleared_for_p_is_not_told_of_a_locality_only_statements_under_
         assert svc.data("{ localities }", p_only)["localities"] == ["Hillcrest"]
         cleared = keys.mint("root", "admin", [], clearance="C")
         assert svc.data("{ localities }", cleared)["localities"] == ["Quayside", "Saltmarsh"]
+
+
+def test_an_import_refuses_an_entity_of_a_locality_not_configured(store: Store, tmp_path: Path) -> None:
+    """A mistyped locality would file a record where no one's token reaches it: the import names
+    the file, line and field, says what to write, and writes nothing; a locality configured, or
+    none at all, is imported."""
+    folder = tmp_path / "area"
+    folder.mkdir()
+    lines = [
+        {"id": "c-1", "kind": "child", "name": "Ossie Marlow", "locality": "East"},
+        {"id": "c-2", "kind": "child", "name": "Rae Dunmore", "locality": "Eest"},
+        {"id": "c-3", "kind": "child", "name": "Sol Ashby", "locality": "Northbrook East"},
+        {"id": "l-1", "kind": "location", "name": "Quay Steps"},
+    ]
+    (folder / "entities.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
+    run = cli("import", str(folder), "--store", store.url, check=False)
+    assert run.returncode == 1, run.stderr
+    assert "entities.jsonl:2: field 'locality': 'Eest' is not a locality of the area" in run.stderr
+    assert "contextgraph localities add 'Eest'" in run.stderr
+    assert "entities.jsonl:3: field 'locality': 'Northbrook East' is another name of the locality East" in run.stderr
+    assert store.get_many(["c-1", "c-2", "c-3"]) == {}
+    (folder / "entities.jsonl").write_text(json.dumps(lines[0]) + "\n" + json.dumps(lines[3]) + "\n")
+    cli("import", str(folder), "--store", store.url)
+    assert set(store.get_many(["c-1", "l-1"])) == {"c-1", "l-1"}

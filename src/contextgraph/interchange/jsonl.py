@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..localities import Localities
 from ..model import (
     KINDS,
     REL_TYPES,
@@ -303,6 +304,23 @@ def relationship_from_json(d: Any) -> Relationship:
     return Relationship(rtype, source, target, [a], props)
 
 
+def unknown_locality(written: str, localities: Localities) -> str:
+    """Why ``written`` is not one of the configured ``localities``, and what to write instead.
+
+    >>> from contextgraph.localities import Locality
+    >>> area = Localities("Area", (Locality("Hillcrest", ("Area Hillcrest",)), Locality("Dale")))
+    >>> unknown_locality("Area Hillcrest", area)
+    "'Area Hillcrest' is another name of the locality Hillcrest: write 'Hillcrest'"
+    >>> unknown_locality("Hilcrest", area)
+    "'Hilcrest' is not a locality of the area (Dale, Hillcrest); add it with: contextgraph localities add 'Hilcrest'"
+    """
+    canon = localities.canonical(written)
+    if canon is not None:
+        return f"{written!r} is another name of the locality {canon}: write {canon!r}"
+    known = ", ".join(sorted(localities.names))
+    return f"{written!r} is not a locality of the area ({known}); add it with: contextgraph localities add {written!r}"
+
+
 def read_folder(
     folder: Path,
     known_kinds: Callable[[Iterable[str]], dict[str, str]] | None = None,
@@ -312,6 +330,7 @@ def read_folder(
     stage_from: int | None = None,
     stage_links: bool = False,
     links_from: int = staged_links.STAGE_FROM,
+    localities: Localities | None = None,
 ) -> Batch:
     """Read and check a folder in the interchange format.
 
@@ -330,6 +349,9 @@ def read_folder(
     relationships file of ``links_from`` bytes or more is read, checked and made into the
     store's rows in a second process (:mod:`.staged_links`), and comes back as
     :attr:`Batch.links` rather than :attr:`Batch.relationships`.
+
+    With ``localities`` configured (a store's), an entity of any other locality is a problem: a
+    mistyped locality would file it where no one's token reaches it.
     """
     ent_path = folder / ENTITIES_FILE
     if not folder.is_dir():
@@ -370,6 +392,9 @@ def read_folder(
             for n, e in records(ent_path, most, typed.entity, entity_from_json):
                 if isinstance(e, str):
                     problem(e)
+                    continue
+                if localities and e.locality is not None and e.locality not in localities.names:
+                    problem(f"{ent_path}:{n}: field 'locality': {unknown_locality(e.locality, localities)}")
                     continue
                 first = at.setdefault(e.id, len(ents))
                 if first != len(ents) and (was := ents[first].kind) != e.kind:

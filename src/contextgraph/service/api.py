@@ -289,7 +289,9 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
             try:
                 # relationships may point only at records the writer may read: any other id is
                 # unknown, whether it exists elsewhere or not
-                batch = read_folder(folder, known_kinds=lambda ids: _kinds(linkable(store, scope, ids)))
+                batch = read_folder(
+                    folder, known_kinds=lambda ids: _kinds(linkable(store, scope, ids)), localities=store.localities()
+                )
                 scoped = scope_batch(store, scope, batch, ctx.who.user)
             except NotYours as exc:
                 raise _problem(403, _relative(exc.problems[0], folder)) from None
