@@ -708,6 +708,10 @@ def _given_to(service: Service, who: str, token: str, headers: dict[str, str] | 
         query = "mutation($r: [JSON!]!) { recordTracking(records: $r) { id subject source fields } }"
         seen["record"], body = ask(query, r=[record])
         assert body["data"]["recordTracking"][0]["subject"] == jade
+        # the same child named twice, once by pseudonym and once by id, is one child
+        twice = {**record, "id": "m-3", "with_children": [NAMED_ID]}
+        _, body = service.post(query, token, "t", {"r": [twice]}, headers)
+        assert "names the child the episode is about" in body["errors"][0]["message"], body
         for fmt in ("jsonl", "graphml", "i2csv", "geojson"):
             got = service.call("GET", "/export", token, purpose="t", headers=headers, recipient="t", format=fmt)
             assert got[0] == 200, (fmt, got[2][:200])

@@ -214,12 +214,39 @@ def test_an_import_refuses_an_entity_of_a_locality_not_configured(store: Store, 
         {"id": "l-1", "kind": "location", "name": "Quay Steps"},
     ]
     (folder / "entities.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
+    seen = {"type": "SEEN_AT", "source": "c-2", "target": "l-1", "date": "2024-02-02"}
+    (folder / "relationships.jsonl").write_text(json.dumps(seen) + "\n")
     run = cli("import", str(folder), "--store", store.url, check=False)
     assert run.returncode == 1, run.stderr
+    assert "relationships.jsonl" not in run.stderr  # the link is not told its child is unknown
     assert "entities.jsonl:2: field 'locality': 'Eest' is not a locality of the area" in run.stderr
     assert "contextgraph localities add 'Eest'" in run.stderr
     assert "entities.jsonl:3: field 'locality': 'Northbrook East' is another name of the locality East" in run.stderr
     assert store.get_many(["c-1", "c-2", "c-3"]) == {}
     (folder / "entities.jsonl").write_text(json.dumps(lines[0]) + "\n" + json.dumps(lines[3]) + "\n")
+    (folder / "relationships.jsonl").unlink()
     cli("import", str(folder), "--store", store.url)
     assert set(store.get_many(["c-1", "l-1"])) == {"c-1", "l-1"}
+
+
+def test_a_line_naming_an_entity_whose_line_is_refused_is_not_told_it_is_unknown(tmp_path: Path) -> None:
+    """Each problem is said once: an entity's line refused for a field (a date of birth that is no
+    date) is the problem, and the links and records naming it are checked against its kind."""
+    folder = tmp_path / "area"
+    folder.mkdir()
+    (folder / "entities.jsonl").write_text(
+        json.dumps({"id": "c-2", "kind": "child", "name": "Rae Dunmore", "dob": "31/31/2010"})
+        + "\n"
+        + json.dumps({"id": "l-1", "kind": "location", "name": "Quay Steps"})
+        + "\n"
+    )
+    links = [
+        {"type": "SEEN_AT", "source": "c-2", "target": "l-1", "date": "2024-02-02"},
+        {"type": "ATTENDS", "source": "c-2", "target": "l-1"},
+    ]
+    (folder / "relationships.jsonl").write_text("".join(json.dumps(x) + "\n" for x in links))
+    run = cli("import", str(folder), "--store", f"sqlite:///{tmp_path / 'new.db'}", check=False)
+    assert run.returncode == 1 and "entities.jsonl:1: field 'dob'" in run.stderr, run.stderr
+    assert "not an entity" not in run.stderr
+    assert "relationships.jsonl:2: ATTENDS cannot join a child to a location" in run.stderr
+    assert "relationships.jsonl:1" not in run.stderr

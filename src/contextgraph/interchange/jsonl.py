@@ -40,6 +40,7 @@ from .lines import (
     RELATIONSHIPS_FILE,
     TRACKING_FILE,
     InputError,
+    RefusedEntity,
     ask_kinds,
     check_links,
     json_depth,
@@ -152,6 +153,20 @@ def _coordinate(d: dict[str, Any], key: str, limit: float) -> float | None:
     return float(v)
 
 
+def _date(d: dict[str, Any], key: str) -> str | None:
+    """The date of the field ``key``; a problem names the field.
+
+    >>> _date({"dob": "31/31/2010"}, "dob")
+    Traceback (most recent call last):
+    ...
+    ValueError: field 'dob': not a date: '31/31/2010' (expected YYYY-MM-DD)
+    """
+    try:
+        return parse_date(d.get(key))
+    except ValueError as exc:
+        raise ValueError(f"field {key!r}: {exc}") from None
+
+
 def entity_from_json(d: Any) -> Entity:
     """Check one entity object and build the entity.
 
@@ -193,9 +208,7 @@ def entity_from_json(d: Any) -> Entity:
     ref = _opt_str(d, "source_ref")
     if ref and ref not in sources:
         sources = [*sources, ref]
-    seen = [
-        x for x in (parse_date(d.get("date")), parse_date(d.get("first_seen")), parse_date(d.get("last_seen"))) if x
-    ]
+    seen = [x for x in (_date(d, "date"), _date(d, "first_seen"), _date(d, "last_seen")) if x]
     g = d.get("grading")  # a code, read by its own grammar (spaces and line breaks around it dropped), as a link's
     try:
         grading = normalise_grading(g) if g is None or type(g) is str else _opt_str(d, "grading")
@@ -223,7 +236,7 @@ def entity_from_json(d: Any) -> Entity:
         kind=kind,
         name=name.strip(),
         aliases=[a.strip() for a in aliases if a.strip() and a.strip() != name.strip()],
-        dob=parse_date(d.get("dob")),
+        dob=_date(d, "dob"),
         locality=locality.strip() if locality and locality.strip() else None,
         lat=_coordinate(d, "lat", 90),
         lon=_coordinate(d, "lon", 180),
@@ -300,7 +313,7 @@ def relationship_from_json(d: Any) -> Relationship:
             if k not in _REL_FIELDS:
                 props[k] = v
     _plain_properties(props)
-    a = Assertion(ref, parse_date(d.get("date")), grading, source, target)
+    a = Assertion(ref, _date(d, "date"), grading, source, target)
     return Relationship(rtype, source, target, [a], props)
 
 
@@ -389,13 +402,16 @@ def read_folder(
             ents = batch.entities
             at: dict[str, int] = {}  # id -> index in ents of its first line
             lines: list[int] = []
+            refused: dict[str, str] = {}  # the kinds of entities whose lines are refused: the batch goes
             for n, e in records(ent_path, most, typed.entity, entity_from_json):
                 if isinstance(e, str):
                     problem(e)
+                    if isinstance(e, RefusedEntity):  # no line naming it is told it is unknown
+                        refused.setdefault(e.id, e.kind)
                     continue
                 if localities and e.locality is not None and e.locality not in localities.names:
+                    # kept in the batch (which is refused whole) so that no line naming it is told it is unknown
                     problem(f"{ent_path}:{n}: field 'locality': {unknown_locality(e.locality, localities)}")
-                    continue
                 first = at.setdefault(e.id, len(ents))
                 if first != len(ents) and (was := ents[first].kind) != e.kind:
                     problem(f"{ent_path}:{n}: id {e.id!r} is a {e.kind} here but a {was} at line {lines[first]}")
@@ -404,7 +420,7 @@ def read_folder(
                 lines.append(n)
                 if progress and n % 10000 == 0:
                     progress(10000)
-            kinds = {i: ents[k].kind for i, k in at.items()}
+            kinds = refused | {i: ents[k].kind for i, k in at.items()}
             del at, lines
         _read_rest(folder, batch, kinds, known_kinds, progress, most, problem, links)
         if links is not None and batch.links is None:  # not handed the rows (the file gone meanwhile, say)

@@ -149,8 +149,26 @@ def records(
                 yield n, slow
 
 
+class RefusedEntity(str):
+    """The problem with an entity's line that still gives its id and kind: a line naming the entity
+    is then checked against that kind, not told the entity is unknown.
+
+    >>> RefusedEntity("e.jsonl:2: field 'dob': not a date", "c-2", "child").id
+    'c-2'
+    """
+
+    id: str
+    kind: str
+
+    def __new__(cls, problem: str, eid: str, kind: str) -> RefusedEntity:
+        made = super().__new__(cls, problem)
+        made.id, made.kind = eid, kind
+        return made
+
+
 def read_line(raw: bytes, path: Path, n: int, most: int, check: Callable[[Any], R]) -> R | str | None:
-    """One line read by the checked reader: its record, the problem with it, or None if blank."""
+    """One line read by the checked reader: its record, the problem with it (a
+    :class:`RefusedEntity` when the line gives an entity's id and kind), or None if blank."""
     if not raw.strip():
         return None
     obj = checked_line(raw, path, n, most)
@@ -159,6 +177,9 @@ def read_line(raw: bytes, path: Path, n: int, most: int, check: Callable[[Any], 
     try:
         return check(obj)
     except ValueError as exc:
+        eid, kind = (obj.get("id"), obj.get("kind")) if isinstance(obj, dict) else (None, None)
+        if isinstance(eid, str) and isinstance(kind, str) and kind in KINDS and "record" not in obj:
+            return RefusedEntity(f"{path}:{n}: {exc}", eid, kind)
         return f"{path}:{n}: {exc}"
 
 

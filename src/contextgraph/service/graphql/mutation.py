@@ -17,7 +17,7 @@ from ...ingest.pipeline import ReviewError, decide_review, ingest_text
 from ...ingest.writes import linkable, scope_tracking, sees_everything, stored_id
 from ...interchange import InputError, entity_from_json, relationship_from_json
 from ...model import REL_TYPES, Entity, Relationship, handling_code, service_id
-from ...model.tracked import Tracked
+from ...model.tracked import Tracked, check_rules
 from ...model.tracking import TrackingError
 from ...notes.parse import NoteError
 from ...quoted import plain
@@ -264,6 +264,9 @@ class Mutation:
             for n, t in enumerate(scoped):  # two records that are one once in the writer's namespace
                 if first.setdefault(t.id, n) != n:
                     raise RequestError(f"records[{n}]: field 'id': it is also the id of records[{first[t.id]}]")
+                check_rules(
+                    t, f"records[{n}]"
+                )  # again, each entity as the store holds it (a child not missing with themselves)
             with ctx.acting({"graphql": "recordTracking"}):
                 ctx.store.record_tracking(
                     scoped, {t.id: where.get(o.id, "") for t, o in zip(scoped, batch, strict=True)}
