@@ -309,3 +309,19 @@ def test_serve_with_two_workers_answers(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_a_date_before_any_record_is_refused_where_a_read_is_filtered_by_date(service: Service) -> None:
+    """A day before 1900-01-01 (no record holds one) is refused, naming it: before, it was counted
+    as no date at all, so "until 1899-12-31" showed everything and "since" it nothing new."""
+    ana = service.token("analyst")
+    for query in (
+        '{ changesSince(date: "1899-12-31") { since } }',
+        '{ localityMap(locality: "East", until: "1899-12-31") { truncated } }',
+        '{ unopenedAtRisk(since: "1899-12-31") { total } }',
+    ):
+        message = service.error(query, ana)
+        assert message == "'1899-12-31' is before 1900-01-01, the earliest date a record may hold", query
+    assert service.data('{ changesSince(date: "1900-01-01") { since } }', ana) == {
+        "changesSince": {"since": "1900-01-01"}
+    }

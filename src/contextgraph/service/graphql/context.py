@@ -26,6 +26,7 @@ from ...ingest.writes import changeable, linkable
 from ...limits import Limits
 from ...memory import paused_gc
 from ...model import Entity, shown_refs
+from ...model.records import EARLIEST
 from ...store import Filter, Store, StoreError
 from .. import policy
 from ..audit import NEEDS_PURPOSE, AuditError, AuditLog, acting, said, visible
@@ -361,15 +362,22 @@ def day(value: str | None) -> str | None:
 
     >>> day("2024-03-01"), day(None)
     ('2024-03-01', None)
+    >>> day("1899-12-31")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    contextgraph.service.graphql.context.RequestError: '1899-12-31' is before 1900-01-01, the earliest date ...
     """
     if value is None:
         return None
     try:
         if len(value) != 10 or value[4] != "-" or value[7] != "-":
             raise ValueError
-        return Date.fromisoformat(value).isoformat()
+        got = Date.fromisoformat(value)
     except ValueError:
         raise RequestError(f"{quoted(value)} is not a date (YYYY-MM-DD)") from None
+    if got < EARLIEST:  # no record holds one, and the day before the first is how no date is counted
+        raise RequestError(f"{quoted(value)} is before {EARLIEST.isoformat()}, the earliest date a record may hold")
+    return got.isoformat()
 
 
 def cap(first: int, most: int = MAX_PAGE) -> int:
