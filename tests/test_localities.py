@@ -202,9 +202,9 @@ def test_a_reader_cleared_for_p_is_not_told_of_a_locality_only_statements_under_
 
 
 def test_an_import_refuses_an_entity_of_a_locality_not_configured(store: Store, tmp_path: Path) -> None:
-    """A mistyped locality would file a record where no one's token reaches it: the import names
-    the file, line and field, says what to write, and writes nothing; a locality configured, or
-    none at all, is imported."""
+    """A mistyped locality would file a record (an entity, a tracking record) where no one's token
+    reaches it: the import names the file, line and field, says what to write, and writes nothing;
+    a locality configured, or none at all, is imported."""
     folder = tmp_path / "area"
     folder.mkdir()
     lines = [
@@ -216,6 +216,9 @@ def test_an_import_refuses_an_entity_of_a_locality_not_configured(store: Store, 
     (folder / "entities.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
     seen = {"type": "SEEN_AT", "source": "c-2", "target": "l-1", "date": "2024-02-02"}
     (folder / "relationships.jsonl").write_text(json.dumps(seen) + "\n")
+    said = {"id": "a-1", "record": "risk_assessment", "subject": "c-1", "date": "2024-02-03", "source": "form-1"}
+    said |= {"recorded_by": "ana", "level": "red", "locality": "Eest"}
+    (folder / "tracking.jsonl").write_text(json.dumps(said) + "\n")
     run = cli("import", str(folder), "--store", store.url, check=False)
     assert run.returncode == 1, run.stderr
     assert "relationships.jsonl" not in run.stderr  # the link is not told its child is unknown
@@ -223,6 +226,9 @@ def test_an_import_refuses_an_entity_of_a_locality_not_configured(store: Store, 
     assert "contextgraph localities add 'Eest'" in run.stderr
     assert "entities.jsonl:3: field 'locality': 'Northbrook East' is another name of the locality East" in run.stderr
     assert store.get_many(["c-1", "c-2", "c-3"]) == {}
+    assert "tracking.jsonl:1: field 'locality': 'Eest' is not a locality of the area" in run.stderr
+    assert list(store.iter_tracking()) == []
+    (folder / "tracking.jsonl").unlink()
     (folder / "entities.jsonl").write_text(json.dumps(lines[0]) + "\n" + json.dumps(lines[3]) + "\n")
     (folder / "relationships.jsonl").unlink()
     cli("import", str(folder), "--store", store.url)

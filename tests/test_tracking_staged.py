@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from contextgraph.interchange import InputError, apply_batch, export_lines, read_folder
+from contextgraph.localities import Localities, Locality
 from contextgraph.model.tracking import TrackingError
 from contextgraph.service.audit.journal import Journal
 from contextgraph.store import Store
@@ -318,3 +319,31 @@ def test_a_write_in_parts_refuses_a_changed_file_before_any_part(
     with pytest.raises(InputError, match="changed while it was imported"):
         apply_batch(store, there)
     assert list(store.iter_entities()) == [] and list(store.iter_tracking()) == []
+
+
+def test_a_record_of_a_locality_not_configured_is_refused_either_way(tmp_path: Path) -> None:
+    """A mistyped locality would file a record where no one's token reaches it: read here or in a
+    second process, the line and field are named with what to write, and nothing is read; with no
+    localities configured, any is taken."""
+    area = Localities("Area", (Locality("East", ("Area East",)), Locality("West")))
+    lines = [
+        json.dumps({**RECORDS[1].to_json(), "locality": "East"}),
+        json.dumps({**RECORDS[2].to_json(), "locality": "Eest"}),
+        json.dumps({**RECORDS[3].to_json(), "locality": "Area East"}),
+    ]
+    folder = folder_of(tmp_path / "in", lines)
+    for stage in (None, tmp_path):
+        with pytest.raises(InputError) as got:
+            read_folder(folder, stage=stage, stage_from=0, localities=area)
+        assert got.value.problems == [
+            f"{folder / 'tracking.jsonl'}:2: field 'locality': 'Eest' is not a locality of the area (East, West);"
+            " add it with: contextgraph localities add 'Eest'",
+            f"{folder / 'tracking.jsonl'}:3: field 'locality': 'Area East' is another name of the locality East:"
+            " write 'East'",
+        ]
+        assert multiprocessing.active_children() == []
+        batch = read_folder(folder, stage=stage, stage_from=0)
+        read = [t for _, t in batch.staged.again()] if batch.staged is not None else batch.tracking
+        assert [t.locality for t in read] == ["East", "Eest", "Area East"]
+        if batch.staged is not None:
+            assert batch.staged.written()

@@ -47,6 +47,7 @@ from .lines import (
     json_lines,
     records,
     unchanged,
+    unknown_locality,
 )
 from .second import SecondProcess
 
@@ -317,23 +318,6 @@ def relationship_from_json(d: Any) -> Relationship:
     return Relationship(rtype, source, target, [a], props)
 
 
-def unknown_locality(written: str, localities: Localities) -> str:
-    """Why ``written`` is not one of the configured ``localities``, and what to write instead.
-
-    >>> from contextgraph.localities import Locality
-    >>> area = Localities("Area", (Locality("Hillcrest", ("Area Hillcrest",)), Locality("Dale")))
-    >>> unknown_locality("Area Hillcrest", area)
-    "'Area Hillcrest' is another name of the locality Hillcrest: write 'Hillcrest'"
-    >>> unknown_locality("Hilcrest", area)
-    "'Hilcrest' is not a locality of the area (Dale, Hillcrest); add it with: contextgraph localities add 'Hilcrest'"
-    """
-    canon = localities.canonical(written)
-    if canon is not None:
-        return f"{written!r} is another name of the locality {canon}: write {canon!r}"
-    known = ", ".join(sorted(localities.names))
-    return f"{written!r} is not a locality of the area ({known}); add it with: contextgraph localities add {written!r}"
-
-
 def read_folder(
     folder: Path,
     known_kinds: Callable[[Iterable[str]], dict[str, str]] | None = None,
@@ -363,8 +347,8 @@ def read_folder(
     store's rows in a second process (:mod:`.staged_links`), and comes back as
     :attr:`Batch.links` rather than :attr:`Batch.relationships`.
 
-    With ``localities`` configured (a store's), an entity of any other locality is a problem: a
-    mistyped locality would file it where no one's token reaches it.
+    With ``localities`` configured (a store's), an entity or a tracking record of any other
+    locality is a problem: a mistyped locality would file it where no one's token reaches it.
     """
     ent_path = folder / ENTITIES_FILE
     if not folder.is_dir():
@@ -376,7 +360,7 @@ def read_folder(
     staging = None
     least = tracking_lines.STAGE_FROM if stage_from is None else stage_from
     if stage is not None and tpath.exists() and tracking_lines.size_of(tpath) >= least:
-        staging = tracking_lines.start(tpath, most, max_problems, stage)
+        staging = tracking_lines.start(tpath, most, max_problems, stage, localities)
     links = None
     if stage is not None and stage_links and known_kinds is None:
         links = staged_links.start(
@@ -403,13 +387,14 @@ def read_folder(
             at: dict[str, int] = {}  # id -> index in ents of its first line
             lines: list[int] = []
             refused: dict[str, str] = {}  # the kinds of entities whose lines are refused: the batch goes
+            known = frozenset(localities.names) if localities else frozenset()
             for n, e in records(ent_path, most, typed.entity, entity_from_json):
                 if isinstance(e, str):
                     problem(e)
                     if isinstance(e, RefusedEntity):  # no line naming it is told it is unknown
                         refused.setdefault(e.id, e.kind)
                     continue
-                if localities and e.locality is not None and e.locality not in localities.names:
+                if localities and e.locality is not None and e.locality not in known:
                     # kept in the batch (which is refused whole) so that no line naming it is told it is unknown
                     problem(f"{ent_path}:{n}: field 'locality': {unknown_locality(e.locality, localities)}")
                 first = at.setdefault(e.id, len(ents))
@@ -428,7 +413,7 @@ def read_folder(
         if staging is not None:
             batch.staged = staging.result(kinds, known_kinds, problem)
         elif tpath.exists():
-            for n, t in tracking_lines.read_here(tpath, most, kinds, known_kinds, problem):
+            for n, t in tracking_lines.read_here(tpath, most, kinds, known_kinds, problem, localities):
                 batch.tracking.append(t)
                 batch.where[t.id] = f"{tpath}:{n}"
     except BaseException:

@@ -16,11 +16,22 @@ from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 
+from ..localities import Localities
 from ..model.tracked import Tracked
 from ..model.tracking import TrackingError
 from ..store.staged import StagedTracking, Stager, staging_file
 from . import typed, typed_tracking
-from .lines import ENTITIES_FILE, InputError, Signature, ask_kinds, checked_line, open_lines, signature, unchanged
+from .lines import (
+    ENTITIES_FILE,
+    InputError,
+    Signature,
+    ask_kinds,
+    checked_line,
+    open_lines,
+    signature,
+    unchanged,
+    unknown_locality,
+)
 from .second import SecondProcess
 
 STAGE_FROM = 1_000_000
@@ -37,25 +48,34 @@ Name = tuple[int, str, str, str]
 """A name a record gives: (line, record kind, field, entity id)."""
 
 
-def tracked_lines(path: Path, most: int, problem: Callable[[str], None]) -> Iterator[tuple[int, Tracked]]:
-    """Each record's line and record; a line that is not one goes to ``problem``."""
+def tracked_lines(
+    path: Path, most: int, problem: Callable[[str], None], localities: Localities | None = None
+) -> Iterator[tuple[int, Tracked]]:
+    """Each record's line and record; a line that is not one goes to ``problem``, and so does a
+    record of a locality that is not one of ``localities`` (when they are configured): a mistyped
+    locality would file it where no one's token reaches it."""
     quick = typed_tracking.Reader().read if most >= typed.DEPTH else None
+    known = frozenset(localities.names) if localities else None
     with open_lines(path) as fh:
         for n, raw in enumerate(fh, 1):
             got = quick(raw) if quick else None  # the quick reader, else the checked one
-            if got is not None:
-                yield n, got
+            if got is None:
+                if not raw.strip():
+                    continue
+                obj = checked_line(raw, path, n, most)
+                if isinstance(obj, InputError):
+                    problem(str(obj))
+                    continue
+                try:
+                    got = Tracked.from_json(obj, f"{path}:{n}")
+                except TrackingError as e:
+                    problem(str(e))
+                    continue
+            if known is not None and got.locality is not None and got.locality not in known:
+                assert localities is not None  # as ``known`` is
+                problem(f"{path}:{n}: field 'locality': {unknown_locality(got.locality, localities)}")
                 continue
-            if not raw.strip():
-                continue
-            obj = checked_line(raw, path, n, most)
-            if isinstance(obj, InputError):
-                problem(str(obj))
-                continue
-            try:
-                yield n, Tracked.from_json(obj, f"{path}:{n}")
-            except TrackingError as e:
-                problem(str(e))
+            yield n, got
 
 
 def name_problem(
@@ -82,9 +102,10 @@ def read_here(
     kinds: dict[str, str],
     known_kinds: Callable[[Iterable[str]], dict[str, str]] | None,
     problem: Callable[[str], None],
+    localities: Localities | None = None,
 ) -> list[tuple[int, Tracked]]:
-    """The records that pass, with their lines, read in this process."""
-    read = list(tracked_lines(path, most, problem))
+    """The records that pass, with their lines, read in this process (see :func:`tracked_lines`)."""
+    read = list(tracked_lines(path, most, problem, localities))
     ask_kinds(kinds, (e for _, t in read for _, e, _ in t.named()), known_kinds)
     out = []
     for n, t in read:
@@ -173,10 +194,13 @@ class Staging(SecondProcess):
         return self._again
 
 
-def start(path: Path, most: int, max_problems: int, folder: Path) -> Staging | None:
+def start(
+    path: Path, most: int, max_problems: int, folder: Path, localities: Localities | None = None
+) -> Staging | None:
     """Read and stage ``path`` in a second process, which starts at once, writes the records into
     a new staging database in ``folder`` and leaves the names to be checked by this one once it
-    knows the folder's kinds; None where processes cannot be forked or no file can be made."""
+    knows the folder's kinds; None where processes cannot be forked or no file can be made. Each
+    record is checked as :func:`tracked_lines` checks it, against ``localities`` too."""
     sig = signature(path)
     if sig is None:
         return None  # read here, and told why
@@ -186,7 +210,7 @@ def start(path: Path, most: int, max_problems: int, folder: Path) -> Staging | N
     except (OSError, ValueError):
         return None
     answer, send = ctx.Pipe(duplex=False)
-    process = ctx.Process(target=_stage, args=(send, answer, path, most, max_problems, file), daemon=True)
+    process = ctx.Process(target=_stage, args=(send, answer, path, most, max_problems, file, localities), daemon=True)
     process.start()
     send.close()
     return Staging(process, answer, path, most, file, sig)
@@ -196,7 +220,15 @@ Summary = tuple[int, tuple[str, ...]]
 """How many records were staged, and every entity they name (:meth:`Stager.summary`)."""
 
 
-def _stage(send: Connection, theirs: Connection, path: Path, most: int, max_problems: int, file: Path) -> None:
+def _stage(
+    send: Connection,
+    theirs: Connection,
+    path: Path,
+    most: int,
+    max_problems: int,
+    file: Path,
+    localities: Localities | None,
+) -> None:
     """The second process: every record read, checked field by field and staged; sends the
     problems, every name as (line, record kind, field, entity id), the kinds each (record
     kind, field) allows, and what was staged (None if there was a problem); then, when there
@@ -220,7 +252,7 @@ def _stage(send: Connection, theirs: Connection, path: Path, most: int, max_prob
     stager = Stager()
     try:
         add, allow = names.append, allowed.setdefault
-        for n, t in tracked_lines(path, most, problem):
+        for n, t in tracked_lines(path, most, problem, localities):
             record = t.record
             for name, eid, ok in t.named():
                 add((n, record, name, eid))
