@@ -222,9 +222,9 @@ def analyse(
             indent = orjson.OPT_INDENT_2 if sys.stdout.isatty() else 0
             made = result.to_json()
             if initials:  # a report to share: each id the service did not make as a pseudonym, as it gives it
-                from ..service.pseudonyms import Pseudonyms
+                from ..service.pseudonyms import of_log
 
-                ids = Pseudonyms(log.key(create=not log.path.exists()))
+                ids = of_log(log)
                 made = with_ids(made, lambda i: ids.shown(i, spaces))
             sys.stdout.buffer.write(orjson.dumps(made, option=indent))
             sys.stdout.buffer.write(b"\n")

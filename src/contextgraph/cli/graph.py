@@ -228,9 +228,9 @@ def export(
         try:
             shown = None
             if initials:  # each id the service did not make given as a pseudonym, as the service gives it
-                from ..service.pseudonyms import Pseudonyms, spaces_of
+                from ..service.pseudonyms import of_log, spaces_of
 
-                ids, spaces = Pseudonyms(log.key(create=not log.path.exists())), spaces_of(s)
+                ids, spaces = of_log(log), spaces_of(s)
                 shown = lambda i: ids.shown(i, spaces)  # noqa: E731
             counts, given = _write_export(s, fmt, path, scoped, files, PEOPLE if initials else frozenset(), shown)
             # logged before the files take their names: a disclosure the log could not record is not made;

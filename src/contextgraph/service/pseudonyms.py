@@ -31,7 +31,8 @@ import base64
 import binascii
 import re
 from collections.abc import Container, Iterable
-from typing import Final
+from functools import lru_cache
+from typing import TYPE_CHECKING, Final
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -42,6 +43,9 @@ from ..errors import BadInput
 from ..ingest.writes import namespace
 from ..model import SERVICES, service_id
 from ..store import Store
+
+if TYPE_CHECKING:
+    from .audit.log import AuditLog
 
 PREFIX: Final = "x-"
 """What every pseudonym starts with."""
@@ -146,3 +150,15 @@ class Pseudonyms:
         if made_by_service(given, spaces):
             return given
         raise NotGiven.of(given)
+
+
+def of_log(log: AuditLog) -> Pseudonyms:
+    """The pseudonyms under the key of the access log ``log``, as the service gives them: a log
+    not yet started has its key made, as its first record would. One :class:`Pseudonyms` for
+    each key, so that what it has worked out is kept between requests."""
+    return _of_key(log.key(create=not log.path.exists()))
+
+
+@lru_cache(maxsize=4)
+def _of_key(key: bytes) -> Pseudonyms:
+    return Pseudonyms(key)

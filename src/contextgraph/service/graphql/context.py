@@ -14,7 +14,6 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date as Date
-from functools import lru_cache
 from typing import Any
 
 from strawberry.fastapi import BaseContext
@@ -31,7 +30,7 @@ from ...store import Filter, Store, StoreError
 from .. import policy
 from ..audit import NEEDS_PURPOSE, AuditError, AuditLog, acting, said, visible
 from ..auth import Principal
-from ..pseudonyms import PREFIX, NotGiven, Pseudonyms, made_by_service, spaces_of
+from ..pseudonyms import PREFIX, NotGiven, Pseudonyms, of_log, spaces_of
 from .explaining import ShownAnalysis
 
 MAX_PAGE = 50
@@ -221,11 +220,12 @@ class Context(BaseContext):
         people by initials, any other id but one the service made is refused, the same whether or
         not it exists (:meth:`~contextgraph.service.pseudonyms.Pseudonyms.given`)."""
         found = self._read(given)
-        if found is not None:
-            return found
-        if not self.who.by_initials or made_by_service(given, self.spaces()):
-            return given
-        raise RequestError(str(NotGiven.of(given)))
+        if found is not None or not self.who.by_initials:
+            return given if found is None else found
+        try:
+            return self.pseudonyms().given(given, self.spaces())
+        except NotGiven as e:
+            raise RequestError(str(e)) from None
 
     def written_id(self, given: str) -> str:
         """An id a writer gives: a pseudonym they were given read back, any other as it is (a
@@ -260,8 +260,7 @@ class Context(BaseContext):
     def pseudonyms(self) -> Pseudonyms:
         """The service's pseudonyms, under the access log's key."""
         if self._ids is None:
-            fresh = not self.log.path.exists()  # a log not yet started has its key made, as its first record would
-            self._ids = pseudonyms_of(self.log.key(create=fresh))
+            self._ids = of_log(self.log)
         return self._ids
 
     def note_refs(self) -> frozenset[str]:
@@ -348,12 +347,6 @@ class Context(BaseContext):
         if eid not in found:
             raise RequestError(f"no entity {eid!r} in your localities")
         return found[eid]
-
-
-@lru_cache(maxsize=4)
-def pseudonyms_of(key: bytes) -> Pseudonyms:
-    """One :class:`Pseudonyms` for each key, so that what it has worked out is kept between requests."""
-    return Pseudonyms(key)
 
 
 def day(value: str | None) -> str | None:
