@@ -919,7 +919,7 @@ def test_a_failed_write_leaves_nothing(loaded: Store) -> None:
     before = counts(loaded)
 
     def work(tx: object) -> None:
-        from contextgraph.store.base import Txn
+        from contextgraph.store.txn import Txn
 
         assert isinstance(tx, Txn)
         tx.put_entities([Entity("c-99", "child", "Half Written", locality="East")], new=True)

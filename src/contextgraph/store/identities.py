@@ -14,7 +14,8 @@ from .merge import merge_relationship
 from .types import Erasure, Key, WriteAbout
 
 if TYPE_CHECKING:
-    from .base import Store, Txn
+    from .base import Store
+    from .txn import Txn
 
 
 def merge(store: Store, a: str, b: str, user: str = "system", reason: str = "") -> str:

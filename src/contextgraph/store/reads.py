@@ -19,7 +19,8 @@ if TYPE_CHECKING:  # numpy, the projection and the name matcher are loaded by th
     import networkx as nx
 
     from ..projection import Projection
-    from .base import Store, Txn
+    from .base import Store
+    from .txn import Txn
 
 
 def projection(store: Store, flt: Filter | None = None) -> Projection:

@@ -12,7 +12,8 @@ from ..model.tracking import TrackingError
 from .types import WriteAbout
 
 if TYPE_CHECKING:
-    from .base import Store, Txn
+    from .base import Store
+    from .txn import Txn
 
 
 def check_names(tx: Txn, records: Sequence[Tracked], where: Mapping[str, str] | None = None) -> None:

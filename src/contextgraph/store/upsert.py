@@ -16,7 +16,8 @@ from .tracking import check_names
 from .types import Key, WriteAbout, WriteSummary
 
 if TYPE_CHECKING:
-    from .base import Store, Txn
+    from .base import Store
+    from .txn import Txn
 
 
 def upsert(

@@ -24,11 +24,12 @@ from ...model.tracked import Tracked
 from ...model.tracking import RECORD_KINDS
 from ...projection import Projection
 from ...queries import query
-from ..base import Store, Txn
+from ..base import Store
 from ..errors import NotFound, StoreError
 from ..filter import Filter
 from ..merge import view
 from ..reads import placed_under_c
+from ..txn import Txn
 from ..types import Key, Stats, Subgraph
 from ..walk import walk
 from .codec import FILTERS, SCHEMA, Step, batches, entity_of_node, relationship_of_row

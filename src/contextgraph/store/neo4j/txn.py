@@ -13,7 +13,7 @@ from neo4j import ManagedTransaction
 from ...model import KINDS, REL_TYPES, Entity, Relationship
 from ...model.tracked import Tracked
 from ...queries import query
-from ..base import Txn
+from ..txn import Txn
 from ..types import RECORD_TABLES, Key, Named
 from .codec import BATCH, batches, entity_of_node, entity_props, rel_row, rel_write_row, relationship_of_row, sparse
 

@@ -26,10 +26,11 @@ import orjson
 from ...model import KINDS, TYPE_CODES, Entity, Relationship
 from ...model.tracked import Tracked
 from ...model.tracking import RECORD_KINDS
-from ..base import Store, Txn
+from ..base import Store
 from ..errors import StoreError
 from ..filter import Filter
 from ..merge import merge_relationship, same_rel
+from ..txn import Txn
 from ..types import Erasure, Fact, Key, Label, Stats, Subgraph, WriteSummary
 from . import loading, reads
 from .codec import TYPE_CODE, entity_of_row, relationship_of_row

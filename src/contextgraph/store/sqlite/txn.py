@@ -10,8 +10,8 @@ import orjson
 from ...model import KIND_CODES, Entity, Relationship, day, flagged, grade_code
 from ...model.tracked import Tracked
 from ...model.tracking import TrackingError
-from ..base import Txn
 from ..errors import StoreError
+from ..txn import Txn
 from ..types import RECORD_TABLES, Key, Named, WriteSummary
 from .codec import BULK_ROWS, KIND_CODE, TYPE_CODE, dumps, entity_row, relationship_of_row, summary_of, trim
 from .index import edge_key
