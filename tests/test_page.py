@@ -542,6 +542,38 @@ def test_one_filter_drives_the_views_the_list_and_the_hotspots(
     context.close()
 
 
+def test_the_map_shows_the_places_of_the_services_geojson(
+    page_service: Service, browser: Any, area: dict[str, Any]
+) -> None:
+    """The map's places are drawn from the graph the page already holds: exactly the placed
+    entities with coordinates that the service's GeoJSON gives for the same view, under a filter
+    too (the GeoJSON is not asked for again with every filter)."""
+    token = page_service.token("analyst", (area["locality"],), user="ana")
+    context, page = signed_in(browser, page_service, token)
+    page.get_by_test_id("at-risk-item").first.wait_for(timeout=60_000)
+    markers = """() => { const out = []; document.querySelector('#map').leaflet.eachLayer((l) => {
+        if (l.getRadius) out.push([Number(l.getLatLng().lat.toFixed(6)), Number(l.getLatLng().lng.toFixed(6))]); });
+        return out.sort(); }"""
+    query = """query($l: String!, $types: [RelationshipType!]) {
+        localityMap(locality: $l, types: $types, first: 5000) { geojson } }"""
+
+    def places(types: list[str] | None) -> list[list[float]]:
+        gj = page_service.data(query, token, l=area["locality"], types=types)["localityMap"]["geojson"]
+        return sorted(
+            [round(f["geometry"]["coordinates"][1], 6), round(f["geometry"]["coordinates"][0], 6)]
+            for f in gj["features"]
+        )
+
+    assert page.evaluate(markers) == places(None) and len(places(None)) > 20
+    page.locator("details.types summary").click()
+    types = page.evaluate("() => [...document.querySelectorAll('#types input')].map((b) => b.value)")
+    stamp = page.evaluate("() => document.querySelector('#main').dataset.drawn")
+    page.locator("#types input[value=SEEN_AT]").uncheck()
+    page.wait_for_function("(b) => document.querySelector('#main').dataset.drawn !== b", arg=stamp, timeout=60_000)
+    assert page.evaluate(markers) == places([t for t in types if t != "SEEN_AT"])
+    context.close()
+
+
 def test_a_filter_change_redraws_only_what_changed(page_service: Service, browser: Any, area: dict[str, Any]) -> None:
     """A type ticked off and on again leaves the page as it was, and the drawings are not built
     again: the places whose marker did not change keep it, the network's elements keep their data,

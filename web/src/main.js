@@ -199,7 +199,7 @@ function b64url(bytes) {
 
 const MAP_QUERY = `query($l: String!, $since: String, $until: String, $types: [RelationshipType!], $undated: Boolean!) {
   localityMap(locality: $l, since: $since, until: $until, types: $types, undated: $undated, first: 5000) {
-    truncated asOf graph(columns: true) geojson hotspots { id name score rank lat lon lastSeen text children childrenAtRisk personsOfConcern }
+    truncated asOf graph(columns: true) hotspots { id name score rank lat lon lastSeen text children childrenAtRisk personsOfConcern }
     tracking { month record count }
   }
 }`;
@@ -303,7 +303,7 @@ async function show(opts = {}) {
     // the box ticked while this view was on its way: its groups are asked for now
     if (byGroup !== $("by-group").checked && $("by-group").checked) showGroups().catch((e) => status(e.message, true));
     step("network");
-    drawMap(m.geojson);
+    drawMap(m.graph.nodes);
     step("map");
     if (!vars.since && !vars.until) state.range = { locality, edges: m.graph.edges, tracking: m.tracking };
     drawTimeline(locality, vars);
@@ -516,12 +516,7 @@ function drawNetwork() {
     const at = pinned[n.id]; // a saved view's positions are taken only as two finite numbers
     if (Array.isArray(at) && at.length === 2 && at.every(Number.isFinite)) [n.x, n.y] = at;
   }
-  const drawn = new Set(start.map((n) => n.id));
   state.people = null; // the path form's suggestions are made again when it is next opened
-  const elements = [
-    ...start.map((n) => nodeElement(n, { x: n.x, y: n.y })),
-    ...edges.filter((e) => drawn.has(e.source) && drawn.has(e.target)).map(edgeElement),
-  ];
   const view = `${$("locality").value}|${state.naming}`;
   if (state.cy && state.cyView === view) {
     // the same locality under other filters: what is drawn stays where it is, what the filter
@@ -529,6 +524,11 @@ function drawNetwork() {
     networkLegend(refilterNetwork(start, pinned), nodes.length);
     return;
   }
+  const drawn = new Set(start.map((n) => n.id));
+  const elements = [
+    ...start.map((n) => nodeElement(n, { x: n.x, y: n.y })),
+    ...edges.filter((e) => drawn.has(e.source) && drawn.has(e.target)).map(edgeElement),
+  ];
   if (state.cy) state.cy.destroy();
   delete $("main").dataset.focused; // a drawing built afresh has no focus
   state.cyView = view;
@@ -1079,7 +1079,12 @@ function tooltip(label) {
   return label ? { permanent: true, direction: "right", className: "place-label", offset: [6, 0] } : { direction: "auto" };
 }
 
-function drawMap(geojson) {
+// The map's places are the graph's: the entities of a placed kind (a location, a school) with
+// coordinates, the same the service's GeoJSON holds (``geojson``, for other tools), not asked for
+// again with every filter.
+function drawMap(nodes) {
+  const placed = new Set(state.config.placed_kinds);
+  const places = nodes.filter((n) => placed.has(n.kind) && n.lat !== null && n.lon !== null);
   if (!state.map) {
     state.map = L.map("map", { preferCanvas: true, attributionControl: Boolean(state.config.tiles) });
     $("map").leaflet = state.map; // for automation: the map's Leaflet instance
@@ -1093,7 +1098,7 @@ function drawMap(geojson) {
   if (!state.layer) state.layer = L.featureGroup();
   const layer = state.layer;
   if (state.hull) state.hull.remove();
-  const points = geojson.features.map((f) => [f.geometry.coordinates[1], f.geometry.coordinates[0]]);
+  const points = places.map((n) => [n.lat, n.lon]);
   state.hull = points.length >= 3 ? L.polygon(hull(points), { color: "#455a64", weight: 1, dashArray: "4 4", fill: true, fillOpacity: 0.05, interactive: false }) : null;
   const hot = new Map(state.hotspots.map((h) => [h.id, h]));
   const top = Math.max(1, ...state.hotspots.map((h) => h.score));
@@ -1101,10 +1106,10 @@ function drawMap(geojson) {
   const kept = state.markers || new Map();
   const markers = new Map();
   const relabel = [];
-  for (const f of geojson.features) {
-    const [lon, lat] = f.geometry.coordinates;
+  for (const f of places) {
+    const { lat, lon } = f;
     const h = hot.get(f.id);
-    const school = f.properties.kind === "school";
+    const school = f.kind === "school";
     const look = {
       radius: h ? 5 + 12 * (h.score / top) : 3,
       color: h ? recency(h.lastSeen, latest) : school ? "#455a64" : "#1565c0",
@@ -1113,7 +1118,7 @@ function drawMap(geojson) {
     };
     // the top places are named on the map itself (a layer has one tooltip: the label)
     const label = h && h.rank <= 10;
-    const parts = label ? [`${h.rank}. `, f.properties.name, ""] : ["", f.properties.name, h ? ` — ${h.text}` : ""];
+    const parts = label ? [`${h.rank}. `, f.name, ""] : ["", f.name, h ? ` — ${h.text}` : ""];
     const words = parts.join("");
     const at = `${lat},${lon}`;
     const key = JSON.stringify([look, label, words]);

@@ -46,7 +46,7 @@ from ..interchange import (
 from ..interchange.export import EXPORT_FILES
 from ..json_keys import RepeatedKey
 from ..limits import SETTINGS, LimitError, Limits, loads, unpack
-from ..model import REL_TYPES, Entity
+from ..model import KINDS, REL_TYPES, Entity
 from ..notes.parse import NoteError, note_name
 from ..settings import DEV as ENV_DEV
 from ..settings import OIDC_AUTHORITY as ENV_OIDC_AUTHORITY
@@ -367,7 +367,8 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
 
 
 def page_config(dev: bool) -> dict[str, Any]:
-    """The mapping page's settings: the vocabulary's relationship types, map tiles, sign-in."""
+    """The mapping page's settings: the vocabulary's relationship types and the kinds drawn on the
+    map (those placed), map tiles, sign-in."""
     authority = os.environ.get(ENV_OIDC_AUTHORITY)
     client = os.environ.get(ENV_OIDC_CLIENT_ID)
     oidc = (
@@ -377,6 +378,7 @@ def page_config(dev: bool) -> dict[str, Any]:
     )
     return {
         "relationship_types": list(REL_TYPES),
+        "placed_kinds": [k for k, kind in KINDS.items() if kind.placed],
         "tiles": os.environ.get(ENV_TILE_URL) or None,
         "tile_attribution": os.environ.get(ENV_TILE_ATTRIBUTION) or None,
         "oidc": oidc,
