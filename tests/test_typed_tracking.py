@@ -150,3 +150,36 @@ def test_a_control_character_is_refused_by_both_readers_naming_the_field(tmp_pat
     with pytest.raises(InputError) as told:
         read_folder(tmp_path)
     assert f"tracking.jsonl:1: field '{field}': holds a control character (\\x{ord(char):02x})" in str(told.value)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "told"),
+    [
+        ("id", "m\u200b1", "holds a character that shows as nothing (\\u200b)"),
+        ("id", "m-\uff11", "holds a letter or sign of a compatibility form"),
+        ("locality", "Hill\u00adcrest", "holds a character that shows as nothing (\\u00ad)"),
+        ("locality", "Hillcr\u0435st", "'Hillcrеst' mixes Latin, Cyrillic or Greek letters"),
+    ],
+)
+def test_an_id_or_a_locality_that_reads_as_another_is_refused_by_both_readers(
+    tmp_path: Path, field: str, value: str, told: str
+) -> None:
+    """A record's id and locality tell records apart by how they read, as an entity's do: one that
+    reads as another would be a second record that looks like the first, or a record filed under a
+    locality no one's token names. Refused by both readers, naming the field, in one process or two;
+    letters of other scripts are as welcome as ever."""
+    line = {**EPISODE, field: value}
+    assert tracking(json.dumps(line).encode()) is None
+    with pytest.raises(TrackingError, match=rf"^tracking.jsonl:3: field '{field}': .*"):
+        Tracked.from_json(line, "tracking.jsonl:3")
+    (tmp_path / "entities.jsonl").write_text(
+        '{"id": "c-1", "kind": "child", "name": "A"}\n{"id": "c-2", "kind": "child", "name": "B"}\n'
+    )
+    (tmp_path / "tracking.jsonl").write_text(json.dumps(line) + "\n")
+    for stage in (None, tmp_path):
+        with pytest.raises(InputError) as got:
+            read_folder(tmp_path, stage=stage, stage_from=0)
+        assert f"tracking.jsonl:1: field '{field}': {told}" in str(got.value)
+    fine = {**EPISODE, "id": "m-Żaneta-1", "locality": "Dřevo Ōsaka"}
+    assert tracking(json.dumps(fine).encode()) is None  # not ASCII: left to the checked reader, which takes it
+    assert Tracked.from_json(fine).locality == "Dřevo Ōsaka"

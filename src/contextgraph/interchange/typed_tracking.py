@@ -178,6 +178,8 @@ class Reader:
             for text in (eid, subject, source, by):
                 if not text or text != text.strip():
                     return None
+            if not eid.isascii() or (locality and not locality.isascii()):
+                return None  # the checked reader tells whether they read as only themselves
             t = Tracked.made(
                 eid,
                 name,

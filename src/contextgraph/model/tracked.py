@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-from ..quoted import plain
+from ..quoted import plain, shows_all
 from .grading import GradingError, handling_code, normalise_grading
 from .records import DayOutOfRange, check_day, parse_date, shown_refs
 from .tracking import COMMON_FIELDS, RECORD_KINDS, Field, RecordKind, TrackingError, code_list, codes_of
@@ -275,6 +275,8 @@ def _check(f: Field, value: Any, where: str, name: str | None = None) -> Any:
         if not value.isprintable():
             plain(value, _at(where, name), t == "text" and f.free, TrackingError)
         value = value.strip()
+        if f.itself and not value.isascii():
+            shows_all(value, _at(where, name), TrackingError)
         if t == "code" and f.codes is not None and value not in codes_of(f.codes):
             raise TrackingError(f"{_at(where, name)}: {value!r} is not one of {', '.join(code_list(f.codes))}")
         return value

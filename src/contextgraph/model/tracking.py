@@ -56,6 +56,11 @@ class Field:
     may hold tabs and line breaks; False for a field that names an agency, a tool or a fixed
     question, and for the fields every record has (its id, source, author, locality, grading),
     which hold no control character at all."""
+    itself: bool = False
+    """For ``text``: tells records apart by how it reads (a record's id, its locality), so it must
+    read as only itself (:func:`~contextgraph.quoted.shows_all`): a zero-width space or a
+    Cyrillic letter would make another record, or a locality no one's token names, that reads as
+    the one meant."""
 
 
 @dataclass(frozen=True)
@@ -344,11 +349,12 @@ COMMON_FIELDS: Final[tuple[Field, ...]] = (
         "the record's id, unique in the store (a repeated id replaces the record)",
         required=True,
         free=False,
+        itself=True,
     ),
     Field("record", "code", "the kind of record", required=True),
     Field("subject", "entity", "the entity it is about", required=True),
     Field("date", "datetime", "when it happened (a date, or a date and time)", required=True),
-    Field("locality", "text", "the locality it was recorded in", free=False),
+    Field("locality", "text", "the locality it was recorded in", free=False, itself=True),
     Field("source", "text", "the note or form it was recorded from", required=True, free=False),
     Field("recorded_by", "text", "who recorded it", required=True, free=False),
     Field("grading", "text", "its intelligence grading, where it is intelligence (3x5x2)", free=False),
