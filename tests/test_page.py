@@ -542,6 +542,60 @@ def test_one_filter_drives_the_views_the_list_and_the_hotspots(
     context.close()
 
 
+def test_the_focus_and_the_pins_go_with_their_entities_when_the_naming_changes(
+    page_service: Service, browser: Any, area: dict[str, Any]
+) -> None:
+    """An id a writer chose reaches a reader of initials by pseudonym, so "Initials only" changes
+    the ids the page holds: the child focused and the nodes moved by hand stay focused and where
+    they were put, ticked and unticked again, and the ids asked for are only those the reader sees."""
+    token = page_service.token("analyst", (area["locality"],), user="ana")
+    context, page = signed_in(browser, page_service, token)
+    items = page.get_by_test_id("at-risk-item")
+    items.first.wait_for(timeout=60_000)
+    items.nth(1).click()
+    page.wait_for_function("() => document.querySelector('#main').dataset.focused", timeout=30_000)
+    focused = page.evaluate("() => document.querySelector('#main').dataset.focused")
+    assert not focused.startswith("x-")  # (an id of the generated area: pseudonymised for initials)
+    pin = """(id) => { const n = document.querySelector('#network').cy.getElementById(id);
+        n.position({ x: 1234, y: -567 }); n.emit('dragfree'); }"""
+    page.evaluate(pin, focused)
+    where = """() => { const cy = document.querySelector('#network').cy;
+        const id = document.querySelector('#main').dataset.focused, n = cy.getElementById(id);
+        return [id, n.selected(), n.position('x'), n.position('y')]; }"""
+    for act, pseudonym in (
+        (page.get_by_test_id("initials-only").check, True),
+        (page.get_by_test_id("initials-only").uncheck, False),
+    ):
+        stamp = page.evaluate("() => document.querySelector('#main').dataset.drawn")
+        act()
+        page.wait_for_function("(b) => document.querySelector('#main').dataset.drawn !== b", arg=stamp, timeout=60_000)
+        page.wait_for_function("() => document.querySelector('#main').dataset.focused", timeout=30_000)
+        now, selected, x, y = page.evaluate(where)
+        assert now.startswith("x-") == pseudonym and (now == focused) != pseudonym, now
+        assert selected and (x, y) == (1234, -567)
+    # the service shows only what the reader sees: an id of another locality or none is null; a
+    # reader asking names is given the pseudonym a view by initials would give; a MACE member,
+    # who sees children only by initials, is never given the stored id
+    query = "query($ids: [ID!]!, $initials: Boolean) { shownIds(ids: $ids, initials: $initials) }"
+    other = next(e["id"] for e in area["data"].entities if e.get("locality") not in (None, area["locality"]))
+    asked = [focused, other, "c-nowhere"]
+
+    def shown(tok: str, names: str, initials: bool | None) -> list[str | None]:
+        status, body = page_service.post(query, tok, "test", {"ids": asked, "initials": initials}, {"X-Names": names})
+        assert status == 200 and not body.get("errors"), body
+        return list(body["data"]["shownIds"])
+
+    assert shown(token, "full", None) == [focused, None, None]
+    pseudonym = shown(token, "full", True)[0]
+    assert pseudonym is not None and pseudonym.startswith("x-") and shown(token, "full", True)[1:] == [None, None]
+    assert shown(token, "initials", None) == [None, None, None]  # a stored id is not one given by initials
+    asked[0] = pseudonym
+    assert shown(token, "initials", False) == [focused, None, None]
+    mace = page_service.token("mace", (area["locality"],), user="mo")
+    assert shown(mace, "full", False) == [pseudonym, None, None]
+    context.close()
+
+
 def test_the_map_shows_the_places_of_the_services_geojson(
     page_service: Service, browser: Any, area: dict[str, Any]
 ) -> None:

@@ -59,7 +59,8 @@ function longDate(iso) {
 
 // --- the API -------------------------------------------------------------------------------
 
-async function gql(query, variables = {}, again = true) {
+// ``names``: the naming asked for (X-Names), by default the box's
+async function gql(query, variables = {}, again = true, names = namesWanted()) {
   const token = sessionStorage.getItem(TOKEN_KEY);
   const r = await fetch("graphql", {
     method: "POST",
@@ -67,13 +68,13 @@ async function gql(query, variables = {}, again = true) {
       "Content-Type": "application/json",
       Authorization: `Bearer ${token}`,
       "X-Purpose": "locality mapping page",
-      "X-Names": namesWanted(),
+      "X-Names": names,
     },
     body: JSON.stringify({ query, variables }),
   });
   if (r.status === 401) {
     // an expired sign-in through the identity provider is renewed there, once, without a prompt
-    if (again && (await refreshSignIn())) return gql(query, variables, false);
+    if (again && (await refreshSignIn())) return gql(query, variables, false, names);
     signOut("Your sign-in was not accepted or has expired: sign in again.");
     throw new Error("not signed in");
   }
@@ -709,6 +710,28 @@ function networkLegend(shownCount, total) {
     ].map(([c, t]) => el("span", {}, el("i", { style: `background:${c}` }), t)),
     el("span", { "data-testid": "network-shown" }, `Links: colour by type, dashed when seen at a place or school.${shown}`),
   );
+}
+
+// The focus and the pins go with their entities when the naming changes: an id a writer chose is
+// given by pseudonym to a reader of initials, so each is asked for as the new naming gives it
+// (``shownIds``, read as the naming before gave it); one the service no longer shows is let go.
+const SHOWN_IDS_QUERY = `query($ids: [ID!]!, $initials: Boolean) { shownIds(ids: $ids, initials: $initials) }`;
+
+// (called once the box has changed: the ids held are read as the naming before it gave them)
+async function carryOver() {
+  const pins = JSON.parse(sessionStorage.getItem(pinKey()) || "{}");
+  const focused = $("main").dataset.focused || null;
+  const ids = [...new Set([...(focused ? [focused] : []), ...Object.keys(pins)])].slice(0, 1000);
+  if (!ids.length) return;
+  const naming = state.naming;
+  const initials = namesWanted() === "initials";
+  const given = (await gql(SHOWN_IDS_QUERY, { ids, initials }, true, initials ? "full" : "initials")).shownIds;
+  if (naming !== state.naming) return;
+  const now = new Map(ids.map((id, k) => [id, given[k]]));
+  const moved = {};
+  for (const [id, at] of Object.entries(pins)) if (now.get(id)) moved[now.get(id)] = at;
+  sessionStorage.setItem(pinKey(), JSON.stringify(moved));
+  if (focused && now.get(focused)) state.focusAfter = now.get(focused);
 }
 
 function pinKey() {
@@ -1778,11 +1801,14 @@ async function start() {
     }, SHOW_CHANGE_AFTER_MS);
   });
   $("locality").addEventListener("change", show);
-  $("initials").addEventListener("change", () => {
+  $("initials").addEventListener("change", async () => {
     // everything on the page was named as the box was: clear it, and ask again
     state.naming += 1; // an answer asked for before the change is not drawn
+    const naming = state.naming;
     closeDrawer();
-    if (state.data) show();
+    if (!state.data) return;
+    await carryOver().catch((e) => status(e.message, true));
+    if (naming === state.naming) show(); // (not when the box changed again meanwhile)
   });
   $("find").addEventListener("keydown", (ev) => ev.key === "Enter" && find(ev.target.value));
   $("drawer-close").addEventListener("click", closeDrawer);

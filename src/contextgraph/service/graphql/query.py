@@ -48,6 +48,9 @@ MAX_PATH = 6
 MAX_PATHS = 10
 """The most paths given for one pair."""
 
+MAX_SHOWN_IDS = 1000
+"""The most ids :meth:`Query.shown_ids` shows at once."""
+
 
 @strawberry.type
 class Query:
@@ -92,6 +95,33 @@ class Query:
             return None
         ctx.consulted([e.id], "entity")
         return entity_view(e, ctx)
+
+    @strawberry.field(
+        description="Each of ids, read as this request reads ids, as a request asking initials (initials: true) "
+        "or names (false; by default as this request asks) would be given it, in the same order: by pseudonym "
+        "where people are shown by initials (X-Names; always for a role that sees them so), else as stored; "
+        f"null for an id you may not see or were not given. At most {MAX_SHOWN_IDS}. For a page that keeps "
+        "its focus and pins when it asks for the other naming."
+    )
+    def shown_ids(
+        self, info: Info[Context, None], ids: list[strawberry.ID], initials: bool | None = None
+    ) -> list[strawberry.ID | None]:
+        ctx = info.context
+        if len(ids) > MAX_SHOWN_IDS:
+            raise RequestError(f"at most {MAX_SHOWN_IDS} ids at once")
+        meant: list[str | None] = []
+        for given in ids:
+            try:
+                meant.append(ctx.given_id(given))
+            except RequestError:  # an id a reader of initials was not given: as one that does not exist
+                meant.append(None)
+        seen = ctx.store.visible_many([m for m in meant if m is not None], ctx.scope())
+        found = [m if m is not None and m in seen else None for m in meant]
+        ctx.consulted(sorted({m for m in found if m is not None}), "shownIds")
+        if policy.by_initials(ctx.who.role, ctx.who.initials if initials is None else initials):
+            ids_of, spaces = ctx.pseudonyms(), ctx.spaces()
+            return [strawberry.ID(ids_of.shown(m, spaces)) if m is not None else None for m in found]
+        return [strawberry.ID(m) if m is not None else None for m in found]
 
     @strawberry.field(description="The entities and relationships within depth steps (1-3) of centre that you may see.")
     def network(
