@@ -141,6 +141,16 @@ def test_rest_notes_import_and_export(service: Service, _audit_log: Path) -> Non
     assert status == 422 and json.loads(body)["detail"][0].startswith(
         "entities.jsonl:1: field 'locality': 'Eest' is not a locality of the area"
     )
+    # a writer of some localities is held to theirs, and told of no other (the area's list, another's names)
+    for written in ("Eest", "Northbrook West"):
+        said = json.dumps(
+            {"id": "t1", "record": "risk_assessment", "subject": "c-1", "date": "2025-01-12", "source": "form-1"}
+            | {"recorded_by": "ana", "level": "red", "locality": written}
+        )
+        status, _, body = service.call("POST", "/import", ana, zipped({"tracking.jsonl": said}), "application/zip")
+        told = str(json.loads(body)["detail"])
+        assert status == 403 and "not one of your localities" in told, told
+        assert "West'" not in told.replace("Northbrook West'", "") and "of the area" not in told, told
     status, _, body = service.call(
         "POST", "/import", ana, zipped({"entities.jsonl": ents, "relationships.jsonl": rels}), "application/zip"
     )

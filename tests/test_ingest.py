@@ -184,7 +184,7 @@ def test_a_note_of_a_locality_not_configured_is_refused_and_the_batch_goes_on(st
     assert [n.status for n in rep.notes] == ["failed", "ingested"]
     assert rep.notes[0].error == (
         "hill.md: the note's locality 'Hillcrest' is not configured; add it with: "
-        "contextgraph localities add 'Hillcrest'; nothing was written"
+        "contextgraph localities add Hillcrest; nothing was written"
     )
     assert [r["file"] for r in store.records("sources")] == ["b.md"]  # nothing of the refused note
     assert not store.search("Kyle Benson", localities=["Hillcrest"])

@@ -104,7 +104,7 @@ def test_token_refuses_a_locality_not_configured(store: Store, tmp_path: Path, m
     run = cli("token", "--user", "ana", "--role", "chair", "--locality", "Hillcrest", "--store", store.url, check=False)
     assert run.returncode != 0 and not run.stdout
     assert "'Hillcrest' is not a configured locality" in run.stderr
-    assert "contextgraph localities add 'Hillcrest'" in run.stderr
+    assert "contextgraph localities add Hillcrest" in run.stderr
 
 
 def test_extract_reports_a_locality_not_configured_as_written(store: Store, tmp_path: Path) -> None:
@@ -145,7 +145,7 @@ def test_a_configured_locality_is_ingested_and_seen_by_its_chair_and_an_unconfig
         # a note of a locality not configured: refused over REST and GraphQL, saying how to add it
         docks = svc.token("analyst", ("Docklands",), user="dan")
         status, _, body = svc.call("POST", "/notes", docks, DOCKLANDS.encode(), "text/markdown", name="docks.md")
-        want = "the note's locality 'Docklands' is not configured; add it with: contextgraph localities add 'Docklands'"
+        want = "the note's locality 'Docklands' is not configured; add it with: contextgraph localities add Docklands"
         assert status == 422 and want in json.loads(body)["detail"], body
         ingest = 'mutation($t: String!) { ingestNote(text: $t, name: "docks.md") { status } }'
         assert want in svc.error(ingest, svc.token("admin", (), user="root"), t=DOCKLANDS)
@@ -223,7 +223,7 @@ def test_an_import_refuses_an_entity_of_a_locality_not_configured(store: Store, 
     assert run.returncode == 1, run.stderr
     assert "relationships.jsonl" not in run.stderr  # the link is not told its child is unknown
     assert "entities.jsonl:2: field 'locality': 'Eest' is not a locality of the area" in run.stderr
-    assert "contextgraph localities add 'Eest'" in run.stderr
+    assert "contextgraph localities add Eest" in run.stderr
     assert "entities.jsonl:3: field 'locality': 'Northbrook East' is another name of the locality East" in run.stderr
     assert store.get_many(["c-1", "c-2", "c-3"]) == {}
     assert "tracking.jsonl:1: field 'locality': 'Eest' is not a locality of the area" in run.stderr
@@ -256,3 +256,31 @@ def test_a_line_naming_an_entity_whose_line_is_refused_is_not_told_it_is_unknown
     assert "not an entity" not in run.stderr
     assert "relationships.jsonl:2: ATTENDS cannot join a child to a location" in run.stderr
     assert "relationships.jsonl:1" not in run.stderr
+
+
+def test_a_locality_that_reads_as_another_is_not_configured_and_no_advice_runs_code(
+    store: Store, tmp_path: Path
+) -> None:
+    """A locality named with a Cyrillic letter in a Latin word, a ligature or a zero-width space
+    reads as another, so no record's locality could ever match it: ``localities add`` refuses it.
+    The command an import offers for a locality not configured is quoted for a shell, and none is
+    offered for what no locality may be called (pasted, ``$(…)`` would run)."""
+    for name, told in (
+        ("E\u0430st", "'Eаst' mixes Latin, Cyrillic or Greek letters"),
+        ("\ufb01eld", "compatibility form"),
+        ("Dock\u200blands", "is not a place name"),
+    ):
+        run = cli("localities", "add", name, "--store", store.url, check=False)
+        assert run.returncode != 0 and told in run.stderr, run.stderr
+    folder = tmp_path / "area"
+    folder.mkdir()
+    lines = [
+        {"id": "c-1", "kind": "child", "name": "Ossie Marlow", "locality": "$(touch pwned)'"},
+        {"id": "c-2", "kind": "child", "name": "Rae Dunmore", "locality": "St Mary's"},
+    ]
+    (folder / "entities.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
+    run = cli("import", str(folder), "--store", store.url, check=False)
+    assert run.returncode == 1
+    first = next(x for x in run.stderr.splitlines() if "entities.jsonl:1:" in x)
+    assert "is not a locality of the area" in first and "add it with" not in first, first
+    assert "add it with: contextgraph localities add 'St Mary'\"'\"'s'" in run.stderr

@@ -138,3 +138,38 @@ def test_the_maps_timeline_counts_only_the_records_each_role_may_read(recorded: 
     assert months(recorded, recorded.token("mace", ("East",), user="mace-1")) == {("2025-03", "DISRUPTION", 1)}
     # the West child named in an East child's episode does not bring it to West's map
     assert months(recorded, recorded.token("analyst", ("West",), user="wes"), "West") == set()
+
+
+UPSERT = "mutation($e: EntityInput!) { upsertEntity(entity: $e) { id locality } }"
+
+
+def test_a_write_of_no_configured_locality_or_of_an_id_that_reads_as_another_is_refused(service: Service) -> None:
+    """An administrator's mistyped locality would file a record where no one's token reaches it, as
+    an import's would: refused in the same words. A writer of some localities is held to theirs and
+    told of no other. An id that reads as another once in the writer's namespace (Cyrillic letters
+    after ``east:``) is refused, not stored as one the store's own export could not import again."""
+    admin, analyst = service.token("admin", ()), service.token("analyst", ("East",))
+    told = service.error(
+        RECORD, admin, r=[rec("t1", "risk_assessment", "c-1", "2025-01-12", level="red", locality="Eest")]
+    )
+    assert told.startswith("records[0]: field 'locality': 'Eest' is not a locality of the area (")
+    assert "add it with: contextgraph localities add Eest" in told
+    child = {"id": "c-90", "kind": "CHILD", "name": "Rae Dunmore", "locality": "Eest"}
+    assert service.error(UPSERT, admin, e=child).startswith("field 'locality': 'Eest' is not a locality of the area")
+    theirs = service.error(
+        RECORD, analyst, r=[rec("t1", "risk_assessment", "c-1", "2025-01-12", level="red", locality="Eest")]
+    )
+    assert "not one of your localities" in theirs and "of the area" not in theirs
+    # ids of one script, but two once namespaced: refused, naming the id
+    told = service.error(RECORD, analyst, r=[rec("\u0430-1", "risk_assessment", "c-1", "2025-01-12", level="red")])
+    assert "id 'а-1', in your namespace: 'east:а-1' mixes Latin, Cyrillic or Greek letters" in told
+    assert "mixes Latin, Cyrillic or Greek" in service.error(
+        UPSERT, analyst, e={**child, "id": "\u0441-90", "locality": "East"}
+    )
+    assert timeline(service, admin, "c-1")["timeline"] == []
+    # the same written rightly is taken
+    ok = service.data(
+        RECORD, admin, r=[rec("t1", "risk_assessment", "c-1", "2025-01-12", level="red", locality="East")]
+    )
+    assert [x["id"] for x in ok["recordTracking"]] == ["t1"]
+    assert service.data(UPSERT, analyst, e={**child, "locality": "East"})["upsertEntity"]["locality"] == "East"

@@ -337,7 +337,7 @@ def test_a_record_of_a_locality_not_configured_is_refused_either_way(tmp_path: P
             read_folder(folder, stage=stage, stage_from=0, localities=area)
         assert got.value.problems == [
             f"{folder / 'tracking.jsonl'}:2: field 'locality': 'Eest' is not a locality of the area (East, West);"
-            " add it with: contextgraph localities add 'Eest'",
+            " add it with: contextgraph localities add Eest",
             f"{folder / 'tracking.jsonl'}:3: field 'locality': 'Area East' is another name of the locality East:"
             " write 'East'",
         ]
@@ -347,3 +347,19 @@ def test_a_record_of_a_locality_not_configured_is_refused_either_way(tmp_path: P
         assert [t.locality for t in read] == ["East", "Eest", "Area East"]
         if batch.staged is not None:
             assert batch.staged.written()
+
+
+def test_a_record_refused_for_its_locality_is_checked_for_the_rest_too(tmp_path: Path) -> None:
+    """Every problem is said at once: a record of a locality not configured that also names no
+    entity is told both, read in one process or two."""
+    area = Localities("Area", (Locality("East"), Locality("West")))
+    line = json.dumps(
+        {**rec("x1", "risk_assessment", "c-404", "2025-01-01", level="red").to_json(), "locality": "Eest"}
+    )
+    folder = folder_of(tmp_path / "in", [line])
+    for stage in (None, tmp_path):
+        with pytest.raises(InputError) as got:
+            read_folder(folder, stage=stage, stage_from=0, localities=area)
+        said = "\n".join(got.value.problems)
+        assert "tracking.jsonl:1: field 'locality': 'Eest'" in said
+        assert "tracking.jsonl:1: field 'subject': 'c-404' is not an entity" in said

@@ -18,12 +18,14 @@ from __future__ import annotations
 import functools
 import json
 import re
+import shlex
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .errors import BadInput
+from .quoted import shows_all
 
 MAX_NAME = 80
 MAX_BOUNDARY_BYTES = 5 * 1024 * 1024
@@ -39,7 +41,8 @@ def norm(name: str) -> str:
 
 
 def check_name(name: str, where: str) -> str:
-    """A locality name or alias, trimmed; a clear error for an empty, over-long or odd one."""
+    """A locality name or alias, trimmed; a clear error for an empty, over-long or odd one, or one
+    that reads as another (:func:`~contextgraph.quoted.shows_all`)."""
     if not isinstance(name, str):
         raise LocalityError(f"{where}: a name must be text, not {type(name).__name__}")
     got = " ".join(name.split())
@@ -49,6 +52,9 @@ def check_name(name: str, where: str) -> str:
         raise LocalityError(f"{where}: {got[:20]!r}... is longer than {MAX_NAME} characters")
     if not _NAME.match(got):
         raise LocalityError(f"{where}: {got!r} is not a place name (letters, spaces, ' - & . only)")
+    # a name that reads as another (a Cyrillic letter in a Latin word, a ligature, a zero-width
+    # space) would be a locality no record's locality matches, however it is written
+    shows_all(got, where, LocalityError)
     return got
 
 
@@ -225,5 +231,20 @@ def _pattern(forms: tuple[str, ...]) -> re.Pattern[str] | None:
     return re.compile(rf"(?<![\w-])({alts})(?![\w-])", re.IGNORECASE)
 
 
+def how_to_add(written: str) -> str:
+    """The command that adds ``written`` as a locality, quoted for a shell (a name pasted from an
+    error into a terminal runs nothing), after "; add it with: "; nothing for what no locality may
+    be called.
+
+    >>> how_to_add("Hilcrest"), how_to_add("Ynys Môn"), how_to_add("$(reboot)")
+    ('; add it with: contextgraph localities add Hilcrest', "; add it with: contextgraph localities add 'Ynys Môn'", '')
+    """
+    try:
+        name = check_name(written, "")
+    except LocalityError:
+        return ""
+    return f"; add it with: contextgraph localities add {shlex.quote(name)}"
+
+
 def unconfigured_message(written: str) -> str:
-    return f"the note's locality {written!r} is not configured; add it with: contextgraph localities add {written!r}"
+    return f"the note's locality {written!r} is not configured{how_to_add(written)}"

@@ -193,7 +193,7 @@ def localities_given(
     >>> localities_given(["tanyard"], Localities(), ["Tanyard"])
     ['Tanyard']
     """
-    from ..localities import norm
+    from ..localities import how_to_add, norm
 
     by_form = {norm(h): h for h in held if h}
     got: list[str] = []
@@ -206,7 +206,7 @@ def localities_given(
                 known = f"none is configured; the store holds {', '.join(sorted(by_form.values()))}"
             else:
                 known = "none is configured"
-            add = f"; add it with: contextgraph localities add {written!r}" if not configured.canonical(written) else ""
+            add = how_to_add(written) if not configured.canonical(written) else ""
             raise UserError(f"{option} {written!r} is not a configured locality ({known}){add}")
         if name not in got:
             got.append(name)

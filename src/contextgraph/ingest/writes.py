@@ -32,6 +32,7 @@ from dataclasses import dataclass, field, replace
 from ..interchange import Batch, InputError
 from ..model import Assertion, Entity, Relationship, canonical_pair, handling_code, service_id, under_p
 from ..model.tracked import Tracked
+from ..quoted import ControlCharacter, shows_all
 from ..store import Filter, Store, WriteSummary
 
 MAX_TRIES = 50
@@ -53,9 +54,24 @@ def namespace(locality: str | None, clearance: str = "C") -> str:
 
 
 def namespaced(eid: str, locality: str | None, clearance: str = "C") -> str:
-    """``eid`` in the namespace of ``locality`` for a writer of ``clearance`` (kept if it is in it)."""
+    """``eid`` in the namespace of ``locality`` for a writer of ``clearance`` (kept if it is in it);
+    an :class:`InputError` when it would then read as another id (``hillcrest:`` before an id of
+    Cyrillic letters makes a word of two scripts), which an export of the store would give and its
+    import refuse.
+
+    >>> namespaced("\u0441-20", "Hillcrest")
+    Traceback (most recent call last):
+    ...
+    contextgraph.interchange.lines.InputError: id 'с-20', in your namespace: 'hillcrest:с-20' mixes Latin, ...
+    """
     space = namespace(locality, clearance)
-    return eid if eid.startswith(f"{space}:") else f"{space}:{eid}"
+    if eid.startswith(f"{space}:"):
+        return eid
+    out = f"{space}:{eid}"
+    try:
+        return shows_all(out, f"id {eid!r}, in your namespace")
+    except ControlCharacter as exc:
+        raise InputError([f"{exc}; give it another id"]) from None
 
 
 def sees_everything(flt: Filter) -> bool:

@@ -13,7 +13,7 @@ import orjson
 from ..errors import BadInput
 from ..json_keys import given_twice, repeated_key
 from ..limits import SETTINGS, LimitError, Limits, deeper_than
-from ..localities import Localities
+from ..localities import Localities, how_to_add
 from ..model import KINDS, REL_TYPES, Entity, Relationship
 from . import typed
 
@@ -266,17 +266,21 @@ def check_links(
 
 
 def unknown_locality(written: str, localities: Localities) -> str:
-    """Why ``written`` is not one of the configured ``localities``, and what to write instead.
+    """Why ``written`` is not one of the configured ``localities``, and what to write instead
+    (:func:`~contextgraph.localities.how_to_add`).
 
     >>> from contextgraph.localities import Locality
     >>> area = Localities("Area", (Locality("Hillcrest", ("Area Hillcrest",)), Locality("Dale")))
     >>> unknown_locality("Area Hillcrest", area)
     "'Area Hillcrest' is another name of the locality Hillcrest: write 'Hillcrest'"
     >>> unknown_locality("Hilcrest", area)
-    "'Hilcrest' is not a locality of the area (Dale, Hillcrest); add it with: contextgraph localities add 'Hilcrest'"
+    "'Hilcrest' is not a locality of the area (Dale, Hillcrest); add it with: contextgraph localities add Hilcrest"
+    >>> unknown_locality("$(reboot)", area)
+    "'$(reboot)' is not a locality of the area (Dale, Hillcrest)"
     """
     canon = localities.canonical(written)
     if canon is not None:
         return f"{written!r} is another name of the locality {canon}: write {canon!r}"
     known = ", ".join(sorted(localities.names))
-    return f"{written!r} is not a locality of the area ({known}); add it with: contextgraph localities add {written!r}"
+    quoted = repr(written) if len(written) <= 80 else repr(written[:80])[:-1] + "…'"  # as much as a name may be
+    return f"{quoted} is not a locality of the area ({known}){how_to_add(written)}"

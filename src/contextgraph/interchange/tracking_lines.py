@@ -73,8 +73,8 @@ def tracked_lines(
                     continue
             if known is not None and got.locality is not None and got.locality not in known:
                 assert localities is not None  # as ``known`` is
+                # (still given, so that what it names is checked too: the file is refused either way)
                 problem(f"{path}:{n}: field 'locality': {unknown_locality(got.locality, localities)}")
-                continue
             yield n, got
 
 

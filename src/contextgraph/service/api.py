@@ -37,7 +37,16 @@ from strawberry.fastapi import GraphQLRouter
 
 from .. import __version__
 from ..ingest.pipeline import ingest_text
-from ..ingest.writes import NotYours, as_seen, entities_as_seen, linkable, p_views, scope_batch, unseen
+from ..ingest.writes import (
+    NotYours,
+    as_seen,
+    entities_as_seen,
+    linkable,
+    p_views,
+    scope_batch,
+    sees_everything,
+    unseen,
+)
 from ..interchange import (
     InputError,
     apply_batch,
@@ -289,8 +298,11 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
             try:
                 # relationships may point only at records the writer may read: any other id is
                 # unknown, whether it exists elsewhere or not
+                # the area's localities are checked for a writer who sees everything; any other's
+                # lines are checked against their own localities (scope_batch), and told no other
+                area = store.localities() if sees_everything(scope) else None
                 batch = read_folder(
-                    folder, known_kinds=lambda ids: _kinds(linkable(store, scope, ids)), localities=store.localities()
+                    folder, known_kinds=lambda ids: _kinds(linkable(store, scope, ids)), localities=area
                 )
                 scoped = scope_batch(store, scope, batch, ctx.who.user)
             except NotYours as exc:

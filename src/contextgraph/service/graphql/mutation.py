@@ -135,6 +135,7 @@ class Mutation:
             raise RequestError("services are shared by every locality; only an admin may change them")
         if not flt.node_ok(e.kind, e.locality):
             raise RequestError(f"field 'locality': {e.locality or 'none'} is not one of your localities")
+        ctx.configured(e.locality)
         # an id the writer may not read is never theirs to change: their new record takes an id
         # of its locality's namespace, the same whether that id exists elsewhere or not
         try:
@@ -252,6 +253,7 @@ class Mutation:
             if t.id in where:  # one request, one record of an id: a second is a mistake, not an update
                 raise RequestError(f"records[{n}]: field 'id': {t.id!r} is also the id of {where[t.id]}")
             where[t.id] = f"records[{n}]"
+            ctx.configured(t.locality, f"records[{n}]: ")
         named = {e for t in batch for _, e, _ in t.named()}
         theirs = linkable(ctx.store, flt, named)
         for t in batch:
