@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -376,3 +377,33 @@ def test_what_the_command_line_shows_is_shown_as_it_is(tmp_path: Path) -> None:
     # as JSON, the name exactly as given
     got = cg("search", "Kyle Benson", "--purpose", "test", "--format", "json", "--store", db)
     assert got.returncode == 0 and [(h["id"], h["name"]) for h in json.loads(got.stdout)] == [("c-1", name)]
+
+
+def test_an_import_removes_the_staging_folders_that_imports_killed_outright_left(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A process killed outright (kill -9) leaves its staging folder, as large as the files read:
+    the next import removes it once that process has ended and the folder has not changed for an
+    hour; a folder of a process that runs, or that changed lately, is left."""
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = int(ended.stdout)
+    old = time.time() - 2 * 3600
+    left = {
+        f"contextgraph-import-{dead}-old": old,  # its process ended, long since: removed
+        f"contextgraph-import-{dead}-new": time.time(),  # changed lately: left
+        f"contextgraph-import-{os.getpid()}-old": old,  # its process runs: left
+        "contextgraph-import-other": old,  # not named by a process: left
+    }
+    for name, when in left.items():
+        (temp / name).mkdir()
+        (temp / name / "staged.db").write_bytes(b"x" * 1000)
+        os.utime(temp / name, (when, when))
+    monkeypatch.setenv("TMPDIR", str(temp))
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "entities.jsonl").write_text('{"id": "c-1", "kind": "child", "name": "A"}\n')
+    run = cg("import", str(folder), "--store", f"sqlite:///{tmp_path / 'new.db'}")
+    assert run.returncode == 0, run.stderr
+    assert sorted(p.name for p in temp.iterdir()) == sorted(set(left) - {f"contextgraph-import-{dead}-old"})

@@ -37,6 +37,7 @@ from .common import (
     sqlite_file,
     user_of,
 )
+from .scratch import make as scratch_folder
 
 if TYPE_CHECKING:
     pass
@@ -85,7 +86,7 @@ def import_(
         stack.enter_context(ended_as_exit(signal.SIGTERM, signal.SIGHUP))
         scratch: Path | None = None
         with contextlib.suppress(OSError):
-            scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="contextgraph-import-")))
+            scratch = Path(stack.enter_context(scratch_folder()))
         try:
             batch = read(None) if file is not None and not file.exists() else None
             with opened(store, lambda: access_log(store, create=True), create=True) as s:
