@@ -156,6 +156,11 @@ def test_one_bad_line_among_thousands_writes_nothing_and_names_the_line(store: S
         ),
         (
             "entities.jsonl",
+            '{"id": "c-e\u0301", "kind": "child", "name": "Kyle"}',
+            "entities.jsonl:2: field 'id': 'c-e\u0301' holds a letter written as two characters",
+        ),
+        (
+            "entities.jsonl",
             '{"id": "c-1", "kind": "child", "name": "Kyle", "locality": "E\u0430st"}',
             "entities.jsonl:2: field 'locality': 'E\u0430st' mixes Latin, Cyrillic or Greek letters",
         ),

@@ -272,6 +272,12 @@ def test_a_locality_that_reads_as_another_is_not_configured_and_no_advice_runs_c
     ):
         run = cli("localities", "add", name, "--store", store.url, check=False)
         assert run.returncode != 0 and told in run.stderr, run.stderr
+    # one set before the rule (as an older version let it be) is read, and may be mended
+    store.set_localities(Localities("Area", (*store.localities().items, Locality("E\u0430st"))))
+    assert "E\u0430st" in cli("localities", "list", "--store", store.url, "--format", "json").stdout
+    cli("localities", "remove", "E\u0430st", "--store", store.url)
+    cli("localities", "add", "Hillcrest", "--store", store.url)
+    assert "E\u0430st" not in store.localities().names and "Hillcrest" in store.localities().names
     folder = tmp_path / "area"
     folder.mkdir()
     lines = [

@@ -573,6 +573,18 @@ def test_the_focus_and_the_pins_go_with_their_entities_when_the_naming_changes(
         now, selected, x, y = page.evaluate(where)
         assert now.startswith("x-") == pseudonym and (now == focused) != pseudonym, now
         assert selected and (x, y) == (1234, -567)
+    # ticked and unticked again at once (the first answer not yet come): nothing is lost
+    stamp = page.evaluate("() => document.querySelector('#main').dataset.drawn")
+    page.evaluate("() => { const b = document.querySelector('[data-testid=initials-only]'); b.click(); b.click(); }")
+    page.wait_for_function("(b) => document.querySelector('#main').dataset.drawn !== b", arg=stamp, timeout=60_000)
+    page.wait_for_function("() => document.querySelector('#main').dataset.focused", timeout=30_000)
+    assert page.evaluate(where) == [focused, True, 1234, -567]
+    assert (
+        page.evaluate(
+            "() => sessionStorage.getItem('contextgraph.pinned-naming.' + document.querySelector('#locality').value)"
+        )
+        == "full"
+    )
     # the service shows only what the reader sees: an id of another locality or none is null; a
     # reader asking names is given the pseudonym a view by initials would give; a MACE member,
     # who sees children only by initials, is never given the stored id
@@ -930,15 +942,17 @@ def test_a_filter_shows_no_link_outside_its_window_and_ends_a_focus_it_leaves_ou
     context.close()
 
 
-def test_a_drawing_made_again_carries_no_focus_into_the_next_filter(
+def test_a_drawing_made_again_carries_its_focus_into_the_next_filter(
     page_service: Service, browser: Any, area: dict[str, Any]
 ) -> None:
-    """ "Initials only" draws the network again, without its focus; a filter change afterwards
-    fades nothing around the child focused before."""
+    """ "Initials only" draws the network again, focused on the same child under the id the new
+    naming gives them; a filter change afterwards fades all but that child's network, and nothing
+    around an id no longer drawn."""
     context, page = signed_in(browser, page_service, page_service.token("analyst", (area["locality"],), user="ana"))
     page.get_by_test_id("at-risk-item").first.wait_for(timeout=60_000)
     page.get_by_test_id("at-risk-item").nth(1).click()
     page.wait_for_function("() => document.querySelector('#main').dataset.focused")
+    before = page.evaluate("() => document.querySelector('#main').dataset.focused")
     for act in (
         lambda: page.get_by_test_id("initials-only").check(),
         lambda: page.get_by_test_id("undated").uncheck(),
@@ -946,8 +960,11 @@ def test_a_drawing_made_again_carries_no_focus_into_the_next_filter(
         stamp = page.evaluate("() => document.querySelector('#main').dataset.drawn")
         act()
         page.wait_for_function("(b) => document.querySelector('#main').dataset.drawn !== b", arg=stamp, timeout=60_000)
+        page.wait_for_function("() => document.querySelector('#main').dataset.focused", timeout=30_000)
         state = page.evaluate(NETWORK_STATE)
-        assert state["focused"] is None and len(state["clear"]) == len(state["at"]) > 0
+        focused = state["focused"]
+        assert focused.startswith("x-") and focused != before and state["selected"] == [focused]
+        assert focused in state["clear"] and before not in state["at"] and len(state["clear"]) < len(state["at"])
     context.close()
 
 

@@ -159,6 +159,7 @@ def test_a_control_character_is_refused_by_both_readers_naming_the_field(tmp_pat
         ("id", "m-\uff11", "holds a letter or sign of a compatibility form"),
         ("locality", "Hill\u00adcrest", "holds a character that shows as nothing (\\u00ad)"),
         ("locality", "Hillcr\u0435st", "'Hillcrеst' mixes Latin, Cyrillic or Greek letters"),
+        ("id", "m-e\u0301", "'m-e\u0301' holds a letter written as two characters, a letter and a combining mark"),
     ],
 )
 def test_an_id_or_a_locality_that_reads_as_another_is_refused_by_both_readers(

@@ -40,9 +40,10 @@ def norm(name: str) -> str:
     return " ".join(name.replace("’", "'").split()).casefold()
 
 
-def check_name(name: str, where: str) -> str:
+def check_name(name: str, where: str, stored: bool = False) -> str:
     """A locality name or alias, trimmed; a clear error for an empty, over-long or odd one, or one
-    that reads as another (:func:`~contextgraph.quoted.shows_all`)."""
+    that reads as another (:func:`~contextgraph.quoted.shows_all`; not asked of a ``stored`` one,
+    set before it was: a store is read, and its localities mended, whatever they hold)."""
     if not isinstance(name, str):
         raise LocalityError(f"{where}: a name must be text, not {type(name).__name__}")
     got = " ".join(name.split())
@@ -54,7 +55,8 @@ def check_name(name: str, where: str) -> str:
         raise LocalityError(f"{where}: {got!r} is not a place name (letters, spaces, ' - & . only)")
     # a name that reads as another (a Cyrillic letter in a Latin word, a ligature, a zero-width
     # space) would be a locality no record's locality matches, however it is written
-    shows_all(got, where, LocalityError)
+    if not stored:
+        shows_all(got, where, LocalityError, composed=True)
     return got
 
 
@@ -162,8 +164,9 @@ class Localities:
         return {"area": self.area, "localities": [x.to_json() for x in self.items]}
 
     @staticmethod
-    def from_json(data: Any, where: str = "localities") -> Localities:
-        """Read the settings layout: ``{"area": ..., "localities": [{"name", "aliases", "boundary"}]}``."""
+    def from_json(data: Any, where: str = "localities", stored: bool = False) -> Localities:
+        """Read the settings layout: ``{"area": ..., "localities": [{"name", "aliases", "boundary"}]}``
+        (``stored``: as a store holds them, see :func:`check_name`)."""
         if not isinstance(data, dict):
             raise LocalityError(f"{where}: expected a table with 'area' and 'localities'")
         unknown = set(data) - {"area", "localities"}
@@ -171,7 +174,7 @@ class Localities:
             raise LocalityError(f"{where}: unknown key {sorted(unknown)[0]!r} (expected 'area' and 'localities')")
         area = data.get("area")
         if area is not None:
-            area = check_name(area, f"{where}: area")
+            area = check_name(area, f"{where}: area", stored)
         items = data.get("localities", [])
         if not isinstance(items, list):
             raise LocalityError(f"{where}: 'localities' must be a list")
@@ -188,13 +191,13 @@ class Localities:
             aliases = d.get("aliases") or []
             if not isinstance(aliases, list):
                 raise LocalityError(f"{at}.aliases: must be a list of names")
-            name = check_name(d["name"], f"{at}.name")
+            name = check_name(d["name"], f"{at}.name", stored)
             if any(norm(x.name) == norm(name) for x in out.items):
                 raise LocalityError(f"{at}.name: {name!r} is given twice")
             boundary = d.get("boundary")
             loc = Locality(
                 name,
-                tuple(check_name(a, f"{at}.aliases[{j}]") for j, a in enumerate(aliases)),
+                tuple(check_name(a, f"{at}.aliases[{j}]", stored) for j, a in enumerate(aliases)),
                 None if boundary is None else check_boundary(boundary, f"{at}.boundary"),
             )
             try:

@@ -104,7 +104,7 @@ def plain(text: str, what: str, free: bool = False, error: type[ContextGraphErro
     raise error(f"{what}: holds a control character ({found}), which it has no place for")
 
 
-def shows_all(text: str, what: str, error: type[ContextGraphError] = ControlCharacter) -> str:
+def shows_all(text: str, what: str, error: type[ContextGraphError] = ControlCharacter, composed: bool = False) -> str:
     """``text`` when it reads as only itself; else ``error`` naming ``what`` and why. For what
     tells people apart by how it reads: a user name in the access log ("an\\u200ba", "\\u0430na"
     and "ａｎａ" are not ana), an id, a locality. Beyond :func:`plain`'s check it holds
@@ -114,7 +114,9 @@ def shows_all(text: str, what: str, error: type[ContextGraphError] = ControlChar
       that needs it (Persian, the scripts of India: :func:`~contextgraph.text.shown_text`);
     - no space at either end;
     - no letter of a compatibility form (full-width, mathematical: ``ａｎａ``, ``𝚊𝚗𝚊``);
-    - no word mixing Latin, Cyrillic and Greek letters (a Cyrillic ``а`` in ``аna``).
+    - no word mixing Latin, Cyrillic and Greek letters (a Cyrillic ``а`` in ``аna``);
+    - with ``composed`` (an id, a locality: what tells records apart), no letter written as a
+      letter and a combining mark (``e`` and U+0301) where it can be written as one (``é``).
 
     >>> shows_all("Ana Shah", "user"), shows_all("Zoë", "user"), shows_all("Дмитрий", "user")
     ('Ana Shah', 'Zoë', 'Дмитрий')
@@ -126,6 +128,12 @@ def shows_all(text: str, what: str, error: type[ContextGraphError] = ControlChar
     Traceback (most recent call last):
     ...
     contextgraph.quoted.ControlCharacter: --user: 'аna' mixes Latin, Cyrillic or Greek letters, which reads as another
+    >>> shows_all("a-\\u00e9", "id", composed=True) == "a-\\u00e9", shows_all("a-e\\u0301", "id") == "a-e\\u0301"
+    (True, True)
+    >>> shows_all("a-e\\u0301", "field 'id'", composed=True)
+    Traceback (most recent call last):
+    ...
+    contextgraph.quoted.ControlCharacter: field 'id': ... holds a letter written as two characters, ... (\\u0301), ...
     """
     plain(text, what, error=error)
     if shown_text(text) != text:
@@ -133,10 +141,17 @@ def shows_all(text: str, what: str, error: type[ContextGraphError] = ControlChar
         raise error(f"{what}: holds a character that shows as nothing (\\u{ord(found):04x}), which it has no place for")
     if text != text.strip():
         raise error(f"{what}: begins or ends with a space")
-    composed = unicodedata.normalize("NFC", text)
-    if unicodedata.normalize("NFKC", composed) != composed:
+    nfc = unicodedata.normalize("NFC", text)
+    if composed and nfc != text:
+        mark = next(c for c in text if unicodedata.combining(c))
+        raise error(
+            f"{what}: {text!r} holds a letter written as two characters, a letter and a combining mark "
+            f"(\\u{ord(mark):04x}), which reads as the letter written as one: write it as one (NFC)"
+        )
+    if unicodedata.normalize("NFKC", nfc) != nfc:
         raise error(f"{what}: holds a letter or sign of a compatibility form (full-width, mathematical, a ligature)")
-    mixed = next((w for w in text.split() if mixed_scripts(w)), None)
+    # (a colon parts words too: a namespace before an id, east:иван-1, is a word of its own)
+    mixed = next((w for w in re.split(r"[\s:]+", text) if w and mixed_scripts(w)), None)
     if mixed is not None:
         raise error(f"{what}: {mixed!r} mixes Latin, Cyrillic or Greek letters, which reads as another")
     return text

@@ -269,6 +269,7 @@ async function show(opts = {}) {
   step("asked");
   status(`Loading ${locality}…`);
   const naming = state.naming;
+  const names = namesWanted(); // the naming the answers give ids in
   const load = (state.load = (state.load || 0) + 1); // only the latest load draws
   state.asking = load;
   try {
@@ -288,6 +289,7 @@ async function show(opts = {}) {
     const unlocated = unlocatedAnswer.unlocatedPlaces;
     if (naming !== state.naming || load !== state.load) return; // a newer load draws
     state.unlocated = { locality, naming, answer: unlocatedAnswer };
+    state.dataNaming = names;
     m.graph = graphRows(m.graph);
     state.data = m.graph;
     state.hotspots = m.hotspots;
@@ -573,7 +575,7 @@ function drawNetwork() {
     const p = ev.target.position();
     const all = JSON.parse(sessionStorage.getItem(pinKey()) || "{}");
     all[ev.target.id()] = [Math.round(p.x), Math.round(p.y)];
-    sessionStorage.setItem(pinKey(), JSON.stringify(all));
+    keepPins(all);
     ev.target.addClass("pinned");
   });
   $("network").cy = state.cy; // for automation: the drawing's Cytoscape instance
@@ -714,28 +716,57 @@ function networkLegend(shownCount, total) {
 
 // The focus and the pins go with their entities when the naming changes: an id a writer chose is
 // given by pseudonym to a reader of initials, so each is asked for as the new naming gives it
-// (``shownIds``, read as the naming before gave it); one the service no longer shows is let go.
+// (``shownIds``, read in the naming they were kept in), for every locality's pins; one the service
+// no longer shows is let go. The pins of a locality are kept with the naming of their ids, and
+// changed together, so that a change made again before the answer comes finds them as they were.
 const SHOWN_IDS_QUERY = `query($ids: [ID!]!, $initials: Boolean) { shownIds(ids: $ids, initials: $initials) }`;
+const PINS = "contextgraph.pinned.";
+const PINS_NAMING = "contextgraph.pinned-naming.";
 
-// (called once the box has changed: the ids held are read as the naming before it gave them)
 async function carryOver() {
-  const pins = JSON.parse(sessionStorage.getItem(pinKey()) || "{}");
-  const focused = $("main").dataset.focused || null;
-  const ids = [...new Set([...(focused ? [focused] : []), ...Object.keys(pins)])].slice(0, 1000);
-  if (!ids.length) return;
+  const target = namesWanted();
   const naming = state.naming;
-  const initials = namesWanted() === "initials";
-  const given = (await gql(SHOWN_IDS_QUERY, { ids, initials }, true, initials ? "full" : "initials")).shownIds;
-  if (naming !== state.naming) return;
-  const now = new Map(ids.map((id, k) => [id, given[k]]));
-  const moved = {};
-  for (const [id, at] of Object.entries(pins)) if (now.get(id)) moved[now.get(id)] = at;
-  sessionStorage.setItem(pinKey(), JSON.stringify(moved));
-  if (focused && now.get(focused)) state.focusAfter = now.get(focused);
+  const kept = []; // [locality, pins, naming they are in]
+  for (let k = 0; k < sessionStorage.length; k += 1) {
+    const key = sessionStorage.key(k);
+    if (!key.startsWith(PINS)) continue;
+    const locality = key.slice(PINS.length);
+    const from = sessionStorage.getItem(PINS_NAMING + locality) || "full";
+    if (from !== target) kept.push([locality, JSON.parse(sessionStorage.getItem(key) || "{}"), from]);
+  }
+  const focused = $("main").dataset.focused || null;
+  const focusFrom = state.dataNaming || "full";
+  const asked = { full: new Set(), initials: new Set() };
+  for (const [, pins, from] of kept) for (const id of Object.keys(pins)) asked[from].add(id);
+  if (focused && focusFrom !== target) asked[focusFrom].add(focused);
+  const now = { full: new Map(), initials: new Map() };
+  for (const from of ["full", "initials"]) {
+    const ids = [...asked[from]];
+    for (let at = 0; at < ids.length; at += 1000) {
+      const part = ids.slice(at, at + 1000);
+      const given = (await gql(SHOWN_IDS_QUERY, { ids: part, initials: target === "initials" }, true, from)).shownIds;
+      part.forEach((id, k) => now[from].set(id, given[k]));
+    }
+  }
+  if (naming !== state.naming) return; // changed again meanwhile: the pins are left as they were kept
+  for (const [locality, pins, from] of kept) {
+    const moved = {};
+    for (const [id, at] of Object.entries(pins)) if (now[from].get(id)) moved[now[from].get(id)] = at;
+    sessionStorage.setItem(PINS + locality, JSON.stringify(moved));
+    sessionStorage.setItem(PINS_NAMING + locality, target);
+  }
+  if (focused && focusFrom !== target && now[focusFrom].get(focused)) state.focusAfter = now[focusFrom].get(focused);
+  else if (focused && focusFrom === target) state.focusAfter = focused;
+}
+
+// the pins of the locality shown, and the naming of their ids (that of the drawing they were made on)
+function keepPins(pins) {
+  sessionStorage.setItem(pinKey(), JSON.stringify(pins));
+  sessionStorage.setItem(PINS_NAMING + $("locality").value, state.dataNaming || namesWanted());
 }
 
 function pinKey() {
-  return `contextgraph.pinned.${$("locality").value}`;
+  return PINS + $("locality").value;
 }
 
 function showHiddenCount() {
@@ -883,7 +914,8 @@ async function openView(id) {
   $("undated").checked = s.undated !== false;
   if (state.me.role !== "mace") $("initials").checked = Boolean(s.initials);
   for (const box of document.querySelectorAll("#types input")) box.checked = !s.types || s.types.includes(box.value);
-  sessionStorage.setItem(pinKey(), JSON.stringify(s.pinned || {}));
+  state.dataNaming = namesWanted(); // (its pins are in the naming it is opened in)
+  keepPins(s.pinned || {});
   // the view's own drawing: built afresh from its pins, with nothing of the one before kept
   state.cyView = null;
   delete $("main").dataset.focused;

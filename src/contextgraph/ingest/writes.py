@@ -30,9 +30,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from ..interchange import Batch, InputError
+from ..interchange.lines import unknown_locality
+from ..localities import Localities
 from ..model import Assertion, Entity, Relationship, canonical_pair, handling_code, service_id, under_p
 from ..model.tracked import Tracked
-from ..quoted import ControlCharacter, shows_all
 from ..store import Filter, Store, WriteSummary
 
 MAX_TRIES = 50
@@ -54,29 +55,38 @@ def namespace(locality: str | None, clearance: str = "C") -> str:
 
 
 def namespaced(eid: str, locality: str | None, clearance: str = "C") -> str:
-    """``eid`` in the namespace of ``locality`` for a writer of ``clearance`` (kept if it is in it);
-    an :class:`InputError` when it would then read as another id (``hillcrest:`` before an id of
-    Cyrillic letters makes a word of two scripts), which an export of the store would give and its
-    import refuse.
-
-    >>> namespaced("\u0441-20", "Hillcrest")
-    Traceback (most recent call last):
-    ...
-    contextgraph.interchange.lines.InputError: id 'с-20', in your namespace: 'hillcrest:с-20' mixes Latin, ...
-    """
+    """``eid`` in the namespace of ``locality`` for a writer of ``clearance`` (kept if it is in it)."""
     space = namespace(locality, clearance)
-    if eid.startswith(f"{space}:"):
-        return eid
-    out = f"{space}:{eid}"
-    try:
-        return shows_all(out, f"id {eid!r}, in your namespace")
-    except ControlCharacter as exc:
-        raise InputError([f"{exc}; give it another id"]) from None
+    return eid if eid.startswith(f"{space}:") else f"{space}:{eid}"
 
 
 def sees_everything(flt: Filter) -> bool:
     """Whether a reader within ``flt`` sees every record (no locality or handling limit)."""
     return flt.localities is None and not flt.public_only and not flt.unseen
+
+
+def unconfigured(locality: str | None, area: Localities, flt: Filter) -> str | None:
+    """Why a writer within ``flt`` may not file a record under ``locality``, one the ``area``
+    does not configure (when it configures any): a mistyped locality, or one a token names but no
+    one configured, would file it where no configured locality's readers reach. A writer who sees
+    everything is told the area's localities and how to add one; any other, of theirs only. None
+    when it may, or when it is not theirs at all (which the caller tells in its own words).
+
+    >>> from contextgraph.localities import Locality
+    >>> area = Localities("Area", (Locality("Hillcrest"), Locality("Dale")))
+    >>> unconfigured("Hillcrest", area, Filter.of(localities=["Hillcrest"]))
+    >>> unconfigured("Hilcrest", area, Filter.of(localities=["Hillcrest", "Hilcrest"]))
+    "field 'locality': 'Hilcrest' is not a locality of the area; ask an administrator"
+    >>> unconfigured("Hilcrest", area, Filter.of())[:60]
+    "field 'locality': 'Hilcrest' is not a locality of the area ("
+    """
+    if locality is None or not area or locality in area.names:
+        return None
+    if sees_everything(flt):
+        return f"field 'locality': {unknown_locality(locality, area)}"
+    if flt.localities is not None and locality in flt.localities:
+        return f"field 'locality': {locality!r} is not a locality of the area; ask an administrator"
+    return None
 
 
 def _clearance(flt: Filter) -> str:
@@ -172,6 +182,10 @@ def scope_batch(store: Store, flt: Filter, batch: Batch, user: str) -> Scoped:
         n, first = len(outside), outside[0]
         said = f"{n} entities are" if n > 1 else "an entity is"
         raise NotYours([f"{said} declared outside your localities, {'e.g. ' if n > 1 else ''}{first}"])
+    area = store.localities()
+    wrong = [f"entity {e.id!r}: {m}" for e in people if (m := unconfigured(e.locality, area, flt))]
+    if wrong:
+        raise InputError(wrong)
     theirs = changeable(store, flt, [e.id for e in people])
     renamed: dict[str, str] = {}
     for e in people:
@@ -220,10 +234,13 @@ def scope_tracking(store: Store, flt: Filter, records: list[Tracked], where: dic
     takes the first free one of their namespace (``east:r-1``), whether a record is held under it
     elsewhere or not, as a new entity's does: the id they get back tells nothing of the store."""
     problems = []
+    area = store.localities()
     for t in records:
         at = where.get(t.id, f"record {t.id!r}")
         if t.locality is not None and flt.localities is not None and t.locality not in flt.localities:
             problems.append(f"{at}: field 'locality': {t.locality!r} is not one of your localities")
+        elif wrong := unconfigured(t.locality, area, flt):
+            problems.append(f"{at}: {wrong}")
         if flt.public_only and t.handling != "P":
             problems.append(f"{at}: field 'grading': handling code {t.handling}; you are cleared for P only")
     if problems:

@@ -176,7 +176,7 @@ def entity_from_json(d: Any) -> Entity:
     """
     if not isinstance(d, dict):
         raise ValueError("a line must hold a JSON object")
-    eid = shows_all(_req_str(d, "id"), "field 'id'")
+    eid = shows_all(_req_str(d, "id"), "field 'id'", composed=True)
     kind = _req_str(d, "kind")
     if kind not in KINDS:
         raise ValueError(f"field 'kind': unknown kind {kind!r} (one of {', '.join(KINDS)})")
@@ -229,7 +229,9 @@ def entity_from_json(d: Any) -> Entity:
         raise ValueError(wrong)
     locality = _opt_str(d, "locality")
     if locality is not None and locality.strip():
-        shows_all(locality.strip(), "field 'locality'")  # spaces around it are dropped, as they always were
+        shows_all(
+            locality.strip(), "field 'locality'", composed=True
+        )  # spaces around it are dropped, as they always were
     opened = _open_of(d, eid, kind, handling)
     return Entity(
         open=opened,

@@ -276,7 +276,7 @@ def _check(f: Field, value: Any, where: str, name: str | None = None) -> Any:
             plain(value, _at(where, name), t == "text" and f.free, TrackingError)
         value = value.strip()
         if f.itself and not value.isascii():
-            shows_all(value, _at(where, name), TrackingError)
+            shows_all(value, _at(where, name), TrackingError, composed=True)
         if t == "code" and f.codes is not None and value not in codes_of(f.codes):
             raise TrackingError(f"{_at(where, name)}: {value!r} is not one of {', '.join(code_list(f.codes))}")
         return value

@@ -360,7 +360,7 @@ class Store(ABC):
         from ..localities import Localities
 
         found = [r for r in self.records("meta") if r.get("kind") == "localities"]
-        return Localities.from_json(found[-1]["settings"], "stored localities") if found else Localities()
+        return Localities.from_json(found[-1]["settings"], "stored localities", stored=True) if found else Localities()
 
     def set_localities(self, localities: Localities, user: str = "system") -> dict[str, Any]:
         """Replace the area and localities (appended as a ``meta`` record: the latest one counts)."""

@@ -21,8 +21,7 @@ from strawberry.fastapi import BaseContext
 from ...analysis.report import analyse_store, groups_of_store
 from ...analysis.results import Analysis, Networks
 from ...errors import ContextGraphError
-from ...ingest.writes import changeable, linkable, sees_everything
-from ...interchange.lines import unknown_locality
+from ...ingest.writes import changeable, linkable, unconfigured
 from ...limits import Limits
 from ...memory import paused_gc
 from ...model import Entity, shown_refs
@@ -327,14 +326,12 @@ class Context(BaseContext):
             raise RequestError("the access log cannot be written; nothing was changed") from exc
 
     def configured(self, locality: str | None, where: str = "") -> None:
-        """Refuse, to a writer who sees everything, a locality the area does not configure (when it
-        configures any): a mistyped one would file a record where no one's token reaches it. A
-        writer of some localities is held to theirs, and told of no other."""
-        if locality is None or not sees_everything(self.scope()):
-            return
-        area = self.store.localities()
-        if area and locality not in area.names:
-            raise RequestError(f"{where}field 'locality': {unknown_locality(locality, area)}")
+        """Refuse a locality the area does not configure (when it configures any), as
+        :func:`~contextgraph.ingest.writes.unconfigured` says: a mistyped one would file a record
+        where no one's token reaches it."""
+        wrong = unconfigured(locality, self.store.localities(), self.scope())
+        if wrong:
+            raise RequestError(f"{where}{wrong}")
 
     def note_locality(self, locality: str | None) -> None:
         """Refuse a note for a locality that is not this user's (called before it is written)."""

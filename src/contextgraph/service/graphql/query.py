@@ -116,7 +116,8 @@ class Query:
             except RequestError:  # an id a reader of initials was not given: as one that does not exist
                 meant.append(None)
         seen = ctx.store.visible_many([m for m in meant if m is not None], ctx.scope())
-        found = [m if m is not None and m in seen else None for m in meant]
+        # (an id merged into another is shown as the record it is now part of, as entity shows it)
+        found = [seen[m].id if m is not None and m in seen else None for m in meant]
         ctx.consulted(sorted({m for m in found if m is not None}), "shownIds")
         if policy.by_initials(ctx.who.role, ctx.who.initials if initials is None else initials):
             ids_of, spaces = ctx.pseudonyms(), ctx.spaces()
