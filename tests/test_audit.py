@@ -45,7 +45,13 @@ def loaded(store: Store) -> Store:
 
 
 def records(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(x) for x in path.read_text().splitlines() if x.strip()]
+    """The log's records; a torn last line (an append cut short by a kill, without its line
+    break) is no record, as the log itself reads it (it moves such a line aside when next opened)."""
+    text = path.read_text()
+    lines = text.split("\n")
+    if not text.endswith("\n"):
+        lines.pop()
+    return [json.loads(x) for x in lines if x.strip()]
 
 
 def verify(store: Store | None = None, log: Path | None = None) -> subprocess.CompletedProcess[str]:
