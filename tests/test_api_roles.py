@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from contextgraph.model import Entity
+from contextgraph.model import KINDS, Entity
 from contextgraph.store import Store
 
 from .data import rel
@@ -373,6 +373,35 @@ def test_a_saved_view_names_only_what_its_saver_sees_and_shows_each_reader_only_
     assert not [r for r in logged if {"c-3", "no-such-id"} & set(r.get("subjects") or [])]
 
 
+def test_a_views_own_words_reach_no_reader_of_initials_nor_its_saver_under_a_narrower_role(service: Service) -> None:
+    """A view's name and notes are its writer's words, which can name anyone: a reader asking for
+    initials is not given them, the saver neither; nor is the same user under a role, clearance or
+    localities narrower than those they saved it with (a MACE token of the same user name), who
+    cannot remove it either."""
+    ana = service.token("analyst", user="ana")
+    named, words = "Kyle Benson and Zoë Ahmed", "Kyle Benson lives with Daniel Okafor"
+    saved = service.data(SAVE, ana, n=named, l="East", s={"notes": {"c-1": words}}, sh=True)["saveView"]
+    views = """query($l: String!) { savedViews(locality: $l) { id name state withheld mine } }"""
+    initials = {"X-Names": "initials"}
+    narrower = {
+        "the saver asking initials": (ana, initials),
+        "another analyst asking initials": (service.token("analyst", user="ann"), initials),
+        "the saver as a MACE member": (service.token("mace", user="ana"), None),
+        "the saver cleared for P only": (service.keys.mint("ana", "analyst", ["East"], clearance="P"), None),
+    }
+    for who, (token, headers) in narrower.items():
+        status, body = service.post(views, token, "test", {"l": "East"}, headers)
+        assert status == 200 and not body.get("errors"), (who, body)
+        (got,) = [v for v in body["data"]["savedViews"] if v["id"] == saved["id"]]
+        assert got["withheld"] == 2 and "Kyle" not in json.dumps(got) and "Zo" not in json.dumps(got), (who, got)
+    delete = "mutation($i: ID!) { deleteView(id: $i) }"
+    assert "no saved view" in service.error(delete, service.token("mace", user="ana"), i=saved["id"])
+    # the saver as they saved it reads it all, and removes it
+    (got,) = [v for v in service.data(views, ana, l="East")["savedViews"] if v["id"] == saved["id"]]
+    assert got["name"] == named and got["state"]["notes"] == {"c-1": words} and got["withheld"] == 0 and got["mine"]
+    assert service.data(delete, ana, i=saved["id"])["deleteView"] is True
+
+
 def test_a_view_saved_before_localities_were_kept_counts_its_own_locality_as_its_savers(
     service: Service, store: Store
 ) -> None:
@@ -582,6 +611,75 @@ def test_a_record_ref_that_names_a_child_reaches_no_reader_of_initials(service: 
     for ask in (REF_READS["place"], REF_READS["walk"], REF_READS["map edges"]):
         assert NAMED_REF in json.dumps(service.data(ask, analyst))
     assert NAMED_FILE in json.dumps(service.data(REF_READS["child"], analyst))
+
+
+TOLD_READS = {
+    "unopenedAtRisk": """{ unopenedAtRisk(first: 50) { items { id reasons { other facts { source target } } } } }""",
+    "personsOfConcern": "{ personsOfConcern { items { id evidence { source target } } } }",
+    "peerGroups": "{ peerGroups { items { id members personsOfConcern { id } places { id } } } }",
+    "changesSince": """{ changesSince(date: "2024-01-01") { links { source target } children { id }
+        childrenRaised { id } childrenNewlyOpen { id } childrenNewlyKnown { id } personsOfConcern { id }
+        tracking { subject text } } }""",
+    "timeline": '{ entity(id: "l-1") { timeline { subject fields } } }',
+}
+
+
+@pytest.mark.parametrize("role", ["analyst", "chair", "mace"])
+def test_every_person_an_answer_names_is_in_its_record_of_the_access_log(
+    service: Service, store: Store, _audit_log: Path, role: str
+) -> None:
+    """A read's record in the access log names every person its answer names, by id: the other
+    end of a reason and the facts behind it, the children a person of concern is linked to, the
+    people a tracking record names beside its subject (in the changes, and in a place's timeline)."""
+    episode = {"id": "m-told", "record": "missing_episode", "subject": "c-1", "date": "2024-03-01T21:00",
+               "found_at": "l-1", "with_children": ["c-2"], "source": "rhi-1"}  # fmt: skip
+    assert service.data(RECORD_ONE, service.token("admin", ()), r=[episode])
+    token = service.token(role)
+    people = {e.id for e in store.iter_entities() if KINDS[e.kind].person}
+    for name, ask in TOLD_READS.items():
+        before = len(_audit_log.read_text().splitlines())
+        status, body = service.post(ask, token, purpose="log test")
+        if role == "mace" and name in ("unopenedAtRisk", "peerGroups"):
+            continue  # refused: not part of the MACE view
+        assert status == 200 and not body.get("errors"), (name, body)
+        added = [json.loads(x) for x in _audit_log.read_text().splitlines()[before:]]
+        subjects = {x for r in added if r["detail"].get("graphql") == name for x in r["subjects"]}
+        # a MACE member is given pseudonyms: each read back as the record it stands for
+        named = {store.canonical_id(_read_back(_audit_log, x)) for x in _strings(body["data"])} & people
+        assert named <= subjects, (role, name, named, subjects)
+        assert named or role != "analyst", name  # each read names someone
+        if name == "timeline" and role != "mace":  # a MACE member reads no records about children
+            assert {"l-1", "c-1", "c-2"} <= subjects, subjects
+
+
+def _strings(data: Any) -> set[str]:
+    if isinstance(data, dict):
+        return {x for v in data.values() for x in _strings(v)}
+    if isinstance(data, list):
+        return {x for v in data for x in _strings(v)}
+    return {data} if isinstance(data, str) else set()
+
+
+def _read_back(log: Path, shown: str) -> str:
+    """The store's id of an id as a reader was given it (a pseudonym read back)."""
+    from contextgraph.service.audit import AuditLog
+    from contextgraph.service.pseudonyms import of_log
+
+    return of_log(AuditLog(log)).read(shown) or shown
+
+
+def test_a_notes_file_name_reaches_no_reader_of_initials(service: Service, store: Store) -> None:
+    """A note's file name is its writer's choice and can name a child: a reader who asked for
+    initials is not given it; a reader of names who sees files is."""
+    store.add_records([("sources", {"id": NOTE_REF, "kind": "MACE", "date": "2024-03-20", "locality": "East",
+                                    "file": "Jay-Smith-referral.md"})])  # fmt: skip
+    store.upsert([], [rel("SEEN_AT", "c-2", "l-1", ref=NOTE_REF)])
+    ask = "{ sources { items { id file } } }"
+    for role in ("analyst", "admin"):
+        token = service.token(role, () if role == "admin" else ("East",))
+        assert "Jay-Smith-referral.md" in json.dumps(service.data(ask, token)), role
+        status, body = service.post(ask, token, "test", None, {"X-Names": "initials"})
+        assert status == 200 and NOTE_REF in json.dumps(body) and "Jay-Smith" not in json.dumps(body), (role, body)
 
 
 def unzipped(packed: bytes) -> str:

@@ -331,6 +331,10 @@ def test_errors_make_no_suggestions_outside_development(
         status, body = service.post(q, token)
         assert status == 400 and body["errors"], body
         assert "Did you mean" not in json.dumps(body), body
+    # a query that does not parse is refused before it runs too: 400, never a 200 carrying errors
+    for broken in ("{ entity(", '{ search(text: "\\uZZZZ") { id } }', '{ entity(id: "c-1") { id } } trailing'):
+        status, body = service.post(broken, token)
+        assert status == 400 and "Syntax Error" in body["errors"][0]["message"] and not body.get("data"), body
     kinds = 'query($k: [EntityKind!]) { search(text: "k", kinds: $k) { id } }'
     variable = service.post(kinds, token, variables={"k": ["CHILDD"]})
     assert variable[1]["errors"] and "Did you mean" not in json.dumps(variable[1])
@@ -405,3 +409,29 @@ def test_a_bad_limit_setting_stops_serve_with_a_message(tmp_path: Path, monkeypa
     r = cg("serve", "--store", f"sqlite:///{tmp_path / 't.db'}", "--port", "1")
     assert r.returncode == 1 and "CONTEXTGRAPH_MAX_COST must be a positive number, not 'lots'" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_shown_ids_are_bounded_over_the_whole_request(service: Service) -> None:
+    """``shownIds`` takes at most 1,000 ids in one request, however many aliases share them: the
+    bound is what keeps one request from timing thousands of guesses at ids outside the reader's view."""
+    token = service.token()
+    ids = [f"c-{i}" for i in range(600)]
+    one = "query($a: [ID!]!) { a: shownIds(ids: $a) }"
+    assert len(service.data(one, token, a=ids)["a"]) == 600
+    two = "query($a: [ID!]!, $b: [ID!]!) { a: shownIds(ids: $a) b: shownIds(ids: $b) }"
+    assert "at most 1000 ids in one request" in service.error(two, token, a=ids, b=ids)
+
+
+def test_an_empty_list_of_types_or_kinds_is_refused_in_every_read(service: Service) -> None:
+    """An empty ``types`` or ``kinds`` is refused in the words the views use, not read as all (a
+    page that unticks every box is shown nothing rather than everything)."""
+    token = service.token()
+    for ask in (
+        '{ network(centre: "c-1", types: []) { nodes { id } } }',
+        '{ entity(id: "c-1") { neighbours(types: []) { id } } }',
+        "{ unopenedAtRisk(types: []) { total } }",
+        '{ search(text: "kyle", kinds: []) { id } }',
+    ):
+        message = service.error(ask, token)
+        assert "is empty: give at least one" in message and "or leave it out for all" in message, (ask, message)
+    assert service.data('{ network(centre: "c-1", types: [SEEN_AT]) { nodes { id } } }', token)["network"]

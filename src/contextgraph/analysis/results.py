@@ -10,6 +10,10 @@ numbers; :mod:`~contextgraph.analysis.report` returns explained copies, with nam
 facts' sources and the sentences (the fields left ``None`` before). Nothing changes a result
 once built.
 
+The module is longer than 500 lines because every result that crosses modules is defined here
+together, each with how it is written and what it names, so that a reader and a writer of one
+agree by construction.
+
 ``to_json()`` gives each record as the command line and the service have always written it:
 the same keys in the same order, a key an explained record has only once it is explained,
 and the optional details of a reason only where they apply.
@@ -183,6 +187,20 @@ class AtRiskChild(msgspec.Struct, frozen=True):
     """The score's part from evidence beyond the reasons: with their weights, it adds up to it."""
     further_pieces: int = 0  # how many pieces of evidence that part holds
 
+    def involves(self) -> tuple[str, ...]:
+        """Every entity it names: the child, then those its reasons and their facts name.
+
+        >>> f = Fact("SEEN_AT", "c-2", "l-1")
+        >>> r = Reason("associates_with_poc", 0.6, "p-1", (f,), None, None)
+        >>> AtRiskChild("c-1", None, 0.6, 1, False, (r,)).involves()
+        ('c-1', 'p-1', 'c-2', 'l-1')
+        """
+        ids = [self.id]
+        for r in self.reasons:
+            ids.append(r.other)
+            ids.extend(x for f in r.facts for x in (f.source, f.target))
+        return tuple(dict.fromkeys(ids))
+
     def to_json(self) -> Json:
         """The child as written."""
         out: Json = {
@@ -275,6 +293,11 @@ class PeerGroup(msgspec.Struct, frozen=True):
     member_names: tuple[str, ...] | None = None
     text: str | None = None
 
+    def involves(self) -> tuple[str, ...]:
+        """Every entity it names: its members, then the places, persons and groups they share."""
+        shared = (*self.places, *self.persons_of_concern, *self.groups)
+        return tuple(dict.fromkeys((*self.members, *(s.id for s in shared))))
+
     def to_json(self) -> Json:
         """The peer group as written."""
         out: Json = {
@@ -317,6 +340,11 @@ class PersonOfConcern(msgspec.Struct, frozen=True):
     name: str | None = None
     aliases: tuple[str, ...] | None = None
     text: str | None = None
+
+    def involves(self) -> tuple[str, ...]:
+        """Every entity it names: the person, the children and groups linked, the facts' ends."""
+        ends = (x for f in self.evidence for x in (f.source, f.target))
+        return tuple(dict.fromkeys((self.id, *self.children, *self.groups, *ends)))
 
     def to_json(self) -> Json:
         """The person as written."""
@@ -432,6 +460,16 @@ class Changes(msgspec.Struct, frozen=True):
     persons_of_concern: tuple[PersonChange, ...]
     tracking: tuple[TrackedChange, ...] = ()
     """Tracking records dated since: new missing episodes, steps up and down, disruptions..."""
+
+    def involves(self) -> tuple[str, ...]:
+        """Every entity it names, but for those a tracking record's fields name beside its subject
+        (the record holds them: :attr:`~contextgraph.model.Tracked.involves`)."""
+        ids = [x for f in self.links for x in (f.source, f.target)]
+        ids += [x.id for xs in (self.children, self.children_raised) for x in xs]
+        ids += [x.id for xs in (self.children_newly_open, self.children_newly_known) for x in xs]
+        ids += [x.id for x in self.hotspots] + [x.id for x in self.persons_of_concern]
+        ids += [t.subject for t in self.tracking]
+        return tuple(dict.fromkeys(ids))
 
     def to_json(self) -> Json:
         """The changes as written (``tracking`` when there is any)."""

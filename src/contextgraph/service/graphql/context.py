@@ -24,7 +24,7 @@ from ...errors import ContextGraphError
 from ...ingest.writes import changeable, linkable, unconfigured
 from ...limits import Limits
 from ...memory import paused_gc
-from ...model import Entity, shown_refs
+from ...model import KINDS, Entity, shown_refs
 from ...model.records import EARLIEST
 from ...store import Filter, Store, StoreError
 from .. import policy
@@ -145,6 +145,16 @@ class Analyses:
         return result
 
 
+def chosen(values: Sequence[Any] | None, what: str, each: str) -> list[str] | None:
+    """The values of enums given as a filter (``what``: the argument's name), None for all when
+    left out; an empty list is refused, not read as all, as every view refuses it."""
+    if values is None:
+        return None
+    if not values:
+        raise RequestError(f"{what} is empty: give at least one {each}, or leave it out for all")
+    return [v.value for v in values]
+
+
 class Context(BaseContext):
     """What a request's resolvers share: the store, who is asking, the access log, the purpose."""
 
@@ -152,6 +162,8 @@ class Context(BaseContext):
     """When the query's time budget ends (``time.monotonic()``), set as it starts to run."""
     limits: Limits = Limits()
     """The limits in force (the service sets its own)."""
+    ids_asked: int = 0
+    """How many ids this request has asked ``shownIds`` for, over all its aliases."""
 
     def __init__(
         self, store: Store, who: Principal, log: AuditLog, purpose: str | None, analyses: Analyses | None = None
@@ -282,6 +294,17 @@ class Context(BaseContext):
 
     def consulted(self, ids: list[str], what: str) -> None:
         self.logged("consultation", ids, {"graphql": what})
+
+    def told(self, ids: Iterable[str], what: str) -> None:
+        """Log a consultation of the people among ``ids`` (everything an answer names, by id:
+        places, groups and services are not people, so are not named in the log)."""
+        self.consulted(self.people(ids), what)
+
+    def people(self, ids: Iterable[str]) -> list[str]:
+        """Those of ``ids`` that are people, each once, in order."""
+        asked = list(dict.fromkeys(ids))
+        kinds = {i: label.kind for i, label in self.store.labels(asked).items()}
+        return [i for i in asked if i in kinds and kinds[i] in KINDS and KINDS[kinds[i]].person]
 
     @contextmanager
     def acting(self, detail: dict[str, Any]) -> Iterator[None]:

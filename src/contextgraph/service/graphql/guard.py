@@ -174,7 +174,11 @@ class QueryGuard(SchemaExtension):
         self.ran = False
 
     def on_operation(self) -> Iterator[None]:
-        yield
+        try:
+            yield
+        except GraphQLError:  # a query that does not parse comes through here, before it runs
+            self._refused()
+            raise
         result = self.execution_context.result
         errors = result.errors if result is not None else None
         if not errors:
@@ -182,8 +186,12 @@ class QueryGuard(SchemaExtension):
         if self.production:
             for error in errors:
                 error.message = _SUGGESTION.sub("", error.message)
+        if not self.ran:
+            self._refused()
+
+    def _refused(self) -> None:
         response = getattr(self.execution_context.context, "response", None)
-        if not self.ran and response is not None:
+        if response is not None:
             response.status_code = 400
 
     def on_execute(self) -> Iterator[None]:

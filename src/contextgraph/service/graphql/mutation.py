@@ -29,7 +29,7 @@ from .query import queued
 from .types.entities import EntityView, RelationshipView, ServiceCode, entity_view, rel_view
 from .types.notes import NoteCommit, NoteEdits, commit_view, edits_of
 from .types.tracking import TrackingRecordView, record_view
-from .types.views import SavedViewType, check_state, saved_view
+from .types.views import SavedViewType, check_state, saved_view, sees_as_much
 from .types.writes import EntityInput, Erasure, IngestResult, LinkInput, QueuedFactView, queued_view
 
 MAX_VIEW_STATE = 64 * 1024
@@ -342,7 +342,10 @@ class Mutation:
     @strawberry.mutation(name="deleteView", description="Remove a view you saved.")
     def delete_view(self, info: Info[Context, None], id: strawberry.ID) -> bool:
         ctx = info.context
-        mine = [v for v in ctx.store.saved_views() if v.id == str(id) and v.user == ctx.who.user]
+        # their own, saved under a reach no wider than the one they ask with
+        mine = [
+            v for v in ctx.store.saved_views() if v.id == str(id) and v.user == ctx.who.user and sees_as_much(ctx, v)
+        ]
         if not mine:  # another's view answers as one that does not exist
             raise RequestError(f"no saved view {str(id)!r} of yours")
         try:

@@ -18,7 +18,7 @@ from ...notes.parse import NoteError
 from ...store import Filter
 from ...store.reads import placed_localities
 from .. import policy
-from .context import MAX_MAP, MAX_PAGE, Context, RequestError, cap, day, note_checks, refused
+from .context import MAX_MAP, MAX_PAGE, Context, RequestError, cap, chosen, day, note_checks, refused
 from .explaining import ShownAnalysis
 from .maps import LocalityMap, ViewCopy, map_order
 from .types.analysis import (
@@ -40,6 +40,7 @@ from .types.entities import EntityKind, EntityView, Network, RelationshipType, S
 from .types.notes import NotePreview, preview_view
 from .types.paths import PathView, path_views
 from .types.report import PartnershipReportView, report
+from .types.tracking import changes_named
 from .types.views import SavedViewType, entities_in, saved_view, seen_by, visible_views
 from .types.writes import QueuedFactView, queued_view
 
@@ -100,15 +101,16 @@ class Query:
         description="Each of ids, read as this request reads ids, as a request asking initials (initials: true) "
         "or names (false; by default as this request asks) would be given it, in the same order: by pseudonym "
         "where people are shown by initials (X-Names; always for a role that sees them so), else as stored; "
-        f"null for an id you may not see or were not given. At most {MAX_SHOWN_IDS}. For a page that keeps "
-        "its focus and pins when it asks for the other naming."
+        f"null for an id you may not see or were not given. At most {MAX_SHOWN_IDS} in one request. For a page "
+        "that keeps its focus and pins when it asks for the other naming."
     )
     def shown_ids(
         self, info: Info[Context, None], ids: list[strawberry.ID], initials: bool | None = None
     ) -> list[strawberry.ID | None]:
         ctx = info.context
-        if len(ids) > MAX_SHOWN_IDS:
-            raise RequestError(f"at most {MAX_SHOWN_IDS} ids at once")
+        ctx.ids_asked += len(ids)  # in the whole request: aliases of the field share the bound
+        if ctx.ids_asked > MAX_SHOWN_IDS:
+            raise RequestError(f"at most {MAX_SHOWN_IDS} ids in one request")
         meant: list[str | None] = []
         for given in ids:
             try:
@@ -136,7 +138,7 @@ class Query:
         ctx = info.context
         if not 1 <= depth <= 3:
             raise RequestError("depth must be 1, 2 or 3")
-        flt = ctx.scope([t.value for t in types] if types else None, since)
+        flt = ctx.scope(chosen(types, "types", "relationship type"), since)
         eid = ctx.given_id(centre)
         if ctx.store.visible(eid, flt) is None:
             return None
@@ -196,7 +198,7 @@ class Query:
     ) -> list[EntityView]:
         ctx = info.context
         flt = ctx.scope()
-        wanted = [k.value for k in kinds] if kinds else list(KINDS)
+        wanted = chosen(kinds, "kinds", "kind of entity") or list(KINDS)
         if not ctx.rules.child_lists:  # children are not found by name
             wanted = [k for k in wanted if k != "child"]
             if not wanted:
@@ -290,7 +292,7 @@ class Query:
         ctx.allow(ctx.rules.child_lists, "lists of children")
         result = _analysis(ctx, locality, since, until, types, undated)
         page: Page[AtRiskChild] = paged(result.unopened_at_risk, first, after, lambda x: child_view(x, ctx.shown_id))
-        ctx.consulted([c.id for c in page_of(result.unopened_at_risk, first, after)], "unopenedAtRisk")
+        ctx.told([x for c in page_of(result.unopened_at_risk, first, after) for x in c.involves()], "unopenedAtRisk")
         return page
 
     @strawberry.field(name="peerGroups", description="Communities of children, with what they share.")
@@ -309,7 +311,7 @@ class Query:
         ctx.allow(ctx.rules.child_lists, "peer groups of children")
         result = _analysis(ctx, locality, since, until, types, undated)
         page: Page[PeerGroup] = paged(result.peer_groups, first, after, lambda x: group_view(x, ctx.shown_id))
-        ctx.consulted([m for g in page_of(result.peer_groups, first, after) for m in g.members], "peerGroups")
+        ctx.told([x for g in page_of(result.peer_groups, first, after) for x in g.involves()], "peerGroups")
         return page
 
     @strawberry.field(description="Places ranked by the children at risk linked to them.")
@@ -347,7 +349,9 @@ class Query:
         page: Page[PersonOfConcern] = paged(
             result.persons_of_concern, first, after, lambda x: person_view(x, ctx.shown_id)
         )
-        ctx.consulted([x.id for x in page_of(result.persons_of_concern, first, after)], "personsOfConcern")
+        ctx.told(
+            [x for p in page_of(result.persons_of_concern, first, after) for x in p.involves()], "personsOfConcern"
+        )
         return page
 
     report: PartnershipReportView = strawberry.field(
@@ -379,8 +383,7 @@ class Query:
         result = ctx.analyses.get(ctx.store, ctx.scope(), since, ctx.who.by_initials, cut)
         assert result.changes is not None  # asked for with a date
         ch = changes_view(result.changes, ctx.who, ctx.shown_id)
-        told = (*result.changes.children, *result.changes.children_raised) if ctx.rules.child_lists else ()
-        ctx.consulted([c.id for c in told], "changesSince")
+        ctx.told(changes_named(ctx, result.changes), "changesSince")
         return ch
 
     @strawberry.field(description="The notes and records facts came from, newest first, within your localities.")
@@ -391,7 +394,7 @@ class Query:
         flt = ctx.scope(locality=locality)
         recs = [r for r in ctx.store.records("sources") if source_visible(r, flt)]
         recs.sort(key=lambda r: (r.get("date") or "", r["id"]), reverse=True)
-        files = ctx.rules.sees_source_files
+        files = ctx.rules.sees_source_files and not ctx.who.by_initials  # a file's name can name a child
         page: Page[SourceView] = paged(
             recs,
             first,
@@ -467,9 +470,7 @@ def _window(
 ) -> Filter:
     """The filter of a view: the user's scope, one locality, a date window (with or without the
     undated facts) and relationship types; an empty list of types is refused, not read as all."""
-    if types is not None and not types:
-        raise RequestError("types is empty: give at least one relationship type, or leave it out for all")
-    return ctx.scope([t.value for t in types] if types else None, since, locality, until, undated)
+    return ctx.scope(chosen(types, "types", "relationship type"), since, locality, until, undated)
 
 
 def _analysis(

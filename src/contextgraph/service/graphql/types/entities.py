@@ -15,7 +15,7 @@ from ....model import KINDS, REL_TYPES, SERVICES, WITHHELD, Entity, Relationship
 from ....store import Filter, Subgraph
 from ....store.types import Fact
 from ...auth import Principal
-from ..context import Context, cap
+from ..context import Context, cap, chosen
 from .tracking import PathwayStepView, TrackingRecordView, record_view, shown_records, step_views
 
 
@@ -82,8 +82,10 @@ class EntityView:
     def timeline(self, info: Info[Context, None], first: int = 200) -> list[TrackingRecordView]:
         ctx = info.context
         records = shown_records(ctx, self._eid, self.kind.value)[: cap(first, 500)]
-        if records:
-            ctx.consulted([self._eid], "timeline")
+        if records:  # the entity, and the people its records name
+            ctx.consulted(
+                [self._eid, *ctx.people(x for t in records for x in t.involves if x != self._eid)], "timeline"
+            )
         return [record_view(ctx, t) for t in records]
 
     @strawberry.field(description="A child's moves on the risk pathway, read from their assessments; the last is now.")
@@ -95,7 +97,7 @@ class EntityView:
         self, info: Info[Context, None], types: list[RelationshipType] | None = None, first: int = 20
     ) -> list[EntityView]:
         ctx = info.context
-        flt = ctx.scope([t.value for t in types] if types else None)
+        flt = ctx.scope(chosen(types, "types", "relationship type"))
         sub = ctx.store.neighbourhood(self._eid, 1, flt)
         found = sorted((n for n in sub.nodes if n.id != self._eid), key=lambda n: n.id)
         found = found[: cap(first)]

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, cast
 import strawberry
 from strawberry.scalars import JSON
 
+from ....analysis import results
 from ....ingest.writes import linkable
 from ....model import initials
 from ....model.timeline import Step, describe, steps
@@ -137,3 +138,16 @@ def _step(s: Step, shown_id: Callable[[str], str]) -> PathwayStepView:
     return PathwayStepView(
         day=s.day, before=s.before, after=s.after, direction=s.direction, record=strawberry.ID(shown_id(s.record))
     )
+
+
+def changes_named(ctx: Context, ch: results.Changes) -> list[str]:
+    """The entities the changes name as ``ctx``'s reader is shown them (:func:`changes_view`),
+    with those each tracking record shown names beside its subject."""
+    about = ctx.rules.tracking_about
+    shown = [t for t in ch.tracking if t.subject_kind in about]
+    records = visible_records(ctx, list(ctx.store.tracked([t.record for t in shown]).values()))
+    named = [x for t in records for x in t.involves]
+    if ctx.rules.child_lists:
+        return [*ch.involves(), *named]
+    hot = [x.id for x in ch.hotspots] + [x.id for x in ch.persons_of_concern]
+    return [*hot, *(t.subject for t in shown), *named]

@@ -77,8 +77,18 @@ def _as_read(v: SavedView, ctx: Context, seen: set[str]) -> tuple[dict[str, Any]
 
 def _theirs_to_read(v: SavedView, ctx: Context) -> bool:
     """Whether the reader may read what the one who saved ``v`` wrote on it (its name, its notes):
-    they saved it, or they see as much."""
-    return v.user == ctx.who.user or _sees_as_much(ctx, v.reach, v.locality)
+    words as written can name anyone, so only a reader of names who sees as much as the one who
+    saved it, as they saved it — the same user under a narrower role, clearance or set of
+    localities reads it as anyone of that reach would."""
+    return not ctx.who.by_initials and sees_as_much(ctx, v)
+
+
+def sees_as_much(ctx: Context, v: SavedView) -> bool:
+    """Whether the reader sees all that the one who saved ``v`` saw when they saved it (a view
+    saved before its reach was recorded: the same user as a reader of children's names)."""
+    if v.reach is None and v.user == ctx.who.user:
+        return policy.role(ctx.who.role).child_names == "full"
+    return _sees_as_much(ctx, v.reach, v.locality)
 
 
 def _sees_as_much(ctx: Context, reach: Reach | None, locality: str) -> bool:
