@@ -332,3 +332,29 @@ def test_the_default_stays_the_interchange_format(loaded: Store, tmp_path: Path)
     assert r.returncode == 0, r.stderr
     assert sorted(p.name for p in (tmp_path / "j").iterdir()) == ["entities.jsonl", "relationships.jsonl"]
     assert f"exported {len(ENTITIES)} entities and {len(RELATIONSHIPS)} relationship lines" in r.stdout
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "graphml", "geojson", "i2csv"])
+def test_an_export_by_initials_gives_no_home_school_or_family_of_a_person_so_shown(
+    loaded: Store, tmp_path: Path, fmt: str
+) -> None:
+    """Initials beside a home's address and coordinates, a school or a family say who a child is:
+    an export by initials leaves those links out, and a place known only as someone's home; a
+    place others are seen at stays, without the link to whose home it is."""
+    from contextgraph.model import Entity
+
+    home = Entity("l-home", "location", "7 Larch Court", locality="East", lat=52.64, lon=-1.05)
+    flat = Entity("l-flat", "location", "Flat 2, 9 Canal Walk", locality="East", lat=52.63, lon=-1.04)
+    loaded.upsert(
+        [home, flat],
+        [rel("LIVES_AT", "c-1", "l-home"), rel("LIVES_AT", "p-1", "l-flat"), rel("SEEN_AT", "c-2", "l-flat")],
+    )
+    export(loaded, tmp_path / "named", fmt, "--recipient", "CSC East")
+    export(loaded, tmp_path / "shared", fmt, "--recipient", "CSC East", "--initials")
+    named = "\n".join(p.read_text(encoding="utf-8-sig") for p in (tmp_path / "named").iterdir())
+    shared = "\n".join(p.read_text(encoding="utf-8-sig") for p in (tmp_path / "shared").iterdir())
+    assert ("7 Larch Court" in named and "LIVES_AT" in named) or fmt == "geojson"
+    assert "7 Larch Court" not in shared and "52.64" not in shared, "a home known only as a child's"
+    for kind in ("LIVES_AT", "ATTENDS", "FAMILY_OF"):
+        assert kind not in shared, kind
+    assert "Flat 2, 9 Canal Walk" in shared  # seen at by others: a place of the area's, not only a home

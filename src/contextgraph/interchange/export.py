@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import IO, TYPE_CHECKING, Any
 
-from ..model import Relationship
+from ..model import IDENTIFYING, KINDS, Relationship
 from ..model.tracked import Tracked
 from .lines import ENTITIES_FILE, JUDGEMENTS_FILE, RELATIONSHIPS_FILE, TRACKING_FILE
 
@@ -63,8 +63,12 @@ def export_lines(
     # C: only for readers cleared for C who see names in full
     withhold = bool(initials) or (flt is not None and flt.public_only)
     notes = store.note_refs() if initials else frozenset()
+    kinds = {e.id: e.kind for e in store.iter_entities()} if initials else {}
+    homes = _known_only_as_theirs(store, kinds, initials) if initials else set()
     kept: set[str] = set()
     for e in store.iter_entities():
+        if e.id in homes:
+            continue
         told = e if flt is None else flt.shown(e)
         if told is not None:
             kept.add(e.id)
@@ -95,6 +99,8 @@ def export_lines(
                 continue
             r = seen
         if initials:
+            if _tells_who(r, kinds, initials):
+                continue
             r = r.for_initials(notes)
         for line in relationship_lines(r):
             ends = line["source"], line["target"]
@@ -114,6 +120,22 @@ def export_lines(
         shown = t if flt is None else flt.tracking_ok(t, kept.__contains__)
         if shown is not None:
             yield TRACKING_FILE, (shown.for_initials(notes) if initials else shown).to_json()
+
+
+def _tells_who(r: Relationship, kinds: dict[str, str], initials: frozenset[str]) -> bool:
+    """Whether ``r`` is a home, school or family link of a person shown by initials."""
+    return r.type in IDENTIFYING and (kinds.get(r.source) in initials or kinds.get(r.target) in initials)
+
+
+def _known_only_as_theirs(store: Store, kinds: dict[str, str], initials: frozenset[str]) -> set[str]:
+    """The places whose every link is a home, school or family link of a person shown by
+    initials: an export by initials leaves them out, as it leaves out the links."""
+    told: set[str] = set()
+    other: set[str] = set()
+    for r in store.iter_relationships():
+        placed = {x for x in (r.source, r.target) if x in kinds and KINDS[kinds[x]].placed}
+        (told if _tells_who(r, kinds, initials) else other).update(placed)
+    return told - other
 
 
 EXPORT_FILES = (ENTITIES_FILE, RELATIONSHIPS_FILE, JUDGEMENTS_FILE, TRACKING_FILE)

@@ -43,6 +43,7 @@ from .records import (
 from .vocabulary import (
     ENTITY_LABEL,
     GAZETTEER_LABELS,
+    IDENTIFYING,
     KIND_CODES,
     KINDS,
     MEETING_KINDS,
@@ -62,6 +63,7 @@ __all__ = [
     "GAZETTEER_LABELS",
     "GRADE_CODES",
     "HANDLING_CODES",
+    "IDENTIFYING",
     "INTELLIGENCE_ASSESSMENTS",
     "KINDS",
     "KIND_CODES",

@@ -27,6 +27,9 @@ class RelType:
     targets: frozenset[str]
     symmetric: bool
     description: str
+    identifying: bool = False
+    """Whether the link tells who a person is — their home, their school, their family — so that a
+    view or an export by initials leaves it out of what it gives of a person shown so."""
 
     def allows(self, source_kind: str, target_kind: str) -> bool:
         """Whether this type may join ``source_kind`` to ``target_kind``.
@@ -133,6 +136,7 @@ REL_TYPES: Final[dict[str, RelType]] = {
             frozenset({"location"}),
             False,
             "home address, placement, care home, hostel",
+            identifying=True,
         ),
         RelType(
             "ATTENDS",
@@ -140,6 +144,7 @@ REL_TYPES: Final[dict[str, RelType]] = {
             frozenset({"school"}),
             False,
             "on roll at, attends, excluded from",
+            identifying=True,
         ),
         RelType(
             "MEMBER_OF",
@@ -175,10 +180,18 @@ REL_TYPES: Final[dict[str, RelType]] = {
             _PEOPLE,
             True,
             "sibling, cousin, parent, relative",
+            identifying=True,
         ),
     )
 }
 """Relationship types by name."""
+
+IDENTIFYING: Final = frozenset(n for n, r in REL_TYPES.items() if r.identifying)
+"""The types of link that tell who a person is (home, school, family).
+
+>>> sorted(IDENTIFYING)
+['ATTENDS', 'FAMILY_OF', 'LIVES_AT']
+"""
 
 SERVICES: Final[dict[str, Service]] = {
     s.code: s

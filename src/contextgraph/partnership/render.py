@@ -3,10 +3,10 @@ its charts drawn by matplotlib as SVG inside it, so that it can be emailed whole
 to a PDF with the handling marking and the period on every page (:mod:`.pdf`).
 
 Counts below the report's small count (for a recipient outside the partnership) are shown as
-``<5``, in every format.
+``<5``, in every format, and a count beside one that would let it be worked back as ``withheld``.
 
->>> suppressed({"children": 3, "by_level": {"red": 12, "green": 1}, "rows": (4, 0), "mean": 2.5}, 5)
-{'children': '<5', 'by_level': {'red': 12, 'green': '<5'}, 'rows': ['<5', 0], 'mean': 2.5}
+>>> suppressed({"children": 3, "by_level": {"red": 12, "green": 1, "amber": 9}, "rows": (4, 0), "mean": 2.5}, 5)
+{'children': '<5', 'by_level': {'red': 12, 'green': '<5', 'amber': 'withheld'}, 'rows': ['<5', 0], 'mean': None}
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typing import Any
 
 import msgspec
 
+from ..interchange.analyst import cell
 from ..model.demographics import ETHNICITY
 from ..model.tracking import CODE_LISTS
 from .build import Report
@@ -27,45 +28,75 @@ from .build import Report
 
 def suppressed(value: Any, below: int | None) -> Any:
     """``value`` (a report as plain data) with each whole number from 1 to ``below`` - 1 shown as
-    ``<below``."""
+    ``<below``, and as :func:`outside` hides more beside it (ranks are not counts)."""
     if below is None:
         return value
-    if isinstance(value, dict):
-        return {k: suppressed(v, below) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [suppressed(v, below) for v in value]
-    if isinstance(value, int) and not isinstance(value, bool) and 0 < value < below:
-        return f"<{below}"
-    return value
+    return _suppress(value, below, frozenset())[0]
 
 
-def _hidden(n: Any, below: int) -> bool:
-    return isinstance(n, int) and 0 < n < below
+WITHHELD = "withheld"
+"""How a count is shown that is not small itself but hidden so that a small one beside it cannot
+be worked back from it (secondary suppression)."""
+NOT_COUNTS = frozenset({"rank", "small_count"})
+"""Keys of whole numbers that are not counts of anyone."""
+
+
+def _count(key: Any, value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and key not in NOT_COUNTS
+
+
+def to_hide(cells: dict[Any, int], below: int) -> set[Any]:
+    """Which of sibling counts ``cells`` to hide: each from 1 to ``below`` - 1, and then the
+    smallest of the others shown (zeros apart) until at least two are hidden and they add up to
+    ``below`` or more, so that no one of them can be worked out from a total or from the rest.
+
+    >>> sorted(to_hide({"female": 11, "male": 16, "not_known": 2}, 5))
+    ['female', 'not_known']
+    >>> sorted(to_hide({"a": 1, "b": 2, "c": 0, "d": 9}, 5)), to_hide({"a": 7, "b": 0}, 5)
+    (['a', 'b', 'd'], set())
+    """
+    hidden = {k for k, v in cells.items() if 0 < v < below}
+    while hidden:
+        if len(hidden) >= 2 and sum(cells[k] for k in hidden) >= below:
+            break
+        rest = sorted((v, str(k), k) for k, v in cells.items() if k not in hidden and v > 0)
+        if not rest:
+            break
+        hidden.add(rest[0][2])
+    return hidden
+
+
+def _suppress(value: Any, below: int, forced: frozenset[Any]) -> tuple[Any, bool]:
+    """``value`` suppressed, and whether a count directly in it was hidden; ``forced``: keys of
+    ``value`` to hide as its siblings elsewhere decided (a list's records' counts)."""
+    if isinstance(value, list | tuple):
+        keys: dict[int, frozenset[Any]] = {}
+        if value and all(isinstance(x, dict) and _count("count", x.get("count")) for x in value):
+            # records of one list, each counting a part: their counts are siblings
+            keys = {i: frozenset({"count"}) for i in to_hide({i: x["count"] for i, x in enumerate(value)}, below)}
+        return [_suppress(x, below, keys.get(i, frozenset()))[0] for i, x in enumerate(value)], False
+    if not isinstance(value, dict):
+        return (f"<{below}" if _count(None, value) and 0 < value < below else value), False
+    cells = {k: v for k, v in value.items() if _count(k, v) and k not in forced}
+    hide = (to_hide(cells, below) if len(cells) > 1 else {k for k, v in cells.items() if 0 < v < below}) | forced
+    out: dict[Any, Any] = {}
+    for k, v in value.items():
+        if k in hide and _count(k, v):
+            out[k] = f"<{below}" if 0 < v < below else WITHHELD  # one hidden so that a small one stays hidden
+        else:
+            out[k] = _suppress(v, below, frozenset())[0]
+    if hide & set(value):  # every figure worked out from a count hidden here is left out too
+        for k, v in out.items():
+            if isinstance(v, float) or (isinstance(v, dict) and v and all(isinstance(x, float) for x in v.values())):
+                out[k] = None
+    return out, bool(hide & set(value))
 
 
 def _outside(data: dict[str, Any], below: int) -> dict[str, Any]:
-    """What a recipient outside the partnership is shown: every small count suppressed, and every
-    figure worked out from one (a rate, a mean, a share) left out, so that none can be worked back."""
-    m = data["missing"]
-    if _hidden(m["episodes"], below) or _hidden(m["children"], below):
-        m["per_child"] = None
-    for row in data["before_and_during"]["rows"]:
-        for side in ("before", "during"):
-            if _hidden(row[side], below):
-                row[f"rate_{side}"] = None
-                row["change"] = None
-    for score in data["outcomes"]["scores"]:
-        if _hidden(score["count"], below):
-            score["mean"] = None
-    for dim in data["representation"]["dimensions"]:
-        groups = [g for c in dim["cohorts"] for g in c["groups"]] + dim["ranking_against_known"]
-        for g in groups:
-            if _hidden(g["count"], below):
-                g.update(share=None, ratio=None, low=None, high=None)
-    ranks = [h["rank"] for h in data["hotspots"]]
+    """What a recipient outside the partnership is shown: every small count suppressed, with the
+    counts beside it that would let it be worked back (:func:`to_hide`), and every figure worked
+    out from one (a rate, a mean, a share, an interval) left out."""
     out: dict[str, Any] = suppressed(data, below)
-    for h, rank in zip(out["hotspots"], ranks, strict=True):
-        h["rank"] = rank  # a rank is not a count
     out["small_count"] = below
     return out
 
@@ -105,8 +136,8 @@ def to_csv(report: Report) -> bytes:
     buf = io.StringIO()
     w = csv.writer(buf)
     w.writerow(["section", "measure", "value"])
-    for section, measure, value in rows(data):
-        w.writerow([section, measure, "" if value is None else value])
+    for section, measure, value in rows(data):  # a place's or an agency's name can read as a formula
+        w.writerow([cell(section), cell(measure), cell(value, numeric=isinstance(value, int | float))])
     return buf.getvalue().encode("utf-8")
 
 
@@ -248,7 +279,8 @@ def to_html(report: Report) -> str:
     ]
     note = (
         f'<p class="warning">For a recipient outside the partnership: counts below {report.small_count} are shown as '
-        f"&lt;{report.small_count}.</p>"
+        f"&lt;{report.small_count}, a count that would let one of them be worked out as {WITHHELD}, and a rate, "
+        "mean or share worked out from either is left out.</p>"
         if report.small_count
         else ""
     )

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Final, Literal
 
-from ..model import KINDS, REL_TYPES
+from ..model import IDENTIFYING, KINDS, REL_TYPES
 
 Clearance = Literal["P", "C"]
 
@@ -60,9 +60,7 @@ class Role:
     they may see."""
 
 
-_IDENTIFYING: Final = frozenset({"LIVES_AT", "ATTENDS", "FAMILY_OF"})
 _CONTEXTS: Final = frozenset({"person_of_concern", "location", "school", "group"})
-assert set(REL_TYPES) >= _IDENTIFYING
 
 ROLES: Final[dict[str, Role]] = {
     r.name: r
@@ -109,7 +107,7 @@ ROLES: Final[dict[str, Role]] = {
             may_export=False,
             child_lists=False,
             child_names="initials",
-            hidden_links=_IDENTIFYING,
+            hidden_links=IDENTIFYING,
             sees_source_files=False,
             default_clearance="P",
             clearance_ceiling="C",
