@@ -16,6 +16,7 @@ import networkx as nx
 import pytest
 
 from contextgraph.interchange.analyst import ENTITY_COLUMNS, I2_TYPES, LINK_COLUMNS
+from contextgraph.model.tracked import Tracked
 from contextgraph.service.audit import AuditLog
 from contextgraph.store import Store
 
@@ -347,8 +348,17 @@ def test_an_export_by_initials_gives_no_home_school_or_family_of_a_person_so_sho
     flat = Entity("l-flat", "location", "Flat 2, 9 Canal Walk", locality="East", lat=52.63, lon=-1.04)
     loaded.upsert(
         [home, flat],
-        [rel("LIVES_AT", "c-1", "l-home"), rel("LIVES_AT", "p-1", "l-flat"), rel("SEEN_AT", "c-2", "l-flat")],
+        [
+            rel("LIVES_AT", "c-1", "l-home"),
+            rel("SEEN_AT", "c-1", "l-home"),  # seen at their own home: still known only as theirs
+            rel("LIVES_AT", "p-1", "l-flat"),
+            rel("SEEN_AT", "c-2", "l-flat"),
+        ],
     )
+    # a missing episode that ended there names it only as a place the export does not give
+    episode = {"id": "m-home", "record": "missing_episode", "subject": "c-1", "date": "2024-03-01T21:00",
+               "found_at": "l-home", "source": "rhi-1", "recorded_by": "ana"}  # fmt: skip
+    loaded.record_tracking([Tracked.from_json(episode)])
     export(loaded, tmp_path / "named", fmt, "--recipient", "CSC East")
     export(loaded, tmp_path / "shared", fmt, "--recipient", "CSC East", "--initials")
     named = "\n".join(p.read_text(encoding="utf-8-sig") for p in (tmp_path / "named").iterdir())
@@ -358,3 +368,8 @@ def test_an_export_by_initials_gives_no_home_school_or_family_of_a_person_so_sho
     for kind in ("LIVES_AT", "ATTENDS", "FAMILY_OF"):
         assert kind not in shared, kind
     assert "Flat 2, 9 Canal Walk" in shared  # seen at by others: a place of the area's, not only a home
+    assert "l-home" not in shared  # no line, link or record names it
+    # a window or a clearance that leaves out the links seeing others there: the place goes too
+    export(loaded, tmp_path / "later", fmt, "--recipient", "CSC East", "--initials", "--clearance", "P")
+    later = "\n".join(p.read_text(encoding="utf-8-sig") for p in (tmp_path / "later").iterdir())
+    assert "7 Larch Court" not in later

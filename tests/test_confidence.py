@@ -266,3 +266,40 @@ def test_eval_extract_reports_the_cross_corpus_figures() -> None:
         assert c["model"]["relationships"]["predicted"] <= c["rules"]["relationships"]["predicted"]
     table = CliRunner().invoke(app, ["eval-extract", *map(str, CORPORA)])
     assert "Unseen corpus" in table.output
+
+
+def test_a_queued_fact_about_a_record_outside_the_deciders_view_is_not_written_by_them(
+    service: Service, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A note read without a writer's scope (the command line) may match a place of another
+    locality: an East analyst accepting its queued fact would change a West record they cannot
+    see. It stays queued for one who may; an administrator's acceptance writes it."""
+    from contextgraph.ingest.pipeline import ingest_text
+    from contextgraph.model import Entity
+
+    from .data import rel
+
+    store.upsert(
+        [
+            Entity("c-1", "child", "Kyle Benson", locality="East"),
+            Entity("l-2", "location", "14 Mill Road", locality="West"),
+        ],
+        [rel("SEEN_AT", "c-1", "l-2")],
+    )
+    monkeypatch.setenv(ENV_THRESHOLD, "0.99")  # every fact queued
+    note = "# MACE – East\nDate: 14/03/2024\n\n- Jordan Pike (14) was seen at 14 Mill Road with Kyle Benson.\n"
+    ingest_text(store, note, "n.md", user="cli")
+    east = service.token("analyst", ("East",))
+    touching = [it for it in reviews(store) if it.type == "fact" and "l-2" in (*it.ends, it.entity)]
+    assert touching, [(it.name, it.ends) for it in reviews(store)]
+    for it in reviews(store):  # the note's new child first, as its links need
+        if it.type == "fact" and it not in touching and not it.needs:
+            assert service.data(DECIDE, east, id=it.id, ok=True)["decideFact"]["status"] == "accepted"
+    before = store.get("l-2")
+    for it in touching:
+        message = service.error(DECIDE, east, id=it.id, ok=True)
+        assert "a record you may not change" in message, message
+    assert store.get("l-2") == before and all(r.status == "pending" for r in reviews(store) if r in touching)
+    admin = service.token("admin", ())
+    for it in touching:
+        assert service.data(DECIDE, admin, id=it.id, ok=True)["decideFact"]["status"] == "accepted"

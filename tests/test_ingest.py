@@ -84,6 +84,32 @@ def test_reingest_changes_nothing_and_later_notes_link(store: Store, tmp_path: P
     assert len(park) == 1 and len(park[0][0].sources) == 2
 
 
+def test_the_same_note_saved_by_another_editor_is_the_same_note(store: Store, tmp_path: Path) -> None:
+    """A note again with Windows line breaks, a byte-order mark or another trailing line changes
+    nothing (before, each was a note of its own, and every link's count grew with it); its ref
+    carries 16 hex digits of its digest, which no one can make another note's by trying variants."""
+    first = ingest_paths(store, [write(tmp_path, "a.md", NOTE_A)])
+    before = store.stats().to_json()
+    variants = [NOTE_A.replace("\n", "\r\n"), "\ufeff" + NOTE_A, NOTE_A + "\n\n", NOTE_A.rstrip("\n")]
+    again = ingest_paths(store, [write(tmp_path, f"v{i}.md", v) for i, v in enumerate(variants)])
+    assert [n.status for n in again.notes] == ["unchanged"] * 4 and store.stats().to_json() == before
+    ref = first.notes[0].source_ref or ""
+    assert len(ref.rsplit("-", 1)[1]) == 16, ref
+
+
+def test_a_meeting_date_no_meeting_could_have_is_refused_and_the_batch_goes_on(store: Store, tmp_path: Path) -> None:
+    seen = "\n\n- Jordan Pike (14) was seen at the park on {}.\n"
+    notes = [
+        write(tmp_path, "far.md", "# MACE – East\nDate: 31/12/9999" + seen.format("Sat 2nd January")),
+        write(tmp_path, "none.md", "# MACE – East\nDate: 31/04/2024" + seen.format("03/02/2031")),
+        write(tmp_path, "a.md", NOTE_A),
+    ]
+    rep = ingest_paths(store, notes)
+    assert [n.status for n in rep.notes] == ["failed", "failed", "ingested"], rep.notes
+    assert "not within 1990 to 2099" in (rep.notes[0].error or "")
+    assert "'31/04/2024' is not a day of the calendar" in (rep.notes[1].error or "")
+
+
 def test_a_failure_mid_note_leaves_the_store_unchanged(
     store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -341,13 +341,20 @@ def test_no_small_count_can_be_worked_back_for_a_recipient_outside() -> None:
     pathway = {"stepped_up": 2, "stepped_down": 0, "same": 9, "mean_days": {"amber": 106.5, "red": 52.5}}
     got = suppressed({"cohort": cohort, "known": known, "during": during, "pathway": pathway}, 5)
     c = got["cohort"]
-    assert (c["not_known"], c["children"]) == ("<5", "withheld")  # not 29 - 27
-    assert [g["count"] for g in c["groups"]] == [11, 16, 0]  # shown: the total they would subtract from is not
+    # the cohort's total is given again in its other dimensions: its parts are hidden instead
+    assert (c["children"], c["not_known"]) == (29, "<5")  # not 29 - 11 - 16
+    assert [g["count"] for g in c["groups"]] == ["withheld", 16, 0] and c["groups"][0]["share"] is None
     assert got["known"][0]["count"] == "<5" and got["known"][1]["count"] == "withheld"
     assert all(g["compared_share"] is None and g["low"] is None for g in got["known"])
     assert got["during"]["children"] == "<5" and got["during"]["years_before"] is None
     assert got["pathway"]["mean_days"] is None and got["pathway"]["same"] == "withheld"
     assert suppressed({"a": 7, "b": 0, "rate": 0.5}, 5) == {"a": 7, "b": 0, "rate": 0.5}  # nothing small: as it is
+    # two small ones whose sum says what each is (4 and 4 of 8): a third is hidden with them
+    assert suppressed({"by_level": {"green": 5, "amber": 4, "red": 4}}, 5)["by_level"] == dict.fromkeys(
+        ("green", "amber", "red"), "<5"
+    ) | {"green": "withheld"}
+    hot = suppressed({"hotspots": [{"rank": 1, "children": 3, "children_at_risk": 2, "score": 1.5}]}, 5)
+    assert hot["hotspots"][0]["rank"] == 1 and hot["hotspots"][0]["score"] is None  # a rank is not a count
 
 
 def test_the_reports_csv_quotes_what_a_spreadsheet_would_run(area: Store, tmp_path: Path) -> None:

@@ -342,9 +342,10 @@ class PersonOfConcern(msgspec.Struct, frozen=True):
     text: str | None = None
 
     def involves(self) -> tuple[str, ...]:
-        """Every entity it names: the person, the children and groups linked, the facts' ends."""
+        """Every entity it names as given (the children linked are counted, not named): the person,
+        the groups, the evidence's ends."""
         ends = (x for f in self.evidence for x in (f.source, f.target))
-        return tuple(dict.fromkeys((self.id, *self.children, *self.groups, *ends)))
+        return tuple(dict.fromkeys((self.id, *self.groups, *ends)))
 
     def to_json(self) -> Json:
         """The person as written."""

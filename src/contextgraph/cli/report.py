@@ -4,7 +4,9 @@ PDF, JSON or CSV. Writing one is a disclosure: the access log records who it is 
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
+import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -122,10 +124,15 @@ def report(
         err.print(f"wrote {said} to standard output")
         return
     assert target is not None
-    partial = target.with_name(f".{target.name}.partial")
+    partial: Path | None = None
     logged = False
     try:
-        partial.write_bytes(data)
+        # a new file of its own (never one a link at a guessable name points to), readable by its
+        # owner alone, as an export's files are
+        fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".partial")
+        partial = Path(temp)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
         # logged before the file takes its name: a disclosure the log could not record is not made
         log.append(
             user,
@@ -136,13 +143,22 @@ def report(
             detail={**detail, "file": str(target.resolve())},
         )
         logged = True
-        partial.replace(target)
+        if force:
+            partial.replace(target)
+        else:  # takes the name only if it is still free: a file put there meanwhile is kept
+            os.link(partial, target)
+    except FileExistsError:
+        raise UserError(
+            f"{target}: a file was put there meanwhile; it was kept, and the report was logged as disclosed "
+            "and not written (replace it with --force)"
+        ) from None
     except OSError as e:
         told = "it was logged as disclosed, and not written" if logged else "nothing was disclosed"
         raise UserError(f"{target}: cannot write the report ({e.strerror or e}); {told}") from None
     finally:
-        with contextlib.suppress(OSError):  # a folder of the path that is a file: said above
-            partial.unlink(missing_ok=True)
+        if partial is not None:
+            with contextlib.suppress(OSError):
+                partial.unlink(missing_ok=True)
     out.print(f"wrote {said} to {target}")
 
 
@@ -151,6 +167,8 @@ def _target(out_to: str | None, areas: list[str], start: str, end: str, fmt: str
     refused before anything is made when it cannot be written or would replace one unasked."""
     name = f"report-{(areas[0] if areas else 'all').lower().replace(' ', '-')}-{start}-{end}.{fmt}"
     target = Path(out_to) if out_to is not None else Path(name)
+    if out_to is not None and out_to.endswith(("/", os.sep)) and not target.is_dir():  # a folder meant
+        raise UserError(f"{target}: no such folder; nothing was written")
     if target.is_dir():
         target = target / name
     if target.is_dir():

@@ -11,7 +11,6 @@ What a note would write is worked out in :mod:`.plan`; the review queue it fills
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +19,7 @@ from ..localities import Localities, unconfigured_message
 from ..notes.extract import learn_services
 from ..notes.parse import NoteError, parse_note, read_note
 from ..store import Filter, Store
-from .plan import NoteResult, plan_note, source_ref
+from .plan import NoteResult, digests, plan_note, source_ref
 from .queue import ReviewError, decide_review, reviews, source_visible
 from .writes import as_seen, unseen
 
@@ -122,9 +121,10 @@ def ingest_text(
         check(meeting.locality)
     if known is None:
         known = {r["sha256"]: r["id"] for r in store.records("sources") if r.get("sha256")}
-    digest = hashlib.sha256(text.encode()).hexdigest()
-    if digest in known:
-        return NoteResult(Path(name).name, known[digest], "unchanged")
+    digest, given = digests(text)
+    for d in (digest, given):
+        if d in known:
+            return NoteResult(Path(name).name, known[d], "unchanged")
     res, ents, rels, records = plan_note(store, text, name, user, scope, services, locs, parsed)
     before = unseen(store, scope, rels) if scope is not None else -1
     summary = as_seen(store.upsert(ents, rels, records=records, tracking=res.tracking), before)

@@ -19,7 +19,7 @@ from ..notes.extract import extract_parsed
 from ..notes.parse import parse_note
 from ..notes.record import tracked_names
 from ..notes.units import ParsedNote
-from ..store import Filter, Store
+from ..store import Filter, Store, StoreError
 from .gazetteer import PLACE_KINDS, locate
 from .resolve import Decision, Mention, decide, review_item
 
@@ -51,14 +51,42 @@ class NoteResult:
 def source_ref(kind: str, locality: str | None, day: str | None, digest: str) -> str:
     """A note's source ref: readable, and unique by content.
 
-    >>> source_ref("MACE", "Hillcrest", "2024-03-14", "ab12cd34ef")
-    'mace-hillcrest-2024-03-14-ab12cd'
+    Sixteen hex digits of the content's digest (64 bits): two notes given one ref would be filed
+    as one, so no one can write a note that takes another's ref by trying variants of its text.
+
+    >>> source_ref("MACE", "Hillcrest", "2024-03-14", "ab12cd34ef56ab78cd90")
+    'mace-hillcrest-2024-03-14-ab12cd34ef56ab78'
     """
-    return f"{kind.lower()}-{(locality or 'all').lower()}-{day or 'undated'}-{digest[:6]}"
+    return f"{kind.lower()}-{(locality or 'all').lower()}-{day or 'undated'}-{digest[:16]}"
 
 
-def _new_id(kind: str, ref: str, local: str) -> str:
-    return f"{ID_PREFIX[kind]}-{hashlib.sha256(f'{ref}/{local}'.encode()).hexdigest()[:12]}"
+def content_digest(text: str) -> str:
+    """The SHA-256 of a note's text as read: without a byte-order mark, its line breaks as one,
+    and what trails its last line — the same note saved by another editor is the same note.
+
+    >>> content_digest("# MACE\\r\\nDate: 1/2/2024\\r\\n\\r\\n") == content_digest("\\ufeff# MACE\\nDate: 1/2/2024")
+    True
+    """
+    as_read = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n").rstrip()
+    return hashlib.sha256(as_read.encode()).hexdigest()
+
+
+def digests(text: str) -> tuple[str, str]:
+    """The note's :func:`content_digest`, and that of its text as given, which notes recorded
+    before the first was kept are known by."""
+    return content_digest(text), hashlib.sha256(text.encode()).hexdigest()
+
+
+def _new_id(store: Store, kind: str, ref: str, local: str) -> str:
+    """The id of an entity a note names for the first time: a digest of the note's ref and the
+    mention, never one the store holds already (a new entity is never filed onto another's
+    record), the same for the same note read again."""
+    for n in range(100):
+        salt = f"/{n}" if n else ""
+        eid = f"{ID_PREFIX[kind]}-{hashlib.sha256(f'{ref}/{local}{salt}'.encode()).hexdigest()[:12]}"
+        if not store.existing([eid]):
+            return eid
+    raise StoreError(f"no free id for a new {kind} of note {ref}")  # pragma: no cover - 100 digests taken
 
 
 def _candidates(store: Store, kind: str, forms: Iterable[str], scope: Filter | None = None) -> list[Entity]:
@@ -139,7 +167,7 @@ def plan_note(
     if doc is None:
         note = parsed or parse_note(text, path, store.localities() if localities is None else localities)
         doc = extract_parsed(note, local_services).to_json()
-    digest = hashlib.sha256(text.encode()).hexdigest()
+    digest = content_digest(text)
     meeting = doc["meeting"]
     ref = source_ref(meeting["kind"], meeting["locality"], meeting["date"], digest)
     result = NoteResult(Path(path).name, ref)
@@ -188,7 +216,7 @@ def plan_note(
             p_names[eid] = under_p.name if under_p is not None and under_p.name != WITHHELD else m.name
             locality = (existing.locality if existing else None) or meeting["locality"]
         else:
-            eid = _new_id(kind, ref, d["id"])
+            eid = _new_id(store, kind, ref, d["id"])
             name, aliases, locality = m.name, list(m.aliases), meeting["locality"]
         ids[d["id"]] = eid
         if trace is not None:

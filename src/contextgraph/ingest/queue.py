@@ -181,7 +181,7 @@ def decide_review(
     if item.status != "pending":
         raise ReviewError(f"review {review_id} was already decided: {item.status}")
     if item.type == "fact":
-        return _decide_fact(store, item, items, decision, user, reason)
+        return _decide_fact(store, item, items, decision, user, reason, scope)
     if decision not in ("accept", "reject", "new"):
         raise ReviewError(f"decision must be accept, reject or new, not {decision!r}")
     target = None
@@ -214,8 +214,35 @@ def _decision(review_id: str, decision: str, into: str | None, user: str, reason
     )
 
 
+def _theirs_to_write(store: Store, rid: str, proposal: Mapping[str, Any], scope: Filter) -> None:
+    """Refuse a queued fact that would change, or link to, a record held already that a writer
+    within ``scope`` may not (the note's reading matched it where they cannot see): it stays queued
+    for one who may. A record the fact would make afresh is theirs."""
+    from .writes import changeable, linkable
+
+    if "entity" in proposal:
+        eid = str(proposal["entity"].get("id"))
+        held, allowed = store.existing([eid]), changeable(store, scope, [eid])
+    else:
+        rel = proposal.get("relationship") or {}
+        ends = [str(rel.get("source")), str(rel.get("target"))]
+        if rel.get("type") == "OPEN_TO":
+            ends = ends[:1]
+        held, allowed = store.existing(ends), linkable(store, scope, ends)
+    if held - set(allowed):
+        raise ReviewError(
+            f"review {rid}: the fact is about a record you may not change; it stays queued for one who may"
+        )
+
+
 def _decide_fact(
-    store: Store, item: ReviewItem, items: dict[str, ReviewItem], decision: str, user: str, reason: str
+    store: Store,
+    item: ReviewItem,
+    items: dict[str, ReviewItem],
+    decision: str,
+    user: str,
+    reason: str,
+    scope: Filter | None = None,
 ) -> Decision:
     """Write a queued fact as proposed (accept) or discard it (reject), with the decision, in one transaction."""
     rid = item.id
@@ -227,6 +254,9 @@ def _decide_fact(
     if decision == "reject":
         store.add_records([("reviews", record)], subjects=ends)
         return rec
+    proposal = item.proposal or {}
+    if scope is not None:
+        _theirs_to_write(store, rid, proposal, scope)
     for need in item.needs:
         other = items.get(need)
         if other is None or other.status != "accepted":
@@ -235,7 +265,6 @@ def _decide_fact(
                 f"review {rid} links an entity queued in review {need} ({state}): "
                 + ("that entity was rejected; reject this too" if state == "rejected" else "accept that one first")
             )
-    proposal = item.proposal or {}
     try:
         if "entity" in proposal:
             store.upsert([entity_from_json(proposal["entity"])], [], records=[("reviews", record)])

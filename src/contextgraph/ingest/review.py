@@ -37,7 +37,7 @@ from ..notes.lexicon import _grading
 from ..notes.parse import NoteError, parse_note
 from ..notes.units import ParsedNote
 from ..store import Filter, Store
-from .plan import NoteResult, plan_note
+from .plan import NoteResult, digests, plan_note
 from .resolve import Decision
 from .shown import Committed, Outcome, Preview, ProposedEntity, ProposedLink, Record, WrittenEntity, WrittenLink
 from .writes import as_seen, changeable, linkable, unseen
@@ -139,8 +139,8 @@ def _read(
         raise NoteError(f"{Path(name).name}: {unconfigured_message(meeting.locality)}; nothing was written")
     if check is not None:
         check(meeting.locality)
-    digest = hashlib.sha256(text.encode()).hexdigest()
-    recorded = next((r["id"] for r in store.records("sources") if r.get("sha256") == digest), None)
+    either = set(digests(text))
+    recorded = next((r["id"] for r in store.records("sources") if r.get("sha256") in either), None)
     doc = extract_parsed(parsed, services).to_json()
     for n, r in enumerate(doc["relationships"], 1):
         r["id"] = f"r{n}"

@@ -22,10 +22,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Final
 
-from ..model import IDENTIFYING, KINDS, REL_TYPES, Entity, Relationship, canonical_pair, under_p
+from ..model import KINDS, REL_TYPES, Entity, Relationship, canonical_pair, under_p
 from ..quoted import shown
 from ..store import Filter, Store
 from ..text import unseen
+from .export import known_only_as_theirs, tells_who
 
 if TYPE_CHECKING:  # the analysis sits above: its results are only named here
     from ..analysis.results import Hotspot
@@ -150,15 +151,15 @@ def view(
             ends.update((seen.source, seen.target))
     into = store.read(lambda tx: tx.merged_into(ends) if tx.any_merged() else {})
     links: dict[tuple[str, str, str], Relationship] = {}
+    ends_of = [(r, into.get(r.source, r.source), into.get(r.target, r.target)) for r in rels]
+    ends_of = [(r, s, t) for r, s, t in ends_of if s != t and s in entities and t in entities]
     # a person by initials is not given with their home, school or family (as a MACE member reads
-    # them): a place known only as such a person's is left out with the link
-    hidden: set[str] = set()
-    for r in rels:
-        s, t = into.get(r.source, r.source), into.get(r.target, r.target)
-        if s == t or s not in entities or t not in entities:
-            continue
-        if r.type in IDENTIFYING and (entities[s].kind in initials or entities[t].kind in initials):
-            hidden.update(x for x in (s, t) if KINDS[entities[x].kind].placed)
+    # them), nor a place known only as such a person's (:func:`known_only_as_theirs`)
+    kinds = {i: e.kind for i, e in entities.items()}
+    homes = known_only_as_theirs(((r.type, s, t) for r, s, t in ends_of), kinds, initials) if initials else set()
+    entities = {i: e for i, e in entities.items() if i not in homes}
+    for r, s, t in ends_of:
+        if s in homes or t in homes or (initials and tells_who(r.type, s, t, kinds, initials)):
             continue
         s, t = canonical_pair(r.type, s, t)
         link = links.setdefault((r.type, s, t), Relationship(r.type, s, t))
@@ -167,8 +168,6 @@ def view(
         else:
             link.assertions.extend(r.assertions)
             link.properties.update(r.properties)
-    linked = {x for key in links for x in key[1:]}
-    entities = {i: e for i, e in entities.items() if i not in hidden or i in linked}
     # the hotspots of the analysis behind the reader's views (made by the caller: the analysis sits above)
     hot = {h.id: h for h in hotspots if h.id in entities}
     return View(entities, sorted(links.values(), key=lambda x: (x.source, x.target, x.type)), hot)

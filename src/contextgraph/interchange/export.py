@@ -7,7 +7,7 @@ reproduces the store; through a reader's filter, only what that reader may see
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import IO, TYPE_CHECKING, Any
 
@@ -63,8 +63,20 @@ def export_lines(
     # C: only for readers cleared for C who see names in full
     withhold = bool(initials) or (flt is not None and flt.public_only)
     notes = store.note_refs() if initials else frozenset()
-    kinds = {e.id: e.kind for e in store.iter_entities()} if initials else {}
-    homes = _known_only_as_theirs(store, kinds, initials) if initials else set()
+    kinds: dict[str, str] = {}
+    homes: set[str] = set()
+    if initials:  # the links the export gives, read first: a place known only as someone's home is not given
+        visible = set()
+        for e in store.iter_entities():
+            kinds[e.id] = e.kind
+            if flt is None or flt.shown(e) is not None:
+                visible.add(e.id)
+        given = (
+            (r.type, r.source, r.target)
+            for r in store.iter_relationships()
+            if r.source in visible and r.target in visible and (flt is None or flt.seen(r) is not None)
+        )
+        homes = known_only_as_theirs(given, kinds, initials)
     kept: set[str] = set()
     for e in store.iter_entities():
         if e.id in homes:
@@ -99,7 +111,7 @@ def export_lines(
                 continue
             r = seen
         if initials:
-            if _tells_who(r, kinds, initials):
+            if tells_who(r.type, r.source, r.target, kinds, initials) or r.source in homes or r.target in homes:
                 continue
             r = r.for_initials(notes)
         for line in relationship_lines(r):
@@ -118,24 +130,43 @@ def export_lines(
             yield JUDGEMENTS_FILE, (replace(j, reason=WITHHELD_REASON) if withhold and j.reason else j).to_line()
     for t in store.iter_tracking():
         shown = t if flt is None else flt.tracking_ok(t, kept.__contains__)
-        if shown is not None:
-            yield TRACKING_FILE, (shown.for_initials(notes) if initials else shown).to_json()
+        if shown is not None and shown.subject not in homes:
+            yield TRACKING_FILE, (shown.for_initials(notes).without(homes) if initials else shown).to_json()
 
 
-def _tells_who(r: Relationship, kinds: dict[str, str], initials: frozenset[str]) -> bool:
-    """Whether ``r`` is a home, school or family link of a person shown by initials."""
-    return r.type in IDENTIFYING and (kinds.get(r.source) in initials or kinds.get(r.target) in initials)
+def tells_who(kind: str, source: str, target: str, kinds: Mapping[str, str], initials: frozenset[str]) -> bool:
+    """Whether a link of type ``kind`` is a home, school or family link of a person shown by
+    initials (``kinds``: each entity's kind)."""
+    return kind in IDENTIFYING and (kinds.get(source) in initials or kinds.get(target) in initials)
 
 
-def _known_only_as_theirs(store: Store, kinds: dict[str, str], initials: frozenset[str]) -> set[str]:
-    """The places whose every link is a home, school or family link of a person shown by
-    initials: an export by initials leaves them out, as it leaves out the links."""
-    told: set[str] = set()
-    other: set[str] = set()
-    for r in store.iter_relationships():
-        placed = {x for x in (r.source, r.target) if x in kinds and KINDS[kinds[x]].placed}
-        (told if _tells_who(r, kinds, initials) else other).update(placed)
-    return told - other
+def known_only_as_theirs(
+    links: Iterable[tuple[str, str, str]], kinds: Mapping[str, str], initials: frozenset[str]
+) -> set[str]:
+    """The places an export by initials leaves out: those ``links`` (type, source, target: the
+    links it gives) tie to a person shown by initials as their home, school or family, and to no
+    one else — a link of the person who lives there (seen at their own home) is theirs too.
+
+    >>> kinds = {"c": "child", "d": "child", "h": "location", "f": "location"}
+    >>> links = [("LIVES_AT", "c", "h"), ("SEEN_AT", "c", "h"), ("LIVES_AT", "c", "f"), ("SEEN_AT", "d", "f")]
+    >>> sorted(known_only_as_theirs(links, kinds, frozenset({"child"})))
+    ['h']
+    """
+    given = list(links)
+    theirs: dict[str, set[str]] = {}
+    for t, a, b in given:
+        if tells_who(t, a, b, kinds, initials):
+            for place, person in ((a, b), (b, a)):
+                if place in kinds and KINDS[kinds[place]].placed:
+                    theirs.setdefault(place, set()).add(person)
+    others = {
+        place
+        for t, a, b in given
+        if not tells_who(t, a, b, kinds, initials)
+        for place, person in ((a, b), (b, a))
+        if place in theirs and person not in theirs[place]
+    }
+    return set(theirs) - others
 
 
 EXPORT_FILES = (ENTITIES_FILE, RELATIONSHIPS_FILE, JUDGEMENTS_FILE, TRACKING_FILE)

@@ -200,6 +200,11 @@ def _full_dates(line: str) -> list[DateMention]:
     return out
 
 
+FIRST_YEAR, LAST_YEAR = 1990, 2099
+"""The years a meeting's date may fall in (as a report's period may)."""
+_WRITTEN_DATE = re.compile(r"\b\d{1,2}\s*[/.-]\s*\d{1,2}\s*[/.-]\s*\d{2,4}\b")
+
+
 def _meeting_day(lines: list[str], header: list[int], content: list[int], clean: dict[int, str]) -> date | None:
     """The meeting date: a "Date:" line of the header, else its first full date that is not a date of birth,
     else the same in the first lines of the note (a title or export line), else its first dated line."""
@@ -302,9 +307,15 @@ def parse_note(text: str, path: str = "<note>", localities: Localities | None = 
     title_lines = [clean[i] for i in top[:4] if not PROFESSIONAL_LABELS.match(clean[i])][:3]
     header_text = [clean[i] for i in header]
     kind = _meeting_kind(title_lines, header_text)
+    for i in header:  # a date the header gives that is no day ("31/04/2024") is not passed over for another
+        dated = _WRITTEN_DATE.search(clean[i]) if _DATE_LABEL.match(clean[i]) else None
+        if dated and not find_dates(clean[i], None):
+            raise NoteError(f"{path}: line {i + 1}: the meeting date {dated.group(0)!r} is not a day of the calendar")
     day = _meeting_day(lines, header, content, clean)
     if day is None:
         raise NoteError(f"{path}: no meeting date found in the note's header (expected e.g. 'Date: 18/01/2024')")
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise NoteError(f"{path}: the meeting date {day.isoformat()} is not within {FIRST_YEAR} to {LAST_YEAR}")
     found, locality = _locality(title_lines, localities)
     if not found:
         found, locality = _locality([clean[i] for i in header], localities)

@@ -47,17 +47,25 @@ def _count(key: Any, value: Any) -> bool:
 
 def to_hide(cells: dict[Any, int], below: int) -> set[Any]:
     """Which of sibling counts ``cells`` to hide: each from 1 to ``below`` - 1, and then the
-    smallest of the others shown (zeros apart) until at least two are hidden and they add up to
-    ``below`` or more, so that no one of them can be worked out from a total or from the rest.
+    smallest of the others shown (zeros apart) until no hidden one can be worked out from their
+    sum — which a total shown elsewhere gives — and what each label says of it (a small one is
+    1 to ``below`` - 1, one withheld at least ``below``): two or more hidden, adding up to ``below``
+    or more, and neither all at their least nor all small ones at their most.
 
     >>> sorted(to_hide({"female": 11, "male": 16, "not_known": 2}, 5))
     ['female', 'not_known']
     >>> sorted(to_hide({"a": 1, "b": 2, "c": 0, "d": 9}, 5)), to_hide({"a": 7, "b": 0}, 5)
     (['a', 'b', 'd'], set())
+    >>> sorted(to_hide({"green": 5, "amber": 4, "red": 4}, 5))  # 4 and 4 would be all they can be
+    ['amber', 'green', 'red']
     """
     hidden = {k for k, v in cells.items() if 0 < v < below}
     while hidden:
-        if len(hidden) >= 2 and sum(cells[k] for k in hidden) >= below:
+        small = sum(1 for k in hidden if cells[k] < below)
+        withheld = len(hidden) - small
+        total = sum(cells[k] for k in hidden)
+        least, most = small + withheld * below, small * (below - 1)
+        if len(hidden) >= 2 and total >= below and total > least and (withheld or total < most):
             break
         rest = sorted((v, str(k), k) for k, v in cells.items() if k not in hidden and v > 0)
         if not rest:
@@ -66,30 +74,65 @@ def to_hide(cells: dict[Any, int], below: int) -> set[Any]:
     return hidden
 
 
+TOTALS = frozenset({"children", "total", "episodes"})
+"""Keys of counts that are wholes whose parts are counted beside them, and are given again in
+other sections: hidden only when small themselves (hiding one here would not hide it there)."""
+
+
+def _records(value: Any) -> bool:
+    """Whether ``value`` is a list of records each counting a part (a cohort's groups)."""
+    return (
+        isinstance(value, list | tuple)
+        and bool(value)
+        and all(isinstance(x, dict) and _count("count", x.get("count")) for x in value)
+    )
+
+
+def _shown(v: int, below: int) -> str:
+    return f"<{below}" if 0 < v < below else WITHHELD
+
+
 def _suppress(value: Any, below: int, forced: frozenset[Any]) -> tuple[Any, bool]:
     """``value`` suppressed, and whether a count directly in it was hidden; ``forced``: keys of
-    ``value`` to hide as its siblings elsewhere decided (a list's records' counts)."""
+    ``value`` to hide as its siblings elsewhere decided (a record's count in a list)."""
     if isinstance(value, list | tuple):
-        keys: dict[int, frozenset[Any]] = {}
-        if value and all(isinstance(x, dict) and _count("count", x.get("count")) for x in value):
-            # records of one list, each counting a part: their counts are siblings
-            keys = {i: frozenset({"count"}) for i in to_hide({i: x["count"] for i, x in enumerate(value)}, below)}
-        return [_suppress(x, below, keys.get(i, frozenset()))[0] for i, x in enumerate(value)], False
+        if _records(value):
+            hide = to_hide({i: x["count"] for i, x in enumerate(value)}, below)
+            return [
+                _suppress(x, below, frozenset({"count"} if i in hide else ()))[0] for i, x in enumerate(value)
+            ], False
+        ints = {i: x for i, x in enumerate(value) if _count(None, x)}
+        hide = to_hide(ints, below) if len(ints) > 1 else {i for i, x in ints.items() if 0 < x < below}
+        return [
+            _shown(x, below) if i in hide else _suppress(x, below, frozenset())[0] for i, x in enumerate(value)
+        ], False
     if not isinstance(value, dict):
-        return (f"<{below}" if _count(None, value) and 0 < value < below else value), False
-    cells = {k: v for k, v in value.items() if _count(k, v) and k not in forced}
-    hide = (to_hide(cells, below) if len(cells) > 1 else {k for k, v in cells.items() if 0 < v < below}) | forced
+        return (_shown(value, below) if _count(None, value) and 0 < value < below else value), False
+    # the parts of one whole: the dict's own counts and the counts of its lists of records
+    cells: dict[tuple[Any, Any], int] = {
+        ("", k): v for k, v in value.items() if _count(k, v) and k not in TOTALS and k not in forced
+    }
+    lists = {k: v for k, v in value.items() if _records(v)}
+    cells.update({(k, i): r["count"] for k, rows in lists.items() for i, r in enumerate(rows)})
+    hide = to_hide(cells, below)
+    own = {k for a, k in hide if a == ""} | set(forced)
+    own |= {k for k in TOTALS if _count(k, value.get(k)) and 0 < value[k] < below}
     out: dict[Any, Any] = {}
     for k, v in value.items():
-        if k in hide and _count(k, v):
-            out[k] = f"<{below}" if 0 < v < below else WITHHELD  # one hidden so that a small one stays hidden
-        else:
+        if k in own and _count(k, v):
+            out[k] = _shown(v, below)
+        elif k in lists:
+            out[k] = [_suppress(r, below, frozenset({"count"} if (k, i) in hide else ()))[0] for i, r in enumerate(v)]
+        elif isinstance(v, dict | list | tuple):
             out[k] = _suppress(v, below, frozenset())[0]
-    if hide & set(value):  # every figure worked out from a count hidden here is left out too
+        else:
+            out[k] = v
+    hidden_here = bool(own & set(value))
+    if hidden_here:  # every figure worked out from a count hidden here is left out too
         for k, v in out.items():
             if isinstance(v, float) or (isinstance(v, dict) and v and all(isinstance(x, float) for x in v.values())):
                 out[k] = None
-    return out, bool(hide & set(value))
+    return out, hidden_here
 
 
 def _outside(data: dict[str, Any], below: int) -> dict[str, Any]:

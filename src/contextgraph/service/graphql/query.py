@@ -437,8 +437,13 @@ class Query:
         self, info: Info[Context, None], locality: str | None = None, first: int = 20, after: str | None = None
     ) -> Page[QueuedFactView]:
         ctx = info.context
-        page: Page[QueuedFactView] = paged(queued(ctx, locality), first, after, queued_view)
-        ctx.logged("consultation", [], {"graphql": "queuedFacts", "reviews": [str(q.id) for q in page.items]})
+        items = queued(ctx, locality)
+        page: Page[QueuedFactView] = paged(items, first, after, queued_view)
+        # the people its facts and sentences name, by the entities each item is about
+        named = [x for it in page_of(items, first, after) for x in (it.entity, *it.ends, *it.candidates) if x]
+        seen = ctx.store.visible_many(named, ctx.scope())
+        told = ctx.people(x for x in named if x in seen)
+        ctx.logged("consultation", told, {"graphql": "queuedFacts", "reviews": [str(q.id) for q in page.items]})
         return page
 
     @strawberry.field(

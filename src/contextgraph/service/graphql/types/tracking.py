@@ -145,7 +145,7 @@ def changes_named(ctx: Context, ch: results.Changes) -> list[str]:
     with those each tracking record shown names beside its subject."""
     about = ctx.rules.tracking_about
     shown = [t for t in ch.tracking if t.subject_kind in about]
-    records = visible_records(ctx, list(ctx.store.tracked([t.record for t in shown]).values()))
+    records = visible_records(ctx, list(ctx.store.tracked([t.id for t in shown]).values()))
     named = [x for t in records for x in t.involves]
     if ctx.rules.child_lists:
         return [*ch.involves(), *named]
