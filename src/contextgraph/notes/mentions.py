@@ -71,11 +71,12 @@ def _find_mentions(x: Extraction, units: list[Unit]) -> None:
     typed_lower = x.note.lowercase
     for u in units:
         found: list[Found] = []
-        taken: list[tuple[int, int]] = []
-        low = lower(u.text)
+        # the characters a mention holds already, one flag each: a sentence naming thousands took
+        # a look at every mention before it for each new one
+        taken = bytearray(len(low := lower(u.text)) + 1)
         for pat in (multi, single):
             for m in pat.finditer(low):
-                if any(s < m.end() and m.start() < e for s, e in taken):
+                if any(taken[m.start() : m.end()]):
                     continue
                 surface = u.text[m.start() : m.end()]
                 key = norm(surface)
@@ -97,11 +98,11 @@ def _find_mentions(x: Extraction, units: list[Unit]) -> None:
                     if _TITLE_BEFORE.search(before):
                         continue
                 found.append(Found(m.start(), m.end(), e))
-                taken.append((m.start(), m.end()))
+                taken[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
         if heads is not None and "the " in low:
             for m in heads.finditer(low):
-                if not any(s < m.end() and m.start() < e for s, e in taken):
+                if not any(taken[m.start() : m.end()]):
                     found.append(Found(m.start(), m.end(), by_head[m.group(1).lower()]))
-                    taken.append((m.start(), m.end()))
+                    taken[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
         found.sort(key=lambda f: f.start)
         x.mentions[id(u)] = found

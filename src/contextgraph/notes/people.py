@@ -123,6 +123,7 @@ def _second_pass(x: Extraction, units: list[Unit]) -> None:
     for u in units:
         t = u.text
         spans: list[tuple[int, int, str, str]] = []  # start, end, name, raw
+        covered = bytearray(len(t) + 1)  # the characters a span holds
         name_col = None
         if u.row:
             for col, cell in u.row.items():
@@ -158,6 +159,7 @@ def _second_pass(x: Extraction, units: list[Unit]) -> None:
         for m in _SURNAME_FIRST.finditer(t):
             if _is_name_token(m.group(1)) and _is_name_token(m.group(2)):
                 spans.append((m.start(), m.end(), f"{m.group(2)} {title_case(m.group(1))}", m.group(0)))
+                covered[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
         for m in x.full_names(t):
             toks = m.group(0).split()
             # trim tokens that are not names at either end
@@ -199,8 +201,10 @@ def _second_pass(x: Extraction, units: list[Unit]) -> None:
                 continue  # "WESTSHIRE HOME VISIT FORM", "SBAR RECORD": words of a title, not a name
             if any(w.isupper() and len(w) <= 3 for w in toks):
                 continue
+            at = t.find(toks[0], m.start())
+            # the words just before it (a look at the whole unit before each name was a look too many)
             placey = _rx(r"\b(?:at|on|in|near|outside|from|to|along|off|behind|around|the)\s+$").search(
-                t[: t.find(toks[0], m.start())]
+                t[max(0, at - 60) : at]
             )
             if (_STREET_END.search(toks[-1]) and placey) or re.fullmatch(
                 PLACE_HEADS + "|" + SCHOOL_HEADS + "|" + GROUP_HEADS, toks[-1]
@@ -209,8 +213,9 @@ def _second_pass(x: Extraction, units: list[Unit]) -> None:
             start = t.find(toks[0], m.start())
             raw = " ".join(toks)
             end = start + len(raw)
-            if any(s <= start < e for s, e, _, _ in spans):
+            if covered[start]:
                 continue
+            covered[start:end] = b"\x01" * (end - start)
             spans.append((start, end, _person_name(raw), raw))
         for start, end, name, raw in spans:
             if two_languages and _translation(t, start, end):

@@ -338,20 +338,26 @@ def _contains(big: list[str], small: list[str]) -> bool:
 def _consolidate_places(x: Extraction) -> None:
     """A place named once in full and elsewhere in part is one place: the part becomes an alias."""
     places = [e for e in x.entities if e.kind == "location"]
-    for small in sorted(places, key=lambda e: len(place_key(e.name))):
-        sk = place_key(small.name)
+    keys = {id(e): place_key(e.name) for e in places}  # worked out once: they were, for every pair
+    # which places hold each word: only those holding every word of a place can hold its name
+    holding: dict[str, set[int]] = {}
+    for k, e in enumerate(places):
+        for w in keys[id(e)]:
+            holding.setdefault(w, set()).add(k)
+    gone: set[int] = set()
+    for small in sorted(places, key=lambda e: len(keys[id(e)])):
+        sk = keys[id(small)]
+        maybe = set.intersection(*(holding[w] for w in sk)) if sk else set(range(len(places)))
         bigger = [
             b
-            for b in places
-            if b is not small
-            and b in x.entities
-            and len(place_key(b.name)) >= len(sk)
-            and _contains(place_key(b.name), sk)
+            for b in (places[k] for k in sorted(maybe))
+            if b is not small and id(b) not in gone and len(keys[id(b)]) >= len(sk) and _contains(keys[id(b)], sk)
         ]
         if len(bigger) != 1:
             continue
         big = bigger[0]
         x.entities.remove(small)
+        gone.add(id(small))
         for f in (small.name, *small.forms):
             x.index[norm(f)] = big
             big.add_form(f)
