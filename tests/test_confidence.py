@@ -216,6 +216,26 @@ def test_erasure_takes_the_queued_facts_naming_the_person(store: Store, tmp_path
     assert left == []
 
 
+def test_erasure_takes_the_queued_facts_of_others_whose_sentence_names_the_person(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A queued fact about a place and another child, read from a sentence naming the person
+    erased, quoted them: it goes with them; a fact of the same note that does not name them stays."""
+    monkeypatch.setenv(ENV_THRESHOLD, "0.99")  # every fact queued
+    note = (
+        "# MACE – East\nDate: 14/03/2024\n\n- Kyle Benson (14) was seen with Jordan Pike (14) at Carrow Park.\n"
+        "- Mia Shaw (15) was seen at Larch Court.\n"
+    )
+    from contextgraph.model import Entity
+
+    store.upsert([Entity("c-1", "child", "Kyle Benson", locality="East")], [])
+    ingest_paths(store, [write(tmp_path, "n.md", note)])
+    store.erase("c-1", user="admin", reason="erasure request")
+    left = [r for r in reviews(store) if r.type == "fact"]
+    assert not [r for r in left if "Kyle" in r.sentence], [r.sentence for r in left]
+    assert [r for r in left if "Mia Shaw" in r.sentence]
+
+
 def test_a_bad_threshold_setting_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(ENV_THRESHOLD, "high")
     r = cg("eval-extract", str(CORPORA[0]))

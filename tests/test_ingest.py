@@ -220,3 +220,22 @@ def test_a_note_of_a_locality_not_configured_is_refused_and_the_batch_goes_on(st
     assert again.notes[0].status == "ingested" and again.notes[0].source_ref.startswith("mace-hillcrest-2024-07-04")
     kyle = store.search("Kyle Benson", localities=["Hillcrest"])
     assert kyle and kyle[0][0].locality == "Hillcrest"
+
+
+def test_a_control_character_in_a_note_is_refused_naming_its_line(store: Store, tmp_path: Path) -> None:
+    """A NUL or an escape sequence inside a name made that person vanish from the note without a
+    word: the note is refused, naming the line, and the batch goes on."""
+    head = "# MACE – East\nDate: 14/03/2024\n\n"
+    notes = [
+        write(tmp_path, "nul.md", head + "- Jordan\x00 Pike (14) was seen at the park.\n"),
+        write(tmp_path, "esc.md", head + "- Kai seen.\n- Ama\x1b[31mra Quist (15) was seen.\n"),
+        write(tmp_path, "a.md", NOTE_A),
+    ]
+    rep = ingest_paths(store, notes)
+    assert [n.status for n in rep.notes] == ["failed", "failed", "ingested"], rep.notes
+    assert "nul.md: this is a binary file" in (rep.notes[0].error or "")  # a file: read as bytes first
+    assert "esc.md:5: a control character (U+001B)" in (rep.notes[1].error or "")
+    from contextgraph.notes.parse import NoteError, parse_note
+
+    with pytest.raises(NoteError, match=r"n\.md:4: a control character \(U\+0000\)"):  # a text sent as such
+        parse_note(head + "- Jordan\x00 Pike (14) was seen at the park.\n", "n.md")

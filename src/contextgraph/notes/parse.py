@@ -200,6 +200,8 @@ def _full_dates(line: str) -> list[DateMention]:
     return out
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
+"""Control characters a note's text may not hold (a tab, a line break and a form feed it may)."""
 FIRST_YEAR, LAST_YEAR = 1990, 2099
 """The years a meeting's date may fall in (as a report's period may)."""
 _WRITTEN_DATE = re.compile(r"\b\d{1,2}\s*[/.-]\s*\d{1,2}\s*[/.-]\s*\d{2,4}\b")
@@ -276,6 +278,13 @@ def parse_note(text: str, path: str = "<note>", localities: Localities | None = 
     ('text', 'he says they are friends.')
     """
     note_name(path)
+    control = _CONTROL.search(text)
+    if control is not None:  # a NUL or an escape sequence inside a name hid that person silently
+        line = text.count("\n", 0, control.start()) + 1
+        raise NoteError(
+            f"{path}:{line}: a control character (U+{ord(control.group(0)):04X}) in the note, which can hide a "
+            "name; remove it and send the note again"
+        )
     # read as it shows (nothing that shows as nothing; a word's look-alike letters in its script),
     # accented letters as the letters A to Z the patterns know: the spans of facts point into the
     # text as given, ``as_given``, of the same length as ``given``

@@ -8,6 +8,7 @@ import uuid
 from typing import TYPE_CHECKING
 
 from ..model import KINDS, Relationship, canonical_pair, handling_code
+from ..text import normalise_name
 from .codec import new_record
 from .errors import NotFound, StoreError
 from .merge import merge_relationship
@@ -88,6 +89,12 @@ def rekey(tx: Txn, rels: list[Relationship]) -> None:
         tx.put_relationships(upd, new=False)
 
 
+def _names_any(sentence: str, forms: set[str]) -> bool:
+    """Whether ``sentence`` holds any of the normalised names ``forms`` as whole words."""
+    said = f" {normalise_name(sentence)} "
+    return any(f" {f} " in said for f in forms)
+
+
 def erase(store: Store, eid: str, user: str = "system", reason: str = "") -> Erasure:
     """As :meth:`Store.erase`."""
     erasure_id = uuid.uuid4().hex
@@ -107,6 +114,11 @@ def erase(store: Store, eid: str, user: str = "system", reason: str = "") -> Era
         # review items name the person (and their candidates' names), and queued facts about them
         # quote the sentence naming them; their decisions go with them
         doomed = set(ids)
+        # and a queued fact about another of a note that named them whose sentence names them too
+        records = [rec, *tx.entities(ids[1:]).values()]
+        notes = {ref for e in records for ref in e.sources} | {a.source_ref for r in rels for a in r.assertions}
+        forms = {f for e in records for n in (e.name, *e.aliases) if (f := normalise_name(n))}
+        full = {f for f in forms if " " in f}  # a full name names them in any note; a single word only in theirs
         items = {
             r["id"]
             for r in tx.records("reviews")
@@ -115,6 +127,7 @@ def erase(store: Store, eid: str, user: str = "system", reason: str = "") -> Era
                 r.get("entity") in doomed
                 or doomed & set(r.get("candidates") or [])
                 or doomed & set(r.get("ends") or [])
+                or _names_any(str(r.get("sentence") or ""), forms if r.get("source_ref") in notes else full)
             )
         }
         decisions = [
