@@ -236,6 +236,26 @@ def test_erasure_takes_the_queued_facts_of_others_whose_sentence_names_the_perso
     assert [r for r in left if "Mia Shaw" in r.sentence]
 
 
+def test_erasure_takes_the_queued_facts_naming_a_record_merged_into_the_person(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The name of a record merged into the person erased counts as theirs: a queued fact whose
+    sentence says it goes too (the merged records are read before they are erased)."""
+    from contextgraph.model import Entity
+
+    monkeypatch.setenv(ENV_THRESHOLD, "0.99")  # every fact queued
+    store.upsert(
+        [Entity("c-1", "child", "Kyle Benson", locality="East"), Entity("c-4", "child", "Ky Hartley", locality="East")],
+        [],
+    )
+    store.merge("c-1", "c-4", user="ana", reason="the same boy")
+    note = "# MACE – East\nDate: 14/03/2024\n\n- Mia Shaw (15) was seen with Ky Hartley at Larch Court.\n"
+    ingest_paths(store, [write(tmp_path, "n.md", note)])
+    assert [r for r in reviews(store) if r.type == "fact" and "Hartley" in r.sentence]
+    store.erase("c-1", user="admin", reason="erasure request")
+    assert not [r.sentence for r in reviews(store) if r.type == "fact" and "Hartley" in r.sentence]
+
+
 def test_a_bad_threshold_setting_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(ENV_THRESHOLD, "high")
     r = cg("eval-extract", str(CORPORA[0]))

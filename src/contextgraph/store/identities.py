@@ -108,6 +108,7 @@ def erase(store: Store, eid: str, user: str = "system", reason: str = "") -> Era
         if not KINDS[rec.kind].person:
             raise StoreError(f"{eid!r} is a {rec.kind}, not a person; only people are erased")
         ids = [c, *tx.members(c)]
+        records = [rec, *tx.entities(ids[1:]).values()]  # the records merged into it too, read before they go
         rels = tx.relationships_of([c])
         tx.delete_relationships([r.key for r in rels])
         tx.delete_entities(ids)
@@ -115,7 +116,6 @@ def erase(store: Store, eid: str, user: str = "system", reason: str = "") -> Era
         # quote the sentence naming them; their decisions go with them
         doomed = set(ids)
         # and a queued fact about another of a note that named them whose sentence names them too
-        records = [rec, *tx.entities(ids[1:]).values()]
         notes = {ref for e in records for ref in e.sources} | {a.source_ref for r in rels for a in r.assertions}
         forms = {f for e in records for n in (e.name, *e.aliases) if (f := normalise_name(n))}
         full = {f for f in forms if " " in f}  # a full name names them in any note; a single word only in theirs
