@@ -441,7 +441,7 @@ def test_a_census_table_without_a_group_or_of_another_layout_is_refused(tmp_path
 def test_the_html_and_pdf_are_rendered_and_every_page_carries_the_marking_and_period(
     area: Store, tmp_path: Path
 ) -> None:
-    if not shutil.which("chromium") and not shutil.which("pdftoppm"):
+    if not (shutil.which("chromium") and shutil.which("pdftoppm")):  # both are used
         if IN_CI:
             pytest.fail("chromium and poppler-utils are missing: .ci/run installs them")
         pytest.skip("chromium or pdftoppm is missing")

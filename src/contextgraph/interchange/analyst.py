@@ -155,11 +155,11 @@ def view(
     ends_of = [(r, s, t) for r, s, t in ends_of if s != t and s in entities and t in entities]
     # a person by initials is not given with their home, school or family (as a MACE member reads
     # them), nor a place known only as such a person's (:func:`known_only_as_theirs`)
-    kinds = {i: e.kind for i, e in entities.items()}
+    kinds = {i: e.kind for i, e in entities.items()} if initials else {}
     homes = known_only_as_theirs(((r.type, s, t) for r, s, t in ends_of), kinds, initials) if initials else set()
     entities = {i: e for i, e in entities.items() if i not in homes}
     for r, s, t in ends_of:
-        if s in homes or t in homes or (initials and tells_who(r.type, s, t, kinds, initials)):
+        if s in homes or t in homes or tells_who(r.type, s, t, kinds, initials):
             continue
         s, t = canonical_pair(r.type, s, t)
         link = links.setdefault((r.type, s, t), Relationship(r.type, s, t))
