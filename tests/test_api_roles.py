@@ -456,6 +456,37 @@ def test_a_mace_member_never_sees_a_home_or_a_school_known_only_through_a_child(
     assert msg == "state names 'l-9', not an entity you may see: nothing was saved"
 
 
+@pytest.mark.parametrize("role", ["analyst", "chair"])
+def test_a_view_by_initials_shows_no_home_school_or_family(service: Service, store: Store, role: str) -> None:
+    """Asked for people by initials (the page's "Initials only", a view to share), a reader is shown
+    no link that tells who a person is — a home, a school, a family — in any answer or export, nor
+    a place known only so, as a MACE member is not; asked for names, they are. Asking for such a
+    link by initials is refused, saying why; a note written by initials is still matched against
+    every place the writer may read, so no second home is made."""
+    home = Entity("l-9", "location", "22 Ash Grove", locality="East", lat=52.61, lon=-1.05)
+    store.upsert([home], [rel("LIVES_AT", "c-2", "l-9"), rel("FAMILY_OF", "c-2", "c-4")])
+    token, initials = service.token(role), {"X-Names": "initials"}
+    told = ("LIVES_AT", "ATTENDS", "FAMILY_OF", "Ash Grove", "Northbrook Academy", "lives at", "family of")
+    named = "\n".join(text for text, _ in read_all(service, token).values())
+    assert [w for w in told if w in named] == list(told[:5])
+    shown = read_all(service, token, headers=initials)
+    if role == "analyst":  # every format of an export
+        for fmt in ("graphml", "geojson", "i2csv"):
+            got = service.call("GET", "/export", token, purpose="t", headers=initials, recipient="t", format=fmt)
+            assert got[0] == 200, (fmt, got[2][:200])
+            shown[fmt] = (unzipped(got[2]), True)
+    for name, (text, _) in shown.items():
+        assert not [w for w in told if w in text], name
+    ask = '{ entity(id: "p-1") { neighbours(types: [ATTENDS, LIVES_AT]) { id } } }'
+    _, body = service.post(ask, token, headers=initials)
+    refused = "a view by initials shows no ATTENDS, LIVES_AT links: they tell who a person is"
+    assert body["errors"][0]["message"] == refused
+    text = "# MACE – Northbrook East\n\n**Date:** 02/05/2024\n\nZoë Ahmed was seen at 22 Ash Grove on Friday.\n"
+    status, _, _ = service.call("POST", "/notes", token, text.encode(), "text/markdown", headers=initials, name="a.md")
+    assert status == 200
+    assert [e.id for e, _ in store.search("ash grove", kinds=["location"])] == ["l-9"]
+
+
 def test_what_only_a_note_under_c_says_of_a_child_reaches_no_reader_cleared_for_p(
     service: Service, store: Store
 ) -> None:

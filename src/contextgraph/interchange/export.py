@@ -13,6 +13,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from ..model import IDENTIFYING, KINDS, Relationship
 from ..model.tracked import Tracked
+from ..store.reads import unseen_places
 from .lines import ENTITIES_FILE, JUDGEMENTS_FILE, RELATIONSHIPS_FILE, TRACKING_FILE
 
 if TYPE_CHECKING:
@@ -77,6 +78,8 @@ def export_lines(
             if r.source in visible and r.target in visible and (flt is None or flt.seen(r) is not None)
         )
         homes = known_only_as_theirs(given, kinds, initials)
+    if flt is not None and flt.unseen:  # and a place linked only by links the reader is never given
+        homes.update(unseen_places(store, flt))
     kept: set[str] = set()
     for e in store.iter_entities():
         if e.id in homes:

@@ -273,7 +273,9 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
 
         try:
             with _acting(ctx, {"rest": "notes", "name": name}):
-                res = ingest_text(ctx.store, text, name, ctx.who.user, check=ctx.note_locality, scope=ctx.scope())
+                res = ingest_text(
+                    ctx.store, text, name, ctx.who.user, check=ctx.note_locality, scope=ctx.scope(writing=True)
+                )
         except RequestError as exc:
             raise _problem(403, f"{name}: {exc}") from None
         except (NoteError, StoreError) as exc:
@@ -291,7 +293,7 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
         openapi_extra={"requestBody": _body("application/zip", schema={"type": "string", "format": "binary"})},
     )
     def post_import(ctx: Context = Depends(context), body: bytes = Depends(written)) -> dict[str, Any]:  # noqa: B008
-        store, scope = ctx.store, ctx.scope()
+        store, scope = ctx.store, ctx.scope(writing=True)
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
             _unpack(body, folder, limits)

@@ -164,17 +164,28 @@ def role(name: str) -> Role:
     return ROLES[name]
 
 
-def walkable(name: str, types: list[str] | None) -> list[str] | None:
-    """The relationship types a role may walk, of those asked for (None: all).
+def hidden_links(name: str, initials: bool = False) -> frozenset[str]:
+    """The relationship types a reader is not shown: those their role never sees, and, where they
+    asked for people by initials (a view to share), every link that tells who a person is — a
+    home, a school, a family — as a MACE member is shown none (:data:`~contextgraph.model.IDENTIFYING`).
+
+    >>> sorted(hidden_links("analyst")), sorted(hidden_links("analyst", initials=True))
+    ([], ['ATTENDS', 'FAMILY_OF', 'LIVES_AT'])
+    """
+    return ROLES[name].hidden_links | (IDENTIFYING if initials else frozenset())
+
+
+def walkable(name: str, types: list[str] | None, initials: bool = False) -> list[str] | None:
+    """The relationship types a reader may walk, of those asked for (None: all).
 
     >>> walkable("analyst", None) is None
     True
     >>> "ATTENDS" in walkable("mace", None)
     False
-    >>> walkable("mace", ["SEEN_AT", "ATTENDS"])
-    ['SEEN_AT']
+    >>> walkable("mace", ["SEEN_AT", "ATTENDS"]), walkable("chair", ["SEEN_AT", "ATTENDS"], initials=True)
+    (['SEEN_AT'], ['SEEN_AT'])
     """
-    hidden = ROLES[name].hidden_links
+    hidden = hidden_links(name, initials)
     if not hidden:
         return types
     return [t for t in (types if types is not None else list(REL_TYPES)) if t not in hidden]

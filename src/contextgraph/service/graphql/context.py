@@ -194,14 +194,23 @@ class Context(BaseContext):
         locality: str | None = None,
         until: str | None = None,
         undated: bool = True,
+        writing: bool = False,
     ) -> Filter:
         """The part of the graph this user may read: their localities and handling codes, and the
         relationship types of ``types`` their role sees (for a MACE member, never a child's home,
-        school or family: not on a walk, a map, nor in the analysis behind hotspots and evidence)."""
+        school or family: not on a walk, a map, nor in the analysis behind hotspots and evidence).
+
+        A request that asks for people by initials (a view to share) is shown no home, school or
+        family either (:func:`~contextgraph.service.policy.hidden_links`), unless it is
+        ``writing``: a writer's note is matched against all they may read, whatever they are shown."""
         handling = ["P", "C"] if self.who.clearance == "C" else ["P"]
-        seen = policy.walkable(self.who.role, types)
+        initials = self.who.initials and not writing
+        seen = policy.walkable(self.who.role, types, initials)
         if seen is not None and not seen:
-            raise RequestError(f"your role ({self.who.role}) does not see {', '.join(types or [])} links")
+            asked = ", ".join(types or [])
+            if policy.walkable(self.who.role, types) == types:
+                raise RequestError(f"a view by initials shows no {asked} links: they tell who a person is")
+            raise RequestError(f"your role ({self.who.role}) does not see {asked} links")
         try:
             return Filter.of(
                 types=seen,
@@ -210,7 +219,7 @@ class Context(BaseContext):
                 until=day(until),
                 handling=handling,
                 undated=undated,
-                unseen=self.rules.hidden_links,
+                unseen=policy.hidden_links(self.who.role, initials),
             )
         except StoreError as exc:
             raise RequestError(str(exc)) from exc
@@ -352,7 +361,7 @@ class Context(BaseContext):
         """Refuse a locality the area does not configure (when it configures any), as
         :func:`~contextgraph.ingest.writes.unconfigured` says: a mistyped one would file a record
         where no one's token reaches it."""
-        wrong = unconfigured(locality, self.store.localities(), self.scope())
+        wrong = unconfigured(locality, self.store.localities(), self.scope(writing=True))
         if wrong:
             raise RequestError(f"{where}{wrong}")
 
@@ -366,12 +375,12 @@ class Context(BaseContext):
     def changeable(self, eid: str) -> Entity:
         """The entity ``eid`` if this user may change it (:func:`~contextgraph.ingest.writes.changeable`);
         else the same error whether it is missing or not theirs."""
-        return self._theirs(eid, changeable(self.store, self.scope(), [eid]))
+        return self._theirs(eid, changeable(self.store, self.scope(writing=True), [eid]))
 
     def linkable(self, eid: str) -> Entity:
         """The entity ``eid`` if this user may link to it (:func:`~contextgraph.ingest.writes.linkable`);
         else the same error whether it is missing or not theirs."""
-        return self._theirs(eid, linkable(self.store, self.scope(), [eid]))
+        return self._theirs(eid, linkable(self.store, self.scope(writing=True), [eid]))
 
     @staticmethod
     def _theirs(eid: str, found: dict[str, Entity]) -> Entity:

@@ -50,7 +50,9 @@ class Mutation:
         ctx.ready_to_write(notes=True)
         try:
             with ctx.acting({"graphql": "ingestNote", "name": name}):
-                res = ingest_text(ctx.store, text, name, ctx.who.user, check=ctx.note_locality, scope=ctx.scope())
+                res = ingest_text(
+                    ctx.store, text, name, ctx.who.user, check=ctx.note_locality, scope=ctx.scope(writing=True)
+                )
         except (NoteError, StoreError) as exc:
             raise _user_error(exc) from exc
         return IngestResult(**{k: v for k, v in res.to_json().items() if k != "error"})
@@ -75,7 +77,14 @@ class Mutation:
             changes = edits_of(edits, ctx.written_id)
             with ctx.acting({"graphql": "noteCommit", "name": name}):
                 out = review.commit(
-                    ctx.store, text, name, ctx.who.user, ctx.scope(), digest, changes, check=ctx.note_locality
+                    ctx.store,
+                    text,
+                    name,
+                    ctx.who.user,
+                    ctx.scope(writing=True),
+                    digest,
+                    changes,
+                    check=ctx.note_locality,
                 )
         except review.ReviewError as exc:
             raise refused(ctx, exc.status, str(exc)) from None
@@ -102,7 +111,7 @@ class Mutation:
         decision = "accept" if accept else "reject"
         try:
             with ctx.acting({"graphql": "decideFact", "review": rid, "decision": decision, "reason": reason}):
-                decide_review(ctx.store, rid, decision, user=ctx.who.user, reason=reason, scope=ctx.scope())
+                decide_review(ctx.store, rid, decision, user=ctx.who.user, reason=reason, scope=ctx.scope(writing=True))
         except (ReviewError, StoreError) as exc:
             raise _user_error(exc) from exc
         (item,) = [it for it in queued(ctx, pending_only=False) if it.id == rid]
@@ -130,7 +139,7 @@ class Mutation:
             e = entity_from_json({k: v for k, v in raw.items() if v is not None})
         except ValueError as exc:
             raise _user_error(exc) from exc
-        flt = ctx.scope()
+        flt = ctx.scope(writing=True)
         if e.kind == "service" and not sees_everything(flt):
             raise RequestError("services are shared by every locality; only an admin may change them")
         if not flt.node_ok(e.kind, e.locality):
@@ -236,7 +245,7 @@ class Mutation:
             return []
         if len(records) > MAX_TRACKING:
             raise RequestError(f"at most {MAX_TRACKING} records at a time; import a file for more")
-        flt = ctx.scope()
+        flt = ctx.scope(writing=True)
         try:
             batch = [
                 Tracked.from_json({**cast(dict[str, Any], r), "recorded_by": ctx.who.user}, f"records[{n}]")
@@ -385,7 +394,7 @@ CLEARED_FOR_P = (
 
 def _write_link(ctx: Context, raw: dict[str, Any], what: str) -> RelationshipView:
     r = _relationship(raw)
-    flt = ctx.scope()
+    flt = ctx.scope(writing=True)
     if flt.public_only and handling_code(r.assertions[0].grading) != "P":
         raise RequestError(CLEARED_FOR_P)
     ends = [ctx.linkable(x) for x in (r.source, r.target)]

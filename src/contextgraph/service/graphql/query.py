@@ -419,7 +419,7 @@ class Query:
         ctx = info.context
         note_checks(ctx, text)
         try:
-            p = review.preview(ctx.store, text, name, ctx.who.user, ctx.scope(), check=ctx.note_locality)
+            p = review.preview(ctx.store, text, name, ctx.who.user, ctx.scope(writing=True), check=ctx.note_locality)
         except NoteError as exc:
             raise refused(ctx, 422, str(exc)) from None
         except RequestError as exc:
