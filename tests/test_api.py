@@ -24,6 +24,28 @@ def test_health_and_readiness(service: Service) -> None:
     assert service.get("/readyz") == 200
 
 
+def test_no_answer_is_cached_sniffed_or_asked_for_in_a_url(service: Service) -> None:
+    """Every answer holding data — read, export, error, refusal — tells browsers and proxies to keep
+    no copy and to read it only as the type it says; the page's scripts may be cached, not sniffed.
+    A GraphQL query sent in a URL (which proxies log and caches keep) is refused, and nothing is
+    read."""
+    token = service.token()
+    asks = {
+        "a read": ("POST", "/graphql", b'{"query": "{ me { user } }"}', "application/json"),
+        "an export": ("GET", "/export?recipient=test", None, None),
+        "a refused write": ("POST", "/notes", b"", "text/markdown"),
+        "an unknown path": ("GET", "/nowhere", None, None),
+        "a read refused without a token": ("POST", "/graphql", b"{}", "application/json"),
+    }
+    for what, (method, path, body, kind) in asks.items():
+        sent = token if what != "a read refused without a token" else None
+        status, headers, _ = service.call(method, path, sent, body, kind, purpose="test")
+        low = {k.lower(): v for k, v in headers.items()}
+        assert low.get("cache-control") == "no-store" and low.get("x-content-type-options") == "nosniff", (what, status)
+    status, headers, body = service.call("GET", "/graphql", token, purpose="test", query="{ me { user } }")
+    assert status >= 400 and b'"user"' not in body, (status, body[:200])
+
+
 def test_no_or_bad_token_is_401(service: Service) -> None:
     q = "{ me { user } }"
     assert service.post(q, None)[0] == 401

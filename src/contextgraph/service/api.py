@@ -72,6 +72,7 @@ from .auth import AuthError, LocalKeys, Principal, Verifier
 from .body_limit import BodyLimit
 from .exports import EXPORT_FORMATS, Asked, Refused, disclose, packed
 from .graphql import Analyses, Context, RequestError, schema, sdl
+from .headers import AnswerHeaders
 
 NAMES_HEADER = "X-Names"
 """A request header: ``initials`` shows every person by initials in the answer (names, reasons,
@@ -159,6 +160,7 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
         ]
         return JSONResponse({"detail": said}, status_code=422)
 
+    app.add_middleware(AnswerHeaders)
     app.add_middleware(
         BodyLimit,
         default=limits.body,
@@ -199,6 +201,7 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
         schema(production=not dev, limits=limits),
         context_getter=context,
         graphql_ide="graphiql" if dev else None,
+        allow_queries_via_get=False,  # a query in a URL is kept by proxies' logs, and a GET by caches
         limits=limits,
     )
     app.include_router(router, prefix="/graphql")
@@ -207,7 +210,7 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
     if (page / "index.html").exists():
         app.mount("/static", StaticFiles(directory=page), name="static")
 
-    @app.get("/", include_in_schema=False)
+    @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
     def index() -> Response:
         built = page / "index.html"
         if not built.exists():
