@@ -1397,9 +1397,69 @@ def test_signing_in_through_keycloak(
         assert any("grant_type=refresh_token" in r["body"] for r in sent)
         # signing out forgets both
         page.locator("#sign-out").click()
+        page.wait_for_function("() => document.querySelector('#status').textContent === 'Signed out.'")
         assert page.evaluate("() => Object.keys(sessionStorage)") == []
         assert not errors, errors
         context.close()
+
+
+def test_nothing_drawn_in_one_naming_or_for_one_user_is_shown_printed_or_pictured_in_another(
+    page_service: Service, browser: Any, area: dict[str, Any]
+) -> None:
+    """Ticking "Initials only" hides what was drawn with names at once, and neither the page's Print
+    nor its pictures make a copy until the page is drawn again by initials. Signing out leaves
+    nothing of the user for the next: no name on the page, in its storage, or in a print from the
+    browser's menu."""
+    mine = area["locality"]
+    here = [e for e in area["data"].entities if e.get("locality") == mine]
+    people = {e["name"] for e in here if e["kind"] in ("child", "person_of_concern")}
+    names = people - {e["name"] for e in here if e["kind"] not in ("child", "person_of_concern")}
+    context = browser.new_context(viewport={"width": 1600, "height": 1000})
+    page = context.new_page()
+    page.goto(page_service.base + "/")
+    page.get_by_test_id("token-input").fill(page_service.token("analyst", (mine,), user="ana"))
+    page.get_by_test_id("sign-in").click()
+    items = page.get_by_test_id("at-risk-item")
+    items.first.wait_for(timeout=60_000)
+    assert items.first.locator("strong").inner_text() in names
+    page.fill("#export-recipient", "the MACE meeting")
+    # the box ticked, and at once (before any answer) Print and a picture asked for
+    hidden, printed_said, pictured_said = page.evaluate(
+        """() => { document.querySelector('[data-testid=initials-only]').click();
+                   const hidden = document.querySelector('#main').hidden;
+                   const said = [];
+                   for (const button of ['#print', '#export']) {
+                     document.querySelector('#status').textContent = '';
+                     document.querySelector(button).click();
+                     said.push(document.querySelector('#status').textContent);
+                   }
+                   return [hidden, ...said]; }"""
+    )
+    assert hidden
+    for said in (printed_said, pictured_said):
+        assert said.startswith("Not made: the page is not drawn as chosen yet"), said
+    page.wait_for_function("() => !document.querySelector('#main').hidden", timeout=60_000)
+    assert "By initials, to share: no home, school or family links." in page.inner_text("#status")
+    assert not [n for n in names if n in page.inner_text("body")]
+    page.get_by_test_id("initials-only").uncheck()
+    page.wait_for_function(
+        "(ns) => ns.includes(document.querySelector('[data-testid=at-risk-item] strong')?.textContent)",
+        arg=sorted(names),
+        timeout=60_000,
+    )
+    page.locator("#sign-out").click()
+    page.wait_for_function("() => document.querySelector('#status').textContent === 'Signed out.'")
+    assert page.evaluate("() => Object.keys(sessionStorage)") == []
+    page.emulate_media(media="print")
+    pdf = ARTIFACTS / "signed-out-print.pdf"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.pdf(path=str(pdf), landscape=True)
+    printed = poppler("pdftotext", str(pdf), "-")
+    shown = page.evaluate("() => document.body.textContent")
+    for where, text in (("the page", shown), ("the print", printed)):
+        assert not [n for n in names if n in text], where
+    assert "Nothing printed" in printed
+    context.close()
 
 
 def test_a_mace_members_page_shows_no_childs_name(page_service: Service, browser: Any, area: dict[str, Any]) -> None:

@@ -27,7 +27,7 @@ function el(tag, attrs = {}, ...children) {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
     if (k === "class") e.className = v;
-    else if (k.startsWith("data-") || k === "title") e.setAttribute(k, v);
+    else if (k.startsWith("data-") || k.startsWith("aria-") || k === "title") e.setAttribute(k, String(v));
     else e[k] = v;
   }
   for (const c of children) e.append(c instanceof Node ? c : document.createTextNode(String(c ?? "")));
@@ -75,7 +75,7 @@ async function gql(query, variables = {}, again = true, names = namesWanted()) {
   if (r.status === 401) {
     // an expired sign-in through the identity provider is renewed there, once, without a prompt
     if (again && (await refreshSignIn())) return gql(query, variables, false, names);
-    signOut("Your sign-in was not accepted or has expired: sign in again.");
+    signOut("expired");
     throw new Error("not signed in");
   }
   const body = await r.json();
@@ -85,16 +85,16 @@ async function gql(query, variables = {}, again = true, names = namesWanted()) {
 
 // --- sign-in -------------------------------------------------------------------------------
 
-function signOut(message) {
-  sessionStorage.removeItem(TOKEN_KEY);
-  sessionStorage.removeItem(REFRESH_KEY);
-  $("who").hidden = true;
-  $("signin").hidden = false;
-  $("controls").hidden = true;
-  $("main").hidden = true;
-  closeDrawer();
-  showReview({ mayRecordNotes: false });
-  status(message || "Signed out.");
+// why the page was signed out, said once it is loaded afresh (a word in its address: no text of the user's)
+const SIGNED_OUT = { out: "Signed out.", expired: "Your sign-in was not accepted or has expired: sign in again." };
+
+// Nothing of a user signed out stays in the tab for the next: their token, their pins, and
+// everything the page holds or drew of what they were shown (lists, drawings, timeline, pack),
+// which goes with the page, loaded afresh.
+function signOut(why = "out") {
+  for (const key of Object.keys(sessionStorage)) if (key.startsWith("contextgraph.")) sessionStorage.removeItem(key);
+  state.me = null; // nothing is printed meanwhile
+  location.replace(`${location.pathname}?signed-out=${why}`);
 }
 
 async function signedIn() {
@@ -316,7 +316,8 @@ async function show(opts = {}) {
     const window = vars.since || vars.until ? `, ${vars.since ? longDate(vars.since) : "the start"} to ${vars.until ? longDate(vars.until) : "the latest"}${vars.undated ? " and undated facts" : ""}` : "";
     const scope = state.me.localities.length > 1 || !state.me.localities.length ? " (evidence from your other localities counts)" : "";
     const asOf = m.asOf ? ` Analysis as of ${longDate(m.asOf)}, the latest fact in view${scope}.` : "";
-    status(`${locality}${window}: ${m.graph.nodes.length} entities, ${m.graph.edges.length} links, ${m.hotspots.length} hotspots${more}.${asOf}`);
+    const shared = names === "initials" ? " By initials, to share: no home, school or family links." : "";
+    status(`${locality}${window}: ${m.graph.nodes.length} entities, ${m.graph.edges.length} links, ${m.hotspots.length} hotspots${more}.${asOf}${shared}`);
     state.drawnLoad = load;
     // for automation: when the load was drawn (and so the filter shown on the drawing)
     $("main").dataset.drawn = $("main").dataset.filtered = String(Math.round(performance.now()));
@@ -912,7 +913,11 @@ async function openView(id) {
   $("since").value = s.since || "";
   $("until").value = s.until || "";
   $("undated").checked = s.undated !== false;
-  if (state.me.role !== "mace") $("initials").checked = Boolean(s.initials);
+  // a view saved by initials is opened by initials; one saved with names never takes them off a
+  // page that shows initials (it may be on a screen shared with the meeting)
+  const naming = namesWanted();
+  if (state.me.role !== "mace" && s.initials) $("initials").checked = true;
+  if (namesWanted() !== naming) $("main").hidden = true; // drawn with names: not shown until redrawn
   for (const box of document.querySelectorAll("#types input")) box.checked = !s.types || s.types.includes(box.value);
   state.dataNaming = namesWanted(); // (its pins are in the naming it is opened in)
   keepPins(s.pinned || {});
@@ -1608,7 +1613,16 @@ async function copyLogged(copy, recipient) {
   }
 }
 
+// Whether what is drawn may be printed or pictured: drawn for the user signed in, in the naming the
+// box asks for (a copy made while the page is redrawn for "Initials only" would hold full names).
+function drawnAsAsked() {
+  return Boolean(state.me && state.data && !$("main").hidden && state.dataNaming === namesWanted());
+}
+
+const NOT_DRAWN = "Not made: the page is not drawn as chosen yet (it is being asked for again): try again once it is.";
+
 async function printPack() {
+  if (!drawnAsAsked()) return status(NOT_DRAWN, true);
   const recipient = recipientFor("printed pack");
   if (!recipient || !(await copyLogged("PRINTED_PACK", recipient))) return;
   state.printLogged = recipient;
@@ -1623,6 +1637,7 @@ function printedFromMenu() {
 }
 
 async function exportView(which) {
+  if (!drawnAsAsked()) return status(NOT_DRAWN, true);
   const recipient = recipientFor("picture");
   if (!recipient || !(await copyLogged("PICTURE", recipient))) return;
   const name = `contextgraph-${$("locality").value}-${which}.png`;
@@ -1685,7 +1700,7 @@ async function exportFile(again = true) {
   });
   if (r.status === 401) {
     if (again && (await refreshSignIn())) return exportFile(false);
-    signOut("Your sign-in was not accepted or has expired: sign in again.");
+    signOut("expired");
     return;
   }
   if (!r.ok) {
@@ -1719,6 +1734,15 @@ function drawPack(locality) {
 
 // Before printing, each view is printed as a picture of the whole of it — the network entire,
 // the map fitted to the locality — scaled into the space a page gives it, whatever the window.
+// What the browser prints when nothing may be: a line saying so, in place of the pack.
+function unprintable() {
+  const note = el("div", { class: "print-pack" }, "Nothing printed: the page was not drawn as chosen. Print again once it is.");
+  note.id = "print-pack";
+  const old = $("print-pack");
+  if (old) old.replaceWith(note);
+  else document.body.append(note);
+}
+
 function printViews() {
   closeDrawer();
   if (state.cy) {
@@ -1839,6 +1863,8 @@ async function start() {
     const naming = state.naming;
     closeDrawer();
     if (!state.data) return;
+    $("main").hidden = true; // named as the box was: not shown, printed nor pictured until redrawn
+    status("Asking again for the naming chosen…");
     await carryOver().catch((e) => status(e.message, true));
     if (naming === state.naming) show(); // (not when the box changed again meanwhile)
   });
@@ -1863,6 +1889,8 @@ async function start() {
   $("report-close").addEventListener("click", () => $("report-dialog").close());
   $("report-print").addEventListener("click", () => $("report-frame").contentWindow.print());
   window.addEventListener("beforeprint", () => {
+    // printed from the browser's menu (which cannot be stopped): only what is drawn as asked
+    if (!drawnAsAsked()) return unprintable();
     printedFromMenu();
     printViews();
   });
@@ -1876,7 +1904,9 @@ async function start() {
     if (e.message !== "not signed in") status(e.message, true);
     return;
   }
-  status("Sign in to begin.");
+  const why = new URLSearchParams(location.search).get("signed-out");
+  if (why) history.replaceState(null, "", location.pathname);
+  status(SIGNED_OUT[why] || "Sign in to begin.", why === "expired");
 }
 
 start();
