@@ -26,8 +26,10 @@ from contextgraph.service.audit import (
     ENV_AUDIT_KEY,
     ENV_MAX_SUBJECTS,
     GENESIS,
+    HEAD_SLOT,
     AuditError,
     AuditLog,
+    Journal,
     audit_folder,
     audit_path,
 )
@@ -257,6 +259,43 @@ def test_verify_finds_a_changed_log(tmp_path: Path, tamper: str) -> None:
             AuditLog(log.path).append("ana", "consultation", ["c-5"], purpose="meeting")
 
 
+@pytest.mark.parametrize("records", [4, 5])
+def test_a_head_slot_torn_by_a_crash_is_taken_over_but_one_spoilt_to_hide_a_cut_is_found(
+    tmp_path: Path, records: int
+) -> None:
+    """The head file's two slots are written in turn, so a crash mid-write leaves the other. A torn
+    slot always names a record the log holds (the head is written after its records are synced):
+    the log is taken up again. Spoiling the newer slot and cutting the record it named off the end
+    — which needs no key, and would leave the older slot seeming to be the head — is found by
+    ``verify`` and stops every write."""
+    log = AuditLog(tmp_path / "a.jsonl")
+    for i in range(records):
+        log.append("ana", "consultation", [f"c-{i}"], purpose="meeting")
+    newest = HEAD_SLOT * (records % 2)  # record records - 1 is in slot (seq + 1) % 2
+
+    def spoil() -> None:
+        with log.head_path.open("r+b") as fh:
+            fh.seek(newest)
+            fh.write(b"{" + b" " * (HEAD_SLOT - 2) + b"\n")
+
+    kept = log.path.read_bytes(), log.head_path.read_bytes()
+    spoil()  # as a crash would leave it: the record it named is in the log
+    assert AuditLog(log.path).verify() == []
+    AuditLog(log.path).append("ana", "consultation", ["c-9"], purpose="meeting")
+    assert AuditLog(log.path).verify() == []
+    # spoilt and cut: the newest record (a look at a child) removed with its slot
+    log.path.write_bytes(kept[0])
+    log.head_path.write_bytes(kept[1])
+    spoil()
+    log.path.write_text("\n".join(log.path.read_text().splitlines()[:-1]) + "\n")
+    cut = f"the head file's newer slot is damaged and the log ends at the record its older slot names ({records - 2})"
+    assert [p for p in AuditLog(log.path).verify() if cut in p]
+    res = verify(log=log.path)
+    assert res.returncode == 1 and "the access log has been changed" in res.stderr
+    with pytest.raises(AuditError, match="records after it were cut off the end"):
+        AuditLog(log.path).append("ana", "consultation", ["c-5"], purpose="meeting")
+
+
 def test_the_key_is_kept_apart_owner_only_and_needed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     log = AuditLog(tmp_path / "team.audit.jsonl")
     log.append("ana", "consultation", ["c-1"], purpose="meeting")
@@ -274,6 +313,28 @@ def test_the_key_is_kept_apart_owner_only_and_needed(tmp_path: Path, monkeypatch
     with pytest.raises(AuditError, match="key is missing"):
         AuditLog(other.path).append("ana", "consultation", ["c-1"], purpose="meeting")
     assert not elsewhere.exists()
+
+
+def test_the_store_and_every_file_of_its_log_are_their_owners_only(tmp_path: Path) -> None:
+    """The embedded store holds children's records, and its access log who looked at which child and
+    why: every file either makes (the database and its journal, the log, its head, its manifests, its
+    lock) is readable by its owner only, and its folder theirs alone, whatever the umask."""
+    before = os.umask(0o022)
+    try:
+        store = open_store(f"sqlite:///{tmp_path / 'team.db'}")
+        store.upsert(ENTITIES, RELATIONSHIPS)
+        log = AuditLog(tmp_path / "team.audit.jsonl")
+        log.append("ana", "consultation", [f"c-{i}" for i in range(1001)], purpose="meeting")  # to a manifest
+        Journal.attach(log, store)
+        store.close()
+    finally:
+        os.umask(before)
+    made = sorted(p for p in tmp_path.rglob("*") if p.is_file())
+    assert {p.name for p in made} >= {"team.db", "team.audit.jsonl", "head", "write.lock", "0.json"}, made
+    loose = {p.name: oct(stat.S_IMODE(p.stat().st_mode)) for p in made if stat.S_IMODE(p.stat().st_mode) & 0o077}
+    assert not loose
+    folders = [p for p in tmp_path.rglob("*") if p.is_dir()]
+    assert folders and not [p.name for p in folders if stat.S_IMODE(p.stat().st_mode) & 0o077]
 
 
 def test_a_torn_last_line_is_moved_aside_not_a_lock_out(loaded: Store, _audit_log: Path) -> None:

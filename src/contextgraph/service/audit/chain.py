@@ -145,10 +145,28 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+OWNER_ONLY: Final = 0o600
+"""The mode of every file of the access log: it names who looked at which child, and why."""
+
+
+def private(path: Path, flags: int = os.O_RDWR | os.O_CREAT | os.O_APPEND) -> IO[bytes]:
+    """``path`` opened for appending and reading (``a+b``), made readable by its owner only if it
+    is new (an existing file keeps the mode it was given).
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     with private(Path(tmp) / "log") as fh:
+    ...         oct(os.fstat(fh.fileno()).st_mode & 0o777)
+    '0o600'
+    """
+    return os.fdopen(os.open(path, flags, OWNER_ONLY), "a+b")
+
+
 def write_durably(path: Path, data: bytes) -> None:
-    """Write a whole file by replacing it, synced, so it is either the old or the new one."""
+    """Write a whole file by replacing it, synced, so it is either the old or the new one
+    (readable by its owner only)."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
-    with tmp.open("wb") as fh:
+    with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, OWNER_ONLY), "wb") as fh:
         fh.write(data)
         fh.flush()
         os.fsync(fh.fileno())

@@ -37,8 +37,9 @@ def check(log: AuditLog, store_head: dict[str, Any] | None = None, store_checked
         key = None
         if log.path.exists() and log.path.stat().st_size:
             problems.append(str(exc))
+    damaged = False
     try:
-        head = log.read_head() if key is not None else None
+        head, damaged = log.read_slots() if key is not None else (None, False)
     except AuditError as exc:
         problems.append(str(exc))
         head = None
@@ -89,6 +90,9 @@ def check(log: AuditLog, store_head: dict[str, Any] | None = None, store_checked
     if head is None and key is not None and rep.records:
         problems.append(f"{log.head_path}: the head file is missing: records cut off the end could not be told")
     if head is not None:
+        cut = log.cut_behind_torn_head(head, damaged, size)
+        if cut is not None:
+            problems.append(cut)
         if head.seq > last:
             problems.append(
                 f"the log ends at record {last} but its head file says {head.seq}: records were cut off the end, "

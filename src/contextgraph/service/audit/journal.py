@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from ...store.base import Store
 from ...store.staged import StagedRelationships, named_in
 from ...store.types import Staged, WriteAbout
-from .chain import AuditError
+from .chain import AuditError, private
 from .log import AuditLog
 
 _id_of = operator.attrgetter("id")
@@ -56,8 +56,8 @@ class Journal:
     def _exclusive(self) -> Iterator[None]:
         with self._lock:
             try:
-                self.log.folder.mkdir(parents=True, exist_ok=True)
-                fh = (self.log.folder / "write.lock").open("a+b")
+                self.log.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+                fh = private(self.log.folder / "write.lock")
             except OSError as exc:
                 raise AuditError(f"{self.log.folder}: cannot lock the access log for a write ({exc})") from exc
             with fh:

@@ -24,6 +24,7 @@ from .chain import (
     MOST_SAID,
     NEEDS_PURPOSE,
     OPERATIONS,
+    OWNER_ONLY,
     RECOVERY,
     AuditError,
     LogState,
@@ -34,6 +35,7 @@ from .chain import (
     mac,
     max_subjects,
     now,
+    private,
     visible,
     write_durably,
 )
@@ -88,28 +90,48 @@ class AuditLog:
     def read_head(self) -> LogState | None:
         """The head file's newest slot that matches its keyed hash (the file holds two, written in
         turn, so that a write of one cut short by a crash leaves the other)."""
+        return self.read_slots()[0]
+
+    def read_slots(self) -> tuple[LogState | None, bool]:
+        """:meth:`read_head`, and whether the other slot, once written, no longer matches its keyed
+        hash. A crash can tear only a head being written after its records are synced, so a torn
+        slot is newer than the log's end only if records were cut off the end since
+        (:meth:`cut_behind_torn_head`)."""
         try:
             raw = self.head_path.read_bytes()
         except FileNotFoundError:
-            return None
+            return None, False
         except OSError as exc:
             raise AuditError(f"{self.head_path}: cannot read the access log's head file ({exc})") from exc
         best: LogState | None = None
+        damaged = False
         for i in range(0, len(raw), HEAD_SLOT):
             try:
                 doc = orjson.loads(raw[i : i + HEAD_SLOT].strip(b" \n\x00") or b"null")
                 if not isinstance(doc, dict):
-                    continue
+                    raise TypeError("not a head")
                 mac = doc.pop("mac")
-                if hmac.compare_digest(str(mac), self._headmac(self.key(), doc)):
-                    st = LogState(**doc)
-                    if best is None or st.seq > best.seq:
-                        best = st
+                if not hmac.compare_digest(str(mac), self._headmac(self.key(), doc)):
+                    raise TypeError("not its keyed hash")
+                st = LogState(**doc)
+                if best is None or st.seq > best.seq:
+                    best = st
             except (orjson.JSONDecodeError, KeyError, TypeError):
-                continue
+                damaged = True
         if best is None:
             raise AuditError(f"{self.head_path}: the head file does not match its keyed hash (edited or replaced)")
-        return best
+        return best, damaged
+
+    def cut_behind_torn_head(self, head: LogState, damaged: bool, size: int) -> str | None:
+        """What is wrong when a head slot is damaged and the log ends where the other says: the
+        damaged slot named a later record, which is gone (cut off the end with its slot spoilt, so
+        that the older slot would seem to be the head). None when nothing is."""
+        if damaged and head.seq >= 0 and size <= head.offset:
+            return (
+                f"{self.head_path}: the head file's newer slot is damaged and the log ends at the record its "
+                f"older slot names ({head.seq}): records after it were cut off the end"
+            )
+        return None
 
     def _write_head(self, st: LogState) -> None:
         """Write the head into the slot its sequence number picks, synced (no rename, no new file)."""
@@ -118,8 +140,8 @@ class AuditLog:
         data = orjson.dumps(doc, option=orjson.OPT_SORT_KEYS)
         if len(data) >= HEAD_SLOT:
             raise AuditError(f"{self.head_path}: the head is larger than its slot ({len(data)} bytes)")
-        self.folder.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.head_path, os.O_RDWR | os.O_CREAT, 0o644)
+        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(self.head_path, os.O_RDWR | os.O_CREAT, OWNER_ONLY)
         try:
             os.pwrite(fd, data.ljust(HEAD_SLOT - 1) + b"\n", HEAD_SLOT * ((st.seq + 1) % 2))
             os.fdatasync(fd)
@@ -134,7 +156,7 @@ class AuditLog:
         with self._lock:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-                fh = self.path.open("a+b")
+                fh = private(self.path)
             except OSError as exc:
                 raise AuditError(f"{self.path}: cannot write the access log ({exc}); nothing was done") from exc
             with fh:
@@ -148,7 +170,7 @@ class AuditLog:
         """The log's state, checked against its head file; records appended after the head
         (a crash before the head was written) are taken in; a torn last line is moved aside."""
         size = os.fstat(fh.fileno()).st_size
-        head = self.read_head()
+        head, damaged = self.read_slots()
         if head is None:
             if size:
                 raise AuditError(
@@ -170,6 +192,9 @@ class AuditLog:
                 f"{head.seq} ({head.offset} bytes): records were cut off, or the log was replaced or moved; "
                 "nothing was done"
             )
+        cut = self.cut_behind_torn_head(head, damaged, size)
+        if cut is not None:
+            raise AuditError(f"{cut}; nothing was done")
         if head.seq >= 0:
             last = line_ending_at(fh, head.offset)
             try:
@@ -219,7 +244,7 @@ class AuditLog:
     def _recover_torn(self, fh: IO[bytes], st: LogState, at: int, torn: bytes, notes: list[str]) -> None:
         """A line cut short by a crash mid-append: moved to a file beside the log, the log cut
         back to its last whole record, and a record of the recovery written."""
-        self.folder.mkdir(parents=True, exist_ok=True)
+        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         aside = self.folder / f"torn-{st.seq + 1}-{stamp}.jsonl"
         write_durably(aside, torn)
@@ -291,7 +316,7 @@ class AuditLog:
 
     def _manifest(self, seq: int, subjects: list[str]) -> dict[str, Any]:
         folder = self.folder / "manifests"
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         data = orjson.dumps({"seq": seq, "subjects": subjects})
         write_durably(folder / f"{seq}.json", data)
         return {"file": f"manifests/{seq}.json", "count": len(subjects), "sha256": hashlib.sha256(data).hexdigest()}
