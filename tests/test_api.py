@@ -13,7 +13,7 @@ import pytest
 
 from contextgraph.interchange.synth import SAMPLE_AREA
 from contextgraph.service.audit import AuditError, AuditLog
-from contextgraph.service.auth import AUDIENCE, LOCAL_ISSUER
+from contextgraph.service.auth import AUDIENCE, LOCAL_ISSUER, AuthError
 from contextgraph.store import Store, open_store
 
 from .service import Service
@@ -87,6 +87,15 @@ def test_no_or_bad_token_is_401(service: Service) -> None:
     assert service.post(q, elsewhere)[0] == 401
     status, body = service.post(q, service.token())
     assert status == 200 and body["data"]["me"] == {"user": "ana"}
+    # no person passes for the service in the access log
+    for name in ("system", "serve", "System"):
+        now = int(time.time())
+        claims = {"sub": name, "role": "analyst", "localities": ["East"], "iss": LOCAL_ISSUER, "aud": AUDIENCE}
+        forged = jwt.encode({**claims, "iat": now, "exp": now + 300}, service.keys.private_key(), algorithm="ES256")
+        status, body = service.post(q, forged)
+        assert status == 401 and "the service's own in the access log" in body["detail"], name
+        with pytest.raises(AuthError, match="the service's own"):
+            service.token(user=name)
 
 
 def test_localities_are_enforced_in_every_read(service: Service, _audit_log: Path) -> None:

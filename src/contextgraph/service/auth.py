@@ -90,6 +90,11 @@ class Principal:
         return policy.by_initials(self.role, self.initials)
 
 
+SERVICE_USERS: Final = frozenset({"system", "serve"})
+"""The names the service writes under in the access log itself (a recovery, the sample data): no
+token may name its user so, or a person could pass for the service."""
+
+
 def principal_of(claims: dict[str, Any]) -> Principal:
     """The principal of verified claims: ``sub``, ``role`` (or the first known of ``roles``),
     ``localities`` and ``clearance`` (default by role)."""
@@ -104,6 +109,8 @@ def principal_of(claims: dict[str, Any]) -> Principal:
         raise AuthError("the token names no user")
     # the access log's name for them: two that read alike are one, an accent written apart or not
     user = unicodedata.normalize("NFC", shows_all(user, "the token's user name", AuthError))
+    if user.strip().casefold() in SERVICE_USERS:
+        raise AuthError(f"the token's user name {user!r} is the service's own in the access log: no person's")
     if role not in ROLES:
         raise AuthError(f"the token's role is not one of {', '.join(ROLES)}")
     locs = claims.get("localities", [])
