@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import threading
+import time
 import warnings
 import zipfile
 from pathlib import Path
@@ -108,6 +110,31 @@ def test_locality_map_has_coordinates_and_geojson(service: Service) -> None:
     assert zoe["score"] > 0 and zoe["openTo"] == [] and not zoe["flagged"]
     small = service.data('{ localityMap(locality: "East", first: 2) { truncated nodes { id } } }', service.token())
     assert small["localityMap"]["truncated"] and len(small["localityMap"]["nodes"]) == 2
+
+
+def test_one_import_is_read_at_a_time_and_another_meanwhile_is_told_to_wait(service: Service) -> None:
+    """Each import is read whole and may unpack to the limit: while one is read, another is refused
+    with 429 and a time to try again, not read beside it; once it is done, the next is read."""
+    ana = service.token("analyst")
+    line = '{{"id": "c-9{0}", "kind": "child", "name": "Child {0}", "locality": "East"}}\n'
+    big = zipped({"entities.jsonl": "".join(line.format(i) for i in range(150_000)) + "{not json\n"})
+    small = zipped({"entities.jsonl": "{not json\n"})
+    done: list[int] = []
+    first = threading.Thread(
+        target=lambda: done.append(service.call("POST", "/import", ana, big, "application/zip")[0])
+    )
+    first.start()
+    told = []
+    while first.is_alive() and not told:
+        status, headers, _ = service.call("POST", "/import", ana, small, "application/zip")
+        if status == 429:
+            told.append({k.lower(): v for k, v in headers.items()}.get("retry-after"))
+        else:
+            assert status == 422
+            time.sleep(0.05)
+    first.join()
+    assert done == [422] and told == ["5"]
+    assert service.call("POST", "/import", ana, small, "application/zip")[0] == 422
 
 
 def test_rest_notes_import_and_export(service: Service, _audit_log: Path) -> None:

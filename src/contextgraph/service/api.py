@@ -19,6 +19,7 @@ import os
 import socket
 import sys
 import tempfile
+import threading
 import zipfile
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
@@ -296,6 +297,18 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
         openapi_extra={"requestBody": _body("application/zip", schema={"type": "string", "format": "binary"})},
     )
     def post_import(ctx: Context = Depends(context), body: bytes = Depends(written)) -> dict[str, Any]:  # noqa: B008
+        # one import read at a time: each is read whole, and may unpack to the limit
+        if not importing.acquire(blocking=False):
+            busy = "another import is being read: send this one when it is done"
+            raise HTTPException(429, busy, {"Retry-After": "5"})
+        try:
+            return _import(ctx, body)
+        finally:
+            importing.release()
+
+    importing = threading.Lock()
+
+    def _import(ctx: Context, body: bytes) -> dict[str, Any]:
         store, scope = ctx.store, ctx.scope(writing=True)
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
