@@ -98,6 +98,24 @@ def test_no_or_bad_token_is_401(service: Service) -> None:
             service.token(user=name)
 
 
+def test_a_locality_is_read_without_regard_to_case_as_the_command_line_reads_it(service: Service) -> None:
+    """``east`` or `` EAST `` names the user's East wherever a locality is asked for, as
+    ``--locality`` does: the same map, the same saved views and export, the view saved under the
+    token's spelling; a locality not theirs is refused in the same words however it is written."""
+    east = service.token(localities=("East",))
+    ask = "query($l: String!) { localityMap(locality: $l) { nodes { id } } savedViews(locality: $l) { locality } }"
+    save = 'mutation($l: String!) { saveView(name: "March", locality: $l, state: {}) { locality } }'
+    assert service.data(save, east, l="east")["saveView"] == {"locality": "East"}
+    as_written = service.data(ask, east, l="East")
+    assert as_written["localityMap"]["nodes"] and as_written["savedViews"] == [{"locality": "East"}]
+    for spelt in ("east", "EAST", "  East "):
+        assert service.data(ask, east, l=spelt) == as_written, spelt
+        status, _, body = service.call("GET", "/export", east, purpose="t", recipient="t", locality=spelt)
+        assert status == 200, (spelt, body[:200])
+    for other in ("west", "Eastern"):
+        assert service.error(ask, east, l=other) == f"{other!r} is not one of your localities"
+
+
 def test_localities_are_enforced_in_every_read(service: Service, _audit_log: Path) -> None:
     east = service.token(localities=("East",))
     status, body = service.post('{ entity(id: "c-1") { id name locality } }', east, purpose="MACE East")

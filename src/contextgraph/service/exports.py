@@ -10,6 +10,7 @@ with the ids of the entities it gives for the access log's record of the disclos
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import tempfile
 import zipfile
@@ -139,8 +140,9 @@ class Asked:
     undated: bool = True
 
 
-def _scope(ctx: Context, asked: Asked) -> Filter:
-    """The reader's filter for ``asked``, or :class:`Refused` naming the field that cannot be."""
+def _scope(ctx: Context, asked: Asked) -> tuple[Filter, Asked]:
+    """The reader's filter for ``asked``, and ``asked`` with its locality as their token names it;
+    or :class:`Refused` naming the field that cannot be."""
     if not visible(ctx.purpose):
         raise Refused(400, NO_PURPOSE)
     if asked.fmt not in EXPORT_FORMATS:
@@ -157,13 +159,14 @@ def _scope(ctx: Context, asked: Asked) -> Filter:
         raise Refused(422, f"type: not a relationship type (one of {', '.join(REL_TYPES)})")
     try:
         ctx.allow(ctx.rules.may_export, "exports")
-        ctx.localities(asked.locality)  # one of theirs
+        if asked.locality is not None:  # one of theirs, as their token names it
+            asked = dataclasses.replace(asked, locality=ctx.locality(asked.locality))
     except RequestError as exc:
         raise Refused(403, str(exc)) from None
     if asked.locality is not None and ctx.who.everywhere and asked.locality not in known_localities(ctx.store):
         raise Refused(422, "locality: not a locality of this store (the localities query lists them)")
     try:
-        return ctx.scope(list(asked.types) or None, asked.since, asked.locality, asked.until, asked.undated)
+        return ctx.scope(list(asked.types) or None, asked.since, asked.locality, asked.until, asked.undated), asked
     except RequestError as exc:
         raise Refused(422, str(exc)) from None
 
@@ -172,7 +175,7 @@ def disclose(ctx: Context, asked: Asked) -> Export:
     """The export ``asked`` of what this reader may see, its disclosure logged first (to whom, why,
     the format, clearance, naming, window and types, and every entity it gives); :class:`Refused`
     when it may not be given, nothing then made or logged."""
-    flt = _scope(ctx, asked)
+    flt, asked = _scope(ctx, asked)
     try:
         ctx.log.ready()
     except AuditError:

@@ -23,6 +23,7 @@ from ...analysis.results import Analysis, Networks
 from ...errors import ContextGraphError
 from ...ingest.writes import changeable, linkable, unconfigured
 from ...limits import Limits
+from ...localities import norm
 from ...memory import paused_gc
 from ...model import KINDS, Entity, shown_refs
 from ...model.records import EARLIEST
@@ -183,9 +184,18 @@ class Context(BaseContext):
         """The user's localities, or the one asked for if it is theirs (None: everywhere)."""
         if locality is None:
             return None if self.who.everywhere else list(self.who.localities)
-        if not self.who.everywhere and locality not in self.who.localities:
-            raise RequestError(f"{quoted(locality)} is not one of your localities")
-        return [locality]
+        return [self.locality(locality)]
+
+    def locality(self, written: str) -> str:
+        """The locality ``written`` names, as the user's token (or, for a user of every locality,
+        the configuration) names it: without regard to case or spacing, as the command line reads
+        ``--locality``; refused unless it is one of theirs."""
+        if self.who.everywhere:
+            return self.store.localities().canonical(written) or written
+        same = [x for x in self.who.localities if norm(x) == norm(written)]
+        if not same:
+            raise RequestError(f"{quoted(written)} is not one of your localities")
+        return written if written in same else same[0]
 
     def scope(
         self,

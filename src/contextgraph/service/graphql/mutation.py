@@ -329,7 +329,7 @@ class Mutation:
         self, info: Info[Context, None], name: str, locality: str, state: JSON, shared: bool = False
     ) -> SavedViewType:
         ctx = info.context
-        ctx.localities(locality)  # one of theirs
+        locality = ctx.locality(locality)  # one of theirs
         name = plain(name, "name", error=RequestError).strip()
         if not 1 <= len(name) <= 100:
             raise RequestError("name must be 1 to 100 characters")

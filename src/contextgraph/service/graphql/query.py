@@ -236,6 +236,7 @@ class Query:
         ctx = info.context
         if (recipient is None) != (copy is None):
             raise RequestError("recipient and copy go together: say who a copy is for, and what copy it is")
+        locality = ctx.locality(locality)  # as the user's token names it
         flt = _window(ctx, locality, since, until, types, undated)
         analysis = _analysis(ctx, locality, since, until, types, undated)
         basis = analysis.flt  # the reader's whole view, which the scores come from
@@ -364,7 +365,7 @@ class Query:
     @strawberry.field(name="changesSince", description="Links, children, hotspots and persons new since a date.")
     def changes_since(self, info: Info[Context, None], date: str, locality: str | None = None) -> Changes:
         ctx = info.context
-        ctx.localities(locality)  # one of theirs
+        locality = ctx.locality(locality) if locality is not None else None  # one of theirs
         cut = (locality,) if locality else None
         since = day(date)
         latest = ctx.analyses.get(ctx.store, ctx.scope(), None, ctx.who.by_initials, cut).as_of
@@ -488,7 +489,7 @@ def _analysis(
 ) -> ShownAnalysis:
     """The analysis behind a view, as ``contextgraph analyse`` makes it: of everything the reader
     may see in the window and types, its lists cut to the locality asked for."""
-    ctx.localities(locality)  # one of theirs
+    locality = ctx.locality(locality) if locality is not None else None  # one of theirs
     flt = _window(ctx, None, since, until, types, undated)
     return ctx.analyses.get(ctx.store, flt, None, ctx.who.by_initials, (locality,) if locality else None)
 

@@ -107,7 +107,7 @@ def _sees_as_much(ctx: Context, reach: Reach | None, locality: str) -> bool:
 
 def visible_views(ctx: Context, locality: str) -> list[SavedView]:
     """The views of ``locality`` this user may open: their own, and those shared with it."""
-    ctx.localities(locality)  # one of theirs
+    locality = ctx.locality(locality)  # one of theirs
     return [v for v in ctx.store.saved_views() if v.locality == locality and (v.user == ctx.who.user or v.shared)]
 
 
