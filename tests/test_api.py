@@ -36,6 +36,7 @@ def test_no_answer_is_cached_sniffed_or_asked_for_in_a_url(service: Service) -> 
         "a refused write": ("POST", "/notes", b"", "text/markdown"),
         "an unknown path": ("GET", "/nowhere", None, None),
         "a read refused without a token": ("POST", "/graphql", b"{}", "application/json"),
+        "a body over the limit": ("POST", "/graphql", b" " * 2_000_000, "application/json"),
     }
     for what, (method, path, body, kind) in asks.items():
         sent = token if what != "a read refused without a token" else None

@@ -161,7 +161,6 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
         ]
         return JSONResponse({"detail": said}, status_code=422)
 
-    app.add_middleware(AnswerHeaders)
     app.add_middleware(
         BodyLimit,
         default=limits.body,
@@ -171,6 +170,7 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
         },
         setting=SETTINGS["body"][0],
     )
+    app.add_middleware(AnswerHeaders)  # added last, so outermost: on the body limit's refusals too
 
     def who(request: Request) -> Principal:
         header = request.headers.get("authorization", "")
