@@ -40,7 +40,7 @@ READS = {
     "hotspots": "{ hotspots { total items { id name text children childrenAtRisk personsOfConcern } } }",
     "persons": "{ personsOfConcern { total items { id name text evidence { source target grading sources } } } }",
     "changes": """{ changesSince(date: "2024-01-01") { links { source target grading } children { id name }
-                    hotspots { id name } personsOfConcern { id name now before } } }""",
+                    hotspots { id name } personsOfConcern { id name now before } tracking { name text } } }""",
     "sources": "{ sources { total items { id kind locality } } }",
     "paths": """{ a: paths(from: "c-4", to: "p-1") { length entities { id name } steps { source target
                     links { type grading sources } } }
@@ -465,6 +465,9 @@ def test_a_view_by_initials_shows_no_home_school_or_family(service: Service, sto
     every place the writer may read, so no second home is made."""
     home = Entity("l-9", "location", "22 Ash Grove", locality="East", lat=52.61, lon=-1.05)
     store.upsert([home], [rel("LIVES_AT", "c-2", "l-9"), rel("FAMILY_OF", "c-2", "c-4")])
+    episode = {"id": "m-home", "record": "missing_episode", "subject": "c-2", "date": "2024-03-01T21:00",
+               "found_at": "l-9", "source": "rhi-1"}  # fmt: skip
+    assert service.data(RECORD_ONE, service.token("admin", ()), r=[episode])
     token, initials = service.token(role), {"X-Names": "initials"}
     told = ("LIVES_AT", "ATTENDS", "FAMILY_OF", "Ash Grove", "Northbrook Academy", "lives at", "family of")
     named = "\n".join(text for text, _ in read_all(service, token).values())

@@ -283,6 +283,12 @@ def test_another_localitys_queued_fact_cannot_be_seen_nor_told_from_none(service
     assert [r.status for r in reviews(store) if r.id == rid] == ["pending"]
     # a role that does not write sees no queue at all
     assert "does not allow" in service.error(QUEUED, service.token("mace", ("East",)))
+    # nor is it given to a request asking for initials (it quotes the notes' words), nor decided by one
+    for ask, variables in ((QUEUED, None), (DECIDE, {"id": rid, "ok": True})):
+        _, body = service.post(ask, east, variables=variables, headers={"X-Names": "initials"})
+        assert body["errors"][0]["message"].startswith("the review queue is not given by initials")
+        assert "Tyrone" not in json.dumps(body)
+    assert [r.status for r in reviews(store) if r.id == rid] == ["pending"]
     # the East analyst accepts it: the fact is in the graph, with the note as its source
     assert service.data(DECIDE, east, id=rid, ok=True)["decideFact"] == {"id": rid, "status": "accepted"}
     assert ("ASSOCIATES_WITH", "Tyrone Mitchell") in related(store, "Jay Reid")

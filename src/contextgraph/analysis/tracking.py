@@ -155,6 +155,10 @@ def records_seen(store: Store, flt: Filter | None, ids: list[str], hide: frozens
     held = store.tracked(ids)
     involved = store.get_many({i for t in held.values() for i in t.involves})
     seen = {i for i, e in involved.items() if flt is None or flt.shown(e) is not None}
+    if flt is not None and flt.unseen and seen:  # a place known to them only by links they are not shown (a home)
+        from ..store.reads import unseen_places
+
+        seen -= set(unseen_places(store, flt, sorted(seen)))
     notes = store.note_refs() if hide else frozenset()
     out: dict[str, Tracked] = {}
     for i, t in held.items():

@@ -367,6 +367,15 @@ class Context(BaseContext):
         except AuditError as exc:
             raise RequestError("the access log cannot be written; nothing was changed") from exc
 
+    def in_names(self, what: str) -> None:
+        """Refuse ``what`` to a request asking for people by initials: the review queue quotes
+        notes' own words (others' notes too), which name people and their homes."""
+        if self.who.initials:
+            raise RequestError(
+                f"{what} is not given by initials: it quotes notes' own words and the records they match, "
+                "which name people; ask without X-Names: initials"
+            )
+
     def configured(self, locality: str | None, where: str = "") -> None:
         """Refuse a locality the area does not configure (when it configures any), as
         :func:`~contextgraph.ingest.writes.unconfigured` says: a mistyped one would file a record

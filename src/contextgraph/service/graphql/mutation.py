@@ -103,6 +103,7 @@ class Mutation:
     def decide_fact(self, info: Info[Context, None], id: strawberry.ID, accept: bool, reason: str) -> QueuedFactView:
         ctx = info.context
         ctx.ready_to_write(notes=True)
+        ctx.in_names("the review queue")
         rid = str(id)
         # a fact of a note this user may not read is answered as one that does not exist
         if rid not in {it.id for it in queued(ctx, pending_only=False)}:

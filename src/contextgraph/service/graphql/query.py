@@ -438,6 +438,7 @@ class Query:
         self, info: Info[Context, None], locality: str | None = None, first: int = 20, after: str | None = None
     ) -> Page[QueuedFactView]:
         ctx = info.context
+        ctx.in_names("the review queue")
         items = queued(ctx, locality)
         page: Page[QueuedFactView] = paged(items, first, after, queued_view)
         # the people its facts and sentences name, by the entities each item is about
