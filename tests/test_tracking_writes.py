@@ -43,6 +43,28 @@ def test_an_analyst_records_their_localitys_children(service: Service, store: St
     assert write["subjects"] == ["c-1"] and write["user"] == "ana"
 
 
+def test_a_record_written_again_keeps_its_subject_and_is_logged_as_altered_with_whose_it_was(
+    service: Service, store: Store, _audit_log: Path
+) -> None:
+    """Another analyst of the locality may write a record again (a correction), but not move it to
+    another child, by the import or the mutation: refused, naming the field, nothing written. A
+    record written again is logged as altered, saying whose record it replaced."""
+    ana, bob = service.token("analyst", ("East",)), service.token("analyst", ("East",), user="bob")
+    assert post_import(service, ana, {"tracking.jsonl": [line("ra-1", "c-1")]})[0] == 200
+    status, body = post_import(service, bob, {"tracking.jsonl": [line("east:ra-1", "c-2")]})
+    assert status == 422 and "tracking.jsonl:1: field 'subject'" in str(body), body
+    ask = "mutation($r: [JSON!]!) { recordTracking(records: $r) { id subject } }"
+    moved = {**line("east:ra-1", "c-2"), "locality": "East"}
+    assert "field 'subject'" in service.error(ask, bob, r=[moved])
+    assert held(store)["east:ra-1"].subject == "c-1" and held(store)["east:ra-1"].recorded_by == "ana"
+    fixed = {**line("east:ra-1", "c-1", level="red"), "locality": "East"}
+    assert service.data(ask, bob, r=[fixed])["recordTracking"] == [{"id": "east:ra-1", "subject": "c-1"}]
+    logged = [json.loads(x) for x in _audit_log.read_text().splitlines()]
+    (write,) = [r for r in logged if (r.get("detail") or {}).get("replaced")]
+    assert write["operation"] == "alteration" and write["user"] == "bob" and write["subjects"] == ["c-1"]
+    assert write["detail"]["replaced"] == {"east:ra-1": "ana"}
+
+
 def test_a_record_about_another_localitys_child_is_refused_as_one_about_no_child(
     service: Service, store: Store
 ) -> None:

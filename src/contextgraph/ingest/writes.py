@@ -255,6 +255,14 @@ def scope_tracking(store: Store, flt: Filter, records: list[Tracked], where: dic
         return len(linkable(store, flt, names)) == len(names) and bool(changeable(store, flt, [t.subject]))
 
     held = store.tracked([t.id for t in records])
+    moved = [
+        f"{where.get(t.id, f'record {t.id!r}')}: field 'subject': the record held under this id is about another "
+        "entity; a record keeps its subject (give a record about another its own id)"
+        for t in records
+        if (s := held.get(t.id)) is not None and s.subject != t.subject and theirs(s)
+    ]
+    if moved:
+        raise InputError(moved)
     out = []
     for t in records:
         stored = held.get(t.id)

@@ -49,9 +49,21 @@ def record(store: Store, records: Sequence[Tracked], where: Mapping[str, str] | 
         tx.put_tracking(batch)
         return len(batch)
 
+    # a record written again keeps its subject, and the log says whose record it replaced
+    held = store.tracked(list(seen))
+    for i, old in held.items():
+        if old.subject != seen[i].subject:
+            at = (where or {}).get(i, f"record {i!r}")
+            raise TrackingError(
+                f"{at}: field 'subject': the record held under this id is about another entity; a record keeps "
+                "its subject (give a record about another its own id): nothing was written"
+            )
     subjects = list(dict.fromkeys(t.subject for t in seen.values()))
     kinds = sorted({t.record for t in seen.values()})
-    about = WriteAbout("tracking", ids=subjects, detail={"tracking": len(seen), "records": kinds})
+    detail: dict[str, object] = {"tracking": len(seen), "records": kinds}
+    if held:
+        detail["replaced"] = {i: old.recorded_by for i, old in sorted(held.items())}
+    about = WriteAbout("tracking", ids=subjects, detail=detail)
     return store._logged(about, lambda: store.transaction(work))
 
 

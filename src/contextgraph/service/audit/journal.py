@@ -165,8 +165,14 @@ class Journal:
             return [("erasure", [], {**detail, **about.detail})]  # never the person erased
         if about.op == "gazetteer":  # reference data about no one
             return [("collection", [], {**detail, **about.detail})]
-        if about.op == "tracking":
-            return [("collection", list(about.ids), {**detail, **about.detail})]
+        if about.op == "tracking":  # records written again alter what was held: said so, with whose they were
+            return [
+                (
+                    "alteration" if "replaced" in about.detail else "collection",
+                    list(about.ids),
+                    {**detail, **about.detail},
+                )
+            ]
         if about.op == "records":
             tables = sorted({t for t, _ in about.records})
             return [("alteration", list(about.ids), {**detail, "records": tables})]
