@@ -215,6 +215,27 @@ def test_index_kept_in_the_file_is_read_after_the_last_entity_is_erased(tmp_path
     again.close()
 
 
+def test_an_erasure_drops_the_copy_of_the_index_kept_in_the_file(tmp_path: Path) -> None:
+    """The copy of the index kept in the file holds every id: an erasure drops it at once, not when
+    the store is closed (which a crash or a long-running service may never do); it is made again
+    without the person."""
+    path = tmp_path / "x.db"
+    s = _written(path)
+    s.neighbourhood("p-1", 2)
+    assert s.save_index()
+    s.close()
+    again = SQLiteStore(path)
+    again.erase("c-9")
+    kept = b"".join(bytes(v) for k, v in again._db.execute("SELECT key, value FROM meta") if k.startswith("index."))
+    assert b"c-9" not in kept
+    assert again.save_index()  # as a close does, for a store large enough
+    again.close()
+    third = SQLiteStore(path)
+    third._index()
+    assert third._ix_saved and third.get("c-9") is None
+    third.close()
+
+
 def _area(path: Path, children: int = 150, seed: int = 3) -> SQLiteStore:
     """A small generated area, with a few children merged into others."""
     data = generate(children=children, seed=seed)

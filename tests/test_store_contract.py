@@ -901,11 +901,50 @@ def test_erasure_removes_the_review_items_that_name_the_person(loaded: Store) ->
     assert "Benson" not in repr(left)
 
 
-def test_erasure_takes_merged_records_too(loaded: Store) -> None:
+def test_erasure_takes_merged_records_too_and_refuses_one_merged_into_another(loaded: Store) -> None:
     loaded.merge("c-1", "c-4")
-    loaded.erase("c-4", reason="request")
+    # one record of a person held as two is not erased with the other: it is split off first
+    with pytest.raises(StoreError, match="'c-4' is merged into 'c-1': split it off to erase it alone"):
+        loaded.erase("c-4", reason="request")
+    assert loaded.get("c-4") is not None and loaded.erasures() == []
+    loaded.erase("c-1", reason="request")
     assert loaded.get("c-1") is None and loaded.get("c-4") is None
     assert loaded.stats().merged == 0
+
+
+def test_erasure_leaves_no_judgement_view_or_reason_naming_the_person(loaded: Store) -> None:
+    """The judgements about an erased person go (a merge's reason can name them), and saved views
+    keep no focus, pin or note on them, so nothing attaches to a record given the same id later. A
+    reason naming them is refused before anything is written: it is kept."""
+    loaded.merge("c-1", "c-4", reason="Kyle Benson twice")
+    loaded.split("c-1", "c-4", reason="two boys")
+    loaded.merge("c-2", "c-4", reason="same school")
+    state = {"focus": "c-1", "pinned": {"c-1": [1, 2], "l-1": [3, 4]}, "notes": {"c-1": "Kyle at the park"}}
+    view = loaded.save_view("March", "ana", "East", state)
+    with pytest.raises(StoreError, match="the reason names the person erased"):
+        loaded.erase("c-1", reason="request from Kyle's mother, Mrs Benson")
+    assert loaded.get("c-1") is not None and loaded.erasures() == []
+    loaded.erase("c-1", reason="request upheld")
+    left = repr(loaded.judgements()) + repr(loaded.saved_views())
+    assert "c-1" not in left and "Kyle" not in left and "Benson" not in left
+    assert [j.reason for j in loaded.judgements()] == ["same school"]
+    (kept,) = loaded.saved_views()
+    assert kept.id == view.id and kept.state == {"focus": None, "pinned": {"l-1": [3, 4]}, "notes": {}}
+    loaded.upsert([Entity("c-1", "child", "Someone Else", locality="East")])
+    assert loaded.saved_views()[0].state["pinned"] == {"l-1": [3, 4]}
+
+
+def test_a_split_puts_back_what_was_merged_into_the_record_split_off(loaded: Store) -> None:
+    """Records merged into one before it was merged into another go back into it when it is
+    split off: a chain of merges is undone one judgement at a time, not left with the first."""
+    loaded.merge("c-2", "c-4", reason="same school")
+    loaded.merge("c-1", "c-2", reason="same DOB")
+    assert loaded.get("c-4").id == loaded.get("c-2").id == "c-1"  # type: ignore[union-attr]
+    loaded.split("c-1", "c-2", reason="different children")
+    assert loaded.get("c-2").members == ["c-4"] and loaded.get("c-4").id == "c-2"  # type: ignore[union-attr]
+    assert loaded.get("c-1").members == []  # type: ignore[union-attr]
+    loaded.split("c-2", "c-4", reason="two boys")
+    assert loaded.get("c-4").id == "c-4" and loaded.stats().merged == 0  # type: ignore[union-attr]
 
 
 def test_iteration_returns_records_and_assertions(loaded: Store) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from ..model import KINDS, Relationship, canonical_pair, handling_code
+from ..model import KINDS, Entity, Relationship, canonical_pair, handling_code
 from ..text import normalise_name
 from .codec import new_record
 from .errors import NotFound, StoreError
@@ -55,11 +55,26 @@ def split(store: Store, a: str, b: str, user: str = "system", reason: str = "") 
         detach = b if b != ca else a
         if detach == ca:
             raise StoreError("name the merged entity to split off, not the one it was merged into")
+        # the records merged into it before it was merged go back into it, as they were
+        came = [x for x in came_with(tx, detach) if x != detach]
         tx.set_merged_into([detach], None)
+        if came:
+            held = tx.merged_into(came)
+            tx.set_merged_into([x for x in came if held.get(x) == ca], detach)
         rekey(tx, tx.relationships_of([ca]))
         tx.add_record("judgements", new_record("split", a=ca, b=detach, user=user, reason=reason, ids=[detach]))
 
     store._logged(WriteAbout("split", ids=[a, b]), lambda: store.transaction(work))
+
+
+def came_with(tx: Txn, eid: str) -> list[str]:
+    """The ids that were moved with ``eid`` when it was last merged into another: itself, and the
+    records merged into it before (a merge moves them all to the new head)."""
+    merges = [r for r in tx.records("judgements") if r.get("kind") == "merge" and r.get("b") == eid]
+    if not merges:
+        return []
+    last = max(str(r.get("at") or "") for r in merges)
+    return list(dict.fromkeys(x for r in merges if str(r.get("at") or "") == last for x in r.get("ids") or []))
 
 
 def rekey(tx: Txn, rels: list[Relationship]) -> None:
@@ -99,16 +114,31 @@ def erase(store: Store, eid: str, user: str = "system", reason: str = "") -> Era
     """As :meth:`Store.erase`."""
     erasure_id = uuid.uuid4().hex
 
-    def work(tx: Txn) -> Erasure:
-        canon = tx.merged_into([eid])
-        c = canon.get(eid, eid)
+    def found(tx: Txn) -> tuple[str, list[str], list[Entity]]:
+        """The person ``eid`` is, the ids they go by (the records merged into them too) and their
+        records, read before they go; refused for a record merged into another."""
+        c = tx.merged_into([eid]).get(eid, eid)
+        if c != eid:  # one record of a person held as two: split it off to erase it alone
+            raise StoreError(
+                f"{eid!r} is merged into {c!r}: split it off to erase it alone, or erase {c!r} with every "
+                "record merged into it"
+            )
         rec = tx.entities([c]).get(c)
         if rec is None:
             raise NotFound(f"no entity {eid!r}")
         if not KINDS[rec.kind].person:
             raise StoreError(f"{eid!r} is a {rec.kind}, not a person; only people are erased")
         ids = [c, *tx.members(c)]
-        records = [rec, *tx.entities(ids[1:]).values()]  # the records merged into it too, read before they go
+        return c, ids, [rec, *tx.entities(ids[1:]).values()]
+
+    # the reason is kept, and logged before the erasure is made: it must not name the person
+    _, _, before = store.read(found)
+    names = {f for e in before for n in (e.name, *e.aliases) if (f := normalise_name(n))}
+    if _names_any(reason, names | {w for f in names for w in f.split() if len(w) > 2}):  # a first name or surname too
+        raise StoreError("the reason names the person erased, and is kept: say why without naming them")
+
+    def work(tx: Txn) -> Erasure:
+        c, ids, records = found(tx)
         rels = tx.relationships_of([c])
         tx.delete_relationships([r.key for r in rels])
         tx.delete_entities(ids)
@@ -145,6 +175,16 @@ def erase(store: Store, eid: str, user: str = "system", reason: str = "") -> Era
         kept = [t.without(doomed) for t in named if t.subject not in doomed]
         if kept:
             tx.put_tracking(kept)
+        # judgements about them (a merge's reason can name them), and saved views' focus, pins and
+        # notes on them: gone, so that nothing attaches to a record given the same id later
+        judged = [r["id"] for r in tx.records("judgements") if doomed & {r.get("a"), r.get("b"), *(r.get("ids") or [])}]
+        if judged:
+            tx.delete_records("judgements", judged)
+        for view in tx.records("views"):
+            state = view.get("state")
+            if isinstance(state, dict) and (mended := without_ids(state, doomed)) != state:
+                tx.delete_records("views", [view["id"]])
+                tx.add_record("views", {**view, "state": mended})
         salt = erasure_salt(tx)
         out = new_record(
             "erasure",
@@ -160,6 +200,21 @@ def erase(store: Store, eid: str, user: str = "system", reason: str = "") -> Era
         return Erasure.from_record(out)
 
     return store._logged(WriteAbout("erase", detail={"erasure": erasure_id}), lambda: store.transaction(work))
+
+
+def without_ids(state: dict[str, Any], gone: set[str]) -> dict[str, Any]:
+    """A saved view's state without the entities ``gone``: not focused, pinned nor noted.
+
+    >>> without_ids({"focus": "c-1", "pinned": {"c-1": [0, 0], "l-1": [1, 1]}, "notes": {"c-1": "x"}}, {"c-1"})
+    {'focus': None, 'pinned': {'l-1': [1, 1]}, 'notes': {}}
+    """
+    out = dict(state)
+    if out.get("focus") in gone:
+        out["focus"] = None
+    for key in ("pinned", "notes"):
+        if isinstance(out.get(key), dict):
+            out[key] = {k: v for k, v in out[key].items() if k not in gone}
+    return out
 
 
 def erasure_salt(tx: Txn) -> str:

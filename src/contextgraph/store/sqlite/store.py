@@ -236,6 +236,9 @@ class SQLiteStore(Store):
         the answer is False when another connection's read kept the WAL from being emptied
         (within the busy timeout): it is emptied by the next erasure or checkpoint."""
         out = super().erase(eid, user=user, reason=reason)
+        with self._lock:  # the copy of the index kept in the file held their ids: made again on close
+            self._db.execute(sql("drop_index_copy"))
+            self._ix_saved = False
         return dataclasses.replace(out, wal_emptied=self.checkpoint())
 
     def checkpoint(self) -> bool:
