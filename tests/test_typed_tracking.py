@@ -152,6 +152,22 @@ def test_a_control_character_is_refused_by_both_readers_naming_the_field(tmp_pat
     assert f"tracking.jsonl:1: field '{field}': holds a control character (\\x{ord(char):02x})" in str(told.value)
 
 
+@pytest.mark.parametrize(("field", "most"), [("push_pull", 2000), ("interview_by", 200), ("source", 200)])
+def test_a_text_longer_than_its_field_takes_is_refused_by_both_readers_naming_it(field: str, most: int) -> None:
+    """Free text is kept to 2,000 characters (as a saved view's note) and a short text (an agency,
+    a source) to 200: a record longer is refused, by either reader, naming the field; one at the
+    limit is read alike by both."""
+    for n, ok in ((most, True), (most + 1, False)):
+        line = {**EPISODE, field: "a" * n}
+        got = tracking(json.dumps(line).encode())
+        if ok:
+            assert got is not None and got == Tracked.from_json(line)
+            continue
+        assert got is None
+        with pytest.raises(TrackingError, match=rf"^tracking.jsonl:3: field '{field}': {most + 1:,} characters"):
+            Tracked.from_json(line, "tracking.jsonl:3")
+
+
 @pytest.mark.parametrize(
     ("field", "value", "told"),
     [

@@ -27,7 +27,7 @@ import msgspec
 from msgspec.structs import astuple
 
 from ..model import GradingError, normalise_grading
-from ..model.tracked import Tracked, check_rules, day_of, moment
+from ..model.tracked import MOST_FREE, MOST_SHORT, Tracked, check_rules, day_of, moment
 from ..model.tracking import RECORD_KINDS, Field, TrackingError, code_list
 from ..quoted import control_character
 from .typed import UNSET, Unset, may_hold_controls, once_each, strings_of
@@ -103,6 +103,17 @@ def _controlled(kind: str, values: tuple[Any, ...]) -> bool:
     return False
 
 
+def _too_long(kind: str, values: tuple[Any, ...]) -> bool:
+    """Whether a decoded line holds a text longer than its field takes (the checked reader says
+    which): a short text over :data:`MOST_SHORT` characters, free text over :data:`MOST_FREE`."""
+    if any(type(v) is str and len(v) > MOST_SHORT for v in values[:_N_COMMON]):
+        return True
+    return any(
+        type(v) is str and f.type == "text" and len(v) > (MOST_FREE if f.free else MOST_SHORT)
+        for f, v in zip(RECORD_KINDS[kind].fields, values[_N_COMMON:], strict=True)
+    )
+
+
 def _items(v: Any) -> Any:
     raise _Refused  # a list of items: the checked reader
 
@@ -166,6 +177,8 @@ class Reader:
             if not once_each(raw, len(values) - values.count(UNSET) + 1, lambda: strings_of(values)):  # and "record"
                 return None
             if may_hold_controls(raw) and _controlled(name, values):
+                return None
+            if len(raw) > MOST_SHORT and _too_long(name, values):
                 return None
             own: dict[str, Any] = {}
             for (field_name, required, check), v in zip(self.plans[name], values[_N_COMMON:], strict=True):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Container, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Final
 
 from ..quoted import plain, shows_all
 from .grading import GradingError, handling_code, normalise_grading
@@ -253,6 +253,12 @@ class Tracked:
         return t
 
 
+MOST_FREE: Final = 2_000
+"""The longest free text of a tracking record (a push and pull, what was said): as a saved view's note."""
+MOST_SHORT: Final = 200
+"""The longest short text (an agency's name, an id, a code)."""
+
+
 class _Items(dict[Field, Field]):
     """The field of one item of a list field, made once for each list field."""
 
@@ -275,6 +281,8 @@ def _check(f: Field, value: Any, where: str, name: str | None = None) -> Any:
         if not value.isprintable():
             plain(value, _at(where, name), t == "text" and f.free, TrackingError)
         value = value.strip()
+        if t == "text" and len(value) > (most := MOST_FREE if f.free else MOST_SHORT):
+            raise TrackingError(f"{_at(where, name)}: {len(value):,} characters, more than {most:,}")
         if f.itself and not value.isascii():
             shows_all(value, _at(where, name), TrackingError, composed=True)
         if t == "code" and f.codes is not None and value not in codes_of(f.codes):
