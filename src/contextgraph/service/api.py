@@ -250,6 +250,20 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
         _writer(ctx)
         return await request.body()
 
+    importing = threading.Lock()
+
+    def import_slot(ctx: Context = Depends(context)) -> Iterator[None]:  # noqa: B008
+        """One import read at a time, held from before its body is read until it is answered: each
+        is read whole, and may unpack to the limit (a writer's only: no one else learns of it)."""
+        _writer(ctx)
+        if not importing.acquire(blocking=False):
+            busy = "another import is being read: send this one when it is done"
+            raise HTTPException(429, busy, {"Retry-After": "5"})
+        try:
+            yield
+        finally:
+            importing.release()
+
     async def noted(request: Request, ctx: Context = Depends(context)) -> bytes:  # noqa: B008
         """The body of a note, read only once the user may record notes."""
         _writer(ctx, notes=True)
@@ -296,17 +310,12 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
         ),
         openapi_extra={"requestBody": _body("application/zip", schema={"type": "string", "format": "binary"})},
     )
-    def post_import(ctx: Context = Depends(context), body: bytes = Depends(written)) -> dict[str, Any]:  # noqa: B008
-        # one import read at a time: each is read whole, and may unpack to the limit
-        if not importing.acquire(blocking=False):
-            busy = "another import is being read: send this one when it is done"
-            raise HTTPException(429, busy, {"Retry-After": "5"})
-        try:
-            return _import(ctx, body)
-        finally:
-            importing.release()
-
-    importing = threading.Lock()
+    def post_import(
+        ctx: Context = Depends(context),  # noqa: B008
+        _: None = Depends(import_slot),  # before the body is read
+        body: bytes = Depends(written),
+    ) -> dict[str, Any]:
+        return _import(ctx, body)
 
     def _import(ctx: Context, body: bytes) -> dict[str, Any]:
         store, scope = ctx.store, ctx.scope(writing=True)
