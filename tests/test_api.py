@@ -89,7 +89,7 @@ def test_no_or_bad_token_is_401(service: Service) -> None:
     status, body = service.post(q, service.token())
     assert status == 200 and body["data"]["me"] == {"user": "ana"}
     # no person passes for the service in the access log
-    for name in ("system", "serve", "System"):
+    for name in ("system", "serve", "System", "system.", "s-e-r-v-e"):
         now = int(time.time())
         claims = {"sub": name, "role": "analyst", "localities": ["East"], "iss": LOCAL_ISSUER, "aud": AUDIENCE}
         forged = jwt.encode({**claims, "iat": now, "exp": now + 300}, service.keys.private_key(), algorithm="ES256")
