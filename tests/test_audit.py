@@ -33,6 +33,7 @@ from contextgraph.service.audit import (
     audit_folder,
     audit_path,
 )
+from contextgraph.service.audit.chain import LogState
 from contextgraph.store import Store, open_store
 
 from .cli import cg
@@ -259,41 +260,70 @@ def test_verify_finds_a_changed_log(tmp_path: Path, tamper: str) -> None:
             AuditLog(log.path).append("ana", "consultation", ["c-5"], purpose="meeting")
 
 
-@pytest.mark.parametrize("records", [4, 5])
+@pytest.mark.parametrize(
+    ("how", "records"),
+    [(how, n) for how in ("spoil", "zeros", "truncate", "move") for n in (1, 4, 5) if how != "truncate" or n % 2],
+)
 def test_a_head_slot_torn_by_a_crash_is_taken_over_but_one_spoilt_to_hide_a_cut_is_found(
-    tmp_path: Path, records: int
+    tmp_path: Path, records: int, how: str
 ) -> None:
     """The head file's two slots are written in turn, so a crash mid-write leaves the other. A torn
     slot always names a record the log holds (the head is written after its records are synced):
-    the log is taken up again. Spoiling the newer slot and cutting the record it named off the end
-    — which needs no key, and would leave the older slot seeming to be the head — is found by
-    ``verify`` and stops every write."""
+    the log is taken up again. Hiding a cut of the newest record without the key — its slot
+    spoilt, zeroed, cut off the file, or the older slot copied over it — would leave the older
+    slot seeming to be the head: ``verify`` finds it, and every write stops."""
     log = AuditLog(tmp_path / "a.jsonl")
     for i in range(records):
         log.append("ana", "consultation", [f"c-{i}"], purpose="meeting")
-    newest = HEAD_SLOT * (records % 2)  # record records - 1 is in slot (seq + 1) % 2
+    newest = HEAD_SLOT * (records % 2)  # record records - 1 is in slot (seq + 1) % 2 (cut off the file's end if 1)
 
-    def spoil() -> None:
-        with log.head_path.open("r+b") as fh:
-            fh.seek(newest)
-            fh.write(b"{" + b" " * (HEAD_SLOT - 2) + b"\n")
+    def hide() -> None:
+        raw = bytearray(log.head_path.read_bytes())
+        if how == "truncate":
+            del raw[HEAD_SLOT:]
+        elif how == "move":
+            raw[newest : newest + HEAD_SLOT] = raw[HEAD_SLOT - newest : 2 * HEAD_SLOT - newest]
+        else:
+            raw[newest : newest + HEAD_SLOT] = (
+                b"{" + b" " * (HEAD_SLOT - 2) + b"\n" if how == "spoil" else bytes(HEAD_SLOT)
+            )
+        log.head_path.write_bytes(bytes(raw))
 
     kept = log.path.read_bytes(), log.head_path.read_bytes()
-    spoil()  # as a crash would leave it: the record it named is in the log
-    assert AuditLog(log.path).verify() == []
-    AuditLog(log.path).append("ana", "consultation", ["c-9"], purpose="meeting")
-    assert AuditLog(log.path).verify() == []
-    # spoilt and cut: the newest record (a look at a child) removed with its slot
-    log.path.write_bytes(kept[0])
-    log.head_path.write_bytes(kept[1])
-    spoil()
-    log.path.write_text("\n".join(log.path.read_text().splitlines()[:-1]) + "\n")
-    cut = f"the head file's newer slot is damaged and the log ends at the record its older slot names ({records - 2})"
-    assert [p for p in AuditLog(log.path).verify() if cut in p]
+    if how in ("spoil", "zeros"):  # as a crash would leave it: the record it named is in the log
+        hide()
+        assert AuditLog(log.path).verify() == []
+        AuditLog(log.path).append("ana", "consultation", ["c-9"], purpose="meeting")
+        assert AuditLog(log.path).verify() == []
+        log.path.write_bytes(kept[0])
+        log.head_path.write_bytes(kept[1])
+    # hidden and cut: the newest record (a look at a child) removed with its slot
+    hide()
+    log.path.write_text("".join(f"{x}\n" for x in log.path.read_text().splitlines()[:-1]))
+    cut = "the head file's newer slot is damaged or missing and the log ends at the record its older slot names"
+    assert [p for p in AuditLog(log.path).verify() if cut in p], AuditLog(log.path).verify()
     res = verify(log=log.path)
     assert res.returncode == 1 and "the access log has been changed" in res.stderr
     with pytest.raises(AuditError, match="records after it were cut off the end"):
         AuditLog(log.path).append("ana", "consultation", ["c-5"], purpose="meeting")
+
+
+def test_a_new_head_file_cut_short_by_a_crash_is_taken_up(tmp_path: Path) -> None:
+    """A new log's head file is written second slot first: a crash before the first leaves only
+    the second, and the log is taken up as new."""
+    log = AuditLog(tmp_path / "a.jsonl")
+    log.append("ana", "consultation", ["c-1"], purpose="meeting")
+    fresh = AuditLog(tmp_path / "b" / "a.jsonl")
+    fresh.key_path.parent.mkdir(parents=True, exist_ok=True)
+    fresh.key_path.write_bytes(log.key_path.read_bytes())
+    fresh.folder.mkdir(parents=True)
+    fresh._write_head(LogState())  # as a new log's is written
+    half = fresh.head_path.read_bytes()
+    fresh.head_path.write_bytes(bytes(HEAD_SLOT) + half[HEAD_SLOT:])  # the first slot never written
+    fresh.path.write_bytes(b"")
+    assert fresh.verify() == []
+    AuditLog(fresh.path).append("ana", "consultation", ["c-2"], purpose="meeting")
+    assert AuditLog(fresh.path).verify() == []
 
 
 def test_the_key_is_kept_apart_owner_only_and_needed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

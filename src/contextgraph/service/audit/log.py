@@ -93,10 +93,11 @@ class AuditLog:
         return self.read_slots()[0]
 
     def read_slots(self) -> tuple[LogState | None, bool]:
-        """:meth:`read_head`, and whether the other slot, once written, no longer matches its keyed
-        hash. A crash can tear only a head being written after its records are synced, so a torn
-        slot is newer than the log's end only if records were cut off the end since
-        (:meth:`cut_behind_torn_head`)."""
+        """:meth:`read_head`, and whether the other slot is damaged: once written, it no longer
+        matches its keyed hash, sits where its sequence number does not put it, or is missing
+        from a head file written as two slots. A crash can tear only a head being written after
+        its records are synced, so a damaged slot beside a log that ends where the other slot
+        says means records were cut off the end (:meth:`cut_behind_torn_head`)."""
         try:
             raw = self.head_path.read_bytes()
         except FileNotFoundError:
@@ -105,6 +106,8 @@ class AuditLog:
             raise AuditError(f"{self.head_path}: cannot read the access log's head file ({exc})") from exc
         best: LogState | None = None
         damaged = False
+        two = False  # a head written as one of two slots (every head written now is): both must be there
+        first = -1  # the slot the head found is in
         for i in range(0, len(raw), HEAD_SLOT):
             try:
                 doc = orjson.loads(raw[i : i + HEAD_SLOT].strip(b" \n\x00") or b"null")
@@ -113,40 +116,64 @@ class AuditLog:
                 mac = doc.pop("mac")
                 if not hmac.compare_digest(str(mac), self._headmac(self.key(), doc)):
                     raise TypeError("not its keyed hash")
+                if doc.pop("slots", 1) == 2:
+                    two = True
+                    if doc.pop("at", None) != i // HEAD_SLOT:  # its place is under its keyed hash
+                        raise TypeError("not in its slot")  # moved from the other
                 st = LogState(**doc)
+                if st.seq >= 0 and i != HEAD_SLOT * ((st.seq + 1) % 2):
+                    raise TypeError("not in its slot")
                 if best is None or st.seq > best.seq:
-                    best = st
+                    best, first = st, i // HEAD_SLOT
             except (orjson.JSONDecodeError, KeyError, TypeError):
                 damaged = True
         if best is None:
             raise AuditError(f"{self.head_path}: the head file does not match its keyed hash (edited or replaced)")
+        if two and len(raw) < 2 * HEAD_SLOT:
+            damaged = True
+        # a new head file is written second slot first: a crash between the two leaves the second
+        if damaged and best.seq == -1 and first == 1:
+            damaged = False
         return best, damaged
 
     def cut_behind_torn_head(self, head: LogState, damaged: bool, size: int) -> str | None:
         """What is wrong when a head slot is damaged and the log ends where the other says: the
         damaged slot named a later record, which is gone (cut off the end with its slot spoilt, so
         that the older slot would seem to be the head). None when nothing is."""
-        if damaged and head.seq >= 0 and size <= head.offset:
+        if damaged and size <= head.offset:
             return (
-                f"{self.head_path}: the head file's newer slot is damaged and the log ends at the record its "
-                f"older slot names ({head.seq}): records after it were cut off the end"
+                f"{self.head_path}: the head file's newer slot is damaged or missing and the log ends at the "
+                f"record its older slot names ({head.seq}): records after it were cut off the end"
             )
         return None
 
     def _write_head(self, st: LogState) -> None:
-        """Write the head into the slot its sequence number picks, synced (no rename, no new file)."""
-        doc = asdict(st)
-        doc["mac"] = self._headmac(self.key(), asdict(st))
-        data = orjson.dumps(doc, option=orjson.OPT_SORT_KEYS)
-        if len(data) >= HEAD_SLOT:
-            raise AuditError(f"{self.head_path}: the head is larger than its slot ({len(data)} bytes)")
+        """Write the head into the slot its sequence number picks, synced (no rename, no new file);
+        a head file of fewer than two slots (a new one, or one written before heads were kept as
+        two) has the other made first, as the empty head."""
         self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd = os.open(self.head_path, os.O_RDWR | os.O_CREAT, OWNER_ONLY)
         try:
-            os.pwrite(fd, data.ljust(HEAD_SLOT - 1) + b"\n", HEAD_SLOT * ((st.seq + 1) % 2))
+            at = (st.seq + 1) % 2
+            if os.fstat(fd).st_size < 2 * HEAD_SLOT and at == 0:  # slot 1 made first
+                os.pwrite(fd, self._slot(LogState(), 1), HEAD_SLOT)
+                os.fdatasync(fd)
+            elif st.seq == 0:  # the first record's head: slot 0 holds the empty head (a crash may have kept it from it)
+                os.pwrite(fd, self._slot(LogState(), 0), 0)
+                os.fdatasync(fd)
+            os.pwrite(fd, self._slot(st, at), HEAD_SLOT * at)
             os.fdatasync(fd)
         finally:
             os.close(fd)
+
+    def _slot(self, st: LogState, at: int) -> bytes:
+        """A head as slot ``at`` holds it: under its keyed hash with its place, padded to the slot."""
+        doc: dict[str, Any] = {**asdict(st), "slots": 2, "at": at}
+        doc["mac"] = self._headmac(self.key(), dict(doc))
+        data = orjson.dumps(doc, option=orjson.OPT_SORT_KEYS)
+        if len(data) >= HEAD_SLOT:
+            raise AuditError(f"{self.head_path}: the head is larger than its slot ({len(data)} bytes)")
+        return data.ljust(HEAD_SLOT - 1) + b"\n"
 
     # --- appending -------------------------------------------------------------------
 
