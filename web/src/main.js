@@ -207,7 +207,7 @@ const MAP_QUERY = `query($l: String!, $since: String, $until: String, $types: [R
 const AT_RISK_QUERY = `query($l: String!, $since: String, $until: String, $types: [RelationshipType!], $undated: Boolean!, $after: String) {
   unopenedAtRisk(locality: $l, since: $since, until: $until, types: $types, undated: $undated, first: 50, after: $after) {
     total next items { id name score rank summary further furtherPieces
-    reasons { kind text facts { type source target sources firstSeen lastSeen grading count } } } }
+    reasons { kind text } } }
 }`;
 // asked for only while the network is coloured by peer group: a view that does not show them does
 // not read (and the access log does not record) fifty groups' members
