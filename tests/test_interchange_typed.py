@@ -336,3 +336,8 @@ def test_a_judgement_holding_a_control_character_is_refused_naming_the_field(tmp
         with pytest.raises(InputError) as told:
             read_folder(tmp_path)
         assert f"judgements.jsonl:1: field '{key}': holds a control character" in str(told.value)
+    # and a reason no longer than a reason given on the command line or the API
+    (tmp_path / "judgements.jsonl").write_text(json.dumps({**good, "reason": "x" * 501}) + "\n")
+    with pytest.raises(InputError) as told:
+        read_folder(tmp_path)
+    assert "judgements.jsonl:1: field 'reason': 501 characters, more than 500" in str(told.value)

@@ -149,6 +149,10 @@ def loads(raw: bytes | str, most: int) -> Any:
 
 # --- zip archives --------------------------------------------------------------------------
 
+MOST_SAID: Final = 500
+"""The most characters a purpose, a recipient or a writer's reason may hold: words that say why,
+or who for, in a line of the access log or a judgement (longer, each record could be made to fill it)."""
+
 _CHUNK = 1 << 20
 _SMALL = 1 << 20
 """A file may unpack to this much whatever its compressed size (a short file packs tightly)."""

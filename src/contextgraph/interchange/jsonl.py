@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..limits import MOST_SAID
 from ..localities import Localities
 from ..model import (
     KINDS,
@@ -492,6 +493,9 @@ def _judgement_words(obj: dict[str, Any], where: str) -> str | None:
                 plain(v, f"{where}: field {key!r}", free=free)
     except ControlCharacter as e:
         return str(e)
+    reason = obj.get("reason")
+    if isinstance(reason, str) and len(reason) > MOST_SAID:  # as a reason given on the command line or the API
+        return f"{where}: field 'reason': {len(reason):,} characters, more than {MOST_SAID}"
     return None
 
 

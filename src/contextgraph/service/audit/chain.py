@@ -16,6 +16,7 @@ from typing import IO, Any, Final
 import orjson
 
 from ...errors import ContextGraphError, Unavailable
+from ...limits import MOST_SAID as MOST_SAID  # re-exported: the access log holds reasons to it
 from ...quoted import visible as visible  # re-exported: the words a purpose must hold
 from ...settings import AUDIT_KEY as ENV_AUDIT_KEY
 from ...settings import AUDIT_LOG as ENV_AUDIT
@@ -39,11 +40,6 @@ RECOVERY = "recovery"
 
 WRITES: Final = frozenset({"collection", "alteration", "combination", "erasure"})
 NEEDS_PURPOSE: Final = frozenset({"consultation", "disclosure"})
-
-
-MOST_SAID = 500
-"""The most characters a purpose or a recipient may hold: words that say why, or who for, in a
-line of the access log (longer, each record could be made to fill it)."""
 
 
 def fits(text: str | None) -> bool:
