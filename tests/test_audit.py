@@ -18,6 +18,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 
 from contextgraph.interchange.synth import SAMPLE_AREA
@@ -305,6 +306,27 @@ def test_a_head_slot_torn_by_a_crash_is_taken_over_but_one_spoilt_to_hide_a_cut_
     res = verify(log=log.path)
     assert res.returncode == 1 and "the access log has been changed" in res.stderr
     with pytest.raises(AuditError, match="records after it were cut off the end"):
+        AuditLog(log.path).append("ana", "consultation", ["c-5"], purpose="meeting")
+
+
+@pytest.mark.parametrize("first", [0, 3])
+def test_a_cut_hidden_after_a_write_of_several_records_is_found(tmp_path: Path, first: int) -> None:
+    """A write of several records leaves the head of the one before its last in the other slot, so
+    the other slot is always one record behind: cutting the newest off the end with its slot
+    spoilt (a first write of two, the whole log wiped, too) is found, as after a write of one."""
+    log = AuditLog(tmp_path / "a.jsonl")
+    for i in range(first):
+        log.append("ana", "consultation", [f"c-{i}"], purpose="meeting")
+    log.append_many("ana", None, [("collection", ["c-7"], {}), ("alteration", ["c-8"], {})])
+    newest = HEAD_SLOT * ((first + 2) % 2)
+    raw = bytearray(log.head_path.read_bytes())
+    older = orjson.loads(bytes(raw[HEAD_SLOT - newest : 2 * HEAD_SLOT - newest]).strip())
+    assert older["seq"] == first  # one behind the newest, first + 1
+    raw[newest : newest + 10] = b"x" * 10
+    log.head_path.write_bytes(bytes(raw))
+    log.path.write_text("".join(f"{x}\n" for x in log.path.read_text().splitlines()[:-1]))
+    assert [p for p in AuditLog(log.path).verify() if "records after it were cut off the end" in p]
+    with pytest.raises(AuditError):
         AuditLog(log.path).append("ana", "consultation", ["c-5"], purpose="meeting")
 
 

@@ -104,6 +104,8 @@ class AuditLog:
             return None, False
         except OSError as exc:
             raise AuditError(f"{self.head_path}: cannot read the access log's head file ({exc})") from exc
+        if not raw.strip(b"\x00"):  # made, and nothing written to it before a crash: no head, as if missing
+            return None, False
         best: LogState | None = None
         damaged = False
         two = False  # a head written as one of two slots (every head written now is): both must be there
@@ -248,10 +250,16 @@ class AuditLog:
         fh.seek(st.offset)
         tail = fh.read(size - st.offset)
         pos = st.offset
-        for line in tail.splitlines(keepends=True):
+        lines = tail.splitlines(keepends=True)
+        whole = sum(1 for x in lines if x.endswith(b"\n"))
+        for n, line in enumerate(lines):
             if not line.endswith(b"\n"):
+                if n:  # the records taken in are the head's before a record is added
+                    self._write_head(st)
                 self._recover_torn(fh, st, pos, line, notes)
                 return
+            if n == whole - 1 and n:  # the head of the one before the last first: see _write
+                self._write_head(st)
             pos += len(line)
             try:
                 rec = orjson.loads(line)
@@ -334,8 +342,13 @@ class AuditLog:
         except OSError as exc:
             raise AuditError(f"{self.path}: cannot write the access log ({exc}); nothing was done") from exc
         end = st.offset
-        for rec, line in zip(out, lines, strict=True):
+        for n, (rec, line) in enumerate(zip(out, lines, strict=True)):
             end += len(line)
+            if n == len(out) - 1 and n:
+                # several records: the head of the one before the last goes in its slot first, so
+                # that the other slot is always one record behind the newest (a cut of the newest,
+                # its slot spoilt, then leaves the log ending where the other slot says)
+                self._write_head(st)
             st.fold(rec, end)
         self._write_head(st)
         self._seen = (st.seq, st.hash)
