@@ -945,6 +945,27 @@ def test_a_split_puts_back_what_was_merged_into_the_record_split_off(loaded: Sto
     assert loaded.get("c-1").members == []  # type: ignore[union-attr]
     loaded.split("c-2", "c-4", reason="two boys")
     assert loaded.get("c-4").id == "c-4" and loaded.stats().merged == 0  # type: ignore[union-attr]
+    # a record judged again since (split off, then merged anew) stays where it was last put, however
+    # quickly the judgements were made
+    loaded.merge("c-2", "c-4", reason="same school")
+    loaded.merge("c-1", "c-2", reason="same DOB")
+    loaded.split("c-1", "c-4", reason="not him")
+    loaded.merge("c-1", "c-4", reason="him after all")
+    loaded.split("c-1", "c-2", reason="different children")
+    assert loaded.get("c-4").id == "c-1" and loaded.get("c-2").members == []  # type: ignore[union-attr]
+
+
+def test_erasing_a_person_keeps_the_judgements_of_others_they_were_moved_with(loaded: Store) -> None:
+    """A judgement that moved the erased person with others is kept without them (it is still the
+    others' history, and a split reads it), its reason withheld if it named them."""
+    loaded.merge("c-2", "c-4", reason="same school")
+    loaded.merge("c-1", "c-2", reason="Zoë Ahmed and her cousin")
+    loaded.split("c-1", "c-4", reason="not him")
+    loaded.erase("c-4", reason="request upheld")
+    (kept,) = [j for j in loaded.judgements() if j.kind == "merge" and j.b == "c-2"]
+    assert kept.reason == "Zoë Ahmed and her cousin"  # names someone else
+    loaded.split("c-1", "c-2", reason="different children")
+    assert loaded.get("c-2").id == "c-2" and loaded.get("c-1").members == []  # type: ignore[union-attr]
 
 
 def test_iteration_returns_records_and_assertions(loaded: Store) -> None:

@@ -165,3 +165,18 @@ def test_records_written_with_a_large_upsert_come_after_its_entities(
     records = [rec(f"a{i}", "risk_assessment", f"k{i}", "2025-01-01", level="amber") for i in range(5)]
     s = store.upsert(kids, [], tracking=records)
     assert s.transactions == 4 and {t.id for t in store.iter_tracking()} == {f"a{i}" for i in range(5)}
+
+
+def test_a_record_written_again_keeps_its_subject_whatever_writes_it(loaded: Store) -> None:  # noqa: F811
+    """However a record is written again — an import, a note, the store's own upsert — it keeps the
+    entity it is about: one naming another is refused, and nothing of the write is kept."""
+    from contextgraph.model import Entity
+    from contextgraph.store import StoreError
+
+    loaded.upsert(tracking=[rec("m-1", "missing_episode", "c-1", "2025-01-02")])
+    new = Entity("c-77", "child", "Ada Moss", locality="East")
+    with pytest.raises(StoreError, match="tracking record 'm-1': the record held under this id is about another"):
+        loaded.upsert([new], tracking=[rec("m-1", "missing_episode", "c-2", "2025-01-02")])
+    assert loaded.tracked(["m-1"])["m-1"].subject == "c-1" and loaded.get("c-77") is None
+    loaded.upsert(tracking=[rec("m-1", "missing_episode", "c-1", "2025-01-03")])  # a correction
+    assert loaded.tracked(["m-1"])["m-1"].date.startswith("2025-01-03")

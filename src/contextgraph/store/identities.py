@@ -38,7 +38,8 @@ def merge(store: Store, a: str, b: str, user: str = "system", reason: str = "") 
         moving = [cb, *tx.members(cb)]
         tx.set_merged_into(moving, ca)
         rekey(tx, tx.relationships_of([cb]))
-        tx.add_record("judgements", new_record("merge", a=ca, b=cb, user=user, reason=reason, ids=moving))
+        order = next_order(tx)
+        tx.add_record("judgements", new_record("merge", a=ca, b=cb, user=user, reason=reason, ids=moving, order=order))
         return ca
 
     return store._logged(WriteAbout("merge", ids=[a, b]), lambda: store.transaction(work))
@@ -62,19 +63,35 @@ def split(store: Store, a: str, b: str, user: str = "system", reason: str = "") 
             held = tx.merged_into(came)
             tx.set_merged_into([x for x in came if held.get(x) == ca], detach)
         rekey(tx, tx.relationships_of([ca]))
-        tx.add_record("judgements", new_record("split", a=ca, b=detach, user=user, reason=reason, ids=[detach]))
+        moved = [detach, *(x for x in came if held.get(x) == ca)] if came else [detach]
+        split = new_record("split", a=ca, b=detach, user=user, reason=reason, ids=moved, order=next_order(tx))
+        tx.add_record("judgements", split)
 
     store._logged(WriteAbout("split", ids=[a, b]), lambda: store.transaction(work))
 
 
+def _when(r: dict[str, Any]) -> tuple[int, str]:
+    """Where a judgement comes in the store's order: by its number (judgements made before they
+    were numbered: by their time, to the second)."""
+    return int(r.get("order", -1)), str(r.get("at") or "")
+
+
+def next_order(tx: Txn) -> int:
+    """The number of the next judgement."""
+    return 1 + max((int(r.get("order", -1)) for r in tx.records("judgements")), default=-1)
+
+
 def came_with(tx: Txn, eid: str) -> list[str]:
     """The ids that were moved with ``eid`` when it was last merged into another: itself, and the
-    records merged into it before (a merge moves them all to the new head)."""
-    merges = [r for r in tx.records("judgements") if r.get("kind") == "merge" and r.get("b") == eid]
+    records merged into it before (a merge moves them all to the new head), but for those judged
+    again since (split off, or merged anew)."""
+    judged = tx.records("judgements")
+    merges = [r for r in judged if r.get("kind") == "merge" and r.get("b") == eid]
     if not merges:
         return []
-    last = max(str(r.get("at") or "") for r in merges)
-    return list(dict.fromkeys(x for r in merges if str(r.get("at") or "") == last for x in r.get("ids") or []))
+    last = max(merges, key=_when)
+    again = {r.get("b") for r in judged if _when(r) > _when(last)}
+    return [x for x in last.get("ids") or [] if x == eid or x not in again]
 
 
 def rekey(tx: Txn, rels: list[Relationship]) -> None:
@@ -177,9 +194,17 @@ def erase(store: Store, eid: str, user: str = "system", reason: str = "") -> Era
             tx.put_tracking(kept)
         # judgements about them (a merge's reason can name them), and saved views' focus, pins and
         # notes on them: gone, so that nothing attaches to a record given the same id later
-        judged = [r["id"] for r in tx.records("judgements") if doomed & {r.get("a"), r.get("b"), *(r.get("ids") or [])}]
-        if judged:
-            tx.delete_records("judgements", judged)
+        for j in tx.records("judgements"):
+            if doomed & {j.get("a"), j.get("b")}:  # about them
+                tx.delete_records("judgements", [j["id"]])
+            elif doomed & set(j.get("ids") or []):  # about others, moving them too: kept without them
+                tx.delete_records("judgements", [j["id"]])
+                said = (
+                    "(withheld: it named a person erased)"
+                    if _names_any(str(j.get("reason") or ""), forms)
+                    else j.get("reason")
+                )
+                tx.add_record("judgements", {**j, "ids": [x for x in j["ids"] if x not in doomed], "reason": said})
         for view in tx.records("views"):
             state = view.get("state")
             if isinstance(state, dict) and (mended := without_ids(state, doomed)) != state:
