@@ -107,7 +107,7 @@ def _too_long(kind: str, values: tuple[Any, ...]) -> bool:
     """Whether a decoded line holds a text longer than its field takes (the checked reader says
     which): a short text over :data:`MOST_SHORT` characters, free text over :data:`MOST_FREE`."""
     if any(type(v) is str and len(v) > MOST_SHORT for v in values[:_N_COMMON]):
-        return True
+        return True  # (an id or a locality this long is the checked reader's to read)
     return any(
         type(v) is str and f.type == "text" and len(v) > (MOST_FREE if f.free else MOST_SHORT)
         for f, v in zip(RECORD_KINDS[kind].fields, values[_N_COMMON:], strict=True)

@@ -256,7 +256,8 @@ class Tracked:
 MOST_FREE: Final = 2_000
 """The longest free text of a tracking record (a push and pull, what was said): as a saved view's note."""
 MOST_SHORT: Final = 200
-"""The longest short text (an agency's name, an id, a code)."""
+"""The longest short text (an agency's name, a source, who recorded it); an id and a locality are
+held to their own rules (an id a writer gives grows by their locality's namespace)."""
 
 
 class _Items(dict[Field, Field]):
@@ -281,7 +282,7 @@ def _check(f: Field, value: Any, where: str, name: str | None = None) -> Any:
         if not value.isprintable():
             plain(value, _at(where, name), t == "text" and f.free, TrackingError)
         value = value.strip()
-        if t == "text" and len(value) > (most := MOST_FREE if f.free else MOST_SHORT):
+        if t == "text" and not f.itself and len(value) > (most := MOST_FREE if f.free else MOST_SHORT):
             raise TrackingError(f"{_at(where, name)}: {len(value):,} characters, more than {most:,}")
         if f.itself and not value.isascii():
             shows_all(value, _at(where, name), TrackingError, composed=True)

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from ..model.tracked import MOST_FREE
 from ..model.tracking import CODE_LISTS, pathway_levels
 from .dates import DateMention, find_dates
 from .services import named_services
@@ -185,7 +186,7 @@ def tracked(x: Extraction, units: list[Unit], subject: Ent | None) -> list[Draft
             if to:
                 fields["to_service"] = to[0]
             if decision == "rejected":
-                fields["reason"] = said.strip()
+                fields["reason"] = said.strip()[:MOST_FREE].strip()  # a record's free text: at most its length
             out.append(Draft("referral", kids[0], when, u, fields))
         m = _STEP.search(text)
         if m and kids and not _NOT_DONE.search(text[: m.start()]):
@@ -305,7 +306,7 @@ def _episode(x: Extraction, units: list[Unit], child: Ent) -> Draft | None:
         d.named["with_children"] = list(dict.fromkeys(mates))
     reasons = [u.text for u in units if u.section is not None and _push_pull_section(x, u)]
     if reasons:
-        fields["push_pull"] = " ".join(reasons)[:2000]
+        fields["push_pull"] = " ".join(reasons)[:MOST_FREE].strip()
         codes = [c for c, rx in PUSH_PULL.items() if any(rx.search(r) for r in reasons)]
         if codes:
             fields["push_pull_codes"] = codes

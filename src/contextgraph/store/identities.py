@@ -150,7 +150,7 @@ def erase(store: Store, eid: str, user: str = "system", reason: str = "") -> Era
 
     # the reason is kept, and logged before the erasure is made: it must not name the person
     _, _, before = store.read(found)
-    names = {f for e in before for n in (e.name, *e.aliases) if (f := normalise_name(n))}
+    names = {f for e in before for n in (e.name, *e.aliases, e.id) if (f := normalise_name(n))}  # ids too
     if _names_any(reason, names | {w for f in names for w in f.split() if len(w) > 2}):  # a first name or surname too
         raise StoreError("the reason names the person erased, and is kept: say why without naming them")
 
