@@ -255,6 +255,9 @@ def test_verify_finds_a_changed_log(tmp_path: Path, tamper: str) -> None:
         ]
     res = verify(log=log.path)
     assert res.returncode == 1 and "the access log has been changed" in res.stderr
+    # a list of it says so after the records, and fails
+    listed = cg("audit", "list", "--log", str(log.path))
+    assert listed.returncode == 1 and "this list cannot be trusted" in listed.stderr and "consultation" in listed.stdout
     # nothing more is appended to a log that was cut off or replaced
     if tamper in ("cut", "replace", "delete-rehash", "rename-rehash", "delete"):
         with pytest.raises(AuditError):

@@ -75,8 +75,10 @@ def audit_list(
     if not a.path.exists():  # a mistyped --store or --log: say so, rather than list nothing
         raise UserError(f"{a.path}: no access log; check --store (or --log)")
     rows = [{**r, "subjects": a.subjects(r)} if r.get("manifest") else r for r in a.list(subject=subject, user=user)]
+    rep = a.check(*_store_head(store, log))  # a list of a log that was changed says so (and fails)
     if fmt == "json":
         print(json.dumps(rows, indent=2, ensure_ascii=False))
+        _changed(a.path, rep.problems)
         return
     t = Table("#", "time", "user", "operation", "subjects", "purpose", "recipient")
     for r in rows:
@@ -91,3 +93,10 @@ def audit_list(
             r["recipient"] or "",
         )
     print_whole(t)
+    _changed(a.path, rep.problems)
+
+
+def _changed(path: Path, problems: list[str]) -> None:
+    """Fail, after the list, when the log it was read from was changed (``audit verify`` says how)."""
+    if problems:
+        raise UserError(f"{path}: the access log has been changed, so this list cannot be trusted: {problems[0]}")
