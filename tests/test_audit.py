@@ -312,8 +312,9 @@ def test_a_head_slot_torn_by_a_crash_is_taken_over_but_one_spoilt_to_hide_a_cut_
         AuditLog(log.path).append("ana", "consultation", ["c-5"], purpose="meeting")
 
 
+@pytest.mark.parametrize("torn", [False, True])
 @pytest.mark.parametrize("first", [0, 3])
-def test_a_cut_hidden_after_a_write_of_several_records_is_found(tmp_path: Path, first: int) -> None:
+def test_a_cut_hidden_after_a_write_of_several_records_is_found(tmp_path: Path, first: int, torn: bool) -> None:
     """A write of several records leaves the head of the one before its last in the other slot, so
     the other slot is always one record behind: cutting the newest off the end with its slot
     spoilt (a first write of two, the whole log wiped, too) is found, as after a write of one."""
@@ -327,10 +328,12 @@ def test_a_cut_hidden_after_a_write_of_several_records_is_found(tmp_path: Path, 
     assert older["seq"] == first  # one behind the newest, first + 1
     raw[newest : newest + 10] = b"x" * 10
     log.head_path.write_bytes(bytes(raw))
-    log.path.write_text("".join(f"{x}\n" for x in log.path.read_text().splitlines()[:-1]))
+    # (and, torn, a byte after the cut to pass it off as an append a crash cut short)
+    log.path.write_text("".join(f"{x}\n" for x in log.path.read_text().splitlines()[:-1]) + ("{" if torn else ""))
     assert [p for p in AuditLog(log.path).verify() if "records after it were cut off the end" in p]
     with pytest.raises(AuditError):
         AuditLog(log.path).append("ana", "consultation", ["c-5"], purpose="meeting")
+    assert [p for p in AuditLog(log.path).verify() if "records after it were cut off the end" in p]
 
 
 def test_a_new_head_file_cut_short_by_a_crash_is_taken_up(tmp_path: Path) -> None:

@@ -956,17 +956,45 @@ def test_a_split_puts_back_what_was_merged_into_the_record_split_off(loaded: Sto
     assert loaded.get("c-4").id == "c-1" and loaded.get("c-2").members == []  # type: ignore[union-attr]
 
 
+@pytest.mark.parametrize(
+    ("judged", "heads"),
+    [
+        # a chain of chains: what came with the record split off goes with it, however deep
+        (
+            [("merge", "c-2", "c-4"), ("merge", "c-3", "c-2"), ("merge", "c-1", "c-3"), ("split", "c-1", "c-2")],
+            {"c-4": "c-2", "c-2": "c-2", "c-3": "c-1"},
+        ),
+        # a record taken out with another, then merged anew: it stays with the one it came back with
+        (
+            [("merge", "c-2", "c-4"), ("merge", "c-3", "c-2"), ("merge", "c-1", "c-3"), ("split", "c-1", "c-2"),
+             ("merge", "c-1", "c-2"), ("split", "c-1", "c-3")],
+            {"c-4": "c-1", "c-2": "c-1", "c-3": "c-3"},
+        ),
+    ],
+)  # fmt: skip
+def test_a_split_takes_what_was_merged_under_the_record_and_nothing_judged_again_since(
+    loaded: Store, judged: list[tuple[str, str, str]], heads: dict[str, str]
+) -> None:
+    for kind, one, other in judged:
+        (loaded.merge if kind == "merge" else loaded.split)(one, other, reason="checked")
+    assert {x: loaded.get(x).id for x in heads} == heads  # type: ignore[union-attr]
+
+
 def test_erasing_a_person_keeps_the_judgements_of_others_they_were_moved_with(loaded: Store) -> None:
     """A judgement that moved the erased person with others is kept without them (it is still the
     others' history, and a split reads it), its reason withheld if it named them."""
     loaded.merge("c-2", "c-4", reason="same school")
-    loaded.merge("c-1", "c-2", reason="Zoë Ahmed and her cousin")
-    loaded.split("c-1", "c-4", reason="not him")
+    loaded.merge("c-1", "c-2", reason="Zoë Ahmed and her cousin Benson")
+    loaded.merge("c-3", "c-1", reason="the same girl")
+    loaded.split("c-3", "c-4", reason="not him")
     loaded.erase("c-4", reason="request upheld")
     (kept,) = [j for j in loaded.judgements() if j.kind == "merge" and j.b == "c-2"]
-    assert kept.reason == "Zoë Ahmed and her cousin"  # names someone else
+    assert kept.reason == "(withheld: it named a person erased)" and "c-4" not in kept.ids  # his surname
+    assert [j.reason for j in loaded.judgements() if j.b == "c-1"] == ["the same girl"]
+    loaded.split("c-3", "c-1", reason="two girls")
     loaded.split("c-1", "c-2", reason="different children")
     assert loaded.get("c-2").id == "c-2" and loaded.get("c-1").members == []  # type: ignore[union-attr]
+    assert loaded.get("c-3").members == []  # type: ignore[union-attr]
 
 
 def test_iteration_returns_records_and_assertions(loaded: Store) -> None:

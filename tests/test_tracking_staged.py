@@ -15,7 +15,7 @@ from contextgraph.interchange import InputError, apply_batch, export_lines, read
 from contextgraph.localities import Localities, Locality
 from contextgraph.model.tracking import TrackingError
 from contextgraph.service.audit.journal import Journal
-from contextgraph.store import Store
+from contextgraph.store import Store, StoreError
 from contextgraph.store.staged import StagedTracking, Stager
 from contextgraph.store.types import WriteAbout
 
@@ -92,6 +92,18 @@ def test_staged_records_replace_those_held_and_what_they_named(store: Store, tmp
     assert [t.id for t in store.timeline("l-1")] == ["pl1"]  # m1 no longer names l-1
     assert [t.id for t in store.timeline("l-2")] == ["m1"]
     assert sum(1 for _ in store.iter_tracking()) == len(RECORDS)
+
+
+def test_a_staged_record_keeps_its_subject(store: Store, tmp_path: Path) -> None:
+    """A record written again by a large import (staged) keeps its subject, as one written any
+    other way: one about another entity is refused naming its line, and nothing is written."""
+    store.upsert(ENTITIES, RELATIONSHIPS)
+    store.record_tracking(RECORDS)
+    moved = rec("m1", "missing_episode", "c-2", "2025-02-01T21:30")
+    batch = read_folder(folder_of(tmp_path / "in", [json.dumps(moved.to_json())]), stage=tmp_path, stage_from=0)
+    with pytest.raises(StoreError, match=r"tracking.jsonl:1: the record held under this id is about another"):
+        apply_batch(store, batch)
+    assert store.tracked(["m1"])["m1"].subject == "c-1"
 
 
 def test_a_record_may_name_what_only_the_store_holds(store: Store, tmp_path: Path) -> None:

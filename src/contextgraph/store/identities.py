@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from ..model import KINDS, Entity, Relationship, canonical_pair, handling_code
@@ -57,7 +58,7 @@ def split(store: Store, a: str, b: str, user: str = "system", reason: str = "") 
         if detach == ca:
             raise StoreError("name the merged entity to split off, not the one it was merged into")
         # the records merged into it before it was merged go back into it, as they were
-        came = [x for x in came_with(tx, detach) if x != detach]
+        came = came_with(tx, detach)
         tx.set_merged_into([detach], None)
         if came:
             held = tx.merged_into(came)
@@ -82,16 +83,28 @@ def next_order(tx: Txn) -> int:
 
 
 def came_with(tx: Txn, eid: str) -> list[str]:
-    """The ids that were moved with ``eid`` when it was last merged into another: itself, and the
-    records merged into it before (a merge moves them all to the new head), but for those judged
-    again since (split off, or merged anew)."""
-    judged = tx.records("judgements")
-    merges = [r for r in judged if r.get("kind") == "merge" and r.get("b") == eid]
-    if not merges:
-        return []
-    last = max(merges, key=_when)
-    again = {r.get("b") for r in judged if _when(r) > _when(last)}
-    return [x for x in last.get("ids") or [] if x == eid or x not in again]
+    """The records that belong with ``eid`` when it is split off: those merged into it, and into
+    them, as the judgements made in order leave them. A merge puts a record under the one it is
+    merged into and a split takes it out with what is under it, so a record split off or merged
+    anew since is where it was last put."""
+    under: dict[str, str] = {}
+    for r in sorted(tx.records("judgements"), key=_when):
+        a, b = r.get("a"), r.get("b")
+        if r.get("kind") == "merge" and isinstance(a, str) and isinstance(b, str):
+            under[b] = a
+        elif r.get("kind") == "split" and isinstance(b, str):
+            under.pop(b, None)
+    below: dict[str, list[str]] = {}
+    for x, head in under.items():
+        below.setdefault(head, []).append(x)
+    out: list[str] = []
+    todo = [eid]
+    while todo:
+        for x in below.get(todo.pop(), []):
+            if x not in out and x != eid:
+                out.append(x)
+                todo.append(x)
+    return out
 
 
 def rekey(tx: Txn, rels: list[Relationship]) -> None:
@@ -119,6 +132,18 @@ def rekey(tx: Txn, rels: list[Relationship]) -> None:
         tx.put_relationships(new, new=True)
     if upd:
         tx.put_relationships(upd, new=False)
+
+
+def naming(records: Iterable[Entity]) -> set[str]:
+    """Every way words can name the people of ``records``: their names and aliases, each first
+    name or surname in them (of three letters or more), and their ids, normalised.
+
+    >>> sorted(naming([Entity("child-7", "child", "Cal Fox", aliases=["Cally"])]))
+    ['cal', 'cal fox', 'cally', 'child 7', 'fox']
+    """
+    names = {f for e in records for n in (e.name, *e.aliases) if (f := normalise_name(n))}
+    words = {w for f in names for w in f.split() if len(w) > 2}
+    return names | words | {f for e in records if (f := normalise_name(e.id))}
 
 
 def _names_any(sentence: str, forms: set[str]) -> bool:
@@ -150,8 +175,7 @@ def erase(store: Store, eid: str, user: str = "system", reason: str = "") -> Era
 
     # the reason is kept, and logged before the erasure is made: it must not name the person
     _, _, before = store.read(found)
-    names = {f for e in before for n in (e.name, *e.aliases, e.id) if (f := normalise_name(n))}  # ids too
-    if _names_any(reason, names | {w for f in names for w in f.split() if len(w) > 2}):  # a first name or surname too
+    if _names_any(reason, naming(before)):
         raise StoreError("the reason names the person erased, and is kept: say why without naming them")
 
     def work(tx: Txn) -> Erasure:
@@ -201,7 +225,7 @@ def erase(store: Store, eid: str, user: str = "system", reason: str = "") -> Era
                 tx.delete_records("judgements", [j["id"]])
                 said = (
                     "(withheld: it named a person erased)"
-                    if _names_any(str(j.get("reason") or ""), forms)
+                    if _names_any(str(j.get("reason") or ""), naming(records))
                     else j.get("reason")
                 )
                 tx.add_record("judgements", {**j, "ids": [x for x in j["ids"] if x not in doomed], "reason": said})

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,6 +85,25 @@ class StagedTracking:
         with closing(sqlite3.connect(self.file)) as db:
             rows = db.execute(sql("staged_bodies")).fetchall()
         return [(f"{self.path}:{line}", Tracked.from_stored(orjson.loads(body))) for line, body in rows]
+
+
+def staged_subjects(staged: StagedTracking) -> Iterator[list[tuple[str, str, str]]]:
+    """The staged records' (line, id, subject), a chunk at a time, read without making records."""
+    from .sqlite.sql import sql  # as in read
+
+    if not staged.written():
+        rows = [(at, t.id, t.subject) for at, t in staged.read()]
+        for i in range(0, len(rows), 10_000):
+            yield rows[i : i + 10_000]
+        return
+    with closing(sqlite3.connect(staged.file)) as db:
+        cur = db.execute(sql("staged_bodies"))
+        while chunk := cur.fetchmany(10_000):
+            out = []
+            for line, body in chunk:
+                obj = orjson.loads(body)
+                out.append((f"{staged.path}:{line}", str(obj["id"]), str(obj["subject"])))
+            yield out
 
 
 class Stager:

@@ -12,7 +12,7 @@ from ..model import Entity, Relationship
 from ..model.tracked import Tracked
 from .errors import StoreError
 from .merge import group_entities, group_relationships, merge_entity, merge_relationship, same_entity, same_rel
-from .staged import StagedRelationships, StagedTracking
+from .staged import StagedRelationships, StagedTracking, staged_subjects
 from .tracking import check_names
 from .types import Key, WriteAbout, WriteSummary
 
@@ -40,14 +40,20 @@ def upsert(
             relationships = relationships.read()
         if isinstance(tracking, StagedTracking) and not tracking.written():
             tracking.read()  # read again now (and kept), so that a file changed since is refused before any part
-    if tracking and not isinstance(tracking, StagedTracking):  # a record written again keeps its subject
-        held = store.tracked([t.id for t in tracking])
-        moved = [t.id for t in tracking if t.id in held and held[t.id].subject != t.subject]
-        if moved:
-            raise StoreError(
-                f"tracking record {moved[0]!r}: the record held under this id is about another entity; a record "
-                "keeps its subject (give a record about another its own id): nothing was written"
-            )
+    if tracking:  # a record written again keeps its subject
+        chunks = (
+            staged_subjects(tracking)
+            if isinstance(tracking, StagedTracking)
+            else iter([[(f"tracking record {t.id!r}", t.id, t.subject) for t in tracking]])
+        )
+        for chunk in chunks:
+            held = store.tracked([i for _, i, _ in chunk])
+            moved = [at for at, i, subject in chunk if i in held and held[i].subject != subject]
+            if moved:
+                raise StoreError(
+                    f"{moved[0]}: the record held under this id is about another entity; a record keeps its "
+                    "subject (give a record about another its own id): nothing was written"
+                )
     about = WriteAbout("upsert", entities, relationships, records, transactions=parts, tracking=tracking)
     return store._logged(about, lambda: _upsert(store, entities, relationships, progress, records, tracking))
 

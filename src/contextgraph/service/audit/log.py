@@ -42,6 +42,15 @@ from .chain import (
 from .check import Report, check
 
 
+def _whole_end(fh: IO[bytes], offset: int, size: int) -> int:
+    """Where the log's last whole line ends, looking from ``offset`` (a torn line after it left out)."""
+    if size <= offset:
+        return size
+    fh.seek(offset)
+    at = fh.read(size - offset).rfind(b"\n")
+    return offset + at + 1 if at >= 0 else offset
+
+
 class AuditLog:
     """An append-only log in one file, chained with a key, with a keyed head file beside it."""
 
@@ -221,7 +230,9 @@ class AuditLog:
                 f"{head.seq} ({head.offset} bytes): records were cut off, or the log was replaced or moved; "
                 "nothing was done"
             )
-        cut = self.cut_behind_torn_head(head, damaged, size)
+        # (a torn last line does not count: one that starts where the older slot ends is no crash's,
+        # since a slot is written only after its records are synced)
+        cut = self.cut_behind_torn_head(head, damaged, _whole_end(fh, head.offset, size) if damaged else size)
         if cut is not None:
             raise AuditError(f"{cut}; nothing was done")
         if head.seq >= 0:
