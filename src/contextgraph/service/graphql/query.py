@@ -461,9 +461,8 @@ class Query:
         # kept until the store changes, like a map: a page asks for it with each of a locality's views
         places: list[Entity] = ctx.analyses.derived(ctx.store, ("unlocated", flt), lambda: unlocated(ctx.store, flt))
         page: Page[EntityView] = paged(places, first, after, lambda e: entity_view(e, ctx))
-        ctx.logged(
-            "consultation", [], {"graphql": "unlocatedPlaces", "places": [e.id for e in page_of(places, first, after)]}
-        )
+        shown = [e.id for e in page_of(places, first, after)]
+        ctx.logged("consultation", [], {"graphql": "unlocatedPlaces", "places": shown})
         return page
 
 
