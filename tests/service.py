@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import io
 import json
 import socket
@@ -66,20 +68,30 @@ class Service:
         headers: dict[str, str] | None = None,
         **query: str,
     ) -> tuple[int, dict[str, str], bytes]:
-        """Any request: status, headers and body."""
-        url = self.base + path + ("?" + urllib.parse.urlencode(query) if query else "")
-        req = urllib.request.Request(url, data=body, method=method, headers=headers or {})
-        if content_type:
-            req.add_header("Content-Type", content_type)
-        if token is not None:
-            req.add_header("Authorization", f"Bearer {token}")
-        if purpose:
-            req.add_header("X-Purpose", purpose)
+        """Any request: status, headers and body. A body the service refuses before reading all of it
+        (over a limit) is answered all the same: the client stops sending and reads the answer."""
+        url = path + ("?" + urllib.parse.urlencode(query) if query else "")
+        host, port = self.base.removeprefix("http://").split(":")
+        conn = http.client.HTTPConnection(host, int(port), timeout=60)
         try:
-            with urllib.request.urlopen(req, timeout=60) as r:
-                return r.status, dict(r.headers), r.read()
-        except urllib.error.HTTPError as e:
-            return e.code, dict(e.headers), e.read()
+            conn.putrequest(method, url)
+            for name, value in (headers or {}).items():
+                conn.putheader(name, value)
+            if content_type:
+                conn.putheader("Content-Type", content_type)
+            if token is not None:
+                conn.putheader("Authorization", f"Bearer {token}")
+            if purpose:
+                conn.putheader("X-Purpose", purpose)
+            if body is not None or method in ("POST", "PUT", "PATCH"):
+                conn.putheader("Content-Length", str(len(body or b"")))
+            conn.endheaders()
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                conn.send(body or b"")
+            r = conn.getresponse()
+            return r.status, dict(r.headers), r.read()
+        finally:
+            conn.close()
 
     def get(self, path: str) -> int:
         try:
