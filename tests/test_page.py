@@ -1666,6 +1666,13 @@ def test_a_chair_reviews_a_note_before_it_is_recorded(
         panel.wait_for(state="visible")
         page.get_by_test_id("review-text").fill(note)
         page.get_by_test_id("review-name").fill("mace-east.md")
+        # by initials a note is not previewed: its own words name people and their homes
+        page.get_by_test_id("initials-only").check()
+        page.get_by_test_id("review-preview").click()
+        page.locator("#review-result.error").wait_for()
+        assert "untick Initials only" in page.inner_text("#review-result")
+        assert page.get_by_test_id("mention").count() == 0
+        page.get_by_test_id("initials-only").uncheck()
         page.get_by_test_id("review-preview").click()
         marks = page.get_by_test_id("mention")
         marks.first.wait_for()

@@ -332,23 +332,19 @@ def test_commit_refuses_a_stale_plan_in_the_library_too(store: Store) -> None:
     assert not [r for r in store.records("sources")]
 
 
-def test_a_reader_of_initials_reviews_a_note_by_the_pseudonyms_of_their_records(service: Service, store: Store) -> None:
-    """A record whose writer named its id after the child: a writer reviewing a note with
-    ``X-Names: initials`` is offered it by its pseudonym, files the note's mention under it by that
-    pseudonym, and is told what was written by it; the store holds the record's own id."""
+def test_a_note_is_neither_previewed_nor_recorded_by_initials(service: Service, store: Store) -> None:
+    """A request asking for ``X-Names: initials`` is refused a note's preview and its record: the
+    preview hands back the note's own words, and the records they match (a child's home among them,
+    which a view by initials never shows). Nothing is written, and the refusal names no one."""
     store.upsert([Entity("c-Mia-Rowe-3", "child", "Mia Rowe", locality="East")], [])
+    before = contents(store)
     ana, initials = service.token("analyst", ("East",), user="ana"), {"X-Names": "initials"}
-    status, body = service.post(PREVIEW, ana, variables={"text": NOTE, "name": "mace-east.md"}, headers=initials)
-    assert status == 200 and not body.get("errors"), body
-    p = body["data"]["notePreview"]
-    mia = next(e for e in p["entities"] if e["mentions"] and "Mia" in p["text"][slice(*e["mentions"][0])])
-    offered = [r["id"] for r in ([mia["existing"]] if mia["existing"] else []) + mia["candidates"]]
-    assert offered and all(i.startswith("x-") for i in offered) and "c-Mia-Rowe-3" not in json.dumps(p)
-    edits = {"merge": [{"entity": mia["id"], "into": offered[0]}]}
-    variables = {"text": NOTE, "digest": p["digest"], "edits": edits}
-    status, body = service.post(COMMIT, ana, variables=variables, headers=initials)
-    assert status == 200 and not body.get("errors"), body
-    written = next(e for e in body["data"]["noteCommit"]["entities"] if e["id"] == mia["id"])
-    assert written["stored"] == offered[0] and written["merged"]
-    assert "c-Mia-Rowe-3" not in json.dumps(body)
-    assert any("c-Mia-Rowe-3" in (r.source, r.target) for r in store.iter_relationships())
+    digest = preview(service, ana)["digest"]  # by names, the same writer is shown it
+    asks = ((PREVIEW, {"text": NOTE, "name": "mace-east.md"}), (COMMIT, {"text": NOTE, "digest": digest}))
+    for ask, variables in asks:
+        status, body = service.post(ask, ana, variables=variables, headers=initials)
+        said = body["errors"][0]["message"]
+        assert status == 403 and said.startswith("a note's preview or record is not given by initials"), body
+        assert "Initials only" in said and body.get("data") is None
+        assert not any(n in json.dumps(body) for n in ("Mia", "Kyle", "Carrow", "c-Mia-Rowe-3"))
+    assert contents(store) == before

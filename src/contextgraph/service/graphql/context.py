@@ -373,7 +373,7 @@ class Context(BaseContext):
         if self.who.initials:
             raise RequestError(
                 f"{what} is not given by initials: it quotes notes' own words and the records they match, "
-                "which name people; ask without X-Names: initials"
+                "which name people; ask without X-Names: initials (untick Initials only on the page)"
             )
 
     def configured(self, locality: str | None, where: str = "") -> None:
@@ -447,8 +447,10 @@ def refused(ctx: Context, status: int, message: str) -> RequestError:
 
 def note_checks(ctx: Context, text: str) -> None:
     """What a note sent for review must pass before it is read: the writer may write and the access
-    log can be written, and it is no larger than a note sent to ``POST /notes`` may be."""
+    log can be written, it is no larger than a note sent to ``POST /notes`` may be, and the request
+    does not ask for initials (the note's own words and the records they match name people)."""
     try:
+        ctx.in_names("a note's preview or record")
         ctx.ready_to_write(notes=True)
     except RequestError as exc:
         raise refused(ctx, 403, str(exc)) from None
