@@ -668,43 +668,52 @@ def test_a_home_touched_only_by_statements_under_c_stays_unknown_to_a_reader_who
     assert knows(mace) == (True, True, True)
 
 
-def test_a_place_linked_only_under_c_is_to_a_reader_who_never_sees_homes_as_a_place_with_no_link(
+def test_a_place_a_mace_member_is_told_nothing_of_is_one_known_only_as_a_home_at_any_grading(
     store: Store,
 ) -> None:
     """For a MACE member a link said only under C is not there at all: a place named under P whose
-    only link is such a sighting, or such a home link, is shown as a place with no link is (its
-    going would tell them a statement under C was made about it); one whose home link is said
-    under P stays unknown to them, whatever is said of it under C."""
+    only link is such a sighting is shown as a place with no link is. One known only as a child's
+    home (or school, or family's address) is not shown, whatever the grading of what says so: an
+    address that is nothing else is a child's home. A home where a child was seen, said under P,
+    is a place they know of, whatever else is said of it under C."""
     store.upsert(
         [
             Entity("c-1", "child", "Kyle Benson", locality="Hillcrest", handling=["P"]),
             Entity("l-4", "location", "Quiet flat", locality="Hillcrest", handling=["P"]),
             Entity("l-5", "location", "9 Elm Row", locality="Hillcrest", handling=["P"]),
             Entity("l-6", "location", "22 Ash Grove", locality="Hillcrest", handling=["P"]),
+            Entity("l-7", "location", "5 Birch Close", locality="Hillcrest", handling=["P"]),
         ],
         [rel("SEEN_AT", "c-1", "l-5", ref="log-0"), rel("LIVES_AT", "c-1", "l-6", ref="log-1")],
     )
     mace = Filter.of(localities=["Hillcrest"], handling=["P"], unseen=["LIVES_AT", "ATTENDS", "FAMILY_OF"])
+    places = (("l-4", "Quiet flat"), ("l-5", "9 Elm Row"), ("l-6", "22 Ash Grove"), ("l-7", "5 Birch Close"))
 
     def known() -> dict[str, tuple[bool, bool, bool]]:
         index = store.projection(mace).index
         out = {}
-        for i, name in (("l-4", "Quiet flat"), ("l-5", "9 Elm Row"), ("l-6", "22 Ash Grove")):
+        for i, name in places:
             found = [e.id for e, _ in store.search(name, localities=["Hillcrest"], handling=["P"], unseen=mace.unseen)]
             out[i] = (i in index, store.visible(i, mace) is not None, i in found)
         return out
 
-    before = known()
-    assert before == {"l-4": (True, True, True), "l-5": (True, True, True), "l-6": (False, False, False)}
+    assert known() == {"l-4": (True,) * 3, "l-5": (True,) * 3, "l-6": (False,) * 3, "l-7": (True,) * 3}
     store.upsert(
         [],
         [
             rel("SEEN_AT", "c-1", "l-4", ref="intel-1", grading="1B C"),
             rel("LIVES_AT", "c-1", "l-5", ref="intel-2", grading="1B C"),
             rel("SEEN_AT", "c-1", "l-6", ref="intel-3", grading="1B C"),
+            rel("LIVES_AT", "c-1", "l-7", ref="intel-4", grading="1B C"),
         ],
     )
-    assert known() == before
+    assert known() == {"l-4": (True,) * 3, "l-5": (True,) * 3, "l-6": (False,) * 3, "l-7": (False,) * 3}
+    # a sighting there said under C too tells them nothing: it is still known only as a home
+    store.upsert([], [rel("SEEN_AT", "c-1", "l-7", ref="intel-5", grading="1B C")])
+    assert known()["l-7"] == (False,) * 3
+    # nor is a home hidden from a reader cleared for C, who is told of the sighting
+    cleared = Filter.of(localities=["Hillcrest"], unseen=["LIVES_AT", "ATTENDS", "FAMILY_OF"])
+    assert "l-7" in store.projection(cleared).index and store.visible("l-7", cleared) is not None
 
 
 def test_a_link_out_to_an_entity_named_only_under_c_is_not_counted_for_readers_cleared_for_p(store: Store) -> None:

@@ -96,7 +96,7 @@ def _under_p(store: Store, p: Projection, moved: Any, flt: Filter) -> Projection
         p.first_seen[e] = day(kept.first_seen)
         p.last_seen[e] = day(kept.last_seen)
     p = p.without_edges(drop) if drop.any() else p
-    unknown = [p.index[i] for i in linked_only_under_c(store, flt, touched)]
+    unknown = [p.index[i] for i in known_only_by_unseen_links(store, flt, touched)]
     if unknown:  # a home, say, that a sighting said only under C would otherwise show
         keep = np.ones(p.n_nodes, np.bool_)
         keep[unknown] = False
@@ -229,32 +229,23 @@ def get_many(store: Store, ids: Iterable[str]) -> dict[str, Entity]:
 
 def unseen_places(store: Store, flt: Filter, ids: Sequence[str] | None = None) -> list[str]:
     """The placed entities (of ``ids``; None: all) that ``flt``'s reader knows nothing of: linked
-    only by relationship types they never see (:attr:`Filter.unseen`) or, for a reader cleared
-    for P only and ``ids`` given, by those and by relationships every statement of which is under C
-    (:func:`projection` finds those itself)."""
+    only by relationship types they never see (:attr:`Filter.unseen`), whatever the grading of the
+    statements, or, for a reader cleared for P only and ``ids`` given, by those and by links every
+    statement of which is under C (:func:`projection` finds those itself)."""
     if not flt.unseen or (ids is not None and not ids):
         return []
     out = store.linked_only_by(flt.unseen, ids)
-    if not flt.public_only:
-        return out
-    # for a reader cleared for P only, a link every statement of which is under C is not there: a
-    # place the store finds linked only by types they never see, some of those links said under C,
-    # is unknown to them only if one of them is said under P (else it is a place with no link)
-    held = {x for k in store.conditional_keys() for x in k[1:]}
-    doubt = [i for i in out if i in held]
-    if doubt:
-        still = set(linked_only_under_c(store, flt, doubt))
-        out = [i for i in out if i not in held or i in still]
-    if ids is None:
+    if not flt.public_only or ids is None:
         return out
     known = set(out)
-    return out + linked_only_under_c(store, flt, [i for i in ids if i not in known])
+    return out + known_only_by_unseen_links(store, flt, [i for i in ids if i not in known])
 
 
-def linked_only_under_c(store: Store, flt: Filter, ids: Iterable[str]) -> list[str]:
-    """Those of ``ids`` that are live placed entities with a live link the reader may see a
-    statement of, every such link of a type ``flt``'s reader never sees. A link every statement of
-    which is under C is not there for them: a place linked by nothing else is a place with no link."""
+def known_only_by_unseen_links(store: Store, flt: Filter, ids: Iterable[str]) -> list[str]:
+    """Those of ``ids`` that are live placed entities with a live link of a type ``flt``'s reader
+    never sees (said under any handling code) and no live link of another type they may see a
+    statement of. A child's home that a statement under C alone says is their home is not shown
+    to one who never sees homes as a place with no link: what that is, is someone's home."""
     ids = set(ids)
     merged = store.read(lambda tx: tx.merged_into(ids)) if ids else {}
     placed = [e.id for e in store.get_many(ids - set(merged)).values() if KINDS[e.kind].placed]
@@ -265,17 +256,15 @@ def linked_only_under_c(store: Store, flt: Filter, ids: Iterable[str]) -> list[s
     gone = store.read(lambda tx: tx.merged_into(others)) if others else {}
     never = flt.unseen or frozenset()
     seen: set[str] = set()  # linked to a live entity in a way the reader sees
-    linked: set[str] = set()
+    hidden: set[str] = set()  # linked to a live entity in a way the reader never sees
     for r in links:
-        if flt.visible_facts(r) is None:  # said only under C
-            continue
         told = r.type not in never
+        if told and flt.visible_facts(r) is None:  # a link they may see, said only under C: not there
+            continue
         for n, o in ((r.source, r.target), (r.target, r.source)):
             if o != n and o not in gone:
-                linked.add(n)
-                if told:
-                    seen.add(n)
-    return [n for n in placed if n in linked and n not in seen]
+                (seen if told else hidden).add(n)
+    return [n for n in placed if n in hidden and n not in seen]
 
 
 def visible_many(store: Store, ids: Iterable[str], flt: Filter) -> dict[str, Entity]:
