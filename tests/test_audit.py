@@ -395,6 +395,14 @@ def test_the_store_and_every_file_of_its_log_are_their_owners_only(tmp_path: Pat
     assert folders and not [p.name for p in folders if stat.S_IMODE(p.stat().st_mode) & 0o077]
 
 
+def test_a_store_in_memory_leaves_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A store held in memory (``sqlite:///:memory:``) makes no file of that name where it is run."""
+    monkeypatch.chdir(tmp_path)
+    with open_store("sqlite:///:memory:") as store:
+        store.upsert(ENTITIES, RELATIONSHIPS)
+    assert not list(tmp_path.iterdir())
+
+
 def test_a_torn_last_line_is_moved_aside_not_a_lock_out(loaded: Store, _audit_log: Path) -> None:
     assert cg("show", "c-1", "--purpose", "meeting", store=loaded).returncode == 0
     whole = _audit_log.read_bytes()

@@ -317,6 +317,37 @@ def test_costly_queries_and_long_texts_are_refused_before_they_run(service: Serv
     assert status == 400 and "CONTEXTGRAPH_MAX_NAME" in body["errors"][0]["message"]
 
 
+def test_work_done_whole_is_asked_for_once_in_a_request_however_aliased(service: Service, _audit_log: Path) -> None:
+    """A report reads a whole period's records and a note's preview reads the note whole: each alias
+    would do all of it again, so a request asking for one twice is refused before anything runs;
+    one key asked twice (answered once) is not."""
+    token = service.token()
+    period = 'report(from: "2024-01-01", to: "2024-06-30")'
+    reports = " ".join(f"r{i}: {period} {{ marking }}" for i in range(15))
+    previews = " ".join(f"p{i}: notePreview(text: $t) {{ digest }}" for i in range(2))
+    notes = " ".join(f'n{i}: ingestNote(text: $t, name: "n{i}.md") {{ sourceRef }}' for i in range(2))
+    asks = (
+        (f"{{ {reports} }}", None, "report is asked for more than once"),
+        (f"query($t: String!) {{ {previews} }}", {"t": "x"}, "notePreview is"),
+        (f"mutation($t: String!) {{ {notes} }}", {"t": "x"}, "ingestNote is"),
+        (
+            f"fragment A on Query {{ a: {period} {{ marking }} }} "
+            f"fragment B on Query {{ b: {period} {{ marking }} }} {{ ...A ...B }}",
+            None,
+            "report is asked for more than once",
+        ),
+    )
+    for q, variables, said in asks:
+        status, body = service.post(q, token, purpose="test", variables=variables)
+        assert status == 400 and body["errors"][0]["message"].startswith(said), (q, body)
+        assert body.get("data") is None
+    assert not _audit_log.exists() or '"report"' not in _audit_log.read_text()  # nothing ran, nothing read
+    # one report, asked once by one key (twice over, merged into one answer), is answered, with its HTML
+    twice = f"{{ {period} {{ marking }} {period} {{ html }} }}"
+    got = service.data(twice, token)["report"]
+    assert got["marking"] and got["html"].lstrip().lower().startswith("<!doctype html")
+
+
 def test_errors_make_no_suggestions_outside_development(
     service: Service, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from graphql import (
@@ -51,6 +51,9 @@ class QueryRules:
     unbounded: int
     texts: Mapping[tuple[str, str, str], str]
     """(type, field, argument) -> the limit of its length, a field of :class:`Limits`."""
+    once: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    """(type, field) -> what one run of it reads or builds whole (a note, a report): asked for at
+    most once in a request, however aliased, since each alias would do all of that work again."""
 
 
 def query_problem(
@@ -98,6 +101,7 @@ class _Walk:
                 self.variables[name] = value_from_ast_untyped(d.default_value)
         self.done: dict[tuple[str, int | None], int] = {}
         self.problems: list[str] = []
+        self.asked: dict[str, set[str]] = {}  # a field asked once at most -> its answers' keys
 
     def selection(self, parent: Any, selections: SelectionSetNode, bound: int | None) -> int:
         total = 0
@@ -128,6 +132,7 @@ class _Walk:
         field: GraphQLField = fields[name]
         args = {a.name.value: a.value for a in node.arguments or ()}
         self.texts(parent.name, name, args)
+        self.once(parent.name, node)
         definition = field.extensions.get("strawberry-definition")
         cost = 1 if getattr(definition, "base_resolver", None) is not None else 0
         if node.selection_set is None:
@@ -145,6 +150,19 @@ class _Walk:
         if isinstance(value, bool) or not isinstance(value, int):
             return most
         return max(1, min(value, most))
+
+    def once(self, parent: str, node: FieldNode) -> None:
+        name = node.name.value
+        what = self.rules.once.get((parent, name))
+        if what is None:
+            return
+        keys = self.asked.setdefault(name, set())
+        keys.add(node.alias.value if node.alias else name)  # one key asked twice is answered once
+        if len(keys) == 2:
+            self.problems.append(
+                f"{name} is asked for more than once in this request: each reads {what} whole; "
+                "ask for one, and for the next in another request"
+            )
 
     def texts(self, parent: str, name: str, args: dict[str, ValueNode]) -> None:
         for arg, node in args.items():

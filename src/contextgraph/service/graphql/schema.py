@@ -81,6 +81,12 @@ def query_rules(limits: Limits) -> QueryRules:
             ("Query", "notePreview", "name"): "name",
             ("Mutation", "noteCommit", "name"): "name",
         },
+        once={
+            ("Query", "report"): "the whole period's records",
+            ("Query", "notePreview"): "a note",
+            ("Mutation", "ingestNote"): "a note",
+            ("Mutation", "noteCommit"): "a note",
+        },
     )
 
 

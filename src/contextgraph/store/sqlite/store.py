@@ -60,8 +60,10 @@ class SQLiteStore(Store):
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
         self._first_load = not self.path.exists() or self.path.stat().st_size == 0
+        in_memory = str(path) in (":memory:", "")  # no file at all
         with contextlib.suppress(FileExistsError):  # records about children: a new file is its owner's only
-            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))  # (SQLite's journal alike)
+            if not in_memory:
+                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))  # (SQLite's journal alike)
         self._db = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
         try:
             self._db.executescript(sql("settings"))

@@ -11,7 +11,7 @@ from strawberry.types import Info
 
 from ....errors import BadInput
 from ....ingest.writes import linkable
-from ....partnership.build import build
+from ....partnership.build import Report, build
 from ....partnership.holdings import period
 from ....partnership.render import plain, to_html
 from ..context import NO_PURPOSE, Context, RequestError
@@ -24,8 +24,12 @@ from ..context import NO_PURPOSE, Context, RequestError
 )
 class PartnershipReportView:
     figures: JSON
-    html: str
     marking: str
+    made: strawberry.Private[Report]
+
+    @strawberry.field
+    def html(self) -> str:
+        return to_html(self.made)  # made only when asked for
 
 
 def report(
@@ -69,4 +73,4 @@ def report(
         ctx.disclosed(recipient, detail)
     else:
         ctx.logged("consultation", [], detail)
-    return PartnershipReportView(figures=cast(JSON, plain(made)), html=to_html(made), marking=made.marking)
+    return PartnershipReportView(figures=cast(JSON, plain(made)), marking=made.marking, made=made)
