@@ -313,6 +313,12 @@ def test_merge_split_and_erase_commands(store: Store, sample: Path) -> None:
     shown = cg("show", kids[1], "--purpose", "test", store=store)
     assert shown.returncode == 0 and json.loads(shown.stdout)["entity"]["id"] == kids[1]
     assert cg("show", kids[0], "--purpose", "test", store=store).returncode == 1
+    # the folder imported again: the line of the person erased is named, and nothing is written
+    before = stats(store)
+    again = cg("import", str(sample), store=store)
+    assert again.returncode == 1 and f"a person erased had the id {kids[0]!r}" in again.stderr, again.stderr
+    assert "entities.jsonl:" in again.stderr and "Traceback" not in again.stderr
+    assert stats(store) == before
 
 
 def test_initials_leave_no_persons_name_in_an_export_or_a_report(store: Store, tmp_path: Path) -> None:

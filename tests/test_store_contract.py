@@ -921,6 +921,26 @@ def test_erasure_takes_merged_records_too_and_refuses_one_merged_into_another(lo
     assert loaded.stats().merged == 0
 
 
+def test_a_person_erased_is_not_written_again_under_any_id_they_had(loaded: Store) -> None:
+    """An erasure keeps keyed digests of the ids it took (the person's and every record merged with
+    them): a write naming one (an export made before the erasure, imported again) is refused
+    whole, and nothing of it is written; the digests name no one."""
+    kyle, also = loaded.get("c-1"), loaded.get("c-4")
+    assert kyle is not None and also is not None
+    loaded.merge("c-1", "c-4")
+    loaded.erase("c-1", reason="request upheld")
+    before = loaded.stats()
+    newcomer = Entity("c-77", "child", "New Child", locality="Hillcrest")
+    for back in (kyle, also):
+        with pytest.raises(StoreError, match=f"entity {back.id!r}: a person erased had this id"):
+            loaded.upsert([newcomer, back], [])
+    assert loaded.stats() == before and loaded.get("c-77") is None
+    assert loaded.erased_among(["c-77", "c-4", "c-1", "c-4"]) == ["c-4", "c-1"]
+    assert "c-1" not in repr(loaded.records("erasures")) and "c-4" not in repr(loaded.records("erasures"))
+    loaded.upsert([newcomer], [])  # anyone else is written as ever
+    assert loaded.get("c-77") is not None
+
+
 def test_erasure_leaves_no_judgement_view_or_reason_naming_the_person(loaded: Store) -> None:
     """The judgements about an erased person go (a merge's reason can name them), and saved views
     keep no focus, pin or note on them, so nothing attaches to a record given the same id later. A
@@ -940,7 +960,8 @@ def test_erasure_leaves_no_judgement_view_or_reason_naming_the_person(loaded: St
     assert [j.reason for j in loaded.judgements()] == ["same school"]
     (kept,) = loaded.saved_views()
     assert kept.id == view.id and kept.state == {"focus": None, "pinned": {"l-1": [3, 4]}, "notes": {}}
-    loaded.upsert([Entity("c-1", "child", "Someone Else", locality="East")])
+    with pytest.raises(StoreError, match="a person erased had this id"):  # nor is the id given again
+        loaded.upsert([Entity("c-1", "child", "Someone Else", locality="East")])
     assert loaded.saved_views()[0].state["pinned"] == {"l-1": [3, 4]}
 
 

@@ -68,11 +68,16 @@ def import_(
         _admin_files(path, neo4j_admin)
         return
 
-    def read(known: Any, localities: Any = None) -> Any:
+    def read(known: Any, localities: Any = None, erased: Any = None) -> Any:
         try:
             with paused_gc(keep=True):  # a new store's relationships are made into rows meanwhile
                 return read_folder(
-                    path, known_kinds=known, stage=scratch, stage_links=known is None, localities=localities
+                    path,
+                    known_kinds=known,
+                    stage=scratch,
+                    stage_links=known is None,
+                    localities=localities,
+                    erased=erased,
                 )
         except InputError as e:
             raise UserError(e.every(MAX_PROBLEMS)) from None
@@ -91,7 +96,9 @@ def import_(
             batch = read(None) if file is not None and not file.exists() else None
             with opened(store, lambda: access_log(store, create=True), create=True) as s:
                 if batch is None:
-                    batch = read(lambda ids: {i: e.kind for i, e in s.get_many(ids).items()}, s.localities())
+                    batch = read(
+                        lambda ids: {i: e.kind for i, e in s.get_many(ids).items()}, s.localities(), s.erased_among
+                    )
                 total = len(batch.entities) + len(batch.facts())
                 bar, tick = progress_bar(total, "importing")
                 try:

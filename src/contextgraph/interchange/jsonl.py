@@ -331,6 +331,7 @@ def read_folder(
     stage_links: bool = False,
     links_from: int = staged_links.STAGE_FROM,
     localities: Localities | None = None,
+    erased: Callable[[Iterable[str]], list[str]] | None = None,
 ) -> Batch:
     """Read and check a folder in the interchange format.
 
@@ -352,6 +353,9 @@ def read_folder(
 
     With ``localities`` configured (a store's), an entity or a tracking record of any other
     locality is a problem: a mistyped locality would file it where no one's token reaches it.
+
+    ``erased`` tells which ids an erasure took (a store's :meth:`~contextgraph.store.base.Store.erased_among`):
+    an entity line with one of them is a problem, since it would bring back a person erased.
     """
     ent_path = folder / ENTITIES_FILE
     if not folder.is_dir():
@@ -409,6 +413,11 @@ def read_folder(
                 if progress and n % 10000 == 0:
                     progress(10000)
             kinds = refused | {i: ents[k].kind for i, k in at.items()}
+            for gone in erased(list(at)) if erased is not None else ():
+                problem(
+                    f"{ent_path}:{lines[at[gone]]}: field 'id': a person erased had the id {gone!r}; "
+                    "it is not imported again (take their lines out of the files)"
+                )
             del at, lines
         _read_rest(folder, batch, kinds, known_kinds, progress, most, problem, links)
         if links is not None and batch.links is None:  # not handed the rows (the file gone meanwhile, say)

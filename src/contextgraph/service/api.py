@@ -329,7 +329,10 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
                 # lines are checked against their own localities (scope_batch), and told no other
                 area = store.localities() if sees_everything(scope) else None
                 batch = read_folder(
-                    folder, known_kinds=lambda ids: _kinds(linkable(store, scope, ids)), localities=area
+                    folder,
+                    known_kinds=lambda ids: _kinds(linkable(store, scope, ids)),
+                    localities=area,
+                    erased=store.erased_among,
                 )
                 scoped = scope_batch(store, scope, batch, ctx.who.user)
             except NotYours as exc:

@@ -457,6 +457,11 @@ class Store(ABC):
         date order: a map's records, say."""
         return tracking.naming(self, ids)
 
+    def erased_among(self, ids: Iterable[str]) -> list[str]:
+        """Those of ``ids`` an erasure took (the person's id, or a record merged with them): not to
+        be written again."""
+        return identities.erased_among(self, ids)
+
     def erasures(self) -> list[Erasure]:
         """The erasures made, oldest first: each with no personal data."""
         return [Erasure.from_record(r) for r in self.read(lambda tx: tx.records("erasures"))]

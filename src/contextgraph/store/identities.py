@@ -240,6 +240,7 @@ def erase(store: Store, eid: str, user: str = "system", reason: str = "") -> Era
             user=user,
             reason=reason,
             subject_digest=hashlib.sha256((salt + c).encode()).hexdigest(),
+            ids_digests=sorted(hashlib.sha256((salt + i).encode()).hexdigest() for i in ids),
             entities=len(ids),
             relationships=len(rels),
             tracking=len(about),
@@ -264,6 +265,22 @@ def without_ids(state: dict[str, Any], gone: set[str]) -> dict[str, Any]:
         if isinstance(out.get(key), dict):
             out[key] = {k: v for k, v in out[key].items() if k not in gone}
     return out
+
+
+def erased_among(store: Store, ids: Iterable[str]) -> list[str]:
+    """Those of ``ids`` (each once, in order) that an erasure took: the id of the person erased and
+    of every record merged with them, known by the keyed digests the erasure kept. Written again
+    (an old export imported, say), each would bring back a person erased."""
+
+    def read(tx: Txn) -> tuple[str | None, set[str]]:
+        salts = [str(r["salt"]) for r in tx.records("meta") if r.get("kind") == "salt"]
+        kept = {d for r in tx.records("erasures") for d in [r.get("subject_digest"), *(r.get("ids_digests") or [])]}
+        return (salts[0] if salts else None), {d for d in kept if isinstance(d, str)}
+
+    salt, digests = store.read(read)
+    if salt is None or not digests:
+        return []
+    return [i for i in dict.fromkeys(ids) if hashlib.sha256((salt + i).encode()).hexdigest() in digests]
 
 
 def erasure_salt(tx: Txn) -> str:

@@ -54,6 +54,12 @@ def upsert(
                     f"{moved[0]}: the record held under this id is about another entity; a record keeps its "
                     "subject (give a record about another its own id): nothing was written"
                 )
+    erased = store.erased_among(e.id for e in entities) if entities else []
+    if erased:
+        raise StoreError(
+            f"entity {erased[0]!r}: a person erased had this id; it is not written again (a copy made before "
+            "the erasure would bring them back): nothing was written"
+        )
     about = WriteAbout("upsert", entities, relationships, records, transactions=parts, tracking=tracking)
     return store._logged(about, lambda: _upsert(store, entities, relationships, progress, records, tracking))
 
