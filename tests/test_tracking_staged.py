@@ -70,17 +70,25 @@ def read_both(folder: Path, known: Store | None = None) -> tuple[object, object]
 
 
 def test_staged_records_are_written_as_those_read_here(store: Store, tmp_path: Path) -> None:
-    moved = rec("m1", "missing_episode", "c-1", "2025-02-01T21:30", found_at="l-2")  # a repeated id: the last wins
-    folder = folder_of(tmp_path / "in", [*LINES, json.dumps(moved.to_json())])
+    folder = folder_of(tmp_path / "in", LINES)
     here, there = read_both(folder)
     assert not isinstance(here, list) and not isinstance(there, list)
     assert there.tracking == [] and there.staged is not None and len(there.staged) == len(RECORDS)  # type: ignore[attr-defined]
     apply_batch(store, there)  # type: ignore[arg-type]
     got = {t.id: t for t in store.iter_tracking()}
-    assert got == {t.id: t for t in here.tracking}  # type: ignore[attr-defined]
-    assert got["m1"] == moved and [t.id for t in store.timeline("l-1")] == ["pl1"]
-    assert [t.id for t in store.timeline("l-2")] == ["m1"]
-    assert [t.id for t in store.timeline("c-1")] == ["r1", "a1", "m1", "a2", "d1"]
+    assert got == {t.id: t for t in here.tracking} == {t.id: t for t in RECORDS}  # type: ignore[attr-defined]
+    assert [t.id for t in store.timeline("l-1")] == ["m1", "pl1"]
+
+
+def test_two_records_of_one_id_in_a_file_are_refused_naming_both_lines(tmp_path: Path) -> None:
+    """A file giving one id to two records would keep only one of them: it is refused, in this
+    process and in a second one alike, naming the second line and the first."""
+    moved = rec("m1", "missing_episode", "c-1", "2025-02-01T21:30", found_at="l-2")
+    here, there = read_both(folder_of(tmp_path / "in", [*LINES, json.dumps(moved.to_json())]))
+    first = next(n for n, t in enumerate(RECORDS, 1) if t.id == "m1")
+    said = f"tracking.jsonl:{len(LINES) + 1}: field 'id': 'm1' is the id of line {first} too"
+    for problems in (here, there):
+        assert isinstance(problems, list) and any(said in p for p in problems), problems
 
 
 def test_staged_records_replace_those_held_and_what_they_named(store: Store, tmp_path: Path) -> None:
@@ -216,20 +224,24 @@ def test_import_reads_a_large_tracking_file_in_a_second_process(tmp_path: Path) 
     assert not (tmp_path / "other.db").exists()  # a folder refused makes no store
 
 
-def test_a_repeated_id_keeps_only_the_last_line_on_either_path(tmp_path: Path) -> None:
-    """The last line of an id wins, with what it names: the first line's child does not keep a
-    record about another child on their timeline, and the access log counts it once."""
+def test_a_repeated_id_is_refused_on_either_path_and_the_store_keeps_the_last(tmp_path: Path) -> None:
+    """Two lines of one id in a file are refused, read here or in a second process; two records of
+    one id given to the store in one write (not from a file) leave the last, with what it names,
+    and the access log counts it once."""
     from contextgraph.store import open_store
 
     first = rec("a0", "risk_assessment", "c-4", "2025-01-01", level="red")
     last = rec("a0", "risk_assessment", "c-1", "2025-01-02", level="amber")
     folder = folder_of(tmp_path / "in", [json.dumps(first.to_json()), LINES[1], json.dumps(last.to_json())])
-    for stage in (False, True):
-        with open_store(f"sqlite:///{tmp_path / f'{stage}.db'}") as s:
-            s.upsert(ENTITIES, RELATIONSHIPS)
-            apply_batch(s, read_folder(folder, stage=folder.parent if stage else None, stage_from=0))
-            assert s.timeline("c-4") == [] and [t.id for t in s.timeline("c-1")] == ["a0", "r1"], stage
-            assert {t.id: t for t in s.iter_tracking()} == {"a0": last, "r1": RECORDS[1]}
+    for problems in read_both(folder):
+        assert isinstance(problems, list) and any(
+            "tracking.jsonl:3: field 'id': 'a0' is the id of line 1" in p for p in problems
+        )
+    with open_store(f"sqlite:///{tmp_path / 'one.db'}") as s:
+        s.upsert(ENTITIES, RELATIONSHIPS)
+        s.upsert(tracking=[first, RECORDS[1], last])
+        assert s.timeline("c-4") == [] and [t.id for t in s.timeline("c-1")] == ["a0", "r1"]
+        assert {t.id: t for t in s.iter_tracking()} == {"a0": last, "r1": RECORDS[1]}
     assert (
         len(
             Journal.entries(
@@ -256,12 +268,13 @@ def test_the_second_process_ends_when_the_first_is_gone_and_ignores_an_interrupt
 
     from contextgraph.interchange import tracking_lines
 
-    folder = folder_of(tmp_path / "in", LINES * 2000)
+    many = [json.dumps({**json.loads(x), "id": f"{json.loads(x)['id']}-{k}"}) for k in range(2000) for x in LINES]
+    folder = folder_of(tmp_path / "in", many)
     staging = tracking_lines.start(folder / "tracking.jsonl", 64, 20, tmp_path)
     assert staging is not None
     os.kill(staging.process.pid, signal.SIGINT)  # Ctrl-C reaches the whole process group
     staged = staging.result({}, lambda ids: {i: e.kind for i, e in ((e.id, e) for e in ENTITIES) if i in ids}, print)
-    assert staged is not None and staged.count == len(RECORDS)
+    assert staged is not None and staged.count == len(many)
     assert "Traceback" not in capfd.readouterr().err
     gone = tracking_lines.start(folder / "tracking.jsonl", 64, 20, tmp_path)
     assert gone is not None

@@ -53,9 +53,11 @@ def tracked_lines(
 ) -> Iterator[tuple[int, Tracked]]:
     """Each record's line and record; a line that is not one goes to ``problem``, and so does a
     record of a locality that is not one of ``localities`` (when they are configured): a mistyped
-    locality would file it where no one's token reaches it."""
+    locality would file it where no one's token reaches it. So does a record whose id an earlier
+    line gave: one of the two would be lost."""
     quick = typed_tracking.Reader().read if most >= typed.DEPTH else None
     known = frozenset(localities.names) if localities else None
+    first: dict[str, int] = {}  # each record's id -> its line: two records of one id, one would be lost
     with open_lines(path) as fh:
         for n, raw in enumerate(fh, 1):
             got = quick(raw) if quick else None  # the quick reader, else the checked one
@@ -75,6 +77,8 @@ def tracked_lines(
                 assert localities is not None  # as ``known`` is
                 # (still given, so that what it names is checked too: the file is refused either way)
                 problem(f"{path}:{n}: field 'locality': {unknown_locality(got.locality, localities)}")
+            if (was := first.setdefault(got.id, n)) != n:
+                problem(f"{path}:{n}: field 'id': {got.id!r} is the id of line {was} too; give each record its own id")
             yield n, got
 
 
