@@ -110,6 +110,31 @@ def test_a_meeting_date_no_meeting_could_have_is_refused_and_the_batch_goes_on(s
     assert "'31/04/2024' is not a day of the calendar" in (rep.notes[1].error or "")
 
 
+def test_a_note_of_a_meeting_to_come_is_refused_and_a_fact_dated_to_come_is_dated_by_its_meeting(
+    store: Store, tmp_path: Path
+) -> None:
+    """A meeting after tomorrow has not met: its note is refused, naming the file and the date. A
+    fact a note dates after tomorrow (a mistyped year) is dated by its meeting, the day it was told,
+    so that the store can be exported and imported back as any other."""
+    from datetime import date, timedelta
+
+    later = date.today() + timedelta(days=2)
+    seen = "\n\n- Jordan Pike (14) was seen at Carrow Park with Mia Shaw (14) on {}.\n"
+    notes = [
+        write(tmp_path, "soon.md", f"# MACE – East\nDate: {later:%d/%m/%Y}" + seen.format("02/03/2024")),
+        write(tmp_path, "typo.md", "# MACE – East\nDate: 14/03/2024" + seen.format(f"02/03/{later.year + 10}")),
+    ]
+    rep = ingest_paths(store, notes)
+    assert [n.status for n in rep.notes] == ["failed", "ingested"], rep.notes
+    assert f"soon.md: the meeting date {later.isoformat()} is after tomorrow" in (rep.notes[0].error or "")
+    dates = {a.date for r in store.iter_relationships() for a in r.assertions}
+    assert dates == {"2024-03-14"}, dates
+    out = tmp_path / "out"
+    assert cg("export", str(out), "--purpose", "test", store=store).returncode == 0
+    again = cg("import", str(out), "--store", f"sqlite:///{tmp_path / 'again.db'}")
+    assert again.returncode == 0, again.stderr
+
+
 def test_a_failure_mid_note_leaves_the_store_unchanged(
     store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -7,7 +7,7 @@ import hashlib
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,18 @@ class NoteResult:
 
     def to_json(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.__slots__ if k != "tracking"}
+
+
+def come(day: str | None) -> str | None:
+    """A fact's own date if it has come (tomorrow at the latest, as :func:`~contextgraph.model.parse_date`
+    allows), else None: the fact is then dated by its meeting, the day it was told (a mistyped year
+    would make it look years fresher than any other, and could not be imported back).
+
+    >>> come("2024-03-02"), come("2999-03-02"), come(None)
+    ('2024-03-02', None, None)
+    """
+    latest = (datetime.now(UTC).date() + timedelta(days=1)).isoformat()
+    return day if day and day <= latest else None
 
 
 def source_ref(kind: str, locality: str | None, day: str | None, digest: str) -> str:
@@ -255,7 +267,7 @@ def plan_note(
         # a link added on review may end at a record already stored: its id is given as it is
         s = r.get("source_id") or ids[r["source"]]
         t = service_id(r["target"]) if r["type"] == "OPEN_TO" else r.get("target_id") or ids[r["target"]]
-        asr = Assertion(ref, r.get("date") or day, r.get("grading"), s, t)
+        asr = Assertion(ref, come(r.get("date")) or day, r.get("grading"), s, t)
         rel = Relationship(r["type"], s, t, [asr])
         if "sentence" in r:
             proposed.append((r, rel))

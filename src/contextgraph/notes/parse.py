@@ -10,7 +10,7 @@ table columns it sits under — and knows nothing of entities.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from ..errors import BadInput
@@ -325,6 +325,11 @@ def parse_note(text: str, path: str = "<note>", localities: Localities | None = 
         raise NoteError(f"{path}: no meeting date found in the note's header (expected e.g. 'Date: 18/01/2024')")
     if not FIRST_YEAR <= day.year <= LAST_YEAR:
         raise NoteError(f"{path}: the meeting date {day.isoformat()} is not within {FIRST_YEAR} to {LAST_YEAR}")
+    if day > date.today() + timedelta(days=1):
+        raise NoteError(
+            f"{path}: the meeting date {day.isoformat()} is after tomorrow: a note is of a meeting that has met "
+            "(is the year mistyped?)"
+        )
     found, locality = _locality(title_lines, localities)
     if not found:
         found, locality = _locality([clean[i] for i in header], localities)
