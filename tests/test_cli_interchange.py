@@ -164,6 +164,12 @@ def test_one_bad_line_among_thousands_writes_nothing_and_names_the_line(store: S
             '{"id": "c-1", "kind": "child", "name": "Kyle", "locality": "E\u0430st"}',
             "entities.jsonl:2: field 'locality': 'E\u0430st' mixes Latin, Cyrillic or Greek letters",
         ),
+        # a number longer than any reader converts: named, not a traceback
+        (
+            "relationships.jsonl",
+            '{"type": "ASSOCIATES_WITH", "source": "c-0", "target": "c-0b", "count": ' + "9" * 5000 + "}",
+            "relationships.jsonl:2: a number of more than 4,300 digits",
+        ),
     ],
 )
 def test_bad_lines_are_named(tmp_path: Path, file: str, line: str, expected: str) -> None:
@@ -418,3 +424,39 @@ def test_an_import_removes_the_staging_folders_that_imports_killed_outright_left
     run = cg("import", str(folder), "--store", f"sqlite:///{tmp_path / 'new.db'}")
     assert run.returncode == 0, run.stderr
     assert sorted(p.name for p in temp.iterdir()) == sorted(set(left) - {f"contextgraph-import-{dead}-old"})
+
+
+def test_a_file_saved_with_a_byte_order_mark_is_read_as_any_other(tmp_path: Path) -> None:
+    """Some editors begin a UTF-8 file with a byte-order mark: the first line is read without it."""
+    folder = tmp_path / "bom"
+    folder.mkdir()
+    (folder / "entities.jsonl").write_bytes(
+        b'\xef\xbb\xbf{"id": "c-1", "kind": "child", "name": "Kyle Benson"}\n'
+        b'{"id": "c-2", "kind": "child", "name": "M"}\n'
+    )
+    (folder / "relationships.jsonl").write_bytes(
+        b'\xef\xbb\xbf{"type": "ASSOCIATES_WITH", "source": "c-1", "target": "c-2"}\n'
+    )
+    r = cg("import", str(folder), "--store", f"sqlite:///{tmp_path / 't.db'}")
+    assert r.returncode == 0 and "2 entities created" in r.stdout and "1 relationships created" in r.stdout, r
+
+
+def test_a_search_out_of_bounds_is_refused_naming_the_option_or_setting(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--limit takes 1 to 1,000 (a number past a C long was a traceback, -1 dropped the last hit),
+    and the text is held to CONTEXTGRAPH_MAX_SEARCH as the service holds it; nothing is logged."""
+    from .data import ENTITIES, RELATIONSHIPS
+
+    store.upsert(ENTITIES, RELATIONSHIPS)
+    for limit in ("0", "-1", "99999999999999999999"):
+        r = cg("search", "Kyle", "--purpose", "test", "--limit", limit, store=store)
+        assert r.returncode == 2 and "--limit" in r.stderr and "Traceback" not in r.stderr, (limit, r.stderr)
+    monkeypatch.setenv("CONTEXTGRAPH_MAX_SEARCH", "5")
+    r = cg("search", "Kyle Benson", "--purpose", "test", store=store)
+    assert r.returncode == 1 and "more than 5 (CONTEXTGRAPH_MAX_SEARCH)" in r.stderr, r.stderr
+    monkeypatch.setenv("CONTEXTGRAPH_MAX_SEARCH", "x")
+    r = cg("search", "Kyle", "--purpose", "test", store=store)
+    assert r.returncode == 1 and "CONTEXTGRAPH_MAX_SEARCH must be a positive number" in r.stderr, r.stderr
+    monkeypatch.delenv("CONTEXTGRAPH_MAX_SEARCH")
+    assert cg("search", "Kyle", "--purpose", "test", "--limit", "1000", store=store).returncode == 0

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from contextgraph.errors import BadInput
 from contextgraph.model.timeline import steps
 from contextgraph.model.tracked import Tracked
 from contextgraph.model.tracking import TrackingError
@@ -151,6 +152,10 @@ def test_the_pathway_is_configured(monkeypatch: pytest.MonkeyPatch) -> None:
     assert ok.fields["level"] == "Safer Me Plus"
     with pytest.raises(TrackingError, match="'red' is not one of Safer Me, Safer Me Plus"):
         rec("b", "risk_assessment", "c-1", "2025-01-01", level="red")
+    # a level given twice is the setting's fault, and said so (not the record's)
+    monkeypatch.setenv("CONTEXTGRAPH_PATHWAY_LEVELS", "red, red")
+    with pytest.raises(BadInput, match="CONTEXTGRAPH_PATHWAY_LEVELS: 'red' given more than once"):
+        rec("c", "risk_assessment", "c-1", "2025-01-01", level="green")
 
 
 def test_records_written_with_a_large_upsert_come_after_its_entities(

@@ -411,13 +411,22 @@ def search(
     text: Annotated[str, typer.Argument(help="A name, alias or nickname")],
     store: StoreOpt = None,
     kind: Annotated[list[str] | None, typer.Option(help="Only these kinds")] = None,
-    limit: Annotated[int, typer.Option(help="At most this many")] = 20,
+    limit: Annotated[int, typer.Option(help="At most this many (1 to 1,000)", min=1, max=1000)] = 20,
     user: UserOpt = "cli",
     purpose: PurposeOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
     """Find entities by name or alias, forgiving case, accents and small misspellings."""
+    from ..limits import LimitError, Limits
+
     check_format(fmt)
+    try:
+        longest = Limits.from_env()
+    except LimitError as exc:
+        raise UserError(str(exc)) from None
+    if len(text) > longest.search:
+        said = f"{len(text):,} characters long, more than {longest.setting('search')}"
+        raise UserError(f"the text to search for is {said}")
     purpose = purpose_of("search", purpose)
     log = access_log(store)
     with opened(store, log) as s:

@@ -56,7 +56,16 @@ class InputError(BadInput):
 
 def checked_line(raw: bytes, path: Path, n: int, most: int) -> Any:
     """A line's decoded JSON, or an :class:`InputError` naming the file and line; a line nesting
-    more than ``most`` levels is refused before it is decoded."""
+    more than ``most`` levels is refused before it is decoded. A file's first line may begin with
+    a byte-order mark (as some editors save UTF-8): it is not part of the line.
+
+    >>> checked_line(b'\\xef\\xbb\\xbf{"id": "c-1"}', Path("e.jsonl"), 1, 64)
+    {'id': 'c-1'}
+    >>> checked_line(b'{"lat": ' + b"9" * 5000 + b"}", Path("e.jsonl"), 2, 64).problems
+    ['e.jsonl:2: a number of more than 4,300 digits, which is no value any field takes']
+    """
+    if n == 1 and raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
     if deeper_than(raw, most):
         return InputError([f"{path}:{n}: nests more than {most} levels ({SETTINGS['json_depth'][0]})"])
     try:
@@ -71,6 +80,8 @@ def checked_line(raw: bytes, path: Path, n: int, most: int) -> Any:
             msg = f"not valid JSON ({e.msg} at column {e.colno})"
         except RecursionError:  # not reached while the depth is limited; never a crash all the same
             msg = "not valid JSON (nested too deeply)"
+        except ValueError:  # an integer longer than Python converts
+            msg = "a number of more than 4,300 digits, which is no value any field takes"
         return InputError([f"{path}:{n}: {msg}"])
     twice = repeated_key(raw, value)
     if twice is not None:

@@ -369,6 +369,9 @@ def _configured(name: str, default: Sequence[str]) -> tuple[str, ...]:
     got = tuple(x.strip() for x in raw.split(",") if x.strip())
     if not got:
         raise BadInput(f"{name}: no values in {raw!r} (a comma-separated list)")
+    twice = sorted({x for x in got if got.count(x) > 1})
+    if twice:
+        raise BadInput(f"{name}: {', '.join(map(repr, twice))} given more than once in {raw!r}; give each value once")
     return got
 
 
