@@ -460,3 +460,29 @@ def test_a_search_out_of_bounds_is_refused_naming_the_option_or_setting(
     assert r.returncode == 1 and "CONTEXTGRAPH_MAX_SEARCH must be a positive number" in r.stderr, r.stderr
     monkeypatch.delenv("CONTEXTGRAPH_MAX_SEARCH")
     assert cg("search", "Kyle", "--purpose", "test", "--limit", "1000", store=store).returncode == 0
+
+
+def test_a_line_giving_a_person_held_another_date_of_birth_is_refused(
+    store: Store, sample: Path, tmp_path: Path
+) -> None:
+    """An id is one person: a file that gives a child held under its id another date of birth (an
+    id re-used for another child, by another area's sample, say) is refused, naming the line, and
+    nothing is written; the store's own export, merges and all, imports back into it unchanged."""
+    assert cg("import", str(sample), store=store).returncode == 0
+    kids = [e for e in store.iter_entities() if e.kind == "child" and e.dob]
+    assert cg("merge", kids[0].id, kids[1].id, "--reason", "same child", store=store).returncode == 0
+    out = tmp_path / "out"
+    assert cg("export", str(out), "--purpose", "test", store=store).returncode == 0
+    before = stats(store)
+    back = cg("import", str(out), store=store)
+    assert back.returncode == 0 and stats(store) == before, back.stderr
+    lines = (out / "entities.jsonl").read_text().splitlines()
+    n, line = next((n, json.loads(x)) for n, x in enumerate(lines, 1) if json.loads(x)["id"] == kids[2].id)
+    lines[n - 1] = json.dumps(
+        {**line, "name": "Someone Else", "dob": "2011-01-01" if line["dob"] != "2011-01-01" else "2012-02-02"}
+    )
+    (out / "entities.jsonl").write_text("\n".join(lines) + "\n")
+    r = cg("import", str(out), store=store)
+    said = f"entities.jsonl:{n}: field 'dob': {kids[2].id!r} is held with the date of birth {kids[2].dob}"
+    assert r.returncode == 1 and said in r.stderr, r.stderr
+    assert stats(store) == before and store.get(kids[2].id).name == kids[2].name  # type: ignore[union-attr]

@@ -81,6 +81,27 @@ def test_an_import_cannot_take_over_another_localitys_record(service: Service) -
     assert again == (200, {**again[1], "ids": {}}) and again[1]["entities_created"] == 0
 
 
+def test_an_import_giving_a_child_of_yours_another_date_of_birth_is_refused_and_tells_nothing_else(
+    service: Service,
+) -> None:
+    """An East child's id given another date of birth is refused, naming the line and both dates;
+    a West child's id (which the East analyst does not see) is a new East record as ever, so the
+    refusal tells nothing of anyone outside the writer's area."""
+    ana = service.token("analyst", ("East",))
+    kyle = {"id": "c-1", "kind": "child", "name": "Someone Else", "dob": "2011-01-01", "locality": "East"}
+    status, body = post_import(service, ana, {"entities.jsonl": [kyle]})
+    assert status == 422 and "entities.jsonl:1: field 'dob': 'c-1' is held with the date of birth 2009-04-12" in str(
+        body["detail"]
+    )
+    assert service.data('{ entity(id: "c-1") { name dob } }', ana)["entity"] == {
+        "name": "Kyle Benson",
+        "dob": "2009-04-12",
+    }
+    west = {"id": "c-3", "kind": "child", "name": "T M", "dob": "2011-01-01", "locality": "East"}
+    status, body = post_import(service, ana, {"entities.jsonl": [west]})
+    assert status == 200 and body["ids"] == {"c-3": "east:c-3"}
+
+
 def test_an_import_cannot_move_a_record_out_of_the_writers_area(service: Service) -> None:
     ana = service.token("analyst", ("East",))
     status, body = post_import(

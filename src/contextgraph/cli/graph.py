@@ -68,7 +68,7 @@ def import_(
         _admin_files(path, neo4j_admin)
         return
 
-    def read(known: Any, localities: Any = None, erased: Any = None) -> Any:
+    def read(known: Any, localities: Any = None, erased: Any = None, held: Any = None) -> Any:
         try:
             with paused_gc(keep=True):  # a new store's relationships are made into rows meanwhile
                 return read_folder(
@@ -78,6 +78,7 @@ def import_(
                     stage_links=known is None,
                     localities=localities,
                     erased=erased,
+                    held=held,
                 )
         except InputError as e:
             raise UserError(e.every(MAX_PROBLEMS)) from None
@@ -97,7 +98,10 @@ def import_(
             with opened(store, lambda: access_log(store, create=True), create=True) as s:
                 if batch is None:
                     batch = read(
-                        lambda ids: {i: e.kind for i, e in s.get_many(ids).items()}, s.localities(), s.erased_among
+                        lambda ids: {i: e.kind for i, e in s.get_many(ids).items()},
+                        s.localities(),
+                        s.erased_among,
+                        s.own,
                     )
                 total = len(batch.entities) + len(batch.facts())
                 bar, tick = progress_bar(total, "importing")

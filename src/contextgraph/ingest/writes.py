@@ -102,6 +102,14 @@ def linkable(store: Store, flt: Filter, ids: Iterable[str]) -> dict[str, Entity]
     return store.visible_many(ids, flt)
 
 
+def held_as_seen(store: Store, flt: Filter, ids: Iterable[str]) -> dict[str, Entity]:
+    """The records of ``ids`` a writer within ``flt`` may link to, each with only its own facts (not
+    those of a record merged with it), as the writer may see them: what an import is checked
+    against."""
+    seen = linkable(store, flt, ids)
+    return {i: shown for i, e in store.own(list(seen)).items() if (shown := flt.shown(e)) is not None}
+
+
 def changeable(store: Store, flt: Filter, ids: Iterable[str]) -> dict[str, Entity]:
     """The entities of ``ids`` a writer within ``flt`` may change (upsert, merge, split): those
     they may link to, but no service unless they see everything."""

@@ -9,7 +9,7 @@ same files is :mod:`.export`'s.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -332,6 +332,7 @@ def read_folder(
     links_from: int = staged_links.STAGE_FROM,
     localities: Localities | None = None,
     erased: Callable[[Iterable[str]], list[str]] | None = None,
+    held: Callable[[Iterable[str]], Mapping[str, Entity]] | None = None,
 ) -> Batch:
     """Read and check a folder in the interchange format.
 
@@ -356,6 +357,9 @@ def read_folder(
 
     ``erased`` tells which ids an erasure took (a store's :meth:`~contextgraph.store.base.Store.erased_among`):
     an entity line with one of them is a problem, since it would bring back a person erased.
+    ``held`` gives the entities of those ids already held, as the writer sees them: a line giving a
+    person held under its id another date of birth is a problem, since an id is one person (a
+    re-used id would file one child's facts under another without anyone judging it).
     """
     ent_path = folder / ENTITIES_FILE
     if not folder.is_dir():
@@ -413,6 +417,15 @@ def read_folder(
                 if progress and n % 10000 == 0:
                     progress(10000)
             kinds = refused | {i: ents[k].kind for i, k in at.items()}
+            stored = held(list(at)) if held is not None and at else {}
+            for k, e in enumerate(ents):
+                on_record = stored.get(e.id)
+                if on_record is not None and on_record.dob and e.dob and on_record.dob != e.dob:
+                    problem(
+                        f"{ent_path}:{lines[k]}: field 'dob': {e.id!r} is held with the date of birth "
+                        f"{on_record.dob}, this line gives {e.dob}; an id is one person: correct the line, or give "
+                        "another person their own id"
+                    )
             for gone in erased(list(at)) if erased is not None else ():
                 problem(
                     f"{ent_path}:{lines[at[gone]]}: field 'id': a person erased had the id {gone!r}; "

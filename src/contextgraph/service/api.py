@@ -42,6 +42,7 @@ from ..ingest.writes import (
     NotYours,
     as_seen,
     entities_as_seen,
+    held_as_seen,
     linkable,
     p_views,
     scope_batch,
@@ -333,6 +334,7 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
                     known_kinds=lambda ids: _kinds(linkable(store, scope, ids)),
                     localities=area,
                     erased=store.erased_among,
+                    held=lambda ids: held_as_seen(store, scope, ids),
                 )
                 scoped = scope_batch(store, scope, batch, ctx.who.user)
             except NotYours as exc:
