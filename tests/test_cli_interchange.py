@@ -486,3 +486,32 @@ def test_a_line_giving_a_person_held_another_date_of_birth_is_refused(
     said = f"entities.jsonl:{n}: field 'dob': {kids[2].id!r} is held with the date of birth {kids[2].dob}"
     assert r.returncode == 1 and said in r.stderr, r.stderr
     assert stats(store) == before and store.get(kids[2].id).name == kids[2].name  # type: ignore[union-attr]
+
+
+def test_a_judgement_imported_keeps_who_made_it_when_and_its_id(
+    store: Store, sample: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A merge and a split exported and imported into another store keep their own ids, times,
+    users and reasons (a merge's provenance is who decided and when); imported again they are held
+    already and are not made twice. A time that is no date and time, or one to come, is named."""
+    assert cg("import", str(sample), store=store).returncode == 0
+    kids = [e.id for e in store.iter_entities() if e.kind == "child"][:3]
+    assert cg("merge", kids[0], kids[1], "--reason", "same DOB", "--user", "ana", store=store).returncode == 0
+    assert cg("merge", kids[0], kids[2], "--reason", "same school", "--user", "bo", store=store).returncode == 0
+    assert cg("split", kids[0], kids[2], "--reason", "twins", "--user", "cy", store=store).returncode == 0
+    made = [(j.id, j.at, j.kind, j.user, j.reason) for j in store.judgements()]
+    out = tmp_path / "out"
+    assert cg("export", str(out), "--purpose", "test", store=store).returncode == 0
+    other = f"sqlite:///{tmp_path / 'other.db'}"
+    monkeypatch.setenv("CONTEXTGRAPH_AUDIT_LOG", str(tmp_path / "other.audit.jsonl"))  # another store's log
+    for _ in range(2):
+        r = cg("import", str(out), "--store", other)
+        assert r.returncode == 0, r.stderr
+        with open_store(other) as s:
+            assert [(j.id, j.at, j.kind, j.user, j.reason) for j in s.judgements()] == made
+            assert s.get(kids[1]).id == kids[0] and s.get(kids[2]).id == kids[2]  # type: ignore[union-attr]
+    line = json.loads((out / "judgements.jsonl").read_text().splitlines()[0])
+    for at, said in (("yesterday", "is not a date and time"), ("2999-01-01T00:00:00+00:00", "is after tomorrow")):
+        (out / "judgements.jsonl").write_text(json.dumps({**line, "at": at}) + "\n")
+        r = cg("import", str(out), "--store", f"sqlite:///{tmp_path / 'third.db'}")
+        assert r.returncode == 1 and f"judgements.jsonl:1: field 'at': {at!r} {said}" in r.stderr, r.stderr

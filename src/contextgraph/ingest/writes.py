@@ -169,12 +169,12 @@ def scope_batch(store: Store, flt: Filter, batch: Batch, user: str) -> Scoped:
     """``batch`` as ``user``, a writer within ``flt``, may write it, or an error naming what they
     may not write: every entity declared in one of their localities, services only as they are,
     and every id of a judgement a record of the batch or one they may change. Judgements are
-    recorded as ``user``'s, whatever the file says.
+    recorded as ``user``'s, made now, whatever the file says.
 
     Relationships must already point at entities of the batch or records the writer may link to
     (:func:`~contextgraph.interchange.read_folder` is given only those to look up).
     """
-    judgements = [replace(j, user=user) for j in batch.judgements]
+    judgements = [replace(j, user=user, id=None, at=None) for j in batch.judgements]  # made now, by them
     if sees_everything(flt):
         tracking = [replace(t, recorded_by=user) for t in batch.tracking]  # who recorded them is the writer
         return Scoped(Batch(batch.entities, batch.relationships, judgements, tracking, batch.where))

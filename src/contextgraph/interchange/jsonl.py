@@ -9,8 +9,10 @@ same files is :mod:`.export`'s.
 from __future__ import annotations
 
 import math
+import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -518,6 +520,32 @@ def _judgement_words(obj: dict[str, Any], where: str) -> str | None:
     reason = obj.get("reason")
     if isinstance(reason, str) and len(reason) > MOST_SAID:  # as a reason given on the command line or the API
         return f"{where}: field 'reason': {len(reason):,} characters, more than {MOST_SAID}"
+    for key in ("user", "reason"):
+        if key in obj and not isinstance(obj[key], str):
+            return f"{where}: field {key!r}: not a string"
+    made = obj.get("id")
+    if made is not None and (not isinstance(made, str) or not made.strip() or len(made) > MOST_ID):
+        return f"{where}: field 'id': a judgement's id is a string of 1 to {MOST_ID} characters"
+    return _judged_at(obj.get("at"), where)
+
+
+MOST_ID = 100
+"""The longest id a judgement made elsewhere may keep."""
+
+
+def _judged_at(at: Any, where: str) -> str | None:
+    """What is wrong with the time a judgement says it was made: a date and time with its offset
+    (as an export writes it), not after the day to come."""
+    if at is None:
+        return None
+    try:
+        when = datetime.fromisoformat(at) if isinstance(at, str) else None
+    except ValueError:
+        when = None
+    if when is None or when.tzinfo is None:
+        return f"{where}: field 'at': {at!r} is not a date and time with its offset (e.g. 2024-03-14T10:00:00+00:00)"
+    if when > datetime.now(UTC) + timedelta(days=1):
+        return f"{where}: field 'at': {at!r} is after tomorrow: a judgement is made before it is imported"
     return None
 
 
@@ -549,12 +577,18 @@ def apply_batch(store: Store, batch: Batch, progress: Callable[[int], None] | No
     finally:
         batch.stop()  # the second processes staging what was read end, written or not
     applied = 0
+    held = {str(r.get("id")) for r in store.records("judgements")} if batch.judgements else set()
     for j in batch.judgements:
+        if j.id is not None and j.id in held:  # this very judgement is held already (an export imported again)
+            continue
         same = store.canonical_id(j.a) == store.canonical_id(j.b)
+        # one made elsewhere keeps its own id and time
+        made = (j.id or uuid.uuid4().hex, j.at or datetime.now(UTC).isoformat(timespec="seconds"))
+        made_here = made if (j.id or j.at) else None
         if j.kind == "merge" and not same:
-            store.merge(j.a, j.b, user=j.user, reason=j.reason)
+            store.merge(j.a, j.b, user=j.user, reason=j.reason, made=made_here)
             applied += 1
         elif j.kind == "split" and same:
-            store.split(j.a, j.b, user=j.user, reason=j.reason)
+            store.split(j.a, j.b, user=j.user, reason=j.reason, made=made_here)
             applied += 1
     return summary, applied

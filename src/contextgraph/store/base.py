@@ -318,16 +318,19 @@ class Store(ABC):
 
     # merges, splits, erasure
 
-    def merge(self, a: str, b: str, user: str = "system", reason: str = "") -> str:
+    def merge(self, a: str, b: str, user: str = "system", reason: str = "", made: tuple[str, str] | None = None) -> str:
         """Record that ``a`` and ``b`` are one entity; ``a``'s id is kept (``b``'s if only C named ``a``).
 
-        The judgement is kept and can be undone with :meth:`split`.
+        The judgement is kept and can be undone with :meth:`split`. ``made``: its own id and time,
+        for one made elsewhere (imported); by default, made now.
         """
-        return identities.merge(self, a, b, user, reason)
+        return identities.merge(self, a, b, user, reason, made)
 
-    def split(self, a: str, b: str, user: str = "system", reason: str = "") -> None:
-        """Undo a merge: ``b`` becomes its own entity again, with its own facts."""
-        identities.split(self, a, b, user, reason)
+    def split(
+        self, a: str, b: str, user: str = "system", reason: str = "", made: tuple[str, str] | None = None
+    ) -> None:
+        """Undo a merge: ``b`` becomes its own entity again, with its own facts (``made`` as for :meth:`merge`)."""
+        identities.split(self, a, b, user, reason, made)
 
     def erase(self, eid: str, user: str = "system", reason: str = "") -> Erasure:
         """Erase a person: the entity, anything merged with it, its relationships and mentions.

@@ -20,7 +20,9 @@ if TYPE_CHECKING:
     from .txn import Txn
 
 
-def merge(store: Store, a: str, b: str, user: str = "system", reason: str = "") -> str:
+def merge(
+    store: Store, a: str, b: str, user: str = "system", reason: str = "", made: tuple[str, str] | None = None
+) -> str:
     """As :meth:`Store.merge`."""
 
     def work(tx: Txn) -> str:
@@ -40,13 +42,16 @@ def merge(store: Store, a: str, b: str, user: str = "system", reason: str = "") 
         tx.set_merged_into(moving, ca)
         rekey(tx, tx.relationships_of([cb]))
         order = next_order(tx)
-        tx.add_record("judgements", new_record("merge", a=ca, b=cb, user=user, reason=reason, ids=moving, order=order))
+        rec = new_record("merge", a=ca, b=cb, user=user, reason=reason, ids=moving, order=order)
+        tx.add_record("judgements", {**rec, **as_made(made)})
         return ca
 
     return store._logged(WriteAbout("merge", ids=[a, b]), lambda: store.transaction(work))
 
 
-def split(store: Store, a: str, b: str, user: str = "system", reason: str = "") -> None:
+def split(
+    store: Store, a: str, b: str, user: str = "system", reason: str = "", made: tuple[str, str] | None = None
+) -> None:
     """Undo a merge: ``b`` becomes its own entity again, with its own facts."""
 
     def work(tx: Txn) -> None:
@@ -66,9 +71,15 @@ def split(store: Store, a: str, b: str, user: str = "system", reason: str = "") 
         rekey(tx, tx.relationships_of([ca]))
         moved = [detach, *(x for x in came if held.get(x) == ca)] if came else [detach]
         split = new_record("split", a=ca, b=detach, user=user, reason=reason, ids=moved, order=next_order(tx))
-        tx.add_record("judgements", split)
+        tx.add_record("judgements", {**split, **as_made(made)})
 
     store._logged(WriteAbout("split", ids=[a, b]), lambda: store.transaction(work))
+
+
+def as_made(made: tuple[str, str] | None) -> dict[str, str]:
+    """A judgement's own id and time, as its record gives them (one imported keeps those it was
+    made with); none given, those of the record made now."""
+    return {} if made is None else {"id": made[0], "at": made[1]}
 
 
 def _when(r: dict[str, Any]) -> tuple[int, str]:
