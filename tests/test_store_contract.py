@@ -953,6 +953,9 @@ def test_erasure_leaves_no_judgement_view_or_reason_naming_the_person(loaded: St
     for named in ("request from Kyle's mother, Mrs Benson", "erasure of c-1 upheld"):
         with pytest.raises(StoreError, match="the reason names the person erased"):
             loaded.erase("c-1", reason=named)
+    for born in ("the boy born 12/04/2009 asked", "request re DOB 12th April 09", "2009-04-12 request"):
+        with pytest.raises(StoreError, match="the reason gives the date of birth of the person erased"):
+            loaded.erase("c-1", reason=born)
     assert loaded.get("c-1") is not None and loaded.erasures() == []
     loaded.erase("c-1", reason="request upheld")
     left = repr(loaded.judgements()) + repr(loaded.saved_views())

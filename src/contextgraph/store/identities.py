@@ -4,6 +4,7 @@ and a person erased; built on the :class:`Txn` primitives, each write logged."""
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
@@ -157,6 +158,32 @@ def naming(records: Iterable[Entity]) -> set[str]:
     return names | words | {f for e in records if (f := normalise_name(e.id))}
 
 
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december")  # fmt: skip
+_MONTH_WORDS = {w: i for i, m in enumerate(_MONTHS, 1) for w in (m, m[:3], "sept" if i == 9 else m)}
+
+
+def gives_date(sentence: str, iso: str) -> bool:
+    """Whether ``sentence`` writes the day ``iso`` (YYYY-MM-DD) in any usual way: as digits in
+    either order, with the year in two or four, or with the month by name.
+
+    >>> [gives_date(s, "2010-04-26") for s in ("born 26/4/10", "26th April 2010", "2010.04.26", "in 2010")]
+    [True, True, True, False]
+    """
+    y, m, d = (int(x) for x in iso.split("-"))
+    said: list[int] = []
+    for word in re.findall(r"\d+|[^\W\d_]+", sentence.lower()):
+        if word.isdigit():
+            said.append(int(word))
+        elif word in _MONTH_WORDS:
+            said.append(_MONTH_WORDS[word])
+    years = {y, y % 100}
+    return any(
+        (a == d and b == m and c in years) or (a in years and b == m and c == d)
+        for a, b, c in zip(said, said[1:], said[2:], strict=False)
+    )
+
+
 def _names_any(sentence: str, forms: set[str]) -> bool:
     """Whether ``sentence`` holds any of the normalised names ``forms`` as whole words."""
     said = f" {normalise_name(sentence)} "
@@ -188,6 +215,8 @@ def erase(store: Store, eid: str, user: str = "system", reason: str = "") -> Era
     _, _, before = store.read(found)
     if _names_any(reason, naming(before)):
         raise StoreError("the reason names the person erased, and is kept: say why without naming them")
+    if any(gives_date(reason, e.dob) for e in before if e.dob):
+        raise StoreError("the reason gives the date of birth of the person erased, and is kept: say why without it")
 
     def work(tx: Txn) -> Erasure:
         c, ids, records = found(tx)
