@@ -515,3 +515,17 @@ def test_a_judgement_imported_keeps_who_made_it_when_and_its_id(
         (out / "judgements.jsonl").write_text(json.dumps({**line, "at": at}) + "\n")
         r = cg("import", str(out), "--store", f"sqlite:///{tmp_path / 'third.db'}")
         assert r.returncode == 1 and f"judgements.jsonl:1: field 'at': {at!r} {said}" in r.stderr, r.stderr
+
+
+def test_a_file_of_lines_under_another_name_is_named_not_passed_over(tmp_path: Path) -> None:
+    """entites.jsonl beside the other files would be passed over, and its records lost without a
+    word: the folder is refused, naming it, and nothing is written."""
+    folder = tmp_path / "area"
+    folder.mkdir()
+    (folder / "entites.jsonl").write_text('{"id": "c-1", "kind": "child", "name": "Kyle Benson"}\n')
+    (folder / "relationships.jsonl").write_text("")
+    (folder / "notes.txt").write_text("not lines: left alone\n")
+    db = tmp_path / "t.db"
+    r = cg("import", str(folder), "--store", f"sqlite:///{db}")
+    assert r.returncode == 1 and "entites.jsonl: not a file of the format (entities.jsonl," in r.stderr, r.stderr
+    assert not db.exists()

@@ -93,6 +93,12 @@ def test_the_same_note_saved_by_another_editor_is_the_same_note(store: Store, tm
     variants = [NOTE_A.replace("\n", "\r\n"), "\ufeff" + NOTE_A, NOTE_A + "\n\n", NOTE_A.rstrip("\n")]
     again = ingest_paths(store, [write(tmp_path, f"v{i}.md", v) for i, v in enumerate(variants)])
     assert [n.status for n in again.notes] == ["unchanged"] * 4 and store.stats().to_json() == before
+    # saved as "Unicode" (UTF-16, either byte order, with its mark): read as the same text
+    for i, coding in enumerate(("utf-16-le", "utf-16-be")):
+        mark = b"\xff\xfe" if coding.endswith("le") else b"\xfe\xff"
+        (tmp_path / f"u{i}.md").write_bytes(mark + NOTE_A.replace("\n", "\r\n").encode(coding))
+    wide = ingest_paths(store, [tmp_path / "u0.md", tmp_path / "u1.md"])
+    assert [n.status for n in wide.notes] == ["unchanged"] * 2 and store.stats().to_json() == before, wide.notes
     ref = first.notes[0].source_ref or ""
     assert len(ref.rsplit("-", 1)[1]) == 16, ref
 

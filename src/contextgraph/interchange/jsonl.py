@@ -366,8 +366,14 @@ def read_folder(
     ent_path = folder / ENTITIES_FILE
     if not folder.is_dir():
         raise InputError([f"{folder}: not a folder"])
+    known_files = (ENTITIES_FILE, RELATIONSHIPS_FILE, JUDGEMENTS_FILE, TRACKING_FILE)
     if not any((folder / f).exists() for f in (ENTITIES_FILE, RELATIONSHIPS_FILE, TRACKING_FILE)):
         raise InputError([f"{folder}: holds none of {ENTITIES_FILE}, {RELATIONSHIPS_FILE} or {TRACKING_FILE}"])
+    # a file of lines under another name (entites.jsonl) would be passed over, and its records lost
+    strays = sorted(p.name for p in folder.glob("*.jsonl") if p.name not in known_files and ".audit." not in p.name)
+    if strays:
+        files = ", ".join(known_files)
+        raise InputError([f"{folder / n}: not a file of the format ({files}); rename or move it" for n in strays])
     most = json_depth()
     tpath = folder / TRACKING_FILE
     staging = None

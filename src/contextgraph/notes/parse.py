@@ -99,6 +99,12 @@ def read_note(path: Path) -> str:
         raise NoteError(f"{path}: the file is empty")
     if len(raw) > MAX_NOTE_BYTES:
         raise NoteError(f"{path}: {len(raw):,} bytes is over the {MAX_NOTE_BYTES // (1024 * 1024)} MB limit for a note")
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 with its byte-order mark, as some editors save "Unicode"
+        try:
+            text = raw.decode("utf-16")
+        except UnicodeDecodeError:
+            raise NoteError(f"{path}: begins as UTF-16 text but is not; save the note as UTF-8") from None
+        return text.replace("\r\n", "\n").replace("\r", "\n")
     if b"\x00" in raw[:8192]:
         raise NoteError(f"{path}: this is a binary file, not a text note")
     try:
