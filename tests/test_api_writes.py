@@ -311,3 +311,21 @@ def test_a_control_character_in_a_name_or_id_is_refused_and_nothing_is_written(
     # free text keeps its tabs and line breaks, a Windows one (CR LF) too
     got = service.data(records, ana, r=[{**episode, "push_pull": "seen\tat\n10:30\r\nwith Tom"}])
     assert got["recordTracking"] == [{"id": "east:me-x"}]
+
+
+def test_a_request_makes_one_change(service: Service, _audit_log: Path) -> None:
+    """Two mutations in one request were run one after the other, the first written and the
+    second refused, and the answer (data null, for types that may not be null) said nothing of the
+    first: a request asking for more than one change is refused before any is made."""
+    token = service.token("analyst", ("East",), user="ana")
+    two = (
+        'mutation { a: upsertEntity(entity: {id: "c-77", kind: CHILD, name: "Half One", locality: "East"}) { id } '
+        'b: link(link: {type: SEEN_AT, source: "c-77", target: "l-2"}) { type } }'
+    )
+    status, body = service.post(two, token)
+    said = body["errors"][0]["message"]
+    assert status == 400 and said.startswith("a request makes one change: this one asks for 2 (a, b)"), body
+    assert service.data('{ search(text: "Half One") { id } }', token)["search"] == []
+    assert '"upsertEntity"' not in (_audit_log.read_text() if _audit_log.exists() else "")
+    one = 'mutation { upsertEntity(entity: {id: "c-77", kind: CHILD, name: "Half One", locality: "East"}) { id } }'
+    assert service.data(one, token)["upsertEntity"]["id"]

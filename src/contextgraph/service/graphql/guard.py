@@ -20,6 +20,7 @@ from graphql import (
     GraphQLSchema,
     InlineFragmentNode,
     OperationDefinitionNode,
+    OperationType,
     SelectionSetNode,
     ValueNode,
     get_named_type,
@@ -74,6 +75,11 @@ def query_problem(
     cost = walk.selection(root, operation.selection_set, None)
     if walk.problems:
         return walk.problems[0]
+    if operation.operation == OperationType.MUTATION and len(changes := walk.keys(operation.selection_set)) > 1:
+        return (
+            f"a request makes one change: this one asks for {len(changes)} ({', '.join(sorted(changes))}); "
+            "send each in a request of its own, so that each is written, or refused, and answered alone"
+        )
     if cost > rules.limits.cost:
         return (
             f"the query would cost about {cost:,}, more than {rules.limits.setting('cost')}: "
@@ -123,6 +129,19 @@ class _Walk:
                     self.done[key] = self.selection(kind, fragment.selection_set, bound)
                 total += self.done[key]
         return total
+
+    def keys(self, selections: SelectionSetNode) -> set[str]:
+        """The answers' keys of a selection, its fragments' included (one key asked twice is one)."""
+        out: set[str] = set()
+        for node in selections.selections:
+            if isinstance(node, FieldNode):
+                if node.name.value != "__typename":
+                    out.add(node.alias.value if node.alias else node.name.value)
+            elif isinstance(node, InlineFragmentNode):
+                out |= self.keys(node.selection_set)
+            elif isinstance(node, FragmentSpreadNode) and (fragment := self.fragments.get(node.name.value)):
+                out |= self.keys(fragment.selection_set)
+        return out
 
     def field(self, parent: Any, node: FieldNode, bound: int | None) -> int:
         name = node.name.value
