@@ -529,3 +529,52 @@ def test_a_file_of_lines_under_another_name_is_named_not_passed_over(tmp_path: P
     r = cg("import", str(folder), "--store", f"sqlite:///{db}")
     assert r.returncode == 1 and "entites.jsonl: not a file of the format (entities.jsonl," in r.stderr, r.stderr
     assert not db.exists()
+
+
+def test_judgement_ids_and_dates_of_birth_are_one_each_in_a_file_and_the_store(
+    store: Store, sample: Path, tmp_path: Path
+) -> None:
+    """One id given to two judgements in a file, or a file's judgement under an id the store holds
+    for another, is refused (the second was passed over as held already, silently); one id given
+    two dates of birth in a file is refused too, and so is a record merged into a person given a
+    date of birth other than theirs. Nothing of a refused folder is written."""
+    assert cg("import", str(sample), store=store).returncode == 0
+    kids = [e for e in store.iter_entities() if e.kind == "child" and e.dob][:6]
+    assert cg("merge", kids[0].id, kids[1].id, "--reason", "one child", store=store).returncode == 0
+    held = store.judgements()[0].id
+    before = stats(store)
+
+    def refused(files: dict[str, list[dict[str, object]]], said: str) -> None:
+        folder = tmp_path / f"f{len(list(tmp_path.iterdir()))}"
+        folder.mkdir()
+        for name, lines in files.items():
+            (folder / name).write_text("".join(json.dumps(x) + "\n" for x in lines))
+        r = cg("import", str(folder), store=store)
+        assert r.returncode == 1 and said in r.stderr, r.stderr
+        assert stats(store) == before
+
+    merge = {"kind": "merge", "user": "ana", "reason": "same"}
+    pair = [
+        {**merge, "id": "J1", "a": kids[2].id, "b": kids[3].id},
+        {**merge, "id": "J1", "a": kids[4].id, "b": kids[5].id},
+    ]
+    refused(
+        {"judgements.jsonl": pair, "entities.jsonl": []}, "judgements.jsonl:2: field 'id': 'J1' is the id of line 1 too"
+    )
+    again = [{**merge, "id": held, "a": kids[2].id, "b": kids[3].id}]
+    refused(
+        {"judgements.jsonl": again, "entities.jsonl": []}, f"the judgement id {held!r} is held already, for another"
+    )
+    amy = {"id": "c-new", "kind": "child", "name": "Amy Stone", "dob": "2010-01-01"}
+    twice = [amy, {**amy, "name": "Bob Other", "dob": "2013-03-03"}]
+    refused(
+        {"entities.jsonl": twice},
+        "entities.jsonl:2: field 'dob': 'c-new' is given the date of birth 2010-01-01 at line 1",
+    )
+    # a record with no date of birth of its own, merged into a person with one
+    store.upsert([Entity("c-nodob", "child", "No Date", locality=kids[0].locality)], [])
+    assert cg("merge", kids[0].id, "c-nodob", "--reason", "one child", store=store).returncode == 0
+    before = stats(store)
+    other = "2015-05-05" if kids[0].dob != "2015-05-05" else "2016-06-06"
+    line = {"id": "c-nodob", "kind": "child", "name": "No Date", "dob": other}
+    refused({"entities.jsonl": [line]}, f"'c-nodob' is held with the date of birth {kids[0].dob}")

@@ -467,3 +467,26 @@ def test_a_queued_proposal_matched_to_a_record_carries_only_what_p_readers_know_
     store.upsert([entity_from_json(item["proposal"]["entity"])], [])  # what accepting it writes
     seen = store.visible("c-1", p)
     assert seen is not None and "Kyle James Benson" not in [seen.name, *seen.aliases]
+
+
+def test_an_erasure_elsewhere_is_not_told_to_a_writer_and_judgements_sent_again_apply_nothing(
+    service: Service, store: Store
+) -> None:
+    """An East analyst importing the id of a West child since erased is answered as for any id not
+    theirs (filed under their namespace), not told of the erasure; a file of a merge and its split
+    sent twice applies them once."""
+    store.erase("c-3", reason="request upheld")
+    ana = service.token("analyst", ("East",))
+    for eid in ("c-3", "c-88"):
+        status, body = post_import(
+            service, ana, {"entities.jsonl": [{"id": eid, "kind": "child", "name": "T M", "locality": "East"}]}
+        )
+        assert status == 200 and body["ids"] == {eid: f"east:{eid}"}, body
+    admin = service.token("admin", ())
+    judged = [
+        {"id": "J7", "kind": "merge", "a": "c-1", "b": "c-4", "reason": "one boy"},
+        {"id": "J8", "kind": "split", "a": "c-1", "b": "c-4", "reason": "two boys"},
+    ]
+    applied = [post_import(service, admin, {"judgements.jsonl": judged, "entities.jsonl": []}) for _ in range(2)]
+    assert [a[1]["judgements_applied"] for a in applied] == [2, 0], applied
+    assert [j.id for j in store.judgements()] == ["J7", "J8"]

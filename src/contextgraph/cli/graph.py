@@ -59,10 +59,12 @@ def import_(
     ] = None,
 ) -> None:
     """Import a folder in the interchange format. All of it is written, or nothing."""
+    from ..ingest.writes import held_as_seen
     from ..interchange import InputError, apply_batch, read_folder
     from ..interchange.jsonl import MAX_PROBLEMS
     from ..memory import paused_gc
     from ..service.audit import acting
+    from ..store import Filter
 
     if neo4j_admin is not None:
         _admin_files(path, neo4j_admin)
@@ -101,7 +103,7 @@ def import_(
                         lambda ids: {i: e.kind for i, e in s.get_many(ids).items()},
                         s.localities(),
                         s.erased_among,
-                        s.own,
+                        lambda ids: held_as_seen(s, Filter(), ids),
                     )
                 total = len(batch.entities) + len(batch.facts())
                 bar, tick = progress_bar(total, "importing")

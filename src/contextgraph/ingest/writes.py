@@ -105,9 +105,11 @@ def linkable(store: Store, flt: Filter, ids: Iterable[str]) -> dict[str, Entity]
 def held_as_seen(store: Store, flt: Filter, ids: Iterable[str]) -> dict[str, Entity]:
     """The records of ``ids`` a writer within ``flt`` may link to, each with only its own facts (not
     those of a record merged with it), as the writer may see them: what an import is checked
-    against."""
+    against. A record with no date of birth of its own is held with that of the person it was
+    merged into: judged one person, it may not be given another."""
     seen = linkable(store, flt, ids)
-    return {i: shown for i, e in store.own(list(seen)).items() if (shown := flt.shown(e)) is not None}
+    own = {i: shown for i, e in store.own(list(seen)).items() if (shown := flt.shown(e)) is not None}
+    return {i: e if e.dob or not seen[i].dob else replace(e, dob=seen[i].dob) for i, e in own.items()}
 
 
 def changeable(store: Store, flt: Filter, ids: Iterable[str]) -> dict[str, Entity]:
@@ -174,7 +176,7 @@ def scope_batch(store: Store, flt: Filter, batch: Batch, user: str) -> Scoped:
     Relationships must already point at entities of the batch or records the writer may link to
     (:func:`~contextgraph.interchange.read_folder` is given only those to look up).
     """
-    judgements = [replace(j, user=user, id=None, at=None) for j in batch.judgements]  # made now, by them
+    judgements = [replace(j, user=user, at=None) for j in batch.judgements]  # made now, by them
     if sees_everything(flt):
         tracking = [replace(t, recorded_by=user) for t in batch.tracking]  # who recorded them is the writer
         return Scoped(Batch(batch.entities, batch.relationships, judgements, tracking, batch.where))

@@ -33,6 +33,7 @@ from ..model import (
 )
 from ..model.tracked import Tracked
 from ..quoted import ControlCharacter, plain, shows_all
+from ..store.errors import StoreError
 from ..store.staged import StagedRelationships, StagedTracking
 from ..store.types import Judgement
 from . import staged_links, tracking_lines, typed
@@ -426,7 +427,14 @@ def read_folder(
                     progress(10000)
             kinds = refused | {i: ents[k].kind for i, k in at.items()}
             stored = held(list(at)) if held is not None and at else {}
+            born: dict[str, int] = {}  # an id -> the first line giving its date of birth
             for k, e in enumerate(ents):
+                if e.dob and (earlier := born.setdefault(e.id, k)) != k and ents[earlier].dob != e.dob:
+                    problem(
+                        f"{ent_path}:{lines[k]}: field 'dob': {e.id!r} is given the date of birth "
+                        f"{ents[earlier].dob} at line {lines[earlier]}, {e.dob} here; an id is one person: correct "
+                        "one of the lines"
+                    )
                 on_record = stored.get(e.id)
                 if on_record is not None and on_record.dob and e.dob and on_record.dob != e.dob:
                     problem(
@@ -490,6 +498,7 @@ def _read_rest(
     jpath = folder / JUDGEMENTS_FILE
     if jpath.exists():
         judged: list[tuple[int, Judgement]] = []
+        judged_ids: dict[str, int] = {}
         for n, obj in json_lines(jpath, most):
             if isinstance(obj, InputError):
                 problem(str(obj))
@@ -499,6 +508,8 @@ def _read_rest(
                 problem(f"{jpath}:{n}: field 'kind' must be merge or split")
             elif told := _judgement_words(obj, f"{jpath}:{n}"):
                 problem(told)
+            elif isinstance(made := obj.get("id"), str) and (first := judged_ids.setdefault(made, n)) != n:
+                problem(f"{jpath}:{n}: field 'id': {made!r} is the id of line {first} too; give each judgement its own")
             else:
                 judged.append((n, Judgement.from_record(obj)))
         # every id known and both of one kind, before anything is written
@@ -578,12 +589,20 @@ def apply_batch(store: Store, batch: Batch, progress: Callable[[int], None] | No
     split already in force is not applied again).
     """
     tracking = batch.staged if batch.staged is not None else batch.tracking
+    held = {str(r.get("id")): r for r in store.records("judgements")} if batch.judgements else {}
+    for j in batch.judgements:  # before anything is written
+        was = held.get(j.id) if j.id is not None else None
+        if was is not None and (was.get("kind"), was.get("a"), was.get("b")) != (j.kind, j.a, j.b):
+            batch.stop()
+            raise StoreError(
+                f"{JUDGEMENTS_FILE}: the judgement id {j.id!r} is held already, for another judgement; give this one "
+                "its own id: nothing was written"
+            )
     try:
         summary = store.upsert(batch.entities, batch.facts(), progress=progress, tracking=tracking)
     finally:
         batch.stop()  # the second processes staging what was read end, written or not
     applied = 0
-    held = {str(r.get("id")) for r in store.records("judgements")} if batch.judgements else set()
     for j in batch.judgements:
         if j.id is not None and j.id in held:  # this very judgement is held already (an export imported again)
             continue

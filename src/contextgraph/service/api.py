@@ -333,7 +333,8 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
                     folder,
                     known_kinds=lambda ids: _kinds(linkable(store, scope, ids)),
                     localities=area,
-                    erased=store.erased_among,
+                    # a limited writer's ids not theirs are filed under their namespace: checked as written
+                    erased=store.erased_among if sees_everything(scope) else None,
                     held=lambda ids: held_as_seen(store, scope, ids),
                 )
                 scoped = scope_batch(store, scope, batch, ctx.who.user)
