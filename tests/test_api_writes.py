@@ -329,3 +329,20 @@ def test_a_request_makes_one_change(service: Service, _audit_log: Path) -> None:
     assert '"upsertEntity"' not in (_audit_log.read_text() if _audit_log.exists() else "")
     one = 'mutation { upsertEntity(entity: {id: "c-77", kind: CHILD, name: "Half One", locality: "East"}) { id } }'
     assert service.data(one, token)["upsertEntity"]["id"]
+
+
+def test_an_entity_written_is_whole_and_its_locality_read_as_queries_read_it(service: Service) -> None:
+    """An id of any length, or half a coordinate, was stored; a locality in another case than the
+    token's was refused as not the writer's, though reads take it. Now the first two are refused
+    naming the field, and the locality is written as the token spells it."""
+    ana = service.token("analyst", ("East",), user="ana")
+    child = {"id": "c-50", "kind": "CHILD", "name": "Test Child", "locality": "East"}
+    for odd, field in (
+        ({"id": "c" * 201}, "field 'id': 201 characters, more than 200"),
+        ({"lat": 50.0}, "'lat' and 'lon'"),
+    ):
+        status, body = service.post(ENTITY, ana, variables={"e": {**child, **odd}})
+        assert status < 500 and field in body["errors"][0]["message"], body
+    assert service.data('{ search(text: "Test Child") { id } }', ana)["search"] == []
+    got = service.data(ENTITY, ana, e={**child, "locality": " east "})["upsertEntity"]
+    assert got["locality"] == "East"

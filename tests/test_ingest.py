@@ -114,6 +114,9 @@ def test_a_meeting_date_no_meeting_could_have_is_refused_and_the_batch_goes_on(s
     assert [n.status for n in rep.notes] == ["failed", "failed", "ingested"], rep.notes
     assert "not within 1990 to 2099" in (rep.notes[0].error or "")
     assert "'31/04/2024' is not a day of the calendar" in (rep.notes[1].error or "")
+    # a year written with four digits is that year: 0024 is not read as 2024
+    typo = write(tmp_path, "y.md", "# MACE – East\nDate: 01/01/0024" + seen.format("02/03/2024"))
+    assert "'01/01/0024' is not a day of the calendar" in (ingest_paths(store, [typo]).notes[0].error or "")
 
 
 def test_a_note_of_a_meeting_to_come_is_refused_and_a_fact_dated_to_come_is_dated_by_its_meeting(

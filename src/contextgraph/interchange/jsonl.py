@@ -181,6 +181,8 @@ def entity_from_json(d: Any) -> Entity:
     if not isinstance(d, dict):
         raise ValueError("a line must hold a JSON object")
     eid = shows_all(_req_str(d, "id"), "field 'id'", composed=True)
+    if len(eid) > typed.MAX_ID_CHARS:
+        raise ValueError(f"field 'id': {len(eid):,} characters, more than {typed.MAX_ID_CHARS}")
     kind = _req_str(d, "kind")
     if kind not in KINDS:
         raise ValueError(f"field 'kind': unknown kind {kind!r} (one of {', '.join(KINDS)})")
@@ -237,6 +239,9 @@ def entity_from_json(d: Any) -> Entity:
             locality.strip(), "field 'locality'", composed=True
         )  # spaces around it are dropped, as they always were
     opened = _open_of(d, eid, kind, handling)
+    lat, lon = _coordinate(d, "lat", 90), _coordinate(d, "lon", 180)
+    if (lat is None) != (lon is None):
+        raise ValueError("fields 'lat' and 'lon': give both, or neither (half a place is no place)")
     return Entity(
         open=opened,
         id=eid,
@@ -245,8 +250,8 @@ def entity_from_json(d: Any) -> Entity:
         aliases=[a.strip() for a in aliases if a.strip() and a.strip() != name.strip()],
         dob=_date(d, "dob"),
         locality=locality.strip() if locality and locality.strip() else None,
-        lat=_coordinate(d, "lat", 90),
-        lon=_coordinate(d, "lon", 180),
+        lat=lat,
+        lon=lon,
         properties=props,
         sources=list(dict.fromkeys(sources)),
         first_seen=min(seen) if seen else None,

@@ -34,6 +34,9 @@ from ..quoted import control_character
 
 MAX_NAME_CHARS = 300
 """The longest name or alias of an entity, in characters."""
+MAX_ID_CHARS = 200
+"""The longest id of an entity as written (one a limited writer's import files under their
+namespace grows by its name)."""
 MAX_ALIASES = 50
 """The most aliases an entity is given at once (every search reads them all)."""
 
@@ -316,7 +319,7 @@ def entity(raw: bytes) -> Entity | None:
         return None  # it may hold what shows as nothing or a look-alike letter: the checked reader looks
     lat = None if x.lat is UNSET else x.lat
     lon = None if x.lon is UNSET else x.lon
-    if (lat is not None and abs(lat) > 90) or (lon is not None and abs(lon) > 180):
+    if (lat is not None and abs(lat) > 90) or (lon is not None and abs(lon) > 180) or (lat is None) != (lon is None):
         return None
     sources = x.sources or []
     ref = x.source_ref
@@ -341,7 +344,7 @@ def entity(raw: bytes) -> Entity | None:
         return None
     if props and (not _fits(props) or demographics.problem(kind, props)):
         return None  # read again, slowly, to be told what is wrong
-    if len(name) > MAX_NAME_CHARS or (aliases and _too_many(aliases)):
+    if len(name) > MAX_NAME_CHARS or (aliases and _too_many(aliases)) or len(eid) > MAX_ID_CHARS:
         return None
     locality = x.locality.strip() if x.locality else None
     return Entity(

@@ -86,21 +86,29 @@ def find_dates(text: str, meeting: date | None) -> list[DateMention]:
     ['2024-01-09', '2024-03-02']
     >>> [str(d.day) for d in find_dates("18 April 2024, 2024-05-01", None)]
     ['2024-04-18', '2024-05-01']
+    >>> find_dates("01/01/0024", None)
+    []
     """
     found: list[DateMention] = []
     if not _DIGIT.search(text):  # every form has a digit
         return found
     for m in _NUMERIC.finditer(text):
         y = int(m.group(3)) if m.group(3) else None
+        if y is not None and y < 1000 and len(m.group(3)) == 4:
+            continue  # "0024": four digits are a year as written, and no year a note can mean (not 2024)
         d = resolve_day(int(m.group(1)), int(m.group(2)), y, meeting)
         if d:
             found.append(DateMention(m.start(), m.end(), d))
     for m in _WORDY.finditer(text):
         y = int(m.group(3)) if m.group(3) else None
+        if y is not None and y < 1000:
+            continue  # as above
         d = resolve_day(int(m.group(1)), MONTHS[m.group(2).lower()], y, meeting)
         if d:
             found.append(DateMention(m.start(), m.end(), d))
     for m in _ISO.finditer(text):
+        if int(m.group(1)) < 1000:
+            continue  # as above
         d = resolve_day(int(m.group(3)), int(m.group(2)), int(m.group(1)), None)
         if d:
             found.append(DateMention(m.start(), m.end(), d))

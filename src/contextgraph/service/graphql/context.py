@@ -197,6 +197,16 @@ class Context(BaseContext):
             raise RequestError(f"{quoted(written)} is not one of your localities")
         return written if written in same else same[0]
 
+    def spelled(self, written: str | None) -> str | None:
+        """``written`` as :meth:`locality` spells it when it names one of the user's localities (in
+        any case or spacing), else as written (for the check that refuses it to say so)."""
+        if not written or not written.strip():
+            return written
+        try:
+            return self.locality(written)
+        except RequestError:
+            return written
+
     def scope(
         self,
         types: list[str] | None = None,

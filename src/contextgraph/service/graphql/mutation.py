@@ -128,7 +128,7 @@ class Mutation:
             "name": entity.name,
             "aliases": entity.aliases or [],
             "dob": entity.dob,
-            "locality": entity.locality,
+            "locality": ctx.spelled(entity.locality),
             "lat": entity.lat,
             "lon": entity.lon,
             "properties": entity.properties or {},
