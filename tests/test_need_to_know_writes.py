@@ -368,7 +368,11 @@ def test_a_p_cleared_writer_learns_nothing_of_c_records(service: Service) -> Non
 def test_mace_analysis_never_rests_on_a_childs_home_or_family(service: Service) -> None:
     admin = service.token("admin", ())
     up = "mutation($e: EntityInput!) { upsertEntity(entity: $e) { id } }"
-    service.data(up, admin, e={"id": "l-8", "kind": "LOCATION", "name": "8 Ash Row", "locality": "East", "lat": 52.6})
+    service.data(
+        up,
+        admin,
+        e={"id": "l-8", "kind": "LOCATION", "name": "8 Ash Row", "locality": "East", "lat": 52.6, "lon": -1.1},
+    )
     service.data('mutation { link(link: {type: LIVES_AT, source: "c-2", target: "l-8"}) { count } }', admin)
     service.data('mutation { link(link: {type: FAMILY_OF, source: "p-1", target: "c-1"}) { count } }', admin)
     mace = service.token("mace", ("East",))
