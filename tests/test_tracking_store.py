@@ -158,23 +158,6 @@ def test_the_pathway_is_configured(monkeypatch: pytest.MonkeyPatch) -> None:
         rec("c", "risk_assessment", "c-1", "2025-01-01", level="green")
 
 
-def test_a_time_given_with_an_offset_is_kept_as_the_areas_clock_read_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Times are kept as written, without an offset: one given with an offset is kept as the
-    area's clock read it (British Summer Time in July), not in UTC, which put a summer evening's
-    episode an hour before one written without an offset at the same moment."""
-    from contextgraph.model.tracked import _zone
-
-    summer = rec("m", "missing_episode", "c-1", "2025-07-01T21:30+01:00")
-    assert summer.date == rec("n", "missing_episode", "c-1", "2025-07-01T21:30").date == "2025-07-01T21:30"
-    assert rec("w", "missing_episode", "c-1", "2025-01-10T21:30+05:00").date == "2025-01-10T16:30"
-    monkeypatch.setenv("CONTEXTGRAPH_TIME_ZONE", "Asia/Kolkata")
-    assert rec("k", "missing_episode", "c-1", "2025-01-10T21:30+05:30").date == "2025-01-10T21:30"
-    monkeypatch.setenv("CONTEXTGRAPH_TIME_ZONE", "Mars/Olympus")
-    _zone.cache_clear()
-    with pytest.raises(BadInput, match="CONTEXTGRAPH_TIME_ZONE: 'Mars/Olympus' is not a time zone"):
-        rec("x", "missing_episode", "c-1", "2025-01-10T21:30+05:30")
-
-
 def test_records_written_with_a_large_upsert_come_after_its_entities(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -52,7 +52,6 @@ OIDC_SCOPE: Final = "CONTEXTGRAPH_OIDC_SCOPE"
 FAST_LISTS: Final = "CONTEXTGRAPH_FAST_LISTS"
 # tracking records
 PATHWAY_LEVELS: Final = "CONTEXTGRAPH_PATHWAY_LEVELS"
-TIME_ZONE: Final = "CONTEXTGRAPH_TIME_ZONE"
 OUTCOME_BENCHMARKS: Final = "CONTEXTGRAPH_OUTCOME_BENCHMARKS"
 # the partnership report
 TEAM_CAPACITY: Final = "CONTEXTGRAPH_TEAM_CAPACITY"
@@ -102,13 +101,6 @@ SETTINGS: Final[dict[str, Setting]] = {
             "green,amber,red",
             "the risk pathway's levels, lowest first, comma-separated (e.g. `Safer Me,Safer Me Plus`)",
             "tracking",
-        ),
-        Setting(
-            TIME_ZONE,
-            "Europe/London",
-            "the area's time zone (an IANA name): a tracking record's time given with an offset is kept as the "
-            "clock there read it, as a time given without one is taken to be",
-            "tracked",
         ),
         Setting(
             OUTCOME_BENCHMARKS,

@@ -3,17 +3,12 @@ it is read, and the checks across its fields."""
 
 from __future__ import annotations
 
-import functools
-import os
-import zoneinfo
 from collections.abc import Callable, Container, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, tzinfo
+from datetime import UTC, date, datetime
 from typing import Any, Final
 
-from ..errors import BadInput
 from ..quoted import plain, shows_all
-from ..settings import SETTINGS, TIME_ZONE
 from .grading import GradingError, handling_code, normalise_grading
 from .records import DayOutOfRange, check_day, parse_date, shown_refs
 from .tracking import COMMON_FIELDS, RECORD_KINDS, Field, RecordKind, TrackingError, code_list, codes_of
@@ -323,7 +318,7 @@ def _check(f: Field, value: Any, where: str, name: str | None = None) -> Any:
         got = _MOMENTS.get(value) if type(value) is str else None
         if got is None:
             got = _datetime(value, _at(where, name))
-            if len(_MOMENTS) < 100_000 and len(value) <= 19:  # one with an offset is read in the zone set
+            if len(_MOMENTS) < 100_000:
                 _MOMENTS[value] = got
         return got
     if t == "items":
@@ -359,7 +354,7 @@ def moment(value: str) -> str:
     """A date, or a date and time, as a record keeps it (raises :class:`TrackingError`).
 
     >>> moment("2025-02-01T21:30:00"), moment("2025-02-01"), moment("2025-06-01T10:00+01:00")
-    ('2025-02-01T21:30', '2025-02-01', '2025-06-01T10:00')
+    ('2025-02-01T21:30', '2025-02-01', '2025-06-01T09:00')
     """
     got = _MOMENTS.get(value) if type(value) is str else None  # most are met before
     return got if got is not None else str(_check(_MOMENT, value, "value"))
@@ -372,27 +367,6 @@ def day_of(value: str) -> str:
 
 def _at(where: str, name: str | None) -> str:
     return where if name is None else f"{where}: field {name!r}"
-
-
-@functools.cache
-def _zone(name: str) -> tzinfo:
-    try:
-        return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise BadInput(f"{TIME_ZONE}: {name!r} is not a time zone (an IANA name, e.g. Europe/London)") from None
-
-
-def area_zone() -> tzinfo:
-    """The area's time zone (``CONTEXTGRAPH_TIME_ZONE``): a time given with an offset is kept as
-    its clock read it, since a time given without one is taken as written there.
-
-    >>> str(area_zone())
-    'Europe/London'
-    >>> Tracked.from_json({"id": "m", "record": "missing_episode", "subject": "c-1", "source": "f",
-    ...     "recorded_by": "u", "date": "2025-07-01T21:30+01:00"}, "t").date
-    '2025-07-01T21:30'
-    """
-    return _zone(os.environ.get(TIME_ZONE, "").strip() or SETTINGS[TIME_ZONE].default)
 
 
 def _datetime(value: Any, where: str) -> str:
@@ -408,11 +382,9 @@ def _datetime(value: Any, where: str) -> str:
             out = got.date().isoformat()
         else:
             got = datetime.fromisoformat(value)
-            if got.tzinfo is not None:  # kept as the area's clock read it, as a time without an offset is
-                got = got.astimezone(area_zone()).replace(tzinfo=None)
+            if got.tzinfo is not None:  # kept in UTC, so that two times compare as they happened
+                got = got.astimezone(UTC).replace(tzinfo=None)
             out = got.isoformat(timespec="minutes")
-    except BadInput:  # the time zone set is none: the setting's fault, not the record's
-        raise
     except ValueError:
         raise TrackingError(
             f"{where}: {value!r} is not a date (YYYY-MM-DD) or date and time (YYYY-MM-DDTHH:MM)"
