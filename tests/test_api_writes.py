@@ -346,3 +346,7 @@ def test_an_entity_written_is_whole_and_its_locality_read_as_queries_read_it(ser
     assert service.data('{ search(text: "Test Child") { id } }', ana)["search"] == []
     got = service.data(ENTITY, ana, e={**child, "locality": " east "})["upsertEntity"]
     assert got["locality"] == "East"
+    # an id of 200 characters is filed under the writer's namespace, and written again by what they were given
+    long = service.data(ENTITY, ana, e={**child, "id": "k" * 200})["upsertEntity"]["id"]
+    assert long == "east:" + "k" * 200
+    assert service.data(ENTITY, ana, e={**child, "id": long, "name": "Cal Dunn"})["upsertEntity"]["name"] == "Cal Dunn"

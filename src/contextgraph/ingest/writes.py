@@ -60,6 +60,17 @@ def namespaced(eid: str, locality: str | None, clearance: str = "C") -> str:
     return eid if eid.startswith(f"{space}:") else f"{space}:{eid}"
 
 
+def own_id(given: str | None, user: str) -> str | None:
+    """A judgement's id as a writer sending it through the service gives it: under their name.
+
+    >>> own_id("J7", "ana"), own_id("ana/J7", "ana"), own_id(None, "ana")
+    ('ana/J7', 'ana/J7', None)
+    """
+    if given is None:
+        return None
+    return given if given.startswith(f"{user}/") else f"{user}/{given}"
+
+
 def sees_everything(flt: Filter) -> bool:
     """Whether a reader within ``flt`` sees every record (no locality or handling limit)."""
     return flt.localities is None and not flt.public_only and not flt.unseen
@@ -176,7 +187,8 @@ def scope_batch(store: Store, flt: Filter, batch: Batch, user: str) -> Scoped:
     Relationships must already point at entities of the batch or records the writer may link to
     (:func:`~contextgraph.interchange.read_folder` is given only those to look up).
     """
-    judgements = [replace(j, user=user, at=None) for j in batch.judgements]  # made now, by them
+    # made now, by them; their ids theirs (so another's judgement is neither told of nor taken)
+    judgements = [replace(j, user=user, at=None, id=own_id(j.id, user)) for j in batch.judgements]
     if sees_everything(flt):
         tracking = [replace(t, recorded_by=user) for t in batch.tracking]  # who recorded them is the writer
         return Scoped(Batch(batch.entities, batch.relationships, judgements, tracking, batch.where))

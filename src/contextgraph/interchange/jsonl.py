@@ -181,8 +181,8 @@ def entity_from_json(d: Any) -> Entity:
     if not isinstance(d, dict):
         raise ValueError("a line must hold a JSON object")
     eid = shows_all(_req_str(d, "id"), "field 'id'", composed=True)
-    if len(eid) > typed.MAX_ID_CHARS:
-        raise ValueError(f"field 'id': {len(eid):,} characters, more than {typed.MAX_ID_CHARS}")
+    if typed.id_too_long(eid):
+        raise ValueError(f"field 'id': {len(eid):,} characters, more than {typed.MAX_ID_CHARS} (after any namespace)")
     kind = _req_str(d, "kind")
     if kind not in KINDS:
         raise ValueError(f"field 'kind': unknown kind {kind!r} (one of {', '.join(KINDS)})")

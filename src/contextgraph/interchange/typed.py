@@ -12,6 +12,7 @@ readers build the same records from the same line: a test holds them to it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 
 import msgspec
@@ -35,8 +36,23 @@ from ..quoted import control_character
 MAX_NAME_CHARS = 300
 """The longest name or alias of an entity, in characters."""
 MAX_ID_CHARS = 200
-"""The longest id of an entity as written (one a limited writer's import files under their
-namespace grows by its name)."""
+"""The longest id of an entity, after the namespace a limited writer's records are filed under
+(``east:``, a locality's slug of at most as many characters)."""
+_NAMESPACE = re.compile(r"[a-z0-9-]{1,200}(?:\.[a-z])?:")
+
+
+def id_too_long(eid: str) -> bool:
+    """Whether an entity's id is longer than :data:`MAX_ID_CHARS`, after any namespace.
+
+    >>> id_too_long("c" * 200), id_too_long("east:" + "c" * 200), id_too_long("c" * 201)
+    (False, False, True)
+    """
+    if len(eid) <= MAX_ID_CHARS:
+        return False
+    space = _NAMESPACE.match(eid)
+    return len(eid) - (space.end() if space else 0) > MAX_ID_CHARS
+
+
 MAX_ALIASES = 50
 """The most aliases an entity is given at once (every search reads them all)."""
 
@@ -344,7 +360,7 @@ def entity(raw: bytes) -> Entity | None:
         return None
     if props and (not _fits(props) or demographics.problem(kind, props)):
         return None  # read again, slowly, to be told what is wrong
-    if len(name) > MAX_NAME_CHARS or (aliases and _too_many(aliases)) or len(eid) > MAX_ID_CHARS:
+    if len(name) > MAX_NAME_CHARS or (aliases and _too_many(aliases)) or id_too_long(eid):
         return None
     locality = x.locality.strip() if x.locality else None
     return Entity(

@@ -333,8 +333,9 @@ def create_app(url: str | None = None, dev: bool = False, warm: bool = True) -> 
                     folder,
                     known_kinds=lambda ids: _kinds(linkable(store, scope, ids)),
                     localities=area,
-                    # a limited writer's ids not theirs are filed under their namespace: checked as written
-                    erased=store.erased_among if sees_everything(scope) else None,
+                    # a limited writer is told of erasures in their own localities only (another's
+                    # id is filed under their namespace, as any id not theirs)
+                    erased=lambda ids: store.erased_among(ids, None if sees_everything(scope) else scope.localities),
                     held=lambda ids: held_as_seen(store, scope, ids),
                 )
                 scoped = scope_batch(store, scope, batch, ctx.who.user)

@@ -460,10 +460,10 @@ class Store(ABC):
         date order: a map's records, say."""
         return tracking.naming(self, ids)
 
-    def erased_among(self, ids: Iterable[str]) -> list[str]:
+    def erased_among(self, ids: Iterable[str], localities: Iterable[str] | None = None) -> list[str]:
         """Those of ``ids`` an erasure took (the person's id, or a record merged with them): not to
-        be written again."""
-        return identities.erased_among(self, ids)
+        be written again. With ``localities``, only erasures of records of those localities."""
+        return identities.erased_among(self, ids, localities)
 
     def erasures(self) -> list[Erasure]:
         """The erasures made, oldest first: each with no personal data."""

@@ -281,6 +281,7 @@ def erase(store: Store, eid: str, user: str = "system", reason: str = "") -> Era
             reason=reason,
             subject_digest=hashlib.sha256((salt + c).encode()).hexdigest(),
             ids_digests=sorted(hashlib.sha256((salt + i).encode()).hexdigest() for i in ids),
+            localities=sorted({e.locality for e in records if e.locality}),
             entities=len(ids),
             relationships=len(rels),
             tracking=len(about),
@@ -307,14 +308,22 @@ def without_ids(state: dict[str, Any], gone: set[str]) -> dict[str, Any]:
     return out
 
 
-def erased_among(store: Store, ids: Iterable[str]) -> list[str]:
+def erased_among(store: Store, ids: Iterable[str], localities: Iterable[str] | None = None) -> list[str]:
     """Those of ``ids`` (each once, in order) that an erasure took: the id of the person erased and
     of every record merged with them, known by the keyed digests the erasure kept. Written again
-    (an old export imported, say), each would bring back a person erased."""
+    (an old export imported, say), each would bring back a person erased. With ``localities``
+    (a writer's), only the erasures of records of those localities (and of those made before an
+    erasure kept its localities): another's is not told."""
+    mine = None if localities is None else set(localities)
 
     def read(tx: Txn) -> tuple[str | None, set[str]]:
         salts = [str(r["salt"]) for r in tx.records("meta") if r.get("kind") == "salt"]
-        kept = {d for r in tx.records("erasures") for d in [r.get("subject_digest"), *(r.get("ids_digests") or [])]}
+        kept = {
+            d
+            for r in tx.records("erasures")
+            if mine is None or "localities" not in r or mine & set(r["localities"])
+            for d in [r.get("subject_digest"), *(r.get("ids_digests") or [])]
+        }
         return (salts[0] if salts else None), {d for d in kept if isinstance(d, str)}
 
     salt, digests = store.read(read)
